@@ -1,0 +1,259 @@
+//! A session's settings, with PostgreSQL's transactional `SET`.
+//!
+//! ```text
+//!  reset value ── RESET ──┐
+//!  session value ◄── commit of SET ── current value ◄── SET / SET LOCAL
+//!                 ──── end of transaction (abort, or any end for LOCAL) ──►
+//! ```
+//!
+//! `SET` inside a transaction that aborts is undone; `SET LOCAL` lasts until
+//! the end of the transaction either way. Settings marked for reporting are
+//! sent to the client (ParameterStatus) whenever their value differs from the
+//! last one reported.
+
+use super::guc::{self, Context, Guc, Value};
+use super::{Config, value_int, value_str};
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+
+/// Where a session-level change comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetSource {
+    /// The startup packet (`options`, `application_name`, …).
+    Startup,
+    /// `SET`, `set_config()`, `RESET`.
+    Session,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    current: Vec<Value>,
+    /// Values as of the last transaction end (what an abort returns to).
+    committed: Vec<Value>,
+    /// What `RESET` returns to: server configuration plus startup options.
+    reset: Vec<Value>,
+    /// Settings changed in the current transaction; `true` when by `SET` (not LOCAL).
+    touched: Vec<(Guc, bool)>,
+    last_reported: Vec<Option<Value>>,
+}
+
+impl Settings {
+    pub fn new(config: &Config) -> Settings {
+        let values = config.values().to_vec();
+        Settings {
+            current: values.clone(),
+            committed: values.clone(),
+            reset: values,
+            touched: Vec::new(),
+            last_reported: vec![None; guc::ALL.len()],
+        }
+    }
+
+    pub fn get(&self, guc: Guc) -> &Value {
+        &self.current[guc as usize]
+    }
+
+    pub fn int(&self, guc: Guc) -> i64 {
+        value_int(self.get(guc))
+    }
+
+    pub fn bool(&self, guc: Guc) -> bool {
+        matches!(self.get(guc), Value::Bool(true))
+    }
+
+    pub fn str(&self, guc: Guc) -> &str {
+        value_str(self.get(guc))
+    }
+
+    /// The value as `SHOW` prints it.
+    pub fn show(&self, guc: Guc) -> String {
+        guc::display(guc, self.get(guc))
+    }
+
+    /// Apply a startup-packet setting: becomes the session's reset value.
+    pub fn set_startup(&mut self, name: &str, text: &str) -> Result<()> {
+        let guc = guc::lookup_or_error(name)?;
+        check_context(guc, SetSource::Startup)?;
+        let value = check_value(guc, guc::parse(guc, text)?)?;
+        self.current[guc as usize] = value.clone();
+        self.committed[guc as usize] = value.clone();
+        self.reset[guc as usize] = value;
+        Ok(())
+    }
+
+    /// `SET [LOCAL] name = value`; `None` means `DEFAULT` (as RESET).
+    pub fn set(&mut self, name: &str, text: Option<&str>, local: bool) -> Result<Guc> {
+        let guc = guc::lookup_or_error(name)?;
+        check_context(guc, SetSource::Session)?;
+        let value = match text {
+            Some(t) => check_value(guc, guc::parse(guc, t)?)?,
+            None => self.reset[guc as usize].clone(),
+        };
+        self.current[guc as usize] = value;
+        match self.touched.iter_mut().find(|(g, _)| *g == guc) {
+            Some(entry) => entry.1 |= !local,
+            None => self.touched.push((guc, !local)),
+        }
+        Ok(guc)
+    }
+
+    /// `RESET ALL`: every setting a session may change goes back to its reset value.
+    pub fn reset_all(&mut self) {
+        for &guc in guc::ALL {
+            if guc.def().context >= Context::Superuser && guc != Guc::data_directory {
+                // Cannot fail: reset values were checked when they were set.
+                let _ = self.set(guc.name(), None, false);
+            }
+        }
+    }
+
+    /// The transaction ended: keep (commit) or undo (abort) its `SET`s; `SET LOCAL`s end either way.
+    pub fn end_transaction(&mut self, commit: bool) {
+        for (guc, session) in std::mem::take(&mut self.touched) {
+            let i = guc as usize;
+            if commit && session {
+                // PostgreSQL keeps the last SET's value; a later SET LOCAL in
+                // the same transaction does not survive it.
+                self.committed[i] = self.current[i].clone();
+            }
+            self.current[i] = self.committed[i].clone();
+        }
+    }
+
+    /// Reported settings whose value changed since last reported, formatted.
+    pub fn take_changed_reports(&mut self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for &guc in guc::ALL {
+            let i = guc as usize;
+            if guc.def().report && self.last_reported[i].as_ref() != Some(&self.current[i]) {
+                self.last_reported[i] = Some(self.current[i].clone());
+                out.push((guc.name(), self.show(guc)));
+            }
+        }
+        out
+    }
+}
+
+fn check_context(guc: Guc, source: SetSource) -> Result<()> {
+    let name = guc.name();
+    let problem = match guc.def().context {
+        Context::Internal => "cannot be changed",
+        Context::Postmaster => "cannot be changed without restarting the server",
+        Context::Sighup => "cannot be changed now",
+        Context::SuperuserBackend if source == SetSource::Session => "cannot be set after connection start",
+        _ => return Ok(()),
+    };
+    Err(err!(SqlState::CANT_CHANGE_RUNTIME_PARAM, "parameter \"{name}\" {problem}"))
+}
+
+/// Checks and normalisation beyond the type's own (PostgreSQL's check hooks).
+fn check_value(guc: Guc, value: Value) -> Result<Value> {
+    let text = value_str(&value).to_string();
+    let invalid = || err!(SqlState::INVALID_PARAMETER_VALUE, "invalid value for parameter \"{}\": \"{text}\"", guc.name());
+    Ok(match guc {
+        Guc::client_encoding => Value::Str(normalize_encoding(&text)?.to_string()),
+        Guc::DateStyle => Value::Str(normalize_datestyle(&text).ok_or_else(invalid)?),
+        Guc::TimeZone => Value::Str(normalize_timezone(&text).ok_or_else(invalid)?),
+        Guc::application_name => {
+            // As PostgreSQL: printable ASCII only, at most 63 bytes.
+            let cleaned: String =
+                text.chars().map(|c| if (' '..='~').contains(&c) { c } else { '?' }).take(63).collect();
+            Value::Str(cleaned)
+        }
+        _ => value,
+    })
+}
+
+/// tusk stores text as UTF-8; clients may speak UTF8, or SQL_ASCII (no conversion).
+pub fn normalize_encoding(name: &str) -> Result<&'static str> {
+    let key: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    match key.as_str() {
+        "utf8" | "unicode" => Ok("UTF8"),
+        "sqlascii" => Ok("SQL_ASCII"),
+        _ => Err(Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            format!("conversion between {} and UTF8 is not supported", name.to_uppercase()),
+        )
+        .with_hint("tusk speaks UTF8 (or SQL_ASCII without conversion) to clients; set client_encoding to UTF8.")),
+    }
+}
+
+/// `DateStyle`: an output format and/or a field order, printed as `ISO, MDY`.
+fn normalize_datestyle(text: &str) -> Option<String> {
+    let (mut format, mut order) = (None, None);
+    for part in text.split(',').map(|p| p.trim().to_ascii_lowercase()) {
+        match part.as_str() {
+            "iso" => format = Some("ISO"),
+            "sql" => format = Some("SQL"),
+            "postgres" => format = Some("Postgres"),
+            "german" => format = Some("German"),
+            "mdy" | "us" | "noneuropean" => order = Some("MDY"),
+            "dmy" | "euro" | "european" => order = Some("DMY"),
+            "ymd" => order = Some("YMD"),
+            "default" => {}
+            _ => return None,
+        }
+    }
+    Some(format!("{}, {}", format.unwrap_or("ISO"), order.unwrap_or("MDY")))
+}
+
+/// Time zone names: UTC spellings, POSIX-style offsets, or a zone in the
+/// system's zoneinfo database.
+fn normalize_timezone(text: &str) -> Option<String> {
+    let t = text.trim();
+    let upper = t.to_ascii_uppercase();
+    if matches!(upper.as_str(), "UTC" | "GMT" | "Z" | "ZULU" | "UCT" | "ETC/UTC" | "ETC/GMT" | "UNIVERSAL") {
+        return Some(if upper.starts_with("ETC/") { t.to_string() } else { upper });
+    }
+    let numeric = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') {
+        return Some(t.to_string());
+    }
+    let safe = !t.is_empty() && !t.contains("..") && !t.starts_with('/');
+    (safe && std::path::Path::new("/usr/share/zoneinfo").join(t).is_file()).then(|| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::new(&Config::defaults("/nonexistent"))
+    }
+
+    #[test]
+    fn set_is_undone_by_abort_and_kept_by_commit() {
+        let mut s = settings();
+        s.set("work_mem", Some("1MB"), false).unwrap();
+        s.end_transaction(false);
+        assert_eq!(s.show(Guc::work_mem), "4MB");
+        s.set("work_mem", Some("2MB"), false).unwrap();
+        s.end_transaction(true);
+        assert_eq!(s.show(Guc::work_mem), "2MB");
+        s.set("work_mem", Some("3MB"), true).unwrap();
+        assert_eq!(s.show(Guc::work_mem), "3MB");
+        s.end_transaction(true);
+        assert_eq!(s.show(Guc::work_mem), "2MB");
+    }
+
+    #[test]
+    fn contexts_are_enforced() {
+        let mut s = settings();
+        let e = s.set("max_connections", Some("5"), false).unwrap_err();
+        assert_eq!(e.code(), SqlState::CANT_CHANGE_RUNTIME_PARAM);
+        assert_eq!(e.message(), "parameter \"max_connections\" cannot be changed without restarting the server");
+        assert_eq!(s.set("nope", Some("1"), false).unwrap_err().code(), SqlState::UNDEFINED_OBJECT);
+    }
+
+    #[test]
+    fn reports_only_changes() {
+        let mut s = settings();
+        let first = s.take_changed_reports();
+        assert!(first.iter().any(|(n, v)| *n == "server_version" && v.starts_with("16.")));
+        assert!(s.take_changed_reports().is_empty());
+        s.set("application_name", Some("x"), false).unwrap();
+        assert_eq!(s.take_changed_reports(), vec![("application_name", "x".to_string())]);
+        s.set("datestyle", Some("iso, dmy"), false).unwrap();
+        assert_eq!(s.show(Guc::DateStyle), "ISO, DMY");
+    }
+}

@@ -1,0 +1,285 @@
+//! The one error type of tusk.
+//!
+//! Every error carries a SQLSTATE from PostgreSQL's table (`errcodes.txt`),
+//! a primary message in PostgreSQL's style (short, lower case, no final
+//! period), and optionally a DETAIL, a HINT (full sentences) and a cursor
+//! position into the statement text. The protocol layer turns it into an
+//! ErrorResponse field by field; nothing is flattened into a string.
+//!
+//! Build errors with [`Error::new`] or the [`err!`](crate::err) macro so that
+//! call sites stay one line:
+//!
+//! ```
+//! use tusk::{err, error::SqlState};
+//! let e = err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", "t");
+//! assert_eq!(e.code(), SqlState::UNDEFINED_TABLE);
+//! ```
+
+use std::fmt;
+
+/// A five-character SQLSTATE code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SqlState(&'static str);
+
+impl SqlState {
+    pub const SUCCESSFUL_COMPLETION: SqlState = SqlState("00000");
+    pub const WARNING: SqlState = SqlState("01000");
+    pub const FEATURE_NOT_SUPPORTED: SqlState = SqlState("0A000");
+    pub const CARDINALITY_VIOLATION: SqlState = SqlState("21000");
+    pub const STRING_DATA_RIGHT_TRUNCATION: SqlState = SqlState("22001");
+    pub const NUMERIC_VALUE_OUT_OF_RANGE: SqlState = SqlState("22003");
+    pub const INVALID_DATETIME_FORMAT: SqlState = SqlState("22007");
+    pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
+    pub const INVALID_PARAMETER_VALUE: SqlState = SqlState("22023");
+    pub const INVALID_TEXT_REPRESENTATION: SqlState = SqlState("22P02");
+    pub const INVALID_BINARY_REPRESENTATION: SqlState = SqlState("22P03");
+    pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");
+    pub const ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25001");
+    pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25P01");
+    pub const IN_FAILED_SQL_TRANSACTION: SqlState = SqlState("25P02");
+    pub const INVALID_AUTHORIZATION_SPECIFICATION: SqlState = SqlState("28000");
+    pub const INVALID_PASSWORD: SqlState = SqlState("28P01");
+    pub const INVALID_CURSOR_NAME: SqlState = SqlState("34000");
+    pub const INVALID_SQL_STATEMENT_NAME: SqlState = SqlState("26000");
+    pub const INVALID_CATALOG_NAME: SqlState = SqlState("3D000");
+    pub const SYNTAX_ERROR: SqlState = SqlState("42601");
+    pub const INSUFFICIENT_PRIVILEGE: SqlState = SqlState("42501");
+    pub const UNDEFINED_COLUMN: SqlState = SqlState("42703");
+    pub const UNDEFINED_FUNCTION: SqlState = SqlState("42883");
+    pub const UNDEFINED_TABLE: SqlState = SqlState("42P01");
+    pub const UNDEFINED_PARAMETER: SqlState = SqlState("42P02");
+    pub const UNDEFINED_OBJECT: SqlState = SqlState("42704");
+    pub const DUPLICATE_PREPARED_STATEMENT: SqlState = SqlState("42P05");
+    pub const DUPLICATE_CURSOR: SqlState = SqlState("42P03");
+    pub const AMBIGUOUS_FUNCTION: SqlState = SqlState("42725");
+    pub const DATATYPE_MISMATCH: SqlState = SqlState("42804");
+    pub const CANNOT_COERCE: SqlState = SqlState("42846");
+    pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
+    pub const PROTOCOL_VIOLATION: SqlState = SqlState("08P01");
+    pub const CONNECTION_FAILURE: SqlState = SqlState("08006");
+    pub const TOO_MANY_CONNECTIONS: SqlState = SqlState("53300");
+    pub const OUT_OF_MEMORY: SqlState = SqlState("53200");
+    pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = SqlState("55000");
+    pub const CANT_CHANGE_RUNTIME_PARAM: SqlState = SqlState("55P02");
+    pub const QUERY_CANCELED: SqlState = SqlState("57014");
+    pub const ADMIN_SHUTDOWN: SqlState = SqlState("57P01");
+    pub const CANNOT_CONNECT_NOW: SqlState = SqlState("57P03");
+    pub const IO_ERROR: SqlState = SqlState("58030");
+    pub const CONFIG_FILE_ERROR: SqlState = SqlState("F0000");
+    pub const INTERNAL_ERROR: SqlState = SqlState("XX000");
+
+    /// The five characters of the code.
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+
+    /// The two-character class, e.g. `"22"` for data exceptions.
+    pub fn class(self) -> &'static str {
+        &self.0[..2]
+    }
+}
+
+impl fmt::Debug for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Display for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// How bad an error is. `Error` aborts the statement (and the transaction);
+/// `Fatal` ends the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Fatal,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Fatal => "FATAL",
+        }
+    }
+}
+
+/// tusk's error. Boxed inside so that `Result<T>` stays one word wider than `T`.
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    severity: Severity,
+    code: SqlState,
+    message: String,
+    detail: Option<String>,
+    hint: Option<String>,
+    /// 1-based character position in the statement text, as PostgreSQL reports it.
+    position: Option<u32>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: SqlState, message: impl Into<String>) -> Error {
+        Error(Box::new(Inner {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            source: None,
+        }))
+    }
+
+    /// A bug in tusk, never a user mistake.
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::new(SqlState::INTERNAL_ERROR, message)
+    }
+
+    /// `0A000`: the statement is valid PostgreSQL that tusk does not run yet.
+    pub fn not_supported(what: impl fmt::Display) -> Error {
+        Error::new(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            format!("{what} is not supported yet"),
+        )
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Error {
+        self.0.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+        self.0.hint = Some(hint.into());
+        self
+    }
+
+    /// Set the cursor position unless a more precise one is already known.
+    pub fn with_position(mut self, position: u32) -> Error {
+        if self.0.position.is_none() {
+            self.0.position = Some(position);
+        }
+        self
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.0.source = Some(Box::new(source));
+        self
+    }
+
+    pub fn fatal(mut self) -> Error {
+        self.0.severity = Severity::Fatal;
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.0.severity
+    }
+    pub fn code(&self) -> SqlState {
+        self.0.code
+    }
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+    pub fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+    pub fn hint(&self) -> Option<&str> {
+        self.0.hint.as_deref()
+    }
+    pub fn position(&self) -> Option<u32> {
+        self.0.position
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.0.severity.as_str(), self.0.message, self.0.code)?;
+        if let Some(d) = &self.0.detail {
+            write!(f, " DETAIL: {d}")?;
+        }
+        if let Some(s) = &self.0.source {
+            write!(f, " caused by: {s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::new(SqlState::IO_ERROR, format!("I/O error: {e}")).with_source(e)
+    }
+}
+
+/// Build an [`Error`] with a formatted message: `err!(SqlState::X, "fmt", args…)`.
+#[macro_export]
+macro_rules! err {
+    ($code:expr, $($arg:tt)+) => {
+        $crate::error::Error::new($code, format!($($arg)+))
+    };
+}
+
+/// Severity of a message that does not abort anything (NOTICE, WARNING, …),
+/// ordered as `client_min_messages` compares them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoticeLevel {
+    Debug,
+    Log,
+    Notice,
+    Warning,
+}
+
+impl NoticeLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Debug => "DEBUG",
+            NoticeLevel::Log => "LOG",
+            NoticeLevel::Notice => "NOTICE",
+            NoticeLevel::Warning => "WARNING",
+        }
+    }
+}
+
+/// A NOTICE or WARNING sent to the client alongside a statement's result.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub code: SqlState,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl Notice {
+    pub fn warning(code: SqlState, message: impl Into<String>) -> Notice {
+        Notice { level: NoticeLevel::Warning, code, message: message.into(), detail: None, hint: None }
+    }
+    pub fn notice(message: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Notice,
+            code: SqlState::SUCCESSFUL_COMPLETION,
+            message: message.into(),
+            detail: None,
+            hint: None,
+        }
+    }
+}

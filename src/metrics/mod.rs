@@ -1,0 +1,98 @@
+//! Metrics: counters every subsystem updates, exposed in Prometheus text
+//! format at `http://<metrics_listen>/metrics`, with `/healthz` (the process
+//! is alive) and `/readyz` (it accepts connections) beside them.
+//!
+//! Counters are atomics updated where the event happens; the endpoint only
+//! reads them.
+
+mod http;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+
+pub use http::serve;
+
+pub struct Metrics {
+    registry: Registry,
+    /// Sessions by state (`starting`, `idle`, `active`, `idle in transaction`).
+    pub sessions: IntGaugeVec,
+    pub connections_accepted: IntCounter,
+    /// Refused connections by reason (`too_many`, `auth`, `shutdown`, `protocol`).
+    pub connections_rejected: IntCounterVec,
+    /// Statements executed by command (`SELECT`, `SET`, …).
+    pub statements: IntCounterVec,
+    /// Errors sent to clients by SQLSTATE class.
+    pub errors: IntCounterVec,
+    /// Bytes held by all sessions' work areas.
+    pub session_arena_bytes: IntGauge,
+    ready: AtomicBool,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new_custom(Some("tusk".into()), None).expect("metric prefix is valid");
+        let sessions = IntGaugeVec::new(Opts::new("sessions", "Client sessions by state."), &["state"]).expect("valid");
+        let connections_accepted =
+            IntCounter::new("connections_accepted_total", "Client connections admitted.").expect("valid");
+        let connections_rejected = IntCounterVec::new(
+            Opts::new("connections_rejected_total", "Client connections refused, by reason."),
+            &["reason"],
+        )
+        .expect("valid");
+        let statements =
+            IntCounterVec::new(Opts::new("statements_total", "Statements executed, by command."), &["command"])
+                .expect("valid");
+        let errors = IntCounterVec::new(Opts::new("errors_total", "Errors reported to clients, by SQLSTATE class."), &["class"])
+            .expect("valid");
+        let session_arena_bytes =
+            IntGauge::new("session_arena_bytes", "Bytes held by the sessions' local work areas.").expect("valid");
+        for c in [
+            Box::new(sessions.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(connections_accepted.clone()),
+            Box::new(connections_rejected.clone()),
+            Box::new(statements.clone()),
+            Box::new(errors.clone()),
+            Box::new(session_arena_bytes.clone()),
+        ] {
+            registry.register(c).expect("metric names are unique");
+        }
+        for state in ["starting", "idle", "active", "idle in transaction"] {
+            sessions.with_label_values(&[state]).set(0);
+        }
+        Metrics {
+            registry,
+            sessions,
+            connections_accepted,
+            connections_rejected,
+            statements,
+            errors,
+            session_arena_bytes,
+            ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let encoder = prometheus::TextEncoder::new();
+        if let Err(e) = encoder.encode_utf8(&self.registry.gather(), &mut out) {
+            tracing::warn!(error = %e, "could not encode metrics");
+        }
+        out
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    pub fn ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,362 @@
+//! The PostgreSQL frontend/backend protocol 3.0: the only module that
+//! speaks `pgwire`.
+//!
+//! [`serve_connection`] takes an accepted stream through the startup phase
+//! (SSL/GSS refusal, cancel requests, the startup packet, admission under
+//! `max_connections`, authentication, ParameterStatus, BackendKeyData) and
+//! then runs the session's message loop: simple queries, and the extended
+//! protocol's Parse/Bind/Describe/Execute/Close/Sync/Flush with
+//! skip-until-Sync after an error. Rows are encoded straight into the
+//! output buffer and flushed whenever it fills, so a result of any size is
+//! sent with bounded memory.
+
+pub mod scram;
+mod startup;
+mod wire;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use pgwire::messages::PgWireBackendMessage as B;
+use pgwire::messages::PgWireFrontendMessage as F;
+use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::config::Guc;
+use crate::error::{Error, Result, Severity};
+use crate::session::registry::Registry;
+use crate::session::{Outcome, Session, Shared};
+pub use scram::Verifier;
+use wire::{DataRowSink, Wire};
+
+/// What the postmaster shares with every connection.
+pub struct ServerContext {
+    pub shared: Arc<Shared>,
+    pub registry: Arc<Registry>,
+    /// One permit per admitted session (`max_connections`).
+    pub permits: Arc<Semaphore>,
+    /// Smart or fast shutdown has begun: no new sessions.
+    pub shutting_down: AtomicBool,
+    /// Fast shutdown: idle sessions end now.
+    pub terminate: CancellationToken,
+    /// The superuser's password verifier, if a password was set.
+    pub superuser_verifier: Option<Verifier>,
+}
+
+/// How the client reached us, which decides authentication.
+#[derive(Clone, Debug)]
+pub enum Peer {
+    Tcp(std::net::SocketAddr),
+    Unix,
+}
+
+impl Peer {
+    /// Loopback and Unix-socket clients are trusted by default.
+    pub fn is_local(&self) -> bool {
+        match self {
+            Peer::Tcp(a) => a.ip().is_loopback(),
+            Peer::Unix => true,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Peer::Tcp(a) => format!("host={} port={}", a.ip(), a.port()),
+            Peer::Unix => "[local]".to_string(),
+        }
+    }
+}
+
+/// Serve one client connection from accept to close. Errors are reported to
+/// the client where possible and logged; they never escape.
+pub async fn serve_connection<S>(stream: S, peer: Peer, ctx: Arc<ServerContext>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let span = tracing::info_span!("connection", peer = %peer.describe(), pid = tracing::field::Empty);
+    async move {
+        let mut wire = Wire::new(stream);
+        let started = Instant::now();
+        let admitted = match startup::handshake(&mut wire, &peer, &ctx).await {
+            Ok(Some(admitted)) => admitted,
+            Ok(None) => return,
+            Err(e) => {
+                report_fatal(&mut wire, &e).await;
+                return;
+            }
+        };
+        let startup::Admitted { mut session, _permit, registration } = admitted;
+        tracing::Span::current().record("pid", registration.pid);
+        let log_disconnect = session.settings.bool(Guc::log_disconnections);
+        let metrics = &ctx.shared.metrics;
+        metrics.sessions.with_label_values(&["idle"]).inc();
+        let result = message_loop(&mut wire, &mut session, &ctx).await;
+        metrics.sessions.with_label_values(&["idle"]).dec();
+        metrics.session_arena_bytes.sub(session.arena_bytes() as i64);
+        if let Err(e) = result {
+            report_fatal(&mut wire, &e).await;
+        }
+        if log_disconnect {
+            tracing::info!(
+                user = %session.user, database = %session.database,
+                session_time_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "disconnection"
+            );
+        }
+        drop(registration);
+    }
+    .instrument(span)
+    .await
+}
+
+async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: &Error) {
+    let e = if e.severity() == Severity::Fatal { e } else { &Error::new(e.code(), e.message()).fatal() };
+    if e.code().class() != "08" {
+        tracing::warn!(sqlstate = %e.code(), message = e.message(), "connection ended with error");
+        if wire.send_error(e).is_ok() {
+            let _ = wire.flush().await;
+        }
+    } else {
+        tracing::debug!(sqlstate = %e.code(), message = e.message(), "connection lost");
+    }
+}
+
+/// ReadyForQuery's transaction status.
+fn ready(session: &Session) -> TransactionStatus {
+    if session.failed() { TransactionStatus::Error } else { TransactionStatus::Idle }
+}
+
+async fn send_ready<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session) -> Result<()> {
+    for (name, value) in session.settings.take_changed_reports() {
+        wire.send(B::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(name.to_string(), value)))?;
+    }
+    wire.send(B::ReadyForQuery(ReadyForQuery::new(ready(session))))?;
+    wire.flush().await
+}
+
+async fn message_loop<S>(wire: &mut Wire<S>, session: &mut Session, ctx: &ServerContext) -> Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    send_ready(wire, session).await?;
+    // After an error in the extended protocol, messages are skipped until Sync.
+    let mut skip_until_sync = false;
+    let metrics = &ctx.shared.metrics;
+    let mut arena_reported = 0usize;
+    loop {
+        let msg = tokio::select! {
+            biased;
+            _ = ctx.terminate.cancelled() => {
+                return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
+            }
+            m = wire.read_message() => m?,
+        };
+        let Some(msg) = msg else { return Ok(()) };
+        metrics.sessions.with_label_values(&["idle"]).dec();
+        metrics.sessions.with_label_values(&["active"]).inc();
+        let r = handle_message(wire, session, msg, &mut skip_until_sync).await;
+        metrics.sessions.with_label_values(&["active"]).dec();
+        metrics.sessions.with_label_values(&["idle"]).inc();
+        let arena = session.arena_bytes();
+        metrics.session_arena_bytes.add(arena as i64 - arena_reported as i64);
+        arena_reported = arena;
+        match r {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Handle one message; `Ok(false)` when the client said Terminate.
+async fn handle_message<S>(wire: &mut Wire<S>, session: &mut Session, msg: F, skip: &mut bool) -> Result<bool>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    if *skip && !matches!(msg, F::Sync(_) | F::Terminate(_)) {
+        return Ok(true);
+    }
+    let result = match msg {
+        F::Query(q) => {
+            simple_query(wire, session, &q.query).await?;
+            return Ok(true);
+        }
+        F::Terminate(_) => return Ok(false),
+        F::Sync(_) => {
+            *skip = false;
+            session.end_implicit_transaction();
+            send_ready(wire, session).await?;
+            return Ok(true);
+        }
+        F::Flush(_) => wire.flush().await,
+        F::Parse(p) => session
+            .prepare(p.name.as_deref().unwrap_or(""), &p.query, &p.type_oids)
+            .and_then(|_| wire.send(B::ParseComplete(pgwire::messages::extendedquery::ParseComplete::new()))),
+        F::Bind(b) => {
+            let params: Vec<Option<&[u8]>> = b.parameters.iter().map(|p| p.as_deref()).collect();
+            session
+                .bind(
+                    b.portal_name.as_deref().unwrap_or(""),
+                    b.statement_name.as_deref().unwrap_or(""),
+                    &b.parameter_format_codes,
+                    &params,
+                    &b.result_column_format_codes,
+                )
+                .and_then(|_| wire.send(B::BindComplete(pgwire::messages::extendedquery::BindComplete::new())))
+        }
+        F::Describe(d) => describe(wire, session, d.target_type, d.name.as_deref().unwrap_or("")),
+        F::Execute(e) => {
+            let max_rows = if e.max_rows > 0 { e.max_rows as usize } else { 0 };
+            execute(wire, session, e.name.as_deref().unwrap_or(""), max_rows).await
+        }
+        F::Close(c) => {
+            let name = c.name.as_deref().unwrap_or("");
+            match c.target_type {
+                b'S' => session.close_statement(name),
+                _ => session.close_portal(name),
+            }
+            wire.send(B::CloseComplete(pgwire::messages::extendedquery::CloseComplete::new()))
+        }
+        F::CopyData(_) | F::CopyDone(_) | F::CopyFail(_) => Ok(()), // ignored outside COPY, as PostgreSQL does
+        other => Err(crate::err!(
+            crate::error::SqlState::PROTOCOL_VIOLATION,
+            "unexpected message {} during query processing",
+            message_name(&other)
+        )
+        .fatal()),
+    };
+    if let Err(e) = result {
+        if e.severity() == Severity::Fatal {
+            return Err(e);
+        }
+        session.abort_statement(&e);
+        send_error(wire, session, &e)?;
+        *skip = true;
+    }
+    Ok(true)
+}
+
+fn message_name(m: &F) -> &'static str {
+    match m {
+        F::PasswordMessageFamily(_) => "PasswordMessage",
+        F::Startup(_) => "StartupMessage",
+        F::CancelRequest(_) => "CancelRequest",
+        F::SslNegotiation(_) => "SSLRequest",
+        F::PortalSuspended(_) => "PortalSuspended",
+        _ => "message",
+    }
+}
+
+fn send_error<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session, e: &Error) -> Result<()> {
+    for n in session.take_notices() {
+        wire.send_notice(&n)?;
+    }
+    tracing::info!(sqlstate = %e.code(), message = e.message(), "statement failed");
+    wire.send_error(e)
+}
+
+fn describe<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session, target: u8, name: &str) -> Result<()> {
+    use pgwire::messages::data::{NoData, ParameterDescription};
+    let (columns, binary) = if target == b'S' {
+        let stmt = session.statement(name)?;
+        let types = stmt.param_types().iter().map(|t| t.oid()).collect();
+        wire.send(B::ParameterDescription(ParameterDescription::new(types)))?;
+        (stmt.columns().to_vec(), Vec::new())
+    } else {
+        let portal = session.portal(name)?;
+        (portal.statement.columns().to_vec(), portal.binary.clone())
+    };
+    if columns.is_empty() {
+        wire.send(B::NoData(NoData::new()))
+    } else {
+        wire.send_row_description(&columns, &binary)
+    }
+}
+
+/// Run a portal to completion (or its row limit), flushing rows as the buffer fills.
+async fn execute<S>(wire: &mut Wire<S>, session: &mut Session, portal: &str, max_rows: usize) -> Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let (binary, may_block) = {
+        let p = session.portal(portal)?;
+        (p.binary.clone(), p.statement.bound.as_ref().is_some_and(|b| b.statement.may_block()))
+    };
+    let mut remaining = max_rows;
+    loop {
+        let efd = session.settings.int(Guc::extra_float_digits) as i32;
+        let out = &mut wire.out;
+        let mut rows = 0usize;
+        let mut run = || {
+            let mut sink = DataRowSink { out: &mut *out, binary: &binary, extra_float_digits: efd, rows: &mut rows };
+            session.execute(portal, remaining, &mut sink)
+        };
+        // A statement that may wait runs where it cannot stall other sessions' tasks.
+        let outcome = if may_block { tokio::task::block_in_place(run) } else { run() };
+        for n in session.take_notices() {
+            wire.send_notice(&n)?;
+        }
+        match outcome? {
+            Outcome::SinkFull => {
+                wire.flush().await?;
+                if max_rows > 0 {
+                    remaining -= rows.min(remaining);
+                    if remaining == 0 {
+                        return wire.send(B::PortalSuspended(pgwire::messages::extendedquery::PortalSuspended::new()));
+                    }
+                }
+            }
+            Outcome::Suspended => {
+                return wire.send(B::PortalSuspended(pgwire::messages::extendedquery::PortalSuspended::new()));
+            }
+            Outcome::Complete(tag) => return wire.send(B::CommandComplete(CommandComplete::new(tag))),
+            Outcome::Empty => return wire.send(B::EmptyQueryResponse(EmptyQueryResponse::new())),
+        }
+    }
+}
+
+async fn simple_query<S>(wire: &mut Wire<S>, session: &mut Session, sql: &str) -> Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let statements = match session.parse_simple(sql) {
+        Ok(s) => s,
+        Err(e) => {
+            session.abort_statement(&e);
+            send_error(wire, session, &e)?;
+            session.end_implicit_transaction();
+            return send_ready(wire, session).await;
+        }
+    };
+    if statements.is_empty() {
+        wire.send(B::EmptyQueryResponse(EmptyQueryResponse::new()))?;
+        return send_ready(wire, session).await;
+    }
+    session.begin_simple_query(statements.len());
+    for stmt in &statements {
+        let r = match session.bind_simple(sql, stmt) {
+            Ok(()) => {
+                let columns = session.portal("").map(|p| p.statement.columns().to_vec()).unwrap_or_default();
+                if !columns.is_empty() {
+                    wire.send_row_description(&columns, &[])?;
+                }
+                execute(wire, session, "", 0).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = r {
+            if e.severity() == Severity::Fatal {
+                return Err(e);
+            }
+            session.abort_statement(&e);
+            send_error(wire, session, &e)?;
+            break;
+        }
+    }
+    session.end_implicit_transaction();
+    send_ready(wire, session).await
+}

@@ -1,0 +1,134 @@
+//! The data directory: created on first start (as `initdb` would), locked
+//! while a server runs in it (`tusk.pid`, like PostgreSQL's `postmaster.pid`,
+//! which also tells tools the port and socket directory), and home of the
+//! superuser's password verifier.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::err;
+use crate::error::{Result, SqlState};
+use crate::protocol::Verifier;
+
+const VERSION_FILE: &str = "TUSK_VERSION";
+const LOCK_FILE: &str = "tusk.pid";
+/// Until the role catalog exists, the superuser's verifier lives here.
+const VERIFIER_FILE: &str = "global/superuser.scram";
+
+/// The on-disk format version of a data directory.
+pub const FORMAT_VERSION: &str = "1";
+
+pub struct DataDir {
+    pub path: PathBuf,
+}
+
+impl DataDir {
+    /// Open the data directory, initializing it if it is new or empty.
+    pub fn open(path: &Path) -> Result<DataDir> {
+        let fresh = !path.exists() || std::fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(false);
+        if fresh {
+            std::fs::create_dir_all(path.join("global")).map_err(|e| {
+                err!(SqlState::IO_ERROR, "could not create data directory \"{}\": {e}", path.display())
+            })?;
+            set_private(path);
+            write_atomic(&path.join(VERSION_FILE), format!("{FORMAT_VERSION}\n").as_bytes())?;
+            tracing::info!(path = %path.display(), "initialized new data directory");
+        }
+        let version = std::fs::read_to_string(path.join(VERSION_FILE)).map_err(|e| {
+            err!(
+                SqlState::IO_ERROR,
+                "\"{}\" is not a tusk data directory: could not read {VERSION_FILE}: {e}",
+                path.display()
+            )
+            .with_hint("Give an empty or new directory to create a cluster there.")
+        })?;
+        if version.trim() != FORMAT_VERSION {
+            return Err(err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "database files are incompatible with server: the data directory was initialized with format version {}, this server uses version {FORMAT_VERSION}",
+                version.trim()
+            ));
+        }
+        std::fs::create_dir_all(path.join("global"))?;
+        Ok(DataDir { path: path.to_path_buf() })
+    }
+
+    /// Take the lock file, refusing if another live server holds it.
+    pub fn lock(&self) -> Result<()> {
+        let lock = self.path.join(LOCK_FILE);
+        if let Ok(text) = std::fs::read_to_string(&lock) {
+            if let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<u32>().ok()) {
+                if pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists() {
+                    return Err(err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "lock file \"{LOCK_FILE}\" already exists")
+                        .with_hint(format!("Is another tusk (PID {pid}) running in data directory \"{}\"?", self.path.display())));
+                }
+            }
+        }
+        self.write_lock(&["starting"])
+    }
+
+    /// Rewrite the lock file: pid, data directory, then the given lines
+    /// (port, socket directory, listen address, metrics address, status).
+    pub fn write_lock(&self, lines: &[&str]) -> Result<()> {
+        let mut text = format!("{}\n{}\n", std::process::id(), self.path.display());
+        for l in lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        write_atomic(&self.path.join(LOCK_FILE), text.as_bytes())
+    }
+
+    pub fn unlock(&self) {
+        let _ = std::fs::remove_file(self.path.join(LOCK_FILE));
+    }
+
+    /// The superuser's verifier; set from `password` if none is stored yet.
+    pub fn superuser_verifier(&self, password: Option<&str>) -> Result<Option<Verifier>> {
+        let file = self.path.join(VERIFIER_FILE);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                if password.is_some() {
+                    tracing::info!("TUSK_PASSWORD is ignored: the superuser's password was set at first start");
+                }
+                Verifier::decode(&text).map(Some).ok_or_else(|| {
+                    err!(SqlState::IO_ERROR, "invalid password verifier in \"{}\"", file.display())
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match password.filter(|p| !p.is_empty()) {
+                Some(p) => {
+                    let v = Verifier::new(p);
+                    write_atomic(&file, format!("{}\n", v.encode()).as_bytes())?;
+                    tracing::info!("stored the superuser's password verifier (SCRAM-SHA-256)");
+                    Ok(Some(v))
+                }
+                None => Ok(None),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Write a file so that a crash leaves either the old or the new contents:
+/// temp file, fsync, rename, fsync the directory.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    set_private(&tmp);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+fn set_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = if path.is_dir() { 0o700 } else { 0o600 };
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}

@@ -1,0 +1,233 @@
+//! The postmaster: opens the data directory, listens on TCP and Unix
+//! sockets, admits clients and spawns one session task per connection,
+//! serves metrics, and owns shutdown.
+//!
+//! Shutdown follows PostgreSQL's modes ([`ShutdownMode`]):
+//! - *smart* (SIGTERM): stop accepting; wait for every session to end;
+//! - *fast* (SIGINT): stop accepting; end every session (their running
+//!   statements stop at the next interrupt check with 57P01); exit;
+//! - *immediate* (SIGQUIT): exit at once.
+//!
+//! A later, stronger request overrides an earlier one (smart → fast).
+//! Every task is tracked by a `TaskTracker`, so `run` returns only when
+//! nothing is left running.
+
+mod datadir;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::err;
+use crate::error::{Result, SqlState};
+use crate::metrics::Metrics;
+use crate::protocol::{self, Peer, ServerContext};
+use crate::session::Shared;
+use crate::session::registry::Registry;
+pub use datadir::{DataDir, write_atomic};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ShutdownMode {
+    Smart,
+    Fast,
+    Immediate,
+}
+
+/// Run the server until a shutdown request completes. `password` is the
+/// superuser's initial password (from `TUSK_PASSWORD`).
+pub async fn run(config: Config, password: Option<String>, mut shutdown: mpsc::UnboundedReceiver<ShutdownMode>) -> Result<()> {
+    let datadir = DataDir::open(&config.data_dir)?;
+    datadir.lock()?;
+    let result = serve(&config, &datadir, password, &mut shutdown).await;
+    datadir.unlock();
+    result
+}
+
+async fn serve(
+    config: &Config,
+    datadir: &DataDir,
+    password: Option<String>,
+    shutdown: &mut mpsc::UnboundedReceiver<ShutdownMode>,
+) -> Result<()> {
+    let verifier = datadir.superuser_verifier(password.as_deref())?;
+    let shared = Arc::new(Shared { config: config.clone(), metrics: Arc::new(Metrics::new()) });
+    let ctx = Arc::new(ServerContext {
+        shared: shared.clone(),
+        registry: Arc::new(Registry::default()),
+        permits: Arc::new(Semaphore::new(config.max_connections())),
+        shutting_down: AtomicBool::new(false),
+        terminate: CancellationToken::new(),
+        superuser_verifier: verifier,
+    });
+
+    let (tcp, port) = bind_tcp(config).await?;
+    let mut unix = Vec::new();
+    for dir in config.unix_socket_directories() {
+        let path = dir.join(format!(".s.PGSQL.{port}"));
+        if path.exists() {
+            // A live server on this port would have made the TCP bind fail; the file is stale.
+            let _ = std::fs::remove_file(&path);
+        }
+        let listener = UnixListener::bind(&path)
+            .map_err(|e| err!(SqlState::IO_ERROR, "could not create Unix-domain socket \"{}\": {e}", path.display()))?;
+        tracing::info!(path = %path.display(), "listening on Unix socket");
+        unix.push((listener, path));
+    }
+
+    let stop_accepting = CancellationToken::new();
+    let listeners = TaskTracker::new();
+    let sessions = TaskTracker::new();
+    let metrics_addr = match config.metrics_listen() {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| err!(SqlState::IO_ERROR, "could not bind metrics endpoint to {addr}: {e}"))?;
+            let local = listener.local_addr()?;
+            tracing::info!(address = %local, "metrics endpoint listening");
+            listeners.spawn(crate::metrics::serve(
+                listener,
+                shared.metrics.clone(),
+                stop_accepting.clone(),
+                listeners.clone(),
+            ));
+            local.to_string()
+        }
+        None => String::new(),
+    };
+
+    for l in tcp {
+        let (ctx, stop, sessions) = (ctx.clone(), stop_accepting.clone(), sessions.clone());
+        listeners.spawn(async move {
+            accept_loop(stop, || async { l.accept().await.map(|(s, a)| (s, Peer::Tcp(a))) }, |s, peer| {
+                let _ = s.set_nodelay(true);
+                sessions.spawn(protocol::serve_connection(s, peer, ctx.clone()));
+            })
+            .await
+        });
+    }
+    let socket_paths: Vec<PathBuf> = unix.iter().map(|(_, p)| p.clone()).collect();
+    for (l, _) in unix {
+        let (ctx, stop, sessions) = (ctx.clone(), stop_accepting.clone(), sessions.clone());
+        listeners.spawn(async move {
+            accept_loop(stop, || async { l.accept().await.map(|(s, _)| (s, Peer::Unix)) }, |s, peer| {
+                sessions.spawn(protocol::serve_connection(s, peer, ctx.clone()));
+            })
+            .await
+        });
+    }
+
+    let socket_dir = config.unix_socket_directories().first().map(|d| d.display().to_string()).unwrap_or_default();
+    let listen = config.listen_addresses().join(",");
+    datadir.write_lock(&[&port.to_string(), &socket_dir, &listen, &metrics_addr, "ready"])?;
+    shared.metrics.set_ready(true);
+    tracing::info!(port, "database system is ready to accept connections");
+
+    // Wait for a shutdown request, then carry it out; a stronger one may follow.
+    let mut mode = shutdown.recv().await.unwrap_or(ShutdownMode::Fast);
+    shared.metrics.set_ready(false);
+    ctx.shutting_down.store(true, Ordering::SeqCst);
+    stop_accepting.cancel();
+    listeners.close();
+    sessions.close();
+    loop {
+        match mode {
+            ShutdownMode::Smart => tracing::info!("received smart shutdown request"),
+            ShutdownMode::Fast => {
+                tracing::info!("received fast shutdown request");
+                ctx.registry.terminate_all();
+                ctx.terminate.cancel();
+            }
+            ShutdownMode::Immediate => {
+                tracing::info!("received immediate shutdown request");
+                for p in &socket_paths {
+                    let _ = std::fs::remove_file(p);
+                }
+                datadir.unlock();
+                std::process::exit(0);
+            }
+        }
+        tokio::select! {
+            _ = sessions.wait() => break,
+            next = shutdown.recv() => match next {
+                Some(m) if m > mode => mode = m,
+                _ => {}
+            },
+        }
+    }
+    listeners.wait().await;
+    for p in &socket_paths {
+        let _ = std::fs::remove_file(p);
+    }
+    tracing::info!("database system is shut down");
+    Ok(())
+}
+
+/// Bind every `listen_addresses` entry on `port` (0 picks a free port, the
+/// same for all). Returns the listeners and the port.
+async fn bind_tcp(config: &Config) -> Result<(Vec<TcpListener>, u16)> {
+    let mut port = config.port();
+    let mut out = Vec::new();
+    for entry in config.listen_addresses() {
+        let hosts: Vec<&str> = match entry.as_str() {
+            "*" => vec!["0.0.0.0", "::"],
+            "localhost" => vec!["127.0.0.1"],
+            h => vec![h],
+        };
+        for host in hosts {
+            let addr = format!("{}:{port}", if host.contains(':') { format!("[{host}]") } else { host.to_string() });
+            let addr: SocketAddr = addr
+                .parse()
+                .map_err(|_| err!(SqlState::INVALID_PARAMETER_VALUE, "invalid listen address \"{host}\""))?;
+            let listener = TcpListener::bind(addr).await.map_err(|e| {
+                err!(SqlState::IO_ERROR, "could not bind to {addr}: {e}")
+                    .with_hint("Is another server already running on that port?")
+            })?;
+            port = listener.local_addr()?.port();
+            tracing::info!(address = %listener.local_addr()?, "listening");
+            out.push(listener);
+        }
+    }
+    if out.is_empty() && config.unix_socket_directories().is_empty() {
+        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "no socket created for listening"));
+    }
+    Ok((out, port))
+}
+
+/// Accept connections until `stop`; errors (such as running out of file
+/// descriptors) back off and retry, never ending the loop.
+async fn accept_loop<S, Fut, A, H>(stop: CancellationToken, mut accept: A, mut handle: H)
+where
+    A: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<(S, Peer)>>,
+    H: FnMut(S, Peer),
+{
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            a = accept() => a,
+        };
+        match accepted {
+            Ok((s, peer)) => {
+                backoff = Duration::from_millis(5);
+                handle(s, peer);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not accept new connection");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The backend: one [`Session`] per client connection.
+//!
+//! A session owns what PostgreSQL keeps in a backend's local memory: its
+//! settings, prepared statements and portals, the implicit-transaction state,
+//! and a `bumpalo` work area that per-statement work allocates in and that is
+//! reset when each statement ends. It knows nothing of the wire protocol: the
+//! protocol layer calls [`Session::prepare`], [`Session::bind`],
+//! [`Session::execute`] and friends and encodes what they return.
+
+mod interrupts;
+pub mod registry;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bumpalo::Bump;
+
+use crate::config::{Config, Guc, Settings, guc};
+use crate::err;
+use crate::error::{Error, Notice, Result, SqlState};
+use crate::metrics::Metrics;
+use crate::sql::binder::Binder;
+use crate::sql::exec::{Executor, Progress, RowSink};
+use crate::sql::expr::{EvalContext, eval};
+use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
+use crate::sql::{Bound, Column, Statement, parser};
+pub use interrupts::Interrupts;
+
+/// A parsed and bound statement (`PREPARE`d or from a Parse message).
+#[derive(Debug)]
+pub struct PreparedStatement {
+    pub sql: String,
+    /// `None` for an empty query string.
+    pub bound: Option<Bound>,
+}
+
+impl PreparedStatement {
+    pub fn param_types(&self) -> &[PgType] {
+        self.bound.as_ref().map_or(&[], |b| &b.params)
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        self.bound.as_ref().map_or(&[], |b| &b.columns)
+    }
+}
+
+/// A prepared statement bound to parameter values, ready to run.
+pub struct Portal {
+    pub statement: Arc<PreparedStatement>,
+    params: Vec<Datum>,
+    /// Output format per column: `true` for binary.
+    pub binary: Vec<bool>,
+    executor: Option<Executor>,
+    rows: u64,
+    finished: bool,
+}
+
+/// What an Execute (or one statement of a simple query) ended with.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Finished; the CommandComplete tag.
+    Complete(String),
+    /// The row limit was reached; more rows remain.
+    Suspended,
+    /// The sink is full; flush it and call again.
+    SinkFull,
+    /// The statement was an empty query string.
+    Empty,
+}
+
+/// Process-wide state a session reads.
+pub struct Shared {
+    pub config: Config,
+    pub metrics: Arc<Metrics>,
+}
+
+pub struct Session {
+    pub pid: i32,
+    pub secret_key: i32,
+    pub user: String,
+    pub database: String,
+    pub settings: Settings,
+    pub interrupts: Arc<Interrupts>,
+    shared: Arc<Shared>,
+    statements: HashMap<String, Arc<PreparedStatement>>,
+    portals: HashMap<String, Portal>,
+    arena: Bump,
+    notices: Vec<Notice>,
+    /// Inside a multi-statement simple query (PostgreSQL's implicit transaction block).
+    implicit_block: bool,
+    /// The current implicit transaction failed; the rest of it is skipped.
+    failed: bool,
+    statement_start: Option<Instant>,
+    deadline: Option<Instant>,
+}
+
+impl Session {
+    pub fn new(shared: Arc<Shared>, pid: i32, secret_key: i32, interrupts: Arc<Interrupts>) -> Session {
+        Session {
+            pid,
+            secret_key,
+            user: String::new(),
+            database: String::new(),
+            settings: Settings::new(&shared.config),
+            interrupts,
+            shared,
+            statements: HashMap::new(),
+            portals: HashMap::new(),
+            arena: Bump::new(),
+            notices: Vec::new(),
+            implicit_block: false,
+            failed: false,
+            statement_start: None,
+            deadline: None,
+        }
+    }
+
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Bytes the work area holds right now.
+    pub fn arena_bytes(&self) -> usize {
+        self.arena.allocated_bytes()
+    }
+
+    /// Notices raised since last taken, filtered by `client_min_messages`.
+    pub fn take_notices(&mut self) -> Vec<Notice> {
+        let min = self.settings.str(Guc::client_min_messages);
+        let threshold = match min {
+            "warning" => crate::error::NoticeLevel::Warning,
+            "error" => crate::error::NoticeLevel::Warning,
+            "notice" => crate::error::NoticeLevel::Notice,
+            "log" => crate::error::NoticeLevel::Log,
+            _ => crate::error::NoticeLevel::Debug,
+        };
+        let mut out: Vec<Notice> = std::mem::take(&mut self.notices);
+        out.retain(|n| n.level >= threshold && !(min == "error" && n.level == crate::error::NoticeLevel::Warning));
+        out
+    }
+
+    // ---- transactions ---------------------------------------------------
+
+    /// A simple Query message begins; `statements` is how many it holds.
+    pub fn begin_simple_query(&mut self, statements: usize) {
+        self.implicit_block = statements > 1;
+        self.failed = false;
+    }
+
+    /// End the implicit transaction (at the end of a simple query, or at Sync).
+    pub fn end_implicit_transaction(&mut self) {
+        self.settings.end_transaction(!self.failed);
+        self.failed = false;
+        self.implicit_block = false;
+        // The unnamed portal does not survive its transaction.
+        self.portals.remove("");
+    }
+
+    /// The current statement failed: the implicit transaction is aborted.
+    pub fn abort_statement(&mut self, error: &Error) {
+        self.failed = true;
+        self.finish_statement();
+        self.shared.metrics.errors.with_label_values(&[error.code().class()]).inc();
+    }
+
+    /// Whether the implicit transaction has failed (the extended protocol skips to Sync).
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    fn start_statement(&mut self) {
+        self.interrupts.clear_cancel();
+        let now = Instant::now();
+        self.statement_start = Some(now);
+        let timeout = self.settings.int(Guc::statement_timeout);
+        self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
+    }
+
+    /// The statement ended: log it if slow and reset the work area.
+    fn finish_statement(&mut self) {
+        if let Some(start) = self.statement_start.take() {
+            let min = self.settings.int(Guc::log_min_duration_statement);
+            let elapsed = start.elapsed();
+            if min >= 0 && elapsed.as_millis() as i64 >= min {
+                tracing::info!(duration_ms = elapsed.as_secs_f64() * 1000.0, "statement finished");
+            }
+        }
+        self.deadline = None;
+        self.arena.reset();
+    }
+
+    // ---- parse / bind / execute ----------------------------------------
+
+    /// Parse a simple Query message's text into statements.
+    pub fn parse_simple(&self, sql: &str) -> Result<Vec<sqlparser::ast::Statement>> {
+        parser::parse(sql)
+    }
+
+    /// Bind one statement of a simple query into the unnamed portal.
+    pub fn bind_simple(&mut self, sql: &str, stmt: &sqlparser::ast::Statement) -> Result<()> {
+        self.start_statement();
+        let bound = Binder::new(sql, &[]).bind(stmt)?;
+        let columns = bound.columns.len();
+        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
+        self.portals.insert(
+            String::new(),
+            Portal { statement: prepared, params: Vec::new(), binary: vec![false; columns], executor: None, rows: 0, finished: false },
+        );
+        Ok(())
+    }
+
+    /// Parse message / PREPARE: parse and bind one statement under a name.
+    pub fn prepare(&mut self, name: &str, sql: &str, param_oids: &[u32]) -> Result<Arc<PreparedStatement>> {
+        if !name.is_empty() && self.statements.contains_key(name) {
+            return Err(err!(SqlState::DUPLICATE_PREPARED_STATEMENT, "prepared statement \"{name}\" already exists"));
+        }
+        let mut declared = Vec::with_capacity(param_oids.len());
+        for &oid in param_oids {
+            declared.push(match oid {
+                0 => PgType::Unknown,
+                _ => PgType::from_oid(oid)
+                    .ok_or_else(|| err!(SqlState::UNDEFINED_OBJECT, "type with OID {oid} does not exist"))?,
+            });
+        }
+        let mut statements = parser::parse(sql)?;
+        let bound = match statements.len() {
+            0 => None,
+            1 => Some(Binder::new(sql, &declared).bind(&statements.remove(0))?),
+            _ => return Err(err!(SqlState::SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement")),
+        };
+        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound });
+        self.statements.insert(name.to_string(), prepared.clone());
+        Ok(prepared)
+    }
+
+    pub fn statement(&self, name: &str) -> Result<Arc<PreparedStatement>> {
+        self.statements
+            .get(name)
+            .cloned()
+            .ok_or_else(|| err!(SqlState::INVALID_SQL_STATEMENT_NAME, "prepared statement \"{name}\" does not exist"))
+    }
+
+    pub fn portal(&self, name: &str) -> Result<&Portal> {
+        self.portals.get(name).ok_or_else(|| err!(SqlState::INVALID_CURSOR_NAME, "portal \"{name}\" does not exist"))
+    }
+
+    /// Bind message: create a portal from a prepared statement and parameter values.
+    pub fn bind(
+        &mut self,
+        portal: &str,
+        statement: &str,
+        param_formats: &[i16],
+        params: &[Option<&[u8]>],
+        result_formats: &[i16],
+    ) -> Result<()> {
+        let stmt = self.statement(statement)?;
+        let types = stmt.param_types();
+        if params.len() != types.len() {
+            return Err(err!(
+                SqlState::PROTOCOL_VIOLATION,
+                "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {}",
+                params.len(),
+                types.len()
+            ));
+        }
+        let format_of = |formats: &[i16], i: usize| -> Result<bool> {
+            let f = match formats.len() {
+                0 => 0,
+                1 => formats[0],
+                _ => formats.get(i).copied().unwrap_or(0),
+            };
+            match f {
+                0 => Ok(false),
+                1 => Ok(true),
+                other => Err(err!(SqlState::PROTOCOL_VIOLATION, "unsupported format code: {other}")),
+            }
+        };
+        if param_formats.len() > 1 && param_formats.len() != params.len() {
+            return Err(err!(
+                SqlState::PROTOCOL_VIOLATION,
+                "bind message has {} parameter formats but {} parameters",
+                param_formats.len(),
+                params.len()
+            ));
+        }
+        let mut values = Vec::with_capacity(params.len());
+        for (i, (raw, ty)) in params.iter().zip(types).enumerate() {
+            values.push(match raw {
+                None => Datum::Null,
+                Some(bytes) if format_of(param_formats, i)? => parse_binary(*ty, bytes)?,
+                Some(bytes) => {
+                    let text = std::str::from_utf8(bytes)
+                        .map_err(|_| err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\""))?;
+                    parse_text(*ty, text)?
+                }
+            });
+        }
+        let ncols = stmt.columns().len();
+        if result_formats.len() > 1 && result_formats.len() != ncols {
+            return Err(err!(
+                SqlState::PROTOCOL_VIOLATION,
+                "bind message has {} result formats but query has {ncols} columns",
+                result_formats.len()
+            ));
+        }
+        let mut binary = Vec::with_capacity(ncols);
+        for i in 0..ncols {
+            binary.push(format_of(result_formats, i)?);
+        }
+        if !portal.is_empty() && self.portals.contains_key(portal) {
+            return Err(err!(SqlState::DUPLICATE_CURSOR, "cursor \"{portal}\" already exists"));
+        }
+        self.portals.insert(
+            portal.to_string(),
+            Portal { statement: stmt, params: values, binary, executor: None, rows: 0, finished: false },
+        );
+        Ok(())
+    }
+
+    pub fn close_statement(&mut self, name: &str) {
+        self.statements.remove(name);
+    }
+
+    pub fn close_portal(&mut self, name: &str) {
+        self.portals.remove(name);
+    }
+
+    /// Run a portal until it finishes, `max_rows` rows were sent (0: no limit),
+    /// or the sink is full.
+    pub fn execute(&mut self, portal_name: &str, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
+        let mut portal = self
+            .portals
+            .remove(portal_name)
+            .ok_or_else(|| err!(SqlState::INVALID_CURSOR_NAME, "portal \"{portal_name}\" does not exist"))?;
+        if self.statement_start.is_none() {
+            self.start_statement();
+        }
+        let result = self.run_portal(&mut portal, max_rows, sink);
+        let keep = matches!(result, Ok(Outcome::Suspended | Outcome::SinkFull)) || !portal_name.is_empty();
+        if matches!(result, Ok(Outcome::Complete(_) | Outcome::Empty)) {
+            self.finish_statement();
+        }
+        if keep {
+            self.portals.insert(portal_name.to_string(), portal);
+        }
+        result
+    }
+
+    fn run_portal(&mut self, portal: &mut Portal, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
+        let Some(bound) = portal.statement.bound.as_ref() else {
+            return Ok(Outcome::Empty);
+        };
+        let command = bound.statement.command();
+        if portal.finished {
+            return Ok(Outcome::Complete(tag(command, 0)));
+        }
+        if portal.executor.is_none() {
+            self.shared.metrics.statements.with_label_values(&[command]).inc();
+            match self.start_executor(&bound.statement, &portal.params)? {
+                Some(exec) => portal.executor = Some(exec),
+                None => {
+                    portal.finished = true;
+                    return Ok(Outcome::Complete(tag(command, 0)));
+                }
+            }
+        }
+        let Some(executor) = portal.executor.as_mut() else {
+            return Err(Error::internal("portal has no executor"));
+        };
+        let mut ctx = Eval {
+            settings: &mut self.settings,
+            params: &portal.params,
+            interrupts: &self.interrupts,
+            deadline: self.deadline,
+            pid: self.pid,
+        };
+        let progress = executor.run(&mut ctx, sink, max_rows, &mut portal.rows, &self.arena)?;
+        Ok(match progress {
+            Progress::Done => {
+                portal.finished = true;
+                portal.executor = None;
+                Outcome::Complete(tag(command, portal.rows))
+            }
+            Progress::SinkFull => Outcome::SinkFull,
+            Progress::Suspended => Outcome::Suspended,
+        })
+    }
+
+    /// Start a statement; utility statements do their work here and return `None`.
+    fn start_executor(&mut self, statement: &Statement, params: &[Datum]) -> Result<Option<Executor>> {
+        match statement {
+            Statement::Select { exprs, filter, .. } => {
+                // Constant parts could be folded here; the executor evaluates per row.
+                let _ = params;
+                Ok(Some(Executor::Result { exprs: exprs.clone(), filter: filter.clone(), done: false }))
+            }
+            Statement::Set { name, value, local } => {
+                if *local && !self.implicit_block {
+                    self.notices.push(Notice::warning(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "SET LOCAL can only be used in transaction blocks",
+                    ));
+                    return Ok(None);
+                }
+                self.settings.set(name, value.as_deref(), *local)?;
+                Ok(None)
+            }
+            Statement::ResetAll => {
+                self.settings.reset_all();
+                Ok(None)
+            }
+            Statement::Show { name } => {
+                let value = self.show(name)?;
+                Ok(Some(Executor::Values { rows: vec![vec![Datum::Text(value)]].into_iter() }))
+            }
+            Statement::ShowAll => {
+                let mut all: Vec<&guc::Def> = guc::DEFS.iter().collect();
+                all.sort_by_key(|d| d.name.to_ascii_lowercase());
+                let rows: Vec<Vec<Datum>> = all
+                    .into_iter()
+                    .filter_map(|d| guc::Guc::lookup(d.name))
+                    .map(|g| {
+                        vec![
+                            Datum::Text(g.name().to_string()),
+                            Datum::Text(self.settings.show(g)),
+                            Datum::Text(g.def().description.to_string()),
+                        ]
+                    })
+                    .collect();
+                Ok(Some(Executor::Values { rows: rows.into_iter() }))
+            }
+        }
+    }
+
+    /// `SHOW name` / `current_setting(name)`.
+    pub fn show(&self, name: &str) -> Result<String> {
+        show_setting(&self.settings, name)
+    }
+}
+
+fn show_setting(settings: &Settings, name: &str) -> Result<String> {
+    match name.to_ascii_lowercase().as_str() {
+        // Until explicit transactions exist, every transaction runs with the defaults.
+        "transaction_isolation" => Ok(settings.show(Guc::default_transaction_isolation)),
+        "transaction_read_only" => Ok(settings.show(Guc::default_transaction_read_only)),
+        _ => Ok(settings.show(guc::lookup_or_error(name)?)),
+    }
+}
+
+/// The CommandComplete tag.
+fn tag(command: &str, rows: u64) -> String {
+    match command {
+        "SELECT" => format!("SELECT {rows}"),
+        other => other.to_string(),
+    }
+}
+
+/// What expression evaluation sees of the session.
+struct Eval<'a> {
+    settings: &'a mut Settings,
+    params: &'a [Datum],
+    interrupts: &'a Interrupts,
+    deadline: Option<Instant>,
+    pid: i32,
+}
+
+impl EvalContext for Eval<'_> {
+    fn param(&self, index: usize) -> &Datum {
+        self.params.get(index).unwrap_or(&Datum::Null)
+    }
+
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
+        match show_setting(self.settings, name) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if missing_ok && e.code() == SqlState::UNDEFINED_OBJECT => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
+        let guc = self.settings.set(name, Some(value), is_local)?;
+        Ok(self.settings.show(guc))
+    }
+
+    fn check_interrupts(&self) -> Result<()> {
+        self.interrupts.check(self.deadline)
+    }
+
+    fn backend_pid(&self) -> i32 {
+        self.pid
+    }
+
+    fn extra_float_digits(&self) -> i32 {
+        self.settings.int(Guc::extra_float_digits) as i32
+    }
+}
+
+/// Evaluate a bound constant expression outside any portal (used by tests).
+pub fn eval_constant(session: &mut Session, sql: &str) -> Result<Vec<Datum>> {
+    let stmts = parser::parse(sql)?;
+    let bound = Binder::new(sql, &[]).bind(&stmts[0])?;
+    let Statement::Select { exprs, .. } = bound.statement else {
+        return Err(Error::internal("not a SELECT"));
+    };
+    let mut ctx = Eval {
+        settings: &mut session.settings,
+        params: &[],
+        interrupts: &session.interrupts,
+        deadline: None,
+        pid: session.pid,
+    };
+    exprs.iter().map(|e| eval(e, &mut ctx)).collect()
+}

@@ -1,0 +1,77 @@
+//! The registry of live sessions (PostgreSQL's backend list): how a cancel
+//! request finds the session it names, and how fast shutdown reaches every
+//! session.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use dashmap::DashMap;
+
+use super::Interrupts;
+
+struct Entry {
+    secret_key: i32,
+    interrupts: Arc<Interrupts>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    sessions: DashMap<i32, Entry>,
+    next_pid: AtomicI32,
+}
+
+/// Removes the session from the registry when dropped.
+pub struct Registration {
+    registry: Arc<Registry>,
+    pub pid: i32,
+    pub secret_key: i32,
+    pub interrupts: Arc<Interrupts>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.registry.sessions.remove(&self.pid);
+    }
+}
+
+impl Registry {
+    /// Register a new session under a fresh process id and random secret key.
+    pub fn register(self: &Arc<Self>) -> Registration {
+        let interrupts = Arc::new(Interrupts::default());
+        loop {
+            // Process ids are positive and unique among live sessions.
+            let pid = (self.next_pid.fetch_add(1, Ordering::Relaxed) & 0x3fff_ffff) + 1000;
+            let secret_key = rand::random::<i32>();
+            if let dashmap::Entry::Vacant(v) = self.sessions.entry(pid) {
+                v.insert(Entry { secret_key, interrupts: interrupts.clone() });
+                return Registration { registry: self.clone(), pid, secret_key, interrupts };
+            }
+        }
+    }
+
+    /// A CancelRequest: cancel the named session's statement if the key matches.
+    pub fn cancel(&self, pid: i32, secret_key: i32) -> bool {
+        match self.sessions.get(&pid) {
+            Some(e) if e.secret_key == secret_key => {
+                e.interrupts.cancel();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Fast shutdown: ask every session to end.
+    pub fn terminate_all(&self) {
+        for e in self.sessions.iter() {
+            e.interrupts.terminate();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+}

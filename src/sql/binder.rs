@@ -1,0 +1,722 @@
+//! The binder: resolves a parsed statement into a typed, executable form.
+//!
+//! It assigns every expression a PostgreSQL type using PostgreSQL's rules:
+//! quoted literals start as `unknown` and take their type from context,
+//! `$n` parameters are inferred the same way (or taken as the client
+//! declared them), integer and float operands are widened to a common type,
+//! and anything without a matching operator is a 42883 error with
+//! PostgreSQL's wording and HINT.
+
+use sqlparser::ast::{self, Spanned};
+
+use super::expr::{ArithOp, CmpOp, Expr, cast_exists};
+use super::func::Func;
+use super::parser::position;
+use super::types::{Datum, PgType, int_datum, parse_text};
+use super::{Bound, Column, Statement};
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+
+pub struct Binder<'a> {
+    sql: &'a str,
+    /// Parameter types: declared by the client, or inferred (`Unknown` until then).
+    params: Vec<PgType>,
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(sql: &'a str, declared_params: &[PgType]) -> Binder<'a> {
+        Binder { sql, params: declared_params.to_vec() }
+    }
+
+    pub fn bind(mut self, stmt: &ast::Statement) -> Result<Bound> {
+        let statement = self.bind_statement(stmt)?;
+        for (i, t) in self.params.iter().enumerate() {
+            if *t == PgType::Unknown {
+                return Err(err!(SqlState::INDETERMINATE_DATATYPE, "could not determine data type of parameter ${}", i + 1));
+            }
+        }
+        let columns = statement.columns();
+        Ok(Bound { statement, params: self.params, columns })
+    }
+
+    fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
+        position(self.sql, span.start)
+    }
+
+    fn at(&self, e: Error, node: &impl Spanned) -> Error {
+        match self.pos(node.span()) {
+            Some(p) => e.with_position(p),
+            None => e,
+        }
+    }
+
+    fn bind_statement(&mut self, stmt: &ast::Statement) -> Result<Statement> {
+        match stmt {
+            ast::Statement::Query(q) => self.bind_query(q),
+            ast::Statement::Set(set) => bind_set(set),
+            ast::Statement::ShowVariable { variable } => {
+                let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+                Ok(match name.as_str() {
+                    "all" => Statement::ShowAll,
+                    "time zone" => Statement::Show { name: "timezone".into() },
+                    "transaction isolation level" => Statement::Show { name: "transaction_isolation".into() },
+                    "session authorization" => Statement::Show { name: "session_authorization".into() },
+                    _ => Statement::Show { name: variable.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".") },
+                })
+            }
+            ast::Statement::Reset(r) => Ok(match &r.reset {
+                ast::Reset::ALL => Statement::ResetAll,
+                ast::Reset::ConfigurationParameter(name) => Statement::Set { name: object_name(name), value: None, local: false },
+                ast::Reset::SessionAuthorization => return Err(Error::not_supported("RESET SESSION AUTHORIZATION")),
+            }),
+            other => Err(Error::not_supported(statement_kind(other))),
+        }
+    }
+
+    fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
+        if q.with.is_some() {
+            return Err(Error::not_supported("WITH"));
+        }
+        if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
+            return Err(Error::not_supported("ORDER BY, LIMIT, OFFSET, FETCH and FOR UPDATE"));
+        }
+        let select = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => s,
+            ast::SetExpr::Query(inner) => return self.bind_query(inner),
+            ast::SetExpr::SetOperation { op, .. } => return Err(Error::not_supported(format!("{op}"))),
+            ast::SetExpr::Values(_) => return Err(Error::not_supported("VALUES")),
+            _ => return Err(Error::not_supported("this kind of query")),
+        };
+        if !select.from.is_empty() {
+            return Err(Error::not_supported("SELECT with FROM (tables)"));
+        }
+        if select.distinct.is_some() || select.having.is_some() || select.into.is_some() {
+            return Err(Error::not_supported("SELECT with DISTINCT, HAVING or INTO"));
+        }
+        if !matches!(&select.group_by, ast::GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty()) {
+            return Err(Error::not_supported("GROUP BY"));
+        }
+        let mut targets = Vec::with_capacity(select.projection.len());
+        for item in &select.projection {
+            let (e, name) = match item {
+                ast::SelectItem::UnnamedExpr(e) => (e, figure_colname(e)),
+                ast::SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
+                }
+                _ => return Err(Error::not_supported("this select list item")),
+            };
+            let bound = self.bind_expr(e)?;
+            // An `unknown` literal in the select list comes out as text.
+            let bound = if bound.ty() == PgType::Unknown { self.coerce(bound, PgType::Text, e)? } else { bound };
+            let typmod = match &bound {
+                Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
+                _ => -1,
+            };
+            targets.push((bound, Column { name, ty: PgType::Unknown, typmod }));
+        }
+        let filter = match &select.selection {
+            Some(w) => Some(self.bind_condition(w, "WHERE")?),
+            None => None,
+        };
+        let (exprs, mut columns): (Vec<Expr>, Vec<Column>) = targets.into_iter().unzip();
+        for (c, e) in columns.iter_mut().zip(&exprs) {
+            c.ty = e.ty();
+        }
+        Ok(Statement::Select { exprs, columns, filter })
+    }
+
+    /// A boolean condition (`WHERE`, `AND` operands, `CASE WHEN`).
+    fn bind_condition(&mut self, e: &ast::Expr, clause: &str) -> Result<Expr> {
+        let bound = self.bind_expr(e)?;
+        match bound.ty() {
+            PgType::Bool => Ok(bound),
+            PgType::Unknown => self.coerce(bound, PgType::Bool, e),
+            t => Err(self.at(
+                err!(SqlState::DATATYPE_MISMATCH, "argument of {clause} must be type boolean, not type {}", t.sql_name()),
+                e,
+            )),
+        }
+    }
+
+    pub fn bind_expr(&mut self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as E;
+        match e {
+            E::Value(v) => self.bind_value(&v.value, e),
+            E::Nested(inner) => self.bind_expr(inner),
+            E::Identifier(id) => {
+                Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" does not exist", id.value), e))
+            }
+            E::CompoundIdentifier(ids) => {
+                let table = ids.first().map(|i| i.value.as_str()).unwrap_or("");
+                Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{table}\""), e))
+            }
+            E::UnaryOp { op, expr } => self.bind_unary(*op, expr, e),
+            E::BinaryOp { left, op, right } => self.bind_binary(left, op, right, e),
+            E::IsNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), false)),
+            E::IsNotNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), true)),
+            E::IsTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS TRUE")?), true, false)),
+            E::IsNotTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT TRUE")?), true, true)),
+            E::IsFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS FALSE")?), false, false)),
+            E::IsNotFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT FALSE")?), false, true)),
+            E::IsDistinctFrom(a, b) => {
+                let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
+                Ok(Expr::Distinct(Box::new(a), Box::new(b), false))
+            }
+            E::IsNotDistinctFrom(a, b) => {
+                let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
+                Ok(Expr::Distinct(Box::new(a), Box::new(b), true))
+            }
+            E::Between { expr, negated, low, high } => {
+                let (x1, lo) = self.bind_comparison_operands(expr, low, ">=", e)?;
+                let (x2, hi) = self.bind_comparison_operands(expr, high, "<=", e)?;
+                let both = Expr::And(
+                    Box::new(Expr::Cmp(CmpOp::GtEq, Box::new(x1), Box::new(lo))),
+                    Box::new(Expr::Cmp(CmpOp::LtEq, Box::new(x2), Box::new(hi))),
+                );
+                Ok(if *negated { Expr::Not(Box::new(both)) } else { both })
+            }
+            E::Case { operand, conditions, else_result, .. } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref()),
+            E::Cast { kind, expr, data_type, format: None } if !matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) => {
+                let (to, typmod) = self.resolve_type(data_type, e)?;
+                let inner = self.bind_expr(expr)?;
+                self.explicit_cast(inner, to, typmod, expr)
+            }
+            E::Function(f) => self.bind_function(f, e),
+            other => Err(self.at(Error::not_supported(format!("expression \"{other}\"")), e)),
+        }
+    }
+
+    fn bind_value(&mut self, v: &ast::Value, node: &ast::Expr) -> Result<Expr> {
+        use ast::Value as V;
+        Ok(match v {
+            V::Number(text, _) => self.number(text, node)?,
+            V::SingleQuotedString(s) | V::EscapedStringLiteral(s) | V::UnicodeStringLiteral(s) => {
+                Expr::Const(Datum::Text(s.clone()), PgType::Unknown)
+            }
+            V::DollarQuotedString(d) => Expr::Const(Datum::Text(d.value.clone()), PgType::Unknown),
+            V::Boolean(b) => Expr::Const(Datum::Bool(*b), PgType::Bool),
+            V::Null => Expr::Const(Datum::Null, PgType::Unknown),
+            V::Placeholder(p) => {
+                let n: usize = p.trim_start_matches('$').parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter {p}"), node)
+                })?;
+                if n > 65535 {
+                    return Err(self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter ${n}"), node));
+                }
+                if self.params.len() < n {
+                    self.params.resize(n, PgType::Unknown);
+                }
+                Expr::Param(n - 1, self.params[n - 1])
+            }
+            other => return Err(self.at(Error::not_supported(format!("literal {other}")), node)),
+        })
+    }
+
+    /// An unquoted numeric literal: int4 if it fits, else int8, else numeric.
+    fn number(&self, text: &str, node: &ast::Expr) -> Result<Expr> {
+        if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            if let Ok(v) = text.parse::<i64>() {
+                return Ok(match int_datum(PgType::Int4, v) {
+                    Some(d) => Expr::Const(d, PgType::Int4),
+                    None => Expr::Const(Datum::Int8(v), PgType::Int8),
+                });
+            }
+        }
+        Err(self.at(Error::not_supported(format!("numeric literal {text} (type numeric)")), node))
+    }
+
+    fn bind_unary(&mut self, op: ast::UnaryOperator, operand: &ast::Expr, node: &ast::Expr) -> Result<Expr> {
+        match op {
+            ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.bind_condition(operand, "NOT")?))),
+            ast::UnaryOperator::Plus => {
+                let x = self.bind_expr(operand)?;
+                if x.ty().is_numeric() { Ok(x) } else { Err(self.no_unary_operator("+", x.ty(), node)) }
+            }
+            ast::UnaryOperator::Minus => {
+                // `-2147483648` is one int4 constant, as in PostgreSQL's grammar.
+                if let ast::Expr::Value(v) = operand {
+                    if let ast::Value::Number(text, _) = &v.value {
+                        return self.number(&format!("-{text}"), node);
+                    }
+                }
+                let x = self.bind_expr(operand)?;
+                match x.ty() {
+                    t if t.is_numeric() => Ok(Expr::Neg(Box::new(x))),
+                    t => Err(self.no_unary_operator("-", t, node)),
+                }
+            }
+            other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
+        }
+    }
+
+    fn no_unary_operator(&self, op: &str, t: PgType, node: &ast::Expr) -> Error {
+        self.at(
+            err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {op} {}", t.sql_name()).with_hint(
+                "No operator matches the given name and argument type. You might need to add an explicit type cast.",
+            ),
+            node,
+        )
+    }
+
+    fn no_operator(&self, op: &str, l: PgType, r: PgType, node: &ast::Expr) -> Error {
+        self.at(
+            err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {} {op} {}", l.sql_name(), r.sql_name())
+                .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts."),
+            node,
+        )
+    }
+
+    fn bind_binary(&mut self, left: &ast::Expr, op: &ast::BinaryOperator, right: &ast::Expr, node: &ast::Expr) -> Result<Expr> {
+        use ast::BinaryOperator as B;
+        let arith = match op {
+            B::Plus => Some(ArithOp::Add),
+            B::Minus => Some(ArithOp::Sub),
+            B::Multiply => Some(ArithOp::Mul),
+            B::Divide => Some(ArithOp::Div),
+            B::Modulo => Some(ArithOp::Mod),
+            _ => None,
+        };
+        if let Some(aop) = arith {
+            let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+            let (lt, rt) = (l.ty(), r.ty());
+            let ty = match common_numeric(lt, rt) {
+                Some(t) if !(aop == ArithOp::Mod && t.is_float()) => t,
+                _ if lt == PgType::Unknown && rt == PgType::Unknown => {
+                    return Err(self.at(
+                        err!(SqlState::AMBIGUOUS_FUNCTION, "operator is not unique: unknown {} unknown", aop.symbol())
+                            .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts."),
+                        node,
+                    ));
+                }
+                _ => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
+            };
+            let l = self.coerce(l, ty, left)?;
+            let r = self.coerce(r, ty, right)?;
+            return Ok(Expr::Arith(aop, Box::new(l), Box::new(r), ty));
+        }
+        let cmp = match op {
+            B::Eq => Some(CmpOp::Eq),
+            B::NotEq => Some(CmpOp::NotEq),
+            B::Lt => Some(CmpOp::Lt),
+            B::LtEq => Some(CmpOp::LtEq),
+            B::Gt => Some(CmpOp::Gt),
+            B::GtEq => Some(CmpOp::GtEq),
+            _ => None,
+        };
+        if let Some(cop) = cmp {
+            let (l, r) = self.bind_comparison_operands(left, right, cop.symbol(), node)?;
+            return Ok(Expr::Cmp(cop, Box::new(l), Box::new(r)));
+        }
+        match op {
+            B::And => Ok(Expr::And(
+                Box::new(self.bind_condition(left, "AND")?),
+                Box::new(self.bind_condition(right, "AND")?),
+            )),
+            B::Or => Ok(Expr::Or(Box::new(self.bind_condition(left, "OR")?), Box::new(self.bind_condition(right, "OR")?))),
+            B::StringConcat => {
+                let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+                let (lt, rt) = (l.ty(), r.ty());
+                // textcat, or anytextcat/textanycat when one side is text-like.
+                let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
+                if !(texty(lt) || texty(rt)) || lt == PgType::Void || rt == PgType::Void {
+                    return Err(self.no_operator("||", lt, rt, node));
+                }
+                let l = if lt == PgType::Unknown { self.coerce(l, PgType::Text, left)? } else { l };
+                let r = if rt == PgType::Unknown { self.coerce(r, PgType::Text, right)? } else { r };
+                Ok(Expr::Concat(Box::new(l), Box::new(r)))
+            }
+            other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
+        }
+    }
+
+    fn bind_comparison_operands(&mut self, left: &ast::Expr, right: &ast::Expr, op: &str, node: &ast::Expr) -> Result<(Expr, Expr)> {
+        let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+        let (lt, rt) = (l.ty(), r.ty());
+        let ty = match (lt, rt) {
+            (PgType::Unknown, PgType::Unknown) => PgType::Text,
+            _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
+            (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => PgType::Text,
+            (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
+            _ => return Err(self.no_operator(op, lt, rt, node)),
+        };
+        Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
+    }
+
+    fn bind_case(&mut self, operand: Option<&ast::Expr>, conditions: &[ast::CaseWhen], otherwise: Option<&ast::Expr>) -> Result<Expr> {
+        let mut whens = Vec::with_capacity(conditions.len());
+        let mut results = Vec::with_capacity(conditions.len() + 1);
+        for w in conditions {
+            let cond = match operand {
+                Some(op) => {
+                    let (l, r) = self.bind_comparison_operands(op, &w.condition, "=", &w.condition)?;
+                    Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r))
+                }
+                None => self.bind_condition(&w.condition, "CASE/WHEN")?,
+            };
+            whens.push(cond);
+            results.push((self.bind_expr(&w.result)?, &w.result));
+        }
+        let otherwise = match otherwise {
+            Some(e) => Some((self.bind_expr(e)?, e)),
+            None => None,
+        };
+        let all: Vec<&Expr> = results.iter().map(|(e, _)| e).chain(otherwise.iter().map(|(e, _)| e)).collect();
+        let ty = self.common_type(&all, "CASE", results.first().map(|(_, n)| *n))?;
+        let mut bound_whens = Vec::with_capacity(whens.len());
+        for (cond, (res, node)) in whens.into_iter().zip(results) {
+            bound_whens.push((cond, self.coerce(res, ty, node)?));
+        }
+        let otherwise = match otherwise {
+            Some((e, node)) => Some(Box::new(self.coerce(e, ty, node)?)),
+            None => None,
+        };
+        Ok(Expr::Case { whens: bound_whens, otherwise, ty })
+    }
+
+    /// PostgreSQL's `select_common_type` for CASE/COALESCE branches.
+    fn common_type(&self, exprs: &[&Expr], context: &str, node: Option<&ast::Expr>) -> Result<PgType> {
+        let mut ty = PgType::Unknown;
+        for e in exprs {
+            let t = e.ty();
+            if t == PgType::Unknown || t == ty {
+                continue;
+            }
+            if ty == PgType::Unknown {
+                ty = t;
+            } else if let Some(c) = common_numeric(ty, t) {
+                ty = c;
+            } else if ty.is_string() && t.is_string() {
+                ty = PgType::Text;
+            } else {
+                let e = err!(SqlState::DATATYPE_MISMATCH, "{context} types {} and {} cannot be matched", ty.sql_name(), t.sql_name());
+                return Err(match node {
+                    Some(n) => self.at(e, n),
+                    None => e,
+                });
+            }
+        }
+        Ok(if ty == PgType::Unknown { PgType::Text } else { ty })
+    }
+
+    fn bind_function(&mut self, f: &ast::Function, node: &ast::Expr) -> Result<Expr> {
+        let name = object_name(&f.name).to_ascii_lowercase();
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
+        let args: Vec<&ast::Expr> = match &f.args {
+            ast::FunctionArguments::None => Vec::new(),
+            ast::FunctionArguments::List(list) => {
+                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                    return Err(self.at(Error::not_supported(format!("arguments of {name} with DISTINCT or ORDER BY")), node));
+                }
+                let mut v = Vec::with_capacity(list.args.len());
+                for a in &list.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => v.push(e),
+                        _ => return Err(self.at(Error::not_supported("named or wildcard function arguments"), node)),
+                    }
+                }
+                v
+            }
+            ast::FunctionArguments::Subquery(_) => return Err(self.at(Error::not_supported("subqueries"), node)),
+        };
+        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
+            return Err(self.at(Error::not_supported("aggregate and window functions"), node));
+        }
+        let func = Func::lookup(&name);
+        let mut bound = Vec::with_capacity(args.len());
+        for a in &args {
+            bound.push(self.bind_expr(a)?);
+        }
+        let Some(func) = func else {
+            return Err(self.no_function(&name, &bound, node));
+        };
+        match func {
+            Func::Coalesce | Func::NullIf => {
+                if func == Func::NullIf && bound.len() != 2 || bound.is_empty() {
+                    return Err(self.no_function(&name, &bound, node));
+                }
+                let refs: Vec<&Expr> = bound.iter().collect();
+                let ty = self.common_type(&refs, &name.to_uppercase(), args.first().copied())?;
+                let mut out = Vec::with_capacity(bound.len());
+                for (b, a) in bound.into_iter().zip(&args) {
+                    out.push(self.coerce(b, ty, a)?);
+                }
+                return Ok(Expr::Call(func, out, ty));
+            }
+            _ => {}
+        }
+        // The first signature the arguments can be implicitly coerced to;
+        // exact matches of typed arguments win (abs(int8) over abs(float8)).
+        let sigs = func.signatures();
+        let fits = |sig: &[PgType], exact: bool| {
+            sig.len() == bound.len()
+                && sig.iter().zip(&bound).all(|(want, got)| {
+                    let t = got.ty();
+                    t == *want || t == PgType::Unknown || (!exact && implicit_coercion(t, *want))
+                })
+        };
+        let chosen = sigs.iter().find(|(s, _)| fits(s, true)).or_else(|| sigs.iter().find(|(s, _)| fits(s, false)));
+        let Some((sig, ret)) = chosen else {
+            return Err(self.no_function(&name, &bound, node));
+        };
+        let mut out = Vec::with_capacity(bound.len());
+        for ((b, want), a) in bound.into_iter().zip(sig.iter()).zip(&args) {
+            out.push(self.coerce(b, *want, a)?);
+        }
+        Ok(Expr::Call(func, out, *ret))
+    }
+
+    fn no_function(&self, name: &str, args: &[Expr], node: &ast::Expr) -> Error {
+        let types: Vec<&str> = args.iter().map(|a| a.ty().sql_name()).collect();
+        self.at(
+            err!(SqlState::UNDEFINED_FUNCTION, "function {name}({}) does not exist", types.join(", ")).with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            ),
+            node,
+        )
+    }
+
+    /// Implicit coercion (assignment of a context type), or an error.
+    fn coerce(&mut self, e: Expr, to: PgType, node: &ast::Expr) -> Result<Expr> {
+        let from = e.ty();
+        if from == to {
+            return Ok(e);
+        }
+        match e {
+            Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
+            Expr::Const(Datum::Text(s), PgType::Unknown) => {
+                return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
+            }
+            Expr::Param(i, PgType::Unknown) => {
+                self.params[i] = to;
+                return Ok(Expr::Param(i, to));
+            }
+            _ => {}
+        }
+        if implicit_coercion(from, to) {
+            return Ok(Expr::Cast(Box::new(e), to, None));
+        }
+        Err(self.at(
+            err!(SqlState::DATATYPE_MISMATCH, "cannot coerce type {} to {}", from.sql_name(), to.sql_name()),
+            node,
+        ))
+    }
+
+    fn explicit_cast(&mut self, e: Expr, to: PgType, typmod: Option<u32>, node: &ast::Expr) -> Result<Expr> {
+        let from = e.ty();
+        if from == PgType::Unknown || (from == to && typmod.is_none()) {
+            let coerced = self.coerce(e, to, node)?;
+            return Ok(if typmod.is_some() { Expr::Cast(Box::new(coerced), to, typmod) } else { coerced });
+        }
+        if !cast_exists(from, to) {
+            return Err(self.at(
+                err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()),
+                node,
+            ));
+        }
+        Ok(Expr::Cast(Box::new(e), to, typmod))
+    }
+
+    fn resolve_type(&self, dt: &ast::DataType, node: &ast::Expr) -> Result<(PgType, Option<u32>)> {
+        use ast::DataType as D;
+        let t = match dt {
+            D::Bool | D::Boolean => PgType::Bool,
+            D::SmallInt(_) | D::Int2(_) => PgType::Int2,
+            D::Int(_) | D::Integer(_) | D::Int4(_) => PgType::Int4,
+            D::BigInt(_) | D::Int8(_) => PgType::Int8,
+            D::Real | D::Float4 => PgType::Float4,
+            D::Double(_) | D::DoublePrecision | D::Float8 => PgType::Float8,
+            D::Float(info) => match info {
+                ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _) if *p <= 24 => PgType::Float4,
+                _ => PgType::Float8,
+            },
+            D::Text | D::String(None) => PgType::Text,
+            D::Varchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => {
+                let n = match len {
+                    Some(ast::CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
+                    _ => None,
+                };
+                return Ok((PgType::Varchar, n));
+            }
+            D::Custom(name, mods) if mods.is_empty() => {
+                let n = object_name(name).to_ascii_lowercase();
+                let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).to_string();
+                match n.as_str() {
+                    "int2" => PgType::Int2,
+                    "int4" => PgType::Int4,
+                    "int8" => PgType::Int8,
+                    "float4" => PgType::Float4,
+                    "float8" => PgType::Float8,
+                    "bool" => PgType::Bool,
+                    "text" => PgType::Text,
+                    "varchar" => PgType::Varchar,
+                    "void" => PgType::Void,
+                    "numeric" | "decimal" | "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid" | "json"
+                    | "jsonb" | "bytea" | "name" | "oid" | "regclass" | "bpchar" | "char" => {
+                        return Err(self.at(Error::not_supported(format!("type {n}")), node));
+                    }
+                    _ => return Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{n}\" does not exist"), node)),
+                }
+            }
+            other => return Err(self.at(Error::not_supported(format!("type {other}")), node)),
+        };
+        Ok((t, None))
+    }
+}
+
+/// The type two numeric operands are computed in, if both are numeric (or unknown).
+fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
+    let rank = |t: PgType| match t {
+        PgType::Int2 => Some(0),
+        PgType::Int4 => Some(1),
+        PgType::Int8 => Some(2),
+        PgType::Float4 => Some(3),
+        PgType::Float8 => Some(4),
+        _ => None,
+    };
+    match (a, b) {
+        (PgType::Unknown, PgType::Unknown) => None,
+        (PgType::Unknown, t) | (t, PgType::Unknown) => rank(t).map(|_| t),
+        _ => {
+            let (ra, rb) = (rank(a)?, rank(b)?);
+            // An integer meeting float4 is computed in float8, as PostgreSQL resolves it.
+            if (a.is_integer() && b == PgType::Float4) || (b.is_integer() && a == PgType::Float4) {
+                return Some(PgType::Float8);
+            }
+            Some(if ra >= rb { a } else { b })
+        }
+    }
+}
+
+/// PostgreSQL's implicit casts among the types tusk has.
+fn implicit_coercion(from: PgType, to: PgType) -> bool {
+    use PgType::*;
+    matches!(
+        (from, to),
+        (Int2, Int4 | Int8 | Float4 | Float8)
+            | (Int4, Int8 | Float4 | Float8)
+            | (Int8, Float4 | Float8)
+            | (Float4, Float8)
+            | (Varchar, Text)
+            | (Text, Varchar)
+    )
+}
+
+/// PostgreSQL's `FigureColname`: the output column name of an unaliased expression.
+fn figure_colname(e: &ast::Expr) -> String {
+    figure(e).unwrap_or_else(|| "?column?".to_string())
+}
+
+fn figure(e: &ast::Expr) -> Option<String> {
+    use ast::Expr as E;
+    match e {
+        E::Identifier(id) => Some(id.value.clone()),
+        E::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
+        E::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()),
+        E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
+        E::Case { .. } => Some("case".into()),
+        E::Nested(inner) => figure(inner),
+        E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),
+        _ => None,
+    }
+}
+
+fn cast_type_name(dt: &ast::DataType) -> String {
+    use ast::DataType as D;
+    match dt {
+        D::Bool | D::Boolean => "bool",
+        D::SmallInt(_) | D::Int2(_) => "int2",
+        D::Int(_) | D::Integer(_) | D::Int4(_) => "int4",
+        D::BigInt(_) | D::Int8(_) => "int8",
+        D::Real | D::Float4 => "float4",
+        D::Double(_) | D::DoublePrecision | D::Float8 => "float8",
+        D::Text => "text",
+        D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
+        D::Custom(name, _) => return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase(),
+        other => return other.to_string().to_ascii_lowercase(),
+    }
+    .to_string()
+}
+
+fn object_name(n: &ast::ObjectName) -> String {
+    n.0.iter()
+        .map(|p| match p.as_ident() {
+            Some(i) => i.value.clone(),
+            None => p.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
+    let mut parts = Vec::with_capacity(values.len());
+    for v in values {
+        let text = match v {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::Boolean(b) => b.to_string(),
+                other => return Err(Error::not_supported(format!("SET value {other}"))),
+            },
+            ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") && values.len() == 1 => {
+                return Ok(None);
+            }
+            ast::Expr::Identifier(id) => {
+                if id.quote_style.is_some() { id.value.clone() } else { id.value.to_ascii_lowercase() }
+            }
+            ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match expr.as_ref() {
+                ast::Expr::Value(v) => format!("-{}", v.value),
+                _ => return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"-\"")),
+            },
+            other => return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{other}\"")),
+        };
+        parts.push(text);
+    }
+    Ok(Some(parts.join(", ")))
+}
+
+fn bind_set(set: &ast::Set) -> Result<Statement> {
+    use ast::Set as S;
+    match set {
+        S::SingleAssignment { scope, hivevar: false, variable, values } => {
+            let local = matches!(scope, Some(ast::ContextModifier::Local));
+            Ok(Statement::Set { name: object_name(variable), value: set_value_text(values)?, local })
+        }
+        S::SetTimeZone { local, value } => {
+            let value = match value {
+                ast::Expr::Identifier(id) if id.value.eq_ignore_ascii_case("local") || id.value.eq_ignore_ascii_case("default") => None,
+                v => set_value_text(std::slice::from_ref(v))?,
+            };
+            Ok(Statement::Set { name: "timezone".into(), value, local: *local })
+        }
+        S::SetNames { charset_name, collation_name: None } => {
+            Ok(Statement::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false })
+        }
+        S::SetTransaction { .. } => Err(Error::not_supported("SET TRANSACTION")),
+        S::SetRole { .. } => Err(Error::not_supported("SET ROLE")),
+        S::SetSessionAuthorization(_) => Err(Error::not_supported("SET SESSION AUTHORIZATION")),
+        _ => Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\"")),
+    }
+}
+
+/// A short name of a statement kind for messages, e.g. `CREATE TABLE`.
+pub fn statement_kind(stmt: &ast::Statement) -> String {
+    let text = stmt.to_string();
+    let mut words = text.split_whitespace().map(|w| w.to_ascii_uppercase());
+    let first = words.next().unwrap_or_default();
+    match first.as_str() {
+        "CREATE" | "DROP" | "ALTER" => {
+            let mut kind = vec![first];
+            for w in words {
+                let stop = !matches!(w.as_str(), "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNIQUE" | "UNLOGGED" | "MATERIALIZED");
+                kind.push(w);
+                if stop {
+                    break;
+                }
+            }
+            kind.join(" ")
+        }
+        "START" => "START TRANSACTION".into(),
+        _ => first,
+    }
+}

@@ -1,0 +1,410 @@
+//! Bound scalar expressions and their evaluation, with PostgreSQL's
+//! semantics: three-valued logic, overflow and division-by-zero errors,
+//! and PostgreSQL's casts.
+//!
+//! The binder ([`super::binder`]) produces [`Expr`] trees whose every node
+//! has a resolved type; evaluation never has to guess.
+
+use std::cmp::Ordering;
+
+use super::func::Func;
+use super::types::{Datum, PgType, int_datum, parse_text};
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+            ArithOp::Mod => "%",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::NotEq => "<>",
+            CmpOp::Lt => "<",
+            CmpOp::LtEq => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::GtEq => ">=",
+        }
+    }
+
+    fn holds(self, ord: Ordering) -> bool {
+        match self {
+            CmpOp::Eq => ord == Ordering::Equal,
+            CmpOp::NotEq => ord != Ordering::Equal,
+            CmpOp::Lt => ord == Ordering::Less,
+            CmpOp::LtEq => ord != Ordering::Greater,
+            CmpOp::Gt => ord == Ordering::Greater,
+            CmpOp::GtEq => ord != Ordering::Less,
+        }
+    }
+}
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub enum Expr {
+    Const(Datum, PgType),
+    /// `$n` (0-based index here), with its inferred type.
+    Param(usize, PgType),
+    Arith(ArithOp, Box<Expr>, Box<Expr>, PgType),
+    Neg(Box<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `IS [NOT] DISTINCT FROM`; `true` for NOT DISTINCT.
+    Distinct(Box<Expr>, Box<Expr>, bool),
+    Concat(Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    /// `IS [NOT] TRUE/FALSE`: (expr, value tested, negated).
+    IsBool(Box<Expr>, bool, bool),
+    Case { whens: Vec<(Expr, Expr)>, otherwise: Option<Box<Expr>>, ty: PgType },
+    Cast(Box<Expr>, PgType, Option<u32>),
+    Call(Func, Vec<Expr>, PgType),
+}
+
+impl Expr {
+    pub fn ty(&self) -> PgType {
+        match self {
+            Expr::Const(_, t) | Expr::Param(_, t) | Expr::Arith(.., t) | Expr::Cast(_, t, _) | Expr::Call(.., t) => *t,
+            Expr::Case { ty, .. } => *ty,
+            Expr::Neg(e) => e.ty(),
+            Expr::Concat(..) => PgType::Text,
+            Expr::Cmp(..) | Expr::Distinct(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(..) => PgType::Bool,
+            Expr::IsNull(..) | Expr::IsBool(..) => PgType::Bool,
+        }
+    }
+
+    /// Whether evaluating may wait (and so should run off the async workers).
+    pub fn may_block(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| found |= matches!(e, Expr::Call(Func::PgSleep, ..)));
+        found
+    }
+
+    fn walk(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Const(..) | Expr::Param(..) => {}
+            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk(f),
+            Expr::Arith(_, a, b, _)
+            | Expr::Cmp(_, a, b)
+            | Expr::Distinct(a, b, _)
+            | Expr::Concat(a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::Case { whens, otherwise, .. } => {
+                for (w, t) in whens {
+                    w.walk(f);
+                    t.walk(f);
+                }
+                if let Some(o) = otherwise {
+                    o.walk(f);
+                }
+            }
+            Expr::Call(_, args, _) => args.iter().for_each(|a| a.walk(f)),
+        }
+    }
+}
+
+/// What evaluation may read or change besides its inputs.
+pub trait EvalContext {
+    fn param(&self, index: usize) -> &Datum;
+    /// `current_setting(name, missing_ok)`.
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>>;
+    /// `set_config(name, value, is_local)`, returning the new value as shown.
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String>;
+    /// PostgreSQL's CHECK_FOR_INTERRUPTS: cancel, statement timeout, shutdown.
+    fn check_interrupts(&self) -> Result<()>;
+    fn backend_pid(&self) -> i32;
+    fn extra_float_digits(&self) -> i32;
+}
+
+pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    Ok(match expr {
+        Expr::Const(d, _) => d.clone(),
+        Expr::Param(i, _) => ctx.param(*i).clone(),
+        Expr::Arith(op, a, b, ty) => {
+            let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
+            if a.is_null() || b.is_null() {
+                return Ok(Datum::Null);
+            }
+            arith(*op, &a, &b, *ty)?
+        }
+        Expr::Neg(e) => match eval(e, ctx)? {
+            Datum::Null => Datum::Null,
+            Datum::Int2(v) => Datum::Int2(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int2))?),
+            Datum::Int4(v) => Datum::Int4(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int4))?),
+            Datum::Int8(v) => Datum::Int8(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int8))?),
+            Datum::Float4(v) => Datum::Float4(-v),
+            Datum::Float8(v) => Datum::Float8(-v),
+            other => return Err(Error::internal(format!("cannot negate {other:?}"))),
+        },
+        Expr::Cmp(op, a, b) => {
+            let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
+            if a.is_null() || b.is_null() {
+                return Ok(Datum::Null);
+            }
+            Datum::Bool(op.holds(compare(&a, &b)))
+        }
+        Expr::Distinct(a, b, not) => {
+            let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
+            let same = match (a.is_null(), b.is_null()) {
+                (true, true) => true,
+                (false, false) => compare(&a, &b) == Ordering::Equal,
+                _ => false,
+            };
+            Datum::Bool(same == *not)
+        }
+        Expr::Concat(a, b) => {
+            let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
+            if a.is_null() || b.is_null() {
+                return Ok(Datum::Null);
+            }
+            let efd = ctx.extra_float_digits();
+            let mut out = Vec::new();
+            a.write_text(&mut out, efd);
+            b.write_text(&mut out, efd);
+            Datum::Text(String::from_utf8(out).map_err(|_| Error::internal("invalid UTF-8 in concatenation"))?)
+        }
+        Expr::And(a, b) => {
+            let a = eval(a, ctx)?;
+            if a == Datum::Bool(false) {
+                return Ok(a);
+            }
+            match (a, eval(b, ctx)?) {
+                (_, Datum::Bool(false)) => Datum::Bool(false),
+                (Datum::Bool(true), Datum::Bool(true)) => Datum::Bool(true),
+                _ => Datum::Null,
+            }
+        }
+        Expr::Or(a, b) => {
+            let a = eval(a, ctx)?;
+            if a == Datum::Bool(true) {
+                return Ok(a);
+            }
+            match (a, eval(b, ctx)?) {
+                (_, Datum::Bool(true)) => Datum::Bool(true),
+                (Datum::Bool(false), Datum::Bool(false)) => Datum::Bool(false),
+                _ => Datum::Null,
+            }
+        }
+        Expr::Not(e) => match eval(e, ctx)? {
+            Datum::Bool(b) => Datum::Bool(!b),
+            _ => Datum::Null,
+        },
+        Expr::IsNull(e, negated) => Datum::Bool(eval(e, ctx)?.is_null() != *negated),
+        Expr::IsBool(e, value, negated) => Datum::Bool((eval(e, ctx)? == Datum::Bool(*value)) != *negated),
+        Expr::Case { whens, otherwise, .. } => {
+            for (cond, then) in whens {
+                if eval(cond, ctx)? == Datum::Bool(true) {
+                    return eval(then, ctx);
+                }
+            }
+            match otherwise {
+                Some(e) => eval(e, ctx)?,
+                None => Datum::Null,
+            }
+        }
+        Expr::Cast(e, to, typmod) => {
+            let v = eval(e, ctx)?;
+            cast(v, e.ty(), *to, *typmod, ctx.extra_float_digits())?
+        }
+        Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
+    })
+}
+
+pub fn out_of_range(ty: PgType) -> Error {
+    err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "{} out of range", ty.sql_name())
+}
+
+fn division_by_zero() -> Error {
+    err!(SqlState::DIVISION_BY_ZERO, "division by zero")
+}
+
+/// Arithmetic on two non-null values already coerced to the operator's input types.
+fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
+    if ty.is_integer() {
+        let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
+        let r = match op {
+            ArithOp::Add => x.checked_add(y),
+            ArithOp::Sub => x.checked_sub(y),
+            ArithOp::Mul => x.checked_mul(y),
+            ArithOp::Div if y == 0 => return Err(division_by_zero()),
+            ArithOp::Div => x.checked_div(y),
+            ArithOp::Mod if y == 0 => return Err(division_by_zero()),
+            // PostgreSQL: INT_MIN % -1 is 0, not an overflow.
+            ArithOp::Mod => Some(x.checked_rem(y).unwrap_or(0)),
+        };
+        return r.and_then(|v| int_datum(ty, v)).ok_or_else(|| out_of_range(ty));
+    }
+    let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+    let r = match op {
+        ArithOp::Add => x + y,
+        ArithOp::Sub => x - y,
+        ArithOp::Mul => x * y,
+        ArithOp::Div if y == 0.0 => return Err(division_by_zero()),
+        ArithOp::Div => x / y,
+        ArithOp::Mod => return Err(Error::internal("float modulo is not an operator")),
+    };
+    // Underflow: a product of non-zeros, or a quotient of a non-zero by a finite value, that is zero.
+    let underflow = r == 0.0
+        && match op {
+            ArithOp::Mul => x != 0.0 && y != 0.0,
+            ArithOp::Div => x != 0.0 && !y.is_infinite(),
+            _ => false,
+        };
+    check_float(r, x.is_infinite() || y.is_infinite(), underflow, ty)
+}
+
+/// PostgreSQL's float_overflow_error / float_underflow_error checks.
+fn check_float(r: f64, input_inf: bool, underflow: bool, ty: PgType) -> Result<Datum> {
+    let overflow_err = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow");
+    let underflow_err = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: underflow");
+    if ty == PgType::Float4 {
+        let f = r as f32;
+        if f.is_infinite() && !input_inf {
+            return Err(overflow_err());
+        }
+        if (f == 0.0 && r != 0.0) || underflow {
+            return Err(underflow_err());
+        }
+        return Ok(Datum::Float4(f));
+    }
+    if r.is_infinite() && !input_inf {
+        return Err(overflow_err());
+    }
+    if underflow {
+        return Err(underflow_err());
+    }
+    Ok(Datum::Float8(r))
+}
+
+/// Total order of two non-null values of comparable types (PostgreSQL's
+/// btree order: NaN sorts above every other float; text in "C" collation).
+pub fn compare(a: &Datum, b: &Datum) -> Ordering {
+    match (a, b) {
+        (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
+        (Datum::Text(x), Datum::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        _ => match (a.as_i64(), b.as_i64()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => {
+                let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+                match (x.is_nan(), y.is_nan()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    _ => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                }
+            }
+        },
+    }
+}
+
+/// Whether a cast from `from` to `to` exists, and whether it may be applied implicitly.
+pub fn cast_exists(from: PgType, to: PgType) -> bool {
+    use PgType::*;
+    from == to
+        || from == Unknown
+        || to.is_string()
+        || from.is_string()
+        || (from.is_numeric() && to.is_numeric())
+        || matches!((from, to), (Int4, Bool) | (Bool, Int4))
+}
+
+/// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast functions do.
+pub fn cast(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, extra_float_digits: i32) -> Result<Datum> {
+    if v.is_null() {
+        return Ok(Datum::Null);
+    }
+    if from == to && typmod.is_none() {
+        return Ok(v);
+    }
+    let out = match (&v, to) {
+        (Datum::Text(s), _) if !to.is_string() => parse_text(to, s)?,
+        (_, PgType::Text | PgType::Varchar | PgType::Unknown) => {
+            let mut text = match v {
+                Datum::Text(s) => s,
+                Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
+                other => {
+                    let mut out = Vec::new();
+                    other.write_text(&mut out, extra_float_digits);
+                    String::from_utf8(out).unwrap_or_default()
+                }
+            };
+            if let (PgType::Varchar, Some(n)) = (to, typmod) {
+                if let Some((i, _)) = text.char_indices().nth(n as usize) {
+                    text.truncate(i);
+                }
+            }
+            Datum::Text(text)
+        }
+        (Datum::Bool(b), PgType::Int4) => Datum::Int4(*b as i32),
+        (Datum::Int4(i), PgType::Bool) => Datum::Bool(*i != 0),
+        (_, PgType::Int2 | PgType::Int4 | PgType::Int8) => {
+            let i = match v.as_i64() {
+                Some(i) => i,
+                None => {
+                    // float to integer rounds half to even (rint), range-checked.
+                    let f = v.as_f64().unwrap_or(f64::NAN).round_ties_even();
+                    if f.is_nan() || f < -9.223372036854776e18 || f >= 9.223372036854776e18 {
+                        return Err(out_of_range(to));
+                    }
+                    f as i64
+                }
+            };
+            int_datum(to, i).ok_or_else(|| out_of_range(to))?
+        }
+        (_, PgType::Float4) => {
+            let f = v.as_f64().unwrap_or(0.0);
+            let r = f as f32;
+            if r.is_infinite() && !f.is_infinite() {
+                return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow"));
+            }
+            if r == 0.0 && f != 0.0 {
+                return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: underflow"));
+            }
+            Datum::Float4(r)
+        }
+        (_, PgType::Float8) => Datum::Float8(v.as_f64().unwrap_or(0.0)),
+        _ => {
+            return Err(err!(
+                SqlState::CANNOT_COERCE,
+                "cannot cast type {} to {}",
+                from.sql_name(),
+                to.sql_name()
+            ));
+        }
+    };
+    Ok(out)
+}

@@ -1,0 +1,150 @@
+//! Built-in functions: how each is typed and what it computes.
+
+use super::expr::{EvalContext, Expr, eval};
+use super::types::{Datum, PgType};
+use crate::err;
+use crate::error::{Result, SqlState};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Version,
+    CurrentSetting,
+    SetConfig,
+    PgSleep,
+    PgBackendPid,
+    Abs,
+    Length,
+    Lower,
+    Upper,
+    Coalesce,
+    NullIf,
+}
+
+impl Func {
+    pub fn lookup(name: &str) -> Option<Func> {
+        Some(match name {
+            "version" => Func::Version,
+            "current_setting" => Func::CurrentSetting,
+            "set_config" => Func::SetConfig,
+            "pg_sleep" => Func::PgSleep,
+            "pg_backend_pid" => Func::PgBackendPid,
+            "abs" => Func::Abs,
+            "length" | "char_length" | "character_length" => Func::Length,
+            "lower" => Func::Lower,
+            "upper" => Func::Upper,
+            "coalesce" => Func::Coalesce,
+            "nullif" => Func::NullIf,
+            _ => return None,
+        })
+    }
+
+    /// Fixed signatures: argument types and result type. `None` for the
+    /// functions the binder types from their arguments (abs, coalesce, nullif).
+    pub fn signatures(self) -> &'static [(&'static [PgType], PgType)] {
+        use PgType::*;
+        match self {
+            Func::Version => &[(&[], Text)],
+            Func::CurrentSetting => &[(&[Text], Text), (&[Text, Bool], Text)],
+            Func::SetConfig => &[(&[Text, Text, Bool], Text)],
+            Func::PgSleep => &[(&[Float8], Void)],
+            Func::PgBackendPid => &[(&[], Int4)],
+            Func::Abs => &[(&[Int2], Int2), (&[Int4], Int4), (&[Int8], Int8), (&[Float4], Float4), (&[Float8], Float8)],
+            Func::Length => &[(&[Text], Int4)],
+            Func::Lower | Func::Upper => &[(&[Text], Text)],
+            Func::Coalesce | Func::NullIf => &[],
+        }
+    }
+
+    /// Strict functions return NULL when any argument is NULL, without running.
+    fn strict(self) -> bool {
+        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig)
+    }
+}
+
+pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datum> {
+    match func {
+        Func::Coalesce => {
+            for a in args {
+                let v = eval(a, ctx)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            return Ok(Datum::Null);
+        }
+        Func::NullIf => {
+            let (a, b) = (eval(&args[0], ctx)?, eval(&args[1], ctx)?);
+            let equal = !a.is_null() && !b.is_null() && super::expr::compare(&a, &b).is_eq();
+            return Ok(if equal { Datum::Null } else { a });
+        }
+        _ => {}
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for a in args {
+        let v = eval(a, ctx)?;
+        if v.is_null() && func.strict() {
+            return Ok(Datum::Null);
+        }
+        values.push(v);
+    }
+    let text = |i: usize| values[i].as_str().unwrap_or("");
+    Ok(match func {
+        Func::Version => Datum::Text(format!(
+            "PostgreSQL 16.0 (tusk {}) on {}-linux, compiled by rustc, 64-bit",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::ARCH
+        )),
+        Func::CurrentSetting => {
+            let missing_ok = values.get(1) == Some(&Datum::Bool(true));
+            match ctx.current_setting(text(0), missing_ok)? {
+                Some(v) => Datum::Text(v),
+                None => Datum::Null,
+            }
+        }
+        Func::SetConfig => {
+            if values[0].is_null() {
+                return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "SET requires parameter name"));
+            }
+            let is_local = values[2] == Datum::Bool(true);
+            match values[1].as_str() {
+                Some(v) => Datum::Text(ctx.set_config(text(0), v, is_local)?),
+                None => Datum::Text(ctx.set_config(text(0), "", is_local)?),
+            }
+        }
+        Func::PgSleep => {
+            let secs = values[0].as_f64().unwrap_or(0.0);
+            sleep(secs, ctx)?;
+            Datum::Null
+        }
+        Func::PgBackendPid => Datum::Int4(ctx.backend_pid()),
+        Func::Abs => match &values[0] {
+            Datum::Int2(v) => Datum::Int2(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int2))?),
+            Datum::Int4(v) => Datum::Int4(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int4))?),
+            Datum::Int8(v) => Datum::Int8(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int8))?),
+            Datum::Float4(v) => Datum::Float4(v.abs()),
+            Datum::Float8(v) => Datum::Float8(v.abs()),
+            _ => Datum::Null,
+        },
+        Func::Length => Datum::Int4(text(0).chars().count() as i32),
+        Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
+        Func::Upper => Datum::Text(text(0).to_ascii_uppercase()),
+        Func::Coalesce | Func::NullIf => unreachable!("handled above"),
+    })
+}
+
+/// `pg_sleep`: waits in short slices so that a cancel or timeout ends it
+/// promptly. The statement runs off the async workers (see `Expr::may_block`).
+fn sleep(secs: f64, ctx: &mut dyn EvalContext) -> Result<()> {
+    if !(secs > 0.0) {
+        return ctx.check_interrupts();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(secs.min(1e9));
+    loop {
+        ctx.check_interrupts()?;
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(10)));
+    }
+}

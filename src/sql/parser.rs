@@ -1,0 +1,105 @@
+//! The parser front: `sqlparser` with the PostgreSQL dialect, with its
+//! errors turned into PostgreSQL's (`syntax error at or near "x"`, 42601,
+//! with the cursor position).
+
+use sqlparser::ast::Statement;
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Location;
+
+use crate::error::{Error, Result, SqlState};
+
+/// Deep nesting is refused with an error instead of exhausting the stack.
+const RECURSION_LIMIT: usize = 200;
+
+/// Parse a query string that may hold several statements.
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let dialect = PostgreSqlDialect {};
+    Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| syntax_error(sql, e))
+}
+
+/// The 1-based character position of a parser location, as PostgreSQL reports it.
+pub fn position(sql: &str, loc: Location) -> Option<u32> {
+    if loc.line == 0 {
+        return None;
+    }
+    let mut pos = 0u64;
+    for (i, line) in sql.split('\n').enumerate() {
+        if i as u64 + 1 == loc.line {
+            return Some((pos + loc.column) as u32);
+        }
+        pos += line.chars().count() as u64 + 1;
+    }
+    None
+}
+
+fn syntax_error(sql: &str, e: ParserError) -> Error {
+    let msg = match e {
+        ParserError::RecursionLimitExceeded => {
+            return Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "stack depth limit exceeded")
+                .with_hint("The statement nests expressions too deeply.");
+        }
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+    };
+    // sqlparser's messages end with " at Line: L, Column: C".
+    let (body, loc) = match msg.rsplit_once(" at Line: ") {
+        Some((body, rest)) => {
+            let mut parts = rest.split(", Column: ");
+            let line = parts.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+            let column = parts.next().and_then(|c| c.trim().parse().ok()).unwrap_or(0);
+            (body.to_string(), Location { line, column })
+        }
+        None => (msg.clone(), Location { line: 0, column: 0 }),
+    };
+    let end = sql.chars().count() as u32 + 1;
+    if let Some((_, found)) = body.rsplit_once("found: ") {
+        if found == "EOF" {
+            return Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input").with_position(end);
+        }
+        let token = found.trim_matches('"');
+        let mut e = Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{token}\""));
+        if let Some(p) = position(sql, loc) {
+            e = e.with_position(p);
+        }
+        return e;
+    }
+    if body.starts_with("Unterminated string literal") {
+        let p = position(sql, loc).unwrap_or(end);
+        let rest: String = sql.chars().skip(p.saturating_sub(1) as usize).collect();
+        return Error::new(SqlState::SYNTAX_ERROR, format!("unterminated quoted string at or near \"{rest}\""))
+            .with_position(p);
+    }
+    let mut e = Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", body.trim()));
+    if let Some(p) = position(sql, loc) {
+        e = e.with_position(p);
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_read_like_postgres() {
+        let e = parse("select 1 +* from").unwrap_err();
+        assert_eq!(e.code(), SqlState::SYNTAX_ERROR);
+        assert!(e.message().starts_with("syntax error at or near"), "{}", e.message());
+        let e = parse("selec 1").unwrap_err();
+        assert_eq!(e.message(), "syntax error at or near \"selec\"");
+        assert_eq!(e.position(), Some(1));
+        let e = parse("select (1").unwrap_err();
+        assert_eq!(e.message(), "syntax error at end of input");
+        assert_eq!(e.position(), Some(10));
+    }
+
+    #[test]
+    fn several_statements() {
+        assert_eq!(parse("select 1; select 2;").unwrap().len(), 2);
+        assert_eq!(parse("").unwrap().len(), 0);
+    }
+}

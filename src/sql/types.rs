@@ -1,0 +1,458 @@
+//! PostgreSQL data types and values: OIDs, names, and the text and binary
+//! input/output functions, byte for byte as PostgreSQL writes them.
+
+use bytes::BufMut;
+
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+
+/// A PostgreSQL type tusk can compute with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PgType {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Text,
+    Varchar,
+    /// The type of a quoted literal before context decides (PostgreSQL's `unknown`).
+    Unknown,
+    Void,
+}
+
+impl PgType {
+    pub fn oid(self) -> u32 {
+        match self {
+            PgType::Bool => 16,
+            PgType::Int8 => 20,
+            PgType::Int2 => 21,
+            PgType::Int4 => 23,
+            PgType::Text => 25,
+            PgType::Float4 => 700,
+            PgType::Float8 => 701,
+            PgType::Unknown => 705,
+            PgType::Varchar => 1043,
+            PgType::Void => 2278,
+        }
+    }
+
+    pub fn from_oid(oid: u32) -> Option<PgType> {
+        [
+            PgType::Bool,
+            PgType::Int2,
+            PgType::Int4,
+            PgType::Int8,
+            PgType::Float4,
+            PgType::Float8,
+            PgType::Text,
+            PgType::Varchar,
+            PgType::Unknown,
+            PgType::Void,
+        ]
+        .into_iter()
+        .find(|t| t.oid() == oid)
+    }
+
+    /// The name PostgreSQL uses in messages (`format_type`).
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            PgType::Bool => "boolean",
+            PgType::Int2 => "smallint",
+            PgType::Int4 => "integer",
+            PgType::Int8 => "bigint",
+            PgType::Float4 => "real",
+            PgType::Float8 => "double precision",
+            PgType::Text => "text",
+            PgType::Varchar => "character varying",
+            PgType::Unknown => "unknown",
+            PgType::Void => "void",
+        }
+    }
+
+    /// The catalog name (`pg_type.typname`), used for column names of casts.
+    pub fn typname(self) -> &'static str {
+        match self {
+            PgType::Bool => "bool",
+            PgType::Int2 => "int2",
+            PgType::Int4 => "int4",
+            PgType::Int8 => "int8",
+            PgType::Float4 => "float4",
+            PgType::Float8 => "float8",
+            PgType::Text => "text",
+            PgType::Varchar => "varchar",
+            PgType::Unknown => "unknown",
+            PgType::Void => "void",
+        }
+    }
+
+    /// `pg_type.typlen`: the fixed size, or -1 for variable length, -2 for C strings.
+    pub fn typlen(self) -> i16 {
+        match self {
+            PgType::Bool => 1,
+            PgType::Int2 => 2,
+            PgType::Int4 | PgType::Float4 | PgType::Void => 4,
+            PgType::Int8 | PgType::Float8 => 8,
+            PgType::Text | PgType::Varchar => -1,
+            PgType::Unknown => -2,
+        }
+    }
+
+    pub fn is_integer(self) -> bool {
+        matches!(self, PgType::Int2 | PgType::Int4 | PgType::Int8)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, PgType::Float4 | PgType::Float8)
+    }
+
+    pub fn is_numeric(self) -> bool {
+        self.is_integer() || self.is_float()
+    }
+
+    pub fn is_string(self) -> bool {
+        matches!(self, PgType::Text | PgType::Varchar)
+    }
+}
+
+/// One value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Datum {
+    Null,
+    Bool(bool),
+    Int2(i16),
+    Int4(i32),
+    Int8(i64),
+    Float4(f32),
+    Float8(f64),
+    Text(String),
+}
+
+impl Datum {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Datum::Null)
+    }
+
+    /// Integer value widened to i64 (for any integer type).
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Datum::Int2(v) => Some(v as i64),
+            Datum::Int4(v) => Some(v as i64),
+            Datum::Int8(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Datum::Float4(v) => Some(v as f64),
+            Datum::Float8(v) => Some(v),
+            _ => self.as_i64().map(|v| v as f64),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Datum::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Write the text output form (`typoutput`) into `out`. NULL writes nothing.
+    pub fn write_text(&self, out: &mut impl BufMut, extra_float_digits: i32) {
+        match self {
+            Datum::Null => {}
+            Datum::Bool(b) => out.put_u8(if *b { b't' } else { b'f' }),
+            Datum::Int2(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
+            Datum::Int4(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
+            Datum::Int8(v) => out.put_slice(itoa_buf(*v).as_bytes()),
+            Datum::Float4(v) => write_float(out, *v as f64, true, extra_float_digits),
+            Datum::Float8(v) => write_float(out, *v, false, extra_float_digits),
+            Datum::Text(s) => out.put_slice(s.as_bytes()),
+        }
+    }
+
+    /// The text output form as a string.
+    pub fn to_text(&self) -> String {
+        let mut v = Vec::new();
+        self.write_text(&mut v, 1);
+        String::from_utf8(v).unwrap_or_default()
+    }
+
+    /// Write the binary output form (`typsend`) into `out`.
+    pub fn write_binary(&self, out: &mut impl BufMut) {
+        match self {
+            Datum::Null => {}
+            Datum::Bool(b) => out.put_u8(*b as u8),
+            Datum::Int2(v) => out.put_i16(*v),
+            Datum::Int4(v) => out.put_i32(*v),
+            Datum::Int8(v) => out.put_i64(*v),
+            Datum::Float4(v) => out.put_f32(*v),
+            Datum::Float8(v) => out.put_f64(*v),
+            Datum::Text(s) => out.put_slice(s.as_bytes()),
+        }
+    }
+}
+
+/// A stack buffer for integer formatting, so output allocates nothing.
+struct IntBuf {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl IntBuf {
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+fn itoa_buf(v: i64) -> IntBuf {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let neg = v < 0;
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    IntBuf { buf, start: i }
+}
+
+/// PostgreSQL's float output: the shortest string that reads back exactly
+/// (extra_float_digits > 0), in `%g` style: exponent form when the decimal
+/// exponent is below -4 or at least the type's precision (15 or 6 digits).
+fn write_float(out: &mut impl BufMut, v: f64, single: bool, extra_float_digits: i32) {
+    if v.is_nan() {
+        return out.put_slice(b"NaN");
+    }
+    if v.is_infinite() {
+        return out.put_slice(if v > 0.0 { b"Infinity" } else { b"-Infinity" });
+    }
+    let base_digits: i32 = if single { 6 } else { 15 };
+    let sci = if extra_float_digits > 0 {
+        if single { format!("{:e}", v as f32) } else { format!("{v:e}") }
+    } else {
+        let precision = (base_digits + extra_float_digits).max(1) as usize;
+        format!("{:.*e}", precision - 1, v)
+    };
+    // sci is like "-1.2345e-7" or "5e0"
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let mut digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if extra_float_digits <= 0 {
+        // %g drops trailing zeros.
+        while digits.len() > 1 && digits.ends_with('0') {
+            digits.pop();
+        }
+    }
+    let mut s = String::with_capacity(24);
+    if neg {
+        s.push('-');
+    }
+    if digits == "0" {
+        s.push('0');
+    } else if exp < -4 || exp >= base_digits {
+        s.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            s.push('.');
+            s.push_str(&digits[1..]);
+        }
+        s.push('e');
+        s.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            s.push('0');
+        }
+        s.push_str(&e.to_string());
+    } else if exp < 0 {
+        s.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            s.push('0');
+        }
+        s.push_str(&digits);
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            s.push_str(&digits);
+            for _ in digits.len()..int_len {
+                s.push('0');
+            }
+        } else {
+            s.push_str(&digits[..int_len]);
+            s.push('.');
+            s.push_str(&digits[int_len..]);
+        }
+    }
+    out.put_slice(s.as_bytes());
+}
+
+fn invalid_syntax(ty: PgType, text: &str) -> Error {
+    err!(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type {}: \"{text}\"", ty.sql_name())
+}
+
+/// Parse the text input form (`typinput`) of a value.
+pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
+    match ty {
+        PgType::Bool => parse_bool(text).map(Datum::Bool).ok_or_else(|| invalid_syntax(ty, text)),
+        PgType::Int2 | PgType::Int4 | PgType::Int8 => {
+            let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            let digits = digits.replace('_', "");
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid_syntax(ty, text));
+            }
+            let clean = if t.starts_with('-') { format!("-{digits}") } else { digits };
+            let out_of_range =
+                || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value \"{text}\" is out of range for type {}", ty.sql_name());
+            let v: i64 = clean.parse().map_err(|_| out_of_range())?;
+            int_datum(ty, v).ok_or_else(out_of_range)
+        }
+        PgType::Float4 | PgType::Float8 => {
+            let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
+            let lower = t.to_ascii_lowercase();
+            let v: f64 = match lower.as_str() {
+                "nan" => f64::NAN,
+                "infinity" | "+infinity" | "inf" | "+inf" => f64::INFINITY,
+                "-infinity" | "-inf" => f64::NEG_INFINITY,
+                _ => {
+                    let ok = !lower.is_empty()
+                        && lower.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+                        && lower.bytes().any(|b| b.is_ascii_digit());
+                    let v: f64 = if ok { lower.parse().map_err(|_| invalid_syntax(ty, text))? } else {
+                        return Err(invalid_syntax(ty, text));
+                    };
+                    let out_of_range = || {
+                        err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "\"{t}\" is out of range for type {}", ty.sql_name())
+                    };
+                    let mantissa_nonzero = lower.split('e').next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+                    if v.is_infinite() || (v == 0.0 && mantissa_nonzero) {
+                        return Err(out_of_range());
+                    }
+                    if ty == PgType::Float4 && ((v as f32).is_infinite() || (v != 0.0 && (v as f32) == 0.0)) {
+                        return Err(out_of_range());
+                    }
+                    v
+                }
+            };
+            Ok(if ty == PgType::Float4 { Datum::Float4(v as f32) } else { Datum::Float8(v) })
+        }
+        PgType::Text | PgType::Varchar | PgType::Unknown => Ok(Datum::Text(text.to_string())),
+        PgType::Void => Ok(Datum::Null),
+    }
+}
+
+/// Parse the binary input form (`typreceive`) of a value.
+pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
+    let wrong = || {
+        err!(SqlState::INVALID_BINARY_REPRESENTATION, "incorrect binary data format in bind parameter")
+    };
+    Ok(match ty {
+        PgType::Bool => match bytes {
+            [b] => Datum::Bool(*b != 0),
+            _ => return Err(wrong()),
+        },
+        PgType::Int2 => Datum::Int2(i16::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Int4 => Datum::Int4(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Int8 => Datum::Int8(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Float4 => Datum::Float4(f32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Float8 => Datum::Float8(f64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Text | PgType::Varchar | PgType::Unknown => Datum::Text(
+            std::str::from_utf8(bytes)
+                .map_err(|_| err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\""))?
+                .to_string(),
+        ),
+        PgType::Void => Datum::Null,
+    })
+}
+
+/// An integer of the given type, or `None` when it does not fit.
+pub fn int_datum(ty: PgType, v: i64) -> Option<Datum> {
+    match ty {
+        PgType::Int2 => i16::try_from(v).ok().map(Datum::Int2),
+        PgType::Int4 => i32::try_from(v).ok().map(Datum::Int4),
+        _ => Some(Datum::Int8(v)),
+    }
+}
+
+/// `boolin`: any unique prefix of true/false/yes/no, on/off, 1/0.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return None;
+    }
+    match t.as_str() {
+        "1" | "on" => return Some(true),
+        "0" | "off" | "of" => return Some(false),
+        "o" => return None,
+        _ => {}
+    }
+    if "true".starts_with(&t) || "yes".starts_with(&t) {
+        Some(true)
+    } else if "false".starts_with(&t) || "no".starts_with(&t) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f8(v: f64) -> String {
+        let mut out = Vec::new();
+        Datum::Float8(v).write_text(&mut out, 1);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn float_output_matches_postgres() {
+        assert_eq!(f8(1.5), "1.5");
+        assert_eq!(f8(1e20), "1e+20");
+        assert_eq!(f8(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(f8(0.0001), "0.0001");
+        assert_eq!(f8(0.00001), "1e-05");
+        assert_eq!(f8(100.0), "100");
+        assert_eq!(f8(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(f8(-0.0), "-0");
+        assert_eq!(f8(123456789012345.0), "123456789012345");
+        assert_eq!(f8(1234567890123456.0), "1.234567890123456e+15");
+        let mut out = Vec::new();
+        Datum::Float4(1.1).write_text(&mut out, 1);
+        assert_eq!(out, b"1.1");
+        let mut out = Vec::new();
+        Datum::Float8(0.1 + 0.2).write_text(&mut out, 0);
+        assert_eq!(out, b"0.3");
+    }
+
+    #[test]
+    fn integer_input_and_errors() {
+        assert_eq!(parse_text(PgType::Int4, " 42 ").unwrap(), Datum::Int4(42));
+        assert_eq!(parse_text(PgType::Int4, "abc").unwrap_err().message(), "invalid input syntax for type integer: \"abc\"");
+        let e = parse_text(PgType::Int2, "70000").unwrap_err();
+        assert_eq!(e.message(), "value \"70000\" is out of range for type smallint");
+        assert_eq!(parse_text(PgType::Int8, "-9223372036854775808").unwrap(), Datum::Int8(i64::MIN));
+    }
+
+    #[test]
+    fn bool_and_float_input() {
+        assert_eq!(parse_text(PgType::Bool, "ye").unwrap(), Datum::Bool(true));
+        assert!(parse_text(PgType::Bool, "o").is_err());
+        assert_eq!(parse_text(PgType::Float8, "-Infinity").unwrap(), Datum::Float8(f64::NEG_INFINITY));
+        assert_eq!(parse_text(PgType::Float8, "1e400").unwrap_err().code(), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(parse_text(PgType::Float8, "x1").unwrap_err().code(), SqlState::INVALID_TEXT_REPRESENTATION);
+    }
+}
