@@ -223,7 +223,8 @@ impl<'a> Binder<'a> {
                 });
             }
         }
-        Err(self.at(Error::not_supported(format!("numeric literal {text} (type numeric)")), node))
+        let canon = super::numeric::canonical(text).map_err(|e| self.at(e, node))?;
+        Ok(Expr::Const(Datum::Numeric(canon), PgType::Numeric))
     }
 
     fn bind_unary(&mut self, op: ast::UnaryOperator, operand: &ast::Expr, node: &ast::Expr) -> Result<Expr> {
@@ -291,6 +292,9 @@ impl<'a> Binder<'a> {
                 }
                 _ => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
             };
+            if ty == PgType::Numeric {
+                return Err(self.at(Error::not_supported("arithmetic on type numeric"), node));
+            }
             let l = self.coerce(l, ty, left)?;
             let r = self.coerce(r, ty, right)?;
             return Ok(Expr::Arith(aop, Box::new(l), Box::new(r), ty));
@@ -322,8 +326,14 @@ impl<'a> Binder<'a> {
                 if !(texty(lt) || texty(rt)) || lt == PgType::Void || rt == PgType::Void {
                     return Err(self.no_operator("||", lt, rt, node));
                 }
-                let l = if lt == PgType::Unknown { self.coerce(l, PgType::Text, left)? } else { l };
-                let r = if rt == PgType::Unknown { self.coerce(r, PgType::Text, right)? } else { r };
+                // anytextcat/textanycat cast the other operand to text (bool → 'true').
+                let as_text = |b: &mut Self, e: Expr, node: &ast::Expr| match e.ty() {
+                    PgType::Unknown => b.coerce(e, PgType::Text, node),
+                    t if t.is_string() => Ok(e),
+                    _ => Ok(Expr::Cast(Box::new(e), PgType::Text, None)),
+                };
+                let l = as_text(self, l, left)?;
+                let r = as_text(self, r, right)?;
                 Ok(Expr::Concat(Box::new(l), Box::new(r)))
             }
             other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
@@ -340,6 +350,9 @@ impl<'a> Binder<'a> {
             (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
             _ => return Err(self.no_operator(op, lt, rt, node)),
         };
+        if ty == PgType::Numeric {
+            return Err(self.at(Error::not_supported("comparison of type numeric"), node));
+        }
         Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
     }
 
@@ -361,7 +374,8 @@ impl<'a> Binder<'a> {
             Some(e) => Some((self.bind_expr(e)?, e)),
             None => None,
         };
-        let all: Vec<&Expr> = results.iter().map(|(e, _)| e).chain(otherwise.iter().map(|(e, _)| e)).collect();
+        // PostgreSQL considers the ELSE branch first, which shows in its error message.
+        let all: Vec<&Expr> = otherwise.iter().map(|(e, _)| e).chain(results.iter().map(|(e, _)| e)).collect();
         let ty = self.common_type(&all, "CASE", results.first().map(|(_, n)| *n))?;
         let mut bound_whens = Vec::with_capacity(whens.len());
         for (cond, (res, node)) in whens.into_iter().zip(results) {
@@ -430,6 +444,9 @@ impl<'a> Binder<'a> {
         let Some(func) = func else {
             return Err(self.no_function(&name, &bound, node));
         };
+        if func != Func::Coalesce && bound.iter().any(|b| b.ty() == PgType::Numeric) {
+            return Err(self.at(Error::not_supported(format!("{name}() on type numeric")), node));
+        }
         match func {
             Func::Coalesce | Func::NullIf => {
                 if func == Func::NullIf && bound.len() != 2 || bound.is_empty() {
@@ -531,6 +548,7 @@ impl<'a> Binder<'a> {
                 _ => PgType::Float8,
             },
             D::Text | D::String(None) => PgType::Text,
+            D::Numeric(ast::ExactNumberInfo::None) | D::Decimal(ast::ExactNumberInfo::None) => PgType::Numeric,
             D::Varchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
@@ -551,7 +569,8 @@ impl<'a> Binder<'a> {
                     "text" => PgType::Text,
                     "varchar" => PgType::Varchar,
                     "void" => PgType::Void,
-                    "numeric" | "decimal" | "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid" | "json"
+                    "numeric" | "decimal" => PgType::Numeric,
+                    "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid" | "json"
                     | "jsonb" | "bytea" | "name" | "oid" | "regclass" | "bpchar" | "char" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
@@ -570,8 +589,9 @@ fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
         PgType::Int2 => Some(0),
         PgType::Int4 => Some(1),
         PgType::Int8 => Some(2),
-        PgType::Float4 => Some(3),
-        PgType::Float8 => Some(4),
+        PgType::Numeric => Some(3),
+        PgType::Float4 => Some(4),
+        PgType::Float8 => Some(5),
         _ => None,
     };
     match (a, b) {
@@ -579,8 +599,9 @@ fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
         (PgType::Unknown, t) | (t, PgType::Unknown) => rank(t).map(|_| t),
         _ => {
             let (ra, rb) = (rank(a)?, rank(b)?);
-            // An integer meeting float4 is computed in float8, as PostgreSQL resolves it.
-            if (a.is_integer() && b == PgType::Float4) || (b.is_integer() && a == PgType::Float4) {
+            // An integer or numeric meeting float4 is computed in float8, as PostgreSQL resolves it.
+            let exact = |t: PgType| t.is_integer() || t == PgType::Numeric;
+            if (exact(a) && b == PgType::Float4) || (exact(b) && a == PgType::Float4) {
                 return Some(PgType::Float8);
             }
             Some(if ra >= rb { a } else { b })
@@ -593,9 +614,10 @@ fn implicit_coercion(from: PgType, to: PgType) -> bool {
     use PgType::*;
     matches!(
         (from, to),
-        (Int2, Int4 | Int8 | Float4 | Float8)
-            | (Int4, Int8 | Float4 | Float8)
-            | (Int8, Float4 | Float8)
+        (Int2, Int4 | Int8 | Numeric | Float4 | Float8)
+            | (Int4, Int8 | Numeric | Float4 | Float8)
+            | (Int8, Numeric | Float4 | Float8)
+            | (Numeric, Float4 | Float8)
             | (Float4, Float8)
             | (Varchar, Text)
             | (Text, Varchar)
@@ -631,6 +653,7 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Real | D::Float4 => "float4",
         D::Double(_) | D::DoublePrecision | D::Float8 => "float8",
         D::Text => "text",
+        D::Numeric(_) | D::Decimal(_) => "numeric",
         D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
         D::Custom(name, _) => return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase(),
         other => return other.to_string().to_ascii_lowercase(),

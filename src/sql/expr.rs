@@ -370,6 +370,15 @@ pub fn cast(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, extra_float
             Datum::Text(text)
         }
         (Datum::Bool(b), PgType::Int4) => Datum::Int4(*b as i32),
+        (Datum::Numeric(n), PgType::Int2 | PgType::Int4 | PgType::Int8) => {
+            let i = super::numeric::to_i64(n).ok_or_else(|| out_of_range(to))?;
+            int_datum(to, i).ok_or_else(|| out_of_range(to))?
+        }
+        (_, PgType::Numeric) => Datum::Numeric(match &v {
+            Datum::Float4(f) => super::numeric::from_f64(*f as f64, 6)?,
+            Datum::Float8(f) => super::numeric::from_f64(*f, 15)?,
+            other => other.as_i64().map(|i| i.to_string()).unwrap_or_else(|| "NaN".into()),
+        }),
         (Datum::Int4(i), PgType::Bool) => Datum::Bool(*i != 0),
         (_, PgType::Int2 | PgType::Int4 | PgType::Int8) => {
             let i = match v.as_i64() {

@@ -13,6 +13,7 @@ pub mod binder;
 pub mod exec;
 pub mod expr;
 pub mod func;
+pub mod numeric;
 pub mod parser;
 pub mod types;
 

@@ -15,6 +15,7 @@ pub enum PgType {
     Int8,
     Float4,
     Float8,
+    Numeric,
     Text,
     Varchar,
     /// The type of a quoted literal before context decides (PostgreSQL's `unknown`).
@@ -35,6 +36,7 @@ impl PgType {
             PgType::Unknown => 705,
             PgType::Varchar => 1043,
             PgType::Void => 2278,
+            PgType::Numeric => 1700,
         }
     }
 
@@ -46,6 +48,7 @@ impl PgType {
             PgType::Int8,
             PgType::Float4,
             PgType::Float8,
+            PgType::Numeric,
             PgType::Text,
             PgType::Varchar,
             PgType::Unknown,
@@ -68,6 +71,7 @@ impl PgType {
             PgType::Varchar => "character varying",
             PgType::Unknown => "unknown",
             PgType::Void => "void",
+            PgType::Numeric => "numeric",
         }
     }
 
@@ -84,6 +88,7 @@ impl PgType {
             PgType::Varchar => "varchar",
             PgType::Unknown => "unknown",
             PgType::Void => "void",
+            PgType::Numeric => "numeric",
         }
     }
 
@@ -94,7 +99,7 @@ impl PgType {
             PgType::Int2 => 2,
             PgType::Int4 | PgType::Float4 | PgType::Void => 4,
             PgType::Int8 | PgType::Float8 => 8,
-            PgType::Text | PgType::Varchar => -1,
+            PgType::Text | PgType::Varchar | PgType::Numeric => -1,
             PgType::Unknown => -2,
         }
     }
@@ -107,8 +112,9 @@ impl PgType {
         matches!(self, PgType::Float4 | PgType::Float8)
     }
 
+    /// Integer, float or numeric.
     pub fn is_numeric(self) -> bool {
-        self.is_integer() || self.is_float()
+        self.is_integer() || self.is_float() || self == PgType::Numeric
     }
 
     pub fn is_string(self) -> bool {
@@ -126,6 +132,8 @@ pub enum Datum {
     Int8(i64),
     Float4(f32),
     Float8(f64),
+    /// Canonical decimal text (see [`super::numeric`]).
+    Numeric(String),
     Text(String),
 }
 
@@ -148,6 +156,7 @@ impl Datum {
         match *self {
             Datum::Float4(v) => Some(v as f64),
             Datum::Float8(v) => Some(v),
+            Datum::Numeric(ref n) => Some(super::numeric::to_f64(n)),
             _ => self.as_i64().map(|v| v as f64),
         }
     }
@@ -169,7 +178,7 @@ impl Datum {
             Datum::Int8(v) => out.put_slice(itoa_buf(*v).as_bytes()),
             Datum::Float4(v) => write_float(out, *v as f64, true, extra_float_digits),
             Datum::Float8(v) => write_float(out, *v, false, extra_float_digits),
-            Datum::Text(s) => out.put_slice(s.as_bytes()),
+            Datum::Text(s) | Datum::Numeric(s) => out.put_slice(s.as_bytes()),
         }
     }
 
@@ -191,6 +200,10 @@ impl Datum {
             Datum::Float4(v) => out.put_f32(*v),
             Datum::Float8(v) => out.put_f64(*v),
             Datum::Text(s) => out.put_slice(s.as_bytes()),
+            Datum::Numeric(n) => {
+                // Canonical text always encodes; an error here would be a bug.
+                let _ = super::numeric::write_binary(n, out);
+            }
         }
     }
 }
@@ -349,6 +362,7 @@ pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
             };
             Ok(if ty == PgType::Float4 { Datum::Float4(v as f32) } else { Datum::Float8(v) })
         }
+        PgType::Numeric => super::numeric::canonical(text).map(Datum::Numeric),
         PgType::Text | PgType::Varchar | PgType::Unknown => Ok(Datum::Text(text.to_string())),
         PgType::Void => Ok(Datum::Null),
     }
@@ -374,6 +388,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
                 .map_err(|_| err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\""))?
                 .to_string(),
         ),
+        PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
     })
 }

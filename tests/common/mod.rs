@@ -1,0 +1,133 @@
+//! A tusk server started from the built binary on port 0 with a temporary
+//! data directory, for integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct TestServer {
+    pub child: Option<Child>,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub metrics: String,
+    pub socket_dir: PathBuf,
+    log: PathBuf,
+}
+
+static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("tusk-test-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl TestServer {
+    pub fn start(settings: &[&str]) -> TestServer {
+        Self::start_with_env(settings, &[])
+    }
+
+    pub fn start_with_env(settings: &[&str], env: &[(&str, &str)]) -> TestServer {
+        let dir = temp_dir("srv");
+        let data = dir.join("data");
+        let log = dir.join("server.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tusk"));
+        cmd.arg("--data-dir").arg(&data).args(["--listen", "127.0.0.1", "--port", "0"]);
+        cmd.arg("-c").arg(format!("unix_socket_directories={}", dir.display()));
+        cmd.arg("-c").arg("metrics_listen=127.0.0.1:0");
+        for s in settings {
+            cmd.arg("-c").arg(s);
+        }
+        cmd.env_remove("TUSK_PASSWORD");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap());
+        let child = cmd.spawn().expect("start tusk");
+        let mut server = TestServer { child: Some(child), dir: dir.clone(), port: 0, metrics: String::new(), socket_dir: dir, log };
+        server.wait_ready(&data);
+        server
+    }
+
+    fn wait_ready(&mut self, data: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(data.join("tusk.pid")) {
+                let lines: Vec<&str> = text.lines().collect();
+                if lines.len() >= 7 && lines[6] == "ready" {
+                    self.port = lines[2].parse().unwrap();
+                    self.metrics = lines[5].to_string();
+                    return;
+                }
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("tusk exited early ({status}): {}", self.log());
+            }
+            assert!(Instant::now() < deadline, "tusk did not become ready: {}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    pub fn conn_str(&self) -> String {
+        format!("host=127.0.0.1 port={} user=postgres dbname=postgres", self.port)
+    }
+
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&self.conn_str(), tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        client
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Wait for the process to exit; its exit status.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        let child = self.child.as_mut().unwrap();
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return Some(s);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            if c.try_wait().ok().flatten().is_none() {
+                let _ = Command::new("kill").arg("-INT").arg(c.id().to_string()).status();
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while c.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+        let log = self.log();
+        assert!(!log.contains("panicked"), "server log shows a panic:\n{log}");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
