@@ -153,7 +153,7 @@ settings! {
         "Client Connection Defaults / Locale and Formatting", "Sets the display format for date and time values.";
     IntervalStyle = "IntervalStyle", User, Kind::Enum(&["postgres", "postgres_verbose", "sql_standard", "iso_8601"]), "postgres", true,
         "Client Connection Defaults / Locale and Formatting", "Sets the display format for interval values.";
-    TimeZone = "TimeZone", User, Kind::String, "UTC", true,
+    TimeZone = "TimeZone", User, Kind::String, "Etc/UTC", true,
         "Client Connection Defaults / Locale and Formatting", "Sets the time zone for displaying and interpreting time stamps.";
     extra_float_digits = "extra_float_digits", User, Kind::Int { min: -15, max: 3, unit: Unit::None }, "1", false,
         "Client Connection Defaults / Locale and Formatting", "Sets the number of digits displayed for floating-point values.";

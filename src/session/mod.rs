@@ -200,7 +200,7 @@ impl Session {
     /// Bind one statement of a simple query into the unnamed portal.
     pub fn bind_simple(&mut self, sql: &str, stmt: &sqlparser::ast::Statement) -> Result<()> {
         self.start_statement();
-        let bound = Binder::new(sql, &[]).bind(stmt)?;
+        let bound = Binder::simple(sql).bind(stmt)?;
         let columns = bound.columns.len();
         let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
         self.portals.insert(

@@ -19,13 +19,21 @@ use crate::error::{Error, Result, SqlState};
 
 pub struct Binder<'a> {
     sql: &'a str,
+    /// Simple-query statements have no parameters: `$n` is an error there.
+    allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
     params: Vec<PgType>,
 }
 
 impl<'a> Binder<'a> {
+    /// A binder for a prepared statement, with the client's declared parameter types.
     pub fn new(sql: &'a str, declared_params: &[PgType]) -> Binder<'a> {
-        Binder { sql, params: declared_params.to_vec() }
+        Binder { sql, allow_params: true, params: declared_params.to_vec() }
+    }
+
+    /// A binder for a statement of a simple Query message (no parameters).
+    pub fn simple(sql: &'a str) -> Binder<'a> {
+        Binder { sql, allow_params: false, params: Vec::new() }
     }
 
     pub fn bind(mut self, stmt: &ast::Statement) -> Result<Bound> {
@@ -144,6 +152,10 @@ impl<'a> Binder<'a> {
         match e {
             E::Value(v) => self.bind_value(&v.value, e),
             E::Nested(inner) => self.bind_expr(inner),
+            E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => Err(self.at(
+                err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{}\"", id.value),
+                e,
+            )),
             E::Identifier(id) => {
                 Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" does not exist", id.value), e))
             }
@@ -201,7 +213,7 @@ impl<'a> Binder<'a> {
                 let n: usize = p.trim_start_matches('$').parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
                     self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter {p}"), node)
                 })?;
-                if n > 65535 {
+                if n > 65535 || !self.allow_params {
                     return Err(self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter ${n}"), node));
                 }
                 if self.params.len() < n {
@@ -581,6 +593,21 @@ impl<'a> Binder<'a> {
         };
         Ok((t, None))
     }
+}
+
+/// PostgreSQL's reserved key words, which can never be a column name unquoted.
+fn is_reserved(word: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+        "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+        "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+        "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+        "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+        "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+        "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
+        "using", "variadic", "when", "where", "window", "with",
+    ];
+    RESERVED.contains(&word.to_ascii_lowercase().as_str())
 }
 
 /// The type two numeric operands are computed in, if both are numeric (or unknown).
