@@ -118,6 +118,8 @@ settings! {
         "Connections and Authentication / Connection Settings", "Sets the maximum number of concurrent connections.";
     unix_socket_directories = "unix_socket_directories", Postmaster, Kind::String, "/tmp", false,
         "Connections and Authentication / Connection Settings", "Sets the directories where Unix-domain sockets will be created.";
+    trust_local_connections = "trust_local_connections", Postmaster, Kind::Bool, "on", false,
+        "Connections and Authentication / Authentication", "Lets loopback and Unix-socket clients connect without a password.";
     metrics_listen = "metrics_listen", Postmaster, Kind::String, "127.0.0.1:9187", false,
         "Reporting and Logging / Metrics", "Sets the address of the Prometheus metrics and health endpoint (empty disables it).";
     data_directory = "data_directory", Postmaster, Kind::String, "", false,

@@ -115,7 +115,7 @@ where
 
 async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: &Error) {
     let e = if e.severity() == Severity::Fatal { e } else { &Error::new(e.code(), e.message()).fatal() };
-    if e.code().class() != "08" {
+    if e.code() != crate::error::SqlState::CONNECTION_FAILURE && e.code() != crate::error::SqlState::IO_ERROR {
         tracing::warn!(sqlstate = %e.code(), message = e.message(), "connection ended with error");
         if wire.send_error(e).is_ok() {
             let _ = wire.flush().await;

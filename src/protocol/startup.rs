@@ -232,12 +232,12 @@ async fn authenticate<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext, u
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    if peer.is_local() {
+    if peer.is_local() && ctx.shared.config.bool(crate::config::Guc::trust_local_connections) {
         return if user == SUPERUSER { Ok(true) } else { Err(no_role(user)) };
     }
     let Some(stored) = ctx.superuser_verifier.clone() else {
         return Err(auth_failed(user).with_hint(
-            "No password is set, so only local connections are accepted. Set TUSK_PASSWORD before the server's first start (or start it with a new data directory) to allow password authentication from other hosts.",
+            "No password is set, so only trusted local connections are accepted. Start the server once with TUSK_PASSWORD set to give the superuser a password.",
         ));
     };
     // An unknown role still goes through the exchange (against a throw-away
