@@ -201,7 +201,13 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({})", self.0.severity.as_str(), self.0.message, self.0.code)?;
+        write!(
+            f,
+            "{}: {} ({})",
+            self.0.severity.as_str(),
+            self.0.message,
+            self.0.code
+        )?;
         if let Some(d) = &self.0.detail {
             write!(f, " DETAIL: {d}")?;
         }
@@ -220,7 +226,10 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.0
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -271,12 +280,9 @@ pub struct Notice {
 
 impl Notice {
     pub fn warning(code: SqlState, message: impl Into<String>) -> Notice {
-        Notice { level: NoticeLevel::Warning, code, message: message.into(), detail: None, hint: None }
-    }
-    pub fn notice(message: impl Into<String>) -> Notice {
         Notice {
-            level: NoticeLevel::Notice,
-            code: SqlState::SUCCESSFUL_COMPLETION,
+            level: NoticeLevel::Warning,
+            code,
             message: message.into(),
             detail: None,
             hint: None,

@@ -37,22 +37,42 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry = Registry::new_custom(Some("tusk".into()), None).expect("metric prefix is valid");
-        let sessions = IntGaugeVec::new(Opts::new("sessions", "Client sessions by state."), &["state"]).expect("valid");
+        let registry =
+            Registry::new_custom(Some("tusk".into()), None).expect("metric prefix is valid");
+        let sessions = IntGaugeVec::new(
+            Opts::new("sessions", "Client sessions by state."),
+            &["state"],
+        )
+        .expect("valid");
         let connections_accepted =
-            IntCounter::new("connections_accepted_total", "Client connections admitted.").expect("valid");
+            IntCounter::new("connections_accepted_total", "Client connections admitted.")
+                .expect("valid");
         let connections_rejected = IntCounterVec::new(
-            Opts::new("connections_rejected_total", "Client connections refused, by reason."),
+            Opts::new(
+                "connections_rejected_total",
+                "Client connections refused, by reason.",
+            ),
             &["reason"],
         )
         .expect("valid");
-        let statements =
-            IntCounterVec::new(Opts::new("statements_total", "Statements executed, by command."), &["command"])
-                .expect("valid");
-        let errors = IntCounterVec::new(Opts::new("errors_total", "Errors reported to clients, by SQLSTATE class."), &["class"])
-            .expect("valid");
-        let session_arena_bytes =
-            IntGauge::new("session_arena_bytes", "Bytes held by the sessions' local work areas.").expect("valid");
+        let statements = IntCounterVec::new(
+            Opts::new("statements_total", "Statements executed, by command."),
+            &["command"],
+        )
+        .expect("valid");
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "errors_total",
+                "Errors reported to clients, by SQLSTATE class.",
+            ),
+            &["class"],
+        )
+        .expect("valid");
+        let session_arena_bytes = IntGauge::new(
+            "session_arena_bytes",
+            "Bytes held by the sessions' local work areas.",
+        )
+        .expect("valid");
         for c in [
             Box::new(sessions.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(connections_accepted.clone()),

@@ -3,7 +3,9 @@
 //! and whenever a result's rows fill the buffer, so memory stays bounded.
 
 use bytes::{Buf, BufMut, BytesMut};
-use pgwire::messages::{DecodeContext, Message, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use pgwire::messages::{
+    DecodeContext, Message, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::err;
@@ -29,7 +31,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         let mut ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
         ctx.awaiting_frontend_ssl = false;
         ctx.awaiting_frontend_startup = false;
-        Wire { stream, inbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), ctx }
+        Wire {
+            stream,
+            inbuf: BytesMut::with_capacity(8192),
+            out: BytesMut::with_capacity(8192),
+            ctx,
+        }
     }
 
     /// Read more bytes; `Ok(false)` at end of stream.
@@ -45,12 +52,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     pub async fn read_startup_packet(&mut self) -> Result<Option<BytesMut>> {
         while self.inbuf.len() < 4 {
             if !self.fill().await? {
-                return if self.inbuf.is_empty() { Ok(None) } else { Err(incomplete_startup()) };
+                return if self.inbuf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(incomplete_startup())
+                };
             }
         }
         let len = i32::from_be_bytes([self.inbuf[0], self.inbuf[1], self.inbuf[2], self.inbuf[3]]);
         if !(8..=MAX_STARTUP_PACKET as i32).contains(&len) {
-            return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid length of startup packet"));
+            return Err(err!(
+                SqlState::PROTOCOL_VIOLATION,
+                "invalid length of startup packet"
+            ));
         }
         while self.inbuf.len() < len as usize {
             if !self.fill().await? {
@@ -70,16 +84,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                     Ok(Some(m)) => return Ok(Some(m)),
                     Ok(None) => {}
                     Err(pgwire::error::PgWireError::InvalidMessageType(t)) => {
-                        return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid frontend message type {t}"));
+                        return Err(err!(
+                            SqlState::PROTOCOL_VIOLATION,
+                            "invalid frontend message type {t}"
+                        ));
                     }
-                    Err(e) => return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid message format: {e}")),
+                    Err(e) => {
+                        return Err(err!(
+                            SqlState::PROTOCOL_VIOLATION,
+                            "invalid message format: {e}"
+                        ));
+                    }
                 }
             }
             if !self.fill().await? {
                 return if self.inbuf.is_empty() {
                     Ok(None)
                 } else {
-                    Err(err!(SqlState::CONNECTION_FAILURE, "unexpected EOF on client connection"))
+                    Err(err!(
+                        SqlState::CONNECTION_FAILURE,
+                        "unexpected EOF on client connection"
+                    ))
                 };
             }
         }
@@ -88,11 +113,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     /// Read the next message during authentication (a PasswordMessage family member).
     pub async fn read_password_message(&mut self) -> Result<Option<BytesMut>> {
         match self.read_message().await? {
-            Some(PgWireFrontendMessage::PasswordMessageFamily(pgwire::messages::startup::PasswordMessageFamily::Raw(b))) => {
-                Ok(Some(b))
-            }
+            Some(PgWireFrontendMessage::PasswordMessageFamily(
+                pgwire::messages::startup::PasswordMessageFamily::Raw(b),
+            )) => Ok(Some(b)),
             Some(PgWireFrontendMessage::Terminate(_)) | None => Ok(None),
-            Some(_) => Err(err!(SqlState::PROTOCOL_VIOLATION, "expected password response")),
+            Some(_) => Err(err!(
+                SqlState::PROTOCOL_VIOLATION,
+                "expected password response"
+            )),
         }
     }
 
@@ -116,7 +144,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             PgWireBackendMessage::ParameterDescription(m) => m.encode(&mut self.out),
             PgWireBackendMessage::RowDescription(m) => m.encode(&mut self.out),
             PgWireBackendMessage::NoData(m) => m.encode(&mut self.out),
-            other => return Err(Error::internal(format!("unexpected backend message {other:?}"))),
+            other => {
+                return Err(Error::internal(format!(
+                    "unexpected backend message {other:?}"
+                )));
+            }
         };
         r.map_err(|e| Error::internal(format!("could not encode message: {e}")))
     }
@@ -151,7 +183,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if let Some(p) = e.position() {
             fields.push((b'P', p.to_string()));
         }
-        self.send(PgWireBackendMessage::ErrorResponse(pgwire::messages::response::ErrorResponse::new(fields)))
+        self.send(PgWireBackendMessage::ErrorResponse(
+            pgwire::messages::response::ErrorResponse::new(fields),
+        ))
     }
 
     pub fn send_notice(&mut self, n: &Notice) -> Result<()> {
@@ -167,7 +201,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if let Some(h) = &n.hint {
             fields.push((b'H', h.clone()));
         }
-        self.send(PgWireBackendMessage::NoticeResponse(pgwire::messages::response::NoticeResponse::new(fields)))
+        self.send(PgWireBackendMessage::NoticeResponse(
+            pgwire::messages::response::NoticeResponse::new(fields),
+        ))
     }
 
     pub fn send_row_description(&mut self, columns: &[Column], binary: &[bool]) -> Result<()> {
@@ -187,7 +223,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 )
             })
             .collect();
-        self.send(PgWireBackendMessage::RowDescription(RowDescription::new(fields)))
+        self.send(PgWireBackendMessage::RowDescription(RowDescription::new(
+            fields,
+        )))
     }
 }
 

@@ -29,9 +29,15 @@ pub enum Progress {
 #[derive(Debug)]
 pub enum Executor {
     /// One computed row (SELECT without FROM).
-    Result { exprs: Vec<Expr>, filter: Option<Expr>, done: bool },
+    Result {
+        exprs: Vec<Expr>,
+        filter: Option<Expr>,
+        done: bool,
+    },
     /// Precomputed rows (SHOW).
-    Values { rows: std::vec::IntoIter<Vec<Datum>> },
+    Values {
+        rows: std::vec::IntoIter<Vec<Datum>>,
+    },
 }
 
 impl Executor {
@@ -54,7 +60,11 @@ impl Executor {
             ctx.check_interrupts()?;
             row.clear();
             let have = match self {
-                Executor::Result { exprs, filter, done } => {
+                Executor::Result {
+                    exprs,
+                    filter,
+                    done,
+                } => {
                     if *done {
                         false
                     } else {

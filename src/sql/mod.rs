@@ -30,7 +30,11 @@ pub struct Column {
 
 impl Column {
     fn text(name: &str) -> Column {
-        Column { name: name.to_string(), ty: PgType::Text, typmod: -1 }
+        Column {
+            name: name.to_string(),
+            ty: PgType::Text,
+            typmod: -1,
+        }
     }
 }
 
@@ -38,11 +42,21 @@ impl Column {
 #[derive(Clone, Debug)]
 pub enum Statement {
     /// `SELECT` without tables: one row of expressions, optionally filtered.
-    Select { exprs: Vec<Expr>, columns: Vec<Column>, filter: Option<Expr> },
+    Select {
+        exprs: Vec<Expr>,
+        columns: Vec<Column>,
+        filter: Option<Expr>,
+    },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
-    Set { name: String, value: Option<String>, local: bool },
+    Set {
+        name: String,
+        value: Option<String>,
+        local: bool,
+    },
     ResetAll,
-    Show { name: String },
+    Show {
+        name: String,
+    },
     ShowAll,
 }
 
@@ -51,7 +65,11 @@ impl Statement {
         match self {
             Statement::Select { columns, .. } => columns.clone(),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
-            Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
+            Statement::ShowAll => vec![
+                Column::text("name"),
+                Column::text("setting"),
+                Column::text("description"),
+            ],
             Statement::Set { .. } | Statement::ResetAll => Vec::new(),
         }
     }
@@ -69,7 +87,9 @@ impl Statement {
     /// Whether running it may wait for long (it then runs off the async workers).
     pub fn may_block(&self) -> bool {
         match self {
-            Statement::Select { exprs, filter, .. } => exprs.iter().chain(filter).any(Expr::may_block),
+            Statement::Select { exprs, filter, .. } => {
+                exprs.iter().chain(filter).any(Expr::may_block)
+            }
             _ => false,
         }
     }
