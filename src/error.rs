@@ -145,10 +145,7 @@ impl Error {
 
     /// `0A000`: the statement is valid PostgreSQL that tusk does not run yet.
     pub fn not_supported(what: impl fmt::Display) -> Error {
-        Error::new(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            format!("{what} is not supported yet"),
-        )
+        Error::new(SqlState::FEATURE_NOT_SUPPORTED, format!("{what} is not supported yet"))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Error {
@@ -201,13 +198,7 @@ impl Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} ({})",
-            self.0.severity.as_str(),
-            self.0.message,
-            self.0.code
-        )?;
+        write!(f, "{}: {} ({})", self.0.severity.as_str(), self.0.message, self.0.code)?;
         if let Some(d) = &self.0.detail {
             write!(f, " DETAIL: {d}")?;
         }
@@ -226,10 +217,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
+        self.0.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -280,12 +268,6 @@ pub struct Notice {
 
 impl Notice {
     pub fn warning(code: SqlState, message: impl Into<String>) -> Notice {
-        Notice {
-            level: NoticeLevel::Warning,
-            code,
-            message: message.into(),
-            detail: None,
-            hint: None,
-        }
+        Notice { level: NoticeLevel::Warning, code, message: message.into(), detail: None, hint: None }
     }
 }

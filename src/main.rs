@@ -47,9 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Ping { host, port }) = &cli.command {
-        let port = port
-            .or_else(|| std::env::var("TUSK_PORT").ok()?.parse().ok())
-            .unwrap_or(5432);
+        let port = port.or_else(|| std::env::var("TUSK_PORT").ok()?.parse().ok()).unwrap_or(5432);
         return ping(host, port);
     }
     let mut settings = Vec::new();
@@ -62,31 +60,18 @@ fn main() -> ExitCode {
             }
         }
     }
-    let cmdline = CommandLine {
-        data_dir: cli.data_dir,
-        listen: cli.listen,
-        port: cli.port,
-        config_file: cli.config,
-        settings,
-    };
+    let cmdline =
+        CommandLine { data_dir: cli.data_dir, listen: cli.listen, port: cli.port, config_file: cli.config, settings };
     let config = match Config::load(&cmdline, std::env::vars()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
-                "tusk: FATAL: {}{}",
-                e.message(),
-                e.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default()
-            );
+            eprintln!("tusk: FATAL: {}{}", e.message(), e.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default());
             return ExitCode::from(1);
         }
     };
     init_logging(&config);
     let password = std::env::var("TUSK_PASSWORD").ok();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("tusk")
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("tusk").build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tusk: could not start the runtime: {e}");
@@ -102,11 +87,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(sqlstate = %e.code(), hint = e.hint().unwrap_or(""), "{}", e.message());
-            eprintln!(
-                "tusk: FATAL: {}{}",
-                e.message(),
-                e.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default()
-            );
+            eprintln!("tusk: FATAL: {}{}", e.message(), e.hint().map(|h| format!("\nHINT: {h}")).unwrap_or_default());
             ExitCode::from(1)
         }
     }
@@ -115,9 +96,7 @@ fn main() -> ExitCode {
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("TUSK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.str(Guc::log_format) == "json" {
         builder.json().init();
     } else {

@@ -11,10 +11,7 @@ use std::time::{Duration, Instant};
 use common::TestServer;
 
 fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 fn startup_packet(user: &str) -> Vec<u8> {
@@ -52,61 +49,25 @@ fn psql_connects_over_tcp_and_unix_socket() {
         return;
     }
     let server = TestServer::start(&[]);
-    for host in [
-        "127.0.0.1".to_string(),
-        server.socket_dir.display().to_string(),
-    ] {
+    for host in ["127.0.0.1".to_string(), server.socket_dir.display().to_string()] {
         let out = Command::new("psql")
-            .args([
-                "-X",
-                "-A",
-                "-t",
-                "-h",
-                &host,
-                "-p",
-                &server.port.to_string(),
-                "-U",
-                "postgres",
-                "-c",
-                "select 1+1",
-            ])
+            .args(["-X", "-A", "-t", "-h", &host, "-p", &server.port.to_string(), "-U", "postgres", "-c", "select 1+1"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "psql failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
     }
     let out = Command::new("psql")
-        .args([
-            "-X",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &server.port.to_string(),
-            "-U",
-            "postgres",
-        ])
-        .args([
-            "-c",
-            "SET work_mem = '64MB'",
-            "-c",
-            "SHOW work_mem",
-            "-c",
-            "SHOW server_version",
-        ])
+        .args(["-X", "-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "postgres"])
+        .args(["-c", "SET work_mem = '64MB'", "-c", "SHOW work_mem", "-c", "SHOW server_version"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("64MB"), "{stdout}");
     assert!(stdout.contains("16.0 (tusk"), "{stdout}");
     if have("pg_isready") {
-        let out = Command::new("pg_isready")
-            .args(["-h", "127.0.0.1", "-p", &server.port.to_string()])
-            .output()
-            .unwrap();
+        let out =
+            Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", &server.port.to_string()]).output().unwrap();
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("accepting connections"));
     }
@@ -124,23 +85,15 @@ async fn max_connections_rejects_the_extra_client_only() {
     let db = err.as_db_error().expect("a server error");
     assert_eq!(db.code().code(), "53300");
     assert_eq!(db.message(), "sorry, too many clients already");
-    assert_eq!(
-        a.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0),
-        1
-    );
-    assert_eq!(
-        b.query_one("SELECT 2", &[]).await.unwrap().get::<_, i32>(0),
-        2
-    );
+    assert_eq!(a.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
+    assert_eq!(b.query_one("SELECT 2", &[]).await.unwrap().get::<_, i32>(0), 2);
     drop(a);
     // The freed slot is reusable.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match tokio_postgres::connect(&server.conn_str(), tokio_postgres::NoTls).await {
             Ok(_) => break,
-            Err(_) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(50)).await
-            }
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
             Err(e) => panic!("slot was not freed: {e}"),
         }
     }
@@ -163,29 +116,16 @@ async fn cancel_request_stops_the_running_statement() {
     assert_eq!(db.message(), "canceling statement due to user request");
     assert!(started.elapsed() < Duration::from_secs(10));
     // The session survives the cancel.
-    assert_eq!(
-        client
-            .query_one("SELECT 7", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        7
-    );
+    assert_eq!(client.query_one("SELECT 7", &[]).await.unwrap().get::<_, i32>(0), 7);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statement_timeout_cancels() {
     let server = TestServer::start(&[]);
     let client = server.connect().await;
-    client
-        .batch_execute("SET statement_timeout = 200")
-        .await
-        .unwrap();
+    client.batch_execute("SET statement_timeout = 200").await.unwrap();
     let started = Instant::now();
-    let err = client
-        .batch_execute("SELECT pg_sleep(10)")
-        .await
-        .unwrap_err();
+    let err = client.batch_execute("SELECT pg_sleep(10)").await.unwrap_err();
     let db = err.as_db_error().unwrap();
     assert_eq!(db.code().code(), "57014");
     assert_eq!(db.message(), "canceling statement due to statement timeout");
@@ -199,29 +139,12 @@ async fn smart_shutdown_waits_for_sessions() {
     server.signal("TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
     // Still running for the connected client; new clients are turned away.
-    assert_eq!(
-        client
-            .query_one("SELECT 1", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        1
-    );
-    let err = tokio_postgres::connect(&server.conn_str(), tokio_postgres::NoTls)
-        .await
-        .err();
-    assert!(
-        err.is_some(),
-        "a new connection was accepted during smart shutdown"
-    );
-    assert!(
-        server.wait_exit(Duration::from_millis(200)).is_none(),
-        "exited while a session was open"
-    );
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
+    let err = tokio_postgres::connect(&server.conn_str(), tokio_postgres::NoTls).await.err();
+    assert!(err.is_some(), "a new connection was accepted during smart shutdown");
+    assert!(server.wait_exit(Duration::from_millis(200)).is_none(), "exited while a session was open");
     drop(client);
-    let status = server
-        .wait_exit(Duration::from_secs(10))
-        .expect("server did not exit after the last session");
+    let status = server.wait_exit(Duration::from_secs(10)).expect("server did not exit after the last session");
     assert!(status.success());
 }
 
@@ -233,9 +156,7 @@ async fn fast_shutdown_ends_sessions() {
     let running = tokio::spawn(async move { busy.query("SELECT pg_sleep(60)", &[]).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.signal("INT");
-    let status = server
-        .wait_exit(Duration::from_secs(10))
-        .expect("fast shutdown did not finish");
+    let status = server.wait_exit(Duration::from_secs(10)).expect("fast shutdown did not finish");
     assert!(status.success());
     let err = running.await.unwrap().unwrap_err();
     if let Some(db) = err.as_db_error() {
@@ -266,31 +187,20 @@ async fn garbage_closes_only_that_connection() {
     read_all(&mut s);
 
     // An absurd length and random bytes.
-    for junk in [
-        &b"\xff\xff\xff\xff garbage"[..],
-        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
-        &[0, 0, 0, 8, 0, 2, 0, 0],
-    ] {
+    for junk in [&b"\xff\xff\xff\xff garbage"[..], b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &[0, 0, 0, 8, 0, 2, 0, 0]] {
         let mut s = TcpStream::connect(&addr).unwrap();
         s.write_all(junk).unwrap();
         let reply = read_all(&mut s);
-        assert!(
-            reply.is_empty() || reply[0] == b'E',
-            "unexpected reply {reply:?}"
-        );
+        assert!(reply.is_empty() || reply[0] == b'E', "unexpected reply {reply:?}");
     }
 
     // A valid startup, then random bytes where a message should be.
     let mut s = TcpStream::connect(&addr).unwrap();
     s.write_all(&startup_packet("postgres")).unwrap();
-    s.write_all(b"\x01\x02\x03 this is not a message \xff\xfe")
-        .unwrap();
+    s.write_all(b"\x01\x02\x03 this is not a message \xff\xfe").unwrap();
     let reply = read_all(&mut s);
     assert_eq!(reply.first(), Some(&b'R'), "no authentication response");
-    assert!(
-        reply.windows(6).any(|w| w == b"C08P01"),
-        "no protocol violation error"
-    );
+    assert!(reply.windows(6).any(|w| w == b"C08P01"), "no protocol violation error");
 
     // A message whose length runs past what is sent, then EOF.
     let mut s = TcpStream::connect(&addr).unwrap();
@@ -305,14 +215,7 @@ async fn garbage_closes_only_that_connection() {
     let reply = read_all(&mut s);
     assert!(reply.windows(6).any(|w| w == b"C28000"));
 
-    assert_eq!(
-        keeper
-            .query_one("SELECT 1", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        1
-    );
+    assert_eq!(keeper.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
     assert_answers(&server).await;
 }
 
@@ -322,19 +225,12 @@ async fn metrics_and_health_endpoints() {
     let _client = server.connect().await;
     let get = |path: &str| {
         let mut s = TcpStream::connect(&server.metrics).unwrap();
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
         String::from_utf8_lossy(&read_all(&mut s)).to_string()
     };
     let metrics = get("/metrics");
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
-    assert!(
-        metrics.contains("tusk_sessions{state=\"idle\"} 1"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("tusk_sessions{state=\"idle\"} 1"), "{metrics}");
     assert!(metrics.contains("tusk_connections_accepted_total"));
     assert!(get("/healthz").starts_with("HTTP/1.1 200"));
     assert!(get("/readyz").starts_with("HTTP/1.1 200"));
@@ -343,34 +239,16 @@ async fn metrics_and_health_endpoints() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scram_password_authentication() {
-    let server = TestServer::start_with_env(
-        &["trust_local_connections=off"],
-        &[("TUSK_PASSWORD", "s3cret")],
-    );
+    let server = TestServer::start_with_env(&["trust_local_connections=off"], &[("TUSK_PASSWORD", "s3cret")]);
     let ok = format!("{} password=s3cret", server.conn_str());
-    let (client, conn) = tokio_postgres::connect(&ok, tokio_postgres::NoTls)
-        .await
-        .expect("right password");
+    let (client, conn) = tokio_postgres::connect(&ok, tokio_postgres::NoTls).await.expect("right password");
     tokio::spawn(conn);
-    assert_eq!(
-        client
-            .query_one("SELECT 1", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        1
-    );
+    assert_eq!(client.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
     let bad = format!("{} password=wrong", server.conn_str());
-    let err = tokio_postgres::connect(&bad, tokio_postgres::NoTls)
-        .await
-        .err()
-        .expect("wrong password admitted");
+    let err = tokio_postgres::connect(&bad, tokio_postgres::NoTls).await.err().expect("wrong password admitted");
     let db = err.as_db_error().unwrap();
     assert_eq!(db.code().code(), "28P01");
-    assert_eq!(
-        db.message(),
-        "password authentication failed for user \"postgres\""
-    );
+    assert_eq!(db.message(), "password authentication failed for user \"postgres\"");
     // The password is stored only as a SCRAM verifier.
     let stored = std::fs::read_to_string(server.dir.join("data/global/superuser.scram")).unwrap();
     assert!(stored.starts_with("SCRAM-SHA-256$4096:") && !stored.contains("s3cret"));
@@ -379,10 +257,7 @@ async fn scram_password_authentication() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_set_refuses_untrusted_clients_with_a_hint() {
     let server = TestServer::start(&["trust_local_connections=off"]);
-    let err = tokio_postgres::connect(&server.conn_str(), tokio_postgres::NoTls)
-        .await
-        .err()
-        .unwrap();
+    let err = tokio_postgres::connect(&server.conn_str(), tokio_postgres::NoTls).await.err().unwrap();
     let db = err.as_db_error().unwrap();
     assert_eq!(db.code().code(), "28P01");
     assert!(db.hint().unwrap_or("").contains("TUSK_PASSWORD"));
@@ -394,10 +269,7 @@ async fn extended_protocol_parameters_formats_and_portals() {
     let client = server.connect().await;
     // Binary parameters and results, typed from context.
     let row = client
-        .query_one(
-            "SELECT $1::int4 + 1, $2 || 'x', $3::float8 * 2, $4::bool",
-            &[&41i32, &"a", &1.25f64, &true],
-        )
+        .query_one("SELECT $1::int4 + 1, $2 || 'x', $3::float8 * 2, $4::bool", &[&41i32, &"a", &1.25f64, &true])
         .await
         .unwrap();
     assert_eq!(row.get::<_, i32>(0), 42);
@@ -405,29 +277,13 @@ async fn extended_protocol_parameters_formats_and_portals() {
     assert_eq!(row.get::<_, f64>(2), 2.5);
     assert!(row.get::<_, bool>(3));
     // Parameter types inferred from context for Describe.
-    let stmt = client
-        .prepare("SELECT $1 + 1::int8, $2 = 'a'")
-        .await
-        .unwrap();
-    assert_eq!(
-        stmt.params(),
-        &[
-            tokio_postgres::types::Type::INT8,
-            tokio_postgres::types::Type::TEXT
-        ]
-    );
+    let stmt = client.prepare("SELECT $1 + 1::int8, $2 = 'a'").await.unwrap();
+    assert_eq!(stmt.params(), &[tokio_postgres::types::Type::INT8, tokio_postgres::types::Type::TEXT]);
     let tx_client = client;
     // Errors in the extended protocol leave the session usable.
     assert!(tx_client.query("SELECT 1/0", &[]).await.is_err());
     assert!(tx_client.prepare("SELECT 1; SELECT 2").await.is_err());
-    assert_eq!(
-        tx_client
-            .query_one("SELECT 3", &[])
-            .await
-            .unwrap()
-            .get::<_, i32>(0),
-        3
-    );
+    assert_eq!(tx_client.query_one("SELECT 3", &[]).await.unwrap().get::<_, i32>(0), 3);
 }
 
 fn msg(tag: u8, body: &[u8]) -> Vec<u8> {

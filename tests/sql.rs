@@ -21,12 +21,7 @@ struct PgError {
 impl std::fmt::Display for PgError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // `statement error 22012: division by zero` matches code and message.
-        write!(
-            f,
-            "{}: {}",
-            self.code.as_deref().unwrap_or("?????"),
-            self.message
-        )
+        write!(f, "{}: {}", self.code.as_deref().unwrap_or("?????"), self.message)
     }
 }
 
@@ -35,14 +30,8 @@ impl std::error::Error for PgError {}
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> PgError {
         match e.as_db_error() {
-            Some(db) => PgError {
-                code: Some(db.code().code().to_string()),
-                message: db.message().to_string(),
-            },
-            None => PgError {
-                code: None,
-                message: e.to_string(),
-            },
+            Some(db) => PgError { code: Some(db.code().code().to_string()), message: db.message().to_string() },
+            None => PgError { code: None, message: e.to_string() },
         }
     }
 }
@@ -65,9 +54,7 @@ struct RawNumeric(String);
 
 impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(RawNumeric(
-            tusk::sql::numeric::read_binary(raw).map_err(|e| e.message().to_string())?,
-        ))
+        Ok(RawNumeric(tusk::sql::numeric::read_binary(raw).map_err(|e| e.message().to_string())?))
     }
 
     fn accepts(ty: &Type) -> bool {
@@ -76,11 +63,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
 }
 
 fn float_text(v: f64, single: bool) -> String {
-    let d = if single {
-        tusk::sql::types::Datum::Float4(v as f32)
-    } else {
-        tusk::sql::types::Datum::Float8(v)
-    };
+    let d = if single { tusk::sql::types::Datum::Float4(v as f32) } else { tusk::sql::types::Datum::Float8(v) };
     d.to_text()
 }
 
@@ -97,11 +80,7 @@ impl AsyncDB for Db {
             for m in self.client.simple_query(sql).await? {
                 match m {
                     SimpleQueryMessage::Row(r) => {
-                        rows.push(
-                            (0..r.len())
-                                .map(|i| cell(r.get(i).map(str::to_string)))
-                                .collect(),
-                        );
+                        rows.push((0..r.len()).map(|i| cell(r.get(i).map(str::to_string))).collect());
                     }
                     SimpleQueryMessage::RowDescription(d) => ncols = Some(d.len()),
                     SimpleQueryMessage::CommandComplete(n) => count = n,
@@ -109,10 +88,7 @@ impl AsyncDB for Db {
                 }
             }
             return Ok(match ncols {
-                Some(n) => DBOutput::Rows {
-                    types: vec![DefaultColumnType::Any; n],
-                    rows,
-                },
+                Some(n) => DBOutput::Rows { types: vec![DefaultColumnType::Any; n], rows },
                 None => DBOutput::StatementComplete(count),
             });
         }
@@ -126,18 +102,12 @@ impl AsyncDB for Db {
             let mut out = Vec::new();
             for (i, col) in row.columns().iter().enumerate() {
                 let v = match *col.type_() {
-                    Type::BOOL => row
-                        .try_get::<_, Option<bool>>(i)?
-                        .map(|b| if b { "t" } else { "f" }.to_string()),
+                    Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(|b| if b { "t" } else { "f" }.to_string()),
                     Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| v.to_string()),
                     Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| v.to_string()),
                     Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(|v| v.to_string()),
-                    Type::FLOAT4 => row
-                        .try_get::<_, Option<f32>>(i)?
-                        .map(|v| float_text(v as f64, true)),
-                    Type::FLOAT8 => row
-                        .try_get::<_, Option<f64>>(i)?
-                        .map(|v| float_text(v, false)),
+                    Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| float_text(v as f64, true)),
+                    Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| float_text(v, false)),
                     Type::NUMERIC => row.try_get::<_, Option<RawNumeric>>(i)?.map(|n| n.0),
                     _ => row.try_get::<_, Option<String>>(i)?,
                 };
@@ -145,20 +115,13 @@ impl AsyncDB for Db {
             }
             rows.push(out);
         }
-        Ok(DBOutput::Rows {
-            types: vec![DefaultColumnType::Any; stmt.columns().len()],
-            rows,
-        })
+        Ok(DBOutput::Rows { types: vec![DefaultColumnType::Any; stmt.columns().len()], rows })
     }
 
     async fn shutdown(&mut self) {}
 
     fn engine_name(&self) -> &str {
-        if self.extended {
-            "tusk-extended"
-        } else {
-            "tusk-simple"
-        }
+        if self.extended { "tusk-extended" } else { "tusk-simple" }
     }
 
     fn error_sql_state(err: &PgError) -> Option<String> {
@@ -168,10 +131,7 @@ impl AsyncDB for Db {
 
 fn slt_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
@@ -182,10 +142,7 @@ fn slt_files() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests"),
-        &mut out,
-    );
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests"), &mut out);
     assert!(!out.is_empty(), "no .slt files found");
     out
 }
@@ -194,11 +151,7 @@ fn slt_files() -> Vec<PathBuf> {
 /// server, such as a real PostgreSQL, to check the expected results.
 async fn run_all(extended: bool) {
     let external = std::env::var("TUSK_SQL_TESTS_AGAINST").ok();
-    let server = if external.is_none() {
-        Some(TestServer::start(&[]))
-    } else {
-        None
-    };
+    let server = if external.is_none() { Some(TestServer::start(&[])) } else { None };
     let conn = match (&external, &server) {
         (Some(c), _) => c.clone(),
         (None, Some(s)) => s.conn_str(),
@@ -210,9 +163,7 @@ async fn run_all(extended: bool) {
         let mut runner = sqllogictest::Runner::new(move || {
             let conn = conn.clone();
             async move {
-                let (client, c) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
-                    .await
-                    .map_err(PgError::from)?;
+                let (client, c) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.map_err(PgError::from)?;
                 tokio::spawn(async move {
                     let _ = c.await;
                 });
@@ -227,12 +178,7 @@ async fn run_all(extended: bool) {
             failures.push(format!("{}: {e}", file.display()));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} file(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} file(s) failed:\n{}", failures.len(), failures.join("\n\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

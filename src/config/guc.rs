@@ -103,15 +103,8 @@ macro_rules! settings {
     };
 }
 
-const LOG_LEVELS: &[&str] = &[
-    "debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error",
-];
-const ISOLATION_LEVELS: &[&str] = &[
-    "serializable",
-    "repeatable read",
-    "read committed",
-    "read uncommitted",
-];
+const LOG_LEVELS: &[&str] = &["debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"];
+const ISOLATION_LEVELS: &[&str] = &["serializable", "repeatable read", "read committed", "read uncommitted"];
 
 settings! {
     // Connections and authentication
@@ -221,9 +214,7 @@ impl Guc {
     /// Look a setting up by name, case-insensitively as PostgreSQL does.
     pub fn lookup(name: &str) -> Option<Guc> {
         // `timezone` and `datestyle` are the usual spellings in SQL.
-        ALL.iter()
-            .copied()
-            .find(|g| g.name().eq_ignore_ascii_case(name))
+        ALL.iter().copied().find(|g| g.name().eq_ignore_ascii_case(name))
     }
 
     /// The boot value, parsed.
@@ -241,18 +232,11 @@ pub fn lookup_or_error(name: &str) -> Result<Guc> {
 }
 
 pub fn unrecognized(name: &str) -> Error {
-    err!(
-        SqlState::UNDEFINED_OBJECT,
-        "unrecognized configuration parameter \"{name}\""
-    )
+    err!(SqlState::UNDEFINED_OBJECT, "unrecognized configuration parameter \"{name}\"")
 }
 
 fn invalid_value(guc: Guc, text: &str) -> Error {
-    err!(
-        SqlState::INVALID_PARAMETER_VALUE,
-        "invalid value for parameter \"{}\": \"{text}\"",
-        guc.name()
-    )
+    err!(SqlState::INVALID_PARAMETER_VALUE, "invalid value for parameter \"{}\": \"{text}\"", guc.name())
 }
 
 /// Parse a value written as in `tusk.conf` or `SET` into canonical form.
@@ -260,11 +244,7 @@ pub fn parse(guc: Guc, text: &str) -> Result<Value> {
     let def = guc.def();
     match def.kind {
         Kind::Bool => parse_bool(text).map(Value::Bool).ok_or_else(|| {
-            err!(
-                SqlState::INVALID_PARAMETER_VALUE,
-                "parameter \"{}\" requires a Boolean value",
-                def.name
-            )
+            err!(SqlState::INVALID_PARAMETER_VALUE, "parameter \"{}\" requires a Boolean value", def.name)
         }),
         Kind::Int { min, max, unit } => {
             let v = parse_int_with_unit(guc, text, unit)?;
@@ -300,10 +280,7 @@ pub fn parse(guc: Guc, text: &str) -> Result<Value> {
                 .find(|o| o.eq_ignore_ascii_case(t))
                 .map(|o| Value::Str(o.to_string()))
                 .or_else(|| enum_alias(guc, t))
-                .ok_or_else(|| {
-                    invalid_value(guc, text)
-                        .with_hint(format!("Available values: {}.", options.join(", ")))
-                })
+                .ok_or_else(|| invalid_value(guc, text).with_hint(format!("Available values: {}.", options.join(", "))))
         }
     }
 }
@@ -345,21 +322,10 @@ fn unit_label(unit: Unit) -> &'static str {
 }
 
 /// Memory units in kB and time units in ms, as PostgreSQL's unit tables have them.
-const MEMORY_UNITS: &[(&str, f64)] = &[
-    ("B", 1.0 / 1024.0),
-    ("kB", 1.0),
-    ("MB", 1024.0),
-    ("GB", 1048576.0),
-    ("TB", 1073741824.0),
-];
-const TIME_UNITS: &[(&str, f64)] = &[
-    ("us", 0.001),
-    ("ms", 1.0),
-    ("s", 1000.0),
-    ("min", 60000.0),
-    ("h", 3600000.0),
-    ("d", 86400000.0),
-];
+const MEMORY_UNITS: &[(&str, f64)] =
+    &[("B", 1.0 / 1024.0), ("kB", 1.0), ("MB", 1024.0), ("GB", 1048576.0), ("TB", 1073741824.0)];
+const TIME_UNITS: &[(&str, f64)] =
+    &[("us", 0.001), ("ms", 1.0), ("s", 1000.0), ("min", 60000.0), ("h", 3600000.0), ("d", 86400000.0)];
 
 fn parse_int_with_unit(guc: Guc, text: &str, unit: Unit) -> Result<i64> {
     let t = text.trim();
@@ -384,13 +350,8 @@ fn parse_int_with_unit(guc: Guc, text: &str, unit: Unit) -> Result<i64> {
             Some((_, factor)) => number * factor / base,
             None => {
                 let names: Vec<String> = table.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-                let list = format!(
-                    "{}, and {}",
-                    names[..names.len() - 1].join(", "),
-                    names[names.len() - 1]
-                );
-                return Err(invalid_value(guc, text)
-                    .with_hint(format!("Valid units for this parameter are {list}.")));
+                let list = format!("{}, and {}", names[..names.len() - 1].join(", "), names[names.len() - 1]);
+                return Err(invalid_value(guc, text).with_hint(format!("Valid units for this parameter are {list}.")));
             }
         }
     };
@@ -471,25 +432,15 @@ mod tests {
     #[test]
     fn bad_values_get_postgres_errors() {
         let e = parse(Guc::work_mem, "10").unwrap_err();
-        assert_eq!(
-            e.message(),
-            "10 kB is outside the valid range for parameter \"work_mem\" (64 .. 2147483647)"
-        );
+        assert_eq!(e.message(), "10 kB is outside the valid range for parameter \"work_mem\" (64 .. 2147483647)");
         let e = parse(Guc::statement_timeout, "5x").unwrap_err();
         assert_eq!(
             e.hint(),
-            Some(
-                "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."
-            )
+            Some("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".")
         );
         let e = parse(Guc::work_mem, "100000000000").unwrap_err();
         assert_eq!(e.hint(), Some("Value exceeds integer range."));
-        assert!(
-            parse(Guc::fsync, "maybe")
-                .unwrap_err()
-                .message()
-                .contains("requires a Boolean value")
-        );
+        assert!(parse(Guc::fsync, "maybe").unwrap_err().message().contains("requires a Boolean value"));
         assert_eq!(parse(Guc::fsync, "of").unwrap(), Value::Bool(false));
         assert_eq!(parse(Guc::fsync, "t").unwrap(), Value::Bool(true));
     }

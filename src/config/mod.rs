@@ -70,21 +70,11 @@ impl Config {
     /// Read every source but the client's, in order.
     pub fn load(cli: &CommandLine, env: impl Iterator<Item = (String, String)>) -> Result<Config> {
         let env: Vec<(String, String)> = env.filter(|(k, _)| k.starts_with("TUSK_")).collect();
-        let env_data_dir = env
-            .iter()
-            .find(|(k, _)| k == "TUSK_DATA_DIR")
-            .map(|(_, v)| PathBuf::from(v));
-        let data_dir = cli
-            .data_dir
-            .clone()
-            .or(env_data_dir)
-            .unwrap_or_else(|| PathBuf::from("tusk-data"));
+        let env_data_dir = env.iter().find(|(k, _)| k == "TUSK_DATA_DIR").map(|(_, v)| PathBuf::from(v));
+        let data_dir = cli.data_dir.clone().or(env_data_dir).unwrap_or_else(|| PathBuf::from("tusk-data"));
         let mut config = Config::defaults(data_dir);
 
-        let file = cli
-            .config_file
-            .clone()
-            .unwrap_or_else(|| config.data_dir.join("tusk.conf"));
+        let file = cli.config_file.clone().unwrap_or_else(|| config.data_dir.join("tusk.conf"));
         match std::fs::read_to_string(&file) {
             Ok(text) => config.apply_file(&file, &text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && cli.config_file.is_none() => {}
@@ -103,12 +93,8 @@ impl Config {
             if name == "data_dir" || name == "password" {
                 continue;
             }
-            let guc = guc::lookup_or_error(&name).map_err(|e| {
-                Error::new(
-                    e.code(),
-                    format!("environment variable {key}: {}", e.message()),
-                )
-            })?;
+            let guc = guc::lookup_or_error(&name)
+                .map_err(|e| Error::new(e.code(), format!("environment variable {key}: {}", e.message())))?;
             config.set(guc, value, Source::Environment)?;
         }
         if let Some(listen) = &cli.listen {
@@ -127,24 +113,11 @@ impl Config {
     fn apply_file(&mut self, path: &Path, text: &str) -> Result<()> {
         for (lineno, line) in text.lines().enumerate() {
             let parsed = parse_conf_line(line).map_err(|msg| {
-                err!(
-                    SqlState::CONFIG_FILE_ERROR,
-                    "{msg} in file \"{}\" line {}",
-                    path.display(),
-                    lineno + 1
-                )
+                err!(SqlState::CONFIG_FILE_ERROR, "{msg} in file \"{}\" line {}", path.display(), lineno + 1)
             })?;
             if let Some((name, value)) = parsed {
                 let guc = guc::lookup_or_error(&name).map_err(|e| {
-                    Error::new(
-                        e.code(),
-                        format!(
-                            "{} in file \"{}\" line {}",
-                            e.message(),
-                            path.display(),
-                            lineno + 1
-                        ),
-                    )
+                    Error::new(e.code(), format!("{} in file \"{}\" line {}", e.message(), path.display(), lineno + 1))
                 })?;
                 self.set(guc, &value, Source::ConfigFile)?;
             }
@@ -155,11 +128,7 @@ impl Config {
     /// Set a server-wide value from one of the start-up sources.
     pub fn set(&mut self, guc: Guc, text: &str, source: Source) -> Result<()> {
         if guc.def().context == Context::Internal {
-            return Err(err!(
-                SqlState::CANT_CHANGE_RUNTIME_PARAM,
-                "parameter \"{}\" cannot be changed",
-                guc.name()
-            ));
+            return Err(err!(SqlState::CANT_CHANGE_RUNTIME_PARAM, "parameter \"{}\" cannot be changed", guc.name()));
         }
         if guc == Guc::data_directory {
             self.set_data_dir(PathBuf::from(text));
@@ -208,10 +177,7 @@ impl Config {
     }
 
     pub fn unix_socket_directories(&self) -> Vec<PathBuf> {
-        split_list(self.str(Guc::unix_socket_directories))
-            .into_iter()
-            .map(PathBuf::from)
-            .collect()
+        split_list(self.str(Guc::unix_socket_directories)).into_iter().map(PathBuf::from).collect()
     }
 
     /// The metrics endpoint's address, or `None` when disabled.
@@ -237,10 +203,7 @@ pub(crate) fn value_str(v: &Value) -> &str {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
+    s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
 }
 
 /// One line of a configuration file: `None` for blank or comment lines.
@@ -249,9 +212,7 @@ fn parse_conf_line(line: &str) -> std::result::Result<Option<(String, String)>, 
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);
     }
-    let name_end = line
-        .find(|c: char| c == '=' || c.is_whitespace())
-        .unwrap_or(line.len());
+    let name_end = line.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(line.len());
     let name = &line[..name_end];
     let rest = line[name_end..].trim_start();
     let rest = rest.strip_prefix('=').unwrap_or(rest).trim_start();
@@ -300,20 +261,13 @@ mod tests {
     fn sources_apply_in_order() {
         let dir = std::env::temp_dir().join(format!("tusk-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("tusk.conf"),
-            "work_mem = '8MB'  # comment\nport=6000\nmax_connections 7\n",
-        )
-        .unwrap();
+        std::fs::write(dir.join("tusk.conf"), "work_mem = '8MB'  # comment\nport=6000\nmax_connections 7\n").unwrap();
         let cli = CommandLine {
             data_dir: Some(dir.clone()),
             settings: vec![("max_connections".into(), "9".into())],
             ..Default::default()
         };
-        let env = vec![
-            ("TUSK_PORT".to_string(), "6001".to_string()),
-            ("HOME".into(), "/".into()),
-        ];
+        let env = vec![("TUSK_PORT".to_string(), "6001".to_string()), ("HOME".into(), "/".into())];
         let c = Config::load(&cli, env.into_iter()).unwrap();
         assert_eq!(c.int(Guc::work_mem), 8192);
         assert_eq!(c.port(), 6001);
@@ -325,10 +279,7 @@ mod tests {
     #[test]
     fn conf_lines() {
         assert_eq!(parse_conf_line("  # x").unwrap(), None);
-        assert_eq!(
-            parse_conf_line("a = 'it''s' # c").unwrap(),
-            Some(("a".into(), "it's".into()))
-        );
+        assert_eq!(parse_conf_line("a = 'it''s' # c").unwrap(), Some(("a".into(), "it's".into())));
         assert!(parse_conf_line("a = 'open").is_err());
     }
 }

@@ -140,38 +140,25 @@ fn check_context(guc: Guc, source: SetSource) -> Result<()> {
         Context::Internal => "cannot be changed",
         Context::Postmaster => "cannot be changed without restarting the server",
         Context::Sighup => "cannot be changed now",
-        Context::SuperuserBackend if source == SetSource::Session => {
-            "cannot be set after connection start"
-        }
+        Context::SuperuserBackend if source == SetSource::Session => "cannot be set after connection start",
         _ => return Ok(()),
     };
-    Err(err!(
-        SqlState::CANT_CHANGE_RUNTIME_PARAM,
-        "parameter \"{name}\" {problem}"
-    ))
+    Err(err!(SqlState::CANT_CHANGE_RUNTIME_PARAM, "parameter \"{name}\" {problem}"))
 }
 
 /// Checks and normalisation beyond the type's own (PostgreSQL's check hooks).
 fn check_value(guc: Guc, value: Value) -> Result<Value> {
     let text = value_str(&value).to_string();
-    let invalid = || {
-        err!(
-            SqlState::INVALID_PARAMETER_VALUE,
-            "invalid value for parameter \"{}\": \"{text}\"",
-            guc.name()
-        )
-    };
+    let invalid =
+        || err!(SqlState::INVALID_PARAMETER_VALUE, "invalid value for parameter \"{}\": \"{text}\"", guc.name());
     Ok(match guc {
         Guc::client_encoding => Value::Str(normalize_encoding(&text)?.to_string()),
         Guc::DateStyle => Value::Str(normalize_datestyle(&text).ok_or_else(invalid)?),
         Guc::TimeZone => Value::Str(normalize_timezone(&text).ok_or_else(invalid)?),
         Guc::application_name => {
             // As PostgreSQL: printable ASCII only, at most 63 bytes.
-            let cleaned: String = text
-                .chars()
-                .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
-                .take(63)
-                .collect();
+            let cleaned: String =
+                text.chars().map(|c| if (' '..='~').contains(&c) { c } else { '?' }).take(63).collect();
             Value::Str(cleaned)
         }
         _ => value,
@@ -180,11 +167,7 @@ fn check_value(guc: Guc, value: Value) -> Result<Value> {
 
 /// tusk stores text as UTF-8; clients may speak UTF8, or SQL_ASCII (no conversion).
 pub fn normalize_encoding(name: &str) -> Result<&'static str> {
-    let key: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let key: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
     match key.as_str() {
         "utf8" | "unicode" => Ok("UTF8"),
         "sqlascii" => Ok("SQL_ASCII"),
@@ -212,11 +195,7 @@ fn normalize_datestyle(text: &str) -> Option<String> {
             _ => return None,
         }
     }
-    Some(format!(
-        "{}, {}",
-        format.unwrap_or("ISO"),
-        order.unwrap_or("MDY")
-    ))
+    Some(format!("{}, {}", format.unwrap_or("ISO"), order.unwrap_or("MDY")))
 }
 
 /// Time zone names: UTC spellings, POSIX-style offsets, or a zone in the
@@ -224,30 +203,15 @@ fn normalize_datestyle(text: &str) -> Option<String> {
 fn normalize_timezone(text: &str) -> Option<String> {
     let t = text.trim();
     let upper = t.to_ascii_uppercase();
-    if matches!(
-        upper.as_str(),
-        "UTC" | "GMT" | "Z" | "ZULU" | "UCT" | "ETC/UTC" | "ETC/GMT" | "UNIVERSAL"
-    ) {
-        return Some(if upper.starts_with("ETC/") {
-            t.to_string()
-        } else {
-            upper
-        });
+    if matches!(upper.as_str(), "UTC" | "GMT" | "Z" | "ZULU" | "UCT" | "ETC/UTC" | "ETC/GMT" | "UNIVERSAL") {
+        return Some(if upper.starts_with("ETC/") { t.to_string() } else { upper });
     }
     let numeric = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if !numeric.is_empty()
-        && numeric
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == ':' || c == '.')
-    {
+    if !numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.') {
         return Some(t.to_string());
     }
     let safe = !t.is_empty() && !t.contains("..") && !t.starts_with('/');
-    (safe
-        && std::path::Path::new("/usr/share/zoneinfo")
-            .join(t)
-            .is_file())
-    .then(|| t.to_string())
+    (safe && std::path::Path::new("/usr/share/zoneinfo").join(t).is_file()).then(|| t.to_string())
 }
 
 #[cfg(test)]
@@ -278,31 +242,18 @@ mod tests {
         let mut s = settings();
         let e = s.set("max_connections", Some("5"), false).unwrap_err();
         assert_eq!(e.code(), SqlState::CANT_CHANGE_RUNTIME_PARAM);
-        assert_eq!(
-            e.message(),
-            "parameter \"max_connections\" cannot be changed without restarting the server"
-        );
-        assert_eq!(
-            s.set("nope", Some("1"), false).unwrap_err().code(),
-            SqlState::UNDEFINED_OBJECT
-        );
+        assert_eq!(e.message(), "parameter \"max_connections\" cannot be changed without restarting the server");
+        assert_eq!(s.set("nope", Some("1"), false).unwrap_err().code(), SqlState::UNDEFINED_OBJECT);
     }
 
     #[test]
     fn reports_only_changes() {
         let mut s = settings();
         let first = s.take_changed_reports();
-        assert!(
-            first
-                .iter()
-                .any(|(n, v)| *n == "server_version" && v.starts_with("16."))
-        );
+        assert!(first.iter().any(|(n, v)| *n == "server_version" && v.starts_with("16.")));
         assert!(s.take_changed_reports().is_empty());
         s.set("application_name", Some("x"), false).unwrap();
-        assert_eq!(
-            s.take_changed_reports(),
-            vec![("application_name", "x".to_string())]
-        );
+        assert_eq!(s.take_changed_reports(), vec![("application_name", "x".to_string())]);
         s.set("datestyle", Some("iso, dmy"), false).unwrap();
         assert_eq!(s.show(Guc::DateStyle), "ISO, DMY");
     }

@@ -26,6 +26,12 @@ pub struct Metrics {
     pub errors: IntCounterVec,
     /// Bytes held by all sessions' work areas.
     pub session_arena_bytes: IntGauge,
+    /// Handles on `sessions` for the hot states, so updates skip the label lookup.
+    pub sessions_idle: IntGauge,
+    pub sessions_active: IntGauge,
+    pub sessions_starting: IntGauge,
+    /// Cached `statements` counters for the common commands.
+    statement_counters: Vec<(&'static str, IntCounter)>,
     ready: AtomicBool,
 }
 
@@ -37,42 +43,23 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry =
-            Registry::new_custom(Some("tusk".into()), None).expect("metric prefix is valid");
-        let sessions = IntGaugeVec::new(
-            Opts::new("sessions", "Client sessions by state."),
-            &["state"],
-        )
-        .expect("valid");
+        let registry = Registry::new_custom(Some("tusk".into()), None).expect("metric prefix is valid");
+        let sessions = IntGaugeVec::new(Opts::new("sessions", "Client sessions by state."), &["state"]).expect("valid");
         let connections_accepted =
-            IntCounter::new("connections_accepted_total", "Client connections admitted.")
-                .expect("valid");
+            IntCounter::new("connections_accepted_total", "Client connections admitted.").expect("valid");
         let connections_rejected = IntCounterVec::new(
-            Opts::new(
-                "connections_rejected_total",
-                "Client connections refused, by reason.",
-            ),
+            Opts::new("connections_rejected_total", "Client connections refused, by reason."),
             &["reason"],
         )
         .expect("valid");
-        let statements = IntCounterVec::new(
-            Opts::new("statements_total", "Statements executed, by command."),
-            &["command"],
-        )
-        .expect("valid");
-        let errors = IntCounterVec::new(
-            Opts::new(
-                "errors_total",
-                "Errors reported to clients, by SQLSTATE class.",
-            ),
-            &["class"],
-        )
-        .expect("valid");
-        let session_arena_bytes = IntGauge::new(
-            "session_arena_bytes",
-            "Bytes held by the sessions' local work areas.",
-        )
-        .expect("valid");
+        let statements =
+            IntCounterVec::new(Opts::new("statements_total", "Statements executed, by command."), &["command"])
+                .expect("valid");
+        let errors =
+            IntCounterVec::new(Opts::new("errors_total", "Errors reported to clients, by SQLSTATE class."), &["class"])
+                .expect("valid");
+        let session_arena_bytes =
+            IntGauge::new("session_arena_bytes", "Bytes held by the sessions' local work areas.").expect("valid");
         for c in [
             Box::new(sessions.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(connections_accepted.clone()),
@@ -86,7 +73,13 @@ impl Metrics {
         for state in ["starting", "idle", "active", "idle in transaction"] {
             sessions.with_label_values(&[state]).set(0);
         }
+        let statement_counters =
+            ["SELECT", "SET", "RESET", "SHOW"].into_iter().map(|c| (c, statements.with_label_values(&[c]))).collect();
         Metrics {
+            sessions_idle: sessions.with_label_values(&["idle"]),
+            sessions_active: sessions.with_label_values(&["active"]),
+            sessions_starting: sessions.with_label_values(&["starting"]),
+            statement_counters,
             registry,
             sessions,
             connections_accepted,
@@ -95,6 +88,14 @@ impl Metrics {
             errors,
             session_arena_bytes,
             ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Count one executed statement of the given command.
+    pub fn count_statement(&self, command: &'static str) {
+        match self.statement_counters.iter().find(|(c, _)| *c == command) {
+            Some((_, counter)) => counter.inc(),
+            None => self.statements.with_label_values(&[command]).inc(),
         }
     }
 

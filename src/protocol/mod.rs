@@ -20,9 +20,7 @@ use std::time::Instant;
 
 use pgwire::messages::PgWireBackendMessage as B;
 use pgwire::messages::PgWireFrontendMessage as F;
-use pgwire::messages::response::{
-    CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
-};
+use pgwire::messages::response::{CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -79,11 +77,13 @@ pub async fn serve_connection<S>(stream: S, peer: Peer, ctx: Arc<ServerContext>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let span =
-        tracing::info_span!("connection", peer = %peer.describe(), pid = tracing::field::Empty);
+    let span = tracing::info_span!("connection", peer = %peer.describe(), pid = tracing::field::Empty);
     async move {
         let mut wire = Wire::new(stream);
         let started = Instant::now();
+        if ctx.shared.config.bool(Guc::log_connections) {
+            tracing::info!("connection received");
+        }
         let admitted = match startup::handshake(&mut wire, &peer, &ctx).await {
             Ok(Some(admitted)) => admitted,
             Ok(None) => return,
@@ -92,20 +92,26 @@ where
                 return;
             }
         };
-        let startup::Admitted {
-            mut session,
-            _permit,
-            registration,
-        } = admitted;
+        let startup::Admitted { mut session, _permit, registration } = admitted;
         tracing::Span::current().record("pid", registration.pid);
         let log_disconnect = session.settings.bool(Guc::log_disconnections);
         let metrics = &ctx.shared.metrics;
-        metrics.sessions.with_label_values(&["idle"]).inc();
-        let result = message_loop(&mut wire, &mut session, &ctx).await;
-        metrics.sessions.with_label_values(&["idle"]).dec();
-        metrics
-            .session_arena_bytes
-            .sub(session.arena_bytes() as i64);
+        metrics.sessions_idle.inc();
+        // A panic inside the session ends this session only, with an error to its client.
+        let result = match CatchUnwind(Box::pin(message_loop(&mut wire, &mut session, &ctx))).await {
+            Ok(r) => r,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "session panicked; ending it");
+                Err(Error::internal("internal error: the session failed unexpectedly and was ended").fatal())
+            }
+        };
+        metrics.sessions_idle.dec();
+        metrics.session_arena_bytes.sub(session.arena_bytes() as i64);
         if let Err(e) = result {
             report_fatal(&mut wire, &e).await;
         }
@@ -122,15 +128,25 @@ where
     .await
 }
 
+/// Polls a future, turning a panic into an `Err` with the panic payload.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::result::Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: &Error) {
-    let e = if e.severity() == Severity::Fatal {
-        e
-    } else {
-        &Error::new(e.code(), e.message()).fatal()
-    };
-    if e.code() != crate::error::SqlState::CONNECTION_FAILURE
-        && e.code() != crate::error::SqlState::IO_ERROR
-    {
+    let e = if e.severity() == Severity::Fatal { e } else { &Error::new(e.code(), e.message()).fatal() };
+    if e.code() != crate::error::SqlState::CONNECTION_FAILURE && e.code() != crate::error::SqlState::IO_ERROR {
         tracing::warn!(sqlstate = %e.code(), message = e.message(), "connection ended with error");
         if wire.send_error(e).is_ok() {
             let _ = wire.flush().await;
@@ -142,31 +158,18 @@ async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: 
 
 /// ReadyForQuery's transaction status.
 fn ready(session: &Session) -> TransactionStatus {
-    if session.failed() {
-        TransactionStatus::Error
-    } else {
-        TransactionStatus::Idle
-    }
+    if session.failed() { TransactionStatus::Error } else { TransactionStatus::Idle }
 }
 
-async fn send_ready<S: AsyncRead + AsyncWrite + Unpin>(
-    wire: &mut Wire<S>,
-    session: &mut Session,
-) -> Result<()> {
+async fn send_ready<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session) -> Result<()> {
     for (name, value) in session.settings.take_changed_reports() {
-        wire.send(B::ParameterStatus(
-            pgwire::messages::startup::ParameterStatus::new(name.to_string(), value),
-        ))?;
+        wire.send(B::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(name.to_string(), value)))?;
     }
     wire.send(B::ReadyForQuery(ReadyForQuery::new(ready(session))))?;
     wire.flush().await
 }
 
-async fn message_loop<S>(
-    wire: &mut Wire<S>,
-    session: &mut Session,
-    ctx: &ServerContext,
-) -> Result<()>
+async fn message_loop<S>(wire: &mut Wire<S>, session: &mut Session, ctx: &ServerContext) -> Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -184,15 +187,13 @@ where
             m = wire.read_message() => m?,
         };
         let Some(msg) = msg else { return Ok(()) };
-        metrics.sessions.with_label_values(&["idle"]).dec();
-        metrics.sessions.with_label_values(&["active"]).inc();
+        metrics.sessions_idle.dec();
+        metrics.sessions_active.inc();
         let r = handle_message(wire, session, msg, &mut skip_until_sync).await;
-        metrics.sessions.with_label_values(&["active"]).dec();
-        metrics.sessions.with_label_values(&["idle"]).inc();
+        metrics.sessions_active.dec();
+        metrics.sessions_idle.inc();
         let arena = session.arena_bytes();
-        metrics
-            .session_arena_bytes
-            .add(arena as i64 - arena_reported as i64);
+        metrics.session_arena_bytes.add(arena as i64 - arena_reported as i64);
         arena_reported = arena;
         match r {
             Ok(true) => {}
@@ -203,12 +204,7 @@ where
 }
 
 /// Handle one message; `Ok(false)` when the client said Terminate.
-async fn handle_message<S>(
-    wire: &mut Wire<S>,
-    session: &mut Session,
-    msg: F,
-    skip: &mut bool,
-) -> Result<bool>
+async fn handle_message<S>(wire: &mut Wire<S>, session: &mut Session, msg: F, skip: &mut bool) -> Result<bool>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -230,11 +226,7 @@ where
         F::Flush(_) => wire.flush().await,
         F::Parse(p) => session
             .prepare(p.name.as_deref().unwrap_or(""), &p.query, &p.type_oids)
-            .and_then(|_| {
-                wire.send(B::ParseComplete(
-                    pgwire::messages::extendedquery::ParseComplete::new(),
-                ))
-            }),
+            .and_then(|_| wire.send(B::ParseComplete(pgwire::messages::extendedquery::ParseComplete::new()))),
         F::Bind(b) => {
             let params: Vec<Option<&[u8]>> = b.parameters.iter().map(|p| p.as_deref()).collect();
             session
@@ -245,24 +237,11 @@ where
                     &params,
                     &b.result_column_format_codes,
                 )
-                .and_then(|_| {
-                    wire.send(B::BindComplete(
-                        pgwire::messages::extendedquery::BindComplete::new(),
-                    ))
-                })
+                .and_then(|_| wire.send(B::BindComplete(pgwire::messages::extendedquery::BindComplete::new())))
         }
-        F::Describe(d) => describe(
-            wire,
-            session,
-            d.target_type,
-            d.name.as_deref().unwrap_or(""),
-        ),
+        F::Describe(d) => describe(wire, session, d.target_type, d.name.as_deref().unwrap_or("")),
         F::Execute(e) => {
-            let max_rows = if e.max_rows > 0 {
-                e.max_rows as usize
-            } else {
-                0
-            };
+            let max_rows = if e.max_rows > 0 { e.max_rows as usize } else { 0 };
             execute(wire, session, e.name.as_deref().unwrap_or(""), max_rows).await
         }
         F::Close(c) => {
@@ -271,9 +250,7 @@ where
                 b'S' => session.close_statement(name),
                 _ => session.close_portal(name),
             }
-            wire.send(B::CloseComplete(
-                pgwire::messages::extendedquery::CloseComplete::new(),
-            ))
+            wire.send(B::CloseComplete(pgwire::messages::extendedquery::CloseComplete::new()))
         }
         F::CopyData(_) | F::CopyDone(_) | F::CopyFail(_) => Ok(()), // ignored outside COPY, as PostgreSQL does
         other => Err(crate::err!(
@@ -305,11 +282,7 @@ fn message_name(m: &F) -> &'static str {
     }
 }
 
-fn send_error<S: AsyncRead + AsyncWrite + Unpin>(
-    wire: &mut Wire<S>,
-    session: &mut Session,
-    e: &Error,
-) -> Result<()> {
+fn send_error<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session, e: &Error) -> Result<()> {
     for n in session.take_notices() {
         wire.send_notice(&n)?;
     }
@@ -333,32 +306,17 @@ fn describe<S: AsyncRead + AsyncWrite + Unpin>(
         let portal = session.portal(name)?;
         (portal.statement.columns().to_vec(), portal.binary.clone())
     };
-    if columns.is_empty() {
-        wire.send(B::NoData(NoData::new()))
-    } else {
-        wire.send_row_description(&columns, &binary)
-    }
+    if columns.is_empty() { wire.send(B::NoData(NoData::new())) } else { wire.send_row_description(&columns, &binary) }
 }
 
 /// Run a portal to completion (or its row limit), flushing rows as the buffer fills.
-async fn execute<S>(
-    wire: &mut Wire<S>,
-    session: &mut Session,
-    portal: &str,
-    max_rows: usize,
-) -> Result<()>
+async fn execute<S>(wire: &mut Wire<S>, session: &mut Session, portal: &str, max_rows: usize) -> Result<()>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let (binary, may_block) = {
         let p = session.portal(portal)?;
-        (
-            p.binary.clone(),
-            p.statement
-                .bound
-                .as_ref()
-                .is_some_and(|b| b.statement.may_block()),
-        )
+        (p.binary.clone(), p.statement.bound.as_ref().is_some_and(|b| b.statement.may_block()))
     };
     let mut remaining = max_rows;
     loop {
@@ -366,20 +324,11 @@ where
         let out = &mut wire.out;
         let mut rows = 0usize;
         let mut run = || {
-            let mut sink = DataRowSink {
-                out: &mut *out,
-                binary: &binary,
-                extra_float_digits: efd,
-                rows: &mut rows,
-            };
+            let mut sink = DataRowSink { out: &mut *out, binary: &binary, extra_float_digits: efd, rows: &mut rows };
             session.execute(portal, remaining, &mut sink)
         };
         // A statement that may wait runs where it cannot stall other sessions' tasks.
-        let outcome = if may_block {
-            tokio::task::block_in_place(run)
-        } else {
-            run()
-        };
+        let outcome = if may_block { tokio::task::block_in_place(run) } else { run() };
         for n in session.take_notices() {
             wire.send_notice(&n)?;
         }
@@ -389,16 +338,12 @@ where
                 if max_rows > 0 {
                     remaining -= rows.min(remaining);
                     if remaining == 0 {
-                        return wire.send(B::PortalSuspended(
-                            pgwire::messages::extendedquery::PortalSuspended::new(),
-                        ));
+                        return wire.send(B::PortalSuspended(pgwire::messages::extendedquery::PortalSuspended::new()));
                     }
                 }
             }
             Outcome::Suspended => {
-                return wire.send(B::PortalSuspended(
-                    pgwire::messages::extendedquery::PortalSuspended::new(),
-                ));
+                return wire.send(B::PortalSuspended(pgwire::messages::extendedquery::PortalSuspended::new()));
             }
             Outcome::Complete(tag) => {
                 return wire.send(B::CommandComplete(CommandComplete::new(tag)));
@@ -429,10 +374,7 @@ where
     for stmt in &statements {
         let r = match session.bind_simple(sql, stmt) {
             Ok(()) => {
-                let columns = session
-                    .portal("")
-                    .map(|p| p.statement.columns().to_vec())
-                    .unwrap_or_default();
+                let columns = session.portal("").map(|p| p.statement.columns().to_vec()).unwrap_or_default();
                 if !columns.is_empty() {
                     wire.send_row_description(&columns, &[])?;
                 }

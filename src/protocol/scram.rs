@@ -55,12 +55,7 @@ impl Verifier {
         let client_key = hmac(&salted, b"Client Key");
         let stored_key: [u8; 32] = Sha256::digest(client_key).into();
         let server_key = hmac(&salted, b"Server Key");
-        Verifier {
-            iterations,
-            salt,
-            stored_key,
-            server_key,
-        }
+        Verifier { iterations, salt, stored_key, server_key }
     }
 
     /// PostgreSQL's text form of a verifier (`pg_authid.rolpassword`).
@@ -107,20 +102,13 @@ pub struct ServerExchange {
 
 impl ServerExchange {
     /// Take the client-first-message; return the exchange and the server-first-message.
-    pub fn start(
-        verifier: Verifier,
-        client_first: &str,
-    ) -> Result<(ServerExchange, String), ScramError> {
+    pub fn start(verifier: Verifier, client_first: &str) -> Result<(ServerExchange, String), ScramError> {
         let bare = match client_first.as_bytes().first() {
             Some(b'n') | Some(b'y') => {
                 let mut parts = client_first.splitn(3, ',');
                 let _cbind = parts.next();
-                let _authzid = parts
-                    .next()
-                    .ok_or(ScramError::Malformed("missing authzid"))?;
-                parts
-                    .next()
-                    .ok_or(ScramError::Malformed("missing client-first-message-bare"))?
+                let _authzid = parts.next().ok_or(ScramError::Malformed("missing authzid"))?;
+                parts.next().ok_or(ScramError::Malformed("missing client-first-message-bare"))?
             }
             Some(b'p') => return Err(ScramError::Malformed("channel binding is not supported")),
             _ => return Err(ScramError::Malformed("invalid GS2 header")),
@@ -133,25 +121,15 @@ impl ServerExchange {
         let mut raw = [0u8; 18];
         rand::rng().fill_bytes(&mut raw);
         let nonce = format!("{client_nonce}{}", B64.encode(raw));
-        let server_first = format!(
-            "r={nonce},s={},i={}",
-            B64.encode(&verifier.salt),
-            verifier.iterations
-        );
-        let ex = ServerExchange {
-            verifier,
-            client_first_bare: bare.to_string(),
-            server_first: server_first.clone(),
-            nonce,
-        };
+        let server_first = format!("r={nonce},s={},i={}", B64.encode(&verifier.salt), verifier.iterations);
+        let ex =
+            ServerExchange { verifier, client_first_bare: bare.to_string(), server_first: server_first.clone(), nonce };
         Ok((ex, server_first))
     }
 
     /// Take the client-final-message; return the server-final-message if the proof holds.
     pub fn finish(self, client_final: &str) -> Result<String, ScramError> {
-        let (without_proof, proof) = client_final
-            .rsplit_once(",p=")
-            .ok_or(ScramError::Malformed("missing proof"))?;
+        let (without_proof, proof) = client_final.rsplit_once(",p=").ok_or(ScramError::Malformed("missing proof"))?;
         let nonce = without_proof
             .split(',')
             .find_map(|a| a.strip_prefix("r="))
@@ -159,27 +137,15 @@ impl ServerExchange {
         if nonce != self.nonce {
             return Err(ScramError::Malformed("nonce mismatch"));
         }
-        let proof: [u8; 32] = B64
-            .decode(proof)
-            .ok()
-            .and_then(|p| p.try_into().ok())
-            .ok_or(ScramError::Malformed("invalid proof"))?;
-        let auth_message = format!(
-            "{},{},{}",
-            self.client_first_bare, self.server_first, without_proof
-        );
+        let proof: [u8; 32] =
+            B64.decode(proof).ok().and_then(|p| p.try_into().ok()).ok_or(ScramError::Malformed("invalid proof"))?;
+        let auth_message = format!("{},{},{}", self.client_first_bare, self.server_first, without_proof);
         let signature = hmac(&self.verifier.stored_key, auth_message.as_bytes());
         let mut client_key = proof;
-        client_key
-            .iter_mut()
-            .zip(signature.iter())
-            .for_each(|(k, s)| *k ^= s);
+        client_key.iter_mut().zip(signature.iter()).for_each(|(k, s)| *k ^= s);
         let computed: [u8; 32] = Sha256::digest(client_key).into();
         // Constant-time comparison: the proof must not leak through timing.
-        let diff = computed
-            .iter()
-            .zip(self.verifier.stored_key.iter())
-            .fold(0u8, |d, (a, b)| d | (a ^ b));
+        let diff = computed.iter().zip(self.verifier.stored_key.iter()).fold(0u8, |d, (a, b)| d | (a ^ b));
         if diff != 0 {
             return Err(ScramError::WrongPassword);
         }
@@ -212,11 +178,7 @@ mod tests {
         let without_proof = format!("c=biws,r={nonce}");
         let auth = format!("{client_first_bare},{server_first},{without_proof}");
         let sig = hmac(&stored, auth.as_bytes());
-        let proof: Vec<u8> = client_key
-            .iter()
-            .zip(sig.iter())
-            .map(|(a, b)| a ^ b)
-            .collect();
+        let proof: Vec<u8> = client_key.iter().zip(sig.iter()).map(|(a, b)| a ^ b).collect();
         format!("{without_proof},p={}", B64.encode(proof))
     }
 
@@ -225,16 +187,9 @@ mod tests {
         let v = Verifier::new("secret");
         assert_eq!(Verifier::decode(&v.encode()), Some(v.clone()));
         let (ex, first) = ServerExchange::start(v.clone(), "n,,n=,r=abc").unwrap();
-        assert!(
-            ex.finish(&client_final("secret", "n=,r=abc", &first))
-                .unwrap()
-                .starts_with("v=")
-        );
+        assert!(ex.finish(&client_final("secret", "n=,r=abc", &first)).unwrap().starts_with("v="));
         let (ex, first) = ServerExchange::start(v, "n,,n=,r=abc").unwrap();
-        assert_eq!(
-            ex.finish(&client_final("nope", "n=,r=abc", &first)),
-            Err(ScramError::WrongPassword)
-        );
+        assert_eq!(ex.finish(&client_final("nope", "n=,r=abc", &first)), Err(ScramError::WrongPassword));
     }
 
     #[test]
@@ -245,13 +200,11 @@ mod tests {
         let ex = ServerExchange {
             verifier: v,
             client_first_bare: "n=user,r=rOprNGfwEbeRWgbNEkqO".into(),
-            server_first: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096".into(),
+            server_first: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+                .into(),
             nonce: "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0".into(),
         };
         let final_msg = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
-        assert_eq!(
-            ex.finish(final_msg).unwrap(),
-            "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
-        );
+        assert_eq!(ex.finish(final_msg).unwrap(), "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
     }
 }

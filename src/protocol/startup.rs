@@ -17,9 +17,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use pgwire::messages::PgWireBackendMessage as B;
-use pgwire::messages::startup::{
-    Authentication, BackendKeyData, NegotiateProtocolVersion, ParameterStatus, SecretKey,
-};
+use pgwire::messages::startup::{Authentication, BackendKeyData, NegotiateProtocolVersion, ParameterStatus, SecretKey};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -46,11 +44,7 @@ pub struct Admitted {
 
 /// Run the startup phase. `Ok(None)` when the connection ends normally
 /// before a session starts (a cancel request, or the client went away).
-pub async fn handshake<S>(
-    wire: &mut Wire<S>,
-    peer: &Peer,
-    ctx: &ServerContext,
-) -> Result<Option<Admitted>>
+pub async fn handshake<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext) -> Result<Option<Admitted>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -86,88 +80,42 @@ where
         }
     };
     let metrics = &ctx.shared.metrics;
-    let unsupported: Vec<String> = params
-        .keys()
-        .filter(|k| k.starts_with("_pq_."))
-        .cloned()
-        .collect();
+    let unsupported: Vec<String> = params.keys().filter(|k| k.starts_with("_pq_.")).cloned().collect();
     if version & 0xffff > 0 || !unsupported.is_empty() {
-        wire.send(B::NegotiateProtocolVersion(NegotiateProtocolVersion::new(
-            3 << 16,
-            unsupported,
-        )))?;
+        wire.send(B::NegotiateProtocolVersion(NegotiateProtocolVersion::new(3 << 16, unsupported)))?;
     }
-    let user = params
-        .get("user")
-        .filter(|u| !u.is_empty())
-        .cloned()
-        .ok_or_else(|| {
-            err!(
-                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-                "no PostgreSQL user name specified in startup packet"
-            )
+    let user = params.get("user").filter(|u| !u.is_empty()).cloned().ok_or_else(|| {
+        err!(SqlState::INVALID_AUTHORIZATION_SPECIFICATION, "no PostgreSQL user name specified in startup packet")
             .fatal()
-        })?;
-    let database = params
-        .get("database")
-        .filter(|d| !d.is_empty())
-        .cloned()
-        .unwrap_or_else(|| user.clone());
-    if params
-        .get("replication")
-        .is_some_and(|r| r != "false" && r != "0" && r != "off")
-    {
-        return Err(err!(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            "replication connections are not supported yet"
-        )
-        .fatal());
+    })?;
+    let database = params.get("database").filter(|d| !d.is_empty()).cloned().unwrap_or_else(|| user.clone());
+    if params.get("replication").is_some_and(|r| r != "false" && r != "0" && r != "off") {
+        return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "replication connections are not supported yet").fatal());
     }
     if ctx.shutting_down.load(Ordering::SeqCst) {
-        metrics
-            .connections_rejected
-            .with_label_values(&["shutdown"])
-            .inc();
-        return Err(err!(
-            SqlState::CANNOT_CONNECT_NOW,
-            "the database system is shutting down"
-        )
-        .fatal());
+        metrics.connections_rejected.with_label_values(&["shutdown"]).inc();
+        return Err(err!(SqlState::CANNOT_CONNECT_NOW, "the database system is shutting down").fatal());
     }
     let Ok(permit) = ctx.permits.clone().try_acquire_owned() else {
-        metrics
-            .connections_rejected
-            .with_label_values(&["too_many"])
-            .inc();
-        return Err(err!(
-            SqlState::TOO_MANY_CONNECTIONS,
-            "sorry, too many clients already"
-        )
-        .fatal());
+        metrics.connections_rejected.with_label_values(&["too_many"]).inc();
+        return Err(err!(SqlState::TOO_MANY_CONNECTIONS, "sorry, too many clients already").fatal());
     };
-    metrics.sessions.with_label_values(&["starting"]).inc();
+    metrics.sessions_starting.inc();
     let authed = authenticate(wire, peer, ctx, &user).await;
-    metrics.sessions.with_label_values(&["starting"]).dec();
+    metrics.sessions_starting.dec();
     match authed {
         Ok(true) => {}
         Ok(false) => return Ok(None),
         Err(e) => {
-            metrics
-                .connections_rejected
-                .with_label_values(&["auth"])
-                .inc();
+            metrics.connections_rejected.with_label_values(&["auth"]).inc();
             return Err(e);
         }
     }
     check_database(&database)?;
 
     let registration = ctx.registry.register();
-    let mut session = Session::new(
-        ctx.shared.clone(),
-        registration.pid,
-        registration.secret_key,
-        registration.interrupts.clone(),
-    );
+    let mut session =
+        Session::new(ctx.shared.clone(), registration.pid, registration.secret_key, registration.interrupts.clone());
     session.user = user;
     session.database = database;
     for (name, value) in &params {
@@ -176,16 +124,10 @@ where
             n if n.starts_with("_pq_.") => {}
             "options" => {
                 for (n, v) in parse_options(value)? {
-                    session
-                        .settings
-                        .set_startup(&n, &v)
-                        .map_err(|e| e.fatal())?;
+                    session.settings.set_startup(&n, &v).map_err(|e| e.fatal())?;
                 }
             }
-            n => session
-                .settings
-                .set_startup(n, value)
-                .map_err(|e| e.fatal())?,
+            n => session.settings.set_startup(n, value).map_err(|e| e.fatal())?,
         }
     }
     metrics.connections_accepted.inc();
@@ -198,30 +140,16 @@ where
     }
     wire.send(B::Authentication(Authentication::Ok))?;
     for (name, value) in session.settings.take_changed_reports() {
-        wire.send(B::ParameterStatus(ParameterStatus::new(
-            name.to_string(),
-            value,
-        )))?;
+        wire.send(B::ParameterStatus(ParameterStatus::new(name.to_string(), value)))?;
     }
-    wire.send(B::BackendKeyData(BackendKeyData::new(
-        registration.pid,
-        SecretKey::I32(registration.secret_key),
-    )))?;
-    Ok(Some(Admitted {
-        session,
-        _permit: permit,
-        registration,
-    }))
+    wire.send(B::BackendKeyData(BackendKeyData::new(registration.pid, SecretKey::I32(registration.secret_key))))?;
+    Ok(Some(Admitted { session, _permit: permit, registration }))
 }
 
 /// The startup packet's name/value pairs (NUL-terminated strings, then a final NUL).
 fn parse_parameters(mut body: BytesMut) -> Result<BTreeMap<String, String>> {
     let layout = || {
-        err!(
-            SqlState::PROTOCOL_VIOLATION,
-            "invalid startup packet layout: expected terminator as last byte"
-        )
-        .fatal()
+        err!(SqlState::PROTOCOL_VIOLATION, "invalid startup packet layout: expected terminator as last byte").fatal()
     };
     let mut params = BTreeMap::new();
     loop {
@@ -266,12 +194,9 @@ fn parse_options(options: &str) -> Result<Vec<(String, String)>> {
         words.push(cur);
     }
     let invalid = |w: &str| {
-        err!(
-            SqlState::SYNTAX_ERROR,
-            "invalid command-line argument for server process: {w}"
-        )
-        .fatal()
-        .with_hint("Try \"tusk --help\" for more information.")
+        err!(SqlState::SYNTAX_ERROR, "invalid command-line argument for server process: {w}")
+            .fatal()
+            .with_hint("Try \"tusk --help\" for more information.")
     };
     let mut out = Vec::new();
     let mut it = words.iter();
@@ -297,51 +222,25 @@ fn check_database(database: &str) -> Result<()> {
             "database \"template0\" is not currently accepting connections"
         )
         .fatal()),
-        other => Err(err!(
-            SqlState::INVALID_CATALOG_NAME,
-            "database \"{other}\" does not exist"
-        )
-        .fatal()),
+        other => Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{other}\" does not exist").fatal()),
     }
 }
 
 fn no_role(user: &str) -> crate::error::Error {
-    err!(
-        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-        "role \"{user}\" does not exist"
-    )
-    .fatal()
+    err!(SqlState::INVALID_AUTHORIZATION_SPECIFICATION, "role \"{user}\" does not exist").fatal()
 }
 
 fn auth_failed(user: &str) -> crate::error::Error {
-    err!(
-        SqlState::INVALID_PASSWORD,
-        "password authentication failed for user \"{user}\""
-    )
-    .fatal()
+    err!(SqlState::INVALID_PASSWORD, "password authentication failed for user \"{user}\"").fatal()
 }
 
 /// Trust for local clients; SCRAM-SHA-256 for the rest. `Ok(false)` if the client left.
-async fn authenticate<S>(
-    wire: &mut Wire<S>,
-    peer: &Peer,
-    ctx: &ServerContext,
-    user: &str,
-) -> Result<bool>
+async fn authenticate<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext, user: &str) -> Result<bool>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    if peer.is_local()
-        && ctx
-            .shared
-            .config
-            .bool(crate::config::Guc::trust_local_connections)
-    {
-        return if user == SUPERUSER {
-            Ok(true)
-        } else {
-            Err(no_role(user))
-        };
+    if peer.is_local() && ctx.shared.config.bool(crate::config::Guc::trust_local_connections) {
+        return if user == SUPERUSER { Ok(true) } else { Err(no_role(user)) };
     }
     let Some(stored) = ctx.superuser_verifier.clone() else {
         return Err(auth_failed(user).with_hint(
@@ -350,48 +249,27 @@ where
     };
     // An unknown role still goes through the exchange (against a throw-away
     // verifier) so that a client cannot tell which roles exist.
-    let verifier = if user == SUPERUSER {
-        stored
-    } else {
-        Verifier::new(&rand::random::<u64>().to_string())
-    };
-    wire.send(B::Authentication(Authentication::SASL(vec![
-        MECHANISM.to_string(),
-    ])))?;
+    let verifier = if user == SUPERUSER { stored } else { Verifier::new(&rand::random::<u64>().to_string()) };
+    wire.send(B::Authentication(Authentication::SASL(vec![MECHANISM.to_string()])))?;
     wire.flush().await?;
     let Some(mut first) = wire.read_password_message().await? else {
         return Ok(false);
     };
     let mechanism = read_cstr(&mut first).unwrap_or_default();
     if mechanism != MECHANISM || first.len() < 4 {
-        return Err(err!(
-            SqlState::PROTOCOL_VIOLATION,
-            "client selected an invalid SASL authentication mechanism"
-        )
-        .fatal());
+        return Err(
+            err!(SqlState::PROTOCOL_VIOLATION, "client selected an invalid SASL authentication mechanism").fatal()
+        );
     }
     let len = first.get_i32();
-    let data: Bytes = if len < 0 {
-        Bytes::new()
-    } else {
-        first.split_to((len as usize).min(first.len())).freeze()
-    };
+    let data: Bytes = if len < 0 { Bytes::new() } else { first.split_to((len as usize).min(first.len())).freeze() };
     let client_first = String::from_utf8_lossy(&data).to_string();
-    let malformed = |why: &str| {
-        err!(
-            SqlState::PROTOCOL_VIOLATION,
-            "malformed SCRAM message ({why})"
-        )
-        .fatal()
-    };
-    let (exchange, server_first) =
-        ServerExchange::start(verifier, &client_first).map_err(|e| match e {
-            ScramError::Malformed(why) => malformed(why),
-            ScramError::WrongPassword => auth_failed(user),
-        })?;
-    wire.send(B::Authentication(Authentication::SASLContinue(
-        Bytes::from(server_first),
-    )))?;
+    let malformed = |why: &str| err!(SqlState::PROTOCOL_VIOLATION, "malformed SCRAM message ({why})").fatal();
+    let (exchange, server_first) = ServerExchange::start(verifier, &client_first).map_err(|e| match e {
+        ScramError::Malformed(why) => malformed(why),
+        ScramError::WrongPassword => auth_failed(user),
+    })?;
+    wire.send(B::Authentication(Authentication::SASLContinue(Bytes::from(server_first))))?;
     wire.flush().await?;
     let Some(fin) = wire.read_password_message().await? else {
         return Ok(false);
@@ -399,9 +277,7 @@ where
     let client_final = String::from_utf8_lossy(&fin).to_string();
     match exchange.finish(&client_final) {
         Ok(server_final) if user == SUPERUSER => {
-            wire.send(B::Authentication(Authentication::SASLFinal(Bytes::from(
-                server_final,
-            ))))?;
+            wire.send(B::Authentication(Authentication::SASLFinal(Bytes::from(server_final))))?;
             Ok(true)
         }
         Ok(_) | Err(ScramError::WrongPassword) => Err(auth_failed(user)),
@@ -415,8 +291,7 @@ mod tests {
 
     #[test]
     fn options_are_parsed_like_postgres() {
-        let o =
-            parse_options("-c work_mem=8MB -cstatement_timeout=5s --search-path=a\\ b").unwrap();
+        let o = parse_options("-c work_mem=8MB -cstatement_timeout=5s --search-path=a\\ b").unwrap();
         assert_eq!(
             o,
             vec![
@@ -432,10 +307,7 @@ mod tests {
     fn startup_parameters_need_a_terminator() {
         let mut b = BytesMut::new();
         b.put_slice(b"user\0postgres\0\0");
-        assert_eq!(
-            parse_parameters(b).unwrap().get("user").map(String::as_str),
-            Some("postgres")
-        );
+        assert_eq!(parse_parameters(b).unwrap().get("user").map(String::as_str), Some("postgres"));
         let mut b = BytesMut::new();
         b.put_slice(b"user\0postgres");
         assert!(parse_parameters(b).is_err());

@@ -3,9 +3,7 @@
 //! and whenever a result's rows fill the buffer, so memory stays bounded.
 
 use bytes::{Buf, BufMut, BytesMut};
-use pgwire::messages::{
-    DecodeContext, Message, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion,
-};
+use pgwire::messages::{DecodeContext, Message, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::err;
@@ -31,12 +29,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         let mut ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
         ctx.awaiting_frontend_ssl = false;
         ctx.awaiting_frontend_startup = false;
-        Wire {
-            stream,
-            inbuf: BytesMut::with_capacity(8192),
-            out: BytesMut::with_capacity(8192),
-            ctx,
-        }
+        Wire { stream, inbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), ctx }
     }
 
     /// Read more bytes; `Ok(false)` at end of stream.
@@ -52,19 +45,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     pub async fn read_startup_packet(&mut self) -> Result<Option<BytesMut>> {
         while self.inbuf.len() < 4 {
             if !self.fill().await? {
-                return if self.inbuf.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(incomplete_startup())
-                };
+                return if self.inbuf.is_empty() { Ok(None) } else { Err(incomplete_startup()) };
             }
         }
         let len = i32::from_be_bytes([self.inbuf[0], self.inbuf[1], self.inbuf[2], self.inbuf[3]]);
         if !(8..=MAX_STARTUP_PACKET as i32).contains(&len) {
-            return Err(err!(
-                SqlState::PROTOCOL_VIOLATION,
-                "invalid length of startup packet"
-            ));
+            return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid length of startup packet"));
         }
         while self.inbuf.len() < len as usize {
             if !self.fill().await? {
@@ -84,16 +70,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                     Ok(Some(m)) => return Ok(Some(m)),
                     Ok(None) => {}
                     Err(pgwire::error::PgWireError::InvalidMessageType(t)) => {
-                        return Err(err!(
-                            SqlState::PROTOCOL_VIOLATION,
-                            "invalid frontend message type {t}"
-                        ));
+                        return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid frontend message type {t}"));
                     }
                     Err(e) => {
-                        return Err(err!(
-                            SqlState::PROTOCOL_VIOLATION,
-                            "invalid message format: {e}"
-                        ));
+                        return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid message format: {e}"));
                     }
                 }
             }
@@ -101,10 +81,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 return if self.inbuf.is_empty() {
                     Ok(None)
                 } else {
-                    Err(err!(
-                        SqlState::CONNECTION_FAILURE,
-                        "unexpected EOF on client connection"
-                    ))
+                    Err(err!(SqlState::CONNECTION_FAILURE, "unexpected EOF on client connection"))
                 };
             }
         }
@@ -117,10 +94,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 pgwire::messages::startup::PasswordMessageFamily::Raw(b),
             )) => Ok(Some(b)),
             Some(PgWireFrontendMessage::Terminate(_)) | None => Ok(None),
-            Some(_) => Err(err!(
-                SqlState::PROTOCOL_VIOLATION,
-                "expected password response"
-            )),
+            Some(_) => Err(err!(SqlState::PROTOCOL_VIOLATION, "expected password response")),
         }
     }
 
@@ -145,9 +119,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             PgWireBackendMessage::RowDescription(m) => m.encode(&mut self.out),
             PgWireBackendMessage::NoData(m) => m.encode(&mut self.out),
             other => {
-                return Err(Error::internal(format!(
-                    "unexpected backend message {other:?}"
-                )));
+                return Err(Error::internal(format!("unexpected backend message {other:?}")));
             }
         };
         r.map_err(|e| Error::internal(format!("could not encode message: {e}")))
@@ -183,9 +155,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if let Some(p) = e.position() {
             fields.push((b'P', p.to_string()));
         }
-        self.send(PgWireBackendMessage::ErrorResponse(
-            pgwire::messages::response::ErrorResponse::new(fields),
-        ))
+        self.send(PgWireBackendMessage::ErrorResponse(pgwire::messages::response::ErrorResponse::new(fields)))
     }
 
     pub fn send_notice(&mut self, n: &Notice) -> Result<()> {
@@ -201,9 +171,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if let Some(h) = &n.hint {
             fields.push((b'H', h.clone()));
         }
-        self.send(PgWireBackendMessage::NoticeResponse(
-            pgwire::messages::response::NoticeResponse::new(fields),
-        ))
+        self.send(PgWireBackendMessage::NoticeResponse(pgwire::messages::response::NoticeResponse::new(fields)))
     }
 
     pub fn send_row_description(&mut self, columns: &[Column], binary: &[bool]) -> Result<()> {
@@ -223,9 +191,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
                 )
             })
             .collect();
-        self.send(PgWireBackendMessage::RowDescription(RowDescription::new(
-            fields,
-        )))
+        self.send(PgWireBackendMessage::RowDescription(RowDescription::new(fields)))
     }
 }
 

@@ -25,23 +25,12 @@ pub struct DataDir {
 impl DataDir {
     /// Open the data directory, initializing it if it is new or empty.
     pub fn open(path: &Path) -> Result<DataDir> {
-        let fresh = !path.exists()
-            || std::fs::read_dir(path)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
+        let fresh = !path.exists() || std::fs::read_dir(path).map(|mut d| d.next().is_none()).unwrap_or(false);
         if fresh {
-            std::fs::create_dir_all(path.join("global")).map_err(|e| {
-                err!(
-                    SqlState::IO_ERROR,
-                    "could not create data directory \"{}\": {e}",
-                    path.display()
-                )
-            })?;
+            std::fs::create_dir_all(path.join("global"))
+                .map_err(|e| err!(SqlState::IO_ERROR, "could not create data directory \"{}\": {e}", path.display()))?;
             set_private(path);
-            write_atomic(
-                &path.join(VERSION_FILE),
-                format!("{FORMAT_VERSION}\n").as_bytes(),
-            )?;
+            write_atomic(&path.join(VERSION_FILE), format!("{FORMAT_VERSION}\n").as_bytes())?;
             tracing::info!(path = %path.display(), "initialized new data directory");
         }
         let version = std::fs::read_to_string(path.join(VERSION_FILE)).map_err(|e| {
@@ -60,20 +49,14 @@ impl DataDir {
             ));
         }
         std::fs::create_dir_all(path.join("global"))?;
-        Ok(DataDir {
-            path: path.to_path_buf(),
-        })
+        Ok(DataDir { path: path.to_path_buf() })
     }
 
     /// Take the lock file, refusing if another live server holds it.
     pub fn lock(&self) -> Result<()> {
         let lock = self.path.join(LOCK_FILE);
         if let Ok(text) = std::fs::read_to_string(&lock) {
-            if let Some(pid) = text
-                .lines()
-                .next()
-                .and_then(|l| l.trim().parse::<u32>().ok())
-            {
+            if let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<u32>().ok()) {
                 if pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists() {
                     return Err(err!(
                         SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -110,29 +93,21 @@ impl DataDir {
         match std::fs::read_to_string(&file) {
             Ok(text) => {
                 if password.is_some() {
-                    tracing::info!(
-                        "TUSK_PASSWORD is ignored: the superuser's password was set at first start"
-                    );
+                    tracing::info!("TUSK_PASSWORD is ignored: the superuser's password was set at first start");
                 }
-                Verifier::decode(&text).map(Some).ok_or_else(|| {
-                    err!(
-                        SqlState::IO_ERROR,
-                        "invalid password verifier in \"{}\"",
-                        file.display()
-                    )
-                })
+                Verifier::decode(&text)
+                    .map(Some)
+                    .ok_or_else(|| err!(SqlState::IO_ERROR, "invalid password verifier in \"{}\"", file.display()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                match password.filter(|p| !p.is_empty()) {
-                    Some(p) => {
-                        let v = Verifier::new(p);
-                        write_atomic(&file, format!("{}\n", v.encode()).as_bytes())?;
-                        tracing::info!("stored the superuser's password verifier (SCRAM-SHA-256)");
-                        Ok(Some(v))
-                    }
-                    None => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match password.filter(|p| !p.is_empty()) {
+                Some(p) => {
+                    let v = Verifier::new(p);
+                    write_atomic(&file, format!("{}\n", v.encode()).as_bytes())?;
+                    tracing::info!("stored the superuser's password verifier (SCRAM-SHA-256)");
+                    Ok(Some(v))
                 }
-            }
+                None => Ok(None),
+            },
             Err(e) => Err(e.into()),
         }
     }

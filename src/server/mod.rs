@@ -62,10 +62,7 @@ async fn serve(
     shutdown: &mut mpsc::UnboundedReceiver<ShutdownMode>,
 ) -> Result<()> {
     let verifier = datadir.superuser_verifier(password.as_deref())?;
-    let shared = Arc::new(Shared {
-        config: config.clone(),
-        metrics: Arc::new(Metrics::new()),
-    });
+    let shared = Arc::new(Shared { config: config.clone(), metrics: Arc::new(Metrics::new()) });
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),
         registry: Arc::new(Registry::default()),
@@ -83,13 +80,8 @@ async fn serve(
             // A live server on this port would have made the TCP bind fail; the file is stale.
             let _ = std::fs::remove_file(&path);
         }
-        let listener = UnixListener::bind(&path).map_err(|e| {
-            err!(
-                SqlState::IO_ERROR,
-                "could not create Unix-domain socket \"{}\": {e}",
-                path.display()
-            )
-        })?;
+        let listener = UnixListener::bind(&path)
+            .map_err(|e| err!(SqlState::IO_ERROR, "could not create Unix-domain socket \"{}\": {e}", path.display()))?;
         tracing::info!(path = %path.display(), "listening on Unix socket");
         unix.push((listener, path));
     }
@@ -99,12 +91,9 @@ async fn serve(
     let sessions = TaskTracker::new();
     let metrics_addr = match config.metrics_listen() {
         Some(addr) => {
-            let listener = TcpListener::bind(addr).await.map_err(|e| {
-                err!(
-                    SqlState::IO_ERROR,
-                    "could not bind metrics endpoint to {addr}: {e}"
-                )
-            })?;
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| err!(SqlState::IO_ERROR, "could not bind metrics endpoint to {addr}: {e}"))?;
             let local = listener.local_addr()?;
             tracing::info!(address = %local, "metrics endpoint listening");
             listeners.spawn(crate::metrics::serve(
@@ -147,19 +136,9 @@ async fn serve(
         });
     }
 
-    let socket_dir = config
-        .unix_socket_directories()
-        .first()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
+    let socket_dir = config.unix_socket_directories().first().map(|d| d.display().to_string()).unwrap_or_default();
     let listen = config.listen_addresses().join(",");
-    datadir.write_lock(&[
-        &port.to_string(),
-        &socket_dir,
-        &listen,
-        &metrics_addr,
-        "ready",
-    ])?;
+    datadir.write_lock(&[&port.to_string(), &socket_dir, &listen, &metrics_addr, "ready"])?;
     shared.metrics.set_ready(true);
     tracing::info!(port, "database system is ready to accept connections");
 
@@ -215,20 +194,10 @@ async fn bind_tcp(config: &Config) -> Result<(Vec<TcpListener>, u16)> {
             h => vec![h],
         };
         for host in hosts {
-            let addr = format!(
-                "{}:{port}",
-                if host.contains(':') {
-                    format!("[{host}]")
-                } else {
-                    host.to_string()
-                }
-            );
-            let addr: SocketAddr = addr.parse().map_err(|_| {
-                err!(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    "invalid listen address \"{host}\""
-                )
-            })?;
+            let addr = format!("{}:{port}", if host.contains(':') { format!("[{host}]") } else { host.to_string() });
+            let addr: SocketAddr = addr
+                .parse()
+                .map_err(|_| err!(SqlState::INVALID_PARAMETER_VALUE, "invalid listen address \"{host}\""))?;
             let listener = TcpListener::bind(addr).await.map_err(|e| {
                 err!(SqlState::IO_ERROR, "could not bind to {addr}: {e}")
                     .with_hint("Is another server already running on that port?")
@@ -239,10 +208,7 @@ async fn bind_tcp(config: &Config) -> Result<(Vec<TcpListener>, u16)> {
         }
     }
     if out.is_empty() && config.unix_socket_directories().is_empty() {
-        return Err(err!(
-            SqlState::INVALID_PARAMETER_VALUE,
-            "no socket created for listening"
-        ));
+        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "no socket created for listening"));
     }
     Ok((out, port))
 }

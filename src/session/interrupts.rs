@@ -37,23 +37,13 @@ impl Interrupts {
 
     pub fn check(&self, deadline: Option<Instant>) -> Result<()> {
         if self.terminate.load(Ordering::Relaxed) {
-            return Err(err!(
-                SqlState::ADMIN_SHUTDOWN,
-                "terminating connection due to administrator command"
-            )
-            .fatal());
+            return Err(err!(SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
         }
         if self.cancel.swap(false, Ordering::Relaxed) {
-            return Err(err!(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to user request"
-            ));
+            return Err(err!(SqlState::QUERY_CANCELED, "canceling statement due to user request"));
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(err!(
-                SqlState::QUERY_CANCELED,
-                "canceling statement due to statement timeout"
-            ));
+            return Err(err!(SqlState::QUERY_CANCELED, "canceling statement due to statement timeout"));
         }
         Ok(())
     }

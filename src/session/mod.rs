@@ -32,7 +32,7 @@ pub use interrupts::Interrupts;
 pub struct PreparedStatement {
     pub sql: String,
     /// `None` for an empty query string.
-    pub bound: Option<Bound>,
+    pub bound: Option<Arc<Bound>>,
 }
 
 impl PreparedStatement {
@@ -96,12 +96,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(
-        shared: Arc<Shared>,
-        pid: i32,
-        secret_key: i32,
-        interrupts: Arc<Interrupts>,
-    ) -> Session {
+    pub fn new(shared: Arc<Shared>, pid: i32, secret_key: i32, interrupts: Arc<Interrupts>) -> Session {
         Session {
             pid,
             secret_key,
@@ -141,10 +136,7 @@ impl Session {
             _ => crate::error::NoticeLevel::Debug,
         };
         let mut out: Vec<Notice> = std::mem::take(&mut self.notices);
-        out.retain(|n| {
-            n.level >= threshold
-                && !(min == "error" && n.level == crate::error::NoticeLevel::Warning)
-        });
+        out.retain(|n| n.level >= threshold && !(min == "error" && n.level == crate::error::NoticeLevel::Warning));
         out
     }
 
@@ -168,12 +160,8 @@ impl Session {
     /// The current statement failed: the implicit transaction is aborted.
     pub fn abort_statement(&mut self, error: &Error) {
         self.failed = true;
-        self.finish_statement();
-        self.shared
-            .metrics
-            .errors
-            .with_label_values(&[error.code().class()])
-            .inc();
+        self.finish_statement(None);
+        self.shared.metrics.errors.with_label_values(&[error.code().class()]).inc();
     }
 
     /// Whether the implicit transaction has failed (the extended protocol skips to Sync).
@@ -186,20 +174,16 @@ impl Session {
         let now = Instant::now();
         self.statement_start = Some(now);
         let timeout = self.settings.int(Guc::statement_timeout);
-        self.deadline =
-            (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
+        self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
     }
 
     /// The statement ended: log it if slow and reset the work area.
-    fn finish_statement(&mut self) {
+    fn finish_statement(&mut self, sql: Option<&str>) {
         if let Some(start) = self.statement_start.take() {
             let min = self.settings.int(Guc::log_min_duration_statement);
             let elapsed = start.elapsed();
             if min >= 0 && elapsed.as_millis() as i64 >= min {
-                tracing::info!(
-                    duration_ms = elapsed.as_secs_f64() * 1000.0,
-                    "statement finished"
-                );
+                tracing::info!(duration_ms = elapsed.as_secs_f64() * 1000.0, statement = sql.unwrap_or(""), "duration");
             }
         }
         self.deadline = None;
@@ -216,12 +200,9 @@ impl Session {
     /// Bind one statement of a simple query into the unnamed portal.
     pub fn bind_simple(&mut self, sql: &str, stmt: &sqlparser::ast::Statement) -> Result<()> {
         self.start_statement();
-        let bound = Binder::simple(sql).bind(stmt)?;
+        let bound = Arc::new(Binder::simple(sql).bind(stmt)?);
         let columns = bound.columns.len();
-        let prepared = Arc::new(PreparedStatement {
-            sql: sql.to_string(),
-            bound: Some(bound),
-        });
+        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
         self.portals.insert(
             String::new(),
             Portal {
@@ -237,65 +218,40 @@ impl Session {
     }
 
     /// Parse message / PREPARE: parse and bind one statement under a name.
-    pub fn prepare(
-        &mut self,
-        name: &str,
-        sql: &str,
-        param_oids: &[u32],
-    ) -> Result<Arc<PreparedStatement>> {
+    pub fn prepare(&mut self, name: &str, sql: &str, param_oids: &[u32]) -> Result<Arc<PreparedStatement>> {
         if !name.is_empty() && self.statements.contains_key(name) {
-            return Err(err!(
-                SqlState::DUPLICATE_PREPARED_STATEMENT,
-                "prepared statement \"{name}\" already exists"
-            ));
+            return Err(err!(SqlState::DUPLICATE_PREPARED_STATEMENT, "prepared statement \"{name}\" already exists"));
         }
         let mut declared = Vec::with_capacity(param_oids.len());
         for &oid in param_oids {
             declared.push(match oid {
                 0 => PgType::Unknown,
-                _ => PgType::from_oid(oid).ok_or_else(|| {
-                    err!(
-                        SqlState::UNDEFINED_OBJECT,
-                        "type with OID {oid} does not exist"
-                    )
-                })?,
+                _ => PgType::from_oid(oid)
+                    .ok_or_else(|| err!(SqlState::UNDEFINED_OBJECT, "type with OID {oid} does not exist"))?,
             });
         }
         let mut statements = parser::parse(sql)?;
         let bound = match statements.len() {
             0 => None,
-            1 => Some(Binder::new(sql, &declared).bind(&statements.remove(0))?),
+            1 => Some(Arc::new(Binder::new(sql, &declared).bind(&statements.remove(0))?)),
             _ => {
-                return Err(err!(
-                    SqlState::SYNTAX_ERROR,
-                    "cannot insert multiple commands into a prepared statement"
-                ));
+                return Err(err!(SqlState::SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement"));
             }
         };
-        let prepared = Arc::new(PreparedStatement {
-            sql: sql.to_string(),
-            bound,
-        });
+        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound });
         self.statements.insert(name.to_string(), prepared.clone());
         Ok(prepared)
     }
 
     pub fn statement(&self, name: &str) -> Result<Arc<PreparedStatement>> {
-        self.statements.get(name).cloned().ok_or_else(|| {
-            err!(
-                SqlState::INVALID_SQL_STATEMENT_NAME,
-                "prepared statement \"{name}\" does not exist"
-            )
-        })
+        self.statements
+            .get(name)
+            .cloned()
+            .ok_or_else(|| err!(SqlState::INVALID_SQL_STATEMENT_NAME, "prepared statement \"{name}\" does not exist"))
     }
 
     pub fn portal(&self, name: &str) -> Result<&Portal> {
-        self.portals.get(name).ok_or_else(|| {
-            err!(
-                SqlState::INVALID_CURSOR_NAME,
-                "portal \"{name}\" does not exist"
-            )
-        })
+        self.portals.get(name).ok_or_else(|| err!(SqlState::INVALID_CURSOR_NAME, "portal \"{name}\" does not exist"))
     }
 
     /// Bind message: create a portal from a prepared statement and parameter values.
@@ -326,10 +282,7 @@ impl Session {
             match f {
                 0 => Ok(false),
                 1 => Ok(true),
-                other => Err(err!(
-                    SqlState::PROTOCOL_VIOLATION,
-                    "unsupported format code: {other}"
-                )),
+                other => Err(err!(SqlState::PROTOCOL_VIOLATION, "unsupported format code: {other}")),
             }
         };
         if param_formats.len() > 1 && param_formats.len() != params.len() {
@@ -347,10 +300,7 @@ impl Session {
                 Some(bytes) if format_of(param_formats, i)? => parse_binary(*ty, bytes)?,
                 Some(bytes) => {
                     let text = std::str::from_utf8(bytes).map_err(|_| {
-                        err!(
-                            SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-                            "invalid byte sequence for encoding \"UTF8\""
-                        )
+                        err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
                     })?;
                     parse_text(*ty, text)?
                 }
@@ -369,21 +319,11 @@ impl Session {
             binary.push(format_of(result_formats, i)?);
         }
         if !portal.is_empty() && self.portals.contains_key(portal) {
-            return Err(err!(
-                SqlState::DUPLICATE_CURSOR,
-                "cursor \"{portal}\" already exists"
-            ));
+            return Err(err!(SqlState::DUPLICATE_CURSOR, "cursor \"{portal}\" already exists"));
         }
         self.portals.insert(
             portal.to_string(),
-            Portal {
-                statement: stmt,
-                params: values,
-                binary,
-                executor: None,
-                rows: 0,
-                finished: false,
-            },
+            Portal { statement: stmt, params: values, binary, executor: None, rows: 0, finished: false },
         );
         Ok(())
     }
@@ -398,26 +338,18 @@ impl Session {
 
     /// Run a portal until it finishes, `max_rows` rows were sent (0: no limit),
     /// or the sink is full.
-    pub fn execute(
-        &mut self,
-        portal_name: &str,
-        max_rows: usize,
-        sink: &mut dyn RowSink,
-    ) -> Result<Outcome> {
-        let mut portal = self.portals.remove(portal_name).ok_or_else(|| {
-            err!(
-                SqlState::INVALID_CURSOR_NAME,
-                "portal \"{portal_name}\" does not exist"
-            )
-        })?;
+    pub fn execute(&mut self, portal_name: &str, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
+        let mut portal = self
+            .portals
+            .remove(portal_name)
+            .ok_or_else(|| err!(SqlState::INVALID_CURSOR_NAME, "portal \"{portal_name}\" does not exist"))?;
         if self.statement_start.is_none() {
             self.start_statement();
         }
         let result = self.run_portal(&mut portal, max_rows, sink);
-        let keep =
-            matches!(result, Ok(Outcome::Suspended | Outcome::SinkFull)) || !portal_name.is_empty();
+        let keep = matches!(result, Ok(Outcome::Suspended | Outcome::SinkFull)) || !portal_name.is_empty();
         if matches!(result, Ok(Outcome::Complete(_) | Outcome::Empty)) {
-            self.finish_statement();
+            self.finish_statement(Some(&portal.statement.sql));
         }
         if keep {
             self.portals.insert(portal_name.to_string(), portal);
@@ -425,13 +357,8 @@ impl Session {
         result
     }
 
-    fn run_portal(
-        &mut self,
-        portal: &mut Portal,
-        max_rows: usize,
-        sink: &mut dyn RowSink,
-    ) -> Result<Outcome> {
-        let Some(bound) = portal.statement.bound.as_ref() else {
+    fn run_portal(&mut self, portal: &mut Portal, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
+        let Some(bound) = portal.statement.bound.clone() else {
             return Ok(Outcome::Empty);
         };
         let command = bound.statement.command();
@@ -439,12 +366,8 @@ impl Session {
             return Ok(Outcome::Complete(tag(command, 0)));
         }
         if portal.executor.is_none() {
-            self.shared
-                .metrics
-                .statements
-                .with_label_values(&[command])
-                .inc();
-            match self.start_executor(&bound.statement, &portal.params)? {
+            self.shared.metrics.statements.with_label_values(&[command]).inc();
+            match self.start_executor(&bound)? {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
@@ -475,21 +398,9 @@ impl Session {
     }
 
     /// Start a statement; utility statements do their work here and return `None`.
-    fn start_executor(
-        &mut self,
-        statement: &Statement,
-        params: &[Datum],
-    ) -> Result<Option<Executor>> {
-        match statement {
-            Statement::Select { exprs, filter, .. } => {
-                // Constant parts could be folded here; the executor evaluates per row.
-                let _ = params;
-                Ok(Some(Executor::Result {
-                    exprs: exprs.clone(),
-                    filter: filter.clone(),
-                    done: false,
-                }))
-            }
+    fn start_executor(&mut self, bound: &Arc<Bound>) -> Result<Option<Executor>> {
+        match &bound.statement {
+            Statement::Select { .. } => Ok(Some(Executor::Result { plan: bound.clone(), done: false })),
             Statement::Set { name, value, local } => {
                 if *local && !self.implicit_block {
                     self.notices.push(Notice::warning(
@@ -507,9 +418,7 @@ impl Session {
             }
             Statement::Show { name } => {
                 let value = self.show(name)?;
-                Ok(Some(Executor::Values {
-                    rows: vec![vec![Datum::Text(value)]].into_iter(),
-                }))
+                Ok(Some(Executor::Values { rows: vec![vec![Datum::Text(value)]].into_iter() }))
             }
             Statement::ShowAll => {
                 let mut all: Vec<&guc::Def> = guc::DEFS.iter().collect();
@@ -525,9 +434,7 @@ impl Session {
                         ]
                     })
                     .collect();
-                Ok(Some(Executor::Values {
-                    rows: rows.into_iter(),
-                }))
+                Ok(Some(Executor::Values { rows: rows.into_iter() }))
             }
         }
     }

@@ -43,16 +43,8 @@ impl Registry {
             let pid = (self.next_pid.fetch_add(1, Ordering::Relaxed) & 0x3fff_ffff) + 1000;
             let secret_key = rand::random::<i32>();
             if let dashmap::Entry::Vacant(v) = self.sessions.entry(pid) {
-                v.insert(Entry {
-                    secret_key,
-                    interrupts: interrupts.clone(),
-                });
-                return Registration {
-                    registry: self.clone(),
-                    pid,
-                    secret_key,
-                    interrupts,
-                };
+                v.insert(Entry { secret_key, interrupts: interrupts.clone() });
+                return Registration { registry: self.clone(), pid, secret_key, interrupts };
             }
         }
     }

@@ -28,20 +28,12 @@ pub struct Binder<'a> {
 impl<'a> Binder<'a> {
     /// A binder for a prepared statement, with the client's declared parameter types.
     pub fn new(sql: &'a str, declared_params: &[PgType]) -> Binder<'a> {
-        Binder {
-            sql,
-            allow_params: true,
-            params: declared_params.to_vec(),
-        }
+        Binder { sql, allow_params: true, params: declared_params.to_vec() }
     }
 
     /// A binder for a statement of a simple Query message (no parameters).
     pub fn simple(sql: &'a str) -> Binder<'a> {
-        Binder {
-            sql,
-            allow_params: false,
-            params: Vec::new(),
-        }
+        Binder { sql, allow_params: false, params: Vec::new() }
     }
 
     pub fn bind(mut self, stmt: &ast::Statement) -> Result<Bound> {
@@ -56,11 +48,7 @@ impl<'a> Binder<'a> {
             }
         }
         let columns = statement.columns();
-        Ok(Bound {
-            statement,
-            params: self.params,
-            columns,
-        })
+        Ok(Bound { statement, params: self.params, columns })
     }
 
     fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
@@ -79,38 +67,22 @@ impl<'a> Binder<'a> {
             ast::Statement::Query(q) => self.bind_query(q),
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|i| i.value.to_ascii_lowercase())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
                 Ok(match name.as_str() {
                     "all" => Statement::ShowAll,
-                    "time zone" => Statement::Show {
-                        name: "timezone".into(),
-                    },
-                    "transaction isolation level" => Statement::Show {
-                        name: "transaction_isolation".into(),
-                    },
-                    "session authorization" => Statement::Show {
-                        name: "session_authorization".into(),
-                    },
+                    "time zone" => Statement::Show { name: "timezone".into() },
+                    "transaction isolation level" => Statement::Show { name: "transaction_isolation".into() },
+                    "session authorization" => Statement::Show { name: "session_authorization".into() },
                     _ => Statement::Show {
-                        name: variable
-                            .iter()
-                            .map(|i| i.value.as_str())
-                            .collect::<Vec<_>>()
-                            .join("."),
+                        name: variable.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join("."),
                     },
                 })
             }
             ast::Statement::Reset(r) => Ok(match &r.reset {
                 ast::Reset::ALL => Statement::ResetAll,
-                ast::Reset::ConfigurationParameter(name) => Statement::Set {
-                    name: object_name(name),
-                    value: None,
-                    local: false,
-                },
+                ast::Reset::ConfigurationParameter(name) => {
+                    Statement::Set { name: object_name(name), value: None, local: false }
+                }
                 ast::Reset::SessionAuthorization => {
                     return Err(Error::not_supported("RESET SESSION AUTHORIZATION"));
                 }
@@ -123,14 +95,8 @@ impl<'a> Binder<'a> {
         if q.with.is_some() {
             return Err(Error::not_supported("WITH"));
         }
-        if q.order_by.is_some()
-            || q.limit_clause.is_some()
-            || q.fetch.is_some()
-            || !q.locks.is_empty()
-        {
-            return Err(Error::not_supported(
-                "ORDER BY, LIMIT, OFFSET, FETCH and FOR UPDATE",
-            ));
+        if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
+            return Err(Error::not_supported("ORDER BY, LIMIT, OFFSET, FETCH and FOR UPDATE"));
         }
         let select = match q.body.as_ref() {
             ast::SetExpr::Select(s) => s,
@@ -147,8 +113,7 @@ impl<'a> Binder<'a> {
         if select.distinct.is_some() || select.having.is_some() || select.into.is_some() {
             return Err(Error::not_supported("SELECT with DISTINCT, HAVING or INTO"));
         }
-        if !matches!(&select.group_by, ast::GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty())
-        {
+        if !matches!(&select.group_by, ast::GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty()) {
             return Err(Error::not_supported("GROUP BY"));
         }
         let mut targets = Vec::with_capacity(select.projection.len());
@@ -157,32 +122,18 @@ impl<'a> Binder<'a> {
                 ast::SelectItem::UnnamedExpr(e) => (e, figure_colname(e)),
                 ast::SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    return Err(err!(
-                        SqlState::SYNTAX_ERROR,
-                        "SELECT * with no tables specified is not valid"
-                    ));
+                    return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
                 }
                 _ => return Err(Error::not_supported("this select list item")),
             };
             let bound = self.bind_expr(e)?;
             // An `unknown` literal in the select list comes out as text.
-            let bound = if bound.ty() == PgType::Unknown {
-                self.coerce(bound, PgType::Text, e)?
-            } else {
-                bound
-            };
+            let bound = if bound.ty() == PgType::Unknown { self.coerce(bound, PgType::Text, e)? } else { bound };
             let typmod = match &bound {
                 Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
                 _ => -1,
             };
-            targets.push((
-                bound,
-                Column {
-                    name,
-                    ty: PgType::Unknown,
-                    typmod,
-                },
-            ));
+            targets.push((bound, Column { name, ty: PgType::Unknown, typmod }));
         }
         let filter = match &select.selection {
             Some(w) => Some(self.bind_condition(w, "WHERE")?),
@@ -192,11 +143,7 @@ impl<'a> Binder<'a> {
         for (c, e) in columns.iter_mut().zip(&exprs) {
             c.ty = e.ty();
         }
-        Ok(Statement::Select {
-            exprs,
-            columns,
-            filter,
-        })
+        Ok(Statement::Select { exprs, columns, filter })
     }
 
     /// A boolean condition (`WHERE`, `AND` operands, `CASE WHEN`).
@@ -221,57 +168,24 @@ impl<'a> Binder<'a> {
         match e {
             E::Value(v) => self.bind_value(&v.value, e),
             E::Nested(inner) => self.bind_expr(inner),
-            E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => Err(self
-                .at(
-                    err!(
-                        SqlState::SYNTAX_ERROR,
-                        "syntax error at or near \"{}\"",
-                        id.value
-                    ),
-                    e,
-                )),
-            E::Identifier(id) => Err(self.at(
-                err!(
-                    SqlState::UNDEFINED_COLUMN,
-                    "column \"{}\" does not exist",
-                    id.value
-                ),
-                e,
-            )),
+            E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => {
+                Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{}\"", id.value), e))
+            }
+            E::Identifier(id) => {
+                Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" does not exist", id.value), e))
+            }
             E::CompoundIdentifier(ids) => {
                 let table = ids.first().map(|i| i.value.as_str()).unwrap_or("");
-                Err(self.at(
-                    err!(
-                        SqlState::UNDEFINED_TABLE,
-                        "missing FROM-clause entry for table \"{table}\""
-                    ),
-                    e,
-                ))
+                Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{table}\""), e))
             }
             E::UnaryOp { op, expr } => self.bind_unary(*op, expr, e),
             E::BinaryOp { left, op, right } => self.bind_binary(left, op, right, e),
             E::IsNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), false)),
             E::IsNotNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), true)),
-            E::IsTrue(x) => Ok(Expr::IsBool(
-                Box::new(self.bind_condition(x, "IS TRUE")?),
-                true,
-                false,
-            )),
-            E::IsNotTrue(x) => Ok(Expr::IsBool(
-                Box::new(self.bind_condition(x, "IS NOT TRUE")?),
-                true,
-                true,
-            )),
-            E::IsFalse(x) => Ok(Expr::IsBool(
-                Box::new(self.bind_condition(x, "IS FALSE")?),
-                false,
-                false,
-            )),
-            E::IsNotFalse(x) => Ok(Expr::IsBool(
-                Box::new(self.bind_condition(x, "IS NOT FALSE")?),
-                false,
-                true,
-            )),
+            E::IsTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS TRUE")?), true, false)),
+            E::IsNotTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT TRUE")?), true, true)),
+            E::IsFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS FALSE")?), false, false)),
+            E::IsNotFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT FALSE")?), false, true)),
             E::IsDistinctFrom(a, b) => {
                 let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
                 Ok(Expr::Distinct(Box::new(a), Box::new(b), false))
@@ -280,36 +194,21 @@ impl<'a> Binder<'a> {
                 let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
                 Ok(Expr::Distinct(Box::new(a), Box::new(b), true))
             }
-            E::Between {
-                expr,
-                negated,
-                low,
-                high,
-            } => {
+            E::Between { expr, negated, low, high } => {
                 let (x1, lo) = self.bind_comparison_operands(expr, low, ">=", e)?;
                 let (x2, hi) = self.bind_comparison_operands(expr, high, "<=", e)?;
                 let both = Expr::And(
                     Box::new(Expr::Cmp(CmpOp::GtEq, Box::new(x1), Box::new(lo))),
                     Box::new(Expr::Cmp(CmpOp::LtEq, Box::new(x2), Box::new(hi))),
                 );
-                Ok(if *negated {
-                    Expr::Not(Box::new(both))
-                } else {
-                    both
-                })
+                Ok(if *negated { Expr::Not(Box::new(both)) } else { both })
             }
-            E::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => self.bind_case(operand.as_deref(), conditions, else_result.as_deref()),
-            E::Cast {
-                kind,
-                expr,
-                data_type,
-                format: None,
-            } if !matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) => {
+            E::Case { operand, conditions, else_result, .. } => {
+                self.bind_case(operand.as_deref(), conditions, else_result.as_deref())
+            }
+            E::Cast { kind, expr, data_type, format: None }
+                if !matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) =>
+            {
                 let (to, typmod) = self.resolve_type(data_type, e)?;
                 let inner = self.bind_expr(expr)?;
                 self.explicit_cast(inner, to, typmod, expr)
@@ -330,22 +229,12 @@ impl<'a> Binder<'a> {
             V::Boolean(b) => Expr::Const(Datum::Bool(*b), PgType::Bool),
             V::Null => Expr::Const(Datum::Null, PgType::Unknown),
             V::Placeholder(p) => {
-                let n: usize = p
-                    .trim_start_matches('$')
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| {
-                        self.at(
-                            err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter {p}"),
-                            node,
-                        )
+                let n: usize =
+                    p.trim_start_matches('$').parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter {p}"), node)
                     })?;
                 if n > 65535 || !self.allow_params {
-                    return Err(self.at(
-                        err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter ${n}"),
-                        node,
-                    ));
+                    return Err(self.at(err!(SqlState::UNDEFINED_PARAMETER, "there is no parameter ${n}"), node));
                 }
                 if self.params.len() < n {
                     self.params.resize(n, PgType::Unknown);
@@ -370,23 +259,12 @@ impl<'a> Binder<'a> {
         Ok(Expr::Const(Datum::Numeric(canon), PgType::Numeric))
     }
 
-    fn bind_unary(
-        &mut self,
-        op: ast::UnaryOperator,
-        operand: &ast::Expr,
-        node: &ast::Expr,
-    ) -> Result<Expr> {
+    fn bind_unary(&mut self, op: ast::UnaryOperator, operand: &ast::Expr, node: &ast::Expr) -> Result<Expr> {
         match op {
-            ast::UnaryOperator::Not => {
-                Ok(Expr::Not(Box::new(self.bind_condition(operand, "NOT")?)))
-            }
+            ast::UnaryOperator::Not => Ok(Expr::Not(Box::new(self.bind_condition(operand, "NOT")?))),
             ast::UnaryOperator::Plus => {
                 let x = self.bind_expr(operand)?;
-                if x.ty().is_numeric() {
-                    Ok(x)
-                } else {
-                    Err(self.no_unary_operator("+", x.ty(), node))
-                }
+                if x.ty().is_numeric() { Ok(x) } else { Err(self.no_unary_operator("+", x.ty(), node)) }
             }
             ast::UnaryOperator::Minus => {
                 // `-2147483648` is one int4 constant, as in PostgreSQL's grammar.
@@ -417,7 +295,9 @@ impl<'a> Binder<'a> {
     fn no_operator(&self, op: &str, l: PgType, r: PgType, node: &ast::Expr) -> Error {
         self.at(
             err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {} {op} {}", l.sql_name(), r.sql_name())
-                .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts."),
+                .with_hint(
+                    "No operator matches the given name and argument types. You might need to add explicit type casts.",
+                ),
             node,
         )
     }
@@ -473,14 +353,12 @@ impl<'a> Binder<'a> {
             return Ok(Expr::Cmp(cop, Box::new(l), Box::new(r)));
         }
         match op {
-            B::And => Ok(Expr::And(
-                Box::new(self.bind_condition(left, "AND")?),
-                Box::new(self.bind_condition(right, "AND")?),
-            )),
-            B::Or => Ok(Expr::Or(
-                Box::new(self.bind_condition(left, "OR")?),
-                Box::new(self.bind_condition(right, "OR")?),
-            )),
+            B::And => {
+                Ok(Expr::And(Box::new(self.bind_condition(left, "AND")?), Box::new(self.bind_condition(right, "AND")?)))
+            }
+            B::Or => {
+                Ok(Expr::Or(Box::new(self.bind_condition(left, "OR")?), Box::new(self.bind_condition(right, "OR")?)))
+            }
             B::StringConcat => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
                 let (lt, rt) = (l.ty(), r.ty());
@@ -515,15 +393,10 @@ impl<'a> Binder<'a> {
         let ty = match (lt, rt) {
             (PgType::Unknown, PgType::Unknown) => PgType::Text,
             _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
-            (a, b)
-                if (a.is_string() || a == PgType::Unknown)
-                    && (b.is_string() || b == PgType::Unknown) =>
-            {
+            (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => {
                 PgType::Text
             }
-            (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => {
-                PgType::Bool
-            }
+            (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
             _ => return Err(self.no_operator(op, lt, rt, node)),
         };
         if ty == PgType::Numeric {
@@ -543,8 +416,7 @@ impl<'a> Binder<'a> {
         for w in conditions {
             let cond = match operand {
                 Some(op) => {
-                    let (l, r) =
-                        self.bind_comparison_operands(op, &w.condition, "=", &w.condition)?;
+                    let (l, r) = self.bind_comparison_operands(op, &w.condition, "=", &w.condition)?;
                     Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r))
                 }
                 None => self.bind_condition(&w.condition, "CASE/WHEN")?,
@@ -557,11 +429,7 @@ impl<'a> Binder<'a> {
             None => None,
         };
         // PostgreSQL considers the ELSE branch first, which shows in its error message.
-        let all: Vec<&Expr> = otherwise
-            .iter()
-            .map(|(e, _)| e)
-            .chain(results.iter().map(|(e, _)| e))
-            .collect();
+        let all: Vec<&Expr> = otherwise.iter().map(|(e, _)| e).chain(results.iter().map(|(e, _)| e)).collect();
         let ty = self.common_type(&all, "CASE", results.first().map(|(_, n)| *n))?;
         let mut bound_whens = Vec::with_capacity(whens.len());
         for (cond, (res, node)) in whens.into_iter().zip(results) {
@@ -571,20 +439,11 @@ impl<'a> Binder<'a> {
             Some((e, node)) => Some(Box::new(self.coerce(e, ty, node)?)),
             None => None,
         };
-        Ok(Expr::Case {
-            whens: bound_whens,
-            otherwise,
-            ty,
-        })
+        Ok(Expr::Case { whens: bound_whens, otherwise, ty })
     }
 
     /// PostgreSQL's `select_common_type` for CASE/COALESCE branches.
-    fn common_type(
-        &self,
-        exprs: &[&Expr],
-        context: &str,
-        node: Option<&ast::Expr>,
-    ) -> Result<PgType> {
+    fn common_type(&self, exprs: &[&Expr], context: &str, node: Option<&ast::Expr>) -> Result<PgType> {
         let mut ty = PgType::Unknown;
         for e in exprs {
             let t = e.ty();
@@ -610,39 +469,26 @@ impl<'a> Binder<'a> {
                 });
             }
         }
-        Ok(if ty == PgType::Unknown {
-            PgType::Text
-        } else {
-            ty
-        })
+        Ok(if ty == PgType::Unknown { PgType::Text } else { ty })
     }
 
     fn bind_function(&mut self, f: &ast::Function, node: &ast::Expr) -> Result<Expr> {
         let name = object_name(&f.name).to_ascii_lowercase();
-        let name = name
-            .strip_prefix("pg_catalog.")
-            .unwrap_or(&name)
-            .to_string();
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
         let args: Vec<&ast::Expr> = match &f.args {
             ast::FunctionArguments::None => Vec::new(),
             ast::FunctionArguments::List(list) => {
                 if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-                    return Err(self.at(
-                        Error::not_supported(format!(
-                            "arguments of {name} with DISTINCT or ORDER BY"
-                        )),
-                        node,
-                    ));
+                    return Err(
+                        self.at(Error::not_supported(format!("arguments of {name} with DISTINCT or ORDER BY")), node)
+                    );
                 }
                 let mut v = Vec::with_capacity(list.args.len());
                 for a in &list.args {
                     match a {
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => v.push(e),
                         _ => {
-                            return Err(self.at(
-                                Error::not_supported("named or wildcard function arguments"),
-                                node,
-                            ));
+                            return Err(self.at(Error::not_supported("named or wildcard function arguments"), node));
                         }
                     }
                 }
@@ -664,10 +510,7 @@ impl<'a> Binder<'a> {
             return Err(self.no_function(&name, &bound, node));
         };
         if func != Func::Coalesce && bound.iter().any(|b| b.ty() == PgType::Numeric) {
-            return Err(self.at(
-                Error::not_supported(format!("{name}() on type numeric")),
-                node,
-            ));
+            return Err(self.at(Error::not_supported(format!("{name}() on type numeric")), node));
         }
         match func {
             Func::Coalesce | Func::NullIf => {
@@ -694,10 +537,7 @@ impl<'a> Binder<'a> {
                     t == *want || t == PgType::Unknown || (!exact && implicit_coercion(t, *want))
                 })
         };
-        let chosen = sigs
-            .iter()
-            .find(|(s, _)| fits(s, true))
-            .or_else(|| sigs.iter().find(|(s, _)| fits(s, false)));
+        let chosen = sigs.iter().find(|(s, _)| fits(s, true)).or_else(|| sigs.iter().find(|(s, _)| fits(s, false)));
         let Some((sig, ret)) = chosen else {
             return Err(self.no_function(&name, &bound, node));
         };
@@ -727,9 +567,7 @@ impl<'a> Binder<'a> {
         match e {
             Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
-                return parse_text(to, &s)
-                    .map(|d| Expr::Const(d, to))
-                    .map_err(|err| self.at(err, node));
+                return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
             }
             Expr::Param(i, PgType::Unknown) => {
                 self.params[i] = to;
@@ -740,43 +578,19 @@ impl<'a> Binder<'a> {
         if implicit_coercion(from, to) {
             return Ok(Expr::Cast(Box::new(e), to, None));
         }
-        Err(self.at(
-            err!(
-                SqlState::DATATYPE_MISMATCH,
-                "cannot coerce type {} to {}",
-                from.sql_name(),
-                to.sql_name()
-            ),
-            node,
-        ))
+        Err(self
+            .at(err!(SqlState::DATATYPE_MISMATCH, "cannot coerce type {} to {}", from.sql_name(), to.sql_name()), node))
     }
 
-    fn explicit_cast(
-        &mut self,
-        e: Expr,
-        to: PgType,
-        typmod: Option<u32>,
-        node: &ast::Expr,
-    ) -> Result<Expr> {
+    fn explicit_cast(&mut self, e: Expr, to: PgType, typmod: Option<u32>, node: &ast::Expr) -> Result<Expr> {
         let from = e.ty();
         if from == PgType::Unknown || (from == to && typmod.is_none()) {
             let coerced = self.coerce(e, to, node)?;
-            return Ok(if typmod.is_some() {
-                Expr::Cast(Box::new(coerced), to, typmod)
-            } else {
-                coerced
-            });
+            return Ok(if typmod.is_some() { Expr::Cast(Box::new(coerced), to, typmod) } else { coerced });
         }
         if !cast_exists(from, to) {
-            return Err(self.at(
-                err!(
-                    SqlState::CANNOT_COERCE,
-                    "cannot cast type {} to {}",
-                    from.sql_name(),
-                    to.sql_name()
-                ),
-                node,
-            ));
+            return Err(self
+                .at(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()), node));
         }
         Ok(Expr::Cast(Box::new(e), to, typmod))
     }
@@ -791,23 +605,16 @@ impl<'a> Binder<'a> {
             D::Real | D::Float4 => PgType::Float4,
             D::Double(_) | D::DoublePrecision | D::Float8 => PgType::Float8,
             D::Float(info) => match info {
-                ast::ExactNumberInfo::Precision(p)
-                | ast::ExactNumberInfo::PrecisionAndScale(p, _)
-                    if *p <= 24 =>
-                {
+                ast::ExactNumberInfo::Precision(p) | ast::ExactNumberInfo::PrecisionAndScale(p, _) if *p <= 24 => {
                     PgType::Float4
                 }
                 _ => PgType::Float8,
             },
             D::Text | D::String(None) => PgType::Text,
-            D::Numeric(ast::ExactNumberInfo::None) | D::Decimal(ast::ExactNumberInfo::None) => {
-                PgType::Numeric
-            }
+            D::Numeric(ast::ExactNumberInfo::None) | D::Decimal(ast::ExactNumberInfo::None) => PgType::Numeric,
             D::Varchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => {
                 let n = match len {
-                    Some(ast::CharacterLength::IntegerLength { length, .. }) => {
-                        Some(*length as u32)
-                    }
+                    Some(ast::CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
                     _ => None,
                 };
                 return Ok((PgType::Varchar, n));
@@ -826,16 +633,12 @@ impl<'a> Binder<'a> {
                     "varchar" => PgType::Varchar,
                     "void" => PgType::Void,
                     "numeric" | "decimal" => PgType::Numeric,
-                    "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid"
-                    | "json" | "jsonb" | "bytea" | "name" | "oid" | "regclass" | "bpchar"
-                    | "char" => {
+                    "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid" | "json" | "jsonb"
+                    | "bytea" | "name" | "oid" | "regclass" | "bpchar" | "char" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
-                        return Err(self.at(
-                            err!(SqlState::UNDEFINED_OBJECT, "type \"{n}\" does not exist"),
-                            node,
-                        ));
+                        return Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{n}\" does not exist"), node));
                     }
                 }
             }
@@ -980,15 +783,8 @@ fn figure(e: &ast::Expr) -> Option<String> {
     match e {
         E::Identifier(id) => Some(id.value.clone()),
         E::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
-        E::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .map(|i| i.value.clone()),
-        E::Cast {
-            expr, data_type, ..
-        } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
+        E::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()),
+        E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),
@@ -1009,11 +805,7 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Numeric(_) | D::Decimal(_) => "numeric",
         D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
         D::Custom(name, _) => {
-            return object_name(name)
-                .rsplit('.')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         }
         other => return other.to_string().to_ascii_lowercase(),
     }
@@ -1035,17 +827,13 @@ fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
     for v in values {
         let text = match v {
             ast::Expr::Value(v) => match &v.value {
-                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
-                    s.clone()
-                }
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
                 ast::Value::Number(n, _) => n.clone(),
                 ast::Value::Boolean(b) => b.to_string(),
                 other => return Err(Error::not_supported(format!("SET value {other}"))),
             },
             ast::Expr::Identifier(id)
-                if id.quote_style.is_none()
-                    && id.value.eq_ignore_ascii_case("default")
-                    && values.len() == 1 =>
+                if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default") && values.len() == 1 =>
             {
                 return Ok(None);
             }
@@ -1056,23 +844,14 @@ fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
                     id.value.to_ascii_lowercase()
                 }
             }
-            ast::Expr::UnaryOp {
-                op: ast::UnaryOperator::Minus,
-                expr,
-            } => match expr.as_ref() {
+            ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match expr.as_ref() {
                 ast::Expr::Value(v) => format!("-{}", v.value),
                 _ => {
-                    return Err(err!(
-                        SqlState::SYNTAX_ERROR,
-                        "syntax error at or near \"-\""
-                    ));
+                    return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"-\""));
                 }
             },
             other => {
-                return Err(err!(
-                    SqlState::SYNTAX_ERROR,
-                    "syntax error at or near \"{other}\""
-                ));
+                return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{other}\""));
             }
         };
         parts.push(text);
@@ -1083,50 +862,28 @@ fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
 fn bind_set(set: &ast::Set) -> Result<Statement> {
     use ast::Set as S;
     match set {
-        S::SingleAssignment {
-            scope,
-            hivevar: false,
-            variable,
-            values,
-        } => {
+        S::SingleAssignment { scope, hivevar: false, variable, values } => {
             let local = matches!(scope, Some(ast::ContextModifier::Local));
-            Ok(Statement::Set {
-                name: object_name(variable),
-                value: set_value_text(values)?,
-                local,
-            })
+            Ok(Statement::Set { name: object_name(variable), value: set_value_text(values)?, local })
         }
         S::SetTimeZone { local, value } => {
             let value = match value {
                 ast::Expr::Identifier(id)
-                    if id.value.eq_ignore_ascii_case("local")
-                        || id.value.eq_ignore_ascii_case("default") =>
+                    if id.value.eq_ignore_ascii_case("local") || id.value.eq_ignore_ascii_case("default") =>
                 {
                     None
                 }
                 v => set_value_text(std::slice::from_ref(v))?,
             };
-            Ok(Statement::Set {
-                name: "timezone".into(),
-                value,
-                local: *local,
-            })
+            Ok(Statement::Set { name: "timezone".into(), value, local: *local })
         }
-        S::SetNames {
-            charset_name,
-            collation_name: None,
-        } => Ok(Statement::Set {
-            name: "client_encoding".into(),
-            value: Some(charset_name.value.clone()),
-            local: false,
-        }),
+        S::SetNames { charset_name, collation_name: None } => {
+            Ok(Statement::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false })
+        }
         S::SetTransaction { .. } => Err(Error::not_supported("SET TRANSACTION")),
         S::SetRole { .. } => Err(Error::not_supported("SET ROLE")),
         S::SetSessionAuthorization(_) => Err(Error::not_supported("SET SESSION AUTHORIZATION")),
-        _ => Err(err!(
-            SqlState::SYNTAX_ERROR,
-            "syntax error at or near \"SET\""
-        )),
+        _ => Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\"")),
     }
 }
 
@@ -1141,12 +898,7 @@ pub fn statement_kind(stmt: &ast::Statement) -> String {
             for w in words {
                 let stop = !matches!(
                     w.as_str(),
-                    "OR" | "REPLACE"
-                        | "TEMPORARY"
-                        | "TEMP"
-                        | "UNIQUE"
-                        | "UNLOGGED"
-                        | "MATERIALIZED"
+                    "OR" | "REPLACE" | "TEMPORARY" | "TEMP" | "UNIQUE" | "UNLOGGED" | "MATERIALIZED"
                 );
                 kind.push(w);
                 if stop {

@@ -4,8 +4,11 @@
 //! the caller then flushes to the client and resumes, which keeps a
 //! result's memory bounded however many rows it has.
 
-use super::expr::{EvalContext, Expr, eval};
+use std::sync::Arc;
+
+use super::expr::{EvalContext, eval};
 use super::types::Datum;
+use super::{Bound, Statement};
 use crate::error::Result;
 
 /// Where result rows go.
@@ -28,16 +31,10 @@ pub enum Progress {
 /// The state of a running query.
 #[derive(Debug)]
 pub enum Executor {
-    /// One computed row (SELECT without FROM).
-    Result {
-        exprs: Vec<Expr>,
-        filter: Option<Expr>,
-        done: bool,
-    },
+    /// One computed row (SELECT without FROM); the plan is shared with the prepared statement.
+    Result { plan: Arc<Bound>, done: bool },
     /// Precomputed rows (SHOW).
-    Values {
-        rows: std::vec::IntoIter<Vec<Datum>>,
-    },
+    Values { rows: std::vec::IntoIter<Vec<Datum>> },
 }
 
 impl Executor {
@@ -60,11 +57,10 @@ impl Executor {
             ctx.check_interrupts()?;
             row.clear();
             let have = match self {
-                Executor::Result {
-                    exprs,
-                    filter,
-                    done,
-                } => {
+                Executor::Result { plan, done } => {
+                    let Statement::Select { exprs, filter, .. } = &plan.statement else {
+                        return Err(crate::error::Error::internal("Result node over a non-SELECT"));
+                    };
                     if *done {
                         false
                     } else {

@@ -97,17 +97,11 @@ pub enum Expr {
 impl Expr {
     pub fn ty(&self) -> PgType {
         match self {
-            Expr::Const(_, t)
-            | Expr::Param(_, t)
-            | Expr::Arith(.., t)
-            | Expr::Cast(_, t, _)
-            | Expr::Call(.., t) => *t,
+            Expr::Const(_, t) | Expr::Param(_, t) | Expr::Arith(.., t) | Expr::Cast(_, t, _) | Expr::Call(.., t) => *t,
             Expr::Case { ty, .. } => *ty,
             Expr::Neg(e) => e.ty(),
             Expr::Concat(..) => PgType::Text,
-            Expr::Cmp(..) | Expr::Distinct(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(..) => {
-                PgType::Bool
-            }
+            Expr::Cmp(..) | Expr::Distinct(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(..) => PgType::Bool,
             Expr::IsNull(..) | Expr::IsBool(..) => PgType::Bool,
         }
     }
@@ -123,11 +117,7 @@ impl Expr {
         f(self);
         match self {
             Expr::Const(..) | Expr::Param(..) => {}
-            Expr::Neg(e)
-            | Expr::Not(e)
-            | Expr::IsNull(e, _)
-            | Expr::IsBool(e, ..)
-            | Expr::Cast(e, ..) => e.walk(f),
+            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk(f),
             Expr::Arith(_, a, b, _)
             | Expr::Cmp(_, a, b)
             | Expr::Distinct(a, b, _)
@@ -137,9 +127,7 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            Expr::Case {
-                whens, otherwise, ..
-            } => {
+            Expr::Case { whens, otherwise, .. } => {
                 for (w, t) in whens {
                     w.walk(f);
                     t.walk(f);
@@ -179,15 +167,9 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         }
         Expr::Neg(e) => match eval(e, ctx)? {
             Datum::Null => Datum::Null,
-            Datum::Int2(v) => {
-                Datum::Int2(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int2))?)
-            }
-            Datum::Int4(v) => {
-                Datum::Int4(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int4))?)
-            }
-            Datum::Int8(v) => {
-                Datum::Int8(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int8))?)
-            }
+            Datum::Int2(v) => Datum::Int2(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int2))?),
+            Datum::Int4(v) => Datum::Int4(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int4))?),
+            Datum::Int8(v) => Datum::Int8(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int8))?),
             Datum::Float4(v) => Datum::Float4(-v),
             Datum::Float8(v) => Datum::Float8(-v),
             other => return Err(Error::internal(format!("cannot negate {other:?}"))),
@@ -217,10 +199,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             let mut out = Vec::new();
             a.write_text(&mut out, efd);
             b.write_text(&mut out, efd);
-            Datum::Text(
-                String::from_utf8(out)
-                    .map_err(|_| Error::internal("invalid UTF-8 in concatenation"))?,
-            )
+            Datum::Text(String::from_utf8(out).map_err(|_| Error::internal("invalid UTF-8 in concatenation"))?)
         }
         Expr::And(a, b) => {
             let a = eval(a, ctx)?;
@@ -249,12 +228,8 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             _ => Datum::Null,
         },
         Expr::IsNull(e, negated) => Datum::Bool(eval(e, ctx)?.is_null() != *negated),
-        Expr::IsBool(e, value, negated) => {
-            Datum::Bool((eval(e, ctx)? == Datum::Bool(*value)) != *negated)
-        }
-        Expr::Case {
-            whens, otherwise, ..
-        } => {
+        Expr::IsBool(e, value, negated) => Datum::Bool((eval(e, ctx)? == Datum::Bool(*value)) != *negated),
+        Expr::Case { whens, otherwise, .. } => {
             for (cond, then) in whens {
                 if eval(cond, ctx)? == Datum::Bool(true) {
                     return eval(then, ctx);
@@ -274,11 +249,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
 }
 
 pub fn out_of_range(ty: PgType) -> Error {
-    err!(
-        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-        "{} out of range",
-        ty.sql_name()
-    )
+    err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "{} out of range", ty.sql_name())
 }
 
 fn division_by_zero() -> Error {
@@ -299,9 +270,7 @@ fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
             // PostgreSQL: INT_MIN % -1 is 0, not an overflow.
             ArithOp::Mod => Some(x.checked_rem(y).unwrap_or(0)),
         };
-        return r
-            .and_then(|v| int_datum(ty, v))
-            .ok_or_else(|| out_of_range(ty));
+        return r.and_then(|v| int_datum(ty, v)).ok_or_else(|| out_of_range(ty));
     }
     let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
     let r = match op {
@@ -324,18 +293,8 @@ fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
 
 /// PostgreSQL's float_overflow_error / float_underflow_error checks.
 fn check_float(r: f64, input_inf: bool, underflow: bool, ty: PgType) -> Result<Datum> {
-    let overflow_err = || {
-        err!(
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-            "value out of range: overflow"
-        )
-    };
-    let underflow_err = || {
-        err!(
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-            "value out of range: underflow"
-        )
-    };
+    let overflow_err = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow");
+    let underflow_err = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: underflow");
     if ty == PgType::Float4 {
         let f = r as f32;
         if f.is_infinite() && !input_inf {
@@ -364,10 +323,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         _ => match (a.as_i64(), b.as_i64()) {
             (Some(x), Some(y)) => x.cmp(&y),
             _ => {
-                let (x, y) = (
-                    a.as_f64().unwrap_or(f64::NAN),
-                    b.as_f64().unwrap_or(f64::NAN),
-                );
+                let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
                 match (x.is_nan(), y.is_nan()) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Greater,
@@ -391,13 +347,7 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
 }
 
 /// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast functions do.
-pub fn cast(
-    v: Datum,
-    from: PgType,
-    to: PgType,
-    typmod: Option<u32>,
-    extra_float_digits: i32,
-) -> Result<Datum> {
+pub fn cast(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, extra_float_digits: i32) -> Result<Datum> {
     if v.is_null() {
         return Ok(Datum::Null);
     }
@@ -431,10 +381,7 @@ pub fn cast(
         (_, PgType::Numeric) => Datum::Numeric(match &v {
             Datum::Float4(f) => super::numeric::from_f64(*f as f64, 6)?,
             Datum::Float8(f) => super::numeric::from_f64(*f, 15)?,
-            other => other
-                .as_i64()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "NaN".into()),
+            other => other.as_i64().map(|i| i.to_string()).unwrap_or_else(|| "NaN".into()),
         }),
         (Datum::Int4(i), PgType::Bool) => Datum::Bool(*i != 0),
         (_, PgType::Int2 | PgType::Int4 | PgType::Int8) => {
@@ -455,27 +402,16 @@ pub fn cast(
             let f = v.as_f64().unwrap_or(0.0);
             let r = f as f32;
             if r.is_infinite() && !f.is_infinite() {
-                return Err(err!(
-                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-                    "value out of range: overflow"
-                ));
+                return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow"));
             }
             if r == 0.0 && f != 0.0 {
-                return Err(err!(
-                    SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-                    "value out of range: underflow"
-                ));
+                return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: underflow"));
             }
             Datum::Float4(r)
         }
         (_, PgType::Float8) => Datum::Float8(v.as_f64().unwrap_or(0.0)),
         _ => {
-            return Err(err!(
-                SqlState::CANNOT_COERCE,
-                "cannot cast type {} to {}",
-                from.sql_name(),
-                to.sql_name()
-            ));
+            return Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()));
         }
     };
     Ok(out)

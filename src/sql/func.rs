@@ -48,13 +48,7 @@ impl Func {
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
             Func::PgSleep => &[(&[Float8], Void)],
             Func::PgBackendPid => &[(&[], Int4)],
-            Func::Abs => &[
-                (&[Int2], Int2),
-                (&[Int4], Int4),
-                (&[Int8], Int8),
-                (&[Float4], Float4),
-                (&[Float8], Float8),
-            ],
+            Func::Abs => &[(&[Int2], Int2), (&[Int4], Int4), (&[Int8], Int8), (&[Float4], Float4), (&[Float8], Float8)],
             Func::Length => &[(&[Text], Int4)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
@@ -109,10 +103,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::SetConfig => {
             if values[0].is_null() {
-                return Err(err!(
-                    SqlState::INVALID_PARAMETER_VALUE,
-                    "SET requires parameter name"
-                ));
+                return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "SET requires parameter name"));
             }
             let is_local = values[2] == Datum::Bool(true);
             match values[1].as_str() {
@@ -127,18 +118,9 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgBackendPid => Datum::Int4(ctx.backend_pid()),
         Func::Abs => match &values[0] {
-            Datum::Int2(v) => Datum::Int2(
-                v.checked_abs()
-                    .ok_or_else(|| super::expr::out_of_range(PgType::Int2))?,
-            ),
-            Datum::Int4(v) => Datum::Int4(
-                v.checked_abs()
-                    .ok_or_else(|| super::expr::out_of_range(PgType::Int4))?,
-            ),
-            Datum::Int8(v) => Datum::Int8(
-                v.checked_abs()
-                    .ok_or_else(|| super::expr::out_of_range(PgType::Int8))?,
-            ),
+            Datum::Int2(v) => Datum::Int2(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int2))?),
+            Datum::Int4(v) => Datum::Int4(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int4))?),
+            Datum::Int8(v) => Datum::Int8(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int8))?),
             Datum::Float4(v) => Datum::Float4(v.abs()),
             Datum::Float8(v) => Datum::Float8(v.abs()),
             _ => Datum::Null,

@@ -30,11 +30,7 @@ pub struct Column {
 
 impl Column {
     fn text(name: &str) -> Column {
-        Column {
-            name: name.to_string(),
-            ty: PgType::Text,
-            typmod: -1,
-        }
+        Column { name: name.to_string(), ty: PgType::Text, typmod: -1 }
     }
 }
 
@@ -65,11 +61,7 @@ impl Statement {
         match self {
             Statement::Select { columns, .. } => columns.clone(),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
-            Statement::ShowAll => vec![
-                Column::text("name"),
-                Column::text("setting"),
-                Column::text("description"),
-            ],
+            Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
             Statement::Set { .. } | Statement::ResetAll => Vec::new(),
         }
     }
@@ -87,9 +79,7 @@ impl Statement {
     /// Whether running it may wait for long (it then runs off the async workers).
     pub fn may_block(&self) -> bool {
         match self {
-            Statement::Select { exprs, filter, .. } => {
-                exprs.iter().chain(filter).any(Expr::may_block)
-            }
+            Statement::Select { exprs, filter, .. } => exprs.iter().chain(filter).any(Expr::may_block),
             _ => false,
         }
     }

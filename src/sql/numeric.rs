@@ -12,12 +12,7 @@ use crate::error::{Error, Result, SqlState};
 /// Canonicalize a numeric literal or text input: `1e3` → `1000`,
 /// `1.50e1` → `15.0`, `-0.0` → `0.0`, `nan` → `NaN`.
 pub fn canonical(text: &str) -> Result<String> {
-    let invalid = || {
-        err!(
-            SqlState::INVALID_TEXT_REPRESENTATION,
-            "invalid input syntax for type numeric: \"{text}\""
-        )
-    };
+    let invalid = || err!(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type numeric: \"{text}\"");
     let t = text.trim();
     if t.eq_ignore_ascii_case("nan") {
         return Ok("NaN".into());
@@ -36,18 +31,12 @@ pub fn canonical(text: &str) -> Result<String> {
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if int_part.is_empty() && frac_part.is_empty()
-        || !int_part
-            .bytes()
-            .chain(frac_part.bytes())
-            .all(|b| b.is_ascii_digit())
+        || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit())
     {
         return Err(invalid());
     }
     if exp.abs() > 1000 {
-        return Err(err!(
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-            "value overflows numeric format"
-        ));
+        return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format"));
     }
     // digits × 10^(point) where point = position of the decimal point from the left.
     let digits: String = format!("{int_part}{frac_part}");
@@ -63,10 +52,7 @@ pub fn canonical(text: &str) -> Result<String> {
         }
     }
     if point > digits.len() as i64 {
-        int_digits.extend(std::iter::repeat_n(
-            '0',
-            (point - digits.len() as i64) as usize,
-        ));
+        int_digits.extend(std::iter::repeat_n('0', (point - digits.len() as i64) as usize));
     }
     if point < 0 {
         frac_digits = format!("{}{frac_digits}", "0".repeat((-point) as usize));
@@ -81,11 +67,7 @@ pub fn canonical(text: &str) -> Result<String> {
     if neg && !zero {
         out.push('-');
     }
-    out.push_str(if int_digits.is_empty() {
-        "0"
-    } else {
-        int_digits
-    });
+    out.push_str(if int_digits.is_empty() { "0" } else { int_digits });
     if scale > 0 {
         out.push('.');
         out.push_str(&frac_digits);
@@ -98,9 +80,7 @@ pub fn to_i64(canon: &str) -> Option<i64> {
     if canon == "NaN" {
         return None;
     }
-    let (neg, body) = canon
-        .strip_prefix('-')
-        .map_or((false, canon), |b| (true, b));
+    let (neg, body) = canon.strip_prefix('-').map_or((false, canon), |b| (true, b));
     let (int_part, frac) = body.split_once('.').unwrap_or((body, ""));
     let mut v: i128 = int_part.parse().ok()?;
     if frac.as_bytes().first().is_some_and(|d| *d >= b'5') {
@@ -110,11 +90,7 @@ pub fn to_i64(canon: &str) -> Option<i64> {
 }
 
 pub fn to_f64(canon: &str) -> f64 {
-    if canon == "NaN" {
-        f64::NAN
-    } else {
-        canon.parse().unwrap_or(f64::NAN)
-    }
+    if canon == "NaN" { f64::NAN } else { canon.parse().unwrap_or(f64::NAN) }
 }
 
 /// PostgreSQL's float-to-numeric conversion keeps the float's significant
@@ -124,10 +100,7 @@ pub fn from_f64(v: f64, digits: usize) -> Result<String> {
         return Ok("NaN".into());
     }
     if v.is_infinite() {
-        return Err(err!(
-            SqlState::FEATURE_NOT_SUPPORTED,
-            "cannot convert infinity to numeric"
-        ));
+        return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot convert infinity to numeric"));
     }
     canonical(&format!("{:.*e}", digits - 1, v)).map(|s| trim_float_zeros(&s))
 }
@@ -149,29 +122,18 @@ pub fn write_binary(canon: &str, out: &mut impl BufMut) -> Result<()> {
         out.put_i16(0);
         return Ok(());
     }
-    let (neg, body) = canon
-        .strip_prefix('-')
-        .map_or((false, canon), |b| (true, b));
+    let (neg, body) = canon.strip_prefix('-').map_or((false, canon), |b| (true, b));
     let (int_part, frac) = body.split_once('.').unwrap_or((body, ""));
     let dscale = frac.len();
     let int_part = int_part.trim_start_matches('0');
     // Pad the integer part on the left and the fraction on the right to groups of 4.
     let int_pad = (4 - int_part.len() % 4) % 4;
     let frac_pad = (4 - frac.len() % 4) % 4;
-    let all = format!(
-        "{}{int_part}{frac}{}",
-        "0".repeat(int_pad),
-        "0".repeat(frac_pad)
-    );
+    let all = format!("{}{int_part}{frac}{}", "0".repeat(int_pad), "0".repeat(frac_pad));
     let mut groups: Vec<i16> = all
         .as_bytes()
         .chunks(4)
-        .map(|c| {
-            std::str::from_utf8(c)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0)
-        })
+        .map(|c| std::str::from_utf8(c).ok().and_then(|s| s.parse().ok()).unwrap_or(0))
         .collect();
     let mut weight = ((int_part.len() + int_pad) / 4) as i16 - 1;
     while groups.first() == Some(&0) {
@@ -184,8 +146,7 @@ pub fn write_binary(canon: &str, out: &mut impl BufMut) -> Result<()> {
     if groups.is_empty() {
         weight = 0;
     }
-    let n = i16::try_from(groups.len())
-        .map_err(|_| Error::internal("numeric too long for binary format"))?;
+    let n = i16::try_from(groups.len()).map_err(|_| Error::internal("numeric too long for binary format"))?;
     out.put_i16(n);
     out.put_i16(weight);
     out.put_u16(if neg { 0x4000 } else { 0 });
@@ -198,17 +159,9 @@ pub fn write_binary(canon: &str, out: &mut impl BufMut) -> Result<()> {
 
 /// Parse the binary form back to canonical text.
 pub fn read_binary(bytes: &[u8]) -> Result<String> {
-    let bad = || {
-        err!(
-            SqlState::INVALID_BINARY_REPRESENTATION,
-            "invalid numeric binary format"
-        )
-    };
+    let bad = || err!(SqlState::INVALID_BINARY_REPRESENTATION, "invalid numeric binary format");
     let get = |i: usize| -> Result<i16> {
-        bytes
-            .get(i * 2..i * 2 + 2)
-            .map(|b| i16::from_be_bytes([b[0], b[1]]))
-            .ok_or_else(bad)
+        bytes.get(i * 2..i * 2 + 2).map(|b| i16::from_be_bytes([b[0], b[1]])).ok_or_else(bad)
     };
     let (n, weight, sign, dscale) = (get(0)?, get(1)?, get(2)? as u16, get(3)?);
     if sign == 0xC000 {
@@ -244,20 +197,14 @@ pub fn read_binary(bytes: &[u8]) -> Result<String> {
     );
     let mut c = canonical(&text)?;
     // Apply the declared display scale.
-    let (head, f) = c
-        .split_once('.')
-        .map(|(h, f)| (h.to_string(), f.to_string()))
-        .unwrap_or((c.clone(), String::new()));
+    let (head, f) =
+        c.split_once('.').map(|(h, f)| (h.to_string(), f.to_string())).unwrap_or((c.clone(), String::new()));
     let mut f = f;
     f.truncate(dscale as usize);
     while f.len() < dscale as usize {
         f.push('0');
     }
-    c = if dscale > 0 {
-        format!("{head}.{f}")
-    } else {
-        head
-    };
+    c = if dscale > 0 { format!("{head}.{f}") } else { head };
     Ok(c)
 }
 
@@ -280,16 +227,7 @@ mod tests {
 
     #[test]
     fn binary_round_trip() {
-        for v in [
-            "0",
-            "1.5",
-            "-12345.6789",
-            "100000000",
-            "0.0001",
-            "123.450",
-            "NaN",
-            "0.00",
-        ] {
+        for v in ["0", "1.5", "-12345.6789", "100000000", "0.0001", "123.450", "NaN", "0.00"] {
             let mut buf = Vec::new();
             write_binary(v, &mut buf).unwrap();
             assert_eq!(read_binary(&buf).unwrap(), v, "{v}");

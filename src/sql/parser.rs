@@ -40,11 +40,8 @@ pub fn position(sql: &str, loc: Location) -> Option<u32> {
 fn syntax_error(sql: &str, e: ParserError) -> Error {
     let msg = match e {
         ParserError::RecursionLimitExceeded => {
-            return Error::new(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "stack depth limit exceeded",
-            )
-            .with_hint("The statement nests expressions too deeply.");
+            return Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "stack depth limit exceeded")
+                .with_hint("The statement nests expressions too deeply.");
         }
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
     };
@@ -52,14 +49,8 @@ fn syntax_error(sql: &str, e: ParserError) -> Error {
     let (body, loc) = match msg.rsplit_once(" at Line: ") {
         Some((body, rest)) => {
             let mut parts = rest.split(", Column: ");
-            let line = parts
-                .next()
-                .and_then(|l| l.trim().parse().ok())
-                .unwrap_or(0);
-            let column = parts
-                .next()
-                .and_then(|c| c.trim().parse().ok())
-                .unwrap_or(0);
+            let line = parts.next().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+            let column = parts.next().and_then(|c| c.trim().parse().ok()).unwrap_or(0);
             (body.to_string(), Location { line, column })
         }
         None => (msg.clone(), Location { line: 0, column: 0 }),
@@ -67,14 +58,10 @@ fn syntax_error(sql: &str, e: ParserError) -> Error {
     let end = sql.chars().count() as u32 + 1;
     if let Some((_, found)) = body.rsplit_once("found: ") {
         if found == "EOF" {
-            return Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input")
-                .with_position(end);
+            return Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input").with_position(end);
         }
         let token = found.trim_matches('"');
-        let mut e = Error::new(
-            SqlState::SYNTAX_ERROR,
-            format!("syntax error at or near \"{token}\""),
-        );
+        let mut e = Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{token}\""));
         if let Some(p) = position(sql, loc) {
             e = e.with_position(p);
         }
@@ -83,16 +70,10 @@ fn syntax_error(sql: &str, e: ParserError) -> Error {
     if body.starts_with("Unterminated string literal") {
         let p = position(sql, loc).unwrap_or(end);
         let rest: String = sql.chars().skip(p.saturating_sub(1) as usize).collect();
-        return Error::new(
-            SqlState::SYNTAX_ERROR,
-            format!("unterminated quoted string at or near \"{rest}\""),
-        )
-        .with_position(p);
+        return Error::new(SqlState::SYNTAX_ERROR, format!("unterminated quoted string at or near \"{rest}\""))
+            .with_position(p);
     }
-    let mut e = Error::new(
-        SqlState::SYNTAX_ERROR,
-        format!("syntax error: {}", body.trim()),
-    );
+    let mut e = Error::new(SqlState::SYNTAX_ERROR, format!("syntax error: {}", body.trim()));
     if let Some(p) = position(sql, loc) {
         e = e.with_position(p);
     }
@@ -107,11 +88,7 @@ mod tests {
     fn syntax_errors_read_like_postgres() {
         let e = parse("select 1 +* from").unwrap_err();
         assert_eq!(e.code(), SqlState::SYNTAX_ERROR);
-        assert!(
-            e.message().starts_with("syntax error at or near"),
-            "{}",
-            e.message()
-        );
+        assert!(e.message().starts_with("syntax error at or near"), "{}", e.message());
         let e = parse("selec 1").unwrap_err();
         assert_eq!(e.message(), "syntax error at or near \"selec\"");
         assert_eq!(e.position(), Some(1));

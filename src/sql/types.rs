@@ -252,11 +252,7 @@ fn write_float(out: &mut impl BufMut, v: f64, single: bool, extra_float_digits: 
     }
     let base_digits: i32 = if single { 6 } else { 15 };
     let sci = if extra_float_digits > 0 {
-        if single {
-            format!("{:e}", v as f32)
-        } else {
-            format!("{v:e}")
-        }
+        if single { format!("{:e}", v as f32) } else { format!("{v:e}") }
     } else {
         let precision = (base_digits + extra_float_digits).max(1) as usize;
         format!("{:.*e}", precision - 1, v)
@@ -317,19 +313,13 @@ fn write_float(out: &mut impl BufMut, v: f64, single: bool, extra_float_digits: 
 }
 
 fn invalid_syntax(ty: PgType, text: &str) -> Error {
-    err!(
-        SqlState::INVALID_TEXT_REPRESENTATION,
-        "invalid input syntax for type {}: \"{text}\"",
-        ty.sql_name()
-    )
+    err!(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type {}: \"{text}\"", ty.sql_name())
 }
 
 /// Parse the text input form (`typinput`) of a value.
 pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
     match ty {
-        PgType::Bool => parse_bool(text)
-            .map(Datum::Bool)
-            .ok_or_else(|| invalid_syntax(ty, text)),
+        PgType::Bool => parse_bool(text).map(Datum::Bool).ok_or_else(|| invalid_syntax(ty, text)),
         PgType::Int2 | PgType::Int4 | PgType::Int8 => {
             let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
             let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
@@ -337,11 +327,7 @@ pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid_syntax(ty, text));
             }
-            let clean = if t.starts_with('-') {
-                format!("-{digits}")
-            } else {
-                digits
-            };
+            let clean = if t.starts_with('-') { format!("-{digits}") } else { digits };
             let out_of_range = || {
                 err!(
                     SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
@@ -361,9 +347,7 @@ pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
                 "-infinity" | "-inf" => f64::NEG_INFINITY,
                 _ => {
                     let ok = !lower.is_empty()
-                        && lower
-                            .bytes()
-                            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
+                        && lower.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'+' | b'-'))
                         && lower.bytes().any(|b| b.is_ascii_digit());
                     let v: f64 = if ok {
                         lower.parse().map_err(|_| invalid_syntax(ty, text))?
@@ -371,32 +355,20 @@ pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
                         return Err(invalid_syntax(ty, text));
                     };
                     let out_of_range = || {
-                        err!(
-                            SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
-                            "\"{t}\" is out of range for type {}",
-                            ty.sql_name()
-                        )
+                        err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "\"{t}\" is out of range for type {}", ty.sql_name())
                     };
-                    let mantissa_nonzero = lower
-                        .split('e')
-                        .next()
-                        .is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+                    let mantissa_nonzero =
+                        lower.split('e').next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
                     if v.is_infinite() || (v == 0.0 && mantissa_nonzero) {
                         return Err(out_of_range());
                     }
-                    if ty == PgType::Float4
-                        && ((v as f32).is_infinite() || (v != 0.0 && (v as f32) == 0.0))
-                    {
+                    if ty == PgType::Float4 && ((v as f32).is_infinite() || (v != 0.0 && (v as f32) == 0.0)) {
                         return Err(out_of_range());
                     }
                     v
                 }
             };
-            Ok(if ty == PgType::Float4 {
-                Datum::Float4(v as f32)
-            } else {
-                Datum::Float8(v)
-            })
+            Ok(if ty == PgType::Float4 { Datum::Float4(v as f32) } else { Datum::Float8(v) })
         }
         PgType::Numeric => super::numeric::canonical(text).map(Datum::Numeric),
         PgType::Text | PgType::Varchar | PgType::Unknown => Ok(Datum::Text(text.to_string())),
@@ -406,12 +378,7 @@ pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
 
 /// Parse the binary input form (`typreceive`) of a value.
 pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
-    let wrong = || {
-        err!(
-            SqlState::INVALID_BINARY_REPRESENTATION,
-            "incorrect binary data format in bind parameter"
-        )
-    };
+    let wrong = || err!(SqlState::INVALID_BINARY_REPRESENTATION, "incorrect binary data format in bind parameter");
     Ok(match ty {
         PgType::Bool => match bytes {
             [b] => Datum::Bool(*b != 0),
@@ -425,10 +392,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         PgType::Text | PgType::Varchar | PgType::Unknown => Datum::Text(
             std::str::from_utf8(bytes)
                 .map_err(|_| {
-                    err!(
-                        SqlState::CHARACTER_NOT_IN_REPERTOIRE,
-                        "invalid byte sequence for encoding \"UTF8\""
-                    )
+                    err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
                 })?
                 .to_string(),
         ),
@@ -505,31 +469,16 @@ mod tests {
             "invalid input syntax for type integer: \"abc\""
         );
         let e = parse_text(PgType::Int2, "70000").unwrap_err();
-        assert_eq!(
-            e.message(),
-            "value \"70000\" is out of range for type smallint"
-        );
-        assert_eq!(
-            parse_text(PgType::Int8, "-9223372036854775808").unwrap(),
-            Datum::Int8(i64::MIN)
-        );
+        assert_eq!(e.message(), "value \"70000\" is out of range for type smallint");
+        assert_eq!(parse_text(PgType::Int8, "-9223372036854775808").unwrap(), Datum::Int8(i64::MIN));
     }
 
     #[test]
     fn bool_and_float_input() {
         assert_eq!(parse_text(PgType::Bool, "ye").unwrap(), Datum::Bool(true));
         assert!(parse_text(PgType::Bool, "o").is_err());
-        assert_eq!(
-            parse_text(PgType::Float8, "-Infinity").unwrap(),
-            Datum::Float8(f64::NEG_INFINITY)
-        );
-        assert_eq!(
-            parse_text(PgType::Float8, "1e400").unwrap_err().code(),
-            SqlState::NUMERIC_VALUE_OUT_OF_RANGE
-        );
-        assert_eq!(
-            parse_text(PgType::Float8, "x1").unwrap_err().code(),
-            SqlState::INVALID_TEXT_REPRESENTATION
-        );
+        assert_eq!(parse_text(PgType::Float8, "-Infinity").unwrap(), Datum::Float8(f64::NEG_INFINITY));
+        assert_eq!(parse_text(PgType::Float8, "1e400").unwrap_err().code(), SqlState::NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(parse_text(PgType::Float8, "x1").unwrap_err().code(), SqlState::INVALID_TEXT_REPRESENTATION);
     }
 }

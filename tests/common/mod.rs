@@ -36,11 +36,8 @@ impl TestServer {
         let data = dir.join("data");
         let log = dir.join("server.log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tusk"));
-        cmd.arg("--data-dir")
-            .arg(&data)
-            .args(["--listen", "127.0.0.1", "--port", "0"]);
-        cmd.arg("-c")
-            .arg(format!("unix_socket_directories={}", dir.display()));
+        cmd.arg("--data-dir").arg(&data).args(["--listen", "127.0.0.1", "--port", "0"]);
+        cmd.arg("-c").arg(format!("unix_socket_directories={}", dir.display()));
         cmd.arg("-c").arg("metrics_listen=127.0.0.1:0");
         for s in settings {
             cmd.arg("-c").arg(s);
@@ -49,17 +46,10 @@ impl TestServer {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
+        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap());
         let child = cmd.spawn().expect("start tusk");
-        let mut server = TestServer {
-            child: Some(child),
-            dir: dir.clone(),
-            port: 0,
-            metrics: String::new(),
-            socket_dir: dir,
-            log,
-        };
+        let mut server =
+            TestServer { child: Some(child), dir: dir.clone(), port: 0, metrics: String::new(), socket_dir: dir, log };
         server.wait_ready(&data);
         server
     }
@@ -78,11 +68,7 @@ impl TestServer {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("tusk exited early ({status}): {}", self.log());
             }
-            assert!(
-                Instant::now() < deadline,
-                "tusk did not become ready: {}",
-                self.log()
-            );
+            assert!(Instant::now() < deadline, "tusk did not become ready: {}", self.log());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -96,16 +82,11 @@ impl TestServer {
     }
 
     pub fn conn_str(&self) -> String {
-        format!(
-            "host=127.0.0.1 port={} user=postgres dbname=postgres",
-            self.port
-        )
+        format!("host=127.0.0.1 port={} user=postgres dbname=postgres", self.port)
     }
 
     pub async fn connect(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.conn_str(), tokio_postgres::NoTls)
-            .await
-            .expect("connect");
+        let (client, conn) = tokio_postgres::connect(&self.conn_str(), tokio_postgres::NoTls).await.expect("connect");
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -113,11 +94,7 @@ impl TestServer {
     }
 
     pub fn signal(&self, sig: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.pid().to_string())
-            .status()
-            .unwrap();
+        let status = Command::new("kill").arg(format!("-{sig}")).arg(self.pid().to_string()).status().unwrap();
         assert!(status.success());
     }
 
@@ -141,10 +118,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
             if c.try_wait().ok().flatten().is_none() {
-                let _ = Command::new("kill")
-                    .arg("-INT")
-                    .arg(c.id().to_string())
-                    .status();
+                let _ = Command::new("kill").arg("-INT").arg(c.id().to_string()).status();
                 let deadline = Instant::now() + Duration::from_secs(10);
                 while c.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(20));
@@ -154,10 +128,7 @@ impl Drop for TestServer {
             }
         }
         let log = self.log();
-        assert!(
-            !log.contains("panicked"),
-            "server log shows a panic:\n{log}"
-        );
+        assert!(!log.contains("panicked"), "server log shows a panic:\n{log}");
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
