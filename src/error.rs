@@ -59,6 +59,8 @@ impl SqlState {
     pub const CONNECTION_FAILURE: SqlState = SqlState("08006");
     pub const TOO_MANY_CONNECTIONS: SqlState = SqlState("53300");
     pub const OUT_OF_MEMORY: SqlState = SqlState("53200");
+    pub const INSUFFICIENT_RESOURCES: SqlState = SqlState("53000");
+    pub const DATA_CORRUPTED: SqlState = SqlState("XX001");
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = SqlState("55000");
     pub const CANT_CHANGE_RUNTIME_PARAM: SqlState = SqlState("55P02");

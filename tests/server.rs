@@ -330,3 +330,24 @@ fn portal_rows_come_in_max_rows_chunks() {
     assert!(text.starts_with("12DDDsDDsD"), "{text}");
     assert!(text.ends_with("DCZ"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_simple_queries_give_fresh_results() {
+    let server = TestServer::start(&[]);
+    let client = server.connect().await;
+    for round in 0..3 {
+        let msgs = client.simple_query("SELECT 1 AS a; SELECT current_setting('work_mem')").await.unwrap();
+        let rows: Vec<String> = msgs
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect();
+        let expected_mem = if round == 0 { "4MB" } else { "8MB" };
+        assert_eq!(rows, vec!["1".to_string(), expected_mem.to_string()]);
+        client.batch_execute("SET work_mem = '8MB'").await.unwrap();
+        let err = client.simple_query("SELECT 1/0").await.unwrap_err();
+        assert_eq!(err.as_db_error().unwrap().code().code(), "22012");
+    }
+}

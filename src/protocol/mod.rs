@@ -371,12 +371,13 @@ where
         return send_ready(wire, session).await;
     }
     session.begin_simple_query(statements.len());
-    for stmt in &statements {
-        let r = match session.bind_simple(sql, stmt) {
+    let mut ok = true;
+    for i in 0..statements.len() {
+        let r = match session.bind_simple(sql, &statements, i) {
             Ok(()) => {
-                let columns = session.portal("").map(|p| p.statement.columns().to_vec()).unwrap_or_default();
+                let columns = session.portal("").map(|p| p.statement.columns()).unwrap_or_default();
                 if !columns.is_empty() {
-                    wire.send_row_description(&columns, &[])?;
+                    wire.send_row_description(columns, &[])?;
                 }
                 execute(wire, session, "", 0).await
             }
@@ -388,8 +389,12 @@ where
             }
             session.abort_statement(&e);
             send_error(wire, session, &e)?;
+            ok = false;
             break;
         }
+    }
+    if ok {
+        session.cache_simple(sql, &statements);
     }
     session.end_implicit_transaction();
     send_ready(wire, session).await

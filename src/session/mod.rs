@@ -22,7 +22,7 @@ use crate::error::{Error, Notice, Result, SqlState};
 use crate::metrics::Metrics;
 use crate::sql::binder::Binder;
 use crate::sql::exec::{Executor, Progress, RowSink};
-use crate::sql::expr::{EvalContext, eval};
+use crate::sql::expr::EvalContext;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
 pub use interrupts::Interrupts;
@@ -42,6 +42,31 @@ impl PreparedStatement {
 
     pub fn columns(&self) -> &[Column] {
         self.bound.as_ref().map_or(&[], |b| &b.columns)
+    }
+}
+
+/// How many distinct simple-query strings a session keeps bound, and the longest it keeps.
+const SIMPLE_CACHE_ENTRIES: usize = 64;
+const SIMPLE_CACHE_MAX_QUERY: usize = 4096;
+
+/// The statements of one simple Query message.
+pub enum SimpleStatements {
+    /// Bound before, from the session's cache.
+    Cached(Arc<[Arc<PreparedStatement>]>),
+    /// Parsed now; bound one at a time as they run.
+    Parsed(Vec<sqlparser::ast::Statement>),
+}
+
+impl SimpleStatements {
+    pub fn len(&self) -> usize {
+        match self {
+            SimpleStatements::Cached(c) => c.len(),
+            SimpleStatements::Parsed(p) => p.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -85,6 +110,11 @@ pub struct Session {
     shared: Arc<Shared>,
     statements: HashMap<String, Arc<PreparedStatement>>,
     portals: HashMap<String, Portal>,
+    /// Bound statements of recently run simple queries, by query text. Binding
+    /// depends on nothing a session can change yet; when the catalog exists,
+    /// this cache is cleared with every catalog change, like prepared plans.
+    simple_cache: HashMap<String, Arc<[Arc<PreparedStatement>]>>,
+    simple_pending: Vec<Arc<PreparedStatement>>,
     arena: Bump,
     notices: Vec<Notice>,
     /// Inside a multi-statement simple query (PostgreSQL's implicit transaction block).
@@ -107,6 +137,8 @@ impl Session {
             shared,
             statements: HashMap::new(),
             portals: HashMap::new(),
+            simple_cache: HashMap::new(),
+            simple_pending: Vec::new(),
             arena: Bump::new(),
             notices: Vec::new(),
             implicit_block: false,
@@ -192,17 +224,30 @@ impl Session {
 
     // ---- parse / bind / execute ----------------------------------------
 
-    /// Parse a simple Query message's text into statements.
-    pub fn parse_simple(&self, sql: &str) -> Result<Vec<sqlparser::ast::Statement>> {
-        parser::parse(sql)
+    /// Parse a simple Query message's text into statements, or take them
+    /// from the cache of recently run query strings (which skips parsing and
+    /// binding for a repeated query, as a prepared statement would).
+    pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
+        self.simple_pending.clear();
+        if let Some(cached) = self.simple_cache.get(sql) {
+            return Ok(SimpleStatements::Cached(cached.clone()));
+        }
+        Ok(SimpleStatements::Parsed(parser::parse(sql)?))
     }
 
-    /// Bind one statement of a simple query into the unnamed portal.
-    pub fn bind_simple(&mut self, sql: &str, stmt: &sqlparser::ast::Statement) -> Result<()> {
+    /// Bind statement `i` of a simple query into the unnamed portal.
+    pub fn bind_simple(&mut self, sql: &str, statements: &SimpleStatements, i: usize) -> Result<()> {
         self.start_statement();
-        let bound = Arc::new(Binder::simple(sql).bind(stmt)?);
-        let columns = bound.columns.len();
-        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
+        let prepared = match statements {
+            SimpleStatements::Cached(c) => c[i].clone(),
+            SimpleStatements::Parsed(p) => {
+                let bound = Arc::new(Binder::simple(sql).bind(&p[i])?);
+                let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
+                self.simple_pending.push(prepared.clone());
+                prepared
+            }
+        };
+        let columns = prepared.columns().len();
         self.portals.insert(
             String::new(),
             Portal {
@@ -215,6 +260,19 @@ impl Session {
             },
         );
         Ok(())
+    }
+
+    /// A simple query ran to its end without error: remember its bound statements.
+    pub fn cache_simple(&mut self, sql: &str, statements: &SimpleStatements) {
+        let SimpleStatements::Parsed(parsed) = statements else { return };
+        if self.simple_pending.len() != parsed.len() || sql.len() > SIMPLE_CACHE_MAX_QUERY {
+            return;
+        }
+        if self.simple_cache.len() >= SIMPLE_CACHE_ENTRIES {
+            self.simple_cache.clear();
+        }
+        let entry: Arc<[Arc<PreparedStatement>]> = std::mem::take(&mut self.simple_pending).into();
+        self.simple_cache.insert(sql.to_string(), entry);
     }
 
     /// Parse message / PREPARE: parse and bind one statement under a name.
@@ -500,21 +558,4 @@ impl EvalContext for Eval<'_> {
     fn extra_float_digits(&self) -> i32 {
         self.settings.int(Guc::extra_float_digits) as i32
     }
-}
-
-/// Evaluate a bound constant expression outside any portal (used by tests).
-pub fn eval_constant(session: &mut Session, sql: &str) -> Result<Vec<Datum>> {
-    let stmts = parser::parse(sql)?;
-    let bound = Binder::new(sql, &[]).bind(&stmts[0])?;
-    let Statement::Select { exprs, .. } = bound.statement else {
-        return Err(Error::internal("not a SELECT"));
-    };
-    let mut ctx = Eval {
-        settings: &mut session.settings,
-        params: &[],
-        interrupts: &session.interrupts,
-        deadline: None,
-        pid: session.pid,
-    };
-    exprs.iter().map(|e| eval(e, &mut ctx)).collect()
 }
