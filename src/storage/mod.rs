@@ -1,5 +1,6 @@
 //! The storage engine: 8 KiB slotted pages ([`page`]) in relation files
-//! ([`smgr`]), cached in a shared buffer pool ([`buffer`]).
+//! ([`smgr`]), cached in a shared buffer pool ([`buffer`]), with every
+//! change logged ahead in the write-ahead log ([`wal`]).
 //!
 //! `storage` depends on nothing above it: not on SQL, sessions or the
 //! protocol.
@@ -7,3 +8,4 @@
 pub mod buffer;
 pub mod page;
 pub mod smgr;
+pub mod wal;

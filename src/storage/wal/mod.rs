@@ -1,0 +1,349 @@
+//! The write-ahead log.
+//!
+//! Every change to a page is described by a [`record`] appended here before
+//! the page may reach disk. An LSN is a byte position in the log; the log
+//! is stored in segment files of `segment_size` bytes (16 MiB by default)
+//! under `<data>/wal/`, each named by its starting LSN in hex.
+//!
+//! ```text
+//!  sessions ──insert──► WAL buffer (in memory) ──flush_to──► segment files ──fdatasync
+//!      │                                                         │
+//!      └── commit: wait_flushed(lsn).await ◄── flushed LSN ◄─────┘ (WAL writer task)
+//! ```
+//!
+//! Inserting only copies bytes into the buffer under a short lock. Flushing
+//! takes the whole buffer out, writes it, syncs once, and publishes the new
+//! flushed LSN: every commit waiting at or below it wakes. While one sync
+//! runs, further commits gather in the buffer and share the next one — group
+//! commit.
+
+pub mod record;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+pub use record::{Record, Rmgr};
+
+/// 16 MiB, as PostgreSQL's default.
+pub const DEFAULT_SEGMENT_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Counters of the log's work.
+#[derive(Default, Debug)]
+pub struct WalStats {
+    pub bytes: AtomicU64,
+    pub records: AtomicU64,
+    pub flushes: AtomicU64,
+    /// Commits that waited for a flush (with `flushes`, gives commits per flush).
+    pub commit_waits: AtomicU64,
+}
+
+struct InsertState {
+    /// Records not yet handed to the writer; `buf[0]` is at LSN `buf_start`.
+    buf: Vec<u8>,
+    buf_start: u64,
+    /// LSN of the last record inserted (the next one's back-link).
+    prev: u64,
+}
+
+struct WriteState {
+    files: HashMap<u64, File>,
+    /// Bytes taken from the insert buffer but not yet durable (kept across a
+    /// failed write so that a retry writes them again).
+    pending: Vec<u8>,
+    pending_start: u64,
+}
+
+pub struct Wal {
+    dir: PathBuf,
+    segment_size: u64,
+    fsync: bool,
+    insert: Mutex<InsertState>,
+    write: Mutex<WriteState>,
+    flushed: AtomicU64,
+    flushed_tx: tokio::sync::watch::Sender<u64>,
+    wake_writer: tokio::sync::Notify,
+    pub stats: WalStats,
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    err!(SqlState::IO_ERROR, "could not {what} WAL file \"{}\": {e}", path.display()).with_source(e)
+}
+
+impl Wal {
+    /// Open the log to append after `end` (the end of valid WAL, as found by
+    /// [`Wal::read_from`]), whose last record is at `prev`.
+    pub fn open(dir: &Path, segment_size: u64, fsync: bool, end: u64, prev: u64) -> Result<Wal> {
+        std::fs::create_dir_all(dir).map_err(|e| io_error("create directory for", dir, e))?;
+        let (flushed_tx, _) = tokio::sync::watch::channel(end);
+        Ok(Wal {
+            dir: dir.to_path_buf(),
+            segment_size,
+            fsync,
+            insert: Mutex::new(InsertState { buf: Vec::with_capacity(1 << 20), buf_start: end, prev }),
+            write: Mutex::new(WriteState { files: HashMap::new(), pending: Vec::new(), pending_start: end }),
+            flushed: AtomicU64::new(end),
+            flushed_tx,
+            wake_writer: tokio::sync::Notify::new(),
+            stats: WalStats::default(),
+        })
+    }
+
+    fn segment_path(dir: &Path, segment_size: u64, seg: u64) -> PathBuf {
+        dir.join(format!("{:016X}", seg * segment_size))
+    }
+
+    /// Append a record; returns its start and end LSN. It is durable once
+    /// the log is flushed past its end.
+    pub fn insert(&self, xid: u64, rmgr: Rmgr, info: u8, payload: &[u8]) -> Result<(u64, u64)> {
+        if payload.len() > record::MAX_RECORD {
+            return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "WAL record too large ({} bytes)", payload.len()));
+        }
+        let mut ins = self.insert.lock();
+        let lsn = ins.buf_start + ins.buf.len() as u64;
+        let prev = ins.prev;
+        record::encode(&mut ins.buf, prev, xid, rmgr, info, payload);
+        ins.prev = lsn;
+        let end = ins.buf_start + ins.buf.len() as u64;
+        drop(ins);
+        self.stats.records.fetch_add(1, Ordering::Relaxed);
+        self.stats.bytes.fetch_add(end - lsn, Ordering::Relaxed);
+        Ok((lsn, end))
+    }
+
+    /// The LSN the next record will get.
+    pub fn insert_end(&self) -> u64 {
+        let ins = self.insert.lock();
+        ins.buf_start + ins.buf.len() as u64
+    }
+
+    /// Everything before this LSN is durable.
+    pub fn flushed(&self) -> u64 {
+        self.flushed.load(Ordering::Acquire)
+    }
+
+    /// Make the log durable at least up to `lsn` (blocking). Everything
+    /// inserted so far is written in the same sync.
+    pub fn flush_to(&self, lsn: u64) -> Result<()> {
+        if self.flushed() >= lsn {
+            return Ok(());
+        }
+        let mut w = self.write.lock();
+        if self.flushed() >= lsn {
+            return Ok(());
+        }
+        {
+            let mut ins = self.insert.lock();
+            let taken = std::mem::replace(&mut ins.buf, Vec::with_capacity(1 << 20));
+            ins.buf_start += taken.len() as u64;
+            drop(ins);
+            if w.pending.is_empty() {
+                w.pending = taken;
+            } else {
+                w.pending.extend_from_slice(&taken);
+            }
+        }
+        if w.pending.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut w.pending);
+        let start = w.pending_start;
+        let result = self.write_and_sync(&mut w, &bytes, start);
+        if let Err(e) = result {
+            w.pending = bytes;
+            return Err(e);
+        }
+        w.pending_start = start + bytes.len() as u64;
+        Ok(())
+    }
+
+    fn write_and_sync(&self, w: &mut WriteState, bytes: &[u8], start: u64) -> Result<()> {
+        let end = start + bytes.len() as u64;
+        let mut touched = Vec::new();
+        let mut pos = start;
+        while pos < end {
+            let seg = pos / self.segment_size;
+            let off = pos % self.segment_size;
+            let n = ((self.segment_size - off) as usize).min((end - pos) as usize);
+            let from = (pos - start) as usize;
+            let file = self.segment(w, seg)?;
+            file.write_all_at(&bytes[from..from + n], off)
+                .map_err(|e| io_error("write to", &Self::segment_path(&self.dir, self.segment_size, seg), e))?;
+            if touched.last() != Some(&seg) {
+                touched.push(seg);
+            }
+            pos += n as u64;
+        }
+        if self.fsync {
+            for seg in touched {
+                let path = Self::segment_path(&self.dir, self.segment_size, seg);
+                w.files[&seg].sync_data().map_err(|e| io_error("fdatasync", &path, e))?;
+            }
+        }
+        self.flushed.store(end, Ordering::Release);
+        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+        self.flushed_tx.send_replace(end);
+        Ok(())
+    }
+
+    /// The open file of a segment, creating it zero-filled (so that a sync
+    /// of later writes need not also persist the file's growth).
+    fn segment<'a>(&self, w: &'a mut WriteState, seg: u64) -> Result<&'a File> {
+        if !w.files.contains_key(&seg) {
+            let path = Self::segment_path(&self.dir, self.segment_size, seg);
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|e| io_error("open", &path, e))?;
+            let len = file.metadata().map_err(|e| io_error("stat", &path, e))?.len();
+            if len < self.segment_size {
+                let zeros = vec![0u8; 1 << 20];
+                let mut at = len;
+                while at < self.segment_size {
+                    let n = ((self.segment_size - at) as usize).min(zeros.len());
+                    file.write_all_at(&zeros[..n], at).map_err(|e| io_error("zero-fill", &path, e))?;
+                    at += n as u64;
+                }
+                if self.fsync {
+                    file.sync_all().map_err(|e| io_error("fsync", &path, e))?;
+                    if let Ok(d) = File::open(&self.dir) {
+                        let _ = d.sync_all();
+                    }
+                }
+            }
+            // Keep few segments open: the log moves forward.
+            w.files.retain(|&s, _| s + 1 >= seg);
+            w.files.insert(seg, file);
+        }
+        Ok(&w.files[&seg])
+    }
+
+    /// Wait (without blocking a thread) until the log is durable up to `lsn`:
+    /// the commit path. The WAL writer task does the flush.
+    pub async fn wait_flushed(&self, lsn: u64) -> Result<()> {
+        if self.flushed() >= lsn {
+            return Ok(());
+        }
+        self.stats.commit_waits.fetch_add(1, Ordering::Relaxed);
+        let mut rx = self.flushed_tx.subscribe();
+        self.wake_writer.notify_one();
+        rx.wait_for(|&f| f >= lsn).await.map_err(|_| Error::internal("WAL writer stopped"))?;
+        Ok(())
+    }
+
+    /// Read the log from `start` (a record boundary, after the record at
+    /// `prev`) until the first invalid record.
+    pub fn read_from(dir: &Path, segment_size: u64, start: u64, prev: u64) -> WalReader {
+        WalReader { dir: dir.to_path_buf(), segment_size, pos: start, prev, files: HashMap::new() }
+    }
+}
+
+/// The WAL writer task: flushes whenever a commit waits, and at least every
+/// `delay` (so asynchronous commits become durable within it). Stops when
+/// `shutdown` is cancelled, after a last flush. A flush error is logged and
+/// retried: the waiting commits stay blocked rather than be told "done".
+pub async fn run_writer(wal: Arc<Wal>, delay: Duration, shutdown: CancellationToken) {
+    loop {
+        let stop = tokio::select! {
+            _ = shutdown.cancelled() => true,
+            _ = wal.wake_writer.notified() => false,
+            _ = tokio::time::sleep(delay) => false,
+        };
+        let target = wal.insert_end();
+        if target > wal.flushed() {
+            let w = wal.clone();
+            match tokio::task::spawn_blocking(move || w.flush_to(target)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "could not flush WAL; retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    wal.wake_writer.notify_one();
+                }
+                Err(e) => tracing::error!(error = %e, "WAL flush task failed"),
+            }
+        }
+        if stop {
+            return;
+        }
+    }
+}
+
+impl crate::storage::buffer::WalFlush for Wal {
+    fn flush_to(&self, lsn: u64) -> Result<()> {
+        Wal::flush_to(self, lsn)
+    }
+}
+
+/// Reads records in order; ends at the first invalid one.
+pub struct WalReader {
+    dir: PathBuf,
+    segment_size: u64,
+    pos: u64,
+    prev: u64,
+    files: HashMap<u64, Option<File>>,
+}
+
+impl WalReader {
+    /// Where the next record would start (after the end, the end of valid WAL).
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The LSN of the last record read.
+    pub fn prev(&self) -> u64 {
+        self.prev
+    }
+
+    fn read_at(&mut self, mut pos: u64, out: &mut [u8]) -> bool {
+        let mut done = 0;
+        while done < out.len() {
+            let seg = pos / self.segment_size;
+            let off = pos % self.segment_size;
+            let n = ((self.segment_size - off) as usize).min(out.len() - done);
+            let (dir, size) = (&self.dir, self.segment_size);
+            let file = self.files.entry(seg).or_insert_with(|| File::open(Wal::segment_path(dir, size, seg)).ok());
+            let Some(f) = file else { return false };
+            if f.read_exact_at(&mut out[done..done + n], off).is_err() {
+                return false;
+            }
+            done += n;
+            pos += n as u64;
+        }
+        true
+    }
+}
+
+impl Iterator for WalReader {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        let mut header = [0u8; record::HEADER_SIZE];
+        if !self.read_at(self.pos, &mut header) {
+            return None;
+        }
+        let len = record::claimed_len(&header)?;
+        let mut bytes = vec![0u8; len];
+        if !self.read_at(self.pos, &mut bytes) {
+            return None;
+        }
+        let rec = record::decode(&bytes, self.pos, self.prev)?;
+        self.prev = rec.lsn;
+        self.pos = rec.end_lsn();
+        Some(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests;
