@@ -3,12 +3,12 @@
 //! which also tells tools the port and socket directory), and home of the
 //! superuser's password verifier.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::protocol::Verifier;
+pub use crate::storage::control::write_atomic;
 
 const VERSION_FILE: &str = "TUSK_VERSION";
 const LOCK_FILE: &str = "tusk.pid";
@@ -111,25 +111,6 @@ impl DataDir {
             Err(e) => Err(e.into()),
         }
     }
-}
-
-/// Write a file so that a crash leaves either the old or the new contents:
-/// temp file, fsync, rename, fsync the directory.
-pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-    }
-    set_private(&tmp);
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
 }
 
 fn set_private(path: &Path) {

@@ -6,6 +6,7 @@
 //! protocol.
 
 pub mod buffer;
+pub mod control;
 pub mod page;
 pub mod smgr;
 pub mod wal;
