@@ -254,6 +254,35 @@ pub trait PageWrite: PageRead {
         Some(off)
     }
 
+    /// Put an item at a given offset (redo: replay an insert exactly where
+    /// it was done). The offset must be unused or the next new one.
+    fn place_item(&mut self, off: OffsetNumber, data: &[u8]) -> bool {
+        let max = self.max_offset();
+        let reuse = off <= max && self.line_pointer(off).is_some_and(|lp| lp.state == ItemState::Unused);
+        if off == 0 || !(reuse || off == max + 1) {
+            return false;
+        }
+        let size = align(data.len());
+        let pointer_cost = if reuse { 0 } else { LINE_POINTER_SIZE };
+        if self.upper() < self.lower() + pointer_cost + size {
+            return false;
+        }
+        let upper = self.upper() - size;
+        let b = self.bytes_mut();
+        b[upper..upper + data.len()].copy_from_slice(data);
+        b[upper + data.len()..upper + size].fill(0);
+        put_u16(b, UPPER, upper as u16);
+        if !reuse {
+            let lower = self.lower() + LINE_POINTER_SIZE;
+            put_u16(self.bytes_mut(), LOWER, lower as u16);
+        }
+        self.set_line_pointer(
+            off,
+            LinePointer { offset: upper as u16, state: ItemState::Normal, len: data.len() as u16 },
+        );
+        true
+    }
+
     /// The bytes of a normal item, for changing in place (same length).
     fn item_mut(&mut self, off: OffsetNumber) -> Option<&mut [u8]> {
         let lp = self.line_pointer(off)?;

@@ -306,6 +306,58 @@ impl BufferPool {
         Ok(())
     }
 
+    /// Recovery: pin a page whose contents a WAL record will replace whole
+    /// (it carries a full-page image), without reading or verifying the old
+    /// contents, extending the relation with zero pages if it is shorter.
+    pub fn read_buffer_for_overwrite(&self, tag: BufferTag) -> Result<Buffer<'_>> {
+        self.extend_to(tag)?;
+        loop {
+            if let Some(idx) = self.pin_mapped(&tag) {
+                *self.frames[idx].valid.lock() = true;
+                return Ok(Buffer { pool: self, idx, tag });
+            }
+            let idx = self.claim_victim()?;
+            let frame = &self.frames[idx];
+            let mut valid = frame.valid.lock();
+            match self.table.entry(tag) {
+                dashmap::Entry::Occupied(_) => {
+                    drop(valid);
+                    frame.pins.fetch_sub(1, Ordering::Release);
+                    continue;
+                }
+                dashmap::Entry::Vacant(v) => {
+                    *frame.tag.lock() = Some(tag);
+                    frame.usage.store(1, Ordering::Relaxed);
+                    frame.page.write().0.fill(0);
+                    *valid = true;
+                    v.insert(idx);
+                }
+            }
+            return Ok(Buffer { pool: self, idx, tag });
+        }
+    }
+
+    /// Recovery: pin a page, extending the relation with zero pages first if
+    /// the WAL refers to a block past its end (the extension was not yet on disk).
+    pub fn read_buffer_for_redo(&self, tag: BufferTag) -> Result<Buffer<'_>> {
+        self.extend_to(tag)?;
+        self.read_buffer(tag)
+    }
+
+    fn extend_to(&self, tag: BufferTag) -> Result<()> {
+        let lock = self.extension_locks.entry((tag.rel, tag.fork)).or_insert_with(|| Arc::new(Mutex::new(()))).clone();
+        let _guard = lock.lock();
+        if !self.smgr.exists(tag.rel, tag.fork) {
+            self.smgr.create(tag.rel, tag.fork)?;
+        }
+        let mut n = self.smgr.nblocks(tag.rel, tag.fork)?;
+        while n <= tag.block {
+            self.smgr.extend(tag.rel, tag.fork, n, &[0u8; PAGE_SIZE])?;
+            n += 1;
+        }
+        Ok(())
+    }
+
     /// Add a new, zeroed block at the end of a relation fork and pin it.
     pub fn extend(&self, rel: RelFileLocator, fork: Fork) -> Result<Buffer<'_>> {
         let lock = self.extension_locks.entry((rel, fork)).or_insert_with(|| Arc::new(Mutex::new(()))).clone();

@@ -17,6 +17,7 @@
 //! runs, further commits gather in the buffer and share the next one — group
 //! commit.
 
+pub mod blocks;
 pub mod record;
 
 use std::collections::HashMap;
@@ -70,6 +71,9 @@ pub struct Wal {
     insert: Mutex<InsertState>,
     write: Mutex<WriteState>,
     flushed: AtomicU64,
+    /// The redo point of the last checkpoint: the first change of a page
+    /// after it logs the whole page (torn-page protection).
+    redo_ptr: AtomicU64,
     flushed_tx: tokio::sync::watch::Sender<u64>,
     wake_writer: tokio::sync::Notify,
     pub stats: WalStats,
@@ -92,6 +96,7 @@ impl Wal {
             insert: Mutex::new(InsertState { buf: Vec::with_capacity(1 << 20), buf_start: end, prev }),
             write: Mutex::new(WriteState { files: HashMap::new(), pending: Vec::new(), pending_start: end }),
             flushed: AtomicU64::new(end),
+            redo_ptr: AtomicU64::new(0),
             flushed_tx,
             wake_writer: tokio::sync::Notify::new(),
             stats: WalStats::default(),
@@ -124,6 +129,21 @@ impl Wal {
     pub fn insert_end(&self) -> u64 {
         let ins = self.insert.lock();
         ins.buf_start + ins.buf.len() as u64
+    }
+
+    /// The current checkpoint redo point.
+    pub fn redo_ptr(&self) -> u64 {
+        self.redo_ptr.load(Ordering::Acquire)
+    }
+
+    /// A checkpoint begins at `lsn`: later first changes of pages log full images.
+    pub fn set_redo_ptr(&self, lsn: u64) {
+        self.redo_ptr.store(lsn, Ordering::Release);
+    }
+
+    /// Whether a change to a page with this LSN must log the whole page.
+    pub fn needs_full_page(&self, page_lsn: u64) -> bool {
+        page_lsn <= self.redo_ptr()
     }
 
     /// Everything before this LSN is durable.

@@ -1,0 +1,363 @@
+//! The heap access method: tuples in slotted pages, every change logged.
+//!
+//! - [`Heap::insert`] puts a tuple on the relation's last page (or a new one),
+//! - [`Heap::delete`] stamps the tuple's `xmax`,
+//! - [`Heap::update`] writes a new version (on the same page when it fits)
+//!   and links the old one to it through `ctid`,
+//! - [`Heap::fetch`] and [`Heap::scan_block`] read tuples back.
+//!
+//! Each change happens under the page's exclusive content lock, is logged
+//! as a heap WAL record (with the page's full image when it is its first
+//! change since the checkpoint), stamps the page with the record's end LSN
+//! and marks it dirty. [`redo`] applies such a record to a page whose LSN is
+//! older than the record, and does nothing otherwise — so replaying a record
+//! twice is the same as once. Visibility (which versions a snapshot sees)
+//! belongs to the transaction layer; this layer stores and links versions.
+
+pub mod tuple;
+
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::storage::buffer::{Buffer, BufferPool, BufferTag};
+use crate::storage::page::{
+    ALIGN, HEADER_SIZE as PAGE_HEADER, LINE_POINTER_SIZE, PAGE_SIZE, PageBuf, PageRead, PageWrite,
+};
+use crate::storage::smgr::{Fork, RelFileLocator};
+use crate::storage::wal::blocks::{self, BlockRef};
+use crate::storage::wal::{Record, Rmgr, Wal};
+use tuple::{Header, HeaderMut, UPDATED};
+
+/// A tuple's address: block and line pointer (PostgreSQL's ItemPointer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tid {
+    pub block: u32,
+    pub offset: u16,
+}
+
+/// The largest tuple that fits on an empty heap page.
+pub const MAX_TUPLE_SIZE: usize = PAGE_SIZE - PAGE_HEADER - LINE_POINTER_SIZE;
+
+// Heap WAL record kinds (the record's info byte).
+const INSERT: u8 = 0x00;
+const DELETE: u8 = 0x10;
+const UPDATE: u8 = 0x20;
+const HOT_UPDATE: u8 = 0x30;
+const KIND_MASK: u8 = 0x70;
+/// The first block was new: redo initializes it instead of reading it.
+const INIT_PAGE: u8 = 0x80;
+
+pub struct Heap<'a> {
+    pub pool: &'a BufferPool,
+    pub wal: &'a Wal,
+    pub rel: RelFileLocator,
+}
+
+fn tag(rel: RelFileLocator, block: u32) -> BufferTag {
+    BufferTag { rel, fork: Fork::Main, block }
+}
+
+fn image(page: &PageBuf) -> Box<[u8; PAGE_SIZE]> {
+    Box::new(*page.0)
+}
+
+fn too_big(len: usize) -> Error {
+    err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "row is too big: size {len}, maximum size {MAX_TUPLE_SIZE}")
+}
+
+impl<'a> Heap<'a> {
+    pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> Heap<'a> {
+        Heap { pool, wal, rel }
+    }
+
+    pub fn nblocks(&self) -> Result<u32> {
+        self.pool.smgr().nblocks(self.rel, Fork::Main)
+    }
+
+    /// A pinned page with room for `len` bytes: the last page, or a new one.
+    fn page_with_room(&self, len: usize, avoid: Option<u32>) -> Result<Buffer<'a>> {
+        let n = self.nblocks()?;
+        if n > 0 && Some(n - 1) != avoid {
+            let buf = self.pool.read_buffer(tag(self.rel, n - 1))?;
+            let page = buf.read();
+            let fits = page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN);
+            drop(page);
+            if fits {
+                return Ok(buf);
+            }
+        }
+        self.pool.extend(self.rel, Fork::Main)
+    }
+
+    /// Log a change and stamp the page(s) with the record's end LSN.
+    fn log(&self, xid: u64, info: u8, refs: &[BlockRef], pages: &mut [&mut PageBuf]) -> Result<u64> {
+        let (_, end) = self.wal.insert(xid, Rmgr::Heap, info, &blocks::encode(refs))?;
+        for p in pages.iter_mut() {
+            p.set_lsn(end);
+        }
+        Ok(end)
+    }
+
+    /// Insert a formed tuple as written by `xid`/`cid`; its address.
+    pub fn insert(&self, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
+        if tuple.len() > MAX_TUPLE_SIZE {
+            return Err(too_big(tuple.len()));
+        }
+        loop {
+            let buf = self.page_with_room(tuple.len(), None)?;
+            let mut page = buf.write();
+            let new = page.is_new();
+            if new {
+                page.init(0);
+            }
+            let mut t = tuple.to_vec();
+            let Some(offset) = page.add_item(&t) else {
+                // Another inserter took the room first: try again.
+                continue;
+            };
+            let tid = Tid { block: buf.tag().block, offset };
+            let mut h = HeaderMut(&mut t);
+            h.set_xmin(xid);
+            h.set_cid(cid);
+            h.set_ctid(tid);
+            page.item_mut(offset).ok_or_else(|| Error::internal("inserted item vanished"))?.copy_from_slice(&t);
+            let full = !new && self.wal.needs_full_page(page.lsn());
+            let mut data = offset.to_le_bytes().to_vec();
+            data.extend_from_slice(&t);
+            let r = BlockRef { tag: buf.tag(), image: full.then(|| image(&page)), data };
+            self.log(xid, INSERT | if new { INIT_PAGE } else { 0 }, &[r], &mut [&mut page])?;
+            drop(page);
+            buf.mark_dirty();
+            return Ok(tid);
+        }
+    }
+
+    /// A copy of the tuple at `tid`, if there is one.
+    pub fn fetch(&self, tid: Tid) -> Result<Option<Vec<u8>>> {
+        if tid.block >= self.nblocks()? {
+            return Ok(None);
+        }
+        let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
+        let page = buf.read();
+        Ok(page.item(tid.offset).map(<[u8]>::to_vec))
+    }
+
+    /// Call `f` with every tuple on a block.
+    pub fn scan_block(&self, block: u32, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        for off in 1..=page.max_offset() {
+            if let Some(item) = page.item(off) {
+                f(Tid { block, offset: off }, item);
+            }
+        }
+        Ok(())
+    }
+
+    /// Mark the tuple at `tid` deleted by `xid`/`cid`.
+    pub fn delete(&self, tid: Tid, xid: u64, cid: u32) -> Result<()> {
+        let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
+        let mut page = buf.write();
+        let item = page.item_mut(tid.offset).ok_or_else(|| no_tuple(tid))?;
+        let mut h = HeaderMut(item);
+        h.set_xmax(xid);
+        h.set_cid(cid);
+        let full = self.wal.needs_full_page(page.lsn());
+        let mut data = tid.offset.to_le_bytes().to_vec();
+        data.extend_from_slice(&xid.to_le_bytes());
+        data.extend_from_slice(&cid.to_le_bytes());
+        let r = BlockRef { tag: buf.tag(), image: full.then(|| image(&page)), data };
+        self.log(xid, DELETE, &[r], &mut [&mut page])?;
+        drop(page);
+        buf.mark_dirty();
+        Ok(())
+    }
+
+    /// Replace the tuple at `old` by a new version; the new version's address.
+    pub fn update(&self, old: Tid, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
+        if tuple.len() > MAX_TUPLE_SIZE {
+            return Err(too_big(tuple.len()));
+        }
+        let old_buf = self.pool.read_buffer(tag(self.rel, old.block))?;
+        {
+            let mut page = old_buf.write();
+            if page.item(old.offset).is_none() {
+                return Err(no_tuple(old));
+            }
+            if page.free_space() >= tuple.len().next_multiple_of(ALIGN) {
+                // Same page: one record covers both versions.
+                let offset = page.add_item(tuple).ok_or_else(|| Error::internal("free space vanished"))?;
+                let new = Tid { block: old.block, offset };
+                let t = stamp_new_version(&mut page, new, xid, cid)?;
+                stamp_old_version(&mut page, old, new, xid, cid)?;
+                let full = self.wal.needs_full_page(page.lsn());
+                let mut data = old.offset.to_le_bytes().to_vec();
+                data.extend_from_slice(&offset.to_le_bytes());
+                data.extend_from_slice(&xid.to_le_bytes());
+                data.extend_from_slice(&cid.to_le_bytes());
+                data.extend_from_slice(&t);
+                let r = BlockRef { tag: old_buf.tag(), image: full.then(|| image(&page)), data };
+                self.log(xid, HOT_UPDATE, &[r], &mut [&mut page])?;
+                drop(page);
+                old_buf.mark_dirty();
+                return Ok(new);
+            }
+        }
+        // Another page. Lock the two pages in block order so that two
+        // updaters can never wait for each other's page.
+        loop {
+            let new_buf = self.page_with_room(tuple.len(), Some(old.block))?;
+            let (mut old_page, mut new_page) = if new_buf.tag().block < old.block {
+                let n = new_buf.write();
+                (old_buf.write(), n)
+            } else {
+                let o = old_buf.write();
+                (o, new_buf.write())
+            };
+            if old_page.item(old.offset).is_none() {
+                return Err(no_tuple(old));
+            }
+            let init = new_page.is_new();
+            if init {
+                new_page.init(0);
+            }
+            let Some(offset) = new_page.add_item(tuple) else { continue };
+            let new = Tid { block: new_buf.tag().block, offset };
+            let t = stamp_new_version(&mut new_page, new, xid, cid)?;
+            stamp_old_version(&mut old_page, old, new, xid, cid)?;
+            let mut new_data = offset.to_le_bytes().to_vec();
+            new_data.extend_from_slice(&t);
+            let mut old_data = old.offset.to_le_bytes().to_vec();
+            old_data.extend_from_slice(&xid.to_le_bytes());
+            old_data.extend_from_slice(&cid.to_le_bytes());
+            old_data.extend_from_slice(&new.block.to_le_bytes());
+            old_data.extend_from_slice(&new.offset.to_le_bytes());
+            let refs = [
+                BlockRef {
+                    tag: new_buf.tag(),
+                    image: (!init && self.wal.needs_full_page(new_page.lsn())).then(|| image(&new_page)),
+                    data: new_data,
+                },
+                BlockRef {
+                    tag: old_buf.tag(),
+                    image: self.wal.needs_full_page(old_page.lsn()).then(|| image(&old_page)),
+                    data: old_data,
+                },
+            ];
+            self.log(xid, UPDATE | if init { INIT_PAGE } else { 0 }, &refs, &mut [&mut new_page, &mut old_page])?;
+            drop((old_page, new_page));
+            new_buf.mark_dirty();
+            old_buf.mark_dirty();
+            return Ok(new);
+        }
+    }
+}
+
+fn no_tuple(tid: Tid) -> Error {
+    Error::internal(format!("no tuple at ({},{})", tid.block, tid.offset))
+}
+
+/// Fill in the new version's header on the page; its bytes.
+fn stamp_new_version(page: &mut PageBuf, new: Tid, xid: u64, cid: u32) -> Result<Vec<u8>> {
+    let item = page.item_mut(new.offset).ok_or_else(|| no_tuple(new))?;
+    let mut h = HeaderMut(item);
+    h.set_xmin(xid);
+    h.set_cid(cid);
+    h.set_ctid(new);
+    Ok(item.to_vec())
+}
+
+/// Stamp the old version as replaced by `new`.
+fn stamp_old_version(page: &mut PageBuf, old: Tid, new: Tid, xid: u64, cid: u32) -> Result<()> {
+    let item = page.item_mut(old.offset).ok_or_else(|| no_tuple(old))?;
+    let mut h = HeaderMut(item);
+    h.set_xmax(xid);
+    h.set_cid(cid);
+    h.set_ctid(new);
+    let mask = Header(h.0).infomask() | UPDATED;
+    h.set_infomask(mask);
+    Ok(())
+}
+
+fn u16_at(d: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
+}
+fn u32_at(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
+}
+fn u64_at(d: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Replay a heap WAL record.
+pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
+    let bad = || err!(SqlState::DATA_CORRUPTED, "invalid heap WAL record at {:X}", rec.lsn);
+    let refs = blocks::decode(&rec.payload).ok_or_else(bad)?;
+    let end = rec.end_lsn();
+    let init = rec.info & INIT_PAGE != 0;
+    let apply = |i: usize, init: bool, f: &dyn Fn(&mut PageBuf) -> Option<()>| -> Result<()> {
+        let r = refs.get(i).ok_or_else(bad)?;
+        if let Some(img) = &r.image {
+            let buf = pool.read_buffer_for_overwrite(r.tag)?;
+            let mut page = buf.write();
+            page.0.copy_from_slice(&img[..]);
+            page.set_lsn(end);
+            drop(page);
+            buf.mark_dirty();
+            return Ok(());
+        }
+        let buf = if init { pool.read_buffer_for_overwrite(r.tag)? } else { pool.read_buffer_for_redo(r.tag)? };
+        let mut page = buf.write();
+        if init {
+            page.init(0);
+        } else if page.lsn() >= end {
+            return Ok(()); // already applied
+        } else if page.is_new() {
+            return Err(err!(SqlState::DATA_CORRUPTED, "WAL record at {:X} refers to an uninitialized page", rec.lsn));
+        }
+        f(&mut page).ok_or_else(bad)?;
+        page.set_lsn(end);
+        drop(page);
+        buf.mark_dirty();
+        Ok(())
+    };
+    match rec.info & KIND_MASK {
+        INSERT => apply(0, init, &|page| {
+            let d = &refs[0].data;
+            page.place_item(u16_at(d, 0)?, &d[2..]).then_some(())
+        }),
+        DELETE => apply(0, false, &|page| {
+            let d = &refs[0].data;
+            let item = page.item_mut(u16_at(d, 0)?)?;
+            let mut h = HeaderMut(item);
+            h.set_xmax(u64_at(d, 2)?);
+            h.set_cid(u32_at(d, 10)?);
+            Some(())
+        }),
+        HOT_UPDATE => apply(0, false, &|page| {
+            let d = &refs[0].data;
+            let (old, new) = (u16_at(d, 0)?, u16_at(d, 2)?);
+            let (xid, cid) = (u64_at(d, 4)?, u32_at(d, 12)?);
+            let block = refs[0].tag.block;
+            if !page.place_item(new, &d[16..]) {
+                return None;
+            }
+            stamp_old_version(page, Tid { block, offset: old }, Tid { block, offset: new }, xid, cid).ok()
+        }),
+        UPDATE => {
+            apply(0, init, &|page| {
+                let d = &refs[0].data;
+                page.place_item(u16_at(d, 0)?, &d[2..]).then_some(())
+            })?;
+            apply(1, false, &|page| {
+                let d = &refs[1].data;
+                let old = Tid { block: refs[1].tag.block, offset: u16_at(d, 0)? };
+                let new = Tid { block: u32_at(d, 14)?, offset: u16_at(d, 18)? };
+                stamp_old_version(page, old, new, u64_at(d, 2)?, u32_at(d, 10)?).ok()
+            })
+        }
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

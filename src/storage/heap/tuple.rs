@@ -1,0 +1,222 @@
+//! Heap tuples: a header with 64-bit transaction ids, an optional null
+//! bitmap, and the attribute values laid out with PostgreSQL's alignment.
+//!
+//! ```text
+//! 0        8        16     20          26        28        30     31
+//! +--------+--------+------+-----------+---------+---------+------+--------------+------+
+//! | xmin   | xmax   | cid  | ctid      | infomask2| infomask| hoff | null bitmap  | data |
+//! +--------+--------+------+-----------+---------+---------+------+--------------+------+
+//! ```
+//!
+//! `ctid` (block u32, offset u16) points at the tuple itself, or at its
+//! newer version after an update. `infomask2` holds the number of
+//! attributes; `infomask` the flags below (hint bits among them). The data
+//! starts at `hoff`, 8-byte aligned. Fixed-length values are stored as
+//! given; variable-length ones carry a 4-byte length before their bytes.
+
+use super::Tid;
+
+pub const HEADER_SIZE: usize = 31;
+
+pub const HASNULL: u16 = 0x0001;
+pub const HASVARWIDTH: u16 = 0x0002;
+pub const XMIN_COMMITTED: u16 = 0x0100;
+pub const XMIN_INVALID: u16 = 0x0200;
+pub const XMAX_COMMITTED: u16 = 0x0400;
+pub const XMAX_INVALID: u16 = 0x0800;
+pub const UPDATED: u16 = 0x2000;
+
+const XMIN: usize = 0;
+const XMAX: usize = 8;
+const CID: usize = 16;
+const CTID: usize = 20;
+const INFOMASK2: usize = 26;
+const INFOMASK: usize = 28;
+const HOFF: usize = 30;
+
+/// One attribute's storage: its length (-1: variable) and alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub len: i16,
+    pub align: u8,
+}
+
+/// The shape of a relation's tuples (PostgreSQL's TupleDesc, storage part).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TupleDesc {
+    pub attrs: Vec<Attr>,
+}
+
+fn align_to(n: usize, a: usize) -> usize {
+    (n + a - 1) & !(a - 1)
+}
+
+/// Build a tuple from attribute values (`None` = NULL). Each fixed-length
+/// value must have exactly the attribute's length.
+pub fn form(desc: &TupleDesc, values: &[Option<&[u8]>]) -> Vec<u8> {
+    assert_eq!(values.len(), desc.attrs.len(), "value count must match the descriptor");
+    let has_null = values.iter().any(Option::is_none);
+    let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
+    let hoff = align_to(HEADER_SIZE + bitmap, 8);
+    let mut t = vec![0u8; hoff];
+    let mut mask = XMAX_INVALID;
+    for (i, (attr, v)) in desc.attrs.iter().zip(values).enumerate() {
+        let Some(v) = v else { continue };
+        if has_null {
+            t[HEADER_SIZE + i / 8] |= 1 << (i % 8);
+        }
+        let data_start = t.len() - hoff;
+        let pad = align_to(data_start, attr.align.max(1) as usize) - data_start;
+        t.resize(t.len() + pad, 0);
+        if attr.len < 0 {
+            mask |= HASVARWIDTH;
+            t.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        } else {
+            debug_assert_eq!(v.len(), attr.len as usize);
+        }
+        t.extend_from_slice(v);
+    }
+    if has_null {
+        mask |= HASNULL;
+    }
+    t[INFOMASK2..INFOMASK2 + 2].copy_from_slice(&(desc.attrs.len() as u16).to_le_bytes());
+    t[INFOMASK..INFOMASK + 2].copy_from_slice(&mask.to_le_bytes());
+    t[HOFF] = hoff as u8;
+    t
+}
+
+/// Split a tuple into its attribute values. Attributes the tuple does not
+/// have (added to the relation later) read as NULL.
+pub fn deform<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>> {
+    let h = Header(tuple);
+    let natts = h.natts() as usize;
+    let hoff = h.hoff();
+    let has_null = h.infomask() & HASNULL != 0;
+    let mut out = Vec::with_capacity(desc.attrs.len());
+    let mut off = 0usize;
+    for (i, attr) in desc.attrs.iter().enumerate() {
+        let null = i >= natts || (has_null && tuple[HEADER_SIZE + i / 8] & (1 << (i % 8)) == 0);
+        if null {
+            out.push(None);
+            continue;
+        }
+        off = align_to(off, attr.align.max(1) as usize);
+        let at = hoff + off;
+        if attr.len < 0 {
+            let len = u32::from_le_bytes(tuple[at..at + 4].try_into().expect("4 bytes")) as usize;
+            out.push(Some(&tuple[at + 4..at + 4 + len]));
+            off += 4 + len;
+        } else {
+            out.push(Some(&tuple[at..at + attr.len as usize]));
+            off += attr.len as usize;
+        }
+    }
+    out
+}
+
+/// Read access to a tuple header.
+pub struct Header<'a>(pub &'a [u8]);
+
+impl Header<'_> {
+    fn u64_at(&self, at: usize) -> u64 {
+        u64::from_le_bytes(self.0[at..at + 8].try_into().expect("8 bytes"))
+    }
+    fn u16_at(&self, at: usize) -> u16 {
+        u16::from_le_bytes([self.0[at], self.0[at + 1]])
+    }
+    pub fn xmin(&self) -> u64 {
+        self.u64_at(XMIN)
+    }
+    pub fn xmax(&self) -> u64 {
+        self.u64_at(XMAX)
+    }
+    pub fn cid(&self) -> u32 {
+        u32::from_le_bytes(self.0[CID..CID + 4].try_into().expect("4 bytes"))
+    }
+    pub fn ctid(&self) -> Tid {
+        Tid {
+            block: u32::from_le_bytes(self.0[CTID..CTID + 4].try_into().expect("4 bytes")),
+            offset: self.u16_at(CTID + 4),
+        }
+    }
+    pub fn natts(&self) -> u16 {
+        self.u16_at(INFOMASK2) & 0x07ff
+    }
+    pub fn infomask(&self) -> u16 {
+        self.u16_at(INFOMASK)
+    }
+    pub fn hoff(&self) -> usize {
+        self.0[HOFF] as usize
+    }
+}
+
+/// Write access to a tuple header.
+pub struct HeaderMut<'a>(pub &'a mut [u8]);
+
+impl HeaderMut<'_> {
+    pub fn set_xmin(&mut self, xid: u64) {
+        self.0[XMIN..XMIN + 8].copy_from_slice(&xid.to_le_bytes());
+    }
+    pub fn set_xmax(&mut self, xid: u64) {
+        self.0[XMAX..XMAX + 8].copy_from_slice(&xid.to_le_bytes());
+        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED);
+        self.set_infomask(mask);
+    }
+    pub fn set_cid(&mut self, cid: u32) {
+        self.0[CID..CID + 4].copy_from_slice(&cid.to_le_bytes());
+    }
+    pub fn set_ctid(&mut self, tid: Tid) {
+        self.0[CTID..CTID + 4].copy_from_slice(&tid.block.to_le_bytes());
+        self.0[CTID + 4..CTID + 6].copy_from_slice(&tid.offset.to_le_bytes());
+    }
+    pub fn set_infomask(&mut self, mask: u16) {
+        self.0[INFOMASK..INFOMASK + 2].copy_from_slice(&mask.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc() -> TupleDesc {
+        TupleDesc {
+            attrs: vec![
+                Attr { len: 4, align: 4 },
+                Attr { len: -1, align: 4 },
+                Attr { len: 8, align: 8 },
+                Attr { len: 1, align: 1 },
+            ],
+        }
+    }
+
+    #[test]
+    fn values_round_trip_with_and_without_nulls() {
+        let d = desc();
+        let a = 7i32.to_le_bytes();
+        let c = (-5i64).to_le_bytes();
+        let t = form(&d, &[Some(&a), Some(b"hello world"), Some(&c), Some(&[1])]);
+        assert_eq!(Header(&t).hoff() % 8, 0);
+        assert_eq!(deform(&d, &t), vec![Some(&a[..]), Some(&b"hello world"[..]), Some(&c[..]), Some(&[1u8][..])]);
+        let t = form(&d, &[None, Some(b""), None, Some(&[0])]);
+        assert!(Header(&t).infomask() & HASNULL != 0);
+        assert_eq!(deform(&d, &t), vec![None, Some(&b""[..]), None, Some(&[0u8][..])]);
+    }
+
+    #[test]
+    fn header_fields() {
+        let d = desc();
+        let mut t = form(&d, &[None, None, None, None]);
+        let mut h = HeaderMut(&mut t);
+        h.set_xmin(1 << 40);
+        h.set_xmax(77);
+        h.set_cid(3);
+        h.set_ctid(Tid { block: 9, offset: 4 });
+        let h = Header(&t);
+        assert_eq!((h.xmin(), h.xmax(), h.cid(), h.ctid()), (1 << 40, 77, 3, Tid { block: 9, offset: 4 }));
+        assert_eq!(h.infomask() & XMAX_INVALID, 0);
+        // A tuple from before a column was added reads the new column as NULL.
+        let mut wider = d.clone();
+        wider.attrs.push(Attr { len: 4, align: 4 });
+        assert_eq!(deform(&wider, &t)[4], None);
+    }
+}
