@@ -56,10 +56,6 @@ fn tag(rel: RelFileLocator, block: u32) -> BufferTag {
     BufferTag { rel, fork: Fork::Main, block }
 }
 
-fn image(page: &PageBuf) -> Box<[u8; PAGE_SIZE]> {
-    Box::new(*page.0)
-}
-
 fn too_big(len: usize) -> Error {
     err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "row is too big: size {len}, maximum size {MAX_TUPLE_SIZE}")
 }
@@ -89,8 +85,10 @@ impl<'a> Heap<'a> {
     }
 
     /// Log a change and stamp the page(s) with the record's end LSN.
-    fn log(&self, xid: u64, info: u8, refs: &[BlockRef], pages: &mut [&mut PageBuf]) -> Result<u64> {
-        let (_, end) = self.wal.insert(xid, Rmgr::Heap, info, &blocks::encode(refs))?;
+    /// `fresh[i]`: page `i` was initialized by this change.
+    fn log(&self, xid: u64, info: u8, refs: &mut [BlockRef], pages: &mut [&mut PageBuf], fresh: &[bool]) -> Result<u64> {
+        let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| &**p).zip(fresh.iter().copied()).collect();
+        let (_, end) = self.wal.insert_page_change(xid, Rmgr::Heap, info, refs, &views)?;
         for p in pages.iter_mut() {
             p.set_lsn(end);
         }
@@ -120,11 +118,10 @@ impl<'a> Heap<'a> {
             h.set_cid(cid);
             h.set_ctid(tid);
             page.item_mut(offset).ok_or_else(|| Error::internal("inserted item vanished"))?.copy_from_slice(&t);
-            let full = !new && self.wal.needs_full_page(page.lsn());
             let mut data = offset.to_le_bytes().to_vec();
             data.extend_from_slice(&t);
-            let r = BlockRef { tag: buf.tag(), image: full.then(|| image(&page)), data };
-            self.log(xid, INSERT | if new { INIT_PAGE } else { 0 }, &[r], &mut [&mut page])?;
+            let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+            self.log(xid, INSERT | if new { INIT_PAGE } else { 0 }, &mut r, &mut [&mut page], &[new])?;
             drop(page);
             buf.mark_dirty();
             return Ok(tid);
@@ -161,12 +158,11 @@ impl<'a> Heap<'a> {
         let mut h = HeaderMut(item);
         h.set_xmax(xid);
         h.set_cid(cid);
-        let full = self.wal.needs_full_page(page.lsn());
         let mut data = tid.offset.to_le_bytes().to_vec();
         data.extend_from_slice(&xid.to_le_bytes());
         data.extend_from_slice(&cid.to_le_bytes());
-        let r = BlockRef { tag: buf.tag(), image: full.then(|| image(&page)), data };
-        self.log(xid, DELETE, &[r], &mut [&mut page])?;
+        let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        self.log(xid, DELETE, &mut r, &mut [&mut page], &[false])?;
         drop(page);
         buf.mark_dirty();
         Ok(())
@@ -189,14 +185,13 @@ impl<'a> Heap<'a> {
                 let new = Tid { block: old.block, offset };
                 let t = stamp_new_version(&mut page, new, xid, cid)?;
                 stamp_old_version(&mut page, old, new, xid, cid)?;
-                let full = self.wal.needs_full_page(page.lsn());
                 let mut data = old.offset.to_le_bytes().to_vec();
                 data.extend_from_slice(&offset.to_le_bytes());
                 data.extend_from_slice(&xid.to_le_bytes());
                 data.extend_from_slice(&cid.to_le_bytes());
                 data.extend_from_slice(&t);
-                let r = BlockRef { tag: old_buf.tag(), image: full.then(|| image(&page)), data };
-                self.log(xid, HOT_UPDATE, &[r], &mut [&mut page])?;
+                let mut r = [BlockRef { tag: old_buf.tag(), image: None, data }];
+                self.log(xid, HOT_UPDATE, &mut r, &mut [&mut page], &[false])?;
                 drop(page);
                 old_buf.mark_dirty();
                 return Ok(new);
@@ -231,19 +226,12 @@ impl<'a> Heap<'a> {
             old_data.extend_from_slice(&cid.to_le_bytes());
             old_data.extend_from_slice(&new.block.to_le_bytes());
             old_data.extend_from_slice(&new.offset.to_le_bytes());
-            let refs = [
-                BlockRef {
-                    tag: new_buf.tag(),
-                    image: (!init && self.wal.needs_full_page(new_page.lsn())).then(|| image(&new_page)),
-                    data: new_data,
-                },
-                BlockRef {
-                    tag: old_buf.tag(),
-                    image: self.wal.needs_full_page(old_page.lsn()).then(|| image(&old_page)),
-                    data: old_data,
-                },
+            let mut refs = [
+                BlockRef { tag: new_buf.tag(), image: None, data: new_data },
+                BlockRef { tag: old_buf.tag(), image: None, data: old_data },
             ];
-            self.log(xid, UPDATE | if init { INIT_PAGE } else { 0 }, &refs, &mut [&mut new_page, &mut old_page])?;
+            let info = UPDATE | if init { INIT_PAGE } else { 0 };
+            self.log(xid, info, &mut refs, &mut [&mut new_page, &mut old_page], &[init, false])?;
             drop((old_page, new_page));
             new_buf.mark_dirty();
             old_buf.mark_dirty();

@@ -157,11 +157,7 @@ fn full_page_images_repair_torn_pages() {
         let heap = Heap::new(&e.pool, &e.wal, REL);
         workload(&heap, 400, 42);
         // A checkpoint: note the redo point, write every page, then go on.
-        let mut r = Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0);
-        e.wal.flush_to(e.wal.insert_end()).unwrap();
-        r.by_ref().count();
-        let (redo, prev) = (r.position(), r.prev());
-        e.wal.set_redo_ptr(redo);
+        let (redo, prev) = e.wal.begin_checkpoint();
         e.pool.flush_all(crate::storage::buffer::Writer::Checkpointer).unwrap();
         workload(&heap, 400, 4242);
         e.wal.flush_to(e.wal.insert_end()).unwrap();

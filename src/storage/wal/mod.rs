@@ -125,6 +125,53 @@ impl Wal {
         Ok((lsn, end))
     }
 
+    /// Append a record that changes pages (one block reference per page).
+    /// Which pages need their full image — those not changed since the
+    /// checkpoint's redo point — is decided under the insert lock, so a
+    /// checkpoint starting meanwhile cannot slip between that decision and
+    /// the record's position. `fresh` pages were initialized by this change
+    /// (redo rebuilds them) and need no image.
+    pub fn insert_page_change(
+        &self,
+        xid: u64,
+        rmgr: Rmgr,
+        info: u8,
+        refs: &mut [blocks::BlockRef],
+        pages: &[(&crate::storage::page::PageBuf, bool)],
+    ) -> Result<(u64, u64)> {
+        use crate::storage::page::PageRead;
+        let mut ins = self.insert.lock();
+        let redo = self.redo_ptr();
+        for (r, (page, fresh)) in refs.iter_mut().zip(pages) {
+            if !fresh && r.image.is_none() && page.lsn() <= redo {
+                r.image = Some(Box::new(*page.0));
+            }
+        }
+        let payload = blocks::encode(refs);
+        if payload.len() > record::MAX_RECORD {
+            return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "WAL record too large ({} bytes)", payload.len()));
+        }
+        let lsn = ins.buf_start + ins.buf.len() as u64;
+        let prev = ins.prev;
+        record::encode(&mut ins.buf, prev, xid, rmgr, info, &payload);
+        ins.prev = lsn;
+        let end = ins.buf_start + ins.buf.len() as u64;
+        drop(ins);
+        self.stats.records.fetch_add(1, Ordering::Relaxed);
+        self.stats.bytes.fetch_add(end - lsn, Ordering::Relaxed);
+        Ok((lsn, end))
+    }
+
+    /// Start a checkpoint: the redo point is the current end of the log;
+    /// from now on first changes of pages log their full image. Returns the
+    /// redo point and the LSN of the record before it.
+    pub fn begin_checkpoint(&self) -> (u64, u64) {
+        let ins = self.insert.lock();
+        let redo = ins.buf_start + ins.buf.len() as u64;
+        self.redo_ptr.store(redo, Ordering::Release);
+        (redo, ins.prev)
+    }
+
     /// The LSN the next record will get.
     pub fn insert_end(&self) -> u64 {
         let ins = self.insert.lock();
@@ -136,14 +183,9 @@ impl Wal {
         self.redo_ptr.load(Ordering::Acquire)
     }
 
-    /// A checkpoint begins at `lsn`: later first changes of pages log full images.
+    /// Recovery: the redo point replay started from.
     pub fn set_redo_ptr(&self, lsn: u64) {
         self.redo_ptr.store(lsn, Ordering::Release);
-    }
-
-    /// Whether a change to a page with this LSN must log the whole page.
-    pub fn needs_full_page(&self, page_lsn: u64) -> bool {
-        page_lsn <= self.redo_ptr()
     }
 
     /// Everything before this LSN is durable.
