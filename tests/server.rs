@@ -351,3 +351,35 @@ async fn repeated_simple_queries_give_fresh_results() {
         assert_eq!(err.as_db_error().unwrap().code().code(), "22012");
     }
 }
+
+#[test]
+fn checkpoint_crash_and_recovery_at_start() {
+    let dir = common::temp_dir("recovery");
+    let mut first = TestServer::start_in(dir.clone(), &[], &[]);
+    first.keep_dir = true;
+    let out = Command::new("psql")
+        .args(["-X", "-h", "127.0.0.1", "-p", &first.port.to_string(), "-U", "postgres", "-c", "CHECKPOINT"])
+        .output();
+    if let Ok(out) = out {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "CHECKPOINT");
+    }
+    assert!(dir.join("data/tusk.control").exists());
+    assert!(first.log().contains("checkpoint complete"));
+    // kill -9: the next start must recover.
+    first.signal("KILL");
+    first.wait_exit(Duration::from_secs(5)).expect("killed server still running");
+    drop(first);
+    let mut second = TestServer::start_in(dir.clone(), &[], &[]);
+    second.keep_dir = true;
+    let log = second.log();
+    assert!(log.contains("not properly shut down"), "{log}");
+    assert!(log.contains("redo done"), "{log}");
+    // A clean (fast) shutdown needs no recovery afterwards.
+    second.signal("INT");
+    assert!(second.wait_exit(Duration::from_secs(10)).unwrap().success());
+    drop(second);
+    let before = std::fs::read_to_string(dir.join("server.log")).unwrap().matches("redo done").count();
+    let third = TestServer::start_in(dir.clone(), &[], &[]);
+    let after = third.log().matches("redo done").count();
+    assert_eq!(before, after, "recovery ran after a clean shutdown");
+}

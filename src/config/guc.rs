@@ -134,6 +134,18 @@ settings! {
     // Write-ahead log
     fsync = "fsync", Sighup, Kind::Bool, "on", false,
         "Write-Ahead Log / Settings", "Forces synchronization of updates to disk.";
+    wal_writer_delay = "wal_writer_delay", Sighup, Kind::Int { min: 1, max: 10000, unit: Unit::Ms }, "200", false,
+        "Write-Ahead Log / Settings", "Time between WAL flushes performed in the WAL writer.";
+    checkpoint_timeout = "checkpoint_timeout", Sighup, Kind::Int { min: 30, max: 86400, unit: Unit::S }, "300", false,
+        "Write-Ahead Log / Checkpoints", "Sets the maximum time between automatic WAL checkpoints.";
+    max_wal_size = "max_wal_size", Sighup, Kind::Int { min: 2, max: I32MAX, unit: Unit::Mb }, "1024", false,
+        "Write-Ahead Log / Checkpoints", "Sets the WAL size that triggers a checkpoint.";
+    wal_segment_size = "wal_segment_size", Internal, Kind::Int { min: 16777216, max: 16777216, unit: Unit::None }, "16777216", false,
+        "Preset Options", "Shows the size of write ahead log segments.";
+    bgwriter_delay = "bgwriter_delay", Sighup, Kind::Int { min: 10, max: 10000, unit: Unit::Ms }, "200", false,
+        "Resource Usage / Background Writer", "Background writer sleep time between rounds.";
+    bgwriter_lru_maxpages = "bgwriter_lru_maxpages", Sighup, Kind::Int { min: 0, max: 1073741823, unit: Unit::None }, "100", false,
+        "Resource Usage / Background Writer", "Background writer maximum number of LRU pages to flush per round.";
     synchronous_commit = "synchronous_commit", User, Kind::Enum(&["local", "remote_write", "remote_apply", "on", "off"]), "on", false,
         "Write-Ahead Log / Settings", "Sets the current transaction's synchronization level.";
     // Client connection defaults

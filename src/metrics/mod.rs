@@ -32,6 +32,8 @@ pub struct Metrics {
     pub sessions_starting: IntGauge,
     /// Cached `statements` counters for the common commands.
     statement_counters: Vec<(&'static str, IntCounter)>,
+    /// Other subsystems' counters, appended in text form (the storage engine's).
+    extra: std::sync::OnceLock<Box<dyn Fn(&mut String) + Send + Sync>>,
     ready: AtomicBool,
 }
 
@@ -80,6 +82,7 @@ impl Metrics {
             sessions_active: sessions.with_label_values(&["active"]),
             sessions_starting: sessions.with_label_values(&["starting"]),
             statement_counters,
+            extra: std::sync::OnceLock::new(),
             registry,
             sessions,
             connections_accepted,
@@ -106,7 +109,15 @@ impl Metrics {
         if let Err(e) = encoder.encode_utf8(&self.registry.gather(), &mut out) {
             tracing::warn!(error = %e, "could not encode metrics");
         }
+        if let Some(extra) = self.extra.get() {
+            extra(&mut out);
+        }
         out
+    }
+
+    /// Add a subsystem's metrics, written in Prometheus text format.
+    pub fn add_source(&self, render: impl Fn(&mut String) + Send + Sync + 'static) {
+        let _ = self.extra.set(Box::new(render));
     }
 
     pub fn set_ready(&self, ready: bool) {

@@ -25,13 +25,14 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::config::{Config, Guc};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::metrics::Metrics;
 use crate::protocol::{self, Peer, ServerContext};
 use crate::session::Shared;
 use crate::session::registry::Registry;
+use crate::storage::engine::{Engine, StorageConfig};
 pub use datadir::{DataDir, write_atomic};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +63,17 @@ async fn serve(
     shutdown: &mut mpsc::UnboundedReceiver<ShutdownMode>,
 ) -> Result<()> {
     let verifier = datadir.superuser_verifier(password.as_deref())?;
-    let shared = Arc::new(Shared { config: config.clone(), metrics: Arc::new(Metrics::new()) });
+    if !config.bool(Guc::fsync) {
+        tracing::warn!("fsync is off: a crash of the machine can lose or corrupt data; use this only for benchmarks");
+    }
+    let engine = Arc::new(Engine::start(storage_config(config))?);
+    let background = TaskTracker::new();
+    let stop_background = CancellationToken::new();
+    engine.spawn_background(&background, stop_background.clone());
+    let metrics = Arc::new(Metrics::new());
+    let metrics_engine = engine.clone();
+    metrics.add_source(move |out| metrics_engine.render_metrics(out));
+    let shared = Arc::new(Shared { config: config.clone(), metrics, engine: engine.clone() });
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),
         registry: Arc::new(Registry::default()),
@@ -178,8 +189,31 @@ async fn serve(
     for p in &socket_paths {
         let _ = std::fs::remove_file(p);
     }
+    stop_background.cancel();
+    background.close();
+    background.wait().await;
+    tracing::info!("shutting down");
+    tokio::task::spawn_blocking(move || engine.shutdown())
+        .await
+        .map_err(|e| crate::error::Error::internal(format!("shutdown checkpoint task failed: {e}")))??;
     tracing::info!("database system is shut down");
     Ok(())
+}
+
+/// The storage engine's settings, from the server configuration.
+fn storage_config(config: &Config) -> StorageConfig {
+    StorageConfig {
+        data_dir: config.data_dir.clone(),
+        buffers: config.int(Guc::shared_buffers) as usize,
+        fsync: config.bool(Guc::fsync),
+        wal_segment_size: config.int(Guc::wal_segment_size) as u64,
+        max_open_files: 1000,
+        checkpoint_timeout: Duration::from_secs(config.int(Guc::checkpoint_timeout) as u64),
+        max_wal_size: config.int(Guc::max_wal_size) as u64 * 1024 * 1024,
+        wal_writer_delay: Duration::from_millis(config.int(Guc::wal_writer_delay) as u64),
+        bgwriter_delay: Duration::from_millis(config.int(Guc::bgwriter_delay) as u64),
+        bgwriter_lru_maxpages: config.int(Guc::bgwriter_lru_maxpages) as usize,
+    }
 }
 
 /// Bind every `listen_addresses` entry on `port` (0 picks a free port, the

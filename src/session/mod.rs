@@ -54,7 +54,7 @@ pub enum SimpleStatements {
     /// Bound before, from the session's cache.
     Cached(Arc<[Arc<PreparedStatement>]>),
     /// Parsed now; bound one at a time as they run.
-    Parsed(Vec<sqlparser::ast::Statement>),
+    Parsed(Vec<parser::Parsed>),
 }
 
 impl SimpleStatements {
@@ -98,6 +98,7 @@ pub enum Outcome {
 pub struct Shared {
     pub config: Config,
     pub metrics: Arc<Metrics>,
+    pub engine: Arc<crate::storage::engine::Engine>,
 }
 
 pub struct Session {
@@ -472,6 +473,10 @@ impl Session {
             }
             Statement::ResetAll => {
                 self.settings.reset_all();
+                Ok(None)
+            }
+            Statement::Checkpoint => {
+                self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
                 Ok(None)
             }
             Statement::Show { name } => {

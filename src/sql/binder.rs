@@ -36,8 +36,11 @@ impl<'a> Binder<'a> {
         Binder { sql, allow_params: false, params: Vec::new() }
     }
 
-    pub fn bind(mut self, stmt: &ast::Statement) -> Result<Bound> {
-        let statement = self.bind_statement(stmt)?;
+    pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
+        let statement = match stmt {
+            super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
+            super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+        };
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
                 return Err(err!(

@@ -54,6 +54,8 @@ pub enum Statement {
         name: String,
     },
     ShowAll,
+    /// `CHECKPOINT`: force a checkpoint now.
+    Checkpoint,
 }
 
 impl Statement {
@@ -62,7 +64,7 @@ impl Statement {
             Statement::Select { columns, .. } => columns.clone(),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
-            Statement::Set { .. } | Statement::ResetAll => Vec::new(),
+            Statement::Set { .. } | Statement::ResetAll | Statement::Checkpoint => Vec::new(),
         }
     }
 
@@ -73,6 +75,7 @@ impl Statement {
             Statement::Set { value: None, .. } | Statement::ResetAll => "RESET",
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
+            Statement::Checkpoint => "CHECKPOINT",
         }
     }
 
@@ -80,6 +83,7 @@ impl Statement {
     pub fn may_block(&self) -> bool {
         match self {
             Statement::Select { exprs, filter, .. } => exprs.iter().chain(filter).any(Expr::may_block),
+            Statement::Checkpoint => true,
             _ => false,
         }
     }

@@ -12,8 +12,25 @@ use crate::error::{Error, Result, SqlState};
 /// Deep nesting is refused with an error instead of exhausting the stack.
 const RECURSION_LIMIT: usize = 200;
 
+/// A parsed statement: `sqlparser`'s, or one of PostgreSQL's that it does not know.
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    Sql(Box<Statement>),
+    /// `CHECKPOINT`
+    Checkpoint,
+}
+
 /// Parse a query string that may hold several statements.
-pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
+    // Statements `sqlparser` has no grammar for, when they stand alone.
+    let bare = sql.trim().trim_end_matches(';').trim();
+    if bare.eq_ignore_ascii_case("checkpoint") {
+        return Ok(vec![Parsed::Checkpoint]);
+    }
+    parse_sql(sql).map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect())
+}
+
+fn parse_sql(sql: &str) -> Result<Vec<Statement>> {
     let dialect = PostgreSqlDialect {};
     Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)

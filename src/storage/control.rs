@@ -34,8 +34,8 @@ pub struct ControlFile {
     pub checkpoint: u64,
     /// Where replay starts: the redo point of the last checkpoint.
     pub redo: u64,
-    /// LSN of the record before the checkpoint record (its back-link).
-    pub checkpoint_prev: u64,
+    /// LSN of the record before the redo point (the back-link replay starts with).
+    pub redo_prev: u64,
     pub next_xid: u64,
     pub next_oid: u32,
     /// Seconds since the epoch of the last update.
@@ -49,7 +49,7 @@ impl ControlFile {
             state: ClusterState::ShutDown,
             checkpoint: 0,
             redo: 0,
-            checkpoint_prev: 0,
+            redo_prev: 0,
             next_xid: 3,
             next_oid: 16384,
             time: now(),
@@ -68,7 +68,7 @@ impl ControlFile {
         put(&(self.state as u32).to_le_bytes());
         put(&self.checkpoint.to_le_bytes());
         put(&self.redo.to_le_bytes());
-        put(&self.checkpoint_prev.to_le_bytes());
+        put(&self.redo_prev.to_le_bytes());
         put(&self.next_xid.to_le_bytes());
         put(&self.next_oid.to_le_bytes());
         put(&self.time.to_le_bytes());
@@ -107,7 +107,7 @@ impl ControlFile {
             state,
             checkpoint: u64_at(16),
             redo: u64_at(24),
-            checkpoint_prev: u64_at(32),
+            redo_prev: u64_at(32),
             next_xid: u64_at(40),
             next_oid: u32_at(48),
             time: u64_at(52),

@@ -7,6 +7,7 @@
 
 pub mod buffer;
 pub mod control;
+pub mod engine;
 pub mod heap;
 pub mod page;
 pub mod smgr;

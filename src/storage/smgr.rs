@@ -13,7 +13,7 @@
 //!    go through `extend`).
 //! 3. `sync` makes every write before it durable.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,8 @@ pub struct Smgr {
     blocks_per_segment: u32,
     max_open: usize,
     open: Mutex<OpenFiles>,
+    /// Forks written since their last sync (the checkpointer syncs them).
+    unsynced: Mutex<HashSet<(RelFileLocator, Fork)>>,
 }
 
 struct OpenFiles {
@@ -92,6 +94,7 @@ impl Smgr {
             blocks_per_segment,
             max_open: max_open.max(1),
             open: Mutex::new(OpenFiles { files: HashMap::new(), tick: 0 }),
+            unsynced: Mutex::new(HashSet::new()),
         }
     }
 
@@ -182,7 +185,9 @@ impl Smgr {
         let (seg, at) = self.locate(block);
         let path = self.path(rel, fork, seg);
         let f = self.file(rel, fork, seg, true)?.ok_or_else(|| Error::internal("segment vanished"))?;
-        f.write_all_at(buf, at).map_err(|e| io_error("write", &path, e))
+        f.write_all_at(buf, at).map_err(|e| io_error("write", &path, e))?;
+        self.unsynced.lock().insert((rel, fork));
+        Ok(())
     }
 
     /// Add a block at the end of the fork (`block` must equal `nblocks`).
@@ -218,9 +223,23 @@ impl Smgr {
         Ok(())
     }
 
+    /// Sync every fork written since its last sync; how many were synced.
+    pub fn sync_written(&self) -> Result<usize> {
+        let pending: Vec<(RelFileLocator, Fork)> = self.unsynced.lock().drain().collect();
+        for (i, &(rel, fork)) in pending.iter().enumerate() {
+            if let Err(e) = self.sync(rel, fork) {
+                // Not synced: keep them for the next attempt.
+                self.unsynced.lock().extend(pending[i..].iter().copied());
+                return Err(e);
+            }
+        }
+        Ok(pending.len())
+    }
+
     /// Remove every fork and segment of a relation.
     pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
         self.forget(rel);
+        self.unsynced.lock().retain(|(r, _)| *r != rel);
         for fork in Fork::ALL {
             let mut seg = 0;
             loop {

@@ -14,6 +14,8 @@ pub struct TestServer {
     pub metrics: String,
     pub socket_dir: PathBuf,
     log: PathBuf,
+    /// Leave the directory in place when dropped (a later server reuses it).
+    pub keep_dir: bool,
 }
 
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -32,7 +34,11 @@ impl TestServer {
     }
 
     pub fn start_with_env(settings: &[&str], env: &[(&str, &str)]) -> TestServer {
-        let dir = temp_dir("srv");
+        Self::start_in(temp_dir("srv"), settings, env)
+    }
+
+    /// Start on the data directory `dir/data` (which may hold a cluster already).
+    pub fn start_in(dir: PathBuf, settings: &[&str], env: &[(&str, &str)]) -> TestServer {
         let data = dir.join("data");
         let log = dir.join("server.log");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tusk"));
@@ -46,18 +52,29 @@ impl TestServer {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap());
+        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        cmd.stdout(Stdio::null()).stderr(log_file);
         let child = cmd.spawn().expect("start tusk");
-        let mut server =
-            TestServer { child: Some(child), dir: dir.clone(), port: 0, metrics: String::new(), socket_dir: dir, log };
+        let mut server = TestServer {
+            child: Some(child),
+            dir: dir.clone(),
+            port: 0,
+            metrics: String::new(),
+            socket_dir: dir,
+            log,
+            keep_dir: false,
+        };
         server.wait_ready(&data);
         server
     }
 
     fn wait_ready(&mut self, data: &Path) {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let pid = self.child.as_ref().unwrap().id().to_string();
         loop {
-            if let Ok(text) = std::fs::read_to_string(data.join("tusk.pid")) {
+            if let Ok(text) = std::fs::read_to_string(data.join("tusk.pid"))
+                .map(|t| if t.starts_with(&pid) { t } else { String::new() })
+            {
                 let lines: Vec<&str> = text.lines().collect();
                 if lines.len() >= 7 && lines[6] == "ready" {
                     self.port = lines[2].parse().unwrap();
@@ -129,6 +146,8 @@ impl Drop for TestServer {
         }
         let log = self.log();
         assert!(!log.contains("panicked"), "server log shows a panic:\n{log}");
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.keep_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }

@@ -86,7 +86,14 @@ impl<'a> Heap<'a> {
 
     /// Log a change and stamp the page(s) with the record's end LSN.
     /// `fresh[i]`: page `i` was initialized by this change.
-    fn log(&self, xid: u64, info: u8, refs: &mut [BlockRef], pages: &mut [&mut PageBuf], fresh: &[bool]) -> Result<u64> {
+    fn log(
+        &self,
+        xid: u64,
+        info: u8,
+        refs: &mut [BlockRef],
+        pages: &mut [&mut PageBuf],
+        fresh: &[bool],
+    ) -> Result<u64> {
         let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| &**p).zip(fresh.iter().copied()).collect();
         let (_, end) = self.wal.insert_page_change(xid, Rmgr::Heap, info, refs, &views)?;
         for p in pages.iter_mut() {

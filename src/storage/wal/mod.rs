@@ -305,6 +305,24 @@ impl Wal {
         Ok(())
     }
 
+    /// Remove segment files that end at or before `lsn` (no longer needed
+    /// for recovery once a checkpoint's redo point is past them).
+    pub fn remove_segments_before(&self, lsn: u64) -> Result<usize> {
+        let keep_from = lsn / self.segment_size;
+        let mut removed = 0;
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| io_error("read directory of", &self.dir, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(start) = name.to_str().and_then(|n| u64::from_str_radix(n, 16).ok()) else { continue };
+            if start / self.segment_size < keep_from {
+                std::fs::remove_file(entry.path()).map_err(|e| io_error("remove", &entry.path(), e))?;
+                removed += 1;
+            }
+        }
+        self.write.lock().files.retain(|&seg, _| seg >= keep_from);
+        Ok(removed)
+    }
+
     /// Read the log from `start` (a record boundary, after the record at
     /// `prev`) until the first invalid record.
     pub fn read_from(dir: &Path, segment_size: u64, start: u64, prev: u64) -> WalReader {
