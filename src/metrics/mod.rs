@@ -13,6 +13,9 @@ use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registr
 
 pub use http::serve;
 
+/// A subsystem's metrics writer: appends Prometheus text lines.
+type MetricsSource = Box<dyn Fn(&mut String) + Send + Sync>;
+
 pub struct Metrics {
     registry: Registry,
     /// Sessions by state (`starting`, `idle`, `active`, `idle in transaction`).
@@ -33,7 +36,7 @@ pub struct Metrics {
     /// Cached `statements` counters for the common commands.
     statement_counters: Vec<(&'static str, IntCounter)>,
     /// Other subsystems' counters, appended in text form (the storage engine's).
-    extra: std::sync::OnceLock<Box<dyn Fn(&mut String) + Send + Sync>>,
+    extra: std::sync::OnceLock<MetricsSource>,
     ready: AtomicBool,
 }
 
