@@ -24,3 +24,4 @@ pub mod server;
 pub mod session;
 pub mod sql;
 pub mod storage;
+pub mod txn;

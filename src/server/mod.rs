@@ -33,6 +33,7 @@ use crate::protocol::{self, Peer, ServerContext};
 use crate::session::Shared;
 use crate::session::registry::Registry;
 use crate::storage::engine::{Engine, StorageConfig};
+use crate::txn::TransactionManager;
 pub use datadir::{DataDir, write_atomic};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,14 +67,17 @@ async fn serve(
     if !config.bool(Guc::fsync) {
         tracing::warn!("fsync is off: a crash of the machine can lose or corrupt data; use this only for benchmarks");
     }
-    let engine = Arc::new(Engine::start(storage_config(config))?);
+    let engine = Arc::new(Engine::open(storage_config(config))?);
+    let clog = crate::txn::clog::Clog::open(&config.data_dir.join("xact"))?;
+    let txns = Arc::new(TransactionManager::new(clog, engine.wal.clone(), engine.next_xid()));
+    engine.startup(vec![txns.clone() as Arc<dyn crate::storage::engine::ResourceManager>])?;
     let background = TaskTracker::new();
     let stop_background = CancellationToken::new();
     engine.spawn_background(&background, stop_background.clone());
     let metrics = Arc::new(Metrics::new());
     let metrics_engine = engine.clone();
     metrics.add_source(move |out| metrics_engine.render_metrics(out));
-    let shared = Arc::new(Shared { config: config.clone(), metrics, engine: engine.clone() });
+    let shared = Arc::new(Shared { config: config.clone(), metrics, engine: engine.clone(), txns });
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),
         registry: Arc::new(Registry::default()),

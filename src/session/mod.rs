@@ -99,6 +99,7 @@ pub struct Shared {
     pub config: Config,
     pub metrics: Arc<Metrics>,
     pub engine: Arc<crate::storage::engine::Engine>,
+    pub txns: Arc<crate::txn::TransactionManager>,
 }
 
 pub struct Session {

@@ -44,6 +44,20 @@ use crate::error::{Result, SqlState};
 /// WAL record kinds of the Xlog resource manager.
 const XLOG_CHECKPOINT: u8 = 0x10;
 
+/// A subsystem above storage with WAL records of its own (transactions,
+/// later sequences and indexes): it replays them in recovery and writes
+/// out its own state at checkpoints.
+pub trait ResourceManager: Send + Sync {
+    fn rmgr(&self) -> Rmgr;
+    fn redo(&self, rec: &Record) -> Result<()>;
+    /// Make the subsystem's state durable up to the checkpoint's redo point.
+    fn checkpoint(&self, wal: &Wal) -> Result<()>;
+    /// The next transaction id, to be saved in the checkpoint.
+    fn next_xid(&self) -> Option<u64> {
+        None
+    }
+}
+
 /// What the engine is configured with.
 #[derive(Clone, Debug)]
 pub struct StorageConfig {
@@ -72,8 +86,10 @@ pub struct Engine {
     pub wal: Arc<Wal>,
     pub pool: Arc<BufferPool>,
     control: Mutex<ControlFile>,
+    rmgrs: std::sync::OnceLock<Vec<Arc<dyn ResourceManager>>>,
     /// One checkpoint at a time.
     checkpointing: Mutex<()>,
+    wal_records_after_redo: AtomicU64,
     pub checkpoints: CheckpointStats,
 }
 
@@ -92,8 +108,9 @@ impl Engine {
         dir.join("tusk.control")
     }
 
-    /// Open the storage of a data directory, recovering from a crash if needed.
-    pub fn start(config: StorageConfig) -> Result<Engine> {
+    /// Open the storage of a data directory: read the control file and find
+    /// the end of valid WAL. [`Engine::startup`] then recovers if needed.
+    pub fn open(config: StorageConfig) -> Result<Engine> {
         let dir = config.data_dir.clone();
         let control_path = Self::control_path(&dir);
         let mut control = if control_path.exists() {
@@ -118,24 +135,37 @@ impl Engine {
         let smgr = Arc::new(Smgr::new(&dir, config.max_open_files));
         let pool = Arc::new(BufferPool::new(config.buffers, smgr.clone(), wal.clone() as Arc<dyn WalFlush>));
         control.next_xid = control.next_xid.max(max_xid + 1);
-        let crashed = control.state != ClusterState::ShutDown;
         let engine = Engine {
             config,
             smgr,
             wal,
             pool,
             control: Mutex::new(control),
+            rmgrs: std::sync::OnceLock::new(),
             checkpointing: Mutex::new(()),
+            wal_records_after_redo: AtomicU64::new(0),
             checkpoints: CheckpointStats::default(),
         };
-        if crashed {
-            engine.recover(records)?;
-        }
-        let mut c = engine.control.lock();
-        c.state = ClusterState::InProduction;
-        c.write(&control_path)?;
-        drop(c);
+        engine.wal_records_after_redo.store(records, Ordering::Relaxed);
         Ok(engine)
+    }
+
+    /// The next transaction id recorded at the last checkpoint (or found in WAL after it).
+    pub fn next_xid(&self) -> u64 {
+        self.control.lock().next_xid
+    }
+
+    /// Register the resource managers above storage, replay WAL if the
+    /// cluster was not shut down cleanly, and mark it in production.
+    pub fn startup(&self, rmgrs: Vec<Arc<dyn ResourceManager>>) -> Result<()> {
+        let _ = self.rmgrs.set(rmgrs);
+        let crashed = self.control.lock().state != ClusterState::ShutDown;
+        if crashed {
+            self.recover(self.wal_records_after_redo.load(Ordering::Relaxed))?;
+        }
+        let mut c = self.control.lock();
+        c.state = ClusterState::InProduction;
+        c.write(&Self::control_path(&self.config.data_dir))
     }
 
     fn recover(&self, records: u64) -> Result<()> {
@@ -191,8 +221,16 @@ impl Engine {
         let (redo, redo_prev) = self.wal.begin_checkpoint();
         let written = self.pool.flush_all(Writer::Checkpointer)?;
         let synced = self.smgr.sync_written()?;
+        let mut next_xid_now = None;
+        for r in self.rmgrs.get().map(Vec::as_slice).unwrap_or(&[]) {
+            r.checkpoint(&self.wal)?;
+            next_xid_now = next_xid_now.or(r.next_xid());
+        }
         let (next_xid, next_oid) = {
-            let c = self.control.lock();
+            let mut c = self.control.lock();
+            if let Some(x) = next_xid_now {
+                c.next_xid = c.next_xid.max(x);
+            }
             (c.next_xid, c.next_oid)
         };
         let mut payload = Vec::with_capacity(28);

@@ -1,0 +1,99 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::storage::heap::tuple::{Attr, HeaderMut, TupleDesc, form};
+
+fn setup(tag: &str) -> (std::path::PathBuf, TransactionManager) {
+    let dir = std::env::temp_dir().join(format!("tusk-txn-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let wal = Arc::new(Wal::open(&dir.join("wal"), 1 << 20, false, 0, 0).unwrap());
+    let clog = Clog::open(&dir.join("xact")).unwrap();
+    (dir, TransactionManager::new(clog, wal, 3))
+}
+
+fn tuple(xmin: u64, cid: u32) -> Vec<u8> {
+    let mut t = form(&TupleDesc { attrs: vec![Attr { len: 4, align: 4 }] }, &[Some(&1i32.to_le_bytes())]);
+    let mut h = HeaderMut(&mut t);
+    h.set_xmin(xmin);
+    h.set_cid(cid);
+    t
+}
+
+fn delete(t: &mut [u8], xmax: u64, cid: u32) {
+    let mut h = HeaderMut(t);
+    h.set_xmax(xmax);
+    h.set_cid(cid);
+}
+
+#[test]
+fn visibility_follows_commit_and_snapshots() {
+    let (dir, tm) = setup("vis");
+    let a = tm.assign();
+    let t = tuple(a, 0);
+    let before = tm.snapshot();
+    assert!(!tm.tuple_visible(&t, &before, 0, 0).unwrap(), "uncommitted insert is invisible to others");
+    assert!(tm.tuple_visible(&t, &tm.snapshot(), a, 1).unwrap(), "own insert visible to later commands");
+    assert!(!tm.tuple_visible(&t, &tm.snapshot(), a, 0).unwrap(), "not to the inserting command");
+    let lsn = tm.log_commit(a).unwrap();
+    tm.finish_commit(a, lsn).unwrap();
+    assert!(!tm.tuple_visible(&t, &before, 0, 0).unwrap(), "a snapshot from before the commit still does not see it");
+    let after = tm.snapshot();
+    assert!(tm.tuple_visible(&t, &after, 0, 0).unwrap());
+
+    // A delete by a transaction that aborts leaves the tuple visible.
+    let b = tm.assign();
+    let mut t2 = t.clone();
+    delete(&mut t2, b, 0);
+    assert!(tm.tuple_visible(&t2, &tm.snapshot(), 0, 0).unwrap());
+    assert!(!tm.tuple_visible(&t2, &tm.snapshot(), b, 1).unwrap(), "own delete hides it from later commands");
+    tm.abort(b).unwrap();
+    assert!(tm.tuple_visible(&t2, &tm.snapshot(), 0, 0).unwrap());
+
+    // A committed delete hides it from new snapshots only.
+    let c = tm.assign();
+    let mut t3 = t.clone();
+    delete(&mut t3, c, 0);
+    let old = tm.snapshot();
+    let lsn = tm.log_commit(c).unwrap();
+    tm.finish_commit(c, lsn).unwrap();
+    assert!(tm.tuple_visible(&t3, &old, 0, 0).unwrap());
+    assert!(!tm.tuple_visible(&t3, &tm.snapshot(), 0, 0).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn snapshots_list_only_running_writers() {
+    let (dir, tm) = setup("snap");
+    let a = tm.assign();
+    let b = tm.assign();
+    let s = tm.snapshot();
+    assert_eq!((s.xmin, s.xmax, s.running.clone()), (a, b + 1, vec![a, b]));
+    tm.abort(a).unwrap();
+    let s = tm.snapshot();
+    assert_eq!((s.xmin, s.running.clone()), (b, vec![b]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn commit_records_replay_into_the_commit_log() {
+    let (dir, tm) = setup("redo");
+    let a = tm.assign();
+    let b = tm.assign();
+    let end = tm.log_commit(a).unwrap();
+    tm.abort(b).unwrap();
+    tm.wal.flush_to(tm.wal.insert_end()).unwrap();
+    let _ = end;
+    // A fresh manager (its commit log never written) replays the WAL.
+    let (_, fresh) = {
+        let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
+        let clog = Clog::open(&dir.join("xact2")).unwrap();
+        ((), TransactionManager::new(clog, wal, 3))
+    };
+    for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
+        fresh.redo(&rec).unwrap();
+    }
+    assert_eq!(fresh.status(a).unwrap(), XidStatus::Committed);
+    assert_eq!(fresh.status(b).unwrap(), XidStatus::Aborted);
+    assert!(fresh.next_xid() > b);
+    let _ = std::fs::remove_dir_all(&dir);
+}
