@@ -71,11 +71,10 @@ impl Clog {
         let page = xid / XIDS_PER_PAGE;
         let within = xid % XIDS_PER_PAGE;
         let mut pages = self.pages.lock();
-        if !pages.contains_key(&page) {
-            let loaded = self.load(page)?;
-            pages.insert(page, loaded);
-        }
-        let p = pages.get_mut(&page).expect("just inserted");
+        let p = match pages.entry(page) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(self.load(page)?),
+        };
         Ok(f(p, (within / 4) as usize, ((within % 4) * 2) as u32))
     }
 
