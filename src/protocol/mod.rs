@@ -158,7 +158,11 @@ async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: 
 
 /// ReadyForQuery's transaction status.
 fn ready(session: &Session) -> TransactionStatus {
-    if session.failed() { TransactionStatus::Error } else { TransactionStatus::Idle }
+    match session.transaction_status() {
+        b'T' => TransactionStatus::Transaction,
+        b'E' => TransactionStatus::Error,
+        _ => TransactionStatus::Idle,
+    }
 }
 
 async fn send_ready<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session) -> Result<()> {

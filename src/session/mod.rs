@@ -9,6 +9,7 @@
 
 mod interrupts;
 pub mod registry;
+pub mod xact;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -120,9 +121,13 @@ pub struct Session {
     arena: Bump,
     notices: Vec<Notice>,
     /// Inside a multi-statement simple query (PostgreSQL's implicit transaction block).
-    implicit_block: bool,
-    /// The current implicit transaction failed; the rest of it is skipped.
-    failed: bool,
+    implicit_multi: bool,
+    /// The current implicit transaction failed.
+    implicit_failed: bool,
+    /// The explicit transaction block (`BEGIN` … `COMMIT`), if one is open.
+    block: Option<xact::Block>,
+    /// A CommandComplete tag that differs from the command's (COMMIT of a failed block says ROLLBACK).
+    tag_override: Option<&'static str>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
 }
@@ -143,8 +148,10 @@ impl Session {
             simple_pending: Vec::new(),
             arena: Bump::new(),
             notices: Vec::new(),
-            implicit_block: false,
-            failed: false,
+            implicit_multi: false,
+            implicit_failed: false,
+            block: None,
+            tag_override: None,
             statement_start: None,
             deadline: None,
         }
@@ -178,29 +185,51 @@ impl Session {
 
     /// A simple Query message begins; `statements` is how many it holds.
     pub fn begin_simple_query(&mut self, statements: usize) {
-        self.implicit_block = statements > 1;
-        self.failed = false;
+        self.implicit_multi = statements > 1 && self.block.is_none();
+        self.implicit_failed = false;
     }
 
-    /// End the implicit transaction (at the end of a simple query, or at Sync).
+    /// The end of a simple query, or a Sync: outside a transaction block the
+    /// implicit transaction commits (or, after an error, rolls back).
     pub fn end_implicit_transaction(&mut self) {
-        self.settings.end_transaction(!self.failed);
-        self.failed = false;
-        self.implicit_block = false;
+        self.implicit_multi = false;
+        if self.block.is_some() {
+            return;
+        }
+        self.settings.end_transaction(!self.implicit_failed);
+        self.implicit_failed = false;
         // The unnamed portal does not survive its transaction.
         self.portals.remove("");
     }
 
-    /// The current statement failed: the implicit transaction is aborted.
+    /// The current statement failed: so does the transaction it is part of.
     pub fn abort_statement(&mut self, error: &Error) {
-        self.failed = true;
+        match &mut self.block {
+            Some(b) => b.failed = true,
+            None => self.implicit_failed = true,
+        }
         self.finish_statement(None);
         self.shared.metrics.errors.with_label_values(&[error.code().class()]).inc();
     }
 
-    /// Whether the implicit transaction has failed (the extended protocol skips to Sync).
-    pub fn failed(&self) -> bool {
-        self.failed
+    /// ReadyForQuery's status: `I` idle, `T` in a block, `E` in a failed block.
+    pub fn transaction_status(&self) -> u8 {
+        match &self.block {
+            None => b'I',
+            Some(b) if b.failed => b'E',
+            Some(_) => b'T',
+        }
+    }
+
+    /// In a failed block only statements that end it may run (25P02).
+    fn check_not_failed(&self, exits: bool) -> Result<()> {
+        if self.block.as_ref().is_some_and(|b| b.failed) && !exits {
+            return Err(err!(
+                SqlState::IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block"
+            ));
+        }
+        Ok(())
     }
 
     fn start_statement(&mut self) {
@@ -243,6 +272,7 @@ impl Session {
         let prepared = match statements {
             SimpleStatements::Cached(c) => c[i].clone(),
             SimpleStatements::Parsed(p) => {
+                self.check_not_failed(xact::is_exit_statement(&p[i]))?;
                 let bound = Arc::new(Binder::simple(sql).bind(&p[i])?);
                 let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
                 self.simple_pending.push(prepared.clone());
@@ -291,6 +321,9 @@ impl Session {
             });
         }
         let mut statements = parser::parse(sql)?;
+        if let Some(first) = statements.first() {
+            self.check_not_failed(xact::is_exit_statement(first))?;
+        }
         let bound = match statements.len() {
             0 => None,
             1 => Some(Arc::new(Binder::new(sql, &declared).bind(&statements.remove(0))?)),
@@ -422,6 +455,8 @@ impl Session {
             return Ok(Outcome::Empty);
         };
         let command = bound.statement.command();
+        let exits = matches!(bound.statement, Statement::Commit | Statement::Rollback | Statement::RollbackTo(_));
+        self.check_not_failed(exits)?;
         if portal.finished {
             return Ok(Outcome::Complete(tag(command, 0)));
         }
@@ -431,6 +466,7 @@ impl Session {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
+                    let command = self.tag_override.take().unwrap_or(command);
                     return Ok(Outcome::Complete(tag(command, 0)));
                 }
             }
@@ -440,6 +476,7 @@ impl Session {
         };
         let mut ctx = Eval {
             settings: &mut self.settings,
+            block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
             params: &portal.params,
             interrupts: &self.interrupts,
             deadline: self.deadline,
@@ -460,9 +497,14 @@ impl Session {
     /// Start a statement; utility statements do their work here and return `None`.
     fn start_executor(&mut self, bound: &Arc<Bound>) -> Result<Option<Executor>> {
         match &bound.statement {
-            Statement::Select { .. } => Ok(Some(Executor::Result { plan: bound.clone(), done: false })),
+            Statement::Select { .. } => {
+                if let Some(b) = &mut self.block {
+                    b.ran_query = true;
+                }
+                Ok(Some(Executor::Result { plan: bound.clone(), done: false }))
+            }
             Statement::Set { name, value, local } => {
-                if *local && !self.implicit_block {
+                if *local && self.block.is_none() && !self.implicit_multi {
                     self.notices.push(Notice::warning(
                         SqlState::NO_ACTIVE_SQL_TRANSACTION,
                         "SET LOCAL can only be used in transaction blocks",
@@ -478,6 +520,52 @@ impl Session {
             }
             Statement::Checkpoint => {
                 self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
+                Ok(None)
+            }
+            Statement::Begin { isolation, read_only, .. } => {
+                self.begin(isolation.as_deref(), *read_only)?;
+                Ok(None)
+            }
+            Statement::SetTransaction { isolation, read_only } => {
+                self.set_transaction(isolation.as_deref(), *read_only)?;
+                Ok(None)
+            }
+            Statement::Commit | Statement::Rollback => {
+                let commit = matches!(&bound.statement, Statement::Commit);
+                match self.block.take() {
+                    None => self.notices.push(Notice::warning(
+                        SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                        "there is no transaction in progress",
+                    )),
+                    Some(b) => {
+                        self.settings.end_transaction(commit && !b.failed);
+                        if commit && b.failed {
+                            self.tag_override = Some("ROLLBACK");
+                        }
+                    }
+                }
+                Ok(None)
+            }
+            Statement::Savepoint(name) => {
+                let saved = self.settings.clone();
+                let b = self.block.as_mut().ok_or_else(|| not_in_block("SAVEPOINT"))?;
+                b.savepoints.push((name.clone(), saved));
+                Ok(None)
+            }
+            Statement::Release(name) | Statement::RollbackTo(name) => {
+                let rollback = matches!(&bound.statement, Statement::RollbackTo(_));
+                let what = if rollback { "ROLLBACK TO SAVEPOINT" } else { "RELEASE SAVEPOINT" };
+                let b = self.block.as_mut().ok_or_else(|| not_in_block(what))?;
+                let at = b.savepoints.iter().rposition(|(n, _)| n == name).ok_or_else(|| {
+                    err!(SqlState::INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"{name}\" does not exist")
+                })?;
+                if rollback {
+                    self.settings = b.savepoints[at].1.clone();
+                    b.savepoints.truncate(at + 1);
+                    b.failed = false;
+                } else {
+                    b.savepoints.truncate(at);
+                }
                 Ok(None)
             }
             Statement::Show { name } => {
@@ -505,15 +593,71 @@ impl Session {
 
     /// `SHOW name` / `current_setting(name)`.
     pub fn show(&self, name: &str) -> Result<String> {
-        show_setting(&self.settings, name)
+        show_setting(&self.settings, self.block.as_ref().map(|b| (b.isolation, b.read_only)), name)
+    }
+
+    /// `BEGIN` / `START TRANSACTION`.
+    fn begin(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+        if self.block.is_some() {
+            self.notices
+                .push(Notice::warning(SqlState::ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"));
+            return Ok(());
+        }
+        let level = isolation.unwrap_or(self.settings.str(Guc::default_transaction_isolation)).to_string();
+        let isolation = check_isolation(&level)?;
+        let read_only = read_only.unwrap_or(self.settings.bool(Guc::default_transaction_read_only));
+        self.block =
+            Some(xact::Block { isolation, read_only, ran_query: false, failed: false, savepoints: Vec::new() });
+        Ok(())
+    }
+
+    /// `SET TRANSACTION …`: change the current block's modes.
+    fn set_transaction(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+        let Some(b) = &mut self.block else {
+            self.notices.push(Notice::warning(
+                SqlState::NO_ACTIVE_SQL_TRANSACTION,
+                "SET TRANSACTION can only be used in transaction blocks",
+            ));
+            return Ok(());
+        };
+        if let Some(level) = isolation {
+            if b.ran_query {
+                return Err(err!(
+                    SqlState::ACTIVE_SQL_TRANSACTION,
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query"
+                ));
+            }
+            b.isolation = check_isolation(level)?;
+        }
+        if let Some(ro) = read_only {
+            b.read_only = ro;
+        }
+        Ok(())
     }
 }
 
-fn show_setting(settings: &Settings, name: &str) -> Result<String> {
-    match name.to_ascii_lowercase().as_str() {
-        // Until explicit transactions exist, every transaction runs with the defaults.
-        "transaction_isolation" => Ok(settings.show(Guc::default_transaction_isolation)),
-        "transaction_read_only" => Ok(settings.show(Guc::default_transaction_read_only)),
+fn not_in_block(what: &str) -> Error {
+    err!(SqlState::NO_ACTIVE_SQL_TRANSACTION, "{what} can only be used in transaction blocks")
+}
+
+/// The isolation level a transaction may run at. SERIALIZABLE is refused
+/// rather than silently run at a weaker level.
+fn check_isolation(level: &str) -> Result<xact::Isolation> {
+    match xact::Isolation::parse(level) {
+        Some(xact::Isolation::Serializable) => Err(Error::not_supported("SERIALIZABLE isolation")
+            .with_hint("Use REPEATABLE READ; serializable snapshot isolation is not built yet.")),
+        Some(l) => Ok(l),
+        None => Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid transaction isolation level \"{level}\"")),
+    }
+}
+
+/// `SHOW`: a setting, or the current transaction's own modes.
+fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, name: &str) -> Result<String> {
+    match (name.to_ascii_lowercase().as_str(), block) {
+        ("transaction_isolation", Some((level, _))) => Ok(level.as_str().to_string()),
+        ("transaction_isolation", None) => Ok(settings.show(Guc::default_transaction_isolation)),
+        ("transaction_read_only", Some((_, ro))) => Ok(if ro { "on" } else { "off" }.to_string()),
+        ("transaction_read_only", None) => Ok(settings.show(Guc::default_transaction_read_only)),
         _ => Ok(settings.show(guc::lookup_or_error(name)?)),
     }
 }
@@ -529,6 +673,8 @@ fn tag(command: &str, rows: u64) -> String {
 /// What expression evaluation sees of the session.
 struct Eval<'a> {
     settings: &'a mut Settings,
+    /// The open block's isolation level and read-only flag.
+    block: Option<(xact::Isolation, bool)>,
     params: &'a [Datum],
     interrupts: &'a Interrupts,
     deadline: Option<Instant>,
@@ -541,7 +687,7 @@ impl EvalContext for Eval<'_> {
     }
 
     fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
-        match show_setting(self.settings, name) {
+        match show_setting(self.settings, self.block, name) {
             Ok(v) => Ok(Some(v)),
             Err(e) if missing_ok && e.code() == SqlState::UNDEFINED_OBJECT => Ok(None),
             Err(e) => Err(e),

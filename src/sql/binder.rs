@@ -69,6 +69,17 @@ impl<'a> Binder<'a> {
         match stmt {
             ast::Statement::Query(q) => self.bind_query(q),
             ast::Statement::Set(set) => bind_set(set),
+            ast::Statement::StartTransaction { modes, begin, statements, exception: None, .. }
+                if statements.is_empty() =>
+            {
+                let (isolation, read_only) = transaction_modes(modes)?;
+                Ok(Statement::Begin { isolation, read_only, start: !begin })
+            }
+            ast::Statement::Commit { chain: false, .. } => Ok(Statement::Commit),
+            ast::Statement::Rollback { chain: false, savepoint: None } => Ok(Statement::Rollback),
+            ast::Statement::Rollback { chain: false, savepoint: Some(name) } => Ok(Statement::RollbackTo(ident(name))),
+            ast::Statement::Savepoint { name } => Ok(Statement::Savepoint(ident(name))),
+            ast::Statement::ReleaseSavepoint { name } => Ok(Statement::Release(ident(name))),
             ast::Statement::ShowVariable { variable } => {
                 let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
                 Ok(match name.as_str() {
@@ -883,11 +894,60 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
         S::SetNames { charset_name, collation_name: None } => {
             Ok(Statement::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false })
         }
-        S::SetTransaction { .. } => Err(Error::not_supported("SET TRANSACTION")),
+        S::SetTransaction { modes, snapshot: None, session: false } => {
+            let (isolation, read_only) = transaction_modes(modes)?;
+            Ok(Statement::SetTransaction { isolation, read_only })
+        }
+        S::SetTransaction { session: true, modes, .. } => {
+            // SET SESSION CHARACTERISTICS AS TRANSACTION: the session defaults.
+            let (isolation, read_only) = transaction_modes(modes)?;
+            match (isolation, read_only) {
+                (Some(level), None) => Ok(Statement::Set {
+                    name: "default_transaction_isolation".into(),
+                    value: Some(level),
+                    local: false,
+                }),
+                (None, Some(ro)) => Ok(Statement::Set {
+                    name: "default_transaction_read_only".into(),
+                    value: Some(if ro { "on" } else { "off" }.into()),
+                    local: false,
+                }),
+                _ => Err(Error::not_supported("SET SESSION CHARACTERISTICS with several modes")),
+            }
+        }
+        S::SetTransaction { .. } => Err(Error::not_supported("SET TRANSACTION SNAPSHOT")),
         S::SetRole { .. } => Err(Error::not_supported("SET ROLE")),
         S::SetSessionAuthorization(_) => Err(Error::not_supported("SET SESSION AUTHORIZATION")),
         _ => Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\"")),
     }
+}
+
+/// An identifier as PostgreSQL folds it: unquoted ones to lower case.
+fn ident(id: &ast::Ident) -> String {
+    if id.quote_style.is_some() { id.value.clone() } else { id.value.to_ascii_lowercase() }
+}
+
+/// The isolation level and access mode a BEGIN or SET TRANSACTION names.
+fn transaction_modes(modes: &[ast::TransactionMode]) -> Result<(Option<String>, Option<bool>)> {
+    let (mut isolation, mut read_only) = (None, None);
+    for m in modes {
+        match m {
+            ast::TransactionMode::IsolationLevel(l) => {
+                isolation = Some(
+                    match l {
+                        ast::TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+                        ast::TransactionIsolationLevel::ReadCommitted => "read committed",
+                        ast::TransactionIsolationLevel::RepeatableRead => "repeatable read",
+                        ast::TransactionIsolationLevel::Serializable => "serializable",
+                        other => return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{other}\"")),
+                    }
+                    .to_string(),
+                )
+            }
+            ast::TransactionMode::AccessMode(a) => read_only = Some(*a == ast::TransactionAccessMode::ReadOnly),
+        }
+    }
+    Ok((isolation, read_only))
 }
 
 /// A short name of a statement kind for messages, e.g. `CREATE TABLE`.

@@ -56,6 +56,22 @@ pub enum Statement {
     ShowAll,
     /// `CHECKPOINT`: force a checkpoint now.
     Checkpoint,
+    /// `BEGIN` / `START TRANSACTION` with its modes.
+    Begin {
+        isolation: Option<String>,
+        read_only: Option<bool>,
+        start: bool,
+    },
+    /// `SET TRANSACTION …` inside a block.
+    SetTransaction {
+        isolation: Option<String>,
+        read_only: Option<bool>,
+    },
+    Commit,
+    Rollback,
+    Savepoint(String),
+    Release(String),
+    RollbackTo(String),
 }
 
 impl Statement {
@@ -64,7 +80,16 @@ impl Statement {
             Statement::Select { columns, .. } => columns.clone(),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
-            Statement::Set { .. } | Statement::ResetAll | Statement::Checkpoint => Vec::new(),
+            Statement::Set { .. }
+            | Statement::ResetAll
+            | Statement::Checkpoint
+            | Statement::Begin { .. }
+            | Statement::SetTransaction { .. }
+            | Statement::Commit
+            | Statement::Rollback
+            | Statement::Savepoint(_)
+            | Statement::Release(_)
+            | Statement::RollbackTo(_) => Vec::new(),
         }
     }
 
@@ -76,6 +101,13 @@ impl Statement {
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
+            Statement::Begin { start: false, .. } => "BEGIN",
+            Statement::Begin { start: true, .. } => "START TRANSACTION",
+            Statement::SetTransaction { .. } => "SET",
+            Statement::Commit => "COMMIT",
+            Statement::Rollback | Statement::RollbackTo(_) => "ROLLBACK",
+            Statement::Savepoint(_) => "SAVEPOINT",
+            Statement::Release(_) => "RELEASE",
         }
     }
 
