@@ -1,0 +1,86 @@
+//! Micro-benchmarks of the storage engine's hot paths: a buffer-pool hit,
+//! a heap insert (WAL record included), and WAL insertion with one and
+//! eight concurrent inserters.
+//!
+//!     cargo bench --bench storage
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tusk::storage::buffer::{BufferPool, BufferTag, WalFlush};
+use tusk::storage::heap::Heap;
+use tusk::storage::heap::tuple::{Attr, TupleDesc, form};
+use tusk::storage::page::PageRead;
+use tusk::storage::smgr::{Fork, RelFileLocator, Smgr};
+use tusk::storage::wal::{Rmgr, Wal};
+
+const REL: RelFileLocator = RelFileLocator { db: 1, relfilenode: 16384 };
+
+fn setup(tag: &str, frames: usize) -> (std::path::PathBuf, Arc<Wal>, BufferPool) {
+    let dir = std::env::temp_dir().join(format!("tusk-bench-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let wal = Arc::new(Wal::open(&dir.join("wal"), 16 << 20, false, 0, 0).expect("wal"));
+    let smgr = Arc::new(Smgr::new(&dir, 64));
+    smgr.create(REL, Fork::Main).expect("create");
+    let pool = BufferPool::new(frames, smgr, wal.clone() as Arc<dyn WalFlush>);
+    (dir, wal, pool)
+}
+
+fn buffer_hit(c: &mut Criterion) {
+    let (dir, _wal, pool) = setup("hit", 1024);
+    for _ in 0..256 {
+        pool.extend(REL, Fork::Main).expect("extend");
+    }
+    let mut block = 0u32;
+    c.bench_function("buffer_pool/hit_pin_read_unpin", |b| {
+        b.iter(|| {
+            block = (block + 1) % 256;
+            let buf = pool.read_buffer(BufferTag { rel: REL, fork: Fork::Main, block }).expect("read");
+            black_box(buf.read().lsn());
+        })
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn heap_insert(c: &mut Criterion) {
+    let (dir, wal, pool) = setup("heap", 4096);
+    let heap = Heap::new(&pool, &wal, REL);
+    let desc = TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] };
+    let tuple = form(&desc, &[Some(&1i32.to_le_bytes()), Some(&2i32.to_le_bytes()), Some(&[b'x'; 84][..])]);
+    let mut g = c.benchmark_group("heap");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("insert_100_byte_row", |b| b.iter(|| heap.insert(10, 0, black_box(&tuple)).expect("insert")));
+    g.finish();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn wal_insert(c: &mut Criterion) {
+    let payload = [7u8; 100];
+    let mut g = c.benchmark_group("wal");
+    for threads in [1usize, 8] {
+        g.throughput(Throughput::Elements(1000 * threads as u64));
+        g.bench_function(format!("insert_100_bytes_x1000_{threads}_inserters"), |b| {
+            let (dir, wal, _pool) = setup("wal", 16);
+            b.iter(|| {
+                std::thread::scope(|s| {
+                    for t in 0..threads {
+                        let wal = &wal;
+                        s.spawn(move || {
+                            for _ in 0..1000 {
+                                wal.insert(t as u64, Rmgr::Heap, 0, &payload).expect("insert");
+                            }
+                        });
+                    }
+                });
+                // Keep the in-memory buffer from growing without bound between iterations.
+                wal.flush_to(wal.insert_end()).expect("flush");
+            });
+            let _ = std::fs::remove_dir_all(dir);
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, buffer_hit, heap_insert, wal_insert);
+criterion_main!(benches);
