@@ -184,28 +184,40 @@ impl BufferPool {
                 self.stats.hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(buf);
             }
-            let idx = self.claim_victim()?;
-            let frame = &self.frames[idx];
-            // Take the I/O lock before publishing the mapping, so that anyone
-            // who finds it waits for the read to finish.
-            let mut valid = frame.valid.lock();
-            *valid = false;
-            match self.table.entry(tag) {
-                dashmap::Entry::Occupied(_) => {
-                    // Someone else is bringing the same page in: use theirs.
-                    drop(valid);
-                    frame.pins.fetch_sub(1, Ordering::Release);
-                    continue;
-                }
-                dashmap::Entry::Vacant(v) => {
-                    *frame.tag.lock() = Some(tag);
-                    frame.usage.store(1, Ordering::Relaxed);
-                    v.insert(idx);
-                }
-            }
+            let Some((idx, mut valid)) = self.map_new_frame(tag, |_| false)? else { continue };
             let buf = Buffer { pool: self, idx, tag };
             self.load(&buf, &mut valid)?;
             return Ok(buf);
+        }
+    }
+
+    /// Claim a victim frame and map `tag` to it, with the frame's I/O lock
+    /// held (taken before the mapping is published, so anyone who finds it
+    /// waits for the caller to fill the frame). `prepare` sets up the page and
+    /// says whether it is valid. `None` if another task mapped `tag` first.
+    #[allow(clippy::type_complexity)]
+    fn map_new_frame(
+        &self,
+        tag: BufferTag,
+        prepare: impl FnOnce(&mut PageBuf) -> bool,
+    ) -> Result<Option<(usize, parking_lot::MutexGuard<'_, bool>)>> {
+        let idx = self.claim_victim()?;
+        let frame = &self.frames[idx];
+        let mut valid = frame.valid.lock();
+        match self.table.entry(tag) {
+            dashmap::Entry::Occupied(_) => {
+                // Someone else is bringing the same page in: use theirs.
+                drop(valid);
+                frame.pins.fetch_sub(1, Ordering::Release);
+                Ok(None)
+            }
+            dashmap::Entry::Vacant(v) => {
+                *frame.tag.lock() = Some(tag);
+                frame.usage.store(1, Ordering::Relaxed);
+                *valid = prepare(&mut frame.page.write());
+                v.insert(idx);
+                Ok(Some((idx, valid)))
+            }
         }
     }
 
@@ -316,23 +328,11 @@ impl BufferPool {
                 *self.frames[idx].valid.lock() = true;
                 return Ok(Buffer { pool: self, idx, tag });
             }
-            let idx = self.claim_victim()?;
-            let frame = &self.frames[idx];
-            let mut valid = frame.valid.lock();
-            match self.table.entry(tag) {
-                dashmap::Entry::Occupied(_) => {
-                    drop(valid);
-                    frame.pins.fetch_sub(1, Ordering::Release);
-                    continue;
-                }
-                dashmap::Entry::Vacant(v) => {
-                    *frame.tag.lock() = Some(tag);
-                    frame.usage.store(1, Ordering::Relaxed);
-                    frame.page.write().0.fill(0);
-                    *valid = true;
-                    v.insert(idx);
-                }
-            }
+            let zero = |page: &mut PageBuf| {
+                page.0.fill(0);
+                true
+            };
+            let Some((idx, _valid)) = self.map_new_frame(tag, zero)? else { continue };
             return Ok(Buffer { pool: self, idx, tag });
         }
     }

@@ -114,15 +114,19 @@ impl Wal {
             return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "WAL record too large ({} bytes)", payload.len()));
         }
         let mut ins = self.insert.lock();
+        Ok(self.append(&mut ins, xid, rmgr, info, payload))
+    }
+
+    /// Encode a record at the end of the insert buffer (insert lock held).
+    fn append(&self, ins: &mut InsertState, xid: u64, rmgr: Rmgr, info: u8, payload: &[u8]) -> (u64, u64) {
         let lsn = ins.buf_start + ins.buf.len() as u64;
         let prev = ins.prev;
         record::encode(&mut ins.buf, prev, xid, rmgr, info, payload);
         ins.prev = lsn;
         let end = ins.buf_start + ins.buf.len() as u64;
-        drop(ins);
         self.stats.records.fetch_add(1, Ordering::Relaxed);
         self.stats.bytes.fetch_add(end - lsn, Ordering::Relaxed);
-        Ok((lsn, end))
+        (lsn, end)
     }
 
     /// Append a record that changes pages (one block reference per page).
@@ -151,15 +155,7 @@ impl Wal {
         if payload.len() > record::MAX_RECORD {
             return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "WAL record too large ({} bytes)", payload.len()));
         }
-        let lsn = ins.buf_start + ins.buf.len() as u64;
-        let prev = ins.prev;
-        record::encode(&mut ins.buf, prev, xid, rmgr, info, &payload);
-        ins.prev = lsn;
-        let end = ins.buf_start + ins.buf.len() as u64;
-        drop(ins);
-        self.stats.records.fetch_add(1, Ordering::Relaxed);
-        self.stats.bytes.fetch_add(end - lsn, Ordering::Relaxed);
-        Ok((lsn, end))
+        Ok(self.append(&mut ins, xid, rmgr, info, &payload))
     }
 
     /// Start a checkpoint: the redo point is the current end of the log;
