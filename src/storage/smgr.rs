@@ -70,6 +70,9 @@ pub struct Smgr {
     open: Mutex<OpenFiles>,
     /// Forks written since their last sync (the checkpointer syncs them).
     unsynced: Mutex<HashSet<(RelFileLocator, Fork)>>,
+    /// Known fork sizes in blocks (PostgreSQL's smgr_cached_nblocks): all
+    /// changes of size go through this module, so the cache stays exact.
+    sizes: Mutex<HashMap<(RelFileLocator, Fork), u32>>,
 }
 
 struct OpenFiles {
@@ -95,6 +98,7 @@ impl Smgr {
             max_open: max_open.max(1),
             open: Mutex::new(OpenFiles { files: HashMap::new(), tick: 0 }),
             unsynced: Mutex::new(HashSet::new()),
+            sizes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -148,6 +152,15 @@ impl Smgr {
 
     /// The number of blocks in a fork.
     pub fn nblocks(&self, rel: RelFileLocator, fork: Fork) -> Result<u32> {
+        if let Some(&n) = self.sizes.lock().get(&(rel, fork)) {
+            return Ok(n);
+        }
+        let n = self.nblocks_on_disk(rel, fork)?;
+        self.sizes.lock().insert((rel, fork), n);
+        Ok(n)
+    }
+
+    fn nblocks_on_disk(&self, rel: RelFileLocator, fork: Fork) -> Result<u32> {
         let mut seg = 0;
         loop {
             let Some(f) = self.file(rel, fork, seg, false)? else { return Ok(seg * self.blocks_per_segment) };
@@ -187,6 +200,9 @@ impl Smgr {
         let f = self.file(rel, fork, seg, true)?.ok_or_else(|| Error::internal("segment vanished"))?;
         f.write_all_at(buf, at).map_err(|e| io_error("write", &path, e))?;
         self.unsynced.lock().insert((rel, fork));
+        if let Some(n) = self.sizes.lock().get_mut(&(rel, fork)) {
+            *n = (*n).max(block + 1);
+        }
         Ok(())
     }
 
@@ -197,6 +213,7 @@ impl Smgr {
 
     /// Shrink a fork to `nblocks` blocks.
     pub fn truncate(&self, rel: RelFileLocator, fork: Fork, nblocks: u32) -> Result<()> {
+        self.sizes.lock().remove(&(rel, fork));
         let keep_segs = nblocks.div_ceil(self.blocks_per_segment).max(1);
         let mut seg = keep_segs;
         while self.path(rel, fork, seg).exists() {
@@ -240,6 +257,7 @@ impl Smgr {
     pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
         self.forget(rel);
         self.unsynced.lock().retain(|(r, _)| *r != rel);
+        self.sizes.lock().retain(|(r, _), _| *r != rel);
         for fork in Fork::ALL {
             let mut seg = 0;
             loop {

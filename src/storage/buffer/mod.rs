@@ -67,6 +67,9 @@ pub struct BufferStats {
     pub writes_checkpointer: AtomicU64,
 }
 
+/// A frame just mapped to a tag, with its I/O lock held.
+type MappedFrame<'a> = (usize, parking_lot::MutexGuard<'a, bool>);
+
 /// PostgreSQL's BM_MAX_USAGE_COUNT.
 const MAX_USAGE: u32 = 5;
 
@@ -195,12 +198,7 @@ impl BufferPool {
     /// held (taken before the mapping is published, so anyone who finds it
     /// waits for the caller to fill the frame). `prepare` sets up the page and
     /// says whether it is valid. `None` if another task mapped `tag` first.
-    #[allow(clippy::type_complexity)]
-    fn map_new_frame(
-        &self,
-        tag: BufferTag,
-        prepare: impl FnOnce(&mut PageBuf) -> bool,
-    ) -> Result<Option<(usize, parking_lot::MutexGuard<'_, bool>)>> {
+    fn map_new_frame(&self, tag: BufferTag, prepare: impl FnOnce(&mut PageBuf) -> bool) -> Result<Option<MappedFrame<'_>>> {
         let idx = self.claim_victim()?;
         let frame = &self.frames[idx];
         let mut valid = frame.valid.lock();
