@@ -198,7 +198,11 @@ impl BufferPool {
     /// held (taken before the mapping is published, so anyone who finds it
     /// waits for the caller to fill the frame). `prepare` sets up the page and
     /// says whether it is valid. `None` if another task mapped `tag` first.
-    fn map_new_frame(&self, tag: BufferTag, prepare: impl FnOnce(&mut PageBuf) -> bool) -> Result<Option<MappedFrame<'_>>> {
+    fn map_new_frame(
+        &self,
+        tag: BufferTag,
+        prepare: impl FnOnce(&mut PageBuf) -> bool,
+    ) -> Result<Option<MappedFrame<'_>>> {
         let idx = self.claim_victim()?;
         let frame = &self.frames[idx];
         let mut valid = frame.valid.lock();

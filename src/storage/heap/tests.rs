@@ -180,3 +180,47 @@ fn full_page_images_repair_torn_pages() {
     assert_eq!(dump(&e.pool), expected);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A table ten times the size of the buffer pool: loaded, scanned, every
+/// row updated, scanned again, and read back after a clean restart.
+/// (`TUSK_BIG_TABLE_MB` sets the table size; the default keeps CI quick.)
+#[test]
+fn table_ten_times_the_buffer_pool() {
+    let table_mb: usize = std::env::var("TUSK_BIG_TABLE_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let frames = table_mb * 1024 * 1024 / 10 / PAGE_SIZE;
+    let rows = (table_mb * 1024 * 1024 / 1000) as u64;
+    let dir = temp("big");
+    let filler = "f".repeat(960);
+    let live_ids = |heap: &Heap<'_>| -> (u64, u64) {
+        let (mut count, mut sum) = (0u64, 0u64);
+        for b in 0..heap.nblocks().unwrap() {
+            heap.scan_block(b, |_, t| {
+                if Header(t).infomask() & crate::storage::heap::tuple::XMAX_INVALID != 0 {
+                    count += 1;
+                    sum += id_of(t);
+                }
+            })
+            .unwrap();
+        }
+        (count, sum)
+    };
+    {
+        let e = env(&dir, frames);
+        let heap = Heap::new(&e.pool, &e.wal, REL);
+        let tids: Vec<Tid> = (0..rows).map(|i| heap.insert(10, 0, &row(i, &filler)).unwrap()).collect();
+        assert!(heap.nblocks().unwrap() as usize >= 9 * frames, "table is not ~10x the pool");
+        assert_eq!(live_ids(&heap), (rows, rows * (rows - 1) / 2));
+        for (i, tid) in tids.iter().enumerate() {
+            heap.update(*tid, 11, 0, &row(i as u64 + 1_000_000, &filler)).unwrap();
+        }
+        let expect = rows * 1_000_000 + rows * (rows - 1) / 2;
+        assert_eq!(live_ids(&heap), (rows, expect));
+        e.wal.flush_to(e.wal.insert_end()).unwrap();
+        e.pool.flush_all(crate::storage::buffer::Writer::Checkpointer).unwrap();
+        e.pool.smgr().sync_written().unwrap();
+    }
+    let e = env(&dir, frames);
+    let heap = Heap::new(&e.pool, &e.wal, REL);
+    assert_eq!(live_ids(&heap), (rows, rows * 1_000_000 + rows * (rows - 1) / 2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
