@@ -37,6 +37,7 @@ impl SqlState {
     pub const ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25001");
     pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25P01");
     pub const IN_FAILED_SQL_TRANSACTION: SqlState = SqlState("25P02");
+    pub const READ_ONLY_SQL_TRANSACTION: SqlState = SqlState("25006");
     pub const INVALID_AUTHORIZATION_SPECIFICATION: SqlState = SqlState("28000");
     pub const INVALID_PASSWORD: SqlState = SqlState("28P01");
     pub const INVALID_CURSOR_NAME: SqlState = SqlState("34000");
@@ -46,6 +47,10 @@ impl SqlState {
     pub const SYNTAX_ERROR: SqlState = SqlState("42601");
     pub const INSUFFICIENT_PRIVILEGE: SqlState = SqlState("42501");
     pub const UNDEFINED_COLUMN: SqlState = SqlState("42703");
+    pub const DUPLICATE_COLUMN: SqlState = SqlState("42701");
+    pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
+    pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
+    pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
     pub const UNDEFINED_FUNCTION: SqlState = SqlState("42883");
     pub const UNDEFINED_TABLE: SqlState = SqlState("42P01");
     pub const UNDEFINED_PARAMETER: SqlState = SqlState("42P02");

@@ -16,6 +16,7 @@
 //! Settings live in [`config`]; every error carries a SQLSTATE
 //! ([`error`]); counters are exported by [`metrics`].
 
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod metrics;

@@ -157,8 +157,18 @@ async fn run_all(extended: bool) {
         (None, Some(s)) => s.conn_str(),
         (None, None) => unreachable!(),
     };
+    // Against another server, each file starts in a fresh schema of its own
+    // per protocol run (the two runs go in parallel). A tusk server is new
+    // for each run; files there must not reuse each other's table names.
+    let schema = if extended { "slt_extended" } else { "slt_simple" };
+    let conn = if external.is_some() { format!("{conn} options='-c search_path={schema}'") } else { conn };
     let mut failures = Vec::new();
     for file in slt_files() {
+        if external.is_some() {
+            let (c, driver) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(driver);
+            c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).await.unwrap();
+        }
         let conn = conn.clone();
         let mut runner = sqllogictest::Runner::new(move || {
             let conn = conn.clone();

@@ -156,6 +156,19 @@ async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: 
     }
 }
 
+/// Make a logged commit durable before anything more is told to the client:
+/// await the WAL flush (group commit) unless `synchronous_commit` is off,
+/// then mark the transaction committed.
+async fn complete_commit(session: &mut Session) -> Result<()> {
+    if let Some((xid, lsn)) = session.take_pending_commit() {
+        if session.settings.str(Guc::synchronous_commit) != "off" {
+            session.shared().engine.wal.wait_flushed(lsn).await?;
+        }
+        session.finish_commit(xid, lsn)?;
+    }
+    Ok(())
+}
+
 /// ReadyForQuery's transaction status.
 fn ready(session: &Session) -> TransactionStatus {
     match session.transaction_status() {
@@ -193,7 +206,13 @@ where
         let Some(msg) = msg else { return Ok(()) };
         metrics.sessions_idle.dec();
         metrics.sessions_active.inc();
-        let r = handle_message(wire, session, msg, &mut skip_until_sync).await;
+        let mut r = handle_message(wire, session, msg, &mut skip_until_sync).await;
+        if r.is_ok() {
+            // An Execute of COMMIT: durable before the next message is handled.
+            if let Err(e) = complete_commit(session).await {
+                r = Err(e);
+            }
+        }
         metrics.sessions_active.dec();
         metrics.sessions_idle.inc();
         let arena = session.arena_bytes();
@@ -224,6 +243,7 @@ where
         F::Sync(_) => {
             *skip = false;
             session.end_implicit_transaction();
+            complete_commit(session).await?;
             send_ready(wire, session).await?;
             return Ok(true);
         }
@@ -387,6 +407,10 @@ where
             }
             Err(e) => Err(e),
         };
+        let r = match r {
+            Ok(()) => complete_commit(session).await,
+            Err(e) => Err(e),
+        };
         if let Err(e) = r {
             if e.severity() == Severity::Fatal {
                 return Err(e);
@@ -401,5 +425,6 @@ where
         session.cache_simple(sql, &statements);
     }
     session.end_implicit_transaction();
+    complete_commit(session).await?;
     send_ready(wire, session).await
 }

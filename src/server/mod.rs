@@ -77,7 +77,8 @@ async fn serve(
     let metrics = Arc::new(Metrics::new());
     let metrics_engine = engine.clone();
     metrics.add_source(move |out| metrics_engine.render_metrics(out));
-    let shared = Arc::new(Shared { config: config.clone(), metrics, engine: engine.clone(), txns });
+    let catalog = Arc::new(crate::catalog::Catalog::open(engine.clone(), txns.clone())?);
+    let shared = Arc::new(Shared { catalog, config: config.clone(), metrics, engine: engine.clone(), txns });
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),
         registry: Arc::new(Registry::default()),

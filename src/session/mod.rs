@@ -22,10 +22,12 @@ use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::metrics::Metrics;
 use crate::sql::binder::Binder;
+use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
-use crate::sql::expr::EvalContext;
+use crate::sql::expr::{EvalContext, eval};
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
+use crate::txn::Snapshot;
 pub use interrupts::Interrupts;
 
 /// A parsed and bound statement (`PREPARE`d or from a Parse message).
@@ -97,6 +99,7 @@ pub enum Outcome {
 
 /// Process-wide state a session reads.
 pub struct Shared {
+    pub catalog: Arc<crate::catalog::Catalog>,
     pub config: Config,
     pub metrics: Arc<Metrics>,
     pub engine: Arc<crate::storage::engine::Engine>,
@@ -127,7 +130,16 @@ pub struct Session {
     /// The explicit transaction block (`BEGIN` … `COMMIT`), if one is open.
     block: Option<xact::Block>,
     /// A CommandComplete tag that differs from the command's (COMMIT of a failed block says ROLLBACK).
-    tag_override: Option<&'static str>,
+    tag_override: Option<String>,
+    /// The current transaction's id, once it has written.
+    xid: Option<u64>,
+    /// The command counter within the transaction (PostgreSQL's CommandId).
+    cid: u32,
+    /// The snapshot statements read with (per statement, or per
+    /// transaction in REPEATABLE READ).
+    snapshot: Option<Snapshot>,
+    /// A commit logged but not yet confirmed durable: (xid, commit record end LSN).
+    pending_commit: Option<(u64, u64)>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
 }
@@ -152,6 +164,10 @@ impl Session {
             implicit_failed: false,
             block: None,
             tag_override: None,
+            xid: None,
+            cid: 0,
+            snapshot: None,
+            pending_commit: None,
             statement_start: None,
             deadline: None,
         }
@@ -196,10 +212,84 @@ impl Session {
         if self.block.is_some() {
             return;
         }
-        self.settings.end_transaction(!self.implicit_failed);
+        let commit = !self.implicit_failed;
+        self.settings.end_transaction(commit);
         self.implicit_failed = false;
+        self.end_transaction(commit);
         // The unnamed portal does not survive its transaction.
         self.portals.remove("");
+    }
+
+    /// End the transaction's writes: log the commit (its durability is
+    /// awaited by the caller, see [`Session::take_pending_commit`]) or abort.
+    fn end_transaction(&mut self, commit: bool) {
+        if let Some(xid) = self.xid.take() {
+            let txns = &self.shared.txns;
+            let result = if commit {
+                txns.log_commit(xid).map(|lsn| self.pending_commit = Some((xid, lsn)))
+            } else {
+                txns.abort(xid)
+            };
+            if let Err(e) = result {
+                // The transaction cannot be finished normally: it stays
+                // uncommitted, which every reader treats as aborted.
+                tracing::error!(xid, error = %e, "could not end transaction");
+            }
+        }
+        self.cid = 0;
+        self.snapshot = None;
+    }
+
+    /// A commit waiting to be confirmed: the caller awaits the WAL flush up
+    /// to the LSN (unless `synchronous_commit` is off), then calls
+    /// [`Session::finish_commit`]. Nothing is reported to the client before.
+    pub fn take_pending_commit(&mut self) -> Option<(u64, u64)> {
+        self.pending_commit.take()
+    }
+
+    pub fn finish_commit(&self, xid: u64, lsn: u64) -> Result<()> {
+        self.shared.txns.finish_commit(xid, lsn)
+    }
+
+    /// The snapshot a new statement reads with.
+    fn statement_snapshot(&mut self) -> Snapshot {
+        let per_transaction = self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted);
+        match &self.snapshot {
+            Some(s) if per_transaction => s.clone(),
+            _ => {
+                let s = self.shared.txns.snapshot();
+                self.snapshot = Some(s.clone());
+                s
+            }
+        }
+    }
+
+    /// The transaction id, assigned at the first write.
+    fn ensure_xid(&mut self, command: &str) -> Result<u64> {
+        if self.block.as_ref().is_some_and(|b| b.read_only) {
+            return Err(err!(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                "cannot execute {command} in a read-only transaction"
+            ));
+        }
+        Ok(*self.xid.get_or_insert_with(|| self.shared.txns.assign()))
+    }
+
+    /// A plan's table must still be the one the catalog shows now (a
+    /// prepared statement may outlive its table, or the creation of it).
+    fn revalidate(&mut self, table: &crate::catalog::Table) -> Result<()> {
+        let tables = self.tables();
+        match tables.table(&table.name)? {
+            Some(now) if now.oid == table.oid && now.columns == table.columns => Ok(()),
+            _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
+                .with_hint("The table changed since the statement was prepared; prepare it again.")),
+        }
+    }
+
+    /// Tables as the next statement sees them.
+    fn tables(&mut self) -> SessionTables<'_> {
+        let snapshot = self.statement_snapshot();
+        SessionTables { catalog: &self.shared.catalog, snapshot, xid: self.xid.unwrap_or(0), cid: self.cid }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -273,7 +363,8 @@ impl Session {
             SimpleStatements::Cached(c) => c[i].clone(),
             SimpleStatements::Parsed(p) => {
                 self.check_not_failed(xact::is_exit_statement(&p[i]))?;
-                let bound = Arc::new(Binder::simple(sql).bind(&p[i])?);
+                let tables = self.tables();
+                let bound = Arc::new(Binder::simple(sql, &tables).bind(&p[i])?);
                 let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
                 self.simple_pending.push(prepared.clone());
                 prepared
@@ -294,10 +385,23 @@ impl Session {
         Ok(())
     }
 
-    /// A simple query ran to its end without error: remember its bound statements.
+    /// A simple query ran to its end without error: remember its bound
+    /// statements — only those that name no table, since a table's
+    /// definition can change (or its creation roll back) under a plan.
     pub fn cache_simple(&mut self, sql: &str, statements: &SimpleStatements) {
         let SimpleStatements::Parsed(parsed) = statements else { return };
         if self.simple_pending.len() != parsed.len() || sql.len() > SIMPLE_CACHE_MAX_QUERY {
+            return;
+        }
+        let names_a_table = |p: &Arc<PreparedStatement>| {
+            p.bound.as_ref().is_some_and(|b| {
+                matches!(
+                    b.statement,
+                    Statement::Select { from: Some(_), .. } | Statement::Insert { .. } | Statement::CreateTable { .. }
+                )
+            })
+        };
+        if self.simple_pending.iter().any(names_a_table) {
             return;
         }
         if self.simple_cache.len() >= SIMPLE_CACHE_ENTRIES {
@@ -326,7 +430,10 @@ impl Session {
         }
         let bound = match statements.len() {
             0 => None,
-            1 => Some(Arc::new(Binder::new(sql, &declared).bind(&statements.remove(0))?)),
+            1 => {
+                let tables = self.tables();
+                Some(Arc::new(Binder::new(sql, &tables, &declared).bind(&statements.remove(0))?))
+            }
             _ => {
                 return Err(err!(SqlState::SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement"));
             }
@@ -462,12 +569,12 @@ impl Session {
         }
         if portal.executor.is_none() {
             self.shared.metrics.statements.with_label_values(&[command]).inc();
-            match self.start_executor(&bound)? {
+            match self.start_executor(&bound, &portal.params)? {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
-                    let command = self.tag_override.take().unwrap_or(command);
-                    return Ok(Outcome::Complete(tag(command, 0)));
+                    let tag = self.tag_override.take().unwrap_or_else(|| tag(command, 0));
+                    return Ok(Outcome::Complete(tag));
                 }
             }
         }
@@ -495,13 +602,90 @@ impl Session {
     }
 
     /// Start a statement; utility statements do their work here and return `None`.
-    fn start_executor(&mut self, bound: &Arc<Bound>) -> Result<Option<Executor>> {
+    fn start_executor(&mut self, bound: &Arc<Bound>, params: &[Datum]) -> Result<Option<Executor>> {
         match &bound.statement {
-            Statement::Select { .. } => {
+            Statement::Select { from, .. } => {
                 if let Some(b) = &mut self.block {
                     b.ran_query = true;
                 }
-                Ok(Some(Executor::Result { plan: bound.clone(), done: false }))
+                match from {
+                    None => Ok(Some(Executor::Result { plan: bound.clone(), done: false })),
+                    Some(table) => {
+                        self.revalidate(table)?;
+                        let snapshot = self.statement_snapshot();
+                        let catalog = self.shared.catalog.clone();
+                        let nblocks = catalog.nblocks(table)?;
+                        Ok(Some(Executor::Scan(Box::new(crate::sql::exec::SeqScan {
+                            plan: bound.clone(),
+                            table: table.clone(),
+                            catalog,
+                            snapshot,
+                            xid: self.xid.unwrap_or(0),
+                            cid: self.cid,
+                            next_block: 0,
+                            nblocks,
+                            rows: std::collections::VecDeque::new(),
+                        }))))
+                    }
+                }
+            }
+            Statement::CreateTable { name, columns, if_not_exists } => {
+                let xid = self.ensure_xid("CREATE TABLE")?;
+                let snapshot = self.statement_snapshot();
+                let who = crate::catalog::Reader { snapshot: &snapshot, xid, cid: self.cid };
+                if self.shared.catalog.lookup(name, &who)?.is_some() {
+                    if *if_not_exists {
+                        self.notices.push(Notice {
+                            level: crate::error::NoticeLevel::Notice,
+                            code: SqlState::DUPLICATE_TABLE,
+                            message: format!("relation \"{name}\" already exists, skipping"),
+                            detail: None,
+                            hint: None,
+                        });
+                        return Ok(None);
+                    }
+                    return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
+                }
+                self.shared.catalog.create_table(name, columns.clone(), xid, self.cid)?;
+                self.cid += 1;
+                // Bound statements may name this table now.
+                self.simple_cache.clear();
+                Ok(None)
+            }
+            Statement::Insert { table, rows } => {
+                self.revalidate(table)?;
+                let xid = self.ensure_xid("INSERT")?;
+                let mut ctx = Eval {
+                    settings: &mut self.settings,
+                    block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
+                    params,
+                    interrupts: &self.interrupts,
+                    deadline: self.deadline,
+                    pid: self.pid,
+                };
+                let mut count = 0u64;
+                for row in rows {
+                    ctx.check_interrupts()?;
+                    let values: Vec<Datum> = row.iter().map(|e| eval(e, &mut ctx)).collect::<Result<_>>()?;
+                    for (v, c) in values.iter().zip(&table.columns) {
+                        if c.not_null && v.is_null() {
+                            let shown: Vec<String> =
+                                values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_text() }).collect();
+                            return Err(err!(
+                                SqlState::NOT_NULL_VIOLATION,
+                                "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                                c.name,
+                                table.name
+                            )
+                            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+                        }
+                    }
+                    self.shared.catalog.insert_row(table, &values, xid, self.cid)?;
+                    count += 1;
+                }
+                self.cid += 1;
+                self.tag_override = Some(format!("INSERT 0 {count}"));
+                Ok(None)
             }
             Statement::Set { name, value, local } => {
                 if *local && self.block.is_none() && !self.implicit_multi {
@@ -539,8 +723,9 @@ impl Session {
                     )),
                     Some(b) => {
                         self.settings.end_transaction(commit && !b.failed);
+                        self.end_transaction(commit && !b.failed);
                         if commit && b.failed {
-                            self.tag_override = Some("ROLLBACK");
+                            self.tag_override = Some("ROLLBACK".into());
                         }
                     }
                 }
@@ -670,6 +855,21 @@ fn tag(command: &str, rows: u64) -> String {
     }
 }
 
+/// The catalog as a statement of this session sees it.
+struct SessionTables<'a> {
+    catalog: &'a crate::catalog::Catalog,
+    snapshot: Snapshot,
+    xid: u64,
+    cid: u32,
+}
+
+impl TableLookup for SessionTables<'_> {
+    fn table(&self, name: &str) -> Result<Option<Arc<crate::catalog::Table>>> {
+        let who = crate::catalog::Reader { snapshot: &self.snapshot, xid: self.xid, cid: self.cid };
+        Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
+    }
+}
+
 /// What expression evaluation sees of the session.
 struct Eval<'a> {
     settings: &'a mut Settings,
@@ -684,6 +884,11 @@ struct Eval<'a> {
 impl EvalContext for Eval<'_> {
     fn param(&self, index: usize) -> &Datum {
         self.params.get(index).unwrap_or(&Datum::Null)
+    }
+
+    fn column(&self, _index: usize) -> &Datum {
+        // Outside a scan there is no current row.
+        &Datum::Null
     }
 
     fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {

@@ -9,16 +9,36 @@
 
 use sqlparser::ast::{self, Spanned};
 
+use std::sync::Arc;
+
 use super::expr::{ArithOp, CmpOp, Expr, cast_exists};
 use super::func::Func;
 use super::parser::position;
 use super::types::{Datum, PgType, int_datum, parse_text};
 use super::{Bound, Column, Statement};
+use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
+/// How the binder finds tables (the catalog, through the statement's snapshot).
+pub trait TableLookup {
+    fn table(&self, name: &str) -> Result<Option<Arc<Table>>>;
+}
+
+/// For statements bound where no table can exist (tests, constant expressions).
+pub struct NoTables;
+
+impl TableLookup for NoTables {
+    fn table(&self, _name: &str) -> Result<Option<Arc<Table>>> {
+        Ok(None)
+    }
+}
+
 pub struct Binder<'a> {
     sql: &'a str,
+    tables: &'a dyn TableLookup,
+    /// The table the query reads (its FROM clause), whose columns names resolve to.
+    scope: Option<(Arc<Table>, String)>,
     /// Simple-query statements have no parameters: `$n` is an error there.
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
@@ -27,13 +47,13 @@ pub struct Binder<'a> {
 
 impl<'a> Binder<'a> {
     /// A binder for a prepared statement, with the client's declared parameter types.
-    pub fn new(sql: &'a str, declared_params: &[PgType]) -> Binder<'a> {
-        Binder { sql, allow_params: true, params: declared_params.to_vec() }
+    pub fn new(sql: &'a str, tables: &'a dyn TableLookup, declared_params: &[PgType]) -> Binder<'a> {
+        Binder { sql, tables, scope: None, allow_params: true, params: declared_params.to_vec() }
     }
 
     /// A binder for a statement of a simple Query message (no parameters).
-    pub fn simple(sql: &'a str) -> Binder<'a> {
-        Binder { sql, allow_params: false, params: Vec::new() }
+    pub fn simple(sql: &'a str, tables: &'a dyn TableLookup) -> Binder<'a> {
+        Binder { sql, tables, scope: None, allow_params: false, params: Vec::new() }
     }
 
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
@@ -69,6 +89,8 @@ impl<'a> Binder<'a> {
         match stmt {
             ast::Statement::Query(q) => self.bind_query(q),
             ast::Statement::Set(set) => bind_set(set),
+            ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
+            ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::StartTransaction { modes, begin, statements, exception: None, .. }
                 if statements.is_empty() =>
             {
@@ -121,8 +143,17 @@ impl<'a> Binder<'a> {
             ast::SetExpr::Values(_) => return Err(Error::not_supported("VALUES")),
             _ => return Err(Error::not_supported("this kind of query")),
         };
-        if !select.from.is_empty() {
-            return Err(Error::not_supported("SELECT with FROM (tables)"));
+        match select.from.as_slice() {
+            [] => {}
+            [from] if from.joins.is_empty() => match &from.relation {
+                ast::TableFactor::Table { name, alias, args: None, .. } => {
+                    let table = self.table(name)?;
+                    let label = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| table.name.clone());
+                    self.scope = Some((table, label));
+                }
+                _ => return Err(Error::not_supported("this kind of FROM item")),
+            },
+            _ => return Err(Error::not_supported("joins")),
         }
         if select.distinct.is_some() || select.having.is_some() || select.into.is_some() {
             return Err(Error::not_supported("SELECT with DISTINCT, HAVING or INTO"));
@@ -136,7 +167,14 @@ impl<'a> Binder<'a> {
                 ast::SelectItem::UnnamedExpr(e) => (e, figure_colname(e)),
                 ast::SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
+                    let Some((table, _)) = &self.scope else {
+                        return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
+                    };
+                    for (i, c) in table.columns.iter().enumerate() {
+                        let typmod = c.typmod;
+                        targets.push((Expr::Column(i, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod }));
+                    }
+                    continue;
                 }
                 _ => return Err(Error::not_supported("this select list item")),
             };
@@ -157,7 +195,136 @@ impl<'a> Binder<'a> {
         for (c, e) in columns.iter_mut().zip(&exprs) {
             c.ty = e.ty();
         }
-        Ok(Statement::Select { exprs, columns, filter })
+        let from = self.scope.take().map(|(t, _)| t);
+        Ok(Statement::Select { exprs, columns, filter, from })
+    }
+
+    fn table(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+        let (schema, rel) = split_name(name)?;
+        let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
+        if schema.as_deref().is_some_and(|s| s != "public") {
+            return Err(missing());
+        }
+        self.tables.table(&rel)?.ok_or_else(missing).map_err(|e| self.at(e, name))
+    }
+
+    fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
+        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary || ct.unlogged
+        {
+            return Err(Error::not_supported("this form of CREATE TABLE"));
+        }
+        if !ct.constraints.is_empty() {
+            return Err(Error::not_supported("table constraints"));
+        }
+        let (schema, name) = split_name(&ct.name)?;
+        if schema.as_deref().is_some_and(|s| s != "public") {
+            return Err(err!(
+                SqlState::INVALID_SCHEMA_NAME,
+                "schema \"{}\" does not exist",
+                schema.unwrap_or_default()
+            ));
+        }
+        let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
+        for def in &ct.columns {
+            let (ty, len) = self.resolve_type(&def.data_type, def)?;
+            if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown) {
+                return Err(self.at(Error::not_supported(format!("columns of type {}", ty.sql_name())), def));
+            }
+            let mut not_null = false;
+            for opt in &def.options {
+                match &opt.option {
+                    ast::ColumnOption::NotNull => not_null = true,
+                    ast::ColumnOption::Null => not_null = false,
+                    other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
+                }
+            }
+            let col = ident(&def.name);
+            if columns.iter().any(|c| c.name == col) {
+                return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
+            }
+            let typmod = len.map_or(-1, |n| n as i32 + 4);
+            columns.push(catalog::Column { name: col, ty, typmod, not_null });
+        }
+        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists })
+    }
+
+    fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
+        if ins.on.is_some() || ins.returning.is_some() || ins.overriding.is_some() || !ins.assignments.is_empty() {
+            return Err(Error::not_supported("INSERT with ON CONFLICT, RETURNING or OVERRIDING"));
+        }
+        let ast::TableObject::TableName(name) = &ins.table else {
+            return Err(Error::not_supported("INSERT into a table function"));
+        };
+        let table = self.table(name)?;
+        let explicit_columns = !ins.columns.is_empty();
+        let targets: Vec<usize> = if !explicit_columns {
+            (0..table.columns.len()).collect()
+        } else {
+            let mut t = Vec::with_capacity(ins.columns.len());
+            for c in &ins.columns {
+                let col = object_name(c).to_ascii_lowercase();
+                let i = table.columns.iter().position(|tc| tc.name == col).ok_or_else(|| {
+                    err!(SqlState::UNDEFINED_COLUMN, "column \"{col}\" of relation \"{}\" does not exist", table.name)
+                })?;
+                if t.contains(&i) {
+                    return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
+                }
+                t.push(i);
+            }
+            t
+        };
+        let Some(source) = &ins.source else { return Err(Error::not_supported("INSERT without VALUES")) };
+        let ast::SetExpr::Values(values) = source.body.as_ref() else {
+            return Err(Error::not_supported("INSERT … SELECT"));
+        };
+        let mut rows = Vec::with_capacity(values.rows.len());
+        for row in &values.rows {
+            if row.len() > targets.len() {
+                return Err(err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns"));
+            }
+            // Without a column list, missing trailing values take their defaults.
+            if row.len() < targets.len() && explicit_columns {
+                return Err(err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions"));
+            }
+            let mut out: Vec<Expr> =
+                table.columns.iter().map(|c| Expr::Const(crate::sql::types::Datum::Null, c.ty)).collect();
+            for (e, &i) in row.iter().zip(&targets) {
+                let col = &table.columns[i];
+                let bound = self.bind_expr(e)?;
+                out[i] = self.assign(bound, col, e)?;
+            }
+            rows.push(out);
+        }
+        Ok(Statement::Insert { table, rows })
+    }
+
+    /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
+    fn assign(&mut self, e: Expr, col: &catalog::Column, node: &ast::Expr) -> Result<Expr> {
+        let from = e.ty();
+        let typmod = (col.typmod >= 4).then(|| (col.typmod - 4) as u32);
+        if from == col.ty && typmod.is_none() {
+            return Ok(e);
+        }
+        if from == PgType::Unknown || implicit_coercion(from, col.ty) {
+            let c = self.coerce(e, col.ty, node)?;
+            return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), col.ty, typmod) } else { c });
+        }
+        // Assignment casts: between numeric types, and anything to text.
+        let assignable = (from.is_numeric() && col.ty.is_numeric()) || col.ty.is_string() || from == col.ty;
+        if !assignable {
+            return Err(self.at(
+                err!(
+                    SqlState::DATATYPE_MISMATCH,
+                    "column \"{}\" is of type {} but expression is of type {}",
+                    col.name,
+                    col.ty.sql_name(),
+                    from.sql_name()
+                )
+                .with_hint("You will need to rewrite or cast the expression."),
+                node,
+            ));
+        }
+        Ok(Expr::Assign(Box::new(e), col.ty, typmod))
     }
 
     /// A boolean condition (`WHERE`, `AND` operands, `CASE WHEN`).
@@ -185,9 +352,8 @@ impl<'a> Binder<'a> {
             E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => {
                 Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{}\"", id.value), e))
             }
-            E::Identifier(id) => {
-                Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" does not exist", id.value), e))
-            }
+            E::Identifier(id) => self.column(None, id, e),
+            E::CompoundIdentifier(ids) if ids.len() == 2 => self.column(Some(&ids[0]), &ids[1], e),
             E::CompoundIdentifier(ids) => {
                 let table = ids.first().map(|i| i.value.as_str()).unwrap_or("");
                 Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{table}\""), e))
@@ -229,6 +395,32 @@ impl<'a> Binder<'a> {
             }
             E::Function(f) => self.bind_function(f, e),
             other => Err(self.at(Error::not_supported(format!("expression \"{other}\"")), e)),
+        }
+    }
+
+    /// A column reference, resolved against the FROM table.
+    fn column(&self, qualifier: Option<&ast::Ident>, id: &ast::Ident, node: &ast::Expr) -> Result<Expr> {
+        let name = ident(id);
+        match (&self.scope, qualifier) {
+            (Some((table, label)), q) => {
+                if let Some(q) = q {
+                    if ident(q) != *label {
+                        return Err(self.at(
+                            err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{}\"", q.value),
+                            node,
+                        ));
+                    }
+                }
+                match table.columns.iter().position(|c| c.name == name) {
+                    Some(i) => Ok(Expr::Column(i, table.columns[i].ty)),
+                    None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
+                }
+            }
+            (None, Some(q)) => {
+                Err(self
+                    .at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{}\"", q.value), node))
+            }
+            (None, None) => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
         }
     }
 
@@ -609,7 +801,7 @@ impl<'a> Binder<'a> {
         Ok(Expr::Cast(Box::new(e), to, typmod))
     }
 
-    fn resolve_type(&self, dt: &ast::DataType, node: &ast::Expr) -> Result<(PgType, Option<u32>)> {
+    fn resolve_type(&self, dt: &ast::DataType, node: &impl Spanned) -> Result<(PgType, Option<u32>)> {
         use ast::DataType as D;
         let t = match dt {
             D::Bool | D::Boolean => PgType::Bool,
@@ -919,6 +1111,16 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
         S::SetRole { .. } => Err(Error::not_supported("SET ROLE")),
         S::SetSessionAuthorization(_) => Err(Error::not_supported("SET SESSION AUTHORIZATION")),
         _ => Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\"")),
+    }
+}
+
+/// `[schema.]name`, folded as PostgreSQL folds identifiers.
+fn split_name(name: &ast::ObjectName) -> Result<(Option<String>, String)> {
+    let parts: Vec<String> = name.0.iter().map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string())).collect();
+    match parts.as_slice() {
+        [rel] => Ok((None, rel.clone())),
+        [schema, rel] => Ok((Some(schema.clone()), rel.clone())),
+        _ => Err(Error::not_supported(format!("cross-database references: {name}"))),
     }
 }
 

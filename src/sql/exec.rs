@@ -33,8 +33,56 @@ pub enum Progress {
 pub enum Executor {
     /// One computed row (SELECT without FROM); the plan is shared with the prepared statement.
     Result { plan: Arc<Bound>, done: bool },
+    /// A sequential scan of a table (boxed: it is the large variant).
+    Scan(Box<SeqScan>),
     /// Precomputed rows (SHOW).
     Values { rows: std::vec::IntoIter<Vec<Datum>> },
+}
+
+/// A sequential scan: reads a block at a time, keeps the rows visible to
+/// its snapshot, and applies the statement's filter and projection.
+#[derive(Debug)]
+pub struct SeqScan {
+    pub plan: Arc<Bound>,
+    pub table: Arc<crate::catalog::Table>,
+    pub catalog: Arc<crate::catalog::Catalog>,
+    pub snapshot: crate::txn::Snapshot,
+    pub xid: u64,
+    pub cid: u32,
+    pub next_block: u32,
+    pub nblocks: u32,
+    /// Visible rows of the current block not yet processed.
+    pub rows: std::collections::VecDeque<Vec<Datum>>,
+}
+
+/// Evaluation with a current row: columns read from it, the rest from the session.
+struct RowContext<'a> {
+    inner: &'a mut dyn EvalContext,
+    row: &'a [Datum],
+}
+
+impl EvalContext for RowContext<'_> {
+    fn param(&self, index: usize) -> &Datum {
+        self.inner.param(index)
+    }
+    fn column(&self, index: usize) -> &Datum {
+        self.row.get(index).unwrap_or(&Datum::Null)
+    }
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
+        self.inner.current_setting(name, missing_ok)
+    }
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
+        self.inner.set_config(name, value, is_local)
+    }
+    fn check_interrupts(&self) -> Result<()> {
+        self.inner.check_interrupts()
+    }
+    fn backend_pid(&self) -> i32 {
+        self.inner.backend_pid()
+    }
+    fn extra_float_digits(&self) -> i32 {
+        self.inner.extra_float_digits()
+    }
 }
 
 impl Executor {
@@ -76,6 +124,39 @@ impl Executor {
                         }
                         pass
                     }
+                }
+                Executor::Scan(scan) => {
+                    let Statement::Select { exprs, filter, .. } = &scan.plan.statement else {
+                        return Err(crate::error::Error::internal("scan over a non-SELECT"));
+                    };
+                    let mut found = false;
+                    loop {
+                        let Some(tuple) = scan.rows.pop_front() else {
+                            if scan.next_block >= scan.nblocks {
+                                break;
+                            }
+                            let who = crate::catalog::Reader { snapshot: &scan.snapshot, xid: scan.xid, cid: scan.cid };
+                            let mut block_rows = Vec::new();
+                            scan.catalog.scan_block(&scan.table, scan.next_block, &who, &mut block_rows)?;
+                            scan.rows.extend(block_rows);
+                            scan.next_block += 1;
+                            ctx.check_interrupts()?;
+                            continue;
+                        };
+                        let mut rc = RowContext { inner: &mut *ctx, row: &tuple };
+                        let pass = match filter {
+                            Some(f) => eval(f, &mut rc)? == Datum::Bool(true),
+                            None => true,
+                        };
+                        if pass {
+                            for e in exprs.iter() {
+                                row.push(eval(e, &mut rc)?);
+                            }
+                            found = true;
+                            break;
+                        }
+                    }
+                    found
                 }
                 Executor::Values { rows } => match rows.next() {
                     Some(r) => {

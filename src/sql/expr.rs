@@ -91,13 +91,24 @@ pub enum Expr {
         ty: PgType,
     },
     Cast(Box<Expr>, PgType, Option<u32>),
+    /// An assignment cast for storing into a column: as a cast, but a
+    /// too-long string is an error (22001) instead of truncated.
+    Assign(Box<Expr>, PgType, Option<u32>),
+    /// A column of the row being processed (index into the table's columns).
+    Column(usize, PgType),
     Call(Func, Vec<Expr>, PgType),
 }
 
 impl Expr {
     pub fn ty(&self) -> PgType {
         match self {
-            Expr::Const(_, t) | Expr::Param(_, t) | Expr::Arith(.., t) | Expr::Cast(_, t, _) | Expr::Call(.., t) => *t,
+            Expr::Const(_, t)
+            | Expr::Param(_, t)
+            | Expr::Arith(.., t)
+            | Expr::Cast(_, t, _)
+            | Expr::Assign(_, t, _)
+            | Expr::Column(_, t)
+            | Expr::Call(.., t) => *t,
             Expr::Case { ty, .. } => *ty,
             Expr::Neg(e) => e.ty(),
             Expr::Concat(..) => PgType::Text,
@@ -116,7 +127,8 @@ impl Expr {
     fn walk(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Const(..) | Expr::Param(..) => {}
+            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) => {}
+            Expr::Assign(e, ..) => e.walk(f),
             Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk(f),
             Expr::Arith(_, a, b, _)
             | Expr::Cmp(_, a, b)
@@ -144,6 +156,8 @@ impl Expr {
 /// What evaluation may read or change besides its inputs.
 pub trait EvalContext {
     fn param(&self, index: usize) -> &Datum;
+    /// Column `index` of the current row.
+    fn column(&self, index: usize) -> &Datum;
     /// `current_setting(name, missing_ok)`.
     fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>>;
     /// `set_config(name, value, is_local)`, returning the new value as shown.
@@ -158,6 +172,19 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
     Ok(match expr {
         Expr::Const(d, _) => d.clone(),
         Expr::Param(i, _) => ctx.param(*i).clone(),
+        Expr::Column(i, _) => ctx.column(*i).clone(),
+        Expr::Assign(e, to, typmod) => {
+            let v = eval(e, ctx)?;
+            if let (Some(n), Datum::Text(s)) = (typmod, &v) {
+                if s.chars().count() > *n as usize {
+                    return Err(err!(
+                        SqlState::STRING_DATA_RIGHT_TRUNCATION,
+                        "value too long for type character varying({n})"
+                    ));
+                }
+            }
+            cast(v, e.ty(), *to, None, ctx.extra_float_digits())?
+        }
         Expr::Arith(op, a, b, ty) => {
             let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
             if a.is_null() || b.is_null() {

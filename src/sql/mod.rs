@@ -42,6 +42,19 @@ pub enum Statement {
         exprs: Vec<Expr>,
         columns: Vec<Column>,
         filter: Option<Expr>,
+        /// The table scanned, if any.
+        from: Option<std::sync::Arc<crate::catalog::Table>>,
+    },
+    /// `CREATE TABLE [IF NOT EXISTS] name (columns…)`.
+    CreateTable {
+        name: String,
+        columns: Vec<crate::catalog::Column>,
+        if_not_exists: bool,
+    },
+    /// `INSERT INTO t … VALUES`: one expression per table column, per row.
+    Insert {
+        table: std::sync::Arc<crate::catalog::Table>,
+        rows: Vec<Vec<Expr>>,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     Set {
@@ -89,7 +102,9 @@ impl Statement {
             | Statement::Rollback
             | Statement::Savepoint(_)
             | Statement::Release(_)
-            | Statement::RollbackTo(_) => Vec::new(),
+            | Statement::RollbackTo(_)
+            | Statement::CreateTable { .. }
+            | Statement::Insert { .. } => Vec::new(),
         }
     }
 
@@ -101,6 +116,8 @@ impl Statement {
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
+            Statement::CreateTable { .. } => "CREATE TABLE",
+            Statement::Insert { .. } => "INSERT",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
             Statement::SetTransaction { .. } => "SET",

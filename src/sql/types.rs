@@ -104,6 +104,18 @@ impl PgType {
         }
     }
 
+    /// How a value of this type is stored in a heap tuple: length (-1:
+    /// variable) and alignment, as `pg_type.typlen` / `typalign`.
+    pub fn storage(self) -> (i16, u8) {
+        match self {
+            PgType::Bool => (1, 1),
+            PgType::Int2 => (2, 2),
+            PgType::Int4 | PgType::Float4 => (4, 4),
+            PgType::Int8 | PgType::Float8 => (8, 8),
+            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Unknown | PgType::Void => (-1, 4),
+        }
+    }
+
     pub fn is_integer(self) -> bool {
         matches!(self, PgType::Int2 | PgType::Int4 | PgType::Int8)
     }
@@ -205,6 +217,40 @@ impl Datum {
                 let _ = super::numeric::write_binary(n, out);
             }
         }
+    }
+}
+
+impl Datum {
+    /// The on-disk bytes of a non-null value (little-endian fixed-length
+    /// values; the bytes of variable-length ones).
+    pub fn storage_bytes(&self) -> Vec<u8> {
+        match self {
+            Datum::Null => Vec::new(),
+            Datum::Bool(b) => vec![*b as u8],
+            Datum::Int2(v) => v.to_le_bytes().to_vec(),
+            Datum::Int4(v) => v.to_le_bytes().to_vec(),
+            Datum::Int8(v) => v.to_le_bytes().to_vec(),
+            Datum::Float4(v) => v.to_le_bytes().to_vec(),
+            Datum::Float8(v) => v.to_le_bytes().to_vec(),
+            Datum::Text(s) | Datum::Numeric(s) => s.as_bytes().to_vec(),
+        }
+    }
+
+    /// A value of type `ty` from its on-disk bytes.
+    pub fn from_storage(ty: PgType, b: &[u8]) -> Result<Datum> {
+        let bad = || Error::new(SqlState::DATA_CORRUPTED, format!("invalid stored value of type {}", ty.sql_name()));
+        Ok(match ty {
+            PgType::Bool => Datum::Bool(*b.first().ok_or_else(bad)? != 0),
+            PgType::Int2 => Datum::Int2(i16::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Int4 => Datum::Int4(i32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Int8 => Datum::Int8(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Float4 => Datum::Float4(f32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Float8 => Datum::Float8(f64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Numeric => Datum::Numeric(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
+            PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
+                Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?)
+            }
+        })
     }
 }
 

@@ -43,6 +43,9 @@ use crate::error::{Result, SqlState};
 
 /// WAL record kinds of the Xlog resource manager.
 const XLOG_CHECKPOINT: u8 = 0x10;
+const XLOG_NEXTOID: u8 = 0x30;
+/// OIDs reserved per NEXTOID record (PostgreSQL's VAR_OID_PREFETCH).
+const OID_PREFETCH: u32 = 8192;
 
 /// A subsystem above storage with WAL records of its own (transactions,
 /// later sequences and indexes): it replays them in recovery and writes
@@ -90,6 +93,8 @@ pub struct Engine {
     /// One checkpoint at a time.
     checkpointing: Mutex<()>,
     wal_records_after_redo: AtomicU64,
+    /// Next OID to hand out and the end of the batch reserved in WAL.
+    oids: Mutex<(u32, u32)>,
     pub checkpoints: CheckpointStats,
 }
 
@@ -144,6 +149,7 @@ impl Engine {
             rmgrs: std::sync::OnceLock::new(),
             checkpointing: Mutex::new(()),
             wal_records_after_redo: AtomicU64::new(0),
+            oids: Mutex::new((0, 0)),
             checkpoints: CheckpointStats::default(),
         };
         engine.wal_records_after_redo.store(records, Ordering::Relaxed);
@@ -153,6 +159,26 @@ impl Engine {
     /// The next transaction id recorded at the last checkpoint (or found in WAL after it).
     pub fn next_xid(&self) -> u64 {
         self.control.lock().next_xid
+    }
+
+    /// A new object identifier. OIDs are reserved in WAL in batches, so that
+    /// after a crash none is handed out twice.
+    pub fn allocate_oid(&self) -> Result<u32> {
+        let mut a = self.oids.lock();
+        if a.0 == 0 {
+            a.0 = self.control.lock().next_oid;
+        }
+        if a.0 >= a.1 {
+            let upto =
+                a.0.checked_add(OID_PREFETCH)
+                    .ok_or_else(|| err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "OID counter exhausted"))?;
+            self.wal.insert(0, Rmgr::Xlog, XLOG_NEXTOID, &upto.to_le_bytes())?;
+            self.control.lock().next_oid = upto;
+            a.1 = upto;
+        }
+        let oid = a.0;
+        a.0 += 1;
+        Ok(oid)
     }
 
     /// Register the resource managers above storage, replay WAL if the
@@ -203,6 +229,12 @@ impl Engine {
     fn redo(&self, rec: &Record) -> Result<()> {
         match rec.rmgr {
             Rmgr::Heap => heap::redo(&self.pool, rec),
+            Rmgr::Xlog if rec.info == XLOG_NEXTOID => {
+                let next = rec.payload.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0);
+                let mut c = self.control.lock();
+                c.next_oid = c.next_oid.max(next);
+                Ok(())
+            }
             Rmgr::Xlog => Ok(()),
             other => Err(err!(
                 SqlState::DATA_CORRUPTED,

@@ -1,0 +1,277 @@
+//! The system catalog, first slice: `pg_class` and `pg_attribute` are heap
+//! relations in tusk's own storage, with PostgreSQL's names and OIDs and a
+//! subset of their columns. DDL is transactional because it is ordinary
+//! writes to them; a lookup reads them through the caller's snapshot, so a
+//! table is visible exactly when its creating transaction is.
+//!
+//! Every user relation lives in database `postgres` (OID 5) and schema
+//! `public` (OID 2200) until databases and schemas become objects.
+
+use std::sync::Arc;
+
+use crate::err;
+use crate::error::{Result, SqlState};
+use crate::sql::types::{Datum, PgType};
+use crate::storage::engine::Engine;
+use crate::storage::heap::Heap;
+use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form};
+use crate::storage::smgr::RelFileLocator;
+use crate::txn::{Snapshot, TransactionManager};
+
+pub const POSTGRES_DB: u32 = 5;
+pub const PUBLIC_NAMESPACE: u32 = 2200;
+const PG_CLASS: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1259 };
+const PG_ATTRIBUTE: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1249 };
+
+/// A column of a table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: PgType,
+    pub typmod: i32,
+    pub not_null: bool,
+}
+
+/// A table as the catalog describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub oid: u32,
+    pub name: String,
+    pub rel: RelFileLocator,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    /// How its tuples are laid out.
+    pub fn desc(&self) -> TupleDesc {
+        TupleDesc {
+            attrs: self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
+        }
+    }
+}
+
+fn fixed(len: i16, align: u8) -> Attr {
+    Attr { len, align }
+}
+
+/// pg_class: oid, relname, relnamespace, relkind, relfilenode, relnatts.
+fn class_desc() -> TupleDesc {
+    TupleDesc { attrs: vec![fixed(4, 4), fixed(-1, 4), fixed(4, 4), fixed(1, 1), fixed(4, 4), fixed(2, 2)] }
+}
+
+/// pg_attribute: attrelid, attname, atttypid, attlen, attnum, atttypmod, attnotnull, attalign.
+fn attribute_desc() -> TupleDesc {
+    TupleDesc {
+        attrs: vec![
+            fixed(4, 4),
+            fixed(-1, 4),
+            fixed(4, 4),
+            fixed(2, 2),
+            fixed(2, 2),
+            fixed(4, 4),
+            fixed(1, 1),
+            fixed(1, 1),
+        ],
+    }
+}
+
+fn u32_of(v: Option<&[u8]>) -> u32 {
+    v.and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0)
+}
+fn i32_of(v: Option<&[u8]>) -> i32 {
+    v.and_then(|b| b.try_into().ok()).map(i32::from_le_bytes).unwrap_or(0)
+}
+fn i16_of(v: Option<&[u8]>) -> i16 {
+    v.and_then(|b| b.try_into().ok()).map(i16::from_le_bytes).unwrap_or(0)
+}
+fn text_of(v: Option<&[u8]>) -> String {
+    v.map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default()
+}
+
+/// Who is looking: the snapshot, and the transaction and command (whose own
+/// uncommitted catalog rows it sees).
+pub struct Reader<'a> {
+    pub snapshot: &'a Snapshot,
+    pub xid: u64,
+    pub cid: u32,
+}
+
+pub struct Catalog {
+    engine: Arc<Engine>,
+    txns: Arc<TransactionManager>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Catalog")
+    }
+}
+
+impl Catalog {
+    /// The catalog over the engine's storage; creates the catalog
+    /// relations' files on a new cluster.
+    pub fn open(engine: Arc<Engine>, txns: Arc<TransactionManager>) -> Result<Catalog> {
+        for rel in [PG_CLASS, PG_ATTRIBUTE] {
+            engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;
+        }
+        Ok(Catalog { engine, txns })
+    }
+
+    fn heap(&self, rel: RelFileLocator) -> Heap<'_> {
+        Heap::new(&self.engine.pool, &self.engine.wal, rel)
+    }
+
+    /// Visit every tuple of a catalog visible to `who`.
+    fn scan(&self, rel: RelFileLocator, who: &Reader<'_>, mut f: impl FnMut(&[u8])) -> Result<()> {
+        let heap = self.heap(rel);
+        let mut error = None;
+        for block in 0..heap.nblocks()? {
+            heap.scan_block(block, |_, t| {
+                if error.is_some() {
+                    return;
+                }
+                match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+                    Ok(true) => f(t),
+                    Ok(false) => {}
+                    Err(e) => error = Some(e),
+                }
+            })?;
+        }
+        error.map_or(Ok(()), Err)
+    }
+
+    /// The table named `name`, if one is visible.
+    pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
+        let cdesc = class_desc();
+        let mut found = None;
+        self.scan(PG_CLASS, who, |t| {
+            let v = deform(&cdesc, t);
+            if found.is_none() && v[1] == Some(name.as_bytes()) {
+                found = Some((u32_of(v[0]), u32_of(v[4])));
+            }
+        })?;
+        let Some((oid, relfilenode)) = found else { return Ok(None) };
+        let adesc = attribute_desc();
+        let mut columns: Vec<(i16, Column)> = Vec::new();
+        let mut bad_type = None;
+        self.scan(PG_ATTRIBUTE, who, |t| {
+            let v = deform(&adesc, t);
+            if u32_of(v[0]) != oid {
+                return;
+            }
+            let typid = u32_of(v[2]);
+            match PgType::from_oid(typid) {
+                Some(ty) => columns.push((
+                    i16_of(v[4]),
+                    Column { name: text_of(v[1]), ty, typmod: i32_of(v[5]), not_null: v[6] == Some(&[1]) },
+                )),
+                None => bad_type = Some(typid),
+            }
+        })?;
+        if let Some(t) = bad_type {
+            return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
+        }
+        columns.sort_by_key(|(n, _)| *n);
+        Ok(Some(Table {
+            oid,
+            name: name.to_string(),
+            rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
+            columns: columns.into_iter().map(|(_, c)| c).collect(),
+        }))
+    }
+
+    /// Record a new table, written by transaction `xid` at command `cid`.
+    pub fn create_table(&self, name: &str, columns: Vec<Column>, xid: u64, cid: u32) -> Result<Table> {
+        let oid = self.engine.allocate_oid()?;
+        let table =
+            Table { oid, name: name.to_string(), rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid }, columns };
+        let natts = table.columns.len() as i16;
+        let row = form(
+            &class_desc(),
+            &[
+                Some(&oid.to_le_bytes()),
+                Some(name.as_bytes()),
+                Some(&PUBLIC_NAMESPACE.to_le_bytes()),
+                Some(b"r"),
+                Some(&oid.to_le_bytes()),
+                Some(&natts.to_le_bytes()),
+            ],
+        );
+        self.heap(PG_CLASS).insert(xid, cid, &row)?;
+        let attrs = self.heap(PG_ATTRIBUTE);
+        for (i, c) in table.columns.iter().enumerate() {
+            let (len, align) = c.ty.storage();
+            let align_char = match align {
+                1 => b'c',
+                2 => b's',
+                4 => b'i',
+                _ => b'd',
+            };
+            let row = form(
+                &attribute_desc(),
+                &[
+                    Some(&oid.to_le_bytes()),
+                    Some(c.name.as_bytes()),
+                    Some(&c.ty.oid().to_le_bytes()),
+                    Some(&len.to_le_bytes()),
+                    Some(&(i as i16 + 1).to_le_bytes()),
+                    Some(&c.typmod.to_le_bytes()),
+                    Some(&[c.not_null as u8]),
+                    Some(&[align_char]),
+                ],
+            );
+            attrs.insert(xid, cid, &row)?;
+        }
+        Ok(table)
+    }
+
+    /// Insert a row of values (already of the columns' types) into a table.
+    pub fn insert_row(&self, table: &Table, values: &[Datum], xid: u64, cid: u32) -> Result<()> {
+        let bytes: Vec<Option<Vec<u8>>> =
+            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        self.heap(table.rel).insert(xid, cid, &form(&table.desc(), &refs))?;
+        Ok(())
+    }
+
+    /// The visible rows of one block of a table, decoded.
+    pub fn scan_block(&self, table: &Table, block: u32, who: &Reader<'_>, out: &mut Vec<Vec<Datum>>) -> Result<()> {
+        let desc = table.desc();
+        let mut error = None;
+        self.heap(table.rel).scan_block(block, |_, t| {
+            if error.is_some() {
+                return;
+            }
+            let visible = match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+                Ok(v) => v,
+                Err(e) => {
+                    error = Some(e);
+                    return;
+                }
+            };
+            if !visible {
+                return;
+            }
+            let vals = deform(&desc, t);
+            let mut row = Vec::with_capacity(vals.len());
+            for (v, c) in vals.iter().zip(&table.columns) {
+                match v {
+                    None => row.push(Datum::Null),
+                    Some(b) => match Datum::from_storage(c.ty, b) {
+                        Ok(d) => row.push(d),
+                        Err(e) => {
+                            error = Some(e);
+                            return;
+                        }
+                    },
+                }
+            }
+            out.push(row);
+        })?;
+        error.map_or(Ok(()), Err)
+    }
+
+    pub fn nblocks(&self, table: &Table) -> Result<u32> {
+        self.heap(table.rel).nblocks()
+    }
+}
