@@ -236,11 +236,14 @@ impl Engine {
                 Ok(())
             }
             Rmgr::Xlog => Ok(()),
-            other => Err(err!(
-                SqlState::DATA_CORRUPTED,
-                "no redo routine for WAL resource manager {other:?} at {:X}",
-                rec.lsn
-            )),
+            other => match self.rmgrs.get().and_then(|v| v.iter().find(|r| r.rmgr() == other)) {
+                Some(r) => r.redo(rec),
+                None => Err(err!(
+                    SqlState::DATA_CORRUPTED,
+                    "no redo routine for WAL resource manager {other:?} at {:X}",
+                    rec.lsn
+                )),
+            },
         }
     }
 
