@@ -15,7 +15,7 @@ use common::TestServer;
 const CYCLES: u64 = 20;
 const CLIENTS: u64 = 4;
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Ledger {
     attempted: HashSet<i64>,
     acknowledged: HashSet<i64>,
@@ -59,7 +59,8 @@ async fn kill_9_loses_no_acknowledged_commit() {
             let log = server.log();
             assert!(log.contains("redo done"), "cycle {cycle}: no recovery after kill -9");
         }
-        let rows = verify(&server, &ledger.lock().unwrap()).await;
+        let seen = ledger.lock().unwrap().clone();
+        let rows = verify(&server, &seen).await;
         if cycle == CYCLES {
             assert!(rows > 100, "too few rows committed over the run: {rows}");
             server.keep_dir = false;
