@@ -140,6 +140,8 @@ pub struct Session {
     snapshot: Option<Snapshot>,
     /// A commit logged but not yet confirmed durable: (xid, commit record end LSN).
     pending_commit: Option<(u64, u64)>,
+    /// Rows and catalog entries written by this session so far (savepoints compare it).
+    writes: u64,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
 }
@@ -168,6 +170,7 @@ impl Session {
             cid: 0,
             snapshot: None,
             pending_commit: None,
+            writes: 0,
             statement_start: None,
             deadline: None,
         }
@@ -646,6 +649,7 @@ impl Session {
                     }
                     return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
                 }
+                self.writes += 1;
                 self.shared.catalog.create_table(name, columns.clone(), xid, self.cid)?;
                 self.cid += 1;
                 // Bound statements may name this table now.
@@ -680,6 +684,7 @@ impl Session {
                             .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
                         }
                     }
+                    self.writes += 1;
                     self.shared.catalog.insert_row(table, &values, xid, self.cid)?;
                     count += 1;
                 }
@@ -733,17 +738,25 @@ impl Session {
             }
             Statement::Savepoint(name) => {
                 let saved = self.settings.clone();
+                let writes = self.writes;
                 let b = self.block.as_mut().ok_or_else(|| not_in_block("SAVEPOINT"))?;
-                b.savepoints.push((name.clone(), saved));
+                b.savepoints.push((name.clone(), saved, writes));
                 Ok(None)
             }
             Statement::Release(name) | Statement::RollbackTo(name) => {
                 let rollback = matches!(&bound.statement, Statement::RollbackTo(_));
                 let what = if rollback { "ROLLBACK TO SAVEPOINT" } else { "RELEASE SAVEPOINT" };
                 let b = self.block.as_mut().ok_or_else(|| not_in_block(what))?;
-                let at = b.savepoints.iter().rposition(|(n, _)| n == name).ok_or_else(|| {
+                let at = b.savepoints.iter().rposition(|(n, ..)| n == name).ok_or_else(|| {
                     err!(SqlState::INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"{name}\" does not exist")
                 })?;
+                if rollback && b.savepoints[at].2 != self.writes {
+                    // Undoing rows written since the savepoint needs subtransactions.
+                    return Err(Error::not_supported(
+                        "ROLLBACK TO SAVEPOINT after rows were written since the savepoint",
+                    )
+                    .with_hint("Roll back the whole transaction instead."));
+                }
                 if rollback {
                     self.settings = b.savepoints[at].1.clone();
                     b.savepoints.truncate(at + 1);

@@ -54,7 +54,8 @@ pub struct Block {
     /// A statement other than transaction control has run in the block.
     pub ran_query: bool,
     pub failed: bool,
-    pub savepoints: Vec<(String, Settings)>,
+    /// Savepoints: name, the settings then, and the session's write count then.
+    pub savepoints: Vec<(String, Settings, u64)>,
 }
 
 /// Whether a statement may run in a failed block (it ends or repairs it).
