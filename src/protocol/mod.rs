@@ -359,6 +359,8 @@ where
         match outcome? {
             Outcome::SinkFull => {
                 wire.flush().await?;
+                // A long statement lets other sessions' tasks run between chunks.
+                tokio::task::yield_now().await;
                 if max_rows > 0 {
                     remaining -= rows.min(remaining);
                     if remaining == 0 {

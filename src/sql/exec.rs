@@ -17,12 +17,16 @@ pub trait RowSink {
     fn push_row(&mut self, row: &[Datum]) -> Result<bool>;
 }
 
+/// A scan reads at most this many blocks before handing control back, so
+/// that a long scan never keeps an async worker from other sessions.
+const YIELD_AFTER_BLOCKS: u32 = 64;
+
 /// Why a chunk of execution stopped.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Progress {
     /// Every row has been produced.
     Done,
-    /// The sink is full; call again after draining it.
+    /// The sink is full, or the executor is yielding; call again after draining it.
     SinkFull,
     /// The row limit of this Execute was reached (PortalSuspended).
     Suspended,
@@ -97,6 +101,7 @@ impl Executor {
         arena: &bumpalo::Bump,
     ) -> Result<Progress> {
         let mut this_call = 0usize;
+        let mut blocks_read = 0u32;
         let mut row = bumpalo::collections::Vec::new_in(arena);
         loop {
             if limit != 0 && this_call >= limit {
@@ -135,6 +140,11 @@ impl Executor {
                             if scan.next_block >= scan.nblocks {
                                 break;
                             }
+                            if blocks_read >= YIELD_AFTER_BLOCKS {
+                                // Give other sessions their turn; the scan resumes here.
+                                return Ok(Progress::SinkFull);
+                            }
+                            blocks_read += 1;
                             let who = crate::catalog::Reader { snapshot: &scan.snapshot, xid: scan.xid, cid: scan.cid };
                             let mut block_rows = Vec::new();
                             scan.catalog.scan_block(&scan.table, scan.next_block, &who, &mut block_rows)?;
