@@ -226,11 +226,12 @@ impl Catalog {
     }
 
     /// Insert a row of values (already of the columns' types) into a table.
-    pub fn insert_row(&self, table: &Table, values: &[Datum], xid: u64, cid: u32) -> Result<()> {
+    /// `desc` is `table.desc()`, computed once by the caller for all its rows.
+    pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<()> {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.heap(table.rel).insert(xid, cid, &form(&table.desc(), &refs))?;
+        self.heap(table.rel).insert(xid, cid, &form(desc, &refs))?;
         Ok(())
     }
 

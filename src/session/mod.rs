@@ -82,6 +82,9 @@ pub struct Portal {
     executor: Option<Executor>,
     rows: u64,
     finished: bool,
+    /// Bound within this very statement, with its snapshot: the tables it
+    /// names need no re-check before running.
+    fresh: bool,
 }
 
 /// What an Execute (or one statement of a simple query) ended with.
@@ -255,15 +258,16 @@ impl Session {
     }
 
     /// The snapshot a new statement reads with.
+    /// Taken once per statement (binding and execution share it), or once
+    /// per transaction under REPEATABLE READ.
     fn statement_snapshot(&mut self) -> Snapshot {
-        let per_transaction = self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted);
-        match &self.snapshot {
-            Some(s) if per_transaction => s.clone(),
-            _ => {
-                let s = self.shared.txns.snapshot();
-                self.snapshot = Some(s.clone());
-                s
-            }
+        self.snapshot.get_or_insert_with(|| self.shared.txns.snapshot()).clone()
+    }
+
+    /// A new statement begins: under READ COMMITTED it gets a new snapshot.
+    fn forget_statement_snapshot(&mut self) {
+        if !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted) {
+            self.snapshot = None;
         }
     }
 
@@ -326,6 +330,7 @@ impl Session {
     }
 
     fn start_statement(&mut self) {
+        self.forget_statement_snapshot();
         self.interrupts.clear_cancel();
         let now = Instant::now();
         self.statement_start = Some(now);
@@ -383,6 +388,7 @@ impl Session {
                 executor: None,
                 rows: 0,
                 finished: false,
+                fresh: matches!(statements, SimpleStatements::Parsed(_)),
             },
         );
         Ok(())
@@ -419,6 +425,7 @@ impl Session {
         if !name.is_empty() && self.statements.contains_key(name) {
             return Err(err!(SqlState::DUPLICATE_PREPARED_STATEMENT, "prepared statement \"{name}\" already exists"));
         }
+        self.forget_statement_snapshot();
         let mut declared = Vec::with_capacity(param_oids.len());
         for &oid in param_oids {
             declared.push(match oid {
@@ -526,7 +533,7 @@ impl Session {
         }
         self.portals.insert(
             portal.to_string(),
-            Portal { statement: stmt, params: values, binary, executor: None, rows: 0, finished: false },
+            Portal { statement: stmt, params: values, binary, executor: None, rows: 0, finished: false, fresh: false },
         );
         Ok(())
     }
@@ -572,7 +579,7 @@ impl Session {
         }
         if portal.executor.is_none() {
             self.shared.metrics.statements.with_label_values(&[command]).inc();
-            match self.start_executor(&bound, &portal.params)? {
+            match self.start_executor(&bound, &portal.params, portal.fresh)? {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
@@ -605,7 +612,7 @@ impl Session {
     }
 
     /// Start a statement; utility statements do their work here and return `None`.
-    fn start_executor(&mut self, bound: &Arc<Bound>, params: &[Datum]) -> Result<Option<Executor>> {
+    fn start_executor(&mut self, bound: &Arc<Bound>, params: &[Datum], fresh: bool) -> Result<Option<Executor>> {
         match &bound.statement {
             Statement::Select { from, .. } => {
                 if let Some(b) = &mut self.block {
@@ -614,7 +621,9 @@ impl Session {
                 match from {
                     None => Ok(Some(Executor::Result { plan: bound.clone(), done: false })),
                     Some(table) => {
-                        self.revalidate(table)?;
+                        if !fresh {
+                            self.revalidate(table)?;
+                        }
                         let snapshot = self.statement_snapshot();
                         let catalog = self.shared.catalog.clone();
                         let nblocks = catalog.nblocks(table)?;
@@ -657,7 +666,9 @@ impl Session {
                 Ok(None)
             }
             Statement::Insert { table, rows } => {
-                self.revalidate(table)?;
+                if !fresh {
+                    self.revalidate(table)?;
+                }
                 let xid = self.ensure_xid("INSERT")?;
                 let mut ctx = Eval {
                     settings: &mut self.settings,
@@ -667,6 +678,7 @@ impl Session {
                     deadline: self.deadline,
                     pid: self.pid,
                 };
+                let desc = table.desc();
                 let mut count = 0u64;
                 for row in rows {
                     ctx.check_interrupts()?;
@@ -685,7 +697,7 @@ impl Session {
                         }
                     }
                     self.writes += 1;
-                    self.shared.catalog.insert_row(table, &values, xid, self.cid)?;
+                    self.shared.catalog.insert_row(table, &desc, &values, xid, self.cid)?;
                     count += 1;
                 }
                 self.cid += 1;
@@ -806,6 +818,8 @@ impl Session {
         let read_only = read_only.unwrap_or(self.settings.bool(Guc::default_transaction_read_only));
         self.block =
             Some(xact::Block { isolation, read_only, ran_query: false, failed: false, savepoints: Vec::new() });
+        // A REPEATABLE READ transaction's snapshot is taken by its first statement, not by BEGIN.
+        self.snapshot = None;
         Ok(())
     }
 

@@ -66,12 +66,4 @@ impl Registry {
             e.interrupts.terminate();
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
-    }
 }

@@ -25,15 +25,6 @@ pub trait TableLookup {
     fn table(&self, name: &str) -> Result<Option<Arc<Table>>>;
 }
 
-/// For statements bound where no table can exist (tests, constant expressions).
-pub struct NoTables;
-
-impl TableLookup for NoTables {
-    fn table(&self, _name: &str) -> Result<Option<Arc<Table>>> {
-        Ok(None)
-    }
-}
-
 pub struct Binder<'a> {
     sql: &'a str,
     tables: &'a dyn TableLookup,
@@ -228,7 +219,7 @@ impl<'a> Binder<'a> {
         for def in &ct.columns {
             let (ty, len) = self.resolve_type(&def.data_type, def)?;
             if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown) {
-                return Err(self.at(Error::not_supported(format!("columns of type {}", ty.sql_name())), def));
+                return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
             }
             let mut not_null = false;
             for opt in &def.options {

@@ -85,11 +85,6 @@ impl TransactionManager {
         Snapshot { xmin, xmax, running: running.iter().copied().collect() }
     }
 
-    /// The oldest transaction any snapshot taken now could consider running.
-    pub fn oldest_running(&self) -> u64 {
-        self.snapshot().xmin
-    }
-
     /// Log the commit of `xid`; returns the LSN the caller must see flushed
     /// (for `synchronous_commit = on`) before calling [`Self::finish_commit`].
     pub fn log_commit(&self, xid: u64) -> Result<u64> {
