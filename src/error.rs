@@ -61,6 +61,17 @@ impl SqlState {
     pub const DATATYPE_MISMATCH: SqlState = SqlState("42804");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
+    pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: SqlState = SqlState("2201F");
+    pub const SUBSTRING_ERROR: SqlState = SqlState("22011");
+    pub const GROUPING_ERROR: SqlState = SqlState("42803");
+    pub const AMBIGUOUS_COLUMN: SqlState = SqlState("42702");
+    pub const DUPLICATE_ALIAS: SqlState = SqlState("42712");
+    pub const INVALID_COLUMN_REFERENCE: SqlState = SqlState("42P10");
+    pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState("22025");
+    pub const INVALID_ROW_COUNT_IN_LIMIT: SqlState = SqlState("2201W");
+    pub const INVALID_ROW_COUNT_IN_RESULT_OFFSET: SqlState = SqlState("2201X");
+    pub const T_R_SERIALIZATION_FAILURE: SqlState = SqlState("40001");
+    pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
     pub const PROTOCOL_VIOLATION: SqlState = SqlState("08P01");
     pub const CONNECTION_FAILURE: SqlState = SqlState("08006");
     pub const TOO_MANY_CONNECTIONS: SqlState = SqlState("53300");

@@ -10,11 +10,11 @@
 use std::sync::Arc;
 
 use crate::err;
-use crate::error::{Result, SqlState};
+use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::engine::Engine;
-use crate::storage::heap::Heap;
 use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form};
+use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::RelFileLocator;
 use crate::txn::{Snapshot, TransactionManager};
 
@@ -270,6 +270,85 @@ impl Catalog {
             out.push(row);
         })?;
         error.map_or(Ok(()), Err)
+    }
+
+    /// Decode the visible rows of one block of a table into column
+    /// builders (and their addresses into `ctids`); how many rows.
+    pub fn scan_block_into(
+        &self,
+        table: &Table,
+        block: u32,
+        who: &Reader<'_>,
+        builders: &mut [crate::sql::batch::ColumnBuilder],
+        mut ctids: Option<&mut Vec<i64>>,
+    ) -> Result<usize> {
+        let desc = table.desc();
+        let mut error = None;
+        let mut rows = 0;
+        self.heap(table.rel).scan_block(block, |tid, t| {
+            if error.is_some() {
+                return;
+            }
+            match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    error = Some(e);
+                    return;
+                }
+            }
+            for (v, b) in deform(&desc, t).iter().zip(builders.iter_mut()) {
+                match v {
+                    None => b.push_null(),
+                    Some(bytes) => {
+                        if let Err(e) = b.push_storage(bytes) {
+                            error = Some(e);
+                            return;
+                        }
+                    }
+                }
+            }
+            if let Some(c) = ctids.as_mut() {
+                c.push(crate::sql::exec::ctid_value(tid));
+            }
+            rows += 1;
+        })?;
+        error.map_or(Ok(rows), Err)
+    }
+
+    /// The values of the tuple version at `tid`.
+    pub fn fetch_row(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
+        let t = self.heap(table.rel).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
+        let desc = table.desc();
+        deform(&desc, &t)
+            .iter()
+            .zip(&table.columns)
+            .map(|(v, c)| v.map_or(Ok(Datum::Null), |b| Datum::from_storage(c.ty, b)))
+            .collect()
+    }
+
+    /// Replace the row at `tid` by a new version of `values`; `false` if
+    /// this command already changed it.
+    pub fn update_row(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        tid: Tid,
+        values: &[Datum],
+        xid: u64,
+        cid: u32,
+    ) -> Result<bool> {
+        let bytes: Vec<Option<Vec<u8>>> =
+            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        Ok(self.heap(table.rel).update_checked(tid, xid, cid, &form(desc, &refs), &check)?.is_some())
+    }
+
+    /// Delete the row at `tid`; `false` if this command already changed it.
+    pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<bool> {
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        self.heap(table.rel).delete_checked(tid, xid, cid, &check)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

@@ -24,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::sql::binder::Binder;
 use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
-use crate::sql::expr::{EvalContext, eval};
+use crate::sql::expr::EvalContext;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
@@ -404,10 +404,8 @@ impl Session {
         }
         let names_a_table = |p: &Arc<PreparedStatement>| {
             p.bound.as_ref().is_some_and(|b| {
-                matches!(
-                    b.statement,
-                    Statement::Select { from: Some(_), .. } | Statement::Insert { .. } | Statement::CreateTable { .. }
-                )
+                matches!(b.statement, Statement::Modify { .. } | Statement::CreateTable { .. })
+                    || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
         };
         if self.simple_pending.iter().any(names_a_table) {
@@ -579,7 +577,7 @@ impl Session {
         }
         if portal.executor.is_none() {
             self.shared.metrics.statements.with_label_values(&[command]).inc();
-            match self.start_executor(&bound, &portal.params, portal.fresh)? {
+            match self.start_executor(&bound, portal.fresh)? {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
@@ -603,8 +601,9 @@ impl Session {
         Ok(match progress {
             Progress::Done => {
                 portal.finished = true;
+                let rows = executor.modified().unwrap_or(portal.rows);
                 portal.executor = None;
-                Outcome::Complete(tag(command, portal.rows))
+                Outcome::Complete(tag(command, rows))
             }
             Progress::SinkFull => Outcome::SinkFull,
             Progress::Suspended => Outcome::Suspended,
@@ -612,34 +611,55 @@ impl Session {
     }
 
     /// Start a statement; utility statements do their work here and return `None`.
-    fn start_executor(&mut self, bound: &Arc<Bound>, params: &[Datum], fresh: bool) -> Result<Option<Executor>> {
+    fn start_executor(&mut self, bound: &Arc<Bound>, fresh: bool) -> Result<Option<Executor>> {
         match &bound.statement {
-            Statement::Select { from, .. } => {
+            Statement::Query { plan, columns, tables } => {
                 if let Some(b) = &mut self.block {
                     b.ran_query = true;
                 }
-                match from {
-                    None => Ok(Some(Executor::Result { plan: bound.clone(), done: false })),
-                    Some(table) => {
-                        if !fresh {
-                            self.revalidate(table)?;
-                        }
-                        let snapshot = self.statement_snapshot();
-                        let catalog = self.shared.catalog.clone();
-                        let nblocks = catalog.nblocks(table)?;
-                        Ok(Some(Executor::Scan(Box::new(crate::sql::exec::SeqScan {
-                            plan: bound.clone(),
-                            table: table.clone(),
-                            catalog,
-                            snapshot,
-                            xid: self.xid.unwrap_or(0),
-                            cid: self.cid,
-                            next_block: 0,
-                            nblocks,
-                            rows: std::collections::VecDeque::new(),
-                        }))))
+                if !fresh {
+                    for t in tables {
+                        self.revalidate(t)?;
                     }
                 }
+                let snapshot = self.statement_snapshot();
+                Ok(Some(Executor::query(crate::sql::exec::Start {
+                    plan,
+                    visible: columns.len(),
+                    catalog: self.shared.catalog.clone(),
+                    snapshot,
+                    xid: self.xid.unwrap_or(0),
+                    cid: self.cid,
+                })?))
+            }
+            Statement::Modify { kind, table, source, returning } => {
+                if !fresh {
+                    self.revalidate(table)?;
+                    let mut read = Vec::new();
+                    source.tables(&mut read);
+                    for t in &read {
+                        self.revalidate(t)?;
+                    }
+                }
+                let xid = self.ensure_xid(bound.statement.command())?;
+                let snapshot = self.statement_snapshot();
+                self.writes += 1;
+                let cid = self.cid;
+                // Later statements see this one's changes; this one does not.
+                self.cid += 1;
+                Ok(Some(Executor::modify(
+                    crate::sql::exec::Start {
+                        plan: source,
+                        visible: 0,
+                        catalog: self.shared.catalog.clone(),
+                        snapshot,
+                        xid,
+                        cid,
+                    },
+                    kind.clone(),
+                    table.clone(),
+                    returning.as_ref().map(|(e, _)| e.clone()),
+                )?))
             }
             Statement::CreateTable { name, columns, if_not_exists } => {
                 let xid = self.ensure_xid("CREATE TABLE")?;
@@ -663,45 +683,6 @@ impl Session {
                 self.cid += 1;
                 // Bound statements may name this table now.
                 self.simple_cache.clear();
-                Ok(None)
-            }
-            Statement::Insert { table, rows } => {
-                if !fresh {
-                    self.revalidate(table)?;
-                }
-                let xid = self.ensure_xid("INSERT")?;
-                let mut ctx = Eval {
-                    settings: &mut self.settings,
-                    block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
-                    params,
-                    interrupts: &self.interrupts,
-                    deadline: self.deadline,
-                    pid: self.pid,
-                };
-                let desc = table.desc();
-                let mut count = 0u64;
-                for row in rows {
-                    ctx.check_interrupts()?;
-                    let values: Vec<Datum> = row.iter().map(|e| eval(e, &mut ctx)).collect::<Result<_>>()?;
-                    for (v, c) in values.iter().zip(&table.columns) {
-                        if c.not_null && v.is_null() {
-                            let shown: Vec<String> =
-                                values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_text() }).collect();
-                            return Err(err!(
-                                SqlState::NOT_NULL_VIOLATION,
-                                "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
-                                c.name,
-                                table.name
-                            )
-                            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
-                        }
-                    }
-                    self.writes += 1;
-                    self.shared.catalog.insert_row(table, &desc, &values, xid, self.cid)?;
-                    count += 1;
-                }
-                self.cid += 1;
-                self.tag_override = Some(format!("INSERT 0 {count}"));
                 Ok(None)
             }
             Statement::Set { name, value, local } => {
@@ -877,7 +858,8 @@ fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, nam
 /// The CommandComplete tag.
 fn tag(command: &str, rows: u64) -> String {
     match command {
-        "SELECT" => format!("SELECT {rows}"),
+        "SELECT" | "UPDATE" | "DELETE" => format!("{command} {rows}"),
+        "INSERT" => format!("INSERT 0 {rows}"),
         other => other.to_string(),
     }
 }

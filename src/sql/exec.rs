@@ -1,15 +1,33 @@
-//! The executor: runs a bound statement and hands rows to a sink, a chunk at
-//! a time. A chunk ends when the sink asks to be drained (its buffer is
-//! full), when the portal's row limit is reached, or when the rows run out;
-//! the caller then flushes to the client and resumes, which keeps a
-//! result's memory bounded however many rows it has.
+//! The executor: runs a plan as a tree of operators that pull batches of
+//! Arrow arrays from their inputs, and hands result rows to a sink a chunk
+//! at a time. A chunk ends when the sink asks to be drained (its buffer is
+//! full), when the portal's row limit is reached, when a scan has read its
+//! share of blocks (so a long query never keeps an async worker from other
+//! sessions), or when the rows run out; the caller then flushes to the client
+//! and resumes, which keeps a result's memory bounded however many rows it
+//! has.
+//!
+//! Operators are resumable state machines: `next` returns a batch, or
+//! `Yield` when it must hand control back before it has one (its state is
+//! kept and the next call continues), or `Done`.
 
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::expr::{EvalContext, eval};
-use super::types::Datum;
-use super::{Bound, Statement};
-use crate::error::Result;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int16Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
+
+use super::batch::{BATCH_ROWS, Batch, ColumnBuilder, datum_at, from_rows, repeat};
+use super::expr::{ArithOp, CmpOp, EvalContext, Expr, compare, eval};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
+use super::types::{Datum, PgType};
+use crate::catalog::{Catalog, Reader, Table};
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::storage::heap::Tid;
+use crate::txn::Snapshot;
 
 /// Where result rows go.
 pub trait RowSink {
@@ -17,8 +35,7 @@ pub trait RowSink {
     fn push_row(&mut self, row: &[Datum]) -> Result<bool>;
 }
 
-/// A scan reads at most this many blocks before handing control back, so
-/// that a long scan never keeps an async worker from other sessions.
+/// A scan reads at most this many blocks before handing control back.
 const YIELD_AFTER_BLOCKS: u32 = 64;
 
 /// Why a chunk of execution stopped.
@@ -32,64 +49,1393 @@ pub enum Progress {
     Suspended,
 }
 
-/// The state of a running query.
-#[derive(Debug)]
-pub enum Executor {
-    /// One computed row (SELECT without FROM); the plan is shared with the prepared statement.
-    Result { plan: Arc<Bound>, done: bool },
-    /// A sequential scan of a table (boxed: it is the large variant).
-    Scan(Box<SeqScan>),
-    /// Precomputed rows (SHOW).
-    Values { rows: std::vec::IntoIter<Vec<Datum>> },
+/// What one step of an operator produced.
+enum Step {
+    Batch(Batch),
+    Yield,
+    Done,
 }
 
-/// A sequential scan: reads a block at a time, keeps the rows visible to
-/// its snapshot, and applies the statement's filter and projection.
-#[derive(Debug)]
-pub struct SeqScan {
-    pub plan: Arc<Bound>,
-    pub table: Arc<crate::catalog::Table>,
-    pub catalog: Arc<crate::catalog::Catalog>,
-    pub snapshot: crate::txn::Snapshot,
+/// The statement-wide state operators share.
+pub struct ExecCx<'a> {
+    pub eval: &'a mut dyn EvalContext,
+    pub catalog: &'a Catalog,
+    pub snapshot: &'a Snapshot,
     pub xid: u64,
     pub cid: u32,
-    pub next_block: u32,
-    pub nblocks: u32,
-    /// Visible rows of the current block not yet processed.
-    pub rows: std::collections::VecDeque<Vec<Datum>>,
+    state: &'a mut SharedState,
+    blocks_read: u32,
+    /// False while running a subquery, which always runs to completion.
+    may_yield: bool,
 }
 
-/// Evaluation with a current row: columns read from it, the rest from the session.
-struct RowContext<'a> {
-    inner: &'a mut dyn EvalContext,
+/// State that lives as long as the statement: outer-row slots of correlated
+/// subqueries and the results of uncorrelated ones.
+#[derive(Debug, Default)]
+pub struct SharedState {
+    outer: Vec<Datum>,
+    cache: HashMap<usize, Cached>,
+}
+
+#[derive(Debug)]
+enum Cached {
+    Value(Datum),
+    Column(Vec<Datum>),
+}
+
+impl ExecCx<'_> {
+    fn reader(&self) -> Reader<'_> {
+        Reader { snapshot: self.snapshot, xid: self.xid, cid: self.cid }
+    }
+}
+
+/// Evaluation over one row of a batch, for expressions without a vector kernel.
+struct RowCx<'a, 'b> {
+    cx: &'a mut ExecCx<'b>,
     row: &'a [Datum],
 }
 
-impl EvalContext for RowContext<'_> {
+impl EvalContext for RowCx<'_, '_> {
     fn param(&self, index: usize) -> &Datum {
-        self.inner.param(index)
+        self.cx.eval.param(index)
     }
     fn column(&self, index: usize) -> &Datum {
         self.row.get(index).unwrap_or(&Datum::Null)
     }
     fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
-        self.inner.current_setting(name, missing_ok)
+        self.cx.eval.current_setting(name, missing_ok)
     }
     fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
-        self.inner.set_config(name, value, is_local)
+        self.cx.eval.set_config(name, value, is_local)
     }
     fn check_interrupts(&self) -> Result<()> {
-        self.inner.check_interrupts()
+        self.cx.eval.check_interrupts()
     }
     fn backend_pid(&self) -> i32 {
-        self.inner.backend_pid()
+        self.cx.eval.backend_pid()
     }
     fn extra_float_digits(&self) -> i32 {
-        self.inner.extra_float_digits()
+        self.cx.eval.extra_float_digits()
+    }
+    fn outer(&self, slot: usize) -> Datum {
+        self.cx.state.outer.get(slot).cloned().unwrap_or(Datum::Null)
+    }
+    fn subquery(&mut self, sub: &SubPlan) -> Result<Datum> {
+        let mut values = Vec::with_capacity(sub.bindings.len());
+        for (_, e) in &sub.bindings {
+            values.push(eval(e, self)?);
+        }
+        let lhs = match &sub.kind {
+            SubKind::Quantified { lhs, .. } => Some(eval(lhs, self)?),
+            _ => None,
+        };
+        run_subquery(self.cx, sub, values, lhs)
     }
 }
 
+/// Run a subquery with its outer slots set to `values`.
+fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Option<Datum>) -> Result<Datum> {
+    let cached = if !sub.correlated { cx.state.cache.get(&sub.id) } else { None };
+    let result = match cached {
+        Some(c) => match c {
+            Cached::Value(v) => return Ok(v.clone()),
+            Cached::Column(values) => {
+                let values = values.clone();
+                return quantified(&sub.kind, lhs, &values);
+            }
+        },
+        None => {
+            let mut saved = Vec::with_capacity(values.len());
+            for ((slot, _), v) in sub.bindings.iter().zip(values) {
+                if cx.state.outer.len() <= *slot {
+                    cx.state.outer.resize(slot + 1, Datum::Null);
+                }
+                saved.push(std::mem::replace(&mut cx.state.outer[*slot], v));
+            }
+            let may_yield = std::mem::replace(&mut cx.may_yield, false);
+            let result = collect_subquery(cx, sub);
+            cx.may_yield = may_yield;
+            for ((slot, _), v) in sub.bindings.iter().zip(saved) {
+                cx.state.outer[*slot] = v;
+            }
+            result?
+        }
+    };
+    let out = match &result {
+        Cached::Value(v) => v.clone(),
+        Cached::Column(values) => quantified(&sub.kind, lhs, values)?,
+    };
+    if !sub.correlated {
+        cx.state.cache.insert(sub.id, result);
+    }
+    Ok(out)
+}
+
+fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
+    let mut node = Node::build(&sub.plan)?;
+    let mut values = Vec::new();
+    loop {
+        match node.next(cx)? {
+            Step::Yield => continue,
+            Step::Done => break,
+            Step::Batch(b) => {
+                if b.rows == 0 {
+                    continue;
+                }
+                match sub.kind {
+                    SubKind::Exists => return Ok(Cached::Value(Datum::Bool(true))),
+                    SubKind::Scalar => {
+                        if b.rows > 1 || !values.is_empty() {
+                            return Err(err!(
+                                SqlState::CARDINALITY_VIOLATION,
+                                "more than one row returned by a subquery used as an expression"
+                            ));
+                        }
+                        values.push(datum_at(&b.columns[0], sub.ty, 0));
+                    }
+                    SubKind::Quantified { .. } => {
+                        for i in 0..b.rows {
+                            values.push(datum_at(&b.columns[0], sub.ty, i));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(match sub.kind {
+        SubKind::Exists => Cached::Value(Datum::Bool(false)),
+        SubKind::Scalar => Cached::Value(values.pop().unwrap_or(Datum::Null)),
+        SubKind::Quantified { .. } => Cached::Column(values),
+    })
+}
+
+/// `lhs op ANY/ALL (values)` with SQL's three-valued logic.
+fn quantified(kind: &SubKind, lhs: Option<Datum>, values: &[Datum]) -> Result<Datum> {
+    let SubKind::Quantified { op, all, .. } = kind else {
+        return Err(Error::internal("not a quantified subquery"));
+    };
+    let lhs = lhs.unwrap_or(Datum::Null);
+    let mut saw_null = false;
+    for v in values {
+        if lhs.is_null() || v.is_null() {
+            saw_null = true;
+            continue;
+        }
+        let holds = cmp_holds(*op, compare(&lhs, v));
+        if holds != *all {
+            return Ok(Datum::Bool(holds));
+        }
+    }
+    Ok(if saw_null { Datum::Null } else { Datum::Bool(*all) })
+}
+
+fn cmp_holds(op: CmpOp, ord: Ordering) -> bool {
+    op.holds(ord)
+}
+
+// ---------------------------------------------------------------------------
+// Expressions over batches
+
+/// Evaluate an expression over every row of a batch.
+pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> {
+    match e {
+        Expr::Column(i, _) => return Ok(b.columns[*i].clone()),
+        Expr::Const(d, ty) => return repeat(d, *ty, b.rows),
+        Expr::Param(i, ty) => return repeat(cx.eval.param(*i), *ty, b.rows),
+        Expr::Cmp(op, l, r) if l.ty() == r.ty() => {
+            let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
+            if let Some(out) = compare_kernel(*op, &x, &y, l.ty()) {
+                return Ok(out);
+            }
+        }
+        Expr::Arith(op, l, r, ty) if l.ty() == *ty && r.ty() == *ty && matches!(ty, PgType::Int4 | PgType::Int8) => {
+            let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
+            return int_arith_kernel(*op, &x, &y, *ty);
+        }
+        Expr::And(l, r) | Expr::Or(l, r) if !r.has_side_effects() => {
+            let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
+            let (x, y) = (x.as_boolean(), y.as_boolean());
+            let and = matches!(e, Expr::And(..));
+            let out: BooleanArray = x
+                .iter()
+                .zip(y.iter())
+                .map(|(p, q)| match (p, q, and) {
+                    (Some(false), _, true) | (_, Some(false), true) => Some(false),
+                    (Some(true), Some(true), true) => Some(true),
+                    (Some(true), _, false) | (_, Some(true), false) => Some(true),
+                    (Some(false), Some(false), false) => Some(false),
+                    _ => None,
+                })
+                .collect();
+            return Ok(Arc::new(out));
+        }
+        Expr::Not(x) => {
+            let v = eval_batch(x, b, cx)?;
+            let out: BooleanArray = v.as_boolean().iter().map(|p| p.map(|p| !p)).collect();
+            return Ok(Arc::new(out));
+        }
+        Expr::IsNull(x, negated) => {
+            let v = eval_batch(x, b, cx)?;
+            let out: BooleanArray = (0..b.rows).map(|i| Some(v.is_null(i) != *negated)).collect();
+            return Ok(Arc::new(out));
+        }
+        _ => {}
+    }
+    eval_rows(e, b, cx)
+}
+
+impl Expr {
+    /// Whether evaluating it can do more than compute a value (raise an
+    /// error, change a setting, wait), so that it must not be evaluated for
+    /// rows where SQL's short-circuit rules would skip it.
+    fn has_side_effects(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| {
+            found |= matches!(
+                e,
+                Expr::Arith(..)
+                    | Expr::Neg(..)
+                    | Expr::Cast(..)
+                    | Expr::Assign(..)
+                    | Expr::Call(..)
+                    | Expr::Sub(..)
+                    | Expr::Like(..)
+            );
+        });
+        found
+    }
+}
+
+/// Evaluate row by row through the scalar evaluator.
+fn eval_rows(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> {
+    let mut used = Vec::new();
+    e.walk(&mut |x| {
+        if let Expr::Column(i, t) = x {
+            used.push((*i, *t));
+        }
+    });
+    let width = used.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+    let mut row = vec![Datum::Null; width];
+    let ty = e.ty();
+    let mut out = ColumnBuilder::new(ty, b.rows);
+    for r in 0..b.rows {
+        for (i, t) in &used {
+            row[*i] = datum_at(&b.columns[*i], *t, r);
+        }
+        let v = eval(e, &mut RowCx { cx, row: &row })?;
+        out.push(&v)?;
+    }
+    Ok(out.finish())
+}
+
+fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<ArrayRef> {
+    fn run<T: PartialOrd + Copy>(
+        op: CmpOp,
+        n: usize,
+        x: impl Fn(usize) -> Option<T>,
+        y: impl Fn(usize) -> Option<T>,
+    ) -> ArrayRef {
+        let out: BooleanArray = (0..n)
+            .map(|i| match (x(i), y(i)) {
+                (Some(a), Some(b)) => a.partial_cmp(&b).map(|o| cmp_holds(op, o)),
+                _ => None,
+            })
+            .collect();
+        Arc::new(out)
+    }
+    let n = x.len();
+    let get = |a: &ArrayRef| a.clone();
+    let (x, y) = (get(x), get(y));
+    Some(match ty {
+        PgType::Int2 => {
+            let (a, b) = (x.as_primitive::<Int16Type>(), y.as_primitive::<Int16Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Int4 => {
+            let (a, b) = (x.as_primitive::<Int32Type>(), y.as_primitive::<Int32Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Int8 => {
+            let (a, b) = (x.as_primitive::<Int64Type>(), y.as_primitive::<Int64Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Text | PgType::Varchar => {
+            let (a, b) = (x.as_string::<i32>(), y.as_string::<i32>());
+            run(
+                op,
+                n,
+                |i| a.is_valid(i).then(|| a.value(i).as_bytes()),
+                |i| b.is_valid(i).then(|| b.value(i).as_bytes()),
+            )
+        }
+        _ => return None,
+    })
+}
+
+fn int_arith_kernel(op: ArithOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Result<ArrayRef> {
+    fn apply(op: ArithOp, a: i64, b: i64) -> Result<Option<i64>> {
+        Ok(match op {
+            ArithOp::Add => a.checked_add(b),
+            ArithOp::Sub => a.checked_sub(b),
+            ArithOp::Mul => a.checked_mul(b),
+            ArithOp::Div | ArithOp::Mod if b == 0 => {
+                return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+            }
+            ArithOp::Div => a.checked_div(b),
+            ArithOp::Mod => Some(a.checked_rem(b).unwrap_or(0)),
+        })
+    }
+    let n = x.len();
+    let range = || super::expr::out_of_range(ty);
+    if ty == PgType::Int4 {
+        let (a, b) = (x.as_primitive::<Int32Type>(), y.as_primitive::<Int32Type>());
+        let mut out = arrow_array::builder::Int32Builder::with_capacity(n);
+        for i in 0..n {
+            if a.is_null(i) || b.is_null(i) {
+                out.append_null();
+                continue;
+            }
+            let v = apply(op, a.value(i) as i64, b.value(i) as i64)?.ok_or_else(range)?;
+            out.append_value(i32::try_from(v).map_err(|_| range())?);
+        }
+        return Ok(Arc::new(out.finish()));
+    }
+    let (a, b) = (x.as_primitive::<Int64Type>(), y.as_primitive::<Int64Type>());
+    let mut out = arrow_array::builder::Int64Builder::with_capacity(n);
+    for i in 0..n {
+        if a.is_null(i) || b.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        out.append_value(apply(op, a.value(i), b.value(i))?.ok_or_else(range)?);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Evaluate a boolean expression and keep the rows where it is true.
+fn filter_batch(b: Batch, predicate: &Expr, cx: &mut ExecCx<'_>) -> Result<Batch> {
+    let keep = eval_batch(predicate, &b, cx)?;
+    b.filter(keep.as_boolean())
+}
+
+// ---------------------------------------------------------------------------
+// Hashing values for joins, grouping and DISTINCT
+
+/// A value as a hash key: equal keys for values PostgreSQL's equality calls equal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    Text(String),
+}
+
+fn key_of(d: &Datum) -> Key {
+    match d {
+        Datum::Null => Key::Null,
+        Datum::Bool(b) => Key::Bool(*b),
+        Datum::Int2(v) => Key::Int(*v as i64),
+        Datum::Int4(v) => Key::Int(*v as i64),
+        Datum::Int8(v) => Key::Int(*v),
+        Datum::Float4(v) => float_key(*v as f64),
+        Datum::Float8(v) => float_key(*v),
+        Datum::Numeric(s) => Key::Text(super::numeric::normalized(s)),
+        Datum::Text(s) => Key::Text(s.clone()),
+    }
+}
+
+fn float_key(v: f64) -> Key {
+    // -0 equals 0, and every NaN equals every other in PostgreSQL.
+    if v == 0.0 {
+        Key::Float(0)
+    } else if v.is_nan() {
+        Key::Float(u64::MAX)
+    } else {
+        Key::Float(v.to_bits())
+    }
+}
+
+fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
+    cols.iter().zip(types).map(|(c, t)| key_of(&datum_at(c, *t, row))).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Operators
+
+enum Node {
+    Scan(Box<ScanState>),
+    Values {
+        rows: Vec<Vec<Expr>>,
+        types: Vec<PgType>,
+        done: bool,
+    },
+    Filter {
+        input: Box<Node>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Node>,
+        exprs: Vec<Expr>,
+    },
+    Join(Box<JoinState>),
+    Aggregate(Box<AggState>),
+    Sort(Box<SortState>),
+    Limit {
+        input: Box<Node>,
+        offset_expr: Option<Expr>,
+        count_expr: Option<Expr>,
+        bounds: Option<(u64, Option<u64>)>,
+        seen: u64,
+    },
+    Distinct {
+        input: Box<Node>,
+        columns: usize,
+        types: Vec<PgType>,
+        seen: HashSet<Vec<Key>>,
+    },
+    SetOp(Box<SetOpState>),
+}
+
+struct ScanState {
+    table: Arc<Table>,
+    filter: Option<Expr>,
+    ctid: bool,
+    next_block: u32,
+    nblocks: Option<u32>,
+}
+
+struct JoinState {
+    left: Node,
+    right: Node,
+    kind: JoinKind,
+    equi: Vec<(Expr, Expr)>,
+    on: Option<Expr>,
+    left_types: Vec<PgType>,
+    right_types: Vec<PgType>,
+    /// The right input, collected.
+    right_batches: Vec<Batch>,
+    right_done: bool,
+    built: Option<Built>,
+    /// The left batch being joined and the next row of it.
+    current: Option<(Batch, usize)>,
+    left_done: bool,
+    right_emitted: bool,
+}
+
+struct Built {
+    rows: Batch,
+    table: Option<HashMap<Vec<Key>, Vec<u32>>>,
+    matched: Vec<bool>,
+}
+
+struct AggState {
+    input: Node,
+    groups: Vec<Expr>,
+    aggs: Vec<AggCall>,
+    table: HashMap<Vec<Key>, usize>,
+    keys: Vec<Vec<Datum>>,
+    accs: Vec<Vec<Acc>>,
+    done: bool,
+}
+
+struct SortState {
+    input: Node,
+    keys: Vec<SortKey>,
+    types: Vec<PgType>,
+    batches: Vec<Batch>,
+    output: Option<(Batch, usize)>,
+}
+
+struct SetOpState {
+    kind: SetOpKind,
+    all: bool,
+    left: Node,
+    right: Node,
+    types: Vec<PgType>,
+    right_counts: HashMap<Vec<Key>, i64>,
+    right_done: bool,
+    emitted: HashSet<Vec<Key>>,
+    left_done: bool,
+}
+
+impl Node {
+    fn build(plan: &Plan) -> Result<Node> {
+        Ok(match plan {
+            Plan::Scan { table, filter, ctid } => Node::Scan(Box::new(ScanState {
+                table: table.clone(),
+                filter: filter.clone(),
+                ctid: *ctid,
+                next_block: 0,
+                nblocks: None,
+            })),
+            Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
+            Plan::Filter { input, predicate } => {
+                Node::Filter { input: Box::new(Node::build(input)?), predicate: predicate.clone() }
+            }
+            Plan::Project { input, exprs } => {
+                Node::Project { input: Box::new(Node::build(input)?), exprs: exprs.clone() }
+            }
+            Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
+                left_types: left.types(),
+                right_types: right.types(),
+                left: Node::build(left)?,
+                right: Node::build(right)?,
+                kind: *kind,
+                equi: equi.clone(),
+                on: on.clone(),
+                right_batches: Vec::new(),
+                right_done: false,
+                built: None,
+                current: None,
+                left_done: false,
+                right_emitted: false,
+            })),
+            Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
+                input: Node::build(input)?,
+                groups: groups.clone(),
+                aggs: aggs.clone(),
+                table: HashMap::new(),
+                keys: Vec::new(),
+                accs: Vec::new(),
+                done: false,
+            })),
+            Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
+                types: input.types(),
+                input: Node::build(input)?,
+                keys: keys.clone(),
+                batches: Vec::new(),
+                output: None,
+            })),
+            Plan::Limit { input, offset, count } => Node::Limit {
+                input: Box::new(Node::build(input)?),
+                offset_expr: offset.clone(),
+                count_expr: count.clone(),
+                bounds: None,
+                seen: 0,
+            },
+            Plan::Distinct { input, columns } => Node::Distinct {
+                types: input.types(),
+                input: Box::new(Node::build(input)?),
+                columns: *columns,
+                seen: HashSet::new(),
+            },
+            Plan::SetOp { kind, all, left, right } => Node::SetOp(Box::new(SetOpState {
+                kind: *kind,
+                all: *all,
+                types: left.types(),
+                left: Node::build(left)?,
+                right: Node::build(right)?,
+                right_counts: HashMap::new(),
+                right_done: false,
+                emitted: HashSet::new(),
+                left_done: false,
+            })),
+        })
+    }
+
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        match self {
+            Node::Scan(s) => s.next(cx),
+            Node::Values { rows, types, done } => {
+                if *done {
+                    return Ok(Step::Done);
+                }
+                *done = true;
+                let mut values = Vec::with_capacity(rows.len());
+                let none = Batch::new(Vec::new(), 1);
+                for row in rows.iter() {
+                    let mut out = Vec::with_capacity(row.len());
+                    for e in row {
+                        out.push(eval(e, &mut RowCx { cx, row: &[] })?);
+                    }
+                    values.push(out);
+                }
+                let _ = none;
+                let mut b = from_rows(&values, types)?;
+                b.rows = rows.len();
+                Ok(Step::Batch(b))
+            }
+            Node::Filter { input, predicate } => loop {
+                match input.next(cx)? {
+                    Step::Batch(b) => {
+                        let b = filter_batch(b, predicate, cx)?;
+                        if b.rows > 0 {
+                            return Ok(Step::Batch(b));
+                        }
+                    }
+                    other => return Ok(other),
+                }
+            },
+            Node::Project { input, exprs } => match input.next(cx)? {
+                Step::Batch(b) => {
+                    let mut cols = Vec::with_capacity(exprs.len());
+                    for e in exprs.iter() {
+                        cols.push(eval_batch(e, &b, cx)?);
+                    }
+                    Ok(Step::Batch(Batch::new(cols, b.rows)))
+                }
+                other => Ok(other),
+            },
+            Node::Join(j) => j.next(cx),
+            Node::Aggregate(a) => a.next(cx),
+            Node::Sort(s) => s.next(cx),
+            Node::Limit { input, offset_expr, count_expr, bounds, seen } => {
+                let (offset, count) = match bounds {
+                    Some(b) => *b,
+                    None => {
+                        let b = limit_bounds(offset_expr.as_ref(), count_expr.as_ref(), cx)?;
+                        *bounds = Some(b);
+                        b
+                    }
+                };
+                loop {
+                    if count.is_some_and(|c| *seen >= offset + c) {
+                        return Ok(Step::Done);
+                    }
+                    let b = match input.next(cx)? {
+                        Step::Batch(b) => b,
+                        other => return Ok(other),
+                    };
+                    let start = *seen;
+                    *seen += b.rows as u64;
+                    let from = offset.saturating_sub(start).min(b.rows as u64) as usize;
+                    let to = match count {
+                        Some(c) => ((offset + c).saturating_sub(start)).min(b.rows as u64) as usize,
+                        None => b.rows,
+                    };
+                    if to > from {
+                        return Ok(Step::Batch(b.slice(from, to - from)));
+                    }
+                }
+            }
+            Node::Distinct { input, columns, types, seen } => loop {
+                let b = match input.next(cx)? {
+                    Step::Batch(b) => b,
+                    other => return Ok(other),
+                };
+                let cols = &b.columns[..*columns];
+                let keep: BooleanArray =
+                    (0..b.rows).map(|i| Some(seen.insert(row_key(cols, &types[..*columns], i)))).collect();
+                let b = b.filter(&keep)?;
+                if b.rows > 0 {
+                    return Ok(Step::Batch(b));
+                }
+            },
+            Node::SetOp(s) => s.next(cx),
+        }
+    }
+}
+
+fn limit_bounds(offset: Option<&Expr>, count: Option<&Expr>, cx: &mut ExecCx<'_>) -> Result<(u64, Option<u64>)> {
+    let mut value = |e: Option<&Expr>| -> Result<Option<i64>> {
+        match e {
+            None => Ok(None),
+            Some(e) => Ok(eval(e, &mut RowCx { cx, row: &[] })?.as_i64()),
+        }
+    };
+    let count = value(count)?;
+    let offset = value(offset)?;
+    if count.is_some_and(|c| c < 0) {
+        return Err(err!(SqlState::INVALID_ROW_COUNT_IN_LIMIT, "LIMIT must not be negative"));
+    }
+    if offset.is_some_and(|o| o < 0) {
+        return Err(err!(SqlState::INVALID_ROW_COUNT_IN_RESULT_OFFSET, "OFFSET must not be negative"));
+    }
+    Ok((offset.unwrap_or(0) as u64, count.map(|c| c as u64)))
+}
+
+impl ScanState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        let nblocks = match self.nblocks {
+            Some(n) => n,
+            None => {
+                let n = cx.catalog.nblocks(&self.table)?;
+                self.nblocks = Some(n);
+                n
+            }
+        };
+        let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
+        let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
+        let mut ctids = Vec::new();
+        let mut rows = 0;
+        while self.next_block < nblocks && rows < BATCH_ROWS {
+            if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                if rows > 0 {
+                    break;
+                }
+                return Ok(Step::Yield);
+            }
+            cx.eval.check_interrupts()?;
+            cx.blocks_read += 1;
+            let who = cx.reader();
+            rows += cx.catalog.scan_block_into(
+                &self.table,
+                self.next_block,
+                &who,
+                &mut builders,
+                self.ctid.then_some(&mut ctids),
+            )?;
+            self.next_block += 1;
+        }
+        if rows == 0 && self.next_block >= nblocks {
+            return Ok(Step::Done);
+        }
+        let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
+        if self.ctid {
+            columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
+        }
+        let b = Batch::new(columns, rows);
+        Ok(Step::Batch(match &self.filter {
+            Some(f) => filter_batch(b, f, cx)?,
+            None => b,
+        }))
+    }
+}
+
+/// The `ctid` column value of a tuple address.
+pub fn ctid_value(tid: Tid) -> i64 {
+    ((tid.block as i64) << 16) | tid.offset as i64
+}
+
+pub fn tid_of(v: i64) -> Tid {
+    Tid { block: (v >> 16) as u32, offset: (v & 0xffff) as u16 }
+}
+
+impl JoinState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        while !self.right_done {
+            match self.right.next(cx)? {
+                Step::Batch(b) => self.right_batches.push(b),
+                Step::Yield => return Ok(Step::Yield),
+                Step::Done => self.right_done = true,
+            }
+        }
+        if self.built.is_none() {
+            let rows = Batch::concat(&std::mem::take(&mut self.right_batches), &self.right_types)?;
+            let table = if self.equi.is_empty() {
+                None
+            } else {
+                let keys: Vec<ArrayRef> =
+                    self.equi.iter().map(|(_, r)| eval_batch(r, &rows, cx)).collect::<Result<_>>()?;
+                let types: Vec<PgType> = self.equi.iter().map(|(_, r)| r.ty()).collect();
+                let mut t: HashMap<Vec<Key>, Vec<u32>> = HashMap::new();
+                for i in 0..rows.rows {
+                    let k = row_key(&keys, &types, i);
+                    if k.contains(&Key::Null) {
+                        continue;
+                    }
+                    t.entry(k).or_default().push(i as u32);
+                }
+                Some(t)
+            };
+            let matched = vec![false; rows.rows];
+            self.built = Some(Built { rows, table, matched });
+        }
+        loop {
+            if self.current.is_none() {
+                if self.left_done {
+                    return self.unmatched_right();
+                }
+                match self.left.next(cx)? {
+                    Step::Batch(b) => self.current = Some((b, 0)),
+                    Step::Yield => return Ok(Step::Yield),
+                    Step::Done => {
+                        self.left_done = true;
+                        continue;
+                    }
+                }
+            }
+            let Some((left, start)) = self.current.take() else { continue };
+            let built = self.built.as_mut().ok_or_else(|| Error::internal("join without its build side"))?;
+            let left_keys: Vec<ArrayRef> = if built.table.is_some() {
+                self.equi.iter().map(|(l, _)| eval_batch(l, &left, cx)).collect::<Result<_>>()?
+            } else {
+                Vec::new()
+            };
+            let key_types: Vec<PgType> = self.equi.iter().map(|(l, _)| l.ty()).collect();
+            // Candidate pairs for a run of left rows, bounded in number.
+            let (mut li, mut ri) = (Vec::new(), Vec::new());
+            let mut row = start;
+            while row < left.rows && li.len() < 4 * BATCH_ROWS {
+                match &built.table {
+                    Some(t) => {
+                        let k = row_key(&left_keys, &key_types, row);
+                        if let Some(m) = t.get(&k) {
+                            for &r in m {
+                                li.push(row as u32);
+                                ri.push(r);
+                            }
+                        }
+                    }
+                    None => {
+                        for r in 0..built.rows.rows {
+                            li.push(row as u32);
+                            ri.push(r as u32);
+                        }
+                    }
+                }
+                row += 1;
+            }
+            let end = row;
+            if end < left.rows {
+                self.current = Some((left.clone(), end));
+            }
+            let (li_arr, ri_arr) = (UInt32Array::from(li.clone()), UInt32Array::from(ri.clone()));
+            let lpart = left.take(&li_arr)?;
+            let rpart = built.rows.take(&ri_arr)?;
+            let mut columns = lpart.columns;
+            columns.extend(rpart.columns);
+            let mut joined = Batch::new(columns, li.len());
+            let pass: Vec<bool> = match &self.on {
+                Some(on) => {
+                    let m = eval_batch(on, &joined, cx)?;
+                    let m = m.as_boolean();
+                    (0..joined.rows).map(|i| m.is_valid(i) && m.value(i)).collect()
+                }
+                None => vec![true; joined.rows],
+            };
+            if self.on.is_some() {
+                joined = joined.filter(&BooleanArray::from(pass.clone()))?;
+            }
+            for (k, p) in pass.iter().enumerate() {
+                if *p {
+                    built.matched[ri[k] as usize] = true;
+                }
+            }
+            if matches!(self.kind, JoinKind::Left | JoinKind::Full) {
+                // Left rows of this run without a passing match, NULL-extended.
+                let mut hit = vec![false; end - start];
+                for (k, p) in pass.iter().enumerate() {
+                    if *p {
+                        hit[li[k] as usize - start] = true;
+                    }
+                }
+                let missing: Vec<u32> = (start..end).filter(|r| !hit[r - start]).map(|r| r as u32).collect();
+                if !missing.is_empty() {
+                    let lpart = left.take(&UInt32Array::from(missing.clone()))?;
+                    let nulls: Vec<ArrayRef> = self
+                        .right_types
+                        .iter()
+                        .map(|t| repeat(&Datum::Null, *t, missing.len()))
+                        .collect::<Result<_>>()?;
+                    let mut columns = lpart.columns;
+                    columns.extend(nulls);
+                    let extra = Batch::new(columns, missing.len());
+                    let all_types: Vec<PgType> = self.left_types.iter().chain(&self.right_types).copied().collect();
+                    joined = Batch::concat(&[joined, extra], &all_types)?;
+                }
+            }
+            if joined.rows > 0 {
+                return Ok(Step::Batch(joined));
+            }
+        }
+    }
+
+    /// After the left input: right rows that matched nothing (RIGHT and FULL joins).
+    fn unmatched_right(&mut self) -> Result<Step> {
+        if self.right_emitted || !matches!(self.kind, JoinKind::Right | JoinKind::Full) {
+            return Ok(Step::Done);
+        }
+        self.right_emitted = true;
+        let built = self.built.as_ref().ok_or_else(|| Error::internal("join without its build side"))?;
+        let missing: Vec<u32> = (0..built.rows.rows).filter(|r| !built.matched[*r]).map(|r| r as u32).collect();
+        if missing.is_empty() {
+            return Ok(Step::Done);
+        }
+        let rpart = built.rows.take(&UInt32Array::from(missing.clone()))?;
+        let mut columns: Vec<ArrayRef> =
+            self.left_types.iter().map(|t| repeat(&Datum::Null, *t, missing.len())).collect::<Result<_>>()?;
+        columns.extend(rpart.columns);
+        Ok(Step::Batch(Batch::new(columns, missing.len())))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Aggregation
+
+/// The running state of one aggregate for one group.
+#[derive(Debug)]
+enum Acc {
+    Count(i64),
+    /// Integer sums are exact (i128); the count serves avg.
+    IntSum {
+        sum: i128,
+        count: i64,
+    },
+    FloatSum {
+        sum: f64,
+        count: i64,
+    },
+    NumericSum {
+        sum: super::numeric::Dec,
+        count: i64,
+    },
+    MinMax(Option<Datum>),
+    Bool(Option<bool>),
+    Strings(Vec<(Vec<Datum>, String, String)>),
+    /// Values seen by a DISTINCT aggregate, with the inner state.
+    Distinct(HashSet<Key>, Box<Acc>),
+}
+
+fn new_acc(call: &AggCall) -> Acc {
+    let inner = match call.func {
+        AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
+        AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
+            Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
+            Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Dec::ZERO, count: 0 },
+            _ => Acc::FloatSum { sum: 0.0, count: 0 },
+        },
+        AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
+        AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
+        AggFunc::StringAgg => Acc::Strings(Vec::new()),
+    };
+    if call.distinct { Acc::Distinct(HashSet::new(), Box::new(inner)) } else { inner }
+}
+
+fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) -> Result<()> {
+    if call.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
+        return Ok(());
+    }
+    let v = args.first().cloned().unwrap_or(Datum::Null);
+    match acc {
+        Acc::Distinct(seen, inner) => {
+            if seen.insert(key_of(&v)) {
+                update_acc(inner, call, args, order)?;
+            }
+        }
+        Acc::Count(n) => *n += 1,
+        Acc::IntSum { sum, count } => {
+            *sum += v.as_i64().unwrap_or(0) as i128;
+            *count += 1;
+        }
+        Acc::FloatSum { sum, count } => {
+            *sum += v.as_f64().unwrap_or(0.0);
+            *count += 1;
+        }
+        Acc::NumericSum { sum, count } => {
+            if let Datum::Numeric(s) = &v {
+                *sum = sum.add(&super::numeric::Dec::parse(s)?)?;
+            }
+            *count += 1;
+        }
+        Acc::MinMax(cur) => {
+            let replace = match cur {
+                None => true,
+                Some(c) => {
+                    let o = compare(&v, c);
+                    if call.func == AggFunc::Min { o == Ordering::Less } else { o == Ordering::Greater }
+                }
+            };
+            if replace {
+                *cur = Some(v);
+            }
+        }
+        Acc::Bool(cur) => {
+            let b = v == Datum::Bool(true);
+            *cur = Some(match (*cur, call.func) {
+                (None, _) => b,
+                (Some(c), AggFunc::BoolAnd) => c && b,
+                (Some(c), _) => c || b,
+            });
+        }
+        Acc::Strings(items) => {
+            let delim = match args.get(1) {
+                Some(Datum::Text(d)) => d.clone(),
+                _ => String::new(),
+            };
+            let text = match v {
+                Datum::Text(s) => s,
+                other => other.to_text(),
+            };
+            items.push((order, text, delim));
+        }
+    }
+    Ok(())
+}
+
+fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
+    Ok(match acc {
+        Acc::Distinct(_, inner) => finish_acc(*inner, call)?,
+        Acc::Count(n) => Datum::Int8(n),
+        Acc::IntSum { count: 0, .. } | Acc::FloatSum { count: 0, .. } | Acc::NumericSum { count: 0, .. } => Datum::Null,
+        Acc::IntSum { sum, count } => match (call.func, call.ty) {
+            (AggFunc::Avg, _) => Datum::Numeric(
+                super::numeric::Dec::from_i128(sum)?.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string(),
+            ),
+            (_, PgType::Int8) => Datum::Int8(i64::try_from(sum).map_err(|_| super::expr::out_of_range(PgType::Int8))?),
+            _ => Datum::Numeric(super::numeric::Dec::from_i128(sum)?.to_string()),
+        },
+        Acc::FloatSum { sum, count } => match (call.func, call.ty) {
+            (AggFunc::Avg, _) => Datum::Float8(sum / count as f64),
+            (_, PgType::Float4) => Datum::Float4(sum as f32),
+            _ => Datum::Float8(sum),
+        },
+        Acc::NumericSum { sum, count } => match call.func {
+            AggFunc::Avg => Datum::Numeric(sum.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string()),
+            _ => Datum::Numeric(sum.to_string()),
+        },
+        Acc::MinMax(v) => v.unwrap_or(Datum::Null),
+        Acc::Bool(v) => v.map_or(Datum::Null, Datum::Bool),
+        Acc::Strings(mut items) => {
+            if items.is_empty() {
+                return Ok(Datum::Null);
+            }
+            if !call.order_by.is_empty() {
+                let desc: Vec<bool> = call.order_by.iter().map(|(_, d)| *d).collect();
+                items.sort_by(|a, b| {
+                    for (k, d) in desc.iter().enumerate() {
+                        let o = sort_cmp(&a.0[k], &b.0[k], *d, *d);
+                        if o != Ordering::Equal {
+                            return o;
+                        }
+                    }
+                    Ordering::Equal
+                });
+            }
+            let mut out = String::new();
+            for (i, (_, s, d)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(d);
+                }
+                out.push_str(s);
+            }
+            Datum::Text(out)
+        }
+    })
+}
+
+/// Order two values for ORDER BY (NULLs per `nulls_first`).
+fn sort_cmp(a: &Datum, b: &Datum, descending: bool, nulls_first: bool) -> Ordering {
+    match (a.is_null(), b.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => {
+            if nulls_first {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (false, true) => {
+            if nulls_first {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        _ => {
+            let o = compare(a, b);
+            if descending { o.reverse() } else { o }
+        }
+    }
+}
+
+impl AggState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if self.done {
+            return Ok(Step::Done);
+        }
+        loop {
+            let b = match self.input.next(cx)? {
+                Step::Batch(b) => b,
+                Step::Yield => return Ok(Step::Yield),
+                Step::Done => break,
+            };
+            let group_cols: Vec<ArrayRef> = self.groups.iter().map(|g| eval_batch(g, &b, cx)).collect::<Result<_>>()?;
+            let group_types: Vec<PgType> = self.groups.iter().map(Expr::ty).collect();
+            let mut arg_cols = Vec::with_capacity(self.aggs.len());
+            for a in &self.aggs {
+                let args: Vec<ArrayRef> = a.args.iter().map(|e| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                let filter = match &a.filter {
+                    Some(f) => Some(eval_batch(f, &b, cx)?),
+                    None => None,
+                };
+                let order: Vec<ArrayRef> =
+                    a.order_by.iter().map(|(e, _)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                arg_cols.push((args, filter, order));
+            }
+            for row in 0..b.rows {
+                let key = row_key(&group_cols, &group_types, row);
+                let g = match self.table.get(&key) {
+                    Some(g) => *g,
+                    None => {
+                        let g = self.keys.len();
+                        self.keys
+                            .push(group_cols.iter().zip(&group_types).map(|(c, t)| datum_at(c, *t, row)).collect());
+                        self.accs.push(self.aggs.iter().map(new_acc).collect());
+                        self.table.insert(key, g);
+                        g
+                    }
+                };
+                for (k, a) in self.aggs.iter().enumerate() {
+                    let (args, filter, order) = &arg_cols[k];
+                    if let Some(f) = filter {
+                        let f = f.as_boolean();
+                        if !(f.is_valid(row) && f.value(row)) {
+                            continue;
+                        }
+                    }
+                    let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
+                    let order: Vec<Datum> =
+                        order.iter().zip(&a.order_by).map(|(c, (e, _))| datum_at(c, e.ty(), row)).collect();
+                    update_acc(&mut self.accs[g][k], a, &values, order)?;
+                }
+            }
+        }
+        self.done = true;
+        if self.keys.is_empty() && self.groups.is_empty() {
+            self.keys.push(Vec::new());
+            self.accs.push(self.aggs.iter().map(new_acc).collect());
+        }
+        let mut rows = Vec::with_capacity(self.keys.len());
+        for (key, accs) in std::mem::take(&mut self.keys).into_iter().zip(std::mem::take(&mut self.accs)) {
+            let mut row = key;
+            for (acc, call) in accs.into_iter().zip(&self.aggs) {
+                row.push(finish_acc(acc, call)?);
+            }
+            rows.push(row);
+        }
+        let types: Vec<PgType> = self.groups.iter().map(Expr::ty).chain(self.aggs.iter().map(|a| a.ty)).collect();
+        let mut b = from_rows(&rows, &types)?;
+        b.rows = rows.len();
+        Ok(Step::Batch(b))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sorting
+
+impl SortState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if self.output.is_none() {
+            loop {
+                match self.input.next(cx)? {
+                    Step::Batch(b) => self.batches.push(b),
+                    Step::Yield => return Ok(Step::Yield),
+                    Step::Done => break,
+                }
+            }
+            let all = Batch::concat(&std::mem::take(&mut self.batches), &self.types)?;
+            let keys: Vec<(Vec<Datum>, SortKey)> = self
+                .keys
+                .iter()
+                .map(|k| {
+                    ((0..all.rows).map(|i| datum_at(&all.columns[k.column], self.types[k.column], i)).collect(), *k)
+                })
+                .collect();
+            let mut idx: Vec<u32> = (0..all.rows as u32).collect();
+            idx.sort_by(|&a, &b| {
+                for (vals, k) in &keys {
+                    let o = sort_cmp(&vals[a as usize], &vals[b as usize], k.descending, k.nulls_first);
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+                Ordering::Equal
+            });
+            let sorted = all.take(&UInt32Array::from(idx))?;
+            self.output = Some((sorted, 0));
+        }
+        let Some((all, at)) = self.output.as_mut() else { return Ok(Step::Done) };
+        if *at >= all.rows {
+            return Ok(Step::Done);
+        }
+        let n = BATCH_ROWS.min(all.rows - *at);
+        let out = all.slice(*at, n);
+        *at += n;
+        Ok(Step::Batch(out))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Set operations
+
+impl SetOpState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if self.kind != SetOpKind::Union {
+            while !self.right_done {
+                match self.right.next(cx)? {
+                    Step::Batch(b) => {
+                        for i in 0..b.rows {
+                            *self.right_counts.entry(row_key(&b.columns, &self.types, i)).or_default() += 1;
+                        }
+                    }
+                    Step::Yield => return Ok(Step::Yield),
+                    Step::Done => self.right_done = true,
+                }
+            }
+        }
+        loop {
+            let b = if !self.left_done {
+                match self.left.next(cx)? {
+                    Step::Batch(b) => b,
+                    Step::Yield => return Ok(Step::Yield),
+                    Step::Done => {
+                        self.left_done = true;
+                        continue;
+                    }
+                }
+            } else if self.kind == SetOpKind::Union && !self.right_done {
+                match self.right.next(cx)? {
+                    Step::Batch(b) => b,
+                    Step::Yield => return Ok(Step::Yield),
+                    Step::Done => {
+                        self.right_done = true;
+                        return Ok(Step::Done);
+                    }
+                }
+            } else {
+                return Ok(Step::Done);
+            };
+            let mut keep = Vec::with_capacity(b.rows);
+            for i in 0..b.rows {
+                let k = row_key(&b.columns, &self.types, i);
+                let yes = match (self.kind, self.all) {
+                    (SetOpKind::Union, true) => true,
+                    (SetOpKind::Union, false) => self.emitted.insert(k),
+                    (SetOpKind::Intersect, true) => match self.right_counts.get_mut(&k) {
+                        Some(n) if *n > 0 => {
+                            *n -= 1;
+                            true
+                        }
+                        _ => false,
+                    },
+                    (SetOpKind::Intersect, false) => self.right_counts.contains_key(&k) && self.emitted.insert(k),
+                    (SetOpKind::Except, true) => match self.right_counts.get_mut(&k) {
+                        Some(n) if *n > 0 => {
+                            *n -= 1;
+                            false
+                        }
+                        _ => true,
+                    },
+                    (SetOpKind::Except, false) => !self.right_counts.contains_key(&k) && self.emitted.insert(k),
+                };
+                keep.push(yes);
+            }
+            let b = b.filter(&BooleanArray::from(keep))?;
+            if b.rows > 0 {
+                return Ok(Step::Batch(b));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Statements
+
+/// What a data-changing statement does to each row its source produces.
+#[derive(Debug, Clone)]
+pub enum ModifyKind {
+    /// Source rows are the new rows, in table column order.
+    Insert,
+    /// Source rows are `ctid` then the new values of every column.
+    Update,
+    /// Source rows are `ctid`.
+    Delete,
+}
+
+/// A running query or data-changing statement.
+pub struct QueryExec {
+    node: Node,
+    types: Vec<PgType>,
+    /// How many leading columns are the result (the rest are sort keys).
+    visible: usize,
+    catalog: Arc<Catalog>,
+    snapshot: Snapshot,
+    xid: u64,
+    cid: u32,
+    state: SharedState,
+    /// The batch being sent and the next row of it.
+    pending: Option<(Batch, usize)>,
+    modify: Option<Modify>,
+}
+
+struct Modify {
+    kind: ModifyKind,
+    table: Arc<Table>,
+    desc: crate::storage::heap::tuple::TupleDesc,
+    returning: Option<Vec<Expr>>,
+    /// RETURNING rows, sent once every row has been changed.
+    output: Vec<Batch>,
+    count: u64,
+    done: bool,
+}
+
+impl std::fmt::Debug for QueryExec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("QueryExec")
+    }
+}
+
+/// The state of a running statement.
+#[derive(Debug)]
+pub enum Executor {
+    Query(Box<QueryExec>),
+    /// Precomputed rows (SHOW).
+    Values {
+        rows: std::vec::IntoIter<Vec<Datum>>,
+    },
+}
+
+pub struct Start<'a> {
+    pub plan: &'a Plan,
+    pub visible: usize,
+    pub catalog: Arc<Catalog>,
+    pub snapshot: Snapshot,
+    pub xid: u64,
+    pub cid: u32,
+}
+
 impl Executor {
+    pub fn query(s: Start<'_>) -> Result<Executor> {
+        Ok(Executor::Query(Box::new(QueryExec {
+            node: Node::build(s.plan)?,
+            types: s.plan.types(),
+            visible: s.visible,
+            catalog: s.catalog,
+            snapshot: s.snapshot,
+            xid: s.xid,
+            cid: s.cid,
+            state: SharedState::default(),
+            pending: None,
+            modify: None,
+        })))
+    }
+
+    /// A data-changing statement over `source` rows.
+    pub fn modify(s: Start<'_>, kind: ModifyKind, table: Arc<Table>, returning: Option<Vec<Expr>>) -> Result<Executor> {
+        let visible = returning.as_ref().map_or(0, Vec::len);
+        let types = returning.as_ref().map_or(Vec::new(), |r| r.iter().map(Expr::ty).collect());
+        Ok(Executor::Query(Box::new(QueryExec {
+            node: Node::build(s.plan)?,
+            types,
+            visible,
+            catalog: s.catalog,
+            snapshot: s.snapshot,
+            xid: s.xid,
+            cid: s.cid,
+            state: SharedState::default(),
+            pending: None,
+            modify: Some(Modify {
+                kind,
+                desc: table.desc(),
+                table,
+                returning,
+                output: Vec::new(),
+                count: 0,
+                done: false,
+            }),
+        })))
+    }
+
+    /// Rows changed by a data-changing statement.
+    pub fn modified(&self) -> Option<u64> {
+        match self {
+            Executor::Query(q) => q.modify.as_ref().map(|m| m.count),
+            Executor::Values { .. } => None,
+        }
+    }
+
     /// Produce rows until the sink is full, `limit` rows were produced (0 = no limit), or the end.
     /// `produced` counts rows across calls.
     pub fn run(
@@ -100,90 +1446,172 @@ impl Executor {
         produced: &mut u64,
         arena: &bumpalo::Bump,
     ) -> Result<Progress> {
+        match self {
+            Executor::Values { rows } => {
+                let mut this_call = 0;
+                loop {
+                    if limit != 0 && this_call >= limit {
+                        return Ok(Progress::Suspended);
+                    }
+                    let Some(r) = rows.next() else { return Ok(Progress::Done) };
+                    *produced += 1;
+                    this_call += 1;
+                    if sink.push_row(&r)? {
+                        return Ok(Progress::SinkFull);
+                    }
+                }
+            }
+            Executor::Query(q) => q.run(ctx, sink, limit, produced, arena),
+        }
+    }
+}
+
+impl QueryExec {
+    fn run(
+        &mut self,
+        ctx: &mut dyn EvalContext,
+        sink: &mut dyn RowSink,
+        limit: usize,
+        produced: &mut u64,
+        arena: &bumpalo::Bump,
+    ) -> Result<Progress> {
+        let catalog = self.catalog.clone();
+        let mut cx = ExecCx {
+            eval: ctx,
+            catalog: &catalog,
+            snapshot: &self.snapshot,
+            xid: self.xid,
+            cid: self.cid,
+            state: &mut self.state,
+            blocks_read: 0,
+            may_yield: true,
+        };
+        if let Some(m) = self.modify.as_mut() {
+            if !m.done {
+                loop {
+                    match self.node.next(&mut cx)? {
+                        Step::Batch(b) => m.apply(b, &mut cx)?,
+                        Step::Yield => return Ok(Progress::SinkFull),
+                        Step::Done => break,
+                    }
+                }
+                m.done = true;
+                m.output.reverse();
+            }
+        }
         let mut this_call = 0usize;
-        let mut blocks_read = 0u32;
         let mut row = bumpalo::collections::Vec::new_in(arena);
         loop {
-            if limit != 0 && this_call >= limit {
-                return Ok(Progress::Suspended);
-            }
-            ctx.check_interrupts()?;
-            row.clear();
-            let have = match self {
-                Executor::Result { plan, done } => {
-                    let Statement::Select { exprs, filter, .. } = &plan.statement else {
-                        return Err(crate::error::Error::internal("Result node over a non-SELECT"));
-                    };
-                    if *done {
-                        false
-                    } else {
-                        *done = true;
-                        let pass = match filter {
-                            Some(f) => eval(f, ctx)? == Datum::Bool(true),
-                            None => true,
-                        };
-                        if pass {
-                            for e in exprs.iter() {
-                                row.push(eval(e, ctx)?);
-                            }
-                        }
-                        pass
+            if self.pending.as_ref().is_none_or(|(b, at)| *at >= b.rows) {
+                let next = match self.modify.as_mut() {
+                    Some(m) => m.output.pop().map(Step::Batch).unwrap_or(Step::Done),
+                    None => self.node.next(&mut cx)?,
+                };
+                match next {
+                    Step::Batch(b) => {
+                        self.pending = Some((b, 0));
+                        continue;
                     }
+                    Step::Yield => return Ok(Progress::SinkFull),
+                    Step::Done => return Ok(Progress::Done),
                 }
-                Executor::Scan(scan) => {
-                    let Statement::Select { exprs, filter, .. } = &scan.plan.statement else {
-                        return Err(crate::error::Error::internal("scan over a non-SELECT"));
-                    };
-                    let mut found = false;
-                    loop {
-                        let Some(tuple) = scan.rows.pop_front() else {
-                            if scan.next_block >= scan.nblocks {
-                                break;
-                            }
-                            if blocks_read >= YIELD_AFTER_BLOCKS {
-                                // Give other sessions their turn; the scan resumes here.
-                                return Ok(Progress::SinkFull);
-                            }
-                            blocks_read += 1;
-                            let who = crate::catalog::Reader { snapshot: &scan.snapshot, xid: scan.xid, cid: scan.cid };
-                            let mut block_rows = Vec::new();
-                            scan.catalog.scan_block(&scan.table, scan.next_block, &who, &mut block_rows)?;
-                            scan.rows.extend(block_rows);
-                            scan.next_block += 1;
-                            ctx.check_interrupts()?;
-                            continue;
-                        };
-                        let mut rc = RowContext { inner: &mut *ctx, row: &tuple };
-                        let pass = match filter {
-                            Some(f) => eval(f, &mut rc)? == Datum::Bool(true),
-                            None => true,
-                        };
-                        if pass {
-                            for e in exprs.iter() {
-                                row.push(eval(e, &mut rc)?);
-                            }
-                            found = true;
-                            break;
-                        }
-                    }
-                    found
-                }
-                Executor::Values { rows } => match rows.next() {
-                    Some(r) => {
-                        row.extend(r);
-                        true
-                    }
-                    None => false,
-                },
-            };
-            if !have {
-                return Ok(Progress::Done);
             }
-            *produced += 1;
-            this_call += 1;
-            if sink.push_row(&row)? {
-                return Ok(Progress::SinkFull);
+            let Some((b, at)) = self.pending.as_mut() else { continue };
+            while *at < b.rows {
+                if limit != 0 && this_call >= limit {
+                    return Ok(Progress::Suspended);
+                }
+                cx.eval.check_interrupts()?;
+                row.clear();
+                for c in 0..self.visible {
+                    row.push(datum_at(&b.columns[c], self.types[c], *at));
+                }
+                *at += 1;
+                *produced += 1;
+                this_call += 1;
+                if sink.push_row(&row)? {
+                    return Ok(Progress::SinkFull);
+                }
             }
         }
     }
+}
+
+impl Modify {
+    fn apply(&mut self, b: Batch, cx: &mut ExecCx<'_>) -> Result<()> {
+        let table = self.table.clone();
+        let types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+        let first = match self.kind {
+            ModifyKind::Insert => 0,
+            ModifyKind::Update | ModifyKind::Delete => 1,
+        };
+        let mut returned = Vec::new();
+        for row in 0..b.rows {
+            cx.eval.check_interrupts()?;
+            let tid = if first == 1 { Some(tid_of(b.columns[0].as_primitive::<Int64Type>().value(row))) } else { None };
+            let values: Vec<Datum> = match self.kind {
+                ModifyKind::Delete => Vec::new(),
+                _ => types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[first + i], *t, row)).collect(),
+            };
+            if !matches!(self.kind, ModifyKind::Delete) {
+                check_not_null(&table, &values)?;
+            }
+            let done = match (&self.kind, tid) {
+                (ModifyKind::Insert, _) => {
+                    cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
+                    true
+                }
+                (ModifyKind::Update, Some(tid)) => {
+                    cx.catalog.update_row(&table, &self.desc, tid, &values, cx.xid, cx.cid)?
+                }
+                (ModifyKind::Delete, Some(tid)) => {
+                    let old = match &self.returning {
+                        Some(_) => Some(cx.catalog.fetch_row(&table, tid)?),
+                        None => None,
+                    };
+                    let done = cx.catalog.delete_row(&table, tid, cx.xid, cx.cid)?;
+                    if done {
+                        if let Some(old) = old {
+                            returned.push(old);
+                        }
+                    }
+                    self.count += done as u64;
+                    continue;
+                }
+                _ => return Err(Error::internal("modify row without its address")),
+            };
+            if done {
+                self.count += 1;
+                if self.returning.is_some() {
+                    returned.push(values);
+                }
+            }
+        }
+        if let Some(exprs) = &self.returning {
+            if !returned.is_empty() {
+                let rows = from_rows(&returned, &types)?;
+                let rows = Batch::new(rows.columns, returned.len());
+                let cols: Vec<ArrayRef> = exprs.iter().map(|e| eval_batch(e, &rows, cx)).collect::<Result<_>>()?;
+                self.output.push(Batch::new(cols, rows.rows));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
+    for (v, c) in values.iter().zip(&table.columns) {
+        if c.not_null && v.is_null() {
+            let shown: Vec<String> =
+                values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_text() }).collect();
+            return Err(err!(
+                SqlState::NOT_NULL_VIOLATION,
+                "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+                c.name,
+                table.name
+            )
+            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+        }
+    }
+    Ok(())
 }

@@ -55,7 +55,7 @@ impl CmpOp {
         }
     }
 
-    fn holds(self, ord: Ordering) -> bool {
+    pub fn holds(self, ord: Ordering) -> bool {
         match self {
             CmpOp::Eq => ord == Ordering::Equal,
             CmpOp::NotEq => ord != Ordering::Equal,
@@ -97,6 +97,14 @@ pub enum Expr {
     /// A column of the row being processed (index into the table's columns).
     Column(usize, PgType),
     Call(Func, Vec<Expr>, PgType),
+    /// A value of an enclosing query's row, read by a correlated subquery (its slot).
+    Outer(usize, PgType),
+    /// A subquery.
+    Sub(Box<super::plan::SubPlan>),
+    /// `expr [NOT] LIKE/ILIKE pattern`: (expr, pattern, negated, case-insensitive).
+    Like(Box<Expr>, Box<Expr>, bool, bool),
+    /// An aggregate's result, while the binder places it (never evaluated).
+    AggRef(usize, PgType),
 }
 
 impl Expr {
@@ -108,7 +116,14 @@ impl Expr {
             | Expr::Cast(_, t, _)
             | Expr::Assign(_, t, _)
             | Expr::Column(_, t)
+            | Expr::Outer(_, t)
+            | Expr::AggRef(_, t)
             | Expr::Call(.., t) => *t,
+            Expr::Sub(s) => match s.kind {
+                super::plan::SubKind::Scalar => s.ty,
+                _ => PgType::Bool,
+            },
+            Expr::Like(..) => PgType::Bool,
             Expr::Case { ty, .. } => *ty,
             Expr::Neg(e) => e.ty(),
             Expr::Concat(..) => PgType::Text,
@@ -124,10 +139,40 @@ impl Expr {
         found
     }
 
-    fn walk(&self, f: &mut impl FnMut(&Expr)) {
+    /// The subqueries it contains (not those nested inside them).
+    pub fn subplans<'a>(&'a self, out: &mut Vec<&'a super::plan::SubPlan>) {
+        self.walk(&mut |e| {
+            if let Expr::Sub(s) = e {
+                out.push(s);
+            }
+        });
+    }
+
+    /// Whether it reads any column of its input row.
+    pub fn uses_columns(&self) -> bool {
+        let mut found = false;
+        self.walk(&mut |e| found |= matches!(e, Expr::Column(..)));
+        found
+    }
+
+    /// Call `f` on this node and every node below it (subquery bindings
+    /// and quantified operands included, subquery plans not).
+    pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);
         match self {
-            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) => {}
+            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) | Expr::Outer(..) | Expr::AggRef(..) => {}
+            Expr::Sub(s) => {
+                for (_, b) in &s.bindings {
+                    b.walk(f);
+                }
+                if let super::plan::SubKind::Quantified { lhs, .. } = &s.kind {
+                    lhs.walk(f);
+                }
+            }
+            Expr::Like(a, b, ..) => {
+                a.walk(f);
+                b.walk(f);
+            }
             Expr::Assign(e, ..) => e.walk(f),
             Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk(f),
             Expr::Arith(_, a, b, _)
@@ -166,6 +211,14 @@ pub trait EvalContext {
     fn check_interrupts(&self) -> Result<()>;
     fn backend_pid(&self) -> i32;
     fn extra_float_digits(&self) -> i32;
+    /// The value in an outer-row slot (for correlated subqueries).
+    fn outer(&self, _slot: usize) -> Datum {
+        Datum::Null
+    }
+    /// Run a subquery for the current row.
+    fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {
+        Err(Error::internal("subquery evaluated outside a query"))
+    }
 }
 
 pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
@@ -272,6 +325,16 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             cast(v, e.ty(), *to, *typmod, ctx.extra_float_digits())?
         }
         Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
+        Expr::Outer(slot, _) => ctx.outer(*slot),
+        Expr::Sub(s) => ctx.subquery(s)?,
+        Expr::Like(a, p, negated, ci) => {
+            let (a, p) = (eval(a, ctx)?, eval(p, ctx)?);
+            match (a, p) {
+                (Datum::Text(a), Datum::Text(p)) => Datum::Bool(like(&a, &p, *ci)? != *negated),
+                _ => Datum::Null,
+            }
+        }
+        Expr::AggRef(..) => return Err(Error::internal("aggregate reference outside an aggregate")),
     })
 }
 
@@ -298,6 +361,21 @@ fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
             ArithOp::Mod => Some(x.checked_rem(y).unwrap_or(0)),
         };
         return r.and_then(|v| int_datum(ty, v)).ok_or_else(|| out_of_range(ty));
+    }
+    if ty == PgType::Numeric {
+        let num = |d: &Datum| match d {
+            Datum::Numeric(s) => super::numeric::Dec::parse(s),
+            other => super::numeric::Dec::parse(&other.to_text()),
+        };
+        let (x, y) = (num(a)?, num(b)?);
+        let r = match op {
+            ArithOp::Add => x.add(&y)?,
+            ArithOp::Sub => x.sub(&y)?,
+            ArithOp::Mul => x.mul(&y)?,
+            ArithOp::Div => x.div(&y)?,
+            ArithOp::Mod => return Err(Error::not_supported("numeric modulo")),
+        };
+        return Ok(Datum::Numeric(r.to_string()));
     }
     let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
     let r = match op {
@@ -347,6 +425,12 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
     match (a, b) {
         (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
         (Datum::Text(x), Datum::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
+            match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
+                (Ok(x), Ok(y)) => x.compare(&y),
+                _ => super::numeric::to_f64(x).total_cmp(&super::numeric::to_f64(y)),
+            }
+        }
         _ => match (a.as_i64(), b.as_i64()) {
             (Some(x), Some(y)) => x.cmp(&y),
             _ => {
@@ -442,4 +526,27 @@ pub fn cast(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, extra_float
         }
     };
     Ok(out)
+}
+
+/// SQL `LIKE` matching with `%`, `_` and the default escape `\\`.
+pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
+    let fold = |s: &str| if case_insensitive { s.to_lowercase() } else { s.to_string() };
+    let (t, p): (Vec<char>, Vec<char>) = (fold(text).chars().collect(), fold(pattern).chars().collect());
+    if p.last() == Some(&'\\') && p.iter().rev().take_while(|c| **c == '\\').count() % 2 == 1 {
+        return Err(err!(SqlState::INVALID_ESCAPE_SEQUENCE, "LIKE pattern must not end with escape character"));
+    }
+    Ok(like_at(&t, &p))
+}
+
+fn like_at(t: &[char], p: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('%') => {
+            let rest = &p[1..];
+            (0..=t.len()).any(|i| like_at(&t[i..], rest))
+        }
+        Some('_') => !t.is_empty() && like_at(&t[1..], &p[1..]),
+        Some('\\') if p.len() > 1 => t.first() == Some(&p[1]) && like_at(&t[1..], &p[2..]),
+        Some(c) => t.first() == Some(c) && like_at(&t[1..], &p[1..]),
+    }
 }

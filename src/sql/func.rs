@@ -18,6 +18,9 @@ pub enum Func {
     Upper,
     Coalesce,
     NullIf,
+    Round,
+    Substr,
+    Power,
 }
 
 impl Func {
@@ -34,6 +37,9 @@ impl Func {
             "upper" => Func::Upper,
             "coalesce" => Func::Coalesce,
             "nullif" => Func::NullIf,
+            "round" => Func::Round,
+            "substr" | "substring" => Func::Substr,
+            "power" | "pow" => Func::Power,
             _ => return None,
         })
     }
@@ -48,7 +54,17 @@ impl Func {
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
             Func::PgSleep => &[(&[Float8], Void)],
             Func::PgBackendPid => &[(&[], Int4)],
-            Func::Abs => &[(&[Int2], Int2), (&[Int4], Int4), (&[Int8], Int8), (&[Float4], Float4), (&[Float8], Float8)],
+            Func::Abs => &[
+                (&[Int2], Int2),
+                (&[Int4], Int4),
+                (&[Int8], Int8),
+                (&[Float4], Float4),
+                (&[Float8], Float8),
+                (&[Numeric], Numeric),
+            ],
+            Func::Round => &[(&[Float8], Float8), (&[Numeric], Numeric), (&[Numeric, Int4], Numeric)],
+            Func::Substr => &[(&[Text, Int4], Text), (&[Text, Int4, Int4], Text)],
+            Func::Power => &[(&[Float8, Float8], Float8)],
             Func::Length => &[(&[Text], Int4)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
@@ -123,8 +139,60 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Int8(v) => Datum::Int8(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int8))?),
             Datum::Float4(v) => Datum::Float4(v.abs()),
             Datum::Float8(v) => Datum::Float8(v.abs()),
+            Datum::Numeric(n) => Datum::Numeric(n.trim_start_matches('-').to_string()),
             _ => Datum::Null,
         },
+        Func::Round => match &values[0] {
+            // round(float8) rounds half to even, like rint().
+            Datum::Float8(v) => Datum::Float8(v.round_ties_even()),
+            Datum::Numeric(n) => {
+                let digits = values.get(1).and_then(Datum::as_i64).unwrap_or(0);
+                Datum::Numeric(super::numeric::round(n, digits)?)
+            }
+            _ => Datum::Null,
+        },
+        Func::Power => {
+            let (x, y) = (values[0].as_f64().unwrap_or(0.0), values[1].as_f64().unwrap_or(0.0));
+            if x == 0.0 && y < 0.0 {
+                return Err(err!(
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                    "zero raised to a negative power is undefined"
+                ));
+            }
+            if x < 0.0 && y.fract() != 0.0 {
+                return Err(err!(
+                    SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+                    "a negative number raised to a non-integer power yields a complex result"
+                ));
+            }
+            let r = x.powf(y);
+            if r.is_infinite() && x.is_finite() && y.is_finite() {
+                return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow"));
+            }
+            Datum::Float8(r)
+        }
+        Func::Substr => {
+            let start = values[1].as_i64().unwrap_or(1);
+            let end = match values.get(2) {
+                Some(len) => {
+                    let len = len.as_i64().unwrap_or(0);
+                    if len < 0 {
+                        return Err(err!(SqlState::SUBSTRING_ERROR, "negative substring length not allowed"));
+                    }
+                    Some(start.saturating_add(len))
+                }
+                None => None,
+            };
+            let from = start.max(1);
+            let out: String = text(0)
+                .chars()
+                .enumerate()
+                .map(|(i, c)| (i as i64 + 1, c))
+                .filter(|(p, _)| *p >= from && end.is_none_or(|e| *p < e))
+                .map(|(_, c)| c)
+                .collect();
+            Datum::Text(out)
+        }
         Func::Length => Datum::Int4(text(0).chars().count() as i32),
         Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
         Func::Upper => Datum::Text(text(0).to_ascii_uppercase()),

@@ -9,12 +9,14 @@
 //! Expressions ([`expr`]) are evaluated with PostgreSQL's semantics;
 //! values and their wire formats live in [`types`].
 
+pub mod batch;
 pub mod binder;
 pub mod exec;
 pub mod expr;
 pub mod func;
 pub mod numeric;
 pub mod parser;
+pub mod plan;
 pub mod types;
 
 use expr::Expr;
@@ -37,13 +39,11 @@ impl Column {
 /// A bound statement, ready to execute.
 #[derive(Clone, Debug)]
 pub enum Statement {
-    /// `SELECT` without tables: one row of expressions, optionally filtered.
-    Select {
-        exprs: Vec<Expr>,
+    /// A query: its plan, result columns, and the tables it reads.
+    Query {
+        plan: std::sync::Arc<plan::Plan>,
         columns: Vec<Column>,
-        filter: Option<Expr>,
-        /// The table scanned, if any.
-        from: Option<std::sync::Arc<crate::catalog::Table>>,
+        tables: Vec<std::sync::Arc<crate::catalog::Table>>,
     },
     /// `CREATE TABLE [IF NOT EXISTS] name (columns…)`.
     CreateTable {
@@ -51,10 +51,13 @@ pub enum Statement {
         columns: Vec<crate::catalog::Column>,
         if_not_exists: bool,
     },
-    /// `INSERT INTO t … VALUES`: one expression per table column, per row.
-    Insert {
+    /// INSERT, UPDATE or DELETE: the rows `source` produces are applied to
+    /// `table` (see [`exec::ModifyKind`]); RETURNING expressions and columns.
+    Modify {
+        kind: exec::ModifyKind,
         table: std::sync::Arc<crate::catalog::Table>,
-        rows: Vec<Vec<Expr>>,
+        source: std::sync::Arc<plan::Plan>,
+        returning: Option<(Vec<Expr>, Vec<Column>)>,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     Set {
@@ -90,7 +93,8 @@ pub enum Statement {
 impl Statement {
     pub fn columns(&self) -> Vec<Column> {
         match self {
-            Statement::Select { columns, .. } => columns.clone(),
+            Statement::Query { columns, .. } => columns.clone(),
+            Statement::Modify { returning, .. } => returning.as_ref().map_or(Vec::new(), |(_, c)| c.clone()),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
             Statement::Set { .. }
@@ -103,21 +107,22 @@ impl Statement {
             | Statement::Savepoint(_)
             | Statement::Release(_)
             | Statement::RollbackTo(_)
-            | Statement::CreateTable { .. }
-            | Statement::Insert { .. } => Vec::new(),
+            | Statement::CreateTable { .. } => Vec::new(),
         }
     }
 
     /// The command name for metrics and the CommandComplete tag.
     pub fn command(&self) -> &'static str {
         match self {
-            Statement::Select { .. } => "SELECT",
+            Statement::Query { .. } => "SELECT",
+            Statement::Modify { kind: exec::ModifyKind::Insert, .. } => "INSERT",
+            Statement::Modify { kind: exec::ModifyKind::Update, .. } => "UPDATE",
+            Statement::Modify { kind: exec::ModifyKind::Delete, .. } => "DELETE",
             Statement::Set { value: None, .. } | Statement::ResetAll => "RESET",
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
             Statement::CreateTable { .. } => "CREATE TABLE",
-            Statement::Insert { .. } => "INSERT",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
             Statement::SetTransaction { .. } => "SET",
@@ -131,7 +136,10 @@ impl Statement {
     /// Whether running it may wait for long (it then runs off the async workers).
     pub fn may_block(&self) -> bool {
         match self {
-            Statement::Select { exprs, filter, .. } => exprs.iter().chain(filter).any(Expr::may_block),
+            Statement::Query { plan, .. } => plan.may_block(),
+            Statement::Modify { source, returning, .. } => {
+                source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
+            }
             Statement::Checkpoint => true,
             _ => false,
         }

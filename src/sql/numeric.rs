@@ -242,3 +242,192 @@ mod tests {
         assert_eq!(from_f64(1e20, 15).unwrap(), "100000000000000000000");
     }
 }
+
+/// The canonical text with trailing fractional zeros removed, so that
+/// numerically equal values (`1.0`, `1.00`) give equal keys.
+pub fn normalized(canon: &str) -> String {
+    match canon.split_once('.') {
+        Some((i, f)) => {
+            let f = f.trim_end_matches('0');
+            let i = if i == "-0" { "0" } else { i };
+            if f.is_empty() { if i == "-0" { "0".to_string() } else { i.to_string() } } else { format!("{i}.{f}") }
+        }
+        None => canon.to_string(),
+    }
+}
+
+/// A decimal value for arithmetic: `mant × 10^-scale`, exact within 38
+/// digits. Results that do not fit are an error (22003) rather than
+/// rounded; wider values come with the arbitrary-precision implementation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dec {
+    mant: i128,
+    scale: u32,
+}
+
+/// PostgreSQL's NUMERIC_MIN_SIG_DIGITS: a quotient has at least this many significant digits.
+const MIN_SIG_DIGITS: i64 = 16;
+
+fn overflow() -> Error {
+    err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format")
+}
+
+fn pow10(n: u32) -> Result<i128> {
+    10i128.checked_pow(n).ok_or_else(overflow)
+}
+
+impl Dec {
+    pub const ZERO: Dec = Dec { mant: 0, scale: 0 };
+
+    pub fn from_i128(v: i128) -> Result<Dec> {
+        Ok(Dec { mant: v, scale: 0 })
+    }
+
+    /// From canonical text (see [`canonical`]).
+    pub fn parse(canon: &str) -> Result<Dec> {
+        if canon == "NaN" {
+            return Err(Error::not_supported("arithmetic on numeric NaN"));
+        }
+        let (neg, body) = match canon.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, canon),
+        };
+        let (i, f) = body.split_once('.').unwrap_or((body, ""));
+        let mut mant: i128 = 0;
+        for b in i.bytes().chain(f.bytes()) {
+            if !b.is_ascii_digit() {
+                return Err(err!(
+                    SqlState::INVALID_TEXT_REPRESENTATION,
+                    "invalid input syntax for type numeric: \"{canon}\""
+                ));
+            }
+            mant = mant.checked_mul(10).and_then(|m| m.checked_add((b - b'0') as i128)).ok_or_else(overflow)?;
+        }
+        Ok(Dec { mant: if neg { -mant } else { mant }, scale: f.len() as u32 })
+    }
+
+    fn rescale(self, scale: u32) -> Result<i128> {
+        self.mant.checked_mul(pow10(scale - self.scale)?).ok_or_else(overflow)
+    }
+
+    pub fn add(&self, o: &Dec) -> Result<Dec> {
+        let scale = self.scale.max(o.scale);
+        let mant = self.rescale(scale)?.checked_add(o.rescale(scale)?).ok_or_else(overflow)?;
+        Ok(Dec { mant, scale })
+    }
+
+    pub fn sub(&self, o: &Dec) -> Result<Dec> {
+        self.add(&Dec { mant: -o.mant, scale: o.scale })
+    }
+
+    pub fn mul(&self, o: &Dec) -> Result<Dec> {
+        Ok(Dec { mant: self.mant.checked_mul(o.mant).ok_or_else(overflow)?, scale: self.scale + o.scale })
+    }
+
+    /// The weight (power of 10000) and value of the first non-zero base-10000
+    /// digit, as PostgreSQL's numeric stores it.
+    fn first_digit(&self) -> (i64, i128) {
+        let abs = self.mant.unsigned_abs();
+        if abs == 0 {
+            return (0, 0);
+        }
+        let digits = abs.ilog10() as i64 + 1;
+        let exp = digits - 1 - self.scale as i64;
+        let weight = exp.div_euclid(4);
+        let shift = self.scale as i64 + 4 * weight;
+        let first = if shift >= 0 { abs / 10u128.pow(shift as u32) } else { abs * 10u128.pow((-shift) as u32) };
+        (weight, first as i128)
+    }
+
+    /// Division with PostgreSQL's result scale (select_div_scale), rounded half away from zero.
+    pub fn div(&self, o: &Dec) -> Result<Dec> {
+        if o.mant == 0 {
+            return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+        }
+        let (w1, f1) = self.first_digit();
+        let (w2, f2) = o.first_digit();
+        let mut qweight = w1 - w2;
+        if f1 <= f2 {
+            qweight -= 1;
+        }
+        let rscale = (MIN_SIG_DIGITS - qweight * 4).max(self.scale as i64).max(o.scale as i64).clamp(0, 1000) as u32;
+        // q = self / o × 10^rscale = self.mant × 10^(rscale + o.scale - self.scale) / o.mant
+        let exp = rscale as i64 + o.scale as i64 - self.scale as i64;
+        let (num, den) = if exp >= 0 {
+            (self.mant.checked_mul(pow10(exp as u32)?).ok_or_else(overflow)?, o.mant)
+        } else {
+            (self.mant, o.mant.checked_mul(pow10((-exp) as u32)?).ok_or_else(overflow)?)
+        };
+        let (q, r) = (num / den, num % den);
+        let round_up = r.unsigned_abs() * 2 >= den.unsigned_abs();
+        let q = if round_up { if (num < 0) != (den < 0) { q - 1 } else { q + 1 } } else { q };
+        Ok(Dec { mant: q, scale: rscale })
+    }
+
+    pub fn compare(&self, o: &Dec) -> std::cmp::Ordering {
+        let scale = self.scale.max(o.scale);
+        match (self.rescale(scale), o.rescale(scale)) {
+            (Ok(a), Ok(b)) => a.cmp(&b),
+            // Too wide for exact alignment: the value with more integer digits is larger in magnitude.
+            _ => (self.mant as f64 / 10f64.powi(self.scale as i32))
+                .partial_cmp(&(o.mant as f64 / 10f64.powi(o.scale as i32)))
+                .unwrap_or(std::cmp::Ordering::Equal),
+        }
+    }
+}
+
+impl std::fmt::Display for Dec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let abs = self.mant.unsigned_abs().to_string();
+        let scale = self.scale as usize;
+        let sign = if self.mant < 0 { "-" } else { "" };
+        if scale == 0 {
+            return write!(f, "{sign}{abs}");
+        }
+        let padded = if abs.len() <= scale { format!("{}{abs}", "0".repeat(scale + 1 - abs.len())) } else { abs };
+        let (i, frac) = padded.split_at(padded.len() - scale);
+        write!(f, "{sign}{i}.{frac}")
+    }
+}
+
+#[cfg(test)]
+mod dec_tests {
+    use super::*;
+
+    #[test]
+    fn division_takes_postgres_scale() {
+        let d = |s: &str| Dec::parse(s).unwrap();
+        assert_eq!(d("10").div(&d("4")).unwrap().to_string(), "2.5000000000000000");
+        assert_eq!(d("1").div(&d("3")).unwrap().to_string(), "0.33333333333333333333");
+        assert_eq!(d("2").div(&d("3")).unwrap().to_string(), "0.66666666666666666667");
+        assert_eq!(d("-7").div(&d("2")).unwrap().to_string(), "-3.5000000000000000");
+        assert_eq!(d("100000").div(&d("3")).unwrap().to_string(), "33333.333333333333");
+        assert_eq!(d("1.5").add(&d("2.25")).unwrap().to_string(), "3.75");
+        assert_eq!(d("1.5").mul(&d("-2.25")).unwrap().to_string(), "-3.375");
+        assert_eq!(d("0.001").sub(&d("1")).unwrap().to_string(), "-0.999");
+        assert_eq!(normalized("1.500"), "1.5");
+        assert_eq!(normalized("2.000"), "2");
+    }
+}
+
+/// Round to `digits` decimal places (negative: to the left of the point),
+/// half away from zero; the result's scale is `max(digits, 0)`.
+pub fn round(canon: &str, digits: i64) -> Result<String> {
+    if canon == "NaN" {
+        return Ok(canon.to_string());
+    }
+    let d = Dec::parse(canon)?;
+    let digits = digits.clamp(-1000, 1000);
+    let target = digits.max(0) as u32;
+    // Work at scale `digits` (may be negative: scale up the divisor).
+    let drop = d.scale as i64 - digits;
+    let mant = if drop <= 0 {
+        d.mant.checked_mul(pow10((-drop) as u32)?).ok_or_else(overflow)?
+    } else {
+        let p = pow10(drop.min(38) as u32)?;
+        let (q, r) = (d.mant / p, d.mant % p);
+        let q = if r.unsigned_abs() * 2 >= p.unsigned_abs() { q + d.mant.signum() } else { q };
+        if digits < 0 { q.checked_mul(pow10((-digits) as u32)?).ok_or_else(overflow)? } else { q }
+    };
+    Ok(Dec { mant, scale: target }.to_string())
+}

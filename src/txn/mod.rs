@@ -148,6 +148,33 @@ impl TransactionManager {
     }
 }
 
+impl TransactionManager {
+    /// Whether transaction `me` may update or delete this tuple version now
+    /// (checked under the page lock): `true` if nobody else has, `false` if
+    /// `me` already did (the row is then skipped, as PostgreSQL skips rows
+    /// its own command already changed). A version changed by a transaction
+    /// that is still running or has committed is a serialization failure:
+    /// tusk does not yet wait for the other writer and re-check the newest
+    /// version, so it refuses rather than lose an update.
+    pub fn check_updatable(&self, tuple: &[u8], me: u64) -> Result<bool> {
+        let h = Header(tuple);
+        if h.infomask() & XMAX_INVALID != 0 {
+            return Ok(true);
+        }
+        let xmax = h.xmax();
+        if xmax == me {
+            return Ok(false);
+        }
+        match self.clog.status(xmax)? {
+            XidStatus::Aborted => return Ok(true),
+            // Not running, never committed: its transaction died in a crash.
+            XidStatus::InProgress if !self.running.lock().contains(&xmax) => return Ok(true),
+            _ => {}
+        }
+        Err(err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update"))
+    }
+}
+
 impl ResourceManager for TransactionManager {
     fn rmgr(&self) -> Rmgr {
         Rmgr::Transaction

@@ -159,9 +159,19 @@ impl<'a> Heap<'a> {
 
     /// Mark the tuple at `tid` deleted by `xid`/`cid`.
     pub fn delete(&self, tid: Tid, xid: u64, cid: u32) -> Result<()> {
+        self.delete_checked(tid, xid, cid, &|_| Ok(true)).map(|_| ())
+    }
+
+    /// As [`Heap::delete`], after `check` approves the current version
+    /// (called under the page lock, so no other writer can slip in between);
+    /// `false` if it did not.
+    pub fn delete_checked(&self, tid: Tid, xid: u64, cid: u32, check: &dyn Fn(&[u8]) -> Result<bool>) -> Result<bool> {
         let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
         let mut page = buf.write();
         let item = page.item_mut(tid.offset).ok_or_else(|| no_tuple(tid))?;
+        if !check(item)? {
+            return Ok(false);
+        }
         let mut h = HeaderMut(item);
         h.set_xmax(xid);
         h.set_cid(cid);
@@ -172,19 +182,32 @@ impl<'a> Heap<'a> {
         self.log(xid, DELETE, &mut r, &mut [&mut page], &[false])?;
         drop(page);
         buf.mark_dirty();
-        Ok(())
+        Ok(true)
     }
 
     /// Replace the tuple at `old` by a new version; the new version's address.
     pub fn update(&self, old: Tid, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
+        self.update_checked(old, xid, cid, tuple, &|_| Ok(true))?.ok_or_else(|| Error::internal("update refused"))
+    }
+
+    /// As [`Heap::update`], after `check` approves the current version
+    /// (called under the page lock); `None` if it did not.
+    pub fn update_checked(
+        &self,
+        old: Tid,
+        xid: u64,
+        cid: u32,
+        tuple: &[u8],
+        check: &dyn Fn(&[u8]) -> Result<bool>,
+    ) -> Result<Option<Tid>> {
         if tuple.len() > MAX_TUPLE_SIZE {
             return Err(too_big(tuple.len()));
         }
         let old_buf = self.pool.read_buffer(tag(self.rel, old.block))?;
         {
             let mut page = old_buf.write();
-            if page.item(old.offset).is_none() {
-                return Err(no_tuple(old));
+            if !check(page.item(old.offset).ok_or_else(|| no_tuple(old))?)? {
+                return Ok(None);
             }
             if page.free_space() >= tuple.len().next_multiple_of(ALIGN) {
                 // Same page: one record covers both versions.
@@ -201,7 +224,7 @@ impl<'a> Heap<'a> {
                 self.log(xid, HOT_UPDATE, &mut r, &mut [&mut page], &[false])?;
                 drop(page);
                 old_buf.mark_dirty();
-                return Ok(new);
+                return Ok(Some(new));
             }
         }
         // Another page. Lock the two pages in block order so that two
@@ -215,8 +238,8 @@ impl<'a> Heap<'a> {
                 let o = old_buf.write();
                 (o, new_buf.write())
             };
-            if old_page.item(old.offset).is_none() {
-                return Err(no_tuple(old));
+            if !check(old_page.item(old.offset).ok_or_else(|| no_tuple(old))?)? {
+                return Ok(None);
             }
             let init = new_page.is_new();
             if init {
@@ -242,7 +265,7 @@ impl<'a> Heap<'a> {
             drop((old_page, new_page));
             new_buf.mark_dirty();
             old_buf.mark_dirty();
-            return Ok(new);
+            return Ok(Some(new));
         }
     }
 }

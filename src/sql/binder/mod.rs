@@ -7,13 +7,17 @@
 //! and anything without a matching operator is a 42883 error with
 //! PostgreSQL's wording and HINT.
 
+mod query;
+
 use sqlparser::ast::{self, Spanned};
 
 use std::sync::Arc;
 
+use super::exec::ModifyKind;
 use super::expr::{ArithOp, CmpOp, Expr, cast_exists};
 use super::func::Func;
 use super::parser::position;
+use super::plan::{AggFunc, Plan, SubKind};
 use super::types::{Datum, PgType, int_datum, parse_text};
 use super::{Bound, Column, Statement};
 use crate::catalog::{self, Table};
@@ -28,8 +32,12 @@ pub trait TableLookup {
 pub struct Binder<'a> {
     sql: &'a str,
     tables: &'a dyn TableLookup,
-    /// The table the query reads (its FROM clause), whose columns names resolve to.
-    scope: Option<(Arc<Table>, String)>,
+    /// Query levels being bound, outermost first (subqueries push one).
+    levels: Vec<query::Level>,
+    /// Next outer-value slot for correlated subqueries.
+    next_slot: usize,
+    /// Next subquery number.
+    next_subplan: usize,
     /// Simple-query statements have no parameters: `$n` is an error there.
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
@@ -39,12 +47,20 @@ pub struct Binder<'a> {
 impl<'a> Binder<'a> {
     /// A binder for a prepared statement, with the client's declared parameter types.
     pub fn new(sql: &'a str, tables: &'a dyn TableLookup, declared_params: &[PgType]) -> Binder<'a> {
-        Binder { sql, tables, scope: None, allow_params: true, params: declared_params.to_vec() }
+        Binder { allow_params: true, params: declared_params.to_vec(), ..Binder::simple(sql, tables) }
     }
 
     /// A binder for a statement of a simple Query message (no parameters).
     pub fn simple(sql: &'a str, tables: &'a dyn TableLookup) -> Binder<'a> {
-        Binder { sql, tables, scope: None, allow_params: false, params: Vec::new() }
+        Binder {
+            sql,
+            tables,
+            levels: Vec::new(),
+            next_slot: 0,
+            next_subplan: 0,
+            allow_params: false,
+            params: Vec::new(),
+        }
     }
 
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
@@ -82,6 +98,8 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
+            ast::Statement::Update(u) => self.bind_update(u),
+            ast::Statement::Delete(d) => self.bind_delete(d),
             ast::Statement::StartTransaction { modes, begin, statements, exception: None, .. }
                 if statements.is_empty() =>
             {
@@ -119,75 +137,10 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
-        if q.with.is_some() {
-            return Err(Error::not_supported("WITH"));
-        }
-        if q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
-            return Err(Error::not_supported("ORDER BY, LIMIT, OFFSET, FETCH and FOR UPDATE"));
-        }
-        let select = match q.body.as_ref() {
-            ast::SetExpr::Select(s) => s,
-            ast::SetExpr::Query(inner) => return self.bind_query(inner),
-            ast::SetExpr::SetOperation { op, .. } => {
-                return Err(Error::not_supported(format!("{op}")));
-            }
-            ast::SetExpr::Values(_) => return Err(Error::not_supported("VALUES")),
-            _ => return Err(Error::not_supported("this kind of query")),
-        };
-        match select.from.as_slice() {
-            [] => {}
-            [from] if from.joins.is_empty() => match &from.relation {
-                ast::TableFactor::Table { name, alias, args: None, .. } => {
-                    let table = self.table(name)?;
-                    let label = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| table.name.clone());
-                    self.scope = Some((table, label));
-                }
-                _ => return Err(Error::not_supported("this kind of FROM item")),
-            },
-            _ => return Err(Error::not_supported("joins")),
-        }
-        if select.distinct.is_some() || select.having.is_some() || select.into.is_some() {
-            return Err(Error::not_supported("SELECT with DISTINCT, HAVING or INTO"));
-        }
-        if !matches!(&select.group_by, ast::GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty()) {
-            return Err(Error::not_supported("GROUP BY"));
-        }
-        let mut targets = Vec::with_capacity(select.projection.len());
-        for item in &select.projection {
-            let (e, name) = match item {
-                ast::SelectItem::UnnamedExpr(e) => (e, figure_colname(e)),
-                ast::SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
-                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    let Some((table, _)) = &self.scope else {
-                        return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
-                    };
-                    for (i, c) in table.columns.iter().enumerate() {
-                        let typmod = c.typmod;
-                        targets.push((Expr::Column(i, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod }));
-                    }
-                    continue;
-                }
-                _ => return Err(Error::not_supported("this select list item")),
-            };
-            let bound = self.bind_expr(e)?;
-            // An `unknown` literal in the select list comes out as text.
-            let bound = if bound.ty() == PgType::Unknown { self.coerce(bound, PgType::Text, e)? } else { bound };
-            let typmod = match &bound {
-                Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
-                _ => -1,
-            };
-            targets.push((bound, Column { name, ty: PgType::Unknown, typmod }));
-        }
-        let filter = match &select.selection {
-            Some(w) => Some(self.bind_condition(w, "WHERE")?),
-            None => None,
-        };
-        let (exprs, mut columns): (Vec<Expr>, Vec<Column>) = targets.into_iter().unzip();
-        for (c, e) in columns.iter_mut().zip(&exprs) {
-            c.ty = e.ty();
-        }
-        let from = self.scope.take().map(|(t, _)| t);
-        Ok(Statement::Select { exprs, columns, filter, from })
+        let bound = self.bind_query_plan(q)?;
+        let mut tables = Vec::new();
+        bound.plan.tables(&mut tables);
+        Ok(Statement::Query { plan: Arc::new(bound.plan), columns: bound.columns, tables })
     }
 
     fn table(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
@@ -240,8 +193,8 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
-        if ins.on.is_some() || ins.returning.is_some() || ins.overriding.is_some() || !ins.assignments.is_empty() {
-            return Err(Error::not_supported("INSERT with ON CONFLICT, RETURNING or OVERRIDING"));
+        if ins.on.is_some() || ins.overriding.is_some() || !ins.assignments.is_empty() {
+            return Err(Error::not_supported("INSERT with ON CONFLICT or OVERRIDING"));
         }
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
@@ -264,29 +217,212 @@ impl<'a> Binder<'a> {
             }
             t
         };
-        let Some(source) = &ins.source else { return Err(Error::not_supported("INSERT without VALUES")) };
-        let ast::SetExpr::Values(values) = source.body.as_ref() else {
-            return Err(Error::not_supported("INSERT … SELECT"));
+        let Some(source) = &ins.source else { return Err(Error::not_supported("INSERT … DEFAULT VALUES")) };
+        let too_many = || err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns");
+        let too_few = || err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions");
+        let plan = match source.body.as_ref() {
+            ast::SetExpr::Values(values) if source.order_by.is_none() && source.limit_clause.is_none() => {
+                let mut rows = Vec::with_capacity(values.rows.len());
+                for row in &values.rows {
+                    if row.len() > targets.len() {
+                        return Err(too_many());
+                    }
+                    // Without a column list, missing trailing values take their defaults.
+                    if row.len() < targets.len() && explicit_columns {
+                        return Err(too_few());
+                    }
+                    let mut out: Vec<Expr> = table.columns.iter().map(|c| Expr::Const(Datum::Null, c.ty)).collect();
+                    for (e, &i) in row.iter().zip(&targets) {
+                        let col = &table.columns[i];
+                        let bound = self.bind_expr(e)?;
+                        out[i] = self.assign(bound, col, e)?;
+                    }
+                    rows.push(out);
+                }
+                let types = table.columns.iter().map(|c| c.ty).collect();
+                Plan::Values { rows, types }
+            }
+            _ => {
+                let q = self.bind_query_plan(source)?;
+                if q.columns.len() > targets.len() {
+                    return Err(too_many());
+                }
+                if q.columns.len() < targets.len() && explicit_columns {
+                    return Err(too_few());
+                }
+                let mut exprs: Vec<Expr> = table.columns.iter().map(|c| Expr::Const(Datum::Null, c.ty)).collect();
+                for (k, (&i, c)) in targets.iter().zip(&q.columns).enumerate() {
+                    let col = &table.columns[i];
+                    if !query::can_assign_type(c.ty, col.ty) {
+                        return Err(err!(
+                            SqlState::DATATYPE_MISMATCH,
+                            "column \"{}\" is of type {} but expression is of type {}",
+                            col.name,
+                            col.ty.sql_name(),
+                            c.ty.sql_name()
+                        )
+                        .with_hint("You will need to rewrite or cast the expression."));
+                    }
+                    let typmod = (col.typmod >= 4).then(|| (col.typmod - 4) as u32);
+                    let e = Expr::Column(k, c.ty);
+                    exprs[i] =
+                        if c.ty == col.ty && typmod.is_none() { e } else { Expr::Assign(Box::new(e), col.ty, typmod) };
+                }
+                Plan::Project { input: Box::new(q.plan), exprs }
+            }
         };
-        let mut rows = Vec::with_capacity(values.rows.len());
-        for row in &values.rows {
-            if row.len() > targets.len() {
-                return Err(err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns"));
+        let returning = self.bind_returning(&table, ins.returning.as_deref())?;
+        Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning })
+    }
+
+    /// `RETURNING` items over the table's row; `None` without the clause.
+    fn bind_returning(
+        &mut self,
+        table: &Arc<Table>,
+        items: Option<&[ast::SelectItem]>,
+    ) -> Result<Option<(Vec<Expr>, Vec<Column>)>> {
+        let Some(items) = items else { return Ok(None) };
+        self.levels.push(query::Level::default());
+        let r = self.bind_returning_items(table, items);
+        self.levels.pop();
+        r.map(Some)
+    }
+
+    fn bind_returning_items(
+        &mut self,
+        table: &Arc<Table>,
+        items: &[ast::SelectItem],
+    ) -> Result<(Vec<Expr>, Vec<Column>)> {
+        self.add_table_rel(table, None)?;
+        self.level().no_aggs = Some("RETURNING");
+        let mut exprs = Vec::new();
+        let mut columns = Vec::new();
+        for item in items {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                    let b = self.bind_expr(e)?;
+                    let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
+                    let name = match item {
+                        ast::SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+                        _ => figure_colname(e),
+                    };
+                    columns.push(Column { name, ty: b.ty(), typmod: -1 });
+                    exprs.push(b);
+                }
+                ast::SelectItem::ExprWithAliases { .. } => {
+                    return Err(Error::not_supported("several aliases for one RETURNING item"));
+                }
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    for (i, c) in table.columns.iter().enumerate() {
+                        exprs.push(Expr::Column(i, c.ty));
+                        columns.push(Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod });
+                    }
+                }
             }
-            // Without a column list, missing trailing values take their defaults.
-            if row.len() < targets.len() && explicit_columns {
-                return Err(err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions"));
-            }
-            let mut out: Vec<Expr> =
-                table.columns.iter().map(|c| Expr::Const(crate::sql::types::Datum::Null, c.ty)).collect();
-            for (e, &i) in row.iter().zip(&targets) {
-                let col = &table.columns[i];
-                let bound = self.bind_expr(e)?;
-                out[i] = self.assign(bound, col, e)?;
-            }
-            rows.push(out);
         }
-        Ok(Statement::Insert { table, rows })
+        Ok((exprs, columns))
+    }
+
+    fn bind_update(&mut self, u: &ast::Update) -> Result<Statement> {
+        if u.from.is_some() || !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() {
+            return Err(Error::not_supported("UPDATE … FROM"));
+        }
+        let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
+            return Err(Error::not_supported("UPDATE of this kind of relation"));
+        };
+        let table = self.table(name)?;
+        self.levels.push(query::Level::default());
+        let r = self.bind_update_body(u, &table, alias.as_ref());
+        self.levels.pop();
+        let (plan, returning) = r?;
+        Ok(Statement::Modify { kind: ModifyKind::Update, table, source: Arc::new(plan), returning })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn bind_update_body(
+        &mut self,
+        u: &ast::Update,
+        table: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
+        self.add_table_rel(table, alias)?;
+        let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
+        let mut assigned = vec![false; table.columns.len()];
+        self.level().no_aggs = Some("UPDATE");
+        for a in &u.assignments {
+            let ast::AssignmentTarget::ColumnName(target) = &a.target else {
+                return Err(Error::not_supported("UPDATE of a column list"));
+            };
+            let col_name = target.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+            let Some(i) = table.columns.iter().position(|c| c.name == col_name) else {
+                return Err(err!(
+                    SqlState::UNDEFINED_COLUMN,
+                    "column \"{col_name}\" of relation \"{}\" does not exist",
+                    table.name
+                ));
+            };
+            if assigned[i] {
+                return Err(err!(SqlState::DUPLICATE_COLUMN, "multiple assignments to same column \"{col_name}\""));
+            }
+            assigned[i] = true;
+            let is_default = matches!(&a.value, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
+            values[i] = if is_default {
+                Expr::Const(Datum::Null, table.columns[i].ty)
+            } else {
+                let bound = self.bind_expr(&a.value)?;
+                self.assign(bound, &table.columns[i], &a.value)?
+            };
+        }
+        let filter = match &u.selection {
+            Some(w) => {
+                self.level().no_aggs = Some("WHERE");
+                Some(self.bind_condition(w, "WHERE")?)
+            }
+            None => None,
+        };
+        self.level().no_aggs = None;
+        let ctid = table.columns.len();
+        let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
+        exprs.extend(values);
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true };
+        let plan = Plan::Project { input: Box::new(scan), exprs };
+        let returning = self.bind_returning(table, u.returning.as_deref())?;
+        Ok((plan, returning))
+    }
+
+    fn bind_delete(&mut self, d: &ast::Delete) -> Result<Statement> {
+        let from = match &d.from {
+            ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+        };
+        if d.using.is_some()
+            || !d.tables.is_empty()
+            || from.len() != 1
+            || !from[0].joins.is_empty()
+            || d.limit.is_some()
+        {
+            return Err(Error::not_supported("DELETE … USING"));
+        }
+        let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
+            return Err(Error::not_supported("DELETE from this kind of relation"));
+        };
+        let table = self.table(name)?;
+        self.levels.push(query::Level::default());
+        let r = (|| -> Result<Plan> {
+            self.add_table_rel(&table, alias.as_ref())?;
+            let filter = match &d.selection {
+                Some(w) => {
+                    self.level().no_aggs = Some("WHERE");
+                    Some(self.bind_condition(w, "WHERE")?)
+                }
+                None => None,
+            };
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true };
+            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
+        })();
+        self.levels.pop();
+        let plan = r?;
+        let returning = self.bind_returning(&table, d.returning.as_deref())?;
+        Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
     }
 
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
@@ -343,8 +479,8 @@ impl<'a> Binder<'a> {
             E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => {
                 Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{}\"", id.value), e))
             }
-            E::Identifier(id) => self.column(None, id, e),
-            E::CompoundIdentifier(ids) if ids.len() == 2 => self.column(Some(&ids[0]), &ids[1], e),
+            E::Identifier(id) => self.resolve_column(None, id, e),
+            E::CompoundIdentifier(ids) if ids.len() == 2 => self.resolve_column(Some(&ids[0]), &ids[1], e),
             E::CompoundIdentifier(ids) => {
                 let table = ids.first().map(|i| i.value.as_str()).unwrap_or("");
                 Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{table}\""), e))
@@ -385,34 +521,133 @@ impl<'a> Binder<'a> {
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
+            E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
+            E::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![self.bind_expr(expr)?];
+                let mut nodes = vec![expr.as_ref()];
+                let from = substring_from.as_deref();
+                let one = ast::Expr::value(ast::Value::Number("1".into(), false));
+                let from = from.unwrap_or(&one);
+                args.push(self.bind_expr(from)?);
+                nodes.push(from);
+                if let Some(f) = substring_for {
+                    args.push(self.bind_expr(f)?);
+                    nodes.push(f);
+                }
+                let want: Vec<PgType> =
+                    std::iter::once(PgType::Text).chain(std::iter::repeat(PgType::Int4)).take(args.len()).collect();
+                let mut out = Vec::with_capacity(args.len());
+                for ((a, w), n) in args.into_iter().zip(want).zip(nodes) {
+                    if !(a.ty() == w
+                        || a.ty() == PgType::Unknown
+                        || implicit_coercion(a.ty(), w)
+                        || (w == PgType::Text && a.ty().is_string()))
+                    {
+                        let types: Vec<&str> = vec![a.ty().sql_name()];
+                        return Err(self.at(
+                            err!(SqlState::UNDEFINED_FUNCTION, "function substr({}) does not exist", types.join(", "))
+                                .with_hint("No function matches the given name and argument types. You might need to add explicit type casts."),
+                            e,
+                        ));
+                    }
+                    out.push(self.coerce(a, w, n)?);
+                }
+                Ok(Expr::Call(Func::Substr, out, PgType::Text))
+            }
+            E::Exists { subquery, negated } => {
+                let x = self.bind_sub(subquery, SubKind::Exists, e)?;
+                Ok(if *negated { Expr::Not(Box::new(x)) } else { x })
+            }
+            E::In { expr, target: ast::InTarget::Subquery(q), negated, .. } => {
+                let x = self.bind_quantified(expr, q, CmpOp::Eq, false, "=", e)?;
+                Ok(if *negated { Expr::Not(Box::new(x)) } else { x })
+            }
+            E::In { expr, target: ast::InTarget::List(list), negated, .. } => {
+                // x IN (a, b) is x = a OR x = b, with the same NULL semantics.
+                let mut out: Option<Expr> = None;
+                for item in list {
+                    let (l, r) = self.bind_comparison_operands(expr, item, "=", e)?;
+                    let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
+                    out = Some(match out {
+                        None => eq,
+                        Some(prev) => Expr::Or(Box::new(prev), Box::new(eq)),
+                    });
+                }
+                let x = out.ok_or_else(|| err!(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""))?;
+                Ok(if *negated { Expr::Not(Box::new(x)) } else { x })
+            }
+            E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
+                let all = matches!(e, E::AllOp { .. });
+                let ast::Expr::Subquery(q) = right.as_ref() else {
+                    return Err(self.at(Error::not_supported("ANY/ALL over an array"), e));
+                };
+                let op = match compare_op {
+                    ast::BinaryOperator::Eq => CmpOp::Eq,
+                    ast::BinaryOperator::NotEq => CmpOp::NotEq,
+                    ast::BinaryOperator::Lt => CmpOp::Lt,
+                    ast::BinaryOperator::LtEq => CmpOp::LtEq,
+                    ast::BinaryOperator::Gt => CmpOp::Gt,
+                    ast::BinaryOperator::GtEq => CmpOp::GtEq,
+                    other => return Err(self.at(Error::not_supported(format!("operator {other} with ANY/ALL")), e)),
+                };
+                self.bind_quantified(left, q, op, all, op.symbol(), e)
+            }
+            E::Like { negated, any: false, expr, pattern, escape_char: None }
+            | E::ILike { negated, any: false, expr, pattern, escape_char: None } => {
+                let ci = matches!(e, E::ILike { .. });
+                let x = self.bind_expr(expr)?;
+                let p = self.bind_expr(pattern)?;
+                let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
+                if !texty(x.ty()) || !texty(p.ty()) {
+                    return Err(self.no_operator(if ci { "~~*" } else { "~~" }, x.ty(), p.ty(), e));
+                }
+                let x = self.coerce(x, PgType::Text, expr)?;
+                let p = self.coerce(p, PgType::Text, pattern)?;
+                Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci))
+            }
             other => Err(self.at(Error::not_supported(format!("expression \"{other}\"")), e)),
         }
     }
 
-    /// A column reference, resolved against the FROM table.
-    fn column(&self, qualifier: Option<&ast::Ident>, id: &ast::Ident, node: &ast::Expr) -> Result<Expr> {
-        let name = ident(id);
-        match (&self.scope, qualifier) {
-            (Some((table, label)), q) => {
-                if let Some(q) = q {
-                    if ident(q) != *label {
-                        return Err(self.at(
-                            err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{}\"", q.value),
-                            node,
-                        ));
-                    }
-                }
-                match table.columns.iter().position(|c| c.name == name) {
-                    Some(i) => Ok(Expr::Column(i, table.columns[i].ty)),
-                    None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
-                }
-            }
-            (None, Some(q)) => {
-                Err(self
-                    .at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{}\"", q.value), node))
-            }
-            (None, None) => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
+    /// `lhs op ANY/ALL (subquery)`, typed like the comparison `lhs op column`.
+    fn bind_quantified(
+        &mut self,
+        lhs: &ast::Expr,
+        q: &ast::Query,
+        op: CmpOp,
+        all: bool,
+        symbol: &str,
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let l = self.bind_expr(lhs)?;
+        let placeholder = SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all };
+        let sub = self.bind_sub(q, placeholder, node)?;
+        let Expr::Sub(mut sp) = sub else { return Err(Error::internal("subquery expected")) };
+        let (lt, rt) = (l.ty(), sp.ty);
+        let ty = match (lt, rt) {
+            _ if lt == rt => lt,
+            (PgType::Unknown, t) => t,
+            _ => match common_numeric(lt, rt) {
+                Some(t) => t,
+                None if lt.is_string() && rt.is_string() => PgType::Text,
+                None => return Err(self.no_operator(symbol, lt, rt, node)),
+            },
+        };
+        let l = self.coerce(l, if ty == PgType::Unknown { PgType::Text } else { ty }, lhs)?;
+        if rt != ty && rt != PgType::Unknown {
+            let plan = std::mem::replace(
+                &mut sp.plan,
+                Arc::new(crate::sql::plan::Plan::Values { rows: vec![], types: vec![] }),
+            );
+            let plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
+            sp.plan = Arc::new(crate::sql::plan::Plan::Project {
+                input: Box::new(plan),
+                exprs: vec![Expr::Cast(Box::new(Expr::Column(0, rt)), ty, None)],
+            });
+            sp.ty = ty;
         }
+        sp.kind = SubKind::Quantified { lhs: Box::new(l), op, all };
+        Ok(Expr::Sub(sp))
     }
 
     fn bind_value(&mut self, v: &ast::Value, node: &ast::Expr) -> Result<Expr> {
@@ -464,6 +699,11 @@ impl<'a> Binder<'a> {
                 if x.ty().is_numeric() { Ok(x) } else { Err(self.no_unary_operator("+", x.ty(), node)) }
             }
             ast::UnaryOperator::Minus => {
+                // PostgreSQL's unary minus binds tighter than `^`: -a ^ 2 is (-a) ^ 2.
+                if let ast::Expr::BinaryOp { left, op: ast::BinaryOperator::PGExp, right } = operand {
+                    let neg = ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: left.clone() };
+                    return self.bind_binary(&neg, &ast::BinaryOperator::PGExp, right, node);
+                }
                 // `-2147483648` is one int4 constant, as in PostgreSQL's grammar.
                 if let ast::Expr::Value(v) = operand {
                     if let ast::Value::Number(text, _) = &v.value {
@@ -529,8 +769,8 @@ impl<'a> Binder<'a> {
                 }
                 _ => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
             };
-            if ty == PgType::Numeric {
-                return Err(self.at(Error::not_supported("arithmetic on type numeric"), node));
+            if ty == PgType::Numeric && aop == ArithOp::Mod {
+                return Err(self.at(Error::not_supported("numeric modulo"), node));
             }
             let l = self.coerce(l, ty, left)?;
             let r = self.coerce(r, ty, right)?;
@@ -555,6 +795,19 @@ impl<'a> Binder<'a> {
             }
             B::Or => {
                 Ok(Expr::Or(Box::new(self.bind_condition(left, "OR")?), Box::new(self.bind_condition(right, "OR")?)))
+            }
+            B::PGExp => {
+                let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+                let (lt, rt) = (l.ty(), r.ty());
+                if common_numeric(lt, rt).is_none() && !(lt == PgType::Unknown && rt == PgType::Unknown) {
+                    return Err(self.no_operator("^", lt, rt, node));
+                }
+                if lt == PgType::Numeric || rt == PgType::Numeric {
+                    return Err(self.at(Error::not_supported("numeric ^ numeric"), node));
+                }
+                let l = self.coerce(l, PgType::Float8, left)?;
+                let r = self.coerce(r, PgType::Float8, right)?;
+                Ok(Expr::Call(Func::Power, vec![l, r], PgType::Float8))
             }
             B::StringConcat => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
@@ -596,9 +849,6 @@ impl<'a> Binder<'a> {
             (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
             _ => return Err(self.no_operator(op, lt, rt, node)),
         };
-        if ty == PgType::Numeric {
-            return Err(self.at(Error::not_supported("comparison of type numeric"), node));
-        }
         Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
     }
 
@@ -672,18 +922,44 @@ impl<'a> Binder<'a> {
     fn bind_function(&mut self, f: &ast::Function, node: &ast::Expr) -> Result<Expr> {
         let name = object_name(&f.name).to_ascii_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
+        let aggregate = match name.as_str() {
+            "count" => Some(AggFunc::Count),
+            "sum" => Some(AggFunc::Sum),
+            "avg" => Some(AggFunc::Avg),
+            "min" => Some(AggFunc::Min),
+            "max" => Some(AggFunc::Max),
+            "bool_and" | "every" => Some(AggFunc::BoolAnd),
+            "bool_or" => Some(AggFunc::BoolOr),
+            "string_agg" => Some(AggFunc::StringAgg),
+            _ => None,
+        };
+        let mut star = false;
+        let mut distinct = false;
+        let mut order_by: &[ast::OrderByExpr] = &[];
         let args: Vec<&ast::Expr> = match &f.args {
             ast::FunctionArguments::None => Vec::new(),
             ast::FunctionArguments::List(list) => {
-                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-                    return Err(
-                        self.at(Error::not_supported(format!("arguments of {name} with DISTINCT or ORDER BY")), node)
-                    );
+                distinct = matches!(list.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct));
+                for c in &list.clauses {
+                    match c {
+                        ast::FunctionArgumentClause::OrderBy(o) if aggregate.is_some() => order_by = o,
+                        _ => return Err(self.at(Error::not_supported(format!("this clause in {name}()")), node)),
+                    }
+                }
+                if (distinct || list.duplicate_treatment.is_some()) && aggregate.is_none() {
+                    return Err(self.at(
+                        err!(
+                            SqlState::WRONG_OBJECT_TYPE,
+                            "DISTINCT specified, but {name} is not an aggregate function"
+                        ),
+                        node,
+                    ));
                 }
                 let mut v = Vec::with_capacity(list.args.len());
                 for a in &list.args {
                     match a {
                         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => v.push(e),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) if aggregate.is_some() => star = true,
                         _ => {
                             return Err(self.at(Error::not_supported("named or wildcard function arguments"), node));
                         }
@@ -692,11 +968,34 @@ impl<'a> Binder<'a> {
                 v
             }
             ast::FunctionArguments::Subquery(_) => {
-                return Err(self.at(Error::not_supported("subqueries"), node));
+                return Err(self.at(Error::not_supported("subqueries as function arguments"), node));
             }
         };
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-            return Err(self.at(Error::not_supported("aggregate and window functions"), node));
+        if f.over.is_some() || !f.within_group.is_empty() {
+            return Err(self.at(Error::not_supported("window functions and WITHIN GROUP"), node));
+        }
+        if let Some(agg) = aggregate {
+            let agg = if star {
+                if name != "count" || !args.is_empty() {
+                    return Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"*\""), node));
+                }
+                AggFunc::CountStar
+            } else {
+                agg
+            };
+            return self.bind_aggregate(agg, &name, f, &args, distinct, order_by, node);
+        }
+        if f.filter.is_some() {
+            return Err(self.at(
+                err!(SqlState::WRONG_OBJECT_TYPE, "FILTER specified, but {name} is not an aggregate function"),
+                node,
+            ));
+        }
+        if name == "pg_typeof" && args.len() == 1 {
+            // The argument's type is known here; the value is its name (a
+            // regtype in PostgreSQL, text here until reg* types exist).
+            let arg = self.bind_expr(args[0])?;
+            return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
         let func = Func::lookup(&name);
         let mut bound = Vec::with_capacity(args.len());
@@ -706,9 +1005,6 @@ impl<'a> Binder<'a> {
         let Some(func) = func else {
             return Err(self.no_function(&name, &bound, node));
         };
-        if func != Func::Coalesce && bound.iter().any(|b| b.ty() == PgType::Numeric) {
-            return Err(self.at(Error::not_supported(format!("{name}() on type numeric")), node));
-        }
         match func {
             Func::Coalesce | Func::NullIf => {
                 if func == Func::NullIf && bound.len() != 2 || bound.is_empty() {

@@ -1,0 +1,218 @@
+//! Batches: the executor's unit of data, a set of Arrow arrays of equal
+//! length, one per column. Each column's PostgreSQL type is carried by the
+//! plan (see [`super::plan::Plan::types`]); the Arrow type follows from it:
+//!
+//! | PostgreSQL                         | Arrow                    |
+//! |------------------------------------|--------------------------|
+//! | bool                               | Boolean                  |
+//! | int2 / int4 / int8                 | Int16 / Int32 / Int64    |
+//! | float4 / float8                    | Float32 / Float64        |
+//! | text, varchar, unknown, void       | Utf8                     |
+//! | numeric                            | Utf8 (canonical decimal) |
+
+use std::sync::Arc;
+
+use arrow_array::builder::StringBuilder;
+use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef};
+
+use super::types::{Datum, PgType};
+use crate::error::{Error, Result, SqlState};
+
+/// Rows per batch that scans and operators aim for.
+pub const BATCH_ROWS: usize = 1024;
+
+/// Columns of equal length. A batch may have rows but no columns (`SELECT count(*)`).
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub columns: Vec<ArrayRef>,
+    pub rows: usize,
+}
+
+impl Batch {
+    pub fn new(columns: Vec<ArrayRef>, rows: usize) -> Batch {
+        Batch { columns, rows }
+    }
+
+    /// The value of column `col` in row `row`.
+    pub fn datum(&self, col: usize, ty: PgType, row: usize) -> Datum {
+        datum_at(&self.columns[col], ty, row)
+    }
+
+    /// The rows whose `keep` entry is true and not null.
+    pub fn filter(&self, keep: &arrow_array::BooleanArray) -> Result<Batch> {
+        if keep.null_count() == 0 && keep.true_count() == self.rows {
+            return Ok(self.clone());
+        }
+        // A NULL in `keep` drops the row, as a WHERE clause does.
+        let rows = (0..keep.len()).filter(|&i| keep.is_valid(i) && keep.value(i)).count();
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| arrow_select::filter::filter(c.as_ref(), keep))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(arrow_error)?;
+        Ok(Batch { columns, rows })
+    }
+
+    /// The rows at `indices`, in that order.
+    pub fn take(&self, indices: &arrow_array::UInt32Array) -> Result<Batch> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| arrow_select::take::take(c.as_ref(), indices, None))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(arrow_error)?;
+        Ok(Batch { columns, rows: indices.len() })
+    }
+
+    /// Rows `offset..offset + len`.
+    pub fn slice(&self, offset: usize, len: usize) -> Batch {
+        Batch { columns: self.columns.iter().map(|c| c.slice(offset, len)).collect(), rows: len }
+    }
+
+    /// Several batches of the same columns as one.
+    pub fn concat(batches: &[Batch], types: &[PgType]) -> Result<Batch> {
+        let rows = batches.iter().map(|b| b.rows).sum();
+        if batches.len() == 1 {
+            return Ok(batches[0].clone());
+        }
+        let mut columns = Vec::with_capacity(types.len());
+        for (i, ty) in types.iter().enumerate() {
+            if batches.is_empty() {
+                columns.push(ColumnBuilder::new(*ty, 0).finish());
+                continue;
+            }
+            let parts: Vec<&dyn Array> = batches.iter().map(|b| b.columns[i].as_ref()).collect();
+            columns.push(arrow_select::concat::concat(&parts).map_err(arrow_error)?);
+        }
+        Ok(Batch { columns, rows })
+    }
+}
+
+pub fn arrow_error(e: arrow_schema::ArrowError) -> Error {
+    Error::internal(format!("array operation failed: {e}"))
+}
+
+/// The value at `i` of an array holding type `ty`.
+pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
+    if col.is_null(i) {
+        return Datum::Null;
+    }
+    match ty {
+        PgType::Bool => Datum::Bool(col.as_boolean().value(i)),
+        PgType::Int2 => Datum::Int2(col.as_primitive::<Int16Type>().value(i)),
+        PgType::Int4 => Datum::Int4(col.as_primitive::<Int32Type>().value(i)),
+        PgType::Int8 => Datum::Int8(col.as_primitive::<Int64Type>().value(i)),
+        PgType::Float4 => Datum::Float4(col.as_primitive::<Float32Type>().value(i)),
+        PgType::Float8 => Datum::Float8(col.as_primitive::<Float64Type>().value(i)),
+        PgType::Numeric => Datum::Numeric(col.as_string::<i32>().value(i).to_string()),
+        PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
+            Datum::Text(col.as_string::<i32>().value(i).to_string())
+        }
+    }
+}
+
+/// An array of `rows` copies of one value.
+pub fn repeat(d: &Datum, ty: PgType, rows: usize) -> Result<ArrayRef> {
+    let mut b = ColumnBuilder::new(ty, rows);
+    for _ in 0..rows {
+        b.push(d)?;
+    }
+    Ok(b.finish())
+}
+
+/// Builds one column of a batch.
+pub enum ColumnBuilder {
+    Bool(BooleanBuilder),
+    Int2(Int16Builder),
+    Int4(Int32Builder),
+    Int8(Int64Builder),
+    Float4(Float32Builder),
+    Float8(Float64Builder),
+    Text(StringBuilder),
+}
+
+impl ColumnBuilder {
+    pub fn new(ty: PgType, capacity: usize) -> ColumnBuilder {
+        match ty {
+            PgType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(capacity)),
+            PgType::Int2 => ColumnBuilder::Int2(Int16Builder::with_capacity(capacity)),
+            PgType::Int4 => ColumnBuilder::Int4(Int32Builder::with_capacity(capacity)),
+            PgType::Int8 => ColumnBuilder::Int8(Int64Builder::with_capacity(capacity)),
+            PgType::Float4 => ColumnBuilder::Float4(Float32Builder::with_capacity(capacity)),
+            PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
+            PgType::Numeric | PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
+                ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8))
+            }
+        }
+    }
+
+    pub fn push_null(&mut self) {
+        match self {
+            ColumnBuilder::Bool(b) => b.append_null(),
+            ColumnBuilder::Int2(b) => b.append_null(),
+            ColumnBuilder::Int4(b) => b.append_null(),
+            ColumnBuilder::Int8(b) => b.append_null(),
+            ColumnBuilder::Float4(b) => b.append_null(),
+            ColumnBuilder::Float8(b) => b.append_null(),
+            ColumnBuilder::Text(b) => b.append_null(),
+        }
+    }
+
+    /// Append a value, which must be of the column's type (or NULL).
+    pub fn push(&mut self, d: &Datum) -> Result<()> {
+        match (self, d) {
+            (b, Datum::Null) => b.push_null(),
+            (ColumnBuilder::Bool(b), Datum::Bool(v)) => b.append_value(*v),
+            (ColumnBuilder::Int2(b), Datum::Int2(v)) => b.append_value(*v),
+            (ColumnBuilder::Int4(b), Datum::Int4(v)) => b.append_value(*v),
+            (ColumnBuilder::Int8(b), Datum::Int8(v)) => b.append_value(*v),
+            (ColumnBuilder::Float4(b), Datum::Float4(v)) => b.append_value(*v),
+            (ColumnBuilder::Float8(b), Datum::Float8(v)) => b.append_value(*v),
+            (ColumnBuilder::Text(b), Datum::Text(s) | Datum::Numeric(s)) => b.append_value(s),
+            (_, other) => return Err(Error::internal(format!("value {other:?} does not match its column's type"))),
+        }
+        Ok(())
+    }
+
+    /// Append a value from its on-disk bytes (see [`Datum::storage_bytes`]).
+    pub fn push_storage(&mut self, bytes: &[u8]) -> Result<()> {
+        let bad = || Error::new(SqlState::DATA_CORRUPTED, "invalid stored value");
+        match self {
+            ColumnBuilder::Bool(b) => b.append_value(*bytes.first().ok_or_else(bad)? != 0),
+            ColumnBuilder::Int2(b) => b.append_value(i16::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Int4(b) => b.append_value(i32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Int8(b) => b.append_value(i64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Float4(b) => b.append_value(f32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Float8(b) => b.append_value(f64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Text(b) => b.append_value(std::str::from_utf8(bytes).map_err(|_| bad())?),
+        }
+        Ok(())
+    }
+
+    pub fn finish(&mut self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int2(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int4(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int8(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float4(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float8(b) => Arc::new(b.finish()),
+            ColumnBuilder::Text(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// Build a batch from rows of values.
+pub fn from_rows(rows: &[Vec<Datum>], types: &[PgType]) -> Result<Batch> {
+    let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, rows.len())).collect();
+    for row in rows {
+        for (b, d) in builders.iter_mut().zip(row) {
+            b.push(d)?;
+        }
+    }
+    Ok(Batch { columns: builders.iter_mut().map(ColumnBuilder::finish).collect(), rows: rows.len() })
+}

@@ -1,0 +1,1320 @@
+//! Binding queries into plans: FROM clauses and joins, WHERE (pushed down
+//! into scans and joins), grouping and aggregates, the select list, DISTINCT,
+//! ORDER BY, LIMIT, set operations, VALUES and subqueries.
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use super::{Binder, common_numeric, figure_colname, ident, implicit_coercion, object_name};
+use crate::catalog::Table;
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::sql::Column;
+use crate::sql::expr::{CmpOp, Expr};
+use crate::sql::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
+use crate::sql::types::{Datum, PgType};
+
+/// A relation visible in a FROM clause: a table, a derived table, a join's side.
+#[derive(Clone, Debug)]
+pub(super) struct Rel {
+    pub label: String,
+    /// The table's own name, when it is a table.
+    pub table: Option<String>,
+    pub columns: Vec<RelColumn>,
+    /// Position of its first column in the level's row.
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct RelColumn {
+    pub name: String,
+    pub ty: PgType,
+    pub typmod: i32,
+    /// Merged into another relation's column by `JOIN … USING`: found only
+    /// when qualified, and not part of `*`.
+    pub merged: bool,
+}
+
+/// The names one query level can see, and what binding it collected.
+#[derive(Debug, Default)]
+pub(super) struct Level {
+    pub rels: Vec<Rel>,
+    pub width: usize,
+    pub aggs: Vec<AggCall>,
+    /// Outer values this level (as a subquery) reads: slot ← expression in the parent's row.
+    pub bindings: Vec<(usize, Expr)>,
+    /// Whether this level or one inside it reads an enclosing query's row.
+    pub correlated: bool,
+    /// Where aggregates are not allowed, the clause's name for the error.
+    pub no_aggs: Option<&'static str>,
+    pub in_agg: bool,
+    /// Row positions of columns that `JOIN … USING`/`NATURAL` joined on,
+    /// which `*` lists first.
+    pub using_first: Vec<usize>,
+}
+
+/// A bound query: its plan and output columns.
+pub struct BoundQuery {
+    pub plan: Plan,
+    pub columns: Vec<Column>,
+}
+
+fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::And(a, b) => {
+            conjuncts(*a, out);
+            conjuncts(*b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn and_all(mut v: Vec<Expr>) -> Option<Expr> {
+    let first = if v.is_empty() { return None } else { v.remove(0) };
+    Some(v.into_iter().fold(first, |a, b| Expr::And(Box::new(a), Box::new(b))))
+}
+
+/// The columns (of the level's row) an expression reads; `None` if it
+/// reads something that pins it in place (a subquery, a volatile function).
+fn columns_used(e: &Expr) -> Option<Vec<usize>> {
+    let mut cols = Vec::new();
+    let mut movable = true;
+    e.walk(&mut |x| match x {
+        Expr::Column(i, _) => cols.push(*i),
+        Expr::Call(crate::sql::func::Func::PgSleep | crate::sql::func::Func::SetConfig, ..) => movable = false,
+        _ => {}
+    });
+    let mut subs = Vec::new();
+    e.subplans(&mut subs);
+    if !subs.is_empty() {
+        // Subqueries may be moved too: their bindings are walked above.
+        movable &= true;
+    }
+    movable.then_some(cols)
+}
+
+/// Shift the column references of an expression: `Column(i)` → `Column(i - by)`.
+fn shift(e: &Expr, by: usize) -> Expr {
+    map_columns(e, &|i, t| Expr::Column(i - by, t))
+}
+
+/// Rebuild an expression with every column reference replaced by `f`.
+pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
+    let m = |x: &Expr| Box::new(map_columns(x, f));
+    match e {
+        Expr::Column(i, t) => f(*i, *t),
+        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) => e.clone(),
+        Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a), m(b), *t),
+        Expr::Neg(a) => Expr::Neg(m(a)),
+        Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a), m(b)),
+        Expr::Distinct(a, b, n) => Expr::Distinct(m(a), m(b), *n),
+        Expr::Concat(a, b) => Expr::Concat(m(a), m(b)),
+        Expr::And(a, b) => Expr::And(m(a), m(b)),
+        Expr::Or(a, b) => Expr::Or(m(a), m(b)),
+        Expr::Not(a) => Expr::Not(m(a)),
+        Expr::IsNull(a, n) => Expr::IsNull(m(a), *n),
+        Expr::IsBool(a, v, n) => Expr::IsBool(m(a), *v, *n),
+        Expr::Case { whens, otherwise, ty } => Expr::Case {
+            whens: whens.iter().map(|(w, t)| (map_columns(w, f), map_columns(t, f))).collect(),
+            otherwise: otherwise.as_ref().map(|o| m(o)),
+            ty: *ty,
+        },
+        Expr::Cast(a, t, n) => Expr::Cast(m(a), *t, *n),
+        Expr::Assign(a, t, n) => Expr::Assign(m(a), *t, *n),
+        Expr::Call(func, args, t) => Expr::Call(*func, args.iter().map(|a| map_columns(a, f)).collect(), *t),
+        Expr::Like(a, b, n, ci) => Expr::Like(m(a), m(b), *n, *ci),
+        Expr::Sub(s) => {
+            let mut s = s.as_ref().clone();
+            s.bindings = s.bindings.iter().map(|(slot, b)| (*slot, map_columns(b, f))).collect();
+            if let SubKind::Quantified { lhs, op, all } = &s.kind {
+                s.kind = SubKind::Quantified { lhs: m(lhs), op: *op, all: *all };
+            }
+            Expr::Sub(Box::new(s))
+        }
+    }
+}
+
+/// Structural equality of bound expressions (for matching GROUP BY and ORDER BY items).
+fn same(a: &Expr, b: &Expr) -> bool {
+    format!("{a:?}") == format!("{b:?}")
+}
+
+/// A FROM item while it is being joined: its plan and the level's relations it covers.
+struct FromItem {
+    plan: Plan,
+    /// Column range of the level's row it produces.
+    start: usize,
+    end: usize,
+    /// Only inner joins inside (its WHERE conjuncts may be pushed into it).
+    inner: bool,
+}
+
+impl Binder<'_> {
+    pub(super) fn level(&mut self) -> &mut Level {
+        self.levels.last_mut().expect("a query level")
+    }
+
+    /// Bind a query (SELECT, VALUES, set operation, with ORDER BY/LIMIT).
+    pub(super) fn bind_query_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
+        if q.with.is_some() {
+            return Err(Error::not_supported("WITH"));
+        }
+        if !q.locks.is_empty() {
+            return Err(Error::not_supported("SELECT FOR UPDATE/SHARE"));
+        }
+        let order_by: &[ast::OrderByExpr] = match &q.order_by {
+            Some(o) => match &o.kind {
+                ast::OrderByKind::Expressions(v) => v,
+                ast::OrderByKind::All(_) => return Err(Error::not_supported("ORDER BY ALL")),
+            },
+            None => &[],
+        };
+        let (offset, count);
+        let mut bound = match q.body.as_ref() {
+            ast::SetExpr::Select(s) => {
+                self.levels.push(Level::default());
+                // LIMIT is bound in the query's scope, where naming a column is a clear error.
+                let r = self.bind_select(s, order_by).and_then(|b| Ok((b, self.limit_clause(q)?)));
+                self.levels.pop();
+                let (b, limits) = r?;
+                (offset, count) = limits;
+                b
+            }
+            body => {
+                let mut b = self.bind_set_expr(body)?;
+                if !order_by.is_empty() {
+                    let keys = self.output_order(&b.columns, order_by)?;
+                    b.plan = Plan::Sort { input: Box::new(b.plan), keys };
+                }
+                self.levels.push(Level::default());
+                let r = self.limit_clause(q);
+                self.levels.pop();
+                (offset, count) = r?;
+                b
+            }
+        };
+        if offset.is_some() || count.is_some() {
+            bound.plan = Plan::Limit { input: Box::new(bound.plan), offset, count };
+        }
+        Ok(bound)
+    }
+
+    fn limit_clause(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>)> {
+        let mut offset = None;
+        let mut count = None;
+        let bind = |b: &mut Self, e: &ast::Expr, what: &str| -> Result<Expr> {
+            let saved = b.level().no_aggs.replace(if what == "LIMIT" { "LIMIT" } else { "OFFSET" });
+            let r = b.bind_expr(e);
+            b.level().no_aggs = saved;
+            let r = r?;
+            if r.uses_columns() {
+                return Err(
+                    b.at(err!(SqlState::INVALID_COLUMN_REFERENCE, "argument of {what} must not contain variables"), e)
+                );
+            }
+            let r = match r.ty() {
+                PgType::Int8 => r,
+                t if t.is_integer() || t == PgType::Unknown => b.coerce(r, PgType::Int8, e)?,
+                t if t.is_numeric() => Expr::Cast(Box::new(r), PgType::Int8, None),
+                t => {
+                    return Err(b.at(
+                        err!(
+                            SqlState::DATATYPE_MISMATCH,
+                            "argument of {what} must be type bigint, not type {}",
+                            t.sql_name()
+                        ),
+                        e,
+                    ));
+                }
+            };
+            Ok(r)
+        };
+        match &q.limit_clause {
+            Some(ast::LimitClause::LimitOffset { limit, offset: off, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return Err(Error::not_supported("LIMIT BY"));
+                }
+                if let Some(l) = limit {
+                    // LIMIT ALL and LIMIT NULL mean no limit.
+                    let all = matches!(l, ast::Expr::Identifier(id) if id.value.eq_ignore_ascii_case("all"));
+                    if !all {
+                        count = Some(bind(self, l, "LIMIT")?);
+                    }
+                }
+                if let Some(o) = off {
+                    offset = Some(bind(self, &o.value, "OFFSET")?);
+                }
+            }
+            Some(ast::LimitClause::OffsetCommaLimit { .. }) => {
+                return Err(err!(SqlState::SYNTAX_ERROR, "LIMIT #,# syntax is not supported")
+                    .with_hint("Use separate LIMIT and OFFSET clauses."));
+            }
+            None => {}
+        }
+        if let Some(f) = &q.fetch {
+            if f.with_ties || f.percent {
+                return Err(Error::not_supported("FETCH … WITH TIES or PERCENT"));
+            }
+            count = Some(match &f.quantity {
+                Some(e) => bind(self, e, "LIMIT")?,
+                None => Expr::Const(Datum::Int8(1), PgType::Int8),
+            });
+        }
+        Ok((offset, count))
+    }
+
+    fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<BoundQuery> {
+        match body {
+            ast::SetExpr::Select(s) => {
+                self.levels.push(Level::default());
+                let r = self.bind_select(s, &[]);
+                self.levels.pop();
+                r
+            }
+            ast::SetExpr::Query(q) => self.bind_query_plan(q),
+            ast::SetExpr::Values(v) => self.bind_values(v),
+            ast::SetExpr::SetOperation { op, set_quantifier, left, right } => {
+                let kind = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
+                };
+                let all = match set_quantifier {
+                    ast::SetQuantifier::All => true,
+                    ast::SetQuantifier::None | ast::SetQuantifier::Distinct => false,
+                    other => return Err(Error::not_supported(format!("{op} {other}"))),
+                };
+                let l = self.bind_set_expr(left)?;
+                let r = self.bind_set_expr(right)?;
+                let name = op.to_string().to_uppercase();
+                if l.columns.len() != r.columns.len() {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "each {name} query must have the same number of columns"));
+                }
+                let mut types = Vec::with_capacity(l.columns.len());
+                for (a, b) in l.columns.iter().zip(&r.columns) {
+                    types.push(self.union_type(a.ty, b.ty, &name)?);
+                }
+                let cast_side = |q: BoundQuery, types: &[PgType]| -> BoundQuery {
+                    let have: Vec<PgType> = q.columns.iter().map(|c| c.ty).collect();
+                    if have == types {
+                        return q;
+                    }
+                    let exprs = have
+                        .iter()
+                        .zip(types)
+                        .enumerate()
+                        .map(|(i, (h, t))| {
+                            let c = Expr::Column(i, *h);
+                            if h == t { c } else { Expr::Cast(Box::new(c), *t, None) }
+                        })
+                        .collect();
+                    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns: q.columns }
+                };
+                let l = cast_side(l, &types);
+                let r = cast_side(r, &types);
+                let columns = l
+                    .columns
+                    .iter()
+                    .zip(&types)
+                    .map(|(c, t)| Column { name: c.name.clone(), ty: *t, typmod: -1 })
+                    .collect();
+                let plan = Plan::SetOp { kind, all, left: Box::new(l.plan), right: Box::new(r.plan) };
+                Ok(BoundQuery { plan, columns })
+            }
+            _ => Err(Error::not_supported("this kind of query")),
+        }
+    }
+
+    /// The common type of two set-operation (or VALUES) columns.
+    fn union_type(&self, a: PgType, b: PgType, context: &str) -> Result<PgType> {
+        Ok(match (a, b) {
+            _ if a == b => {
+                if a == PgType::Unknown {
+                    PgType::Text
+                } else {
+                    a
+                }
+            }
+            (PgType::Unknown, t) | (t, PgType::Unknown) => t,
+            _ => match common_numeric(a, b) {
+                Some(t) => t,
+                None if a.is_string() && b.is_string() => PgType::Text,
+                None => {
+                    return Err(err!(
+                        SqlState::DATATYPE_MISMATCH,
+                        "{context} types {} and {} cannot be matched",
+                        a.sql_name(),
+                        b.sql_name()
+                    ));
+                }
+            },
+        })
+    }
+
+    fn bind_values(&mut self, v: &ast::Values) -> Result<BoundQuery> {
+        let width = v.rows.first().map_or(0, |r| r.len());
+        let mut rows = Vec::with_capacity(v.rows.len());
+        for row in &v.rows {
+            if row.len() != width {
+                return Err(err!(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
+            }
+            let mut out = Vec::with_capacity(width);
+            for e in row.iter() {
+                out.push(self.bind_expr(e)?);
+            }
+            rows.push(out);
+        }
+        let mut types = vec![PgType::Unknown; width];
+        for (i, t) in types.iter_mut().enumerate() {
+            let mut ty = PgType::Unknown;
+            for r in &rows {
+                ty = self.union_type(ty, r[i].ty(), "VALUES")?;
+            }
+            *t = if ty == PgType::Unknown { PgType::Text } else { ty };
+        }
+        for (row, ast_row) in rows.iter_mut().zip(&v.rows) {
+            for (i, e) in row.iter_mut().enumerate() {
+                let taken = std::mem::replace(e, Expr::Const(Datum::Null, PgType::Unknown));
+                *e = if taken.ty() == types[i] {
+                    taken
+                } else if taken.ty() == PgType::Unknown {
+                    self.coerce(taken, types[i], &ast_row[i])?
+                } else {
+                    Expr::Cast(Box::new(taken), types[i], None)
+                };
+            }
+        }
+        let columns = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Column { name: format!("column{}", i + 1), ty: *t, typmod: -1 })
+            .collect();
+        Ok(BoundQuery { plan: Plan::Values { rows, types }, columns })
+    }
+
+    /// ORDER BY over a set operation's output: output names and ordinals only.
+    fn output_order(&mut self, columns: &[Column], order_by: &[ast::OrderByExpr]) -> Result<Vec<SortKey>> {
+        let mut keys = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            let column = match &o.expr {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => self.ordinal(n, columns.len(), &o.expr)?,
+                    _ => return Err(Error::not_supported("ORDER BY a constant")),
+                },
+                ast::Expr::Identifier(id) => {
+                    let name = ident(id);
+                    columns.iter().position(|c| c.name == name).ok_or_else(|| {
+                        self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), &o.expr)
+                    })?
+                }
+                _ => {
+                    return Err(self.at(
+                        err!(SqlState::FEATURE_NOT_SUPPORTED, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
+                            .with_detail("Only result column names can be used, not expressions or functions.")
+                            .with_hint(
+                                "Add the expression/function to every SELECT, or move the UNION into a FROM clause.",
+                            ),
+                        &o.expr,
+                    ));
+                }
+            };
+            keys.push(sort_key(column, &o.options));
+        }
+        Ok(keys)
+    }
+
+    fn ordinal(&self, n: &str, width: usize, node: &ast::Expr) -> Result<usize> {
+        match n.parse::<usize>() {
+            Ok(k) if k >= 1 && k <= width => Ok(k - 1),
+            _ => {
+                Err(self
+                    .at(err!(SqlState::INVALID_COLUMN_REFERENCE, "ORDER BY position {n} is not in select list"), node))
+            }
+        }
+    }
+
+    fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
+        if s.into.is_some() {
+            return Err(Error::not_supported("SELECT INTO"));
+        }
+        if !s.lateral_views.is_empty() || s.top.is_some() || !s.cluster_by.is_empty() || s.qualify.is_some() {
+            return Err(Error::not_supported("this form of SELECT"));
+        }
+        // FROM: relations of this level, joined.
+        let mut items = Vec::with_capacity(s.from.len());
+        for twj in &s.from {
+            items.push(self.bind_from_item(twj)?);
+        }
+        // WHERE
+        let mut filters = Vec::new();
+        if let Some(w) = &s.selection {
+            self.level().no_aggs = Some("WHERE");
+            let cond = self.bind_condition(w, "WHERE");
+            self.level().no_aggs = None;
+            conjuncts(cond?, &mut filters);
+        }
+        let mut plan = self.join_items(items, filters)?;
+        // GROUP BY
+        let mut groups = Vec::new();
+        let group_exprs: &[ast::Expr] = match &s.group_by {
+            ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
+            _ => return Err(Error::not_supported("GROUP BY ALL and grouping sets")),
+        };
+        // Select list (bound before GROUP BY so that GROUP BY may name output columns).
+        let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
+        for item in &s.projection {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let b = self.bind_output(e)?;
+                    let name = figure_colname(e);
+                    targets.push((b.0, Column { name, ty: PgType::Unknown, typmod: b.1 }));
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    let b = self.bind_output(expr)?;
+                    targets.push((b.0, Column { name: alias.value.clone(), ty: PgType::Unknown, typmod: b.1 }));
+                }
+                ast::SelectItem::Wildcard(_) => {
+                    let level = self.levels.last().expect("level");
+                    if level.rels.is_empty() {
+                        return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
+                    }
+                    let mut order: Vec<(usize, &RelColumn)> = Vec::new();
+                    for &at in &level.using_first {
+                        for rel in &level.rels {
+                            if at >= rel.offset && at < rel.offset + rel.columns.len() {
+                                order.push((at, &rel.columns[at - rel.offset]));
+                            }
+                        }
+                    }
+                    for rel in &level.rels {
+                        for (i, c) in rel.columns.iter().enumerate() {
+                            if !c.merged && !level.using_first.contains(&(rel.offset + i)) {
+                                order.push((rel.offset + i, c));
+                            }
+                        }
+                    }
+                    for (at, c) in order {
+                        {
+                            {
+                                targets.push((
+                                    Expr::Column(at, c.ty),
+                                    Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod },
+                                ));
+                            }
+                        }
+                    }
+                }
+                ast::SelectItem::ExprWithAliases { .. } => {
+                    return Err(Error::not_supported("several aliases for one select list item"));
+                }
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
+                        return Err(Error::not_supported("this select list item"));
+                    };
+                    let label = object_name(name).to_ascii_lowercase();
+                    let level = self.levels.last().expect("level");
+                    let Some(rel) = level.rels.iter().find(|r| r.label == label) else {
+                        return Err(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{label}\""));
+                    };
+                    for (i, c) in rel.columns.iter().enumerate() {
+                        targets.push((
+                            Expr::Column(rel.offset + i, c.ty),
+                            Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod },
+                        ));
+                    }
+                }
+            }
+        }
+        for g in group_exprs {
+            let e = match g {
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                    let ast::Value::Number(n, _) = &v.value else { unreachable!() };
+                    let k = n.parse::<usize>().ok().filter(|k| *k >= 1 && *k <= targets.len()).ok_or_else(|| {
+                        self.at(
+                            err!(SqlState::INVALID_COLUMN_REFERENCE, "GROUP BY position {n} is not in select list"),
+                            g,
+                        )
+                    })?;
+                    targets[k - 1].0.clone()
+                }
+                _ => {
+                    self.level().no_aggs = Some("GROUP BY");
+                    let r = self.bind_expr(g);
+                    self.level().no_aggs = None;
+                    match r {
+                        Ok(e) => e,
+                        Err(err) => {
+                            // A bare name may be an output column.
+                            match g {
+                                ast::Expr::Identifier(id) => {
+                                    let name = ident(id);
+                                    match targets.iter().find(|(_, c)| c.name == name) {
+                                        Some((e, _)) => e.clone(),
+                                        None => return Err(err),
+                                    }
+                                }
+                                _ => return Err(err),
+                            }
+                        }
+                    }
+                }
+            };
+            groups.push(e);
+        }
+        let having = match &s.having {
+            Some(h) => Some(self.bind_condition(h, "HAVING")?),
+            None => None,
+        };
+        // ORDER BY: output columns by ordinal or name, else expressions.
+        let mut sort = Vec::with_capacity(order_by.len());
+        let mut hidden: Vec<Expr> = Vec::new();
+        let visible = targets.len();
+        for o in order_by {
+            let col = match &o.expr {
+                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                    let ast::Value::Number(n, _) = &v.value else { unreachable!() };
+                    Some(self.ordinal(n, visible, &o.expr)?)
+                }
+                ast::Expr::Identifier(id) => {
+                    let name = ident(id);
+                    let hits: Vec<usize> =
+                        targets.iter().enumerate().filter(|(_, (_, c))| c.name == name).map(|(i, _)| i).collect();
+                    match hits.as_slice() {
+                        [] => None,
+                        [i] => Some(*i),
+                        [first, rest @ ..] => {
+                            if rest.iter().all(|r| same(&targets[*r].0, &targets[*first].0)) {
+                                Some(*first)
+                            } else {
+                                return Err(self.at(
+                                    err!(SqlState::AMBIGUOUS_COLUMN, "ORDER BY \"{name}\" is ambiguous"),
+                                    &o.expr,
+                                ));
+                            }
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let col = match col {
+                Some(c) => c,
+                None => {
+                    let e = self.bind_expr(&o.expr)?;
+                    let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, &o.expr)? } else { e };
+                    match targets.iter().position(|(t, _)| same(t, &e)) {
+                        Some(i) => i,
+                        None => {
+                            if s.distinct.is_some() {
+                                return Err(self.at(
+                                    err!(
+                                        SqlState::INVALID_COLUMN_REFERENCE,
+                                        "for SELECT DISTINCT, ORDER BY expressions must appear in select list"
+                                    ),
+                                    &o.expr,
+                                ));
+                            }
+                            hidden.push(e);
+                            visible + hidden.len() - 1
+                        }
+                    }
+                }
+            };
+            sort.push(sort_key(col, &o.options));
+        }
+        // Aggregation.
+        let aggs = std::mem::take(&mut self.level().aggs);
+        let mut exprs: Vec<Expr> = targets.iter().map(|(e, _)| e.clone()).chain(hidden).collect();
+        let mut having = having;
+        if !aggs.is_empty() || !groups.is_empty() || having.is_some() {
+            let ng = groups.len();
+            for e in exprs.iter_mut().chain(having.iter_mut()) {
+                *e = self.regroup(e, &groups, ng)?;
+            }
+            plan = Plan::Aggregate { input: Box::new(plan), groups, aggs };
+            if let Some(h) = having {
+                plan = Plan::Filter { input: Box::new(plan), predicate: h };
+            }
+        }
+        plan = Plan::Project { input: Box::new(plan), exprs };
+        match &s.distinct {
+            None | Some(ast::Distinct::All) => {}
+            Some(ast::Distinct::Distinct) => plan = Plan::Distinct { input: Box::new(plan), columns: visible },
+            Some(ast::Distinct::On(_)) => return Err(Error::not_supported("SELECT DISTINCT ON")),
+        }
+        if !sort.is_empty() {
+            plan = Plan::Sort { input: Box::new(plan), keys: sort };
+        }
+        let columns = targets
+            .into_iter()
+            .map(|(e, mut c)| {
+                c.ty = e.ty();
+                c
+            })
+            .collect();
+        Ok(BoundQuery { plan, columns })
+    }
+
+    /// A select-list expression: `unknown` literals become text; its typmod.
+    fn bind_output(&mut self, e: &ast::Expr) -> Result<(Expr, i32)> {
+        let b = self.bind_expr(e)?;
+        let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
+        let typmod = match &b {
+            Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
+            _ => -1,
+        };
+        Ok((b, typmod))
+    }
+
+    /// Rewrite an expression over the FROM row into one over the aggregate's
+    /// output (grouping keys, then aggregates).
+    fn regroup(&self, e: &Expr, groups: &[Expr], ng: usize) -> Result<Expr> {
+        if let Some(i) = groups.iter().position(|g| same(g, e)) {
+            return Ok(Expr::Column(i, e.ty()));
+        }
+        let m = |x: &Expr| -> Result<Box<Expr>> { Ok(Box::new(self.regroup(x, groups, ng)?)) };
+        Ok(match e {
+            Expr::AggRef(j, t) => Expr::Column(ng + j, *t),
+            Expr::Column(i, _) => {
+                let (label, name) = self.column_name(*i);
+                return Err(err!(
+                    SqlState::GROUPING_ERROR,
+                    "column \"{label}.{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                ));
+            }
+            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => e.clone(),
+            Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a)?, m(b)?, *t),
+            Expr::Neg(a) => Expr::Neg(m(a)?),
+            Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a)?, m(b)?),
+            Expr::Distinct(a, b, n) => Expr::Distinct(m(a)?, m(b)?, *n),
+            Expr::Concat(a, b) => Expr::Concat(m(a)?, m(b)?),
+            Expr::And(a, b) => Expr::And(m(a)?, m(b)?),
+            Expr::Or(a, b) => Expr::Or(m(a)?, m(b)?),
+            Expr::Not(a) => Expr::Not(m(a)?),
+            Expr::IsNull(a, n) => Expr::IsNull(m(a)?, *n),
+            Expr::IsBool(a, v, n) => Expr::IsBool(m(a)?, *v, *n),
+            Expr::Case { whens, otherwise, ty } => Expr::Case {
+                whens: whens
+                    .iter()
+                    .map(|(w, t)| Ok((self.regroup(w, groups, ng)?, self.regroup(t, groups, ng)?)))
+                    .collect::<Result<_>>()?,
+                otherwise: match otherwise {
+                    Some(o) => Some(m(o)?),
+                    None => None,
+                },
+                ty: *ty,
+            },
+            Expr::Cast(a, t, n) => Expr::Cast(m(a)?, *t, *n),
+            Expr::Assign(a, t, n) => Expr::Assign(m(a)?, *t, *n),
+            Expr::Call(f, args, t) => {
+                Expr::Call(*f, args.iter().map(|a| self.regroup(a, groups, ng)).collect::<Result<_>>()?, *t)
+            }
+            Expr::Like(a, b, n, ci) => Expr::Like(m(a)?, m(b)?, *n, *ci),
+            Expr::Sub(s) => {
+                let mut s = s.as_ref().clone();
+                s.bindings = s
+                    .bindings
+                    .iter()
+                    .map(|(slot, b)| Ok((*slot, self.regroup(b, groups, ng)?)))
+                    .collect::<Result<_>>()?;
+                if let SubKind::Quantified { lhs, op, all } = &s.kind {
+                    s.kind = SubKind::Quantified { lhs: m(lhs)?, op: *op, all: *all };
+                }
+                Expr::Sub(Box::new(s))
+            }
+        })
+    }
+
+    /// The relation label and name of column `i` of the current level's row.
+    fn column_name(&self, i: usize) -> (String, String) {
+        let level = self.levels.last().expect("level");
+        for r in &level.rels {
+            if i >= r.offset && i < r.offset + r.columns.len() {
+                return (r.label.clone(), r.columns[i - r.offset].name.clone());
+            }
+        }
+        (String::new(), format!("#{i}"))
+    }
+
+    /// Register a relation in the current level; its column offset.
+    fn add_rel(&mut self, label: String, columns: Vec<RelColumn>) -> Result<usize> {
+        let level = self.level();
+        if level.rels.iter().any(|r| r.label == label) {
+            return Err(err!(SqlState::DUPLICATE_ALIAS, "table name \"{label}\" specified more than once"));
+        }
+        let offset = level.width;
+        level.width += columns.len();
+        level.rels.push(Rel { label, table: None, columns, offset });
+        Ok(offset)
+    }
+
+    fn bind_from_item(&mut self, twj: &ast::TableWithJoins) -> Result<FromItem> {
+        let mut item = self.bind_table_factor(&twj.relation)?;
+        for j in &twj.joins {
+            let right = self.bind_table_factor(&j.relation)?;
+            item = self.bind_join(item, right, &j.join_operator)?;
+        }
+        Ok(item)
+    }
+
+    fn bind_table_factor(&mut self, tf: &ast::TableFactor) -> Result<FromItem> {
+        let start = self.levels.last().expect("level").width;
+        match tf {
+            ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
+                if with_hints.is_empty() && partitions.is_empty() =>
+            {
+                let table: Arc<Table> = self.table(name)?;
+                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
+                let mut columns: Vec<RelColumn> = table
+                    .columns
+                    .iter()
+                    .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+                    .collect();
+                if let Some(a) = alias {
+                    rename_columns(&mut columns, &a.columns, &label)?;
+                }
+                self.add_rel(label, columns)?;
+                if let Some(r) = self.level().rels.last_mut() {
+                    r.table = Some(table.name.clone());
+                }
+                let end = self.levels.last().expect("level").width;
+                Ok(FromItem { plan: Plan::Scan { table, filter: None, ctid: false }, start, end, inner: true })
+            }
+            ast::TableFactor::Derived { lateral: false, subquery, alias, .. } => {
+                let q = self.bind_subquery_plan(subquery)?;
+                let Some(alias) = alias else {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "subquery in FROM must have an alias")
+                        .with_hint("For example, FROM (SELECT ...) [AS] foo."));
+                };
+                let label = ident(&alias.name);
+                let mut columns: Vec<RelColumn> = q
+                    .columns
+                    .iter()
+                    .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+                    .collect();
+                rename_columns(&mut columns, &alias.columns, &label)?;
+                self.add_rel(label, columns)?;
+                let end = self.levels.last().expect("level").width;
+                Ok(FromItem { plan: q.plan, start, end, inner: true })
+            }
+            ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
+            ast::TableFactor::Derived { lateral: true, .. } => Err(Error::not_supported("LATERAL")),
+            ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
+                Err(Error::not_supported("table functions"))
+            }
+            _ => Err(Error::not_supported("this kind of FROM item")),
+        }
+    }
+
+    /// A subquery in FROM: its own level (it cannot see this level's relations).
+    fn bind_subquery_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
+        let saved = std::mem::take(self.level());
+        let r = self.bind_query_plan(q);
+        let mine = std::mem::replace(self.level(), saved);
+        // Outer references from inside it belong to this level's enclosing query.
+        let level = self.level();
+        level.bindings.extend(mine.bindings);
+        level.correlated |= mine.correlated;
+        r
+    }
+
+    fn bind_join(&mut self, left: FromItem, right: FromItem, op: &ast::JoinOperator) -> Result<FromItem> {
+        use ast::JoinOperator as J;
+        let (kind, constraint) = match op {
+            J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
+            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
+            J::FullOuter(c) => (JoinKind::Full, Some(c)),
+            J::CrossJoin(_) => (JoinKind::Inner, None),
+            _ => return Err(Error::not_supported("this kind of join")),
+        };
+        let mut on = Vec::new();
+        let mut full = Vec::new();
+        match constraint {
+            None | Some(ast::JoinConstraint::None) => {}
+            Some(ast::JoinConstraint::On(e)) => {
+                self.level().no_aggs = Some("JOIN conditions");
+                let c = self.bind_condition(e, "JOIN/ON");
+                self.level().no_aggs = None;
+                conjuncts(c?, &mut on);
+            }
+            Some(ast::JoinConstraint::Using(names)) => {
+                let names: Vec<String> = names.iter().map(object_name).map(|n| n.to_ascii_lowercase()).collect();
+                for n in names {
+                    on.push(self.using_pair(&left, &right, &n, kind, &mut full)?);
+                }
+            }
+            Some(ast::JoinConstraint::UsingAlias(..)) => {
+                return Err(Error::not_supported("JOIN … USING … AS"));
+            }
+            Some(ast::JoinConstraint::Natural) => {
+                let lcols = self.columns_in(left.start, left.end);
+                let rcols = self.columns_in(right.start, right.end);
+                for n in lcols.iter().filter(|n| rcols.contains(n)) {
+                    on.push(self.using_pair(&left, &right, n, kind, &mut full)?);
+                }
+            }
+        }
+        let (start, end) = (left.start, right.end);
+        if kind == JoinKind::Inner && left.inner && right.inner {
+            // Keep inner joins flat: the ON conditions join the WHERE conjuncts.
+            let plan = self.join_two(left.plan, right.plan, left.start, left.end, right.end, on, JoinKind::Inner);
+            return Ok(FromItem { plan, start, end, inner: true });
+        }
+        let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, right.end, on, kind);
+        let mut end = end;
+        if !full.is_empty() {
+            // FULL JOIN … USING: the joined columns are COALESCE(left, right).
+            let types = plan.types();
+            let mut exprs: Vec<Expr> = types.iter().enumerate().map(|(i, t)| Expr::Column(i, *t)).collect();
+            let mut columns = Vec::with_capacity(full.len());
+            for (name, li, ri, ty) in &full {
+                let side = |at: usize| {
+                    let c = Expr::Column(at - start, types[at - start]);
+                    if types[at - start] == *ty { c } else { Expr::Cast(Box::new(c), *ty, None) }
+                };
+                exprs.push(Expr::Call(crate::sql::func::Func::Coalesce, vec![side(*li), side(*ri)], *ty));
+                columns.push(RelColumn { name: name.clone(), ty: *ty, typmod: -1, merged: false });
+            }
+            plan = Plan::Project { input: Box::new(plan), exprs };
+            let at = self.add_rel(format!("\u{0}using{end}"), columns)?;
+            self.level().using_first.extend(at..at + full.len());
+            end = self.levels.last().expect("level").width;
+        }
+        Ok(FromItem { plan, start, end, inner: false })
+    }
+
+    /// Visible column names of the current level's row in `start..end`.
+    fn columns_in(&self, start: usize, end: usize) -> Vec<String> {
+        let level = self.levels.last().expect("level");
+        let mut out = Vec::new();
+        for r in &level.rels {
+            for (i, c) in r.columns.iter().enumerate() {
+                let at = r.offset + i;
+                if at >= start && at < end && !c.merged {
+                    out.push(c.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// `USING (name)`: the equality of the two sides' columns; the right one
+    /// (the left one for RIGHT joins) is merged away.
+    fn using_pair(
+        &mut self,
+        left: &FromItem,
+        right: &FromItem,
+        name: &str,
+        kind: JoinKind,
+        full: &mut Vec<(String, usize, usize, PgType)>,
+    ) -> Result<Expr> {
+        let find = |b: &Self, start: usize, end: usize, side: &str| -> Result<(usize, usize, usize, PgType)> {
+            let level = b.levels.last().expect("level");
+            for (ri, r) in level.rels.iter().enumerate() {
+                for (ci, c) in r.columns.iter().enumerate() {
+                    let at = r.offset + ci;
+                    if at >= start && at < end && !c.merged && c.name == name {
+                        return Ok((ri, ci, at, c.ty));
+                    }
+                }
+            }
+            Err(err!(
+                SqlState::UNDEFINED_COLUMN,
+                "column \"{name}\" specified in USING clause does not exist in {side} table"
+            ))
+        };
+        let (lr, lc, li, lt) = find(self, left.start, left.end, "left")?;
+        let (rr, rc, ri, rt) = find(self, right.start, right.end, "right")?;
+        let ty = common_numeric(lt, rt).unwrap_or(if lt == rt { lt } else { PgType::Text });
+        let cast = |e: Expr, t: PgType| if t == ty { e } else { Expr::Cast(Box::new(e), ty, None) };
+        let eq =
+            Expr::Cmp(CmpOp::Eq, Box::new(cast(Expr::Column(li, lt), lt)), Box::new(cast(Expr::Column(ri, rt), rt)));
+        let level = self.level();
+        if kind == JoinKind::Full {
+            // Both sides give way to a COALESCE of the two, added after the join.
+            level.rels[lr].columns[lc].merged = true;
+            level.rels[rr].columns[rc].merged = true;
+            full.push((name.to_string(), li, ri, ty));
+        } else if kind == JoinKind::Right {
+            level.rels[lr].columns[lc].merged = true;
+            level.using_first.push(ri);
+        } else {
+            level.rels[rr].columns[rc].merged = true;
+            level.using_first.push(li);
+        }
+        Ok(eq)
+    }
+
+    /// Join two plans covering `lstart..lend` and `lend..rend` of the row,
+    /// with conditions over the row: equalities across the sides become hash
+    /// keys, the rest a residual condition.
+    #[allow(clippy::too_many_arguments)]
+    fn join_two(
+        &self,
+        left: Plan,
+        right: Plan,
+        lstart: usize,
+        lend: usize,
+        rend: usize,
+        conds: Vec<Expr>,
+        kind: JoinKind,
+    ) -> Plan {
+        let _ = rend;
+        let mut equi = Vec::new();
+        let mut rest = Vec::new();
+        for c in conds {
+            if let Expr::Cmp(CmpOp::Eq, a, b) = &c {
+                let side = |e: &Expr| -> Option<bool> {
+                    let cols = columns_used(e)?;
+                    if cols.is_empty() || !e.subplans_empty() {
+                        return None;
+                    }
+                    if cols.iter().all(|i| *i < lend) {
+                        Some(true)
+                    } else if cols.iter().all(|i| *i >= lend) {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                };
+                match (side(a), side(b)) {
+                    (Some(true), Some(false)) => {
+                        equi.push((shift(a, lstart), shift(b, lend)));
+                        continue;
+                    }
+                    (Some(false), Some(true)) => {
+                        equi.push((shift(b, lstart), shift(a, lend)));
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            rest.push(shift(&c, lstart));
+        }
+        Plan::Join { left: Box::new(left), right: Box::new(right), kind, equi, on: and_all(rest) }
+    }
+
+    /// Join the FROM items left to right, placing each WHERE conjunct at the
+    /// lowest point where all it reads is available: into a scan's filter,
+    /// as a join key or condition, or above everything.
+    fn join_items(&mut self, items: Vec<FromItem>, filters: Vec<Expr>) -> Result<Plan> {
+        if items.is_empty() {
+            let plan = Plan::Values { rows: vec![Vec::new()], types: Vec::new() };
+            return Ok(match and_all(filters) {
+                Some(f) => Plan::Filter { input: Box::new(plan), predicate: f },
+                None => plan,
+            });
+        }
+        // Split the conjuncts by where they can go.
+        let mut pending: Vec<(Expr, Option<Vec<usize>>)> = filters
+            .into_iter()
+            .map(|f| {
+                let cols = columns_used(&f);
+                (f, cols)
+            })
+            .collect();
+        let mut plan: Option<(Plan, usize, usize)> = None;
+        for item in items {
+            // Conjuncts reading only this item go into it (when it has only inner joins).
+            let mut own = Vec::new();
+            if item.inner {
+                pending.retain(|(f, cols)| match cols {
+                    Some(c) if !c.is_empty() && c.iter().all(|i| *i >= item.start && *i < item.end) => {
+                        own.push(f.clone());
+                        false
+                    }
+                    _ => true,
+                });
+            }
+            let item_plan = push_filter(item.plan, own, item.start);
+            plan = Some(match plan {
+                None => (item_plan, item.start, item.end),
+                Some((p, start, end)) => {
+                    let mut conds = Vec::new();
+                    pending.retain(|(f, cols)| match cols {
+                        Some(c) if !c.is_empty() && c.iter().all(|i| *i >= start && *i < item.end) => {
+                            conds.push(f.clone());
+                            false
+                        }
+                        _ => true,
+                    });
+                    (self.join_two(p, item_plan, start, end, item.end, conds, JoinKind::Inner), start, item.end)
+                }
+            });
+        }
+        let (plan, start, _) = plan.expect("at least one FROM item");
+        let rest: Vec<Expr> = pending.into_iter().map(|(f, _)| shift(&f, start)).collect();
+        Ok(match and_all(rest) {
+            Some(f) => Plan::Filter { input: Box::new(plan), predicate: f },
+            None => plan,
+        })
+    }
+
+    /// A column reference by name, searched from the innermost level out.
+    pub(super) fn resolve_column(
+        &mut self,
+        qualifier: Option<&ast::Ident>,
+        id: &ast::Ident,
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let name = ident(id);
+        let qual = qualifier.map(ident);
+        let depth = self.levels.len();
+        for li in (0..depth).rev() {
+            let level = &self.levels[li];
+            let mut found: Option<(usize, PgType)> = None;
+            let mut rel_seen = false;
+            for r in &level.rels {
+                if let Some(q) = &qual {
+                    if r.label != *q {
+                        continue;
+                    }
+                    rel_seen = true;
+                }
+                for (i, c) in r.columns.iter().enumerate() {
+                    if c.name == name && (qual.is_some() || !c.merged) {
+                        if found.is_some() {
+                            return Err(self.at(
+                                err!(SqlState::AMBIGUOUS_COLUMN, "column reference \"{name}\" is ambiguous"),
+                                node,
+                            ));
+                        }
+                        found = Some((r.offset + i, c.ty));
+                    }
+                }
+            }
+            if let Some((i, ty)) = found {
+                if self.levels[li].in_agg && li + 1 == depth {
+                    // Inside an aggregate's arguments this level's columns are plain.
+                }
+                if li + 1 == depth {
+                    return Ok(Expr::Column(i, ty));
+                }
+                // A correlated reference: a slot filled from level `li`'s row
+                // when the subquery at level `li + 1` starts.
+                let slot = self.next_slot;
+                self.next_slot += 1;
+                self.levels[li + 1].bindings.push((slot, Expr::Column(i, ty)));
+                for l in &mut self.levels[li + 1..] {
+                    l.correlated = true;
+                }
+                return Ok(Expr::Outer(slot, ty));
+            }
+            if rel_seen {
+                let q = qual.unwrap_or_default();
+                return Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column {q}.{name} does not exist"), node));
+            }
+        }
+        match qual {
+            Some(q) => {
+                let aliased = self.levels.iter().flat_map(|l| &l.rels).find(|r| r.table.as_deref() == Some(q.as_str()));
+                if let Some(r) = aliased {
+                    return Err(self.at(
+                        err!(SqlState::UNDEFINED_TABLE, "invalid reference to FROM-clause entry for table \"{q}\"")
+                            .with_hint(format!("Perhaps you meant to reference the table alias \"{}\".", r.label)),
+                        node,
+                    ));
+                }
+                Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{q}\""), node))
+            }
+            None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
+        }
+    }
+
+    /// A subquery in an expression.
+    pub(super) fn bind_sub(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr) -> Result<Expr> {
+        self.levels.push(Level::default());
+        let r = self.bind_query_plan(q);
+        let level = self.levels.pop().expect("level");
+        let bound = r?;
+        if !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
+            let message = match kind {
+                SubKind::Quantified { .. } if bound.columns.len() > 1 => "subquery has too many columns",
+                SubKind::Quantified { .. } => "subquery has too few columns",
+                _ => "subquery must return only one column",
+            };
+            return Err(self.at(err!(SqlState::SYNTAX_ERROR, "{message}"), node));
+        }
+        let ty = bound.columns.first().map_or(PgType::Bool, |c| c.ty);
+        let id = self.next_subplan;
+        self.next_subplan += 1;
+        let correlated = level.correlated;
+        Ok(Expr::Sub(Box::new(SubPlan {
+            id,
+            plan: Arc::new(bound.plan),
+            kind,
+            bindings: level.bindings,
+            ty,
+            correlated,
+        })))
+    }
+
+    /// An aggregate call, recorded in the current level; its reference.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn bind_aggregate(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        f: &ast::Function,
+        args: &[&ast::Expr],
+        distinct: bool,
+        order_by: &[ast::OrderByExpr],
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let level = self.levels.last().expect("level");
+        if let Some(clause) = level.no_aggs {
+            return Err(
+                self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in {clause}"), node)
+            );
+        }
+        if level.in_agg {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate function calls cannot be nested"), node));
+        }
+        self.level().in_agg = true;
+        let r = self.bind_aggregate_args(func, name, f, args, distinct, order_by, node);
+        self.level().in_agg = false;
+        let call = r?;
+        let ty = call.ty;
+        let level = self.level();
+        level.aggs.push(call);
+        Ok(Expr::AggRef(level.aggs.len() - 1, ty))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn bind_aggregate_args(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        f: &ast::Function,
+        args: &[&ast::Expr],
+        distinct: bool,
+        order_by: &[ast::OrderByExpr],
+        node: &ast::Expr,
+    ) -> Result<AggCall> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_expr(a)?);
+        }
+        let types: Vec<PgType> = bound.iter().map(Expr::ty).collect();
+        let no_fn = |b: &Self| b.no_function(name, &bound, node);
+        let ty = match func {
+            AggFunc::CountStar => PgType::Int8,
+            AggFunc::Count if bound.len() == 1 => PgType::Int8,
+            AggFunc::Sum | AggFunc::Avg if bound.len() == 1 => match (func, types[0]) {
+                (AggFunc::Sum, PgType::Int2 | PgType::Int4) => PgType::Int8,
+                (AggFunc::Sum, PgType::Int8 | PgType::Numeric) => PgType::Numeric,
+                (AggFunc::Sum, PgType::Float4) => PgType::Float4,
+                (AggFunc::Sum, PgType::Float8 | PgType::Unknown) => PgType::Float8,
+                (AggFunc::Avg, t) if t.is_integer() || t == PgType::Numeric => PgType::Numeric,
+                (AggFunc::Avg, PgType::Float4 | PgType::Float8 | PgType::Unknown) => PgType::Float8,
+                _ => return Err(no_fn(self)),
+            },
+            AggFunc::Min | AggFunc::Max if bound.len() == 1 => match types[0] {
+                PgType::Unknown => PgType::Text,
+                PgType::Void => return Err(no_fn(self)),
+                t => t,
+            },
+            AggFunc::BoolAnd | AggFunc::BoolOr if bound.len() == 1 => {
+                if !matches!(types[0], PgType::Bool | PgType::Unknown) {
+                    return Err(no_fn(self));
+                }
+                PgType::Bool
+            }
+            AggFunc::StringAgg if bound.len() == 2 => {
+                let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
+                if !texty(types[0]) || !texty(types[1]) {
+                    return Err(no_fn(self));
+                }
+                PgType::Text
+            }
+            _ => return Err(no_fn(self)),
+        };
+        // Unknown arguments take the aggregate's input type.
+        let want = match func {
+            AggFunc::Sum | AggFunc::Avg => Some(PgType::Float8),
+            AggFunc::Min | AggFunc::Max | AggFunc::StringAgg | AggFunc::Count => Some(PgType::Text),
+            AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
+            AggFunc::CountStar => None,
+        };
+        let mut out = Vec::with_capacity(bound.len());
+        for (b, a) in bound.into_iter().zip(args) {
+            out.push(match want {
+                Some(w) if b.ty() == PgType::Unknown => self.coerce(b, w, a)?,
+                _ => b,
+            });
+        }
+        let filter = match &f.filter {
+            Some(e) => Some(self.bind_condition(e, "FILTER")?),
+            None => None,
+        };
+        let mut order = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            let e = self.bind_expr(&o.expr)?;
+            let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, &o.expr)? } else { e };
+            order.push((e, matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
+        }
+        Ok(AggCall { func, args: out, distinct, filter, order_by: order, ty })
+    }
+
+    /// Register a table as a relation of the current level.
+    pub(super) fn add_table_rel(&mut self, table: &Arc<Table>, alias: Option<&ast::TableAlias>) -> Result<()> {
+        let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
+        let columns = table
+            .columns
+            .iter()
+            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+            .collect();
+        self.add_rel(label, columns)?;
+        Ok(())
+    }
+}
+
+/// Whether a value of type `from` may be stored in a column of type `to` (assignment casts).
+pub(super) fn can_assign_type(from: PgType, to: PgType) -> bool {
+    from == to
+        || from == PgType::Unknown
+        || implicit_coercion(from, to)
+        || (from.is_numeric() && to.is_numeric())
+        || to.is_string()
+}
+
+impl Expr {
+    fn subplans_empty(&self) -> bool {
+        let mut v = Vec::new();
+        self.subplans(&mut v);
+        v.is_empty()
+    }
+}
+
+fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey {
+    let descending = matches!(options.sort, Some(ast::OrderBySort::Desc));
+    // PostgreSQL: NULLs sort as larger than every value by default.
+    let nulls_first = options.nulls_first.unwrap_or(descending);
+    SortKey { column, descending, nulls_first }
+}
+
+fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
+    if names.len() > columns.len() {
+        return Err(err!(
+            SqlState::INVALID_COLUMN_REFERENCE,
+            "table \"{label}\" has {} columns available but {} columns specified",
+            columns.len(),
+            names.len()
+        ));
+    }
+    for (c, n) in columns.iter_mut().zip(names) {
+        c.name = ident(&n.name);
+    }
+    Ok(())
+}
+
+/// Put conjuncts (over the level's row, the item starting at `start`) into a plan.
+fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
+    let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
+    let Some(pred) = and_all(shifted) else { return plan };
+    match plan {
+        Plan::Scan { table, filter: None, ctid } => Plan::Scan { table, filter: Some(pred), ctid },
+        other => Plan::Filter { input: Box::new(other), predicate: pred },
+    }
+}

@@ -1,0 +1,259 @@
+//! Physical plans: trees of operators the executor ([`super::exec`]) runs.
+//!
+//! Every operator produces batches of columns. An expression's
+//! `Expr::Column(i)` always refers to column `i` of the batch the operator
+//! evaluating it receives: a scan's columns are the table's (in order), a
+//! join's are its left input's followed by its right input's, a projection's
+//! are its expressions, an aggregate's are its grouping keys followed by its
+//! aggregate results.
+
+use std::sync::Arc;
+
+use super::expr::{CmpOp, Expr};
+use super::types::PgType;
+use crate::catalog::Table;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+/// A sort key: a column of the input, its direction and where NULLs go.
+#[derive(Clone, Copy, Debug)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFunc {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    BoolAnd,
+    BoolOr,
+    StringAgg,
+}
+
+/// One aggregate call of an `Aggregate` operator.
+#[derive(Clone, Debug)]
+pub struct AggCall {
+    pub func: AggFunc,
+    /// Arguments, evaluated over the aggregate's input.
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+    /// `FILTER (WHERE …)`.
+    pub filter: Option<Expr>,
+    /// `ORDER BY` inside the call (for `string_agg`): expressions and directions.
+    pub order_by: Vec<(Expr, bool)>,
+    /// The result type.
+    pub ty: PgType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOpKind {
+    Union,
+    Intersect,
+    Except,
+}
+
+#[derive(Clone, Debug)]
+pub enum Plan {
+    /// A sequential scan: the table's visible rows (and their `ctid` as a
+    /// last int8 column when `ctid` is set), filtered.
+    Scan {
+        table: Arc<Table>,
+        filter: Option<Expr>,
+        ctid: bool,
+    },
+    /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
+    Values {
+        rows: Vec<Vec<Expr>>,
+        types: Vec<PgType>,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    /// A join. With `equi` keys (left expression, right expression) it is a
+    /// hash join on them; otherwise a nested loop. `on` is checked on the
+    /// joined row (left columns then right columns).
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        equi: Vec<(Expr, Expr)>,
+        on: Option<Expr>,
+    },
+    /// Hash aggregation: output is the grouping keys then the aggregates.
+    /// Without grouping keys it produces exactly one row.
+    Aggregate {
+        input: Box<Plan>,
+        groups: Vec<Expr>,
+        aggs: Vec<AggCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        input: Box<Plan>,
+        offset: Option<Expr>,
+        count: Option<Expr>,
+    },
+    /// Remove duplicate rows (over the first `columns` columns).
+    Distinct {
+        input: Box<Plan>,
+        columns: usize,
+    },
+    SetOp {
+        kind: SetOpKind,
+        all: bool,
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
+}
+
+impl Plan {
+    /// The types of the columns it produces.
+    pub fn types(&self) -> Vec<PgType> {
+        match self {
+            Plan::Scan { table, ctid, .. } => {
+                let mut t: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+                if *ctid {
+                    t.push(PgType::Int8);
+                }
+                t
+            }
+            Plan::Values { types, .. } => types.clone(),
+            Plan::Filter { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. } => input.types(),
+            Plan::Project { exprs, .. } => exprs.iter().map(Expr::ty).collect(),
+            Plan::Join { left, right, .. } => {
+                let mut t = left.types();
+                t.extend(right.types());
+                t
+            }
+            Plan::Aggregate { groups, aggs, .. } => {
+                groups.iter().map(Expr::ty).chain(aggs.iter().map(|a| a.ty)).collect()
+            }
+            Plan::SetOp { left, .. } => left.types(),
+        }
+    }
+
+    /// Whether running it may wait for long (it then runs off the async workers).
+    pub fn may_block(&self) -> bool {
+        let mut found = false;
+        self.visit_exprs(&mut |e| found |= e.may_block());
+        found
+    }
+
+    /// Call `f` on every expression of the plan (not descending into subplans).
+    pub fn visit_exprs(&self, f: &mut dyn FnMut(&Expr)) {
+        match self {
+            Plan::Scan { filter, .. } => filter.iter().for_each(&mut *f),
+            Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
+            Plan::Filter { input, predicate } => {
+                f(predicate);
+                input.visit_exprs(f);
+            }
+            Plan::Project { input, exprs } => {
+                exprs.iter().for_each(&mut *f);
+                input.visit_exprs(f);
+            }
+            Plan::Join { left, right, equi, on, .. } => {
+                for (l, r) in equi {
+                    f(l);
+                    f(r);
+                }
+                on.iter().for_each(&mut *f);
+                left.visit_exprs(f);
+                right.visit_exprs(f);
+            }
+            Plan::Aggregate { input, groups, aggs } => {
+                groups.iter().for_each(&mut *f);
+                for a in aggs {
+                    a.args.iter().for_each(&mut *f);
+                    a.filter.iter().for_each(&mut *f);
+                    a.order_by.iter().for_each(|(e, _)| f(e));
+                }
+                input.visit_exprs(f);
+            }
+            Plan::Limit { input, offset, count } => {
+                offset.iter().chain(count).for_each(&mut *f);
+                input.visit_exprs(f);
+            }
+            Plan::Sort { input, .. } | Plan::Distinct { input, .. } => input.visit_exprs(f),
+            Plan::SetOp { left, right, .. } => {
+                left.visit_exprs(f);
+                right.visit_exprs(f);
+            }
+        }
+    }
+
+    /// The tables it reads.
+    pub fn tables(&self, out: &mut Vec<Arc<Table>>) {
+        match self {
+            Plan::Scan { table, .. } => out.push(table.clone()),
+            Plan::Values { .. } => {}
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. } => input.tables(out),
+            Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
+                left.tables(out);
+                right.tables(out);
+            }
+        }
+        let mut plans = Vec::new();
+        self.visit_exprs(&mut |e| {
+            let mut subs = Vec::new();
+            e.subplans(&mut subs);
+            plans.extend(subs.into_iter().map(|s| s.plan.clone()));
+        });
+        for p in plans {
+            p.tables(out);
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum SubKind {
+    /// `(SELECT …)`: its single value, NULL without rows; more rows → 21000.
+    Scalar,
+    /// `EXISTS (SELECT …)`.
+    Exists,
+    /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`.
+    Quantified { lhs: Box<Expr>, op: CmpOp, all: bool },
+}
+
+/// A subquery inside an expression.
+#[derive(Clone, Debug)]
+pub struct SubPlan {
+    /// Statement-wide number, for caching the result of uncorrelated subqueries.
+    pub id: usize,
+    pub plan: Arc<Plan>,
+    pub kind: SubKind,
+    /// Outer values the subquery reads: slot ← expression over the outer row.
+    pub bindings: Vec<(usize, Expr)>,
+    /// The type of the subquery's (first) column.
+    pub ty: PgType,
+    /// Whether it (or a subquery inside it) reads an enclosing query's row;
+    /// if not, its result is computed once per statement.
+    pub correlated: bool,
+}
