@@ -1,13 +1,21 @@
-//! The SQL engine: parse → bind → execute.
+//! The SQL engine: parse → bind and plan → execute.
 //!
 //! - [`parser`] turns text into `sqlparser` statements (errors become 42601
 //!   with a cursor position);
-//! - [`binder`] resolves names and types into a [`Bound`] statement;
-//! - [`exec`] runs it, producing rows a chunk at a time so that the protocol
-//!   layer can stream them with back-pressure.
+//! - [`binder`] resolves names and types and builds a [`plan::Plan`] for
+//!   queries and DML. Planning is rule-based for now: joins run in FROM
+//!   order, each WHERE conjunct is placed at the lowest scan or join that has
+//!   its columns, and equalities across a join's sides become hash-join keys.
+//!   Cost-based join ordering from statistics is still to come;
+//! - [`exec`] runs a plan as resumable operators exchanging Arrow batches
+//!   ([`batch`]), producing rows a chunk at a time so that the protocol layer
+//!   can stream them with back-pressure.
 //!
-//! Expressions ([`expr`]) are evaluated with PostgreSQL's semantics;
-//! values and their wire formats live in [`types`].
+//! Expressions ([`expr`]) are evaluated with PostgreSQL's semantics, with
+//! vector kernels over whole batches where they exist (column references,
+//! constants, integer arithmetic, comparisons, boolean logic) and the scalar
+//! evaluator row by row otherwise; values and their wire formats live in
+//! [`types`], exact decimal arithmetic in [`numeric`].
 
 pub mod batch;
 pub mod binder;
