@@ -221,16 +221,12 @@ fn quantified(kind: &SubKind, lhs: Option<Datum>, values: &[Datum]) -> Result<Da
             saw_null = true;
             continue;
         }
-        let holds = cmp_holds(*op, compare(&lhs, v));
+        let holds = op.holds(compare(&lhs, v));
         if holds != *all {
             return Ok(Datum::Bool(holds));
         }
     }
     Ok(if saw_null { Datum::Null } else { Datum::Bool(*all) })
-}
-
-fn cmp_holds(op: CmpOp, ord: Ordering) -> bool {
-    op.holds(ord)
 }
 
 // ---------------------------------------------------------------------------
@@ -337,15 +333,13 @@ fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<A
     ) -> ArrayRef {
         let out: BooleanArray = (0..n)
             .map(|i| match (x(i), y(i)) {
-                (Some(a), Some(b)) => a.partial_cmp(&b).map(|o| cmp_holds(op, o)),
+                (Some(a), Some(b)) => a.partial_cmp(&b).map(|o| op.holds(o)),
                 _ => None,
             })
             .collect();
         Arc::new(out)
     }
     let n = x.len();
-    let get = |a: &ArrayRef| a.clone();
-    let (x, y) = (get(x), get(y));
     Some(match ty {
         PgType::Int2 => {
             let (a, b) = (x.as_primitive::<Int16Type>(), y.as_primitive::<Int16Type>());
@@ -643,7 +637,6 @@ impl Node {
                 }
                 *done = true;
                 let mut values = Vec::with_capacity(rows.len());
-                let none = Batch::new(Vec::new(), 1);
                 for row in rows.iter() {
                     let mut out = Vec::with_capacity(row.len());
                     for e in row {
@@ -651,7 +644,6 @@ impl Node {
                     }
                     values.push(out);
                 }
-                let _ = none;
                 let mut b = from_rows(&values, types)?;
                 b.rows = rows.len();
                 Ok(Step::Batch(b))
@@ -1388,44 +1380,13 @@ pub struct Start<'a> {
 
 impl Executor {
     pub fn query(s: Start<'_>) -> Result<Executor> {
-        Ok(Executor::Query(Box::new(QueryExec {
-            node: Node::build(s.plan)?,
-            types: s.plan.types(),
-            visible: s.visible,
-            catalog: s.catalog,
-            snapshot: s.snapshot,
-            xid: s.xid,
-            cid: s.cid,
-            state: SharedState::default(),
-            pending: None,
-            modify: None,
-        })))
+        Ok(Executor::Query(Box::new(QueryExec::new(s, None)?)))
     }
 
     /// A data-changing statement over `source` rows.
     pub fn modify(s: Start<'_>, kind: ModifyKind, table: Arc<Table>, returning: Option<Vec<Expr>>) -> Result<Executor> {
-        let visible = returning.as_ref().map_or(0, Vec::len);
-        let types = returning.as_ref().map_or(Vec::new(), |r| r.iter().map(Expr::ty).collect());
-        Ok(Executor::Query(Box::new(QueryExec {
-            node: Node::build(s.plan)?,
-            types,
-            visible,
-            catalog: s.catalog,
-            snapshot: s.snapshot,
-            xid: s.xid,
-            cid: s.cid,
-            state: SharedState::default(),
-            pending: None,
-            modify: Some(Modify {
-                kind,
-                desc: table.desc(),
-                table,
-                returning,
-                output: Vec::new(),
-                count: 0,
-                done: false,
-            }),
-        })))
+        let modify = Modify { kind, desc: table.desc(), table, returning, output: Vec::new(), count: 0, done: false };
+        Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
     }
 
     /// Rows changed by a data-changing statement.
@@ -1467,6 +1428,29 @@ impl Executor {
 }
 
 impl QueryExec {
+    fn new(s: Start<'_>, modify: Option<Modify>) -> Result<QueryExec> {
+        // A data-changing statement's result is its RETURNING list.
+        let (types, visible) = match &modify {
+            Some(m) => {
+                let r = m.returning.as_deref().unwrap_or(&[]);
+                (r.iter().map(Expr::ty).collect(), r.len())
+            }
+            None => (s.plan.types(), s.visible),
+        };
+        Ok(QueryExec {
+            node: Node::build(s.plan)?,
+            types,
+            visible,
+            catalog: s.catalog,
+            snapshot: s.snapshot,
+            xid: s.xid,
+            cid: s.cid,
+            state: SharedState::default(),
+            pending: None,
+            modify,
+        })
+    }
+
     fn run(
         &mut self,
         ctx: &mut dyn EvalContext,

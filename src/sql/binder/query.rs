@@ -85,12 +85,7 @@ fn columns_used(e: &Expr) -> Option<Vec<usize>> {
         Expr::Call(crate::sql::func::Func::PgSleep | crate::sql::func::Func::SetConfig, ..) => movable = false,
         _ => {}
     });
-    let mut subs = Vec::new();
-    e.subplans(&mut subs);
-    if !subs.is_empty() {
-        // Subqueries may be moved too: their bindings are walked above.
-        movable &= true;
-    }
+    // Subqueries may move too: their bindings were walked above.
     movable.then_some(cols)
 }
 
@@ -858,10 +853,10 @@ impl Binder<'_> {
         let (start, end) = (left.start, right.end);
         if kind == JoinKind::Inner && left.inner && right.inner {
             // Keep inner joins flat: the ON conditions join the WHERE conjuncts.
-            let plan = self.join_two(left.plan, right.plan, left.start, left.end, right.end, on, JoinKind::Inner);
+            let plan = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Inner);
             return Ok(FromItem { plan, start, end, inner: true });
         }
-        let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, right.end, on, kind);
+        let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, on, kind);
         let mut end = end;
         if !full.is_empty() {
             // FULL JOIN … USING: the joined columns are COALESCE(left, right).
@@ -946,21 +941,10 @@ impl Binder<'_> {
         Ok(eq)
     }
 
-    /// Join two plans covering `lstart..lend` and `lend..rend` of the row,
+    /// Join two plans covering `lstart..lend` and `lend..` of the row,
     /// with conditions over the row: equalities across the sides become hash
     /// keys, the rest a residual condition.
-    #[allow(clippy::too_many_arguments)]
-    fn join_two(
-        &self,
-        left: Plan,
-        right: Plan,
-        lstart: usize,
-        lend: usize,
-        rend: usize,
-        conds: Vec<Expr>,
-        kind: JoinKind,
-    ) -> Plan {
-        let _ = rend;
+    fn join_two(&self, left: Plan, right: Plan, lstart: usize, lend: usize, conds: Vec<Expr>, kind: JoinKind) -> Plan {
         let mut equi = Vec::new();
         let mut rest = Vec::new();
         for c in conds {
@@ -1039,7 +1023,7 @@ impl Binder<'_> {
                         }
                         _ => true,
                     });
-                    (self.join_two(p, item_plan, start, end, item.end, conds, JoinKind::Inner), start, item.end)
+                    (self.join_two(p, item_plan, start, end, conds, JoinKind::Inner), start, item.end)
                 }
             });
         }
@@ -1085,9 +1069,6 @@ impl Binder<'_> {
                 }
             }
             if let Some((i, ty)) = found {
-                if self.levels[li].in_agg && li + 1 == depth {
-                    // Inside an aggregate's arguments this level's columns are plain.
-                }
                 if li + 1 == depth {
                     return Ok(Expr::Column(i, ty));
                 }
