@@ -35,9 +35,9 @@ use tokio_util::task::TaskTracker;
 
 use super::buffer::{BufferPool, WalFlush, Writer};
 use super::control::{ClusterState, ControlFile};
-use super::heap;
 use super::smgr::Smgr;
 use super::wal::{self, Record, Rmgr, Wal};
+use super::{btree, heap};
 use crate::err;
 use crate::error::{Result, SqlState};
 
@@ -229,6 +229,7 @@ impl Engine {
     fn redo(&self, rec: &Record) -> Result<()> {
         match rec.rmgr {
             Rmgr::Heap => heap::redo(&self.pool, rec),
+            Rmgr::Btree => btree::redo(&self.pool, rec),
             Rmgr::Xlog if rec.info == XLOG_NEXTOID => {
                 let next = rec.payload.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0);
                 let mut c = self.control.lock();

@@ -5,6 +5,7 @@
 //! `storage` depends on nothing above it: not on SQL, sessions or the
 //! protocol.
 
+pub mod btree;
 pub mod buffer;
 pub mod control;
 pub mod engine;

@@ -1,0 +1,309 @@
+//! The B+tree index access method: entries `(key, heap TID)` in 8 KiB
+//! slotted pages, every change WAL-logged. See `README.md` beside this file
+//! for the invariants.
+//!
+//! Keys are opaque byte strings, already in a byte-comparable encoding
+//! (memcmp order is SQL order); entries are ordered by `(key, TID)`, so
+//! duplicate keys are allowed and every entry has a unique position.
+//!
+//! - [`BTree::create`] writes an empty index (metapage and a root leaf);
+//!   [`BTree::build`] bulk-loads sorted entries (CREATE INDEX).
+//! - [`BTree::insert`] and [`BTree::insert_unique`] add one entry,
+//!   splitting pages on the way up as needed (`insert.rs`).
+//! - [`BTree::delete`] removes one exact entry (vacuum).
+//! - [`BTree::scan`] returns a [`Cursor`] over a key range, forward or
+//!   backward, which holds no page between batches (`scan.rs`).
+//! - [`BTree::verify`] checks the whole tree (`verify.rs`); [`redo`]
+//!   replays the WAL records (`redo.rs`).
+//!
+//! Concurrency follows Lehman and Yao, as PostgreSQL's nbtree does: every
+//! page but the rightmost of its level has a high key and a right-link, so
+//! a reader that arrives at a page after it split moves right. Readers hold
+//! one page lock at a time. Writers lock left to right within a level and
+//! child before parent; a split keeps the split pages locked until the
+//! parent holds the new downlink, and the whole split (all levels, a new
+//! root and the metapage included) is one WAL record — there are no
+//! incomplete splits to finish after a crash.
+//!
+//! ```text
+//!          meta (block 0) ──► root
+//!                       [-∞ | k3 | k7]
+//!                      /      |      \
+//!   leaf [a b | hk k3] ─► [k3 k5 | hk k7] ─► [k7 k9]      (─► right-link)
+//! ```
+
+mod build;
+mod insert;
+mod node;
+mod redo;
+mod scan;
+mod verify;
+
+use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
+
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::storage::buffer::{Buffer, BufferPool, BufferTag};
+use crate::storage::page::{PageBuf, PageWrite};
+use crate::storage::smgr::{Fork, RelFileLocator};
+use crate::storage::wal::blocks::BlockRef;
+use crate::storage::wal::{Rmgr, Wal};
+
+pub use crate::storage::heap::Tid;
+pub use node::MAX_KEY_SIZE;
+use node::{Entry, Goal};
+pub use redo::redo;
+pub use scan::Cursor;
+
+/// The caller's verdict on one existing entry with the key being inserted
+/// into a unique index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueCheck {
+    /// No conflict (e.g. the heap tuple is dead).
+    Ok,
+    /// A live duplicate.
+    Conflict,
+    /// The tuple's fate depends on this in-progress transaction.
+    Wait(u64),
+}
+
+/// How [`BTree::insert_unique`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InsertOutcome {
+    Done,
+    /// Nothing inserted: wait for this transaction to end, then try again.
+    Wait(u64),
+}
+
+// WAL record kinds (the record's info byte).
+/// Data `offset u16, item`: an item put at `offset` of the only block.
+const XLOG_INSERT: u8 = 0x00;
+/// Data `offset u16`: the item at `offset` removed.
+const XLOG_DELETE: u8 = 0x10;
+/// Every block carries its full image (splits, new roots, create, build).
+const XLOG_IMAGES: u8 = 0x20;
+
+/// A B+tree index in one relation (its handle; cheap to make and copy).
+#[derive(Clone, Copy)]
+pub struct BTree<'a> {
+    pub pool: &'a BufferPool,
+    pub wal: &'a Wal,
+    pub rel: RelFileLocator,
+}
+
+/// A pinned page with its content lock; the guard is dropped before the pin.
+pub(crate) struct Locked<'a, G> {
+    guard: G,
+    buf: Buffer<'a>,
+}
+
+type ReadPage<'a> = Locked<'a, RwLockReadGuard<'a, PageBuf>>;
+type WritePage<'a> = Locked<'a, RwLockWriteGuard<'a, PageBuf>>;
+
+impl<G: std::ops::Deref<Target = PageBuf>> std::ops::Deref for Locked<'_, G> {
+    type Target = PageBuf;
+    fn deref(&self) -> &PageBuf {
+        &self.guard
+    }
+}
+
+impl<G: std::ops::DerefMut<Target = PageBuf>> std::ops::DerefMut for Locked<'_, G> {
+    fn deref_mut(&mut self) -> &mut PageBuf {
+        &mut self.guard
+    }
+}
+
+impl<G> Locked<'_, G> {
+    fn block(&self) -> u32 {
+        self.buf.tag().block
+    }
+}
+
+/// A remembered step of a descent: the internal page and the offset of the
+/// downlink followed (PostgreSQL's BTStack).
+pub(crate) struct Parent {
+    block: u32,
+    offset: u16,
+}
+
+/// The key range a page is known to start at (for backward scans): `None`
+/// is minus infinity.
+type LowKey = Option<(Vec<u8>, Tid)>;
+
+fn too_long(len: usize) -> Error {
+    err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "index row size {len} exceeds btree maximum, {MAX_KEY_SIZE}")
+}
+
+fn check_key(key: &[u8]) -> Result<()> {
+    if key.len() > MAX_KEY_SIZE { Err(too_long(key.len())) } else { Ok(()) }
+}
+
+impl<'a> BTree<'a> {
+    pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> BTree<'a> {
+        BTree { pool, wal, rel }
+    }
+
+    fn tag(&self, block: u32) -> BufferTag {
+        BufferTag { rel: self.rel, fork: Fork::Main, block }
+    }
+
+    fn corrupt(&self, block: u32, what: &str) -> Error {
+        err!(SqlState::DATA_CORRUPTED, "index {} block {block}: {what}", self.rel)
+    }
+
+    fn read(&self, block: u32) -> Result<ReadPage<'a>> {
+        let buf = self.pool.read_buffer(self.tag(block))?;
+        Ok(Locked { guard: buf.read(), buf })
+    }
+
+    fn write(&self, block: u32) -> Result<WritePage<'a>> {
+        let buf = self.pool.read_buffer(self.tag(block))?;
+        Ok(Locked { guard: buf.write(), buf })
+    }
+
+    /// A new page at the end of the relation, locked.
+    fn new_page(&self) -> Result<WritePage<'a>> {
+        let buf = self.pool.extend(self.rel, Fork::Main)?;
+        Ok(Locked { guard: buf.write(), buf })
+    }
+
+    /// The root's block and level, from the metapage.
+    fn root(&self) -> Result<(u32, u32)> {
+        let meta = self.read(0)?;
+        let m = node::meta(&*meta).ok_or_else(|| self.corrupt(0, "not a btree metapage"))?;
+        Ok((m.root, m.level))
+    }
+
+    /// Create an empty index in an existing, empty relation: the metapage
+    /// (block 0) and an empty root leaf (block 1), logged as one record.
+    pub fn create(&self, xid: u64) -> Result<()> {
+        if self.pool.smgr().nblocks(self.rel, Fork::Main)? != 0 {
+            return Err(Error::internal(format!("index relation {} is not empty", self.rel)));
+        }
+        let mut meta = self.new_page()?;
+        let mut root = self.new_page()?;
+        node::init_node(&mut *root, 0, node::NONE);
+        node::init_meta(&mut meta, root.block(), 0);
+        self.log_images(xid, &mut [&mut meta, &mut root])
+    }
+
+    /// Log the full images of changed pages as one record, stamp them with
+    /// its LSN and mark them dirty (locks still held by the caller).
+    fn log_images(&self, xid: u64, pages: &mut [&mut WritePage<'a>]) -> Result<()> {
+        let mut refs: Vec<BlockRef> = pages
+            .iter()
+            .map(|p| BlockRef { tag: p.buf.tag(), image: Some(Box::new(*p.guard.0)), data: Vec::new() })
+            .collect();
+        self.log(xid, XLOG_IMAGES, &mut refs, pages)
+    }
+
+    fn log(&self, xid: u64, info: u8, refs: &mut [BlockRef], pages: &mut [&mut WritePage<'a>]) -> Result<()> {
+        let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| (&*p.guard, false)).collect();
+        let (_, end) = self.wal.insert_page_change(xid, Rmgr::Btree, info, refs, &views)?;
+        for p in pages.iter_mut() {
+            p.guard.set_lsn(end);
+            p.buf.mark_dirty();
+        }
+        Ok(())
+    }
+
+    /// Descend from the root to the page at `level` whose key range holds
+    /// the first entry reaching `goal` (as of some moment during the
+    /// descent); returns its block, unlocked. Pushes the internal pages
+    /// passed onto `stack`, and tracks the found page's low key in `low`.
+    /// One page is locked at a time.
+    fn descend(
+        &self,
+        goal: &Goal<'_>,
+        level: u32,
+        mut stack: Option<&mut Vec<Parent>>,
+        mut low: Option<&mut LowKey>,
+    ) -> Result<u32> {
+        let (root, root_level) = self.root()?;
+        if root_level < level {
+            return Err(Error::internal(format!("index {} has no level {level}", self.rel)));
+        }
+        if root_level == level {
+            return Ok(root);
+        }
+        let mut page = self.move_right(self.read(root)?, goal, low.as_deref_mut())?;
+        loop {
+            if node::is_leaf(&*page) {
+                return Err(self.corrupt(page.block(), "leaf above the expected level"));
+            }
+            let off = node::search(&*page, goal) - 1;
+            let (child, sep) = node::downlink(&*page, off);
+            if let (Some(low), Some(sep)) = (low.as_deref_mut(), sep) {
+                *low = Some((sep.key.to_vec(), sep.tid));
+            }
+            if let Some(s) = stack.as_deref_mut() {
+                s.push(Parent { block: page.block(), offset: off });
+            }
+            if node::level(&*page) == level + 1 {
+                return Ok(child);
+            }
+            drop(page);
+            page = self.move_right(self.read(child)?, goal, low.as_deref_mut())?;
+        }
+    }
+
+    /// Move right from a (read-locked) page while `goal` lies beyond its
+    /// high key — the page split since its parent was read.
+    fn move_right(
+        &self,
+        mut page: ReadPage<'a>,
+        goal: &Goal<'_>,
+        mut low: Option<&mut LowKey>,
+    ) -> Result<ReadPage<'a>> {
+        while let Some(hk) = node::high_key(&*page) {
+            if goal.reached(hk) {
+                break;
+            }
+            if let Some(low) = low.as_deref_mut() {
+                *low = Some((hk.key.to_vec(), hk.tid));
+            }
+            let right = node::right(&*page).unwrap_or(node::NONE);
+            drop(page);
+            page = self.read(right)?;
+        }
+        Ok(page)
+    }
+
+    /// As [`BTree::move_right`] with exclusive locks, releasing each page
+    /// only after its right sibling is locked (lock coupling, left to right).
+    fn move_right_write(&self, mut page: WritePage<'a>, goal: &Goal<'_>) -> Result<WritePage<'a>> {
+        while let Some(hk) = node::high_key(&*page) {
+            if goal.reached(hk) {
+                break;
+            }
+            let right = node::right(&*page).unwrap_or(node::NONE);
+            page = self.write(right)?;
+        }
+        Ok(page)
+    }
+
+    /// Remove the exact entry `(key, tid)`; whether it was there. Pages
+    /// are never removed, even when they become empty.
+    pub fn delete(&self, xid: u64, key: &[u8], tid: Tid) -> Result<bool> {
+        if key.len() > MAX_KEY_SIZE {
+            return Ok(false);
+        }
+        let e = Entry { key, tid };
+        let goal = Goal::After(e);
+        let block = self.descend(&goal, 0, None, None)?;
+        let mut leaf = self.move_right_write(self.write(block)?, &goal)?;
+        let off = node::search(&*leaf, &goal) - 1;
+        if off < node::first_data(&*leaf) || node::leaf_entry(&*leaf, off) != e {
+            return Ok(false);
+        }
+        if !node::delete_at(&mut *leaf, off) {
+            return Err(self.corrupt(leaf.block(), "could not delete an item"));
+        }
+        let mut refs = [BlockRef { tag: leaf.buf.tag(), image: None, data: off.to_le_bytes().to_vec() }];
+        self.log(xid, XLOG_DELETE, &mut refs, &mut [&mut leaf])?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests;
