@@ -68,12 +68,12 @@ impl<'a> BTree<'a> {
         // Equal keys on this page, then on right siblings while the high key
         // still equals the key (read locks, one at a time, the first page
         // staying locked: an equal-key inserter behind us waits on it).
-        let mut verdict = check_page(&*first, node::search(&*first, &first_goal), key, check)?;
+        let mut verdict = check_page(&first, node::search(&*first, &first_goal), key, check)?;
         let mut next = node::right(&*first);
         while verdict == Walk::Continue {
             let Some(block) = next else { break };
             let page = self.read(block)?;
-            verdict = check_page(&*page, node::first_data(&*page), key, check)?;
+            verdict = check_page(&page, node::first_data(&*page), key, check)?;
             next = node::right(&*page);
         }
         match verdict {

@@ -557,3 +557,55 @@ fn prefix_bounds_on_a_small_index() {
     assert_eq!(keys(Included(b"c"), Unbounded, true), v(&[]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Inserts and deletes from several threads through a small pool, with a
+/// backward scanner, then a check that exactly the survivors remain.
+#[test]
+fn concurrent_inserts_and_deletes_in_a_small_pool() {
+    let dir = temp("churn");
+    let e = env(&dir, 48);
+    let tree = e.tree();
+    tree.create(1).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let survivors: Vec<Entries> = std::thread::scope(|s| {
+        let stop = &stop;
+        let reader = s.spawn(move || {
+            let mut scans = 0;
+            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+                let got = all(&mut tree.scan(Bound::Included(b"k1".to_vec()), Bound::Unbounded, false), 29);
+                assert!(got.windows(2).all(|w| w[0] > w[1]), "backward scan out of order or repeated");
+                assert!(got.iter().all(|(k, _)| k.as_slice() >= &b"k1"[..]));
+                scans += 1;
+            }
+            scans
+        });
+        let hs: Vec<_> = (0..3u64)
+            .map(|w| {
+                s.spawn(move || {
+                    let mut rng = StdRng::seed_from_u64(100 + w);
+                    let mut live: Entries = Vec::new();
+                    for n in 0..15_000u64 {
+                        if n % 3 == 2 {
+                            let (k, t) = live.swap_remove(rng.random_range(0..live.len()));
+                            assert!(tree.delete(w, &k, t).unwrap());
+                        } else {
+                            let key = key_for(rng.random_range(0..3000));
+                            let t = Tid { block: (w * 1000 + n / 1000) as u32, offset: (n % 1000) as u16 + 1 };
+                            tree.insert(w, &key, t).unwrap();
+                            live.push((key, t));
+                        }
+                    }
+                    live
+                })
+            })
+            .collect();
+        let out: Vec<Entries> = hs.into_iter().map(|h| h.join().unwrap()).collect();
+        stop.store(true, std::sync::atomic::Ordering::Release);
+        assert!(reader.join().unwrap() > 0);
+        out
+    });
+    let model: Model = survivors.into_iter().flatten().collect();
+    assert_eq!(tree.verify().unwrap(), model.len() as u64);
+    assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
