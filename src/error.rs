@@ -51,6 +51,9 @@ impl SqlState {
     pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
     pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
+    pub const UNIQUE_VIOLATION: SqlState = SqlState("23505");
+    pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState("2BP01");
+    pub const INVALID_TABLE_DEFINITION: SqlState = SqlState("42P16");
     pub const UNDEFINED_FUNCTION: SqlState = SqlState("42883");
     pub const UNDEFINED_TABLE: SqlState = SqlState("42P01");
     pub const UNDEFINED_PARAMETER: SqlState = SqlState("42P02");
@@ -288,5 +291,9 @@ pub struct Notice {
 impl Notice {
     pub fn warning(code: SqlState, message: impl Into<String>) -> Notice {
         Notice { level: NoticeLevel::Warning, code, message: message.into(), detail: None, hint: None }
+    }
+
+    pub fn info(code: SqlState, message: impl Into<String>) -> Notice {
+        Notice { level: NoticeLevel::Notice, code, message: message.into(), detail: None, hint: None }
     }
 }

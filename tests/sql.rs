@@ -16,12 +16,18 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 struct PgError {
     code: Option<String>,
     message: String,
+    detail: Option<String>,
 }
 
 impl std::fmt::Display for PgError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // `statement error 22012: division by zero` matches code and message.
-        write!(f, "{}: {}", self.code.as_deref().unwrap_or("?????"), self.message)
+        // `statement error 22012: division by zero` matches code and
+        // message; a pattern may go on to match ` DETAIL: …` too.
+        write!(f, "{}: {}", self.code.as_deref().unwrap_or("?????"), self.message)?;
+        match &self.detail {
+            Some(d) => write!(f, " DETAIL: {d}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -30,8 +36,12 @@ impl std::error::Error for PgError {}
 impl From<tokio_postgres::Error> for PgError {
     fn from(e: tokio_postgres::Error) -> PgError {
         match e.as_db_error() {
-            Some(db) => PgError { code: Some(db.code().code().to_string()), message: db.message().to_string() },
-            None => PgError { code: None, message: e.to_string() },
+            Some(db) => PgError {
+                code: Some(db.code().code().to_string()),
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+            },
+            None => PgError { code: None, message: e.to_string(), detail: None },
         }
     }
 }
@@ -143,6 +153,10 @@ fn slt_files() -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests"), &mut out);
+    // `SLT_FILTER=indexes` runs only the files whose path contains it.
+    if let Ok(filter) = std::env::var("SLT_FILTER") {
+        out.retain(|p| p.to_string_lossy().contains(&filter));
+    }
     assert!(!out.is_empty(), "no .slt files found");
     out
 }

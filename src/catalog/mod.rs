@@ -6,6 +6,12 @@
 //!
 //! Every user relation lives in database `postgres` (OID 5) and schema
 //! `public` (OID 2200) until databases and schemas become objects.
+//!
+//! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
+//! ([`index`]); their keys are byte-comparable ([`keycode`]).
+
+mod index;
+pub mod keycode;
 
 use std::sync::Arc;
 
@@ -22,6 +28,9 @@ pub const POSTGRES_DB: u32 = 5;
 pub const PUBLIC_NAMESPACE: u32 = 2200;
 const PG_CLASS: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1259 };
 const PG_ATTRIBUTE: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1249 };
+const PG_INDEX: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: index::PG_INDEX_OID };
+
+pub use index::{Index, IndexRange, unique_violation};
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +48,7 @@ pub struct Table {
     pub name: String,
     pub rel: RelFileLocator,
     pub columns: Vec<Column>,
+    pub indexes: Vec<Index>,
 }
 
 impl Table {
@@ -75,6 +85,15 @@ fn attribute_desc() -> TupleDesc {
     }
 }
 
+/// A tuple's values, decoded.
+fn decode_row(table: &Table, desc: &TupleDesc, t: &[u8]) -> Result<Vec<Datum>> {
+    deform(desc, t)
+        .iter()
+        .zip(&table.columns)
+        .map(|(v, c)| v.map_or(Ok(Datum::Null), |b| Datum::from_storage(c.ty, b)))
+        .collect()
+}
+
 fn u32_of(v: Option<&[u8]>) -> u32 {
     v.and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0)
 }
@@ -86,6 +105,22 @@ fn i16_of(v: Option<&[u8]>) -> i16 {
 }
 fn text_of(v: Option<&[u8]>) -> String {
     v.map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default()
+}
+
+/// What a relation name stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelKind {
+    Table,
+    Index,
+}
+
+/// A `pg_class` row.
+#[derive(Clone, Copy, Debug)]
+pub struct Relation {
+    pub oid: u32,
+    pub kind: RelKind,
+    pub relfilenode: u32,
+    pub tid: Tid,
 }
 
 /// Who is looking: the snapshot, and the transaction and command (whose own
@@ -111,7 +146,7 @@ impl Catalog {
     /// The catalog over the engine's storage; creates the catalog
     /// relations' files on a new cluster.
     pub fn open(engine: Arc<Engine>, txns: Arc<TransactionManager>) -> Result<Catalog> {
-        for rel in [PG_CLASS, PG_ATTRIBUTE] {
+        for rel in [PG_CLASS, PG_ATTRIBUTE, PG_INDEX] {
             engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;
         }
         Ok(Catalog { engine, txns })
@@ -122,16 +157,16 @@ impl Catalog {
     }
 
     /// Visit every tuple of a catalog visible to `who`.
-    fn scan(&self, rel: RelFileLocator, who: &Reader<'_>, mut f: impl FnMut(&[u8])) -> Result<()> {
+    fn scan(&self, rel: RelFileLocator, who: &Reader<'_>, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
         let heap = self.heap(rel);
         let mut error = None;
         for block in 0..heap.nblocks()? {
-            heap.scan_block(block, |_, t| {
+            heap.scan_block(block, |tid, t| {
                 if error.is_some() {
                     return;
                 }
                 match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
-                    Ok(true) => f(t),
+                    Ok(true) => f(tid, t),
                     Ok(false) => {}
                     Err(e) => error = Some(e),
                 }
@@ -140,21 +175,35 @@ impl Catalog {
         error.map_or(Ok(()), Err)
     }
 
-    /// The table named `name`, if one is visible.
-    pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
+    /// The relation named `name` (a table or an index), if one is visible.
+    pub fn relation(&self, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
         let cdesc = class_desc();
         let mut found = None;
-        self.scan(PG_CLASS, who, |t| {
+        self.scan(PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
             if found.is_none() && v[1] == Some(name.as_bytes()) {
-                found = Some((u32_of(v[0]), u32_of(v[4])));
+                let kind = match v[3] {
+                    Some(b"i") => RelKind::Index,
+                    _ => RelKind::Table,
+                };
+                found = Some(Relation { oid: u32_of(v[0]), kind, relfilenode: u32_of(v[4]), tid });
             }
         })?;
-        let Some((oid, relfilenode)) = found else { return Ok(None) };
+        Ok(found)
+    }
+
+    /// The table named `name`, if one is visible; an index of that name is
+    /// an error (42809), as in PostgreSQL.
+    pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
+        let Some(rel) = self.relation(name, who)? else { return Ok(None) };
+        if rel.kind == RelKind::Index {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is an index"));
+        }
+        let oid = rel.oid;
         let adesc = attribute_desc();
         let mut columns: Vec<(i16, Column)> = Vec::new();
         let mut bad_type = None;
-        self.scan(PG_ATTRIBUTE, who, |t| {
+        self.scan(PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
             if u32_of(v[0]) != oid {
                 return;
@@ -175,29 +224,114 @@ impl Catalog {
         Ok(Some(Table {
             oid,
             name: name.to_string(),
-            rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
+            rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
             columns: columns.into_iter().map(|(_, c)| c).collect(),
+            indexes: self.indexes_of(oid, who)?,
         }))
     }
 
-    /// Record a new table, written by transaction `xid` at command `cid`.
-    pub fn create_table(&self, name: &str, columns: Vec<Column>, xid: u64, cid: u32) -> Result<Table> {
-        let oid = self.engine.allocate_oid()?;
-        let table =
-            Table { oid, name: name.to_string(), rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid }, columns };
-        let natts = table.columns.len() as i16;
+    /// The table that index `oid` belongs to.
+    pub fn table_of_index(&self, oid: u32, who: &Reader<'_>) -> Result<Option<Table>> {
+        let idesc = index::index_desc();
+        let mut table = None;
+        self.scan(PG_INDEX, who, |_, t| {
+            let v = deform(&idesc, t);
+            if u32_of(v[0]) == oid {
+                table = Some(u32_of(v[1]));
+            }
+        })?;
+        let Some(table) = table else { return Ok(None) };
+        let cdesc = class_desc();
+        let mut name = None;
+        self.scan(PG_CLASS, who, |_, t| {
+            let v = deform(&cdesc, t);
+            if u32_of(v[0]) == table {
+                name = Some(text_of(v[1]));
+            }
+        })?;
+        match name {
+            Some(n) => self.lookup(&n, who),
+            None => Ok(None),
+        }
+    }
+
+    /// The indexes of table `oid`, in the order they were created.
+    fn indexes_of(&self, oid: u32, who: &Reader<'_>) -> Result<Vec<Index>> {
+        let idesc = index::index_desc();
+        let mut rows = Vec::new();
+        self.scan(PG_INDEX, who, |_, t| {
+            let v = deform(&idesc, t);
+            if u32_of(v[1]) == oid {
+                rows.push((
+                    u32_of(v[0]),
+                    v[3] == Some(&[1]),
+                    v[4] == Some(&[1]),
+                    index::int2_values(v[5]),
+                    index::int2_values(v[6]),
+                    v[7] == Some(&[1]),
+                ));
+            }
+        })?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cdesc = class_desc();
+        let mut names = std::collections::HashMap::new();
+        self.scan(PG_CLASS, who, |_, t| {
+            let v = deform(&cdesc, t);
+            let ioid = u32_of(v[0]);
+            if rows.iter().any(|r| r.0 == ioid) {
+                names.insert(ioid, (text_of(v[1]), u32_of(v[4])));
+            }
+        })?;
+        let mut out: Vec<Index> = rows
+            .into_iter()
+            .filter_map(|(ioid, unique, primary, key, options, constraint)| {
+                let (name, relfilenode) = names.remove(&ioid)?;
+                Some(Index {
+                    oid: ioid,
+                    name,
+                    rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
+                    columns: key.iter().map(|&a| (a - 1) as usize).collect(),
+                    orders: options.iter().map(|&o| keycode::KeyOrder::from_option_bits(o)).collect(),
+                    unique,
+                    primary,
+                    constraint,
+                })
+            })
+            .collect();
+        out.sort_by_key(|i| i.oid);
+        Ok(out)
+    }
+
+    fn insert_class_row(&self, oid: u32, name: &str, kind: u8, natts: i16, xid: u64, cid: u32) -> Result<()> {
         let row = form(
             &class_desc(),
             &[
                 Some(&oid.to_le_bytes()),
                 Some(name.as_bytes()),
                 Some(&PUBLIC_NAMESPACE.to_le_bytes()),
-                Some(b"r"),
+                Some(&[kind]),
                 Some(&oid.to_le_bytes()),
                 Some(&natts.to_le_bytes()),
             ],
         );
         self.heap(PG_CLASS).insert(xid, cid, &row)?;
+        Ok(())
+    }
+
+    /// Record a new table, written by transaction `xid` at command `cid`,
+    /// and create its file.
+    pub fn create_table(&self, name: &str, columns: Vec<Column>, xid: u64, cid: u32) -> Result<Table> {
+        let oid = self.engine.allocate_oid()?;
+        let table = Table {
+            oid,
+            name: name.to_string(),
+            rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid },
+            columns,
+            indexes: Vec::new(),
+        };
+        self.insert_class_row(oid, name, b'r', table.columns.len() as i16, xid, cid)?;
         let attrs = self.heap(PG_ATTRIBUTE);
         for (i, c) in table.columns.iter().enumerate() {
             let (len, align) = c.ty.storage();
@@ -225,14 +359,92 @@ impl Catalog {
         Ok(table)
     }
 
-    /// Insert a row of values (already of the columns' types) into a table.
-    /// `desc` is `table.desc()`, computed once by the caller for all its rows.
-    pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<()> {
+    /// Record a new index on `table` and build it over the rows the table
+    /// already has. `index.oid` and `index.rel` are assigned here.
+    pub fn create_index(&self, table: &Table, mut index: Index, xid: u64, cid: u32) -> Result<Index> {
+        let oid = self.engine.allocate_oid()?;
+        index.oid = oid;
+        index.rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
+        self.insert_class_row(oid, &index.name, b'i', index.columns.len() as i16, xid, cid)?;
+        let key = index::int2_array(index.columns.iter().map(|&c| c as i16 + 1));
+        let options = index::int2_array(index.orders.iter().map(|o| o.option_bits()));
+        let row = form(
+            &index::index_desc(),
+            &[
+                Some(&oid.to_le_bytes()),
+                Some(&table.oid.to_le_bytes()),
+                Some(&(index.columns.len() as i16).to_le_bytes()),
+                Some(&[index.unique as u8]),
+                Some(&[index.primary as u8]),
+                Some(&key),
+                Some(&options),
+                Some(&[index.constraint as u8]),
+            ],
+        );
+        self.heap(PG_INDEX).insert(xid, cid, &row)?;
+        self.engine.smgr.create(index.rel, crate::storage::smgr::Fork::Main)?;
+        self.build_index(table, &index, xid)?;
+        Ok(index)
+    }
+
+    /// Delete the catalog rows of relation `oid` (a table with its columns
+    /// and indexes, or one index) as transaction `xid` at command `cid`.
+    /// Returns the files to remove once the transaction commits.
+    pub fn drop_relation(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<Vec<RelFileLocator>> {
+        let idesc = index::index_desc();
+        let mut doomed_indexes = Vec::new();
+        let mut index_rows = Vec::new();
+        self.scan(PG_INDEX, who, |tid, t| {
+            let v = deform(&idesc, t);
+            if u32_of(v[1]) == oid || u32_of(v[0]) == oid {
+                index_rows.push(tid);
+                doomed_indexes.push(u32_of(v[0]));
+            }
+        })?;
+        let cdesc = class_desc();
+        let mut class_rows = Vec::new();
+        let mut files = Vec::new();
+        self.scan(PG_CLASS, who, |tid, t| {
+            let v = deform(&cdesc, t);
+            let roid = u32_of(v[0]);
+            if roid == oid || doomed_indexes.contains(&roid) {
+                class_rows.push(tid);
+                files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[4]) });
+            }
+        })?;
+        let adesc = attribute_desc();
+        let mut attr_rows = Vec::new();
+        self.scan(PG_ATTRIBUTE, who, |tid, t| {
+            if u32_of(deform(&adesc, t)[0]) == oid {
+                attr_rows.push(tid);
+            }
+        })?;
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        for (rel, tids) in [(PG_INDEX, index_rows), (PG_CLASS, class_rows), (PG_ATTRIBUTE, attr_rows)] {
+            let heap = self.heap(rel);
+            for tid in tids {
+                heap.delete_checked(tid, xid, cid, &check)?;
+            }
+        }
+        Ok(files)
+    }
+
+    /// Remove a dropped relation's file (after its drop committed, or after
+    /// its creation rolled back), and its pages from the buffer pool.
+    pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
+        self.engine.pool.drop_relation(rel)?;
+        self.engine.smgr.unlink(rel)
+    }
+
+    /// Insert a row of values (already of the columns' types) into a
+    /// table's heap; its address. `desc` is `table.desc()`, computed once by
+    /// the caller for all its rows. Index entries are the caller's next step
+    /// ([`Catalog::insert_index_entries`]).
+    pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.heap(table.rel).insert(xid, cid, &form(desc, &refs))?;
-        Ok(())
+        self.heap(table.rel).insert(xid, cid, &form(desc, &refs))
     }
 
     /// The visible rows of one block of a table, decoded.
@@ -316,19 +528,51 @@ impl Catalog {
         error.map_or(Ok(rows), Err)
     }
 
+    /// Decode the tuple version at `tid` into column builders (and its
+    /// address into `ctids`) if it is visible to `who`; whether it was.
+    pub fn fetch_visible_into(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        tid: Tid,
+        who: &Reader<'_>,
+        builders: &mut [crate::sql::batch::ColumnBuilder],
+        ctids: Option<&mut Vec<i64>>,
+    ) -> Result<bool> {
+        if tid.block >= self.nblocks(table)? {
+            return Ok(false);
+        }
+        let buf = self.engine.pool.read_buffer(crate::storage::buffer::BufferTag {
+            rel: table.rel,
+            fork: crate::storage::smgr::Fork::Main,
+            block: tid.block,
+        })?;
+        let page = buf.read();
+        use crate::storage::page::PageRead;
+        let Some(t) = page.item(tid.offset) else { return Ok(false) };
+        if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+            return Ok(false);
+        }
+        for (v, b) in deform(desc, t).iter().zip(builders.iter_mut()) {
+            match v {
+                None => b.push_null(),
+                Some(bytes) => b.push_storage(bytes)?,
+            }
+        }
+        if let Some(c) = ctids {
+            c.push(crate::sql::exec::ctid_value(tid));
+        }
+        Ok(true)
+    }
+
     /// The values of the tuple version at `tid`.
     pub fn fetch_row(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
         let t = self.heap(table.rel).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
-        let desc = table.desc();
-        deform(&desc, &t)
-            .iter()
-            .zip(&table.columns)
-            .map(|(v, c)| v.map_or(Ok(Datum::Null), |b| Datum::from_storage(c.ty, b)))
-            .collect()
+        decode_row(table, &table.desc(), &t)
     }
 
-    /// Replace the row at `tid` by a new version of `values`; `false` if
-    /// this command already changed it.
+    /// Replace the row at `tid` by a new version of `values`; the new
+    /// version's address, or `None` if this command already changed it.
     pub fn update_row(
         &self,
         table: &Table,
@@ -337,18 +581,29 @@ impl Catalog {
         values: &[Datum],
         xid: u64,
         cid: u32,
-    ) -> Result<bool> {
+    ) -> Result<Option<Tid>> {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        Ok(self.heap(table.rel).update_checked(tid, xid, cid, &form(desc, &refs), &check)?.is_some())
+        self.heap(table.rel).update_checked(tid, xid, cid, &form(desc, &refs), &check)
     }
 
     /// Delete the row at `tid`; `false` if this command already changed it.
     pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<bool> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         self.heap(table.rel).delete_checked(tid, xid, cid, &check)
+    }
+
+    /// Wait until transaction `xid` has ended (see
+    /// [`TransactionManager::wait_for`]).
+    pub fn wait_for_transaction(
+        &self,
+        xid: u64,
+        poll: std::time::Duration,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        self.txns.wait_for(xid, poll, interrupted)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

@@ -7,6 +7,7 @@
 //! protocol layer calls [`Session::prepare`], [`Session::bind`],
 //! [`Session::execute`] and friends and encodes what they return.
 
+mod ddl;
 mod interrupts;
 pub mod registry;
 pub mod xact;
@@ -145,6 +146,12 @@ pub struct Session {
     pending_commit: Option<(u64, u64)>,
     /// Rows and catalog entries written by this session so far (savepoints compare it).
     writes: u64,
+    /// Files of relations this transaction created (removed if it rolls back).
+    created_files: Vec<crate::storage::smgr::RelFileLocator>,
+    /// Files of relations this transaction dropped (removed once it commits).
+    dropped_files: Vec<crate::storage::smgr::RelFileLocator>,
+    /// Dropped relations' files waiting for the commit to be durable.
+    commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
 }
@@ -174,6 +181,9 @@ impl Session {
             snapshot: None,
             pending_commit: None,
             writes: 0,
+            created_files: Vec::new(),
+            dropped_files: Vec::new(),
+            commit_removes: Vec::new(),
             statement_start: None,
             deadline: None,
         }
@@ -236,10 +246,17 @@ impl Session {
             } else {
                 txns.abort(xid)
             };
+            let committed = commit && result.is_ok();
             if let Err(e) = result {
                 // The transaction cannot be finished normally: it stays
                 // uncommitted, which every reader treats as aborted.
                 tracing::error!(xid, error = %e, "could not end transaction");
+            }
+            let files = self.files_to_remove(committed);
+            if committed {
+                self.commit_removes = files;
+            } else {
+                self.remove_files(files);
             }
         }
         self.cid = 0;
@@ -253,8 +270,17 @@ impl Session {
         self.pending_commit.take()
     }
 
-    pub fn finish_commit(&self, xid: u64, lsn: u64) -> Result<()> {
-        self.shared.txns.finish_commit(xid, lsn)
+    pub fn finish_commit(&mut self, xid: u64, lsn: u64) -> Result<()> {
+        self.shared.txns.finish_commit(xid, lsn)?;
+        let files = std::mem::take(&mut self.commit_removes);
+        if !files.is_empty() {
+            // A dropped relation's file goes only once the drop is durable
+            // (even with synchronous_commit off), or a crash could bring
+            // back a table without its data.
+            self.shared.engine.wal.flush_to(lsn)?;
+            self.remove_files(files);
+        }
+        Ok(())
     }
 
     /// The snapshot a new statement reads with.
@@ -284,10 +310,11 @@ impl Session {
 
     /// A plan's table must still be the one the catalog shows now (a
     /// prepared statement may outlive its table, or the creation of it).
-    fn revalidate(&mut self, table: &crate::catalog::Table) -> Result<()> {
+    /// Returns the table as it is now (its indexes may have changed).
+    fn revalidate(&mut self, table: &crate::catalog::Table) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
         match tables.table(&table.name)? {
-            Some(now) if now.oid == table.oid && now.columns == table.columns => Ok(()),
+            Some(now) if now.oid == table.oid && now.columns == table.columns => Ok(now),
             _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
                 .with_hint("The table changed since the statement was prepared; prepare it again.")),
         }
@@ -404,8 +431,13 @@ impl Session {
         }
         let names_a_table = |p: &Arc<PreparedStatement>| {
             p.bound.as_ref().is_some_and(|b| {
-                matches!(b.statement, Statement::Modify { .. } | Statement::CreateTable { .. })
-                    || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
+                matches!(
+                    b.statement,
+                    Statement::Modify { .. }
+                        | Statement::CreateTable { .. }
+                        | Statement::CreateIndex { .. }
+                        | Statement::Drop { .. }
+                ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
         };
         if self.simple_pending.iter().any(names_a_table) {
@@ -618,8 +650,21 @@ impl Session {
                     b.ran_query = true;
                 }
                 if !fresh {
+                    let mut now = Vec::with_capacity(tables.len());
                     for t in tables {
-                        self.revalidate(t)?;
+                        now.push(self.revalidate(t)?);
+                    }
+                    // An index the plan reads may have been dropped since.
+                    let mut used = Vec::new();
+                    plan.indexes(&mut used);
+                    for (table, index) in used {
+                        if !now.iter().any(|t| t.oid == table && t.indexes.iter().any(|i| i.oid == index)) {
+                            return Err(err!(
+                                SqlState::UNDEFINED_OBJECT,
+                                "index used by the statement no longer exists"
+                            )
+                            .with_hint("Prepare the statement again."));
+                        }
                     }
                 }
                 let snapshot = self.statement_snapshot();
@@ -633,8 +678,9 @@ impl Session {
                 })?))
             }
             Statement::Modify { kind, table, source, returning } => {
+                let mut table = table.clone();
                 if !fresh {
-                    self.revalidate(table)?;
+                    table = self.revalidate(&table)?;
                     let mut read = Vec::new();
                     source.tables(&mut read);
                     for t in &read {
@@ -657,32 +703,20 @@ impl Session {
                         cid,
                     },
                     kind.clone(),
-                    table.clone(),
+                    table,
                     returning.as_ref().map(|(e, _)| e.clone()),
                 )?))
             }
-            Statement::CreateTable { name, columns, if_not_exists } => {
-                let xid = self.ensure_xid("CREATE TABLE")?;
-                let snapshot = self.statement_snapshot();
-                let who = crate::catalog::Reader { snapshot: &snapshot, xid, cid: self.cid };
-                if self.shared.catalog.lookup(name, &who)?.is_some() {
-                    if *if_not_exists {
-                        self.notices.push(Notice {
-                            level: crate::error::NoticeLevel::Notice,
-                            code: SqlState::DUPLICATE_TABLE,
-                            message: format!("relation \"{name}\" already exists, skipping"),
-                            detail: None,
-                            hint: None,
-                        });
-                        return Ok(None);
-                    }
-                    return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
-                }
-                self.writes += 1;
-                self.shared.catalog.create_table(name, columns.clone(), xid, self.cid)?;
-                self.cid += 1;
-                // Bound statements may name this table now.
-                self.simple_cache.clear();
+            Statement::CreateTable { name, columns, if_not_exists, indexes } => {
+                self.create_table(name, columns, *if_not_exists, indexes)?;
+                Ok(None)
+            }
+            Statement::CreateIndex { table, def, if_not_exists } => {
+                self.create_index(table, def, *if_not_exists)?;
+                Ok(None)
+            }
+            Statement::Drop { kind, names, if_exists } => {
+                self.drop(*kind, names, *if_exists)?;
                 Ok(None)
             }
             Statement::Set { name, value, local } => {

@@ -29,6 +29,8 @@ use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
+mod index_scan;
+
 /// Where result rows go.
 pub trait RowSink {
     /// Take one row; return `true` when the sink wants to be drained before more rows.
@@ -459,6 +461,7 @@ fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
 
 enum Node {
     Scan(Box<ScanState>),
+    IndexScan(Box<index_scan::IndexScanState>),
     Values {
         rows: Vec<Vec<Expr>>,
         types: Vec<PgType>,
@@ -563,6 +566,17 @@ impl Node {
                 next_block: 0,
                 nblocks: None,
             })),
+            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid } => {
+                Node::IndexScan(Box::new(index_scan::IndexScanState::new(
+                    table.clone(),
+                    index.clone(),
+                    eq.clone(),
+                    lower.clone(),
+                    upper.clone(),
+                    filter.clone(),
+                    *ctid,
+                )))
+            }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
             Plan::Filter { input, predicate } => {
                 Node::Filter { input: Box::new(Node::build(input)?), predicate: predicate.clone() }
@@ -631,6 +645,7 @@ impl Node {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         match self {
             Node::Scan(s) => s.next(cx),
+            Node::IndexScan(s) => s.next(cx),
             Node::Values { rows, types, done } => {
                 if *done {
                     return Ok(Step::Done);
@@ -1542,11 +1557,18 @@ impl Modify {
             }
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
-                    cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
+                    let new = cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
+                    insert_index_entries(cx, &table, &values, new)?;
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => {
-                    cx.catalog.update_row(&table, &self.desc, tid, &values, cx.xid, cx.cid)?
+                    match cx.catalog.update_row(&table, &self.desc, tid, &values, cx.xid, cx.cid)? {
+                        Some(new) => {
+                            insert_index_entries(cx, &table, &values, new)?;
+                            true
+                        }
+                        None => false,
+                    }
                 }
                 (ModifyKind::Delete, Some(tid)) => {
                     let old = match &self.returning {
@@ -1581,6 +1603,30 @@ impl Modify {
         }
         Ok(())
     }
+}
+
+/// Give a new tuple version its index entries. A unique index may have
+/// to wait for another transaction that holds the same key to end: the
+/// wait blocks this thread (moved off the async workers first), checking
+/// for cancel and timeouts as it goes.
+fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], tid: Tid) -> Result<()> {
+    if table.indexes.is_empty() {
+        return Ok(());
+    }
+    let catalog = cx.catalog;
+    let eval = &mut *cx.eval;
+    let mut wait = |xid: u64| -> Result<()> {
+        let mut interrupted = || eval.check_interrupts();
+        let poll = std::time::Duration::from_millis(20);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(|| catalog.wait_for_transaction(xid, poll, &mut interrupted))
+        } else {
+            catalog.wait_for_transaction(xid, poll, &mut interrupted)
+        }
+    };
+    catalog.insert_index_entries(table, values, tid, cx.xid, &mut wait)
 }
 
 fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {

@@ -196,6 +196,47 @@ impl Expr {
             Expr::Call(_, args, _) => args.iter().for_each(|a| a.walk(f)),
         }
     }
+
+    /// As [`Expr::walk`], with mutable access.
+    pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
+        f(self);
+        match self {
+            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) | Expr::Outer(..) | Expr::AggRef(..) => {}
+            Expr::Sub(s) => {
+                for (_, b) in &mut s.bindings {
+                    b.walk_mut(f);
+                }
+                if let super::plan::SubKind::Quantified { lhs, .. } = &mut s.kind {
+                    lhs.walk_mut(f);
+                }
+            }
+            Expr::Like(a, b, ..) => {
+                a.walk_mut(f);
+                b.walk_mut(f);
+            }
+            Expr::Assign(e, ..) => e.walk_mut(f),
+            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk_mut(f),
+            Expr::Arith(_, a, b, _)
+            | Expr::Cmp(_, a, b)
+            | Expr::Distinct(a, b, _)
+            | Expr::Concat(a, b)
+            | Expr::And(a, b)
+            | Expr::Or(a, b) => {
+                a.walk_mut(f);
+                b.walk_mut(f);
+            }
+            Expr::Case { whens, otherwise, .. } => {
+                for (w, t) in whens.iter_mut() {
+                    w.walk_mut(f);
+                    t.walk_mut(f);
+                }
+                if let Some(o) = otherwise {
+                    o.walk_mut(f);
+                }
+            }
+            Expr::Call(_, args, _) => args.iter_mut().for_each(|a| a.walk_mut(f)),
+        }
+    }
 }
 
 /// What evaluation may read or change besides its inputs.

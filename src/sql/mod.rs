@@ -25,6 +25,7 @@ pub mod func;
 pub mod numeric;
 pub mod parser;
 pub mod plan;
+pub mod planner;
 pub mod types;
 
 use expr::Expr;
@@ -53,11 +54,25 @@ pub enum Statement {
         columns: Vec<Column>,
         tables: Vec<std::sync::Arc<crate::catalog::Table>>,
     },
-    /// `CREATE TABLE [IF NOT EXISTS] name (columns…)`.
+    /// `CREATE TABLE [IF NOT EXISTS] name (columns…)`, with the indexes of
+    /// its PRIMARY KEY and UNIQUE constraints.
     CreateTable {
         name: String,
         columns: Vec<crate::catalog::Column>,
         if_not_exists: bool,
+        indexes: Vec<IndexDef>,
+    },
+    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
+    CreateIndex {
+        table: String,
+        def: IndexDef,
+        if_not_exists: bool,
+    },
+    /// `DROP TABLE|INDEX [IF EXISTS] names…`.
+    Drop {
+        kind: DropKind,
+        names: Vec<String>,
+        if_exists: bool,
     },
     /// INSERT, UPDATE or DELETE: the rows `source` produces are applied to
     /// `table` (see [`exec::ModifyKind`]); RETURNING expressions and columns.
@@ -115,7 +130,9 @@ impl Statement {
             | Statement::Savepoint(_)
             | Statement::Release(_)
             | Statement::RollbackTo(_)
-            | Statement::CreateTable { .. } => Vec::new(),
+            | Statement::CreateTable { .. }
+            | Statement::CreateIndex { .. }
+            | Statement::Drop { .. } => Vec::new(),
         }
     }
 
@@ -131,6 +148,9 @@ impl Statement {
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
             Statement::CreateTable { .. } => "CREATE TABLE",
+            Statement::CreateIndex { .. } => "CREATE INDEX",
+            Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
+            Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
             Statement::SetTransaction { .. } => "SET",
@@ -150,6 +170,42 @@ impl Statement {
             }
             Statement::Checkpoint => true,
             _ => false,
+        }
+    }
+}
+
+/// An index to create: its name (chosen when the statement runs if not
+/// given), its columns by name with their sort order, and its kind.
+#[derive(Clone, Debug)]
+pub struct IndexDef {
+    pub name: Option<String>,
+    pub columns: Vec<(String, crate::catalog::keycode::KeyOrder)>,
+    pub unique: bool,
+    pub primary: bool,
+    /// It implements a PRIMARY KEY or UNIQUE constraint (rather than
+    /// being made by CREATE INDEX).
+    pub constraint: bool,
+}
+
+impl IndexDef {
+    /// The index of a PRIMARY KEY or UNIQUE constraint over `columns`.
+    pub fn constraint(name: Option<String>, columns: Vec<String>, primary: bool) -> IndexDef {
+        let columns = columns.into_iter().map(|c| (c, crate::catalog::keycode::KeyOrder::ASC)).collect();
+        IndexDef { name, columns, unique: true, primary, constraint: true }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropKind {
+    Table,
+    Index,
+}
+
+impl DropKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DropKind::Table => "TABLE",
+            DropKind::Index => "INDEX",
         }
     }
 }

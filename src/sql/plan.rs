@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::expr::{CmpOp, Expr};
 use super::types::PgType;
-use crate::catalog::Table;
+use crate::catalog::{Index, Table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JoinKind {
@@ -73,6 +73,22 @@ pub enum Plan {
         filter: Option<Expr>,
         ctid: bool,
     },
+    /// An index scan: the rows of `table` that `index`'s entries in a key
+    /// range point to (visible ones only), in index order, filtered. The
+    /// range is given by values for the index's first `eq.len()` columns
+    /// and optional bounds on the next one; `filter` still checks every
+    /// condition, so the range only has to contain the matching rows.
+    /// Output columns are as a sequential scan's.
+    IndexScan {
+        table: Arc<Table>,
+        index: Index,
+        eq: Vec<Expr>,
+        /// Bound on column `eq.len()` of the index: value and inclusiveness.
+        lower: Option<(Expr, bool)>,
+        upper: Option<(Expr, bool)>,
+        filter: Option<Expr>,
+        ctid: bool,
+    },
     /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
     Values {
         rows: Vec<Vec<Expr>>,
@@ -129,7 +145,7 @@ impl Plan {
     /// The types of the columns it produces.
     pub fn types(&self) -> Vec<PgType> {
         match self {
-            Plan::Scan { table, ctid, .. } => {
+            Plan::Scan { table, ctid, .. } | Plan::IndexScan { table, ctid, .. } => {
                 let mut t: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
                 if *ctid {
                     t.push(PgType::Int8);
@@ -165,6 +181,10 @@ impl Plan {
     pub fn visit_exprs(&self, f: &mut dyn FnMut(&Expr)) {
         match self {
             Plan::Scan { filter, .. } => filter.iter().for_each(&mut *f),
+            Plan::IndexScan { eq, lower, upper, filter, .. } => {
+                eq.iter().chain(lower.iter().map(|b| &b.0)).chain(upper.iter().map(|b| &b.0)).for_each(&mut *f);
+                filter.iter().for_each(&mut *f);
+            }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
             Plan::Filter { input, predicate } => {
                 f(predicate);
@@ -204,20 +224,38 @@ impl Plan {
         }
     }
 
-    /// The tables it reads.
+    /// The tables it reads (subqueries included).
     pub fn tables(&self, out: &mut Vec<Arc<Table>>) {
+        self.walk(&mut |p| {
+            if let Plan::Scan { table, .. } | Plan::IndexScan { table, .. } = p {
+                out.push(table.clone());
+            }
+        });
+    }
+
+    /// The indexes it reads (subqueries included), as (table oid, index oid).
+    pub fn indexes(&self, out: &mut Vec<(u32, u32)>) {
+        self.walk(&mut |p| {
+            if let Plan::IndexScan { table, index, .. } = p {
+                out.push((table.oid, index.oid));
+            }
+        });
+    }
+
+    /// Call `f` on this plan and every plan below it, subqueries included.
+    pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
+        f(self);
         match self {
-            Plan::Scan { table, .. } => out.push(table.clone()),
-            Plan::Values { .. } => {}
+            Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } => {}
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
-            | Plan::Distinct { input, .. } => input.tables(out),
+            | Plan::Distinct { input, .. } => input.walk(f),
             Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
-                left.tables(out);
-                right.tables(out);
+                left.walk(f);
+                right.walk(f);
             }
         }
         let mut plans = Vec::new();
@@ -227,7 +265,7 @@ impl Plan {
             plans.extend(subs.into_iter().map(|s| s.plan.clone()));
         });
         for p in plans {
-            p.tables(out);
+            p.walk(f);
         }
     }
 }

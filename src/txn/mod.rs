@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use crate::err;
 use crate::error::{Result, SqlState};
@@ -50,6 +50,8 @@ pub struct Snapshot {
 pub struct TransactionManager {
     next_xid: AtomicU64,
     running: Mutex<BTreeSet<u64>>,
+    /// Signalled whenever a transaction leaves the running set.
+    ended: Condvar,
     pub clog: Clog,
     wal: Arc<Wal>,
 }
@@ -59,6 +61,7 @@ impl TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeSet::new()),
+            ended: Condvar::new(),
             clog,
             wal,
         }
@@ -99,7 +102,7 @@ impl TransactionManager {
     /// The commit record is durable (or need not be waited for): make it visible.
     pub fn finish_commit(&self, xid: u64, lsn: u64) -> Result<()> {
         self.clog.set(xid, XidStatus::Committed, lsn)?;
-        self.running.lock().remove(&xid);
+        self.leave(xid);
         Ok(())
     }
 
@@ -107,7 +110,36 @@ impl TransactionManager {
     pub fn abort(&self, xid: u64) -> Result<()> {
         let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_ABORT, &[])?;
         self.clog.set(xid, XidStatus::Aborted, end)?;
+        self.leave(xid);
+        Ok(())
+    }
+
+    fn leave(&self, xid: u64) {
         self.running.lock().remove(&xid);
+        self.ended.notify_all();
+    }
+
+    /// Whether `xid` is still running.
+    pub fn is_running(&self, xid: u64) -> bool {
+        self.running.lock().contains(&xid)
+    }
+
+    /// Block the calling thread until `xid` has committed or aborted,
+    /// calling `interrupted` every `poll` (its error ends the wait: a
+    /// cancel or a statement timeout).
+    pub fn wait_for(
+        &self,
+        xid: u64,
+        poll: std::time::Duration,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let mut running = self.running.lock();
+        while running.contains(&xid) {
+            self.ended.wait_for(&mut running, poll);
+            drop(running);
+            interrupted()?;
+            running = self.running.lock();
+        }
         Ok(())
     }
 
@@ -172,6 +204,63 @@ impl TransactionManager {
             _ => {}
         }
         Err(err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update"))
+    }
+}
+
+/// What an existing tuple version means for a unique index that is about
+/// to get another entry with its key (PostgreSQL's "dirty snapshot" view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UniqueStatus {
+    /// Its insert aborted, or a committed delete (or our own) removed it.
+    Dead,
+    /// Committed (or ours) and not deleted: the key is taken.
+    Live,
+    /// Another transaction, still running, inserted or deleted it: the
+    /// answer depends on how it ends.
+    InProgress(u64),
+}
+
+impl TransactionManager {
+    /// The status of a transaction other than `me` that wrote a tuple:
+    /// `None` while it runs, else whether it committed (a transaction that
+    /// is neither running nor committed died in a crash: aborted).
+    fn outcome(&self, xid: u64) -> Result<Option<bool>> {
+        match self.clog.status(xid)? {
+            XidStatus::Committed => Ok(Some(true)),
+            XidStatus::Aborted => Ok(Some(false)),
+            XidStatus::InProgress if self.is_running(xid) => Ok(None),
+            XidStatus::InProgress => Ok(Some(false)),
+        }
+    }
+
+    /// See [`UniqueStatus`]; `me` is the inserting transaction.
+    pub fn unique_status(&self, tuple: &[u8], me: u64) -> Result<UniqueStatus> {
+        let h = Header(tuple);
+        let xmin = h.xmin();
+        if xmin != me {
+            match self.outcome(xmin)? {
+                Some(false) => return Ok(UniqueStatus::Dead),
+                None => return Ok(UniqueStatus::InProgress(xmin)),
+                Some(true) => {}
+            }
+        }
+        if h.infomask() & XMAX_INVALID != 0 {
+            return Ok(UniqueStatus::Live);
+        }
+        let xmax = h.xmax();
+        if xmax == me {
+            return Ok(UniqueStatus::Dead);
+        }
+        Ok(match self.outcome(xmax)? {
+            Some(true) => UniqueStatus::Dead,
+            Some(false) => UniqueStatus::Live,
+            None => UniqueStatus::InProgress(xmax),
+        })
+    }
+
+    /// Whether the tuple's inserting transaction aborted (or died).
+    pub fn inserted_by_aborted(&self, tuple: &[u8]) -> Result<bool> {
+        Ok(self.outcome(Header(tuple).xmin())? == Some(false))
     }
 }
 

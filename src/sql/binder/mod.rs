@@ -7,6 +7,7 @@
 //! and anything without a matching operator is a 42883 error with
 //! PostgreSQL's wording and HINT.
 
+mod ddl;
 mod query;
 
 use sqlparser::ast::{self, Spanned};
@@ -64,10 +65,16 @@ impl<'a> Binder<'a> {
     }
 
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
-        let statement = match stmt {
+        let mut statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
         };
+        match &mut statement {
+            Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
+                super::planner::choose_access_paths(Arc::make_mut(plan));
+            }
+            _ => {}
+        }
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
                 return Err(err!(
@@ -97,6 +104,17 @@ impl<'a> Binder<'a> {
             ast::Statement::Query(q) => self.bind_query(q),
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
+            ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                purge: false,
+                temporary: false,
+                table: None,
+                ..
+            } => self.bind_drop(object_type, names, *if_exists, *cascade),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -150,46 +168,6 @@ impl<'a> Binder<'a> {
             return Err(missing());
         }
         self.tables.table(&rel)?.ok_or_else(missing).map_err(|e| self.at(e, name))
-    }
-
-    fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
-        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary || ct.unlogged
-        {
-            return Err(Error::not_supported("this form of CREATE TABLE"));
-        }
-        if !ct.constraints.is_empty() {
-            return Err(Error::not_supported("table constraints"));
-        }
-        let (schema, name) = split_name(&ct.name)?;
-        if schema.as_deref().is_some_and(|s| s != "public") {
-            return Err(err!(
-                SqlState::INVALID_SCHEMA_NAME,
-                "schema \"{}\" does not exist",
-                schema.unwrap_or_default()
-            ));
-        }
-        let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
-        for def in &ct.columns {
-            let (ty, len) = self.resolve_type(&def.data_type, def)?;
-            if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown) {
-                return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
-            }
-            let mut not_null = false;
-            for opt in &def.options {
-                match &opt.option {
-                    ast::ColumnOption::NotNull => not_null = true,
-                    ast::ColumnOption::Null => not_null = false,
-                    other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
-                }
-            }
-            let col = ident(&def.name);
-            if columns.iter().any(|c| c.name == col) {
-                return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
-            }
-            let typmod = len.map_or(-1, |n| n as i32 + 4);
-            columns.push(catalog::Column { name: col, ty, typmod, not_null });
-        }
-        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists })
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {

@@ -1,0 +1,276 @@
+//! Indexes in the catalog: `pg_index` rows (PostgreSQL's OID 2610), the
+//! [`Index`] description the executor uses, and keeping index entries in
+//! step with the heap — new entries for every new tuple version, with the
+//! uniqueness check of unique indexes.
+//!
+//! Every tuple version gets its own entries (there are no heap-only
+//! updates yet), so an index scan finds each version through its own entry
+//! and checks its visibility at the heap.
+
+use crate::error::{Error, Result, SqlState};
+use crate::sql::types::Datum;
+use crate::storage::btree::{BTree, InsertOutcome, UniqueCheck};
+use crate::storage::heap::Tid;
+use crate::storage::heap::tuple::{Attr, TupleDesc};
+use crate::storage::smgr::RelFileLocator;
+use crate::{err, txn};
+
+use super::keycode::{self, KeyOrder};
+use super::{Catalog, Table};
+
+pub(super) const PG_INDEX_OID: u32 = 2610;
+
+/// An index on a table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Index {
+    pub oid: u32,
+    pub name: String,
+    pub rel: RelFileLocator,
+    /// The indexed columns: positions in the table's column list.
+    pub columns: Vec<usize>,
+    pub orders: Vec<KeyOrder>,
+    pub unique: bool,
+    pub primary: bool,
+    /// It implements a PRIMARY KEY or UNIQUE constraint, and goes only
+    /// with the constraint.
+    pub constraint: bool,
+}
+
+impl Index {
+    /// The key of a row (`values` in table column order).
+    pub fn key(&self, values: &[Datum]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.columns.len() * 9);
+        for (&c, &o) in self.columns.iter().zip(&self.orders) {
+            keycode::encode(&mut out, &values[c], o);
+        }
+        out
+    }
+
+    /// `Key (a, b)=(1, 2)`, as PostgreSQL's DETAIL lines show a key.
+    pub fn describe_key(&self, table: &Table, values: &[Datum]) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+        let vals: Vec<String> = self
+            .columns
+            .iter()
+            .map(|&c| if values[c].is_null() { "null".into() } else { values[c].to_text() })
+            .collect();
+        format!("Key ({})=({})", names.join(", "), vals.join(", "))
+    }
+}
+
+/// pg_index: indexrelid, indrelid, indnatts, indisunique, indisprimary,
+/// indkey (int2 array, 1-based attnums), indoption (int2 array), and
+/// whether a constraint owns the index (until `pg_constraint` exists).
+pub(super) fn index_desc() -> TupleDesc {
+    let fixed = |len, align| Attr { len, align };
+    TupleDesc {
+        attrs: vec![
+            fixed(4, 4),
+            fixed(4, 4),
+            fixed(2, 2),
+            fixed(1, 1),
+            fixed(1, 1),
+            fixed(-1, 4),
+            fixed(-1, 4),
+            fixed(1, 1),
+        ],
+    }
+}
+
+pub(super) fn int2_array(v: impl Iterator<Item = i16>) -> Vec<u8> {
+    v.flat_map(i16::to_le_bytes).collect()
+}
+
+pub(super) fn int2_values(b: Option<&[u8]>) -> Vec<i16> {
+    b.unwrap_or_default().chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()
+}
+
+/// The error of a row whose key another live row already has.
+pub fn unique_violation(index: &Index, table: &Table, values: &[Datum]) -> Error {
+    err!(SqlState::UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"{}\"", index.name)
+        .with_detail(format!("{} already exists.", index.describe_key(table, values)))
+}
+
+impl Catalog {
+    fn btree(&self, index: &Index) -> BTree<'_> {
+        BTree::new(&self.engine.pool, &self.engine.wal, index.rel)
+    }
+
+    /// Add the entries of the tuple version `tid` (holding `values`) to
+    /// every index of `table`. A unique index first checks that no other
+    /// live version has the key; when the one that has it belongs to a
+    /// transaction still running, `wait` is called with its id (it returns
+    /// once that transaction has ended) and the check is made again.
+    pub fn insert_index_entries(
+        &self,
+        table: &Table,
+        values: &[Datum],
+        tid: Tid,
+        xid: u64,
+        wait: &mut dyn FnMut(u64) -> Result<()>,
+    ) -> Result<()> {
+        for index in &table.indexes {
+            let key = index.key(values);
+            let tree = self.btree(index);
+            let nulls = index.columns.iter().any(|&c| values[c].is_null());
+            let result = if !index.unique || nulls {
+                // NULLs are distinct from each other: they never conflict.
+                tree.insert(xid, &key, tid)
+            } else {
+                loop {
+                    let mut check = |other: Tid| -> Result<UniqueCheck> {
+                        if other == tid {
+                            return Ok(UniqueCheck::Ok);
+                        }
+                        match self.heap(table.rel).fetch(other)? {
+                            None => Ok(UniqueCheck::Ok),
+                            Some(t) => match self.txns.unique_status(&t, xid)? {
+                                txn::UniqueStatus::Dead => Ok(UniqueCheck::Ok),
+                                txn::UniqueStatus::Live => Err(unique_violation(index, table, values)),
+                                txn::UniqueStatus::InProgress(x) => Ok(UniqueCheck::Wait(x)),
+                            },
+                        }
+                    };
+                    match tree.insert_unique(xid, &key, tid, &mut check)? {
+                        InsertOutcome::Done => break Ok(()),
+                        InsertOutcome::Wait(x) => wait(x)?,
+                    }
+                }
+            };
+            result.map_err(|e| name_index_in_size_error(e, index))?;
+        }
+        Ok(())
+    }
+
+    /// Build `index` over the rows already in `table` (CREATE INDEX, or
+    /// a constraint added to a table): every tuple version that anyone may
+    /// still see gets its entry, sorted and bulk-loaded; a unique index
+    /// refuses to be built over two live rows with one key.
+    pub fn build_index(&self, table: &Table, index: &Index, xid: u64) -> Result<()> {
+        let desc = table.desc();
+        let mut entries: Vec<(Vec<u8>, Tid, bool)> = Vec::new();
+        let heap = self.heap(table.rel);
+        let mut error = None;
+        for block in 0..heap.nblocks()? {
+            heap.scan_block(block, |tid, t| {
+                if error.is_some() {
+                    return;
+                }
+                let live = match self.txns.unique_status(t, xid) {
+                    Ok(txn::UniqueStatus::Dead) => {
+                        // Aborted inserts need no entry; versions deleted
+                        // by a committed transaction may still be seen by
+                        // older snapshots, so they keep theirs.
+                        if self.txns.inserted_by_aborted(t).unwrap_or(false) {
+                            return;
+                        }
+                        false
+                    }
+                    Ok(_) => true,
+                    Err(e) => {
+                        error = Some(e);
+                        return;
+                    }
+                };
+                match super::decode_row(table, &desc, t) {
+                    Ok(values) => {
+                        let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
+                        entries.push((index.key(&values), tid, live && unique_key));
+                    }
+                    Err(e) => error = Some(e),
+                }
+            })?;
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        entries.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        if index.unique {
+            let mut last_live: Option<&(Vec<u8>, Tid, bool)> = None;
+            for e in &entries {
+                if !e.2 {
+                    continue;
+                }
+                if let Some(prev) = last_live.filter(|p| p.0 == e.0) {
+                    let values = super::decode_row(table, &desc, &heap.fetch(prev.1)?.unwrap_or_default())?;
+                    return Err(err!(SqlState::UNIQUE_VIOLATION, "could not create unique index \"{}\"", index.name)
+                        .with_detail(format!("{} is duplicated.", index.describe_key(table, &values))));
+                }
+                last_live = Some(e);
+            }
+        }
+        for e in &entries {
+            if e.0.len() > crate::storage::btree::MAX_KEY_SIZE {
+                return Err(name_index_in_size_error(
+                    err!(
+                        SqlState::PROGRAM_LIMIT_EXCEEDED,
+                        "index row size {} exceeds btree maximum, {}",
+                        e.0.len(),
+                        crate::storage::btree::MAX_KEY_SIZE
+                    ),
+                    index,
+                ));
+            }
+        }
+        let mut iter = entries.into_iter().map(|(k, t, _)| (k, t));
+        self.btree(index).build(xid, &mut iter)
+    }
+
+    /// The next entries of `index` in `range`, in index order, after
+    /// `after` (the last entry of the previous call, if any): at most `max`
+    /// of them are appended to `out`; `false` once the range is exhausted.
+    pub fn index_scan(
+        &self,
+        index: &Index,
+        range: &IndexRange,
+        after: Option<&(Vec<u8>, Tid)>,
+        out: &mut Vec<(Vec<u8>, Tid)>,
+        max: usize,
+    ) -> Result<bool> {
+        use std::ops::Bound;
+        let tree = self.btree(index);
+        // Start again at the last key returned, and skip what was returned.
+        let (lower, upper) = match (after, range.forward) {
+            (Some((k, _)), true) => (Bound::Included(k.clone()), range.upper.clone()),
+            (Some((k, _)), false) => (range.lower.clone(), Bound::Included(k.clone())),
+            (None, _) => (range.lower.clone(), range.upper.clone()),
+        };
+        let mut cursor = tree.scan(lower, upper, range.forward);
+        let start = out.len();
+        let mut more = true;
+        while out.len() - start < max && more {
+            let before = out.len();
+            more = cursor.next_batch(out, max)?;
+            if let Some(a) = after {
+                let mut i = before;
+                while i < out.len() {
+                    let e = &out[i];
+                    let seen = if range.forward { (&e.0, e.1) <= (&a.0, a.1) } else { (&e.0, e.1) >= (&a.0, a.1) };
+                    if seen {
+                        out.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+        }
+        Ok(more)
+    }
+}
+
+/// A range of an index's keys, as byte-prefix bounds (see [`keycode`]).
+#[derive(Clone, Debug)]
+pub struct IndexRange {
+    pub lower: std::ops::Bound<Vec<u8>>,
+    pub upper: std::ops::Bound<Vec<u8>>,
+    pub forward: bool,
+}
+
+fn name_index_in_size_error(e: Error, index: &Index) -> Error {
+    if e.code() == SqlState::PROGRAM_LIMIT_EXCEEDED {
+        let msg = format!("{} for index \"{}\"", e.message(), index.name);
+        Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, msg)
+    } else {
+        e
+    }
+}

@@ -1,0 +1,249 @@
+//! Index keys in a byte-comparable encoding: comparing two encoded keys
+//! with `memcmp` orders them exactly as PostgreSQL's B-tree operator
+//! classes order the values, so the B-tree stores and compares plain bytes.
+//!
+//! A key is the concatenation of its columns' encodings. Each column starts
+//! with a flag byte that places NULL (`0x00` for NULLS FIRST, `0x02` for
+//! NULLS LAST) around every value (`0x01`), followed, for a value, by a
+//! self-delimiting body, so a byte prefix of a key is a prefix of its
+//! columns and range bounds on the leading columns are byte prefixes:
+//!
+//! - integers: big-endian with the sign bit flipped (all integer types
+//!   widened to 8 bytes, so int2, int4 and int8 keys compare with each other);
+//! - floats: IEEE bits made monotone (negative values inverted, positive ones
+//!   with the sign bit set), widened to float8, with `-0` = `0` and every
+//!   NaN equal and greater than infinity, as PostgreSQL orders them;
+//! - text: its bytes in the "C" collation, `0x00` escaped as `0x00 0xFF`,
+//!   ended by `0x00 0x00`;
+//! - bool: one byte; numeric: sign class, decimal exponent, digits;
+//! - DESC columns: the body's bytes inverted (the flag byte is not, so NULLS
+//!   FIRST/LAST still means what it says).
+
+use crate::sql::types::Datum;
+
+pub const NULL_FIRST: u8 = 0x00;
+pub const VALUE: u8 = 0x01;
+pub const NULL_LAST: u8 = 0x02;
+
+/// How one key column sorts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyOrder {
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+impl KeyOrder {
+    pub const ASC: KeyOrder = KeyOrder { descending: false, nulls_first: false };
+
+    /// `pg_index.indoption` bits: 1 DESC, 2 NULLS FIRST.
+    pub fn option_bits(self) -> i16 {
+        self.descending as i16 | (self.nulls_first as i16) << 1
+    }
+
+    pub fn from_option_bits(bits: i16) -> KeyOrder {
+        KeyOrder { descending: bits & 1 != 0, nulls_first: bits & 2 != 0 }
+    }
+
+    /// The flag byte of NULL in this order.
+    pub fn null_flag(self) -> u8 {
+        if self.nulls_first { NULL_FIRST } else { NULL_LAST }
+    }
+}
+
+/// Append one column's encoding of `value` to `out`.
+pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
+    if value.is_null() {
+        out.push(order.null_flag());
+        return;
+    }
+    out.push(VALUE);
+    let start = out.len();
+    match value {
+        Datum::Null => {}
+        Datum::Bool(b) => out.push(*b as u8),
+        Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) => {
+            let v = value.as_i64().unwrap_or(0);
+            out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        Datum::Float4(v) => encode_float(out, *v as f64),
+        Datum::Float8(v) => encode_float(out, *v),
+        Datum::Text(s) => encode_bytes(out, s.as_bytes()),
+        Datum::Numeric(n) => encode_numeric(out, n),
+    }
+    if order.descending {
+        for b in &mut out[start..] {
+            *b = !*b;
+        }
+    }
+}
+
+/// A whole key: `values` in index column order.
+pub fn encode_key(values: &[Datum], orders: &[KeyOrder]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 9);
+    for (v, o) in values.iter().zip(orders) {
+        encode(&mut out, v, *o);
+    }
+    out
+}
+
+fn encode_float(out: &mut Vec<u8>, v: f64) {
+    let bits = if v.is_nan() {
+        f64::NAN.to_bits() & !(1 << 63)
+    } else if v == 0.0 {
+        0 // -0 sorts with 0
+    } else {
+        v.to_bits()
+    };
+    let monotone = if bits & (1 << 63) != 0 { !bits } else { bits | (1 << 63) };
+    out.extend_from_slice(&monotone.to_be_bytes());
+}
+
+fn encode_bytes(out: &mut Vec<u8>, s: &[u8]) {
+    for &b in s {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0, 0]);
+}
+
+/// Canonical decimal text → sign class (negative 1, zero 2, positive 3,
+/// NaN 4), then for non-zero values the exponent (position of the decimal
+/// point relative to the first significant digit) and the significant
+/// digits, both inverted for negative values so larger magnitudes sort lower.
+fn encode_numeric(out: &mut Vec<u8>, text: &str) {
+    if text == "NaN" {
+        out.push(4);
+        return;
+    }
+    let (neg, body) = match text.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, text),
+    };
+    let (int_part, frac_part) = body.split_once('.').unwrap_or((body, ""));
+    let int_part = int_part.trim_start_matches('0');
+    let (exponent, digits): (i64, String) = if int_part.is_empty() {
+        let zeros = frac_part.len() - frac_part.trim_start_matches('0').len();
+        (-(zeros as i64), frac_part.trim_start_matches('0').to_string())
+    } else {
+        (int_part.len() as i64, format!("{int_part}{frac_part}"))
+    };
+    let digits = digits.trim_end_matches('0');
+    if digits.is_empty() {
+        out.push(2);
+        return;
+    }
+    out.push(if neg { 1 } else { 3 });
+    let start = out.len();
+    out.extend_from_slice(&((exponent as i32 as u32) ^ (1 << 31)).to_be_bytes());
+    out.extend(digits.bytes().map(|d| d - b'0' + 1));
+    out.push(0);
+    if neg {
+        for b in &mut out[start..] {
+            *b = !*b;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    fn key(v: &Datum, o: KeyOrder) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&mut out, v, o);
+        out
+    }
+
+    /// The encodings of `values` (given in ascending order, equal
+    /// neighbours allowed via `equal`) must sort the same way.
+    fn check_sorted(values: &[Datum], equal: &[(usize, usize)]) {
+        for o in [KeyOrder::ASC, KeyOrder { descending: true, nulls_first: true }] {
+            for i in 0..values.len() {
+                for j in 0..values.len() {
+                    let want = if equal.contains(&(i.min(j), i.max(j))) { Ordering::Equal } else { i.cmp(&j) };
+                    let want = if o.descending { want.reverse() } else { want };
+                    let got = key(&values[i], o).cmp(&key(&values[j], o));
+                    assert_eq!(got, want, "{:?} vs {:?} in {o:?}", values[i], values[j]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integers_order_across_widths() {
+        let vals = [
+            Datum::Int8(i64::MIN),
+            Datum::Int4(-70000),
+            Datum::Int2(-1),
+            Datum::Int8(0),
+            Datum::Int2(1),
+            Datum::Int4(70000),
+            Datum::Int8(i64::MAX),
+            Datum::Null,
+        ];
+        check_sorted(&vals, &[]);
+        assert_eq!(key(&Datum::Int2(5), KeyOrder::ASC), key(&Datum::Int8(5), KeyOrder::ASC));
+    }
+
+    #[test]
+    fn floats_order_like_postgres() {
+        let vals = [
+            Datum::Float8(f64::NEG_INFINITY),
+            Datum::Float8(-1e300),
+            Datum::Float4(-1.5),
+            Datum::Float8(-0.0),
+            Datum::Float8(0.0),
+            Datum::Float8(1e-300),
+            Datum::Float4(2.5),
+            Datum::Float8(f64::INFINITY),
+            Datum::Float8(f64::NAN),
+            Datum::Float8(-f64::NAN),
+            Datum::Null,
+        ];
+        check_sorted(&vals, &[(3, 4), (8, 9)]);
+    }
+
+    #[test]
+    fn text_orders_bytewise_and_prefixes_first() {
+        let vals = ["", "\u{0}", "\u{0}a", "a", "a\u{0}", "ab", "b", "é"].map(|s| Datum::Text(s.into()));
+        let mut v: Vec<Datum> = vals.to_vec();
+        v.push(Datum::Null);
+        check_sorted(&v, &[]);
+    }
+
+    #[test]
+    fn numeric_orders_by_value() {
+        let vals = ["-1000", "-99.5", "-1.50", "-1", "-0.001", "0", "0.001", "0.01", "1", "1.5", "10", "99.99", "NaN"]
+            .map(|s| Datum::Numeric(s.into()));
+        check_sorted(&vals, &[]);
+        assert_eq!(
+            key(&Datum::Numeric("1.50".into()), KeyOrder::ASC),
+            key(&Datum::Numeric("1.5".into()), KeyOrder::ASC)
+        );
+        assert_eq!(key(&Datum::Numeric("0.00".into()), KeyOrder::ASC), key(&Datum::Numeric("0".into()), KeyOrder::ASC));
+    }
+
+    #[test]
+    fn a_key_prefix_is_a_column_prefix() {
+        // (a, b) keys with a = "x" all lie between the prefix bounds of "x".
+        let o = [KeyOrder::ASC, KeyOrder::ASC];
+        let prefix = encode_key(&[Datum::Text("x".into())], &o[..1]);
+        for b in [Datum::Null, Datum::Int4(i32::MIN), Datum::Int4(7)] {
+            let k = encode_key(&[Datum::Text("x".into()), b], &o);
+            assert!(k.starts_with(&prefix));
+        }
+        let other = encode_key(&[Datum::Text("x\u{1}".into()), Datum::Int4(0)], &o);
+        assert!(!other.starts_with(&prefix) && other > prefix);
+    }
+
+    #[test]
+    fn null_placement_follows_the_order() {
+        let first = KeyOrder { descending: false, nulls_first: true };
+        assert!(key(&Datum::Null, first) < key(&Datum::Int4(i32::MIN), first));
+        assert!(key(&Datum::Null, KeyOrder::ASC) > key(&Datum::Int4(i32::MAX), KeyOrder::ASC));
+        assert_eq!(KeyOrder::from_option_bits(first.option_bits()), first);
+    }
+}

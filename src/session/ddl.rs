@@ -1,0 +1,214 @@
+//! Running DDL in a session: CREATE TABLE, CREATE INDEX, DROP TABLE and
+//! DROP INDEX. Catalog rows are written by the session's transaction, so
+//! they appear and disappear with it. Files follow the catalog: a file
+//! created by a transaction that rolls back is removed at the rollback; the
+//! file of a dropped relation is removed only once the drop has committed
+//! and its commit record is on disk.
+
+use crate::catalog::{Index, Reader, RelKind, Table};
+use crate::err;
+use crate::error::{Notice, Result, SqlState};
+use crate::sql::{DropKind, IndexDef};
+use crate::storage::smgr::RelFileLocator;
+
+use super::Session;
+
+impl Session {
+    pub(super) fn create_table(
+        &mut self,
+        name: &str,
+        columns: &[crate::catalog::Column],
+        if_not_exists: bool,
+        indexes: &[IndexDef],
+    ) -> Result<()> {
+        let xid = self.ensure_xid("CREATE TABLE")?;
+        if self.relation_exists(name, xid)? {
+            if if_not_exists {
+                self.notices.push(Notice::info(
+                    SqlState::DUPLICATE_TABLE,
+                    format!("relation \"{name}\" already exists, skipping"),
+                ));
+                return Ok(());
+            }
+            return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
+        }
+        self.writes += 1;
+        let mut table = self.shared.catalog.create_table(name, columns.to_vec(), xid, self.cid)?;
+        self.created_files.push(table.rel);
+        self.cid += 1;
+        for def in indexes {
+            let index = self.new_index(&table, def, xid)?;
+            table.indexes.push(index);
+        }
+        // Bound statements may name this table now.
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    pub(super) fn create_index(&mut self, table_name: &str, def: &IndexDef, if_not_exists: bool) -> Result<()> {
+        let xid = self.ensure_xid("CREATE INDEX")?;
+        if let Some(name) = &def.name {
+            if if_not_exists && self.relation_exists(name, xid)? {
+                self.notices.push(Notice::info(
+                    SqlState::DUPLICATE_TABLE,
+                    format!("relation \"{name}\" already exists, skipping"),
+                ));
+                return Ok(());
+            }
+        }
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
+            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
+        };
+        self.writes += 1;
+        self.new_index(&table, def, xid)?;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// Create and build one index of `table` as the next command.
+    fn new_index(&mut self, table: &Table, def: &IndexDef, xid: u64) -> Result<Index> {
+        let mut columns = Vec::with_capacity(def.columns.len());
+        for (name, _) in &def.columns {
+            let Some(i) = table.columns.iter().position(|c| &c.name == name) else {
+                return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"));
+            };
+            columns.push(i);
+        }
+        let name = match &def.name {
+            Some(n) => {
+                if self.relation_exists(n, xid)? {
+                    return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{n}\" already exists"));
+                }
+                n.clone()
+            }
+            None => self.choose_index_name(table, &columns, def, xid)?,
+        };
+        let index = Index {
+            oid: 0,
+            name,
+            rel: table.rel,
+            columns,
+            orders: def.columns.iter().map(|(_, o)| *o).collect(),
+            unique: def.unique,
+            primary: def.primary,
+            constraint: def.constraint,
+        };
+        let index = self.shared.catalog.create_index(table, index, xid, self.cid)?;
+        self.created_files.push(index.rel);
+        self.cid += 1;
+        Ok(index)
+    }
+
+    /// PostgreSQL's default names: `t_pkey`, `t_a_b_key`, `t_a_idx`, with a
+    /// number appended to the label while the name is taken.
+    fn choose_index_name(&mut self, table: &Table, columns: &[usize], def: &IndexDef, xid: u64) -> Result<String> {
+        let (middle, label) = if def.primary {
+            (String::new(), "pkey")
+        } else {
+            let cols: Vec<&str> = columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            (format!("_{}", cols.join("_")), if def.constraint { "key" } else { "idx" })
+        };
+        for n in 0.. {
+            let candidate = if n == 0 {
+                format!("{}{middle}_{label}", table.name)
+            } else {
+                format!("{}{middle}_{label}{n}", table.name)
+            };
+            if !self.relation_exists(&candidate, xid)? {
+                return Ok(candidate);
+            }
+        }
+        unreachable!("some name is free")
+    }
+
+    pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool) -> Result<()> {
+        let xid = self.ensure_xid(if kind == DropKind::Table { "DROP TABLE" } else { "DROP INDEX" })?;
+        let noun = match kind {
+            DropKind::Table => "table",
+            DropKind::Index => "index",
+        };
+        // Check every name first: nothing is dropped if one is wrong.
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let mut doomed = Vec::new();
+        for name in names {
+            let Some(rel) = self.shared.catalog.relation(name, &who)? else {
+                if if_exists {
+                    self.notices.push(Notice::info(
+                        SqlState::SUCCESSFUL_COMPLETION,
+                        format!("{noun} \"{name}\" does not exist, skipping"),
+                    ));
+                    continue;
+                }
+                let code = if kind == DropKind::Table { SqlState::UNDEFINED_TABLE } else { SqlState::UNDEFINED_OBJECT };
+                return Err(err!(code, "{noun} \"{name}\" does not exist"));
+            };
+            match (kind, rel.kind) {
+                (DropKind::Table, RelKind::Index) => {
+                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table")
+                        .with_hint("Use DROP INDEX to remove an index."));
+                }
+                (DropKind::Index, RelKind::Table) => {
+                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not an index")
+                        .with_hint("Use DROP TABLE to remove a table."));
+                }
+                _ => {}
+            }
+            if kind == DropKind::Index {
+                self.check_index_droppable(name, rel.oid, &who)?;
+            }
+            doomed.push(rel.oid);
+        }
+        self.writes += 1;
+        for oid in doomed {
+            let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
+            self.dropped_files.extend(files);
+        }
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// An index that implements a PRIMARY KEY or UNIQUE constraint goes
+    /// with the constraint, not by DROP INDEX.
+    fn check_index_droppable(&self, name: &str, oid: u32, who: &Reader<'_>) -> Result<()> {
+        let Some(owner) = self.shared.catalog.table_of_index(oid, who)? else { return Ok(()) };
+        if owner.indexes.iter().any(|i| i.oid == oid && i.constraint) {
+            return Err(err!(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                "cannot drop index {name} because constraint {name} on table {} requires it",
+                owner.name
+            )
+            .with_hint(format!("You can drop constraint {name} on table {} instead.", owner.name)));
+        }
+        Ok(())
+    }
+
+    /// Whether any relation (table or index) is named `name`, as this
+    /// transaction sees the catalog now.
+    fn relation_exists(&mut self, name: &str, xid: u64) -> Result<bool> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        Ok(self.shared.catalog.relation(name, &who)?.is_some())
+    }
+
+    /// The files to remove now that the transaction ended: those it
+    /// dropped if it committed, those it created if it rolled back.
+    pub(super) fn files_to_remove(&mut self, committed: bool) -> Vec<RelFileLocator> {
+        let created = std::mem::take(&mut self.created_files);
+        let dropped = std::mem::take(&mut self.dropped_files);
+        if committed { dropped } else { created }
+    }
+
+    /// Remove files of relations that no longer exist. A failure leaves an
+    /// orphaned file behind, never a wrong answer, so it is only logged.
+    pub(super) fn remove_files(&self, files: Vec<RelFileLocator>) {
+        for rel in files {
+            if let Err(e) = self.shared.catalog.unlink(rel) {
+                tracing::warn!(relfilenode = rel.relfilenode, error = %e, "could not remove relation file");
+            }
+        }
+    }
+}

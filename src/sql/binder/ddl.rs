@@ -1,0 +1,175 @@
+//! Binding of DDL: CREATE TABLE (with PRIMARY KEY and UNIQUE constraints),
+//! CREATE INDEX and DROP TABLE / DROP INDEX. Names of columns in index
+//! definitions stay names here; they are resolved against the table when the
+//! statement runs, so a prepared CREATE INDEX sees the table as it is then.
+
+use sqlparser::ast;
+
+use super::{Binder, ident, split_name};
+use crate::catalog::{self, keycode::KeyOrder};
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::sql::types::PgType;
+use crate::sql::{DropKind, IndexDef, Statement};
+
+impl Binder<'_> {
+    pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
+        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary || ct.unlogged
+        {
+            return Err(Error::not_supported("this form of CREATE TABLE"));
+        }
+        let name = public_name(&ct.name)?;
+        let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
+        let mut indexes = Vec::new();
+        for def in &ct.columns {
+            let (ty, len) = self.resolve_type(&def.data_type, def)?;
+            if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown) {
+                return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
+            }
+            let col = ident(&def.name);
+            let mut not_null = false;
+            for opt in &def.options {
+                let constraint_name = opt.name.as_ref().map(ident);
+                match &opt.option {
+                    ast::ColumnOption::NotNull => not_null = true,
+                    ast::ColumnOption::Null => not_null = false,
+                    ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
+                        not_null = true;
+                        indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], true));
+                    }
+                    ast::ColumnOption::Unique(u) if u.characteristics.is_none() => {
+                        indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], false));
+                    }
+                    other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
+                }
+            }
+            if columns.iter().any(|c| c.name == col) {
+                return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
+            }
+            let typmod = len.map_or(-1, |n| n as i32 + 4);
+            columns.push(catalog::Column { name: col, ty, typmod, not_null });
+        }
+        for c in &ct.constraints {
+            let (name, cols, primary) = match c {
+                ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
+                    (pk.name.as_ref().map(ident), &pk.columns, true)
+                }
+                ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
+                    (u.name.as_ref().map(ident), &u.columns, false)
+                }
+                other => return Err(Error::not_supported(format!("table constraint {other}"))),
+            };
+            let names = cols.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
+            for n in &names {
+                let Some(col) = columns.iter_mut().find(|c| &c.name == n) else {
+                    return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{n}\" named in key does not exist"));
+                };
+                if primary {
+                    col.not_null = true;
+                }
+            }
+            indexes.push(IndexDef::constraint(name, names, primary));
+        }
+        if indexes.iter().filter(|i| i.primary).count() > 1 {
+            return Err(err!(
+                SqlState::INVALID_TABLE_DEFINITION,
+                "multiple primary keys for table \"{name}\" are not allowed"
+            ));
+        }
+        for ix in &indexes {
+            if let Some(missing) = ix.columns.iter().find(|(c, _)| !columns.iter().any(|tc| &tc.name == c)) {
+                return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" named in key does not exist", missing.0));
+            }
+        }
+        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists, indexes })
+    }
+
+    pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
+        if ci.concurrently {
+            // Without a lock manager a concurrent build is not safe yet.
+            return Err(Error::not_supported("CREATE INDEX CONCURRENTLY"));
+        }
+        if let Some(using) = &ci.using {
+            let method = using.to_string().to_ascii_lowercase();
+            if method != "btree" {
+                return Err(Error::not_supported(format!("index access method \"{method}\"")));
+            }
+        }
+        if ci.predicate.is_some() {
+            return Err(Error::not_supported("partial indexes"));
+        }
+        if !ci.include.is_empty() {
+            return Err(Error::not_supported("INCLUDE columns"));
+        }
+        if ci.nulls_distinct == Some(false) {
+            return Err(Error::not_supported("NULLS NOT DISTINCT"));
+        }
+        if !ci.with.is_empty() || !ci.index_options.is_empty() || !ci.alter_options.is_empty() || ci.r#async {
+            return Err(Error::not_supported("index storage parameters"));
+        }
+        let table = public_name(&ci.table_name)?;
+        let name = match &ci.name {
+            Some(n) => Some(public_name(n)?),
+            None if ci.if_not_exists => {
+                return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"ON\""));
+            }
+            None => None,
+        };
+        let mut columns = Vec::with_capacity(ci.columns.len());
+        for c in &ci.columns {
+            if c.operator_class.is_some() {
+                return Err(Error::not_supported("index operator classes"));
+            }
+            let descending = match &c.column.options.sort {
+                None | Some(ast::OrderBySort::Asc) => false,
+                Some(ast::OrderBySort::Desc) => true,
+                Some(ast::OrderBySort::Using(_)) => return Err(Error::not_supported("USING in an index column")),
+            };
+            let nulls_first = c.column.options.nulls_first.unwrap_or(descending);
+            let ast::Expr::Identifier(id) = &c.column.expr else {
+                return Err(Error::not_supported("expression indexes"));
+            };
+            columns.push((ident(id), KeyOrder { descending, nulls_first }));
+        }
+        Ok(Statement::CreateIndex {
+            table,
+            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false },
+            if_not_exists: ci.if_not_exists,
+        })
+    }
+
+    pub(super) fn bind_drop(
+        &mut self,
+        object_type: &ast::ObjectType,
+        names: &[ast::ObjectName],
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<Statement> {
+        let kind = match object_type {
+            ast::ObjectType::Table => DropKind::Table,
+            ast::ObjectType::Index => DropKind::Index,
+            other => return Err(Error::not_supported(format!("DROP {other}"))),
+        };
+        if cascade {
+            return Err(Error::not_supported(format!("DROP {} … CASCADE", kind.keyword())));
+        }
+        let names = names.iter().map(public_name).collect::<Result<Vec<_>>>()?;
+        Ok(Statement::Drop { kind, names, if_exists })
+    }
+}
+
+/// A relation name in schema `public` (the only schema there is yet).
+fn public_name(name: &ast::ObjectName) -> Result<String> {
+    let (schema, rel) = split_name(name)?;
+    match schema {
+        Some(s) if s != "public" => Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
+        _ => Ok(rel),
+    }
+}
+
+fn plain_column(c: &ast::IndexColumn) -> Result<String> {
+    match &c.column.expr {
+        ast::Expr::Identifier(id) if c.operator_class.is_none() && c.column.options.sort.is_none() => Ok(ident(id)),
+        other => Err(Error::not_supported(format!("key column {other}"))),
+    }
+}

@@ -1,0 +1,153 @@
+//! The index scan operator: walks an index's entries in a key range, a
+//! batch at a time, fetches the heap tuple each entry points to, keeps the
+//! versions visible to the statement's snapshot, and filters them.
+//!
+//! The range comes from the plan's bound values (constants, parameters or
+//! outer values), evaluated and encoded once when the scan starts; between
+//! batches only the last entry returned is remembered, so no page stays
+//! pinned while the executor yields.
+
+use std::ops::Bound;
+use std::sync::Arc;
+
+use arrow_array::ArrayRef;
+
+use super::{ExecCx, RowCx, Step, filter_batch};
+use crate::catalog::keycode::{self, KeyOrder};
+use crate::catalog::{Index, IndexRange, Table};
+use crate::error::Result;
+use crate::sql::batch::{BATCH_ROWS, Batch, ColumnBuilder};
+use crate::sql::expr::{Expr, eval};
+use crate::sql::types::{Datum, PgType};
+use crate::storage::heap::Tid;
+
+pub(super) struct IndexScanState {
+    pub table: Arc<Table>,
+    pub index: Index,
+    pub eq: Vec<Expr>,
+    pub lower: Option<(Expr, bool)>,
+    pub upper: Option<(Expr, bool)>,
+    pub filter: Option<Expr>,
+    pub ctid: bool,
+    /// The key range, once the bound values are known; `None` inside
+    /// means no row can match (a bound value is NULL).
+    range: Option<Option<IndexRange>>,
+    last: Option<(Vec<u8>, Tid)>,
+    done: bool,
+    entries: Vec<(Vec<u8>, Tid)>,
+}
+
+impl IndexScanState {
+    pub fn new(
+        table: Arc<Table>,
+        index: Index,
+        eq: Vec<Expr>,
+        lower: Option<(Expr, bool)>,
+        upper: Option<(Expr, bool)>,
+        filter: Option<Expr>,
+        ctid: bool,
+    ) -> IndexScanState {
+        IndexScanState {
+            table,
+            index,
+            eq,
+            lower,
+            upper,
+            filter,
+            ctid,
+            range: None,
+            last: None,
+            done: false,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if self.range.is_none() {
+            self.range = Some(self.key_range(cx)?);
+        }
+        let Some(Some(range)) = &self.range else { return Ok(Step::Done) };
+        let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
+        let desc = self.table.desc();
+        while !self.done {
+            cx.eval.check_interrupts()?;
+            self.entries.clear();
+            let more = cx.catalog.index_scan(&self.index, range, self.last.as_ref(), &mut self.entries, BATCH_ROWS)?;
+            self.done = !more;
+            if let Some(e) = self.entries.last() {
+                self.last = Some(e.clone());
+            }
+            let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
+            let mut ctids = Vec::new();
+            let mut rows = 0;
+            let who = cx.reader();
+            for (_, tid) in &self.entries {
+                let ctids = self.ctid.then_some(&mut ctids);
+                if cx.catalog.fetch_visible_into(&self.table, &desc, *tid, &who, &mut builders, ctids)? {
+                    rows += 1;
+                }
+            }
+            if rows == 0 {
+                continue;
+            }
+            let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
+            if self.ctid {
+                columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
+            }
+            let b = Batch::new(columns, rows);
+            let b = match &self.filter {
+                Some(f) => filter_batch(b, f, cx)?,
+                None => b,
+            };
+            if b.rows > 0 {
+                return Ok(Step::Batch(b));
+            }
+        }
+        Ok(Step::Done)
+    }
+
+    /// Evaluate the bound values and encode the key range (see
+    /// [`keycode`]: bounds are byte prefixes of keys).
+    fn key_range(&self, cx: &mut ExecCx<'_>) -> Result<Option<IndexRange>> {
+        let mut value = |e: &Expr| eval(e, &mut RowCx { cx: &mut *cx, row: &[] });
+        let mut prefix = Vec::new();
+        for (e, order) in self.eq.iter().zip(&self.index.orders) {
+            let v = value(e)?;
+            if v.is_null() {
+                return Ok(None);
+            }
+            keycode::encode(&mut prefix, &v, *order);
+        }
+        let k = self.eq.len();
+        if self.lower.is_none() && self.upper.is_none() {
+            return Ok(Some(IndexRange {
+                lower: Bound::Included(prefix.clone()),
+                upper: Bound::Included(prefix),
+                forward: true,
+            }));
+        }
+        let order = self.index.orders.get(k).copied().unwrap_or(KeyOrder::ASC);
+        let mut bound = |b: &Option<(Expr, bool)>| -> Result<Option<Option<Bound<Vec<u8>>>>> {
+            let Some((e, inclusive)) = b else { return Ok(Some(None)) };
+            let v: Datum = value(e)?;
+            if v.is_null() {
+                return Ok(None);
+            }
+            let mut key = prefix.clone();
+            keycode::encode(&mut key, &v, order);
+            Ok(Some(Some(if *inclusive { Bound::Included(key) } else { Bound::Excluded(key) })))
+        };
+        let (Some(lower), Some(upper)) = (bound(&self.lower)?, bound(&self.upper)?) else { return Ok(None) };
+        // In a DESC column larger values have smaller keys.
+        let (low, high) = if order.descending { (upper, lower) } else { (lower, upper) };
+        // Without a bound on one side, the range still ends where the
+        // column's non-null values end (NULLs never satisfy a comparison).
+        let mut values_edge = prefix;
+        values_edge.push(keycode::VALUE);
+        Ok(Some(IndexRange {
+            lower: low.unwrap_or_else(|| Bound::Included(values_edge.clone())),
+            upper: high.unwrap_or(Bound::Included(values_edge)),
+            forward: true,
+        }))
+    }
+}

@@ -1,0 +1,188 @@
+//! Access-path selection, run over a bound plan: a sequential scan whose
+//! filter pins down a prefix of an index's columns becomes an index scan.
+//!
+//! A conjunct `column op value` is usable when `value` is fixed for the
+//! whole scan (a constant, a parameter, an outer row's value of a
+//! correlated subquery, or a cast of one) and compares in the column's own
+//! key encoding (integers with integers, floats with floats, strings with
+//! strings). Equalities on the index's leading columns, then at most one
+//! lower and one upper bound on the next column, give the key range. The
+//! scan's filter keeps every conjunct, so the range only has to contain
+//! the matching rows.
+//!
+//! Without statistics yet, the choice is by rule: the index that pins the
+//! most leading columns by equality wins, then one with a range, then a
+//! unique one; a scan with no usable conjunct stays sequential.
+
+use std::sync::Arc;
+
+use super::expr::{CmpOp, Expr};
+use super::plan::Plan;
+use super::types::PgType;
+use crate::catalog::{Index, Table};
+
+/// Replace sequential scans by index scans where an index fits, in `plan`
+/// and in every subquery inside it.
+pub fn choose_access_paths(plan: &mut Plan) {
+    if let Plan::Scan { table, filter: Some(filter), ctid } = plan {
+        if let Some(scan) = index_scan(table, filter, *ctid) {
+            *plan = scan;
+        }
+    }
+    match plan {
+        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } => {}
+        Plan::Filter { input, .. }
+        | Plan::Project { input, .. }
+        | Plan::Aggregate { input, .. }
+        | Plan::Sort { input, .. }
+        | Plan::Limit { input, .. }
+        | Plan::Distinct { input, .. } => choose_access_paths(input),
+        Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
+            choose_access_paths(left);
+            choose_access_paths(right);
+        }
+    }
+    visit_exprs_mut(plan, &mut |e| {
+        e.walk_mut(&mut |e| {
+            if let Expr::Sub(s) = e {
+                choose_access_paths(Arc::make_mut(&mut s.plan));
+            }
+        })
+    });
+}
+
+fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
+    match plan {
+        Plan::Scan { filter, .. } => filter.iter_mut().for_each(f),
+        Plan::IndexScan { eq, lower, upper, filter, .. } => {
+            eq.iter_mut().for_each(&mut *f);
+            lower.iter_mut().chain(upper.iter_mut()).for_each(|b| f(&mut b.0));
+            filter.iter_mut().for_each(f);
+        }
+        Plan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),
+        Plan::Filter { predicate, .. } => f(predicate),
+        Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
+        Plan::Join { equi, on, .. } => {
+            for (l, r) in equi {
+                f(l);
+                f(r);
+            }
+            on.iter_mut().for_each(f);
+        }
+        Plan::Aggregate { groups, aggs, .. } => {
+            groups.iter_mut().for_each(&mut *f);
+            for a in aggs {
+                a.args.iter_mut().for_each(&mut *f);
+                a.filter.iter_mut().for_each(&mut *f);
+                a.order_by.iter_mut().for_each(|(e, _)| f(e));
+            }
+        }
+        Plan::Limit { offset, count, .. } => offset.iter_mut().chain(count.iter_mut()).for_each(f),
+        Plan::Sort { .. } | Plan::Distinct { .. } | Plan::SetOp { .. } => {}
+    }
+}
+
+/// A comparison of a table column with a value fixed for the scan.
+struct Bound<'e> {
+    column: usize,
+    op: CmpOp,
+    value: &'e Expr,
+}
+
+fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool) -> Option<Plan> {
+    if table.indexes.is_empty() {
+        return None;
+    }
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
+    if bounds.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, bool, bool, &Index)> = None;
+    for index in &table.indexes {
+        let eqs =
+            index.columns.iter().take_while(|&&c| bounds.iter().any(|b| b.column == c && b.op == CmpOp::Eq)).count();
+        let ranged = index.columns.get(eqs).is_some_and(|&c| bounds.iter().any(|b| b.column == c && b.op != CmpOp::Eq));
+        if eqs == 0 && !ranged {
+            continue;
+        }
+        let score = (eqs, ranged, index.unique);
+        if best.is_none_or(|(e, r, u, _)| score > (e, r, u)) {
+            best = Some((eqs, ranged, index.unique, index));
+        }
+    }
+    let (eqs, _, _, index) = best?;
+    let eq: Vec<Expr> = index.columns[..eqs]
+        .iter()
+        .map(|&c| bounds.iter().find(|b| b.column == c && b.op == CmpOp::Eq).map(|b| b.value.clone()))
+        .collect::<Option<_>>()?;
+    let (mut lower, mut upper) = (None, None);
+    if let Some(&c) = index.columns.get(eqs) {
+        for b in bounds.iter().filter(|b| b.column == c) {
+            match b.op {
+                CmpOp::Gt | CmpOp::GtEq if lower.is_none() => lower = Some((b.value.clone(), b.op == CmpOp::GtEq)),
+                CmpOp::Lt | CmpOp::LtEq if upper.is_none() => upper = Some((b.value.clone(), b.op == CmpOp::LtEq)),
+                _ => {}
+            }
+        }
+    }
+    Some(Plan::IndexScan {
+        table: table.clone(),
+        index: index.clone(),
+        eq,
+        lower,
+        upper,
+        filter: Some(filter.clone()),
+        ctid,
+    })
+}
+
+fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::And(a, b) => {
+            split_and(a, out);
+            split_and(b, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn as_bound<'e>(e: &'e Expr, table: &Table) -> Option<Bound<'e>> {
+    let Expr::Cmp(op, a, b) = e else { return None };
+    let (column, ty, value, op) = match (a.as_ref(), b.as_ref()) {
+        (Expr::Column(c, t), v) if is_fixed(v) => (*c, *t, v, *op),
+        (v, Expr::Column(c, t)) if is_fixed(v) => (*c, *t, v, flip(*op)?),
+        _ => return None,
+    };
+    if op == CmpOp::NotEq || column >= table.columns.len() || !same_encoding(ty, value.ty()) {
+        return None;
+    }
+    Some(Bound { column, op, value })
+}
+
+/// `a op b` as `b op' a`.
+fn flip(op: CmpOp) -> Option<CmpOp> {
+    Some(match op {
+        CmpOp::Eq => CmpOp::Eq,
+        CmpOp::NotEq => return None,
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::LtEq => CmpOp::GtEq,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::GtEq => CmpOp::LtEq,
+    })
+}
+
+/// A value that cannot change during one scan.
+fn is_fixed(e: &Expr) -> bool {
+    match e {
+        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => true,
+        Expr::Cast(inner, ..) => is_fixed(inner),
+        _ => false,
+    }
+}
+
+/// Whether values of the two types compare as their key encodings do.
+fn same_encoding(a: PgType, b: PgType) -> bool {
+    a == b || (a.is_integer() && b.is_integer()) || (a.is_float() && b.is_float()) || (a.is_string() && b.is_string())
+}
