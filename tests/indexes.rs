@@ -129,3 +129,67 @@ async fn indexes_survive_a_crash() {
     let err = c.execute("INSERT INTO k VALUES (42, 'again')", &[]).await.unwrap_err();
     assert_eq!(code(&err), "23505", "the primary key still enforces uniqueness after recovery");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_follow_truncate_and_index_changes() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE p (id int PRIMARY KEY, v int); INSERT INTO p VALUES (1, 10), (2, 20)").await.unwrap();
+    let select = c.prepare("SELECT v FROM p WHERE id = $1").await.unwrap();
+    let insert = c.prepare("INSERT INTO p VALUES ($1, $2)").await.unwrap();
+    let by_v = c.prepare("SELECT id FROM p WHERE v = $1").await.unwrap();
+    let v: i32 = c.query_one(&select, &[&2i32]).await.unwrap().get(0);
+    assert_eq!(v, 20);
+
+    // TRUNCATE gives the table and its index new files: the prepared
+    // statements use them.
+    c.batch_execute("TRUNCATE p").await.unwrap();
+    assert!(c.query_opt(&select, &[&2i32]).await.unwrap().is_none());
+    c.execute(&insert, &[&2i32, &21i32]).await.unwrap();
+    let v: i32 = c.query_one(&select, &[&2i32]).await.unwrap().get(0);
+    assert_eq!(v, 21);
+    let err = c.execute(&insert, &[&2i32, &22i32]).await.unwrap_err();
+    assert_eq!(code(&err), "23505");
+
+    // An index created after PREPARE is maintained by the prepared INSERT
+    // and found by the prepared SELECT; one dropped after PREPARE is not used.
+    c.batch_execute("CREATE UNIQUE INDEX p_v ON p (v)").await.unwrap();
+    c.execute(&insert, &[&3i32, &30i32]).await.unwrap();
+    let id: i32 = c.query_one(&by_v, &[&30i32]).await.unwrap().get(0);
+    assert_eq!(id, 3);
+    let err = c.execute(&insert, &[&4i32, &30i32]).await.unwrap_err();
+    assert_eq!(code(&err), "23505");
+    c.batch_execute("DROP INDEX p_v").await.unwrap();
+    let id: i32 = c.query_one(&by_v, &[&30i32]).await.unwrap().get(0);
+    assert_eq!(id, 3);
+    c.execute(&insert, &[&4i32, &30i32]).await.unwrap();
+    assert_eq!(c.query(&by_v, &[&30i32]).await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_fillfactor_leaves_room_on_each_page() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "CREATE TABLE full_pages (id int, pad text); CREATE TABLE sparse_pages (id int, pad text) WITH (fillfactor = 20)",
+    )
+    .await
+    .unwrap();
+    for t in ["full_pages", "sparse_pages"] {
+        let insert = c.prepare(&format!("INSERT INTO {t} VALUES ($1, $2)")).await.unwrap();
+        for i in 0..400i32 {
+            c.execute(&insert, &[&i, &"x".repeat(100)]).await.unwrap();
+        }
+    }
+    c.batch_execute("CHECKPOINT").await.unwrap();
+    let base = server.dir.join("data").join("base").join("5");
+    let mut sizes: Vec<u64> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .filter(|&n| n > 8192 * 4)
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes.len(), 2, "two user tables of several pages: {sizes:?}");
+    let ratio = sizes[1] as f64 / sizes[0] as f64;
+    assert!(ratio > 3.0, "fillfactor 20 needs about five times the pages: {sizes:?}");
+}

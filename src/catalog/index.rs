@@ -216,6 +216,11 @@ impl Catalog {
         self.btree(index).build(xid, &mut iter)
     }
 
+    /// Make `index` an empty index (its relation file just created).
+    pub fn build_empty_index(&self, index: &Index, xid: u64) -> Result<()> {
+        self.btree(index).build(xid, &mut std::iter::empty())
+    }
+
     /// The next entries of `index` in `range`, in index order, after
     /// `after` (the last entry of the previous call, if any): at most `max`
     /// of them are appended to `out`; `false` once the range is exhausted.

@@ -49,6 +49,8 @@ pub struct Table {
     pub rel: RelFileLocator,
     pub columns: Vec<Column>,
     pub indexes: Vec<Index>,
+    /// How full inserts make a page, in percent (`WITH (fillfactor = n)`).
+    pub fillfactor: u8,
 }
 
 impl Table {
@@ -64,9 +66,13 @@ fn fixed(len: i16, align: u8) -> Attr {
     Attr { len, align }
 }
 
-/// pg_class: oid, relname, relnamespace, relkind, relfilenode, relnatts.
+/// pg_class: oid, relname, relnamespace, relkind, relfilenode, relnatts,
+/// reloptions (`name=value` pairs separated by commas; rows written before
+/// it existed read it as NULL).
 fn class_desc() -> TupleDesc {
-    TupleDesc { attrs: vec![fixed(4, 4), fixed(-1, 4), fixed(4, 4), fixed(1, 1), fixed(4, 4), fixed(2, 2)] }
+    TupleDesc {
+        attrs: vec![fixed(4, 4), fixed(-1, 4), fixed(4, 4), fixed(1, 1), fixed(4, 4), fixed(2, 2), fixed(-1, 4)],
+    }
 }
 
 /// pg_attribute: attrelid, attname, atttypid, attlen, attnum, atttypmod, attnotnull, attalign.
@@ -115,12 +121,20 @@ pub enum RelKind {
 }
 
 /// A `pg_class` row.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Relation {
     pub oid: u32,
     pub kind: RelKind,
     pub relfilenode: u32,
     pub tid: Tid,
+    pub options: Option<String>,
+}
+
+impl Relation {
+    /// The value of storage parameter `name`, if set.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.as_deref()?.split(',').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    }
 }
 
 /// Who is looking: the snapshot, and the transaction and command (whose own
@@ -186,7 +200,8 @@ impl Catalog {
                     Some(b"i") => RelKind::Index,
                     _ => RelKind::Table,
                 };
-                found = Some(Relation { oid: u32_of(v[0]), kind, relfilenode: u32_of(v[4]), tid });
+                let options = v.get(6).copied().flatten().map(|b| String::from_utf8_lossy(b).into_owned());
+                found = Some(Relation { oid: u32_of(v[0]), kind, relfilenode: u32_of(v[4]), tid, options });
             }
         })?;
         Ok(found)
@@ -196,6 +211,7 @@ impl Catalog {
     /// an error (42809), as in PostgreSQL.
     pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
         let Some(rel) = self.relation(name, who)? else { return Ok(None) };
+        let fillfactor = rel.option("fillfactor").and_then(|v| v.parse().ok()).unwrap_or(100);
         if rel.kind == RelKind::Index {
             return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is an index"));
         }
@@ -227,6 +243,7 @@ impl Catalog {
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
             columns: columns.into_iter().map(|(_, c)| c).collect(),
             indexes: self.indexes_of(oid, who)?,
+            fillfactor,
         }))
     }
 
@@ -304,25 +321,110 @@ impl Catalog {
         Ok(out)
     }
 
-    fn insert_class_row(&self, oid: u32, name: &str, kind: u8, natts: i16, xid: u64, cid: u32) -> Result<()> {
-        let row = form(
+    fn class_row(oid: u32, name: &str, kind: u8, relfilenode: u32, natts: i16, options: Option<&str>) -> Vec<u8> {
+        form(
             &class_desc(),
             &[
                 Some(&oid.to_le_bytes()),
                 Some(name.as_bytes()),
                 Some(&PUBLIC_NAMESPACE.to_le_bytes()),
                 Some(&[kind]),
-                Some(&oid.to_le_bytes()),
+                Some(&relfilenode.to_le_bytes()),
                 Some(&natts.to_le_bytes()),
+                options.map(str::as_bytes),
             ],
-        );
-        self.heap(PG_CLASS).insert(xid, cid, &row)?;
+        )
+    }
+
+    fn insert_class_row(
+        &self,
+        oid: u32,
+        name: &str,
+        kind: u8,
+        natts: i16,
+        options: Option<&str>,
+        xid: u64,
+        cid: u32,
+    ) -> Result<()> {
+        self.heap(PG_CLASS).insert(xid, cid, &Self::class_row(oid, name, kind, oid, natts, options))?;
+        Ok(())
+    }
+
+    /// Give relation `name` a new, empty file (TRUNCATE): its `pg_class`
+    /// row is updated, so the change is transactional. The new locator.
+    pub fn new_relfilenode(&self, name: &str, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
+        let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        let relfilenode = self.engine.allocate_oid()?;
+        let old = self.heap(PG_CLASS).fetch(rel.tid)?.ok_or_else(|| Error::internal("pg_class row vanished"))?;
+        let v = deform(&class_desc(), &old);
+        let kind = v[3].and_then(|k| k.first().copied()).unwrap_or(b'r');
+        let row = Self::class_row(rel.oid, name, kind, relfilenode, i16_of(v[5]), rel.options.as_deref());
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        self.heap(PG_CLASS).update_checked(rel.tid, xid, cid, &row, &check)?;
+        let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+        self.engine.smgr.create(locator, crate::storage::smgr::Fork::Main)?;
+        Ok(locator)
+    }
+
+    /// Mark columns NOT NULL (ALTER TABLE … ADD PRIMARY KEY), after checking
+    /// that no row the transaction can see has a NULL in them.
+    pub fn set_not_null(&self, table: &Table, columns: &[usize], xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        let columns: Vec<usize> = columns.iter().copied().filter(|&c| !table.columns[c].not_null).collect();
+        if columns.is_empty() {
+            return Ok(());
+        }
+        let desc = table.desc();
+        let mut null_in = None;
+        let heap = self.heap(table.rel);
+        for block in 0..heap.nblocks()? {
+            let mut error = None;
+            heap.scan_block(block, |_, t| {
+                if null_in.is_some() || error.is_some() {
+                    return;
+                }
+                match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+                    Ok(true) => {
+                        let v = deform(&desc, t);
+                        null_in = columns.iter().copied().find(|&c| v[c].is_none());
+                    }
+                    Ok(false) => {}
+                    Err(e) => error = Some(e),
+                }
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+            if let Some(c) = null_in {
+                return Err(err!(
+                    SqlState::NOT_NULL_VIOLATION,
+                    "column \"{}\" of relation \"{}\" contains null values",
+                    table.columns[c].name,
+                    table.name
+                ));
+            }
+        }
+        let adesc = attribute_desc();
+        let mut rows = Vec::new();
+        self.scan(PG_ATTRIBUTE, who, |tid, t| {
+            let v = deform(&adesc, t);
+            if u32_of(v[0]) == table.oid && columns.contains(&((i16_of(v[4]) - 1) as usize)) {
+                rows.push((tid, t.to_vec()));
+            }
+        })?;
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        let attrs = self.heap(PG_ATTRIBUTE);
+        for (tid, old) in rows {
+            let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
+            v[6] = Some(vec![1]);
+            let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
+            attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &check)?;
+        }
         Ok(())
     }
 
     /// Record a new table, written by transaction `xid` at command `cid`,
     /// and create its file.
-    pub fn create_table(&self, name: &str, columns: Vec<Column>, xid: u64, cid: u32) -> Result<Table> {
+    pub fn create_table(&self, name: &str, columns: Vec<Column>, fillfactor: u8, xid: u64, cid: u32) -> Result<Table> {
         let oid = self.engine.allocate_oid()?;
         let table = Table {
             oid,
@@ -330,8 +432,10 @@ impl Catalog {
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid },
             columns,
             indexes: Vec::new(),
+            fillfactor,
         };
-        self.insert_class_row(oid, name, b'r', table.columns.len() as i16, xid, cid)?;
+        let options = (fillfactor != 100).then(|| format!("fillfactor={fillfactor}"));
+        self.insert_class_row(oid, name, b'r', table.columns.len() as i16, options.as_deref(), xid, cid)?;
         let attrs = self.heap(PG_ATTRIBUTE);
         for (i, c) in table.columns.iter().enumerate() {
             let (len, align) = c.ty.storage();
@@ -365,7 +469,7 @@ impl Catalog {
         let oid = self.engine.allocate_oid()?;
         index.oid = oid;
         index.rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
-        self.insert_class_row(oid, &index.name, b'i', index.columns.len() as i16, xid, cid)?;
+        self.insert_class_row(oid, &index.name, b'i', index.columns.len() as i16, None, xid, cid)?;
         let key = index::int2_array(index.columns.iter().map(|&c| c as i16 + 1));
         let options = index::int2_array(index.orders.iter().map(|o| o.option_bits()));
         let row = form(
@@ -444,7 +548,7 @@ impl Catalog {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.heap(table.rel).insert(xid, cid, &form(desc, &refs))
+        self.heap(table.rel).with_fillfactor(table.fillfactor).insert(xid, cid, &form(desc, &refs))
     }
 
     /// The visible rows of one block of a table, decoded.
@@ -586,7 +690,7 @@ impl Catalog {
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(table.rel).update_checked(tid, xid, cid, &form(desc, &refs), &check)
+        self.heap(table.rel).with_fillfactor(table.fillfactor).update_checked(tid, xid, cid, &form(desc, &refs), &check)
     }
 
     /// Delete the row at `tid`; `false` if this command already changed it.

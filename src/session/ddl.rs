@@ -7,7 +7,7 @@
 
 use crate::catalog::{Index, Reader, RelKind, Table};
 use crate::err;
-use crate::error::{Notice, Result, SqlState};
+use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{DropKind, IndexDef};
 use crate::storage::smgr::RelFileLocator;
 
@@ -20,6 +20,7 @@ impl Session {
         columns: &[crate::catalog::Column],
         if_not_exists: bool,
         indexes: &[IndexDef],
+        fillfactor: u8,
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE TABLE")?;
         if self.relation_exists(name, xid)? {
@@ -33,7 +34,7 @@ impl Session {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
         self.writes += 1;
-        let mut table = self.shared.catalog.create_table(name, columns.to_vec(), xid, self.cid)?;
+        let mut table = self.shared.catalog.create_table(name, columns.to_vec(), fillfactor, xid, self.cid)?;
         self.created_files.push(table.rel);
         self.cid += 1;
         for def in indexes {
@@ -63,6 +64,92 @@ impl Session {
         };
         self.writes += 1;
         self.new_index(&table, def, xid)?;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// TRUNCATE: every table named (and each of its indexes) gets a new,
+    /// empty file; the old ones go when the transaction commits.
+    pub(super) fn truncate(&mut self, names: &[String]) -> Result<()> {
+        let xid = self.ensure_xid("TRUNCATE TABLE")?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let mut tables = Vec::with_capacity(names.len());
+        for name in names {
+            match self.shared.catalog.relation(name, &who)? {
+                None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
+                Some(r) if r.kind == RelKind::Index => {
+                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table"));
+                }
+                Some(_) => {}
+            }
+            tables.push(self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))?);
+        }
+        self.writes += 1;
+        for table in tables {
+            let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
+            self.created_files.push(new);
+            self.dropped_files.push(table.rel);
+            for index in &table.indexes {
+                let new = self.shared.catalog.new_relfilenode(&index.name, xid, self.cid, &who)?;
+                self.created_files.push(new);
+                self.dropped_files.push(index.rel);
+                self.shared.catalog.build_empty_index(&Index { rel: new, ..index.clone() }, xid)?;
+            }
+        }
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: build the constraint's index
+    /// over the rows there are (refusing duplicates) and, for a primary
+    /// key, make its columns NOT NULL (refusing NULLs).
+    pub(super) fn add_constraint(&mut self, table_name: &str, if_exists: bool, def: &IndexDef) -> Result<()> {
+        let xid = self.ensure_xid("ALTER TABLE")?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
+            if if_exists {
+                self.notices.push(Notice::info(
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    format!("relation \"{table_name}\" does not exist, skipping"),
+                ));
+                return Ok(());
+            }
+            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
+        };
+        let mut columns = Vec::with_capacity(def.columns.len());
+        for (name, _) in &def.columns {
+            match table.columns.iter().position(|c| &c.name == name) {
+                Some(i) => columns.push(i),
+                // A primary key first makes its columns NOT NULL, whose
+                // error PostgreSQL reports.
+                None if def.primary => {
+                    return Err(err!(
+                        SqlState::UNDEFINED_COLUMN,
+                        "column \"{name}\" of relation \"{table_name}\" does not exist"
+                    ));
+                }
+                None => {
+                    return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" named in key does not exist"));
+                }
+            }
+        }
+        if def.primary && table.indexes.iter().any(|i| i.primary) {
+            return Err(err!(
+                SqlState::INVALID_TABLE_DEFINITION,
+                "multiple primary keys for table \"{table_name}\" are not allowed"
+            ));
+        }
+        self.writes += 1;
+        self.new_index(&table, def, xid)?;
+        if def.primary {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            self.shared.catalog.set_not_null(&table, &columns, xid, self.cid, &who)?;
+            self.cid += 1;
+        }
         self.simple_cache.clear();
         Ok(())
     }

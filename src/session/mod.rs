@@ -26,6 +26,7 @@ use crate::sql::binder::Binder;
 use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
 use crate::sql::expr::EvalContext;
+use crate::sql::plan::Plan;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
@@ -320,6 +321,23 @@ impl Session {
         }
     }
 
+    /// A plan bound earlier, pointed at its tables as they are now (see
+    /// [`crate::sql::planner::refresh_tables`]); `None` if nothing changed.
+    fn refresh(&mut self, plan: &Arc<Plan>, tables: &[Arc<crate::catalog::Table>]) -> Result<Option<Plan>> {
+        let mut now = Vec::with_capacity(tables.len());
+        let mut changed = false;
+        for t in tables {
+            let current = self.revalidate(t)?;
+            changed |= *current != **t;
+            now.push(current);
+        }
+        Ok(changed.then(|| {
+            let mut p = Plan::clone(plan);
+            crate::sql::planner::refresh_tables(&mut p, &now);
+            p
+        }))
+    }
+
     /// Tables as the next statement sees them.
     fn tables(&mut self) -> SessionTables<'_> {
         let snapshot = self.statement_snapshot();
@@ -436,6 +454,8 @@ impl Session {
                     Statement::Modify { .. }
                         | Statement::CreateTable { .. }
                         | Statement::CreateIndex { .. }
+                        | Statement::Truncate { .. }
+                        | Statement::AddConstraint { .. }
                         | Statement::Drop { .. }
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
@@ -649,27 +669,10 @@ impl Session {
                 if let Some(b) = &mut self.block {
                     b.ran_query = true;
                 }
-                if !fresh {
-                    let mut now = Vec::with_capacity(tables.len());
-                    for t in tables {
-                        now.push(self.revalidate(t)?);
-                    }
-                    // An index the plan reads may have been dropped since.
-                    let mut used = Vec::new();
-                    plan.indexes(&mut used);
-                    for (table, index) in used {
-                        if !now.iter().any(|t| t.oid == table && t.indexes.iter().any(|i| i.oid == index)) {
-                            return Err(err!(
-                                SqlState::UNDEFINED_OBJECT,
-                                "index used by the statement no longer exists"
-                            )
-                            .with_hint("Prepare the statement again."));
-                        }
-                    }
-                }
+                let refreshed = if fresh { None } else { self.refresh(plan, tables)? };
                 let snapshot = self.statement_snapshot();
                 Ok(Some(Executor::query(crate::sql::exec::Start {
-                    plan,
+                    plan: refreshed.as_ref().unwrap_or(plan),
                     visible: columns.len(),
                     catalog: self.shared.catalog.clone(),
                     snapshot,
@@ -679,13 +682,12 @@ impl Session {
             }
             Statement::Modify { kind, table, source, returning } => {
                 let mut table = table.clone();
+                let mut refreshed = None;
                 if !fresh {
                     table = self.revalidate(&table)?;
                     let mut read = Vec::new();
                     source.tables(&mut read);
-                    for t in &read {
-                        self.revalidate(t)?;
-                    }
+                    refreshed = self.refresh(source, &read)?;
                 }
                 let xid = self.ensure_xid(bound.statement.command())?;
                 let snapshot = self.statement_snapshot();
@@ -695,7 +697,7 @@ impl Session {
                 self.cid += 1;
                 Ok(Some(Executor::modify(
                     crate::sql::exec::Start {
-                        plan: source,
+                        plan: refreshed.as_ref().unwrap_or(source),
                         visible: 0,
                         catalog: self.shared.catalog.clone(),
                         snapshot,
@@ -707,8 +709,16 @@ impl Session {
                     returning.as_ref().map(|(e, _)| e.clone()),
                 )?))
             }
-            Statement::CreateTable { name, columns, if_not_exists, indexes } => {
-                self.create_table(name, columns, *if_not_exists, indexes)?;
+            Statement::CreateTable { name, columns, if_not_exists, indexes, fillfactor } => {
+                self.create_table(name, columns, *if_not_exists, indexes, *fillfactor)?;
+                Ok(None)
+            }
+            Statement::Truncate { names } => {
+                self.truncate(names)?;
+                Ok(None)
+            }
+            Statement::AddConstraint { table, if_exists, def } => {
+                self.add_constraint(table, *if_exists, def)?;
                 Ok(None)
             }
             Statement::CreateIndex { table, def, if_not_exists } => {

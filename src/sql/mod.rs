@@ -61,6 +61,18 @@ pub enum Statement {
         columns: Vec<crate::catalog::Column>,
         if_not_exists: bool,
         indexes: Vec<IndexDef>,
+        fillfactor: u8,
+    },
+    /// `TRUNCATE [TABLE] names…`: each table (and its indexes) gets a new,
+    /// empty file when the transaction commits.
+    Truncate {
+        names: Vec<String>,
+    },
+    /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)`.
+    AddConstraint {
+        table: String,
+        if_exists: bool,
+        def: IndexDef,
     },
     /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
     CreateIndex {
@@ -132,6 +144,8 @@ impl Statement {
             | Statement::RollbackTo(_)
             | Statement::CreateTable { .. }
             | Statement::CreateIndex { .. }
+            | Statement::Truncate { .. }
+            | Statement::AddConstraint { .. }
             | Statement::Drop { .. } => Vec::new(),
         }
     }
@@ -149,6 +163,8 @@ impl Statement {
             Statement::Checkpoint => "CHECKPOINT",
             Statement::CreateTable { .. } => "CREATE TABLE",
             Statement::CreateIndex { .. } => "CREATE INDEX",
+            Statement::Truncate { .. } => "TRUNCATE TABLE",
+            Statement::AddConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
             Statement::Begin { start: false, .. } => "BEGIN",

@@ -233,15 +233,6 @@ impl Plan {
         });
     }
 
-    /// The indexes it reads (subqueries included), as (table oid, index oid).
-    pub fn indexes(&self, out: &mut Vec<(u32, u32)>) {
-        self.walk(&mut |p| {
-            if let Plan::IndexScan { table, index, .. } = p {
-                out.push((table.oid, index.oid));
-            }
-        });
-    }
-
     /// Call `f` on this plan and every plan below it, subqueries included.
     pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
         f(self);

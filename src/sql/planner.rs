@@ -24,11 +24,47 @@ use crate::catalog::{Index, Table};
 /// Replace sequential scans by index scans where an index fits, in `plan`
 /// and in every subquery inside it.
 pub fn choose_access_paths(plan: &mut Plan) {
-    if let Plan::Scan { table, filter: Some(filter), ctid } = plan {
-        if let Some(scan) = index_scan(table, filter, *ctid) {
-            *plan = scan;
+    for_each_plan_mut(plan, &mut |p| {
+        if let Plan::Scan { table, filter: Some(filter), ctid } = p {
+            if let Some(scan) = index_scan(table, filter, *ctid) {
+                *p = scan;
+            }
         }
-    }
+    });
+}
+
+/// Point a plan bound earlier (a prepared statement's) at the tables as
+/// they are now, `now` holding the current definition of every table it
+/// reads (same columns): a TRUNCATE gave them new files, and indexes may
+/// have come or gone. A scan of an index that no longer exists becomes a
+/// sequential scan (its filter holds every condition), and scans get a
+/// chance at new indexes.
+pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
+    let current = |t: &Arc<Table>| now.iter().find(|n| n.oid == t.oid).cloned();
+    for_each_plan_mut(plan, &mut |p| match p {
+        Plan::Scan { table, .. } => {
+            if let Some(n) = current(table) {
+                *table = n;
+            }
+        }
+        Plan::IndexScan { table, index, filter, ctid, .. } => {
+            let Some(n) = current(table) else { return };
+            match n.indexes.iter().find(|i| i.oid == index.oid) {
+                Some(i) => {
+                    *index = i.clone();
+                    *table = n;
+                }
+                None => *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid },
+            }
+        }
+        _ => {}
+    });
+    choose_access_paths(plan);
+}
+
+/// Call `f` on every plan node, parents before children, subqueries included.
+fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
+    f(plan);
     match plan {
         Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } => {}
         Plan::Filter { input, .. }
@@ -36,16 +72,16 @@ pub fn choose_access_paths(plan: &mut Plan) {
         | Plan::Aggregate { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
-        | Plan::Distinct { input, .. } => choose_access_paths(input),
+        | Plan::Distinct { input, .. } => for_each_plan_mut(input, f),
         Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
-            choose_access_paths(left);
-            choose_access_paths(right);
+            for_each_plan_mut(left, f);
+            for_each_plan_mut(right, f);
         }
     }
     visit_exprs_mut(plan, &mut |e| {
         e.walk_mut(&mut |e| {
             if let Expr::Sub(s) = e {
-                choose_access_paths(Arc::make_mut(&mut s.plan));
+                for_each_plan_mut(Arc::make_mut(&mut s.plan), f);
             }
         })
     });

@@ -1,5 +1,6 @@
-//! Binding of DDL: CREATE TABLE (with PRIMARY KEY and UNIQUE constraints),
-//! CREATE INDEX and DROP TABLE / DROP INDEX. Names of columns in index
+//! Binding of DDL: CREATE TABLE (with PRIMARY KEY and UNIQUE constraints
+//! and the fillfactor storage parameter), CREATE INDEX, DROP TABLE / DROP
+//! INDEX, TRUNCATE, and ALTER TABLE … ADD PRIMARY KEY / UNIQUE. Names of columns in index
 //! definitions stay names here; they are resolved against the table when the
 //! statement runs, so a prepared CREATE INDEX sees the table as it is then.
 
@@ -19,6 +20,11 @@ impl Binder<'_> {
             return Err(Error::not_supported("this form of CREATE TABLE"));
         }
         let name = public_name(&ct.name)?;
+        let fillfactor = match &ct.table_options {
+            ast::CreateTableOptions::None => 100,
+            ast::CreateTableOptions::With(options) => storage_parameters(options)?,
+            other => return Err(Error::not_supported(format!("table options {other}"))),
+        };
         let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
         let mut indexes = Vec::new();
         for def in &ct.columns {
@@ -81,7 +87,48 @@ impl Binder<'_> {
                 return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" named in key does not exist", missing.0));
             }
         }
-        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists, indexes })
+        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists, indexes, fillfactor })
+    }
+
+    pub(super) fn bind_truncate(&mut self, t: &ast::Truncate) -> Result<Statement> {
+        if t.partitions.is_some() || t.on_cluster.is_some() || t.if_exists {
+            return Err(Error::not_supported("this form of TRUNCATE"));
+        }
+        // No sequences or foreign keys exist yet: RESTART IDENTITY has
+        // nothing to restart and CASCADE nothing to reach.
+        let mut names: Vec<String> = Vec::with_capacity(t.table_names.len());
+        for target in &t.table_names {
+            let name = public_name(&target.name)?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok(Statement::Truncate { names })
+    }
+
+    pub(super) fn bind_alter_table(&mut self, at: &ast::AlterTable) -> Result<Statement> {
+        if at.location.is_some() || at.on_cluster.is_some() || at.table_type.is_some() {
+            return Err(Error::not_supported("this form of ALTER TABLE"));
+        }
+        let table = public_name(&at.name)?;
+        let [op] = at.operations.as_slice() else {
+            return Err(Error::not_supported("ALTER TABLE with several actions"));
+        };
+        let def = match op {
+            ast::AlterTableOperation::AddConstraint { constraint, not_valid: false } => match constraint {
+                ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
+                    let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
+                    IndexDef::constraint(pk.name.as_ref().map(ident), cols, true)
+                }
+                ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
+                    let cols = u.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
+                    IndexDef::constraint(u.name.as_ref().map(ident), cols, false)
+                }
+                other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),
+            },
+            other => return Err(Error::not_supported(format!("ALTER TABLE {other}"))),
+        };
+        Ok(Statement::AddConstraint { table, if_exists: at.if_exists, def })
     }
 
     pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
@@ -156,6 +203,37 @@ impl Binder<'_> {
         let names = names.iter().map(public_name).collect::<Result<Vec<_>>>()?;
         Ok(Statement::Drop { kind, names, if_exists })
     }
+}
+
+/// `WITH (name = value, …)` of CREATE TABLE: the fillfactor.
+fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
+    let mut fillfactor = 100;
+    for o in options {
+        let ast::SqlOption::KeyValue { key, value } = o else {
+            return Err(Error::not_supported(format!("storage parameter {o}")));
+        };
+        let name = key.to_string().to_ascii_lowercase();
+        if name != "fillfactor" {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized parameter \"{name}\""));
+        }
+        let text = match value {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            },
+            other => other.to_string(),
+        };
+        let n: i64 = text.trim().parse().map_err(|_| {
+            err!(SqlState::INVALID_PARAMETER_VALUE, "invalid value for integer option \"fillfactor\": {text}")
+        })?;
+        if !(10..=100).contains(&n) {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "value {n} out of bounds for option \"fillfactor\"")
+                .with_detail("Valid values are between \"10\" and \"100\"."));
+        }
+        fillfactor = n as u8;
+    }
+    Ok(fillfactor)
 }
 
 /// A relation name in schema `public` (the only schema there is yet).

@@ -105,6 +105,8 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::Truncate(t) => self.bind_truncate(t),
+            ast::Statement::AlterTable(at) => self.bind_alter_table(at),
             ast::Statement::Drop {
                 object_type,
                 if_exists,

@@ -50,6 +50,9 @@ pub struct Heap<'a> {
     pub pool: &'a BufferPool,
     pub wal: &'a Wal,
     pub rel: RelFileLocator,
+    /// Bytes an insert leaves free on a page (for later updates of its
+    /// rows): PostgreSQL's fillfactor, as a reserve.
+    reserve: usize,
 }
 
 fn tag(rel: RelFileLocator, block: u32) -> BufferTag {
@@ -62,7 +65,13 @@ fn too_big(len: usize) -> Error {
 
 impl<'a> Heap<'a> {
     pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> Heap<'a> {
-        Heap { pool, wal, rel }
+        Heap { pool, wal, rel, reserve: 0 }
+    }
+
+    /// Inserts fill pages only up to `fillfactor` percent (10–100).
+    pub fn with_fillfactor(mut self, fillfactor: u8) -> Heap<'a> {
+        self.reserve = PAGE_SIZE * (100 - fillfactor.clamp(10, 100) as usize) / 100;
+        self
     }
 
     pub fn nblocks(&self) -> Result<u32> {
@@ -75,7 +84,7 @@ impl<'a> Heap<'a> {
         if n > 0 && Some(n - 1) != avoid {
             let buf = self.pool.read_buffer(tag(self.rel, n - 1))?;
             let page = buf.read();
-            let fits = page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN);
+            let fits = page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN) + self.reserve;
             drop(page);
             if fits {
                 return Ok(buf);
