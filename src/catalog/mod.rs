@@ -336,20 +336,6 @@ impl Catalog {
         )
     }
 
-    fn insert_class_row(
-        &self,
-        oid: u32,
-        name: &str,
-        kind: u8,
-        natts: i16,
-        options: Option<&str>,
-        xid: u64,
-        cid: u32,
-    ) -> Result<()> {
-        self.heap(PG_CLASS).insert(xid, cid, &Self::class_row(oid, name, kind, oid, natts, options))?;
-        Ok(())
-    }
-
     /// Give relation `name` a new, empty file (TRUNCATE): its `pg_class`
     /// row is updated, so the change is transactional. The new locator.
     pub fn new_relfilenode(&self, name: &str, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
@@ -435,7 +421,8 @@ impl Catalog {
             fillfactor,
         };
         let options = (fillfactor != 100).then(|| format!("fillfactor={fillfactor}"));
-        self.insert_class_row(oid, name, b'r', table.columns.len() as i16, options.as_deref(), xid, cid)?;
+        let row = Self::class_row(oid, name, b'r', oid, table.columns.len() as i16, options.as_deref());
+        self.heap(PG_CLASS).insert(xid, cid, &row)?;
         let attrs = self.heap(PG_ATTRIBUTE);
         for (i, c) in table.columns.iter().enumerate() {
             let (len, align) = c.ty.storage();
@@ -469,7 +456,8 @@ impl Catalog {
         let oid = self.engine.allocate_oid()?;
         index.oid = oid;
         index.rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
-        self.insert_class_row(oid, &index.name, b'i', index.columns.len() as i16, None, xid, cid)?;
+        let row = Self::class_row(oid, &index.name, b'i', oid, index.columns.len() as i16, None);
+        self.heap(PG_CLASS).insert(xid, cid, &row)?;
         let key = index::int2_array(index.columns.iter().map(|&c| c as i16 + 1));
         let options = index::int2_array(index.orders.iter().map(|o| o.option_bits()));
         let row = form(
