@@ -979,9 +979,15 @@ impl Binder<'_> {
         Plan::Join { left: Box::new(left), right: Box::new(right), kind, equi, on: and_all(rest) }
     }
 
-    /// Join the FROM items left to right, placing each WHERE conjunct at the
-    /// lowest point where all it reads is available: into a scan's filter,
-    /// as a join key or condition, or above everything.
+    /// Join the FROM items, placing each WHERE conjunct at the lowest point
+    /// where all it reads is available: into a scan's filter, as a join key
+    /// or condition, or above everything.
+    ///
+    /// The order is greedy: after the first item, the next one joined is
+    /// the first (in FROM order) that a condition connects to what is
+    /// joined so far, so that no cross product is formed while a joining
+    /// condition could avoid it. When the order differs from FROM order, a
+    /// projection restores the row layout the rest of the query expects.
     fn join_items(&mut self, items: Vec<FromItem>, filters: Vec<Expr>) -> Result<Plan> {
         if items.is_empty() {
             let plan = Plan::Values { rows: vec![Vec::new()], types: Vec::new() };
@@ -998,7 +1004,9 @@ impl Binder<'_> {
                 (f, cols)
             })
             .collect();
-        let mut plan: Option<(Plan, usize, usize)> = None;
+        let first = items[0].start;
+        let last = items[items.len() - 1].end;
+        let mut remaining: Vec<(Plan, usize, usize)> = Vec::with_capacity(items.len());
         for item in items {
             // Conjuncts reading only this item go into it (when it has only inner joins).
             let mut own = Vec::new();
@@ -1011,24 +1019,47 @@ impl Binder<'_> {
                     _ => true,
                 });
             }
-            let item_plan = push_filter(item.plan, own, item.start);
-            plan = Some(match plan {
-                None => (item_plan, item.start, item.end),
-                Some((p, start, end)) => {
-                    let mut conds = Vec::new();
-                    pending.retain(|(f, cols)| match cols {
-                        Some(c) if !c.is_empty() && c.iter().all(|i| *i >= start && *i < item.end) => {
-                            conds.push(f.clone());
-                            false
-                        }
-                        _ => true,
-                    });
-                    (self.join_two(p, item_plan, start, end, conds, JoinKind::Inner), start, item.end)
-                }
-            });
+            remaining.push((push_filter(item.plan, own, item.start), item.start, item.end));
         }
-        let (plan, start, _) = plan.expect("at least one FROM item");
-        let rest: Vec<Expr> = pending.into_iter().map(|(f, _)| shift(&f, start)).collect();
+        // Items joined so far, as column ranges in the order joined.
+        let (mut plan, s0, e0) = remaining.remove(0);
+        let mut joined: Vec<(usize, usize)> = vec![(s0, e0)];
+        let in_joined = |joined: &[(usize, usize)], i: usize| joined.iter().any(|&(s, e)| i >= s && i < e);
+        while !remaining.is_empty() {
+            let connected = remaining.iter().position(|&(_, s, e)| {
+                pending.iter().any(|(_, cols)| {
+                    cols.as_ref().is_some_and(|c| {
+                        c.iter().any(|&i| i >= s && i < e)
+                            && c.iter().any(|&i| in_joined(&joined, i))
+                            && c.iter().all(|&i| (i >= s && i < e) || in_joined(&joined, i))
+                    })
+                })
+            });
+            let (item_plan, s, e) = remaining.remove(connected.unwrap_or(0));
+            let width: usize = joined.iter().map(|(s, e)| e - s).sum();
+            joined.push((s, e));
+            let mut conds = Vec::new();
+            pending.retain(|(f, cols)| match cols {
+                Some(c) if !c.is_empty() && c.iter().all(|&i| in_joined(&joined, i)) => {
+                    conds.push(map_columns(f, &|i, t| Expr::Column(joined_position(&joined, i), t)));
+                    false
+                }
+                _ => true,
+            });
+            plan = self.join_two(plan, item_plan, 0, width, conds, JoinKind::Inner);
+        }
+        if joined.windows(2).any(|w| w[0].0 > w[1].0) {
+            // Back to FROM order.
+            let types = plan.types();
+            let exprs = (first..last)
+                .map(|i| {
+                    let at = joined_position(&joined, i);
+                    Expr::Column(at, types[at])
+                })
+                .collect();
+            plan = Plan::Project { input: Box::new(plan), exprs };
+        }
+        let rest: Vec<Expr> = pending.into_iter().map(|(f, _)| shift(&f, first)).collect();
         Ok(match and_all(rest) {
             Some(f) => Plan::Filter { input: Box::new(plan), predicate: f },
             None => plan,
@@ -1291,6 +1322,19 @@ fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef],
 }
 
 /// Put conjuncts (over the level's row, the item starting at `start`) into a plan.
+/// Where column `i` of the level's row is in a join of the ranges
+/// `joined`, taken in that order.
+fn joined_position(joined: &[(usize, usize)], i: usize) -> usize {
+    let mut at = 0;
+    for &(s, e) in joined {
+        if i >= s && i < e {
+            return at + (i - s);
+        }
+        at += e - s;
+    }
+    unreachable!("column {i} is in a joined item")
+}
+
 fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
     let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
     let Some(pred) = and_all(shifted) else { return plan };
