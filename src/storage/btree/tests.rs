@@ -262,6 +262,13 @@ fn concurrent_inserts_and_scans() {
     let e = env(&dir, 128);
     let tree = e.tree();
     tree.create(1).unwrap();
+    // Entries present throughout: every scan must return all of them.
+    const BASE: u32 = 999_999;
+    let base = 3000u64;
+    for i in 0..base {
+        let key = format!("{:05}", i * 5000 / base).into_bytes();
+        tree.insert(0, &key, Tid { block: BASE, offset: i as u16 + 1 }).unwrap();
+    }
     let writers = 4u64;
     let per_writer = 12_000u64;
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -281,6 +288,8 @@ fn concurrent_inserts_and_scans() {
                             assert!(w[0] > w[1], "backward scan out of order or repeated: {w:?}");
                         }
                     }
+                    let seen = got.iter().filter(|(_, t)| t.block == BASE).count() as u64;
+                    assert_eq!(seen, base, "a scan missed entries that were there all along");
                     scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }));
@@ -312,8 +321,11 @@ fn concurrent_inserts_and_scans() {
         out
     });
     assert!(scans.load(std::sync::atomic::Ordering::Relaxed) > 2, "readers ran during the writes");
-    let model: Model = inserted.into_iter().flatten().collect();
+    let mut model: Model = inserted.into_iter().flatten().collect();
     assert_eq!(model.len() as u64, writers * per_writer);
+    model.extend(
+        (0..base).map(|i| (format!("{:05}", i * 5000 / base).into_bytes(), Tid { block: BASE, offset: i as u16 + 1 })),
+    );
     assert_eq!(tree.verify().unwrap(), model.len() as u64);
     assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
     assert_eq!(full(&tree, false), model.iter().rev().cloned().collect::<Entries>());
