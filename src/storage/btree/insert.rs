@@ -23,7 +23,7 @@ const LEAF_FILL_RIGHTMOST: f64 = 0.9;
 const INTERNAL_FILL_RIGHTMOST: f64 = 0.7;
 
 /// Where the separator of a split goes.
-enum Up<'a> {
+pub(super) enum Up<'a> {
     /// The parent page, locked, and the offset of the left page's downlink.
     Parent(WritePage<'a>, OffsetNumber),
     /// The split page was the root: the metapage, locked.
@@ -155,7 +155,13 @@ impl<'a> BTree<'a> {
     /// from the remembered path, moving right if the parent split since; or,
     /// when the path is used up, the metapage if `child` is the root, else a
     /// new descent (the root split since our descent).
-    fn find_parent(&self, stack: &mut Vec<Parent>, child: u32, level: u32, sep: Entry<'_>) -> Result<Up<'a>> {
+    pub(super) fn find_parent(
+        &self,
+        stack: &mut Vec<Parent>,
+        child: u32,
+        level: u32,
+        sep: Entry<'_>,
+    ) -> Result<Up<'a>> {
         let (mut block, mut from) = match stack.pop() {
             Some(p) => (p.block, p.offset),
             None => {

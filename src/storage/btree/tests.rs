@@ -254,6 +254,12 @@ fn build_of_nothing_and_of_big_keys() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Keys several writers insert; long enough that the tree grows to three
+/// levels (and its root splits) while they run.
+fn shared_key(x: u64) -> Vec<u8> {
+    format!("{x:05}{}", "p".repeat(90)).into_bytes()
+}
+
 /// Writers inserting overlapping and disjoint keys while readers scan both
 /// ways: scans stay ordered without repeats, and every entry is there once.
 #[test]
@@ -266,8 +272,7 @@ fn concurrent_inserts_and_scans() {
     const BASE: u32 = 999_999;
     let base = 3000u64;
     for i in 0..base {
-        let key = format!("{:05}", i * 5000 / base).into_bytes();
-        tree.insert(0, &key, Tid { block: BASE, offset: i as u16 + 1 }).unwrap();
+        tree.insert(0, &shared_key(i * 5000 / base), Tid { block: BASE, offset: i as u16 + 1 }).unwrap();
     }
     let writers = 4u64;
     let per_writer = 12_000u64;
@@ -301,7 +306,7 @@ fn concurrent_inserts_and_scans() {
                     let mut mine = Vec::new();
                     for n in 0..per_writer {
                         let key = if n % 2 == 0 {
-                            format!("{:05}", rng.random_range(0..5000)).into_bytes() // shared keys
+                            shared_key(rng.random_range(0..5000))
                         } else {
                             format!("w{w}-{n:06}").into_bytes()
                         };
@@ -321,11 +326,10 @@ fn concurrent_inserts_and_scans() {
         out
     });
     assert!(scans.load(std::sync::atomic::Ordering::Relaxed) > 2, "readers ran during the writes");
+    assert_eq!(tree.root().unwrap().1, 2, "the root split while writers ran");
     let mut model: Model = inserted.into_iter().flatten().collect();
     assert_eq!(model.len() as u64, writers * per_writer);
-    model.extend(
-        (0..base).map(|i| (format!("{:05}", i * 5000 / base).into_bytes(), Tid { block: BASE, offset: i as u16 + 1 })),
-    );
+    model.extend((0..base).map(|i| (shared_key(i * 5000 / base), Tid { block: BASE, offset: i as u16 + 1 })));
     assert_eq!(tree.verify().unwrap(), model.len() as u64);
     assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
     assert_eq!(full(&tree, false), model.iter().rev().cloned().collect::<Entries>());
@@ -625,5 +629,39 @@ fn concurrent_inserts_and_deletes_in_a_small_pool() {
     let model: Model = survivors.into_iter().flatten().collect();
     assert_eq!(tree.verify().unwrap(), model.len() as u64);
     assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A split whose descent path is used up below the root (the root split
+/// since) finds the parent by a new descent: for every page of the two
+/// lower levels, from an empty path, the parent found holds its downlink.
+#[test]
+fn parent_found_without_a_descent_path() {
+    let dir = temp("parent");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let entries: Entries = (0..20_000u64).map(|i| (shared_key(i), tid(i))).collect();
+    tree.build(1, &mut entries.into_iter()).unwrap();
+    assert_eq!(tree.root().unwrap().1, 2);
+    for level in 0..2 {
+        let mut block = Some(tree.descend(&node::Goal::Start, level, None, None).unwrap());
+        let mut pages = 0;
+        while let Some(b) = block {
+            let (sep, right) = {
+                let p = tree.read(b).unwrap();
+                let off = node::first_data(&*p) + if level == 0 { 0 } else { 1 };
+                let it = node::raw_item(&*p, off);
+                let e = node::decode_entry(if level == 0 { it } else { &it[4..] });
+                ((e.key.to_vec(), e.tid), node::right(&*p))
+            };
+            match tree.find_parent(&mut Vec::new(), b, level, node::Entry { key: &sep.0, tid: sep.1 }).unwrap() {
+                insert::Up::Parent(parent, off) => assert_eq!(node::downlink(&*parent, off).0, b),
+                insert::Up::Root(_) => panic!("block {b} is not the root"),
+            }
+            block = right;
+            pages += 1;
+        }
+        assert!(pages > 3, "{pages} pages at level {level}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
