@@ -64,7 +64,7 @@ fn int_key(n: u64) -> [u8; 8] {
 }
 
 fn btree(c: &mut Criterion) {
-    let (dir, wal, pool) = setup("btree", 4096);
+    let (dir, wal, pool) = setup("btree", 16384);
     let tree = BTree::new(&pool, &wal, REL);
     let n = 1_000_000u64;
     let tid = |i: u64| Tid { block: (i / 100) as u32, offset: (i % 100) as u16 + 1 };
