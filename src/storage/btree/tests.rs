@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::storage::buffer::{WalFlush, Writer};
-use crate::storage::page::PAGE_SIZE;
+use crate::storage::page::{PAGE_SIZE, PageRead};
 use crate::storage::smgr::Smgr;
 
 const REL: RelFileLocator = RelFileLocator { db: 1, relfilenode: 16600 };
@@ -663,5 +663,35 @@ fn parent_found_without_a_descent_path() {
         }
         assert!(pages > 3, "{pages} pages at level {level}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A split that cannot get a buffer for the new root fails cleanly: the
+/// tree is as it was, and the insert works once buffers are free again.
+#[test]
+fn failed_split_leaves_the_tree_unchanged() {
+    let dir = temp("split-fail");
+    let e = env(&dir, 4);
+    let tree = e.tree();
+    tree.create(1).unwrap();
+    let key = |i: u64| format!("{i:04}{}", "s".repeat(600)).into_bytes();
+    let mut n = 0;
+    while tree.read(1).unwrap().free_space() >= node::item_cost(node::ENTRY_HEADER + key(0).len()) {
+        tree.insert(1, &key(n), tid(n)).unwrap();
+        n += 1;
+    }
+    let before = full(&tree, true);
+    let other = RelFileLocator { db: 1, relfilenode: 16605 };
+    e.pool.smgr().create(other, Fork::Main).unwrap();
+    // Leaf, new right page and metapage get the three other frames; the new root none.
+    let hold = e.pool.extend(other, Fork::Main).unwrap();
+    let err = tree.insert(1, &key(n), tid(n)).unwrap_err();
+    assert_eq!(err.code(), SqlState::INSUFFICIENT_RESOURCES);
+    drop(hold);
+    assert_eq!(tree.verify().unwrap(), n);
+    assert_eq!(full(&tree, true), before);
+    tree.insert(1, &key(n), tid(n)).unwrap();
+    assert_eq!(tree.verify().unwrap(), n + 1);
+    assert_eq!(tree.root().unwrap().1, 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
