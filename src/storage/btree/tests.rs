@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::storage::buffer::{WalFlush, Writer};
-use crate::storage::page::{PAGE_SIZE, PageRead};
+use crate::storage::page::{PAGE_SIZE, PageBuf, PageRead, PageWrite};
 use crate::storage::smgr::Smgr;
 
 const REL: RelFileLocator = RelFileLocator { db: 1, relfilenode: 16600 };
@@ -693,5 +693,48 @@ fn failed_split_leaves_the_tree_unchanged() {
     tree.insert(1, &key(n), tid(n)).unwrap();
     assert_eq!(tree.verify().unwrap(), n + 1);
     assert_eq!(tree.root().unwrap().1, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `verify` notices entries out of order, a high key that disagrees with
+/// the parent, and a broken right-link.
+#[test]
+fn verify_finds_damage() {
+    let dir = temp("damage");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let entries: Entries = (0..5000u64).map(|i| (key_for(i), tid(i))).collect::<Model>().into_iter().collect();
+    tree.build(1, &mut entries.into_iter()).unwrap();
+    assert_eq!(tree.verify().unwrap(), 5000);
+    let leaf = tree.descend(&node::Goal::Start, 0, None, None).unwrap();
+    let damage = |f: &dyn Fn(&mut PageBuf)| -> String {
+        let mut page = tree.write(leaf).unwrap();
+        let saved = (*page).clone();
+        f(&mut page);
+        drop(page);
+        let msg = tree.verify().unwrap_err().message().to_string();
+        *tree.write(leaf).unwrap() = saved;
+        assert_eq!(tree.verify().unwrap(), 5000);
+        msg
+    };
+    let swap = |p: &mut PageBuf| {
+        let (a, b) = (p.line_pointer(3).unwrap(), p.line_pointer(4).unwrap());
+        p.set_line_pointer(3, b);
+        p.set_line_pointer(4, a);
+    };
+    assert!(damage(&swap).contains("out of order"));
+    let drop_high_key_entry = |p: &mut PageBuf| {
+        // The last entry moved past the high key.
+        let last = p.max_offset();
+        let hk = p.line_pointer(1).unwrap();
+        p.set_line_pointer(1, p.line_pointer(last).unwrap());
+        p.set_line_pointer(last, hk);
+    };
+    assert!(!damage(&drop_high_key_entry).is_empty());
+    let relink = |p: &mut PageBuf| {
+        let r = node::right(p).unwrap();
+        node::set_right(p, r + 1);
+    };
+    assert!(damage(&relink).contains("right-link"));
     let _ = std::fs::remove_dir_all(&dir);
 }
