@@ -738,3 +738,52 @@ fn verify_finds_damage() {
     assert!(damage(&relink).contains("right-link"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Cursors paused between batches while inserts split the pages around
+/// their position and deletes remove entries ahead of them: each goes on
+/// from where it stopped, in order, returning every entry that was there
+/// throughout, none of the deleted ones, and new ones only ahead of it.
+#[test]
+fn cursors_resume_after_splits_and_deletes() {
+    let dir = temp("resume");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let old: Model = (0..20_000u64).map(|i| (key_for(i), tid(i))).collect();
+    tree.build(1, &mut old.iter().cloned()).unwrap();
+    let mut fwd = tree.scan(Bound::Unbounded, Bound::Unbounded, true);
+    let mut bwd = tree.scan(Bound::Unbounded, Bound::Unbounded, false);
+    let (mut f_out, mut b_out) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        fwd.next_batch(&mut f_out, 250).unwrap();
+        bwd.next_batch(&mut b_out, 250).unwrap();
+    }
+    let (f_pos, b_pos) = (f_out.last().unwrap().clone(), b_out.last().unwrap().clone());
+    let mut rng = StdRng::seed_from_u64(99);
+    let mut new = Model::new();
+    for i in 0..20_000u64 {
+        let k = (key_for(rng.random_range(0..3000)), tid(100_000 + i));
+        tree.insert(2, &k.0, k.1).unwrap();
+        new.insert(k);
+    }
+    let deleted: Model = old.iter().step_by(7).cloned().collect();
+    for (k, t) in &deleted {
+        assert!(tree.delete(3, k, *t).unwrap());
+    }
+    while fwd.next_batch(&mut f_out, 250).unwrap() {}
+    while bwd.next_batch(&mut b_out, 250).unwrap() {}
+    assert!(f_out.windows(2).all(|w| w[0] < w[1]));
+    assert!(b_out.windows(2).all(|w| w[0] > w[1]));
+    for (out, pos, ahead) in [(&f_out, &f_pos, true), (&b_out, &b_pos, false)] {
+        let at = out.iter().position(|x| x == pos).unwrap();
+        let after: Model = out[at + 1..].iter().cloned().collect();
+        for x in &after {
+            assert!(old.contains(x) && !deleted.contains(x) || new.contains(x));
+        }
+        let expected = old.iter().filter(|x| !deleted.contains(*x) && ((*x > pos) == ahead) && *x != pos);
+        for x in expected {
+            assert!(after.contains(x), "{x:?} missed");
+        }
+    }
+    assert_eq!(tree.verify().unwrap(), (old.len() - deleted.len() + new.len()) as u64);
+    let _ = std::fs::remove_dir_all(&dir);
+}
