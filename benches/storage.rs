@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the storage engine's hot paths: a buffer-pool hit,
-//! a heap insert (WAL record included), and WAL insertion with one and
-//! eight concurrent inserters.
+//! a heap insert (WAL record included), a btree insert and point lookup in
+//! an index of a million entries, and WAL insertion with one and eight
+//! concurrent inserters.
 //!
 //!     cargo bench --bench storage
 
@@ -8,6 +9,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tusk::storage::btree::{BTree, Tid};
 use tusk::storage::buffer::{BufferPool, BufferTag, WalFlush};
 use tusk::storage::heap::Heap;
 use tusk::storage::heap::tuple::{Attr, TupleDesc, form};
@@ -56,6 +58,51 @@ fn heap_insert(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An 8-byte key in a byte-comparable order, as an int8 column's.
+fn int_key(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+fn btree(c: &mut Criterion) {
+    let (dir, wal, pool) = setup("btree", 16384);
+    let tree = BTree::new(&pool, &wal, REL);
+    let n = 1_000_000u64;
+    let tid = |i: u64| Tid { block: (i / 100) as u32, offset: (i % 100) as u16 + 1 };
+    tree.build(1, &mut (0..n).map(|i| (int_key(2 * i).to_vec(), tid(i)))).expect("build");
+    let mut g = c.benchmark_group("btree");
+    g.throughput(Throughput::Elements(1));
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut i = 0u64;
+    g.bench_function("insert_random_int8_key", |b| {
+        b.iter(|| {
+            i += 1;
+            let k = int_key((next() % (2 * n)) | 1);
+            tree.insert(10, black_box(&k), tid(n + i)).expect("insert");
+            if i % 4096 == 0 {
+                wal.flush_to(wal.insert_end()).expect("flush");
+            }
+        })
+    });
+    let mut out = Vec::with_capacity(4);
+    g.bench_function("lookup_random_int8_key", |b| {
+        b.iter(|| {
+            let k = int_key((next() % (2 * n)) & !1).to_vec();
+            out.clear();
+            let mut cursor = tree.scan(std::ops::Bound::Included(k.clone()), std::ops::Bound::Included(k), true);
+            cursor.next_batch(&mut out, 4).expect("scan");
+            black_box(&out);
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 fn wal_insert(c: &mut Criterion) {
     let payload = [7u8; 100];
     let mut g = c.benchmark_group("wal");
@@ -83,5 +130,5 @@ fn wal_insert(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, buffer_hit, heap_insert, wal_insert);
+criterion_group!(benches, buffer_hit, heap_insert, btree, wal_insert);
 criterion_main!(benches);

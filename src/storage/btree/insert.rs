@@ -23,7 +23,7 @@ const LEAF_FILL_RIGHTMOST: f64 = 0.9;
 const INTERNAL_FILL_RIGHTMOST: f64 = 0.7;
 
 /// Where the separator of a split goes.
-enum Up<'a> {
+pub(super) enum Up<'a> {
     /// The parent page, locked, and the offset of the left page's downlink.
     Parent(WritePage<'a>, OffsetNumber),
     /// The split page was the root: the metapage, locked.
@@ -104,6 +104,12 @@ impl<'a> BTree<'a> {
 
     /// Split `page` to make room for `item` at `pos`, then insert the
     /// separator into the parent, splitting upwards as far as needed.
+    ///
+    /// The new contents of every page are prepared aside while the pages
+    /// are locked and new ones allocated; only when nothing can fail any
+    /// more are they put in place and logged. An error on the way (no free
+    /// buffer, an I/O error) leaves the tree as it was, plus perhaps an
+    /// unused new block.
     fn split_and_insert(
         &self,
         xid: u64,
@@ -112,42 +118,46 @@ impl<'a> BTree<'a> {
         item: Vec<u8>,
         mut stack: Vec<Parent>,
     ) -> Result<()> {
-        let mut held: Vec<WritePage<'a>> = Vec::new();
+        let mut held: Vec<(WritePage<'a>, PageBuf)> = Vec::new();
         let (mut cur, mut pos, mut item) = (page, pos, item);
         loop {
-            if node::insert_at(&mut *cur, pos, &item) {
-                held.push(cur);
+            let mut img = (*cur).clone();
+            if node::insert_at(&mut img, pos, &item) {
+                held.push((cur, img));
                 break;
             }
-            let mut right = self.new_page()?;
+            let right = self.new_page()?;
             let (left_img, right_img, sep) = split(&cur, pos, &item, right.block())
                 .ok_or_else(|| self.corrupt(cur.block(), "no split point fits"))?;
-            *cur = left_img;
-            *right = right_img;
             let (left_block, right_block, level) = (cur.block(), right.block(), node::level(&*cur));
-            held.push(cur);
-            held.push(right);
+            held.push((cur, left_img));
+            held.push((right, right_img));
             let downlink = node::encode_downlink(right_block, Some(&sep));
             match self.find_parent(&mut stack, left_block, level, node::decode_entry(&sep))? {
                 Up::Parent(parent, off) => {
                     (cur, pos, item) = (parent, off + 1, downlink);
                 }
-                Up::Root(mut meta) => {
-                    let mut root = self.new_page()?;
-                    node::init_node(&mut *root, level + 1, node::NONE);
-                    let ok = node::insert_at(&mut *root, 1, &node::encode_downlink(left_block, None))
-                        && node::insert_at(&mut *root, 2, &downlink);
+                Up::Root(meta) => {
+                    let root = self.new_page()?;
+                    let mut root_img = PageBuf::zeroed();
+                    node::init_node(&mut root_img, level + 1, node::NONE);
+                    let ok = node::insert_at(&mut root_img, 1, &node::encode_downlink(left_block, None))
+                        && node::insert_at(&mut root_img, 2, &downlink);
                     if !ok {
                         return Err(Error::internal("new root does not hold two downlinks"));
                     }
-                    node::set_meta(&mut meta, root.block(), level + 1);
-                    held.push(root);
-                    held.push(meta);
+                    let mut meta_img = (*meta).clone();
+                    node::set_meta(&mut meta_img, root.block(), level + 1);
+                    held.push((root, root_img));
+                    held.push((meta, meta_img));
                     break;
                 }
             }
         }
-        let mut pages: Vec<&mut WritePage<'a>> = held.iter_mut().collect();
+        for (page, img) in &mut held {
+            std::mem::swap(&mut **page, img);
+        }
+        let mut pages: Vec<&mut WritePage<'a>> = held.iter_mut().map(|(p, _)| p).collect();
         self.log_images(xid, &mut pages)
     }
 
@@ -155,7 +165,13 @@ impl<'a> BTree<'a> {
     /// from the remembered path, moving right if the parent split since; or,
     /// when the path is used up, the metapage if `child` is the root, else a
     /// new descent (the root split since our descent).
-    fn find_parent(&self, stack: &mut Vec<Parent>, child: u32, level: u32, sep: Entry<'_>) -> Result<Up<'a>> {
+    pub(super) fn find_parent(
+        &self,
+        stack: &mut Vec<Parent>,
+        child: u32,
+        level: u32,
+        sep: Entry<'_>,
+    ) -> Result<Up<'a>> {
         let (mut block, mut from) = match stack.pop() {
             Some(p) => (p.block, p.offset),
             None => {

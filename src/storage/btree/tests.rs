@@ -7,7 +7,7 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 use crate::storage::buffer::{WalFlush, Writer};
-use crate::storage::page::PAGE_SIZE;
+use crate::storage::page::{PAGE_SIZE, PageBuf, PageRead, PageWrite};
 use crate::storage::smgr::Smgr;
 
 const REL: RelFileLocator = RelFileLocator { db: 1, relfilenode: 16600 };
@@ -254,6 +254,12 @@ fn build_of_nothing_and_of_big_keys() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Keys several writers insert; long enough that the tree grows to three
+/// levels (and its root splits) while they run.
+fn shared_key(x: u64) -> Vec<u8> {
+    format!("{x:05}{}", "p".repeat(90)).into_bytes()
+}
+
 /// Writers inserting overlapping and disjoint keys while readers scan both
 /// ways: scans stay ordered without repeats, and every entry is there once.
 #[test]
@@ -262,6 +268,12 @@ fn concurrent_inserts_and_scans() {
     let e = env(&dir, 128);
     let tree = e.tree();
     tree.create(1).unwrap();
+    // Entries present throughout: every scan must return all of them.
+    const BASE: u32 = 999_999;
+    let base = 3000u64;
+    for i in 0..base {
+        tree.insert(0, &shared_key(i * 5000 / base), Tid { block: BASE, offset: i as u16 + 1 }).unwrap();
+    }
     let writers = 4u64;
     let per_writer = 12_000u64;
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -281,6 +293,8 @@ fn concurrent_inserts_and_scans() {
                             assert!(w[0] > w[1], "backward scan out of order or repeated: {w:?}");
                         }
                     }
+                    let seen = got.iter().filter(|(_, t)| t.block == BASE).count() as u64;
+                    assert_eq!(seen, base, "a scan missed entries that were there all along");
                     scans.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }));
@@ -292,7 +306,7 @@ fn concurrent_inserts_and_scans() {
                     let mut mine = Vec::new();
                     for n in 0..per_writer {
                         let key = if n % 2 == 0 {
-                            format!("{:05}", rng.random_range(0..5000)).into_bytes() // shared keys
+                            shared_key(rng.random_range(0..5000))
                         } else {
                             format!("w{w}-{n:06}").into_bytes()
                         };
@@ -312,8 +326,10 @@ fn concurrent_inserts_and_scans() {
         out
     });
     assert!(scans.load(std::sync::atomic::Ordering::Relaxed) > 2, "readers ran during the writes");
-    let model: Model = inserted.into_iter().flatten().collect();
+    assert_eq!(tree.root().unwrap().1, 2, "the root split while writers ran");
+    let mut model: Model = inserted.into_iter().flatten().collect();
     assert_eq!(model.len() as u64, writers * per_writer);
+    model.extend((0..base).map(|i| (shared_key(i * 5000 / base), Tid { block: BASE, offset: i as u16 + 1 })));
     assert_eq!(tree.verify().unwrap(), model.len() as u64);
     assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
     assert_eq!(full(&tree, false), model.iter().rev().cloned().collect::<Entries>());
@@ -497,6 +513,12 @@ fn replay_rebuilds_every_page() {
     assert_eq!(full(&e2.tree(), true), full(&tree, true));
     replay(&e2.pool, &dir.join("wal"), 0, 0);
     assert_eq!(dump(&e2.pool), expected);
+    // From a record in the middle of the log, where no full image precedes
+    // the changes: pages that already have them must be left alone.
+    let recs: Vec<(u64, u64)> = Wal::read_from(&dir.join("wal"), SEGMENT, 0, 0).map(|r| (r.lsn, r.prev)).collect();
+    let (mid, mid_prev) = recs[recs.len() * 3 / 4];
+    assert!(replay(&e2.pool, &dir.join("wal"), mid, mid_prev) > 1000);
+    assert_eq!(dump(&e2.pool), expected);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
 }
@@ -607,5 +629,161 @@ fn concurrent_inserts_and_deletes_in_a_small_pool() {
     let model: Model = survivors.into_iter().flatten().collect();
     assert_eq!(tree.verify().unwrap(), model.len() as u64);
     assert_eq!(full(&tree, true), model.iter().cloned().collect::<Entries>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A split whose descent path is used up below the root (the root split
+/// since) finds the parent by a new descent: for every page of the two
+/// lower levels, from an empty path, the parent found holds its downlink.
+#[test]
+fn parent_found_without_a_descent_path() {
+    let dir = temp("parent");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let entries: Entries = (0..20_000u64).map(|i| (shared_key(i), tid(i))).collect();
+    tree.build(1, &mut entries.into_iter()).unwrap();
+    assert_eq!(tree.root().unwrap().1, 2);
+    for level in 0..2 {
+        let mut block = Some(tree.descend(&node::Goal::Start, level, None, None).unwrap());
+        let mut pages = 0;
+        while let Some(b) = block {
+            let (sep, right) = {
+                let p = tree.read(b).unwrap();
+                let off = node::first_data(&*p) + if level == 0 { 0 } else { 1 };
+                let it = node::raw_item(&*p, off);
+                let e = node::decode_entry(if level == 0 { it } else { &it[4..] });
+                ((e.key.to_vec(), e.tid), node::right(&*p))
+            };
+            match tree.find_parent(&mut Vec::new(), b, level, node::Entry { key: &sep.0, tid: sep.1 }).unwrap() {
+                insert::Up::Parent(parent, off) => assert_eq!(node::downlink(&*parent, off).0, b),
+                insert::Up::Root(_) => panic!("block {b} is not the root"),
+            }
+            block = right;
+            pages += 1;
+        }
+        assert!(pages > 3, "{pages} pages at level {level}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A split that cannot get a buffer for the new root fails cleanly: the
+/// tree is as it was, and the insert works once buffers are free again.
+#[test]
+fn failed_split_leaves_the_tree_unchanged() {
+    let dir = temp("split-fail");
+    let e = env(&dir, 4);
+    let tree = e.tree();
+    tree.create(1).unwrap();
+    let key = |i: u64| format!("{i:04}{}", "s".repeat(600)).into_bytes();
+    let mut n = 0;
+    while tree.read(1).unwrap().free_space() >= node::item_cost(node::ENTRY_HEADER + key(0).len()) {
+        tree.insert(1, &key(n), tid(n)).unwrap();
+        n += 1;
+    }
+    let before = full(&tree, true);
+    let other = RelFileLocator { db: 1, relfilenode: 16605 };
+    e.pool.smgr().create(other, Fork::Main).unwrap();
+    // Leaf, new right page and metapage get the three other frames; the new root none.
+    let hold = e.pool.extend(other, Fork::Main).unwrap();
+    let err = tree.insert(1, &key(n), tid(n)).unwrap_err();
+    assert_eq!(err.code(), SqlState::INSUFFICIENT_RESOURCES);
+    drop(hold);
+    assert_eq!(tree.verify().unwrap(), n);
+    assert_eq!(full(&tree, true), before);
+    tree.insert(1, &key(n), tid(n)).unwrap();
+    assert_eq!(tree.verify().unwrap(), n + 1);
+    assert_eq!(tree.root().unwrap().1, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `verify` notices entries out of order, a high key that disagrees with
+/// the parent, and a broken right-link.
+#[test]
+fn verify_finds_damage() {
+    let dir = temp("damage");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let entries: Entries = (0..5000u64).map(|i| (key_for(i), tid(i))).collect::<Model>().into_iter().collect();
+    tree.build(1, &mut entries.into_iter()).unwrap();
+    assert_eq!(tree.verify().unwrap(), 5000);
+    let leaf = tree.descend(&node::Goal::Start, 0, None, None).unwrap();
+    let damage = |f: &dyn Fn(&mut PageBuf)| -> String {
+        let mut page = tree.write(leaf).unwrap();
+        let saved = (*page).clone();
+        f(&mut page);
+        drop(page);
+        let msg = tree.verify().unwrap_err().message().to_string();
+        *tree.write(leaf).unwrap() = saved;
+        assert_eq!(tree.verify().unwrap(), 5000);
+        msg
+    };
+    let swap = |p: &mut PageBuf| {
+        let (a, b) = (p.line_pointer(3).unwrap(), p.line_pointer(4).unwrap());
+        p.set_line_pointer(3, b);
+        p.set_line_pointer(4, a);
+    };
+    assert!(damage(&swap).contains("out of order"));
+    let drop_high_key_entry = |p: &mut PageBuf| {
+        // The last entry moved past the high key.
+        let last = p.max_offset();
+        let hk = p.line_pointer(1).unwrap();
+        p.set_line_pointer(1, p.line_pointer(last).unwrap());
+        p.set_line_pointer(last, hk);
+    };
+    assert!(!damage(&drop_high_key_entry).is_empty());
+    let relink = |p: &mut PageBuf| {
+        let r = node::right(p).unwrap();
+        node::set_right(p, r + 1);
+    };
+    assert!(damage(&relink).contains("right-link"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Cursors paused between batches while inserts split the pages around
+/// their position and deletes remove entries ahead of them: each goes on
+/// from where it stopped, in order, returning every entry that was there
+/// throughout, none of the deleted ones, and new ones only ahead of it.
+#[test]
+fn cursors_resume_after_splits_and_deletes() {
+    let dir = temp("resume");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let old: Model = (0..20_000u64).map(|i| (key_for(i), tid(i))).collect();
+    tree.build(1, &mut old.iter().cloned()).unwrap();
+    let mut fwd = tree.scan(Bound::Unbounded, Bound::Unbounded, true);
+    let mut bwd = tree.scan(Bound::Unbounded, Bound::Unbounded, false);
+    let (mut f_out, mut b_out) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        fwd.next_batch(&mut f_out, 250).unwrap();
+        bwd.next_batch(&mut b_out, 250).unwrap();
+    }
+    let (f_pos, b_pos) = (f_out.last().unwrap().clone(), b_out.last().unwrap().clone());
+    let mut rng = StdRng::seed_from_u64(99);
+    let mut new = Model::new();
+    for i in 0..20_000u64 {
+        let k = (key_for(rng.random_range(0..3000)), tid(100_000 + i));
+        tree.insert(2, &k.0, k.1).unwrap();
+        new.insert(k);
+    }
+    let deleted: Model = old.iter().step_by(7).cloned().collect();
+    for (k, t) in &deleted {
+        assert!(tree.delete(3, k, *t).unwrap());
+    }
+    while fwd.next_batch(&mut f_out, 250).unwrap() {}
+    while bwd.next_batch(&mut b_out, 250).unwrap() {}
+    assert!(f_out.windows(2).all(|w| w[0] < w[1]));
+    assert!(b_out.windows(2).all(|w| w[0] > w[1]));
+    for (out, pos, ahead) in [(&f_out, &f_pos, true), (&b_out, &b_pos, false)] {
+        let at = out.iter().position(|x| x == pos).unwrap();
+        let after: Model = out[at + 1..].iter().cloned().collect();
+        for x in &after {
+            assert!(old.contains(x) && !deleted.contains(x) || new.contains(x));
+        }
+        let expected = old.iter().filter(|x| !deleted.contains(*x) && ((*x > pos) == ahead) && *x != pos);
+        for x in expected {
+            assert!(after.contains(x), "{x:?} missed");
+        }
+    }
+    assert_eq!(tree.verify().unwrap(), (old.len() - deleted.len() + new.len()) as u64);
     let _ = std::fs::remove_dir_all(&dir);
 }
