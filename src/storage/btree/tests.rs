@@ -757,6 +757,9 @@ fn cursors_resume_after_splits_and_deletes() {
         fwd.next_batch(&mut f_out, 250).unwrap();
         bwd.next_batch(&mut b_out, 250).unwrap();
     }
+    // Pause late in a leaf (they hold ~250 entries), so that its split
+    // moves the forward cursor's position to the new right page.
+    fwd.next_batch(&mut f_out, 200).unwrap();
     let (f_pos, b_pos) = (f_out.last().unwrap().clone(), b_out.last().unwrap().clone());
     let mut rng = StdRng::seed_from_u64(99);
     let mut new = Model::new();
