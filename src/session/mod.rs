@@ -664,7 +664,63 @@ impl Session {
 
     /// Start a statement; utility statements do their work here and return `None`.
     fn start_executor(&mut self, bound: &Arc<Bound>, fresh: bool) -> Result<Option<Executor>> {
-        match &bound.statement {
+        self.start_statement_executor(&bound.statement, fresh, None)
+    }
+
+    /// EXPLAIN: the plan's lines, or, with ANALYZE, an executor that runs
+    /// the statement first.
+    fn start_explain(
+        &mut self,
+        inner: &Statement,
+        analyze: bool,
+        timing: bool,
+        summary: bool,
+        fresh: bool,
+    ) -> Result<Executor> {
+        use crate::sql::explain::{Options, explain};
+        let (plan, top) = match inner {
+            Statement::Query { plan, .. } => (plan.clone(), None),
+            Statement::Modify { kind, table, source, .. } => {
+                let verb = match kind {
+                    crate::sql::exec::ModifyKind::Insert => "Insert",
+                    crate::sql::exec::ModifyKind::Update => "Update",
+                    crate::sql::exec::ModifyKind::Delete => "Delete",
+                };
+                (source.clone(), Some(format!("{verb} on {}", table.name)))
+            }
+            _ => return Err(Error::internal("EXPLAIN of a utility statement")),
+        };
+        if !analyze {
+            let lines = explain(&plan, top, &Options { stats: None, timing: false });
+            return Ok(Executor::Values {
+                rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
+            });
+        }
+        let stats = crate::sql::exec::Timing::default();
+        let Some(executor) = self.start_statement_executor(inner, fresh, Some(stats.clone()))? else {
+            return Err(Error::internal("EXPLAIN ANALYZE of a utility statement"));
+        };
+        Ok(Executor::Explain(Box::new(crate::sql::exec::ExplainAnalyze {
+            inner: Some(Box::new(executor)),
+            plan,
+            top,
+            stats,
+            timing,
+            summary,
+            lines: Vec::new().into_iter(),
+        })))
+    }
+
+    fn start_statement_executor(
+        &mut self,
+        statement: &Statement,
+        fresh: bool,
+        timing: Option<crate::sql::exec::Timing>,
+    ) -> Result<Option<Executor>> {
+        match statement {
+            Statement::Explain { inner, analyze, timing, summary } => {
+                Ok(Some(self.start_explain(inner, *analyze, *timing, *summary, fresh)?))
+            }
             Statement::Query { plan, columns, tables } => {
                 if let Some(b) = &mut self.block {
                     b.ran_query = true;
@@ -678,6 +734,7 @@ impl Session {
                     snapshot,
                     xid: self.xid.unwrap_or(0),
                     cid: self.cid,
+                    timing,
                 })?))
             }
             Statement::Modify { kind, table, source, returning } => {
@@ -689,7 +746,7 @@ impl Session {
                     source.tables(&mut read);
                     refreshed = self.refresh(source, &read)?;
                 }
-                let xid = self.ensure_xid(bound.statement.command())?;
+                let xid = self.ensure_xid(statement.command())?;
                 let snapshot = self.statement_snapshot();
                 self.writes += 1;
                 let cid = self.cid;
@@ -703,6 +760,7 @@ impl Session {
                         snapshot,
                         xid,
                         cid,
+                        timing,
                     },
                     kind.clone(),
                     table,
@@ -757,7 +815,7 @@ impl Session {
                 Ok(None)
             }
             Statement::Commit | Statement::Rollback => {
-                let commit = matches!(&bound.statement, Statement::Commit);
+                let commit = matches!(statement, Statement::Commit);
                 match self.block.take() {
                     None => self.notices.push(Notice::warning(
                         SqlState::NO_ACTIVE_SQL_TRANSACTION,
@@ -781,7 +839,7 @@ impl Session {
                 Ok(None)
             }
             Statement::Release(name) | Statement::RollbackTo(name) => {
-                let rollback = matches!(&bound.statement, Statement::RollbackTo(_));
+                let rollback = matches!(statement, Statement::RollbackTo(_));
                 let what = if rollback { "ROLLBACK TO SAVEPOINT" } else { "RELEASE SAVEPOINT" };
                 let b = self.block.as_mut().ok_or_else(|| not_in_block(what))?;
                 let at = b.savepoints.iter().rposition(|(n, ..)| n == name).ok_or_else(|| {

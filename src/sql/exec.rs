@@ -20,10 +20,11 @@ use arrow_array::types::{Int16Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
 
 use super::batch::{BATCH_ROWS, Batch, ColumnBuilder, datum_at, from_rows, repeat};
+pub use super::explain::NodeStats;
 use super::expr::{ArithOp, CmpOp, EvalContext, Expr, compare, eval};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
 use super::types::{Datum, PgType};
-use crate::catalog::{Catalog, Reader, Table};
+use crate::catalog::{Catalog, Index, Reader, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
@@ -460,6 +461,8 @@ fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
 // Operators
 
 enum Node {
+    /// An operator whose rows and time are counted (EXPLAIN ANALYZE).
+    Timed(Box<Timed>),
     Scan(Box<ScanState>),
     IndexScan(Box<index_scan::IndexScanState>),
     Values {
@@ -494,7 +497,46 @@ enum Node {
     SetOp(Box<SetOpState>),
 }
 
+/// Statistics of every operator of a plan, by pre-order number.
+pub type Timing = Arc<parking_lot::Mutex<Vec<NodeStats>>>;
+
+struct Timed {
+    node: Node,
+    stats: Timing,
+    slot: usize,
+    /// When the operator was first asked for rows.
+    started: Option<std::time::Instant>,
+}
+
+impl Timed {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        let start = std::time::Instant::now();
+        let first = self.started.is_none();
+        let begun = *self.started.get_or_insert(start);
+        let step = self.node.next(cx)?;
+        let now = std::time::Instant::now();
+        let mut stats = self.stats.lock();
+        let s = &mut stats[self.slot];
+        s.removed = match &self.node {
+            Node::Scan(scan) => scan.removed,
+            Node::IndexScan(scan) => scan.removed,
+            _ => 0,
+        };
+        s.loops = 1;
+        s.total_ms = (now - begun).as_secs_f64() * 1000.0;
+        if let Step::Batch(b) = &step {
+            if s.rows == 0 && b.rows > 0 || first && s.first_ms == 0.0 {
+                s.first_ms = (now - begun).as_secs_f64() * 1000.0;
+            }
+            s.rows += b.rows as u64;
+        }
+        Ok(step)
+    }
+}
+
 struct ScanState {
+    /// Rows the filter removed (EXPLAIN ANALYZE).
+    removed: u64,
     table: Arc<Table>,
     filter: Option<Expr>,
     ctid: bool,
@@ -558,18 +600,31 @@ struct SetOpState {
 
 impl Node {
     fn build(plan: &Plan) -> Result<Node> {
-        Ok(match plan {
-            Plan::Scan { table, filter, ctid } => Node::Scan(Box::new(ScanState {
+        Node::build_with(plan, None)
+    }
+
+    /// Build the operators of `plan`; with `timing`, each is wrapped to
+    /// count its rows and time into a slot of its own, in pre-order (EXPLAIN
+    /// ANALYZE).
+    fn build_with(plan: &Plan, timing: Option<&Timing>) -> Result<Node> {
+        let slot = timing.map(|t| {
+            let mut v = t.lock();
+            v.push(NodeStats::default());
+            v.len() - 1
+        });
+        let node = match plan {
+            Plan::Scan { table, filter, ctid, .. } => Node::Scan(Box::new(ScanState {
+                removed: 0,
                 table: table.clone(),
                 filter: filter.clone(),
                 ctid: *ctid,
                 next_block: 0,
                 nblocks: None,
             })),
-            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid } => {
+            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid, .. } => {
                 Node::IndexScan(Box::new(index_scan::IndexScanState::new(
                     table.clone(),
-                    index.clone(),
+                    Index::clone(index),
                     eq.clone(),
                     lower.clone(),
                     upper.clone(),
@@ -579,16 +634,16 @@ impl Node {
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
             Plan::Filter { input, predicate } => {
-                Node::Filter { input: Box::new(Node::build(input)?), predicate: predicate.clone() }
+                Node::Filter { input: Box::new(Node::build_with(input, timing)?), predicate: predicate.clone() }
             }
             Plan::Project { input, exprs } => {
-                Node::Project { input: Box::new(Node::build(input)?), exprs: exprs.clone() }
+                Node::Project { input: Box::new(Node::build_with(input, timing)?), exprs: exprs.clone() }
             }
             Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),
-                left: Node::build(left)?,
-                right: Node::build(right)?,
+                left: Node::build_with(left, timing)?,
+                right: Node::build_with(right, timing)?,
                 kind: *kind,
                 equi: equi.clone(),
                 on: on.clone(),
@@ -600,7 +655,7 @@ impl Node {
                 right_emitted: false,
             })),
             Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
-                input: Node::build(input)?,
+                input: Node::build_with(input, timing)?,
                 groups: groups.clone(),
                 aggs: aggs.clone(),
                 table: HashMap::new(),
@@ -610,13 +665,13 @@ impl Node {
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
                 types: input.types(),
-                input: Node::build(input)?,
+                input: Node::build_with(input, timing)?,
                 keys: keys.clone(),
                 batches: Vec::new(),
                 output: None,
             })),
             Plan::Limit { input, offset, count } => Node::Limit {
-                input: Box::new(Node::build(input)?),
+                input: Box::new(Node::build_with(input, timing)?),
                 offset_expr: offset.clone(),
                 count_expr: count.clone(),
                 bounds: None,
@@ -624,7 +679,7 @@ impl Node {
             },
             Plan::Distinct { input, columns } => Node::Distinct {
                 types: input.types(),
-                input: Box::new(Node::build(input)?),
+                input: Box::new(Node::build_with(input, timing)?),
                 columns: *columns,
                 seen: HashSet::new(),
             },
@@ -632,18 +687,23 @@ impl Node {
                 kind: *kind,
                 all: *all,
                 types: left.types(),
-                left: Node::build(left)?,
-                right: Node::build(right)?,
+                left: Node::build_with(left, timing)?,
+                right: Node::build_with(right, timing)?,
                 right_counts: HashMap::new(),
                 right_done: false,
                 emitted: HashSet::new(),
                 left_done: false,
             })),
+        };
+        Ok(match (timing, slot) {
+            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t.clone(), slot, started: None })),
+            _ => node,
         })
     }
 
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         match self {
+            Node::Timed(t) => t.next(cx),
             Node::Scan(s) => s.next(cx),
             Node::IndexScan(s) => s.next(cx),
             Node::Values { rows, types, done } => {
@@ -794,7 +854,11 @@ impl ScanState {
         }
         let b = Batch::new(columns, rows);
         Ok(Step::Batch(match &self.filter {
-            Some(f) => filter_batch(b, f, cx)?,
+            Some(f) => {
+                let kept = filter_batch(b, f, cx)?;
+                self.removed += (rows - kept.rows) as u64;
+                kept
+            }
             None => b,
         }))
     }
@@ -1378,10 +1442,11 @@ impl std::fmt::Debug for QueryExec {
 #[derive(Debug)]
 pub enum Executor {
     Query(Box<QueryExec>),
-    /// Precomputed rows (SHOW).
+    /// Precomputed rows (SHOW, EXPLAIN).
     Values {
         rows: std::vec::IntoIter<Vec<Datum>>,
     },
+    Explain(Box<ExplainAnalyze>),
 }
 
 pub struct Start<'a> {
@@ -1391,6 +1456,34 @@ pub struct Start<'a> {
     pub snapshot: Snapshot,
     pub xid: u64,
     pub cid: u32,
+    /// Count every operator's rows and time here (EXPLAIN ANALYZE).
+    pub timing: Option<Timing>,
+}
+
+/// EXPLAIN ANALYZE: the statement runs to its end (its rows discarded),
+/// then the plan is printed with what each operator did.
+pub struct ExplainAnalyze {
+    pub inner: Option<Box<Executor>>,
+    pub plan: Arc<Plan>,
+    pub top: Option<String>,
+    pub stats: Timing,
+    pub timing: bool,
+    pub summary: bool,
+    pub lines: std::vec::IntoIter<Vec<Datum>>,
+}
+
+impl std::fmt::Debug for ExplainAnalyze {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExplainAnalyze")
+    }
+}
+
+struct Discard;
+
+impl RowSink for Discard {
+    fn push_row(&mut self, _row: &[Datum]) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 impl Executor {
@@ -1408,7 +1501,7 @@ impl Executor {
     pub fn modified(&self) -> Option<u64> {
         match self {
             Executor::Query(q) => q.modify.as_ref().map(|m| m.count),
-            Executor::Values { .. } => None,
+            Executor::Values { .. } | Executor::Explain(_) => None,
         }
     }
 
@@ -1422,22 +1515,45 @@ impl Executor {
         produced: &mut u64,
         arena: &bumpalo::Bump,
     ) -> Result<Progress> {
-        match self {
-            Executor::Values { rows } => {
-                let mut this_call = 0;
-                loop {
-                    if limit != 0 && this_call >= limit {
-                        return Ok(Progress::Suspended);
-                    }
-                    let Some(r) = rows.next() else { return Ok(Progress::Done) };
-                    *produced += 1;
-                    this_call += 1;
-                    if sink.push_row(&r)? {
-                        return Ok(Progress::SinkFull);
-                    }
+        if let Executor::Explain(e) = self {
+            if let Some(mut inner) = e.inner.take() {
+                let started = std::time::Instant::now();
+                let mut discarded = 0;
+                while inner.run(ctx, &mut Discard, 0, &mut discarded, arena)? != Progress::Done {}
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                let stats = e.stats.lock().clone();
+                let options = super::explain::Options { stats: Some(&stats), timing: e.timing };
+                let mut lines = super::explain::explain(&e.plan, e.top.clone(), &options);
+                if e.summary {
+                    lines.push(format!("Execution Time: {ms:.3} ms"));
                 }
+                e.lines = lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter();
             }
+        }
+        match self {
+            Executor::Values { rows } => emit_values(rows, sink, limit, produced),
+            Executor::Explain(e) => emit_values(&mut e.lines, sink, limit, produced),
             Executor::Query(q) => q.run(ctx, sink, limit, produced, arena),
+        }
+    }
+}
+
+fn emit_values(
+    rows: &mut std::vec::IntoIter<Vec<Datum>>,
+    sink: &mut dyn RowSink,
+    limit: usize,
+    produced: &mut u64,
+) -> Result<Progress> {
+    let mut this_call = 0;
+    loop {
+        if limit != 0 && this_call >= limit {
+            return Ok(Progress::Suspended);
+        }
+        let Some(r) = rows.next() else { return Ok(Progress::Done) };
+        *produced += 1;
+        this_call += 1;
+        if sink.push_row(&r)? {
+            return Ok(Progress::SinkFull);
         }
     }
 }
@@ -1453,7 +1569,7 @@ impl QueryExec {
             None => (s.plan.types(), s.visible),
         };
         Ok(QueryExec {
-            node: Node::build(s.plan)?,
+            node: Node::build_with(s.plan, s.timing.as_ref())?,
             types,
             visible,
             catalog: s.catalog,

@@ -20,6 +20,7 @@
 pub mod batch;
 pub mod binder;
 pub mod exec;
+pub mod explain;
 pub mod expr;
 pub mod func;
 pub mod numeric;
@@ -94,6 +95,16 @@ pub enum Statement {
         source: std::sync::Arc<plan::Plan>,
         returning: Option<(Vec<Expr>, Vec<Column>)>,
     },
+    /// `EXPLAIN [ANALYZE] statement`: the plan of a query or data-changing
+    /// statement, as lines of text.
+    Explain {
+        inner: Box<Statement>,
+        analyze: bool,
+        /// ANALYZE with TIMING (on by default).
+        timing: bool,
+        /// ANALYZE with SUMMARY (the execution time; on by default).
+        summary: bool,
+    },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     Set {
         name: String,
@@ -132,6 +143,7 @@ impl Statement {
             Statement::Modify { returning, .. } => returning.as_ref().map_or(Vec::new(), |(_, c)| c.clone()),
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
+            Statement::Explain { .. } => vec![Column::text("QUERY PLAN")],
             Statement::Set { .. }
             | Statement::ResetAll
             | Statement::Checkpoint
@@ -161,6 +173,7 @@ impl Statement {
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
+            Statement::Explain { .. } => "EXPLAIN",
             Statement::CreateTable { .. } => "CREATE TABLE",
             Statement::CreateIndex { .. } => "CREATE INDEX",
             Statement::Truncate { .. } => "TRUNCATE TABLE",
@@ -185,6 +198,7 @@ impl Statement {
                 source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
             }
             Statement::Checkpoint => true,
+            Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
             _ => false,
         }
     }

@@ -72,6 +72,8 @@ pub enum Plan {
         table: Arc<Table>,
         filter: Option<Expr>,
         ctid: bool,
+        /// The name the query gave the table (for EXPLAIN), if not its own.
+        alias: Option<String>,
     },
     /// An index scan: the rows of `table` that `index`'s entries in a key
     /// range point to (visible ones only), in index order, filtered. The
@@ -81,13 +83,16 @@ pub enum Plan {
     /// Output columns are as a sequential scan's.
     IndexScan {
         table: Arc<Table>,
-        index: Index,
+        index: Box<Index>,
+        /// The conjuncts of the filter the key range comes from (for EXPLAIN).
+        conds: Vec<Expr>,
         eq: Vec<Expr>,
         /// Bound on column `eq.len()` of the index: value and inclusiveness.
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
         filter: Option<Expr>,
         ctid: bool,
+        alias: Option<String>,
     },
     /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
     Values {

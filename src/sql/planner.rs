@@ -25,8 +25,8 @@ use crate::catalog::{Index, Table};
 /// and in every subquery inside it.
 pub fn choose_access_paths(plan: &mut Plan) {
     for_each_plan_mut(plan, &mut |p| {
-        if let Plan::Scan { table, filter: Some(filter), ctid } = p {
-            if let Some(scan) = index_scan(table, filter, *ctid) {
+        if let Plan::Scan { table, filter: Some(filter), ctid, alias } = p {
+            if let Some(scan) = index_scan(table, filter, *ctid, alias) {
                 *p = scan;
             }
         }
@@ -47,14 +47,14 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
                 *table = n;
             }
         }
-        Plan::IndexScan { table, index, filter, ctid, .. } => {
+        Plan::IndexScan { table, index, filter, ctid, alias, .. } => {
             let Some(n) = current(table) else { return };
             match n.indexes.iter().find(|i| i.oid == index.oid) {
                 Some(i) => {
-                    *index = i.clone();
+                    **index = i.clone();
                     *table = n;
                 }
-                None => *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid },
+                None => *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid, alias: alias.take() },
             }
         }
         _ => {}
@@ -123,9 +123,11 @@ struct Bound<'e> {
     column: usize,
     op: CmpOp,
     value: &'e Expr,
+    /// The conjunct it comes from.
+    cond: &'e Expr,
 }
 
-fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool) -> Option<Plan> {
+fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<String>) -> Option<Plan> {
     if table.indexes.is_empty() {
         return None;
     }
@@ -149,28 +151,34 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool) -> Option<Plan> {
         }
     }
     let (eqs, _, _, index) = best?;
-    let eq: Vec<Expr> = index.columns[..eqs]
-        .iter()
-        .map(|&c| bounds.iter().find(|b| b.column == c && b.op == CmpOp::Eq).map(|b| b.value.clone()))
-        .collect::<Option<_>>()?;
+    let mut conds = Vec::new();
+    let mut eq = Vec::with_capacity(eqs);
+    for &c in &index.columns[..eqs] {
+        let b = bounds.iter().find(|b| b.column == c && b.op == CmpOp::Eq)?;
+        eq.push(b.value.clone());
+        conds.push(b.cond.clone());
+    }
     let (mut lower, mut upper) = (None, None);
     if let Some(&c) = index.columns.get(eqs) {
         for b in bounds.iter().filter(|b| b.column == c) {
             match b.op {
                 CmpOp::Gt | CmpOp::GtEq if lower.is_none() => lower = Some((b.value.clone(), b.op == CmpOp::GtEq)),
                 CmpOp::Lt | CmpOp::LtEq if upper.is_none() => upper = Some((b.value.clone(), b.op == CmpOp::LtEq)),
-                _ => {}
+                _ => continue,
             }
+            conds.push(b.cond.clone());
         }
     }
     Some(Plan::IndexScan {
         table: table.clone(),
-        index: index.clone(),
+        index: Box::new(index.clone()),
+        conds,
         eq,
         lower,
         upper,
         filter: Some(filter.clone()),
         ctid,
+        alias: alias.clone(),
     })
 }
 
@@ -194,7 +202,7 @@ fn as_bound<'e>(e: &'e Expr, table: &Table) -> Option<Bound<'e>> {
     if op == CmpOp::NotEq || column >= table.columns.len() || !same_encoding(ty, value.ty()) {
         return None;
     }
-    Some(Bound { column, op, value })
+    Some(Bound { column, op, value, cond: e })
 }
 
 /// `a op b` as `b op' a`.

@@ -90,6 +90,53 @@ impl Binder<'_> {
         Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists, indexes, fillfactor })
     }
 
+    pub(super) fn bind_explain(
+        &mut self,
+        statement: &ast::Statement,
+        mut analyze: bool,
+        _verbose: bool,
+        options: Option<&[ast::UtilityOption]>,
+    ) -> Result<Statement> {
+        let (mut timing, mut summary) = (true, None);
+        for o in options.unwrap_or_default() {
+            let name = o.name.value.to_ascii_lowercase();
+            let arg = o.arg.as_ref().map(|a| a.to_string().to_ascii_lowercase());
+            let on = match arg.as_deref() {
+                None | Some("true" | "on" | "1") => true,
+                Some("false" | "off" | "0") => false,
+                Some(other) if name == "format" => {
+                    if other != "text" {
+                        return Err(Error::not_supported(format!("EXPLAIN (FORMAT {})", other.to_uppercase())));
+                    }
+                    true
+                }
+                Some(other) => {
+                    return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "{name} requires a Boolean value")
+                        .with_detail(format!("Got \"{other}\".")));
+                }
+            };
+            match name.as_str() {
+                "analyze" => analyze = on,
+                "timing" => timing = on,
+                "summary" => summary = Some(on),
+                // No costs, buffers, WAL or settings are tracked that these
+                // would add to the output; VERBOSE adds nothing yet either.
+                "costs" | "verbose" | "buffers" | "wal" | "settings" | "format" => {}
+                other => {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "unrecognized EXPLAIN option \"{other}\""));
+                }
+            }
+        }
+        let inner = match statement {
+            ast::Statement::Query(_)
+            | ast::Statement::Insert(_)
+            | ast::Statement::Update(_)
+            | ast::Statement::Delete(_) => self.bind_statement(statement)?,
+            other => return Err(Error::not_supported(format!("EXPLAIN {}", super::statement_kind(other)))),
+        };
+        Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze) })
+    }
+
     pub(super) fn bind_truncate(&mut self, t: &ast::Truncate) -> Result<Statement> {
         if t.partitions.is_some() || t.on_cluster.is_some() || t.if_exists {
             return Err(Error::not_supported("this form of TRUNCATE"));

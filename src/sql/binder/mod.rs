@@ -25,6 +25,17 @@ use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
+/// Choose index scans in the plans of a bound statement.
+fn choose_access_paths(statement: &mut Statement) {
+    match statement {
+        Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
+            super::planner::choose_access_paths(Arc::make_mut(plan));
+        }
+        Statement::Explain { inner, .. } => choose_access_paths(inner),
+        _ => {}
+    }
+}
+
 /// How the binder finds tables (the catalog, through the statement's snapshot).
 pub trait TableLookup {
     fn table(&self, name: &str) -> Result<Option<Arc<Table>>>;
@@ -69,12 +80,7 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
         };
-        match &mut statement {
-            Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
-                super::planner::choose_access_paths(Arc::make_mut(plan));
-            }
-            _ => {}
-        }
+        choose_access_paths(&mut statement);
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
                 return Err(err!(
@@ -105,6 +111,16 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::Explain {
+                describe_alias: ast::DescribeAlias::Explain,
+                analyze,
+                verbose,
+                query_plan: false,
+                estimate: false,
+                statement,
+                format: None,
+                options,
+            } => self.bind_explain(statement, *analyze, *verbose, options.as_deref()),
             ast::Statement::Truncate(t) => self.bind_truncate(t),
             ast::Statement::AlterTable(at) => self.bind_alter_table(at),
             ast::Statement::Drop {
@@ -364,7 +380,8 @@ impl<'a> Binder<'a> {
         let ctid = table.columns.len();
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
-        let scan = Plan::Scan { table: table.clone(), filter, ctid: true };
+        let alias = alias.map(|a| ident(&a.name));
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
         Ok((plan, returning))
@@ -396,7 +413,8 @@ impl<'a> Binder<'a> {
                 }
                 None => None,
             };
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true };
+            let alias = alias.as_ref().map(|a| ident(&a.name));
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
             Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
         })();
         self.levels.pop();

@@ -768,12 +768,13 @@ impl Binder<'_> {
                 if let Some(a) = alias {
                     rename_columns(&mut columns, &a.columns, &label)?;
                 }
+                let alias = (label != table.name).then(|| label.clone());
                 self.add_rel(label, columns)?;
                 if let Some(r) = self.level().rels.last_mut() {
                     r.table = Some(table.name.clone());
                 }
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: Plan::Scan { table, filter: None, ctid: false }, start, end, inner: true })
+                Ok(FromItem { plan: Plan::Scan { table, filter: None, ctid: false, alias }, start, end, inner: true })
             }
             ast::TableFactor::Derived { lateral: false, subquery, alias, .. } => {
                 let q = self.bind_subquery_plan(subquery)?;
@@ -1339,7 +1340,7 @@ fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
     let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
     let Some(pred) = and_all(shifted) else { return plan };
     match plan {
-        Plan::Scan { table, filter: None, ctid } => Plan::Scan { table, filter: Some(pred), ctid },
+        Plan::Scan { table, filter: None, ctid, alias } => Plan::Scan { table, filter: Some(pred), ctid, alias },
         other => Plan::Filter { input: Box::new(other), predicate: pred },
     }
 }

@@ -29,6 +29,8 @@ pub(super) struct IndexScanState {
     pub upper: Option<(Expr, bool)>,
     pub filter: Option<Expr>,
     pub ctid: bool,
+    /// Rows the filter removed (EXPLAIN ANALYZE).
+    pub removed: u64,
     /// The key range, once the bound values are known; `None` inside
     /// means no row can match (a bound value is NULL).
     range: Option<Option<IndexRange>>,
@@ -55,6 +57,7 @@ impl IndexScanState {
             upper,
             filter,
             ctid,
+            removed: 0,
             range: None,
             last: None,
             done: false,
@@ -96,7 +99,11 @@ impl IndexScanState {
             }
             let b = Batch::new(columns, rows);
             let b = match &self.filter {
-                Some(f) => filter_batch(b, f, cx)?,
+                Some(f) => {
+                    let kept = filter_batch(b, f, cx)?;
+                    self.removed += (rows - kept.rows) as u64;
+                    kept
+                }
                 None => b,
             };
             if b.rows > 0 {

@@ -13,7 +13,7 @@
 
 use super::node::{self, Entry, Goal, MIN_TID};
 use super::{BTree, InsertOutcome, Parent, Tid, UniqueCheck, WritePage, XLOG_INSERT, check_key};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SqlState};
 use crate::storage::page::{OffsetNumber, PageBuf, PageRead, PageWrite};
 use crate::storage::wal::blocks::BlockRef;
 
@@ -33,9 +33,9 @@ pub(super) enum Up<'a> {
 /// The error for a conflicting unique insert (the caller normally reports
 /// its own before this, with the index name).
 fn duplicate_key() -> Error {
-    // tusk's error table has no unique_violation (23505) yet; the SQL layer
-    // turns UniqueCheck::Conflict into that error itself.
-    Error::internal("duplicate key value violates unique constraint")
+    // The SQL layer names the constraint and the key in its own error
+    // before this one can be reached.
+    Error::new(SqlState::UNIQUE_VIOLATION, "duplicate key value violates unique constraint")
 }
 
 impl<'a> BTree<'a> {

@@ -1,0 +1,550 @@
+//! EXPLAIN: a plan printed in PostgreSQL's text format — node names
+//! (`Seq Scan on t`, `Index Scan using t_pkey on t`, `Hash Join`,
+//! `HashAggregate`, …), their properties (`Filter:`, `Index Cond:`,
+//! `Hash Cond:`, `Group Key:`, `Sort Key:`) with expressions written as
+//! PostgreSQL deparses them, and, for EXPLAIN ANALYZE, each node's actual
+//! rows, loops and time.
+//!
+//! tusk has no cost model yet, so no `(cost=…)` estimates are printed.
+
+use std::fmt::Write;
+
+use super::expr::{ArithOp, Expr};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind};
+use super::types::{Datum, PgType};
+
+/// What one executed plan node did (EXPLAIN ANALYZE).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NodeStats {
+    pub rows: u64,
+    /// Rows a scan's filter removed.
+    pub removed: u64,
+    pub loops: u64,
+    /// Milliseconds until the first row, and in all.
+    pub first_ms: f64,
+    pub total_ms: f64,
+}
+
+pub struct Options<'a> {
+    /// Per plan node, in pre-order (a node before its inputs), when analyzed.
+    pub stats: Option<&'a [NodeStats]>,
+    pub timing: bool,
+}
+
+/// The lines of EXPLAIN's output for `plan`; `top` names a data-changing
+/// statement's node (`Insert on t`).
+pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<String> {
+    let mut scans = 0;
+    plan.walk(&mut |p| scans += matches!(p, Plan::Scan { .. } | Plan::IndexScan { .. }) as usize);
+    let mut e = Explainer {
+        lines: Vec::new(),
+        qualify: scans > 1,
+        options,
+        next: 0,
+        subplans: 0,
+        pending: Vec::new(),
+        current: 0,
+    };
+    match top {
+        Some(name) => {
+            e.lines.push(name);
+            e.node(plan, 6, true, Vec::new());
+        }
+        None => {
+            e.node(plan, 0, false, Vec::new());
+        }
+    }
+    e.lines
+}
+
+struct Explainer<'a> {
+    lines: Vec<String>,
+    /// Several relations: column names are qualified (`t.a`).
+    qualify: bool,
+    options: &'a Options<'a>,
+    /// The pre-order number of the next plan node (index into the stats).
+    next: usize,
+    subplans: usize,
+    /// Subqueries of folded nodes, printed with the node they fold into.
+    pending: Vec<(usize, std::sync::Arc<Plan>, bool)>,
+    /// The pre-order number of the node whose properties are being printed.
+    current: usize,
+}
+
+impl Explainer<'_> {
+    /// Print `plan` with its text at column `at` (after `->  ` if `arrow`),
+    /// with `extra` properties from nodes folded into it; returns the names
+    /// of its output columns.
+    fn node(&mut self, plan: &Plan, at: usize, arrow: bool, extra: Vec<String>) -> Vec<String> {
+        let id = self.next;
+        self.next += 1;
+        match plan {
+            // Folded into their input: a projection shows nothing of its
+            // own, a filter is a property of the node below it.
+            Plan::Project { input, exprs } => {
+                self.pending.extend(subplans_of(plan));
+                let names = self.node_folded(input, at, arrow, extra, id);
+                return exprs.iter().map(|e| self.deparse(e, &names, true)).collect();
+            }
+            Plan::Filter { input, predicate } => {
+                self.pending.extend(subplans_of(plan));
+                let names = self.peek_names(input);
+                let mut props = vec![format!("Filter: {}", self.deparse(predicate, &names, false))];
+                let input_id = self.next;
+                if let Some(stats) = self.options.stats {
+                    if let (Some(mine), Some(input)) = (stats.get(id), stats.get(input_id)) {
+                        let removed = input.rows.saturating_sub(mine.rows) / mine.loops.max(1);
+                        if removed > 0 {
+                            props.push(format!("Rows Removed by Filter: {removed}"));
+                        }
+                    }
+                }
+                props.extend(extra);
+                return self.node_folded(input, at, arrow, props, id);
+            }
+            _ => {}
+        }
+        let header_at = self.lines.len();
+        self.lines.push(String::new());
+        self.current = id;
+        let (title, names) = self.body(plan, at, extra);
+        self.lines[header_at] = self.header(&title, at, arrow, id);
+        names
+    }
+
+    /// Print `input` as if it were the node numbered `id` (whose stats count
+    /// what it passed on).
+    fn node_folded(&mut self, input: &Plan, at: usize, arrow: bool, extra: Vec<String>, id: usize) -> Vec<String> {
+        let header_at = self.lines.len();
+        let names = self.node(input, at, arrow, extra);
+        if let Some(stats) = self.options.stats.and_then(|s| s.get(id)) {
+            // Show the rows that left the folded node (after the filter).
+            let actual = self.actual(stats);
+            let line = &mut self.lines[header_at];
+            if let Some(i) = line.find(" (actual") {
+                line.truncate(i);
+                line.push_str(&actual);
+            }
+        }
+        names
+    }
+
+    fn header(&self, title: &str, at: usize, arrow: bool, id: usize) -> String {
+        let mut line =
+            if arrow { format!("{}->  {title}", " ".repeat(at - 4)) } else { format!("{}{title}", " ".repeat(at)) };
+        if let Some(stats) = self.options.stats {
+            match stats.get(id) {
+                Some(s) if s.loops > 0 => line.push_str(&self.actual(s)),
+                _ => line.push_str(" (never executed)"),
+            }
+        }
+        line
+    }
+
+    fn actual(&self, s: &NodeStats) -> String {
+        let loops = s.loops.max(1);
+        if self.options.timing {
+            format!(
+                " (actual time={:.3}..{:.3} rows={} loops={})",
+                s.first_ms / loops as f64,
+                s.total_ms / loops as f64,
+                s.rows / loops,
+                s.loops
+            )
+        } else {
+            format!(" (actual rows={} loops={})", s.rows / loops, s.loops)
+        }
+    }
+
+    /// `Rows Removed by Filter: n` of the node being printed (ANALYZE).
+    fn removed(&mut self, at: usize) {
+        let Some(s) = self.options.stats.and_then(|s| s.get(self.current)) else { return };
+        if s.removed > 0 {
+            let loops = s.loops.max(1);
+            self.prop(at, format!("Rows Removed by Filter: {}", s.removed / loops));
+        }
+    }
+
+    fn prop(&mut self, at: usize, text: String) {
+        self.lines.push(format!("{}{text}", " ".repeat(at + 2)));
+    }
+
+    /// The node's title and output names; prints its properties and inputs.
+    fn body(&mut self, plan: &Plan, at: usize, extra: Vec<String>) -> (String, Vec<String>) {
+        let child = at + 6;
+        match plan {
+            Plan::Scan { table, filter, alias, .. } => {
+                let label = alias.as_deref().unwrap_or(&table.name);
+                let names = self.table_names(label, table.columns.iter().map(|c| c.name.as_str()));
+                if let Some(f) = filter {
+                    let text = self.deparse(f, &names, false);
+                    self.prop(at, format!("Filter: {text}"));
+                    self.removed(at);
+                }
+                self.props(at, extra, plan);
+                (format!("Seq Scan on {}{}", table.name, alias_suffix(alias)), names)
+            }
+            Plan::IndexScan { table, index, conds, filter, alias, .. } => {
+                let label = alias.as_deref().unwrap_or(&table.name);
+                let names = self.table_names(label, table.columns.iter().map(|c| c.name.as_str()));
+                let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &names, false)).collect();
+                self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
+                let mut rest = Vec::new();
+                if let Some(f) = filter {
+                    for c in conjuncts(f) {
+                        let t = self.deparse(c, &names, false);
+                        if !cond_texts.contains(&t) {
+                            rest.push(t);
+                        }
+                    }
+                }
+                if !rest.is_empty() {
+                    self.prop(at, format!("Filter: {}", join_and(&rest)));
+                    self.removed(at);
+                }
+                self.props(at, extra, plan);
+                (format!("Index Scan using {} on {}{}", index.name, table.name, alias_suffix(alias)), names)
+            }
+            Plan::Values { rows, types } => {
+                self.props(at, extra, plan);
+                if rows.len() == 1 && types.is_empty() {
+                    return ("Result".into(), Vec::new());
+                }
+                (
+                    "Values Scan on \"*VALUES*\"".into(),
+                    (1..=types.len()).map(|i| format!("\"*VALUES*\".column{i}")).collect(),
+                )
+            }
+            Plan::Join { left, right, kind, equi, on } => {
+                let (lnames, rnames) = (self.peek_names(left), self.peek_names(right));
+                let mut all = lnames.clone();
+                all.extend(rnames.iter().cloned());
+                let kind_name = match kind {
+                    JoinKind::Inner => "",
+                    JoinKind::Left => " Left",
+                    JoinKind::Right => " Right",
+                    JoinKind::Full => " Full",
+                };
+                let title = if equi.is_empty() {
+                    if *kind == JoinKind::Inner {
+                        "Nested Loop".to_string()
+                    } else {
+                        format!("Nested Loop{kind_name} Join")
+                    }
+                } else {
+                    let keys: Vec<String> = equi
+                        .iter()
+                        .map(|(l, r)| {
+                            format!("({} = {})", self.deparse(l, &lnames, true), self.deparse(r, &rnames, true))
+                        })
+                        .collect();
+                    self.prop(at, format!("Hash Cond: {}", join_and(&keys)));
+                    format!("Hash{kind_name} Join")
+                };
+                if let Some(on) = on {
+                    let text = self.deparse(on, &all, false);
+                    self.prop(at, format!("Join Filter: {text}"));
+                }
+                self.props(at, extra, plan);
+                self.node(left, child, true, Vec::new());
+                if equi.is_empty() {
+                    self.node(right, child, true, Vec::new());
+                } else {
+                    let hash_line = self.lines.len();
+                    self.lines.push(String::new());
+                    let id = self.next;
+                    self.node(right, child + 6, true, Vec::new());
+                    // The hash table holds what its input produced.
+                    self.lines[hash_line] = self.header("Hash", child, true, id);
+                }
+                (title, all)
+            }
+            Plan::Aggregate { input, groups, aggs } => {
+                let names = self.peek_names(input);
+                let title = if groups.is_empty() {
+                    "Aggregate"
+                } else {
+                    let keys: Vec<String> = groups.iter().map(|g| self.deparse(g, &names, true)).collect();
+                    self.prop(at, format!("Group Key: {}", keys.join(", ")));
+                    "HashAggregate"
+                };
+                let mut out: Vec<String> = groups.iter().map(|g| self.deparse(g, &names, true)).collect();
+                out.extend(aggs.iter().map(|a| self.agg(a, &names)));
+                self.props(at, extra, plan);
+                self.node(input, child, true, Vec::new());
+                (title.into(), out)
+            }
+            Plan::Sort { input, keys } => {
+                let names = self.peek_names(input);
+                let keys: Vec<String> = keys.iter().map(|k| sort_key(k, &names)).collect();
+                self.prop(at, format!("Sort Key: {}", keys.join(", ")));
+                self.props(at, extra, plan);
+                self.node(input, child, true, Vec::new());
+                ("Sort".into(), names)
+            }
+            Plan::Limit { input, .. } => {
+                self.props(at, extra, plan);
+                let names = self.node(input, child, true, Vec::new());
+                ("Limit".into(), names)
+            }
+            Plan::Distinct { input, columns } => {
+                let names = self.peek_names(input);
+                self.prop(at, format!("Group Key: {}", names[..*columns].join(", ")));
+                self.props(at, extra, plan);
+                self.node(input, child, true, Vec::new());
+                ("HashAggregate".into(), names)
+            }
+            Plan::SetOp { kind, all, left, right } => {
+                let names = self.peek_names(left);
+                let title = match (kind, all) {
+                    (SetOpKind::Union, true) => "Append".to_string(),
+                    (SetOpKind::Union, false) => {
+                        self.prop(at, format!("Group Key: {}", names.join(", ")));
+                        "HashAggregate".to_string()
+                    }
+                    (SetOpKind::Intersect, a) => format!("HashSetOp Intersect{}", if *a { " All" } else { "" }),
+                    (SetOpKind::Except, a) => format!("HashSetOp Except{}", if *a { " All" } else { "" }),
+                };
+                self.props(at, extra, plan);
+                let inputs_at = if title == "Append" {
+                    child
+                } else {
+                    self.lines.push(format!("{}->  Append", " ".repeat(child - 4)));
+                    child + 6
+                };
+                self.node(left, inputs_at, true, Vec::new());
+                self.node(right, inputs_at, true, Vec::new());
+                (title, names)
+            }
+            Plan::Project { .. } | Plan::Filter { .. } => unreachable!("folded into their input"),
+        }
+    }
+
+    /// Folded properties, then the subqueries of the node's expressions.
+    fn props(&mut self, at: usize, extra: Vec<String>, plan: &Plan) {
+        for p in extra {
+            self.prop(at, p);
+        }
+        let mut subs = subplans_of(plan);
+        subs.append(&mut self.pending);
+        for (id, sub, correlated) in subs {
+            let label = if correlated { format!("SubPlan {}", id + 1) } else { format!("InitPlan {}", id + 1) };
+            self.prop(at, label);
+            // Subqueries run with nodes of their own: no statistics here.
+            let saved = self.next;
+            self.next = usize::MAX / 2;
+            self.node(&sub, at + 8, true, Vec::new());
+            self.next = saved;
+        }
+    }
+
+    /// A node's output names without printing it.
+    fn peek_names(&mut self, plan: &Plan) -> Vec<String> {
+        let (lines, next, subs) = (self.lines.len(), self.next, self.subplans);
+        let pending = std::mem::take(&mut self.pending);
+        let names = self.node(plan, 6, true, Vec::new());
+        self.lines.truncate(lines);
+        self.next = next;
+        self.subplans = subs;
+        self.pending = pending;
+        names
+    }
+
+    fn table_names<'n>(&self, table: &str, cols: impl Iterator<Item = &'n str>) -> Vec<String> {
+        cols.map(|c| if self.qualify { format!("{table}.{}", ident(c)) } else { ident(c) }).collect()
+    }
+
+    fn agg(&self, a: &AggCall, names: &[String]) -> String {
+        let name = match a.func {
+            AggFunc::CountStar => return "count(*)".into(),
+            AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::BoolAnd => "bool_and",
+            AggFunc::BoolOr => "bool_or",
+            AggFunc::StringAgg => "string_agg",
+        };
+        let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
+        format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))
+    }
+
+    /// An expression as PostgreSQL's ruleutils prints it: operators in
+    /// parentheses, constants with their type unless they are integers.
+    /// `top`: a bare column or call needs no parentheses.
+    fn deparse(&self, e: &Expr, names: &[String], top: bool) -> String {
+        let d = |x: &Expr| self.deparse(x, names, false);
+        let text = match e {
+            Expr::Column(i, _) => return names.get(*i).cloned().unwrap_or_else(|| format!("${i}")),
+            Expr::Outer(slot, _) => return format!("${slot}"),
+            Expr::Param(i, _) => return format!("${}", i + 1),
+            Expr::Const(v, ty) => return constant(v, *ty),
+            Expr::AggRef(i, _) => return format!("agg{i}"),
+            Expr::Arith(op, a, b, _) => {
+                let sym = match op {
+                    ArithOp::Add => "+",
+                    ArithOp::Sub => "-",
+                    ArithOp::Mul => "*",
+                    ArithOp::Div => "/",
+                    ArithOp::Mod => "%",
+                };
+                format!("({} {sym} {})", d(a), d(b))
+            }
+            Expr::Neg(a) => format!("(- {})", d(a)),
+            Expr::Cmp(op, a, b) => format!("({} {} {})", d(a), op.symbol(), d(b)),
+            Expr::Distinct(a, b, not) => {
+                format!("({} IS {}DISTINCT FROM {})", d(a), if *not { "NOT " } else { "" }, d(b))
+            }
+            Expr::Concat(a, b) => format!("({} || {})", d(a), d(b)),
+            Expr::And(..) => {
+                let parts: Vec<String> = conjuncts(e).into_iter().map(d).collect();
+                return format!("({})", parts.join(" AND "));
+            }
+            Expr::Or(a, b) => format!("({} OR {})", d(a), d(b)),
+            Expr::Not(a) => format!("(NOT {})", d(a)),
+            Expr::IsNull(a, not) => format!("({} IS {}NULL)", d(a), if *not { "NOT " } else { "" }),
+            Expr::IsBool(a, v, not) => {
+                format!("({} IS {}{})", d(a), if *not { "NOT " } else { "" }, if *v { "TRUE" } else { "FALSE" })
+            }
+            Expr::Case { whens, otherwise, .. } => {
+                let mut s = String::from("CASE");
+                for (w, t) in whens {
+                    let _ = write!(s, " WHEN {} THEN {}", d(w), d(t));
+                }
+                if let Some(o) = otherwise {
+                    let _ = write!(s, " ELSE {}", d(o));
+                }
+                s.push_str(" END");
+                return s;
+            }
+            // A cast of a constant is folded before PostgreSQL prints it.
+            Expr::Cast(a, ty, _) | Expr::Assign(a, ty, _) => {
+                return match a.as_ref() {
+                    Expr::Const(v, _) if !v.is_null() && *ty != PgType::Int4 => {
+                        format!("'{}'::{}", v.to_text().replace('\'', "''"), ty.sql_name())
+                    }
+                    _ => format!("({})::{}", d(a), ty.sql_name()),
+                };
+            }
+            Expr::Call(f, args, _) => {
+                let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
+                return format!("{}({})", func_name(f), args.join(", "));
+            }
+            Expr::Like(a, p, not, ci) => {
+                let op = match (ci, not) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                format!("({} {op} {})", d(a), d(p))
+            }
+            Expr::Sub(s) => {
+                let label = format!("SubPlan {}", s.id + 1);
+                match &s.kind {
+                    SubKind::Scalar => format!("({label})"),
+                    SubKind::Exists => format!("(EXISTS({label}))"),
+                    SubKind::Quantified { lhs, op, all } => {
+                        format!("({} {} {}({label}))", d(lhs), op.symbol(), if *all { "ALL" } else { "ANY" })
+                    }
+                }
+            }
+        };
+        if top && text.starts_with('(') && text.ends_with(')') && matches!(e, Expr::Arith(..)) {
+            return format!("({text})");
+        }
+        text
+    }
+}
+
+/// The subqueries in a node's own expressions: number, plan, correlated.
+fn subplans_of(plan: &Plan) -> Vec<(usize, std::sync::Arc<Plan>, bool)> {
+    let mut subs = Vec::new();
+    plan.visit_exprs(&mut |e| {
+        let mut found = Vec::new();
+        e.subplans(&mut found);
+        subs.extend(found.into_iter().map(|s| (s.id, s.plan.clone(), s.correlated)));
+    });
+    subs
+}
+
+fn alias_suffix(alias: &Option<String>) -> String {
+    alias.as_ref().map(|a| format!(" {a}")).unwrap_or_default()
+}
+
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::And(a, b) => {
+            let mut v = conjuncts(a);
+            v.extend(conjuncts(b));
+            v
+        }
+        other => vec![other],
+    }
+}
+
+fn join_and(parts: &[String]) -> String {
+    if parts.len() == 1 { parts[0].clone() } else { format!("({})", parts.join(" AND ")) }
+}
+
+fn sort_key(k: &SortKey, names: &[String]) -> String {
+    let mut s = names.get(k.column).cloned().unwrap_or_default();
+    if k.descending {
+        s.push_str(" DESC");
+    }
+    if k.nulls_first != k.descending {
+        s.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+    }
+    s
+}
+
+/// A constant as ruleutils writes it: integers bare, other values quoted
+/// with their type.
+fn constant(v: &Datum, ty: PgType) -> String {
+    match v {
+        Datum::Null => format!("NULL::{}", ty.sql_name()),
+        Datum::Int4(n) => n.to_string(),
+        Datum::Int2(_) | Datum::Int8(_) => {
+            let n = v.to_text();
+            if ty == PgType::Int8 && v.as_i64().is_some_and(|x| i32::try_from(x).is_ok()) {
+                format!("'{n}'::bigint")
+            } else if ty == PgType::Int2 {
+                format!("'{n}'::smallint")
+            } else {
+                n
+            }
+        }
+        Datum::Bool(b) => b.to_string(),
+        Datum::Numeric(n) => {
+            if n.starts_with('-') {
+                format!("'{n}'::numeric")
+            } else {
+                n.clone()
+            }
+        }
+        other => format!("'{}'::{}", other.to_text().replace('\'', "''"), ty.sql_name()),
+    }
+}
+
+fn func_name(f: &super::func::Func) -> String {
+    let debug = format!("{f:?}");
+    let mut out = String::new();
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    match out.as_str() {
+        "null_if" => "nullif".into(),
+        _ => out,
+    }
+}
+
+/// A column name, quoted if it needs to be.
+fn ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { name.to_string() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
+}
