@@ -396,15 +396,68 @@ async fn concurrent_updates_of_one_row_never_lose_a_change() {
     let b = server.connect().await;
     a.batch_execute("CREATE TABLE acct (id int, v int); INSERT INTO acct VALUES (1, 0), (2, 0)").await.unwrap();
 
+    // READ COMMITTED: B waits for A's update of the row, then applies its
+    // own to the newest version.
     a.batch_execute("BEGIN; UPDATE acct SET v = v + 1 WHERE id = 1").await.unwrap();
-    let err = b.execute("UPDATE acct SET v = v + 10 WHERE id = 1", &[]).await.unwrap_err();
-    assert_eq!(err.as_db_error().unwrap().code().code(), "40001");
-    // Another row is free to change meanwhile.
-    assert_eq!(b.execute("UPDATE acct SET v = v + 10 WHERE id = 2", &[]).await.unwrap(), 1);
+    let waiting = tokio::spawn(async move {
+        let r = b.execute("UPDATE acct SET v = v + 10 WHERE id = 1", &[]).await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second updater waits for the first");
     a.batch_execute("COMMIT").await.unwrap();
-    assert_eq!(b.execute("UPDATE acct SET v = v + 10 WHERE id = 1", &[]).await.unwrap(), 1);
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    assert_eq!(r.unwrap(), 1);
     let v: i32 = a.query_one("SELECT v FROM acct WHERE id = 1", &[]).await.unwrap().get(0);
     assert_eq!(v, 11, "both increments are applied");
+    // Another row is free to change meanwhile.
+    assert_eq!(b.execute("UPDATE acct SET v = v + 10 WHERE id = 2", &[]).await.unwrap(), 1);
+
+    // The newest version is checked against the WHERE clause again: a row
+    // that no longer matches is left alone.
+    a.batch_execute("BEGIN; UPDATE acct SET v = 100 WHERE id = 1").await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let r = b.execute("UPDATE acct SET v = -1 WHERE id = 1 AND v = 11", &[]).await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    assert_eq!(r.unwrap(), 0);
+    let v: i32 = a.query_one("SELECT v FROM acct WHERE id = 1", &[]).await.unwrap().get(0);
+    assert_eq!(v, 100);
+
+    // A rolled-back update lets the waiter change the original version.
+    a.batch_execute("BEGIN; UPDATE acct SET v = 0 WHERE id = 1").await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let r = b.execute("DELETE FROM acct WHERE id = 1 AND v = 100", &[]).await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    a.batch_execute("ROLLBACK").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    assert_eq!(r.unwrap(), 1);
+    a.batch_execute("INSERT INTO acct VALUES (1, 11)").await.unwrap();
+
+    // Two transactions waiting for each other: one of them is told.
+    a.batch_execute("BEGIN; UPDATE acct SET v = v + 1 WHERE id = 1").await.unwrap();
+    b.batch_execute("BEGIN; UPDATE acct SET v = v + 1 WHERE id = 2").await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let r = b.execute("UPDATE acct SET v = v + 1 WHERE id = 1", &[]).await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let err = a.execute("UPDATE acct SET v = v + 1 WHERE id = 2", &[]).await.unwrap_err();
+    let db = err.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "40P01");
+    assert_eq!(db.message(), "deadlock detected");
+    assert!(db.detail().unwrap().contains("waits for ShareLock on transaction"), "{:?}", db.detail());
+    a.batch_execute("ROLLBACK").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    assert_eq!(r.unwrap(), 1);
+    b.batch_execute("COMMIT").await.unwrap();
+    let v: i32 = a.query_one("SELECT v FROM acct WHERE id = 1", &[]).await.unwrap().get(0);
+    assert_eq!(v, 12);
 
     b.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT v FROM acct").await.unwrap();
     a.batch_execute("UPDATE acct SET v = 100 WHERE id = 1").await.unwrap();

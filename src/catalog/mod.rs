@@ -113,6 +113,28 @@ fn text_of(v: Option<&[u8]>) -> String {
     v.map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default()
 }
 
+/// What became of an attempt to update or delete a row version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowChange {
+    /// Changed; the new version's address (an update) or the row's (a delete).
+    Done(Tid),
+    /// This transaction already changed it: skipped, as PostgreSQL does.
+    SelfModified,
+    /// A transaction still running changed it: wait for it, then try again.
+    Wait(u64),
+    /// A committed transaction changed it: `newer` is the next version if
+    /// it was updated, `None` if it was deleted.
+    Modified { newer: Option<Tid> },
+}
+
+/// See [`Catalog::newest_version`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewestVersion {
+    At(Tid, Vec<Datum>),
+    Gone,
+    Wait(u64),
+}
+
 /// What a relation name stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RelKind {
@@ -663,8 +685,8 @@ impl Catalog {
         decode_row(table, &table.desc(), &t)
     }
 
-    /// Replace the row at `tid` by a new version of `values`; the new
-    /// version's address, or `None` if this command already changed it.
+    /// Replace the row at `tid` by a new version of `values` (see
+    /// [`RowChange`]).
     pub fn update_row(
         &self,
         table: &Table,
@@ -673,29 +695,80 @@ impl Catalog {
         values: &[Datum],
         xid: u64,
         cid: u32,
-    ) -> Result<Option<Tid>> {
+    ) -> Result<RowChange> {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(table.rel).with_fillfactor(table.fillfactor).update_checked(tid, xid, cid, &form(desc, &refs), &check)
+        let refused = std::cell::Cell::new(None);
+        let check = |t: &[u8]| self.change_check(t, xid, &refused);
+        let heap = self.heap(table.rel).with_fillfactor(table.fillfactor);
+        match heap.update_checked(tid, xid, cid, &form(desc, &refs), &check)? {
+            Some(new) => Ok(RowChange::Done(new)),
+            None => refused.get().ok_or_else(|| Error::internal("update refused without a reason")),
+        }
     }
 
-    /// Delete the row at `tid`; `false` if this command already changed it.
-    pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<bool> {
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(table.rel).delete_checked(tid, xid, cid, &check)
+    /// Delete the row at `tid` (see [`RowChange`]).
+    pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<RowChange> {
+        let refused = std::cell::Cell::new(None);
+        let check = |t: &[u8]| self.change_check(t, xid, &refused);
+        if self.heap(table.rel).delete_checked(tid, xid, cid, &check)? {
+            Ok(RowChange::Done(tid))
+        } else {
+            refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))
+        }
+    }
+
+    /// Under the page lock: may `xid` change this version? If not, why.
+    fn change_check(&self, t: &[u8], xid: u64, refused: &std::cell::Cell<Option<RowChange>>) -> Result<bool> {
+        let why = match self.txns.update_check(t, xid)? {
+            crate::txn::UpdateCheck::Free => return Ok(true),
+            crate::txn::UpdateCheck::SelfModified => RowChange::SelfModified,
+            crate::txn::UpdateCheck::BeingModified(x) => RowChange::Wait(x),
+            crate::txn::UpdateCheck::Modified => {
+                let h = crate::storage::heap::tuple::Header(t);
+                let updated = h.infomask() & crate::storage::heap::tuple::UPDATED != 0;
+                RowChange::Modified { newer: updated.then(|| h.ctid()) }
+            }
+        };
+        refused.set(Some(why));
+        Ok(false)
+    }
+
+    /// The newest version of the row whose version at `tid` was changed by
+    /// committed transactions (following the update chain): its address
+    /// and values, `None` if the row was deleted, or `Err(Wait)` … as a
+    /// [`RowChange::Wait`] when a transaction is still changing it.
+    pub fn newest_version(&self, table: &Table, mut tid: Tid, xid: u64) -> Result<NewestVersion> {
+        let desc = table.desc();
+        loop {
+            let Some(t) = self.heap(table.rel).fetch(tid)? else { return Ok(NewestVersion::Gone) };
+            match self.txns.update_check(&t, xid)? {
+                crate::txn::UpdateCheck::Free => return Ok(NewestVersion::At(tid, decode_row(table, &desc, &t)?)),
+                crate::txn::UpdateCheck::SelfModified => return Ok(NewestVersion::Gone),
+                crate::txn::UpdateCheck::BeingModified(x) => return Ok(NewestVersion::Wait(x)),
+                crate::txn::UpdateCheck::Modified => {
+                    let h = crate::storage::heap::tuple::Header(&t);
+                    if h.infomask() & crate::storage::heap::tuple::UPDATED == 0 || h.ctid() == tid {
+                        return Ok(NewestVersion::Gone);
+                    }
+                    tid = h.ctid();
+                }
+            }
+        }
     }
 
     /// Wait until transaction `xid` has ended (see
     /// [`TransactionManager::wait_for`]).
     pub fn wait_for_transaction(
         &self,
+        me: u64,
+        pid: i32,
         xid: u64,
         poll: std::time::Duration,
         interrupted: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
-        self.txns.wait_for(xid, poll, interrupted)
+        self.txns.wait_for(me, pid, xid, poll, interrupted)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

@@ -765,6 +765,7 @@ impl Session {
                     kind.clone(),
                     table,
                     returning.as_ref().map(|(e, _)| e.clone()),
+                    !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted),
                 )?))
             }
             Statement::CreateTable { name, columns, if_not_exists, indexes, fillfactor } => {

@@ -24,7 +24,7 @@ pub use super::explain::NodeStats;
 use super::expr::{ArithOp, CmpOp, EvalContext, Expr, compare, eval};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
 use super::types::{Datum, PgType};
-use crate::catalog::{Catalog, Index, Reader, Table};
+use crate::catalog::{Catalog, Index, NewestVersion, Reader, RowChange, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
@@ -1430,6 +1430,55 @@ struct Modify {
     output: Vec<Batch>,
     count: u64,
     done: bool,
+    /// How to re-check a concurrently changed row (READ COMMITTED only).
+    recheck: Option<Recheck>,
+}
+
+/// The parts of an UPDATE's or DELETE's source plan that decide whether a
+/// row is changed and into what: the scan's filter and the projection
+/// (`ctid`, then the new values), both over the table's row and `ctid`.
+struct Recheck {
+    filter: Option<Expr>,
+    exprs: Vec<Expr>,
+}
+
+impl Recheck {
+    fn of(plan: &Plan) -> Option<Recheck> {
+        let Plan::Project { input, exprs } = plan else { return None };
+        match input.as_ref() {
+            Plan::Scan { filter, .. } | Plan::IndexScan { filter, .. } => {
+                Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The new values for the row version `values` at `tid` if it still
+    /// satisfies the filter (for a DELETE: an empty list), else `None`.
+    fn apply(&self, table: &Table, values: &[Datum], tid: Tid, cx: &mut ExecCx<'_>) -> Result<Option<Vec<Datum>>> {
+        let mut types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+        types.push(PgType::Int8);
+        let mut row = values.to_vec();
+        row.push(Datum::Int8(ctid_value(tid)));
+        let b = from_rows(&[row], &types)?;
+        let b = Batch::new(b.columns, 1);
+        if let Some(f) = &self.filter {
+            if filter_batch(b.clone(), f, cx)?.rows == 0 {
+                return Ok(None);
+            }
+        }
+        let mut out = Vec::with_capacity(self.exprs.len());
+        for e in &self.exprs {
+            let col = eval_batch(e, &b, cx)?;
+            out.push(datum_at(&col, e.ty(), 0));
+        }
+        Ok(Some(out))
+    }
+}
+
+fn concurrent_change(deleted: bool) -> Error {
+    let what = if deleted { "delete" } else { "update" };
+    err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent {what}")
 }
 
 impl std::fmt::Debug for QueryExec {
@@ -1492,8 +1541,19 @@ impl Executor {
     }
 
     /// A data-changing statement over `source` rows.
-    pub fn modify(s: Start<'_>, kind: ModifyKind, table: Arc<Table>, returning: Option<Vec<Expr>>) -> Result<Executor> {
-        let modify = Modify { kind, desc: table.desc(), table, returning, output: Vec::new(), count: 0, done: false };
+    /// A data-changing statement over `source` rows. Under READ COMMITTED
+    /// (`recheck`), a row another transaction changed meanwhile is looked
+    /// at again in its newest version, as PostgreSQL's EvalPlanQual does.
+    pub fn modify(
+        s: Start<'_>,
+        kind: ModifyKind,
+        table: Arc<Table>,
+        returning: Option<Vec<Expr>>,
+        recheck: bool,
+    ) -> Result<Executor> {
+        let recheck = if recheck { Recheck::of(s.plan) } else { None };
+        let modify =
+            Modify { kind, desc: table.desc(), table, returning, output: Vec::new(), count: 0, done: false, recheck };
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
     }
 
@@ -1653,6 +1713,52 @@ impl QueryExec {
 }
 
 impl Modify {
+    /// Update the row version at `tid` to `values` (a DELETE: delete it),
+    /// waiting for a transaction that is changing it, and under READ
+    /// COMMITTED following a committed change to the row's newest version
+    /// and checking that again. The changed version's address and the
+    /// values written; `None` if the row is skipped.
+    fn change(&self, cx: &mut ExecCx<'_>, mut tid: Tid, mut values: Vec<Datum>) -> Result<Option<(Tid, Vec<Datum>)>> {
+        let delete = matches!(self.kind, ModifyKind::Delete);
+        loop {
+            let result = if delete {
+                cx.catalog.delete_row(&self.table, tid, cx.xid, cx.cid)?
+            } else {
+                check_not_null(&self.table, &values)?;
+                cx.catalog.update_row(&self.table, &self.desc, tid, &values, cx.xid, cx.cid)?
+            };
+            match result {
+                RowChange::Done(at) => return Ok(Some((at, values))),
+                RowChange::SelfModified => return Ok(None),
+                RowChange::Wait(other) => wait_for_transaction(cx, other)?,
+                RowChange::Modified { newer } => {
+                    let Some(recheck) = &self.recheck else { return Err(concurrent_change(newer.is_none())) };
+                    let Some(newer) = newer else { return Ok(None) };
+                    match cx.catalog.newest_version(&self.table, newer, cx.xid)? {
+                        NewestVersion::Gone => return Ok(None),
+                        NewestVersion::Wait(other) => {
+                            wait_for_transaction(cx, other)?;
+                            tid = newer;
+                            // Look at the version again after the wait.
+                            let row = cx.catalog.fetch_row(&self.table, tid)?;
+                            match recheck.apply(&self.table, &row, tid, cx)? {
+                                Some(v) => values = v,
+                                None => return Ok(None),
+                            }
+                        }
+                        NewestVersion::At(at, row) => match recheck.apply(&self.table, &row, at, cx)? {
+                            Some(v) => {
+                                tid = at;
+                                values = v;
+                            }
+                            None => return Ok(None),
+                        },
+                    }
+                }
+            }
+        }
+    }
+
     fn apply(&mut self, b: Batch, cx: &mut ExecCx<'_>) -> Result<()> {
         let table = self.table.clone();
         let types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
@@ -1677,27 +1783,23 @@ impl Modify {
                     insert_index_entries(cx, &table, &values, new)?;
                     true
                 }
-                (ModifyKind::Update, Some(tid)) => {
-                    match cx.catalog.update_row(&table, &self.desc, tid, &values, cx.xid, cx.cid)? {
-                        Some(new) => {
-                            insert_index_entries(cx, &table, &values, new)?;
-                            true
+                (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
+                    Some((new, values)) => {
+                        insert_index_entries(cx, &table, &values, new)?;
+                        self.count += 1;
+                        if self.returning.is_some() {
+                            returned.push(values);
                         }
-                        None => false,
+                        continue;
                     }
-                }
+                    None => false,
+                },
                 (ModifyKind::Delete, Some(tid)) => {
-                    let old = match &self.returning {
-                        Some(_) => Some(cx.catalog.fetch_row(&table, tid)?),
-                        None => None,
-                    };
-                    let done = cx.catalog.delete_row(&table, tid, cx.xid, cx.cid)?;
-                    if done {
-                        if let Some(old) = old {
-                            returned.push(old);
-                        }
+                    let Some((deleted, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    if self.returning.is_some() {
+                        returned.push(cx.catalog.fetch_row(&table, deleted)?);
                     }
-                    self.count += done as u64;
+                    self.count += 1;
                     continue;
                 }
                 _ => return Err(Error::internal("modify row without its address")),
@@ -1721,28 +1823,43 @@ impl Modify {
     }
 }
 
-/// Give a new tuple version its index entries. A unique index may have
-/// to wait for another transaction that holds the same key to end: the
-/// wait blocks this thread (moved off the async workers first), checking
-/// for cancel and timeouts as it goes.
+/// Give a new tuple version its index entries (a unique index may wait
+/// for another transaction that holds the same key).
 fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], tid: Tid) -> Result<()> {
     if table.indexes.is_empty() {
         return Ok(());
     }
     let catalog = cx.catalog;
+    let (me, pid) = (cx.xid, cx.eval.backend_pid());
     let eval = &mut *cx.eval;
-    let mut wait = |xid: u64| -> Result<()> {
-        let mut interrupted = || eval.check_interrupts();
-        let poll = std::time::Duration::from_millis(20);
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread {
-            tokio::task::block_in_place(|| catalog.wait_for_transaction(xid, poll, &mut interrupted))
-        } else {
-            catalog.wait_for_transaction(xid, poll, &mut interrupted)
-        }
-    };
+    let mut wait = |xid: u64| wait_until_ended(catalog, me, pid, xid, &mut || eval.check_interrupts());
     catalog.insert_index_entries(table, values, tid, cx.xid, &mut wait)
+}
+
+fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
+    let (catalog, me, pid) = (cx.catalog, cx.xid, cx.eval.backend_pid());
+    let eval = &mut *cx.eval;
+    wait_until_ended(catalog, me, pid, xid, &mut || eval.check_interrupts())
+}
+
+/// Wait for transaction `xid` to end. The wait blocks this thread (moved
+/// off the async workers first), checking for cancel and timeouts as it
+/// goes; a wait that closes a cycle of waits fails with 40P01.
+fn wait_until_ended(
+    catalog: &Catalog,
+    me: u64,
+    pid: i32,
+    xid: u64,
+    interrupted: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
+    let poll = std::time::Duration::from_millis(20);
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(|| catalog.wait_for_transaction(me, pid, xid, poll, interrupted))
+    } else {
+        catalog.wait_for_transaction(me, pid, xid, poll, interrupted)
+    }
 }
 
 fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {

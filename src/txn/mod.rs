@@ -52,6 +52,9 @@ pub struct TransactionManager {
     running: Mutex<BTreeSet<u64>>,
     /// Signalled whenever a transaction leaves the running set.
     ended: Condvar,
+    /// Who waits for whom: waiting transaction → (the transaction it
+    /// waits for, the waiter's process id), for deadlock detection.
+    waits: Mutex<std::collections::HashMap<u64, (u64, i32)>>,
     pub clog: Clog,
     wal: Arc<Wal>,
 }
@@ -62,6 +65,7 @@ impl TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeSet::new()),
             ended: Condvar::new(),
+            waits: Mutex::new(std::collections::HashMap::new()),
             clog,
             wal,
         }
@@ -126,21 +130,45 @@ impl TransactionManager {
 
     /// Block the calling thread until `xid` has committed or aborted,
     /// calling `interrupted` every `poll` (its error ends the wait: a
-    /// cancel or a statement timeout).
+    /// cancel or a statement timeout). `me` (process `pid`) is the waiting
+    /// transaction: if `xid` already waits, directly or not, for `me`, the
+    /// wait would never end, and it fails with 40P01 instead.
     pub fn wait_for(
         &self,
+        me: u64,
+        pid: i32,
         xid: u64,
         poll: std::time::Duration,
         interrupted: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
-        let mut running = self.running.lock();
-        while running.contains(&xid) {
-            self.ended.wait_for(&mut running, poll);
-            drop(running);
-            interrupted()?;
-            running = self.running.lock();
+        {
+            let mut waits = self.waits.lock();
+            let mut cycle = vec![(me, xid, pid)];
+            let mut at = xid;
+            while let Some(&(next, their_pid)) = waits.get(&at) {
+                cycle.push((at, next, their_pid));
+                if next == me {
+                    return Err(deadlock(&cycle));
+                }
+                if cycle.len() > waits.len() + 1 {
+                    break;
+                }
+                at = next;
+            }
+            waits.insert(me, (xid, pid));
         }
-        Ok(())
+        let result = (|| {
+            let mut running = self.running.lock();
+            while running.contains(&xid) {
+                self.ended.wait_for(&mut running, poll);
+                drop(running);
+                interrupted()?;
+                running = self.running.lock();
+            }
+            Ok(())
+        })();
+        self.waits.lock().remove(&me);
+        result
     }
 
     pub fn status(&self, xid: u64) -> Result<XidStatus> {
@@ -207,6 +235,34 @@ impl TransactionManager {
     }
 }
 
+/// PostgreSQL's deadlock error for a cycle of waits: (waiter xid, the xid
+/// it waits for, the waiter's process id).
+fn deadlock(cycle: &[(u64, u64, i32)]) -> crate::error::Error {
+    let pid_of = |xid: u64| cycle.iter().find(|c| c.0 == xid).map_or(0, |c| c.2);
+    let detail: Vec<String> = cycle
+        .iter()
+        .map(|&(_, holder, pid)| {
+            format!("Process {pid} waits for ShareLock on transaction {holder}; blocked by process {}.", pid_of(holder))
+        })
+        .collect();
+    err!(SqlState::T_R_DEADLOCK_DETECTED, "deadlock detected")
+        .with_detail(detail.join("\n"))
+        .with_hint("See server log for query details.")
+}
+
+/// Whether a transaction may update or delete a tuple version now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateCheck {
+    /// Nobody else has changed it: go ahead.
+    Free,
+    /// This transaction (this or an earlier command) already changed it.
+    SelfModified,
+    /// Another transaction, still running, changed or locked it.
+    BeingModified(u64),
+    /// Another transaction changed it and committed.
+    Modified,
+}
+
 /// What an existing tuple version means for a unique index that is about
 /// to get another entry with its key (PostgreSQL's "dirty snapshot" view).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -221,6 +277,23 @@ pub enum UniqueStatus {
 }
 
 impl TransactionManager {
+    /// See [`UpdateCheck`]; called under the page's lock.
+    pub fn update_check(&self, tuple: &[u8], me: u64) -> Result<UpdateCheck> {
+        let h = Header(tuple);
+        if h.infomask() & XMAX_INVALID != 0 {
+            return Ok(UpdateCheck::Free);
+        }
+        let xmax = h.xmax();
+        if xmax == me {
+            return Ok(UpdateCheck::SelfModified);
+        }
+        Ok(match self.outcome(xmax)? {
+            Some(false) => UpdateCheck::Free,
+            Some(true) => UpdateCheck::Modified,
+            None => UpdateCheck::BeingModified(xmax),
+        })
+    }
+
     /// The status of a transaction other than `me` that wrote a tuple:
     /// `None` while it runs, else whether it committed (a transaction that
     /// is neither running nor committed died in a crash: aborted).

@@ -159,7 +159,8 @@ impl HeaderMut<'_> {
     }
     pub fn set_xmax(&mut self, xid: u64) {
         self.0[XMAX..XMAX + 8].copy_from_slice(&xid.to_le_bytes());
-        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED);
+        // A new xmax replaces whatever an earlier (aborted) updater noted.
+        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED | UPDATED);
         self.set_infomask(mask);
     }
     pub fn set_cid(&mut self, cid: u32) {
