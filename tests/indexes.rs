@@ -193,3 +193,26 @@ async fn a_low_fillfactor_leaves_room_on_each_page() {
     let ratio = sizes[1] as f64 / sizes[0] as f64;
     assert!(ratio > 3.0, "fillfactor 20 needs about five times the pages: {sizes:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_sessions_see_ddl_when_it_commits() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("BEGIN; CREATE TABLE s (id int)").await.unwrap();
+    assert_eq!(code(&b.execute("SELECT * FROM s", &[]).await.unwrap_err()), "42P01");
+    a.batch_execute("COMMIT").await.unwrap();
+    b.execute("INSERT INTO s VALUES (1)", &[]).await.unwrap();
+
+    // A unique index committed by A is enforced on B's next insert.
+    b.execute("INSERT INTO s VALUES (2)", &[]).await.unwrap();
+    a.batch_execute("BEGIN; CREATE UNIQUE INDEX s_id ON s (id)").await.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(code(&b.execute("INSERT INTO s VALUES (2)", &[]).await.unwrap_err()), "23505");
+
+    a.batch_execute("BEGIN; DROP TABLE s").await.unwrap();
+    let n: i64 = b.query_one("SELECT count(*) FROM s", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2, "an uncommitted drop is not seen");
+    a.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(code(&b.execute("SELECT * FROM s", &[]).await.unwrap_err()), "42P01");
+}

@@ -101,10 +101,15 @@ impl Catalog {
     /// live version has the key; when the one that has it belongs to a
     /// transaction still running, `wait` is called with its id (it returns
     /// once that transaction has ended) and the check is made again.
+    ///
+    /// `old` holds the values of the version an UPDATE replaced: where the
+    /// key did not change, that row itself holds the key, so no other row
+    /// can, and the check is skipped.
     pub fn insert_index_entries(
         &self,
         table: &Table,
         values: &[Datum],
+        old: Option<&[Datum]>,
         tid: Tid,
         xid: u64,
         wait: &mut dyn FnMut(u64) -> Result<()>,
@@ -113,7 +118,8 @@ impl Catalog {
             let key = index.key(values);
             let tree = self.btree(index);
             let nulls = index.columns.iter().any(|&c| values[c].is_null());
-            let result = if !index.unique || nulls {
+            let same_key = old.is_some_and(|old| index.columns.iter().all(|&c| old[c] == values[c]));
+            let result = if !index.unique || nulls || same_key {
                 // NULLs are distinct from each other: they never conflict.
                 tree.insert(xid, &key, tid)
             } else {

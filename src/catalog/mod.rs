@@ -170,6 +170,11 @@ pub struct Reader<'a> {
 pub struct Catalog {
     engine: Arc<Engine>,
     txns: Arc<TransactionManager>,
+    /// Tables as committed, by name, each with the catalog version it was
+    /// read at (see [`Catalog::cached`]).
+    cache: dashmap::DashMap<String, (u64, Arc<Table>)>,
+    /// Bumped after every commit that changed the catalog.
+    version: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -185,7 +190,7 @@ impl Catalog {
         for rel in [PG_CLASS, PG_ATTRIBUTE, PG_INDEX] {
             engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;
         }
-        Ok(Catalog { engine, txns })
+        Ok(Catalog { engine, txns, cache: dashmap::DashMap::new(), version: std::sync::atomic::AtomicU64::new(0) })
     }
 
     fn heap(&self, rel: RelFileLocator) -> Heap<'_> {
@@ -267,6 +272,35 @@ impl Catalog {
             indexes: self.indexes_of(oid, who)?,
             fillfactor,
         }))
+    }
+
+    /// The table named `name` as last committed, from the catalog cache.
+    ///
+    /// Like PostgreSQL's catalog lookups, this sees the latest committed
+    /// state, not the statement's snapshot. An entry is valid while the
+    /// catalog version it was read at is current: the version is read
+    /// before the fresh snapshot the catalog is scanned with, and bumped
+    /// only after a DDL commit has become visible ([`Catalog::invalidate`]),
+    /// so an entry can never be older than its version says.
+    pub fn cached(&self, name: &str) -> Result<Option<Arc<Table>>> {
+        use std::sync::atomic::Ordering;
+        let version = self.version.load(Ordering::Acquire);
+        if let Some(e) = self.cache.get(name) {
+            if e.0 == version {
+                return Ok(Some(e.1.clone()));
+            }
+        }
+        let snapshot = self.txns.snapshot();
+        let Some(table) = self.lookup(name, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })? else { return Ok(None) };
+        let table = Arc::new(table);
+        self.cache.insert(name.to_string(), (version, table.clone()));
+        Ok(Some(table))
+    }
+
+    /// A transaction that changed the catalog has committed (and is
+    /// visible): cached tables must be read again.
+    pub fn invalidate(&self) {
+        self.version.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The table that index `oid` belongs to.

@@ -34,6 +34,7 @@ impl Session {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
         self.writes += 1;
+        self.catalog_changed = true;
         let mut table = self.shared.catalog.create_table(name, columns.to_vec(), fillfactor, xid, self.cid)?;
         self.created_files.push(table.rel);
         self.cid += 1;
@@ -63,6 +64,7 @@ impl Session {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
         self.writes += 1;
+        self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         self.simple_cache.clear();
         Ok(())
@@ -86,6 +88,7 @@ impl Session {
             tables.push(self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))?);
         }
         self.writes += 1;
+        self.catalog_changed = true;
         for table in tables {
             let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
             self.created_files.push(new);
@@ -143,6 +146,7 @@ impl Session {
             ));
         }
         self.writes += 1;
+        self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         if def.primary {
             let snapshot = self.statement_snapshot();
@@ -249,6 +253,7 @@ impl Session {
             doomed.push(rel.oid);
         }
         self.writes += 1;
+        self.catalog_changed = true;
         for oid in doomed {
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);

@@ -153,6 +153,10 @@ pub struct Session {
     dropped_files: Vec<crate::storage::smgr::RelFileLocator>,
     /// Dropped relations' files waiting for the commit to be durable.
     commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
+    /// The transaction has changed the catalog (DDL).
+    catalog_changed: bool,
+    /// The commit being confirmed changed the catalog: invalidate the cache.
+    commit_invalidates: bool,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
 }
@@ -185,6 +189,8 @@ impl Session {
             created_files: Vec::new(),
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
+            catalog_changed: false,
+            commit_invalidates: false,
             statement_start: None,
             deadline: None,
         }
@@ -256,10 +262,12 @@ impl Session {
             let files = self.files_to_remove(committed);
             if committed {
                 self.commit_removes = files;
+                self.commit_invalidates = self.catalog_changed;
             } else {
                 self.remove_files(files);
             }
         }
+        self.catalog_changed = false;
         self.cid = 0;
         self.snapshot = None;
     }
@@ -273,6 +281,9 @@ impl Session {
 
     pub fn finish_commit(&mut self, xid: u64, lsn: u64) -> Result<()> {
         self.shared.txns.finish_commit(xid, lsn)?;
+        if std::mem::take(&mut self.commit_invalidates) {
+            self.shared.catalog.invalidate();
+        }
         let files = std::mem::take(&mut self.commit_removes);
         if !files.is_empty() {
             // A dropped relation's file goes only once the drop is durable
@@ -340,8 +351,12 @@ impl Session {
 
     /// Tables as the next statement sees them.
     fn tables(&mut self) -> SessionTables<'_> {
-        let snapshot = self.statement_snapshot();
-        SessionTables { catalog: &self.shared.catalog, snapshot, xid: self.xid.unwrap_or(0), cid: self.cid }
+        let own = if self.catalog_changed {
+            Some((self.statement_snapshot(), self.xid.unwrap_or(0), self.cid))
+        } else {
+            None
+        };
+        SessionTables { catalog: &self.shared.catalog, own }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -967,18 +982,23 @@ fn tag(command: &str, rows: u64) -> String {
     }
 }
 
-/// The catalog as a statement of this session sees it.
+/// The catalog as a statement of this session sees it: the committed
+/// state from the catalog cache, or, once the transaction has changed the
+/// catalog itself, read through its snapshot so it sees its own changes.
 struct SessionTables<'a> {
     catalog: &'a crate::catalog::Catalog,
-    snapshot: Snapshot,
-    xid: u64,
-    cid: u32,
+    own: Option<(Snapshot, u64, u32)>,
 }
 
 impl TableLookup for SessionTables<'_> {
     fn table(&self, name: &str) -> Result<Option<Arc<crate::catalog::Table>>> {
-        let who = crate::catalog::Reader { snapshot: &self.snapshot, xid: self.xid, cid: self.cid };
-        Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
+        match &self.own {
+            None => self.catalog.cached(name),
+            Some((snapshot, xid, cid)) => {
+                let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
+                Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
+            }
+        }
     }
 }
 

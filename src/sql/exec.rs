@@ -1716,9 +1716,16 @@ impl Modify {
     /// Update the row version at `tid` to `values` (a DELETE: delete it),
     /// waiting for a transaction that is changing it, and under READ
     /// COMMITTED following a committed change to the row's newest version
-    /// and checking that again. The changed version's address and the
-    /// values written; `None` if the row is skipped.
-    fn change(&self, cx: &mut ExecCx<'_>, mut tid: Tid, mut values: Vec<Datum>) -> Result<Option<(Tid, Vec<Datum>)>> {
+    /// and checking that again. The address of the version replaced, that
+    /// of the new one (a DELETE: the same) and the values written; `None`
+    /// if the row is skipped.
+    #[allow(clippy::type_complexity)]
+    fn change(
+        &self,
+        cx: &mut ExecCx<'_>,
+        mut tid: Tid,
+        mut values: Vec<Datum>,
+    ) -> Result<Option<(Tid, Tid, Vec<Datum>)>> {
         let delete = matches!(self.kind, ModifyKind::Delete);
         loop {
             let result = if delete {
@@ -1728,7 +1735,7 @@ impl Modify {
                 cx.catalog.update_row(&self.table, &self.desc, tid, &values, cx.xid, cx.cid)?
             };
             match result {
-                RowChange::Done(at) => return Ok(Some((at, values))),
+                RowChange::Done(at) => return Ok(Some((tid, at, values))),
                 RowChange::SelfModified => return Ok(None),
                 RowChange::Wait(other) => wait_for_transaction(cx, other)?,
                 RowChange::Modified { newer } => {
@@ -1780,12 +1787,16 @@ impl Modify {
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
                     let new = cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
-                    insert_index_entries(cx, &table, &values, new)?;
+                    insert_index_entries(cx, &table, &values, None, new)?;
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
-                    Some((new, values)) => {
-                        insert_index_entries(cx, &table, &values, new)?;
+                    Some((replaced, new, values)) => {
+                        let old = match table.indexes.is_empty() {
+                            true => None,
+                            false => Some(cx.catalog.fetch_row(&table, replaced)?),
+                        };
+                        insert_index_entries(cx, &table, &values, old.as_deref(), new)?;
                         self.count += 1;
                         if self.returning.is_some() {
                             returned.push(values);
@@ -1795,7 +1806,7 @@ impl Modify {
                     None => false,
                 },
                 (ModifyKind::Delete, Some(tid)) => {
-                    let Some((deleted, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    let Some((deleted, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
                     if self.returning.is_some() {
                         returned.push(cx.catalog.fetch_row(&table, deleted)?);
                     }
@@ -1825,7 +1836,13 @@ impl Modify {
 
 /// Give a new tuple version its index entries (a unique index may wait
 /// for another transaction that holds the same key).
-fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], tid: Tid) -> Result<()> {
+fn insert_index_entries(
+    cx: &mut ExecCx<'_>,
+    table: &Table,
+    values: &[Datum],
+    old: Option<&[Datum]>,
+    tid: Tid,
+) -> Result<()> {
     if table.indexes.is_empty() {
         return Ok(());
     }
@@ -1833,7 +1850,7 @@ fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], ti
     let (me, pid) = (cx.xid, cx.eval.backend_pid());
     let eval = &mut *cx.eval;
     let mut wait = |xid: u64| wait_until_ended(catalog, me, pid, xid, &mut || eval.check_interrupts());
-    catalog.insert_index_entries(table, values, tid, cx.xid, &mut wait)
+    catalog.insert_index_entries(table, values, old, tid, cx.xid, &mut wait)
 }
 
 fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {

@@ -2,6 +2,12 @@
 //! batch at a time, fetches the heap tuple each entry points to, keeps the
 //! versions visible to the statement's snapshot, and filters them.
 //!
+//! A lookup of a whole key of a unique index finds at most one visible row
+//! (no snapshot sees two live rows with one key), so it reads the key's
+//! entries newest first — a row's latest version has the highest address,
+//! as new versions are appended — and stops at the first visible one,
+//! instead of visiting every old version the key has collected.
+//!
 //! The range comes from the plan's bound values (constants, parameters or
 //! outer values), evaluated and encoded once when the scan starts; between
 //! batches only the last entry returned is remembered, so no page stays
@@ -72,10 +78,12 @@ impl IndexScanState {
         let Some(Some(range)) = &self.range else { return Ok(Step::Done) };
         let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
         let desc = self.table.desc();
+        let single = self.single_row();
         while !self.done {
             cx.eval.check_interrupts()?;
             self.entries.clear();
-            let more = cx.catalog.index_scan(&self.index, range, self.last.as_ref(), &mut self.entries, BATCH_ROWS)?;
+            let max = if single { 8 } else { BATCH_ROWS };
+            let more = cx.catalog.index_scan(&self.index, range, self.last.as_ref(), &mut self.entries, max)?;
             self.done = !more;
             if let Some(e) = self.entries.last() {
                 self.last = Some(e.clone());
@@ -88,6 +96,10 @@ impl IndexScanState {
                 let ctids = self.ctid.then_some(&mut ctids);
                 if cx.catalog.fetch_visible_into(&self.table, &desc, *tid, &who, &mut builders, ctids)? {
                     rows += 1;
+                    if single {
+                        self.done = true;
+                        break;
+                    }
                 }
             }
             if rows == 0 {
@@ -113,6 +125,11 @@ impl IndexScanState {
         Ok(Step::Done)
     }
 
+    /// An equality on every column of a unique index: one row at most.
+    fn single_row(&self) -> bool {
+        self.index.unique && self.eq.len() == self.index.columns.len() && self.lower.is_none() && self.upper.is_none()
+    }
+
     /// Evaluate the bound values and encode the key range (see
     /// [`keycode`]: bounds are byte prefixes of keys).
     fn key_range(&self, cx: &mut ExecCx<'_>) -> Result<Option<IndexRange>> {
@@ -130,7 +147,7 @@ impl IndexScanState {
             return Ok(Some(IndexRange {
                 lower: Bound::Included(prefix.clone()),
                 upper: Bound::Included(prefix),
-                forward: true,
+                forward: !self.single_row(),
             }));
         }
         let order = self.index.orders.get(k).copied().unwrap_or(KeyOrder::ASC);
