@@ -7,6 +7,7 @@
 //! protocol layer calls [`Session::prepare`], [`Session::bind`],
 //! [`Session::execute`] and friends and encodes what they return.
 
+mod copy;
 mod ddl;
 mod interrupts;
 pub mod registry;
@@ -29,6 +30,7 @@ use crate::sql::expr::EvalContext;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
+pub use copy::{CopyFormat, CopyWithClient};
 pub use interrupts::Interrupts;
 
 /// A parsed and bound statement (`PREPARE`d or from a Parse message).
@@ -154,6 +156,8 @@ pub struct Session {
     commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
+    /// The COPY FROM being fed by the client, if one is running.
+    copy_in: Option<Box<copy::CopyIn>>,
 }
 
 impl Session {
@@ -186,6 +190,7 @@ impl Session {
             commit_removes: Vec::new(),
             statement_start: None,
             deadline: None,
+            copy_in: None,
         }
     }
 
@@ -437,6 +442,7 @@ impl Session {
                         | Statement::CreateTable { .. }
                         | Statement::CreateIndex { .. }
                         | Statement::Drop { .. }
+                        | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
         };
@@ -793,6 +799,17 @@ impl Session {
                 }
                 Ok(None)
             }
+            Statement::Copy(c) => match (&c.io, c.from) {
+                (crate::sql::copy::CopyIo::Client, false) => Ok(Some(self.copy_to_executor(c, fresh)?)),
+                (crate::sql::copy::CopyIo::Client, true) => {
+                    Err(Error::internal("COPY FROM STDIN runs through Session::copy_in_begin"))
+                }
+                _ => {
+                    let rows = self.copy_file(c, fresh)?;
+                    self.tag_override = Some(format!("COPY {rows}"));
+                    Ok(None)
+                }
+            },
             Statement::Show { name } => {
                 let value = self.show(name)?;
                 Ok(Some(Executor::Values { rows: vec![vec![Datum::Text(value)]].into_iter() }))
@@ -892,7 +909,7 @@ fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, nam
 /// The CommandComplete tag.
 fn tag(command: &str, rows: u64) -> String {
     match command {
-        "SELECT" | "UPDATE" | "DELETE" => format!("{command} {rows}"),
+        "SELECT" | "UPDATE" | "DELETE" | "COPY" => format!("{command} {rows}"),
         "INSERT" => format!("INSERT 0 {rows}"),
         other => other.to_string(),
     }

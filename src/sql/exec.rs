@@ -1552,19 +1552,19 @@ impl Modify {
                 ModifyKind::Delete => Vec::new(),
                 _ => types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[first + i], *t, row)).collect(),
             };
-            if !matches!(self.kind, ModifyKind::Delete) {
+            if matches!(self.kind, ModifyKind::Update) {
                 check_not_null(&table, &values)?;
             }
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
-                    let new = cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
-                    insert_index_entries(cx, &table, &values, new)?;
+                    insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
+                        .map_err(InsertError::into_error)?;
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => {
                     match cx.catalog.update_row(&table, &self.desc, tid, &values, cx.xid, cx.cid)? {
                         Some(new) => {
-                            insert_index_entries(cx, &table, &values, new)?;
+                            insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, new)?;
                             true
                         }
                         None => false,
@@ -1609,12 +1609,17 @@ impl Modify {
 /// to wait for another transaction that holds the same key to end: the
 /// wait blocks this thread (moved off the async workers first), checking
 /// for cancel and timeouts as it goes.
-fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], tid: Tid) -> Result<()> {
+fn insert_index_entries(
+    catalog: &Catalog,
+    eval: &mut dyn EvalContext,
+    xid: u64,
+    table: &Table,
+    values: &[Datum],
+    tid: Tid,
+) -> Result<()> {
     if table.indexes.is_empty() {
         return Ok(());
     }
-    let catalog = cx.catalog;
-    let eval = &mut *cx.eval;
     let mut wait = |xid: u64| -> Result<()> {
         let mut interrupted = || eval.check_interrupts();
         let poll = std::time::Duration::from_millis(20);
@@ -1626,7 +1631,39 @@ fn insert_index_entries(cx: &mut ExecCx<'_>, table: &Table, values: &[Datum], ti
             catalog.wait_for_transaction(xid, poll, &mut interrupted)
         }
     };
-    catalog.insert_index_entries(table, values, tid, cx.xid, &mut wait)
+    catalog.insert_index_entries(table, values, tid, xid, &mut wait)
+}
+
+/// Where a row stored by [`insert_row`] failed: its NOT NULL check, or
+/// storing it (the heap tuple or its index entries).
+pub enum InsertError {
+    Check(Error),
+    Store(Error),
+}
+
+impl InsertError {
+    pub fn into_error(self) -> Error {
+        match self {
+            InsertError::Check(e) | InsertError::Store(e) => e,
+        }
+    }
+}
+
+/// Insert one new row as INSERT does (COPY FROM stores rows through here):
+/// NOT NULL checks, the heap tuple, then its index entries, whose unique
+/// checks may wait for another transaction holding the same key.
+pub fn insert_row(
+    catalog: &Catalog,
+    eval: &mut dyn EvalContext,
+    table: &Table,
+    desc: &crate::storage::heap::tuple::TupleDesc,
+    values: &[Datum],
+    (xid, cid): (u64, u32),
+) -> std::result::Result<Tid, InsertError> {
+    check_not_null(table, values).map_err(InsertError::Check)?;
+    let tid = catalog.insert_row(table, desc, values, xid, cid).map_err(InsertError::Store)?;
+    insert_index_entries(catalog, eval, xid, table, values, tid).map_err(InsertError::Store)?;
+    Ok(tid)
 }
 
 fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {

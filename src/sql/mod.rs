@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod binder;
+pub mod copy;
 pub mod exec;
 pub mod expr;
 pub mod func;
@@ -111,6 +112,8 @@ pub enum Statement {
     Savepoint(String),
     Release(String),
     RollbackTo(String),
+    /// `COPY … FROM|TO …`.
+    Copy(Box<copy::CopyStmt>),
 }
 
 impl Statement {
@@ -132,7 +135,8 @@ impl Statement {
             | Statement::RollbackTo(_)
             | Statement::CreateTable { .. }
             | Statement::CreateIndex { .. }
-            | Statement::Drop { .. } => Vec::new(),
+            | Statement::Drop { .. }
+            | Statement::Copy(_) => Vec::new(),
         }
     }
 
@@ -158,6 +162,7 @@ impl Statement {
             Statement::Rollback | Statement::RollbackTo(_) => "ROLLBACK",
             Statement::Savepoint(_) => "SAVEPOINT",
             Statement::Release(_) => "RELEASE",
+            Statement::Copy(_) => "COPY",
         }
     }
 
@@ -169,6 +174,8 @@ impl Statement {
                 source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
             }
             Statement::Checkpoint => true,
+            // A server-side file is read or written while the statement runs.
+            Statement::Copy(c) => c.io != copy::CopyIo::Client,
             _ => false,
         }
     }

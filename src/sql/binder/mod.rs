@@ -7,6 +7,7 @@
 //! and anything without a matching operator is a 42883 error with
 //! PostgreSQL's wording and HINT.
 
+mod copy;
 mod ddl;
 mod query;
 
@@ -68,6 +69,7 @@ impl<'a> Binder<'a> {
         let mut statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
         };
         match &mut statement {
             Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
