@@ -153,14 +153,14 @@ impl Encoder {
     }
 
     /// `CopyAttributeOutCSV`: quoted when forced, when equal to the NULL
-    /// string, when holding the delimiter, quote, escape or a line end, or
+    /// string, when holding the delimiter, the quote or a line end, or
     /// when it is `\.` alone in a one-column row.
     fn csv_attribute(&self, out: &mut impl BufMut, s: &[u8], force: bool, single: bool) {
         let (delim, quote, escape) = (self.opts.delimiter, self.opts.quote, self.opts.escape);
         let needs = force
             || s == self.opts.null.as_bytes()
             || (single && s == b"\\.")
-            || s.iter().any(|&c| c == delim || c == quote || c == escape || c == b'\n' || c == b'\r');
+            || s.iter().any(|&c| c == delim || c == quote || c == b'\n' || c == b'\r');
         if !needs {
             out.put_slice(s);
             return;
