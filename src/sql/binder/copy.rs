@@ -34,19 +34,11 @@ impl Binder<'_> {
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);
-                    let at = |e: Error| match self.pos(col.span) {
-                        Some(p) => e.with_position(p),
-                        None => e,
-                    };
                     let i = table.columns.iter().position(|tc| tc.name == n).ok_or_else(|| {
-                        at(err!(
-                            SqlState::UNDEFINED_COLUMN,
-                            "column \"{n}\" of relation \"{}\" does not exist",
-                            table.name
-                        ))
+                        err!(SqlState::UNDEFINED_COLUMN, "column \"{n}\" of relation \"{}\" does not exist", table.name)
                     })?;
                     if targets.contains(&i) {
-                        return Err(at(err!(SqlState::DUPLICATE_COLUMN, "column \"{n}\" specified more than once")));
+                        return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{n}\" specified more than once"));
                     }
                     targets.push(i);
                 }

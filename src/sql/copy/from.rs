@@ -312,7 +312,9 @@ impl Decoder {
         self.scan.pos = i;
         if at_end && !self.buf.is_empty() {
             if self.scan.in_quote {
-                return Err(self.line_error(bad_format("unterminated CSV quoted field")));
+                self.line_buf.clear();
+                self.line_buf.extend_from_slice(&self.buf);
+                return Err(bad_format("unterminated CSV quoted field").with_context(self.row_context(true)));
             }
             // A last line without a line end.
             return Ok(Some(RecordEnd::Line { len: self.buf.len(), consumed: self.buf.len() }));
@@ -321,7 +323,8 @@ impl Decoder {
     }
 
     fn embedded_eol_char(&self) -> u8 {
-        if self.eol.is_none_or(|e| e == Eol::Nl) { b'\n' } else { b'\r' }
+        // Before the first line end is seen PostgreSQL compares with `\r`.
+        if self.eol == Some(Eol::Nl) { b'\n' } else { b'\r' }
     }
 
     /// Split the current line into fields (`raw_fields`, `quoted`).
@@ -358,7 +361,7 @@ impl Decoder {
                     saw_quote = true;
                     loop {
                         let Some(&c) = line.get(i) else {
-                            return Err(self.line_error(bad_format("unterminated CSV quoted field")));
+                            return Err(bad_format("unterminated CSV quoted field").with_context(self.row_context(true)));
                         };
                         i += 1;
                         if c == escape {
@@ -455,7 +458,7 @@ impl Decoder {
         let with_line = |d: &Decoder, e: Error| e.with_context(d.row_context(true));
         if self.raw_fields.len() != self.fields.len() {
             let e = bad_format(format!(
-                "wrong number of fields in header line: field count is {}, expected {}",
+                "wrong number of fields in header line: got {}, expected {}",
                 self.raw_fields.len(),
                 self.fields.len()
             ));

@@ -134,10 +134,9 @@ pub fn resolve(raw: &[RawOption], from: bool, sql: &str) -> Result<CopyOptions> 
                     Some(false) => HeaderMode::None,
                     None if matches!(&o.value, OptValue::Str(s) if s.eq_ignore_ascii_case("match")) => {
                         if !from {
-                            return Err(at(
-                                err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot use \"match\" with HEADER in COPY TO"),
-                                o,
-                                sql,
+                            return Err(err!(
+                                SqlState::FEATURE_NOT_SUPPORTED,
+                                "cannot use \"match\" with HEADER in COPY TO"
                             ));
                         }
                         HeaderMode::Match
