@@ -559,42 +559,36 @@ impl Decoder {
             }
             return Ok(false);
         }
-        // Find the tuple's extent first.
-        let mut at = 2usize;
-        let mut spans = Vec::with_capacity(self.fields.len());
-        for _ in 0..count.max(0) {
-            if buf.len() < at + 4 {
-                return if at_end {
-                    self.line += 1;
-                    eof(self)
-                } else {
-                    Ok(false)
-                };
-            }
-            let len = i32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
-            at += 4;
-            if len < 0 {
-                spans.push((len, at));
-                continue;
-            }
-            if buf.len() < at + len as usize {
-                return if at_end {
-                    self.line += 1;
-                    eof(self)
-                } else {
-                    Ok(false)
-                };
-            }
-            spans.push((len, at));
-            at += len as usize;
-        }
-        self.line += 1;
-        if count as usize != self.fields.len() {
+        if count as usize != self.fields.len() || count < 0 {
+            self.line += 1;
             return Err(bad_format(format!("row field count is {count}, expected {}", self.fields.len()))
                 .with_context(self.binary_context(None)));
         }
+        // Find the tuple's extent first.
+        let mut at = 2usize;
+        let mut spans = Vec::with_capacity(self.fields.len());
+        let mut complete = true;
+        for _ in 0..count {
+            if buf.len() < at + 4 {
+                complete = false;
+                break;
+            }
+            let len = i32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
+            at += 4;
+            if len >= 0 && buf.len() < at + len as usize {
+                complete = false;
+                break;
+            }
+            spans.push((len, at));
+            at += len.max(0) as usize;
+        }
+        if !complete && !at_end {
+            return Ok(false);
+        }
+        self.line += 1;
         values.clear();
         values.resize(self.width, Datum::Null);
+        // Fields are checked in order, as PostgreSQL reads them, before a missing end is.
         for (f, &(len, start)) in self.fields.iter().zip(&spans) {
             if len == -1 {
                 continue;
@@ -605,6 +599,9 @@ impl Decoder {
             let bytes = &buf[start..start + len as usize];
             values[f.column] =
                 receive(f.ty, f.typmod, bytes).map_err(|e| e.with_context(self.binary_context(Some(&f.name))))?;
+        }
+        if !complete {
+            return eof(self);
         }
         self.buf.advance(at);
         Ok(true)
