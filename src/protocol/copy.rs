@@ -70,6 +70,10 @@ where
                 return Err(err!(SqlState::QUERY_CANCELED, "COPY from stdin failed: {}", f.message));
             }
             F::Flush(_) | F::Sync(_) => {}
+            // The client left: end the session (its transaction rolls back).
+            F::Terminate(_) => {
+                return Err(err!(SqlState::CONNECTION_FAILURE, "client terminated the connection during COPY").fatal());
+            }
             other => {
                 return Err(err!(
                     SqlState::PROTOCOL_VIOLATION,

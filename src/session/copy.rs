@@ -120,6 +120,15 @@ impl Session {
         if !fresh {
             table = self.revalidate(&table)?;
         }
+        // FREEZE is allowed where PostgreSQL allows it; the rows are stored
+        // as ordinary MVCC versions (no transaction can see the table
+        // before this one commits anyway).
+        if c.options.freeze && !self.created_files.contains(&table.rel) {
+            return Err(err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction"
+            ));
+        }
         let decoder = Decoder::new(c)?;
         let xid = self.ensure_xid("COPY FROM")?;
         let _ = self.statement_snapshot();
