@@ -41,14 +41,17 @@ async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
 }
 
 /// COPY FROM STDIN with `data` sent in CopyData messages of `piece` bytes.
-async fn copy_in(c: &tokio_postgres::Client, sql: &str, data: &[u8], piece: usize) -> Result<u64, tokio_postgres::Error> {
+async fn copy_in(
+    c: &tokio_postgres::Client,
+    sql: &str,
+    data: &[u8],
+    piece: usize,
+) -> Result<u64, tokio_postgres::Error> {
     let sink = c.copy_in::<_, Bytes>(sql).await?;
     futures_util::pin_mut!(sink);
     for chunk in data.chunks(piece.max(1)) {
         // `send` flushes: each piece is its own CopyData message.
-        if let Err(e) = sink.send(Bytes::copy_from_slice(chunk)).await {
-            return Err(e);
-        }
+        sink.send(Bytes::copy_from_slice(chunk)).await?;
     }
     sink.finish().await
 }
@@ -72,12 +75,18 @@ async fn copy_to_writes_what_postgres_writes() {
     assert_eq!(copy_out(&c, "COPY ty TO STDOUT (FORMAT csv, HEADER)").await, expected("types_header.csv"));
     assert_eq!(copy_out(&c, "COPY ty TO STDOUT WITH (FORMAT binary)").await, expected("types.bin"));
     assert_eq!(
-        copy_out(&c, "COPY ty TO STDOUT (FORMAT csv, DELIMITER '|', NULL 'NULL', QUOTE '''', ESCAPE '\\', FORCE_QUOTE (t))")
-            .await,
+        copy_out(
+            &c,
+            "COPY ty TO STDOUT (FORMAT csv, DELIMITER '|', NULL 'NULL', QUOTE '''', ESCAPE '\\', FORCE_QUOTE (t))"
+        )
+        .await,
         expected("types_options.csv")
     );
     // A query, the old option syntax, a column list, FORCE_QUOTE *.
-    assert_eq!(copy_out(&c, "COPY (SELECT s, t FROM ty WHERE s = 1) TO STDOUT WITH CSV HEADER").await, b"s,t\n1,plain\n");
+    assert_eq!(
+        copy_out(&c, "COPY (SELECT s, t FROM ty WHERE s = 1) TO STDOUT WITH CSV HEADER").await,
+        b"s,t\n1,plain\n"
+    );
     let quoted = copy_out(&c, "COPY ty (t, s) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)").await;
     assert_eq!(quoted.len(), 100);
     assert!(quoted.starts_with(b"\"plain\",\"1\"\n\"tab\there\",\"-32768\"\n"));
@@ -142,7 +151,9 @@ async fn text_and_csv_input_forms() {
     ];
     for (options, input, want) in cases {
         c.batch_execute("DELETE FROM f").await.unwrap();
-        copy_in(&c, &format!("COPY f FROM STDIN {options}"), input, 2).await.unwrap_or_else(|e| panic!("{options}: {e:?}"));
+        copy_in(&c, &format!("COPY f FROM STDIN {options}"), input, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{options}: {e:?}"));
         let got = copy_out(&c, "COPY f TO STDOUT").await;
         assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want), "{options}");
     }
@@ -186,22 +197,78 @@ async fn bad_data_fails_with_context_and_keeps_nothing() {
     let c = server.connect().await;
     c.batch_execute("CREATE TABLE t (a int NOT NULL, b text, c int UNIQUE)").await.unwrap();
     let s = |x: &str| Some(x.to_string());
-    let cases: &[(&str, &[u8], &str, &str, Option<String>)] = &[
-        ("", b"1\t1\t1\n2\t2\tx\n", "22P02", "invalid input syntax for type integer: \"x\"", s("COPY t, line 2, column c: \"x\"")),
+    // (options, input, SQLSTATE, message, CONTEXT)
+    type Case<'a> = (&'a str, &'a [u8], &'a str, &'a str, Option<String>);
+    let cases: &[Case] = &[
+        (
+            "",
+            b"1\t1\t1\n2\t2\tx\n",
+            "22P02",
+            "invalid input syntax for type integer: \"x\"",
+            s("COPY t, line 2, column c: \"x\""),
+        ),
         ("(FORMAT csv)", b"1,2,3\n1,2\n", "22P04", "missing data for column \"c\"", s("COPY t, line 2: \"1,2\"")),
         ("", b"1\t2\t3\t4\n", "22P04", "extra data after last expected column", s("COPY t, line 1: \"1\t2\t3\t4\"")),
-        ("", b"1\t2\t3\n\\N\ty\t4\n", "23502", "null value in column \"a\" of relation \"t\" violates not-null constraint", s("COPY t, line 2: \"\\N\ty\t4\"")),
-        ("", b"1\tx\t1\n2\ty\t1\n", "23505", "duplicate key value violates unique constraint \"t_c_key\"", s("COPY t, line 2")),
+        (
+            "",
+            b"1\t2\t3\n\\N\ty\t4\n",
+            "23502",
+            "null value in column \"a\" of relation \"t\" violates not-null constraint",
+            s("COPY t, line 2: \"\\N\ty\t4\""),
+        ),
+        (
+            "",
+            b"1\tx\t1\n2\ty\t1\n",
+            "23505",
+            "duplicate key value violates unique constraint \"t_c_key\"",
+            s("COPY t, line 2"),
+        ),
         ("", b"1\t2\t3\\.x\n", "22P04", "end-of-copy marker corrupt", s("COPY t, line 1")),
         ("(FORMAT csv)", b"1,\"open\n", "22P04", "unterminated CSV quoted field", s("COPY t, line 1: \"1,\"open\n\"")),
-        ("(FORMAT csv, HEADER MATCH)", b"a,b,d\n", "22P04", "column name mismatch in header line field 3: got \"d\", expected \"c\"", s("COPY t, line 1: \"a,b,d\"")),
+        (
+            "(FORMAT csv, HEADER MATCH)",
+            b"a,b,d\n",
+            "22P04",
+            "column name mismatch in header line field 3: got \"d\", expected \"c\"",
+            s("COPY t, line 1: \"a,b,d\""),
+        ),
         ("", b"1\t\xff\t2\n", "22021", "invalid byte sequence for encoding \"UTF8\": 0xff", s("COPY t, line 1")),
-        ("", b"1\tx\t99999999999\n", "22003", "value \"99999999999\" is out of range for type integer", s("COPY t, line 1, column c: \"99999999999\"")),
+        (
+            "",
+            b"1\tx\t99999999999\n",
+            "22003",
+            "value \"99999999999\" is out of range for type integer",
+            s("COPY t, line 1, column c: \"99999999999\""),
+        ),
         ("(FORMAT binary)", b"PGCOPY\n", "22P04", "COPY file signature not recognized", None),
-        ("(FORMAT binary)", b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x02", "22P04", "row field count is 2, expected 3", s("COPY t, line 1")),
-        ("(FORMAT binary)", b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x02\0\x01", "08P01", "insufficient data left in message", s("COPY t, line 1, column a")),
-        ("(FORMAT binary)", b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x08\0\0\0\0\0\0\0\x01\xff\xff\xff\xff", "22P03", "incorrect binary data format", s("COPY t, line 1, column a")),
-        ("(FORMAT binary)", b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x04\0\0\0\x01\xff\xff\xff\xff", "22P04", "unexpected EOF in COPY data", s("COPY t, line 1")),
+        (
+            "(FORMAT binary)",
+            b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x02",
+            "22P04",
+            "row field count is 2, expected 3",
+            s("COPY t, line 1"),
+        ),
+        (
+            "(FORMAT binary)",
+            b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x02\0\x01",
+            "08P01",
+            "insufficient data left in message",
+            s("COPY t, line 1, column a"),
+        ),
+        (
+            "(FORMAT binary)",
+            b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x08\0\0\0\0\0\0\0\x01\xff\xff\xff\xff",
+            "22P03",
+            "incorrect binary data format",
+            s("COPY t, line 1, column a"),
+        ),
+        (
+            "(FORMAT binary)",
+            b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x03\0\0\0\x04\0\0\0\x01\xff\xff\xff\xff",
+            "22P04",
+            "unexpected EOF in COPY data",
+            s("COPY t, line 1"),
+        ),
     ];
     for (options, input, code, message, context) in cases {
         let e = copy_in(&c, &format!("COPY t FROM STDIN {options}"), input, 5).await.unwrap_err();
@@ -269,9 +336,17 @@ async fn statement_errors() {
         ("COPY t FROM STDIN (QUOTE 'x')", "0A000", "COPY quote available only in CSV mode"),
         ("COPY t FROM STDIN (FORMAT csv, FORCE_QUOTE *)", "0A000", "COPY force quote only available using COPY TO"),
         ("COPY t FROM STDIN (FORMAT binary, DELIMITER ',')", "42601", "cannot specify DELIMITER in BINARY mode"),
-        ("COPY t (a) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (b))", "42P10", "FORCE_NOT_NULL column \"b\" not referenced by COPY"),
+        (
+            "COPY t (a) FROM STDIN (FORMAT csv, FORCE_NOT_NULL (b))",
+            "42P10",
+            "FORCE_NOT_NULL column \"b\" not referenced by COPY",
+        ),
         ("COPY t FROM PROGRAM 'ls'", "0A000", "COPY FROM PROGRAM is not supported yet"),
-        ("COPY t FROM '/nonexistent/file'", "58P01", "could not open file \"/nonexistent/file\" for reading: No such file or directory"),
+        (
+            "COPY t FROM '/nonexistent/file'",
+            "58P01",
+            "could not open file \"/nonexistent/file\" for reading: No such file or directory",
+        ),
         ("COPY t TO 'relative.txt'", "42602", "relative path not allowed for COPY to file"),
     ] {
         let e = c.batch_execute(sql).await.unwrap_err();
@@ -448,7 +523,19 @@ fn psql_backslash_copy_in_and_out() {
         output.display()
     );
     let mut child = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "postgres"])
+        .args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-At",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "-U",
+            "postgres",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

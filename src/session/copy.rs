@@ -208,8 +208,7 @@ impl Session {
             let result = (|| {
                 let mut chunk = vec![0u8; FILE_CHUNK];
                 loop {
-                    let n =
-                        file.read(&mut chunk).map_err(|e| file_error(e, &format!("could not read from COPY file")))?;
+                    let n = file.read(&mut chunk).map_err(|e| file_error(e, "could not read from COPY file"))?;
                     if n == 0 {
                         break;
                     }

@@ -361,7 +361,9 @@ impl Decoder {
                     saw_quote = true;
                     loop {
                         let Some(&c) = line.get(i) else {
-                            return Err(bad_format("unterminated CSV quoted field").with_context(self.row_context(true)));
+                            return Err(
+                                bad_format("unterminated CSV quoted field").with_context(self.row_context(true))
+                            );
                         };
                         i += 1;
                         if c == escape {

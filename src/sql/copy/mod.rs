@@ -59,7 +59,7 @@ pub struct CopyStmt {
 }
 
 impl CopyStmt {
-    /// The command name (`COPY`); the tag is `COPY n`.
+    /// The data is in the binary format (CopyIn/OutResponse say so).
     pub fn binary(&self) -> bool {
         self.options.format == Format::Binary
     }
