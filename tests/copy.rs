@@ -323,6 +323,10 @@ async fn statement_errors() {
     let server = TestServer::start(&[]);
     let c = server.connect().await;
     c.batch_execute("CREATE TABLE t (a int, b text)").await.unwrap();
+    // FREEZE is for a table created (or truncated) by the same transaction.
+    c.batch_execute("BEGIN; CREATE TABLE fz (a int)").await.unwrap();
+    assert_eq!(copy_in(&c, "COPY fz FROM STDIN (FREEZE)", b"1\n", 10).await.unwrap(), 1);
+    c.batch_execute("COMMIT").await.unwrap();
     for (sql, code, message) in [
         ("COPY nope FROM STDIN", "42P01", "relation \"nope\" does not exist"),
         ("COPY t (zz) FROM STDIN", "42703", "column \"zz\" of relation \"t\" does not exist"),
@@ -348,6 +352,15 @@ async fn statement_errors() {
             "could not open file \"/nonexistent/file\" for reading: No such file or directory",
         ),
         ("COPY t TO 'relative.txt'", "42602", "relative path not allowed for COPY to file"),
+        ("COPY (SELECT 1) FROM STDIN", "42601", "syntax error at or near \"FROM\""),
+        ("COPY t FROM STDIN (FORMAT)", "42601", "format requires a parameter"),
+        ("COPY t FROM STDIN (FREEZE 2)", "42601", "freeze requires a Boolean value"),
+        ("COPY t FROM STDIN WHERE a > 1", "0A000", "COPY FROM … WHERE is not supported yet"),
+        (
+            "COPY t FROM STDIN (FREEZE)",
+            "55000",
+            "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction",
+        ),
     ] {
         let e = c.batch_execute(sql).await.unwrap_err();
         let (got_code, got_message, _) = db_error(&e);

@@ -28,6 +28,9 @@ impl Binder<'_> {
             }
         };
         let options = options::resolve(&c.options, from, self.sql)?;
+        if c.filter.is_some() {
+            return Err(Error::not_supported("COPY FROM … WHERE"));
+        }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
                 let table = self.table(name)?;

@@ -75,7 +75,7 @@ fn string(o: &RawOption, sql: &str) -> Result<String> {
     match &o.value {
         OptValue::Str(s) => Ok(s.clone()),
         OptValue::Star => Ok("*".into()),
-        OptValue::None => Err(at(err!(SqlState::SYNTAX_ERROR, "{} requires a parameter", o.name), o, sql)),
+        OptValue::None => Err(err!(SqlState::SYNTAX_ERROR, "{} requires a parameter", o.name)),
         OptValue::List(_) => {
             Err(at(err!(SqlState::SYNTAX_ERROR, "argument to option \"{}\" must be a string", o.name), o, sql))
         }
@@ -122,10 +122,9 @@ pub fn resolve(raw: &[RawOption], from: bool, sql: &str) -> Result<CopyOptions> 
             }
             "freeze" => {
                 once(freeze.is_some())?;
+                let value = boolean(o);
                 freeze =
-                    Some(boolean(o).ok_or_else(|| {
-                        at(err!(SqlState::SYNTAX_ERROR, "{} requires a Boolean value", o.name), o, sql)
-                    })?);
+                    Some(value.ok_or_else(|| err!(SqlState::SYNTAX_ERROR, "{} requires a Boolean value", o.name))?);
             }
             "header" => {
                 once(header.is_some())?;
@@ -142,11 +141,7 @@ pub fn resolve(raw: &[RawOption], from: bool, sql: &str) -> Result<CopyOptions> 
                         HeaderMode::Match
                     }
                     None => {
-                        return Err(at(
-                            err!(SqlState::SYNTAX_ERROR, "{} requires a Boolean value or \"match\"", o.name),
-                            o,
-                            sql,
-                        ));
+                        return Err(err!(SqlState::SYNTAX_ERROR, "{} requires a Boolean value or \"match\"", o.name));
                     }
                 });
             }

@@ -59,6 +59,8 @@ pub struct CopyAst {
     pub to: bool,
     pub target: Target,
     pub options: Vec<RawOption>,
+    /// `COPY … FROM … WHERE condition`.
+    pub filter: Option<ast::Expr>,
 }
 
 fn error(msg: impl Into<String>) -> ParserError {
@@ -83,6 +85,9 @@ pub fn parse_copy(p: &mut Parser<'_>) -> Result<CopyAst, ParserError> {
         let columns = p.parse_parenthesized_column_list(IsOptional::Optional, false)?;
         Relation::Table { name, columns }
     };
+    if matches!(relation, Relation::Query(_)) && p.peek_keyword(Keyword::FROM) {
+        return p.expected_ref("TO", p.peek_token_ref());
+    }
     let to = if p.parse_keyword(Keyword::FROM) {
         false
     } else if p.parse_keyword(Keyword::TO) {
@@ -90,11 +95,6 @@ pub fn parse_copy(p: &mut Parser<'_>) -> Result<CopyAst, ParserError> {
     } else {
         return p.expected_ref("FROM or TO", p.peek_token_ref());
     };
-    if let Relation::Query(_) = relation {
-        if !to {
-            return p.expected_ref("TO", p.peek_token_ref());
-        }
-    }
     let target = if p.parse_keyword(Keyword::PROGRAM) {
         Target::Program(p.parse_literal_string()?)
     } else if p.parse_keyword(if to { Keyword::STDOUT } else { Keyword::STDIN }) {
@@ -134,14 +134,12 @@ pub fn parse_copy(p: &mut Parser<'_>) -> Result<CopyAst, ParserError> {
             return p.expected_ref("COPY option", p.peek_token_ref());
         }
     }
-    if p.peek_keyword(Keyword::WHERE) {
-        return Err(error("COPY … WHERE is not supported yet"));
-    }
+    let filter = if p.parse_keyword(Keyword::WHERE) { Some(p.parse_expr()?) } else { None };
     if let Token::CopyData { .. } = &p.peek_token_ref().token {
         // Data after `COPY … FROM STDIN;` in the same query string is SQL to PostgreSQL.
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
-    Ok(CopyAst { relation, to, target, options })
+    Ok(CopyAst { relation, to, target, options, filter })
 }
 
 /// `copy_generic_opt_arg`: a boolean, string, number, word, `*`, a
