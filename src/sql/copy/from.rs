@@ -722,3 +722,122 @@ fn literal_carriage_return(csv: bool) -> Error {
         bad_format("literal carriage return found in data").with_hint("Use \"\\r\" to represent carriage return.")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalog::{Column, Table};
+    use crate::sql::copy::syntax::{OptValue, RawOption};
+    use crate::sql::copy::{CopyIo, options};
+    use crate::storage::smgr::RelFileLocator;
+
+    fn stmt(options: &[(&str, &str)]) -> CopyStmt {
+        let col = |name: &str, ty| Column { name: name.into(), ty, typmod: -1, not_null: false };
+        let table = Table {
+            oid: 1,
+            name: "t".into(),
+            rel: RelFileLocator { db: 1, relfilenode: 1 },
+            columns: vec![col("a", PgType::Int4), col("b", PgType::Text)],
+            indexes: Vec::new(),
+        };
+        let raw: Vec<RawOption> = options
+            .iter()
+            .map(|(n, v)| RawOption {
+                name: n.to_string(),
+                value: OptValue::Str(v.to_string()),
+                location: sqlparser::tokenizer::Location { line: 0, column: 0 },
+            })
+            .collect();
+        CopyStmt {
+            from: true,
+            io: CopyIo::Client,
+            table: Some(Arc::new(table)),
+            relname: "t".into(),
+            targets: vec![0, 1],
+            plan: None,
+            columns: Vec::new(),
+            options: options::resolve(&raw, true, "").unwrap(),
+        }
+    }
+
+    /// Decode `input` fed in pieces of `piece` bytes; the rows, or the first error.
+    fn decode(options: &[(&str, &str)], input: &[u8], piece: usize) -> Result<Vec<Vec<Datum>>> {
+        let mut d = Decoder::new(&stmt(options))?;
+        let mut rows = Vec::new();
+        let mut values = Vec::new();
+        for chunk in input.chunks(piece) {
+            d.feed(chunk)?;
+            while d.next_row(&mut values, false)? {
+                rows.push(values.clone());
+            }
+        }
+        while d.next_row(&mut values, true)? {
+            rows.push(values.clone());
+        }
+        Ok(rows)
+    }
+
+    fn row(a: Option<i32>, b: Option<&str>) -> Vec<Datum> {
+        vec![a.map_or(Datum::Null, Datum::Int4), b.map_or(Datum::Null, |s| Datum::Text(s.into()))]
+    }
+
+    #[test]
+    fn any_split_of_the_input_decodes_the_same() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], std::result::Result<Vec<Vec<Datum>>, &'a str>);
+        let cases: &[Case] = &[
+            (&[], b"1\ta\\tb\r\n2\t\\N\r\n", Ok(vec![row(Some(1), Some("a\tb")), row(Some(2), None)])),
+            (&[], b"1\tx\\\ny\n", Ok(vec![row(Some(1), Some("x\ny"))])),
+            (
+                &[("format", "csv")],
+                b"1,\"a\nb\"\"c\"\n2,\n",
+                Ok(vec![row(Some(1), Some("a\nb\"c")), row(Some(2), None)]),
+            ),
+            // `\.x` at the start of a CSV line is data, not the end marker.
+            (&[("format", "csv")], b"\\.x,y\n", Err("invalid input syntax for type integer: \"\\.x\"")),
+            (
+                &[("format", "binary")],
+                b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x02\0\0\0\x04\0\0\0\x07\xff\xff\xff\xff\xff\xff",
+                Ok(vec![row(Some(7), None)]),
+            ),
+        ];
+        for (options, input, want) in cases {
+            for piece in 1..=input.len() {
+                let got = decode(options, input, piece);
+                let got = got.as_ref().map_err(|e| e.message());
+                assert_eq!(got, want.as_ref().map_err(|e| *e), "{options:?} in pieces of {piece}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_end_marker_ends_the_data() {
+        assert_eq!(decode(&[], b"1\ta\n\\.\n2\tb\n", 3).unwrap(), vec![row(Some(1), Some("a"))]);
+        assert_eq!(decode(&[], b"1\ta\\.\n", 3).unwrap(), vec![row(Some(1), Some("a"))]);
+        assert_eq!(decode(&[("format", "csv")], b"1,a\n\\.\r\n", 2).unwrap(), vec![row(Some(1), Some("a"))]);
+        let e = decode(&[], b"1\ta\\.x\n", 100).unwrap_err();
+        assert_eq!(e.message(), "end-of-copy marker corrupt");
+    }
+
+    #[test]
+    fn line_ends_must_agree_with_the_first_line() {
+        let e = decode(&[], b"1\ta\n2\tb\r\n", 100).unwrap_err();
+        assert_eq!(e.message(), "literal carriage return found in data");
+        assert_eq!(e.context(), Some("COPY t, line 2"));
+        let e = decode(&[("format", "csv")], b"1,a\r\n2,b\n", 100).unwrap_err();
+        assert_eq!(e.message(), "unquoted newline found in data");
+    }
+
+    #[test]
+    fn context_names_the_line_and_column() {
+        let e = decode(&[("format", "csv")], b"1,a\n2,\"x\ny\"\nz,q\n", 100).unwrap_err();
+        assert_eq!(e.context(), Some("COPY t, line 4, column a: \"z\""));
+        let long = format!("1\t{}\textra\n", "é".repeat(60));
+        let e = decode(&[], long.as_bytes(), 100).unwrap_err();
+        assert_eq!(e.message(), "extra data after last expected column");
+        let shown = e.context().unwrap();
+        assert!(shown.ends_with("...\""), "{shown}");
+        assert!(shown.len() <= "COPY t, line 1: \"".len() + 100 + 4);
+    }
+}

@@ -178,3 +178,63 @@ impl Encoder {
         out.put_u8(quote);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::copy::options::resolve;
+    use crate::sql::copy::syntax::{OptValue, RawOption};
+    use crate::sql::types::PgType;
+
+    fn encode(options: &[(&str, OptValue)], rows: &[Vec<Datum>]) -> Vec<u8> {
+        let raw: Vec<RawOption> = options
+            .iter()
+            .map(|(n, v)| RawOption {
+                name: n.to_string(),
+                value: v.clone(),
+                location: sqlparser::tokenizer::Location { line: 0, column: 0 },
+            })
+            .collect();
+        let opts = resolve(&raw, false, "").unwrap();
+        let columns: Vec<Column> =
+            (0..rows[0].len()).map(|i| Column { name: format!("c{i}"), ty: PgType::Text, typmod: -1 }).collect();
+        let mut e = Encoder::new(&opts, &columns, 1).unwrap();
+        let mut out = Vec::new();
+        e.start(&mut out);
+        for r in rows {
+            e.row(&mut out, r);
+        }
+        e.finish(&mut out);
+        out
+    }
+
+    fn text(s: &str) -> Datum {
+        Datum::Text(s.into())
+    }
+
+    #[test]
+    fn text_escapes() {
+        let out = encode(&[], &[vec![text("a\tb\\c\nd\r\x08\x0c\x0b\x01"), Datum::Null]]);
+        assert_eq!(out, b"a\\tb\\\\c\\nd\\r\\b\\f\\v\x01\t\\N\n");
+        let out = encode(&[("delimiter", OptValue::Str(",".into()))], &[vec![text("a,b"), text("")]]);
+        assert_eq!(out, b"a\\,b,\n");
+    }
+
+    #[test]
+    fn csv_quotes_only_where_needed() {
+        let csv = || ("format", OptValue::Str("csv".into()));
+        let out = encode(&[csv()], &[vec![text("plain"), text(""), Datum::Null, text("a\"b"), text("x,y")]]);
+        assert_eq!(out, b"plain,\"\",,\"a\"\"b\",\"x,y\"\n");
+        // `\.` alone in a one-column row would read back as the end marker.
+        assert_eq!(encode(&[csv()], &[vec![text("\\.")]]), b"\"\\.\"\n");
+        assert_eq!(encode(&[csv()], &[vec![text("\\."), text("x")]]), b"\\.,x\n");
+        let out = encode(&[csv(), ("force_quote", OptValue::Star), ("header", OptValue::None)], &[vec![text("1")]]);
+        assert_eq!(out, b"c0\n\"1\"\n");
+    }
+
+    #[test]
+    fn binary_framing() {
+        let out = encode(&[("format", OptValue::Str("binary".into()))], &[vec![text("hi"), Datum::Null]]);
+        assert_eq!(out, b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0\0\x02\0\0\0\x02hi\xff\xff\xff\xff\xff\xff");
+    }
+}
