@@ -516,6 +516,35 @@ fn copy_fail_and_protocol_violations() {
     assert_eq!(r.until_ready().last().unwrap().0, b'Z');
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_during_copy_rolls_back() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE u (a int PRIMARY KEY)").await.unwrap();
+    let mut r = Raw::connect(&server);
+    r.query("COPY u FROM STDIN");
+    assert_eq!(r.read().0, b'G');
+    r.send(b'd', b"1\n2\n");
+    // A message out of place fails the COPY; the connection then closes.
+    r.query("SELECT 1");
+    drop(r);
+    let insert = tokio::time::timeout(Duration::from_secs(10), c.execute("INSERT INTO u VALUES (1)", &[]));
+    assert_eq!(insert.await.expect("not left waiting").unwrap(), 1);
+
+    let mut r = Raw::connect(&server);
+    r.query("BEGIN");
+    r.until_ready();
+    r.query("COPY u FROM STDIN");
+    assert_eq!(r.read().0, b'G');
+    r.send(b'd', b"2\n");
+    // The client leaves inside a transaction block, in the middle of a
+    // COPY: its transaction rolls back, and an insert of the same key that
+    // would wait for it goes ahead.
+    drop(r);
+    let insert = tokio::time::timeout(Duration::from_secs(10), c.execute("INSERT INTO u VALUES (2)", &[]));
+    assert_eq!(insert.await.expect("not left waiting").unwrap(), 1);
+}
+
 fn have_psql() -> bool {
     Command::new("psql").arg("--version").output().is_ok_and(|o| o.status.success())
 }

@@ -880,6 +880,17 @@ impl Session {
     }
 }
 
+/// A session that ends (the client left, even in the middle of a COPY)
+/// rolls back its open transaction, so that its id leaves the running set
+/// and whoever waits for it goes on.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.xid.is_some() {
+            self.end_transaction(false);
+        }
+    }
+}
+
 fn not_in_block(what: &str) -> Error {
     err!(SqlState::NO_ACTIVE_SQL_TRANSACTION, "{what} can only be used in transaction blocks")
 }
