@@ -8,7 +8,8 @@
 //! protocol's Parse/Bind/Describe/Execute/Close/Sync/Flush with
 //! skip-until-Sync after an error. Rows are encoded straight into the
 //! output buffer and flushed whenever it fills, so a result of any size is
-//! sent with bounded memory.
+//! sent with bounded memory. COPY's sub-protocol (CopyIn/CopyOut) is in
+//! `copy.rs`.
 
 mod copy;
 pub mod scram;
