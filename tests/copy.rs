@@ -157,6 +157,15 @@ async fn text_and_csv_input_forms() {
         let got = copy_out(&c, "COPY f TO STDOUT").await;
         assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want), "{options}");
     }
+    // WHERE keeps the rows for which it is true; an error in it names the line.
+    c.batch_execute("DELETE FROM f").await.unwrap();
+    let n =
+        copy_in(&c, "COPY f FROM STDIN WHERE a > 1 AND b <> 'skip'", b"1\tone\t\n2\ttwo\t\n3\tskip\t\n4\t\\N\t\n", 3);
+    assert_eq!(n.await.unwrap(), 1);
+    assert_eq!(copy_out(&c, "COPY f TO STDOUT").await, b"2\ttwo\t\n");
+    let e = copy_in(&c, "COPY f FROM STDIN WHERE a / 0 > 1", b"5\tx\t\n", 3).await.unwrap_err();
+    assert_eq!(db_error(&e).1, "division by zero");
+    assert_eq!(db_error(&e).2.as_deref(), Some("COPY f, line 1: \"5\tx\t\""));
     // A column list: the others are NULL.
     c.batch_execute("DELETE FROM f").await.unwrap();
     copy_in(&c, "COPY f (c, a) FROM STDIN", b"xyz\t9\n", 100).await.unwrap();
@@ -355,7 +364,14 @@ async fn statement_errors() {
         ("COPY (SELECT 1) FROM STDIN", "42601", "syntax error at or near \"FROM\""),
         ("COPY t FROM STDIN (FORMAT)", "42601", "format requires a parameter"),
         ("COPY t FROM STDIN (FREEZE 2)", "42601", "freeze requires a Boolean value"),
-        ("COPY t FROM STDIN WHERE a > 1", "0A000", "COPY FROM … WHERE is not supported yet"),
+        ("COPY t TO STDOUT WHERE a > 1", "0A000", "WHERE clause not allowed with COPY TO"),
+        (
+            "COPY t FROM STDIN WHERE count(*) > 1",
+            "42803",
+            "aggregate functions are not allowed in COPY FROM WHERE conditions",
+        ),
+        ("COPY t FROM STDIN WHERE a IN (SELECT 1)", "0A000", "cannot use subquery in COPY FROM WHERE condition"),
+        ("COPY t FROM STDIN WHERE b", "42804", "argument of WHERE must be type boolean, not type text"),
         (
             "COPY t FROM STDIN (FREEZE)",
             "55000",

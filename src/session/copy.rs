@@ -22,6 +22,7 @@ use crate::sql::copy::from::Decoder;
 use crate::sql::copy::to::Encoder;
 use crate::sql::copy::{CopyIo, CopyStmt};
 use crate::sql::exec::{Executor, InsertError, Progress, RowSink, insert_row};
+use crate::sql::expr::EvalContext;
 use crate::sql::types::Datum;
 use crate::sql::{Bound, Statement};
 use crate::storage::heap::tuple::TupleDesc;
@@ -50,6 +51,7 @@ pub struct CopyFormat {
 /// A COPY FROM in progress.
 pub(super) struct CopyIn {
     table: Arc<Table>,
+    filter: Option<crate::sql::expr::Expr>,
     desc: TupleDesc,
     decoder: Decoder,
     xid: u64,
@@ -136,7 +138,8 @@ impl Session {
         let cid = self.cid;
         // Later statements see this one's rows; this one does not.
         self.cid += 1;
-        Ok(CopyIn { desc: table.desc(), table, decoder, xid, cid, rows: 0, values: Vec::new() })
+        let filter = c.filter.clone();
+        Ok(CopyIn { desc: table.desc(), table, filter, decoder, xid, cid, rows: 0, values: Vec::new() })
     }
 
     /// Decode and store the rows of one piece of COPY FROM data.
@@ -182,10 +185,17 @@ impl Session {
         if let Some(data) = data {
             state.decoder.feed(data)?;
         }
-        let CopyIn { table, desc, decoder, xid, cid, rows, values } = state;
+        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values } = state;
         while decoder.next_row(values, data.is_none())? {
-            crate::sql::expr::EvalContext::check_interrupts(&eval)
-                .map_err(|e| e.with_context(decoder.row_context(false)))?;
+            eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
+            if let Some(f) = filter {
+                let mut row = RowEval { inner: &mut eval, row: values };
+                let keep =
+                    crate::sql::expr::eval(f, &mut row).map_err(|e| e.with_context(decoder.row_context(true)))?;
+                if keep != Datum::Bool(true) {
+                    continue;
+                }
+            }
             insert_row(catalog, &mut eval, table, desc, values, (*xid, *cid)).map_err(|e| match e {
                 InsertError::Check(e) => e.with_context(decoder.row_context(true)),
                 InsertError::Store(e) => e.with_context(decoder.row_context(false)),
@@ -284,6 +294,36 @@ fn file_error(e: std::io::Error, what: &str) -> Error {
         None => text,
     };
     err!(code, "{what}: {text}")
+}
+
+/// Evaluation over one decoded row (for COPY FROM … WHERE).
+struct RowEval<'a, 'b> {
+    inner: &'a mut Eval<'b>,
+    row: &'a [Datum],
+}
+
+impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
+    fn param(&self, index: usize) -> &Datum {
+        self.inner.param(index)
+    }
+    fn column(&self, index: usize) -> &Datum {
+        self.row.get(index).unwrap_or(&Datum::Null)
+    }
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
+        self.inner.current_setting(name, missing_ok)
+    }
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
+        self.inner.set_config(name, value, is_local)
+    }
+    fn check_interrupts(&self) -> Result<()> {
+        self.inner.check_interrupts()
+    }
+    fn backend_pid(&self) -> i32 {
+        self.inner.backend_pid()
+    }
+    fn extra_float_digits(&self) -> i32 {
+        self.inner.extra_float_digits()
+    }
 }
 
 /// Rows of a COPY TO a file.

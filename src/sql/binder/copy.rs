@@ -28,8 +28,12 @@ impl Binder<'_> {
             }
         };
         let options = options::resolve(&c.options, from, self.sql)?;
-        if c.filter.is_some() {
-            return Err(Error::not_supported("COPY FROM … WHERE"));
+        if let (Some((at, _)), false) = (&c.filter, from) {
+            let e = err!(SqlState::FEATURE_NOT_SUPPORTED, "WHERE clause not allowed with COPY TO");
+            return Err(match crate::sql::parser::position(self.sql, *at) {
+                Some(p) => e.with_position(p),
+                None => e,
+            });
         }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
@@ -60,9 +64,14 @@ impl Binder<'_> {
                     let exprs = targets.iter().map(|&i| Expr::Column(i, table.columns[i].ty)).collect();
                     Arc::new(Plan::Project { input: Box::new(scan), exprs })
                 });
+                let filter = match &c.filter {
+                    Some((_, w)) => Some(self.bind_copy_filter(&table, w)?),
+                    None => None,
+                };
                 CopyStmt {
                     from,
                     io,
+                    filter,
                     relname: table.name.clone(),
                     table: Some(table),
                     targets,
@@ -78,6 +87,7 @@ impl Binder<'_> {
                 CopyStmt {
                     from,
                     io,
+                    filter: None,
                     relname: String::new(),
                     table: None,
                     targets: Vec::new(),
@@ -88,5 +98,23 @@ impl Binder<'_> {
             }
         };
         Ok(Statement::Copy(Box::new(stmt)))
+    }
+
+    /// `COPY … FROM … WHERE condition`: a condition over the table's row,
+    /// without aggregates or subqueries (as PostgreSQL requires).
+    fn bind_copy_filter(&mut self, table: &Arc<crate::catalog::Table>, w: &sqlparser::ast::Expr) -> Result<Expr> {
+        self.levels.push(super::query::Level::default());
+        let bound = self.add_table_rel(table, None).and_then(|()| {
+            self.level().no_aggs = Some("COPY FROM WHERE conditions");
+            self.bind_condition(w, "WHERE")
+        });
+        self.levels.pop();
+        let bound = bound?;
+        let mut subplans = Vec::new();
+        bound.subplans(&mut subplans);
+        if !subplans.is_empty() {
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot use subquery in COPY FROM WHERE condition"));
+        }
+        Ok(bound)
     }
 }

@@ -757,6 +757,7 @@ mod tests {
             relname: "t".into(),
             targets: vec![0, 1],
             plan: None,
+            filter: None,
             columns: Vec::new(),
             options: options::resolve(&raw, true, "").unwrap(),
         }

@@ -53,6 +53,8 @@ pub struct CopyStmt {
     pub targets: Vec<usize>,
     /// COPY TO: the rows to write.
     pub plan: Option<Arc<Plan>>,
+    /// COPY FROM … WHERE: only rows for which it is true are stored.
+    pub filter: Option<super::expr::Expr>,
     /// The columns of the data: input fields (FROM) or output columns (TO).
     pub columns: Vec<Column>,
     pub options: CopyOptions,

@@ -59,8 +59,8 @@ pub struct CopyAst {
     pub to: bool,
     pub target: Target,
     pub options: Vec<RawOption>,
-    /// `COPY … FROM … WHERE condition`.
-    pub filter: Option<ast::Expr>,
+    /// `COPY … FROM … WHERE condition`, with where `WHERE` is.
+    pub filter: Option<(Location, ast::Expr)>,
 }
 
 fn error(msg: impl Into<String>) -> ParserError {
@@ -134,7 +134,8 @@ pub fn parse_copy(p: &mut Parser<'_>) -> Result<CopyAst, ParserError> {
             return p.expected_ref("COPY option", p.peek_token_ref());
         }
     }
-    let filter = if p.parse_keyword(Keyword::WHERE) { Some(p.parse_expr()?) } else { None };
+    let where_at = here(p);
+    let filter = if p.parse_keyword(Keyword::WHERE) { Some((where_at, p.parse_expr()?)) } else { None };
     if let Token::CopyData { .. } = &p.peek_token_ref().token {
         // Data after `COPY … FROM STDIN;` in the same query string is SQL to PostgreSQL.
         return p.expected_ref("end of statement", p.peek_token_ref());
