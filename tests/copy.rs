@@ -328,6 +328,31 @@ async fn copy_is_part_of_its_transaction() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statement_timeout_ends_a_slow_copy() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE t (a int); SET statement_timeout = 200").await.unwrap();
+    let sink = c.copy_in::<_, Bytes>("COPY t FROM STDIN").await.unwrap();
+    futures_util::pin_mut!(sink);
+    let mut failed = None;
+    for i in 0..50 {
+        if let Err(e) = sink.send(Bytes::from(format!("{i}\n"))).await {
+            failed = Some(e);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let e = match failed {
+        Some(e) => e,
+        None => sink.finish().await.unwrap_err(),
+    };
+    let (code, message, _) = db_error(&e);
+    assert_eq!((code.as_str(), message.as_str()), ("57014", "canceling statement due to statement timeout"));
+    c.batch_execute("SET statement_timeout = 0").await.unwrap();
+    assert_eq!(count(&c, "t").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statement_errors() {
     let server = TestServer::start(&[]);
     let c = server.connect().await;
