@@ -32,6 +32,7 @@ impl SqlState {
     pub const DIVISION_BY_ZERO: SqlState = SqlState("22012");
     pub const INVALID_PARAMETER_VALUE: SqlState = SqlState("22023");
     pub const INVALID_TEXT_REPRESENTATION: SqlState = SqlState("22P02");
+    pub const BAD_COPY_FILE_FORMAT: SqlState = SqlState("22P04");
     pub const INVALID_BINARY_REPRESENTATION: SqlState = SqlState("22P03");
     pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");
     pub const ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25001");
@@ -49,6 +50,7 @@ impl SqlState {
     pub const UNDEFINED_COLUMN: SqlState = SqlState("42703");
     pub const DUPLICATE_COLUMN: SqlState = SqlState("42701");
     pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
+    pub const INVALID_NAME: SqlState = SqlState("42602");
     pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
     pub const UNIQUE_VIOLATION: SqlState = SqlState("23505");
@@ -89,6 +91,7 @@ impl SqlState {
     pub const ADMIN_SHUTDOWN: SqlState = SqlState("57P01");
     pub const CANNOT_CONNECT_NOW: SqlState = SqlState("57P03");
     pub const IO_ERROR: SqlState = SqlState("58030");
+    pub const UNDEFINED_FILE: SqlState = SqlState("58P01");
     pub const CONFIG_FILE_ERROR: SqlState = SqlState("F0000");
     pub const INTERNAL_ERROR: SqlState = SqlState("XX000");
 
@@ -143,6 +146,8 @@ struct Inner {
     hint: Option<String>,
     /// 1-based character position in the statement text, as PostgreSQL reports it.
     position: Option<u32>,
+    /// Where the error happened (CONTEXT), innermost first, one line each.
+    context: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -157,6 +162,7 @@ impl Error {
             detail: None,
             hint: None,
             position: None,
+            context: None,
             source: None,
         }))
     }
@@ -189,6 +195,16 @@ impl Error {
         self
     }
 
+    /// Add a CONTEXT line (`COPY t, line 3`); outer contexts follow inner ones.
+    pub fn with_context(mut self, context: impl Into<String>) -> Error {
+        let context = context.into();
+        self.0.context = Some(match self.0.context.take() {
+            Some(inner) => format!("{inner}\n{context}"),
+            None => context,
+        });
+        self
+    }
+
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.0.source = Some(Box::new(source));
         self
@@ -216,6 +232,9 @@ impl Error {
     }
     pub fn position(&self) -> Option<u32> {
         self.0.position
+    }
+    pub fn context(&self) -> Option<&str> {
+        self.0.context.as_deref()
     }
 }
 

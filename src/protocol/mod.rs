@@ -8,8 +8,10 @@
 //! protocol's Parse/Bind/Describe/Execute/Close/Sync/Flush with
 //! skip-until-Sync after an error. Rows are encoded straight into the
 //! output buffer and flushed whenever it fills, so a result of any size is
-//! sent with bounded memory.
+//! sent with bounded memory. COPY's sub-protocol (CopyIn/CopyOut) is in
+//! `copy.rs`.
 
+mod copy;
 pub mod scram;
 mod startup;
 mod wire;
@@ -29,7 +31,7 @@ use tracing::Instrument;
 use crate::config::Guc;
 use crate::error::{Error, Result, Severity};
 use crate::session::registry::Registry;
-use crate::session::{Outcome, Session, Shared};
+use crate::session::{CopyWithClient, Outcome, Session, Shared};
 pub use scram::Verifier;
 use wire::{DataRowSink, Wire};
 
@@ -338,6 +340,11 @@ async fn execute<S>(wire: &mut Wire<S>, session: &mut Session, portal: &str, max
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    match session.copy_with_client(portal) {
+        Some(CopyWithClient::In) => return copy::copy_in(wire, session, portal).await,
+        Some(CopyWithClient::Out) => return copy::copy_out(wire, session, portal).await,
+        None => {}
+    }
     let (binary, may_block) = {
         let p = session.portal(portal)?;
         (p.binary.clone(), p.statement.bound.as_ref().is_some_and(|b| b.statement.may_block()))

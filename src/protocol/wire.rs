@@ -118,6 +118,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             PgWireBackendMessage::ParameterDescription(m) => m.encode(&mut self.out),
             PgWireBackendMessage::RowDescription(m) => m.encode(&mut self.out),
             PgWireBackendMessage::NoData(m) => m.encode(&mut self.out),
+            PgWireBackendMessage::CopyInResponse(m) => m.encode(&mut self.out),
+            PgWireBackendMessage::CopyOutResponse(m) => m.encode(&mut self.out),
+            PgWireBackendMessage::CopyData(m) => m.encode(&mut self.out),
+            PgWireBackendMessage::CopyDone(m) => m.encode(&mut self.out),
             other => {
                 return Err(Error::internal(format!("unexpected backend message {other:?}")));
             }
@@ -154,6 +158,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         }
         if let Some(p) = e.position() {
             fields.push((b'P', p.to_string()));
+        }
+        if let Some(w) = e.context() {
+            fields.push((b'W', w.to_string()));
         }
         self.send(PgWireBackendMessage::ErrorResponse(pgwire::messages::response::ErrorResponse::new(fields)))
     }

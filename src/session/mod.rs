@@ -7,6 +7,7 @@
 //! protocol layer calls [`Session::prepare`], [`Session::bind`],
 //! [`Session::execute`] and friends and encodes what they return.
 
+mod copy;
 mod ddl;
 mod interrupts;
 pub mod registry;
@@ -30,6 +31,7 @@ use crate::sql::plan::Plan;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
+pub use copy::{CopyFormat, CopyWithClient};
 pub use interrupts::Interrupts;
 
 /// A parsed and bound statement (`PREPARE`d or from a Parse message).
@@ -159,6 +161,8 @@ pub struct Session {
     commit_invalidates: bool,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
+    /// The COPY FROM being fed by the client, if one is running.
+    copy_in: Option<Box<copy::CopyIn>>,
 }
 
 impl Session {
@@ -193,6 +197,7 @@ impl Session {
             commit_invalidates: false,
             statement_start: None,
             deadline: None,
+            copy_in: None,
         }
     }
 
@@ -472,6 +477,7 @@ impl Session {
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
                         | Statement::Drop { .. }
+                        | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
         };
@@ -877,6 +883,17 @@ impl Session {
                 }
                 Ok(None)
             }
+            Statement::Copy(c) => match (&c.io, c.from) {
+                (crate::sql::copy::CopyIo::Client, false) => Ok(Some(self.copy_to_executor(c, fresh)?)),
+                (crate::sql::copy::CopyIo::Client, true) => {
+                    Err(Error::internal("COPY FROM STDIN runs through Session::copy_in_begin"))
+                }
+                _ => {
+                    let rows = self.copy_file(c, fresh)?;
+                    self.tag_override = Some(format!("COPY {rows}"));
+                    Ok(None)
+                }
+            },
             Statement::Show { name } => {
                 let value = self.show(name)?;
                 Ok(Some(Executor::Values { rows: vec![vec![Datum::Text(value)]].into_iter() }))
@@ -947,6 +964,17 @@ impl Session {
     }
 }
 
+/// A session that ends (the client left, even in the middle of a COPY)
+/// rolls back its open transaction, so that its id leaves the running set
+/// and whoever waits for it goes on.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.xid.is_some() {
+            self.end_transaction(false);
+        }
+    }
+}
+
 fn not_in_block(what: &str) -> Error {
     err!(SqlState::NO_ACTIVE_SQL_TRANSACTION, "{what} can only be used in transaction blocks")
 }
@@ -976,7 +1004,7 @@ fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, nam
 /// The CommandComplete tag.
 fn tag(command: &str, rows: u64) -> String {
     match command {
-        "SELECT" | "UPDATE" | "DELETE" => format!("{command} {rows}"),
+        "SELECT" | "UPDATE" | "DELETE" | "COPY" => format!("{command} {rows}"),
         "INSERT" => format!("INSERT 0 {rows}"),
         other => other.to_string(),
     }

@@ -1781,13 +1781,10 @@ impl Modify {
                 ModifyKind::Delete => Vec::new(),
                 _ => types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[first + i], *t, row)).collect(),
             };
-            if !matches!(self.kind, ModifyKind::Delete) {
-                check_not_null(&table, &values)?;
-            }
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
-                    let new = cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
-                    insert_index_entries(cx, &table, &values, None, new)?;
+                    insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
+                        .map_err(InsertError::into_error)?;
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
@@ -1796,7 +1793,7 @@ impl Modify {
                             true => None,
                             false => Some(cx.catalog.fetch_row(&table, replaced)?),
                         };
-                        insert_index_entries(cx, &table, &values, old.as_deref(), new)?;
+                        insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
                         self.count += 1;
                         if self.returning.is_some() {
                             returned.push(values);
@@ -1835,9 +1832,12 @@ impl Modify {
 }
 
 /// Give a new tuple version its index entries (a unique index may wait
-/// for another transaction that holds the same key).
+/// for another transaction that holds the same key). `old`: the values of
+/// the version an UPDATE replaced.
 fn insert_index_entries(
-    cx: &mut ExecCx<'_>,
+    catalog: &Catalog,
+    eval: &mut dyn EvalContext,
+    xid: u64,
     table: &Table,
     values: &[Datum],
     old: Option<&[Datum]>,
@@ -1846,11 +1846,9 @@ fn insert_index_entries(
     if table.indexes.is_empty() {
         return Ok(());
     }
-    let catalog = cx.catalog;
-    let (me, pid) = (cx.xid, cx.eval.backend_pid());
-    let eval = &mut *cx.eval;
-    let mut wait = |xid: u64| wait_until_ended(catalog, me, pid, xid, &mut || eval.check_interrupts());
-    catalog.insert_index_entries(table, values, old, tid, cx.xid, &mut wait)
+    let pid = eval.backend_pid();
+    let mut wait = |other: u64| wait_until_ended(catalog, xid, pid, other, &mut || eval.check_interrupts());
+    catalog.insert_index_entries(table, values, old, tid, xid, &mut wait)
 }
 
 fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
@@ -1877,6 +1875,38 @@ fn wait_until_ended(
     } else {
         catalog.wait_for_transaction(me, pid, xid, poll, interrupted)
     }
+}
+
+/// Where a row stored by [`insert_row`] failed: its NOT NULL check, or
+/// storing it (the heap tuple or its index entries).
+pub enum InsertError {
+    Check(Error),
+    Store(Error),
+}
+
+impl InsertError {
+    pub fn into_error(self) -> Error {
+        match self {
+            InsertError::Check(e) | InsertError::Store(e) => e,
+        }
+    }
+}
+
+/// Insert one new row as INSERT does (COPY FROM stores rows through here):
+/// NOT NULL checks, the heap tuple, then its index entries, whose unique
+/// checks may wait for another transaction holding the same key.
+pub fn insert_row(
+    catalog: &Catalog,
+    eval: &mut dyn EvalContext,
+    table: &Table,
+    desc: &crate::storage::heap::tuple::TupleDesc,
+    values: &[Datum],
+    (xid, cid): (u64, u32),
+) -> std::result::Result<Tid, InsertError> {
+    check_not_null(table, values).map_err(InsertError::Check)?;
+    let tid = catalog.insert_row(table, desc, values, xid, cid).map_err(InsertError::Store)?;
+    insert_index_entries(catalog, eval, xid, table, values, None, tid).map_err(InsertError::Store)?;
+    Ok(tid)
 }
 
 fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {

@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod binder;
+pub mod copy;
 pub mod exec;
 pub mod explain;
 pub mod expr;
@@ -134,6 +135,8 @@ pub enum Statement {
     Savepoint(String),
     Release(String),
     RollbackTo(String),
+    /// `COPY … FROM|TO …`.
+    Copy(Box<copy::CopyStmt>),
 }
 
 impl Statement {
@@ -158,7 +161,8 @@ impl Statement {
             | Statement::CreateIndex { .. }
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
-            | Statement::Drop { .. } => Vec::new(),
+            | Statement::Drop { .. }
+            | Statement::Copy(_) => Vec::new(),
         }
     }
 
@@ -187,6 +191,7 @@ impl Statement {
             Statement::Rollback | Statement::RollbackTo(_) => "ROLLBACK",
             Statement::Savepoint(_) => "SAVEPOINT",
             Statement::Release(_) => "RELEASE",
+            Statement::Copy(_) => "COPY",
         }
     }
 
@@ -199,6 +204,8 @@ impl Statement {
             }
             Statement::Checkpoint => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
+            // A server-side file is read or written while the statement runs.
+            Statement::Copy(c) => c.io != copy::CopyIo::Client,
             _ => false,
         }
     }

@@ -4,8 +4,9 @@
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Location;
+use sqlparser::tokenizer::{Location, Token};
 
 use crate::error::{Error, Result, SqlState};
 
@@ -18,6 +19,8 @@ pub enum Parsed {
     Sql(Box<Statement>),
     /// `CHECKPOINT`
     Checkpoint,
+    /// `COPY`, parsed by [`super::copy::syntax`] (its options are wider than `sqlparser`'s).
+    Copy(Box<super::copy::syntax::CopyAst>),
 }
 
 /// Parse a query string that may hold several statements.
@@ -27,16 +30,40 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
     if bare.eq_ignore_ascii_case("checkpoint") {
         return Ok(vec![Parsed::Checkpoint]);
     }
-    parse_sql(sql).map(|v| v.into_iter().map(|s| Parsed::Sql(Box::new(s))).collect())
+    parse_sql(sql)
 }
 
-fn parse_sql(sql: &str) -> Result<Vec<Statement>> {
+fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
     Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
+        .and_then(|mut p| parse_statements(&mut p))
         .map_err(|e| syntax_error(sql, e))
+}
+
+/// `Parser::parse_statements`, with COPY parsed by tusk.
+fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
+    let mut out = Vec::new();
+    let mut expecting_delimiter = false;
+    loop {
+        while p.consume_token(&Token::SemiColon) {
+            expecting_delimiter = false;
+        }
+        if p.peek_token_ref().token == Token::EOF {
+            break;
+        }
+        if expecting_delimiter {
+            return p.expected_ref("end of statement", p.peek_token_ref());
+        }
+        if p.parse_keyword(Keyword::COPY) {
+            out.push(Parsed::Copy(Box::new(super::copy::syntax::parse_copy(p)?)));
+        } else {
+            out.push(Parsed::Sql(Box::new(p.parse_statement()?)));
+        }
+        expecting_delimiter = true;
+    }
+    Ok(out)
 }
 
 /// The 1-based character position of a parser location, as PostgreSQL reports it.

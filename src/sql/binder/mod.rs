@@ -7,6 +7,7 @@
 //! and anything without a matching operator is a 42883 error with
 //! PostgreSQL's wording and HINT.
 
+mod copy;
 mod ddl;
 mod query;
 
@@ -79,6 +80,7 @@ impl<'a> Binder<'a> {
         let mut statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
         };
         choose_access_paths(&mut statement);
         for (i, t) in self.params.iter().enumerate() {

@@ -226,7 +226,6 @@ impl Wal {
 
     fn write_and_sync(&self, w: &mut WriteState, bytes: &[u8], start: u64) -> Result<()> {
         let end = start + bytes.len() as u64;
-        let mut touched = Vec::new();
         let mut pos = start;
         while pos < end {
             let seg = pos / self.segment_size;
@@ -234,18 +233,14 @@ impl Wal {
             let n = ((self.segment_size - off) as usize).min((end - pos) as usize);
             let from = (pos - start) as usize;
             let file = self.segment(w, seg)?;
-            file.write_all_at(&bytes[from..from + n], off)
-                .map_err(|e| io_error("write to", &Self::segment_path(&self.dir, self.segment_size, seg), e))?;
-            if touched.last() != Some(&seg) {
-                touched.push(seg);
+            let path = || Self::segment_path(&self.dir, self.segment_size, seg);
+            file.write_all_at(&bytes[from..from + n], off).map_err(|e| io_error("write to", &path(), e))?;
+            // Each pass writes one segment; sync it before the next is
+            // opened, which may close it (a write can span many segments).
+            if self.fsync {
+                file.sync_data().map_err(|e| io_error("fdatasync", &path(), e))?;
             }
             pos += n as u64;
-        }
-        if self.fsync {
-            for seg in touched {
-                let path = Self::segment_path(&self.dir, self.segment_size, seg);
-                w.files[&seg].sync_data().map_err(|e| io_error("fdatasync", &path, e))?;
-            }
         }
         self.flushed.store(end, Ordering::Release);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);

@@ -37,6 +37,22 @@ fn records_cross_segments_and_read_back() {
 }
 
 #[test]
+fn one_flush_spanning_many_segments() {
+    // A bulk load can leave more than two segments' worth of log unflushed;
+    // the flush must write and sync every one of them.
+    let dir = temp("span");
+    let wal = Wal::open(&dir, 4096, true, 0, 0).unwrap();
+    for i in 0..40u64 {
+        wal.insert(i, Rmgr::Heap, 1, &[i as u8; 1000]).unwrap();
+    }
+    let end = wal.insert_end();
+    assert!(end > 5 * 4096);
+    wal.flush_to(end).unwrap();
+    assert_eq!(Wal::read_from(&dir, 4096, 0, 0).count(), 40);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn unflushed_records_are_not_on_disk_and_a_torn_tail_ends_replay() {
     let dir = temp("torn");
     let wal = Wal::open(&dir, 1 << 16, true, 0, 0).unwrap();

@@ -1,0 +1,355 @@
+//! Running COPY in a session.
+//!
+//! COPY FROM STDIN is driven by the protocol layer, message by message:
+//! [`Session::copy_in_begin`] starts the statement (its transaction id and
+//! command id, as INSERT's), [`Session::copy_in_data`] decodes and stores
+//! the rows of each CopyData as it arrives, [`Session::copy_in_done`]
+//! finishes at CopyDone. Rows are stored through the executor's insert path
+//! ([`crate::sql::exec::insert_row`]); an error anywhere fails the
+//! statement, so that none of its rows outlive the transaction.
+//!
+//! COPY TO STDOUT runs as a query portal whose rows the protocol layer
+//! encodes with [`Session::copy_out_encoder`]. COPY to and from a
+//! server-side file run whole when the portal is executed.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use crate::catalog::Table;
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::sql::copy::from::Decoder;
+use crate::sql::copy::to::Encoder;
+use crate::sql::copy::{CopyIo, CopyStmt};
+use crate::sql::exec::{Executor, InsertError, Progress, RowSink, insert_row};
+use crate::sql::expr::EvalContext;
+use crate::sql::types::Datum;
+use crate::sql::{Bound, Statement};
+use crate::storage::heap::tuple::TupleDesc;
+
+use super::{Eval, Session};
+
+/// Bytes read from a server-side file at a time.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// What a portal's COPY exchanges with the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyWithClient {
+    /// COPY FROM STDIN.
+    In,
+    /// COPY TO STDOUT.
+    Out,
+}
+
+/// The format a CopyInResponse or CopyOutResponse announces.
+#[derive(Clone, Copy, Debug)]
+pub struct CopyFormat {
+    pub binary: bool,
+    pub columns: usize,
+}
+
+/// A COPY FROM in progress.
+pub(super) struct CopyIn {
+    table: Arc<Table>,
+    filter: Option<crate::sql::expr::Expr>,
+    desc: TupleDesc,
+    decoder: Decoder,
+    xid: u64,
+    cid: u32,
+    rows: u64,
+    values: Vec<Datum>,
+}
+
+fn copy_stmt(bound: &Bound) -> Option<&CopyStmt> {
+    match &bound.statement {
+        Statement::Copy(c) => Some(c),
+        _ => None,
+    }
+}
+
+impl Session {
+    /// Whether executing the portal starts a COPY with the client.
+    pub fn copy_with_client(&self, portal: &str) -> Option<CopyWithClient> {
+        let p = self.portals.get(portal)?;
+        if p.finished {
+            return None;
+        }
+        let c = copy_stmt(p.statement.bound.as_ref()?)?;
+        match (&c.io, c.from) {
+            (CopyIo::Client, true) => Some(CopyWithClient::In),
+            (CopyIo::Client, false) => Some(CopyWithClient::Out),
+            _ => None,
+        }
+    }
+
+    /// The encoder for a COPY TO STDOUT portal's rows, and its format.
+    pub fn copy_out_encoder(&self, portal: &str) -> Result<(Encoder, CopyFormat)> {
+        let c = self.portal_copy(portal)?;
+        let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
+        let format = CopyFormat { binary: c.binary(), columns: c.columns.len() };
+        Ok((Encoder::new(&c.options, &c.columns, efd)?, format))
+    }
+
+    fn portal_copy(&self, portal: &str) -> Result<CopyStmt> {
+        let p = self.portal(portal)?;
+        p.statement
+            .bound
+            .as_deref()
+            .and_then(copy_stmt)
+            .cloned()
+            .ok_or_else(|| Error::internal("portal does not hold a COPY"))
+    }
+
+    /// Start a COPY FROM STDIN portal: the caller then sends CopyInResponse
+    /// in the returned format and feeds the client's data.
+    pub fn copy_in_begin(&mut self, portal: &str) -> Result<CopyFormat> {
+        let (c, fresh) = {
+            let p = self.portal(portal)?;
+            (self.portal_copy(portal)?, p.fresh)
+        };
+        if self.statement_start.is_none() {
+            self.start_statement();
+        }
+        self.check_not_failed(false)?;
+        self.shared.metrics.statements.with_label_values(&["COPY"]).inc();
+        let state = self.copy_in_setup(&c, fresh)?;
+        self.copy_in = Some(Box::new(state));
+        Ok(CopyFormat { binary: c.binary(), columns: c.columns.len() })
+    }
+
+    fn copy_in_setup(&mut self, c: &CopyStmt, fresh: bool) -> Result<CopyIn> {
+        let mut table = c.table.clone().ok_or_else(|| Error::internal("COPY FROM without a table"))?;
+        if !fresh {
+            table = self.revalidate(&table)?;
+        }
+        // FREEZE is allowed where PostgreSQL allows it; the rows are stored
+        // as ordinary MVCC versions (no transaction can see the table
+        // before this one commits anyway).
+        if c.options.freeze && !self.created_files.contains(&table.rel) {
+            return Err(err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction"
+            ));
+        }
+        let decoder = Decoder::new(c)?;
+        let xid = self.ensure_xid("COPY FROM")?;
+        let _ = self.statement_snapshot();
+        self.writes += 1;
+        let cid = self.cid;
+        // Later statements see this one's rows; this one does not.
+        self.cid += 1;
+        let filter = c.filter.clone();
+        Ok(CopyIn { desc: table.desc(), table, filter, decoder, xid, cid, rows: 0, values: Vec::new() })
+    }
+
+    /// Decode and store the rows of one piece of COPY FROM data.
+    pub fn copy_in_data(&mut self, data: &[u8]) -> Result<()> {
+        self.copy_in_rows(Some(data))
+    }
+
+    /// The client sent CopyDone: store the last row and complete the
+    /// portal. Returns the CommandComplete tag.
+    pub fn copy_in_done(&mut self, portal: &str) -> Result<String> {
+        self.copy_in_rows(None)?;
+        let state = self.copy_in.take().ok_or_else(|| Error::internal("no COPY FROM in progress"))?;
+        let sql = self.portals.get(portal).map(|p| p.statement.sql.clone());
+        self.finish_statement(sql.as_deref());
+        if portal.is_empty() {
+            self.portals.remove(portal);
+        } else if let Some(p) = self.portals.get_mut(portal) {
+            p.finished = true;
+        }
+        Ok(format!("COPY {}", state.rows))
+    }
+
+    /// The COPY FROM failed (or the client gave up); its rows stay in the
+    /// transaction, which the error aborts.
+    pub fn copy_in_abort(&mut self) {
+        self.copy_in = None;
+    }
+
+    /// Store the rows `data` completes (`None`: the input has ended).
+    fn copy_in_rows(&mut self, data: Option<&[u8]>) -> Result<()> {
+        let Some(state) = self.copy_in.as_deref_mut() else {
+            return Err(Error::internal("no COPY FROM in progress"));
+        };
+        let mut eval = Eval {
+            settings: &mut self.settings,
+            block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
+            params: &[],
+            interrupts: &self.interrupts,
+            deadline: self.deadline,
+            pid: self.pid,
+        };
+        let catalog = &self.shared.catalog;
+        if let Some(data) = data {
+            state.decoder.feed(data)?;
+        }
+        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values } = state;
+        while decoder.next_row(values, data.is_none())? {
+            eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
+            if let Some(f) = filter {
+                let mut row = RowEval { inner: &mut eval, row: values };
+                let keep =
+                    crate::sql::expr::eval(f, &mut row).map_err(|e| e.with_context(decoder.row_context(true)))?;
+                if keep != Datum::Bool(true) {
+                    continue;
+                }
+            }
+            insert_row(catalog, &mut eval, table, desc, values, (*xid, *cid)).map_err(|e| match e {
+                InsertError::Check(e) => e.with_context(decoder.row_context(true)),
+                InsertError::Store(e) => e.with_context(decoder.row_context(false)),
+            })?;
+            *rows += 1;
+        }
+        Ok(())
+    }
+
+    /// COPY to or from a server-side file, run whole; returns the row count.
+    pub(super) fn copy_file(&mut self, c: &CopyStmt, fresh: bool) -> Result<u64> {
+        let CopyIo::File(path) = &c.io else { return Err(Error::internal("COPY with the client run as a file")) };
+        if c.from {
+            let mut file = std::fs::File::open(path).map_err(|e| {
+                file_error(e, &format!("could not open file \"{path}\" for reading"))
+                    .with_hint("COPY FROM instructs the PostgreSQL server process to read a file. You may want a client-side facility such as psql's \\copy.")
+            })?;
+            let state = self.copy_in_setup(c, fresh)?;
+            self.copy_in = Some(Box::new(state));
+            let result = (|| {
+                let mut chunk = vec![0u8; FILE_CHUNK];
+                loop {
+                    let n = file.read(&mut chunk).map_err(|e| file_error(e, "could not read from COPY file"))?;
+                    if n == 0 {
+                        break;
+                    }
+                    self.copy_in_rows(Some(&chunk[..n]))?;
+                }
+                self.copy_in_rows(None)
+            })();
+            let state = self.copy_in.take();
+            result.map(|()| state.map_or(0, |s| s.rows))
+        } else {
+            let file = std::fs::File::create(path).map_err(|e| {
+                file_error(e, &format!("could not open file \"{path}\" for writing"))
+                    .with_hint("COPY TO instructs the PostgreSQL server process to write a file. You may want a client-side facility such as psql's \\copy.")
+            })?;
+            let mut executor = self.copy_to_executor(c, fresh)?;
+            let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
+            let mut sink = FileSink {
+                out: std::io::BufWriter::with_capacity(FILE_CHUNK, file),
+                encoder: Encoder::new(&c.options, &c.columns, efd)?,
+                buf: Vec::new(),
+                path: path.clone(),
+            };
+            sink.encoder.start(&mut sink.buf);
+            let mut ctx = Eval {
+                settings: &mut self.settings,
+                block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
+                params: &[],
+                interrupts: &self.interrupts,
+                deadline: self.deadline,
+                pid: self.pid,
+            };
+            let mut rows = 0u64;
+            while executor.run(&mut ctx, &mut sink, 0, &mut rows, &self.arena)? != Progress::Done {}
+            sink.encoder.finish(&mut sink.buf);
+            sink.write_out()?;
+            sink.out.flush().map_err(|e| file_error(e, &format!("could not write to file \"{path}\"")))?;
+            Ok(rows)
+        }
+    }
+
+    /// The executor of a COPY TO's query.
+    pub(super) fn copy_to_executor(&mut self, c: &CopyStmt, fresh: bool) -> Result<Executor> {
+        if let (Some(t), false) = (&c.table, fresh) {
+            self.revalidate(t)?;
+        }
+        if let Some(b) = &mut self.block {
+            b.ran_query = true;
+        }
+        let plan = c.plan.as_ref().ok_or_else(|| Error::internal("COPY TO without a query"))?;
+        let snapshot = self.statement_snapshot();
+        Executor::query(crate::sql::exec::Start {
+            plan,
+            visible: c.columns.len(),
+            catalog: self.shared.catalog.clone(),
+            snapshot,
+            xid: self.xid.unwrap_or(0),
+            cid: self.cid,
+            timing: None,
+        })
+    }
+}
+
+/// An I/O error on a server-side file, with PostgreSQL's SQLSTATE for its
+/// cause and `strerror`'s wording.
+fn file_error(e: std::io::Error, what: &str) -> Error {
+    let code = match e.kind() {
+        std::io::ErrorKind::NotFound => SqlState::UNDEFINED_FILE,
+        std::io::ErrorKind::PermissionDenied => SqlState::INSUFFICIENT_PRIVILEGE,
+        _ => SqlState::IO_ERROR,
+    };
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    err!(code, "{what}: {text}")
+}
+
+/// Evaluation over one decoded row (for COPY FROM … WHERE).
+struct RowEval<'a, 'b> {
+    inner: &'a mut Eval<'b>,
+    row: &'a [Datum],
+}
+
+impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
+    fn param(&self, index: usize) -> &Datum {
+        self.inner.param(index)
+    }
+    fn column(&self, index: usize) -> &Datum {
+        self.row.get(index).unwrap_or(&Datum::Null)
+    }
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
+        self.inner.current_setting(name, missing_ok)
+    }
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
+        self.inner.set_config(name, value, is_local)
+    }
+    fn check_interrupts(&self) -> Result<()> {
+        self.inner.check_interrupts()
+    }
+    fn backend_pid(&self) -> i32 {
+        self.inner.backend_pid()
+    }
+    fn extra_float_digits(&self) -> i32 {
+        self.inner.extra_float_digits()
+    }
+}
+
+/// Rows of a COPY TO a file.
+struct FileSink {
+    out: std::io::BufWriter<std::fs::File>,
+    encoder: Encoder,
+    buf: Vec<u8>,
+    path: String,
+}
+
+impl FileSink {
+    fn write_out(&mut self) -> Result<()> {
+        let path = &self.path;
+        self.out.write_all(&self.buf).map_err(|e| file_error(e, &format!("could not write to file \"{path}\"")))?;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl RowSink for FileSink {
+    fn push_row(&mut self, row: &[Datum]) -> Result<bool> {
+        self.encoder.row(&mut self.buf, row);
+        if self.buf.len() >= FILE_CHUNK {
+            self.write_out()?;
+        }
+        Ok(false)
+    }
+}
