@@ -621,7 +621,7 @@ impl Node {
                 next_block: 0,
                 nblocks: None,
             })),
-            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid, .. } => {
+            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid, backward, .. } => {
                 Node::IndexScan(Box::new(index_scan::IndexScanState::new(
                     table.clone(),
                     Index::clone(index),
@@ -629,7 +629,7 @@ impl Node {
                     lower.clone(),
                     upper.clone(),
                     filter.clone(),
-                    *ctid,
+                    (*ctid, *backward),
                 )))
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },

@@ -184,11 +184,13 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 (format!("Seq Scan on {}{}", table.name, alias_suffix(alias)), names)
             }
-            Plan::IndexScan { table, index, conds, filter, alias, .. } => {
+            Plan::IndexScan { table, index, conds, filter, alias, backward, .. } => {
                 let label = alias.as_deref().unwrap_or(&table.name);
                 let names = self.table_names(label, table.columns.iter().map(|c| c.name.as_str()));
                 let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &names, false)).collect();
-                self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
+                if !cond_texts.is_empty() {
+                    self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
+                }
                 let mut rest = Vec::new();
                 if let Some(f) = filter {
                     for c in conjuncts(f) {
@@ -203,7 +205,8 @@ impl Explainer<'_> {
                     self.removed(at);
                 }
                 self.props(at, extra, plan);
-                (format!("Index Scan using {} on {}{}", index.name, table.name, alias_suffix(alias)), names)
+                let direction = if *backward { " Backward" } else { "" };
+                (format!("Index Scan{direction} using {} on {}{}", index.name, table.name, alias_suffix(alias)), names)
             }
             Plan::Values { rows, types } => {
                 self.props(at, extra, plan);

@@ -93,6 +93,8 @@ pub enum Plan {
         filter: Option<Expr>,
         ctid: bool,
         alias: Option<String>,
+        /// Entries in descending key order.
+        backward: bool,
     },
     /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
     Values {

@@ -22,7 +22,8 @@ use super::types::PgType;
 use crate::catalog::{Index, Table};
 
 /// Replace sequential scans by index scans where an index fits, in `plan`
-/// and in every subquery inside it.
+/// and in every subquery inside it; let an index give the order of an
+/// `ORDER BY … LIMIT` instead of a sort.
 pub fn choose_access_paths(plan: &mut Plan) {
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Scan { table, filter: Some(filter), ctid, alias } = p {
@@ -31,6 +32,55 @@ pub fn choose_access_paths(plan: &mut Plan) {
             }
         }
     });
+    for_each_plan_mut(plan, &mut |p| {
+        if let Plan::Limit { input, .. } = p {
+            ordered_by_index(input);
+        }
+    });
+}
+
+/// `Sort(Project(Seq Scan))` under a LIMIT, sorting by table columns that
+/// lead an index in its order (or all in the opposite order): an index
+/// scan, forward or backward, produces the rows in that order, and the
+/// LIMIT can stop reading early.
+fn ordered_by_index(plan: &mut Box<Plan>) {
+    let Plan::Sort { input: sorted, keys } = plan.as_mut() else { return };
+    let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
+    let Plan::Scan { table, filter, ctid, alias } = scan.as_mut() else { return };
+    let mut wanted = Vec::with_capacity(keys.len());
+    for k in keys.iter() {
+        match exprs.get(k.column) {
+            Some(Expr::Column(c, _)) if *c < table.columns.len() => wanted.push((*c, k.descending, k.nulls_first)),
+            _ => return,
+        }
+    }
+    let matches = |index: &Index, flip: bool| {
+        wanted.len() <= index.columns.len()
+            && wanted.iter().zip(index.columns.iter().zip(&index.orders)).all(|(&(c, desc, nf), (&ic, o))| {
+                c == ic && (desc != o.descending) == flip && (nf != o.nulls_first) == flip
+            })
+    };
+    let Some((index, backward)) = table
+        .indexes
+        .iter()
+        .find_map(|i| if matches(i, false) { Some((i, false)) } else { matches(i, true).then_some((i, true)) })
+    else {
+        return;
+    };
+    **scan = Plan::IndexScan {
+        table: table.clone(),
+        index: Box::new(index.clone()),
+        conds: Vec::new(),
+        eq: Vec::new(),
+        lower: None,
+        upper: None,
+        filter: filter.take(),
+        ctid: *ctid,
+        alias: alias.take(),
+        backward,
+    };
+    let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
+    **plan = input;
 }
 
 /// Point a plan bound earlier (a prepared statement's) at the tables as
@@ -179,6 +229,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         filter: Some(filter.clone()),
         ctid,
         alias: alias.clone(),
+        backward: false,
     })
 }
 

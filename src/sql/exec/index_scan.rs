@@ -35,6 +35,8 @@ pub(super) struct IndexScanState {
     pub upper: Option<(Expr, bool)>,
     pub filter: Option<Expr>,
     pub ctid: bool,
+    /// Read the range in descending key order.
+    pub backward: bool,
     /// Rows the filter removed (EXPLAIN ANALYZE).
     pub removed: u64,
     /// The key range, once the bound values are known; `None` inside
@@ -53,7 +55,7 @@ impl IndexScanState {
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
         filter: Option<Expr>,
-        ctid: bool,
+        (ctid, backward): (bool, bool),
     ) -> IndexScanState {
         IndexScanState {
             table,
@@ -63,6 +65,7 @@ impl IndexScanState {
             upper,
             filter,
             ctid,
+            backward,
             removed: 0,
             range: None,
             last: None,
@@ -147,7 +150,7 @@ impl IndexScanState {
             return Ok(Some(IndexRange {
                 lower: Bound::Included(prefix.clone()),
                 upper: Bound::Included(prefix),
-                forward: !self.single_row(),
+                forward: !self.single_row() && !self.backward,
             }));
         }
         let order = self.index.orders.get(k).copied().unwrap_or(KeyOrder::ASC);
@@ -171,7 +174,7 @@ impl IndexScanState {
         Ok(Some(IndexRange {
             lower: low.unwrap_or_else(|| Bound::Included(values_edge.clone())),
             upper: high.unwrap_or(Bound::Included(values_edge)),
-            forward: true,
+            forward: !self.backward,
         }))
     }
 }
