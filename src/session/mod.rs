@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::sql::datetime::TimeZone;
+
 use bumpalo::Bump;
 
 use crate::config::{Config, Guc, Settings, guc};
@@ -154,6 +156,12 @@ pub struct Session {
     commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
+    /// When the transaction's first statement started (`now()`), as a timestamp.
+    xact_timestamp: Option<i64>,
+    /// When the current statement started (`statement_timestamp()`).
+    statement_timestamp: i64,
+    /// The parsed `TimeZone` setting, by its text (a zone file is read once).
+    time_zone: Option<(String, TimeZone)>,
 }
 
 impl Session {
@@ -181,6 +189,9 @@ impl Session {
             snapshot: None,
             pending_commit: None,
             writes: 0,
+            xact_timestamp: None,
+            statement_timestamp: 0,
+            time_zone: None,
             created_files: Vec::new(),
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
@@ -213,6 +224,19 @@ impl Session {
         out
     }
 
+    /// The session's `TimeZone` setting as a zone (for timestamptz output).
+    pub fn time_zone(&mut self) -> TimeZone {
+        let name = self.settings.str(Guc::TimeZone);
+        match &self.time_zone {
+            Some((n, tz)) if n == name => tz.clone(),
+            _ => {
+                let tz = TimeZone::from_setting(name);
+                self.time_zone = Some((name.to_string(), tz.clone()));
+                tz
+            }
+        }
+    }
+
     // ---- transactions ---------------------------------------------------
 
     /// A simple Query message begins; `statements` is how many it holds.
@@ -229,6 +253,7 @@ impl Session {
             return;
         }
         let commit = !self.implicit_failed;
+        self.xact_timestamp = None;
         self.settings.end_transaction(commit);
         self.implicit_failed = false;
         self.end_transaction(commit);
@@ -361,6 +386,8 @@ impl Session {
         self.interrupts.clear_cancel();
         let now = Instant::now();
         self.statement_start = Some(now);
+        self.statement_timestamp = crate::sql::datetime::now();
+        self.xact_timestamp.get_or_insert(self.statement_timestamp);
         let timeout = self.settings.int(Guc::statement_timeout);
         self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
     }
@@ -621,7 +648,11 @@ impl Session {
         let Some(executor) = portal.executor.as_mut() else {
             return Err(Error::internal("portal has no executor"));
         };
+        let time_zone = self.time_zone();
         let mut ctx = Eval {
+            time_zone,
+            xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
+            statement_timestamp: self.statement_timestamp,
             settings: &mut self.settings,
             block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
             params: &portal.params,
@@ -922,6 +953,9 @@ struct Eval<'a> {
     interrupts: &'a Interrupts,
     deadline: Option<Instant>,
     pid: i32,
+    time_zone: TimeZone,
+    xact_timestamp: i64,
+    statement_timestamp: i64,
 }
 
 impl EvalContext for Eval<'_> {
@@ -957,5 +991,17 @@ impl EvalContext for Eval<'_> {
 
     fn extra_float_digits(&self) -> i32 {
         self.settings.int(Guc::extra_float_digits) as i32
+    }
+
+    fn time_zone(&self) -> TimeZone {
+        self.time_zone.clone()
+    }
+
+    fn transaction_timestamp(&self) -> i64 {
+        self.xact_timestamp
+    }
+
+    fn statement_timestamp(&self) -> i64 {
+        self.statement_timestamp
     }
 }

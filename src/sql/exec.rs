@@ -119,6 +119,15 @@ impl EvalContext for RowCx<'_, '_> {
     fn extra_float_digits(&self) -> i32 {
         self.cx.eval.extra_float_digits()
     }
+    fn time_zone(&self) -> super::datetime::TimeZone {
+        self.cx.eval.time_zone()
+    }
+    fn transaction_timestamp(&self) -> i64 {
+        self.cx.eval.transaction_timestamp()
+    }
+    fn statement_timestamp(&self) -> i64 {
+        self.cx.eval.statement_timestamp()
+    }
     fn outer(&self, slot: usize) -> Datum {
         self.cx.state.outer.get(slot).cloned().unwrap_or(Datum::Null)
     }
@@ -425,6 +434,8 @@ pub enum Key {
     Int(i64),
     Float(u64),
     Text(String),
+    /// An interval's span (intervals of equal span are equal).
+    Wide(i128),
 }
 
 fn key_of(d: &Datum) -> Key {
@@ -438,6 +449,10 @@ fn key_of(d: &Datum) -> Key {
         Datum::Float8(v) => float_key(*v),
         Datum::Numeric(s) => Key::Text(super::numeric::normalized(s)),
         Datum::Text(s) => Key::Text(s.clone()),
+        Datum::Bpchar(s) => Key::Text(super::types::bpchar_trim(s).to_string()),
+        Datum::Date(v) => Key::Int(*v as i64),
+        Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Key::Int(*v),
+        Datum::Interval(iv) => Key::Wide(iv.span()),
     }
 }
 

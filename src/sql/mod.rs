@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod binder;
+pub mod datetime;
 pub mod exec;
 pub mod expr;
 pub mod func;

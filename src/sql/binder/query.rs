@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::{Binder, common_numeric, figure_colname, ident, implicit_coercion, object_name};
+use super::{Binder, common_datetime, common_numeric, figure_colname, ident, implicit_coercion, object_name};
 use crate::catalog::Table;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -334,6 +334,7 @@ impl Binder<'_> {
             (PgType::Unknown, t) | (t, PgType::Unknown) => t,
             _ => match common_numeric(a, b) {
                 Some(t) => t,
+                None if common_datetime(a, b).is_some() => common_datetime(a, b).unwrap_or(a),
                 None if a.is_string() && b.is_string() => PgType::Text,
                 None => {
                     return Err(err!(
@@ -655,7 +656,7 @@ impl Binder<'_> {
         let b = self.bind_expr(e)?;
         let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
         let typmod = match &b {
-            Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
+            Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
             _ => -1,
         };
         Ok((b, typmod))
@@ -1258,6 +1259,7 @@ pub(super) fn can_assign_type(from: PgType, to: PgType) -> bool {
         || implicit_coercion(from, to)
         || (from.is_numeric() && to.is_numeric())
         || to.is_string()
+        || super::datetime_assignable(from, to)
 }
 
 impl Expr {
