@@ -28,7 +28,7 @@ use crate::sql::binder::Binder;
 use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
 use crate::sql::expr::EvalContext;
-use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
+use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
 pub use interrupts::Interrupts;
@@ -561,6 +561,7 @@ impl Session {
             ));
         }
         let mut values = Vec::with_capacity(params.len());
+        let tz = self.time_zone();
         for (i, (raw, ty)) in params.iter().zip(types).enumerate() {
             values.push(match raw {
                 None => Datum::Null,
@@ -569,7 +570,7 @@ impl Session {
                     let text = std::str::from_utf8(bytes).map_err(|_| {
                         err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
                     })?;
-                    parse_text(*ty, text)?
+                    parse_text_tz(*ty, text, &tz)?
                 }
             });
         }

@@ -254,8 +254,7 @@ impl TimeZone {
         }
     }
 
-    /// Offset east of UTC for a local wall-clock time (µs since 2000):
-    /// in a gap or an overlap, the offset in effect just before the change.
+    /// Offset east of UTC for a local wall-clock time (µs since 2000).
     pub fn offset_for_local(&self, local: i64) -> i32 {
         match self {
             TimeZone::Fixed(s) => *s,
@@ -263,12 +262,14 @@ impl TimeZone {
                 let secs = local.div_euclid(USECS_PER_SEC) + PG_TO_UNIX_SECS;
                 // PostgreSQL's DetermineTimeZoneOffset: try the offset before
                 // the transition, then the one after.
+                // An ambiguous time (in an overlap) is taken as the later
+                // offset, a time in a gap with the earlier one.
                 let before = z.offset_at(secs - 86400 * 2);
                 let after = z.offset_at(secs + 86400 * 2);
-                if z.offset_at(secs - before as i64) == before {
-                    before
-                } else if z.offset_at(secs - after as i64) == after {
+                if z.offset_at(secs - after as i64) == after {
                     after
+                } else if z.offset_at(secs - before as i64) == before {
+                    before
                 } else {
                     before
                 }
