@@ -266,13 +266,7 @@ impl TimeZone {
                 // offset, a time in a gap with the earlier one.
                 let before = z.offset_at(secs - 86400 * 2);
                 let after = z.offset_at(secs + 86400 * 2);
-                if z.offset_at(secs - after as i64) == after {
-                    after
-                } else if z.offset_at(secs - before as i64) == before {
-                    before
-                } else {
-                    before
-                }
+                if z.offset_at(secs - after as i64) == after { after } else { before }
             }
         }
     }
@@ -861,8 +855,8 @@ pub fn parse_interval_text(text: &str) -> Result<Interval> {
     let syntax = || err!(SqlState::INVALID_DATETIME_FORMAT, "invalid input syntax for type interval: \"{text}\"");
     let overflow = || err!(SqlState::DATETIME_FIELD_OVERFLOW, "interval field value out of range: \"{text}\"");
     let s = text.trim().to_ascii_lowercase();
-    if s.starts_with('p') {
-        return parse_iso_interval(&s[1..]).ok_or_else(syntax);
+    if let Some(iso) = s.strip_prefix('p') {
+        return parse_iso_interval(iso).ok_or_else(syntax);
     }
     let mut acc = IntervalAcc::default();
     let mut ago = false;
