@@ -786,6 +786,7 @@ impl Session {
                         "there is no transaction in progress",
                     )),
                     Some(b) => {
+                        self.xact_timestamp = None;
                         self.settings.end_transaction(commit && !b.failed);
                         self.end_transaction(commit && !b.failed);
                         if commit && b.failed {

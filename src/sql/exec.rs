@@ -16,7 +16,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, Int32Type, Int64Type};
+use arrow_array::types::{
+    Date32Type, Int16Type, Int32Type, Int64Type, Time64MicrosecondType, TimestampMicrosecondType,
+};
 use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
 
 use super::batch::{BATCH_ROWS, Batch, ColumnBuilder, datum_at, from_rows, repeat};
@@ -362,6 +364,18 @@ fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<A
         }
         PgType::Int8 => {
             let (a, b) = (x.as_primitive::<Int64Type>(), y.as_primitive::<Int64Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Date => {
+            let (a, b) = (x.as_primitive::<Date32Type>(), y.as_primitive::<Date32Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Time => {
+            let (a, b) = (x.as_primitive::<Time64MicrosecondType>(), y.as_primitive::<Time64MicrosecondType>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Timestamp | PgType::TimestampTz => {
+            let (a, b) = (x.as_primitive::<TimestampMicrosecondType>(), y.as_primitive::<TimestampMicrosecondType>());
             run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
         }
         PgType::Text | PgType::Varchar => {
