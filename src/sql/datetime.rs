@@ -289,6 +289,43 @@ impl TimeZone {
     }
 }
 
+/// The zone `AT TIME ZONE` (and `timezone(zone, …)`) names: an
+/// abbreviation, a POSIX offset (hours *west* of UTC, as PostgreSQL reads
+/// `'+05'` there) or a zoneinfo name.
+pub fn zone_for_at(name: &str) -> Result<TimeZone> {
+    let lower = name.trim().to_ascii_lowercase();
+    let abbrev = match lower.as_str() {
+        "utc" | "gmt" | "z" | "zulu" | "ut" => Some(0),
+        "est" => Some(-5),
+        "edt" | "ast" => Some(-4),
+        "cst" => Some(-6),
+        "cdt" => Some(-5),
+        "mst" => Some(-7),
+        "mdt" => Some(-6),
+        "pst" => Some(-8),
+        "pdt" => Some(-7),
+        "cet" | "bst" => Some(1),
+        "cest" | "eet" => Some(2),
+        "eest" | "msk" => Some(3),
+        "jst" => Some(9),
+        _ => None,
+    };
+    if let Some(h) = abbrev {
+        return Ok(TimeZone::Fixed(h * 3600));
+    }
+    let body = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
+    let mut parts = body.split(':');
+    let nums: Option<Vec<i32>> = parts.by_ref().map(|p| p.parse().ok()).collect();
+    if let Some(n) = nums.filter(|n| !n.is_empty() && n.len() <= 3) {
+        let west = n[0] * 3600 + n.get(1).unwrap_or(&0) * 60 + n.get(2).unwrap_or(&0);
+        return Ok(TimeZone::Fixed(if lower.starts_with('-') { west } else { -west }));
+    }
+    match Tzif::load(name.trim()) {
+        Some(z) => Ok(TimeZone::Named(Arc::new(z))),
+        None => Err(err!(SqlState::INVALID_PARAMETER_VALUE, "time zone \"{name}\" not recognized")),
+    }
+}
+
 const PG_TO_UNIX_SECS: i64 = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) as i64 * 86400;
 
 /// A zone from a TZif file: its transitions and the offsets between them.
@@ -1209,6 +1246,84 @@ pub fn timestamp_diff(a: i64, b: i64) -> Result<Interval> {
         days += 1;
     }
     Ok(Interval { months: 0, days: days as i32, micros })
+}
+
+/// `age(a, b)`: the difference in years, months and days of the
+/// calendar, borrowing from the month of the later argument as PostgreSQL does.
+pub fn age(a: i64, b: i64) -> Result<Interval> {
+    if !is_finite_ts(a) || !is_finite_ts(b) {
+        return Err(interval_out_of_range());
+    }
+    let fields = |ts: i64| {
+        let (jd, t) = split(ts);
+        let (y, m, d) = j2date(jd);
+        (y as i64, m as i64, d as i64, t / USECS_PER_HOUR, t / USECS_PER_MINUTE % 60, t % USECS_PER_MINUTE)
+    };
+    let (y1, m1, d1, h1, mi1, us1) = fields(a);
+    let (y2, m2, d2, h2, mi2, us2) = fields(b);
+    let mut f = [y1 - y2, m1 - m2, d1 - d2, h1 - h2, mi1 - mi2, us1 - us2];
+    let flip = a < b;
+    if flip {
+        f.iter_mut().for_each(|v| *v = -*v);
+    }
+    let [year, mon, mday, hour, min, us] = &mut f;
+    while *us < 0 {
+        *us += USECS_PER_MINUTE;
+        *min -= 1;
+    }
+    while *min < 0 {
+        *min += 60;
+        *hour -= 1;
+    }
+    while *hour < 0 {
+        *hour += 24;
+        *mday -= 1;
+    }
+    while *mday < 0 {
+        let (y, m) = if flip { (y1, m1) } else { (y2, m2) };
+        *mday += days_in_month(y as i32, m as i32) as i64;
+        *mon -= 1;
+    }
+    while *mon < 0 {
+        *mon += 12;
+        *year -= 1;
+    }
+    if flip {
+        f.iter_mut().for_each(|v| *v = -*v);
+    }
+    let [year, mon, mday, hour, min, us] = f;
+    Ok(Interval {
+        months: i32::try_from(year * 12 + mon).map_err(|_| interval_out_of_range())?,
+        days: mday as i32,
+        micros: hour * USECS_PER_HOUR + min * USECS_PER_MINUTE + us,
+    })
+}
+
+/// `justify_days`: 30 days make a month.
+pub fn justify_days(iv: &Interval) -> Interval {
+    let (mut months, mut days) = (iv.months + iv.days / 30, iv.days % 30);
+    if months > 0 && days < 0 {
+        days += 30;
+        months -= 1;
+    } else if months < 0 && days > 0 {
+        days -= 30;
+        months += 1;
+    }
+    Interval { months, days, micros: iv.micros }
+}
+
+/// `justify_hours`: 24 hours make a day.
+pub fn justify_hours(iv: &Interval) -> Interval {
+    let whole = iv.micros / USECS_PER_DAY;
+    let (mut days, mut micros) = (iv.days + whole as i32, iv.micros - whole * USECS_PER_DAY);
+    if days > 0 && micros < 0 {
+        micros += USECS_PER_DAY;
+        days -= 1;
+    } else if days < 0 && micros > 0 {
+        micros -= USECS_PER_DAY;
+        days += 1;
+    }
+    Interval { months: iv.months, days, micros }
 }
 
 /// `time + interval` (wraps around midnight).

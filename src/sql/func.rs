@@ -37,6 +37,11 @@ pub enum Func {
     DateTrunc,
     MakeDate,
     IsFinite,
+    /// `timezone(zone, …)`, `… AT TIME ZONE zone`.
+    Timezone,
+    Age,
+    JustifyDays,
+    JustifyHours,
 }
 
 impl Func {
@@ -66,6 +71,10 @@ impl Func {
             "date_trunc" => Func::DateTrunc,
             "make_date" => Func::MakeDate,
             "isfinite" => Func::IsFinite,
+            "timezone" => Func::Timezone,
+            "age" => Func::Age,
+            "justify_days" => Func::JustifyDays,
+            "justify_hours" => Func::JustifyHours,
             _ => return None,
         })
     }
@@ -117,6 +126,9 @@ impl Func {
             }
             Func::MakeDate => &[(&[Int4, Int4, Int4], Date)],
             Func::IsFinite => &[(&[TimestampTz], Bool), (&[Timestamp], Bool), (&[Date], Bool), (&[Interval], Bool)],
+            Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
+            Func::Age => &[(&[TimestampTz, TimestampTz], Interval), (&[Timestamp, Timestamp], Interval)],
+            Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
         }
     }
 
@@ -322,6 +334,33 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Timestamp(t) | Datum::TimestampTz(t) => datetime::is_finite_ts(*t),
             _ => true,
         }),
+        Func::Timezone => {
+            let zone = datetime::zone_for_at(text(0))?;
+            match &values[1] {
+                Datum::TimestampTz(t) => Datum::Timestamp(zone.to_local(*t)),
+                Datum::Timestamp(t) => {
+                    Datum::TimestampTz(zone.to_utc(*t).ok_or_else(datetime::timestamp_out_of_range)?)
+                }
+                _ => Datum::Null,
+            }
+        }
+        Func::Age => {
+            let tz = ctx.time_zone();
+            let (a, b) = match (&values[0], &values[1]) {
+                (Datum::TimestampTz(a), Datum::TimestampTz(b)) => (tz.to_local(*a), tz.to_local(*b)),
+                (Datum::Timestamp(a), Datum::Timestamp(b)) => (*a, *b),
+                _ => return Ok(Datum::Null),
+            };
+            Datum::Interval(datetime::age(a, b)?)
+        }
+        Func::JustifyDays => match &values[0] {
+            Datum::Interval(iv) => Datum::Interval(datetime::justify_days(iv)),
+            _ => Datum::Null,
+        },
+        Func::JustifyHours => match &values[0] {
+            Datum::Interval(iv) => Datum::Interval(datetime::justify_hours(iv)),
+            _ => Datum::Null,
+        },
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

@@ -514,6 +514,11 @@ impl<'a> Binder<'a> {
                 let inner = self.bind_expr(&iv.value)?;
                 self.explicit_cast(inner, PgType::Interval, None, e)
             }
+            E::AtTimeZone { timestamp, time_zone } => {
+                let zone = self.bind_expr(time_zone)?;
+                let ts = self.bind_expr(timestamp)?;
+                self.bind_call(Func::Timezone, "timezone", vec![zone, ts], &[time_zone, timestamp], e)
+            }
             E::Extract { field, expr, .. } => {
                 let name = match field {
                     ast::DateTimeField::Custom(id) => id.value.clone(),
@@ -1087,9 +1092,11 @@ impl<'a> Binder<'a> {
         }
         match e {
             Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::TimestampTz => {
+            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::TimestampTz || relative_time(to, &s) => {
                 // Checked now, converted when run: the input's zone defaults
-                // to the session's TimeZone, which may change after binding.
+                // to the session's TimeZone, which may change after binding,
+                // and `now`/`today` mean the time the statement runs (a
+                // bound statement is cached by its text).
                 parse_text(to, &s).map_err(|err| self.at(err, node))?;
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
@@ -1313,6 +1320,13 @@ fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
     }
 }
 
+/// A date/time literal whose value depends on when it is read (`now`, `today`, …).
+fn relative_time(ty: PgType, text: &str) -> bool {
+    let t = text.trim().to_ascii_lowercase();
+    matches!(ty, PgType::Date | PgType::Time | PgType::Timestamp)
+        && ["now", "today", "tomorrow", "yesterday"].iter().any(|w| t.starts_with(w))
+}
+
 /// Date, time and interval types (the operands of date/time operators).
 fn is_temporal(t: PgType) -> bool {
     t.is_datetime() || matches!(t, PgType::Time | PgType::Interval)
@@ -1433,6 +1447,7 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::TypedString(ts) => Some(cast_type_name(&ts.data_type)),
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
+        E::AtTimeZone { .. } => Some("timezone".into()),
         E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),

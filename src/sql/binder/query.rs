@@ -922,7 +922,11 @@ impl Binder<'_> {
         };
         let (lr, lc, li, lt) = find(self, left.start, left.end, "left")?;
         let (rr, rc, ri, rt) = find(self, right.start, right.end, "right")?;
-        let ty = common_numeric(lt, rt).unwrap_or(if lt == rt { lt } else { PgType::Text });
+        let ty = common_numeric(lt, rt).or_else(|| common_datetime(lt, rt)).unwrap_or(if lt == rt {
+            lt
+        } else {
+            PgType::Text
+        });
         let cast = |e: Expr, t: PgType| if t == ty { e } else { Expr::Cast(Box::new(e), ty, None) };
         let eq =
             Expr::Cmp(CmpOp::Eq, Box::new(cast(Expr::Column(li, lt), lt)), Box::new(cast(Expr::Column(ri, rt), rt)));
