@@ -294,24 +294,8 @@ impl TimeZone {
 /// `'+05'` there) or a zoneinfo name.
 pub fn zone_for_at(name: &str) -> Result<TimeZone> {
     let lower = name.trim().to_ascii_lowercase();
-    let abbrev = match lower.as_str() {
-        "utc" | "gmt" | "z" | "zulu" | "ut" => Some(0),
-        "est" => Some(-5),
-        "edt" | "ast" => Some(-4),
-        "cst" => Some(-6),
-        "cdt" => Some(-5),
-        "mst" => Some(-7),
-        "mdt" => Some(-6),
-        "pst" => Some(-8),
-        "pdt" => Some(-7),
-        "cet" | "bst" => Some(1),
-        "cest" | "eet" => Some(2),
-        "eest" | "msk" => Some(3),
-        "jst" => Some(9),
-        _ => None,
-    };
-    if let Some(h) = abbrev {
-        return Ok(TimeZone::Fixed(h * 3600));
+    if let Some(secs) = zone_abbrev(&lower) {
+        return Ok(TimeZone::Fixed(secs));
     }
     let body = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
     let mut parts = body.split(':');
@@ -541,11 +525,26 @@ fn split_time_zone(tok: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn zone_word(tok: &str) -> Option<i32> {
-    match tok {
-        "z" | "utc" | "gmt" | "zulu" | "ut" => Some(0),
-        _ => None,
-    }
+/// A few common zone abbreviations (PostgreSQL's `Default` set has more),
+/// as seconds east of UTC.
+fn zone_abbrev(tok: &str) -> Option<i32> {
+    let hours = match tok {
+        "z" | "utc" | "gmt" | "zulu" | "ut" => 0,
+        "est" => -5,
+        "edt" | "ast" => -4,
+        "cst" => -6,
+        "cdt" => -5,
+        "mst" => -7,
+        "mdt" => -6,
+        "pst" => -8,
+        "pdt" => -7,
+        "cet" | "bst" => 1,
+        "cest" | "eet" => 2,
+        "eest" | "msk" => 3,
+        "jst" => 9,
+        _ => return None,
+    };
+    Some(hours * 3600)
 }
 
 /// A numeric date `y-m-d`, `m/d/y`, `yyyymmdd` (DateStyle MDY).
@@ -647,7 +646,7 @@ fn decode(text: &str) -> std::result::Result<Fields, DtErr> {
                 return Err(DtErr::Syntax);
             }
             f.tz = Some(parse_offset(tok)?);
-        } else if let Some(z) = zone_word(tok) {
+        } else if let Some(z) = zone_abbrev(tok) {
             f.tz = Some(z);
         } else if tok == "bc" {
             bc = true;
