@@ -1464,8 +1464,6 @@ pub fn extract(field: &str, src: Source<'_>) -> Result<Option<String>> {
                 "microsecond" => (t % USECS_PER_MINUTE).to_string(),
                 "epoch" => {
                     // 365.25 days a year, 30 days a month, as PostgreSQL.
-                    let secs_year = 36525 * 864; // in 1/100 s units times 100? kept exact below
-                    let _ = secs_year;
                     let months_part = iv.months as i128 % 12;
                     let year_micros = years as i128 * 36525 * 864 * USECS_PER_SEC as i128 / 100;
                     let v = year_micros
@@ -1565,26 +1563,16 @@ fn date_fields(f: &str, jd: i64, time: i64, with_time: bool) -> Result<String> {
             let iy = iso_week(jd).0;
             (if iy > 0 { iy } else { iy - 1 }).to_string()
         }
-        "julian" => {
-            if with_time {
-                scaled(jd as i128 * USECS_PER_DAY as i128 + time as i128, 6)
-                    .parse::<String>()
-                    .map(|s| julian_fraction(&s))
-                    .unwrap_or_default()
-            } else {
-                jd.to_string()
-            }
+        "julian" if with_time => {
+            // The day plus the time as a fraction of a day, in numeric's division.
+            use super::numeric::Dec;
+            let day = Dec::from_i128(jd as i128)?;
+            let frac = Dec::from_i128(time as i128)?.div(&Dec::from_i128(USECS_PER_DAY as i128)?)?;
+            day.add(&frac)?.to_string()
         }
+        "julian" => jd.to_string(),
         _ => return Err(Error::internal("unexpected date field")),
     })
-}
-
-/// `julian` of a timestamp: days with the time as a fraction of a day.
-fn julian_fraction(micros_text: &str) -> String {
-    // micros_text is days*USECS_PER_DAY + time, scaled by 6; recompute as a day fraction.
-    let v: f64 = micros_text.parse().unwrap_or(0.0);
-    let days = v / 86400.0;
-    super::numeric::from_f64(days, 15).unwrap_or_else(|_| days.to_string())
 }
 
 /// ISO 8601 (year, week) of a Julian day.
@@ -1780,6 +1768,22 @@ mod tests {
         let b = Interval { months: 0, days: 30, micros: 0 };
         assert_eq!(a.span(), b.span());
         assert_eq!(format_interval(&Interval { months: 0, days: 1, micros: 0 }.mul(1.5).unwrap()), "1 day 12:00:00");
+    }
+
+    #[test]
+    fn zones_for_at_time_zone_and_age() {
+        // `AT TIME ZONE '+05'` is POSIX: five hours west.
+        assert_eq!(zone_for_at("+05").unwrap().offset_at_utc(0), -5 * 3600);
+        assert_eq!(zone_for_at("PST").unwrap().offset_at_utc(0), -8 * 3600);
+        assert_eq!(zone_for_at("Nowhere/Else").unwrap_err().code(), SqlState::INVALID_PARAMETER_VALUE);
+        let t = |s: &str| parse_timestamp_text(s, false, &TimeZone::UTC).unwrap();
+        let a = age(t("2024-03-01"), t("2023-01-31 10:00")).unwrap();
+        assert_eq!(format_interval(&a), "1 year 1 mon 14:00:00");
+        assert_eq!(format_interval(&justify_days(&Interval { months: 1, days: -40, micros: 0 })), "-10 days");
+        assert_eq!(
+            format_interval(&justify_hours(&Interval { months: 0, days: 0, micros: 50 * USECS_PER_HOUR })),
+            "2 days 02:00:00"
+        );
     }
 
     #[test]
