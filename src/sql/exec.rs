@@ -1007,6 +1007,10 @@ enum Acc {
         sum: super::numeric::Dec,
         count: i64,
     },
+    IntervalSum {
+        sum: super::datetime::Interval,
+        count: i64,
+    },
     MinMax(Option<Datum>),
     Bool(Option<bool>),
     Strings(Vec<(Vec<Datum>, String, String)>),
@@ -1020,6 +1024,7 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
             Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Dec::ZERO, count: 0 },
+            Some(PgType::Interval) => Acc::IntervalSum { sum: Default::default(), count: 0 },
             _ => Acc::FloatSum { sum: 0.0, count: 0 },
         },
         AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
@@ -1047,6 +1052,12 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
         }
         Acc::FloatSum { sum, count } => {
             *sum += v.as_f64().unwrap_or(0.0);
+            *count += 1;
+        }
+        Acc::IntervalSum { sum, count } => {
+            if let Datum::Interval(iv) = &v {
+                *sum = sum.checked_add(iv)?;
+            }
             *count += 1;
         }
         Acc::NumericSum { sum, count } => {
@@ -1094,7 +1105,14 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
     Ok(match acc {
         Acc::Distinct(_, inner) => finish_acc(*inner, call)?,
         Acc::Count(n) => Datum::Int8(n),
-        Acc::IntSum { count: 0, .. } | Acc::FloatSum { count: 0, .. } | Acc::NumericSum { count: 0, .. } => Datum::Null,
+        Acc::IntSum { count: 0, .. }
+        | Acc::FloatSum { count: 0, .. }
+        | Acc::NumericSum { count: 0, .. }
+        | Acc::IntervalSum { count: 0, .. } => Datum::Null,
+        Acc::IntervalSum { sum, count } => match call.func {
+            AggFunc::Avg => Datum::Interval(sum.mul(1.0 / count as f64)?),
+            _ => Datum::Interval(sum),
+        },
         Acc::IntSum { sum, count } => match (call.func, call.ty) {
             (AggFunc::Avg, _) => Datum::Numeric(
                 super::numeric::Dec::from_i128(sum)?.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string(),

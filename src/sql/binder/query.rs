@@ -1189,6 +1189,7 @@ impl Binder<'_> {
             AggFunc::Count if bound.len() == 1 => PgType::Int8,
             AggFunc::Sum | AggFunc::Avg if bound.len() == 1 => match (func, types[0]) {
                 (AggFunc::Sum, PgType::Int2 | PgType::Int4) => PgType::Int8,
+                (_, PgType::Interval) => PgType::Interval,
                 (AggFunc::Sum, PgType::Int8 | PgType::Numeric) => PgType::Numeric,
                 (AggFunc::Sum, PgType::Float4) => PgType::Float4,
                 (AggFunc::Sum, PgType::Float8 | PgType::Unknown) => PgType::Float8,
@@ -1227,6 +1228,8 @@ impl Binder<'_> {
         for (b, a) in bound.into_iter().zip(args) {
             out.push(match want {
                 Some(w) if b.ty() == PgType::Unknown => self.coerce(b, w, a)?,
+                // string_agg(text, text): char(n) loses its blanks on the way.
+                _ if func == AggFunc::StringAgg && b.ty() == PgType::Bpchar => self.coerce(b, PgType::Text, a)?,
                 _ => b,
             });
         }
