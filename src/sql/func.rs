@@ -132,6 +132,22 @@ impl Func {
         }
     }
 
+    /// Functions whose value is the same throughout a statement (stable,
+    /// in PostgreSQL's terms), so an index scan may compute them once.
+    pub fn fixed_per_statement(self) -> bool {
+        matches!(
+            self,
+            Func::Now
+                | Func::StatementTimestamp
+                | Func::CurrentDate
+                | Func::LocalTimestamp
+                | Func::LocalTime
+                | Func::DateTrunc
+                | Func::MakeDate
+                | Func::Timezone
+        )
+    }
+
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
         !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig)

@@ -173,11 +173,15 @@ fn flip(op: CmpOp) -> Option<CmpOp> {
     })
 }
 
-/// A value that cannot change during one scan.
+/// A value that cannot change during one scan: also `now()` and its
+/// kind, fixed for the statement, and arithmetic on fixed values
+/// (`now() - interval '1 hour'`).
 fn is_fixed(e: &Expr) -> bool {
     match e {
         Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => true,
         Expr::Cast(inner, ..) => is_fixed(inner),
+        Expr::Arith(_, a, b, _) => is_fixed(a) && is_fixed(b),
+        Expr::Call(f, args, _) => f.fixed_per_statement() && args.iter().all(is_fixed),
         _ => false,
     }
 }
