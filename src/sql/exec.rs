@@ -251,6 +251,12 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
         Expr::Column(i, _) => return Ok(b.columns[*i].clone()),
         Expr::Const(d, ty) => return repeat(d, *ty, b.rows),
         Expr::Param(i, ty) => return repeat(cx.eval.param(*i), *ty, b.rows),
+        // A cast constant (a timestamptz literal, read in the session's zone
+        // when run) is the same for every row: computed once per batch.
+        Expr::Cast(inner, ty, _) if matches!(**inner, Expr::Const(..)) && b.rows > 0 => {
+            let v = eval(e, &mut RowCx { cx, row: &[] })?;
+            return repeat(&v, *ty, b.rows);
+        }
         Expr::Cmp(op, l, r) if l.ty() == r.ty() => {
             let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
             if let Some(out) = compare_kernel(*op, &x, &y, l.ty()) {
