@@ -294,6 +294,11 @@ mod tests {
         assert_eq!(format_timestamp(winter, Some(&paris)), "2024-01-15 12:00:00+01");
         let summer = parse_timestamp_text("2024-07-15 12:00", true, &paris).unwrap();
         assert_eq!(format_timestamp(summer, Some(&TimeZone::UTC)), "2024-07-15 10:00:00+00");
+        // Past the last transition in the file, the footer's rule applies.
+        let far = parse_timestamp_text("2240-07-15 12:00+00", true, &paris).unwrap();
+        assert_eq!(format_timestamp(far, Some(&paris)), "2240-07-15 14:00:00+02");
+        let far_winter = parse_timestamp_text("2240-12-15 12:00+00", true, &paris).unwrap();
+        assert_eq!(format_timestamp(far_winter, Some(&paris)), "2240-12-15 13:00:00+01");
     }
 
     #[test]

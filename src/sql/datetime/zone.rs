@@ -121,6 +121,8 @@ pub struct Tzif {
     offsets: Vec<i32>,
     /// The offset before the first transition.
     initial: i32,
+    /// The footer's rule for instants after the last transition.
+    rule: Option<PosixTz>,
 }
 
 impl Tzif {
@@ -151,7 +153,7 @@ impl Tzif {
         }
         let v1 = timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
         let at = 44 + v1;
-        let [_, _, _, timecnt, typecnt, _] = header(at)?;
+        let [isut, isstd, leap, timecnt, typecnt, charcnt] = header(at)?;
         let mut p = at + 44;
         let mut transitions = Vec::with_capacity(timecnt);
         for _ in 0..timecnt {
@@ -166,14 +168,126 @@ impl Tzif {
             p += 6;
         }
         let offsets = idx.iter().map(|&i| types.get(i).copied()).collect::<Option<Vec<_>>>()?;
-        Some(Tzif { transitions, offsets, initial: *types.first()? })
+        // The footer, `\n<POSIX TZ string>\n`, rules the time after the last transition.
+        p += charcnt + leap * 12 + isstd + isut;
+        let rule = b
+            .get(p + 1..)
+            .and_then(|rest| rest.split(|&c| c == b'\n').next())
+            .and_then(|f| std::str::from_utf8(f).ok())
+            .and_then(PosixTz::parse);
+        Some(Tzif { transitions, offsets, initial: *types.first()?, rule })
     }
 
     fn offset_at(&self, unix_secs: i64) -> i32 {
         match self.transitions.partition_point(|&t| t <= unix_secs) {
             0 => self.initial,
+            n if n == self.transitions.len() && self.rule.is_some() => {
+                self.rule.as_ref().map_or(self.offsets[n - 1], |r| r.offset_at(unix_secs))
+            }
             n => self.offsets[n - 1],
         }
+    }
+}
+
+/// A POSIX TZ rule (`EST5EDT,M3.2.0,M11.1.0`): standard and daylight
+/// offsets (seconds east) and when daylight time starts and ends.
+#[derive(Debug)]
+struct PosixTz {
+    std: i32,
+    dst: Option<(i32, DstRule, DstRule)>,
+}
+
+/// A day of the year (`Mm.w.d`, `Jn`, `n`) and a local time in seconds.
+#[derive(Debug)]
+enum DstRule {
+    MonthWeekDay(i32, i32, i32, i64),
+    JulianNoLeap(i32, i64),
+    ZeroBased(i32, i64),
+}
+
+impl PosixTz {
+    fn parse(s: &str) -> Option<PosixTz> {
+        let mut rest = s;
+        let name = |rest: &mut &str| -> Option<()> {
+            if let Some(r) = rest.strip_prefix('<') {
+                let end = r.find('>')?;
+                *rest = &r[end + 1..];
+            } else {
+                let end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+                if end < 3 {
+                    return None;
+                }
+                *rest = &rest[end..];
+            }
+            Some(())
+        };
+        // `[+-]hh[:mm[:ss]]`, POSIX's sign: positive is west.
+        let offset = |rest: &mut &str| -> Option<i64> {
+            let end = rest.find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '+' | '-'))).unwrap_or(rest.len());
+            let text = &rest[..end];
+            *rest = &rest[end..];
+            let (sign, body) = match text.as_bytes().first()? {
+                b'-' => (-1, &text[1..]),
+                b'+' => (1, &text[1..]),
+                _ => (1, text),
+            };
+            let mut secs = 0i64;
+            for (i, part) in body.split(':').enumerate() {
+                secs += part.parse::<i64>().ok()? * [3600, 60, 1].get(i)?;
+            }
+            Some(sign * secs)
+        };
+        name(&mut rest)?;
+        let std = -offset(&mut rest)? as i32;
+        if rest.is_empty() {
+            return Some(PosixTz { std, dst: None });
+        }
+        name(&mut rest)?;
+        let dst = if rest.starts_with(',') { std + 3600 } else { -offset(&mut rest)? as i32 };
+        let mut rules = rest.strip_prefix(',')?.split(',').map(|r| {
+            let (day, time) = match r.split_once('/') {
+                Some((d, t)) => (d, offset(&mut { t })?),
+                None => (r, 7200),
+            };
+            Some(if let Some(m) = day.strip_prefix('M') {
+                let v: Vec<i32> = m.split('.').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+                DstRule::MonthWeekDay(*v.first()?, *v.get(1)?, *v.get(2)?, time)
+            } else if let Some(n) = day.strip_prefix('J') {
+                DstRule::JulianNoLeap(n.parse().ok()?, time)
+            } else {
+                DstRule::ZeroBased(day.parse().ok()?, time)
+            })
+        });
+        let (start, end) = (rules.next()??, rules.next()??);
+        Some(PosixTz { std, dst: Some((dst, start, end)) })
+    }
+
+    /// Unix seconds of a rule's moment in `year`, given the offset in effect before it.
+    fn moment(rule: &DstRule, year: i32, offset_before: i32) -> i64 {
+        let (jd, time) = match *rule {
+            DstRule::MonthWeekDay(m, w, d, t) => {
+                let first = date2j(year, m, 1);
+                let mut day = 1 + (d as i64 - j2day(first)).rem_euclid(7) + (w as i64 - 1) * 7;
+                while day > days_in_month(year, m) as i64 {
+                    day -= 7;
+                }
+                (first + day - 1, t)
+            }
+            DstRule::JulianNoLeap(n, t) => {
+                let leap_shift = (is_leap(year) && n >= 60) as i64;
+                (date2j(year, 1, 1) + n as i64 - 1 + leap_shift, t)
+            }
+            DstRule::ZeroBased(n, t) => (date2j(year, 1, 1) + n as i64, t),
+        };
+        (jd - UNIX_EPOCH_JDATE as i64) * 86400 + time - offset_before as i64
+    }
+
+    fn offset_at(&self, unix_secs: i64) -> i32 {
+        let Some((dst, start, end)) = &self.dst else { return self.std };
+        let year = j2date((unix_secs + self.std as i64).div_euclid(86400) + UNIX_EPOCH_JDATE as i64).0;
+        let (s, e) = (PosixTz::moment(start, year, self.std), PosixTz::moment(end, year, *dst));
+        let in_dst = if s < e { s <= unix_secs && unix_secs < e } else { !(e <= unix_secs && unix_secs < s) };
+        if in_dst { *dst } else { self.std }
     }
 }
 
