@@ -312,3 +312,37 @@ pub(crate) fn zone_abbrev(tok: &str) -> Option<i32> {
     };
     Some(hours * 3600)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unix(s: &str) -> i64 {
+        let ts = parse_timestamp_text(s, true, &TimeZone::UTC).unwrap();
+        ts.div_euclid(USECS_PER_SEC) + PG_TO_UNIX_SECS
+    }
+
+    #[test]
+    fn posix_rules_north_and_south() {
+        let ny = PosixTz::parse("EST5EDT,M3.2.0,M11.1.0").unwrap();
+        assert_eq!(ny.offset_at(unix("2050-07-01 12:00+00")), -4 * 3600);
+        assert_eq!(ny.offset_at(unix("2050-01-01 12:00+00")), -5 * 3600);
+        // 2050-03-13 02:00 EST is 07:00 UTC.
+        assert_eq!(ny.offset_at(unix("2050-03-13 06:59:59+00")), -5 * 3600);
+        assert_eq!(ny.offset_at(unix("2050-03-13 07:00+00")), -4 * 3600);
+        let sydney = PosixTz::parse("AEST-10AEDT,M10.1.0,M4.1.0/3").unwrap();
+        assert_eq!(sydney.offset_at(unix("2050-01-01 00:00+00")), 11 * 3600);
+        assert_eq!(sydney.offset_at(unix("2050-07-01 00:00+00")), 10 * 3600);
+        let fixed = PosixTz::parse("<+0530>-5:30").unwrap();
+        assert_eq!(fixed.offset_at(0), 5 * 3600 + 1800);
+        assert!(PosixTz::parse("").is_none());
+    }
+
+    #[test]
+    fn setting_names() {
+        assert_eq!(TimeZone::from_setting("Etc/UTC").offset_at_utc(0), 0);
+        assert_eq!(TimeZone::from_setting("-3").offset_at_utc(0), -3 * 3600);
+        // With a colon it is a POSIX offset: hours west.
+        assert_eq!(TimeZone::from_setting("+05:30").offset_at_utc(0), -(5 * 3600 + 1800));
+    }
+}
