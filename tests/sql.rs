@@ -72,6 +72,22 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     }
 }
 
+/// A date/time value in binary form, printed as PostgreSQL prints it
+/// (timestamptz in UTC: binary values carry no zone).
+struct RawDatetime(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let pg = tusk::sql::types::PgType::from_oid(ty.oid()).ok_or("unknown type")?;
+        let d = tusk::sql::types::parse_binary(pg, raw).map_err(|e| e.message().to_string())?;
+        Ok(RawDatetime(d.to_text()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        [Type::DATE, Type::TIME, Type::TIMESTAMP, Type::TIMESTAMPTZ, Type::INTERVAL].contains(ty)
+    }
+}
+
 fn float_text(v: f64, single: bool) -> String {
     let d = if single { tusk::sql::types::Datum::Float4(v as f32) } else { tusk::sql::types::Datum::Float8(v) };
     d.to_text()
@@ -119,6 +135,9 @@ impl AsyncDB for Db {
                     Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| float_text(v as f64, true)),
                     Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| float_text(v, false)),
                     Type::NUMERIC => row.try_get::<_, Option<RawNumeric>>(i)?.map(|n| n.0),
+                    Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::INTERVAL => {
+                        row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
+                    }
                     _ => row.try_get::<_, Option<String>>(i)?,
                 };
                 out.push(cell(v));

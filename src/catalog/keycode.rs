@@ -16,6 +16,13 @@
 //! - text: its bytes in the "C" collation, `0x00` escaped as `0x00 0xFF`,
 //!   ended by `0x00 0x00`;
 //! - bool: one byte; numeric: sign class, decimal exponent, digits;
+//! - date, time, timestamp, timestamptz: their integer (days or
+//!   microseconds) as integers are, so `-infinity` and `infinity` (the
+//!   extreme integers) sort first and last; a date is not comparable with
+//!   a timestamp by key (the planner never mixes them);
+//! - interval: its span with 30-day months and 24-hour days, as a 128-bit
+//!   integer, so `1 mon` = `30 days` as PostgreSQL's interval_cmp has it;
+//! - bpchar: as text without its trailing blanks;
 //! - DESC columns: the body's bytes inverted (the flag byte is not, so NULLS
 //!   FIRST/LAST still means what it says).
 
@@ -68,7 +75,13 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
         Datum::Float4(v) => encode_float(out, *v as f64),
         Datum::Float8(v) => encode_float(out, *v),
         Datum::Text(s) => encode_bytes(out, s.as_bytes()),
+        Datum::Bpchar(s) => encode_bytes(out, crate::sql::types::bpchar_trim(s).as_bytes()),
         Datum::Numeric(n) => encode_numeric(out, n),
+        Datum::Date(v) => out.extend_from_slice(&((*v as i64 as u64) ^ (1 << 63)).to_be_bytes()),
+        Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => {
+            out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes())
+        }
+        Datum::Interval(iv) => out.extend_from_slice(&((iv.span() as u128) ^ (1 << 127)).to_be_bytes()),
     }
     if order.descending {
         for b in &mut out[start..] {
@@ -224,6 +237,45 @@ mod tests {
             key(&Datum::Numeric("1.5".into()), KeyOrder::ASC)
         );
         assert_eq!(key(&Datum::Numeric("0.00".into()), KeyOrder::ASC), key(&Datum::Numeric("0".into()), KeyOrder::ASC));
+    }
+
+    #[test]
+    fn dates_and_timestamps_order_with_infinities_at_the_ends() {
+        use crate::sql::datetime::{DATE_NOBEGIN, DATE_NOEND, TS_NOBEGIN, TS_NOEND};
+        let dates = [DATE_NOBEGIN, -2_000_000, -1, 0, 1, 8766, DATE_NOEND].map(Datum::Date);
+        let mut v = dates.to_vec();
+        v.push(Datum::Null);
+        check_sorted(&v, &[]);
+        let ts = [TS_NOBEGIN, -211_813_488_000_000_000, -1, 0, 1, 757_382_400_000_000, TS_NOEND];
+        check_sorted(&ts.map(Datum::Timestamp), &[]);
+        check_sorted(&ts.map(Datum::TimestampTz), &[]);
+        check_sorted(&[0, 1, 86_400_000_000].map(Datum::Time), &[]);
+    }
+
+    #[test]
+    fn intervals_order_by_span() {
+        use crate::sql::datetime::Interval;
+        let iv = |months, days, micros| Datum::Interval(Interval { months, days, micros });
+        let vals = [
+            iv(-1, 0, 0),
+            iv(0, -1, 0),
+            iv(0, 0, -1),
+            iv(0, 0, 0),
+            iv(0, 0, 86_399_999_999),
+            iv(0, 1, 0),
+            iv(0, 0, 86_400_000_001),
+            iv(0, 30, 0),
+            iv(1, 0, 0),
+            iv(12, 0, 0),
+        ];
+        check_sorted(&vals, &[(7, 8)]);
+    }
+
+    #[test]
+    fn bpchar_ignores_trailing_blanks() {
+        let b = |s: &str| Datum::Bpchar(s.into());
+        assert_eq!(key(&b("ab   "), KeyOrder::ASC), key(&b("ab"), KeyOrder::ASC));
+        check_sorted(&[b(""), b("a  "), b("a\t"), b("ab "), b("b")], &[]);
     }
 
     #[test]

@@ -352,10 +352,17 @@ where
     let mut remaining = max_rows;
     loop {
         let efd = session.settings.int(Guc::extra_float_digits) as i32;
+        let time_zone = session.time_zone();
         let out = &mut wire.out;
         let mut rows = 0usize;
         let mut run = || {
-            let mut sink = DataRowSink { out: &mut *out, binary: &binary, extra_float_digits: efd, rows: &mut rows };
+            let mut sink = DataRowSink {
+                out: &mut *out,
+                binary: &binary,
+                extra_float_digits: efd,
+                time_zone: time_zone.clone(),
+                rows: &mut rows,
+            };
             session.execute(portal, remaining, &mut sink)
         };
         // A statement that may wait runs where it cannot stall other sessions' tasks.

@@ -211,6 +211,8 @@ pub struct DataRowSink<'a> {
     pub out: &'a mut BytesMut,
     pub binary: &'a [bool],
     pub extra_float_digits: i32,
+    /// The session's zone, for timestamptz values.
+    pub time_zone: crate::sql::datetime::TimeZone,
     /// Rows encoded so far.
     pub rows: &'a mut usize,
 }
@@ -232,7 +234,7 @@ impl RowSink for DataRowSink<'_> {
             if self.binary.get(i).copied().unwrap_or(false) {
                 v.write_binary(out);
             } else {
-                v.write_text(out, self.extra_float_digits);
+                v.write_text_tz(out, self.extra_float_digits, &self.time_zone);
             }
             let len = (out.len() - len_at - 4) as i32;
             out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());

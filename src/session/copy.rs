@@ -170,10 +170,14 @@ impl Session {
 
     /// Store the rows `data` completes (`None`: the input has ended).
     fn copy_in_rows(&mut self, data: Option<&[u8]>) -> Result<()> {
+        let time_zone = self.time_zone();
         let Some(state) = self.copy_in.as_deref_mut() else {
             return Err(Error::internal("no COPY FROM in progress"));
         };
         let mut eval = Eval {
+            time_zone,
+            xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
+            statement_timestamp: self.statement_timestamp,
             settings: &mut self.settings,
             block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
             params: &[],
@@ -242,7 +246,11 @@ impl Session {
                 path: path.clone(),
             };
             sink.encoder.start(&mut sink.buf);
+            let time_zone = self.time_zone();
             let mut ctx = Eval {
+                time_zone,
+                xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
+                statement_timestamp: self.statement_timestamp,
                 settings: &mut self.settings,
                 block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
                 params: &[],

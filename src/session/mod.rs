@@ -17,6 +17,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::sql::datetime::TimeZone;
+
 use bumpalo::Bump;
 
 use crate::config::{Config, Guc, Settings, guc};
@@ -28,7 +30,7 @@ use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
 use crate::sql::expr::EvalContext;
 use crate::sql::plan::Plan;
-use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
+use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
 pub use copy::{CopyFormat, CopyWithClient};
@@ -163,6 +165,12 @@ pub struct Session {
     deadline: Option<Instant>,
     /// The COPY FROM being fed by the client, if one is running.
     copy_in: Option<Box<copy::CopyIn>>,
+    /// When the transaction's first statement started (`now()`), as a timestamp.
+    xact_timestamp: Option<i64>,
+    /// When the current statement started (`statement_timestamp()`).
+    statement_timestamp: i64,
+    /// The parsed `TimeZone` setting, by its text (a zone file is read once).
+    time_zone: Option<(String, TimeZone)>,
 }
 
 impl Session {
@@ -190,6 +198,9 @@ impl Session {
             snapshot: None,
             pending_commit: None,
             writes: 0,
+            xact_timestamp: None,
+            statement_timestamp: 0,
+            time_zone: None,
             created_files: Vec::new(),
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
@@ -225,6 +236,19 @@ impl Session {
         out
     }
 
+    /// The session's `TimeZone` setting as a zone (for timestamptz output).
+    pub fn time_zone(&mut self) -> TimeZone {
+        let name = self.settings.str(Guc::TimeZone);
+        match &self.time_zone {
+            Some((n, tz)) if n == name => tz.clone(),
+            _ => {
+                let tz = TimeZone::from_setting(name);
+                self.time_zone = Some((name.to_string(), tz.clone()));
+                tz
+            }
+        }
+    }
+
     // ---- transactions ---------------------------------------------------
 
     /// A simple Query message begins; `statements` is how many it holds.
@@ -241,6 +265,7 @@ impl Session {
             return;
         }
         let commit = !self.implicit_failed;
+        self.xact_timestamp = None;
         self.settings.end_transaction(commit);
         self.implicit_failed = false;
         self.end_transaction(commit);
@@ -399,6 +424,8 @@ impl Session {
         self.interrupts.clear_cancel();
         let now = Instant::now();
         self.statement_start = Some(now);
+        self.statement_timestamp = crate::sql::datetime::now();
+        self.xact_timestamp.get_or_insert(self.statement_timestamp);
         let timeout = self.settings.int(Guc::statement_timeout);
         self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
     }
@@ -575,6 +602,7 @@ impl Session {
             ));
         }
         let mut values = Vec::with_capacity(params.len());
+        let tz = self.time_zone();
         for (i, (raw, ty)) in params.iter().zip(types).enumerate() {
             values.push(match raw {
                 None => Datum::Null,
@@ -583,7 +611,7 @@ impl Session {
                     let text = std::str::from_utf8(bytes).map_err(|_| {
                         err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
                     })?;
-                    parse_text(*ty, text)?
+                    parse_text_tz(*ty, text, &tz)?
                 }
             });
         }
@@ -662,7 +690,11 @@ impl Session {
         let Some(executor) = portal.executor.as_mut() else {
             return Err(Error::internal("portal has no executor"));
         };
+        let time_zone = self.time_zone();
         let mut ctx = Eval {
+            time_zone,
+            xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
+            statement_timestamp: self.statement_timestamp,
             settings: &mut self.settings,
             block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
             params: &portal.params,
@@ -844,6 +876,7 @@ impl Session {
                         "there is no transaction in progress",
                     )),
                     Some(b) => {
+                        self.xact_timestamp = None;
                         self.settings.end_transaction(commit && !b.failed);
                         self.end_transaction(commit && !b.failed);
                         if commit && b.failed {
@@ -1039,6 +1072,9 @@ struct Eval<'a> {
     interrupts: &'a Interrupts,
     deadline: Option<Instant>,
     pid: i32,
+    time_zone: TimeZone,
+    xact_timestamp: i64,
+    statement_timestamp: i64,
 }
 
 impl EvalContext for Eval<'_> {
@@ -1074,5 +1110,17 @@ impl EvalContext for Eval<'_> {
 
     fn extra_float_digits(&self) -> i32 {
         self.settings.int(Guc::extra_float_digits) as i32
+    }
+
+    fn time_zone(&self) -> TimeZone {
+        self.time_zone.clone()
+    }
+
+    fn transaction_timestamp(&self) -> i64 {
+        self.xact_timestamp
+    }
+
+    fn statement_timestamp(&self) -> i64 {
+        self.statement_timestamp
     }
 }

@@ -9,13 +9,29 @@
 //! | float4 / float8                    | Float32 / Float64        |
 //! | text, varchar, unknown, void       | Utf8                     |
 //! | numeric                            | Utf8 (canonical decimal) |
+//! | bpchar                             | Utf8 (blank-padded)      |
+//! | date                               | Date32                   |
+//! | time                               | Time64(µs)               |
+//! | timestamp / timestamptz            | Timestamp(µs[, "UTC"])   |
+//! | interval                           | Interval(MonthDayNano)   |
+//!
+//! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
+//! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
+//! `±infinity` (the extreme integers) fit, and storage needs no conversion.
 
 use std::sync::Arc;
 
 use arrow_array::builder::StringBuilder;
 use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
+use arrow_array::builder::{
+    Date32Builder, IntervalMonthDayNanoBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
+};
 use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimestampMicrosecondType};
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
+use arrow_buffer::IntervalMonthDayNano;
+
+use super::datetime::Interval;
 use arrow_array::{Array, ArrayRef};
 
 use super::types::{Datum, PgType};
@@ -112,7 +128,21 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
             Datum::Text(col.as_string::<i32>().value(i).to_string())
         }
+        PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
+        PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
+        PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
+        PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
+        PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
+        PgType::Interval => {
+            let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
+            Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
+        }
     }
+}
+
+fn interval_value(iv: &Interval) -> Result<IntervalMonthDayNano> {
+    let nanoseconds = iv.micros.checked_mul(1000).ok_or_else(super::datetime::interval_out_of_range)?;
+    Ok(IntervalMonthDayNano { months: iv.months, days: iv.days, nanoseconds })
 }
 
 /// An array of `rows` copies of one value.
@@ -133,6 +163,10 @@ pub enum ColumnBuilder {
     Float4(Float32Builder),
     Float8(Float64Builder),
     Text(StringBuilder),
+    Date(Date32Builder),
+    Time(Time64MicrosecondBuilder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Interval(IntervalMonthDayNanoBuilder),
 }
 
 impl ColumnBuilder {
@@ -144,9 +178,16 @@ impl ColumnBuilder {
             PgType::Int8 => ColumnBuilder::Int8(Int64Builder::with_capacity(capacity)),
             PgType::Float4 => ColumnBuilder::Float4(Float32Builder::with_capacity(capacity)),
             PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
-            PgType::Numeric | PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
+            PgType::Numeric | PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Unknown | PgType::Void => {
                 ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8))
             }
+            PgType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
+            PgType::Time => ColumnBuilder::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
+            PgType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity)),
+            PgType::TimestampTz => {
+                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
+            }
+            PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
         }
     }
 
@@ -159,6 +200,10 @@ impl ColumnBuilder {
             ColumnBuilder::Float4(b) => b.append_null(),
             ColumnBuilder::Float8(b) => b.append_null(),
             ColumnBuilder::Text(b) => b.append_null(),
+            ColumnBuilder::Date(b) => b.append_null(),
+            ColumnBuilder::Time(b) => b.append_null(),
+            ColumnBuilder::Timestamp(b) => b.append_null(),
+            ColumnBuilder::Interval(b) => b.append_null(),
         }
     }
 
@@ -172,7 +217,11 @@ impl ColumnBuilder {
             (ColumnBuilder::Int8(b), Datum::Int8(v)) => b.append_value(*v),
             (ColumnBuilder::Float4(b), Datum::Float4(v)) => b.append_value(*v),
             (ColumnBuilder::Float8(b), Datum::Float8(v)) => b.append_value(*v),
-            (ColumnBuilder::Text(b), Datum::Text(s) | Datum::Numeric(s)) => b.append_value(s),
+            (ColumnBuilder::Text(b), Datum::Text(s) | Datum::Numeric(s) | Datum::Bpchar(s)) => b.append_value(s),
+            (ColumnBuilder::Date(b), Datum::Date(v)) => b.append_value(*v),
+            (ColumnBuilder::Time(b), Datum::Time(v)) => b.append_value(*v),
+            (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
+            (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (_, other) => return Err(Error::internal(format!("value {other:?} does not match its column's type"))),
         }
         Ok(())
@@ -189,6 +238,13 @@ impl ColumnBuilder {
             ColumnBuilder::Float4(b) => b.append_value(f32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Float8(b) => b.append_value(f64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Text(b) => b.append_value(std::str::from_utf8(bytes).map_err(|_| bad())?),
+            ColumnBuilder::Date(b) => b.append_value(i32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Time(b) => b.append_value(i64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Timestamp(b) => b.append_value(i64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Interval(b) => {
+                let iv = super::types::interval_from_storage(bytes).ok_or_else(bad)?;
+                b.append_value(interval_value(&iv)?)
+            }
         }
         Ok(())
     }
@@ -202,6 +258,10 @@ impl ColumnBuilder {
             ColumnBuilder::Float4(b) => Arc::new(b.finish()),
             ColumnBuilder::Float8(b) => Arc::new(b.finish()),
             ColumnBuilder::Text(b) => Arc::new(b.finish()),
+            ColumnBuilder::Date(b) => Arc::new(b.finish()),
+            ColumnBuilder::Time(b) => Arc::new(b.finish()),
+            ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
+            ColumnBuilder::Interval(b) => Arc::new(b.finish()),
         }
     }
 }

@@ -16,7 +16,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int16Type, Int32Type, Int64Type};
+use arrow_array::types::{
+    Date32Type, Int16Type, Int32Type, Int64Type, Time64MicrosecondType, TimestampMicrosecondType,
+};
 use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
 
 use super::batch::{BATCH_ROWS, Batch, ColumnBuilder, datum_at, from_rows, repeat};
@@ -119,6 +121,15 @@ impl EvalContext for RowCx<'_, '_> {
     }
     fn extra_float_digits(&self) -> i32 {
         self.cx.eval.extra_float_digits()
+    }
+    fn time_zone(&self) -> super::datetime::TimeZone {
+        self.cx.eval.time_zone()
+    }
+    fn transaction_timestamp(&self) -> i64 {
+        self.cx.eval.transaction_timestamp()
+    }
+    fn statement_timestamp(&self) -> i64 {
+        self.cx.eval.statement_timestamp()
     }
     fn outer(&self, slot: usize) -> Datum {
         self.cx.state.outer.get(slot).cloned().unwrap_or(Datum::Null)
@@ -241,6 +252,12 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
         Expr::Column(i, _) => return Ok(b.columns[*i].clone()),
         Expr::Const(d, ty) => return repeat(d, *ty, b.rows),
         Expr::Param(i, ty) => return repeat(cx.eval.param(*i), *ty, b.rows),
+        // A cast constant (a timestamptz literal, read in the session's zone
+        // when run) is the same for every row: computed once per batch.
+        Expr::Cast(inner, ty, _) if matches!(**inner, Expr::Const(..)) && b.rows > 0 => {
+            let v = eval(e, &mut RowCx { cx, row: &[] })?;
+            return repeat(&v, *ty, b.rows);
+        }
         Expr::Cmp(op, l, r) if l.ty() == r.ty() => {
             let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
             if let Some(out) = compare_kernel(*op, &x, &y, l.ty()) {
@@ -356,6 +373,18 @@ fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<A
             let (a, b) = (x.as_primitive::<Int64Type>(), y.as_primitive::<Int64Type>());
             run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
         }
+        PgType::Date => {
+            let (a, b) = (x.as_primitive::<Date32Type>(), y.as_primitive::<Date32Type>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Time => {
+            let (a, b) = (x.as_primitive::<Time64MicrosecondType>(), y.as_primitive::<Time64MicrosecondType>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
+        PgType::Timestamp | PgType::TimestampTz => {
+            let (a, b) = (x.as_primitive::<TimestampMicrosecondType>(), y.as_primitive::<TimestampMicrosecondType>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
         PgType::Text | PgType::Varchar => {
             let (a, b) = (x.as_string::<i32>(), y.as_string::<i32>());
             run(
@@ -426,6 +455,8 @@ pub enum Key {
     Int(i64),
     Float(u64),
     Text(String),
+    /// An interval's span (intervals of equal span are equal).
+    Wide(i128),
 }
 
 fn key_of(d: &Datum) -> Key {
@@ -439,6 +470,10 @@ fn key_of(d: &Datum) -> Key {
         Datum::Float8(v) => float_key(*v),
         Datum::Numeric(s) => Key::Text(super::numeric::normalized(s)),
         Datum::Text(s) => Key::Text(s.clone()),
+        Datum::Bpchar(s) => Key::Text(super::types::bpchar_trim(s).to_string()),
+        Datum::Date(v) => Key::Int(*v as i64),
+        Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Key::Int(*v),
+        Datum::Interval(iv) => Key::Wide(iv.span()),
     }
 }
 
@@ -1042,6 +1077,10 @@ enum Acc {
         sum: super::numeric::Dec,
         count: i64,
     },
+    IntervalSum {
+        sum: super::datetime::Interval,
+        count: i64,
+    },
     MinMax(Option<Datum>),
     Bool(Option<bool>),
     Strings(Vec<(Vec<Datum>, String, String)>),
@@ -1055,6 +1094,7 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
             Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Dec::ZERO, count: 0 },
+            Some(PgType::Interval) => Acc::IntervalSum { sum: Default::default(), count: 0 },
             _ => Acc::FloatSum { sum: 0.0, count: 0 },
         },
         AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
@@ -1082,6 +1122,12 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
         }
         Acc::FloatSum { sum, count } => {
             *sum += v.as_f64().unwrap_or(0.0);
+            *count += 1;
+        }
+        Acc::IntervalSum { sum, count } => {
+            if let Datum::Interval(iv) = &v {
+                *sum = sum.checked_add(iv)?;
+            }
             *count += 1;
         }
         Acc::NumericSum { sum, count } => {
@@ -1129,7 +1175,14 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
     Ok(match acc {
         Acc::Distinct(_, inner) => finish_acc(*inner, call)?,
         Acc::Count(n) => Datum::Int8(n),
-        Acc::IntSum { count: 0, .. } | Acc::FloatSum { count: 0, .. } | Acc::NumericSum { count: 0, .. } => Datum::Null,
+        Acc::IntSum { count: 0, .. }
+        | Acc::FloatSum { count: 0, .. }
+        | Acc::NumericSum { count: 0, .. }
+        | Acc::IntervalSum { count: 0, .. } => Datum::Null,
+        Acc::IntervalSum { sum, count } => match call.func {
+            AggFunc::Avg => Datum::Interval(sum.mul(1.0 / count as f64)?),
+            _ => Datum::Interval(sum),
+        },
         Acc::IntSum { sum, count } => match (call.func, call.ty) {
             (AggFunc::Avg, _) => Datum::Numeric(
                 super::numeric::Dec::from_i128(sum)?.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string(),

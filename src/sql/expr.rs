@@ -7,8 +7,9 @@
 
 use std::cmp::Ordering;
 
+use super::datetime::{self, Interval, TimeZone};
 use super::func::Func;
-use super::types::{Datum, PgType, int_datum, parse_text};
+use super::types::{Datum, PgType, bpchar_trim, bpchar_with_length, int_datum, parse_text_tz};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -252,6 +253,18 @@ pub trait EvalContext {
     fn check_interrupts(&self) -> Result<()>;
     fn backend_pid(&self) -> i32;
     fn extra_float_digits(&self) -> i32;
+    /// The session's `TimeZone`, for timestamptz input, output and arithmetic.
+    fn time_zone(&self) -> TimeZone {
+        TimeZone::UTC
+    }
+    /// When the current transaction started (`now()`), as a timestamp.
+    fn transaction_timestamp(&self) -> i64 {
+        datetime::now()
+    }
+    /// When the current statement started.
+    fn statement_timestamp(&self) -> i64 {
+        datetime::now()
+    }
     /// The value in an outer-row slot (for correlated subqueries).
     fn outer(&self, _slot: usize) -> Datum {
         Datum::Null
@@ -269,22 +282,28 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         Expr::Column(i, _) => ctx.column(*i).clone(),
         Expr::Assign(e, to, typmod) => {
             let v = eval(e, ctx)?;
-            if let (Some(n), Datum::Text(s)) = (typmod, &v) {
-                if s.chars().count() > *n as usize {
-                    return Err(err!(
-                        SqlState::STRING_DATA_RIGHT_TRUNCATION,
-                        "value too long for type character varying({n})"
-                    ));
+            if let (Some(n), Datum::Text(s) | Datum::Bpchar(s)) = (typmod, &v) {
+                if to.is_string() && s.chars().count() > *n as usize {
+                    // Excess characters that are all blanks are cut silently.
+                    if *to == PgType::Bpchar && s.chars().skip(*n as usize).all(|c| c == ' ') {
+                        return Ok(Datum::Bpchar(bpchar_with_length(s, *n as usize)));
+                    }
+                    let name = if *to == PgType::Bpchar { "character" } else { "character varying" };
+                    return Err(err!(SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long for type {name}({n})"));
                 }
             }
-            cast(v, e.ty(), *to, None, ctx.extra_float_digits())?
+            let typmod = if to.is_string() && *to != PgType::Bpchar { None } else { *typmod };
+            cast_tz(v, e.ty(), *to, typmod, ctx.extra_float_digits(), &ctx.time_zone())?
         }
         Expr::Arith(op, a, b, ty) => {
             let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
             if a.is_null() || b.is_null() {
                 return Ok(Datum::Null);
             }
-            arith(*op, &a, &b, *ty)?
+            match datetime_arith(*op, &a, &b, *ty, ctx) {
+                Some(r) => r?,
+                None => arith(*op, &a, &b, *ty)?,
+            }
         }
         Expr::Neg(e) => match eval(e, ctx)? {
             Datum::Null => Datum::Null,
@@ -293,6 +312,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             Datum::Int8(v) => Datum::Int8(v.checked_neg().ok_or_else(|| out_of_range(PgType::Int8))?),
             Datum::Float4(v) => Datum::Float4(-v),
             Datum::Float8(v) => Datum::Float8(-v),
+            Datum::Interval(iv) => Datum::Interval(iv.checked_neg()?),
             other => return Err(Error::internal(format!("cannot negate {other:?}"))),
         },
         Expr::Cmp(op, a, b) => {
@@ -363,7 +383,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         }
         Expr::Cast(e, to, typmod) => {
             let v = eval(e, ctx)?;
-            cast(v, e.ty(), *to, *typmod, ctx.extra_float_digits())?
+            cast_tz(v, e.ty(), *to, *typmod, ctx.extra_float_digits(), &ctx.time_zone())?
         }
         Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
         Expr::Outer(slot, _) => ctx.outer(*slot),
@@ -371,7 +391,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         Expr::Like(a, p, negated, ci) => {
             let (a, p) = (eval(a, ctx)?, eval(p, ctx)?);
             match (a, p) {
-                (Datum::Text(a), Datum::Text(p)) => Datum::Bool(like(&a, &p, *ci)? != *negated),
+                (Datum::Text(a) | Datum::Bpchar(a), Datum::Text(p)) => Datum::Bool(like(&a, &p, *ci)? != *negated),
                 _ => Datum::Null,
             }
         }
@@ -385,6 +405,79 @@ pub fn out_of_range(ty: PgType) -> Error {
 
 fn division_by_zero() -> Error {
     err!(SqlState::DIVISION_BY_ZERO, "division by zero")
+}
+
+/// Arithmetic with a date/time operand, by the operands' types (the
+/// binder chose the operator): `None` when neither is a date/time value.
+fn datetime_arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType, ctx: &dyn EvalContext) -> Option<Result<Datum>> {
+    use Datum as D;
+    let add = op == ArithOp::Add;
+    let neg = |iv: &Interval| iv.checked_neg();
+    let r = || -> Result<Datum> {
+        Ok(match (op, a, b) {
+            (ArithOp::Add | ArithOp::Sub, D::Date(d), n) if n.as_i64().is_some() => {
+                let n = n.as_i64().unwrap_or(0);
+                D::Date(datetime::date_add_days(*d, if add { n } else { -n })?)
+            }
+            (ArithOp::Add, n, D::Date(d)) if n.as_i64().is_some() => {
+                D::Date(datetime::date_add_days(*d, n.as_i64().unwrap_or(0))?)
+            }
+            (ArithOp::Sub, D::Date(x), D::Date(y)) => {
+                if !datetime::is_finite_date(*x) || !datetime::is_finite_date(*y) {
+                    return Err(err!(SqlState::DATETIME_FIELD_OVERFLOW, "cannot subtract infinite dates"));
+                }
+                D::Int4(x.checked_sub(*y).ok_or_else(|| out_of_range(PgType::Int4))?)
+            }
+            (ArithOp::Add | ArithOp::Sub, D::Timestamp(t), D::Interval(iv)) => {
+                let iv = if add { *iv } else { neg(iv)? };
+                D::Timestamp(datetime::timestamp_add(*t, &iv)?)
+            }
+            (ArithOp::Add, D::Interval(iv), D::Timestamp(t)) => D::Timestamp(datetime::timestamp_add(*t, iv)?),
+            (ArithOp::Add | ArithOp::Sub, D::TimestampTz(t), D::Interval(iv)) => {
+                let iv = if add { *iv } else { neg(iv)? };
+                D::TimestampTz(datetime::timestamptz_add(*t, &iv, &ctx.time_zone())?)
+            }
+            (ArithOp::Add, D::Interval(iv), D::TimestampTz(t)) => {
+                D::TimestampTz(datetime::timestamptz_add(*t, iv, &ctx.time_zone())?)
+            }
+            (ArithOp::Add | ArithOp::Sub, D::Date(d), D::Interval(iv)) => {
+                let iv = if add { *iv } else { neg(iv)? };
+                D::Timestamp(datetime::timestamp_add(datetime::date_to_timestamp(*d)?, &iv)?)
+            }
+            (ArithOp::Add, D::Interval(iv), D::Date(d)) => {
+                D::Timestamp(datetime::timestamp_add(datetime::date_to_timestamp(*d)?, iv)?)
+            }
+            (ArithOp::Add, D::Date(d), D::Time(t)) | (ArithOp::Add, D::Time(t), D::Date(d)) => {
+                let ts = datetime::date_to_timestamp(*d)?;
+                D::Timestamp(if datetime::is_finite_ts(ts) { ts + t } else { ts })
+            }
+            (ArithOp::Sub, D::Timestamp(x), D::Timestamp(y)) | (ArithOp::Sub, D::TimestampTz(x), D::TimestampTz(y)) => {
+                D::Interval(datetime::timestamp_diff(*x, *y)?)
+            }
+            (ArithOp::Add | ArithOp::Sub, D::Time(t), D::Interval(iv)) => {
+                let iv = if add { *iv } else { neg(iv)? };
+                D::Time(datetime::time_add(*t, &iv))
+            }
+            (ArithOp::Add, D::Interval(iv), D::Time(t)) => D::Time(datetime::time_add(*t, iv)),
+            (ArithOp::Sub, D::Time(x), D::Time(y)) => D::Interval(Interval { months: 0, days: 0, micros: x - y }),
+            (ArithOp::Add, D::Interval(x), D::Interval(y)) => D::Interval(x.checked_add(y)?),
+            (ArithOp::Sub, D::Interval(x), D::Interval(y)) => D::Interval(x.checked_add(&neg(y)?)?),
+            (ArithOp::Mul, D::Interval(iv), f) | (ArithOp::Mul, f, D::Interval(iv)) => {
+                D::Interval(iv.mul(f.as_f64().unwrap_or(f64::NAN))?)
+            }
+            (ArithOp::Div, D::Interval(iv), f) => {
+                let f = f.as_f64().unwrap_or(f64::NAN);
+                if f == 0.0 {
+                    return Err(division_by_zero());
+                }
+                D::Interval(iv.mul(1.0 / f)?)
+            }
+            _ => return Err(Error::internal(format!("no date/time operator {} for {a:?} and {b:?}", op.symbol()))),
+        })
+    };
+    let is_dt = |d: &Datum| matches!(d, D::Date(_) | D::Time(_) | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_));
+    let _ = ty;
+    (is_dt(a) || is_dt(b)).then(r)
 }
 
 /// Arithmetic on two non-null values already coerced to the operator's input types.
@@ -466,6 +559,12 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
     match (a, b) {
         (Datum::Bool(x), Datum::Bool(y)) => x.cmp(y),
         (Datum::Text(x), Datum::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Datum::Bpchar(x), Datum::Bpchar(y)) => bpchar_trim(x).as_bytes().cmp(bpchar_trim(y).as_bytes()),
+        (Datum::Date(x), Datum::Date(y)) => x.cmp(y),
+        (Datum::Time(x), Datum::Time(y))
+        | (Datum::Timestamp(x), Datum::Timestamp(y))
+        | (Datum::TimestampTz(x), Datum::TimestampTz(y)) => x.cmp(y),
+        (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
             match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
@@ -496,25 +595,102 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || from.is_string()
         || (from.is_numeric() && to.is_numeric())
         || matches!((from, to), (Int4, Bool) | (Bool, Int4))
+        || (from.is_datetime() && to.is_datetime())
+        || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
 }
 
-/// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast functions do.
+/// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast
+/// functions do, with timestamptz in UTC (see [`cast_tz`]).
 pub fn cast(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, extra_float_digits: i32) -> Result<Datum> {
+    cast_tz(v, from, to, typmod, extra_float_digits, &TimeZone::UTC)
+}
+
+/// A cast between date/time types, or `None` for other pairs.
+fn datetime_cast(v: &Datum, to: PgType, typmod: Option<u32>, tz: &TimeZone) -> Option<Result<Datum>> {
+    use Datum as D;
+    let range = datetime::timestamp_out_of_range;
+    let round = |t: i64| typmod.map_or(t, |p| datetime::round_timestamp(t, p));
+    let r = || -> Result<Datum> {
+        Ok(match (v, to) {
+            (D::Date(d), PgType::Timestamp) => D::Timestamp(datetime::date_to_timestamp(*d)?),
+            (D::Date(d), PgType::TimestampTz) => {
+                D::TimestampTz(tz.to_utc(datetime::date_to_timestamp(*d)?).ok_or_else(range)?)
+            }
+            (D::Timestamp(t), PgType::TimestampTz) => D::TimestampTz(round(tz.to_utc(*t).ok_or_else(range)?)),
+            (D::TimestampTz(t), PgType::Timestamp) => D::Timestamp(round(tz.to_local(*t))),
+            (D::Timestamp(t), PgType::Timestamp) => D::Timestamp(round(*t)),
+            (D::TimestampTz(t), PgType::TimestampTz) => D::TimestampTz(round(*t)),
+            (D::Timestamp(t), PgType::Date) => D::Date(datetime::timestamp_to_date(*t)?),
+            (D::TimestampTz(t), PgType::Date) => D::Date(datetime::timestamp_to_date(tz.to_local(*t))?),
+            (D::Timestamp(t), PgType::Time) if datetime::is_finite_ts(*t) => D::Time(datetime::time_of(*t)),
+            (D::TimestampTz(t), PgType::Time) if datetime::is_finite_ts(*t) => {
+                D::Time(datetime::time_of(tz.to_local(*t)))
+            }
+            (D::Timestamp(_) | D::TimestampTz(_), PgType::Time) => D::Null,
+            (D::Time(t), PgType::Time) => D::Time(typmod.map_or(*t, |p| datetime::round_micros(*t, p))),
+            (D::Time(t), PgType::Interval) => D::Interval(Interval { months: 0, days: 0, micros: *t }),
+            (D::Interval(iv), PgType::Time) => D::Time(iv.micros.rem_euclid(datetime::USECS_PER_DAY)),
+            (D::Date(d), PgType::Date) => D::Date(*d),
+            (D::Interval(iv), PgType::Interval) => D::Interval(*iv),
+            _ => return Err(Error::internal("not a date/time cast")),
+        })
+    };
+    let is_dt = matches!(v, D::Date(_) | D::Time(_) | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_));
+    let to_dt = to.is_datetime() || matches!(to, PgType::Time | PgType::Interval);
+    (is_dt && to_dt).then(r)
+}
+
+/// [`cast`], with the session's time zone for timestamptz.
+pub fn cast_tz(
+    v: Datum,
+    from: PgType,
+    to: PgType,
+    typmod: Option<u32>,
+    extra_float_digits: i32,
+    tz: &TimeZone,
+) -> Result<Datum> {
     if v.is_null() {
         return Ok(Datum::Null);
     }
     if from == to && typmod.is_none() {
         return Ok(v);
     }
+    if let Some(r) = datetime_cast(&v, to, typmod, tz) {
+        return r;
+    }
     let out = match (&v, to) {
-        (Datum::Text(s), _) if !to.is_string() => parse_text(to, s)?,
-        (_, PgType::Text | PgType::Varchar | PgType::Unknown) => {
-            let mut text = match v {
-                Datum::Text(s) => s,
+        (Datum::Text(s) | Datum::Bpchar(s), _) if !to.is_string() => {
+            let d = parse_text_tz(to, s, tz)?;
+            match (typmod, &d) {
+                (Some(_), Datum::Timestamp(_) | Datum::TimestampTz(_) | Datum::Time(_)) => {
+                    return datetime_cast(&d, to, typmod, tz).unwrap_or(Ok(d));
+                }
+                _ => d,
+            }
+        }
+        (_, PgType::Bpchar) => {
+            let text = match v {
+                Datum::Text(s) | Datum::Bpchar(s) => s,
                 Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
                 other => {
                     let mut out = Vec::new();
-                    other.write_text(&mut out, extra_float_digits);
+                    other.write_text_tz(&mut out, extra_float_digits, tz);
+                    String::from_utf8(out).unwrap_or_default()
+                }
+            };
+            Datum::Bpchar(match typmod {
+                Some(n) => bpchar_with_length(&text, n as usize),
+                None => text,
+            })
+        }
+        (_, PgType::Text | PgType::Varchar | PgType::Unknown) => {
+            let mut text = match v {
+                Datum::Text(s) => s,
+                Datum::Bpchar(s) => bpchar_trim(&s).to_string(),
+                Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
+                other => {
+                    let mut out = Vec::new();
+                    other.write_text_tz(&mut out, extra_float_digits, tz);
                     String::from_utf8(out).unwrap_or_default()
                 }
             };

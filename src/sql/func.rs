@@ -1,5 +1,6 @@
 //! Built-in functions: how each is typed and what it computes.
 
+use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
 use crate::err;
@@ -21,6 +22,26 @@ pub enum Func {
     Round,
     Substr,
     Power,
+    /// `now()`, `transaction_timestamp()`, `current_timestamp`: the
+    /// transaction's start, fixed while it runs.
+    Now,
+    StatementTimestamp,
+    ClockTimestamp,
+    CurrentDate,
+    LocalTimestamp,
+    LocalTime,
+    /// `date_part(text, …)`: float8.
+    DatePart,
+    /// `extract(field from …)`: numeric.
+    Extract,
+    DateTrunc,
+    MakeDate,
+    IsFinite,
+    /// `timezone(zone, …)`, `… AT TIME ZONE zone`.
+    Timezone,
+    Age,
+    JustifyDays,
+    JustifyHours,
 }
 
 impl Func {
@@ -40,6 +61,20 @@ impl Func {
             "round" => Func::Round,
             "substr" | "substring" => Func::Substr,
             "power" | "pow" => Func::Power,
+            "now" | "transaction_timestamp" | "current_timestamp" => Func::Now,
+            "statement_timestamp" => Func::StatementTimestamp,
+            "clock_timestamp" => Func::ClockTimestamp,
+            "current_date" => Func::CurrentDate,
+            "localtimestamp" => Func::LocalTimestamp,
+            "localtime" => Func::LocalTime,
+            "date_part" => Func::DatePart,
+            "date_trunc" => Func::DateTrunc,
+            "make_date" => Func::MakeDate,
+            "isfinite" => Func::IsFinite,
+            "timezone" => Func::Timezone,
+            "age" => Func::Age,
+            "justify_days" => Func::JustifyDays,
+            "justify_hours" => Func::JustifyHours,
             _ => return None,
         })
     }
@@ -68,7 +103,49 @@ impl Func {
             Func::Length => &[(&[Text], Int4)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
+            Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
+            Func::CurrentDate => &[(&[], Date)],
+            Func::LocalTimestamp => &[(&[], Timestamp)],
+            Func::LocalTime => &[(&[], Time)],
+            Func::DatePart => &[
+                (&[Text, TimestampTz], Float8),
+                (&[Text, Timestamp], Float8),
+                (&[Text, Date], Float8),
+                (&[Text, Time], Float8),
+                (&[Text, Interval], Float8),
+            ],
+            Func::Extract => &[
+                (&[Text, TimestampTz], Numeric),
+                (&[Text, Timestamp], Numeric),
+                (&[Text, Date], Numeric),
+                (&[Text, Time], Numeric),
+                (&[Text, Interval], Numeric),
+            ],
+            Func::DateTrunc => {
+                &[(&[Text, TimestampTz], TimestampTz), (&[Text, Timestamp], Timestamp), (&[Text, Interval], Interval)]
+            }
+            Func::MakeDate => &[(&[Int4, Int4, Int4], Date)],
+            Func::IsFinite => &[(&[TimestampTz], Bool), (&[Timestamp], Bool), (&[Date], Bool), (&[Interval], Bool)],
+            Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
+            Func::Age => &[(&[TimestampTz, TimestampTz], Interval), (&[Timestamp, Timestamp], Interval)],
+            Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
         }
+    }
+
+    /// Functions whose value is the same throughout a statement (stable,
+    /// in PostgreSQL's terms), so an index scan may compute them once.
+    pub fn fixed_per_statement(self) -> bool {
+        matches!(
+            self,
+            Func::Now
+                | Func::StatementTimestamp
+                | Func::CurrentDate
+                | Func::LocalTimestamp
+                | Func::LocalTime
+                | Func::DateTrunc
+                | Func::MakeDate
+                | Func::Timezone
+        )
     }
 
     /// Strict functions return NULL when any argument is NULL, without running.
@@ -196,6 +273,110 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::Length => Datum::Int4(text(0).chars().count() as i32),
         Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
         Func::Upper => Datum::Text(text(0).to_ascii_uppercase()),
+        Func::Now => Datum::TimestampTz(ctx.transaction_timestamp()),
+        Func::StatementTimestamp => Datum::TimestampTz(ctx.statement_timestamp()),
+        Func::ClockTimestamp => Datum::TimestampTz(datetime::now()),
+        Func::CurrentDate => {
+            Datum::Date(datetime::timestamp_to_date(ctx.time_zone().to_local(ctx.transaction_timestamp()))?)
+        }
+        Func::LocalTimestamp => Datum::Timestamp(ctx.time_zone().to_local(ctx.transaction_timestamp())),
+        Func::LocalTime => Datum::Time(datetime::time_of(ctx.time_zone().to_local(ctx.transaction_timestamp()))),
+        Func::DatePart | Func::Extract => {
+            let tz = ctx.time_zone();
+            let src = match &values[1] {
+                Datum::Date(d) => Source::Date(*d),
+                Datum::Time(t) => Source::Time(*t),
+                Datum::Timestamp(t) => Source::Timestamp(*t),
+                Datum::TimestampTz(t) => Source::TimestampTz(*t, &tz),
+                Datum::Interval(iv) => Source::Interval(iv),
+                _ => return Ok(Datum::Null),
+            };
+            match datetime::extract(text(0), src)? {
+                None => Datum::Null,
+                Some(n) if func == Func::Extract => Datum::Numeric(n),
+                Some(n) => Datum::Float8(match n.as_str() {
+                    "Infinity" => f64::INFINITY,
+                    "-Infinity" => f64::NEG_INFINITY,
+                    _ => n.parse().unwrap_or(f64::NAN),
+                }),
+            }
+        }
+        Func::DateTrunc => match &values[1] {
+            Datum::Timestamp(t) => {
+                Datum::Timestamp(datetime::trunc_timestamp(text(0), *t, "timestamp without time zone")?)
+            }
+            Datum::TimestampTz(t) => {
+                let tz = ctx.time_zone();
+                let local = datetime::trunc_timestamp(text(0), tz.to_local(*t), "timestamp with time zone")?;
+                // Units below a day keep the instant's own offset.
+                let sub_day = matches!(
+                    text(0).to_ascii_lowercase().as_str(),
+                    "microseconds"
+                        | "microsecond"
+                        | "milliseconds"
+                        | "millisecond"
+                        | "second"
+                        | "seconds"
+                        | "minute"
+                        | "minutes"
+                        | "hour"
+                        | "hours"
+                );
+                if sub_day || !datetime::is_finite_ts(local) {
+                    Datum::TimestampTz(local - (tz.to_local(*t) - *t))
+                } else {
+                    Datum::TimestampTz(tz.to_utc(local).ok_or_else(datetime::timestamp_out_of_range)?)
+                }
+            }
+            Datum::Interval(iv) => Datum::Interval(datetime::trunc_interval(text(0), iv)?),
+            _ => Datum::Null,
+        },
+        Func::MakeDate => {
+            let (y, m, d) =
+                (values[0].as_i64().unwrap_or(0), values[1].as_i64().unwrap_or(0), values[2].as_i64().unwrap_or(0));
+            let bad = || err!(SqlState::DATETIME_FIELD_OVERFLOW, "date field value out of range: {y}-{m:02}-{d:02}");
+            if y == 0 {
+                return Err(bad());
+            }
+            let year = if y < 0 { y + 1 } else { y } as i32;
+            if !(1..=12).contains(&m) || d < 1 || d > datetime::days_in_month(year, m as i32) as i64 {
+                return Err(bad());
+            }
+            let days = datetime::date2j(year, m as i32, d as i32) - datetime::POSTGRES_EPOCH_JDATE as i64;
+            Datum::Date(i32::try_from(days).map_err(|_| datetime::date_out_of_range())?)
+        }
+        Func::IsFinite => Datum::Bool(match &values[0] {
+            Datum::Date(d) => datetime::is_finite_date(*d),
+            Datum::Timestamp(t) | Datum::TimestampTz(t) => datetime::is_finite_ts(*t),
+            _ => true,
+        }),
+        Func::Timezone => {
+            let zone = datetime::zone_for_at(text(0))?;
+            match &values[1] {
+                Datum::TimestampTz(t) => Datum::Timestamp(zone.to_local(*t)),
+                Datum::Timestamp(t) => {
+                    Datum::TimestampTz(zone.to_utc(*t).ok_or_else(datetime::timestamp_out_of_range)?)
+                }
+                _ => Datum::Null,
+            }
+        }
+        Func::Age => {
+            let tz = ctx.time_zone();
+            let (a, b) = match (&values[0], &values[1]) {
+                (Datum::TimestampTz(a), Datum::TimestampTz(b)) => (tz.to_local(*a), tz.to_local(*b)),
+                (Datum::Timestamp(a), Datum::Timestamp(b)) => (*a, *b),
+                _ => return Ok(Datum::Null),
+            };
+            Datum::Interval(datetime::age(a, b)?)
+        }
+        Func::JustifyDays => match &values[0] {
+            Datum::Interval(iv) => Datum::Interval(datetime::justify_days(iv)),
+            _ => Datum::Null,
+        },
+        Func::JustifyHours => match &values[0] {
+            Datum::Interval(iv) => Datum::Interval(datetime::justify_hours(iv)),
+            _ => Datum::Null,
+        },
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

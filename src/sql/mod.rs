@@ -15,11 +15,13 @@
 //! vector kernels over whole batches where they exist (column references,
 //! constants, integer arithmetic, comparisons, boolean logic) and the scalar
 //! evaluator row by row otherwise; values and their wire formats live in
-//! [`types`], exact decimal arithmetic in [`numeric`].
+//! [`types`], exact decimal arithmetic in [`numeric`], dates, times, time
+//! zones and intervals in [`datetime`].
 
 pub mod batch;
 pub mod binder;
 pub mod copy;
+pub mod datetime;
 pub mod exec;
 pub mod explain;
 pub mod expr;

@@ -268,16 +268,24 @@ fn flip(op: CmpOp) -> Option<CmpOp> {
     })
 }
 
-/// A value that cannot change during one scan.
+/// A value that cannot change during one scan: also `now()` and its
+/// kind, fixed for the statement, and arithmetic on fixed values
+/// (`now() - interval '1 hour'`).
 fn is_fixed(e: &Expr) -> bool {
     match e {
         Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => true,
         Expr::Cast(inner, ..) => is_fixed(inner),
+        Expr::Arith(_, a, b, _) => is_fixed(a) && is_fixed(b),
+        Expr::Call(f, args, _) => f.fixed_per_statement() && args.iter().all(is_fixed),
         _ => false,
     }
 }
 
 /// Whether values of the two types compare as their key encodings do.
+/// Date/time types only with themselves (a date's days and a timestamp's
+/// microseconds are both integers, but not comparable as such); bpchar
+/// only with bpchar (its keys drop trailing blanks, text's keep them).
 fn same_encoding(a: PgType, b: PgType) -> bool {
-    a == b || (a.is_integer() && b.is_integer()) || (a.is_float() && b.is_float()) || (a.is_string() && b.is_string())
+    let text = |t: PgType| t.is_string() && t != PgType::Bpchar;
+    a == b || (a.is_integer() && b.is_integer()) || (a.is_float() && b.is_float()) || (text(a) && text(b))
 }

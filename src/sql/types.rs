@@ -3,6 +3,7 @@
 
 use bytes::BufMut;
 
+use super::datetime::{self, Interval, TimeZone};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -18,6 +19,13 @@ pub enum PgType {
     Numeric,
     Text,
     Varchar,
+    /// `character(n)`: blank-padded text.
+    Bpchar,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Interval,
     /// The type of a quoted literal before context decides (PostgreSQL's `unknown`).
     Unknown,
     Void,
@@ -35,6 +43,12 @@ impl PgType {
             PgType::Float8 => 701,
             PgType::Unknown => 705,
             PgType::Varchar => 1043,
+            PgType::Bpchar => 1042,
+            PgType::Date => 1082,
+            PgType::Time => 1083,
+            PgType::Timestamp => 1114,
+            PgType::TimestampTz => 1184,
+            PgType::Interval => 1186,
             PgType::Void => 2278,
             PgType::Numeric => 1700,
         }
@@ -53,6 +67,12 @@ impl PgType {
             PgType::Varchar,
             PgType::Unknown,
             PgType::Void,
+            PgType::Bpchar,
+            PgType::Date,
+            PgType::Time,
+            PgType::Timestamp,
+            PgType::TimestampTz,
+            PgType::Interval,
         ]
         .into_iter()
         .find(|t| t.oid() == oid)
@@ -69,6 +89,12 @@ impl PgType {
             PgType::Float8 => "double precision",
             PgType::Text => "text",
             PgType::Varchar => "character varying",
+            PgType::Bpchar => "character",
+            PgType::Date => "date",
+            PgType::Time => "time without time zone",
+            PgType::Timestamp => "timestamp without time zone",
+            PgType::TimestampTz => "timestamp with time zone",
+            PgType::Interval => "interval",
             PgType::Unknown => "unknown",
             PgType::Void => "void",
             PgType::Numeric => "numeric",
@@ -86,6 +112,12 @@ impl PgType {
             PgType::Float8 => "float8",
             PgType::Text => "text",
             PgType::Varchar => "varchar",
+            PgType::Bpchar => "bpchar",
+            PgType::Date => "date",
+            PgType::Time => "time",
+            PgType::Timestamp => "timestamp",
+            PgType::TimestampTz => "timestamptz",
+            PgType::Interval => "interval",
             PgType::Unknown => "unknown",
             PgType::Void => "void",
             PgType::Numeric => "numeric",
@@ -97,9 +129,10 @@ impl PgType {
         match self {
             PgType::Bool => 1,
             PgType::Int2 => 2,
-            PgType::Int4 | PgType::Float4 | PgType::Void => 4,
-            PgType::Int8 | PgType::Float8 => 8,
-            PgType::Text | PgType::Varchar | PgType::Numeric => -1,
+            PgType::Int4 | PgType::Float4 | PgType::Void | PgType::Date => 4,
+            PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
+            PgType::Interval => 16,
+            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar => -1,
             PgType::Unknown => -2,
         }
     }
@@ -110,9 +143,12 @@ impl PgType {
         match self {
             PgType::Bool => (1, 1),
             PgType::Int2 => (2, 2),
-            PgType::Int4 | PgType::Float4 => (4, 4),
-            PgType::Int8 | PgType::Float8 => (8, 8),
-            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Unknown | PgType::Void => (-1, 4),
+            PgType::Int4 | PgType::Float4 | PgType::Date => (4, 4),
+            PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
+            PgType::Interval => (16, 8),
+            PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Numeric | PgType::Unknown | PgType::Void => {
+                (-1, 4)
+            }
         }
     }
 
@@ -130,7 +166,12 @@ impl PgType {
     }
 
     pub fn is_string(self) -> bool {
-        matches!(self, PgType::Text | PgType::Varchar)
+        matches!(self, PgType::Text | PgType::Varchar | PgType::Bpchar)
+    }
+
+    /// date, timestamp or timestamptz (the types that compare with each other).
+    pub fn is_datetime(self) -> bool {
+        matches!(self, PgType::Date | PgType::Timestamp | PgType::TimestampTz)
     }
 }
 
@@ -147,6 +188,17 @@ pub enum Datum {
     /// Canonical decimal text (see [`super::numeric`]).
     Numeric(String),
     Text(String),
+    /// A `character(n)` value, padded as stored; trailing blanks do not count.
+    Bpchar(String),
+    /// Days since 2000-01-01 (see [`super::datetime`]).
+    Date(i32),
+    /// Microseconds since midnight.
+    Time(i64),
+    /// Microseconds since 2000-01-01 00:00:00.
+    Timestamp(i64),
+    /// Microseconds since 2000-01-01 00:00:00 UTC.
+    TimestampTz(i64),
+    Interval(Interval),
 }
 
 impl Datum {
@@ -175,13 +227,19 @@ impl Datum {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Datum::Text(s) => Some(s),
+            Datum::Text(s) | Datum::Bpchar(s) => Some(s),
             _ => None,
         }
     }
 
-    /// Write the text output form (`typoutput`) into `out`. NULL writes nothing.
+    /// Write the text output form (`typoutput`) into `out`. NULL writes
+    /// nothing; a timestamptz prints in UTC (see [`Datum::write_text_tz`]).
     pub fn write_text(&self, out: &mut impl BufMut, extra_float_digits: i32) {
+        self.write_text_tz(out, extra_float_digits, &TimeZone::UTC)
+    }
+
+    /// The text output form, a timestamptz shown in the session's zone `tz`.
+    pub fn write_text_tz(&self, out: &mut impl BufMut, extra_float_digits: i32, tz: &TimeZone) {
         match self {
             Datum::Null => {}
             Datum::Bool(b) => out.put_u8(if *b { b't' } else { b'f' }),
@@ -190,7 +248,12 @@ impl Datum {
             Datum::Int8(v) => out.put_slice(itoa_buf(*v).as_bytes()),
             Datum::Float4(v) => write_float(out, *v as f64, true, extra_float_digits),
             Datum::Float8(v) => write_float(out, *v, false, extra_float_digits),
-            Datum::Text(s) | Datum::Numeric(s) => out.put_slice(s.as_bytes()),
+            Datum::Text(s) | Datum::Numeric(s) | Datum::Bpchar(s) => out.put_slice(s.as_bytes()),
+            Datum::Date(d) => out.put_slice(datetime::format_date(*d).as_bytes()),
+            Datum::Time(t) => out.put_slice(datetime::format_time(*t).as_bytes()),
+            Datum::Timestamp(t) => out.put_slice(datetime::format_timestamp(*t, None).as_bytes()),
+            Datum::TimestampTz(t) => out.put_slice(datetime::format_timestamp(*t, Some(tz)).as_bytes()),
+            Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
         }
     }
 
@@ -211,7 +274,14 @@ impl Datum {
             Datum::Int8(v) => out.put_i64(*v),
             Datum::Float4(v) => out.put_f32(*v),
             Datum::Float8(v) => out.put_f64(*v),
-            Datum::Text(s) => out.put_slice(s.as_bytes()),
+            Datum::Text(s) | Datum::Bpchar(s) => out.put_slice(s.as_bytes()),
+            Datum::Date(d) => out.put_i32(*d),
+            Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.put_i64(*t),
+            Datum::Interval(iv) => {
+                out.put_i64(iv.micros);
+                out.put_i32(iv.days);
+                out.put_i32(iv.months);
+            }
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -232,7 +302,10 @@ impl Datum {
             Datum::Int8(v) => v.to_le_bytes().to_vec(),
             Datum::Float4(v) => v.to_le_bytes().to_vec(),
             Datum::Float8(v) => v.to_le_bytes().to_vec(),
-            Datum::Text(s) | Datum::Numeric(s) => s.as_bytes().to_vec(),
+            Datum::Text(s) | Datum::Numeric(s) | Datum::Bpchar(s) => s.as_bytes().to_vec(),
+            Datum::Date(d) => d.to_le_bytes().to_vec(),
+            Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => t.to_le_bytes().to_vec(),
+            Datum::Interval(iv) => interval_storage(iv).to_vec(),
         }
     }
 
@@ -250,7 +323,56 @@ impl Datum {
             PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
                 Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?)
             }
+            PgType::Bpchar => Datum::Bpchar(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
+            PgType::Date => Datum::Date(i32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Time => Datum::Time(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Timestamp => Datum::Timestamp(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
         })
+    }
+}
+
+/// An interval's stored form: microseconds, days, months (little-endian),
+/// the field order of PostgreSQL's `Interval` struct.
+pub fn interval_storage(iv: &Interval) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&iv.micros.to_le_bytes());
+    b[8..12].copy_from_slice(&iv.days.to_le_bytes());
+    b[12..].copy_from_slice(&iv.months.to_le_bytes());
+    b
+}
+
+pub fn interval_from_storage(b: &[u8]) -> Option<Interval> {
+    if b.len() != 16 {
+        return None;
+    }
+    Some(Interval {
+        micros: i64::from_le_bytes(b[..8].try_into().ok()?),
+        days: i32::from_le_bytes(b[8..12].try_into().ok()?),
+        months: i32::from_le_bytes(b[12..].try_into().ok()?),
+    })
+}
+
+/// `bpchar` semantics: a value without its trailing blanks.
+pub fn bpchar_trim(s: &str) -> &str {
+    s.trim_end_matches(' ')
+}
+
+/// A string as `character(n)`: padded with blanks to `n` characters, or
+/// cut to `n` (an explicit cast truncates; see `Expr::Assign` for storing).
+pub fn bpchar_with_length(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len >= n {
+        match s.char_indices().nth(n) {
+            Some((i, _)) => s[..i].to_string(),
+            None => s.to_string(),
+        }
+    } else {
+        let mut out = String::with_capacity(s.len() + n - len);
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', n - len));
+        out
     }
 }
 
@@ -362,9 +484,21 @@ fn invalid_syntax(ty: PgType, text: &str) -> Error {
     err!(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type {}: \"{text}\"", ty.sql_name())
 }
 
-/// Parse the text input form (`typinput`) of a value.
+/// Parse the text input form (`typinput`) of a value; a timestamptz
+/// without a zone is taken as UTC (see [`parse_text_tz`]).
 pub fn parse_text(ty: PgType, text: &str) -> Result<Datum> {
+    parse_text_tz(ty, text, &TimeZone::UTC)
+}
+
+/// Parse the text input form, reading times without a zone in `tz`.
+pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
     match ty {
+        PgType::Bpchar => Ok(Datum::Bpchar(text.to_string())),
+        PgType::Date => datetime::parse_date_text(text, tz).map(Datum::Date),
+        PgType::Time => datetime::parse_time_text(text).map(Datum::Time),
+        PgType::Timestamp => datetime::parse_timestamp_text(text, false, tz).map(Datum::Timestamp),
+        PgType::TimestampTz => datetime::parse_timestamp_text(text, true, tz).map(Datum::TimestampTz),
+        PgType::Interval => datetime::parse_interval_text(text).map(Datum::Interval),
         PgType::Bool => parse_bool(text).map(Datum::Bool).ok_or_else(|| invalid_syntax(ty, text)),
         PgType::Int2 | PgType::Int4 | PgType::Int8 => {
             let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
@@ -444,6 +578,24 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         ),
         PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
+        PgType::Bpchar => match parse_binary(PgType::Text, bytes)? {
+            Datum::Text(s) => Datum::Bpchar(s),
+            other => other,
+        },
+        PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Time => Datum::Time(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Timestamp => Datum::Timestamp(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::TimestampTz => Datum::TimestampTz(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Interval => {
+            if bytes.len() != 16 {
+                return Err(wrong());
+            }
+            Datum::Interval(Interval {
+                micros: i64::from_be_bytes(bytes[..8].try_into().map_err(|_| wrong())?),
+                days: i32::from_be_bytes(bytes[8..12].try_into().map_err(|_| wrong())?),
+                months: i32::from_be_bytes(bytes[12..].try_into().map_err(|_| wrong())?),
+            })
+        }
     })
 }
 

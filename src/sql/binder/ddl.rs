@@ -52,7 +52,8 @@ impl Binder<'_> {
             if columns.iter().any(|c| c.name == col) {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
             }
-            let typmod = len.map_or(-1, |n| n as i32 + 4);
+            // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
+            let typmod = len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 });
             columns.push(catalog::Column { name: col, ty, typmod, not_null });
         }
         for c in &ct.constraints {

@@ -10,6 +10,7 @@
 mod copy;
 mod ddl;
 mod query;
+mod temporal;
 
 use sqlparser::ast::{self, Spanned};
 
@@ -25,6 +26,7 @@ use super::{Bound, Column, Statement};
 use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
 
 /// Choose index scans in the plans of a bound statement.
 fn choose_access_paths(statement: &mut Statement) {
@@ -428,7 +430,7 @@ impl<'a> Binder<'a> {
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
     fn assign(&mut self, e: Expr, col: &catalog::Column, node: &ast::Expr) -> Result<Expr> {
         let from = e.ty();
-        let typmod = (col.typmod >= 4).then(|| (col.typmod - 4) as u32);
+        let typmod = column_typmod(col.ty, col.typmod);
         if from == col.ty && typmod.is_none() {
             return Ok(e);
         }
@@ -437,7 +439,10 @@ impl<'a> Binder<'a> {
             return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), col.ty, typmod) } else { c });
         }
         // Assignment casts: between numeric types, and anything to text.
-        let assignable = (from.is_numeric() && col.ty.is_numeric()) || col.ty.is_string() || from == col.ty;
+        let assignable = (from.is_numeric() && col.ty.is_numeric())
+            || col.ty.is_string()
+            || from == col.ty
+            || datetime_assignable(from, col.ty);
         if !assignable {
             return Err(self.at(
                 err!(
@@ -521,6 +526,32 @@ impl<'a> Binder<'a> {
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
+            E::TypedString(ts) => {
+                let (to, typmod) = self.resolve_type(&ts.data_type, e)?;
+                let text = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
+                    other => return Err(self.at(Error::not_supported(format!("literal {other}")), e)),
+                };
+                self.explicit_cast(Expr::Const(Datum::Text(text), PgType::Unknown), to, typmod, e)
+            }
+            E::Interval(iv) if iv.leading_field.is_none() && iv.last_field.is_none() => {
+                let inner = self.bind_expr(&iv.value)?;
+                self.explicit_cast(inner, PgType::Interval, None, e)
+            }
+            E::AtTimeZone { timestamp, time_zone } => {
+                let zone = self.bind_expr(time_zone)?;
+                let ts = self.bind_expr(timestamp)?;
+                self.bind_call(Func::Timezone, "timezone", vec![zone, ts], &[time_zone, timestamp], e)
+            }
+            E::Extract { field, expr, .. } => {
+                let name = match field {
+                    ast::DateTimeField::Custom(id) => id.value.clone(),
+                    other => other.to_string().to_ascii_lowercase(),
+                };
+                let arg = self.bind_expr(expr)?;
+                let field = Expr::Const(Datum::Text(name), PgType::Text);
+                self.bind_call(Func::Extract, "extract", vec![field, arg], &[expr, expr], e)
+            }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
             E::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![self.bind_expr(expr)?];
@@ -601,7 +632,8 @@ impl<'a> Binder<'a> {
                 if !texty(x.ty()) || !texty(p.ty()) {
                     return Err(self.no_operator(if ci { "~~*" } else { "~~" }, x.ty(), p.ty(), e));
                 }
-                let x = self.coerce(x, PgType::Text, expr)?;
+                // bpchar matches with its blanks (PostgreSQL's bpcharlike).
+                let x = if x.ty() == PgType::Bpchar { x } else { self.coerce(x, PgType::Text, expr)? };
                 let p = self.coerce(p, PgType::Text, pattern)?;
                 Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci))
             }
@@ -712,7 +744,7 @@ impl<'a> Binder<'a> {
                 }
                 let x = self.bind_expr(operand)?;
                 match x.ty() {
-                    t if t.is_numeric() => Ok(Expr::Neg(Box::new(x))),
+                    t if t.is_numeric() || t == PgType::Interval => Ok(Expr::Neg(Box::new(x))),
                     t => Err(self.no_unary_operator("-", t, node)),
                 }
             }
@@ -758,6 +790,14 @@ impl<'a> Binder<'a> {
         if let Some(aop) = arith {
             let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
             let (lt, rt) = (l.ty(), r.ty());
+            if is_temporal(lt) || is_temporal(rt) {
+                let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
+                    return Err(self.no_operator(aop.symbol(), lt, rt, node));
+                };
+                let l = self.coerce(l, cl, left)?;
+                let r = self.coerce(r, cr, right)?;
+                return Ok(Expr::Arith(aop, Box::new(l), Box::new(r), ty));
+            }
             let ty = match common_numeric(lt, rt) {
                 Some(t) if !(aop == ArithOp::Mod && t.is_float()) => t,
                 _ if lt == PgType::Unknown && rt == PgType::Unknown => {
@@ -819,7 +859,7 @@ impl<'a> Binder<'a> {
                 }
                 // anytextcat/textanycat cast the other operand to text (bool → 'true').
                 let as_text = |b: &mut Self, e: Expr, node: &ast::Expr| match e.ty() {
-                    PgType::Unknown => b.coerce(e, PgType::Text, node),
+                    PgType::Unknown | PgType::Bpchar => b.coerce(e, PgType::Text, node),
                     t if t.is_string() => Ok(e),
                     _ => Ok(Expr::Cast(Box::new(e), PgType::Text, None)),
                 };
@@ -843,6 +883,11 @@ impl<'a> Binder<'a> {
         let ty = match (lt, rt) {
             (PgType::Unknown, PgType::Unknown) => PgType::Text,
             _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
+            (PgType::Bpchar, PgType::Bpchar | PgType::Unknown) | (PgType::Unknown, PgType::Bpchar) => PgType::Bpchar,
+            (t, PgType::Unknown) | (PgType::Unknown, t) if is_temporal(t) => t,
+            _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
+            (PgType::Time, PgType::Time) => PgType::Time,
+            (PgType::Interval, PgType::Interval) => PgType::Interval,
             (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => {
                 PgType::Text
             }
@@ -899,7 +944,7 @@ impl<'a> Binder<'a> {
             }
             if ty == PgType::Unknown {
                 ty = t;
-            } else if let Some(c) = common_numeric(ty, t) {
+            } else if let Some(c) = common_numeric(ty, t).or_else(|| common_datetime(ty, t)) {
                 ty = c;
             } else if ty.is_string() && t.is_string() {
                 ty = PgType::Text;
@@ -1020,8 +1065,20 @@ impl<'a> Binder<'a> {
             }
             _ => {}
         }
-        // The first signature the arguments can be implicitly coerced to;
-        // exact matches of typed arguments win (abs(int8) over abs(float8)).
+        self.bind_call(func, &name, bound, &args, node)
+    }
+
+    /// A call of `func` with bound arguments, by its signatures: the first
+    /// the arguments can be implicitly coerced to; exact matches of typed
+    /// arguments win (abs(int8) over abs(float8)).
+    fn bind_call(
+        &mut self,
+        func: Func,
+        name: &str,
+        bound: Vec<Expr>,
+        args: &[&ast::Expr],
+        node: &ast::Expr,
+    ) -> Result<Expr> {
         let sigs = func.signatures();
         let fits = |sig: &[PgType], exact: bool| {
             sig.len() == bound.len()
@@ -1032,10 +1089,10 @@ impl<'a> Binder<'a> {
         };
         let chosen = sigs.iter().find(|(s, _)| fits(s, true)).or_else(|| sigs.iter().find(|(s, _)| fits(s, false)));
         let Some((sig, ret)) = chosen else {
-            return Err(self.no_function(&name, &bound, node));
+            return Err(self.no_function(name, &bound, node));
         };
         let mut out = Vec::with_capacity(bound.len());
-        for ((b, want), a) in bound.into_iter().zip(sig.iter()).zip(&args) {
+        for ((b, want), a) in bound.into_iter().zip(sig.iter()).zip(args) {
             out.push(self.coerce(b, *want, a)?);
         }
         Ok(Expr::Call(func, out, *ret))
@@ -1059,6 +1116,14 @@ impl<'a> Binder<'a> {
         }
         match e {
             Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
+            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::TimestampTz || relative_time(to, &s) => {
+                // Checked now, converted when run: the input's zone defaults
+                // to the session's TimeZone, which may change after binding,
+                // and `now`/`today` mean the time the statement runs (a
+                // bound statement is cached by its text).
+                parse_text(to, &s).map_err(|err| self.at(err, node))?;
+                return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
+            }
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
                 return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
             }
@@ -1105,6 +1170,29 @@ impl<'a> Binder<'a> {
             },
             D::Text | D::String(None) => PgType::Text,
             D::Numeric(ast::ExactNumberInfo::None) | D::Decimal(ast::ExactNumberInfo::None) => PgType::Numeric,
+            D::Date => PgType::Date,
+            D::Time(p, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
+                return Ok((PgType::Time, p.map(|p| p.min(6) as u32)));
+            }
+            D::Timestamp(p, tz) => {
+                let ty = match tz {
+                    ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => PgType::Timestamp,
+                    _ => PgType::TimestampTz,
+                };
+                return Ok((ty, p.map(|p| p.min(6) as u32)));
+            }
+            D::Interval { fields: None, precision: None } => PgType::Interval,
+            D::Char(len) | D::Character(len) => {
+                let n = match len {
+                    Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+                    _ => 1,
+                };
+                if n == 0 {
+                    return Err(self
+                        .at(err!(SqlState::INVALID_PARAMETER_VALUE, "length for type char must be at least 1"), node));
+                }
+                return Ok((PgType::Bpchar, Some(n)));
+            }
             D::Varchar(len) | D::CharacterVarying(len) | D::CharVarying(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => Some(*length as u32),
@@ -1126,8 +1214,13 @@ impl<'a> Binder<'a> {
                     "varchar" => PgType::Varchar,
                     "void" => PgType::Void,
                     "numeric" | "decimal" => PgType::Numeric,
-                    "date" | "time" | "timestamp" | "timestamptz" | "interval" | "uuid" | "json" | "jsonb"
-                    | "bytea" | "name" | "oid" | "regclass" | "bpchar" | "char" => {
+                    "date" => PgType::Date,
+                    "time" => PgType::Time,
+                    "timestamp" => PgType::Timestamp,
+                    "timestamptz" => PgType::TimestampTz,
+                    "interval" => PgType::Interval,
+                    "bpchar" => PgType::Bpchar,
+                    "uuid" | "json" | "jsonb" | "bytea" | "name" | "oid" | "regclass" | "char" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
@@ -1256,7 +1349,12 @@ fn implicit_coercion(from: PgType, to: PgType) -> bool {
     use PgType::*;
     matches!(
         (from, to),
-        (Int2, Int4 | Int8 | Numeric | Float4 | Float8)
+        (Date, Timestamp | TimestampTz)
+            | (Timestamp, TimestampTz)
+            | (Time, Interval)
+            | (Bpchar, Text | Varchar)
+            | (Text | Varchar, Bpchar)
+            | (Int2, Int4 | Int8 | Numeric | Float4 | Float8)
             | (Int4, Int8 | Numeric | Float4 | Float8)
             | (Int8, Numeric | Float4 | Float8)
             | (Numeric, Float4 | Float8)
@@ -1276,7 +1374,16 @@ fn figure(e: &ast::Expr) -> Option<String> {
     match e {
         E::Identifier(id) => Some(id.value.clone()),
         E::CompoundIdentifier(ids) => ids.last().map(|i| i.value.clone()),
-        E::Function(f) => f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()),
+        E::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| if i.quote_style.is_none() { i.value.to_ascii_lowercase() } else { i.value.clone() }),
+        E::TypedString(ts) => Some(cast_type_name(&ts.data_type)),
+        E::Interval(_) => Some("interval".into()),
+        E::Extract { .. } => Some("extract".into()),
+        E::AtTimeZone { .. } => Some("timezone".into()),
         E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
@@ -1297,6 +1404,12 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Text => "text",
         D::Numeric(_) | D::Decimal(_) => "numeric",
         D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
+        D::Char(_) | D::Character(_) => "bpchar",
+        D::Date => "date",
+        D::Time(..) => "time",
+        D::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "timestamp",
+        D::Timestamp(..) => "timestamptz",
+        D::Interval { .. } => "interval",
         D::Custom(name, _) => {
             return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         }

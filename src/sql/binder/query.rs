@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::{Binder, common_numeric, figure_colname, ident, implicit_coercion, object_name};
+use super::{Binder, common_datetime, common_numeric, figure_colname, ident, implicit_coercion, object_name};
 use crate::catalog::Table;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -334,6 +334,7 @@ impl Binder<'_> {
             (PgType::Unknown, t) | (t, PgType::Unknown) => t,
             _ => match common_numeric(a, b) {
                 Some(t) => t,
+                None if common_datetime(a, b).is_some() => common_datetime(a, b).unwrap_or(a),
                 None if a.is_string() && b.is_string() => PgType::Text,
                 None => {
                     return Err(err!(
@@ -655,7 +656,7 @@ impl Binder<'_> {
         let b = self.bind_expr(e)?;
         let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
         let typmod = match &b {
-            Expr::Cast(_, PgType::Varchar, Some(n)) => *n as i32 + 4,
+            Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
             _ => -1,
         };
         Ok((b, typmod))
@@ -922,7 +923,11 @@ impl Binder<'_> {
         };
         let (lr, lc, li, lt) = find(self, left.start, left.end, "left")?;
         let (rr, rc, ri, rt) = find(self, right.start, right.end, "right")?;
-        let ty = common_numeric(lt, rt).unwrap_or(if lt == rt { lt } else { PgType::Text });
+        let ty = common_numeric(lt, rt).or_else(|| common_datetime(lt, rt)).unwrap_or(if lt == rt {
+            lt
+        } else {
+            PgType::Text
+        });
         let cast = |e: Expr, t: PgType| if t == ty { e } else { Expr::Cast(Box::new(e), ty, None) };
         let eq =
             Expr::Cmp(CmpOp::Eq, Box::new(cast(Expr::Column(li, lt), lt)), Box::new(cast(Expr::Column(ri, rt), rt)));
@@ -1216,6 +1221,7 @@ impl Binder<'_> {
             AggFunc::Count if bound.len() == 1 => PgType::Int8,
             AggFunc::Sum | AggFunc::Avg if bound.len() == 1 => match (func, types[0]) {
                 (AggFunc::Sum, PgType::Int2 | PgType::Int4) => PgType::Int8,
+                (_, PgType::Interval) => PgType::Interval,
                 (AggFunc::Sum, PgType::Int8 | PgType::Numeric) => PgType::Numeric,
                 (AggFunc::Sum, PgType::Float4) => PgType::Float4,
                 (AggFunc::Sum, PgType::Float8 | PgType::Unknown) => PgType::Float8,
@@ -1254,6 +1260,8 @@ impl Binder<'_> {
         for (b, a) in bound.into_iter().zip(args) {
             out.push(match want {
                 Some(w) if b.ty() == PgType::Unknown => self.coerce(b, w, a)?,
+                // string_agg(text, text): char(n) loses its blanks on the way.
+                _ if func == AggFunc::StringAgg && b.ty() == PgType::Bpchar => self.coerce(b, PgType::Text, a)?,
                 _ => b,
             });
         }
@@ -1290,6 +1298,7 @@ pub(super) fn can_assign_type(from: PgType, to: PgType) -> bool {
         || implicit_coercion(from, to)
         || (from.is_numeric() && to.is_numeric())
         || to.is_string()
+        || super::datetime_assignable(from, to)
 }
 
 impl Expr {

@@ -660,6 +660,15 @@ impl Decoder {
 /// refuses longer values, except that excess spaces are cut, as
 /// PostgreSQL's `varchar` input does).
 fn input_value(ty: PgType, typmod: i32, text: &str) -> Result<Datum> {
+    if ty == PgType::Bpchar && typmod >= 4 {
+        let n = (typmod - 4) as usize;
+        if let Some((cut, _)) = text.char_indices().nth(n) {
+            if !text[cut..].bytes().all(|b| b == b' ') {
+                return Err(err!(SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long for type character({n})"));
+            }
+        }
+        return Ok(Datum::Bpchar(crate::sql::types::bpchar_with_length(text, n)));
+    }
     if ty == PgType::Varchar && typmod >= 4 {
         let max = (typmod - 4) as usize;
         if let Some((cut, _)) = text.char_indices().nth(max) {
