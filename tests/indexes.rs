@@ -216,3 +216,31 @@ async fn other_sessions_see_ddl_when_it_commits() {
     a.batch_execute("COMMIT").await.unwrap();
     assert_eq!(code(&b.execute("SELECT * FROM s", &[]).await.unwrap_err()), "42P01");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_increments_of_one_row_are_each_applied_once() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE counter (id int PRIMARY KEY, n int); INSERT INTO counter VALUES (1, 0)")
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let client = server.connect().await;
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..50 {
+                let n = client.execute("UPDATE counter SET n = n + 1 WHERE id = 1", &[]).await.unwrap();
+                assert_eq!(n, 1, "each update changes exactly one row");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let row = c.query_one("SELECT count(*), sum(n) FROM counter", &[]).await.unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (1, 400), "one live version, every increment once");
+    // VACUUM removes the dead versions; the row and its index entry stay.
+    c.batch_execute("VACUUM counter").await.unwrap();
+    let n: i32 = c.query_one("SELECT n FROM counter WHERE id = 1", &[]).await.unwrap().get(0);
+    assert_eq!(n, 400);
+}

@@ -92,7 +92,7 @@ pub fn unique_violation(index: &Index, table: &Table, values: &[Datum]) -> Error
 }
 
 impl Catalog {
-    fn btree(&self, index: &Index) -> BTree<'_> {
+    pub(super) fn btree(&self, index: &Index) -> BTree<'_> {
         BTree::new(&self.engine.pool, &self.engine.wal, index.rel)
     }
 

@@ -67,11 +67,22 @@ fn fixed(len: i16, align: u8) -> Attr {
 }
 
 /// pg_class: oid, relname, relnamespace, relkind, relfilenode, relnatts,
-/// reloptions (`name=value` pairs separated by commas; rows written before
-/// it existed read it as NULL).
+/// reloptions (`name=value` pairs separated by commas), relpages (int4) and
+/// reltuples (float4) as the last VACUUM or ANALYZE counted them; rows
+/// written before a column existed read it as NULL.
 fn class_desc() -> TupleDesc {
     TupleDesc {
-        attrs: vec![fixed(4, 4), fixed(-1, 4), fixed(4, 4), fixed(1, 1), fixed(4, 4), fixed(2, 2), fixed(-1, 4)],
+        attrs: vec![
+            fixed(4, 4),
+            fixed(-1, 4),
+            fixed(4, 4),
+            fixed(1, 1),
+            fixed(4, 4),
+            fixed(2, 2),
+            fixed(-1, 4),
+            fixed(4, 4),
+            fixed(4, 4),
+        ],
     }
 }
 
@@ -90,6 +101,9 @@ fn attribute_desc() -> TupleDesc {
         ],
     }
 }
+
+/// One attribute value of a tuple being rewritten (`None`: NULL).
+type Attribute = Option<Vec<u8>>;
 
 /// A tuple's values, decoded.
 fn decode_row(table: &Table, desc: &TupleDesc, t: &[u8]) -> Result<Vec<Datum>> {
@@ -388,8 +402,107 @@ impl Catalog {
                 Some(&relfilenode.to_le_bytes()),
                 Some(&natts.to_le_bytes()),
                 options.map(str::as_bytes),
+                None,
+                None,
             ],
         )
+    }
+
+    /// Replace relation `rel`'s `pg_class` row by a copy that `change` edits
+    /// (attribute values in `class_desc` order).
+    fn update_class_row(&self, rel: &Relation, xid: u64, cid: u32, change: &dyn Fn(&mut [Attribute])) -> Result<()> {
+        let desc = class_desc();
+        let old = self.heap(PG_CLASS).fetch(rel.tid)?.ok_or_else(|| Error::internal("pg_class row vanished"))?;
+        let mut v: Vec<Option<Vec<u8>>> = deform(&desc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
+        change(&mut v);
+        let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        self.heap(PG_CLASS).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &check)?;
+        Ok(())
+    }
+
+    /// Record a table's size as counted by VACUUM or ANALYZE
+    /// (`pg_class.relpages`, `reltuples`).
+    pub fn set_size(&self, name: &str, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        self.update_class_row(&rel, xid, cid, &|v| {
+            v[7] = Some((pages as i32).to_le_bytes().to_vec());
+            v[8] = Some(tuples.to_le_bytes().to_vec());
+        })
+    }
+
+    /// Every table (as `who` sees the catalog), by name.
+    pub fn table_names(&self, who: &Reader<'_>) -> Result<Vec<String>> {
+        let desc = class_desc();
+        let mut names = Vec::new();
+        self.scan(PG_CLASS, who, |_, t| {
+            let v = deform(&desc, t);
+            if v[3] == Some(b"r") {
+                names.push(text_of(v[1]));
+            }
+        })?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// VACUUM one table: remove the row versions no snapshot can see any
+    /// more (their insert aborted, or their delete committed before
+    /// `horizon`), index entries first, then the heap line pointers, page
+    /// by page; returns how many were removed and how many remain.
+    pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
+        let desc = table.desc();
+        let heap = self.heap(table.rel);
+        let (mut removed, mut kept) = (0u64, 0u64);
+        for block in 0..heap.nblocks()? {
+            interrupted()?;
+            let mut dead: Vec<(u16, Vec<Datum>)> = Vec::new();
+            let mut error = None;
+            heap.scan_block(block, |tid, t| {
+                if error.is_some() {
+                    return;
+                }
+                match self.txns.dead_to_all(t, horizon) {
+                    Ok(true) => match decode_row(table, &desc, t) {
+                        Ok(values) => dead.push((tid.offset, values)),
+                        Err(e) => error = Some(e),
+                    },
+                    Ok(false) => kept += 1,
+                    Err(e) => error = Some(e),
+                }
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+            if dead.is_empty() {
+                continue;
+            }
+            for index in &table.indexes {
+                let tree = self.btree(index);
+                for (offset, values) in &dead {
+                    tree.delete(0, &index.key(values), Tid { block, offset: *offset })?;
+                }
+            }
+            let offsets: Vec<u16> = dead.iter().map(|d| d.0).collect();
+            heap.prune(block, &offsets)?;
+            removed += offsets.len() as u64;
+        }
+        Ok((removed, kept))
+    }
+
+    /// ANALYZE one table: its pages and the rows `who` sees.
+    pub fn count_rows(&self, table: &Table, who: &Reader<'_>) -> Result<(u32, u64)> {
+        let heap = self.heap(table.rel);
+        let pages = heap.nblocks()?;
+        let mut rows = 0u64;
+        let mut error = None;
+        for block in 0..pages {
+            heap.scan_block(block, |_, t| match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+                Ok(true) => rows += 1,
+                Ok(false) => {}
+                Err(e) => error = Some(e),
+            })?;
+        }
+        error.map_or(Ok((pages, rows)), Err)
     }
 
     /// Give relation `name` a new, empty file (TRUNCATE): its `pg_class`
@@ -397,12 +510,7 @@ impl Catalog {
     pub fn new_relfilenode(&self, name: &str, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
         let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         let relfilenode = self.engine.allocate_oid()?;
-        let old = self.heap(PG_CLASS).fetch(rel.tid)?.ok_or_else(|| Error::internal("pg_class row vanished"))?;
-        let v = deform(&class_desc(), &old);
-        let kind = v[3].and_then(|k| k.first().copied()).unwrap_or(b'r');
-        let row = Self::class_row(rel.oid, name, kind, relfilenode, i16_of(v[5]), rel.options.as_deref());
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(PG_CLASS).update_checked(rel.tid, xid, cid, &row, &check)?;
+        self.update_class_row(&rel, xid, cid, &|v| v[4] = Some(relfilenode.to_le_bytes().to_vec()))?;
         let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
         self.engine.smgr.create(locator, crate::storage::smgr::Fork::Main)?;
         Ok(locator)

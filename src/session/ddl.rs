@@ -105,6 +105,70 @@ impl Session {
         Ok(())
     }
 
+    /// VACUUM and/or ANALYZE of the tables named, or of every table.
+    ///
+    /// VACUUM removes row versions that no snapshot of any session can see
+    /// any more, with their index entries; like PostgreSQL's it runs outside
+    /// a transaction block. Both record the table's pages and live rows in
+    /// `pg_class` (per-column statistics are not collected yet).
+    pub(super) fn vacuum(&mut self, vacuum: bool, names: &[String]) -> Result<()> {
+        if vacuum && (self.block.is_some() || self.implicit_multi) {
+            return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
+        }
+        let snapshot = self.statement_snapshot();
+        let xid0 = self.xid.unwrap_or(0);
+        let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
+        let names = if names.is_empty() { self.shared.catalog.table_names(&who)? } else { names.to_vec() };
+        let mut tables = Vec::with_capacity(names.len());
+        for name in &names {
+            match self.shared.catalog.relation(name, &who)? {
+                None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
+                Some(r) if r.kind == RelKind::Index && vacuum => {
+                    self.notices.push(Notice::warning(
+                        SqlState::WARNING,
+                        format!("skipping \"{name}\" --- cannot vacuum non-tables or special system tables"),
+                    ));
+                    continue;
+                }
+                Some(r) if r.kind == RelKind::Index => {
+                    self.notices.push(Notice::warning(
+                        SqlState::WARNING,
+                        format!("skipping \"{name}\" --- cannot analyze non-tables or special system tables"),
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+            }
+            tables.push(self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))?);
+        }
+        // This statement's own snapshot (taken for the catalog, outside any
+        // transaction block) must not hold back the horizon.
+        if vacuum {
+            self.shared.txns.release_snapshots(self.pid);
+        }
+        let horizon = self.shared.txns.horizon();
+        let interrupts = self.interrupts.clone();
+        let deadline = self.deadline;
+        let check = move || interrupts.check(deadline);
+        let mut sizes = Vec::with_capacity(tables.len());
+        for table in &tables {
+            if vacuum {
+                self.shared.catalog.vacuum(table, horizon, &check)?;
+            }
+            sizes.push(self.shared.catalog.count_rows(table, &who)?);
+        }
+        let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
+        self.writes += 1;
+        self.catalog_changed = true;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        for (table, (pages, rows)) in tables.iter().zip(sizes) {
+            self.shared.catalog.set_size(&table.name, pages, rows as f32, xid, self.cid, &who)?;
+        }
+        self.cid += 1;
+        Ok(())
+    }
+
     /// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: build the constraint's index
     /// over the rows there are (refusing duplicates) and, for a primary
     /// key, make its columns NOT NULL (refusing NULLs).

@@ -300,6 +300,7 @@ impl Session {
         self.catalog_changed = false;
         self.cid = 0;
         self.snapshot = None;
+        self.shared.txns.release_snapshots(self.pid);
     }
 
     /// A commit waiting to be confirmed: the caller awaits the WAL flush up
@@ -329,7 +330,8 @@ impl Session {
     /// Taken once per statement (binding and execution share it), or once
     /// per transaction under REPEATABLE READ.
     fn statement_snapshot(&mut self) -> Snapshot {
-        self.snapshot.get_or_insert_with(|| self.shared.txns.snapshot()).clone()
+        let (txns, pid) = (&self.shared.txns, self.pid);
+        self.snapshot.get_or_insert_with(|| txns.snapshot_for(pid)).clone()
     }
 
     /// A new statement begins: under READ COMMITTED it gets a new snapshot.
@@ -827,6 +829,10 @@ impl Session {
             }
             Statement::Truncate { names } => {
                 self.truncate(names)?;
+                Ok(None)
+            }
+            Statement::Vacuum { vacuum, tables, .. } => {
+                self.vacuum(*vacuum, tables)?;
                 Ok(None)
             }
             Statement::AddConstraint { table, if_exists, def } => {

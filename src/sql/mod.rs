@@ -72,6 +72,14 @@ pub enum Statement {
     Truncate {
         names: Vec<String>,
     },
+    /// `VACUUM` (remove row versions no snapshot can see, and their index
+    /// entries) and/or `ANALYZE` (count pages and rows into `pg_class`), of
+    /// the tables named or of all.
+    Vacuum {
+        vacuum: bool,
+        analyze: bool,
+        tables: Vec<String>,
+    },
     /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)`.
     AddConstraint {
         table: String,
@@ -164,6 +172,7 @@ impl Statement {
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
             | Statement::Drop { .. }
+            | Statement::Vacuum { .. }
             | Statement::Copy(_) => Vec::new(),
         }
     }
@@ -183,6 +192,8 @@ impl Statement {
             Statement::CreateTable { .. } => "CREATE TABLE",
             Statement::CreateIndex { .. } => "CREATE INDEX",
             Statement::Truncate { .. } => "TRUNCATE TABLE",
+            Statement::Vacuum { vacuum: true, .. } => "VACUUM",
+            Statement::Vacuum { vacuum: false, .. } => "ANALYZE",
             Statement::AddConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
@@ -204,7 +215,7 @@ impl Statement {
             Statement::Modify { source, returning, .. } => {
                 source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
             }
-            Statement::Checkpoint => true,
+            Statement::Checkpoint | Statement::Vacuum { .. } => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
             // A server-side file is read or written while the statement runs.
             Statement::Copy(c) => c.io != copy::CopyIo::Client,

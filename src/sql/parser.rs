@@ -21,6 +21,15 @@ pub enum Parsed {
     Checkpoint,
     /// `COPY`, parsed by [`super::copy::syntax`] (its options are wider than `sqlparser`'s).
     Copy(Box<super::copy::syntax::CopyAst>),
+    /// `VACUUM [(options)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [tables]` or
+    /// `ANALYZE [VERBOSE] [tables]` (PostgreSQL's grammar, which
+    /// `sqlparser` does not have).
+    Vacuum {
+        vacuum: bool,
+        analyze: bool,
+        full: bool,
+        tables: Vec<sqlparser::ast::ObjectName>,
+    },
 }
 
 /// Parse a query string that may hold several statements.
@@ -58,12 +67,75 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         }
         if p.parse_keyword(Keyword::COPY) {
             out.push(Parsed::Copy(Box::new(super::copy::syntax::parse_copy(p)?)));
+        } else if p.parse_keyword(Keyword::VACUUM) {
+            out.push(parse_vacuum(p, true)?);
+        } else if p.parse_keyword(Keyword::ANALYZE) {
+            out.push(parse_vacuum(p, false)?);
         } else {
             out.push(Parsed::Sql(Box::new(p.parse_statement()?)));
         }
         expecting_delimiter = true;
     }
     Ok(out)
+}
+
+/// The rest of a VACUUM (`vacuum`) or ANALYZE statement.
+fn parse_vacuum(p: &mut Parser<'_>, vacuum: bool) -> Result<Parsed, ParserError> {
+    let (mut analyze, mut full) = (!vacuum, false);
+    if p.consume_token(&Token::LParen) {
+        loop {
+            let option = p.parse_identifier()?.value.to_ascii_lowercase();
+            // An optional boolean (or other) argument.
+            let on = match &p.peek_token_ref().token {
+                Token::Comma | Token::RParen => true,
+                _ => !matches!(p.parse_expr()?.to_string().to_ascii_lowercase().as_str(), "false" | "off" | "0"),
+            };
+            match option.as_str() {
+                "analyze" if vacuum => analyze = on,
+                "full" if vacuum => full = on,
+                "verbose"
+                | "freeze"
+                | "skip_locked"
+                | "index_cleanup"
+                | "process_toast"
+                | "truncate"
+                | "disable_page_skipping"
+                | "parallel"
+                | "process_main"
+                | "buffer_usage_limit" => {}
+                _ => {
+                    return Err(ParserError::ParserError(format!(
+                        "unrecognized {} option \"{option}\"",
+                        if vacuum { "VACUUM" } else { "ANALYZE" }
+                    )));
+                }
+            }
+            if p.consume_token(&Token::RParen) {
+                break;
+            }
+            p.expect_token(&Token::Comma)?;
+        }
+    } else {
+        full = vacuum && p.parse_keyword(Keyword::FULL);
+        let _ = vacuum && p.parse_keyword(Keyword::FREEZE);
+        let _ = p.parse_keyword(Keyword::VERBOSE);
+        analyze |= vacuum && p.parse_keyword(Keyword::ANALYZE);
+    }
+    let mut tables = Vec::new();
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        loop {
+            tables.push(p.parse_object_name(false)?);
+            // A column list (ANALYZE t (a, b)) narrows what is sampled; all are.
+            if p.consume_token(&Token::LParen) {
+                p.parse_comma_separated(|p| p.parse_identifier())?;
+                p.expect_token(&Token::RParen)?;
+            }
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+    }
+    Ok(Parsed::Vacuum { vacuum, analyze, full, tables })
 }
 
 /// The 1-based character position of a parser location, as PostgreSQL reports it.

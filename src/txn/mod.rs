@@ -52,6 +52,9 @@ pub struct TransactionManager {
     running: Mutex<BTreeSet<u64>>,
     /// Signalled whenever a transaction leaves the running set.
     ended: Condvar,
+    /// The oldest snapshot xmin each session (by process id) still uses:
+    /// row versions that snapshot may see must not be vacuumed away.
+    xmins: Mutex<std::collections::HashMap<i32, u64>>,
     /// Who waits for whom: waiting transaction → (the transaction it
     /// waits for, the waiter's process id), for deadlock detection.
     waits: Mutex<std::collections::HashMap<u64, (u64, i32)>>,
@@ -66,6 +69,7 @@ impl TransactionManager {
             running: Mutex::new(BTreeSet::new()),
             ended: Condvar::new(),
             waits: Mutex::new(std::collections::HashMap::new()),
+            xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
             wal,
         }
@@ -90,6 +94,49 @@ impl TransactionManager {
         let xmax = self.next_xid.load(Ordering::Acquire);
         let xmin = running.first().copied().unwrap_or(xmax);
         Snapshot { xmin, xmax, running: running.iter().copied().collect() }
+    }
+
+    /// A snapshot for session `pid`, whose xmin is kept (with any older one
+    /// the session holds) until [`Self::release_snapshots`]. Registered
+    /// under the running-set lock, so that a concurrent [`Self::horizon`]
+    /// cannot miss it.
+    pub fn snapshot_for(&self, pid: i32) -> Snapshot {
+        let running = self.running.lock();
+        let xmax = self.next_xid.load(Ordering::Acquire);
+        let xmin = running.first().copied().unwrap_or(xmax);
+        self.xmins.lock().entry(pid).or_insert(xmin);
+        Snapshot { xmin, xmax, running: running.iter().copied().collect() }
+    }
+
+    /// Session `pid`'s transaction ended: its snapshots are gone.
+    pub fn release_snapshots(&self, pid: i32) {
+        self.xmins.lock().remove(&pid);
+    }
+
+    /// The oldest transaction whose effects some snapshot may still not
+    /// see: a version deleted by a transaction that committed below it is
+    /// invisible to every snapshot, now and later.
+    pub fn horizon(&self) -> u64 {
+        let running = self.running.lock();
+        let mut h = self.next_xid.load(Ordering::Acquire);
+        if let Some(&x) = running.first() {
+            h = h.min(x);
+        }
+        self.xmins.lock().values().fold(h, |h, &x| h.min(x))
+    }
+
+    /// Whether no snapshot, now or later, can see this tuple version: its
+    /// insert aborted, or its delete committed below `horizon`.
+    pub fn dead_to_all(&self, tuple: &[u8], horizon: u64) -> Result<bool> {
+        let h = Header(tuple);
+        if self.outcome(h.xmin())? == Some(false) {
+            return Ok(true);
+        }
+        if h.infomask() & XMAX_INVALID != 0 {
+            return Ok(false);
+        }
+        let xmax = h.xmax();
+        Ok(xmax < horizon && self.outcome(xmax)? == Some(true))
     }
 
     /// Log the commit of `xid`; returns the LSN the caller must see flushed
@@ -225,11 +272,9 @@ impl TransactionManager {
         if xmax == me {
             return Ok(false);
         }
-        match self.clog.status(xmax)? {
-            XidStatus::Aborted => return Ok(true),
-            // Not running, never committed: its transaction died in a crash.
-            XidStatus::InProgress if !self.running.lock().contains(&xmax) => return Ok(true),
-            _ => {}
+        // Not running and not committed: it aborted, or died in a crash.
+        if self.outcome(xmax)? == Some(false) {
+            return Ok(true);
         }
         Err(err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update"))
     }
@@ -298,12 +343,14 @@ impl TransactionManager {
     /// `None` while it runs, else whether it committed (a transaction that
     /// is neither running nor committed died in a crash: aborted).
     fn outcome(&self, xid: u64) -> Result<Option<bool>> {
-        match self.clog.status(xid)? {
-            XidStatus::Committed => Ok(Some(true)),
-            XidStatus::Aborted => Ok(Some(false)),
-            XidStatus::InProgress if self.is_running(xid) => Ok(None),
-            XidStatus::InProgress => Ok(Some(false)),
+        // The running set first: a transaction records its outcome in the
+        // commit log before it leaves the set, so once it is seen gone the
+        // log has the answer. (Read the other way round, a commit between
+        // the two reads would look like a crash.)
+        if self.is_running(xid) {
+            return Ok(None);
         }
+        Ok(Some(self.clog.status(xid)? == XidStatus::Committed))
     }
 
     /// See [`UniqueStatus`]; `me` is the inserting transaction.

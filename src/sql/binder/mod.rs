@@ -83,6 +83,13 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
+            super::parser::Parsed::Vacuum { vacuum, analyze, full, tables } => {
+                if *full {
+                    return Err(Error::not_supported("VACUUM FULL"));
+                }
+                let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
+                Statement::Vacuum { vacuum: *vacuum, analyze: *analyze, tables }
+            }
         };
         choose_access_paths(&mut statement);
         for (i, t) in self.params.iter().enumerate() {

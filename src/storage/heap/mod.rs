@@ -42,6 +42,8 @@ const INSERT: u8 = 0x00;
 const DELETE: u8 = 0x10;
 const UPDATE: u8 = 0x20;
 const HOT_UPDATE: u8 = 0x30;
+/// Line pointers freed by vacuum, then the page compacted.
+const PRUNE: u8 = 0x40;
 const KIND_MASK: u8 = 0x70;
 /// The first block was new: redo initializes it instead of reading it.
 const INIT_PAGE: u8 = 0x80;
@@ -192,6 +194,27 @@ impl<'a> Heap<'a> {
         drop(page);
         buf.mark_dirty();
         Ok(true)
+    }
+
+    /// Free the line pointers at `offsets` of `block` (tuples vacuum found
+    /// dead to every snapshot, whose index entries are already gone) and
+    /// compact the page so that their space can be used again.
+    pub fn prune(&self, block: u32, offsets: &[u16]) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let mut page = buf.write();
+        for &off in offsets {
+            page.set_unused(off);
+        }
+        page.compact();
+        let data: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        self.log(0, PRUNE, &mut r, &mut [&mut page], &[false])?;
+        drop(page);
+        buf.mark_dirty();
+        Ok(())
     }
 
     /// Replace the tuple at `old` by a new version; the new version's address.
@@ -358,6 +381,13 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             let mut h = HeaderMut(item);
             h.set_xmax(u64_at(d, 2)?);
             h.set_cid(u32_at(d, 10)?);
+            Some(())
+        }),
+        PRUNE => apply(0, false, &|page| {
+            for off in refs[0].data.chunks_exact(2) {
+                page.set_unused(u16::from_le_bytes([off[0], off[1]]));
+            }
+            page.compact();
             Some(())
         }),
         HOT_UPDATE => apply(0, false, &|page| {
