@@ -23,6 +23,8 @@ fn pgbench(server: &TestServer, args: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pgbench_initializes_and_runs_every_builtin_script_in_every_mode() {
     let server = TestServer::start(&[]);
+    // Server-side generation (generate_series), then the default steps.
+    pgbench(&server, &["-i", "-I", "dtGvp", "-s", "1"]);
     pgbench(&server, &["-i", "-s", "1"]);
     let c = server.connect().await;
     let n: i64 = c.query_one("SELECT count(*) FROM pgbench_accounts", &[]).await.unwrap().get(0);

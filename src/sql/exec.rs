@@ -496,6 +496,7 @@ fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
 // Operators
 
 enum Node {
+    Series(Box<SeriesState>),
     /// An operator whose rows and time are counted (EXPLAIN ANALYZE).
     Timed(Box<Timed>),
     Scan(Box<ScanState>),
@@ -530,6 +531,58 @@ enum Node {
         seen: HashSet<Vec<Key>>,
     },
     SetOp(Box<SetOpState>),
+}
+
+/// `generate_series(start, stop, step)` over integers, a batch at a time.
+struct SeriesState {
+    exprs: (Expr, Expr, Option<Expr>),
+    ty: PgType,
+    /// The next value, the last one and the step, once evaluated; `None`
+    /// inside when the series is empty or done.
+    next: Option<Option<(i64, i64, i64)>>,
+}
+
+impl SeriesState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if self.next.is_none() {
+            let mut value = |e: &Expr| eval(e, &mut RowCx { cx: &mut *cx, row: &[] });
+            let start = value(&self.exprs.0)?;
+            let stop = value(&self.exprs.1)?;
+            let step = match &self.exprs.2 {
+                Some(e) => value(e)?,
+                None => Datum::Int8(1),
+            };
+            self.next = Some(match (start.as_i64(), stop.as_i64(), step.as_i64()) {
+                (Some(_), Some(_), Some(0)) => {
+                    return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
+                }
+                (Some(a), Some(b), Some(s)) => Some((a, b, s)),
+                _ => None,
+            });
+        }
+        let Some(Some((from, to, step))) = self.next else { return Ok(Step::Done) };
+        if (step > 0 && from > to) || (step < 0 && from < to) {
+            return Ok(Step::Done);
+        }
+        cx.eval.check_interrupts()?;
+        let mut values = Vec::with_capacity(BATCH_ROWS);
+        let mut v = Some(from);
+        while let Some(x) = v {
+            if values.len() == BATCH_ROWS || (step > 0 && x > to) || (step < 0 && x < to) {
+                break;
+            }
+            values.push(x);
+            v = x.checked_add(step);
+        }
+        self.next = Some(v.map(|x| (x, to, step)));
+        let rows = values.len();
+        let column: ArrayRef = if self.ty == PgType::Int4 {
+            Arc::new(arrow_array::Int32Array::from_iter_values(values.into_iter().map(|x| x as i32)))
+        } else {
+            Arc::new(arrow_array::Int64Array::from(values))
+        };
+        Ok(Step::Batch(Batch::new(vec![column], rows)))
+    }
 }
 
 /// Statistics of every operator of a plan, by pre-order number.
@@ -668,6 +721,11 @@ impl Node {
                 )))
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
+            Plan::Series { start, stop, step, ty } => Node::Series(Box::new(SeriesState {
+                exprs: (start.clone(), stop.clone(), step.clone()),
+                ty: *ty,
+                next: None,
+            })),
             Plan::Filter { input, predicate } => {
                 Node::Filter { input: Box::new(Node::build_with(input, timing)?), predicate: predicate.clone() }
             }
@@ -739,6 +797,7 @@ impl Node {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         match self {
             Node::Timed(t) => t.next(cx),
+            Node::Series(s) => s.next(cx),
             Node::Scan(s) => s.next(cx),
             Node::IndexScan(s) => s.next(cx),
             Node::Values { rows, types, done } => {

@@ -208,6 +208,10 @@ impl Explainer<'_> {
                 let direction = if *backward { " Backward" } else { "" };
                 (format!("Index Scan{direction} using {} on {}{}", index.name, table.name, alias_suffix(alias)), names)
             }
+            Plan::Series { .. } => {
+                self.props(at, extra, plan);
+                ("Function Scan on generate_series".into(), vec!["generate_series".into()])
+            }
             Plan::Values { rows, types } => {
                 self.props(at, extra, plan);
                 if rows.len() == 1 && types.is_empty() {

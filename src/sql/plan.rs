@@ -96,6 +96,13 @@ pub enum Plan {
         /// Entries in descending key order.
         backward: bool,
     },
+    /// `generate_series(start, stop [, step])` in FROM: one integer column.
+    Series {
+        start: Expr,
+        stop: Expr,
+        step: Option<Expr>,
+        ty: PgType,
+    },
     /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
     Values {
         rows: Vec<Vec<Expr>>,
@@ -160,6 +167,7 @@ impl Plan {
                 t
             }
             Plan::Values { types, .. } => types.clone(),
+            Plan::Series { ty, .. } => vec![*ty],
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
@@ -193,6 +201,7 @@ impl Plan {
                 filter.iter().for_each(&mut *f);
             }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
+            Plan::Series { start, stop, step, .. } => [start, stop].into_iter().chain(step).for_each(&mut *f),
             Plan::Filter { input, predicate } => {
                 f(predicate);
                 input.visit_exprs(f);
@@ -244,7 +253,7 @@ impl Plan {
     pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
         f(self);
         match self {
-            Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } => {}
+            Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } | Plan::Series { .. } => {}
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
             | Plan::Aggregate { input, .. }

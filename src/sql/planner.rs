@@ -116,7 +116,7 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
 fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
     f(plan);
     match plan {
-        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } => {}
+        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } | Plan::Series { .. } => {}
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }
@@ -146,6 +146,11 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             filter.iter_mut().for_each(f);
         }
         Plan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),
+        Plan::Series { start, stop, step, .. } => {
+            f(start);
+            f(stop);
+            step.iter_mut().for_each(f);
+        }
         Plan::Filter { predicate, .. } => f(predicate),
         Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
         Plan::Join { equi, on, .. } => {

@@ -796,11 +796,71 @@ impl Binder<'_> {
             }
             ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
             ast::TableFactor::Derived { lateral: true, .. } => Err(Error::not_supported("LATERAL")),
+            ast::TableFactor::Table { name, args: Some(args), alias, .. }
+                if object_name_is(name, "generate_series") && args.settings.is_none() =>
+            {
+                let plan = self.bind_generate_series(&args.args)?;
+                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
+                // A scalar function's alias names its column too.
+                let ty = plan.types()[0];
+                let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false }];
+                if let Some(a) = alias {
+                    rename_columns(&mut columns, &a.columns, &label)?;
+                }
+                self.add_rel(label, columns)?;
+                let end = self.levels.last().expect("level").width;
+                Ok(FromItem { plan, start, end, inner: true })
+            }
             ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
-                Err(Error::not_supported("table functions"))
+                Err(Error::not_supported("table functions other than generate_series"))
             }
             _ => Err(Error::not_supported("this kind of FROM item")),
         }
+    }
+
+    /// `generate_series(start, stop [, step])` over integers (int4 when
+    /// every argument is, else int8).
+    fn bind_generate_series(&mut self, args: &[ast::FunctionArg]) -> Result<Plan> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                return Err(Error::not_supported("this argument of generate_series"));
+            };
+            // The arguments cannot see this level's relations (no LATERAL).
+            let saved = std::mem::take(self.level());
+            let b = self.bind_expr(e);
+            let mine = std::mem::replace(self.level(), saved);
+            let level = self.level();
+            level.bindings.extend(mine.bindings);
+            level.correlated |= mine.correlated;
+            bound.push((b?, e));
+        }
+        if !(2..=3).contains(&bound.len())
+            || bound
+                .iter()
+                .any(|(b, _)| !matches!(b.ty(), PgType::Int2 | PgType::Int4 | PgType::Int8 | PgType::Unknown))
+        {
+            let types: Vec<&str> = bound.iter().map(|(b, _)| b.ty().sql_name()).collect();
+            return Err(err!(
+                SqlState::UNDEFINED_FUNCTION,
+                "function generate_series({}) does not exist",
+                types.join(", ")
+            )
+            .with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            ));
+        }
+        let ty = if bound.iter().all(|(b, _)| matches!(b.ty(), PgType::Int2 | PgType::Int4 | PgType::Unknown)) {
+            PgType::Int4
+        } else {
+            PgType::Int8
+        };
+        let mut exprs = Vec::with_capacity(3);
+        for (b, e) in bound {
+            exprs.push(self.coerce(b, ty, e)?);
+        }
+        let step = exprs.get(2).cloned();
+        Ok(Plan::Series { start: exprs[0].clone(), stop: exprs[1].clone(), step, ty })
     }
 
     /// A subquery in FROM: its own level (it cannot see this level's relations).
@@ -1314,6 +1374,10 @@ fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey {
     // PostgreSQL: NULLs sort as larger than every value by default.
     let nulls_first = options.nulls_first.unwrap_or(descending);
     SortKey { column, descending, nulls_first }
+}
+
+fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
+    matches!(name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(wanted)))
 }
 
 fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {

@@ -198,11 +198,15 @@ impl<'a> BTree<'a> {
     }
 
     fn log(&self, xid: u64, info: u8, refs: &mut [BlockRef], pages: &mut [&mut WritePage<'a>]) -> Result<()> {
+        // Dirty before the record exists: a checkpoint whose redo point
+        // follows the record must find the pages dirty.
+        for p in pages.iter() {
+            p.buf.mark_dirty();
+        }
         let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| (&*p.guard, false)).collect();
         let (_, end) = self.wal.insert_page_change(xid, Rmgr::Btree, info, refs, &views)?;
         for p in pages.iter_mut() {
             p.guard.set_lsn(end);
-            p.buf.mark_dirty();
         }
         Ok(())
     }

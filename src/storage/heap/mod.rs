@@ -139,9 +139,10 @@ impl<'a> Heap<'a> {
             let mut data = offset.to_le_bytes().to_vec();
             data.extend_from_slice(&t);
             let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+            // Dirty before the record exists (rule 2 of storage/buffer/README.md).
+            buf.mark_dirty();
             self.log(xid, INSERT | if new { INIT_PAGE } else { 0 }, &mut r, &mut [&mut page], &[new])?;
             drop(page);
-            buf.mark_dirty();
             return Ok(tid);
         }
     }
@@ -190,9 +191,9 @@ impl<'a> Heap<'a> {
         data.extend_from_slice(&xid.to_le_bytes());
         data.extend_from_slice(&cid.to_le_bytes());
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        buf.mark_dirty();
         self.log(xid, DELETE, &mut r, &mut [&mut page], &[false])?;
         drop(page);
-        buf.mark_dirty();
         Ok(true)
     }
 
@@ -211,9 +212,9 @@ impl<'a> Heap<'a> {
         page.compact();
         let data: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        buf.mark_dirty();
         self.log(0, PRUNE, &mut r, &mut [&mut page], &[false])?;
         drop(page);
-        buf.mark_dirty();
         Ok(())
     }
 
@@ -253,9 +254,9 @@ impl<'a> Heap<'a> {
                 data.extend_from_slice(&cid.to_le_bytes());
                 data.extend_from_slice(&t);
                 let mut r = [BlockRef { tag: old_buf.tag(), image: None, data }];
+                old_buf.mark_dirty();
                 self.log(xid, HOT_UPDATE, &mut r, &mut [&mut page], &[false])?;
                 drop(page);
-                old_buf.mark_dirty();
                 return Ok(Some(new));
             }
         }
@@ -293,10 +294,10 @@ impl<'a> Heap<'a> {
                 BlockRef { tag: old_buf.tag(), image: None, data: old_data },
             ];
             let info = UPDATE | if init { INIT_PAGE } else { 0 };
-            self.log(xid, info, &mut refs, &mut [&mut new_page, &mut old_page], &[init, false])?;
-            drop((old_page, new_page));
             new_buf.mark_dirty();
             old_buf.mark_dirty();
+            self.log(xid, info, &mut refs, &mut [&mut new_page, &mut old_page], &[init, false])?;
+            drop((old_page, new_page));
             return Ok(Some(new));
         }
     }
