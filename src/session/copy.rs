@@ -174,17 +174,7 @@ impl Session {
         let Some(state) = self.copy_in.as_deref_mut() else {
             return Err(Error::internal("no COPY FROM in progress"));
         };
-        let mut eval = Eval {
-            time_zone,
-            xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
-            statement_timestamp: self.statement_timestamp,
-            settings: &mut self.settings,
-            block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
-            params: &[],
-            interrupts: &self.interrupts,
-            deadline: self.deadline,
-            pid: self.pid,
-        };
+        let mut eval = eval_context!(self, &[], time_zone);
         let catalog = &self.shared.catalog;
         if let Some(data) = data {
             state.decoder.feed(data)?;
@@ -247,17 +237,7 @@ impl Session {
             };
             sink.encoder.start(&mut sink.buf);
             let time_zone = self.time_zone();
-            let mut ctx = Eval {
-                time_zone,
-                xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
-                statement_timestamp: self.statement_timestamp,
-                settings: &mut self.settings,
-                block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
-                params: &[],
-                interrupts: &self.interrupts,
-                deadline: self.deadline,
-                pid: self.pid,
-            };
+            let mut ctx = eval_context!(self, &[], time_zone);
             let mut rows = 0u64;
             while executor.run(&mut ctx, &mut sink, 0, &mut rows, &self.arena)? != Progress::Done {}
             sink.encoder.finish(&mut sink.buf);

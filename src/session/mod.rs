@@ -7,6 +7,25 @@
 //! protocol layer calls [`Session::prepare`], [`Session::bind`],
 //! [`Session::execute`] and friends and encodes what they return.
 
+/// The [`Eval`] of a session's statement. A macro rather than a method, so
+/// that it borrows only the session fields it reads and the caller keeps
+/// the others (a running COPY's state, the catalog).
+macro_rules! eval_context {
+    ($s:expr, $params:expr, $time_zone:expr) => {
+        Eval {
+            time_zone: $time_zone,
+            xact_timestamp: $s.xact_timestamp.unwrap_or($s.statement_timestamp),
+            statement_timestamp: $s.statement_timestamp,
+            settings: &mut $s.settings,
+            block: $s.block.as_ref().map(|b| (b.isolation, b.read_only)),
+            params: $params,
+            interrupts: &$s.interrupts,
+            deadline: $s.deadline,
+            pid: $s.pid,
+        }
+    };
+}
+
 mod copy;
 mod ddl;
 mod interrupts;
@@ -693,17 +712,7 @@ impl Session {
             return Err(Error::internal("portal has no executor"));
         };
         let time_zone = self.time_zone();
-        let mut ctx = Eval {
-            time_zone,
-            xact_timestamp: self.xact_timestamp.unwrap_or(self.statement_timestamp),
-            statement_timestamp: self.statement_timestamp,
-            settings: &mut self.settings,
-            block: self.block.as_ref().map(|b| (b.isolation, b.read_only)),
-            params: &portal.params,
-            interrupts: &self.interrupts,
-            deadline: self.deadline,
-            pid: self.pid,
-        };
+        let mut ctx = eval_context!(self, &portal.params, time_zone);
         let progress = executor.run(&mut ctx, sink, max_rows, &mut portal.rows, &self.arena)?;
         Ok(match progress {
             Progress::Done => {

@@ -21,13 +21,7 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
     let refs = blocks::decode(&rec.payload).ok_or_else(bad)?;
     let end = rec.end_lsn();
     for r in &refs {
-        if let Some(img) = &r.image {
-            let buf = pool.read_buffer_for_overwrite(r.tag)?;
-            let mut page = buf.write();
-            page.0.copy_from_slice(&img[..]);
-            page.set_lsn(end);
-            drop(page);
-            buf.mark_dirty();
+        if blocks::restore_image(pool, r, end)? {
             continue;
         }
         let buf = pool.read_buffer_for_redo(r.tag)?;

@@ -347,13 +347,7 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
     let init = rec.info & INIT_PAGE != 0;
     let apply = |i: usize, init: bool, f: &dyn Fn(&mut PageBuf) -> Option<()>| -> Result<()> {
         let r = refs.get(i).ok_or_else(bad)?;
-        if let Some(img) = &r.image {
-            let buf = pool.read_buffer_for_overwrite(r.tag)?;
-            let mut page = buf.write();
-            page.0.copy_from_slice(&img[..]);
-            page.set_lsn(end);
-            drop(page);
-            buf.mark_dirty();
+        if blocks::restore_image(pool, r, end)? {
             return Ok(());
         }
         let buf = if init { pool.read_buffer_for_overwrite(r.tag)? } else { pool.read_buffer_for_redo(r.tag)? };

@@ -19,6 +19,19 @@ pub struct BlockRef {
     pub data: Vec<u8>,
 }
 
+/// Redo of a reference that carries its page's full image: put the image
+/// in place, stamped with the record's end LSN. `false` if it has none.
+pub fn restore_image(pool: &crate::storage::buffer::BufferPool, r: &BlockRef, end: u64) -> crate::error::Result<bool> {
+    use crate::storage::page::PageWrite;
+    let Some(img) = &r.image else { return Ok(false) };
+    let buf = pool.read_buffer_for_overwrite(r.tag)?;
+    let mut page = buf.write();
+    page.0.copy_from_slice(&img[..]);
+    page.set_lsn(end);
+    buf.mark_dirty();
+    Ok(true)
+}
+
 pub fn encode(refs: &[BlockRef]) -> Vec<u8> {
     let mut out =
         Vec::with_capacity(refs.iter().map(|r| 20 + r.data.len() + r.image.as_ref().map_or(0, |_| PAGE_SIZE)).sum());
