@@ -139,26 +139,35 @@ impl TransactionManager {
         Ok(xmax < horizon && self.outcome(xmax)? == Some(true))
     }
 
-    /// Log the commit of `xid`; returns the LSN the caller must see flushed
-    /// (for `synchronous_commit = on`) before calling [`Self::finish_commit`].
+    /// Log the commit of `xid` and record it in the commit log; returns the
+    /// LSN the caller must see flushed (for `synchronous_commit = on`)
+    /// before calling [`Self::finish_commit`]. Until then `xid` stays in the
+    /// running set, so no one sees it committed; a commit-log page is never
+    /// written before the WAL up to its newest commit record is durable.
+    /// Both halves happen with checkpoints held off: a checkpoint whose
+    /// redo point followed the record but whose commit-log flush missed the
+    /// bit would lose the commit in a crash.
     pub fn log_commit(&self, xid: u64) -> Result<u64> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
             .unwrap_or(0);
+        let _delay = self.wal.delay_checkpoint();
         let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_COMMIT, &now.to_le_bytes())?;
+        self.clog.set(xid, XidStatus::Committed, end)?;
         Ok(end)
     }
 
-    /// The commit record is durable (or need not be waited for): make it visible.
-    pub fn finish_commit(&self, xid: u64, lsn: u64) -> Result<()> {
-        self.clog.set(xid, XidStatus::Committed, lsn)?;
+    /// The commit record is durable (or need not be waited for): make the
+    /// commit visible.
+    pub fn finish_commit(&self, xid: u64, _lsn: u64) -> Result<()> {
         self.leave(xid);
         Ok(())
     }
 
     /// Roll back `xid`: its changes stay in the heap but are never visible.
     pub fn abort(&self, xid: u64) -> Result<()> {
+        let _delay = self.wal.delay_checkpoint();
         let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_ABORT, &[])?;
         self.clog.set(xid, XidStatus::Aborted, end)?;
         self.leave(xid);

@@ -97,3 +97,22 @@ fn commit_records_replay_into_the_commit_log() {
     assert!(fresh.next_xid() > b);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_checkpoint_during_a_commit_flush_keeps_the_commit() {
+    // A commit logged but still waiting for its flush when a checkpoint
+    // takes its redo point: recovery starts after the commit record, so the
+    // checkpoint's commit-log flush must already hold the commit.
+    let (dir, tm) = setup("ckpt");
+    let a = tm.assign();
+    let lsn = tm.log_commit(a).unwrap();
+    let (redo, _) = tm.wal.begin_checkpoint();
+    assert!(redo >= lsn, "the redo point follows the commit record");
+    ResourceManager::checkpoint(&tm, &tm.wal).unwrap();
+    assert!(tm.is_running(a), "not visible before finish_commit");
+    let reopened = Clog::open(&dir.join("xact")).unwrap();
+    assert_eq!(reopened.status(a).unwrap(), XidStatus::Committed);
+    tm.finish_commit(a, lsn).unwrap();
+    assert!(!tm.is_running(a));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,6 +74,11 @@ pub struct Wal {
     /// The redo point of the last checkpoint: the first change of a page
     /// after it logs the whole page (torn-page protection).
     redo_ptr: AtomicU64,
+    /// Held shared by a change that spans a record and state outside the
+    /// pages (a commit record and its commit-log bit), exclusively while a
+    /// checkpoint picks its redo point: a redo point never falls between
+    /// the two halves (PostgreSQL's delayChkpt).
+    checkpoint_start: parking_lot::RwLock<()>,
     flushed_tx: tokio::sync::watch::Sender<u64>,
     wake_writer: tokio::sync::Notify,
     pub stats: WalStats,
@@ -97,6 +102,7 @@ impl Wal {
             write: Mutex::new(WriteState { files: HashMap::new(), pending: Vec::new(), pending_start: end }),
             flushed: AtomicU64::new(end),
             redo_ptr: AtomicU64::new(0),
+            checkpoint_start: parking_lot::RwLock::new(()),
             flushed_tx,
             wake_writer: tokio::sync::Notify::new(),
             stats: WalStats::default(),
@@ -162,10 +168,17 @@ impl Wal {
     /// from now on first changes of pages log their full image. Returns the
     /// redo point and the LSN of the record before it.
     pub fn begin_checkpoint(&self) -> (u64, u64) {
+        let _no_commit_halfway = self.checkpoint_start.write();
         let ins = self.insert.lock();
         let redo = ins.buf_start + ins.buf.len() as u64;
         self.redo_ptr.store(redo, Ordering::Release);
         (redo, ins.prev)
+    }
+
+    /// Keep a checkpoint from choosing its redo point until the guard is
+    /// dropped (see `checkpoint_start`).
+    pub fn delay_checkpoint(&self) -> parking_lot::RwLockReadGuard<'_, ()> {
+        self.checkpoint_start.read()
     }
 
     /// The LSN the next record will get.
