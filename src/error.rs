@@ -79,6 +79,7 @@ impl SqlState {
     pub const INVALID_ROW_COUNT_IN_RESULT_OFFSET: SqlState = SqlState("2201X");
     pub const T_R_SERIALIZATION_FAILURE: SqlState = SqlState("40001");
     pub const T_R_DEADLOCK_DETECTED: SqlState = SqlState("40P01");
+    pub const LOCK_NOT_AVAILABLE: SqlState = SqlState("55P03");
     pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
     pub const PROTOCOL_VIOLATION: SqlState = SqlState("08P01");
     pub const CONNECTION_FAILURE: SqlState = SqlState("08006");

@@ -210,11 +210,18 @@ async fn other_sessions_see_ddl_when_it_commits() {
     a.batch_execute("COMMIT").await.unwrap();
     assert_eq!(code(&b.execute("INSERT INTO s VALUES (2)", &[]).await.unwrap_err()), "23505");
 
+    // A drop holds its table's ACCESS EXCLUSIVE lock: a reader waits for
+    // it to end, then finds the table (rolled back) or not (committed).
     a.batch_execute("BEGIN; DROP TABLE s").await.unwrap();
-    let n: i64 = b.query_one("SELECT count(*) FROM s", &[]).await.unwrap().get(0);
-    assert_eq!(n, 2, "an uncommitted drop is not seen");
+    let waiting = start_waiting(b, "SELECT * FROM s").await;
+    a.batch_execute("ROLLBACK").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 2, "a rolled-back drop leaves the table");
+    a.batch_execute("BEGIN; DROP TABLE s").await.unwrap();
+    let waiting = start_waiting(b, "SELECT * FROM s").await;
     a.batch_execute("COMMIT").await.unwrap();
-    assert_eq!(code(&b.execute("SELECT * FROM s", &[]).await.unwrap_err()), "42P01");
+    let (_, r) = finish(waiting).await;
+    assert_eq!(code(&r.unwrap_err()), "42P01");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -311,6 +311,11 @@ impl Catalog {
         Ok(Some(table))
     }
 
+    /// Bumped by every [`Catalog::invalidate`].
+    pub fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// A transaction that changed the catalog has committed (and is
     /// visible): cached tables must be read again.
     pub fn invalidate(&self) {
@@ -904,13 +909,12 @@ impl Catalog {
     /// [`TransactionManager::wait_for`]).
     pub fn wait_for_transaction(
         &self,
-        me: u64,
         pid: i32,
         xid: u64,
         poll: std::time::Duration,
         interrupted: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
-        self.txns.wait_for(me, pid, xid, poll, interrupted)
+        self.txns.wait_for(pid, xid, poll, interrupted)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

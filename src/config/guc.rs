@@ -155,6 +155,10 @@ settings! {
         "Client Connection Defaults / Statement Behavior", "Sets the schema search order for names that are not schema-qualified.";
     statement_timeout = "statement_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
         "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed duration of any statement.";
+    lock_timeout = "lock_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
+        "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed duration of any wait for a lock.";
+    deadlock_timeout = "deadlock_timeout", Superuser, Kind::Int { min: 1, max: I32MAX, unit: Unit::Ms }, "1000", false,
+        "Lock Management", "Sets the time to wait on a lock before checking for deadlock.";
     default_transaction_isolation = "default_transaction_isolation", User, Kind::Enum(ISOLATION_LEVELS), "read committed", false,
         "Client Connection Defaults / Statement Behavior", "Sets the transaction isolation level of each new transaction.";
     default_transaction_read_only = "default_transaction_read_only", User, Kind::Bool, "off", true,

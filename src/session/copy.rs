@@ -120,7 +120,7 @@ impl Session {
     fn copy_in_setup(&mut self, c: &CopyStmt, fresh: bool) -> Result<CopyIn> {
         let mut table = c.table.clone().ok_or_else(|| Error::internal("COPY FROM without a table"))?;
         if !fresh {
-            table = self.revalidate(&table)?;
+            table = self.revalidate(&table, crate::txn::lock::LockMode::RowExclusive)?;
         }
         // FREEZE is allowed where PostgreSQL allows it; the rows are stored
         // as ordinary MVCC versions (no transaction can see the table
@@ -250,7 +250,7 @@ impl Session {
     /// The executor of a COPY TO's query.
     pub(super) fn copy_to_executor(&mut self, c: &CopyStmt, fresh: bool) -> Result<Executor> {
         if let (Some(t), false) = (&c.table, fresh) {
-            self.revalidate(t)?;
+            self.revalidate(t, crate::txn::lock::LockMode::AccessShare)?;
         }
         if let Some(b) = &mut self.block {
             b.ran_query = true;

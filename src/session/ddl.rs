@@ -10,6 +10,7 @@ use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{DropKind, IndexDef};
 use crate::storage::smgr::RelFileLocator;
+use crate::txn::lock::LockMode;
 
 use super::Session;
 
@@ -58,6 +59,7 @@ impl Session {
                 return Ok(());
             }
         }
+        self.lock_for_ddl(table_name, LockMode::Share)?;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
@@ -74,6 +76,9 @@ impl Session {
     /// empty file; the old ones go when the transaction commits.
     pub(super) fn truncate(&mut self, names: &[String]) -> Result<()> {
         let xid = self.ensure_xid("TRUNCATE TABLE")?;
+        for name in names {
+            self.lock_for_ddl(name, LockMode::AccessExclusive)?;
+        }
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         let mut tables = Vec::with_capacity(names.len());
@@ -119,6 +124,11 @@ impl Session {
         let xid0 = self.xid.unwrap_or(0);
         let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
         let names = if names.is_empty() { self.shared.catalog.table_names(&who)? } else { names.to_vec() };
+        for name in &names {
+            self.lock_for_ddl(name, LockMode::ShareUpdateExclusive)?;
+        }
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
         let mut tables = Vec::with_capacity(names.len());
         for name in &names {
             match self.shared.catalog.relation(name, &who)? {
@@ -174,6 +184,7 @@ impl Session {
     /// key, make its columns NOT NULL (refusing NULLs).
     pub(super) fn add_constraint(&mut self, table_name: &str, if_exists: bool, def: &IndexDef) -> Result<()> {
         let xid = self.ensure_xid("ALTER TABLE")?;
+        self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
@@ -284,6 +295,9 @@ impl Session {
             DropKind::Table => "table",
             DropKind::Index => "index",
         };
+        for name in names {
+            self.lock_for_ddl(name, LockMode::AccessExclusive)?;
+        }
         // Check every name first: nothing is dropped if one is wrong.
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };

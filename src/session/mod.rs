@@ -29,6 +29,7 @@ macro_rules! eval_context {
 mod copy;
 mod ddl;
 mod interrupts;
+mod locks;
 pub mod registry;
 pub mod xact;
 
@@ -52,6 +53,7 @@ use crate::sql::plan::Plan;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
 use crate::sql::{Bound, Column, Statement, parser};
 use crate::txn::Snapshot;
+use crate::txn::lock::LockMode;
 pub use copy::{CopyFormat, CopyWithClient};
 pub use interrupts::Interrupts;
 
@@ -320,6 +322,9 @@ impl Session {
         self.cid = 0;
         self.snapshot = None;
         self.shared.txns.release_snapshots(self.pid);
+        if self.pending_commit.is_none() {
+            self.release_transaction_locks();
+        }
     }
 
     /// A commit waiting to be confirmed: the caller awaits the WAL flush up
@@ -334,6 +339,7 @@ impl Session {
         if std::mem::take(&mut self.commit_invalidates) {
             self.shared.catalog.invalidate();
         }
+        self.release_transaction_locks();
         let files = std::mem::take(&mut self.commit_removes);
         if !files.is_empty() {
             // A dropped relation's file goes only once the drop is durable
@@ -368,15 +374,15 @@ impl Session {
                 "cannot execute {command} in a read-only transaction"
             ));
         }
-        Ok(*self.xid.get_or_insert_with(|| self.shared.txns.assign()))
+        Ok(*self.xid.get_or_insert_with(|| self.shared.txns.assign(self.pid)))
     }
 
     /// A plan's table must still be the one the catalog shows now (a
     /// prepared statement may outlive its table, or the creation of it).
     /// Returns the table as it is now (its indexes may have changed).
-    fn revalidate(&mut self, table: &crate::catalog::Table) -> Result<Arc<crate::catalog::Table>> {
+    fn revalidate(&mut self, table: &crate::catalog::Table, mode: LockMode) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
-        match tables.table(&table.name)? {
+        match tables.table(&table.name, mode)? {
             Some(now) if now.oid == table.oid && now.columns == table.columns => Ok(now),
             _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
                 .with_hint("The table changed since the statement was prepared; prepare it again.")),
@@ -389,7 +395,7 @@ impl Session {
         let mut now = Vec::with_capacity(tables.len());
         let mut changed = false;
         for t in tables {
-            let current = self.revalidate(t)?;
+            let current = self.revalidate(t, LockMode::AccessShare)?;
             changed |= *current != **t;
             now.push(current);
         }
@@ -407,7 +413,7 @@ impl Session {
         } else {
             None
         };
-        SessionTables { catalog: &self.shared.catalog, own }
+        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker() }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -805,7 +811,7 @@ impl Session {
                 let mut table = table.clone();
                 let mut refreshed = None;
                 if !fresh {
-                    table = self.revalidate(&table)?;
+                    table = self.revalidate(&table, LockMode::RowExclusive)?;
                     let mut read = Vec::new();
                     source.tables(&mut read);
                     refreshed = self.refresh(source, &read)?;
@@ -838,6 +844,10 @@ impl Session {
             }
             Statement::Truncate { names } => {
                 self.truncate(names)?;
+                Ok(None)
+            }
+            Statement::Lock { names, mode, nowait } => {
+                self.lock_tables(names, *mode, *nowait)?;
                 Ok(None)
             }
             Statement::Vacuum { vacuum, tables, .. } => {
@@ -1017,9 +1027,19 @@ impl Session {
 /// and whoever waits for it goes on.
 impl Drop for Session {
     fn drop(&mut self) {
+        // A commit logged but never confirmed (the client left while it
+        // was being flushed) is finished here: it is in the commit log
+        // already, and leaving it running would hold back everyone.
+        if let Some((xid, lsn)) = self.pending_commit.take() {
+            let flushed = self.shared.engine.wal.flush_to(lsn);
+            if let Err(e) = flushed.and_then(|()| self.finish_commit(xid, lsn)) {
+                tracing::error!(xid, error = %e, "could not finish a commit at disconnect");
+            }
+        }
         if self.xid.is_some() {
             self.end_transaction(false);
         }
+        self.shared.txns.locks.release_all(self.pid, true, true);
     }
 }
 
@@ -1064,17 +1084,18 @@ fn tag(command: &str, rows: u64) -> String {
 struct SessionTables<'a> {
     catalog: &'a crate::catalog::Catalog,
     own: Option<(Snapshot, u64, u32)>,
+    locker: locks::Locker<'a>,
 }
 
 impl TableLookup for SessionTables<'_> {
-    fn table(&self, name: &str) -> Result<Option<Arc<crate::catalog::Table>>> {
-        match &self.own {
+    fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
+        self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
             None => self.catalog.cached(name),
             Some((snapshot, xid, cid)) => {
                 let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
                 Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
             }
-        }
+        })
     }
 }
 

@@ -1959,34 +1959,22 @@ fn insert_index_entries(
         return Ok(());
     }
     let pid = eval.backend_pid();
-    let mut wait = |other: u64| wait_until_ended(catalog, xid, pid, other, &mut || eval.check_interrupts());
+    let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
     catalog.insert_index_entries(table, values, old, tid, xid, &mut wait)
 }
 
 fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
-    let (catalog, me, pid) = (cx.catalog, cx.xid, cx.eval.backend_pid());
+    let (catalog, pid) = (cx.catalog, cx.eval.backend_pid());
     let eval = &mut *cx.eval;
-    wait_until_ended(catalog, me, pid, xid, &mut || eval.check_interrupts())
+    wait_until_ended(catalog, pid, xid, &mut || eval.check_interrupts())
 }
 
 /// Wait for transaction `xid` to end. The wait blocks this thread (moved
 /// off the async workers first), checking for cancel and timeouts as it
 /// goes; a wait that closes a cycle of waits fails with 40P01.
-fn wait_until_ended(
-    catalog: &Catalog,
-    me: u64,
-    pid: i32,
-    xid: u64,
-    interrupted: &mut dyn FnMut() -> Result<()>,
-) -> Result<()> {
+fn wait_until_ended(catalog: &Catalog, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
     let poll = std::time::Duration::from_millis(20);
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(|| catalog.wait_for_transaction(me, pid, xid, poll, interrupted))
-    } else {
-        catalog.wait_for_transaction(me, pid, xid, poll, interrupted)
-    }
+    crate::txn::lock::blocking(|| catalog.wait_for_transaction(pid, xid, poll, interrupted))
 }
 
 /// Where a row stored by [`insert_row`] failed: its NOT NULL check, or

@@ -147,6 +147,12 @@ pub enum Statement {
     RollbackTo(String),
     /// `COPY … FROM|TO …`.
     Copy(Box<copy::CopyStmt>),
+    /// `LOCK [TABLE] name, … [IN mode MODE] [NOWAIT]`.
+    Lock {
+        names: Vec<String>,
+        mode: crate::txn::lock::LockMode,
+        nowait: bool,
+    },
 }
 
 impl Statement {
@@ -173,6 +179,7 @@ impl Statement {
             | Statement::AddConstraint { .. }
             | Statement::Drop { .. }
             | Statement::Vacuum { .. }
+            | Statement::Lock { .. }
             | Statement::Copy(_) => Vec::new(),
         }
     }
@@ -205,6 +212,7 @@ impl Statement {
             Statement::Savepoint(_) => "SAVEPOINT",
             Statement::Release(_) => "RELEASE",
             Statement::Copy(_) => "COPY",
+            Statement::Lock { .. } => "LOCK TABLE",
         }
     }
 

@@ -7,19 +7,22 @@
 //! - The set of running writers is kept apart from the sessions, so taking
 //!   a [`Snapshot`] costs O(running writers), however many clients are
 //!   connected.
-//! - A commit is a WAL record; once it is durable the outcome goes to the
-//!   commit log ([`clog`]) and the transaction leaves the running set. An
-//!   abort is a record too (not waited for: a crash aborts anyway).
+//! - A commit is a WAL record, written with its commit-log ([`clog`]) bit;
+//!   once it is durable the transaction leaves the running set, and only
+//!   then is it visible. An abort is a record too (not waited for: a crash
+//!   aborts anyway).
+//! - Table and advisory locks, and deadlock detection, are in [`lock`].
 //!
 //! ```text
-//!  writer:  assign xid ─ insert tuples (xmin = xid) ─ COMMIT record ─ flush ─ clog ─ leave running set
+//!  writer:  assign xid ─ insert tuples (xmin = xid) ─ COMMIT record + clog ─ flush ─ leave running set
 //!  reader:  snapshot = (xmin, xmax, running xids) ─ a tuple is visible if its xmin committed
 //!           before the snapshot and its xmax did not
 //! ```
 
 pub mod clog;
+pub mod lock;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,15 +52,16 @@ pub struct Snapshot {
 
 pub struct TransactionManager {
     next_xid: AtomicU64,
-    running: Mutex<BTreeSet<u64>>,
+    /// Running writers, each with the process id of its session.
+    running: Mutex<BTreeMap<u64, i32>>,
     /// Signalled whenever a transaction leaves the running set.
     ended: Condvar,
     /// The oldest snapshot xmin each session (by process id) still uses:
     /// row versions that snapshot may see must not be vacuumed away.
     xmins: Mutex<std::collections::HashMap<i32, u64>>,
-    /// Who waits for whom: waiting transaction → (the transaction it
-    /// waits for, the waiter's process id), for deadlock detection.
-    waits: Mutex<std::collections::HashMap<u64, (u64, i32)>>,
+    /// Table and advisory locks; also the graph of waits for transactions
+    /// (for deadlock detection across both kinds).
+    pub locks: lock::LockManager,
     pub clog: Clog,
     wal: Arc<Wal>,
 }
@@ -66,9 +70,9 @@ impl TransactionManager {
     pub fn new(clog: Clog, wal: Arc<Wal>, next_xid: u64) -> TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
-            running: Mutex::new(BTreeSet::new()),
+            running: Mutex::new(BTreeMap::new()),
             ended: Condvar::new(),
-            waits: Mutex::new(std::collections::HashMap::new()),
+            locks: lock::LockManager::default(),
             xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
             wal,
@@ -80,20 +84,25 @@ impl TransactionManager {
         self.next_xid.load(Ordering::Acquire)
     }
 
-    /// Give a writing transaction its id.
-    pub fn assign(&self) -> u64 {
+    /// Give a writing transaction of session `pid` its id.
+    pub fn assign(&self, pid: i32) -> u64 {
         // Under the lock, so that a snapshot never sees an id assigned but not yet running.
         let mut running = self.running.lock();
         let xid = self.next_xid.fetch_add(1, Ordering::AcqRel);
-        running.insert(xid);
+        running.insert(xid, pid);
         xid
+    }
+
+    /// The session running transaction `xid`, if it is running.
+    pub fn owner_of(&self, xid: u64) -> Option<i32> {
+        self.running.lock().get(&xid).copied()
     }
 
     pub fn snapshot(&self) -> Snapshot {
         let running = self.running.lock();
         let xmax = self.next_xid.load(Ordering::Acquire);
-        let xmin = running.first().copied().unwrap_or(xmax);
-        Snapshot { xmin, xmax, running: running.iter().copied().collect() }
+        let xmin = running.first_key_value().map(|(&x, _)| x).unwrap_or(xmax);
+        Snapshot { xmin, xmax, running: running.keys().copied().collect() }
     }
 
     /// A snapshot for session `pid`, whose xmin is kept (with any older one
@@ -103,9 +112,9 @@ impl TransactionManager {
     pub fn snapshot_for(&self, pid: i32) -> Snapshot {
         let running = self.running.lock();
         let xmax = self.next_xid.load(Ordering::Acquire);
-        let xmin = running.first().copied().unwrap_or(xmax);
+        let xmin = running.first_key_value().map(|(&x, _)| x).unwrap_or(xmax);
         self.xmins.lock().entry(pid).or_insert(xmin);
-        Snapshot { xmin, xmax, running: running.iter().copied().collect() }
+        Snapshot { xmin, xmax, running: running.keys().copied().collect() }
     }
 
     /// Session `pid`'s transaction ended: its snapshots are gone.
@@ -119,7 +128,7 @@ impl TransactionManager {
     pub fn horizon(&self) -> u64 {
         let running = self.running.lock();
         let mut h = self.next_xid.load(Ordering::Acquire);
-        if let Some(&x) = running.first() {
+        if let Some((&x, _)) = running.first_key_value() {
             h = h.min(x);
         }
         self.xmins.lock().values().fold(h, |h, &x| h.min(x))
@@ -181,41 +190,25 @@ impl TransactionManager {
 
     /// Whether `xid` is still running.
     pub fn is_running(&self, xid: u64) -> bool {
-        self.running.lock().contains(&xid)
+        self.running.lock().contains_key(&xid)
     }
 
     /// Block the calling thread until `xid` has committed or aborted,
     /// calling `interrupted` every `poll` (its error ends the wait: a
-    /// cancel or a statement timeout). `me` (process `pid`) is the waiting
-    /// transaction: if `xid` already waits, directly or not, for `me`, the
-    /// wait would never end, and it fails with 40P01 instead.
+    /// cancel or a statement timeout). Session `pid` waits: if `xid`'s
+    /// session already waits, directly or not, for `pid`, the wait would
+    /// never end, and it fails with 40P01 instead.
     pub fn wait_for(
         &self,
-        me: u64,
         pid: i32,
         xid: u64,
         poll: std::time::Duration,
         interrupted: &mut dyn FnMut() -> Result<()>,
     ) -> Result<()> {
-        {
-            let mut waits = self.waits.lock();
-            let mut cycle = vec![(me, xid, pid)];
-            let mut at = xid;
-            while let Some(&(next, their_pid)) = waits.get(&at) {
-                cycle.push((at, next, their_pid));
-                if next == me {
-                    return Err(deadlock(&cycle));
-                }
-                if cycle.len() > waits.len() + 1 {
-                    break;
-                }
-                at = next;
-            }
-            waits.insert(me, (xid, pid));
-        }
+        self.locks.wait_for_transaction(pid, xid, &|x| self.owner_of(x))?;
         let result = (|| {
             let mut running = self.running.lock();
-            while running.contains(&xid) {
+            while running.contains_key(&xid) {
                 self.ended.wait_for(&mut running, poll);
                 drop(running);
                 interrupted()?;
@@ -223,7 +216,7 @@ impl TransactionManager {
             }
             Ok(())
         })();
-        self.waits.lock().remove(&me);
+        self.locks.stop_waiting(pid);
         result
     }
 
@@ -291,19 +284,6 @@ impl TransactionManager {
 
 /// PostgreSQL's deadlock error for a cycle of waits: (waiter xid, the xid
 /// it waits for, the waiter's process id).
-fn deadlock(cycle: &[(u64, u64, i32)]) -> crate::error::Error {
-    let pid_of = |xid: u64| cycle.iter().find(|c| c.0 == xid).map_or(0, |c| c.2);
-    let detail: Vec<String> = cycle
-        .iter()
-        .map(|&(_, holder, pid)| {
-            format!("Process {pid} waits for ShareLock on transaction {holder}; blocked by process {}.", pid_of(holder))
-        })
-        .collect();
-    err!(SqlState::T_R_DEADLOCK_DETECTED, "deadlock detected")
-        .with_detail(detail.join("\n"))
-        .with_hint("See server log for query details.")
-}
-
 /// Whether a transaction may update or delete a tuple version now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpdateCheck {

@@ -28,7 +28,7 @@ fn delete(t: &mut [u8], xmax: u64, cid: u32) {
 #[test]
 fn visibility_follows_commit_and_snapshots() {
     let (dir, tm) = setup("vis");
-    let a = tm.assign();
+    let a = tm.assign(1);
     let t = tuple(a, 0);
     let before = tm.snapshot();
     assert!(!tm.tuple_visible(&t, &before, 0, 0).unwrap(), "uncommitted insert is invisible to others");
@@ -41,7 +41,7 @@ fn visibility_follows_commit_and_snapshots() {
     assert!(tm.tuple_visible(&t, &after, 0, 0).unwrap());
 
     // A delete by a transaction that aborts leaves the tuple visible.
-    let b = tm.assign();
+    let b = tm.assign(1);
     let mut t2 = t.clone();
     delete(&mut t2, b, 0);
     assert!(tm.tuple_visible(&t2, &tm.snapshot(), 0, 0).unwrap());
@@ -50,7 +50,7 @@ fn visibility_follows_commit_and_snapshots() {
     assert!(tm.tuple_visible(&t2, &tm.snapshot(), 0, 0).unwrap());
 
     // A committed delete hides it from new snapshots only.
-    let c = tm.assign();
+    let c = tm.assign(1);
     let mut t3 = t.clone();
     delete(&mut t3, c, 0);
     let old = tm.snapshot();
@@ -64,8 +64,8 @@ fn visibility_follows_commit_and_snapshots() {
 #[test]
 fn snapshots_list_only_running_writers() {
     let (dir, tm) = setup("snap");
-    let a = tm.assign();
-    let b = tm.assign();
+    let a = tm.assign(1);
+    let b = tm.assign(1);
     let s = tm.snapshot();
     assert_eq!((s.xmin, s.xmax, s.running.clone()), (a, b + 1, vec![a, b]));
     tm.abort(a).unwrap();
@@ -77,8 +77,8 @@ fn snapshots_list_only_running_writers() {
 #[test]
 fn commit_records_replay_into_the_commit_log() {
     let (dir, tm) = setup("redo");
-    let a = tm.assign();
-    let b = tm.assign();
+    let a = tm.assign(1);
+    let b = tm.assign(1);
     let end = tm.log_commit(a).unwrap();
     tm.abort(b).unwrap();
     tm.wal.flush_to(tm.wal.insert_end()).unwrap();
@@ -104,7 +104,7 @@ fn a_checkpoint_during_a_commit_flush_keeps_the_commit() {
     // takes its redo point: recovery starts after the commit record, so the
     // checkpoint's commit-log flush must already hold the commit.
     let (dir, tm) = setup("ckpt");
-    let a = tm.assign();
+    let a = tm.assign(1);
     let lsn = tm.log_commit(a).unwrap();
     let (redo, _) = tm.wal.begin_checkpoint();
     assert!(redo >= lsn, "the redo point follows the commit record");

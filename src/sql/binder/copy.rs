@@ -11,6 +11,7 @@ use crate::sql::copy::{CopyIo, CopyStmt, options};
 use crate::sql::expr::Expr;
 use crate::sql::plan::Plan;
 use crate::sql::{Column, Statement};
+use crate::txn::lock::LockMode;
 
 impl Binder<'_> {
     pub(super) fn bind_copy(&mut self, c: &CopyAst) -> Result<Statement> {
@@ -37,7 +38,8 @@ impl Binder<'_> {
         }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
-                let table = self.table(name)?;
+                let mode = if from { LockMode::RowExclusive } else { LockMode::AccessShare };
+                let table = self.table(name, mode)?;
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);

@@ -154,6 +154,23 @@ impl Binder<'_> {
         Ok(Statement::Truncate { names })
     }
 
+    /// `LOCK [TABLE] [ONLY] name [*], … [IN mode MODE] [NOWAIT]`; the
+    /// mode defaults to ACCESS EXCLUSIVE.
+    pub(super) fn bind_lock(&mut self, l: &ast::Lock) -> Result<Statement> {
+        use crate::txn::lock::LockMode;
+        let mut names = Vec::with_capacity(l.tables.len());
+        for target in &l.tables {
+            names.push(public_name(&target.name)?);
+        }
+        let mode = match &l.lock_mode {
+            None => LockMode::AccessExclusive,
+            Some(m) => {
+                LockMode::from_sql(&m.to_string()).ok_or_else(|| Error::internal(format!("unknown lock mode {m}")))?
+            }
+        };
+        Ok(Statement::Lock { names, mode, nowait: l.nowait })
+    }
+
     pub(super) fn bind_alter_table(&mut self, at: &ast::AlterTable) -> Result<Statement> {
         if at.location.is_some() || at.on_cluster.is_some() || at.table_type.is_some() {
             return Err(Error::not_supported("this form of ALTER TABLE"));

@@ -26,6 +26,7 @@ use super::{Bound, Column, Statement};
 use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+use crate::txn::lock::LockMode;
 use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
 
 /// Choose index scans in the plans of a bound statement.
@@ -41,7 +42,8 @@ fn choose_access_paths(statement: &mut Statement) {
 
 /// How the binder finds tables (the catalog, through the statement's snapshot).
 pub trait TableLookup {
-    fn table(&self, name: &str) -> Result<Option<Arc<Table>>>;
+    /// The table `name` means, locked in `mode` for the transaction.
+    fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
 }
 
 pub struct Binder<'a> {
@@ -133,6 +135,7 @@ impl<'a> Binder<'a> {
                 options,
             } => self.bind_explain(statement, *analyze, *verbose, options.as_deref()),
             ast::Statement::Truncate(t) => self.bind_truncate(t),
+            ast::Statement::Lock(l) => self.bind_lock(l),
             ast::Statement::AlterTable(at) => self.bind_alter_table(at),
             ast::Statement::Drop {
                 object_type,
@@ -190,13 +193,13 @@ impl<'a> Binder<'a> {
         Ok(Statement::Query { plan: Arc::new(bound.plan), columns: bound.columns, tables })
     }
 
-    fn table(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+    fn table(&self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
         if schema.as_deref().is_some_and(|s| s != "public") {
             return Err(missing());
         }
-        self.tables.table(&rel)?.ok_or_else(missing).map_err(|e| self.at(e, name))
+        self.tables.table(&rel, mode)?.ok_or_else(missing).map_err(|e| self.at(e, name))
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
@@ -206,7 +209,7 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
         };
-        let table = self.table(name)?;
+        let table = self.table(name, LockMode::RowExclusive)?;
         let explicit_columns = !ins.columns.is_empty();
         let targets: Vec<usize> = if !explicit_columns {
             (0..table.columns.len()).collect()
@@ -337,7 +340,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
-        let table = self.table(name)?;
+        let table = self.table(name, LockMode::RowExclusive)?;
         self.levels.push(query::Level::default());
         let r = self.bind_update_body(u, &table, alias.as_ref());
         self.levels.pop();
@@ -413,7 +416,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
-        let table = self.table(name)?;
+        let table = self.table(name, LockMode::RowExclusive)?;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
             self.add_table_rel(&table, alias.as_ref())?;

@@ -759,7 +759,7 @@ impl Binder<'_> {
             ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
                 if with_hints.is_empty() && partitions.is_empty() =>
             {
-                let table: Arc<Table> = self.table(name)?;
+                let table: Arc<Table> = self.table(name, crate::txn::lock::LockMode::AccessShare)?;
                 let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
                 let mut columns: Vec<RelColumn> = table
                     .columns
