@@ -126,7 +126,8 @@ impl Session {
                 return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
             };
             if rel.kind == RelKind::Index {
-                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table"));
+                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot lock relation \"{name}\"")
+                    .with_detail("This operation is not supported for indexes."));
             }
             let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: rel.oid };
             if !self.locker().lock(tag, mode, false, nowait)? {

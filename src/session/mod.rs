@@ -550,7 +550,9 @@ impl Session {
         if !name.is_empty() && self.statements.contains_key(name) {
             return Err(err!(SqlState::DUPLICATE_PREPARED_STATEMENT, "prepared statement \"{name}\" already exists"));
         }
-        self.forget_statement_snapshot();
+        // Binding takes table locks: a wait for one is bounded by
+        // statement_timeout and can be cancelled, as in execution.
+        self.start_statement();
         let mut declared = Vec::with_capacity(param_oids.len());
         for &oid in param_oids {
             declared.push(match oid {

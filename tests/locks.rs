@@ -1,0 +1,165 @@
+//! Table locks between sessions, as PostgreSQL takes them: readers and
+//! writers wait for DDL that holds ACCESS EXCLUSIVE and find the result
+//! of it; CREATE INDEX waits for writers; LOCK TABLE with NOWAIT and
+//! lock_timeout give up with 55P03; a cycle of lock waits is broken with
+//! 40P01 for one session while the other proceeds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use tokio_postgres::Client;
+
+fn code(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
+}
+
+type Outcome = (Client, Result<u64, tokio_postgres::Error>);
+
+/// Run `sql` on `client` in the background; check that it is still
+/// waiting a moment later.
+async fn start_waiting(client: Client, sql: &'static str) -> tokio::task::JoinHandle<Outcome> {
+    let waiting = tokio::spawn(async move {
+        let r = client.execute(sql, &[]).await;
+        (client, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "{sql} waits for the lock");
+    waiting
+}
+
+async fn finish(waiting: tokio::task::JoinHandle<Outcome>) -> Outcome {
+    tokio::time::timeout(Duration::from_secs(10), waiting).await.expect("the waiter wakes").unwrap()
+}
+
+async fn count(c: &Client, table: &str) -> i64 {
+    c.query_one(&format!("SELECT count(*) FROM {table}"), &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ddl_waits_for_readers_and_readers_wait_for_ddl() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)").await.unwrap();
+
+    // A reader's open transaction holds ACCESS SHARE: DROP TABLE waits.
+    a.batch_execute("BEGIN; SELECT * FROM t").await.unwrap();
+    let waiting = start_waiting(b, "DROP TABLE t").await;
+    assert_eq!(count(&a, "t").await, 2, "the reader keeps reading");
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    r.unwrap();
+    assert_eq!(code(&a.execute("SELECT * FROM t", &[]).await.unwrap_err()), "42P01");
+
+    // TRUNCATE waits for a writer, and a reader waits for the TRUNCATE.
+    a.batch_execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1)").await.unwrap();
+    a.batch_execute("BEGIN; INSERT INTO t VALUES (2)").await.unwrap();
+    let waiting = start_waiting(b, "TRUNCATE t").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    r.unwrap();
+    assert_eq!(count(&a, "t").await, 0);
+    b.batch_execute("BEGIN; INSERT INTO t VALUES (7); TRUNCATE t; INSERT INTO t VALUES (8)").await.unwrap();
+    let waiting = start_waiting(a, "SELECT * FROM t").await;
+    b.batch_execute("COMMIT").await.unwrap();
+    let (a, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1, "the reader sees the table as the TRUNCATE's transaction left it");
+
+    // A prepared statement waits the same way, then finds the table gone.
+    let select = a.prepare("SELECT id FROM t").await.unwrap();
+    b.batch_execute("BEGIN; DROP TABLE t").await.unwrap();
+    let waiting = tokio::spawn(async move {
+        let r = a.query(&select, &[]).await.map(|rows| rows.len() as u64);
+        (a, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the prepared SELECT waits for the DROP");
+    b.batch_execute("COMMIT").await.unwrap();
+    let (_, r) = finish(waiting).await;
+    assert_eq!(code(&r.unwrap_err()), "42P01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_index_waits_for_writers_and_indexes_their_rows() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE w (id int)").await.unwrap();
+    a.batch_execute("BEGIN; INSERT INTO w VALUES (1), (1)").await.unwrap();
+    let waiting = start_waiting(b, "CREATE UNIQUE INDEX w_id ON w (id)").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    assert_eq!(code(&r.unwrap_err()), "23505", "the index build saw the committed duplicates");
+    a.batch_execute("DELETE FROM w").await.unwrap();
+    // Readers do not block CREATE INDEX (SHARE and ACCESS SHARE do not conflict).
+    a.batch_execute("BEGIN; SELECT * FROM w").await.unwrap();
+    b.batch_execute("CREATE UNIQUE INDEX w_id ON w (id)").await.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_table_nowait_and_lock_timeout() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE l (id int); INSERT INTO l VALUES (1)").await.unwrap();
+
+    let e = a.batch_execute("LOCK TABLE l").await.unwrap_err();
+    assert_eq!(code(&e), "25P01");
+    assert_eq!(e.as_db_error().unwrap().message(), "LOCK TABLE can only be used in transaction blocks");
+
+    a.batch_execute("BEGIN; LOCK l IN SHARE MODE").await.unwrap();
+    // SHARE admits readers and other SHARE holders, not writers.
+    assert_eq!(count(&b, "l").await, 1);
+    b.batch_execute("BEGIN; LOCK TABLE l IN SHARE MODE NOWAIT; COMMIT").await.unwrap();
+    let e = b.batch_execute("BEGIN; LOCK TABLE l IN ROW EXCLUSIVE MODE NOWAIT").await.unwrap_err();
+    assert_eq!(code(&e), "55P03");
+    assert_eq!(e.as_db_error().unwrap().message(), "could not obtain lock on relation \"l\"");
+    b.batch_execute("ROLLBACK").await.unwrap();
+
+    b.batch_execute("SET lock_timeout = '100ms'").await.unwrap();
+    let e = b.execute("INSERT INTO l VALUES (2)", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "55P03");
+    assert_eq!(e.as_db_error().unwrap().message(), "canceling statement due to lock timeout");
+    // statement_timeout ends a lock wait too.
+    b.batch_execute("SET lock_timeout = 0; SET statement_timeout = '100ms'").await.unwrap();
+    let e = b.execute("DELETE FROM l", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "57014");
+    b.batch_execute("RESET statement_timeout").await.unwrap();
+
+    // The lock goes with the transaction: the writer that waited proceeds.
+    let waiting = start_waiting(b, "INSERT INTO l VALUES (3)").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (_, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1);
+    assert_eq!(count(&a, "l").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_of_table_lock_waits_is_a_deadlock() {
+    let server = TestServer::start(&["deadlock_timeout=1s"]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE d1 (id int); CREATE TABLE d2 (id int)").await.unwrap();
+    a.batch_execute("BEGIN; LOCK d1").await.unwrap();
+    b.batch_execute("BEGIN; LOCK d2").await.unwrap();
+    // A waits for B first, so A's deadlock timer runs out first, once B
+    // waits too: A finds the cycle (as in PostgreSQL) and B gets its lock.
+    let first = start_waiting(a, "LOCK d2").await;
+    let second = tokio::spawn(async move {
+        let r = b.execute("LOCK d1", &[]).await;
+        (b, r)
+    });
+    let (a, r) = finish(first).await;
+    let e = r.unwrap_err();
+    let db = e.as_db_error().unwrap();
+    assert_eq!((db.code().code(), db.message()), ("40P01", "deadlock detected"));
+    let detail = db.detail().unwrap();
+    assert!(detail.contains("waits for AccessExclusiveLock on relation") && detail.lines().count() == 2, "{detail}");
+    a.batch_execute("ROLLBACK").await.unwrap();
+    let (b, r) = finish(second).await;
+    r.unwrap();
+    b.batch_execute("COMMIT").await.unwrap();
+}
