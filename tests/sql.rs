@@ -59,6 +59,19 @@ fn cell(s: Option<String>) -> String {
     }
 }
 
+/// A `void` result (a function called for its effect): no bytes.
+struct Void;
+
+impl<'a> tokio_postgres::types::FromSql<'a> for Void {
+    fn from_sql(_: &Type, _: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Void)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::VOID
+    }
+}
+
 /// `numeric` in binary form, decoded to PostgreSQL's text form.
 struct RawNumeric(String);
 
@@ -138,6 +151,7 @@ impl AsyncDB for Db {
                     Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::INTERVAL => {
                         row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
                     }
+                    Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
                     _ => row.try_get::<_, Option<String>>(i)?,
                 };
                 out.push(cell(v));

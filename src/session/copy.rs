@@ -313,6 +313,18 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     fn extra_float_digits(&self) -> i32 {
         self.inner.extra_float_digits()
     }
+    fn time_zone(&self) -> crate::sql::datetime::TimeZone {
+        self.inner.time_zone()
+    }
+    fn transaction_timestamp(&self) -> i64 {
+        self.inner.transaction_timestamp()
+    }
+    fn statement_timestamp(&self) -> i64 {
+        self.inner.statement_timestamp()
+    }
+    fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
+        self.inner.advisory(op, shared, key)
+    }
 }
 
 /// Rows of a COPY TO a file.

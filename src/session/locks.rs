@@ -13,9 +13,11 @@
 use std::time::{Duration, Instant};
 
 use crate::catalog::{Catalog, RelKind, Table};
-use crate::config::Guc;
+use crate::config::{Guc, Settings};
 use crate::err;
-use crate::error::{Result, SqlState};
+use crate::error::{Notice, Result, SqlState};
+use crate::sql::func::AdvisoryOp;
+use crate::sql::types::Datum;
 use crate::txn::TransactionManager;
 use crate::txn::lock::{LockMode, LockTag, Wait, blocking};
 
@@ -82,16 +84,62 @@ impl Locker<'_> {
     }
 }
 
+/// `lock_timeout` (none if 0) and `deadlock_timeout`.
+pub(super) fn timeouts(settings: &Settings) -> (Option<Duration>, Duration) {
+    let ms = |g| settings.int(g).max(0) as u64;
+    let lock_timeout = ms(Guc::lock_timeout);
+    ((lock_timeout > 0).then(|| Duration::from_millis(lock_timeout)), Duration::from_millis(ms(Guc::deadlock_timeout)))
+}
+
+/// Run an advisory-lock function for the session `locker` locks for;
+/// `key` is the function's key and whether it came as two int4 halves.
+pub(super) fn advisory(
+    locker: &Locker<'_>,
+    op: AdvisoryOp,
+    shared: bool,
+    key: Option<(u64, bool)>,
+    notices: &mut Vec<Notice>,
+) -> Result<Datum> {
+    let mode = if shared { LockMode::Share } else { LockMode::Exclusive };
+    let Some((key, pair)) = key else {
+        // pg_advisory_unlock_all()
+        locker.txns.locks.release_all(locker.pid, false, true);
+        return Ok(Datum::Null);
+    };
+    let tag = LockTag::Advisory { db: crate::catalog::POSTGRES_DB, key, pair };
+    Ok(match op {
+        AdvisoryOp::Lock | AdvisoryOp::XactLock => {
+            locker.lock(tag, mode, op == AdvisoryOp::Lock, false)?;
+            Datum::Null
+        }
+        AdvisoryOp::TryLock | AdvisoryOp::TryXactLock => {
+            Datum::Bool(locker.lock(tag, mode, op == AdvisoryOp::TryLock, true)?)
+        }
+        AdvisoryOp::Unlock => {
+            let released = locker.txns.locks.release_one(locker.pid, tag, mode);
+            if !released {
+                notices
+                    .push(Notice::warning(SqlState::WARNING, format!("you don't own a lock of type {}", mode.name())));
+            }
+            Datum::Bool(released)
+        }
+        AdvisoryOp::UnlockAll => {
+            locker.txns.locks.release_all(locker.pid, false, true);
+            Datum::Null
+        }
+    })
+}
+
 impl Session {
     pub(super) fn locker(&self) -> Locker<'_> {
-        let ms = |g| self.settings.int(g).max(0) as u64;
+        let (timeout, deadlock_timeout) = timeouts(&self.settings);
         Locker {
             txns: &self.shared.txns,
             pid: self.pid,
             interrupts: &self.interrupts,
             deadline: self.deadline,
-            timeout: (ms(Guc::lock_timeout) > 0).then(|| Duration::from_millis(ms(Guc::lock_timeout))),
-            deadlock_timeout: Duration::from_millis(ms(Guc::deadlock_timeout)),
+            timeout,
+            deadlock_timeout,
         }
     }
 

@@ -13,6 +13,9 @@
 macro_rules! eval_context {
     ($s:expr, $params:expr, $time_zone:expr) => {
         Eval {
+            lock_timeouts: crate::session::locks::timeouts(&$s.settings),
+            txns: &$s.shared.txns,
+            notices: &mut $s.notices,
             time_zone: $time_zone,
             xact_timestamp: $s.xact_timestamp.unwrap_or($s.statement_timestamp),
             statement_timestamp: $s.statement_timestamp,
@@ -1103,6 +1106,10 @@ impl TableLookup for SessionTables<'_> {
 
 /// What expression evaluation sees of the session.
 struct Eval<'a> {
+    /// `lock_timeout` and `deadlock_timeout`, for advisory locks.
+    lock_timeouts: (Option<std::time::Duration>, std::time::Duration),
+    txns: &'a crate::txn::TransactionManager,
+    notices: &'a mut Vec<Notice>,
     settings: &'a mut Settings,
     /// The open block's isolation level and read-only flag.
     block: Option<(xact::Isolation, bool)>,
@@ -1118,6 +1125,18 @@ struct Eval<'a> {
 impl EvalContext for Eval<'_> {
     fn param(&self, index: usize) -> &Datum {
         self.params.get(index).unwrap_or(&Datum::Null)
+    }
+
+    fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
+        let locker = locks::Locker {
+            txns: self.txns,
+            pid: self.pid,
+            interrupts: self.interrupts,
+            deadline: self.deadline,
+            timeout: self.lock_timeouts.0,
+            deadlock_timeout: self.lock_timeouts.1,
+        };
+        locks::advisory(&locker, op, shared, key, self.notices)
     }
 
     fn column(&self, _index: usize) -> &Datum {

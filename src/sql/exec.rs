@@ -134,6 +134,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn outer(&self, slot: usize) -> Datum {
         self.cx.state.outer.get(slot).cloned().unwrap_or(Datum::Null)
     }
+    fn advisory(&mut self, op: super::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
+        self.cx.eval.advisory(op, shared, key)
+    }
     fn subquery(&mut self, sub: &SubPlan) -> Result<Datum> {
         let mut values = Vec::with_capacity(sub.bindings.len());
         for (_, e) in &sub.bindings {

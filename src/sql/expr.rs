@@ -136,7 +136,7 @@ impl Expr {
     /// Whether evaluating may wait (and so should run off the async workers).
     pub fn may_block(&self) -> bool {
         let mut found = false;
-        self.walk(&mut |e| found |= matches!(e, Expr::Call(Func::PgSleep, ..)));
+        self.walk(&mut |e| found |= matches!(e, Expr::Call(Func::PgSleep | Func::Advisory(..), ..)));
         found
     }
 
@@ -268,6 +268,11 @@ pub trait EvalContext {
     /// The value in an outer-row slot (for correlated subqueries).
     fn outer(&self, _slot: usize) -> Datum {
         Datum::Null
+    }
+    /// An advisory-lock function (see [`super::func::AdvisoryOp`]) on
+    /// `key` (the key and whether it came as two int4 halves).
+    fn advisory(&mut self, _op: super::func::AdvisoryOp, _shared: bool, _key: Option<(u64, bool)>) -> Result<Datum> {
+        Err(Error::not_supported("advisory locks here"))
     }
     /// Run a subquery for the current row.
     fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {

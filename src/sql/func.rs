@@ -42,6 +42,24 @@ pub enum Func {
     Age,
     JustifyDays,
     JustifyHours,
+    /// The `pg_advisory_*` family; `shared` for the `_shared` variants.
+    Advisory(AdvisoryOp, bool),
+}
+
+/// What an advisory-lock function does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdvisoryOp {
+    /// `pg_advisory_lock`: wait for a session-level lock.
+    Lock,
+    /// `pg_try_advisory_lock`: take it if free.
+    TryLock,
+    /// `pg_advisory_xact_lock`: wait for a lock held to the transaction's end.
+    XactLock,
+    TryXactLock,
+    /// `pg_advisory_unlock`: release one session-level acquisition.
+    Unlock,
+    /// `pg_advisory_unlock_all`: release every session-level one.
+    UnlockAll,
 }
 
 impl Func {
@@ -75,8 +93,31 @@ impl Func {
             "age" => Func::Age,
             "justify_days" => Func::JustifyDays,
             "justify_hours" => Func::JustifyHours,
-            _ => return None,
+            _ => return Func::advisory(name),
         })
+    }
+
+    fn advisory(name: &str) -> Option<Func> {
+        let (base, shared) = match name.strip_suffix("_shared") {
+            Some(b) => (b, true),
+            None => (name, false),
+        };
+        let op = match base {
+            "pg_advisory_lock" => AdvisoryOp::Lock,
+            "pg_try_advisory_lock" => AdvisoryOp::TryLock,
+            "pg_advisory_xact_lock" => AdvisoryOp::XactLock,
+            "pg_try_advisory_xact_lock" => AdvisoryOp::TryXactLock,
+            "pg_advisory_unlock" => AdvisoryOp::Unlock,
+            "pg_advisory_unlock_all" if !shared => AdvisoryOp::UnlockAll,
+            _ => return None,
+        };
+        Some(Func::Advisory(op, shared))
+    }
+
+    /// Whether a call has an effect beyond its value (it must run where
+    /// and as often as the query says: never moved, folded or skipped).
+    pub fn has_side_effects(self) -> bool {
+        matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..))
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -89,6 +130,9 @@ impl Func {
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
             Func::PgSleep => &[(&[Float8], Void)],
             Func::PgBackendPid => &[(&[], Int4)],
+            Func::Advisory(AdvisoryOp::UnlockAll, _) => &[(&[], Void)],
+            Func::Advisory(AdvisoryOp::Lock | AdvisoryOp::XactLock, _) => &[(&[Int8], Void), (&[Int4, Int4], Void)],
+            Func::Advisory(..) => &[(&[Int8], Bool), (&[Int4, Int4], Bool)],
             Func::Abs => &[
                 (&[Int2], Int2),
                 (&[Int4], Int4),
@@ -210,6 +254,16 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Null
         }
         Func::PgBackendPid => Datum::Int4(ctx.backend_pid()),
+        Func::Advisory(op, shared) => {
+            // One bigint key, or two int4 keys in its halves.
+            let key = match values.as_slice() {
+                [] => None,
+                [Datum::Int8(k)] => Some((*k as u64, false)),
+                [Datum::Int4(a), Datum::Int4(b)] => Some((((*a as u32 as u64) << 32) | *b as u32 as u64, true)),
+                _ => return Ok(Datum::Null),
+            };
+            ctx.advisory(op, shared, key)?
+        }
         Func::Abs => match &values[0] {
             Datum::Int2(v) => Datum::Int2(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int2))?),
             Datum::Int4(v) => Datum::Int4(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int4))?),

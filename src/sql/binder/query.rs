@@ -82,7 +82,7 @@ fn columns_used(e: &Expr) -> Option<Vec<usize>> {
     let mut movable = true;
     e.walk(&mut |x| match x {
         Expr::Column(i, _) => cols.push(*i),
-        Expr::Call(crate::sql::func::Func::PgSleep | crate::sql::func::Func::SetConfig, ..) => movable = false,
+        Expr::Call(f, ..) if f.has_side_effects() => movable = false,
         _ => {}
     });
     // Subqueries may move too: their bindings were walked above.
