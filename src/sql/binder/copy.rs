@@ -37,7 +37,7 @@ impl Binder<'_> {
         }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
-                let table = self.table(name)?;
+                let table = if from { self.table_for_write(name)? } else { self.table(name)? };
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);
