@@ -145,6 +145,8 @@ impl AsyncDB for Db {
                     Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| v.to_string()),
                     Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| v.to_string()),
                     Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(|v| v.to_string()),
+                    Type::OID => row.try_get::<_, Option<u32>>(i)?.map(|v| v.to_string()),
+                    Type::CHAR => row.try_get::<_, Option<i8>>(i)?.map(|v| char::from(v as u8).to_string()),
                     Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| float_text(v as f64, true)),
                     Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| float_text(v, false)),
                     Type::NUMERIC => row.try_get::<_, Option<RawNumeric>>(i)?.map(|n| n.0),

@@ -1,4 +1,4 @@
-//! Indexes in the catalog: `pg_index` rows (PostgreSQL's OID 2610), the
+//! Indexes in the catalog: `pg_index` rows (see [`super::system::PG_INDEX`]), the
 //! [`Index`] description the executor uses, and keeping index entries in
 //! step with the heap — new entries for every new tuple version, with the
 //! uniqueness check of unique indexes.
@@ -11,14 +11,11 @@ use crate::error::{Error, Result, SqlState};
 use crate::sql::types::Datum;
 use crate::storage::btree::{BTree, InsertOutcome, UniqueCheck};
 use crate::storage::heap::Tid;
-use crate::storage::heap::tuple::{Attr, TupleDesc};
 use crate::storage::smgr::RelFileLocator;
 use crate::{err, txn};
 
 use super::keycode::{self, KeyOrder};
 use super::{Catalog, Table};
-
-pub(super) const PG_INDEX_OID: u32 = 2610;
 
 /// An index on a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,33 +53,6 @@ impl Index {
             .collect();
         format!("Key ({})=({})", names.join(", "), vals.join(", "))
     }
-}
-
-/// pg_index: indexrelid, indrelid, indnatts, indisunique, indisprimary,
-/// indkey (int2 array, 1-based attnums), indoption (int2 array), and
-/// whether a constraint owns the index (until `pg_constraint` exists).
-pub(super) fn index_desc() -> TupleDesc {
-    let fixed = |len, align| Attr { len, align };
-    TupleDesc {
-        attrs: vec![
-            fixed(4, 4),
-            fixed(4, 4),
-            fixed(2, 2),
-            fixed(1, 1),
-            fixed(1, 1),
-            fixed(-1, 4),
-            fixed(-1, 4),
-            fixed(1, 1),
-        ],
-    }
-}
-
-pub(super) fn int2_array(v: impl Iterator<Item = i16>) -> Vec<u8> {
-    v.flat_map(i16::to_le_bytes).collect()
-}
-
-pub(super) fn int2_values(b: Option<&[u8]>) -> Vec<i16> {
-    b.unwrap_or_default().chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()
 }
 
 /// The error of a row whose key another live row already has.

@@ -68,7 +68,7 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
     match value {
         Datum::Null => {}
         Datum::Bool(b) => out.push(*b as u8),
-        Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) => {
+        Datum::Int2(_) | Datum::Int4(_) | Datum::Int8(_) | Datum::Oid(_) => {
             let v = value.as_i64().unwrap_or(0);
             out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());
         }

@@ -1,8 +1,17 @@
-//! The system catalog, first slice: `pg_class` and `pg_attribute` are heap
-//! relations in tusk's own storage, with PostgreSQL's names and OIDs and a
-//! subset of their columns. DDL is transactional because it is ordinary
-//! writes to them; a lookup reads them through the caller's snapshot, so a
-//! table is visible exactly when its creating transaction is.
+//! The system catalog: `pg_namespace`, `pg_class`, `pg_attribute`,
+//! `pg_type`, `pg_index`, `pg_database` and `pg_am` are heap relations in
+//! tusk's own storage with PostgreSQL 15's names, OIDs and columns
+//! ([`system`] declares them; [`bootstrap`] fills them on a new cluster).
+//! They describe themselves, so SQL reads them as it reads any table: the
+//! binder finds `pg_class` or `pg_catalog.pg_class` through the same
+//! lookup as a user table, and scans see them through the caller's
+//! snapshot. Writing to them with DML is refused (42501); DDL is their
+//! only writer.
+//!
+//! DDL is transactional because it is ordinary writes to them; a lookup
+//! reads them through the caller's snapshot, so a table is visible exactly
+//! when its creating transaction is. The engine keeps a narrower
+//! description of a table for itself ([`Table`]), cached by name.
 //!
 //! Every user relation lives in database `postgres` (OID 5) and schema
 //! `public` (OID 2200) until databases and schemas become objects.
@@ -10,8 +19,10 @@
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
 //! ([`index`]); their keys are byte-comparable ([`keycode`]).
 
+mod bootstrap;
 mod index;
 pub mod keycode;
+pub mod system;
 
 use std::sync::Arc;
 
@@ -25,10 +36,12 @@ use crate::storage::smgr::RelFileLocator;
 use crate::txn::{Snapshot, TransactionManager};
 
 pub const POSTGRES_DB: u32 = 5;
-pub const PUBLIC_NAMESPACE: u32 = 2200;
-const PG_CLASS: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1259 };
-const PG_ATTRIBUTE: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: 1249 };
-const PG_INDEX: RelFileLocator = RelFileLocator { db: POSTGRES_DB, relfilenode: index::PG_INDEX_OID };
+use system::{PG_ATTRIBUTE, PG_CLASS, PG_INDEX, SystemCatalog};
+pub use system::{PG_CATALOG_NAMESPACE, PUBLIC_NAMESPACE};
+
+/// The first OID of objects created after bootstrap (PostgreSQL's
+/// `FirstNormalObjectId`): relations below it are system catalogs.
+pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use index::{Index, IndexRange, unique_violation};
 
@@ -46,6 +59,8 @@ pub struct Column {
 pub struct Table {
     pub oid: u32,
     pub name: String,
+    /// `pg_namespace` OID: `public`, or `pg_catalog` for a system catalog.
+    pub namespace: u32,
     pub rel: RelFileLocator,
     pub columns: Vec<Column>,
     pub indexes: Vec<Index>,
@@ -59,46 +74,6 @@ impl Table {
         TupleDesc {
             attrs: self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
         }
-    }
-}
-
-fn fixed(len: i16, align: u8) -> Attr {
-    Attr { len, align }
-}
-
-/// pg_class: oid, relname, relnamespace, relkind, relfilenode, relnatts,
-/// reloptions (`name=value` pairs separated by commas), relpages (int4) and
-/// reltuples (float4) as the last VACUUM or ANALYZE counted them; rows
-/// written before a column existed read it as NULL.
-fn class_desc() -> TupleDesc {
-    TupleDesc {
-        attrs: vec![
-            fixed(4, 4),
-            fixed(-1, 4),
-            fixed(4, 4),
-            fixed(1, 1),
-            fixed(4, 4),
-            fixed(2, 2),
-            fixed(-1, 4),
-            fixed(4, 4),
-            fixed(4, 4),
-        ],
-    }
-}
-
-/// pg_attribute: attrelid, attname, atttypid, attlen, attnum, atttypmod, attnotnull, attalign.
-fn attribute_desc() -> TupleDesc {
-    TupleDesc {
-        attrs: vec![
-            fixed(4, 4),
-            fixed(-1, 4),
-            fixed(4, 4),
-            fixed(2, 2),
-            fixed(2, 2),
-            fixed(4, 4),
-            fixed(1, 1),
-            fixed(1, 1),
-        ],
     }
 }
 
@@ -125,6 +100,67 @@ fn i16_of(v: Option<&[u8]>) -> i16 {
 }
 fn text_of(v: Option<&[u8]>) -> String {
     v.map(|b| String::from_utf8_lossy(b).to_string()).unwrap_or_default()
+}
+
+/// The parts of a dotted SQL name, each folded to lower case unless quoted.
+fn identifier_parts(text: &str) -> Result<Vec<String>> {
+    let invalid = || err!(SqlState::INVALID_NAME, "invalid name syntax");
+    let mut parts = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => return Err(invalid()),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return Err(invalid());
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => {}
+            Some(_) => return Err(invalid()),
+        }
+    }
+}
+
+/// The numbers of an `int2vector` in its text form (`1 2`).
+fn int2_vector(v: Option<&[u8]>) -> Vec<i16> {
+    text_of(v).split_ascii_whitespace().filter_map(|n| n.parse().ok()).collect()
+}
+
+/// A system catalog's file.
+fn catalog_rel(catalog: &SystemCatalog) -> RelFileLocator {
+    RelFileLocator { db: POSTGRES_DB, relfilenode: catalog.oid }
+}
+
+/// A catalog's tuple layout (pg_index's with tusk's extra attribute).
+fn catalog_desc(catalog: &SystemCatalog) -> TupleDesc {
+    if catalog.oid == PG_INDEX.oid { system::index_desc() } else { catalog.desc() }
+}
+
+/// The error for changing a system catalog's rows or structure directly.
+pub fn system_catalog_error(name: &str) -> Error {
+    err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied: \"{name}\" is a system catalog")
 }
 
 /// What became of an attempt to update or delete a row version.
@@ -160,6 +196,7 @@ pub enum RelKind {
 #[derive(Clone, Debug)]
 pub struct Relation {
     pub oid: u32,
+    pub namespace: u32,
     pub kind: RelKind,
     pub relfilenode: u32,
     pub tid: Tid,
@@ -169,7 +206,8 @@ pub struct Relation {
 impl Relation {
     /// The value of storage parameter `name`, if set.
     pub fn option(&self, name: &str) -> Option<&str> {
-        self.options.as_deref()?.split(',').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        let list = self.options.as_deref()?.trim_start_matches('{').trim_end_matches('}');
+        list.split(',').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
     }
 }
 
@@ -201,10 +239,13 @@ impl Catalog {
     /// The catalog over the engine's storage; creates the catalog
     /// relations' files on a new cluster.
     pub fn open(engine: Arc<Engine>, txns: Arc<TransactionManager>) -> Result<Catalog> {
-        for rel in [PG_CLASS, PG_ATTRIBUTE, PG_INDEX] {
-            engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;
+        for catalog in system::ALL {
+            engine.smgr.create(catalog_rel(catalog), crate::storage::smgr::Fork::Main)?;
         }
-        Ok(Catalog { engine, txns, cache: dashmap::DashMap::new(), version: std::sync::atomic::AtomicU64::new(0) })
+        let catalog =
+            Catalog { engine, txns, cache: dashmap::DashMap::new(), version: std::sync::atomic::AtomicU64::new(0) };
+        catalog.bootstrap_if_new()?;
+        Ok(catalog)
     }
 
     fn heap(&self, rel: RelFileLocator) -> Heap<'_> {
@@ -212,8 +253,8 @@ impl Catalog {
     }
 
     /// Visit every tuple of a catalog visible to `who`.
-    fn scan(&self, rel: RelFileLocator, who: &Reader<'_>, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
-        let heap = self.heap(rel);
+    fn scan(&self, catalog: &SystemCatalog, who: &Reader<'_>, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
+        let heap = self.heap(catalog_rel(catalog));
         let mut error = None;
         for block in 0..heap.nblocks()? {
             heap.scan_block(block, |tid, t| {
@@ -232,17 +273,67 @@ impl Catalog {
 
     /// The relation named `name` (a table or an index), if one is visible.
     pub fn relation(&self, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
-        let cdesc = class_desc();
+        self.find_relation(who, |v| v[system::CLASS_RELNAME] == Some(name.as_bytes()))
+    }
+
+    /// The OID of the relation a SQL name denotes (`t`, `"T"`,
+    /// `pg_catalog.pg_class`), if one is visible: `regclass` input.
+    pub fn relation_oid(&self, sql_name: &str, who: &Reader<'_>) -> Result<Option<u32>> {
+        let parts = identifier_parts(sql_name)?;
+        let (schema, name) = match parts.as_slice() {
+            [name] => (None, name),
+            [schema, name] => (Some(schema.as_str()), name),
+            _ => {
+                return Err(err!(SqlState::INVALID_NAME, "improper relation name (too many dotted names): {sql_name}"));
+            }
+        };
+        let namespace = match schema {
+            None => None,
+            Some("pg_catalog") => Some(PG_CATALOG_NAMESPACE),
+            Some("public") => Some(PUBLIC_NAMESPACE),
+            Some(s) => return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
+        };
+        let rel = self.relation(name, who)?;
+        Ok(rel.filter(|r| namespace.is_none_or(|n| n == r.namespace)).map(|r| r.oid))
+    }
+
+    /// The relation whose OID is `oid`, if one is visible.
+    pub fn relation_by_oid(&self, oid: u32, who: &Reader<'_>) -> Result<Option<(String, Relation)>> {
+        let mut name = String::new();
+        let found = self.find_relation(who, |v| {
+            let hit = u32_of(v[system::CLASS_OID]) == oid;
+            if hit {
+                name = text_of(v[system::CLASS_RELNAME]);
+            }
+            hit
+        })?;
+        Ok(found.map(|r| (name, r)))
+    }
+
+    /// The first visible `pg_class` row that `wanted` accepts.
+    fn find_relation(
+        &self,
+        who: &Reader<'_>,
+        mut wanted: impl FnMut(&[Option<&[u8]>]) -> bool,
+    ) -> Result<Option<Relation>> {
+        let cdesc = PG_CLASS.desc();
         let mut found = None;
-        self.scan(PG_CLASS, who, |tid, t| {
+        self.scan(&PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
-            if found.is_none() && v[1] == Some(name.as_bytes()) {
-                let kind = match v[3] {
+            if found.is_none() && wanted(&v) {
+                let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
                     _ => RelKind::Table,
                 };
-                let options = v.get(6).copied().flatten().map(|b| String::from_utf8_lossy(b).into_owned());
-                found = Some(Relation { oid: u32_of(v[0]), kind, relfilenode: u32_of(v[4]), tid, options });
+                let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
+                found = Some(Relation {
+                    oid: u32_of(v[system::CLASS_OID]),
+                    namespace: u32_of(v[system::CLASS_RELNAMESPACE]),
+                    kind,
+                    relfilenode: u32_of(v[system::CLASS_RELFILENODE]),
+                    tid,
+                    options,
+                });
             }
         })?;
         Ok(found)
@@ -257,19 +348,24 @@ impl Catalog {
             return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is an index"));
         }
         let oid = rel.oid;
-        let adesc = attribute_desc();
+        let adesc = PG_ATTRIBUTE.desc();
         let mut columns: Vec<(i16, Column)> = Vec::new();
         let mut bad_type = None;
-        self.scan(PG_ATTRIBUTE, who, |_, t| {
+        self.scan(&PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
-            if u32_of(v[0]) != oid {
+            if u32_of(v[system::ATT_RELID]) != oid {
                 return;
             }
-            let typid = u32_of(v[2]);
+            let typid = u32_of(v[system::ATT_TYPID]);
             match PgType::from_oid(typid) {
                 Some(ty) => columns.push((
-                    i16_of(v[4]),
-                    Column { name: text_of(v[1]), ty, typmod: i32_of(v[5]), not_null: v[6] == Some(&[1]) },
+                    i16_of(v[system::ATT_NUM]),
+                    Column {
+                        name: text_of(v[system::ATT_NAME]),
+                        ty,
+                        typmod: i32_of(v[system::ATT_TYPMOD]),
+                        not_null: v[system::ATT_NOTNULL] == Some(&[1]),
+                    },
                 )),
                 None => bad_type = Some(typid),
             }
@@ -281,6 +377,7 @@ impl Catalog {
         Ok(Some(Table {
             oid,
             name: name.to_string(),
+            namespace: rel.namespace,
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
             columns: columns.into_iter().map(|(_, c)| c).collect(),
             indexes: self.indexes_of(oid, who)?,
@@ -324,56 +421,48 @@ impl Catalog {
 
     /// The table that index `oid` belongs to.
     pub fn table_of_index(&self, oid: u32, who: &Reader<'_>) -> Result<Option<Table>> {
-        let idesc = index::index_desc();
+        let idesc = system::index_desc();
         let mut table = None;
-        self.scan(PG_INDEX, who, |_, t| {
+        self.scan(&PG_INDEX, who, |_, t| {
             let v = deform(&idesc, t);
-            if u32_of(v[0]) == oid {
-                table = Some(u32_of(v[1]));
+            if u32_of(v[system::IND_INDEXRELID]) == oid {
+                table = Some(u32_of(v[system::IND_INDRELID]));
             }
         })?;
         let Some(table) = table else { return Ok(None) };
-        let cdesc = class_desc();
-        let mut name = None;
-        self.scan(PG_CLASS, who, |_, t| {
-            let v = deform(&cdesc, t);
-            if u32_of(v[0]) == table {
-                name = Some(text_of(v[1]));
-            }
-        })?;
-        match name {
-            Some(n) => self.lookup(&n, who),
+        match self.relation_by_oid(table, who)? {
+            Some((name, _)) => self.lookup(&name, who),
             None => Ok(None),
         }
     }
 
     /// The indexes of table `oid`, in the order they were created.
     fn indexes_of(&self, oid: u32, who: &Reader<'_>) -> Result<Vec<Index>> {
-        let idesc = index::index_desc();
+        let idesc = system::index_desc();
         let mut rows = Vec::new();
-        self.scan(PG_INDEX, who, |_, t| {
+        self.scan(&PG_INDEX, who, |_, t| {
             let v = deform(&idesc, t);
-            if u32_of(v[1]) == oid {
+            if u32_of(v[system::IND_INDRELID]) == oid {
                 rows.push((
-                    u32_of(v[0]),
-                    v[3] == Some(&[1]),
-                    v[4] == Some(&[1]),
-                    index::int2_values(v[5]),
-                    index::int2_values(v[6]),
-                    v[7] == Some(&[1]),
+                    u32_of(v[system::IND_INDEXRELID]),
+                    v[system::IND_ISUNIQUE] == Some(&[1]),
+                    v[system::IND_ISPRIMARY] == Some(&[1]),
+                    int2_vector(v[system::IND_KEY]),
+                    int2_vector(v[system::IND_OPTION]),
+                    v[system::IND_CONSTRAINT] == Some(&[1]),
                 ));
             }
         })?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let cdesc = class_desc();
+        let cdesc = PG_CLASS.desc();
         let mut names = std::collections::HashMap::new();
-        self.scan(PG_CLASS, who, |_, t| {
+        self.scan(&PG_CLASS, who, |_, t| {
             let v = deform(&cdesc, t);
-            let ioid = u32_of(v[0]);
+            let ioid = u32_of(v[system::CLASS_OID]);
             if rows.iter().any(|r| r.0 == ioid) {
-                names.insert(ioid, (text_of(v[1]), u32_of(v[4])));
+                names.insert(ioid, (text_of(v[system::CLASS_RELNAME]), u32_of(v[system::CLASS_RELFILENODE])));
             }
         })?;
         let mut out: Vec<Index> = rows
@@ -396,33 +485,27 @@ impl Catalog {
         Ok(out)
     }
 
-    fn class_row(oid: u32, name: &str, kind: u8, relfilenode: u32, natts: i16, options: Option<&str>) -> Vec<u8> {
-        form(
-            &class_desc(),
-            &[
-                Some(&oid.to_le_bytes()),
-                Some(name.as_bytes()),
-                Some(&PUBLIC_NAMESPACE.to_le_bytes()),
-                Some(&[kind]),
-                Some(&relfilenode.to_le_bytes()),
-                Some(&natts.to_le_bytes()),
-                options.map(str::as_bytes),
-                None,
-                None,
-            ],
-        )
+    /// Insert a row (values in the catalog's column order) into a catalog.
+    fn insert_catalog_row(&self, catalog: &SystemCatalog, row: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
+        let bytes: Vec<Option<Vec<u8>>> =
+            row.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        self.heap(catalog_rel(catalog)).insert(xid, cid, &form(&catalog_desc(catalog), &refs))
     }
 
     /// Replace relation `rel`'s `pg_class` row by a copy that `change` edits
-    /// (attribute values in `class_desc` order).
+    /// (attribute values in `pg_class` column order).
     fn update_class_row(&self, rel: &Relation, xid: u64, cid: u32, change: &dyn Fn(&mut [Attribute])) -> Result<()> {
-        let desc = class_desc();
-        let old = self.heap(PG_CLASS).fetch(rel.tid)?.ok_or_else(|| Error::internal("pg_class row vanished"))?;
+        let desc = PG_CLASS.desc();
+        let old = self
+            .heap(catalog_rel(&PG_CLASS))
+            .fetch(rel.tid)?
+            .ok_or_else(|| Error::internal("pg_class row vanished"))?;
         let mut v: Vec<Option<Vec<u8>>> = deform(&desc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
         change(&mut v);
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(PG_CLASS).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &check)?;
+        self.heap(catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &check)?;
         Ok(())
     }
 
@@ -431,19 +514,19 @@ impl Catalog {
     pub fn set_size(&self, name: &str, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         self.update_class_row(&rel, xid, cid, &|v| {
-            v[7] = Some((pages as i32).to_le_bytes().to_vec());
-            v[8] = Some(tuples.to_le_bytes().to_vec());
+            v[system::CLASS_RELPAGES] = Some((pages as i32).to_le_bytes().to_vec());
+            v[system::CLASS_RELTUPLES] = Some(tuples.to_le_bytes().to_vec());
         })
     }
 
-    /// Every table (as `who` sees the catalog), by name.
+    /// Every user table (as `who` sees the catalog), by name.
     pub fn table_names(&self, who: &Reader<'_>) -> Result<Vec<String>> {
-        let desc = class_desc();
+        let desc = PG_CLASS.desc();
         let mut names = Vec::new();
-        self.scan(PG_CLASS, who, |_, t| {
+        self.scan(&PG_CLASS, who, |_, t| {
             let v = deform(&desc, t);
-            if v[3] == Some(b"r") {
-                names.push(text_of(v[1]));
+            if v[system::CLASS_RELKIND] == Some(b"r") && u32_of(v[system::CLASS_RELNAMESPACE]) == PUBLIC_NAMESPACE {
+                names.push(text_of(v[system::CLASS_RELNAME]));
             }
         })?;
         names.sort();
@@ -514,8 +597,13 @@ impl Catalog {
     /// row is updated, so the change is transactional. The new locator.
     pub fn new_relfilenode(&self, name: &str, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
         let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        if rel.oid < FIRST_NORMAL_OID {
+            return Err(system_catalog_error(name));
+        }
         let relfilenode = self.engine.allocate_oid()?;
-        self.update_class_row(&rel, xid, cid, &|v| v[4] = Some(relfilenode.to_le_bytes().to_vec()))?;
+        self.update_class_row(&rel, xid, cid, &|v| {
+            v[system::CLASS_RELFILENODE] = Some(relfilenode.to_le_bytes().to_vec())
+        })?;
         let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
         self.engine.smgr.create(locator, crate::storage::smgr::Fork::Main)?;
         Ok(locator)
@@ -558,19 +646,21 @@ impl Catalog {
                 ));
             }
         }
-        let adesc = attribute_desc();
+        let adesc = PG_ATTRIBUTE.desc();
         let mut rows = Vec::new();
-        self.scan(PG_ATTRIBUTE, who, |tid, t| {
+        self.scan(&PG_ATTRIBUTE, who, |tid, t| {
             let v = deform(&adesc, t);
-            if u32_of(v[0]) == table.oid && columns.contains(&((i16_of(v[4]) - 1) as usize)) {
+            if u32_of(v[system::ATT_RELID]) == table.oid
+                && columns.contains(&((i16_of(v[system::ATT_NUM]) - 1) as usize))
+            {
                 rows.push((tid, t.to_vec()));
             }
         })?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let attrs = self.heap(PG_ATTRIBUTE);
+        let attrs = self.heap(catalog_rel(&PG_ATTRIBUTE));
         for (tid, old) in rows {
             let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
-            v[6] = Some(vec![1]);
+            v[system::ATT_NOTNULL] = Some(vec![1]);
             let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
             attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &check)?;
         }
@@ -585,36 +675,26 @@ impl Catalog {
             oid,
             name: name.to_string(),
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid },
+            namespace: PUBLIC_NAMESPACE,
             columns,
             indexes: Vec::new(),
             fillfactor,
         };
-        let options = (fillfactor != 100).then(|| format!("fillfactor={fillfactor}"));
-        let row = Self::class_row(oid, name, b'r', oid, table.columns.len() as i16, options.as_deref());
-        self.heap(PG_CLASS).insert(xid, cid, &row)?;
-        let attrs = self.heap(PG_ATTRIBUTE);
+        let class = system::ClassRow {
+            oid,
+            name,
+            namespace: PUBLIC_NAMESPACE,
+            kind: b'r',
+            relfilenode: oid,
+            natts: table.columns.len() as i16,
+            has_index: false,
+            shared: false,
+            options: (fillfactor != 100).then(|| format!("{{fillfactor={fillfactor}}}")),
+        };
+        self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
-            let (len, align) = c.ty.storage();
-            let align_char = match align {
-                1 => b'c',
-                2 => b's',
-                4 => b'i',
-                _ => b'd',
-            };
-            let row = form(
-                &attribute_desc(),
-                &[
-                    Some(&oid.to_le_bytes()),
-                    Some(c.name.as_bytes()),
-                    Some(&c.ty.oid().to_le_bytes()),
-                    Some(&len.to_le_bytes()),
-                    Some(&(i as i16 + 1).to_le_bytes()),
-                    Some(&c.typmod.to_le_bytes()),
-                    Some(&[c.not_null as u8]),
-                    Some(&[align_char]),
-                ],
-            );
-            attrs.insert(xid, cid, &row)?;
+            let row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
         Ok(table)
     }
@@ -625,64 +705,88 @@ impl Catalog {
         let oid = self.engine.allocate_oid()?;
         index.oid = oid;
         index.rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
-        let row = Self::class_row(oid, &index.name, b'i', oid, index.columns.len() as i16, None);
-        self.heap(PG_CLASS).insert(xid, cid, &row)?;
-        let key = index::int2_array(index.columns.iter().map(|&c| c as i16 + 1));
-        let options = index::int2_array(index.orders.iter().map(|o| o.option_bits()));
-        let row = form(
-            &index::index_desc(),
-            &[
-                Some(&oid.to_le_bytes()),
-                Some(&table.oid.to_le_bytes()),
-                Some(&(index.columns.len() as i16).to_le_bytes()),
-                Some(&[index.unique as u8]),
-                Some(&[index.primary as u8]),
-                Some(&key),
-                Some(&options),
-                Some(&[index.constraint as u8]),
-            ],
-        );
-        self.heap(PG_INDEX).insert(xid, cid, &row)?;
+        if table.oid < FIRST_NORMAL_OID {
+            return Err(system_catalog_error(&table.name));
+        }
+        let class = system::ClassRow {
+            oid,
+            name: &index.name,
+            namespace: PUBLIC_NAMESPACE,
+            kind: b'i',
+            relfilenode: oid,
+            natts: index.columns.len() as i16,
+            has_index: false,
+            shared: false,
+            options: None,
+        };
+        self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
+        let row = system::index_row(&index, table);
+        self.insert_catalog_row(&PG_INDEX, &row, xid, cid)?;
+        for (i, &c) in index.columns.iter().enumerate() {
+            let col = &table.columns[c];
+            let row = system::attribute_row(oid, i as i16 + 1, &col.name, col.ty, col.typmod, false);
+            self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+        }
+        self.mark_has_index(table, xid, cid)?;
         self.engine.smgr.create(index.rel, crate::storage::smgr::Fork::Main)?;
         self.build_index(table, &index, xid)?;
         Ok(index)
+    }
+
+    /// Set `pg_class.relhasindex` of a table that gets its first index.
+    fn mark_has_index(&self, table: &Table, xid: u64, cid: u32) -> Result<()> {
+        // The transaction's own changes, up to this command's, included:
+        // the table may have been created by this very command.
+        let snapshot = self.txns.snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: u32::MAX };
+        let Some(rel) = self.relation(&table.name, &who)? else { return Ok(()) };
+        let old = self.heap(catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
+        if deform(&PG_CLASS.desc(), &old)[system::CLASS_RELHASINDEX] == Some(&[1]) {
+            return Ok(());
+        }
+        self.update_class_row(&rel, xid, cid, &|v| v[system::CLASS_RELHASINDEX] = Some(vec![1]))
     }
 
     /// Delete the catalog rows of relation `oid` (a table with its columns
     /// and indexes, or one index) as transaction `xid` at command `cid`.
     /// Returns the files to remove once the transaction commits.
     pub fn drop_relation(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<Vec<RelFileLocator>> {
-        let idesc = index::index_desc();
+        if oid < FIRST_NORMAL_OID {
+            let name = self.relation_by_oid(oid, who)?.map(|(n, _)| n).unwrap_or_default();
+            return Err(system_catalog_error(&name));
+        }
+        let idesc = system::index_desc();
         let mut doomed_indexes = Vec::new();
         let mut index_rows = Vec::new();
-        self.scan(PG_INDEX, who, |tid, t| {
+        self.scan(&PG_INDEX, who, |tid, t| {
             let v = deform(&idesc, t);
-            if u32_of(v[1]) == oid || u32_of(v[0]) == oid {
+            if u32_of(v[system::IND_INDRELID]) == oid || u32_of(v[system::IND_INDEXRELID]) == oid {
                 index_rows.push(tid);
-                doomed_indexes.push(u32_of(v[0]));
+                doomed_indexes.push(u32_of(v[system::IND_INDEXRELID]));
             }
         })?;
-        let cdesc = class_desc();
+        let cdesc = PG_CLASS.desc();
         let mut class_rows = Vec::new();
         let mut files = Vec::new();
-        self.scan(PG_CLASS, who, |tid, t| {
+        self.scan(&PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
-            let roid = u32_of(v[0]);
+            let roid = u32_of(v[system::CLASS_OID]);
             if roid == oid || doomed_indexes.contains(&roid) {
                 class_rows.push(tid);
-                files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[4]) });
+                files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
             }
         })?;
-        let adesc = attribute_desc();
+        let adesc = PG_ATTRIBUTE.desc();
         let mut attr_rows = Vec::new();
-        self.scan(PG_ATTRIBUTE, who, |tid, t| {
-            if u32_of(deform(&adesc, t)[0]) == oid {
+        self.scan(&PG_ATTRIBUTE, who, |tid, t| {
+            let relid = u32_of(deform(&adesc, t)[system::ATT_RELID]);
+            if relid == oid || doomed_indexes.contains(&relid) {
                 attr_rows.push(tid);
             }
         })?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        for (rel, tids) in [(PG_INDEX, index_rows), (PG_CLASS, class_rows), (PG_ATTRIBUTE, attr_rows)] {
-            let heap = self.heap(rel);
+        for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
+            let heap = self.heap(catalog_rel(catalog));
             for tid in tids {
                 heap.delete_checked(tid, xid, cid, &check)?;
             }

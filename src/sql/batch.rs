@@ -14,6 +14,9 @@
 //! | time                               | Time64(µs)               |
 //! | timestamp / timestamptz            | Timestamp(µs[, "UTC"])   |
 //! | interval                           | Interval(MonthDayNano)   |
+//! | oid                                | UInt32                   |
+//! | name, "char", regclass, regtype    | Utf8 (the text form)     |
+//! | int2vector, oidvector, … (text form) | Utf8                   |
 //!
 //! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
 //! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
@@ -21,14 +24,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::StringBuilder;
 use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
 use arrow_array::builder::{
     Date32Builder, IntervalMonthDayNanoBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
 };
+use arrow_array::builder::{StringBuilder, UInt32Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimestampMicrosecondType};
-use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
+use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, UInt32Type};
 use arrow_buffer::IntervalMonthDayNano;
 
 use super::datetime::Interval;
@@ -125,9 +128,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Float4 => Datum::Float4(col.as_primitive::<Float32Type>().value(i)),
         PgType::Float8 => Datum::Float8(col.as_primitive::<Float64Type>().value(i)),
         PgType::Numeric => Datum::Numeric(col.as_string::<i32>().value(i).to_string()),
-        PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
-            Datum::Text(col.as_string::<i32>().value(i).to_string())
-        }
+        PgType::Oid => Datum::Oid(col.as_primitive::<UInt32Type>().value(i)),
         PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
         PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
         PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
@@ -137,6 +138,8 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
         }
+        // The types held as text (PgType::held_as_text).
+        _ => Datum::Text(col.as_string::<i32>().value(i).to_string()),
     }
 }
 
@@ -167,6 +170,7 @@ pub enum ColumnBuilder {
     Time(Time64MicrosecondBuilder),
     Timestamp(TimestampMicrosecondBuilder),
     Interval(IntervalMonthDayNanoBuilder),
+    Oid(UInt32Builder),
 }
 
 impl ColumnBuilder {
@@ -178,9 +182,7 @@ impl ColumnBuilder {
             PgType::Int8 => ColumnBuilder::Int8(Int64Builder::with_capacity(capacity)),
             PgType::Float4 => ColumnBuilder::Float4(Float32Builder::with_capacity(capacity)),
             PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
-            PgType::Numeric | PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Unknown | PgType::Void => {
-                ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8))
-            }
+            PgType::Oid => ColumnBuilder::Oid(UInt32Builder::with_capacity(capacity)),
             PgType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
             PgType::Time => ColumnBuilder::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
             PgType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity)),
@@ -188,6 +190,8 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
+            // Numeric, bpchar and the types held as text.
+            _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         }
     }
 
@@ -204,6 +208,7 @@ impl ColumnBuilder {
             ColumnBuilder::Time(b) => b.append_null(),
             ColumnBuilder::Timestamp(b) => b.append_null(),
             ColumnBuilder::Interval(b) => b.append_null(),
+            ColumnBuilder::Oid(b) => b.append_null(),
         }
     }
 
@@ -222,6 +227,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Time(b), Datum::Time(v)) => b.append_value(*v),
             (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
+            (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
             (_, other) => return Err(Error::internal(format!("value {other:?} does not match its column's type"))),
         }
         Ok(())
@@ -245,6 +251,7 @@ impl ColumnBuilder {
                 let iv = super::types::interval_from_storage(bytes).ok_or_else(bad)?;
                 b.append_value(interval_value(&iv)?)
             }
+            ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
         }
         Ok(())
     }
@@ -262,6 +269,7 @@ impl ColumnBuilder {
             ColumnBuilder::Time(b) => Arc::new(b.finish()),
             ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
             ColumnBuilder::Interval(b) => Arc::new(b.finish()),
+            ColumnBuilder::Oid(b) => Arc::new(b.finish()),
         }
     }
 }

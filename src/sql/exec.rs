@@ -148,6 +148,12 @@ impl EvalContext for RowCx<'_, '_> {
         };
         run_subquery(self.cx, sub, values, lhs)
     }
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.cx.catalog.relation_oid(name, &self.cx.reader())
+    }
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(name, _)| name))
+    }
 }
 
 /// Run a subquery with its outer slots set to `values`.
@@ -469,6 +475,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Int2(v) => Key::Int(*v as i64),
         Datum::Int4(v) => Key::Int(*v as i64),
         Datum::Int8(v) => Key::Int(*v),
+        Datum::Oid(v) => Key::Int(*v as i64),
         Datum::Float4(v) => float_key(*v as f64),
         Datum::Float8(v) => float_key(*v),
         Datum::Numeric(s) => Key::Text(super::numeric::normalized(s)),

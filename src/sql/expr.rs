@@ -278,6 +278,67 @@ pub trait EvalContext {
     fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {
         Err(Error::internal("subquery evaluated outside a query"))
     }
+    /// The OID of the relation named `name` (`[schema.]name`, folded and
+    /// quoted as SQL identifiers), as the statement's snapshot sees it.
+    fn relation_oid(&self, _name: &str) -> Result<Option<u32>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// The name of relation `oid`, as the statement's snapshot sees it.
+    fn relation_name(&self, _oid: u32) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+}
+
+/// Casts to and from `regclass`, which read the catalog: a name (or a
+/// number) becomes the relation it names, an OID prints as its relation's
+/// name (or as the number when there is none, as PostgreSQL prints it).
+fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    if v.is_null() {
+        return Ok(Datum::Null);
+    }
+    let oid = match (&v, from) {
+        (Datum::Text(name), PgType::RegClass) => Some(match name.parse::<u32>() {
+            Ok(oid) => oid,
+            Err(_) => ctx.relation_oid(name)?.unwrap_or(0),
+        }),
+        (Datum::Text(text) | Datum::Bpchar(text), _) => Some(regclass_in(text, ctx)?),
+        (other, _) => match other.as_i64() {
+            Some(i) => Some(oid_of_int(i)?),
+            None => None,
+        },
+    };
+    let Some(oid) = oid else {
+        return Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()));
+    };
+    match to {
+        PgType::RegClass => Ok(Datum::Text(match ctx.relation_name(oid)? {
+            Some(name) => name,
+            None => oid.to_string(),
+        })),
+        PgType::Text | PgType::Varchar | PgType::Name => match v {
+            Datum::Text(s) => Ok(Datum::Text(s)),
+            other => cast(other, from, to, None, ctx.extra_float_digits()),
+        },
+        _ => cast(Datum::Oid(oid), PgType::Oid, to, None, ctx.extra_float_digits()),
+    }
+}
+
+/// `regclassin`: a number is taken as an OID; a name must be a relation
+/// that exists (42P01 otherwise).
+fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return super::types::parse_oid(t);
+    }
+    ctx.relation_oid(t)?.ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{t}\" does not exist"))
+}
+
+/// An integer as an OID: int4 values below zero wrap, as in PostgreSQL.
+fn oid_of_int(i: i64) -> Result<u32> {
+    if i < i32::MIN as i64 || i > u32::MAX as i64 {
+        return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "OID out of range"));
+    }
+    Ok(i as u32)
 }
 
 pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
@@ -388,7 +449,11 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         }
         Expr::Cast(e, to, typmod) => {
             let v = eval(e, ctx)?;
-            cast_tz(v, e.ty(), *to, *typmod, ctx.extra_float_digits(), &ctx.time_zone())?
+            let from = e.ty();
+            if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
+                return regclass_cast(v, from, *to, ctx);
+            }
+            cast_tz(v, from, *to, *typmod, ctx.extra_float_digits(), &ctx.time_zone())?
         }
         Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
         Expr::Outer(slot, _) => ctx.outer(*slot),
@@ -602,6 +667,7 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || matches!((from, to), (Int4, Bool) | (Bool, Int4))
         || (from.is_datetime() && to.is_datetime())
         || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
+        || ((from.is_oid() || from.is_integer()) && (to.is_oid() || to.is_integer()))
 }
 
 /// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast
@@ -664,6 +730,10 @@ pub fn cast_tz(
         return r;
     }
     let out = match (&v, to) {
+        (Datum::Text(name), _) if from == PgType::RegType && !to.is_string() => {
+            let oid = Datum::Oid(super::types::regtype_in(name)?.oid());
+            return cast_tz(oid, PgType::Oid, to, typmod, extra_float_digits, tz);
+        }
         (Datum::Text(s) | Datum::Bpchar(s), _) if !to.is_string() => {
             let d = parse_text_tz(to, s, tz)?;
             match (typmod, &d) {
@@ -707,6 +777,12 @@ pub fn cast_tz(
             Datum::Text(text)
         }
         (Datum::Bool(b), PgType::Int4) => Datum::Int4(*b as i32),
+        (_, PgType::Oid) if from.is_integer() => Datum::Oid(oid_of_int(v.as_i64().unwrap_or(0))?),
+        (_, PgType::RegType) if from == PgType::Oid || from.is_integer() => {
+            let oid = oid_of_int(v.as_i64().unwrap_or(0))?;
+            Datum::Text(PgType::from_oid(oid).map_or_else(|| oid.to_string(), |t| t.sql_name().to_string()))
+        }
+
         (Datum::Numeric(n), PgType::Int2 | PgType::Int4 | PgType::Int8) => {
             let i = super::numeric::to_i64(n).ok_or_else(|| out_of_range(to))?;
             int_datum(to, i).ok_or_else(|| out_of_range(to))?

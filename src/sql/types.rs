@@ -29,6 +29,40 @@ pub enum PgType {
     /// The type of a quoted literal before context decides (PostgreSQL's `unknown`).
     Unknown,
     Void,
+    /// `oid`: an object identifier (unsigned 32 bits).
+    Oid,
+    /// `name`: an identifier in the catalogs (at most 63 bytes).
+    Name,
+    /// `"char"`: one byte, the kind codes of the catalogs (`relkind`).
+    Char,
+    /// `regclass`: a relation's OID that reads and prints as its name.
+    /// In memory it is the name (the output form), resolved through the
+    /// catalog when cast from or to `oid`.
+    RegClass,
+    /// `regtype`: a type's OID that reads and prints as its name (held as
+    /// the name, like [`PgType::RegClass`]).
+    RegType,
+    /// A type tusk only stores and prints in its text form (see
+    /// [`TEXT_FORM_TYPES`]): catalog columns such as `indkey int2vector`.
+    TextForm(u32),
+}
+
+/// The types tusk holds only in their text output form: OID, `typname`,
+/// and the name `format_type` gives it. They appear in catalog columns;
+/// values can be read and compared as text, nothing more.
+pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
+    (22, "int2vector", "int2vector"),
+    (24, "regproc", "regproc"),
+    (28, "xid", "xid"),
+    (30, "oidvector", "oidvector"),
+    (194, "pg_node_tree", "pg_node_tree"),
+    (1009, "_text", "text[]"),
+    (1034, "_aclitem", "aclitem[]"),
+    (2277, "anyarray", "anyarray"),
+];
+
+fn text_form(oid: u32) -> (&'static str, &'static str) {
+    TEXT_FORM_TYPES.iter().find(|t| t.0 == oid).map_or(("unknown", "unknown"), |t| (t.1, t.2))
 }
 
 impl PgType {
@@ -51,31 +85,46 @@ impl PgType {
             PgType::Interval => 1186,
             PgType::Void => 2278,
             PgType::Numeric => 1700,
+            PgType::Oid => 26,
+            PgType::Name => 19,
+            PgType::Char => 18,
+            PgType::RegClass => 2205,
+            PgType::RegType => 2206,
+            PgType::TextForm(oid) => oid,
         }
     }
 
+    /// Every type but the [`PgType::TextForm`] ones.
+    pub const ALL: [PgType; 22] = [
+        PgType::Bool,
+        PgType::Int2,
+        PgType::Int4,
+        PgType::Int8,
+        PgType::Float4,
+        PgType::Float8,
+        PgType::Numeric,
+        PgType::Text,
+        PgType::Varchar,
+        PgType::Unknown,
+        PgType::Void,
+        PgType::Bpchar,
+        PgType::Date,
+        PgType::Time,
+        PgType::Timestamp,
+        PgType::TimestampTz,
+        PgType::Interval,
+        PgType::Oid,
+        PgType::Name,
+        PgType::Char,
+        PgType::RegClass,
+        PgType::RegType,
+    ];
+
     pub fn from_oid(oid: u32) -> Option<PgType> {
-        [
-            PgType::Bool,
-            PgType::Int2,
-            PgType::Int4,
-            PgType::Int8,
-            PgType::Float4,
-            PgType::Float8,
-            PgType::Numeric,
-            PgType::Text,
-            PgType::Varchar,
-            PgType::Unknown,
-            PgType::Void,
-            PgType::Bpchar,
-            PgType::Date,
-            PgType::Time,
-            PgType::Timestamp,
-            PgType::TimestampTz,
-            PgType::Interval,
-        ]
-        .into_iter()
-        .find(|t| t.oid() == oid)
+        PgType::ALL
+            .into_iter()
+            .find(|t| t.oid() == oid)
+            .or_else(|| TEXT_FORM_TYPES.iter().any(|t| t.0 == oid).then_some(PgType::TextForm(oid)))
     }
 
     /// The name PostgreSQL uses in messages (`format_type`).
@@ -98,6 +147,12 @@ impl PgType {
             PgType::Unknown => "unknown",
             PgType::Void => "void",
             PgType::Numeric => "numeric",
+            PgType::Oid => "oid",
+            PgType::Name => "name",
+            PgType::Char => "\"char\"",
+            PgType::RegClass => "regclass",
+            PgType::RegType => "regtype",
+            PgType::TextForm(oid) => text_form(oid).1,
         }
     }
 
@@ -121,6 +176,12 @@ impl PgType {
             PgType::Unknown => "unknown",
             PgType::Void => "void",
             PgType::Numeric => "numeric",
+            PgType::Oid => "oid",
+            PgType::Name => "name",
+            PgType::Char => "char",
+            PgType::RegClass => "regclass",
+            PgType::RegType => "regtype",
+            PgType::TextForm(oid) => text_form(oid).0,
         }
     }
 
@@ -129,26 +190,30 @@ impl PgType {
         match self {
             PgType::Bool => 1,
             PgType::Int2 => 2,
+            PgType::Char => 1,
             PgType::Int4 | PgType::Float4 | PgType::Void | PgType::Date => 4,
+            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) => 4,
+            PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
-            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar => -1,
+            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::TextForm(_) => -1,
             PgType::Unknown => -2,
         }
     }
 
     /// How a value of this type is stored in a heap tuple: length (-1:
-    /// variable) and alignment, as `pg_type.typlen` / `typalign`.
+    /// variable) and alignment. These are tusk's own layout: `name` and
+    /// `"char"` are stored with their length, and `regclass`/`regtype` as
+    /// their text, unlike PostgreSQL's `typlen` (see [`PgType::typlen`]).
     pub fn storage(self) -> (i16, u8) {
         match self {
             PgType::Bool => (1, 1),
             PgType::Int2 => (2, 2),
-            PgType::Int4 | PgType::Float4 | PgType::Date => (4, 4),
+            PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
             PgType::Interval => (16, 8),
-            PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Numeric | PgType::Unknown | PgType::Void => {
-                (-1, 4)
-            }
+            // Text-like, numeric and bpchar values: variable length.
+            _ => (-1, 4),
         }
     }
 
@@ -166,7 +231,29 @@ impl PgType {
     }
 
     pub fn is_string(self) -> bool {
-        matches!(self, PgType::Text | PgType::Varchar | PgType::Bpchar)
+        matches!(self, PgType::Text | PgType::Varchar | PgType::Bpchar | PgType::Name)
+    }
+
+    /// The types whose values are [`Datum::Text`] (in memory, in Arrow
+    /// `Utf8` arrays, and stored as their bytes).
+    pub fn held_as_text(self) -> bool {
+        matches!(
+            self,
+            PgType::Text
+                | PgType::Varchar
+                | PgType::Unknown
+                | PgType::Void
+                | PgType::Name
+                | PgType::Char
+                | PgType::RegClass
+                | PgType::RegType
+                | PgType::TextForm(_)
+        )
+    }
+
+    /// `oid` and the types that are OIDs underneath (`regclass`, `regtype`).
+    pub fn is_oid(self) -> bool {
+        matches!(self, PgType::Oid | PgType::RegClass | PgType::RegType)
     }
 
     /// date, timestamp or timestamptz (the types that compare with each other).
@@ -199,6 +286,7 @@ pub enum Datum {
     /// Microseconds since 2000-01-01 00:00:00 UTC.
     TimestampTz(i64),
     Interval(Interval),
+    Oid(u32),
 }
 
 impl Datum {
@@ -212,6 +300,7 @@ impl Datum {
             Datum::Int2(v) => Some(v as i64),
             Datum::Int4(v) => Some(v as i64),
             Datum::Int8(v) => Some(v),
+            Datum::Oid(v) => Some(v as i64),
             _ => None,
         }
     }
@@ -254,6 +343,7 @@ impl Datum {
             Datum::Timestamp(t) => out.put_slice(datetime::format_timestamp(*t, None).as_bytes()),
             Datum::TimestampTz(t) => out.put_slice(datetime::format_timestamp(*t, Some(tz)).as_bytes()),
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
+            Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
         }
     }
 
@@ -282,6 +372,7 @@ impl Datum {
                 out.put_i32(iv.days);
                 out.put_i32(iv.months);
             }
+            Datum::Oid(v) => out.put_u32(*v),
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -306,6 +397,7 @@ impl Datum {
             Datum::Date(d) => d.to_le_bytes().to_vec(),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => t.to_le_bytes().to_vec(),
             Datum::Interval(iv) => interval_storage(iv).to_vec(),
+            Datum::Oid(v) => v.to_le_bytes().to_vec(),
         }
     }
 
@@ -320,15 +412,15 @@ impl Datum {
             PgType::Float4 => Datum::Float4(f32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Float8 => Datum::Float8(f64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Numeric => Datum::Numeric(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
-            PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Void => {
-                Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?)
-            }
+            PgType::Oid => Datum::Oid(u32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Bpchar => Datum::Bpchar(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
             PgType::Date => Datum::Date(i32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Time => Datum::Time(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Timestamp => Datum::Timestamp(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
+            // The types held as text (PgType::held_as_text).
+            _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
     }
 }
@@ -551,8 +643,13 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
             Ok(if ty == PgType::Float4 { Datum::Float4(v as f32) } else { Datum::Float8(v) })
         }
         PgType::Numeric => super::numeric::canonical(text).map(Datum::Numeric),
-        PgType::Text | PgType::Varchar | PgType::Unknown => Ok(Datum::Text(text.to_string())),
+        PgType::Text | PgType::Varchar | PgType::Unknown | PgType::TextForm(_) => Ok(Datum::Text(text.to_string())),
         PgType::Void => Ok(Datum::Null),
+        PgType::Name => Ok(Datum::Text(name_truncated(text).to_string())),
+        PgType::Char => Ok(Datum::Text(char_of(text))),
+        PgType::Oid => parse_oid(text).map(Datum::Oid),
+        PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
+        PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
     }
 }
 
@@ -569,7 +666,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         PgType::Int8 => Datum::Int8(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Float4 => Datum::Float4(f32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Float8 => Datum::Float8(f64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
-        PgType::Text | PgType::Varchar | PgType::Unknown => Datum::Text(
+        PgType::Text | PgType::Varchar | PgType::Unknown | PgType::Name | PgType::TextForm(_) => Datum::Text(
             std::str::from_utf8(bytes)
                 .map_err(|_| {
                     err!(SqlState::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
@@ -578,6 +675,14 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         ),
         PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
+        PgType::Oid => Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Char => match bytes {
+            [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),
+            _ => return Err(wrong()),
+        },
+        PgType::RegClass | PgType::RegType => {
+            return Err(Error::not_supported("binary input of regclass and regtype"));
+        }
         PgType::Bpchar => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => Datum::Bpchar(s),
             other => other,
@@ -597,6 +702,54 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             })
         }
     })
+}
+
+/// `oidin`: an unsigned 32-bit number; negative numbers down to
+/// `-2147483648` wrap around, as PostgreSQL accepts them.
+pub fn parse_oid(text: &str) -> Result<u32> {
+    let t = text.trim();
+    let bad = || invalid_syntax(PgType::Oid, text);
+    let v: i64 = t.parse().map_err(|_| bad())?;
+    if v < i32::MIN as i64 || v > u32::MAX as i64 {
+        return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value \"{text}\" is out of range for type oid"));
+    }
+    Ok(v as u32)
+}
+
+/// `namein`: at most 63 bytes (NAMEDATALEN - 1), cut at a character boundary.
+pub fn name_truncated(s: &str) -> &str {
+    let mut end = s.len().min(63);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `charin`: the first byte of the text (`""` for the zero byte).
+fn char_of(text: &str) -> String {
+    text.chars().next().filter(|c| c.is_ascii() && *c != '\0').map(String::from).unwrap_or_default()
+}
+
+/// `regtypein`: a type by name (`integer`, `int4`, `pg_catalog.text`, …)
+/// or by OID.
+pub fn regtype_in(text: &str) -> Result<PgType> {
+    let t = text.trim();
+    let t = t.strip_prefix("pg_catalog.").unwrap_or(t);
+    let by_name = |n: &str| {
+        let n = n.to_ascii_lowercase();
+        let aliases = [("int", PgType::Int4), ("smallint", PgType::Int2), ("bigint", PgType::Int8)];
+        aliases.iter().find(|a| a.0 == n).map(|a| a.1).or_else(|| {
+            PgType::ALL
+                .into_iter()
+                .chain(TEXT_FORM_TYPES.iter().map(|t| PgType::TextForm(t.0)))
+                .find(|ty| ty.typname() == n || ty.sql_name() == n || (*ty == PgType::Char && n == "\"char\""))
+        })
+    };
+    let found = match t.parse::<u32>() {
+        Ok(oid) => PgType::from_oid(oid),
+        Err(_) => by_name(t),
+    };
+    found.ok_or_else(|| err!(SqlState::UNDEFINED_OBJECT, "type \"{t}\" does not exist"))
 }
 
 /// An integer of the given type, or `None` when it does not fit.

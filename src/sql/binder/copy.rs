@@ -38,8 +38,7 @@ impl Binder<'_> {
         }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
-                let mode = if from { LockMode::RowExclusive } else { LockMode::AccessShare };
-                let table = self.table(name, mode)?;
+                let table = if from { self.table_for_write(name)? } else { self.table(name, LockMode::AccessShare)? };
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);

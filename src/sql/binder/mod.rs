@@ -193,13 +193,29 @@ impl<'a> Binder<'a> {
         Ok(Statement::Query { plan: Arc::new(bound.plan), columns: bound.columns, tables })
     }
 
+    /// A table by name: unqualified names are looked up in `pg_catalog`
+    /// and `public` (the search path), qualified ones only in their schema.
     fn table(&self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
-        if schema.as_deref().is_some_and(|s| s != "public") {
-            return Err(missing());
+        let namespace = match schema.as_deref() {
+            None => None,
+            Some("public") => Some(catalog::PUBLIC_NAMESPACE),
+            Some("pg_catalog") => Some(catalog::PG_CATALOG_NAMESPACE),
+            Some(_) => return Err(self.at(missing(), name)),
+        };
+        let table = self.tables.table(&rel, mode).map_err(|e| self.at(e, name))?;
+        table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))
+    }
+
+    /// A table that the statement writes to: never a system catalog.
+    fn table_for_write(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+        let table = self.table(name, LockMode::RowExclusive)?;
+        if table.namespace == catalog::PG_CATALOG_NAMESPACE {
+            let e = err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for table {}", table.name);
+            return Err(self.at(e, name));
         }
-        self.tables.table(&rel, mode)?.ok_or_else(missing).map_err(|e| self.at(e, name))
+        Ok(table)
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
@@ -209,7 +225,7 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
         };
-        let table = self.table(name, LockMode::RowExclusive)?;
+        let table = self.table_for_write(name)?;
         let explicit_columns = !ins.columns.is_empty();
         let targets: Vec<usize> = if !explicit_columns {
             (0..table.columns.len()).collect()
@@ -340,7 +356,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
-        let table = self.table(name, LockMode::RowExclusive)?;
+        let table = self.table_for_write(name)?;
         self.levels.push(query::Level::default());
         let r = self.bind_update_body(u, &table, alias.as_ref());
         self.levels.pop();
@@ -416,7 +432,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
-        let table = self.table(name, LockMode::RowExclusive)?;
+        let table = self.table_for_write(name)?;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
             self.add_table_rel(&table, alias.as_ref())?;
@@ -902,6 +918,19 @@ impl<'a> Binder<'a> {
                 PgType::Text
             }
             (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
+            (PgType::Char, PgType::Char | PgType::Unknown) | (PgType::Unknown, PgType::Char) => PgType::Char,
+            (t @ (PgType::RegClass | PgType::RegType), u) | (u, t @ (PgType::RegClass | PgType::RegType))
+                if u == t || u == PgType::Unknown =>
+            {
+                t
+            }
+            // An integer meets an OID as an OID (PostgreSQL's implicit int4 → oid).
+            (a, b)
+                if (a.is_oid() || b.is_oid())
+                    && [a, b].iter().all(|t| t.is_oid() || t.is_integer() || *t == PgType::Unknown) =>
+            {
+                PgType::Oid
+            }
             _ => return Err(self.no_operator(op, lt, rt, node)),
         };
         Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
@@ -1134,6 +1163,11 @@ impl<'a> Binder<'a> {
                 parse_text(to, &s).map_err(|err| self.at(err, node))?;
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
+            // A relation name is resolved when the statement runs, through
+            // its snapshot (see `EvalContext::relation_oid`).
+            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::RegClass => {
+                return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
+            }
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
                 return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
             }
@@ -1192,6 +1226,7 @@ impl<'a> Binder<'a> {
                 return Ok((ty, p.map(|p| p.min(6) as u32)));
             }
             D::Interval { fields: None, precision: None } => PgType::Interval,
+            D::Regclass => PgType::RegClass,
             D::Char(len) | D::Character(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
@@ -1230,7 +1265,12 @@ impl<'a> Binder<'a> {
                     "timestamptz" => PgType::TimestampTz,
                     "interval" => PgType::Interval,
                     "bpchar" => PgType::Bpchar,
-                    "uuid" | "json" | "jsonb" | "bytea" | "name" | "oid" | "regclass" | "char" | "timetz" => {
+                    "oid" => PgType::Oid,
+                    "name" => PgType::Name,
+                    "char" => PgType::Char,
+                    "regclass" => PgType::RegClass,
+                    "regtype" => PgType::RegType,
+                    "uuid" | "json" | "jsonb" | "bytea" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
@@ -1371,6 +1411,12 @@ fn implicit_coercion(from: PgType, to: PgType) -> bool {
             | (Float4, Float8)
             | (Varchar, Text)
             | (Text, Varchar)
+            | (Name | Char, Text | Varchar)
+            | (Text | Varchar, Name)
+            | (Int2 | Int4 | Int8, Oid | RegClass | RegType)
+            | (Oid, RegClass | RegType)
+            | (RegClass | RegType, Oid)
+            | (Oid, Int8)
     )
 }
 
@@ -1394,7 +1440,11 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
-        E::Cast { expr, data_type, .. } => figure(expr).or_else(|| Some(cast_type_name(data_type))),
+        // A name figured from a type (a cast, a literal, CASE) yields to this cast's type.
+        E::Cast { expr, data_type, .. } => match expr.as_ref() {
+            E::Cast { .. } | E::TypedString(_) | E::Case { .. } | E::Value(_) => Some(cast_type_name(data_type)),
+            _ => figure(expr).or_else(|| Some(cast_type_name(data_type))),
+        },
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),

@@ -747,6 +747,7 @@ mod tests {
         let table = Table {
             oid: 1,
             name: "t".into(),
+            namespace: crate::catalog::PUBLIC_NAMESPACE,
             rel: RelFileLocator { db: 1, relfilenode: 1 },
             columns: vec![col("a", PgType::Int4), col("b", PgType::Text)],
             indexes: Vec::new(),

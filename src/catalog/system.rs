@@ -1,0 +1,511 @@
+//! The system catalogs' declarations: each catalog's OID, name and columns
+//! (names and types exactly as in PostgreSQL 15), in one place. Rows are
+//! `Vec<Datum>` in column order; [`SystemCatalog::desc`] gives their tuple
+//! layout, and the column positions the engine reads are constants checked
+//! against the declarations when compiling ([`SystemCatalog::attno`]).
+//!
+//! Columns whose concept tusk does not have yet hold PostgreSQL's value for
+//! the default case (`relpersistence 'p'`, `relowner 10`, `attislocal t`)
+//! or NULL where PostgreSQL has NULL by default (`relacl`, `indexprs`).
+//! Transaction-id columns (`relfrozenxid`, `datfrozenxid`, …) are 0: tusk
+//! does not freeze tuples. See also [`super::bootstrap`], which writes the
+//! initial rows.
+
+use crate::sql::types::{Datum, PgType};
+use crate::storage::heap::tuple::{Attr, TupleDesc};
+
+use PgType::{Bool, Char, Float4, Int2, Int4, Name, Oid, Text, TextForm};
+
+pub const PG_CATALOG_NAMESPACE: u32 = 11;
+pub const PUBLIC_NAMESPACE: u32 = 2200;
+pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13207;
+/// The bootstrap superuser (`postgres`), owner of everything.
+pub const SUPERUSER: u32 = 10;
+pub const HEAP_AM: u32 = 2;
+pub const BTREE_AM: u32 = 403;
+const TEXT_FORM_XID: PgType = TextForm(28);
+const REGPROC: PgType = TextForm(24);
+const INT2VECTOR: PgType = TextForm(22);
+const OIDVECTOR: PgType = TextForm(30);
+const PG_NODE_TREE: PgType = TextForm(194);
+const TEXT_ARRAY: PgType = TextForm(1009);
+const ACLITEM_ARRAY: PgType = TextForm(1034);
+const ANYARRAY: PgType = TextForm(2277);
+
+/// A system catalog: a heap relation whose file is its OID.
+pub struct SystemCatalog {
+    pub oid: u32,
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, PgType)],
+}
+
+impl SystemCatalog {
+    /// How its tuples are laid out.
+    pub fn desc(&self) -> TupleDesc {
+        TupleDesc {
+            attrs: self.columns.iter().map(|(_, ty)| ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
+        }
+    }
+
+    /// The position of column `name`; a missing name fails the build when
+    /// used in a constant.
+    pub const fn attno(&self, name: &str) -> usize {
+        let mut i = 0;
+        while i < self.columns.len() {
+            if str_eq(self.columns[i].0, name) {
+                return i;
+            }
+            i += 1;
+        }
+        panic!("no such catalog column")
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+pub const PG_NAMESPACE: SystemCatalog = SystemCatalog {
+    oid: 2615,
+    name: "pg_namespace",
+    columns: &[("oid", Oid), ("nspname", Name), ("nspowner", Oid), ("nspacl", ACLITEM_ARRAY)],
+};
+
+pub const PG_CLASS: SystemCatalog = SystemCatalog {
+    oid: 1259,
+    name: "pg_class",
+    columns: &[
+        ("oid", Oid),
+        ("relname", Name),
+        ("relnamespace", Oid),
+        ("reltype", Oid),
+        ("reloftype", Oid),
+        ("relowner", Oid),
+        ("relam", Oid),
+        ("relfilenode", Oid),
+        ("reltablespace", Oid),
+        ("relpages", Int4),
+        ("reltuples", Float4),
+        ("relallvisible", Int4),
+        ("reltoastrelid", Oid),
+        ("relhasindex", Bool),
+        ("relisshared", Bool),
+        ("relpersistence", Char),
+        ("relkind", Char),
+        ("relnatts", Int2),
+        ("relchecks", Int2),
+        ("relhasrules", Bool),
+        ("relhastriggers", Bool),
+        ("relhassubclass", Bool),
+        ("relrowsecurity", Bool),
+        ("relforcerowsecurity", Bool),
+        ("relispopulated", Bool),
+        ("relreplident", Char),
+        ("relispartition", Bool),
+        ("relrewrite", Oid),
+        ("relfrozenxid", TEXT_FORM_XID),
+        ("relminmxid", TEXT_FORM_XID),
+        ("relacl", ACLITEM_ARRAY),
+        ("reloptions", TEXT_ARRAY),
+        ("relpartbound", PG_NODE_TREE),
+    ],
+};
+
+pub const PG_ATTRIBUTE: SystemCatalog = SystemCatalog {
+    oid: 1249,
+    name: "pg_attribute",
+    columns: &[
+        ("attrelid", Oid),
+        ("attname", Name),
+        ("atttypid", Oid),
+        ("attstattarget", Int4),
+        ("attlen", Int2),
+        ("attnum", Int2),
+        ("attndims", Int4),
+        ("attcacheoff", Int4),
+        ("atttypmod", Int4),
+        ("attbyval", Bool),
+        ("attalign", Char),
+        ("attstorage", Char),
+        ("attcompression", Char),
+        ("attnotnull", Bool),
+        ("atthasdef", Bool),
+        ("atthasmissing", Bool),
+        ("attidentity", Char),
+        ("attgenerated", Char),
+        ("attisdropped", Bool),
+        ("attislocal", Bool),
+        ("attinhcount", Int4),
+        ("attcollation", Oid),
+        ("attacl", ACLITEM_ARRAY),
+        ("attoptions", TEXT_ARRAY),
+        ("attfdwoptions", TEXT_ARRAY),
+        ("attmissingval", ANYARRAY),
+    ],
+};
+
+pub const PG_TYPE: SystemCatalog = SystemCatalog {
+    oid: 1247,
+    name: "pg_type",
+    columns: &[
+        ("oid", Oid),
+        ("typname", Name),
+        ("typnamespace", Oid),
+        ("typowner", Oid),
+        ("typlen", Int2),
+        ("typbyval", Bool),
+        ("typtype", Char),
+        ("typcategory", Char),
+        ("typispreferred", Bool),
+        ("typisdefined", Bool),
+        ("typdelim", Char),
+        ("typrelid", Oid),
+        ("typsubscript", REGPROC),
+        ("typelem", Oid),
+        ("typarray", Oid),
+        ("typinput", REGPROC),
+        ("typoutput", REGPROC),
+        ("typreceive", REGPROC),
+        ("typsend", REGPROC),
+        ("typmodin", REGPROC),
+        ("typmodout", REGPROC),
+        ("typanalyze", REGPROC),
+        ("typalign", Char),
+        ("typstorage", Char),
+        ("typnotnull", Bool),
+        ("typbasetype", Oid),
+        ("typtypmod", Int4),
+        ("typndims", Int4),
+        ("typcollation", Oid),
+        ("typdefaultbin", PG_NODE_TREE),
+        ("typdefault", Text),
+        ("typacl", ACLITEM_ARRAY),
+    ],
+};
+
+/// pg_index. tusk keeps one attribute past the declared columns, not
+/// described in `pg_attribute` and so invisible to SQL: whether a PRIMARY
+/// KEY or UNIQUE constraint owns the index, until `pg_constraint` exists.
+pub const PG_INDEX: SystemCatalog = SystemCatalog {
+    oid: 2610,
+    name: "pg_index",
+    columns: &[
+        ("indexrelid", Oid),
+        ("indrelid", Oid),
+        ("indnatts", Int2),
+        ("indnkeyatts", Int2),
+        ("indisunique", Bool),
+        ("indnullsnotdistinct", Bool),
+        ("indisprimary", Bool),
+        ("indisexclusion", Bool),
+        ("indimmediate", Bool),
+        ("indisclustered", Bool),
+        ("indisvalid", Bool),
+        ("indcheckxmin", Bool),
+        ("indisready", Bool),
+        ("indislive", Bool),
+        ("indisreplident", Bool),
+        ("indkey", INT2VECTOR),
+        ("indcollation", OIDVECTOR),
+        ("indclass", OIDVECTOR),
+        ("indoption", INT2VECTOR),
+        ("indexprs", PG_NODE_TREE),
+        ("indpred", PG_NODE_TREE),
+    ],
+};
+
+pub const PG_DATABASE: SystemCatalog = SystemCatalog {
+    oid: 1262,
+    name: "pg_database",
+    columns: &[
+        ("oid", Oid),
+        ("datname", Name),
+        ("datdba", Oid),
+        ("encoding", Int4),
+        ("datlocprovider", Char),
+        ("datistemplate", Bool),
+        ("datallowconn", Bool),
+        ("datconnlimit", Int4),
+        ("datfrozenxid", TEXT_FORM_XID),
+        ("datminmxid", TEXT_FORM_XID),
+        ("dattablespace", Oid),
+        ("datcollate", Text),
+        ("datctype", Text),
+        ("daticulocale", Text),
+        ("datcollversion", Text),
+        ("datacl", ACLITEM_ARRAY),
+    ],
+};
+
+pub const PG_AM: SystemCatalog = SystemCatalog {
+    oid: 2601,
+    name: "pg_am",
+    columns: &[("oid", Oid), ("amname", Name), ("amhandler", REGPROC), ("amtype", Char)],
+};
+
+/// Every system catalog, in the order bootstrap creates them.
+pub const ALL: [&SystemCatalog; 7] =
+    [&PG_NAMESPACE, &PG_CLASS, &PG_ATTRIBUTE, &PG_TYPE, &PG_INDEX, &PG_DATABASE, &PG_AM];
+
+/// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
+/// rule marks the columns of arrays, node trees and optional text so.
+pub fn nullable(column: &str, ty: PgType) -> bool {
+    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY)
+        || matches!(column, "typdefault" | "daticulocale" | "datcollversion")
+}
+
+fn oid(v: u32) -> Datum {
+    Datum::Oid(v)
+}
+fn name(s: &str) -> Datum {
+    Datum::Text(s.to_string())
+}
+fn char(c: u8) -> Datum {
+    Datum::Text(if c == 0 { String::new() } else { (c as char).to_string() })
+}
+fn xid0() -> Datum {
+    Datum::Text("0".into())
+}
+
+/// A `pg_class` row (the arguments are the columns tusk knows; the rest
+/// are PostgreSQL's defaults for a permanent, unpartitioned relation).
+pub struct ClassRow<'a> {
+    pub oid: u32,
+    pub name: &'a str,
+    pub namespace: u32,
+    pub kind: u8,
+    pub relfilenode: u32,
+    pub natts: i16,
+    pub has_index: bool,
+    pub shared: bool,
+    /// `reloptions` in its text form (`{fillfactor=50}`).
+    pub options: Option<String>,
+}
+
+impl ClassRow<'_> {
+    pub fn values(&self) -> Vec<Datum> {
+        let index = self.kind == b'i';
+        let catalog = self.namespace == PG_CATALOG_NAMESPACE;
+        vec![
+            oid(self.oid),
+            name(self.name),
+            oid(self.namespace),
+            oid(0), // reltype: tusk has no composite row types
+            oid(0),
+            oid(SUPERUSER),
+            oid(if index { BTREE_AM } else { HEAP_AM }),
+            oid(self.relfilenode),
+            oid(0),
+            Datum::Int4(0),
+            Datum::Float4(-1.0), // reltuples: never counted
+            Datum::Int4(0),
+            oid(0),
+            Datum::Bool(self.has_index),
+            Datum::Bool(self.shared),
+            char(b'p'),
+            char(self.kind),
+            Datum::Int2(self.natts),
+            Datum::Int2(0),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            char(if catalog || index { b'n' } else { b'd' }),
+            Datum::Bool(false),
+            oid(0),
+            xid0(),
+            xid0(),
+            Datum::Null,
+            self.options.clone().map_or(Datum::Null, Datum::Text),
+            Datum::Null,
+        ]
+    }
+}
+
+pub const CLASS_OID: usize = PG_CLASS.attno("oid");
+pub const CLASS_RELNAME: usize = PG_CLASS.attno("relname");
+pub const CLASS_RELNAMESPACE: usize = PG_CLASS.attno("relnamespace");
+pub const CLASS_RELFILENODE: usize = PG_CLASS.attno("relfilenode");
+pub const CLASS_RELPAGES: usize = PG_CLASS.attno("relpages");
+pub const CLASS_RELTUPLES: usize = PG_CLASS.attno("reltuples");
+pub const CLASS_RELHASINDEX: usize = PG_CLASS.attno("relhasindex");
+pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
+pub const CLASS_RELOPTIONS: usize = PG_CLASS.attno("reloptions");
+
+/// A `pg_attribute` row for column `attnum` (1-based) of relation `rel`.
+pub fn attribute_row(rel: u32, attnum: i16, col_name: &str, ty: PgType, typmod: i32, not_null: bool) -> Vec<Datum> {
+    let t = super::bootstrap::type_info(ty.oid());
+    vec![
+        oid(rel),
+        name(col_name),
+        oid(ty.oid()),
+        Datum::Int4(-1),
+        Datum::Int2(t.len),
+        Datum::Int2(attnum),
+        Datum::Int4(0),
+        Datum::Int4(-1),
+        Datum::Int4(typmod),
+        Datum::Bool(t.byval),
+        char(t.align),
+        char(t.storage),
+        char(0),
+        Datum::Bool(not_null),
+        Datum::Bool(false),
+        Datum::Bool(false),
+        char(0),
+        char(0),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Int4(0),
+        oid(t.collation),
+        Datum::Null,
+        Datum::Null,
+        Datum::Null,
+        Datum::Null,
+    ]
+}
+
+pub const ATT_RELID: usize = PG_ATTRIBUTE.attno("attrelid");
+pub const ATT_NAME: usize = PG_ATTRIBUTE.attno("attname");
+pub const ATT_TYPID: usize = PG_ATTRIBUTE.attno("atttypid");
+pub const ATT_NUM: usize = PG_ATTRIBUTE.attno("attnum");
+pub const ATT_TYPMOD: usize = PG_ATTRIBUTE.attno("atttypmod");
+pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");
+
+/// The `pg_index` row of `index` on `table`, followed by tusk's
+/// constraint flag (see [`PG_INDEX`]).
+pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
+    let key: Vec<i16> = index.columns.iter().map(|&c| c as i16 + 1).collect();
+    let types: Vec<PgType> = index.columns.iter().map(|&c| table.columns[c].ty).collect();
+    let options: Vec<i16> = index.orders.iter().map(|o| o.option_bits()).collect();
+    let join = |v: Vec<String>| Datum::Text(v.join(" "));
+    let collations = types.iter().map(|t| super::bootstrap::type_info(t.oid()).collation.to_string()).collect();
+    let opclasses = types.iter().map(|t| default_btree_opclass(*t).to_string()).collect();
+    vec![
+        oid(index.oid),
+        oid(table.oid),
+        Datum::Int2(key.len() as i16),
+        Datum::Int2(key.len() as i16),
+        Datum::Bool(index.unique),
+        Datum::Bool(false),
+        Datum::Bool(index.primary),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Bool(false),
+        Datum::Bool(true),
+        Datum::Bool(true),
+        Datum::Bool(false),
+        join(key.iter().map(i16::to_string).collect()),
+        join(collations),
+        join(opclasses),
+        join(options.iter().map(i16::to_string).collect()),
+        Datum::Null,
+        Datum::Null,
+        Datum::Bool(index.constraint),
+    ]
+}
+
+pub const IND_INDEXRELID: usize = PG_INDEX.attno("indexrelid");
+pub const IND_INDRELID: usize = PG_INDEX.attno("indrelid");
+pub const IND_ISUNIQUE: usize = PG_INDEX.attno("indisunique");
+pub const IND_ISPRIMARY: usize = PG_INDEX.attno("indisprimary");
+pub const IND_KEY: usize = PG_INDEX.attno("indkey");
+pub const IND_OPTION: usize = PG_INDEX.attno("indoption");
+/// tusk's constraint flag, just past the declared columns.
+pub const IND_CONSTRAINT: usize = PG_INDEX.columns.len();
+
+/// pg_index's layout including tusk's constraint flag.
+pub fn index_desc() -> TupleDesc {
+    let mut desc = PG_INDEX.desc();
+    let (len, align) = Bool.storage();
+    desc.attrs.push(Attr { len, align });
+    desc
+}
+
+/// The default btree operator class of a type (`pg_opclass`, which tusk
+/// does not have yet: these are PostgreSQL's OIDs); 0 if it has none.
+fn default_btree_opclass(ty: PgType) -> u32 {
+    match ty {
+        PgType::Bool => 10003,
+        PgType::Bpchar => 10004,
+        PgType::Char => 10007,
+        PgType::Date => 3122,
+        PgType::Float4 => 10012,
+        PgType::Float8 => 3123,
+        PgType::Int2 => 1979,
+        PgType::Int4 => 1978,
+        PgType::Int8 => 3124,
+        PgType::Interval => 10022,
+        PgType::Name => 10028,
+        PgType::Numeric => 3125,
+        PgType::Oid | PgType::RegClass | PgType::RegType => 1981,
+        PgType::Text | PgType::Varchar => 3126,
+        PgType::Time => 10038,
+        PgType::TimestampTz => 3127,
+        PgType::Timestamp => 3128,
+        _ => 0,
+    }
+}
+
+/// `pg_namespace` rows.
+pub fn namespace_rows() -> Vec<Vec<Datum>> {
+    [(PG_CATALOG_NAMESPACE, "pg_catalog", SUPERUSER), (PUBLIC_NAMESPACE, "public", 6171)]
+        .into_iter()
+        .chain([(INFORMATION_SCHEMA_NAMESPACE, "information_schema", SUPERUSER)])
+        .map(|(o, n, owner)| vec![oid(o), name(n), oid(owner), Datum::Null])
+        .collect()
+}
+
+pub const NSP_OID: usize = PG_NAMESPACE.attno("oid");
+pub const NSP_NAME: usize = PG_NAMESPACE.attno("nspname");
+
+/// `pg_database` rows: tusk serves database `postgres`; the templates are
+/// listed as PostgreSQL lists them (and refuse connections, as template0 does).
+pub fn database_rows() -> Vec<Vec<Datum>> {
+    [(5, "postgres", false, true), (1, "template1", true, true), (4, "template0", true, false)]
+        .into_iter()
+        .map(|(o, n, template, allow)| {
+            vec![
+                oid(o),
+                name(n),
+                oid(SUPERUSER),
+                Datum::Int4(6), // UTF8
+                char(b'c'),
+                Datum::Bool(template),
+                Datum::Bool(allow),
+                Datum::Int4(-1),
+                xid0(),
+                xid0(),
+                oid(1663), // pg_default
+                Datum::Text("C".into()),
+                Datum::Text("C".into()),
+                Datum::Null,
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
+/// `pg_am` rows: the access methods tusk has.
+pub fn am_rows() -> Vec<Vec<Datum>> {
+    vec![
+        vec![oid(HEAP_AM), name("heap"), Datum::Text("heap_tableam_handler".into()), char(b't')],
+        vec![oid(BTREE_AM), name("btree"), Datum::Text("bthandler".into()), char(b'i')],
+    ]
+}
