@@ -80,6 +80,8 @@ impl SqlState {
     pub const T_R_SERIALIZATION_FAILURE: SqlState = SqlState("40001");
     pub const T_R_DEADLOCK_DETECTED: SqlState = SqlState("40P01");
     pub const LOCK_NOT_AVAILABLE: SqlState = SqlState("55P03");
+    pub const IDLE_IN_TRANSACTION_SESSION_TIMEOUT: SqlState = SqlState("25P03");
+    pub const IDLE_SESSION_TIMEOUT: SqlState = SqlState("57P05");
     pub const WRONG_OBJECT_TYPE: SqlState = SqlState("42809");
     pub const PROTOCOL_VIOLATION: SqlState = SqlState("08P01");
     pub const CONNECTION_FAILURE: SqlState = SqlState("08006");

@@ -163,3 +163,71 @@ async fn a_cycle_of_table_lock_waits_is_a_deadlock() {
     r.unwrap();
     b.batch_execute("COMMIT").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advisory_locks_between_sessions() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("SELECT pg_advisory_lock(42)").await.unwrap();
+    let taken: bool = b.query_one("SELECT pg_try_advisory_lock(42)", &[]).await.unwrap().get(0);
+    assert!(!taken, "held by the other session");
+    let shared: bool = b.query_one("SELECT pg_try_advisory_lock_shared(42)", &[]).await.unwrap().get(0);
+    assert!(!shared, "a shared lock conflicts with the exclusive one");
+    let other: bool = b.query_one("SELECT pg_try_advisory_lock(42, 0)", &[]).await.unwrap().get(0);
+    assert!(other, "(42, 0) is another key than 42");
+
+    // A session-level lock outlives the transaction that took it; the
+    // waiter gets it when it is released.
+    a.batch_execute("BEGIN; SELECT 1; COMMIT").await.unwrap();
+    let waiting = start_waiting(b, "SELECT pg_advisory_lock(42)").await;
+    let released: bool = a.query_one("SELECT pg_advisory_unlock(42)", &[]).await.unwrap().get(0);
+    assert!(released);
+    let (b, r) = finish(waiting).await;
+    r.unwrap();
+
+    // A transaction-level lock goes at COMMIT.
+    b.batch_execute("SELECT pg_advisory_unlock_all()").await.unwrap();
+    b.batch_execute("BEGIN; SELECT pg_advisory_xact_lock(7)").await.unwrap();
+    let waiting = start_waiting(a, "SELECT pg_advisory_xact_lock(7)").await;
+    b.batch_execute("COMMIT").await.unwrap();
+    let (_, r) = finish(waiting).await;
+    r.unwrap();
+
+    // A session's locks go when it disconnects.
+    b.batch_execute("SELECT pg_advisory_lock(99)").await.unwrap();
+    drop(b);
+    let c = server.connect().await;
+    for _ in 0..50 {
+        if c.query_one("SELECT pg_try_advisory_lock(99)", &[]).await.unwrap().get::<_, bool>(0) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the disconnected session's advisory lock was not released");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeouts_end_the_session_and_free_its_locks() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE idle_t (id int)").await.unwrap();
+    a.batch_execute("SET idle_in_transaction_session_timeout = '300ms'; BEGIN; LOCK TABLE idle_t").await.unwrap();
+    // B waits for A's lock; A sits idle in its transaction and is ended.
+    b.batch_execute("SET lock_timeout = '10s'").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), b.batch_execute("BEGIN; LOCK TABLE idle_t; COMMIT"))
+        .await
+        .expect("the idle session's lock is released")
+        .unwrap();
+    assert!(a.batch_execute("SELECT 1").await.is_err(), "the idle session was ended");
+
+    // Outside a transaction, idle_session_timeout.
+    let c = server.connect().await;
+    c.batch_execute("SET idle_session_timeout = '200ms'").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(c.batch_execute("SELECT 1").await.is_err(), "the idle session was ended");
+    // Zero (the default) never ends a session.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.batch_execute("SELECT 1").await.unwrap();
+}

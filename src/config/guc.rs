@@ -155,6 +155,10 @@ settings! {
         "Client Connection Defaults / Statement Behavior", "Sets the schema search order for names that are not schema-qualified.";
     statement_timeout = "statement_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
         "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed duration of any statement.";
+    idle_in_transaction_session_timeout = "idle_in_transaction_session_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
+        "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed idle time between queries, when in a transaction.";
+    idle_session_timeout = "idle_session_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
+        "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed idle time between queries, when not in a transaction.";
     lock_timeout = "lock_timeout", User, Kind::Int { min: 0, max: I32MAX, unit: Unit::Ms }, "0", false,
         "Client Connection Defaults / Statement Behavior", "Sets the maximum allowed duration of any wait for a lock.";
     deadlock_timeout = "deadlock_timeout", Superuser, Kind::Int { min: 1, max: I32MAX, unit: Unit::Ms }, "1000", false,

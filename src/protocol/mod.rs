@@ -198,11 +198,13 @@ where
     let metrics = &ctx.shared.metrics;
     let mut arena_reported = 0usize;
     loop {
+        let (idle_limit, idle_error) = idle_timeout(session);
         let msg = tokio::select! {
             biased;
             _ = ctx.terminate.cancelled() => {
                 return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
             }
+            _ = sleep_or_never(idle_limit) => return Err(idle_error()),
             m = wire.read_message() => m?,
         };
         let Some(msg) = msg else { return Ok(()) };
@@ -225,6 +227,37 @@ where
             Ok(false) => return Ok(()),
             Err(e) => return Err(e),
         }
+    }
+}
+
+/// How long the session may wait for the client's next message, and the
+/// error that ends it after that: `idle_in_transaction_session_timeout`
+/// inside a transaction block, `idle_session_timeout` outside one (0: no
+/// limit).
+fn idle_timeout(session: &Session) -> (Option<std::time::Duration>, fn() -> Error) {
+    use crate::config::Guc;
+    use crate::error::SqlState;
+    let (guc, error): (Guc, fn() -> Error) = if session.transaction_status() == b'I' {
+        (Guc::idle_session_timeout, || {
+            crate::err!(SqlState::IDLE_SESSION_TIMEOUT, "terminating connection due to idle-session timeout").fatal()
+        })
+    } else {
+        (Guc::idle_in_transaction_session_timeout, || {
+            crate::err!(
+                SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT,
+                "terminating connection due to idle-in-transaction timeout"
+            )
+            .fatal()
+        })
+    };
+    let ms = session.settings.int(guc);
+    ((ms > 0).then(|| std::time::Duration::from_millis(ms as u64)), error)
+}
+
+async fn sleep_or_never(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
     }
 }
 
