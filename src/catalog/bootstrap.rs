@@ -76,6 +76,20 @@ pub fn type_info(oid: u32) -> TypeInfo {
     TYPE_INFO.get(&oid).copied().unwrap_or(TypeInfo { len: -1, byval: false, align: b'i', storage: b'x', collation: 0 })
 }
 
+/// The name of type `oid` and, for a true array type (one subscripted as
+/// an array and not stored plain, unlike `int2vector`), its element type.
+pub fn type_naming(oid: u32) -> Option<super::describe::TypeNaming> {
+    let at = |name: &str| system::PG_TYPE.attno(name);
+    let row = TYPE_ROWS.iter().find(|r| r[at("oid")] == Datum::Oid(oid))?;
+    let text = |col: &str| row[at(col)].as_str().unwrap_or("");
+    let elem = match row[at("typelem")] {
+        Datum::Oid(e) if e != 0 => Some(e),
+        _ => None,
+    };
+    let array = text("typsubscript") == "array_subscript_handler" && text("typstorage") != "p";
+    Some(super::describe::TypeNaming { typname: text("typname"), array_of: elem.filter(|_| array) })
+}
+
 impl Catalog {
     /// Fill the catalogs of a new cluster (see the module doc).
     pub(super) fn bootstrap_if_new(&self) -> Result<()> {

@@ -20,6 +20,7 @@
 //! ([`index`]); their keys are byte-comparable ([`keycode`]).
 
 mod bootstrap;
+pub mod describe;
 mod index;
 pub mod keycode;
 pub mod system;

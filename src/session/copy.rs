@@ -325,6 +325,12 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
         self.inner.advisory(op, shared, key)
     }
+    fn session_user(&self) -> Result<&str> {
+        self.inner.session_user()
+    }
+    fn current_database(&self) -> Result<&str> {
+        self.inner.current_database()
+    }
 }
 
 /// Rows of a COPY TO a file.

@@ -25,6 +25,8 @@ macro_rules! eval_context {
             interrupts: &$s.interrupts,
             deadline: $s.deadline,
             pid: $s.pid,
+            user: &$s.user,
+            database: &$s.database,
         }
     };
 }
@@ -1117,6 +1119,8 @@ struct Eval<'a> {
     interrupts: &'a Interrupts,
     deadline: Option<Instant>,
     pid: i32,
+    user: &'a str,
+    database: &'a str,
     time_zone: TimeZone,
     xact_timestamp: i64,
     statement_timestamp: i64,
@@ -1179,5 +1183,13 @@ impl EvalContext for Eval<'_> {
 
     fn statement_timestamp(&self) -> i64 {
         self.statement_timestamp
+    }
+
+    fn session_user(&self) -> Result<&str> {
+        Ok(self.user)
+    }
+
+    fn current_database(&self) -> Result<&str> {
+        Ok(self.database)
     }
 }

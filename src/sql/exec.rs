@@ -154,6 +154,18 @@ impl EvalContext for RowCx<'_, '_> {
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(name, _)| name))
     }
+    fn relation_namespace(&self, oid: u32) -> Result<Option<u32>> {
+        Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(_, rel)| rel.namespace))
+    }
+    fn index_definition(&self, oid: u32, column: usize, qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
+        self.cx.catalog.index_definition(oid, column, qualify, &self.cx.reader())
+    }
+    fn session_user(&self) -> Result<&str> {
+        self.cx.eval.session_user()
+    }
+    fn current_database(&self) -> Result<&str> {
+        self.cx.eval.current_database()
+    }
 }
 
 /// Run a subquery with its outer slots set to `values`.

@@ -287,6 +287,24 @@ pub trait EvalContext {
     fn relation_name(&self, _oid: u32) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// The `pg_namespace` OID of relation `oid`, as the statement's
+    /// snapshot sees it.
+    fn relation_namespace(&self, _oid: u32) -> Result<Option<u32>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// `pg_get_indexdef` of index `oid` (see
+    /// [`crate::catalog::Catalog::index_definition`]).
+    fn index_definition(&self, _oid: u32, _column: usize, _qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// The session's user (`current_user`, `session_user`).
+    fn session_user(&self) -> Result<&str> {
+        Err(Error::internal("session user asked outside a session"))
+    }
+    /// The database the session is connected to (`current_database()`).
+    fn current_database(&self) -> Result<&str> {
+        Err(Error::internal("database asked outside a session"))
+    }
 }
 
 /// Casts to and from `regclass`, which read the catalog: a name (or a
@@ -312,7 +330,8 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
     };
     match to {
         PgType::RegClass => Ok(Datum::Text(match ctx.relation_name(oid)? {
-            Some(name) => name,
+            // Printed as SQL spells it, so that it reads back as the same relation.
+            Some(name) => crate::catalog::describe::quote_identifier(&name),
             None => oid.to_string(),
         })),
         PgType::Text | PgType::Varchar | PgType::Name => match v {

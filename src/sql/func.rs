@@ -3,6 +3,7 @@
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
+use crate::catalog::describe;
 use crate::err;
 use crate::error::{Result, SqlState};
 
@@ -44,7 +45,27 @@ pub enum Func {
     JustifyHours,
     /// The `pg_advisory_*` family; `shared` for the `_shared` variants.
     Advisory(AdvisoryOp, bool),
+    /// `current_user`, `session_user`, `user`, `current_role`: there is
+    /// no `SET ROLE`, so all are the user the session logged in as.
+    CurrentUser,
+    /// `current_database()`, `current_catalog`.
+    CurrentDatabase,
+    /// `current_schema`: the first schema of the search path that exists.
+    CurrentSchema,
+    /// `current_schemas(include_implicit)`: `name[]`, in its text form.
+    CurrentSchemas,
+    PgTableIsVisible,
+    FormatType,
+    PgGetIndexdef,
+    PgGetUserById,
+    /// `obj_description`, `col_description`: NULL, as there are no
+    /// comments (`COMMENT ON` does not exist yet).
+    ObjDescription,
+    ColDescription,
 }
+
+/// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
+const NAME_ARRAY: PgType = PgType::TextForm(1003);
 
 /// What an advisory-lock function does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +114,16 @@ impl Func {
             "age" => Func::Age,
             "justify_days" => Func::JustifyDays,
             "justify_hours" => Func::JustifyHours,
+            "current_user" | "session_user" | "user" | "current_role" => Func::CurrentUser,
+            "current_database" | "current_catalog" => Func::CurrentDatabase,
+            "current_schema" => Func::CurrentSchema,
+            "current_schemas" => Func::CurrentSchemas,
+            "pg_table_is_visible" => Func::PgTableIsVisible,
+            "format_type" => Func::FormatType,
+            "pg_get_indexdef" => Func::PgGetIndexdef,
+            "pg_get_userbyid" => Func::PgGetUserById,
+            "obj_description" => Func::ObjDescription,
+            "col_description" => Func::ColDescription,
             _ => return Func::advisory(name),
         })
     }
@@ -173,6 +204,14 @@ impl Func {
             Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
             Func::Age => &[(&[TimestampTz, TimestampTz], Interval), (&[Timestamp, Timestamp], Interval)],
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
+            Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
+            Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
+            Func::PgTableIsVisible => &[(&[Oid], Bool)],
+            Func::FormatType => &[(&[Oid, Int4], Text)],
+            Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
+            Func::PgGetUserById => &[(&[Oid], Name)],
+            Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
+            Func::ColDescription => &[(&[Oid, Int4], Text)],
         }
     }
 
@@ -194,7 +233,7 @@ impl Func {
 
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
-        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig)
+        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType)
     }
 }
 
@@ -431,8 +470,62 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Interval(iv) => Datum::Interval(datetime::justify_hours(iv)),
             _ => Datum::Null,
         },
+        Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
+        Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
+        Func::CurrentSchema => match search_path(ctx, false)?.first() {
+            Some(&ns) => Datum::Text(describe::namespace_name(ns).unwrap_or_default().to_string()),
+            None => Datum::Null,
+        },
+        Func::CurrentSchemas => {
+            // Schema names that exist never need quoting as array elements.
+            let names: Vec<&str> = search_path(ctx, values[0] == Datum::Bool(true))?
+                .into_iter()
+                .filter_map(describe::namespace_name)
+                .collect();
+            Datum::Text(format!("{{{}}}", names.join(",")))
+        }
+        Func::PgTableIsVisible => match ctx.relation_namespace(oid_of(&values[0]))? {
+            Some(ns) => Datum::Bool(search_path(ctx, true)?.contains(&ns)),
+            None => Datum::Null,
+        },
+        Func::FormatType => {
+            if values[0].is_null() {
+                return Ok(Datum::Null);
+            }
+            let typmod = values[1].as_i64().map(|t| t as i32);
+            Datum::Text(describe::format_type(oid_of(&values[0]), typmod))
+        }
+        Func::PgGetIndexdef => {
+            // A negative column matches no key, like one past the last.
+            let column = values.get(1).and_then(Datum::as_i64).map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX));
+            let pretty = values.get(2) == Some(&Datum::Bool(true));
+            // The pretty form names the table's schema only when the
+            // search path would not find it.
+            let path = if pretty { search_path(ctx, true)? } else { Vec::new() };
+            let qualify = |ns: u32| !pretty || !path.contains(&ns);
+            match ctx.index_definition(oid_of(&values[0]), column, &qualify)? {
+                Some(def) => Datum::Text(def),
+                None => Datum::Null,
+            }
+        }
+        Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
+        Func::ObjDescription | Func::ColDescription => Datum::Null,
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
+}
+
+fn oid_of(v: &Datum) -> u32 {
+    match v {
+        Datum::Oid(o) => *o,
+        other => other.as_i64().unwrap_or(0) as u32,
+    }
+}
+
+/// The schemas of the session's `search_path` that exist, by OID (with
+/// `pg_catalog` first when `implicit` and the path does not place it).
+fn search_path(ctx: &dyn EvalContext, implicit: bool) -> Result<Vec<u32>> {
+    let setting = ctx.current_setting("search_path", false)?.unwrap_or_default();
+    Ok(describe::search_path(&setting, ctx.session_user()?, implicit))
 }
 
 /// `pg_sleep`: waits in short slices so that a cancel or timeout ends it

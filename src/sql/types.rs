@@ -56,6 +56,7 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (28, "xid", "xid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
+    (1003, "_name", "name[]"),
     (1009, "_text", "text[]"),
     (1034, "_aclitem", "aclitem[]"),
     (2277, "anyarray", "anyarray"),

@@ -507,6 +507,12 @@ impl<'a> Binder<'a> {
         match e {
             E::Value(v) => self.bind_value(&v.value, e),
             E::Nested(inner) => self.bind_expr(inner),
+            // Key words that call a function, never a column name.
+            E::Identifier(id) if id.quote_style.is_none() && keyword_function(&id.value).is_some() => {
+                let name = id.value.to_ascii_lowercase();
+                let func = keyword_function(&name).unwrap_or(Func::CurrentSchema);
+                self.bind_call(func, &name, Vec::new(), &[], e)
+            }
             E::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => {
                 Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{}\"", id.value), e))
             }
@@ -1017,6 +1023,11 @@ impl<'a> Binder<'a> {
             "string_agg" => Some(AggFunc::StringAgg),
             _ => None,
         };
+        // These key words take no parentheses (current_schema may have them).
+        let keyword_only = ["current_user", "session_user", "user", "current_role", "current_catalog"];
+        if keyword_only.contains(&name.as_str()) && !matches!(f.args, ast::FunctionArguments::None) {
+            return Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"(\""), node));
+        }
         let mut star = false;
         let mut distinct = false;
         let mut order_by: &[ast::OrderByExpr] = &[];
@@ -1281,6 +1292,17 @@ impl<'a> Binder<'a> {
             other => return Err(self.at(Error::not_supported(format!("type {other}")), node)),
         };
         Ok((t, None))
+    }
+}
+
+/// The function a key word written without parentheses calls, for those
+/// the parser leaves as identifiers.
+fn keyword_function(word: &str) -> Option<Func> {
+    match word.to_ascii_lowercase().as_str() {
+        "current_schema" => Some(Func::CurrentSchema),
+        "current_role" | "current_user" | "session_user" | "user" => Some(Func::CurrentUser),
+        "current_catalog" => Some(Func::CurrentDatabase),
+        _ => None,
     }
 }
 
