@@ -31,7 +31,7 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::engine::Engine;
-use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form};
+use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form, form_into};
 use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::RelFileLocator;
 use crate::txn::{Snapshot, TransactionManager};
@@ -811,6 +811,22 @@ impl Catalog {
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         self.heap(table.rel).with_fillfactor(table.fillfactor).insert(xid, cid, &form(desc, &refs))
+    }
+
+    /// Append the heap tuple of a row of values (already of the columns'
+    /// types) to `out`, as [`Catalog::insert_row`] would store it.
+    pub fn form_row(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) {
+        let bytes: Vec<Option<Vec<u8>>> =
+            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        form_into(desc, &refs, out);
+    }
+
+    /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
+    /// a page at a time (COPY FROM into a table without indexes).
+    pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
+        let mut tids = Vec::with_capacity(tuples.len());
+        self.heap(table.rel).with_fillfactor(table.fillfactor).insert_batch(xid, cid, tuples, &mut tids)
     }
 
     /// The visible rows of one block of a table, decoded.

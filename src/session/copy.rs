@@ -15,13 +15,13 @@
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use crate::catalog::Table;
+use crate::catalog::{Catalog, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::copy::from::Decoder;
 use crate::sql::copy::to::Encoder;
 use crate::sql::copy::{CopyIo, CopyStmt};
-use crate::sql::exec::{Executor, InsertError, Progress, RowSink, insert_row};
+use crate::sql::exec::{Executor, InsertError, Progress, RowSink, check_not_null, insert_row};
 use crate::sql::expr::EvalContext;
 use crate::sql::types::Datum;
 use crate::sql::{Bound, Statement};
@@ -58,6 +58,52 @@ pub(super) struct CopyIn {
     cid: u32,
     rows: u64,
     values: Vec<Datum>,
+    /// Rows formed but not yet stored (a table without indexes only).
+    batch: TupleBatch,
+}
+
+/// Rows of a COPY FROM into a table without indexes, formed as heap tuples
+/// and stored a page at a time when about `BATCH_BYTES` have gathered (and
+/// at the end of the input): one lock and one WAL record per page instead
+/// of one per row. A table with indexes gets its rows one by one, each
+/// with its index entries (whose unique checks may wait).
+#[derive(Default)]
+struct TupleBatch {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+const BATCH_BYTES: usize = 64 * 1024;
+
+impl TupleBatch {
+    /// Form a row; whether the batch is due to be stored (it is full, or
+    /// the row is too big for a page, which storing reports at once).
+    fn push(&mut self, desc: &TupleDesc, values: &[Datum]) -> bool {
+        let start = self.bytes.len();
+        Catalog::form_row(desc, values, &mut self.bytes);
+        self.ends.push(self.bytes.len());
+        self.bytes.len() >= BATCH_BYTES || self.bytes.len() - start > crate::storage::heap::MAX_TUPLE_SIZE
+    }
+
+    fn store(&mut self, catalog: &Catalog, table: &Table, xid: u64, cid: u32) -> Result<()> {
+        if self.ends.is_empty() {
+            return Ok(());
+        }
+        let mut start = 0;
+        let tuples: Vec<&[u8]> = self
+            .ends
+            .iter()
+            .map(|&end| {
+                let t = &self.bytes[start..end];
+                start = end;
+                t
+            })
+            .collect();
+        catalog.insert_formed(table, &tuples, xid, cid)?;
+        self.bytes.clear();
+        self.ends.clear();
+        Ok(())
+    }
 }
 
 fn copy_stmt(bound: &Bound) -> Option<&CopyStmt> {
@@ -139,7 +185,17 @@ impl Session {
         // Later statements see this one's rows; this one does not.
         self.cid += 1;
         let filter = c.filter.clone();
-        Ok(CopyIn { desc: table.desc(), table, filter, decoder, xid, cid, rows: 0, values: Vec::new() })
+        Ok(CopyIn {
+            desc: table.desc(),
+            table,
+            filter,
+            decoder,
+            xid,
+            cid,
+            rows: 0,
+            values: Vec::new(),
+            batch: TupleBatch::default(),
+        })
     }
 
     /// Decode and store the rows of one piece of COPY FROM data.
@@ -179,7 +235,8 @@ impl Session {
         if let Some(data) = data {
             state.decoder.feed(data)?;
         }
-        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values } = state;
+        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values, batch } = state;
+        let batched = table.indexes.is_empty();
         while decoder.next_row(values, data.is_none())? {
             eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
             if let Some(f) = filter {
@@ -190,11 +247,21 @@ impl Session {
                     continue;
                 }
             }
-            insert_row(catalog, &mut eval, table, desc, values, (*xid, *cid)).map_err(|e| match e {
-                InsertError::Check(e) => e.with_context(decoder.row_context(true)),
-                InsertError::Store(e) => e.with_context(decoder.row_context(false)),
-            })?;
+            if batched {
+                check_not_null(table, values).map_err(|e| e.with_context(decoder.row_context(true)))?;
+                if batch.push(desc, values) {
+                    batch.store(catalog, table, *xid, *cid).map_err(|e| e.with_context(decoder.row_context(false)))?;
+                }
+            } else {
+                insert_row(catalog, &mut eval, table, desc, values, (*xid, *cid)).map_err(|e| match e {
+                    InsertError::Check(e) => e.with_context(decoder.row_context(true)),
+                    InsertError::Store(e) => e.with_context(decoder.row_context(false)),
+                })?;
+            }
             *rows += 1;
+        }
+        if data.is_none() {
+            batch.store(catalog, table, *xid, *cid)?;
         }
         Ok(())
     }

@@ -2031,7 +2031,8 @@ pub fn insert_row(
     Ok(tid)
 }
 
-fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
+/// A NOT NULL column given NULL: 23502 with the failing row.
+pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
     for (v, c) in values.iter().zip(&table.columns) {
         if c.not_null && v.is_null() {
             let shown: Vec<String> =

@@ -150,6 +150,45 @@ fn replay_after_a_crash_rebuilds_every_page_and_twice_is_once() {
 }
 
 #[test]
+fn batch_inserts_fill_pages_and_replay() {
+    let dir = temp("batch");
+    let expected = {
+        let e = env(&dir, 8);
+        let heap = Heap::new(&e.pool, &e.wal, REL).with_fillfactor(90);
+        heap.insert(3, 0, &row(0, "first")).unwrap();
+        let rows: Vec<Vec<u8>> = (1..400u64).map(|i| row(i, &"b".repeat((i * 37 % 300) as usize))).collect();
+        let tuples: Vec<&[u8]> = rows.iter().map(Vec::as_slice).collect();
+        let mut tids = Vec::new();
+        heap.insert_batch(4, 1, &tuples, &mut tids).unwrap();
+        assert_eq!(tids.len(), rows.len());
+        assert_eq!(tids[0].block, 0, "the batch starts on the last page");
+        for (i, tid) in tids.iter().enumerate() {
+            let t = heap.fetch(*tid).unwrap().unwrap();
+            assert_eq!((Header(&t).xmin(), Header(&t).cid(), Header(&t).ctid(), id_of(&t)), (4, 1, *tid, i as u64 + 1));
+        }
+        let blocks = heap.nblocks().unwrap();
+        assert!(blocks > 5);
+        // Every page but the last keeps the fillfactor's reserve.
+        for b in 0..blocks - 1 {
+            let buf = e.pool.read_buffer(BufferTag { rel: REL, fork: Fork::Main, block: b }).unwrap();
+            assert!(buf.read().free_space() >= PAGE_SIZE / 10 - 400, "block {b} overfilled");
+        }
+        let err = heap.insert_batch(5, 0, &[&row(9, &"z".repeat(9000))], &mut tids).unwrap_err();
+        assert!(err.message().starts_with("row is too big"));
+        heap.delete(tids[7], 6, 0).unwrap();
+        e.wal.flush_to(e.wal.insert_end()).unwrap();
+        dump(&e.pool)
+        // Dropped without writing its dirty pages: a crash.
+    };
+    let e = env(&dir, 8);
+    replay(&e.pool, &dir, 0, 0);
+    assert_eq!(dump(&e.pool), expected);
+    replay(&e.pool, &dir, 0, 0);
+    assert_eq!(dump(&e.pool), expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn full_page_images_repair_torn_pages() {
     let dir = temp("torn");
     let (expected, redo_from, redo_prev) = {

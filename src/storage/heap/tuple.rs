@@ -54,35 +54,44 @@ fn align_to(n: usize, a: usize) -> usize {
 /// Build a tuple from attribute values (`None` = NULL). Each fixed-length
 /// value must have exactly the attribute's length.
 pub fn form(desc: &TupleDesc, values: &[Option<&[u8]>]) -> Vec<u8> {
+    let mut t = Vec::new();
+    form_into(desc, values, &mut t);
+    t
+}
+
+/// As [`form`], appending the tuple to `out` (which a caller forming many
+/// tuples reuses).
+pub fn form_into(desc: &TupleDesc, values: &[Option<&[u8]>], out: &mut Vec<u8>) {
     assert_eq!(values.len(), desc.attrs.len(), "value count must match the descriptor");
     let has_null = values.iter().any(Option::is_none);
     let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
     let hoff = align_to(HEADER_SIZE + bitmap, 8);
-    let mut t = vec![0u8; hoff];
+    let start = out.len();
+    out.resize(start + hoff, 0);
     let mut mask = XMAX_INVALID;
     for (i, (attr, v)) in desc.attrs.iter().zip(values).enumerate() {
         let Some(v) = v else { continue };
         if has_null {
-            t[HEADER_SIZE + i / 8] |= 1 << (i % 8);
+            out[start + HEADER_SIZE + i / 8] |= 1 << (i % 8);
         }
-        let data_start = t.len() - hoff;
+        let data_start = out.len() - start - hoff;
         let pad = align_to(data_start, attr.align.max(1) as usize) - data_start;
-        t.resize(t.len() + pad, 0);
+        out.resize(out.len() + pad, 0);
         if attr.len < 0 {
             mask |= HASVARWIDTH;
-            t.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
         } else {
             debug_assert_eq!(v.len(), attr.len as usize);
         }
-        t.extend_from_slice(v);
+        out.extend_from_slice(v);
     }
     if has_null {
         mask |= HASNULL;
     }
+    let t = &mut out[start..];
     t[INFOMASK2..INFOMASK2 + 2].copy_from_slice(&(desc.attrs.len() as u16).to_le_bytes());
     t[INFOMASK..INFOMASK + 2].copy_from_slice(&mask.to_le_bytes());
     t[HOFF] = hoff as u8;
-    t
 }
 
 /// Split a tuple into its attribute values. Attributes the tuple does not

@@ -8,7 +8,7 @@
 //! ```text
 //!  sessions ──insert──► WAL buffer (in memory) ──flush_to──► segment files ──fdatasync
 //!      │                                                         │
-//!      └── commit: wait_flushed(lsn).await ◄── flushed LSN ◄─────┘ (WAL writer task)
+//!      └── commit: wait_flushed(lsn).await ◄── flushed LSN ◄─────┘ (first committer, or WAL writer task)
 //! ```
 //!
 //! Inserting only copies bytes into the buffer under a short lock. Flushing
@@ -16,6 +16,14 @@
 //! flushed LSN: every commit waiting at or below it wakes. While one sync
 //! runs, further commits gather in the buffer and share the next one — group
 //! commit.
+//!
+//! A committer that finds no flush running does the flush itself, on its
+//! own thread (as a PostgreSQL backend does in `XLogFlush`): a single
+//! client's commit then costs one write and one sync, with no hand-off to
+//! another thread and back — each hand-off is a scheduling delay, long on
+//! a busy machine. The others wait for the next published flushed LSN;
+//! whoever releases the write lock publishes, so a waiter that found the
+//! lock taken is always woken and can lead the next flush.
 
 pub mod blocks;
 pub mod record;
@@ -62,7 +70,14 @@ struct WriteState {
     /// failed write so that a retry writes them again).
     pending: Vec<u8>,
     pending_start: u64,
+    /// An empty buffer swapped in for the insert buffer at the next flush,
+    /// so that flushing allocates nothing.
+    spare: Vec<u8>,
 }
+
+/// Above this, a buffer that grew (a large load between flushes) is not
+/// kept for reuse.
+const KEEP_BUFFER: usize = 16 << 20;
 
 pub struct Wal {
     dir: PathBuf,
@@ -99,7 +114,12 @@ impl Wal {
             segment_size,
             fsync,
             insert: Mutex::new(InsertState { buf: Vec::with_capacity(1 << 20), buf_start: end, prev }),
-            write: Mutex::new(WriteState { files: HashMap::new(), pending: Vec::new(), pending_start: end }),
+            write: Mutex::new(WriteState {
+                files: HashMap::new(),
+                pending: Vec::with_capacity(1 << 20),
+                pending_start: end,
+                spare: Vec::with_capacity(1 << 20),
+            }),
             flushed: AtomicU64::new(end),
             redo_ptr: AtomicU64::new(0),
             checkpoint_start: parking_lot::RwLock::new(()),
@@ -209,31 +229,56 @@ impl Wal {
             return Ok(());
         }
         let mut w = self.write.lock();
+        let result = self.flush_locked(&mut w, lsn);
+        drop(w);
+        self.publish_flushed();
+        result
+    }
+
+    /// Tell every waiter the flushed LSN. Called after each release of the
+    /// write lock (which a waiter may have found taken, see
+    /// [`Wal::wait_flushed`]), whether or not the holder flushed anything.
+    fn publish_flushed(&self) {
+        let flushed = self.flushed();
+        self.flushed_tx.send_modify(|v| *v = (*v).max(flushed));
+    }
+
+    /// The body of [`Wal::flush_to`], with the write lock held.
+    fn flush_locked(&self, w: &mut WriteState, lsn: u64) -> Result<()> {
         if self.flushed() >= lsn {
             return Ok(());
         }
         {
+            let mut taken = std::mem::take(&mut w.spare);
             let mut ins = self.insert.lock();
-            let taken = std::mem::replace(&mut ins.buf, Vec::with_capacity(1 << 20));
+            std::mem::swap(&mut ins.buf, &mut taken);
             ins.buf_start += taken.len() as u64;
             drop(ins);
             if w.pending.is_empty() {
-                w.pending = taken;
+                std::mem::swap(&mut w.pending, &mut taken);
             } else {
                 w.pending.extend_from_slice(&taken);
+            }
+            taken.clear();
+            if taken.capacity() <= KEEP_BUFFER {
+                w.spare = taken;
             }
         }
         if w.pending.is_empty() {
             return Ok(());
         }
-        let bytes = std::mem::take(&mut w.pending);
+        let mut bytes = std::mem::take(&mut w.pending);
         let start = w.pending_start;
-        let result = self.write_and_sync(&mut w, &bytes, start);
+        let result = self.write_and_sync(w, &bytes, start);
         if let Err(e) = result {
             w.pending = bytes;
             return Err(e);
         }
         w.pending_start = start + bytes.len() as u64;
+        bytes.clear();
+        if bytes.capacity() <= KEEP_BUFFER {
+            w.pending = bytes;
+        }
         Ok(())
     }
 
@@ -257,7 +302,6 @@ impl Wal {
         }
         self.flushed.store(end, Ordering::Release);
         self.stats.flushes.fetch_add(1, Ordering::Relaxed);
-        self.flushed_tx.send_replace(end);
         Ok(())
     }
 
@@ -296,17 +340,42 @@ impl Wal {
         Ok(&w.files[&seg])
     }
 
-    /// Wait (without blocking a thread) until the log is durable up to `lsn`:
-    /// the commit path. The WAL writer task does the flush.
+    /// Wait until the log is durable up to `lsn`: the commit path. If no
+    /// flush is running, the caller flushes itself, on its own thread but
+    /// with its runtime worker handed to another thread meanwhile
+    /// (`block_in_place`), so other sessions keep running; otherwise it
+    /// awaits the running flush and, if that did not cover `lsn`, leads the
+    /// next one. On a runtime without `block_in_place` (current-thread), or
+    /// after a failed flush, the WAL writer task flushes instead (and
+    /// retries until it succeeds).
     pub async fn wait_flushed(&self, lsn: u64) -> Result<()> {
         if self.flushed() >= lsn {
             return Ok(());
         }
         self.stats.commit_waits.fetch_add(1, Ordering::Relaxed);
+        // Subscribed before the write lock is tried: a holder publishes
+        // after releasing it, which this receiver then sees.
         let mut rx = self.flushed_tx.subscribe();
-        self.wake_writer.notify_one();
-        rx.wait_for(|&f| f >= lsn).await.map_err(|_| Error::internal("WAL writer stopped"))?;
-        Ok(())
+        let mut lead = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        loop {
+            if self.flushed() >= lsn {
+                return Ok(());
+            }
+            if !lead {
+                self.wake_writer.notify_one();
+            } else if let Some(mut w) = self.write.try_lock() {
+                let result = tokio::task::block_in_place(|| self.flush_locked(&mut w, lsn));
+                drop(w);
+                self.publish_flushed();
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "could not flush WAL; the WAL writer retries");
+                    lead = false;
+                }
+                continue;
+            }
+            rx.changed().await.map_err(|_| Error::internal("WAL writer stopped"))?;
+        }
     }
 
     /// Remove segment files that end at or before `lsn` (no longer needed
@@ -324,6 +393,7 @@ impl Wal {
             }
         }
         self.write.lock().files.retain(|&seg, _| seg >= keep_from);
+        self.publish_flushed();
         Ok(removed)
     }
 
