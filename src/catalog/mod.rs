@@ -23,6 +23,7 @@ mod bootstrap;
 pub mod describe;
 mod index;
 pub mod keycode;
+pub mod stats;
 pub mod system;
 
 use std::sync::Arc;
@@ -228,6 +229,8 @@ pub struct Catalog {
     cache: dashmap::DashMap<String, (u64, Arc<Table>)>,
     /// Bumped after every commit that changed the catalog.
     version: std::sync::atomic::AtomicU64,
+    /// Activity counters per table (for autovacuum).
+    pub stats: stats::Stats,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -243,8 +246,13 @@ impl Catalog {
         for catalog in system::ALL {
             engine.smgr.create(catalog_rel(catalog), crate::storage::smgr::Fork::Main)?;
         }
-        let catalog =
-            Catalog { engine, txns, cache: dashmap::DashMap::new(), version: std::sync::atomic::AtomicU64::new(0) };
+        let catalog = Catalog {
+            engine,
+            txns,
+            cache: dashmap::DashMap::new(),
+            version: std::sync::atomic::AtomicU64::new(0),
+            stats: stats::Stats::default(),
+        };
         catalog.bootstrap_if_new()?;
         Ok(catalog)
     }
@@ -799,6 +807,7 @@ impl Catalog {
     /// its creation rolled back), and its pages from the buffer pool.
     pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
         self.engine.pool.drop_relation(rel)?;
+        self.engine.pool.fsm.forget(rel);
         self.engine.smgr.unlink(rel)
     }
 

@@ -142,6 +142,18 @@ settings! {
         "Write-Ahead Log / Checkpoints", "Sets the WAL size that triggers a checkpoint.";
     wal_segment_size = "wal_segment_size", Internal, Kind::Int { min: 16777216, max: 16777216, unit: Unit::None }, "16777216", false,
         "Preset Options", "Shows the size of write ahead log segments.";
+    autovacuum = "autovacuum", Sighup, Kind::Bool, "on", false,
+        "Autovacuum", "Starts the autovacuum subprocess.";
+    autovacuum_naptime = "autovacuum_naptime", Sighup, Kind::Int { min: 1, max: 2147483, unit: Unit::S }, "60", false,
+        "Autovacuum", "Time to sleep between autovacuum runs.";
+    autovacuum_vacuum_threshold = "autovacuum_vacuum_threshold", Sighup, Kind::Int { min: 0, max: I32MAX, unit: Unit::None }, "50", false,
+        "Autovacuum", "Minimum number of tuple updates or deletes prior to vacuum.";
+    autovacuum_vacuum_scale_factor = "autovacuum_vacuum_scale_factor", Sighup, Kind::Real { min: 0.0, max: 100.0 }, "0.2", false,
+        "Autovacuum", "Number of tuple updates or deletes prior to vacuum as a fraction of reltuples.";
+    autovacuum_analyze_threshold = "autovacuum_analyze_threshold", Sighup, Kind::Int { min: 0, max: I32MAX, unit: Unit::None }, "50", false,
+        "Autovacuum", "Minimum number of tuple inserts, updates, or deletes prior to analyze.";
+    autovacuum_analyze_scale_factor = "autovacuum_analyze_scale_factor", Sighup, Kind::Real { min: 0.0, max: 100.0 }, "0.1", false,
+        "Autovacuum", "Number of tuple inserts, updates, or deletes prior to analyze as a fraction of reltuples.";
     bgwriter_delay = "bgwriter_delay", Sighup, Kind::Int { min: 10, max: 10000, unit: Unit::Ms }, "200", false,
         "Resource Usage / Background Writer", "Background writer sleep time between rounds.";
     bgwriter_lru_maxpages = "bgwriter_lru_maxpages", Sighup, Kind::Int { min: 0, max: 1073741823, unit: Unit::None }, "100", false,

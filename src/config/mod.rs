@@ -159,6 +159,13 @@ impl Config {
         matches!(self.get(guc), Value::Bool(true))
     }
 
+    pub fn real(&self, guc: Guc) -> f64 {
+        match self.get(guc) {
+            Value::Real(r) => *r,
+            other => value_int(other) as f64,
+        }
+    }
+
     pub fn str(&self, guc: Guc) -> &str {
         value_str(self.get(guc))
     }

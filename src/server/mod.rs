@@ -12,6 +12,7 @@
 //! Every task is tracked by a `TaskTracker`, so `run` returns only when
 //! nothing is left running.
 
+pub mod autovacuum;
 mod datadir;
 
 use std::net::SocketAddr;
@@ -79,6 +80,7 @@ async fn serve(
     metrics.add_source(move |out| metrics_engine.render_metrics(out));
     let catalog = Arc::new(crate::catalog::Catalog::open(engine.clone(), txns.clone())?);
     let shared = Arc::new(Shared { catalog, config: config.clone(), metrics, engine: engine.clone(), txns });
+    background.spawn(autovacuum::run(shared.clone(), stop_background.clone()));
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),
         registry: Arc::new(Registry::default()),

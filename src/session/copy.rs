@@ -208,6 +208,7 @@ impl Session {
     pub fn copy_in_done(&mut self, portal: &str) -> Result<String> {
         self.copy_in_rows(None)?;
         let state = self.copy_in.take().ok_or_else(|| Error::internal("no COPY FROM in progress"))?;
+        self.count_copied(&state);
         let sql = self.portals.get(portal).map(|p| p.statement.sql.clone());
         self.finish_statement(sql.as_deref());
         if portal.is_empty() {
@@ -221,7 +222,15 @@ impl Session {
     /// The COPY FROM failed (or the client gave up); its rows stay in the
     /// transaction, which the error aborts.
     pub fn copy_in_abort(&mut self) {
-        self.copy_in = None;
+        if let Some(state) = self.copy_in.take() {
+            self.count_copied(&state);
+        }
+    }
+
+    /// The rows a COPY FROM stored count as inserted by the transaction.
+    fn count_copied(&mut self, state: &CopyIn) {
+        let c = crate::catalog::stats::Changes { inserted: state.rows, ..Default::default() };
+        self.count_changes(&state.table, c);
     }
 
     /// Store the rows `data` completes (`None`: the input has ended).
@@ -288,6 +297,9 @@ impl Session {
                 self.copy_in_rows(None)
             })();
             let state = self.copy_in.take();
+            if let Some(s) = &state {
+                self.count_copied(s);
+            }
             result.map(|()| state.map_or(0, |s| s.rows))
         } else {
             let file = std::fs::File::create(path).map_err(|e| {

@@ -161,11 +161,15 @@ impl Session {
         let deadline = self.deadline;
         let check = move || interrupts.check(deadline);
         let mut sizes = Vec::with_capacity(tables.len());
+        let stats = &self.shared.catalog.stats;
         for table in &tables {
             if vacuum {
-                self.shared.catalog.vacuum(table, horizon, &check)?;
+                let (removed, kept) = self.shared.catalog.vacuum(table, horizon, &check)?;
+                stats.vacuumed(table.oid, &table.name, removed, kept, false);
             }
-            sizes.push(self.shared.catalog.count_rows(table, &who)?);
+            let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
+            stats.analyzed(table.oid, &table.name, rows, false);
+            sizes.push((pages, rows));
         }
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
         self.writes += 1;

@@ -185,6 +185,9 @@ pub struct Session {
     commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
     /// The transaction has changed the catalog (DDL).
     catalog_changed: bool,
+    /// Rows the transaction's statements changed, per table (OID, name):
+    /// counted into the table statistics when it ends.
+    changes: Vec<(u32, String, crate::catalog::stats::Changes)>,
     /// The commit being confirmed changed the catalog: invalidate the cache.
     commit_invalidates: bool,
     statement_start: Option<Instant>,
@@ -231,6 +234,7 @@ impl Session {
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
             catalog_changed: false,
+            changes: Vec::new(),
             commit_invalidates: false,
             statement_start: None,
             deadline: None,
@@ -302,6 +306,9 @@ impl Session {
     /// End the transaction's writes: log the commit (its durability is
     /// awaited by the caller, see [`Session::take_pending_commit`]) or abort.
     fn end_transaction(&mut self, commit: bool) {
+        for (oid, name, changes) in self.changes.drain(..) {
+            self.shared.catalog.stats.record(oid, &name, changes, commit);
+        }
         if let Some(xid) = self.xid.take() {
             let txns = &self.shared.txns;
             let result = if commit {
@@ -329,6 +336,18 @@ impl Session {
         self.shared.txns.release_snapshots(self.pid);
         if self.pending_commit.is_none() {
             self.release_transaction_locks();
+        }
+    }
+
+    /// A statement of the transaction changed rows of `table`.
+    fn count_changes(&mut self, table: &crate::catalog::Table, c: crate::catalog::stats::Changes) {
+        match self.changes.iter_mut().find(|e| e.0 == table.oid) {
+            Some(e) => {
+                e.2.inserted += c.inserted;
+                e.2.updated += c.updated;
+                e.2.deleted += c.deleted;
+            }
+            None => self.changes.push((table.oid, table.name.clone(), c)),
         }
     }
 
@@ -731,6 +750,16 @@ impl Session {
             Progress::Done => {
                 portal.finished = true;
                 let rows = executor.modified().unwrap_or(portal.rows);
+                if let Statement::Modify { kind, table, .. } = &bound.statement {
+                    use crate::sql::exec::ModifyKind;
+                    let mut c = crate::catalog::stats::Changes::default();
+                    *match kind {
+                        ModifyKind::Insert => &mut c.inserted,
+                        ModifyKind::Update => &mut c.updated,
+                        ModifyKind::Delete => &mut c.deleted,
+                    } = rows;
+                    self.count_changes(table, c);
+                }
                 portal.executor = None;
                 Outcome::Complete(tag(command, rows))
             }

@@ -9,6 +9,7 @@ pub mod btree;
 pub mod buffer;
 pub mod control;
 pub mod engine;
+pub mod fsm;
 pub mod heap;
 pub mod page;
 pub mod smgr;

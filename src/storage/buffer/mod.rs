@@ -94,6 +94,8 @@ pub struct BufferPool {
     wal: Arc<dyn WalFlush>,
     extension_locks: DashMap<(RelFileLocator, Fork), Arc<Mutex<()>>>,
     pub stats: BufferStats,
+    /// Which pages have room (heap inserts consult it).
+    pub fsm: crate::storage::fsm::FreeSpaceMap,
 }
 
 /// A pinned frame. The page cannot be evicted while this lives.
@@ -151,6 +153,7 @@ impl BufferPool {
             smgr,
             wal,
             extension_locks: DashMap::new(),
+            fsm: crate::storage::fsm::FreeSpaceMap::default(),
             stats: BufferStats::default(),
         }
     }

@@ -84,13 +84,27 @@ impl<'a> Heap<'a> {
         self.pool.smgr().nblocks(self.rel, Fork::Main)
     }
 
-    /// A pinned page with room for `len` bytes: the last page, or a new one.
+    /// A pinned page with room for `len` bytes: one the free-space map
+    /// names (checked), the last page, or a new one.
     fn page_with_room(&self, len: usize, avoid: Option<u32>) -> Result<Buffer<'a>> {
+        let need = len.next_multiple_of(ALIGN) + self.reserve;
+        let fsm = &self.pool.fsm;
+        while let Some(block) = fsm.find(self.rel, need, avoid) {
+            let buf = self.pool.read_buffer(tag(self.rel, block))?;
+            let free = buf.read().free_space();
+            if free >= need {
+                // Record what will be left, so that concurrent inserters
+                // spread out instead of all trying this page.
+                fsm.record(self.rel, block, free - need);
+                return Ok(buf);
+            }
+            fsm.record(self.rel, block, free);
+        }
         let n = self.nblocks()?;
         if n > 0 && Some(n - 1) != avoid {
             let buf = self.pool.read_buffer(tag(self.rel, n - 1))?;
             let page = buf.read();
-            let fits = page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN) + self.reserve;
+            let fits = page.is_new() || page.free_space() >= need;
             drop(page);
             if fits {
                 return Ok(buf);
@@ -265,6 +279,7 @@ impl<'a> Heap<'a> {
             page.set_unused(off);
         }
         page.compact();
+        self.pool.fsm.record(self.rel, block, page.free_space());
         let data: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
         buf.mark_dirty();

@@ -1,0 +1,144 @@
+//! The autovacuum task: every `autovacuum_naptime` it looks at each
+//! table's activity counters and vacuums the tables whose dead row
+//! versions passed PostgreSQL's threshold
+//! (`autovacuum_vacuum_threshold` + `autovacuum_vacuum_scale_factor` ×
+//! live rows), then analyzes those (and the ones whose changes passed the
+//! analyze threshold), recording pages and rows in `pg_class`.
+//!
+//! It works on one table at a time under SHARE UPDATE EXCLUSIVE, taken
+//! without waiting: a table someone holds a conflicting lock on is left
+//! for the next round, so autovacuum never queues in front of DDL.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog::{Reader, Table};
+use crate::config::Guc;
+use crate::err;
+use crate::error::{Result, SqlState};
+use crate::session::Shared;
+use crate::txn::lock::{LockMode, LockTag, Wait};
+
+/// The lock-manager and transaction owner id of the autovacuum task (no
+/// session has a negative process id).
+pub const AUTOVACUUM_PID: i32 = -1;
+
+pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
+    let naptime = Duration::from_secs(shared.config.int(Guc::autovacuum_naptime).max(1) as u64);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(naptime) => {}
+        }
+        if !shared.config.bool(Guc::autovacuum) {
+            continue;
+        }
+        let (s, st) = (shared.clone(), stop.clone());
+        match tokio::task::spawn_blocking(move || round(&s, &st)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "autovacuum round failed"),
+            Err(e) => tracing::warn!(error = %e, "autovacuum task failed"),
+        }
+    }
+}
+
+/// One pass over the tables with counters.
+fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
+    let config = &shared.config;
+    let catalog = &shared.catalog;
+    for (oid, t) in catalog.stats.all() {
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+        let live = t.live.load(Ordering::Relaxed) as f64;
+        let vacuum_limit = config.int(Guc::autovacuum_vacuum_threshold) as f64
+            + config.real(Guc::autovacuum_vacuum_scale_factor) * live;
+        let analyze_limit = config.int(Guc::autovacuum_analyze_threshold) as f64
+            + config.real(Guc::autovacuum_analyze_scale_factor) * live;
+        let vacuum = t.dead.load(Ordering::Relaxed) as f64 > vacuum_limit;
+        let analyze = vacuum || t.changed_since_analyze.load(Ordering::Relaxed) as f64 > analyze_limit;
+        if !analyze {
+            continue;
+        }
+        let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: oid };
+        let mut go_on = || Ok(());
+        let mut at_once =
+            Wait { nowait: true, timeout: None, deadlock_timeout: Duration::ZERO, interrupted: &mut go_on };
+        let owner_of = |xid| shared.txns.owner_of(xid);
+        if !shared.txns.locks.acquire(
+            AUTOVACUUM_PID,
+            tag,
+            LockMode::ShareUpdateExclusive,
+            false,
+            &mut at_once,
+            &owner_of,
+        )? {
+            continue;
+        }
+        // Under the lock the catalog shows whether the table still exists.
+        let result = match catalog.cached(&t.name)? {
+            Some(table) if table.oid == oid => work_on(shared, &table, vacuum, stop),
+            _ => {
+                catalog.stats.forget(oid);
+                Ok(())
+            }
+        };
+        shared.txns.locks.release_all(AUTOVACUUM_PID, true, false);
+        result?;
+    }
+    Ok(())
+}
+
+fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToken) -> Result<()> {
+    let catalog = &shared.catalog;
+    let started = Instant::now();
+    let mut removed = 0;
+    if vacuum {
+        let horizon = shared.txns.horizon();
+        let interrupted = || {
+            if stop.is_cancelled() {
+                Err(err!(SqlState::ADMIN_SHUTDOWN, "terminating autovacuum process due to administrator command"))
+            } else {
+                Ok(())
+            }
+        };
+        let kept;
+        (removed, kept) = catalog.vacuum(table, horizon, &interrupted)?;
+        catalog.stats.vacuumed(table.oid, &table.name, removed, kept, true);
+    }
+    let rows = analyze(shared, table)?;
+    catalog.stats.analyzed(table.oid, &table.name, rows, true);
+    tracing::info!(
+        table = table.name,
+        vacuum,
+        removed,
+        rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "automatic vacuum/analyze"
+    );
+    Ok(())
+}
+
+/// Count the table's live rows and record pages and rows in `pg_class`,
+/// in a transaction of its own.
+fn analyze(shared: &Shared, table: &Table) -> Result<u64> {
+    let (catalog, txns) = (&shared.catalog, &shared.txns);
+    let snapshot = txns.snapshot();
+    let (pages, rows) = catalog.count_rows(table, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })?;
+    let xid = txns.assign(AUTOVACUUM_PID);
+    let snapshot = txns.snapshot();
+    let written =
+        catalog.set_size(&table.name, pages, rows as f32, xid, 0, &Reader { snapshot: &snapshot, xid, cid: 0 });
+    if let Err(e) = written {
+        txns.abort(xid)?;
+        return Err(e);
+    }
+    let lsn = txns.log_commit(xid)?;
+    shared.engine.wal.flush_to(lsn)?;
+    txns.finish_commit(xid, lsn)?;
+    catalog.invalidate();
+    Ok(rows)
+}

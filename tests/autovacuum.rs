@@ -1,0 +1,61 @@
+//! Autovacuum: an update-heavy workload (every row updated 50 times) with
+//! autovacuum on keeps the table far smaller than with it off, and
+//! autovacuum's analyze records the table's rows in `pg_class` by itself.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+
+const ROWS: i64 = 200;
+
+/// Update every row 50 times, paced so that autovacuum (waking every
+/// second) gets several chances; returns the table's pages at the end.
+async fn churn(server: &TestServer) -> i32 {
+    let c = server.connect().await;
+    c.batch_execute(&format!(
+        "CREATE TABLE churn (id int PRIMARY KEY, v int NOT NULL, pad text);
+         INSERT INTO churn SELECT g, 0, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' FROM generate_series(1, {ROWS}) g"
+    ))
+    .await
+    .unwrap();
+    for _ in 0..50 {
+        c.batch_execute("UPDATE churn SET v = v + 1").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sum: i64 = c.query_one("SELECT sum(v)::int8 FROM churn", &[]).await.unwrap().get(0);
+    assert_eq!(sum, 50 * ROWS, "every update applied once");
+    c.batch_execute("ANALYZE churn").await.unwrap();
+    c.query_one("SELECT relpages FROM pg_class WHERE relname = 'churn'", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autovacuum_bounds_an_update_heavy_table() {
+    let on = TestServer::start(&["autovacuum_naptime=1"]);
+    let off = TestServer::start(&["autovacuum=off"]);
+    let (with, without) = tokio::join!(churn(&on), churn(&off));
+    eprintln!("pages after 50 updates of every row: {with} with autovacuum, {without} without");
+    assert!(with * 2 <= without, "autovacuum kept the table at {with} pages, against {without} without it");
+    assert!(on.log().contains("automatic vacuum/analyze"), "autovacuum logged its work");
+    assert!(!off.log().contains("automatic vacuum/analyze"), "autovacuum=off is obeyed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autovacuum_analyzes_a_changed_table() {
+    let server = TestServer::start(&["autovacuum_naptime=1"]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE fresh (id int); INSERT INTO fresh SELECT g FROM generate_series(1, 500) g")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let rows: f32 =
+            c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'fresh'", &[]).await.unwrap().get(0);
+        if rows == 500.0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "autovacuum never analyzed the table (reltuples {rows})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
