@@ -59,3 +59,29 @@ async fn autovacuum_analyzes_a_changed_table() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+async fn reuse_pages(c: &tokio_postgres::Client) -> i32 {
+    c.batch_execute("ANALYZE reuse").await.unwrap();
+    c.query_one("SELECT relpages FROM pg_class WHERE relname = 'reuse'", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_frees_space_that_new_rows_reuse() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let pad = "x".repeat(100);
+    c.batch_execute(&format!(
+        "CREATE TABLE reuse (id int, pad text);
+         INSERT INTO reuse SELECT g, '{pad}' FROM generate_series(1, 2000) g"
+    ))
+    .await
+    .unwrap();
+    let full = reuse_pages(&c).await;
+    c.batch_execute("DELETE FROM reuse WHERE id % 2 = 0").await.unwrap();
+    c.batch_execute("VACUUM reuse").await.unwrap();
+    c.batch_execute(&format!("INSERT INTO reuse SELECT g, '{pad}' FROM generate_series(1, 1000) g")).await.unwrap();
+    let n: i64 = c.query_one("SELECT count(*) FROM reuse", &[]).await.unwrap().get(0);
+    assert_eq!(n, 2000);
+    let after = reuse_pages(&c).await;
+    assert!(after <= full + 1, "the new rows went into freed space: {full} pages before, {after} after");
+}

@@ -126,3 +126,63 @@ async fn transfers_keep_the_total_in_read_committed() {
 async fn transfers_keep_the_total_in_repeatable_read() {
     run("REPEATABLE READ").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_during_transfers_keeps_the_total() {
+    let dir = common::temp_dir("transfer-crash");
+    let mut server = TestServer::start_in(dir.clone(), &[], &[]);
+    server.keep_dir = true;
+    server
+        .connect()
+        .await
+        .batch_execute(&format!(
+            "CREATE TABLE acct (id int PRIMARY KEY, balance bigint NOT NULL);
+             INSERT INTO acct SELECT g, {START} FROM generate_series(1, {ACCOUNTS}) g"
+        ))
+        .await
+        .unwrap();
+    for round in 0..3u64 {
+        let mut tasks = Vec::new();
+        for c in 0..8u64 {
+            let client = server.connect().await;
+            tasks.push(tokio::spawn(async move {
+                let mut rng = 0x2545_F491_4F6C_DD1Du64 ^ (round * 100 + c + 1);
+                loop {
+                    let from = (next(&mut rng) % ACCOUNTS as u64) as i64 + 1;
+                    let to = (next(&mut rng) % ACCOUNTS as u64) as i64 + 1;
+                    let amount = (next(&mut rng) % 50) as i64 + 1;
+                    let sql = format!(
+                        "BEGIN; UPDATE acct SET balance = balance - {amount} WHERE id = {from};
+                         UPDATE acct SET balance = balance + {amount} WHERE id = {to}; COMMIT"
+                    );
+                    match client.batch_execute(&sql).await {
+                        Ok(()) => {}
+                        Err(e) if e.as_db_error().is_some_and(|d| d.code().code() == "40P01") => {
+                            let _ = client.batch_execute("ROLLBACK").await;
+                        }
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(800 + round * 300)).await;
+        server.signal("KILL");
+        server.wait_exit(Duration::from_secs(10)).expect("killed server did not exit");
+        for t in tasks {
+            t.await.unwrap();
+        }
+        drop(server);
+        server = TestServer::start_in(dir.clone(), &[], &[]);
+        server.keep_dir = true;
+        assert!(server.log().contains("redo done"), "round {round}: no recovery after kill -9");
+        let c = server.connect().await;
+        let total: i64 = c.query_one("SELECT sum(balance)::int8 FROM acct", &[]).await.unwrap().get(0);
+        assert_eq!(total, START * ACCOUNTS, "round {round}: a transfer was half applied after the crash");
+        let n: i64 = c.query_one("SELECT count(*) FROM acct", &[]).await.unwrap().get(0);
+        assert_eq!(n, ACCOUNTS, "round {round}: one row per account");
+    }
+    let c = server.connect().await;
+    let moved: i64 = c.query_one("SELECT count(*) FROM acct WHERE balance <> 1000", &[]).await.unwrap().get(0);
+    assert!(moved > 0, "no transfer committed before the crashes");
+    server.keep_dir = false;
+}
