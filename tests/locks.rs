@@ -231,3 +231,69 @@ async fn idle_timeouts_end_the_session_and_free_its_locks() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     b.batch_execute("SELECT 1").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_for_update_locks_rows_and_rechecks_them() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute(
+        "CREATE TABLE q (id int PRIMARY KEY, job text, done bool);
+         INSERT INTO q VALUES (1, 'a', false), (2, 'b', false), (3, 'c', false)",
+    )
+    .await
+    .unwrap();
+
+    // A locked row makes a writer wait until the locker ends.
+    a.batch_execute("BEGIN; SELECT * FROM q WHERE id = 1 FOR UPDATE").await.unwrap();
+    let e = b.query("SELECT * FROM q WHERE id = 1 FOR UPDATE NOWAIT", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "55P03");
+    assert_eq!(e.as_db_error().unwrap().message(), "could not obtain lock on row in relation \"q\"");
+    let free: Vec<i32> =
+        b.query("SELECT id FROM q FOR UPDATE SKIP LOCKED", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(free, vec![2, 3], "SKIP LOCKED passes over the locked row");
+    let waiting = start_waiting(b, "UPDATE q SET job = 'b1' WHERE id = 1").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1);
+
+    // A locker that meets a concurrent update takes the newest version,
+    // if it still matches (READ COMMITTED).
+    a.batch_execute("BEGIN; UPDATE q SET job = 'new' WHERE id = 1; UPDATE q SET done = true WHERE id = 2")
+        .await
+        .unwrap();
+    let waiting = tokio::spawn(async move {
+        let r = b.query("SELECT id, job FROM q WHERE NOT done FOR UPDATE", &[]).await;
+        (b, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the locker waits for the updater");
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = tokio::time::timeout(Duration::from_secs(10), waiting).await.unwrap().unwrap();
+    let mut got: Vec<(i32, String)> = r.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+    got.sort();
+    assert_eq!(got, vec![(1, "new".to_string()), (3, "c".to_string())]);
+    b.batch_execute("COMMIT").await.ok();
+
+    // REPEATABLE READ cannot lock a row changed since its snapshot.
+    b.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").await.unwrap();
+    a.batch_execute("UPDATE q SET job = 'later' WHERE id = 3").await.unwrap();
+    let e = b.query("SELECT * FROM q WHERE id = 3 FOR UPDATE", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "40001");
+    b.batch_execute("ROLLBACK").await.unwrap();
+
+    // Two sessions locking rows in opposite orders: one gets 40P01.
+    a.batch_execute("BEGIN; SELECT * FROM q WHERE id = 1 FOR UPDATE").await.unwrap();
+    b.batch_execute("BEGIN; SELECT * FROM q WHERE id = 3 FOR UPDATE").await.unwrap();
+    let first = tokio::spawn(async move {
+        let r = a.query("SELECT * FROM q WHERE id = 3 FOR UPDATE", &[]).await.map(|v| v.len() as u64);
+        (a, r)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let e = b.query("SELECT * FROM q WHERE id = 1 FOR UPDATE", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "40P01");
+    b.batch_execute("ROLLBACK").await.unwrap();
+    let (a, r) = finish(first).await;
+    assert_eq!(r.unwrap(), 1);
+    a.batch_execute("COMMIT").await.unwrap();
+}

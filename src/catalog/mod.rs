@@ -996,6 +996,17 @@ impl Catalog {
         }
     }
 
+    /// Lock the row at `tid` for `xid` (`FOR UPDATE`; see [`RowChange`]).
+    pub fn lock_row(&self, table: &Table, tid: Tid, xid: u64) -> Result<RowChange> {
+        let refused = std::cell::Cell::new(None);
+        let check = |t: &[u8]| self.change_check(t, xid, &refused);
+        if self.heap(table.rel).lock_checked(tid, xid, &check)? {
+            Ok(RowChange::Done(tid))
+        } else {
+            refused.get().ok_or_else(|| Error::internal("row lock refused without a reason"))
+        }
+    }
+
     /// Under the page lock: may `xid` change this version? If not, why.
     fn change_check(&self, t: &[u8], xid: u64, refused: &std::cell::Cell<Option<RowChange>>) -> Result<bool> {
         let why = match self.txns.update_check(t, xid)? {

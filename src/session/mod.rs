@@ -753,12 +753,16 @@ impl Session {
                 if let Statement::Modify { kind, table, .. } = &bound.statement {
                     use crate::sql::exec::ModifyKind;
                     let mut c = crate::catalog::stats::Changes::default();
-                    *match kind {
-                        ModifyKind::Insert => &mut c.inserted,
-                        ModifyKind::Update => &mut c.updated,
-                        ModifyKind::Delete => &mut c.deleted,
-                    } = rows;
-                    self.count_changes(table, c);
+                    let counter = match kind {
+                        ModifyKind::Insert => Some(&mut c.inserted),
+                        ModifyKind::Update => Some(&mut c.updated),
+                        ModifyKind::Delete => Some(&mut c.deleted),
+                        ModifyKind::Lock { .. } => None,
+                    };
+                    if let Some(counter) = counter {
+                        *counter = rows;
+                        self.count_changes(table, c);
+                    }
                 }
                 portal.executor = None;
                 Outcome::Complete(tag(command, rows))
@@ -791,8 +795,13 @@ impl Session {
                     crate::sql::exec::ModifyKind::Insert => "Insert",
                     crate::sql::exec::ModifyKind::Update => "Update",
                     crate::sql::exec::ModifyKind::Delete => "Delete",
+                    crate::sql::exec::ModifyKind::Lock { .. } => "LockRows",
                 };
-                (source.clone(), Some(format!("{verb} on {}", table.name)))
+                let top = match kind {
+                    crate::sql::exec::ModifyKind::Lock { .. } => verb.to_string(),
+                    _ => format!("{verb} on {}", table.name),
+                };
+                (source.clone(), Some(top))
             }
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),
         };
@@ -852,7 +861,11 @@ impl Session {
                     source.tables(&mut read);
                     refreshed = self.refresh(source, &read)?;
                 }
-                let xid = self.ensure_xid(statement.command())?;
+                let command = match kind {
+                    crate::sql::exec::ModifyKind::Lock { .. } => "SELECT FOR UPDATE",
+                    _ => statement.command(),
+                };
+                let xid = self.ensure_xid(command)?;
                 let snapshot = self.statement_snapshot();
                 self.writes += 1;
                 let cid = self.cid;

@@ -1537,6 +1537,10 @@ pub enum ModifyKind {
     Update,
     /// Source rows are `ctid`.
     Delete,
+    /// `SELECT … FOR UPDATE`: source rows are `ctid`; each row is locked,
+    /// and the RETURNING list is the select list. `nowait`: a row another
+    /// transaction holds is an error; `skip_locked`: it is skipped.
+    Lock { nowait: bool, skip_locked: bool },
 }
 
 /// A running query or data-changing statement.
@@ -1862,7 +1866,9 @@ impl Modify {
     ) -> Result<Option<(Tid, Tid, Vec<Datum>)>> {
         let delete = matches!(self.kind, ModifyKind::Delete);
         loop {
-            let result = if delete {
+            let result = if let ModifyKind::Lock { .. } = self.kind {
+                cx.catalog.lock_row(&self.table, tid, cx.xid)?
+            } else if delete {
                 cx.catalog.delete_row(&self.table, tid, cx.xid, cx.cid)?
             } else {
                 check_not_null(&self.table, &values)?;
@@ -1871,6 +1877,16 @@ impl Modify {
             match result {
                 RowChange::Done(at) => return Ok(Some((tid, at, values))),
                 RowChange::SelfModified => return Ok(None),
+                RowChange::Wait(_) if matches!(self.kind, ModifyKind::Lock { skip_locked: true, .. }) => {
+                    return Ok(None);
+                }
+                RowChange::Wait(_) if matches!(self.kind, ModifyKind::Lock { nowait: true, .. }) => {
+                    return Err(err!(
+                        SqlState::LOCK_NOT_AVAILABLE,
+                        "could not obtain lock on row in relation \"{}\"",
+                        self.table.name
+                    ));
+                }
                 RowChange::Wait(other) => wait_for_transaction(cx, other)?,
                 RowChange::Modified { newer } => {
                     let Some(recheck) = &self.recheck else { return Err(concurrent_change(newer.is_none())) };
@@ -1905,14 +1921,14 @@ impl Modify {
         let types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
         let first = match self.kind {
             ModifyKind::Insert => 0,
-            ModifyKind::Update | ModifyKind::Delete => 1,
+            ModifyKind::Update | ModifyKind::Delete | ModifyKind::Lock { .. } => 1,
         };
         let mut returned = Vec::new();
         for row in 0..b.rows {
             cx.eval.check_interrupts()?;
             let tid = if first == 1 { Some(tid_of(b.columns[0].as_primitive::<Int64Type>().value(row))) } else { None };
             let values: Vec<Datum> = match self.kind {
-                ModifyKind::Delete => Vec::new(),
+                ModifyKind::Delete | ModifyKind::Lock { .. } => Vec::new(),
                 _ => types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[first + i], *t, row)).collect(),
             };
             let done = match (&self.kind, tid) {
@@ -1936,6 +1952,12 @@ impl Modify {
                     }
                     None => false,
                 },
+                (ModifyKind::Lock { .. }, Some(tid)) => {
+                    let Some((locked, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    returned.push(cx.catalog.fetch_row(&table, locked)?);
+                    self.count += 1;
+                    continue;
+                }
                 (ModifyKind::Delete, Some(tid)) => {
                     let Some((deleted, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
                     if self.returning.is_some() {

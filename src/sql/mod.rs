@@ -191,6 +191,7 @@ impl Statement {
             Statement::Modify { kind: exec::ModifyKind::Insert, .. } => "INSERT",
             Statement::Modify { kind: exec::ModifyKind::Update, .. } => "UPDATE",
             Statement::Modify { kind: exec::ModifyKind::Delete, .. } => "DELETE",
+            Statement::Modify { kind: exec::ModifyKind::Lock { .. }, .. } => "SELECT",
             Statement::Set { value: None, .. } | Statement::ResetAll => "RESET",
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",

@@ -141,7 +141,7 @@ impl TransactionManager {
         if self.outcome(h.xmin())? == Some(false) {
             return Ok(true);
         }
-        if h.infomask() & XMAX_INVALID != 0 {
+        if !h.has_deleter() {
             return Ok(false);
         }
         let xmax = h.xmax();
@@ -239,13 +239,13 @@ impl TransactionManager {
         let xmin = h.xmin();
         if xmin == me && me != 0 {
             // Our own insert: visible to later commands only.
-            if h.cid() >= cid && h.infomask() & XMAX_INVALID != 0 {
+            if h.cid() >= cid && !h.has_deleter() {
                 return Ok(false);
             }
         } else if !self.committed_before(xmin, snap)? {
             return Ok(false);
         }
-        if h.infomask() & XMAX_INVALID != 0 {
+        if !h.has_deleter() {
             return Ok(true);
         }
         let xmax = h.xmax();
@@ -267,6 +267,15 @@ impl TransactionManager {
     /// version, so it refuses rather than lose an update.
     pub fn check_updatable(&self, tuple: &[u8], me: u64) -> Result<bool> {
         let h = Header(tuple);
+        if let Some(locker) = h.locker() {
+            if locker == me || self.outcome(locker)?.is_some() {
+                return Ok(true);
+            }
+            return Err(err!(
+                SqlState::T_R_SERIALIZATION_FAILURE,
+                "could not serialize access due to concurrent update"
+            ));
+        }
         if h.infomask() & XMAX_INVALID != 0 {
             return Ok(true);
         }
@@ -314,6 +323,14 @@ impl TransactionManager {
     /// See [`UpdateCheck`]; called under the page's lock.
     pub fn update_check(&self, tuple: &[u8], me: u64) -> Result<UpdateCheck> {
         let h = Header(tuple);
+        if let Some(locker) = h.locker() {
+            // A row lock: ours, or ended, leaves the row free; a running
+            // locker's is waited for.
+            if locker == me || self.outcome(locker)?.is_some() {
+                return Ok(UpdateCheck::Free);
+            }
+            return Ok(UpdateCheck::BeingModified(locker));
+        }
         if h.infomask() & XMAX_INVALID != 0 {
             return Ok(UpdateCheck::Free);
         }
@@ -353,7 +370,7 @@ impl TransactionManager {
                 Some(true) => {}
             }
         }
-        if h.infomask() & XMAX_INVALID != 0 {
+        if !h.has_deleter() {
             return Ok(UniqueStatus::Live);
         }
         let xmax = h.xmax();

@@ -187,6 +187,9 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
+        if !q.locks.is_empty() {
+            return self.bind_locking_select(q);
+        }
         let bound = self.bind_query_plan(q)?;
         let mut tables = Vec::new();
         bound.plan.tables(&mut tables);
@@ -309,7 +312,7 @@ impl<'a> Binder<'a> {
     ) -> Result<Option<(Vec<Expr>, Vec<Column>)>> {
         let Some(items) = items else { return Ok(None) };
         self.levels.push(query::Level::default());
-        let r = self.bind_returning_items(table, items);
+        let r = self.bind_returning_items(table, None, items);
         self.levels.pop();
         r.map(Some)
     }
@@ -317,9 +320,10 @@ impl<'a> Binder<'a> {
     fn bind_returning_items(
         &mut self,
         table: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
         items: &[ast::SelectItem],
     ) -> Result<(Vec<Expr>, Vec<Column>)> {
-        self.add_table_rel(table, None)?;
+        self.add_table_rel(table, alias)?;
         self.level().no_aggs = Some("RETURNING");
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
@@ -415,6 +419,64 @@ impl<'a> Binder<'a> {
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
         Ok((plan, returning))
+    }
+
+    /// `SELECT … FROM t WHERE … FOR UPDATE [NOWAIT | SKIP LOCKED]`: the
+    /// rows the WHERE clause selects are locked (as a DELETE would find
+    /// them, re-checking a row a concurrent transaction changed) and the
+    /// select list is computed from each locked row's newest version.
+    fn bind_locking_select(&mut self, q: &ast::Query) -> Result<Statement> {
+        let not_yet = |what: &str| Err(Error::not_supported(format!("SELECT FOR UPDATE with {what}")));
+        let [lock] = q.locks.as_slice() else { return not_yet("several locking clauses") };
+        if lock.lock_type == ast::LockType::Share {
+            return Err(Error::not_supported("SELECT FOR SHARE"));
+        }
+        if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
+            return not_yet("WITH, ORDER BY, LIMIT or OFFSET");
+        }
+        let ast::SetExpr::Select(select) = q.body.as_ref() else { return not_yet("this kind of query") };
+        if select.from.len() != 1 || !select.from[0].joins.is_empty() {
+            return not_yet("a join or several tables");
+        }
+        let refused = |what: &str| Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "FOR UPDATE is not allowed with {what}"));
+        if select.distinct.is_some() {
+            return refused("DISTINCT clause");
+        }
+        if !matches!(&select.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty()) {
+            return refused("GROUP BY clause");
+        }
+        if select.having.is_some() {
+            return refused("HAVING clause");
+        }
+        let ast::TableFactor::Table { name, alias, .. } = &select.from[0].relation else {
+            return not_yet("this kind of relation");
+        };
+        let table = self.table(name, LockMode::RowShare)?;
+        self.levels.push(query::Level::default());
+        let r = (|| -> Result<Plan> {
+            self.add_table_rel(&table, alias.as_ref())?;
+            let filter = match &select.selection {
+                Some(w) => {
+                    self.level().no_aggs = Some("WHERE");
+                    Some(self.bind_condition(w, "WHERE")?)
+                }
+                None => None,
+            };
+            let label = alias.as_ref().map(|a| ident(&a.name));
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias: label };
+            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
+        })();
+        self.levels.pop();
+        let plan = r?;
+        self.levels.push(query::Level::default());
+        let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
+        self.levels.pop();
+        let (exprs, columns) = out?;
+        let kind = ModifyKind::Lock {
+            nowait: lock.nonblock == Some(ast::NonBlock::Nowait),
+            skip_locked: lock.nonblock == Some(ast::NonBlock::SkipLocked),
+        };
+        Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning: Some((exprs, columns)) })
     }
 
     fn bind_delete(&mut self, d: &ast::Delete) -> Result<Statement> {

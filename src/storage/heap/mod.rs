@@ -48,6 +48,8 @@ const HOT_UPDATE: u8 = 0x30;
 const PRUNE: u8 = 0x40;
 /// Several new tuples on one page: per tuple `offset: u16, len: u16, bytes`.
 const MULTI_INSERT: u8 = 0x50;
+/// A row lock (`SELECT … FOR UPDATE`): the locker in `xmax`.
+const LOCK: u8 = 0x60;
 const KIND_MASK: u8 = 0x70;
 /// The first block was new: redo initializes it instead of reading it.
 const INIT_PAGE: u8 = 0x80;
@@ -266,6 +268,26 @@ impl<'a> Heap<'a> {
         Ok(true)
     }
 
+    /// Lock the tuple at `tid` for `xid` (`FOR UPDATE`), after `check`
+    /// approves the current version (under the page lock); `false` if it
+    /// did not.
+    pub fn lock_checked(&self, tid: Tid, xid: u64, check: &dyn Fn(&[u8]) -> Result<bool>) -> Result<bool> {
+        let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
+        let mut page = buf.write();
+        let item = page.item_mut(tid.offset).ok_or_else(|| no_tuple(tid))?;
+        if !check(item)? {
+            return Ok(false);
+        }
+        HeaderMut(item).set_locker(xid);
+        let mut data = tid.offset.to_le_bytes().to_vec();
+        data.extend_from_slice(&xid.to_le_bytes());
+        let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        buf.mark_dirty();
+        self.log(xid, LOCK, &mut r, &mut [&mut page], &[false])?;
+        drop(page);
+        Ok(true)
+    }
+
     /// Free the line pointers at `offsets` of `block` (tuples vacuum found
     /// dead to every snapshot, whose index entries are already gone) and
     /// compact the page so that their space can be used again.
@@ -446,6 +468,11 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             let mut h = HeaderMut(item);
             h.set_xmax(u64_at(d, 2)?);
             h.set_cid(u32_at(d, 10)?);
+            Some(())
+        }),
+        LOCK => apply(0, false, &|page| {
+            let d = &refs[0].data;
+            HeaderMut(page.item_mut(u16_at(d, 0)?)?).set_locker(u64_at(d, 2)?);
             Some(())
         }),
         MULTI_INSERT => apply(0, init, &|page| {

@@ -25,6 +25,8 @@ pub const XMIN_INVALID: u16 = 0x0200;
 pub const XMAX_COMMITTED: u16 = 0x0400;
 pub const XMAX_INVALID: u16 = 0x0800;
 pub const UPDATED: u16 = 0x2000;
+/// `xmax` only locks the row (`SELECT … FOR UPDATE`); it deleted nothing.
+pub const XMAX_LOCK_ONLY: u16 = 0x0080;
 
 const XMIN: usize = 0;
 const XMAX: usize = 8;
@@ -151,6 +153,15 @@ impl Header<'_> {
     pub fn natts(&self) -> u16 {
         self.u16_at(INFOMASK2) & 0x07ff
     }
+    /// Whether a delete or update (not a mere row lock) set `xmax`.
+    pub fn has_deleter(&self) -> bool {
+        self.infomask() & (XMAX_INVALID | XMAX_LOCK_ONLY) == 0
+    }
+    /// The transaction holding a row lock on this version, if any (it may
+    /// have ended).
+    pub fn locker(&self) -> Option<u64> {
+        (self.infomask() & (XMAX_INVALID | XMAX_LOCK_ONLY) == XMAX_LOCK_ONLY).then(|| self.xmax())
+    }
     pub fn infomask(&self) -> u16 {
         self.u16_at(INFOMASK)
     }
@@ -169,7 +180,14 @@ impl HeaderMut<'_> {
     pub fn set_xmax(&mut self, xid: u64) {
         self.0[XMAX..XMAX + 8].copy_from_slice(&xid.to_le_bytes());
         // A new xmax replaces whatever an earlier (aborted) updater noted.
-        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED | UPDATED);
+        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED | UPDATED | XMAX_LOCK_ONLY);
+        self.set_infomask(mask);
+    }
+    /// Lock the row for `xid` (`FOR UPDATE`): `xmax` names the locker, the
+    /// version stays live, and the command id (the inserter's) is kept.
+    pub fn set_locker(&mut self, xid: u64) {
+        self.set_xmax(xid);
+        let mask = Header(self.0).infomask() | XMAX_LOCK_ONLY;
         self.set_infomask(mask);
     }
     pub fn set_cid(&mut self, cid: u32) {
