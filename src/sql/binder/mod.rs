@@ -452,22 +452,7 @@ impl<'a> Binder<'a> {
             return not_yet("this kind of relation");
         };
         let table = self.table(name, LockMode::RowShare)?;
-        self.levels.push(query::Level::default());
-        let r = (|| -> Result<Plan> {
-            self.add_table_rel(&table, alias.as_ref())?;
-            let filter = match &select.selection {
-                Some(w) => {
-                    self.level().no_aggs = Some("WHERE");
-                    Some(self.bind_condition(w, "WHERE")?)
-                }
-                None => None,
-            };
-            let label = alias.as_ref().map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias: label };
-            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
-        })();
-        self.levels.pop();
-        let plan = r?;
+        let plan = self.bind_row_addresses(&table, alias.as_ref(), select.selection.as_ref())?;
         self.levels.push(query::Level::default());
         let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
         self.levels.pop();
@@ -477,6 +462,32 @@ impl<'a> Binder<'a> {
             skip_locked: lock.nonblock == Some(ast::NonBlock::SkipLocked),
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning: Some((exprs, columns)) })
+    }
+
+    /// The addresses (`ctid`) of the rows of `table` that `selection`
+    /// picks: the source of a DELETE or a SELECT FOR UPDATE.
+    fn bind_row_addresses(
+        &mut self,
+        table: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
+        selection: Option<&ast::Expr>,
+    ) -> Result<Plan> {
+        self.levels.push(query::Level::default());
+        let r = (|| -> Result<Plan> {
+            self.add_table_rel(table, alias)?;
+            let filter = match selection {
+                Some(w) => {
+                    self.level().no_aggs = Some("WHERE");
+                    Some(self.bind_condition(w, "WHERE")?)
+                }
+                None => None,
+            };
+            let alias = alias.map(|a| ident(&a.name));
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
+            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
+        })();
+        self.levels.pop();
+        r
     }
 
     fn bind_delete(&mut self, d: &ast::Delete) -> Result<Statement> {
@@ -495,22 +506,7 @@ impl<'a> Binder<'a> {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
         let table = self.table_for_write(name)?;
-        self.levels.push(query::Level::default());
-        let r = (|| -> Result<Plan> {
-            self.add_table_rel(&table, alias.as_ref())?;
-            let filter = match &d.selection {
-                Some(w) => {
-                    self.level().no_aggs = Some("WHERE");
-                    Some(self.bind_condition(w, "WHERE")?)
-                }
-                None => None,
-            };
-            let alias = alias.as_ref().map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
-            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
-        })();
-        self.levels.pop();
-        let plan = r?;
+        let plan = self.bind_row_addresses(&table, alias.as_ref(), d.selection.as_ref())?;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
         Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
     }
