@@ -222,7 +222,8 @@ async fn garbage_closes_only_that_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_health_endpoints() {
     let server = TestServer::start(&[]);
-    let _client = server.connect().await;
+    let client = server.connect().await;
+    client.batch_execute("CREATE TABLE m (id int); INSERT INTO m VALUES (1), (2)").await.unwrap();
     let get = |path: &str| {
         let mut s = TcpStream::connect(&server.metrics).unwrap();
         write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
@@ -232,6 +233,9 @@ async fn metrics_and_health_endpoints() {
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     assert!(metrics.contains("tusk_sessions{state=\"idle\"} 1"), "{metrics}");
     assert!(metrics.contains("tusk_connections_accepted_total"));
+    assert!(metrics.contains("tusk_deadlocks_total 0"), "{metrics}");
+    assert!(metrics.contains("tusk_lock_waits_total 0"), "{metrics}");
+    assert!(metrics.contains("tusk_table_live_rows{table=\"m\"} 2"), "{metrics}");
     assert!(get("/healthz").starts_with("HTTP/1.1 200"));
     assert!(get("/readyz").starts_with("HTTP/1.1 200"));
     assert!(get("/nope").starts_with("HTTP/1.1 404"));

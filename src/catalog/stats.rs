@@ -89,6 +89,25 @@ impl Stats {
         self.tables.remove(&oid);
     }
 
+    /// Prometheus text lines: per-table rows and autovacuum work.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        let all = self.all();
+        let series: [(&str, &str, &str, fn(&TableStats) -> &AtomicU64); 4] = [
+            ("tusk_table_live_rows", "gauge", "Estimated live rows per table.", |t| &t.live),
+            ("tusk_table_dead_rows", "gauge", "Estimated dead row versions per table.", |t| &t.dead),
+            ("tusk_autovacuum_vacuums_total", "counter", "Tables vacuumed by autovacuum.", |t| &t.autovacuums),
+            ("tusk_autovacuum_analyzes_total", "counter", "Tables analyzed by autovacuum.", |t| &t.autoanalyzes),
+        ];
+        for (name, kind, help, field) in series {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (_, t) in &all {
+                let table = t.name.replace('\\', "\\\\").replace('"', "\\\"");
+                let _ = writeln!(out, "{name}{{table=\"{table}\"}} {}", field(t).load(Ordering::Relaxed));
+            }
+        }
+    }
+
     /// Every table with counters: (OID, counters).
     pub fn all(&self) -> Vec<(u32, Arc<TableStats>)> {
         self.tables.iter().map(|e| (*e.key(), e.value().clone())).collect()

@@ -76,9 +76,13 @@ async fn serve(
     let stop_background = CancellationToken::new();
     engine.spawn_background(&background, stop_background.clone());
     let metrics = Arc::new(Metrics::new());
-    let metrics_engine = engine.clone();
-    metrics.add_source(move |out| metrics_engine.render_metrics(out));
     let catalog = Arc::new(crate::catalog::Catalog::open(engine.clone(), txns.clone())?);
+    let (metrics_engine, metrics_txns, metrics_catalog) = (engine.clone(), txns.clone(), catalog.clone());
+    metrics.add_source(move |out| {
+        metrics_engine.render_metrics(out);
+        metrics_txns.locks.stats.render(out);
+        metrics_catalog.stats.render(out);
+    });
     let shared = Arc::new(Shared { catalog, config: config.clone(), metrics, engine: engine.clone(), txns });
     background.spawn(autovacuum::run(shared.clone(), stop_background.clone()));
     let ctx = Arc::new(ServerContext {

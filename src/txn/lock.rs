@@ -236,6 +236,35 @@ pub struct LockManager {
     table: Mutex<Table>,
     /// Signalled whenever locks are released.
     released: Condvar,
+    pub stats: LockStats,
+}
+
+/// Counters for the metrics endpoint.
+#[derive(Debug, Default)]
+pub struct LockStats {
+    /// Lock requests and transaction waits that could not go on at once.
+    pub waits: std::sync::atomic::AtomicU64,
+    pub deadlocks: std::sync::atomic::AtomicU64,
+    pub timeouts: std::sync::atomic::AtomicU64,
+}
+
+impl LockStats {
+    fn count(counter: &std::sync::atomic::AtomicU64) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Prometheus text lines.
+    pub fn render(&self, out: &mut String) {
+        use std::fmt::Write;
+        use std::sync::atomic::Ordering::Relaxed;
+        for (name, help, v) in [
+            ("tusk_lock_waits_total", "Lock requests and row waits that had to wait.", &self.waits),
+            ("tusk_deadlocks_total", "Deadlocks detected (40P01).", &self.deadlocks),
+            ("tusk_lock_timeouts_total", "Lock waits ended by lock_timeout (55P03).", &self.timeouts),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Relaxed));
+        }
+    }
 }
 
 impl LockManager {
@@ -264,6 +293,7 @@ impl LockManager {
         }
         lock.queue.push_back((pid, mode));
         t.waiting.insert(pid, Waiting::Lock(tag, mode));
+        LockStats::count(&self.stats.waits);
         let started = Instant::now();
         let mut deadlock_checked = false;
         let result = loop {
@@ -278,10 +308,12 @@ impl LockManager {
             if !deadlock_checked && waited >= wait.deadlock_timeout {
                 deadlock_checked = true;
                 if let Some(cycle) = find_cycle(&t, pid, owner_of) {
+                    LockStats::count(&self.stats.deadlocks);
                     break Err(deadlock(&t, &cycle));
                 }
             }
             if wait.timeout.is_some_and(|limit| waited >= limit) {
+                LockStats::count(&self.stats.timeouts);
                 break Err(err!(SqlState::LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout"));
             }
             self.released.wait_for(&mut t, NAP);
@@ -372,7 +404,9 @@ impl LockManager {
     pub fn wait_for_transaction(&self, pid: i32, xid: u64, owner_of: &dyn Fn(u64) -> Option<i32>) -> Result<()> {
         let mut t = self.table.lock();
         t.waiting.insert(pid, Waiting::Transaction(xid));
+        LockStats::count(&self.stats.waits);
         if let Some(cycle) = find_cycle(&t, pid, owner_of) {
+            LockStats::count(&self.stats.deadlocks);
             let e = deadlock(&t, &cycle);
             t.waiting.remove(&pid);
             return Err(e);
