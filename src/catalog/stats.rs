@@ -93,7 +93,8 @@ impl Stats {
     pub fn render(&self, out: &mut String) {
         use std::fmt::Write;
         let all = self.all();
-        let series: [(&str, &str, &str, fn(&TableStats) -> &AtomicU64); 4] = [
+        type Field = fn(&TableStats) -> &AtomicU64;
+        let series: [(&str, &str, &str, Field); 4] = [
             ("tusk_table_live_rows", "gauge", "Estimated live rows per table.", |t| &t.live),
             ("tusk_table_dead_rows", "gauge", "Estimated dead row versions per table.", |t| &t.dead),
             ("tusk_autovacuum_vacuums_total", "counter", "Tables vacuumed by autovacuum.", |t| &t.autovacuums),
