@@ -282,6 +282,25 @@ async fn select_for_update_locks_rows_and_rechecks_them() {
     assert_eq!(code(&e), "40001");
     b.batch_execute("ROLLBACK").await.unwrap();
 
+    // A job queue: each worker takes the first job no one holds.
+    a.batch_execute("BEGIN").await.unwrap();
+    b.batch_execute("BEGIN").await.unwrap();
+    let take = "SELECT id FROM q ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
+    let first: i32 = a.query_one(take, &[]).await.unwrap().get(0);
+    let second: i32 = b.query_one(take, &[]).await.unwrap().get(0);
+    assert_eq!((first, second), (1, 2));
+    let rest: Vec<i32> = b
+        .query("SELECT id FROM q ORDER BY id DESC OFFSET 1 FOR UPDATE SKIP LOCKED", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    // 3 is passed over by OFFSET (and locked), 2 is B's own, 1 is A's.
+    assert_eq!(rest, vec![2]);
+    a.batch_execute("COMMIT").await.unwrap();
+    b.batch_execute("COMMIT").await.unwrap();
+
     // Two sessions locking rows in opposite orders: one gets 40P01.
     a.batch_execute("BEGIN; SELECT * FROM q WHERE id = 1 FOR UPDATE").await.unwrap();
     b.batch_execute("BEGIN; SELECT * FROM q WHERE id = 3 FOR UPDATE").await.unwrap();

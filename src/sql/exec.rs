@@ -1539,8 +1539,9 @@ pub enum ModifyKind {
     Delete,
     /// `SELECT … FOR UPDATE`: source rows are `ctid`; each row is locked,
     /// and the RETURNING list is the select list. `nowait`: a row another
-    /// transaction holds is an error; `skip_locked`: it is skipped.
-    Lock { nowait: bool, skip_locked: bool },
+    /// transaction holds is an error; `skip_locked`: it is skipped. OFFSET
+    /// and LIMIT count locked rows (those OFFSET passes over are locked too).
+    Lock { nowait: bool, skip_locked: bool, offset: Option<Expr>, count: Option<Expr> },
 }
 
 /// A running query or data-changing statement.
@@ -1570,6 +1571,11 @@ struct Modify {
     done: bool,
     /// How to re-check a concurrently changed row (READ COMMITTED only).
     recheck: Option<Recheck>,
+    /// SELECT FOR UPDATE: locked rows still to pass over (OFFSET) and to
+    /// return (LIMIT), once evaluated.
+    window: Option<(u64, Option<u64>)>,
+    /// The LIMIT is reached: no more source rows are wanted.
+    full: bool,
 }
 
 /// The parts of an UPDATE's or DELETE's source plan that decide whether a
@@ -1583,7 +1589,12 @@ struct Recheck {
 impl Recheck {
     fn of(plan: &Plan) -> Option<Recheck> {
         let Plan::Project { input, exprs } = plan else { return None };
-        match input.as_ref() {
+        // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
+        let input = match input.as_ref() {
+            Plan::Sort { input, .. } => input,
+            other => other,
+        };
+        match input {
             Plan::Scan { filter, .. } | Plan::IndexScan { filter, .. } => {
                 Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec() })
             }
@@ -1611,6 +1622,17 @@ impl Recheck {
             out.push(datum_at(&col, e.ty(), 0));
         }
         Ok(Some(out))
+    }
+}
+
+/// The value of a LIMIT or OFFSET expression: `None` for NULL (no limit).
+fn window_value(e: &Option<Expr>, cx: &mut ExecCx<'_>, what: &str) -> Result<Option<u64>> {
+    let Some(e) = e else { return Ok(None) };
+    match eval(e, cx.eval)? {
+        Datum::Null => Ok(None),
+        Datum::Int8(n) if n >= 0 => Ok(Some(n as u64)),
+        _ if what == "LIMIT" => Err(err!(SqlState::INVALID_ROW_COUNT_IN_LIMIT, "LIMIT must not be negative")),
+        _ => Err(err!(SqlState::INVALID_ROW_COUNT_IN_RESULT_OFFSET, "OFFSET must not be negative")),
     }
 }
 
@@ -1690,8 +1712,18 @@ impl Executor {
         recheck: bool,
     ) -> Result<Executor> {
         let recheck = if recheck { Recheck::of(s.plan) } else { None };
-        let modify =
-            Modify { kind, desc: table.desc(), table, returning, output: Vec::new(), count: 0, done: false, recheck };
+        let modify = Modify {
+            kind,
+            desc: table.desc(),
+            table,
+            returning,
+            output: Vec::new(),
+            count: 0,
+            done: false,
+            recheck,
+            window: None,
+            full: false,
+        };
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
     }
 
@@ -1803,7 +1835,12 @@ impl QueryExec {
             if !m.done {
                 loop {
                     match self.node.next(&mut cx)? {
-                        Step::Batch(b) => m.apply(b, &mut cx)?,
+                        Step::Batch(b) => {
+                            m.apply(b, &mut cx)?;
+                            if m.full {
+                                break;
+                            }
+                        }
                         Step::Yield => return Ok(Progress::SinkFull),
                         Step::Done => break,
                     }
@@ -1952,10 +1989,30 @@ impl Modify {
                     }
                     None => false,
                 },
-                (ModifyKind::Lock { .. }, Some(tid)) => {
+                (ModifyKind::Lock { offset, count, .. }, Some(tid)) => {
+                    if self.window.is_none() {
+                        self.window =
+                            Some((window_value(offset, cx, "OFFSET")?.unwrap_or(0), window_value(count, cx, "LIMIT")?));
+                    }
+                    if self.window.is_some_and(|w| w.1 == Some(0)) {
+                        self.full = true;
+                        break;
+                    }
                     let Some((locked, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    let Some((skip, left)) = self.window.as_mut() else { continue };
+                    if *skip > 0 {
+                        *skip -= 1;
+                        continue;
+                    }
                     returned.push(cx.catalog.fetch_row(&table, locked)?);
                     self.count += 1;
+                    if let Some(left) = left {
+                        *left -= 1;
+                        if *left == 0 {
+                            self.full = true;
+                            break;
+                        }
+                    }
                     continue;
                 }
                 (ModifyKind::Delete, Some(tid)) => {

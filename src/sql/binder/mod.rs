@@ -431,8 +431,8 @@ impl<'a> Binder<'a> {
         if lock.lock_type == ast::LockType::Share {
             return Err(Error::not_supported("SELECT FOR SHARE"));
         }
-        if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() || q.fetch.is_some() {
-            return not_yet("WITH, ORDER BY, LIMIT or OFFSET");
+        if q.with.is_some() {
+            return not_yet("WITH");
         }
         let ast::SetExpr::Select(select) = q.body.as_ref() else { return not_yet("this kind of query") };
         if select.from.len() != 1 || !select.from[0].joins.is_empty() {
@@ -452,7 +452,33 @@ impl<'a> Binder<'a> {
             return not_yet("this kind of relation");
         };
         let table = self.table(name, LockMode::RowShare)?;
-        let plan = self.bind_row_addresses(&table, alias.as_ref(), select.selection.as_ref())?;
+        let mut plan = self.bind_row_addresses(&table, alias.as_ref(), select.selection.as_ref())?;
+        // ORDER BY (over the table's columns) orders the rows before they
+        // are locked; LIMIT and OFFSET count locked rows.
+        let order: &[ast::OrderByExpr] = match q.order_by.as_ref().map(|o| &o.kind) {
+            None => &[],
+            Some(ast::OrderByKind::Expressions(v)) => v,
+            Some(ast::OrderByKind::All(_)) => return Err(Error::not_supported("ORDER BY ALL")),
+        };
+        self.levels.push(query::Level::default());
+        type Window = (Option<Expr>, Option<Expr>);
+        let r = (|| -> Result<(Vec<crate::sql::plan::SortKey>, Window)> {
+            self.add_table_rel(&table, alias.as_ref())?;
+            let mut keys = Vec::with_capacity(order.len());
+            for o in order {
+                match self.bind_expr(&o.expr)? {
+                    Expr::Column(i, _) if i < table.columns.len() => keys.push(query::sort_key(i, &o.options)),
+                    _ => return Err(Error::not_supported("SELECT FOR UPDATE ordered by an expression")),
+                }
+            }
+            Ok((keys, self.limit_clause(q)?))
+        })();
+        self.levels.pop();
+        let (keys, (offset, count)) = r?;
+        if !keys.is_empty() {
+            let Plan::Project { input, exprs } = plan else { return Err(Error::internal("row addresses plan")) };
+            plan = Plan::Project { input: Box::new(Plan::Sort { input, keys }), exprs };
+        }
         self.levels.push(query::Level::default());
         let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
         self.levels.pop();
@@ -460,6 +486,8 @@ impl<'a> Binder<'a> {
         let kind = ModifyKind::Lock {
             nowait: lock.nonblock == Some(ast::NonBlock::Nowait),
             skip_locked: lock.nonblock == Some(ast::NonBlock::SkipLocked),
+            offset,
+            count,
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning: Some((exprs, columns)) })
     }

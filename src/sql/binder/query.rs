@@ -195,7 +195,7 @@ impl Binder<'_> {
         Ok(bound)
     }
 
-    fn limit_clause(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>)> {
+    pub(super) fn limit_clause(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>)> {
         let mut offset = None;
         let mut count = None;
         let bind = |b: &mut Self, e: &ast::Expr, what: &str| -> Result<Expr> {
@@ -1369,7 +1369,7 @@ impl Expr {
     }
 }
 
-fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey {
+pub(super) fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey {
     let descending = matches!(options.sort, Some(ast::OrderBySort::Desc));
     // PostgreSQL: NULLs sort as larger than every value by default.
     let nulls_first = options.nulls_first.unwrap_or(descending);
