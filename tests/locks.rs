@@ -316,3 +316,37 @@ async fn select_for_update_locks_rows_and_rechecks_them() {
     assert_eq!(r.unwrap(), 1);
     a.batch_execute("COMMIT").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_locks_of_a_crashed_transaction_are_gone_after_recovery() {
+    let dir = common::temp_dir("rowlock-crash");
+    let mut server = TestServer::start_in(dir.clone(), &[], &[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE r (id int PRIMARY KEY, v int); INSERT INTO r VALUES (1, 1), (2, 2); CHECKPOINT")
+        .await
+        .unwrap();
+    // Locks logged after the checkpoint (their records are replayed), the
+    // locker still open when the server dies; a later commit makes the
+    // log durable past them.
+    a.batch_execute("BEGIN; SELECT * FROM r FOR UPDATE").await.unwrap();
+    b.batch_execute("CREATE TABLE flush (x int); INSERT INTO flush VALUES (1)").await.unwrap();
+    server.keep_dir = true;
+    server.signal("KILL");
+    server.wait_exit(Duration::from_secs(10)).expect("killed");
+    drop((a, b));
+
+    let server = TestServer::start_in(dir, &[], &[]);
+    assert!(server.log().contains("redo done"));
+    let c = server.connect().await;
+    let rows: Vec<(i32, i32)> =
+        c.query("SELECT id, v FROM r ORDER BY id", &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(rows, vec![(1, 1), (2, 2)], "locked rows stay live");
+    // The crashed locker aborted: its locks bind no one.
+    c.batch_execute("SET lock_timeout = '2s'").await.unwrap();
+    let n = c.execute("UPDATE r SET v = v + 10", &[]).await.unwrap();
+    assert_eq!(n, 2);
+    let locked: Vec<i32> =
+        c.query("SELECT id FROM r FOR UPDATE NOWAIT", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(locked.len(), 2);
+}

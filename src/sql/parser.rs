@@ -34,11 +34,6 @@ pub enum Parsed {
 
 /// Parse a query string that may hold several statements.
 pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
-    // Statements `sqlparser` has no grammar for, when they stand alone.
-    let bare = sql.trim().trim_end_matches(';').trim();
-    if bare.eq_ignore_ascii_case("checkpoint") {
-        return Ok(vec![Parsed::Checkpoint]);
-    }
     parse_sql(sql)
 }
 
@@ -71,6 +66,11 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_vacuum(p, true)?);
         } else if p.parse_keyword(Keyword::ANALYZE) {
             out.push(parse_vacuum(p, false)?);
+        } else if matches!(&p.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"))
+        {
+            // `CHECKPOINT` (no grammar in sqlparser), anywhere in a query string.
+            p.next_token();
+            out.push(Parsed::Checkpoint);
         } else {
             out.push(Parsed::Sql(Box::new(p.parse_statement()?)));
         }
