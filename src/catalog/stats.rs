@@ -60,8 +60,9 @@ impl Stats {
             t.deleted.fetch_add(deleted, Ordering::Relaxed);
             t.dead.fetch_add(updated + deleted, Ordering::Relaxed);
             t.changed_since_analyze.fetch_add(inserted + updated + deleted, Ordering::Relaxed);
-            let live = t.live.load(Ordering::Relaxed);
-            t.live.store((live + inserted).saturating_sub(deleted), Ordering::Relaxed);
+            let _ = t.live.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |live| {
+                Some((live + inserted).saturating_sub(deleted))
+            });
         } else {
             t.dead.fetch_add(inserted + updated, Ordering::Relaxed);
         }
@@ -70,8 +71,7 @@ impl Stats {
     /// A vacuum removed `removed` dead versions and kept `kept`.
     pub fn vacuumed(&self, oid: u32, name: &str, removed: u64, kept: u64, auto: bool) {
         let t = self.table(oid, name);
-        let dead = t.dead.load(Ordering::Relaxed);
-        t.dead.store(dead.saturating_sub(removed), Ordering::Relaxed);
+        let _ = t.dead.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |dead| Some(dead.saturating_sub(removed)));
         t.live.store(kept, Ordering::Relaxed);
         (if auto { &t.autovacuums } else { &t.vacuums }).fetch_add(1, Ordering::Relaxed);
     }

@@ -102,7 +102,7 @@ pub(super) fn advisory(
 ) -> Result<Datum> {
     let mode = if shared { LockMode::Share } else { LockMode::Exclusive };
     let Some((key, pair)) = key else {
-        // pg_advisory_unlock_all()
+        // pg_advisory_unlock_all(), the one form without a key.
         locker.txns.locks.release_all(locker.pid, false, true);
         return Ok(Datum::Null);
     };
@@ -123,10 +123,7 @@ pub(super) fn advisory(
             }
             Datum::Bool(released)
         }
-        AdvisoryOp::UnlockAll => {
-            locker.txns.locks.release_all(locker.pid, false, true);
-            Datum::Null
-        }
+        AdvisoryOp::UnlockAll => return Err(crate::error::Error::internal("pg_advisory_unlock_all with a key")),
     })
 }
 

@@ -7,44 +7,42 @@
 //! restart it is empty until vacuum (or a page found with room) fills it
 //! again; nothing but space reuse depends on it.
 
-use std::collections::{BTreeMap, HashMap};
-
-use parking_lot::Mutex;
+use std::collections::BTreeMap;
 
 use super::smgr::RelFileLocator;
 
 /// Pages with less free space than this are not worth remembering.
 const MIN_USEFUL: usize = 256;
 
+/// Sharded by relation: an insert into a relation with no entries (the
+/// common case) only takes a shard's read lock.
 #[derive(Debug, Default)]
 pub struct FreeSpaceMap {
-    rels: Mutex<HashMap<RelFileLocator, BTreeMap<u32, u16>>>,
+    rels: dashmap::DashMap<RelFileLocator, BTreeMap<u32, u16>>,
 }
 
 impl FreeSpaceMap {
     /// Page `block` of `rel` has `free` bytes.
     pub fn record(&self, rel: RelFileLocator, block: u32, free: usize) {
-        let mut rels = self.rels.lock();
         if free < MIN_USEFUL {
-            if let Some(m) = rels.get_mut(&rel) {
+            if let Some(mut m) = self.rels.get_mut(&rel) {
                 m.remove(&block);
             }
             return;
         }
-        rels.entry(rel).or_default().insert(block, free.min(u16::MAX as usize) as u16);
+        self.rels.entry(rel).or_default().insert(block, free.min(u16::MAX as usize) as u16);
     }
 
     /// A page of `rel` said to have at least `len` bytes free, other than
     /// `avoid`, lowest first (so a table fills from the front).
     pub fn find(&self, rel: RelFileLocator, len: usize, avoid: Option<u32>) -> Option<u32> {
-        let rels = self.rels.lock();
-        let m = rels.get(&rel)?;
+        let m = self.rels.get(&rel)?;
         m.iter().find(|&(&b, &free)| free as usize >= len && Some(b) != avoid).map(|(&b, _)| b)
     }
 
     /// The relation's file is gone (dropped or truncated).
     pub fn forget(&self, rel: RelFileLocator) {
-        self.rels.lock().remove(&rel);
+        self.rels.remove(&rel);
     }
 }
 

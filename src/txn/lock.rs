@@ -83,22 +83,6 @@ impl LockMode {
             LockMode::AccessExclusive => "AccessExclusiveLock",
         }
     }
-
-    /// The mode named in `LOCK TABLE … IN <name> MODE` (upper or lower case).
-    pub fn from_sql(words: &str) -> Option<LockMode> {
-        let w = words.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
-        Some(match w.as_str() {
-            "ACCESS SHARE" => LockMode::AccessShare,
-            "ROW SHARE" => LockMode::RowShare,
-            "ROW EXCLUSIVE" => LockMode::RowExclusive,
-            "SHARE UPDATE EXCLUSIVE" => LockMode::ShareUpdateExclusive,
-            "SHARE" => LockMode::Share,
-            "SHARE ROW EXCLUSIVE" => LockMode::ShareRowExclusive,
-            "EXCLUSIVE" => LockMode::Exclusive,
-            "ACCESS EXCLUSIVE" => LockMode::AccessExclusive,
-            _ => return None,
-        })
-    }
 }
 
 /// What is locked.

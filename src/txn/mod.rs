@@ -291,8 +291,6 @@ impl TransactionManager {
     }
 }
 
-/// PostgreSQL's deadlock error for a cycle of waits: (waiter xid, the xid
-/// it waits for, the waiter's process id).
 /// Whether a transaction may update or delete a tuple version now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpdateCheck {

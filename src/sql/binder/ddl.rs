@@ -164,11 +164,16 @@ impl Binder<'_> {
         for target in &l.tables {
             names.push(public_name(&target.name)?);
         }
+        use ast::LockTableMode as M;
         let mode = match &l.lock_mode {
-            None => LockMode::AccessExclusive,
-            Some(m) => {
-                LockMode::from_sql(&m.to_string()).ok_or_else(|| Error::internal(format!("unknown lock mode {m}")))?
-            }
+            None | Some(M::AccessExclusive) => LockMode::AccessExclusive,
+            Some(M::AccessShare) => LockMode::AccessShare,
+            Some(M::RowShare) => LockMode::RowShare,
+            Some(M::RowExclusive) => LockMode::RowExclusive,
+            Some(M::ShareUpdateExclusive) => LockMode::ShareUpdateExclusive,
+            Some(M::Share) => LockMode::Share,
+            Some(M::ShareRowExclusive) => LockMode::ShareRowExclusive,
+            Some(M::Exclusive) => LockMode::Exclusive,
         };
         Ok(Statement::Lock { names, mode, nowait: l.nowait })
     }

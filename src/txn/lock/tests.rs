@@ -38,7 +38,6 @@ fn conflict_table_is_postgresqls() {
     assert!(ShareUpdateExclusive.conflicts_with(ShareUpdateExclusive));
     assert!(ShareRowExclusive.conflicts_with(ShareRowExclusive));
     assert!(!RowShare.conflicts_with(ShareRowExclusive));
-    assert_eq!(LockMode::from_sql("share  row exclusive"), Some(ShareRowExclusive));
 }
 
 #[test]
