@@ -180,7 +180,6 @@ impl Session {
         let decoder = Decoder::new(c)?;
         let xid = self.ensure_xid("COPY FROM")?;
         let _ = self.statement_snapshot();
-        self.writes += 1;
         let cid = self.cid;
         // Later statements see this one's rows; this one does not.
         self.cid += 1;
@@ -341,7 +340,7 @@ impl Session {
             visible: c.columns.len(),
             catalog: self.shared.catalog.clone(),
             snapshot,
-            xid: self.xid.unwrap_or(0),
+            xid: self.current_xid(),
             cid: self.cid,
             timing: None,
         })

@@ -34,7 +34,6 @@ impl Session {
             }
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
-        self.writes += 1;
         self.catalog_changed = true;
         let mut table = self.shared.catalog.create_table(name, columns.to_vec(), fillfactor, xid, self.cid)?;
         self.created_files.push(table.rel);
@@ -65,7 +64,6 @@ impl Session {
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
-        self.writes += 1;
         self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         self.simple_cache.clear();
@@ -92,7 +90,6 @@ impl Session {
             }
             tables.push(self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))?);
         }
-        self.writes += 1;
         self.catalog_changed = true;
         for table in tables {
             let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
@@ -121,7 +118,7 @@ impl Session {
             return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
         }
         let snapshot = self.statement_snapshot();
-        let xid0 = self.xid.unwrap_or(0);
+        let xid0 = self.current_xid();
         let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
         let names = if names.is_empty() { self.shared.catalog.table_names(&who)? } else { names.to_vec() };
         for name in &names {
@@ -172,7 +169,6 @@ impl Session {
             sizes.push((pages, rows));
         }
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
-        self.writes += 1;
         self.catalog_changed = true;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
@@ -224,7 +220,6 @@ impl Session {
                 "multiple primary keys for table \"{table_name}\" are not allowed"
             ));
         }
-        self.writes += 1;
         self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         if def.primary {
@@ -334,7 +329,6 @@ impl Session {
             }
             doomed.push(rel.oid);
         }
-        self.writes += 1;
         self.catalog_changed = true;
         for oid in doomed {
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;

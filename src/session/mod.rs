@@ -166,7 +166,8 @@ pub struct Session {
     block: Option<xact::Block>,
     /// A CommandComplete tag that differs from the command's (COMMIT of a failed block says ROLLBACK).
     tag_override: Option<String>,
-    /// The current transaction's id, once it has written.
+    /// The current top-level transaction's id, once it has written (the
+    /// open savepoints' subtransactions have their own, see [`xact::Savepoint`]).
     xid: Option<u64>,
     /// The command counter within the transaction (PostgreSQL's CommandId).
     cid: u32,
@@ -175,8 +176,6 @@ pub struct Session {
     snapshot: Option<Snapshot>,
     /// A commit logged but not yet confirmed durable: (xid, commit record end LSN).
     pending_commit: Option<(u64, u64)>,
-    /// Rows and catalog entries written by this session so far (savepoints compare it).
-    writes: u64,
     /// Files of relations this transaction created (removed if it rolls back).
     created_files: Vec<crate::storage::smgr::RelFileLocator>,
     /// Files of relations this transaction dropped (removed once it commits).
@@ -226,7 +225,6 @@ impl Session {
             cid: 0,
             snapshot: None,
             pending_commit: None,
-            writes: 0,
             xact_timestamp: None,
             statement_timestamp: 0,
             time_zone: None,
@@ -339,6 +337,29 @@ impl Session {
         }
     }
 
+    /// `ROLLBACK TO` savepoint `sp`: abort the subtransaction ids `ids`
+    /// (the savepoint's and those of everything after it) and restore what
+    /// the session kept since: settings, relation files, change counts.
+    fn rollback_subtransaction(&mut self, ids: &[u64], sp: xact::Savepoint) -> Result<()> {
+        self.shared.txns.abort_subs(ids)?;
+        self.settings = sp.settings;
+        let created = self.created_files.split_off(sp.created_files.min(self.created_files.len()));
+        self.remove_files(created);
+        self.dropped_files.truncate(sp.dropped_files);
+        // Rows written since are dead: count them as a rollback would.
+        let now = std::mem::replace(&mut self.changes, sp.changes);
+        for (oid, name, c) in now {
+            let before = self.changes.iter().find(|e| e.0 == oid).map(|e| e.2).unwrap_or_default();
+            let since = crate::catalog::stats::Changes {
+                inserted: c.inserted - before.inserted,
+                updated: c.updated - before.updated,
+                deleted: c.deleted - before.deleted,
+            };
+            self.shared.catalog.stats.record(oid, &name, since, false);
+        }
+        Ok(())
+    }
+
     /// A statement of the transaction changed rows of `table`.
     fn count_changes(&mut self, table: &crate::catalog::Table, c: crate::catalog::stats::Changes) {
         match self.changes.iter_mut().find(|e| e.0 == table.oid) {
@@ -398,7 +419,20 @@ impl Session {
                 "cannot execute {command} in a read-only transaction"
             ));
         }
-        Ok(*self.xid.get_or_insert_with(|| self.shared.txns.assign(self.pid)))
+        let (txns, pid) = (&self.shared.txns, self.pid);
+        let top = *self.xid.get_or_insert_with(|| txns.assign(pid));
+        match self.block.as_mut().and_then(|b| b.savepoints.last_mut()) {
+            Some(sp) => Ok(*sp.xid.get_or_insert_with(|| txns.assign_sub(pid, top))),
+            None => Ok(top),
+        }
+    }
+
+    /// The id the transaction reads as (0 if it has not written): its
+    /// innermost subtransaction's, or the top-level one. The transaction
+    /// manager counts the whole family as the reader's own.
+    fn current_xid(&self) -> u64 {
+        let sub = self.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
+        sub.or(self.xid).unwrap_or(0)
     }
 
     /// A plan's table must still be the one the catalog shows now (a
@@ -432,11 +466,8 @@ impl Session {
 
     /// Tables as the next statement sees them.
     fn tables(&mut self) -> SessionTables<'_> {
-        let own = if self.catalog_changed {
-            Some((self.statement_snapshot(), self.xid.unwrap_or(0), self.cid))
-        } else {
-            None
-        };
+        let own =
+            if self.catalog_changed { Some((self.statement_snapshot(), self.current_xid(), self.cid)) } else { None };
         SessionTables { catalog: &self.shared.catalog, own, locker: self.locker() }
     }
 
@@ -847,7 +878,7 @@ impl Session {
                     visible: columns.len(),
                     catalog: self.shared.catalog.clone(),
                     snapshot,
-                    xid: self.xid.unwrap_or(0),
+                    xid: self.current_xid(),
                     cid: self.cid,
                     timing,
                 })?))
@@ -867,7 +898,6 @@ impl Session {
                 };
                 let xid = self.ensure_xid(command)?;
                 let snapshot = self.statement_snapshot();
-                self.writes += 1;
                 let cid = self.cid;
                 // Later statements see this one's changes; this one does not.
                 self.cid += 1;
@@ -961,33 +991,42 @@ impl Session {
                 Ok(None)
             }
             Statement::Savepoint(name) => {
-                let saved = self.settings.clone();
-                let writes = self.writes;
+                let sp = xact::Savepoint {
+                    name: name.clone(),
+                    xid: None,
+                    released: Vec::new(),
+                    settings: self.settings.clone(),
+                    created_files: self.created_files.len(),
+                    dropped_files: self.dropped_files.len(),
+                    changes: self.changes.clone(),
+                };
                 let b = self.block.as_mut().ok_or_else(|| not_in_block("SAVEPOINT"))?;
-                b.savepoints.push((name.clone(), saved, writes));
+                b.savepoints.push(sp);
                 Ok(None)
             }
-            Statement::Release(name) | Statement::RollbackTo(name) => {
-                let rollback = matches!(statement, Statement::RollbackTo(_));
-                let what = if rollback { "ROLLBACK TO SAVEPOINT" } else { "RELEASE SAVEPOINT" };
-                let b = self.block.as_mut().ok_or_else(|| not_in_block(what))?;
-                let at = b.savepoints.iter().rposition(|(n, ..)| n == name).ok_or_else(|| {
-                    err!(SqlState::INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"{name}\" does not exist")
-                })?;
-                if rollback && b.savepoints[at].2 != self.writes {
-                    // Undoing rows written since the savepoint needs subtransactions.
-                    return Err(Error::not_supported(
-                        "ROLLBACK TO SAVEPOINT after rows were written since the savepoint",
-                    )
-                    .with_hint("Roll back the whole transaction instead."));
+            Statement::Release(name) => {
+                let b = self.block.as_mut().ok_or_else(|| not_in_block("RELEASE SAVEPOINT"))?;
+                let at = find_savepoint(b, name)?;
+                // The released subtransactions join the enclosing one (or,
+                // at the outermost level, simply end with the transaction).
+                let ids: Vec<u64> = b.savepoints[at..].iter().flat_map(|sp| sp.ids()).collect();
+                b.savepoints.truncate(at);
+                if let Some(outer) = b.savepoints.last_mut() {
+                    outer.released.extend(ids);
                 }
-                if rollback {
-                    self.settings = b.savepoints[at].1.clone();
-                    b.savepoints.truncate(at + 1);
-                    b.failed = false;
-                } else {
-                    b.savepoints.truncate(at);
-                }
+                Ok(None)
+            }
+            Statement::RollbackTo(name) => {
+                let b = self.block.as_mut().ok_or_else(|| not_in_block("ROLLBACK TO SAVEPOINT"))?;
+                let at = find_savepoint(b, name)?;
+                let ids: Vec<u64> = b.savepoints[at..].iter().flat_map(|sp| sp.ids()).collect();
+                b.savepoints.truncate(at + 1);
+                b.failed = false;
+                let sp = &mut b.savepoints[at];
+                sp.xid = None;
+                sp.released.clear();
+                let sp = sp.clone();
+                self.rollback_subtransaction(&ids, sp)?;
                 Ok(None)
             }
             Statement::Copy(c) => match (&c.io, c.from) {
@@ -1090,6 +1129,14 @@ impl Drop for Session {
         }
         self.shared.txns.locks.release_all(self.pid, true, true);
     }
+}
+
+/// The newest savepoint of that name (names may repeat).
+fn find_savepoint(b: &xact::Block, name: &str) -> Result<usize> {
+    b.savepoints
+        .iter()
+        .rposition(|sp| sp.name == name)
+        .ok_or_else(|| err!(SqlState::INVALID_SAVEPOINT_SPECIFICATION, "savepoint \"{name}\" does not exist"))
 }
 
 fn not_in_block(what: &str) -> Error {

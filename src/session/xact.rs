@@ -13,7 +13,19 @@
 //! that end it is refused with 25P02. Settings changed in a transaction are
 //! kept at commit and undone at rollback; a savepoint remembers them so
 //! that `ROLLBACK TO` can undo what came after it.
+//!
+//! A savepoint begins a subtransaction. The first write after it gets the
+//! subtransaction an id of its own (after the top-level transaction's), so
+//! that `ROLLBACK TO` can abort exactly the rows written since:
+//!
+//! ```text
+//!   BEGIN; INSERT (xid 10)  SAVEPOINT a; INSERT (xid 11)  SAVEPOINT b; INSERT (xid 12)
+//!   RELEASE b        → 12 joins a: it commits or aborts with a
+//!   ROLLBACK TO a    → 11 and 12 abort now; a stays, with no id until it writes again
+//!   COMMIT           → 10 commits (with any subtransaction ids still running)
+//! ```
 
+use crate::catalog::stats::Changes;
 use crate::config::Settings;
 use crate::sql::parser::Parsed;
 use sqlparser::ast;
@@ -54,8 +66,32 @@ pub struct Block {
     /// A statement other than transaction control has run in the block.
     pub ran_query: bool,
     pub failed: bool,
-    /// Savepoints: name, the settings then, and the session's write count then.
-    pub savepoints: Vec<(String, Settings, u64)>,
+    /// Open savepoints, oldest first.
+    pub savepoints: Vec<Savepoint>,
+}
+
+/// A savepoint: the subtransaction it began, and what `ROLLBACK TO` restores.
+#[derive(Clone)]
+pub struct Savepoint {
+    pub name: String,
+    /// The subtransaction's id, once it has written.
+    pub xid: Option<u64>,
+    /// Ids of savepoints released into this one: they end with it.
+    pub released: Vec<u64>,
+    /// The settings when it was made.
+    pub settings: Settings,
+    /// How many relation files the transaction had created and dropped then.
+    pub created_files: usize,
+    pub dropped_files: usize,
+    /// The transaction's row changes per table then (for the table statistics).
+    pub changes: Vec<(u32, String, Changes)>,
+}
+
+impl Savepoint {
+    /// The subtransaction ids that end with this savepoint.
+    pub fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.xid.iter().chain(self.released.iter()).copied()
+    }
 }
 
 /// Whether a statement may run in a failed block (it ends or repairs it).

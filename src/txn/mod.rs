@@ -11,6 +11,14 @@
 //!   once it is durable the transaction leaves the running set, and only
 //!   then is it visible. An abort is a record too (not waited for: a crash
 //!   aborts anyway).
+//! - A savepoint that writes gets a subtransaction id of its own
+//!   ([`TransactionManager::assign_sub`]), a member of its top-level
+//!   transaction's family. `ROLLBACK TO` aborts the subtransaction's ids at
+//!   once ([`TransactionManager::abort_subs`]); the others stay running
+//!   until the top-level transaction ends, and commit or abort with it in
+//!   one WAL record. Every running id, subtransaction or not, is in the
+//!   running set, so snapshots and waits need no parent lookup (PostgreSQL
+//!   needs pg_subtrans when its per-backend cache overflows).
 //! - Table and advisory locks, and deadlock detection, are in [`lock`].
 //!
 //! ```text
@@ -50,10 +58,19 @@ pub struct Snapshot {
     pub running: Vec<u64>,
 }
 
+/// A running transaction id's owner.
+#[derive(Clone, Copy, Debug)]
+struct Running {
+    pid: i32,
+    /// The top-level transaction (the id itself for a top-level one).
+    top: u64,
+}
+
 pub struct TransactionManager {
     next_xid: AtomicU64,
-    /// Running writers, each with the process id of its session.
-    running: Mutex<BTreeMap<u64, i32>>,
+    /// Running writers (top-level and subtransaction ids), each with its
+    /// session's process id and its top-level transaction id.
+    running: Mutex<BTreeMap<u64, Running>>,
     /// Signalled whenever a transaction leaves the running set.
     ended: Condvar,
     /// The oldest snapshot xmin each session (by process id) still uses:
@@ -89,13 +106,47 @@ impl TransactionManager {
         // Under the lock, so that a snapshot never sees an id assigned but not yet running.
         let mut running = self.running.lock();
         let xid = self.next_xid.fetch_add(1, Ordering::AcqRel);
-        running.insert(xid, pid);
+        running.insert(xid, Running { pid, top: xid });
+        xid
+    }
+
+    /// Give a subtransaction of top-level transaction `top` (of session
+    /// `pid`) its id.
+    pub fn assign_sub(&self, pid: i32, top: u64) -> u64 {
+        let mut running = self.running.lock();
+        let xid = self.next_xid.fetch_add(1, Ordering::AcqRel);
+        running.insert(xid, Running { pid, top });
         xid
     }
 
     /// The session running transaction `xid`, if it is running.
     pub fn owner_of(&self, xid: u64) -> Option<i32> {
-        self.running.lock().get(&xid).copied()
+        self.running.lock().get(&xid).map(|r| r.pid)
+    }
+
+    /// Whether `xid` is transaction `me` or another running member of its
+    /// family (its top-level transaction or a subtransaction not rolled
+    /// back): PostgreSQL's TransactionIdIsCurrentTransactionId.
+    pub fn is_mine(&self, xid: u64, me: u64) -> bool {
+        if xid == me {
+            return me != 0;
+        }
+        if me == 0 {
+            return false;
+        }
+        let running = self.running.lock();
+        match (running.get(&xid), running.get(&me)) {
+            (Some(a), Some(b)) => a.top == b.top,
+            _ => false,
+        }
+    }
+
+    /// The running ids of top-level transaction `top`'s family, itself first.
+    fn family(&self, top: u64) -> Vec<u64> {
+        let running = self.running.lock();
+        let mut ids = vec![top];
+        ids.extend(running.range(top + 1..).filter(|(_, r)| r.top == top).map(|(&x, _)| x));
+        ids
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -156,35 +207,71 @@ impl TransactionManager {
     /// Both halves happen with checkpoints held off: a checkpoint whose
     /// redo point followed the record but whose commit-log flush missed the
     /// bit would lose the commit in a crash.
+    /// The record names the subtransactions that commit with it.
     pub fn log_commit(&self, xid: u64) -> Result<u64> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
             .unwrap_or(0);
+        let family = self.family(xid);
+        let mut payload = Vec::with_capacity(8 * family.len());
+        payload.extend_from_slice(&now.to_le_bytes());
+        family[1..].iter().for_each(|x| payload.extend_from_slice(&x.to_le_bytes()));
         let _delay = self.wal.delay_checkpoint();
-        let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_COMMIT, &now.to_le_bytes())?;
-        self.clog.set(xid, XidStatus::Committed, end)?;
+        let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_COMMIT, &payload)?;
+        for &x in family.iter().rev() {
+            self.clog.set(x, XidStatus::Committed, end)?;
+        }
         Ok(end)
     }
 
     /// The commit record is durable (or need not be waited for): make the
-    /// commit visible.
+    /// commit visible, with its subtransactions' (all at once).
     pub fn finish_commit(&self, xid: u64, _lsn: u64) -> Result<()> {
-        self.leave(xid);
+        self.leave_family(xid);
         Ok(())
     }
 
-    /// Roll back `xid`: its changes stay in the heap but are never visible.
+    /// Roll back `xid` and its subtransactions: their changes stay in the
+    /// heap but are never visible.
     pub fn abort(&self, xid: u64) -> Result<()> {
-        let _delay = self.wal.delay_checkpoint();
-        let (_, end) = self.wal.insert(xid, Rmgr::Transaction, XACT_ABORT, &[])?;
-        self.clog.set(xid, XidStatus::Aborted, end)?;
-        self.leave(xid);
+        self.log_abort(&self.family(xid))?;
+        self.leave_family(xid);
         Ok(())
     }
 
-    fn leave(&self, xid: u64) {
-        self.running.lock().remove(&xid);
+    /// Roll back subtransactions (`ROLLBACK TO SAVEPOINT`): their ids are
+    /// aborted at once, while their top-level transaction goes on.
+    pub fn abort_subs(&self, xids: &[u64]) -> Result<()> {
+        if xids.is_empty() {
+            return Ok(());
+        }
+        self.log_abort(xids)?;
+        let mut running = self.running.lock();
+        xids.iter().for_each(|x| _ = running.remove(x));
+        drop(running);
+        self.ended.notify_all();
+        Ok(())
+    }
+
+    /// One abort record for `xids` (the first is the record's own).
+    fn log_abort(&self, xids: &[u64]) -> Result<()> {
+        let payload: Vec<u8> = xids[1..].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let _delay = self.wal.delay_checkpoint();
+        let (_, end) = self.wal.insert(xids[0], Rmgr::Transaction, XACT_ABORT, &payload)?;
+        for &x in xids {
+            self.clog.set(x, XidStatus::Aborted, end)?;
+        }
+        Ok(())
+    }
+
+    /// Top-level transaction `top` and its subtransactions leave the running set together.
+    fn leave_family(&self, top: u64) {
+        let mut running = self.running.lock();
+        running.remove(&top);
+        let subs: Vec<u64> = running.range(top + 1..).filter(|(_, r)| r.top == top).map(|(&x, _)| x).collect();
+        subs.iter().for_each(|x| _ = running.remove(x));
+        drop(running);
         self.ended.notify_all();
     }
 
@@ -237,23 +324,30 @@ impl TransactionManager {
     pub fn tuple_visible(&self, tuple: &[u8], snap: &Snapshot, me: u64, cid: u32) -> Result<bool> {
         let h = Header(tuple);
         let xmin = h.xmin();
-        if xmin == me && me != 0 {
+        // A committed id is never ours, so the family lookup is only made
+        // for ids the snapshot does not see committed.
+        let own_insert = (xmin == me && me != 0) || !self.committed_before(xmin, snap)?;
+        if own_insert {
+            if !self.is_mine(xmin, me) {
+                return Ok(false);
+            }
             // Our own insert: visible to later commands only.
             if h.cid() >= cid && !h.has_deleter() {
                 return Ok(false);
             }
-        } else if !self.committed_before(xmin, snap)? {
-            return Ok(false);
         }
         if !h.has_deleter() {
             return Ok(true);
         }
         let xmax = h.xmax();
-        if xmax == me && me != 0 {
+        if self.committed_before(xmax, snap)? {
+            return Ok(false);
+        }
+        if self.is_mine(xmax, me) {
             // Deleted by us: still visible to commands before the delete.
             return Ok(h.cid() >= cid);
         }
-        Ok(!self.committed_before(xmax, snap)?)
+        Ok(true)
     }
 }
 
@@ -268,7 +362,7 @@ impl TransactionManager {
     pub fn check_updatable(&self, tuple: &[u8], me: u64) -> Result<bool> {
         let h = Header(tuple);
         if let Some(locker) = h.locker() {
-            if locker == me || self.outcome(locker)?.is_some() {
+            if self.is_mine(locker, me) || self.outcome(locker)?.is_some() {
                 return Ok(true);
             }
             return Err(err!(
@@ -280,7 +374,7 @@ impl TransactionManager {
             return Ok(true);
         }
         let xmax = h.xmax();
-        if xmax == me {
+        if self.is_mine(xmax, me) {
             return Ok(false);
         }
         // Not running and not committed: it aborted, or died in a crash.
@@ -324,7 +418,7 @@ impl TransactionManager {
         if let Some(locker) = h.locker() {
             // A row lock: ours, or ended, leaves the row free; a running
             // locker's is waited for.
-            if locker == me || self.outcome(locker)?.is_some() {
+            if self.is_mine(locker, me) || self.outcome(locker)?.is_some() {
                 return Ok(UpdateCheck::Free);
             }
             return Ok(UpdateCheck::BeingModified(locker));
@@ -333,7 +427,7 @@ impl TransactionManager {
             return Ok(UpdateCheck::Free);
         }
         let xmax = h.xmax();
-        if xmax == me {
+        if self.is_mine(xmax, me) {
             return Ok(UpdateCheck::SelfModified);
         }
         Ok(match self.outcome(xmax)? {
@@ -361,7 +455,7 @@ impl TransactionManager {
     pub fn unique_status(&self, tuple: &[u8], me: u64) -> Result<UniqueStatus> {
         let h = Header(tuple);
         let xmin = h.xmin();
-        if xmin != me {
+        if !self.is_mine(xmin, me) {
             match self.outcome(xmin)? {
                 Some(false) => return Ok(UniqueStatus::Dead),
                 None => return Ok(UniqueStatus::InProgress(xmin)),
@@ -372,7 +466,7 @@ impl TransactionManager {
             return Ok(UniqueStatus::Live);
         }
         let xmax = h.xmax();
-        if xmax == me {
+        if self.is_mine(xmax, me) {
             return Ok(UniqueStatus::Dead);
         }
         Ok(match self.outcome(xmax)? {
@@ -399,8 +493,16 @@ impl ResourceManager for TransactionManager {
             XACT_ABORT => XidStatus::Aborted,
             other => return Err(err!(SqlState::DATA_CORRUPTED, "unknown transaction WAL record kind {other:#x}")),
         };
+        // A commit's payload starts with its timestamp; then come the ids
+        // of the subtransactions that share its outcome.
+        let subs = if status == XidStatus::Committed { rec.payload.get(8..).unwrap_or(&[]) } else { &rec.payload[..] };
+        let mut last = rec.xid;
+        for x in subs.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))) {
+            self.clog.set(x, status, rec.end_lsn())?;
+            last = last.max(x);
+        }
         self.clog.set(rec.xid, status, rec.end_lsn())?;
-        let next = self.next_xid.load(Ordering::Acquire).max(rec.xid + 1);
+        let next = self.next_xid.load(Ordering::Acquire).max(last + 1);
         self.next_xid.store(next, Ordering::Release);
         Ok(())
     }

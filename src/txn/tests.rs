@@ -116,3 +116,60 @@ fn a_checkpoint_during_a_commit_flush_keeps_the_commit() {
     assert!(!tm.is_running(a));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn subtransactions_are_the_family_s_own_and_end_with_it() {
+    let (dir, tm) = setup("subxact");
+    let top = tm.assign(1);
+    let kept = tm.assign_sub(1, top);
+    let undone = tm.assign_sub(1, top);
+    let other = tm.assign(2);
+    let (t_top, t_kept, t_undone) = (tuple(top, 0), tuple(kept, 0), tuple(undone, 0));
+    let snap = tm.snapshot();
+    assert_eq!(snap.running, vec![top, kept, undone, other], "every running id is in the snapshot");
+    // Any member of the family sees the others' rows as its own.
+    for me in [top, kept, undone] {
+        for t in [&t_top, &t_kept, &t_undone] {
+            assert!(tm.tuple_visible(t, &snap, me, 1).unwrap());
+        }
+    }
+    assert!(!tm.tuple_visible(&t_kept, &snap, other, 1).unwrap(), "not another transaction's");
+    assert!(!tm.is_mine(kept, other) && !tm.is_mine(kept, 0));
+
+    // ROLLBACK TO: the subtransaction's rows vanish for the family at once.
+    tm.abort_subs(&[undone]).unwrap();
+    assert!(!tm.is_running(undone) && tm.is_running(top));
+    assert!(!tm.tuple_visible(&t_undone, &tm.snapshot(), kept, 1).unwrap());
+    assert!(!tm.is_mine(undone, top));
+    // A row deleted by the rolled-back subtransaction is alive again.
+    let mut deleted = t_top.clone();
+    delete(&mut deleted, undone, 0);
+    assert!(tm.tuple_visible(&deleted, &tm.snapshot(), top, 1).unwrap());
+    assert_eq!(tm.update_check(&deleted, top).unwrap(), UpdateCheck::Free);
+    let mut by_kept = t_top.clone();
+    delete(&mut by_kept, kept, 0);
+    assert_eq!(tm.update_check(&by_kept, top).unwrap(), UpdateCheck::SelfModified);
+    assert_eq!(tm.update_check(&by_kept, other).unwrap(), UpdateCheck::BeingModified(kept));
+
+    // The commit takes the remaining subtransaction with it, in one record.
+    let lsn = tm.log_commit(top).unwrap();
+    assert!(tm.is_running(kept), "invisible until the commit finishes");
+    tm.finish_commit(top, lsn).unwrap();
+    assert!(!tm.is_running(kept));
+    assert!(tm.tuple_visible(&t_kept, &tm.snapshot(), 0, 0).unwrap());
+    assert!(!tm.tuple_visible(&t_undone, &tm.snapshot(), 0, 0).unwrap());
+    tm.abort(other).unwrap();
+
+    // Replayed into a fresh commit log, the record marks the subtransaction too.
+    tm.wal.flush_to(tm.wal.insert_end()).unwrap();
+    let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
+    let fresh = TransactionManager::new(Clog::open(&dir.join("xact2")).unwrap(), wal, 3);
+    for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
+        fresh.redo(&rec).unwrap();
+    }
+    assert_eq!(fresh.status(top).unwrap(), XidStatus::Committed);
+    assert_eq!(fresh.status(kept).unwrap(), XidStatus::Committed);
+    assert_eq!(fresh.status(undone).unwrap(), XidStatus::Aborted);
+    assert_eq!(fresh.status(other).unwrap(), XidStatus::Aborted);
+    let _ = std::fs::remove_dir_all(&dir);
+}
