@@ -34,7 +34,7 @@ use crate::sql::types::{Datum, PgType};
 use crate::storage::engine::Engine;
 use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form, form_into};
 use crate::storage::heap::{Heap, Tid};
-use crate::storage::smgr::RelFileLocator;
+use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::txn::{Snapshot, TransactionManager};
 
 pub const POSTGRES_DB: u32 = 5;
@@ -194,6 +194,19 @@ pub enum RelKind {
     Index,
 }
 
+/// What [`Catalog::relation_size`] measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SizeOf {
+    /// One fork of the relation (`pg_relation_size`).
+    Fork(Fork),
+    /// All forks of the relation (`pg_table_size`).
+    Table,
+    /// All of a table's indexes (`pg_indexes_size`).
+    Indexes,
+    /// Both (`pg_total_relation_size`).
+    Total,
+}
+
 /// A `pg_class` row.
 #[derive(Clone, Debug)]
 pub struct Relation {
@@ -317,6 +330,31 @@ impl Catalog {
             hit
         })?;
         Ok(found.map(|r| (name, r)))
+    }
+
+    /// The disk space of relation `oid` in bytes (`pg_relation_size` and
+    /// friends), `None` if there is no such relation.
+    pub fn relation_size(&self, oid: u32, what: SizeOf, who: &Reader<'_>) -> Result<Option<i64>> {
+        let Some((_, rel)) = self.relation_by_oid(oid, who)? else { return Ok(None) };
+        let smgr = self.engine.pool.smgr();
+        let bytes = |relfilenode: u32, fork: Fork| -> Result<i64> {
+            let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+            let blocks = if smgr.exists(locator, fork) { smgr.nblocks(locator, fork)? } else { 0 };
+            Ok(blocks as i64 * crate::storage::page::PAGE_SIZE as i64)
+        };
+        let all_forks = |relfilenode: u32| -> Result<i64> {
+            Fork::ALL.iter().try_fold(0, |sum, &f| Ok(sum + bytes(relfilenode, f)?))
+        };
+        let indexes = || -> Result<i64> {
+            let list = if rel.kind == RelKind::Table { self.indexes_of(oid, who)? } else { Vec::new() };
+            list.iter().try_fold(0, |sum, i| Ok(sum + all_forks(i.rel.relfilenode)?))
+        };
+        Ok(Some(match what {
+            SizeOf::Fork(fork) => bytes(rel.relfilenode, fork)?,
+            SizeOf::Table => all_forks(rel.relfilenode)?,
+            SizeOf::Indexes => indexes()?,
+            SizeOf::Total => all_forks(rel.relfilenode)? + indexes()?,
+        }))
     }
 
     /// The first visible `pg_class` row that `wanted` accepts.
@@ -584,6 +622,27 @@ impl Catalog {
             removed += offsets.len() as u64;
         }
         Ok((removed, kept))
+    }
+
+    /// After a vacuum: give the empty pages at the end of the table back to
+    /// the file system, when there are enough of them to be worth it
+    /// (PostgreSQL's thresholds: 1,000 pages or a sixteenth of the table)
+    /// and `lock` takes ACCESS EXCLUSIVE at once (no waiting: readers and
+    /// writers come first). Returns how many pages went.
+    pub fn truncate_empty_tail(&self, table: &Table, lock: &dyn Fn() -> Result<bool>) -> Result<u32> {
+        let heap = self.heap(table.rel);
+        let (pages, keep) = (heap.nblocks()?, heap.nonempty_blocks()?);
+        let freeable = pages - keep;
+        if freeable == 0 || (freeable < 1000 && freeable < pages / 16) || !lock()? {
+            return Ok(0);
+        }
+        // Under the lock nobody adds rows; look again, since someone may have before.
+        let keep = heap.nonempty_blocks()?;
+        let pages = heap.nblocks()?;
+        if keep < pages {
+            self.engine.truncate_relation(table.rel, keep)?;
+        }
+        Ok(pages - keep)
     }
 
     /// ANALYZE one table: its pages and the rows `who` sees.

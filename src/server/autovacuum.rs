@@ -108,6 +108,15 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
         let kept;
         (removed, kept) = catalog.vacuum(table, horizon, &interrupted)?;
         catalog.stats.vacuumed(table.oid, &table.name, removed, kept, true);
+        let lock = || {
+            let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: table.oid };
+            let mut go_on = || Ok(());
+            let mut at_once =
+                Wait { nowait: true, timeout: None, deadlock_timeout: Duration::ZERO, interrupted: &mut go_on };
+            let owner_of = |xid| shared.txns.owner_of(xid);
+            shared.txns.locks.acquire(AUTOVACUUM_PID, tag, LockMode::AccessExclusive, false, &mut at_once, &owner_of)
+        };
+        catalog.truncate_empty_tail(table, &lock)?;
     }
     let rows = analyze(shared, table)?;
     catalog.stats.analyzed(table.oid, &table.name, rows, true);

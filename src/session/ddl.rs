@@ -10,7 +10,7 @@ use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{DropKind, IndexDef};
 use crate::storage::smgr::RelFileLocator;
-use crate::txn::lock::LockMode;
+use crate::txn::lock::{LockMode, LockTag};
 
 use super::Session;
 
@@ -163,6 +163,10 @@ impl Session {
             if vacuum {
                 let (removed, kept) = self.shared.catalog.vacuum(table, horizon, &check)?;
                 stats.vacuumed(table.oid, &table.name, removed, kept, false);
+                let locker = self.locker();
+                let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: table.oid };
+                let lock = || locker.lock(tag, LockMode::AccessExclusive, false, true);
+                self.shared.catalog.truncate_empty_tail(table, &lock)?;
             }
             let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
             stats.analyzed(table.oid, &table.name, rows, false);

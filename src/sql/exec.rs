@@ -160,6 +160,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn index_definition(&self, oid: u32, column: usize, qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
         self.cx.catalog.index_definition(oid, column, qualify, &self.cx.reader())
     }
+    fn relation_size(&self, oid: u32, what: crate::catalog::SizeOf) -> Result<Option<i64>> {
+        self.cx.catalog.relation_size(oid, what, &self.cx.reader())
+    }
     fn session_user(&self) -> Result<&str> {
         self.cx.eval.session_user()
     }

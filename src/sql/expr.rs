@@ -297,6 +297,10 @@ pub trait EvalContext {
     fn index_definition(&self, _oid: u32, _column: usize, _qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// The disk space of relation `oid` (`None` if there is none).
+    fn relation_size(&self, _oid: u32, _what: crate::catalog::SizeOf) -> Result<Option<i64>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
     /// The session's user (`current_user`, `session_user`).
     fn session_user(&self) -> Result<&str> {
         Err(Error::internal("session user asked outside a session"))

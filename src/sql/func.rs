@@ -3,9 +3,10 @@
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
-use crate::catalog::describe;
+use crate::catalog::{SizeOf, describe};
 use crate::err;
 use crate::error::{Result, SqlState};
+use crate::storage::smgr::Fork;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
@@ -57,6 +58,8 @@ pub enum Func {
     PgTableIsVisible,
     FormatType,
     PgGetIndexdef,
+    /// `pg_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size`.
+    RelationSize(RelSize),
     PgGetUserById,
     /// `obj_description`, `col_description`: NULL, as there are no
     /// comments (`COMMENT ON` does not exist yet).
@@ -66,6 +69,15 @@ pub enum Func {
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
 const NAME_ARRAY: PgType = PgType::TextForm(1003);
+
+/// Which size function (see [`crate::catalog::SizeOf`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelSize {
+    Relation,
+    Table,
+    Indexes,
+    Total,
+}
 
 /// What an advisory-lock function does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +133,10 @@ impl Func {
             "pg_table_is_visible" => Func::PgTableIsVisible,
             "format_type" => Func::FormatType,
             "pg_get_indexdef" => Func::PgGetIndexdef,
+            "pg_relation_size" => Func::RelationSize(RelSize::Relation),
+            "pg_table_size" => Func::RelationSize(RelSize::Table),
+            "pg_indexes_size" => Func::RelationSize(RelSize::Indexes),
+            "pg_total_relation_size" => Func::RelationSize(RelSize::Total),
             "pg_get_userbyid" => Func::PgGetUserById,
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
@@ -209,6 +225,8 @@ impl Func {
             Func::PgTableIsVisible => &[(&[Oid], Bool)],
             Func::FormatType => &[(&[Oid, Int4], Text)],
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
+            Func::RelationSize(RelSize::Relation) => &[(&[RegClass], Int8), (&[RegClass, Text], Int8)],
+            Func::RelationSize(_) => &[(&[RegClass], Int8)],
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
@@ -505,6 +523,38 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             let qualify = |ns: u32| !pretty || !path.contains(&ns);
             match ctx.index_definition(oid_of(&values[0]), column, &qualify)? {
                 Some(def) => Datum::Text(def),
+                None => Datum::Null,
+            }
+        }
+        Func::RelationSize(which) => {
+            let what = match (which, values.get(1)) {
+                (RelSize::Relation, None) => SizeOf::Fork(Fork::Main),
+                (RelSize::Relation, Some(Datum::Text(fork))) => SizeOf::Fork(match fork.as_str() {
+                    "main" => Fork::Main,
+                    "fsm" => Fork::FreeSpace,
+                    "vm" => Fork::Visibility,
+                    // PostgreSQL's init fork: tusk has none, so it is empty.
+                    "init" => return Ok(Datum::Int8(0)),
+                    _ => {
+                        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid fork name")
+                            .with_hint("Valid fork names are \"main\", \"fsm\", \"vm\", and \"init\"."));
+                    }
+                }),
+                (RelSize::Relation, Some(_)) => return Ok(Datum::Null),
+                (RelSize::Table, _) => SizeOf::Table,
+                (RelSize::Indexes, _) => SizeOf::Indexes,
+                (RelSize::Total, _) => SizeOf::Total,
+            };
+            // A regclass value is held as the relation's name.
+            let oid = match &values[0] {
+                Datum::Text(name) => match name.parse::<u32>() {
+                    Ok(oid) => oid,
+                    Err(_) => ctx.relation_oid(name)?.unwrap_or(0),
+                },
+                other => oid_of(other),
+            };
+            match ctx.relation_size(oid, what)? {
+                Some(bytes) => Datum::Int8(bytes),
                 None => Datum::Null,
             }
         }

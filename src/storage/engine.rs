@@ -35,7 +35,7 @@ use tokio_util::task::TaskTracker;
 
 use super::buffer::{BufferPool, WalFlush, Writer};
 use super::control::{ClusterState, ControlFile};
-use super::smgr::Smgr;
+use super::smgr::{Fork, RelFileLocator, Smgr};
 use super::wal::{self, Record, Rmgr, Wal};
 use super::{btree, heap};
 use crate::err;
@@ -44,6 +44,8 @@ use crate::error::{Result, SqlState};
 /// WAL record kinds of the Xlog resource manager.
 const XLOG_CHECKPOINT: u8 = 0x10;
 const XLOG_NEXTOID: u8 = 0x30;
+/// WAL record kind of the Storage resource manager: a relation cut short.
+const SMGR_TRUNCATE: u8 = 0x20;
 /// OIDs reserved per NEXTOID record (PostgreSQL's VAR_OID_PREFETCH).
 const OID_PREFETCH: u32 = 8192;
 
@@ -225,6 +227,29 @@ impl Engine {
         self.checkpoint(CheckpointReason::EndOfRecovery)
     }
 
+    /// Cut a relation's main fork to its first `nblocks` blocks (vacuum
+    /// giving back empty pages at the end). The caller holds a lock that
+    /// keeps everyone else off those pages. The record is made durable
+    /// before the file shrinks, so that recovery never replays changes to
+    /// pages past the cut without also replaying the cut; pages changed
+    /// before it come back from their full-page images and are cut again.
+    pub fn truncate_relation(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
+        let payload: Vec<u8> = [rel.db, rel.relfilenode, nblocks].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let (_, end) = self.wal.insert(0, Rmgr::Storage, SMGR_TRUNCATE, &payload)?;
+        self.wal.flush_to(end)?;
+        self.cut(rel, nblocks)
+    }
+
+    fn cut(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
+        self.pool.drop_blocks_from(rel, nblocks)?;
+        self.pool.fsm.forget_from(rel, nblocks);
+        let smgr = self.pool.smgr();
+        if smgr.exists(rel, Fork::Main) && smgr.nblocks(rel, Fork::Main)? > nblocks {
+            smgr.truncate(rel, Fork::Main, nblocks)?;
+        }
+        Ok(())
+    }
+
     /// Apply one WAL record (dispatch by resource manager).
     fn redo(&self, rec: &Record) -> Result<()> {
         match rec.rmgr {
@@ -237,6 +262,15 @@ impl Engine {
                 Ok(())
             }
             Rmgr::Xlog => Ok(()),
+            Rmgr::Storage if rec.info == SMGR_TRUNCATE => {
+                let word = |i: usize| {
+                    rec.payload.get(i * 4..i * 4 + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
+                };
+                match (word(0), word(1), word(2)) {
+                    (Some(db), Some(relfilenode), Some(n)) => self.cut(RelFileLocator { db, relfilenode }, n),
+                    _ => Err(err!(SqlState::DATA_CORRUPTED, "invalid truncate WAL record at {:X}", rec.lsn)),
+                }
+            }
             other => match self.rmgrs.get().and_then(|v| v.iter().find(|r| r.rmgr() == other)) {
                 Some(r) => r.redo(rec),
                 None => Err(err!(

@@ -44,6 +44,13 @@ impl FreeSpaceMap {
     pub fn forget(&self, rel: RelFileLocator) {
         self.rels.remove(&rel);
     }
+
+    /// The relation was cut to `nblocks` blocks: pages from there on are gone.
+    pub fn forget_from(&self, rel: RelFileLocator, nblocks: u32) {
+        if let Some(mut m) = self.rels.get_mut(&rel) {
+            m.split_off(&nblocks);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -428,7 +428,19 @@ impl BufferPool {
     /// Forget every cached page of a relation without writing it (it is
     /// being dropped or truncated). Fails if a page is still pinned.
     pub fn drop_relation(&self, rel: RelFileLocator) -> Result<()> {
-        let tags: Vec<BufferTag> = self.table.iter().filter(|e| e.key().rel == rel).map(|e| *e.key()).collect();
+        self.drop_pages(rel, |_| true)
+    }
+
+    /// Forget the cached pages of a relation's main fork from block
+    /// `nblocks` on, without writing them (the fork is being cut there).
+    /// Fails if one is still pinned.
+    pub fn drop_blocks_from(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
+        self.drop_pages(rel, |t| t.fork == Fork::Main && t.block >= nblocks)
+    }
+
+    fn drop_pages(&self, rel: RelFileLocator, which: impl Fn(&BufferTag) -> bool) -> Result<()> {
+        let tags: Vec<BufferTag> =
+            self.table.iter().filter(|e| e.key().rel == rel && which(e.key())).map(|e| *e.key()).collect();
         for tag in tags {
             let removed = self.table.remove_if(&tag, |_, &i| self.frames[i].pins.load(Ordering::Acquire) == 0);
             match removed {

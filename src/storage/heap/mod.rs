@@ -86,6 +86,21 @@ impl<'a> Heap<'a> {
         self.pool.smgr().nblocks(self.rel, Fork::Main)
     }
 
+    /// How many leading blocks to keep so that only empty pages (no line
+    /// pointers, or never initialized) follow: where vacuum may cut.
+    pub fn nonempty_blocks(&self) -> Result<u32> {
+        let mut n = self.nblocks()?;
+        while n > 0 {
+            let buf = self.pool.read_buffer(tag(self.rel, n - 1))?;
+            let page = buf.read();
+            if !page.is_new() && page.max_offset() > 0 {
+                break;
+            }
+            n -= 1;
+        }
+        Ok(n)
+    }
+
     /// A pinned page with room for `len` bytes: one the free-space map
     /// names (checked), the last page, or a new one.
     fn page_with_room(&self, len: usize, avoid: Option<u32>) -> Result<Buffer<'a>> {
