@@ -125,3 +125,51 @@ async fn vacuum_truncates_empty_tail_pages_and_survives_kill_9() {
     let n: i64 = c.query_one("SELECT count(DISTINCT id) FROM tail", &[]).await.unwrap().get(0);
     assert_eq!(n, 5000);
 }
+
+/// VACUUM FULL packs a table into a new file and rebuilds its indexes,
+/// keeping the row versions an open snapshot may still read: a
+/// REPEATABLE READ transaction that took its snapshot before an update
+/// still sees the old values after the rewrite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_full_compacts_and_keeps_what_snapshots_see() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute(
+        "CREATE TABLE other (x int); INSERT INTO other VALUES (1);
+         CREATE TABLE vf (id int PRIMARY KEY, v int NOT NULL, pad text);
+         CREATE INDEX vf_v ON vf (v);
+         INSERT INTO vf SELECT g, 0, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' FROM generate_series(1, 5000) g;
+         DELETE FROM vf WHERE id % 4 <> 0",
+    )
+    .await
+    .unwrap();
+    // B's snapshot is taken (on another table) before the update.
+    b.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ").await.unwrap();
+    b.query("SELECT * FROM other", &[]).await.unwrap();
+    a.batch_execute("UPDATE vf SET v = 1").await.unwrap();
+    let before: i64 = a.query_one("SELECT pg_relation_size('vf')", &[]).await.unwrap().get(0);
+    a.batch_execute("VACUUM FULL vf").await.unwrap();
+    let after: i64 = a.query_one("SELECT pg_relation_size('vf')", &[]).await.unwrap().get(0);
+    eprintln!("VACUUM FULL: {before} bytes before, {after} after");
+    assert!(after * 2 < before, "rewritten compactly: {before} → {after}");
+    // The new versions, through the rebuilt index and a scan.
+    let n: i64 = a.query_one("SELECT count(*) FROM vf WHERE v = 1", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1250);
+    let n: i64 = a.query_one("SELECT count(*) FROM vf WHERE id = 4000 AND v = 1", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    // B still sees the versions of its snapshot (copied as recently dead).
+    let old: i64 = b.query_one("SELECT count(*) FROM vf WHERE v = 0", &[]).await.unwrap().get(0);
+    assert_eq!(old, 1250, "the old versions B's snapshot sees were kept");
+    // And B cannot overwrite them: they were changed after its snapshot.
+    let e = b.execute("UPDATE vf SET v = 2 WHERE id = 4", &[]).await.unwrap_err();
+    assert_eq!(e.as_db_error().unwrap().code().code(), "40001");
+    b.batch_execute("ROLLBACK").await.unwrap();
+    // Once B is gone, the next VACUUM FULL leaves them behind.
+    a.batch_execute("VACUUM FULL vf").await.unwrap();
+    let last: i64 = a.query_one("SELECT pg_relation_size('vf')", &[]).await.unwrap().get(0);
+    assert!(last < after, "the versions no one can see were dropped: {after} → {last}");
+    a.batch_execute("UPDATE vf SET v = v + 1 WHERE id = 8").await.unwrap();
+    let v: i32 = a.query_one("SELECT v FROM vf WHERE id = 8", &[]).await.unwrap().get(0);
+    assert_eq!(v, 2);
+}

@@ -624,6 +624,59 @@ impl Catalog {
         Ok((removed, kept))
     }
 
+    /// VACUUM FULL's copy: every row version of `table` that a snapshot
+    /// may still see (all but those dead below `horizon`) is copied, header
+    /// and all, into the new heap file `new`, packed from its first page.
+    /// Returns how many versions were left behind and how many copied.
+    pub fn rewrite_heap(
+        &self,
+        table: &Table,
+        new: RelFileLocator,
+        horizon: u64,
+        xid: u64,
+        interrupted: &dyn Fn() -> Result<()>,
+    ) -> Result<(u64, u64)> {
+        let old = self.heap(table.rel);
+        let fresh = self.heap(new).with_fillfactor(table.fillfactor);
+        let (mut removed, mut kept) = (0u64, 0u64);
+        let mut batch: Vec<u8> = Vec::new();
+        let mut ends: Vec<usize> = Vec::new();
+        let mut tids = Vec::new();
+        let blocks = old.nblocks()?;
+        for block in 0..blocks {
+            interrupted()?;
+            let mut error = None;
+            old.scan_block(block, |_, t| match self.txns.dead_to_all(t, horizon) {
+                Ok(true) => removed += 1,
+                Ok(false) => {
+                    batch.extend_from_slice(t);
+                    ends.push(batch.len());
+                }
+                Err(e) => error = Some(e),
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+            if batch.len() >= 1 << 20 || (block + 1 == blocks && !ends.is_empty()) {
+                let mut start = 0;
+                let tuples: Vec<&[u8]> = ends
+                    .iter()
+                    .map(|&end| {
+                        let t = &batch[start..end];
+                        start = end;
+                        t
+                    })
+                    .collect();
+                tids.clear();
+                fresh.copy_batch(xid, &tuples, &mut tids)?;
+                kept += tuples.len() as u64;
+                batch.clear();
+                ends.clear();
+            }
+        }
+        Ok((removed, kept))
+    }
+
     /// After a vacuum: give the empty pages at the end of the table back to
     /// the file system, when there are enough of them to be worth it
     /// (PostgreSQL's thresholds: 1,000 pages or a sixteenth of the table)

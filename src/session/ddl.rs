@@ -113,7 +113,11 @@ impl Session {
     /// any more, with their index entries; like PostgreSQL's it runs outside
     /// a transaction block. Both record the table's pages and live rows in
     /// `pg_class` (per-column statistics are not collected yet).
-    pub(super) fn vacuum(&mut self, vacuum: bool, names: &[String]) -> Result<()> {
+    ///
+    /// VACUUM FULL instead copies each table's row versions that someone may
+    /// still see into a new file and rebuilds its indexes there, under ACCESS
+    /// EXCLUSIVE; the old files go when it commits.
+    pub(super) fn vacuum(&mut self, vacuum: bool, full: bool, names: &[String]) -> Result<()> {
         if vacuum && (self.block.is_some() || self.implicit_multi) {
             return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
         }
@@ -121,8 +125,9 @@ impl Session {
         let xid0 = self.current_xid();
         let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
         let names = if names.is_empty() { self.shared.catalog.table_names(&who)? } else { names.to_vec() };
+        let mode = if full { LockMode::AccessExclusive } else { LockMode::ShareUpdateExclusive };
         for name in &names {
-            self.lock_for_ddl(name, LockMode::ShareUpdateExclusive)?;
+            self.lock_for_ddl(name, mode)?;
         }
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
@@ -157,10 +162,13 @@ impl Session {
         let interrupts = self.interrupts.clone();
         let deadline = self.deadline;
         let check = move || interrupts.check(deadline);
+        if full {
+            self.vacuum_full(&mut tables, horizon, &check)?;
+        }
         let mut sizes = Vec::with_capacity(tables.len());
         let stats = &self.shared.catalog.stats;
         for table in &tables {
-            if vacuum {
+            if vacuum && !full {
                 let (removed, kept) = self.shared.catalog.vacuum(table, horizon, &check)?;
                 stats.vacuumed(table.oid, &table.name, removed, kept, false);
                 let locker = self.locker();
@@ -180,6 +188,68 @@ impl Session {
             self.shared.catalog.set_size(&table.name, pages, rows as f32, xid, self.cid, &who)?;
         }
         self.cid += 1;
+        Ok(())
+    }
+
+    /// VACUUM FULL's rewrite of `tables`, in this statement's transaction;
+    /// each entry is pointed at its new files.
+    fn vacuum_full(&mut self, tables: &mut [Table], horizon: u64, check: &dyn Fn() -> Result<()>) -> Result<()> {
+        let xid = self.ensure_xid("VACUUM")?;
+        self.catalog_changed = true;
+        let snapshot = self.statement_snapshot();
+        let catalog = &self.shared.catalog;
+        for table in tables.iter_mut() {
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let heap = catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
+            self.created_files.push(heap);
+            self.dropped_files.push(table.rel);
+            let (removed, kept) = catalog.rewrite_heap(table, heap, horizon, xid, check)?;
+            table.rel = heap;
+            for i in 0..table.indexes.len() {
+                let rel = catalog.new_relfilenode(&table.indexes[i].name, xid, self.cid, &who)?;
+                self.created_files.push(rel);
+                self.dropped_files.push(std::mem::replace(&mut table.indexes[i].rel, rel));
+                catalog.build_index(table, &table.indexes[i], xid)?;
+            }
+            catalog.stats.vacuumed(table.oid, &table.name, removed, kept, false);
+        }
+        self.cid += 1;
+        Ok(())
+    }
+
+    /// `REINDEX INDEX name` / `REINDEX TABLE name`: each index is built
+    /// afresh into a new file from the table's rows; the old file goes
+    /// when the transaction commits. Deviation: the table is locked ACCESS
+    /// EXCLUSIVE (PostgreSQL lets readers that do not use the index go on).
+    pub(super) fn reindex(&mut self, whole_table: bool, name: &str) -> Result<()> {
+        let xid = self.ensure_xid("REINDEX")?;
+        self.lock_for_ddl(name, LockMode::AccessExclusive)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let (noun, wanted) =
+            if whole_table { ("a table or materialized view", RelKind::Table) } else { ("an index", RelKind::Index) };
+        let rel = catalog.relation(name, &who)?.filter(|r| r.kind == wanted);
+        let Some(rel) = rel else {
+            return Err(match catalog.relation(name, &who)? {
+                Some(_) => err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {noun}"),
+                None => err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"),
+            });
+        };
+        let table = if whole_table { catalog.lookup(name, &who)? } else { catalog.table_of_index(rel.oid, &who)? };
+        let mut table = table.ok_or_else(|| Error::internal("table vanished"))?;
+        self.catalog_changed = true;
+        for i in 0..table.indexes.len() {
+            if !whole_table && table.indexes[i].oid != rel.oid {
+                continue;
+            }
+            let new = catalog.new_relfilenode(&table.indexes[i].name, xid, self.cid, &who)?;
+            self.created_files.push(new);
+            self.dropped_files.push(std::mem::replace(&mut table.indexes[i].rel, new));
+            catalog.build_index(&table, &table.indexes[i], xid)?;
+        }
+        self.cid += 1;
+        self.simple_cache.clear();
         Ok(())
     }
 

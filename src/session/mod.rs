@@ -929,8 +929,12 @@ impl Session {
                 self.lock_tables(names, *mode, *nowait)?;
                 Ok(None)
             }
-            Statement::Vacuum { vacuum, tables, .. } => {
-                self.vacuum(*vacuum, tables)?;
+            Statement::Vacuum { vacuum, full, tables, .. } => {
+                self.vacuum(*vacuum, *full, tables)?;
+                Ok(None)
+            }
+            Statement::Reindex { table, name } => {
+                self.reindex(*table, name)?;
                 Ok(None)
             }
             Statement::AddConstraint { table, if_exists, def } => {

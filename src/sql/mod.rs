@@ -78,7 +78,14 @@ pub enum Statement {
     Vacuum {
         vacuum: bool,
         analyze: bool,
+        /// `VACUUM FULL`: rewrite each table compactly (and rebuild its indexes).
+        full: bool,
         tables: Vec<String>,
+    },
+    /// `REINDEX INDEX name` / `REINDEX TABLE name`: rebuild into new files.
+    Reindex {
+        table: bool,
+        name: String,
     },
     /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)`.
     AddConstraint {
@@ -179,6 +186,7 @@ impl Statement {
             | Statement::AddConstraint { .. }
             | Statement::Drop { .. }
             | Statement::Vacuum { .. }
+            | Statement::Reindex { .. }
             | Statement::Lock { .. }
             | Statement::Copy(_) => Vec::new(),
         }
@@ -202,6 +210,7 @@ impl Statement {
             Statement::Truncate { .. } => "TRUNCATE TABLE",
             Statement::Vacuum { vacuum: true, .. } => "VACUUM",
             Statement::Vacuum { vacuum: false, .. } => "ANALYZE",
+            Statement::Reindex { .. } => "REINDEX",
             Statement::AddConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
@@ -224,7 +233,7 @@ impl Statement {
             Statement::Modify { source, returning, .. } => {
                 source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
             }
-            Statement::Checkpoint | Statement::Vacuum { .. } => true,
+            Statement::Checkpoint | Statement::Vacuum { .. } | Statement::Reindex { .. } => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
             // A server-side file is read or written while the statement runs.
             Statement::Copy(c) => c.io != copy::CopyIo::Client,

@@ -30,6 +30,14 @@ pub enum Parsed {
         full: bool,
         tables: Vec<sqlparser::ast::ObjectName>,
     },
+    /// `REINDEX [(VERBOSE)] {INDEX | TABLE} name` (no grammar in `sqlparser`).
+    Reindex {
+        /// TABLE (every index of the table) rather than INDEX.
+        table: bool,
+        name: sqlparser::ast::ObjectName,
+        /// A form that parses but is not built (refused with 0A000 when bound).
+        unsupported: Option<&'static str>,
+    },
 }
 
 /// Parse a query string that may hold several statements.
@@ -66,6 +74,10 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_vacuum(p, true)?);
         } else if p.parse_keyword(Keyword::ANALYZE) {
             out.push(parse_vacuum(p, false)?);
+        } else if matches!(&p.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("reindex"))
+        {
+            p.next_token();
+            out.push(parse_reindex(p)?);
         } else if matches!(&p.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"))
         {
             // `CHECKPOINT` (no grammar in sqlparser), anywhere in a query string.
@@ -77,6 +89,47 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         expecting_delimiter = true;
     }
     Ok(out)
+}
+
+/// The rest of a REINDEX statement. SCHEMA, DATABASE, SYSTEM and
+/// CONCURRENTLY parse, and are refused when bound.
+fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    let mut unsupported = None;
+    if p.consume_token(&Token::LParen) {
+        loop {
+            let option = p.parse_identifier()?.value.to_ascii_lowercase();
+            if !matches!(&p.peek_token_ref().token, Token::Comma | Token::RParen) {
+                p.parse_expr()?;
+            }
+            match option.as_str() {
+                "verbose" => {}
+                "concurrently" => unsupported = Some("REINDEX CONCURRENTLY"),
+                "tablespace" => unsupported = Some("REINDEX with TABLESPACE"),
+                _ => return Err(ParserError::ParserError(format!("unrecognized REINDEX option \"{option}\""))),
+            }
+            if p.consume_token(&Token::RParen) {
+                break;
+            }
+            p.expect_token(&Token::Comma)?;
+        }
+    }
+    let kinds = [Keyword::INDEX, Keyword::TABLE, Keyword::SCHEMA, Keyword::DATABASE, Keyword::SYSTEM];
+    let table = match p.parse_one_of_keywords(&kinds) {
+        Some(Keyword::INDEX) => false,
+        Some(Keyword::TABLE) => true,
+        Some(Keyword::SCHEMA) => unsupported.replace("REINDEX SCHEMA").is_none(),
+        Some(_) => unsupported.replace("REINDEX DATABASE and SYSTEM").is_none(),
+        None => return p.expected_ref("INDEX, TABLE, SCHEMA, DATABASE or SYSTEM", p.peek_token_ref()),
+    };
+    if p.parse_keyword(Keyword::CONCURRENTLY) {
+        unsupported = Some("REINDEX CONCURRENTLY");
+    }
+    // REINDEX DATABASE and SYSTEM may omit the name.
+    let name = match p.peek_token_ref().token {
+        Token::EOF | Token::SemiColon => sqlparser::ast::ObjectName::from(vec![]),
+        _ => p.parse_object_name(false)?,
+    };
+    Ok(Parsed::Reindex { table, name, unsupported })
 }
 
 /// The rest of a VACUUM (`vacuum`) or ANALYZE statement.

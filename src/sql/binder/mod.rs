@@ -86,11 +86,14 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
             super::parser::Parsed::Vacuum { vacuum, analyze, full, tables } => {
-                if *full {
-                    return Err(Error::not_supported("VACUUM FULL"));
-                }
                 let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
-                Statement::Vacuum { vacuum: *vacuum, analyze: *analyze, tables }
+                Statement::Vacuum { vacuum: *vacuum, analyze: *analyze, full: *full, tables }
+            }
+            super::parser::Parsed::Reindex { table, name, unsupported } => {
+                if let Some(what) = unsupported {
+                    return Err(Error::not_supported(what));
+                }
+                Statement::Reindex { table: *table, name: split_name(name)?.1 }
             }
         };
         choose_access_paths(&mut statement);

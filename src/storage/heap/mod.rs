@@ -186,6 +186,20 @@ impl<'a> Heap<'a> {
     /// with as many as fit (down to the fillfactor reserve) under one lock
     /// and one WAL record. Their addresses are appended to `tids`.
     pub fn insert_batch(&self, xid: u64, cid: u32, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
+        self.fill_pages(xid, Some(cid), tuples, tids)
+    }
+
+    /// Copy row versions into this (new) heap as they are, headers and
+    /// all, in bulk (VACUUM FULL's rewrite; the WAL records are `xid`'s).
+    /// A copy has no newer version here: its update link points at
+    /// itself, as a deleted row's does.
+    pub fn copy_batch(&self, xid: u64, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
+        self.fill_pages(xid, None, tuples, tids)
+    }
+
+    /// Place tuples page by page, each page under one lock and one WAL
+    /// record; `stamp` gives them a new inserter (`xid` at that command).
+    fn fill_pages(&self, xid: u64, stamp: Option<u32>, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
         if let Some(t) = tuples.iter().find(|t| t.len() > MAX_TUPLE_SIZE) {
             return Err(too_big(t.len()));
         }
@@ -209,8 +223,16 @@ impl<'a> Heap<'a> {
                 let tid = Tid { block, offset };
                 let item = page.item_mut(offset).ok_or_else(|| Error::internal("inserted item vanished"))?;
                 let mut h = HeaderMut(&mut *item);
-                h.set_xmin(xid);
-                h.set_cid(cid);
+                match stamp {
+                    Some(cid) => {
+                        h.set_xmin(xid);
+                        h.set_cid(cid);
+                    }
+                    None => {
+                        let mask = Header(&h.0[..]).infomask() & !UPDATED;
+                        h.set_infomask(mask);
+                    }
+                }
                 h.set_ctid(tid);
                 data.extend_from_slice(&offset.to_le_bytes());
                 data.extend_from_slice(&(item.len() as u16).to_le_bytes());
