@@ -2097,7 +2097,12 @@ fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
 /// Wait for transaction `xid` to end. The wait blocks this thread (moved
 /// off the async workers first), checking for cancel and timeouts as it
 /// goes; a wait that closes a cycle of waits fails with 40P01.
-fn wait_until_ended(catalog: &Catalog, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+pub fn wait_until_ended(
+    catalog: &Catalog,
+    pid: i32,
+    xid: u64,
+    interrupted: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
     let poll = std::time::Duration::from_millis(20);
     crate::txn::lock::blocking(|| catalog.wait_for_transaction(pid, xid, poll, interrupted))
 }
