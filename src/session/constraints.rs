@@ -339,7 +339,9 @@ impl Session {
             ModifyKind::Delete => (false, true),
             ModifyKind::Lock { .. } => return Ok(None),
         };
-        if !(holds && !table.foreign_keys.is_empty() || referenced && !table.referenced_by.is_empty()) {
+        let holds = holds && !table.foreign_keys.is_empty();
+        let referenced = referenced && !table.referenced_by.is_empty();
+        if !holds && !referenced {
             return Ok(None);
         }
         let mut other = |name: &str, oid: u32| -> Result<Arc<Table>> {

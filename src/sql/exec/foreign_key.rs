@@ -47,6 +47,10 @@ pub struct ReferencedBy {
     pub child: Arc<Table>,
 }
 
+/// A key removed from the referenced table: encoded, its values, and
+/// whether the action is NO ACTION (rather than RESTRICT).
+type RemovedKey = (Vec<u8>, Vec<Datum>, bool);
+
 /// The foreign keys a statement on one table must keep, and the checks
 /// its changed rows have queued.
 pub struct FkChecks {
@@ -57,9 +61,8 @@ pub struct FkChecks {
     /// Keys to find in each parent (by `holds` position): encoded key and
     /// the child's values, in queue order.
     child_keys: Vec<Vec<(Vec<u8>, Vec<Datum>)>>,
-    /// Keys removed from this table (by `referenced_by` position), and
-    /// whether the action is NO ACTION (rather than RESTRICT).
-    parent_keys: Vec<Vec<(Vec<u8>, Vec<Datum>, bool)>>,
+    /// Keys removed from this table (by `referenced_by` position).
+    parent_keys: Vec<Vec<RemovedKey>>,
 }
 
 /// The values of `values` in `columns` (taken in `order`), encoded for
@@ -235,13 +238,13 @@ impl FkChecks {
         catalog: &Catalog,
         table: &Table,
         i: usize,
-        keys: &[(Vec<u8>, Vec<Datum>, bool)],
+        keys: &[RemovedKey],
         (pid, xid): (i32, u64),
     ) -> Result<()> {
         let r = &self.referenced_by[i];
         let snapshot = catalog.fresh_snapshot(pid);
         let who = Reader { snapshot: &snapshot, xid, cid: u32::MAX };
-        let mut gone: Vec<&(Vec<u8>, Vec<Datum>, bool)> = Vec::with_capacity(keys.len());
+        let mut gone: Vec<&RemovedKey> = Vec::with_capacity(keys.len());
         let mut wanted = HashSet::new();
         for k in keys {
             // NO ACTION: a key that some row has again is not gone.
