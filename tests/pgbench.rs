@@ -51,3 +51,30 @@ async fn pgbench_initializes_and_runs_every_builtin_script_in_every_mode() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pgbench_with_foreign_keys_and_unlogged_tables() {
+    let server = TestServer::start(&[]);
+    // The foreign keys are added (and validated) after the data is loaded,
+    // with the default steps and with server-side generation.
+    pgbench(&server, &["-i", "-s", "2", "--foreign-keys"]);
+    pgbench(&server, &["-i", "-I", "dtGvp", "-s", "2", "--foreign-keys"]);
+    let c = server.connect().await;
+    let fks: i64 = c.query_one("SELECT count(*) FROM pg_constraint WHERE contype = 'f'", &[]).await.unwrap().get(0);
+    assert_eq!(fks, 5);
+    // tpcb-like inserts history rows that reference the rows it updated.
+    let out = pgbench(&server, &["-b", "tpcb-like", "-c", "4", "-j", "2", "-T", "3"]);
+    assert!(out.contains("number of failed transactions: 0 (0.000%)"), "{out}");
+    let e = c.execute("DELETE FROM pgbench_branches WHERE bid = 1", &[]).await.unwrap_err();
+    assert_eq!(e.as_db_error().unwrap().code().code(), "23503");
+
+    pgbench(&server, &["-i", "--unlogged-tables", "-s", "2"]);
+    let unlogged: i64 = c
+        .query_one("SELECT count(*) FROM pg_class WHERE relname LIKE 'pgbench%' AND relpersistence = 'u'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(unlogged, 7, "four tables and three primary key indexes");
+    let out = pgbench(&server, &["-b", "tpcb-like", "-c", "4", "-j", "2", "-T", "2"]);
+    assert!(out.contains("number of failed transactions: 0 (0.000%)"), "{out}");
+}

@@ -134,6 +134,7 @@ impl Catalog {
                 natts: catalog.columns.len() as i16,
                 has_index: false,
                 shared: catalog.oid == system::PG_DATABASE.oid,
+                persistence: b'p',
                 options: None,
             };
             put(&system::PG_CLASS, vec![class.values()])?;

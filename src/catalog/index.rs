@@ -31,6 +31,8 @@ pub struct Index {
     /// It implements a PRIMARY KEY or UNIQUE constraint, and goes only
     /// with the constraint.
     pub constraint: bool,
+    /// Its table is UNLOGGED, and so is it.
+    pub unlogged: bool,
 }
 
 impl Index {
@@ -63,7 +65,7 @@ pub fn unique_violation(index: &Index, table: &Table, values: &[Datum]) -> Error
 
 impl Catalog {
     pub(super) fn btree(&self, index: &Index) -> BTree<'_> {
-        BTree::new(&self.engine.pool, &self.engine.wal, index.rel)
+        BTree::new(&self.engine.pool, &self.engine.wal, index.rel).unlogged(index.unlogged)
     }
 
     /// Add the entries of the tuple version `tid` (holding `values`) to
@@ -98,7 +100,7 @@ impl Catalog {
                         if other == tid {
                             return Ok(UniqueCheck::Ok);
                         }
-                        match self.heap(table.rel).fetch(other)? {
+                        match self.table_heap(table).fetch(other)? {
                             None => Ok(UniqueCheck::Ok),
                             Some(t) => match self.txns.unique_status(&t, xid)? {
                                 txn::UniqueStatus::Dead => Ok(UniqueCheck::Ok),
@@ -125,7 +127,7 @@ impl Catalog {
     pub fn build_index(&self, table: &Table, index: &Index, xid: u64) -> Result<()> {
         let desc = table.desc();
         let mut entries: Vec<(Vec<u8>, Tid, bool)> = Vec::new();
-        let heap = self.heap(table.rel);
+        let heap = self.table_heap(table);
         let mut error = None;
         for block in 0..heap.nblocks()? {
             heap.scan_block(block, |tid, t| {

@@ -20,6 +20,7 @@
 //! ([`index`]); their keys are byte-comparable ([`keycode`]).
 
 mod bootstrap;
+mod constraint;
 pub mod describe;
 mod index;
 pub mod keycode;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
+use crate::storage::btree::BTree;
 use crate::storage::engine::Engine;
 use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form, form_into};
 use crate::storage::heap::{Heap, Tid};
@@ -45,6 +47,7 @@ pub use system::{PG_CATALOG_NAMESPACE, PUBLIC_NAMESPACE};
 /// `FirstNormalObjectId`): relations below it are system catalogs.
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
+pub use constraint::{FkAction, ForeignKey};
 pub use index::{Index, IndexRange, unique_violation};
 
 /// A column of a table.
@@ -68,6 +71,13 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// How full inserts make a page, in percent (`WITH (fillfactor = n)`).
     pub fillfactor: u8,
+    /// CREATE UNLOGGED TABLE: no WAL, emptied after a crash.
+    pub unlogged: bool,
+    /// The FOREIGN KEY constraints it holds, in creation order.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The FOREIGN KEY constraints (of any table, itself included) that
+    /// reference it.
+    pub referenced_by: Vec<ForeignKey>,
 }
 
 impl Table {
@@ -145,6 +155,11 @@ fn identifier_parts(text: &str) -> Result<Vec<String>> {
     }
 }
 
+/// The numbers of an `int2[]` or `oid[]` in its text form (`{1,2}`).
+fn int2_vector_of_array(v: Option<&[u8]>) -> Vec<i16> {
+    text_of(v).trim_matches(|c| c == '{' || c == '}').split(',').filter_map(|n| n.trim().parse().ok()).collect()
+}
+
 /// The numbers of an `int2vector` in its text form (`1 2`).
 fn int2_vector(v: Option<&[u8]>) -> Vec<i16> {
     text_of(v).split_ascii_whitespace().filter_map(|n| n.parse().ok()).collect()
@@ -216,6 +231,8 @@ pub struct Relation {
     pub relfilenode: u32,
     pub tid: Tid,
     pub options: Option<String>,
+    /// `relpersistence` is `u`.
+    pub unlogged: bool,
 }
 
 impl Relation {
@@ -267,11 +284,53 @@ impl Catalog {
             stats: stats::Stats::default(),
         };
         catalog.bootstrap_if_new()?;
+        if catalog.engine.recovered() {
+            catalog.reset_unlogged()?;
+        }
         Ok(catalog)
+    }
+
+    /// After crash recovery, every UNLOGGED table and index is made empty:
+    /// their pages were never logged, so whatever reached disk before the
+    /// crash may be torn or out of step with each other. (PostgreSQL copies
+    /// an empty init fork over them instead; the outcome is the same.)
+    fn reset_unlogged(&self) -> Result<()> {
+        let snapshot = self.txns.snapshot();
+        let who = Reader { snapshot: &snapshot, xid: 0, cid: 0 };
+        let desc = PG_CLASS.desc();
+        let mut relations = Vec::new();
+        self.scan(&PG_CLASS, &who, |_, t| {
+            let v = deform(&desc, t);
+            if v[system::CLASS_RELPERSISTENCE] == Some(b"u") {
+                let rel = RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) };
+                relations.push((rel, v[system::CLASS_RELKIND] == Some(b"i")));
+            }
+        })?;
+        for (rel, index) in relations {
+            use crate::storage::smgr::Fork;
+            self.engine.pool.drop_relation(rel)?;
+            self.engine.pool.fsm.forget(rel);
+            if !self.engine.smgr.exists(rel, Fork::Main) {
+                self.engine.smgr.create(rel, Fork::Main)?;
+            }
+            self.engine.smgr.truncate(rel, Fork::Main, 0)?;
+            if index {
+                BTree::new(&self.engine.pool, &self.engine.wal, rel)
+                    .unlogged(true)
+                    .build(0, &mut std::iter::empty())?;
+            }
+            tracing::info!(relfilenode = rel.relfilenode, "reset unlogged relation after crash recovery");
+        }
+        Ok(())
     }
 
     fn heap(&self, rel: RelFileLocator) -> Heap<'_> {
         Heap::new(&self.engine.pool, &self.engine.wal, rel)
+    }
+
+    /// A table's heap, with its fillfactor and persistence.
+    fn table_heap(&self, table: &Table) -> Heap<'_> {
+        self.heap(table.rel).with_fillfactor(table.fillfactor).unlogged(table.unlogged)
     }
 
     /// Visit every tuple of a catalog visible to `who`.
@@ -346,7 +405,7 @@ impl Catalog {
             Fork::ALL.iter().try_fold(0, |sum, &f| Ok(sum + bytes(relfilenode, f)?))
         };
         let indexes = || -> Result<i64> {
-            let list = if rel.kind == RelKind::Table { self.indexes_of(oid, who)? } else { Vec::new() };
+            let list = if rel.kind == RelKind::Table { self.indexes_of(oid, false, who)? } else { Vec::new() };
             list.iter().try_fold(0, |sum, i| Ok(sum + all_forks(i.rel.relfilenode)?))
         };
         Ok(Some(match what {
@@ -380,6 +439,7 @@ impl Catalog {
                     relfilenode: u32_of(v[system::CLASS_RELFILENODE]),
                     tid,
                     options,
+                    unlogged: v[system::CLASS_RELPERSISTENCE] == Some(b"u"),
                 });
             }
         })?;
@@ -421,14 +481,18 @@ impl Catalog {
             return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
         }
         columns.sort_by_key(|(n, _)| *n);
+        let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         Ok(Some(Table {
             oid,
             name: name.to_string(),
             namespace: rel.namespace,
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
             columns: columns.into_iter().map(|(_, c)| c).collect(),
-            indexes: self.indexes_of(oid, who)?,
+            indexes: self.indexes_of(oid, rel.unlogged, who)?,
             fillfactor,
+            unlogged: rel.unlogged,
+            foreign_keys,
+            referenced_by,
         }))
     }
 
@@ -484,7 +548,7 @@ impl Catalog {
     }
 
     /// The indexes of table `oid`, in the order they were created.
-    fn indexes_of(&self, oid: u32, who: &Reader<'_>) -> Result<Vec<Index>> {
+    fn indexes_of(&self, oid: u32, unlogged: bool, who: &Reader<'_>) -> Result<Vec<Index>> {
         let idesc = system::index_desc();
         let mut rows = Vec::new();
         self.scan(&PG_INDEX, who, |_, t| {
@@ -525,6 +589,7 @@ impl Catalog {
                     unique,
                     primary,
                     constraint,
+                    unlogged,
                 })
             })
             .collect();
@@ -586,7 +651,7 @@ impl Catalog {
     /// by page; returns how many were removed and how many remain.
     pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
         let desc = table.desc();
-        let heap = self.heap(table.rel);
+        let heap = self.table_heap(table);
         let (mut removed, mut kept) = (0u64, 0u64);
         for block in 0..heap.nblocks()? {
             interrupted()?;
@@ -700,7 +765,7 @@ impl Catalog {
 
     /// ANALYZE one table: its pages and the rows `who` sees.
     pub fn count_rows(&self, table: &Table, who: &Reader<'_>) -> Result<(u32, u64)> {
-        let heap = self.heap(table.rel);
+        let heap = self.table_heap(table);
         let pages = heap.nblocks()?;
         let mut rows = 0u64;
         let mut error = None;
@@ -739,7 +804,7 @@ impl Catalog {
         }
         let desc = table.desc();
         let mut null_in = None;
-        let heap = self.heap(table.rel);
+        let heap = self.table_heap(table);
         for block in 0..heap.nblocks()? {
             let mut error = None;
             heap.scan_block(block, |_, t| {
@@ -790,7 +855,14 @@ impl Catalog {
 
     /// Record a new table, written by transaction `xid` at command `cid`,
     /// and create its file.
-    pub fn create_table(&self, name: &str, columns: Vec<Column>, fillfactor: u8, xid: u64, cid: u32) -> Result<Table> {
+    pub fn create_table(
+        &self,
+        name: &str,
+        columns: Vec<Column>,
+        (fillfactor, unlogged): (u8, bool),
+        xid: u64,
+        cid: u32,
+    ) -> Result<Table> {
         let oid = self.engine.allocate_oid()?;
         let table = Table {
             oid,
@@ -800,6 +872,9 @@ impl Catalog {
             columns,
             indexes: Vec::new(),
             fillfactor,
+            unlogged,
+            foreign_keys: Vec::new(),
+            referenced_by: Vec::new(),
         };
         let class = system::ClassRow {
             oid,
@@ -810,6 +885,7 @@ impl Catalog {
             natts: table.columns.len() as i16,
             has_index: false,
             shared: false,
+            persistence: if unlogged { b'u' } else { b'p' },
             options: (fillfactor != 100).then(|| format!("{{fillfactor={fillfactor}}}")),
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
@@ -838,11 +914,29 @@ impl Catalog {
             natts: index.columns.len() as i16,
             has_index: false,
             shared: false,
+            persistence: if table.unlogged { b'u' } else { b'p' },
             options: None,
         };
+        index.unlogged = table.unlogged;
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         let row = system::index_row(&index, table);
         self.insert_catalog_row(&PG_INDEX, &row, xid, cid)?;
+        if index.constraint {
+            let row = system::ConstraintRow {
+                oid: self.engine.allocate_oid()?,
+                name: index.name.clone(),
+                kind: if index.primary { b'p' } else { b'u' },
+                relid: table.oid,
+                index: oid,
+                frelid: 0,
+                update_action: b' ',
+                delete_action: b' ',
+                key: index.columns.iter().map(|&c| c as i16 + 1).collect(),
+                fkey: Vec::new(),
+                eq_ops: Vec::new(),
+            };
+            self.add_constraint_row(&row, xid, cid)?;
+        }
         for (i, &c) in index.columns.iter().enumerate() {
             let col = &table.columns[c];
             let row = system::attribute_row(oid, i as i16 + 1, &col.name, col.ty, col.typmod, false);
@@ -905,6 +999,14 @@ impl Catalog {
                 attr_rows.push(tid);
             }
         })?;
+        // Its constraints (and, the caller having allowed it, the foreign
+        // keys of other tables that reference it) go with it.
+        let constraint_rows: Vec<Tid> = self
+            .constraints(who, &|c| c.relid == oid || c.frelid == oid || doomed_indexes.contains(&c.index))?
+            .into_iter()
+            .map(|(tid, _)| tid)
+            .collect();
+        self.delete_constraint_rows(&constraint_rows, xid, cid)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));
@@ -931,7 +1033,7 @@ impl Catalog {
         let bytes: Vec<Option<Vec<u8>>> =
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.heap(table.rel).with_fillfactor(table.fillfactor).insert(xid, cid, &form(desc, &refs))
+        self.table_heap(table).insert(xid, cid, &form(desc, &refs))
     }
 
     /// Append the heap tuple of a row of values (already of the columns'
@@ -947,14 +1049,14 @@ impl Catalog {
     /// a page at a time (COPY FROM into a table without indexes).
     pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
-        self.heap(table.rel).with_fillfactor(table.fillfactor).insert_batch(xid, cid, tuples, &mut tids)
+        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)
     }
 
     /// The visible rows of one block of a table, decoded.
     pub fn scan_block(&self, table: &Table, block: u32, who: &Reader<'_>, out: &mut Vec<Vec<Datum>>) -> Result<()> {
         let desc = table.desc();
         let mut error = None;
-        self.heap(table.rel).scan_block(block, |_, t| {
+        self.table_heap(table).scan_block(block, |_, t| {
             if error.is_some() {
                 return;
             }
@@ -1000,7 +1102,7 @@ impl Catalog {
         let desc = table.desc();
         let mut error = None;
         let mut rows = 0;
-        self.heap(table.rel).scan_block(block, |tid, t| {
+        self.table_heap(table).scan_block(block, |tid, t| {
             if error.is_some() {
                 return;
             }
@@ -1070,7 +1172,7 @@ impl Catalog {
 
     /// The values of the tuple version at `tid`.
     pub fn fetch_row(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
-        let t = self.heap(table.rel).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
+        let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
         decode_row(table, &table.desc(), &t)
     }
 
@@ -1090,7 +1192,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let refused = std::cell::Cell::new(None);
         let check = |t: &[u8]| self.change_check(t, xid, &refused);
-        let heap = self.heap(table.rel).with_fillfactor(table.fillfactor);
+        let heap = self.table_heap(table);
         match heap.update_checked(tid, xid, cid, &form(desc, &refs), &check)? {
             Some(new) => Ok(RowChange::Done(new)),
             None => refused.get().ok_or_else(|| Error::internal("update refused without a reason")),
@@ -1101,7 +1203,7 @@ impl Catalog {
     pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<RowChange> {
         let refused = std::cell::Cell::new(None);
         let check = |t: &[u8]| self.change_check(t, xid, &refused);
-        if self.heap(table.rel).delete_checked(tid, xid, cid, &check)? {
+        if self.table_heap(table).delete_checked(tid, xid, cid, &check)? {
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))
@@ -1112,7 +1214,7 @@ impl Catalog {
     pub fn lock_row(&self, table: &Table, tid: Tid, xid: u64) -> Result<RowChange> {
         let refused = std::cell::Cell::new(None);
         let check = |t: &[u8]| self.change_check(t, xid, &refused);
-        if self.heap(table.rel).lock_checked(tid, xid, &check)? {
+        if self.table_heap(table).lock_checked(tid, xid, &check)? {
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("row lock refused without a reason"))
@@ -1142,7 +1244,7 @@ impl Catalog {
     pub fn newest_version(&self, table: &Table, mut tid: Tid, xid: u64) -> Result<NewestVersion> {
         let desc = table.desc();
         loop {
-            let Some(t) = self.heap(table.rel).fetch(tid)? else { return Ok(NewestVersion::Gone) };
+            let Some(t) = self.table_heap(table).fetch(tid)? else { return Ok(NewestVersion::Gone) };
             match self.txns.update_check(&t, xid)? {
                 crate::txn::UpdateCheck::Free => return Ok(NewestVersion::At(tid, decode_row(table, &desc, &t)?)),
                 crate::txn::UpdateCheck::SelfModified => return Ok(NewestVersion::Gone),
@@ -1171,6 +1273,6 @@ impl Catalog {
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {
-        self.heap(table.rel).nblocks()
+        self.table_heap(table).nblocks()
     }
 }

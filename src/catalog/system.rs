@@ -31,6 +31,8 @@ const PG_NODE_TREE: PgType = TextForm(194);
 const TEXT_ARRAY: PgType = TextForm(1009);
 const ACLITEM_ARRAY: PgType = TextForm(1034);
 const ANYARRAY: PgType = TextForm(2277);
+const INT2_ARRAY: PgType = TextForm(1005);
+const OID_ARRAY: PgType = TextForm(1028);
 
 /// A system catalog: a heap relation whose file is its OID.
 pub struct SystemCatalog {
@@ -254,14 +256,47 @@ pub const PG_AM: SystemCatalog = SystemCatalog {
     columns: &[("oid", Oid), ("amname", Name), ("amhandler", REGPROC), ("amtype", Char)],
 };
 
+pub const PG_CONSTRAINT: SystemCatalog = SystemCatalog {
+    oid: 2606,
+    name: "pg_constraint",
+    columns: &[
+        ("oid", Oid),
+        ("conname", Name),
+        ("connamespace", Oid),
+        ("contype", Char),
+        ("condeferrable", Bool),
+        ("condeferred", Bool),
+        ("convalidated", Bool),
+        ("conrelid", Oid),
+        ("contypid", Oid),
+        ("conindid", Oid),
+        ("conparentid", Oid),
+        ("confrelid", Oid),
+        ("confupdtype", Char),
+        ("confdeltype", Char),
+        ("confmatchtype", Char),
+        ("conislocal", Bool),
+        ("coninhcount", Int4),
+        ("connoinherit", Bool),
+        ("conkey", INT2_ARRAY),
+        ("confkey", INT2_ARRAY),
+        ("conpfeqop", OID_ARRAY),
+        ("conppeqop", OID_ARRAY),
+        ("conffeqop", OID_ARRAY),
+        ("confdelsetcols", INT2_ARRAY),
+        ("conexclop", OID_ARRAY),
+        ("conbin", PG_NODE_TREE),
+    ],
+};
+
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 7] =
-    [&PG_NAMESPACE, &PG_CLASS, &PG_ATTRIBUTE, &PG_TYPE, &PG_INDEX, &PG_DATABASE, &PG_AM];
+pub const ALL: [&SystemCatalog; 8] =
+    [&PG_NAMESPACE, &PG_CLASS, &PG_ATTRIBUTE, &PG_TYPE, &PG_INDEX, &PG_DATABASE, &PG_AM, &PG_CONSTRAINT];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
-    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY)
+    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY)
         || matches!(column, "typdefault" | "daticulocale" | "datcollversion")
 }
 
@@ -279,7 +314,7 @@ fn xid0() -> Datum {
 }
 
 /// A `pg_class` row (the arguments are the columns tusk knows; the rest
-/// are PostgreSQL's defaults for a permanent, unpartitioned relation).
+/// are PostgreSQL's defaults for an unpartitioned relation).
 pub struct ClassRow<'a> {
     pub oid: u32,
     pub name: &'a str,
@@ -289,6 +324,8 @@ pub struct ClassRow<'a> {
     pub natts: i16,
     pub has_index: bool,
     pub shared: bool,
+    /// `relpersistence`: `p` (permanent) or `u` (UNLOGGED).
+    pub persistence: u8,
     /// `reloptions` in its text form (`{fillfactor=50}`).
     pub options: Option<String>,
 }
@@ -313,7 +350,7 @@ impl ClassRow<'_> {
             oid(0),
             Datum::Bool(self.has_index),
             Datum::Bool(self.shared),
-            char(b'p'),
+            char(self.persistence),
             char(self.kind),
             Datum::Int2(self.natts),
             Datum::Int2(0),
@@ -342,6 +379,7 @@ pub const CLASS_RELFILENODE: usize = PG_CLASS.attno("relfilenode");
 pub const CLASS_RELPAGES: usize = PG_CLASS.attno("relpages");
 pub const CLASS_RELTUPLES: usize = PG_CLASS.attno("reltuples");
 pub const CLASS_RELHASINDEX: usize = PG_CLASS.attno("relhasindex");
+pub const CLASS_RELPERSISTENCE: usize = PG_CLASS.attno("relpersistence");
 pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
 pub const CLASS_RELOPTIONS: usize = PG_CLASS.attno("reloptions");
 
@@ -458,6 +496,109 @@ fn default_btree_opclass(ty: PgType) -> u32 {
         PgType::Time => 10038,
         PgType::TimestampTz => 3127,
         PgType::Timestamp => 3128,
+        _ => 0,
+    }
+}
+
+/// What a `pg_constraint` row says (the columns tusk uses; the rest are
+/// PostgreSQL's values for a constraint that is neither deferrable nor
+/// inherited). Column numbers are 1-based, as in `pg_attribute`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConstraintRow {
+    pub oid: u32,
+    pub name: String,
+    /// `p` primary key, `u` unique, `f` foreign key.
+    pub kind: u8,
+    pub relid: u32,
+    /// The index: of a key constraint its own, of a foreign key the
+    /// referenced table's unique index it relies on.
+    pub index: u32,
+    /// A foreign key's referenced table (0 otherwise).
+    pub frelid: u32,
+    /// A foreign key's ON UPDATE and ON DELETE actions (`a` no action,
+    /// `r` restrict, `c` cascade, `n` set null, `d` set default); `' '`
+    /// otherwise.
+    pub update_action: u8,
+    pub delete_action: u8,
+    pub key: Vec<i16>,
+    pub fkey: Vec<i16>,
+    /// A foreign key's equality operators (`=` of each referenced column's type).
+    pub eq_ops: Vec<u32>,
+}
+
+/// `{1,2}`: an array's text form.
+fn array_text<T: ToString>(items: &[T]) -> Datum {
+    Datum::Text(format!("{{{}}}", items.iter().map(T::to_string).collect::<Vec<_>>().join(",")))
+}
+
+impl ConstraintRow {
+    pub fn values(&self) -> Vec<Datum> {
+        let fk = self.kind == b'f';
+        let fk_only = |d: Datum| if fk { d } else { Datum::Null };
+        vec![
+            oid(self.oid),
+            name(&self.name),
+            oid(PUBLIC_NAMESPACE),
+            char(self.kind),
+            Datum::Bool(false),
+            Datum::Bool(false),
+            Datum::Bool(true),
+            oid(self.relid),
+            oid(0),
+            oid(self.index),
+            oid(0),
+            oid(self.frelid),
+            char(self.update_action),
+            char(self.delete_action),
+            char(if fk { b's' } else { b' ' }),
+            Datum::Bool(true),
+            Datum::Int4(0),
+            Datum::Bool(true),
+            array_text(&self.key),
+            fk_only(array_text(&self.fkey)),
+            fk_only(array_text(&self.eq_ops)),
+            fk_only(array_text(&self.eq_ops)),
+            fk_only(array_text(&self.eq_ops)),
+            Datum::Null,
+            Datum::Null,
+            Datum::Null,
+        ]
+    }
+}
+
+pub const CON_OID: usize = PG_CONSTRAINT.attno("oid");
+pub const CON_NAME: usize = PG_CONSTRAINT.attno("conname");
+pub const CON_TYPE: usize = PG_CONSTRAINT.attno("contype");
+pub const CON_RELID: usize = PG_CONSTRAINT.attno("conrelid");
+pub const CON_INDID: usize = PG_CONSTRAINT.attno("conindid");
+pub const CON_FRELID: usize = PG_CONSTRAINT.attno("confrelid");
+pub const CON_UPDTYPE: usize = PG_CONSTRAINT.attno("confupdtype");
+pub const CON_DELTYPE: usize = PG_CONSTRAINT.attno("confdeltype");
+pub const CON_KEY: usize = PG_CONSTRAINT.attno("conkey");
+pub const CON_FKEY: usize = PG_CONSTRAINT.attno("confkey");
+pub const CON_PFEQOP: usize = PG_CONSTRAINT.attno("conpfeqop");
+
+/// The `=` operator of a type (`pg_operator`, which tusk does not have
+/// yet: these are PostgreSQL's OIDs); 0 if unknown.
+pub fn equality_operator(ty: PgType) -> u32 {
+    match ty {
+        PgType::Bool => 91,
+        PgType::Char => 92,
+        PgType::Name => 93,
+        PgType::Int2 => 94,
+        PgType::Int4 => 96,
+        PgType::Text | PgType::Varchar => 98,
+        PgType::Int8 => 410,
+        PgType::Oid | PgType::RegClass | PgType::RegType => 607,
+        PgType::Float4 => 620,
+        PgType::Float8 => 670,
+        PgType::Bpchar => 1054,
+        PgType::Date => 1093,
+        PgType::Time => 1108,
+        PgType::TimestampTz => 1320,
+        PgType::Interval => 1330,
+        PgType::Numeric => 1752,
+        PgType::Timestamp => 2060,
         _ => 0,
     }
 }

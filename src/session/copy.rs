@@ -21,6 +21,7 @@ use crate::error::{Error, Result, SqlState};
 use crate::sql::copy::from::Decoder;
 use crate::sql::copy::to::Encoder;
 use crate::sql::copy::{CopyIo, CopyStmt};
+use crate::sql::exec::foreign_key::FkChecks;
 use crate::sql::exec::{Executor, InsertError, Progress, RowSink, check_not_null, insert_row};
 use crate::sql::expr::EvalContext;
 use crate::sql::types::Datum;
@@ -60,6 +61,9 @@ pub(super) struct CopyIn {
     values: Vec<Datum>,
     /// Rows formed but not yet stored (a table without indexes only).
     batch: TupleBatch,
+    /// The foreign keys the rows must satisfy, checked at the end, and the
+    /// statement's snapshot they are checked with under REPEATABLE READ.
+    fks: Option<(FkChecks, crate::txn::Snapshot)>,
 }
 
 /// Rows of a COPY FROM into a table without indexes, formed as heap tuples
@@ -179,7 +183,9 @@ impl Session {
         }
         let decoder = Decoder::new(c)?;
         let xid = self.ensure_xid("COPY FROM")?;
-        let _ = self.statement_snapshot();
+        let fks = self.foreign_key_checks(&crate::sql::exec::ModifyKind::Insert, &table)?;
+        let snapshot = self.statement_snapshot();
+        let fks = fks.map(|f| (f, snapshot));
         let cid = self.cid;
         // Later statements see this one's rows; this one does not.
         self.cid += 1;
@@ -194,6 +200,7 @@ impl Session {
             rows: 0,
             values: Vec::new(),
             batch: TupleBatch::default(),
+            fks,
         })
     }
 
@@ -243,7 +250,7 @@ impl Session {
         if let Some(data) = data {
             state.decoder.feed(data)?;
         }
-        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values, batch } = state;
+        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values, batch, fks } = state;
         let batched = table.indexes.is_empty();
         while decoder.next_row(values, data.is_none())? {
             eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
@@ -266,10 +273,20 @@ impl Session {
                     InsertError::Store(e) => e.with_context(decoder.row_context(false)),
                 })?;
             }
+            if let Some((f, _)) = fks.as_mut() {
+                f.row_inserted(values);
+            }
             *rows += 1;
         }
         if data.is_none() {
             batch.store(catalog, table, *xid, *cid)?;
+            if let Some((f, snapshot)) = fks.as_mut() {
+                let pid = eval.backend_pid();
+                let mut wait = |other: u64| {
+                    crate::sql::exec::wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts())
+                };
+                f.run(catalog, table, snapshot, (pid, *xid), &mut wait)?;
+            }
         }
         Ok(())
     }

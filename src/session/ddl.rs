@@ -8,7 +8,7 @@
 use crate::catalog::{Index, Reader, RelKind, Table};
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
-use crate::sql::{DropKind, IndexDef};
+use crate::sql::{ConstraintDef, DropKind, ForeignKeyDef, IndexDef};
 use crate::storage::smgr::RelFileLocator;
 use crate::txn::lock::{LockMode, LockTag};
 
@@ -20,8 +20,8 @@ impl Session {
         name: &str,
         columns: &[crate::catalog::Column],
         if_not_exists: bool,
-        indexes: &[IndexDef],
-        fillfactor: u8,
+        (indexes, foreign_keys): (&[IndexDef], &[ForeignKeyDef]),
+        (fillfactor, unlogged): (u8, bool),
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE TABLE")?;
         if self.relation_exists(name, xid)? {
@@ -35,12 +35,16 @@ impl Session {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
         self.catalog_changed = true;
-        let mut table = self.shared.catalog.create_table(name, columns.to_vec(), fillfactor, xid, self.cid)?;
+        let mut table =
+            self.shared.catalog.create_table(name, columns.to_vec(), (fillfactor, unlogged), xid, self.cid)?;
         self.created_files.push(table.rel);
         self.cid += 1;
         for def in indexes {
             let index = self.new_index(&table, def, xid)?;
             table.indexes.push(index);
+        }
+        for def in foreign_keys {
+            self.add_foreign_key(&table, def, xid, false)?;
         }
         // Bound statements may name this table now.
         self.simple_cache.clear();
@@ -72,24 +76,55 @@ impl Session {
 
     /// TRUNCATE: every table named (and each of its indexes) gets a new,
     /// empty file; the old ones go when the transaction commits.
-    pub(super) fn truncate(&mut self, names: &[String]) -> Result<()> {
+    /// With `cascade`, the tables whose foreign keys reference them are
+    /// truncated too; without, such a table must be named as well.
+    pub(super) fn truncate(&mut self, names: &[String], cascade: bool) -> Result<()> {
         let xid = self.ensure_xid("TRUNCATE TABLE")?;
-        for name in names {
-            self.lock_for_ddl(name, LockMode::AccessExclusive)?;
-        }
-        let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        let mut tables = Vec::with_capacity(names.len());
-        for name in names {
-            match self.shared.catalog.relation(name, &who)? {
+        let mut names = names.to_vec();
+        let mut tables: Vec<Table> = Vec::with_capacity(names.len());
+        let mut i = 0;
+        while i < names.len() {
+            let name = names[i].clone();
+            self.lock_for_ddl(&name, LockMode::AccessExclusive)?;
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            match self.shared.catalog.relation(&name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
                 Some(r) if r.kind == RelKind::Index => {
                     return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table"));
                 }
                 Some(_) => {}
             }
-            tables.push(self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))?);
+            let table = self.shared.catalog.lookup(&name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
+            if cascade {
+                for fk in &table.referenced_by {
+                    if !names.contains(&fk.child_name) {
+                        self.notices.push(Notice::info(
+                            SqlState::SUCCESSFUL_COMPLETION,
+                            format!("truncate cascades to table \"{}\"", fk.child_name),
+                        ));
+                        names.push(fk.child_name.clone());
+                    }
+                }
+            }
+            tables.push(table);
+            i += 1;
         }
+        for table in &tables {
+            if let Some(fk) = table.referenced_by.iter().find(|f| !names.contains(&f.child_name)) {
+                return Err(err!(
+                    SqlState::FEATURE_NOT_SUPPORTED,
+                    "cannot truncate a table referenced in a foreign key constraint"
+                )
+                .with_detail(format!("Table \"{}\" references \"{}\".", fk.child_name, table.name))
+                .with_hint(format!(
+                    "Truncate table \"{}\" at the same time, or use TRUNCATE ... CASCADE.",
+                    fk.child_name
+                )));
+            }
+        }
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         self.catalog_changed = true;
         for table in tables {
             let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
@@ -255,8 +290,9 @@ impl Session {
 
     /// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: build the constraint's index
     /// over the rows there are (refusing duplicates) and, for a primary
-    /// key, make its columns NOT NULL (refusing NULLs).
-    pub(super) fn add_constraint(&mut self, table_name: &str, if_exists: bool, def: &IndexDef) -> Result<()> {
+    /// key, make its columns NOT NULL (refusing NULLs). ALTER TABLE … ADD
+    /// FOREIGN KEY: check the rows there are, and record it.
+    pub(super) fn add_constraint(&mut self, table_name: &str, if_exists: bool, def: &ConstraintDef) -> Result<()> {
         let xid = self.ensure_xid("ALTER TABLE")?;
         self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
@@ -270,6 +306,15 @@ impl Session {
                 return Ok(());
             }
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
+        };
+        let def = match def {
+            ConstraintDef::Key(def) => def,
+            ConstraintDef::ForeignKey(fk) => {
+                self.catalog_changed = true;
+                self.add_foreign_key(&table, fk, xid, true)?;
+                self.simple_cache.clear();
+                return Ok(());
+            }
         };
         let mut columns = Vec::with_capacity(def.columns.len());
         for (name, _) in &def.columns {
@@ -333,6 +378,7 @@ impl Session {
             unique: def.unique,
             primary: def.primary,
             constraint: def.constraint,
+            unlogged: table.unlogged,
         };
         let index = self.shared.catalog.create_index(table, index, xid, self.cid)?;
         self.created_files.push(index.rel);
@@ -362,7 +408,10 @@ impl Session {
         unreachable!("some name is free")
     }
 
-    pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool) -> Result<()> {
+    /// DROP TABLE refuses to drop a table other tables' foreign keys
+    /// reference unless they go too, or with `cascade` drops those
+    /// constraints with it.
+    pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool, cascade: bool) -> Result<()> {
         let xid = self.ensure_xid(if kind == DropKind::Table { "DROP TABLE" } else { "DROP INDEX" })?;
         let noun = match kind {
             DropKind::Table => "table",
@@ -401,12 +450,49 @@ impl Session {
             if kind == DropKind::Index {
                 self.check_index_droppable(name, rel.oid, &who)?;
             }
-            doomed.push(rel.oid);
+            doomed.push((rel.oid, name.clone()));
+        }
+        if kind == DropKind::Table {
+            let mut dependents = Vec::new();
+            for (oid, name) in &doomed {
+                let Some(table) = self.shared.catalog.lookup(name, &who)? else { continue };
+                for fk in &table.referenced_by {
+                    if !doomed.iter().any(|(o, _)| *o == fk.child) {
+                        dependents.push((*oid, fk.clone()));
+                    }
+                }
+            }
+            if !dependents.is_empty() && !cascade {
+                let (oid, _) = dependents[0];
+                let name = &doomed.iter().find(|(o, _)| *o == oid).map(|d| d.1.clone()).unwrap_or_default();
+                let lines: Vec<String> = dependents
+                    .iter()
+                    .map(|(o, f)| {
+                        let parent = doomed.iter().find(|(d, _)| d == o).map(|d| d.1.as_str()).unwrap_or("");
+                        format!("constraint {} on table {} depends on table {parent}", f.name, f.child_name)
+                    })
+                    .collect();
+                return Err(err!(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    "cannot drop table {name} because other objects depend on it"
+                )
+                .with_detail(lines.join("\n"))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            }
+            let list: Vec<String> =
+                dependents.iter().map(|(_, f)| format!("constraint {} on table {}", f.name, f.child_name)).collect();
+            self.cascade_notice(&list);
+            for (_, fk) in &dependents {
+                self.lock_for_ddl(&fk.child_name, LockMode::AccessExclusive)?;
+            }
         }
         self.catalog_changed = true;
-        for oid in doomed {
+        for (oid, _) in doomed {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
+            self.cid += 1;
         }
         self.cid += 1;
         self.simple_cache.clear();
@@ -424,6 +510,20 @@ impl Session {
                 owner.name
             )
             .with_hint(format!("You can drop constraint {name} on table {} instead.", owner.name)));
+        }
+        let users: Vec<String> = owner
+            .referenced_by
+            .iter()
+            .filter(|f| f.index == oid)
+            .map(|f| format!("constraint {} on table {} depends on index {name}", f.name, f.child_name))
+            .collect();
+        if !users.is_empty() {
+            return Err(err!(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                "cannot drop index {name} because other objects depend on it"
+            )
+            .with_detail(users.join("\n"))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
         }
         Ok(())
     }

@@ -31,6 +31,7 @@ macro_rules! eval_context {
     };
 }
 
+mod constraints;
 mod copy;
 mod ddl;
 mod interrupts;
@@ -585,6 +586,7 @@ impl Session {
                         | Statement::CreateIndex { .. }
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
+                        | Statement::DropConstraint { .. }
                         | Statement::Drop { .. }
                         | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
@@ -897,6 +899,7 @@ impl Session {
                     _ => statement.command(),
                 };
                 let xid = self.ensure_xid(command)?;
+                let fks = self.foreign_key_checks(kind, &table)?;
                 let snapshot = self.statement_snapshot();
                 let cid = self.cid;
                 // Later statements see this one's changes; this one does not.
@@ -915,14 +918,15 @@ impl Session {
                     table,
                     returning.as_ref().map(|(e, _)| e.clone()),
                     !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted),
+                    fks,
                 )?))
             }
-            Statement::CreateTable { name, columns, if_not_exists, indexes, fillfactor } => {
-                self.create_table(name, columns, *if_not_exists, indexes, *fillfactor)?;
+            Statement::CreateTable { name, columns, if_not_exists, indexes, foreign_keys, fillfactor, unlogged } => {
+                self.create_table(name, columns, *if_not_exists, (indexes, foreign_keys), (*fillfactor, *unlogged))?;
                 Ok(None)
             }
-            Statement::Truncate { names } => {
-                self.truncate(names)?;
+            Statement::Truncate { names, cascade } => {
+                self.truncate(names, *cascade)?;
                 Ok(None)
             }
             Statement::Lock { names, mode, nowait } => {
@@ -945,8 +949,12 @@ impl Session {
                 self.create_index(table, def, *if_not_exists)?;
                 Ok(None)
             }
-            Statement::Drop { kind, names, if_exists } => {
-                self.drop(*kind, names, *if_exists)?;
+            Statement::DropConstraint { table, if_exists, name, missing_ok, cascade } => {
+                self.drop_constraint(table, *if_exists, name, *missing_ok, *cascade)?;
+                Ok(None)
+            }
+            Statement::Drop { kind, names, if_exists, cascade } => {
+                self.drop(*kind, names, *if_exists, *cascade)?;
                 Ok(None)
             }
             Statement::Set { name, value, local } => {

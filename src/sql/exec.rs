@@ -32,6 +32,7 @@ use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
+pub mod foreign_key;
 mod index_scan;
 
 /// Where result rows go.
@@ -1579,6 +1580,8 @@ struct Modify {
     window: Option<(u64, Option<u64>)>,
     /// The LIMIT is reached: no more source rows are wanted.
     full: bool,
+    /// The foreign keys the changed rows must keep (none: no checks).
+    fks: Option<foreign_key::FkChecks>,
 }
 
 /// The parts of an UPDATE's or DELETE's source plan that decide whether a
@@ -1713,8 +1716,10 @@ impl Executor {
         table: Arc<Table>,
         returning: Option<Vec<Expr>>,
         recheck: bool,
+        fks: Option<foreign_key::FkChecks>,
     ) -> Result<Executor> {
         let recheck = if recheck { Recheck::of(s.plan) } else { None };
+        let fks = fks.filter(|f| !f.is_empty());
         let modify = Modify {
             kind,
             desc: table.desc(),
@@ -1726,6 +1731,7 @@ impl Executor {
             recheck,
             window: None,
             full: false,
+            fks,
         };
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
     }
@@ -1847,6 +1853,12 @@ impl QueryExec {
                         Step::Yield => return Ok(Progress::SinkFull),
                         Step::Done => break,
                     }
+                }
+                if let Some(fks) = m.fks.as_mut() {
+                    let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
+                    let eval = &mut *cx.eval;
+                    let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
+                    fks.run(catalog, &m.table, cx.snapshot, (pid, xid), &mut wait)?;
                 }
                 m.done = true;
                 m.output.reverse();
@@ -1975,15 +1987,21 @@ impl Modify {
                 (ModifyKind::Insert, _) => {
                     insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
                         .map_err(InsertError::into_error)?;
+                    if let Some(fks) = self.fks.as_mut() {
+                        fks.row_inserted(&values);
+                    }
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
                     Some((replaced, new, values)) => {
-                        let old = match table.indexes.is_empty() {
+                        let old = match table.indexes.is_empty() && self.fks.is_none() {
                             true => None,
                             false => Some(cx.catalog.fetch_row(&table, replaced)?),
                         };
                         insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
+                        if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
+                            fks.row_updated(old, &values);
+                        }
                         self.count += 1;
                         if self.returning.is_some() {
                             returned.push(values);
@@ -2020,8 +2038,14 @@ impl Modify {
                 }
                 (ModifyKind::Delete, Some(tid)) => {
                     let Some((deleted, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
-                    if self.returning.is_some() {
-                        returned.push(cx.catalog.fetch_row(&table, deleted)?);
+                    if self.returning.is_some() || self.fks.is_some() {
+                        let old = cx.catalog.fetch_row(&table, deleted)?;
+                        if let Some(fks) = self.fks.as_mut() {
+                            fks.row_deleted(&old);
+                        }
+                        if self.returning.is_some() {
+                            returned.push(old);
+                        }
                     }
                     self.count += 1;
                     continue;
@@ -2076,7 +2100,12 @@ fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
 /// Wait for transaction `xid` to end. The wait blocks this thread (moved
 /// off the async workers first), checking for cancel and timeouts as it
 /// goes; a wait that closes a cycle of waits fails with 40P01.
-fn wait_until_ended(catalog: &Catalog, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+pub fn wait_until_ended(
+    catalog: &Catalog,
+    pid: i32,
+    xid: u64,
+    interrupted: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
     let poll = std::time::Duration::from_millis(20);
     crate::txn::lock::blocking(|| catalog.wait_for_transaction(pid, xid, poll, interrupted))
 }

@@ -65,12 +65,17 @@ pub enum Statement {
         columns: Vec<crate::catalog::Column>,
         if_not_exists: bool,
         indexes: Vec<IndexDef>,
+        foreign_keys: Vec<ForeignKeyDef>,
         fillfactor: u8,
+        /// `CREATE UNLOGGED TABLE`.
+        unlogged: bool,
     },
-    /// `TRUNCATE [TABLE] names…`: each table (and its indexes) gets a new,
-    /// empty file when the transaction commits.
+    /// `TRUNCATE [TABLE] names… [CASCADE]`: each table (and its indexes)
+    /// gets a new, empty file when the transaction commits; with CASCADE,
+    /// so do the tables whose foreign keys reference them.
     Truncate {
         names: Vec<String>,
+        cascade: bool,
     },
     /// `VACUUM` (remove row versions no snapshot can see, and their index
     /// entries) and/or `ANALYZE` (count pages and rows into `pg_class`), of
@@ -87,11 +92,20 @@ pub enum Statement {
         table: bool,
         name: String,
     },
-    /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)`.
+    /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)
+    /// | FOREIGN KEY (…) REFERENCES …`.
     AddConstraint {
         table: String,
         if_exists: bool,
-        def: IndexDef,
+        def: ConstraintDef,
+    },
+    /// `ALTER TABLE [IF EXISTS] t DROP CONSTRAINT [IF EXISTS] c [CASCADE]`.
+    DropConstraint {
+        table: String,
+        if_exists: bool,
+        name: String,
+        missing_ok: bool,
+        cascade: bool,
     },
     /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
     CreateIndex {
@@ -99,11 +113,12 @@ pub enum Statement {
         def: IndexDef,
         if_not_exists: bool,
     },
-    /// `DROP TABLE|INDEX [IF EXISTS] names…`.
+    /// `DROP TABLE|INDEX [IF EXISTS] names… [CASCADE]`.
     Drop {
         kind: DropKind,
         names: Vec<String>,
         if_exists: bool,
+        cascade: bool,
     },
     /// INSERT, UPDATE or DELETE: the rows `source` produces are applied to
     /// `table` (see [`exec::ModifyKind`]); RETURNING expressions and columns.
@@ -184,6 +199,7 @@ impl Statement {
             | Statement::CreateIndex { .. }
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
+            | Statement::DropConstraint { .. }
             | Statement::Drop { .. }
             | Statement::Vacuum { .. }
             | Statement::Reindex { .. }
@@ -211,7 +227,7 @@ impl Statement {
             Statement::Vacuum { vacuum: true, .. } => "VACUUM",
             Statement::Vacuum { vacuum: false, .. } => "ANALYZE",
             Statement::Reindex { .. } => "REINDEX",
-            Statement::AddConstraint { .. } => "ALTER TABLE",
+            Statement::AddConstraint { .. } | Statement::DropConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
             Statement::Begin { start: false, .. } => "BEGIN",
@@ -261,6 +277,26 @@ impl IndexDef {
         let columns = columns.into_iter().map(|c| (c, crate::catalog::keycode::KeyOrder::ASC)).collect();
         IndexDef { name, columns, unique: true, primary, constraint: true }
     }
+}
+
+/// A FOREIGN KEY constraint to create: the referencing columns by name,
+/// the referenced table and columns (none: its primary key), the actions.
+#[derive(Clone, Debug)]
+pub struct ForeignKeyDef {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub parent: String,
+    pub parent_columns: Vec<String>,
+    pub on_update: crate::catalog::FkAction,
+    pub on_delete: crate::catalog::FkAction,
+}
+
+/// A constraint added by ALTER TABLE.
+#[derive(Clone, Debug)]
+pub enum ConstraintDef {
+    /// PRIMARY KEY or UNIQUE: an index.
+    Key(IndexDef),
+    ForeignKey(ForeignKeyDef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -57,7 +57,9 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
     (1003, "_name", "name[]"),
+    (1005, "_int2", "smallint[]"),
     (1009, "_text", "text[]"),
+    (1028, "_oid", "oid[]"),
     (1034, "_aclitem", "aclitem[]"),
     (2277, "anyarray", "anyarray"),
 ];

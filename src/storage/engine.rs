@@ -95,6 +95,8 @@ pub struct Engine {
     /// One checkpoint at a time.
     checkpointing: Mutex<()>,
     wal_records_after_redo: AtomicU64,
+    /// This start recovered from a crash.
+    recovered: std::sync::atomic::AtomicBool,
     /// Next OID to hand out and the end of the batch reserved in WAL.
     oids: Mutex<(u32, u32)>,
     pub checkpoints: CheckpointStats,
@@ -151,11 +153,18 @@ impl Engine {
             rmgrs: std::sync::OnceLock::new(),
             checkpointing: Mutex::new(()),
             wal_records_after_redo: AtomicU64::new(0),
+            recovered: std::sync::atomic::AtomicBool::new(false),
             oids: Mutex::new((0, 0)),
             checkpoints: CheckpointStats::default(),
         };
         engine.wal_records_after_redo.store(records, Ordering::Relaxed);
         Ok(engine)
+    }
+
+    /// Whether this start replayed WAL after an unclean shutdown (UNLOGGED
+    /// relations are then emptied, see `Catalog::open`).
+    pub fn recovered(&self) -> bool {
+        self.recovered.load(Ordering::Acquire)
     }
 
     /// The next transaction id recorded at the last checkpoint (or found in WAL after it).
@@ -189,6 +198,7 @@ impl Engine {
         let _ = self.rmgrs.set(rmgrs);
         let crashed = self.control.lock().state != ClusterState::ShutDown;
         if crashed {
+            self.recovered.store(true, Ordering::Release);
             self.recover(self.wal_records_after_redo.load(Ordering::Relaxed))?;
         }
         let mut c = self.control.lock();

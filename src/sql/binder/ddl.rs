@@ -7,16 +7,16 @@
 use sqlparser::ast;
 
 use super::{Binder, ident, split_name};
+use crate::catalog::FkAction;
 use crate::catalog::{self, keycode::KeyOrder};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::PgType;
-use crate::sql::{DropKind, IndexDef, Statement};
+use crate::sql::{ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
-        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary || ct.unlogged
-        {
+        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary {
             return Err(Error::not_supported("this form of CREATE TABLE"));
         }
         let name = public_name(&ct.name)?;
@@ -27,6 +27,7 @@ impl Binder<'_> {
         };
         let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
         let mut indexes = Vec::new();
+        let mut foreign_keys = Vec::new();
         for def in &ct.columns {
             let (ty, len) = self.resolve_type(&def.data_type, def)?;
             // regclass and regtype are held as names in memory; as stored
@@ -48,6 +49,12 @@ impl Binder<'_> {
                     ast::ColumnOption::Unique(u) if u.characteristics.is_none() => {
                         indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], false));
                     }
+                    ast::ColumnOption::ForeignKey(fk) => {
+                        let mut fk = foreign_key(fk)?;
+                        fk.name = constraint_name;
+                        fk.columns = vec![col.clone()];
+                        foreign_keys.push(fk);
+                    }
                     other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
                 }
             }
@@ -59,6 +66,17 @@ impl Binder<'_> {
             columns.push(catalog::Column { name: col, ty, typmod, not_null });
         }
         for c in &ct.constraints {
+            if let ast::TableConstraint::ForeignKey(fk) = c {
+                let def = foreign_key(fk)?;
+                if let Some(missing) = def.columns.iter().find(|n| !columns.iter().any(|c| &c.name == *n)) {
+                    return Err(err!(
+                        SqlState::UNDEFINED_COLUMN,
+                        "column \"{missing}\" referenced in foreign key constraint does not exist"
+                    ));
+                }
+                foreign_keys.push(def);
+                continue;
+            }
             let (name, cols, primary) = match c {
                 ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
                     (pk.name.as_ref().map(ident), &pk.columns, true)
@@ -90,7 +108,15 @@ impl Binder<'_> {
                 return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{}\" named in key does not exist", missing.0));
             }
         }
-        Ok(Statement::CreateTable { name, columns, if_not_exists: ct.if_not_exists, indexes, fillfactor })
+        Ok(Statement::CreateTable {
+            name,
+            columns,
+            if_not_exists: ct.if_not_exists,
+            indexes,
+            foreign_keys,
+            fillfactor,
+            unlogged: ct.unlogged,
+        })
     }
 
     pub(super) fn bind_explain(
@@ -144,8 +170,8 @@ impl Binder<'_> {
         if t.partitions.is_some() || t.on_cluster.is_some() || t.if_exists {
             return Err(Error::not_supported("this form of TRUNCATE"));
         }
-        // No sequences or foreign keys exist yet: RESTART IDENTITY has
-        // nothing to restart and CASCADE nothing to reach.
+        // No sequences exist yet: RESTART IDENTITY has nothing to restart.
+        let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
         let mut names: Vec<String> = Vec::with_capacity(t.table_names.len());
         for target in &t.table_names {
             let name = public_name(&target.name)?;
@@ -153,7 +179,7 @@ impl Binder<'_> {
                 names.push(name);
             }
         }
-        Ok(Statement::Truncate { names })
+        Ok(Statement::Truncate { names, cascade })
     }
 
     /// `LOCK [TABLE] [ONLY] name [*], … [IN mode MODE] [NOWAIT]`; the
@@ -190,14 +216,24 @@ impl Binder<'_> {
             ast::AlterTableOperation::AddConstraint { constraint, not_valid: false } => match constraint {
                 ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
                     let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-                    IndexDef::constraint(pk.name.as_ref().map(ident), cols, true)
+                    ConstraintDef::Key(IndexDef::constraint(pk.name.as_ref().map(ident), cols, true))
                 }
                 ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
                     let cols = u.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-                    IndexDef::constraint(u.name.as_ref().map(ident), cols, false)
+                    ConstraintDef::Key(IndexDef::constraint(u.name.as_ref().map(ident), cols, false))
                 }
+                ast::TableConstraint::ForeignKey(fk) => ConstraintDef::ForeignKey(foreign_key(fk)?),
                 other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),
             },
+            ast::AlterTableOperation::DropConstraint { if_exists, name, drop_behavior } => {
+                return Ok(Statement::DropConstraint {
+                    table,
+                    if_exists: at.if_exists,
+                    name: ident(name),
+                    missing_ok: *if_exists,
+                    cascade: matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+                });
+            }
             other => return Err(Error::not_supported(format!("ALTER TABLE {other}"))),
         };
         Ok(Statement::AddConstraint { table, if_exists: at.if_exists, def })
@@ -269,12 +305,45 @@ impl Binder<'_> {
             ast::ObjectType::Index => DropKind::Index,
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
-        if cascade {
+        if cascade && kind == DropKind::Index {
             return Err(Error::not_supported(format!("DROP {} … CASCADE", kind.keyword())));
         }
         let names = names.iter().map(public_name).collect::<Result<Vec<_>>>()?;
-        Ok(Statement::Drop { kind, names, if_exists })
+        Ok(Statement::Drop { kind, names, if_exists, cascade })
     }
+}
+
+/// A FOREIGN KEY clause (table-level, column-level or in ALTER TABLE ADD).
+/// A column-level one has no columns of its own: the caller fills them in.
+fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<ForeignKeyDef> {
+    if let Some(c) = &fk.characteristics {
+        if c.deferrable == Some(true) || c.initially == Some(ast::DeferrableInitial::Deferred) {
+            return Err(Error::not_supported("DEFERRABLE foreign key constraints"));
+        }
+        if c.enforced == Some(false) {
+            return Err(Error::not_supported("NOT ENFORCED constraints"));
+        }
+    }
+    match fk.match_kind {
+        None | Some(ast::ConstraintReferenceMatchKind::Simple) => {}
+        Some(ast::ConstraintReferenceMatchKind::Full) => return Err(Error::not_supported("MATCH FULL")),
+        Some(ast::ConstraintReferenceMatchKind::Partial) => {
+            return Err(Error::not_supported("MATCH PARTIAL not yet implemented"));
+        }
+    }
+    let action = |a: &Option<ast::ReferentialAction>, on: &str| match a {
+        None | Some(ast::ReferentialAction::NoAction) => Ok(FkAction::NoAction),
+        Some(ast::ReferentialAction::Restrict) => Ok(FkAction::Restrict),
+        Some(other) => Err(Error::not_supported(format!("ON {on} {other} in foreign keys"))),
+    };
+    Ok(ForeignKeyDef {
+        name: fk.name.as_ref().map(ident),
+        columns: fk.columns.iter().map(ident).collect(),
+        parent: public_name(&fk.foreign_table)?,
+        parent_columns: fk.referred_columns.iter().map(ident).collect(),
+        on_update: action(&fk.on_update, "UPDATE")?,
+        on_delete: action(&fk.on_delete, "DELETE")?,
+    })
 }
 
 /// `WITH (name = value, …)` of CREATE TABLE: the fillfactor.

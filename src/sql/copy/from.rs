@@ -752,6 +752,9 @@ mod tests {
             columns: vec![col("a", PgType::Int4), col("b", PgType::Text)],
             indexes: Vec::new(),
             fillfactor: 100,
+            unlogged: false,
+            foreign_keys: Vec::new(),
+            referenced_by: Vec::new(),
         };
         let raw: Vec<RawOption> = options
             .iter()

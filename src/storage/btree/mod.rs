@@ -89,6 +89,7 @@ pub struct BTree<'a> {
     pub pool: &'a BufferPool,
     pub wal: &'a Wal,
     pub rel: RelFileLocator,
+    unlogged: bool,
 }
 
 /// A pinned page with its content lock; the guard is dropped before the pin.
@@ -140,7 +141,14 @@ fn check_key(key: &[u8]) -> Result<()> {
 
 impl<'a> BTree<'a> {
     pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> BTree<'a> {
-        BTree { pool, wal, rel }
+        BTree { pool, wal, rel, unlogged: false }
+    }
+
+    /// The index of an UNLOGGED table (when `unlogged`): like its heap
+    /// (see [`crate::storage::heap::Heap::unlogged`]), its changes write no WAL.
+    pub fn unlogged(mut self, unlogged: bool) -> BTree<'a> {
+        self.unlogged = unlogged;
+        self
     }
 
     fn tag(&self, block: u32) -> BufferTag {
@@ -202,6 +210,9 @@ impl<'a> BTree<'a> {
         // follows the record must find the pages dirty.
         for p in pages.iter() {
             p.buf.mark_dirty();
+        }
+        if self.unlogged {
+            return Ok(());
         }
         let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| (&*p.guard, false)).collect();
         let (_, end) = self.wal.insert_page_change(xid, Rmgr::Btree, info, refs, &views)?;

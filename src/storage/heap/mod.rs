@@ -61,6 +61,9 @@ pub struct Heap<'a> {
     /// Bytes an insert leaves free on a page (for later updates of its
     /// rows): PostgreSQL's fillfactor, as a reserve.
     reserve: usize,
+    /// An UNLOGGED table's heap: its changes are not logged (see
+    /// [`Heap::unlogged`]).
+    unlogged: bool,
 }
 
 fn tag(rel: RelFileLocator, block: u32) -> BufferTag {
@@ -73,7 +76,16 @@ fn too_big(len: usize) -> Error {
 
 impl<'a> Heap<'a> {
     pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> Heap<'a> {
-        Heap { pool, wal, rel, reserve: 0 }
+        Heap { pool, wal, rel, reserve: 0, unlogged: false }
+    }
+
+    /// The heap of an UNLOGGED relation (when `unlogged`): its changes
+    /// write no WAL and its pages keep LSN 0, so writing them out never
+    /// waits for WAL, and redo never meets them. After a crash the
+    /// relation is emptied (see `Catalog::reset_unlogged`).
+    pub fn unlogged(mut self, unlogged: bool) -> Heap<'a> {
+        self.unlogged = unlogged;
+        self
     }
 
     /// Inserts fill pages only up to `fillfactor` percent (10–100).
@@ -140,6 +152,9 @@ impl<'a> Heap<'a> {
         pages: &mut [&mut PageBuf],
         fresh: &[bool],
     ) -> Result<u64> {
+        if self.unlogged {
+            return Ok(0);
+        }
         let views: Vec<(&PageBuf, bool)> = pages.iter().map(|p| &**p).zip(fresh.iter().copied()).collect();
         let (_, end) = self.wal.insert_page_change(xid, Rmgr::Heap, info, refs, &views)?;
         for p in pages.iter_mut() {

@@ -1,0 +1,257 @@
+//! Constraints in the catalog: `pg_constraint` rows (see
+//! [`super::system::PG_CONSTRAINT`]) for PRIMARY KEY (`p`), UNIQUE (`u`) and
+//! FOREIGN KEY (`f`) constraints, and the [`ForeignKey`] description the
+//! executor checks rows against.
+//!
+//! A key constraint's row is written with its index ([`Catalog::create_index`])
+//! and goes with it. A foreign key's row names the referencing table
+//! (`conrelid`, columns `conkey`), the referenced one (`confrelid`, columns
+//! `confkey`) and the referenced table's unique index it relies on
+//! (`conindid`). A [`Table`] carries both directions: the foreign keys it
+//! holds and those that reference it, read with it and cached with it, so
+//! a committed `ALTER TABLE … ADD FOREIGN KEY` reaches every later
+//! statement on either table through the catalog version bump.
+
+use crate::error::Result;
+use crate::sql::types::Datum;
+use crate::storage::heap::Tid;
+use crate::storage::heap::tuple::deform;
+
+use super::system::{self, ConstraintRow, PG_CONSTRAINT};
+use super::{Catalog, Reader, Table, catalog_rel, int2_vector_of_array, text_of, u32_of};
+
+/// What a foreign key does to referencing rows when the referenced key
+/// goes away (`confdeltype`, `confupdtype`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// The `pg_constraint` letter.
+    pub fn code(self) -> u8 {
+        match self {
+            FkAction::NoAction => b'a',
+            FkAction::Restrict => b'r',
+            FkAction::Cascade => b'c',
+            FkAction::SetNull => b'n',
+            FkAction::SetDefault => b'd',
+        }
+    }
+
+    fn from_code(c: u8) -> FkAction {
+        match c {
+            b'r' => FkAction::Restrict,
+            b'c' => FkAction::Cascade,
+            b'n' => FkAction::SetNull,
+            b'd' => FkAction::SetDefault,
+            _ => FkAction::NoAction,
+        }
+    }
+}
+
+/// A FOREIGN KEY constraint: rows of `child` whose `columns` are all non-NULL
+/// must match a row of `parent` in `parent_columns` (MATCH SIMPLE).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignKey {
+    /// The `pg_constraint` row's OID.
+    pub oid: u32,
+    pub name: String,
+    pub child: u32,
+    pub child_name: String,
+    /// Positions in the child's column list.
+    pub columns: Vec<usize>,
+    pub parent: u32,
+    pub parent_name: String,
+    /// Positions in the parent's column list, pairwise with `columns`.
+    pub parent_columns: Vec<usize>,
+    /// The parent's unique index over `parent_columns`.
+    pub index: u32,
+    pub on_update: FkAction,
+    pub on_delete: FkAction,
+}
+
+fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
+    let byte = |b: Option<&[u8]>| b.and_then(|b| b.first().copied()).unwrap_or(b' ');
+    ConstraintRow {
+        oid: u32_of(v[system::CON_OID]),
+        name: text_of(v[system::CON_NAME]),
+        kind: byte(v[system::CON_TYPE]),
+        relid: u32_of(v[system::CON_RELID]),
+        index: u32_of(v[system::CON_INDID]),
+        frelid: u32_of(v[system::CON_FRELID]),
+        update_action: byte(v[system::CON_UPDTYPE]),
+        delete_action: byte(v[system::CON_DELTYPE]),
+        key: int2_vector_of_array(v[system::CON_KEY]),
+        fkey: int2_vector_of_array(v[system::CON_FKEY]),
+        eq_ops: int2_vector_of_array(v[system::CON_PFEQOP]).into_iter().map(|o| o as u32).collect(),
+    }
+}
+
+impl Catalog {
+    /// The `pg_constraint` rows visible to `who` that `wanted` accepts,
+    /// with their addresses.
+    pub fn constraints(
+        &self,
+        who: &Reader<'_>,
+        wanted: &dyn Fn(&ConstraintRow) -> bool,
+    ) -> Result<Vec<(Tid, ConstraintRow)>> {
+        let desc = PG_CONSTRAINT.desc();
+        let mut out = Vec::new();
+        self.scan(&PG_CONSTRAINT, who, |tid, t| {
+            let row = decode(&deform(&desc, t));
+            if wanted(&row) {
+                out.push((tid, row));
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// Record a constraint (its OID already allocated) as transaction `xid`
+    /// at command `cid`.
+    pub fn add_constraint_row(&self, row: &ConstraintRow, xid: u64, cid: u32) -> Result<()> {
+        self.insert_catalog_row(&PG_CONSTRAINT, &row.values(), xid, cid)?;
+        Ok(())
+    }
+
+    /// Delete `pg_constraint` rows (by address) as `xid` at `cid`.
+    pub fn delete_constraint_rows(&self, tids: &[Tid], xid: u64, cid: u32) -> Result<()> {
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        let heap = self.heap(catalog_rel(&PG_CONSTRAINT));
+        for &tid in tids {
+            heap.delete_checked(tid, xid, cid, &check)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a constraint named `name` exists on relation `relid`, or
+    /// (`relid` 0) on any relation.
+    pub fn constraint_exists(&self, name: &str, relid: u32, who: &Reader<'_>) -> Result<bool> {
+        Ok(!self.constraints(who, &|c| c.name == name && (relid == 0 || c.relid == relid))?.is_empty())
+    }
+
+    /// A new OID for a constraint row.
+    pub fn allocate_oid(&self) -> Result<u32> {
+        self.engine.allocate_oid()
+    }
+
+    /// The foreign keys table `oid` holds, and those that reference it.
+    pub(super) fn foreign_keys_of(&self, oid: u32, who: &Reader<'_>) -> Result<(Vec<ForeignKey>, Vec<ForeignKey>)> {
+        let rows = self.constraints(who, &|c| c.kind == b'f' && (c.relid == oid || c.frelid == oid))?;
+        let (mut holds, mut referenced) = (Vec::new(), Vec::new());
+        for (_, c) in rows {
+            let name_of = |rel: u32| -> Result<String> {
+                Ok(self.relation_by_oid(rel, who)?.map(|(n, _)| n).unwrap_or_default())
+            };
+            let positions = |key: &[i16]| key.iter().map(|&a| (a - 1) as usize).collect();
+            let fk = ForeignKey {
+                oid: c.oid,
+                name: c.name.clone(),
+                child: c.relid,
+                child_name: name_of(c.relid)?,
+                columns: positions(&c.key),
+                parent: c.frelid,
+                parent_name: name_of(c.frelid)?,
+                parent_columns: positions(&c.fkey),
+                index: c.index,
+                on_update: FkAction::from_code(c.update_action),
+                on_delete: FkAction::from_code(c.delete_action),
+            };
+            if c.relid == oid {
+                holds.push(fk.clone());
+            }
+            if c.frelid == oid {
+                referenced.push(fk);
+            }
+        }
+        holds.sort_by_key(|f| f.oid);
+        referenced.sort_by_key(|f| f.oid);
+        Ok((holds, referenced))
+    }
+}
+
+impl Catalog {
+    /// A snapshot taken now for session `pid` (foreign key checks read the
+    /// latest committed state, as PostgreSQL's RI triggers do).
+    pub fn fresh_snapshot(&self, pid: i32) -> crate::txn::Snapshot {
+        self.txns.snapshot_for(pid)
+    }
+
+    /// The versions of `table`'s rows whose key in `index` is `key` (as
+    /// [`super::Index::key`] encodes it) that `who` sees.
+    pub fn rows_with_key(&self, table: &Table, index: &super::Index, key: &[u8], who: &Reader<'_>) -> Result<Vec<Tid>> {
+        use std::ops::Bound;
+        let range = super::IndexRange {
+            lower: Bound::Included(key.to_vec()),
+            upper: Bound::Included(key.to_vec()),
+            forward: true,
+        };
+        let mut entries = Vec::new();
+        let mut after = None;
+        loop {
+            let start = entries.len();
+            let more = self.index_scan(index, &range, after.as_ref(), &mut entries, 64)?;
+            after = entries.last().cloned().filter(|_| entries.len() > start);
+            if !more || after.is_none() {
+                break;
+            }
+        }
+        let heap = self.table_heap(table);
+        let mut out = Vec::new();
+        for (k, tid) in entries {
+            if k != key {
+                continue;
+            }
+            let Some(t) = heap.fetch(tid)? else { continue };
+            if self.txns.tuple_visible(&t, who.snapshot, who.xid, who.cid)? {
+                out.push(tid);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Scan `table` for rows visible to `who` and call `f` with the
+    /// values of `columns` of each (a sequential scan: referencing rows
+    /// are looked up without an index, as PostgreSQL does without one).
+    pub fn scan_columns(
+        &self,
+        table: &Table,
+        columns: &[usize],
+        who: &Reader<'_>,
+        f: &mut dyn FnMut(&[Datum]) -> Result<()>,
+    ) -> Result<()> {
+        let desc = table.desc();
+        let heap = self.table_heap(table);
+        let mut values = Vec::with_capacity(columns.len());
+        for block in 0..heap.nblocks()? {
+            let mut error = None;
+            heap.scan_block(block, |_, t| {
+                if error.is_some() {
+                    return;
+                }
+                let step = (|| -> Result<()> {
+                    if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                        return Ok(());
+                    }
+                    let v = deform(&desc, t);
+                    values.clear();
+                    for &c in columns {
+                        values.push(v[c].map_or(Ok(Datum::Null), |b| Datum::from_storage(table.columns[c].ty, b))?);
+                    }
+                    f(&values)
+                })();
+                if let Err(e) = step {
+                    error = Some(e);
+                }
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
