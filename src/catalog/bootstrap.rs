@@ -135,6 +135,7 @@ impl Catalog {
                 has_index: false,
                 shared: catalog.oid == system::PG_DATABASE.oid,
                 options: None,
+                toast: 0,
             };
             put(&system::PG_CLASS, vec![class.values()])?;
             let mut attributes = Vec::new();
