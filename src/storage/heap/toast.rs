@@ -422,7 +422,7 @@ impl<'a> Toaster<'a> {
         }
     }
 
-    /// The chunks' data of the value `pointer` points to, in order.
+    /// The index entries of value `value_id`'s chunks, in chunk order.
     fn chunk_tids(&self, rel: &ToastRelation, value_id: u32) -> Result<Vec<(Vec<u8>, Tid)>> {
         let key = value_id.to_be_bytes().to_vec();
         let mut cursor = self.index(rel).scan(Bound::Included(key.clone()), Bound::Included(key), true);
