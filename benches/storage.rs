@@ -1,7 +1,8 @@
 //! Micro-benchmarks of the storage engine's hot paths: a buffer-pool hit,
 //! a heap insert (WAL record included), a btree insert and point lookup in
-//! an index of a million entries, and WAL insertion with one and eight
-//! concurrent inserters.
+//! an index of a million entries, WAL insertion with one and eight
+//! concurrent inserters, and storing and reading back a 1 MB value out of
+//! line (TOAST), compressible and not.
 //!
 //!     cargo bench --bench storage
 
@@ -12,7 +13,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tusk::storage::btree::{BTree, Tid};
 use tusk::storage::buffer::{BufferPool, BufferTag, WalFlush};
 use tusk::storage::heap::Heap;
-use tusk::storage::heap::tuple::{Attr, TupleDesc, form};
+use tusk::storage::heap::toast::{ToastRelation, Toaster};
+use tusk::storage::heap::tuple::{Attr, TupleDesc, deform_stored, form};
 use tusk::storage::page::PageRead;
 use tusk::storage::smgr::{Fork, RelFileLocator, Smgr};
 use tusk::storage::wal::{Rmgr, Wal};
@@ -130,5 +132,58 @@ fn wal_insert(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, buffer_hit, heap_insert, btree, wal_insert);
+/// A 1 MB text value: random letters (stored as they are, in 526 chunks)
+/// or a repeated phrase (compressed first).
+fn toast(c: &mut Criterion) {
+    let (dir, wal, pool) = setup("toast", 4096);
+    let rel = |n| RelFileLocator { db: 1, relfilenode: n };
+    let toast = ToastRelation { oid: 16390, heap: rel(16390), index: rel(16391) };
+    for r in [toast.heap, toast.index] {
+        pool.smgr().create(r, Fork::Main).expect("create");
+    }
+    let toaster = Toaster::new(&pool, &wal, Some(toast));
+    toaster.create_index(10).expect("index");
+    let heap = Heap::new(&pool, &wal, REL);
+    let desc = TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] };
+    let mut x = 0x9e37_79b9u64;
+    let random: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b'a' + (x % 26) as u8
+        })
+        .collect();
+    let phrase: Vec<u8> = b"a compressible phrase, again and again; ".iter().copied().cycle().take(1 << 20).collect();
+    let mut oid = 20000u32;
+    let mut g = c.benchmark_group("toast");
+    g.throughput(Throughput::Bytes(1 << 20));
+    g.sample_size(20);
+    for (name, value) in [("random", &random), ("compressible", &phrase)] {
+        let mut tuple = Vec::new();
+        let mut store = || {
+            tuple.clear();
+            let values = [Some(&1i32.to_le_bytes()[..]), Some(&value[..])];
+            let mut next = || {
+                oid += 1;
+                Ok(oid)
+            };
+            toaster.form(&desc, &values, 10, 0, &mut next, &mut tuple).expect("toast");
+            heap.insert(10, 0, &tuple).expect("insert")
+        };
+        g.bench_function(format!("insert_1mb_{name}"), |b| b.iter(&mut store));
+        let tid = store();
+        g.bench_function(format!("read_1mb_{name}"), |b| {
+            b.iter(|| {
+                let t = heap.fetch(tid).expect("fetch").expect("tuple");
+                let v = deform_stored(&desc, &t)[1].expect("value");
+                black_box(toaster.detoast(v).expect("detoast").len())
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+criterion_group!(benches, buffer_hit, heap_insert, btree, wal_insert, toast);
 criterion_main!(benches);

@@ -136,6 +136,7 @@ impl Catalog {
                 shared: catalog.oid == system::PG_DATABASE.oid,
                 persistence: b'p',
                 options: None,
+                toast: 0,
             };
             put(&system::PG_CLASS, vec![class.values()])?;
             let mut attributes = Vec::new();

@@ -126,6 +126,11 @@ impl Catalog {
     /// refuses to be built over two live rows with one key.
     pub fn build_index(&self, table: &Table, index: &Index, xid: u64) -> Result<()> {
         let desc = table.desc();
+        // Only the indexed columns are decoded (and detoasted).
+        let mut wanted = vec![false; table.columns.len()];
+        for &c in &index.columns {
+            wanted[c] = true;
+        }
         let mut entries: Vec<(Vec<u8>, Tid, bool)> = Vec::new();
         let heap = self.table_heap(table);
         let mut error = None;
@@ -150,7 +155,7 @@ impl Catalog {
                         return;
                     }
                 };
-                match super::decode_row(table, &desc, t) {
+                match self.decode_columns(table, &desc, t, Some(&wanted)) {
                     Ok(values) => {
                         let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
                         entries.push((index.key(&values), tid, live && unique_key));
@@ -170,7 +175,8 @@ impl Catalog {
                     continue;
                 }
                 if let Some(prev) = last_live.filter(|p| p.0 == e.0) {
-                    let values = super::decode_row(table, &desc, &heap.fetch(prev.1)?.unwrap_or_default())?;
+                    let values =
+                        self.decode_columns(table, &desc, &heap.fetch(prev.1)?.unwrap_or_default(), Some(&wanted))?;
                     return Err(err!(SqlState::UNIQUE_VIOLATION, "could not create unique index \"{}\"", index.name)
                         .with_detail(format!("{} is duplicated.", index.describe_key(table, &values))));
                 }

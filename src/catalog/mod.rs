@@ -34,14 +34,19 @@ use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::btree::BTree;
 use crate::storage::engine::Engine;
-use crate::storage::heap::tuple::{Attr, TupleDesc, deform, form, form_into};
+use crate::storage::heap::toast::{self, ToastPointer, ToastRelation, Toaster};
+use crate::storage::heap::tuple::{Attr, Header, Stored, TupleDesc, deform, deform_stored, form};
 use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::txn::{Snapshot, TransactionManager};
 
 pub const POSTGRES_DB: u32 = 5;
 use system::{PG_ATTRIBUTE, PG_CLASS, PG_INDEX, SystemCatalog};
-pub use system::{PG_CATALOG_NAMESPACE, PUBLIC_NAMESPACE};
+pub use system::{PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE};
+
+/// A scan stops adding rows to a batch once their values reach this many
+/// bytes (Arrow's string arrays hold at most 2 GiB, a value up to 1 GiB).
+pub const BATCH_BYTES: usize = 256 << 20;
 
 /// The first OID of objects created after bootstrap (PostgreSQL's
 /// `FirstNormalObjectId`): relations below it are system catalogs.
@@ -78,6 +83,9 @@ pub struct Table {
     /// The FOREIGN KEY constraints (of any table, itself included) that
     /// reference it.
     pub referenced_by: Vec<ForeignKey>,
+    /// Where its values too large for a page go, if it has variable-length
+    /// columns (`pg_toast.pg_toast_<oid>`).
+    pub toast: Option<ToastRelation>,
 }
 
 impl Table {
@@ -92,13 +100,9 @@ impl Table {
 /// One attribute value of a tuple being rewritten (`None`: NULL).
 type Attribute = Option<Vec<u8>>;
 
-/// A tuple's values, decoded.
-fn decode_row(table: &Table, desc: &TupleDesc, t: &[u8]) -> Result<Vec<Datum>> {
-    deform(desc, t)
-        .iter()
-        .zip(&table.columns)
-        .map(|(v, c)| v.map_or(Ok(Datum::Null), |b| Datum::from_storage(c.ty, b)))
-        .collect()
+/// The name of table `oid`'s TOAST relation, and of its index.
+fn toast_names(oid: u32) -> (String, String) {
+    (format!("pg_toast_{oid}"), format!("pg_toast_{oid}_index"))
 }
 
 fn u32_of(v: Option<&[u8]>) -> u32 {
@@ -233,6 +237,8 @@ pub struct Relation {
     pub options: Option<String>,
     /// `relpersistence` is `u`.
     pub unlogged: bool,
+    /// `reltoastrelid` (0: none).
+    pub toast: u32,
 }
 
 impl Relation {
@@ -353,8 +359,13 @@ impl Catalog {
     }
 
     /// The relation named `name` (a table or an index), if one is visible.
+    /// TOAST relations are not found by name: `pg_toast` is not on the
+    /// search path.
     pub fn relation(&self, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
-        self.find_relation(who, |v| v[system::CLASS_RELNAME] == Some(name.as_bytes()))
+        self.find_relation(who, |v| {
+            v[system::CLASS_RELNAME] == Some(name.as_bytes())
+                && u32_of(v[system::CLASS_RELNAMESPACE]) != PG_TOAST_NAMESPACE
+        })
     }
 
     /// The OID of the relation a SQL name denotes (`t`, `"T"`,
@@ -440,6 +451,7 @@ impl Catalog {
                     tid,
                     options,
                     unlogged: v[system::CLASS_RELPERSISTENCE] == Some(b"u"),
+                    toast: u32_of(v[system::CLASS_RELTOASTRELID]),
                 });
             }
         })?;
@@ -493,7 +505,105 @@ impl Catalog {
             unlogged: rel.unlogged,
             foreign_keys,
             referenced_by,
+            toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
         }))
+    }
+
+    /// Table `oid`'s TOAST relation `toast_oid`, with its index.
+    fn toast_relation(&self, oid: u32, toast_oid: u32, who: &Reader<'_>) -> Result<ToastRelation> {
+        let (_, index_name) = toast_names(oid);
+        let cdesc = PG_CLASS.desc();
+        let (mut heap, mut index) = (None, None);
+        self.scan(&PG_CLASS, who, |_, t| {
+            let v = deform(&cdesc, t);
+            let file = RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) };
+            if u32_of(v[system::CLASS_OID]) == toast_oid {
+                heap = Some(file);
+            } else if u32_of(v[system::CLASS_RELNAMESPACE]) == PG_TOAST_NAMESPACE
+                && v[system::CLASS_RELNAME] == Some(index_name.as_bytes())
+            {
+                index = Some(file);
+            }
+        })?;
+        match (heap, index) {
+            (Some(heap), Some(index)) => Ok(ToastRelation { oid: toast_oid, heap, index }),
+            _ => Err(err!(SqlState::DATA_CORRUPTED, "TOAST relation {toast_oid} of relation {oid} is missing")),
+        }
+    }
+
+    /// Toasting and detoasting of `table`'s values.
+    pub fn toaster(&self, table: &Table) -> Toaster<'_> {
+        Toaster::new(&self.engine.pool, &self.engine.wal, table.toast)
+    }
+
+    /// A tuple's values, decoded (and detoasted).
+    pub(crate) fn decode_row(&self, table: &Table, desc: &TupleDesc, t: &[u8]) -> Result<Vec<Datum>> {
+        self.decode_columns(table, desc, t, None)
+    }
+
+    /// As [`Catalog::decode_row`], but only the columns `wanted` marks
+    /// (the others read as NULL, and are not detoasted).
+    fn decode_columns(&self, table: &Table, desc: &TupleDesc, t: &[u8], wanted: Option<&[bool]>) -> Result<Vec<Datum>> {
+        let toaster = self.toaster(table);
+        deform_stored(desc, t)
+            .into_iter()
+            .zip(&table.columns)
+            .enumerate()
+            .map(|(i, (v, c))| match v {
+                Some(v) if wanted.is_none_or(|w| w[i]) => Datum::from_storage(c.ty, &toaster.detoast(v)?),
+                _ => Ok(Datum::Null),
+            })
+            .collect()
+    }
+
+    /// Decode a tuple's values into column builders, detoasting them;
+    /// the number of bytes of the values.
+    fn push_tuple(
+        toaster: &Toaster<'_>,
+        desc: &TupleDesc,
+        t: &[u8],
+        builders: &mut [crate::sql::batch::ColumnBuilder],
+    ) -> Result<usize> {
+        let mut bytes = 0;
+        for (v, b) in deform_stored(desc, t).into_iter().zip(builders.iter_mut()) {
+            match v {
+                None => b.push_null(),
+                Some(Stored::Plain(v)) => {
+                    bytes += v.len();
+                    b.push_storage(v)?
+                }
+                Some(v) => {
+                    let v = toaster.detoast(v)?;
+                    bytes += v.len();
+                    b.push_storage(&v)?
+                }
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The bytes of a tuple's values once detoasted, without detoasting.
+    fn values_size(desc: &TupleDesc, t: &[u8]) -> usize {
+        deform_stored(desc, t).into_iter().flatten().map(toast::raw_size).sum()
+    }
+
+    /// Append the heap tuple of a row of values (already of the columns'
+    /// types) to `out`, as [`Catalog::insert_row`] stores it: values too
+    /// large are compressed or moved out of line now, as written by
+    /// `xid`/`cid` (see [`Toaster::form`]). The values moved out of line.
+    pub fn form_row(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        values: &[Datum],
+        xid: u64,
+        cid: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<ToastPointer>> {
+        let bytes: Vec<Option<Vec<u8>>> =
+            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        self.toaster(table).form(desc, &refs, xid, cid, &mut || self.engine.allocate_oid(), out)
     }
 
     /// The table named `name` as last committed, from the catalog cache.
@@ -647,25 +757,32 @@ impl Catalog {
 
     /// VACUUM one table: remove the row versions no snapshot can see any
     /// more (their insert aborted, or their delete committed before
-    /// `horizon`), index entries first, then the heap line pointers, page
-    /// by page; returns how many were removed and how many remain.
+    /// `horizon`), index entries first, then their values stored out of
+    /// line, then the heap line pointers, page by page; then the chunks of
+    /// values whose tuple was never stored. Returns how many versions were
+    /// removed and how many remain.
     pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
         let desc = table.desc();
         let heap = self.table_heap(table);
+        let toaster = self.toaster(table);
+        // Index keys need only the indexed columns, so only those are detoasted.
+        let mut indexed = vec![false; table.columns.len()];
+        for index in &table.indexes {
+            for &c in &index.columns {
+                indexed[c] = true;
+            }
+        }
         let (mut removed, mut kept) = (0u64, 0u64);
         for block in 0..heap.nblocks()? {
             interrupted()?;
-            let mut dead: Vec<(u16, Vec<Datum>)> = Vec::new();
+            let mut dead: Vec<(u16, Vec<u8>)> = Vec::new();
             let mut error = None;
             heap.scan_block(block, |tid, t| {
                 if error.is_some() {
                     return;
                 }
                 match self.txns.dead_to_all(t, horizon) {
-                    Ok(true) => match decode_row(table, &desc, t) {
-                        Ok(values) => dead.push((tid.offset, values)),
-                        Err(e) => error = Some(e),
-                    },
+                    Ok(true) => dead.push((tid.offset, t.to_vec())),
                     Ok(false) => kept += 1,
                     Err(e) => error = Some(e),
                 }
@@ -676,16 +793,26 @@ impl Catalog {
             if dead.is_empty() {
                 continue;
             }
-            for index in &table.indexes {
-                let tree = self.btree(index);
-                for (offset, values) in &dead {
-                    tree.delete(0, &index.key(values), Tid { block, offset: *offset })?;
+            if !table.indexes.is_empty() {
+                for (offset, t) in &dead {
+                    let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
+                    for index in &table.indexes {
+                        self.btree(index).delete(0, &index.key(&values), Tid { block, offset: *offset })?;
+                    }
+                }
+            }
+            for (_, t) in &dead {
+                if Header(t).has_toasted() {
+                    for pointer in Toaster::pointers(&deform_stored(&desc, t))? {
+                        toaster.delete_value(&pointer)?;
+                    }
                 }
             }
             let offsets: Vec<u16> = dead.iter().map(|d| d.0).collect();
             heap.prune(block, &offsets)?;
             removed += offsets.len() as u64;
         }
+        toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
         Ok((removed, kept))
     }
 
@@ -701,8 +828,9 @@ impl Catalog {
         xid: u64,
         interrupted: &dyn Fn() -> Result<()>,
     ) -> Result<(u64, u64)> {
-        let old = self.heap(table.rel);
-        let fresh = self.heap(new).with_fillfactor(table.fillfactor);
+        let old = self.table_heap(table);
+        let fresh = self.heap(new).with_fillfactor(table.fillfactor).unlogged(table.unlogged);
+        let (desc, toaster) = (table.desc(), self.toaster(table));
         let (mut removed, mut kept) = (0u64, 0u64);
         let mut batch: Vec<u8> = Vec::new();
         let mut ends: Vec<usize> = Vec::new();
@@ -712,7 +840,17 @@ impl Catalog {
             interrupted()?;
             let mut error = None;
             old.scan_block(block, |_, t| match self.txns.dead_to_all(t, horizon) {
-                Ok(true) => removed += 1,
+                // A version left behind takes its out-of-line values with it.
+                Ok(true) => {
+                    removed += 1;
+                    if Header(t).has_toasted() {
+                        let deleted = Toaster::pointers(&deform_stored(&desc, t))
+                            .and_then(|ps| ps.iter().try_for_each(|p| toaster.delete_value(p)));
+                        if let Err(e) = deleted {
+                            error = Some(e);
+                        }
+                    }
+                }
                 Ok(false) => {
                     batch.extend_from_slice(t);
                     ends.push(batch.len());
@@ -748,7 +886,7 @@ impl Catalog {
     /// and `lock` takes ACCESS EXCLUSIVE at once (no waiting: readers and
     /// writers come first). Returns how many pages went.
     pub fn truncate_empty_tail(&self, table: &Table, lock: &dyn Fn() -> Result<bool>) -> Result<u32> {
-        let heap = self.heap(table.rel);
+        let heap = self.table_heap(table);
         let (pages, keep) = (heap.nblocks()?, heap.nonempty_blocks()?);
         let freeable = pages - keep;
         if freeable == 0 || (freeable < 1000 && freeable < pages / 16) || !lock()? {
@@ -875,7 +1013,14 @@ impl Catalog {
             unlogged,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
+            toast: None,
         };
+        let mut table = table;
+        // As in PostgreSQL, a table gets a TOAST relation if it has a
+        // column whose values can be long.
+        if table.desc().attrs.iter().any(|a| a.len < 0) {
+            table.toast = Some(self.create_toast_relation(oid, xid, cid)?);
+        }
         let class = system::ClassRow {
             oid,
             name,
@@ -887,6 +1032,7 @@ impl Catalog {
             shared: false,
             persistence: if unlogged { b'u' } else { b'p' },
             options: (fillfactor != 100).then(|| format!("{{fillfactor={fillfactor}}}")),
+            toast: table.toast.map_or(0, |t| t.oid),
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
@@ -894,6 +1040,73 @@ impl Catalog {
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
         Ok(table)
+    }
+
+    /// Record table `oid`'s TOAST relation and its index (`pg_class` rows
+    /// in `pg_toast`) and create their files.
+    fn create_toast_relation(&self, oid: u32, xid: u64, cid: u32) -> Result<ToastRelation> {
+        let (name, index_name) = toast_names(oid);
+        let toast_oid = self.engine.allocate_oid()?;
+        let index_oid = self.engine.allocate_oid()?;
+        for (o, name, kind, natts) in [(toast_oid, &name, b't', 3), (index_oid, &index_name, b'i', 2)] {
+            let class = system::ClassRow {
+                oid: o,
+                name,
+                namespace: PG_TOAST_NAMESPACE,
+                kind,
+                relfilenode: o,
+                natts,
+                has_index: kind == b't',
+                shared: false,
+                // Logged even for an unlogged table (whose crash reset leaves
+                // orphaned chunks rather than dangling pointers).
+                persistence: b'p',
+                options: None,
+                toast: 0,
+            };
+            self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
+        }
+        let rel = |o| RelFileLocator { db: POSTGRES_DB, relfilenode: o };
+        let toast = ToastRelation { oid: toast_oid, heap: rel(toast_oid), index: rel(index_oid) };
+        self.create_toast_files(&toast, xid)?;
+        Ok(toast)
+    }
+
+    /// Create a TOAST relation's files (empty heap, empty index).
+    fn create_toast_files(&self, toast: &ToastRelation, xid: u64) -> Result<()> {
+        self.engine.smgr.create(toast.heap, crate::storage::smgr::Fork::Main)?;
+        self.engine.smgr.create(toast.index, crate::storage::smgr::Fork::Main)?;
+        Toaster::new(&self.engine.pool, &self.engine.wal, Some(*toast)).create_index(xid)
+    }
+
+    /// TRUNCATE of a table with a TOAST relation: new, empty files for it
+    /// and its index (recorded in `pg_class`, so transactional). The files
+    /// created, and the old ones to remove if the transaction commits.
+    pub fn truncate_toast(
+        &self,
+        table: &Table,
+        xid: u64,
+        cid: u32,
+        who: &Reader<'_>,
+    ) -> Result<(Vec<RelFileLocator>, Vec<RelFileLocator>)> {
+        let Some(old) = table.toast else { return Ok((Vec::new(), Vec::new())) };
+        let (name, index_name) = toast_names(table.oid);
+        let mut new = old;
+        for (name, file) in [(&name, &mut new.heap), (&index_name, &mut new.index)] {
+            let rel = self
+                .find_relation(who, |v| {
+                    v[system::CLASS_RELNAME] == Some(name.as_bytes())
+                        && u32_of(v[system::CLASS_RELNAMESPACE]) == PG_TOAST_NAMESPACE
+                })?
+                .ok_or_else(|| Error::internal("TOAST relation vanished"))?;
+            let relfilenode = self.engine.allocate_oid()?;
+            self.update_class_row(&rel, xid, cid, &|v| {
+                v[system::CLASS_RELFILENODE] = Some(relfilenode.to_le_bytes().to_vec())
+            })?;
+            *file = RelFileLocator { db: POSTGRES_DB, relfilenode };
+        }
+        self.create_toast_files(&new, xid)?;
+        Ok((vec![new.heap, new.index], vec![old.heap, old.index]))
     }
 
     /// Record a new index on `table` and build it over the rows the table
@@ -916,6 +1129,7 @@ impl Catalog {
             shared: false,
             persistence: if table.unlogged { b'u' } else { b'p' },
             options: None,
+            toast: 0,
         };
         index.unlogged = table.unlogged;
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
@@ -983,10 +1197,14 @@ impl Catalog {
         let cdesc = PG_CLASS.desc();
         let mut class_rows = Vec::new();
         let mut files = Vec::new();
+        let (toast, toast_index) = toast_names(oid);
         self.scan(&PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
             let roid = u32_of(v[system::CLASS_OID]);
-            if roid == oid || doomed_indexes.contains(&roid) {
+            let name = v[system::CLASS_RELNAME];
+            let toast_of_it = u32_of(v[system::CLASS_RELNAMESPACE]) == PG_TOAST_NAMESPACE
+                && (name == Some(toast.as_bytes()) || name == Some(toast_index.as_bytes()));
+            if roid == oid || doomed_indexes.contains(&roid) || toast_of_it {
                 class_rows.push(tid);
                 files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
             }
@@ -1030,19 +1248,9 @@ impl Catalog {
     /// the caller for all its rows. Index entries are the caller's next step
     /// ([`Catalog::insert_index_entries`]).
     pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
-        let bytes: Vec<Option<Vec<u8>>> =
-            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
-        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.table_heap(table).insert(xid, cid, &form(desc, &refs))
-    }
-
-    /// Append the heap tuple of a row of values (already of the columns'
-    /// types) to `out`, as [`Catalog::insert_row`] would store it.
-    pub fn form_row(desc: &TupleDesc, values: &[Datum], out: &mut Vec<u8>) {
-        let bytes: Vec<Option<Vec<u8>>> =
-            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
-        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        form_into(desc, &refs, out);
+        let mut tuple = Vec::new();
+        self.form_row(table, desc, values, xid, cid, &mut tuple)?;
+        self.table_heap(table).insert(xid, cid, &tuple)
     }
 
     /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
@@ -1070,40 +1278,39 @@ impl Catalog {
             if !visible {
                 return;
             }
-            let vals = deform(&desc, t);
-            let mut row = Vec::with_capacity(vals.len());
-            for (v, c) in vals.iter().zip(&table.columns) {
-                match v {
-                    None => row.push(Datum::Null),
-                    Some(b) => match Datum::from_storage(c.ty, b) {
-                        Ok(d) => row.push(d),
-                        Err(e) => {
-                            error = Some(e);
-                            return;
-                        }
-                    },
-                }
+            match self.decode_row(table, &desc, t) {
+                Ok(row) => out.push(row),
+                Err(e) => error = Some(e),
             }
-            out.push(row);
         })?;
         error.map_or(Ok(()), Err)
     }
 
-    /// Decode the visible rows of one block of a table into column
-    /// builders (and their addresses into `ctids`); how many rows.
+    /// Decode the visible rows of one block of a table, from line pointer
+    /// `from` on, into column builders (and their addresses into `ctids`),
+    /// adding their values' sizes to `bytes`; how many rows, and where to
+    /// go on in this block if it stopped because `bytes` reached
+    /// [`BATCH_BYTES`]. Values stored out of line are read while the
+    /// block's page is share-locked (main page, then TOAST pages: see
+    /// `storage/heap/toast.rs`).
+    #[allow(clippy::too_many_arguments)]
     pub fn scan_block_into(
         &self,
         table: &Table,
         block: u32,
+        from: u16,
         who: &Reader<'_>,
         builders: &mut [crate::sql::batch::ColumnBuilder],
         mut ctids: Option<&mut Vec<i64>>,
-    ) -> Result<usize> {
+        bytes: &mut usize,
+    ) -> Result<(usize, Option<u16>)> {
         let desc = table.desc();
+        let toaster = self.toaster(table);
         let mut error = None;
         let mut rows = 0;
+        let mut stopped = None;
         self.table_heap(table).scan_block(block, |tid, t| {
-            if error.is_some() {
+            if error.is_some() || stopped.is_some() || tid.offset < from {
                 return;
             }
             match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
@@ -1114,15 +1321,15 @@ impl Catalog {
                     return;
                 }
             }
-            for (v, b) in deform(&desc, t).iter().zip(builders.iter_mut()) {
-                match v {
-                    None => b.push_null(),
-                    Some(bytes) => {
-                        if let Err(e) = b.push_storage(bytes) {
-                            error = Some(e);
-                            return;
-                        }
-                    }
+            if Header(t).has_toasted() && *bytes > 0 && *bytes + Self::values_size(&desc, t) > BATCH_BYTES {
+                stopped = Some(tid.offset);
+                return;
+            }
+            match Self::push_tuple(&toaster, &desc, t, builders) {
+                Ok(n) => *bytes += n,
+                Err(e) => {
+                    error = Some(e);
+                    return;
                 }
             }
             if let Some(c) = ctids.as_mut() {
@@ -1130,11 +1337,13 @@ impl Catalog {
             }
             rows += 1;
         })?;
-        error.map_or(Ok(rows), Err)
+        error.map_or(Ok((rows, stopped)), Err)
     }
 
     /// Decode the tuple version at `tid` into column builders (and its
-    /// address into `ctids`) if it is visible to `who`; whether it was.
+    /// address into `ctids`) if it is visible to `who`, adding its values'
+    /// sizes to `bytes`; whether it was.
+    #[allow(clippy::too_many_arguments)]
     pub fn fetch_visible_into(
         &self,
         table: &Table,
@@ -1143,6 +1352,7 @@ impl Catalog {
         who: &Reader<'_>,
         builders: &mut [crate::sql::batch::ColumnBuilder],
         ctids: Option<&mut Vec<i64>>,
+        bytes: &mut usize,
     ) -> Result<bool> {
         if tid.block >= self.nblocks(table)? {
             return Ok(false);
@@ -1158,12 +1368,7 @@ impl Catalog {
         if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
             return Ok(false);
         }
-        for (v, b) in deform(desc, t).iter().zip(builders.iter_mut()) {
-            match v {
-                None => b.push_null(),
-                Some(bytes) => b.push_storage(bytes)?,
-            }
-        }
+        *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
         if let Some(c) = ctids {
             c.push(crate::sql::exec::ctid_value(tid));
         }
@@ -1173,7 +1378,7 @@ impl Catalog {
     /// The values of the tuple version at `tid`.
     pub fn fetch_row(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
         let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
-        decode_row(table, &table.desc(), &t)
+        self.decode_row(table, &table.desc(), &t)
     }
 
     /// Replace the row at `tid` by a new version of `values` (see
@@ -1187,15 +1392,22 @@ impl Catalog {
         xid: u64,
         cid: u32,
     ) -> Result<RowChange> {
-        let bytes: Vec<Option<Vec<u8>>> =
-            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
-        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        // The new version's values are stored anew, even those it shares
+        // with the old one: each value belongs to one version, whose
+        // removal by VACUUM removes it (see storage/heap/toast.rs).
+        let mut tuple = Vec::new();
+        let stored = self.form_row(table, desc, values, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
         let check = |t: &[u8]| self.change_check(t, xid, &refused);
         let heap = self.table_heap(table);
-        match heap.update_checked(tid, xid, cid, &form(desc, &refs), &check)? {
+        match heap.update_checked(tid, xid, cid, &tuple, &check)? {
             Some(new) => Ok(RowChange::Done(new)),
-            None => refused.get().ok_or_else(|| Error::internal("update refused without a reason")),
+            None => {
+                // Not stored: nothing will ever point to these values.
+                let toaster = self.toaster(table);
+                stored.iter().try_for_each(|p| toaster.delete_value(p))?;
+                refused.get().ok_or_else(|| Error::internal("update refused without a reason"))
+            }
         }
     }
 
@@ -1246,7 +1458,7 @@ impl Catalog {
         loop {
             let Some(t) = self.table_heap(table).fetch(tid)? else { return Ok(NewestVersion::Gone) };
             match self.txns.update_check(&t, xid)? {
-                crate::txn::UpdateCheck::Free => return Ok(NewestVersion::At(tid, decode_row(table, &desc, &t)?)),
+                crate::txn::UpdateCheck::Free => return Ok(NewestVersion::At(tid, self.decode_row(table, &desc, &t)?)),
                 crate::txn::UpdateCheck::SelfModified => return Ok(NewestVersion::Gone),
                 crate::txn::UpdateCheck::BeingModified(x) => return Ok(NewestVersion::Wait(x)),
                 crate::txn::UpdateCheck::Modified => {

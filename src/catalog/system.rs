@@ -18,6 +18,8 @@ use PgType::{Bool, Char, Float4, Int2, Int4, Name, Oid, Text, TextForm};
 
 pub const PG_CATALOG_NAMESPACE: u32 = 11;
 pub const PUBLIC_NAMESPACE: u32 = 2200;
+/// Where TOAST relations live (`pg_toast_<table oid>`).
+pub const PG_TOAST_NAMESPACE: u32 = 99;
 pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13207;
 /// The bootstrap superuser (`postgres`), owner of everything.
 pub const SUPERUSER: u32 = 10;
@@ -328,6 +330,8 @@ pub struct ClassRow<'a> {
     pub persistence: u8,
     /// `reloptions` in its text form (`{fillfactor=50}`).
     pub options: Option<String>,
+    /// `reltoastrelid`: the table's TOAST relation, 0 if none.
+    pub toast: u32,
 }
 
 impl ClassRow<'_> {
@@ -347,7 +351,7 @@ impl ClassRow<'_> {
             Datum::Int4(0),
             Datum::Float4(-1.0), // reltuples: never counted
             Datum::Int4(0),
-            oid(0),
+            oid(self.toast),
             Datum::Bool(self.has_index),
             Datum::Bool(self.shared),
             char(self.persistence),
@@ -378,6 +382,7 @@ pub const CLASS_RELNAMESPACE: usize = PG_CLASS.attno("relnamespace");
 pub const CLASS_RELFILENODE: usize = PG_CLASS.attno("relfilenode");
 pub const CLASS_RELPAGES: usize = PG_CLASS.attno("relpages");
 pub const CLASS_RELTUPLES: usize = PG_CLASS.attno("reltuples");
+pub const CLASS_RELTOASTRELID: usize = PG_CLASS.attno("reltoastrelid");
 pub const CLASS_RELHASINDEX: usize = PG_CLASS.attno("relhasindex");
 pub const CLASS_RELPERSISTENCE: usize = PG_CLASS.attno("relpersistence");
 pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
@@ -605,8 +610,9 @@ pub fn equality_operator(ty: PgType) -> u32 {
 
 /// `pg_namespace` rows.
 pub fn namespace_rows() -> Vec<Vec<Datum>> {
-    [(PG_CATALOG_NAMESPACE, "pg_catalog", SUPERUSER), (PUBLIC_NAMESPACE, "public", 6171)]
+    [(PG_CATALOG_NAMESPACE, "pg_catalog", SUPERUSER), (PG_TOAST_NAMESPACE, "pg_toast", SUPERUSER)]
         .into_iter()
+        .chain([(PUBLIC_NAMESPACE, "public", 6171)])
         .chain([(INFORMATION_SCHEMA_NAMESPACE, "information_schema", SUPERUSER)])
         .map(|(o, n, owner)| vec![oid(o), name(n), oid(owner), Datum::Null])
         .collect()

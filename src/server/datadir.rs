@@ -15,8 +15,10 @@ const LOCK_FILE: &str = "tusk.pid";
 /// Until the role catalog exists, the superuser's verifier lives here.
 const VERIFIER_FILE: &str = "global/superuser.scram";
 
-/// The on-disk format version of a data directory.
-pub const FORMAT_VERSION: &str = "3";
+/// The on-disk format version of a data directory. 4: varlena length
+/// words carry TOAST flags, tables have TOAST relations, `pg_toast` exists;
+/// `pg_constraint` exists and `relpersistence` may be `u`.
+pub const FORMAT_VERSION: &str = "4";
 
 pub struct DataDir {
     pub path: PathBuf,

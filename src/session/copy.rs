@@ -80,13 +80,20 @@ struct TupleBatch {
 const BATCH_BYTES: usize = 64 * 1024;
 
 impl TupleBatch {
-    /// Form a row; whether the batch is due to be stored (it is full, or
-    /// the row is too big for a page, which storing reports at once).
-    fn push(&mut self, desc: &TupleDesc, values: &[Datum]) -> bool {
-        let start = self.bytes.len();
-        Catalog::form_row(desc, values, &mut self.bytes);
+    /// Form a row (values too large are stored out of line now); whether
+    /// the batch is due to be stored.
+    fn push(
+        &mut self,
+        catalog: &Catalog,
+        table: &Table,
+        desc: &TupleDesc,
+        values: &[Datum],
+        xid: u64,
+        cid: u32,
+    ) -> Result<bool> {
+        catalog.form_row(table, desc, values, xid, cid, &mut self.bytes)?;
         self.ends.push(self.bytes.len());
-        self.bytes.len() >= BATCH_BYTES || self.bytes.len() - start > crate::storage::heap::MAX_TUPLE_SIZE
+        Ok(self.bytes.len() >= BATCH_BYTES)
     }
 
     fn store(&mut self, catalog: &Catalog, table: &Table, xid: u64, cid: u32) -> Result<()> {
@@ -264,7 +271,10 @@ impl Session {
             }
             if batched {
                 check_not_null(table, values).map_err(|e| e.with_context(decoder.row_context(true)))?;
-                if batch.push(desc, values) {
+                let due = batch
+                    .push(catalog, table, desc, values, *xid, *cid)
+                    .map_err(|e| e.with_context(decoder.row_context(false)))?;
+                if due {
                     batch.store(catalog, table, *xid, *cid).map_err(|e| e.with_context(decoder.row_context(false)))?;
                 }
             } else {

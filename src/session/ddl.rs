@@ -38,6 +38,9 @@ impl Session {
         let mut table =
             self.shared.catalog.create_table(name, columns.to_vec(), (fillfactor, unlogged), xid, self.cid)?;
         self.created_files.push(table.rel);
+        if let Some(toast) = table.toast {
+            self.created_files.extend([toast.heap, toast.index]);
+        }
         self.cid += 1;
         for def in indexes {
             let index = self.new_index(&table, def, xid)?;
@@ -130,6 +133,9 @@ impl Session {
             let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
             self.created_files.push(new);
             self.dropped_files.push(table.rel);
+            let (created, dropped) = self.shared.catalog.truncate_toast(&table, xid, self.cid, &who)?;
+            self.created_files.extend(created);
+            self.dropped_files.extend(dropped);
             for index in &table.indexes {
                 let new = self.shared.catalog.new_relfilenode(&index.name, xid, self.cid, &who)?;
                 self.created_files.push(new);

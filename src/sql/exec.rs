@@ -655,6 +655,8 @@ struct ScanState {
     filter: Option<Expr>,
     ctid: bool,
     next_block: u32,
+    /// Where in `next_block` to go on (a batch filled up with large values).
+    next_offset: u16,
     nblocks: Option<u32>,
 }
 
@@ -733,6 +735,7 @@ impl Node {
                 filter: filter.clone(),
                 ctid: *ctid,
                 next_block: 0,
+                next_offset: 0,
                 nblocks: None,
             })),
             Plan::IndexScan { table, index, eq, lower, upper, filter, ctid, backward, .. } => {
@@ -946,7 +949,8 @@ impl ScanState {
         let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
         let mut ctids = Vec::new();
         let mut rows = 0;
-        while self.next_block < nblocks && rows < BATCH_ROWS {
+        let mut bytes = 0;
+        while self.next_block < nblocks && rows < BATCH_ROWS && bytes < crate::catalog::BATCH_BYTES {
             if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
                 if rows > 0 {
                     break;
@@ -956,14 +960,22 @@ impl ScanState {
             cx.eval.check_interrupts()?;
             cx.blocks_read += 1;
             let who = cx.reader();
-            rows += cx.catalog.scan_block_into(
+            let (n, stopped) = cx.catalog.scan_block_into(
                 &self.table,
                 self.next_block,
+                self.next_offset,
                 &who,
                 &mut builders,
                 self.ctid.then_some(&mut ctids),
+                &mut bytes,
             )?;
+            rows += n;
+            if let Some(offset) = stopped {
+                self.next_offset = offset;
+                break;
+            }
             self.next_block += 1;
+            self.next_offset = 0;
         }
         if rows == 0 && self.next_block >= nblocks {
             return Ok(Step::Done);

@@ -17,6 +17,9 @@ pub enum Func {
     PgBackendPid,
     Abs,
     Length,
+    OctetLength,
+    Repeat,
+    Md5,
     Lower,
     Upper,
     Coalesce,
@@ -105,6 +108,9 @@ impl Func {
             "pg_backend_pid" => Func::PgBackendPid,
             "abs" => Func::Abs,
             "length" | "char_length" | "character_length" => Func::Length,
+            "octet_length" => Func::OctetLength,
+            "repeat" => Func::Repeat,
+            "md5" => Func::Md5,
             "lower" => Func::Lower,
             "upper" => Func::Upper,
             "coalesce" => Func::Coalesce,
@@ -191,7 +197,9 @@ impl Func {
             Func::Round => &[(&[Float8], Float8), (&[Numeric], Numeric), (&[Numeric, Int4], Numeric)],
             Func::Substr => &[(&[Text, Int4], Text), (&[Text, Int4, Int4], Text)],
             Func::Power => &[(&[Float8, Float8], Float8)],
-            Func::Length => &[(&[Text], Int4)],
+            Func::Length | Func::OctetLength => &[(&[Text], Int4)],
+            Func::Repeat => &[(&[Text, Int4], Text)],
+            Func::Md5 => &[(&[Text], Text)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
             Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
@@ -382,6 +390,20 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Text(out)
         }
         Func::Length => Datum::Int4(text(0).chars().count() as i32),
+        Func::OctetLength => Datum::Int4(text(0).len() as i32),
+        Func::Repeat => {
+            let n = values[1].as_i64().unwrap_or(0).max(0) as usize;
+            let s = text(0);
+            if s.len().saturating_mul(n) > crate::storage::heap::toast::MAX_VALUE_SIZE {
+                return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
+            }
+            Datum::Text(s.repeat(n))
+        }
+        Func::Md5 => {
+            use md5::Digest;
+            let digest = md5::Md5::digest(text(0).as_bytes());
+            Datum::Text(digest.iter().map(|b| format!("{b:02x}")).collect())
+        }
         Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
         Func::Upper => Datum::Text(text(0).to_ascii_uppercase()),
         Func::Now => Datum::TimestampTz(ctx.transaction_timestamp()),

@@ -755,6 +755,7 @@ mod tests {
             unlogged: false,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
+            toast: None,
         };
         let raw: Vec<RawOption> = options
             .iter()

@@ -94,15 +94,22 @@ impl IndexScanState {
             let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
             let mut ctids = Vec::new();
             let mut rows = 0;
+            let mut bytes = 0;
             let who = cx.reader();
-            for (_, tid) in &self.entries {
+            for (i, (_, tid)) in self.entries.iter().enumerate() {
                 let ctids = self.ctid.then_some(&mut ctids);
-                if cx.catalog.fetch_visible_into(&self.table, &desc, *tid, &who, &mut builders, ctids)? {
+                if cx.catalog.fetch_visible_into(&self.table, &desc, *tid, &who, &mut builders, ctids, &mut bytes)? {
                     rows += 1;
                     if single {
                         self.done = true;
                         break;
                     }
+                }
+                if bytes >= crate::catalog::BATCH_BYTES && i + 1 < self.entries.len() {
+                    // Large values: the rest of the entries in another batch.
+                    self.last = Some(self.entries[i].clone());
+                    self.done = false;
+                    break;
                 }
             }
             if rows == 0 {

@@ -16,6 +16,7 @@
 //! twice is the same as once. Visibility (which versions a snapshot sees)
 //! belongs to the transaction layer; this layer stores and links versions.
 
+pub mod toast;
 pub mod tuple;
 
 use crate::err;

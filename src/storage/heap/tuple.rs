@@ -12,7 +12,11 @@
 //! newer version after an update. `infomask2` holds the number of
 //! attributes; `infomask` the flags below (hint bits among them). The data
 //! starts at `hoff`, 8-byte aligned. Fixed-length values are stored as
-//! given; variable-length ones carry a 4-byte length before their bytes.
+//! given; variable-length ones carry a 4-byte length word before their
+//! bytes (PostgreSQL's varlena header). Its top two bits say how the bytes
+//! hold the value ([`Stored`]): as they are, compressed, or as a pointer to
+//! the value stored out of line (TOAST, see [`super::toast`]); the other 30
+//! bits are the length of the bytes that follow.
 
 use super::Tid;
 
@@ -20,6 +24,9 @@ pub const HEADER_SIZE: usize = 31;
 
 pub const HASNULL: u16 = 0x0001;
 pub const HASVARWIDTH: u16 = 0x0002;
+/// Some value is compressed or stored out of line (PostgreSQL's
+/// HEAP_HASEXTERNAL, which tusk also sets for compressed values).
+pub const HASTOASTED: u16 = 0x0004;
 pub const XMIN_COMMITTED: u16 = 0x0100;
 pub const XMIN_INVALID: u16 = 0x0200;
 pub const XMAX_COMMITTED: u16 = 0x0400;
@@ -35,6 +42,41 @@ const CTID: usize = 20;
 const INFOMASK2: usize = 26;
 const INFOMASK: usize = 28;
 const HOFF: usize = 30;
+
+/// Varlena length-word flag: the bytes are a TOAST pointer.
+const VARLENA_EXTERNAL: u32 = 1 << 31;
+/// Varlena length-word flag: the bytes are a compressed value.
+const VARLENA_COMPRESSED: u32 = 1 << 30;
+const VARLENA_LEN_MASK: u32 = (1 << 30) - 1;
+
+/// How a stored attribute holds its value. The bytes of `Compressed` and
+/// `External` are opaque here; [`super::toast`] makes and reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stored<'a> {
+    /// The value itself (every fixed-length value is plain).
+    Plain(&'a [u8]),
+    /// A compressed variable-length value, inline.
+    Compressed(&'a [u8]),
+    /// A pointer to a variable-length value in the TOAST relation.
+    External(&'a [u8]),
+}
+
+impl<'a> Stored<'a> {
+    /// The bytes stored for the value.
+    pub fn bytes(&self) -> &'a [u8] {
+        match *self {
+            Stored::Plain(b) | Stored::Compressed(b) | Stored::External(b) => b,
+        }
+    }
+
+    fn flags(&self) -> u32 {
+        match self {
+            Stored::Plain(_) => 0,
+            Stored::Compressed(_) => VARLENA_COMPRESSED,
+            Stored::External(_) => VARLENA_EXTERNAL,
+        }
+    }
+}
 
 /// One attribute's storage: its length (-1: variable) and alignment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +106,27 @@ pub fn form(desc: &TupleDesc, values: &[Option<&[u8]>]) -> Vec<u8> {
 /// As [`form`], appending the tuple to `out` (which a caller forming many
 /// tuples reuses).
 pub fn form_into(desc: &TupleDesc, values: &[Option<&[u8]>], out: &mut Vec<u8>) {
+    let stored: Vec<Option<Stored<'_>>> = values.iter().map(|v| v.map(Stored::Plain)).collect();
+    form_stored(desc, &stored, out);
+}
+
+/// The length of the tuple [`form_stored`] would make of `values`.
+pub fn formed_len(desc: &TupleDesc, values: &[Option<Stored<'_>>]) -> usize {
+    let has_null = values.iter().any(Option::is_none);
+    let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
+    let mut len = 0;
+    for (attr, v) in desc.attrs.iter().zip(values) {
+        let Some(v) = v else { continue };
+        len = align_to(len, attr.align.max(1) as usize);
+        len += v.bytes().len() + if attr.len < 0 { 4 } else { 0 };
+    }
+    align_to(HEADER_SIZE + bitmap, 8) + len
+}
+
+/// As [`form_into`], with values as they are to be stored: plain,
+/// compressed or out of line (only variable-length attributes may be
+/// other than plain).
+pub fn form_stored(desc: &TupleDesc, values: &[Option<Stored<'_>>], out: &mut Vec<u8>) {
     assert_eq!(values.len(), desc.attrs.len(), "value count must match the descriptor");
     let has_null = values.iter().any(Option::is_none);
     let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
@@ -79,13 +142,19 @@ pub fn form_into(desc: &TupleDesc, values: &[Option<&[u8]>], out: &mut Vec<u8>) 
         let data_start = out.len() - start - hoff;
         let pad = align_to(data_start, attr.align.max(1) as usize) - data_start;
         out.resize(out.len() + pad, 0);
+        let bytes = v.bytes();
         if attr.len < 0 {
             mask |= HASVARWIDTH;
-            out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            if !matches!(v, Stored::Plain(_)) {
+                mask |= HASTOASTED;
+            }
+            debug_assert!(bytes.len() <= VARLENA_LEN_MASK as usize);
+            out.extend_from_slice(&(bytes.len() as u32 | v.flags()).to_le_bytes());
         } else {
-            debug_assert_eq!(v.len(), attr.len as usize);
+            debug_assert!(matches!(v, Stored::Plain(_)));
+            debug_assert_eq!(bytes.len(), attr.len as usize);
         }
-        out.extend_from_slice(v);
+        out.extend_from_slice(bytes);
     }
     if has_null {
         mask |= HASNULL;
@@ -96,9 +165,17 @@ pub fn form_into(desc: &TupleDesc, values: &[Option<&[u8]>], out: &mut Vec<u8>) 
     t[HOFF] = hoff as u8;
 }
 
-/// Split a tuple into its attribute values. Attributes the tuple does not
-/// have (added to the relation later) read as NULL.
+/// Split a tuple into its attribute values' stored bytes. Attributes the
+/// tuple does not have (added to the relation later) read as NULL. For a
+/// tuple with compressed or out-of-line values (see [`deform_stored`])
+/// these are the stored bytes, not the values: system catalogs, whose
+/// tuples are never toasted, and callers that only look at NULLs use this.
 pub fn deform<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>> {
+    deform_stored(desc, tuple).into_iter().map(|v| v.map(|s| s.bytes())).collect()
+}
+
+/// Split a tuple into its attribute values as stored.
+pub fn deform_stored<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<Stored<'t>>> {
     let h = Header(tuple);
     let natts = h.natts() as usize;
     let hoff = h.hoff();
@@ -114,11 +191,19 @@ pub fn deform<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>> {
         off = align_to(off, attr.align.max(1) as usize);
         let at = hoff + off;
         if attr.len < 0 {
-            let len = u32::from_le_bytes(tuple[at..at + 4].try_into().expect("4 bytes")) as usize;
-            out.push(Some(&tuple[at + 4..at + 4 + len]));
+            let word = u32::from_le_bytes(tuple[at..at + 4].try_into().expect("4 bytes"));
+            let len = (word & VARLENA_LEN_MASK) as usize;
+            let bytes = &tuple[at + 4..at + 4 + len];
+            out.push(Some(if word & VARLENA_EXTERNAL != 0 {
+                Stored::External(bytes)
+            } else if word & VARLENA_COMPRESSED != 0 {
+                Stored::Compressed(bytes)
+            } else {
+                Stored::Plain(bytes)
+            }));
             off += 4 + len;
         } else {
-            out.push(Some(&tuple[at..at + attr.len as usize]));
+            out.push(Some(Stored::Plain(&tuple[at..at + attr.len as usize])));
             off += attr.len as usize;
         }
     }
@@ -164,6 +249,10 @@ impl Header<'_> {
     }
     pub fn infomask(&self) -> u16 {
         self.u16_at(INFOMASK)
+    }
+    /// Whether some value is compressed or stored out of line.
+    pub fn has_toasted(&self) -> bool {
+        self.infomask() & HASTOASTED != 0
     }
     pub fn hoff(&self) -> usize {
         self.0[HOFF] as usize
