@@ -201,15 +201,22 @@ impl Catalog {
             }
         }
         let heap = self.table_heap(table);
+        let desc = table.desc();
         let mut out = Vec::new();
         for (k, tid) in entries {
             if k != key {
                 continue;
             }
-            let Some(t) = heap.fetch(tid)? else { continue };
-            if self.txns.tuple_visible(&t, who.snapshot, who.xid, who.cid)? {
-                out.push(tid);
-            }
+            // The version the snapshot sees, through the row's HOT chain.
+            heap.fetch_chain(tid, |at, t, multi| {
+                if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                    return Ok(false);
+                }
+                if !multi || self.index_key_of(table, &desc, index, t)? == key {
+                    out.push(at);
+                }
+                Ok(true)
+            })?;
         }
         Ok(out)
     }

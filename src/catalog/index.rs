@@ -100,14 +100,26 @@ impl Catalog {
                         if other == tid {
                             return Ok(UniqueCheck::Ok);
                         }
-                        match self.table_heap(table).fetch(other)? {
-                            None => Ok(UniqueCheck::Ok),
-                            Some(t) => match self.txns.unique_status(&t, xid)? {
-                                txn::UniqueStatus::Dead => Ok(UniqueCheck::Ok),
-                                txn::UniqueStatus::Live => Err(unique_violation(index, table, values)),
-                                txn::UniqueStatus::InProgress(x) => Ok(UniqueCheck::Wait(x)),
-                            },
-                        }
+                        // Any version of the other row (its HOT chain) with the key counts.
+                        let mut outcome = Ok(UniqueCheck::Ok);
+                        let desc = table.desc();
+                        self.table_heap(table).fetch_chain(other, |_, t, multi| {
+                            if multi && self.index_key_of(table, &desc, index, t)? != key {
+                                return Ok(false);
+                            }
+                            match self.txns.unique_status(t, xid)? {
+                                txn::UniqueStatus::Dead => Ok(false),
+                                txn::UniqueStatus::Live => {
+                                    outcome = Err(unique_violation(index, table, values));
+                                    Ok(true)
+                                }
+                                txn::UniqueStatus::InProgress(x) => {
+                                    outcome = Ok(UniqueCheck::Wait(x));
+                                    Ok(true)
+                                }
+                            }
+                        })?;
+                        outcome
                     };
                     match tree.insert_unique(xid, &key, tid, &mut check)? {
                         InsertOutcome::Done => break Ok(()),
@@ -135,32 +147,42 @@ impl Catalog {
         let heap = self.table_heap(table);
         let mut error = None;
         for block in 0..heap.nblocks()? {
-            heap.scan_block(block, |tid, t| {
-                if error.is_some() {
-                    return;
-                }
-                let live = match self.txns.unique_status(t, xid) {
-                    Ok(txn::UniqueStatus::Dead) => {
-                        // Aborted inserts need no entry; versions deleted
-                        // by a committed transaction may still be seen by
-                        // older snapshots, so they keep theirs.
-                        if self.txns.inserted_by_aborted(t).unwrap_or(false) {
-                            return;
-                        }
-                        false
-                    }
-                    Ok(_) => true,
-                    Err(e) => {
-                        error = Some(e);
+            // Each row's entries point at its root; a HOT chain whose
+            // versions differ in this index's columns gets one entry per
+            // key (readers check the key of the version they reach).
+            heap.scan_chains(block, |root, versions| {
+                let first = entries.len();
+                for &(_, t) in versions {
+                    if error.is_some() {
                         return;
                     }
-                };
-                match self.decode_columns(table, &desc, t, Some(&wanted)) {
-                    Ok(values) => {
-                        let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
-                        entries.push((index.key(&values), tid, live && unique_key));
+                    let live = match self.txns.unique_status(t, xid) {
+                        Ok(txn::UniqueStatus::Dead) => {
+                            // Aborted inserts need no entry; versions deleted
+                            // by a committed transaction may still be seen by
+                            // older snapshots, so they keep theirs.
+                            if self.txns.inserted_by_aborted(t).unwrap_or(false) {
+                                continue;
+                            }
+                            false
+                        }
+                        Ok(_) => true,
+                        Err(e) => {
+                            error = Some(e);
+                            return;
+                        }
+                    };
+                    match self.decode_columns(table, &desc, t, Some(&wanted)) {
+                        Ok(values) => {
+                            let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
+                            let key = index.key(&values);
+                            match entries[first..].iter_mut().find(|e| e.0 == key) {
+                                Some(e) => e.2 |= live && unique_key,
+                                None => entries.push((key, root, live && unique_key)),
+                            }
+                        }
+                        Err(e) => error = Some(e),
                     }
-                    Err(e) => error = Some(e),
                 }
             })?;
         }
@@ -175,8 +197,15 @@ impl Catalog {
                     continue;
                 }
                 if let Some(prev) = last_live.filter(|p| p.0 == e.0) {
-                    let values =
-                        self.decode_columns(table, &desc, &heap.fetch(prev.1)?.unwrap_or_default(), Some(&wanted))?;
+                    let mut values = Vec::new();
+                    heap.fetch_chain(prev.1, |_, t, _| {
+                        let v = self.decode_columns(table, &desc, t, Some(&wanted))?;
+                        let hit = index.key(&v) == prev.0;
+                        if hit {
+                            values = v;
+                        }
+                        Ok(hit)
+                    })?;
                     return Err(err!(SqlState::UNIQUE_VIOLATION, "could not create unique index \"{}\"", index.name)
                         .with_detail(format!("{} is duplicated.", index.describe_key(table, &values))));
                 }

@@ -189,6 +189,9 @@ pub fn system_catalog_error(name: &str) -> Error {
 pub enum RowChange {
     /// Changed; the new version's address (an update) or the row's (a delete).
     Done(Tid),
+    /// Updated by a heap-only version (no index entries: see
+    /// [`crate::storage::heap::hot`]); its address.
+    DoneHot(Tid),
     /// This transaction already changed it: skipped, as PostgreSQL does.
     SelfModified,
     /// A transaction still running changed it: wait for it, then try again.
@@ -727,7 +730,8 @@ impl Catalog {
         change(&mut v);
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &check)?;
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        self.heap(catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
 
@@ -762,55 +766,14 @@ impl Catalog {
     /// values whose tuple was never stored. Returns how many versions were
     /// removed and how many remain.
     pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
-        let desc = table.desc();
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
-        // Index keys need only the indexed columns, so only those are detoasted.
-        let mut indexed = vec![false; table.columns.len()];
-        for index in &table.indexes {
-            for &c in &index.columns {
-                indexed[c] = true;
-            }
-        }
         let (mut removed, mut kept) = (0u64, 0u64);
         for block in 0..heap.nblocks()? {
             interrupted()?;
-            let mut dead: Vec<(u16, Vec<u8>)> = Vec::new();
-            let mut error = None;
-            heap.scan_block(block, |tid, t| {
-                if error.is_some() {
-                    return;
-                }
-                match self.txns.dead_to_all(t, horizon) {
-                    Ok(true) => dead.push((tid.offset, t.to_vec())),
-                    Ok(false) => kept += 1,
-                    Err(e) => error = Some(e),
-                }
-            })?;
-            if let Some(e) = error {
-                return Err(e);
-            }
-            if dead.is_empty() {
-                continue;
-            }
-            if !table.indexes.is_empty() {
-                for (offset, t) in &dead {
-                    let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
-                    for index in &table.indexes {
-                        self.btree(index).delete(0, &index.key(&values), Tid { block, offset: *offset })?;
-                    }
-                }
-            }
-            for (_, t) in &dead {
-                if Header(t).has_toasted() {
-                    for pointer in Toaster::pointers(&deform_stored(&desc, t))? {
-                        toaster.delete_value(&pointer)?;
-                    }
-                }
-            }
-            let offsets: Vec<u16> = dead.iter().map(|d| d.0).collect();
-            heap.prune(block, &offsets)?;
-            removed += offsets.len() as u64;
+            let (freed, live) = self.vacuum_page(table, block, horizon)?;
+            removed += freed as u64;
+            kept += live as u64;
         }
         toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
         Ok((removed, kept))
@@ -986,7 +949,8 @@ impl Catalog {
             let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
             v[system::ATT_NOTNULL] = Some(vec![1]);
             let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
-            attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &check)?;
+            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+            attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &how)?;
         }
         Ok(())
     }
@@ -1306,6 +1270,9 @@ impl Catalog {
     ) -> Result<(usize, Option<u16>)> {
         let desc = table.desc();
         let toaster = self.toaster(table);
+        if from <= 1 {
+            self.prune_opt(table, block)?;
+        }
         let mut error = None;
         let mut rows = 0;
         let mut stopped = None;
@@ -1340,9 +1307,12 @@ impl Catalog {
         error.map_or(Ok((rows, stopped)), Err)
     }
 
-    /// Decode the tuple version at `tid` into column builders (and its
-    /// address into `ctids`) if it is visible to `who`, adding its values'
-    /// sizes to `bytes`; whether it was.
+    /// Decode the version of the row at index entry `tid` (following its
+    /// HOT chain) that `who` sees into column builders (and its address
+    /// into `ctids`), adding its values' sizes to `bytes`; whether there
+    /// was one. `entry` is the index and the entry's key: a version
+    /// reached through a chain of several must have that key (an index
+    /// built after the chain grew has an entry per key the chain holds).
     #[allow(clippy::too_many_arguments)]
     pub fn fetch_visible_into(
         &self,
@@ -1350,29 +1320,38 @@ impl Catalog {
         desc: &TupleDesc,
         tid: Tid,
         who: &Reader<'_>,
+        entry: (&Index, &[u8]),
         builders: &mut [crate::sql::batch::ColumnBuilder],
         ctids: Option<&mut Vec<i64>>,
         bytes: &mut usize,
     ) -> Result<bool> {
-        if tid.block >= self.nblocks(table)? {
-            return Ok(false);
+        let mut found = None;
+        if tid.block < self.nblocks(table)? {
+            self.prune_opt(table, tid.block)?;
         }
-        let buf = self.engine.pool.read_buffer(crate::storage::buffer::BufferTag {
-            rel: table.rel,
-            fork: crate::storage::smgr::Fork::Main,
-            block: tid.block,
+        self.table_heap(table).fetch_chain(tid, |at, t, multi| {
+            if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                return Ok(false);
+            }
+            // Only one version of a row is visible; if its key is not this
+            // entry's, another entry stands for it.
+            if !multi || self.index_key_of(table, desc, entry.0, t)? == entry.1 {
+                *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
+                found = Some(at);
+            }
+            Ok(true)
         })?;
-        let page = buf.read();
-        use crate::storage::page::PageRead;
-        let Some(t) = page.item(tid.offset) else { return Ok(false) };
-        if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
-            return Ok(false);
+        if let (Some(at), Some(c)) = (found, ctids) {
+            c.push(crate::sql::exec::ctid_value(at));
         }
-        *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
-        if let Some(c) = ctids {
-            c.push(crate::sql::exec::ctid_value(tid));
-        }
-        Ok(true)
+        Ok(found.is_some())
+    }
+
+    /// The key a version of a row of `table` has in `index`.
+    pub(crate) fn index_key_of(&self, table: &Table, desc: &TupleDesc, index: &Index, t: &[u8]) -> Result<Vec<u8>> {
+        let mut wanted = vec![false; table.columns.len()];
+        index.columns.iter().for_each(|&c| wanted[c] = true);
+        Ok(index.key(&self.decode_columns(table, desc, t, Some(&wanted))?))
     }
 
     /// The values of the tuple version at `tid`.
@@ -1399,9 +1378,26 @@ impl Catalog {
         let stored = self.form_row(table, desc, values, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
         let check = |t: &[u8]| self.change_check(t, xid, &refused);
+        // A HOT update when no indexed column changes (compared as stored:
+        // a compressed or out-of-line value counts as changed).
+        let new_values = deform_stored(desc, &tuple);
+        let hot = |old: &[u8]| -> Result<bool> {
+            let old_values = deform_stored(desc, old);
+            Ok(table.indexes.iter().flat_map(|i| &i.columns).all(|&c| match (&old_values[c], &new_values[c]) {
+                (None, None) => true,
+                (Some(Stored::Plain(a)), Some(Stored::Plain(b))) => a == b,
+                _ => false,
+            }))
+        };
+        let horizon = std::cell::OnceCell::new();
+        let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
+        let toaster = self.toaster(table);
+        let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
+        let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
         let heap = self.table_heap(table);
-        match heap.update_checked(tid, xid, cid, &tuple, &check)? {
-            Some(new) => Ok(RowChange::Done(new)),
+        match heap.update_checked(tid, xid, cid, &tuple, &how)? {
+            Some((new, true)) => Ok(RowChange::DoneHot(new)),
+            Some((new, false)) => Ok(RowChange::Done(new)),
             None => {
                 // Not stored: nothing will ever point to these values.
                 let toaster = self.toaster(table);
@@ -1409,6 +1405,54 @@ impl Catalog {
                 refused.get().ok_or_else(|| Error::internal("update refused without a reason"))
             }
         }
+    }
+
+    /// Prune a page a reader reaches, if worth it (see
+    /// [`Heap::wants_prune`]): the page is vacuumed on the spot.
+    fn prune_opt(&self, table: &Table, block: u32) -> Result<()> {
+        let horizon = std::cell::OnceCell::new();
+        let horizon = || *horizon.get_or_init(|| self.txns.horizon());
+        if self.table_heap(table).wants_prune(block, &horizon)? {
+            self.vacuum_page(table, block, horizon())?;
+        }
+        Ok(())
+    }
+
+    /// Vacuum one page: rows with no version left that a snapshot may see
+    /// (dead below `horizon`) lose their index entries (from the values of
+    /// the version kept for that), then the page is pruned (see
+    /// [`crate::storage::heap::hot`]). Returns versions freed and left.
+    fn vacuum_page(&self, table: &Table, block: u32, horizon: u64) -> Result<(usize, usize)> {
+        let desc = table.desc();
+        let heap = self.table_heap(table);
+        let toaster = self.toaster(table);
+        let dead = |t: &[u8]| self.txns.dead_to_all(t, horizon);
+        let freed = |t: &[u8]| self.free_values(&toaster, &desc, t);
+        let rows = heap.dead_rows(block, &dead)?;
+        let mut cleaned = Vec::with_capacity(rows.len());
+        if !rows.is_empty() && !table.indexes.is_empty() {
+            // Index keys need only the indexed columns, so only those are detoasted.
+            let mut indexed = vec![false; table.columns.len()];
+            table.indexes.iter().flat_map(|i| &i.columns).for_each(|&c| indexed[c] = true);
+            for (root, t) in &rows {
+                let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
+                for index in &table.indexes {
+                    self.btree(index).delete(0, &index.key(&values), Tid { block, offset: *root })?;
+                }
+            }
+        }
+        cleaned.extend(rows.iter().map(|r| r.0));
+        heap.prune_page(block, &dead, &cleaned, &freed)
+    }
+
+    /// A version's storage goes (pruned): so do its out-of-line values.
+    fn free_values(&self, toaster: &Toaster<'_>, desc: &TupleDesc, t: &[u8]) -> Result<()> {
+        if Header(t).has_toasted() {
+            for pointer in Toaster::pointers(&deform_stored(desc, t))? {
+                toaster.delete_value(&pointer)?;
+            }
+        }
+        Ok(())
     }
 
     /// Delete the row at `tid` (see [`RowChange`]).

@@ -1927,7 +1927,7 @@ impl Modify {
         cx: &mut ExecCx<'_>,
         mut tid: Tid,
         mut values: Vec<Datum>,
-    ) -> Result<Option<(Tid, Tid, Vec<Datum>)>> {
+    ) -> Result<Option<(Tid, Tid, Vec<Datum>, bool)>> {
         let delete = matches!(self.kind, ModifyKind::Delete);
         loop {
             let result = if let ModifyKind::Lock { .. } = self.kind {
@@ -1939,7 +1939,9 @@ impl Modify {
                 cx.catalog.update_row(&self.table, &self.desc, tid, &values, cx.xid, cx.cid)?
             };
             match result {
-                RowChange::Done(at) => return Ok(Some((tid, at, values))),
+                RowChange::Done(at) => return Ok(Some((tid, at, values, false))),
+                // A heap-only new version: no index entries to add.
+                RowChange::DoneHot(at) => return Ok(Some((tid, at, values, true))),
                 RowChange::SelfModified => return Ok(None),
                 RowChange::Wait(_) if matches!(self.kind, ModifyKind::Lock { skip_locked: true, .. }) => {
                     return Ok(None);
@@ -2005,12 +2007,14 @@ impl Modify {
                     true
                 }
                 (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
-                    Some((replaced, new, values)) => {
-                        let old = match table.indexes.is_empty() && self.fks.is_none() {
+                    Some((replaced, new, values, hot)) => {
+                        let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
                             true => None,
                             false => Some(cx.catalog.fetch_row(&table, replaced)?),
                         };
-                        insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
+                        if !hot {
+                            insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
+                        }
                         if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
                             fks.row_updated(old, &values);
                         }
@@ -2031,7 +2035,7 @@ impl Modify {
                         self.full = true;
                         break;
                     }
-                    let Some((locked, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    let Some((locked, ..)) = self.change(cx, tid, Vec::new())? else { continue };
                     let Some((skip, left)) = self.window.as_mut() else { continue };
                     if *skip > 0 {
                         *skip -= 1;
@@ -2049,7 +2053,7 @@ impl Modify {
                     continue;
                 }
                 (ModifyKind::Delete, Some(tid)) => {
-                    let Some((deleted, _, _)) = self.change(cx, tid, Vec::new())? else { continue };
+                    let Some((deleted, ..)) = self.change(cx, tid, Vec::new())? else { continue };
                     if self.returning.is_some() || self.fks.is_some() {
                         let old = cx.catalog.fetch_row(&table, deleted)?;
                         if let Some(fks) = self.fks.as_mut() {

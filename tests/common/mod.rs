@@ -29,6 +29,20 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 }
 
 impl TestServer {
+    /// Kill the server with SIGKILL and start it again on its data
+    /// directory with `settings`; the new server has recovered.
+    #[allow(dead_code)]
+    pub fn crash_and_restart(mut self, settings: &[&str]) -> TestServer {
+        let dir = self.dir.clone();
+        self.keep_dir = true;
+        self.signal("KILL");
+        self.wait_exit(Duration::from_secs(10)).expect("killed server did not exit");
+        drop(self);
+        let server = TestServer::start_in(dir, settings, &[]);
+        assert!(server.log().contains("redo done"), "no recovery after kill -9");
+        server
+    }
+
     pub fn start(settings: &[&str]) -> TestServer {
         Self::start_with_env(settings, &[])
     }

@@ -217,7 +217,7 @@ impl FkChecks {
                 )));
             };
             match catalog.lock_row(&h.parent, tid, xid)? {
-                RowChange::Done(_) | RowChange::SelfModified => return Ok(()),
+                RowChange::Done(_) | RowChange::DoneHot(_) | RowChange::SelfModified => return Ok(()),
                 RowChange::Wait(other) => wait(other)?,
                 RowChange::Modified { .. } if self.read_committed => {}
                 RowChange::Modified { newer } => {

@@ -96,9 +96,19 @@ impl IndexScanState {
             let mut rows = 0;
             let mut bytes = 0;
             let who = cx.reader();
-            for (i, (_, tid)) in self.entries.iter().enumerate() {
+            for (i, (key, tid)) in self.entries.iter().enumerate() {
                 let ctids = self.ctid.then_some(&mut ctids);
-                if cx.catalog.fetch_visible_into(&self.table, &desc, *tid, &who, &mut builders, ctids, &mut bytes)? {
+                let entry = (&self.index, &key[..]);
+                if cx.catalog.fetch_visible_into(
+                    &self.table,
+                    &desc,
+                    *tid,
+                    &who,
+                    entry,
+                    &mut builders,
+                    ctids,
+                    &mut bytes,
+                )? {
                     rows += 1;
                     if single {
                         self.done = true;

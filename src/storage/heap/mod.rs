@@ -16,6 +16,7 @@
 //! twice is the same as once. Visibility (which versions a snapshot sees)
 //! belongs to the transaction layer; this layer stores and links versions.
 
+pub mod hot;
 pub mod toast;
 pub mod tuple;
 
@@ -23,7 +24,8 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::storage::buffer::{Buffer, BufferPool, BufferTag};
 use crate::storage::page::{
-    ALIGN, HEADER_SIZE as PAGE_HEADER, LINE_POINTER_SIZE, PAGE_SIZE, PageBuf, PageRead, PageWrite,
+    ALIGN, HEADER_SIZE as PAGE_HEADER, ItemState, LINE_POINTER_SIZE, OffsetNumber, PAGE_SIZE, PageBuf, PageRead,
+    PageWrite,
 };
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::storage::wal::blocks::{self, BlockRef};
@@ -51,6 +53,8 @@ const PRUNE: u8 = 0x40;
 const MULTI_INSERT: u8 = 0x50;
 /// A row lock (`SELECT … FOR UPDATE`): the locker in `xmax`.
 const LOCK: u8 = 0x60;
+/// Pruning with HOT chains: freed pointers and redirects (see [`hot`]).
+const PRUNE_HOT: u8 = 0x70;
 const KIND_MASK: u8 = 0x70;
 /// The first block was new: redo initializes it instead of reading it.
 const INIT_PAGE: u8 = 0x80;
@@ -293,6 +297,130 @@ impl<'a> Heap<'a> {
         Ok(())
     }
 
+    /// Visit the versions of the row an index entry for `root` stands for
+    /// (its HOT chain, oldest first; see [`hot`]) until `f` says stop. `f`
+    /// also learns whether the chain has more than one version (whose
+    /// values in columns new to an index may then differ).
+    pub fn fetch_chain(&self, root: Tid, mut f: impl FnMut(Tid, &[u8], bool) -> Result<bool>) -> Result<()> {
+        if root.block >= self.nblocks()? {
+            return Ok(());
+        }
+        let buf = self.pool.read_buffer(tag(self.rel, root.block))?;
+        let page = buf.read();
+        let members = hot::chain(&*page, root.offset);
+        let multi = members.len() > 1 || members.first() != Some(&root.offset);
+        for m in members {
+            let t = page.item(m).expect("chain member");
+            if f(Tid { block: root.block, offset: m }, t, multi)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Call `f` with every row of a block as its root's address and its
+    /// versions (address and tuple), oldest first; heap-only versions no
+    /// chain reaches are left out.
+    pub fn scan_chains(&self, block: u32, mut f: impl FnMut(Tid, &[(Tid, &[u8])])) -> Result<()> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        let mut members = Vec::new();
+        for off in 1..=page.max_offset() {
+            let root = match page.line_pointer(off) {
+                Some(lp) if lp.state == ItemState::Redirect => true,
+                Some(lp) if lp.state == ItemState::Normal => page.item(off).is_some_and(|t| !Header(t).is_heap_only()),
+                _ => false,
+            };
+            if !root {
+                continue;
+            }
+            members.clear();
+            for m in hot::chain(&*page, off) {
+                members.push((Tid { block, offset: m }, page.item(m).expect("chain member")));
+            }
+            if !members.is_empty() {
+                f(Tid { block, offset: off }, &members);
+            }
+        }
+        Ok(())
+    }
+
+    /// Plan the pruning of `block` (see [`hot::plan`]) under its read lock:
+    /// the rows whose every version is dead, each with its root and a copy
+    /// of the version kept for its values (VACUUM removes their index
+    /// entries before [`Heap::prune_page`] may free the roots).
+    pub fn dead_rows(&self, block: u32, dead: &dyn Fn(&[u8]) -> Result<bool>) -> Result<Vec<(OffsetNumber, Vec<u8>)>> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        if page.is_new() {
+            return Ok(Vec::new());
+        }
+        let plan = hot::plan(&*page, dead, &|_| false)?;
+        Ok(plan.dead_rows.iter().map(|&(root, keep)| (root, page.item(keep).expect("kept version").to_vec())).collect())
+    }
+
+    /// Prune `block` under its write lock: free the versions no snapshot
+    /// sees (see [`hot::plan`]), roots in `cleaned` (whose index entries
+    /// are gone) included; `freed` is called with each version whose
+    /// storage goes. WAL-logged. Returns the versions freed and those left.
+    pub fn prune_page(
+        &self,
+        block: u32,
+        dead: &dyn Fn(&[u8]) -> Result<bool>,
+        cleaned: &[OffsetNumber],
+        freed: &dyn Fn(&[u8]) -> Result<()>,
+    ) -> Result<(usize, usize)> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let mut page = buf.write();
+        if page.is_new() {
+            return Ok((0, 0));
+        }
+        let plan = hot::plan(&*page, dead, &|root| cleaned.contains(&root))?;
+        let n = self.apply_prune(&buf, &mut page, &plan, freed)?;
+        reset_prune_hint(&mut page);
+        Ok((n, plan.live))
+    }
+
+    /// Whether `block` looks worth pruning as a reader reaches it
+    /// (PostgreSQL's heap_page_prune_opt test): some version on it was
+    /// deleted or replaced by a transaction older than `horizon()` (the
+    /// page's prune hint), and the page is short of room (under a tenth
+    /// free, or under the fillfactor's reserve). One look at the header.
+    pub fn wants_prune(&self, block: u32, horizon: &dyn Fn() -> u64) -> Result<bool> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        let hint = page.prune_xid();
+        Ok(!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve) && hint < horizon())
+    }
+
+    /// Carry out `plan` on a write-locked page and log it; the versions freed.
+    fn apply_prune(
+        &self,
+        buf: &Buffer<'_>,
+        page: &mut PageBuf,
+        plan: &hot::PrunePlan,
+        freed: &dyn Fn(&[u8]) -> Result<()>,
+    ) -> Result<usize> {
+        if plan.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        let storage_goes = plan.unused.iter().chain(plan.redirects.iter().map(|(from, _)| from));
+        for &off in storage_goes {
+            if let Some(t) = page.item(off) {
+                freed(t)?;
+                n += 1;
+            }
+        }
+        hot::apply(page, &plan.unused, &plan.redirects);
+        self.pool.fsm.record(self.rel, buf.tag().block, page.free_space());
+        let data = hot::encode(&plan.unused, &plan.redirects);
+        let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        buf.mark_dirty();
+        self.log(0, PRUNE_HOT, &mut r, &mut [page], &[false])?;
+        Ok(n)
+    }
+
     /// Mark the tuple at `tid` deleted by `xid`/`cid`.
     pub fn delete(&self, tid: Tid, xid: u64, cid: u32) -> Result<()> {
         self.delete_checked(tid, xid, cid, &|_| Ok(true)).map(|_| ())
@@ -311,6 +439,7 @@ impl<'a> Heap<'a> {
         let mut h = HeaderMut(item);
         h.set_xmax(xid);
         h.set_cid(cid);
+        note_prunable(&mut page, xid);
         let mut data = tid.offset.to_le_bytes().to_vec();
         data.extend_from_slice(&xid.to_le_bytes());
         data.extend_from_slice(&cid.to_le_bytes());
@@ -341,8 +470,9 @@ impl<'a> Heap<'a> {
         Ok(true)
     }
 
-    /// Free the line pointers at `offsets` of `block` (tuples vacuum found
-    /// dead to every snapshot, whose index entries are already gone) and
+    /// Free the line pointers at `offsets` of `block` (versions of a
+    /// relation without HOT chains, like a TOAST relation's chunks, that
+    /// no one can see and that no index entry points at any more) and
     /// compact the page so that their space can be used again.
     pub fn prune(&self, block: u32, offsets: &[u16]) -> Result<()> {
         if offsets.is_empty() {
@@ -365,32 +495,51 @@ impl<'a> Heap<'a> {
 
     /// Replace the tuple at `old` by a new version; the new version's address.
     pub fn update(&self, old: Tid, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
-        self.update_checked(old, xid, cid, tuple, &|_| Ok(true))?.ok_or_else(|| Error::internal("update refused"))
+        let plain = Update { check: &|_| Ok(true), hot: &|_| Ok(false), prune: None };
+        Ok(self.update_checked(old, xid, cid, tuple, &plain)?.ok_or_else(|| Error::internal("update refused"))?.0)
     }
 
-    /// As [`Heap::update`], after `check` approves the current version
-    /// (called under the page lock); `None` if it did not.
+    /// As [`Heap::update`], after `how.check` approves the current version
+    /// (called under the page lock); `None` if it did not. Else the new
+    /// version's address, and whether it is a heap-only version (a HOT
+    /// update: on the same page, `how.hot` having found no indexed value
+    /// changed), which must get no index entries.
     pub fn update_checked(
         &self,
         old: Tid,
         xid: u64,
         cid: u32,
         tuple: &[u8],
-        check: &dyn Fn(&[u8]) -> Result<bool>,
-    ) -> Result<Option<Tid>> {
+        how: &Update<'_>,
+    ) -> Result<Option<(Tid, bool)>> {
         if tuple.len() > MAX_TUPLE_SIZE {
             return Err(too_big(tuple.len()));
         }
+        let check = how.check;
         let old_buf = self.pool.read_buffer(tag(self.rel, old.block))?;
         {
             let mut page = old_buf.write();
-            if !check(page.item(old.offset).ok_or_else(|| no_tuple(old))?)? {
+            let old_tuple = page.item(old.offset).ok_or_else(|| no_tuple(old))?;
+            if !check(old_tuple)? {
                 return Ok(None);
             }
-            if page.free_space() >= tuple.len().next_multiple_of(ALIGN) {
+            let hot = (how.hot)(old_tuple)?;
+            let room = tuple.len().next_multiple_of(ALIGN);
+            if page.free_space() < room {
+                if let Some((dead, freed)) = how.prune {
+                    // A full page: free what no one sees any more first.
+                    let plan = hot::plan(&*page, dead, &|_| false)?;
+                    self.apply_prune(&old_buf, &mut page, &plan, freed)?;
+                }
+            }
+            if page.free_space() >= room {
                 // Same page: one record covers both versions.
                 let offset = page.add_item(tuple).ok_or_else(|| Error::internal("free space vanished"))?;
                 let new = Tid { block: old.block, offset };
+                if hot {
+                    let item = page.item_mut(offset).ok_or_else(|| no_tuple(new))?;
+                    HeaderMut(item).set_hot_flag(tuple::HEAP_ONLY, true);
+                }
                 let t = stamp_new_version(&mut page, new, xid, cid)?;
                 stamp_old_version(&mut page, old, new, xid, cid)?;
                 let mut data = old.offset.to_le_bytes().to_vec();
@@ -402,7 +551,7 @@ impl<'a> Heap<'a> {
                 old_buf.mark_dirty();
                 self.log(xid, HOT_UPDATE, &mut r, &mut [&mut page], &[false])?;
                 drop(page);
-                return Ok(Some(new));
+                return Ok(Some((new, hot)));
             }
         }
         // Another page. Lock the two pages in block order so that two
@@ -443,9 +592,50 @@ impl<'a> Heap<'a> {
             old_buf.mark_dirty();
             self.log(xid, info, &mut refs, &mut [&mut new_page, &mut old_page], &[init, false])?;
             drop((old_page, new_page));
-            return Ok(Some(new));
+            return Ok(Some((new, false)));
         }
     }
+}
+
+/// How [`Heap::update_checked`] decides, under the old version's page lock.
+pub struct Update<'a> {
+    /// Whether the old version may be replaced now.
+    pub check: &'a dyn Fn(&[u8]) -> Result<bool>,
+    /// Whether the new version holds the same indexed values as this old
+    /// one (it may then be heap-only).
+    pub hot: &'a dyn Fn(&[u8]) -> Result<bool>,
+    /// To prune a full page first: whether a version is dead to every
+    /// snapshot, and what to do with each version whose storage goes.
+    pub prune: Option<(VersionTest<'a>, VersionSink<'a>)>,
+}
+
+/// A question about a tuple version (is it dead to every snapshot?).
+pub type VersionTest<'a> = &'a dyn Fn(&[u8]) -> Result<bool>;
+/// Something done with a tuple version (its storage is about to go).
+pub type VersionSink<'a> = &'a dyn Fn(&[u8]) -> Result<()>;
+
+/// A version on the page was deleted or replaced by `xid`: it may be
+/// prunable once `xid` is old enough (the page header's prune hint keeps
+/// the oldest such transaction).
+fn note_prunable(page: &mut PageBuf, xid: u64) {
+    let hint = page.prune_xid();
+    if hint == 0 || xid < hint {
+        page.set_prune_xid(xid);
+    }
+}
+
+/// After pruning: the hint is the oldest deleter left on the page, if any.
+fn reset_prune_hint(page: &mut PageBuf) {
+    let mut oldest = 0u64;
+    for off in 1..=page.max_offset() {
+        if let Some(t) = page.item(off) {
+            let h = Header(t);
+            if h.has_deleter() && (oldest == 0 || h.xmax() < oldest) {
+                oldest = h.xmax();
+            }
+        }
+    }
+    page.set_prune_xid(oldest);
 }
 
 fn no_tuple(tid: Tid) -> Error {
@@ -471,6 +661,11 @@ fn stamp_old_version(page: &mut PageBuf, old: Tid, new: Tid, xid: u64, cid: u32)
     h.set_ctid(new);
     let mask = Header(h.0).infomask() | UPDATED;
     h.set_infomask(mask);
+    // A heap-only new version on this page makes this a HOT update.
+    let hot = new.block == old.block && page.item(new.offset).is_some_and(|t| Header(t).is_heap_only());
+    let item = page.item_mut(old.offset).ok_or_else(|| no_tuple(old))?;
+    HeaderMut(item).set_hot_flag(tuple::HOT_UPDATED, hot);
+    note_prunable(page, xid);
     Ok(())
 }
 
@@ -521,6 +716,7 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             let mut h = HeaderMut(item);
             h.set_xmax(u64_at(d, 2)?);
             h.set_cid(u32_at(d, 10)?);
+            note_prunable(page, u64_at(d, 2)?);
             Some(())
         }),
         LOCK => apply(0, false, &|page| {
@@ -544,6 +740,11 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
                 page.set_unused(u16::from_le_bytes([off[0], off[1]]));
             }
             page.compact();
+            Some(())
+        }),
+        PRUNE_HOT => apply(0, false, &|page| {
+            let (unused, redirects) = hot::decode(&refs[0].data)?;
+            hot::apply(page, &unused, &redirects);
             Some(())
         }),
         HOT_UPDATE => apply(0, false, &|page| {

@@ -34,6 +34,12 @@ pub const XMAX_INVALID: u16 = 0x0800;
 pub const UPDATED: u16 = 0x2000;
 /// `xmax` only locks the row (`SELECT … FOR UPDATE`); it deleted nothing.
 pub const XMAX_LOCK_ONLY: u16 = 0x0080;
+/// In the second infomask word (beside the attribute count), as in
+/// PostgreSQL: the version was replaced by a heap-only version on the same
+/// page (a HOT update), and this version is heap-only (no index entry
+/// points at it; it is reached through its chain's root).
+pub const HOT_UPDATED: u16 = 0x4000;
+pub const HEAP_ONLY: u16 = 0x8000;
 
 const XMIN: usize = 0;
 const XMAX: usize = 8;
@@ -250,6 +256,14 @@ impl Header<'_> {
     pub fn infomask(&self) -> u16 {
         self.u16_at(INFOMASK)
     }
+    /// Replaced by a heap-only version on the same page (see [`HOT_UPDATED`]).
+    pub fn is_hot_updated(&self) -> bool {
+        self.u16_at(INFOMASK2) & HOT_UPDATED != 0 && self.has_deleter()
+    }
+    /// A heap-only version (see [`HEAP_ONLY`]).
+    pub fn is_heap_only(&self) -> bool {
+        self.u16_at(INFOMASK2) & HEAP_ONLY != 0
+    }
     /// Whether some value is compressed or stored out of line.
     pub fn has_toasted(&self) -> bool {
         self.infomask() & HASTOASTED != 0
@@ -271,6 +285,13 @@ impl HeaderMut<'_> {
         // A new xmax replaces whatever an earlier (aborted) updater noted.
         let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED | UPDATED | XMAX_LOCK_ONLY);
         self.set_infomask(mask);
+        self.set_hot_flag(HOT_UPDATED, false);
+    }
+    /// Set or clear [`HOT_UPDATED`] or [`HEAP_ONLY`].
+    pub fn set_hot_flag(&mut self, flag: u16, on: bool) {
+        let word = u16::from_le_bytes([self.0[INFOMASK2], self.0[INFOMASK2 + 1]]);
+        let word = if on { word | flag } else { word & !flag };
+        self.0[INFOMASK2..INFOMASK2 + 2].copy_from_slice(&word.to_le_bytes());
     }
     /// Lock the row for `xid` (`FOR UPDATE`): `xmax` names the locker, the
     /// version stays live, and the command id (the inserter's) is kept.

@@ -1,0 +1,199 @@
+//! Heap-only tuples (PostgreSQL's HOT) and page pruning.
+//!
+//! An UPDATE that changes no indexed column and finds room on the old
+//! version's page makes the new version *heap-only*: no index gets an
+//! entry for it. Index entries point at the chain's *root*, and a reader
+//! walks the chain from there (`ctid` links, each member's `xmin` equal to
+//! the one before's `xmax`) to the version its snapshot sees:
+//!
+//! ```text
+//!  index ─► lp 1 (root) ──ctid──► lp 4 (heap-only) ──ctid──► lp 7 (heap-only)
+//!  after pruning:  lp 1 REDIRECT ─► lp 7        (lp 4 unused, the root's storage freed)
+//! ```
+//!
+//! Pruning runs page by page, under the page's write lock, whenever an
+//! update finds its page full, and in VACUUM. It frees the versions every
+//! snapshot has stopped seeing, but never a line pointer an index entry
+//! may still point at: a root whose whole chain is dead keeps one version
+//! (the root itself, or the last member behind a redirect) until VACUUM
+//! has removed its index entries, for which it needs that version's values.
+
+use super::tuple::Header;
+use crate::error::Result;
+use crate::storage::page::{ItemState, LinePointer, OffsetNumber, PageRead, PageWrite};
+
+/// The members of the chain whose root line pointer is `root`, oldest
+/// first: the root's own version (unless it is a redirect), then the
+/// heap-only versions its HOT updates made. Empty if `root` is no root.
+pub fn chain(page: &impl PageRead, root: OffsetNumber) -> Vec<OffsetNumber> {
+    let mut out = Vec::new();
+    let first = match page.line_pointer(root) {
+        Some(lp) if lp.state == ItemState::Redirect => lp.offset,
+        Some(lp) if lp.state == ItemState::Normal => root,
+        _ => return out,
+    };
+    let mut cur = first;
+    let mut prev_xmax: Option<u64> = None;
+    while let Some(t) = page.item(cur) {
+        let h = Header(t);
+        let linked = match prev_xmax {
+            // A member's inserter is the updater of the one before (a
+            // freed and reused pointer fails this).
+            Some(x) => h.is_heap_only() && h.xmin() == x,
+            // The root's own version is no heap-only one; a redirect's target is.
+            None => h.is_heap_only() == (cur != root),
+        };
+        if !linked || out.contains(&cur) {
+            break;
+        }
+        out.push(cur);
+        if !h.is_hot_updated() || h.ctid().offset == cur {
+            break;
+        }
+        prev_xmax = Some(h.xmax());
+        cur = h.ctid().offset;
+    }
+    out
+}
+
+/// What pruning a page does.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PrunePlan {
+    /// Line pointers freed (their versions' storage goes too).
+    pub unused: Vec<OffsetNumber>,
+    /// Roots that now point straight at a later member: (root, target).
+    pub redirects: Vec<(OffsetNumber, OffsetNumber)>,
+    /// Rows whose every version is dead but whose root an index entry may
+    /// still point at: (root, the member kept for its values).
+    pub dead_rows: Vec<(OffsetNumber, OffsetNumber)>,
+    /// Versions left that some snapshot may still see.
+    pub live: usize,
+}
+
+impl PrunePlan {
+    pub fn is_empty(&self) -> bool {
+        self.unused.is_empty() && self.redirects.is_empty()
+    }
+}
+
+/// Decide how to prune a page. `dead` says whether no snapshot can see a
+/// version any more; `cleaned` whether a root's index entries are gone
+/// (VACUUM removed them), so that the root itself may be freed.
+pub fn plan(
+    page: &impl PageRead,
+    dead: &dyn Fn(&[u8]) -> Result<bool>,
+    cleaned: &dyn Fn(OffsetNumber) -> bool,
+) -> Result<PrunePlan> {
+    let max = page.max_offset();
+    let mut reached = vec![false; max as usize + 1];
+    let mut p = PrunePlan::default();
+    for off in 1..=max {
+        let Some(lp) = page.line_pointer(off) else { continue };
+        let is_root = match lp.state {
+            ItemState::Redirect => true,
+            ItemState::Normal => page.item(off).is_some_and(|t| !Header(t).is_heap_only()),
+            _ => false,
+        };
+        if !is_root {
+            continue;
+        }
+        let members = chain(page, off);
+        members.iter().for_each(|&m| reached[m as usize] = true);
+        if members.is_empty() {
+            // A redirect whose chain is gone (cannot happen while the
+            // kept-member rule holds); only VACUUM may free it.
+            if cleaned(off) {
+                p.unused.push(off);
+            }
+            continue;
+        }
+        let mut is_dead = Vec::with_capacity(members.len());
+        for &m in &members {
+            is_dead.push(dead(page.item(m).expect("chain member"))?);
+        }
+        let redirect = lp.state == ItemState::Redirect;
+        match is_dead.iter().position(|d| !d) {
+            Some(first_live) => {
+                let last_live = is_dead.iter().rposition(|d| !d).expect("a live member");
+                p.live += is_dead[first_live..=last_live].iter().filter(|d| !**d).count();
+                if first_live > 0 {
+                    // The dead versions before the first live one go; the
+                    // root now leads straight to it.
+                    p.redirects.push((off, members[first_live]));
+                    p.unused.extend(members[..first_live].iter().filter(|&&m| m != off));
+                }
+                // Versions after the last live one are aborted updates' (dead at once).
+                p.unused.extend(&members[last_live + 1..]);
+            }
+            None if cleaned(off) => {
+                p.unused.extend(members.iter().filter(|&&m| m != off));
+                p.unused.push(off);
+            }
+            None => {
+                // Keep one version of the row for VACUUM's index cleanup.
+                let keep = if redirect { *members.last().expect("members") } else { off };
+                p.dead_rows.push((off, keep));
+                p.unused.extend(members.iter().filter(|&&m| m != keep && m != off));
+                if redirect && members[0] != keep {
+                    p.redirects.push((off, keep));
+                }
+            }
+        }
+    }
+    // Heap-only versions no chain reaches: aborted updates whose old
+    // version was updated again, or members cut off by an earlier prune.
+    for off in 1..=max {
+        if reached[off as usize] {
+            continue;
+        }
+        if let Some(t) = page.item(off) {
+            if Header(t).is_heap_only() {
+                if dead(t)? {
+                    p.unused.push(off);
+                } else {
+                    p.live += 1;
+                }
+            }
+        }
+    }
+    p.unused.sort_unstable();
+    p.unused.dedup();
+    Ok(p)
+}
+
+/// Carry out a plan on the page (and in redo): free, redirect, compact.
+pub fn apply(page: &mut impl PageWrite, unused: &[OffsetNumber], redirects: &[(OffsetNumber, OffsetNumber)]) {
+    for &(from, to) in redirects {
+        page.set_line_pointer(from, LinePointer { offset: to, state: ItemState::Redirect, len: 0 });
+    }
+    for &off in unused {
+        page.set_unused(off);
+    }
+    page.compact();
+}
+
+/// The WAL payload of a prune: counts, then the freed offsets, then the redirects.
+pub fn encode(unused: &[OffsetNumber], redirects: &[(OffsetNumber, OffsetNumber)]) -> Vec<u8> {
+    let mut d = Vec::with_capacity(4 + 2 * unused.len() + 4 * redirects.len());
+    d.extend_from_slice(&(unused.len() as u16).to_le_bytes());
+    d.extend_from_slice(&(redirects.len() as u16).to_le_bytes());
+    unused.iter().for_each(|o| d.extend_from_slice(&o.to_le_bytes()));
+    for (from, to) in redirects {
+        d.extend_from_slice(&from.to_le_bytes());
+        d.extend_from_slice(&to.to_le_bytes());
+    }
+    d
+}
+
+pub type Redirects = Vec<(OffsetNumber, OffsetNumber)>;
+
+/// See [`encode`].
+pub fn decode(d: &[u8]) -> Option<(Vec<OffsetNumber>, Redirects)> {
+    let word = |i: usize| d.get(i * 2..i * 2 + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let (n_unused, n_redirects) = (word(0)? as usize, word(1)? as usize);
+    let unused = (0..n_unused).map(|i| word(2 + i)).collect::<Option<Vec<_>>>()?;
+    let base = 2 + n_unused;
+    let redirects =
+        (0..n_redirects).map(|i| Some((word(base + 2 * i)?, word(base + 2 * i + 1)?))).collect::<Option<Vec<_>>>()?;
+    Some((unused, redirects))
+}
