@@ -153,6 +153,6 @@ impl Catalog {
             }
             put(&system::PG_ATTRIBUTE, attributes)?;
         }
-        Ok(())
+        self.write_system_views(xid)
     }
 }

@@ -25,6 +25,7 @@ mod index;
 pub mod keycode;
 pub mod stats;
 pub mod system;
+pub mod view;
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// How full inserts make a page, in percent (`WITH (fillfactor = n)`).
     pub fillfactor: u8,
+    /// A view's query, as SQL text (`None` for a table). A view has no
+    /// file; its query is expanded wherever it is named ([`view`]).
+    pub view: Option<String>,
 }
 
 impl Table {
@@ -192,6 +196,18 @@ pub enum NewestVersion {
 pub enum RelKind {
     Table,
     Index,
+    View,
+}
+
+impl RelKind {
+    /// The noun PostgreSQL's messages use for it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RelKind::Table => "table",
+            RelKind::Index => "index",
+            RelKind::View => "view",
+        }
+    }
 }
 
 /// A `pg_class` row.
@@ -332,6 +348,7 @@ impl Catalog {
             if found.is_none() && wanted(&v) {
                 let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
+                    Some(b"v") => RelKind::View,
                     _ => RelKind::Table,
                 };
                 let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
@@ -383,6 +400,7 @@ impl Catalog {
             return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
         }
         columns.sort_by_key(|(n, _)| *n);
+        let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
             oid,
             name: name.to_string(),
@@ -391,6 +409,7 @@ impl Catalog {
             columns: columns.into_iter().map(|(_, c)| c).collect(),
             indexes: self.indexes_of(oid, who)?,
             fillfactor,
+            view,
         }))
     }
 
@@ -688,6 +707,7 @@ impl Catalog {
             columns,
             indexes: Vec::new(),
             fillfactor,
+            view: None,
         };
         let class = system::ClassRow {
             oid,
@@ -757,7 +777,8 @@ impl Catalog {
     }
 
     /// Delete the catalog rows of relation `oid` (a table with its columns
-    /// and indexes, or one index) as transaction `xid` at command `cid`.
+    /// and indexes, one index, or a view with its rule) as transaction
+    /// `xid` at command `cid`.
     /// Returns the files to remove once the transaction commits.
     pub fn drop_relation(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<Vec<RelFileLocator>> {
         if oid < FIRST_NORMAL_OID {
@@ -782,7 +803,10 @@ impl Catalog {
             let roid = u32_of(v[system::CLASS_OID]);
             if roid == oid || doomed_indexes.contains(&roid) {
                 class_rows.push(tid);
-                files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
+                // A view has no file.
+                if v[system::CLASS_RELKIND] != Some(b"v") {
+                    files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
+                }
             }
         })?;
         let adesc = PG_ATTRIBUTE.desc();
@@ -793,6 +817,7 @@ impl Catalog {
                 attr_rows.push(tid);
             }
         })?;
+        self.drop_view_rules(oid, xid, cid, who)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));

@@ -16,7 +16,7 @@ const LOCK_FILE: &str = "tusk.pid";
 const VERIFIER_FILE: &str = "global/superuser.scram";
 
 /// The on-disk format version of a data directory.
-pub const FORMAT_VERSION: &str = "2";
+pub const FORMAT_VERSION: &str = "3";
 
 pub struct DataDir {
     pub path: PathBuf,

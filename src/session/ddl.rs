@@ -65,6 +65,10 @@ impl Session {
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
+        if table.view.is_some() {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot create index on relation \"{table_name}\"")
+                .with_detail("This operation is not supported for views."));
+        }
         self.writes += 1;
         self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
@@ -85,7 +89,7 @@ impl Session {
         for name in names {
             match self.shared.catalog.relation(name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
-                Some(r) if r.kind == RelKind::Index => {
+                Some(r) if r.kind != RelKind::Table => {
                     return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table"));
                 }
                 Some(_) => {}
@@ -133,14 +137,14 @@ impl Session {
         for name in &names {
             match self.shared.catalog.relation(name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
-                Some(r) if r.kind == RelKind::Index && vacuum => {
+                Some(r) if r.kind != RelKind::Table && vacuum => {
                     self.notices.push(Notice::warning(
                         SqlState::WARNING,
                         format!("skipping \"{name}\" --- cannot vacuum non-tables or special system tables"),
                     ));
                     continue;
                 }
-                Some(r) if r.kind == RelKind::Index => {
+                Some(r) if r.kind != RelKind::Table => {
                     self.notices.push(Notice::warning(
                         SqlState::WARNING,
                         format!("skipping \"{name}\" --- cannot analyze non-tables or special system tables"),
@@ -201,6 +205,13 @@ impl Session {
             }
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
+        if table.view.is_some() {
+            return Err(err!(
+                SqlState::WRONG_OBJECT_TYPE,
+                "ALTER action ADD CONSTRAINT cannot be performed on relation \"{table_name}\""
+            )
+            .with_detail("This operation is not supported for views."));
+        }
         let mut columns = Vec::with_capacity(def.columns.len());
         for (name, _) in &def.columns {
             match table.columns.iter().position(|c| &c.name == name) {
@@ -293,12 +304,17 @@ impl Session {
         unreachable!("some name is free")
     }
 
-    pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool) -> Result<()> {
-        let xid = self.ensure_xid(if kind == DropKind::Table { "DROP TABLE" } else { "DROP INDEX" })?;
+    pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool, cascade: bool) -> Result<()> {
         let noun = match kind {
             DropKind::Table => "table",
             DropKind::Index => "index",
+            DropKind::View => "view",
         };
+        let xid = self.ensure_xid(match kind {
+            DropKind::Table => "DROP TABLE",
+            DropKind::Index => "DROP INDEX",
+            DropKind::View => "DROP VIEW",
+        })?;
         for name in names {
             self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         }
@@ -315,28 +331,45 @@ impl Session {
                     ));
                     continue;
                 }
-                let code = if kind == DropKind::Table { SqlState::UNDEFINED_TABLE } else { SqlState::UNDEFINED_OBJECT };
+                let code = if kind == DropKind::Index { SqlState::UNDEFINED_OBJECT } else { SqlState::UNDEFINED_TABLE };
                 return Err(err!(code, "{noun} \"{name}\" does not exist"));
             };
-            match (kind, rel.kind) {
-                (DropKind::Table, RelKind::Index) => {
-                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table")
-                        .with_hint("Use DROP INDEX to remove an index."));
-                }
-                (DropKind::Index, RelKind::Table) => {
-                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not an index")
-                        .with_hint("Use DROP TABLE to remove a table."));
-                }
-                _ => {}
+            let wanted = match kind {
+                DropKind::Table => RelKind::Table,
+                DropKind::Index => RelKind::Index,
+                DropKind::View => RelKind::View,
+            };
+            if rel.kind != wanted {
+                let article = if wanted == RelKind::Index { "an" } else { "a" };
+                let hint = format!(
+                    "Use DROP {} to remove {} {}.",
+                    rel.kind.noun().to_uppercase(),
+                    article_of(rel.kind),
+                    rel.kind.noun()
+                );
+                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {article} {noun}").with_hint(hint));
             }
             if kind == DropKind::Index {
                 self.check_index_droppable(name, rel.oid, &who)?;
             }
-            doomed.push(rel.oid);
+            if kind == DropKind::View && rel.oid < crate::catalog::FIRST_NORMAL_OID {
+                return Err(err!(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    "cannot drop view {name} because it is required by the database system"
+                ));
+            }
+            if !doomed.iter().any(|d: &(u32, RelKind, String)| d.0 == rel.oid) {
+                doomed.push((rel.oid, rel.kind, name.clone()));
+            }
+        }
+        let dependents = self.dependent_views(&doomed, &who)?;
+        if let Some(first) = doomed.first() {
+            self.check_dependents((first.1, &first.2), &dependents, cascade)?;
         }
         self.writes += 1;
         self.catalog_changed = true;
-        for oid in doomed {
+        // Dependent views first, the most dependent first.
+        for oid in dependents.iter().rev().map(|d| d.oid).chain(doomed.iter().map(|d| d.0)) {
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
         }
@@ -385,4 +418,9 @@ impl Session {
             }
         }
     }
+}
+
+/// "a" or "an", before a relation kind's noun.
+fn article_of(kind: RelKind) -> &'static str {
+    if kind == RelKind::Index { "an" } else { "a" }
 }

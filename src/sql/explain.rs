@@ -212,6 +212,11 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 ("Function Scan on generate_series".into(), vec!["generate_series".into()])
             }
+            Plan::Function { func } => {
+                self.props(at, extra, plan);
+                let names = func.columns().iter().map(|c| c.0.to_string()).collect();
+                (format!("Function Scan on {}", func.name()), names)
+            }
             Plan::Values { rows, types } => {
                 self.props(at, extra, plan);
                 if rows.len() == 1 && types.is_empty() {

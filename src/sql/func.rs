@@ -62,6 +62,69 @@ pub enum Func {
     /// comments (`COMMENT ON` does not exist yet).
     ObjDescription,
     ColDescription,
+    /// `pg_get_viewdef(view [, pretty])`, by OID or by name.
+    PgGetViewdef,
+    /// `pg_stat_get_*(oid)`: a table's or index's activity counter.
+    PgStat(StatCounter),
+}
+
+/// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
+/// function each (see [`crate::catalog::stats`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatCounter {
+    NumScans,
+    TuplesReturned,
+    TuplesFetched,
+    TuplesInserted,
+    TuplesUpdated,
+    TuplesDeleted,
+    TuplesHotUpdated,
+    LiveTuples,
+    DeadTuples,
+    ModSinceAnalyze,
+    InsSinceVacuum,
+    LastVacuumTime,
+    LastAutovacuumTime,
+    LastAnalyzeTime,
+    LastAutoanalyzeTime,
+    VacuumCount,
+    AutovacuumCount,
+    AnalyzeCount,
+    AutoanalyzeCount,
+}
+
+impl StatCounter {
+    fn lookup(name: &str) -> Option<StatCounter> {
+        use StatCounter::*;
+        Some(match name.strip_prefix("pg_stat_get_")? {
+            "numscans" => NumScans,
+            "tuples_returned" => TuplesReturned,
+            "tuples_fetched" => TuplesFetched,
+            "tuples_inserted" => TuplesInserted,
+            "tuples_updated" => TuplesUpdated,
+            "tuples_deleted" => TuplesDeleted,
+            "tuples_hot_updated" => TuplesHotUpdated,
+            "live_tuples" => LiveTuples,
+            "dead_tuples" => DeadTuples,
+            "mod_since_analyze" => ModSinceAnalyze,
+            "ins_since_vacuum" => InsSinceVacuum,
+            "last_vacuum_time" => LastVacuumTime,
+            "last_autovacuum_time" => LastAutovacuumTime,
+            "last_analyze_time" => LastAnalyzeTime,
+            "last_autoanalyze_time" => LastAutoanalyzeTime,
+            "vacuum_count" => VacuumCount,
+            "autovacuum_count" => AutovacuumCount,
+            "analyze_count" => AnalyzeCount,
+            "autoanalyze_count" => AutoanalyzeCount,
+            _ => return None,
+        })
+    }
+
+    /// Whether it is a point in time (timestamptz) rather than a count.
+    pub fn is_time(self) -> bool {
+        use StatCounter::*;
+        matches!(self, LastVacuumTime | LastAutovacuumTime | LastAnalyzeTime | LastAutoanalyzeTime)
+    }
 }
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
@@ -124,6 +187,8 @@ impl Func {
             "pg_get_userbyid" => Func::PgGetUserById,
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
+            "pg_get_viewdef" => Func::PgGetViewdef,
+            _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => return Func::advisory(name),
         })
     }
@@ -212,6 +277,9 @@ impl Func {
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
+            Func::PgGetViewdef => &[(&[Text], Text), (&[Text, Bool], Text), (&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::PgStat(c) if c.is_time() => &[(&[Oid], TimestampTz)],
+            Func::PgStat(_) => &[(&[Oid], Int8)],
         }
     }
 
@@ -510,6 +578,17 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
         Func::ObjDescription | Func::ColDescription => Datum::Null,
+        Func::PgGetViewdef => {
+            let oid = match &values[0] {
+                Datum::Text(name) => match ctx.relation_oid(name)? {
+                    Some(oid) => oid,
+                    None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
+                },
+                other => oid_of(other),
+            };
+            ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
+        }
+        Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

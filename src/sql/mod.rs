@@ -92,11 +92,22 @@ pub enum Statement {
         def: IndexDef,
         if_not_exists: bool,
     },
-    /// `DROP TABLE|INDEX [IF EXISTS] names…`.
+    /// `DROP TABLE|INDEX|VIEW [IF EXISTS] names… [CASCADE]`.
     Drop {
         kind: DropKind,
         names: Vec<String>,
         if_exists: bool,
+        /// Drop the views that depend on them too.
+        cascade: bool,
+    },
+    /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`: the view's
+    /// columns, its query as SQL text, and the relations the query names.
+    CreateView {
+        name: String,
+        columns: Vec<crate::catalog::Column>,
+        sql: String,
+        reads: Vec<u32>,
+        or_replace: bool,
     },
     /// INSERT, UPDATE or DELETE: the rows `source` produces are applied to
     /// `table` (see [`exec::ModifyKind`]); RETURNING expressions and columns.
@@ -178,6 +189,7 @@ impl Statement {
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
             | Statement::Drop { .. }
+            | Statement::CreateView { .. }
             | Statement::Vacuum { .. }
             | Statement::Lock { .. }
             | Statement::Copy(_) => Vec::new(),
@@ -205,6 +217,8 @@ impl Statement {
             Statement::AddConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
+            Statement::Drop { kind: DropKind::View, .. } => "DROP VIEW",
+            Statement::CreateView { .. } => "CREATE VIEW",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
             Statement::SetTransaction { .. } => "SET",
@@ -258,6 +272,7 @@ impl IndexDef {
 pub enum DropKind {
     Table,
     Index,
+    View,
 }
 
 impl DropKind {
@@ -265,6 +280,7 @@ impl DropKind {
         match self {
             DropKind::Table => "TABLE",
             DropKind::Index => "INDEX",
+            DropKind::View => "VIEW",
         }
     }
 }

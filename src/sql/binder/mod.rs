@@ -29,6 +29,14 @@ use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
 use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
 
+/// Writing through a view (PostgreSQL's automatically updatable views) is
+/// not built: such a write is refused rather than guessed at.
+fn view_not_writable(name: &str, verb: &str) -> Error {
+    err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot {verb} view \"{name}\"")
+        .with_detail("Writing through a view is not supported yet.")
+        .with_hint("Write to the view's table instead.")
+}
+
 /// Choose index scans in the plans of a bound statement.
 fn choose_access_paths(statement: &mut Statement) {
     match statement {
@@ -59,6 +67,13 @@ pub struct Binder<'a> {
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
     params: Vec<PgType>,
+    /// Relations the statement names itself (not through a view): what a
+    /// view defined by it depends on.
+    reads: Vec<u32>,
+    /// Every view expanded, for checking a cached plan against them later.
+    views: Vec<Arc<Table>>,
+    /// Views being expanded, innermost last.
+    expanding: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -77,6 +92,9 @@ impl<'a> Binder<'a> {
             next_subplan: 0,
             allow_params: false,
             params: Vec::new(),
+            reads: Vec::new(),
+            views: Vec::new(),
+            expanding: Vec::new(),
         }
     }
 
@@ -108,6 +126,10 @@ impl<'a> Binder<'a> {
     }
 
     fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
+        // Inside a view's query a position would point into another text.
+        if !self.expanding.is_empty() {
+            return None;
+        }
         position(self.sql, span.start)
     }
 
@@ -124,6 +146,7 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::CreateView(cv) => self.bind_create_view(cv),
             ast::Statement::Explain {
                 describe_alias: ast::DescribeAlias::Explain,
                 analyze,
@@ -193,12 +216,14 @@ impl<'a> Binder<'a> {
         let bound = self.bind_query_plan(q)?;
         let mut tables = Vec::new();
         bound.plan.tables(&mut tables);
+        // A cached plan of a query over a view is checked against the view.
+        tables.extend(self.views.iter().cloned());
         Ok(Statement::Query { plan: Arc::new(bound.plan), columns: bound.columns, tables })
     }
 
     /// A table by name: unqualified names are looked up in `pg_catalog`
     /// and `public` (the search path), qualified ones only in their schema.
-    fn table(&self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
+    fn table(&mut self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
         let namespace = match schema.as_deref() {
@@ -208,12 +233,20 @@ impl<'a> Binder<'a> {
             Some(_) => return Err(self.at(missing(), name)),
         };
         let table = self.tables.table(&rel, mode).map_err(|e| self.at(e, name))?;
-        table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))
+        let table =
+            table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))?;
+        if self.expanding.is_empty() && !self.reads.contains(&table.oid) {
+            self.reads.push(table.oid);
+        }
+        Ok(table)
     }
 
     /// A table that the statement writes to: never a system catalog.
-    fn table_for_write(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+    fn table_for_write(&mut self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
         let table = self.table(name, LockMode::RowExclusive)?;
+        if table.view.is_some() {
+            return Err(self.at(view_not_writable(&table.name, verb), name));
+        }
         if table.namespace == catalog::PG_CATALOG_NAMESPACE {
             let e = err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for table {}", table.name);
             return Err(self.at(e, name));
@@ -228,7 +261,7 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
         };
-        let table = self.table_for_write(name)?;
+        let table = self.table_for_write(name, "insert into")?;
         let explicit_columns = !ins.columns.is_empty();
         let targets: Vec<usize> = if !explicit_columns {
             (0..table.columns.len()).collect()
@@ -360,7 +393,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
-        let table = self.table_for_write(name)?;
+        let table = self.table_for_write(name, "update")?;
         self.levels.push(query::Level::default());
         let r = self.bind_update_body(u, &table, alias.as_ref());
         self.levels.pop();
@@ -452,6 +485,9 @@ impl<'a> Binder<'a> {
             return not_yet("this kind of relation");
         };
         let table = self.table(name, LockMode::RowShare)?;
+        if table.view.is_some() {
+            return not_yet("a view");
+        }
         let mut plan = self.bind_row_addresses(&table, alias.as_ref(), select.selection.as_ref())?;
         // ORDER BY (over the table's columns) orders the rows before they
         // are locked; LIMIT and OFFSET count locked rows.
@@ -533,7 +569,7 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
-        let table = self.table_for_write(name)?;
+        let table = self.table_for_write(name, "delete from")?;
         let plan = self.bind_row_addresses(&table, alias.as_ref(), d.selection.as_ref())?;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
         Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })

@@ -752,6 +752,7 @@ mod tests {
             columns: vec![col("a", PgType::Int4), col("b", PgType::Text)],
             indexes: Vec::new(),
             fillfactor: 100,
+            view: None,
         };
         let raw: Vec<RawOption> = options
             .iter()
