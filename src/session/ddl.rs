@@ -120,7 +120,7 @@ impl Session {
     /// any more, with their index entries; like PostgreSQL's it runs outside
     /// a transaction block. Both record the table's pages and live rows in
     /// `pg_class` (per-column statistics are not collected yet).
-    pub(super) fn vacuum(&mut self, vacuum: bool, names: &[String]) -> Result<()> {
+    pub(super) fn vacuum(&mut self, vacuum: bool, analyze: bool, names: &[String]) -> Result<()> {
         if vacuum && (self.block.is_some() || self.implicit_multi) {
             return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
         }
@@ -172,7 +172,10 @@ impl Session {
                 stats.vacuumed(table.oid, &table.name, removed, kept, false);
             }
             let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
-            stats.analyzed(table.oid, &table.name, rows, false);
+            // A plain VACUUM counts the rows too, but is no ANALYZE.
+            if analyze || !vacuum {
+                stats.analyzed(table.oid, &table.name, rows, false);
+            }
             sizes.push((pages, rows));
         }
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;

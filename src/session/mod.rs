@@ -901,8 +901,8 @@ impl Session {
                 self.lock_tables(names, *mode, *nowait)?;
                 Ok(None)
             }
-            Statement::Vacuum { vacuum, tables, .. } => {
-                self.vacuum(*vacuum, tables)?;
+            Statement::Vacuum { vacuum, analyze, tables } => {
+                self.vacuum(*vacuum, *analyze, tables)?;
                 Ok(None)
             }
             Statement::AddConstraint { table, if_exists, def } => {
