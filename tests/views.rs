@@ -140,3 +140,38 @@ async fn drop_view_waits_for_a_reader_of_the_view() {
     let e = a.simple_query("SELECT * FROM v").await.unwrap_err();
     assert_eq!(code(&e), "42P01");
 }
+
+fn have(program: &str) -> bool {
+    std::process::Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// psql's own describe commands, run by psql against tusk.
+#[test]
+fn psql_lists_and_describes_views() {
+    if !have("psql") {
+        eprintln!("psql not installed; skipping");
+        return;
+    }
+    let server = TestServer::start(&[]);
+    let psql = |command: &str| {
+        let out = std::process::Command::new("psql")
+            .args(["-X", "-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "postgres", "-c", command])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    psql("CREATE TABLE t (a int PRIMARY KEY, b varchar(10))");
+    psql("CREATE VIEW v AS SELECT a, b, 'x' AS c FROM t");
+    let listed = psql("\\dv");
+    assert!(listed.contains(" public | v    | view | postgres"), "{listed}");
+    let tables = psql("\\dt");
+    assert!(tables.contains(" public | t    | table | postgres"), "{tables}");
+    assert!(!tables.contains("| v "), "{tables}");
+    let all = psql("\\d");
+    assert!(all.contains("| t    | table") && all.contains("| v    | view"), "{all}");
+    let described = psql("\\d v");
+    assert!(described.contains("View \"public.v\""), "{described}");
+    assert!(described.contains(" b      | character varying(10) |"), "{described}");
+    assert!(described.contains(" c      | text                  |"), "{described}");
+}

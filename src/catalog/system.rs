@@ -287,15 +287,61 @@ pub const PG_DEPEND: SystemCatalog = SystemCatalog {
     ],
 };
 
+/// pg_attrdef: column defaults (tusk has none yet, so it is empty).
+pub const PG_ATTRDEF: SystemCatalog = SystemCatalog {
+    oid: 2604,
+    name: "pg_attrdef",
+    columns: &[("oid", Oid), ("adrelid", Oid), ("adnum", Int2), ("adbin", PG_NODE_TREE)],
+};
+
+/// pg_collation: the collations there are (the database's is "C").
+pub const PG_COLLATION: SystemCatalog = SystemCatalog {
+    oid: 3456,
+    name: "pg_collation",
+    columns: &[
+        ("oid", Oid),
+        ("collname", Name),
+        ("collnamespace", Oid),
+        ("collowner", Oid),
+        ("collprovider", Char),
+        ("collisdeterministic", Bool),
+        ("collencoding", Int4),
+        ("collcollate", Text),
+        ("collctype", Text),
+        ("colliculocale", Text),
+        ("collversion", Text),
+    ],
+};
+
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 9] =
-    [&PG_NAMESPACE, &PG_CLASS, &PG_ATTRIBUTE, &PG_TYPE, &PG_INDEX, &PG_DATABASE, &PG_AM, &PG_REWRITE, &PG_DEPEND];
+pub const ALL: [&SystemCatalog; 11] = [
+    &PG_NAMESPACE,
+    &PG_CLASS,
+    &PG_ATTRIBUTE,
+    &PG_TYPE,
+    &PG_INDEX,
+    &PG_DATABASE,
+    &PG_AM,
+    &PG_REWRITE,
+    &PG_DEPEND,
+    &PG_ATTRDEF,
+    &PG_COLLATION,
+];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
     matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY)
-        || matches!(column, "typdefault" | "daticulocale" | "datcollversion")
+        || matches!(
+            column,
+            "typdefault"
+                | "daticulocale"
+                | "datcollversion"
+                | "collcollate"
+                | "collctype"
+                | "colliculocale"
+                | "collversion"
+        )
 }
 
 fn oid(v: u32) -> Datum {
@@ -567,6 +613,31 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 Datum::Text("C".into()),
                 Datum::Text("C".into()),
                 Datum::Null,
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
+/// `pg_collation` rows: the database default, and the byte-order
+/// collations PostgreSQL always has (`ucs_basic` for UTF8).
+pub fn collation_rows() -> Vec<Vec<Datum>> {
+    let text = |s: Option<&str>| s.map_or(Datum::Null, |s| Datum::Text(s.to_string()));
+    [(100, "default", b'd', -1, None), (950, "C", b'c', -1, Some("C")), (951, "POSIX", b'c', -1, Some("POSIX"))]
+        .into_iter()
+        .chain([(12340, "ucs_basic", b'c', 6, Some("C"))])
+        .map(|(o, n, provider, encoding, locale)| {
+            vec![
+                oid(o),
+                name(n),
+                oid(PG_CATALOG_NAMESPACE),
+                oid(SUPERUSER),
+                char(provider),
+                Datum::Bool(true),
+                Datum::Int4(encoding),
+                text(locale),
+                text(locale),
                 Datum::Null,
                 Datum::Null,
             ]

@@ -226,6 +226,25 @@ impl Catalog {
         }
     }
 
+    /// `pg_get_ruledef`: rule `oid` (a view's `_RETURN` rule) as the
+    /// CREATE RULE statement that would make it, if there is such a rule.
+    pub fn rule_definition(&self, oid: u32, who: &Reader<'_>) -> Result<Option<String>> {
+        let desc = PG_REWRITE.desc();
+        let mut found = None;
+        self.scan(&PG_REWRITE, who, |_, t| {
+            let v = deform(&desc, t);
+            if u32_of(v[system::RW_OID]) == oid {
+                found = Some((u32_of(v[system::RW_EV_CLASS]), text_of(v[system::RW_EV_ACTION])));
+            }
+        })?;
+        let Some((view, sql)) = found else { return Ok(None) };
+        let Some((name, rel)) = self.relation_by_oid(view, who)? else { return Ok(None) };
+        let schema = super::describe::namespace_name(rel.namespace).unwrap_or("public");
+        let target =
+            format!("{}.{}", super::describe::quote_identifier(schema), super::describe::quote_identifier(&name));
+        Ok(Some(format!("CREATE RULE \"_RETURN\" AS ON SELECT TO {target} DO INSTEAD {sql};")))
+    }
+
     /// Bootstrap: the system views.
     pub(super) fn write_system_views(&self, xid: u64) -> Result<()> {
         for v in SYSTEM_VIEWS {

@@ -169,6 +169,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn view_definition(&self, oid: u32) -> Result<Option<String>> {
         self.cx.catalog.view_definition(oid, &self.cx.reader())
     }
+    fn rule_definition(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.catalog.rule_definition(oid, &self.cx.reader())
+    }
     fn stat_counter(&self, oid: u32, counter: super::func::StatCounter) -> Result<Datum> {
         Ok(stat_counter(&self.cx.catalog.stats, oid, counter))
     }

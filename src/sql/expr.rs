@@ -309,6 +309,10 @@ pub trait EvalContext {
     fn view_definition(&self, _oid: u32) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// `pg_get_ruledef` of rule `oid`: `None` if there is no such rule.
+    fn rule_definition(&self, _oid: u32) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
     /// A `pg_stat_get_*` counter of table or index `oid`.
     fn stat_counter(&self, _oid: u32, _counter: super::func::StatCounter) -> Result<Datum> {
         Err(Error::internal("statistics asked outside a query"))

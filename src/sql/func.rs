@@ -66,6 +66,21 @@ pub enum Func {
     PgGetViewdef,
     /// `pg_stat_get_*(oid)`: a table's or index's activity counter.
     PgStat(StatCounter),
+    /// The POSIX regular-expression match operators `~`, `~*`, `!~`, `!~*`.
+    RegexMatch {
+        case_insensitive: bool,
+        negated: bool,
+    },
+    /// `btrim`, `ltrim`, `rtrim` (and `trim([both|leading|trailing] …)`).
+    Btrim,
+    Ltrim,
+    Rtrim,
+    /// `pg_get_expr(node_tree, relation [, pretty])`: tusk's node trees are
+    /// SQL text already.
+    PgGetExpr,
+    /// `pg_get_ruledef(rule [, pretty])`: a view's `_RETURN` rule as a
+    /// CREATE RULE statement.
+    PgGetRuledef,
 }
 
 /// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
@@ -93,31 +108,42 @@ pub enum StatCounter {
     AutoanalyzeCount,
 }
 
+/// Each counter's function, `pg_stat_get_<name>`.
+const STAT_COUNTERS: &[(&str, StatCounter)] = {
+    use StatCounter::*;
+    &[
+        ("numscans", NumScans),
+        ("tuples_returned", TuplesReturned),
+        ("tuples_fetched", TuplesFetched),
+        ("tuples_inserted", TuplesInserted),
+        ("tuples_updated", TuplesUpdated),
+        ("tuples_deleted", TuplesDeleted),
+        ("tuples_hot_updated", TuplesHotUpdated),
+        ("live_tuples", LiveTuples),
+        ("dead_tuples", DeadTuples),
+        ("mod_since_analyze", ModSinceAnalyze),
+        ("ins_since_vacuum", InsSinceVacuum),
+        ("last_vacuum_time", LastVacuumTime),
+        ("last_autovacuum_time", LastAutovacuumTime),
+        ("last_analyze_time", LastAnalyzeTime),
+        ("last_autoanalyze_time", LastAutoanalyzeTime),
+        ("vacuum_count", VacuumCount),
+        ("autovacuum_count", AutovacuumCount),
+        ("analyze_count", AnalyzeCount),
+        ("autoanalyze_count", AutoanalyzeCount),
+    ]
+};
+
 impl StatCounter {
     fn lookup(name: &str) -> Option<StatCounter> {
-        use StatCounter::*;
-        Some(match name.strip_prefix("pg_stat_get_")? {
-            "numscans" => NumScans,
-            "tuples_returned" => TuplesReturned,
-            "tuples_fetched" => TuplesFetched,
-            "tuples_inserted" => TuplesInserted,
-            "tuples_updated" => TuplesUpdated,
-            "tuples_deleted" => TuplesDeleted,
-            "tuples_hot_updated" => TuplesHotUpdated,
-            "live_tuples" => LiveTuples,
-            "dead_tuples" => DeadTuples,
-            "mod_since_analyze" => ModSinceAnalyze,
-            "ins_since_vacuum" => InsSinceVacuum,
-            "last_vacuum_time" => LastVacuumTime,
-            "last_autovacuum_time" => LastAutovacuumTime,
-            "last_analyze_time" => LastAnalyzeTime,
-            "last_autoanalyze_time" => LastAutoanalyzeTime,
-            "vacuum_count" => VacuumCount,
-            "autovacuum_count" => AutovacuumCount,
-            "analyze_count" => AnalyzeCount,
-            "autoanalyze_count" => AutoanalyzeCount,
-            _ => return None,
-        })
+        let name = name.strip_prefix("pg_stat_get_")?;
+        STAT_COUNTERS.iter().find(|c| c.0 == name).map(|c| c.1)
+    }
+
+    /// Its function's name.
+    pub fn function_name(self) -> String {
+        let name = STAT_COUNTERS.iter().find(|c| c.1 == self).map_or("", |c| c.0);
+        format!("pg_stat_get_{name}")
     }
 
     /// Whether it is a point in time (timestamptz) rather than a count.
@@ -129,6 +155,8 @@ impl StatCounter {
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
 const NAME_ARRAY: PgType = PgType::TextForm(1003);
+/// `pg_node_tree`, which tusk holds as SQL text.
+const PG_NODE_TREE: PgType = PgType::TextForm(194);
 
 /// What an advisory-lock function does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +216,11 @@ impl Func {
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
             "pg_get_viewdef" => Func::PgGetViewdef,
+            "btrim" => Func::Btrim,
+            "ltrim" => Func::Ltrim,
+            "rtrim" => Func::Rtrim,
+            "pg_get_expr" => Func::PgGetExpr,
+            "pg_get_ruledef" => Func::PgGetRuledef,
             _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => return Func::advisory(name),
         })
@@ -280,6 +313,10 @@ impl Func {
             Func::PgGetViewdef => &[(&[Text], Text), (&[Text, Bool], Text), (&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgStat(c) if c.is_time() => &[(&[Oid], TimestampTz)],
             Func::PgStat(_) => &[(&[Oid], Int8)],
+            Func::RegexMatch { .. } => &[(&[Text, Text], Bool)],
+            Func::Btrim | Func::Ltrim | Func::Rtrim => &[(&[Text], Text), (&[Text, Text], Text)],
+            Func::PgGetExpr => &[(&[PG_NODE_TREE, Oid], Text), (&[PG_NODE_TREE, Oid, Bool], Text)],
+            Func::PgGetRuledef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
         }
     }
 
@@ -589,6 +626,20 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
+        Func::Btrim | Func::Ltrim | Func::Rtrim => {
+            let set: Vec<char> = values.get(1).map_or(vec![' '], |_| text(1).chars().collect());
+            let trimmed = match func {
+                Func::Ltrim => text(0).trim_start_matches(set.as_slice()),
+                Func::Rtrim => text(0).trim_end_matches(set.as_slice()),
+                _ => text(0).trim_matches(set.as_slice()),
+            };
+            Datum::Text(trimmed.to_string())
+        }
+        Func::PgGetExpr => Datum::Text(text(0).to_string()),
+        Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
+        Func::RegexMatch { case_insensitive, negated } => {
+            Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)
+        }
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

@@ -30,6 +30,7 @@ pub mod numeric;
 pub mod parser;
 pub mod plan;
 pub mod planner;
+pub mod regex;
 pub mod types;
 
 use expr::Expr;

@@ -680,6 +680,36 @@ impl<'a> Binder<'a> {
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
+            E::Trim { expr, trim_where, trim_what, trim_characters: None } => {
+                let func = match trim_where {
+                    None | Some(ast::TrimWhereField::Both) => Func::Btrim,
+                    Some(ast::TrimWhereField::Leading) => Func::Ltrim,
+                    Some(ast::TrimWhereField::Trailing) => Func::Rtrim,
+                };
+                let mut args = vec![self.bind_expr(expr)?];
+                let mut nodes: Vec<&ast::Expr> = vec![expr];
+                if let Some(what) = trim_what {
+                    args.push(self.bind_expr(what)?);
+                    nodes.push(what);
+                }
+                let name = match func {
+                    Func::Ltrim => "ltrim",
+                    Func::Rtrim => "rtrim",
+                    _ => "btrim",
+                };
+                self.bind_call(func, name, args, &nodes, e)
+            }
+            // The database's collation is "C", the only one there is.
+            E::Collate { expr, collation } => {
+                let name = object_name(collation);
+                match name.trim_start_matches("pg_catalog.").trim_matches('"') {
+                    "default" | "C" | "POSIX" => self.bind_expr(expr),
+                    _ => Err(self.at(
+                        err!(SqlState::UNDEFINED_OBJECT, "collation \"{}\" for encoding \"UTF8\" does not exist", name),
+                        e,
+                    )),
+                }
+            }
             E::TypedString(ts) => {
                 let (to, typmod) = self.resolve_type(&ts.data_type, e)?;
                 let text = match &ts.value.value {
@@ -933,6 +963,26 @@ impl<'a> Binder<'a> {
         node: &ast::Expr,
     ) -> Result<Expr> {
         use ast::BinaryOperator as B;
+        // `OPERATOR(pg_catalog.op)`: the built-in operator, spelled out.
+        if let B::PGCustomBinaryOperator(parts) = op {
+            let builtin = match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["pg_catalog", "~"] => Some(B::PGRegexMatch),
+                ["pg_catalog", "~*"] => Some(B::PGRegexIMatch),
+                ["pg_catalog", "!~"] => Some(B::PGRegexNotMatch),
+                ["pg_catalog", "!~*"] => Some(B::PGRegexNotIMatch),
+                ["pg_catalog", "="] => Some(B::Eq),
+                ["pg_catalog", "<>"] => Some(B::NotEq),
+                ["pg_catalog", "<"] => Some(B::Lt),
+                ["pg_catalog", "<="] => Some(B::LtEq),
+                ["pg_catalog", ">"] => Some(B::Gt),
+                ["pg_catalog", ">="] => Some(B::GtEq),
+                ["pg_catalog", "||"] => Some(B::StringConcat),
+                _ => None,
+            };
+            if let Some(builtin) = builtin {
+                return self.bind_binary(left, &builtin, right, node);
+            }
+        }
         let arith = match op {
             B::Plus => Some(ArithOp::Add),
             B::Minus => Some(ArithOp::Sub),
@@ -1020,6 +1070,18 @@ impl<'a> Binder<'a> {
                 let l = as_text(self, l, left)?;
                 let r = as_text(self, r, right)?;
                 Ok(Expr::Concat(Box::new(l), Box::new(r)))
+            }
+            B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch => {
+                let case_insensitive = matches!(op, B::PGRegexIMatch | B::PGRegexNotIMatch);
+                let negated = matches!(op, B::PGRegexNotMatch | B::PGRegexNotIMatch);
+                let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+                let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
+                if !texty(l.ty()) || !texty(r.ty()) {
+                    return Err(self.no_operator(&op.to_string(), l.ty(), r.ty(), node));
+                }
+                let l = self.coerce(l, PgType::Text, left)?;
+                let r = self.coerce(r, PgType::Text, right)?;
+                Ok(Expr::Call(Func::RegexMatch { case_insensitive, negated }, vec![l, r], PgType::Bool))
             }
             other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
         }

@@ -657,9 +657,21 @@ impl Binder<'_> {
         let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
         let typmod = match &b {
             Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
+            // A column keeps its declared modifier (`varchar(10)`).
+            Expr::Column(i, _) => self.column_typmod(*i),
             _ => -1,
         };
         Ok((b, typmod))
+    }
+
+    /// The type modifier of column `i` of the current level's row.
+    fn column_typmod(&self, i: usize) -> i32 {
+        let level = self.levels.last().expect("level");
+        level
+            .rels
+            .iter()
+            .find(|r| i >= r.offset && i < r.offset + r.columns.len())
+            .map_or(-1, |r| r.columns[i - r.offset].typmod)
     }
 
     /// Rewrite an expression over the FROM row into one over the aggregate's
