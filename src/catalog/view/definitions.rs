@@ -1,8 +1,9 @@
 //! The system views' definitions: plain SQL over the catalogs and the
 //! functions that expose the server's state (`pg_show_all_settings()`,
 //! `pg_stat_get_*`), with their columns as PostgreSQL 15 declares them.
-//! Bootstrap writes them into the catalog; a test binds each one and checks
-//! that its query produces exactly the declared columns.
+//! Bootstrap writes them into the catalog; every query of a view checks
+//! that its query produces exactly the declared columns, and
+//! `sql-tests/system_views.slt` queries each one.
 
 use super::SystemView;
 use crate::sql::types::PgType::{self, Bool, Int8, Name, Oid, Text, TimestampTz};
