@@ -11,6 +11,7 @@ mod copy;
 mod ddl;
 mod query;
 mod temporal;
+mod updatable;
 
 use sqlparser::ast::{self, Spanned};
 
@@ -29,12 +30,20 @@ use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
 use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
 
-/// Writing through a view (PostgreSQL's automatically updatable views) is
-/// not built: such a write is refused rather than guessed at.
+/// A write through a view that is not simple (see [`updatable`]), or an
+/// INSERT through a view, is refused rather than guessed at.
 fn view_not_writable(name: &str, verb: &str) -> Error {
     err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot {verb} view \"{name}\"")
         .with_detail("Writing through a view is not supported yet.")
         .with_hint("Write to the view's table instead.")
+}
+
+/// Both conditions (either may be absent).
+fn both(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Expr::And(Box::new(a), Box::new(b))),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Choose index scans in the plans of a bound statement.
@@ -393,35 +402,45 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
-        let table = self.table_for_write(name, "update")?;
+        let target = self.write_target(name, alias.as_ref(), "update")?;
+        self.check_returning_through_view(&target, u.returning.is_some())?;
         self.levels.push(query::Level::default());
-        let r = self.bind_update_body(u, &table, alias.as_ref());
+        let r = self.bind_update_body(u, &target, alias.as_ref());
         self.levels.pop();
         let (plan, returning) = r?;
-        Ok(Statement::Modify { kind: ModifyKind::Update, table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Update, table: target.table, source: Arc::new(plan), returning })
+    }
+
+    /// RETURNING through a view is not built.
+    fn check_returning_through_view(&self, target: &updatable::WriteTarget, returning: bool) -> Result<()> {
+        match &target.view {
+            Some(view) if returning => Err(Error::not_supported(format!("RETURNING through view \"{view}\""))),
+            _ => Ok(()),
+        }
     }
 
     #[allow(clippy::type_complexity)]
     fn bind_update_body(
         &mut self,
         u: &ast::Update,
-        table: &Arc<Table>,
+        target: &updatable::WriteTarget,
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
-        self.add_table_rel(table, alias)?;
+        let table = &target.table;
+        self.add_target_rel(target)?;
         let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
         let mut assigned = vec![false; table.columns.len()];
         self.level().no_aggs = Some("UPDATE");
         for a in &u.assignments {
-            let ast::AssignmentTarget::ColumnName(target) = &a.target else {
+            let ast::AssignmentTarget::ColumnName(column) = &a.target else {
                 return Err(Error::not_supported("UPDATE of a column list"));
             };
-            let col_name = target.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
-            let Some(i) = table.columns.iter().position(|c| c.name == col_name) else {
+            let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+            let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
                 return Err(err!(
                     SqlState::UNDEFINED_COLUMN,
                     "column \"{col_name}\" of relation \"{}\" does not exist",
-                    table.name
+                    target.relation_name()
                 ));
             };
             if assigned[i] {
@@ -443,11 +462,12 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
+        let filter = both(target.view_filter.clone(), filter);
         self.level().no_aggs = None;
         let ctid = table.columns.len();
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
-        let alias = alias.map(|a| ident(&a.name));
+        let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
         let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
@@ -536,9 +556,21 @@ impl<'a> Binder<'a> {
         alias: Option<&ast::TableAlias>,
         selection: Option<&ast::Expr>,
     ) -> Result<Plan> {
+        self.bind_target_rows(&updatable::WriteTarget::table(table.clone(), alias), alias, selection)
+    }
+
+    /// [`Binder::bind_row_addresses`] of a write target (a table, or a
+    /// simple view's table).
+    fn bind_target_rows(
+        &mut self,
+        target: &updatable::WriteTarget,
+        alias: Option<&ast::TableAlias>,
+        selection: Option<&ast::Expr>,
+    ) -> Result<Plan> {
+        let table = &target.table;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
-            self.add_table_rel(table, alias)?;
+            self.add_target_rel(target)?;
             let filter = match selection {
                 Some(w) => {
                     self.level().no_aggs = Some("WHERE");
@@ -546,7 +578,8 @@ impl<'a> Binder<'a> {
                 }
                 None => None,
             };
-            let alias = alias.map(|a| ident(&a.name));
+            let filter = both(target.view_filter.clone(), filter);
+            let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
             let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
             Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
         })();
@@ -569,8 +602,10 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
-        let table = self.table_for_write(name, "delete from")?;
-        let plan = self.bind_row_addresses(&table, alias.as_ref(), d.selection.as_ref())?;
+        let target = self.write_target(name, alias.as_ref(), "delete from")?;
+        self.check_returning_through_view(&target, d.returning.is_some())?;
+        let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
+        let table = target.table;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
         Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
     }

@@ -745,7 +745,7 @@ impl Binder<'_> {
     }
 
     /// Register a relation in the current level; its column offset.
-    fn add_rel(&mut self, label: String, columns: Vec<RelColumn>) -> Result<usize> {
+    pub(super) fn add_rel(&mut self, label: String, columns: Vec<RelColumn>) -> Result<usize> {
         let level = self.level();
         if level.rels.iter().any(|r| r.label == label) {
             return Err(err!(SqlState::DUPLICATE_ALIAS, "table name \"{label}\" specified more than once"));
