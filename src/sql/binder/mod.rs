@@ -270,16 +270,22 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
         };
-        let table = self.table_for_write(name, "insert into")?;
+        let target = self.write_target(name, None, "insert into")?;
+        self.check_returning_through_view(&target, ins.returning.is_some())?;
+        let table = target.table.clone();
         let explicit_columns = !ins.columns.is_empty();
         let targets: Vec<usize> = if !explicit_columns {
-            (0..table.columns.len()).collect()
+            target.shown.clone()
         } else {
             let mut t = Vec::with_capacity(ins.columns.len());
             for c in &ins.columns {
                 let col = object_name(c).to_ascii_lowercase();
-                let i = table.columns.iter().position(|tc| tc.name == col).ok_or_else(|| {
-                    err!(SqlState::UNDEFINED_COLUMN, "column \"{col}\" of relation \"{}\" does not exist", table.name)
+                let i = target.names.iter().position(|n| n.as_ref() == Some(&col)).ok_or_else(|| {
+                    err!(
+                        SqlState::UNDEFINED_COLUMN,
+                        "column \"{col}\" of relation \"{}\" does not exist",
+                        target.relation_name()
+                    )
                 })?;
                 if t.contains(&i) {
                     return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));

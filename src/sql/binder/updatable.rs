@@ -1,13 +1,17 @@
-//! Writing through a view: UPDATE and DELETE of a simple view (PostgreSQL's
-//! automatically updatable views) change the rows of its table. A view is
+//! Writing through a view: INSERT, UPDATE and DELETE of a simple view
+//! (PostgreSQL's automatically updatable views) change the rows of its
+//! table. A view is
 //! simple when its query is `SELECT col, … FROM table [alias] [WHERE …]`:
 //! one table, each output a plain column of it (shown once), no DISTINCT,
 //! grouping, aggregates, ordering, limits or set operations. The statement
 //! then runs on the table, its WHERE clause joined to the view's, with the
-//! view's column names standing for the table's columns.
+//! view's column names standing for the table's columns; an INSERT fills
+//! the columns the view does not show with NULL (their default, as tusk
+//! has no column defaults yet) and, as in PostgreSQL without CHECK OPTION,
+//! may add rows the view does not show.
 //!
-//! INSERT through a view, and writes through views that are not simple,
-//! are refused (0A000).
+//! Writes through views that are not simple (or through a view over a
+//! view), and RETURNING through a view, are refused (0A000).
 
 use std::sync::Arc;
 
@@ -31,6 +35,8 @@ pub(super) struct WriteTarget {
     pub names: Vec<Option<String>>,
     /// The view's own condition on the table's rows, if it has one.
     pub view_filter: Option<Expr>,
+    /// The table columns the statement's relation shows, in its order.
+    pub shown: Vec<usize>,
     /// The view named, when the statement writes through one.
     pub view: Option<String>,
 }
@@ -40,7 +46,8 @@ impl WriteTarget {
     pub fn table(table: Arc<Table>, alias: Option<&ast::TableAlias>) -> WriteTarget {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
         let names = table.columns.iter().map(|c| Some(c.name.clone())).collect();
-        WriteTarget { table, label, names, view_filter: None, view: None }
+        let shown = (0..table.columns.len()).collect();
+        WriteTarget { table, label, names, view_filter: None, shown, view: None }
     }
 
     /// The name of the relation the statement named.
@@ -91,18 +98,20 @@ impl Binder<'_> {
         self.expanding.pop();
         let (table, view_filter) = r?;
         let mut names = vec![None; table.columns.len()];
+        let mut positions = Vec::with_capacity(shown.len());
         for (column, shown) in named.columns.iter().zip(&shown) {
             let Some(k) = table.columns.iter().position(|c| &c.name == shown) else { return Err(refused()) };
             if names[k].is_some() {
                 return Err(refused());
             }
             names[k] = Some(column.name.clone());
+            positions.push(k);
         }
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| named.name.clone());
         if !self.views.iter().any(|v| v.oid == named.oid) {
             self.views.push(named.clone());
         }
-        Ok(WriteTarget { table, label, names, view_filter, view: Some(named.name.clone()) })
+        Ok(WriteTarget { table, label, names, view_filter, shown: positions, view: Some(named.name.clone()) })
     }
 
     /// Put the target's row in scope under the statement's names.
