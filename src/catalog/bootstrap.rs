@@ -123,6 +123,7 @@ impl Catalog {
         put(&system::PG_NAMESPACE, system::namespace_rows())?;
         put(&system::PG_DATABASE, system::database_rows())?;
         put(&system::PG_AM, system::am_rows())?;
+        put(&system::PG_COLLATION, system::collation_rows())?;
         put(&system::PG_TYPE, TYPE_ROWS.clone())?;
         for catalog in system::ALL {
             let class = ClassRow {
@@ -155,6 +156,6 @@ impl Catalog {
             }
             put(&system::PG_ATTRIBUTE, attributes)?;
         }
-        Ok(())
+        self.write_system_views(xid)
     }
 }

@@ -1,5 +1,6 @@
 //! The system catalog: `pg_namespace`, `pg_class`, `pg_attribute`,
-//! `pg_type`, `pg_index`, `pg_database` and `pg_am` are heap relations in
+//! `pg_type`, `pg_index`, `pg_database`, `pg_am`, `pg_rewrite`,
+//! `pg_depend`, `pg_attrdef` and `pg_collation` are heap relations in
 //! tusk's own storage with PostgreSQL 15's names, OIDs and columns
 //! ([`system`] declares them; [`bootstrap`] fills them on a new cluster).
 //! They describe themselves, so SQL reads them as it reads any table: the
@@ -17,7 +18,8 @@
 //! `public` (OID 2200) until databases and schemas become objects.
 //!
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
-//! ([`index`]); their keys are byte-comparable ([`keycode`]).
+//! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
+//! rows of kind `v` with a `pg_rewrite` rule holding their query ([`view`]).
 
 mod bootstrap;
 mod constraint;
@@ -26,6 +28,7 @@ mod index;
 pub mod keycode;
 pub mod stats;
 pub mod system;
+pub mod view;
 
 use std::sync::Arc;
 
@@ -86,6 +89,9 @@ pub struct Table {
     /// Where its values too large for a page go, if it has variable-length
     /// columns (`pg_toast.pg_toast_<oid>`).
     pub toast: Option<ToastRelation>,
+    /// A view's query, as SQL text (`None` for a table). A view has no
+    /// file; its query is expanded wherever it is named ([`view`]).
+    pub view: Option<String>,
 }
 
 impl Table {
@@ -214,6 +220,18 @@ pub enum NewestVersion {
 pub enum RelKind {
     Table,
     Index,
+    View,
+}
+
+impl RelKind {
+    /// The noun PostgreSQL's messages use for it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RelKind::Table => "table",
+            RelKind::Index => "index",
+            RelKind::View => "view",
+        }
+    }
 }
 
 /// What [`Catalog::relation_size`] measures.
@@ -443,6 +461,7 @@ impl Catalog {
             if found.is_none() && wanted(&v) {
                 let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
+                    Some(b"v") => RelKind::View,
                     _ => RelKind::Table,
                 };
                 let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
@@ -497,6 +516,7 @@ impl Catalog {
         }
         columns.sort_by_key(|(n, _)| *n);
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
+        let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
             oid,
             name: name.to_string(),
@@ -509,6 +529,7 @@ impl Catalog {
             foreign_keys,
             referenced_by,
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
+            view,
         }))
     }
 
@@ -978,6 +999,7 @@ impl Catalog {
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
             toast: None,
+            view: None,
         };
         let mut table = table;
         // As in PostgreSQL, a table gets a TOAST relation if it has a
@@ -1141,7 +1163,8 @@ impl Catalog {
     }
 
     /// Delete the catalog rows of relation `oid` (a table with its columns
-    /// and indexes, or one index) as transaction `xid` at command `cid`.
+    /// and indexes, one index, or a view with its rule) as transaction
+    /// `xid` at command `cid`.
     /// Returns the files to remove once the transaction commits.
     pub fn drop_relation(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<Vec<RelFileLocator>> {
         if oid < FIRST_NORMAL_OID {
@@ -1170,7 +1193,10 @@ impl Catalog {
                 && (name == Some(toast.as_bytes()) || name == Some(toast_index.as_bytes()));
             if roid == oid || doomed_indexes.contains(&roid) || toast_of_it {
                 class_rows.push(tid);
-                files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
+                // A view has no file.
+                if v[system::CLASS_RELKIND] != Some(b"v") {
+                    files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
+                }
             }
         })?;
         let adesc = PG_ATTRIBUTE.desc();
@@ -1189,6 +1215,7 @@ impl Catalog {
             .map(|(tid, _)| tid)
             .collect();
         self.delete_constraint_rows(&constraint_rows, xid, cid)?;
+        self.drop_view_rules(oid, xid, cid, who)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));

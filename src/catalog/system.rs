@@ -291,15 +291,95 @@ pub const PG_CONSTRAINT: SystemCatalog = SystemCatalog {
     ],
 };
 
+/// pg_rewrite: a view's `_RETURN` rule. tusk keeps the view's query as
+/// SQL text in `ev_action` where PostgreSQL keeps a node tree.
+pub const PG_REWRITE: SystemCatalog = SystemCatalog {
+    oid: 2618,
+    name: "pg_rewrite",
+    columns: &[
+        ("oid", Oid),
+        ("rulename", Name),
+        ("ev_class", Oid),
+        ("ev_type", Char),
+        ("ev_enabled", Char),
+        ("is_instead", Bool),
+        ("ev_qual", PG_NODE_TREE),
+        ("ev_action", PG_NODE_TREE),
+    ],
+};
+
+/// pg_depend: which object needs which (a view's rule needs the relations
+/// its query reads, and is part of its view).
+pub const PG_DEPEND: SystemCatalog = SystemCatalog {
+    oid: 2608,
+    name: "pg_depend",
+    columns: &[
+        ("classid", Oid),
+        ("objid", Oid),
+        ("objsubid", Int4),
+        ("refclassid", Oid),
+        ("refobjid", Oid),
+        ("refobjsubid", Int4),
+        ("deptype", Char),
+    ],
+};
+
+/// pg_attrdef: column defaults (tusk has none yet, so it is empty).
+pub const PG_ATTRDEF: SystemCatalog = SystemCatalog {
+    oid: 2604,
+    name: "pg_attrdef",
+    columns: &[("oid", Oid), ("adrelid", Oid), ("adnum", Int2), ("adbin", PG_NODE_TREE)],
+};
+
+/// pg_collation: the collations there are (the database's is "C").
+pub const PG_COLLATION: SystemCatalog = SystemCatalog {
+    oid: 3456,
+    name: "pg_collation",
+    columns: &[
+        ("oid", Oid),
+        ("collname", Name),
+        ("collnamespace", Oid),
+        ("collowner", Oid),
+        ("collprovider", Char),
+        ("collisdeterministic", Bool),
+        ("collencoding", Int4),
+        ("collcollate", Text),
+        ("collctype", Text),
+        ("colliculocale", Text),
+        ("collversion", Text),
+    ],
+};
+
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 8] =
-    [&PG_NAMESPACE, &PG_CLASS, &PG_ATTRIBUTE, &PG_TYPE, &PG_INDEX, &PG_DATABASE, &PG_AM, &PG_CONSTRAINT];
+pub const ALL: [&SystemCatalog; 12] = [
+    &PG_NAMESPACE,
+    &PG_CLASS,
+    &PG_ATTRIBUTE,
+    &PG_TYPE,
+    &PG_INDEX,
+    &PG_DATABASE,
+    &PG_AM,
+    &PG_CONSTRAINT,
+    &PG_REWRITE,
+    &PG_DEPEND,
+    &PG_ATTRDEF,
+    &PG_COLLATION,
+];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
     matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY)
-        || matches!(column, "typdefault" | "daticulocale" | "datcollversion")
+        || matches!(
+            column,
+            "typdefault"
+                | "daticulocale"
+                | "datcollversion"
+                | "collcollate"
+                | "collctype"
+                | "colliculocale"
+                | "collversion"
+        )
 }
 
 fn oid(v: u32) -> Datum {
@@ -337,6 +417,7 @@ pub struct ClassRow<'a> {
 impl ClassRow<'_> {
     pub fn values(&self) -> Vec<Datum> {
         let index = self.kind == b'i';
+        let view = self.kind == b'v';
         let catalog = self.namespace == PG_CATALOG_NAMESPACE;
         vec![
             oid(self.oid),
@@ -345,7 +426,13 @@ impl ClassRow<'_> {
             oid(0), // reltype: tusk has no composite row types
             oid(0),
             oid(SUPERUSER),
-            oid(if index { BTREE_AM } else { HEAP_AM }),
+            oid(if index {
+                BTREE_AM
+            } else if view {
+                0
+            } else {
+                HEAP_AM
+            }),
             oid(self.relfilenode),
             oid(0),
             Datum::Int4(0),
@@ -358,13 +445,13 @@ impl ClassRow<'_> {
             char(self.kind),
             Datum::Int2(self.natts),
             Datum::Int2(0),
-            Datum::Bool(false),
+            Datum::Bool(view), // relhasrules: a view has its _RETURN rule
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(true),
-            char(if catalog || index { b'n' } else { b'd' }),
+            char(if catalog || index || view { b'n' } else { b'd' }),
             Datum::Bool(false),
             oid(0),
             xid0(),
@@ -387,6 +474,38 @@ pub const CLASS_RELHASINDEX: usize = PG_CLASS.attno("relhasindex");
 pub const CLASS_RELPERSISTENCE: usize = PG_CLASS.attno("relpersistence");
 pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
 pub const CLASS_RELOPTIONS: usize = PG_CLASS.attno("reloptions");
+pub const CLASS_RELNATTS: usize = PG_CLASS.attno("relnatts");
+
+/// The `pg_rewrite` row of view `view`'s `_RETURN` rule, whose action is
+/// the view's query as SQL text.
+pub fn rewrite_row(rule: u32, view: u32, sql: &str) -> Vec<Datum> {
+    vec![
+        oid(rule),
+        name("_RETURN"),
+        oid(view),
+        char(b'1'), // ev_type: SELECT
+        char(b'O'), // ev_enabled: origin
+        Datum::Bool(true),
+        Datum::Text("<>".into()), // ev_qual: no condition
+        Datum::Text(sql.to_string()),
+    ]
+}
+
+pub const RW_OID: usize = PG_REWRITE.attno("oid");
+pub const RW_EV_CLASS: usize = PG_REWRITE.attno("ev_class");
+pub const RW_EV_ACTION: usize = PG_REWRITE.attno("ev_action");
+
+/// A `pg_depend` row: object (`classid`, `objid`) needs (`refclassid`,
+/// `refobjid`) in the way `deptype` says (`n` normal, `i` internal).
+pub fn depend_row(classid: u32, objid: u32, refclassid: u32, refobjid: u32, deptype: u8) -> Vec<Datum> {
+    vec![oid(classid), oid(objid), Datum::Int4(0), oid(refclassid), oid(refobjid), Datum::Int4(0), char(deptype)]
+}
+
+pub const DEP_CLASSID: usize = PG_DEPEND.attno("classid");
+pub const DEP_OBJID: usize = PG_DEPEND.attno("objid");
+pub const DEP_REFCLASSID: usize = PG_DEPEND.attno("refclassid");
+pub const DEP_REFOBJID: usize = PG_DEPEND.attno("refobjid");
+pub const DEP_DEPTYPE: usize = PG_DEPEND.attno("deptype");
 
 /// A `pg_attribute` row for column `attnum` (1-based) of relation `rel`.
 pub fn attribute_row(rel: u32, attnum: i16, col_name: &str, ty: PgType, typmod: i32, not_null: bool) -> Vec<Datum> {
@@ -642,6 +761,31 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 Datum::Text("C".into()),
                 Datum::Text("C".into()),
                 Datum::Null,
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
+/// `pg_collation` rows: the database default, and the byte-order
+/// collations PostgreSQL always has (`ucs_basic` for UTF8).
+pub fn collation_rows() -> Vec<Vec<Datum>> {
+    let text = |s: Option<&str>| s.map_or(Datum::Null, |s| Datum::Text(s.to_string()));
+    [(100, "default", b'd', -1, None), (950, "C", b'c', -1, Some("C")), (951, "POSIX", b'c', -1, Some("POSIX"))]
+        .into_iter()
+        .chain([(12340, "ucs_basic", b'c', 6, Some("C"))])
+        .map(|(o, n, provider, encoding, locale)| {
+            vec![
+                oid(o),
+                name(n),
+                oid(PG_CATALOG_NAMESPACE),
+                oid(SUPERUSER),
+                char(provider),
+                Datum::Bool(true),
+                Datum::Int4(encoding),
+                text(locale),
+                text(locale),
                 Datum::Null,
                 Datum::Null,
             ]

@@ -405,6 +405,39 @@ pub fn display(guc: Guc, value: &Value) -> String {
     }
 }
 
+/// A value as `pg_settings` shows it: in the setting's base unit, without
+/// the unit (`4096` for `work_mem = 4MB`).
+pub fn raw(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
+        Value::Int(v) => v.to_string(),
+        Value::Real(v) => v.to_string(),
+        Value::Str(s) => s.clone(),
+    }
+}
+
+/// The parts of a `pg_settings` row that depend only on the definition:
+/// `unit`, `vartype`, `min_val`, `max_val` and `enumvals` (as a `text[]`
+/// in its text form).
+pub fn describe(guc: Guc) -> (Option<&'static str>, &'static str, Option<String>, Option<String>, Option<String>) {
+    match guc.def().kind {
+        Kind::Bool => (None, "bool", None, None, None),
+        Kind::Int { min, max, unit } => {
+            let label = Some(unit_label(unit)).filter(|l| !l.is_empty());
+            (label, "integer", Some(min.to_string()), Some(max.to_string()), None)
+        }
+        Kind::Real { min, max } => (None, "real", Some(min.to_string()), Some(max.to_string()), None),
+        Kind::String => (None, "string", None, None, None),
+        Kind::Enum(options) => {
+            let quoted: Vec<String> = options
+                .iter()
+                .map(|o| if o.contains([' ', ',', '"']) { format!("\"{o}\"") } else { o.to_string() })
+                .collect();
+            (None, "enum", None, None, Some(format!("{{{}}}", quoted.join(","))))
+        }
+    }
+}
+
 fn display_int(v: i64, unit: Unit) -> String {
     let (table, base_factor): (&[(&str, f64)], f64) = match unit {
         Unit::None => return v.to_string(),

@@ -41,6 +41,20 @@ pub enum Source {
     Session,
 }
 
+impl Source {
+    /// How `pg_settings.source` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::ConfigFile => "configuration file",
+            Source::Environment => "environment variable",
+            Source::CommandLine => "command line",
+            Source::Client => "client",
+            Source::Session => "session",
+        }
+    }
+}
+
 /// The server-wide configuration, fixed at start.
 #[derive(Debug, Clone)]
 pub struct Config {

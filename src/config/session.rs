@@ -12,7 +12,7 @@
 //! last one reported.
 
 use super::guc::{self, Context, Guc, Value};
-use super::{Config, value_int, value_str};
+use super::{Config, Source, value_int, value_str};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -35,6 +35,10 @@ pub struct Settings {
     /// Settings changed in the current transaction; `true` when by `SET` (not LOCAL).
     touched: Vec<(Guc, bool)>,
     last_reported: Vec<Option<Value>>,
+    /// Where each server-wide value came from, and which settings the
+    /// client's startup packet set (`pg_settings.source`).
+    config_sources: Vec<Source>,
+    from_client: Vec<bool>,
 }
 
 impl Settings {
@@ -46,6 +50,27 @@ impl Settings {
             reset: values,
             touched: Vec::new(),
             last_reported: vec![None; guc::ALL.len()],
+            config_sources: guc::ALL.iter().map(|&g| config.source(g)).collect(),
+            from_client: vec![false; guc::ALL.len()],
+        }
+    }
+
+    /// What `RESET` would return the setting to.
+    pub fn reset_value(&self, guc: Guc) -> &Value {
+        &self.reset[guc as usize]
+    }
+
+    /// Where the current value came from: a `SET` when it differs from
+    /// what `RESET` returns to, else the startup packet or the server's
+    /// configuration.
+    pub fn source(&self, guc: Guc) -> Source {
+        let i = guc as usize;
+        if self.current[i] != self.reset[i] {
+            Source::Session
+        } else if self.from_client[i] {
+            Source::Client
+        } else {
+            self.config_sources[i]
         }
     }
 
@@ -78,6 +103,7 @@ impl Settings {
         self.current[guc as usize] = value.clone();
         self.committed[guc as usize] = value.clone();
         self.reset[guc as usize] = value;
+        self.from_client[guc as usize] = true;
         Ok(())
     }
 

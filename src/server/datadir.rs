@@ -15,10 +15,11 @@ const LOCK_FILE: &str = "tusk.pid";
 /// Until the role catalog exists, the superuser's verifier lives here.
 const VERIFIER_FILE: &str = "global/superuser.scram";
 
-/// The on-disk format version of a data directory. 4: varlena length
+/// The on-disk format version of a data directory. 5: varlena length
 /// words carry TOAST flags, tables have TOAST relations, `pg_toast` exists;
-/// `pg_constraint` exists and `relpersistence` may be `u`.
-pub const FORMAT_VERSION: &str = "4";
+/// `pg_constraint` exists and `relpersistence` may be `u`; views with
+/// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`.
+pub const FORMAT_VERSION: &str = "5";
 
 pub struct DataDir {
     pub path: PathBuf,

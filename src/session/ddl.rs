@@ -71,6 +71,10 @@ impl Session {
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
+        if table.view.is_some() {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot create index on relation \"{table_name}\"")
+                .with_detail("This operation is not supported for views."));
+        }
         self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         self.simple_cache.clear();
@@ -93,7 +97,7 @@ impl Session {
             let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
             match self.shared.catalog.relation(&name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
-                Some(r) if r.kind == RelKind::Index => {
+                Some(r) if r.kind != RelKind::Table => {
                     return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table"));
                 }
                 Some(_) => {}
@@ -158,7 +162,7 @@ impl Session {
     /// VACUUM FULL instead copies each table's row versions that someone may
     /// still see into a new file and rebuilds its indexes there, under ACCESS
     /// EXCLUSIVE; the old files go when it commits.
-    pub(super) fn vacuum(&mut self, vacuum: bool, full: bool, names: &[String]) -> Result<()> {
+    pub(super) fn vacuum(&mut self, vacuum: bool, analyze: bool, full: bool, names: &[String]) -> Result<()> {
         if vacuum && (self.block.is_some() || self.implicit_multi) {
             return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
         }
@@ -176,14 +180,14 @@ impl Session {
         for name in &names {
             match self.shared.catalog.relation(name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
-                Some(r) if r.kind == RelKind::Index && vacuum => {
+                Some(r) if r.kind != RelKind::Table && vacuum => {
                     self.notices.push(Notice::warning(
                         SqlState::WARNING,
                         format!("skipping \"{name}\" --- cannot vacuum non-tables or special system tables"),
                     ));
                     continue;
                 }
-                Some(r) if r.kind == RelKind::Index => {
+                Some(r) if r.kind != RelKind::Table => {
                     self.notices.push(Notice::warning(
                         SqlState::WARNING,
                         format!("skipping \"{name}\" --- cannot analyze non-tables or special system tables"),
@@ -218,7 +222,10 @@ impl Session {
                 self.shared.catalog.truncate_empty_tail(table, &lock)?;
             }
             let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
-            stats.analyzed(table.oid, &table.name, rows, false);
+            // A plain VACUUM counts the rows too, but is no ANALYZE.
+            if analyze || !vacuum {
+                stats.analyzed(table.oid, &table.name, rows, false);
+            }
             sizes.push((pages, rows));
         }
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
@@ -313,6 +320,13 @@ impl Session {
             }
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
+        if table.view.is_some() {
+            return Err(err!(
+                SqlState::WRONG_OBJECT_TYPE,
+                "ALTER action ADD CONSTRAINT cannot be performed on relation \"{table_name}\""
+            )
+            .with_detail("This operation is not supported for views."));
+        }
         let def = match def {
             ConstraintDef::Key(def) => def,
             ConstraintDef::ForeignKey(fk) => {
@@ -414,15 +428,17 @@ impl Session {
         unreachable!("some name is free")
     }
 
-    /// DROP TABLE refuses to drop a table other tables' foreign keys
-    /// reference unless they go too, or with `cascade` drops those
-    /// constraints with it.
     pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool, cascade: bool) -> Result<()> {
-        let xid = self.ensure_xid(if kind == DropKind::Table { "DROP TABLE" } else { "DROP INDEX" })?;
         let noun = match kind {
             DropKind::Table => "table",
             DropKind::Index => "index",
+            DropKind::View => "view",
         };
+        let xid = self.ensure_xid(match kind {
+            DropKind::Table => "DROP TABLE",
+            DropKind::Index => "DROP INDEX",
+            DropKind::View => "DROP VIEW",
+        })?;
         for name in names {
             self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         }
@@ -439,42 +455,58 @@ impl Session {
                     ));
                     continue;
                 }
-                let code = if kind == DropKind::Table { SqlState::UNDEFINED_TABLE } else { SqlState::UNDEFINED_OBJECT };
+                let code = if kind == DropKind::Index { SqlState::UNDEFINED_OBJECT } else { SqlState::UNDEFINED_TABLE };
                 return Err(err!(code, "{noun} \"{name}\" does not exist"));
             };
-            match (kind, rel.kind) {
-                (DropKind::Table, RelKind::Index) => {
-                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a table")
-                        .with_hint("Use DROP INDEX to remove an index."));
-                }
-                (DropKind::Index, RelKind::Table) => {
-                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not an index")
-                        .with_hint("Use DROP TABLE to remove a table."));
-                }
-                _ => {}
+            let wanted = match kind {
+                DropKind::Table => RelKind::Table,
+                DropKind::Index => RelKind::Index,
+                DropKind::View => RelKind::View,
+            };
+            if rel.kind != wanted {
+                let article = if wanted == RelKind::Index { "an" } else { "a" };
+                let hint = format!(
+                    "Use DROP {} to remove {} {}.",
+                    rel.kind.noun().to_uppercase(),
+                    article_of(rel.kind),
+                    rel.kind.noun()
+                );
+                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {article} {noun}").with_hint(hint));
             }
             if kind == DropKind::Index {
                 self.check_index_droppable(name, rel.oid, &who)?;
             }
-            doomed.push((rel.oid, name.clone()));
+            if kind == DropKind::View && rel.oid < crate::catalog::FIRST_NORMAL_OID {
+                return Err(err!(
+                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                    "cannot drop view {name} because it is required by the database system"
+                ));
+            }
+            if !doomed.iter().any(|d: &(u32, RelKind, String)| d.0 == rel.oid) {
+                doomed.push((rel.oid, rel.kind, name.clone()));
+            }
+        }
+        let dependents = self.dependent_views(&doomed, &who)?;
+        if let Some(first) = doomed.first() {
+            self.check_dependents((first.1, &first.2), &dependents, cascade)?;
         }
         if kind == DropKind::Table {
             let mut dependents = Vec::new();
-            for (oid, name) in &doomed {
+            for (oid, _, name) in &doomed {
                 let Some(table) = self.shared.catalog.lookup(name, &who)? else { continue };
                 for fk in &table.referenced_by {
-                    if !doomed.iter().any(|(o, _)| *o == fk.child) {
+                    if !doomed.iter().any(|(o, ..)| *o == fk.child) {
                         dependents.push((*oid, fk.clone()));
                     }
                 }
             }
             if !dependents.is_empty() && !cascade {
                 let (oid, _) = dependents[0];
-                let name = &doomed.iter().find(|(o, _)| *o == oid).map(|d| d.1.clone()).unwrap_or_default();
+                let name = &doomed.iter().find(|(o, ..)| *o == oid).map(|d| d.2.clone()).unwrap_or_default();
                 let lines: Vec<String> = dependents
                     .iter()
                     .map(|(o, f)| {
-                        let parent = doomed.iter().find(|(d, _)| d == o).map(|d| d.1.as_str()).unwrap_or("");
+                        let parent = doomed.iter().find(|(d, ..)| d == o).map(|d| d.2.as_str()).unwrap_or("");
                         format!("constraint {} on table {} depends on table {parent}", f.name, f.child_name)
                     })
                     .collect();
@@ -493,7 +525,9 @@ impl Session {
             }
         }
         self.catalog_changed = true;
-        for (oid, _) in doomed {
+        // Dependent views first, the most dependent first.
+        let order: Vec<u32> = dependents.iter().rev().map(|d| d.oid).chain(doomed.iter().map(|d| d.0)).collect();
+        for oid in order {
             let snapshot = self.statement_snapshot();
             let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
@@ -559,4 +593,9 @@ impl Session {
             }
         }
     }
+}
+
+/// "a" or "an", before a relation kind's noun.
+fn article_of(kind: RelKind) -> &'static str {
+    if kind == RelKind::Index { "an" } else { "a" }
 }

@@ -37,6 +37,7 @@ mod ddl;
 mod interrupts;
 mod locks;
 pub mod registry;
+mod views;
 pub mod xact;
 
 use std::collections::HashMap;
@@ -442,7 +443,7 @@ impl Session {
     fn revalidate(&mut self, table: &crate::catalog::Table, mode: LockMode) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
         match tables.table(&table.name, mode)? {
-            Some(now) if now.oid == table.oid && now.columns == table.columns => Ok(now),
+            Some(now) if now.oid == table.oid && now.columns == table.columns && now.view == table.view => Ok(now),
             _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
                 .with_hint("The table changed since the statement was prepared; prepare it again.")),
         }
@@ -588,6 +589,7 @@ impl Session {
                         | Statement::AddConstraint { .. }
                         | Statement::DropConstraint { .. }
                         | Statement::Drop { .. }
+                        | Statement::CreateView { .. }
                         | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
@@ -933,8 +935,8 @@ impl Session {
                 self.lock_tables(names, *mode, *nowait)?;
                 Ok(None)
             }
-            Statement::Vacuum { vacuum, full, tables, .. } => {
-                self.vacuum(*vacuum, *full, tables)?;
+            Statement::Vacuum { vacuum, analyze, full, tables } => {
+                self.vacuum(*vacuum, *analyze, *full, tables)?;
                 Ok(None)
             }
             Statement::Reindex { table, name } => {
@@ -955,6 +957,10 @@ impl Session {
             }
             Statement::Drop { kind, names, if_exists, cascade } => {
                 self.drop(*kind, names, *if_exists, *cascade)?;
+                Ok(None)
+            }
+            Statement::CreateView { name, columns, sql, reads, or_replace } => {
+                self.create_view(name, columns, sql, reads, *or_replace)?;
                 Ok(None)
             }
             Statement::Set { name, value, local } => {
@@ -1293,4 +1299,47 @@ impl EvalContext for Eval<'_> {
     fn current_database(&self) -> Result<&str> {
         Ok(self.database)
     }
+
+    fn set_returning(&mut self, func: crate::sql::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
+        match func {
+            crate::sql::plan::SetFunc::ShowAllSettings => Ok(all_settings(self.settings, self.block)),
+        }
+    }
+}
+
+/// `pg_show_all_settings()`: a row per setting, sorted by name, with the
+/// session's current values (as `SHOW` sees them, but in base units).
+fn all_settings(settings: &Settings, block: Option<(xact::Isolation, bool)>) -> Vec<Vec<Datum>> {
+    let text = |s: Option<String>| s.map_or(Datum::Null, Datum::Text);
+    let mut all: Vec<guc::Guc> = guc::ALL.to_vec();
+    all.sort_by_key(|g| g.name().to_ascii_lowercase());
+    all.into_iter()
+        .map(|g| {
+            let def = g.def();
+            let (unit, vartype, min, max, enumvals) = guc::describe(g);
+            let setting = match g.name() {
+                "transaction_isolation" | "transaction_read_only" => show_setting(settings, block, g.name()).ok(),
+                _ => Some(guc::raw(settings.get(g))),
+            };
+            vec![
+                Datum::Text(g.name().to_string()),
+                text(setting),
+                text(unit.map(str::to_string)),
+                Datum::Text(def.category.to_string()),
+                Datum::Text(def.description.to_string()),
+                Datum::Null,
+                Datum::Text(def.context.as_str().to_string()),
+                Datum::Text(vartype.to_string()),
+                Datum::Text(settings.source(g).as_str().to_string()),
+                text(min),
+                text(max),
+                text(enumvals),
+                Datum::Text(guc::raw(&g.default_value())),
+                Datum::Text(guc::raw(settings.reset_value(g))),
+                Datum::Null,
+                Datum::Null,
+                Datum::Bool(false),
+            ]
+        })
+        .collect()
 }

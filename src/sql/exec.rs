@@ -170,6 +170,56 @@ impl EvalContext for RowCx<'_, '_> {
     fn current_database(&self) -> Result<&str> {
         self.cx.eval.current_database()
     }
+    fn view_definition(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.catalog.view_definition(oid, &self.cx.reader())
+    }
+    fn rule_definition(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.catalog.rule_definition(oid, &self.cx.reader())
+    }
+    fn stat_counter(&self, oid: u32, counter: super::func::StatCounter) -> Result<Datum> {
+        Ok(stat_counter(&self.cx.catalog.stats, oid, counter))
+    }
+    fn set_returning(&mut self, func: super::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
+        self.cx.eval.set_returning(func)
+    }
+}
+
+/// A `pg_stat_get_*` value: a count (0 for a relation without counters) or
+/// a time (NULL if it never happened).
+fn stat_counter(stats: &crate::catalog::stats::Stats, oid: u32, counter: super::func::StatCounter) -> Datum {
+    use super::func::StatCounter as C;
+    use crate::catalog::stats::TableStats;
+    use std::sync::atomic::Ordering::Relaxed;
+    let (scans, seq_rows, fetched_rows) = stats.scan_counts(oid);
+    let table = stats.get(oid);
+    let count = |f: fn(&TableStats) -> &std::sync::atomic::AtomicU64| {
+        Datum::Int8(table.as_ref().map_or(0, |t| f(t).load(Relaxed) as i64))
+    };
+    let time = |f: fn(&TableStats) -> &std::sync::atomic::AtomicI64| {
+        table.as_ref().and_then(|t| TableStats::time(f(t))).map_or(Datum::Null, Datum::TimestampTz)
+    };
+    match counter {
+        C::NumScans => Datum::Int8(scans as i64),
+        C::TuplesReturned => Datum::Int8((seq_rows + fetched_rows) as i64),
+        C::TuplesFetched => Datum::Int8(fetched_rows as i64),
+        C::TuplesInserted => count(|t| &t.inserted),
+        C::TuplesUpdated => count(|t| &t.updated),
+        C::TuplesDeleted => count(|t| &t.deleted),
+        // Which updates stayed on their page is not counted.
+        C::TuplesHotUpdated => Datum::Null,
+        C::LiveTuples => count(|t| &t.live),
+        C::DeadTuples => count(|t| &t.dead),
+        C::ModSinceAnalyze => count(|t| &t.changed_since_analyze),
+        C::InsSinceVacuum => count(|t| &t.inserted_since_vacuum),
+        C::LastVacuumTime => time(|t| &t.last_vacuum),
+        C::LastAutovacuumTime => time(|t| &t.last_autovacuum),
+        C::LastAnalyzeTime => time(|t| &t.last_analyze),
+        C::LastAutoanalyzeTime => time(|t| &t.last_autoanalyze),
+        C::VacuumCount => count(|t| &t.vacuums),
+        C::AutovacuumCount => count(|t| &t.autovacuums),
+        C::AnalyzeCount => count(|t| &t.analyzes),
+        C::AutoanalyzeCount => count(|t| &t.autoanalyzes),
+    }
 }
 
 /// Run a subquery with its outer slots set to `values`.
@@ -523,6 +573,11 @@ fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
 
 enum Node {
     Series(Box<SeriesState>),
+    /// A set-returning function: its rows, once computed.
+    Function {
+        func: super::plan::SetFunc,
+        done: bool,
+    },
     /// An operator whose rows and time are counted (EXPLAIN ANALYZE).
     Timed(Box<Timed>),
     Scan(Box<ScanState>),
@@ -750,6 +805,7 @@ impl Node {
                 )))
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
+            Plan::Function { func } => Node::Function { func: *func, done: false },
             Plan::Series { start, stop, step, ty } => Node::Series(Box::new(SeriesState {
                 exprs: (start.clone(), stop.clone(), step.clone()),
                 ty: *ty,
@@ -827,6 +883,15 @@ impl Node {
         match self {
             Node::Timed(t) => t.next(cx),
             Node::Series(s) => s.next(cx),
+            Node::Function { func, done } => {
+                if *done {
+                    return Ok(Step::Done);
+                }
+                *done = true;
+                let rows = cx.eval.set_returning(*func)?;
+                let types: Vec<PgType> = func.columns().iter().map(|c| c.1).collect();
+                Ok(Step::Batch(from_rows(&rows, &types)?))
+            }
             Node::Scan(s) => s.next(cx),
             Node::IndexScan(s) => s.next(cx),
             Node::Values { rows, types, done } => {
@@ -942,6 +1007,7 @@ impl ScanState {
             None => {
                 let n = cx.catalog.nblocks(&self.table)?;
                 self.nblocks = Some(n);
+                cx.catalog.stats.scan_started(self.table.oid);
                 n
             }
         };
@@ -984,6 +1050,7 @@ impl ScanState {
         if self.ctid {
             columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
         }
+        cx.catalog.stats.seq_returned(self.table.oid, rows as u64);
         let b = Batch::new(columns, rows);
         Ok(Step::Batch(match &self.filter {
             Some(f) => {

@@ -212,6 +212,11 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 ("Function Scan on generate_series".into(), vec!["generate_series".into()])
             }
+            Plan::Function { func } => {
+                self.props(at, extra, plan);
+                let names = func.columns().iter().map(|c| c.0.to_string()).collect();
+                (format!("Function Scan on {}", func.name()), names)
+            }
             Plan::Values { rows, types } => {
                 self.props(at, extra, plan);
                 if rows.len() == 1 && types.is_empty() {
@@ -434,6 +439,15 @@ impl Explainer<'_> {
                     _ => format!("({})::{}", d(a), ty.sql_name()),
                 };
             }
+            Expr::Call(super::func::Func::RegexMatch { case_insensitive, negated }, args, _) if args.len() == 2 => {
+                let op = match (case_insensitive, negated) {
+                    (false, false) => "~",
+                    (false, true) => "!~",
+                    (true, false) => "~*",
+                    (true, true) => "!~*",
+                };
+                format!("({} {op} {})", d(&args[0]), d(&args[1]))
+            }
             Expr::Call(f, args, _) => {
                 let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
                 return format!("{}({})", func_name(f), args.join(", "));
@@ -535,6 +549,9 @@ fn constant(v: &Datum, ty: PgType) -> String {
 }
 
 fn func_name(f: &super::func::Func) -> String {
+    if let super::func::Func::PgStat(c) = f {
+        return c.function_name();
+    }
     let debug = format!("{f:?}");
     let mut out = String::new();
     for (i, c) in debug.chars().enumerate() {

@@ -309,6 +309,22 @@ pub trait EvalContext {
     fn current_database(&self) -> Result<&str> {
         Err(Error::internal("database asked outside a session"))
     }
+    /// `pg_get_viewdef` of relation `oid`: `None` if it is not a view.
+    fn view_definition(&self, _oid: u32) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// `pg_get_ruledef` of rule `oid`: `None` if there is no such rule.
+    fn rule_definition(&self, _oid: u32) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// A `pg_stat_get_*` counter of table or index `oid`.
+    fn stat_counter(&self, _oid: u32, _counter: super::func::StatCounter) -> Result<Datum> {
+        Err(Error::internal("statistics asked outside a query"))
+    }
+    /// The rows of a set-returning function called in FROM.
+    fn set_returning(&mut self, _func: super::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
+        Err(Error::internal("set-returning function outside a session"))
+    }
 }
 
 /// Casts to and from `regclass`, which read the catalog: a name (or a

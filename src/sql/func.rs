@@ -68,10 +68,101 @@ pub enum Func {
     /// comments (`COMMENT ON` does not exist yet).
     ObjDescription,
     ColDescription,
+    /// `pg_get_viewdef(view [, pretty])`, by OID or by name.
+    PgGetViewdef,
+    /// `pg_stat_get_*(oid)`: a table's or index's activity counter.
+    PgStat(StatCounter),
+    /// The POSIX regular-expression match operators `~`, `~*`, `!~`, `!~*`.
+    RegexMatch {
+        case_insensitive: bool,
+        negated: bool,
+    },
+    /// `btrim`, `ltrim`, `rtrim` (and `trim([both|leading|trailing] …)`).
+    Btrim,
+    Ltrim,
+    Rtrim,
+    /// `pg_get_expr(node_tree, relation [, pretty])`: tusk's node trees are
+    /// SQL text already.
+    PgGetExpr,
+    /// `pg_get_ruledef(rule [, pretty])`: a view's `_RETURN` rule as a
+    /// CREATE RULE statement.
+    PgGetRuledef,
+}
+
+/// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
+/// function each (see [`crate::catalog::stats`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatCounter {
+    NumScans,
+    TuplesReturned,
+    TuplesFetched,
+    TuplesInserted,
+    TuplesUpdated,
+    TuplesDeleted,
+    TuplesHotUpdated,
+    LiveTuples,
+    DeadTuples,
+    ModSinceAnalyze,
+    InsSinceVacuum,
+    LastVacuumTime,
+    LastAutovacuumTime,
+    LastAnalyzeTime,
+    LastAutoanalyzeTime,
+    VacuumCount,
+    AutovacuumCount,
+    AnalyzeCount,
+    AutoanalyzeCount,
+}
+
+/// Each counter's function, `pg_stat_get_<name>`.
+const STAT_COUNTERS: &[(&str, StatCounter)] = {
+    use StatCounter::*;
+    &[
+        ("numscans", NumScans),
+        ("tuples_returned", TuplesReturned),
+        ("tuples_fetched", TuplesFetched),
+        ("tuples_inserted", TuplesInserted),
+        ("tuples_updated", TuplesUpdated),
+        ("tuples_deleted", TuplesDeleted),
+        ("tuples_hot_updated", TuplesHotUpdated),
+        ("live_tuples", LiveTuples),
+        ("dead_tuples", DeadTuples),
+        ("mod_since_analyze", ModSinceAnalyze),
+        ("ins_since_vacuum", InsSinceVacuum),
+        ("last_vacuum_time", LastVacuumTime),
+        ("last_autovacuum_time", LastAutovacuumTime),
+        ("last_analyze_time", LastAnalyzeTime),
+        ("last_autoanalyze_time", LastAutoanalyzeTime),
+        ("vacuum_count", VacuumCount),
+        ("autovacuum_count", AutovacuumCount),
+        ("analyze_count", AnalyzeCount),
+        ("autoanalyze_count", AutoanalyzeCount),
+    ]
+};
+
+impl StatCounter {
+    fn lookup(name: &str) -> Option<StatCounter> {
+        let name = name.strip_prefix("pg_stat_get_")?;
+        STAT_COUNTERS.iter().find(|c| c.0 == name).map(|c| c.1)
+    }
+
+    /// Its function's name.
+    pub fn function_name(self) -> String {
+        let name = STAT_COUNTERS.iter().find(|c| c.1 == self).map_or("", |c| c.0);
+        format!("pg_stat_get_{name}")
+    }
+
+    /// Whether it is a point in time (timestamptz) rather than a count.
+    pub fn is_time(self) -> bool {
+        use StatCounter::*;
+        matches!(self, LastVacuumTime | LastAutovacuumTime | LastAnalyzeTime | LastAutoanalyzeTime)
+    }
 }
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
 const NAME_ARRAY: PgType = PgType::TextForm(1003);
+/// `pg_node_tree`, which tusk holds as SQL text.
+const PG_NODE_TREE: PgType = PgType::TextForm(194);
 
 /// Which size function (see [`crate::catalog::SizeOf`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +237,13 @@ impl Func {
             "pg_get_userbyid" => Func::PgGetUserById,
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
+            "pg_get_viewdef" => Func::PgGetViewdef,
+            "btrim" => Func::Btrim,
+            "ltrim" => Func::Ltrim,
+            "rtrim" => Func::Rtrim,
+            "pg_get_expr" => Func::PgGetExpr,
+            "pg_get_ruledef" => Func::PgGetRuledef,
+            _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => return Func::advisory(name),
         })
     }
@@ -238,6 +336,13 @@ impl Func {
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
+            Func::PgGetViewdef => &[(&[Text], Text), (&[Text, Bool], Text), (&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::PgStat(c) if c.is_time() => &[(&[Oid], TimestampTz)],
+            Func::PgStat(_) => &[(&[Oid], Int8)],
+            Func::RegexMatch { .. } => &[(&[Text, Text], Bool)],
+            Func::Btrim | Func::Ltrim | Func::Rtrim => &[(&[Text], Text), (&[Text, Text], Text)],
+            Func::PgGetExpr => &[(&[PG_NODE_TREE, Oid], Text), (&[PG_NODE_TREE, Oid, Bool], Text)],
+            Func::PgGetRuledef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
         }
     }
 
@@ -582,6 +687,31 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
         Func::ObjDescription | Func::ColDescription => Datum::Null,
+        Func::PgGetViewdef => {
+            let oid = match &values[0] {
+                Datum::Text(name) => match ctx.relation_oid(name)? {
+                    Some(oid) => oid,
+                    None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
+                },
+                other => oid_of(other),
+            };
+            ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
+        }
+        Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
+        Func::Btrim | Func::Ltrim | Func::Rtrim => {
+            let set: Vec<char> = values.get(1).map_or(vec![' '], |_| text(1).chars().collect());
+            let trimmed = match func {
+                Func::Ltrim => text(0).trim_start_matches(set.as_slice()),
+                Func::Rtrim => text(0).trim_end_matches(set.as_slice()),
+                _ => text(0).trim_matches(set.as_slice()),
+            };
+            Datum::Text(trimmed.to_string())
+        }
+        Func::PgGetExpr => Datum::Text(text(0).to_string()),
+        Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
+        Func::RegexMatch { case_insensitive, negated } => {
+            Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)
+        }
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

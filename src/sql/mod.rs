@@ -30,6 +30,7 @@ pub mod numeric;
 pub mod parser;
 pub mod plan;
 pub mod planner;
+pub mod regex;
 pub mod types;
 
 use expr::Expr;
@@ -113,12 +114,22 @@ pub enum Statement {
         def: IndexDef,
         if_not_exists: bool,
     },
-    /// `DROP TABLE|INDEX [IF EXISTS] names… [CASCADE]`.
+    /// `DROP TABLE|INDEX|VIEW [IF EXISTS] names… [CASCADE]`.
     Drop {
         kind: DropKind,
         names: Vec<String>,
         if_exists: bool,
+        /// Drop the views that depend on them too.
         cascade: bool,
+    },
+    /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`: the view's
+    /// columns, its query as SQL text, and the relations the query names.
+    CreateView {
+        name: String,
+        columns: Vec<crate::catalog::Column>,
+        sql: String,
+        reads: Vec<u32>,
+        or_replace: bool,
     },
     /// INSERT, UPDATE or DELETE: the rows `source` produces are applied to
     /// `table` (see [`exec::ModifyKind`]); RETURNING expressions and columns.
@@ -201,6 +212,7 @@ impl Statement {
             | Statement::AddConstraint { .. }
             | Statement::DropConstraint { .. }
             | Statement::Drop { .. }
+            | Statement::CreateView { .. }
             | Statement::Vacuum { .. }
             | Statement::Reindex { .. }
             | Statement::Lock { .. }
@@ -230,6 +242,8 @@ impl Statement {
             Statement::AddConstraint { .. } | Statement::DropConstraint { .. } => "ALTER TABLE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
+            Statement::Drop { kind: DropKind::View, .. } => "DROP VIEW",
+            Statement::CreateView { .. } => "CREATE VIEW",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
             Statement::SetTransaction { .. } => "SET",
@@ -303,6 +317,7 @@ pub enum ConstraintDef {
 pub enum DropKind {
     Table,
     Index,
+    View,
 }
 
 impl DropKind {
@@ -310,6 +325,7 @@ impl DropKind {
         match self {
             DropKind::Table => "TABLE",
             DropKind::Index => "INDEX",
+            DropKind::View => "VIEW",
         }
     }
 }

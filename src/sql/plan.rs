@@ -103,6 +103,11 @@ pub enum Plan {
         step: Option<Expr>,
         ty: PgType,
     },
+    /// A set-returning function of the server's state in FROM
+    /// (`pg_show_all_settings()`).
+    Function {
+        func: SetFunc,
+    },
     /// Literal rows: `VALUES`, and the single empty row of a SELECT without FROM.
     Values {
         rows: Vec<Vec<Expr>>,
@@ -168,6 +173,7 @@ impl Plan {
             }
             Plan::Values { types, .. } => types.clone(),
             Plan::Series { ty, .. } => vec![*ty],
+            Plan::Function { func } => func.columns().iter().map(|c| c.1).collect(),
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
@@ -202,6 +208,7 @@ impl Plan {
             }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
             Plan::Series { start, stop, step, .. } => [start, stop].into_iter().chain(step).for_each(&mut *f),
+            Plan::Function { .. } => {}
             Plan::Filter { input, predicate } => {
                 f(predicate);
                 input.visit_exprs(f);
@@ -253,7 +260,11 @@ impl Plan {
     pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
         f(self);
         match self {
-            Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } | Plan::Series { .. } => {}
+            Plan::Scan { .. }
+            | Plan::IndexScan { .. }
+            | Plan::Values { .. }
+            | Plan::Series { .. }
+            | Plan::Function { .. } => {}
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
             | Plan::Aggregate { input, .. }
@@ -301,4 +312,52 @@ pub struct SubPlan {
     /// Whether it (or a subquery inside it) reads an enclosing query's row;
     /// if not, its result is computed once per statement.
     pub correlated: bool,
+}
+
+/// A set-returning function over the server's state, callable in FROM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetFunc {
+    /// `pg_show_all_settings()`, behind the `pg_settings` view.
+    ShowAllSettings,
+}
+
+impl SetFunc {
+    pub fn lookup(name: &str) -> Option<SetFunc> {
+        match name {
+            "pg_show_all_settings" => Some(SetFunc::ShowAllSettings),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SetFunc::ShowAllSettings => "pg_show_all_settings",
+        }
+    }
+
+    /// Its result columns, as PostgreSQL declares them.
+    pub const fn columns(self) -> &'static [(&'static str, PgType)] {
+        use PgType::{Bool, Int4, Text};
+        match self {
+            SetFunc::ShowAllSettings => &[
+                ("name", Text),
+                ("setting", Text),
+                ("unit", Text),
+                ("category", Text),
+                ("short_desc", Text),
+                ("extra_desc", Text),
+                ("context", Text),
+                ("vartype", Text),
+                ("source", Text),
+                ("min_val", Text),
+                ("max_val", Text),
+                ("enumvals", PgType::TextForm(1009)),
+                ("boot_val", Text),
+                ("reset_val", Text),
+                ("sourcefile", Text),
+                ("sourceline", Int4),
+                ("pending_restart", Bool),
+            ],
+        }
+    }
 }

@@ -116,7 +116,11 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
 fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
     f(plan);
     match plan {
-        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::Values { .. } | Plan::Series { .. } => {}
+        Plan::Scan { .. }
+        | Plan::IndexScan { .. }
+        | Plan::Values { .. }
+        | Plan::Series { .. }
+        | Plan::Function { .. } => {}
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }
@@ -151,6 +155,7 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             f(stop);
             step.iter_mut().for_each(f);
         }
+        Plan::Function { .. } => {}
         Plan::Filter { predicate, .. } => f(predicate),
         Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
         Plan::Join { equi, on, .. } => {

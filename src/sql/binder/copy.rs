@@ -38,7 +38,17 @@ impl Binder<'_> {
         }
         let stmt = match &c.relation {
             Relation::Table { name, columns } => {
-                let table = if from { self.table_for_write(name)? } else { self.table(name, LockMode::AccessShare)? };
+                let table = self.table(name, if from { LockMode::RowExclusive } else { LockMode::AccessShare })?;
+                if table.view.is_some() {
+                    let e = if from {
+                        err!(SqlState::WRONG_OBJECT_TYPE, "cannot copy to view \"{}\"", table.name)
+                    } else {
+                        err!(SqlState::WRONG_OBJECT_TYPE, "cannot copy from view \"{}\"", table.name)
+                            .with_hint("Try the COPY (SELECT ...) TO variant.")
+                    };
+                    return Err(e);
+                }
+                let table = if from { self.table_for_write(name, "copy to")? } else { table };
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);

@@ -303,6 +303,7 @@ impl Binder<'_> {
         let kind = match object_type {
             ast::ObjectType::Table => DropKind::Table,
             ast::ObjectType::Index => DropKind::Index,
+            ast::ObjectType::View => DropKind::View,
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {
@@ -310,6 +311,50 @@ impl Binder<'_> {
         }
         let names = names.iter().map(public_name).collect::<Result<Vec<_>>>()?;
         Ok(Statement::Drop { kind, names, if_exists, cascade })
+    }
+
+    /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`: the query is
+    /// bound now, so that its errors are CREATE VIEW's and its columns and
+    /// the relations it names are known; it is kept as SQL text.
+    pub(super) fn bind_create_view(&mut self, cv: &ast::CreateView) -> Result<Statement> {
+        if cv.materialized {
+            return Err(Error::not_supported("CREATE MATERIALIZED VIEW"));
+        }
+        if cv.temporary {
+            return Err(Error::not_supported("CREATE TEMPORARY VIEW")
+                .with_detail("There are no temporary schemas yet; create an ordinary view instead."));
+        }
+        if cv.or_alter || cv.secure || cv.if_not_exists || cv.to.is_some() || cv.params.is_some() {
+            return Err(Error::not_supported("this form of CREATE VIEW"));
+        }
+        if !matches!(cv.options, ast::CreateTableOptions::None) {
+            return Err(Error::not_supported("view options"));
+        }
+        let name = public_name(&cv.name)?;
+        // A view's query runs later, with no parameters to refer to.
+        let allow_params = std::mem::replace(&mut self.allow_params, false);
+        self.reads.clear();
+        let bound = self.bind_query_plan(&cv.query);
+        self.allow_params = allow_params;
+        let q = super::query::view_output(bound?);
+        if cv.columns.len() > q.columns.len() {
+            return Err(err!(SqlState::SYNTAX_ERROR, "CREATE VIEW specifies more column names than columns"));
+        }
+        let mut columns: Vec<catalog::Column> = Vec::with_capacity(q.columns.len());
+        for (i, c) in q.columns.iter().enumerate() {
+            let col = cv.columns.get(i).map_or_else(|| c.name.clone(), |d| ident(&d.name));
+            if columns.iter().any(|have| have.name == col) {
+                return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
+            }
+            columns.push(catalog::Column { name: col, ty: c.ty, typmod: c.typmod, not_null: false });
+        }
+        Ok(Statement::CreateView {
+            name,
+            sql: view_text(&cv.query, &columns),
+            columns,
+            reads: std::mem::take(&mut self.reads),
+            or_replace: cv.or_replace,
+        })
     }
 }
 
@@ -391,4 +436,30 @@ fn plain_column(c: &ast::IndexColumn) -> Result<String> {
         ast::Expr::Identifier(id) if c.operator_class.is_none() && c.column.options.sort.is_none() => Ok(ident(id)),
         other => Err(Error::not_supported(format!("key column {other}"))),
     }
+}
+
+/// The SQL text a view keeps: its query, with the select list of a plain
+/// SELECT aliased to the view's column names where they differ from what
+/// the items would be called anyway, so that the text alone defines the
+/// view's columns (as `pg_get_viewdef` shows it).
+fn view_text(query: &ast::Query, columns: &[catalog::Column]) -> String {
+    let mut q = query.clone();
+    if let ast::SetExpr::Select(select) = q.body.as_mut() {
+        if select.projection.len() == columns.len() {
+            for (item, col) in select.projection.iter_mut().zip(columns) {
+                let alias = || {
+                    let plain = crate::catalog::describe::quote_identifier(&col.name) == col.name;
+                    if plain { ast::Ident::new(&col.name) } else { ast::Ident::with_quote('"', &col.name) }
+                };
+                match item {
+                    ast::SelectItem::UnnamedExpr(e) if super::figure_colname(e) != col.name => {
+                        *item = ast::SelectItem::ExprWithAlias { expr: e.clone(), alias: alias() };
+                    }
+                    ast::SelectItem::ExprWithAlias { alias: a, .. } if ident(a) != col.name => *a = alias(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    q.to_string()
 }

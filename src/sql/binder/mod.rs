@@ -11,6 +11,7 @@ mod copy;
 mod ddl;
 mod query;
 mod temporal;
+mod updatable;
 
 use sqlparser::ast::{self, Spanned};
 
@@ -28,6 +29,22 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
 use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
+
+/// A write through a view that is not simple (see [`updatable`]), or an
+/// INSERT through a view, is refused rather than guessed at.
+fn view_not_writable(name: &str, verb: &str) -> Error {
+    err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot {verb} view \"{name}\"")
+        .with_detail("Writing through a view is not supported yet.")
+        .with_hint("Write to the view's table instead.")
+}
+
+/// Both conditions (either may be absent).
+fn both(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Expr::And(Box::new(a), Box::new(b))),
+        (a, b) => a.or(b),
+    }
+}
 
 /// Choose index scans in the plans of a bound statement.
 fn choose_access_paths(statement: &mut Statement) {
@@ -59,6 +76,13 @@ pub struct Binder<'a> {
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
     params: Vec<PgType>,
+    /// Relations the statement names itself (not through a view): what a
+    /// view defined by it depends on.
+    reads: Vec<u32>,
+    /// Every view expanded, for checking a cached plan against them later.
+    views: Vec<Arc<Table>>,
+    /// Views being expanded, innermost last.
+    expanding: Vec<u32>,
 }
 
 impl<'a> Binder<'a> {
@@ -77,6 +101,9 @@ impl<'a> Binder<'a> {
             next_subplan: 0,
             allow_params: false,
             params: Vec::new(),
+            reads: Vec::new(),
+            views: Vec::new(),
+            expanding: Vec::new(),
         }
     }
 
@@ -111,6 +138,10 @@ impl<'a> Binder<'a> {
     }
 
     fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
+        // Inside a view's query a position would point into another text.
+        if !self.expanding.is_empty() {
+            return None;
+        }
         position(self.sql, span.start)
     }
 
@@ -127,6 +158,7 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::CreateView(cv) => self.bind_create_view(cv),
             ast::Statement::Explain {
                 describe_alias: ast::DescribeAlias::Explain,
                 analyze,
@@ -196,12 +228,14 @@ impl<'a> Binder<'a> {
         let bound = self.bind_query_plan(q)?;
         let mut tables = Vec::new();
         bound.plan.tables(&mut tables);
+        // A cached plan of a query over a view is checked against the view.
+        tables.extend(self.views.iter().cloned());
         Ok(Statement::Query { plan: Arc::new(bound.plan), columns: bound.columns, tables })
     }
 
     /// A table by name: unqualified names are looked up in `pg_catalog`
     /// and `public` (the search path), qualified ones only in their schema.
-    fn table(&self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
+    fn table(&mut self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
         let namespace = match schema.as_deref() {
@@ -211,12 +245,20 @@ impl<'a> Binder<'a> {
             Some(_) => return Err(self.at(missing(), name)),
         };
         let table = self.tables.table(&rel, mode).map_err(|e| self.at(e, name))?;
-        table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))
+        let table =
+            table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))?;
+        if self.expanding.is_empty() && !self.reads.contains(&table.oid) {
+            self.reads.push(table.oid);
+        }
+        Ok(table)
     }
 
     /// A table that the statement writes to: never a system catalog.
-    fn table_for_write(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
+    fn table_for_write(&mut self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
         let table = self.table(name, LockMode::RowExclusive)?;
+        if table.view.is_some() {
+            return Err(self.at(view_not_writable(&table.name, verb), name));
+        }
         if table.namespace == catalog::PG_CATALOG_NAMESPACE {
             let e = err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for table {}", table.name);
             return Err(self.at(e, name));
@@ -231,16 +273,22 @@ impl<'a> Binder<'a> {
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
         };
-        let table = self.table_for_write(name)?;
+        let target = self.write_target(name, None, "insert into")?;
+        self.check_returning_through_view(&target, ins.returning.is_some())?;
+        let table = target.table.clone();
         let explicit_columns = !ins.columns.is_empty();
         let targets: Vec<usize> = if !explicit_columns {
-            (0..table.columns.len()).collect()
+            target.shown.clone()
         } else {
             let mut t = Vec::with_capacity(ins.columns.len());
             for c in &ins.columns {
                 let col = object_name(c).to_ascii_lowercase();
-                let i = table.columns.iter().position(|tc| tc.name == col).ok_or_else(|| {
-                    err!(SqlState::UNDEFINED_COLUMN, "column \"{col}\" of relation \"{}\" does not exist", table.name)
+                let i = target.names.iter().position(|n| n.as_ref() == Some(&col)).ok_or_else(|| {
+                    err!(
+                        SqlState::UNDEFINED_COLUMN,
+                        "column \"{col}\" of relation \"{}\" does not exist",
+                        target.relation_name()
+                    )
                 })?;
                 if t.contains(&i) {
                     return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
@@ -363,35 +411,45 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
-        let table = self.table_for_write(name)?;
+        let target = self.write_target(name, alias.as_ref(), "update")?;
+        self.check_returning_through_view(&target, u.returning.is_some())?;
         self.levels.push(query::Level::default());
-        let r = self.bind_update_body(u, &table, alias.as_ref());
+        let r = self.bind_update_body(u, &target, alias.as_ref());
         self.levels.pop();
         let (plan, returning) = r?;
-        Ok(Statement::Modify { kind: ModifyKind::Update, table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Update, table: target.table, source: Arc::new(plan), returning })
+    }
+
+    /// RETURNING through a view is not built.
+    fn check_returning_through_view(&self, target: &updatable::WriteTarget, returning: bool) -> Result<()> {
+        match &target.view {
+            Some(view) if returning => Err(Error::not_supported(format!("RETURNING through view \"{view}\""))),
+            _ => Ok(()),
+        }
     }
 
     #[allow(clippy::type_complexity)]
     fn bind_update_body(
         &mut self,
         u: &ast::Update,
-        table: &Arc<Table>,
+        target: &updatable::WriteTarget,
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
-        self.add_table_rel(table, alias)?;
+        let table = &target.table;
+        self.add_target_rel(target)?;
         let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
         let mut assigned = vec![false; table.columns.len()];
         self.level().no_aggs = Some("UPDATE");
         for a in &u.assignments {
-            let ast::AssignmentTarget::ColumnName(target) = &a.target else {
+            let ast::AssignmentTarget::ColumnName(column) = &a.target else {
                 return Err(Error::not_supported("UPDATE of a column list"));
             };
-            let col_name = target.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
-            let Some(i) = table.columns.iter().position(|c| c.name == col_name) else {
+            let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+            let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
                 return Err(err!(
                     SqlState::UNDEFINED_COLUMN,
                     "column \"{col_name}\" of relation \"{}\" does not exist",
-                    table.name
+                    target.relation_name()
                 ));
             };
             if assigned[i] {
@@ -413,11 +471,12 @@ impl<'a> Binder<'a> {
             }
             None => None,
         };
+        let filter = both(target.view_filter.clone(), filter);
         self.level().no_aggs = None;
         let ctid = table.columns.len();
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
-        let alias = alias.map(|a| ident(&a.name));
+        let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
         let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
@@ -455,6 +514,9 @@ impl<'a> Binder<'a> {
             return not_yet("this kind of relation");
         };
         let table = self.table(name, LockMode::RowShare)?;
+        if table.view.is_some() {
+            return not_yet("a view");
+        }
         let mut plan = self.bind_row_addresses(&table, alias.as_ref(), select.selection.as_ref())?;
         // ORDER BY (over the table's columns) orders the rows before they
         // are locked; LIMIT and OFFSET count locked rows.
@@ -503,9 +565,21 @@ impl<'a> Binder<'a> {
         alias: Option<&ast::TableAlias>,
         selection: Option<&ast::Expr>,
     ) -> Result<Plan> {
+        self.bind_target_rows(&updatable::WriteTarget::table(table.clone(), alias), alias, selection)
+    }
+
+    /// [`Binder::bind_row_addresses`] of a write target (a table, or a
+    /// simple view's table).
+    fn bind_target_rows(
+        &mut self,
+        target: &updatable::WriteTarget,
+        alias: Option<&ast::TableAlias>,
+        selection: Option<&ast::Expr>,
+    ) -> Result<Plan> {
+        let table = &target.table;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
-            self.add_table_rel(table, alias)?;
+            self.add_target_rel(target)?;
             let filter = match selection {
                 Some(w) => {
                     self.level().no_aggs = Some("WHERE");
@@ -513,7 +587,8 @@ impl<'a> Binder<'a> {
                 }
                 None => None,
             };
-            let alias = alias.map(|a| ident(&a.name));
+            let filter = both(target.view_filter.clone(), filter);
+            let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
             let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
             Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
         })();
@@ -536,8 +611,10 @@ impl<'a> Binder<'a> {
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
-        let table = self.table_for_write(name)?;
-        let plan = self.bind_row_addresses(&table, alias.as_ref(), d.selection.as_ref())?;
+        let target = self.write_target(name, alias.as_ref(), "delete from")?;
+        self.check_returning_through_view(&target, d.returning.is_some())?;
+        let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
+        let table = target.table;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
         Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
     }
@@ -647,6 +724,36 @@ impl<'a> Binder<'a> {
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
+            E::Trim { expr, trim_where, trim_what, trim_characters: None } => {
+                let func = match trim_where {
+                    None | Some(ast::TrimWhereField::Both) => Func::Btrim,
+                    Some(ast::TrimWhereField::Leading) => Func::Ltrim,
+                    Some(ast::TrimWhereField::Trailing) => Func::Rtrim,
+                };
+                let mut args = vec![self.bind_expr(expr)?];
+                let mut nodes: Vec<&ast::Expr> = vec![expr];
+                if let Some(what) = trim_what {
+                    args.push(self.bind_expr(what)?);
+                    nodes.push(what);
+                }
+                let name = match func {
+                    Func::Ltrim => "ltrim",
+                    Func::Rtrim => "rtrim",
+                    _ => "btrim",
+                };
+                self.bind_call(func, name, args, &nodes, e)
+            }
+            // The database's collation is "C", the only one there is.
+            E::Collate { expr, collation } => {
+                let name = object_name(collation);
+                match name.trim_start_matches("pg_catalog.").trim_matches('"') {
+                    "default" | "C" | "POSIX" => self.bind_expr(expr),
+                    _ => Err(self.at(
+                        err!(SqlState::UNDEFINED_OBJECT, "collation \"{}\" for encoding \"UTF8\" does not exist", name),
+                        e,
+                    )),
+                }
+            }
             E::TypedString(ts) => {
                 let (to, typmod) = self.resolve_type(&ts.data_type, e)?;
                 let text = match &ts.value.value {
@@ -900,6 +1007,26 @@ impl<'a> Binder<'a> {
         node: &ast::Expr,
     ) -> Result<Expr> {
         use ast::BinaryOperator as B;
+        // `OPERATOR(pg_catalog.op)`: the built-in operator, spelled out.
+        if let B::PGCustomBinaryOperator(parts) = op {
+            let builtin = match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["pg_catalog", "~"] => Some(B::PGRegexMatch),
+                ["pg_catalog", "~*"] => Some(B::PGRegexIMatch),
+                ["pg_catalog", "!~"] => Some(B::PGRegexNotMatch),
+                ["pg_catalog", "!~*"] => Some(B::PGRegexNotIMatch),
+                ["pg_catalog", "="] => Some(B::Eq),
+                ["pg_catalog", "<>"] => Some(B::NotEq),
+                ["pg_catalog", "<"] => Some(B::Lt),
+                ["pg_catalog", "<="] => Some(B::LtEq),
+                ["pg_catalog", ">"] => Some(B::Gt),
+                ["pg_catalog", ">="] => Some(B::GtEq),
+                ["pg_catalog", "||"] => Some(B::StringConcat),
+                _ => None,
+            };
+            if let Some(builtin) = builtin {
+                return self.bind_binary(left, &builtin, right, node);
+            }
+        }
         let arith = match op {
             B::Plus => Some(ArithOp::Add),
             B::Minus => Some(ArithOp::Sub),
@@ -987,6 +1114,18 @@ impl<'a> Binder<'a> {
                 let l = as_text(self, l, left)?;
                 let r = as_text(self, r, right)?;
                 Ok(Expr::Concat(Box::new(l), Box::new(r)))
+            }
+            B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch => {
+                let case_insensitive = matches!(op, B::PGRegexIMatch | B::PGRegexNotIMatch);
+                let negated = matches!(op, B::PGRegexNotMatch | B::PGRegexNotIMatch);
+                let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+                let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
+                if !texty(l.ty()) || !texty(r.ty()) {
+                    return Err(self.no_operator(&op.to_string(), l.ty(), r.ty(), node));
+                }
+                let l = self.coerce(l, PgType::Text, left)?;
+                let r = self.coerce(r, PgType::Text, right)?;
+                Ok(Expr::Call(Func::RegexMatch { case_insensitive, negated }, vec![l, r], PgType::Bool))
             }
             other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
         }

@@ -657,9 +657,21 @@ impl Binder<'_> {
         let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
         let typmod = match &b {
             Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
+            // A column keeps its declared modifier (`varchar(10)`).
+            Expr::Column(i, _) => self.column_typmod(*i),
             _ => -1,
         };
         Ok((b, typmod))
+    }
+
+    /// The type modifier of column `i` of the current level's row.
+    fn column_typmod(&self, i: usize) -> i32 {
+        let level = self.levels.last().expect("level");
+        level
+            .rels
+            .iter()
+            .find(|r| i >= r.offset && i < r.offset + r.columns.len())
+            .map_or(-1, |r| r.columns[i - r.offset].typmod)
     }
 
     /// Rewrite an expression over the FROM row into one over the aggregate's
@@ -733,7 +745,7 @@ impl Binder<'_> {
     }
 
     /// Register a relation in the current level; its column offset.
-    fn add_rel(&mut self, label: String, columns: Vec<RelColumn>) -> Result<usize> {
+    pub(super) fn add_rel(&mut self, label: String, columns: Vec<RelColumn>) -> Result<usize> {
         let level = self.level();
         if level.rels.iter().any(|r| r.label == label) {
             return Err(err!(SqlState::DUPLICATE_ALIAS, "table name \"{label}\" specified more than once"));
@@ -760,15 +772,10 @@ impl Binder<'_> {
                 if with_hints.is_empty() && partitions.is_empty() =>
             {
                 let table: Arc<Table> = self.table(name, crate::txn::lock::LockMode::AccessShare)?;
-                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-                let mut columns: Vec<RelColumn> = table
-                    .columns
-                    .iter()
-                    .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
-                    .collect();
-                if let Some(a) = alias {
-                    rename_columns(&mut columns, &a.columns, &label)?;
+                if table.view.is_some() {
+                    return self.bind_view(&table, alias.as_ref(), start);
                 }
+                let (label, columns) = relation_columns(&table, alias.as_ref())?;
                 let alias = (label != table.name).then(|| label.clone());
                 self.add_rel(label, columns)?;
                 if let Some(r) = self.level().rels.last_mut() {
@@ -811,11 +818,79 @@ impl Binder<'_> {
                 let end = self.levels.last().expect("level").width;
                 Ok(FromItem { plan, start, end, inner: true })
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, .. }
+                if args.args.is_empty() && args.settings.is_none() && set_function(name).is_some() =>
+            {
+                let func = set_function(name).ok_or_else(|| Error::internal("set-returning function vanished"))?;
+                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| func.name().to_string());
+                let mut columns: Vec<RelColumn> = func
+                    .columns()
+                    .iter()
+                    .map(|(n, ty)| RelColumn { name: n.to_string(), ty: *ty, typmod: -1, merged: false })
+                    .collect();
+                if let Some(a) = alias {
+                    rename_columns(&mut columns, &a.columns, &label)?;
+                }
+                self.add_rel(label, columns)?;
+                let end = self.levels.last().expect("level").width;
+                Ok(FromItem { plan: Plan::Function { func }, start, end, inner: true })
+            }
             ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
-                Err(Error::not_supported("table functions other than generate_series"))
+                Err(Error::not_supported("table functions other than generate_series and pg_show_all_settings"))
             }
             _ => Err(Error::not_supported("this kind of FROM item")),
         }
+    }
+
+    /// A view named in FROM: its query, bound afresh in a scope of its own
+    /// like a subquery in FROM, under the view's column names.
+    fn bind_view(&mut self, view: &Arc<Table>, alias: Option<&ast::TableAlias>, start: usize) -> Result<FromItem> {
+        let plan = self.expand_view(view)?;
+        let (label, columns) = relation_columns(view, alias)?;
+        self.add_rel(label, columns)?;
+        let end = self.levels.last().expect("level").width;
+        Ok(FromItem { plan, start, end, inner: true })
+    }
+
+    /// The plan of a view's query, producing exactly the view's columns.
+    pub(super) fn expand_view(&mut self, view: &Arc<Table>) -> Result<Plan> {
+        if self.expanding.contains(&view.oid) || self.expanding.len() >= MAX_VIEW_DEPTH {
+            return Err(err!(
+                SqlState::INVALID_OBJECT_DEFINITION,
+                "infinite recursion detected in rules for relation \"{}\"",
+                view.name
+            ));
+        }
+        let sql = view.view.as_deref().unwrap_or_default();
+        let parsed = crate::sql::parser::parse(sql)?;
+        let query = match parsed.as_slice() {
+            [crate::sql::parser::Parsed::Sql(stmt)] => match stmt.as_ref() {
+                ast::Statement::Query(q) => q.clone(),
+                _ => return Err(Error::internal(format!("view \"{}\" holds a statement that is no query", view.name))),
+            },
+            _ => return Err(Error::internal(format!("view \"{}\" holds no single query", view.name))),
+        };
+        self.expanding.push(view.oid);
+        let r = self.bind_subquery_plan(&query);
+        self.expanding.pop();
+        let q = view_output(r?);
+        if !self.views.iter().any(|v| v.oid == view.oid) {
+            self.views.push(view.clone());
+        }
+        let fits = q.columns.len() >= view.columns.len()
+            && q.columns.iter().zip(&view.columns).all(|(have, want)| have.ty == want.ty);
+        if !fits {
+            return Err(err!(
+                SqlState::DATA_CORRUPTED,
+                "the query of view \"{}\" no longer produces the view's columns",
+                view.name
+            ));
+        }
+        if q.columns.len() == view.columns.len() {
+            return Ok(q.plan);
+        }
+        let exprs = view.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
+        Ok(Plan::Project { input: Box::new(q.plan), exprs })
     }
 
     /// `generate_series(start, stop [, step])` over integers (int4 when
@@ -1416,4 +1491,55 @@ fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
         Plan::Scan { table, filter: None, ctid, alias } => Plan::Scan { table, filter: Some(pred), ctid, alias },
         other => Plan::Filter { input: Box::new(other), predicate: pred },
     }
+}
+
+/// How deeply views may be nested in one another.
+const MAX_VIEW_DEPTH: usize = 64;
+
+/// A set-returning function of the server's state named in FROM.
+fn set_function(name: &ast::ObjectName) -> Option<crate::sql::plan::SetFunc> {
+    let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(ident).collect();
+    match parts.as_slice() {
+        [n] => crate::sql::plan::SetFunc::lookup(n),
+        [schema, n] if schema == "pg_catalog" => crate::sql::plan::SetFunc::lookup(n),
+        _ => None,
+    }
+}
+
+/// A view's output: a column of an undecided type (a bare literal)
+/// becomes `text`, as PostgreSQL makes it.
+pub(super) fn view_output(q: BoundQuery) -> BoundQuery {
+    if !q.columns.iter().any(|c| c.ty == PgType::Unknown) {
+        return q;
+    }
+    let exprs = q
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let col = Expr::Column(i, c.ty);
+            if c.ty == PgType::Unknown { Expr::Cast(Box::new(col), PgType::Text, None) } else { col }
+        })
+        .collect();
+    let columns = q
+        .columns
+        .into_iter()
+        .map(|c| if c.ty == PgType::Unknown { Column { ty: PgType::Text, ..c } } else { c })
+        .collect();
+    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns }
+}
+
+/// The label and columns a table or view named in FROM adds to its level,
+/// renamed by its alias.
+fn relation_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Result<(String, Vec<RelColumn>)> {
+    let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
+    let mut columns: Vec<RelColumn> = table
+        .columns
+        .iter()
+        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+        .collect();
+    if let Some(a) = alias {
+        rename_columns(&mut columns, &a.columns, &label)?;
+    }
+    Ok((label, columns))
 }

@@ -756,6 +756,7 @@ mod tests {
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
             toast: None,
+            view: None,
         };
         let raw: Vec<RawOption> = options
             .iter()

@@ -77,6 +77,7 @@ impl IndexScanState {
     pub fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         if self.range.is_none() {
             self.range = Some(self.key_range(cx)?);
+            cx.catalog.stats.scan_started(self.index.oid);
         }
         let Some(Some(range)) = &self.range else { return Ok(Step::Done) };
         let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
@@ -125,6 +126,7 @@ impl IndexScanState {
             if rows == 0 {
                 continue;
             }
+            cx.catalog.stats.index_fetched(self.index.oid, rows as u64);
             let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
             if self.ctid {
                 columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));

@@ -1,0 +1,134 @@
+//! The system views' definitions: plain SQL over the catalogs and the
+//! functions that expose the server's state (`pg_show_all_settings()`,
+//! `pg_stat_get_*`), with their columns as PostgreSQL 15 declares them.
+//! Bootstrap writes them into the catalog; every query of a view checks
+//! that its query produces exactly the declared columns, and
+//! `sql-tests/system_views.slt` queries each one.
+
+use super::SystemView;
+use crate::sql::types::PgType::{self, Bool, Int8, Name, Oid, Text, TimestampTz};
+
+pub static SYSTEM_VIEWS: &[SystemView] = &[
+    SystemView {
+        name: "pg_tables",
+        oid: 12001,
+        columns: &[
+            ("schemaname", Name),
+            ("tablename", Name),
+            ("tableowner", Name),
+            ("tablespace", Name),
+            ("hasindexes", Bool),
+            ("hasrules", Bool),
+            ("hastriggers", Bool),
+            ("rowsecurity", Bool),
+        ],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS tablename, \
+              pg_get_userbyid(c.relowner) AS tableowner, NULL::name AS tablespace, \
+              c.relhasindex AS hasindexes, c.relhasrules AS hasrules, \
+              c.relhastriggers AS hastriggers, c.relrowsecurity AS rowsecurity \
+              FROM pg_class c LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 'p')",
+    },
+    SystemView {
+        name: "pg_views",
+        oid: 12003,
+        columns: &[("schemaname", Name), ("viewname", Name), ("viewowner", Name), ("definition", Text)],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS viewname, \
+              pg_get_userbyid(c.relowner) AS viewowner, pg_get_viewdef(c.oid) AS definition \
+              FROM pg_class c LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind = 'v'",
+    },
+    SystemView {
+        name: "pg_indexes",
+        oid: 12005,
+        columns: &[
+            ("schemaname", Name),
+            ("tablename", Name),
+            ("indexname", Name),
+            ("tablespace", Name),
+            ("indexdef", Text),
+        ],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS tablename, i.relname AS indexname, \
+              NULL::name AS tablespace, pg_get_indexdef(i.oid) AS indexdef \
+              FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid \
+              JOIN pg_class i ON i.oid = x.indexrelid \
+              LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')",
+    },
+    SystemView {
+        name: "pg_settings",
+        oid: 12007,
+        columns: crate::sql::plan::SetFunc::ShowAllSettings.columns(),
+        sql: "SELECT a.name, a.setting, a.unit, a.category, a.short_desc, a.extra_desc, a.context, \
+              a.vartype, a.source, a.min_val, a.max_val, a.enumvals, a.boot_val, a.reset_val, \
+              a.sourcefile, a.sourceline, a.pending_restart \
+              FROM pg_show_all_settings() a",
+    },
+    SystemView {
+        name: "pg_stat_all_tables",
+        oid: 12009,
+        columns: STAT_TABLE_COLUMNS,
+        sql: "SELECT c.oid AS relid, n.nspname AS schemaname, c.relname, \
+              pg_stat_get_numscans(c.oid) AS seq_scan, \
+              pg_stat_get_tuples_returned(c.oid) AS seq_tup_read, \
+              (SELECT sum(pg_stat_get_numscans(x.indexrelid)) FROM pg_index x \
+               WHERE x.indrelid = c.oid)::bigint AS idx_scan, \
+              (SELECT sum(pg_stat_get_tuples_fetched(x.indexrelid)) FROM pg_index x \
+               WHERE x.indrelid = c.oid)::bigint + pg_stat_get_tuples_fetched(c.oid) AS idx_tup_fetch, \
+              pg_stat_get_tuples_inserted(c.oid) AS n_tup_ins, \
+              pg_stat_get_tuples_updated(c.oid) AS n_tup_upd, \
+              pg_stat_get_tuples_deleted(c.oid) AS n_tup_del, \
+              pg_stat_get_tuples_hot_updated(c.oid) AS n_tup_hot_upd, \
+              pg_stat_get_live_tuples(c.oid) AS n_live_tup, \
+              pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, \
+              pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, \
+              pg_stat_get_ins_since_vacuum(c.oid) AS n_ins_since_vacuum, \
+              pg_stat_get_last_vacuum_time(c.oid) AS last_vacuum, \
+              pg_stat_get_last_autovacuum_time(c.oid) AS last_autovacuum, \
+              pg_stat_get_last_analyze_time(c.oid) AS last_analyze, \
+              pg_stat_get_last_autoanalyze_time(c.oid) AS last_autoanalyze, \
+              pg_stat_get_vacuum_count(c.oid) AS vacuum_count, \
+              pg_stat_get_autovacuum_count(c.oid) AS autovacuum_count, \
+              pg_stat_get_analyze_count(c.oid) AS analyze_count, \
+              pg_stat_get_autoanalyze_count(c.oid) AS autoanalyze_count \
+              FROM pg_class c LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 't', 'm', 'p')",
+    },
+    SystemView {
+        name: "pg_stat_user_tables",
+        oid: 12011,
+        columns: STAT_TABLE_COLUMNS,
+        sql: "SELECT relid, schemaname, relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, \
+              n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, n_live_tup, n_dead_tup, \
+              n_mod_since_analyze, n_ins_since_vacuum, last_vacuum, last_autovacuum, last_analyze, \
+              last_autoanalyze, vacuum_count, autovacuum_count, analyze_count, autoanalyze_count \
+              FROM pg_stat_all_tables \
+              WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+    },
+];
+
+const STAT_TABLE_COLUMNS: &[(&str, PgType)] = &[
+    ("relid", Oid),
+    ("schemaname", Name),
+    ("relname", Name),
+    ("seq_scan", Int8),
+    ("seq_tup_read", Int8),
+    ("idx_scan", Int8),
+    ("idx_tup_fetch", Int8),
+    ("n_tup_ins", Int8),
+    ("n_tup_upd", Int8),
+    ("n_tup_del", Int8),
+    ("n_tup_hot_upd", Int8),
+    ("n_live_tup", Int8),
+    ("n_dead_tup", Int8),
+    ("n_mod_since_analyze", Int8),
+    ("n_ins_since_vacuum", Int8),
+    ("last_vacuum", TimestampTz),
+    ("last_autovacuum", TimestampTz),
+    ("last_analyze", TimestampTz),
+    ("last_autoanalyze", TimestampTz),
+    ("vacuum_count", Int8),
+    ("autovacuum_count", Int8),
+    ("analyze_count", Int8),
+    ("autoanalyze_count", Int8),
+];
