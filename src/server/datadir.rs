@@ -17,8 +17,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 
 /// The on-disk format version of a data directory. 4: varlena length
 /// words carry TOAST flags, tables have TOAST relations, `pg_toast` exists;
-/// `pg_constraint` exists and `relpersistence` may be `u`.
-pub const FORMAT_VERSION: &str = "4";
+/// `pg_constraint` exists and `relpersistence` may be `u`. 5: `pg_type`
+/// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
+pub const FORMAT_VERSION: &str = "5";
 
 pub struct DataDir {
     pub path: PathBuf,

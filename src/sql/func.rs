@@ -1,5 +1,6 @@
 //! Built-in functions: how each is typed and what it computes.
 
+use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
@@ -68,6 +69,19 @@ pub enum Func {
     /// comments (`COMMENT ON` does not exist yet).
     ObjDescription,
     ColDescription,
+    /// `bytea || bytea`.
+    ByteaCat,
+    /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
+    /// binder puts the haystack first.
+    Position,
+    Encode,
+    Decode,
+    GetByte,
+    SetByte,
+    /// `sha224`, `sha256`, `sha384`, `sha512` of a bytea (the digest bits).
+    Sha(u16),
+    ConvertTo,
+    ConvertFrom,
 }
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
@@ -146,6 +160,17 @@ impl Func {
             "pg_get_userbyid" => Func::PgGetUserById,
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
+            "strpos" => Func::Position,
+            "encode" => Func::Encode,
+            "decode" => Func::Decode,
+            "get_byte" => Func::GetByte,
+            "set_byte" => Func::SetByte,
+            "sha224" => Func::Sha(224),
+            "sha256" => Func::Sha(256),
+            "sha384" => Func::Sha(384),
+            "sha512" => Func::Sha(512),
+            "convert_to" => Func::ConvertTo,
+            "convert_from" => Func::ConvertFrom,
             _ => return Func::advisory(name),
         })
     }
@@ -195,11 +220,16 @@ impl Func {
                 (&[Numeric], Numeric),
             ],
             Func::Round => &[(&[Float8], Float8), (&[Numeric], Numeric), (&[Numeric, Int4], Numeric)],
-            Func::Substr => &[(&[Text, Int4], Text), (&[Text, Int4, Int4], Text)],
+            Func::Substr => &[
+                (&[Text, Int4], Text),
+                (&[Text, Int4, Int4], Text),
+                (&[Bytea, Int4], Bytea),
+                (&[Bytea, Int4, Int4], Bytea),
+            ],
             Func::Power => &[(&[Float8, Float8], Float8)],
-            Func::Length | Func::OctetLength => &[(&[Text], Int4)],
+            Func::Length | Func::OctetLength => &[(&[Text], Int4), (&[Bytea], Int4)],
             Func::Repeat => &[(&[Text, Int4], Text)],
-            Func::Md5 => &[(&[Text], Text)],
+            Func::Md5 => &[(&[Text], Text), (&[Bytea], Text)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
             Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
@@ -238,6 +268,15 @@ impl Func {
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
+            Func::ByteaCat => &[(&[Bytea, Bytea], Bytea)],
+            Func::Position => &[(&[Text, Text], Int4), (&[Bytea, Bytea], Int4)],
+            Func::Encode => &[(&[Bytea, Text], Text)],
+            Func::Decode => &[(&[Text, Text], Bytea)],
+            Func::GetByte => &[(&[Bytea, Int4], Int4)],
+            Func::SetByte => &[(&[Bytea, Int4, Int4], Bytea)],
+            Func::Sha(_) => &[(&[Bytea], Bytea)],
+            Func::ConvertTo => &[(&[Text, Name], Bytea)],
+            Func::ConvertFrom => &[(&[Bytea, Name], Text)],
         }
     }
 
@@ -290,6 +329,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         values.push(v);
     }
     let text = |i: usize| values[i].as_str().unwrap_or("");
+    let bytes = |i: usize| match &values[i] {
+        Datum::Bytea(b) => b.as_slice(),
+        _ => &[],
+    };
     Ok(match func {
         Func::Version => Datum::Text(format!(
             "PostgreSQL 16.0 (tusk {}) on {}-linux, compiled by rustc, 64-bit",
@@ -367,6 +410,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             }
             Datum::Float8(r)
         }
+        Func::Substr if matches!(values[0], Datum::Bytea(_)) => {
+            let len = values.get(2).map(|l| l.as_i64().unwrap_or(0));
+            Datum::Bytea(bytea::substring(bytes(0), values[1].as_i64().unwrap_or(1), len)?)
+        }
         Func::Substr => {
             let start = values[1].as_i64().unwrap_or(1);
             let end = match values.get(2) {
@@ -389,6 +436,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 .collect();
             Datum::Text(out)
         }
+        Func::Length | Func::OctetLength if matches!(values[0], Datum::Bytea(_)) => Datum::Int4(bytes(0).len() as i32),
         Func::Length => Datum::Int4(text(0).chars().count() as i32),
         Func::OctetLength => Datum::Int4(text(0).len() as i32),
         Func::Repeat => {
@@ -401,7 +449,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::Md5 => {
             use md5::Digest;
-            let digest = md5::Md5::digest(text(0).as_bytes());
+            let input = match &values[0] {
+                Datum::Bytea(b) => b.as_slice(),
+                _ => text(0).as_bytes(),
+            };
+            let digest = md5::Md5::digest(input);
             Datum::Text(digest.iter().map(|b| format!("{b:02x}")).collect())
         }
         Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
@@ -582,6 +634,42 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
         Func::ObjDescription | Func::ColDescription => Datum::Null,
+        Func::ByteaCat => {
+            let (a, b) = (bytes(0), bytes(1));
+            if a.len() + b.len() > crate::storage::heap::toast::MAX_VALUE_SIZE {
+                return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "invalid memory alloc request size"));
+            }
+            Datum::Bytea([a, b].concat())
+        }
+        Func::Position => match (&values[0], &values[1]) {
+            (Datum::Bytea(haystack), Datum::Bytea(needle)) => Datum::Int4(bytea::position(haystack, needle)),
+            _ => Datum::Int4(match text(0).find(text(1)) {
+                Some(at) => text(0)[..at].chars().count() as i32 + 1,
+                None => 0,
+            }),
+        },
+        Func::Encode => Datum::Text(bytea::Format::named(text(1))?.encode(bytes(0))),
+        Func::Decode => Datum::Bytea(bytea::Format::named(text(1))?.decode(text(0))?),
+        Func::GetByte => Datum::Int4(bytes(0)[bytea::byte_index(bytes(0), values[1].as_i64().unwrap_or(0))?] as i32),
+        Func::SetByte => {
+            let mut b = bytes(0).to_vec();
+            let at = bytea::byte_index(&b, values[1].as_i64().unwrap_or(0))?;
+            // Only the low 8 bits of the new value count, as in PostgreSQL.
+            b[at] = values[2].as_i64().unwrap_or(0) as u8;
+            Datum::Bytea(b)
+        }
+        Func::Sha(bits) => {
+            use sha2::Digest;
+            let input = bytes(0);
+            Datum::Bytea(match bits {
+                224 => sha2::Sha224::digest(input).to_vec(),
+                256 => sha2::Sha256::digest(input).to_vec(),
+                384 => sha2::Sha384::digest(input).to_vec(),
+                _ => sha2::Sha512::digest(input).to_vec(),
+            })
+        }
+        Func::ConvertTo => Datum::Bytea(bytea::Encoding::named(text(1), true)?.encode(text(0))?),
+        Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

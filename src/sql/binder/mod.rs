@@ -674,6 +674,11 @@ impl<'a> Binder<'a> {
                 self.bind_call(Func::Extract, "extract", vec![field, arg], &[expr, expr], e)
             }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
+            E::Position { expr, r#in } => {
+                // strpos(haystack, needle).
+                let bound = vec![self.bind_expr(r#in)?, self.bind_expr(expr)?];
+                self.bind_call(Func::Position, "position", bound, &[r#in.as_ref(), expr.as_ref()], e)
+            }
             E::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![self.bind_expr(expr)?];
                 let mut nodes = vec![expr.as_ref()];
@@ -685,6 +690,9 @@ impl<'a> Binder<'a> {
                 if let Some(f) = substring_for {
                     args.push(self.bind_expr(f)?);
                     nodes.push(f);
+                }
+                if args[0].ty() == PgType::Bytea {
+                    return self.bind_call(Func::Substr, "substring", args, &nodes, e);
                 }
                 let want: Vec<PgType> =
                     std::iter::once(PgType::Text).chain(std::iter::repeat(PgType::Int4)).take(args.len()).collect();
@@ -749,6 +757,11 @@ impl<'a> Binder<'a> {
                 let ci = matches!(e, E::ILike { .. });
                 let x = self.bind_expr(expr)?;
                 let p = self.bind_expr(pattern)?;
+                // bytealike (there is no ILIKE for bytea).
+                if !ci && x.ty() == PgType::Bytea && matches!(p.ty(), PgType::Bytea | PgType::Unknown) {
+                    let p = self.coerce(p, PgType::Bytea, pattern)?;
+                    return Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci));
+                }
                 let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
                 if !texty(x.ty()) || !texty(p.ty()) {
                     return Err(self.no_operator(if ci { "~~*" } else { "~~" }, x.ty(), p.ty(), e));
@@ -973,6 +986,12 @@ impl<'a> Binder<'a> {
             B::StringConcat => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
                 let (lt, rt) = (l.ty(), r.ty());
+                if matches!(
+                    (lt, rt),
+                    (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea)
+                ) {
+                    return self.bind_call(Func::ByteaCat, "||", vec![l, r], &[left, right], node);
+                }
                 // textcat, or anytextcat/textanycat when one side is text-like.
                 let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
                 if !(texty(lt) || texty(rt)) || lt == PgType::Void || rt == PgType::Void {
@@ -1009,6 +1028,7 @@ impl<'a> Binder<'a> {
             _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
             (PgType::Time, PgType::Time) => PgType::Time,
             (PgType::Interval, PgType::Interval) => PgType::Interval,
+            (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
             (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => {
                 PgType::Text
             }
@@ -1327,6 +1347,7 @@ impl<'a> Binder<'a> {
             }
             D::Interval { fields: None, precision: None } => PgType::Interval,
             D::Regclass => PgType::RegClass,
+            D::Bytea => PgType::Bytea,
             D::Char(len) | D::Character(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
@@ -1370,7 +1391,8 @@ impl<'a> Binder<'a> {
                     "char" => PgType::Char,
                     "regclass" => PgType::RegClass,
                     "regtype" => PgType::RegType,
-                    "uuid" | "json" | "jsonb" | "bytea" | "timetz" => {
+                    "bytea" => PgType::Bytea,
+                    "uuid" | "json" | "jsonb" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
@@ -1550,6 +1572,8 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::TypedString(ts) => Some(cast_type_name(&ts.data_type)),
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
+        E::Substring { shorthand, .. } => Some(if *shorthand { "substr" } else { "substring" }.into()),
+        E::Position { .. } => Some("position".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
         // A name figured from a type (a cast, a literal, CASE) yields to this cast's type.
         E::Cast { expr, data_type, .. } => match expr.as_ref() {
@@ -1581,6 +1605,7 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "timestamp",
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",
+        D::Bytea => "bytea",
         D::Custom(name, _) => {
             return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         }
