@@ -269,6 +269,42 @@ pub fn byte_index(bytes: &[u8], n: i64) -> Result<usize> {
     }
 }
 
+/// `get_bit`/`set_bit`: bit `n` (0-based, the lowest bit of each byte
+/// first) as its byte's index and mask, or PostgreSQL's error.
+pub fn bit_index(bytes: &[u8], n: i64) -> Result<(usize, u8)> {
+    let bits = bytes.len() as i64 * 8;
+    if n < 0 || n >= bits {
+        return Err(err!(SqlState::ARRAY_SUBSCRIPT_ERROR, "index {n} out of valid range, 0..{}", bits - 1));
+    }
+    Ok(((n / 8) as usize, 1 << (n % 8)))
+}
+
+/// `btrim`/`ltrim`/`rtrim`: the units of `s` (bytes, or characters of a
+/// text) without those found in `set` at the chosen ends.
+pub fn trim<'a, T: PartialEq>(s: &'a [T], set: &[T], leading: bool, trailing: bool) -> &'a [T] {
+    let mut s = s;
+    while leading && s.first().is_some_and(|u| set.contains(u)) {
+        s = &s[1..];
+    }
+    while trailing && s.last().is_some_and(|u| set.contains(u)) {
+        s = &s[..s.len() - 1];
+    }
+    s
+}
+
+/// `overlay(s placing r from start for len)`: units `start..start+len`
+/// (1-based) of `s` replaced by `r`.
+pub fn overlay<T: Clone>(s: &[T], r: &[T], start: i64, len: i64) -> Result<Vec<T>> {
+    if start < 1 {
+        return Err(err!(SqlState::SUBSTRING_ERROR, "negative substring length not allowed"));
+    }
+    let head = &s[..((start - 1) as usize).min(s.len())];
+    // The rest from start + len, or from the beginning when that is before it.
+    let from = start.saturating_add(len).max(1) as usize - 1;
+    let tail = s.get(from..).unwrap_or(&[]);
+    Ok([head, r, tail].concat())
+}
+
 /// `substring(bytes from start [for len])`, 1-based as SQL counts.
 pub fn substring(bytes: &[u8], start: i64, len: Option<i64>) -> Result<Vec<u8>> {
     let end = match len {
@@ -465,6 +501,19 @@ mod tests {
             base64_decode("A*").unwrap_err().message(),
             "invalid symbol \"*\" found while decoding base64 sequence"
         );
+    }
+
+    #[test]
+    fn bits_trim_and_overlay() {
+        assert_eq!(bit_index(&[1, 2], 9).unwrap(), (1, 2));
+        assert_eq!(bit_index(&[1], 8).unwrap_err().message(), "index 8 out of valid range, 0..7");
+        assert!(bit_index(&[], 0).is_err());
+        assert_eq!(trim(&[0, 1, 2, 1, 0], &[0], true, true), [1, 2, 1]);
+        assert_eq!(trim(&[0, 1, 2, 1, 0], &[0, 1], true, false), [2, 1, 0]);
+        assert_eq!(overlay(&[1, 2, 3, 4, 5], &[0xaa, 0xbb], 2, 3).unwrap(), [1, 0xaa, 0xbb, 5]);
+        assert_eq!(overlay(&[1, 2], &[0xff], 1, -1).unwrap(), [0xff, 1, 2]);
+        assert_eq!(overlay(&[1, 2], &[0xff], 5, 1).unwrap(), [1, 2, 0xff]);
+        assert!(overlay(&[1, 2], &[0xff], 0, 1).is_err());
     }
 
     #[test]

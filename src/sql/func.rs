@@ -82,6 +82,14 @@ pub enum Func {
     Sha(u16),
     ConvertTo,
     ConvertFrom,
+    GetBit,
+    SetBit,
+    BitCount,
+    /// `btrim`, `ltrim`, `rtrim`, `trim([both | leading | trailing] …)`:
+    /// whether the leading and the trailing end are trimmed.
+    Trim(bool, bool),
+    /// `overlay(s placing r from n [for m])`, of text or bytea.
+    Overlay,
 }
 
 /// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
@@ -171,6 +179,13 @@ impl Func {
             "sha512" => Func::Sha(512),
             "convert_to" => Func::ConvertTo,
             "convert_from" => Func::ConvertFrom,
+            "get_bit" => Func::GetBit,
+            "set_bit" => Func::SetBit,
+            "bit_count" => Func::BitCount,
+            "btrim" => Func::Trim(true, true),
+            "ltrim" => Func::Trim(true, false),
+            "rtrim" => Func::Trim(false, true),
+            "overlay" => Func::Overlay,
             _ => return Func::advisory(name),
         })
     }
@@ -277,6 +292,16 @@ impl Func {
             Func::Sha(_) => &[(&[Bytea], Bytea)],
             Func::ConvertTo => &[(&[Text, Name], Bytea)],
             Func::ConvertFrom => &[(&[Bytea, Name], Text)],
+            Func::GetBit => &[(&[Bytea, Int8], Int4)],
+            Func::SetBit => &[(&[Bytea, Int8, Int4], Bytea)],
+            Func::BitCount => &[(&[Bytea], Int8)],
+            Func::Trim(..) => &[(&[Text], Text), (&[Text, Text], Text), (&[Bytea, Bytea], Bytea)],
+            Func::Overlay => &[
+                (&[Text, Text, Int4, Int4], Text),
+                (&[Text, Text, Int4], Text),
+                (&[Bytea, Bytea, Int4, Int4], Bytea),
+                (&[Bytea, Bytea, Int4], Bytea),
+            ],
         }
     }
 
@@ -667,6 +692,43 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 384 => sha2::Sha384::digest(input).to_vec(),
                 _ => sha2::Sha512::digest(input).to_vec(),
             })
+        }
+        Func::GetBit => {
+            let (at, mask) = bytea::bit_index(bytes(0), values[1].as_i64().unwrap_or(0))?;
+            Datum::Int4((bytes(0)[at] & mask != 0) as i32)
+        }
+        Func::SetBit => {
+            let mut b = bytes(0).to_vec();
+            let (at, mask) = bytea::bit_index(&b, values[1].as_i64().unwrap_or(0))?;
+            match values[2].as_i64() {
+                Some(0) => b[at] &= !mask,
+                Some(1) => b[at] |= mask,
+                _ => return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "new bit must be 0 or 1")),
+            }
+            Datum::Bytea(b)
+        }
+        Func::BitCount => Datum::Int8(bytes(0).iter().map(|b| b.count_ones() as i64).sum()),
+        Func::Trim(leading, trailing) => match &values[0] {
+            Datum::Bytea(b) => Datum::Bytea(bytea::trim(b, bytes(1), leading, trailing).to_vec()),
+            _ => {
+                let set: Vec<char> = values.get(1).map_or(vec![' '], |_| text(1).chars().collect());
+                let chars: Vec<char> = text(0).chars().collect();
+                Datum::Text(bytea::trim(&chars, &set, leading, trailing).iter().collect())
+            }
+        },
+        Func::Overlay => {
+            let start = values[2].as_i64().unwrap_or(1);
+            match &values[0] {
+                Datum::Bytea(b) => {
+                    let len = values.get(3).map_or(bytes(1).len() as i64, |l| l.as_i64().unwrap_or(0));
+                    Datum::Bytea(bytea::overlay(b, bytes(1), start, len)?)
+                }
+                _ => {
+                    let (s, r): (Vec<char>, Vec<char>) = (text(0).chars().collect(), text(1).chars().collect());
+                    let len = values.get(3).map_or(r.len() as i64, |l| l.as_i64().unwrap_or(0));
+                    Datum::Text(bytea::overlay(&s, &r, start, len)?.into_iter().collect())
+                }
+            }
         }
         Func::ConvertTo => Datum::Bytea(bytea::Encoding::named(text(1), true)?.encode(text(0))?),
         Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),

@@ -674,6 +674,23 @@ impl<'a> Binder<'a> {
                 self.bind_call(Func::Extract, "extract", vec![field, arg], &[expr, expr], e)
             }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
+            E::Trim { trim_where, trim_what, expr, trim_characters: None } => {
+                let (name, func) = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => ("ltrim", Func::Trim(true, false)),
+                    Some(ast::TrimWhereField::Trailing) => ("rtrim", Func::Trim(false, true)),
+                    _ => ("btrim", Func::Trim(true, true)),
+                };
+                let mut nodes = vec![expr.as_ref()];
+                nodes.extend(trim_what.as_deref());
+                let bound = nodes.iter().map(|n| self.bind_expr(n)).collect::<Result<Vec<_>>>()?;
+                self.bind_call(func, name, bound, &nodes, e)
+            }
+            E::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
+                let mut nodes = vec![expr.as_ref(), overlay_what.as_ref(), overlay_from.as_ref()];
+                nodes.extend(overlay_for.as_deref());
+                let bound = nodes.iter().map(|n| self.bind_expr(n)).collect::<Result<Vec<_>>>()?;
+                self.bind_call(Func::Overlay, "overlay", bound, &nodes, e)
+            }
             E::Position { expr, r#in } => {
                 // strpos(haystack, needle).
                 let bound = vec![self.bind_expr(r#in)?, self.bind_expr(expr)?];
@@ -1574,6 +1591,10 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Extract { .. } => Some("extract".into()),
         E::Substring { shorthand, .. } => Some(if *shorthand { "substr" } else { "substring" }.into()),
         E::Position { .. } => Some("position".into()),
+        E::Overlay { .. } => Some("overlay".into()),
+        E::Trim { trim_where: Some(ast::TrimWhereField::Leading), .. } => Some("ltrim".into()),
+        E::Trim { trim_where: Some(ast::TrimWhereField::Trailing), .. } => Some("rtrim".into()),
+        E::Trim { .. } => Some("btrim".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
         // A name figured from a type (a cast, a literal, CASE) yields to this cast's type.
         E::Cast { expr, data_type, .. } => match expr.as_ref() {
