@@ -37,6 +37,7 @@ impl SqlState {
     pub const BAD_COPY_FILE_FORMAT: SqlState = SqlState("22P04");
     pub const INVALID_BINARY_REPRESENTATION: SqlState = SqlState("22P03");
     pub const CHARACTER_NOT_IN_REPERTOIRE: SqlState = SqlState("22021");
+    pub const UNTRANSLATABLE_CHARACTER: SqlState = SqlState("22P05");
     pub const ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25001");
     pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = SqlState("25P01");
     pub const IN_FAILED_SQL_TRANSACTION: SqlState = SqlState("25P02");
@@ -74,6 +75,7 @@ impl SqlState {
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
     pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: SqlState = SqlState("2201F");
     pub const SUBSTRING_ERROR: SqlState = SqlState("22011");
+    pub const ARRAY_SUBSCRIPT_ERROR: SqlState = SqlState("2202E");
     pub const GROUPING_ERROR: SqlState = SqlState("42803");
     pub const AMBIGUOUS_COLUMN: SqlState = SqlState("42702");
     pub const DUPLICATE_ALIAS: SqlState = SqlState("42712");

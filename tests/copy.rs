@@ -172,6 +172,52 @@ async fn text_and_csv_input_forms() {
     assert_eq!(copy_out(&c, "COPY f TO STDOUT").await, b"9\t\\N\txyz\n");
 }
 
+const BYTEA_TABLE: &str = "
+CREATE TABLE cb (id int, b bytea, t text);
+INSERT INTO cb VALUES (1, '\\x0102ff', 'a'), (2, '', ''), (3, null, null),
+ (4, '\\x5c2c0a0d09225c78', 'x'), (5, 'abc\\\\000', 'y'), (6, '\\x00', 'z');
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytea_in_every_format() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(BYTEA_TABLE).await.unwrap();
+    // What PostgreSQL writes: `\\x…` in text (its backslash escaped), `\x…`
+    // in CSV, the raw bytes in binary; `bytea_output` is followed.
+    assert_eq!(copy_out(&c, "COPY cb TO STDOUT").await, expected("bytea.txt"));
+    assert_eq!(copy_out(&c, "COPY cb TO STDOUT (FORMAT csv, HEADER)").await, expected("bytea_header.csv"));
+    assert_eq!(copy_out(&c, "COPY cb TO STDOUT (FORMAT binary)").await, expected("bytea.bin"));
+    c.batch_execute("SET bytea_output = escape").await.unwrap();
+    assert_eq!(copy_out(&c, "COPY cb TO STDOUT").await, expected("bytea_escape.txt"));
+    c.batch_execute("RESET bytea_output").await.unwrap();
+    // Each of PostgreSQL's outputs reads back as the same rows.
+    c.batch_execute("CREATE TABLE cb2 (id int, b bytea, t text)").await.unwrap();
+    for (file, options) in [
+        ("bytea.txt", ""),
+        ("bytea_escape.txt", ""),
+        ("bytea_header.csv", "(FORMAT csv, HEADER)"),
+        ("bytea.bin", "(FORMAT binary)"),
+    ] {
+        for piece in [1000, 3] {
+            c.batch_execute("DELETE FROM cb2").await.unwrap();
+            let n = copy_in(&c, &format!("COPY cb2 FROM STDIN {options}"), &expected(file), piece).await.unwrap();
+            assert_eq!(n, 6, "{file}");
+            assert_eq!(copy_out(&c, "COPY cb2 TO STDOUT").await, expected("bytea.txt"), "{file} in pieces of {piece}");
+        }
+    }
+    // Bad input fails with PostgreSQL's message and context.
+    for (line, message) in [
+        (&b"1\t\\\\xzz\tq\n"[..], "invalid hexadecimal digit: \"z\""),
+        (b"1\tab\\\\q\tq\n", "invalid input syntax for type bytea"),
+    ] {
+        let e = copy_in(&c, "COPY cb2 FROM STDIN", line, 100).await.unwrap_err();
+        let column = String::from_utf8_lossy(line).split('\t').nth(1).unwrap().replace("\\\\", "\\");
+        assert_eq!(db_error(&e).1, message);
+        assert_eq!(db_error(&e).2, Some(format!("COPY cb2, line 1, column b: \"{column}\"")));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_copy_streams() {
     let server = TestServer::start(&[]);

@@ -154,6 +154,12 @@ impl AsyncDB for Db {
                         row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
                     }
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
+                    // Raw bytes, shown in the default text form (hex).
+                    Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(|b| {
+                        let mut out = Vec::new();
+                        tusk::sql::bytea::write_output(&mut out, &b, tusk::sql::types::ByteaOutput::Hex);
+                        String::from_utf8_lossy(&out).into_owned()
+                    }),
                     _ => row.try_get::<_, Option<String>>(i)?,
                 };
                 out.push(cell(v));

@@ -14,16 +14,7 @@ use md5::Digest;
 /// `len` pseudo-random letters and digits: text that barely compresses.
 fn random_text(len: usize, seed: u64) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend(x.to_le_bytes().iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()]));
-    }
-    out.truncate(len);
-    String::from_utf8(out).unwrap()
+    common::random_bytes(len, seed).iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
 fn md5_hex(s: &str) -> String {

@@ -23,6 +23,8 @@
 //! - interval: its span with 30-day months and 24-hour days, as a 128-bit
 //!   integer, so `1 mon` = `30 days` as PostgreSQL's interval_cmp has it;
 //! - bpchar: as text without its trailing blanks;
+//! - bytea: as text, its bytes as they are (so in memcmp order, a value
+//!   before every longer value it is a prefix of);
 //! - DESC columns: the body's bytes inverted (the flag byte is not, so NULLS
 //!   FIRST/LAST still means what it says).
 
@@ -82,6 +84,7 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes())
         }
         Datum::Interval(iv) => out.extend_from_slice(&((iv.span() as u128) ^ (1 << 127)).to_be_bytes()),
+        Datum::Bytea(b) => encode_bytes(out, b),
     }
     if order.descending {
         for b in &mut out[start..] {
@@ -276,6 +279,39 @@ mod tests {
         let b = |s: &str| Datum::Bpchar(s.into());
         assert_eq!(key(&b("ab   "), KeyOrder::ASC), key(&b("ab"), KeyOrder::ASC));
         check_sorted(&[b(""), b("a  "), b("a\t"), b("ab "), b("b")], &[]);
+    }
+
+    #[test]
+    fn bytea_orders_like_memcmp_with_prefixes_first() {
+        let vals: Vec<Datum> = [
+            &[][..],
+            &[0x00],
+            &[0x00, 0x00],
+            &[0x00, 0xff],
+            &[0x00, 0xff, 0x00],
+            &[0x01],
+            &[0x01, 0x00],
+            &[0x7f, 0xff],
+            &[0x80],
+            &[0xff],
+            &[0xff, 0x00],
+            &[0xff, 0xff, 0xff],
+        ]
+        .iter()
+        .map(|b| Datum::Bytea(b.to_vec()))
+        .chain([Datum::Null])
+        .collect();
+        check_sorted(&vals, &[]);
+        // Zero bytes in a leading column never run into the next column:
+        // (x'00', 2) sorts after (x'00', 1) and before (x'0000', 0).
+        let o = [KeyOrder::ASC, KeyOrder::ASC];
+        let k = |a: &[u8], b: i32| encode_key(&[Datum::Bytea(a.to_vec()), Datum::Int4(b)], &o);
+        assert!(k(&[0], 1) < k(&[0], 2));
+        assert!(k(&[0], i32::MAX) < k(&[0, 0], i32::MIN));
+        assert!(k(&[], i32::MAX) < k(&[0], i32::MIN));
+        assert!(k(&[0, 0xff], 0) < k(&[1], 0));
+        // A bytea key is the key of the same bytes as text.
+        assert_eq!(key(&Datum::Bytea(b"ab".to_vec()), KeyOrder::ASC), key(&Datum::Text("ab".into()), KeyOrder::ASC));
     }
 
     #[test]

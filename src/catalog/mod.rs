@@ -1052,6 +1052,16 @@ impl Catalog {
             };
             self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         }
+        // Their columns, as PostgreSQL lists them (stored plain: chunks
+        // are never toasted again).
+        let columns = [("chunk_id", PgType::Oid), ("chunk_seq", PgType::Int4), ("chunk_data", PgType::Bytea)];
+        for (rel, n) in [(toast_oid, 3), (index_oid, 2)] {
+            for (i, (name, ty)) in columns.iter().take(n).enumerate() {
+                let mut row = system::attribute_row(rel, i as i16 + 1, name, *ty, -1, false);
+                row[system::ATT_STORAGE] = Datum::Text("p".into());
+                self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+            }
+        }
         let rel = |o| RelFileLocator { db: POSTGRES_DB, relfilenode: o };
         let toast = ToastRelation { oid: toast_oid, heap: rel(toast_oid), index: rel(index_oid) };
         self.create_toast_files(&toast, xid)?;
@@ -1185,12 +1195,16 @@ impl Catalog {
         let mut class_rows = Vec::new();
         let mut files = Vec::new();
         let (toast, toast_index) = toast_names(oid);
+        let mut toast_oids = Vec::new();
         self.scan(&PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
             let roid = u32_of(v[system::CLASS_OID]);
             let name = v[system::CLASS_RELNAME];
             let toast_of_it = u32_of(v[system::CLASS_RELNAMESPACE]) == PG_TOAST_NAMESPACE
                 && (name == Some(toast.as_bytes()) || name == Some(toast_index.as_bytes()));
+            if toast_of_it {
+                toast_oids.push(roid);
+            }
             if roid == oid || doomed_indexes.contains(&roid) || toast_of_it {
                 class_rows.push(tid);
                 // A view has no file.
@@ -1203,7 +1217,7 @@ impl Catalog {
         let mut attr_rows = Vec::new();
         self.scan(&PG_ATTRIBUTE, who, |tid, t| {
             let relid = u32_of(deform(&adesc, t)[system::ATT_RELID]);
-            if relid == oid || doomed_indexes.contains(&relid) {
+            if relid == oid || doomed_indexes.contains(&relid) || toast_oids.contains(&relid) {
                 attr_rows.push(tid);
             }
         })?;

@@ -546,6 +546,7 @@ pub const ATT_TYPID: usize = PG_ATTRIBUTE.attno("atttypid");
 pub const ATT_NUM: usize = PG_ATTRIBUTE.attno("attnum");
 pub const ATT_TYPMOD: usize = PG_ATTRIBUTE.attno("atttypmod");
 pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");
+pub const ATT_STORAGE: usize = PG_ATTRIBUTE.attno("attstorage");
 
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).
@@ -605,6 +606,7 @@ fn default_btree_opclass(ty: PgType) -> u32 {
     match ty {
         PgType::Bool => 10003,
         PgType::Bpchar => 10004,
+        PgType::Bytea => 10006,
         PgType::Char => 10007,
         PgType::Date => 3122,
         PgType::Float4 => 10012,
@@ -717,6 +719,7 @@ pub fn equality_operator(ty: PgType) -> u32 {
         PgType::Float4 => 620,
         PgType::Float8 => 670,
         PgType::Bpchar => 1054,
+        PgType::Bytea => 1955,
         PgType::Date => 1093,
         PgType::Time => 1108,
         PgType::TimestampTz => 1320,

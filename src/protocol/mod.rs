@@ -386,6 +386,7 @@ where
     loop {
         let efd = session.settings.int(Guc::extra_float_digits) as i32;
         let time_zone = session.time_zone();
+        let bytea_output = crate::sql::types::ByteaOutput::from_setting(session.settings.str(Guc::bytea_output));
         let out = &mut wire.out;
         let mut rows = 0usize;
         let mut run = || {
@@ -394,6 +395,7 @@ where
                 binary: &binary,
                 extra_float_digits: efd,
                 time_zone: time_zone.clone(),
+                bytea_output,
                 rows: &mut rows,
             };
             session.execute(portal, remaining, &mut sink)

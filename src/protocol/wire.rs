@@ -213,6 +213,7 @@ pub struct DataRowSink<'a> {
     pub extra_float_digits: i32,
     /// The session's zone, for timestamptz values.
     pub time_zone: crate::sql::datetime::TimeZone,
+    pub bytea_output: crate::sql::types::ByteaOutput,
     /// Rows encoded so far.
     pub rows: &'a mut usize,
 }
@@ -220,6 +221,11 @@ pub struct DataRowSink<'a> {
 impl RowSink for DataRowSink<'_> {
     fn push_row(&mut self, row: &[Datum]) -> Result<bool> {
         let out = &mut *self.out;
+        let style = crate::sql::types::TextStyle {
+            extra_float_digits: self.extra_float_digits,
+            time_zone: &self.time_zone,
+            bytea_output: self.bytea_output,
+        };
         let start = out.len();
         out.put_u8(b'D');
         out.put_i32(0); // length, patched below
@@ -234,7 +240,7 @@ impl RowSink for DataRowSink<'_> {
             if self.binary.get(i).copied().unwrap_or(false) {
                 v.write_binary(out);
             } else {
-                v.write_text_tz(out, self.extra_float_digits, &self.time_zone);
+                v.write_text_as(out, &style);
             }
             let len = (out.len() - len_at - 4) as i32;
             out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());

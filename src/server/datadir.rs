@@ -18,7 +18,8 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// The on-disk format version of a data directory. 5: varlena length
 /// words carry TOAST flags, tables have TOAST relations, `pg_toast` exists;
 /// `pg_constraint` exists and `relpersistence` may be `u`; views with
-/// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`.
+/// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`; `pg_type`
+/// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
 pub const FORMAT_VERSION: &str = "5";
 
 pub struct DataDir {

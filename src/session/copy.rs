@@ -142,9 +142,15 @@ impl Session {
     /// The encoder for a COPY TO STDOUT portal's rows, and its format.
     pub fn copy_out_encoder(&self, portal: &str) -> Result<(Encoder, CopyFormat)> {
         let c = self.portal_copy(portal)?;
-        let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
         let format = CopyFormat { binary: c.binary(), columns: c.columns.len() };
-        Ok((Encoder::new(&c.options, &c.columns, efd)?, format))
+        Ok((Encoder::new(&c.options, &c.columns, self.output_settings())?, format))
+    }
+
+    /// The settings COPY TO's text output follows: `extra_float_digits`
+    /// and `bytea_output`.
+    fn output_settings(&self) -> (i32, crate::sql::types::ByteaOutput) {
+        let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
+        (efd, crate::sql::types::ByteaOutput::from_setting(self.settings.str(crate::config::Guc::bytea_output)))
     }
 
     fn portal_copy(&self, portal: &str) -> Result<CopyStmt> {
@@ -333,10 +339,9 @@ impl Session {
                     .with_hint("COPY TO instructs the PostgreSQL server process to write a file. You may want a client-side facility such as psql's \\copy.")
             })?;
             let mut executor = self.copy_to_executor(c, fresh)?;
-            let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
             let mut sink = FileSink {
                 out: std::io::BufWriter::with_capacity(FILE_CHUNK, file),
-                encoder: Encoder::new(&c.options, &c.columns, efd)?,
+                encoder: Encoder::new(&c.options, &c.columns, self.output_settings())?,
                 buf: Vec::new(),
                 path: path.clone(),
             };
@@ -420,6 +425,9 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     }
     fn time_zone(&self) -> crate::sql::datetime::TimeZone {
         self.inner.time_zone()
+    }
+    fn bytea_output(&self) -> crate::sql::types::ByteaOutput {
+        self.inner.bytea_output()
     }
     fn transaction_timestamp(&self) -> i64 {
         self.inner.transaction_timestamp()

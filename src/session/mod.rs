@@ -1284,6 +1284,10 @@ impl EvalContext for Eval<'_> {
         self.time_zone.clone()
     }
 
+    fn bytea_output(&self) -> crate::sql::types::ByteaOutput {
+        crate::sql::types::ByteaOutput::from_setting(self.settings.str(Guc::bytea_output))
+    }
+
     fn transaction_timestamp(&self) -> i64 {
         self.xact_timestamp
     }

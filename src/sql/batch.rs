@@ -15,6 +15,7 @@
 //! | timestamp / timestamptz            | Timestamp(µs[, "UTC"])   |
 //! | interval                           | Interval(MonthDayNano)   |
 //! | oid                                | UInt32                   |
+//! | bytea                              | Binary                   |
 //! | name, "char", regclass, regtype    | Utf8 (the text form)     |
 //! | int2vector, oidvector, … (text form) | Utf8                   |
 //!
@@ -24,11 +25,11 @@
 
 use std::sync::Arc;
 
+use arrow_array::builder::{BinaryBuilder, StringBuilder, UInt32Builder};
 use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
 use arrow_array::builder::{
     Date32Builder, IntervalMonthDayNanoBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
 };
-use arrow_array::builder::{StringBuilder, UInt32Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimestampMicrosecondType};
 use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, UInt32Type};
@@ -134,6 +135,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
         PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
+        PgType::Bytea => Datum::Bytea(col.as_binary::<i32>().value(i).to_vec()),
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -171,6 +173,7 @@ pub enum ColumnBuilder {
     Timestamp(TimestampMicrosecondBuilder),
     Interval(IntervalMonthDayNanoBuilder),
     Oid(UInt32Builder),
+    Bytea(BinaryBuilder),
 }
 
 impl ColumnBuilder {
@@ -190,6 +193,7 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
+            PgType::Bytea => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
             // Numeric, bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         }
@@ -209,6 +213,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => b.append_null(),
             ColumnBuilder::Interval(b) => b.append_null(),
             ColumnBuilder::Oid(b) => b.append_null(),
+            ColumnBuilder::Bytea(b) => b.append_null(),
         }
     }
 
@@ -228,6 +233,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
+            (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (_, other) => return Err(Error::internal(format!("value {other:?} does not match its column's type"))),
         }
         Ok(())
@@ -252,6 +258,7 @@ impl ColumnBuilder {
                 b.append_value(interval_value(&iv)?)
             }
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::Bytea(b) => b.append_value(bytes),
         }
         Ok(())
     }
@@ -270,6 +277,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
             ColumnBuilder::Interval(b) => Arc::new(b.finish()),
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
+            ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
         }
     }
 }

@@ -126,6 +126,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn time_zone(&self) -> super::datetime::TimeZone {
         self.cx.eval.time_zone()
     }
+    fn bytea_output(&self) -> super::types::ByteaOutput {
+        self.cx.eval.bytea_output()
+    }
     fn transaction_timestamp(&self) -> i64 {
         self.cx.eval.transaction_timestamp()
     }
@@ -469,6 +472,10 @@ fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<A
                 |i| b.is_valid(i).then(|| b.value(i).as_bytes()),
             )
         }
+        PgType::Bytea => {
+            let (a, b) = (x.as_binary::<i32>(), y.as_binary::<i32>());
+            run(op, n, |i| a.is_valid(i).then(|| a.value(i)), |i| b.is_valid(i).then(|| b.value(i)))
+        }
         _ => return None,
     })
 }
@@ -530,6 +537,7 @@ pub enum Key {
     Int(i64),
     Float(u64),
     Text(String),
+    Bytes(Vec<u8>),
     /// An interval's span (intervals of equal span are equal).
     Wide(i128),
 }
@@ -550,6 +558,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Date(v) => Key::Int(*v as i64),
         Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Key::Int(*v),
         Datum::Interval(iv) => Key::Wide(iv.span()),
+        Datum::Bytea(b) => Key::Bytes(b.clone()),
     }
 }
 
@@ -1247,7 +1256,9 @@ enum Acc {
     },
     MinMax(Option<Datum>),
     Bool(Option<bool>),
-    Strings(Vec<(Vec<Datum>, String, String)>),
+    /// string_agg's items: ORDER BY values, value and delimiter, each as
+    /// its bytes (of text, or of bytea).
+    Strings(Vec<(Vec<Datum>, Vec<u8>, Vec<u8>)>),
     /// Values seen by a DISTINCT aggregate, with the inner state.
     Distinct(HashSet<Key>, Box<Acc>),
 }
@@ -1321,15 +1332,13 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
             });
         }
         Acc::Strings(items) => {
-            let delim = match args.get(1) {
-                Some(Datum::Text(d)) => d.clone(),
-                _ => String::new(),
+            let bytes_of = |d: Datum| match d {
+                Datum::Null => Vec::new(),
+                Datum::Text(s) => s.into_bytes(),
+                Datum::Bytea(b) => b,
+                other => other.to_text().into_bytes(),
             };
-            let text = match v {
-                Datum::Text(s) => s,
-                other => other.to_text(),
-            };
-            items.push((order, text, delim));
+            items.push((order, bytes_of(v), bytes_of(args.get(1).cloned().unwrap_or(Datum::Null))));
         }
     }
     Ok(())
@@ -1381,14 +1390,19 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
                     Ordering::Equal
                 });
             }
-            let mut out = String::new();
+            let mut out = Vec::new();
             for (i, (_, s, d)) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push_str(d);
+                    out.extend_from_slice(d);
                 }
-                out.push_str(s);
+                out.extend_from_slice(s);
             }
-            Datum::Text(out)
+            if call.ty == PgType::Bytea {
+                Datum::Bytea(out)
+            } else {
+                // Text and text delimiters make text.
+                Datum::Text(String::from_utf8(out).map_err(|_| Error::internal("string_agg made invalid UTF-8"))?)
+            }
         }
     })
 }

@@ -448,6 +448,9 @@ impl Explainer<'_> {
                 };
                 format!("({} {op} {})", d(&args[0]), d(&args[1]))
             }
+            Expr::Call(super::func::Func::ByteaCat, args, _) if args.len() == 2 => {
+                format!("({} || {})", d(&args[0]), d(&args[1]))
+            }
             Expr::Call(f, args, _) => {
                 let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
                 return format!("{}({})", func_name(f), args.join(", "));
@@ -549,8 +552,15 @@ fn constant(v: &Datum, ty: PgType) -> String {
 }
 
 fn func_name(f: &super::func::Func) -> String {
-    if let super::func::Func::PgStat(c) = f {
-        return c.function_name();
+    use super::func::Func;
+    match f {
+        Func::PgStat(c) => return c.function_name(),
+        Func::Sha(bits) => return format!("sha{bits}"),
+        Func::Trim(true, true) => return "btrim".into(),
+        Func::Trim(true, false) => return "ltrim".into(),
+        Func::Trim(..) => return "rtrim".into(),
+        Func::Position => return "strpos".into(),
+        _ => {}
     }
     let debug = format!("{f:?}");
     let mut out = String::new();

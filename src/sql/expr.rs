@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use super::datetime::{self, Interval, TimeZone};
 use super::func::Func;
-use super::types::{Datum, PgType, bpchar_trim, bpchar_with_length, int_datum, parse_text_tz};
+use super::types::{ByteaOutput, Datum, PgType, TextStyle, bpchar_trim, bpchar_with_length, int_datum, parse_text_tz};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -253,6 +253,10 @@ pub trait EvalContext {
     fn check_interrupts(&self) -> Result<()>;
     fn backend_pid(&self) -> i32;
     fn extra_float_digits(&self) -> i32;
+    /// The session's `bytea_output`, for casts of bytea to text.
+    fn bytea_output(&self) -> ByteaOutput {
+        ByteaOutput::Hex
+    }
     /// The session's `TimeZone`, for timestamptz input, output and arithmetic.
     fn time_zone(&self) -> TimeZone {
         TimeZone::UTC
@@ -398,7 +402,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
                 }
             }
             let typmod = if to.is_string() && *to != PgType::Bpchar { None } else { *typmod };
-            cast_tz(v, e.ty(), *to, typmod, ctx.extra_float_digits(), &ctx.time_zone())?
+            cast_in_session(v, e.ty(), *to, typmod, ctx)?
         }
         Expr::Arith(op, a, b, ty) => {
             let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
@@ -492,7 +496,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
                 return regclass_cast(v, from, *to, ctx);
             }
-            cast_tz(v, from, *to, *typmod, ctx.extra_float_digits(), &ctx.time_zone())?
+            cast_in_session(v, from, *to, *typmod, ctx)?
         }
         Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
         Expr::Outer(slot, _) => ctx.outer(*slot),
@@ -501,6 +505,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             let (a, p) = (eval(a, ctx)?, eval(p, ctx)?);
             match (a, p) {
                 (Datum::Text(a) | Datum::Bpchar(a), Datum::Text(p)) => Datum::Bool(like(&a, &p, *ci)? != *negated),
+                (Datum::Bytea(a), Datum::Bytea(p)) => Datum::Bool(like_bytes(&a, &p)? != *negated),
                 _ => Datum::Null,
             }
         }
@@ -674,6 +679,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         | (Datum::Timestamp(x), Datum::Timestamp(y))
         | (Datum::TimestampTz(x), Datum::TimestampTz(y)) => x.cmp(y),
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
+        (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
             match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
@@ -759,6 +765,20 @@ pub fn cast_tz(
     extra_float_digits: i32,
     tz: &TimeZone,
 ) -> Result<Datum> {
+    cast_styled(v, from, to, typmod, &TextStyle { extra_float_digits, time_zone: tz, bytea_output: ByteaOutput::Hex })
+}
+
+/// [`cast`] as the session's settings shape text output.
+fn cast_in_session(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, ctx: &dyn EvalContext) -> Result<Datum> {
+    let tz = ctx.time_zone();
+    let style =
+        TextStyle { extra_float_digits: ctx.extra_float_digits(), time_zone: &tz, bytea_output: ctx.bytea_output() };
+    cast_styled(v, from, to, typmod, &style)
+}
+
+/// [`cast`], with the text output of values shaped by `style`.
+pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, style: &TextStyle<'_>) -> Result<Datum> {
+    let tz = style.time_zone;
     if v.is_null() {
         return Ok(Datum::Null);
     }
@@ -771,7 +791,7 @@ pub fn cast_tz(
     let out = match (&v, to) {
         (Datum::Text(name), _) if from == PgType::RegType && !to.is_string() => {
             let oid = Datum::Oid(super::types::regtype_in(name)?.oid());
-            return cast_tz(oid, PgType::Oid, to, typmod, extra_float_digits, tz);
+            return cast_styled(oid, PgType::Oid, to, typmod, style);
         }
         (Datum::Text(s) | Datum::Bpchar(s), _) if !to.is_string() => {
             let d = parse_text_tz(to, s, tz)?;
@@ -788,7 +808,7 @@ pub fn cast_tz(
                 Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
                 other => {
                     let mut out = Vec::new();
-                    other.write_text_tz(&mut out, extra_float_digits, tz);
+                    other.write_text_as(&mut out, style);
                     String::from_utf8(out).unwrap_or_default()
                 }
             };
@@ -804,7 +824,7 @@ pub fn cast_tz(
                 Datum::Bool(b) => (if b { "true" } else { "false" }).to_string(),
                 other => {
                     let mut out = Vec::new();
-                    other.write_text_tz(&mut out, extra_float_digits, tz);
+                    other.write_text_as(&mut out, style);
                     String::from_utf8(out).unwrap_or_default()
                 }
             };
@@ -869,21 +889,33 @@ pub fn cast_tz(
 pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
     let fold = |s: &str| if case_insensitive { s.to_lowercase() } else { s.to_string() };
     let (t, p): (Vec<char>, Vec<char>) = (fold(text).chars().collect(), fold(pattern).chars().collect());
-    if p.last() == Some(&'\\') && p.iter().rev().take_while(|c| **c == '\\').count() % 2 == 1 {
-        return Err(err!(SqlState::INVALID_ESCAPE_SEQUENCE, "LIKE pattern must not end with escape character"));
-    }
-    Ok(like_at(&t, &p))
+    like_units(&t, &p, ['%', '_', '\\'])
 }
 
-fn like_at(t: &[char], p: &[char]) -> bool {
+/// `bytea LIKE bytea`: the same matching, a byte at a time.
+pub fn like_bytes(bytes: &[u8], pattern: &[u8]) -> Result<bool> {
+    like_units(bytes, pattern, [b'%', b'_', b'\\'])
+}
+
+/// LIKE over units (characters or bytes); `special` is the any-string,
+/// any-unit and escape units.
+fn like_units<T: PartialEq + Copy>(t: &[T], p: &[T], special: [T; 3]) -> Result<bool> {
+    let escape = special[2];
+    if p.last() == Some(&escape) && p.iter().rev().take_while(|c| **c == escape).count() % 2 == 1 {
+        return Err(err!(SqlState::INVALID_ESCAPE_SEQUENCE, "LIKE pattern must not end with escape character"));
+    }
+    Ok(like_at(t, p, special))
+}
+
+fn like_at<T: PartialEq + Copy>(t: &[T], p: &[T], special @ [any, one, escape]: [T; 3]) -> bool {
     match p.first() {
         None => t.is_empty(),
-        Some('%') => {
+        Some(&c) if c == any => {
             let rest = &p[1..];
-            (0..=t.len()).any(|i| like_at(&t[i..], rest))
+            (0..=t.len()).any(|i| like_at(&t[i..], rest, special))
         }
-        Some('_') => !t.is_empty() && like_at(&t[1..], &p[1..]),
-        Some('\\') if p.len() > 1 => t.first() == Some(&p[1]) && like_at(&t[1..], &p[2..]),
-        Some(c) => t.first() == Some(c) && like_at(&t[1..], &p[1..]),
+        Some(&c) if c == one => !t.is_empty() && like_at(&t[1..], &p[1..], special),
+        Some(&c) if c == escape && p.len() > 1 => t.first() == Some(&p[1]) && like_at(&t[1..], &p[2..], special),
+        Some(c) => t.first() == Some(c) && like_at(&t[1..], &p[1..], special),
     }
 }

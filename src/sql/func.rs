@@ -1,5 +1,6 @@
 //! Built-in functions: how each is typed and what it computes.
 
+use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
@@ -77,16 +78,33 @@ pub enum Func {
         case_insensitive: bool,
         negated: bool,
     },
-    /// `btrim`, `ltrim`, `rtrim` (and `trim([both|leading|trailing] …)`).
-    Btrim,
-    Ltrim,
-    Rtrim,
     /// `pg_get_expr(node_tree, relation [, pretty])`: tusk's node trees are
     /// SQL text already.
     PgGetExpr,
     /// `pg_get_ruledef(rule [, pretty])`: a view's `_RETURN` rule as a
     /// CREATE RULE statement.
     PgGetRuledef,
+    /// `bytea || bytea`.
+    ByteaCat,
+    /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
+    /// binder puts the haystack first.
+    Position,
+    Encode,
+    Decode,
+    GetByte,
+    SetByte,
+    /// `sha224`, `sha256`, `sha384`, `sha512` of a bytea (the digest bits).
+    Sha(u16),
+    ConvertTo,
+    ConvertFrom,
+    GetBit,
+    SetBit,
+    BitCount,
+    /// `btrim`, `ltrim`, `rtrim`, `trim([both | leading | trailing] …)`:
+    /// whether the leading and the trailing end are trimmed.
+    Trim(bool, bool),
+    /// `overlay(s placing r from n [for m])`, of text or bytea.
+    Overlay,
 }
 
 /// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
@@ -238,11 +256,26 @@ impl Func {
             "obj_description" => Func::ObjDescription,
             "col_description" => Func::ColDescription,
             "pg_get_viewdef" => Func::PgGetViewdef,
-            "btrim" => Func::Btrim,
-            "ltrim" => Func::Ltrim,
-            "rtrim" => Func::Rtrim,
             "pg_get_expr" => Func::PgGetExpr,
             "pg_get_ruledef" => Func::PgGetRuledef,
+            "strpos" => Func::Position,
+            "encode" => Func::Encode,
+            "decode" => Func::Decode,
+            "get_byte" => Func::GetByte,
+            "set_byte" => Func::SetByte,
+            "sha224" => Func::Sha(224),
+            "sha256" => Func::Sha(256),
+            "sha384" => Func::Sha(384),
+            "sha512" => Func::Sha(512),
+            "convert_to" => Func::ConvertTo,
+            "convert_from" => Func::ConvertFrom,
+            "get_bit" => Func::GetBit,
+            "set_bit" => Func::SetBit,
+            "bit_count" => Func::BitCount,
+            "btrim" => Func::Trim(true, true),
+            "ltrim" => Func::Trim(true, false),
+            "rtrim" => Func::Trim(false, true),
+            "overlay" => Func::Overlay,
             _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => return Func::advisory(name),
         })
@@ -293,11 +326,16 @@ impl Func {
                 (&[Numeric], Numeric),
             ],
             Func::Round => &[(&[Float8], Float8), (&[Numeric], Numeric), (&[Numeric, Int4], Numeric)],
-            Func::Substr => &[(&[Text, Int4], Text), (&[Text, Int4, Int4], Text)],
+            Func::Substr => &[
+                (&[Text, Int4], Text),
+                (&[Text, Int4, Int4], Text),
+                (&[Bytea, Int4], Bytea),
+                (&[Bytea, Int4, Int4], Bytea),
+            ],
             Func::Power => &[(&[Float8, Float8], Float8)],
-            Func::Length | Func::OctetLength => &[(&[Text], Int4)],
+            Func::Length | Func::OctetLength => &[(&[Text], Int4), (&[Bytea], Int4)],
             Func::Repeat => &[(&[Text, Int4], Text)],
-            Func::Md5 => &[(&[Text], Text)],
+            Func::Md5 => &[(&[Text], Text), (&[Bytea], Text)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],
             Func::Coalesce | Func::NullIf => &[],
             Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
@@ -340,9 +378,27 @@ impl Func {
             Func::PgStat(c) if c.is_time() => &[(&[Oid], TimestampTz)],
             Func::PgStat(_) => &[(&[Oid], Int8)],
             Func::RegexMatch { .. } => &[(&[Text, Text], Bool)],
-            Func::Btrim | Func::Ltrim | Func::Rtrim => &[(&[Text], Text), (&[Text, Text], Text)],
             Func::PgGetExpr => &[(&[PG_NODE_TREE, Oid], Text), (&[PG_NODE_TREE, Oid, Bool], Text)],
             Func::PgGetRuledef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::ByteaCat => &[(&[Bytea, Bytea], Bytea)],
+            Func::Position => &[(&[Text, Text], Int4), (&[Bytea, Bytea], Int4)],
+            Func::Encode => &[(&[Bytea, Text], Text)],
+            Func::Decode => &[(&[Text, Text], Bytea)],
+            Func::GetByte => &[(&[Bytea, Int4], Int4)],
+            Func::SetByte => &[(&[Bytea, Int4, Int4], Bytea)],
+            Func::Sha(_) => &[(&[Bytea], Bytea)],
+            Func::ConvertTo => &[(&[Text, Name], Bytea)],
+            Func::ConvertFrom => &[(&[Bytea, Name], Text)],
+            Func::GetBit => &[(&[Bytea, Int8], Int4)],
+            Func::SetBit => &[(&[Bytea, Int8, Int4], Bytea)],
+            Func::BitCount => &[(&[Bytea], Int8)],
+            Func::Trim(..) => &[(&[Text], Text), (&[Text, Text], Text), (&[Bytea, Bytea], Bytea)],
+            Func::Overlay => &[
+                (&[Text, Text, Int4, Int4], Text),
+                (&[Text, Text, Int4], Text),
+                (&[Bytea, Bytea, Int4, Int4], Bytea),
+                (&[Bytea, Bytea, Int4], Bytea),
+            ],
         }
     }
 
@@ -395,6 +451,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         values.push(v);
     }
     let text = |i: usize| values[i].as_str().unwrap_or("");
+    let bytes = |i: usize| match &values[i] {
+        Datum::Bytea(b) => b.as_slice(),
+        _ => &[],
+    };
     Ok(match func {
         Func::Version => Datum::Text(format!(
             "PostgreSQL 16.0 (tusk {}) on {}-linux, compiled by rustc, 64-bit",
@@ -472,6 +532,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             }
             Datum::Float8(r)
         }
+        Func::Substr if matches!(values[0], Datum::Bytea(_)) => {
+            let len = values.get(2).map(|l| l.as_i64().unwrap_or(0));
+            Datum::Bytea(bytea::substring(bytes(0), values[1].as_i64().unwrap_or(1), len)?)
+        }
         Func::Substr => {
             let start = values[1].as_i64().unwrap_or(1);
             let end = match values.get(2) {
@@ -494,6 +558,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 .collect();
             Datum::Text(out)
         }
+        Func::Length | Func::OctetLength if matches!(values[0], Datum::Bytea(_)) => Datum::Int4(bytes(0).len() as i32),
         Func::Length => Datum::Int4(text(0).chars().count() as i32),
         Func::OctetLength => Datum::Int4(text(0).len() as i32),
         Func::Repeat => {
@@ -506,7 +571,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::Md5 => {
             use md5::Digest;
-            let digest = md5::Md5::digest(text(0).as_bytes());
+            let input = match &values[0] {
+                Datum::Bytea(b) => b.as_slice(),
+                _ => text(0).as_bytes(),
+            };
+            let digest = md5::Md5::digest(input);
             Datum::Text(digest.iter().map(|b| format!("{b:02x}")).collect())
         }
         Func::Lower => Datum::Text(text(0).to_ascii_lowercase()),
@@ -698,20 +767,84 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
-        Func::Btrim | Func::Ltrim | Func::Rtrim => {
-            let set: Vec<char> = values.get(1).map_or(vec![' '], |_| text(1).chars().collect());
-            let trimmed = match func {
-                Func::Ltrim => text(0).trim_start_matches(set.as_slice()),
-                Func::Rtrim => text(0).trim_end_matches(set.as_slice()),
-                _ => text(0).trim_matches(set.as_slice()),
-            };
-            Datum::Text(trimmed.to_string())
-        }
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
         Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::RegexMatch { case_insensitive, negated } => {
             Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)
         }
+        Func::ByteaCat => {
+            let (a, b) = (bytes(0), bytes(1));
+            if a.len() + b.len() > crate::storage::heap::toast::MAX_VALUE_SIZE {
+                return Err(err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "invalid memory alloc request size"));
+            }
+            Datum::Bytea([a, b].concat())
+        }
+        Func::Position => match (&values[0], &values[1]) {
+            (Datum::Bytea(haystack), Datum::Bytea(needle)) => Datum::Int4(bytea::position(haystack, needle)),
+            _ => Datum::Int4(match text(0).find(text(1)) {
+                Some(at) => text(0)[..at].chars().count() as i32 + 1,
+                None => 0,
+            }),
+        },
+        Func::Encode => Datum::Text(bytea::Format::named(text(1))?.encode(bytes(0))),
+        Func::Decode => Datum::Bytea(bytea::Format::named(text(1))?.decode(text(0))?),
+        Func::GetByte => Datum::Int4(bytes(0)[bytea::byte_index(bytes(0), values[1].as_i64().unwrap_or(0))?] as i32),
+        Func::SetByte => {
+            let mut b = bytes(0).to_vec();
+            let at = bytea::byte_index(&b, values[1].as_i64().unwrap_or(0))?;
+            // Only the low 8 bits of the new value count, as in PostgreSQL.
+            b[at] = values[2].as_i64().unwrap_or(0) as u8;
+            Datum::Bytea(b)
+        }
+        Func::Sha(bits) => {
+            use sha2::Digest;
+            let input = bytes(0);
+            Datum::Bytea(match bits {
+                224 => sha2::Sha224::digest(input).to_vec(),
+                256 => sha2::Sha256::digest(input).to_vec(),
+                384 => sha2::Sha384::digest(input).to_vec(),
+                _ => sha2::Sha512::digest(input).to_vec(),
+            })
+        }
+        Func::GetBit => {
+            let (at, mask) = bytea::bit_index(bytes(0), values[1].as_i64().unwrap_or(0))?;
+            Datum::Int4((bytes(0)[at] & mask != 0) as i32)
+        }
+        Func::SetBit => {
+            let mut b = bytes(0).to_vec();
+            let (at, mask) = bytea::bit_index(&b, values[1].as_i64().unwrap_or(0))?;
+            match values[2].as_i64() {
+                Some(0) => b[at] &= !mask,
+                Some(1) => b[at] |= mask,
+                _ => return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "new bit must be 0 or 1")),
+            }
+            Datum::Bytea(b)
+        }
+        Func::BitCount => Datum::Int8(bytes(0).iter().map(|b| b.count_ones() as i64).sum()),
+        Func::Trim(leading, trailing) => match &values[0] {
+            Datum::Bytea(b) => Datum::Bytea(bytea::trim(b, bytes(1), leading, trailing).to_vec()),
+            _ => {
+                let set: Vec<char> = values.get(1).map_or(vec![' '], |_| text(1).chars().collect());
+                let chars: Vec<char> = text(0).chars().collect();
+                Datum::Text(bytea::trim(&chars, &set, leading, trailing).iter().collect())
+            }
+        },
+        Func::Overlay => {
+            let start = values[2].as_i64().unwrap_or(1);
+            match &values[0] {
+                Datum::Bytea(b) => {
+                    let len = values.get(3).map_or(bytes(1).len() as i64, |l| l.as_i64().unwrap_or(0));
+                    Datum::Bytea(bytea::overlay(b, bytes(1), start, len)?)
+                }
+                _ => {
+                    let (s, r): (Vec<char>, Vec<char>) = (text(0).chars().collect(), text(1).chars().collect());
+                    let len = values.get(3).map_or(r.len() as i64, |l| l.as_i64().unwrap_or(0));
+                    Datum::Text(bytea::overlay(&s, &r, start, len)?.into_iter().collect())
+                }
+            }
+        }
+        Func::ConvertTo => Datum::Bytea(bytea::Encoding::named(text(1), true)?.encode(text(0))?),
+        Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }

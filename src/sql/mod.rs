@@ -20,6 +20,7 @@
 
 pub mod batch;
 pub mod binder;
+pub mod bytea;
 pub mod copy;
 pub mod datetime;
 pub mod exec;

@@ -42,6 +42,8 @@ pub enum PgType {
     /// `regtype`: a type's OID that reads and prints as its name (held as
     /// the name, like [`PgType::RegClass`]).
     RegType,
+    /// `bytea`: a string of bytes (see [`super::bytea`]).
+    Bytea,
     /// A type tusk only stores and prints in its text form (see
     /// [`TEXT_FORM_TYPES`]): catalog columns such as `indkey int2vector`.
     TextForm(u32),
@@ -72,6 +74,7 @@ impl PgType {
     pub fn oid(self) -> u32 {
         match self {
             PgType::Bool => 16,
+            PgType::Bytea => 17,
             PgType::Int8 => 20,
             PgType::Int2 => 21,
             PgType::Int4 => 23,
@@ -98,8 +101,9 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 22] = [
+    pub const ALL: [PgType; 23] = [
         PgType::Bool,
+        PgType::Bytea,
         PgType::Int2,
         PgType::Int4,
         PgType::Int8,
@@ -155,6 +159,7 @@ impl PgType {
             PgType::Char => "\"char\"",
             PgType::RegClass => "regclass",
             PgType::RegType => "regtype",
+            PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).1,
         }
     }
@@ -184,6 +189,7 @@ impl PgType {
             PgType::Char => "char",
             PgType::RegClass => "regclass",
             PgType::RegType => "regtype",
+            PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).0,
         }
     }
@@ -199,7 +205,8 @@ impl PgType {
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
-            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::TextForm(_) => -1,
+            PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
+            PgType::TextForm(_) => -1,
             PgType::Unknown => -2,
         }
     }
@@ -215,7 +222,7 @@ impl PgType {
             PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
             PgType::Interval => (16, 8),
-            // Text-like, numeric and bpchar values: variable length.
+            // Text-like, numeric, bpchar and bytea values: variable length.
             _ => (-1, 4),
         }
     }
@@ -290,6 +297,33 @@ pub enum Datum {
     TimestampTz(i64),
     Interval(Interval),
     Oid(u32),
+    Bytea(Vec<u8>),
+}
+
+/// `bytea_output`: how bytea values print as text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ByteaOutput {
+    /// `\x` and two hex digits a byte (the default).
+    #[default]
+    Hex,
+    /// Printable ASCII as it is, `\\` for a backslash, `\ooo` for the rest.
+    Escape,
+}
+
+impl ByteaOutput {
+    /// The setting's value (`hex` or `escape`).
+    pub fn from_setting(value: &str) -> ByteaOutput {
+        if value == "escape" { ByteaOutput::Escape } else { ByteaOutput::Hex }
+    }
+}
+
+/// The session settings that shape a value's text output.
+#[derive(Clone, Copy, Debug)]
+pub struct TextStyle<'a> {
+    pub extra_float_digits: i32,
+    /// The zone a timestamptz is shown in.
+    pub time_zone: &'a TimeZone,
+    pub bytea_output: ByteaOutput,
 }
 
 impl Datum {
@@ -330,9 +364,17 @@ impl Datum {
         self.write_text_tz(out, extra_float_digits, &TimeZone::UTC)
     }
 
-    /// The text output form, a timestamptz shown in the session's zone `tz`.
+    /// The text output form, a timestamptz shown in the session's zone `tz`
+    /// (and a bytea in hex, see [`Datum::write_text_as`]).
     pub fn write_text_tz(&self, out: &mut impl BufMut, extra_float_digits: i32, tz: &TimeZone) {
+        self.write_text_as(out, &TextStyle { extra_float_digits, time_zone: tz, bytea_output: ByteaOutput::Hex })
+    }
+
+    /// The text output form as the session's settings shape it.
+    pub fn write_text_as(&self, out: &mut impl BufMut, style: &TextStyle<'_>) {
+        let (extra_float_digits, tz) = (style.extra_float_digits, style.time_zone);
         match self {
+            Datum::Bytea(b) => super::bytea::write_output(out, b, style.bytea_output),
             Datum::Null => {}
             Datum::Bool(b) => out.put_u8(if *b { b't' } else { b'f' }),
             Datum::Int2(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
@@ -376,6 +418,7 @@ impl Datum {
                 out.put_i32(iv.months);
             }
             Datum::Oid(v) => out.put_u32(*v),
+            Datum::Bytea(b) => out.put_slice(b),
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -401,6 +444,7 @@ impl Datum {
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => t.to_le_bytes().to_vec(),
             Datum::Interval(iv) => interval_storage(iv).to_vec(),
             Datum::Oid(v) => v.to_le_bytes().to_vec(),
+            Datum::Bytea(b) => b.clone(),
         }
     }
 
@@ -422,6 +466,7 @@ impl Datum {
             PgType::Timestamp => Datum::Timestamp(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
+            PgType::Bytea => Datum::Bytea(b.to_vec()),
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -651,6 +696,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Name => Ok(Datum::Text(name_truncated(text).to_string())),
         PgType::Char => Ok(Datum::Text(char_of(text))),
         PgType::Oid => parse_oid(text).map(Datum::Oid),
+        PgType::Bytea => super::bytea::parse_input(text).map(Datum::Bytea),
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
     }
@@ -679,6 +725,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
         PgType::Oid => Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Bytea => Datum::Bytea(bytes.to_vec()),
         PgType::Char => match bytes {
             [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),
             _ => return Err(wrong()),

@@ -18,6 +18,21 @@ pub struct TestServer {
     pub keep_dir: bool,
 }
 
+/// `len` pseudo-random bytes from `seed` (xorshift), every value 0..=255
+/// equally likely: data that does not compress.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
 static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 pub fn temp_dir(tag: &str) -> PathBuf {

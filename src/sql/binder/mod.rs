@@ -724,25 +724,6 @@ impl<'a> Binder<'a> {
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
-            E::Trim { expr, trim_where, trim_what, trim_characters: None } => {
-                let func = match trim_where {
-                    None | Some(ast::TrimWhereField::Both) => Func::Btrim,
-                    Some(ast::TrimWhereField::Leading) => Func::Ltrim,
-                    Some(ast::TrimWhereField::Trailing) => Func::Rtrim,
-                };
-                let mut args = vec![self.bind_expr(expr)?];
-                let mut nodes: Vec<&ast::Expr> = vec![expr];
-                if let Some(what) = trim_what {
-                    args.push(self.bind_expr(what)?);
-                    nodes.push(what);
-                }
-                let name = match func {
-                    Func::Ltrim => "ltrim",
-                    Func::Rtrim => "rtrim",
-                    _ => "btrim",
-                };
-                self.bind_call(func, name, args, &nodes, e)
-            }
             // The database's collation is "C", the only one there is.
             E::Collate { expr, collation } => {
                 let name = object_name(collation);
@@ -781,6 +762,28 @@ impl<'a> Binder<'a> {
                 self.bind_call(Func::Extract, "extract", vec![field, arg], &[expr, expr], e)
             }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
+            E::Trim { trim_where, trim_what, expr, trim_characters: None } => {
+                let (name, func) = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => ("ltrim", Func::Trim(true, false)),
+                    Some(ast::TrimWhereField::Trailing) => ("rtrim", Func::Trim(false, true)),
+                    _ => ("btrim", Func::Trim(true, true)),
+                };
+                let mut nodes = vec![expr.as_ref()];
+                nodes.extend(trim_what.as_deref());
+                let bound = nodes.iter().map(|n| self.bind_expr(n)).collect::<Result<Vec<_>>>()?;
+                self.bind_call(func, name, bound, &nodes, e)
+            }
+            E::Overlay { expr, overlay_what, overlay_from, overlay_for } => {
+                let mut nodes = vec![expr.as_ref(), overlay_what.as_ref(), overlay_from.as_ref()];
+                nodes.extend(overlay_for.as_deref());
+                let bound = nodes.iter().map(|n| self.bind_expr(n)).collect::<Result<Vec<_>>>()?;
+                self.bind_call(Func::Overlay, "overlay", bound, &nodes, e)
+            }
+            E::Position { expr, r#in } => {
+                // strpos(haystack, needle).
+                let bound = vec![self.bind_expr(r#in)?, self.bind_expr(expr)?];
+                self.bind_call(Func::Position, "position", bound, &[r#in.as_ref(), expr.as_ref()], e)
+            }
             E::Substring { expr, substring_from, substring_for, .. } => {
                 let mut args = vec![self.bind_expr(expr)?];
                 let mut nodes = vec![expr.as_ref()];
@@ -792,6 +795,9 @@ impl<'a> Binder<'a> {
                 if let Some(f) = substring_for {
                     args.push(self.bind_expr(f)?);
                     nodes.push(f);
+                }
+                if args[0].ty() == PgType::Bytea {
+                    return self.bind_call(Func::Substr, "substring", args, &nodes, e);
                 }
                 let want: Vec<PgType> =
                     std::iter::once(PgType::Text).chain(std::iter::repeat(PgType::Int4)).take(args.len()).collect();
@@ -856,6 +862,11 @@ impl<'a> Binder<'a> {
                 let ci = matches!(e, E::ILike { .. });
                 let x = self.bind_expr(expr)?;
                 let p = self.bind_expr(pattern)?;
+                // bytealike (there is no ILIKE for bytea).
+                if !ci && x.ty() == PgType::Bytea && matches!(p.ty(), PgType::Bytea | PgType::Unknown) {
+                    let p = self.coerce(p, PgType::Bytea, pattern)?;
+                    return Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci));
+                }
                 let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
                 if !texty(x.ty()) || !texty(p.ty()) {
                     return Err(self.no_operator(if ci { "~~*" } else { "~~" }, x.ty(), p.ty(), e));
@@ -1100,6 +1111,12 @@ impl<'a> Binder<'a> {
             B::StringConcat => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
                 let (lt, rt) = (l.ty(), r.ty());
+                if matches!(
+                    (lt, rt),
+                    (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea)
+                ) {
+                    return self.bind_call(Func::ByteaCat, "||", vec![l, r], &[left, right], node);
+                }
                 // textcat, or anytextcat/textanycat when one side is text-like.
                 let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
                 if !(texty(lt) || texty(rt)) || lt == PgType::Void || rt == PgType::Void {
@@ -1148,6 +1165,7 @@ impl<'a> Binder<'a> {
             _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
             (PgType::Time, PgType::Time) => PgType::Time,
             (PgType::Interval, PgType::Interval) => PgType::Interval,
+            (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
             (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => {
                 PgType::Text
             }
@@ -1466,6 +1484,7 @@ impl<'a> Binder<'a> {
             }
             D::Interval { fields: None, precision: None } => PgType::Interval,
             D::Regclass => PgType::RegClass,
+            D::Bytea => PgType::Bytea,
             D::Char(len) | D::Character(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
@@ -1509,7 +1528,8 @@ impl<'a> Binder<'a> {
                     "char" => PgType::Char,
                     "regclass" => PgType::RegClass,
                     "regtype" => PgType::RegType,
-                    "uuid" | "json" | "jsonb" | "bytea" | "timetz" => {
+                    "bytea" => PgType::Bytea,
+                    "uuid" | "json" | "jsonb" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
@@ -1689,6 +1709,12 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::TypedString(ts) => Some(cast_type_name(&ts.data_type)),
         E::Interval(_) => Some("interval".into()),
         E::Extract { .. } => Some("extract".into()),
+        E::Substring { shorthand, .. } => Some(if *shorthand { "substr" } else { "substring" }.into()),
+        E::Position { .. } => Some("position".into()),
+        E::Overlay { .. } => Some("overlay".into()),
+        E::Trim { trim_where: Some(ast::TrimWhereField::Leading), .. } => Some("ltrim".into()),
+        E::Trim { trim_where: Some(ast::TrimWhereField::Trailing), .. } => Some("rtrim".into()),
+        E::Trim { .. } => Some("btrim".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
         // A name figured from a type (a cast, a literal, CASE) yields to this cast's type.
         E::Cast { expr, data_type, .. } => match expr.as_ref() {
@@ -1720,6 +1746,7 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "timestamp",
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",
+        D::Bytea => "bytea",
         D::Custom(name, _) => {
             return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         }

@@ -1366,7 +1366,8 @@ impl Binder<'_> {
             },
             AggFunc::Min | AggFunc::Max if bound.len() == 1 => match types[0] {
                 PgType::Unknown => PgType::Text,
-                PgType::Void => return Err(no_fn(self)),
+                // bytea has no min or max in PostgreSQL.
+                PgType::Void | PgType::Bytea => return Err(no_fn(self)),
                 t => t,
             },
             AggFunc::BoolAnd | AggFunc::BoolOr if bound.len() == 1 => {
@@ -1374,6 +1375,12 @@ impl Binder<'_> {
                     return Err(no_fn(self));
                 }
                 PgType::Bool
+            }
+            AggFunc::StringAgg
+                if bound.len() == 2
+                    && matches!((types[0], types[1]), (PgType::Bytea, PgType::Bytea | PgType::Unknown)) =>
+            {
+                PgType::Bytea
             }
             AggFunc::StringAgg if bound.len() == 2 => {
                 let texty = |t: PgType| t.is_string() || t == PgType::Unknown;
@@ -1391,6 +1398,7 @@ impl Binder<'_> {
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
             AggFunc::CountStar => None,
         };
+        let want = if ty == PgType::Bytea && func == AggFunc::StringAgg { Some(PgType::Bytea) } else { want };
         let mut out = Vec::with_capacity(bound.len());
         for (b, a) in bound.into_iter().zip(args) {
             out.push(match want {

@@ -8,19 +8,27 @@ use super::options::{ColumnSet, CopyOptions, Format, HeaderMode};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::sql::Column;
-use crate::sql::types::Datum;
+use crate::sql::datetime::TimeZone;
+use crate::sql::types::{ByteaOutput, Datum, TextStyle};
 
 pub struct Encoder {
     opts: CopyOptions,
     force_quote: Vec<bool>,
     names: Vec<String>,
     extra_float_digits: i32,
+    bytea_output: ByteaOutput,
     scratch: Vec<u8>,
 }
 
 impl Encoder {
-    /// An encoder for rows of `columns`; FORCE_QUOTE names must be among them.
-    pub fn new(opts: &CopyOptions, columns: &[Column], extra_float_digits: i32) -> Result<Encoder> {
+    /// An encoder for rows of `columns`, printing values with the given
+    /// `extra_float_digits` and `bytea_output`; FORCE_QUOTE names must be
+    /// among the columns.
+    pub fn new(
+        opts: &CopyOptions,
+        columns: &[Column],
+        (extra_float_digits, bytea_output): (i32, ByteaOutput),
+    ) -> Result<Encoder> {
         let force_quote = match &opts.force_quote {
             ColumnSet::None => vec![false; columns.len()],
             ColumnSet::All => vec![true; columns.len()],
@@ -40,6 +48,7 @@ impl Encoder {
             force_quote,
             names: columns.iter().map(|c| c.name.clone()).collect(),
             extra_float_digits,
+            bytea_output,
             scratch: Vec::new(),
         })
     }
@@ -105,6 +114,11 @@ impl Encoder {
         let csv = self.opts.format == Format::Csv;
         let single = row.len() == 1;
         let mut scratch = std::mem::take(&mut self.scratch);
+        let style = TextStyle {
+            extra_float_digits: self.extra_float_digits,
+            time_zone: &TimeZone::UTC,
+            bytea_output: self.bytea_output,
+        };
         for (i, v) in row.iter().enumerate() {
             if i > 0 {
                 out.put_u8(self.opts.delimiter);
@@ -114,7 +128,7 @@ impl Encoder {
                 continue;
             }
             scratch.clear();
-            v.write_text(&mut scratch, self.extra_float_digits);
+            v.write_text_as(&mut scratch, &style);
             if csv {
                 self.csv_attribute(out, &scratch, self.force_quote[i], single);
             } else {
@@ -198,7 +212,7 @@ mod tests {
         let opts = resolve(&raw, false, "").unwrap();
         let columns: Vec<Column> =
             (0..rows[0].len()).map(|i| Column { name: format!("c{i}"), ty: PgType::Text, typmod: -1 }).collect();
-        let mut e = Encoder::new(&opts, &columns, 1).unwrap();
+        let mut e = Encoder::new(&opts, &columns, (1, ByteaOutput::Hex)).unwrap();
         let mut out = Vec::new();
         e.start(&mut out);
         for r in rows {

@@ -10,7 +10,7 @@
 //! 2. then, largest first, values are moved out of line: the bytes (the
 //!    compressed ones if compression helped) are cut into chunks of
 //!    [`TOAST_MAX_CHUNK_SIZE`] stored as rows `(chunk_id oid, chunk_seq
-//!    int4, chunk_data)` of the table's TOAST relation, a heap with a
+//!    int4, chunk_data bytea)` of the table's TOAST relation, a heap with a
 //!    B-tree index on `(chunk_id, chunk_seq)`; the tuple keeps a
 //!    [`ToastPointer`] in the value's place.
 //!
@@ -146,7 +146,8 @@ fn corrupt(what: &str) -> crate::error::Error {
     err!(SqlState::DATA_CORRUPTED, "{what}")
 }
 
-/// The layout of a chunk row.
+/// The layout of a chunk row (`pg_attribute` lists its columns as
+/// `oid`, `int4` and `bytea`, stored plain).
 fn chunk_desc() -> TupleDesc {
     TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] }
 }
