@@ -154,6 +154,16 @@ settings! {
         "Autovacuum", "Minimum number of tuple inserts, updates, or deletes prior to analyze.";
     autovacuum_analyze_scale_factor = "autovacuum_analyze_scale_factor", Sighup, Kind::Real { min: 0.0, max: 100.0 }, "0.1", false,
         "Autovacuum", "Number of tuple inserts, updates, or deletes prior to analyze as a fraction of reltuples.";
+    autovacuum_vacuum_cost_delay = "autovacuum_vacuum_cost_delay", Sighup, Kind::Int { min: -1, max: 100, unit: Unit::Ms }, "2", false,
+        "Autovacuum", "Vacuum cost delay in milliseconds, for autovacuum.";
+    autovacuum_vacuum_cost_limit = "autovacuum_vacuum_cost_limit", Sighup, Kind::Int { min: -1, max: 10000, unit: Unit::None }, "-1", false,
+        "Autovacuum", "Vacuum cost amount available before napping, for autovacuum.";
+    vacuum_cost_delay = "vacuum_cost_delay", User, Kind::Int { min: 0, max: 100, unit: Unit::Ms }, "0", false,
+        "Resource Usage / Cost-Based Vacuum Delay", "Vacuum cost delay in milliseconds.";
+    vacuum_cost_limit = "vacuum_cost_limit", User, Kind::Int { min: 1, max: 10000, unit: Unit::None }, "200", false,
+        "Resource Usage / Cost-Based Vacuum Delay", "Vacuum cost amount available before napping.";
+    vacuum_cost_page_miss = "vacuum_cost_page_miss", User, Kind::Int { min: 0, max: 10000, unit: Unit::None }, "2", false,
+        "Resource Usage / Cost-Based Vacuum Delay", "Vacuum cost for a page not found in the buffer cache.";
     bgwriter_delay = "bgwriter_delay", Sighup, Kind::Int { min: 10, max: 10000, unit: Unit::Ms }, "200", false,
         "Resource Usage / Background Writer", "Background writer sleep time between rounds.";
     bgwriter_lru_maxpages = "bgwriter_lru_maxpages", Sighup, Kind::Int { min: 0, max: 1073741823, unit: Unit::None }, "100", false,

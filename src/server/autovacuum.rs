@@ -92,13 +92,59 @@ fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
     Ok(())
 }
 
+/// PostgreSQL's cost-based vacuum delay: each page a vacuum visits costs
+/// `page_cost`; once `limit` has been spent, the vacuum sleeps `delay`, so
+/// that it does not take the disk from foreground work. No delay, no sleep.
+pub struct Throttle {
+    delay: Duration,
+    limit: i64,
+    page_cost: i64,
+    spent: std::cell::Cell<i64>,
+}
+
+impl Throttle {
+    pub fn new(delay_ms: i64, limit: i64, page_cost: i64) -> Throttle {
+        let delay = Duration::from_millis(delay_ms.max(0) as u64);
+        Throttle { delay, limit: limit.max(1), page_cost, spent: std::cell::Cell::new(0) }
+    }
+
+    /// Autovacuum's: its own settings, or (at -1) VACUUM's.
+    fn for_autovacuum(config: &crate::config::Config) -> Throttle {
+        let or_vacuum = |own: Guc, vacuum: Guc| match config.int(own) {
+            -1 => config.int(vacuum),
+            v => v,
+        };
+        Throttle::new(
+            or_vacuum(Guc::autovacuum_vacuum_cost_delay, Guc::vacuum_cost_delay),
+            or_vacuum(Guc::autovacuum_vacuum_cost_limit, Guc::vacuum_cost_limit),
+            config.int(Guc::vacuum_cost_page_miss),
+        )
+    }
+
+    /// A page was visited.
+    pub fn page(&self) {
+        if self.delay.is_zero() {
+            return;
+        }
+        let spent = self.spent.get() + self.page_cost;
+        if spent >= self.limit {
+            std::thread::sleep(self.delay);
+            self.spent.set(0);
+        } else {
+            self.spent.set(spent);
+        }
+    }
+}
+
 fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToken) -> Result<()> {
     let catalog = &shared.catalog;
     let started = Instant::now();
     let mut removed = 0;
     if vacuum {
         let horizon = shared.txns.horizon();
+        let throttle = Throttle::for_autovacuum(&shared.config);
         let interrupted = || {
+            throttle.page();
             if stop.is_cancelled() {
                 Err(err!(SqlState::ADMIN_SHUTDOWN, "terminating autovacuum process due to administrator command"))
             } else {
@@ -150,4 +196,25 @@ fn analyze(shared: &Shared, table: &Table) -> Result<u64> {
     txns.finish_commit(xid, lsn)?;
     catalog.invalidate();
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Throttle;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn throttle_sleeps_once_the_limit_is_spent() {
+        // Limit 10 at 2 a page: a sleep every 5 pages.
+        let t = Throttle::new(20, 10, 2);
+        let started = Instant::now();
+        (0..4).for_each(|_| t.page());
+        assert!(started.elapsed() < Duration::from_millis(20), "no sleep before the limit");
+        t.page();
+        assert!(started.elapsed() >= Duration::from_millis(20), "a sleep at the limit");
+        let off = Throttle::new(0, 1, 100);
+        let started = Instant::now();
+        (0..1000).for_each(|_| off.page());
+        assert!(started.elapsed() < Duration::from_millis(20), "no delay, no sleep");
+    }
 }

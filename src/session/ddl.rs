@@ -6,6 +6,7 @@
 //! and its commit record is on disk.
 
 use crate::catalog::{Index, Reader, RelKind, Table};
+use crate::config::Guc;
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{ConstraintDef, DropKind, ForeignKeyDef, IndexDef};
@@ -206,7 +207,15 @@ impl Session {
         let horizon = self.shared.txns.horizon();
         let interrupts = self.interrupts.clone();
         let deadline = self.deadline;
-        let check = move || interrupts.check(deadline);
+        let throttle = crate::server::autovacuum::Throttle::new(
+            self.settings.int(Guc::vacuum_cost_delay),
+            self.settings.int(Guc::vacuum_cost_limit),
+            self.settings.int(Guc::vacuum_cost_page_miss),
+        );
+        let check = move || {
+            throttle.page();
+            interrupts.check(deadline)
+        };
         if full {
             self.vacuum_full(&mut tables, horizon, &check)?;
         }
