@@ -1367,10 +1367,7 @@ impl Catalog {
         bytes: &mut usize,
     ) -> Result<bool> {
         let mut found = None;
-        if tid.block < self.nblocks(table)? {
-            self.prune_opt(table, tid.block)?;
-        }
-        self.table_heap(table).fetch_chain(tid, |at, t, multi| {
+        let hint = self.table_heap(table).fetch_chain(tid, |at, t, multi| {
             if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
                 return Ok(false);
             }
@@ -1384,6 +1381,10 @@ impl Catalog {
         })?;
         if let (Some(at), Some(c)) = (found, ctids) {
             c.push(crate::sql::exec::ctid_value(at));
+        }
+        // A page short of room with versions old enough: prune it now.
+        if hint.is_some_and(|h| h < self.txns.horizon()) {
+            self.vacuum_page(table, tid.block, self.txns.horizon())?;
         }
         Ok(found.is_some())
     }

@@ -301,9 +301,12 @@ impl<'a> Heap<'a> {
     /// (its HOT chain, oldest first; see [`hot`]) until `f` says stop. `f`
     /// also learns whether the chain has more than one version (whose
     /// values in columns new to an index may then differ).
-    pub fn fetch_chain(&self, root: Tid, mut f: impl FnMut(Tid, &[u8], bool) -> Result<bool>) -> Result<()> {
+    ///
+    /// Returns the page's prune hint if the page is short of room (see
+    /// [`Heap::wants_prune`]), so that the caller may prune it afterwards.
+    pub fn fetch_chain(&self, root: Tid, mut f: impl FnMut(Tid, &[u8], bool) -> Result<bool>) -> Result<Option<u64>> {
         if root.block >= self.nblocks()? {
-            return Ok(());
+            return Ok(None);
         }
         let buf = self.pool.read_buffer(tag(self.rel, root.block))?;
         let page = buf.read();
@@ -315,7 +318,13 @@ impl<'a> Heap<'a> {
                 break;
             }
         }
-        Ok(())
+        Ok(self.prune_hint(&page))
+    }
+
+    /// The page's prune hint, if it is set and the page is short of room.
+    fn prune_hint(&self, page: &PageBuf) -> Option<u64> {
+        let hint = page.prune_xid();
+        (!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve)).then_some(hint)
     }
 
     /// Call `f` with every row of a block as its root's address and its
@@ -388,9 +397,8 @@ impl<'a> Heap<'a> {
     /// free, or under the fillfactor's reserve). One look at the header.
     pub fn wants_prune(&self, block: u32, horizon: &dyn Fn() -> u64) -> Result<bool> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
-        let page = buf.read();
-        let hint = page.prune_xid();
-        Ok(!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve) && hint < horizon())
+        let hint = self.prune_hint(&buf.read());
+        Ok(hint.is_some_and(|h| h < horizon()))
     }
 
     /// Carry out `plan` on a write-locked page and log it; the versions freed.
