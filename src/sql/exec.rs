@@ -77,10 +77,29 @@ pub struct ExecCx<'a> {
 
 /// State that lives as long as the statement: outer-row slots of correlated
 /// subqueries and the results of uncorrelated ones.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct SharedState {
     outer: Vec<Datum>,
     cache: HashMap<usize, Cached>,
+    /// Materialized CTEs by id: their rows so far and what produces the rest.
+    ctes: HashMap<usize, CteStore>,
+    /// Work tables of recursive unions by id: the previous round's rows.
+    work_tables: HashMap<usize, Vec<Batch>>,
+}
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedState").field("outer", &self.outer).field("cache", &self.cache).finish_non_exhaustive()
+    }
+}
+
+/// The rows of a materialized CTE, produced as far as its readers have
+/// asked and kept (in memory) for every reader.
+struct CteStore {
+    /// `None` while a reader is pulling from it, or once it is done.
+    producer: Option<Node>,
+    batches: Vec<Batch>,
+    done: bool,
 }
 
 #[derive(Debug)]
@@ -557,6 +576,111 @@ enum Node {
         seen: HashSet<Vec<Key>>,
     },
     SetOp(Box<SetOpState>),
+    /// Makes its CTEs' producers known to their scans (when first asked
+    /// for rows), then passes its input's rows on.
+    With {
+        ctes: Vec<(usize, Node)>,
+        input: Box<Node>,
+    },
+    /// Reads a materialized CTE from its `next` batch on.
+    CteScan {
+        id: usize,
+        next: usize,
+    },
+    /// The work table's rows, taken when first asked.
+    WorkTableScan {
+        id: usize,
+        rows: Option<std::vec::IntoIter<Batch>>,
+    },
+    RecursiveUnion(Box<RecursiveUnion>),
+}
+
+/// `WITH RECURSIVE`'s iteration: the base (non-recursive term) runs
+/// first; every round then runs the recursive term over the work table,
+/// which holds the rows the round before produced, until a round produces
+/// none.
+struct RecursiveUnion {
+    id: usize,
+    distinct: bool,
+    types: Vec<PgType>,
+    base: Option<Node>,
+    /// The recursive term, built anew for every round.
+    plan: Plan,
+    slots: Option<Slots>,
+    /// The round being run.
+    current: Option<Node>,
+    /// The first round's operators, built with the plan (and its statistics slots).
+    first_round: Option<Node>,
+    /// Rows produced in this round: the next round's work table.
+    next_round: Vec<Batch>,
+    /// UNION: every row produced so far.
+    seen: HashSet<Vec<Key>>,
+}
+
+impl RecursiveUnion {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        loop {
+            cx.eval.check_interrupts()?;
+            let step = if let Some(base) = self.base.as_mut() {
+                match base.next(cx)? {
+                    Step::Done => {
+                        self.base = None;
+                        continue;
+                    }
+                    other => other,
+                }
+            } else {
+                if self.current.is_none() {
+                    if self.next_round.is_empty() {
+                        return Ok(Step::Done);
+                    }
+                    // A round is a unit of work: rounds that scan no table
+                    // still hand control back now and then.
+                    cx.blocks_read += 1;
+                    if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                        return Ok(Step::Yield);
+                    }
+                    cx.state.work_tables.insert(self.id, std::mem::take(&mut self.next_round));
+                    self.current = Some(match self.first_round.take() {
+                        Some(node) => node,
+                        None => {
+                            if let Some(Slots { timing, reuse: Some(first) }) = &self.slots {
+                                // Each round is another loop of the recursive term's operators.
+                                let count = super::explain::operator_count(&self.plan);
+                                for s in timing.lock().iter_mut().skip(*first).take(count) {
+                                    s.loops += 1;
+                                }
+                            }
+                            Node::build_in(&self.plan, &mut self.slots.clone())?
+                        }
+                    });
+                }
+                let Some(current) = self.current.as_mut() else { continue };
+                match current.next(cx)? {
+                    Step::Done => {
+                        self.current = None;
+                        continue;
+                    }
+                    other => other,
+                }
+            };
+            let b = match step {
+                Step::Batch(b) => b,
+                other => return Ok(other),
+            };
+            let b = if self.distinct {
+                let keep: BooleanArray =
+                    (0..b.rows).map(|i| Some(self.seen.insert(row_key(&b.columns, &self.types, i)))).collect();
+                b.filter(&keep)?
+            } else {
+                b
+            };
+            if b.rows > 0 {
+                self.next_round.push(b.clone());
+                return Ok(Step::Batch(b));
+            }
+        }
+    }
 }
 
 /// `generate_series(start, stop, step)` over integers, a batch at a time.
@@ -636,7 +760,7 @@ impl Timed {
             Node::IndexScan(scan) => scan.removed,
             _ => 0,
         };
-        s.loops = 1;
+        s.loops = s.loops.max(1);
         s.total_ms = (now - begun).as_secs_f64() * 1000.0;
         if let Step::Batch(b) = &step {
             if s.rows == 0 && b.rows > 0 || first && s.first_ms == 0.0 {
@@ -714,6 +838,32 @@ struct SetOpState {
     left_done: bool,
 }
 
+/// Where the operators being built count their rows and time (EXPLAIN
+/// ANALYZE): new slots in pre-order, or — for a subtree built anew, as a
+/// recursive union's recursive term is for every round — the slots it had.
+#[derive(Clone)]
+struct Slots {
+    timing: Timing,
+    /// The next slot to reuse; `None`: add new ones.
+    reuse: Option<usize>,
+}
+
+impl Slots {
+    fn take(&mut self) -> usize {
+        match &mut self.reuse {
+            Some(next) => {
+                *next += 1;
+                *next - 1
+            }
+            None => {
+                let mut v = self.timing.lock();
+                v.push(NodeStats::default());
+                v.len() - 1
+            }
+        }
+    }
+}
+
 impl Node {
     fn build(plan: &Plan) -> Result<Node> {
         Node::build_with(plan, None)
@@ -723,11 +873,13 @@ impl Node {
     /// count its rows and time into a slot of its own, in pre-order (EXPLAIN
     /// ANALYZE).
     fn build_with(plan: &Plan, timing: Option<&Timing>) -> Result<Node> {
-        let slot = timing.map(|t| {
-            let mut v = t.lock();
-            v.push(NodeStats::default());
-            v.len() - 1
-        });
+        let mut slots = timing.map(|t| Slots { timing: t.clone(), reuse: None });
+        Node::build_in(plan, &mut slots)
+    }
+
+    fn build_in(plan: &Plan, slots: &mut Option<Slots>) -> Result<Node> {
+        let slot = slots.as_mut().map(Slots::take);
+        let timing = slots.as_ref().map(|s| s.timing.clone());
         let node = match plan {
             Plan::Scan { table, filter, ctid, .. } => Node::Scan(Box::new(ScanState {
                 removed: 0,
@@ -756,16 +908,16 @@ impl Node {
                 next: None,
             })),
             Plan::Filter { input, predicate } => {
-                Node::Filter { input: Box::new(Node::build_with(input, timing)?), predicate: predicate.clone() }
+                Node::Filter { input: Box::new(Node::build_in(input, slots)?), predicate: predicate.clone() }
             }
             Plan::Project { input, exprs } => {
-                Node::Project { input: Box::new(Node::build_with(input, timing)?), exprs: exprs.clone() }
+                Node::Project { input: Box::new(Node::build_in(input, slots)?), exprs: exprs.clone() }
             }
             Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),
-                left: Node::build_with(left, timing)?,
-                right: Node::build_with(right, timing)?,
+                left: Node::build_in(left, slots)?,
+                right: Node::build_in(right, slots)?,
                 kind: *kind,
                 equi: equi.clone(),
                 on: on.clone(),
@@ -777,7 +929,7 @@ impl Node {
                 right_emitted: false,
             })),
             Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
-                input: Node::build_with(input, timing)?,
+                input: Node::build_in(input, slots)?,
                 groups: groups.clone(),
                 aggs: aggs.clone(),
                 table: HashMap::new(),
@@ -787,13 +939,13 @@ impl Node {
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
                 types: input.types(),
-                input: Node::build_with(input, timing)?,
+                input: Node::build_in(input, slots)?,
                 keys: keys.clone(),
                 batches: Vec::new(),
                 output: None,
             })),
             Plan::Limit { input, offset, count } => Node::Limit {
-                input: Box::new(Node::build_with(input, timing)?),
+                input: Box::new(Node::build_in(input, slots)?),
                 offset_expr: offset.clone(),
                 count_expr: count.clone(),
                 bounds: None,
@@ -801,7 +953,7 @@ impl Node {
             },
             Plan::Distinct { input, columns } => Node::Distinct {
                 types: input.types(),
-                input: Box::new(Node::build_with(input, timing)?),
+                input: Box::new(Node::build_in(input, slots)?),
                 columns: *columns,
                 seen: HashSet::new(),
             },
@@ -809,16 +961,45 @@ impl Node {
                 kind: *kind,
                 all: *all,
                 types: left.types(),
-                left: Node::build_with(left, timing)?,
-                right: Node::build_with(right, timing)?,
+                left: Node::build_in(left, slots)?,
+                right: Node::build_in(right, slots)?,
                 right_counts: HashMap::new(),
                 right_done: false,
                 emitted: HashSet::new(),
                 left_done: false,
             })),
+            Plan::With { ctes, input } => {
+                let mut built = Vec::with_capacity(ctes.len());
+                for c in ctes {
+                    built.push((c.id, Node::build_in(&c.plan, slots)?));
+                }
+                Node::With { ctes: built, input: Box::new(Node::build_in(input, slots)?) }
+            }
+            Plan::CteScan { id, .. } => Node::CteScan { id: *id, next: 0 },
+            Plan::WorkTableScan { id, .. } => Node::WorkTableScan { id: *id, rows: None },
+            Plan::RecursiveUnion { id, distinct, base, recursive } => {
+                let base = Node::build_in(base, slots)?;
+                let reuse = slots.as_ref().map(|s| Slots {
+                    timing: s.timing.clone(),
+                    reuse: Some(s.reuse.unwrap_or_else(|| s.timing.lock().len())),
+                });
+                let first = Node::build_in(recursive, slots)?;
+                Node::RecursiveUnion(Box::new(RecursiveUnion {
+                    id: *id,
+                    distinct: *distinct,
+                    types: plan.types(),
+                    base: Some(base),
+                    plan: recursive.as_ref().clone(),
+                    slots: reuse,
+                    current: None,
+                    first_round: Some(first),
+                    next_round: Vec::new(),
+                    seen: HashSet::new(),
+                }))
+            }
         };
         Ok(match (timing, slot) {
-            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t.clone(), slot, started: None })),
+            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t, slot, started: None })),
             _ => node,
         })
     }
@@ -913,6 +1094,50 @@ impl Node {
                 }
             },
             Node::SetOp(s) => s.next(cx),
+            Node::With { ctes, input } => {
+                for (id, producer) in ctes.drain(..) {
+                    // A fresh store: a subquery that runs again computes its CTEs again.
+                    cx.state.ctes.insert(id, CteStore { producer: Some(producer), batches: Vec::new(), done: false });
+                }
+                input.next(cx)
+            }
+            Node::CteScan { id, next } => cte_scan(cx, *id, next),
+            Node::WorkTableScan { id, rows } => {
+                let rows =
+                    rows.get_or_insert_with(|| cx.state.work_tables.get(id).cloned().unwrap_or_default().into_iter());
+                Ok(rows.next().map_or(Step::Done, Step::Batch))
+            }
+            Node::RecursiveUnion(r) => r.next(cx),
+        }
+    }
+}
+
+/// The `next`th batch of CTE `id`, produced now if no reader has asked for it yet.
+fn cte_scan(cx: &mut ExecCx<'_>, id: usize, next: &mut usize) -> Result<Step> {
+    loop {
+        let store = cx.state.ctes.get_mut(&id).ok_or_else(|| Error::internal("CTE scan before its WITH"))?;
+        if let Some(b) = store.batches.get(*next) {
+            *next += 1;
+            return Ok(Step::Batch(b.clone()));
+        }
+        if store.done {
+            return Ok(Step::Done);
+        }
+        let mut producer = store.producer.take().ok_or_else(|| Error::internal("CTE read while it is produced"))?;
+        let step = producer.next(cx);
+        let store = cx.state.ctes.get_mut(&id).ok_or_else(|| Error::internal("CTE store vanished"))?;
+        match step? {
+            Step::Batch(b) => {
+                if b.rows > 0 {
+                    store.batches.push(b);
+                }
+                store.producer = Some(producer);
+            }
+            Step::Yield => {
+                store.producer = Some(producer);
+                return Ok(Step::Yield);
+            }
+            Step::Done => store.done = true,
         }
     }
 }
@@ -1606,6 +1831,11 @@ struct Recheck {
 
 impl Recheck {
     fn of(plan: &Plan) -> Option<Recheck> {
+        // A statement with materialized CTEs: they are there when a row is re-checked.
+        let plan = match plan {
+            Plan::With { input, .. } => input,
+            other => other,
+        };
         let Plan::Project { input, exprs } = plan else { return None };
         // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
         let input = match input.as_ref() {

@@ -8,6 +8,7 @@
 //! PostgreSQL's wording and HINT.
 
 mod copy;
+mod cte;
 mod ddl;
 mod query;
 mod temporal;
@@ -59,6 +60,19 @@ pub struct Binder<'a> {
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
     params: Vec<PgType>,
+    /// WITH items in scope, outermost first.
+    ctes: Vec<cte::CteEntry>,
+    /// WITH items whose queries are being bound (indexes into `ctes`), innermost last.
+    binding_ctes: Vec<usize>,
+    /// Next number for a CTE or a recursive union's work table.
+    next_cte: usize,
+    /// How many subqueries (in expressions, in FROM, CTEs) deep binding is.
+    nesting: usize,
+    /// References of recursive CTEs to themselves bound so far, and where the last was.
+    self_refs: usize,
+    last_self_ref: Option<u32>,
+    /// Inside INTERSECT or EXCEPT where a recursive reference must not be.
+    recursion_context: Option<&'static str>,
 }
 
 impl<'a> Binder<'a> {
@@ -77,7 +91,19 @@ impl<'a> Binder<'a> {
             next_subplan: 0,
             allow_params: false,
             params: Vec::new(),
+            ctes: Vec::new(),
+            binding_ctes: Vec::new(),
+            next_cte: 0,
+            nesting: 0,
+            self_refs: 0,
+            last_self_ref: None,
+            recursion_context: None,
         }
+    }
+
+    /// The name of the recursive CTE whose recursive term is being bound.
+    fn ctes_recursive_name(&self) -> Option<String> {
+        self.binding_ctes.last().map(|&i| self.cte_name(i))
     }
 
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
@@ -190,6 +216,19 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
+        if let (Some(with), ast::SetExpr::Insert(inner) | ast::SetExpr::Update(inner) | ast::SetExpr::Delete(inner)) =
+            (&q.with, q.body.as_ref())
+        {
+            // `WITH … INSERT | UPDATE | DELETE`: the CTEs feed the statement's source.
+            let (mut statement, ctes) = self.with_scope(with, |b| b.bind_statement(inner))?;
+            if let Statement::Modify { source, returning, .. } = &mut statement {
+                ctes.apply(Arc::make_mut(source));
+                for e in returning.iter_mut().flat_map(|(exprs, _)| exprs.iter_mut()) {
+                    ctes.apply_to_expr(e);
+                }
+            }
+            return Ok(statement);
+        }
         if !q.locks.is_empty() {
             return self.bind_locking_select(q);
         }
@@ -253,7 +292,9 @@ impl<'a> Binder<'a> {
         let too_many = || err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns");
         let too_few = || err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions");
         let plan = match source.body.as_ref() {
-            ast::SetExpr::Values(values) if source.order_by.is_none() && source.limit_clause.is_none() => {
+            ast::SetExpr::Values(values)
+                if source.order_by.is_none() && source.limit_clause.is_none() && source.with.is_none() =>
+            {
                 let mut rows = Vec::with_capacity(values.rows.len());
                 for row in &values.rows {
                     if row.len() > targets.len() {
