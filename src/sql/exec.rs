@@ -85,6 +85,10 @@ pub struct SharedState {
     ctes: HashMap<usize, CteStore>,
     /// Work tables of recursive unions by id: the previous round's rows.
     work_tables: HashMap<usize, Vec<Batch>>,
+    /// Data-modifying CTEs still to run, by id.
+    write_setups: HashMap<usize, CteWriteSetup>,
+    /// What the data-modifying CTEs changed: table, kind, rows.
+    written: Vec<(Arc<Table>, ModifyKind, u64)>,
 }
 
 impl std::fmt::Debug for SharedState {
@@ -576,12 +580,7 @@ enum Node {
         seen: HashSet<Vec<Key>>,
     },
     SetOp(Box<SetOpState>),
-    /// Makes its CTEs' producers known to their scans (when first asked
-    /// for rows), then passes its input's rows on.
-    With {
-        ctes: Vec<(usize, Node)>,
-        input: Box<Node>,
-    },
+    With(Box<WithState>),
     /// Reads a materialized CTE from its `next` batch on.
     CteScan {
         id: usize,
@@ -593,6 +592,75 @@ enum Node {
         rows: Option<std::vec::IntoIter<Batch>>,
     },
     RecursiveUnion(Box<RecursiveUnion>),
+}
+
+/// A query with materialized CTEs. When first asked for rows it makes the
+/// CTEs' producers known to their scans and runs its data-modifying CTEs
+/// to their end (in WITH order, each once, all with the statement's
+/// snapshot and command id); then it passes its input's rows on.
+struct WithState {
+    ctes: Vec<(usize, Node)>,
+    registered: bool,
+    writes: std::collections::VecDeque<PendingWrite>,
+    /// The data-modifying CTE being run.
+    writing: Option<(usize, Node, Modify)>,
+    input: Node,
+}
+
+struct PendingWrite {
+    id: usize,
+    source: Node,
+    plan: Arc<Plan>,
+    write: super::plan::CteWrite,
+}
+
+/// What the session settles for a data-modifying CTE before the statement
+/// runs: its table (locked for writing), whether a concurrently changed
+/// row is re-checked (READ COMMITTED), and the foreign keys to check.
+pub struct CteWriteSetup {
+    pub id: usize,
+    pub table: Arc<Table>,
+    pub recheck: bool,
+    pub fks: Option<foreign_key::FkChecks>,
+}
+
+impl WithState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if !self.registered {
+            self.registered = true;
+            for (id, producer) in self.ctes.drain(..) {
+                // A fresh store: a subquery that runs again computes its CTEs again.
+                cx.state.ctes.insert(id, CteStore { producer: Some(producer), batches: Vec::new(), done: false });
+            }
+        }
+        loop {
+            if self.writing.is_none() {
+                let Some(w) = self.writes.pop_front() else { break };
+                let setup = cx
+                    .state
+                    .write_setups
+                    .remove(&w.id)
+                    .ok_or_else(|| Error::internal("data-modifying CTE without its setup"))?;
+                let recheck = if setup.recheck { Recheck::of(&w.plan) } else { None };
+                let returning = w.write.returning.clone();
+                let m = Modify::new(w.write.kind.clone(), setup.table, returning, recheck, setup.fks);
+                self.writing = Some((w.id, w.source, m));
+            }
+            let Some((id, source, m)) = self.writing.as_mut() else { continue };
+            match source.next(cx)? {
+                Step::Batch(b) => m.apply(b, cx)?,
+                Step::Yield => return Ok(Step::Yield),
+                Step::Done => {
+                    m.check_foreign_keys(cx)?;
+                    let batches = std::mem::take(&mut m.output);
+                    cx.state.written.push((m.table.clone(), m.kind.clone(), m.count));
+                    cx.state.ctes.insert(*id, CteStore { producer: None, batches, done: true });
+                    self.writing = None;
+                }
+            }
+        }
+        self.input.next(cx)
+    }
 }
 
 /// `WITH RECURSIVE`'s iteration: the base (non-recursive term) runs
@@ -970,10 +1038,26 @@ impl Node {
             })),
             Plan::With { ctes, input } => {
                 let mut built = Vec::with_capacity(ctes.len());
+                let mut writes = std::collections::VecDeque::new();
                 for c in ctes {
-                    built.push((c.id, Node::build_in(&c.plan, slots)?));
+                    let node = Node::build_in(&c.plan, slots)?;
+                    match &c.write {
+                        None => built.push((c.id, node)),
+                        Some(w) => writes.push_back(PendingWrite {
+                            id: c.id,
+                            source: node,
+                            plan: c.plan.clone(),
+                            write: w.clone(),
+                        }),
+                    }
                 }
-                Node::With { ctes: built, input: Box::new(Node::build_in(input, slots)?) }
+                Node::With(Box::new(WithState {
+                    ctes: built,
+                    registered: false,
+                    writes,
+                    writing: None,
+                    input: Node::build_in(input, slots)?,
+                }))
             }
             Plan::CteScan { id, .. } => Node::CteScan { id: *id, next: 0 },
             Plan::WorkTableScan { id, .. } => Node::WorkTableScan { id: *id, rows: None },
@@ -1094,13 +1178,7 @@ impl Node {
                 }
             },
             Node::SetOp(s) => s.next(cx),
-            Node::With { ctes, input } => {
-                for (id, producer) in ctes.drain(..) {
-                    // A fresh store: a subquery that runs again computes its CTEs again.
-                    cx.state.ctes.insert(id, CteStore { producer: Some(producer), batches: Vec::new(), done: false });
-                }
-                input.next(cx)
-            }
+            Node::With(w) => w.next(cx),
             Node::CteScan { id, next } => cte_scan(cx, *id, next),
             Node::WorkTableScan { id, rows } => {
                 let rows =
@@ -1915,6 +1993,8 @@ pub struct Start<'a> {
     pub cid: u32,
     /// Count every operator's rows and time here (EXPLAIN ANALYZE).
     pub timing: Option<Timing>,
+    /// The data-modifying CTEs of the plan.
+    pub writes: Vec<CteWriteSetup>,
 }
 
 /// EXPLAIN ANALYZE: the statement runs to its end (its rows discarded),
@@ -1961,21 +2041,16 @@ impl Executor {
         fks: Option<foreign_key::FkChecks>,
     ) -> Result<Executor> {
         let recheck = if recheck { Recheck::of(s.plan) } else { None };
-        let fks = fks.filter(|f| !f.is_empty());
-        let modify = Modify {
-            kind,
-            desc: table.desc(),
-            table,
-            returning,
-            output: Vec::new(),
-            count: 0,
-            done: false,
-            recheck,
-            window: None,
-            full: false,
-            fks,
-        };
+        let modify = Modify::new(kind, table, returning, recheck, fks);
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
+    }
+
+    /// What the statement's data-modifying CTEs changed: table, kind, rows.
+    pub fn cte_changes(&self) -> Vec<(Arc<Table>, ModifyKind, u64)> {
+        match self {
+            Executor::Query(q) => q.state.written.clone(),
+            Executor::Values { .. } | Executor::Explain(_) => Vec::new(),
+        }
     }
 
     /// Rows changed by a data-changing statement.
@@ -2057,7 +2132,10 @@ impl QueryExec {
             snapshot: s.snapshot,
             xid: s.xid,
             cid: s.cid,
-            state: SharedState::default(),
+            state: SharedState {
+                write_setups: s.writes.into_iter().map(|w| (w.id, w)).collect(),
+                ..SharedState::default()
+            },
             pending: None,
             modify,
         })
@@ -2096,12 +2174,7 @@ impl QueryExec {
                         Step::Done => break,
                     }
                 }
-                if let Some(fks) = m.fks.as_mut() {
-                    let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
-                    let eval = &mut *cx.eval;
-                    let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
-                    fks.run(catalog, &m.table, cx.snapshot, (pid, xid), &mut wait)?;
-                }
+                m.check_foreign_keys(&mut cx)?;
                 m.done = true;
                 m.output.reverse();
             }
@@ -2145,6 +2218,37 @@ impl QueryExec {
 }
 
 impl Modify {
+    fn new(
+        kind: ModifyKind,
+        table: Arc<Table>,
+        returning: Option<Vec<Expr>>,
+        recheck: Option<Recheck>,
+        fks: Option<foreign_key::FkChecks>,
+    ) -> Modify {
+        Modify {
+            kind,
+            desc: table.desc(),
+            table,
+            returning,
+            output: Vec::new(),
+            count: 0,
+            done: false,
+            recheck,
+            window: None,
+            full: false,
+            fks: fks.filter(|f| !f.is_empty()),
+        }
+    }
+
+    /// Once every row is changed: the foreign keys the changes must keep.
+    fn check_foreign_keys(&mut self, cx: &mut ExecCx<'_>) -> Result<()> {
+        let Some(fks) = self.fks.as_mut() else { return Ok(()) };
+        let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
+        let eval = &mut *cx.eval;
+        let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
+        fks.run(catalog, &self.table, cx.snapshot, (pid, xid), &mut wait)
+    }
+
     /// Update the row version at `tid` to `values` (a DELETE: delete it),
     /// waiting for a transaction that is changing it, and under READ
     /// COMMITTED following a committed change to the row's newest version

@@ -63,7 +63,17 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
     match top {
         Some(name) => {
             e.lines.push(name);
-            e.node(plan, 6, true, Vec::new());
+            match plan {
+                // A data-changing statement's CTEs belong to its own node.
+                Plan::With { ctes, input } => {
+                    e.next = e.push_ctes(ctes, 0);
+                    e.print_ctes(0);
+                    e.node(input, 6, true, Vec::new());
+                }
+                _ => {
+                    e.node(plan, 6, true, Vec::new());
+                }
+            }
         }
         None => {
             e.node(plan, 0, false, Vec::new());
@@ -82,8 +92,9 @@ struct Explainer<'a> {
     subplans: usize,
     /// Subqueries of folded nodes, printed with the node they fold into.
     pending: Vec<(usize, std::sync::Arc<Plan>, bool)>,
-    /// CTEs of a folded `With` node: name, plan, first statistics slot.
-    pending_ctes: Vec<(String, std::sync::Arc<Plan>, usize)>,
+    /// CTEs of a folded `With` node: name, plan, first statistics slot,
+    /// and for a data-modifying one its node (`Delete on t`).
+    pending_ctes: Vec<(String, std::sync::Arc<Plan>, usize, Option<String>)>,
     /// The pre-order number of the node whose properties are being printed.
     current: usize,
     /// The name each scan node's relation is referred to by, unique in the
@@ -179,12 +190,7 @@ impl Explainer<'_> {
             Plan::With { ctes, input } => {
                 // The CTEs are printed with the node below; their operators
                 // come after this one's, before the input's.
-                let mut slot = id + 1;
-                for c in ctes {
-                    self.pending_ctes.push((c.name.clone(), c.plan.clone(), slot));
-                    slot += operator_count(&c.plan);
-                }
-                self.next = slot;
+                self.next = self.push_ctes(ctes, id);
                 return self.node_folded(input, at, arrow, extra, id);
             }
             Plan::Filter { input, predicate } => {
@@ -215,6 +221,44 @@ impl Explainer<'_> {
         let (title, names) = self.body(plan, at, extra);
         self.lines[header_at] = self.header(&title, at, arrow, id);
         names
+    }
+
+    /// Queue the CTEs of the `With` node numbered `id` for printing; the
+    /// number of the first operator after theirs.
+    fn push_ctes(&mut self, ctes: &[super::plan::Cte], id: usize) -> usize {
+        let mut slot = id + 1;
+        for c in ctes {
+            let write = c.write.as_ref().map(|w| {
+                let verb = match w.kind {
+                    super::exec::ModifyKind::Insert => "Insert",
+                    super::exec::ModifyKind::Update => "Update",
+                    _ => "Delete",
+                };
+                format!("{verb} on {}", w.table.name)
+            });
+            self.pending_ctes.push((c.name.clone(), c.plan.clone(), slot, write));
+            slot += operator_count(&c.plan);
+        }
+        slot
+    }
+
+    /// Print the queued CTEs as properties of a node at column `at`.
+    fn print_ctes(&mut self, at: usize) {
+        for (name, cte, slot, write) in std::mem::take(&mut self.pending_ctes) {
+            self.prop(at, format!("CTE {name}"));
+            let saved = self.next;
+            self.next = slot;
+            match write {
+                Some(title) => {
+                    self.lines.push(format!("{}->  {title}", " ".repeat(at + 4)));
+                    self.node(&cte, at + 14, true, Vec::new());
+                }
+                None => {
+                    self.node(&cte, at + 8, true, Vec::new());
+                }
+            }
+            self.next = saved;
+        }
     }
 
     /// Print `input` as if it were the node numbered `id` (whose stats count
@@ -468,13 +512,7 @@ impl Explainer<'_> {
         // A subquery reached through several folded nodes is printed once.
         let mut printed = HashSet::new();
         subs.retain(|(id, _, _)| printed.insert(*id));
-        for (name, cte, slot) in std::mem::take(&mut self.pending_ctes) {
-            self.prop(at, format!("CTE {name}"));
-            let saved = self.next;
-            self.next = slot;
-            self.node(&cte, at + 8, true, Vec::new());
-            self.next = saved;
-        }
+        self.print_ctes(at);
         for (id, sub, correlated) in subs {
             let label = if correlated { format!("SubPlan {}", id + 1) } else { format!("InitPlan {}", id + 1) };
             self.prop(at, label);

@@ -195,7 +195,20 @@ pub enum Plan {
 pub struct Cte {
     pub id: usize,
     pub name: String,
+    /// Its rows; for a data-modifying CTE, the rows its statement changes.
     pub plan: Arc<Plan>,
+    /// A data-modifying statement: run to its end before the query, once,
+    /// its RETURNING rows being the CTE's.
+    pub write: Option<CteWrite>,
+}
+
+/// The INSERT, UPDATE or DELETE of a data-modifying CTE (its source rows
+/// are the CTE's plan, as a `Statement::Modify`'s).
+#[derive(Clone, Debug)]
+pub struct CteWrite {
+    pub kind: super::exec::ModifyKind,
+    pub table: Arc<Table>,
+    pub returning: Option<Vec<Expr>>,
 }
 
 impl Plan {
@@ -236,7 +249,8 @@ impl Plan {
         let mut found = false;
         self.visit_exprs(&mut |e| found |= e.may_block());
         if let Plan::With { ctes, input } = self {
-            found |= input.may_block() || ctes.iter().any(|c| c.plan.may_block());
+            // A data-modifying CTE may wait for row locks.
+            found |= input.may_block() || ctes.iter().any(|c| c.write.is_some() || c.plan.may_block());
         }
         found
     }
@@ -299,6 +313,18 @@ impl Plan {
                 out.push(table.clone());
             }
         });
+        out.extend(self.cte_writes().into_iter().map(|(_, w)| w.table));
+    }
+
+    /// The data-modifying CTEs in it, by CTE number.
+    pub fn cte_writes(&self) -> Vec<(usize, CteWrite)> {
+        let mut out = Vec::new();
+        self.walk(&mut |p| {
+            if let Plan::With { ctes, .. } = p {
+                out.extend(ctes.iter().filter_map(|c| Some((c.id, c.write.clone()?))));
+            }
+        });
+        out
     }
 
     /// The plans it reads its rows from, at its own query level (not the

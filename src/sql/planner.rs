@@ -97,6 +97,13 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
                 *table = n;
             }
         }
+        Plan::With { ctes, .. } => {
+            for w in ctes.iter_mut().filter_map(|c| c.write.as_mut()) {
+                if let Some(n) = current(&w.table) {
+                    w.table = n;
+                }
+            }
+        }
         Plan::IndexScan { table, index, filter, ctid, alias, .. } => {
             let Some(n) = current(table) else { return };
             match n.indexes.iter().find(|i| i.oid == index.oid) {

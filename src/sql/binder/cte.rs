@@ -32,7 +32,7 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::Column;
 use crate::sql::expr::Expr;
-use crate::sql::plan::{Cte, Plan, SetOpKind};
+use crate::sql::plan::{Cte, CteWrite, Plan, SetOpKind};
 use crate::sql::planner::for_each_plan_mut;
 use crate::sql::types::PgType;
 
@@ -83,6 +83,8 @@ struct BoundCte {
     /// Its plan calls something with side effects (never inlined by default).
     volatile: bool,
     hint: Option<ast::CteAsMaterialized>,
+    /// A data-modifying CTE's statement (its plan gives the rows to change).
+    write: Option<CteWrite>,
 }
 
 /// What the statement of a WITH does with its CTEs once bound: the plans
@@ -142,6 +144,8 @@ impl Binder<'_> {
     }
 
     fn bind_with_list(&mut self, with: &ast::With, scope: usize) -> Result<()> {
+        // Only the WITH of the statement itself may hold INSERT, UPDATE or DELETE.
+        let top_level = std::mem::take(&mut self.top_level_with);
         let depth = self.levels.len();
         for (i, cte) in with.cte_tables.iter().enumerate() {
             let name = ident(&cte.alias.name);
@@ -149,11 +153,16 @@ impl Binder<'_> {
                 let e = err!(SqlState::DUPLICATE_ALIAS, "WITH query name \"{name}\" specified more than once");
                 return Err(self.at_ident(e, &cte.alias.name));
             }
-            if matches!(
-                cte.query.body.as_ref(),
-                ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) | ast::SetExpr::Merge(_)
-            ) {
-                return Err(Error::not_supported("a data-modifying statement in WITH"));
+            match cte.query.body.as_ref() {
+                ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) if !top_level => {
+                    let e = err!(
+                        SqlState::FEATURE_NOT_SUPPORTED,
+                        "WITH clause containing a data-modifying statement must be at the top level"
+                    );
+                    return Err(self.at_ident(e, &cte.alias.name));
+                }
+                ast::SetExpr::Merge(_) => return Err(Error::not_supported("MERGE in WITH")),
+                _ => {}
             }
             if cte.from.is_some() {
                 return Err(Error::not_supported("WITH … FROM"));
@@ -189,13 +198,16 @@ impl Binder<'_> {
         self.binding_ctes.push(i);
         self.nesting += 1;
         self.levels.push(Level::default());
-        let r = self.bind_cte_query(i, &def);
+        let r = match def.query.body.as_ref() {
+            ast::SetExpr::Insert(s) | ast::SetExpr::Update(s) | ast::SetExpr::Delete(s) => self.bind_cte_write(s),
+            _ => self.bind_cte_query(i, &def).map(|(plan, columns, recursive)| (plan, columns, recursive, None)),
+        };
         let boundary = self.levels.pop().expect("CTE boundary level");
         self.nesting -= 1;
         self.binding_ctes.pop();
         self.ctes.extend(inner_ctes);
         self.levels.extend(deeper_levels);
-        let (plan, columns, recursive) = r?;
+        let (plan, columns, recursive, write) = r?;
         let mut volatile = false;
         plan.walk(&mut |p| {
             p.visit_exprs(&mut |e| {
@@ -213,8 +225,27 @@ impl Binder<'_> {
             recursive,
             volatile,
             hint: def.materialized,
+            write,
         }));
         Ok(())
+    }
+
+    /// A data-modifying CTE: the rows its statement changes, its RETURNING
+    /// columns, and the statement.
+    fn bind_cte_write(&mut self, statement: &ast::Statement) -> Result<(Plan, Vec<RelColumn>, bool, Option<CteWrite>)> {
+        let crate::sql::Statement::Modify { kind, table, source, returning } = self.bind_statement(statement)? else {
+            return Err(Error::internal("a data-modifying CTE that is not INSERT, UPDATE or DELETE"));
+        };
+        let (exprs, columns) = match returning {
+            Some((exprs, columns)) => (Some(exprs), columns),
+            None => (None, Vec::new()),
+        };
+        let columns = columns
+            .into_iter()
+            .map(|c| RelColumn { name: c.name, ty: c.ty, typmod: c.typmod, merged: false })
+            .collect();
+        let plan = Arc::try_unwrap(source).unwrap_or_else(|p| Plan::clone(&p));
+        Ok((plan, columns, false, Some(CteWrite { kind, table, returning: exprs })))
     }
 
     /// The plan and columns of a CTE's query, and whether it is recursive.
@@ -457,6 +488,11 @@ impl Binder<'_> {
                 *refs += 1;
                 (Err(*work_table), columns.clone())
             }
+            CteState::Bound(b) if b.write.as_ref().is_some_and(|w| w.returning.is_none()) => {
+                let e =
+                    err!(SqlState::FEATURE_NOT_SUPPORTED, "WITH query \"{cte_name}\" does not have a RETURNING clause");
+                return Err(self.at(e, name));
+            }
             CteState::Bound(b) => {
                 b.refs += 1;
                 (Ok((b.id, b.correlated)), b.columns.clone())
@@ -516,6 +552,11 @@ fn finish(entries: Vec<CteEntry>) -> WithPlans {
     let mut plans = WithPlans { inline: HashMap::new(), materialized: Vec::new() };
     for e in entries {
         let CteState::Bound(b) = e.state else { continue };
+        if b.write.is_some() {
+            // Run once, whether read or not.
+            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan), write: b.write });
+            continue;
+        }
         if b.refs == 0 {
             continue;
         }
@@ -528,7 +569,7 @@ fn finish(entries: Vec<CteEntry>) -> WithPlans {
         if inline {
             plans.inline.insert(b.id, b.plan);
         } else {
-            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan) });
+            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan), write: None });
         }
     }
     let inline = WithPlans { inline: std::mem::take(&mut plans.inline), materialized: Vec::new() };

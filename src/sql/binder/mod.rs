@@ -73,6 +73,8 @@ pub struct Binder<'a> {
     last_self_ref: Option<u32>,
     /// Inside INTERSECT or EXCEPT where a recursive reference must not be.
     recursion_context: Option<&'static str>,
+    /// The next WITH list is the statement's own (it may hold INSERT, UPDATE, DELETE).
+    top_level_with: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -98,6 +100,7 @@ impl<'a> Binder<'a> {
             self_refs: 0,
             last_self_ref: None,
             recursion_context: None,
+            top_level_with: false,
         }
     }
 
@@ -216,6 +219,7 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
+        self.top_level_with = q.with.is_some();
         if let (Some(with), ast::SetExpr::Insert(inner) | ast::SetExpr::Update(inner) | ast::SetExpr::Delete(inner)) =
             (&q.with, q.body.as_ref())
         {

@@ -162,6 +162,7 @@ impl Binder<'_> {
     }
 
     fn bind_query_body(&mut self, q: &ast::Query) -> Result<BoundQuery> {
+        self.top_level_with = false;
         if !q.locks.is_empty() {
             return Err(Error::not_supported("SELECT FOR UPDATE/SHARE"));
         }
