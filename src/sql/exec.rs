@@ -104,6 +104,8 @@ struct CteStore {
     producer: Option<Node>,
     batches: Vec<Batch>,
     done: bool,
+    /// Rows are kept for other readers (or for reading again).
+    keep: bool,
 }
 
 #[derive(Debug)]
@@ -599,7 +601,8 @@ enum Node {
 /// to their end (in WITH order, each once, all with the statement's
 /// snapshot and command id); then it passes its input's rows on.
 struct WithState {
-    ctes: Vec<(usize, Node)>,
+    /// Producers of the CTEs: number, operators, whether rows are kept.
+    ctes: Vec<(usize, Node, bool)>,
     registered: bool,
     writes: std::collections::VecDeque<PendingWrite>,
     /// The data-modifying CTE being run.
@@ -628,9 +631,10 @@ impl WithState {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         if !self.registered {
             self.registered = true;
-            for (id, producer) in self.ctes.drain(..) {
+            for (id, producer, keep) in self.ctes.drain(..) {
                 // A fresh store: a subquery that runs again computes its CTEs again.
-                cx.state.ctes.insert(id, CteStore { producer: Some(producer), batches: Vec::new(), done: false });
+                let store = CteStore { producer: Some(producer), batches: Vec::new(), done: false, keep };
+                cx.state.ctes.insert(id, store);
             }
         }
         loop {
@@ -654,7 +658,7 @@ impl WithState {
                     m.check_foreign_keys(cx)?;
                     let batches = std::mem::take(&mut m.output);
                     cx.state.written.push((m.table.clone(), m.kind.clone(), m.count));
-                    cx.state.ctes.insert(*id, CteStore { producer: None, batches, done: true });
+                    cx.state.ctes.insert(*id, CteStore { producer: None, batches, done: true, keep: true });
                     self.writing = None;
                 }
             }
@@ -1042,7 +1046,7 @@ impl Node {
                 for c in ctes {
                     let node = Node::build_in(&c.plan, slots)?;
                     match &c.write {
-                        None => built.push((c.id, node)),
+                        None => built.push((c.id, node, !c.single_reader)),
                         Some(w) => writes.push_back(PendingWrite {
                             id: c.id,
                             source: node,
@@ -1206,10 +1210,14 @@ fn cte_scan(cx: &mut ExecCx<'_>, id: usize, next: &mut usize) -> Result<Step> {
         let store = cx.state.ctes.get_mut(&id).ok_or_else(|| Error::internal("CTE store vanished"))?;
         match step? {
             Step::Batch(b) => {
+                store.producer = Some(producer);
+                if !store.keep {
+                    // The only reader: the rows go on without being kept.
+                    return Ok(Step::Batch(b));
+                }
                 if b.rows > 0 {
                     store.batches.push(b);
                 }
-                store.producer = Some(producer);
             }
             Step::Yield => {
                 store.producer = Some(producer);

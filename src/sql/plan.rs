@@ -200,6 +200,9 @@ pub struct Cte {
     /// A data-modifying statement: run to its end before the query, once,
     /// its RETURNING rows being the CTE's.
     pub write: Option<CteWrite>,
+    /// Read by one scan, at the WITH's own query level (read once, not
+    /// again by a subquery): its rows need not be kept once passed on.
+    pub single_reader: bool,
 }
 
 /// The INSERT, UPDATE or DELETE of a data-modifying CTE (its source rows

@@ -42,6 +42,8 @@ pub(super) struct CteEntry {
     state: CteState,
     /// `levels.len()` at its WITH: where its query is bound.
     depth: usize,
+    /// `Binder::nesting` at its WITH: a reference from deeper is in a subquery.
+    nesting: usize,
     /// The end of its WITH list's entries in `Binder::ctes`.
     scope_end: usize,
     recursive_with: bool,
@@ -77,6 +79,8 @@ struct BoundCte {
     columns: Vec<RelColumn>,
     plan: Plan,
     refs: usize,
+    /// Some reference is in a subquery (which may read it again).
+    nested_refs: bool,
     /// It reads an enclosing query's row.
     correlated: bool,
     recursive: bool,
@@ -171,6 +175,7 @@ impl Binder<'_> {
                 name,
                 state: if with.recursive { CteState::Unbound } else { CteState::Hidden },
                 depth,
+                nesting: self.nesting,
                 scope_end: 0,
                 recursive_with: with.recursive,
                 def: Box::new(cte.clone()),
@@ -199,6 +204,9 @@ impl Binder<'_> {
         self.nesting += 1;
         self.levels.push(Level::default());
         let r = match def.query.body.as_ref() {
+            ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) if def.query.with.is_some() => {
+                Err(Error::not_supported("WITH inside a data-modifying statement in WITH"))
+            }
             ast::SetExpr::Insert(s) | ast::SetExpr::Update(s) | ast::SetExpr::Delete(s) => self.bind_cte_write(s),
             _ => self.bind_cte_query(i, &def).map(|(plan, columns, recursive)| (plan, columns, recursive, None)),
         };
@@ -221,6 +229,7 @@ impl Binder<'_> {
             columns,
             plan,
             refs: 0,
+            nested_refs: false,
             correlated: boundary.correlated,
             recursive,
             volatile,
@@ -432,6 +441,7 @@ impl Binder<'_> {
         let shown_alias = (label != cte_name).then(|| label.clone());
         let recursion_error = |b: &Self, message: String| b.at(Error::new(SqlState::INVALID_RECURSION, message), name);
         let nesting = self.nesting;
+        let with_nesting = self.ctes[i].nesting;
         let context = self.recursion_context;
         let own = self.binding_ctes.last() == Some(&i);
         let (plan_of, mut columns) = match &mut self.ctes[i].state {
@@ -495,6 +505,7 @@ impl Binder<'_> {
             }
             CteState::Bound(b) => {
                 b.refs += 1;
+                b.nested_refs |= nesting != with_nesting;
                 (Ok((b.id, b.correlated)), b.columns.clone())
             }
         };
@@ -554,7 +565,8 @@ fn finish(entries: Vec<CteEntry>) -> WithPlans {
         let CteState::Bound(b) = e.state else { continue };
         if b.write.is_some() {
             // Run once, whether read or not.
-            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan), write: b.write });
+            let (plan, write) = (Arc::new(b.plan), b.write);
+            plans.materialized.push(Cte { id: b.id, name: e.name, plan, write, single_reader: false });
             continue;
         }
         if b.refs == 0 {
@@ -569,7 +581,8 @@ fn finish(entries: Vec<CteEntry>) -> WithPlans {
         if inline {
             plans.inline.insert(b.id, b.plan);
         } else {
-            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan), write: None });
+            let single_reader = b.refs == 1 && !b.nested_refs;
+            plans.materialized.push(Cte { id: b.id, name: e.name, plan: Arc::new(b.plan), write: None, single_reader });
         }
     }
     let inline = WithPlans { inline: std::mem::take(&mut plans.inline), materialized: Vec::new() };
