@@ -201,7 +201,10 @@ impl Binder<'_> {
         let deeper_levels = self.levels.split_off(depth);
         let inner_ctes = self.ctes.split_off(scope_end);
         self.binding_ctes.push(i);
-        self.nesting += 1;
+        // As deep as its WITH (plus the CTE's own level), wherever the
+        // reference that binds it is.
+        let nesting = std::mem::replace(&mut self.nesting, self.ctes[i].nesting + 1);
+        let context = self.recursion_context.take();
         self.levels.push(Level::default());
         let r = match def.query.body.as_ref() {
             ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) if def.query.with.is_some() => {
@@ -211,7 +214,8 @@ impl Binder<'_> {
             _ => self.bind_cte_query(i, &def).map(|(plan, columns, recursive)| (plan, columns, recursive, None)),
         };
         let boundary = self.levels.pop().expect("CTE boundary level");
-        self.nesting -= 1;
+        self.nesting = nesting;
+        self.recursion_context = context;
         self.binding_ctes.pop();
         self.ctes.extend(inner_ctes);
         self.levels.extend(deeper_levels);
