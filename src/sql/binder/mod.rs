@@ -1604,6 +1604,22 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),
+        // A scalar subquery is named after its first output column.
+        E::Subquery(q) => first_output_name(&q.body),
+        E::Exists { negated: false, .. } => Some("exists".into()),
+        _ => None,
+    }
+}
+
+fn first_output_name(body: &ast::SetExpr) -> Option<String> {
+    match body {
+        ast::SetExpr::Select(s) => match s.projection.first()? {
+            ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            ast::SelectItem::UnnamedExpr(e) => figure(e),
+            _ => None,
+        },
+        ast::SetExpr::Query(q) => first_output_name(&q.body),
+        ast::SetExpr::SetOperation { left, .. } => first_output_name(left),
         _ => None,
     }
 }
