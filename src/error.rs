@@ -80,6 +80,7 @@ impl SqlState {
     pub const AMBIGUOUS_COLUMN: SqlState = SqlState("42702");
     pub const DUPLICATE_ALIAS: SqlState = SqlState("42712");
     pub const INVALID_COLUMN_REFERENCE: SqlState = SqlState("42P10");
+    pub const INVALID_RECURSION: SqlState = SqlState("42P19");
     pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState("22025");
     pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
     pub const INVALID_ROW_COUNT_IN_LIMIT: SqlState = SqlState("2201W");

@@ -366,6 +366,9 @@ impl Session {
             b.ran_query = true;
         }
         let plan = c.plan.as_ref().ok_or_else(|| Error::internal("COPY TO without a query"))?;
+        if !plan.cte_writes().is_empty() {
+            return Err(Error::not_supported("COPY of a query with a data-modifying WITH"));
+        }
         let snapshot = self.statement_snapshot();
         Executor::query(crate::sql::exec::Start {
             plan,
@@ -375,6 +378,7 @@ impl Session {
             xid: self.current_xid(),
             cid: self.cid,
             timing: None,
+            writes: Vec::new(),
         })
     }
 }

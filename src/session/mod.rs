@@ -785,19 +785,11 @@ impl Session {
             Progress::Done => {
                 portal.finished = true;
                 let rows = executor.modified().unwrap_or(portal.rows);
+                for (table, kind, n) in executor.cte_changes() {
+                    self.count_modify(&table, &kind, n);
+                }
                 if let Statement::Modify { kind, table, .. } = &bound.statement {
-                    use crate::sql::exec::ModifyKind;
-                    let mut c = crate::catalog::stats::Changes::default();
-                    let counter = match kind {
-                        ModifyKind::Insert => Some(&mut c.inserted),
-                        ModifyKind::Update => Some(&mut c.updated),
-                        ModifyKind::Delete => Some(&mut c.deleted),
-                        ModifyKind::Lock { .. } => None,
-                    };
-                    if let Some(counter) = counter {
-                        *counter = rows;
-                        self.count_changes(table, c);
-                    }
+                    self.count_modify(table, kind, rows);
                 }
                 portal.executor = None;
                 Outcome::Complete(tag(command, rows))
@@ -805,6 +797,36 @@ impl Session {
             Progress::SinkFull => Outcome::SinkFull,
             Progress::Suspended => Outcome::Suspended,
         })
+    }
+
+    /// Count `rows` changed by an INSERT, UPDATE or DELETE into the table's statistics.
+    fn count_modify(&mut self, table: &Arc<crate::catalog::Table>, kind: &crate::sql::exec::ModifyKind, rows: u64) {
+        use crate::sql::exec::ModifyKind;
+        let mut c = crate::catalog::stats::Changes::default();
+        let counter = match kind {
+            ModifyKind::Insert => &mut c.inserted,
+            ModifyKind::Update => &mut c.updated,
+            ModifyKind::Delete => &mut c.deleted,
+            ModifyKind::Lock { .. } => return,
+        };
+        *counter = rows;
+        self.count_changes(table, c);
+    }
+
+    /// The data-modifying CTEs of a plan, set up to run: each table
+    /// locked for writing (again, for a plan bound earlier), a transaction
+    /// id assigned, the foreign keys to check.
+    /// `command` names the statement (a read-only transaction refuses it).
+    fn cte_writes(&mut self, plan: &Plan, fresh: bool, command: &str) -> Result<Vec<crate::sql::exec::CteWriteSetup>> {
+        let mut out = Vec::new();
+        for (id, w) in plan.cte_writes() {
+            let table = if fresh { w.table.clone() } else { self.revalidate(&w.table, LockMode::RowExclusive)? };
+            self.ensure_xid(command)?;
+            let fks = self.foreign_key_checks(&w.kind, &table)?;
+            let recheck = !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted);
+            out.push(crate::sql::exec::CteWriteSetup { id, table, recheck, fks });
+        }
+        Ok(out)
     }
 
     /// Start a statement; utility statements do their work here and return `None`.
@@ -876,15 +898,24 @@ impl Session {
                     b.ran_query = true;
                 }
                 let refreshed = if fresh { None } else { self.refresh(plan, tables)? };
+                let plan = refreshed.as_ref().unwrap_or(plan);
+                let writes = self.cte_writes(plan, fresh, "SELECT")?;
+                let xid = if writes.is_empty() { self.current_xid() } else { self.ensure_xid("SELECT")? };
                 let snapshot = self.statement_snapshot();
+                let cid = self.cid;
+                if !writes.is_empty() {
+                    // Later statements see the CTEs' changes; this one does not.
+                    self.cid += 1;
+                }
                 Ok(Some(Executor::query(crate::sql::exec::Start {
-                    plan: refreshed.as_ref().unwrap_or(plan),
+                    plan,
                     visible: columns.len(),
                     catalog: self.shared.catalog.clone(),
                     snapshot,
-                    xid: self.current_xid(),
-                    cid: self.cid,
+                    xid,
+                    cid,
                     timing,
+                    writes,
                 })?))
             }
             Statement::Modify { kind, table, source, returning } => {
@@ -902,19 +933,22 @@ impl Session {
                 };
                 let xid = self.ensure_xid(command)?;
                 let fks = self.foreign_key_checks(kind, &table)?;
+                let source = refreshed.as_ref().unwrap_or(source);
+                let writes = self.cte_writes(source, fresh, command)?;
                 let snapshot = self.statement_snapshot();
                 let cid = self.cid;
                 // Later statements see this one's changes; this one does not.
                 self.cid += 1;
                 Ok(Some(Executor::modify(
                     crate::sql::exec::Start {
-                        plan: refreshed.as_ref().unwrap_or(source),
+                        plan: source,
                         visible: 0,
                         catalog: self.shared.catalog.clone(),
                         snapshot,
                         xid,
                         cid,
                         timing,
+                        writes,
                     },
                     kind.clone(),
                     table,

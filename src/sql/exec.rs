@@ -77,10 +77,35 @@ pub struct ExecCx<'a> {
 
 /// State that lives as long as the statement: outer-row slots of correlated
 /// subqueries and the results of uncorrelated ones.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct SharedState {
     outer: Vec<Datum>,
     cache: HashMap<usize, Cached>,
+    /// Materialized CTEs by id: their rows so far and what produces the rest.
+    ctes: HashMap<usize, CteStore>,
+    /// Work tables of recursive unions by id: the previous round's rows.
+    work_tables: HashMap<usize, Vec<Batch>>,
+    /// Data-modifying CTEs still to run, by id.
+    write_setups: HashMap<usize, CteWriteSetup>,
+    /// What the data-modifying CTEs changed: table, kind, rows.
+    written: Vec<(Arc<Table>, ModifyKind, u64)>,
+}
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedState").field("outer", &self.outer).field("cache", &self.cache).finish_non_exhaustive()
+    }
+}
+
+/// The rows of a materialized CTE, produced as far as its readers have
+/// asked and kept (in memory) for every reader.
+struct CteStore {
+    /// `None` while a reader is pulling from it, or once it is done.
+    producer: Option<Node>,
+    batches: Vec<Batch>,
+    done: bool,
+    /// Rows are kept for other readers (or for reading again).
+    keep: bool,
 }
 
 #[derive(Debug)]
@@ -621,6 +646,177 @@ enum Node {
         seen: HashSet<Vec<Key>>,
     },
     SetOp(Box<SetOpState>),
+    With(Box<WithState>),
+    /// Reads a materialized CTE from its `next` batch on.
+    CteScan {
+        id: usize,
+        next: usize,
+    },
+    /// The work table's rows, taken when first asked.
+    WorkTableScan {
+        id: usize,
+        rows: Option<std::vec::IntoIter<Batch>>,
+    },
+    RecursiveUnion(Box<RecursiveUnion>),
+}
+
+/// A query with materialized CTEs. When first asked for rows it makes the
+/// CTEs' producers known to their scans and runs its data-modifying CTEs
+/// to their end (in WITH order, each once, all with the statement's
+/// snapshot and command id); then it passes its input's rows on.
+struct WithState {
+    /// Producers of the CTEs: number, operators, whether rows are kept.
+    ctes: Vec<(usize, Node, bool)>,
+    registered: bool,
+    writes: std::collections::VecDeque<PendingWrite>,
+    /// The data-modifying CTE being run.
+    writing: Option<(usize, Node, Modify)>,
+    input: Node,
+}
+
+struct PendingWrite {
+    id: usize,
+    source: Node,
+    plan: Arc<Plan>,
+    write: super::plan::CteWrite,
+}
+
+/// What the session settles for a data-modifying CTE before the statement
+/// runs: its table (locked for writing), whether a concurrently changed
+/// row is re-checked (READ COMMITTED), and the foreign keys to check.
+pub struct CteWriteSetup {
+    pub id: usize,
+    pub table: Arc<Table>,
+    pub recheck: bool,
+    pub fks: Option<foreign_key::FkChecks>,
+}
+
+impl WithState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        if !self.registered {
+            self.registered = true;
+            for (id, producer, keep) in self.ctes.drain(..) {
+                // A fresh store: a subquery that runs again computes its CTEs again.
+                let store = CteStore { producer: Some(producer), batches: Vec::new(), done: false, keep };
+                cx.state.ctes.insert(id, store);
+            }
+        }
+        loop {
+            if self.writing.is_none() {
+                let Some(w) = self.writes.pop_front() else { break };
+                let setup = cx
+                    .state
+                    .write_setups
+                    .remove(&w.id)
+                    .ok_or_else(|| Error::internal("data-modifying CTE without its setup"))?;
+                let recheck = if setup.recheck { Recheck::of(&w.plan) } else { None };
+                let returning = w.write.returning.clone();
+                let m = Modify::new(w.write.kind.clone(), setup.table, returning, recheck, setup.fks);
+                self.writing = Some((w.id, w.source, m));
+            }
+            let Some((id, source, m)) = self.writing.as_mut() else { continue };
+            match source.next(cx)? {
+                Step::Batch(b) => m.apply(b, cx)?,
+                Step::Yield => return Ok(Step::Yield),
+                Step::Done => {
+                    m.check_foreign_keys(cx)?;
+                    let batches = std::mem::take(&mut m.output);
+                    cx.state.written.push((m.table.clone(), m.kind.clone(), m.count));
+                    cx.state.ctes.insert(*id, CteStore { producer: None, batches, done: true, keep: true });
+                    self.writing = None;
+                }
+            }
+        }
+        self.input.next(cx)
+    }
+}
+
+/// `WITH RECURSIVE`'s iteration: the base (non-recursive term) runs
+/// first; every round then runs the recursive term over the work table,
+/// which holds the rows the round before produced, until a round produces
+/// none.
+struct RecursiveUnion {
+    id: usize,
+    distinct: bool,
+    types: Vec<PgType>,
+    base: Option<Node>,
+    /// The recursive term, built anew for every round.
+    plan: Plan,
+    slots: Option<Slots>,
+    /// The round being run.
+    current: Option<Node>,
+    /// The first round's operators, built with the plan (and its statistics slots).
+    first_round: Option<Node>,
+    /// Rows produced in this round: the next round's work table.
+    next_round: Vec<Batch>,
+    /// UNION: every row produced so far.
+    seen: HashSet<Vec<Key>>,
+}
+
+impl RecursiveUnion {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        loop {
+            cx.eval.check_interrupts()?;
+            let step = if let Some(base) = self.base.as_mut() {
+                match base.next(cx)? {
+                    Step::Done => {
+                        self.base = None;
+                        continue;
+                    }
+                    other => other,
+                }
+            } else {
+                if self.current.is_none() {
+                    if self.next_round.is_empty() {
+                        return Ok(Step::Done);
+                    }
+                    // A round is a unit of work: rounds that scan no table
+                    // still hand control back now and then.
+                    cx.blocks_read += 1;
+                    if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                        return Ok(Step::Yield);
+                    }
+                    cx.state.work_tables.insert(self.id, std::mem::take(&mut self.next_round));
+                    self.current = Some(match self.first_round.take() {
+                        Some(node) => node,
+                        None => {
+                            if let Some(Slots { timing, reuse: Some(first) }) = &self.slots {
+                                // Each round is another loop of the recursive term's operators.
+                                let count = super::explain::operator_count(&self.plan);
+                                for s in timing.lock().iter_mut().skip(*first).take(count) {
+                                    s.loops += 1;
+                                }
+                            }
+                            Node::build_in(&self.plan, &mut self.slots.clone())?
+                        }
+                    });
+                }
+                let Some(current) = self.current.as_mut() else { continue };
+                match current.next(cx)? {
+                    Step::Done => {
+                        self.current = None;
+                        continue;
+                    }
+                    other => other,
+                }
+            };
+            let b = match step {
+                Step::Batch(b) => b,
+                other => return Ok(other),
+            };
+            let b = if self.distinct {
+                let keep: BooleanArray =
+                    (0..b.rows).map(|i| Some(self.seen.insert(row_key(&b.columns, &self.types, i)))).collect();
+                b.filter(&keep)?
+            } else {
+                b
+            };
+            if b.rows > 0 {
+                self.next_round.push(b.clone());
+                return Ok(Step::Batch(b));
+            }
+        }
+    }
 }
 
 /// `generate_series(start, stop, step)` over integers, a batch at a time.
@@ -700,7 +896,7 @@ impl Timed {
             Node::IndexScan(scan) => scan.removed,
             _ => 0,
         };
-        s.loops = 1;
+        s.loops = s.loops.max(1);
         s.total_ms = (now - begun).as_secs_f64() * 1000.0;
         if let Step::Batch(b) = &step {
             if s.rows == 0 && b.rows > 0 || first && s.first_ms == 0.0 {
@@ -778,6 +974,32 @@ struct SetOpState {
     left_done: bool,
 }
 
+/// Where the operators being built count their rows and time (EXPLAIN
+/// ANALYZE): new slots in pre-order, or — for a subtree built anew, as a
+/// recursive union's recursive term is for every round — the slots it had.
+#[derive(Clone)]
+struct Slots {
+    timing: Timing,
+    /// The next slot to reuse; `None`: add new ones.
+    reuse: Option<usize>,
+}
+
+impl Slots {
+    fn take(&mut self) -> usize {
+        match &mut self.reuse {
+            Some(next) => {
+                *next += 1;
+                *next - 1
+            }
+            None => {
+                let mut v = self.timing.lock();
+                v.push(NodeStats::default());
+                v.len() - 1
+            }
+        }
+    }
+}
+
 impl Node {
     fn build(plan: &Plan) -> Result<Node> {
         Node::build_with(plan, None)
@@ -787,11 +1009,13 @@ impl Node {
     /// count its rows and time into a slot of its own, in pre-order (EXPLAIN
     /// ANALYZE).
     fn build_with(plan: &Plan, timing: Option<&Timing>) -> Result<Node> {
-        let slot = timing.map(|t| {
-            let mut v = t.lock();
-            v.push(NodeStats::default());
-            v.len() - 1
-        });
+        let mut slots = timing.map(|t| Slots { timing: t.clone(), reuse: None });
+        Node::build_in(plan, &mut slots)
+    }
+
+    fn build_in(plan: &Plan, slots: &mut Option<Slots>) -> Result<Node> {
+        let slot = slots.as_mut().map(Slots::take);
+        let timing = slots.as_ref().map(|s| s.timing.clone());
         let node = match plan {
             Plan::Scan { table, filter, ctid, .. } => Node::Scan(Box::new(ScanState {
                 removed: 0,
@@ -821,16 +1045,16 @@ impl Node {
                 next: None,
             })),
             Plan::Filter { input, predicate } => {
-                Node::Filter { input: Box::new(Node::build_with(input, timing)?), predicate: predicate.clone() }
+                Node::Filter { input: Box::new(Node::build_in(input, slots)?), predicate: predicate.clone() }
             }
             Plan::Project { input, exprs } => {
-                Node::Project { input: Box::new(Node::build_with(input, timing)?), exprs: exprs.clone() }
+                Node::Project { input: Box::new(Node::build_in(input, slots)?), exprs: exprs.clone() }
             }
             Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),
-                left: Node::build_with(left, timing)?,
-                right: Node::build_with(right, timing)?,
+                left: Node::build_in(left, slots)?,
+                right: Node::build_in(right, slots)?,
                 kind: *kind,
                 equi: equi.clone(),
                 on: on.clone(),
@@ -842,7 +1066,7 @@ impl Node {
                 right_emitted: false,
             })),
             Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
-                input: Node::build_with(input, timing)?,
+                input: Node::build_in(input, slots)?,
                 groups: groups.clone(),
                 aggs: aggs.clone(),
                 table: HashMap::new(),
@@ -852,13 +1076,13 @@ impl Node {
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
                 types: input.types(),
-                input: Node::build_with(input, timing)?,
+                input: Node::build_in(input, slots)?,
                 keys: keys.clone(),
                 batches: Vec::new(),
                 output: None,
             })),
             Plan::Limit { input, offset, count } => Node::Limit {
-                input: Box::new(Node::build_with(input, timing)?),
+                input: Box::new(Node::build_in(input, slots)?),
                 offset_expr: offset.clone(),
                 count_expr: count.clone(),
                 bounds: None,
@@ -866,7 +1090,7 @@ impl Node {
             },
             Plan::Distinct { input, columns } => Node::Distinct {
                 types: input.types(),
-                input: Box::new(Node::build_with(input, timing)?),
+                input: Box::new(Node::build_in(input, slots)?),
                 columns: *columns,
                 seen: HashSet::new(),
             },
@@ -874,16 +1098,61 @@ impl Node {
                 kind: *kind,
                 all: *all,
                 types: left.types(),
-                left: Node::build_with(left, timing)?,
-                right: Node::build_with(right, timing)?,
+                left: Node::build_in(left, slots)?,
+                right: Node::build_in(right, slots)?,
                 right_counts: HashMap::new(),
                 right_done: false,
                 emitted: HashSet::new(),
                 left_done: false,
             })),
+            Plan::With { ctes, input } => {
+                let mut built = Vec::with_capacity(ctes.len());
+                let mut writes = std::collections::VecDeque::new();
+                for c in ctes {
+                    let node = Node::build_in(&c.plan, slots)?;
+                    match &c.write {
+                        None => built.push((c.id, node, !c.single_reader)),
+                        Some(w) => writes.push_back(PendingWrite {
+                            id: c.id,
+                            source: node,
+                            plan: c.plan.clone(),
+                            write: w.clone(),
+                        }),
+                    }
+                }
+                Node::With(Box::new(WithState {
+                    ctes: built,
+                    registered: false,
+                    writes,
+                    writing: None,
+                    input: Node::build_in(input, slots)?,
+                }))
+            }
+            Plan::CteScan { id, .. } => Node::CteScan { id: *id, next: 0 },
+            Plan::WorkTableScan { id, .. } => Node::WorkTableScan { id: *id, rows: None },
+            Plan::RecursiveUnion { id, distinct, base, recursive } => {
+                let base = Node::build_in(base, slots)?;
+                let reuse = slots.as_ref().map(|s| Slots {
+                    timing: s.timing.clone(),
+                    reuse: Some(s.reuse.unwrap_or_else(|| s.timing.lock().len())),
+                });
+                let first = Node::build_in(recursive, slots)?;
+                Node::RecursiveUnion(Box::new(RecursiveUnion {
+                    id: *id,
+                    distinct: *distinct,
+                    types: plan.types(),
+                    base: Some(base),
+                    plan: recursive.as_ref().clone(),
+                    slots: reuse,
+                    current: None,
+                    first_round: Some(first),
+                    next_round: Vec::new(),
+                    seen: HashSet::new(),
+                }))
+            }
         };
         Ok(match (timing, slot) {
-            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t.clone(), slot, started: None })),
+            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t, slot, started: None })),
             _ => node,
         })
     }
@@ -987,6 +1256,48 @@ impl Node {
                 }
             },
             Node::SetOp(s) => s.next(cx),
+            Node::With(w) => w.next(cx),
+            Node::CteScan { id, next } => cte_scan(cx, *id, next),
+            Node::WorkTableScan { id, rows } => {
+                let rows =
+                    rows.get_or_insert_with(|| cx.state.work_tables.get(id).cloned().unwrap_or_default().into_iter());
+                Ok(rows.next().map_or(Step::Done, Step::Batch))
+            }
+            Node::RecursiveUnion(r) => r.next(cx),
+        }
+    }
+}
+
+/// The `next`th batch of CTE `id`, produced now if no reader has asked for it yet.
+fn cte_scan(cx: &mut ExecCx<'_>, id: usize, next: &mut usize) -> Result<Step> {
+    loop {
+        let store = cx.state.ctes.get_mut(&id).ok_or_else(|| Error::internal("CTE scan before its WITH"))?;
+        if let Some(b) = store.batches.get(*next) {
+            *next += 1;
+            return Ok(Step::Batch(b.clone()));
+        }
+        if store.done {
+            return Ok(Step::Done);
+        }
+        let mut producer = store.producer.take().ok_or_else(|| Error::internal("CTE read while it is produced"))?;
+        let step = producer.next(cx);
+        let store = cx.state.ctes.get_mut(&id).ok_or_else(|| Error::internal("CTE store vanished"))?;
+        match step? {
+            Step::Batch(b) => {
+                store.producer = Some(producer);
+                if !store.keep {
+                    // The only reader: the rows go on without being kept.
+                    return Ok(Step::Batch(b));
+                }
+                if b.rows > 0 {
+                    store.batches.push(b);
+                }
+            }
+            Step::Yield => {
+                store.producer = Some(producer);
+                return Ok(Step::Yield);
+            }
+            Step::Done => store.done = true,
         }
     }
 }
@@ -1687,6 +1998,11 @@ struct Recheck {
 
 impl Recheck {
     fn of(plan: &Plan) -> Option<Recheck> {
+        // A statement with materialized CTEs: they are there when a row is re-checked.
+        let plan = match plan {
+            Plan::With { input, .. } => input,
+            other => other,
+        };
         let Plan::Project { input, exprs } = plan else { return None };
         // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
         let input = match input.as_ref() {
@@ -1766,6 +2082,8 @@ pub struct Start<'a> {
     pub cid: u32,
     /// Count every operator's rows and time here (EXPLAIN ANALYZE).
     pub timing: Option<Timing>,
+    /// The data-modifying CTEs of the plan.
+    pub writes: Vec<CteWriteSetup>,
 }
 
 /// EXPLAIN ANALYZE: the statement runs to its end (its rows discarded),
@@ -1812,21 +2130,16 @@ impl Executor {
         fks: Option<foreign_key::FkChecks>,
     ) -> Result<Executor> {
         let recheck = if recheck { Recheck::of(s.plan) } else { None };
-        let fks = fks.filter(|f| !f.is_empty());
-        let modify = Modify {
-            kind,
-            desc: table.desc(),
-            table,
-            returning,
-            output: Vec::new(),
-            count: 0,
-            done: false,
-            recheck,
-            window: None,
-            full: false,
-            fks,
-        };
+        let modify = Modify::new(kind, table, returning, recheck, fks);
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
+    }
+
+    /// What the statement's data-modifying CTEs changed: table, kind, rows.
+    pub fn cte_changes(&self) -> Vec<(Arc<Table>, ModifyKind, u64)> {
+        match self {
+            Executor::Query(q) => q.state.written.clone(),
+            Executor::Values { .. } | Executor::Explain(_) => Vec::new(),
+        }
     }
 
     /// Rows changed by a data-changing statement.
@@ -1908,7 +2221,10 @@ impl QueryExec {
             snapshot: s.snapshot,
             xid: s.xid,
             cid: s.cid,
-            state: SharedState::default(),
+            state: SharedState {
+                write_setups: s.writes.into_iter().map(|w| (w.id, w)).collect(),
+                ..SharedState::default()
+            },
             pending: None,
             modify,
         })
@@ -1947,12 +2263,7 @@ impl QueryExec {
                         Step::Done => break,
                     }
                 }
-                if let Some(fks) = m.fks.as_mut() {
-                    let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
-                    let eval = &mut *cx.eval;
-                    let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
-                    fks.run(catalog, &m.table, cx.snapshot, (pid, xid), &mut wait)?;
-                }
+                m.check_foreign_keys(&mut cx)?;
                 m.done = true;
                 m.output.reverse();
             }
@@ -1996,6 +2307,37 @@ impl QueryExec {
 }
 
 impl Modify {
+    fn new(
+        kind: ModifyKind,
+        table: Arc<Table>,
+        returning: Option<Vec<Expr>>,
+        recheck: Option<Recheck>,
+        fks: Option<foreign_key::FkChecks>,
+    ) -> Modify {
+        Modify {
+            kind,
+            desc: table.desc(),
+            table,
+            returning,
+            output: Vec::new(),
+            count: 0,
+            done: false,
+            recheck,
+            window: None,
+            full: false,
+            fks: fks.filter(|f| !f.is_empty()),
+        }
+    }
+
+    /// Once every row is changed: the foreign keys the changes must keep.
+    fn check_foreign_keys(&mut self, cx: &mut ExecCx<'_>) -> Result<()> {
+        let Some(fks) = self.fks.as_mut() else { return Ok(()) };
+        let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
+        let eval = &mut *cx.eval;
+        let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
+        fks.run(catalog, &self.table, cx.snapshot, (pid, xid), &mut wait)
+    }
+
     /// Update the row version at `tid` to `values` (a DELETE: delete it),
     /// waiting for a transaction that is changing it, and under READ
     /// COMMITTED following a committed change to the row's newest version

@@ -7,6 +7,7 @@
 //!
 //! tusk has no cost model yet, so no `(cost=…)` estimates are printed.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
 use super::expr::{ArithOp, Expr};
@@ -35,7 +36,19 @@ pub struct Options<'a> {
 /// statement's node (`Insert on t`).
 pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<String> {
     let mut scans = 0;
-    plan.walk(&mut |p| scans += matches!(p, Plan::Scan { .. } | Plan::IndexScan { .. }) as usize);
+    let mut results = 0;
+    let mut ctes = false;
+    plan.walk(&mut |p| match p {
+        Plan::Scan { .. } | Plan::IndexScan { .. } | Plan::CteScan { .. } | Plan::WorkTableScan { .. } => scans += 1,
+        Plan::Values { .. } => results += 1,
+        Plan::With { .. } => ctes = true,
+        _ => {}
+    });
+    // PostgreSQL qualifies column names when the statement's range table
+    // has several entries; a CTE's FROM-less SELECT or VALUES has one too.
+    if ctes {
+        scans += results;
+    }
     let mut e = Explainer {
         lines: Vec::new(),
         qualify: scans > 1,
@@ -43,12 +56,24 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
         next: 0,
         subplans: 0,
         pending: Vec::new(),
+        pending_ctes: Vec::new(),
         current: 0,
+        refnames: refnames(plan),
     };
     match top {
         Some(name) => {
             e.lines.push(name);
-            e.node(plan, 6, true, Vec::new());
+            match plan {
+                // A data-changing statement's CTEs belong to its own node.
+                Plan::With { ctes, input } => {
+                    e.next = e.push_ctes(ctes, 0);
+                    e.print_ctes(0);
+                    e.node(input, 6, true, Vec::new());
+                }
+                _ => {
+                    e.node(plan, 6, true, Vec::new());
+                }
+            }
         }
         None => {
             e.node(plan, 0, false, Vec::new());
@@ -67,8 +92,84 @@ struct Explainer<'a> {
     subplans: usize,
     /// Subqueries of folded nodes, printed with the node they fold into.
     pending: Vec<(usize, std::sync::Arc<Plan>, bool)>,
+    /// CTEs of a folded `With` node: name, plan, first statistics slot,
+    /// and for a data-modifying one its node (`Delete on t`).
+    pending_ctes: Vec<(String, std::sync::Arc<Plan>, usize, Option<String>)>,
     /// The pre-order number of the node whose properties are being printed.
     current: usize,
+    /// The name each scan node's relation is referred to by, unique in the
+    /// statement (by node address).
+    refnames: HashMap<usize, String>,
+}
+
+/// Give each scanned relation a name unique in the statement, as
+/// PostgreSQL's EXPLAIN does: the name (or alias) the query used, or with
+/// `_1`, `_2`, … appended when an earlier relation has it. Relations of
+/// the main query are named first, then those of the CTEs and subqueries.
+fn refnames(plan: &Plan) -> HashMap<usize, String> {
+    let mut names = HashMap::new();
+    let mut used: HashSet<String> = HashSet::new();
+    let mut seen_subplans = HashSet::new();
+    // Query levels still to name: CTEs' and subqueries' plans (shared
+    // through `Arc`, so their nodes keep their addresses).
+    let mut queue: VecDeque<std::sync::Arc<Plan>> = VecDeque::new();
+    let mut name_level = |query: &Plan, queue: &mut VecDeque<std::sync::Arc<Plan>>| {
+        level_nodes(query, &mut |p| {
+            let base = match p {
+                Plan::Scan { table, alias, .. } | Plan::IndexScan { table, alias, .. } => {
+                    alias.clone().unwrap_or_else(|| table.name.clone())
+                }
+                Plan::CteScan { name, alias, .. } | Plan::WorkTableScan { name, alias, .. } => {
+                    alias.clone().unwrap_or_else(|| name.clone())
+                }
+                Plan::With { ctes, .. } => {
+                    queue.extend(ctes.iter().map(|c| c.plan.clone()));
+                    return;
+                }
+                _ => return,
+            };
+            let mut name = base.clone();
+            let mut n = 0;
+            while used.contains(&name) {
+                n += 1;
+                name = format!("{base}_{n}");
+            }
+            used.insert(name.clone());
+            names.insert(p as *const Plan as usize, name);
+        });
+        for (id, sub, _) in subplans_of(query) {
+            if seen_subplans.insert(id) {
+                queue.push_back(sub);
+            }
+        }
+    };
+    name_level(plan, &mut queue);
+    while let Some(query) = queue.pop_front() {
+        name_level(&query, &mut queue);
+    }
+    names
+}
+
+/// The nodes of one query level: not those of its CTEs or subqueries.
+fn level_nodes<'p>(plan: &'p Plan, f: &mut dyn FnMut(&'p Plan)) {
+    f(plan);
+    for input in plan.inputs() {
+        level_nodes(input, f);
+    }
+}
+
+/// A count per loop, rounded as PostgreSQL prints it.
+fn per_loop(n: u64, loops: u64) -> u64 {
+    (n as f64 / loops.max(1) as f64).round() as u64
+}
+
+/// How many operators (statistics slots) the executor builds for `plan`.
+pub fn operator_count(plan: &Plan) -> usize {
+    let ctes = match plan {
+        Plan::With { ctes, .. } => ctes.iter().map(|c| operator_count(&c.plan)).sum(),
+        _ => 0,
+    };
+    1 + ctes + plan.inputs().into_iter().map(operator_count).sum::<usize>()
 }
 
 impl Explainer<'_> {
@@ -86,16 +187,26 @@ impl Explainer<'_> {
                 let names = self.node_folded(input, at, arrow, extra, id);
                 return exprs.iter().map(|e| self.deparse(e, &names, true)).collect();
             }
+            Plan::With { ctes, input } => {
+                // The CTEs are printed with the node below; their operators
+                // come after this one's, before the input's.
+                self.next = self.push_ctes(ctes, id);
+                return self.node_folded(input, at, arrow, extra, id);
+            }
             Plan::Filter { input, predicate } => {
                 self.pending.extend(subplans_of(plan));
-                let names = self.peek_names(input);
+                let mut names = self.peek_names(input);
+                if let Plan::CteScan { columns, .. } | Plan::WorkTableScan { columns, .. } = input.as_ref() {
+                    // A scan's own condition names its columns unqualified.
+                    names = columns.iter().map(|c| ident(c)).collect();
+                }
                 let mut props = vec![format!("Filter: {}", self.deparse(predicate, &names, false))];
                 let input_id = self.next;
                 if let Some(stats) = self.options.stats {
                     if let (Some(mine), Some(input)) = (stats.get(id), stats.get(input_id)) {
-                        let removed = input.rows.saturating_sub(mine.rows) / mine.loops.max(1);
+                        let removed = input.rows.saturating_sub(mine.rows);
                         if removed > 0 {
-                            props.push(format!("Rows Removed by Filter: {removed}"));
+                            props.push(format!("Rows Removed by Filter: {}", per_loop(removed, mine.loops)));
                         }
                     }
                 }
@@ -110,6 +221,44 @@ impl Explainer<'_> {
         let (title, names) = self.body(plan, at, extra);
         self.lines[header_at] = self.header(&title, at, arrow, id);
         names
+    }
+
+    /// Queue the CTEs of the `With` node numbered `id` for printing; the
+    /// number of the first operator after theirs.
+    fn push_ctes(&mut self, ctes: &[super::plan::Cte], id: usize) -> usize {
+        let mut slot = id + 1;
+        for c in ctes {
+            let write = c.write.as_ref().map(|w| {
+                let verb = match w.kind {
+                    super::exec::ModifyKind::Insert => "Insert",
+                    super::exec::ModifyKind::Update => "Update",
+                    _ => "Delete",
+                };
+                format!("{verb} on {}", w.table.name)
+            });
+            self.pending_ctes.push((c.name.clone(), c.plan.clone(), slot, write));
+            slot += operator_count(&c.plan);
+        }
+        slot
+    }
+
+    /// Print the queued CTEs as properties of a node at column `at`.
+    fn print_ctes(&mut self, at: usize) {
+        for (name, cte, slot, write) in std::mem::take(&mut self.pending_ctes) {
+            self.prop(at, format!("CTE {name}"));
+            let saved = self.next;
+            self.next = slot;
+            match write {
+                Some(title) => {
+                    self.lines.push(format!("{}->  {title}", " ".repeat(at + 4)));
+                    self.node(&cte, at + 14, true, Vec::new());
+                }
+                None => {
+                    self.node(&cte, at + 8, true, Vec::new());
+                }
+            }
+            self.next = saved;
+        }
     }
 
     /// Print `input` as if it were the node numbered `id` (whose stats count
@@ -148,11 +297,11 @@ impl Explainer<'_> {
                 " (actual time={:.3}..{:.3} rows={} loops={})",
                 s.first_ms / loops as f64,
                 s.total_ms / loops as f64,
-                s.rows / loops,
+                per_loop(s.rows, s.loops),
                 s.loops
             )
         } else {
-            format!(" (actual rows={} loops={})", s.rows / loops, s.loops)
+            format!(" (actual rows={} loops={})", per_loop(s.rows, s.loops), s.loops)
         }
     }
 
@@ -160,8 +309,7 @@ impl Explainer<'_> {
     fn removed(&mut self, at: usize) {
         let Some(s) = self.options.stats.and_then(|s| s.get(self.current)) else { return };
         if s.removed > 0 {
-            let loops = s.loops.max(1);
-            self.prop(at, format!("Rows Removed by Filter: {}", s.removed / loops));
+            self.prop(at, format!("Rows Removed by Filter: {}", per_loop(s.removed, s.loops)));
         }
     }
 
@@ -173,20 +321,20 @@ impl Explainer<'_> {
     fn body(&mut self, plan: &Plan, at: usize, extra: Vec<String>) -> (String, Vec<String>) {
         let child = at + 6;
         match plan {
-            Plan::Scan { table, filter, alias, .. } => {
-                let label = alias.as_deref().unwrap_or(&table.name);
-                let names = self.table_names(label, table.columns.iter().map(|c| c.name.as_str()));
+            Plan::Scan { table, filter, .. } => {
+                let label = self.refname(plan, &table.name);
+                let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
                 if let Some(f) = filter {
                     let text = self.deparse(f, &names, false);
                     self.prop(at, format!("Filter: {text}"));
                     self.removed(at);
                 }
                 self.props(at, extra, plan);
-                (format!("Seq Scan on {}{}", table.name, alias_suffix(alias)), names)
+                (format!("Seq Scan on {}{}", table.name, alias_suffix(&table.name, &label)), names)
             }
-            Plan::IndexScan { table, index, conds, filter, alias, backward, .. } => {
-                let label = alias.as_deref().unwrap_or(&table.name);
-                let names = self.table_names(label, table.columns.iter().map(|c| c.name.as_str()));
+            Plan::IndexScan { table, index, conds, filter, backward, .. } => {
+                let label = self.refname(plan, &table.name);
+                let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
                 let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &names, false)).collect();
                 if !cond_texts.is_empty() {
                     self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
@@ -206,7 +354,15 @@ impl Explainer<'_> {
                 }
                 self.props(at, extra, plan);
                 let direction = if *backward { " Backward" } else { "" };
-                (format!("Index Scan{direction} using {} on {}{}", index.name, table.name, alias_suffix(alias)), names)
+                (
+                    format!(
+                        "Index Scan{direction} using {} on {}{}",
+                        index.name,
+                        table.name,
+                        alias_suffix(&table.name, &label)
+                    ),
+                    names,
+                )
             }
             Plan::Series { .. } => {
                 self.props(at, extra, plan);
@@ -221,6 +377,10 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 if rows.len() == 1 && types.is_empty() {
                     return ("Result".into(), Vec::new());
+                }
+                if rows.len() == 1 {
+                    // PostgreSQL plans a one-row VALUES as a Result.
+                    return ("Result".into(), (1..=types.len()).map(|i| format!("\"*VALUES*\".column{i}")).collect());
                 }
                 (
                     "Values Scan on \"*VALUES*\"".into(),
@@ -328,7 +488,22 @@ impl Explainer<'_> {
                 self.node(right, inputs_at, true, Vec::new());
                 (title, names)
             }
-            Plan::Project { .. } | Plan::Filter { .. } => unreachable!("folded into their input"),
+            Plan::CteScan { name, columns, .. } | Plan::WorkTableScan { name, columns, .. } => {
+                let label = self.refname(plan, name);
+                let names = self.table_names(&label, columns.iter().map(String::as_str));
+                self.props(at, extra, plan);
+                let kind = if matches!(plan, Plan::CteScan { .. }) { "CTE Scan" } else { "WorkTable Scan" };
+                (format!("{kind} on {name}{}", alias_suffix(name, &label)), names)
+            }
+            Plan::RecursiveUnion { base, recursive, .. } => {
+                self.props(at, extra, plan);
+                let names = self.node(base, child, true, Vec::new());
+                self.node(recursive, child, true, Vec::new());
+                ("Recursive Union".into(), names)
+            }
+            Plan::Project { .. } | Plan::Filter { .. } | Plan::With { .. } => {
+                unreachable!("folded into their input")
+            }
         }
     }
 
@@ -339,6 +514,10 @@ impl Explainer<'_> {
         }
         let mut subs = subplans_of(plan);
         subs.append(&mut self.pending);
+        // A subquery reached through several folded nodes is printed once.
+        let mut printed = HashSet::new();
+        subs.retain(|(id, _, _)| printed.insert(*id));
+        self.print_ctes(at);
         for (id, sub, correlated) in subs {
             let label = if correlated { format!("SubPlan {}", id + 1) } else { format!("InitPlan {}", id + 1) };
             self.prop(at, label);
@@ -354,12 +533,19 @@ impl Explainer<'_> {
     fn peek_names(&mut self, plan: &Plan) -> Vec<String> {
         let (lines, next, subs) = (self.lines.len(), self.next, self.subplans);
         let pending = std::mem::take(&mut self.pending);
+        let pending_ctes = std::mem::take(&mut self.pending_ctes);
         let names = self.node(plan, 6, true, Vec::new());
         self.lines.truncate(lines);
         self.next = next;
         self.subplans = subs;
         self.pending = pending;
+        self.pending_ctes = pending_ctes;
         names
+    }
+
+    /// The name a scan node's relation goes by (see [`refnames`]).
+    fn refname(&self, plan: &Plan, default: &str) -> String {
+        self.refnames.get(&(plan as *const Plan as usize)).cloned().unwrap_or_else(|| default.to_string())
     }
 
     fn table_names<'n>(&self, table: &str, cols: impl Iterator<Item = &'n str>) -> Vec<String> {
@@ -493,8 +679,9 @@ fn subplans_of(plan: &Plan) -> Vec<(usize, std::sync::Arc<Plan>, bool)> {
     subs
 }
 
-fn alias_suffix(alias: &Option<String>) -> String {
-    alias.as_ref().map(|a| format!(" {a}")).unwrap_or_default()
+/// ` refname` after a relation's name, when it goes by another.
+fn alias_suffix(name: &str, refname: &str) -> String {
+    if name == refname { String::new() } else { format!(" {refname}") }
 }
 
 fn conjuncts(e: &Expr) -> Vec<&Expr> {

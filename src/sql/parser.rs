@@ -230,6 +230,15 @@ fn syntax_error(sql: &str, e: ParserError) -> Error {
             return Error::new(SqlState::SYNTAX_ERROR, "syntax error at end of input").with_position(end);
         }
         let token = found.trim_matches('"');
+        // A recursive CTE's SEARCH or CYCLE clause, which sqlparser has no grammar for.
+        let after_with = sql.to_ascii_lowercase().contains("with recursive");
+        if after_with && (token.eq_ignore_ascii_case("search") || token.eq_ignore_ascii_case("cycle")) {
+            let mut e = Error::not_supported(format!("{} clause in WITH", token.to_ascii_uppercase()));
+            if let Some(p) = position(sql, loc) {
+                e = e.with_position(p);
+            }
+            return e;
+        }
         let mut e = Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{token}\""));
         if let Some(p) = position(sql, loc) {
             e = e.with_position(p);

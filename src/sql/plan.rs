@@ -158,6 +158,65 @@ pub enum Plan {
         left: Box<Plan>,
         right: Box<Plan>,
     },
+    /// A query with materialized common table expressions: each CTE is
+    /// computed at most once per run of this node (lazily, as far as its
+    /// readers ask), and its rows are kept for every `CteScan` of it.
+    With {
+        ctes: Vec<Cte>,
+        input: Box<Plan>,
+    },
+    /// The rows of the materialized CTE `id` (of an enclosing `With`).
+    CteScan {
+        id: usize,
+        /// The CTE's name and the name the query gave it (if another), for EXPLAIN.
+        name: String,
+        alias: Option<String>,
+        /// Column names as the query sees them, and types.
+        columns: Vec<String>,
+        types: Vec<PgType>,
+    },
+    /// `WITH RECURSIVE`: the non-recursive term's rows, then the recursive
+    /// term run again and again over the rows of the previous round (the
+    /// work table `id`) until a round produces none. `distinct` (UNION):
+    /// rows already produced are dropped.
+    RecursiveUnion {
+        id: usize,
+        distinct: bool,
+        base: Box<Plan>,
+        recursive: Box<Plan>,
+    },
+    /// The work table of the recursive union `id`: the previous round's rows.
+    WorkTableScan {
+        id: usize,
+        name: String,
+        alias: Option<String>,
+        columns: Vec<String>,
+        types: Vec<PgType>,
+    },
+}
+
+/// A materialized common table expression.
+#[derive(Clone, Debug)]
+pub struct Cte {
+    pub id: usize,
+    pub name: String,
+    /// Its rows; for a data-modifying CTE, the rows its statement changes.
+    pub plan: Arc<Plan>,
+    /// A data-modifying statement: run to its end before the query, once,
+    /// its RETURNING rows being the CTE's.
+    pub write: Option<CteWrite>,
+    /// Read by one scan, at the WITH's own query level (read once, not
+    /// again by a subquery): its rows need not be kept once passed on.
+    pub single_reader: bool,
+}
+
+/// The INSERT, UPDATE or DELETE of a data-modifying CTE (its source rows
+/// are the CTE's plan, as a `Statement::Modify`'s).
+#[derive(Clone, Debug)]
+pub struct CteWrite {
+    pub kind: super::exec::ModifyKind,
+    pub table: Arc<Table>,
+    pub returning: Option<Vec<Expr>>,
 }
 
 impl Plan {
@@ -188,6 +247,9 @@ impl Plan {
                 groups.iter().map(Expr::ty).chain(aggs.iter().map(|a| a.ty)).collect()
             }
             Plan::SetOp { left, .. } => left.types(),
+            Plan::With { input, .. } => input.types(),
+            Plan::CteScan { types, .. } | Plan::WorkTableScan { types, .. } => types.clone(),
+            Plan::RecursiveUnion { base, .. } => base.types(),
         }
     }
 
@@ -195,6 +257,10 @@ impl Plan {
     pub fn may_block(&self) -> bool {
         let mut found = false;
         self.visit_exprs(&mut |e| found |= e.may_block());
+        if let Plan::With { ctes, input } = self {
+            // A data-modifying CTE may wait for row locks.
+            found |= input.may_block() || ctes.iter().any(|c| c.write.is_some() || c.plan.may_block());
+        }
         found
     }
 
@@ -240,10 +306,13 @@ impl Plan {
                 input.visit_exprs(f);
             }
             Plan::Sort { input, .. } | Plan::Distinct { input, .. } => input.visit_exprs(f),
-            Plan::SetOp { left, right, .. } => {
+            Plan::SetOp { left, right, .. } | Plan::RecursiveUnion { base: left, recursive: right, .. } => {
                 left.visit_exprs(f);
                 right.visit_exprs(f);
             }
+            // The CTEs' own expressions belong to their plans (like subqueries').
+            Plan::With { input, .. } => input.visit_exprs(f),
+            Plan::CteScan { .. } | Plan::WorkTableScan { .. } => {}
         }
     }
 
@@ -254,27 +323,54 @@ impl Plan {
                 out.push(table.clone());
             }
         });
+        out.extend(self.cte_writes().into_iter().map(|(_, w)| w.table));
     }
 
-    /// Call `f` on this plan and every plan below it, subqueries included.
-    pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
-        f(self);
+    /// The data-modifying CTEs in it, by CTE number.
+    pub fn cte_writes(&self) -> Vec<(usize, CteWrite)> {
+        let mut out = Vec::new();
+        self.walk(&mut |p| {
+            if let Plan::With { ctes, .. } = p {
+                out.extend(ctes.iter().filter_map(|c| Some((c.id, c.write.clone()?))));
+            }
+        });
+        out
+    }
+
+    /// The plans it reads its rows from, at its own query level (not the
+    /// plans of its CTEs, nor subqueries in its expressions).
+    pub fn inputs(&self) -> Vec<&Plan> {
         match self {
             Plan::Scan { .. }
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
             | Plan::Series { .. }
-            | Plan::Function { .. } => {}
+            | Plan::Function { .. }
+            | Plan::CteScan { .. }
+            | Plan::WorkTableScan { .. } => Vec::new(),
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
-            | Plan::Distinct { input, .. } => input.walk(f),
-            Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
-                left.walk(f);
-                right.walk(f);
+            | Plan::Distinct { input, .. }
+            | Plan::With { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::SetOp { left, right, .. }
+            | Plan::RecursiveUnion { base: left, recursive: right, .. } => vec![left, right],
+        }
+    }
+
+    /// Call `f` on this plan and every plan below it, subqueries included.
+    pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
+        f(self);
+        if let Plan::With { ctes, .. } = self {
+            for c in ctes {
+                c.plan.walk(f);
             }
+        }
+        for input in self.inputs() {
+            input.walk(f);
         }
         let mut plans = Vec::new();
         self.visit_exprs(&mut |e| {

@@ -97,6 +97,13 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
                 *table = n;
             }
         }
+        Plan::With { ctes, .. } => {
+            for w in ctes.iter_mut().filter_map(|c| c.write.as_mut()) {
+                if let Some(n) = current(&w.table) {
+                    w.table = n;
+                }
+            }
+        }
         Plan::IndexScan { table, index, filter, ctid, alias, .. } => {
             let Some(n) = current(table) else { return };
             match n.indexes.iter().find(|i| i.oid == index.oid) {
@@ -112,22 +119,33 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
     choose_access_paths(plan);
 }
 
-/// Call `f` on every plan node, parents before children, subqueries included.
-fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
+/// Call `f` on every plan node, parents before children, subqueries (and
+/// the plans of common table expressions) included.
+pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
     f(plan);
     match plan {
         Plan::Scan { .. }
         | Plan::IndexScan { .. }
         | Plan::Values { .. }
         | Plan::Series { .. }
-        | Plan::Function { .. } => {}
+        | Plan::Function { .. }
+        | Plan::CteScan { .. }
+        | Plan::WorkTableScan { .. } => {}
+        Plan::With { ctes, input } => {
+            for c in ctes {
+                for_each_plan_mut(Arc::make_mut(&mut c.plan), f);
+            }
+            for_each_plan_mut(input, f);
+        }
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
         | Plan::Aggregate { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
         | Plan::Distinct { input, .. } => for_each_plan_mut(input, f),
-        Plan::Join { left, right, .. } | Plan::SetOp { left, right, .. } => {
+        Plan::Join { left, right, .. }
+        | Plan::SetOp { left, right, .. }
+        | Plan::RecursiveUnion { base: left, recursive: right, .. } => {
             for_each_plan_mut(left, f);
             for_each_plan_mut(right, f);
         }
@@ -174,7 +192,13 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             }
         }
         Plan::Limit { offset, count, .. } => offset.iter_mut().chain(count.iter_mut()).for_each(f),
-        Plan::Sort { .. } | Plan::Distinct { .. } | Plan::SetOp { .. } => {}
+        Plan::Sort { .. }
+        | Plan::Distinct { .. }
+        | Plan::SetOp { .. }
+        | Plan::With { .. }
+        | Plan::CteScan { .. }
+        | Plan::RecursiveUnion { .. }
+        | Plan::WorkTableScan { .. } => {}
     }
 }
 

@@ -8,6 +8,7 @@
 //! PostgreSQL's wording and HINT.
 
 mod copy;
+mod cte;
 mod ddl;
 mod query;
 mod temporal;
@@ -83,6 +84,21 @@ pub struct Binder<'a> {
     views: Vec<Arc<Table>>,
     /// Views being expanded, innermost last.
     expanding: Vec<u32>,
+    /// WITH items in scope, outermost first.
+    ctes: Vec<cte::CteEntry>,
+    /// WITH items whose queries are being bound (indexes into `ctes`), innermost last.
+    binding_ctes: Vec<usize>,
+    /// Next number for a CTE or a recursive union's work table.
+    next_cte: usize,
+    /// How many subqueries (in expressions, in FROM, CTEs) deep binding is.
+    nesting: usize,
+    /// References of recursive CTEs to themselves bound so far, and where the last was.
+    self_refs: usize,
+    last_self_ref: Option<u32>,
+    /// Inside INTERSECT or EXCEPT where a recursive reference must not be.
+    recursion_context: Option<&'static str>,
+    /// The next WITH list is the statement's own (it may hold INSERT, UPDATE, DELETE).
+    top_level_with: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -104,7 +120,20 @@ impl<'a> Binder<'a> {
             reads: Vec::new(),
             views: Vec::new(),
             expanding: Vec::new(),
+            ctes: Vec::new(),
+            binding_ctes: Vec::new(),
+            next_cte: 0,
+            nesting: 0,
+            self_refs: 0,
+            last_self_ref: None,
+            recursion_context: None,
+            top_level_with: false,
         }
+    }
+
+    /// The name of the recursive CTE whose recursive term is being bound.
+    fn ctes_recursive_name(&self) -> Option<String> {
+        self.binding_ctes.last().map(|&i| self.cte_name(i))
     }
 
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
@@ -222,6 +251,20 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_query(&mut self, q: &ast::Query) -> Result<Statement> {
+        self.top_level_with = q.with.is_some();
+        if let (Some(with), ast::SetExpr::Insert(inner) | ast::SetExpr::Update(inner) | ast::SetExpr::Delete(inner)) =
+            (&q.with, q.body.as_ref())
+        {
+            // `WITH … INSERT | UPDATE | DELETE`: the CTEs feed the statement's source.
+            let (mut statement, ctes) = self.with_scope(with, |b| b.bind_statement(inner))?;
+            if let Statement::Modify { source, returning, .. } = &mut statement {
+                ctes.apply(Arc::make_mut(source));
+                for e in returning.iter_mut().flat_map(|(exprs, _)| exprs.iter_mut()) {
+                    ctes.apply_to_expr(e);
+                }
+            }
+            return Ok(statement);
+        }
         if !q.locks.is_empty() {
             return self.bind_locking_select(q);
         }
@@ -301,7 +344,9 @@ impl<'a> Binder<'a> {
         let too_many = || err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns");
         let too_few = || err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions");
         let plan = match source.body.as_ref() {
-            ast::SetExpr::Values(values) if source.order_by.is_none() && source.limit_clause.is_none() => {
+            ast::SetExpr::Values(values)
+                if source.order_by.is_none() && source.limit_clause.is_none() && source.with.is_none() =>
+            {
                 let mut rows = Vec::with_capacity(values.rows.len());
                 for row in &values.rows {
                     if row.len() > targets.len() {
@@ -1724,6 +1769,22 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),
+        // A scalar subquery is named after its first output column.
+        E::Subquery(q) => first_output_name(&q.body),
+        E::Exists { negated: false, .. } => Some("exists".into()),
+        _ => None,
+    }
+}
+
+fn first_output_name(body: &ast::SetExpr) -> Option<String> {
+    match body {
+        ast::SetExpr::Select(s) => match s.projection.first()? {
+            ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+            ast::SelectItem::UnnamedExpr(e) => figure(e),
+            _ => None,
+        },
+        ast::SetExpr::Query(q) => first_output_name(&q.body),
+        ast::SetExpr::SetOperation { left, .. } => first_output_name(left),
         _ => None,
     }
 }

@@ -52,6 +52,8 @@ pub(super) struct Level {
     /// Row positions of columns that `JOIN … USING`/`NATURAL` joined on,
     /// which `*` lists first.
     pub using_first: Vec<usize>,
+    /// Its FROM reads a recursive CTE's work table (no aggregates then).
+    pub self_ref: bool,
 }
 
 /// A bound query: its plan and output columns.
@@ -150,11 +152,17 @@ impl Binder<'_> {
         self.levels.last_mut().expect("a query level")
     }
 
-    /// Bind a query (SELECT, VALUES, set operation, with ORDER BY/LIMIT).
+    /// Bind a query (SELECT, VALUES, set operation, with ORDER BY/LIMIT),
+    /// with the common table expressions of its WITH.
     pub(super) fn bind_query_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
-        if q.with.is_some() {
-            return Err(Error::not_supported("WITH"));
-        }
+        let Some(with) = &q.with else { return self.bind_query_body(q) };
+        let (mut bound, ctes) = self.with_scope(with, |b| b.bind_query_body(q))?;
+        ctes.apply(&mut bound.plan);
+        Ok(bound)
+    }
+
+    fn bind_query_body(&mut self, q: &ast::Query) -> Result<BoundQuery> {
+        self.top_level_with = false;
         if !q.locks.is_empty() {
             return Err(Error::not_supported("SELECT FOR UPDATE/SHARE"));
         }
@@ -259,7 +267,7 @@ impl Binder<'_> {
         Ok((offset, count))
     }
 
-    fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<BoundQuery> {
+    pub(super) fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<BoundQuery> {
         match body {
             ast::SetExpr::Select(s) => {
                 self.levels.push(Level::default());
@@ -280,15 +288,47 @@ impl Binder<'_> {
                     ast::SetQuantifier::None | ast::SetQuantifier::Distinct => false,
                     other => return Err(Error::not_supported(format!("{op} {other}"))),
                 };
-                let l = self.bind_set_expr(left)?;
-                let r = self.bind_set_expr(right)?;
+                // Where a recursive CTE's work table must not be read
+                // (PostgreSQL's rules for the recursive term).
+                let (left_context, right_context) = match (kind, all) {
+                    (SetOpKind::Intersect, true) => (Some("INTERSECT"), Some("INTERSECT")),
+                    (SetOpKind::Except, true) => (Some("EXCEPT"), Some("EXCEPT")),
+                    (SetOpKind::Except, false) => (self.recursion_context, Some("EXCEPT")),
+                    _ => (self.recursion_context, self.recursion_context),
+                };
+                let saved = std::mem::replace(&mut self.recursion_context, left_context);
+                let l = self.bind_set_expr(left);
+                self.recursion_context = right_context;
+                let r = l.and_then(|l| Ok((l, self.bind_set_expr(right)?)));
+                self.recursion_context = saved;
+                let (l, r) = r?;
                 let name = op.to_string().to_uppercase();
+                self.set_operation(kind, all, &name, l, r, right)
+            }
+            _ => Err(Error::not_supported("this kind of query")),
+        }
+    }
+
+    /// Two bound queries combined by a set operation, their columns
+    /// brought to common types.
+    pub(super) fn set_operation(
+        &mut self,
+        kind: SetOpKind,
+        all: bool,
+        name: &str,
+        l: BoundQuery,
+        r: BoundQuery,
+        right: &ast::SetExpr,
+    ) -> Result<BoundQuery> {
+        {
+            {
                 if l.columns.len() != r.columns.len() {
-                    return Err(err!(SqlState::SYNTAX_ERROR, "each {name} query must have the same number of columns"));
+                    let e = err!(SqlState::SYNTAX_ERROR, "each {name} query must have the same number of columns");
+                    return Err(self.at(e, right));
                 }
                 let mut types = Vec::with_capacity(l.columns.len());
                 for (a, b) in l.columns.iter().zip(&r.columns) {
-                    types.push(self.union_type(a.ty, b.ty, &name)?);
+                    types.push(self.union_type(a.ty, b.ty, name)?);
                 }
                 let cast_side = |q: BoundQuery, types: &[PgType]| -> BoundQuery {
                     let have: Vec<PgType> = q.columns.iter().map(|c| c.ty).collect();
@@ -317,12 +357,11 @@ impl Binder<'_> {
                 let plan = Plan::SetOp { kind, all, left: Box::new(l.plan), right: Box::new(r.plan) };
                 Ok(BoundQuery { plan, columns })
             }
-            _ => Err(Error::not_supported("this kind of query")),
         }
     }
 
     /// The common type of two set-operation (or VALUES) columns.
-    fn union_type(&self, a: PgType, b: PgType, context: &str) -> Result<PgType> {
+    pub(super) fn union_type(&self, a: PgType, b: PgType, context: &str) -> Result<PgType> {
         Ok(match (a, b) {
             _ if a == b => {
                 if a == PgType::Unknown {
@@ -757,9 +796,31 @@ impl Binder<'_> {
     }
 
     fn bind_from_item(&mut self, twj: &ast::TableWithJoins) -> Result<FromItem> {
+        let before = self.self_refs;
         let mut item = self.bind_table_factor(&twj.relation)?;
         for j in &twj.joins {
+            let (left_refs, mid) = (self.self_refs > before, self.self_refs);
             let right = self.bind_table_factor(&j.relation)?;
+            let right_refs = self.self_refs > mid;
+            use ast::JoinOperator as J;
+            let nullable = match &j.join_operator {
+                J::Left(_) | J::LeftOuter(_) => right_refs,
+                J::Right(_) | J::RightOuter(_) => left_refs,
+                J::FullOuter(_) => left_refs || right_refs,
+                _ => false,
+            };
+            if nullable {
+                // A recursive CTE's work table on the nullable side of an outer join.
+                let name = self.ctes_recursive_name().unwrap_or_default();
+                let e = err!(
+                    SqlState::INVALID_RECURSION,
+                    "recursive reference to query \"{name}\" must not appear within an outer join"
+                );
+                return Err(match self.last_self_ref {
+                    Some(p) => e.with_position(p),
+                    None => e,
+                });
+            }
             item = self.bind_join(item, right, &j.join_operator)?;
         }
         Ok(item)
@@ -769,9 +830,20 @@ impl Binder<'_> {
         let start = self.levels.last().expect("level").width;
         match tf {
             ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
+                if with_hints.is_empty() && partitions.is_empty() && self.find_cte(name).is_some() =>
+            {
+                let i = self.find_cte(name).unwrap_or_default();
+                let (plan, label, columns) = self.cte_reference(i, name, alias.as_ref())?;
+                self.add_rel(label, columns)?;
+                let end = self.levels.last().expect("level").width;
+                Ok(FromItem { plan, start, end, inner: true })
+            }
+            ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
                 if with_hints.is_empty() && partitions.is_empty() =>
             {
-                let table: Arc<Table> = self.table(name, crate::txn::lock::LockMode::AccessShare)?;
+                let table: Arc<Table> = self
+                    .table(name, crate::txn::lock::LockMode::AccessShare)
+                    .map_err(|e| self.explain_missing_table(e, name))?;
                 if table.view.is_some() {
                     return self.bind_view(&table, alias.as_ref(), start);
                 }
@@ -941,7 +1013,9 @@ impl Binder<'_> {
     /// A subquery in FROM: its own level (it cannot see this level's relations).
     fn bind_subquery_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
         let saved = std::mem::take(self.level());
+        self.nesting += 1;
         let r = self.bind_query_plan(q);
+        self.nesting -= 1;
         let mine = std::mem::replace(self.level(), saved);
         // Outer references from inside it belong to this level's enclosing query.
         let level = self.level();
@@ -1278,7 +1352,9 @@ impl Binder<'_> {
     /// A subquery in an expression.
     pub(super) fn bind_sub(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr) -> Result<Expr> {
         self.levels.push(Level::default());
+        self.nesting += 1;
         let r = self.bind_query_plan(q);
+        self.nesting -= 1;
         let level = self.levels.pop().expect("level");
         let bound = r?;
         if !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
@@ -1323,6 +1399,15 @@ impl Binder<'_> {
         }
         if level.in_agg {
             return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate function calls cannot be nested"), node));
+        }
+        if level.self_ref {
+            return Err(self.at(
+                err!(
+                    SqlState::INVALID_RECURSION,
+                    "aggregate functions are not allowed in a recursive query's recursive term"
+                ),
+                node,
+            ));
         }
         self.level().in_agg = true;
         let r = self.bind_aggregate_args(func, name, f, args, distinct, order_by, node);
@@ -1463,7 +1548,7 @@ fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
     matches!(name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(wanted)))
 }
 
-fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
+pub(super) fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
     if names.len() > columns.len() {
         return Err(err!(
             SqlState::INVALID_COLUMN_REFERENCE,
