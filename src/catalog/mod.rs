@@ -1383,8 +1383,11 @@ impl Catalog {
             c.push(crate::sql::exec::ctid_value(at));
         }
         // A page short of room with versions old enough: prune it now.
-        if hint.is_some_and(|h| h < self.txns.horizon()) {
-            self.vacuum_page(table, tid.block, self.txns.horizon())?;
+        if let Some(hint) = hint {
+            let horizon = self.txns.horizon();
+            if hint < horizon {
+                self.vacuum_page(table, tid.block, horizon)?;
+            }
         }
         Ok(found.is_some())
     }

@@ -253,20 +253,9 @@ impl Session {
         missing_ok: bool,
         cascade: bool,
     ) -> Result<()> {
-        let xid = self.ensure_xid("ALTER TABLE")?;
-        self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
+        let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
-            if if_exists {
-                self.notices.push(Notice::info(
-                    SqlState::SUCCESSFUL_COMPLETION,
-                    format!("relation \"{table_name}\" does not exist, skipping"),
-                ));
-                return Ok(());
-            }
-            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
-        };
         let found = self.shared.catalog.constraints(&who, &|c| c.relid == table.oid && c.name == name)?;
         let Some((tid, row)) = found.into_iter().next() else {
             let msg = format!("constraint \"{name}\" of relation \"{table_name}\" does not exist");

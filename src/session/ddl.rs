@@ -310,25 +310,33 @@ impl Session {
         Ok(())
     }
 
+    /// ALTER TABLE's table, locked ACCESS EXCLUSIVE in the statement's
+    /// transaction (whose id comes with it); `None` (after PostgreSQL's
+    /// notice) if it does not exist and `IF EXISTS` was given.
+    pub(super) fn alter_table_target(&mut self, table_name: &str, if_exists: bool) -> Result<Option<(u64, Table)>> {
+        let xid = self.ensure_xid("ALTER TABLE")?;
+        self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        match self.shared.catalog.lookup(table_name, &who)? {
+            Some(table) => Ok(Some((xid, table))),
+            None if if_exists => {
+                self.notices.push(Notice::info(
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    format!("relation \"{table_name}\" does not exist, skipping"),
+                ));
+                Ok(None)
+            }
+            None => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist")),
+        }
+    }
+
     /// ALTER TABLE … ADD PRIMARY KEY / UNIQUE: build the constraint's index
     /// over the rows there are (refusing duplicates) and, for a primary
     /// key, make its columns NOT NULL (refusing NULLs). ALTER TABLE … ADD
     /// FOREIGN KEY: check the rows there are, and record it.
     pub(super) fn add_constraint(&mut self, table_name: &str, if_exists: bool, def: &ConstraintDef) -> Result<()> {
-        let xid = self.ensure_xid("ALTER TABLE")?;
-        self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
-        let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
-            if if_exists {
-                self.notices.push(Notice::info(
-                    SqlState::SUCCESSFUL_COMPLETION,
-                    format!("relation \"{table_name}\" does not exist, skipping"),
-                ));
-                return Ok(());
-            }
-            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
-        };
+        let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
         if table.view.is_some() {
             return Err(err!(
                 SqlState::WRONG_OBJECT_TYPE,
