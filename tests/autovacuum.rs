@@ -114,7 +114,7 @@ async fn reuse_pages(c: &tokio_postgres::Client) -> i32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn vacuum_frees_space_that_new_rows_reuse() {
+async fn vacuum_frees_space_that_new_rows_reuse_after_a_restart() {
     let server = TestServer::start(&["autovacuum=off"]);
     let c = server.connect().await;
     let pad = "x".repeat(100);
@@ -127,6 +127,13 @@ async fn vacuum_frees_space_that_new_rows_reuse() {
     let full = reuse_pages(&c).await;
     c.batch_execute("DELETE FROM reuse WHERE id % 2 = 0").await.unwrap();
     c.batch_execute("VACUUM reuse").await.unwrap();
+    // The free-space map is a relation fork: once a checkpoint wrote it,
+    // it outlives the server process.
+    c.batch_execute("CHECKPOINT").await.unwrap();
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let fsm: i64 = c.query_one("SELECT pg_relation_size('reuse', 'fsm')", &[]).await.unwrap().get(0);
+    assert!(fsm > 0, "the table has a free-space map fork");
     c.batch_execute(&format!("INSERT INTO reuse SELECT g, '{pad}' FROM generate_series(1, 1000) g")).await.unwrap();
     let n: i64 = c.query_one("SELECT count(*) FROM reuse", &[]).await.unwrap().get(0);
     assert_eq!(n, 2000);

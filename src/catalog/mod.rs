@@ -336,7 +336,7 @@ impl Catalog {
         for (rel, index) in relations {
             use crate::storage::smgr::Fork;
             self.engine.pool.drop_relation(rel)?;
-            self.engine.pool.fsm.forget(rel);
+            self.engine.pool.truncate_free_space(rel, 0)?;
             if !self.engine.smgr.exists(rel, Fork::Main) {
                 self.engine.smgr.create(rel, Fork::Main)?;
             }
@@ -1244,7 +1244,7 @@ impl Catalog {
     /// its creation rolled back), and its pages from the buffer pool.
     pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
         self.engine.pool.drop_relation(rel)?;
-        self.engine.pool.fsm.forget(rel);
+        self.engine.pool.forget_free_space(rel);
         self.engine.smgr.unlink(rel)
     }
 

@@ -252,7 +252,7 @@ impl Engine {
 
     fn cut(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
         self.pool.drop_blocks_from(rel, nblocks)?;
-        self.pool.fsm.forget_from(rel, nblocks);
+        self.pool.truncate_free_space(rel, nblocks)?;
         let smgr = self.pool.smgr();
         if smgr.exists(rel, Fork::Main) && smgr.nblocks(rel, Fork::Main)? > nblocks {
             smgr.truncate(rel, Fork::Main, nblocks)?;

@@ -243,6 +243,14 @@ impl BufferPool {
         let mut page = frame.page.write();
         self.smgr.read(tag.rel, tag.fork, tag.block, &mut page.0)?;
         if !page.verify_checksum(tag.block) || (!page.is_new() && !page.header_is_valid()) {
+            if tag.fork == Fork::FreeSpace {
+                // Only hints live there (see `fsm.rs`): start the page afresh.
+                tracing::warn!(block = tag.block, rel = %tag.rel, "invalid free-space map page, zeroed");
+                page.0.fill(0);
+                self.stats.reads.fetch_add(1, Ordering::Relaxed);
+                *valid = true;
+                return Ok(());
+            }
             return Err(err!(SqlState::DATA_CORRUPTED, "invalid page in block {} of relation {}", tag.block, tag.rel));
         }
         self.stats.reads.fetch_add(1, Ordering::Relaxed);
@@ -345,6 +353,12 @@ impl BufferPool {
     /// Recovery: pin a page, extending the relation with zero pages first if
     /// the WAL refers to a block past its end (the extension was not yet on disk).
     pub fn read_buffer_for_redo(&self, tag: BufferTag) -> Result<Buffer<'_>> {
+        self.read_buffer_extending(tag)
+    }
+
+    /// Pin a page, first extending its fork with zero pages up to it if it
+    /// is past the end (creating the fork if need be).
+    pub fn read_buffer_extending(&self, tag: BufferTag) -> Result<Buffer<'_>> {
         self.extend_to(tag)?;
         self.read_buffer(tag)
     }
@@ -435,7 +449,12 @@ impl BufferPool {
     /// `nblocks` on, without writing them (the fork is being cut there).
     /// Fails if one is still pinned.
     pub fn drop_blocks_from(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
-        self.drop_pages(rel, |t| t.fork == Fork::Main && t.block >= nblocks)
+        self.drop_fork_blocks_from(rel, Fork::Main, nblocks)
+    }
+
+    /// As [`BufferPool::drop_blocks_from`], for any fork.
+    pub fn drop_fork_blocks_from(&self, rel: RelFileLocator, fork: Fork, nblocks: u32) -> Result<()> {
+        self.drop_pages(rel, |t| t.fork == fork && t.block >= nblocks)
     }
 
     fn drop_pages(&self, rel: RelFileLocator, which: impl Fn(&BufferTag) -> bool) -> Result<()> {

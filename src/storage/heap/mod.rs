@@ -122,19 +122,24 @@ impl<'a> Heap<'a> {
     /// names (checked), the last page, or a new one.
     fn page_with_room(&self, len: usize, avoid: Option<u32>) -> Result<Buffer<'a>> {
         let need = len.next_multiple_of(ALIGN) + self.reserve;
-        let fsm = &self.pool.fsm;
-        while let Some(block) = fsm.find(self.rel, need, avoid) {
-            let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let pool = self.pool;
+        let n = self.nblocks()?;
+        while let Some(block) = pool.find_free_space(self.rel, need, avoid)? {
+            if block >= n {
+                // Stale (the map is not WAL-logged; the heap was cut).
+                pool.record_free_space(self.rel, block, 0)?;
+                continue;
+            }
+            let buf = pool.read_buffer(tag(self.rel, block))?;
             let free = buf.read().free_space();
             if free >= need {
                 // Record what will be left, so that concurrent inserters
                 // spread out instead of all trying this page.
-                fsm.record(self.rel, block, free - need);
+                pool.record_free_space(self.rel, block, free - need)?;
                 return Ok(buf);
             }
-            fsm.record(self.rel, block, free);
+            pool.record_free_space(self.rel, block, free)?;
         }
-        let n = self.nblocks()?;
         if n > 0 && Some(n - 1) != avoid {
             let buf = self.pool.read_buffer(tag(self.rel, n - 1))?;
             let page = buf.read();
@@ -421,7 +426,7 @@ impl<'a> Heap<'a> {
             }
         }
         hot::apply(page, &plan.unused, &plan.redirects);
-        self.pool.fsm.record(self.rel, buf.tag().block, page.free_space());
+        self.pool.record_free_space(self.rel, buf.tag().block, page.free_space())?;
         let data = hot::encode(&plan.unused, &plan.redirects);
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
         buf.mark_dirty();
@@ -492,7 +497,7 @@ impl<'a> Heap<'a> {
             page.set_unused(off);
         }
         page.compact();
-        self.pool.fsm.record(self.rel, block, page.free_space());
+        self.pool.record_free_space(self.rel, block, page.free_space())?;
         let data: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
         buf.mark_dirty();
