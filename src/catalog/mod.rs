@@ -21,6 +21,7 @@
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
 //! rows of kind `v` with a `pg_rewrite` rule holding their query ([`view`]).
 
+pub mod analyze;
 mod bootstrap;
 mod constraint;
 pub mod describe;
@@ -92,6 +93,11 @@ pub struct Table {
     /// A view's query, as SQL text (`None` for a table). A view has no
     /// file; its query is expanded wherever it is named ([`view`]).
     pub view: Option<String>,
+    /// `pg_class.relpages` and `reltuples` when it was looked up: the
+    /// planner's row estimates start from them.
+    pub counted: (i32, f32),
+    /// What ANALYZE found per column (`pg_statistic`), if it ran.
+    pub stats: Vec<Option<analyze::ColumnStats>>,
 }
 
 impl Table {
@@ -260,6 +266,9 @@ pub struct Relation {
     pub unlogged: bool,
     /// `reltoastrelid` (0: none).
     pub toast: u32,
+    /// `relpages` and `reltuples` as the last VACUUM or ANALYZE counted
+    /// them (`reltuples` -1: never counted).
+    pub counted: (i32, f32),
 }
 
 impl Relation {
@@ -474,6 +483,13 @@ impl Catalog {
                     options,
                     unlogged: v[system::CLASS_RELPERSISTENCE] == Some(b"u"),
                     toast: u32_of(v[system::CLASS_RELTOASTRELID]),
+                    counted: (
+                        i32_of(v[system::CLASS_RELPAGES]),
+                        v[system::CLASS_RELTUPLES]
+                            .and_then(|b| b.try_into().ok())
+                            .map(f32::from_le_bytes)
+                            .unwrap_or(-1.0),
+                    ),
                 });
             }
         })?;
@@ -515,6 +531,7 @@ impl Catalog {
             return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
         }
         columns.sort_by_key(|(n, _)| *n);
+        let ncols = columns.len();
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
@@ -530,6 +547,8 @@ impl Catalog {
             referenced_by,
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
             view,
+            counted: rel.counted,
+            stats: if rel.kind == RelKind::Table { self.column_stats_of(oid, ncols, who)? } else { Vec::new() },
         }))
     }
 
@@ -754,6 +773,18 @@ impl Catalog {
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
         self.heap(catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
+    }
+
+    /// A table's size now in blocks (`None` for a view, or if unknown).
+    pub fn blocks(&self, table: &Table) -> Option<u32> {
+        if table.view.is_some() {
+            return None;
+        }
+        let smgr = self.engine.pool.smgr();
+        if !smgr.exists(table.rel, Fork::Main) {
+            return Some(0);
+        }
+        smgr.nblocks(table.rel, Fork::Main).ok()
     }
 
     /// Record a table's size as counted by VACUUM or ANALYZE
@@ -1000,6 +1031,8 @@ impl Catalog {
             referenced_by: Vec::new(),
             toast: None,
             view: None,
+            counted: (0, -1.0),
+            stats: Vec::new(),
         };
         let mut table = table;
         // As in PostgreSQL, a table gets a TOAST relation if it has a
@@ -1230,6 +1263,7 @@ impl Catalog {
             .collect();
         self.delete_constraint_rows(&constraint_rows, xid, cid)?;
         self.drop_view_rules(oid, xid, cid, who)?;
+        self.delete_column_stats(oid, xid, cid, who)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));

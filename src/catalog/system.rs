@@ -35,6 +35,7 @@ const ACLITEM_ARRAY: PgType = TextForm(1034);
 const ANYARRAY: PgType = TextForm(2277);
 const INT2_ARRAY: PgType = TextForm(1005);
 const OID_ARRAY: PgType = TextForm(1028);
+const FLOAT4_ARRAY: PgType = TextForm(1021);
 
 /// A system catalog: a heap relation whose file is its OID.
 pub struct SystemCatalog {
@@ -332,6 +333,53 @@ pub const PG_ATTRDEF: SystemCatalog = SystemCatalog {
 };
 
 /// pg_collation: the collations there are (the database's is "C").
+/// Per-column statistics that ANALYZE gathers for the planner. tusk fills
+/// `stanullfrac`, `stawidth` and `stadistinct`; the slots (`stakind1` …)
+/// stay empty.
+pub const PG_STATISTIC: SystemCatalog = SystemCatalog {
+    oid: 2619,
+    name: "pg_statistic",
+    columns: &[
+        ("starelid", Oid),
+        ("staattnum", Int2),
+        ("stainherit", Bool),
+        ("stanullfrac", Float4),
+        ("stawidth", Int4),
+        ("stadistinct", Float4),
+        ("stakind1", Int2),
+        ("stakind2", Int2),
+        ("stakind3", Int2),
+        ("stakind4", Int2),
+        ("stakind5", Int2),
+        ("staop1", Oid),
+        ("staop2", Oid),
+        ("staop3", Oid),
+        ("staop4", Oid),
+        ("staop5", Oid),
+        ("stacoll1", Oid),
+        ("stacoll2", Oid),
+        ("stacoll3", Oid),
+        ("stacoll4", Oid),
+        ("stacoll5", Oid),
+        ("stanumbers1", FLOAT4_ARRAY),
+        ("stanumbers2", FLOAT4_ARRAY),
+        ("stanumbers3", FLOAT4_ARRAY),
+        ("stanumbers4", FLOAT4_ARRAY),
+        ("stanumbers5", FLOAT4_ARRAY),
+        ("stavalues1", ANYARRAY),
+        ("stavalues2", ANYARRAY),
+        ("stavalues3", ANYARRAY),
+        ("stavalues4", ANYARRAY),
+        ("stavalues5", ANYARRAY),
+    ],
+};
+
+pub const STA_RELID: usize = PG_STATISTIC.attno("starelid");
+pub const STA_ATTNUM: usize = PG_STATISTIC.attno("staattnum");
+pub const STA_NULLFRAC: usize = PG_STATISTIC.attno("stanullfrac");
+pub const STA_WIDTH: usize = PG_STATISTIC.attno("stawidth");
+pub const STA_DISTINCT: usize = PG_STATISTIC.attno("stadistinct");
+
 pub const PG_COLLATION: SystemCatalog = SystemCatalog {
     oid: 3456,
     name: "pg_collation",
@@ -351,7 +399,7 @@ pub const PG_COLLATION: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 12] = [
+pub const ALL: [&SystemCatalog; 13] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -364,12 +412,13 @@ pub const ALL: [&SystemCatalog; 12] = [
     &PG_DEPEND,
     &PG_ATTRDEF,
     &PG_COLLATION,
+    &PG_STATISTIC,
 ];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
-    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY)
+    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY | FLOAT4_ARRAY)
         || matches!(
             column,
             "typdefault"

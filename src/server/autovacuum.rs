@@ -177,16 +177,18 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
     Ok(())
 }
 
-/// Count the table's live rows and record pages and rows in `pg_class`,
-/// in a transaction of its own.
+/// Count the table's live rows and record pages and rows in `pg_class`
+/// and its columns' statistics in `pg_statistic`, in a transaction of its own.
 fn analyze(shared: &Shared, table: &Table) -> Result<u64> {
     let (catalog, txns) = (&shared.catalog, &shared.txns);
     let snapshot = txns.snapshot();
-    let (pages, rows) = catalog.count_rows(table, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })?;
+    let (pages, rows, columns) = catalog.analyze_rows(table, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })?;
     let xid = txns.assign(AUTOVACUUM_PID);
     let snapshot = txns.snapshot();
-    let written =
-        catalog.set_size(&table.name, pages, rows as f32, xid, 0, &Reader { snapshot: &snapshot, xid, cid: 0 });
+    let who = Reader { snapshot: &snapshot, xid, cid: 0 };
+    let written = catalog
+        .set_size(&table.name, pages, rows as f32, xid, 0, &who)
+        .and_then(|()| catalog.set_column_stats(table.oid, &columns, xid, 0, &who));
     if let Err(e) = written {
         txns.abort(xid)?;
         return Err(e);

@@ -230,19 +230,29 @@ impl Session {
                 let lock = || locker.lock(tag, LockMode::AccessExclusive, false, true);
                 self.shared.catalog.truncate_empty_tail(table, &lock)?;
             }
-            let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
             // A plain VACUUM counts the rows too, but is no ANALYZE.
-            if analyze || !vacuum {
+            let analyzing = analyze || !vacuum;
+            let (pages, rows, columns) = if analyzing {
+                let (pages, rows, columns) = self.shared.catalog.analyze_rows(table, &who)?;
+                (pages, rows, Some(columns))
+            } else {
+                let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
+                (pages, rows, None)
+            };
+            if analyzing {
                 stats.analyzed(table.oid, &table.name, rows, false);
             }
-            sizes.push((pages, rows));
+            sizes.push((pages, rows, columns));
         }
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
         self.catalog_changed = true;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        for (table, (pages, rows)) in tables.iter().zip(sizes) {
+        for (table, (pages, rows, columns)) in tables.iter().zip(sizes) {
             self.shared.catalog.set_size(&table.name, pages, rows as f32, xid, self.cid, &who)?;
+            if let Some(columns) = columns {
+                self.shared.catalog.set_column_stats(table.oid, &columns, xid, self.cid, &who)?;
+            }
         }
         self.cid += 1;
         Ok(())

@@ -1245,6 +1245,10 @@ impl TableLookup for SessionTables<'_> {
             }
         })
     }
+
+    fn blocks(&self, table: &crate::catalog::Table) -> Option<u32> {
+        self.catalog.blocks(table)
+    }
 }
 
 /// What expression evaluation sees of the session.

@@ -324,8 +324,10 @@ impl Explainer<'_> {
             Plan::Scan { table, filter, .. } => {
                 let label = self.refname(plan, &table.name);
                 let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
+                // A scan's own conditions name its columns unqualified, as PostgreSQL prints them.
+                let own: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
                 if let Some(f) = filter {
-                    let text = self.deparse(f, &names, false);
+                    let text = self.deparse(f, &own, false);
                     self.prop(at, format!("Filter: {text}"));
                     self.removed(at);
                 }
@@ -335,14 +337,15 @@ impl Explainer<'_> {
             Plan::IndexScan { table, index, conds, filter, backward, .. } => {
                 let label = self.refname(plan, &table.name);
                 let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
-                let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &names, false)).collect();
+                let own: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
+                let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &own, false)).collect();
                 if !cond_texts.is_empty() {
                     self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
                 }
                 let mut rest = Vec::new();
                 if let Some(f) = filter {
                     for c in conjuncts(f) {
-                        let t = self.deparse(c, &names, false);
+                        let t = self.deparse(c, &own, false);
                         if !cond_texts.contains(&t) {
                             rest.push(t);
                         }

@@ -22,6 +22,7 @@ pub mod batch;
 pub mod binder;
 pub mod bytea;
 pub mod copy;
+pub mod cost;
 pub mod datetime;
 pub mod exec;
 pub mod explain;

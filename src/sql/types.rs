@@ -61,6 +61,7 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (1003, "_name", "name[]"),
     (1005, "_int2", "smallint[]"),
     (1009, "_text", "text[]"),
+    (1021, "_float4", "real[]"),
     (1028, "_oid", "oid[]"),
     (1034, "_aclitem", "aclitem[]"),
     (2277, "anyarray", "anyarray"),

@@ -6,7 +6,7 @@
 //! `sql-tests/system_views.slt` queries each one.
 
 use super::SystemView;
-use crate::sql::types::PgType::{self, Bool, Int8, Name, Oid, Text, TimestampTz};
+use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TimestampTz};
 
 pub static SYSTEM_VIEWS: &[SystemView] = &[
     SystemView {
@@ -104,6 +104,28 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               last_autoanalyze, vacuum_count, autovacuum_count, analyze_count, autoanalyze_count \
               FROM pg_stat_all_tables \
               WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+    },
+    SystemView {
+        // PostgreSQL's first seven columns: tusk gathers no most-common
+        // values, histograms or correlation yet.
+        name: "pg_stats",
+        oid: 12013,
+        columns: &[
+            ("schemaname", Name),
+            ("tablename", Name),
+            ("attname", Name),
+            ("inherited", Bool),
+            ("null_frac", Float4),
+            ("avg_width", Int4),
+            ("n_distinct", Float4),
+        ],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS tablename, a.attname, \
+              s.stainherit AS inherited, s.stanullfrac AS null_frac, s.stawidth AS avg_width, \
+              s.stadistinct AS n_distinct \
+              FROM pg_statistic s JOIN pg_class c ON c.oid = s.starelid \
+              JOIN pg_attribute a ON c.oid = a.attrelid AND a.attnum = s.staattnum \
+              LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE NOT a.attisdropped",
     },
 ];
 

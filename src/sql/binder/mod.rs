@@ -62,6 +62,11 @@ fn choose_access_paths(statement: &mut Statement) {
 pub trait TableLookup {
     /// The table `name` means, locked in `mode` for the transaction.
     fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
+
+    /// The table's size now in blocks, for row estimates (`None`: unknown).
+    fn blocks(&self, _table: &Table) -> Option<u32> {
+        None
+    }
 }
 
 pub struct Binder<'a> {

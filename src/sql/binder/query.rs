@@ -11,6 +11,7 @@ use crate::catalog::Table;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::Column;
+use crate::sql::cost;
 use crate::sql::expr::{CmpOp, Expr};
 use crate::sql::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
 use crate::sql::types::{Datum, PgType};
@@ -138,6 +139,7 @@ fn same(a: &Expr, b: &Expr) -> bool {
 }
 
 /// A FROM item while it is being joined: its plan and the level's relations it covers.
+#[derive(Clone)]
 struct FromItem {
     plan: Plan,
     /// Column range of the level's row it produces.
@@ -145,6 +147,22 @@ struct FromItem {
     end: usize,
     /// Only inner joins inside (its WHERE conjuncts may be pushed into it).
     inner: bool,
+    /// An inner join of items: those items, and its ON conditions (over
+    /// the level's row), so that the FROM clause's join order may be
+    /// chosen over all of them. Empty for anything else.
+    parts: Vec<FromItem>,
+    conds: Vec<Expr>,
+}
+
+impl FromItem {
+    fn new(plan: Plan, start: usize, end: usize, inner: bool) -> FromItem {
+        FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new() }
+    }
+
+    /// The items it joins (itself, if it is not an inner join).
+    fn leaves(&self) -> Vec<FromItem> {
+        if self.parts.is_empty() { vec![self.clone()] } else { self.parts.clone() }
+    }
 }
 
 impl Binder<'_> {
@@ -836,7 +854,7 @@ impl Binder<'_> {
                 let (plan, label, columns) = self.cte_reference(i, name, alias.as_ref())?;
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan, start, end, inner: true })
+                Ok(FromItem::new(plan, start, end, true))
             }
             ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
                 if with_hints.is_empty() && partitions.is_empty() =>
@@ -854,7 +872,7 @@ impl Binder<'_> {
                     r.table = Some(table.name.clone());
                 }
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: Plan::Scan { table, filter: None, ctid: false, alias }, start, end, inner: true })
+                Ok(FromItem::new(Plan::Scan { table, filter: None, ctid: false, alias }, start, end, true))
             }
             ast::TableFactor::Derived { lateral: false, subquery, alias, .. } => {
                 let q = self.bind_subquery_plan(subquery)?;
@@ -871,7 +889,7 @@ impl Binder<'_> {
                 rename_columns(&mut columns, &alias.columns, &label)?;
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: q.plan, start, end, inner: true })
+                Ok(FromItem::new(q.plan, start, end, true))
             }
             ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
             ast::TableFactor::Derived { lateral: true, .. } => Err(Error::not_supported("LATERAL")),
@@ -888,7 +906,7 @@ impl Binder<'_> {
                 }
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan, start, end, inner: true })
+                Ok(FromItem::new(plan, start, end, true))
             }
             ast::TableFactor::Table { name, args: Some(args), alias, .. }
                 if args.args.is_empty() && args.settings.is_none() && set_function(name).is_some() =>
@@ -905,7 +923,7 @@ impl Binder<'_> {
                 }
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: Plan::Function { func }, start, end, inner: true })
+                Ok(FromItem::new(Plan::Function { func }, start, end, true))
             }
             ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
                 Err(Error::not_supported("table functions other than generate_series and pg_show_all_settings"))
@@ -921,7 +939,7 @@ impl Binder<'_> {
         let (label, columns) = relation_columns(view, alias)?;
         self.add_rel(label, columns)?;
         let end = self.levels.last().expect("level").width;
-        Ok(FromItem { plan, start, end, inner: true })
+        Ok(FromItem::new(plan, start, end, true))
     }
 
     /// The plan of a view's query, producing exactly the view's columns.
@@ -1063,9 +1081,15 @@ impl Binder<'_> {
         }
         let (start, end) = (left.start, right.end);
         if kind == JoinKind::Inner && left.inner && right.inner {
-            // Keep inner joins flat: the ON conditions join the WHERE conjuncts.
+            // Keep inner joins flat: the ON conditions join the WHERE
+            // conjuncts, and the FROM clause's order is chosen over the parts.
+            let mut parts = left.leaves();
+            parts.extend(right.leaves());
+            let mut conds = left.conds.clone();
+            conds.extend(right.conds.iter().cloned());
+            conds.extend(on.iter().cloned());
             let plan = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Inner);
-            return Ok(FromItem { plan, start, end, inner: true });
+            return Ok(FromItem { plan, start, end, inner: true, parts, conds });
         }
         let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, on, kind);
         let mut end = end;
@@ -1087,7 +1111,7 @@ impl Binder<'_> {
             self.level().using_first.extend(at..at + full.len());
             end = self.levels.last().expect("level").width;
         }
-        Ok(FromItem { plan, start, end, inner: false })
+        Ok(FromItem::new(plan, start, end, false))
     }
 
     /// Visible column names of the current level's row in `start..end`.
@@ -1203,7 +1227,7 @@ impl Binder<'_> {
     /// joined so far, so that no cross product is formed while a joining
     /// condition could avoid it. When the order differs from FROM order, a
     /// projection restores the row layout the rest of the query expects.
-    fn join_items(&mut self, items: Vec<FromItem>, filters: Vec<Expr>) -> Result<Plan> {
+    fn join_items(&mut self, items: Vec<FromItem>, mut filters: Vec<Expr>) -> Result<Plan> {
         if items.is_empty() {
             let plan = Plan::Values { rows: vec![Vec::new()], types: Vec::new() };
             return Ok(match and_all(filters) {
@@ -1211,6 +1235,18 @@ impl Binder<'_> {
                 None => plan,
             });
         }
+        // Inner joins written with JOIN … ON count as their parts.
+        let items: Vec<FromItem> = items
+            .into_iter()
+            .flat_map(|item| {
+                if item.parts.is_empty() {
+                    vec![item]
+                } else {
+                    filters.extend(item.conds);
+                    item.parts
+                }
+            })
+            .collect();
         // Split the conjuncts by where they can go.
         let mut pending: Vec<(Expr, Option<Vec<usize>>)> = filters
             .into_iter()
@@ -1236,21 +1272,15 @@ impl Binder<'_> {
             }
             remaining.push((push_filter(item.plan, own, item.start), item.start, item.end));
         }
+        let order = self.join_order(&remaining, &pending);
+        let mut slots: Vec<Option<(Plan, usize, usize)>> = remaining.into_iter().map(Some).collect();
+        let mut take = |i: usize| slots[i].take().expect("each item is joined once");
         // Items joined so far, as column ranges in the order joined.
-        let (mut plan, s0, e0) = remaining.remove(0);
+        let (mut plan, s0, e0) = take(order[0]);
         let mut joined: Vec<(usize, usize)> = vec![(s0, e0)];
         let in_joined = |joined: &[(usize, usize)], i: usize| joined.iter().any(|&(s, e)| i >= s && i < e);
-        while !remaining.is_empty() {
-            let connected = remaining.iter().position(|&(_, s, e)| {
-                pending.iter().any(|(_, cols)| {
-                    cols.as_ref().is_some_and(|c| {
-                        c.iter().any(|&i| i >= s && i < e)
-                            && c.iter().any(|&i| in_joined(&joined, i))
-                            && c.iter().all(|&i| (i >= s && i < e) || in_joined(&joined, i))
-                    })
-                })
-            });
-            let (item_plan, s, e) = remaining.remove(connected.unwrap_or(0));
+        for &next in &order[1..] {
+            let (item_plan, s, e) = take(next);
             let width: usize = joined.iter().map(|(s, e)| e - s).sum();
             joined.push((s, e));
             let mut conds = Vec::new();
@@ -1279,6 +1309,31 @@ impl Binder<'_> {
             Some(f) => Plan::Filter { input: Box::new(plan), predicate: f },
             None => plan,
         })
+    }
+
+    /// The order to join the FROM items in (see [`cost`]): estimated
+    /// rows of each, and the conditions that connect them.
+    fn join_order(&self, items: &[(Plan, usize, usize)], pending: &[(Expr, Option<Vec<usize>>)]) -> Vec<usize> {
+        if items.len() < 2 || items.len() >= 64 {
+            return (0..items.len()).collect();
+        }
+        let tables = self.tables;
+        let blocks = |t: &Table| tables.blocks(t);
+        let rows: Vec<f64> = items.iter().map(|(p, _, _)| cost::plan_rows(p, &blocks)).collect();
+        let item_of = |i: usize| items.iter().position(|&(_, s, e)| i >= s && i < e);
+        let source = |i: usize| item_of(i).map(|k| (&items[k].0, i - items[k].1, rows[k]));
+        let edges: Vec<cost::Edge> = pending
+            .iter()
+            .filter_map(|(f, cols)| {
+                let mut mask = 0u64;
+                for &c in cols.as_ref()? {
+                    mask |= 1 << item_of(c)?;
+                }
+                (mask.count_ones() >= 2)
+                    .then(|| cost::Edge { items: mask, selectivity: cost::join_selectivity(f, &source, &blocks) })
+            })
+            .collect();
+        cost::join_order(&rows, &edges)
     }
 
     /// A column reference by name, searched from the innermost level out.

@@ -757,6 +757,8 @@ mod tests {
             referenced_by: Vec::new(),
             toast: None,
             view: None,
+            counted: (0, -1.0),
+            stats: Vec::new(),
         };
         let raw: Vec<RawOption> = options
             .iter()
