@@ -13,7 +13,7 @@ use super::updatable::WriteTarget;
 use super::{Binder, ident};
 use crate::catalog::{Index, Table};
 use crate::err;
-use crate::error::{Error, Result, SqlState};
+use crate::error::{Result, SqlState};
 use crate::sql::exec::{ConflictAction, OnConflict};
 use crate::sql::expr::Expr;
 
@@ -68,7 +68,7 @@ impl Binder<'_> {
     /// exactly the named columns (in any order) is an arbiter.
     fn infer_arbiters(
         &mut self,
-        table: &Table,
+        table: &Arc<Table>,
         columns: &[ast::Ident],
         predicate: Option<&ast::Expr>,
     ) -> Result<Vec<u32>> {
@@ -86,8 +86,14 @@ impl Binder<'_> {
                 wanted.push(i);
             }
         }
-        if predicate.is_some() {
-            return Err(Error::not_supported("ON CONFLICT with an index predicate"));
+        if let Some(p) = predicate {
+            // Without partial indexes every candidate index is whole, and
+            // a whole index serves whatever the predicate says; it is
+            // still bound, for its errors.
+            self.levels.push(Level::default());
+            let r = self.add_table_rel(table, None).and_then(|_| self.bind_condition(p, "WHERE"));
+            self.levels.pop();
+            r?;
         }
         let matches = |i: &Index| {
             let mut key = i.columns.clone();
