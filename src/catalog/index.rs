@@ -57,6 +57,27 @@ impl Index {
     }
 }
 
+/// Whether a key is taken in a unique index (see [`Catalog::key_holder`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// No other row has it.
+    Free,
+    /// The live version at this address has it.
+    Taken(Tid),
+    /// A row that a transaction still running inserted or deleted has it.
+    Wait(u64),
+}
+
+/// How a speculative insertion's index entries went (see
+/// [`Catalog::insert_index_entries_speculative`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speculation {
+    Inserted,
+    /// An arbiter index has the key already; wait for this transaction
+    /// (if any) before trying again.
+    Conflict(Option<u64>),
+}
+
 /// The error of a row whose key another live row already has.
 pub fn unique_violation(index: &Index, table: &Table, values: &[Datum]) -> Error {
     err!(SqlState::UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"{}\"", index.name)
@@ -87,49 +108,144 @@ impl Catalog {
         wait: &mut dyn FnMut(u64) -> Result<()>,
     ) -> Result<()> {
         for index in &table.indexes {
-            let key = index.key(values);
-            let tree = self.btree(index);
-            let nulls = index.columns.iter().any(|&c| values[c].is_null());
             let same_key = old.is_some_and(|old| index.columns.iter().all(|&c| old[c] == values[c]));
-            let result = if !index.unique || nulls || same_key {
-                // NULLs are distinct from each other: they never conflict.
-                tree.insert(xid, &key, tid)
-            } else {
-                loop {
-                    let mut check = |other: Tid| -> Result<UniqueCheck> {
-                        if other == tid {
-                            return Ok(UniqueCheck::Ok);
-                        }
-                        // Any version of the other row (its HOT chain) with the key counts.
-                        let mut outcome = Ok(UniqueCheck::Ok);
-                        let desc = table.desc();
-                        self.table_heap(table).fetch_chain(other, |_, t, multi| {
-                            if multi && self.index_key_of(table, &desc, index, t)? != key {
-                                return Ok(false);
-                            }
-                            match self.txns.unique_status(t, xid)? {
-                                txn::UniqueStatus::Dead => Ok(false),
-                                txn::UniqueStatus::Live => {
-                                    outcome = Err(unique_violation(index, table, values));
-                                    Ok(true)
-                                }
-                                txn::UniqueStatus::InProgress(x) => {
-                                    outcome = Ok(UniqueCheck::Wait(x));
-                                    Ok(true)
-                                }
-                            }
-                        })?;
-                        outcome
-                    };
-                    match tree.insert_unique(xid, &key, tid, &mut check)? {
-                        InsertOutcome::Done => break Ok(()),
-                        InsertOutcome::Wait(x) => wait(x)?,
-                    }
+            loop {
+                match self.insert_index_entry(table, index, values, tid, xid, !same_key)? {
+                    KeyCheck::Free => break,
+                    KeyCheck::Taken(_) => return Err(unique_violation(index, table, values)),
+                    KeyCheck::Wait(x) => wait(x)?,
                 }
-            };
-            result.map_err(|e| name_index_in_size_error(e, index))?;
+            }
         }
         Ok(())
+    }
+
+    /// The index entries of a speculatively inserted tuple version (INSERT
+    /// … ON CONFLICT, PostgreSQL's speculative insertion): as
+    /// [`Catalog::insert_index_entries`], except that in the `arbiters`
+    /// (index OIDs) another version with the key is not an error, nor
+    /// waited for: the insertion stops, and the caller takes its version
+    /// back ([`Catalog::delete_row`]; see [`crate::txn::UniqueStatus`]),
+    /// waits for the transaction named, if any, and starts over.
+    pub fn insert_index_entries_speculative(
+        &self,
+        table: &Table,
+        values: &[Datum],
+        tid: Tid,
+        xid: u64,
+        arbiters: &[u32],
+        wait: &mut dyn FnMut(u64) -> Result<()>,
+    ) -> Result<Speculation> {
+        for index in &table.indexes {
+            loop {
+                match self.insert_index_entry(table, index, values, tid, xid, true)? {
+                    KeyCheck::Free => break,
+                    KeyCheck::Taken(_) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(None)),
+                    KeyCheck::Wait(x) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(Some(x))),
+                    KeyCheck::Taken(_) => return Err(unique_violation(index, table, values)),
+                    KeyCheck::Wait(x) => wait(x)?,
+                }
+            }
+        }
+        Ok(Speculation::Inserted)
+    }
+
+    /// Whether a row other than `me` holds `values`' key in unique index
+    /// `index` (PostgreSQL's "dirty snapshot" view: live rows and those of
+    /// transactions still running count), as `xid` sees it. Rows whose key
+    /// has a NULL never conflict.
+    pub fn key_holder(&self, table: &Table, index: &Index, values: &[Datum], xid: u64) -> Result<KeyCheck> {
+        if index.columns.iter().any(|&c| values[c].is_null()) {
+            return Ok(KeyCheck::Free);
+        }
+        let key = index.key(values);
+        let range = IndexRange {
+            lower: std::ops::Bound::Included(key.clone()),
+            upper: std::ops::Bound::Included(key.clone()),
+            forward: true,
+        };
+        let mut entries = Vec::new();
+        let mut after = None;
+        loop {
+            entries.clear();
+            let more = self.index_scan(index, &range, after.as_ref(), &mut entries, 64)?;
+            for (k, tid) in &entries {
+                if *k != key {
+                    continue;
+                }
+                match self.judge_key_holder(table, index, &key, *tid, xid)? {
+                    KeyCheck::Free => {}
+                    found => return Ok(found),
+                }
+            }
+            after = entries.last().cloned();
+            if !more || after.is_none() {
+                return Ok(KeyCheck::Free);
+            }
+        }
+    }
+
+    /// Put the entry of `tid` (holding `values`) into `index`; a unique
+    /// index (with `check`) first looks for another row with the key.
+    fn insert_index_entry(
+        &self,
+        table: &Table,
+        index: &Index,
+        values: &[Datum],
+        tid: Tid,
+        xid: u64,
+        check: bool,
+    ) -> Result<KeyCheck> {
+        let key = index.key(values);
+        let tree = self.btree(index);
+        // NULLs are distinct from each other: they never conflict.
+        let nulls = index.columns.iter().any(|&c| values[c].is_null());
+        if !index.unique || nulls || !check {
+            tree.insert(xid, &key, tid).map_err(|e| name_index_in_size_error(e, index))?;
+            return Ok(KeyCheck::Free);
+        }
+        let mut found = KeyCheck::Free;
+        let mut judge = |other: Tid| -> Result<UniqueCheck> {
+            if other == tid {
+                return Ok(UniqueCheck::Ok);
+            }
+            found = self.judge_key_holder(table, index, &key, other, xid)?;
+            Ok(match found {
+                KeyCheck::Free => UniqueCheck::Ok,
+                KeyCheck::Taken(_) => UniqueCheck::Conflict,
+                KeyCheck::Wait(x) => UniqueCheck::Wait(x),
+            })
+        };
+        match tree.insert_unique(xid, &key, tid, &mut judge) {
+            Ok(InsertOutcome::Done) => Ok(KeyCheck::Free),
+            Ok(InsertOutcome::Wait(x)) => Ok(KeyCheck::Wait(x)),
+            Err(_) if matches!(found, KeyCheck::Taken(_)) => Ok(found),
+            Err(e) => Err(name_index_in_size_error(e, index)),
+        }
+    }
+
+    /// What the row whose index entry points at `root` means for another
+    /// row with `key`: any version of it (its HOT chain) with the key counts.
+    fn judge_key_holder(&self, table: &Table, index: &Index, key: &[u8], root: Tid, xid: u64) -> Result<KeyCheck> {
+        let mut outcome = KeyCheck::Free;
+        let desc = table.desc();
+        self.table_heap(table).fetch_chain(root, |at, t, multi| {
+            if multi && self.index_key_of(table, &desc, index, t)? != key {
+                return Ok(false);
+            }
+            match self.txns.unique_status(t, xid)? {
+                txn::UniqueStatus::Dead => Ok(false),
+                txn::UniqueStatus::Live => {
+                    outcome = KeyCheck::Taken(at);
+                    Ok(true)
+                }
+                txn::UniqueStatus::InProgress(x) => {
+                    outcome = KeyCheck::Wait(x);
+                    Ok(true)
+                }
+            }
+        })?;
+        Ok(outcome)
     }
 
     /// Build `index` over the rows already in `table` (CREATE INDEX, or

@@ -57,7 +57,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use constraint::{FkAction, ForeignKey};
-pub use index::{Index, IndexRange, unique_violation};
+pub use index::{Index, IndexRange, KeyCheck, Speculation, unique_violation};
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +211,17 @@ pub enum RowChange {
     /// A committed transaction changed it: `newer` is the next version if
     /// it was updated, `None` if it was deleted.
     Modified { newer: Option<Tid> },
+}
+
+/// See [`Catalog::version_seen`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VersionSeen {
+    /// Inserted by the reader's transaction.
+    pub own: bool,
+    /// Inserted by the reader's own command (the statement running).
+    pub this_command: bool,
+    /// Visible to the reader's snapshot.
+    pub visible: bool,
 }
 
 /// See [`Catalog::newest_version`].
@@ -1554,6 +1565,19 @@ impl Catalog {
         } else {
             refused.get().ok_or_else(|| Error::internal("row lock refused without a reason"))
         }
+    }
+
+    /// How the version at `tid` stands to `who` (an INSERT … ON CONFLICT
+    /// that met it): see [`VersionSeen`].
+    pub fn version_seen(&self, table: &Table, tid: Tid, who: &Reader<'_>) -> Result<VersionSeen> {
+        let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
+        let h = Header(&t);
+        let own = self.txns.is_mine(h.xmin(), who.xid);
+        Ok(VersionSeen {
+            own,
+            this_command: own && h.cid() >= who.cid,
+            visible: self.txns.tuple_visible(&t, who.snapshot, who.xid, who.cid)?,
+        })
     }
 
     /// Under the page lock: may `xid` change this version? If not, why.

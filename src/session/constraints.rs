@@ -323,6 +323,7 @@ impl Session {
     pub(super) fn foreign_key_checks(&mut self, kind: &ModifyKind, table: &Arc<Table>) -> Result<Option<FkChecks>> {
         let (holds, referenced) = match kind {
             ModifyKind::Insert => (true, false),
+            ModifyKind::Upsert(_) => (true, true),
             ModifyKind::Update => (true, true),
             ModifyKind::Delete => (false, true),
             ModifyKind::Lock { .. } => return Ok(None),

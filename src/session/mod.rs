@@ -804,7 +804,7 @@ impl Session {
         use crate::sql::exec::ModifyKind;
         let mut c = crate::catalog::stats::Changes::default();
         let counter = match kind {
-            ModifyKind::Insert => &mut c.inserted,
+            ModifyKind::Insert | ModifyKind::Upsert(_) => &mut c.inserted,
             ModifyKind::Update => &mut c.updated,
             ModifyKind::Delete => &mut c.deleted,
             ModifyKind::Lock { .. } => return,
@@ -849,15 +849,18 @@ impl Session {
             Statement::Query { plan, .. } => (plan.clone(), None),
             Statement::Modify { kind, table, source, .. } => {
                 let verb = match kind {
-                    crate::sql::exec::ModifyKind::Insert => "Insert",
+                    crate::sql::exec::ModifyKind::Insert | crate::sql::exec::ModifyKind::Upsert(_) => "Insert",
                     crate::sql::exec::ModifyKind::Update => "Update",
                     crate::sql::exec::ModifyKind::Delete => "Delete",
                     crate::sql::exec::ModifyKind::Lock { .. } => "LockRows",
                 };
-                let top = match kind {
+                let mut top = match kind {
                     crate::sql::exec::ModifyKind::Lock { .. } => verb.to_string(),
                     _ => format!("{verb} on {}", table.name),
                 };
+                if let crate::sql::exec::ModifyKind::Upsert(oc) = kind {
+                    top.push_str(&oc.explain(table));
+                }
                 (source.clone(), Some(top))
             }
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),

@@ -34,6 +34,9 @@ use crate::txn::Snapshot;
 
 pub mod foreign_key;
 mod index_scan;
+mod on_conflict;
+
+pub use on_conflict::{ConflictAction, OnConflict};
 
 /// Where result rows go.
 pub trait RowSink {
@@ -711,7 +714,8 @@ impl WithState {
                     .ok_or_else(|| Error::internal("data-modifying CTE without its setup"))?;
                 let recheck = if setup.recheck { Recheck::of(&w.plan) } else { None };
                 let returning = w.write.returning.clone();
-                let m = Modify::new(w.write.kind.clone(), setup.table, returning, recheck, setup.fks);
+                let mut m = Modify::new(w.write.kind.clone(), setup.table, returning, recheck, setup.fks);
+                m.read_committed = setup.recheck;
                 self.writing = Some((w.id, w.source, m));
             }
             let Some((id, source, m)) = self.writing.as_mut() else { continue };
@@ -1941,6 +1945,9 @@ impl SetOpState {
 pub enum ModifyKind {
     /// Source rows are the new rows, in table column order.
     Insert,
+    /// `INSERT … ON CONFLICT`: as `Insert`, rows whose key is taken
+    /// being skipped or updating the row that has it.
+    Upsert(Arc<OnConflict>),
     /// Source rows are `ctid` then the new values of every column.
     Update,
     /// Source rows are `ctid`.
@@ -1986,6 +1993,9 @@ struct Modify {
     full: bool,
     /// The foreign keys the changed rows must keep (none: no checks).
     fks: Option<foreign_key::FkChecks>,
+    /// The transaction runs at READ COMMITTED (a row changed concurrently
+    /// is looked at again rather than refused).
+    read_committed: bool,
 }
 
 /// The parts of an UPDATE's or DELETE's source plan that decide whether a
@@ -2129,8 +2139,10 @@ impl Executor {
         recheck: bool,
         fks: Option<foreign_key::FkChecks>,
     ) -> Result<Executor> {
+        let read_committed = recheck;
         let recheck = if recheck { Recheck::of(s.plan) } else { None };
-        let modify = Modify::new(kind, table, returning, recheck, fks);
+        let mut modify = Modify::new(kind, table, returning, recheck, fks);
+        modify.read_committed = read_committed;
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
     }
 
@@ -2326,6 +2338,7 @@ impl Modify {
             window: None,
             full: false,
             fks: fks.filter(|f| !f.is_empty()),
+            read_committed: false,
         }
     }
 
@@ -2409,7 +2422,7 @@ impl Modify {
         let table = self.table.clone();
         let types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
         let first = match self.kind {
-            ModifyKind::Insert => 0,
+            ModifyKind::Insert | ModifyKind::Upsert(_) => 0,
             ModifyKind::Update | ModifyKind::Delete | ModifyKind::Lock { .. } => 1,
         };
         let mut returned = Vec::new();
@@ -2428,6 +2441,31 @@ impl Modify {
                         fks.row_inserted(&values);
                     }
                     true
+                }
+                (ModifyKind::Upsert(oc), _) => {
+                    let oc = oc.clone();
+                    match self.upsert(cx, &oc, values)? {
+                        on_conflict::Upserted::Inserted(values) => {
+                            if let Some(fks) = self.fks.as_mut() {
+                                fks.row_inserted(&values);
+                            }
+                            self.count += 1;
+                            if self.returning.is_some() {
+                                returned.push(values);
+                            }
+                        }
+                        on_conflict::Upserted::Updated { old, new } => {
+                            if let Some(fks) = self.fks.as_mut() {
+                                fks.row_updated(&old, &new);
+                            }
+                            self.count += 1;
+                            if self.returning.is_some() {
+                                returned.push(new);
+                            }
+                        }
+                        on_conflict::Upserted::Skipped => {}
+                    }
+                    continue;
                 }
                 (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
                     Some((replaced, new, values, hot)) => {

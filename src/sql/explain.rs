@@ -62,7 +62,8 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
     };
     match top {
         Some(name) => {
-            e.lines.push(name);
+            // The node's own properties (`Conflict Resolution: …`) follow its name.
+            e.lines.extend(name.split('\n').map(String::from));
             match plan {
                 // A data-changing statement's CTEs belong to its own node.
                 Plan::With { ctes, input } => {
@@ -80,6 +81,24 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
         }
     }
     e.lines
+}
+
+/// An expression as EXPLAIN prints it in a node's property, its columns
+/// named by `names` (an INSERT's `Conflict Filter`).
+pub fn expression(expr: &Expr, names: &[String]) -> String {
+    let options = Options { stats: None, timing: false };
+    let e = Explainer {
+        lines: Vec::new(),
+        qualify: true,
+        options: &options,
+        next: 0,
+        subplans: 0,
+        pending: Vec::new(),
+        pending_ctes: Vec::new(),
+        current: 0,
+        refnames: HashMap::new(),
+    };
+    e.deparse(expr, names, false)
 }
 
 struct Explainer<'a> {
@@ -230,7 +249,7 @@ impl Explainer<'_> {
         for c in ctes {
             let write = c.write.as_ref().map(|w| {
                 let verb = match w.kind {
-                    super::exec::ModifyKind::Insert => "Insert",
+                    super::exec::ModifyKind::Insert | super::exec::ModifyKind::Upsert(_) => "Insert",
                     super::exec::ModifyKind::Update => "Update",
                     _ => "Delete",
                 };

@@ -226,7 +226,7 @@ impl Statement {
     pub fn command(&self) -> &'static str {
         match self {
             Statement::Query { .. } => "SELECT",
-            Statement::Modify { kind: exec::ModifyKind::Insert, .. } => "INSERT",
+            Statement::Modify { kind: exec::ModifyKind::Insert | exec::ModifyKind::Upsert(_), .. } => "INSERT",
             Statement::Modify { kind: exec::ModifyKind::Update, .. } => "UPDATE",
             Statement::Modify { kind: exec::ModifyKind::Delete, .. } => "DELETE",
             Statement::Modify { kind: exec::ModifyKind::Lock { .. }, .. } => "SELECT",

@@ -80,7 +80,8 @@ pub enum Plan {
     /// range is given by values for the index's first `eq.len()` columns
     /// and optional bounds on the next one; `filter` still checks every
     /// condition, so the range only has to contain the matching rows.
-    /// Output columns are as a sequential scan's.
+    /// Output columns are as a sequential scan's. An `IS NULL` test among
+    /// the `eq` values stands for the column's NULL (`col IS NULL`).
     IndexScan {
         table: Arc<Table>,
         index: Box<Index>,

@@ -278,6 +278,17 @@ fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 fn as_bound<'e>(e: &'e Expr, table: &Table) -> Option<Bound<'e>> {
+    // `col IS NULL`: an equality with the key's NULL (see `Plan::IndexScan`).
+    if let Expr::IsNull(inner, false) = e {
+        if let Expr::Column(column, _) = inner.as_ref() {
+            return (*column < table.columns.len()).then_some(Bound {
+                column: *column,
+                op: CmpOp::Eq,
+                value: &NULL_KEY,
+                cond: e,
+            });
+        }
+    }
     let Expr::Cmp(op, a, b) = e else { return None };
     let (column, ty, value, op) = match (a.as_ref(), b.as_ref()) {
         (Expr::Column(c, t), v) if is_fixed(v) => (*c, *t, v, *op),
@@ -289,6 +300,12 @@ fn as_bound<'e>(e: &'e Expr, table: &Table) -> Option<Bound<'e>> {
     }
     Some(Bound { column, op, value, cond: e })
 }
+
+/// The `eq` value of an `IS NULL` condition: a test of a NULL constant
+/// (always true, and no column reference), read by the index scan as the key's NULL.
+static NULL_KEY: std::sync::LazyLock<Expr> = std::sync::LazyLock::new(|| {
+    Expr::IsNull(Box::new(Expr::Const(super::types::Datum::Null, super::types::PgType::Unknown)), false)
+});
 
 /// `a op b` as `b op' a`.
 fn flip(op: CmpOp) -> Option<CmpOp> {

@@ -455,6 +455,12 @@ impl TransactionManager {
     pub fn unique_status(&self, tuple: &[u8], me: u64) -> Result<UniqueStatus> {
         let h = Header(tuple);
         let xmin = h.xmin();
+        // Deleted by the very (sub)transaction that inserted it (an
+        // INSERT … ON CONFLICT that lost a race takes its row back so):
+        // however that transaction ends, the version never holds its key.
+        if h.has_deleter() && h.xmax() == xmin {
+            return Ok(UniqueStatus::Dead);
+        }
         if !self.is_mine(xmin, me) {
             match self.outcome(xmin)? {
                 Some(false) => return Ok(UniqueStatus::Dead),

@@ -10,6 +10,7 @@
 mod copy;
 mod cte;
 mod ddl;
+mod on_conflict;
 mod query;
 mod temporal;
 mod updatable;
@@ -315,8 +316,8 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
-        if ins.on.is_some() || ins.overriding.is_some() || !ins.assignments.is_empty() {
-            return Err(Error::not_supported("INSERT with ON CONFLICT or OVERRIDING"));
+        if ins.overriding.is_some() || !ins.assignments.is_empty() {
+            return Err(Error::not_supported("INSERT with OVERRIDING"));
         }
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
@@ -401,8 +402,34 @@ impl<'a> Binder<'a> {
                 Plan::Project { input: Box::new(q.plan), exprs }
             }
         };
-        let returning = self.bind_returning(&table, ins.returning.as_deref())?;
-        Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning })
+        let kind = match &ins.on {
+            None => ModifyKind::Insert,
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                if target.view.is_some() {
+                    return Err(Error::not_supported("INSERT … ON CONFLICT through a view"));
+                }
+                let alias = ins.table_alias.as_ref().map(|a| &a.alias);
+                ModifyKind::Upsert(Arc::new(self.bind_on_conflict(oc, &table, alias)?))
+            }
+            Some(_) => return Err(Error::not_supported("INSERT … ON DUPLICATE KEY UPDATE")),
+        };
+        let returning = match (&ins.table_alias, ins.returning.as_deref()) {
+            // `INSERT INTO t AS alias`: RETURNING names the table by its alias.
+            (Some(alias), Some(items)) => {
+                let alias = ast::TableAlias {
+                    explicit: alias.explicit,
+                    name: alias.alias.clone(),
+                    columns: Vec::new(),
+                    at: None,
+                };
+                self.levels.push(query::Level::default());
+                let r = self.bind_returning_items(&table, Some(&alias), items);
+                self.levels.pop();
+                Some(r?)
+            }
+            _ => self.bind_returning(&table, ins.returning.as_deref())?,
+        };
+        Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning })
     }
 
     /// `RETURNING` items over the table's row; `None` without the clause.
@@ -487,33 +514,8 @@ impl<'a> Binder<'a> {
     ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
         let table = &target.table;
         self.add_target_rel(target)?;
-        let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
-        let mut assigned = vec![false; table.columns.len()];
         self.level().no_aggs = Some("UPDATE");
-        for a in &u.assignments {
-            let ast::AssignmentTarget::ColumnName(column) = &a.target else {
-                return Err(Error::not_supported("UPDATE of a column list"));
-            };
-            let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
-            let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
-                return Err(err!(
-                    SqlState::UNDEFINED_COLUMN,
-                    "column \"{col_name}\" of relation \"{}\" does not exist",
-                    target.relation_name()
-                ));
-            };
-            if assigned[i] {
-                return Err(err!(SqlState::DUPLICATE_COLUMN, "multiple assignments to same column \"{col_name}\""));
-            }
-            assigned[i] = true;
-            let is_default = matches!(&a.value, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
-            values[i] = if is_default {
-                Expr::Const(Datum::Null, table.columns[i].ty)
-            } else {
-                let bound = self.bind_expr(&a.value)?;
-                self.assign(bound, &table.columns[i], &a.value)?
-            };
-        }
+        let values = self.bind_assignments(&u.assignments, target)?;
         let filter = match &u.selection {
             Some(w) => {
                 self.level().no_aggs = Some("WHERE");
@@ -531,6 +533,44 @@ impl<'a> Binder<'a> {
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
         Ok((plan, returning))
+    }
+
+    /// The new values of every column of an UPDATE's (or an ON CONFLICT
+    /// DO UPDATE's) target after `SET …`: an assigned column takes its
+    /// expression, the others keep their value (`Expr::Column(i)`).
+    fn bind_assignments(
+        &mut self,
+        assignments: &[ast::Assignment],
+        target: &updatable::WriteTarget,
+    ) -> Result<Vec<Expr>> {
+        let table = &target.table;
+        let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
+        let mut assigned = vec![false; table.columns.len()];
+        for a in assignments {
+            let ast::AssignmentTarget::ColumnName(column) = &a.target else {
+                return Err(Error::not_supported("UPDATE of a column list"));
+            };
+            let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+            let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
+                return Err(err!(
+                    SqlState::UNDEFINED_COLUMN,
+                    "column \"{col_name}\" of relation \"{}\" does not exist",
+                    target.relation_name()
+                ));
+            };
+            if assigned[i] {
+                return Err(err!(SqlState::SYNTAX_ERROR, "multiple assignments to same column \"{col_name}\""));
+            }
+            assigned[i] = true;
+            let is_default = matches!(&a.value, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
+            values[i] = if is_default {
+                Expr::Const(Datum::Null, table.columns[i].ty)
+            } else {
+                let bound = self.bind_expr(&a.value)?;
+                self.assign(bound, &table.columns[i], &a.value)?
+            };
+        }
+        Ok(values)
     }
 
     /// `SELECT … FROM t WHERE … FOR UPDATE [NOWAIT | SKIP LOCKED]`: the

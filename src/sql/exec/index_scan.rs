@@ -149,7 +149,12 @@ impl IndexScanState {
 
     /// An equality on every column of a unique index: one row at most.
     fn single_row(&self) -> bool {
-        self.index.unique && self.eq.len() == self.index.columns.len() && self.lower.is_none() && self.upper.is_none()
+        self.index.unique
+            && self.eq.len() == self.index.columns.len()
+            && self.lower.is_none()
+            && self.upper.is_none()
+            // NULLs are distinct: many rows may have one.
+            && !self.eq.iter().any(|e| matches!(e, Expr::IsNull(..)))
     }
 
     /// Evaluate the bound values and encode the key range (see
@@ -158,6 +163,10 @@ impl IndexScanState {
         let mut value = |e: &Expr| eval(e, &mut RowCx { cx: &mut *cx, row: &[] });
         let mut prefix = Vec::new();
         for (e, order) in self.eq.iter().zip(&self.index.orders) {
+            if let Expr::IsNull(..) = e {
+                keycode::encode(&mut prefix, &Datum::Null, *order);
+                continue;
+            }
             let v = value(e)?;
             if v.is_null() {
                 return Ok(None);
