@@ -20,7 +20,10 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_constraint` exists and `relpersistence` may be `u`; views with
 /// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`; `pg_type`
 /// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
-pub const FORMAT_VERSION: &str = "5";
+/// 6: row lock strengths and multixacts in tuple headers (`xmax` bits,
+/// `KEYS_UPDATED`), frozen inserts, `multixact/`, and heap WAL records
+/// that carry the `xmax` they write.
+pub const FORMAT_VERSION: &str = "6";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -8,7 +8,8 @@ fn setup(tag: &str) -> (std::path::PathBuf, TransactionManager) {
     let _ = std::fs::remove_dir_all(&dir);
     let wal = Arc::new(Wal::open(&dir.join("wal"), 1 << 20, false, 0, 0).unwrap());
     let clog = Clog::open(&dir.join("xact")).unwrap();
-    (dir, TransactionManager::new(clog, wal, 3))
+    let multis = MultiXacts::open(&dir.join("multixact")).unwrap();
+    (dir, TransactionManager::new(clog, multis, wal, 3))
 }
 
 fn tuple(xmin: u64, cid: u32) -> Vec<u8> {
@@ -87,7 +88,7 @@ fn commit_records_replay_into_the_commit_log() {
     let (_, fresh) = {
         let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
         let clog = Clog::open(&dir.join("xact2")).unwrap();
-        ((), TransactionManager::new(clog, wal, 3))
+        ((), TransactionManager::new(clog, MultiXacts::open(&dir.join("multixact2")).unwrap(), wal, 3))
     };
     for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
         fresh.redo(&rec).unwrap();
@@ -163,7 +164,8 @@ fn subtransactions_are_the_family_s_own_and_end_with_it() {
     // Replayed into a fresh commit log, the record marks the subtransaction too.
     tm.wal.flush_to(tm.wal.insert_end()).unwrap();
     let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
-    let fresh = TransactionManager::new(Clog::open(&dir.join("xact2")).unwrap(), wal, 3);
+    let multis = MultiXacts::open(&dir.join("multixact2")).unwrap();
+    let fresh = TransactionManager::new(Clog::open(&dir.join("xact2")).unwrap(), multis, wal, 3);
     for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
         fresh.redo(&rec).unwrap();
     }
