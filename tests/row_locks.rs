@@ -219,3 +219,69 @@ async fn kill_9_with_multixact_locks_leaves_rows_unlocked_and_intact() {
     let n: i64 = a.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
     assert_eq!(n, 150);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_drops_ended_lockers_and_truncates_multixacts() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute(
+        "CREATE TABLE t (id int PRIMARY KEY, v int);
+         INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g",
+    )
+    .await
+    .unwrap();
+    // Two sharers of every row: a multixact each, more than a segment's worth.
+    a.batch_execute("BEGIN; SELECT * FROM t FOR SHARE").await.unwrap();
+    b.batch_execute("BEGIN; SELECT * FROM t FOR SHARE").await.unwrap();
+    a.batch_execute("COMMIT").await.unwrap();
+    b.batch_execute("COMMIT; CHECKPOINT").await.unwrap();
+    let offsets = server.dir.join("data/multixact/offsets");
+    let segments = || {
+        let mut s: Vec<String> =
+            std::fs::read_dir(&offsets).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(segments().len(), 2, "{:?}", segments());
+    a.batch_execute("VACUUM").await.unwrap();
+    assert_eq!(segments(), vec!["0000000000000001"], "the first segment is gone");
+    let (xid, multi): (String, String) = {
+        let r = a
+            .query_one("SELECT relfrozenxid::text, relminmxid::text FROM pg_class WHERE relname = 't'", &[])
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(xid.parse::<u64>().unwrap() > 3 && multi.parse::<u64>().unwrap() > 16384, "{xid} {multi}");
+    // The rows are free and whole.
+    assert_eq!(a.execute("SELECT * FROM t FOR UPDATE NOWAIT", &[]).await.unwrap(), 20000);
+    let sum: i64 = a.query_one("SELECT sum(v)::int8 FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(sum, 20000 * 20001 / 2);
+    // And after a restart (the cut is durable, the frozen rows read the same).
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let a = server.connect().await;
+    let sum: i64 = a.query_one("SELECT sum(v)::int8 FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(sum, 20000 * 20001 / 2);
+    assert_eq!(a.execute("SELECT * FROM t WHERE id <= 10 FOR KEY SHARE", &[]).await.unwrap(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hot_updates_are_counted() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let a = server.connect().await;
+    a.batch_execute(
+        "CREATE TABLE h (id int PRIMARY KEY, n int);
+         INSERT INTO h VALUES (1, 0), (2, 0);
+         UPDATE h SET n = n + 1;
+         UPDATE h SET id = 3 WHERE id = 2",
+    )
+    .await
+    .unwrap();
+    a.batch_execute("BEGIN; UPDATE h SET n = 5 WHERE id = 1; ROLLBACK").await.unwrap();
+    a.batch_execute("WITH u AS (UPDATE h SET n = 7 WHERE id = 1 RETURNING 1) SELECT * FROM u").await.unwrap();
+    let r =
+        a.query_one("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'h'", &[]).await.unwrap();
+    let (upd, hot): (i64, i64) = (r.get(0), r.get(1));
+    assert_eq!((upd, hot), (4, 3), "the key update is no HOT one; the rolled-back one is not counted");
+}

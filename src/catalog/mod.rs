@@ -24,6 +24,7 @@
 mod bootstrap;
 mod constraint;
 pub mod describe;
+mod freeze;
 mod index;
 pub mod keycode;
 pub mod stats;
@@ -288,6 +289,9 @@ pub struct Catalog {
     version: std::sync::atomic::AtomicU64,
     /// Activity counters per table (for autovacuum).
     pub stats: stats::Stats,
+    /// The oldest ids each table vacuumed since refers to, until stored in
+    /// its `pg_class` row (see [`freeze`]).
+    frozen: dashmap::DashMap<u32, crate::txn::rowlock::Frozen>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -309,6 +313,7 @@ impl Catalog {
             cache: dashmap::DashMap::new(),
             version: std::sync::atomic::AtomicU64::new(0),
             stats: stats::Stats::default(),
+            frozen: dashmap::DashMap::new(),
         };
         catalog.bootstrap_if_new()?;
         if catalog.engine.recovered() {
@@ -760,9 +765,14 @@ impl Catalog {
     /// (`pg_class.relpages`, `reltuples`).
     pub fn set_size(&self, name: &str, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        let frozen = self.take_frozen(rel.oid);
         self.update_class_row(&rel, xid, cid, &|v| {
             v[system::CLASS_RELPAGES] = Some((pages as i32).to_le_bytes().to_vec());
             v[system::CLASS_RELTUPLES] = Some(tuples.to_le_bytes().to_vec());
+            if let Some((xid, multi)) = &frozen {
+                v[PG_CLASS.attno("relfrozenxid")] = Some(xid.storage_bytes());
+                v[PG_CLASS.attno("relminmxid")] = Some(multi.storage_bytes());
+            }
         })
     }
 
@@ -797,6 +807,7 @@ impl Catalog {
             kept += live as u64;
         }
         toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
+        self.freeze_table(table, horizon, interrupted)?;
         Ok((removed, kept))
     }
 

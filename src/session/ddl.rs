@@ -244,6 +244,12 @@ impl Session {
         for (table, (pages, rows)) in tables.iter().zip(sizes) {
             self.shared.catalog.set_size(&table.name, pages, rows as f32, xid, self.cid, &who)?;
         }
+        if vacuum && !full {
+            // Commit-log and multixact segments no relation refers to go.
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid + 1 };
+            self.cid += 1;
+            self.shared.catalog.truncate_xact_logs(horizon, &who, &check)?;
+        }
         self.cid += 1;
         Ok(())
     }

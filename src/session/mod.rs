@@ -933,7 +933,12 @@ impl Session {
                     refreshed = self.refresh(source, &read)?;
                 }
                 let command = match kind {
-                    crate::sql::exec::ModifyKind::Lock { .. } => "SELECT FOR UPDATE",
+                    crate::sql::exec::ModifyKind::Lock { strength, .. } => match strength {
+                        crate::txn::RowLock::Update => "SELECT FOR UPDATE",
+                        crate::txn::RowLock::NoKeyUpdate => "SELECT FOR NO KEY UPDATE",
+                        crate::txn::RowLock::Share => "SELECT FOR SHARE",
+                        crate::txn::RowLock::KeyShare => "SELECT FOR KEY SHARE",
+                    },
                     _ => statement.command(),
                 };
                 let xid = self.ensure_xid(command)?;

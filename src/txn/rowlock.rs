@@ -255,11 +255,14 @@ impl TransactionManager {
         let h = Header(t);
         let (xmin, mask) = (h.xmin(), h.infomask());
         if !h.xmin_frozen() {
-            if xmin < horizon && self.outcome(xmin)? == Some(true) {
-                HeaderMut(t).set_infomask(mask | XMIN_FROZEN);
-                changed = true;
-            } else {
-                out.oldest_xid = xmin;
+            match self.outcome(xmin)? {
+                Some(true) if xmin < horizon => {
+                    HeaderMut(t).set_infomask(mask | XMIN_FROZEN);
+                    changed = true;
+                }
+                // An aborted id reads as aborted without the commit log.
+                Some(false) => {}
+                _ => out.oldest_xid = xmin,
             }
         }
         let h = Header(t);
@@ -296,18 +299,25 @@ impl TransactionManager {
         let h = Header(t);
         if h.is_multi() {
             out.oldest_multi = h.xmax();
-            out.oldest_xid = members.iter().map(|m| m.xid).fold(out.oldest_xid, u64::min);
+            for m in &members {
+                if self.outcome(m.xid)? != Some(false) {
+                    out.oldest_xid = out.oldest_xid.min(m.xid);
+                }
+            }
             return Ok((changed, out));
         }
         let xmax = h.xmax();
-        let committed_hint = h.infomask() & XMAX_COMMITTED != 0;
-        if h.has_deleter() && !committed_hint && xmax < horizon && self.outcome(xmax)? == Some(true) {
-            let mask = h.infomask() | XMAX_COMMITTED;
-            HeaderMut(t).set_infomask(mask);
-            return Ok((true, out));
+        if h.infomask() & XMAX_COMMITTED != 0 {
+            return Ok((changed, out));
         }
-        if !committed_hint {
-            out.oldest_xid = out.oldest_xid.min(xmax);
+        match self.outcome(xmax)? {
+            Some(true) if h.has_deleter() && xmax < horizon => {
+                let mask = h.infomask() | XMAX_COMMITTED;
+                HeaderMut(t).set_infomask(mask);
+                changed = true;
+            }
+            Some(false) => {}
+            _ => out.oldest_xid = out.oldest_xid.min(xmax),
         }
         Ok((changed, out))
     }

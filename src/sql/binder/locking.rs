@@ -55,3 +55,25 @@ pub(super) fn clause(l: &ast::LockClause) -> Result<Clause> {
     }
     Ok(Clause { strength, of, nonblock: l.nonblock })
 }
+
+/// Whether a select-list expression calls a window function (found before
+/// binding: a locking query refuses it by its own message).
+pub(super) fn has_window_function(e: &ast::Expr) -> bool {
+    use ast::Expr as E;
+    match e {
+        E::Function(f) => {
+            f.over.is_some()
+                || match &f.args {
+                    ast::FunctionArguments::List(l) => l.args.iter().any(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))
+                        | ast::FunctionArg::Named { arg: ast::FunctionArgExpr::Expr(e), .. } => has_window_function(e),
+                        _ => false,
+                    }),
+                    _ => false,
+                }
+        }
+        E::BinaryOp { left, right, .. } => has_window_function(left) || has_window_function(right),
+        E::UnaryOp { expr, .. } | E::Nested(expr) | E::Cast { expr, .. } => has_window_function(expr),
+        _ => false,
+    }
+}

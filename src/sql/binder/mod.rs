@@ -558,6 +558,13 @@ impl<'a> Binder<'a> {
         if select.having.is_some() {
             return refused("HAVING clause");
         }
+        let item_expr = |i: &ast::SelectItem| match i {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
+            _ => None,
+        };
+        if select.projection.iter().filter_map(item_expr).any(|e| locking::has_window_function(&e)) {
+            return refused("window functions");
+        }
         if select.from.len() != 1 || !select.from[0].joins.is_empty() {
             return not_yet("a join or several tables");
         }
