@@ -148,6 +148,19 @@ async fn shared_locks_are_held_together_and_waited_for_together() {
     let (c, r) = finish(waiting).await;
     assert_eq!(r.unwrap(), 1);
     assert_eq!(c.query("SELECT * FROM t", &[]).await.unwrap().len(), 0);
+
+    // A key-share lock taken while a non-key update is open locks the
+    // updater's new version too: once the update commits, deleting the
+    // row still waits for the locker.
+    c.batch_execute("INSERT INTO t VALUES (2, 0)").await.unwrap();
+    b.batch_execute("BEGIN; UPDATE t SET v = 1").await.unwrap();
+    a.batch_execute("BEGIN").await.unwrap();
+    assert_eq!(promptly(&a, "SELECT * FROM t FOR KEY SHARE").await.unwrap(), 1);
+    b.batch_execute("COMMIT").await.unwrap();
+    let waiting = start_waiting(c, "DELETE FROM t".into()).await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (_, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
