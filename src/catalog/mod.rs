@@ -25,6 +25,7 @@ pub mod analyze;
 mod bootstrap;
 mod constraint;
 pub mod describe;
+mod freeze;
 mod index;
 pub mod keycode;
 pub mod stats;
@@ -42,7 +43,7 @@ use crate::storage::heap::toast::{self, ToastPointer, ToastRelation, Toaster};
 use crate::storage::heap::tuple::{Attr, Header, Stored, TupleDesc, deform, deform_stored, form};
 use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::{Fork, RelFileLocator};
-use crate::txn::{Snapshot, TransactionManager};
+use crate::txn::{RowCheck, RowLock, Snapshot, TransactionManager};
 
 pub const POSTGRES_DB: u32 = 5;
 use system::{PG_ATTRIBUTE, PG_CLASS, PG_INDEX, SystemCatalog};
@@ -308,6 +309,9 @@ pub struct Catalog {
     version: std::sync::atomic::AtomicU64,
     /// Activity counters per table (for autovacuum).
     pub stats: stats::Stats,
+    /// The oldest ids each table vacuumed since refers to, until stored in
+    /// its `pg_class` row (see [`freeze`]).
+    frozen: dashmap::DashMap<u32, crate::txn::rowlock::Frozen>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -329,6 +333,7 @@ impl Catalog {
             cache: dashmap::DashMap::new(),
             version: std::sync::atomic::AtomicU64::new(0),
             stats: stats::Stats::default(),
+            frozen: dashmap::DashMap::new(),
         };
         catalog.bootstrap_if_new()?;
         if catalog.engine.recovered() {
@@ -802,9 +807,14 @@ impl Catalog {
     /// (`pg_class.relpages`, `reltuples`).
     pub fn set_size(&self, name: &str, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        let frozen = self.take_frozen(rel.oid);
         self.update_class_row(&rel, xid, cid, &|v| {
             v[system::CLASS_RELPAGES] = Some((pages as i32).to_le_bytes().to_vec());
             v[system::CLASS_RELTUPLES] = Some(tuples.to_le_bytes().to_vec());
+            if let Some((xid, multi)) = &frozen {
+                v[PG_CLASS.attno("relfrozenxid")] = Some(xid.storage_bytes());
+                v[PG_CLASS.attno("relminmxid")] = Some(multi.storage_bytes());
+            }
         })
     }
 
@@ -839,6 +849,7 @@ impl Catalog {
             kept += live as u64;
         }
         toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
+        self.freeze_table(table, horizon, interrupted)?;
         Ok((removed, kept))
     }
 
@@ -1467,17 +1478,30 @@ impl Catalog {
         let mut tuple = Vec::new();
         let stored = self.form_row(table, desc, values, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
-        let check = |t: &[u8]| self.change_check(t, xid, &refused);
         // A HOT update when no indexed column changes (compared as stored:
         // a compressed or out-of-line value counts as changed).
         let new_values = deform_stored(desc, &tuple);
+        // An update that changes no key column (of a unique index) holds
+        // the row FOR NO KEY UPDATE only (see txn/rowlock.rs).
+        let same = |old: &[Option<Stored<'_>>], c: usize| match (&old[c], &new_values[c]) {
+            (None, None) => true,
+            (Some(Stored::Plain(a)), Some(Stored::Plain(b))) => a == b,
+            _ => false,
+        };
+        let mode = |old: &[u8]| {
+            let old_values = deform_stored(desc, old);
+            let keys = table.indexes.iter().filter(|i| i.unique).flat_map(|i| &i.columns);
+            match keys.into_iter().all(|&c| same(&old_values, c)) {
+                true => RowLock::NoKeyUpdate,
+                false => RowLock::Update,
+            }
+        };
+        let keep = std::cell::RefCell::new(Vec::new());
+        let check = |t: &[u8]| self.change_check(t, xid, mode(t), &refused, &keep);
+        let stamp = |t: &[u8]| self.txns.change_stamp(&keep.borrow(), xid, mode(t));
         let hot = |old: &[u8]| -> Result<bool> {
             let old_values = deform_stored(desc, old);
-            Ok(table.indexes.iter().flat_map(|i| &i.columns).all(|&c| match (&old_values[c], &new_values[c]) {
-                (None, None) => true,
-                (Some(Stored::Plain(a)), Some(Stored::Plain(b))) => a == b,
-                _ => false,
-            }))
+            Ok(table.indexes.iter().flat_map(|i| &i.columns).all(|&c| same(&old_values, c)))
         };
         let horizon = std::cell::OnceCell::new();
         let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
@@ -1485,7 +1509,7 @@ impl Catalog {
         let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
         let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
         let heap = self.table_heap(table);
-        match heap.update_checked(tid, xid, cid, &tuple, &how)? {
+        match heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)? {
             Some((new, true)) => Ok(RowChange::DoneHot(new)),
             Some((new, false)) => Ok(RowChange::Done(new)),
             None => {
@@ -1548,8 +1572,10 @@ impl Catalog {
     /// Delete the row at `tid` (see [`RowChange`]).
     pub fn delete_row(&self, table: &Table, tid: Tid, xid: u64, cid: u32) -> Result<RowChange> {
         let refused = std::cell::Cell::new(None);
-        let check = |t: &[u8]| self.change_check(t, xid, &refused);
-        if self.table_heap(table).delete_checked(tid, xid, cid, &check)? {
+        let keep = std::cell::RefCell::new(Vec::new());
+        let check = |t: &[u8]| self.change_check(t, xid, RowLock::Update, &refused, &keep);
+        let stamp = |_: &[u8]| Ok(self.txns.change_stamp(&keep.borrow(), xid, RowLock::Update)?.0);
+        if self.table_heap(table).delete_stamped(tid, xid, cid, &check, &stamp)? {
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))
@@ -1558,12 +1584,67 @@ impl Catalog {
 
     /// Lock the row at `tid` for `xid` (`FOR UPDATE`; see [`RowChange`]).
     pub fn lock_row(&self, table: &Table, tid: Tid, xid: u64) -> Result<RowChange> {
-        let refused = std::cell::Cell::new(None);
-        let check = |t: &[u8]| self.change_check(t, xid, &refused);
-        if self.table_heap(table).lock_checked(tid, xid, &check)? {
-            Ok(RowChange::Done(tid))
-        } else {
-            refused.get().ok_or_else(|| Error::internal("row lock refused without a reason"))
+        self.lock_row_as(table, tid, xid, RowLock::Update)
+    }
+
+    /// Lock the row at `tid` for `xid` with strength `mode` (see
+    /// [`RowChange`]). Other transactions may hold it too, in ways that do
+    /// not conflict. When a running transaction that does not conflict
+    /// updated it, its newer versions are locked as well (so that the
+    /// lock outlives that update).
+    pub fn lock_row_as(&self, table: &Table, mut tid: Tid, xid: u64, mode: RowLock) -> Result<RowChange> {
+        let heap = self.table_heap(table);
+        let first = tid;
+        loop {
+            let refused = std::cell::Cell::new(None);
+            let keep = std::cell::RefCell::new(Vec::new());
+            // The stamp is made while checking (a multixact is created
+            // only once the lock is sure to be taken).
+            let made = std::cell::Cell::new(None);
+            let check = |t: &[u8]| {
+                if !self.change_check(t, xid, mode, &refused, &keep)? {
+                    return Ok(false);
+                }
+                match self.txns.lock_stamp(&keep.borrow(), xid, mode)? {
+                    Some(stamp) => {
+                        made.set(Some(stamp));
+                        Ok(true)
+                    }
+                    // Already held at least as strongly.
+                    None => {
+                        refused.set(Some(RowChange::Done(tid)));
+                        Ok(false)
+                    }
+                }
+            };
+            let stamp = |_: &[u8]| made.get().ok_or_else(|| Error::internal("row lock without a stamp"));
+            let locked = heap.lock_stamped(tid, xid, &check, &stamp)?;
+            let result = if locked {
+                RowChange::Done(tid)
+            } else {
+                refused.get().ok_or_else(|| Error::internal("row lock refused without a reason"))?
+            };
+            if tid != first && result != RowChange::Done(tid) {
+                // A newer version: locked as far as it could be.
+                return Ok(match result {
+                    RowChange::Wait(x) => RowChange::Wait(x),
+                    _ => RowChange::Done(first),
+                });
+            }
+            if !matches!(result, RowChange::Done(_)) {
+                return Ok(result);
+            }
+            // A running updater that did not conflict: lock its version too.
+            let updated = keep.borrow().iter().any(|m| m.status.is_update());
+            if !updated {
+                return Ok(RowChange::Done(first));
+            }
+            let Some(t) = heap.fetch(tid)? else { return Ok(RowChange::Done(first)) };
+            let h = crate::storage::heap::tuple::Header(&t);
+            if h.ctid() == tid {
+                return Ok(RowChange::Done(first));
+            }
+            tid = h.ctid();
         }
     }
 
@@ -1580,13 +1661,24 @@ impl Catalog {
         })
     }
 
-    /// Under the page lock: may `xid` change this version? If not, why.
-    fn change_check(&self, t: &[u8], xid: u64, refused: &std::cell::Cell<Option<RowChange>>) -> Result<bool> {
-        let why = match self.txns.update_check(t, xid)? {
-            crate::txn::UpdateCheck::Free => return Ok(true),
-            crate::txn::UpdateCheck::SelfModified => RowChange::SelfModified,
-            crate::txn::UpdateCheck::BeingModified(x) => RowChange::Wait(x),
-            crate::txn::UpdateCheck::Modified => {
+    /// Under the page lock: may `xid` take this version with strength
+    /// `mode`? If so, `keep` gets the holders that stay; if not, why.
+    fn change_check(
+        &self,
+        t: &[u8],
+        xid: u64,
+        mode: RowLock,
+        refused: &std::cell::Cell<Option<RowChange>>,
+        keep: &std::cell::RefCell<Vec<crate::txn::multixact::Member>>,
+    ) -> Result<bool> {
+        let why = match self.txns.row_check(t, xid, mode)? {
+            RowCheck::Free(holders) => {
+                *keep.borrow_mut() = holders;
+                return Ok(true);
+            }
+            RowCheck::SelfModified => RowChange::SelfModified,
+            RowCheck::BeingModified(x) => RowChange::Wait(x),
+            RowCheck::Modified => {
                 let h = crate::storage::heap::tuple::Header(t);
                 let updated = h.infomask() & crate::storage::heap::tuple::UPDATED != 0;
                 RowChange::Modified { newer: updated.then(|| h.ctid()) }
@@ -1600,11 +1692,17 @@ impl Catalog {
     /// committed transactions (following the update chain): its address
     /// and values, `None` if the row was deleted, or `Err(Wait)` … as a
     /// [`RowChange::Wait`] when a transaction is still changing it.
-    pub fn newest_version(&self, table: &Table, mut tid: Tid, xid: u64) -> Result<NewestVersion> {
+    pub fn newest_version(&self, table: &Table, tid: Tid, xid: u64) -> Result<NewestVersion> {
+        self.newest_version_as(table, tid, xid, RowLock::Update)
+    }
+
+    /// [`Catalog::newest_version`] for a change or lock of strength `mode`
+    /// (only a holder that conflicts with it is waited for).
+    pub fn newest_version_as(&self, table: &Table, mut tid: Tid, xid: u64, mode: RowLock) -> Result<NewestVersion> {
         let desc = table.desc();
         loop {
             let Some(t) = self.table_heap(table).fetch(tid)? else { return Ok(NewestVersion::Gone) };
-            match self.txns.update_check(&t, xid)? {
+            match crate::txn::TransactionManager::as_update_check(self.txns.row_check(&t, xid, mode)?) {
                 crate::txn::UpdateCheck::Free => return Ok(NewestVersion::At(tid, self.decode_row(table, &desc, &t)?)),
                 crate::txn::UpdateCheck::SelfModified => return Ok(NewestVersion::Gone),
                 crate::txn::UpdateCheck::BeingModified(x) => return Ok(NewestVersion::Wait(x)),

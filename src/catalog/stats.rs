@@ -20,6 +20,8 @@ pub struct TableStats {
     pub inserted: AtomicU64,
     pub updated: AtomicU64,
     pub deleted: AtomicU64,
+    /// Updates that made a heap-only version (HOT), of those `updated`.
+    pub hot_updated: AtomicU64,
     /// Live rows as of the last vacuum or analyze, plus inserts minus
     /// deletes since.
     pub live: AtomicU64,
@@ -74,6 +76,8 @@ pub struct Changes {
     pub inserted: u64,
     pub updated: u64,
     pub deleted: u64,
+    /// Of `updated`, those that were HOT.
+    pub hot_updated: u64,
 }
 
 #[derive(Debug, Default)]
@@ -136,10 +140,11 @@ impl Stats {
     /// inserts and the new versions of its updates are the dead ones.
     pub fn record(&self, oid: u32, name: &str, changes: Changes, committed: bool) {
         let t = self.table(oid, name);
-        let Changes { inserted, updated, deleted } = changes;
+        let Changes { inserted, updated, deleted, hot_updated } = changes;
         if committed {
             t.inserted.fetch_add(inserted, Ordering::Relaxed);
             t.updated.fetch_add(updated, Ordering::Relaxed);
+            t.hot_updated.fetch_add(hot_updated, Ordering::Relaxed);
             t.deleted.fetch_add(deleted, Ordering::Relaxed);
             t.inserted_since_vacuum.fetch_add(inserted, Ordering::Relaxed);
             t.dead.fetch_add(updated + deleted, Ordering::Relaxed);

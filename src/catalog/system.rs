@@ -7,8 +7,8 @@
 //! Columns whose concept tusk does not have yet hold PostgreSQL's value for
 //! the default case (`relpersistence 'p'`, `relowner 10`, `attislocal t`)
 //! or NULL where PostgreSQL has NULL by default (`relacl`, `indexprs`).
-//! Transaction-id columns (`relfrozenxid`, `datfrozenxid`, …) are 0: tusk
-//! does not freeze tuples. See also [`super::bootstrap`], which writes the
+//! Transaction-id columns (`datfrozenxid`, …) are 0, but a table's
+//! `relfrozenxid` and `relminmxid` are set by VACUUM (see `freeze.rs`). See also [`super::bootstrap`], which writes the
 //! initial rows.
 
 use crate::sql::types::{Datum, PgType};

@@ -20,6 +20,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_constraint` exists and `relpersistence` may be `u`; views with
 /// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`; `pg_type`
 /// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
+/// 6: row lock strengths and multixacts in tuple headers (`xmax` bits,
+/// `KEYS_UPDATED`), frozen inserts, `multixact/`, and heap WAL records
+/// that carry the `xmax` they write; `pg_statistic`; free-space map forks.
 pub const FORMAT_VERSION: &str = "6";
 
 pub struct DataDir {

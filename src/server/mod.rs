@@ -70,7 +70,8 @@ async fn serve(
     }
     let engine = Arc::new(Engine::open(storage_config(config))?);
     let clog = crate::txn::clog::Clog::open(&config.data_dir.join("xact"))?;
-    let txns = Arc::new(TransactionManager::new(clog, engine.wal.clone(), engine.next_xid()));
+    let multixacts = crate::txn::multixact::MultiXacts::open(&config.data_dir.join("multixact"))?;
+    let txns = Arc::new(TransactionManager::new(clog, multixacts, engine.wal.clone(), engine.next_xid()));
     engine.startup(vec![txns.clone() as Arc<dyn crate::storage::engine::ResourceManager>])?;
     let background = TaskTracker::new();
     let stop_background = CancellationToken::new();

@@ -254,6 +254,12 @@ impl Session {
                 self.shared.catalog.set_column_stats(table.oid, &columns, xid, self.cid, &who)?;
             }
         }
+        if vacuum && !full {
+            // Commit-log and multixact segments no relation refers to go.
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid + 1 };
+            self.cid += 1;
+            self.shared.catalog.truncate_xact_logs(horizon, &who, &check)?;
+        }
         self.cid += 1;
         Ok(())
     }

@@ -356,6 +356,7 @@ impl Session {
                 inserted: c.inserted - before.inserted,
                 updated: c.updated - before.updated,
                 deleted: c.deleted - before.deleted,
+                hot_updated: c.hot_updated - before.hot_updated,
             };
             self.shared.catalog.stats.record(oid, &name, since, false);
         }
@@ -369,6 +370,7 @@ impl Session {
                 e.2.inserted += c.inserted;
                 e.2.updated += c.updated;
                 e.2.deleted += c.deleted;
+                e.2.hot_updated += c.hot_updated;
             }
             None => self.changes.push((table.oid, table.name.clone(), c)),
         }
@@ -791,6 +793,9 @@ impl Session {
                 if let Statement::Modify { kind, table, .. } = &bound.statement {
                     self.count_modify(table, kind, rows);
                 }
+                for (table, n) in executor.hot_updates() {
+                    self.count_changes(&table, crate::catalog::stats::Changes { hot_updated: n, ..Default::default() });
+                }
                 portal.executor = None;
                 Outcome::Complete(tag(command, rows))
             }
@@ -931,7 +936,12 @@ impl Session {
                     refreshed = self.refresh(source, &read)?;
                 }
                 let command = match kind {
-                    crate::sql::exec::ModifyKind::Lock { .. } => "SELECT FOR UPDATE",
+                    crate::sql::exec::ModifyKind::Lock { strength, .. } => match strength {
+                        crate::txn::RowLock::Update => "SELECT FOR UPDATE",
+                        crate::txn::RowLock::NoKeyUpdate => "SELECT FOR NO KEY UPDATE",
+                        crate::txn::RowLock::Share => "SELECT FOR SHARE",
+                        crate::txn::RowLock::KeyShare => "SELECT FOR KEY SHARE",
+                    },
                     _ => statement.command(),
                 };
                 let xid = self.ensure_xid(command)?;

@@ -92,6 +92,8 @@ pub struct SharedState {
     write_setups: HashMap<usize, CteWriteSetup>,
     /// What the data-modifying CTEs changed: table, kind, rows.
     written: Vec<(Arc<Table>, ModifyKind, u64)>,
+    /// HOT updates made by the statement (its CTEs' too), by table.
+    hot_updates: Vec<(Arc<Table>, u64)>,
 }
 
 impl std::fmt::Debug for SharedState {
@@ -236,8 +238,7 @@ fn stat_counter(stats: &crate::catalog::stats::Stats, oid: u32, counter: super::
         C::TuplesInserted => count(|t| &t.inserted),
         C::TuplesUpdated => count(|t| &t.updated),
         C::TuplesDeleted => count(|t| &t.deleted),
-        // Which updates stayed on their page is not counted.
-        C::TuplesHotUpdated => Datum::Null,
+        C::TuplesHotUpdated => count(|t| &t.hot_updated),
         C::LiveTuples => count(|t| &t.live),
         C::DeadTuples => count(|t| &t.dead),
         C::ModSinceAnalyze => count(|t| &t.changed_since_analyze),
@@ -1956,7 +1957,9 @@ pub enum ModifyKind {
     /// and the RETURNING list is the select list. `nowait`: a row another
     /// transaction holds is an error; `skip_locked`: it is skipped. OFFSET
     /// and LIMIT count locked rows (those OFFSET passes over are locked too).
-    Lock { nowait: bool, skip_locked: bool, offset: Option<Expr>, count: Option<Expr> },
+    /// `strength`: the lock's (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE or
+    /// FOR KEY SHARE).
+    Lock { nowait: bool, skip_locked: bool, offset: Option<Expr>, count: Option<Expr>, strength: crate::txn::RowLock },
 }
 
 /// A running query or data-changing statement.
@@ -2154,6 +2157,14 @@ impl Executor {
         }
     }
 
+    /// The HOT updates the statement made (its CTEs' too), by table.
+    pub fn hot_updates(&self) -> Vec<(Arc<Table>, u64)> {
+        match self {
+            Executor::Query(q) => q.state.hot_updates.clone(),
+            Executor::Values { .. } | Executor::Explain(_) => Vec::new(),
+        }
+    }
+
     /// Rows changed by a data-changing statement.
     pub fn modified(&self) -> Option<u64> {
         match self {
@@ -2318,6 +2329,14 @@ impl QueryExec {
     }
 }
 
+/// A HOT update of a row of `table` (for `n_tup_hot_upd`).
+fn count_hot_update(state: &mut SharedState, table: &Arc<Table>) {
+    match state.hot_updates.iter_mut().find(|(t, _)| t.oid == table.oid) {
+        Some((_, n)) => *n += 1,
+        None => state.hot_updates.push((table.clone(), 1)),
+    }
+}
+
 impl Modify {
     fn new(
         kind: ModifyKind,
@@ -2366,8 +2385,8 @@ impl Modify {
     ) -> Result<Option<(Tid, Tid, Vec<Datum>, bool)>> {
         let delete = matches!(self.kind, ModifyKind::Delete);
         loop {
-            let result = if let ModifyKind::Lock { .. } = self.kind {
-                cx.catalog.lock_row(&self.table, tid, cx.xid)?
+            let result = if let ModifyKind::Lock { strength, .. } = self.kind {
+                cx.catalog.lock_row_as(&self.table, tid, cx.xid, strength)?
             } else if delete {
                 cx.catalog.delete_row(&self.table, tid, cx.xid, cx.cid)?
             } else {
@@ -2393,7 +2412,11 @@ impl Modify {
                 RowChange::Modified { newer } => {
                     let Some(recheck) = &self.recheck else { return Err(concurrent_change(newer.is_none())) };
                     let Some(newer) = newer else { return Ok(None) };
-                    match cx.catalog.newest_version(&self.table, newer, cx.xid)? {
+                    let strength = match self.kind {
+                        ModifyKind::Lock { strength, .. } => strength,
+                        _ => crate::txn::RowLock::Update,
+                    };
+                    match cx.catalog.newest_version_as(&self.table, newer, cx.xid, strength)? {
                         NewestVersion::Gone => return Ok(None),
                         NewestVersion::Wait(other) => {
                             wait_for_transaction(cx, other)?;
@@ -2473,7 +2496,9 @@ impl Modify {
                             true => None,
                             false => Some(cx.catalog.fetch_row(&table, replaced)?),
                         };
-                        if !hot {
+                        if hot {
+                            count_hot_update(cx.state, &table);
+                        } else {
                             insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
                         }
                         if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {

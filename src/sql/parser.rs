@@ -6,7 +6,7 @@ use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace, Word};
 
 use crate::error::{Error, Result, SqlState};
 
@@ -47,11 +47,110 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
 
 fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
-    Parser::new(&dialect)
+    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax_error(sql, e.into()))?;
+    let mut p = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(sql)
-        .and_then(|mut p| parse_statements(&mut p))
-        .map_err(|e| syntax_error(sql, e))
+        .with_tokens_with_locations(mark_locking_clauses(tokens));
+    parse_statements(&mut p).map_err(|e| syntax_error(sql, e))
+}
+
+/// Starts the first part of a locking clause's `OF` name that carries what
+/// `sqlparser` cannot parse: the strength (`FOR NO KEY UPDATE` and
+/// `FOR KEY SHARE`) and several relation names. No identifier a client
+/// sends can hold it.
+pub const LOCK_MARK: char = '\0';
+/// Separates the relation names of a marked `OF` name.
+pub const LOCK_NAME_SEPARATOR: &str = "\0,";
+
+/// Rewrite `FOR NO KEY UPDATE` and `FOR KEY SHARE` as `FOR UPDATE` and
+/// `FOR SHARE`, and a locking clause's `OF a, b` list as one name, with
+/// what was rewritten marked in that name (read back by the binder).
+fn mark_locking_clauses(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is =
+        |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let word = |value: String, span| TokenWithSpan {
+        token: Token::Word(Word { value, quote_style: Some('"'), keyword: Keyword::NoKeyword }),
+        span,
+    };
+    let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let at = |k: usize| solid.get(k).map(|&i| &tokens[i]);
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut next = 0; // the next token to copy
+    let mut k = 0;
+    while k < solid.len() {
+        let Some(t) = at(k) else { break };
+        if !is(t, Keyword::FOR) {
+            k += 1;
+            continue;
+        }
+        let (strength, kind, len) = match (at(k + 1), at(k + 2), at(k + 3)) {
+            (Some(a), Some(b), Some(c)) if is(a, Keyword::NO) && is(b, Keyword::KEY) && is(c, Keyword::UPDATE) => {
+                (Some("no key update"), Keyword::UPDATE, 3)
+            }
+            (Some(a), Some(b), _) if is(a, Keyword::KEY) && is(b, Keyword::SHARE) => {
+                (Some("key share"), Keyword::SHARE, 2)
+            }
+            (Some(a), ..) if is(a, Keyword::UPDATE) => (None, Keyword::UPDATE, 1),
+            (Some(a), ..) if is(a, Keyword::SHARE) => (None, Keyword::SHARE, 1),
+            _ => {
+                k += 1;
+                continue;
+            }
+        };
+        // The OF list: names of dotted parts, separated by commas.
+        let mut end = k + 1 + len;
+        let mut names: Vec<Vec<TokenWithSpan>> = Vec::new();
+        if at(end).is_some_and(|t| is(t, Keyword::OF)) {
+            end += 1;
+            let mut name = Vec::new();
+            while let Some(t) = at(end) {
+                if !matches!(t.token, Token::Word(_)) {
+                    break;
+                }
+                name.push(t.clone());
+                end += 1;
+                match at(end).map(|t| &t.token) {
+                    Some(Token::Period) => {
+                        name.push(tokens[solid[end]].clone());
+                        end += 1;
+                    }
+                    Some(Token::Comma) => {
+                        names.push(std::mem::take(&mut name));
+                        end += 1;
+                    }
+                    _ => break,
+                }
+            }
+            names.push(name);
+        }
+        if strength.is_none() && names.len() <= 1 {
+            k = end;
+            continue;
+        }
+        let span = t.span;
+        out.extend(tokens[next..solid[k]].iter().cloned());
+        out.push(t.clone());
+        let kw = if kind == Keyword::UPDATE { "UPDATE" } else { "SHARE" };
+        out.push(TokenWithSpan {
+            token: Token::Word(Word { value: kw.into(), quote_style: None, keyword: kind }),
+            span,
+        });
+        out.push(TokenWithSpan { token: Token::Whitespace(Whitespace::Space), span });
+        out.push(TokenWithSpan { token: Token::make_keyword("OF"), span });
+        out.push(TokenWithSpan { token: Token::Whitespace(Whitespace::Space), span });
+        out.push(word(format!("{LOCK_MARK}{}", strength.unwrap_or("")), span));
+        for name in names.into_iter().filter(|n| !n.is_empty()) {
+            out.push(TokenWithSpan { token: Token::Period, span });
+            out.push(word(LOCK_NAME_SEPARATOR.into(), span));
+            out.push(TokenWithSpan { token: Token::Period, span });
+            out.extend(name);
+        }
+        out.push(TokenWithSpan { token: Token::Whitespace(Whitespace::Space), span });
+        next = solid.get(end).copied().unwrap_or(tokens.len());
+        k = end;
+    }
+    out.extend(tokens[next..].iter().cloned());
+    out
 }
 
 /// `Parser::parse_statements`, with COPY parsed by tusk.

@@ -29,6 +29,9 @@
 
 pub mod clog;
 pub mod lock;
+pub mod multixact;
+pub mod rowlock;
+pub mod slru;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,15 +42,28 @@ use parking_lot::{Condvar, Mutex};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::storage::engine::ResourceManager;
-use crate::storage::heap::tuple::{Header, XMAX_INVALID};
+use crate::storage::heap::tuple::{Header, XMAX_COMMITTED};
 use crate::storage::wal::{Record, Rmgr, Wal};
 use clog::{Clog, XidStatus};
+use multixact::MultiXacts;
+pub use rowlock::{RowCheck, RowLock};
 
 /// The first normal transaction id (PostgreSQL reserves 0–2).
 pub const FIRST_NORMAL_XID: u64 = 3;
 
 const XACT_COMMIT: u8 = 0x00;
 const XACT_ABORT: u8 = 0x20;
+
+/// Whether the version's insert was frozen by vacuum (visible to all).
+fn xmin_frozen(h: &Header<'_>) -> bool {
+    h.xmin_frozen()
+}
+
+/// Whether the version's (plain) deleter is known committed below every
+/// snapshot (vacuum's hint: its id may be gone from the commit log).
+fn xmax_hinted(h: &Header<'_>) -> bool {
+    !h.is_multi() && h.infomask() & XMAX_COMMITTED != 0
+}
 
 /// What a statement may see: transactions below `xmin` are finished, those
 /// at or above `xmax` had not started, and `running` were in progress.
@@ -80,11 +96,13 @@ pub struct TransactionManager {
     /// (for deadlock detection across both kinds).
     pub locks: lock::LockManager,
     pub clog: Clog,
+    /// Multixacts: the sets of transactions holding a row at once.
+    pub multixacts: MultiXacts,
     wal: Arc<Wal>,
 }
 
 impl TransactionManager {
-    pub fn new(clog: Clog, wal: Arc<Wal>, next_xid: u64) -> TransactionManager {
+    pub fn new(clog: Clog, multixacts: MultiXacts, wal: Arc<Wal>, next_xid: u64) -> TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeMap::new()),
@@ -92,6 +110,7 @@ impl TransactionManager {
             locks: lock::LockManager::default(),
             xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
+            multixacts,
             wal,
         }
     }
@@ -189,13 +208,13 @@ impl TransactionManager {
     /// insert aborted, or its delete committed below `horizon`.
     pub fn dead_to_all(&self, tuple: &[u8], horizon: u64) -> Result<bool> {
         let h = Header(tuple);
-        if self.outcome(h.xmin())? == Some(false) {
+        if !xmin_frozen(&h) && self.outcome(h.xmin())? == Some(false) {
             return Ok(true);
         }
-        if !h.has_deleter() {
-            return Ok(false);
+        if xmax_hinted(&h) {
+            return Ok(true);
         }
-        let xmax = h.xmax();
+        let Some(xmax) = self.updater(&h)? else { return Ok(false) };
         Ok(xmax < horizon && self.outcome(xmax)? == Some(true))
     }
 
@@ -326,7 +345,7 @@ impl TransactionManager {
         let xmin = h.xmin();
         // A committed id is never ours, so the family lookup is only made
         // for ids the snapshot does not see committed.
-        let own_insert = (xmin == me && me != 0) || !self.committed_before(xmin, snap)?;
+        let own_insert = !xmin_frozen(&h) && ((xmin == me && me != 0) || !self.committed_before(xmin, snap)?);
         if own_insert {
             if !self.is_mine(xmin, me) {
                 return Ok(false);
@@ -339,7 +358,10 @@ impl TransactionManager {
         if !h.has_deleter() {
             return Ok(true);
         }
-        let xmax = h.xmax();
+        if xmax_hinted(&h) {
+            return Ok(false);
+        }
+        let Some(xmax) = self.updater(&h)? else { return Ok(true) };
         if self.committed_before(xmax, snap)? {
             return Ok(false);
         }
@@ -360,28 +382,13 @@ impl TransactionManager {
     /// tusk does not yet wait for the other writer and re-check the newest
     /// version, so it refuses rather than lose an update.
     pub fn check_updatable(&self, tuple: &[u8], me: u64) -> Result<bool> {
-        let h = Header(tuple);
-        if let Some(locker) = h.locker() {
-            if self.is_mine(locker, me) || self.outcome(locker)?.is_some() {
-                return Ok(true);
+        match self.row_check(tuple, me, RowLock::Update)? {
+            RowCheck::Free(_) => Ok(true),
+            RowCheck::SelfModified => Ok(false),
+            RowCheck::BeingModified(_) | RowCheck::Modified => {
+                Err(err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update"))
             }
-            return Err(err!(
-                SqlState::T_R_SERIALIZATION_FAILURE,
-                "could not serialize access due to concurrent update"
-            ));
         }
-        if h.infomask() & XMAX_INVALID != 0 {
-            return Ok(true);
-        }
-        let xmax = h.xmax();
-        if self.is_mine(xmax, me) {
-            return Ok(false);
-        }
-        // Not running and not committed: it aborted, or died in a crash.
-        if self.outcome(xmax)? == Some(false) {
-            return Ok(true);
-        }
-        Err(err!(SqlState::T_R_SERIALIZATION_FAILURE, "could not serialize access due to concurrent update"))
     }
 }
 
@@ -412,29 +419,10 @@ pub enum UniqueStatus {
 }
 
 impl TransactionManager {
-    /// See [`UpdateCheck`]; called under the page's lock.
+    /// See [`UpdateCheck`] (for a delete, or a FOR UPDATE lock); called
+    /// under the page's lock.
     pub fn update_check(&self, tuple: &[u8], me: u64) -> Result<UpdateCheck> {
-        let h = Header(tuple);
-        if let Some(locker) = h.locker() {
-            // A row lock: ours, or ended, leaves the row free; a running
-            // locker's is waited for.
-            if self.is_mine(locker, me) || self.outcome(locker)?.is_some() {
-                return Ok(UpdateCheck::Free);
-            }
-            return Ok(UpdateCheck::BeingModified(locker));
-        }
-        if h.infomask() & XMAX_INVALID != 0 {
-            return Ok(UpdateCheck::Free);
-        }
-        let xmax = h.xmax();
-        if self.is_mine(xmax, me) {
-            return Ok(UpdateCheck::SelfModified);
-        }
-        Ok(match self.outcome(xmax)? {
-            Some(false) => UpdateCheck::Free,
-            Some(true) => UpdateCheck::Modified,
-            None => UpdateCheck::BeingModified(xmax),
-        })
+        Ok(Self::as_update_check(self.row_check(tuple, me, RowLock::Update)?))
     }
 
     /// The status of a transaction other than `me` that wrote a tuple:
@@ -458,20 +446,20 @@ impl TransactionManager {
         // Deleted by the very (sub)transaction that inserted it (an
         // INSERT … ON CONFLICT that lost a race takes its row back so):
         // however that transaction ends, the version never holds its key.
-        if h.has_deleter() && h.xmax() == xmin {
+        if h.has_deleter() && !h.is_multi() && h.xmax() == xmin {
             return Ok(UniqueStatus::Dead);
         }
-        if !self.is_mine(xmin, me) {
+        if !xmin_frozen(&h) && !self.is_mine(xmin, me) {
             match self.outcome(xmin)? {
                 Some(false) => return Ok(UniqueStatus::Dead),
                 None => return Ok(UniqueStatus::InProgress(xmin)),
                 Some(true) => {}
             }
         }
-        if !h.has_deleter() {
-            return Ok(UniqueStatus::Live);
+        if xmax_hinted(&h) {
+            return Ok(UniqueStatus::Dead);
         }
-        let xmax = h.xmax();
+        let Some(xmax) = self.updater(&h)? else { return Ok(UniqueStatus::Live) };
         if self.is_mine(xmax, me) {
             return Ok(UniqueStatus::Dead);
         }
@@ -484,7 +472,8 @@ impl TransactionManager {
 
     /// Whether the tuple's inserting transaction aborted (or died).
     pub fn inserted_by_aborted(&self, tuple: &[u8]) -> Result<bool> {
-        Ok(self.outcome(Header(tuple).xmin())? == Some(false))
+        let h = Header(tuple);
+        Ok(!xmin_frozen(&h) && self.outcome(h.xmin())? == Some(false))
     }
 }
 
@@ -495,6 +484,7 @@ impl ResourceManager for TransactionManager {
 
     fn redo(&self, rec: &Record) -> Result<()> {
         let status = match rec.info {
+            multixact::XACT_MULTI_CREATE => return self.multixacts.redo_create(&rec.payload, rec.end_lsn()),
             XACT_COMMIT => XidStatus::Committed,
             XACT_ABORT => XidStatus::Aborted,
             other => return Err(err!(SqlState::DATA_CORRUPTED, "unknown transaction WAL record kind {other:#x}")),
@@ -515,7 +505,7 @@ impl ResourceManager for TransactionManager {
 
     fn checkpoint(&self, wal: &Wal) -> Result<()> {
         self.clog.flush(|lsn| wal.flush_to(lsn))?;
-        Ok(())
+        self.multixacts.checkpoint(wal)
     }
 
     fn next_xid(&self) -> Option<u64> {

@@ -8,7 +8,8 @@ fn setup(tag: &str) -> (std::path::PathBuf, TransactionManager) {
     let _ = std::fs::remove_dir_all(&dir);
     let wal = Arc::new(Wal::open(&dir.join("wal"), 1 << 20, false, 0, 0).unwrap());
     let clog = Clog::open(&dir.join("xact")).unwrap();
-    (dir, TransactionManager::new(clog, wal, 3))
+    let multis = MultiXacts::open(&dir.join("multixact")).unwrap();
+    (dir, TransactionManager::new(clog, multis, wal, 3))
 }
 
 fn tuple(xmin: u64, cid: u32) -> Vec<u8> {
@@ -87,7 +88,7 @@ fn commit_records_replay_into_the_commit_log() {
     let (_, fresh) = {
         let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
         let clog = Clog::open(&dir.join("xact2")).unwrap();
-        ((), TransactionManager::new(clog, wal, 3))
+        ((), TransactionManager::new(clog, MultiXacts::open(&dir.join("multixact2")).unwrap(), wal, 3))
     };
     for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
         fresh.redo(&rec).unwrap();
@@ -163,7 +164,8 @@ fn subtransactions_are_the_family_s_own_and_end_with_it() {
     // Replayed into a fresh commit log, the record marks the subtransaction too.
     tm.wal.flush_to(tm.wal.insert_end()).unwrap();
     let wal = Arc::new(Wal::open(&dir.join("wal2"), 1 << 20, false, 0, 0).unwrap());
-    let fresh = TransactionManager::new(Clog::open(&dir.join("xact2")).unwrap(), wal, 3);
+    let multis = MultiXacts::open(&dir.join("multixact2")).unwrap();
+    let fresh = TransactionManager::new(Clog::open(&dir.join("xact2")).unwrap(), multis, wal, 3);
     for rec in Wal::read_from(&dir.join("wal"), 1 << 20, 0, 0) {
         fresh.redo(&rec).unwrap();
     }
@@ -171,5 +173,86 @@ fn subtransactions_are_the_family_s_own_and_end_with_it() {
     assert_eq!(fresh.status(kept).unwrap(), XidStatus::Committed);
     assert_eq!(fresh.status(undone).unwrap(), XidStatus::Aborted);
     assert_eq!(fresh.status(other).unwrap(), XidStatus::Aborted);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn vacuum_freezes_and_the_logs_are_cut_below_what_tuples_refer_to() {
+    use crate::storage::heap::tuple::XmaxStamp;
+    use multixact::{Member, MemberStatus};
+    let dir = std::env::temp_dir().join(format!("tusk-txn-freeze-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let wal = Arc::new(Wal::open(&dir.join("wal"), 1 << 20, false, 0, 0).unwrap());
+    let clog = Clog::open(&dir.join("xact")).unwrap();
+    // Old transactions in the first commit-log segments; new ones start in the fourth.
+    let per_segment = clog::XIDS_PER_PAGE * clog::PAGES_PER_SEGMENT;
+    let (old_commit, old_abort, old_locker) = (10, 11, 12);
+    clog.set(old_commit, XidStatus::Committed, 0).unwrap();
+    clog.set(old_abort, XidStatus::Aborted, 0).unwrap();
+    clog.set(old_locker, XidStatus::Committed, 0).unwrap();
+    clog.set(per_segment + 5, XidStatus::Committed, 0).unwrap();
+    let multis = MultiXacts::open(&dir.join("multixact")).unwrap();
+    let tm = TransactionManager::new(clog, multis, wal, 3 * per_segment);
+
+    // Enough multixacts of ended lockers to fill more than one segment.
+    let lockers = [
+        Member { xid: old_commit, status: MemberStatus::ForShare },
+        Member { xid: old_locker, status: MemberStatus::ForKeyShare },
+    ];
+    let first = tm.multixacts.create(&lockers, &tm.wal).unwrap();
+    for _ in 0..20_000 {
+        tm.multixacts.create(&lockers, &tm.wal).unwrap();
+    }
+    tm.checkpoint(&tm.wal).unwrap();
+    assert_eq!(tm.clog.segments().unwrap(), vec![0, 1]);
+    let (offsets, members) = tm.multixacts.segments().unwrap();
+    assert_eq!((offsets.len(), members.len()), (2, 3));
+
+    // A live row from an old commit, locked by a multixact of ended lockers;
+    // one deleted long ago; one whose insert aborted.
+    let running = tm.assign(1);
+    let horizon = tm.horizon();
+    let mut live = tuple(old_commit, 0);
+    HeaderMut(&mut live).set_xmax_stamp(XmaxStamp {
+        xmax: first,
+        flags: crate::storage::heap::tuple::XMAX_IS_MULTI | crate::storage::heap::tuple::XMAX_LOCK_ONLY,
+        keys: false,
+    });
+    let mut deleted = tuple(old_commit, 0);
+    delete(&mut deleted, per_segment + 5, 0);
+    let aborted = tuple(old_abort, 0);
+    let mut oldest = rowlock::Frozen { oldest_xid: u64::MAX, oldest_multi: u64::MAX };
+    for t in [&mut live, &mut deleted, &mut aborted.clone()] {
+        let (_, f) = tm.freeze_tuple(t, horizon).unwrap();
+        oldest.oldest_xid = oldest.oldest_xid.min(f.oldest_xid);
+        oldest.oldest_multi = oldest.oldest_multi.min(f.oldest_multi);
+    }
+    assert!(Header(&live).xmin_frozen(), "an old committed insert is frozen");
+    assert!(Header(&live).infomask() & crate::storage::heap::tuple::XMAX_INVALID != 0, "ended lockers are dropped");
+    assert_eq!(oldest.oldest_multi, u64::MAX, "no multixact is referred to any more");
+    assert_eq!(oldest.oldest_xid, u64::MAX, "nor any old transaction");
+
+    let cut = oldest.oldest_xid.min(horizon);
+    tm.clog.truncate(cut).unwrap();
+    tm.multixacts.truncate(oldest.oldest_multi.min(tm.multixacts.next())).unwrap();
+    assert_eq!(tm.clog.segments().unwrap(), Vec::<u64>::new(), "segments 0 and 1 went (3 was never written)");
+    let (offsets, members) = tm.multixacts.segments().unwrap();
+    assert_eq!((offsets, members), (vec![1], vec![2]), "the segments before the next multixact went");
+    assert!(tm.multixacts.members(first).unwrap().is_empty());
+
+    // What the tuples say without the commit log: the frozen insert is
+    // visible, the hinted delete is dead, the aborted insert stays aborted.
+    let snap = tm.snapshot();
+    assert!(tm.tuple_visible(&live, &snap, 0, 0).unwrap());
+    assert!(!tm.tuple_visible(&deleted, &snap, 0, 0).unwrap());
+    assert!(tm.dead_to_all(&deleted, horizon).unwrap());
+    assert!(tm.inserted_by_aborted(&aborted).unwrap());
+    assert!(!tm.tuple_visible(&aborted, &snap, 0, 0).unwrap());
+
+    // The running transaction's id holds its own segment back.
+    tm.clog.set(running, XidStatus::Committed, 0).unwrap();
+    tm.clog.flush(|_| Ok(())).unwrap();
+    assert_eq!(tm.clog.truncate(tm.horizon()).unwrap(), 0);
+    assert_eq!(tm.clog.segments().unwrap(), vec![3]);
     let _ = std::fs::remove_dir_all(&dir);
 }

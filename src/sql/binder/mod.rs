@@ -10,6 +10,7 @@
 mod copy;
 mod cte;
 mod ddl;
+mod locking;
 mod on_conflict;
 mod query;
 mod temporal;
@@ -579,18 +580,20 @@ impl<'a> Binder<'a> {
     /// select list is computed from each locked row's newest version.
     fn bind_locking_select(&mut self, q: &ast::Query) -> Result<Statement> {
         let not_yet = |what: &str| Err(Error::not_supported(format!("SELECT FOR UPDATE with {what}")));
-        let [lock] = q.locks.as_slice() else { return not_yet("several locking clauses") };
-        if lock.lock_type == ast::LockType::Share {
-            return Err(Error::not_supported("SELECT FOR SHARE"));
-        }
+        let clauses = q.locks.iter().map(locking::clause).collect::<Result<Vec<_>>>()?;
+        let first = clauses[0].strength.clause();
+        let refused = |what: &str| Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "{first} is not allowed with {what}"));
         if q.with.is_some() {
             return not_yet("WITH");
         }
-        let ast::SetExpr::Select(select) = q.body.as_ref() else { return not_yet("this kind of query") };
-        if select.from.len() != 1 || !select.from[0].joins.is_empty() {
-            return not_yet("a join or several tables");
-        }
-        let refused = |what: &str| Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "FOR UPDATE is not allowed with {what}"));
+        let select = match q.body.as_ref() {
+            ast::SetExpr::Select(select) => select,
+            ast::SetExpr::SetOperation { .. } => return refused("UNION/INTERSECT/EXCEPT"),
+            ast::SetExpr::Values(_) => {
+                return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "{first} cannot be applied to VALUES"));
+            }
+            _ => return not_yet("this kind of query"),
+        };
         if select.distinct.is_some() {
             return refused("DISTINCT clause");
         }
@@ -600,9 +603,43 @@ impl<'a> Binder<'a> {
         if select.having.is_some() {
             return refused("HAVING clause");
         }
+        let item_expr = |i: &ast::SelectItem| match i {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => Some(e.clone()),
+            _ => None,
+        };
+        if select.projection.iter().filter_map(item_expr).any(|e| locking::has_window_function(&e)) {
+            return refused("window functions");
+        }
+        if select.from.len() != 1 || !select.from[0].joins.is_empty() {
+            return not_yet("a join or several tables");
+        }
         let ast::TableFactor::Table { name, alias, .. } = &select.from[0].relation else {
             return not_yet("this kind of relation");
         };
+        // The clauses that name no relation, or this one (by its alias if
+        // it has one), apply; the strongest wins.
+        let rel_name = match alias {
+            Some(a) => ident(&a.name),
+            None => name.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default(),
+        };
+        let mut strength = None;
+        let mut nonblock = None;
+        for c in &clauses {
+            if let Some(other) = c.of.iter().find(|n| **n != rel_name) {
+                return Err(err!(
+                    SqlState::UNDEFINED_TABLE,
+                    "relation \"{other}\" in {} clause not found in FROM clause",
+                    c.strength.clause()
+                ));
+            }
+            strength = strength.max(Some(c.strength));
+            // NOWAIT beats SKIP LOCKED beats waiting, as in PostgreSQL.
+            nonblock = match (nonblock, c.nonblock) {
+                (Some(ast::NonBlock::Nowait), _) | (_, Some(ast::NonBlock::Nowait)) => Some(ast::NonBlock::Nowait),
+                (a, b) => a.or(b),
+            };
+        }
+        let Some(strength) = strength else { return Err(Error::internal("no locking clause")) };
         let table = self.table(name, LockMode::RowShare)?;
         if table.view.is_some() {
             return not_yet("a view");
@@ -637,12 +674,24 @@ impl<'a> Binder<'a> {
         self.levels.push(query::Level::default());
         let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
         self.levels.pop();
-        let (exprs, columns) = out?;
+        // The select list is bound as a RETURNING list would be; its
+        // refusals read as PostgreSQL's for a locking clause.
+        let (exprs, columns) = out.map_err(|e| {
+            let m = e.message();
+            if m.starts_with("aggregate functions are not allowed") {
+                err!(SqlState::FEATURE_NOT_SUPPORTED, "{first} is not allowed with aggregate functions")
+            } else if m.starts_with("window functions are not allowed") {
+                err!(SqlState::FEATURE_NOT_SUPPORTED, "{first} is not allowed with window functions")
+            } else {
+                e
+            }
+        })?;
         let kind = ModifyKind::Lock {
-            nowait: lock.nonblock == Some(ast::NonBlock::Nowait),
-            skip_locked: lock.nonblock == Some(ast::NonBlock::SkipLocked),
+            nowait: nonblock == Some(ast::NonBlock::Nowait),
+            skip_locked: nonblock == Some(ast::NonBlock::SkipLocked),
             offset,
             count,
+            strength,
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning: Some((exprs, columns)) })
     }

@@ -10,10 +10,10 @@
 //!   the parent: looked up through the parent's unique index with a fresh
 //!   snapshot (READ COMMITTED; the transaction's under REPEATABLE READ) that
 //!   also sees the transaction's own changes. The parent row found is then
-//!   locked, so that a concurrent delete of it waits for this transaction
-//!   and then sees the reference. PostgreSQL takes a FOR KEY SHARE lock;
-//!   tusk has only the exclusive row lock, so a concurrent update of the
-//!   parent row (even of non-key columns) waits too.
+//!   locked FOR KEY SHARE, as PostgreSQL does, so that a concurrent delete
+//!   of it (or an update of its key) waits for this transaction and then
+//!   sees the reference, while other children's checks and updates of the
+//!   parent's other columns go on.
 //! - A key removed from the referenced (parent) table, by DELETE or by an
 //!   UPDATE of the key, must have no referencing rows left; with NO ACTION
 //!   a parent row that has the key again by the end of the statement
@@ -216,7 +216,7 @@ impl FkChecks {
                     h.parent.name
                 )));
             };
-            match catalog.lock_row(&h.parent, tid, xid)? {
+            match catalog.lock_row_as(&h.parent, tid, xid, crate::txn::RowLock::KeyShare)? {
                 RowChange::Done(_) | RowChange::DoneHot(_) | RowChange::SelfModified => return Ok(()),
                 RowChange::Wait(other) => wait(other)?,
                 RowChange::Modified { .. } if self.read_committed => {}

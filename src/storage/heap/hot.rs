@@ -39,7 +39,8 @@ pub fn chain(page: &impl PageRead, root: OffsetNumber) -> Vec<OffsetNumber> {
         let linked = match prev_xmax {
             // A member's inserter is the updater of the one before (a
             // freed and reused pointer fails this).
-            Some(x) => h.is_heap_only() && h.xmin() == x,
+            // (0: the updater is inside a multixact, not known here.)
+            Some(x) => h.is_heap_only() && (x == 0 || h.xmin() == x),
             // The root's own version is no heap-only one; a redirect's target is.
             None => h.is_heap_only() == (cur != root),
         };
@@ -50,7 +51,7 @@ pub fn chain(page: &impl PageRead, root: OffsetNumber) -> Vec<OffsetNumber> {
         if !h.is_hot_updated() || h.ctid().offset == cur {
             break;
         }
-        prev_xmax = Some(h.xmax());
+        prev_xmax = Some(if h.is_multi() { 0 } else { h.xmax() });
         cur = h.ctid().offset;
     }
     out

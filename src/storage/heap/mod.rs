@@ -30,7 +30,7 @@ use crate::storage::page::{
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::storage::wal::blocks::{self, BlockRef};
 use crate::storage::wal::{Record, Rmgr, Wal};
-use tuple::{Header, HeaderMut, UPDATED};
+use tuple::{Header, HeaderMut, UPDATED, XmaxStamp};
 
 /// A tuple's address: block and line pointer (PostgreSQL's ItemPointer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,6 +55,9 @@ const MULTI_INSERT: u8 = 0x50;
 const LOCK: u8 = 0x60;
 /// Pruning with HOT chains: freed pointers and redirects (see [`hot`]).
 const PRUNE_HOT: u8 = 0x70;
+/// Vacuum rewrote version headers: per version its offset and new
+/// `xmax` and infomask words (the kinds above use the high bits).
+const FREEZE: u8 = 0x01;
 const KIND_MASK: u8 = 0x70;
 /// The first block was new: redo initializes it instead of reading it.
 const INIT_PAGE: u8 = 0x80;
@@ -443,19 +446,34 @@ impl<'a> Heap<'a> {
     /// (called under the page lock, so no other writer can slip in between);
     /// `false` if it did not.
     pub fn delete_checked(&self, tid: Tid, xid: u64, cid: u32, check: &dyn Fn(&[u8]) -> Result<bool>) -> Result<bool> {
+        self.delete_stamped(tid, xid, cid, check, &|_| Ok(XmaxStamp::deleter(xid)))
+    }
+
+    /// As [`Heap::delete_checked`], with the `xmax` that `stamp` makes of
+    /// the approved version (a multixact when key-share lockers stay).
+    pub fn delete_stamped(
+        &self,
+        tid: Tid,
+        xid: u64,
+        cid: u32,
+        check: &dyn Fn(&[u8]) -> Result<bool>,
+        stamp: StampFn<'_>,
+    ) -> Result<bool> {
         let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
         let mut page = buf.write();
         let item = page.item_mut(tid.offset).ok_or_else(|| no_tuple(tid))?;
         if !check(item)? {
             return Ok(false);
         }
+        let xmax = stamp(item)?;
         let mut h = HeaderMut(item);
-        h.set_xmax(xid);
+        h.set_xmax_stamp(xmax);
         h.set_cid(cid);
         note_prunable(&mut page, xid);
         let mut data = tid.offset.to_le_bytes().to_vec();
         data.extend_from_slice(&xid.to_le_bytes());
         data.extend_from_slice(&cid.to_le_bytes());
+        xmax.encode(&mut data);
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
         buf.mark_dirty();
         self.log(xid, DELETE, &mut r, &mut [&mut page], &[false])?;
@@ -467,20 +485,62 @@ impl<'a> Heap<'a> {
     /// approves the current version (under the page lock); `false` if it
     /// did not.
     pub fn lock_checked(&self, tid: Tid, xid: u64, check: &dyn Fn(&[u8]) -> Result<bool>) -> Result<bool> {
+        self.lock_stamped(tid, xid, check, &|_| Ok(XmaxStamp::for_update(xid)))
+    }
+
+    /// As [`Heap::lock_checked`], with the `xmax` that `stamp` makes of the
+    /// approved version (the lock's strength, or a multixact of lockers).
+    pub fn lock_stamped(
+        &self,
+        tid: Tid,
+        xid: u64,
+        check: &dyn Fn(&[u8]) -> Result<bool>,
+        stamp: StampFn<'_>,
+    ) -> Result<bool> {
         let buf = self.pool.read_buffer(tag(self.rel, tid.block))?;
         let mut page = buf.write();
         let item = page.item_mut(tid.offset).ok_or_else(|| no_tuple(tid))?;
         if !check(item)? {
             return Ok(false);
         }
-        HeaderMut(item).set_locker(xid);
+        let xmax = stamp(item)?;
+        HeaderMut(item).set_xmax_stamp(xmax);
         let mut data = tid.offset.to_le_bytes().to_vec();
-        data.extend_from_slice(&xid.to_le_bytes());
+        xmax.encode(&mut data);
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
         buf.mark_dirty();
         self.log(xid, LOCK, &mut r, &mut [&mut page], &[false])?;
         drop(page);
         Ok(true)
+    }
+
+    /// Vacuum's rewrite of version headers on `block` (freezing inserts,
+    /// dropping lockers that ended): `f` may change each version's `xmax`
+    /// and infomask words, under the page lock, and says whether it did.
+    /// WAL-logged as the new values.
+    pub fn freeze_page(&self, block: u32, f: &dyn Fn(&mut [u8]) -> Result<bool>) -> Result<usize> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let mut page = buf.write();
+        if page.is_new() {
+            return Ok(0);
+        }
+        let mut data = Vec::new();
+        let mut n = 0;
+        for off in 1..=page.max_offset() {
+            let Some(item) = page.item_mut(off) else { continue };
+            if f(item)? {
+                data.extend_from_slice(&off.to_le_bytes());
+                data.extend_from_slice(tuple::frozen_fields(item));
+                n += 1;
+            }
+        }
+        if n > 0 {
+            let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+            buf.mark_dirty();
+            self.log(0, FREEZE, &mut r, &mut [&mut page], &[false])?;
+        }
+        drop(page);
+        Ok(n)
     }
 
     /// Free the line pointers at `offsets` of `block` (versions of a
@@ -525,6 +585,21 @@ impl<'a> Heap<'a> {
         tuple: &[u8],
         how: &Update<'_>,
     ) -> Result<Option<(Tid, bool)>> {
+        self.update_stamped(old, xid, cid, tuple, how, &|_| Ok((XmaxStamp::deleter(xid), None)))
+    }
+
+    /// As [`Heap::update_checked`], with the `xmax` that `stamp` makes of
+    /// the approved old version, and the one the new version starts with
+    /// (lockers that keep holding the row), if any.
+    pub fn update_stamped(
+        &self,
+        old: Tid,
+        xid: u64,
+        cid: u32,
+        tuple: &[u8],
+        how: &Update<'_>,
+        stamp: UpdateStampFn<'_>,
+    ) -> Result<Option<(Tid, bool)>> {
         if tuple.len() > MAX_TUPLE_SIZE {
             return Err(too_big(tuple.len()));
         }
@@ -537,6 +612,7 @@ impl<'a> Heap<'a> {
                 return Ok(None);
             }
             let hot = (how.hot)(old_tuple)?;
+            let (old_xmax, new_xmax) = stamp(old_tuple)?;
             let room = tuple.len().next_multiple_of(ALIGN);
             if page.free_space() < room {
                 if let Some((dead, freed)) = how.prune {
@@ -553,12 +629,13 @@ impl<'a> Heap<'a> {
                     let item = page.item_mut(offset).ok_or_else(|| no_tuple(new))?;
                     HeaderMut(item).set_hot_flag(tuple::HEAP_ONLY, true);
                 }
-                let t = stamp_new_version(&mut page, new, xid, cid)?;
-                stamp_old_version(&mut page, old, new, xid, cid)?;
+                let t = stamp_new_version(&mut page, new, xid, cid, new_xmax)?;
+                stamp_old_version(&mut page, old, new, (xid, cid), old_xmax)?;
                 let mut data = old.offset.to_le_bytes().to_vec();
                 data.extend_from_slice(&offset.to_le_bytes());
                 data.extend_from_slice(&xid.to_le_bytes());
                 data.extend_from_slice(&cid.to_le_bytes());
+                old_xmax.encode(&mut data);
                 data.extend_from_slice(&t);
                 let mut r = [BlockRef { tag: old_buf.tag(), image: None, data }];
                 old_buf.mark_dirty();
@@ -578,17 +655,19 @@ impl<'a> Heap<'a> {
                 let o = old_buf.write();
                 (o, new_buf.write())
             };
-            if !check(old_page.item(old.offset).ok_or_else(|| no_tuple(old))?)? {
+            let old_tuple = old_page.item(old.offset).ok_or_else(|| no_tuple(old))?;
+            if !check(old_tuple)? {
                 return Ok(None);
             }
+            let (old_xmax, new_xmax) = stamp(old_tuple)?;
             let init = new_page.is_new();
             if init {
                 new_page.init(0);
             }
             let Some(offset) = new_page.add_item(tuple) else { continue };
             let new = Tid { block: new_buf.tag().block, offset };
-            let t = stamp_new_version(&mut new_page, new, xid, cid)?;
-            stamp_old_version(&mut old_page, old, new, xid, cid)?;
+            let t = stamp_new_version(&mut new_page, new, xid, cid, new_xmax)?;
+            stamp_old_version(&mut old_page, old, new, (xid, cid), old_xmax)?;
             let mut new_data = offset.to_le_bytes().to_vec();
             new_data.extend_from_slice(&t);
             let mut old_data = old.offset.to_le_bytes().to_vec();
@@ -596,6 +675,7 @@ impl<'a> Heap<'a> {
             old_data.extend_from_slice(&cid.to_le_bytes());
             old_data.extend_from_slice(&new.block.to_le_bytes());
             old_data.extend_from_slice(&new.offset.to_le_bytes());
+            old_xmax.encode(&mut old_data);
             let mut refs = [
                 BlockRef { tag: new_buf.tag(), image: None, data: new_data },
                 BlockRef { tag: old_buf.tag(), image: None, data: old_data },
@@ -622,6 +702,11 @@ pub struct Update<'a> {
     pub prune: Option<(VersionTest<'a>, VersionSink<'a>)>,
 }
 
+/// The `xmax` a change gives the version it approved (see [`XmaxStamp`]).
+pub type StampFn<'a> = &'a dyn Fn(&[u8]) -> Result<XmaxStamp>;
+/// For an update: the old version's `xmax`, and the new version's, if any.
+pub type UpdateStampFn<'a> = &'a dyn Fn(&[u8]) -> Result<(XmaxStamp, Option<XmaxStamp>)>;
+
 /// A question about a tuple version (is it dead to every snapshot?).
 pub type VersionTest<'a> = &'a dyn Fn(&[u8]) -> Result<bool>;
 /// Something done with a tuple version (its storage is about to go).
@@ -643,8 +728,11 @@ fn reset_prune_hint(page: &mut PageBuf) {
     for off in 1..=page.max_offset() {
         if let Some(t) = page.item(off) {
             let h = Header(t);
-            if h.has_deleter() && (oldest == 0 || h.xmax() < oldest) {
-                oldest = h.xmax();
+            // A multixact's updater is not known here: the version's
+            // inserter, older, stands in for it.
+            let deleter = if h.is_multi() { h.xmin() } else { h.xmax() };
+            if h.has_deleter() && (oldest == 0 || deleter < oldest) {
+                oldest = deleter;
             }
         }
     }
@@ -656,20 +744,23 @@ fn no_tuple(tid: Tid) -> Error {
 }
 
 /// Fill in the new version's header on the page; its bytes.
-fn stamp_new_version(page: &mut PageBuf, new: Tid, xid: u64, cid: u32) -> Result<Vec<u8>> {
+fn stamp_new_version(page: &mut PageBuf, new: Tid, xid: u64, cid: u32, xmax: Option<XmaxStamp>) -> Result<Vec<u8>> {
     let item = page.item_mut(new.offset).ok_or_else(|| no_tuple(new))?;
     let mut h = HeaderMut(item);
     h.set_xmin(xid);
     h.set_cid(cid);
     h.set_ctid(new);
+    if let Some(x) = xmax {
+        h.set_xmax_stamp(x);
+    }
     Ok(item.to_vec())
 }
 
-/// Stamp the old version as replaced by `new`.
-fn stamp_old_version(page: &mut PageBuf, old: Tid, new: Tid, xid: u64, cid: u32) -> Result<()> {
+/// Stamp the old version as replaced by `new` (by `xid` at `cid`).
+fn stamp_old_version(page: &mut PageBuf, old: Tid, new: Tid, (xid, cid): (u64, u32), xmax: XmaxStamp) -> Result<()> {
     let item = page.item_mut(old.offset).ok_or_else(|| no_tuple(old))?;
     let mut h = HeaderMut(item);
-    h.set_xmax(xid);
+    h.set_xmax_stamp(xmax);
     h.set_cid(cid);
     h.set_ctid(new);
     let mask = Header(h.0).infomask() | UPDATED;
@@ -718,6 +809,15 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
         buf.mark_dirty();
         Ok(())
     };
+    if rec.info == FREEZE {
+        return apply(0, false, &|page| {
+            for e in refs[0].data.chunks(2 + tuple::FROZEN_FIELDS_LEN) {
+                let item = page.item_mut(u16_at(e, 0)?)?;
+                tuple::set_frozen_fields(item, e.get(2..)?)?;
+            }
+            Some(())
+        });
+    }
     match rec.info & KIND_MASK {
         INSERT => apply(0, init, &|page| {
             let d = &refs[0].data;
@@ -727,14 +827,19 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             let d = &refs[0].data;
             let item = page.item_mut(u16_at(d, 0)?)?;
             let mut h = HeaderMut(item);
-            h.set_xmax(u64_at(d, 2)?);
+            h.set_xmax_stamp(XmaxStamp::decode(d.get(14..)?)?);
             h.set_cid(u32_at(d, 10)?);
             note_prunable(page, u64_at(d, 2)?);
             Some(())
         }),
         LOCK => apply(0, false, &|page| {
             let d = &refs[0].data;
-            HeaderMut(page.item_mut(u16_at(d, 0)?)?).set_locker(u64_at(d, 2)?);
+            let stamp = XmaxStamp::decode(d.get(2..)?)?;
+            let mut h = HeaderMut(page.item_mut(u16_at(d, 0)?)?);
+            match stamp.flags & tuple::XMAX_INVALID {
+                0 => h.set_xmax_stamp(stamp),
+                _ => h.clear_xmax(),
+            }
             Some(())
         }),
         MULTI_INSERT => apply(0, init, &|page| {
@@ -765,10 +870,11 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             let (old, new) = (u16_at(d, 0)?, u16_at(d, 2)?);
             let (xid, cid) = (u64_at(d, 4)?, u32_at(d, 12)?);
             let block = refs[0].tag.block;
-            if !page.place_item(new, &d[16..]) {
+            let stamp = XmaxStamp::decode(d.get(16..)?)?;
+            if !page.place_item(new, d.get(27..)?) {
                 return None;
             }
-            stamp_old_version(page, Tid { block, offset: old }, Tid { block, offset: new }, xid, cid).ok()
+            stamp_old_version(page, Tid { block, offset: old }, Tid { block, offset: new }, (xid, cid), stamp).ok()
         }),
         UPDATE => {
             apply(0, init, &|page| {
@@ -779,7 +885,8 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
                 let d = &refs[1].data;
                 let old = Tid { block: refs[1].tag.block, offset: u16_at(d, 0)? };
                 let new = Tid { block: u32_at(d, 14)?, offset: u16_at(d, 18)? };
-                stamp_old_version(page, old, new, u64_at(d, 2)?, u32_at(d, 10)?).ok()
+                let stamp = XmaxStamp::decode(d.get(20..)?)?;
+                stamp_old_version(page, old, new, (u64_at(d, 2)?, u32_at(d, 10)?), stamp).ok()
             })
         }
         _ => Err(bad()),

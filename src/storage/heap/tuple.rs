@@ -34,12 +34,67 @@ pub const XMAX_INVALID: u16 = 0x0800;
 pub const UPDATED: u16 = 0x2000;
 /// `xmax` only locks the row (`SELECT … FOR UPDATE`); it deleted nothing.
 pub const XMAX_LOCK_ONLY: u16 = 0x0080;
+/// A lone locker's strength (with [`XMAX_LOCK_ONLY`]), as in PostgreSQL:
+/// key-share, exclusive, or both bits for share. Exclusive is FOR UPDATE
+/// with [`KEYS_UPDATED`], FOR NO KEY UPDATE without.
+pub const XMAX_KEYSHR_LOCK: u16 = 0x0010;
+pub const XMAX_EXCL_LOCK: u16 = 0x0040;
+pub const XMAX_SHR_LOCK: u16 = XMAX_KEYSHR_LOCK | XMAX_EXCL_LOCK;
+/// `xmax` is a multixact id (see `txn::multixact`), not a transaction id.
+pub const XMAX_IS_MULTI: u16 = 0x1000;
+/// Both xmin hint bits: the inserter committed so long ago that every
+/// snapshot sees it (frozen by vacuum; its id may be gone from the commit log).
+pub const XMIN_FROZEN: u16 = XMIN_COMMITTED | XMIN_INVALID;
+/// The bits of the infomask that describe `xmax`.
+pub const XMAX_BITS: u16 = XMAX_INVALID | XMAX_COMMITTED | UPDATED | XMAX_LOCK_ONLY | XMAX_SHR_LOCK | XMAX_IS_MULTI;
 /// In the second infomask word (beside the attribute count), as in
 /// PostgreSQL: the version was replaced by a heap-only version on the same
 /// page (a HOT update), and this version is heap-only (no index entry
 /// points at it; it is reached through its chain's root).
 pub const HOT_UPDATED: u16 = 0x4000;
 pub const HEAP_ONLY: u16 = 0x8000;
+/// In the second infomask word: `xmax` deleted the row or changed a key
+/// column (FOR UPDATE strength), or locks it FOR UPDATE.
+pub const KEYS_UPDATED: u16 = 0x2000;
+
+/// What a change writes into a version's `xmax`: the id (a transaction's
+/// or a multixact's) and the flags that say what it means (among
+/// [`XMAX_LOCK_ONLY`], the lock strength bits and [`XMAX_IS_MULTI`]), and
+/// whether keys are updated ([`KEYS_UPDATED`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XmaxStamp {
+    pub xmax: u64,
+    pub flags: u16,
+    pub keys: bool,
+}
+
+impl XmaxStamp {
+    /// A plain delete (or key update) by `xid`.
+    pub fn deleter(xid: u64) -> XmaxStamp {
+        XmaxStamp { xmax: xid, flags: 0, keys: true }
+    }
+
+    /// A lone FOR UPDATE lock by `xid`.
+    pub fn for_update(xid: u64) -> XmaxStamp {
+        XmaxStamp { xmax: xid, flags: XMAX_LOCK_ONLY | XMAX_EXCL_LOCK, keys: true }
+    }
+
+    /// As logged in WAL (11 bytes).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.xmax.to_le_bytes());
+        out.extend_from_slice(&self.flags.to_le_bytes());
+        out.push(self.keys as u8);
+    }
+
+    pub fn decode(d: &[u8]) -> Option<XmaxStamp> {
+        let d = d.get(..11)?;
+        Some(XmaxStamp {
+            xmax: u64::from_le_bytes(d[..8].try_into().ok()?),
+            flags: u16::from_le_bytes([d[8], d[9]]) & XMAX_BITS,
+            keys: d[10] != 0,
+        })
+    }
+}
 
 const XMIN: usize = 0;
 const XMAX: usize = 8;
@@ -249,9 +304,21 @@ impl Header<'_> {
         self.infomask() & (XMAX_INVALID | XMAX_LOCK_ONLY) == 0
     }
     /// The transaction holding a row lock on this version, if any (it may
-    /// have ended).
+    /// have ended); not for a multixact's lockers.
     pub fn locker(&self) -> Option<u64> {
-        (self.infomask() & (XMAX_INVALID | XMAX_LOCK_ONLY) == XMAX_LOCK_ONLY).then(|| self.xmax())
+        (self.infomask() & (XMAX_INVALID | XMAX_LOCK_ONLY | XMAX_IS_MULTI) == XMAX_LOCK_ONLY).then(|| self.xmax())
+    }
+    /// Whether `xmax` is a multixact id.
+    pub fn is_multi(&self) -> bool {
+        self.infomask() & (XMAX_INVALID | XMAX_IS_MULTI) == XMAX_IS_MULTI
+    }
+    /// Whether `xmax` deleted the row, changed a key or locks it FOR UPDATE.
+    pub fn keys_updated(&self) -> bool {
+        self.u16_at(INFOMASK2) & KEYS_UPDATED != 0
+    }
+    /// Frozen by vacuum: the insert is visible to everyone.
+    pub fn xmin_frozen(&self) -> bool {
+        self.infomask() & XMIN_FROZEN == XMIN_FROZEN
     }
     pub fn infomask(&self) -> u16 {
         self.u16_at(INFOMASK)
@@ -273,6 +340,24 @@ impl Header<'_> {
     }
 }
 
+/// How many bytes [`frozen_fields`] has: `xmax` to the infomask words.
+pub const FROZEN_FIELDS_LEN: usize = HOFF - XMAX;
+
+/// The header fields vacuum may rewrite (see `Heap::freeze_page`), as
+/// logged: `xmax` through both infomask words (`cid` and `ctid`, between
+/// them, come along unchanged).
+pub fn frozen_fields(t: &[u8]) -> &[u8] {
+    &t[FROZEN_AT..FROZEN_AT + FROZEN_FIELDS_LEN]
+}
+
+const FROZEN_AT: usize = XMAX;
+
+/// Put back fields logged by [`frozen_fields`].
+pub fn set_frozen_fields(t: &mut [u8], fields: &[u8]) -> Option<()> {
+    t.get_mut(FROZEN_AT..FROZEN_AT + FROZEN_FIELDS_LEN)?.copy_from_slice(fields.get(..FROZEN_FIELDS_LEN)?);
+    Some(())
+}
+
 /// Write access to a tuple header.
 pub struct HeaderMut<'a>(pub &'a mut [u8]);
 
@@ -283,9 +368,24 @@ impl HeaderMut<'_> {
     pub fn set_xmax(&mut self, xid: u64) {
         self.0[XMAX..XMAX + 8].copy_from_slice(&xid.to_le_bytes());
         // A new xmax replaces whatever an earlier (aborted) updater noted.
-        let mask = Header(self.0).infomask() & !(XMAX_INVALID | XMAX_COMMITTED | UPDATED | XMAX_LOCK_ONLY);
+        let mask = Header(self.0).infomask() & !XMAX_BITS;
         self.set_infomask(mask);
         self.set_hot_flag(HOT_UPDATED, false);
+        self.set_hot_flag(KEYS_UPDATED, true);
+    }
+    /// Set `xmax` as a change describes it (see [`XmaxStamp`]).
+    pub fn set_xmax_stamp(&mut self, stamp: XmaxStamp) {
+        self.set_xmax(stamp.xmax);
+        let mask = Header(self.0).infomask() | stamp.flags;
+        self.set_infomask(mask);
+        self.set_hot_flag(KEYS_UPDATED, stamp.keys);
+    }
+    /// Nobody holds the row any more: `xmax` is cleared (vacuum).
+    pub fn clear_xmax(&mut self) {
+        self.set_xmax(0);
+        let mask = Header(self.0).infomask() | XMAX_INVALID;
+        self.set_infomask(mask);
+        self.set_hot_flag(KEYS_UPDATED, false);
     }
     /// Set or clear [`HOT_UPDATED`] or [`HEAP_ONLY`].
     pub fn set_hot_flag(&mut self, flag: u16, on: bool) {
@@ -296,9 +396,7 @@ impl HeaderMut<'_> {
     /// Lock the row for `xid` (`FOR UPDATE`): `xmax` names the locker, the
     /// version stays live, and the command id (the inserter's) is kept.
     pub fn set_locker(&mut self, xid: u64) {
-        self.set_xmax(xid);
-        let mask = Header(self.0).infomask() | XMAX_LOCK_ONLY;
-        self.set_infomask(mask);
+        self.set_xmax_stamp(XmaxStamp::for_update(xid));
     }
     pub fn set_cid(&mut self, cid: u32) {
         self.0[CID..CID + 4].copy_from_slice(&cid.to_le_bytes());
