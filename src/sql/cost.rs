@@ -257,6 +257,34 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
     }
 }
 
+/// Whether a plan reads a table VACUUM or ANALYZE has counted.
+pub fn counted(plan: &Plan) -> bool {
+    match plan {
+        Plan::Scan { table, .. } | Plan::IndexScan { table, .. } => table.counted.1 >= 0.0,
+        Plan::Filter { input, .. } | Plan::Project { input, .. } => counted(input),
+        Plan::Join { left, right, .. } => counted(left) || counted(right),
+        _ => false,
+    }
+}
+
+/// FROM order, except that the next item joined is the first one a
+/// condition connects to those joined so far (if any is).
+pub fn connected_in_order(n: usize, edges: &[Edge]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(n);
+    let mut set = 0u64;
+    while order.len() < n {
+        let left = (0..n).filter(|i| set & (1 << i) == 0);
+        let linked = left.clone().find(|&i| {
+            let with = set | (1 << i);
+            edges.iter().any(|e| e.items & (1 << i) != 0 && e.items & set != 0 && e.items & !with == 0)
+        });
+        let next = linked.or_else(|| left.clone().next()).expect("an item is left");
+        order.push(next);
+        set |= 1 << next;
+    }
+    order
+}
+
 /// A condition of a join graph: the items it reads (a bit each) and the
 /// share of rows it keeps.
 #[derive(Clone, Copy, Debug)]

@@ -1333,7 +1333,10 @@ impl Binder<'_> {
                     .then(|| cost::Edge { items: mask, selectivity: cost::join_selectivity(f, &source, &blocks) })
             })
             .collect();
-        cost::join_order(&rows, &edges)
+        // Without any counted table the estimates are guesses alike: keep
+        // FROM order, joining next the first item a condition connects.
+        let counted = items.iter().any(|(p, _, _)| cost::counted(p));
+        if counted { cost::join_order(&rows, &edges) } else { cost::connected_in_order(items.len(), &edges) }
     }
 
     /// A column reference by name, searched from the innermost level out.
