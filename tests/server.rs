@@ -133,6 +133,38 @@ async fn statement_timeout_cancels() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_joins_leave_the_server_answering_others() {
+    // More CPU-bound joins than the server has threads; none reads a
+    // table block, so only the join itself can hand its thread back.
+    let server = TestServer::start(&[]);
+    let mut running = Vec::new();
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        let c = server.connect().await;
+        tokens.push(c.cancel_token());
+        running.push(tokio::spawn(async move {
+            c.batch_execute(
+                "SELECT count(*) FROM generate_series(1, 2000) a, generate_series(1, 2000) b, \
+                 generate_series(1, 2000) c WHERE a.a + b.b + c.c < 0",
+            )
+            .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::timeout(Duration::from_secs(60), assert_answers(&server))
+        .await
+        .expect("a new session is served while the joins run");
+    assert!(running.iter().all(|j| !j.is_finished()), "the joins were still running");
+    for t in tokens {
+        t.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    }
+    for j in running {
+        let err = j.await.unwrap().unwrap_err();
+        assert_eq!(err.as_db_error().unwrap().code().code(), "57014");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smart_shutdown_waits_for_sessions() {
     let mut server = TestServer::start(&[]);
     let client = server.connect().await;

@@ -268,19 +268,21 @@ pub fn counted(plan: &Plan) -> bool {
 }
 
 /// FROM order, except that the next item joined is the first one a
-/// condition connects to those joined so far (if any is).
-pub fn connected_in_order(n: usize, edges: &[Edge]) -> Vec<usize> {
+/// condition connects to those joined so far (if any is). `conds`: the
+/// items each condition reads; any number of items.
+pub fn connected_in_order(n: usize, conds: &[Vec<usize>]) -> Vec<usize> {
     let mut order = Vec::with_capacity(n);
-    let mut set = 0u64;
+    let mut joined = vec![false; n];
     while order.len() < n {
-        let left = (0..n).filter(|i| set & (1 << i) == 0);
-        let linked = left.clone().find(|&i| {
-            let with = set | (1 << i);
-            edges.iter().any(|e| e.items & (1 << i) != 0 && e.items & set != 0 && e.items & !with == 0)
-        });
-        let next = linked.or_else(|| left.clone().next()).expect("an item is left");
+        let links = |i: usize| {
+            conds
+                .iter()
+                .any(|c| c.contains(&i) && c.iter().any(|&j| joined[j]) && c.iter().all(|&j| j == i || joined[j]))
+        };
+        let left = (0..n).filter(|&i| !joined[i]);
+        let next = left.clone().find(|&i| links(i)).or_else(|| left.clone().next()).expect("an item is left");
         order.push(next);
-        set |= 1 << next;
+        joined[next] = true;
     }
     order
 }

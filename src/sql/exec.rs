@@ -1442,6 +1442,8 @@ impl JoinState {
                 }
             }
             let Some((left, start)) = self.current.take() else { continue };
+            // A join may run long with no scan below reading a block.
+            cx.eval.check_interrupts()?;
             let built = self.built.as_mut().ok_or_else(|| Error::internal("join without its build side"))?;
             let left_keys: Vec<ArrayRef> = if built.table.is_some() {
                 self.equi.iter().map(|(l, _)| eval_batch(l, &left, cx)).collect::<Result<_>>()?
@@ -1523,6 +1525,12 @@ impl JoinState {
             }
             if joined.rows > 0 {
                 return Ok(Step::Batch(joined));
+            }
+            // A run that matched nothing is work too: other sessions get
+            // the thread now and then however long the join goes on.
+            cx.blocks_read += 1;
+            if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                return Ok(Step::Yield);
             }
         }
     }

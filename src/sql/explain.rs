@@ -59,6 +59,7 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
         pending_ctes: Vec::new(),
         current: 0,
         refnames: refnames(plan),
+        peeked: HashMap::new(),
     };
     match top {
         Some(name) => {
@@ -97,6 +98,7 @@ pub fn expression(expr: &Expr, names: &[String]) -> String {
         pending_ctes: Vec::new(),
         current: 0,
         refnames: HashMap::new(),
+        peeked: HashMap::new(),
     };
     e.deparse(expr, names, false)
 }
@@ -119,6 +121,9 @@ struct Explainer<'a> {
     /// The name each scan node's relation is referred to by, unique in the
     /// statement (by node address).
     refnames: HashMap<usize, String>,
+    /// Output names of nodes already peeked at (by node address), so that
+    /// a deep tree of joins is not walked again at every level.
+    peeked: HashMap<usize, Vec<String>>,
 }
 
 /// Give each scanned relation a name unique in the statement, as
@@ -553,6 +558,10 @@ impl Explainer<'_> {
 
     /// A node's output names without printing it.
     fn peek_names(&mut self, plan: &Plan) -> Vec<String> {
+        let key = plan as *const Plan as usize;
+        if let Some(names) = self.peeked.get(&key) {
+            return names.clone();
+        }
         let (lines, next, subs) = (self.lines.len(), self.next, self.subplans);
         let pending = std::mem::take(&mut self.pending);
         let pending_ctes = std::mem::take(&mut self.pending_ctes);
@@ -562,6 +571,7 @@ impl Explainer<'_> {
         self.subplans = subs;
         self.pending = pending;
         self.pending_ctes = pending_ctes;
+        self.peeked.insert(key, names.clone());
         names
     }
 

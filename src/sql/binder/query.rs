@@ -1314,29 +1314,40 @@ impl Binder<'_> {
     /// The order to join the FROM items in (see [`cost`]): estimated
     /// rows of each, and the conditions that connect them.
     fn join_order(&self, items: &[(Plan, usize, usize)], pending: &[(Expr, Option<Vec<usize>>)]) -> Vec<usize> {
-        if items.len() < 2 || items.len() >= 64 {
+        if items.len() < 2 {
             return (0..items.len()).collect();
         }
-        let tables = self.tables;
-        let blocks = |t: &Table| tables.blocks(t);
-        let rows: Vec<f64> = items.iter().map(|(p, _, _)| cost::plan_rows(p, &blocks)).collect();
         let item_of = |i: usize| items.iter().position(|&(_, s, e)| i >= s && i < e);
-        let source = |i: usize| item_of(i).map(|k| (&items[k].0, i - items[k].1, rows[k]));
-        let edges: Vec<cost::Edge> = pending
+        // The conditions over two or more items, with the items they read.
+        let conds: Vec<(&Expr, Vec<usize>)> = pending
             .iter()
             .filter_map(|(f, cols)| {
-                let mut mask = 0u64;
-                for &c in cols.as_ref()? {
-                    mask |= 1 << item_of(c)?;
-                }
-                (mask.count_ones() >= 2)
-                    .then(|| cost::Edge { items: mask, selectivity: cost::join_selectivity(f, &source, &blocks) })
+                let mut read: Vec<usize> = cols.as_ref()?.iter().map(|&c| item_of(c)).collect::<Option<_>>()?;
+                read.sort_unstable();
+                read.dedup();
+                (read.len() >= 2).then_some((f, read))
             })
             .collect();
         // Without any counted table the estimates are guesses alike: keep
         // FROM order, joining next the first item a condition connects.
+        // So too past the 64 items the cost search's item sets can hold.
         let counted = items.iter().any(|(p, _, _)| cost::counted(p));
-        if counted { cost::join_order(&rows, &edges) } else { cost::connected_in_order(items.len(), &edges) }
+        if !counted || items.len() > 64 {
+            let sets: Vec<Vec<usize>> = conds.into_iter().map(|(_, read)| read).collect();
+            return cost::connected_in_order(items.len(), &sets);
+        }
+        let tables = self.tables;
+        let blocks = |t: &Table| tables.blocks(t);
+        let rows: Vec<f64> = items.iter().map(|(p, _, _)| cost::plan_rows(p, &blocks)).collect();
+        let source = |i: usize| item_of(i).map(|k| (&items[k].0, i - items[k].1, rows[k]));
+        let edges: Vec<cost::Edge> = conds
+            .iter()
+            .map(|(f, read)| cost::Edge {
+                items: read.iter().fold(0u64, |m, &k| m | (1 << k)),
+                selectivity: cost::join_selectivity(f, &source, &blocks),
+            })
+            .collect();
+        cost::join_order(&rows, &edges)
     }
 
     /// A column reference by name, searched from the innermost level out.
