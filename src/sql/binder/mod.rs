@@ -10,10 +10,13 @@
 mod copy;
 mod cte;
 mod ddl;
+mod index_expr;
 mod on_conflict;
 mod query;
 mod temporal;
 mod updatable;
+
+pub use index_expr::{bind_index_predicate, predicate_text};
 
 use sqlparser::ast::{self, Spanned};
 
