@@ -1433,7 +1433,7 @@ impl Catalog {
             }
             // Only one version of a row is visible; if its key is not this
             // entry's, another entry stands for it.
-            if !multi || self.index_key_of(table, desc, entry.0, t)?.as_deref() == Some(&entry.1[..]) {
+            if !multi || self.index_key_of(table, desc, entry.0, t)?.as_deref() == Some(entry.1) {
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
                 found = Some(at);
             }
