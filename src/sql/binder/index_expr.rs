@@ -53,31 +53,11 @@ fn contains_subquery(e: &ast::Expr) -> bool {
 }
 
 /// The text a bound predicate is stored as (and `pg_get_indexdef` shows
-/// after `WHERE`), as PostgreSQL prints it: `(b > 0)`.
+/// after `WHERE`), as PostgreSQL prints it: `(b > 0)`, or `open` (a
+/// column alone has no parentheses).
 pub fn predicate_text(expr: &Expr, columns: &[Column]) -> String {
     let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-    let text = crate::sql::explain::expression(expr, &names);
-    if text.starts_with('(') && text.ends_with(')') && balanced_inside(&text) { text } else { format!("({text})") }
-}
-
-/// Whether the parenthesis opening `text` closes at its end.
-fn balanced_inside(text: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quoted = false;
-    for (i, ch) in text.char_indices() {
-        match ch {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => {
-                depth -= 1;
-                if depth == 0 && i + 1 != text.len() {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
+    crate::sql::explain::expression(expr, &names)
 }
 
 /// Bind a stored index predicate (see [`predicate_text`]) over the
