@@ -212,7 +212,7 @@ impl Catalog {
                 if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
                     return Ok(false);
                 }
-                if !multi || self.index_key_of(table, &desc, index, t)? == key {
+                if !multi || self.index_key_of(table, &desc, index, t)?.as_deref() == Some(key) {
                     out.push(at);
                 }
                 Ok(true)

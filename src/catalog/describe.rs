@@ -369,6 +369,10 @@ impl Catalog {
             });
         }
         out.push(')');
+        if let Some(p) = &index.predicate {
+            out.push_str(" WHERE ");
+            out.push_str(&p.text);
+        }
         Ok(Some(out))
     }
 }

@@ -7,7 +7,10 @@
 //! updates yet), so an index scan finds each version through its own entry
 //! and checks its visibility at the heap.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result, SqlState};
+use crate::sql::expr::{EvalContext, Expr};
 use crate::sql::types::Datum;
 use crate::storage::btree::{BTree, InsertOutcome, UniqueCheck};
 use crate::storage::heap::Tid;
@@ -33,9 +36,101 @@ pub struct Index {
     pub constraint: bool,
     /// Its table is UNLOGGED, and so is it.
     pub unlogged: bool,
+    /// A partial index's predicate: only rows for which it is true have
+    /// entries.
+    pub predicate: Option<Arc<Predicate>>,
+}
+
+/// The predicate of a partial index: the text `pg_index.indpred` holds
+/// (as `pg_get_indexdef` prints it after `WHERE`), bound over the table's
+/// columns.
+#[derive(Clone, Debug)]
+pub struct Predicate {
+    pub text: String,
+    pub expr: Expr,
+    /// The columns it reads.
+    pub columns: Vec<usize>,
+}
+
+impl PartialEq for Predicate {
+    fn eq(&self, other: &Predicate) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Predicate {
+    /// Bind the stored `text` over the columns of `table` (named `name`).
+    pub fn bind(text: &str, name: &str, columns: &[super::Column]) -> Result<Predicate> {
+        let expr = crate::sql::binder::bind_index_predicate(text, name, columns)?;
+        let mut used = Vec::new();
+        expr.walk(&mut |e| {
+            if let Expr::Column(i, _) = e {
+                if !used.contains(i) {
+                    used.push(*i);
+                }
+            }
+        });
+        used.sort_unstable();
+        Ok(Predicate { text: text.to_string(), expr, columns: used })
+    }
+
+    /// Whether the row `values` (in table column order) satisfies it
+    /// (NULL counts as false).
+    pub fn holds(&self, values: &[Datum]) -> Result<bool> {
+        let mut cx = RowContext { values };
+        Ok(matches!(crate::sql::expr::eval(&self.expr, &mut cx)?, Datum::Bool(true)))
+    }
+}
+
+/// Evaluation over one stored row: an index predicate reads only the
+/// row's columns and immutable functions.
+struct RowContext<'a> {
+    values: &'a [Datum],
+}
+
+impl EvalContext for RowContext<'_> {
+    fn param(&self, _index: usize) -> &Datum {
+        &Datum::Null
+    }
+    fn column(&self, index: usize) -> &Datum {
+        self.values.get(index).unwrap_or(&Datum::Null)
+    }
+    fn current_setting(&self, name: &str, _missing_ok: bool) -> Result<Option<String>> {
+        Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "setting \"{name}\" is not readable in an index predicate"))
+    }
+    fn set_config(&mut self, name: &str, _value: &str, _is_local: bool) -> Result<String> {
+        Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "setting \"{name}\" cannot be changed in an index predicate"))
+    }
+    fn check_interrupts(&self) -> Result<()> {
+        Ok(())
+    }
+    fn backend_pid(&self) -> i32 {
+        0
+    }
+    fn extra_float_digits(&self) -> i32 {
+        1
+    }
 }
 
 impl Index {
+    /// Whether the row `values` has entries in this index: every row,
+    /// or for a partial index those its predicate holds for.
+    pub fn covers(&self, values: &[Datum]) -> Result<bool> {
+        match &self.predicate {
+            None => Ok(true),
+            Some(p) => p.holds(values),
+        }
+    }
+
+    /// The table columns the index reads: its key's and its predicate's.
+    pub fn columns_read(&self) -> Vec<usize> {
+        let mut out = self.columns.clone();
+        if let Some(p) = &self.predicate {
+            out.extend(p.columns.iter().copied().filter(|c| !self.columns.contains(c)));
+        }
+        out
+    }
+
     /// The key of a row (`values` in table column order).
     pub fn key(&self, values: &[Datum]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.columns.len() * 9);
@@ -108,7 +203,15 @@ impl Catalog {
         wait: &mut dyn FnMut(u64) -> Result<()>,
     ) -> Result<()> {
         for index in &table.indexes {
-            let same_key = old.is_some_and(|old| index.columns.iter().all(|&c| old[c] == values[c]));
+            if !index.covers(values)? {
+                continue;
+            }
+            // The old version counts as holding the key only if it had an
+            // entry itself.
+            let same_key = match old {
+                Some(old) => index.columns.iter().all(|&c| old[c] == values[c]) && index.covers(old)?,
+                None => false,
+            };
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, !same_key)? {
                     KeyCheck::Free => break,
@@ -137,6 +240,9 @@ impl Catalog {
         wait: &mut dyn FnMut(u64) -> Result<()>,
     ) -> Result<Speculation> {
         for index in &table.indexes {
+            if !index.covers(values)? {
+                continue;
+            }
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, true)? {
                     KeyCheck::Free => break,
@@ -155,7 +261,7 @@ impl Catalog {
     /// transactions still running count), as `xid` sees it. Rows whose key
     /// has a NULL never conflict.
     pub fn key_holder(&self, table: &Table, index: &Index, values: &[Datum], xid: u64) -> Result<KeyCheck> {
-        if index.columns.iter().any(|&c| values[c].is_null()) {
+        if index.columns.iter().any(|&c| values[c].is_null()) || !index.covers(values)? {
             return Ok(KeyCheck::Free);
         }
         let key = index.key(values);
@@ -230,7 +336,7 @@ impl Catalog {
         let mut outcome = KeyCheck::Free;
         let desc = table.desc();
         self.table_heap(table).fetch_chain(root, |at, t, multi| {
-            if multi && self.index_key_of(table, &desc, index, t)? != key {
+            if multi && self.index_key_of(table, &desc, index, t)?.as_deref() != Some(key) {
                 return Ok(false);
             }
             match self.txns.unique_status(t, xid)? {
@@ -256,7 +362,7 @@ impl Catalog {
         let desc = table.desc();
         // Only the indexed columns are decoded (and detoasted).
         let mut wanted = vec![false; table.columns.len()];
-        for &c in &index.columns {
+        for c in index.columns_read() {
             wanted[c] = true;
         }
         let mut entries: Vec<(Vec<u8>, Tid, bool)> = Vec::new();
@@ -290,6 +396,14 @@ impl Catalog {
                     };
                     match self.decode_columns(table, &desc, t, Some(&wanted)) {
                         Ok(values) => {
+                            match index.covers(&values) {
+                                Ok(true) => {}
+                                Ok(false) => continue,
+                                Err(e) => {
+                                    error = Some(e);
+                                    return;
+                                }
+                            }
                             let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
                             let key = index.key(&values);
                             match entries[first..].iter_mut().find(|e| e.0 == key) {
@@ -316,7 +430,7 @@ impl Catalog {
                     let mut values = Vec::new();
                     heap.fetch_chain(prev.1, |_, t, _| {
                         let v = self.decode_columns(table, &desc, t, Some(&wanted))?;
-                        let hit = index.key(&v) == prev.0;
+                        let hit = index.key(&v) == prev.0 && index.covers(&v)?;
                         if hit {
                             values = v;
                         }

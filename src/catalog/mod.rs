@@ -58,7 +58,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use constraint::{FkAction, ForeignKey};
-pub use index::{Index, IndexRange, KeyCheck, Speculation, unique_violation};
+pub use index::{Index, IndexRange, KeyCheck, Predicate, Speculation, unique_violation};
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -462,7 +462,7 @@ impl Catalog {
             Fork::ALL.iter().try_fold(0, |sum, &f| Ok(sum + bytes(relfilenode, f)?))
         };
         let indexes = || -> Result<i64> {
-            let list = if rel.kind == RelKind::Table { self.indexes_of(oid, false, who)? } else { Vec::new() };
+            let list = if rel.kind == RelKind::Table { self.indexes_of(oid, false, None, who)? } else { Vec::new() };
             list.iter().try_fold(0, |sum, i| Ok(sum + all_forks(i.rel.relfilenode)?))
         };
         Ok(Some(match what {
@@ -548,6 +548,8 @@ impl Catalog {
         }
         columns.sort_by_key(|(n, _)| *n);
         let ncols = columns.len();
+        let columns: Vec<Column> = columns.into_iter().map(|(_, c)| c).collect();
+        let indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
@@ -555,8 +557,8 @@ impl Catalog {
             name: name.to_string(),
             namespace: rel.namespace,
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
-            columns: columns.into_iter().map(|(_, c)| c).collect(),
-            indexes: self.indexes_of(oid, rel.unlogged, who)?,
+            columns,
+            indexes,
             fillfactor,
             unlogged: rel.unlogged,
             foreign_keys,
@@ -717,7 +719,16 @@ impl Catalog {
     }
 
     /// The indexes of table `oid`, in the order they were created.
-    fn indexes_of(&self, oid: u32, unlogged: bool, who: &Reader<'_>) -> Result<Vec<Index>> {
+    ///
+    /// Partial indexes' predicates are bound over `table` (its name and
+    /// columns); without it they are left out (for sizes only).
+    fn indexes_of(
+        &self,
+        oid: u32,
+        unlogged: bool,
+        table: Option<(&str, &[Column])>,
+        who: &Reader<'_>,
+    ) -> Result<Vec<Index>> {
         let idesc = system::index_desc();
         let mut rows = Vec::new();
         self.scan(&PG_INDEX, who, |_, t| {
@@ -730,6 +741,7 @@ impl Catalog {
                     int2_vector(v[system::IND_KEY]),
                     int2_vector(v[system::IND_OPTION]),
                     v[system::IND_CONSTRAINT] == Some(&[1]),
+                    v[system::IND_PRED].map(|p| text_of(Some(p))),
                 ));
             }
         })?;
@@ -745,23 +757,26 @@ impl Catalog {
                 names.insert(ioid, (text_of(v[system::CLASS_RELNAME]), u32_of(v[system::CLASS_RELFILENODE])));
             }
         })?;
-        let mut out: Vec<Index> = rows
-            .into_iter()
-            .filter_map(|(ioid, unique, primary, key, options, constraint)| {
-                let (name, relfilenode) = names.remove(&ioid)?;
-                Some(Index {
-                    oid: ioid,
-                    name,
-                    rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
-                    columns: key.iter().map(|&a| (a - 1) as usize).collect(),
-                    orders: options.iter().map(|&o| keycode::KeyOrder::from_option_bits(o)).collect(),
-                    unique,
-                    primary,
-                    constraint,
-                    unlogged,
-                })
-            })
-            .collect();
+        let mut out: Vec<Index> = Vec::with_capacity(rows.len());
+        for (ioid, unique, primary, key, options, constraint, pred) in rows {
+            let Some((name, relfilenode)) = names.remove(&ioid) else { continue };
+            let predicate = match (pred, table) {
+                (Some(text), Some((tname, columns))) => Some(Arc::new(Predicate::bind(&text, tname, columns)?)),
+                _ => None,
+            };
+            out.push(Index {
+                oid: ioid,
+                name,
+                rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
+                columns: key.iter().map(|&a| (a - 1) as usize).collect(),
+                orders: options.iter().map(|&o| keycode::KeyOrder::from_option_bits(o)).collect(),
+                unique,
+                primary,
+                constraint,
+                unlogged,
+                predicate,
+            });
+        }
         out.sort_by_key(|i| i.oid);
         Ok(out)
     }
@@ -1429,7 +1444,7 @@ impl Catalog {
             }
             // Only one version of a row is visible; if its key is not this
             // entry's, another entry stands for it.
-            if !multi || self.index_key_of(table, desc, entry.0, t)? == entry.1 {
+            if !multi || self.index_key_of(table, desc, entry.0, t)?.as_deref() == Some(entry.1) {
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
                 found = Some(at);
             }
@@ -1449,10 +1464,19 @@ impl Catalog {
     }
 
     /// The key a version of a row of `table` has in `index`.
-    pub(crate) fn index_key_of(&self, table: &Table, desc: &TupleDesc, index: &Index, t: &[u8]) -> Result<Vec<u8>> {
+    /// `None` when the version has no entry (a partial index's predicate
+    /// does not hold for it).
+    pub(crate) fn index_key_of(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        index: &Index,
+        t: &[u8],
+    ) -> Result<Option<Vec<u8>>> {
         let mut wanted = vec![false; table.columns.len()];
-        index.columns.iter().for_each(|&c| wanted[c] = true);
-        Ok(index.key(&self.decode_columns(table, desc, t, Some(&wanted))?))
+        index.columns_read().into_iter().for_each(|c| wanted[c] = true);
+        let values = self.decode_columns(table, desc, t, Some(&wanted))?;
+        Ok(if index.covers(&values)? { Some(index.key(&values)) } else { None })
     }
 
     /// The values of the tuple version at `tid`.
@@ -1478,11 +1502,13 @@ impl Catalog {
         let mut tuple = Vec::new();
         let stored = self.form_row(table, desc, values, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
-        // A HOT update when no indexed column changes (compared as stored:
+        // A HOT update when no indexed column changes — key columns, and
+        // the columns partial indexes' predicates read (compared as stored:
         // a compressed or out-of-line value counts as changed).
         let new_values = deform_stored(desc, &tuple);
-        // An update that changes no key column (of a unique index) holds
-        // the row FOR NO KEY UPDATE only (see txn/rowlock.rs).
+        // An update that changes no key column (of a unique index that is
+        // not partial) holds the row FOR NO KEY UPDATE only (see
+        // txn/rowlock.rs).
         let same = |old: &[Option<Stored<'_>>], c: usize| match (&old[c], &new_values[c]) {
             (None, None) => true,
             (Some(Stored::Plain(a)), Some(Stored::Plain(b))) => a == b,
@@ -1490,7 +1516,7 @@ impl Catalog {
         };
         let mode = |old: &[u8]| {
             let old_values = deform_stored(desc, old);
-            let keys = table.indexes.iter().filter(|i| i.unique).flat_map(|i| &i.columns);
+            let keys = table.indexes.iter().filter(|i| i.unique && i.predicate.is_none()).flat_map(|i| &i.columns);
             match keys.into_iter().all(|&c| same(&old_values, c)) {
                 true => RowLock::NoKeyUpdate,
                 false => RowLock::Update,
@@ -1501,7 +1527,7 @@ impl Catalog {
         let stamp = |t: &[u8]| self.txns.change_stamp(&keep.borrow(), xid, mode(t));
         let hot = |old: &[u8]| -> Result<bool> {
             let old_values = deform_stored(desc, old);
-            Ok(table.indexes.iter().flat_map(|i| &i.columns).all(|&c| same(&old_values, c)))
+            Ok(table.indexes.iter().flat_map(|i| i.columns_read()).all(|c| same(&old_values, c)))
         };
         let horizon = std::cell::OnceCell::new();
         let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
@@ -1547,10 +1573,15 @@ impl Catalog {
         if !rows.is_empty() && !table.indexes.is_empty() {
             // Index keys need only the indexed columns, so only those are detoasted.
             let mut indexed = vec![false; table.columns.len()];
-            table.indexes.iter().flat_map(|i| &i.columns).for_each(|&c| indexed[c] = true);
+            table.indexes.iter().flat_map(|i| i.columns_read()).for_each(|c| indexed[c] = true);
             for (root, t) in &rows {
                 let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
                 for index in &table.indexes {
+                    // A row a partial index leaves out has no entry there
+                    // (one whose predicate cannot be evaluated is looked for).
+                    if !index.covers(&values).unwrap_or(true) {
+                        continue;
+                    }
                     self.btree(index).delete(0, &index.key(&values), Tid { block, offset: *root })?;
                 }
             }

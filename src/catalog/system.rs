@@ -627,7 +627,7 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
         join(opclasses),
         join(options.iter().map(i16::to_string).collect()),
         Datum::Null,
-        Datum::Null,
+        index.predicate.as_ref().map_or(Datum::Null, |p| Datum::Text(p.text.clone())),
         Datum::Bool(index.constraint),
     ]
 }
@@ -638,6 +638,7 @@ pub const IND_ISUNIQUE: usize = PG_INDEX.attno("indisunique");
 pub const IND_ISPRIMARY: usize = PG_INDEX.attno("indisprimary");
 pub const IND_KEY: usize = PG_INDEX.attno("indkey");
 pub const IND_OPTION: usize = PG_INDEX.attno("indoption");
+pub const IND_PRED: usize = PG_INDEX.attno("indpred");
 /// tusk's constraint flag, just past the declared columns.
 pub const IND_CONSTRAINT: usize = PG_INDEX.columns.len();
 

@@ -432,6 +432,12 @@ impl Session {
             primary: def.primary,
             constraint: def.constraint,
             unlogged: table.unlogged,
+            predicate: match &def.predicate {
+                Some(text) => {
+                    Some(std::sync::Arc::new(crate::catalog::Predicate::bind(text, &table.name, &table.columns)?))
+                }
+                None => None,
+            },
         };
         let index = self.shared.catalog.create_index(table, index, xid, self.cid)?;
         self.created_files.push(index.rel);

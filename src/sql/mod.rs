@@ -285,13 +285,16 @@ pub struct IndexDef {
     /// It implements a PRIMARY KEY or UNIQUE constraint (rather than
     /// being made by CREATE INDEX).
     pub constraint: bool,
+    /// A partial index's predicate, as the catalog stores it (see
+    /// [`binder::predicate_text`]).
+    pub predicate: Option<String>,
 }
 
 impl IndexDef {
     /// The index of a PRIMARY KEY or UNIQUE constraint over `columns`.
     pub fn constraint(name: Option<String>, columns: Vec<String>, primary: bool) -> IndexDef {
         let columns = columns.into_iter().map(|c| (c, crate::catalog::keycode::KeyOrder::ASC)).collect();
-        IndexDef { name, columns, unique: true, primary, constraint: true }
+        IndexDef { name, columns, unique: true, primary, constraint: true, predicate: None }
     }
 }
 

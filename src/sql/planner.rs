@@ -60,9 +60,14 @@ fn ordered_by_index(plan: &mut Box<Plan>) {
                 c == ic && (desc != o.descending) == flip && (nf != o.nulls_first) == flip
             })
     };
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter.as_ref() {
+        split_and(f, &mut conjuncts);
+    }
     let Some((index, backward)) = table
         .indexes
         .iter()
+        .filter(|i| usable(i, &conjuncts))
         .find_map(|i| if matches(i, false) { Some((i, false)) } else { matches(i, true).then_some((i, true)) })
     else {
         return;
@@ -223,6 +228,9 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
     }
     let mut best: Option<(usize, bool, bool, &Index)> = None;
     for index in &table.indexes {
+        if !usable(index, &conjuncts) {
+            continue;
+        }
         let eqs =
             index.columns.iter().take_while(|&&c| bounds.iter().any(|b| b.column == c && b.op == CmpOp::Eq)).count();
         let ranged = index.columns.get(eqs).is_some_and(|&c| bounds.iter().any(|b| b.column == c && b.op != CmpOp::Eq));
@@ -267,7 +275,76 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
     })
 }
 
-fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+/// Whether a query whose WHERE has `conjuncts` may read `index`: any
+/// whole index, and a partial one whose predicate they imply.
+pub(crate) fn usable(index: &Index, conjuncts: &[&Expr]) -> bool {
+    let Some(p) = &index.predicate else { return true };
+    let mut wanted = Vec::new();
+    split_and(&p.expr, &mut wanted);
+    wanted.iter().all(|w| conjuncts.iter().any(|c| implies(c, w)))
+}
+
+/// Whether condition `have` being true makes `want` true: the same
+/// condition, a comparison of a column with an integer constant whose
+/// range lies inside the other's, or a comparison implying the column
+/// is not NULL.
+fn implies(have: &Expr, want: &Expr) -> bool {
+    if format!("{have:?}") == format!("{want:?}") {
+        return true;
+    }
+    if let Expr::IsNull(inner, true) = want {
+        if let (Expr::Column(c, _), Some((hc, ..))) = (inner.as_ref(), int_comparison(have)) {
+            return *c == hc;
+        }
+        return false;
+    }
+    let (Some((hc, hop, hv)), Some((wc, wop, wv))) = (int_comparison(have), int_comparison(want)) else {
+        return false;
+    };
+    if hc != wc {
+        return false;
+    }
+    if wop == CmpOp::NotEq {
+        return hop == CmpOp::Eq && hv != wv;
+    }
+    let (Some((hlo, hhi)), Some((wlo, whi))) = (int_range(hop, hv), int_range(wop, wv)) else { return false };
+    hlo >= wlo && hhi <= whi
+}
+
+/// `column op constant` with an integer constant (either way round).
+fn int_comparison(e: &Expr) -> Option<(usize, CmpOp, i128)> {
+    let Expr::Cmp(op, a, b) = e else { return None };
+    let int = |e: &Expr| match e {
+        Expr::Const(d, _) => match d {
+            super::types::Datum::Int2(v) => Some(*v as i128),
+            super::types::Datum::Int4(v) => Some(*v as i128),
+            super::types::Datum::Int8(v) => Some(*v as i128),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (a.as_ref(), b.as_ref()) {
+        (Expr::Column(c, t), v) if t.is_integer() => Some((*c, *op, int(v)?)),
+        (v, Expr::Column(c, t)) if t.is_integer() => {
+            Some((*c, if *op == CmpOp::NotEq { *op } else { flip(*op)? }, int(v)?))
+        }
+        _ => None,
+    }
+}
+
+/// The integers `x op v` holds for, as a closed range.
+fn int_range(op: CmpOp, v: i128) -> Option<(i128, i128)> {
+    Some(match op {
+        CmpOp::Eq => (v, v),
+        CmpOp::Gt => (v + 1, i128::MAX),
+        CmpOp::GtEq => (v, i128::MAX),
+        CmpOp::Lt => (i128::MIN, v - 1),
+        CmpOp::LtEq => (i128::MIN, v),
+        CmpOp::NotEq => return None,
+    })
+}
+
+pub(crate) fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match e {
         Expr::And(a, b) => {
             split_and(a, out);

@@ -250,9 +250,6 @@ impl Binder<'_> {
                 return Err(Error::not_supported(format!("index access method \"{method}\"")));
             }
         }
-        if ci.predicate.is_some() {
-            return Err(Error::not_supported("partial indexes"));
-        }
         if !ci.include.is_empty() {
             return Err(Error::not_supported("INCLUDE columns"));
         }
@@ -286,9 +283,19 @@ impl Binder<'_> {
             };
             columns.push((ident(id), KeyOrder { descending, nulls_first }));
         }
+        let predicate = match &ci.predicate {
+            None => None,
+            Some(p) => {
+                let Some(t) = self.tables.table(&table, crate::txn::lock::LockMode::Share)? else {
+                    return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
+                };
+                let bound = self.bind_predicate_of(&t.name, &t.columns, p)?;
+                Some(super::predicate_text(&bound, &t.columns))
+            }
+        };
         Ok(Statement::CreateIndex {
             table,
-            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false },
+            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false, predicate },
             if_not_exists: ci.if_not_exists,
         })
     }

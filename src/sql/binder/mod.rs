@@ -10,11 +10,14 @@
 mod copy;
 mod cte;
 mod ddl;
+mod index_expr;
 mod locking;
 mod on_conflict;
 mod query;
 mod temporal;
 mod updatable;
+
+pub use index_expr::{bind_index_predicate, predicate_text};
 
 use sqlparser::ast::{self, Spanned};
 

@@ -86,16 +86,25 @@ impl Binder<'_> {
                 wanted.push(i);
             }
         }
-        if let Some(p) = predicate {
-            // Without partial indexes every candidate index is whole, and
-            // a whole index serves whatever the predicate says; it is
-            // still bound, for its errors.
-            self.levels.push(Level::default());
-            let r = self.add_table_rel(table, None).and_then(|_| self.bind_condition(p, "WHERE"));
-            self.levels.pop();
-            r?;
+        // A whole index serves whatever the predicate says; a partial one
+        // only where the predicate implies its own (PostgreSQL's rule).
+        let bound = match predicate {
+            Some(p) => {
+                self.levels.push(Level::default());
+                let r = self.add_table_rel(table, None).and_then(|_| self.bind_condition(p, "WHERE"));
+                self.levels.pop();
+                Some(r?)
+            }
+            None => None,
+        };
+        let mut conjuncts = Vec::new();
+        if let Some(b) = &bound {
+            crate::sql::planner::split_and(b, &mut conjuncts);
         }
         let matches = |i: &Index| {
+            if !crate::sql::planner::usable(i, &conjuncts) {
+                return false;
+            }
             let mut key = i.columns.clone();
             key.sort_unstable();
             key.dedup();
