@@ -23,9 +23,11 @@
 
 mod bootstrap;
 mod constraint;
+mod default;
 pub mod describe;
 mod index;
 pub mod keycode;
+pub mod sequence;
 pub mod stats;
 pub mod system;
 pub mod view;
@@ -56,6 +58,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use constraint::{FkAction, ForeignKey};
+pub use default::nextval_text;
 pub use index::{Index, IndexRange, unique_violation};
 
 /// A column of a table.
@@ -65,6 +68,19 @@ pub struct Column {
     pub ty: PgType,
     pub typmod: i32,
     pub not_null: bool,
+    /// The default expression as SQL text (`pg_get_expr` of its
+    /// `pg_attrdef` row); for an identity column, the `nextval` of its
+    /// sequence (which PostgreSQL keeps out of `pg_attrdef`).
+    pub default: Option<String>,
+    /// `attidentity`: 0, or `a` (GENERATED ALWAYS) or `d` (BY DEFAULT).
+    pub identity: u8,
+}
+
+impl Column {
+    /// A column of a type, with no default.
+    pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
+        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0 }
+    }
 }
 
 /// A table as the catalog describes it.
@@ -92,6 +108,9 @@ pub struct Table {
     /// A view's query, as SQL text (`None` for a table). A view has no
     /// file; its query is expanded wherever it is named ([`view`]).
     pub view: Option<String>,
+    /// A sequence (`relkind 'S'`): its columns are `last_value`,
+    /// `log_cnt` and `is_called`, read from its page ([`sequence`]).
+    pub sequence: bool,
 }
 
 impl Table {
@@ -221,6 +240,7 @@ pub enum RelKind {
     Table,
     Index,
     View,
+    Sequence,
 }
 
 impl RelKind {
@@ -230,6 +250,7 @@ impl RelKind {
             RelKind::Table => "table",
             RelKind::Index => "index",
             RelKind::View => "view",
+            RelKind::Sequence => "sequence",
         }
     }
 }
@@ -462,6 +483,7 @@ impl Catalog {
                 let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
                     Some(b"v") => RelKind::View,
+                    Some(b"S") => RelKind::Sequence,
                     _ => RelKind::Table,
                 };
                 let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
@@ -506,6 +528,8 @@ impl Catalog {
                         ty,
                         typmod: i32_of(v[system::ATT_TYPMOD]),
                         not_null: v[system::ATT_NOTNULL] == Some(&[1]),
+                        default: None,
+                        identity: v[system::ATT_IDENTITY].and_then(|b| b.first().copied()).unwrap_or(0),
                     },
                 )),
                 None => bad_type = Some(typid),
@@ -515,6 +539,9 @@ impl Catalog {
             return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
         }
         columns.sort_by_key(|(n, _)| *n);
+        if rel.kind == RelKind::Table {
+            self.fill_defaults(oid, &mut columns, who)?;
+        }
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
@@ -530,6 +557,7 @@ impl Catalog {
             referenced_by,
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
             view,
+            sequence: rel.kind == RelKind::Sequence,
         }))
     }
 
@@ -1000,6 +1028,7 @@ impl Catalog {
             referenced_by: Vec::new(),
             toast: None,
             view: None,
+            sequence: false,
         };
         let mut table = table;
         // As in PostgreSQL, a table gets a TOAST relation if it has a
@@ -1022,8 +1051,14 @@ impl Catalog {
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
-            let row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            let mut row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            let stored_default = c.default.is_some() && c.identity == 0;
+            row[system::ATT_HASDEF] = Datum::Bool(stored_default);
+            row[system::ATT_IDENTITY] = system::char_datum(c.identity);
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+            if let (Some(sql), true) = (&c.default, stored_default) {
+                self.insert_default_row(oid, i as i16 + 1, sql, xid, cid)?;
+            }
         }
         Ok(table)
     }
@@ -1230,6 +1265,7 @@ impl Catalog {
             .collect();
         self.delete_constraint_rows(&constraint_rows, xid, cid)?;
         self.drop_view_rules(oid, xid, cid, who)?;
+        self.drop_defaults_and_sequence_rows(oid, xid, cid, who)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));
