@@ -140,8 +140,8 @@ impl Catalog {
     }
 
     /// `nextval`: the value, and the WAL position that must be durable
-    /// before a commit that saw it is reported (if a record was written).
-    pub fn nextval(&self, seq: &Sequence) -> Result<(i64, Option<u64>)> {
+    /// before a commit that saw it is reported.
+    pub fn nextval(&self, seq: &Sequence) -> Result<(i64, u64)> {
         match storage::nextval(&self.engine.pool, &self.engine.wal, seq.rel, &seq.def.limits())? {
             Ok(v) => Ok(v),
             Err(Exhausted::Max(m)) => Err(err!(

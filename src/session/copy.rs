@@ -463,6 +463,12 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
         self.inner.serial_sequence(table, column)
     }
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.inner.relation_oid(name)
+    }
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        self.inner.relation_name(oid)
+    }
 }
 
 /// Rows of a COPY TO a file.

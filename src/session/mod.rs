@@ -1403,6 +1403,18 @@ impl EvalContext for Eval<'_> {
     fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
         self.serial_sequence_of(table, column)
     }
+
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        let snapshot = self.txns.snapshot();
+        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        self.catalog.relation_oid(name, &who)
+    }
+
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        let snapshot = self.txns.snapshot();
+        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        Ok(self.catalog.relation_by_oid(oid, &who)?.map(|(name, _)| name))
+    }
 }
 
 /// `pg_show_all_settings()`: a row per setting, sorted by name, with the

@@ -74,9 +74,7 @@ impl Eval<'_> {
                 let seq = self.find_sequence(&args[0])?;
                 self.check_writable("nextval")?;
                 let (value, lsn) = self.catalog.nextval(&seq)?;
-                if let Some(lsn) = lsn {
-                    self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
-                }
+                self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
                 self.sequences.current.insert(seq.oid, value);
                 self.sequences.last = Some(seq.oid);
                 Ok(Datum::Int8(value))
@@ -96,9 +94,8 @@ impl Eval<'_> {
                 let undefined =
                     || err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "lastval is not yet defined in this session");
                 let oid = self.sequences.last.ok_or_else(undefined)?;
-                let seq = self.find_sequence(&Datum::Text(oid.to_string())).map_err(|_| {
-                    err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "lastval: sequence no longer exists")
-                })?;
+                // A sequence dropped since counts as never used (as PostgreSQL has it).
+                let seq = self.find_sequence(&Datum::Text(oid.to_string())).map_err(|_| undefined())?;
                 self.sequences.current.get(&seq.oid).map(|&v| Datum::Int8(v)).ok_or_else(undefined)
             }
             SeqFunc::Setval => {

@@ -14,9 +14,11 @@
 //!    sequence resumes past every value handed out under a durable record —
 //!    some values are skipped, none is given twice.
 //! 3. The record must be durable before a value from its batch reaches a
-//!    client whose transaction commits: [`nextval`] returns the record's end
-//!    LSN and the session flushes the WAL up to it at commit (even when the
-//!    transaction has no transaction id).
+//!    client whose transaction commits: [`nextval`] returns the page's LSN
+//!    (the end of the record that logged the value, by whichever
+//!    transaction wrote it — one that rolled back does not flush) and the
+//!    session flushes the WAL up to it at commit, even when the transaction
+//!    has no transaction id.
 //! 4. `setval`, `ALTER SEQUENCE … RESTART` and creation log the new state
 //!    as it is (no values ahead).
 //!
@@ -174,14 +176,14 @@ fn step(v: i64, l: &SeqLimits) -> Option<i64> {
 }
 
 /// Hand out the sequence's next value. Returns it, and the end LSN of the
-/// WAL record written to log values ahead (if one was: the caller must
-/// see it flushed before its transaction's commit is reported).
+/// WAL record that logged it (the caller must see the WAL flushed that
+/// far before its transaction's commit is reported).
 pub fn nextval(
     pool: &BufferPool,
     wal: &Wal,
     rel: RelFileLocator,
     limits: &SeqLimits,
-) -> Result<std::result::Result<(i64, Option<u64>), Exhausted>> {
+) -> Result<std::result::Result<(i64, u64), Exhausted>> {
     let buf = pool.read_buffer(tag(rel))?;
     let mut page = buf.write();
     let state = read_state(&*page, rel)?;
@@ -195,7 +197,6 @@ pub fn nextval(
         state.last_value
     };
     let must_log = !state.is_called || state.log_cnt <= 0 || page.lsn() <= wal.redo_ptr();
-    let mut lsn = None;
     let log_cnt = if must_log {
         // Log the state LOG_AHEAD values on (fewer if a limit comes first).
         let mut ahead = value;
@@ -209,12 +210,12 @@ pub fn nextval(
         }
         let end = log_state(wal, rel, &SeqState { last_value: ahead, log_cnt: 0, is_called: true })?;
         page.set_lsn(end);
-        lsn = Some(end);
         logged
     } else {
         state.log_cnt - 1
     };
     put_state(&mut *page, &SeqState { last_value: value, log_cnt, is_called: true });
+    let lsn = page.lsn();
     drop(page);
     buf.mark_dirty();
     Ok(Ok((value, lsn)))

@@ -311,7 +311,7 @@ impl<'a> Binder<'a> {
             return Err(self.at(view_not_writable(&table.name, verb), name));
         }
         if table.sequence {
-            return Err(self.at(err!(SqlState::WRONG_OBJECT_TYPE, "cannot change sequence \"{}\"", table.name), name));
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot change sequence \"{}\"", table.name));
         }
         if table.namespace == catalog::PG_CATALOG_NAMESPACE {
             let e = err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for table {}", table.name);

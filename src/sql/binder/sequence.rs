@@ -65,7 +65,7 @@ pub(super) fn seq_options(options: &[ast::SequenceOptions]) -> Result<SeqOptions
                     [t, c] => (t.clone(), c.clone()),
                     [schema, t, c] if schema == "public" => (t.clone(), c.clone()),
                     _ => {
-                        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid OWNED BY option")
+                        return Err(err!(SqlState::SYNTAX_ERROR, "invalid OWNED BY option")
                             .with_hint("Specify OWNED BY table.column or OWNED BY NONE."));
                     }
                 };
