@@ -1,6 +1,6 @@
 //! The system catalog: `pg_namespace`, `pg_class`, `pg_attribute`,
 //! `pg_type`, `pg_index`, `pg_database`, `pg_am`, `pg_rewrite`,
-//! `pg_depend`, `pg_attrdef` and `pg_collation` are heap relations in
+//! `pg_depend`, `pg_attrdef`, `pg_sequence` and `pg_collation` are heap relations in
 //! tusk's own storage with PostgreSQL 15's names, OIDs and columns
 //! ([`system`] declares them; [`bootstrap`] fills them on a new cluster).
 //! They describe themselves, so SQL reads them as it reads any table: the
@@ -20,6 +20,8 @@
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
 //! rows of kind `v` with a `pg_rewrite` rule holding their query ([`view`]).
+//! Sequences are rows of kind `S` with a `pg_sequence` row and a page of
+//! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
 mod bootstrap;
 mod constraint;
