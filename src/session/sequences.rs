@@ -347,17 +347,13 @@ impl Session {
                 "column \"{column}\" of relation \"{table_name}\" does not exist"
             ));
         };
-        if table.columns[i].identity != 0 && default.is_some() {
-            return Err(err!(
-                SqlState::SYNTAX_ERROR,
-                "column \"{column}\" of relation \"{table_name}\" is an identity column"
-            )
-            .with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead."));
-        }
         if table.columns[i].identity != 0 {
-            // DROP DEFAULT of an identity column changes nothing (PostgreSQL
-            // says the same with a NOTICE-free no-op).
-            return Ok(());
+            let e =
+                err!(SqlState::SYNTAX_ERROR, "column \"{column}\" of relation \"{table_name}\" is an identity column");
+            return Err(match default {
+                Some(_) => e,
+                None => e.with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead."),
+            });
         }
         self.catalog_changed = true;
         let snapshot = self.statement_snapshot();
