@@ -28,6 +28,7 @@ impl SqlState {
     pub const CARDINALITY_VIOLATION: SqlState = SqlState("21000");
     pub const STRING_DATA_RIGHT_TRUNCATION: SqlState = SqlState("22001");
     pub const NUMERIC_VALUE_OUT_OF_RANGE: SqlState = SqlState("22003");
+    pub const SEQUENCE_GENERATOR_LIMIT_EXCEEDED: SqlState = SqlState("2200H");
     pub const INVALID_DATETIME_FORMAT: SqlState = SqlState("22007");
     pub const DATETIME_FIELD_OVERFLOW: SqlState = SqlState("22008");
     pub const INVALID_TIME_ZONE_DISPLACEMENT_VALUE: SqlState = SqlState("22009");
@@ -71,6 +72,7 @@ impl SqlState {
     pub const DUPLICATE_CURSOR: SqlState = SqlState("42P03");
     pub const AMBIGUOUS_FUNCTION: SqlState = SqlState("42725");
     pub const DATATYPE_MISMATCH: SqlState = SqlState("42804");
+    pub const GENERATED_ALWAYS: SqlState = SqlState("428C9");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
     pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: SqlState = SqlState("2201F");

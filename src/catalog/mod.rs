@@ -1,6 +1,6 @@
 //! The system catalog: `pg_namespace`, `pg_class`, `pg_attribute`,
 //! `pg_type`, `pg_index`, `pg_database`, `pg_am`, `pg_rewrite`,
-//! `pg_depend`, `pg_attrdef` and `pg_collation` are heap relations in
+//! `pg_depend`, `pg_attrdef`, `pg_sequence` and `pg_collation` are heap relations in
 //! tusk's own storage with PostgreSQL 15's names, OIDs and columns
 //! ([`system`] declares them; [`bootstrap`] fills them on a new cluster).
 //! They describe themselves, so SQL reads them as it reads any table: the
@@ -20,14 +20,18 @@
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
 //! rows of kind `v` with a `pg_rewrite` rule holding their query ([`view`]).
+//! Sequences are rows of kind `S` with a `pg_sequence` row and a page of
+//! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
 pub mod analyze;
 mod bootstrap;
 mod constraint;
+mod default;
 pub mod describe;
 mod freeze;
 mod index;
 pub mod keycode;
+pub mod sequence;
 pub mod stats;
 pub mod system;
 pub mod view;
@@ -58,6 +62,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use constraint::{FkAction, ForeignKey};
+pub use default::nextval_text;
 pub use index::{Index, IndexRange, KeyCheck, Predicate, Speculation, unique_violation};
 
 /// A column of a table.
@@ -67,6 +72,19 @@ pub struct Column {
     pub ty: PgType,
     pub typmod: i32,
     pub not_null: bool,
+    /// The default expression as SQL text (`pg_get_expr` of its
+    /// `pg_attrdef` row); for an identity column, the `nextval` of its
+    /// sequence (which PostgreSQL keeps out of `pg_attrdef`).
+    pub default: Option<String>,
+    /// `attidentity`: 0, or `a` (GENERATED ALWAYS) or `d` (BY DEFAULT).
+    pub identity: u8,
+}
+
+impl Column {
+    /// A column of a type, with no default.
+    pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
+        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0 }
+    }
 }
 
 /// A table as the catalog describes it.
@@ -99,6 +117,9 @@ pub struct Table {
     pub counted: (i32, f32),
     /// What ANALYZE found per column (`pg_statistic`), if it ran.
     pub stats: Vec<Option<analyze::ColumnStats>>,
+    /// A sequence (`relkind 'S'`): its columns are `last_value`,
+    /// `log_cnt` and `is_called`, read from its page ([`sequence`]).
+    pub sequence: bool,
 }
 
 impl Table {
@@ -239,6 +260,7 @@ pub enum RelKind {
     Table,
     Index,
     View,
+    Sequence,
 }
 
 impl RelKind {
@@ -248,6 +270,7 @@ impl RelKind {
             RelKind::Table => "table",
             RelKind::Index => "index",
             RelKind::View => "view",
+            RelKind::Sequence => "sequence",
         }
     }
 }
@@ -487,6 +510,7 @@ impl Catalog {
                 let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
                     Some(b"v") => RelKind::View,
+                    Some(b"S") => RelKind::Sequence,
                     _ => RelKind::Table,
                 };
                 let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
@@ -538,6 +562,8 @@ impl Catalog {
                         ty,
                         typmod: i32_of(v[system::ATT_TYPMOD]),
                         not_null: v[system::ATT_NOTNULL] == Some(&[1]),
+                        default: None,
+                        identity: v[system::ATT_IDENTITY].and_then(|b| b.first().copied()).unwrap_or(0),
                     },
                 )),
                 None => bad_type = Some(typid),
@@ -547,6 +573,9 @@ impl Catalog {
             return Err(err!(SqlState::DATA_CORRUPTED, "catalog lists unknown type OID {t} for relation \"{name}\""));
         }
         columns.sort_by_key(|(n, _)| *n);
+        if rel.kind == RelKind::Table {
+            self.fill_defaults(oid, &mut columns, who)?;
+        }
         let ncols = columns.len();
         let columns: Vec<Column> = columns.into_iter().map(|(_, c)| c).collect();
         let indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
@@ -567,6 +596,7 @@ impl Catalog {
             view,
             counted: rel.counted,
             stats: if rel.kind == RelKind::Table { self.column_stats_of(oid, ncols, who)? } else { Vec::new() },
+            sequence: rel.kind == RelKind::Sequence,
         }))
     }
 
@@ -1070,6 +1100,7 @@ impl Catalog {
             view: None,
             counted: (0, -1.0),
             stats: Vec::new(),
+            sequence: false,
         };
         let mut table = table;
         // As in PostgreSQL, a table gets a TOAST relation if it has a
@@ -1092,8 +1123,14 @@ impl Catalog {
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
-            let row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            let mut row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            let stored_default = c.default.is_some() && c.identity == 0;
+            row[system::ATT_HASDEF] = Datum::Bool(stored_default);
+            row[system::ATT_IDENTITY] = system::char_datum(c.identity);
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+            if let (Some(sql), true) = (&c.default, stored_default) {
+                self.insert_default_row(oid, i as i16 + 1, sql, xid, cid)?;
+            }
         }
         Ok(table)
     }
@@ -1301,6 +1338,7 @@ impl Catalog {
         self.delete_constraint_rows(&constraint_rows, xid, cid)?;
         self.drop_view_rules(oid, xid, cid, who)?;
         self.delete_column_stats(oid, xid, cid, who)?;
+        self.drop_defaults_and_sequence_rows(oid, xid, cid, who)?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));

@@ -14,7 +14,7 @@
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::tuple::{Attr, TupleDesc};
 
-use PgType::{Bool, Char, Float4, Int2, Int4, Name, Oid, Text, TextForm};
+use PgType::{Bool, Char, Float4, Int2, Int4, Int8, Name, Oid, Text, TextForm};
 
 pub const PG_CATALOG_NAMESPACE: u32 = 11;
 pub const PUBLIC_NAMESPACE: u32 = 2200;
@@ -325,7 +325,9 @@ pub const PG_DEPEND: SystemCatalog = SystemCatalog {
     ],
 };
 
-/// pg_attrdef: column defaults (tusk has none yet, so it is empty).
+/// pg_attrdef: column defaults. `adbin` holds the default expression as
+/// SQL text, in the form `pg_get_expr` shows (where PostgreSQL keeps a
+/// node tree).
 pub const PG_ATTRDEF: SystemCatalog = SystemCatalog {
     oid: 2604,
     name: "pg_attrdef",
@@ -398,8 +400,24 @@ pub const PG_COLLATION: SystemCatalog = SystemCatalog {
     ],
 };
 
+/// pg_sequence: a sequence's parameters (its state is on its own page).
+pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
+    oid: 2224,
+    name: "pg_sequence",
+    columns: &[
+        ("seqrelid", Oid),
+        ("seqtypid", Oid),
+        ("seqstart", Int8),
+        ("seqincrement", Int8),
+        ("seqmax", Int8),
+        ("seqmin", Int8),
+        ("seqcache", Int8),
+        ("seqcycle", Bool),
+    ],
+};
+
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 13] = [
+pub const ALL: [&SystemCatalog; 14] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -413,6 +431,7 @@ pub const ALL: [&SystemCatalog; 13] = [
     &PG_ATTRDEF,
     &PG_COLLATION,
     &PG_STATISTIC,
+    &PG_SEQUENCE,
 ];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
@@ -439,6 +458,10 @@ fn name(s: &str) -> Datum {
 }
 fn char(c: u8) -> Datum {
     Datum::Text(if c == 0 { String::new() } else { (c as char).to_string() })
+}
+/// A `"char"` value (0: the empty string).
+pub fn char_datum(c: u8) -> Datum {
+    char(c)
 }
 fn xid0() -> Datum {
     Datum::Text("0".into())
@@ -467,6 +490,7 @@ impl ClassRow<'_> {
     pub fn values(&self) -> Vec<Datum> {
         let index = self.kind == b'i';
         let view = self.kind == b'v';
+        let sequence = self.kind == b'S';
         let catalog = self.namespace == PG_CATALOG_NAMESPACE;
         vec![
             oid(self.oid),
@@ -477,7 +501,7 @@ impl ClassRow<'_> {
             oid(SUPERUSER),
             oid(if index {
                 BTREE_AM
-            } else if view {
+            } else if view || sequence {
                 0
             } else {
                 HEAP_AM
@@ -500,7 +524,7 @@ impl ClassRow<'_> {
             Datum::Bool(false),
             Datum::Bool(false),
             Datum::Bool(true),
-            char(if catalog || index || view { b'n' } else { b'd' }),
+            char(if catalog || index || view || sequence { b'n' } else { b'd' }),
             Datum::Bool(false),
             oid(0),
             xid0(),
@@ -555,6 +579,43 @@ pub const DEP_OBJID: usize = PG_DEPEND.attno("objid");
 pub const DEP_REFCLASSID: usize = PG_DEPEND.attno("refclassid");
 pub const DEP_REFOBJID: usize = PG_DEPEND.attno("refobjid");
 pub const DEP_DEPTYPE: usize = PG_DEPEND.attno("deptype");
+pub const DEP_OBJSUBID: usize = PG_DEPEND.attno("objsubid");
+pub const DEP_REFOBJSUBID: usize = PG_DEPEND.attno("refobjsubid");
+
+pub const AD_OID: usize = PG_ATTRDEF.attno("oid");
+pub const AD_ADRELID: usize = PG_ATTRDEF.attno("adrelid");
+pub const AD_ADNUM: usize = PG_ATTRDEF.attno("adnum");
+pub const AD_ADBIN: usize = PG_ATTRDEF.attno("adbin");
+
+pub const SEQ_RELID: usize = PG_SEQUENCE.attno("seqrelid");
+pub const SEQ_TYPID: usize = PG_SEQUENCE.attno("seqtypid");
+pub const SEQ_START: usize = PG_SEQUENCE.attno("seqstart");
+pub const SEQ_INCREMENT: usize = PG_SEQUENCE.attno("seqincrement");
+pub const SEQ_MAX: usize = PG_SEQUENCE.attno("seqmax");
+pub const SEQ_MIN: usize = PG_SEQUENCE.attno("seqmin");
+pub const SEQ_CACHE: usize = PG_SEQUENCE.attno("seqcache");
+pub const SEQ_CYCLE: usize = PG_SEQUENCE.attno("seqcycle");
+
+/// A `pg_depend` row with sub-object numbers (a column: its attnum).
+pub fn depend_row_sub(
+    classid: u32,
+    objid: u32,
+    objsubid: i32,
+    refclassid: u32,
+    refobjid: u32,
+    refobjsubid: i32,
+    deptype: u8,
+) -> Vec<Datum> {
+    vec![
+        oid(classid),
+        oid(objid),
+        Datum::Int4(objsubid),
+        oid(refclassid),
+        oid(refobjid),
+        Datum::Int4(refobjsubid),
+        char(deptype),
+    ]
+}
 
 /// A `pg_attribute` row for column `attnum` (1-based) of relation `rel`.
 pub fn attribute_row(rel: u32, attnum: i16, col_name: &str, ty: PgType, typmod: i32, not_null: bool) -> Vec<Datum> {
@@ -596,6 +657,8 @@ pub const ATT_NUM: usize = PG_ATTRIBUTE.attno("attnum");
 pub const ATT_TYPMOD: usize = PG_ATTRIBUTE.attno("atttypmod");
 pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");
 pub const ATT_STORAGE: usize = PG_ATTRIBUTE.attno("attstorage");
+pub const ATT_HASDEF: usize = PG_ATTRIBUTE.attno("atthasdef");
+pub const ATT_IDENTITY: usize = PG_ATTRIBUTE.attno("attidentity");
 
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).

@@ -53,6 +53,8 @@ pub struct CopyFormat {
 pub(super) struct CopyIn {
     table: Arc<Table>,
     filter: Option<crate::sql::expr::Expr>,
+    /// Columns the data does not fill that have a default, and its expression.
+    defaults: Vec<(usize, crate::sql::expr::Expr)>,
     desc: TupleDesc,
     decoder: Decoder,
     xid: u64,
@@ -203,7 +205,9 @@ impl Session {
         // Later statements see this one's rows; this one does not.
         self.cid += 1;
         let filter = c.filter.clone();
+        let defaults = c.defaults.clone();
         Ok(CopyIn {
+            defaults,
             desc: table.desc(),
             table,
             filter,
@@ -263,10 +267,15 @@ impl Session {
         if let Some(data) = data {
             state.decoder.feed(data)?;
         }
-        let CopyIn { table, filter, desc, decoder, xid, cid, rows, values, batch, fks } = state;
+        let CopyIn { table, filter, defaults, desc, decoder, xid, cid, rows, values, batch, fks } = state;
         let batched = table.indexes.is_empty();
         while decoder.next_row(values, data.is_none())? {
             eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
+            for (i, e) in defaults.iter() {
+                let mut row = RowEval { inner: &mut eval, row: values };
+                let v = crate::sql::expr::eval(e, &mut row).map_err(|e| e.with_context(decoder.row_context(false)))?;
+                values[*i] = v;
+            }
             if let Some(f) = filter {
                 let mut row = RowEval { inner: &mut eval, row: values };
                 let keep =
@@ -447,6 +456,18 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()
+    }
+    fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+        self.inner.sequence(func, args)
+    }
+    fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
+        self.inner.serial_sequence(table, column)
+    }
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.inner.relation_oid(name)
+    }
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        self.inner.relation_name(oid)
     }
 }
 

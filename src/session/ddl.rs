@@ -21,28 +21,23 @@ impl Session {
         name: &str,
         columns: &[crate::catalog::Column],
         if_not_exists: bool,
-        (indexes, foreign_keys): (&[IndexDef], &[ForeignKeyDef]),
+        (indexes, foreign_keys, sequences): (&[IndexDef], &[ForeignKeyDef], &[crate::sql::ColumnSequence]),
         (fillfactor, unlogged): (u8, bool),
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE TABLE")?;
-        if self.relation_exists(name, xid)? {
-            if if_not_exists {
-                self.notices.push(Notice::info(
-                    SqlState::DUPLICATE_TABLE,
-                    format!("relation \"{name}\" already exists, skipping"),
-                ));
-                return Ok(());
-            }
-            return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
+        if !self.check_new_relation(name, if_not_exists, xid)? {
+            return Ok(());
         }
         self.catalog_changed = true;
-        let mut table =
-            self.shared.catalog.create_table(name, columns.to_vec(), (fillfactor, unlogged), xid, self.cid)?;
+        let mut columns = columns.to_vec();
+        let owned = self.create_column_sequences(name, &mut columns, sequences, xid)?;
+        let mut table = self.shared.catalog.create_table(name, columns, (fillfactor, unlogged), xid, self.cid)?;
         self.created_files.push(table.rel);
         if let Some(toast) = table.toast {
             self.created_files.extend([toast.heap, toast.index]);
         }
         self.cid += 1;
+        self.own_column_sequences(table.oid, &owned, xid)?;
         for def in indexes {
             let index = self.new_index(&table, def, xid)?;
             table.indexes.push(index);
@@ -86,7 +81,7 @@ impl Session {
     /// empty file; the old ones go when the transaction commits.
     /// With `cascade`, the tables whose foreign keys reference them are
     /// truncated too; without, such a table must be named as well.
-    pub(super) fn truncate(&mut self, names: &[String], cascade: bool) -> Result<()> {
+    pub(super) fn truncate(&mut self, names: &[String], cascade: bool, restart_identity: bool) -> Result<()> {
         let xid = self.ensure_xid("TRUNCATE TABLE")?;
         let mut names = names.to_vec();
         let mut tables: Vec<Table> = Vec::with_capacity(names.len());
@@ -130,6 +125,9 @@ impl Session {
                     fk.child_name
                 )));
             }
+        }
+        if restart_identity {
+            self.restart_owned_sequences(&tables.iter().map(|t| t.oid).collect::<Vec<_>>())?;
         }
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
@@ -472,11 +470,13 @@ impl Session {
             DropKind::Table => "table",
             DropKind::Index => "index",
             DropKind::View => "view",
+            DropKind::Sequence => "sequence",
         };
         let xid = self.ensure_xid(match kind {
             DropKind::Table => "DROP TABLE",
             DropKind::Index => "DROP INDEX",
             DropKind::View => "DROP VIEW",
+            DropKind::Sequence => "DROP SEQUENCE",
         })?;
         for name in names {
             self.lock_for_ddl(name, LockMode::AccessExclusive)?;
@@ -501,6 +501,7 @@ impl Session {
                 DropKind::Table => RelKind::Table,
                 DropKind::Index => RelKind::Index,
                 DropKind::View => RelKind::View,
+                DropKind::Sequence => RelKind::Sequence,
             };
             if rel.kind != wanted {
                 let article = if wanted == RelKind::Index { "an" } else { "a" };
@@ -563,9 +564,23 @@ impl Session {
                 self.lock_for_ddl(&fk.child_name, LockMode::AccessExclusive)?;
             }
         }
+        if kind == DropKind::Sequence {
+            self.check_sequence_droppable(&doomed, cascade, xid)?;
+        }
+        // Sequences owned by the tables' columns go with them.
+        let mut owned = Vec::new();
+        if kind == DropKind::Table {
+            for (oid, _, _) in &doomed {
+                for (seq, name) in self.owned_sequences_of(*oid, &who)? {
+                    self.lock_for_ddl(&name, LockMode::AccessExclusive)?;
+                    owned.push(seq);
+                }
+            }
+        }
         self.catalog_changed = true;
         // Dependent views first, the most dependent first.
-        let order: Vec<u32> = dependents.iter().rev().map(|d| d.oid).chain(doomed.iter().map(|d| d.0)).collect();
+        let order: Vec<u32> =
+            dependents.iter().rev().map(|d| d.oid).chain(doomed.iter().map(|d| d.0)).chain(owned).collect();
         for oid in order {
             let snapshot = self.statement_snapshot();
             let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
@@ -607,9 +622,23 @@ impl Session {
         Ok(())
     }
 
+    /// Before CREATE of relation `name`: `false` (with a notice) if one
+    /// exists and IF NOT EXISTS was given, an error if one exists without.
+    pub(super) fn check_new_relation(&mut self, name: &str, if_not_exists: bool, xid: u64) -> Result<bool> {
+        if !self.relation_exists(name, xid)? {
+            return Ok(true);
+        }
+        if if_not_exists {
+            self.notices
+                .push(Notice::info(SqlState::DUPLICATE_TABLE, format!("relation \"{name}\" already exists, skipping")));
+            return Ok(false);
+        }
+        Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"))
+    }
+
     /// Whether any relation (table or index) is named `name`, as this
     /// transaction sees the catalog now.
-    fn relation_exists(&mut self, name: &str, xid: u64) -> Result<bool> {
+    pub(super) fn relation_exists(&mut self, name: &str, xid: u64) -> Result<bool> {
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         Ok(self.shared.catalog.relation(name, &who)?.is_some())

@@ -27,6 +27,12 @@ macro_rules! eval_context {
             pid: $s.pid,
             user: &$s.user,
             database: &$s.database,
+            catalog: &$s.shared.catalog,
+            sequences: &mut $s.sequences,
+            reader_xid: {
+                let sub = $s.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
+                sub.or($s.xid).unwrap_or(0)
+            },
         }
     };
 }
@@ -37,6 +43,7 @@ mod ddl;
 mod interrupts;
 mod locks;
 pub mod registry;
+mod sequences;
 mod views;
 pub mod xact;
 
@@ -197,6 +204,9 @@ pub struct Session {
     copy_in: Option<Box<copy::CopyIn>>,
     /// When the transaction's first statement started (`now()`), as a timestamp.
     xact_timestamp: Option<i64>,
+    /// `currval` and `lastval` state, and the WAL the sequences this
+    /// transaction advanced need flushed at commit.
+    sequences: sequences::SessionSequences,
     /// When the current statement started (`statement_timestamp()`).
     statement_timestamp: i64,
     /// The parsed `TimeZone` setting, by its text (a zone file is read once).
@@ -239,6 +249,7 @@ impl Session {
             statement_start: None,
             deadline: None,
             copy_in: None,
+            sequences: sequences::SessionSequences::default(),
         }
     }
 
@@ -308,6 +319,13 @@ impl Session {
     fn end_transaction(&mut self, commit: bool) {
         for (oid, name, changes) in self.changes.drain(..) {
             self.shared.catalog.stats.record(oid, &name, changes, commit);
+        }
+        // A transaction without an id that took sequence values logged
+        // ahead must still see that WAL durable before its commit is
+        // reported (a commit record, when there is one, comes after it).
+        let sequence_lsn = std::mem::take(&mut self.sequences.flush_lsn);
+        if commit && self.xid.is_none() && sequence_lsn > self.shared.engine.wal.flushed() {
+            self.pending_commit = Some((0, sequence_lsn));
         }
         if let Some(xid) = self.xid.take() {
             let txns = &self.shared.txns;
@@ -384,7 +402,10 @@ impl Session {
     }
 
     pub fn finish_commit(&mut self, xid: u64, lsn: u64) -> Result<()> {
-        self.shared.txns.finish_commit(xid, lsn)?;
+        // xid 0: only sequence WAL was waited for (see `end_transaction`).
+        if xid != 0 {
+            self.shared.txns.finish_commit(xid, lsn)?;
+        }
         if std::mem::take(&mut self.commit_invalidates) {
             self.shared.catalog.invalidate();
         }
@@ -586,6 +607,9 @@ impl Session {
                     b.statement,
                     Statement::Modify { .. }
                         | Statement::CreateTable { .. }
+                        | Statement::CreateSequence { .. }
+                        | Statement::AlterSequence { .. }
+                        | Statement::SetDefault { .. }
                         | Statement::CreateIndex { .. }
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
@@ -970,12 +994,34 @@ impl Session {
                     fks,
                 )?))
             }
-            Statement::CreateTable { name, columns, if_not_exists, indexes, foreign_keys, fillfactor, unlogged } => {
-                self.create_table(name, columns, *if_not_exists, (indexes, foreign_keys), (*fillfactor, *unlogged))?;
+            Statement::CreateTable {
+                name,
+                columns,
+                if_not_exists,
+                indexes,
+                foreign_keys,
+                fillfactor,
+                unlogged,
+                sequences,
+            } => {
+                let parts = (indexes.as_slice(), foreign_keys.as_slice(), sequences.as_slice());
+                self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
                 Ok(None)
             }
-            Statement::Truncate { names, cascade } => {
-                self.truncate(names, *cascade)?;
+            Statement::CreateSequence { name, if_not_exists, options } => {
+                self.create_sequence(name, *if_not_exists, options)?;
+                Ok(None)
+            }
+            Statement::AlterSequence { name, if_exists, options } => {
+                self.alter_sequence(name, *if_exists, options)?;
+                Ok(None)
+            }
+            Statement::SetDefault { table, if_exists, column, default } => {
+                self.set_default(table, *if_exists, column, default.as_deref())?;
+                Ok(None)
+            }
+            Statement::Truncate { names, cascade, restart_identity } => {
+                self.truncate(names, *cascade, *restart_identity)?;
                 Ok(None)
             }
             Statement::Lock { names, mode, nowait } => {
@@ -1282,6 +1328,11 @@ struct Eval<'a> {
     time_zone: TimeZone,
     xact_timestamp: i64,
     statement_timestamp: i64,
+    catalog: &'a crate::catalog::Catalog,
+    sequences: &'a mut sequences::SessionSequences,
+    /// The transaction's id (0 before it writes): catalog lookups see its
+    /// own changes.
+    reader_xid: u64,
 }
 
 impl EvalContext for Eval<'_> {
@@ -1358,7 +1409,28 @@ impl EvalContext for Eval<'_> {
     fn set_returning(&mut self, func: crate::sql::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
         match func {
             crate::sql::plan::SetFunc::ShowAllSettings => Ok(all_settings(self.settings, self.block)),
+            crate::sql::plan::SetFunc::Sequence(oid) => self.sequence_row(oid),
         }
+    }
+
+    fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+        self.sequence_call(func, args)
+    }
+
+    fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
+        self.serial_sequence_of(table, column)
+    }
+
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        let snapshot = self.txns.snapshot();
+        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        self.catalog.relation_oid(name, &who)
+    }
+
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        let snapshot = self.txns.snapshot();
+        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        Ok(self.catalog.relation_by_oid(oid, &who)?.map(|(name, _)| name))
     }
 }
 

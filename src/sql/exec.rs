@@ -215,6 +215,12 @@ impl EvalContext for RowCx<'_, '_> {
     fn set_returning(&mut self, func: super::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
         self.cx.eval.set_returning(func)
     }
+    fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+        self.cx.eval.sequence(func, args)
+    }
+    fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
+        self.cx.eval.serial_sequence(table, column)
+    }
 }
 
 /// A `pg_stat_get_*` value: a count (0 for a relation without counters) or

@@ -329,6 +329,16 @@ pub trait EvalContext {
     fn set_returning(&mut self, _func: super::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
         Err(Error::internal("set-returning function outside a session"))
     }
+    /// `nextval`, `currval`, `setval` or `lastval` with its arguments (a
+    /// `regclass` first: the sequence's name, or its OID as a number).
+    fn sequence(&mut self, _func: super::func::SeqFunc, _args: &[Datum]) -> Result<Datum> {
+        Err(Error::not_supported("sequence functions here"))
+    }
+    /// `pg_get_serial_sequence(table, column)`: the qualified name of the
+    /// sequence the column owns, if any.
+    fn serial_sequence(&self, _table: &str, _column: &str) -> Result<Option<String>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
 }
 
 /// Casts to and from `regclass`, which read the catalog: a name (or a

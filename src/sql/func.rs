@@ -105,6 +105,19 @@ pub enum Func {
     Trim(bool, bool),
     /// `overlay(s placing r from n [for m])`, of text or bytea.
     Overlay,
+    /// `nextval`, `currval`, `setval`, `lastval`.
+    Sequence(SeqFunc),
+    /// `pg_get_serial_sequence(table, column)`.
+    PgGetSerialSequence,
+}
+
+/// The sequence functions (see [`crate::storage::sequence`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeqFunc {
+    Nextval,
+    Currval,
+    Setval,
+    Lastval,
 }
 
 /// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
@@ -276,6 +289,11 @@ impl Func {
             "ltrim" => Func::Trim(true, false),
             "rtrim" => Func::Trim(false, true),
             "overlay" => Func::Overlay,
+            "nextval" => Func::Sequence(SeqFunc::Nextval),
+            "currval" => Func::Sequence(SeqFunc::Currval),
+            "setval" => Func::Sequence(SeqFunc::Setval),
+            "lastval" => Func::Sequence(SeqFunc::Lastval),
+            "pg_get_serial_sequence" => Func::PgGetSerialSequence,
             _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => return Func::advisory(name),
         })
@@ -301,7 +319,7 @@ impl Func {
     /// Whether a call has an effect beyond its value (it must run where
     /// and as often as the query says: never moved, folded or skipped).
     pub fn has_side_effects(self) -> bool {
-        matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..))
+        matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -399,6 +417,10 @@ impl Func {
                 (&[Bytea, Bytea, Int4, Int4], Bytea),
                 (&[Bytea, Bytea, Int4], Bytea),
             ],
+            Func::Sequence(SeqFunc::Nextval | SeqFunc::Currval) => &[(&[RegClass], Int8)],
+            Func::Sequence(SeqFunc::Setval) => &[(&[RegClass, Int8], Int8), (&[RegClass, Int8, Bool], Int8)],
+            Func::Sequence(SeqFunc::Lastval) => &[(&[], Int8)],
+            Func::PgGetSerialSequence => &[(&[Text, Text], Text)],
         }
     }
 
@@ -768,6 +790,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
+        Func::Sequence(f) => ctx.sequence(f, &values)?,
+        Func::PgGetSerialSequence => ctx.serial_sequence(text(0), text(1))?.map_or(Datum::Null, Datum::Text),
         Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::RegexMatch { case_insensitive, negated } => {
             Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)

@@ -33,6 +33,7 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod sequence;
 pub mod types;
 
 use expr::Expr;
@@ -72,6 +73,28 @@ pub enum Statement {
         fillfactor: u8,
         /// `CREATE UNLOGGED TABLE`.
         unlogged: bool,
+        /// The sequences of its SERIAL and identity columns.
+        sequences: Vec<ColumnSequence>,
+    },
+    /// `CREATE SEQUENCE [IF NOT EXISTS] name options…`.
+    CreateSequence {
+        name: String,
+        if_not_exists: bool,
+        options: sequence::SeqOptions,
+    },
+    /// `ALTER SEQUENCE [IF EXISTS] name options…`.
+    AlterSequence {
+        name: String,
+        if_exists: bool,
+        options: sequence::SeqOptions,
+    },
+    /// `ALTER TABLE [IF EXISTS] t ALTER [COLUMN] c SET DEFAULT expr | DROP DEFAULT`:
+    /// the default as SQL text (checked when bound), `None` to drop it.
+    SetDefault {
+        table: String,
+        if_exists: bool,
+        column: String,
+        default: Option<String>,
     },
     /// `TRUNCATE [TABLE] names… [CASCADE]`: each table (and its indexes)
     /// gets a new, empty file when the transaction commits; with CASCADE,
@@ -79,6 +102,8 @@ pub enum Statement {
     Truncate {
         names: Vec<String>,
         cascade: bool,
+        /// `RESTART IDENTITY`: the sequences their columns own start again.
+        restart_identity: bool,
     },
     /// `VACUUM` (remove row versions no snapshot can see, and their index
     /// entries) and/or `ANALYZE` (count pages and rows into `pg_class`), of
@@ -209,6 +234,9 @@ impl Statement {
             | Statement::Release(_)
             | Statement::RollbackTo(_)
             | Statement::CreateTable { .. }
+            | Statement::CreateSequence { .. }
+            | Statement::AlterSequence { .. }
+            | Statement::SetDefault { .. }
             | Statement::CreateIndex { .. }
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
@@ -236,6 +264,9 @@ impl Statement {
             Statement::Checkpoint => "CHECKPOINT",
             Statement::Explain { .. } => "EXPLAIN",
             Statement::CreateTable { .. } => "CREATE TABLE",
+            Statement::CreateSequence { .. } => "CREATE SEQUENCE",
+            Statement::AlterSequence { .. } => "ALTER SEQUENCE",
+            Statement::SetDefault { .. } => "ALTER TABLE",
             Statement::CreateIndex { .. } => "CREATE INDEX",
             Statement::Truncate { .. } => "TRUNCATE TABLE",
             Statement::Vacuum { vacuum: true, .. } => "VACUUM",
@@ -245,6 +276,7 @@ impl Statement {
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
             Statement::Drop { kind: DropKind::View, .. } => "DROP VIEW",
+            Statement::Drop { kind: DropKind::Sequence, .. } => "DROP SEQUENCE",
             Statement::CreateView { .. } => "CREATE VIEW",
             Statement::Begin { start: false, .. } => "BEGIN",
             Statement::Begin { start: true, .. } => "START TRANSACTION",
@@ -323,6 +355,7 @@ pub enum DropKind {
     Table,
     Index,
     View,
+    Sequence,
 }
 
 impl DropKind {
@@ -331,8 +364,18 @@ impl DropKind {
             DropKind::Table => "TABLE",
             DropKind::Index => "INDEX",
             DropKind::View => "VIEW",
+            DropKind::Sequence => "SEQUENCE",
         }
     }
+}
+
+/// The sequence a SERIAL or identity column of a new table gets.
+#[derive(Clone, Debug)]
+pub struct ColumnSequence {
+    pub column: String,
+    /// `attidentity` (`a` or `d`), 0 for SERIAL.
+    pub identity: u8,
+    pub options: sequence::SeqOptions,
 }
 
 /// A statement with its parameter types and result columns resolved.

@@ -38,6 +38,15 @@ pub enum Parsed {
         /// A form that parses but is not built (refused with 0A000 when bound).
         unsupported: Option<&'static str>,
     },
+    /// `ALTER SEQUENCE [IF EXISTS] name options…` (no grammar in `sqlparser`):
+    /// the options CREATE SEQUENCE takes, and `RESTART [[WITH] n]`.
+    AlterSequence {
+        if_exists: bool,
+        name: sqlparser::ast::ObjectName,
+        options: Vec<sqlparser::ast::SequenceOptions>,
+        /// `RESTART` (`Some(None)`) or `RESTART [WITH] n`.
+        restart: Option<Box<Option<sqlparser::ast::Expr>>>,
+    },
 }
 
 /// Parse a query string that may hold several statements.
@@ -177,6 +186,16 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         {
             p.next_token();
             out.push(parse_reindex(p)?);
+        } else if matches!(
+            p.peek_tokens_ref::<2>().map(|t| match &t.token {
+                Token::Word(w) => w.keyword,
+                _ => Keyword::NoKeyword,
+            }),
+            [Keyword::ALTER, Keyword::SEQUENCE]
+        ) {
+            p.next_token();
+            p.next_token();
+            out.push(parse_alter_sequence(p)?);
         } else if matches!(&p.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"))
         {
             // `CHECKPOINT` (no grammar in sqlparser), anywhere in a query string.
@@ -229,6 +248,62 @@ fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         _ => p.parse_object_name(false)?,
     };
     Ok(Parsed::Reindex { table, name, unsupported })
+}
+
+/// The rest of an ALTER SEQUENCE statement.
+fn parse_alter_sequence(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    use sqlparser::ast::SequenceOptions as O;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    let mut options = Vec::new();
+    let mut restart = None;
+    loop {
+        let option = if p.parse_keyword(Keyword::INCREMENT) {
+            let by = p.parse_keyword(Keyword::BY);
+            O::IncrementBy(p.parse_number()?, by)
+        } else if p.parse_keyword(Keyword::MINVALUE) {
+            O::MinValue(Some(p.parse_number()?))
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::MINVALUE]) {
+            O::MinValue(None)
+        } else if p.parse_keyword(Keyword::MAXVALUE) {
+            O::MaxValue(Some(p.parse_number()?))
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::MAXVALUE]) {
+            O::MaxValue(None)
+        } else if p.parse_keyword(Keyword::START) {
+            let with = p.parse_keyword(Keyword::WITH);
+            O::StartWith(p.parse_number()?, with)
+        } else if p.parse_keyword(Keyword::RESTART) {
+            let with = p.parse_keyword(Keyword::WITH);
+            let value = match &p.peek_token_ref().token {
+                Token::Number(..) | Token::Minus | Token::Plus => Some(p.parse_number()?),
+                _ if with => Some(p.parse_number()?),
+                _ => None,
+            };
+            if restart.replace(Box::new(value)).is_some() {
+                return Err(ParserError::ParserError("conflicting or redundant options".into()));
+            }
+            continue;
+        } else if p.parse_keyword(Keyword::CACHE) {
+            O::Cache(p.parse_number()?)
+        } else if p.parse_keywords(&[Keyword::NO, Keyword::CYCLE]) {
+            O::Cycle(true)
+        } else if p.parse_keyword(Keyword::CYCLE) {
+            O::Cycle(false)
+        } else if p.parse_keyword(Keyword::AS) {
+            O::DataType(p.parse_data_type()?)
+        } else if p.parse_keywords(&[Keyword::OWNED, Keyword::BY]) {
+            let owner = p.parse_object_name(false)?;
+            let none = owner.0.len() == 1 && owner.to_string().eq_ignore_ascii_case("none");
+            O::OwnedBy((!none).then_some(owner))
+        } else {
+            break;
+        };
+        if options.iter().any(|o| std::mem::discriminant(o) == std::mem::discriminant(&option)) {
+            return Err(ParserError::ParserError("conflicting or redundant options".into()));
+        }
+        options.push(option);
+    }
+    Ok(Parsed::AlterSequence { if_exists, name, options, restart })
 }
 
 /// The rest of a VACUUM (`vacuum`) or ANALYZE statement.

@@ -416,6 +416,8 @@ pub struct SubPlan {
 pub enum SetFunc {
     /// `pg_show_all_settings()`, behind the `pg_settings` view.
     ShowAllSettings,
+    /// The state of sequence `oid`: `SELECT * FROM seq` (one row).
+    Sequence(u32),
 }
 
 impl SetFunc {
@@ -429,13 +431,15 @@ impl SetFunc {
     pub fn name(self) -> &'static str {
         match self {
             SetFunc::ShowAllSettings => "pg_show_all_settings",
+            SetFunc::Sequence(_) => "sequence",
         }
     }
 
     /// Its result columns, as PostgreSQL declares them.
     pub const fn columns(self) -> &'static [(&'static str, PgType)] {
-        use PgType::{Bool, Int4, Text};
+        use PgType::{Bool, Int4, Int8, Text};
         match self {
+            SetFunc::Sequence(_) => &[("last_value", Int8), ("log_cnt", Int8), ("is_called", Bool)],
             SetFunc::ShowAllSettings => &[
                 ("name", Text),
                 ("setting", Text),

@@ -265,6 +265,7 @@ impl Engine {
         match rec.rmgr {
             Rmgr::Heap => heap::redo(&self.pool, rec),
             Rmgr::Btree => btree::redo(&self.pool, rec),
+            Rmgr::Sequence => super::sequence::redo(&self.pool, rec),
             Rmgr::Xlog if rec.info == XLOG_NEXTOID => {
                 let next = rec.payload.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0);
                 let mut c = self.control.lock();

@@ -12,5 +12,6 @@ pub mod engine;
 pub mod fsm;
 pub mod heap;
 pub mod page;
+pub mod sequence;
 pub mod smgr;
 pub mod wal;

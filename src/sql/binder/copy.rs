@@ -79,6 +79,14 @@ impl Binder<'_> {
                     Some((_, w)) => Some(self.bind_copy_filter(&table, w)?),
                     None => None,
                 };
+                let mut defaults = Vec::new();
+                if from {
+                    for (i, col) in table.columns.iter().enumerate() {
+                        if !targets.contains(&i) && col.default.is_some() {
+                            defaults.push((i, self.column_default(col)?));
+                        }
+                    }
+                }
                 CopyStmt {
                     from,
                     io,
@@ -86,6 +94,7 @@ impl Binder<'_> {
                     relname: table.name.clone(),
                     table: Some(table),
                     targets,
+                    defaults,
                     plan,
                     columns: out,
                     options,
@@ -102,6 +111,7 @@ impl Binder<'_> {
                     relname: String::new(),
                     table: None,
                     targets: Vec::new(),
+                    defaults: Vec::new(),
                     plan: Some(Arc::new(plan)),
                     columns: bound.columns,
                     options,

@@ -12,7 +12,7 @@ use crate::catalog::{self, keycode::KeyOrder};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::PgType;
-use crate::sql::{ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
+use crate::sql::{ColumnSequence, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
@@ -28,18 +28,48 @@ impl Binder<'_> {
         let mut columns: Vec<catalog::Column> = Vec::with_capacity(ct.columns.len());
         let mut indexes = Vec::new();
         let mut foreign_keys = Vec::new();
+        let mut sequences = Vec::new();
         for def in &ct.columns {
-            let (ty, len) = self.resolve_type(&def.data_type, def)?;
+            let serial = serial_type(&def.data_type);
+            let (ty, len) = match serial {
+                Some(ty) => (ty, None),
+                None => self.resolve_type(&def.data_type, def)?,
+            };
             // regclass and regtype are held as names in memory; as stored
             // values they would have to be OIDs (not done yet).
             if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType) {
                 return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
             }
             let col = ident(&def.name);
-            let mut not_null = false;
+            let mut not_null = serial.is_some();
+            let mut default: Option<&ast::Expr> = None;
+            let mut identity: Option<(u8, &[ast::SequenceOptions])> = None;
+            let multiple = |what: &str| {
+                err!(SqlState::SYNTAX_ERROR, "multiple {what} specified for column \"{col}\" of table \"{name}\"")
+            };
             for opt in &def.options {
                 let constraint_name = opt.name.as_ref().map(ident);
                 match &opt.option {
+                    ast::ColumnOption::Default(e) => {
+                        if default.replace(e).is_some() || serial.is_some() {
+                            return Err(multiple("default values"));
+                        }
+                    }
+                    ast::ColumnOption::Generated {
+                        generated_as: generated @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
+                        sequence_options,
+                        generation_expr: None,
+                        ..
+                    } => {
+                        let kind = if *generated == ast::GeneratedAs::Always { b'a' } else { b'd' };
+                        if identity.replace((kind, sequence_options.as_deref().unwrap_or(&[]))).is_some() {
+                            return Err(multiple("identity specifications"));
+                        }
+                        not_null = true;
+                    }
+                    ast::ColumnOption::Generated { .. } => {
+                        return Err(self.at(Error::not_supported("generated columns"), def));
+                    }
                     ast::ColumnOption::NotNull => not_null = true,
                     ast::ColumnOption::Null => not_null = false,
                     ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
@@ -63,7 +93,28 @@ impl Binder<'_> {
             }
             // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
             let typmod = len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 });
-            columns.push(catalog::Column { name: col, ty, typmod, not_null });
+            let mut column = catalog::Column::new(col.clone(), ty, typmod, not_null);
+            if let Some((kind, options)) = identity {
+                if default.is_some() || serial.is_some() {
+                    return Err(err!(
+                        SqlState::SYNTAX_ERROR,
+                        "both default and identity specified for column \"{col}\" of table \"{name}\""
+                    ));
+                }
+                if !matches!(ty, PgType::Int2 | PgType::Int4 | PgType::Int8) {
+                    return Err(err!(
+                        SqlState::INVALID_PARAMETER_VALUE,
+                        "identity column type must be smallint, integer, or bigint"
+                    ));
+                }
+                let options = super::sequence::seq_options(options)?;
+                sequences.push(ColumnSequence { column: col.clone(), identity: kind, options });
+            } else if serial.is_some() {
+                sequences.push(ColumnSequence { column: col.clone(), identity: 0, options: Default::default() });
+            } else if let Some(e) = default {
+                column.default = self.default_text(e, &column)?;
+            }
+            columns.push(column);
         }
         for c in &ct.constraints {
             if let ast::TableConstraint::ForeignKey(fk) = c {
@@ -116,6 +167,7 @@ impl Binder<'_> {
             foreign_keys,
             fillfactor,
             unlogged: ct.unlogged,
+            sequences,
         })
     }
 
@@ -170,7 +222,7 @@ impl Binder<'_> {
         if t.partitions.is_some() || t.on_cluster.is_some() || t.if_exists {
             return Err(Error::not_supported("this form of TRUNCATE"));
         }
-        // No sequences exist yet: RESTART IDENTITY has nothing to restart.
+        let restart_identity = matches!(t.identity, Some(ast::TruncateIdentityOption::Restart));
         let cascade = matches!(t.cascade, Some(ast::CascadeOption::Cascade));
         let mut names: Vec<String> = Vec::with_capacity(t.table_names.len());
         for target in &t.table_names {
@@ -179,7 +231,7 @@ impl Binder<'_> {
                 names.push(name);
             }
         }
-        Ok(Statement::Truncate { names, cascade })
+        Ok(Statement::Truncate { names, cascade, restart_identity })
     }
 
     /// `LOCK [TABLE] [ONLY] name [*], … [IN mode MODE] [NOWAIT]`; the
@@ -225,6 +277,10 @@ impl Binder<'_> {
                 ast::TableConstraint::ForeignKey(fk) => ConstraintDef::ForeignKey(foreign_key(fk)?),
                 other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),
             },
+            ast::AlterTableOperation::AlterColumn {
+                column_name,
+                op: op @ (ast::AlterColumnOperation::SetDefault { .. } | ast::AlterColumnOperation::DropDefault),
+            } => return self.bind_set_default(&table, at.if_exists, column_name, op),
             ast::AlterTableOperation::DropConstraint { if_exists, name, drop_behavior } => {
                 return Ok(Statement::DropConstraint {
                     table,
@@ -311,6 +367,7 @@ impl Binder<'_> {
             ast::ObjectType::Table => DropKind::Table,
             ast::ObjectType::Index => DropKind::Index,
             ast::ObjectType::View => DropKind::View,
+            ast::ObjectType::Sequence => DropKind::Sequence,
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {
@@ -353,7 +410,7 @@ impl Binder<'_> {
             if columns.iter().any(|have| have.name == col) {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
             }
-            columns.push(catalog::Column { name: col, ty: c.ty, typmod: c.typmod, not_null: false });
+            columns.push(catalog::Column::new(col, c.ty, c.typmod, false));
         }
         Ok(Statement::CreateView {
             name,
@@ -399,6 +456,21 @@ fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<ForeignKeyDef> {
 }
 
 /// `WITH (name = value, …)` of CREATE TABLE: the fillfactor.
+/// SERIAL, BIGSERIAL, SMALLSERIAL (and serial4, serial8, serial2): the
+/// integer type of the column.
+fn serial_type(dt: &ast::DataType) -> Option<PgType> {
+    let ast::DataType::Custom(name, modifiers) = dt else { return None };
+    if !modifiers.is_empty() || name.0.len() != 1 {
+        return None;
+    }
+    match name.to_string().to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => Some(PgType::Int4),
+        "bigserial" | "serial8" => Some(PgType::Int8),
+        "smallserial" | "serial2" => Some(PgType::Int2),
+        _ => None,
+    }
+}
+
 fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
     let mut fillfactor = 100;
     for o in options {
@@ -430,7 +502,7 @@ fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
 }
 
 /// A relation name in schema `public` (the only schema there is yet).
-fn public_name(name: &ast::ObjectName) -> Result<String> {
+pub(super) fn public_name(name: &ast::ObjectName) -> Result<String> {
     let (schema, rel) = split_name(name)?;
     match schema {
         Some(s) if s != "public" => Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),

@@ -10,10 +10,12 @@
 mod copy;
 mod cte;
 mod ddl;
+mod default;
 mod index_expr;
 mod locking;
 mod on_conflict;
 mod query;
+mod sequence;
 mod temporal;
 mod updatable;
 
@@ -155,6 +157,9 @@ impl<'a> Binder<'a> {
                 let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
                 Statement::Vacuum { vacuum: *vacuum, analyze: *analyze, full: *full, tables }
             }
+            super::parser::Parsed::AlterSequence { if_exists, name, options, restart } => {
+                self.bind_alter_sequence(*if_exists, name, options, restart)?
+            }
             super::parser::Parsed::Reindex { table, name, unsupported } => {
                 if let Some(what) = unsupported {
                     return Err(Error::not_supported(what));
@@ -197,6 +202,9 @@ impl<'a> Binder<'a> {
             ast::Statement::Set(set) => bind_set(set),
             ast::Statement::CreateTable(ct) => self.bind_create_table(ct),
             ast::Statement::CreateIndex(ci) => self.bind_create_index(ci),
+            ast::Statement::CreateSequence { temporary, if_not_exists, name, sequence_options } => {
+                self.bind_create_sequence(*temporary, *if_not_exists, name, sequence_options)
+            }
             ast::Statement::CreateView(cv) => self.bind_create_view(cv),
             ast::Statement::Explain {
                 describe_alias: ast::DescribeAlias::Explain,
@@ -312,6 +320,9 @@ impl<'a> Binder<'a> {
         if table.view.is_some() {
             return Err(self.at(view_not_writable(&table.name, verb), name));
         }
+        if table.sequence {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot change sequence \"{}\"", table.name));
+        }
         if table.namespace == catalog::PG_CATALOG_NAMESPACE {
             let e = err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for table {}", table.name);
             return Err(self.at(e, name));
@@ -320,8 +331,8 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
-        if ins.overriding.is_some() || !ins.assignments.is_empty() {
-            return Err(Error::not_supported("INSERT with OVERRIDING"));
+        if !ins.assignments.is_empty() {
+            return Err(Error::not_supported("INSERT … SET"));
         }
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
@@ -350,7 +361,36 @@ impl<'a> Binder<'a> {
             }
             t
         };
-        let Some(source) = &ins.source else { return Err(Error::not_supported("INSERT … DEFAULT VALUES")) };
+        // What each column gets when the statement gives it no value.
+        let mut defaults = Vec::with_capacity(table.columns.len());
+        for c in &table.columns {
+            defaults.push(self.column_default(c)?);
+        }
+        let overriding = ins.overriding;
+        // A value given for an identity column: refused for GENERATED
+        // ALWAYS unless OVERRIDING SYSTEM VALUE; replaced by the default
+        // with OVERRIDING USER VALUE.
+        let identity_value = |i: usize| -> Result<bool> {
+            let col = &table.columns[i];
+            match (col.identity, overriding) {
+                (0, _) => Ok(false),
+                (_, Some(ast::InsertOverriding::User)) => Ok(true),
+                (b'a', None) => Err(err!(
+                    SqlState::GENERATED_ALWAYS,
+                    "cannot insert a non-DEFAULT value into column \"{}\"",
+                    col.name
+                )
+                .with_detail(format!("Column \"{}\" is an identity column defined as GENERATED ALWAYS.", col.name))
+                .with_hint("Use OVERRIDING SYSTEM VALUE to override.")),
+                _ => Ok(false),
+            }
+        };
+        let Some(source) = &ins.source else {
+            let returning = self.bind_returning(&table, ins.returning.as_deref())?;
+            let types = table.columns.iter().map(|c| c.ty).collect();
+            let plan = Plan::Values { rows: vec![defaults], types };
+            return Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning });
+        };
         let too_many = || err!(SqlState::SYNTAX_ERROR, "INSERT has more expressions than target columns");
         let too_few = || err!(SqlState::SYNTAX_ERROR, "INSERT has more target columns than expressions");
         let plan = match source.body.as_ref() {
@@ -366,8 +406,11 @@ impl<'a> Binder<'a> {
                     if row.len() < targets.len() && explicit_columns {
                         return Err(too_few());
                     }
-                    let mut out: Vec<Expr> = table.columns.iter().map(|c| Expr::Const(Datum::Null, c.ty)).collect();
+                    let mut out: Vec<Expr> = defaults.clone();
                     for (e, &i) in row.iter().zip(&targets) {
+                        if is_default_keyword(e) || identity_value(i)? {
+                            continue;
+                        }
                         let col = &table.columns[i];
                         let bound = self.bind_expr(e)?;
                         out[i] = self.assign(bound, col, e)?;
@@ -385,8 +428,11 @@ impl<'a> Binder<'a> {
                 if q.columns.len() < targets.len() && explicit_columns {
                     return Err(too_few());
                 }
-                let mut exprs: Vec<Expr> = table.columns.iter().map(|c| Expr::Const(Datum::Null, c.ty)).collect();
+                let mut exprs: Vec<Expr> = defaults;
                 for (k, (&i, c)) in targets.iter().zip(&q.columns).enumerate() {
+                    if identity_value(i)? {
+                        continue;
+                    }
                     let col = &table.columns[i];
                     if !query::can_assign_type(c.ty, col.ty) {
                         return Err(err!(
@@ -566,9 +612,14 @@ impl<'a> Binder<'a> {
                 return Err(err!(SqlState::SYNTAX_ERROR, "multiple assignments to same column \"{col_name}\""));
             }
             assigned[i] = true;
-            let is_default = matches!(&a.value, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
+            let is_default = is_default_keyword(&a.value);
+            let col = &table.columns[i];
+            if col.identity == b'a' && !is_default {
+                return Err(err!(SqlState::GENERATED_ALWAYS, "column \"{}\" can only be updated to DEFAULT", col.name)
+                    .with_detail(format!("Column \"{}\" is an identity column defined as GENERATED ALWAYS.", col.name)));
+            }
             values[i] = if is_default {
-                Expr::Const(Datum::Null, table.columns[i].ty)
+                self.column_default(&table.columns[i])?
             } else {
                 let bound = self.bind_expr(&a.value)?;
                 self.assign(bound, &table.columns[i], &a.value)?
@@ -2010,6 +2061,11 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
 }
 
 /// `[schema.]name`, folded as PostgreSQL folds identifiers.
+/// `DEFAULT` standing for a value (in VALUES and in UPDATE … SET).
+fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
 fn split_name(name: &ast::ObjectName) -> Result<(Option<String>, String)> {
     let parts: Vec<String> = name.0.iter().map(|p| p.as_ident().map(ident).unwrap_or_else(|| p.to_string())).collect();
     match parts.as_slice() {

@@ -865,6 +865,9 @@ impl Binder<'_> {
                 if table.view.is_some() {
                     return self.bind_view(&table, alias.as_ref(), start);
                 }
+                if table.sequence {
+                    return self.bind_sequence_scan(&table, alias.as_ref(), start);
+                }
                 let (label, columns) = relation_columns(&table, alias.as_ref())?;
                 let alias = (label != table.name).then(|| label.clone());
                 self.add_rel(label, columns)?;
@@ -930,6 +933,24 @@ impl Binder<'_> {
             }
             _ => Err(Error::not_supported("this kind of FROM item")),
         }
+    }
+
+    /// A sequence named in FROM: its one row of state. The sequence is
+    /// checked again before a cached plan runs, like a view.
+    fn bind_sequence_scan(
+        &mut self,
+        seq: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
+        start: usize,
+    ) -> Result<FromItem> {
+        let (label, columns) = relation_columns(seq, alias)?;
+        self.add_rel(label, columns)?;
+        if !self.views.iter().any(|v| v.oid == seq.oid) {
+            self.views.push(seq.clone());
+        }
+        let end = self.levels.last().expect("level").width;
+        let plan = Plan::Function { func: crate::sql::plan::SetFunc::Sequence(seq.oid) };
+        Ok(FromItem::new(plan, start, end, true))
     }
 
     /// A view named in FROM: its query, bound afresh in a scope of its own

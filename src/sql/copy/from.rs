@@ -743,7 +743,7 @@ mod tests {
     use crate::storage::smgr::RelFileLocator;
 
     fn stmt(options: &[(&str, &str)]) -> CopyStmt {
-        let col = |name: &str, ty| Column { name: name.into(), ty, typmod: -1, not_null: false };
+        let col = |name: &str, ty| Column::new(name, ty, -1, false);
         let table = Table {
             oid: 1,
             name: "t".into(),
@@ -759,6 +759,7 @@ mod tests {
             view: None,
             counted: (0, -1.0),
             stats: Vec::new(),
+            sequence: false,
         };
         let raw: Vec<RawOption> = options
             .iter()
@@ -774,6 +775,7 @@ mod tests {
             table: Some(Arc::new(table)),
             relname: "t".into(),
             targets: vec![0, 1],
+            defaults: Vec::new(),
             plan: None,
             filter: None,
             columns: Vec::new(),

@@ -51,6 +51,9 @@ pub struct CopyStmt {
     pub relname: String,
     /// COPY FROM: the table columns the input's fields fill, in order.
     pub targets: Vec<usize>,
+    /// COPY FROM: the other columns with a default, and its expression
+    /// (evaluated for each row).
+    pub defaults: Vec<(usize, super::expr::Expr)>,
     /// COPY TO: the rows to write.
     pub plan: Option<Arc<Plan>>,
     /// COPY FROM … WHERE: only rows for which it is true are stored.

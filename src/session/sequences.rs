@@ -1,0 +1,437 @@
+//! Sequences in a session: the sequence functions (`nextval`, `currval`,
+//! `setval`, `lastval`) with the session's own `currval`/`lastval` state,
+//! and the DDL that makes and changes sequences — CREATE and ALTER
+//! SEQUENCE, the sequences of SERIAL and identity columns, ALTER TABLE …
+//! SET/DROP DEFAULT.
+//!
+//! Values are handed out outside MVCC (see [`crate::storage::sequence`]);
+//! the session remembers the end of the WAL that logged values ahead, and
+//! its commit awaits that WAL's flush even when the transaction wrote
+//! nothing else (`Session::end_transaction`).
+
+use std::collections::HashMap;
+
+use super::{Eval, Session};
+use crate::catalog::sequence::{Sequence, SequenceDef};
+use crate::catalog::{Reader, RelKind};
+use crate::err;
+use crate::error::{Error, Notice, Result, SqlState};
+use crate::sql::ColumnSequence;
+use crate::sql::func::SeqFunc;
+use crate::sql::sequence::SeqOptions;
+use crate::sql::types::Datum;
+use crate::txn::lock::LockMode;
+
+/// What a session remembers of the sequences it used.
+#[derive(Debug, Default)]
+pub struct SessionSequences {
+    /// The last value `nextval` (or `setval`) gave each sequence: `currval`.
+    current: HashMap<u32, i64>,
+    /// The sequence `nextval` last advanced: `lastval`.
+    last: Option<u32>,
+    /// The end of the WAL logging values this transaction took.
+    pub flush_lsn: u64,
+}
+
+impl Eval<'_> {
+    /// Sequence `regclass` names, as the transaction sees the catalog now.
+    fn find_sequence(&self, regclass: &Datum) -> Result<Sequence> {
+        let snapshot = self.txns.snapshot();
+        let who = Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let oid = match regclass {
+            Datum::Text(name) => match name.parse::<u32>() {
+                Ok(oid) => oid,
+                Err(_) => self
+                    .catalog
+                    .relation_oid(name, &who)?
+                    .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"))?,
+            },
+            other => other.as_i64().and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+        };
+        if let Some(seq) = self.catalog.sequence(oid, &who)? {
+            return Ok(seq);
+        }
+        match self.catalog.relation_by_oid(oid, &who)? {
+            Some((name, _)) => Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a sequence")),
+            None => Err(err!(SqlState::UNDEFINED_TABLE, "could not open relation with OID {oid}")),
+        }
+    }
+
+    /// A change to a sequence in a read-only transaction is refused.
+    fn check_writable(&self, func: &str) -> Result<()> {
+        if self.block.is_some_and(|(_, read_only)| read_only) {
+            return Err(err!(
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+                "cannot execute {func}() in a read-only transaction"
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn sequence_call(&mut self, func: SeqFunc, args: &[Datum]) -> Result<Datum> {
+        match func {
+            SeqFunc::Nextval => {
+                let seq = self.find_sequence(&args[0])?;
+                self.check_writable("nextval")?;
+                let (value, lsn) = self.catalog.nextval(&seq)?;
+                self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+                self.sequences.current.insert(seq.oid, value);
+                self.sequences.last = Some(seq.oid);
+                Ok(Datum::Int8(value))
+            }
+            SeqFunc::Currval => {
+                let seq = self.find_sequence(&args[0])?;
+                match self.sequences.current.get(&seq.oid) {
+                    Some(&v) => Ok(Datum::Int8(v)),
+                    None => Err(err!(
+                        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "currval of sequence \"{}\" is not yet defined in this session",
+                        seq.name
+                    )),
+                }
+            }
+            SeqFunc::Lastval => {
+                let undefined =
+                    || err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "lastval is not yet defined in this session");
+                let oid = self.sequences.last.ok_or_else(undefined)?;
+                // A sequence dropped since counts as never used (as PostgreSQL has it).
+                let seq = self.find_sequence(&Datum::Text(oid.to_string())).map_err(|_| undefined())?;
+                self.sequences.current.get(&seq.oid).map(|&v| Datum::Int8(v)).ok_or_else(undefined)
+            }
+            SeqFunc::Setval => {
+                let seq = self.find_sequence(&args[0])?;
+                self.check_writable("setval")?;
+                let value = args[1].as_i64().unwrap_or(0);
+                let is_called = args.get(2).is_none_or(|c| *c == Datum::Bool(true));
+                let d = &seq.def;
+                if value < d.min || value > d.max {
+                    return Err(err!(
+                        SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
+                        "setval: value {value} is out of bounds for sequence \"{}\" ({}..{})",
+                        seq.name,
+                        d.min,
+                        d.max
+                    ));
+                }
+                let lsn = self.catalog.set_sequence(&seq, value, is_called)?;
+                self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+                if is_called {
+                    self.sequences.current.insert(seq.oid, value);
+                }
+                Ok(Datum::Int8(value))
+            }
+        }
+    }
+
+    /// The row of `SELECT * FROM seq`.
+    pub(super) fn sequence_row(&self, oid: u32) -> Result<Vec<Vec<Datum>>> {
+        let seq = self.find_sequence(&Datum::Text(oid.to_string()))?;
+        let s = self.catalog.sequence_state(&seq)?;
+        Ok(vec![vec![Datum::Int8(s.last_value), Datum::Int8(s.log_cnt), Datum::Bool(s.is_called)]])
+    }
+
+    pub(super) fn serial_sequence_of(&self, table: &str, column: &str) -> Result<Option<String>> {
+        let snapshot = self.txns.snapshot();
+        let who = Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let oid = self
+            .catalog
+            .relation_oid(table, &who)?
+            .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"))?;
+        let Some((name, _)) = self.catalog.relation_by_oid(oid, &who)? else { return Ok(None) };
+        let t = self.catalog.lookup(&name, &who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        // The column is an identifier, folded like one unless quoted.
+        let col = match column.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None => column.to_lowercase(),
+        };
+        let Some(attnum) = t.columns.iter().position(|c| c.name == col) else {
+            return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{col}\" of relation \"{name}\" does not exist"));
+        };
+        for (seq, n, _) in self.catalog.owned_sequences(oid, &who)? {
+            if n == attnum as i32 + 1 {
+                if let Some((seq_name, rel)) = self.catalog.relation_by_oid(seq, &who)? {
+                    let schema = crate::catalog::describe::namespace_name(rel.namespace).unwrap_or("public");
+                    return Ok(Some(format!("{schema}.{}", crate::catalog::describe::quote_identifier(&seq_name))));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Session {
+    /// A name for a table column's sequence that no relation has:
+    /// `<table>_<column>_seq`, then with 1, 2, … appended.
+    fn choose_sequence_name(&mut self, table: &str, column: &str, xid: u64) -> Result<String> {
+        for n in 0.. {
+            let suffix = if n == 0 { "seq".to_string() } else { format!("seq{n}") };
+            let mut base = format!("{table}_{column}");
+            // Names are at most 63 bytes, as PostgreSQL's NAMEDATALEN says.
+            while base.len() + 1 + suffix.len() > 63 {
+                base.pop();
+            }
+            let candidate = format!("{base}_{suffix}");
+            if !self.relation_exists(&candidate, xid)? {
+                return Ok(candidate);
+            }
+        }
+        unreachable!("some name is free")
+    }
+
+    /// CREATE TABLE: create the sequences of its SERIAL and identity
+    /// columns and give those columns their defaults. Each sequence is
+    /// tied to its column once the table exists ([`Session::own_column_sequences`]).
+    pub(super) fn create_column_sequences(
+        &mut self,
+        table: &str,
+        columns: &mut [crate::catalog::Column],
+        sequences: &[ColumnSequence],
+        xid: u64,
+    ) -> Result<Vec<(u32, i16, u8)>> {
+        let mut owned = Vec::new();
+        for cs in sequences {
+            let Some(i) = columns.iter().position(|c| c.name == cs.column) else { continue };
+            let name = self.choose_sequence_name(table, &cs.column, xid)?;
+            let options = SeqOptions { ty: Some(columns[i].ty), ..cs.options.clone() };
+            let (def, _) = options.resolve(None)?;
+            let seq = self.new_sequence(&name, &def, xid)?;
+            columns[i].default = Some(crate::catalog::nextval_text(&name));
+            columns[i].identity = cs.identity;
+            owned.push((seq.oid, i as i16 + 1, if cs.identity != 0 { b'i' } else { b'a' }));
+        }
+        Ok(owned)
+    }
+
+    /// Record the columns' ownership of their sequences.
+    pub(super) fn own_column_sequences(&mut self, table_oid: u32, owned: &[(u32, i16, u8)], xid: u64) -> Result<()> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        for &(seq, attnum, deptype) in owned {
+            self.shared.catalog.set_sequence_owner(seq, Some((table_oid, attnum)), deptype, xid, self.cid, &who)?;
+        }
+        self.cid += 1;
+        Ok(())
+    }
+
+    fn new_sequence(&mut self, name: &str, def: &SequenceDef, xid: u64) -> Result<Sequence> {
+        self.catalog_changed = true;
+        let (seq, lsn) = self.shared.catalog.create_sequence(name, def, xid, self.cid)?;
+        self.created_files.push(seq.rel);
+        self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(seq)
+    }
+
+    /// `CREATE SEQUENCE [IF NOT EXISTS] name options…`.
+    pub(super) fn create_sequence(&mut self, name: &str, if_not_exists: bool, options: &SeqOptions) -> Result<()> {
+        let xid = self.ensure_xid("CREATE SEQUENCE")?;
+        if !self.check_new_relation(name, if_not_exists, xid)? {
+            return Ok(());
+        }
+        let (def, _) = options.resolve(None)?;
+        let owner = match &options.owned_by {
+            Some(Some((t, c))) => Some(self.owner_column(t, c, xid)?),
+            _ => None,
+        };
+        let seq = self.new_sequence(name, &def, xid)?;
+        if let Some(owner) = owner {
+            self.own_column_sequences(owner.0, &[(seq.oid, owner.1, b'a')], xid)?;
+        }
+        Ok(())
+    }
+
+    /// The table OID and attnum `OWNED BY table.column` names.
+    fn owner_column(&mut self, table: &str, column: &str, xid: u64) -> Result<(u32, i16)> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let Some(rel) = self.shared.catalog.relation(table, &who)? else {
+            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
+        };
+        if rel.kind != RelKind::Table && rel.kind != RelKind::View {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "sequence cannot be owned by relation \"{table}\"")
+                .with_detail(format!("This operation is not supported for {}s.", rel.kind.noun())));
+        }
+        let t = self.shared.catalog.lookup(table, &who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        match t.columns.iter().position(|c| c.name == column) {
+            Some(i) => Ok((rel.oid, i as i16 + 1)),
+            None => Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{column}\" of relation \"{table}\" does not exist")),
+        }
+    }
+
+    /// `ALTER SEQUENCE [IF EXISTS] name options…`: new parameters are
+    /// catalog rows (transactional); RESTART changes the state at once.
+    pub(super) fn alter_sequence(&mut self, name: &str, if_exists: bool, options: &SeqOptions) -> Result<()> {
+        let xid = self.ensure_xid("ALTER SEQUENCE")?;
+        self.lock_for_ddl(name, LockMode::ShareRowExclusive)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let rel = self.shared.catalog.relation(name, &who)?;
+        let Some(rel) = rel else {
+            if if_exists {
+                self.notices.push(Notice::info(
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    format!("relation \"{name}\" does not exist, skipping"),
+                ));
+                return Ok(());
+            }
+            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
+        };
+        let Some(seq) = self.shared.catalog.sequence(rel.oid, &who)? else {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a sequence"));
+        };
+        let (def, restart) = options.resolve(Some(&seq.def))?;
+        let owner = match &options.owned_by {
+            Some(Some((t, c))) => Some(Some(self.owner_column(t, c, xid)?)),
+            Some(None) => Some(None),
+            None => None,
+        };
+        self.catalog_changed = true;
+        if def != seq.def {
+            self.shared.catalog.alter_sequence(&seq, &def, xid, self.cid)?;
+        }
+        if let Some(value) = restart {
+            let lsn = self.shared.catalog.set_sequence(&seq, value, false)?;
+            self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+        }
+        if let Some(owner) = owner {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            self.shared.catalog.set_sequence_owner(seq.oid, owner, b'a', xid, self.cid, &who)?;
+        }
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// TRUNCATE … RESTART IDENTITY: the sequences the tables' columns own
+    /// start again.
+    pub(super) fn restart_owned_sequences(&mut self, tables: &[u32]) -> Result<()> {
+        let xid = self.ensure_xid("TRUNCATE")?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        for &t in tables {
+            for (oid, _, _) in self.shared.catalog.owned_sequences(t, &who)? {
+                if let Some(seq) = self.shared.catalog.sequence(oid, &who)? {
+                    let lsn = self.shared.catalog.set_sequence(&seq, seq.def.start, false)?;
+                    self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// DROP TABLE: the sequences its columns own go with it (OIDs, names).
+    pub(super) fn owned_sequences_of(&self, table: u32, who: &Reader<'_>) -> Result<Vec<(u32, String)>> {
+        let mut out = Vec::new();
+        for (oid, _, _) in self.shared.catalog.owned_sequences(table, who)? {
+            if let Some((name, _)) = self.shared.catalog.relation_by_oid(oid, who)? {
+                out.push((oid, name));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT expr | DROP DEFAULT`.
+    pub(super) fn set_default(
+        &mut self,
+        table_name: &str,
+        if_exists: bool,
+        column: &str,
+        default: Option<&str>,
+    ) -> Result<()> {
+        let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
+        let Some(i) = table.columns.iter().position(|c| c.name == column) else {
+            return Err(err!(
+                SqlState::UNDEFINED_COLUMN,
+                "column \"{column}\" of relation \"{table_name}\" does not exist"
+            ));
+        };
+        if table.columns[i].identity != 0 {
+            let e =
+                err!(SqlState::SYNTAX_ERROR, "column \"{column}\" of relation \"{table_name}\" is an identity column");
+            return Err(match default {
+                Some(_) => e,
+                None => e.with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead."),
+            });
+        }
+        self.catalog_changed = true;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        self.shared.catalog.set_default(table.oid, i as i16 + 1, default, xid, self.cid, &who)?;
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
+    /// DROP SEQUENCE: an identity column's sequence goes only with its
+    /// column; one a column default calls goes only with CASCADE, which
+    /// drops the default.
+    pub(super) fn check_sequence_droppable(
+        &mut self,
+        doomed: &[(u32, RelKind, String)],
+        cascade: bool,
+        xid: u64,
+    ) -> Result<()> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let mut users = Vec::new();
+        for (oid, _, name) in doomed {
+            if let Some((table, attnum, b'i')) = catalog.sequence_owner(*oid, &who)? {
+                let (tname, column) = column_name(catalog, table, attnum, &who)?;
+                if !doomed.iter().any(|d| d.0 == table) {
+                    return Err(err!(
+                        SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                        "cannot drop sequence {name} because column {column} of table {tname} requires it"
+                    )
+                    .with_hint(format!("You can drop column {column} of table {tname} instead.")));
+                }
+            }
+            for (table, attnum) in catalog.defaults_using_sequence(name, &who)? {
+                let (tname, column) = column_name(catalog, table, attnum, &who)?;
+                users.push((
+                    table,
+                    attnum,
+                    format!("default value for column {column} of table {tname}"),
+                    name.clone(),
+                ));
+            }
+        }
+        if users.is_empty() {
+            return Ok(());
+        }
+        if !cascade {
+            let (_, _, _, name) = &users[0];
+            let detail: Vec<String> = users.iter().map(|u| format!("{} depends on sequence {}", u.2, u.3)).collect();
+            return Err(err!(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                "cannot drop sequence {name} because other objects depend on it"
+            )
+            .with_detail(detail.join("\n"))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        let objects: Vec<String> = users.iter().map(|u| u.2.clone()).collect();
+        self.cascade_notice(&objects);
+        for (table, attnum, _, _) in users {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            self.shared.catalog.set_default(table, attnum, None, xid, self.cid, &who)?;
+            self.cid += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The names of table `table` and its column `attnum`.
+fn column_name(
+    catalog: &crate::catalog::Catalog,
+    table: u32,
+    attnum: i16,
+    who: &Reader<'_>,
+) -> Result<(String, String)> {
+    let (tname, _) = catalog.relation_by_oid(table, who)?.ok_or_else(|| Error::internal("owner table vanished"))?;
+    let t = catalog.lookup(&tname, who)?.ok_or_else(|| Error::internal("owner table vanished"))?;
+    let column = t.columns.get(attnum as usize - 1).map(|c| c.name.clone()).unwrap_or_default();
+    Ok((tname, column))
+}
