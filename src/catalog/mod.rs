@@ -21,6 +21,7 @@
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
 //! rows of kind `v` with a `pg_rewrite` rule holding their query ([`view`]).
 
+mod alter;
 mod bootstrap;
 mod constraint;
 pub mod describe;
@@ -55,6 +56,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 /// `FirstNormalObjectId`): relations below it are system catalogs.
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
+pub use alter::dropped_column_name;
 pub use constraint::{FkAction, ForeignKey};
 pub use index::{Index, IndexRange, unique_violation};
 
@@ -65,6 +67,16 @@ pub struct Column {
     pub ty: PgType,
     pub typmod: i32,
     pub not_null: bool,
+    /// Dropped by ALTER TABLE … DROP COLUMN (`attisdropped`): its values
+    /// stay in the tuples written before, but no statement sees it.
+    pub dropped: bool,
+}
+
+impl Column {
+    /// A live column.
+    pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
+        Column { name: name.into(), ty, typmod, not_null, dropped: false }
+    }
 }
 
 /// A table as the catalog describes it.
@@ -100,6 +112,17 @@ impl Table {
         TupleDesc {
             attrs: self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
         }
+    }
+
+    /// The positions of the columns that have not been dropped, in order
+    /// (what `*` and a column list left out stand for).
+    pub fn live_columns(&self) -> Vec<usize> {
+        (0..self.columns.len()).filter(|&i| !self.columns[i].dropped).collect()
+    }
+
+    /// The position of the live column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| !c.dropped && c.name == name)
     }
 }
 
@@ -506,6 +529,7 @@ impl Catalog {
                         ty,
                         typmod: i32_of(v[system::ATT_TYPMOD]),
                         not_null: v[system::ATT_NOTNULL] == Some(&[1]),
+                        dropped: v[system::ATT_ISDROPPED] == Some(&[1]),
                     },
                 )),
                 None => bad_type = Some(typid),

@@ -547,6 +547,7 @@ pub const ATT_NUM: usize = PG_ATTRIBUTE.attno("attnum");
 pub const ATT_TYPMOD: usize = PG_ATTRIBUTE.attno("atttypmod");
 pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");
 pub const ATT_STORAGE: usize = PG_ATTRIBUTE.attno("attstorage");
+pub const ATT_ISDROPPED: usize = PG_ATTRIBUTE.attno("attisdropped");
 
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).

@@ -251,11 +251,7 @@ impl Catalog {
     pub(super) fn write_system_views(&self, xid: u64) -> Result<()> {
         for v in SYSTEM_VIEWS {
             debug_assert!(v.oid + 1 < FIRST_NORMAL_OID);
-            let columns: Vec<Column> = v
-                .columns
-                .iter()
-                .map(|(name, ty)| Column { name: name.to_string(), ty: *ty, typmod: -1, not_null: false })
-                .collect();
+            let columns: Vec<Column> = v.columns.iter().map(|(name, ty)| Column::new(*name, *ty, -1, false)).collect();
             self.insert_view_rows(v.oid, v.oid + 1, v.name, PG_CATALOG_NAMESPACE, &columns, v.sql, xid, 0)?;
         }
         Ok(())

@@ -31,6 +31,7 @@ macro_rules! eval_context {
     };
 }
 
+mod alter;
 mod constraints;
 mod copy;
 mod ddl;
@@ -79,6 +80,12 @@ impl PreparedStatement {
 
     pub fn columns(&self) -> &[Column] {
         self.bound.as_ref().map_or(&[], |b| &b.columns)
+    }
+
+    /// Whether it returns rows (a RowDescription, even of no columns: a
+    /// query of a table whose columns were all dropped).
+    pub fn returns_rows(&self) -> bool {
+        self.bound.as_ref().is_some_and(|b| !b.columns.is_empty() || matches!(b.statement, Statement::Query { .. }))
     }
 }
 
@@ -588,6 +595,8 @@ impl Session {
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
                         | Statement::DropConstraint { .. }
+                        | Statement::AlterTable { .. }
+                        | Statement::RenameRelation { .. }
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
                         | Statement::Copy(_)
@@ -983,6 +992,14 @@ impl Session {
             }
             Statement::CreateIndex { table, def, if_not_exists } => {
                 self.create_index(table, def, *if_not_exists)?;
+                Ok(None)
+            }
+            Statement::AlterTable { table, if_exists, actions } => {
+                self.alter_table(table, *if_exists, actions)?;
+                Ok(None)
+            }
+            Statement::RenameRelation { kind, name, if_exists, new_name } => {
+                self.rename_relation(*kind, name, *if_exists, new_name)?;
                 Ok(None)
             }
             Statement::DropConstraint { table, if_exists, name, missing_ok, cascade } => {

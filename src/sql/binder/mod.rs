@@ -24,7 +24,7 @@ use super::func::Func;
 use super::parser::position;
 use super::plan::{AggFunc, Plan, SubKind};
 use super::types::{Datum, PgType, int_datum, parse_text};
-use super::{Bound, Column, Statement};
+use super::{Bound, Column, DropKind, Statement};
 use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -201,6 +201,15 @@ impl<'a> Binder<'a> {
             ast::Statement::Truncate(t) => self.bind_truncate(t),
             ast::Statement::Lock(l) => self.bind_lock(l),
             ast::Statement::AlterTable(at) => self.bind_alter_table(at),
+            ast::Statement::AlterIndex { name, operation: ast::AlterIndexOperation::RenameIndex { index_name } } => {
+                self.bind_rename_relation(DropKind::Index, name, false, index_name)
+            }
+            ast::Statement::AlterView(av) => match &av.operation {
+                ast::AlterViewOperation::RenameTo { new_name } if !av.materialized => {
+                    self.bind_rename_relation(DropKind::View, &av.name, av.if_exists, new_name)
+                }
+                _ => Err(Error::not_supported("this form of ALTER VIEW")),
+            },
             ast::Statement::Drop {
                 object_type,
                 if_exists,
@@ -439,7 +448,7 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("several aliases for one RETURNING item"));
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    for (i, c) in table.columns.iter().enumerate() {
+                    for (i, c) in table.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
                         exprs.push(Expr::Column(i, c.ty));
                         columns.push(Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod });
                     }

@@ -743,7 +743,7 @@ mod tests {
     use crate::storage::smgr::RelFileLocator;
 
     fn stmt(options: &[(&str, &str)]) -> CopyStmt {
-        let col = |name: &str, ty| Column { name: name.into(), ty, typmod: -1, not_null: false };
+        let col = |name: &str, ty| Column::new(name, ty, -1, false);
         let table = Table {
             oid: 1,
             name: "t".into(),
