@@ -741,6 +741,17 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         .collect()
 }
 
+/// The OID of a schema that bootstrap creates, by name.
+pub fn fixed_namespace(name: &str) -> Option<u32> {
+    match name {
+        "pg_catalog" => Some(PG_CATALOG_NAMESPACE),
+        "public" => Some(PUBLIC_NAMESPACE),
+        "information_schema" => Some(INFORMATION_SCHEMA_NAMESPACE),
+        "pg_toast" => Some(PG_TOAST_NAMESPACE),
+        _ => None,
+    }
+}
+
 pub const NSP_OID: usize = PG_NAMESPACE.attno("oid");
 pub const NSP_NAME: usize = PG_NAMESPACE.attno("nspname");
 

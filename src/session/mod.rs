@@ -449,7 +449,7 @@ impl Session {
     /// Returns the table as it is now (its indexes may have changed).
     fn revalidate(&mut self, table: &crate::catalog::Table, mode: LockMode) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
-        match tables.table(&table.name, mode)? {
+        match tables.table_in(table.namespace, &table.name, mode)? {
             Some(now) if now.oid == table.oid && now.columns == table.columns && now.view == table.view => Ok(now),
             _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
                 .with_hint("The table changed since the statement was prepared; prepare it again.")),
@@ -1254,11 +1254,25 @@ struct SessionTables<'a> {
 
 impl TableLookup for SessionTables<'_> {
     fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
+        self.lookup(None, name, mode)
+    }
+
+    fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
+        self.lookup(Some(namespace), name, mode)
+    }
+}
+
+impl SessionTables<'_> {
+    fn lookup(&self, namespace: Option<u32>, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
         self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
-            None => self.catalog.cached(name),
+            None => self.catalog.cached_in(namespace, name),
             Some((snapshot, xid, cid)) => {
                 let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
-                Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
+                let table = match namespace {
+                    None => self.catalog.lookup(name, &who)?,
+                    Some(n) => self.catalog.lookup_in(n, name, &who)?,
+                };
+                Ok(table.map(Arc::new))
             }
         })
     }

@@ -62,6 +62,8 @@ fn choose_access_paths(statement: &mut Statement) {
 pub trait TableLookup {
     /// The table `name` means, locked in `mode` for the transaction.
     fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
+    /// The table `name` of schema `namespace` (a qualified name).
+    fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
 }
 
 pub struct Binder<'a> {
@@ -286,19 +288,19 @@ impl<'a> Binder<'a> {
     }
 
     /// A table by name: unqualified names are looked up in `pg_catalog`
-    /// and `public` (the search path), qualified ones only in their schema.
+    /// and `public` (the search path), qualified ones only in their schema
+    /// (`information_schema` only so).
     fn table(&mut self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
-        let namespace = match schema.as_deref() {
-            None => None,
-            Some("public") => Some(catalog::PUBLIC_NAMESPACE),
-            Some("pg_catalog") => Some(catalog::PG_CATALOG_NAMESPACE),
-            Some(_) => return Err(self.at(missing(), name)),
+        let table = match schema.as_deref() {
+            None => self.tables.table(&rel, mode),
+            Some(s) => match catalog::fixed_namespace(s) {
+                Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
+                _ => return Err(self.at(missing(), name)),
+            },
         };
-        let table = self.tables.table(&rel, mode).map_err(|e| self.at(e, name))?;
-        let table =
-            table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))?;
+        let table = table.map_err(|e| self.at(e, name))?.ok_or_else(|| self.at(missing(), name))?;
         if self.expanding.is_empty() && !self.reads.contains(&table.oid) {
             self.reads.push(table.oid);
         }
