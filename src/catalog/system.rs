@@ -252,6 +252,28 @@ pub const PG_DATABASE: SystemCatalog = SystemCatalog {
     ],
 };
 
+/// pg_authid: the roles. Shared by all databases. tusk keeps the
+/// superuser's password verifier in the data directory, so `rolpassword`
+/// is NULL here.
+pub const PG_AUTHID: SystemCatalog = SystemCatalog {
+    oid: 1260,
+    name: "pg_authid",
+    columns: &[
+        ("oid", Oid),
+        ("rolname", Name),
+        ("rolsuper", Bool),
+        ("rolinherit", Bool),
+        ("rolcreaterole", Bool),
+        ("rolcreatedb", Bool),
+        ("rolcanlogin", Bool),
+        ("rolreplication", Bool),
+        ("rolbypassrls", Bool),
+        ("rolconnlimit", Int4),
+        ("rolpassword", Text),
+        ("rolvaliduntil", PgType::TimestampTz),
+    ],
+};
+
 pub const PG_AM: SystemCatalog = SystemCatalog {
     oid: 2601,
     name: "pg_am",
@@ -351,7 +373,7 @@ pub const PG_COLLATION: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 12] = [
+pub const ALL: [&SystemCatalog; 13] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -364,6 +386,7 @@ pub const ALL: [&SystemCatalog; 12] = [
     &PG_DEPEND,
     &PG_ATTRDEF,
     &PG_COLLATION,
+    &PG_AUTHID,
 ];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
@@ -373,6 +396,8 @@ pub fn nullable(column: &str, ty: PgType) -> bool {
         || matches!(
             column,
             "typdefault"
+                | "rolpassword"
+                | "rolvaliduntil"
                 | "daticulocale"
                 | "datcollversion"
                 | "collcollate"
@@ -776,6 +801,45 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 Datum::Text("C".into()),
                 Datum::Text("C".into()),
                 Datum::Null,
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
+/// `pg_authid` rows: the bootstrap superuser and PostgreSQL 15's
+/// predefined roles (which cannot log in).
+pub fn authid_rows() -> Vec<Vec<Datum>> {
+    let predefined = [
+        (6171, "pg_database_owner"),
+        (6181, "pg_read_all_data"),
+        (6182, "pg_write_all_data"),
+        (3373, "pg_monitor"),
+        (3374, "pg_read_all_settings"),
+        (3375, "pg_read_all_stats"),
+        (3377, "pg_stat_scan_tables"),
+        (4569, "pg_read_server_files"),
+        (4570, "pg_write_server_files"),
+        (4571, "pg_execute_server_program"),
+        (4200, "pg_signal_backend"),
+        (4544, "pg_checkpoint"),
+    ];
+    std::iter::once((SUPERUSER, super::describe::SUPERUSER_NAME, true))
+        .chain(predefined.into_iter().map(|(o, n)| (o, n, false)))
+        .map(|(o, n, superuser)| {
+            let b = Datum::Bool(superuser);
+            vec![
+                oid(o),
+                name(n),
+                b.clone(),
+                Datum::Bool(true),
+                b.clone(),
+                b.clone(),
+                b.clone(),
+                b.clone(),
+                b,
+                Datum::Int4(-1),
                 Datum::Null,
                 Datum::Null,
             ]

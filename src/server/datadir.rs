@@ -20,7 +20,8 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_constraint` exists and `relpersistence` may be `u`; views with
 /// `pg_rewrite`, `pg_depend`, `pg_attrdef` and `pg_collation`; `pg_type`
 /// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
-/// 6: the `information_schema` views are written at bootstrap.
+/// 6: the `information_schema` views, `pg_authid`, `pg_roles` and
+/// `pg_user` are written at bootstrap.
 pub const FORMAT_VERSION: &str = "6";
 
 pub struct DataDir {
