@@ -124,6 +124,7 @@ impl Catalog {
         put(&system::PG_DATABASE, system::database_rows())?;
         put(&system::PG_AM, system::am_rows())?;
         put(&system::PG_COLLATION, system::collation_rows())?;
+        put(&system::PG_AUTHID, system::authid_rows())?;
         put(&system::PG_TYPE, TYPE_ROWS.clone())?;
         for catalog in system::ALL {
             let class = ClassRow {
@@ -134,7 +135,7 @@ impl Catalog {
                 relfilenode: catalog.oid,
                 natts: catalog.columns.len() as i16,
                 has_index: false,
-                shared: catalog.oid == system::PG_DATABASE.oid,
+                shared: matches!(catalog.oid, 1262 | 1260),
                 persistence: b'p',
                 options: None,
                 toast: 0,

@@ -28,7 +28,12 @@ pub fn namespace_name(oid: u32) -> Option<&'static str> {
 /// `pg_get_userbyid`: the role's name, or PostgreSQL's placeholder for an
 /// OID that names no role.
 pub fn user_name(oid: u32) -> String {
-    if oid == SUPERUSER { SUPERUSER_NAME.to_string() } else { format!("unknown (OID={oid})") }
+    match oid {
+        SUPERUSER => SUPERUSER_NAME.to_string(),
+        // The role that owns schema `public`, as in PostgreSQL 15.
+        6171 => "pg_database_owner".to_string(),
+        _ => format!("unknown (OID={oid})"),
+    }
 }
 
 /// The schemas a `search_path` setting names that exist, in order, without

@@ -23,6 +23,7 @@
 //! Sequences are rows of kind `S` with a `pg_sequence` row and a page of
 //! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
+mod alter;
 pub mod analyze;
 mod bootstrap;
 mod constraint;
@@ -50,8 +51,10 @@ use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::txn::{RowCheck, RowLock, Snapshot, TransactionManager};
 
 pub const POSTGRES_DB: u32 = 5;
+pub use system::{
+    INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, fixed_namespace,
+};
 use system::{PG_ATTRIBUTE, PG_CLASS, PG_INDEX, SystemCatalog};
-pub use system::{PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE};
 
 /// A scan stops adding rows to a batch once their values reach this many
 /// bytes (Arrow's string arrays hold at most 2 GiB, a value up to 1 GiB).
@@ -61,6 +64,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 /// `FirstNormalObjectId`): relations below it are system catalogs.
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
+pub use alter::dropped_column_name;
 pub use constraint::{FkAction, ForeignKey};
 pub use default::nextval_text;
 pub use index::{Index, IndexRange, KeyCheck, Predicate, Speculation, unique_violation};
@@ -78,12 +82,15 @@ pub struct Column {
     pub default: Option<String>,
     /// `attidentity`: 0, or `a` (GENERATED ALWAYS) or `d` (BY DEFAULT).
     pub identity: u8,
+    /// Dropped by ALTER TABLE … DROP COLUMN (`attisdropped`): its values
+    /// stay in the tuples written before, but no statement sees it.
+    pub dropped: bool,
 }
 
 impl Column {
-    /// A column of a type, with no default.
+    /// A live column of a type, with no default.
     pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
-        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0 }
+        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0, dropped: false }
     }
 }
 
@@ -128,6 +135,17 @@ impl Table {
         TupleDesc {
             attrs: self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
         }
+    }
+
+    /// The positions of the columns that have not been dropped, in order
+    /// (what `*` and a column list left out stand for).
+    pub fn live_columns(&self) -> Vec<usize> {
+        (0..self.columns.len()).filter(|&i| !self.columns[i].dropped).collect()
+    }
+
+    /// The position of the live column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| !c.dropped && c.name == name)
     }
 }
 
@@ -430,10 +448,23 @@ impl Catalog {
     /// The relation named `name` (a table or an index), if one is visible.
     /// TOAST relations are not found by name: `pg_toast` is not on the
     /// search path.
+    ///
+    /// An unqualified name is looked up in `pg_catalog`, then `public`
+    /// (tusk's search path); `information_schema` and `pg_toast` are
+    /// reached only by a qualified name ([`Catalog::relation_in`]).
     pub fn relation(&self, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
-        self.find_relation(who, |v| {
+        let mut found = self.find_relations(who, |v| {
             v[system::CLASS_RELNAME] == Some(name.as_bytes())
-                && u32_of(v[system::CLASS_RELNAMESPACE]) != PG_TOAST_NAMESPACE
+                && matches!(u32_of(v[system::CLASS_RELNAMESPACE]), PG_CATALOG_NAMESPACE | PUBLIC_NAMESPACE)
+        })?;
+        found.sort_by_key(|r| r.namespace != PG_CATALOG_NAMESPACE);
+        Ok(found.into_iter().next())
+    }
+
+    /// The relation named `name` in schema `namespace`, if one is visible.
+    pub fn relation_in(&self, namespace: u32, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
+        self.find_relation(who, |v| {
+            v[system::CLASS_RELNAME] == Some(name.as_bytes()) && u32_of(v[system::CLASS_RELNAMESPACE]) == namespace
         })
     }
 
@@ -448,14 +479,14 @@ impl Catalog {
                 return Err(err!(SqlState::INVALID_NAME, "improper relation name (too many dotted names): {sql_name}"));
             }
         };
-        let namespace = match schema {
-            None => None,
-            Some("pg_catalog") => Some(PG_CATALOG_NAMESPACE),
-            Some("public") => Some(PUBLIC_NAMESPACE),
-            Some(s) => return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
+        let rel = match schema {
+            None => self.relation(name, who)?,
+            Some(s) => match system::fixed_namespace(s) {
+                Some(n) => self.relation_in(n, name, who)?,
+                None => return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
+            },
         };
-        let rel = self.relation(name, who)?;
-        Ok(rel.filter(|r| namespace.is_none_or(|n| n == r.namespace)).map(|r| r.oid))
+        Ok(rel.map(|r| r.oid))
     }
 
     /// The relation whose OID is `oid`, if one is visible.
@@ -502,11 +533,26 @@ impl Catalog {
         who: &Reader<'_>,
         mut wanted: impl FnMut(&[Option<&[u8]>]) -> bool,
     ) -> Result<Option<Relation>> {
+        let mut first = true;
+        let found = self.find_relations(who, |v| {
+            let hit = first && wanted(v);
+            first &= !hit;
+            hit
+        })?;
+        Ok(found.into_iter().next())
+    }
+
+    /// Every visible `pg_class` row that `wanted` accepts.
+    fn find_relations(
+        &self,
+        who: &Reader<'_>,
+        mut wanted: impl FnMut(&[Option<&[u8]>]) -> bool,
+    ) -> Result<Vec<Relation>> {
         let cdesc = PG_CLASS.desc();
-        let mut found = None;
+        let mut found = Vec::new();
         self.scan(&PG_CLASS, who, |tid, t| {
             let v = deform(&cdesc, t);
-            if found.is_none() && wanted(&v) {
+            if wanted(&v) {
                 let kind = match v[system::CLASS_RELKIND] {
                     Some(b"i") => RelKind::Index,
                     Some(b"v") => RelKind::View,
@@ -514,7 +560,7 @@ impl Catalog {
                     _ => RelKind::Table,
                 };
                 let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
-                found = Some(Relation {
+                found.push(Relation {
                     oid: u32_of(v[system::CLASS_OID]),
                     namespace: u32_of(v[system::CLASS_RELNAMESPACE]),
                     kind,
@@ -539,7 +585,22 @@ impl Catalog {
     /// The table named `name`, if one is visible; an index of that name is
     /// an error (42809), as in PostgreSQL.
     pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
-        let Some(rel) = self.relation(name, who)? else { return Ok(None) };
+        match self.relation(name, who)? {
+            Some(rel) => self.lookup_relation(rel, name, who),
+            None => Ok(None),
+        }
+    }
+
+    /// The table named `name` in schema `namespace`, if one is visible.
+    pub fn lookup_in(&self, namespace: u32, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
+        match self.relation_in(namespace, name, who)? {
+            Some(rel) => self.lookup_relation(rel, name, who),
+            None => Ok(None),
+        }
+    }
+
+    /// The table (or view) whose `pg_class` row is `rel`.
+    fn lookup_relation(&self, rel: Relation, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
         let fillfactor = rel.option("fillfactor").and_then(|v| v.parse().ok()).unwrap_or(100);
         if rel.kind == RelKind::Index {
             return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is an index"));
@@ -564,6 +625,7 @@ impl Catalog {
                         not_null: v[system::ATT_NOTNULL] == Some(&[1]),
                         default: None,
                         identity: v[system::ATT_IDENTITY].and_then(|b| b.first().copied()).unwrap_or(0),
+                        dropped: v[system::ATT_ISDROPPED] == Some(&[1]),
                     },
                 )),
                 None => bad_type = Some(typid),
@@ -706,17 +768,31 @@ impl Catalog {
     /// only after a DDL commit has become visible ([`Catalog::invalidate`]),
     /// so an entry can never be older than its version says.
     pub fn cached(&self, name: &str) -> Result<Option<Arc<Table>>> {
+        self.cached_in(None, name)
+    }
+
+    /// As [`Catalog::cached`], for a name qualified by its schema.
+    pub fn cached_in(&self, namespace: Option<u32>, name: &str) -> Result<Option<Arc<Table>>> {
         use std::sync::atomic::Ordering;
         let version = self.version.load(Ordering::Acquire);
-        if let Some(e) = self.cache.get(name) {
+        let key = match namespace {
+            None => name.to_string(),
+            Some(n) => format!("{n}.{name}"),
+        };
+        if let Some(e) = self.cache.get(&key) {
             if e.0 == version {
                 return Ok(Some(e.1.clone()));
             }
         }
         let snapshot = self.txns.snapshot();
-        let Some(table) = self.lookup(name, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })? else { return Ok(None) };
+        let who = Reader { snapshot: &snapshot, xid: 0, cid: 0 };
+        let table = match namespace {
+            None => self.lookup(name, &who)?,
+            Some(n) => self.lookup_in(n, name, &who)?,
+        };
+        let Some(table) = table else { return Ok(None) };
         let table = Arc::new(table);
-        self.cache.insert(name.to_string(), (version, table.clone()));
+        self.cache.insert(key, (version, table.clone()));
         Ok(Some(table))
     }
 

@@ -253,6 +253,28 @@ pub const PG_DATABASE: SystemCatalog = SystemCatalog {
     ],
 };
 
+/// pg_authid: the roles. Shared by all databases. tusk keeps the
+/// superuser's password verifier in the data directory, so `rolpassword`
+/// is NULL here.
+pub const PG_AUTHID: SystemCatalog = SystemCatalog {
+    oid: 1260,
+    name: "pg_authid",
+    columns: &[
+        ("oid", Oid),
+        ("rolname", Name),
+        ("rolsuper", Bool),
+        ("rolinherit", Bool),
+        ("rolcreaterole", Bool),
+        ("rolcreatedb", Bool),
+        ("rolcanlogin", Bool),
+        ("rolreplication", Bool),
+        ("rolbypassrls", Bool),
+        ("rolconnlimit", Int4),
+        ("rolpassword", Text),
+        ("rolvaliduntil", PgType::TimestampTz),
+    ],
+};
+
 pub const PG_AM: SystemCatalog = SystemCatalog {
     oid: 2601,
     name: "pg_am",
@@ -417,7 +439,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 14] = [
+pub const ALL: [&SystemCatalog; 15] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -432,6 +454,7 @@ pub const ALL: [&SystemCatalog; 14] = [
     &PG_COLLATION,
     &PG_STATISTIC,
     &PG_SEQUENCE,
+    &PG_AUTHID,
 ];
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
@@ -441,6 +464,8 @@ pub fn nullable(column: &str, ty: PgType) -> bool {
         || matches!(
             column,
             "typdefault"
+                | "rolpassword"
+                | "rolvaliduntil"
                 | "daticulocale"
                 | "datcollversion"
                 | "collcollate"
@@ -659,6 +684,7 @@ pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");
 pub const ATT_STORAGE: usize = PG_ATTRIBUTE.attno("attstorage");
 pub const ATT_HASDEF: usize = PG_ATTRIBUTE.attno("atthasdef");
 pub const ATT_IDENTITY: usize = PG_ATTRIBUTE.attno("attidentity");
+pub const ATT_ISDROPPED: usize = PG_ATTRIBUTE.attno("attisdropped");
 
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).
@@ -853,6 +879,17 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         .collect()
 }
 
+/// The OID of a schema that bootstrap creates, by name.
+pub fn fixed_namespace(name: &str) -> Option<u32> {
+    match name {
+        "pg_catalog" => Some(PG_CATALOG_NAMESPACE),
+        "public" => Some(PUBLIC_NAMESPACE),
+        "information_schema" => Some(INFORMATION_SCHEMA_NAMESPACE),
+        "pg_toast" => Some(PG_TOAST_NAMESPACE),
+        _ => None,
+    }
+}
+
 pub const NSP_OID: usize = PG_NAMESPACE.attno("oid");
 pub const NSP_NAME: usize = PG_NAMESPACE.attno("nspname");
 
@@ -877,6 +914,45 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 Datum::Text("C".into()),
                 Datum::Text("C".into()),
                 Datum::Null,
+                Datum::Null,
+                Datum::Null,
+            ]
+        })
+        .collect()
+}
+
+/// `pg_authid` rows: the bootstrap superuser and PostgreSQL 15's
+/// predefined roles (which cannot log in).
+pub fn authid_rows() -> Vec<Vec<Datum>> {
+    let predefined = [
+        (6171, "pg_database_owner"),
+        (6181, "pg_read_all_data"),
+        (6182, "pg_write_all_data"),
+        (3373, "pg_monitor"),
+        (3374, "pg_read_all_settings"),
+        (3375, "pg_read_all_stats"),
+        (3377, "pg_stat_scan_tables"),
+        (4569, "pg_read_server_files"),
+        (4570, "pg_write_server_files"),
+        (4571, "pg_execute_server_program"),
+        (4200, "pg_signal_backend"),
+        (4544, "pg_checkpoint"),
+    ];
+    std::iter::once((SUPERUSER, super::describe::SUPERUSER_NAME, true))
+        .chain(predefined.into_iter().map(|(o, n)| (o, n, false)))
+        .map(|(o, n, superuser)| {
+            let b = Datum::Bool(superuser);
+            vec![
+                oid(o),
+                name(n),
+                b.clone(),
+                Datum::Bool(true),
+                b.clone(),
+                b.clone(),
+                b.clone(),
+                b.clone(),
+                b,
+                Datum::Int4(-1),
                 Datum::Null,
                 Datum::Null,
             ]

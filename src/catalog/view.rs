@@ -32,7 +32,9 @@ pub struct SystemView {
 type RuleRows = (Vec<(u32, Tid)>, Vec<Tid>);
 
 mod definitions;
+mod information_schema;
 pub use definitions::SYSTEM_VIEWS;
+pub use information_schema::INFORMATION_SCHEMA_VIEWS;
 
 impl Catalog {
     /// The SQL text of view `oid`'s query.
@@ -249,10 +251,12 @@ impl Catalog {
 
     /// Bootstrap: the system views.
     pub(super) fn write_system_views(&self, xid: u64) -> Result<()> {
-        for v in SYSTEM_VIEWS {
+        let pg_catalog = SYSTEM_VIEWS.iter().map(|v| (v, PG_CATALOG_NAMESPACE));
+        let standard = INFORMATION_SCHEMA_VIEWS.iter().map(|v| (v, system::INFORMATION_SCHEMA_NAMESPACE));
+        for (v, namespace) in pg_catalog.chain(standard) {
             debug_assert!(v.oid + 1 < FIRST_NORMAL_OID);
             let columns: Vec<Column> = v.columns.iter().map(|(name, ty)| Column::new(*name, *ty, -1, false)).collect();
-            self.insert_view_rows(v.oid, v.oid + 1, v.name, PG_CATALOG_NAMESPACE, &columns, v.sql, xid, 0)?;
+            self.insert_view_rows(v.oid, v.oid + 1, v.name, namespace, &columns, v.sql, xid, 0)?;
         }
         Ok(())
     }

@@ -356,16 +356,16 @@ fn describe<S: AsyncRead + AsyncWrite + Unpin>(
     name: &str,
 ) -> Result<()> {
     use pgwire::messages::data::{NoData, ParameterDescription};
-    let (columns, binary) = if target == b'S' {
+    let (columns, binary, rows) = if target == b'S' {
         let stmt = session.statement(name)?;
         let types = stmt.param_types().iter().map(|t| t.oid()).collect();
         wire.send(B::ParameterDescription(ParameterDescription::new(types)))?;
-        (stmt.columns().to_vec(), Vec::new())
+        (stmt.columns().to_vec(), Vec::new(), stmt.returns_rows())
     } else {
         let portal = session.portal(name)?;
-        (portal.statement.columns().to_vec(), portal.binary.clone())
+        (portal.statement.columns().to_vec(), portal.binary.clone(), portal.statement.returns_rows())
     };
-    if columns.is_empty() { wire.send(B::NoData(NoData::new())) } else { wire.send_row_description(&columns, &binary) }
+    if rows { wire.send_row_description(&columns, &binary) } else { wire.send(B::NoData(NoData::new())) }
 }
 
 /// Run a portal to completion (or its row limit), flushing rows as the buffer fills.
@@ -450,9 +450,10 @@ where
     for i in 0..statements.len() {
         let r = match session.bind_simple(sql, &statements, i) {
             Ok(()) => {
-                let columns = session.portal("").map(|p| p.statement.columns()).unwrap_or_default();
-                if !columns.is_empty() {
-                    wire.send_row_description(columns, &[])?;
+                if let Ok(p) = session.portal("") {
+                    if p.statement.returns_rows() {
+                        wire.send_row_description(p.statement.columns(), &[])?;
+                    }
                 }
                 execute(wire, session, "", 0).await
             }

@@ -22,7 +22,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// has `bytea` and `_bytea`; TOAST relations have `pg_attribute` rows.
 /// 6: row lock strengths and multixacts in tuple headers (`xmax` bits,
 /// `KEYS_UPDATED`), frozen inserts, `multixact/`, and heap WAL records
-/// that carry the `xmax` they write; `pg_statistic`; free-space map forks.
+/// that carry the `xmax` they write; `pg_statistic`; free-space map forks;
+/// `pg_sequence`; the `information_schema` views, `pg_authid`, `pg_roles`
+/// and `pg_user` are written at bootstrap.
 pub const FORMAT_VERSION: &str = "6";
 
 pub struct DataDir {

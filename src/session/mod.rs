@@ -37,6 +37,7 @@ macro_rules! eval_context {
     };
 }
 
+mod alter;
 mod constraints;
 mod copy;
 mod ddl;
@@ -86,6 +87,12 @@ impl PreparedStatement {
 
     pub fn columns(&self) -> &[Column] {
         self.bound.as_ref().map_or(&[], |b| &b.columns)
+    }
+
+    /// Whether it returns rows (a RowDescription, even of no columns: a
+    /// query of a table whose columns were all dropped).
+    pub fn returns_rows(&self) -> bool {
+        self.bound.as_ref().is_some_and(|b| !b.columns.is_empty() || matches!(b.statement, Statement::Query { .. }))
     }
 }
 
@@ -465,7 +472,7 @@ impl Session {
     /// Returns the table as it is now (its indexes may have changed).
     fn revalidate(&mut self, table: &crate::catalog::Table, mode: LockMode) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
-        match tables.table(&table.name, mode)? {
+        match tables.table_in(table.namespace, &table.name, mode)? {
             Some(now) if now.oid == table.oid && now.columns == table.columns && now.view == table.view => Ok(now),
             _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
                 .with_hint("The table changed since the statement was prepared; prepare it again.")),
@@ -614,6 +621,8 @@ impl Session {
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
                         | Statement::DropConstraint { .. }
+                        | Statement::AlterTable { .. }
+                        | Statement::RenameRelation { .. }
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
                         | Statement::Copy(_)
@@ -1044,6 +1053,14 @@ impl Session {
                 self.create_index(table, def, *if_not_exists)?;
                 Ok(None)
             }
+            Statement::AlterTable { table, if_exists, actions } => {
+                self.alter_table(table, *if_exists, actions)?;
+                Ok(None)
+            }
+            Statement::RenameRelation { kind, name, if_exists, new_name } => {
+                self.rename_relation(*kind, name, *if_exists, new_name)?;
+                Ok(None)
+            }
             Statement::DropConstraint { table, if_exists, name, missing_ok, cascade } => {
                 self.drop_constraint(table, *if_exists, name, *missing_ok, *cascade)?;
                 Ok(None)
@@ -1296,17 +1313,31 @@ struct SessionTables<'a> {
 
 impl TableLookup for SessionTables<'_> {
     fn table(&self, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
-        self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
-            None => self.catalog.cached(name),
-            Some((snapshot, xid, cid)) => {
-                let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
-                Ok(self.catalog.lookup(name, &who)?.map(Arc::new))
-            }
-        })
+        self.lookup(None, name, mode)
+    }
+
+    fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
+        self.lookup(Some(namespace), name, mode)
     }
 
     fn blocks(&self, table: &crate::catalog::Table) -> Option<u32> {
         self.catalog.blocks(table)
+    }
+}
+
+impl SessionTables<'_> {
+    fn lookup(&self, namespace: Option<u32>, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
+        self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
+            None => self.catalog.cached_in(namespace, name),
+            Some((snapshot, xid, cid)) => {
+                let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
+                let table = match namespace {
+                    None => self.catalog.lookup(name, &who)?,
+                    Some(n) => self.catalog.lookup_in(n, name, &who)?,
+                };
+                Ok(table.map(Arc::new))
+            }
+        })
     }
 }
 

@@ -827,6 +827,10 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
                 None => text,
             })
         }
+        (_, PgType::Name) => match cast_styled(v, from, PgType::Text, None, style)? {
+            Datum::Text(s) => Datum::Text(super::types::name_truncated(&s).to_string()),
+            other => other,
+        },
         (_, PgType::Text | PgType::Varchar | PgType::Unknown) => {
             let mut text = match v {
                 Datum::Text(s) => s,

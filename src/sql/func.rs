@@ -89,6 +89,8 @@ pub enum Func {
     /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
     /// binder puts the haystack first.
     Position,
+    /// `split_part(text, delimiter, n)`: the n-th field (from the end if negative).
+    SplitPart,
     Encode,
     Decode,
     GetByte,
@@ -272,6 +274,7 @@ impl Func {
             "pg_get_expr" => Func::PgGetExpr,
             "pg_get_ruledef" => Func::PgGetRuledef,
             "strpos" => Func::Position,
+            "split_part" => Func::SplitPart,
             "encode" => Func::Encode,
             "decode" => Func::Decode,
             "get_byte" => Func::GetByte,
@@ -400,6 +403,7 @@ impl Func {
             Func::PgGetRuledef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
             Func::ByteaCat => &[(&[Bytea, Bytea], Bytea)],
             Func::Position => &[(&[Text, Text], Int4), (&[Bytea, Bytea], Int4)],
+            Func::SplitPart => &[(&[Text, Text, Int4], Text)],
             Func::Encode => &[(&[Bytea, Text], Text)],
             Func::Decode => &[(&[Text, Text], Bytea)],
             Func::GetByte => &[(&[Bytea, Int4], Int4)],
@@ -810,6 +814,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 None => 0,
             }),
         },
+        Func::SplitPart => Datum::Text(split_part(text(0), text(1), values[2].as_i64().unwrap_or(0))?),
         Func::Encode => Datum::Text(bytea::Format::named(text(1))?.encode(bytes(0))),
         Func::Decode => Datum::Bytea(bytea::Format::named(text(1))?.decode(text(0))?),
         Func::GetByte => Datum::Int4(bytes(0)[bytea::byte_index(bytes(0), values[1].as_i64().unwrap_or(0))?] as i32),
@@ -902,4 +907,15 @@ fn sleep(secs: f64, ctx: &mut dyn EvalContext) -> Result<()> {
         }
         std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(10)));
     }
+}
+
+/// `split_part`: field `n` of `s` split at `delimiter` (counted from the
+/// end when negative), `''` past the last.
+fn split_part(s: &str, delimiter: &str, n: i64) -> Result<String> {
+    if n == 0 {
+        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "field position must not be zero"));
+    }
+    let fields: Vec<&str> = if delimiter.is_empty() { vec![s] } else { s.split(delimiter).collect() };
+    let at = if n > 0 { usize::try_from(n - 1).ok() } else { fields.len().checked_sub(n.unsigned_abs() as usize) };
+    Ok(at.and_then(|i| fields.get(i)).map_or(String::new(), |f| f.to_string()))
 }

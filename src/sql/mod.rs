@@ -135,6 +135,20 @@ pub enum Statement {
         missing_ok: bool,
         cascade: bool,
     },
+    /// `ALTER TABLE [IF EXISTS] t action, …`: columns added, dropped,
+    /// renamed or made (not) NULL, the table renamed, constraints.
+    AlterTable {
+        table: String,
+        if_exists: bool,
+        actions: Vec<AlterAction>,
+    },
+    /// `ALTER INDEX|VIEW [IF EXISTS] name RENAME TO new_name`.
+    RenameRelation {
+        kind: DropKind,
+        name: String,
+        if_exists: bool,
+        new_name: String,
+    },
     /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
     CreateIndex {
         table: String,
@@ -241,6 +255,8 @@ impl Statement {
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
             | Statement::DropConstraint { .. }
+            | Statement::AlterTable { .. }
+            | Statement::RenameRelation { .. }
             | Statement::Drop { .. }
             | Statement::CreateView { .. }
             | Statement::Vacuum { .. }
@@ -272,7 +288,13 @@ impl Statement {
             Statement::Vacuum { vacuum: true, .. } => "VACUUM",
             Statement::Vacuum { vacuum: false, .. } => "ANALYZE",
             Statement::Reindex { .. } => "REINDEX",
-            Statement::AddConstraint { .. } | Statement::DropConstraint { .. } => "ALTER TABLE",
+            Statement::AddConstraint { .. } | Statement::DropConstraint { .. } | Statement::AlterTable { .. } => {
+                "ALTER TABLE"
+            }
+            Statement::RenameRelation { kind: DropKind::Index, .. } => "ALTER INDEX",
+            Statement::RenameRelation { kind: DropKind::View, .. } => "ALTER VIEW",
+            Statement::RenameRelation { kind: DropKind::Table, .. } => "ALTER TABLE",
+            Statement::RenameRelation { kind: DropKind::Sequence, .. } => "ALTER SEQUENCE",
             Statement::Drop { kind: DropKind::Table, .. } => "DROP TABLE",
             Statement::Drop { kind: DropKind::Index, .. } => "DROP INDEX",
             Statement::Drop { kind: DropKind::View, .. } => "DROP VIEW",
@@ -348,6 +370,19 @@ pub enum ConstraintDef {
     /// PRIMARY KEY or UNIQUE: an index.
     Key(IndexDef),
     ForeignKey(ForeignKeyDef),
+}
+
+/// One action of an ALTER TABLE statement, run in order.
+#[derive(Clone, Debug)]
+pub enum AlterAction {
+    AddColumn { column: crate::catalog::Column, if_not_exists: bool },
+    DropColumn { name: String, if_exists: bool, cascade: bool },
+    RenameColumn { from: String, to: String },
+    RenameTo(String),
+    SetNotNull(String),
+    DropNotNull(String),
+    AddConstraint(ConstraintDef),
+    DropConstraint { name: String, missing_ok: bool, cascade: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

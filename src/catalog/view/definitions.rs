@@ -6,9 +6,58 @@
 //! `sql-tests/system_views.slt` queries each one.
 
 use super::SystemView;
-use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TimestampTz};
+use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TextForm, TimestampTz};
+
+/// `text[]`, held in its text form.
+const TEXT_ARRAY: PgType = TextForm(1009);
 
 pub static SYSTEM_VIEWS: &[SystemView] = &[
+    SystemView {
+        name: "pg_roles",
+        oid: 12013,
+        columns: &[
+            ("rolname", Name),
+            ("rolsuper", Bool),
+            ("rolinherit", Bool),
+            ("rolcreaterole", Bool),
+            ("rolcreatedb", Bool),
+            ("rolcanlogin", Bool),
+            ("rolreplication", Bool),
+            ("rolconnlimit", Int4),
+            ("rolpassword", Text),
+            ("rolvaliduntil", TimestampTz),
+            ("rolbypassrls", Bool),
+            ("rolconfig", TEXT_ARRAY),
+            ("oid", Oid),
+        ],
+        // No per-role settings exist: rolconfig is NULL (of type text[],
+        // taken from a catalog column of that type: tusk has no text[]
+        // casts).
+        sql: "SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, \
+              a.rolreplication, a.rolconnlimit, '********'::text AS rolpassword, a.rolvaliduntil, \
+              a.rolbypassrls, (SELECT c.reloptions FROM pg_class c WHERE false) AS rolconfig, a.oid \
+              FROM pg_authid a",
+    },
+    SystemView {
+        name: "pg_user",
+        oid: 12015,
+        columns: &[
+            ("usename", Name),
+            ("usesysid", Oid),
+            ("usecreatedb", Bool),
+            ("usesuper", Bool),
+            ("userepl", Bool),
+            ("usebypassrls", Bool),
+            ("passwd", Text),
+            ("valuntil", TimestampTz),
+            ("useconfig", TEXT_ARRAY),
+        ],
+        sql: "SELECT a.rolname AS usename, a.oid AS usesysid, a.rolcreatedb AS usecreatedb, \
+              a.rolsuper AS usesuper, a.rolreplication AS userepl, a.rolbypassrls AS usebypassrls, \
+              '********'::text AS passwd, a.rolvaliduntil AS valuntil, \
+              (SELECT c.reloptions FROM pg_class c WHERE false) AS useconfig \
+              FROM pg_authid a WHERE a.rolcanlogin",
+    },
     SystemView {
         name: "pg_tables",
         oid: 12001,
@@ -109,7 +158,7 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
         // PostgreSQL's first seven columns: tusk gathers no most-common
         // values, histograms or correlation yet.
         name: "pg_stats",
-        oid: 12013,
+        oid: 12017,
         columns: &[
             ("schemaname", Name),
             ("tablename", Name),

@@ -52,7 +52,7 @@ impl Binder<'_> {
                 let mut targets = Vec::with_capacity(columns.len());
                 for col in columns {
                     let n = ident(col);
-                    let i = table.columns.iter().position(|tc| tc.name == n).ok_or_else(|| {
+                    let i = table.column_index(&n).ok_or_else(|| {
                         err!(SqlState::UNDEFINED_COLUMN, "column \"{n}\" of relation \"{}\" does not exist", table.name)
                     })?;
                     if targets.contains(&i) {
@@ -61,7 +61,7 @@ impl Binder<'_> {
                     targets.push(i);
                 }
                 if columns.is_empty() {
-                    targets = (0..table.columns.len()).collect();
+                    targets = table.live_columns();
                 }
                 let out: Vec<Column> = targets
                     .iter()

@@ -255,7 +255,7 @@ impl Binder<'_> {
         };
         let columns = columns
             .into_iter()
-            .map(|c| RelColumn { name: c.name, ty: c.ty, typmod: c.typmod, merged: false })
+            .map(|c| RelColumn { name: c.name, ty: c.ty, typmod: c.typmod, merged: false, dropped: false })
             .collect();
         let plan = Arc::try_unwrap(source).unwrap_or_else(|p| Plan::clone(&p));
         Ok((plan, columns, false, Some(CteWrite { kind, table, returning: exprs })))
@@ -400,6 +400,7 @@ impl Binder<'_> {
                 ty: c.ty,
                 typmod: c.typmod,
                 merged: false,
+                dropped: false,
             })
             .collect())
     }

@@ -12,7 +12,7 @@ use crate::catalog::{self, keycode::KeyOrder};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::PgType;
-use crate::sql::{ColumnSequence, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
+use crate::sql::{AlterAction, ColumnSequence, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
@@ -31,15 +31,10 @@ impl Binder<'_> {
         let mut sequences = Vec::new();
         for def in &ct.columns {
             let serial = serial_type(&def.data_type);
-            let (ty, len) = match serial {
-                Some(ty) => (ty, None),
-                None => self.resolve_type(&def.data_type, def)?,
+            let (ty, typmod) = match serial {
+                Some(ty) => (ty, -1),
+                None => self.column_type(def)?,
             };
-            // regclass and regtype are held as names in memory; as stored
-            // values they would have to be OIDs (not done yet).
-            if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType) {
-                return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
-            }
             let col = ident(&def.name);
             let mut not_null = serial.is_some();
             let mut default: Option<&ast::Expr> = None;
@@ -91,8 +86,6 @@ impl Binder<'_> {
             if columns.iter().any(|c| c.name == col) {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
             }
-            // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
-            let typmod = len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 });
             let mut column = catalog::Column::new(col.clone(), ty, typmod, not_null);
             if let Some((kind, options)) = identity {
                 if default.is_some() || serial.is_some() {
@@ -261,27 +254,19 @@ impl Binder<'_> {
             return Err(Error::not_supported("this form of ALTER TABLE"));
         }
         let table = public_name(&at.name)?;
-        let [op] = at.operations.as_slice() else {
-            return Err(Error::not_supported("ALTER TABLE with several actions"));
-        };
-        let def = match op {
-            ast::AlterTableOperation::AddConstraint { constraint, not_valid: false } => match constraint {
-                ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
-                    let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-                    ConstraintDef::Key(IndexDef::constraint(pk.name.as_ref().map(ident), cols, true))
-                }
-                ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
-                    let cols = u.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-                    ConstraintDef::Key(IndexDef::constraint(u.name.as_ref().map(ident), cols, false))
-                }
-                ast::TableConstraint::ForeignKey(fk) => ConstraintDef::ForeignKey(foreign_key(fk)?),
-                other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),
-            },
-            ast::AlterTableOperation::AlterColumn {
-                column_name,
-                op: op @ (ast::AlterColumnOperation::SetDefault { .. } | ast::AlterColumnOperation::DropDefault),
-            } => return self.bind_set_default(&table, at.if_exists, column_name, op),
-            ast::AlterTableOperation::DropConstraint { if_exists, name, drop_behavior } => {
+        // One constraint action keeps its own statement (and code path).
+        match at.operations.as_slice() {
+            [ast::AlterTableOperation::AddConstraint { constraint, not_valid: false }] => {
+                let def = constraint_def(constraint)?;
+                return Ok(Statement::AddConstraint { table, if_exists: at.if_exists, def });
+            }
+            [
+                ast::AlterTableOperation::AlterColumn {
+                    column_name,
+                    op: op @ (ast::AlterColumnOperation::SetDefault { .. } | ast::AlterColumnOperation::DropDefault),
+                },
+            ] => return self.bind_set_default(&table, at.if_exists, column_name, op),
+            [ast::AlterTableOperation::DropConstraint { if_exists, name, drop_behavior }] => {
                 return Ok(Statement::DropConstraint {
                     table,
                     if_exists: at.if_exists,
@@ -290,9 +275,123 @@ impl Binder<'_> {
                     cascade: matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
                 });
             }
+            _ => {}
+        }
+        let mut actions = Vec::with_capacity(at.operations.len());
+        for op in &at.operations {
+            self.bind_alter_action(op, &mut actions)?;
+        }
+        Ok(Statement::AlterTable { table, if_exists: at.if_exists, actions })
+    }
+
+    /// One action of ALTER TABLE, as one or more [`AlterAction`]s (ADD
+    /// COLUMN … PRIMARY KEY is the column, then its constraint).
+    fn bind_alter_action(&mut self, op: &ast::AlterTableOperation, out: &mut Vec<AlterAction>) -> Result<()> {
+        use ast::AlterTableOperation as Op;
+        let cascade = |b: &Option<ast::DropBehavior>| matches!(b, Some(ast::DropBehavior::Cascade));
+        match op {
+            Op::AddConstraint { constraint, not_valid: false } => {
+                out.push(AlterAction::AddConstraint(constraint_def(constraint)?));
+            }
+            Op::DropConstraint { if_exists, name, drop_behavior } => out.push(AlterAction::DropConstraint {
+                name: ident(name),
+                missing_ok: *if_exists,
+                cascade: cascade(drop_behavior),
+            }),
+            Op::AddColumn { if_not_exists, column_def, column_position: None, .. } => {
+                self.bind_add_column(column_def, *if_not_exists, out)?;
+            }
+            Op::DropColumn { column_names, if_exists, drop_behavior, .. } => {
+                for c in column_names {
+                    out.push(AlterAction::DropColumn {
+                        name: ident(c),
+                        if_exists: *if_exists,
+                        cascade: cascade(drop_behavior),
+                    });
+                }
+            }
+            Op::RenameColumn { old_column_name, new_column_name } => {
+                out.push(AlterAction::RenameColumn { from: ident(old_column_name), to: ident(new_column_name) });
+            }
+            Op::RenameTable { table_name: ast::RenameTableNameKind::To(name) } => {
+                out.push(AlterAction::RenameTo(public_name(name)?));
+            }
+            Op::AlterColumn { column_name, op } => {
+                let column = ident(column_name);
+                match op {
+                    ast::AlterColumnOperation::SetNotNull => out.push(AlterAction::SetNotNull(column)),
+                    ast::AlterColumnOperation::DropNotNull => out.push(AlterAction::DropNotNull(column)),
+                    ast::AlterColumnOperation::SetDataType { .. } => {
+                        return Err(Error::not_supported("ALTER TABLE … ALTER COLUMN … TYPE"));
+                    }
+                    other => return Err(Error::not_supported(format!("ALTER TABLE … ALTER COLUMN … {other}"))),
+                }
+            }
             other => return Err(Error::not_supported(format!("ALTER TABLE {other}"))),
-        };
-        Ok(Statement::AddConstraint { table, if_exists: at.if_exists, def })
+        }
+        Ok(())
+    }
+
+    /// `ADD [COLUMN] [IF NOT EXISTS] name type [NULL | NOT NULL | PRIMARY
+    /// KEY | UNIQUE | REFERENCES …]`.
+    fn bind_add_column(&mut self, def: &ast::ColumnDef, if_not_exists: bool, out: &mut Vec<AlterAction>) -> Result<()> {
+        let (ty, typmod) = self.column_type(def)?;
+        let name = ident(&def.name);
+        let mut not_null = false;
+        let mut constraints = Vec::new();
+        for opt in &def.options {
+            let constraint_name = opt.name.as_ref().map(ident);
+            match &opt.option {
+                ast::ColumnOption::NotNull => not_null = true,
+                ast::ColumnOption::Null => not_null = false,
+                ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
+                    not_null = true;
+                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], true);
+                    constraints.push(AlterAction::AddConstraint(ConstraintDef::Key(key)));
+                }
+                ast::ColumnOption::Unique(u) if u.characteristics.is_none() => {
+                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], false);
+                    constraints.push(AlterAction::AddConstraint(ConstraintDef::Key(key)));
+                }
+                ast::ColumnOption::ForeignKey(fk) => {
+                    let mut fk = foreign_key(fk)?;
+                    fk.name = constraint_name;
+                    fk.columns = vec![name.clone()];
+                    constraints.push(AlterAction::AddConstraint(ConstraintDef::ForeignKey(fk)));
+                }
+                // Defaults come with sequences and column defaults.
+                ast::ColumnOption::Default(_) => {
+                    return Err(self.at(Error::not_supported("ALTER TABLE … ADD COLUMN … DEFAULT"), def));
+                }
+                other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
+            }
+        }
+        out.push(AlterAction::AddColumn { column: catalog::Column::new(name, ty, typmod, not_null), if_not_exists });
+        out.extend(constraints);
+        Ok(())
+    }
+
+    /// A column definition's type and `atttypmod`, for a table column.
+    fn column_type(&mut self, def: &ast::ColumnDef) -> Result<(PgType, i32)> {
+        let (ty, len) = self.resolve_type(&def.data_type, def)?;
+        // regclass and regtype are held as names in memory; as stored
+        // values they would have to be OIDs (not done yet).
+        if matches!(ty, PgType::Numeric | PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType) {
+            return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
+        }
+        // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
+        Ok((ty, len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 })))
+    }
+
+    /// `ALTER INDEX|VIEW [IF EXISTS] name RENAME TO new_name`.
+    pub(super) fn bind_rename_relation(
+        &mut self,
+        kind: DropKind,
+        name: &ast::ObjectName,
+        if_exists: bool,
+        new_name: &ast::ObjectName,
+    ) -> Result<Statement> {
+        Ok(Statement::RenameRelation { kind, name: public_name(name)?, if_exists, new_name: public_name(new_name)? })
     }
 
     pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
@@ -508,6 +607,22 @@ pub(super) fn public_name(name: &ast::ObjectName) -> Result<String> {
         Some(s) if s != "public" => Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
         _ => Ok(rel),
     }
+}
+
+/// `ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…) | FOREIGN KEY (…) REFERENCES …`.
+fn constraint_def(constraint: &ast::TableConstraint) -> Result<ConstraintDef> {
+    Ok(match constraint {
+        ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
+            let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
+            ConstraintDef::Key(IndexDef::constraint(pk.name.as_ref().map(ident), cols, true))
+        }
+        ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
+            let cols = u.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
+            ConstraintDef::Key(IndexDef::constraint(u.name.as_ref().map(ident), cols, false))
+        }
+        ast::TableConstraint::ForeignKey(fk) => ConstraintDef::ForeignKey(foreign_key(fk)?),
+        other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),
+    })
 }
 
 fn plain_column(c: &ast::IndexColumn) -> Result<String> {

@@ -25,6 +25,9 @@ impl TableLookup for NoTables {
     fn table(&self, _name: &str, _mode: LockMode) -> Result<Option<Arc<Table>>> {
         Ok(None)
     }
+    fn table_in(&self, _namespace: u32, _name: &str, _mode: LockMode) -> Result<Option<Arc<Table>>> {
+        Ok(None)
+    }
 }
 
 impl Binder<'_> {
@@ -36,7 +39,7 @@ impl Binder<'_> {
         self.levels.push(Level::default());
         let rel = columns
             .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
             .collect();
         let r = self.add_rel(table.to_string(), rel).and_then(|_| {
             self.level().no_aggs = Some("index predicates");

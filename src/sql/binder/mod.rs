@@ -31,7 +31,7 @@ use super::func::Func;
 use super::parser::position;
 use super::plan::{AggFunc, Plan, SubKind};
 use super::types::{Datum, PgType, int_datum, parse_text};
-use super::{Bound, Column, Statement};
+use super::{Bound, Column, DropKind, Statement};
 use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -74,6 +74,8 @@ pub trait TableLookup {
     fn blocks(&self, _table: &Table) -> Option<u32> {
         None
     }
+    /// The table `name` of schema `namespace` (a qualified name).
+    fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
 }
 
 pub struct Binder<'a> {
@@ -219,6 +221,15 @@ impl<'a> Binder<'a> {
             ast::Statement::Truncate(t) => self.bind_truncate(t),
             ast::Statement::Lock(l) => self.bind_lock(l),
             ast::Statement::AlterTable(at) => self.bind_alter_table(at),
+            ast::Statement::AlterIndex { name, operation: ast::AlterIndexOperation::RenameIndex { index_name } } => {
+                self.bind_rename_relation(DropKind::Index, name, false, index_name)
+            }
+            ast::Statement::AlterView(av) => match &av.operation {
+                ast::AlterViewOperation::RenameTo { new_name } if !av.materialized => {
+                    self.bind_rename_relation(DropKind::View, &av.name, av.if_exists, new_name)
+                }
+                _ => Err(Error::not_supported("this form of ALTER VIEW")),
+            },
             ast::Statement::Drop {
                 object_type,
                 if_exists,
@@ -295,19 +306,19 @@ impl<'a> Binder<'a> {
     }
 
     /// A table by name: unqualified names are looked up in `pg_catalog`
-    /// and `public` (the search path), qualified ones only in their schema.
+    /// and `public` (the search path), qualified ones only in their schema
+    /// (`information_schema` only so).
     fn table(&mut self, name: &ast::ObjectName, mode: LockMode) -> Result<Arc<Table>> {
         let (schema, rel) = split_name(name)?;
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
-        let namespace = match schema.as_deref() {
-            None => None,
-            Some("public") => Some(catalog::PUBLIC_NAMESPACE),
-            Some("pg_catalog") => Some(catalog::PG_CATALOG_NAMESPACE),
-            Some(_) => return Err(self.at(missing(), name)),
+        let table = match schema.as_deref() {
+            None => self.tables.table(&rel, mode),
+            Some(s) => match catalog::fixed_namespace(s) {
+                Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
+                _ => return Err(self.at(missing(), name)),
+            },
         };
-        let table = self.tables.table(&rel, mode).map_err(|e| self.at(e, name))?;
-        let table =
-            table.filter(|t| namespace.is_none_or(|n| n == t.namespace)).ok_or_else(|| self.at(missing(), name))?;
+        let table = table.map_err(|e| self.at(e, name))?.ok_or_else(|| self.at(missing(), name))?;
         if self.expanding.is_empty() && !self.reads.contains(&table.oid) {
             self.reads.push(table.oid);
         }
@@ -521,7 +532,7 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("several aliases for one RETURNING item"));
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    for (i, c) in table.columns.iter().enumerate() {
+                    for (i, c) in table.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
                         exprs.push(Expr::Column(i, c.ty));
                         columns.push(Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod });
                     }
@@ -616,7 +627,10 @@ impl<'a> Binder<'a> {
             let col = &table.columns[i];
             if col.identity == b'a' && !is_default {
                 return Err(err!(SqlState::GENERATED_ALWAYS, "column \"{}\" can only be updated to DEFAULT", col.name)
-                    .with_detail(format!("Column \"{}\" is an identity column defined as GENERATED ALWAYS.", col.name)));
+                    .with_detail(format!(
+                        "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
+                        col.name
+                    )));
             }
             values[i] = if is_default {
                 self.column_default(&table.columns[i])?

@@ -137,7 +137,7 @@ impl Binder<'_> {
         let columns = table
             .columns
             .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
             .collect();
         self.add_rel("excluded".into(), columns)?;
         self.level().no_aggs = Some("UPDATE");

@@ -35,6 +35,9 @@ pub(super) struct RelColumn {
     /// Merged into another relation's column by `JOIN … USING`: found only
     /// when qualified, and not part of `*`.
     pub merged: bool,
+    /// A dropped table column: it keeps its place in the row, but is
+    /// never found and never part of `*`.
+    pub dropped: bool,
 }
 
 /// The names one query level can see, and what binding it collected.
@@ -542,7 +545,7 @@ impl Binder<'_> {
                     }
                     for rel in &level.rels {
                         for (i, c) in rel.columns.iter().enumerate() {
-                            if !c.merged && !level.using_first.contains(&(rel.offset + i)) {
+                            if !c.merged && !c.dropped && !level.using_first.contains(&(rel.offset + i)) {
                                 order.push((rel.offset + i, c));
                             }
                         }
@@ -570,7 +573,7 @@ impl Binder<'_> {
                     let Some(rel) = level.rels.iter().find(|r| r.label == label) else {
                         return Err(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{label}\""));
                     };
-                    for (i, c) in rel.columns.iter().enumerate() {
+                    for (i, c) in rel.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
                         targets.push((
                             Expr::Column(rel.offset + i, c.ty),
                             Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod },
@@ -887,7 +890,13 @@ impl Binder<'_> {
                 let mut columns: Vec<RelColumn> = q
                     .columns
                     .iter()
-                    .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+                    .map(|c| RelColumn {
+                        name: c.name.clone(),
+                        ty: c.ty,
+                        typmod: c.typmod,
+                        merged: false,
+                        dropped: false,
+                    })
                     .collect();
                 rename_columns(&mut columns, &alias.columns, &label)?;
                 self.add_rel(label, columns)?;
@@ -903,7 +912,8 @@ impl Binder<'_> {
                 let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
                 // A scalar function's alias names its column too.
                 let ty = plan.types()[0];
-                let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false }];
+                let mut columns =
+                    vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false, dropped: false }];
                 if let Some(a) = alias {
                     rename_columns(&mut columns, &a.columns, &label)?;
                 }
@@ -919,7 +929,13 @@ impl Binder<'_> {
                 let mut columns: Vec<RelColumn> = func
                     .columns()
                     .iter()
-                    .map(|(n, ty)| RelColumn { name: n.to_string(), ty: *ty, typmod: -1, merged: false })
+                    .map(|(n, ty)| RelColumn {
+                        name: n.to_string(),
+                        ty: *ty,
+                        typmod: -1,
+                        merged: false,
+                        dropped: false,
+                    })
                     .collect();
                 if let Some(a) = alias {
                     rename_columns(&mut columns, &a.columns, &label)?;
@@ -1125,7 +1141,7 @@ impl Binder<'_> {
                     if types[at - start] == *ty { c } else { Expr::Cast(Box::new(c), *ty, None) }
                 };
                 exprs.push(Expr::Call(crate::sql::func::Func::Coalesce, vec![side(*li), side(*ri)], *ty));
-                columns.push(RelColumn { name: name.clone(), ty: *ty, typmod: -1, merged: false });
+                columns.push(RelColumn { name: name.clone(), ty: *ty, typmod: -1, merged: false, dropped: false });
             }
             plan = Plan::Project { input: Box::new(plan), exprs };
             let at = self.add_rel(format!("\u{0}using{end}"), columns)?;
@@ -1142,7 +1158,7 @@ impl Binder<'_> {
         for r in &level.rels {
             for (i, c) in r.columns.iter().enumerate() {
                 let at = r.offset + i;
-                if at >= start && at < end && !c.merged {
+                if at >= start && at < end && !c.merged && !c.dropped {
                     out.push(c.name.clone());
                 }
             }
@@ -1165,7 +1181,7 @@ impl Binder<'_> {
             for (ri, r) in level.rels.iter().enumerate() {
                 for (ci, c) in r.columns.iter().enumerate() {
                     let at = r.offset + ci;
-                    if at >= start && at < end && !c.merged && c.name == name {
+                    if at >= start && at < end && !c.merged && !c.dropped && c.name == name {
                         return Ok((ri, ci, at, c.ty));
                     }
                 }
@@ -1393,7 +1409,7 @@ impl Binder<'_> {
                     rel_seen = true;
                 }
                 for (i, c) in r.columns.iter().enumerate() {
-                    if c.name == name && (qual.is_some() || !c.merged) {
+                    if c.name == name && !c.dropped && (qual.is_some() || !c.merged) {
                         if found.is_some() {
                             return Err(self.at(
                                 err!(SqlState::AMBIGUOUS_COLUMN, "column reference \"{name}\" is ambiguous"),
@@ -1602,7 +1618,7 @@ impl Binder<'_> {
         let columns = table
             .columns
             .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: false })
             .collect();
         self.add_rel(label, columns)?;
         Ok(())
@@ -1639,15 +1655,15 @@ fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
 }
 
 pub(super) fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
-    if names.len() > columns.len() {
+    let available = columns.iter().filter(|c| !c.dropped).count();
+    if names.len() > available {
         return Err(err!(
             SqlState::INVALID_COLUMN_REFERENCE,
-            "table \"{label}\" has {} columns available but {} columns specified",
-            columns.len(),
+            "table \"{label}\" has {available} columns available but {} columns specified",
             names.len()
         ));
     }
-    for (c, n) in columns.iter_mut().zip(names) {
+    for (c, n) in columns.iter_mut().filter(|c| !c.dropped).zip(names) {
         c.name = ident(&n.name);
     }
     Ok(())
@@ -1719,7 +1735,7 @@ fn relation_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Result<(S
     let mut columns: Vec<RelColumn> = table
         .columns
         .iter()
-        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false })
+        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
         .collect();
     if let Some(a) = alias {
         rename_columns(&mut columns, &a.columns, &label)?;

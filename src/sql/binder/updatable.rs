@@ -45,8 +45,8 @@ impl WriteTarget {
     /// A table written directly.
     pub fn table(table: Arc<Table>, alias: Option<&ast::TableAlias>) -> WriteTarget {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-        let names = table.columns.iter().map(|c| Some(c.name.clone())).collect();
-        let shown = (0..table.columns.len()).collect();
+        let names = table.columns.iter().map(|c| (!c.dropped).then(|| c.name.clone())).collect();
+        let shown = table.live_columns();
         WriteTarget { table, label, names, view_filter: None, shown, view: None }
     }
 
@@ -127,6 +127,7 @@ impl Binder<'_> {
                 ty: c.ty,
                 typmod: c.typmod,
                 merged: false,
+                dropped: c.dropped,
             })
             .collect();
         self.add_rel(target.label.clone(), columns)?;
