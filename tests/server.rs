@@ -261,7 +261,16 @@ async fn metrics_and_health_endpoints() {
         write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
         String::from_utf8_lossy(&read_all(&mut s)).to_string()
     };
-    let metrics = get("/metrics");
+    // The session counts as idle once it is done with the statement, a
+    // moment after the client has its answer.
+    let mut metrics = get("/metrics");
+    for _ in 0..50 {
+        if metrics.contains("tusk_sessions{state=\"idle\"} 1") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        metrics = get("/metrics");
+    }
     assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
     assert!(metrics.contains("tusk_sessions{state=\"idle\"} 1"), "{metrics}");
     assert!(metrics.contains("tusk_connections_accepted_total"));
