@@ -54,6 +54,19 @@ pub(super) struct Level {
     pub using_first: Vec<usize>,
     /// Its FROM reads a recursive CTE's work table (no aggregates then).
     pub self_ref: bool,
+    /// Window function calls, in the order bound (see `window.rs`).
+    pub windows: Vec<super::window::WindowUse>,
+    /// The `WINDOW` clause's definitions.
+    pub named_windows: Vec<(String, ast::WindowSpec)>,
+    /// Window functions may appear here (select list, ORDER BY).
+    pub windows_ok: bool,
+    /// Binding a window function's arguments (`Some(true)`) or its window (`Some(false)`).
+    pub in_window: Option<bool>,
+    /// Where window functions are not allowed though aggregates are (HAVING).
+    pub no_windows: Option<&'static str>,
+    /// Labels of FROM items hidden from a subquery in FROM that is not
+    /// LATERAL (for the error naming one).
+    pub hidden_rels: Vec<String>,
 }
 
 /// A bound query: its plan and output columns.
@@ -101,7 +114,7 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
     let m = |x: &Expr| Box::new(map_columns(x, f));
     match e {
         Expr::Column(i, t) => f(*i, *t),
-        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) => e.clone(),
+        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) | Expr::WinRef(..) => e.clone(),
         Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a), m(b), *t),
         Expr::Neg(a) => Expr::Neg(m(a)),
         Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a), m(b)),
@@ -145,6 +158,9 @@ struct FromItem {
     end: usize,
     /// Only inner joins inside (its WHERE conjuncts may be pushed into it).
     inner: bool,
+    /// `LATERAL`: the values of earlier FROM items it reads (outer slot ←
+    /// column of the level's row); empty when it reads none.
+    lateral: Vec<(usize, Expr)>,
 }
 
 impl Binder<'_> {
@@ -496,8 +512,10 @@ impl Binder<'_> {
             ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
             _ => return Err(Error::not_supported("GROUP BY ALL and grouping sets")),
         };
+        self.bind_named_windows(&s.named_window)?;
         // Select list (bound before GROUP BY so that GROUP BY may name output columns).
         let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
+        self.level().windows_ok = true;
         for item in &s.projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
@@ -561,6 +579,7 @@ impl Binder<'_> {
                 }
             }
         }
+        self.level().windows_ok = false;
         for g in group_exprs {
             let e = match g {
                 ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
@@ -598,9 +617,15 @@ impl Binder<'_> {
             groups.push(e);
         }
         let having = match &s.having {
-            Some(h) => Some(self.bind_condition(h, "HAVING")?),
+            Some(h) => {
+                self.level().no_windows = Some("HAVING");
+                let r = self.bind_condition(h, "HAVING");
+                self.level().no_windows = None;
+                Some(r?)
+            }
             None => None,
         };
+        self.level().windows_ok = true;
         // ORDER BY: output columns by ordinal or name, else expressions.
         let mut sort = Vec::with_capacity(order_by.len());
         let mut hidden: Vec<Expr> = Vec::new();
@@ -640,7 +665,7 @@ impl Binder<'_> {
                     match targets.iter().position(|(t, _)| same(t, &e)) {
                         Some(i) => i,
                         None => {
-                            if s.distinct.is_some() {
+                            if matches!(s.distinct, Some(ast::Distinct::Distinct)) {
                                 return Err(self.at(
                                     err!(
                                         SqlState::INVALID_COLUMN_REFERENCE,
@@ -657,28 +682,116 @@ impl Binder<'_> {
             };
             sort.push(sort_key(col, &o.options));
         }
+        self.level().windows_ok = false;
+        // DISTINCT ON: its expressions, as ORDER BY finds them.
+        let mut distinct_on = Vec::new();
+        if let Some(ast::Distinct::On(on)) = &s.distinct {
+            for d in on {
+                let col = match d {
+                    ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                        let ast::Value::Number(n, _) = &v.value else { unreachable!() };
+                        match n.parse::<usize>() {
+                            Ok(k) if k >= 1 && k <= visible => k - 1,
+                            _ => {
+                                return Err(self.at(
+                                    err!(
+                                        SqlState::INVALID_COLUMN_REFERENCE,
+                                        "DISTINCT ON position {n} is not in select list"
+                                    ),
+                                    d,
+                                ));
+                            }
+                        }
+                    }
+                    _ => {
+                        let by_name = match d {
+                            ast::Expr::Identifier(id) => {
+                                let name = ident(id);
+                                targets.iter().position(|(_, c)| c.name == name)
+                            }
+                            _ => None,
+                        };
+                        match by_name {
+                            Some(i) => i,
+                            None => {
+                                let e = self.bind_expr(d)?;
+                                let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, d)? } else { e };
+                                match targets.iter().map(|(t, _)| t).chain(&hidden).position(|t| same(t, &e)) {
+                                    Some(i) => i,
+                                    None => {
+                                        hidden.push(e);
+                                        visible + hidden.len() - 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                };
+                if !distinct_on.iter().any(|(c, _)| *c == col) {
+                    distinct_on.push((col, d));
+                }
+            }
+            // ORDER BY must lead with the DISTINCT ON expressions; any
+            // left over sort after the whole ORDER BY.
+            let mut skipped = false;
+            for k in &sort {
+                match distinct_on.iter().find(|(c, _)| *c == k.column) {
+                    Some((_, node)) if skipped => return Err(self.distinct_on_mismatch(node)),
+                    Some(_) => {}
+                    None => skipped = true,
+                }
+            }
+            for &(col, node) in &distinct_on {
+                if !sort.iter().any(|k| k.column == col) {
+                    if skipped {
+                        return Err(self.distinct_on_mismatch(node));
+                    }
+                    sort.push(SortKey { column: col, descending: false, nulls_first: false });
+                }
+            }
+        }
         // Aggregation.
         let aggs = std::mem::take(&mut self.level().aggs);
         let mut exprs: Vec<Expr> = targets.iter().map(|(e, _)| e.clone()).chain(hidden).collect();
         let mut having = having;
+        let window_order;
         if !aggs.is_empty() || !groups.is_empty() || having.is_some() {
             let ng = groups.len();
             for e in exprs.iter_mut().chain(having.iter_mut()) {
                 *e = self.regroup(e, &groups, ng)?;
             }
+            let grouped = groups.clone();
             plan = Plan::Aggregate { input: Box::new(plan), groups, aggs };
             if let Some(h) = having {
                 plan = Plan::Filter { input: Box::new(plan), predicate: h };
             }
+            (plan, window_order) = self.place_windows(plan, &mut exprs, Some((&grouped, ng)))?;
+        } else {
+            (plan, window_order) = self.place_windows(plan, &mut exprs, None)?;
+        }
+        // A window that sorted its rows as ORDER BY wants them makes the sort needless.
+        if !window_order.is_empty()
+            && s.distinct.is_none()
+            && sort.len() <= window_order.len()
+            && sort.iter().zip(&window_order).all(|(k, (e, w))| {
+                exprs.get(k.column).is_some_and(|x| same(x, e))
+                    && k.descending == w.descending
+                    && k.nulls_first == w.nulls_first
+            })
+        {
+            sort.clear();
         }
         plan = Plan::Project { input: Box::new(plan), exprs };
         match &s.distinct {
             None | Some(ast::Distinct::All) => {}
             Some(ast::Distinct::Distinct) => plan = Plan::Distinct { input: Box::new(plan), columns: visible },
-            Some(ast::Distinct::On(_)) => return Err(Error::not_supported("SELECT DISTINCT ON")),
+            Some(ast::Distinct::On(_)) => {}
         }
         if !sort.is_empty() {
             plan = Plan::Sort { input: Box::new(plan), keys: sort };
+        }
+        if !distinct_on.is_empty() {
+            plan = Plan::Unique { input: Box::new(plan), keys: distinct_on.iter().map(|(c, _)| *c).collect() };
         }
         let columns = targets
             .into_iter()
@@ -688,6 +801,16 @@ impl Binder<'_> {
             })
             .collect();
         Ok(BoundQuery { plan, columns })
+    }
+
+    fn distinct_on_mismatch(&self, node: &ast::Expr) -> Error {
+        self.at(
+            err!(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "SELECT DISTINCT ON expressions must match initial ORDER BY expressions"
+            ),
+            node,
+        )
     }
 
     /// A select-list expression: `unknown` literals become text; its typmod.
@@ -715,7 +838,7 @@ impl Binder<'_> {
 
     /// Rewrite an expression over the FROM row into one over the aggregate's
     /// output (grouping keys, then aggregates).
-    fn regroup(&self, e: &Expr, groups: &[Expr], ng: usize) -> Result<Expr> {
+    pub(super) fn regroup(&self, e: &Expr, groups: &[Expr], ng: usize) -> Result<Expr> {
         if let Some(i) = groups.iter().position(|g| same(g, e)) {
             return Ok(Expr::Column(i, e.ty()));
         }
@@ -729,7 +852,7 @@ impl Binder<'_> {
                     "column \"{label}.{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
                 ));
             }
-            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => e.clone(),
+            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::WinRef(..) => e.clone(),
             Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a)?, m(b)?, *t),
             Expr::Neg(a) => Expr::Neg(m(a)?),
             Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a)?, m(b)?),
@@ -836,7 +959,7 @@ impl Binder<'_> {
                 let (plan, label, columns) = self.cte_reference(i, name, alias.as_ref())?;
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan, start, end, inner: true })
+                Ok(FromItem { plan, start, end, inner: true, lateral: Vec::new() })
             }
             ast::TableFactor::Table { name, alias, args: None, with_hints, version: None, partitions, .. }
                 if with_hints.is_empty() && partitions.is_empty() =>
@@ -854,10 +977,20 @@ impl Binder<'_> {
                     r.table = Some(table.name.clone());
                 }
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: Plan::Scan { table, filter: None, ctid: false, alias }, start, end, inner: true })
+                Ok(FromItem {
+                    plan: Plan::Scan { table, filter: None, ctid: false, alias },
+                    start,
+                    end,
+                    inner: true,
+                    lateral: Vec::new(),
+                })
             }
-            ast::TableFactor::Derived { lateral: false, subquery, alias, .. } => {
-                let q = self.bind_subquery_plan(subquery)?;
+            ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let (q, bindings) = if *lateral {
+                    self.bind_lateral(|b| b.bind_query_plan(subquery))?
+                } else {
+                    (self.bind_subquery_plan(subquery)?, Vec::new())
+                };
                 let Some(alias) = alias else {
                     return Err(err!(SqlState::SYNTAX_ERROR, "subquery in FROM must have an alias")
                         .with_hint("For example, FROM (SELECT ...) [AS] foo."));
@@ -871,24 +1004,18 @@ impl Binder<'_> {
                 rename_columns(&mut columns, &alias.columns, &label)?;
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: q.plan, start, end, inner: true })
+                Ok(FromItem { plan: q.plan, start, end, inner: true, lateral: bindings })
             }
             ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
-            ast::TableFactor::Derived { lateral: true, .. } => Err(Error::not_supported("LATERAL")),
             ast::TableFactor::Table { name, args: Some(args), alias, .. }
                 if object_name_is(name, "generate_series") && args.settings.is_none() =>
             {
-                let plan = self.bind_generate_series(&args.args)?;
-                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
-                // A scalar function's alias names its column too.
-                let ty = plan.types()[0];
-                let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false }];
-                if let Some(a) = alias {
-                    rename_columns(&mut columns, &a.columns, &label)?;
-                }
-                self.add_rel(label, columns)?;
-                let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan, start, end, inner: true })
+                self.generate_series_item(&args.args, alias.as_ref(), start)
+            }
+            ast::TableFactor::Function { name, args, alias, with_ordinality: false, .. }
+                if object_name_is(name, "generate_series") =>
+            {
+                self.generate_series_item(args, alias.as_ref(), start)
             }
             ast::TableFactor::Table { name, args: Some(args), alias, .. }
                 if args.args.is_empty() && args.settings.is_none() && set_function(name).is_some() =>
@@ -905,13 +1032,33 @@ impl Binder<'_> {
                 }
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem { plan: Plan::Function { func }, start, end, inner: true })
+                Ok(FromItem { plan: Plan::Function { func }, start, end, inner: true, lateral: Vec::new() })
             }
             ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
                 Err(Error::not_supported("table functions other than generate_series and pg_show_all_settings"))
             }
             _ => Err(Error::not_supported("this kind of FROM item")),
         }
+    }
+
+    /// `generate_series(…)` in FROM, its arguments reading earlier FROM items if they like.
+    fn generate_series_item(
+        &mut self,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        start: usize,
+    ) -> Result<FromItem> {
+        let (plan, bindings) = self.bind_lateral(|b| b.bind_generate_series(args))?;
+        let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
+        // A scalar function's alias names its column too.
+        let ty = plan.types()[0];
+        let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false }];
+        if let Some(a) = alias {
+            rename_columns(&mut columns, &a.columns, &label)?;
+        }
+        self.add_rel(label, columns)?;
+        let end = self.levels.last().expect("level").width;
+        Ok(FromItem { plan, start, end, inner: true, lateral: bindings })
     }
 
     /// A view named in FROM: its query, bound afresh in a scope of its own
@@ -921,7 +1068,7 @@ impl Binder<'_> {
         let (label, columns) = relation_columns(view, alias)?;
         self.add_rel(label, columns)?;
         let end = self.levels.last().expect("level").width;
-        Ok(FromItem { plan, start, end, inner: true })
+        Ok(FromItem { plan, start, end, inner: true, lateral: Vec::new() })
     }
 
     /// The plan of a view's query, producing exactly the view's columns.
@@ -973,13 +1120,9 @@ impl Binder<'_> {
             let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
                 return Err(Error::not_supported("this argument of generate_series"));
             };
-            // The arguments cannot see this level's relations (no LATERAL).
-            let saved = std::mem::take(self.level());
+            // Bound in a level of their own (see `bind_lateral`): earlier
+            // FROM items are read through outer slots.
             let b = self.bind_expr(e);
-            let mine = std::mem::replace(self.level(), saved);
-            let level = self.level();
-            level.bindings.extend(mine.bindings);
-            level.correlated |= mine.correlated;
             bound.push((b?, e));
         }
         if !(2..=3).contains(&bound.len())
@@ -1010,9 +1153,24 @@ impl Binder<'_> {
         Ok(Plan::Series { start: exprs[0].clone(), stop: exprs[1].clone(), step, ty })
     }
 
+    /// A FROM item that may read earlier FROM items of this level (a
+    /// `LATERAL` subquery, a function's arguments): bound as a level of its
+    /// own inside this one, so that what it reads of them becomes outer
+    /// slots. Returns its result and those slots' bindings (slot ← column
+    /// of this level's row), empty when it reads none.
+    fn bind_lateral<T>(&mut self, bind: impl FnOnce(&mut Self) -> Result<T>) -> Result<(T, Vec<(usize, Expr)>)> {
+        self.levels.push(Level::default());
+        self.nesting += 1;
+        let r = bind(self);
+        self.nesting -= 1;
+        let level = self.levels.pop().expect("level");
+        Ok((r?, level.bindings))
+    }
+
     /// A subquery in FROM: its own level (it cannot see this level's relations).
     fn bind_subquery_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
         let saved = std::mem::take(self.level());
+        self.level().hidden_rels = saved.rels.iter().map(|r| r.label.clone()).collect();
         self.nesting += 1;
         let r = self.bind_query_plan(q);
         self.nesting -= 1;
@@ -1062,10 +1220,13 @@ impl Binder<'_> {
             }
         }
         let (start, end) = (left.start, right.end);
+        if !right.lateral.is_empty() {
+            return self.lateral_join(left, right, on, kind);
+        }
         if kind == JoinKind::Inner && left.inner && right.inner {
             // Keep inner joins flat: the ON conditions join the WHERE conjuncts.
             let plan = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Inner);
-            return Ok(FromItem { plan, start, end, inner: true });
+            return Ok(FromItem { plan, start, end, inner: true, lateral: Vec::new() });
         }
         let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, on, kind);
         let mut end = end;
@@ -1087,7 +1248,31 @@ impl Binder<'_> {
             self.level().using_first.extend(at..at + full.len());
             end = self.levels.last().expect("level").width;
         }
-        Ok(FromItem { plan, start, end, inner: false })
+        Ok(FromItem { plan, start, end, inner: false, lateral: Vec::new() })
+    }
+
+    /// `left JOIN LATERAL right ON …`: a nested loop running `right` for
+    /// each row of `left`.
+    fn lateral_join(&mut self, left: FromItem, right: FromItem, on: Vec<Expr>, kind: JoinKind) -> Result<FromItem> {
+        if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+            let (label, _) = self.column_name(binding_column(&right.lateral[0].1).unwrap_or(left.start));
+            return Err(err!(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "invalid reference to FROM-clause entry for table \"{label}\""
+            )
+            .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."));
+        }
+        let (start, end) = (left.start, right.end);
+        let mut bindings = Vec::with_capacity(right.lateral.len());
+        for (slot, e) in &right.lateral {
+            if binding_column(e).is_some_and(|c| c < start) {
+                return Err(Error::not_supported("LATERAL references to FROM items outside the join"));
+            }
+            bindings.push((*slot, shift(e, start)));
+        }
+        let on = and_all(on.iter().map(|c| shift(c, start)).collect());
+        let plan = Plan::LateralJoin { left: Box::new(left.plan), right: Box::new(right.plan), kind, bindings, on };
+        Ok(FromItem { plan, start, end, inner: kind == JoinKind::Inner && left.inner, lateral: Vec::new() })
     }
 
     /// Visible column names of the current level's row in `start..end`.
@@ -1221,8 +1406,12 @@ impl Binder<'_> {
             .collect();
         let first = items[0].start;
         let last = items[items.len() - 1].end;
+        // LATERAL items read the items before them: keep FROM order then.
+        let lateral = items.iter().any(|i| !i.lateral.is_empty());
+        let mut laterals: Vec<Vec<(usize, Expr)>> = Vec::with_capacity(items.len());
         let mut remaining: Vec<(Plan, usize, usize)> = Vec::with_capacity(items.len());
         for item in items {
+            laterals.push(item.lateral.clone());
             // Conjuncts reading only this item go into it (when it has only inner joins).
             let mut own = Vec::new();
             if item.inner {
@@ -1238,6 +1427,7 @@ impl Binder<'_> {
         }
         // Items joined so far, as column ranges in the order joined.
         let (mut plan, s0, e0) = remaining.remove(0);
+        laterals.remove(0);
         let mut joined: Vec<(usize, usize)> = vec![(s0, e0)];
         let in_joined = |joined: &[(usize, usize)], i: usize| joined.iter().any(|&(s, e)| i >= s && i < e);
         while !remaining.is_empty() {
@@ -1250,7 +1440,9 @@ impl Binder<'_> {
                     })
                 })
             });
-            let (item_plan, s, e) = remaining.remove(connected.unwrap_or(0));
+            let next = if lateral { 0 } else { connected.unwrap_or(0) };
+            let (item_plan, s, e) = remaining.remove(next);
+            let bindings = laterals.remove(next);
             let width: usize = joined.iter().map(|(s, e)| e - s).sum();
             joined.push((s, e));
             let mut conds = Vec::new();
@@ -1261,7 +1453,21 @@ impl Binder<'_> {
                 }
                 _ => true,
             });
-            plan = self.join_two(plan, item_plan, 0, width, conds, JoinKind::Inner);
+            plan = if bindings.is_empty() {
+                self.join_two(plan, item_plan, 0, width, conds, JoinKind::Inner)
+            } else {
+                let bindings = bindings
+                    .iter()
+                    .map(|(slot, b)| (*slot, map_columns(b, &|i, t| Expr::Column(joined_position(&joined, i), t))))
+                    .collect();
+                Plan::LateralJoin {
+                    left: Box::new(plan),
+                    right: Box::new(item_plan),
+                    kind: JoinKind::Inner,
+                    bindings,
+                    on: and_all(conds),
+                }
+            };
         }
         if joined.windows(2).any(|w| w[0].0 > w[1].0) {
             // Back to FROM order.
@@ -1343,6 +1549,15 @@ impl Binder<'_> {
                         node,
                     ));
                 }
+                if self.levels.iter().any(|l| l.hidden_rels.contains(&q)) {
+                    return Err(self.at(
+                        err!(SqlState::UNDEFINED_TABLE, "invalid reference to FROM-clause entry for table \"{q}\"")
+                            .with_hint(format!(
+                                "There is an entry for table \"{q}\", but it cannot be referenced from this part of the query."
+                            )),
+                        node,
+                    ));
+                }
                 Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{q}\""), node))
             }
             None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
@@ -1420,7 +1635,7 @@ impl Binder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn bind_aggregate_args(
+    pub(super) fn bind_aggregate_args(
         &mut self,
         func: AggFunc,
         name: &str,
@@ -1534,6 +1749,14 @@ impl Expr {
         let mut v = Vec::new();
         self.subplans(&mut v);
         v.is_empty()
+    }
+}
+
+/// The column of this level's row an outer slot of a LATERAL item is filled from.
+fn binding_column(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Column(i, _) => Some(*i),
+        _ => None,
     }
 }
 
