@@ -405,17 +405,31 @@ impl Binder<'_> {
 
     fn bind_values(&mut self, v: &ast::Values) -> Result<BoundQuery> {
         let width = v.rows.first().map_or(0, |r| r.len());
-        let mut rows = Vec::with_capacity(v.rows.len());
-        for row in &v.rows {
-            if row.len() != width {
-                return Err(err!(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
-            }
-            let mut out = Vec::with_capacity(width);
-            for e in row.iter() {
-                out.push(self.bind_expr(e)?);
-            }
-            rows.push(out);
+        // Aggregates and window functions have no rows to work over here.
+        let pushed = self.levels.is_empty();
+        if pushed {
+            self.levels.push(Level::default());
         }
+        let saved = self.level().no_aggs.replace("VALUES");
+        let bound = (|| {
+            let mut rows = Vec::with_capacity(v.rows.len());
+            for row in &v.rows {
+                if row.len() != width {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
+                }
+                let mut out = Vec::with_capacity(width);
+                for e in row.iter() {
+                    out.push(self.bind_expr(e)?);
+                }
+                rows.push(out);
+            }
+            Ok(rows)
+        })();
+        self.level().no_aggs = saved;
+        if pushed {
+            self.levels.pop();
+        }
+        let mut rows = bound?;
         let mut types = vec![PgType::Unknown; width];
         for (i, t) in types.iter_mut().enumerate() {
             let mut ty = PgType::Unknown;
@@ -1606,7 +1620,10 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         node: &ast::Expr,
     ) -> Result<Expr> {
-        let level = self.levels.last().expect("level");
+        // Without a query level the expression is a row of INSERT's VALUES.
+        let Some(level) = self.levels.last() else {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in VALUES"), node));
+        };
         if let Some(clause) = level.no_aggs {
             return Err(
                 self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in {clause}"), node)

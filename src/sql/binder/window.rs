@@ -111,7 +111,10 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         node: &ast::Expr,
     ) -> Result<Expr> {
-        let level = self.levels.last().expect("level");
+        // Without a query level the expression is a row of INSERT's VALUES.
+        let Some(level) = self.levels.last() else {
+            return Err(self.at(err!(SqlState::WINDOWING_ERROR, "window functions are not allowed in VALUES"), node));
+        };
         let misplaced = |b: &Self, code, message: String| Err(b.at(Error::new(code, message), node));
         if level.in_agg {
             return misplaced(
@@ -289,6 +292,13 @@ impl Binder<'_> {
                     out.push(if i == 1 { self.coerce(b, PgType::Int4, a)? } else { self.coerce(b, ty, a)? });
                 }
                 (out, ty)
+            }
+            // With arguments these name the hypothetical-set aggregates.
+            WinFunc::Rank | WinFunc::DenseRank | WinFunc::PercentRank | WinFunc::CumeDist => {
+                return Err(self.at(
+                    err!(SqlState::WRONG_OBJECT_TYPE, "WITHIN GROUP is required for ordered-set aggregate {name}"),
+                    node,
+                ));
             }
             _ => return Err(no_fn(self, &bound)),
         };
