@@ -1393,6 +1393,9 @@ impl<'a> Binder<'a> {
             let arg = self.bind_expr(args[0])?;
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
+        if name == "generate_series" {
+            return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
+        }
         let func = Func::lookup(&name);
         let mut bound = Vec::with_capacity(args.len());
         for a in &args {
