@@ -83,6 +83,11 @@ impl SqlState {
     pub const DUPLICATE_ALIAS: SqlState = SqlState("42712");
     pub const INVALID_COLUMN_REFERENCE: SqlState = SqlState("42P10");
     pub const INVALID_RECURSION: SqlState = SqlState("42P19");
+    pub const WINDOWING_ERROR: SqlState = SqlState("42P20");
+    pub const NULL_VALUE_NOT_ALLOWED: SqlState = SqlState("22004");
+    pub const INVALID_PRECEDING_OR_FOLLOWING_SIZE: SqlState = SqlState("22013");
+    pub const INVALID_ARGUMENT_FOR_NTILE: SqlState = SqlState("22014");
+    pub const INVALID_ARGUMENT_FOR_NTH_VALUE: SqlState = SqlState("22016");
     pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState("22025");
     pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
     pub const INVALID_ROW_COUNT_IN_LIMIT: SqlState = SqlState("2201W");

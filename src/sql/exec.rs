@@ -35,6 +35,7 @@ use crate::txn::Snapshot;
 pub mod foreign_key;
 mod index_scan;
 mod on_conflict;
+mod window;
 
 pub use on_conflict::{ConflictAction, OnConflict};
 
@@ -271,22 +272,7 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
                 return quantified(&sub.kind, lhs, &values);
             }
         },
-        None => {
-            let mut saved = Vec::with_capacity(values.len());
-            for ((slot, _), v) in sub.bindings.iter().zip(values) {
-                if cx.state.outer.len() <= *slot {
-                    cx.state.outer.resize(slot + 1, Datum::Null);
-                }
-                saved.push(std::mem::replace(&mut cx.state.outer[*slot], v));
-            }
-            let may_yield = std::mem::replace(&mut cx.may_yield, false);
-            let result = collect_subquery(cx, sub);
-            cx.may_yield = may_yield;
-            for ((slot, _), v) in sub.bindings.iter().zip(saved) {
-                cx.state.outer[*slot] = v;
-            }
-            result?
-        }
+        None => with_outer(cx, &sub.bindings, values, |cx| collect_subquery(cx, sub))?,
     };
     let out = match &result {
         Cached::Value(v) => v.clone(),
@@ -296,6 +282,30 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
         cx.state.cache.insert(sub.id, result);
     }
     Ok(out)
+}
+
+/// Run `f` to completion (it may not yield) with the outer slots of
+/// `bindings` set to `values`, then put the slots back as they were.
+fn with_outer<T>(
+    cx: &mut ExecCx<'_>,
+    bindings: &[(usize, Expr)],
+    values: Vec<Datum>,
+    f: impl FnOnce(&mut ExecCx<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut saved = Vec::with_capacity(values.len());
+    for ((slot, _), v) in bindings.iter().zip(values) {
+        if cx.state.outer.len() <= *slot {
+            cx.state.outer.resize(slot + 1, Datum::Null);
+        }
+        saved.push(std::mem::replace(&mut cx.state.outer[*slot], v));
+    }
+    let may_yield = std::mem::replace(&mut cx.may_yield, false);
+    let result = f(cx);
+    cx.may_yield = may_yield;
+    for ((slot, _), v) in bindings.iter().zip(saved) {
+        cx.state.outer[*slot] = v;
+    }
+    result
 }
 
 fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
@@ -656,6 +666,16 @@ enum Node {
         seen: HashSet<Vec<Key>>,
     },
     SetOp(Box<SetOpState>),
+    Window(Box<window::WindowState>),
+    /// Keeps the first of each run of rows equal in `keys`; `last` is the
+    /// previous row's key values.
+    Unique {
+        input: Box<Node>,
+        keys: Vec<usize>,
+        types: Vec<PgType>,
+        last: Option<Vec<Datum>>,
+    },
+    LateralJoin(Box<LateralJoinState>),
     With(Box<WithState>),
     /// Reads a materialized CTE from its `next` batch on.
     CteScan {
@@ -788,18 +808,10 @@ impl RecursiveUnion {
                         return Ok(Step::Yield);
                     }
                     cx.state.work_tables.insert(self.id, std::mem::take(&mut self.next_round));
+                    // Each round is another loop of the recursive term's operators.
                     self.current = Some(match self.first_round.take() {
                         Some(node) => node,
-                        None => {
-                            if let Some(Slots { timing, reuse: Some(first) }) = &self.slots {
-                                // Each round is another loop of the recursive term's operators.
-                                let count = super::explain::operator_count(&self.plan);
-                                for s in timing.lock().iter_mut().skip(*first).take(count) {
-                                    s.loops += 1;
-                                }
-                            }
-                            Node::build_in(&self.plan, &mut self.slots.clone())?
-                        }
+                        None => Node::rebuild(&self.plan, &self.slots)?,
                     });
                 }
                 let Some(current) = self.current.as_mut() else { continue };
@@ -825,6 +837,89 @@ impl RecursiveUnion {
             if b.rows > 0 {
                 self.next_round.push(b.clone());
                 return Ok(Step::Batch(b));
+            }
+        }
+    }
+}
+
+/// A join whose right side reads the left row (`LATERAL`): a nested loop
+/// that runs the right plan anew for every left row, with the outer slots
+/// it reads set from that row.
+struct LateralJoinState {
+    left: Node,
+    right: Plan,
+    slots: Option<Slots>,
+    /// The right side's operators for the first left row, built with the
+    /// plan (and its statistics slots).
+    first: Option<Node>,
+    kind: JoinKind,
+    bindings: Vec<(usize, Expr)>,
+    on: Option<Expr>,
+    left_types: Vec<PgType>,
+    right_types: Vec<PgType>,
+}
+
+impl LateralJoinState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        let types: Vec<PgType> = self.left_types.iter().chain(&self.right_types).copied().collect();
+        loop {
+            let b = match self.left.next(cx)? {
+                Step::Batch(b) => b,
+                other => return Ok(other),
+            };
+            let mut rows = Vec::new();
+            for i in 0..b.rows {
+                cx.eval.check_interrupts()?;
+                let left: Vec<Datum> = self.left_types.iter().enumerate().map(|(c, t)| b.datum(c, *t, i)).collect();
+                let mut values = Vec::with_capacity(self.bindings.len());
+                for (_, e) in &self.bindings {
+                    values.push(eval(e, &mut RowCx { cx, row: &left })?);
+                }
+                let bindings = std::mem::take(&mut self.bindings);
+                let right = with_outer(cx, &bindings, values, |cx| self.right_rows(cx));
+                self.bindings = bindings;
+                let mut matched = false;
+                for r in right? {
+                    let mut joined = left.clone();
+                    joined.extend(r);
+                    if let Some(on) = &self.on {
+                        if eval(on, &mut RowCx { cx, row: &joined })? != Datum::Bool(true) {
+                            continue;
+                        }
+                    }
+                    matched = true;
+                    rows.push(joined);
+                }
+                if !matched && self.kind == JoinKind::Left {
+                    let mut joined = left;
+                    joined.extend(self.right_types.iter().map(|_| Datum::Null));
+                    rows.push(joined);
+                }
+            }
+            if !rows.is_empty() {
+                let mut out = from_rows(&rows, &types)?;
+                out.rows = rows.len();
+                return Ok(Step::Batch(out));
+            }
+        }
+    }
+
+    /// The right side's rows for the outer slots as they are set now.
+    fn right_rows(&mut self, cx: &mut ExecCx<'_>) -> Result<Vec<Vec<Datum>>> {
+        let mut node = match self.first.take() {
+            Some(node) => node,
+            None => Node::rebuild(&self.right, &self.slots)?,
+        };
+        let mut rows = Vec::new();
+        loop {
+            match node.next(cx)? {
+                Step::Batch(b) => {
+                    for i in 0..b.rows {
+                        rows.push(self.right_types.iter().enumerate().map(|(c, t)| b.datum(c, *t, i)).collect());
+                    }
+                }
+                Step::Yield => continue,
+                Step::Done => return Ok(rows),
             }
         }
     }
@@ -1024,6 +1119,19 @@ impl Node {
         Node::build_in(plan, &mut slots)
     }
 
+    /// Build a subtree that runs again (a recursive term's next round, a
+    /// LATERAL side's next left row): its operators count another loop in
+    /// the statistics slots they had.
+    fn rebuild(plan: &Plan, slots: &Option<Slots>) -> Result<Node> {
+        if let Some(Slots { timing, reuse: Some(first) }) = slots {
+            let count = super::explain::operator_count(plan);
+            for s in timing.lock().iter_mut().skip(*first).take(count) {
+                s.loops += 1;
+            }
+        }
+        Node::build_in(plan, &mut slots.clone())
+    }
+
     fn build_in(plan: &Plan, slots: &mut Option<Slots>) -> Result<Node> {
         let slot = slots.as_mut().map(Slots::take);
         let timing = slots.as_ref().map(|s| s.timing.clone());
@@ -1105,6 +1213,41 @@ impl Node {
                 columns: *columns,
                 seen: HashSet::new(),
             },
+            Plan::Window { input, partition, order, frame, funcs } => Node::Window(Box::new(window::WindowState {
+                input: Node::build_in(input, slots)?,
+                partition: partition.clone(),
+                order: order.clone(),
+                frame: frame.clone(),
+                funcs: funcs.clone(),
+                types: input.types(),
+                batches: Vec::new(),
+                output: None,
+            })),
+            Plan::Unique { input, keys } => Node::Unique {
+                input: Box::new(Node::build_in(input, slots)?),
+                keys: keys.clone(),
+                types: input.types(),
+                last: None,
+            },
+            Plan::LateralJoin { left, right, kind, bindings, on } => {
+                let left_node = Node::build_in(left, slots)?;
+                let reuse = slots.as_ref().map(|s| Slots {
+                    timing: s.timing.clone(),
+                    reuse: Some(s.reuse.unwrap_or_else(|| s.timing.lock().len())),
+                });
+                let first = Node::build_in(right, slots)?;
+                Node::LateralJoin(Box::new(LateralJoinState {
+                    left: left_node,
+                    right: right.as_ref().clone(),
+                    slots: reuse,
+                    first: Some(first),
+                    kind: *kind,
+                    bindings: bindings.clone(),
+                    on: on.clone(),
+                    left_types: left.types(),
+                    right_types: right.types(),
+                }))
+            }
             Plan::SetOp { kind, all, left, right } => Node::SetOp(Box::new(SetOpState {
                 kind: *kind,
                 all: *all,
@@ -1267,6 +1410,29 @@ impl Node {
                 }
             },
             Node::SetOp(s) => s.next(cx),
+            Node::Window(w) => w.next(cx),
+            Node::Unique { input, keys, types, last } => loop {
+                let b = match input.next(cx)? {
+                    Step::Batch(b) => b,
+                    other => return Ok(other),
+                };
+                let mut keep = Vec::with_capacity(b.rows);
+                for i in 0..b.rows {
+                    let row: Vec<Datum> = keys.iter().map(|&k| datum_at(&b.columns[k], types[k], i)).collect();
+                    let new = last.as_ref().is_none_or(|l| {
+                        l.iter().zip(&row).any(|(a, b)| sort_cmp(a, b, false, false) != Ordering::Equal)
+                    });
+                    if new {
+                        *last = Some(row);
+                    }
+                    keep.push(Some(new));
+                }
+                let b = b.filter(&BooleanArray::from(keep))?;
+                if b.rows > 0 {
+                    return Ok(Step::Batch(b));
+                }
+            },
+            Node::LateralJoin(j) => j.next(cx),
             Node::With(w) => w.next(cx),
             Node::CteScan { id, next } => cte_scan(cx, *id, next),
             Node::WorkTableScan { id, rows } => {
@@ -1564,7 +1730,7 @@ impl JoinState {
 // Aggregation
 
 /// The running state of one aggregate for one group.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Acc {
     Count(i64),
     /// Integer sums are exact (i128); the count serves avg.
@@ -1837,15 +2003,35 @@ impl AggState {
 // ---------------------------------------------------------------------------
 // Sorting
 
+/// Pull every batch of `input` into `batches`; `false` when it yielded first
+/// (call again to go on).
+fn collect_input(input: &mut Node, batches: &mut Vec<Batch>, cx: &mut ExecCx<'_>) -> Result<bool> {
+    loop {
+        match input.next(cx)? {
+            Step::Batch(b) => batches.push(b),
+            Step::Yield => return Ok(false),
+            Step::Done => return Ok(true),
+        }
+    }
+}
+
+/// The next batch of a fully computed result, from row `at` on.
+fn next_slice(output: &mut Option<(Batch, usize)>) -> Step {
+    let Some((all, at)) = output.as_mut() else { return Step::Done };
+    if *at >= all.rows {
+        return Step::Done;
+    }
+    let n = BATCH_ROWS.min(all.rows - *at);
+    let out = all.slice(*at, n);
+    *at += n;
+    Step::Batch(out)
+}
+
 impl SortState {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         if self.output.is_none() {
-            loop {
-                match self.input.next(cx)? {
-                    Step::Batch(b) => self.batches.push(b),
-                    Step::Yield => return Ok(Step::Yield),
-                    Step::Done => break,
-                }
+            if !collect_input(&mut self.input, &mut self.batches, cx)? {
+                return Ok(Step::Yield);
             }
             let all = Batch::concat(&std::mem::take(&mut self.batches), &self.types)?;
             let keys: Vec<(Vec<Datum>, SortKey)> = self
@@ -1868,14 +2054,7 @@ impl SortState {
             let sorted = all.take(&UInt32Array::from(idx))?;
             self.output = Some((sorted, 0));
         }
-        let Some((all, at)) = self.output.as_mut() else { return Ok(Step::Done) };
-        if *at >= all.rows {
-            return Ok(Step::Done);
-        }
-        let n = BATCH_ROWS.min(all.rows - *at);
-        let out = all.slice(*at, n);
-        *at += n;
-        Ok(Step::Batch(out))
+        Ok(next_slice(&mut self.output))
     }
 }
 

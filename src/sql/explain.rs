@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
 use super::expr::{ArithOp, Expr};
-use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind};
+use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
 use super::types::{Datum, PgType};
 
 /// What one executed plan node did (EXPLAIN ANALYZE).
@@ -493,6 +493,33 @@ impl Explainer<'_> {
                 self.node(input, child, true, Vec::new());
                 ("HashAggregate".into(), names)
             }
+            Plan::Unique { input, .. } => {
+                self.props(at, extra, plan);
+                let names = self.node(input, child, true, Vec::new());
+                ("Unique".into(), names)
+            }
+            Plan::Window { input, funcs, .. } => {
+                self.props(at, extra, plan);
+                let mut names = self.node(input, child, true, Vec::new());
+                for f in funcs {
+                    let args: Vec<String> = f.args.iter().map(|e| self.deparse(e, &names, true)).collect();
+                    let args = if f.func == WinFunc::Agg(AggFunc::CountStar) { "*".into() } else { args.join(", ") };
+                    names.push(format!("{}({args}) OVER (?)", f.name));
+                }
+                ("WindowAgg".into(), names)
+            }
+            Plan::LateralJoin { left, right, kind, on, .. } => {
+                let mut all = self.peek_names(left);
+                all.extend(self.peek_names(right));
+                if let Some(on) = on {
+                    self.prop(at, format!("Join Filter: {}", self.deparse(on, &all, false)));
+                }
+                self.props(at, extra, plan);
+                self.node(left, child, true, Vec::new());
+                self.node(right, child, true, Vec::new());
+                let title = if *kind == JoinKind::Left { "Nested Loop Left Join" } else { "Nested Loop" };
+                (title.into(), all)
+            }
             Plan::SetOp { kind, all, left, right } => {
                 let names = self.peek_names(left);
                 let title = match (kind, all) {
@@ -611,6 +638,7 @@ impl Explainer<'_> {
             Expr::Param(i, _) => return format!("${}", i + 1),
             Expr::Const(v, ty) => return constant(v, *ty),
             Expr::AggRef(i, _) => return format!("agg{i}"),
+            Expr::WinRef(i, _) => return format!("win{i}"),
             Expr::Arith(op, a, b, _) => {
                 let sym = match op {
                     ArithOp::Add => "+",

@@ -106,6 +106,8 @@ pub enum Expr {
     Like(Box<Expr>, Box<Expr>, bool, bool),
     /// An aggregate's result, while the binder places it (never evaluated).
     AggRef(usize, PgType),
+    /// A window function's result, while the binder places it (never evaluated).
+    WinRef(usize, PgType),
 }
 
 impl Expr {
@@ -119,6 +121,7 @@ impl Expr {
             | Expr::Column(_, t)
             | Expr::Outer(_, t)
             | Expr::AggRef(_, t)
+            | Expr::WinRef(_, t)
             | Expr::Call(.., t) => *t,
             Expr::Sub(s) => match s.kind {
                 super::plan::SubKind::Scalar => s.ty,
@@ -161,7 +164,12 @@ impl Expr {
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
         f(self);
         match self {
-            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) | Expr::Outer(..) | Expr::AggRef(..) => {}
+            Expr::Const(..)
+            | Expr::Param(..)
+            | Expr::Column(..)
+            | Expr::Outer(..)
+            | Expr::AggRef(..)
+            | Expr::WinRef(..) => {}
             Expr::Sub(s) => {
                 for (_, b) in &s.bindings {
                     b.walk(f);
@@ -202,7 +210,12 @@ impl Expr {
     pub fn walk_mut(&mut self, f: &mut impl FnMut(&mut Expr)) {
         f(self);
         match self {
-            Expr::Const(..) | Expr::Param(..) | Expr::Column(..) | Expr::Outer(..) | Expr::AggRef(..) => {}
+            Expr::Const(..)
+            | Expr::Param(..)
+            | Expr::Column(..)
+            | Expr::Outer(..)
+            | Expr::AggRef(..)
+            | Expr::WinRef(..) => {}
             Expr::Sub(s) => {
                 for (_, b) in &mut s.bindings {
                     b.walk_mut(f);
@@ -520,6 +533,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             }
         }
         Expr::AggRef(..) => return Err(Error::internal("aggregate reference outside an aggregate")),
+        Expr::WinRef(..) => return Err(Error::internal("window function reference outside a window")),
     })
 }
 

@@ -57,6 +57,111 @@ pub struct AggCall {
     pub ty: PgType,
 }
 
+/// A function computed by a `Window` operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WinFunc {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// An aggregate over the frame.
+    Agg(AggFunc),
+}
+
+impl WinFunc {
+    pub fn lookup(name: &str) -> Option<WinFunc> {
+        Some(match name {
+            "row_number" => WinFunc::RowNumber,
+            "rank" => WinFunc::Rank,
+            "dense_rank" => WinFunc::DenseRank,
+            "percent_rank" => WinFunc::PercentRank,
+            "cume_dist" => WinFunc::CumeDist,
+            "ntile" => WinFunc::Ntile,
+            "lag" => WinFunc::Lag,
+            "lead" => WinFunc::Lead,
+            "first_value" => WinFunc::FirstValue,
+            "last_value" => WinFunc::LastValue,
+            "nth_value" => WinFunc::NthValue,
+            _ => return None,
+        })
+    }
+}
+
+/// One window function call of a `Window` operator.
+#[derive(Clone, Debug)]
+pub struct WinCall {
+    pub func: WinFunc,
+    /// The name it was called by (for EXPLAIN).
+    pub name: String,
+    /// Arguments, evaluated over the operator's input.
+    pub args: Vec<Expr>,
+    /// `FILTER (WHERE …)` of a window aggregate.
+    pub filter: Option<Expr>,
+    pub ty: PgType,
+}
+
+impl WinCall {
+    /// The aggregate it computes over its frame, if it is one.
+    pub fn aggregate(&self) -> Option<AggCall> {
+        let WinFunc::Agg(func) = self.func else { return None };
+        Some(AggCall {
+            func,
+            args: self.args.clone(),
+            distinct: false,
+            filter: self.filter.clone(),
+            order_by: Vec::new(),
+            ty: self.ty,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameUnits {
+    Rows,
+    Range,
+    Groups,
+}
+
+/// One end of a window frame; offsets are int8 expressions fixed for the statement.
+#[derive(Clone, Debug)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(Expr),
+    CurrentRow,
+    Following(Expr),
+    UnboundedFollowing,
+}
+
+/// A window frame: which rows of the partition a row's aggregate and
+/// `first_value`/`last_value`/`nth_value` see.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub units: FrameUnits,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+impl Frame {
+    /// PostgreSQL's default: `RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW`.
+    pub fn default_frame() -> Frame {
+        Frame { units: FrameUnits::Range, start: FrameBound::UnboundedPreceding, end: FrameBound::CurrentRow }
+    }
+
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        [&self.start, &self.end].into_iter().filter_map(|b| match b {
+            FrameBound::Preceding(e) | FrameBound::Following(e) => Some(e),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetOpKind {
     Union,
@@ -153,6 +258,34 @@ pub enum Plan {
         input: Box<Plan>,
         columns: usize,
     },
+    /// Of each run of consecutive rows equal in the `keys` columns, keep
+    /// the first (`DISTINCT ON` over sorted input).
+    Unique {
+        input: Box<Plan>,
+        keys: Vec<usize>,
+    },
+    /// Window functions over sorted input: its rows, each followed by the
+    /// value of every call in `funcs`. Partitions are runs of rows equal in
+    /// the `partition` columns; peers are rows of a partition equal in the
+    /// `order` columns (the input is sorted by both).
+    Window {
+        input: Box<Plan>,
+        partition: Vec<usize>,
+        order: Vec<SortKey>,
+        frame: Frame,
+        funcs: Vec<WinCall>,
+    },
+    /// A join whose right side reads the left row (`LATERAL`): for each
+    /// left row, the `bindings` (outer slot ← expression over the left row)
+    /// are set and the right plan runs anew; `on` is checked on the joined
+    /// row. `kind` is Inner or Left.
+    LateralJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        bindings: Vec<(usize, Expr)>,
+        on: Option<Expr>,
+    },
     SetOp {
         kind: SetOpKind,
         all: bool,
@@ -237,9 +370,15 @@ impl Plan {
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
-            | Plan::Distinct { input, .. } => input.types(),
+            | Plan::Distinct { input, .. }
+            | Plan::Unique { input, .. } => input.types(),
+            Plan::Window { input, funcs, .. } => {
+                let mut t = input.types();
+                t.extend(funcs.iter().map(|f| f.ty));
+                t
+            }
             Plan::Project { exprs, .. } => exprs.iter().map(Expr::ty).collect(),
-            Plan::Join { left, right, .. } => {
+            Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => {
                 let mut t = left.types();
                 t.extend(right.types());
                 t
@@ -306,7 +445,23 @@ impl Plan {
                 offset.iter().chain(count).for_each(&mut *f);
                 input.visit_exprs(f);
             }
-            Plan::Sort { input, .. } | Plan::Distinct { input, .. } => input.visit_exprs(f),
+            Plan::Sort { input, .. } | Plan::Distinct { input, .. } | Plan::Unique { input, .. } => {
+                input.visit_exprs(f)
+            }
+            Plan::Window { input, frame, funcs, .. } => {
+                for c in funcs {
+                    c.args.iter().for_each(&mut *f);
+                    c.filter.iter().for_each(&mut *f);
+                }
+                frame.exprs().for_each(&mut *f);
+                input.visit_exprs(f);
+            }
+            Plan::LateralJoin { left, right, bindings, on, .. } => {
+                bindings.iter().for_each(|(_, e)| f(e));
+                on.iter().for_each(&mut *f);
+                left.visit_exprs(f);
+                right.visit_exprs(f);
+            }
             Plan::SetOp { left, right, .. } | Plan::RecursiveUnion { base: left, recursive: right, .. } => {
                 left.visit_exprs(f);
                 right.visit_exprs(f);
@@ -355,8 +510,11 @@ impl Plan {
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }
             | Plan::Distinct { input, .. }
+            | Plan::Unique { input, .. }
+            | Plan::Window { input, .. }
             | Plan::With { input, .. } => vec![input],
             Plan::Join { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
             | Plan::SetOp { left, right, .. }
             | Plan::RecursiveUnion { base: left, recursive: right, .. } => vec![left, right],
         }

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use super::expr::{CmpOp, Expr};
-use super::plan::Plan;
+use super::plan::{FrameBound, Plan};
 use super::types::PgType;
 use crate::catalog::{Index, Table};
 
@@ -147,8 +147,11 @@ pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
         | Plan::Aggregate { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
-        | Plan::Distinct { input, .. } => for_each_plan_mut(input, f),
+        | Plan::Distinct { input, .. }
+        | Plan::Unique { input, .. }
+        | Plan::Window { input, .. } => for_each_plan_mut(input, f),
         Plan::Join { left, right, .. }
+        | Plan::LateralJoin { left, right, .. }
         | Plan::SetOp { left, right, .. }
         | Plan::RecursiveUnion { base: left, recursive: right, .. } => {
             for_each_plan_mut(left, f);
@@ -197,8 +200,24 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             }
         }
         Plan::Limit { offset, count, .. } => offset.iter_mut().chain(count.iter_mut()).for_each(f),
+        Plan::Window { funcs, frame, .. } => {
+            for c in funcs {
+                c.args.iter_mut().for_each(&mut *f);
+                c.filter.iter_mut().for_each(&mut *f);
+            }
+            for b in [&mut frame.start, &mut frame.end] {
+                if let FrameBound::Preceding(e) | FrameBound::Following(e) = b {
+                    f(e);
+                }
+            }
+        }
+        Plan::LateralJoin { bindings, on, .. } => {
+            bindings.iter_mut().for_each(|(_, e)| f(e));
+            on.iter_mut().for_each(f);
+        }
         Plan::Sort { .. }
         | Plan::Distinct { .. }
+        | Plan::Unique { .. }
         | Plan::SetOp { .. }
         | Plan::With { .. }
         | Plan::CteScan { .. }

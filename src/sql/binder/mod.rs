@@ -18,6 +18,7 @@ mod query;
 mod sequence;
 mod temporal;
 mod updatable;
+mod window;
 
 pub use index_expr::{bind_index_predicate, predicate_text};
 
@@ -1519,19 +1520,28 @@ impl<'a> Binder<'a> {
                 return Err(self.at(Error::not_supported("subqueries as function arguments"), node));
             }
         };
-        if f.over.is_some() || !f.within_group.is_empty() {
-            return Err(self.at(Error::not_supported("window functions and WITHIN GROUP"), node));
+        if !f.within_group.is_empty() {
+            return Err(self.at(Error::not_supported("WITHIN GROUP"), node));
         }
-        if let Some(agg) = aggregate {
-            let agg = if star {
+        let aggregate = match aggregate {
+            Some(_) if star => {
                 if name != "count" || !args.is_empty() {
                     return Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"*\""), node));
                 }
-                AggFunc::CountStar
-            } else {
-                agg
-            };
+                Some(AggFunc::CountStar)
+            }
+            other => other,
+        };
+        if let Some(over) = &f.over {
+            return self.bind_window_call(&name, f, over, aggregate, &args, distinct, order_by, node);
+        }
+        if let Some(agg) = aggregate {
             return self.bind_aggregate(agg, &name, f, &args, distinct, order_by, node);
+        }
+        if crate::sql::plan::WinFunc::lookup(&name).is_some() {
+            return Err(
+                self.at(err!(SqlState::WRONG_OBJECT_TYPE, "window function {name} requires an OVER clause"), node)
+            );
         }
         if f.filter.is_some() {
             return Err(self.at(
@@ -1544,6 +1554,9 @@ impl<'a> Binder<'a> {
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
+        }
+        if name == "generate_series" {
+            return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
         }
         let func = Func::lookup(&name);
         let mut bound = Vec::with_capacity(args.len());

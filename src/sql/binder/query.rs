@@ -58,6 +58,19 @@ pub(super) struct Level {
     pub using_first: Vec<usize>,
     /// Its FROM reads a recursive CTE's work table (no aggregates then).
     pub self_ref: bool,
+    /// Window function calls, in the order bound (see `window.rs`).
+    pub windows: Vec<super::window::WindowUse>,
+    /// The `WINDOW` clause's definitions.
+    pub named_windows: Vec<(String, ast::WindowSpec)>,
+    /// Window functions may appear here (select list, ORDER BY).
+    pub windows_ok: bool,
+    /// Binding a window function's arguments (`Some(true)`) or its window (`Some(false)`).
+    pub in_window: Option<bool>,
+    /// Where window functions are not allowed though aggregates are (HAVING).
+    pub no_windows: Option<&'static str>,
+    /// Labels of FROM items hidden from a subquery in FROM that is not
+    /// LATERAL (for the error naming one).
+    pub hidden_rels: Vec<String>,
 }
 
 /// A bound query: its plan and output columns.
@@ -105,7 +118,7 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
     let m = |x: &Expr| Box::new(map_columns(x, f));
     match e {
         Expr::Column(i, t) => f(*i, *t),
-        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) => e.clone(),
+        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) | Expr::WinRef(..) => e.clone(),
         Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a), m(b), *t),
         Expr::Neg(a) => Expr::Neg(m(a)),
         Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a), m(b)),
@@ -155,11 +168,14 @@ struct FromItem {
     /// chosen over all of them. Empty for anything else.
     parts: Vec<FromItem>,
     conds: Vec<Expr>,
+    /// `LATERAL`: the values of earlier FROM items it reads (outer slot ←
+    /// column of the level's row); empty when it reads none.
+    lateral: Vec<(usize, Expr)>,
 }
 
 impl FromItem {
     fn new(plan: Plan, start: usize, end: usize, inner: bool) -> FromItem {
-        FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new() }
+        FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new(), lateral: Vec::new() }
     }
 
     /// The items it joins (itself, if it is not an inner join).
@@ -410,17 +426,31 @@ impl Binder<'_> {
 
     fn bind_values(&mut self, v: &ast::Values) -> Result<BoundQuery> {
         let width = v.rows.first().map_or(0, |r| r.len());
-        let mut rows = Vec::with_capacity(v.rows.len());
-        for row in &v.rows {
-            if row.len() != width {
-                return Err(err!(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
-            }
-            let mut out = Vec::with_capacity(width);
-            for e in row.iter() {
-                out.push(self.bind_expr(e)?);
-            }
-            rows.push(out);
+        // Aggregates and window functions have no rows to work over here.
+        let pushed = self.levels.is_empty();
+        if pushed {
+            self.levels.push(Level::default());
         }
+        let saved = self.level().no_aggs.replace("VALUES");
+        let bound = (|| {
+            let mut rows = Vec::with_capacity(v.rows.len());
+            for row in &v.rows {
+                if row.len() != width {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "VALUES lists must all be the same length"));
+                }
+                let mut out = Vec::with_capacity(width);
+                for e in row.iter() {
+                    out.push(self.bind_expr(e)?);
+                }
+                rows.push(out);
+            }
+            Ok(rows)
+        })();
+        self.level().no_aggs = saved;
+        if pushed {
+            self.levels.pop();
+        }
+        let mut rows = bound?;
         let mut types = vec![PgType::Unknown; width];
         for (i, t) in types.iter_mut().enumerate() {
             let mut ty = PgType::Unknown;
@@ -517,8 +547,10 @@ impl Binder<'_> {
             ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
             _ => return Err(Error::not_supported("GROUP BY ALL and grouping sets")),
         };
+        self.bind_named_windows(&s.named_window)?;
         // Select list (bound before GROUP BY so that GROUP BY may name output columns).
         let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
+        self.level().windows_ok = true;
         for item in &s.projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
@@ -582,6 +614,7 @@ impl Binder<'_> {
                 }
             }
         }
+        self.level().windows_ok = false;
         for g in group_exprs {
             let e = match g {
                 ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
@@ -619,9 +652,15 @@ impl Binder<'_> {
             groups.push(e);
         }
         let having = match &s.having {
-            Some(h) => Some(self.bind_condition(h, "HAVING")?),
+            Some(h) => {
+                self.level().no_windows = Some("HAVING");
+                let r = self.bind_condition(h, "HAVING");
+                self.level().no_windows = None;
+                Some(r?)
+            }
             None => None,
         };
+        self.level().windows_ok = true;
         // ORDER BY: output columns by ordinal or name, else expressions.
         let mut sort = Vec::with_capacity(order_by.len());
         let mut hidden: Vec<Expr> = Vec::new();
@@ -661,7 +700,7 @@ impl Binder<'_> {
                     match targets.iter().position(|(t, _)| same(t, &e)) {
                         Some(i) => i,
                         None => {
-                            if s.distinct.is_some() {
+                            if matches!(s.distinct, Some(ast::Distinct::Distinct)) {
                                 return Err(self.at(
                                     err!(
                                         SqlState::INVALID_COLUMN_REFERENCE,
@@ -678,28 +717,116 @@ impl Binder<'_> {
             };
             sort.push(sort_key(col, &o.options));
         }
+        self.level().windows_ok = false;
+        // DISTINCT ON: its expressions, as ORDER BY finds them.
+        let mut distinct_on = Vec::new();
+        if let Some(ast::Distinct::On(on)) = &s.distinct {
+            for d in on {
+                let col = match d {
+                    ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                        let ast::Value::Number(n, _) = &v.value else { unreachable!() };
+                        match n.parse::<usize>() {
+                            Ok(k) if k >= 1 && k <= visible => k - 1,
+                            _ => {
+                                return Err(self.at(
+                                    err!(
+                                        SqlState::INVALID_COLUMN_REFERENCE,
+                                        "DISTINCT ON position {n} is not in select list"
+                                    ),
+                                    d,
+                                ));
+                            }
+                        }
+                    }
+                    _ => {
+                        let by_name = match d {
+                            ast::Expr::Identifier(id) => {
+                                let name = ident(id);
+                                targets.iter().position(|(_, c)| c.name == name)
+                            }
+                            _ => None,
+                        };
+                        match by_name {
+                            Some(i) => i,
+                            None => {
+                                let e = self.bind_expr(d)?;
+                                let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, d)? } else { e };
+                                match targets.iter().map(|(t, _)| t).chain(&hidden).position(|t| same(t, &e)) {
+                                    Some(i) => i,
+                                    None => {
+                                        hidden.push(e);
+                                        visible + hidden.len() - 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                };
+                if !distinct_on.iter().any(|(c, _)| *c == col) {
+                    distinct_on.push((col, d));
+                }
+            }
+            // ORDER BY must lead with the DISTINCT ON expressions; any
+            // left over sort after the whole ORDER BY.
+            let mut skipped = false;
+            for k in &sort {
+                match distinct_on.iter().find(|(c, _)| *c == k.column) {
+                    Some((_, node)) if skipped => return Err(self.distinct_on_mismatch(node)),
+                    Some(_) => {}
+                    None => skipped = true,
+                }
+            }
+            for &(col, node) in &distinct_on {
+                if !sort.iter().any(|k| k.column == col) {
+                    if skipped {
+                        return Err(self.distinct_on_mismatch(node));
+                    }
+                    sort.push(SortKey { column: col, descending: false, nulls_first: false });
+                }
+            }
+        }
         // Aggregation.
         let aggs = std::mem::take(&mut self.level().aggs);
         let mut exprs: Vec<Expr> = targets.iter().map(|(e, _)| e.clone()).chain(hidden).collect();
         let mut having = having;
+        let window_order;
         if !aggs.is_empty() || !groups.is_empty() || having.is_some() {
             let ng = groups.len();
             for e in exprs.iter_mut().chain(having.iter_mut()) {
                 *e = self.regroup(e, &groups, ng)?;
             }
+            let grouped = groups.clone();
             plan = Plan::Aggregate { input: Box::new(plan), groups, aggs };
             if let Some(h) = having {
                 plan = Plan::Filter { input: Box::new(plan), predicate: h };
             }
+            (plan, window_order) = self.place_windows(plan, &mut exprs, Some((&grouped, ng)))?;
+        } else {
+            (plan, window_order) = self.place_windows(plan, &mut exprs, None)?;
+        }
+        // A window that sorted its rows as ORDER BY wants them makes the sort needless.
+        if !window_order.is_empty()
+            && s.distinct.is_none()
+            && sort.len() <= window_order.len()
+            && sort.iter().zip(&window_order).all(|(k, (e, w))| {
+                exprs.get(k.column).is_some_and(|x| same(x, e))
+                    && k.descending == w.descending
+                    && k.nulls_first == w.nulls_first
+            })
+        {
+            sort.clear();
         }
         plan = Plan::Project { input: Box::new(plan), exprs };
         match &s.distinct {
             None | Some(ast::Distinct::All) => {}
             Some(ast::Distinct::Distinct) => plan = Plan::Distinct { input: Box::new(plan), columns: visible },
-            Some(ast::Distinct::On(_)) => return Err(Error::not_supported("SELECT DISTINCT ON")),
+            Some(ast::Distinct::On(_)) => {}
         }
         if !sort.is_empty() {
             plan = Plan::Sort { input: Box::new(plan), keys: sort };
+        }
+        if !distinct_on.is_empty() {
+            plan = Plan::Unique { input: Box::new(plan), keys: distinct_on.iter().map(|(c, _)| *c).collect() };
         }
         let columns = targets
             .into_iter()
@@ -709,6 +836,16 @@ impl Binder<'_> {
             })
             .collect();
         Ok(BoundQuery { plan, columns })
+    }
+
+    fn distinct_on_mismatch(&self, node: &ast::Expr) -> Error {
+        self.at(
+            err!(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "SELECT DISTINCT ON expressions must match initial ORDER BY expressions"
+            ),
+            node,
+        )
     }
 
     /// A select-list expression: `unknown` literals become text; its typmod.
@@ -736,7 +873,7 @@ impl Binder<'_> {
 
     /// Rewrite an expression over the FROM row into one over the aggregate's
     /// output (grouping keys, then aggregates).
-    fn regroup(&self, e: &Expr, groups: &[Expr], ng: usize) -> Result<Expr> {
+    pub(super) fn regroup(&self, e: &Expr, groups: &[Expr], ng: usize) -> Result<Expr> {
         if let Some(i) = groups.iter().position(|g| same(g, e)) {
             return Ok(Expr::Column(i, e.ty()));
         }
@@ -750,7 +887,7 @@ impl Binder<'_> {
                     "column \"{label}.{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
                 ));
             }
-            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => e.clone(),
+            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::WinRef(..) => e.clone(),
             Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a)?, m(b)?, *t),
             Expr::Neg(a) => Expr::Neg(m(a)?),
             Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a)?, m(b)?),
@@ -880,8 +1017,12 @@ impl Binder<'_> {
                 let end = self.levels.last().expect("level").width;
                 Ok(FromItem::new(Plan::Scan { table, filter: None, ctid: false, alias }, start, end, true))
             }
-            ast::TableFactor::Derived { lateral: false, subquery, alias, .. } => {
-                let q = self.bind_subquery_plan(subquery)?;
+            ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
+                let (q, bindings) = if *lateral {
+                    self.bind_lateral(|b| b.bind_query_plan(subquery))?
+                } else {
+                    (self.bind_subquery_plan(subquery)?, Vec::new())
+                };
                 let Some(alias) = alias else {
                     return Err(err!(SqlState::SYNTAX_ERROR, "subquery in FROM must have an alias")
                         .with_hint("For example, FROM (SELECT ...) [AS] foo."));
@@ -901,25 +1042,20 @@ impl Binder<'_> {
                 rename_columns(&mut columns, &alias.columns, &label)?;
                 self.add_rel(label, columns)?;
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem::new(q.plan, start, end, true))
+                let mut item = FromItem::new(q.plan, start, end, true);
+                item.lateral = bindings;
+                Ok(item)
             }
             ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
-            ast::TableFactor::Derived { lateral: true, .. } => Err(Error::not_supported("LATERAL")),
             ast::TableFactor::Table { name, args: Some(args), alias, .. }
                 if object_name_is(name, "generate_series") && args.settings.is_none() =>
             {
-                let plan = self.bind_generate_series(&args.args)?;
-                let label = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
-                // A scalar function's alias names its column too.
-                let ty = plan.types()[0];
-                let mut columns =
-                    vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false, dropped: false }];
-                if let Some(a) = alias {
-                    rename_columns(&mut columns, &a.columns, &label)?;
-                }
-                self.add_rel(label, columns)?;
-                let end = self.levels.last().expect("level").width;
-                Ok(FromItem::new(plan, start, end, true))
+                self.generate_series_item(&args.args, alias.as_ref(), start)
+            }
+            ast::TableFactor::Function { name, args, alias, with_ordinality: false, .. }
+                if object_name_is(name, "generate_series") =>
+            {
+                self.generate_series_item(args, alias.as_ref(), start)
             }
             ast::TableFactor::Table { name, args: Some(args), alias, .. }
                 if args.args.is_empty() && args.settings.is_none() && set_function(name).is_some() =>
@@ -967,6 +1103,28 @@ impl Binder<'_> {
         let end = self.levels.last().expect("level").width;
         let plan = Plan::Function { func: crate::sql::plan::SetFunc::Sequence(seq.oid) };
         Ok(FromItem::new(plan, start, end, true))
+    }
+
+    /// `generate_series(…)` in FROM, its arguments reading earlier FROM items if they like.
+    fn generate_series_item(
+        &mut self,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        start: usize,
+    ) -> Result<FromItem> {
+        let (plan, bindings) = self.bind_lateral(|b| b.bind_generate_series(args))?;
+        let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
+        // A scalar function's alias names its column too.
+        let ty = plan.types()[0];
+        let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false, dropped: false }];
+        if let Some(a) = alias {
+            rename_columns(&mut columns, &a.columns, &label)?;
+        }
+        self.add_rel(label, columns)?;
+        let end = self.levels.last().expect("level").width;
+        let mut item = FromItem::new(plan, start, end, true);
+        item.lateral = bindings;
+        Ok(item)
     }
 
     /// A view named in FROM: its query, bound afresh in a scope of its own
@@ -1028,13 +1186,9 @@ impl Binder<'_> {
             let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
                 return Err(Error::not_supported("this argument of generate_series"));
             };
-            // The arguments cannot see this level's relations (no LATERAL).
-            let saved = std::mem::take(self.level());
+            // Bound in a level of their own (see `bind_lateral`): earlier
+            // FROM items are read through outer slots.
             let b = self.bind_expr(e);
-            let mine = std::mem::replace(self.level(), saved);
-            let level = self.level();
-            level.bindings.extend(mine.bindings);
-            level.correlated |= mine.correlated;
             bound.push((b?, e));
         }
         if !(2..=3).contains(&bound.len())
@@ -1065,9 +1219,24 @@ impl Binder<'_> {
         Ok(Plan::Series { start: exprs[0].clone(), stop: exprs[1].clone(), step, ty })
     }
 
+    /// A FROM item that may read earlier FROM items of this level (a
+    /// `LATERAL` subquery, a function's arguments): bound as a level of its
+    /// own inside this one, so that what it reads of them becomes outer
+    /// slots. Returns its result and those slots' bindings (slot ← column
+    /// of this level's row), empty when it reads none.
+    fn bind_lateral<T>(&mut self, bind: impl FnOnce(&mut Self) -> Result<T>) -> Result<(T, Vec<(usize, Expr)>)> {
+        self.levels.push(Level::default());
+        self.nesting += 1;
+        let r = bind(self);
+        self.nesting -= 1;
+        let level = self.levels.pop().expect("level");
+        Ok((r?, level.bindings))
+    }
+
     /// A subquery in FROM: its own level (it cannot see this level's relations).
     fn bind_subquery_plan(&mut self, q: &ast::Query) -> Result<BoundQuery> {
         let saved = std::mem::take(self.level());
+        self.level().hidden_rels = saved.rels.iter().map(|r| r.label.clone()).collect();
         self.nesting += 1;
         let r = self.bind_query_plan(q);
         self.nesting -= 1;
@@ -1117,6 +1286,9 @@ impl Binder<'_> {
             }
         }
         let (start, end) = (left.start, right.end);
+        if !right.lateral.is_empty() {
+            return self.lateral_join(left, right, on, kind);
+        }
         if kind == JoinKind::Inner && left.inner && right.inner {
             // Keep inner joins flat: the ON conditions join the WHERE
             // conjuncts, and the FROM clause's order is chosen over the parts.
@@ -1126,7 +1298,7 @@ impl Binder<'_> {
             conds.extend(right.conds.iter().cloned());
             conds.extend(on.iter().cloned());
             let plan = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Inner);
-            return Ok(FromItem { plan, start, end, inner: true, parts, conds });
+            return Ok(FromItem { plan, start, end, inner: true, parts, conds, lateral: Vec::new() });
         }
         let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, on, kind);
         let mut end = end;
@@ -1149,6 +1321,30 @@ impl Binder<'_> {
             end = self.levels.last().expect("level").width;
         }
         Ok(FromItem::new(plan, start, end, false))
+    }
+
+    /// `left JOIN LATERAL right ON …`: a nested loop running `right` for
+    /// each row of `left`.
+    fn lateral_join(&mut self, left: FromItem, right: FromItem, on: Vec<Expr>, kind: JoinKind) -> Result<FromItem> {
+        if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+            let (label, _) = self.column_name(binding_column(&right.lateral[0].1).unwrap_or(left.start));
+            return Err(err!(
+                SqlState::INVALID_COLUMN_REFERENCE,
+                "invalid reference to FROM-clause entry for table \"{label}\""
+            )
+            .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."));
+        }
+        let (start, end) = (left.start, right.end);
+        let mut bindings = Vec::with_capacity(right.lateral.len());
+        for (slot, e) in &right.lateral {
+            if binding_column(e).is_some_and(|c| c < start) {
+                return Err(Error::not_supported("LATERAL references to FROM items outside the join"));
+            }
+            bindings.push((*slot, shift(e, start)));
+        }
+        let on = and_all(on.iter().map(|c| shift(c, start)).collect());
+        let plan = Plan::LateralJoin { left: Box::new(left.plan), right: Box::new(right.plan), kind, bindings, on };
+        Ok(FromItem::new(plan, start, end, kind == JoinKind::Inner && left.inner))
     }
 
     /// Visible column names of the current level's row in `start..end`.
@@ -1294,8 +1490,12 @@ impl Binder<'_> {
             .collect();
         let first = items[0].start;
         let last = items[items.len() - 1].end;
+        // LATERAL items read the items before them: keep FROM order then.
+        let lateral = items.iter().any(|i| !i.lateral.is_empty());
+        let mut laterals: Vec<Vec<(usize, Expr)>> = Vec::with_capacity(items.len());
         let mut remaining: Vec<(Plan, usize, usize)> = Vec::with_capacity(items.len());
         for item in items {
+            laterals.push(item.lateral.clone());
             // Conjuncts reading only this item go into it (when it has only inner joins).
             let mut own = Vec::new();
             if item.inner {
@@ -1309,15 +1509,16 @@ impl Binder<'_> {
             }
             remaining.push((push_filter(item.plan, own, item.start), item.start, item.end));
         }
-        let order = self.join_order(&remaining, &pending);
-        let mut slots: Vec<Option<(Plan, usize, usize)>> = remaining.into_iter().map(Some).collect();
+        let order = if lateral { (0..remaining.len()).collect() } else { self.join_order(&remaining, &pending) };
+        let mut slots: Vec<Option<(Plan, usize, usize, Vec<(usize, Expr)>)>> =
+            remaining.into_iter().zip(laterals).map(|((p, s, e), l)| Some((p, s, e, l))).collect();
         let mut take = |i: usize| slots[i].take().expect("each item is joined once");
         // Items joined so far, as column ranges in the order joined.
-        let (mut plan, s0, e0) = take(order[0]);
+        let (mut plan, s0, e0, _) = take(order[0]);
         let mut joined: Vec<(usize, usize)> = vec![(s0, e0)];
         let in_joined = |joined: &[(usize, usize)], i: usize| joined.iter().any(|&(s, e)| i >= s && i < e);
         for &next in &order[1..] {
-            let (item_plan, s, e) = take(next);
+            let (item_plan, s, e, bindings) = take(next);
             let width: usize = joined.iter().map(|(s, e)| e - s).sum();
             joined.push((s, e));
             let mut conds = Vec::new();
@@ -1328,7 +1529,21 @@ impl Binder<'_> {
                 }
                 _ => true,
             });
-            plan = self.join_two(plan, item_plan, 0, width, conds, JoinKind::Inner);
+            plan = if bindings.is_empty() {
+                self.join_two(plan, item_plan, 0, width, conds, JoinKind::Inner)
+            } else {
+                let bindings = bindings
+                    .iter()
+                    .map(|(slot, b)| (*slot, map_columns(b, &|i, t| Expr::Column(joined_position(&joined, i), t))))
+                    .collect();
+                Plan::LateralJoin {
+                    left: Box::new(plan),
+                    right: Box::new(item_plan),
+                    kind: JoinKind::Inner,
+                    bindings,
+                    on: and_all(conds),
+                }
+            };
         }
         if joined.windows(2).any(|w| w[0].0 > w[1].0) {
             // Back to FROM order.
@@ -1449,6 +1664,15 @@ impl Binder<'_> {
                         node,
                     ));
                 }
+                if self.levels.iter().any(|l| l.hidden_rels.contains(&q)) {
+                    return Err(self.at(
+                        err!(SqlState::UNDEFINED_TABLE, "invalid reference to FROM-clause entry for table \"{q}\"")
+                            .with_hint(format!(
+                                "There is an entry for table \"{q}\", but it cannot be referenced from this part of the query."
+                            )),
+                        node,
+                    ));
+                }
                 Err(self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{q}\""), node))
             }
             None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
@@ -1497,7 +1721,10 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         node: &ast::Expr,
     ) -> Result<Expr> {
-        let level = self.levels.last().expect("level");
+        // Without a query level the expression is a row of INSERT's VALUES.
+        let Some(level) = self.levels.last() else {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in VALUES"), node));
+        };
         if let Some(clause) = level.no_aggs {
             return Err(
                 self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in {clause}"), node)
@@ -1526,7 +1753,7 @@ impl Binder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn bind_aggregate_args(
+    pub(super) fn bind_aggregate_args(
         &mut self,
         func: AggFunc,
         name: &str,
@@ -1640,6 +1867,14 @@ impl Expr {
         let mut v = Vec::new();
         self.subplans(&mut v);
         v.is_empty()
+    }
+}
+
+/// The column of this level's row an outer slot of a LATERAL item is filled from.
+fn binding_column(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Column(i, _) => Some(*i),
+        _ => None,
     }
 }
 
