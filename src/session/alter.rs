@@ -257,6 +257,26 @@ impl Session {
             self.dropped_files.extend(files);
             self.cid += 1;
         }
+        // Its default goes, and the sequence it owns (SERIAL, identity).
+        let attnum = i as i16 + 1;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        catalog.set_default(table.oid, attnum, None, xid, self.cid, &who)?;
+        self.cid += 1;
+        let owned: Vec<u32> = catalog
+            .owned_sequences(table.oid, &who)?
+            .into_iter()
+            .filter(|&(_, a, _)| a == i32::from(attnum))
+            .map(|(seq, _, _)| seq)
+            .collect();
+        for seq in owned {
+            self.locker().relation(seq, LockMode::AccessExclusive)?;
+            let snapshot = self.statement_snapshot();
+            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let files = catalog.drop_relation(seq, xid, self.cid, &who)?;
+            self.dropped_files.extend(files);
+            self.cid += 1;
+        }
         Ok(())
     }
 

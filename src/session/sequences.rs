@@ -341,7 +341,7 @@ impl Session {
         default: Option<&str>,
     ) -> Result<()> {
         let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
-        let Some(i) = table.columns.iter().position(|c| c.name == column) else {
+        let Some(i) = table.column_index(column) else {
             return Err(err!(
                 SqlState::UNDEFINED_COLUMN,
                 "column \"{column}\" of relation \"{table_name}\" does not exist"

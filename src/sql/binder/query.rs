@@ -1510,7 +1510,8 @@ impl Binder<'_> {
             remaining.push((push_filter(item.plan, own, item.start), item.start, item.end));
         }
         let order = if lateral { (0..remaining.len()).collect() } else { self.join_order(&remaining, &pending) };
-        let mut slots: Vec<Option<(Plan, usize, usize, Vec<(usize, Expr)>)>> =
+        // Each item once: its plan, column range and LATERAL bindings.
+        let mut slots: Vec<Option<_>> =
             remaining.into_iter().zip(laterals).map(|((p, s, e), l)| Some((p, s, e, l))).collect();
         let mut take = |i: usize| slots[i].take().expect("each item is joined once");
         // Items joined so far, as column ranges in the order joined.
