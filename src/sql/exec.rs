@@ -857,20 +857,34 @@ struct LateralJoinState {
     on: Option<Expr>,
     left_types: Vec<PgType>,
     right_types: Vec<PgType>,
+    /// The left batch being joined and its next row, when a step paused
+    /// in the middle of it.
+    current: Option<(Batch, usize)>,
 }
 
 impl LateralJoinState {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         let types: Vec<PgType> = self.left_types.iter().chain(&self.right_types).copied().collect();
         loop {
-            let b = match self.left.next(cx)? {
-                Step::Batch(b) => b,
-                other => return Ok(other),
+            let (b, start) = match self.current.take() {
+                Some(current) => current,
+                None => match self.left.next(cx)? {
+                    Step::Batch(b) => (b, 0),
+                    other => return Ok(other),
+                },
             };
             let mut rows = Vec::new();
-            for i in 0..b.rows {
+            let mut i = start;
+            while i < b.rows {
+                // Each left row runs the right side: a unit of work, after
+                // which other sessions may get the thread.
+                if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                    break;
+                }
+                cx.blocks_read += 1;
                 cx.eval.check_interrupts()?;
                 let left: Vec<Datum> = self.left_types.iter().enumerate().map(|(c, t)| b.datum(c, *t, i)).collect();
+                i += 1;
                 let mut values = Vec::with_capacity(self.bindings.len());
                 for (_, e) in &self.bindings {
                     values.push(eval(e, &mut RowCx { cx, row: &left })?);
@@ -896,10 +910,17 @@ impl LateralJoinState {
                     rows.push(joined);
                 }
             }
+            let paused = i < b.rows;
+            if paused {
+                self.current = Some((b, i));
+            }
             if !rows.is_empty() {
                 let mut out = from_rows(&rows, &types)?;
                 out.rows = rows.len();
                 return Ok(Step::Batch(out));
+            }
+            if paused {
+                return Ok(Step::Yield);
             }
         }
     }
@@ -957,6 +978,12 @@ impl SeriesState {
             return Ok(Step::Done);
         }
         cx.eval.check_interrupts()?;
+        // A batch of the series counts as a block read: a long series
+        // hands the thread to other sessions now and then.
+        if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+            return Ok(Step::Yield);
+        }
+        cx.blocks_read += 1;
         let mut values = Vec::with_capacity(BATCH_ROWS);
         let mut v = Some(from);
         while let Some(x) = v {
@@ -1246,6 +1273,7 @@ impl Node {
                     on: on.clone(),
                     left_types: left.types(),
                     right_types: right.types(),
+                    current: None,
                 }))
             }
             Plan::SetOp { kind, all, left, right } => Node::SetOp(Box::new(SetOpState {
