@@ -197,7 +197,7 @@ impl Session {
             return Err(err!(SqlState::UNDEFINED_COLUMN, "{msg}"));
         };
         let catalog = self.shared.catalog.clone();
-        let indexes: Vec<u32> = table.indexes.iter().filter(|x| x.columns.contains(&i)).map(|x| x.oid).collect();
+        let indexes: Vec<u32> = table.indexes.iter().filter(|x| x.columns_read().contains(&i)).map(|x| x.oid).collect();
         // Foreign keys of other tables that rely on an index going away.
         let referencing: Vec<&ForeignKey> =
             table.referenced_by.iter().filter(|f| f.child != table.oid && indexes.contains(&f.index)).collect();
