@@ -16,10 +16,9 @@
 //! `session/alter.rs`.
 
 use super::system::{self, PG_ATTRIBUTE};
-use super::{Attribute, Catalog, Column, Reader, Table, catalog_rel, i16_of, u32_of};
+use super::{Catalog, Column, Reader, Table};
 use crate::error::{Error, Result};
 use crate::storage::heap::toast::ToastRelation;
-use crate::storage::heap::tuple::{deform, form};
 
 /// The name PostgreSQL gives the `pg_attribute` row of dropped column `attnum`.
 pub fn dropped_column_name(attnum: usize) -> String {
@@ -27,35 +26,6 @@ pub fn dropped_column_name(attnum: usize) -> String {
 }
 
 impl Catalog {
-    /// Replace the `pg_attribute` row of column `index` (0-based) of
-    /// relation `oid` by a copy that `change` edits.
-    fn update_attribute_row(
-        &self,
-        oid: u32,
-        index: usize,
-        xid: u64,
-        cid: u32,
-        who: &Reader<'_>,
-        change: &dyn Fn(&mut [Attribute]),
-    ) -> Result<()> {
-        let desc = PG_ATTRIBUTE.desc();
-        let mut found = None;
-        self.scan(&PG_ATTRIBUTE, who, |tid, t| {
-            let v = deform(&desc, t);
-            if u32_of(v[system::ATT_RELID]) == oid && i16_of(v[system::ATT_NUM]) == index as i16 + 1 {
-                found = Some((tid, t.to_vec()));
-            }
-        })?;
-        let (tid, old) = found.ok_or_else(|| Error::internal("pg_attribute row vanished"))?;
-        let mut v: Vec<Attribute> = deform(&desc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
-        change(&mut v);
-        let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_ATTRIBUTE)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
-        Ok(())
-    }
-
     /// ALTER TABLE … ADD COLUMN: a new last attribute. A table that had
     /// only fixed-length columns gets its TOAST relation now if the new
     /// one is of variable length (returned: its files were created).
@@ -90,7 +60,7 @@ impl Catalog {
     /// module doc). The indexes and constraints over it are the caller's.
     pub fn drop_column(&self, table: &Table, index: usize, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let name = dropped_column_name(index + 1);
-        self.update_attribute_row(table.oid, index, xid, cid, who, &|v| {
+        self.update_attribute(table.oid, index as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_NAME] = Some(name_bytes(&name));
             v[system::ATT_ISDROPPED] = Some(vec![1]);
             v[system::ATT_NOTNULL] = Some(vec![0]);
@@ -107,14 +77,14 @@ impl Catalog {
         cid: u32,
         who: &Reader<'_>,
     ) -> Result<()> {
-        self.update_attribute_row(table.oid, index, xid, cid, who, &|v| {
+        self.update_attribute(table.oid, index as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_NAME] = Some(name_bytes(new_name));
         })
     }
 
     /// ALTER TABLE … ALTER COLUMN … DROP NOT NULL.
     pub fn drop_not_null(&self, table: &Table, index: usize, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
-        self.update_attribute_row(table.oid, index, xid, cid, who, &|v| {
+        self.update_attribute(table.oid, index as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_NOTNULL] = Some(vec![0]);
         })
     }

@@ -261,8 +261,10 @@ impl Session {
         let attnum = i as i16 + 1;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        catalog.set_default(table.oid, attnum, None, xid, self.cid, &who)?;
-        self.cid += 1;
+        if table.columns[i].default.is_some() {
+            catalog.set_default(table.oid, attnum, None, xid, self.cid, &who)?;
+            self.cid += 1;
+        }
         let owned: Vec<u32> = catalog
             .owned_sequences(table.oid, &who)?
             .into_iter()

@@ -79,6 +79,14 @@ pub struct ExecCx<'a> {
     may_yield: bool,
 }
 
+impl ExecCx<'_> {
+    /// Whether the statement has done its share of work for this step and
+    /// should hand the thread to other sessions (`Step::Yield`).
+    fn yield_due(&self) -> bool {
+        self.may_yield && self.blocks_read >= YIELD_AFTER_BLOCKS
+    }
+}
+
 /// State that lives as long as the statement: outer-row slots of correlated
 /// subqueries and the results of uncorrelated ones.
 #[derive(Default)]
@@ -804,7 +812,7 @@ impl RecursiveUnion {
                     // A round is a unit of work: rounds that scan no table
                     // still hand control back now and then.
                     cx.blocks_read += 1;
-                    if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                    if cx.yield_due() {
                         return Ok(Step::Yield);
                     }
                     cx.state.work_tables.insert(self.id, std::mem::take(&mut self.next_round));
@@ -878,7 +886,7 @@ impl LateralJoinState {
             while i < b.rows {
                 // Each left row runs the right side: a unit of work, after
                 // which other sessions may get the thread.
-                if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+                if cx.yield_due() {
                     break;
                 }
                 cx.blocks_read += 1;
@@ -980,7 +988,7 @@ impl SeriesState {
         cx.eval.check_interrupts()?;
         // A batch of the series counts as a block read: a long series
         // hands the thread to other sessions now and then.
-        if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+        if cx.yield_due() {
             return Ok(Step::Yield);
         }
         cx.blocks_read += 1;
@@ -1542,7 +1550,7 @@ impl ScanState {
         let mut rows = 0;
         let mut bytes = 0;
         while self.next_block < nblocks && rows < BATCH_ROWS && bytes < crate::catalog::BATCH_BYTES {
-            if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+            if cx.yield_due() {
                 if rows > 0 {
                     break;
                 }
@@ -1729,7 +1737,7 @@ impl JoinState {
             // A run that matched nothing is work too: other sessions get
             // the thread now and then however long the join goes on.
             cx.blocks_read += 1;
-            if cx.may_yield && cx.blocks_read >= YIELD_AFTER_BLOCKS {
+            if cx.yield_due() {
                 return Ok(Step::Yield);
             }
         }

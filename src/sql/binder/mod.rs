@@ -344,7 +344,7 @@ impl<'a> Binder<'a> {
 
     fn bind_insert(&mut self, ins: &ast::Insert) -> Result<Statement> {
         if !ins.assignments.is_empty() {
-            return Err(Error::not_supported("INSERT … SET"));
+            return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\""));
         }
         let ast::TableObject::TableName(name) = &ins.table else {
             return Err(Error::not_supported("INSERT into a table function"));
