@@ -1180,11 +1180,11 @@ impl Node {
                 next_offset: 0,
                 nblocks: None,
             })),
-            Plan::IndexScan { table, index, eq, lower, upper, filter, ctid, backward, .. } => {
+            Plan::IndexScan { table, index, eq, any, lower, upper, filter, ctid, backward, .. } => {
                 Node::IndexScan(Box::new(index_scan::IndexScanState::new(
                     table.clone(),
                     Index::clone(index),
-                    eq.clone(),
+                    (eq.clone(), any.clone()),
                     lower.clone(),
                     upper.clone(),
                     filter.clone(),

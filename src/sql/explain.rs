@@ -659,7 +659,10 @@ impl Explainer<'_> {
                 let parts: Vec<String> = conjuncts(e).into_iter().map(d).collect();
                 return format!("({})", parts.join(" AND "));
             }
-            Expr::Or(a, b) => format!("({} OR {})", d(a), d(b)),
+            Expr::Or(..) => {
+                let parts: Vec<String> = disjuncts(e).into_iter().map(d).collect();
+                return format!("({})", parts.join(" OR "));
+            }
             Expr::Not(a) => format!("(NOT {})", d(a)),
             Expr::IsNull(a, not) => format!("({} IS {}NULL)", d(a), if *not { "NOT " } else { "" }),
             Expr::IsBool(a, v, not) => {
@@ -749,6 +752,18 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
         Expr::And(a, b) => {
             let mut v = conjuncts(a);
             v.extend(conjuncts(b));
+            v
+        }
+        other => vec![other],
+    }
+}
+
+/// The arms of an OR chain, printed as one list as PostgreSQL does.
+fn disjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Or(a, b) => {
+            let mut v = disjuncts(a);
+            v.extend(disjuncts(b));
             v
         }
         other => vec![other],

@@ -193,6 +193,9 @@ pub enum Plan {
         /// The conjuncts of the filter the key range comes from (for EXPLAIN).
         conds: Vec<Expr>,
         eq: Vec<Expr>,
+        /// An IN list on column `eq.len()` of the index: one key range per
+        /// value, read in key order (no `lower`/`upper` then). Empty: none.
+        any: Vec<Expr>,
         /// Bound on column `eq.len()` of the index: value and inclusiveness.
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
@@ -408,8 +411,12 @@ impl Plan {
     pub fn visit_exprs(&self, f: &mut dyn FnMut(&Expr)) {
         match self {
             Plan::Scan { filter, .. } => filter.iter().for_each(&mut *f),
-            Plan::IndexScan { eq, lower, upper, filter, .. } => {
-                eq.iter().chain(lower.iter().map(|b| &b.0)).chain(upper.iter().map(|b| &b.0)).for_each(&mut *f);
+            Plan::IndexScan { eq, any, lower, upper, filter, .. } => {
+                eq.iter()
+                    .chain(any)
+                    .chain(lower.iter().map(|b| &b.0))
+                    .chain(upper.iter().map(|b| &b.0))
+                    .for_each(&mut *f);
                 filter.iter().for_each(&mut *f);
             }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),

@@ -77,6 +77,7 @@ fn ordered_by_index(plan: &mut Box<Plan>) {
         index: Box::new(index.clone()),
         conds: Vec::new(),
         eq: Vec::new(),
+        any: Vec::new(),
         lower: None,
         upper: None,
         filter: filter.take(),
@@ -170,8 +171,8 @@ pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
 fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
     match plan {
         Plan::Scan { filter, .. } => filter.iter_mut().for_each(f),
-        Plan::IndexScan { eq, lower, upper, filter, .. } => {
-            eq.iter_mut().for_each(&mut *f);
+        Plan::IndexScan { eq, any, lower, upper, filter, .. } => {
+            eq.iter_mut().chain(any.iter_mut()).for_each(&mut *f);
             lower.iter_mut().chain(upper.iter_mut()).for_each(|b| f(&mut b.0));
             filter.iter_mut().for_each(f);
         }
@@ -242,26 +243,32 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
     let mut conjuncts = Vec::new();
     split_and(filter, &mut conjuncts);
     let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
-    if bounds.is_empty() {
+    let lists: Vec<InList<'_>> = conjuncts.iter().filter_map(|c| as_in_list(c, table)).collect();
+    if bounds.is_empty() && lists.is_empty() {
         return None;
     }
-    let mut best: Option<(usize, bool, bool, &Index)> = None;
+    // Per index: equalities on its leading columns, then a range or an IN
+    // list on the next one.
+    let mut best: Option<((usize, bool, bool), &Index)> = None;
     for index in &table.indexes {
         if !usable(index, &conjuncts) {
             continue;
         }
         let eqs =
             index.columns.iter().take_while(|&&c| bounds.iter().any(|b| b.column == c && b.op == CmpOp::Eq)).count();
-        let ranged = index.columns.get(eqs).is_some_and(|&c| bounds.iter().any(|b| b.column == c && b.op != CmpOp::Eq));
+        let next = index.columns.get(eqs);
+        let ranged = next.is_some_and(|&c| {
+            bounds.iter().any(|b| b.column == c && b.op != CmpOp::Eq) || lists.iter().any(|l| l.column == c)
+        });
         if eqs == 0 && !ranged {
             continue;
         }
         let score = (eqs, ranged, index.unique);
-        if best.is_none_or(|(e, r, u, _)| score > (e, r, u)) {
-            best = Some((eqs, ranged, index.unique, index));
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, index));
         }
     }
-    let (eqs, _, _, index) = best?;
+    let ((eqs, _, _), index) = best?;
     let mut conds = Vec::new();
     let mut eq = Vec::with_capacity(eqs);
     for &c in &index.columns[..eqs] {
@@ -269,7 +276,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         eq.push(b.value.clone());
         conds.push(b.cond.clone());
     }
-    let (mut lower, mut upper) = (None, None);
+    let (mut lower, mut upper, mut any) = (None, None, Vec::new());
     if let Some(&c) = index.columns.get(eqs) {
         for b in bounds.iter().filter(|b| b.column == c) {
             match b.op {
@@ -279,12 +286,18 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
             }
             conds.push(b.cond.clone());
         }
+        // A range is one walk of the index; a list only where there is none.
+        if let Some(l) = lists.iter().find(|l| l.column == c).filter(|_| lower.is_none() && upper.is_none()) {
+            any = l.values.iter().map(|v| (*v).clone()).collect();
+            conds.push(l.cond.clone());
+        }
     }
     Some(Plan::IndexScan {
         table: table.clone(),
         index: Box::new(index.clone()),
         conds,
         eq,
+        any,
         lower,
         upper,
         filter: Some(filter.clone()),
@@ -292,6 +305,41 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         alias: alias.clone(),
         backward: false,
     })
+}
+
+/// `col IN (v1, v2, …)` — bound as `col = v1 OR col = v2 OR …` — with
+/// every value fixed for the scan and comparing in the column's key
+/// encoding.
+struct InList<'e> {
+    column: usize,
+    values: Vec<&'e Expr>,
+    cond: &'e Expr,
+}
+
+fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
+    fn arms<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Or(a, b) => {
+                arms(a, out);
+                arms(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let Expr::Or(..) = e else { return None };
+    let mut each = Vec::new();
+    arms(e, &mut each);
+    let mut column = None;
+    let mut values = Vec::with_capacity(each.len());
+    for arm in each {
+        let b = as_bound(arm, table).filter(|b| b.op == CmpOp::Eq && !matches!(b.value, Expr::IsNull(..)))?;
+        if column.is_some_and(|c| c != b.column) {
+            return None;
+        }
+        column = Some(b.column);
+        values.push(b.value);
+    }
+    Some(InList { column: column?, values, cond: e })
 }
 
 /// Whether a query whose WHERE has `conjuncts` may read `index`: any

@@ -11,7 +11,8 @@
 //! The range comes from the plan's bound values (constants, parameters or
 //! outer values), evaluated and encoded once when the scan starts; between
 //! batches only the last entry returned is remembered, so no page stays
-//! pinned while the executor yields.
+//! pinned while the executor yields. An IN list gives one range per
+//! distinct value, walked one after another in key order.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ pub(super) struct IndexScanState {
     pub table: Arc<Table>,
     pub index: Index,
     pub eq: Vec<Expr>,
+    /// An IN list's values for the column after the `eq` ones.
+    pub any: Vec<Expr>,
     pub lower: Option<(Expr, bool)>,
     pub upper: Option<(Expr, bool)>,
     pub filter: Option<Expr>,
@@ -39,9 +42,11 @@ pub(super) struct IndexScanState {
     pub backward: bool,
     /// Rows the filter removed (EXPLAIN ANALYZE).
     pub removed: u64,
-    /// The key range, once the bound values are known; `None` inside
-    /// means no row can match (a bound value is NULL).
-    range: Option<Option<IndexRange>>,
+    /// The key ranges, in the order they are read, once the bound values
+    /// are known (none: no row can match, as when a bound value is NULL),
+    /// and the one being read.
+    ranges: Option<Vec<IndexRange>>,
+    at: usize,
     last: Option<(Vec<u8>, Tid)>,
     done: bool,
     entries: Vec<(Vec<u8>, Tid)>,
@@ -51,7 +56,7 @@ impl IndexScanState {
     pub fn new(
         table: Arc<Table>,
         index: Index,
-        eq: Vec<Expr>,
+        (eq, any): (Vec<Expr>, Vec<Expr>),
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
         filter: Option<Expr>,
@@ -61,13 +66,15 @@ impl IndexScanState {
             table,
             index,
             eq,
+            any,
             lower,
             upper,
             filter,
             ctid,
             backward,
             removed: 0,
-            range: None,
+            ranges: None,
+            at: 0,
             last: None,
             done: false,
             entries: Vec::new(),
@@ -75,15 +82,25 @@ impl IndexScanState {
     }
 
     pub fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
-        if self.range.is_none() {
-            self.range = Some(self.key_range(cx)?);
+        if self.ranges.is_none() {
+            self.ranges = Some(self.key_ranges(cx)?);
             cx.catalog.stats.scan_started(self.index.oid);
         }
-        let Some(Some(range)) = &self.range else { return Ok(Step::Done) };
+        let Some(ranges) = &self.ranges else { return Ok(Step::Done) };
         let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
         let desc = self.table.desc();
         let single = self.single_row();
-        while !self.done {
+        loop {
+            if self.done {
+                // The next range of an IN list, from its start.
+                if self.at + 1 >= ranges.len() {
+                    break;
+                }
+                self.at += 1;
+                self.done = false;
+                self.last = None;
+            }
+            let Some(range) = ranges.get(self.at) else { break };
             cx.eval.check_interrupts()?;
             self.entries.clear();
             let max = if single { 8 } else { BATCH_ROWS };
@@ -147,32 +164,69 @@ impl IndexScanState {
         Ok(Step::Done)
     }
 
-    /// An equality on every column of a unique index: one row at most.
+    /// An equality on every column of a unique index: one row at most
+    /// (in each range of an IN list).
     fn single_row(&self) -> bool {
         self.index.unique
-            && self.eq.len() == self.index.columns.len()
+            && self.eq.len() + usize::from(!self.any.is_empty()) == self.index.columns.len()
             && self.lower.is_none()
             && self.upper.is_none()
             // NULLs are distinct: many rows may have one.
             && !self.eq.iter().any(|e| matches!(e, Expr::IsNull(..)))
     }
 
-    /// Evaluate the bound values and encode the key range (see
-    /// [`keycode`]: bounds are byte prefixes of keys).
-    fn key_range(&self, cx: &mut ExecCx<'_>) -> Result<Option<IndexRange>> {
-        let mut value = |e: &Expr| eval(e, &mut RowCx { cx: &mut *cx, row: &[] });
+    /// The key ranges to read: one, or one per distinct non-NULL value of
+    /// an IN list, in the order of the scan.
+    fn key_ranges(&self, cx: &mut ExecCx<'_>) -> Result<Vec<IndexRange>> {
+        let Some(prefix) = self.eq_prefix(cx)? else { return Ok(Vec::new()) };
+        if self.any.is_empty() {
+            return Ok(self.key_range(cx, prefix)?.into_iter().collect());
+        }
+        let order = self.index.orders.get(self.eq.len()).copied().unwrap_or(KeyOrder::ASC);
+        let mut keys = Vec::with_capacity(self.any.len());
+        for e in &self.any {
+            let v = eval(e, &mut RowCx { cx: &mut *cx, row: &[] })?;
+            if v.is_null() {
+                continue;
+            }
+            let mut key = prefix.clone();
+            keycode::encode(&mut key, &v, order);
+            keys.push(key);
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        if self.backward {
+            keys.reverse();
+        }
+        let forward = !self.single_row() && !self.backward;
+        Ok(keys
+            .into_iter()
+            .map(|k| IndexRange { lower: Bound::Included(k.clone()), upper: Bound::Included(k), forward })
+            .collect())
+    }
+
+    /// The encoded values of the `eq` columns (`None`: one is NULL, so no
+    /// row matches).
+    fn eq_prefix(&self, cx: &mut ExecCx<'_>) -> Result<Option<Vec<u8>>> {
         let mut prefix = Vec::new();
         for (e, order) in self.eq.iter().zip(&self.index.orders) {
             if let Expr::IsNull(..) = e {
                 keycode::encode(&mut prefix, &Datum::Null, *order);
                 continue;
             }
-            let v = value(e)?;
+            let v = eval(e, &mut RowCx { cx: &mut *cx, row: &[] })?;
             if v.is_null() {
                 return Ok(None);
             }
             keycode::encode(&mut prefix, &v, *order);
         }
+        Ok(Some(prefix))
+    }
+
+    /// Evaluate the bounds and encode the key range after the `eq`
+    /// columns' `prefix` (see [`keycode`]: bounds are byte prefixes of keys).
+    fn key_range(&self, cx: &mut ExecCx<'_>, prefix: Vec<u8>) -> Result<Option<IndexRange>> {
+        let mut value = |e: &Expr| eval(e, &mut RowCx { cx: &mut *cx, row: &[] });
         let k = self.eq.len();
         if self.lower.is_none() && self.upper.is_none() {
             return Ok(Some(IndexRange {
