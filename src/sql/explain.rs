@@ -660,7 +660,7 @@ impl Explainer<'_> {
                 return format!("({})", parts.join(" AND "));
             }
             Expr::Or(..) => {
-                let parts: Vec<String> = disjuncts(e).into_iter().map(d).collect();
+                let parts: Vec<String> = flatten(e, false).into_iter().map(d).collect();
                 return format!("({})", parts.join(" OR "));
             }
             Expr::Not(a) => format!("(NOT {})", d(a)),
@@ -748,22 +748,21 @@ fn alias_suffix(name: &str, refname: &str) -> String {
 }
 
 fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::And(a, b) => {
-            let mut v = conjuncts(a);
-            v.extend(conjuncts(b));
-            v
-        }
-        other => vec![other],
-    }
+    flatten(e, true)
 }
 
-/// The arms of an OR chain, printed as one list as PostgreSQL does.
-fn disjuncts(e: &Expr) -> Vec<&Expr> {
+/// The arms of an AND (`and`) or OR chain, printed as one list as
+/// PostgreSQL does.
+fn flatten(e: &Expr, and: bool) -> Vec<&Expr> {
     match e {
-        Expr::Or(a, b) => {
-            let mut v = disjuncts(a);
-            v.extend(disjuncts(b));
+        Expr::And(a, b) if and => {
+            let mut v = flatten(a, and);
+            v.extend(flatten(b, and));
+            v
+        }
+        Expr::Or(a, b) if !and => {
+            let mut v = flatten(a, and);
+            v.extend(flatten(b, and));
             v
         }
         other => vec![other],
