@@ -347,7 +347,10 @@ impl Catalog {
     ) -> Result<Option<String>> {
         let Some(table) = self.table_of_index(oid, who)? else { return Ok(None) };
         let Some(index) = table.indexes.iter().find(|i| i.oid == oid) else { return Ok(None) };
-        let key = |c: usize| quote_identifier(&table.columns[index.columns[c]].name);
+        let key = |c: usize| match index.exprs.get(c).and_then(Option::as_ref) {
+            Some(e) => e.text.clone(),
+            None => quote_identifier(&table.columns[index.columns[c]].name),
+        };
         if column > 0 {
             return Ok(Some(if column <= index.columns.len() { key(column - 1) } else { String::new() }));
         }
@@ -363,7 +366,16 @@ impl Catalog {
             if i > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&key(i));
+            // An expression other than a function call gets parentheses
+            // of its own: `lower(t)`, but `((a + 1))`.
+            match index.exprs.get(i).and_then(Option::as_ref) {
+                Some(e) if !matches!(e.expr, crate::sql::expr::Expr::Call(..)) => {
+                    out.push('(');
+                    out.push_str(&key(i));
+                    out.push(')');
+                }
+                _ => out.push_str(&key(i)),
+            }
             // The default for each direction is left out: NULLS LAST for
             // ascending keys, NULLS FIRST for descending ones.
             out.push_str(match (order.descending, order.nulls_first) {

@@ -26,8 +26,12 @@ pub struct Index {
     pub oid: u32,
     pub name: String,
     pub rel: RelFileLocator,
-    /// The indexed columns: positions in the table's column list.
+    /// The indexed columns: positions in the table's column list;
+    /// [`EXPR_KEY`] where the key part is an expression.
     pub columns: Vec<usize>,
+    /// The expressions of an expression index's key parts, where `Some`
+    /// (empty: every part is a column).
+    pub exprs: Vec<Option<Arc<Predicate>>>,
     pub orders: Vec<KeyOrder>,
     pub unique: bool,
     pub primary: bool,
@@ -41,8 +45,13 @@ pub struct Index {
     pub predicate: Option<Arc<Predicate>>,
 }
 
-/// The predicate of a partial index: the text `pg_index.indpred` holds
-/// (as `pg_get_indexdef` prints it after `WHERE`), bound over the table's
+/// The `columns` entry of a key part that is an expression.
+pub const EXPR_KEY: usize = usize::MAX;
+
+/// An expression over a table's rows stored with an index: a partial
+/// index's predicate (the text `pg_index.indpred` holds, as
+/// `pg_get_indexdef` prints it after `WHERE`) or a key part of an
+/// expression index (one of `pg_index.indexprs`), bound over the table's
 /// columns.
 #[derive(Clone, Debug)]
 pub struct Predicate {
@@ -62,6 +71,18 @@ impl Predicate {
     /// Bind the stored `text` over the columns of `table` (named `name`).
     pub fn bind(text: &str, name: &str, columns: &[super::Column]) -> Result<Predicate> {
         let expr = crate::sql::binder::bind_index_predicate(text, name, columns)?;
+        Ok(Predicate::of(text.to_string(), expr))
+    }
+
+    /// Bind the stored text of an index key expression over the columns
+    /// of `table` (named `name`).
+    pub fn bind_key(text: &str, name: &str, columns: &[super::Column]) -> Result<Predicate> {
+        let expr = crate::sql::binder::bind_index_expression(text, name, columns)?;
+        // Kept as PostgreSQL prints it, whatever the spelling it came as.
+        Ok(Predicate::of(crate::sql::binder::predicate_text(&expr, columns), expr))
+    }
+
+    fn of(text: String, expr: Expr) -> Predicate {
         let mut used = Vec::new();
         expr.walk(&mut |e| {
             if let Expr::Column(i, _) = e {
@@ -71,14 +92,19 @@ impl Predicate {
             }
         });
         used.sort_unstable();
-        Ok(Predicate { text: text.to_string(), expr, columns: used })
+        Predicate { text, expr, columns: used }
     }
 
     /// Whether the row `values` (in table column order) satisfies it
     /// (NULL counts as false).
     pub fn holds(&self, values: &[Datum]) -> Result<bool> {
+        Ok(matches!(self.value(values)?, Datum::Bool(true)))
+    }
+
+    /// Its value for the row `values` (in table column order).
+    pub fn value(&self, values: &[Datum]) -> Result<Datum> {
         let mut cx = RowContext { values };
-        Ok(matches!(crate::sql::expr::eval(&self.expr, &mut cx)?, Datum::Bool(true)))
+        crate::sql::expr::eval(&self.expr, &mut cx)
     }
 }
 
@@ -122,33 +148,127 @@ impl Index {
         }
     }
 
-    /// The table columns the index reads: its key's and its predicate's.
+    /// The table columns the index reads: its key's (columns and the
+    /// columns its expressions read) and its predicate's.
     pub fn columns_read(&self) -> Vec<usize> {
-        let mut out = self.columns.clone();
-        if let Some(p) = &self.predicate {
-            out.extend(p.columns.iter().copied().filter(|c| !self.columns.contains(c)));
+        let mut out: Vec<usize> = self.columns.iter().copied().filter(|&c| c != EXPR_KEY).collect();
+        let exprs = self.exprs.iter().flatten().map(|e| &e.columns);
+        for cols in exprs.chain(self.predicate.iter().map(|p| &p.columns)) {
+            for &c in cols {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
         }
         out
     }
 
-    /// The key of a row (`values` in table column order).
-    pub fn key(&self, values: &[Datum]) -> Vec<u8> {
+    /// Whether every key part is a plain column (what constraints,
+    /// foreign keys and ON CONFLICT column lists can use).
+    pub fn is_plain(&self) -> bool {
+        self.exprs.iter().all(Option::is_none)
+    }
+
+    /// Key part `i`'s value for the row `values` (in table column order).
+    fn part<'v>(&self, i: usize, values: &'v [Datum]) -> Result<std::borrow::Cow<'v, Datum>> {
+        Ok(match self.exprs.get(i).and_then(Option::as_ref) {
+            Some(e) => std::borrow::Cow::Owned(e.value(values)?),
+            None => std::borrow::Cow::Borrowed(&values[self.columns[i]]),
+        })
+    }
+
+    /// The key of a row (`values` in table column order). Fails only
+    /// where a key expression does (`1 / a` with `a` zero).
+    pub fn key(&self, values: &[Datum]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.columns.len() * 9);
+        for (i, &o) in self.orders.iter().enumerate() {
+            keycode::encode(&mut out, self.part(i, values)?.as_ref(), o);
+        }
+        Ok(out)
+    }
+
+    /// The key of a row in an index whose parts are all columns (see
+    /// [`Index::is_plain`]), as foreign keys use: it cannot fail.
+    pub fn plain_key(&self, values: &[Datum]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.columns.len() * 9);
         for (&c, &o) in self.columns.iter().zip(&self.orders) {
-            keycode::encode(&mut out, &values[c], o);
+            keycode::encode(&mut out, values.get(c).unwrap_or(&Datum::Null), o);
         }
         out
+    }
+
+    /// Whether a part of the row's key is NULL (such keys never conflict
+    /// in a unique index).
+    pub fn null_in_key(&self, values: &[Datum]) -> Result<bool> {
+        for i in 0..self.columns.len() {
+            if self.part(i, values)?.is_null() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The name of key part `i` in messages and `pg_get_indexdef`: its
+    /// column, or its expression's text.
+    pub fn part_name<'a>(&'a self, table: &'a Table, i: usize) -> &'a str {
+        match self.exprs.get(i).and_then(Option::as_ref) {
+            Some(e) => &e.text,
+            None => &table.columns[self.columns[i]].name,
+        }
     }
 
     /// `Key (a, b)=(1, 2)`, as PostgreSQL's DETAIL lines show a key.
     pub fn describe_key(&self, table: &Table, values: &[Datum]) -> String {
-        let names: Vec<&str> = self.columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
-        let vals: Vec<String> = self
-            .columns
-            .iter()
-            .map(|&c| if values[c].is_null() { "null".into() } else { values[c].to_text() })
+        let names: Vec<&str> = (0..self.columns.len()).map(|i| self.part_name(table, i)).collect();
+        let vals: Vec<String> = (0..self.columns.len())
+            .map(|i| match self.part(i, values) {
+                Ok(v) if !v.is_null() => v.to_text(),
+                _ => "null".into(),
+            })
             .collect();
         format!("Key ({})=({})", names.join(", "), vals.join(", "))
+    }
+}
+
+/// PostgreSQL's names for an index's columns, given each key part's
+/// column name or expression text (`true`): a column's own name; for an
+/// expression the function it calls (`lower`), else `expr`; numbered
+/// where an earlier column has the name (`expr1`, `a1`).
+pub fn index_column_names(parts: &[(&str, bool)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    for &(name, expr) in parts {
+        let base = if !expr {
+            name.to_string()
+        } else {
+            // `lower(email)`: a call prints as its name and a parenthesis;
+            // `(t)::integer`: a cast is named after what it casts.
+            let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let head = name.split('(').next().unwrap_or("");
+            let cast = name.strip_prefix('(').and_then(|r| r.split_once(")::")).map(|(inner, _)| inner);
+            match cast {
+                Some(inner) if word(inner) => inner.to_string(),
+                _ if word(head) => head.to_ascii_lowercase(),
+                _ => "expr".to_string(),
+            }
+        };
+        let mut candidate = base.clone();
+        let mut n = 0;
+        while out.contains(&candidate) {
+            n += 1;
+            candidate = format!("{base}{n}");
+        }
+        out.push(candidate);
+    }
+    out
+}
+
+impl Index {
+    /// The names of its columns in `pg_attribute` (see [`index_column_names`]).
+    pub fn column_names(&self, table: &Table) -> Vec<String> {
+        let parts: Vec<(&str, bool)> = (0..self.columns.len())
+            .map(|i| (self.part_name(table, i), matches!(self.exprs.get(i), Some(Some(_)))))
+            .collect();
+        index_column_names(&parts)
     }
 }
 
@@ -209,7 +329,7 @@ impl Catalog {
             // The old version counts as holding the key only if it had an
             // entry itself.
             let same_key = match old {
-                Some(old) => index.columns.iter().all(|&c| old[c] == values[c]) && index.covers(old)?,
+                Some(old) => index.columns_read().iter().all(|&c| old[c] == values[c]) && index.covers(old)?,
                 None => false,
             };
             loop {
@@ -261,10 +381,10 @@ impl Catalog {
     /// transactions still running count), as `xid` sees it. Rows whose key
     /// has a NULL never conflict.
     pub fn key_holder(&self, table: &Table, index: &Index, values: &[Datum], xid: u64) -> Result<KeyCheck> {
-        if index.columns.iter().any(|&c| values[c].is_null()) || !index.covers(values)? {
+        if !index.covers(values)? || index.null_in_key(values)? {
             return Ok(KeyCheck::Free);
         }
-        let key = index.key(values);
+        let key = index.key(values)?;
         let range = IndexRange {
             lower: std::ops::Bound::Included(key.clone()),
             upper: std::ops::Bound::Included(key.clone()),
@@ -302,10 +422,10 @@ impl Catalog {
         xid: u64,
         check: bool,
     ) -> Result<KeyCheck> {
-        let key = index.key(values);
+        let key = index.key(values)?;
         let tree = self.btree(index);
         // NULLs are distinct from each other: they never conflict.
-        let nulls = index.columns.iter().any(|&c| values[c].is_null());
+        let nulls = index.unique && index.null_in_key(values)?;
         if !index.unique || nulls || !check {
             tree.insert(xid, &key, tid).map_err(|e| name_index_in_size_error(e, index))?;
             return Ok(KeyCheck::Free);
@@ -404,8 +524,13 @@ impl Catalog {
                                     return;
                                 }
                             }
-                            let unique_key = !index.columns.iter().any(|&c| values[c].is_null());
-                            let key = index.key(&values);
+                            let (unique_key, key) = match (index.null_in_key(&values), index.key(&values)) {
+                                (Ok(nulls), Ok(key)) => (!nulls, key),
+                                (Err(e), _) | (_, Err(e)) => {
+                                    error = Some(e);
+                                    return;
+                                }
+                            };
                             match entries[first..].iter_mut().find(|e| e.0 == key) {
                                 Some(e) => e.2 |= live && unique_key,
                                 None => entries.push((key, root, live && unique_key)),
@@ -430,7 +555,7 @@ impl Catalog {
                     let mut values = Vec::new();
                     heap.fetch_chain(prev.1, |_, t, _| {
                         let v = self.decode_columns(table, &desc, t, Some(&wanted))?;
-                        let hit = index.key(&v) == prev.0 && index.covers(&v)?;
+                        let hit = index.key(&v)? == prev.0 && index.covers(&v)?;
                         if hit {
                             values = v;
                         }

@@ -67,7 +67,7 @@ pub const FIRST_NORMAL_OID: u32 = 16384;
 pub use alter::dropped_column_name;
 pub use constraint::{FkAction, ForeignKey};
 pub use default::nextval_text;
-pub use index::{Index, IndexRange, KeyCheck, Predicate, Speculation, unique_violation};
+pub use index::{EXPR_KEY, Index, IndexRange, KeyCheck, Predicate, Speculation, index_column_names, unique_violation};
 
 /// A column of a table.
 #[derive(Clone, Debug, PartialEq)]
@@ -848,6 +848,7 @@ impl Catalog {
                     int2_vector(v[system::IND_OPTION]),
                     v[system::IND_CONSTRAINT] == Some(&[1]),
                     v[system::IND_PRED].map(|p| text_of(Some(p))),
+                    v[system::IND_EXPRS].map(|p| text_of(Some(p))),
                 ));
             }
         })?;
@@ -864,17 +865,36 @@ impl Catalog {
             }
         })?;
         let mut out: Vec<Index> = Vec::with_capacity(rows.len());
-        for (ioid, unique, primary, key, options, constraint, pred) in rows {
+        for (ioid, unique, primary, key, options, constraint, pred, exprs) in rows {
             let Some((name, relfilenode)) = names.remove(&ioid) else { continue };
             let predicate = match (pred, table) {
                 (Some(text), Some((tname, columns))) => Some(Arc::new(Predicate::bind(&text, tname, columns)?)),
                 _ => None,
             };
+            // `indexprs`: the expressions of the key parts whose `indkey` is 0, in order.
+            let mut texts = match &exprs {
+                Some(text) => crate::sql::binder::split_index_expressions(text)?,
+                None => Vec::new(),
+            }
+            .into_iter();
+            let mut exprs = Vec::new();
+            if key.contains(&0) {
+                for &a in &key {
+                    exprs.push(match (a, table) {
+                        (0, Some((tname, columns))) => {
+                            let text = texts.next().ok_or_else(|| Error::internal("pg_index.indexprs is short"))?;
+                            Some(Arc::new(Predicate::bind_key(&text, tname, columns)?))
+                        }
+                        _ => None,
+                    });
+                }
+            }
             out.push(Index {
                 oid: ioid,
                 name,
                 rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
-                columns: key.iter().map(|&a| (a - 1) as usize).collect(),
+                columns: key.iter().map(|&a| if a == 0 { EXPR_KEY } else { (a - 1) as usize }).collect(),
+                exprs,
                 orders: options.iter().map(|&o| keycode::KeyOrder::from_option_bits(o)).collect(),
                 unique,
                 primary,
@@ -1330,9 +1350,16 @@ impl Catalog {
             };
             self.add_constraint_row(&row, xid, cid)?;
         }
+        let index_column_names = index.column_names(table);
         for (i, &c) in index.columns.iter().enumerate() {
-            let col = &table.columns[c];
-            let row = system::attribute_row(oid, i as i16 + 1, &col.name, col.ty, col.typmod, false);
+            let row = match index.exprs.get(i).and_then(Option::as_ref) {
+                // An expression's column is named as CREATE INDEX chose.
+                Some(e) => system::attribute_row(oid, i as i16 + 1, &index_column_names[i], e.expr.ty(), -1, false),
+                None => {
+                    let col = &table.columns[c];
+                    system::attribute_row(oid, i as i16 + 1, &index_column_names[i], col.ty, col.typmod, false)
+                }
+            };
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
         self.mark_has_index(table, xid, cid)?;
@@ -1590,7 +1617,7 @@ impl Catalog {
         let mut wanted = vec![false; table.columns.len()];
         index.columns_read().into_iter().for_each(|c| wanted[c] = true);
         let values = self.decode_columns(table, desc, t, Some(&wanted))?;
-        Ok(if index.covers(&values)? { Some(index.key(&values)) } else { None })
+        Ok(if index.covers(&values)? { Some(index.key(&values)?) } else { None })
     }
 
     /// The values of the tuple version at `tid`.
@@ -1630,7 +1657,11 @@ impl Catalog {
         };
         let mode = |old: &[u8]| {
             let old_values = deform_stored(desc, old);
-            let keys = table.indexes.iter().filter(|i| i.unique && i.predicate.is_none()).flat_map(|i| &i.columns);
+            let keys = table
+                .indexes
+                .iter()
+                .filter(|i| i.unique && i.predicate.is_none() && i.is_plain())
+                .flat_map(|i| &i.columns);
             match keys.into_iter().all(|&c| same(&old_values, c)) {
                 true => RowLock::NoKeyUpdate,
                 false => RowLock::Update,
@@ -1696,7 +1727,7 @@ impl Catalog {
                     if !index.covers(&values).unwrap_or(true) {
                         continue;
                     }
-                    self.btree(index).delete(0, &index.key(&values), Tid { block, offset: *root })?;
+                    self.btree(index).delete(0, &index.key(&values)?, Tid { block, offset: *root })?;
                 }
             }
         }

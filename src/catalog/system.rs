@@ -689,8 +689,15 @@ pub const ATT_ISDROPPED: usize = PG_ATTRIBUTE.attno("attisdropped");
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).
 pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
-    let key: Vec<i16> = index.columns.iter().map(|&c| c as i16 + 1).collect();
-    let types: Vec<PgType> = index.columns.iter().map(|&c| table.columns[c].ty).collect();
+    // An expression key part is 0 in indkey, its text in indexprs.
+    let key: Vec<i16> = index.columns.iter().map(|&c| if c == super::EXPR_KEY { 0 } else { c as i16 + 1 }).collect();
+    let types: Vec<PgType> = (0..index.columns.len())
+        .map(|i| match index.exprs.get(i).and_then(Option::as_ref) {
+            Some(e) => e.expr.ty(),
+            None => table.columns[index.columns[i]].ty,
+        })
+        .collect();
+    let exprs: Vec<&str> = index.exprs.iter().flatten().map(|e| e.text.as_str()).collect();
     let options: Vec<i16> = index.orders.iter().map(|o| o.option_bits()).collect();
     let join = |v: Vec<String>| Datum::Text(v.join(" "));
     let collations = types.iter().map(|t| super::bootstrap::type_info(t.oid()).collation.to_string()).collect();
@@ -715,7 +722,7 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
         join(collations),
         join(opclasses),
         join(options.iter().map(i16::to_string).collect()),
-        Datum::Null,
+        if exprs.is_empty() { Datum::Null } else { Datum::Text(exprs.join(", ")) },
         index.predicate.as_ref().map_or(Datum::Null, |p| Datum::Text(p.text.clone())),
         Datum::Bool(index.constraint),
     ]
@@ -728,6 +735,7 @@ pub const IND_ISPRIMARY: usize = PG_INDEX.attno("indisprimary");
 pub const IND_KEY: usize = PG_INDEX.attno("indkey");
 pub const IND_OPTION: usize = PG_INDEX.attno("indoption");
 pub const IND_PRED: usize = PG_INDEX.attno("indpred");
+pub const IND_EXPRS: usize = PG_INDEX.attno("indexprs");
 /// tusk's constraint flag, just past the declared columns.
 pub const IND_CONSTRAINT: usize = PG_INDEX.columns.len();
 

@@ -195,7 +195,7 @@ impl Session {
             for (&p, v) in fk.parent_columns.iter().zip(values) {
                 row[p] = v.clone();
             }
-            let key = index.key(&row);
+            let key = index.plain_key(&row);
             if seen.insert(key.clone()) {
                 keys.push((key, values.to_vec()));
             }

@@ -405,11 +405,21 @@ impl Session {
     /// Create and build one index of `table` as the next command.
     fn new_index(&mut self, table: &Table, def: &IndexDef, xid: u64) -> Result<Index> {
         let mut columns = Vec::with_capacity(def.columns.len());
-        for (name, _) in &def.columns {
-            let Some(i) = table.columns.iter().position(|c| &c.name == name) else {
+        let mut exprs = Vec::with_capacity(def.exprs.len());
+        for (i, (name, _)) in def.columns.iter().enumerate() {
+            if let Some(Some(text)) = def.exprs.get(i) {
+                let e = crate::catalog::Predicate::bind_key(text, &table.name, &table.columns)?;
+                exprs.push(Some(std::sync::Arc::new(e)));
+                columns.push(crate::catalog::EXPR_KEY);
+                continue;
+            }
+            let Some(i) = table.columns.iter().position(|c| !c.dropped && &c.name == name) else {
                 return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"));
             };
             columns.push(i);
+            if !def.exprs.is_empty() {
+                exprs.push(None);
+            }
         }
         let name = match &def.name {
             Some(n) => {
@@ -418,13 +428,14 @@ impl Session {
                 }
                 n.clone()
             }
-            None => self.choose_index_name(table, &columns, def, xid)?,
+            None => self.choose_index_name(table, def, xid)?,
         };
         let index = Index {
             oid: 0,
             name,
             rel: table.rel,
             columns,
+            exprs,
             orders: def.columns.iter().map(|(_, o)| *o).collect(),
             unique: def.unique,
             primary: def.primary,
@@ -445,11 +456,17 @@ impl Session {
 
     /// PostgreSQL's default names: `t_pkey`, `t_a_b_key`, `t_a_idx`, with a
     /// number appended to the label while the name is taken.
-    fn choose_index_name(&mut self, table: &Table, columns: &[usize], def: &IndexDef, xid: u64) -> Result<String> {
+    fn choose_index_name(&mut self, table: &Table, def: &IndexDef, xid: u64) -> Result<String> {
         let (middle, label) = if def.primary {
             (String::new(), "pkey")
         } else {
-            let cols: Vec<&str> = columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            let parts: Vec<(&str, bool)> = def
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| (c.as_str(), matches!(def.exprs.get(i), Some(Some(_)))))
+                .collect();
+            let cols = crate::catalog::index_column_names(&parts);
             (format!("_{}", cols.join("_")), if def.constraint { "key" } else { "idx" })
         };
         for n in 0.. {

@@ -430,6 +430,45 @@ impl Func {
 
     /// Functions whose value is the same throughout a statement (stable,
     /// in PostgreSQL's terms), so an index scan may compute them once.
+    /// Whether its result depends on its arguments alone (PostgreSQL's
+    /// IMMUTABLE), as index expressions and predicates require.
+    pub fn immutable(self) -> bool {
+        matches!(
+            self,
+            Func::Abs
+                | Func::Length
+                | Func::OctetLength
+                | Func::Repeat
+                | Func::Md5
+                | Func::Lower
+                | Func::Upper
+                | Func::Coalesce
+                | Func::NullIf
+                | Func::Round
+                | Func::Substr
+                | Func::Power
+                | Func::MakeDate
+                | Func::JustifyDays
+                | Func::JustifyHours
+                | Func::RegexMatch { .. }
+                | Func::ByteaCat
+                | Func::Position
+                | Func::SplitPart
+                | Func::Encode
+                | Func::Decode
+                | Func::GetByte
+                | Func::SetByte
+                | Func::Sha(_)
+                | Func::ConvertTo
+                | Func::ConvertFrom
+                | Func::GetBit
+                | Func::SetBit
+                | Func::BitCount
+                | Func::Trim(..)
+                | Func::Overlay
+        )
+    }
+
     pub fn fixed_per_statement(self) -> bool {
         matches!(
             self,

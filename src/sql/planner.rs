@@ -227,7 +227,41 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
     }
 }
 
+/// How well an index fits: equalities on leading key parts, then whether
+/// the next part has a range or list, then uniqueness (higher is better).
+type Score = (usize, bool, bool);
+
+/// The conditions on each key part of an index.
+type PartBounds<'e> = Vec<Vec<Bound<'e>>>;
+
+/// The conditions on key part `i` of `index`: those on its column, or for
+/// an expression, comparisons of that same expression with a fixed value.
+fn part_bounds<'e>(index: &Index, i: usize, bounds: &[Bound<'e>], conjuncts: &[&'e Expr]) -> Vec<Bound<'e>> {
+    let Some(key) = index.exprs.get(i).and_then(Option::as_ref) else {
+        return bounds.iter().filter(|b| b.column == index.columns[i]).copied().collect();
+    };
+    let shape = format!("{:?}", key.expr);
+    let same = |e: &Expr| !matches!(e, Expr::Column(..) | Expr::Const(..)) && format!("{e:?}") == shape;
+    let mut out = Vec::new();
+    for &c in conjuncts {
+        let Expr::Cmp(op, a, b) = c else { continue };
+        let (value, op) = match (a.as_ref(), b.as_ref()) {
+            (e, v) if is_fixed(v) && same(e) => (v, *op),
+            (v, e) if is_fixed(v) && same(e) => match flip(*op) {
+                Some(op) => (v, op),
+                None => continue,
+            },
+            _ => continue,
+        };
+        if op != CmpOp::NotEq && same_encoding(key.expr.ty(), value.ty()) {
+            out.push(Bound { column: crate::catalog::EXPR_KEY, op, value, cond: c });
+        }
+    }
+    out
+}
+
 /// A comparison of a table column with a value fixed for the scan.
+#[derive(Clone, Copy)]
 struct Bound<'e> {
     column: usize,
     op: CmpOp,
@@ -244,41 +278,40 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
     split_and(filter, &mut conjuncts);
     let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
     let lists: Vec<InList<'_>> = conjuncts.iter().filter_map(|c| as_in_list(c, table)).collect();
-    if bounds.is_empty() && lists.is_empty() {
+    if bounds.is_empty() && lists.is_empty() && table.indexes.iter().all(Index::is_plain) {
         return None;
     }
-    // Per index: equalities on its leading columns, then a range or an IN
-    // list on the next one.
-    let mut best: Option<((usize, bool, bool), &Index)> = None;
+    // Per index: equalities on its leading key parts, then a range or an
+    // IN list on the next one.
+    let mut best: Option<(Score, &Index, PartBounds<'_>)> = None;
     for index in &table.indexes {
         if !usable(index, &conjuncts) {
             continue;
         }
-        let eqs =
-            index.columns.iter().take_while(|&&c| bounds.iter().any(|b| b.column == c && b.op == CmpOp::Eq)).count();
-        let next = index.columns.get(eqs);
-        let ranged = next.is_some_and(|&c| {
-            bounds.iter().any(|b| b.column == c && b.op != CmpOp::Eq) || lists.iter().any(|l| l.column == c)
-        });
+        let parts: Vec<Vec<Bound<'_>>> =
+            (0..index.columns.len()).map(|i| part_bounds(index, i, &bounds, &conjuncts)).collect();
+        let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
+        let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
+        let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
         if eqs == 0 && !ranged {
             continue;
         }
         let score = (eqs, ranged, index.unique);
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, index));
+        if best.as_ref().is_none_or(|(b, ..)| score > *b) {
+            best = Some((score, index, parts));
         }
     }
-    let ((eqs, _, _), index) = best?;
+    let ((eqs, _, _), index, parts) = best?;
     let mut conds = Vec::new();
     let mut eq = Vec::with_capacity(eqs);
-    for &c in &index.columns[..eqs] {
-        let b = bounds.iter().find(|b| b.column == c && b.op == CmpOp::Eq)?;
+    for part in &parts[..eqs] {
+        let b = part.iter().find(|b| b.op == CmpOp::Eq)?;
         eq.push(b.value.clone());
         conds.push(b.cond.clone());
     }
     let (mut lower, mut upper, mut any) = (None, None, Vec::new());
-    if let Some(&c) = index.columns.get(eqs) {
-        for b in bounds.iter().filter(|b| b.column == c) {
+    if let Some(part) = parts.get(eqs) {
+        for b in part {
             match b.op {
                 CmpOp::Gt | CmpOp::GtEq if lower.is_none() => lower = Some((b.value.clone(), b.op == CmpOp::GtEq)),
                 CmpOp::Lt | CmpOp::LtEq if upper.is_none() => upper = Some((b.value.clone(), b.op == CmpOp::LtEq)),
@@ -287,6 +320,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
             conds.push(b.cond.clone());
         }
         // A range is one walk of the index; a list only where there is none.
+        let c = index.columns[eqs];
         if let Some(l) = lists.iter().find(|l| l.column == c).filter(|_| lower.is_none() && upper.is_none()) {
             any = l.values.iter().map(|v| (*v).clone()).collect();
             conds.push(l.cond.clone());

@@ -423,6 +423,7 @@ impl Binder<'_> {
             None => None,
         };
         let mut columns = Vec::with_capacity(ci.columns.len());
+        let mut exprs = Vec::new();
         for c in &ci.columns {
             if c.operator_class.is_some() {
                 return Err(Error::not_supported("index operator classes"));
@@ -433,10 +434,27 @@ impl Binder<'_> {
                 Some(ast::OrderBySort::Using(_)) => return Err(Error::not_supported("USING in an index column")),
             };
             let nulls_first = c.column.options.nulls_first.unwrap_or(descending);
-            let ast::Expr::Identifier(id) = &c.column.expr else {
-                return Err(Error::not_supported("expression indexes"));
+            let order = KeyOrder { descending, nulls_first };
+            let e = match &c.column.expr {
+                ast::Expr::Nested(inner) => inner.as_ref(),
+                e => e,
             };
-            columns.push((ident(id), KeyOrder { descending, nulls_first }));
+            if let ast::Expr::Identifier(id) = e {
+                columns.push((ident(id), order));
+                exprs.push(None);
+                continue;
+            }
+            // An expression key part, kept as text (its name is its text).
+            let Some(t) = self.tables.table(&table, crate::txn::lock::LockMode::Share)? else {
+                return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
+            };
+            let bound = self.bind_key_expression_of(&t.name, &t.columns, e)?;
+            let text = super::predicate_text(&bound, &t.columns);
+            columns.push((text.clone(), order));
+            exprs.push(Some(text));
+        }
+        if exprs.iter().all(Option::is_none) {
+            exprs.clear();
         }
         let predicate = match &ci.predicate {
             None => None,
@@ -450,7 +468,7 @@ impl Binder<'_> {
         };
         Ok(Statement::CreateIndex {
             table,
-            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false, predicate },
+            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false, predicate, exprs },
             if_not_exists: ci.if_not_exists,
         })
     }

@@ -1,8 +1,10 @@
 //! Binding the predicate of a partial index (`CREATE INDEX … WHERE
-//! pred`): against the indexed table's columns alone, with no parameters
-//! and nothing else in scope. The catalog keeps the predicate as the text
-//! [`predicate_text`] prints, and binds that text again whenever it loads
-//! the table ([`bind_index_predicate`]).
+//! pred`) and the key expressions of an expression index (`CREATE INDEX
+//! … (lower(email))`): against the indexed table's columns alone, with no
+//! parameters and nothing else in scope, and with immutable functions
+//! only. The catalog keeps each as the text [`predicate_text`] prints, and
+//! binds that text again whenever it loads the table
+//! ([`bind_index_predicate`], [`bind_index_expression`]).
 
 use std::sync::Arc;
 
@@ -33,8 +35,19 @@ impl TableLookup for NoTables {
 impl Binder<'_> {
     /// `WHERE pred` of CREATE INDEX on `table`, bound over its columns.
     pub(super) fn bind_predicate_of(&mut self, table: &str, columns: &[Column], pred: &ast::Expr) -> Result<Expr> {
-        if contains_subquery(pred) {
-            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot use subquery in index predicate"));
+        self.bind_over_table(table, columns, pred, "predicate")
+    }
+
+    /// A key expression of CREATE INDEX on `table`, bound over its columns.
+    pub(super) fn bind_key_expression_of(&mut self, table: &str, columns: &[Column], e: &ast::Expr) -> Result<Expr> {
+        self.bind_over_table(table, columns, e, "expression")
+    }
+
+    /// An index `what` ("predicate", "expression") over `table`'s columns
+    /// alone: no subqueries or aggregates, immutable functions only.
+    fn bind_over_table(&mut self, table: &str, columns: &[Column], e: &ast::Expr, what: &'static str) -> Result<Expr> {
+        if contains_subquery(e) {
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot use subquery in index {what}"));
         }
         self.levels.push(Level::default());
         let rel = columns
@@ -42,12 +55,37 @@ impl Binder<'_> {
             .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
             .collect();
         let r = self.add_rel(table.to_string(), rel).and_then(|_| {
-            self.level().no_aggs = Some("index predicates");
-            self.bind_condition(pred, "WHERE")
+            if what == "predicate" {
+                self.level().no_aggs = Some("index predicates");
+                self.bind_condition(e, "WHERE")
+            } else {
+                self.level().no_aggs = Some("index expressions");
+                self.bind_expr(e)
+            }
         });
         self.levels.pop();
-        r
+        let bound = r?;
+        if !immutable(&bound) {
+            return Err(err!(
+                SqlState::INVALID_OBJECT_DEFINITION,
+                "functions in index {what} must be marked IMMUTABLE"
+            ));
+        }
+        Ok(bound)
     }
+}
+
+/// Whether an index expression's value depends on the row alone.
+fn immutable(e: &Expr) -> bool {
+    let mut ok = true;
+    e.walk(&mut |e| {
+        ok &= match e {
+            Expr::Call(f, ..) => f.immutable(),
+            Expr::Sub(_) | Expr::Param(..) | Expr::Outer(..) => false,
+            _ => true,
+        }
+    });
+    ok
 }
 
 fn contains_subquery(e: &ast::Expr) -> bool {
@@ -74,4 +112,28 @@ pub fn bind_index_predicate(text: &str, table: &str, columns: &[Column]) -> Resu
     let lookup = NoTables;
     let mut binder = Binder::simple(text, &lookup);
     binder.bind_predicate_of(table, columns, &pred)
+}
+
+/// Bind a stored index key expression (see [`predicate_text`]) over the
+/// columns of table `table`.
+pub fn bind_index_expression(text: &str, table: &str, columns: &[Column]) -> Result<Expr> {
+    let dialect = PostgreSqlDialect {};
+    let e = Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| Error::internal(format!("stored index expression \"{text}\" does not parse: {e}")))?;
+    let lookup = NoTables;
+    let mut binder = Binder::simple(text, &lookup);
+    binder.bind_key_expression_of(table, columns, &e)
+}
+
+/// The expressions of a stored `pg_index.indexprs` (their texts joined
+/// by ", "), each as text to bind.
+pub fn split_index_expressions(text: &str) -> Result<Vec<String>> {
+    let dialect = PostgreSqlDialect {};
+    let exprs = Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_comma_separated(Parser::parse_expr))
+        .map_err(|e| Error::internal(format!("stored index expressions \"{text}\" do not parse: {e}")))?;
+    Ok(exprs.iter().map(ToString::to_string).collect())
 }

@@ -20,7 +20,7 @@ mod temporal;
 mod updatable;
 mod window;
 
-pub use index_expr::{bind_index_predicate, predicate_text};
+pub use index_expr::{bind_index_expression, bind_index_predicate, predicate_text, split_index_expressions};
 
 use sqlparser::ast::{self, Spanned};
 

@@ -91,7 +91,7 @@ impl Holds {
             }
             row[p] = values[c].clone();
         }
-        Some(self.index.key(&row))
+        Some(self.index.plain_key(&row))
     }
 }
 
@@ -251,7 +251,7 @@ impl FkChecks {
             if k.2 {
                 if let Some(index) = table.indexes.iter().find(|x| x.oid == r.fk.index) {
                     let row = self.parent_row(table, &r.fk, &k.1);
-                    if !catalog.rows_with_key(table, index, &index.key(&row), &who)?.is_empty() {
+                    if !catalog.rows_with_key(table, index, &index.plain_key(&row), &who)?.is_empty() {
                         continue;
                     }
                 }
