@@ -352,7 +352,12 @@ impl Catalog {
             None => quote_identifier(&table.columns[index.columns[c]].name),
         };
         if column > 0 {
-            return Ok(Some(if column <= index.columns.len() { key(column - 1) } else { String::new() }));
+            let n = index.columns.len();
+            return Ok(Some(match index.include.get(column.wrapping_sub(n + 1)) {
+                _ if column <= n => key(column - 1),
+                Some(&c) => quote_identifier(&table.columns[c].name),
+                None => String::new(),
+            }));
         }
         let mut out =
             format!("CREATE {}INDEX {} ON ", if index.unique { "UNIQUE " } else { "" }, quote_identifier(&index.name));
@@ -386,6 +391,10 @@ impl Catalog {
             });
         }
         out.push(')');
+        if !index.include.is_empty() {
+            let names: Vec<String> = index.include.iter().map(|&c| quote_identifier(&table.columns[c].name)).collect();
+            out.push_str(&format!(" INCLUDE ({})", names.join(", ")));
+        }
         if let Some(p) = &index.predicate {
             out.push_str(" WHERE ");
             out.push_str(&p.text);

@@ -33,6 +33,10 @@ pub struct Index {
     /// (empty: every part is a column).
     pub exprs: Vec<Option<Arc<Predicate>>>,
     pub orders: Vec<KeyOrder>,
+    /// INCLUDE columns (positions in the table's column list): recorded
+    /// in the catalog, not part of the key. With no index-only scans yet
+    /// nothing reads them from the index, so entries hold the key alone.
+    pub include: Vec<usize>,
     pub unique: bool,
     pub primary: bool,
     /// It implements a PRIMARY KEY or UNIQUE constraint, and goes only
@@ -153,7 +157,7 @@ impl Index {
     pub fn columns_read(&self) -> Vec<usize> {
         let mut out: Vec<usize> = self.columns.iter().copied().filter(|&c| c != EXPR_KEY).collect();
         let exprs = self.exprs.iter().flatten().map(|e| &e.columns);
-        for cols in exprs.chain(self.predicate.iter().map(|p| &p.columns)) {
+        for cols in exprs.chain([&self.include]).chain(self.predicate.iter().map(|p| &p.columns)) {
             for &c in cols {
                 if !out.contains(&c) {
                     out.push(c);
@@ -267,6 +271,7 @@ impl Index {
     pub fn column_names(&self, table: &Table) -> Vec<String> {
         let parts: Vec<(&str, bool)> = (0..self.columns.len())
             .map(|i| (self.part_name(table, i), matches!(self.exprs.get(i), Some(Some(_)))))
+            .chain(self.include.iter().map(|&c| (table.columns[c].name.as_str(), false)))
             .collect();
         index_column_names(&parts)
     }

@@ -849,6 +849,7 @@ impl Catalog {
                     v[system::IND_CONSTRAINT] == Some(&[1]),
                     v[system::IND_PRED].map(|p| text_of(Some(p))),
                     v[system::IND_EXPRS].map(|p| text_of(Some(p))),
+                    i16_of(v[system::IND_NKEYATTS]),
                 ));
             }
         })?;
@@ -865,8 +866,11 @@ impl Catalog {
             }
         })?;
         let mut out: Vec<Index> = Vec::with_capacity(rows.len());
-        for (ioid, unique, primary, key, options, constraint, pred, exprs) in rows {
+        for (ioid, unique, primary, mut key, options, constraint, pred, exprs, nkey) in rows {
             let Some((name, relfilenode)) = names.remove(&ioid) else { continue };
+            // indkey lists the key columns, then the INCLUDE ones.
+            let include: Vec<usize> =
+                key.split_off((nkey.max(0) as usize).min(key.len())).iter().map(|&a| (a - 1) as usize).collect();
             let predicate = match (pred, table) {
                 (Some(text), Some((tname, columns))) => Some(Arc::new(Predicate::bind(&text, tname, columns)?)),
                 _ => None,
@@ -895,6 +899,7 @@ impl Catalog {
                 rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
                 columns: key.iter().map(|&a| if a == 0 { EXPR_KEY } else { (a - 1) as usize }).collect(),
                 exprs,
+                include,
                 orders: options.iter().map(|&o| keycode::KeyOrder::from_option_bits(o)).collect(),
                 unique,
                 primary,
@@ -1323,7 +1328,7 @@ impl Catalog {
             namespace: PUBLIC_NAMESPACE,
             kind: b'i',
             relfilenode: oid,
-            natts: index.columns.len() as i16,
+            natts: (index.columns.len() + index.include.len()) as i16,
             has_index: false,
             shared: false,
             persistence: if table.unlogged { b'u' } else { b'p' },
@@ -1351,7 +1356,7 @@ impl Catalog {
             self.add_constraint_row(&row, xid, cid)?;
         }
         let index_column_names = index.column_names(table);
-        for (i, &c) in index.columns.iter().enumerate() {
+        for (i, &c) in index.columns.iter().chain(&index.include).enumerate() {
             let row = match index.exprs.get(i).and_then(Option::as_ref) {
                 // An expression's column is named as CREATE INDEX chose.
                 Some(e) => system::attribute_row(oid, i as i16 + 1, &index_column_names[i], e.expr.ty(), -1, false),

@@ -691,6 +691,9 @@ pub const ATT_ISDROPPED: usize = PG_ATTRIBUTE.attno("attisdropped");
 pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
     // An expression key part is 0 in indkey, its text in indexprs.
     let key: Vec<i16> = index.columns.iter().map(|&c| if c == super::EXPR_KEY { 0 } else { c as i16 + 1 }).collect();
+    // INCLUDE columns follow the key in indkey only.
+    let natts = key.len() + index.include.len();
+    let all_columns: Vec<i16> = key.iter().copied().chain(index.include.iter().map(|&c| c as i16 + 1)).collect();
     let types: Vec<PgType> = (0..index.columns.len())
         .map(|i| match index.exprs.get(i).and_then(Option::as_ref) {
             Some(e) => e.expr.ty(),
@@ -705,7 +708,7 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
     vec![
         oid(index.oid),
         oid(table.oid),
-        Datum::Int2(key.len() as i16),
+        Datum::Int2(natts as i16),
         Datum::Int2(key.len() as i16),
         Datum::Bool(index.unique),
         Datum::Bool(false),
@@ -718,7 +721,7 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
         Datum::Bool(true),
         Datum::Bool(true),
         Datum::Bool(false),
-        join(key.iter().map(i16::to_string).collect()),
+        join(all_columns.iter().map(i16::to_string).collect()),
         join(collations),
         join(opclasses),
         join(options.iter().map(i16::to_string).collect()),
@@ -736,6 +739,7 @@ pub const IND_KEY: usize = PG_INDEX.attno("indkey");
 pub const IND_OPTION: usize = PG_INDEX.attno("indoption");
 pub const IND_PRED: usize = PG_INDEX.attno("indpred");
 pub const IND_EXPRS: usize = PG_INDEX.attno("indexprs");
+pub const IND_NKEYATTS: usize = PG_INDEX.attno("indnkeyatts");
 /// tusk's constraint flag, just past the declared columns.
 pub const IND_CONSTRAINT: usize = PG_INDEX.columns.len();
 

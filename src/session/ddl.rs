@@ -421,6 +421,13 @@ impl Session {
                 exprs.push(None);
             }
         }
+        let mut include = Vec::with_capacity(def.include.len());
+        for name in &def.include {
+            let Some(i) = table.columns.iter().position(|c| !c.dropped && &c.name == name) else {
+                return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"));
+            };
+            include.push(i);
+        }
         let name = match &def.name {
             Some(n) => {
                 if self.relation_exists(n, xid)? {
@@ -436,6 +443,7 @@ impl Session {
             rel: table.rel,
             columns,
             exprs,
+            include,
             orders: def.columns.iter().map(|(_, o)| *o).collect(),
             unique: def.unique,
             primary: def.primary,
@@ -465,6 +473,7 @@ impl Session {
                 .iter()
                 .enumerate()
                 .map(|(i, (c, _))| (c.as_str(), matches!(def.exprs.get(i), Some(Some(_)))))
+                .chain(def.include.iter().map(|c| (c.as_str(), false)))
                 .collect();
             let cols = crate::catalog::index_column_names(&parts);
             (format!("_{}", cols.join("_")), if def.constraint { "key" } else { "idx" })

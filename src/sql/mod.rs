@@ -345,13 +345,24 @@ pub struct IndexDef {
     /// The key parts that are expressions, as the catalog stores them
     /// (empty: none); such a part's entry in `columns` holds the same text.
     pub exprs: Vec<Option<String>>,
+    /// INCLUDE columns, by name.
+    pub include: Vec<String>,
 }
 
 impl IndexDef {
     /// The index of a PRIMARY KEY or UNIQUE constraint over `columns`.
     pub fn constraint(name: Option<String>, columns: Vec<String>, primary: bool) -> IndexDef {
         let columns = columns.into_iter().map(|c| (c, crate::catalog::keycode::KeyOrder::ASC)).collect();
-        IndexDef { name, columns, unique: true, primary, constraint: true, predicate: None, exprs: Vec::new() }
+        IndexDef {
+            name,
+            columns,
+            unique: true,
+            primary,
+            constraint: true,
+            predicate: None,
+            exprs: Vec::new(),
+            include: Vec::new(),
+        }
     }
 }
 

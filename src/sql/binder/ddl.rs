@@ -405,9 +405,6 @@ impl Binder<'_> {
                 return Err(Error::not_supported(format!("index access method \"{method}\"")));
             }
         }
-        if !ci.include.is_empty() {
-            return Err(Error::not_supported("INCLUDE columns"));
-        }
         if ci.nulls_distinct == Some(false) {
             return Err(Error::not_supported("NULLS NOT DISTINCT"));
         }
@@ -456,6 +453,9 @@ impl Binder<'_> {
         if exprs.iter().all(Option::is_none) {
             exprs.clear();
         }
+        // INCLUDE: columns whose values ride along with the key (sqlparser
+        // parses only names here, so no expression can appear).
+        let include: Vec<String> = ci.include.iter().map(ident).collect();
         let predicate = match &ci.predicate {
             None => None,
             Some(p) => {
@@ -468,7 +468,16 @@ impl Binder<'_> {
         };
         Ok(Statement::CreateIndex {
             table,
-            def: IndexDef { name, columns, unique: ci.unique, primary: false, constraint: false, predicate, exprs },
+            def: IndexDef {
+                name,
+                columns,
+                unique: ci.unique,
+                primary: false,
+                constraint: false,
+                predicate,
+                exprs,
+                include,
+            },
             if_not_exists: ci.if_not_exists,
         })
     }
