@@ -472,6 +472,24 @@ impl Plan {
         }
     }
 
+    /// The name an UPDATE's or DELETE's source gives its target table, if
+    /// not its own (for EXPLAIN's `Update on t alias`): the alias of the
+    /// scan that reads the rows' addresses.
+    pub fn target_alias(&self) -> Option<&str> {
+        let mut found = None;
+        let mut plans = vec![self];
+        while let Some(p) = plans.pop() {
+            match p {
+                Plan::Scan { ctid: true, alias, .. } | Plan::IndexScan { ctid: true, alias, .. } => {
+                    found = alias.as_deref();
+                    break;
+                }
+                other => plans.extend(other.inputs()),
+            }
+        }
+        found
+    }
+
     /// The tables it reads (subqueries included).
     pub fn tables(&self, out: &mut Vec<Arc<Table>>) {
         self.walk(&mut |p| {

@@ -11,6 +11,7 @@ mod copy;
 mod cte;
 mod ddl;
 mod default;
+mod dml_from;
 mod index_expr;
 mod locking;
 mod on_conflict;
@@ -514,6 +515,12 @@ impl<'a> Binder<'a> {
         items: &[ast::SelectItem],
     ) -> Result<(Vec<Expr>, Vec<Column>)> {
         self.add_table_rel(table, alias)?;
+        self.bind_returning_list(items)
+    }
+
+    /// A RETURNING list (or a locking SELECT's select list) over the
+    /// relations of the current level.
+    fn bind_returning_list(&mut self, items: &[ast::SelectItem]) -> Result<(Vec<Expr>, Vec<Column>)> {
         self.level().no_aggs = Some("RETURNING");
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
@@ -533,9 +540,13 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("several aliases for one RETURNING item"));
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    for (i, c) in table.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
-                        exprs.push(Expr::Column(i, c.ty));
-                        columns.push(Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod });
+                    let targets = match item {
+                        ast::SelectItem::QualifiedWildcard(kind, _) => self.rel_star_targets(kind)?,
+                        _ => self.star_targets(),
+                    };
+                    for (e, c) in targets {
+                        exprs.push(e);
+                        columns.push(c);
                     }
                 }
             }
@@ -544,19 +555,33 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_update(&mut self, u: &ast::Update) -> Result<Statement> {
-        if u.from.is_some() || !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() {
-            return Err(Error::not_supported("UPDATE … FROM"));
+        if matches!(u.from, Some(ast::UpdateTableFromKind::BeforeSet(_)))
+            || !u.table.joins.is_empty()
+            || u.or.is_some()
+            || u.limit.is_some()
+        {
+            return Err(Error::not_supported("this form of UPDATE"));
         }
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
         let target = self.write_target(name, alias.as_ref(), "update")?;
         self.check_returning_through_view(&target, u.returning.is_some())?;
+        if let Some(ast::UpdateTableFromKind::AfterSet(from)) = &u.from {
+            let clauses = dml_from::JoinedClauses {
+                alias: alias.as_ref(),
+                from,
+                assignments: Some(&u.assignments),
+                selection: u.selection.as_ref(),
+                returning: u.returning.as_deref(),
+            };
+            return self.bind_joined_write(target, clauses);
+        }
         self.levels.push(query::Level::default());
         let r = self.bind_update_body(u, &target, alias.as_ref());
         self.levels.pop();
         let (plan, returning) = r?;
-        Ok(Statement::Modify { kind: ModifyKind::Update, table: target.table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Update(None), table: target.table, source: Arc::new(plan), returning })
     }
 
     /// RETURNING through a view is not built.
@@ -808,23 +833,28 @@ impl<'a> Binder<'a> {
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
         };
-        if d.using.is_some()
-            || !d.tables.is_empty()
-            || from.len() != 1
-            || !from[0].joins.is_empty()
-            || d.limit.is_some()
-        {
-            return Err(Error::not_supported("DELETE … USING"));
+        if !d.tables.is_empty() || from.len() != 1 || !from[0].joins.is_empty() || d.limit.is_some() {
+            return Err(Error::not_supported("this form of DELETE"));
         }
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
         let target = self.write_target(name, alias.as_ref(), "delete from")?;
         self.check_returning_through_view(&target, d.returning.is_some())?;
+        if let Some(using) = &d.using {
+            let clauses = dml_from::JoinedClauses {
+                alias: alias.as_ref(),
+                from: using,
+                assignments: None,
+                selection: d.selection.as_ref(),
+                returning: d.returning.as_deref(),
+            };
+            return self.bind_joined_write(target, clauses);
+        }
         let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
         let table = target.table;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
-        Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Delete(None), table, source: Arc::new(plan), returning })
     }
 
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
