@@ -126,6 +126,8 @@ struct CteStore {
 enum Cached {
     Value(Datum),
     Column(Vec<Datum>),
+    /// The single row of a multiple-column UPDATE item's subquery.
+    Row(Vec<Datum>),
 }
 
 impl ExecCx<'_> {
@@ -275,6 +277,7 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
     let result = match cached {
         Some(c) => match c {
             Cached::Value(v) => return Ok(v.clone()),
+            Cached::Row(row) => return row_column(&sub.kind, row),
             Cached::Column(values) => {
                 let values = values.clone();
                 return quantified(&sub.kind, lhs, &values);
@@ -285,6 +288,7 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
     let out = match &result {
         Cached::Value(v) => v.clone(),
         Cached::Column(values) => quantified(&sub.kind, lhs, values)?,
+        Cached::Row(row) => row_column(&sub.kind, row)?,
     };
     if !sub.correlated {
         cx.state.cache.insert(sub.id, result);
@@ -316,9 +320,18 @@ fn with_outer<T>(
     result
 }
 
+/// Column `i` of a subquery's row (`SubKind::Column(i)`).
+fn row_column(kind: &SubKind, row: &[Datum]) -> Result<Datum> {
+    match kind {
+        SubKind::Column(i) => row.get(*i).cloned().ok_or_else(|| Error::internal("subquery row too short")),
+        _ => Err(Error::internal("not a row subquery")),
+    }
+}
+
 fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
     let mut node = Node::build(&sub.plan)?;
     let mut values = Vec::new();
+    let mut row: Option<Vec<Datum>> = None;
     loop {
         match node.next(cx)? {
             Step::Yield => continue,
@@ -329,6 +342,16 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
                 }
                 match sub.kind {
                     SubKind::Exists => return Ok(Cached::Value(Datum::Bool(true))),
+                    SubKind::Column(_) => {
+                        if b.rows > 1 || row.is_some() {
+                            return Err(err!(
+                                SqlState::CARDINALITY_VIOLATION,
+                                "more than one row returned by a subquery used as an expression"
+                            ));
+                        }
+                        let types = sub.plan.types();
+                        row = Some(b.columns.iter().zip(types).map(|(c, t)| datum_at(c, t, 0)).collect());
+                    }
                     SubKind::Scalar => {
                         if b.rows > 1 || !values.is_empty() {
                             return Err(err!(
@@ -351,6 +374,7 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
         SubKind::Exists => Cached::Value(Datum::Bool(false)),
         SubKind::Scalar => Cached::Value(values.pop().unwrap_or(Datum::Null)),
         SubKind::Quantified { .. } => Cached::Column(values),
+        SubKind::Column(_) => Cached::Row(row.unwrap_or_else(|| vec![Datum::Null; sub.plan.types().len()])),
     })
 }
 

@@ -717,6 +717,7 @@ impl Explainer<'_> {
                 let label = format!("SubPlan {}", s.id + 1);
                 match &s.kind {
                     SubKind::Scalar => format!("({label})"),
+                    SubKind::Column(i) => format!("({label}).col{}", i + 1),
                     SubKind::Exists => format!("(EXISTS({label}))"),
                     SubKind::Quantified { lhs, op, all } => {
                         format!("({} {} {}({label}))", d(lhs), op.symbol(), if *all { "ALL" } else { "ANY" })

@@ -567,6 +567,11 @@ pub enum SubKind {
     Scalar,
     /// `EXISTS (SELECT …)`.
     Exists,
+    /// Column `i` of `(SELECT …)`'s single row, the source of a
+    /// multiple-column UPDATE item (`SET (a, b) = (SELECT x, y …)`): NULL
+    /// without rows; more rows → 21000. The items of one source share the
+    /// subquery's number, so an uncorrelated one runs once.
+    Column(usize),
     /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`.
     Quantified { lhs: Box<Expr>, op: CmpOp, all: bool },
 }

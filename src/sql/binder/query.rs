@@ -1701,13 +1701,23 @@ impl Binder<'_> {
 
     /// A subquery in an expression.
     pub(super) fn bind_sub(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr) -> Result<Expr> {
+        self.bind_sub_checked(q, kind, node, true)
+    }
+
+    /// A subquery whose row may have any number of columns (the source of
+    /// a multiple-column UPDATE item); its type is its first column's.
+    pub(super) fn bind_sub_any_width(&mut self, q: &ast::Query, node: &ast::Expr) -> Result<Expr> {
+        self.bind_sub_checked(q, SubKind::Scalar, node, false)
+    }
+
+    fn bind_sub_checked(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr, one_column: bool) -> Result<Expr> {
         self.levels.push(Level::default());
         self.nesting += 1;
         let r = self.bind_query_plan(q);
         self.nesting -= 1;
         let level = self.levels.pop().expect("level");
         let bound = r?;
-        if !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
+        if one_column && !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
             let message = match kind {
                 SubKind::Quantified { .. } if bound.columns.len() > 1 => "subquery has too many columns",
                 SubKind::Quantified { .. } => "subquery has too few columns",
