@@ -324,8 +324,8 @@ impl Session {
         let (holds, referenced) = match kind {
             ModifyKind::Insert => (true, false),
             ModifyKind::Upsert(_) => (true, true),
-            ModifyKind::Update => (true, true),
-            ModifyKind::Delete => (false, true),
+            ModifyKind::Update(_) => (true, true),
+            ModifyKind::Delete(_) => (false, true),
             ModifyKind::Lock { .. } => return Ok(None),
         };
         let holds = holds && !table.foreign_keys.is_empty();

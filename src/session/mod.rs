@@ -843,8 +843,8 @@ impl Session {
         let mut c = crate::catalog::stats::Changes::default();
         let counter = match kind {
             ModifyKind::Insert | ModifyKind::Upsert(_) => &mut c.inserted,
-            ModifyKind::Update => &mut c.updated,
-            ModifyKind::Delete => &mut c.deleted,
+            ModifyKind::Update(_) => &mut c.updated,
+            ModifyKind::Delete(_) => &mut c.deleted,
             ModifyKind::Lock { .. } => return,
         };
         *counter = rows;
@@ -888,13 +888,16 @@ impl Session {
             Statement::Modify { kind, table, source, .. } => {
                 let verb = match kind {
                     crate::sql::exec::ModifyKind::Insert | crate::sql::exec::ModifyKind::Upsert(_) => "Insert",
-                    crate::sql::exec::ModifyKind::Update => "Update",
-                    crate::sql::exec::ModifyKind::Delete => "Delete",
+                    crate::sql::exec::ModifyKind::Update(_) => "Update",
+                    crate::sql::exec::ModifyKind::Delete(_) => "Delete",
                     crate::sql::exec::ModifyKind::Lock { .. } => "LockRows",
                 };
                 let mut top = match kind {
                     crate::sql::exec::ModifyKind::Lock { .. } => verb.to_string(),
-                    _ => format!("{verb} on {}", table.name),
+                    _ => match source.target_alias() {
+                        Some(alias) => format!("{verb} on {} {alias}", table.name),
+                        None => format!("{verb} on {}", table.name),
+                    },
                 };
                 if let crate::sql::exec::ModifyKind::Upsert(oc) = kind {
                     top.push_str(&oc.explain(table));

@@ -126,6 +126,8 @@ struct CteStore {
 enum Cached {
     Value(Datum),
     Column(Vec<Datum>),
+    /// The single row of a multiple-column UPDATE item's subquery.
+    Row(Vec<Datum>),
 }
 
 impl ExecCx<'_> {
@@ -275,6 +277,7 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
     let result = match cached {
         Some(c) => match c {
             Cached::Value(v) => return Ok(v.clone()),
+            Cached::Row(row) => return row_column(&sub.kind, row),
             Cached::Column(values) => {
                 let values = values.clone();
                 return quantified(&sub.kind, lhs, &values);
@@ -285,6 +288,7 @@ fn run_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan, values: Vec<Datum>, lhs: Opt
     let out = match &result {
         Cached::Value(v) => v.clone(),
         Cached::Column(values) => quantified(&sub.kind, lhs, values)?,
+        Cached::Row(row) => row_column(&sub.kind, row)?,
     };
     if !sub.correlated {
         cx.state.cache.insert(sub.id, result);
@@ -316,9 +320,18 @@ fn with_outer<T>(
     result
 }
 
+/// Column `i` of a subquery's row (`SubKind::Column(i)`).
+fn row_column(kind: &SubKind, row: &[Datum]) -> Result<Datum> {
+    match kind {
+        SubKind::Column(i) => row.get(*i).cloned().ok_or_else(|| Error::internal("subquery row too short")),
+        _ => Err(Error::internal("not a row subquery")),
+    }
+}
+
 fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
     let mut node = Node::build(&sub.plan)?;
     let mut values = Vec::new();
+    let mut row: Option<Vec<Datum>> = None;
     loop {
         match node.next(cx)? {
             Step::Yield => continue,
@@ -329,6 +342,16 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
                 }
                 match sub.kind {
                     SubKind::Exists => return Ok(Cached::Value(Datum::Bool(true))),
+                    SubKind::Column(_) => {
+                        if b.rows > 1 || row.is_some() {
+                            return Err(err!(
+                                SqlState::CARDINALITY_VIOLATION,
+                                "more than one row returned by a subquery used as an expression"
+                            ));
+                        }
+                        let types = sub.plan.types();
+                        row = Some(b.columns.iter().zip(types).map(|(c, t)| datum_at(c, t, 0)).collect());
+                    }
                     SubKind::Scalar => {
                         if b.rows > 1 || !values.is_empty() {
                             return Err(err!(
@@ -351,6 +374,7 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
         SubKind::Exists => Cached::Value(Datum::Bool(false)),
         SubKind::Scalar => Cached::Value(values.pop().unwrap_or(Datum::Null)),
         SubKind::Quantified { .. } => Cached::Column(values),
+        SubKind::Column(_) => Cached::Row(row.unwrap_or_else(|| vec![Datum::Null; sub.plan.types().len()])),
     })
 }
 
@@ -747,7 +771,7 @@ impl WithState {
                     .write_setups
                     .remove(&w.id)
                     .ok_or_else(|| Error::internal("data-modifying CTE without its setup"))?;
-                let recheck = if setup.recheck { Recheck::of(&w.plan) } else { None };
+                let recheck = if setup.recheck { Recheck::of(&w.plan, &w.write.kind) } else { None };
                 let returning = w.write.returning.clone();
                 let mut m = Modify::new(w.write.kind.clone(), setup.table, returning, recheck, setup.fks);
                 m.read_committed = setup.recheck;
@@ -2178,10 +2202,12 @@ pub enum ModifyKind {
     /// `INSERT … ON CONFLICT`: as `Insert`, rows whose key is taken
     /// being skipped or updating the row that has it.
     Upsert(Arc<OnConflict>),
-    /// Source rows are `ctid` then the new values of every column.
-    Update,
-    /// Source rows are `ctid`.
-    Delete,
+    /// Source rows are `ctid` then the new values of every column (then,
+    /// for UPDATE … FROM, the joined FROM items' columns).
+    Update(Option<Arc<Joined>>),
+    /// Source rows are `ctid` (then, for DELETE … USING, the joined USING
+    /// items' columns).
+    Delete(Option<Arc<Joined>>),
     /// `SELECT … FOR UPDATE`: source rows are `ctid`; each row is locked,
     /// and the RETURNING list is the select list. `nowait`: a row another
     /// transaction holds is an error; `skip_locked`: it is skipped. OFFSET
@@ -2189,6 +2215,29 @@ pub enum ModifyKind {
     /// `strength`: the lock's (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE or
     /// FOR KEY SHARE).
     Lock { nowait: bool, skip_locked: bool, offset: Option<Expr>, count: Option<Expr>, strength: crate::txn::RowLock },
+}
+
+impl ModifyKind {
+    /// UPDATE … FROM or DELETE … USING: what the source rows carry besides the target's.
+    pub fn joined(&self) -> Option<&Joined> {
+        match self {
+            ModifyKind::Update(j) | ModifyKind::Delete(j) => j.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// UPDATE … FROM and DELETE … USING: each source row carries, after the
+/// target row's part, the columns of the FROM (USING) items it was joined
+/// with (`types`), as PostgreSQL's plan carries them up to its ModifyTable
+/// node. The *joined row* is the target's columns, its `ctid`, then those
+/// columns: `condition` (the WHERE clause) and the RETURNING list read it.
+/// A target row that a concurrent transaction changed is checked again in
+/// its newest version joined with the same FROM row (READ COMMITTED).
+#[derive(Debug)]
+pub struct Joined {
+    pub types: Vec<PgType>,
+    pub condition: Option<Expr>,
 }
 
 /// A running query or data-changing statement.
@@ -2232,20 +2281,29 @@ struct Modify {
 
 /// The parts of an UPDATE's or DELETE's source plan that decide whether a
 /// row is changed and into what: the scan's filter and the projection
-/// (`ctid`, then the new values), both over the table's row and `ctid`.
+/// (`ctid`, then the new values), both over the table's row and `ctid`
+/// (with FROM items: over the joined row, see [`Joined`]).
 struct Recheck {
     filter: Option<Expr>,
     exprs: Vec<Expr>,
+    /// The types of the FROM items' columns in the joined row.
+    joined: Vec<PgType>,
 }
 
 impl Recheck {
-    fn of(plan: &Plan) -> Option<Recheck> {
+    fn of(plan: &Plan, kind: &ModifyKind) -> Option<Recheck> {
         // A statement with materialized CTEs: they are there when a row is re-checked.
         let plan = match plan {
             Plan::With { input, .. } => input,
             other => other,
         };
         let Plan::Project { input, exprs } = plan else { return None };
+        if let Some(j) = kind.joined() {
+            // `ctid`, the new values (an UPDATE), the FROM items' columns.
+            let values = exprs.len().checked_sub(1 + j.types.len())?;
+            let exprs = exprs[1..1 + values].to_vec();
+            return Some(Recheck { filter: j.condition.clone(), exprs, joined: j.types.clone() });
+        }
         // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
         let input = match input.as_ref() {
             Plan::Sort { input, .. } => input,
@@ -2253,19 +2311,29 @@ impl Recheck {
         };
         match input {
             Plan::Scan { filter, .. } | Plan::IndexScan { filter, .. } => {
-                Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec() })
+                Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec(), joined: Vec::new() })
             }
             _ => None,
         }
     }
 
-    /// The new values for the row version `values` at `tid` if it still
-    /// satisfies the filter (for a DELETE: an empty list), else `None`.
-    fn apply(&self, table: &Table, values: &[Datum], tid: Tid, cx: &mut ExecCx<'_>) -> Result<Option<Vec<Datum>>> {
+    /// The new values for the row version `values` at `tid` (joined with
+    /// the FROM items' columns `joined`) if it still satisfies the filter
+    /// (for a DELETE: an empty list), else `None`.
+    fn apply(
+        &self,
+        table: &Table,
+        values: &[Datum],
+        tid: Tid,
+        joined: &[Datum],
+        cx: &mut ExecCx<'_>,
+    ) -> Result<Option<Vec<Datum>>> {
         let mut types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
         types.push(PgType::Int8);
+        types.extend_from_slice(&self.joined);
         let mut row = values.to_vec();
         row.push(Datum::Int8(ctid_value(tid)));
+        row.extend_from_slice(joined);
         let b = from_rows(&[row], &types)?;
         let b = Batch::new(b.columns, 1);
         if let Some(f) = &self.filter {
@@ -2372,7 +2440,7 @@ impl Executor {
         fks: Option<foreign_key::FkChecks>,
     ) -> Result<Executor> {
         let read_committed = recheck;
-        let recheck = if recheck { Recheck::of(s.plan) } else { None };
+        let recheck = if recheck { Recheck::of(s.plan, &kind) } else { None };
         let mut modify = Modify::new(kind, table, returning, recheck, fks);
         modify.read_committed = read_committed;
         Ok(Executor::Query(Box::new(QueryExec::new(s, Some(modify))?)))
@@ -2611,8 +2679,9 @@ impl Modify {
         cx: &mut ExecCx<'_>,
         mut tid: Tid,
         mut values: Vec<Datum>,
+        joined: &[Datum],
     ) -> Result<Option<(Tid, Tid, Vec<Datum>, bool)>> {
-        let delete = matches!(self.kind, ModifyKind::Delete);
+        let delete = matches!(self.kind, ModifyKind::Delete(_));
         loop {
             let result = if let ModifyKind::Lock { strength, .. } = self.kind {
                 cx.catalog.lock_row_as(&self.table, tid, cx.xid, strength)?
@@ -2652,12 +2721,12 @@ impl Modify {
                             tid = newer;
                             // Look at the version again after the wait.
                             let row = cx.catalog.fetch_row(&self.table, tid)?;
-                            match recheck.apply(&self.table, &row, tid, cx)? {
+                            match recheck.apply(&self.table, &row, tid, joined, cx)? {
                                 Some(v) => values = v,
                                 None => return Ok(None),
                             }
                         }
-                        NewestVersion::At(at, row) => match recheck.apply(&self.table, &row, at, cx)? {
+                        NewestVersion::At(at, row) => match recheck.apply(&self.table, &row, at, joined, cx)? {
                             Some(v) => {
                                 tid = at;
                                 values = v;
@@ -2675,15 +2744,31 @@ impl Modify {
         let types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
         let first = match self.kind {
             ModifyKind::Insert | ModifyKind::Upsert(_) => 0,
-            ModifyKind::Update | ModifyKind::Delete | ModifyKind::Lock { .. } => 1,
+            ModifyKind::Update(_) | ModifyKind::Delete(_) | ModifyKind::Lock { .. } => 1,
+        };
+        // UPDATE … FROM, DELETE … USING: the FROM items' columns follow.
+        let joined_types = self.kind.joined().map(|j| j.types.clone()).unwrap_or_default();
+        let joined_at = match self.kind {
+            ModifyKind::Update(_) => first + types.len(),
+            _ => first,
         };
         let mut returned = Vec::new();
         for row in 0..b.rows {
             cx.eval.check_interrupts()?;
             let tid = if first == 1 { Some(tid_of(b.columns[0].as_primitive::<Int64Type>().value(row))) } else { None };
             let values: Vec<Datum> = match self.kind {
-                ModifyKind::Delete | ModifyKind::Lock { .. } => Vec::new(),
+                ModifyKind::Delete(_) | ModifyKind::Lock { .. } => Vec::new(),
                 _ => types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[first + i], *t, row)).collect(),
+            };
+            let joined: Vec<Datum> =
+                joined_types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[joined_at + i], *t, row)).collect();
+            // A RETURNING row: the target's values, then (with FROM items) the rest of the joined row.
+            let returned_row = |mut values: Vec<Datum>, at: Tid| {
+                if !joined_types.is_empty() {
+                    values.push(Datum::Int8(ctid_value(at)));
+                    values.extend_from_slice(&joined);
+                }
+                values
             };
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
@@ -2719,7 +2804,7 @@ impl Modify {
                     }
                     continue;
                 }
-                (ModifyKind::Update, Some(tid)) => match self.change(cx, tid, values.clone())? {
+                (ModifyKind::Update(_), Some(tid)) => match self.change(cx, tid, values.clone(), &joined)? {
                     Some((replaced, new, values, hot)) => {
                         let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
                             true => None,
@@ -2735,7 +2820,7 @@ impl Modify {
                         }
                         self.count += 1;
                         if self.returning.is_some() {
-                            returned.push(values);
+                            returned.push(returned_row(values, new));
                         }
                         continue;
                     }
@@ -2750,7 +2835,7 @@ impl Modify {
                         self.full = true;
                         break;
                     }
-                    let Some((locked, ..)) = self.change(cx, tid, Vec::new())? else { continue };
+                    let Some((locked, ..)) = self.change(cx, tid, Vec::new(), &[])? else { continue };
                     let Some((skip, left)) = self.window.as_mut() else { continue };
                     if *skip > 0 {
                         *skip -= 1;
@@ -2767,15 +2852,15 @@ impl Modify {
                     }
                     continue;
                 }
-                (ModifyKind::Delete, Some(tid)) => {
-                    let Some((deleted, ..)) = self.change(cx, tid, Vec::new())? else { continue };
+                (ModifyKind::Delete(_), Some(tid)) => {
+                    let Some((deleted, ..)) = self.change(cx, tid, Vec::new(), &joined)? else { continue };
                     if self.returning.is_some() || self.fks.is_some() {
                         let old = cx.catalog.fetch_row(&table, deleted)?;
                         if let Some(fks) = self.fks.as_mut() {
                             fks.row_deleted(&old);
                         }
                         if self.returning.is_some() {
-                            returned.push(old);
+                            returned.push(returned_row(old, deleted));
                         }
                     }
                     self.count += 1;
@@ -2792,6 +2877,11 @@ impl Modify {
         }
         if let Some(exprs) = &self.returning {
             if !returned.is_empty() {
+                let mut types = types;
+                if !joined_types.is_empty() {
+                    types.push(PgType::Int8);
+                    types.extend(joined_types);
+                }
                 let rows = from_rows(&returned, &types)?;
                 let rows = Batch::new(rows.columns, returned.len());
                 let cols: Vec<ArrayRef> = exprs.iter().map(|e| eval_batch(e, &rows, cx)).collect::<Result<_>>()?;

@@ -255,10 +255,13 @@ impl Explainer<'_> {
             let write = c.write.as_ref().map(|w| {
                 let verb = match w.kind {
                     super::exec::ModifyKind::Insert | super::exec::ModifyKind::Upsert(_) => "Insert",
-                    super::exec::ModifyKind::Update => "Update",
+                    super::exec::ModifyKind::Update(_) => "Update",
                     _ => "Delete",
                 };
-                format!("{verb} on {}", w.table.name)
+                match c.plan.target_alias() {
+                    Some(alias) => format!("{verb} on {} {alias}", w.table.name),
+                    None => format!("{verb} on {}", w.table.name),
+                }
             });
             self.pending_ctes.push((c.name.clone(), c.plan.clone(), slot, write));
             slot += operator_count(&c.plan);
@@ -717,6 +720,7 @@ impl Explainer<'_> {
                 let label = format!("SubPlan {}", s.id + 1);
                 match &s.kind {
                     SubKind::Scalar => format!("({label})"),
+                    SubKind::Column(i) => format!("({label}).col{}", i + 1),
                     SubKind::Exists => format!("(EXISTS({label}))"),
                     SubKind::Quantified { lhs, op, all } => {
                         format!("({} {} {}({label}))", d(lhs), op.symbol(), if *all { "ALL" } else { "ANY" })

@@ -124,7 +124,7 @@ impl Expr {
             | Expr::WinRef(_, t)
             | Expr::Call(.., t) => *t,
             Expr::Sub(s) => match s.kind {
-                super::plan::SubKind::Scalar => s.ty,
+                super::plan::SubKind::Scalar | super::plan::SubKind::Column(_) => s.ty,
                 _ => PgType::Bool,
             },
             Expr::Like(..) => PgType::Bool,

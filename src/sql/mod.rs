@@ -271,8 +271,8 @@ impl Statement {
         match self {
             Statement::Query { .. } => "SELECT",
             Statement::Modify { kind: exec::ModifyKind::Insert | exec::ModifyKind::Upsert(_), .. } => "INSERT",
-            Statement::Modify { kind: exec::ModifyKind::Update, .. } => "UPDATE",
-            Statement::Modify { kind: exec::ModifyKind::Delete, .. } => "DELETE",
+            Statement::Modify { kind: exec::ModifyKind::Update(_), .. } => "UPDATE",
+            Statement::Modify { kind: exec::ModifyKind::Delete(_), .. } => "DELETE",
             Statement::Modify { kind: exec::ModifyKind::Lock { .. }, .. } => "SELECT",
             Statement::Set { value: None, .. } | Statement::ResetAll => "RESET",
             Statement::Set { .. } => "SET",

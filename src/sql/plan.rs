@@ -479,6 +479,24 @@ impl Plan {
         }
     }
 
+    /// The name an UPDATE's or DELETE's source gives its target table, if
+    /// not its own (for EXPLAIN's `Update on t alias`): the alias of the
+    /// scan that reads the rows' addresses.
+    pub fn target_alias(&self) -> Option<&str> {
+        let mut found = None;
+        let mut plans = vec![self];
+        while let Some(p) = plans.pop() {
+            match p {
+                Plan::Scan { ctid: true, alias, .. } | Plan::IndexScan { ctid: true, alias, .. } => {
+                    found = alias.as_deref();
+                    break;
+                }
+                other => plans.extend(other.inputs()),
+            }
+        }
+        found
+    }
+
     /// The tables it reads (subqueries included).
     pub fn tables(&self, out: &mut Vec<Arc<Table>>) {
         self.walk(&mut |p| {
@@ -556,6 +574,11 @@ pub enum SubKind {
     Scalar,
     /// `EXISTS (SELECT …)`.
     Exists,
+    /// Column `i` of `(SELECT …)`'s single row, the source of a
+    /// multiple-column UPDATE item (`SET (a, b) = (SELECT x, y …)`): NULL
+    /// without rows; more rows → 21000. The items of one source share the
+    /// subquery's number, so an uncorrelated one runs once.
+    Column(usize),
     /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`.
     Quantified { lhs: Box<Expr>, op: CmpOp, all: bool },
 }

@@ -11,6 +11,7 @@ mod copy;
 mod cte;
 mod ddl;
 mod default;
+mod dml_from;
 mod index_expr;
 mod locking;
 mod on_conflict;
@@ -45,6 +46,19 @@ fn view_not_writable(name: &str, verb: &str) -> Error {
     err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot {verb} view \"{name}\"")
         .with_detail("Writing through a view is not supported yet.")
         .with_hint("Write to the view's table instead.")
+}
+
+/// What a column of an UPDATE's SET list is set to: an expression still
+/// to bind (or `DEFAULT`), or a part of a bound row subquery (with the
+/// node it came from, for error positions).
+enum Source<'e> {
+    Expr(&'e ast::Expr),
+    Bound((Expr, &'e ast::Expr)),
+}
+
+/// `ROW(…)`, written as a function call.
+fn is_row_constructor(f: &ast::Function) -> bool {
+    matches!(f.name.0.as_slice(), [p] if p.as_ident().is_some_and(|i| i.quote_style.is_none() && i.value.eq_ignore_ascii_case("row")))
 }
 
 /// Both conditions (either may be absent).
@@ -514,6 +528,12 @@ impl<'a> Binder<'a> {
         items: &[ast::SelectItem],
     ) -> Result<(Vec<Expr>, Vec<Column>)> {
         self.add_table_rel(table, alias)?;
+        self.bind_returning_list(items)
+    }
+
+    /// A RETURNING list (or a locking SELECT's select list) over the
+    /// relations of the current level.
+    fn bind_returning_list(&mut self, items: &[ast::SelectItem]) -> Result<(Vec<Expr>, Vec<Column>)> {
         self.level().no_aggs = Some("RETURNING");
         let mut exprs = Vec::new();
         let mut columns = Vec::new();
@@ -533,9 +553,13 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("several aliases for one RETURNING item"));
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
-                    for (i, c) in table.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
-                        exprs.push(Expr::Column(i, c.ty));
-                        columns.push(Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod });
+                    let targets = match item {
+                        ast::SelectItem::QualifiedWildcard(kind, _) => self.rel_star_targets(kind)?,
+                        _ => self.star_targets(),
+                    };
+                    for (e, c) in targets {
+                        exprs.push(e);
+                        columns.push(c);
                     }
                 }
             }
@@ -544,19 +568,33 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_update(&mut self, u: &ast::Update) -> Result<Statement> {
-        if u.from.is_some() || !u.table.joins.is_empty() || u.or.is_some() || u.limit.is_some() {
-            return Err(Error::not_supported("UPDATE … FROM"));
+        if matches!(u.from, Some(ast::UpdateTableFromKind::BeforeSet(_)))
+            || !u.table.joins.is_empty()
+            || u.or.is_some()
+            || u.limit.is_some()
+        {
+            return Err(Error::not_supported("this form of UPDATE"));
         }
         let ast::TableFactor::Table { name, alias, .. } = &u.table.relation else {
             return Err(Error::not_supported("UPDATE of this kind of relation"));
         };
         let target = self.write_target(name, alias.as_ref(), "update")?;
         self.check_returning_through_view(&target, u.returning.is_some())?;
+        if let Some(ast::UpdateTableFromKind::AfterSet(from)) = &u.from {
+            let clauses = dml_from::JoinedClauses {
+                alias: alias.as_ref(),
+                from,
+                assignments: Some(&u.assignments),
+                selection: u.selection.as_ref(),
+                returning: u.returning.as_deref(),
+            };
+            return self.bind_joined_write(target, clauses);
+        }
         self.levels.push(query::Level::default());
         let r = self.bind_update_body(u, &target, alias.as_ref());
         self.levels.pop();
         let (plan, returning) = r?;
-        Ok(Statement::Modify { kind: ModifyKind::Update, table: target.table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Update(None), table: target.table, source: Arc::new(plan), returning })
     }
 
     /// RETURNING through a view is not built.
@@ -599,7 +637,9 @@ impl<'a> Binder<'a> {
 
     /// The new values of every column of an UPDATE's (or an ON CONFLICT
     /// DO UPDATE's) target after `SET …`: an assigned column takes its
-    /// expression, the others keep their value (`Expr::Column(i)`).
+    /// expression, the others keep their value (`Expr::Column(i)`). A
+    /// multiple-column item (`(a, b) = (x, y)`, `= ROW(…)`, `= (SELECT …)`)
+    /// assigns each column its part.
     fn bind_assignments(
         &mut self,
         assignments: &[ast::Assignment],
@@ -609,38 +649,102 @@ impl<'a> Binder<'a> {
         let mut values: Vec<Expr> = table.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
         let mut assigned = vec![false; table.columns.len()];
         for a in assignments {
-            let ast::AssignmentTarget::ColumnName(column) = &a.target else {
-                return Err(Error::not_supported("UPDATE of a column list"));
+            let columns = match &a.target {
+                ast::AssignmentTarget::ColumnName(column) => {
+                    self.assign_column(target, &mut values, &mut assigned, column, Source::Expr(&a.value))?;
+                    continue;
+                }
+                ast::AssignmentTarget::Tuple(columns) => columns,
             };
-            let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
-            let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
-                return Err(err!(
-                    SqlState::UNDEFINED_COLUMN,
-                    "column \"{col_name}\" of relation \"{}\" does not exist",
-                    target.relation_name()
-                ));
+            let sources: Vec<Source> = match &a.value {
+                ast::Expr::Subquery(q) => self.bind_row_subquery(q, &a.value)?.into_iter().map(Source::Bound).collect(),
+                ast::Expr::Tuple(items) => items.iter().map(Source::Expr).collect(),
+                ast::Expr::Function(f) if is_row_constructor(f) => match &f.args {
+                    ast::FunctionArguments::List(l) => l
+                        .args
+                        .iter()
+                        .map(|arg| match arg {
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(Source::Expr(e)),
+                            _ => Err(Error::not_supported("this ROW() argument")),
+                        })
+                        .collect::<Result<_>>()?,
+                    _ => Vec::new(),
+                },
+                other => {
+                    return Err(self.at(
+                        err!(
+                            SqlState::FEATURE_NOT_SUPPORTED,
+                            "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression"
+                        ),
+                        other,
+                    ));
+                }
             };
-            if assigned[i] {
-                return Err(err!(SqlState::SYNTAX_ERROR, "multiple assignments to same column \"{col_name}\""));
+            if sources.len() != columns.len() {
+                return Err(self
+                    .at(err!(SqlState::SYNTAX_ERROR, "number of columns does not match number of values"), &a.value));
             }
-            assigned[i] = true;
-            let is_default = is_default_keyword(&a.value);
-            let col = &table.columns[i];
-            if col.identity == b'a' && !is_default {
-                return Err(err!(SqlState::GENERATED_ALWAYS, "column \"{}\" can only be updated to DEFAULT", col.name)
-                    .with_detail(format!(
-                        "Column \"{}\" is an identity column defined as GENERATED ALWAYS.",
-                        col.name
-                    )));
+            for (column, source) in columns.iter().zip(sources) {
+                self.assign_column(target, &mut values, &mut assigned, column, source)?;
             }
-            values[i] = if is_default {
-                self.column_default(&table.columns[i])?
-            } else {
-                let bound = self.bind_expr(&a.value)?;
-                self.assign(bound, &table.columns[i], &a.value)?
-            };
         }
         Ok(values)
+    }
+
+    /// `SET column = source`: the column's new value in `values`.
+    fn assign_column(
+        &mut self,
+        target: &updatable::WriteTarget,
+        values: &mut [Expr],
+        assigned: &mut [bool],
+        column: &ast::ObjectName,
+        source: Source<'_>,
+    ) -> Result<()> {
+        let table = &target.table;
+        let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+        let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
+            return Err(err!(
+                SqlState::UNDEFINED_COLUMN,
+                "column \"{col_name}\" of relation \"{}\" does not exist",
+                target.relation_name()
+            ));
+        };
+        if assigned[i] {
+            return Err(err!(SqlState::SYNTAX_ERROR, "multiple assignments to same column \"{col_name}\""));
+        }
+        assigned[i] = true;
+        let is_default = matches!(source, Source::Expr(e) if is_default_keyword(e));
+        let col = &table.columns[i];
+        if col.identity == b'a' && !is_default {
+            return Err(err!(SqlState::GENERATED_ALWAYS, "column \"{}\" can only be updated to DEFAULT", col.name)
+                .with_detail(format!("Column \"{}\" is an identity column defined as GENERATED ALWAYS.", col.name)));
+        }
+        values[i] = match source {
+            _ if is_default => self.column_default(col)?,
+            Source::Expr(e) => {
+                let bound = self.bind_expr(e)?;
+                self.assign(bound, col, e)?
+            }
+            Source::Bound((bound, node)) => self.assign(bound, col, node)?,
+        };
+        Ok(())
+    }
+
+    /// `(SELECT …)` as the source of a multiple-column UPDATE item: one
+    /// expression per column of its row (see [`SubKind::Column`]).
+    fn bind_row_subquery<'e>(&mut self, q: &ast::Query, node: &'e ast::Expr) -> Result<Vec<(Expr, &'e ast::Expr)>> {
+        let Expr::Sub(sub) = self.bind_sub_any_width(q, node)? else {
+            return Err(Error::internal("a subquery binds to a subplan"));
+        };
+        let types = sub.plan.types();
+        Ok(types
+            .into_iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                let part = crate::sql::plan::SubPlan { kind: SubKind::Column(i), ty, ..(*sub).clone() };
+                (Expr::Sub(Box::new(part)), node)
+            })
+            .collect())
     }
 
     /// `SELECT … FROM t WHERE … FOR UPDATE [NOWAIT | SKIP LOCKED]`: the
@@ -808,23 +912,28 @@ impl<'a> Binder<'a> {
         let from = match &d.from {
             ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
         };
-        if d.using.is_some()
-            || !d.tables.is_empty()
-            || from.len() != 1
-            || !from[0].joins.is_empty()
-            || d.limit.is_some()
-        {
-            return Err(Error::not_supported("DELETE … USING"));
+        if !d.tables.is_empty() || from.len() != 1 || !from[0].joins.is_empty() || d.limit.is_some() {
+            return Err(Error::not_supported("this form of DELETE"));
         }
         let ast::TableFactor::Table { name, alias, .. } = &from[0].relation else {
             return Err(Error::not_supported("DELETE from this kind of relation"));
         };
         let target = self.write_target(name, alias.as_ref(), "delete from")?;
         self.check_returning_through_view(&target, d.returning.is_some())?;
+        if let Some(using) = &d.using {
+            let clauses = dml_from::JoinedClauses {
+                alias: alias.as_ref(),
+                from: using,
+                assignments: None,
+                selection: d.selection.as_ref(),
+                returning: d.returning.as_deref(),
+            };
+            return self.bind_joined_write(target, clauses);
+        }
         let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
         let table = target.table;
         let returning = self.bind_returning(&table, d.returning.as_deref())?;
-        Ok(Statement::Modify { kind: ModifyKind::Delete, table, source: Arc::new(plan), returning })
+        Ok(Statement::Modify { kind: ModifyKind::Delete(None), table, source: Arc::new(plan), returning })
     }
 
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).

@@ -79,7 +79,7 @@ pub struct BoundQuery {
     pub columns: Vec<Column>,
 }
 
-fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+pub(super) fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
     match e {
         Expr::And(a, b) => {
             conjuncts(*a, out);
@@ -89,7 +89,7 @@ fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
     }
 }
 
-fn and_all(mut v: Vec<Expr>) -> Option<Expr> {
+pub(super) fn and_all(mut v: Vec<Expr>) -> Option<Expr> {
     let first = if v.is_empty() { return None } else { v.remove(0) };
     Some(v.into_iter().fold(first, |a, b| Expr::And(Box::new(a), Box::new(b))))
 }
@@ -156,7 +156,7 @@ fn same(a: &Expr, b: &Expr) -> bool {
 
 /// A FROM item while it is being joined: its plan and the level's relations it covers.
 #[derive(Clone)]
-struct FromItem {
+pub(super) struct FromItem {
     plan: Plan,
     /// Column range of the level's row it produces.
     start: usize,
@@ -174,7 +174,7 @@ struct FromItem {
 }
 
 impl FromItem {
-    fn new(plan: Plan, start: usize, end: usize, inner: bool) -> FromItem {
+    pub(super) fn new(plan: Plan, start: usize, end: usize, inner: bool) -> FromItem {
         FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new(), lateral: Vec::new() }
     }
 
@@ -563,55 +563,15 @@ impl Binder<'_> {
                     targets.push((b.0, Column { name: alias.value.clone(), ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::Wildcard(_) => {
-                    let level = self.levels.last().expect("level");
-                    if level.rels.is_empty() {
+                    if self.levels.last().expect("level").rels.is_empty() {
                         return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
                     }
-                    let mut order: Vec<(usize, &RelColumn)> = Vec::new();
-                    for &at in &level.using_first {
-                        for rel in &level.rels {
-                            if at >= rel.offset && at < rel.offset + rel.columns.len() {
-                                order.push((at, &rel.columns[at - rel.offset]));
-                            }
-                        }
-                    }
-                    for rel in &level.rels {
-                        for (i, c) in rel.columns.iter().enumerate() {
-                            if !c.merged && !c.dropped && !level.using_first.contains(&(rel.offset + i)) {
-                                order.push((rel.offset + i, c));
-                            }
-                        }
-                    }
-                    for (at, c) in order {
-                        {
-                            {
-                                targets.push((
-                                    Expr::Column(at, c.ty),
-                                    Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod },
-                                ));
-                            }
-                        }
-                    }
+                    targets.extend(self.star_targets());
                 }
                 ast::SelectItem::ExprWithAliases { .. } => {
                     return Err(Error::not_supported("several aliases for one select list item"));
                 }
-                ast::SelectItem::QualifiedWildcard(kind, _) => {
-                    let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
-                        return Err(Error::not_supported("this select list item"));
-                    };
-                    let label = object_name(name).to_ascii_lowercase();
-                    let level = self.levels.last().expect("level");
-                    let Some(rel) = level.rels.iter().find(|r| r.label == label) else {
-                        return Err(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{label}\""));
-                    };
-                    for (i, c) in rel.columns.iter().enumerate().filter(|(_, c)| !c.dropped) {
-                        targets.push((
-                            Expr::Column(rel.offset + i, c.ty),
-                            Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod },
-                        ));
-                    }
-                }
+                ast::SelectItem::QualifiedWildcard(kind, _) => targets.extend(self.rel_star_targets(kind)?),
             }
         }
         self.level().windows_ok = false;
@@ -838,6 +798,52 @@ impl Binder<'_> {
         Ok(BoundQuery { plan, columns })
     }
 
+    /// `*`: the columns of the level's relations that it shows, those
+    /// `JOIN … USING` joined on first.
+    pub(super) fn star_targets(&self) -> Vec<(Expr, Column)> {
+        let level = self.levels.last().expect("level");
+        let mut order: Vec<(usize, &RelColumn)> = Vec::new();
+        for &at in &level.using_first {
+            for rel in &level.rels {
+                if at >= rel.offset && at < rel.offset + rel.columns.len() {
+                    order.push((at, &rel.columns[at - rel.offset]));
+                }
+            }
+        }
+        for rel in &level.rels {
+            for (i, c) in rel.columns.iter().enumerate() {
+                if !c.merged && !c.dropped && !level.using_first.contains(&(rel.offset + i)) {
+                    order.push((rel.offset + i, c));
+                }
+            }
+        }
+        order
+            .into_iter()
+            .map(|(at, c)| (Expr::Column(at, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod }))
+            .collect()
+    }
+
+    /// `label.*`: the columns of one relation of the level.
+    pub(super) fn rel_star_targets(&self, kind: &ast::SelectItemQualifiedWildcardKind) -> Result<Vec<(Expr, Column)>> {
+        let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
+            return Err(Error::not_supported("this select list item"));
+        };
+        let label = object_name(name).to_ascii_lowercase();
+        let level = self.levels.last().expect("level");
+        let Some(rel) = level.rels.iter().find(|r| r.label == label) else {
+            return Err(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{label}\""));
+        };
+        Ok(rel
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.dropped)
+            .map(|(i, c)| {
+                (Expr::Column(rel.offset + i, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod })
+            })
+            .collect())
+    }
+
     fn distinct_on_mismatch(&self, node: &ast::Expr) -> Error {
         self.at(
             err!(
@@ -953,7 +959,7 @@ impl Binder<'_> {
         Ok(offset)
     }
 
-    fn bind_from_item(&mut self, twj: &ast::TableWithJoins) -> Result<FromItem> {
+    pub(super) fn bind_from_item(&mut self, twj: &ast::TableWithJoins) -> Result<FromItem> {
         let before = self.self_refs;
         let mut item = self.bind_table_factor(&twj.relation)?;
         for j in &twj.joins {
@@ -1263,9 +1269,22 @@ impl Binder<'_> {
         match constraint {
             None | Some(ast::JoinConstraint::None) => {}
             Some(ast::JoinConstraint::On(e)) => {
-                self.level().no_aggs = Some("JOIN conditions");
+                // The condition sees only the join's own items (and
+                // enclosing queries), not the FROM items beside it.
+                let (start, end) = (left.start, right.end);
+                let level = self.level();
+                let (inside, beside): (Vec<Rel>, Vec<Rel>) =
+                    std::mem::take(&mut level.rels).into_iter().partition(|r| r.offset >= start && r.offset < end);
+                level.rels = inside;
+                let hidden = level.hidden_rels.len();
+                level.hidden_rels.extend(beside.iter().map(|r| r.label.clone()));
+                level.no_aggs = Some("JOIN conditions");
                 let c = self.bind_condition(e, "JOIN/ON");
-                self.level().no_aggs = None;
+                let level = self.level();
+                level.no_aggs = None;
+                level.hidden_rels.truncate(hidden);
+                level.rels.extend(beside);
+                level.rels.sort_by_key(|r| r.offset);
                 conjuncts(c?, &mut on);
             }
             Some(ast::JoinConstraint::Using(names)) => {
@@ -1460,7 +1479,7 @@ impl Binder<'_> {
     /// joined so far, so that no cross product is formed while a joining
     /// condition could avoid it. When the order differs from FROM order, a
     /// projection restores the row layout the rest of the query expects.
-    fn join_items(&mut self, items: Vec<FromItem>, mut filters: Vec<Expr>) -> Result<Plan> {
+    pub(super) fn join_items(&mut self, items: Vec<FromItem>, mut filters: Vec<Expr>) -> Result<Plan> {
         if items.is_empty() {
             let plan = Plan::Values { rows: vec![Vec::new()], types: Vec::new() };
             return Ok(match and_all(filters) {
@@ -1682,13 +1701,23 @@ impl Binder<'_> {
 
     /// A subquery in an expression.
     pub(super) fn bind_sub(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr) -> Result<Expr> {
+        self.bind_sub_checked(q, kind, node, true)
+    }
+
+    /// A subquery whose row may have any number of columns (the source of
+    /// a multiple-column UPDATE item); its type is its first column's.
+    pub(super) fn bind_sub_any_width(&mut self, q: &ast::Query, node: &ast::Expr) -> Result<Expr> {
+        self.bind_sub_checked(q, SubKind::Scalar, node, false)
+    }
+
+    fn bind_sub_checked(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr, one_column: bool) -> Result<Expr> {
         self.levels.push(Level::default());
         self.nesting += 1;
         let r = self.bind_query_plan(q);
         self.nesting -= 1;
         let level = self.levels.pop().expect("level");
         let bound = r?;
-        if !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
+        if one_column && !matches!(kind, SubKind::Exists) && bound.columns.len() != 1 {
             let message = match kind {
                 SubKind::Quantified { .. } if bound.columns.len() > 1 => "subquery has too many columns",
                 SubKind::Quantified { .. } => "subquery has too few columns",
@@ -1846,7 +1875,7 @@ impl Binder<'_> {
         let columns = table
             .columns
             .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: false })
+            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
             .collect();
         self.add_rel(label, columns)?;
         Ok(())
