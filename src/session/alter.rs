@@ -22,6 +22,7 @@ use crate::sql::{AlterAction, DropKind, Statement, parser};
 use crate::txn::lock::LockMode;
 
 use super::Session;
+use super::rewrite::TypeChange;
 use super::views::Dependent;
 
 impl Session {
@@ -32,6 +33,7 @@ impl Session {
             return Err(crate::catalog::system_catalog_error(&table.name));
         }
         self.catalog_changed = true;
+        let mut types_altered = false;
         for action in actions {
             if table.view.is_some() {
                 check_view_action(action, &table.name)?;
@@ -66,6 +68,24 @@ impl Session {
                 AlterAction::AddConstraint(def) => self.add_constraint(&table.name, false, def)?,
                 AlterAction::DropConstraint { name, missing_ok, cascade } => {
                     self.drop_constraint(&table.name, false, name, *missing_ok, *cascade)?
+                }
+                // All of a statement's changes of type go together, in one
+                // rewrite (see session/rewrite.rs).
+                AlterAction::AlterColumnType { .. } if types_altered => continue,
+                AlterAction::AlterColumnType { .. } => {
+                    types_altered = true;
+                    let changes: Vec<TypeChange<'_>> = actions
+                        .iter()
+                        .filter_map(|a| match a {
+                            AlterAction::AlterColumnType { name, ty, typmod, using } => Some(TypeChange {
+                                name,
+                                column: Column::new(name.clone(), *ty, *typmod, false),
+                                using: using.as_deref(),
+                            }),
+                            _ => None,
+                        })
+                        .collect();
+                    self.alter_column_types(&table, &changes, xid)?
                 }
             }
             self.cid += 1;
@@ -176,12 +196,16 @@ impl Session {
         if let Some(toast) = catalog.add_column(table, &nullable, xid, self.cid, &who)? {
             self.created_files.extend([toast.heap, toast.index]);
         }
-        if column.not_null {
-            self.cid += 1;
+        self.cid += 1;
+        if let Some(sql) = &column.default {
             let snapshot = self.statement_snapshot();
             let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-            let now = catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
-            catalog.set_not_null(&now, &[now.columns.len() - 1], xid, self.cid, &who)?;
+            catalog.set_default(table.oid, table.columns.len() as i16 + 1, Some(sql), xid, self.cid, &who)?;
+            self.cid += 1;
+        }
+        if column.default.is_some() || column.not_null {
+            // The rows there are get the default (see session/rewrite.rs).
+            self.fill_added_column(&table.name, column, xid)?;
         }
         Ok(())
     }
@@ -364,6 +388,7 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",
+        AlterAction::AlterColumnType { .. } => "ALTER COLUMN TYPE",
         AlterAction::DropConstraint { .. } => "DROP CONSTRAINT",
     };
     Err(err!(SqlState::WRONG_OBJECT_TYPE, "ALTER action {what} cannot be performed on relation \"{name}\"")

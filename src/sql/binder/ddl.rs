@@ -321,8 +321,15 @@ impl Binder<'_> {
                 match op {
                     ast::AlterColumnOperation::SetNotNull => out.push(AlterAction::SetNotNull(column)),
                     ast::AlterColumnOperation::DropNotNull => out.push(AlterAction::DropNotNull(column)),
-                    ast::AlterColumnOperation::SetDataType { .. } => {
-                        return Err(Error::not_supported("ALTER TABLE … ALTER COLUMN … TYPE"));
+                    ast::AlterColumnOperation::SetDataType { data_type, using, .. } => {
+                        let def = ast::ColumnDef {
+                            name: column_name.clone(),
+                            data_type: data_type.clone(),
+                            options: Vec::new(),
+                        };
+                        let (ty, typmod) = self.column_type(&def)?;
+                        let using = using.as_ref().map(|e| e.to_string());
+                        out.push(AlterAction::AlterColumnType { name: column, ty, typmod, using });
                     }
                     other => return Err(Error::not_supported(format!("ALTER TABLE … ALTER COLUMN … {other}"))),
                 }
@@ -339,6 +346,7 @@ impl Binder<'_> {
         let name = ident(&def.name);
         let mut not_null = false;
         let mut constraints = Vec::new();
+        let mut default = None;
         for opt in &def.options {
             let constraint_name = opt.name.as_ref().map(ident);
             match &opt.option {
@@ -359,14 +367,15 @@ impl Binder<'_> {
                     fk.columns = vec![name.clone()];
                     constraints.push(AlterAction::AddConstraint(ConstraintDef::ForeignKey(fk)));
                 }
-                // Defaults come with sequences and column defaults.
-                ast::ColumnOption::Default(_) => {
-                    return Err(self.at(Error::not_supported("ALTER TABLE … ADD COLUMN … DEFAULT"), def));
-                }
+                ast::ColumnOption::Default(e) => default = Some(e),
                 other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
             }
         }
-        out.push(AlterAction::AddColumn { column: catalog::Column::new(name, ty, typmod, not_null), if_not_exists });
+        let mut column = catalog::Column::new(name, ty, typmod, not_null);
+        if let Some(e) = default {
+            column.default = self.default_text(e, &column)?;
+        }
+        out.push(AlterAction::AddColumn { column, if_not_exists });
         out.extend(constraints);
         Ok(())
     }
