@@ -81,6 +81,7 @@ impl Catalog {
         let rel = self.relation(&table.name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         let attnum = table.columns.len() as i16 + 1;
         let mut row = system::attribute_row(table.oid, attnum, &column.name, column.ty, column.typmod, column.not_null);
+        row[system::ATT_IDENTITY] = system::char_datum(column.identity);
         if let Some(stored) = &column.missing {
             row[system::ATT_HASMISSING] = Datum::Bool(true);
             row[system::ATT_MISSINGVAL] = Datum::Text(missing_text(&Datum::from_storage(column.ty, stored)?));

@@ -378,6 +378,8 @@ pub enum AlterAction {
     AddColumn {
         column: crate::catalog::Column,
         if_not_exists: bool,
+        /// A SERIAL or identity column's new sequence.
+        sequence: Option<ColumnSequence>,
     },
     DropColumn {
         name: String,
