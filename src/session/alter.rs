@@ -200,9 +200,12 @@ impl Session {
         // default is the sequence's nextval.
         let mut column = column.clone();
         let owned = match sequence {
-            Some(cs) => {
-                self.create_column_sequences(&table.name, std::slice::from_mut(&mut column), &[cs.clone()], xid)?
-            }
+            Some(cs) => self.create_column_sequences(
+                &table.name,
+                std::slice::from_mut(&mut column),
+                std::slice::from_ref(cs),
+                xid,
+            )?,
             None => Vec::new(),
         };
         let attnum = table.columns.len() as i16 + 1;
