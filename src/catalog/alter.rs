@@ -23,11 +23,12 @@
 //! The session's side (locks, dependent objects, messages) is in
 //! `session/alter.rs`.
 
-use super::system::{self, PG_ATTRIBUTE};
-use super::{Catalog, Column, Reader, Table};
+use super::system::{self, PG_ATTRIBUTE, PG_INDEX};
+use super::{Catalog, Column, Index, Reader, Table, catalog_rel, u32_of};
 use crate::error::{Error, Result};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::toast::ToastRelation;
+use crate::storage::heap::tuple::{deform, form};
 
 /// `attmissingval` as stored: value `v` (not NULL) as a one-element array
 /// literal, quoted as array output quotes an element.
@@ -187,6 +188,26 @@ impl Catalog {
             v[system::ATT_HASMISSING] = Some(vec![1]);
             v[system::ATT_MISSINGVAL] = Some(text.as_bytes().to_vec());
         })
+    }
+
+    /// After ALTER COLUMN … TYPE: `index`'s `pg_index` row names the
+    /// operator classes and collations of its columns' new types.
+    pub fn refresh_index_row(&self, index: &Index, table: &Table, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        let desc = system::index_desc();
+        let mut found = None;
+        self.scan(&PG_INDEX, who, |tid, t| {
+            if u32_of(deform(&desc, t)[system::IND_INDEXRELID]) == index.oid {
+                found = Some(tid);
+            }
+        })?;
+        let tid = found.ok_or_else(|| Error::internal("pg_index row vanished"))?;
+        let row = system::index_row(index, table);
+        let bytes: Vec<Option<Vec<u8>>> = row.iter().map(|d| (!d.is_null()).then(|| d.storage_bytes())).collect();
+        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        self.heap(catalog_rel(&PG_INDEX)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
+        Ok(())
     }
 
     /// After a rewrite every tuple has every column: no `attmissingval`

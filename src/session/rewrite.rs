@@ -158,6 +158,15 @@ impl Session {
             }
         }
         self.cid += 1;
+        let changed: Vec<usize> =
+            sources.iter().enumerate().filter(|(_, s)| matches!(s, Source::Computed(_))).map(|(i, _)| i).collect();
+        let now = self.table_now(&table.name, xid)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        for index in now.indexes.iter().filter(|x| x.columns.iter().any(|c| changed.contains(c))) {
+            catalog.refresh_index_row(index, &now, xid, self.cid, &who)?;
+        }
+        self.cid += 1;
         if rewrite {
             self.rewrite(table, &after, &sources, xid)?;
         }
