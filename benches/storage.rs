@@ -50,8 +50,7 @@ fn buffer_hit(c: &mut Criterion) {
 fn heap_insert(c: &mut Criterion) {
     let (dir, wal, pool) = setup("heap", 4096);
     let heap = Heap::new(&pool, &wal, REL);
-    let desc =
-        TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] };
+    let desc = TupleDesc::new(vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }]);
     let tuple = form(&desc, &[Some(&1i32.to_le_bytes()), Some(&2i32.to_le_bytes()), Some(&[b'x'; 84][..])]);
     let mut g = c.benchmark_group("heap");
     g.throughput(Throughput::Elements(1));
@@ -144,7 +143,7 @@ fn toast(c: &mut Criterion) {
     let toaster = Toaster::new(&pool, &wal, Some(toast));
     toaster.create_index(10).expect("index");
     let heap = Heap::new(&pool, &wal, REL);
-    let desc = TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] };
+    let desc = TupleDesc::new(vec![Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }]);
     let mut x = 0x9e37_79b9u64;
     let random: Vec<u8> = (0..1 << 20)
         .map(|_| {

@@ -85,12 +85,15 @@ pub struct Column {
     /// Dropped by ALTER TABLE … DROP COLUMN (`attisdropped`): its values
     /// stay in the tuples written before, but no statement sees it.
     pub dropped: bool,
+    /// What the tuples written before the column was added hold for it
+    /// (`attmissingval`, stored bytes), when it was added with a default.
+    pub missing: Option<Vec<u8>>,
 }
 
 impl Column {
     /// A live column of a type, with no default.
     pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
-        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0, dropped: false }
+        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0, dropped: false, missing: None }
     }
 }
 
@@ -132,9 +135,12 @@ pub struct Table {
 impl Table {
     /// How its tuples are laid out.
     pub fn desc(&self) -> TupleDesc {
-        TupleDesc {
-            attrs: self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
+        let attrs = self.columns.iter().map(|c| c.ty.storage()).map(|(len, align)| Attr { len, align }).collect();
+        let mut desc = TupleDesc::new(attrs);
+        if self.columns.iter().any(|c| c.missing.is_some()) {
+            desc.missing = self.columns.iter().map(|c| c.missing.clone()).collect();
         }
+        desc
     }
 
     /// The positions of the columns that have not been dropped, in order
@@ -626,6 +632,10 @@ impl Catalog {
                         default: None,
                         identity: v[system::ATT_IDENTITY].and_then(|b| b.first().copied()).unwrap_or(0),
                         dropped: v[system::ATT_ISDROPPED] == Some(&[1]),
+                        missing: match v[system::ATT_HASMISSING] {
+                            Some([1]) => alter::missing_value(ty, v[system::ATT_MISSINGVAL]),
+                            _ => None,
+                        },
                     },
                 )),
                 None => bad_type = Some(typid),

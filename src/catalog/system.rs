@@ -47,9 +47,9 @@ pub struct SystemCatalog {
 impl SystemCatalog {
     /// How its tuples are laid out.
     pub fn desc(&self) -> TupleDesc {
-        TupleDesc {
-            attrs: self.columns.iter().map(|(_, ty)| ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
-        }
+        TupleDesc::new(
+            self.columns.iter().map(|(_, ty)| ty.storage()).map(|(len, align)| Attr { len, align }).collect(),
+        )
     }
 
     /// The position of column `name`; a missing name fails the build when
@@ -685,6 +685,12 @@ pub const ATT_STORAGE: usize = PG_ATTRIBUTE.attno("attstorage");
 pub const ATT_HASDEF: usize = PG_ATTRIBUTE.attno("atthasdef");
 pub const ATT_IDENTITY: usize = PG_ATTRIBUTE.attno("attidentity");
 pub const ATT_ISDROPPED: usize = PG_ATTRIBUTE.attno("attisdropped");
+pub const ATT_HASMISSING: usize = PG_ATTRIBUTE.attno("atthasmissing");
+pub const ATT_MISSINGVAL: usize = PG_ATTRIBUTE.attno("attmissingval");
+pub const ATT_LEN: usize = PG_ATTRIBUTE.attno("attlen");
+pub const ATT_BYVAL: usize = PG_ATTRIBUTE.attno("attbyval");
+pub const ATT_ALIGN: usize = PG_ATTRIBUTE.attno("attalign");
+pub const ATT_COLLATION: usize = PG_ATTRIBUTE.attno("attcollation");
 
 /// The `pg_index` row of `index` on `table`, followed by tusk's
 /// constraint flag (see [`PG_INDEX`]).

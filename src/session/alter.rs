@@ -18,10 +18,11 @@ use crate::catalog::{Column, FIRST_NORMAL_OID, ForeignKey, Reader, RelKind, Tabl
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::binder::Binder;
-use crate::sql::{AlterAction, DropKind, Statement, parser};
+use crate::sql::{AlterAction, ColumnSequence, DropKind, Statement, parser};
 use crate::txn::lock::LockMode;
 
 use super::Session;
+use super::rewrite::TypeChange;
 use super::views::Dependent;
 
 impl Session {
@@ -32,13 +33,14 @@ impl Session {
             return Err(crate::catalog::system_catalog_error(&table.name));
         }
         self.catalog_changed = true;
+        let mut types_altered = false;
         for action in actions {
             if table.view.is_some() {
                 check_view_action(action, &table.name)?;
             }
             match action {
-                AlterAction::AddColumn { column, if_not_exists } => {
-                    self.add_column(&table, column, *if_not_exists, xid)?
+                AlterAction::AddColumn { column, if_not_exists, sequence } => {
+                    self.add_column(&table, column, *if_not_exists, sequence.as_ref(), xid)?
                 }
                 AlterAction::DropColumn { name, if_exists, cascade } => {
                     self.drop_column(&table, name, *if_exists, *cascade, xid)?
@@ -66,6 +68,24 @@ impl Session {
                 AlterAction::AddConstraint(def) => self.add_constraint(&table.name, false, def)?,
                 AlterAction::DropConstraint { name, missing_ok, cascade } => {
                     self.drop_constraint(&table.name, false, name, *missing_ok, *cascade)?
+                }
+                // All of a statement's changes of type go together, in one
+                // rewrite (see session/rewrite.rs).
+                AlterAction::AlterColumnType { .. } if types_altered => continue,
+                AlterAction::AlterColumnType { .. } => {
+                    types_altered = true;
+                    let changes: Vec<TypeChange<'_>> = actions
+                        .iter()
+                        .filter_map(|a| match a {
+                            AlterAction::AlterColumnType { name, ty, typmod, using } => Some(TypeChange {
+                                name,
+                                column: Column::new(name.clone(), *ty, *typmod, false),
+                                using: using.as_deref(),
+                            }),
+                            _ => None,
+                        })
+                        .collect();
+                    self.alter_column_types(&table, &changes, xid)?
                 }
             }
             self.cid += 1;
@@ -160,7 +180,14 @@ impl Session {
 
     /// ADD COLUMN: a new last column, NULL in every row there is (a NOT
     /// NULL one is refused if there are rows).
-    fn add_column(&mut self, table: &Table, column: &Column, if_not_exists: bool, xid: u64) -> Result<()> {
+    fn add_column(
+        &mut self,
+        table: &Table,
+        column: &Column,
+        if_not_exists: bool,
+        sequence: Option<&ColumnSequence>,
+        xid: u64,
+    ) -> Result<()> {
         if table.column_index(&column.name).is_some() {
             let msg = format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name);
             if if_not_exists {
@@ -169,6 +196,21 @@ impl Session {
             }
             return Err(err!(SqlState::DUPLICATE_COLUMN, "{msg}"));
         }
+        // A SERIAL or identity column gets its sequence first: its
+        // default is the sequence's nextval.
+        let mut column = column.clone();
+        let owned = match sequence {
+            Some(cs) => self.create_column_sequences(
+                &table.name,
+                std::slice::from_mut(&mut column),
+                std::slice::from_ref(cs),
+                xid,
+            )?,
+            None => Vec::new(),
+        };
+        let attnum = table.columns.len() as i16 + 1;
+        let owned: Vec<(u32, i16, u8)> = owned.into_iter().map(|(seq, _, dep)| (seq, attnum, dep)).collect();
+        let column = &column;
         let snapshot = self.statement_snapshot();
         let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
         let nullable = Column { not_null: false, ..column.clone() };
@@ -176,12 +218,20 @@ impl Session {
         if let Some(toast) = catalog.add_column(table, &nullable, xid, self.cid, &who)? {
             self.created_files.extend([toast.heap, toast.index]);
         }
-        if column.not_null {
-            self.cid += 1;
+        self.cid += 1;
+        if !owned.is_empty() {
+            self.own_column_sequences(table.oid, &owned, xid)?;
+        }
+        // An identity column's nextval is not a stored default.
+        if let (Some(sql), 0) = (&column.default, column.identity) {
             let snapshot = self.statement_snapshot();
             let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-            let now = catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
-            catalog.set_not_null(&now, &[now.columns.len() - 1], xid, self.cid, &who)?;
+            catalog.set_default(table.oid, attnum, Some(sql), xid, self.cid, &who)?;
+            self.cid += 1;
+        }
+        if column.default.is_some() || column.not_null {
+            // The rows there are get the default (see session/rewrite.rs).
+            self.fill_added_column(&table.name, column, xid)?;
         }
         Ok(())
     }
@@ -364,6 +414,7 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",
+        AlterAction::AlterColumnType { .. } => "ALTER COLUMN ... SET DATA TYPE",
         AlterAction::DropConstraint { .. } => "DROP CONSTRAINT",
     };
     Err(err!(SqlState::WRONG_OBJECT_TYPE, "ALTER action {what} cannot be performed on relation \"{name}\"")

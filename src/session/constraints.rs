@@ -29,7 +29,7 @@ use super::{Session, xact};
 /// Whether a key column of type `child` can reference one of type
 /// `parent`: the same type, or types whose values compare (and encode in
 /// an index) alike.
-fn comparable(child: PgType, parent: PgType) -> bool {
+pub(super) fn comparable(child: PgType, parent: PgType) -> bool {
     use PgType::*;
     let family = |t: PgType| match t {
         Int2 | Int4 | Int8 => 1,

@@ -409,9 +409,9 @@ fn file_error(e: std::io::Error, what: &str) -> Error {
 }
 
 /// Evaluation over one decoded row (for COPY FROM … WHERE).
-struct RowEval<'a, 'b> {
-    inner: &'a mut Eval<'b>,
-    row: &'a [Datum],
+pub(super) struct RowEval<'a, 'b> {
+    pub(super) inner: &'a mut Eval<'b>,
+    pub(super) row: &'a [Datum],
 }
 
 impl crate::sql::expr::EvalContext for RowEval<'_, '_> {

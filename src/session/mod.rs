@@ -44,6 +44,7 @@ mod ddl;
 mod interrupts;
 mod locks;
 pub mod registry;
+mod rewrite;
 mod sequences;
 mod views;
 pub mod xact;

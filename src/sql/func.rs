@@ -325,6 +325,13 @@ impl Func {
         matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
     }
 
+    /// PostgreSQL's volatile functions: a call may give another value each
+    /// time even within one statement (so ADD COLUMN … DEFAULT evaluates
+    /// one per row).
+    pub fn is_volatile(self) -> bool {
+        self.has_side_effects() || matches!(self, Func::ClockTimestamp)
+    }
+
     /// Fixed signatures: argument types and result type. `None` for the
     /// functions the binder types from their arguments (abs, coalesce, nullif).
     pub fn signatures(self) -> &'static [(&'static [PgType], PgType)] {

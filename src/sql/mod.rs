@@ -389,14 +389,38 @@ pub enum ConstraintDef {
 /// One action of an ALTER TABLE statement, run in order.
 #[derive(Clone, Debug)]
 pub enum AlterAction {
-    AddColumn { column: crate::catalog::Column, if_not_exists: bool },
-    DropColumn { name: String, if_exists: bool, cascade: bool },
-    RenameColumn { from: String, to: String },
+    AddColumn {
+        column: crate::catalog::Column,
+        if_not_exists: bool,
+        /// A SERIAL or identity column's new sequence.
+        sequence: Option<ColumnSequence>,
+    },
+    DropColumn {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
     RenameTo(String),
     SetNotNull(String),
     DropNotNull(String),
     AddConstraint(ConstraintDef),
-    DropConstraint { name: String, missing_ok: bool, cascade: bool },
+    DropConstraint {
+        name: String,
+        missing_ok: bool,
+        cascade: bool,
+    },
+    /// ALTER COLUMN `name` [SET DATA] TYPE `ty` [USING `using`] (the
+    /// expression as SQL text, bound over the table's columns when run).
+    AlterColumnType {
+        name: String,
+        ty: crate::sql::types::PgType,
+        typmod: i32,
+        using: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ fn setup(tag: &str) -> (std::path::PathBuf, TransactionManager) {
 }
 
 fn tuple(xmin: u64, cid: u32) -> Vec<u8> {
-    let mut t = form(&TupleDesc { attrs: vec![Attr { len: 4, align: 4 }] }, &[Some(&1i32.to_le_bytes())]);
+    let mut t = form(&TupleDesc::new(vec![Attr { len: 4, align: 4 }]), &[Some(&1i32.to_le_bytes())]);
     let mut h = HeaderMut(&mut t);
     h.set_xmin(xmin);
     h.set_cid(cid);

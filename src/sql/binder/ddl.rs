@@ -321,8 +321,15 @@ impl Binder<'_> {
                 match op {
                     ast::AlterColumnOperation::SetNotNull => out.push(AlterAction::SetNotNull(column)),
                     ast::AlterColumnOperation::DropNotNull => out.push(AlterAction::DropNotNull(column)),
-                    ast::AlterColumnOperation::SetDataType { .. } => {
-                        return Err(Error::not_supported("ALTER TABLE … ALTER COLUMN … TYPE"));
+                    ast::AlterColumnOperation::SetDataType { data_type, using, .. } => {
+                        let def = ast::ColumnDef {
+                            name: column_name.clone(),
+                            data_type: data_type.clone(),
+                            options: Vec::new(),
+                        };
+                        let (ty, typmod) = self.column_type(&def)?;
+                        let using = using.as_ref().map(|e| e.to_string());
+                        out.push(AlterAction::AlterColumnType { name: column, ty, typmod, using });
                     }
                     other => return Err(Error::not_supported(format!("ALTER TABLE … ALTER COLUMN … {other}"))),
                 }
@@ -332,16 +339,41 @@ impl Binder<'_> {
         Ok(())
     }
 
-    /// `ADD [COLUMN] [IF NOT EXISTS] name type [NULL | NOT NULL | PRIMARY
-    /// KEY | UNIQUE | REFERENCES …]`.
+    /// `ADD [COLUMN] [IF NOT EXISTS] name type [NULL | NOT NULL | DEFAULT
+    /// e | GENERATED … AS IDENTITY | PRIMARY KEY | UNIQUE | REFERENCES …]`
+    /// (the type may be SERIAL).
     fn bind_add_column(&mut self, def: &ast::ColumnDef, if_not_exists: bool, out: &mut Vec<AlterAction>) -> Result<()> {
-        let (ty, typmod) = self.column_type(def)?;
+        let serial = serial_type(&def.data_type);
+        let (ty, typmod) = match serial {
+            Some(ty) => (ty, -1),
+            None => self.column_type(def)?,
+        };
         let name = ident(&def.name);
-        let mut not_null = false;
+        let mut not_null = serial.is_some();
         let mut constraints = Vec::new();
+        let mut default = None;
+        let mut sequence =
+            serial.map(|_| ColumnSequence { column: name.clone(), identity: 0, options: Default::default() });
         for opt in &def.options {
             let constraint_name = opt.name.as_ref().map(ident);
             match &opt.option {
+                ast::ColumnOption::Generated {
+                    generated_as: generated @ (ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault),
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } if sequence.is_none() && default.is_none() => {
+                    if !matches!(ty, PgType::Int2 | PgType::Int4 | PgType::Int8) {
+                        return Err(err!(
+                            SqlState::INVALID_PARAMETER_VALUE,
+                            "identity column type must be smallint, integer, or bigint"
+                        ));
+                    }
+                    let identity = if *generated == ast::GeneratedAs::Always { b'a' } else { b'd' };
+                    let options = super::sequence::seq_options(sequence_options.as_deref().unwrap_or(&[]))?;
+                    sequence = Some(ColumnSequence { column: name.clone(), identity, options });
+                    not_null = true;
+                }
                 ast::ColumnOption::NotNull => not_null = true,
                 ast::ColumnOption::Null => not_null = false,
                 ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
@@ -359,14 +391,21 @@ impl Binder<'_> {
                     fk.columns = vec![name.clone()];
                     constraints.push(AlterAction::AddConstraint(ConstraintDef::ForeignKey(fk)));
                 }
-                // Defaults come with sequences and column defaults.
-                ast::ColumnOption::Default(_) => {
-                    return Err(self.at(Error::not_supported("ALTER TABLE … ADD COLUMN … DEFAULT"), def));
+                ast::ColumnOption::Default(e) if sequence.is_none() => default = Some(e),
+                ast::ColumnOption::Default(_) | ast::ColumnOption::Generated { .. } if sequence.is_some() => {
+                    return Err(err!(
+                        SqlState::SYNTAX_ERROR,
+                        "both default and identity specified for column \"{name}\""
+                    ));
                 }
                 other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
             }
         }
-        out.push(AlterAction::AddColumn { column: catalog::Column::new(name, ty, typmod, not_null), if_not_exists });
+        let mut column = catalog::Column::new(name, ty, typmod, not_null);
+        if let Some(e) = default {
+            column.default = self.default_text(e, &column)?;
+        }
+        out.push(AlterAction::AddColumn { column, if_not_exists, sequence });
         out.extend(constraints);
         Ok(())
     }

@@ -21,7 +21,7 @@ use crate::sql::expr::Expr;
 use crate::txn::lock::LockMode;
 
 /// A lookup that knows no tables: an index predicate names only columns.
-struct NoTables;
+pub(super) struct NoTables;
 
 impl TableLookup for NoTables {
     fn table(&self, _name: &str, _mode: LockMode) -> Result<Option<Arc<Table>>> {
@@ -50,11 +50,7 @@ impl Binder<'_> {
             return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot use subquery in index {what}"));
         }
         self.levels.push(Level::default());
-        let rel = columns
-            .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
-            .collect();
-        let r = self.add_rel(table.to_string(), rel).and_then(|_| {
+        let r = self.add_rel(table.to_string(), rel_columns(columns)).and_then(|_| {
             if what == "predicate" {
                 self.level().no_aggs = Some("index predicates");
                 self.bind_condition(e, "WHERE")
@@ -88,7 +84,15 @@ fn immutable(e: &Expr) -> bool {
     ok
 }
 
-fn contains_subquery(e: &ast::Expr) -> bool {
+/// A table's columns as a relation in scope.
+pub(super) fn rel_columns(columns: &[Column]) -> Vec<RelColumn> {
+    columns
+        .iter()
+        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
+        .collect()
+}
+
+pub(super) fn contains_subquery(e: &ast::Expr) -> bool {
     let text = e.to_string().to_ascii_lowercase();
     matches!(e, ast::Expr::Subquery(_) | ast::Expr::Exists { .. }) || text.contains("(select ")
 }

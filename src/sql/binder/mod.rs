@@ -7,6 +7,7 @@
 //! and anything without a matching operator is a 42883 error with
 //! PostgreSQL's wording and HINT.
 
+mod alter_type;
 mod copy;
 mod cte;
 mod ddl;
@@ -21,6 +22,7 @@ mod temporal;
 mod updatable;
 mod window;
 
+pub use alter_type::{binary_coercible, bind_type_conversion};
 pub use index_expr::{bind_index_expression, bind_index_predicate, predicate_text, split_index_expressions};
 
 use sqlparser::ast::{self, Spanned};

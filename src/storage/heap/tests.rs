@@ -29,7 +29,7 @@ fn env(dir: &std::path::Path, frames: usize) -> Env {
 }
 
 fn desc() -> TupleDesc {
-    TupleDesc { attrs: vec![Attr { len: 8, align: 8 }, Attr { len: -1, align: 4 }] }
+    TupleDesc::new(vec![Attr { len: 8, align: 8 }, Attr { len: -1, align: 4 }])
 }
 
 fn row(id: u64, text: &str) -> Vec<u8> {

@@ -149,7 +149,7 @@ fn corrupt(what: &str) -> crate::error::Error {
 /// The layout of a chunk row (`pg_attribute` lists its columns as
 /// `oid`, `int4` and `bytea`, stored plain).
 fn chunk_desc() -> TupleDesc {
-    TupleDesc { attrs: vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }] }
+    TupleDesc::new(vec![Attr { len: 4, align: 4 }, Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }])
 }
 
 /// The index key of a chunk: `chunk_id`, `chunk_seq`, big-endian so that

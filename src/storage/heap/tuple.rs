@@ -150,6 +150,17 @@ pub struct Attr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TupleDesc {
     pub attrs: Vec<Attr>,
+    /// The stored bytes that attributes a tuple does not have read as
+    /// (`pg_attribute.attmissingval` of a column added with a default),
+    /// by attribute; empty, or `None` for one, where they read as NULL.
+    pub missing: Vec<Option<Vec<u8>>>,
+}
+
+impl TupleDesc {
+    /// A shape whose attributes missing from a tuple read as NULL.
+    pub fn new(attrs: Vec<Attr>) -> TupleDesc {
+        TupleDesc { attrs, missing: Vec::new() }
+    }
 }
 
 fn align_to(n: usize, a: usize) -> usize {
@@ -227,16 +238,18 @@ pub fn form_stored(desc: &TupleDesc, values: &[Option<Stored<'_>>], out: &mut Ve
 }
 
 /// Split a tuple into its attribute values' stored bytes. Attributes the
-/// tuple does not have (added to the relation later) read as NULL. For a
+/// tuple does not have (added to the relation later) read as their missing
+/// value, or NULL (see [`TupleDesc::missing`]). For a
 /// tuple with compressed or out-of-line values (see [`deform_stored`])
 /// these are the stored bytes, not the values: system catalogs, whose
 /// tuples are never toasted, and callers that only look at NULLs use this.
-pub fn deform<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>> {
+pub fn deform<'t>(desc: &'t TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>> {
     deform_stored(desc, tuple).into_iter().map(|v| v.map(|s| s.bytes())).collect()
 }
 
-/// Split a tuple into its attribute values as stored.
-pub fn deform_stored<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<Stored<'t>>> {
+/// Split a tuple into its attribute values as stored (an attribute the
+/// tuple does not have reads as its missing value, stored plain).
+pub fn deform_stored<'t>(desc: &'t TupleDesc, tuple: &'t [u8]) -> Vec<Option<Stored<'t>>> {
     let h = Header(tuple);
     let natts = h.natts() as usize;
     let hoff = h.hoff();
@@ -244,7 +257,11 @@ pub fn deform_stored<'t>(desc: &TupleDesc, tuple: &'t [u8]) -> Vec<Option<Stored
     let mut out = Vec::with_capacity(desc.attrs.len());
     let mut off = 0usize;
     for (i, attr) in desc.attrs.iter().enumerate() {
-        let null = i >= natts || (has_null && tuple[HEADER_SIZE + i / 8] & (1 << (i % 8)) == 0);
+        if i >= natts {
+            out.push(desc.missing.get(i).and_then(|m| m.as_deref()).map(Stored::Plain));
+            continue;
+        }
+        let null = has_null && tuple[HEADER_SIZE + i / 8] & (1 << (i % 8)) == 0;
         if null {
             out.push(None);
             continue;
@@ -415,14 +432,12 @@ mod tests {
     use super::*;
 
     fn desc() -> TupleDesc {
-        TupleDesc {
-            attrs: vec![
-                Attr { len: 4, align: 4 },
-                Attr { len: -1, align: 4 },
-                Attr { len: 8, align: 8 },
-                Attr { len: 1, align: 1 },
-            ],
-        }
+        TupleDesc::new(vec![
+            Attr { len: 4, align: 4 },
+            Attr { len: -1, align: 4 },
+            Attr { len: 8, align: 8 },
+            Attr { len: 1, align: 1 },
+        ])
     }
 
     #[test]
@@ -454,5 +469,21 @@ mod tests {
         let mut wider = d.clone();
         wider.attrs.push(Attr { len: 4, align: 4 });
         assert_eq!(deform(&wider, &t)[4], None);
+    }
+
+    #[test]
+    fn attributes_past_a_tuple_read_their_missing_value() {
+        let d = desc();
+        let t = form(&d, &[Some(&1i32.to_le_bytes()), None, None, Some(&[1])]);
+        let mut wider = d.clone();
+        wider.attrs.extend([Attr { len: 4, align: 4 }, Attr { len: -1, align: 4 }, Attr { len: 4, align: 4 }]);
+        wider.missing = vec![None, None, None, None, Some(42i32.to_le_bytes().to_vec()), Some(b"x".to_vec())];
+        let v = deform(&wider, &t);
+        assert_eq!(v[4], Some(&42i32.to_le_bytes()[..]));
+        assert_eq!(v[5], Some(&b"x"[..]));
+        assert_eq!(v[6], None);
+        // A tuple that has the attribute keeps its own value, NULL included.
+        let full = form(&wider, &[None, None, None, None, None, Some(b"y"), None]);
+        assert_eq!(deform(&wider, &full)[4..6], [None, Some(&b"y"[..])]);
     }
 }

@@ -39,7 +39,7 @@ fn env(dir: &std::path::Path, frames: usize) -> Env {
 }
 
 fn desc() -> TupleDesc {
-    TupleDesc { attrs: vec![Attr { len: 8, align: 8 }, Attr { len: -1, align: 4 }, Attr { len: -1, align: 4 }] }
+    TupleDesc::new(vec![Attr { len: 8, align: 8 }, Attr { len: -1, align: 4 }, Attr { len: -1, align: 4 }])
 }
 
 /// Deterministic bytes: random (incompressible) or a short repeated phrase.
@@ -178,7 +178,8 @@ fn compression_keeps_values_inline_when_it_helps() {
     let b = value(50_000, 3, false);
     let tid = store(&t, &heap, 2, Some(&b), None, &mut ids);
     let tuple = heap.fetch(tid).unwrap().unwrap();
-    let Some(Stored::External(p)) = deform_stored(&desc(), &tuple)[1] else { panic!("not external") };
+    let d = desc();
+    let Some(Stored::External(p)) = deform_stored(&d, &tuple)[1] else { panic!("not external") };
     let p = ToastPointer::decode(p).unwrap();
     assert_eq!((p.compression, p.raw_size, p.stored_size), (Compression::None, 50_000, 50_000));
     assert_eq!(toast_rows(&e), 50_000usize.div_ceil(TOAST_MAX_CHUNK_SIZE));
