@@ -3,8 +3,9 @@
 //! describe commands, pgbench, JDBC, DBeaver) find them. They are real
 //! heap relations and stay empty — there are no row-level security
 //! policies, inheritance, triggers, publications, partitioning, extended
-//! statistics, foreign tables, extensions or role memberships — except
-//! `pg_tablespace`, which lists the two tablespaces every cluster has.
+//! statistics, foreign tables or extensions — except `pg_tablespace`,
+//! which lists the two tablespaces every cluster has, and
+//! `pg_auth_members`, which has the predefined roles' memberships.
 
 use super::system::{
     ACLITEM_ARRAY, CHAR_ARRAY, INT2VECTOR, OID_ARRAY, OIDVECTOR, PG_NODE_TREE, SUPERUSER, SystemCatalog, TEXT_ARRAY,
@@ -13,13 +14,25 @@ use crate::sql::types::{Datum, PgType};
 
 use PgType::{Bool, Bytea, Char, Int2, Int4, Name, Oid, Text};
 
-/// pg_auth_members: which role is a member of which. Empty: there is no
-/// `GRANT role` (nor `CREATE ROLE`) yet.
+/// pg_auth_members: which role is a member of which. Only the memberships
+/// among PostgreSQL's predefined roles: there is no `GRANT role` (nor
+/// `CREATE ROLE`) yet.
 pub const PG_AUTH_MEMBERS: SystemCatalog = SystemCatalog {
     oid: 1261,
     name: "pg_auth_members",
     columns: &[("roleid", Oid), ("member", Oid), ("grantor", Oid), ("admin_option", Bool)],
 };
+
+/// `pg_auth_members` rows: `pg_monitor` is a member of
+/// `pg_read_all_settings`, `pg_read_all_stats` and `pg_stat_scan_tables`,
+/// granted by the superuser, as initdb makes them.
+pub fn auth_members_rows() -> Vec<Vec<Datum>> {
+    const PG_MONITOR: u32 = 3373;
+    [3374, 3375, 3377]
+        .into_iter()
+        .map(|role| vec![Datum::Oid(role), Datum::Oid(PG_MONITOR), Datum::Oid(SUPERUSER), Datum::Bool(false)])
+        .collect()
+}
 
 pub const PG_TABLESPACE: SystemCatalog = SystemCatalog {
     oid: 1213,

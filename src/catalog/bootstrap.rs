@@ -114,6 +114,7 @@ impl Catalog {
         put(&super::proc::PG_PROC, super::proc::proc_rows())?;
         put(&super::proc::PG_OPERATOR, super::proc::operator_rows())?;
         put(&super::absent::PG_TABLESPACE, super::absent::tablespace_rows())?;
+        put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
         for catalog in system::ALL {
             let class = ClassRow {
                 oid: catalog.oid,

@@ -239,6 +239,12 @@ impl EvalContext for RowCx<'_, '_> {
     fn database_size(&self) -> Result<i64> {
         self.cx.catalog.database_size(&self.cx.reader())
     }
+    fn relation_is_publishable(&self, oid: u32) -> Result<Option<bool>> {
+        let rel = self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?;
+        Ok(rel.map(|(_, r)| {
+            r.kind == crate::catalog::RelKind::Table && !r.unlogged && r.oid >= crate::catalog::FIRST_NORMAL_OID
+        }))
+    }
     fn postmaster_start_time(&self) -> i64 {
         self.cx.catalog.started_at
     }

@@ -363,6 +363,11 @@ pub trait EvalContext {
     fn database_size(&self) -> Result<i64> {
         Err(Error::internal("catalog lookup outside a query"))
     }
+    /// Whether relation `oid` could be published (a permanent user table);
+    /// `None` if there is no such relation.
+    fn relation_is_publishable(&self, _oid: u32) -> Result<Option<bool>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
     /// When the server started (`pg_postmaster_start_time()`).
     fn postmaster_start_time(&self) -> i64 {
         0

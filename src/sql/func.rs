@@ -129,6 +129,12 @@ pub enum Func {
     QuoteIdent,
     PgPostmasterStartTime,
     ShobjDescription,
+    /// `pg_get_triggerdef(trigger [, pretty])`: tusk has no triggers.
+    PgGetTriggerdef,
+    /// `pg_get_statisticsobjdef_columns(statistics object)`: tusk has no
+    /// extended statistics.
+    PgGetStatisticsobjdefColumns,
+    PgRelationIsPublishable,
 }
 
 /// What a `has_*_privilege` function asks about.
@@ -334,6 +340,9 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("quote_ident", Func::QuoteIdent),
     ("pg_postmaster_start_time", Func::PgPostmasterStartTime),
     ("shobj_description", Func::ShobjDescription),
+    ("pg_get_triggerdef", Func::PgGetTriggerdef),
+    ("pg_get_statisticsobjdef_columns", Func::PgGetStatisticsobjdefColumns),
+    ("pg_relation_is_publishable", Func::PgRelationIsPublishable),
 ];
 
 /// What an advisory-lock function does.
@@ -523,6 +532,9 @@ impl Func {
             Func::QuoteIdent => &[(&[Text], Text)],
             Func::PgPostmasterStartTime => &[(&[], TimestampTz)],
             Func::ShobjDescription => &[(&[Oid, Name], Text)],
+            Func::PgGetTriggerdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::PgGetStatisticsobjdefColumns => &[(&[Oid], Text)],
+            Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
         }
     }
 
@@ -937,6 +949,19 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::QuoteIdent => Datum::Text(quote_ident(text(0))),
         Func::PgPostmasterStartTime => Datum::TimestampTz(ctx.postmaster_start_time()),
+        // pg_trigger and pg_statistic_ext are empty: no OID names a row there.
+        Func::PgGetTriggerdef | Func::PgGetStatisticsobjdefColumns => Datum::Null,
+        Func::PgRelationIsPublishable => {
+            // A regclass value is held as the relation's name.
+            let oid = match &values[0] {
+                Datum::Text(name) => match name.parse::<u32>() {
+                    Ok(oid) => oid,
+                    Err(_) => ctx.relation_oid(name)?.unwrap_or(0),
+                },
+                other => oid_of(other),
+            };
+            ctx.relation_is_publishable(oid)?.map_or(Datum::Null, Datum::Bool)
+        }
         Func::PgGetViewdef => {
             let oid = match &values[0] {
                 Datum::Text(name) => match ctx.relation_oid(name)? {

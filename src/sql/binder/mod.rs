@@ -1387,6 +1387,9 @@ impl<'a> Binder<'a> {
             {
                 t
             }
+            // A catalog value held in its text form (`polroles = '{0}'`)
+            // compares with its own type or a literal as that text.
+            (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,
             // An integer meets an OID as an OID (PostgreSQL's implicit int4 → oid).
             (a, b)
                 if (a.is_oid() || b.is_oid())
