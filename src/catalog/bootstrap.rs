@@ -115,6 +115,7 @@ impl Catalog {
         put(&super::proc::PG_OPERATOR, super::proc::operator_rows())?;
         put(&super::absent::PG_TABLESPACE, super::absent::tablespace_rows())?;
         put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
+        put(&super::comment::PG_DESCRIPTION, super::comment::builtin_description_rows())?;
         for catalog in system::ALL {
             let class = ClassRow {
                 oid: catalog.oid,

@@ -7,6 +7,9 @@
 //! `objsubid` 0, and its columns', `objsubid` = attnum) go with it in
 //! [`Catalog::drop_relation`]. `obj_description`, `col_description` and
 //! `shobj_description` read them.
+//!
+//! Bootstrap writes PostgreSQL's own descriptions of the built-in types,
+//! functions and operators tusk has ([`builtin_description_rows`]).
 
 use super::system::SystemCatalog;
 use super::{Catalog, Reader, catalog_rel, i32_of, u32_of};
@@ -28,6 +31,23 @@ pub const PG_SHDESCRIPTION: SystemCatalog = SystemCatalog {
     name: "pg_shdescription",
     columns: &[("objoid", Oid), ("classoid", Oid), ("description", Text)],
 };
+
+/// PostgreSQL's `pg_description` rows for the built-in types, functions
+/// and operators that tusk has.
+pub fn builtin_description_rows() -> Vec<Vec<Datum>> {
+    super::proc::parse_rows(include_str!("bootstrap/pg_description.tsv"), &PG_DESCRIPTION)
+        .into_iter()
+        .filter(|row| {
+            let (Datum::Oid(objoid), Datum::Oid(classoid)) = (&row[0], &row[1]) else { return false };
+            match *classoid {
+                1247 => super::describe::type_exists(*objoid),
+                1255 => super::proc::proc_info(*objoid).is_some(),
+                2617 => super::proc::operator_exists(*objoid),
+                _ => false,
+            }
+        })
+        .collect()
+}
 
 /// What a comment is attached to: (`objoid`, `classoid`, `objsubid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

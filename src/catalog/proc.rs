@@ -201,9 +201,17 @@ pub fn proc_rows() -> Vec<Vec<Datum>> {
     PROC_ROWS.clone()
 }
 
+static OPERATOR_ROWS: LazyLock<Vec<Vec<Datum>>> =
+    LazyLock::new(|| parse_rows(include_str!("bootstrap/pg_operator.tsv"), &PG_OPERATOR));
+
 /// The rows bootstrap writes to `pg_operator`.
 pub fn operator_rows() -> Vec<Vec<Datum>> {
-    parse_rows(include_str!("bootstrap/pg_operator.tsv"), &PG_OPERATOR)
+    OPERATOR_ROWS.clone()
+}
+
+/// Whether tusk has the operator with OID `oid`.
+pub fn operator_exists(oid: u32) -> bool {
+    OPERATOR_ROWS.iter().any(|r| r[0] == Datum::Oid(oid))
 }
 
 /// The function with OID `oid`, if tusk has it.

@@ -66,8 +66,8 @@ pub enum Func {
     /// `pg_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size`.
     RelationSize(RelSize),
     PgGetUserById,
-    /// `obj_description`, `col_description`: NULL, as there are no
-    /// comments (`COMMENT ON` does not exist yet).
+    /// `obj_description`, `col_description`: the comment `COMMENT ON` set
+    /// (see [`crate::catalog::comment`]).
     ObjDescription,
     ColDescription,
     /// `pg_get_viewdef(view [, pretty])`, by OID or by name.
@@ -118,6 +118,7 @@ pub enum Func {
     PgCharToEncoding,
     PgTypeIsVisible,
     PgFunctionIsVisible,
+    PgOperatorIsVisible,
     PgGetFunctionResult,
     /// `pg_get_function_arguments`, or (`true`) `pg_get_function_identity_arguments`.
     PgGetFunctionArguments(bool),
@@ -328,6 +329,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("pg_char_to_encoding", Func::PgCharToEncoding),
     ("pg_type_is_visible", Func::PgTypeIsVisible),
     ("pg_function_is_visible", Func::PgFunctionIsVisible),
+    ("pg_operator_is_visible", Func::PgOperatorIsVisible),
     ("pg_get_function_result", Func::PgGetFunctionResult),
     ("pg_get_function_arguments", Func::PgGetFunctionArguments(false)),
     ("pg_get_function_identity_arguments", Func::PgGetFunctionArguments(true)),
@@ -516,7 +518,7 @@ impl Func {
             Func::PgGetConstraintdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgEncodingToChar => &[(&[Int4], Name)],
             Func::PgCharToEncoding => &[(&[Name], Int4)],
-            Func::PgTypeIsVisible | Func::PgFunctionIsVisible => &[(&[Oid], Bool)],
+            Func::PgTypeIsVisible | Func::PgFunctionIsVisible | Func::PgOperatorIsVisible => &[(&[Oid], Bool)],
             Func::PgGetFunctionResult | Func::PgGetFunctionArguments(_) => &[(&[Oid], Text)],
             Func::HasPrivilege(_) => &[
                 (&[Text, Text], Bool),
@@ -892,17 +894,22 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
         Func::ObjDescription => {
-            // With no catalog named, PostgreSQL finds the comment whatever
-            // the catalog (a deprecated form); tusk looks in pg_class.
-            let class = match values.get(1) {
+            let classes: Vec<u32> = match values.get(1) {
                 Some(v) => match crate::catalog::system::catalog_oid(v.as_str().unwrap_or("")) {
-                    Some(c) => c,
+                    Some(c) => vec![c],
                     None => return Ok(Datum::Null),
                 },
-                None => crate::catalog::system::PG_CLASS.oid,
+                // With no catalog named (a deprecated form) the comment is
+                // found whatever catalog the object is in.
+                None => crate::catalog::system::ALL.iter().map(|c| c.oid).collect(),
             };
-            let target = CommentTarget { objoid: oid_of(&values[0]), classoid: class, objsubid: 0 };
-            ctx.description(target)?.map_or(Datum::Null, Datum::Text)
+            for classoid in classes {
+                let target = CommentTarget { objoid: oid_of(&values[0]), classoid, objsubid: 0 };
+                if let Some(text) = ctx.description(target)? {
+                    return Ok(Datum::Text(text));
+                }
+            }
+            Datum::Null
         }
         Func::ColDescription => {
             let objsubid = values[1].as_i64().unwrap_or(0) as i32;
@@ -925,6 +932,13 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Some(_) => Datum::Bool(true),
             None => Datum::Null,
         },
+        Func::PgOperatorIsVisible => {
+            if proc::operator_exists(oid_of(&values[0])) {
+                Datum::Bool(true)
+            } else {
+                Datum::Null
+            }
+        }
         Func::PgGetFunctionResult => {
             proc::proc_info(oid_of(&values[0])).map_or(Datum::Null, |p| Datum::Text(proc::function_result(p)))
         }
