@@ -192,20 +192,6 @@ Foreign-key constraints:
         ),
     ),
     (
-        "\\do !~",
-        Expect::Same(
-            r#"                                                  List of operators
-   Schema   | Name | Left arg type | Right arg type | Result type |                    Description                    
-------------+------+---------------+----------------+-------------+---------------------------------------------------
- pg_catalog | !~   | character     | text           | boolean     | does not match regular expression, case-sensitive
- pg_catalog | !~   | name          | text           | boolean     | does not match regular expression, case-sensitive
- pg_catalog | !~   | text          | text           | boolean     | does not match regular expression, case-sensitive
-(3 rows)
-
-"#,
-        ),
-    ),
-    (
         "\\dT",
         Expect::Same(
             r#"     List of data types
