@@ -107,6 +107,12 @@ impl Catalog {
     /// module doc). The indexes and constraints over it are the caller's.
     pub fn drop_column(&self, table: &Table, index: usize, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let name = dropped_column_name(index + 1);
+        // Its comment goes with it.
+        let attnum = index as i32 + 1;
+        let column = |c: super::comment::CommentTarget| {
+            c.objoid == table.oid && c.classoid == system::PG_CLASS.oid && c.objsubid == attnum
+        };
+        self.drop_descriptions(&column, xid, cid, who)?;
         self.update_attribute(table.oid, index as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_NAME] = Some(name_bytes(&name));
             v[system::ATT_ISDROPPED] = Some(vec![1]);

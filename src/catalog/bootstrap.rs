@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use super::system::{self, ClassRow, PG_CATALOG_NAMESPACE, SystemCatalog};
 use super::{Catalog, Reader};
 use crate::error::{Error, Result};
-use crate::sql::types::{Datum, PgType, parse_text};
+use crate::sql::types::{Datum, PgType};
 
 const PG_TYPE_ROWS: &str = include_str!("bootstrap/pg_type.tsv");
 
@@ -32,22 +32,7 @@ pub struct TypeInfo {
 }
 
 /// The `pg_type` rows, parsed once.
-static TYPE_ROWS: LazyLock<Vec<Vec<Datum>>> = LazyLock::new(|| {
-    PG_TYPE_ROWS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|line| {
-            line.split('\t')
-                .zip(system::PG_TYPE.columns)
-                .map(|(field, (_, ty))| match field {
-                    "\\N" => Datum::Null,
-                    // The text comes from PostgreSQL's own output of these types.
-                    text => parse_text(*ty, text).unwrap_or(Datum::Null),
-                })
-                .collect()
-        })
-        .collect()
-});
+static TYPE_ROWS: LazyLock<Vec<Vec<Datum>>> = LazyLock::new(|| super::proc::parse_rows(PG_TYPE_ROWS, &system::PG_TYPE));
 
 static TYPE_INFO: LazyLock<HashMap<u32, TypeInfo>> = LazyLock::new(|| {
     let at = |name: &str| system::PG_TYPE.attno(name);
@@ -126,6 +111,11 @@ impl Catalog {
         put(&system::PG_COLLATION, system::collation_rows())?;
         put(&system::PG_AUTHID, system::authid_rows())?;
         put(&system::PG_TYPE, TYPE_ROWS.clone())?;
+        put(&super::proc::PG_PROC, super::proc::proc_rows())?;
+        put(&super::proc::PG_OPERATOR, super::proc::operator_rows())?;
+        put(&super::absent::PG_TABLESPACE, super::absent::tablespace_rows())?;
+        put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
+        put(&super::comment::PG_DESCRIPTION, super::comment::builtin_description_rows())?;
         for catalog in system::ALL {
             let class = ClassRow {
                 oid: catalog.oid,
@@ -135,7 +125,7 @@ impl Catalog {
                 relfilenode: catalog.oid,
                 natts: catalog.columns.len() as i16,
                 has_index: false,
-                shared: matches!(catalog.oid, 1262 | 1260),
+                shared: matches!(catalog.oid, 1262 | 1260 | 1261 | 1213 | 2396),
                 persistence: b'p',
                 options: None,
                 toast: 0,

@@ -25,6 +25,37 @@ pub fn namespace_name(oid: u32) -> Option<&'static str> {
     NAMESPACES.iter().find(|n| n.0 == oid).map(|n| n.1)
 }
 
+/// The roles there are: the superuser and PostgreSQL's predefined roles
+/// (`pg_authid`'s rows).
+fn roles() -> Vec<(u32, String)> {
+    super::system::authid_rows()
+        .into_iter()
+        .filter_map(|r| match (&r[0], r[1].as_str()) {
+            (crate::sql::types::Datum::Oid(o), Some(n)) => Some((*o, n.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn role_name(oid: u32) -> Option<String> {
+    roles().into_iter().find(|r| r.0 == oid).map(|r| r.1)
+}
+
+pub fn role_oid(name: &str) -> Option<u32> {
+    roles().into_iter().find(|r| r.1 == name).map(|r| r.0)
+}
+
+/// The databases `pg_database` lists, by OID and name.
+const DATABASES: [(u32, &str); 3] = [(5, "postgres"), (1, "template1"), (4, "template0")];
+
+pub fn database_name(oid: u32) -> Option<&'static str> {
+    DATABASES.iter().find(|d| d.0 == oid).map(|d| d.1)
+}
+
+pub fn database_oid(name: &str) -> Option<u32> {
+    DATABASES.iter().find(|d| d.1 == name).map(|d| d.0)
+}
+
 /// `pg_get_userbyid`: the role's name, or PostgreSQL's placeholder for an
 /// OID that names no role.
 pub fn user_name(oid: u32) -> String {
@@ -265,6 +296,11 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> String {
     }
 }
 
+/// Whether `pg_type` has a row for `oid`.
+pub fn type_exists(oid: u32) -> bool {
+    bootstrap::type_naming(oid).is_some()
+}
+
 /// What `format_type` needs of a `pg_type` row.
 pub struct TypeNaming {
     pub typname: &'static str,
@@ -400,6 +436,58 @@ impl Catalog {
             out.push_str(&p.text);
         }
         Ok(Some(out))
+    }
+}
+
+impl Catalog {
+    /// `pg_get_constraintdef(oid)`: the constraint as `ALTER TABLE … ADD`
+    /// would spell it (`PRIMARY KEY (a)`, `UNIQUE (b)`, `FOREIGN KEY (c)
+    /// REFERENCES t(a) ON DELETE CASCADE`). `None` when there is none.
+    pub fn constraint_definition(&self, oid: u32, who: &Reader<'_>) -> Result<Option<String>> {
+        let Some((_, con)) = self.constraints(who, &|c| c.oid == oid)?.into_iter().next() else { return Ok(None) };
+        let columns_of = |relid: u32, key: &[i16]| -> Result<String> {
+            let table = match self.relation_by_oid(relid, who)? {
+                Some((name, rel)) => self.lookup_in(rel.namespace, &name, who)?,
+                None => None,
+            };
+            let names: Vec<String> = key
+                .iter()
+                .map(|&a| {
+                    let column = table.as_ref().and_then(|t| t.columns.get((a - 1) as usize));
+                    column.map_or_else(|| a.to_string(), |c| quote_identifier(&c.name))
+                })
+                .collect();
+            Ok(names.join(", "))
+        };
+        let key = columns_of(con.relid, &con.key)?;
+        Ok(Some(match con.kind {
+            b'p' => format!("PRIMARY KEY ({key})"),
+            b'u' => format!("UNIQUE ({key})"),
+            b'f' => {
+                let mut out = format!("FOREIGN KEY ({key}) REFERENCES ");
+                if let Some((name, rel)) = self.relation_by_oid(con.frelid, who)? {
+                    // Qualified only when the search path would not find it.
+                    if rel.namespace != PUBLIC_NAMESPACE {
+                        out.push_str(&quote_identifier(namespace_name(rel.namespace).unwrap_or("public")));
+                        out.push('.');
+                    }
+                    out.push_str(&quote_identifier(&name));
+                }
+                let _ = write!(out, "({})", columns_of(con.frelid, &con.fkey)?);
+                for (action, label) in [(con.update_action, "UPDATE"), (con.delete_action, "DELETE")] {
+                    let what = match action {
+                        b'r' => "RESTRICT",
+                        b'c' => "CASCADE",
+                        b'n' => "SET NULL",
+                        b'd' => "SET DEFAULT",
+                        _ => continue,
+                    };
+                    let _ = write!(out, " ON {label} {what}");
+                }
+                out
+            }
+            _ => return Ok(None),
+        }))
     }
 }
 

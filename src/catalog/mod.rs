@@ -23,15 +23,18 @@
 //! Sequences are rows of kind `S` with a `pg_sequence` row and a page of
 //! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
+mod absent;
 mod alter;
 pub mod analyze;
 mod bootstrap;
+pub mod comment;
 mod constraint;
 mod default;
 pub mod describe;
 mod freeze;
 mod index;
 pub mod keycode;
+pub mod proc;
 pub mod sequence;
 pub mod stats;
 pub mod system;
@@ -359,6 +362,8 @@ pub struct Catalog {
     /// The oldest ids each table vacuumed since refers to, until stored in
     /// its `pg_class` row (see [`freeze`]).
     frozen: dashmap::DashMap<u32, crate::txn::rowlock::Frozen>,
+    /// When the catalog was opened, at server start (`pg_postmaster_start_time()`).
+    pub started_at: i64,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -381,6 +386,7 @@ impl Catalog {
             version: std::sync::atomic::AtomicU64::new(0),
             stats: stats::Stats::default(),
             frozen: dashmap::DashMap::new(),
+            started_at: crate::sql::datetime::now(),
         };
         catalog.bootstrap_if_new()?;
         if catalog.engine.recovered() {
@@ -531,6 +537,30 @@ impl Catalog {
             SizeOf::Indexes => indexes()?,
             SizeOf::Total => all_forks(rel.relfilenode)? + indexes()?,
         }))
+    }
+
+    /// `pg_database_size` of the current database: the bytes of every fork
+    /// of every relation `pg_class` lists (catalogs included).
+    pub fn database_size(&self, who: &Reader<'_>) -> Result<i64> {
+        let desc = PG_CLASS.desc();
+        let mut files = Vec::new();
+        self.scan(&PG_CLASS, who, |_, t| {
+            let v = deform(&desc, t);
+            if v[system::CLASS_RELKIND] != Some(b"v") {
+                files.push(u32_of(v[system::CLASS_RELFILENODE]));
+            }
+        })?;
+        let smgr = self.engine.pool.smgr();
+        let mut total = 0i64;
+        for relfilenode in files {
+            let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+            for &fork in Fork::ALL.iter() {
+                if smgr.exists(locator, fork) {
+                    total += smgr.nblocks(locator, fork)? as i64 * crate::storage::page::PAGE_SIZE as i64;
+                }
+            }
+        }
+        Ok(total)
     }
 
     /// The first visible `pg_class` row that `wanted` accepts.
@@ -1457,6 +1487,12 @@ impl Catalog {
         self.drop_view_rules(oid, xid, cid, who)?;
         self.delete_column_stats(oid, xid, cid, who)?;
         self.drop_defaults_and_sequence_rows(oid, xid, cid, who)?;
+        self.drop_descriptions(
+            &|c| c.classoid == PG_CLASS.oid && (c.objoid == oid || doomed_indexes.contains(&c.objoid)),
+            xid,
+            cid,
+            who,
+        )?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
             let heap = self.heap(catalog_rel(catalog));

@@ -11,6 +11,7 @@
 //! `relfrozenxid` and `relminmxid` are set by VACUUM (see `freeze.rs`). See also [`super::bootstrap`], which writes the
 //! initial rows.
 
+use super::absent;
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::tuple::{Attr, TupleDesc};
 
@@ -26,16 +27,17 @@ pub const SUPERUSER: u32 = 10;
 pub const HEAP_AM: u32 = 2;
 pub const BTREE_AM: u32 = 403;
 const TEXT_FORM_XID: PgType = TextForm(28);
-const REGPROC: PgType = TextForm(24);
-const INT2VECTOR: PgType = TextForm(22);
-const OIDVECTOR: PgType = TextForm(30);
-const PG_NODE_TREE: PgType = TextForm(194);
-const TEXT_ARRAY: PgType = TextForm(1009);
-const ACLITEM_ARRAY: PgType = TextForm(1034);
+pub(super) const REGPROC: PgType = TextForm(24);
+pub(super) const INT2VECTOR: PgType = TextForm(22);
+pub(super) const OIDVECTOR: PgType = TextForm(30);
+pub(super) const PG_NODE_TREE: PgType = TextForm(194);
+pub(super) const TEXT_ARRAY: PgType = TextForm(1009);
+pub(super) const ACLITEM_ARRAY: PgType = TextForm(1034);
 const ANYARRAY: PgType = TextForm(2277);
 const INT2_ARRAY: PgType = TextForm(1005);
-const OID_ARRAY: PgType = TextForm(1028);
+pub(super) const OID_ARRAY: PgType = TextForm(1028);
 const FLOAT4_ARRAY: PgType = TextForm(1021);
+pub(super) const CHAR_ARRAY: PgType = TextForm(1002);
 
 /// A system catalog: a heap relation whose file is its OID.
 pub struct SystemCatalog {
@@ -439,7 +441,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 15] = [
+pub const ALL: [&SystemCatalog; 31] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -455,24 +457,56 @@ pub const ALL: [&SystemCatalog; 15] = [
     &PG_STATISTIC,
     &PG_SEQUENCE,
     &PG_AUTHID,
+    &super::proc::PG_PROC,
+    &super::proc::PG_OPERATOR,
+    &super::comment::PG_DESCRIPTION,
+    &super::comment::PG_SHDESCRIPTION,
+    &absent::PG_AUTH_MEMBERS,
+    &absent::PG_TABLESPACE,
+    &absent::PG_POLICY,
+    &absent::PG_INHERITS,
+    &absent::PG_TRIGGER,
+    &absent::PG_PUBLICATION,
+    &absent::PG_PUBLICATION_REL,
+    &absent::PG_PUBLICATION_NAMESPACE,
+    &absent::PG_PARTITIONED_TABLE,
+    &absent::PG_STATISTIC_EXT,
+    &absent::PG_FOREIGN_TABLE,
+    &absent::PG_EXTENSION,
 ];
+
+/// The OID of the system catalog named `name` (what `obj_description`'s
+/// second argument names).
+pub fn catalog_oid(name: &str) -> Option<u32> {
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(name);
+    ALL.iter().find(|c| c.name == name).map(|c| c.oid)
+}
 
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
-    matches!(ty, TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY | FLOAT4_ARRAY)
-        || matches!(
-            column,
-            "typdefault"
-                | "rolpassword"
-                | "rolvaliduntil"
-                | "daticulocale"
-                | "datcollversion"
-                | "collcollate"
-                | "collctype"
-                | "colliculocale"
-                | "collversion"
-        )
+    if matches!(column, "polroles" | "stxkind") {
+        return false;
+    }
+    matches!(
+        ty,
+        TEXT_ARRAY | ACLITEM_ARRAY | PG_NODE_TREE | ANYARRAY | INT2_ARRAY | OID_ARRAY | FLOAT4_ARRAY | CHAR_ARRAY
+    ) || matches!(
+        column,
+        "typdefault"
+            | "rolpassword"
+            | "rolvaliduntil"
+            | "daticulocale"
+            | "datcollversion"
+            | "collcollate"
+            | "collctype"
+            | "colliculocale"
+            | "collversion"
+            | "probin"
+            | "prattrs"
+            | "tgoldtable"
+            | "tgnewtable"
+    )
 }
 
 fn oid(v: u32) -> Datum {

@@ -38,6 +38,7 @@ macro_rules! eval_context {
 }
 
 mod alter;
+mod comment;
 mod constraints;
 mod copy;
 mod ddl;
@@ -624,6 +625,7 @@ impl Session {
                         | Statement::DropConstraint { .. }
                         | Statement::AlterTable { .. }
                         | Statement::RenameRelation { .. }
+                        | Statement::Comment { .. }
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
                         | Statement::Copy(_)
@@ -1031,6 +1033,10 @@ impl Session {
             }
             Statement::SetDefault { table, if_exists, column, default } => {
                 self.set_default(table, *if_exists, column, default.as_deref())?;
+                Ok(None)
+            }
+            Statement::Comment { on, name, column, text } => {
+                self.comment(*on, name, column.as_deref(), text.as_deref())?;
                 Ok(None)
             }
             Statement::Truncate { names, cascade, restart_identity } => {

@@ -229,6 +229,27 @@ impl EvalContext for RowCx<'_, '_> {
     fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.cx.eval.sequence(func, args)
     }
+    fn description(&self, target: crate::catalog::comment::CommentTarget) -> Result<Option<String>> {
+        self.cx.catalog.description(target, &self.cx.reader())
+    }
+    fn shared_description(&self, objoid: u32, classoid: u32) -> Result<Option<String>> {
+        self.cx.catalog.shared_description(objoid, classoid, &self.cx.reader())
+    }
+    fn constraint_definition(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.catalog.constraint_definition(oid, &self.cx.reader())
+    }
+    fn database_size(&self) -> Result<i64> {
+        self.cx.catalog.database_size(&self.cx.reader())
+    }
+    fn relation_is_publishable(&self, oid: u32) -> Result<Option<bool>> {
+        let rel = self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?;
+        Ok(rel.map(|(_, r)| {
+            r.kind == crate::catalog::RelKind::Table && !r.unlogged && r.oid >= crate::catalog::FIRST_NORMAL_OID
+        }))
+    }
+    fn postmaster_start_time(&self) -> i64 {
+        self.cx.catalog.started_at
+    }
     fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
         self.cx.eval.serial_sequence(table, column)
     }

@@ -347,6 +347,31 @@ pub trait EvalContext {
     fn sequence(&mut self, _func: super::func::SeqFunc, _args: &[Datum]) -> Result<Datum> {
         Err(Error::not_supported("sequence functions here"))
     }
+    /// The comment on an object (`obj_description`, `col_description`).
+    fn description(&self, _target: crate::catalog::comment::CommentTarget) -> Result<Option<String>> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
+    /// The comment on a shared object (`shobj_description`).
+    fn shared_description(&self, _objoid: u32, _classoid: u32) -> Result<Option<String>> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
+    /// `pg_get_constraintdef` of constraint `oid`: `None` if there is none.
+    fn constraint_definition(&self, _oid: u32) -> Result<Option<String>> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
+    /// The disk space of the current database's relations.
+    fn database_size(&self) -> Result<i64> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
+    /// Whether relation `oid` could be published (a permanent user table);
+    /// `None` if there is no such relation.
+    fn relation_is_publishable(&self, _oid: u32) -> Result<Option<bool>> {
+        Err(Error::internal("relation lookup outside a query"))
+    }
+    /// When the server started (`pg_postmaster_start_time()`).
+    fn postmaster_start_time(&self) -> i64 {
+        0
+    }
     /// `pg_get_serial_sequence(table, column)`: the qualified name of the
     /// sequence the column owns, if any.
     fn serial_sequence(&self, _table: &str, _column: &str) -> Result<Option<String>> {

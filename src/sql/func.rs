@@ -4,9 +4,10 @@ use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
 use super::types::{Datum, PgType};
-use crate::catalog::{SizeOf, describe};
+use crate::catalog::comment::CommentTarget;
+use crate::catalog::{SizeOf, describe, proc};
 use crate::err;
-use crate::error::{Result, SqlState};
+use crate::error::{Error, Result, SqlState};
 use crate::storage::smgr::Fork;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,8 +66,8 @@ pub enum Func {
     /// `pg_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size`.
     RelationSize(RelSize),
     PgGetUserById,
-    /// `obj_description`, `col_description`: NULL, as there are no
-    /// comments (`COMMENT ON` does not exist yet).
+    /// `obj_description`, `col_description`: the comment `COMMENT ON` set
+    /// (see [`crate::catalog::comment`]).
     ObjDescription,
     ColDescription,
     /// `pg_get_viewdef(view [, pretty])`, by OID or by name.
@@ -111,6 +112,38 @@ pub enum Func {
     Sequence(SeqFunc),
     /// `pg_get_serial_sequence(table, column)`.
     PgGetSerialSequence,
+    /// `pg_get_constraintdef(constraint [, pretty])`.
+    PgGetConstraintdef,
+    PgEncodingToChar,
+    PgCharToEncoding,
+    PgTypeIsVisible,
+    PgFunctionIsVisible,
+    PgOperatorIsVisible,
+    PgGetFunctionResult,
+    /// `pg_get_function_arguments`, or (`true`) `pg_get_function_identity_arguments`.
+    PgGetFunctionArguments(bool),
+    /// `has_table_privilege`, `has_schema_privilege`, `has_database_privilege`.
+    HasPrivilege(PrivilegeOn),
+    PgTablespaceLocation,
+    PgSizePretty,
+    PgDatabaseSize,
+    QuoteIdent,
+    PgPostmasterStartTime,
+    ShobjDescription,
+    /// `pg_get_triggerdef(trigger [, pretty])`: tusk has no triggers.
+    PgGetTriggerdef,
+    /// `pg_get_statisticsobjdef_columns(statistics object)`: tusk has no
+    /// extended statistics.
+    PgGetStatisticsobjdefColumns,
+    PgRelationIsPublishable,
+}
+
+/// What a `has_*_privilege` function asks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivilegeOn {
+    Table,
+    Schema,
+    Database,
 }
 
 /// The sequence functions (see [`crate::storage::sequence`]).
@@ -206,6 +239,114 @@ pub enum RelSize {
     Total,
 }
 
+/// The functions by name (the `pg_stat_get_*` and advisory-lock families
+/// are named by [`STAT_COUNTERS`] and [`Func::advisory`]).
+const FUNCTIONS: &[(&str, Func)] = &[
+    ("version", Func::Version),
+    ("current_setting", Func::CurrentSetting),
+    ("set_config", Func::SetConfig),
+    ("pg_sleep", Func::PgSleep),
+    ("pg_backend_pid", Func::PgBackendPid),
+    ("abs", Func::Abs),
+    ("length", Func::Length),
+    ("char_length", Func::Length),
+    ("character_length", Func::Length),
+    ("octet_length", Func::OctetLength),
+    ("repeat", Func::Repeat),
+    ("md5", Func::Md5),
+    ("lower", Func::Lower),
+    ("upper", Func::Upper),
+    ("coalesce", Func::Coalesce),
+    ("nullif", Func::NullIf),
+    ("round", Func::Round),
+    ("substr", Func::Substr),
+    ("substring", Func::Substr),
+    ("power", Func::Power),
+    ("pow", Func::Power),
+    ("now", Func::Now),
+    ("transaction_timestamp", Func::Now),
+    ("current_timestamp", Func::Now),
+    ("statement_timestamp", Func::StatementTimestamp),
+    ("clock_timestamp", Func::ClockTimestamp),
+    ("current_date", Func::CurrentDate),
+    ("localtimestamp", Func::LocalTimestamp),
+    ("localtime", Func::LocalTime),
+    ("date_part", Func::DatePart),
+    ("date_trunc", Func::DateTrunc),
+    ("make_date", Func::MakeDate),
+    ("isfinite", Func::IsFinite),
+    ("timezone", Func::Timezone),
+    ("age", Func::Age),
+    ("justify_days", Func::JustifyDays),
+    ("justify_hours", Func::JustifyHours),
+    ("current_user", Func::CurrentUser),
+    ("session_user", Func::CurrentUser),
+    ("user", Func::CurrentUser),
+    ("current_role", Func::CurrentUser),
+    ("current_database", Func::CurrentDatabase),
+    ("current_catalog", Func::CurrentDatabase),
+    ("current_schema", Func::CurrentSchema),
+    ("current_schemas", Func::CurrentSchemas),
+    ("pg_table_is_visible", Func::PgTableIsVisible),
+    ("format_type", Func::FormatType),
+    ("pg_get_indexdef", Func::PgGetIndexdef),
+    ("pg_relation_size", Func::RelationSize(RelSize::Relation)),
+    ("pg_table_size", Func::RelationSize(RelSize::Table)),
+    ("pg_indexes_size", Func::RelationSize(RelSize::Indexes)),
+    ("pg_total_relation_size", Func::RelationSize(RelSize::Total)),
+    ("pg_get_userbyid", Func::PgGetUserById),
+    ("obj_description", Func::ObjDescription),
+    ("col_description", Func::ColDescription),
+    ("pg_get_viewdef", Func::PgGetViewdef),
+    ("pg_get_expr", Func::PgGetExpr),
+    ("pg_get_ruledef", Func::PgGetRuledef),
+    ("strpos", Func::Position),
+    ("split_part", Func::SplitPart),
+    ("encode", Func::Encode),
+    ("decode", Func::Decode),
+    ("get_byte", Func::GetByte),
+    ("set_byte", Func::SetByte),
+    ("sha224", Func::Sha(224)),
+    ("sha256", Func::Sha(256)),
+    ("sha384", Func::Sha(384)),
+    ("sha512", Func::Sha(512)),
+    ("convert_to", Func::ConvertTo),
+    ("convert_from", Func::ConvertFrom),
+    ("get_bit", Func::GetBit),
+    ("set_bit", Func::SetBit),
+    ("bit_count", Func::BitCount),
+    ("btrim", Func::Trim(true, true)),
+    ("ltrim", Func::Trim(true, false)),
+    ("rtrim", Func::Trim(false, true)),
+    ("overlay", Func::Overlay),
+    ("nextval", Func::Sequence(SeqFunc::Nextval)),
+    ("currval", Func::Sequence(SeqFunc::Currval)),
+    ("setval", Func::Sequence(SeqFunc::Setval)),
+    ("lastval", Func::Sequence(SeqFunc::Lastval)),
+    ("pg_get_serial_sequence", Func::PgGetSerialSequence),
+    ("pg_get_constraintdef", Func::PgGetConstraintdef),
+    ("pg_encoding_to_char", Func::PgEncodingToChar),
+    ("pg_char_to_encoding", Func::PgCharToEncoding),
+    ("pg_type_is_visible", Func::PgTypeIsVisible),
+    ("pg_function_is_visible", Func::PgFunctionIsVisible),
+    ("pg_operator_is_visible", Func::PgOperatorIsVisible),
+    ("pg_get_function_result", Func::PgGetFunctionResult),
+    ("pg_get_function_arguments", Func::PgGetFunctionArguments(false)),
+    ("pg_get_function_identity_arguments", Func::PgGetFunctionArguments(true)),
+    ("has_table_privilege", Func::HasPrivilege(PrivilegeOn::Table)),
+    ("has_schema_privilege", Func::HasPrivilege(PrivilegeOn::Schema)),
+    ("has_database_privilege", Func::HasPrivilege(PrivilegeOn::Database)),
+    ("pg_tablespace_location", Func::PgTablespaceLocation),
+    ("pg_size_pretty", Func::PgSizePretty),
+    ("pg_database_size", Func::PgDatabaseSize),
+    ("quote_ident", Func::QuoteIdent),
+    ("pg_postmaster_start_time", Func::PgPostmasterStartTime),
+    ("shobj_description", Func::ShobjDescription),
+    ("pg_get_triggerdef", Func::PgGetTriggerdef),
+    ("pg_get_statisticsobjdef_columns", Func::PgGetStatisticsobjdefColumns),
+    ("pg_relation_is_publishable", Func::PgRelationIsPublishable),
+];
+
 /// What an advisory-lock function does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdvisoryOp {
@@ -224,82 +365,31 @@ pub enum AdvisoryOp {
 
 impl Func {
     pub fn lookup(name: &str) -> Option<Func> {
-        Some(match name {
-            "version" => Func::Version,
-            "current_setting" => Func::CurrentSetting,
-            "set_config" => Func::SetConfig,
-            "pg_sleep" => Func::PgSleep,
-            "pg_backend_pid" => Func::PgBackendPid,
-            "abs" => Func::Abs,
-            "length" | "char_length" | "character_length" => Func::Length,
-            "octet_length" => Func::OctetLength,
-            "repeat" => Func::Repeat,
-            "md5" => Func::Md5,
-            "lower" => Func::Lower,
-            "upper" => Func::Upper,
-            "coalesce" => Func::Coalesce,
-            "nullif" => Func::NullIf,
-            "round" => Func::Round,
-            "substr" | "substring" => Func::Substr,
-            "power" | "pow" => Func::Power,
-            "now" | "transaction_timestamp" | "current_timestamp" => Func::Now,
-            "statement_timestamp" => Func::StatementTimestamp,
-            "clock_timestamp" => Func::ClockTimestamp,
-            "current_date" => Func::CurrentDate,
-            "localtimestamp" => Func::LocalTimestamp,
-            "localtime" => Func::LocalTime,
-            "date_part" => Func::DatePart,
-            "date_trunc" => Func::DateTrunc,
-            "make_date" => Func::MakeDate,
-            "isfinite" => Func::IsFinite,
-            "timezone" => Func::Timezone,
-            "age" => Func::Age,
-            "justify_days" => Func::JustifyDays,
-            "justify_hours" => Func::JustifyHours,
-            "current_user" | "session_user" | "user" | "current_role" => Func::CurrentUser,
-            "current_database" | "current_catalog" => Func::CurrentDatabase,
-            "current_schema" => Func::CurrentSchema,
-            "current_schemas" => Func::CurrentSchemas,
-            "pg_table_is_visible" => Func::PgTableIsVisible,
-            "format_type" => Func::FormatType,
-            "pg_get_indexdef" => Func::PgGetIndexdef,
-            "pg_relation_size" => Func::RelationSize(RelSize::Relation),
-            "pg_table_size" => Func::RelationSize(RelSize::Table),
-            "pg_indexes_size" => Func::RelationSize(RelSize::Indexes),
-            "pg_total_relation_size" => Func::RelationSize(RelSize::Total),
-            "pg_get_userbyid" => Func::PgGetUserById,
-            "obj_description" => Func::ObjDescription,
-            "col_description" => Func::ColDescription,
-            "pg_get_viewdef" => Func::PgGetViewdef,
-            "pg_get_expr" => Func::PgGetExpr,
-            "pg_get_ruledef" => Func::PgGetRuledef,
-            "strpos" => Func::Position,
-            "split_part" => Func::SplitPart,
-            "encode" => Func::Encode,
-            "decode" => Func::Decode,
-            "get_byte" => Func::GetByte,
-            "set_byte" => Func::SetByte,
-            "sha224" => Func::Sha(224),
-            "sha256" => Func::Sha(256),
-            "sha384" => Func::Sha(384),
-            "sha512" => Func::Sha(512),
-            "convert_to" => Func::ConvertTo,
-            "convert_from" => Func::ConvertFrom,
-            "get_bit" => Func::GetBit,
-            "set_bit" => Func::SetBit,
-            "bit_count" => Func::BitCount,
-            "btrim" => Func::Trim(true, true),
-            "ltrim" => Func::Trim(true, false),
-            "rtrim" => Func::Trim(false, true),
-            "overlay" => Func::Overlay,
-            "nextval" => Func::Sequence(SeqFunc::Nextval),
-            "currval" => Func::Sequence(SeqFunc::Currval),
-            "setval" => Func::Sequence(SeqFunc::Setval),
-            "lastval" => Func::Sequence(SeqFunc::Lastval),
-            "pg_get_serial_sequence" => Func::PgGetSerialSequence,
-            _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
-            _ => return Func::advisory(name),
-        })
+        if let Some(&(_, f)) = FUNCTIONS.iter().find(|(n, _)| *n == name) {
+            return Some(f);
+        }
+        match name.strip_prefix("pg_stat_get_") {
+            Some(_) => StatCounter::lookup(name).map(Func::PgStat),
+            None => Func::advisory(name),
+        }
+    }
+
+    /// Every function by name: what `pg_proc` lists (see
+    /// [`crate::catalog::proc`]).
+    pub fn registry() -> Vec<(String, Func)> {
+        let mut out: Vec<(String, Func)> = FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), f)).collect();
+        out.extend(STAT_COUNTERS.iter().map(|&(_, c)| (c.function_name(), Func::PgStat(c))));
+        for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
+            .into_iter()
+            .chain(["pg_advisory_unlock", "pg_advisory_unlock_all"])
+        {
+            for name in [base.to_string(), format!("{base}_shared")] {
+                if let Some(f) = Func::advisory(&name) {
+                    out.push((name, f));
+                }
+            }
+        }
+        out
     }
 
     fn advisory(name: &str) -> Option<Func> {
@@ -432,6 +522,28 @@ impl Func {
             Func::Sequence(SeqFunc::Setval) => &[(&[RegClass, Int8], Int8), (&[RegClass, Int8, Bool], Int8)],
             Func::Sequence(SeqFunc::Lastval) => &[(&[], Int8)],
             Func::PgGetSerialSequence => &[(&[Text, Text], Text)],
+            Func::PgGetConstraintdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::PgEncodingToChar => &[(&[Int4], Name)],
+            Func::PgCharToEncoding => &[(&[Name], Int4)],
+            Func::PgTypeIsVisible | Func::PgFunctionIsVisible | Func::PgOperatorIsVisible => &[(&[Oid], Bool)],
+            Func::PgGetFunctionResult | Func::PgGetFunctionArguments(_) => &[(&[Oid], Text)],
+            Func::HasPrivilege(_) => &[
+                (&[Text, Text], Bool),
+                (&[Oid, Text], Bool),
+                (&[Name, Text, Text], Bool),
+                (&[Name, Oid, Text], Bool),
+                (&[Oid, Text, Text], Bool),
+                (&[Oid, Oid, Text], Bool),
+            ],
+            Func::PgTablespaceLocation => &[(&[Oid], Text)],
+            Func::PgSizePretty => &[(&[Int8], Text), (&[Numeric], Text)],
+            Func::PgDatabaseSize => &[(&[Name], Int8), (&[Oid], Int8)],
+            Func::QuoteIdent => &[(&[Text], Text)],
+            Func::PgPostmasterStartTime => &[(&[], TimestampTz)],
+            Func::ShobjDescription => &[(&[Oid, Name], Text)],
+            Func::PgGetTriggerdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
+            Func::PgGetStatisticsobjdefColumns => &[(&[Oid], Text)],
+            Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
         }
     }
 
@@ -827,7 +939,89 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             }
         }
         Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
-        Func::ObjDescription | Func::ColDescription => Datum::Null,
+        Func::ObjDescription => {
+            let classes: Vec<u32> = match values.get(1) {
+                Some(v) => match crate::catalog::system::catalog_oid(v.as_str().unwrap_or("")) {
+                    Some(c) => vec![c],
+                    None => return Ok(Datum::Null),
+                },
+                // With no catalog named (a deprecated form) the comment is
+                // found whatever catalog the object is in.
+                None => crate::catalog::system::ALL.iter().map(|c| c.oid).collect(),
+            };
+            for classoid in classes {
+                let target = CommentTarget { objoid: oid_of(&values[0]), classoid, objsubid: 0 };
+                if let Some(text) = ctx.description(target)? {
+                    return Ok(Datum::Text(text));
+                }
+            }
+            Datum::Null
+        }
+        Func::ColDescription => {
+            let objsubid = values[1].as_i64().unwrap_or(0) as i32;
+            let target =
+                CommentTarget { objoid: oid_of(&values[0]), classoid: crate::catalog::system::PG_CLASS.oid, objsubid };
+            ctx.description(target)?.map_or(Datum::Null, Datum::Text)
+        }
+        Func::ShobjDescription => match crate::catalog::system::catalog_oid(text(1)) {
+            Some(class) => ctx.shared_description(oid_of(&values[0]), class)?.map_or(Datum::Null, Datum::Text),
+            None => Datum::Null,
+        },
+        Func::PgGetConstraintdef => ctx.constraint_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
+        Func::PgEncodingToChar => Datum::Text(encoding_name(values[0].as_i64().unwrap_or(-1)).to_string()),
+        Func::PgCharToEncoding => Datum::Int4(encoding_number(text(0))),
+        Func::PgTypeIsVisible => {
+            // Every type is in pg_catalog, which is always searched.
+            if describe::type_exists(oid_of(&values[0])) { Datum::Bool(true) } else { Datum::Null }
+        }
+        Func::PgFunctionIsVisible => match proc::proc_info(oid_of(&values[0])) {
+            Some(_) => Datum::Bool(true),
+            None => Datum::Null,
+        },
+        Func::PgOperatorIsVisible => {
+            if proc::operator_exists(oid_of(&values[0])) {
+                Datum::Bool(true)
+            } else {
+                Datum::Null
+            }
+        }
+        Func::PgGetFunctionResult => {
+            proc::proc_info(oid_of(&values[0])).map_or(Datum::Null, |p| Datum::Text(proc::function_result(p)))
+        }
+        Func::PgGetFunctionArguments(identity) => proc::proc_info(oid_of(&values[0]))
+            .map_or(Datum::Null, |p| Datum::Text(proc::function_arguments(p, identity))),
+        Func::HasPrivilege(on) => has_privilege(on, &values, ctx)?,
+        Func::PgTablespaceLocation => Datum::Text(String::new()),
+        Func::PgSizePretty => Datum::Text(size_pretty(&values[0])),
+        Func::PgDatabaseSize => {
+            let database = match &values[0] {
+                Datum::Oid(o) => (describe::database_name(*o)).map(str::to_string),
+                other => Some(other.as_str().unwrap_or("").to_string()),
+            };
+            match database {
+                Some(name) if name == ctx.current_database()? => Datum::Int8(ctx.database_size()?),
+                Some(name) if describe::database_oid(&name).is_some() => {
+                    return Err(Error::not_supported("the size of a database other than the current one"));
+                }
+                Some(name) => return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist")),
+                None => Datum::Null,
+            }
+        }
+        Func::QuoteIdent => Datum::Text(quote_ident(text(0))),
+        Func::PgPostmasterStartTime => Datum::TimestampTz(ctx.postmaster_start_time()),
+        // pg_trigger and pg_statistic_ext are empty: no OID names a row there.
+        Func::PgGetTriggerdef | Func::PgGetStatisticsobjdefColumns => Datum::Null,
+        Func::PgRelationIsPublishable => {
+            // A regclass value is held as the relation's name.
+            let oid = match &values[0] {
+                Datum::Text(name) => match name.parse::<u32>() {
+                    Ok(oid) => oid,
+                    Err(_) => ctx.relation_oid(name)?.unwrap_or(0),
+                },
+                other => oid_of(other),
+            };
+            ctx.relation_is_publishable(oid)?.map_or(Datum::Null, Datum::Bool)
+        }
         Func::PgGetViewdef => {
             let oid = match &values[0] {
                 Datum::Text(name) => match ctx.relation_oid(name)? {
@@ -964,4 +1158,160 @@ fn split_part(s: &str, delimiter: &str, n: i64) -> Result<String> {
     let fields: Vec<&str> = if delimiter.is_empty() { vec![s] } else { s.split(delimiter).collect() };
     let at = if n > 0 { usize::try_from(n - 1).ok() } else { fields.len().checked_sub(n.unsigned_abs() as usize) };
     Ok(at.and_then(|i| fields.get(i)).map_or(String::new(), |f| f.to_string()))
+}
+
+/// PostgreSQL's server encodings by number (`pg_encoding_to_char`).
+const ENCODINGS: &[&str] = &[
+    "SQL_ASCII",
+    "EUC_JP",
+    "EUC_CN",
+    "EUC_KR",
+    "EUC_TW",
+    "EUC_JIS_2004",
+    "UTF8",
+    "MULE_INTERNAL",
+    "LATIN1",
+    "LATIN2",
+    "LATIN3",
+    "LATIN4",
+    "LATIN5",
+    "LATIN6",
+    "LATIN7",
+    "LATIN8",
+    "LATIN9",
+    "LATIN10",
+    "WIN1256",
+    "WIN1258",
+    "WIN866",
+    "WIN874",
+    "KOI8R",
+    "WIN1251",
+    "WIN1252",
+    "ISO_8859_5",
+    "ISO_8859_6",
+    "ISO_8859_7",
+    "ISO_8859_8",
+    "WIN1250",
+    "WIN1253",
+    "WIN1254",
+    "WIN1255",
+    "WIN1257",
+    "KOI8U",
+    "SJIS",
+    "BIG5",
+    "GBK",
+    "UHC",
+    "GB18030",
+    "JOHAB",
+    "SHIFT_JIS_2004",
+];
+
+/// `pg_encoding_to_char`: the name of encoding `n`, `''` if there is none.
+fn encoding_name(n: i64) -> &'static str {
+    usize::try_from(n).ok().and_then(|i| ENCODINGS.get(i)).copied().unwrap_or("")
+}
+
+/// `pg_char_to_encoding`: the number of an encoding named in any case,
+/// with or without `_`/`-` (`utf-8`), -1 if there is none.
+fn encoding_number(name: &str) -> i32 {
+    let clean = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let wanted = clean(name);
+    ENCODINGS.iter().position(|e| clean(e) == wanted).map_or(-1, |i| i as i32)
+}
+
+/// `quote_ident`: quotes only where needed, like `quote_identifier`.
+fn quote_ident(name: &str) -> String {
+    describe::quote_identifier(name)
+}
+
+/// `pg_size_pretty`, as PostgreSQL 15 computes it: bytes below 10 kB,
+/// then the first unit (kB … PB) in which the value, kept with one extra
+/// bit and rounded half away from zero, is below 20480.
+fn size_pretty(v: &Datum) -> String {
+    let mut size: i128 = match v {
+        // Fractions of a byte are dropped, as PostgreSQL's numeric form truncates.
+        Datum::Numeric(n) => n.as_str().split('.').next().and_then(|i| i.parse().ok()).unwrap_or(0),
+        other => other.as_i64().unwrap_or(0) as i128,
+    };
+    if size.abs() < 10 * 1024 {
+        return format!("{size} bytes");
+    }
+    let half_rounded = |x: i128| (x + if x < 0 { -1 } else { 1 }) / 2;
+    size /= 1 << 9;
+    for unit in ["kB", "MB", "GB", "TB"] {
+        if size.abs() < 20 * 1024 - 1 {
+            return format!("{} {unit}", half_rounded(size));
+        }
+        size /= 1 << 10;
+    }
+    format!("{} PB", half_rounded(size))
+}
+
+/// The privileges a `has_*_privilege` function accepts, by object.
+fn privilege_words(on: PrivilegeOn) -> &'static [&'static str] {
+    match on {
+        PrivilegeOn::Table => &["select", "insert", "update", "delete", "truncate", "references", "trigger"],
+        PrivilegeOn::Schema => &["create", "usage"],
+        PrivilegeOn::Database => &["create", "connect", "temporary", "temp"],
+    }
+}
+
+/// `has_table_privilege` and its kin. tusk enforces no privileges and
+/// its only login role is the superuser, who holds every privilege, so
+/// the answer for an existing object is true for the superuser; the
+/// predefined roles (which cannot log in) are answered false.
+fn has_privilege(on: PrivilegeOn, values: &[Datum], ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let (user, object, privileges) = match values {
+        [object, privileges] => (None, object, privileges),
+        [user, object, privileges] => (Some(user), object, privileges),
+        _ => return Ok(Datum::Null),
+    };
+    for word in privileges.as_str().unwrap_or("").split(',') {
+        let word = word.trim().to_ascii_lowercase();
+        let word = word.strip_suffix(" with grant option").map_or(word.as_str(), str::trim_end);
+        if !privilege_words(on).contains(&word) {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"{}\"", word));
+        }
+    }
+    let superuser = match user {
+        None => true,
+        Some(Datum::Oid(o)) => match describe::role_name(*o) {
+            Some(_) => *o == crate::catalog::system::SUPERUSER,
+            None => return Ok(Datum::Null),
+        },
+        Some(name) => {
+            let name = name.as_str().unwrap_or("");
+            match describe::role_oid(name) {
+                Some(o) => o == crate::catalog::system::SUPERUSER,
+                None => return Err(err!(SqlState::UNDEFINED_OBJECT, "role \"{name}\" does not exist")),
+            }
+        }
+    };
+    let exists = match (on, object) {
+        (PrivilegeOn::Table, Datum::Oid(o)) => ctx.relation_name(*o)?.is_some(),
+        (PrivilegeOn::Table, name) => {
+            let name = name.as_str().unwrap_or("");
+            if ctx.relation_oid(name)?.is_none() {
+                return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
+            }
+            true
+        }
+        (PrivilegeOn::Schema, Datum::Oid(o)) => describe::namespace_name(*o).is_some(),
+        (PrivilegeOn::Schema, name) => {
+            let name = name.as_str().unwrap_or("");
+            if crate::catalog::system::fixed_namespace(name).is_none() {
+                return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{name}\" does not exist"));
+            }
+            true
+        }
+        (PrivilegeOn::Database, Datum::Oid(o)) => describe::database_name(*o).is_some(),
+        (PrivilegeOn::Database, name) => {
+            let name = name.as_str().unwrap_or("");
+            if describe::database_oid(name).is_none() {
+                return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
+            }
+            true
+        }
+    };
+    Ok(if exists { Datum::Bool(superuser) } else { Datum::Null })
 }

@@ -149,6 +149,15 @@ pub enum Statement {
         if_exists: bool,
         new_name: String,
     },
+    /// `COMMENT ON {TABLE | VIEW | INDEX | SEQUENCE | COLUMN | SCHEMA |
+    /// DATABASE} name IS 'text' | NULL`.
+    Comment {
+        on: CommentOn,
+        /// The object's name (of a column: its relation's).
+        name: String,
+        column: Option<String>,
+        text: Option<String>,
+    },
     /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
     CreateIndex {
         table: String,
@@ -257,6 +266,7 @@ impl Statement {
             | Statement::DropConstraint { .. }
             | Statement::AlterTable { .. }
             | Statement::RenameRelation { .. }
+            | Statement::Comment { .. }
             | Statement::Drop { .. }
             | Statement::CreateView { .. }
             | Statement::Vacuum { .. }
@@ -291,6 +301,7 @@ impl Statement {
             Statement::AddConstraint { .. } | Statement::DropConstraint { .. } | Statement::AlterTable { .. } => {
                 "ALTER TABLE"
             }
+            Statement::Comment { .. } => "COMMENT",
             Statement::RenameRelation { kind: DropKind::Index, .. } => "ALTER INDEX",
             Statement::RenameRelation { kind: DropKind::View, .. } => "ALTER VIEW",
             Statement::RenameRelation { kind: DropKind::Table, .. } => "ALTER TABLE",
@@ -421,6 +432,15 @@ pub enum AlterAction {
         typmod: i32,
         using: Option<String>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentOn {
+    /// A relation of the kind given (a table, view, index or sequence).
+    Relation(DropKind),
+    Column,
+    Schema,
+    Database,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

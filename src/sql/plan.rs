@@ -42,6 +42,25 @@ pub enum AggFunc {
     StringAgg,
 }
 
+impl AggFunc {
+    /// The aggregates by name (`count(*)` is `count` with a star).
+    pub const BY_NAME: &[(&str, AggFunc)] = &[
+        ("count", AggFunc::Count),
+        ("sum", AggFunc::Sum),
+        ("avg", AggFunc::Avg),
+        ("min", AggFunc::Min),
+        ("max", AggFunc::Max),
+        ("bool_and", AggFunc::BoolAnd),
+        ("every", AggFunc::BoolAnd),
+        ("bool_or", AggFunc::BoolOr),
+        ("string_agg", AggFunc::StringAgg),
+    ];
+
+    pub fn lookup(name: &str) -> Option<AggFunc> {
+        AggFunc::BY_NAME.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
+    }
+}
+
 /// One aggregate call of an `Aggregate` operator.
 #[derive(Clone, Debug)]
 pub struct AggCall {
@@ -76,21 +95,23 @@ pub enum WinFunc {
 }
 
 impl WinFunc {
+    /// The window functions by name (aggregates aside).
+    pub const BY_NAME: &[(&str, WinFunc)] = &[
+        ("row_number", WinFunc::RowNumber),
+        ("rank", WinFunc::Rank),
+        ("dense_rank", WinFunc::DenseRank),
+        ("percent_rank", WinFunc::PercentRank),
+        ("cume_dist", WinFunc::CumeDist),
+        ("ntile", WinFunc::Ntile),
+        ("lag", WinFunc::Lag),
+        ("lead", WinFunc::Lead),
+        ("first_value", WinFunc::FirstValue),
+        ("last_value", WinFunc::LastValue),
+        ("nth_value", WinFunc::NthValue),
+    ];
+
     pub fn lookup(name: &str) -> Option<WinFunc> {
-        Some(match name {
-            "row_number" => WinFunc::RowNumber,
-            "rank" => WinFunc::Rank,
-            "dense_rank" => WinFunc::DenseRank,
-            "percent_rank" => WinFunc::PercentRank,
-            "cume_dist" => WinFunc::CumeDist,
-            "ntile" => WinFunc::Ntile,
-            "lag" => WinFunc::Lag,
-            "lead" => WinFunc::Lead,
-            "first_value" => WinFunc::FirstValue,
-            "last_value" => WinFunc::LastValue,
-            "nth_value" => WinFunc::NthValue,
-            _ => return None,
-        })
+        WinFunc::BY_NAME.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
     }
 }
 

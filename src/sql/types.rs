@@ -58,6 +58,7 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (28, "xid", "xid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
+    (1002, "_char", "\"char\"[]"),
     (1003, "_name", "name[]"),
     (1005, "_int2", "smallint[]"),
     (1009, "_text", "text[]"),

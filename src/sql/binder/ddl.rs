@@ -12,7 +12,7 @@ use crate::catalog::{self, keycode::KeyOrder};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::PgType;
-use crate::sql::{AlterAction, ColumnSequence, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
+use crate::sql::{AlterAction, ColumnSequence, CommentOn, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
@@ -423,6 +423,60 @@ impl Binder<'_> {
     }
 
     /// `ALTER INDEX|VIEW [IF EXISTS] name RENAME TO new_name`.
+    /// `COMMENT ON … IS …` (see [`crate::catalog::comment`]).
+    pub(super) fn bind_comment(
+        &mut self,
+        object_type: &ast::CommentObject,
+        name: &ast::ObjectName,
+        text: Option<&str>,
+    ) -> Result<Statement> {
+        use ast::CommentObject as O;
+        let text = text.map(str::to_string);
+        let relation = |kind| {
+            Ok(Statement::Comment {
+                on: CommentOn::Relation(kind),
+                name: public_name(name)?,
+                column: None,
+                text: text.clone(),
+            })
+        };
+        match object_type {
+            O::Table => relation(DropKind::Table),
+            O::View => relation(DropKind::View),
+            O::Index => relation(DropKind::Index),
+            O::Sequence => relation(DropKind::Sequence),
+            O::Column => {
+                let mut parts = name.0.clone();
+                let column = match parts.pop() {
+                    Some(p) if !parts.is_empty() => match p.as_ident() {
+                        Some(i) => ident(i),
+                        None => return Err(Error::not_supported("this column name")),
+                    },
+                    _ => {
+                        return Err(err!(SqlState::SYNTAX_ERROR, "column name must be qualified"));
+                    }
+                };
+                let table = public_name(&ast::ObjectName(parts))?;
+                Ok(Statement::Comment { on: CommentOn::Column, name: table, column: Some(column), text })
+            }
+            O::Schema | O::Database => {
+                let on = if matches!(object_type, O::Schema) { CommentOn::Schema } else { CommentOn::Database };
+                let name = match name.0.as_slice() {
+                    [one] => one.as_ident().map(ident).unwrap_or_default(),
+                    _ => {
+                        return Err(err!(
+                            SqlState::SYNTAX_ERROR,
+                            "{} name cannot be qualified",
+                            if on == CommentOn::Schema { "schema" } else { "database" }
+                        ));
+                    }
+                };
+                Ok(Statement::Comment { on, name, column: None, text })
+            }
+            other => Err(Error::not_supported(format!("COMMENT ON {other}"))),
+        }
+    }
+
     pub(super) fn bind_rename_relation(
         &mut self,
         kind: DropKind,

@@ -236,6 +236,9 @@ impl<'a> Binder<'a> {
                 options,
             } => self.bind_explain(statement, *analyze, *verbose, options.as_deref()),
             ast::Statement::Truncate(t) => self.bind_truncate(t),
+            ast::Statement::Comment { object_type, object_name, comment, if_exists: false } => {
+                self.bind_comment(object_type, object_name, comment.as_deref())
+            }
             ast::Statement::Lock(l) => self.bind_lock(l),
             ast::Statement::AlterTable(at) => self.bind_alter_table(at),
             ast::Statement::AlterIndex { name, operation: ast::AlterIndexOperation::RenameIndex { index_name } } => {
@@ -1495,6 +1498,9 @@ impl<'a> Binder<'a> {
             {
                 t
             }
+            // A catalog value held in its text form (`polroles = '{0}'`)
+            // compares with its own type or a literal as that text.
+            (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,
             // An integer meets an OID as an OID (PostgreSQL's implicit int4 → oid).
             (a, b)
                 if (a.is_oid() || b.is_oid())
@@ -1577,17 +1583,7 @@ impl<'a> Binder<'a> {
     fn bind_function(&mut self, f: &ast::Function, node: &ast::Expr) -> Result<Expr> {
         let name = object_name(&f.name).to_ascii_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
-        let aggregate = match name.as_str() {
-            "count" => Some(AggFunc::Count),
-            "sum" => Some(AggFunc::Sum),
-            "avg" => Some(AggFunc::Avg),
-            "min" => Some(AggFunc::Min),
-            "max" => Some(AggFunc::Max),
-            "bool_and" | "every" => Some(AggFunc::BoolAnd),
-            "bool_or" => Some(AggFunc::BoolOr),
-            "string_agg" => Some(AggFunc::StringAgg),
-            _ => None,
-        };
+        let aggregate = AggFunc::lookup(&name);
         // These key words take no parentheses (current_schema may have them).
         let keyword_only = ["current_user", "session_user", "user", "current_role", "current_catalog"];
         if keyword_only.contains(&name.as_str()) && !matches!(f.args, ast::FunctionArguments::None) {

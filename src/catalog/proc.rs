@@ -1,0 +1,288 @@
+//! `pg_proc` and `pg_operator`: the functions and operators tusk has.
+//!
+//! Both are written at bootstrap and never change (there is no `CREATE
+//! FUNCTION` or `CREATE OPERATOR`). Their rows are PostgreSQL 15's own
+//! (`bootstrap/pg_proc.tsv`, `bootstrap/pg_operator.tsv`), so OIDs, result
+//! and argument types, kinds, volatility and strictness are PostgreSQL's —
+//! but only the rows tusk implements are kept:
+//!
+//! - a plain function's row when [`Func::registry`] has its name with
+//!   exactly its argument types among the function's signatures;
+//! - an aggregate's or window function's row when the binder knows the
+//!   name ([`AggFunc::BY_NAME`], [`WinFunc::BY_NAME`]) and every type it
+//!   takes and returns is one tusk has (polymorphic pseudo-types count);
+//! - a set-returning function's row likewise, for those callable in FROM;
+//! - an operator's row when tusk's operator resolution binds it to the
+//!   same result type (checked by `tests/psql.rs` and `sql-tests/pg_proc.slt`).
+//!
+//! A signature tusk accepts that PostgreSQL does not have is not listed.
+//! The text of `pg_get_function_arguments`/`_result` is computed here too.
+
+use std::sync::LazyLock;
+
+use super::system::{
+    ACLITEM_ARRAY, CHAR_ARRAY, OID_ARRAY, OIDVECTOR, PG_NODE_TREE, REGPROC, SystemCatalog, TEXT_ARRAY,
+};
+use crate::sql::func::Func;
+use crate::sql::plan::{AggFunc, WinFunc};
+use crate::sql::types::{Datum, PgType, parse_text};
+
+use PgType::{Bool, Char, Float4, Int2, Name, Oid, Text};
+
+pub const PG_PROC: SystemCatalog = SystemCatalog {
+    oid: 1255,
+    name: "pg_proc",
+    columns: &[
+        ("oid", Oid),
+        ("proname", Name),
+        ("pronamespace", Oid),
+        ("proowner", Oid),
+        ("prolang", Oid),
+        ("procost", Float4),
+        ("prorows", Float4),
+        ("provariadic", Oid),
+        ("prosupport", REGPROC),
+        ("prokind", Char),
+        ("prosecdef", Bool),
+        ("proleakproof", Bool),
+        ("proisstrict", Bool),
+        ("proretset", Bool),
+        ("provolatile", Char),
+        ("proparallel", Char),
+        ("pronargs", Int2),
+        ("pronargdefaults", Int2),
+        ("prorettype", Oid),
+        ("proargtypes", OIDVECTOR),
+        ("proallargtypes", OID_ARRAY),
+        ("proargmodes", CHAR_ARRAY),
+        ("proargnames", TEXT_ARRAY),
+        ("proargdefaults", PG_NODE_TREE),
+        ("protrftypes", OID_ARRAY),
+        ("prosrc", Text),
+        ("probin", Text),
+        ("prosqlbody", PG_NODE_TREE),
+        ("proconfig", TEXT_ARRAY),
+        ("proacl", ACLITEM_ARRAY),
+    ],
+};
+
+pub const PG_OPERATOR: SystemCatalog = SystemCatalog {
+    oid: 2617,
+    name: "pg_operator",
+    columns: &[
+        ("oid", Oid),
+        ("oprname", Name),
+        ("oprnamespace", Oid),
+        ("oprowner", Oid),
+        ("oprkind", Char),
+        ("oprcanmerge", Bool),
+        ("oprcanhash", Bool),
+        ("oprleft", Oid),
+        ("oprright", Oid),
+        ("oprresult", Oid),
+        ("oprcom", Oid),
+        ("oprnegate", Oid),
+        ("oprcode", REGPROC),
+        ("oprrest", REGPROC),
+        ("oprjoin", REGPROC),
+    ],
+};
+
+/// Set-returning functions callable in FROM.
+const SET_RETURNING: &[&str] = &["generate_series", "pg_show_all_settings"];
+
+/// The polymorphic pseudo-types (`"any"`, `anyelement`, `anycompatible`)
+/// that aggregates and window functions take.
+const POLYMORPHIC: &[u32] = &[2276, 2283, 5077];
+
+/// Parse a COPY-text file of catalog rows (`\N` is NULL).
+pub(super) fn parse_rows(text: &str, catalog: &SystemCatalog) -> Vec<Vec<Datum>> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|line| {
+            line.split('\t')
+                .zip(catalog.columns)
+                .map(|(field, (_, ty))| match field {
+                    "\\N" => Datum::Null,
+                    // The text comes from PostgreSQL's own output of these types.
+                    text => parse_text(*ty, text).unwrap_or(Datum::Null),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One `pg_proc` row's facts that tusk reads back.
+#[derive(Clone, Debug)]
+pub struct ProcInfo {
+    pub oid: u32,
+    pub name: String,
+    pub kind: u8,
+    pub retset: bool,
+    pub rettype: u32,
+    pub argtypes: Vec<u32>,
+    /// `proallargtypes`, `proargmodes`, `proargnames` when present.
+    pub all_argtypes: Option<Vec<u32>>,
+    pub modes: Option<Vec<String>>,
+    pub names: Option<Vec<String>>,
+    pub variadic: u32,
+}
+
+fn at(name: &str) -> usize {
+    PG_PROC.attno(name)
+}
+
+fn oid_list(d: &Datum) -> Vec<u32> {
+    d.as_str()
+        .unwrap_or("")
+        .trim_matches(|c| c == '{' || c == '}')
+        .split([' ', ','])
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+fn text_list(d: &Datum) -> Option<Vec<String>> {
+    let s = d.as_str()?;
+    Some(s.trim_matches(|c| c == '{' || c == '}').split(',').map(|x| x.trim_matches('"').to_string()).collect())
+}
+
+impl ProcInfo {
+    fn of(row: &[Datum]) -> ProcInfo {
+        let oid = |c: &str| match row[at(c)] {
+            Datum::Oid(o) => o,
+            _ => 0,
+        };
+        ProcInfo {
+            oid: oid("oid"),
+            name: row[at("proname")].as_str().unwrap_or("").to_string(),
+            kind: row[at("prokind")].as_str().and_then(|s| s.bytes().next()).unwrap_or(b'f'),
+            retset: row[at("proretset")] == Datum::Bool(true),
+            rettype: oid("prorettype"),
+            argtypes: oid_list(&row[at("proargtypes")]),
+            all_argtypes: (!row[at("proallargtypes")].is_null()).then(|| oid_list(&row[at("proallargtypes")])),
+            modes: text_list(&row[at("proargmodes")]),
+            names: text_list(&row[at("proargnames")]),
+            variadic: oid("provariadic"),
+        }
+    }
+
+    /// Whether tusk implements this function (see the module doc).
+    fn implemented(&self, registry: &[(String, Func)]) -> bool {
+        let known = |t: &u32| {
+            POLYMORPHIC.contains(t) || PgType::from_oid(*t).is_some_and(|t| !matches!(t, PgType::TextForm(_)))
+        };
+        let all_known = self.argtypes.iter().all(known) && (known(&self.rettype) || self.rettype == 2249);
+        match self.kind {
+            b'a' => AggFunc::lookup(&self.name).is_some() && all_known,
+            b'w' => WinFunc::lookup(&self.name).is_some() && all_known,
+            _ if self.retset => SET_RETURNING.contains(&self.name.as_str()) && self.argtypes.iter().all(known),
+            _ => registry.iter().filter(|(n, _)| *n == self.name).any(|(_, f)| {
+                f.signatures().iter().any(|(args, ret)| {
+                    ret.oid() == self.rettype && args.iter().map(|t| t.oid()).eq(self.argtypes.iter().copied())
+                })
+            }),
+        }
+    }
+}
+
+/// The `pg_proc` rows of the functions tusk has, in OID order.
+static PROC_ROWS: LazyLock<Vec<Vec<Datum>>> = LazyLock::new(|| {
+    let registry = Func::registry();
+    parse_rows(include_str!("bootstrap/pg_proc.tsv"), &PG_PROC)
+        .into_iter()
+        .filter(|row| ProcInfo::of(row).implemented(&registry))
+        .collect()
+});
+
+static PROCS: LazyLock<Vec<ProcInfo>> = LazyLock::new(|| PROC_ROWS.iter().map(|r| ProcInfo::of(r)).collect());
+
+/// The rows bootstrap writes to `pg_proc`.
+pub fn proc_rows() -> Vec<Vec<Datum>> {
+    PROC_ROWS.clone()
+}
+
+static OPERATOR_ROWS: LazyLock<Vec<Vec<Datum>>> =
+    LazyLock::new(|| parse_rows(include_str!("bootstrap/pg_operator.tsv"), &PG_OPERATOR));
+
+/// The rows bootstrap writes to `pg_operator`.
+pub fn operator_rows() -> Vec<Vec<Datum>> {
+    OPERATOR_ROWS.clone()
+}
+
+/// Whether tusk has the operator with OID `oid`.
+pub fn operator_exists(oid: u32) -> bool {
+    OPERATOR_ROWS.iter().any(|r| r[0] == Datum::Oid(oid))
+}
+
+/// The function with OID `oid`, if tusk has it.
+pub fn proc_info(oid: u32) -> Option<&'static ProcInfo> {
+    PROCS.iter().find(|p| p.oid == oid)
+}
+
+/// `pg_get_function_arguments` (`identity`: `pg_get_function_identity_arguments`,
+/// which leaves out OUT arguments). tusk's functions have no defaults.
+pub fn function_arguments(p: &ProcInfo, identity: bool) -> String {
+    let types = p.all_argtypes.clone().unwrap_or_else(|| p.argtypes.clone());
+    let mut out = Vec::new();
+    for (i, ty) in types.iter().enumerate() {
+        let mode = p.modes.as_ref().and_then(|m| m.get(i)).map_or("i", String::as_str);
+        if mode == "t" || (mode == "o" && identity) {
+            continue;
+        }
+        let mut arg = String::from(match mode {
+            "o" => "OUT ",
+            "b" => "INOUT ",
+            "v" => "VARIADIC ",
+            _ => "",
+        });
+        if let Some(name) = p.names.as_ref().and_then(|n| n.get(i)).filter(|n| !n.is_empty()) {
+            arg.push_str(&super::describe::quote_identifier(name));
+            arg.push(' ');
+        }
+        arg.push_str(&super::describe::format_type(*ty, None));
+        out.push(arg);
+    }
+    out.join(", ")
+}
+
+/// `pg_get_function_result`: the result type, `SETOF type`, or
+/// `TABLE(…)` for a set of rows described by TABLE arguments.
+pub fn function_result(p: &ProcInfo) -> String {
+    if p.retset && p.modes.as_ref().is_some_and(|m| m.iter().any(|m| m == "t")) {
+        let types = p.all_argtypes.clone().unwrap_or_default();
+        let columns: Vec<String> = types
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| p.modes.as_ref().and_then(|m| m.get(*i)).is_some_and(|m| m == "t"))
+            .map(|(i, ty)| {
+                let name = p.names.as_ref().and_then(|n| n.get(i)).cloned().unwrap_or_default();
+                format!("{} {}", super::describe::quote_identifier(&name), super::describe::format_type(*ty, None))
+            })
+            .collect();
+        return format!("TABLE({})", columns.join(", "));
+    }
+    let ty = super::describe::format_type(p.rettype, None);
+    if p.retset { format!("SETOF {ty}") } else { ty }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_functions_have_their_postgres_rows() {
+        let abs: Vec<&ProcInfo> = PROCS.iter().filter(|p| p.name == "abs").collect();
+        assert_eq!(abs.len(), 6);
+        assert!(PROCS.iter().any(|p| p.name == "count" && p.kind == b'a' && p.argtypes.is_empty()));
+        assert!(PROCS.iter().any(|p| p.name == "row_number" && p.kind == b'w'));
+        assert!(!PROCS.iter().any(|p| p.name == "sum" && p.argtypes == [790]), "money is no tusk type");
+    }
+
+    #[test]
+    fn arguments_and_results_print_as_postgres() {
+        let make_date = PROCS.iter().find(|p| p.name == "make_date").unwrap();
+        assert_eq!(function_arguments(make_date, false), "year integer, month integer, day integer");
+        assert_eq!(function_result(make_date), "date");
+        assert!(!PROCS.iter().any(|p| p.name == "rank" && p.kind == b'a'), "no hypothetical-set aggregates");
+    }
+}
