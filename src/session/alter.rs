@@ -51,7 +51,7 @@ impl Session {
                 AlterAction::SetNotNull(name) => {
                     let i = existing_column(&table, name)?;
                     let snapshot = self.statement_snapshot();
-                    let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                    let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.set_not_null(&table, &[i], xid, self.cid, &who)?;
                 }
                 AlterAction::DropNotNull(name) => {
@@ -60,7 +60,7 @@ impl Session {
                         return Err(err!(SqlState::INVALID_TABLE_DEFINITION, "column \"{name}\" is in a primary key"));
                     }
                     let snapshot = self.statement_snapshot();
-                    let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                    let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.drop_not_null(&table, i, xid, self.cid, &who)?;
                 }
                 AlterAction::AddConstraint(def) => self.add_constraint(&table.name, false, def)?,
@@ -71,7 +71,7 @@ impl Session {
             self.cid += 1;
             // The next action sees what this one did.
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             table = self.shared.catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
         }
         self.simple_cache.clear();
@@ -95,7 +95,8 @@ impl Session {
         let xid = self.ensure_xid(command)?;
         self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let Some(rel) = self.shared.catalog.relation(name, &who)? else {
             if if_exists {
                 self.notices.push(Notice::info(
@@ -137,7 +138,7 @@ impl Session {
     fn rename_to(&mut self, table: &Table, kind: RelKind, new_name: &str, xid: u64) -> Result<()> {
         self.check_name_free(new_name, xid)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if let Some((_, view)) = self.shared.catalog.dependent_views(table.oid, &who)?.first() {
             return Err(Error::not_supported(format!(
                 "renaming {} \"{}\" that view \"{view}\" reads (views keep their query as text)",
@@ -151,7 +152,7 @@ impl Session {
     /// A new relation name must not be taken (42P07).
     fn check_name_free(&mut self, name: &str, xid: u64) -> Result<()> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if self.shared.catalog.relation(name, &who)?.is_some() {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
@@ -170,7 +171,7 @@ impl Session {
             return Err(err!(SqlState::DUPLICATE_COLUMN, "{msg}"));
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let nullable = Column { not_null: false, ..column.clone() };
         let catalog = self.shared.catalog.clone();
         if let Some(toast) = catalog.add_column(table, &nullable, xid, self.cid, &who)? {
@@ -179,7 +180,7 @@ impl Session {
         if column.not_null {
             self.cid += 1;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let now = catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
             catalog.set_not_null(&now, &[now.columns.len() - 1], xid, self.cid, &who)?;
         }
@@ -204,7 +205,7 @@ impl Session {
         // The column goes first (as a later command), so that the views
         // that read it can be found by binding them without it.
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         catalog.drop_column(table, i, xid, self.cid, &who)?;
         self.cid += 1;
         let readers = self.views_reading(table, xid)?;
@@ -237,7 +238,7 @@ impl Session {
             self.locker().relation(d.oid, LockMode::AccessExclusive)?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         // Foreign keys held over the column, or relying on a doomed index.
         let doomed_fks: Vec<u32> = table
             .foreign_keys
@@ -252,7 +253,7 @@ impl Session {
         // constraints.
         for oid in readers.iter().rev().map(|d| d.oid).chain(indexes) {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
             self.cid += 1;
@@ -260,7 +261,7 @@ impl Session {
         // Its default goes, and the sequence it owns (SERIAL, identity).
         let attnum = i as i16 + 1;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if table.columns[i].default.is_some() {
             catalog.set_default(table.oid, attnum, None, xid, self.cid, &who)?;
             self.cid += 1;
@@ -274,7 +275,7 @@ impl Session {
         for seq in owned {
             self.locker().relation(seq, LockMode::AccessExclusive)?;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = catalog.drop_relation(seq, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
             self.cid += 1;
@@ -295,7 +296,7 @@ impl Session {
             ));
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.shared.catalog.rename_column(table, i, to, xid, self.cid, &who)?;
         self.cid += 1;
         if let Some(view) = self.views_reading(table, xid)?.first() {
@@ -313,7 +314,8 @@ impl Session {
     /// Views over those views come with them.
     fn views_reading(&mut self, table: &Table, xid: u64) -> Result<Vec<Dependent>> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = self.shared.catalog.clone();
         let mut broken = Vec::new();
         for (oid, name) in catalog.dependent_views(table.oid, &who)? {

@@ -712,20 +712,22 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         },
         Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
         Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
-        Func::CurrentSchema => match search_path(ctx, false)?.first() {
-            Some(&ns) => Datum::Text(describe::namespace_name(ns).unwrap_or_default().to_string()),
+        Func::CurrentSchema => match ctx.search_path(false)?.into_iter().next() {
+            Some((_, name)) => Datum::Text(name),
             None => Datum::Null,
         },
         Func::CurrentSchemas => {
-            // Schema names that exist never need quoting as array elements.
-            let names: Vec<&str> = search_path(ctx, values[0] == Datum::Bool(true))?
+            let names: Vec<String> = ctx
+                .search_path(values[0] == Datum::Bool(true))?
                 .into_iter()
-                .filter_map(describe::namespace_name)
+                .map(|(_, n)| array_element(&n))
                 .collect();
             Datum::Text(format!("{{{}}}", names.join(",")))
         }
-        Func::PgTableIsVisible => match ctx.relation_namespace(oid_of(&values[0]))? {
-            Some(ns) => Datum::Bool(search_path(ctx, true)?.contains(&ns)),
+        // Visible: found first under its own name through the search path,
+        // so that regclass prints it unqualified.
+        Func::PgTableIsVisible => match ctx.regclass_text(oid_of(&values[0]))? {
+            Some(text) => Datum::Bool(crate::catalog::namespace::split_qualified(&text)?.0.is_none()),
             None => Datum::Null,
         },
         Func::FormatType => {
@@ -888,8 +890,15 @@ fn oid_of(v: &Datum) -> u32 {
 /// The schemas of the session's `search_path` that exist, by OID (with
 /// `pg_catalog` first when `implicit` and the path does not place it).
 fn search_path(ctx: &dyn EvalContext, implicit: bool) -> Result<Vec<u32>> {
-    let setting = ctx.current_setting("search_path", false)?.unwrap_or_default();
-    Ok(describe::search_path(&setting, ctx.session_user()?, implicit))
+    Ok(ctx.search_path(implicit)?.into_iter().map(|(oid, _)| oid).collect())
+}
+
+/// An array element in its text form: quoted if it would not read back.
+fn array_element(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.eq_ignore_ascii_case("null")
+        && !s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+    if plain { s.to_string() } else { format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
 /// `pg_sleep`: waits in short slices so that a cancel or timeout ends it

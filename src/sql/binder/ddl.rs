@@ -600,13 +600,11 @@ fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
     Ok(fillfactor)
 }
 
-/// A relation name in schema `public` (the only schema there is yet).
+/// A relation name as the session's DDL takes it: a relation name string
+/// (see [`catalog::namespace`]), qualified if it was written so.
 pub(super) fn public_name(name: &ast::ObjectName) -> Result<String> {
     let (schema, rel) = split_name(name)?;
-    match schema {
-        Some(s) if s != "public" => Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
-        _ => Ok(rel),
-    }
+    Ok(catalog::namespace::qualified_name(schema.as_deref(), &rel))
 }
 
 /// `ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…) | FOREIGN KEY (…) REFERENCES …`.

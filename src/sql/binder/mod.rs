@@ -14,6 +14,7 @@ mod default;
 mod index_expr;
 mod locking;
 mod on_conflict;
+mod schema;
 mod query;
 mod sequence;
 mod temporal;
@@ -77,6 +78,11 @@ pub trait TableLookup {
     }
     /// The table `name` of schema `namespace` (a qualified name).
     fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
+
+    /// The OID of the schema named `name`, if there is one.
+    fn namespace(&self, name: &str) -> Result<Option<u32>> {
+        Ok(catalog::fixed_namespace(name))
+    }
 }
 
 pub struct Binder<'a> {
@@ -232,6 +238,16 @@ impl<'a> Binder<'a> {
                 _ => Err(Error::not_supported("this form of ALTER VIEW")),
             },
             ast::Statement::Drop {
+                object_type: ast::ObjectType::Schema,
+                if_exists,
+                names,
+                cascade,
+                purge: false,
+                temporary: false,
+                table: None,
+                ..
+            } => schema::bind_drop_schema(names, *if_exists, *cascade),
+            ast::Statement::Drop {
                 object_type,
                 if_exists,
                 names,
@@ -241,6 +257,7 @@ impl<'a> Binder<'a> {
                 table: None,
                 ..
             } => self.bind_drop(object_type, names, *if_exists, *cascade),
+            ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -314,7 +331,7 @@ impl<'a> Binder<'a> {
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
         let table = match schema.as_deref() {
             None => self.tables.table(&rel, mode),
-            Some(s) => match catalog::fixed_namespace(s) {
+            Some(s) => match self.tables.namespace(s).map_err(|e| self.at(e, name))? {
                 Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
                 _ => return Err(self.at(missing(), name)),
             },
