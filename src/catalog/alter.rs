@@ -37,7 +37,8 @@ impl Catalog {
         cid: u32,
         who: &Reader<'_>,
     ) -> Result<Option<ToastRelation>> {
-        let rel = self.relation_by_oid(table.oid, who)?.map(|r| r.1).ok_or_else(|| Error::internal("relation vanished"))?;
+        let rel =
+            self.relation_by_oid(table.oid, who)?.map(|r| r.1).ok_or_else(|| Error::internal("relation vanished"))?;
         let attnum = table.columns.len() as i16 + 1;
         let row = system::attribute_row(table.oid, attnum, &column.name, column.ty, column.typmod, column.not_null);
         self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;

@@ -464,8 +464,7 @@ impl Catalog {
     /// that holds one.
     fn relation_on_path(&self, path: &[u32], name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
         let found = self.find_relations(who, |v| {
-            v[system::CLASS_RELNAME] == Some(name.as_bytes())
-                && path.contains(&u32_of(v[system::CLASS_RELNAMESPACE]))
+            v[system::CLASS_RELNAME] == Some(name.as_bytes()) && path.contains(&u32_of(v[system::CLASS_RELNAMESPACE]))
         })?;
         Ok(found.into_iter().min_by_key(|r| path.iter().position(|&n| n == r.namespace)))
     }

@@ -212,14 +212,24 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_NAMESPACE)).update_checked(ns.tid, xid, cid, &form(&PG_NAMESPACE.desc(), &refs), &how)?;
+        self.heap(catalog_rel(&PG_NAMESPACE)).update_checked(
+            ns.tid,
+            xid,
+            cid,
+            &form(&PG_NAMESPACE.desc(), &refs),
+            &how,
+        )?;
         Ok(())
     }
 
     /// The relations of schema `namespace` that are not indexes or TOAST
     /// relations (those go with their tables): (OID, name, kind), in OID
     /// order.
-    pub fn relations_in_namespace(&self, namespace: u32, who: &Reader<'_>) -> Result<Vec<(u32, String, super::RelKind)>> {
+    pub fn relations_in_namespace(
+        &self,
+        namespace: u32,
+        who: &Reader<'_>,
+    ) -> Result<Vec<(u32, String, super::RelKind)>> {
         let mut names = std::collections::HashMap::new();
         let cdesc = super::PG_CLASS.desc();
         self.scan(&super::PG_CLASS, who, |_, t| {

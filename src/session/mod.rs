@@ -1521,7 +1521,12 @@ impl EvalContext for Eval<'_> {
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader { path: Some(self.search_path), snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let who = crate::catalog::Reader {
+            path: Some(self.search_path),
+            snapshot: &snapshot,
+            xid: self.reader_xid,
+            cid: u32::MAX,
+        };
         self.catalog.relation_oid(name, &who)
     }
 
@@ -1550,7 +1555,12 @@ impl EvalContext for Eval<'_> {
 
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader { path: Some(self.search_path), snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let who = crate::catalog::Reader {
+            path: Some(self.search_path),
+            snapshot: &snapshot,
+            xid: self.reader_xid,
+            cid: u32::MAX,
+        };
         Ok(self.catalog.relation_by_oid(oid, &who)?.map(|(name, _)| name))
     }
 }

@@ -130,7 +130,11 @@ impl Session {
         // Views first (the most recent first), then tables, then sequences;
         // each DROP takes its locks and drops what depends on it.
         let notices = self.notices.len();
-        let order = [(RelKind::View, DropKind::View), (RelKind::Table, DropKind::Table), (RelKind::Sequence, DropKind::Sequence)];
+        let order = [
+            (RelKind::View, DropKind::View),
+            (RelKind::Table, DropKind::Table),
+            (RelKind::Sequence, DropKind::Sequence),
+        ];
         for (kind, drop_kind) in order {
             for name in members.iter().rev().filter(|m| m.2 == kind).map(|m| m.1.clone()).collect::<Vec<_>>() {
                 self.drop(drop_kind, std::slice::from_ref(&name), true, true)?;

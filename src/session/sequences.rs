@@ -176,7 +176,10 @@ impl Session {
                 base.pop();
             }
             let candidate = qualified_name(schema.as_deref(), &format!("{base}_{suffix}"));
-            if !self.relation_exists(&qualified_name(Some(schema.as_deref().unwrap_or("public")), &format!("{base}_{suffix}")), xid)? {
+            if !self.relation_exists(
+                &qualified_name(Some(schema.as_deref().unwrap_or("public")), &format!("{base}_{suffix}")),
+                xid,
+            )? {
                 return Ok(candidate);
             }
         }

@@ -717,11 +717,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             None => Datum::Null,
         },
         Func::CurrentSchemas => {
-            let names: Vec<String> = ctx
-                .search_path(values[0] == Datum::Bool(true))?
-                .into_iter()
-                .map(|(_, n)| array_element(&n))
-                .collect();
+            let names: Vec<String> =
+                ctx.search_path(values[0] == Datum::Bool(true))?.into_iter().map(|(_, n)| array_element(&n)).collect();
             Datum::Text(format!("{{{}}}", names.join(",")))
         }
         // Visible: found first under its own name through the search path,
