@@ -1520,25 +1520,11 @@ impl EvalContext for Eval<'_> {
     }
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
-        let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader {
-            path: Some(self.search_path),
-            snapshot: &snapshot,
-            xid: self.reader_xid,
-            cid: u32::MAX,
-        };
-        self.catalog.relation_oid(name, &who)
+        self.read_catalog(|who| self.catalog.relation_oid(name, who))
     }
 
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
-        let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader {
-            path: Some(self.search_path),
-            snapshot: &snapshot,
-            xid: self.reader_xid,
-            cid: u32::MAX,
-        };
-        self.catalog.regclass_text(oid, &who)
+        self.read_catalog(|who| self.catalog.regclass_text(oid, who))
     }
 
     fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
@@ -1562,6 +1548,16 @@ impl EvalContext for Eval<'_> {
             cid: u32::MAX,
         };
         Ok(self.catalog.relation_by_oid(oid, &who)?.map(|(name, _)| name))
+    }
+}
+
+impl Eval<'_> {
+    /// Read the catalog as the transaction sees it now, through the
+    /// session's search path.
+    fn read_catalog<T>(&self, read: impl FnOnce(&crate::catalog::Reader<'_>) -> Result<T>) -> Result<T> {
+        let snapshot = self.txns.snapshot();
+        let path = Some(self.search_path);
+        read(&crate::catalog::Reader { path, snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX })
     }
 }
 

@@ -467,6 +467,7 @@ impl Binder<'_> {
             ast::ObjectType::Index => DropKind::Index,
             ast::ObjectType::View => DropKind::View,
             ast::ObjectType::Sequence => DropKind::Sequence,
+            ast::ObjectType::Schema => return super::schema::bind_drop_schema(names, if_exists, cascade),
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {

@@ -238,16 +238,6 @@ impl<'a> Binder<'a> {
                 _ => Err(Error::not_supported("this form of ALTER VIEW")),
             },
             ast::Statement::Drop {
-                object_type: ast::ObjectType::Schema,
-                if_exists,
-                names,
-                cascade,
-                purge: false,
-                temporary: false,
-                table: None,
-                ..
-            } => schema::bind_drop_schema(names, *if_exists, *cascade),
-            ast::Statement::Drop {
                 object_type,
                 if_exists,
                 names,
