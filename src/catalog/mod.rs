@@ -14,8 +14,9 @@
 //! when its creating transaction is. The engine keeps a narrower
 //! description of a table for itself ([`Table`]), cached by name.
 //!
-//! Every user relation lives in database `postgres` (OID 5) and schema
-//! `public` (OID 2200) until databases and schemas become objects.
+//! Every user relation lives in database `postgres` (OID 5), in the schema
+//! (`pg_namespace` row) it was created in; names are found through the
+//! reader's search path ([`namespace`]).
 //!
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are

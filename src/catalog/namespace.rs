@@ -188,6 +188,36 @@ impl Catalog {
         Ok(Some(format!("{}.{}", quote(&schema), quote(&name))))
     }
 
+    /// ALTER … SET SCHEMA: relation `oid` moves to schema `namespace`, and
+    /// with a table its indexes and the sequences its columns own (whose
+    /// `nextval` defaults are written anew to name them where they are).
+    pub fn set_relation_namespace(&self, oid: u32, namespace: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        let mut moving = vec![oid];
+        let mut owned = Vec::new();
+        if let Some(table) = self.lookup_oid(oid, who)? {
+            moving.extend(table.indexes.iter().map(|i| i.oid));
+            for (seq, attnum, deptype) in self.owned_sequences(oid, who)? {
+                moving.push(seq);
+                if deptype == b'a' {
+                    owned.push((seq, attnum as i16));
+                }
+            }
+        }
+        for rel in moving {
+            let (_, row) = self.relation_by_oid(rel, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+            self.update_class_row(&row, xid, cid, &|v| {
+                v[system::CLASS_RELNAMESPACE] = Some(namespace.to_le_bytes().to_vec());
+            })?;
+        }
+        let schema = self.namespace_name(namespace, who)?.unwrap_or_default();
+        for (seq, attnum) in owned {
+            let Some((name, _)) = self.relation_by_oid(seq, who)? else { continue };
+            let qualified = if namespace == PUBLIC_NAMESPACE { name } else { qualified_name(Some(&schema), &name) };
+            self.set_default(oid, attnum, Some(&super::nextval_text(&qualified)), xid, cid, who)?;
+        }
+        Ok(())
+    }
+
     /// CREATE SCHEMA: a `pg_namespace` row; its OID.
     pub fn create_namespace(&self, name: &str, owner: u32, xid: u64, cid: u32) -> Result<u32> {
         let oid = self.engine.allocate_oid()?;

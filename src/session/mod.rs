@@ -227,7 +227,8 @@ pub struct Session {
     /// `pg_catalog`: new relations go to the first.
     explicit_path: Vec<u32>,
     /// What [`Session::search_path`] was resolved from: the setting, the
-    /// catalog version, and the transaction if it had changed the catalog.
+    /// catalog version (or the command, once the transaction changed the
+    /// catalog), and the transaction if it had.
     search_path_key: Option<(String, u64, u64)>,
 }
 
@@ -281,7 +282,10 @@ impl Session {
     fn refresh_search_path(&mut self) {
         let setting = self.settings.str(Guc::search_path).to_string();
         let own = if self.catalog_changed { self.current_xid() } else { 0 };
-        let key = (setting, self.shared.catalog.version(), own);
+        // After its own DDL, the transaction's commands may have changed
+        // the schemas: resolve again at each.
+        let version = if self.catalog_changed { u64::from(self.cid) << 32 } else { self.shared.catalog.version() };
+        let key = (setting, version, own);
         if self.search_path_key.as_ref() == Some(&key) {
             return;
         }

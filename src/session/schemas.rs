@@ -22,6 +22,7 @@ impl Session {
             SchemaStmt::Drop { names, if_exists, cascade } => self.drop_schemas(names, *if_exists, *cascade),
             SchemaStmt::Rename { name, new_name } => self.alter_schema(name, Some(new_name), None),
             SchemaStmt::Owner { name, owner } => self.alter_schema(name, None, Some(owner)),
+            SchemaStmt::SetSchema { kind, if_exists, name, schema } => self.set_schema(*kind, *if_exists, name, schema),
         }
     }
 
@@ -114,6 +115,8 @@ impl Session {
                 members.push((oid, qualified_name(Some(&ns.name), &rel), kind, shown, ns.name.clone()));
             }
         }
+        // PostgreSQL lists them by when they were made (OID order).
+        members.sort_by_key(|m| m.0);
         let described: Vec<String> = members.iter().map(|m| format!("{} {}", m.2.noun(), m.3)).collect();
         if !members.is_empty() && !cascade {
             let first = &doomed[0].name;
@@ -169,6 +172,73 @@ impl Session {
         }
         self.catalog_changed = true;
         self.shared.catalog.update_namespace(&ns, &target.0, target.1, xid, self.cid)?;
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+}
+
+impl Session {
+    /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`.
+    fn set_schema(&mut self, kind: DropKind, if_exists: bool, name: &str, schema: &str) -> Result<()> {
+        let xid = self.ensure_xid(match kind {
+            DropKind::View => "ALTER VIEW",
+            DropKind::Sequence => "ALTER SEQUENCE",
+            _ => "ALTER TABLE",
+        })?;
+        self.lock_for_ddl(name, crate::txn::lock::LockMode::AccessExclusive)?;
+        let snapshot = self.statement_snapshot();
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = self.shared.catalog.clone();
+        let bare = crate::catalog::namespace::split_qualified(name)?.1;
+        let Some(rel) = catalog.relation(name, &who)? else {
+            if if_exists {
+                self.notices.push(Notice::info(
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    format!("relation \"{bare}\" does not exist, skipping"),
+                ));
+                return Ok(());
+            }
+            return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
+        };
+        let wanted = match kind {
+            DropKind::View => Some(RelKind::View),
+            DropKind::Sequence => Some(RelKind::Sequence),
+            _ => None,
+        };
+        if let Some(wanted) = wanted.filter(|&w| w != rel.kind) {
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{bare}\" is not a {}", wanted.noun()));
+        }
+        if rel.kind == RelKind::Sequence
+            && let Some((table, _, _)) = catalog.sequence_owner(rel.oid, &who)?
+        {
+            let table = catalog.relation_by_oid(table, &who)?.map(|r| r.0).unwrap_or_default();
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot move an owned sequence into another schema")
+                .with_detail(format!("Sequence \"{bare}\" is linked to table \"{table}\".")));
+        }
+        if rel.kind == RelKind::Index || rel.oid < FIRST_NORMAL_OID {
+            return Err(Error::not_supported(format!("moving \"{bare}\" to another schema")));
+        }
+        let namespace = catalog.namespace_oid(schema, &who)?;
+        if namespace == rel.namespace {
+            return Ok(());
+        }
+        if namespace == crate::catalog::PG_CATALOG_NAMESPACE || namespace == crate::catalog::PG_TOAST_NAMESPACE {
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot move objects into or out of system schemas"));
+        }
+        if catalog.relation_in(namespace, &bare, &who)?.is_some() {
+            return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{bare}\" already exists in schema \"{schema}\""));
+        }
+        // A view keeps its query as SQL text, which names the relation
+        // where it was.
+        if let Some((_, view)) = catalog.dependent_views(rel.oid, &who)?.first() {
+            return Err(Error::not_supported(format!(
+                "moving \"{bare}\", which view \"{view}\" reads, to another schema"
+            )));
+        }
+        self.catalog_changed = true;
+        catalog.set_relation_namespace(rel.oid, namespace, xid, self.cid, &who)?;
         self.cid += 1;
         self.simple_cache.clear();
         Ok(())

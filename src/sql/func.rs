@@ -55,6 +55,9 @@ pub enum Func {
     CurrentUser,
     /// `current_database()`, `current_catalog`.
     CurrentDatabase,
+    /// `pg_my_temp_schema()`: the session's temporary schema, 0 while it
+    /// has none (always, as there are no temporary tables yet).
+    PgMyTempSchema,
     /// `current_schema`: the first schema of the search path that exists.
     CurrentSchema,
     /// `current_schemas(include_implicit)`: `name[]`, in its text form.
@@ -258,6 +261,7 @@ impl Func {
             "justify_hours" => Func::JustifyHours,
             "current_user" | "session_user" | "user" | "current_role" => Func::CurrentUser,
             "current_database" | "current_catalog" => Func::CurrentDatabase,
+            "pg_my_temp_schema" => Func::PgMyTempSchema,
             "current_schema" => Func::CurrentSchema,
             "current_schemas" => Func::CurrentSchemas,
             "pg_table_is_visible" => Func::PgTableIsVisible,
@@ -387,6 +391,7 @@ impl Func {
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
+            Func::PgMyTempSchema => &[(&[], Oid)],
             Func::PgTableIsVisible => &[(&[Oid], Bool)],
             Func::FormatType => &[(&[Oid, Int4], Text)],
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
@@ -712,6 +717,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         },
         Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
         Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
+        Func::PgMyTempSchema => Datum::Oid(0),
         Func::CurrentSchema => match ctx.search_path(false)?.into_iter().next() {
             Some((_, name)) => Datum::Text(name),
             None => Datum::Null,

@@ -243,6 +243,9 @@ pub enum SchemaStmt {
     Rename { name: String, new_name: String },
     /// `ALTER SCHEMA name OWNER TO role`.
     Owner { name: String, owner: String },
+    /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
+    /// (`kind`: which ALTER; `name` a relation name string).
+    SetSchema { kind: DropKind, if_exists: bool, name: String, schema: String },
 }
 
 impl Statement {
@@ -328,6 +331,9 @@ impl Statement {
             Statement::Lock { .. } => "LOCK TABLE",
             Statement::Schema(SchemaStmt::Create { .. }) => "CREATE SCHEMA",
             Statement::Schema(SchemaStmt::Drop { .. }) => "DROP SCHEMA",
+            Statement::Schema(SchemaStmt::SetSchema { kind: DropKind::View, .. }) => "ALTER VIEW",
+            Statement::Schema(SchemaStmt::SetSchema { kind: DropKind::Sequence, .. }) => "ALTER SEQUENCE",
+            Statement::Schema(SchemaStmt::SetSchema { .. }) => "ALTER TABLE",
             Statement::Schema(_) => "ALTER SCHEMA",
         }
     }

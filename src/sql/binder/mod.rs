@@ -169,6 +169,9 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::AlterSequence { if_exists, name, options, restart } => {
                 self.bind_alter_sequence(*if_exists, name, options, restart)?
             }
+            super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
+                schema::bind_set_schema(*kind, *if_exists, name, schema)?
+            }
             super::parser::Parsed::Reindex { table, name, unsupported } => {
                 if let Some(what) = unsupported {
                     return Err(Error::not_supported(what));

@@ -6,7 +6,7 @@ use sqlparser::ast;
 use super::{ident, split_name};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
-use crate::sql::{SchemaStmt, Statement};
+use crate::sql::{DropKind, SchemaStmt, Statement};
 
 /// A schema's name: one identifier (a database before it is refused).
 fn schema_name(name: &ast::ObjectName) -> Result<String> {
@@ -65,4 +65,21 @@ pub(super) fn bind_schema(stmt: &ast::Statement) -> Result<Statement> {
 pub(super) fn bind_drop_schema(names: &[ast::ObjectName], if_exists: bool, cascade: bool) -> Result<Statement> {
     let names = names.iter().map(schema_name).collect::<Result<Vec<_>>>()?;
     Ok(Statement::Schema(SchemaStmt::Drop { names, if_exists, cascade }))
+}
+
+/// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`.
+pub(super) fn bind_set_schema(
+    kind: sqlparser::keywords::Keyword,
+    if_exists: bool,
+    name: &ast::ObjectName,
+    schema: &ast::Ident,
+) -> Result<Statement> {
+    use sqlparser::keywords::Keyword;
+    let kind = match kind {
+        Keyword::VIEW => DropKind::View,
+        Keyword::SEQUENCE => DropKind::Sequence,
+        _ => DropKind::Table,
+    };
+    let name = super::ddl::public_name(name)?;
+    Ok(Statement::Schema(SchemaStmt::SetSchema { kind, if_exists, name, schema: ident(schema) }))
 }
