@@ -125,7 +125,7 @@ impl Session {
         match table {
             Some(t) => self.rename_to(&t, rel.kind, new_name, xid)?,
             None => {
-                self.check_name_free(new_name, xid)?;
+                self.check_name_free(rel.namespace, new_name, xid)?;
                 self.shared.catalog.rename_relation(rel.oid, new_name, xid, self.cid, &who)?;
             }
         }
@@ -136,7 +136,7 @@ impl Session {
 
     /// RENAME TO of a table or view.
     fn rename_to(&mut self, table: &Table, kind: RelKind, new_name: &str, xid: u64) -> Result<()> {
-        self.check_name_free(new_name, xid)?;
+        self.check_name_free(table.namespace, new_name, xid)?;
         let snapshot = self.statement_snapshot();
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if let Some((_, view)) = self.shared.catalog.dependent_views(table.oid, &who)?.first() {
@@ -150,10 +150,8 @@ impl Session {
     }
 
     /// A new relation name must not be taken (42P07).
-    fn check_name_free(&mut self, name: &str, xid: u64) -> Result<()> {
-        let snapshot = self.statement_snapshot();
-        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
-        if self.shared.catalog.relation(name, &who)?.is_some() {
+    fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
+        if self.relation_exists_in(namespace, name, xid)? {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
         Ok(())

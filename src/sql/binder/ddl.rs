@@ -314,7 +314,7 @@ impl Binder<'_> {
                 out.push(AlterAction::RenameColumn { from: ident(old_column_name), to: ident(new_column_name) });
             }
             Op::RenameTable { table_name: ast::RenameTableNameKind::To(name) } => {
-                out.push(AlterAction::RenameTo(public_name(name)?));
+                out.push(AlterAction::RenameTo(split_name(name)?.1));
             }
             Op::AlterColumn { column_name, op } => {
                 let column = ident(column_name);
@@ -391,7 +391,7 @@ impl Binder<'_> {
         if_exists: bool,
         new_name: &ast::ObjectName,
     ) -> Result<Statement> {
-        Ok(Statement::RenameRelation { kind, name: public_name(name)?, if_exists, new_name: public_name(new_name)? })
+        Ok(Statement::RenameRelation { kind, name: public_name(name)?, if_exists, new_name: split_name(new_name)?.1 })
     }
 
     pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
