@@ -161,6 +161,7 @@ impl<'a> Binder<'a> {
         let mut statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
             super::parser::Parsed::Vacuum { vacuum, analyze, full, tables } => {
                 let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
