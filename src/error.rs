@@ -56,6 +56,8 @@ impl SqlState {
     pub const DUPLICATE_TABLE: SqlState = SqlState("42P07");
     pub const INVALID_NAME: SqlState = SqlState("42602");
     pub const INVALID_SCHEMA_NAME: SqlState = SqlState("3F000");
+    pub const DUPLICATE_SCHEMA: SqlState = SqlState("42P06");
+    pub const RESERVED_NAME: SqlState = SqlState("42939");
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
     pub const UNIQUE_VIOLATION: SqlState = SqlState("23505");
     pub const FOREIGN_KEY_VIOLATION: SqlState = SqlState("23503");

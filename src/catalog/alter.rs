@@ -79,7 +79,8 @@ impl Catalog {
         cid: u32,
         who: &Reader<'_>,
     ) -> Result<Option<ToastRelation>> {
-        let rel = self.relation(&table.name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        let rel =
+            self.relation_by_oid(table.oid, who)?.map(|r| r.1).ok_or_else(|| Error::internal("relation vanished"))?;
         let attnum = table.columns.len() as i16 + 1;
         let mut row = system::attribute_row(table.oid, attnum, &column.name, column.ty, column.typmod, column.not_null);
         row[system::ATT_IDENTITY] = system::char_datum(column.identity);

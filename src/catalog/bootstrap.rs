@@ -79,7 +79,7 @@ impl Catalog {
     /// Fill the catalogs of a new cluster (see the module doc).
     pub(super) fn bootstrap_if_new(&self) -> Result<()> {
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid: 0, cid: 0 };
+        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
         let mut any = false;
         self.scan(&system::PG_CLASS, &who, |_, _| any = true)?;
         if any {

@@ -17,7 +17,13 @@ use crate::storage::heap::tuple::{deform, form};
 
 /// The default of an identity column: the next value of its sequence.
 pub fn nextval_text(sequence: &str) -> String {
-    let quoted = super::describe::quote_identifier(sequence).replace('\'', "''");
+    // A qualified relation name string is in SQL quoting already.
+    let quoted = match super::namespace::split_qualified(sequence) {
+        Ok((Some(_), _)) => sequence.to_string(),
+        Ok((None, bare)) => super::describe::quote_identifier(&bare),
+        Err(_) => super::describe::quote_identifier(sequence),
+    };
+    let quoted = quoted.replace('\'', "''");
     format!("nextval('{quoted}'::regclass)")
 }
 

@@ -73,14 +73,7 @@ pub fn user_name(oid: u32) -> String {
 /// it is searched first then (`current_schemas(true)`).
 pub fn search_path(setting: &str, user: &str, implicit: bool) -> Vec<u32> {
     let mut out = Vec::new();
-    for item in setting.split(',') {
-        let item = item.trim();
-        let name = match item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            Some("$user") => user.to_string(),
-            Some(quoted) => quoted.replace("\"\"", "\""),
-            None if item == "$user" => user.to_string(),
-            None => item.to_ascii_lowercase(),
-        };
+    for name in search_path_items(setting, user) {
         if let Some(&(oid, _)) = NAMESPACES.iter().find(|n| n.1 == name)
             && !out.contains(&oid)
         {
@@ -89,6 +82,26 @@ pub fn search_path(setting: &str, user: &str, implicit: bool) -> Vec<u32> {
     }
     if implicit && !out.contains(&PG_CATALOG_NAMESPACE) {
         out.insert(0, PG_CATALOG_NAMESPACE);
+    }
+    out
+}
+
+/// The schema names a `search_path` setting lists, in order, with
+/// `"$user"` read as `user`.
+pub fn search_path_items(setting: &str, user: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in setting.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            continue;
+        }
+        let name = match item.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            Some("$user") => user.to_string(),
+            Some(quoted) => quoted.replace("\"\"", "\""),
+            None if item == "$user" => user.to_string(),
+            None => item.to_ascii_lowercase(),
+        };
+        out.push(name);
     }
     out
 }

@@ -14,8 +14,9 @@
 //! when its creating transaction is. The engine keeps a narrower
 //! description of a table for itself ([`Table`]), cached by name.
 //!
-//! Every user relation lives in database `postgres` (OID 5) and schema
-//! `public` (OID 2200) until databases and schemas become objects.
+//! Every user relation lives in database `postgres` (OID 5), in the schema
+//! (`pg_namespace` row) it was created in; names are found through the
+//! reader's search path ([`namespace`]).
 //!
 //! Indexes are `pg_class` rows of kind `i` with a `pg_index` row each
 //! ([`index`]); their keys are byte-comparable ([`keycode`]). Views are
@@ -35,6 +36,7 @@ mod freeze;
 mod index;
 pub mod keycode;
 pub mod proc;
+pub mod namespace;
 pub mod sequence;
 pub mod stats;
 pub mod system;
@@ -344,6 +346,10 @@ impl Relation {
 /// Who is looking: the snapshot, and the transaction and command (whose own
 /// uncommitted catalog rows it sees).
 pub struct Reader<'a> {
+    /// The schemas an unqualified name is looked up in, in order (the
+    /// session's resolved `search_path`, `pg_catalog` included where it is
+    /// searched); `None`: `pg_catalog`, then `public`.
+    pub path: Option<&'a [u32]>,
     pub snapshot: &'a Snapshot,
     pub xid: u64,
     pub cid: u32,
@@ -401,7 +407,7 @@ impl Catalog {
     /// an empty init fork over them instead; the outcome is the same.)
     fn reset_unlogged(&self) -> Result<()> {
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid: 0, cid: 0 };
+        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
         let desc = PG_CLASS.desc();
         let mut relations = Vec::new();
         self.scan(&PG_CLASS, &who, |_, t| {
@@ -457,20 +463,23 @@ impl Catalog {
         error.map_or(Ok(()), Err)
     }
 
-    /// The relation named `name` (a table or an index), if one is visible.
-    /// TOAST relations are not found by name: `pg_toast` is not on the
-    /// search path.
-    ///
-    /// An unqualified name is looked up in `pg_catalog`, then `public`
-    /// (tusk's search path); `information_schema` and `pg_toast` are
-    /// reached only by a qualified name ([`Catalog::relation_in`]).
+    /// The relation a relation name string denotes (a table, view,
+    /// sequence or index), if one is visible: a qualified name in its
+    /// schema, an unqualified one in the first schema of the reader's
+    /// search path that holds one ([`namespace`]). TOAST relations are not
+    /// found unqualified: `pg_toast` is never on the search path.
     pub fn relation(&self, name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
-        let mut found = self.find_relations(who, |v| {
-            v[system::CLASS_RELNAME] == Some(name.as_bytes())
-                && matches!(u32_of(v[system::CLASS_RELNAMESPACE]), PG_CATALOG_NAMESPACE | PUBLIC_NAMESPACE)
+        let (path, name) = self.resolve_relation_name(name, who)?;
+        self.relation_on_path(&path, &name, who)
+    }
+
+    /// The relation with bare name `name` in the first schema of `path`
+    /// that holds one.
+    fn relation_on_path(&self, path: &[u32], name: &str, who: &Reader<'_>) -> Result<Option<Relation>> {
+        let found = self.find_relations(who, |v| {
+            v[system::CLASS_RELNAME] == Some(name.as_bytes()) && path.contains(&u32_of(v[system::CLASS_RELNAMESPACE]))
         })?;
-        found.sort_by_key(|r| r.namespace != PG_CATALOG_NAMESPACE);
-        Ok(found.into_iter().next())
+        Ok(found.into_iter().min_by_key(|r| path.iter().position(|&n| n == r.namespace)))
     }
 
     /// The relation named `name` in schema `namespace`, if one is visible.
@@ -492,11 +501,8 @@ impl Catalog {
             }
         };
         let rel = match schema {
-            None => self.relation(name, who)?,
-            Some(s) => match system::fixed_namespace(s) {
-                Some(n) => self.relation_in(n, name, who)?,
-                None => return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
-            },
+            None => self.relation_on_path(who.path.unwrap_or(&namespace::DEFAULT_PATH), name, who)?,
+            Some(s) => self.relation_in(self.namespace_oid(s, who)?, name, who)?,
         };
         Ok(rel.map(|r| r.oid))
     }
@@ -622,7 +628,7 @@ impl Catalog {
     /// an error (42809), as in PostgreSQL.
     pub fn lookup(&self, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
         match self.relation(name, who)? {
-            Some(rel) => self.lookup_relation(rel, name, who),
+            Some(rel) => self.lookup_relation(rel, &namespace::split_qualified(name)?.1, who),
             None => Ok(None),
         }
     }
@@ -631,6 +637,14 @@ impl Catalog {
     pub fn lookup_in(&self, namespace: u32, name: &str, who: &Reader<'_>) -> Result<Option<Table>> {
         match self.relation_in(namespace, name, who)? {
             Some(rel) => self.lookup_relation(rel, name, who),
+            None => Ok(None),
+        }
+    }
+
+    /// The table (or view, or sequence) whose OID is `oid`, if one is visible.
+    pub fn lookup_oid(&self, oid: u32, who: &Reader<'_>) -> Result<Option<Table>> {
+        match self.relation_by_oid(oid, who)? {
+            Some((name, rel)) => self.lookup_relation(rel, &name, who),
             None => Ok(None),
         }
     }
@@ -808,16 +822,18 @@ impl Catalog {
     /// only after a DDL commit has become visible ([`Catalog::invalidate`]),
     /// so an entry can never be older than its version says.
     pub fn cached(&self, name: &str) -> Result<Option<Arc<Table>>> {
-        self.cached_in(None, name)
+        self.cached_in(None, name, None)
     }
 
-    /// As [`Catalog::cached`], for a name qualified by its schema.
-    pub fn cached_in(&self, namespace: Option<u32>, name: &str) -> Result<Option<Arc<Table>>> {
+    /// As [`Catalog::cached`], for a name qualified by its schema
+    /// (`namespace`) or looked up through search path `path`.
+    pub fn cached_in(&self, namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> Result<Option<Arc<Table>>> {
         use std::sync::atomic::Ordering;
         let version = self.version.load(Ordering::Acquire);
-        let key = match namespace {
-            None => name.to_string(),
-            Some(n) => format!("{n}.{name}"),
+        let key = match (namespace, path) {
+            (None, None) => name.to_string(),
+            (None, Some(path)) => format!("{path:?}|{name}"),
+            (Some(n), _) => format!("{n}.{name}"),
         };
         if let Some(e) = self.cache.get(&key) {
             if e.0 == version {
@@ -825,15 +841,29 @@ impl Catalog {
             }
         }
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid: 0, cid: 0 };
+        let who = Reader { path, snapshot: &snapshot, xid: 0, cid: 0 };
         let table = match namespace {
-            None => self.lookup(name, &who)?,
+            None => match self.relation_on_path(path.unwrap_or(&namespace::DEFAULT_PATH), name, &who)? {
+                Some(rel) => self.lookup_relation(rel, name, &who)?,
+                None => None,
+            },
             Some(n) => self.lookup_in(n, name, &who)?,
         };
         let Some(table) = table else { return Ok(None) };
         let table = Arc::new(table);
         self.cache.insert(key, (version, table.clone()));
         Ok(Some(table))
+    }
+
+    /// Table `oid` as last committed (a table found by OID is not cached).
+    pub fn committed_table(&self, oid: u32) -> Result<Option<Table>> {
+        let snapshot = self.txns.snapshot();
+        self.lookup_oid(oid, &Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 })
+    }
+
+    /// A snapshot of the committed state now.
+    pub fn snapshot(&self) -> Snapshot {
+        self.txns.snapshot()
     }
 
     /// Bumped by every [`Catalog::invalidate`].
@@ -858,10 +888,7 @@ impl Catalog {
             }
         })?;
         let Some(table) = table else { return Ok(None) };
-        match self.relation_by_oid(table, who)? {
-            Some((name, _)) => self.lookup(&name, who),
-            None => Ok(None),
-        }
+        self.lookup_oid(table, who)
     }
 
     /// The indexes of table `oid`, in the order they were created.
@@ -991,8 +1018,8 @@ impl Catalog {
 
     /// Record a table's size as counted by VACUUM or ANALYZE
     /// (`pg_class.relpages`, `reltuples`).
-    pub fn set_size(&self, name: &str, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
-        let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+    pub fn set_size(&self, oid: u32, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        let (_, rel) = self.relation_by_oid(oid, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         let frozen = self.take_frozen(rel.oid);
         self.update_class_row(&rel, xid, cid, &|v| {
             v[system::CLASS_RELPAGES] = Some((pages as i32).to_le_bytes().to_vec());
@@ -1140,12 +1167,12 @@ impl Catalog {
         error.map_or(Ok((pages, rows)), Err)
     }
 
-    /// Give relation `name` a new, empty file (TRUNCATE): its `pg_class`
+    /// Give relation `oid` a new, empty file (TRUNCATE): its `pg_class`
     /// row is updated, so the change is transactional. The new locator.
-    pub fn new_relfilenode(&self, name: &str, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
-        let rel = self.relation(name, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+    pub fn new_relfilenode(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<RelFileLocator> {
+        let (name, rel) = self.relation_by_oid(oid, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         if rel.oid < FIRST_NORMAL_OID {
-            return Err(system_catalog_error(name));
+            return Err(system_catalog_error(&name));
         }
         let relfilenode = self.engine.allocate_oid()?;
         self.update_class_row(&rel, xid, cid, &|v| {
@@ -1225,12 +1252,14 @@ impl Catalog {
         xid: u64,
         cid: u32,
     ) -> Result<Table> {
+        let (namespace, name) = self.creation_target(name, xid, cid)?;
+        let name = name.as_str();
         let oid = self.engine.allocate_oid()?;
         let table = Table {
             oid,
             name: name.to_string(),
             rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid },
-            namespace: PUBLIC_NAMESPACE,
+            namespace,
             columns,
             indexes: Vec::new(),
             fillfactor,
@@ -1252,7 +1281,7 @@ impl Catalog {
         let class = system::ClassRow {
             oid,
             name,
-            namespace: PUBLIC_NAMESPACE,
+            namespace,
             kind: b'r',
             relfilenode: oid,
             natts: table.columns.len() as i16,
@@ -1365,7 +1394,7 @@ impl Catalog {
         let class = system::ClassRow {
             oid,
             name: &index.name,
-            namespace: PUBLIC_NAMESPACE,
+            namespace: table.namespace,
             kind: b'i',
             relfilenode: oid,
             natts: (index.columns.len() + index.include.len()) as i16,
@@ -1418,8 +1447,8 @@ impl Catalog {
         // The transaction's own changes, up to this command's, included:
         // the table may have been created by this very command.
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: u32::MAX };
-        let Some(rel) = self.relation(&table.name, &who)? else { return Ok(()) };
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
+        let Some((_, rel)) = self.relation_by_oid(table.oid, &who)? else { return Ok(()) };
         let old = self.heap(catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
         if deform(&PG_CLASS.desc(), &old)[system::CLASS_RELHASINDEX] == Some(&[1]) {
             return Ok(());

@@ -9,7 +9,7 @@
 //! internal). Dropping the table drops it.
 
 use super::system::{self, PG_ATTRIBUTE, PG_CLASS, PG_DEPEND, PG_SEQUENCE};
-use super::{Catalog, POSTGRES_DB, PUBLIC_NAMESPACE, Reader, i16_of, u32_of};
+use super::{Catalog, POSTGRES_DB, Reader, i16_of, u32_of};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::sql::types::{Datum, PgType};
@@ -69,11 +69,13 @@ impl Catalog {
     /// Record a new sequence and create its relation, with its first state
     /// (`start`, not yet called). The WAL position its creation was logged to.
     pub fn create_sequence(&self, name: &str, def: &SequenceDef, xid: u64, cid: u32) -> Result<(Sequence, u64)> {
+        let (namespace, name) = self.creation_target(name, xid, cid)?;
+        let name = name.as_str();
         let oid = self.engine.allocate_oid()?;
         let class = system::ClassRow {
             oid,
             name,
-            namespace: PUBLIC_NAMESPACE,
+            namespace,
             kind: b'S',
             relfilenode: oid,
             natts: 3,

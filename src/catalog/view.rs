@@ -61,9 +61,10 @@ impl Catalog {
         xid: u64,
         cid: u32,
     ) -> Result<u32> {
+        let (namespace, name) = self.creation_target(name, xid, cid)?;
         let oid = self.engine.allocate_oid()?;
         let rule = self.engine.allocate_oid()?;
-        self.insert_view_rows(oid, rule, name, super::PUBLIC_NAMESPACE, columns, sql, xid, cid)?;
+        self.insert_view_rows(oid, rule, &name, namespace, columns, sql, xid, cid)?;
         self.insert_rule_dependencies(rule, oid, reads, xid, cid)?;
         Ok(oid)
     }
@@ -129,7 +130,7 @@ impl Catalog {
         cid: u32,
         who: &Reader<'_>,
     ) -> Result<()> {
-        let rel = self.relation(&view.name, who)?.ok_or_else(|| Error::internal("view vanished"))?;
+        let rel = self.relation_by_oid(view.oid, who)?.map(|r| r.1).ok_or_else(|| Error::internal("view vanished"))?;
         if columns.len() != view.columns.len() {
             let natts = columns.len() as i16;
             self.update_class_row(&rel, xid, cid, &|v| v[system::CLASS_RELNATTS] = Some(natts.to_le_bytes().to_vec()))?;
@@ -243,7 +244,8 @@ impl Catalog {
         })?;
         let Some((view, sql)) = found else { return Ok(None) };
         let Some((name, rel)) = self.relation_by_oid(view, who)? else { return Ok(None) };
-        let schema = super::describe::namespace_name(rel.namespace).unwrap_or("public");
+        let schema = self.namespace_name(rel.namespace, who)?.unwrap_or_default();
+        let schema = schema.as_str();
         let target =
             format!("{}.{}", super::describe::quote_identifier(schema), super::describe::quote_identifier(&name));
         Ok(Some(format!("CREATE RULE \"_RETURN\" AS ON SELECT TO {target} DO INSTEAD {sql};")))

@@ -79,8 +79,8 @@ fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
             continue;
         }
         // Under the lock the catalog shows whether the table still exists.
-        let result = match catalog.cached(&t.name)? {
-            Some(table) if table.oid == oid => work_on(shared, &table, vacuum, stop),
+        let result = match catalog.committed_table(oid)? {
+            Some(table) => work_on(shared, &table, vacuum, stop),
             _ => {
                 catalog.stats.forget(oid);
                 Ok(())
@@ -182,12 +182,13 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
 fn analyze(shared: &Shared, table: &Table) -> Result<u64> {
     let (catalog, txns) = (&shared.catalog, &shared.txns);
     let snapshot = txns.snapshot();
-    let (pages, rows, columns) = catalog.analyze_rows(table, &Reader { snapshot: &snapshot, xid: 0, cid: 0 })?;
+    let (pages, rows, columns) =
+        catalog.analyze_rows(table, &Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 })?;
     let xid = txns.assign(AUTOVACUUM_PID);
     let snapshot = txns.snapshot();
-    let who = Reader { snapshot: &snapshot, xid, cid: 0 };
+    let who = Reader { path: None, snapshot: &snapshot, xid, cid: 0 };
     let written = catalog
-        .set_size(&table.name, pages, rows as f32, xid, 0, &who)
+        .set_size(table.oid, pages, rows as f32, xid, 0, &who)
         .and_then(|()| catalog.set_column_stats(table.oid, &columns, xid, 0, &who));
     if let Err(e) = written {
         txns.abort(xid)?;

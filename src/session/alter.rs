@@ -53,7 +53,7 @@ impl Session {
                 AlterAction::SetNotNull(name) => {
                     let i = existing_column(&table, name)?;
                     let snapshot = self.statement_snapshot();
-                    let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                    let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.set_not_null(&table, &[i], xid, self.cid, &who)?;
                 }
                 AlterAction::DropNotNull(name) => {
@@ -62,7 +62,7 @@ impl Session {
                         return Err(err!(SqlState::INVALID_TABLE_DEFINITION, "column \"{name}\" is in a primary key"));
                     }
                     let snapshot = self.statement_snapshot();
-                    let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                    let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.drop_not_null(&table, i, xid, self.cid, &who)?;
                 }
                 AlterAction::AddConstraint(def) => self.add_constraint(&table.name, false, def)?,
@@ -91,7 +91,7 @@ impl Session {
             self.cid += 1;
             // The next action sees what this one did.
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             table = self.shared.catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
         }
         self.simple_cache.clear();
@@ -115,7 +115,8 @@ impl Session {
         let xid = self.ensure_xid(command)?;
         self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let Some(rel) = self.shared.catalog.relation(name, &who)? else {
             if if_exists {
                 self.notices.push(Notice::info(
@@ -144,7 +145,7 @@ impl Session {
         match table {
             Some(t) => self.rename_to(&t, rel.kind, new_name, xid)?,
             None => {
-                self.check_name_free(new_name, xid)?;
+                self.check_name_free(rel.namespace, new_name, xid)?;
                 self.shared.catalog.rename_relation(rel.oid, new_name, xid, self.cid, &who)?;
             }
         }
@@ -155,9 +156,9 @@ impl Session {
 
     /// RENAME TO of a table or view.
     fn rename_to(&mut self, table: &Table, kind: RelKind, new_name: &str, xid: u64) -> Result<()> {
-        self.check_name_free(new_name, xid)?;
+        self.check_name_free(table.namespace, new_name, xid)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if let Some((_, view)) = self.shared.catalog.dependent_views(table.oid, &who)?.first() {
             return Err(Error::not_supported(format!(
                 "renaming {} \"{}\" that view \"{view}\" reads (views keep their query as text)",
@@ -169,10 +170,8 @@ impl Session {
     }
 
     /// A new relation name must not be taken (42P07).
-    fn check_name_free(&mut self, name: &str, xid: u64) -> Result<()> {
-        let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        if self.shared.catalog.relation(name, &who)?.is_some() {
+    fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
+        if self.relation_exists_in(namespace, name, xid)? {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
         Ok(())
@@ -212,7 +211,7 @@ impl Session {
         let owned: Vec<(u32, i16, u8)> = owned.into_iter().map(|(seq, _, dep)| (seq, attnum, dep)).collect();
         let column = &column;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let nullable = Column { not_null: false, ..column.clone() };
         let catalog = self.shared.catalog.clone();
         if let Some(toast) = catalog.add_column(table, &nullable, xid, self.cid, &who)? {
@@ -225,13 +224,13 @@ impl Session {
         // An identity column's nextval is not a stored default.
         if let (Some(sql), 0) = (&column.default, column.identity) {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             catalog.set_default(table.oid, attnum, Some(sql), xid, self.cid, &who)?;
             self.cid += 1;
         }
         if column.default.is_some() || column.not_null {
             // The rows there are get the default (see session/rewrite.rs).
-            self.fill_added_column(&table.name, column, xid)?;
+            self.fill_added_column(table.oid, column, xid)?;
         }
         Ok(())
     }
@@ -254,7 +253,7 @@ impl Session {
         // The column goes first (as a later command), so that the views
         // that read it can be found by binding them without it.
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         catalog.drop_column(table, i, xid, self.cid, &who)?;
         self.cid += 1;
         let readers = self.views_reading(table, xid)?;
@@ -287,7 +286,7 @@ impl Session {
             self.locker().relation(d.oid, LockMode::AccessExclusive)?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         // Foreign keys held over the column, or relying on a doomed index.
         let doomed_fks: Vec<u32> = table
             .foreign_keys
@@ -302,7 +301,7 @@ impl Session {
         // constraints.
         for oid in readers.iter().rev().map(|d| d.oid).chain(indexes) {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
             self.cid += 1;
@@ -310,7 +309,7 @@ impl Session {
         // Its default goes, and the sequence it owns (SERIAL, identity).
         let attnum = i as i16 + 1;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         if table.columns[i].default.is_some() {
             catalog.set_default(table.oid, attnum, None, xid, self.cid, &who)?;
             self.cid += 1;
@@ -324,7 +323,7 @@ impl Session {
         for seq in owned {
             self.locker().relation(seq, LockMode::AccessExclusive)?;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = catalog.drop_relation(seq, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
             self.cid += 1;
@@ -345,7 +344,7 @@ impl Session {
             ));
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.shared.catalog.rename_column(table, i, to, xid, self.cid, &who)?;
         self.cid += 1;
         if let Some(view) = self.views_reading(table, xid)?.first() {
@@ -363,7 +362,8 @@ impl Session {
     /// Views over those views come with them.
     fn views_reading(&mut self, table: &Table, xid: u64) -> Result<Vec<Dependent>> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = self.shared.catalog.clone();
         let mut broken = Vec::new();
         for (oid, name) in catalog.dependent_views(table.oid, &who)? {

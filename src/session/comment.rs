@@ -26,7 +26,7 @@ impl Session {
             self.lock_for_ddl(name, LockMode::ShareUpdateExclusive)?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = &self.shared.catalog;
         let target = match on {
             CommentOn::Relation(_) | CommentOn::Column => {

@@ -54,7 +54,7 @@ impl Session {
         } else {
             self.lock_for_ddl(&def.parent, LockMode::ShareRowExclusive)?;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             self.shared
                 .catalog
                 .lookup(&def.parent, &who)?
@@ -108,7 +108,7 @@ impl Session {
         let name = match &def.name {
             Some(n) => {
                 let snapshot = self.statement_snapshot();
-                let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                 if self.shared.catalog.constraint_exists(n, child.oid, &who)? {
                     return Err(err!(
                         SqlState::DUPLICATE_OBJECT,
@@ -181,7 +181,7 @@ impl Session {
         xid: u64,
     ) -> Result<()> {
         let snapshot = self.shared.catalog.fresh_snapshot(self.pid);
-        let who = Reader { snapshot: &snapshot, xid, cid: u32::MAX };
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
         let catalog = &self.shared.catalog;
         // The distinct keys first (no parent page is read while a child
         // page is held), then each looked up once.
@@ -234,7 +234,7 @@ impl Session {
         let cols: Vec<&str> = columns.iter().map(|&c| child.columns[c].name.as_str()).collect();
         let base = format!("{}_{}_fkey", child.name, cols.join("_"));
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for n in 0.. {
             let candidate = if n == 0 { base.clone() } else { format!("{base}{n}") };
             if !self.shared.catalog.constraint_exists(&candidate, 0, &who)? {
@@ -255,7 +255,8 @@ impl Session {
     ) -> Result<()> {
         let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let found = self.shared.catalog.constraints(&who, &|c| c.relid == table.oid && c.name == name)?;
         let Some((tid, row)) = found.into_iter().next() else {
             let msg = format!("constraint \"{name}\" of relation \"{table_name}\" does not exist");

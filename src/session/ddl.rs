@@ -25,6 +25,7 @@ impl Session {
         (fillfactor, unlogged): (u8, bool),
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE TABLE")?;
+        let name = &self.creation_name(name, xid)?;
         if !self.check_new_relation(name, if_not_exists, xid)? {
             return Ok(());
         }
@@ -63,7 +64,7 @@ impl Session {
         }
         self.lock_for_ddl(table_name, LockMode::Share)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let Some(table) = self.shared.catalog.lookup(table_name, &who)? else {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table_name}\" does not exist"));
         };
@@ -90,7 +91,7 @@ impl Session {
             let name = names[i].clone();
             self.lock_for_ddl(&name, LockMode::AccessExclusive)?;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             match self.shared.catalog.relation(&name, &who)? {
                 None => return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist")),
                 Some(r) if r.kind != RelKind::Table => {
@@ -130,17 +131,17 @@ impl Session {
             self.restart_owned_sequences(&tables.iter().map(|t| t.oid).collect::<Vec<_>>())?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.catalog_changed = true;
         for table in tables {
-            let new = self.shared.catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
+            let new = self.shared.catalog.new_relfilenode(table.oid, xid, self.cid, &who)?;
             self.created_files.push(new);
             self.dropped_files.push(table.rel);
             let (created, dropped) = self.shared.catalog.truncate_toast(&table, xid, self.cid, &who)?;
             self.created_files.extend(created);
             self.dropped_files.extend(dropped);
             for index in &table.indexes {
-                let new = self.shared.catalog.new_relfilenode(&index.name, xid, self.cid, &who)?;
+                let new = self.shared.catalog.new_relfilenode(index.oid, xid, self.cid, &who)?;
                 self.created_files.push(new);
                 self.dropped_files.push(index.rel);
                 self.shared.catalog.build_empty_index(&Index { rel: new, ..index.clone() }, xid)?;
@@ -167,14 +168,15 @@ impl Session {
         }
         let snapshot = self.statement_snapshot();
         let xid0 = self.current_xid();
-        let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid: xid0, cid: self.cid };
         let names = if names.is_empty() { self.shared.catalog.table_names(&who)? } else { names.to_vec() };
         let mode = if full { LockMode::AccessExclusive } else { LockMode::ShareUpdateExclusive };
         for name in &names {
             self.lock_for_ddl(name, mode)?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid: xid0, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid: xid0, cid: self.cid };
         let mut tables = Vec::with_capacity(names.len());
         for name in &names {
             match self.shared.catalog.relation(name, &who)? {
@@ -245,16 +247,16 @@ impl Session {
         let xid = self.ensure_xid(if vacuum { "VACUUM" } else { "ANALYZE" })?;
         self.catalog_changed = true;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for (table, (pages, rows, columns)) in tables.iter().zip(sizes) {
-            self.shared.catalog.set_size(&table.name, pages, rows as f32, xid, self.cid, &who)?;
+            self.shared.catalog.set_size(table.oid, pages, rows as f32, xid, self.cid, &who)?;
             if let Some(columns) = columns {
                 self.shared.catalog.set_column_stats(table.oid, &columns, xid, self.cid, &who)?;
             }
         }
         if vacuum && !full {
             // Commit-log and multixact segments no relation refers to go.
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid + 1 };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid + 1 };
             self.cid += 1;
             self.shared.catalog.truncate_xact_logs(horizon, &who, &check)?;
         }
@@ -270,14 +272,14 @@ impl Session {
         let snapshot = self.statement_snapshot();
         let catalog = &self.shared.catalog;
         for table in tables.iter_mut() {
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-            let heap = catalog.new_relfilenode(&table.name, xid, self.cid, &who)?;
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+            let heap = catalog.new_relfilenode(table.oid, xid, self.cid, &who)?;
             self.created_files.push(heap);
             self.dropped_files.push(table.rel);
             let (removed, kept) = catalog.rewrite_heap(table, heap, horizon, xid, check)?;
             table.rel = heap;
             for i in 0..table.indexes.len() {
-                let rel = catalog.new_relfilenode(&table.indexes[i].name, xid, self.cid, &who)?;
+                let rel = catalog.new_relfilenode(table.indexes[i].oid, xid, self.cid, &who)?;
                 self.created_files.push(rel);
                 self.dropped_files.push(std::mem::replace(&mut table.indexes[i].rel, rel));
                 catalog.build_index(table, &table.indexes[i], xid)?;
@@ -296,7 +298,7 @@ impl Session {
         let xid = self.ensure_xid("REINDEX")?;
         self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = &self.shared.catalog;
         let (noun, wanted) =
             if whole_table { ("a table or materialized view", RelKind::Table) } else { ("an index", RelKind::Index) };
@@ -314,7 +316,7 @@ impl Session {
             if !whole_table && table.indexes[i].oid != rel.oid {
                 continue;
             }
-            let new = catalog.new_relfilenode(&table.indexes[i].name, xid, self.cid, &who)?;
+            let new = catalog.new_relfilenode(table.indexes[i].oid, xid, self.cid, &who)?;
             self.created_files.push(new);
             self.dropped_files.push(std::mem::replace(&mut table.indexes[i].rel, new));
             catalog.build_index(&table, &table.indexes[i], xid)?;
@@ -331,7 +333,7 @@ impl Session {
         let xid = self.ensure_xid("ALTER TABLE")?;
         self.lock_for_ddl(table_name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         match self.shared.catalog.lookup(table_name, &who)? {
             Some(table) => Ok(Some((xid, table))),
             None if if_exists => {
@@ -394,7 +396,7 @@ impl Session {
         self.new_index(&table, def, xid)?;
         if def.primary {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             self.shared.catalog.set_not_null(&table, &columns, xid, self.cid, &who)?;
             self.cid += 1;
         }
@@ -430,7 +432,7 @@ impl Session {
         }
         let name = match &def.name {
             Some(n) => {
-                if self.relation_exists(n, xid)? {
+                if self.relation_exists_in(table.namespace, n, xid)? {
                     return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{n}\" already exists"));
                 }
                 n.clone()
@@ -484,7 +486,7 @@ impl Session {
             } else {
                 format!("{}{middle}_{label}{n}", table.name)
             };
-            if !self.relation_exists(&candidate, xid)? {
+            if !self.relation_exists_in(table.namespace, &candidate, xid)? {
                 return Ok(candidate);
             }
         }
@@ -509,7 +511,8 @@ impl Session {
         }
         // Check every name first: nothing is dropped if one is wrong.
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let mut doomed = Vec::new();
         for name in names {
             let Some(rel) = self.shared.catalog.relation(name, &who)? else {
@@ -609,7 +612,7 @@ impl Session {
             dependents.iter().rev().map(|d| d.oid).chain(doomed.iter().map(|d| d.0)).chain(owned).collect();
         for oid in order {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
             self.cid += 1;
@@ -648,12 +651,25 @@ impl Session {
         Ok(())
     }
 
+    /// A new relation's name (a relation name string), qualified with the
+    /// schema it goes to: the one it names, or the first of the search
+    /// path that exists (3F000 if none does).
+    pub(super) fn creation_name(&mut self, name: &str, xid: u64) -> Result<String> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let (namespace, bare) = catalog.creation_namespace(name, &self.explicit_path, &who)?;
+        let schema = catalog.namespace_name(namespace, &who)?.unwrap_or_default();
+        Ok(crate::catalog::namespace::qualified_name(Some(&schema), &bare))
+    }
+
     /// Before CREATE of relation `name`: `false` (with a notice) if one
     /// exists and IF NOT EXISTS was given, an error if one exists without.
     pub(super) fn check_new_relation(&mut self, name: &str, if_not_exists: bool, xid: u64) -> Result<bool> {
         if !self.relation_exists(name, xid)? {
             return Ok(true);
         }
+        let name = crate::catalog::namespace::split_qualified(name)?.1;
         if if_not_exists {
             self.notices
                 .push(Notice::info(SqlState::DUPLICATE_TABLE, format!("relation \"{name}\" already exists, skipping")));
@@ -664,9 +680,17 @@ impl Session {
 
     /// Whether any relation (table or index) is named `name`, as this
     /// transaction sees the catalog now.
+    pub(super) fn relation_exists_in(&mut self, namespace: u32, name: &str, xid: u64) -> Result<bool> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        Ok(self.shared.catalog.relation_in(namespace, name, &who)?.is_some())
+    }
+
+    /// Whether relation name string `name` names a relation (table or
+    /// index), as this transaction sees the catalog now.
     pub(super) fn relation_exists(&mut self, name: &str, xid: u64) -> Result<bool> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         Ok(self.shared.catalog.relation(name, &who)?.is_some())
     }
 

@@ -145,7 +145,12 @@ impl Session {
     /// goes on to look up is as the last holder of the lock left it.
     pub(super) fn lock_for_ddl(&mut self, name: &str, mode: LockMode) -> Result<()> {
         let snapshot = self.statement_snapshot();
-        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.current_xid(), cid: self.cid };
+        let who = crate::catalog::Reader {
+            path: Some(&self.search_path),
+            snapshot: &snapshot,
+            xid: self.current_xid(),
+            cid: self.cid,
+        };
         let catalog = &self.shared.catalog;
         if let Some(rel) = catalog.relation(name, &who)? {
             if rel.kind == RelKind::Index {
@@ -166,7 +171,12 @@ impl Session {
         }
         for name in names {
             let snapshot = self.statement_snapshot();
-            let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.current_xid(), cid: self.cid };
+            let who = crate::catalog::Reader {
+                path: Some(&self.search_path),
+                snapshot: &snapshot,
+                xid: self.current_xid(),
+                cid: self.cid,
+            };
             let Some(rel) = self.shared.catalog.relation(name, &who)? else {
                 return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
             };

@@ -29,6 +29,7 @@ macro_rules! eval_context {
             database: &$s.database,
             catalog: &$s.shared.catalog,
             sequences: &mut $s.sequences,
+            search_path: &$s.search_path,
             reader_xid: {
                 let sub = $s.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
                 sub.or($s.xid).unwrap_or(0)
@@ -46,6 +47,7 @@ mod interrupts;
 mod locks;
 pub mod registry;
 mod rewrite;
+mod schemas;
 mod sequences;
 mod views;
 pub mod xact;
@@ -220,6 +222,16 @@ pub struct Session {
     statement_timestamp: i64,
     /// The parsed `TimeZone` setting, by its text (a zone file is read once).
     time_zone: Option<(String, TimeZone)>,
+    /// The schemas unqualified names are looked up in (`pg_catalog`
+    /// included), resolved from `search_path` at each statement's start.
+    search_path: Vec<u32>,
+    /// The schemas `search_path` names that exist, without the implicit
+    /// `pg_catalog`: new relations go to the first.
+    explicit_path: Vec<u32>,
+    /// What [`Session::search_path`] was resolved from: the setting, the
+    /// catalog version (or the command, once the transaction changed the
+    /// catalog), and the transaction if it had.
+    search_path_key: Option<(String, u64, u64)>,
 }
 
 impl Session {
@@ -259,7 +271,40 @@ impl Session {
             deadline: None,
             copy_in: None,
             sequences: sequences::SessionSequences::default(),
+            search_path: crate::catalog::namespace::DEFAULT_PATH.to_vec(),
+            explicit_path: vec![crate::catalog::PUBLIC_NAMESPACE],
+            search_path_key: None,
         }
+    }
+
+    /// Resolve `search_path` into schemas again if the setting or the
+    /// catalog changed since it last was (PostgreSQL's
+    /// `recomputeNamespacePath`). A change forgets the bound simple
+    /// queries, which named tables through the old path.
+    fn refresh_search_path(&mut self) {
+        let setting = self.settings.str(Guc::search_path).to_string();
+        let own = if self.catalog_changed { self.current_xid() } else { 0 };
+        // After its own DDL, the transaction's commands may have changed
+        // the schemas: resolve again at each.
+        let version = if self.catalog_changed { u64::from(self.cid) << 32 } else { self.shared.catalog.version() };
+        let key = (setting, version, own);
+        if self.search_path_key.as_ref() == Some(&key) {
+            return;
+        }
+        let snapshot = self.shared.txns.snapshot();
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: own, cid: u32::MAX };
+        let catalog = &self.shared.catalog;
+        let Ok(explicit) = catalog.resolve_search_path(&key.0, &self.user, false, &who) else { return };
+        let mut path = explicit.clone();
+        if !path.contains(&crate::catalog::PG_CATALOG_NAMESPACE) {
+            path.insert(0, crate::catalog::PG_CATALOG_NAMESPACE);
+        }
+        if path != self.search_path || explicit != self.explicit_path {
+            self.simple_cache.clear();
+        }
+        self.explicit_path = explicit.into_iter().filter(|&n| n != crate::catalog::PG_CATALOG_NAMESPACE).collect();
+        self.search_path = path;
+        self.search_path_key = Some(key);
     }
 
     pub fn shared(&self) -> &Shared {
@@ -502,7 +547,7 @@ impl Session {
     fn tables(&mut self) -> SessionTables<'_> {
         let own =
             if self.catalog_changed { Some((self.statement_snapshot(), self.current_xid(), self.cid)) } else { None };
-        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker() }
+        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker(), path: &self.search_path }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -537,6 +582,7 @@ impl Session {
 
     fn start_statement(&mut self) {
         self.forget_statement_snapshot();
+        self.refresh_search_path();
         self.interrupts.clear_cancel();
         let now = Instant::now();
         self.statement_start = Some(now);
@@ -566,6 +612,7 @@ impl Session {
     /// binding for a repeated query, as a prepared statement would).
     pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
         self.simple_pending.clear();
+        self.refresh_search_path();
         if let Some(cached) = self.simple_cache.get(sql) {
             return Ok(SimpleStatements::Cached(cached.clone()));
         }
@@ -628,6 +675,7 @@ impl Session {
                         | Statement::Comment { .. }
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
+                        | Statement::Schema(_)
                         | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
@@ -1083,6 +1131,10 @@ impl Session {
                 self.create_view(name, columns, sql, reads, *or_replace)?;
                 Ok(None)
             }
+            Statement::Schema(stmt) => {
+                self.schema_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Set { name, value, local } => {
                 if *local && self.block.is_none() && !self.implicit_multi {
                     self.notices.push(Notice::warning(
@@ -1319,6 +1371,8 @@ struct SessionTables<'a> {
     catalog: &'a crate::catalog::Catalog,
     own: Option<(Snapshot, u64, u32)>,
     locker: locks::Locker<'a>,
+    /// The session's resolved search path.
+    path: &'a [u32],
 }
 
 impl TableLookup for SessionTables<'_> {
@@ -1333,16 +1387,31 @@ impl TableLookup for SessionTables<'_> {
     fn blocks(&self, table: &crate::catalog::Table) -> Option<u32> {
         self.catalog.blocks(table)
     }
+
+    fn namespace(&self, name: &str) -> Result<Option<u32>> {
+        if let Some(n) = crate::catalog::fixed_namespace(name) {
+            return Ok(Some(n));
+        }
+        let fresh;
+        let who = match &self.own {
+            Some((snapshot, xid, cid)) => crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid },
+            None => {
+                fresh = self.catalog.snapshot();
+                crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 }
+            }
+        };
+        Ok(self.catalog.namespace(name, &who)?.map(|n| n.oid))
+    }
 }
 
 impl SessionTables<'_> {
     fn lookup(&self, namespace: Option<u32>, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
         self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
-            None => self.catalog.cached_in(namespace, name),
+            None => self.catalog.cached_in(namespace, name, Some(self.path)),
             Some((snapshot, xid, cid)) => {
-                let who = crate::catalog::Reader { snapshot, xid: *xid, cid: *cid };
+                let who = crate::catalog::Reader { path: Some(self.path), snapshot, xid: *xid, cid: *cid };
                 let table = match namespace {
-                    None => self.catalog.lookup(name, &who)?,
+                    None => self.catalog.lookup(&crate::catalog::namespace::qualified_name(None, name), &who)?,
                     Some(n) => self.catalog.lookup_in(n, name, &who)?,
                 };
                 Ok(table.map(Arc::new))
@@ -1374,6 +1443,8 @@ struct Eval<'a> {
     /// The transaction's id (0 before it writes): catalog lookups see its
     /// own changes.
     reader_xid: u64,
+    /// The session's resolved search path (`pg_catalog` included).
+    search_path: &'a [u32],
 }
 
 impl EvalContext for Eval<'_> {
@@ -1463,15 +1534,44 @@ impl EvalContext for Eval<'_> {
     }
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.read_catalog(|who| self.catalog.relation_oid(name, who))
+    }
+
+    fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
+        self.read_catalog(|who| self.catalog.regclass_text(oid, who))
+    }
+
+    fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
         let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
-        self.catalog.relation_oid(name, &who)
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let setting = self.settings.str(Guc::search_path).to_string();
+        let path = self.catalog.resolve_search_path(&setting, self.user, implicit, &who)?;
+        let mut out = Vec::with_capacity(path.len());
+        for oid in path {
+            out.push((oid, self.catalog.namespace_name(oid, &who)?.unwrap_or_default()));
+        }
+        Ok(out)
     }
 
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         let snapshot = self.txns.snapshot();
-        let who = crate::catalog::Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let who = crate::catalog::Reader {
+            path: Some(self.search_path),
+            snapshot: &snapshot,
+            xid: self.reader_xid,
+            cid: u32::MAX,
+        };
         Ok(self.catalog.relation_by_oid(oid, &who)?.map(|(name, _)| name))
+    }
+}
+
+impl Eval<'_> {
+    /// Read the catalog as the transaction sees it now, through the
+    /// session's search path.
+    fn read_catalog<T>(&self, read: impl FnOnce(&crate::catalog::Reader<'_>) -> Result<T>) -> Result<T> {
+        let snapshot = self.txns.snapshot();
+        let path = Some(self.search_path);
+        read(&crate::catalog::Reader { path, snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX })
     }
 }
 

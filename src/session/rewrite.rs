@@ -53,9 +53,9 @@ impl Session {
     /// ADD COLUMN `column` (already recorded, as the last column) with a
     /// default: kept as the missing value of the rows there are, or for
     /// a volatile default, computed per row by a rewrite. Then NOT NULL.
-    pub(super) fn fill_added_column(&mut self, name: &str, column: &Column, xid: u64) -> Result<()> {
+    pub(super) fn fill_added_column(&mut self, oid: u32, column: &Column, xid: u64) -> Result<()> {
         let catalog = self.shared.catalog.clone();
-        let table = self.table_now(name, xid)?;
+        let table = self.table_now(oid, xid)?;
         let index = table.columns.len() - 1;
         let default = {
             let tables = self.tables();
@@ -75,15 +75,15 @@ impl Session {
             };
             if !value.is_null() {
                 let snapshot = self.statement_snapshot();
-                let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+                let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                 catalog.set_missing(&table, index, &value, xid, self.cid, &who)?;
                 self.cid += 1;
             }
         }
         if column.not_null {
-            let table = self.table_now(name, xid)?;
+            let table = self.table_now(oid, xid)?;
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             catalog.set_not_null(&table, &[index], xid, self.cid, &who)?;
             self.cid += 1;
         }
@@ -141,16 +141,16 @@ impl Session {
             if fk.parent == table.oid {
                 check_foreign_key_pair(fk, &after, &after)?;
             } else {
-                let parent = self.table_now(&fk.parent_name, xid)?;
+                let parent = self.table_now(fk.parent, xid)?;
                 check_foreign_key_pair(fk, &after, &parent)?;
             }
         }
         for fk in table.referenced_by.iter().filter(|f| f.child != table.oid) {
-            let child = self.table_now(&fk.child_name, xid)?;
+            let child = self.table_now(fk.child, xid)?;
             check_foreign_key_pair(fk, &child, &after)?;
         }
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for (i, source) in sources.iter().enumerate() {
             if let Source::Computed(_) = source {
                 let c = &after.columns[i];
@@ -160,9 +160,9 @@ impl Session {
         self.cid += 1;
         let changed: Vec<usize> =
             sources.iter().enumerate().filter(|(_, s)| matches!(s, Source::Computed(_))).map(|(i, _)| i).collect();
-        let now = self.table_now(&table.name, xid)?;
+        let now = self.table_now(table.oid, xid)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for index in now.indexes.iter().filter(|x| x.columns.iter().any(|c| changed.contains(c))) {
             catalog.refresh_index_row(index, &now, xid, self.cid, &who)?;
         }
@@ -178,10 +178,11 @@ impl Session {
     /// types). A view reads it if its query no longer binds without it.
     fn refuse_if_view_reads(&mut self, table: &Table, index: usize, xid: u64) -> Result<()> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = self.shared.catalog.clone();
-        for (_, name) in catalog.dependent_views(table.oid, &who)? {
-            let Some(view) = catalog.lookup(&name, &who)? else { continue };
+        for (oid, name) in catalog.dependent_views(table.oid, &who)? {
+            let Some(view) = catalog.lookup_oid(oid, &who)? else { continue };
             let Some(sql) = &view.view else { continue };
             let parsed = parser::parse(sql)?;
             let [statement] = parsed.as_slice() else { continue };
@@ -206,11 +207,11 @@ impl Session {
         Ok(())
     }
 
-    /// Table `name` as this transaction sees it now.
-    fn table_now(&mut self, name: &str, xid: u64) -> Result<Table> {
+    /// Table `oid` as this transaction sees it now.
+    fn table_now(&mut self, oid: u32, xid: u64) -> Result<Table> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        self.shared.catalog.lookup(name, &who)?.ok_or_else(|| Error::internal("table vanished"))
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        self.shared.catalog.lookup_oid(oid, &who)?.ok_or_else(|| Error::internal("table vanished"))
     }
 
     /// Rewrite `before` (whose catalog rows already describe `after`'s
@@ -219,8 +220,9 @@ impl Session {
     fn rewrite(&mut self, before: &Table, after: &Table, sources: &[Source], xid: u64) -> Result<()> {
         let catalog = self.shared.catalog.clone();
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
-        let heap = catalog.new_relfilenode(&before.name, xid, self.cid, &who)?;
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
+        let heap = catalog.new_relfilenode(before.oid, xid, self.cid, &who)?;
         self.created_files.push(heap);
         self.dropped_files.push(before.rel);
         let (created, dropped) = catalog.truncate_toast(before, xid, self.cid, &who)?;
@@ -228,7 +230,7 @@ impl Session {
         self.dropped_files.extend(dropped);
         catalog.clear_missing(before, xid, self.cid, &who)?;
         self.cid += 1;
-        let mut target = self.table_now(&before.name, xid)?;
+        let mut target = self.table_now(before.oid, xid)?;
         debug_assert_eq!(target.columns.len(), after.columns.len());
         let write_cid = self.cid;
         let desc = target.desc();
@@ -239,7 +241,7 @@ impl Session {
             let mut eval = eval_context!(self, &[], time_zone);
             // The old file is read as the statement sees it (nothing
             // writes to it any more: the lock keeps others out).
-            let old_who = Reader { snapshot: &snapshot, xid, cid: write_cid };
+            let old_who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: write_cid };
             for block in 0..catalog.nblocks(before)? {
                 eval.check_interrupts()?;
                 rows.clear();
@@ -266,7 +268,7 @@ impl Session {
             }
         }
         for index in target.indexes.iter_mut() {
-            let rel = catalog.new_relfilenode(&index.name, xid, write_cid, &who)?;
+            let rel = catalog.new_relfilenode(index.oid, xid, write_cid, &who)?;
             self.created_files.push(rel);
             self.dropped_files.push(std::mem::replace(&mut index.rel, rel));
         }

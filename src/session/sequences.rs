@@ -37,7 +37,7 @@ impl Eval<'_> {
     /// Sequence `regclass` names, as the transaction sees the catalog now.
     fn find_sequence(&self, regclass: &Datum) -> Result<Sequence> {
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let who = Reader { path: Some(self.search_path), snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
         let oid = match regclass {
             Datum::Text(name) => match name.parse::<u32>() {
                 Ok(oid) => oid,
@@ -132,13 +132,13 @@ impl Eval<'_> {
 
     pub(super) fn serial_sequence_of(&self, table: &str, column: &str) -> Result<Option<String>> {
         let snapshot = self.txns.snapshot();
-        let who = Reader { snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
+        let who = Reader { path: Some(self.search_path), snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
         let oid = self
             .catalog
             .relation_oid(table, &who)?
             .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"))?;
         let Some((name, _)) = self.catalog.relation_by_oid(oid, &who)? else { return Ok(None) };
-        let t = self.catalog.lookup(&name, &who)?.ok_or_else(|| Error::internal("relation vanished"))?;
+        let t = self.catalog.lookup_oid(oid, &who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         // The column is an identifier, folded like one unless quoted.
         let col = match column.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
             Some(quoted) => quoted.replace("\"\"", "\""),
@@ -150,8 +150,9 @@ impl Eval<'_> {
         for (seq, n, _) in self.catalog.owned_sequences(oid, &who)? {
             if n == attnum as i32 + 1 {
                 if let Some((seq_name, rel)) = self.catalog.relation_by_oid(seq, &who)? {
-                    let schema = crate::catalog::describe::namespace_name(rel.namespace).unwrap_or("public");
-                    return Ok(Some(format!("{schema}.{}", crate::catalog::describe::quote_identifier(&seq_name))));
+                    let schema = self.catalog.namespace_name(rel.namespace, &who)?.unwrap_or_default();
+                    let quote = crate::catalog::describe::quote_identifier;
+                    return Ok(Some(format!("{}.{}", quote(&schema), quote(&seq_name))));
                 }
             }
         }
@@ -163,6 +164,10 @@ impl Session {
     /// A name for a table column's sequence that no relation has:
     /// `<table>_<column>_seq`, then with 1, 2, … appended.
     fn choose_sequence_name(&mut self, table: &str, column: &str, xid: u64) -> Result<String> {
+        use crate::catalog::namespace::{qualified_name, split_qualified};
+        let (schema, table) = split_qualified(table)?;
+        // In `public` the name stays unqualified, as PostgreSQL prints it.
+        let schema = schema.filter(|s| s != "public");
         for n in 0.. {
             let suffix = if n == 0 { "seq".to_string() } else { format!("seq{n}") };
             let mut base = format!("{table}_{column}");
@@ -170,8 +175,11 @@ impl Session {
             while base.len() + 1 + suffix.len() > 63 {
                 base.pop();
             }
-            let candidate = format!("{base}_{suffix}");
-            if !self.relation_exists(&candidate, xid)? {
+            let candidate = qualified_name(schema.as_deref(), &format!("{base}_{suffix}"));
+            if !self.relation_exists(
+                &qualified_name(Some(schema.as_deref().unwrap_or("public")), &format!("{base}_{suffix}")),
+                xid,
+            )? {
                 return Ok(candidate);
             }
         }
@@ -205,7 +213,7 @@ impl Session {
     /// Record the columns' ownership of their sequences.
     pub(super) fn own_column_sequences(&mut self, table_oid: u32, owned: &[(u32, i16, u8)], xid: u64) -> Result<()> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for &(seq, attnum, deptype) in owned {
             self.shared.catalog.set_sequence_owner(seq, Some((table_oid, attnum)), deptype, xid, self.cid, &who)?;
         }
@@ -226,6 +234,7 @@ impl Session {
     /// `CREATE SEQUENCE [IF NOT EXISTS] name options…`.
     pub(super) fn create_sequence(&mut self, name: &str, if_not_exists: bool, options: &SeqOptions) -> Result<()> {
         let xid = self.ensure_xid("CREATE SEQUENCE")?;
+        let name = &self.creation_name(name, xid)?;
         if !self.check_new_relation(name, if_not_exists, xid)? {
             return Ok(());
         }
@@ -244,7 +253,7 @@ impl Session {
     /// The table OID and attnum `OWNED BY table.column` names.
     fn owner_column(&mut self, table: &str, column: &str, xid: u64) -> Result<(u32, i16)> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let Some(rel) = self.shared.catalog.relation(table, &who)? else {
             return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
         };
@@ -265,7 +274,7 @@ impl Session {
         let xid = self.ensure_xid("ALTER SEQUENCE")?;
         self.lock_for_ddl(name, LockMode::ShareRowExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let rel = self.shared.catalog.relation(name, &who)?;
         let Some(rel) = rel else {
             if if_exists {
@@ -296,7 +305,7 @@ impl Session {
         }
         if let Some(owner) = owner {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             self.shared.catalog.set_sequence_owner(seq.oid, owner, b'a', xid, self.cid, &who)?;
         }
         self.cid += 1;
@@ -309,7 +318,7 @@ impl Session {
     pub(super) fn restart_owned_sequences(&mut self, tables: &[u32]) -> Result<()> {
         let xid = self.ensure_xid("TRUNCATE")?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for &t in tables {
             for (oid, _, _) in self.shared.catalog.owned_sequences(t, &who)? {
                 if let Some(seq) = self.shared.catalog.sequence(oid, &who)? {
@@ -357,7 +366,7 @@ impl Session {
         }
         self.catalog_changed = true;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.shared.catalog.set_default(table.oid, i as i16 + 1, default, xid, self.cid, &who)?;
         self.cid += 1;
         self.simple_cache.clear();
@@ -374,7 +383,7 @@ impl Session {
         xid: u64,
     ) -> Result<()> {
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = &self.shared.catalog;
         let mut users = Vec::new();
         for (oid, _, name) in doomed {
@@ -415,7 +424,7 @@ impl Session {
         self.cascade_notice(&objects);
         for (table, attnum, _, _) in users {
             let snapshot = self.statement_snapshot();
-            let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             self.shared.catalog.set_default(table, attnum, None, xid, self.cid, &who)?;
             self.cid += 1;
         }

@@ -27,18 +27,21 @@ impl Session {
         or_replace: bool,
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE VIEW")?;
+        let qualified = self.creation_name(name, xid)?;
+        let name = qualified.as_str();
+        let bare = crate::catalog::namespace::split_qualified(name)?.1;
         self.lock_for_ddl(name, LockMode::AccessExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { snapshot: &snapshot, xid, cid: self.cid };
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         let catalog = self.shared.catalog.clone();
-        let exists = || err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists");
+        let exists = || err!(SqlState::DUPLICATE_TABLE, "relation \"{bare}\" already exists");
         match catalog.relation(name, &who)? {
             None => {
                 catalog.create_view(name, columns, sql, reads, xid, self.cid)?;
             }
             Some(_) if !or_replace => return Err(exists()),
             Some(rel) if rel.kind != RelKind::View => {
-                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a view"));
+                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{bare}\" is not a view"));
             }
             Some(rel) if rel.oid < FIRST_NORMAL_OID => return Err(exists()),
             Some(_) => {

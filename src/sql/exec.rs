@@ -132,7 +132,7 @@ enum Cached {
 
 impl ExecCx<'_> {
     fn reader(&self) -> Reader<'_> {
-        Reader { snapshot: self.snapshot, xid: self.xid, cid: self.cid }
+        Reader { path: None, snapshot: self.snapshot, xid: self.xid, cid: self.cid }
     }
 }
 
@@ -194,7 +194,14 @@ impl EvalContext for RowCx<'_, '_> {
         run_subquery(self.cx, sub, values, lhs)
     }
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
-        self.cx.catalog.relation_oid(name, &self.cx.reader())
+        // Through the session: an unqualified name follows its search path.
+        self.cx.eval.relation_oid(name)
+    }
+    fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
+        self.cx.eval.search_path(implicit)
+    }
+    fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.eval.regclass_text(oid)
     }
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(name, _)| name))

@@ -300,6 +300,22 @@ pub trait EvalContext {
     fn relation_oid(&self, _name: &str) -> Result<Option<u32>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// The schemas of the session's `search_path` that exist, in order
+    /// (with `implicit`, `pg_catalog` first unless the path places it):
+    /// OID and name.
+    fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
+        let setting = self.current_setting("search_path", false)?.unwrap_or_default();
+        let path = crate::catalog::describe::search_path(&setting, self.session_user()?, implicit);
+        Ok(path
+            .into_iter()
+            .map(|n| (n, crate::catalog::describe::namespace_name(n).unwrap_or_default().to_string()))
+            .collect())
+    }
+    /// Relation `oid` as `regclass` prints it: its name in SQL quoting,
+    /// qualified by its schema when the search path would not find it.
+    fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
+        Ok(self.relation_name(oid)?.map(|n| crate::catalog::describe::quote_identifier(&n)))
+    }
     /// The name of relation `oid`, as the statement's snapshot sees it.
     fn relation_name(&self, _oid: u32) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
@@ -401,9 +417,9 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
         return Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()));
     };
     match to {
-        PgType::RegClass => Ok(Datum::Text(match ctx.relation_name(oid)? {
+        PgType::RegClass => Ok(Datum::Text(match ctx.regclass_text(oid)? {
             // Printed as SQL spells it, so that it reads back as the same relation.
-            Some(name) => crate::catalog::describe::quote_identifier(&name),
+            Some(name) => name,
             None => oid.to_string(),
         })),
         PgType::Text | PgType::Varchar | PgType::Name => match v {

@@ -56,6 +56,9 @@ pub enum Func {
     CurrentUser,
     /// `current_database()`, `current_catalog`.
     CurrentDatabase,
+    /// `pg_my_temp_schema()`: the session's temporary schema, 0 while it
+    /// has none (always, as there are no temporary tables yet).
+    PgMyTempSchema,
     /// `current_schema`: the first schema of the search path that exists.
     CurrentSchema,
     /// `current_schemas(include_implicit)`: `name[]`, in its text form.
@@ -285,6 +288,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("current_role", Func::CurrentUser),
     ("current_database", Func::CurrentDatabase),
     ("current_catalog", Func::CurrentDatabase),
+    ("pg_my_temp_schema", Func::PgMyTempSchema),
     ("current_schema", Func::CurrentSchema),
     ("current_schemas", Func::CurrentSchemas),
     ("pg_table_is_visible", Func::PgTableIsVisible),
@@ -484,6 +488,7 @@ impl Func {
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
+            Func::PgMyTempSchema => &[(&[], Oid)],
             Func::PgTableIsVisible => &[(&[Oid], Bool)],
             Func::FormatType => &[(&[Oid, Int4], Text)],
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
@@ -870,20 +875,20 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         },
         Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
         Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
-        Func::CurrentSchema => match search_path(ctx, false)?.first() {
-            Some(&ns) => Datum::Text(describe::namespace_name(ns).unwrap_or_default().to_string()),
+        Func::PgMyTempSchema => Datum::Oid(0),
+        Func::CurrentSchema => match ctx.search_path(false)?.into_iter().next() {
+            Some((_, name)) => Datum::Text(name),
             None => Datum::Null,
         },
         Func::CurrentSchemas => {
-            // Schema names that exist never need quoting as array elements.
-            let names: Vec<&str> = search_path(ctx, values[0] == Datum::Bool(true))?
-                .into_iter()
-                .filter_map(describe::namespace_name)
-                .collect();
+            let names: Vec<String> =
+                ctx.search_path(values[0] == Datum::Bool(true))?.into_iter().map(|(_, n)| array_element(&n)).collect();
             Datum::Text(format!("{{{}}}", names.join(",")))
         }
-        Func::PgTableIsVisible => match ctx.relation_namespace(oid_of(&values[0]))? {
-            Some(ns) => Datum::Bool(search_path(ctx, true)?.contains(&ns)),
+        // Visible: found first under its own name through the search path,
+        // so that regclass prints it unqualified.
+        Func::PgTableIsVisible => match ctx.regclass_text(oid_of(&values[0]))? {
+            Some(text) => Datum::Bool(crate::catalog::namespace::split_qualified(&text)?.0.is_none()),
             None => Datum::Null,
         },
         Func::FormatType => {
@@ -1128,8 +1133,15 @@ fn oid_of(v: &Datum) -> u32 {
 /// The schemas of the session's `search_path` that exist, by OID (with
 /// `pg_catalog` first when `implicit` and the path does not place it).
 fn search_path(ctx: &dyn EvalContext, implicit: bool) -> Result<Vec<u32>> {
-    let setting = ctx.current_setting("search_path", false)?.unwrap_or_default();
-    Ok(describe::search_path(&setting, ctx.session_user()?, implicit))
+    Ok(ctx.search_path(implicit)?.into_iter().map(|(oid, _)| oid).collect())
+}
+
+/// An array element in its text form: quoted if it would not read back.
+fn array_element(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.eq_ignore_ascii_case("null")
+        && !s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+    if plain { s.to_string() } else { format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
 /// `pg_sleep`: waits in short slices so that a cancel or timeout ends it

@@ -230,12 +230,31 @@ pub enum Statement {
     RollbackTo(String),
     /// `COPY … FROM|TO …`.
     Copy(Box<copy::CopyStmt>),
+    /// `CREATE`, `DROP` or `ALTER SCHEMA`.
+    Schema(SchemaStmt),
     /// `LOCK [TABLE] name, … [IN mode MODE] [NOWAIT]`.
     Lock {
         names: Vec<String>,
         mode: crate::txn::lock::LockMode,
         nowait: bool,
     },
+}
+
+/// A statement about schemas.
+#[derive(Clone, Debug)]
+pub enum SchemaStmt {
+    /// `CREATE SCHEMA [IF NOT EXISTS] [name] [AUTHORIZATION role]` (no
+    /// name: the role's).
+    Create { name: Option<String>, if_not_exists: bool, owner: Option<String> },
+    /// `DROP SCHEMA [IF EXISTS] names… [CASCADE | RESTRICT]`.
+    Drop { names: Vec<String>, if_exists: bool, cascade: bool },
+    /// `ALTER SCHEMA name RENAME TO new_name`.
+    Rename { name: String, new_name: String },
+    /// `ALTER SCHEMA name OWNER TO role`.
+    Owner { name: String, owner: String },
+    /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
+    /// (`kind`: which ALTER; `name` a relation name string).
+    SetSchema { kind: DropKind, if_exists: bool, name: String, schema: String },
 }
 
 impl Statement {
@@ -272,6 +291,7 @@ impl Statement {
             | Statement::Vacuum { .. }
             | Statement::Reindex { .. }
             | Statement::Lock { .. }
+            | Statement::Schema(_)
             | Statement::Copy(_) => Vec::new(),
         }
     }
@@ -320,6 +340,12 @@ impl Statement {
             Statement::Release(_) => "RELEASE",
             Statement::Copy(_) => "COPY",
             Statement::Lock { .. } => "LOCK TABLE",
+            Statement::Schema(SchemaStmt::Create { .. }) => "CREATE SCHEMA",
+            Statement::Schema(SchemaStmt::Drop { .. }) => "DROP SCHEMA",
+            Statement::Schema(SchemaStmt::SetSchema { kind: DropKind::View, .. }) => "ALTER VIEW",
+            Statement::Schema(SchemaStmt::SetSchema { kind: DropKind::Sequence, .. }) => "ALTER SEQUENCE",
+            Statement::Schema(SchemaStmt::SetSchema { .. }) => "ALTER TABLE",
+            Statement::Schema(_) => "ALTER SCHEMA",
         }
     }
 

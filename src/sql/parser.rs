@@ -47,6 +47,18 @@ pub enum Parsed {
         /// `RESTART` (`Some(None)`) or `RESTART [WITH] n`.
         restart: Option<Box<Option<sqlparser::ast::Expr>>>,
     },
+    /// A statement PostgreSQL has that is not built: refused (0A000) when
+    /// bound.
+    Unsupported(&'static str),
+    /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
+    /// (no grammar in `sqlparser` for tables and sequences).
+    SetSchema {
+        /// `TABLE`, `VIEW` or `SEQUENCE`.
+        kind: Keyword,
+        if_exists: bool,
+        name: sqlparser::ast::ObjectName,
+        schema: sqlparser::ast::Ident,
+    },
 }
 
 /// Parse a query string that may hold several statements.
@@ -186,6 +198,10 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         {
             p.next_token();
             out.push(parse_reindex(p)?);
+        } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
+            out.push(set_schema);
+        } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
+            out.push(elements);
         } else if matches!(
             p.peek_tokens_ref::<2>().map(|t| match &t.token {
                 Token::Word(w) => w.keyword,
@@ -248,6 +264,47 @@ fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         _ => p.parse_object_name(false)?,
     };
     Ok(Parsed::Reindex { table, name, unsupported })
+}
+
+/// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`,
+/// whole; an error (the caller then parses the statement otherwise) if it
+/// is another statement.
+fn parse_set_schema(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keyword(Keyword::ALTER)?;
+    let Some(kind) = p.parse_one_of_keywords(&[Keyword::TABLE, Keyword::VIEW, Keyword::SEQUENCE]) else {
+        return p.expected_ref("TABLE, VIEW or SEQUENCE", p.peek_token_ref());
+    };
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    p.expect_keywords(&[Keyword::SET, Keyword::SCHEMA])?;
+    let schema = p.parse_identifier()?;
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    Ok(Parsed::SetSchema { kind, if_exists, name, schema })
+}
+
+/// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which
+/// `sqlparser` has no grammar for and tusk does not run; the statement is
+/// skipped to its end. An error if it is another statement.
+fn parse_schema_elements(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keywords(&[Keyword::CREATE, Keyword::SCHEMA])?;
+    let _ = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    if !p.parse_keyword(Keyword::AUTHORIZATION) {
+        p.parse_identifier()?;
+        if p.parse_keyword(Keyword::AUTHORIZATION) {
+            p.parse_identifier()?;
+        }
+    } else {
+        p.parse_identifier()?;
+    }
+    if p.parse_one_of_keywords(&[Keyword::CREATE, Keyword::GRANT]).is_none() {
+        return p.expected_ref("CREATE or GRANT", p.peek_token_ref());
+    }
+    while !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        p.next_token();
+    }
+    Ok(Parsed::Unsupported("CREATE SCHEMA with schema elements"))
 }
 
 /// The rest of an ALTER SEQUENCE statement.

@@ -314,7 +314,7 @@ impl Binder<'_> {
                 out.push(AlterAction::RenameColumn { from: ident(old_column_name), to: ident(new_column_name) });
             }
             Op::RenameTable { table_name: ast::RenameTableNameKind::To(name) } => {
-                out.push(AlterAction::RenameTo(public_name(name)?));
+                out.push(AlterAction::RenameTo(split_name(name)?.1));
             }
             Op::AlterColumn { column_name, op } => {
                 let column = ident(column_name);
@@ -484,7 +484,7 @@ impl Binder<'_> {
         if_exists: bool,
         new_name: &ast::ObjectName,
     ) -> Result<Statement> {
-        Ok(Statement::RenameRelation { kind, name: public_name(name)?, if_exists, new_name: public_name(new_name)? })
+        Ok(Statement::RenameRelation { kind, name: public_name(name)?, if_exists, new_name: split_name(new_name)?.1 })
     }
 
     pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
@@ -587,6 +587,7 @@ impl Binder<'_> {
             ast::ObjectType::Index => DropKind::Index,
             ast::ObjectType::View => DropKind::View,
             ast::ObjectType::Sequence => DropKind::Sequence,
+            ast::ObjectType::Schema => return super::schema::bind_drop_schema(names, if_exists, cascade),
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {
@@ -720,13 +721,11 @@ fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
     Ok(fillfactor)
 }
 
-/// A relation name in schema `public` (the only schema there is yet).
+/// A relation name as the session's DDL takes it: a relation name string
+/// (see [`catalog::namespace`]), qualified if it was written so.
 pub(super) fn public_name(name: &ast::ObjectName) -> Result<String> {
     let (schema, rel) = split_name(name)?;
-    match schema {
-        Some(s) if s != "public" => Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{s}\" does not exist")),
-        _ => Ok(rel),
-    }
+    Ok(catalog::namespace::qualified_name(schema.as_deref(), &rel))
 }
 
 /// `ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…) | FOREIGN KEY (…) REFERENCES …`.

@@ -17,6 +17,7 @@ mod index_expr;
 mod locking;
 mod on_conflict;
 mod query;
+mod schema;
 mod sequence;
 mod temporal;
 mod updatable;
@@ -93,6 +94,11 @@ pub trait TableLookup {
     }
     /// The table `name` of schema `namespace` (a qualified name).
     fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
+
+    /// The OID of the schema named `name`, if there is one.
+    fn namespace(&self, name: &str) -> Result<Option<u32>> {
+        Ok(catalog::fixed_namespace(name))
+    }
 }
 
 pub struct Binder<'a> {
@@ -171,6 +177,7 @@ impl<'a> Binder<'a> {
         let mut statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
             super::parser::Parsed::Vacuum { vacuum, analyze, full, tables } => {
                 let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
@@ -178,6 +185,9 @@ impl<'a> Binder<'a> {
             }
             super::parser::Parsed::AlterSequence { if_exists, name, options, restart } => {
                 self.bind_alter_sequence(*if_exists, name, options, restart)?
+            }
+            super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
+                schema::bind_set_schema(*kind, *if_exists, name, schema)?
             }
             super::parser::Parsed::Reindex { table, name, unsupported } => {
                 if let Some(what) = unsupported {
@@ -260,6 +270,7 @@ impl<'a> Binder<'a> {
                 table: None,
                 ..
             } => self.bind_drop(object_type, names, *if_exists, *cascade),
+            ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -333,7 +344,7 @@ impl<'a> Binder<'a> {
         let missing = || err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", object_name(name));
         let table = match schema.as_deref() {
             None => self.tables.table(&rel, mode),
-            Some(s) => match catalog::fixed_namespace(s) {
+            Some(s) => match self.tables.namespace(s).map_err(|e| self.at(e, name))? {
                 Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
                 _ => return Err(self.at(missing(), name)),
             },

@@ -202,7 +202,7 @@ impl FkChecks {
             } else {
                 statement
             };
-            let who = Reader { snapshot, xid, cid: u32::MAX };
+            let who = Reader { path: None, snapshot, xid, cid: u32::MAX };
             let Some(&tid) = catalog.rows_with_key(&h.parent, &h.index, key, &who)?.first() else {
                 return Err(err!(
                     SqlState::FOREIGN_KEY_VIOLATION,
@@ -243,7 +243,7 @@ impl FkChecks {
     ) -> Result<()> {
         let r = &self.referenced_by[i];
         let snapshot = catalog.fresh_snapshot(pid);
-        let who = Reader { snapshot: &snapshot, xid, cid: u32::MAX };
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
         let mut gone: Vec<&RemovedKey> = Vec::with_capacity(keys.len());
         let mut wanted = HashSet::new();
         for k in keys {

@@ -158,7 +158,7 @@ impl Modify {
         proposed: &[Datum],
     ) -> Result<Option<Upserted>> {
         let seen = {
-            let who = Reader { snapshot: cx.snapshot, xid: cx.xid, cid: cx.cid };
+            let who = Reader { path: None, snapshot: cx.snapshot, xid: cx.xid, cid: cx.cid };
             cx.catalog.version_seen(table, at, &who)?
         };
         // REPEATABLE READ may not act on a row its snapshot does not see.
