@@ -25,7 +25,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// that carry the `xmax` they write; `pg_statistic`; free-space map forks;
 /// `pg_sequence`; the `information_schema` views, `pg_authid`, `pg_roles`
 /// and `pg_user` are written at bootstrap.
-pub const FORMAT_VERSION: &str = "6";
+pub const FORMAT_VERSION: &str = "7";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -111,6 +111,8 @@ pub enum Func {
     Sequence(SeqFunc),
     /// `pg_get_serial_sequence(table, column)`.
     PgGetSerialSequence,
+    /// An array operator or function (see [`super::array_fn`]).
+    Array(super::array_fn::ArrayFn),
 }
 
 /// The sequence functions (see [`crate::storage::sequence`]).
@@ -192,8 +194,8 @@ impl StatCounter {
     }
 }
 
-/// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
-const NAME_ARRAY: PgType = PgType::TextForm(1003);
+/// `name[]`.
+const NAME_ARRAY: PgType = PgType::array_by_oid(1003);
 /// `pg_node_tree`, which tusk holds as SQL text.
 const PG_NODE_TREE: PgType = PgType::TextForm(194);
 
@@ -425,6 +427,8 @@ impl Func {
             Func::Sequence(SeqFunc::Setval) => &[(&[RegClass, Int8], Int8), (&[RegClass, Int8, Bool], Int8)],
             Func::Sequence(SeqFunc::Lastval) => &[(&[], Int8)],
             Func::PgGetSerialSequence => &[(&[Text, Text], Text)],
+            // Typed by the binder from their arguments (binder/array.rs).
+            Func::Array(_) => &[],
         }
     }
 
@@ -446,7 +450,7 @@ impl Func {
 
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
-        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType)
+        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType | Func::Array(_))
     }
 }
 
@@ -475,6 +479,15 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             return Ok(Datum::Null);
         }
         values.push(v);
+    }
+    if let Func::Array(f) = func {
+        let tz = ctx.time_zone();
+        let style = super::types::TextStyle {
+            extra_float_digits: ctx.extra_float_digits(),
+            time_zone: &tz,
+            bytea_output: ctx.bytea_output(),
+        };
+        return super::array_fn::call(f, values, &style);
     }
     let text = |i: usize| values[i].as_str().unwrap_or("");
     let bytes = |i: usize| match &values[i] {
@@ -722,7 +735,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 .into_iter()
                 .filter_map(describe::namespace_name)
                 .collect();
-            Datum::Text(format!("{{{}}}", names.join(",")))
+            let items = names.into_iter().map(|n| Datum::Text(n.to_string())).collect();
+            super::array::ArrayValue::new(PgType::Name, items).into_datum()
         }
         Func::PgTableIsVisible => match ctx.relation_namespace(oid_of(&values[0]))? {
             Some(ns) => Datum::Bool(search_path(ctx, true)?.contains(&ns)),
@@ -796,6 +810,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
         Func::Sequence(f) => ctx.sequence(f, &values)?,
         Func::PgGetSerialSequence => ctx.serial_sequence(text(0), text(1))?.map_or(Datum::Null, Datum::Text),
+        Func::Array(_) => return Err(crate::error::Error::internal("array function outside its evaluator")),
         Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::RegexMatch { case_insensitive, negated } => {
             Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)
