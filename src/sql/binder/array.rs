@@ -176,7 +176,8 @@ impl Binder<'_> {
         let (lt, rt) = (l.ty(), r.ty());
         let expr = match (lt.elem(), rt.elem()) {
             (Some(_), Some(_)) => self.array_call("array_cat", ArrayFn::Cat, vec![l, r], &[left, right], node)?,
-            (Some(e), None) if rt != PgType::Unknown || matches!(r, Expr::Const(Datum::Null, _)) => {
+            // An untyped operand (NULL, '{…}') is an array, as PostgreSQL resolves it.
+            (Some(e), None) if rt != PgType::Unknown => {
                 let r = self.coerce(r, e, right)?;
                 call(ArrayFn::Append(e), vec![l, r], lt)
             }
@@ -184,7 +185,7 @@ impl Binder<'_> {
                 let r = self.coerce(r, lt, right)?;
                 call(ArrayFn::Cat, vec![l, r], lt)
             }
-            (None, Some(e)) if lt != PgType::Unknown || matches!(l, Expr::Const(Datum::Null, _)) => {
+            (None, Some(e)) if lt != PgType::Unknown => {
                 let l = self.coerce(l, e, left)?;
                 call(ArrayFn::Prepend(e), vec![l, r], rt)
             }
