@@ -13,7 +13,7 @@ use crate::sql::array_fn::ArrayFn;
 use crate::sql::expr::{CmpOp, Expr};
 use crate::sql::func::Func;
 use crate::sql::plan::SubKind;
-use crate::sql::types::{Datum, PgType};
+use crate::sql::types::PgType;
 
 fn call(f: ArrayFn, args: Vec<Expr>, ty: PgType) -> Expr {
     Expr::Call(Func::Array(f), args, ty)

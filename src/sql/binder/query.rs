@@ -1947,8 +1947,14 @@ pub(super) fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey 
     SortKey { column, descending, nulls_first }
 }
 
+/// Whether `name` is the built-in `wanted`, written bare or as `pg_catalog.wanted`.
 fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
-    matches!(name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(wanted)))
+    let is = |part: &ast::ObjectNamePart, w: &str| part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(w));
+    match name.0.as_slice() {
+        [part] => is(part, wanted),
+        [schema, part] => is(schema, "pg_catalog") && is(part, wanted),
+        _ => false,
+    }
 }
 
 pub(super) fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
