@@ -101,6 +101,21 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
     }
 }
 
+/// An array in binary form, printed in its text form.
+struct RawArray(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RawArray {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let pg = tusk::sql::types::PgType::from_oid(ty.oid()).ok_or("unknown type")?;
+        let d = tusk::sql::types::parse_binary(pg, raw).map_err(|e| e.message().to_string())?;
+        Ok(RawArray(d.to_text()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Array(_))
+    }
+}
+
 fn float_text(v: f64, single: bool) -> String {
     let d = if single { tusk::sql::types::Datum::Float4(v as f32) } else { tusk::sql::types::Datum::Float8(v) };
     d.to_text()
@@ -154,6 +169,9 @@ impl AsyncDB for Db {
                         row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
                     }
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
+                    ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
+                        row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)
+                    }
                     // Raw bytes, shown in the default text form (hex).
                     Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(|b| {
                         let mut out = Vec::new();

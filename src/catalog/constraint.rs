@@ -13,12 +13,12 @@
 //! statement on either table through the catalog version bump.
 
 use crate::error::Result;
-use crate::sql::types::Datum;
+use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
 
 use super::system::{self, ConstraintRow, PG_CONSTRAINT};
-use super::{Catalog, Reader, Table, catalog_rel, int2_vector_of_array, text_of, u32_of};
+use super::{Catalog, Reader, Table, catalog_rel, numbers_of_array, text_of, u32_of};
 
 /// What a foreign key does to referencing rows when the referenced key
 /// goes away (`confdeltype`, `confupdtype`).
@@ -86,9 +86,9 @@ fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
         frelid: u32_of(v[system::CON_FRELID]),
         update_action: byte(v[system::CON_UPDTYPE]),
         delete_action: byte(v[system::CON_DELTYPE]),
-        key: int2_vector_of_array(v[system::CON_KEY]),
-        fkey: int2_vector_of_array(v[system::CON_FKEY]),
-        eq_ops: int2_vector_of_array(v[system::CON_PFEQOP]).into_iter().map(|o| o as u32).collect(),
+        key: numbers_of_array(v[system::CON_KEY], PgType::Int2).into_iter().map(|n| n as i16).collect(),
+        fkey: numbers_of_array(v[system::CON_FKEY], PgType::Int2).into_iter().map(|n| n as i16).collect(),
+        eq_ops: numbers_of_array(v[system::CON_PFEQOP], PgType::Oid).into_iter().map(|o| o as u32).collect(),
     }
 }
 

@@ -25,6 +25,9 @@
 //! - bpchar: as text without its trailing blanks;
 //! - bytea: as text, its bytes as they are (so in memcmp order, a value
 //!   before every longer value it is a prefix of);
+//! - arrays: each element encoded as a key column (NULLS LAST), then a
+//!   `0x00` end byte, so arrays sort element by element and a prefix
+//!   first (the lower bound does not take part);
 //! - DESC columns: the body's bytes inverted (the flag byte is not, so NULLS
 //!   FIRST/LAST still means what it says).
 
@@ -33,6 +36,8 @@ use crate::sql::types::Datum;
 pub const NULL_FIRST: u8 = 0x00;
 pub const VALUE: u8 = 0x01;
 pub const NULL_LAST: u8 = 0x02;
+/// Ends an array's elements: below [`VALUE`] and [`NULL_LAST`].
+const ARRAY_END: u8 = 0x00;
 
 /// How one key column sorts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +90,15 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
         }
         Datum::Interval(iv) => out.extend_from_slice(&((iv.span() as u128) ^ (1 << 127)).to_be_bytes()),
         Datum::Bytea(b) => encode_bytes(out, b),
+        // Each element as a column of its own (a NULL element after every
+        // value, as array comparison has it), ended by a byte below every
+        // element's flag, so a prefix sorts first.
+        Datum::Array(a) => {
+            for item in &a.items {
+                encode(out, item, KeyOrder::ASC);
+            }
+            out.push(ARRAY_END);
+        }
     }
     if order.descending {
         for b in &mut out[start..] {

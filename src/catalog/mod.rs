@@ -222,9 +222,19 @@ fn identifier_parts(text: &str) -> Result<Vec<String>> {
     }
 }
 
-/// The numbers of an `int2[]` or `oid[]` in its text form (`{1,2}`).
-fn int2_vector_of_array(v: Option<&[u8]>) -> Vec<i16> {
-    text_of(v).trim_matches(|c| c == '{' || c == '}').split(',').filter_map(|n| n.trim().parse().ok()).collect()
+/// The numbers of a stored `int2[]` or `oid[]` (`elem`).
+fn numbers_of_array(v: Option<&[u8]>, elem: PgType) -> Vec<i64> {
+    let Some(bytes) = v else { return Vec::new() };
+    match crate::sql::array::ArrayValue::from_storage(elem, bytes) {
+        Ok(a) => a.items.iter().filter_map(Datum::as_i64).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A stored `text[]` in its text form (`{fillfactor=50}`).
+fn text_of_array(v: Option<&[u8]>) -> Option<String> {
+    let elem = PgType::Text;
+    crate::sql::array::ArrayValue::from_storage(elem, v?).ok().map(|a| a.into_datum().to_text())
 }
 
 /// The numbers of an `int2vector` in its text form (`1 2`).
@@ -601,7 +611,7 @@ impl Catalog {
                     Some(b"S") => RelKind::Sequence,
                     _ => RelKind::Table,
                 };
-                let options = v[system::CLASS_RELOPTIONS].map(|b| String::from_utf8_lossy(b).into_owned());
+                let options = text_of_array(v[system::CLASS_RELOPTIONS]);
                 found.push(Relation {
                     oid: u32_of(v[system::CLASS_OID]),
                     namespace: u32_of(v[system::CLASS_RELNAMESPACE]),

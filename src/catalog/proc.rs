@@ -133,17 +133,25 @@ fn at(name: &str) -> usize {
 }
 
 fn oid_list(d: &Datum) -> Vec<u32> {
-    d.as_str()
-        .unwrap_or("")
-        .trim_matches(|c| c == '{' || c == '}')
-        .split([' ', ','])
-        .filter_map(|s| s.parse().ok())
-        .collect()
+    match d {
+        Datum::Array(a) => a
+            .items
+            .iter()
+            .filter_map(|x| match x {
+                Datum::Oid(o) => Some(*o),
+                _ => None,
+            })
+            .collect(),
+        // oidvector: its text form.
+        _ => d.as_str().unwrap_or("").split(' ').filter_map(|s| s.parse().ok()).collect(),
+    }
 }
 
 fn text_list(d: &Datum) -> Option<Vec<String>> {
-    let s = d.as_str()?;
-    Some(s.trim_matches(|c| c == '{' || c == '}').split(',').map(|x| x.trim_matches('"').to_string()).collect())
+    match d {
+        Datum::Array(a) => Some(a.items.iter().map(|x| x.to_text()).collect()),
+        _ => None,
+    }
 }
 
 impl ProcInfo {

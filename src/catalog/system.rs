@@ -12,6 +12,7 @@
 //! initial rows.
 
 use super::absent;
+use crate::sql::array::ArrayValue;
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::tuple::{Attr, TupleDesc};
 
@@ -31,13 +32,13 @@ pub(super) const REGPROC: PgType = TextForm(24);
 pub(super) const INT2VECTOR: PgType = TextForm(22);
 pub(super) const OIDVECTOR: PgType = TextForm(30);
 pub(super) const PG_NODE_TREE: PgType = TextForm(194);
-pub(super) const TEXT_ARRAY: PgType = TextForm(1009);
+pub(super) const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
 pub(super) const ACLITEM_ARRAY: PgType = TextForm(1034);
 const ANYARRAY: PgType = TextForm(2277);
-const INT2_ARRAY: PgType = TextForm(1005);
-pub(super) const OID_ARRAY: PgType = TextForm(1028);
-const FLOAT4_ARRAY: PgType = TextForm(1021);
-pub(super) const CHAR_ARRAY: PgType = TextForm(1002);
+const INT2_ARRAY: PgType = PgType::array_by_oid(1005);
+pub(super) const OID_ARRAY: PgType = PgType::array_by_oid(1028);
+const FLOAT4_ARRAY: PgType = PgType::array_by_oid(1021);
+pub(super) const CHAR_ARRAY: PgType = PgType::array_by_oid(1002);
 
 /// A system catalog: a heap relation whose file is its OID.
 pub struct SystemCatalog {
@@ -589,7 +590,9 @@ impl ClassRow<'_> {
             xid0(),
             xid0(),
             Datum::Null,
-            self.options.clone().map_or(Datum::Null, Datum::Text),
+            self.options
+                .as_deref()
+                .map_or(Datum::Null, |o| crate::sql::types::parse_text(TEXT_ARRAY, o).unwrap_or(Datum::Null)),
             Datum::Null,
         ]
     }
@@ -843,9 +846,14 @@ pub struct ConstraintRow {
     pub eq_ops: Vec<u32>,
 }
 
-/// `{1,2}`: an array's text form.
-fn array_text<T: ToString>(items: &[T]) -> Datum {
-    Datum::Text(format!("{{{}}}", items.iter().map(T::to_string).collect::<Vec<_>>().join(",")))
+/// An `int2[]` of column numbers.
+fn int2_array(items: &[i16]) -> Datum {
+    ArrayValue::new(Int2, items.iter().map(|&i| Datum::Int2(i)).collect()).into_datum()
+}
+
+/// An `oid[]`.
+fn oid_array(items: &[u32]) -> Datum {
+    ArrayValue::new(Oid, items.iter().map(|&i| Datum::Oid(i)).collect()).into_datum()
 }
 
 impl ConstraintRow {
@@ -871,11 +879,11 @@ impl ConstraintRow {
             Datum::Bool(true),
             Datum::Int4(0),
             Datum::Bool(true),
-            array_text(&self.key),
-            fk_only(array_text(&self.fkey)),
-            fk_only(array_text(&self.eq_ops)),
-            fk_only(array_text(&self.eq_ops)),
-            fk_only(array_text(&self.eq_ops)),
+            int2_array(&self.key),
+            fk_only(int2_array(&self.fkey)),
+            fk_only(oid_array(&self.eq_ops)),
+            fk_only(oid_array(&self.eq_ops)),
+            fk_only(oid_array(&self.eq_ops)),
             Datum::Null,
             Datum::Null,
             Datum::Null,

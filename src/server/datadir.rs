@@ -24,7 +24,10 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `KEYS_UPDATED`), frozen inserts, `multixact/`, and heap WAL records
 /// that carry the `xmax` they write; `pg_statistic`; free-space map forks;
 /// `pg_sequence`; the `information_schema` views, `pg_authid`, `pg_roles`
-/// and `pg_user` are written at bootstrap.
+/// and `pg_user` are written at bootstrap. 7: `pg_proc`, `pg_operator`,
+/// `pg_description` and the other catalogs client tools read; catalog
+/// array columns (`conkey`, `reloptions`, …) hold arrays in their stored
+/// form rather than text.
 pub const FORMAT_VERSION: &str = "7";
 
 pub struct DataDir {

@@ -1601,7 +1601,11 @@ fn all_settings(settings: &Settings, block: Option<(xact::Isolation, bool)>) -> 
                 Datum::Text(settings.source(g).as_str().to_string()),
                 text(min),
                 text(max),
-                text(enumvals),
+                // A text[] from its text form.
+                enumvals.map_or(Datum::Null, |e| {
+                    let ty = crate::sql::types::PgType::array_by_oid(1009);
+                    crate::sql::types::parse_text(ty, &e).unwrap_or(Datum::Null)
+                }),
                 Datum::Text(guc::raw(&g.default_value())),
                 Datum::Text(guc::raw(settings.reset_value(g))),
                 Datum::Null,

@@ -18,6 +18,7 @@
 //! | bytea                              | Binary                   |
 //! | name, "char", regclass, regtype    | Utf8 (the text form)     |
 //! | int2vector, oidvector, … (text form) | Utf8                   |
+//! | arrays (`integer[]`, …)            | Binary (the stored form, see [`super::array`]) |
 //!
 //! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
 //! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
@@ -136,6 +137,13 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::Bytea => Datum::Bytea(col.as_binary::<i32>().value(i).to_vec()),
+        PgType::Array(_) => {
+            let elem = ty.elem().unwrap_or(PgType::Text);
+            match super::array::ArrayValue::from_storage(elem, col.as_binary::<i32>().value(i)) {
+                Ok(a) => a.into_datum(),
+                Err(_) => Datum::Null,
+            }
+        }
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -193,7 +201,9 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
-            PgType::Bytea => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
+            PgType::Bytea | PgType::Array(_) => {
+                ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
+            }
             // Numeric, bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         }
@@ -234,6 +244,11 @@ impl ColumnBuilder {
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
+            (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
+                let mut bytes = Vec::new();
+                a.write_storage(&mut bytes);
+                b.append_value(&bytes)
+            }
             (_, other) => return Err(Error::internal(format!("value {other:?} does not match its column's type"))),
         }
         Ok(())

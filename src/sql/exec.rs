@@ -19,7 +19,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Int16Type, Int32Type, Int64Type, Time64MicrosecondType, TimestampMicrosecondType,
 };
-use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
+use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, UInt32Array};
 
 use super::batch::{BATCH_ROWS, Batch, ColumnBuilder, datum_at, from_rows, repeat};
 pub use super::explain::NodeStats;
@@ -389,7 +389,7 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
                         }
                         values.push(datum_at(&b.columns[0], sub.ty, 0));
                     }
-                    SubKind::Quantified { .. } => {
+                    SubKind::Quantified { .. } | SubKind::Array => {
                         for i in 0..b.rows {
                             values.push(datum_at(&b.columns[0], sub.ty, i));
                         }
@@ -403,6 +403,7 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
         SubKind::Scalar => Cached::Value(values.pop().unwrap_or(Datum::Null)),
         SubKind::Quantified { .. } => Cached::Column(values),
         SubKind::Column(_) => Cached::Row(row.unwrap_or_else(|| vec![Datum::Null; sub.plan.types().len()])),
+        SubKind::Array => Cached::Value(super::array::ArrayValue::new(sub.ty, values).into_datum()),
     })
 }
 
@@ -664,6 +665,12 @@ fn key_of(d: &Datum) -> Key {
         Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Key::Int(*v),
         Datum::Interval(iv) => Key::Wide(iv.span()),
         Datum::Bytea(b) => Key::Bytes(b.clone()),
+        // Arrays hash by their key encoding, equal exactly when the arrays are.
+        Datum::Array(_) => {
+            let mut out = Vec::new();
+            crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);
+            Key::Bytes(out)
+        }
     }
 }
 
@@ -687,6 +694,7 @@ fn row_key(cols: &[ArrayRef], types: &[PgType], row: usize) -> Vec<Key> {
 
 enum Node {
     Series(Box<SeriesState>),
+    Unnest(Box<UnnestState>),
     /// A set-returning function: its rows, once computed.
     Function {
         func: super::plan::SetFunc,
@@ -1007,6 +1015,49 @@ impl LateralJoinState {
 }
 
 /// `generate_series(start, stop, step)` over integers, a batch at a time.
+/// `unnest(array)`: the array, evaluated once, handed out a batch at a time.
+struct UnnestState {
+    array: Expr,
+    elem: PgType,
+    ordinality: bool,
+    /// The elements, once evaluated (empty for a NULL array).
+    items: Option<Vec<Datum>>,
+    /// How many have been returned.
+    at: usize,
+}
+
+impl UnnestState {
+    fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
+        let items = match &mut self.items {
+            Some(items) => items,
+            None => {
+                let items = match eval(&self.array, &mut RowCx { cx: &mut *cx, row: &[] })? {
+                    Datum::Array(a) => a.items,
+                    _ => Vec::new(),
+                };
+                self.items.insert(items)
+            }
+        };
+        if self.at >= items.len() {
+            return Ok(Step::Done);
+        }
+        cx.eval.check_interrupts()?;
+        let end = (self.at + BATCH_ROWS).min(items.len());
+        let mut values = ColumnBuilder::new(self.elem, end - self.at);
+        for d in &items[self.at..end] {
+            values.push(d)?;
+        }
+        let mut columns = vec![values.finish()];
+        if self.ordinality {
+            let n: Int64Array = (self.at as i64 + 1..=end as i64).map(Some).collect();
+            columns.push(Arc::new(n));
+        }
+        let rows = end - self.at;
+        self.at = end;
+        Ok(Step::Batch(Batch::new(columns, rows)))
+    }
+}
+
 struct SeriesState {
     exprs: (Expr, Expr, Option<Expr>),
     ty: PgType,
@@ -1245,6 +1296,13 @@ impl Node {
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
             Plan::Function { func } => Node::Function { func: *func, done: false },
+            Plan::Unnest { array, elem, ordinality } => Node::Unnest(Box::new(UnnestState {
+                array: array.clone(),
+                elem: *elem,
+                ordinality: *ordinality,
+                items: None,
+                at: 0,
+            })),
             Plan::Series { start, stop, step, ty } => Node::Series(Box::new(SeriesState {
                 exprs: (start.clone(), stop.clone(), step.clone()),
                 ty: *ty,
@@ -1403,6 +1461,7 @@ impl Node {
         match self {
             Node::Timed(t) => t.next(cx),
             Node::Series(s) => s.next(cx),
+            Node::Unnest(s) => s.next(cx),
             Node::Function { func, done } => {
                 if *done {
                     return Ok(Step::Done);
@@ -1843,6 +1902,8 @@ enum Acc {
     /// string_agg's items: ORDER BY values, value and delimiter, each as
     /// its bytes (of text, or of bytea).
     Strings(Vec<(Vec<Datum>, Vec<u8>, Vec<u8>)>),
+    /// array_agg's items: ORDER BY values and value.
+    Items(Vec<(Vec<Datum>, Datum)>),
     /// Values seen by a DISTINCT aggregate, with the inner state.
     Distinct(HashSet<Key>, Box<Acc>),
 }
@@ -1859,12 +1920,14 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Strings(Vec::new()),
+        AggFunc::ArrayAgg => Acc::Items(Vec::new()),
     };
     if call.distinct { Acc::Distinct(HashSet::new(), Box::new(inner)) } else { inner }
 }
 
 fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) -> Result<()> {
-    if call.func != AggFunc::CountStar && args.first().is_none_or(Datum::is_null) {
+    let keeps_nulls = matches!(call.func, AggFunc::CountStar | AggFunc::ArrayAgg);
+    if !keeps_nulls && args.first().is_none_or(Datum::is_null) {
         return Ok(());
     }
     let v = args.first().cloned().unwrap_or(Datum::Null);
@@ -1924,6 +1987,7 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
             };
             items.push((order, bytes_of(v), bytes_of(args.get(1).cloned().unwrap_or(Datum::Null))));
         }
+        Acc::Items(items) => items.push((order, v)),
     }
     Ok(())
 }
@@ -1958,22 +2022,19 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
         },
         Acc::MinMax(v) => v.unwrap_or(Datum::Null),
         Acc::Bool(v) => v.map_or(Datum::Null, Datum::Bool),
+        Acc::Items(mut items) => {
+            if items.is_empty() {
+                return Ok(Datum::Null);
+            }
+            sort_by_order_keys(&mut items, call, |item| &item.0);
+            let elem = call.ty.elem().unwrap_or(PgType::Text);
+            super::array::ArrayValue::new(elem, items.into_iter().map(|(_, v)| v).collect()).into_datum()
+        }
         Acc::Strings(mut items) => {
             if items.is_empty() {
                 return Ok(Datum::Null);
             }
-            if !call.order_by.is_empty() {
-                let desc: Vec<bool> = call.order_by.iter().map(|(_, d)| *d).collect();
-                items.sort_by(|a, b| {
-                    for (k, d) in desc.iter().enumerate() {
-                        let o = sort_cmp(&a.0[k], &b.0[k], *d, *d);
-                        if o != Ordering::Equal {
-                            return o;
-                        }
-                    }
-                    Ordering::Equal
-                });
-            }
+            sort_by_order_keys(&mut items, call, |item| &item.0);
             let mut out = Vec::new();
             for (i, (_, s, d)) in items.iter().enumerate() {
                 if i > 0 {
@@ -1989,6 +2050,22 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             }
         }
     })
+}
+
+/// Sort an ordered aggregate's items by their ORDER BY values (`keys`).
+fn sort_by_order_keys<T>(items: &mut [T], call: &AggCall, keys: impl Fn(&T) -> &Vec<Datum>) {
+    if call.order_by.is_empty() {
+        return;
+    }
+    items.sort_by(|a, b| {
+        for (k, (_, d)) in call.order_by.iter().enumerate() {
+            let o = sort_cmp(&keys(a)[k], &keys(b)[k], *d, *d);
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    });
 }
 
 /// Order two values for ORDER BY (NULLs per `nulls_first`).

@@ -398,6 +398,12 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 ("Function Scan on generate_series".into(), vec!["generate_series".into()])
             }
+            Plan::Unnest { ordinality, .. } => {
+                self.props(at, extra, plan);
+                let mut names = vec!["unnest".to_string()];
+                names.extend(ordinality.then(|| "ordinality".to_string()));
+                ("Function Scan on unnest".into(), names)
+            }
             Plan::Function { func } => {
                 self.props(at, extra, plan);
                 let names = func.columns().iter().map(|c| c.0.to_string()).collect();
@@ -625,6 +631,7 @@ impl Explainer<'_> {
             AggFunc::BoolAnd => "bool_and",
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
+            AggFunc::ArrayAgg => "array_agg",
         };
         let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
         format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))
@@ -703,6 +710,23 @@ impl Explainer<'_> {
             Expr::Call(super::func::Func::ByteaCat, args, _) if args.len() == 2 => {
                 format!("({} || {})", d(&args[0]), d(&args[1]))
             }
+            Expr::Call(super::func::Func::Array(af), args, _) => {
+                use super::array_fn::ArrayFn;
+                let parts: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
+                match af {
+                    ArrayFn::Ctor(_) => format!("ARRAY[{}]", parts.join(", ")),
+                    ArrayFn::Subscript | ArrayFn::Slice(..) if !parts.is_empty() => {
+                        format!("({})[{}]", parts[0], parts[1..].join(":"))
+                    }
+                    ArrayFn::Any { op, all } if parts.len() == 2 => {
+                        format!("({} {} {} ({}))", parts[0], op.symbol(), if *all { "ALL" } else { "ANY" }, parts[1])
+                    }
+                    ArrayFn::Cat | ArrayFn::Append(_) | ArrayFn::Prepend(_) if parts.len() == 2 => {
+                        format!("({} || {})", parts[0], parts[1])
+                    }
+                    other => return format!("{}({})", other.name(), parts.join(", ")),
+                }
+            }
             Expr::Call(f, args, _) => {
                 let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
                 return format!("{}({})", func_name(f), args.join(", "));
@@ -722,6 +746,7 @@ impl Explainer<'_> {
                     SubKind::Scalar => format!("({label})"),
                     SubKind::Column(i) => format!("({label}).col{}", i + 1),
                     SubKind::Exists => format!("(EXISTS({label}))"),
+                    SubKind::Array => format!("(ARRAY({label}))"),
                     SubKind::Quantified { lhs, op, all } => {
                         format!("({} {} {}({label}))", d(lhs), op.symbol(), if *all { "ALL" } else { "ANY" })
                     }
@@ -825,6 +850,7 @@ fn func_name(f: &super::func::Func) -> String {
         Func::Trim(true, false) => return "ltrim".into(),
         Func::Trim(..) => return "rtrim".into(),
         Func::Position => return "strpos".into(),
+        Func::Array(a) => return a.name().into(),
         _ => {}
     }
     let debug = format!("{f:?}");

@@ -125,6 +125,7 @@ impl Expr {
             | Expr::Call(.., t) => *t,
             Expr::Sub(s) => match s.kind {
                 super::plan::SubKind::Scalar | super::plan::SubKind::Column(_) => s.ty,
+                super::plan::SubKind::Array => PgType::array_of(s.ty).unwrap_or(PgType::Unknown),
                 _ => PgType::Bool,
             },
             Expr::Like(..) => PgType::Bool,
@@ -745,6 +746,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         | (Datum::TimestampTz(x), Datum::TimestampTz(y)) => x.cmp(y),
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
+        (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
         (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
             match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
@@ -778,6 +780,7 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || (from.is_datetime() && to.is_datetime())
         || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
         || ((from.is_oid() || from.is_integer()) && (to.is_oid() || to.is_integer()))
+        || matches!((from.elem(), to.elem()), (Some(f), Some(t)) if cast_exists(f, t))
 }
 
 /// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast
@@ -852,6 +855,15 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
     }
     if let Some(r) = datetime_cast(&v, to, typmod, tz) {
         return r;
+    }
+    // An array to another array type: element by element.
+    if let (Datum::Array(_), Some(from_elem), Some(to_elem)) = (&v, from.elem(), to.elem()) {
+        let Datum::Array(mut a) = v else { return Ok(Datum::Null) };
+        let items = std::mem::take(&mut a.items);
+        a.items =
+            items.into_iter().map(|d| cast_styled(d, from_elem, to_elem, typmod, style)).collect::<Result<_>>()?;
+        a.elem = to_elem;
+        return Ok(Datum::Array(a));
     }
     let out = match (&v, to) {
         (Datum::Text(name), _) if from == PgType::RegType && !to.is_string() => {

@@ -139,6 +139,8 @@ pub enum Func {
     /// extended statistics.
     PgGetStatisticsobjdefColumns,
     PgRelationIsPublishable,
+    /// An array operator or function (see [`super::array_fn`]).
+    Array(super::array_fn::ArrayFn),
 }
 
 /// What a `has_*_privilege` function asks about.
@@ -228,8 +230,8 @@ impl StatCounter {
     }
 }
 
-/// `name[]`, which tusk holds in its text form (`{pg_catalog,public}`).
-const NAME_ARRAY: PgType = PgType::TextForm(1003);
+/// `name[]`.
+const NAME_ARRAY: PgType = PgType::array_by_oid(1003);
 /// `pg_node_tree`, which tusk holds as SQL text.
 const PG_NODE_TREE: PgType = PgType::TextForm(194);
 
@@ -549,6 +551,8 @@ impl Func {
             Func::PgGetTriggerdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgGetStatisticsobjdefColumns => &[(&[Oid], Text)],
             Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
+            // Typed by the binder from their arguments (binder/array.rs).
+            Func::Array(_) => &[],
         }
     }
 
@@ -609,7 +613,7 @@ impl Func {
 
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
-        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType)
+        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType | Func::Array(_))
     }
 }
 
@@ -638,6 +642,15 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             return Ok(Datum::Null);
         }
         values.push(v);
+    }
+    if let Func::Array(f) = func {
+        let tz = ctx.time_zone();
+        let style = super::types::TextStyle {
+            extra_float_digits: ctx.extra_float_digits(),
+            time_zone: &tz,
+            bytea_output: ctx.bytea_output(),
+        };
+        return super::array_fn::call(f, values, &style);
     }
     let text = |i: usize| values[i].as_str().unwrap_or("");
     let bytes = |i: usize| match &values[i] {
@@ -881,9 +894,12 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             None => Datum::Null,
         },
         Func::CurrentSchemas => {
-            let names: Vec<String> =
-                ctx.search_path(values[0] == Datum::Bool(true))?.into_iter().map(|(_, n)| array_element(&n)).collect();
-            Datum::Text(format!("{{{}}}", names.join(",")))
+            let items = ctx
+                .search_path(values[0] == Datum::Bool(true))?
+                .into_iter()
+                .map(|(_, n)| Datum::Text(n.to_string()))
+                .collect();
+            super::array::ArrayValue::new(PgType::Name, items).into_datum()
         }
         // Visible: found first under its own name through the search path,
         // so that regclass prints it unqualified.
@@ -1041,6 +1057,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
         Func::Sequence(f) => ctx.sequence(f, &values)?,
         Func::PgGetSerialSequence => ctx.serial_sequence(text(0), text(1))?.map_or(Datum::Null, Datum::Text),
+        Func::Array(_) => return Err(crate::error::Error::internal("array function outside its evaluator")),
         Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::RegexMatch { case_insensitive, negated } => {
             Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)

@@ -18,6 +18,8 @@
 //! [`types`], exact decimal arithmetic in [`numeric`], dates, times, time
 //! zones and intervals in [`datetime`].
 
+pub mod array;
+pub mod array_fn;
 pub mod batch;
 pub mod binder;
 pub mod bytea;

@@ -40,6 +40,8 @@ pub enum AggFunc {
     BoolAnd,
     BoolOr,
     StringAgg,
+    /// `array_agg(x)`: every input value, NULLs included.
+    ArrayAgg,
 }
 
 impl AggFunc {
@@ -54,6 +56,7 @@ impl AggFunc {
         ("every", AggFunc::BoolAnd),
         ("bool_or", AggFunc::BoolOr),
         ("string_agg", AggFunc::StringAgg),
+        ("array_agg", AggFunc::ArrayAgg),
     ];
 
     pub fn lookup(name: &str) -> Option<AggFunc> {
@@ -233,6 +236,13 @@ pub enum Plan {
         step: Option<Expr>,
         ty: PgType,
     },
+    /// `unnest(array) [WITH ORDINALITY]` in FROM: the elements, and
+    /// their 1-based position as a bigint column `ordinality`.
+    Unnest {
+        array: Expr,
+        elem: PgType,
+        ordinality: bool,
+    },
     /// A set-returning function of the server's state in FROM
     /// (`pg_show_all_settings()`).
     Function {
@@ -390,6 +400,13 @@ impl Plan {
             }
             Plan::Values { types, .. } => types.clone(),
             Plan::Series { ty, .. } => vec![*ty],
+            Plan::Unnest { elem, ordinality, .. } => {
+                if *ordinality {
+                    vec![*elem, PgType::Int8]
+                } else {
+                    vec![*elem]
+                }
+            }
             Plan::Function { func } => func.columns().iter().map(|c| c.1).collect(),
             Plan::Filter { input, .. }
             | Plan::Sort { input, .. }
@@ -442,6 +459,7 @@ impl Plan {
             }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
             Plan::Series { start, stop, step, .. } => [start, stop].into_iter().chain(step).for_each(&mut *f),
+            Plan::Unnest { array, .. } => f(array),
             Plan::Function { .. } => {}
             Plan::Filter { input, predicate } => {
                 f(predicate);
@@ -547,6 +565,7 @@ impl Plan {
             | Plan::IndexScan { .. }
             | Plan::Values { .. }
             | Plan::Series { .. }
+            | Plan::Unnest { .. }
             | Plan::Function { .. }
             | Plan::CteScan { .. }
             | Plan::WorkTableScan { .. } => Vec::new(),
@@ -602,6 +621,8 @@ pub enum SubKind {
     Column(usize),
     /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`.
     Quantified { lhs: Box<Expr>, op: CmpOp, all: bool },
+    /// `ARRAY(SELECT …)`: its rows' values as an array (empty without rows).
+    Array,
 }
 
 /// A subquery inside an expression.
@@ -619,6 +640,8 @@ pub struct SubPlan {
     /// if not, its result is computed once per statement.
     pub correlated: bool,
 }
+
+const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
 
 /// A set-returning function over the server's state, callable in FROM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -661,7 +684,7 @@ impl SetFunc {
                 ("source", Text),
                 ("min_val", Text),
                 ("max_val", Text),
-                ("enumvals", PgType::TextForm(1009)),
+                ("enumvals", TEXT_ARRAY),
                 ("boot_val", Text),
                 ("reset_val", Text),
                 ("sourcefile", Text),

@@ -134,6 +134,7 @@ pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
         | Plan::IndexScan { .. }
         | Plan::Values { .. }
         | Plan::Series { .. }
+        | Plan::Unnest { .. }
         | Plan::Function { .. }
         | Plan::CteScan { .. }
         | Plan::WorkTableScan { .. } => {}
@@ -182,6 +183,7 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             f(stop);
             step.iter_mut().for_each(f);
         }
+        Plan::Unnest { array, .. } => f(array),
         Plan::Function { .. } => {}
         Plan::Filter { predicate, .. } => f(predicate),
         Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),

@@ -47,7 +47,39 @@ pub enum PgType {
     /// A type tusk only stores and prints in its text form (see
     /// [`TEXT_FORM_TYPES`]): catalog columns such as `indkey int2vector`.
     TextForm(u32),
+    /// A one-dimensional array (see [`super::array`]); which one is an
+    /// index into [`ARRAY_TYPES`].
+    Array(ArrayOf),
 }
+
+/// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ArrayOf(u8);
+
+/// The array types: OID, `typname`, `format_type` name, element type.
+pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
+    (1000, "_bool", "boolean[]", PgType::Bool),
+    (1001, "_bytea", "bytea[]", PgType::Bytea),
+    (1002, "_char", "\"char\"[]", PgType::Char),
+    (1003, "_name", "name[]", PgType::Name),
+    (1005, "_int2", "smallint[]", PgType::Int2),
+    (1007, "_int4", "integer[]", PgType::Int4),
+    (1009, "_text", "text[]", PgType::Text),
+    (1014, "_bpchar", "character[]", PgType::Bpchar),
+    (1015, "_varchar", "character varying[]", PgType::Varchar),
+    (1016, "_int8", "bigint[]", PgType::Int8),
+    (1021, "_float4", "real[]", PgType::Float4),
+    (1022, "_float8", "double precision[]", PgType::Float8),
+    (1028, "_oid", "oid[]", PgType::Oid),
+    (1115, "_timestamp", "timestamp without time zone[]", PgType::Timestamp),
+    (1182, "_date", "date[]", PgType::Date),
+    (1183, "_time", "time without time zone[]", PgType::Time),
+    (1185, "_timestamptz", "timestamp with time zone[]", PgType::TimestampTz),
+    (1187, "_interval", "interval[]", PgType::Interval),
+    (1231, "_numeric", "numeric[]", PgType::Numeric),
+    (2210, "_regclass", "regclass[]", PgType::RegClass),
+    (2211, "_regtype", "regtype[]", PgType::RegType),
+];
 
 /// The types tusk holds only in their text output form: OID, `typname`,
 /// and the name `format_type` gives it. They appear in catalog columns;
@@ -58,12 +90,6 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (28, "xid", "xid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
-    (1002, "_char", "\"char\"[]"),
-    (1003, "_name", "name[]"),
-    (1005, "_int2", "smallint[]"),
-    (1009, "_text", "text[]"),
-    (1021, "_float4", "real[]"),
-    (1028, "_oid", "oid[]"),
     (1034, "_aclitem", "aclitem[]"),
     (2277, "anyarray", "anyarray"),
 ];
@@ -99,7 +125,38 @@ impl PgType {
             PgType::RegClass => 2205,
             PgType::RegType => 2206,
             PgType::TextForm(oid) => oid,
+            PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
         }
+    }
+
+    /// The array type whose elements are of this type.
+    pub fn array_of(elem: PgType) -> Option<PgType> {
+        ARRAY_TYPES.iter().position(|t| t.3 == elem).map(|i| PgType::Array(ArrayOf(i as u8)))
+    }
+
+    /// The element type of an array type.
+    pub fn elem(self) -> Option<PgType> {
+        match self {
+            PgType::Array(a) => Some(ARRAY_TYPES[a.0 as usize].3),
+            _ => None,
+        }
+    }
+
+    /// The array type of OID `oid`, in constants (a compile error when
+    /// `oid` is not in [`ARRAY_TYPES`]).
+    pub const fn array_by_oid(oid: u32) -> PgType {
+        let mut i = 0;
+        while i < ARRAY_TYPES.len() {
+            if ARRAY_TYPES[i].0 == oid {
+                return PgType::Array(ArrayOf(i as u8));
+            }
+            i += 1;
+        }
+        panic!("not an array type OID")
+    }
+
+    pub fn is_array(self) -> bool {
+        matches!(self, PgType::Array(_))
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
@@ -134,6 +191,7 @@ impl PgType {
             .into_iter()
             .find(|t| t.oid() == oid)
             .or_else(|| TEXT_FORM_TYPES.iter().any(|t| t.0 == oid).then_some(PgType::TextForm(oid)))
+            .or_else(|| ARRAY_TYPES.iter().position(|t| t.0 == oid).map(|i| PgType::Array(ArrayOf(i as u8))))
     }
 
     /// The name PostgreSQL uses in messages (`format_type`).
@@ -163,6 +221,7 @@ impl PgType {
             PgType::RegType => "regtype",
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).1,
+            PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
         }
     }
 
@@ -193,6 +252,7 @@ impl PgType {
             PgType::RegType => "regtype",
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).0,
+            PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
         }
     }
 
@@ -208,7 +268,7 @@ impl PgType {
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
-            PgType::TextForm(_) => -1,
+            PgType::TextForm(_) | PgType::Array(_) => -1,
             PgType::Unknown => -2,
         }
     }
@@ -300,6 +360,8 @@ pub enum Datum {
     Interval(Interval),
     Oid(u32),
     Bytea(Vec<u8>),
+    /// An array (boxed: arrays are rare, and `Datum` stays small).
+    Array(Box<super::array::ArrayValue>),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -391,6 +453,7 @@ impl Datum {
             Datum::TimestampTz(t) => out.put_slice(datetime::format_timestamp(*t, Some(tz)).as_bytes()),
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
+            Datum::Array(a) => a.write_text(out, style),
         }
     }
 
@@ -421,6 +484,7 @@ impl Datum {
             }
             Datum::Oid(v) => out.put_u32(*v),
             Datum::Bytea(b) => out.put_slice(b),
+            Datum::Array(a) => a.write_binary(out),
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -447,6 +511,11 @@ impl Datum {
             Datum::Interval(iv) => interval_storage(iv).to_vec(),
             Datum::Oid(v) => v.to_le_bytes().to_vec(),
             Datum::Bytea(b) => b.clone(),
+            Datum::Array(a) => {
+                let mut out = Vec::new();
+                a.write_storage(&mut out);
+                out
+            }
         }
     }
 
@@ -469,6 +538,10 @@ impl Datum {
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
             PgType::Bytea => Datum::Bytea(b.to_vec()),
+            PgType::Array(_) => {
+                let elem = ty.elem().ok_or_else(bad)?;
+                super::array::ArrayValue::from_storage(elem, b)?.into_datum()
+            }
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -701,6 +774,18 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Bytea => super::bytea::parse_input(text).map(Datum::Bytea),
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
+        PgType::Array(_) => {
+            let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
+            let (lower, items) = super::array::parse_literal(text)?;
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                values.push(match item {
+                    None => Datum::Null,
+                    Some(t) => parse_text_tz(elem, &t, tz)?,
+                });
+            }
+            Ok(super::array::ArrayValue { elem, lower, items: values }.into_datum())
+        }
     }
 }
 
@@ -740,6 +825,10 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             other => other,
         },
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Array(_) => {
+            let elem = ty.elem().ok_or_else(wrong)?;
+            super::array::parse_binary(elem, bytes)?.into_datum()
+        }
         PgType::Time => Datum::Time(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Timestamp => Datum::Timestamp(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::TimestampTz => Datum::TimestampTz(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
@@ -794,6 +883,7 @@ pub fn regtype_in(text: &str) -> Result<PgType> {
             PgType::ALL
                 .into_iter()
                 .chain(TEXT_FORM_TYPES.iter().map(|t| PgType::TextForm(t.0)))
+                .chain(ARRAY_TYPES.iter().filter_map(|t| PgType::array_of(t.3)))
                 .find(|ty| ty.typname() == n || ty.sql_name() == n || (*ty == PgType::Char && n == "\"char\""))
         })
     };

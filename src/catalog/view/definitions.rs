@@ -6,10 +6,10 @@
 //! `sql-tests/system_views.slt` queries each one.
 
 use super::SystemView;
-use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TextForm, TimestampTz};
+use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TimestampTz};
 
 /// `text[]`, held in its text form.
-const TEXT_ARRAY: PgType = TextForm(1009);
+const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
 
 pub static SYSTEM_VIEWS: &[SystemView] = &[
     SystemView {

@@ -8,6 +8,7 @@
 //! PostgreSQL's wording and HINT.
 
 mod alter_type;
+mod array;
 mod copy;
 mod cte;
 mod ddl;
@@ -1053,7 +1054,10 @@ impl<'a> Binder<'a> {
                 if !matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) =>
             {
                 let (to, typmod) = self.resolve_type(data_type, e)?;
-                let inner = self.bind_expr(expr)?;
+                let inner = match expr.as_ref() {
+                    E::Array(arr) if to.is_array() => self.bind_array_ctor(arr, Some(to), expr)?,
+                    _ => self.bind_expr(expr)?,
+                };
                 self.explicit_cast(inner, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
@@ -1095,6 +1099,8 @@ impl<'a> Binder<'a> {
                 self.bind_call(Func::Extract, "extract", vec![field, arg], &[expr, expr], e)
             }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
+            E::Array(arr) => self.bind_array_ctor(arr, None, e),
+            E::CompoundFieldAccess { root, access_chain } => self.bind_subscript(root, access_chain, e),
             E::Trim { trim_where, trim_what, expr, trim_characters: None } => {
                 let (name, func) = match trim_where {
                     Some(ast::TrimWhereField::Leading) => ("ltrim", Func::Trim(true, false)),
@@ -1176,9 +1182,6 @@ impl<'a> Binder<'a> {
             }
             E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
                 let all = matches!(e, E::AllOp { .. });
-                let ast::Expr::Subquery(q) = right.as_ref() else {
-                    return Err(self.at(Error::not_supported("ANY/ALL over an array"), e));
-                };
                 let op = match compare_op {
                     ast::BinaryOperator::Eq => CmpOp::Eq,
                     ast::BinaryOperator::NotEq => CmpOp::NotEq,
@@ -1187,6 +1190,9 @@ impl<'a> Binder<'a> {
                     ast::BinaryOperator::Gt => CmpOp::Gt,
                     ast::BinaryOperator::GtEq => CmpOp::GtEq,
                     other => return Err(self.at(Error::not_supported(format!("operator {other} with ANY/ALL")), e)),
+                };
+                let ast::Expr::Subquery(q) = right.as_ref() else {
+                    return self.bind_array_quantified(left, op, all, right, e);
                 };
                 self.bind_quantified(left, q, op, all, op.symbol(), e)
             }
@@ -1443,6 +1449,10 @@ impl<'a> Binder<'a> {
             }
             B::StringConcat => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+                let (l, r) = match self.bind_array_concat(l, r, left, right, node)? {
+                    Ok(array) => return Ok(array),
+                    Err(operands) => operands,
+                };
                 let (lt, rt) = (l.ty(), r.ty());
                 if matches!(
                     (lt, rt),
@@ -1490,36 +1500,8 @@ impl<'a> Binder<'a> {
     ) -> Result<(Expr, Expr)> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
         let (lt, rt) = (l.ty(), r.ty());
-        let ty = match (lt, rt) {
-            (PgType::Unknown, PgType::Unknown) => PgType::Text,
-            _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
-            (PgType::Bpchar, PgType::Bpchar | PgType::Unknown) | (PgType::Unknown, PgType::Bpchar) => PgType::Bpchar,
-            (t, PgType::Unknown) | (PgType::Unknown, t) if is_temporal(t) => t,
-            _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
-            (PgType::Time, PgType::Time) => PgType::Time,
-            (PgType::Interval, PgType::Interval) => PgType::Interval,
-            (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
-            (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => {
-                PgType::Text
-            }
-            (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
-            (PgType::Char, PgType::Char | PgType::Unknown) | (PgType::Unknown, PgType::Char) => PgType::Char,
-            (t @ (PgType::RegClass | PgType::RegType), u) | (u, t @ (PgType::RegClass | PgType::RegType))
-                if u == t || u == PgType::Unknown =>
-            {
-                t
-            }
-            // A catalog value held in its text form (`polroles = '{0}'`)
-            // compares with its own type or a literal as that text.
-            (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,
-            // An integer meets an OID as an OID (PostgreSQL's implicit int4 → oid).
-            (a, b)
-                if (a.is_oid() || b.is_oid())
-                    && [a, b].iter().all(|t| t.is_oid() || t.is_integer() || *t == PgType::Unknown) =>
-            {
-                PgType::Oid
-            }
-            _ => return Err(self.no_operator(op, lt, rt, node)),
+        let Some(ty) = comparison_type(lt, rt) else {
+            return Err(self.no_operator(op, lt, rt, node));
         };
         Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
     }
@@ -1634,6 +1616,7 @@ impl<'a> Binder<'a> {
                 }
                 v
             }
+            ast::FunctionArguments::Subquery(q) if name == "array" => return self.bind_array_subquery(q, node),
             ast::FunctionArguments::Subquery(_) => {
                 return Err(self.at(Error::not_supported("subqueries as function arguments"), node));
             }
@@ -1675,6 +1658,9 @@ impl<'a> Binder<'a> {
         }
         if name == "generate_series" {
             return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
+        }
+        if let Some(r) = self.bind_array_function(&name, &args, node) {
+            return r;
         }
         let func = Func::lookup(&name);
         let mut bound = Vec::with_capacity(args.len());
@@ -1823,6 +1809,10 @@ impl<'a> Binder<'a> {
             D::Interval { fields: None, precision: None } => PgType::Interval,
             D::Regclass => PgType::RegClass,
             D::Bytea => PgType::Bytea,
+            D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => {
+                let (elem, _) = self.resolve_type(inner, node)?;
+                return self.array_type_of(elem, node).map(|t| (t, None));
+            }
             D::Char(len) | D::Character(len) => {
                 let n = match len {
                     Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
@@ -1867,6 +1857,10 @@ impl<'a> Binder<'a> {
                     "regclass" => PgType::RegClass,
                     "regtype" => PgType::RegType,
                     "bytea" => PgType::Bytea,
+                    // `_int4`: the catalog name of `integer[]`.
+                    _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
+                        super::types::regtype_in(&n)?
+                    }
                     "uuid" | "json" | "jsonb" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
@@ -1976,6 +1970,46 @@ fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word.to_ascii_lowercase().as_str())
 }
 
+/// The type two operands of a comparison are compared in, if any.
+fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
+    let ty = match (lt, rt) {
+        (PgType::Unknown, PgType::Unknown) => PgType::Text,
+        _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
+        (PgType::Bpchar, PgType::Bpchar | PgType::Unknown) | (PgType::Unknown, PgType::Bpchar) => PgType::Bpchar,
+        (t, PgType::Unknown) | (PgType::Unknown, t) if is_temporal(t) => t,
+        _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
+        (PgType::Time, PgType::Time) => PgType::Time,
+        (PgType::Interval, PgType::Interval) => PgType::Interval,
+        (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
+        (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => PgType::Text,
+        (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
+        (PgType::Char, PgType::Char | PgType::Unknown) | (PgType::Unknown, PgType::Char) => PgType::Char,
+        (t @ (PgType::RegClass | PgType::RegType), u) | (u, t @ (PgType::RegClass | PgType::RegType))
+            if u == t || u == PgType::Unknown =>
+        {
+            t
+        }
+        // A catalog value held in its text form (`aclitem[]`) compares with
+        // its own type or a literal as that text.
+        (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,
+        // An integer meets an OID as an OID (PostgreSQL's implicit int4 → oid).
+        (a, b)
+            if (a.is_oid() || b.is_oid())
+                && [a, b].iter().all(|t| t.is_oid() || t.is_integer() || *t == PgType::Unknown) =>
+        {
+            PgType::Oid
+        }
+        (a, b) => match (a.elem(), b.elem()) {
+            // Arrays compare as arrays of their elements' common type.
+            (Some(x), Some(y)) => PgType::array_of(comparison_type(x, y)?)?,
+            (Some(_), None) if b == PgType::Unknown => a,
+            (None, Some(_)) if a == PgType::Unknown => b,
+            _ => return None,
+        },
+    };
+    Some(ty)
+}
+
 /// The type two numeric operands are computed in, if both are numeric (or unknown).
 fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
     let rank = |t: PgType| match t {
@@ -2002,9 +2036,13 @@ fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
     }
 }
 
-/// PostgreSQL's implicit casts among the types tusk has.
+/// PostgreSQL's implicit casts among the types tusk has (an array's are
+/// its elements').
 fn implicit_coercion(from: PgType, to: PgType) -> bool {
     use PgType::*;
+    if let (Some(f), Some(t)) = (from.elem(), to.elem()) {
+        return implicit_coercion(f, t);
+    }
     matches!(
         (from, to),
         (Date, Timestamp | TimestampTz)
@@ -2065,6 +2103,9 @@ fn figure(e: &ast::Expr) -> Option<String> {
         // A scalar subquery is named after its first output column.
         E::Subquery(q) => first_output_name(&q.body),
         E::Exists { negated: false, .. } => Some("exists".into()),
+        E::Array(_) => Some("array".into()),
+        // `a[i]` is named after the array.
+        E::CompoundFieldAccess { root, .. } => figure(root),
         _ => None,
     }
 }
@@ -2101,6 +2142,8 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",
         D::Bytea => "bytea",
+        // `'{1}'::int[]` is named after its element type, as PostgreSQL does.
+        D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => return cast_type_name(inner),
         D::Custom(name, _) => {
             return object_name(name).rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         }

@@ -1058,6 +1058,21 @@ impl Binder<'_> {
             {
                 self.generate_series_item(&args.args, alias.as_ref(), start)
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+                if object_name_is(name, "unnest") && args.settings.is_none() =>
+            {
+                let mut exprs = Vec::with_capacity(args.args.len());
+                for a in &args.args {
+                    let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                        return Err(Error::not_supported("this argument of unnest"));
+                    };
+                    exprs.push(e.clone());
+                }
+                self.unnest_item(&exprs, alias.as_ref(), *with_ordinality, start)
+            }
+            ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
+                self.unnest_item(array_exprs, alias.as_ref(), *with_ordinality, start)
+            }
             ast::TableFactor::Function { name, args, alias, with_ordinality: false, .. }
                 if object_name_is(name, "generate_series") =>
             {
@@ -1119,10 +1134,24 @@ impl Binder<'_> {
         start: usize,
     ) -> Result<FromItem> {
         let (plan, bindings) = self.bind_lateral(|b| b.bind_generate_series(args))?;
-        let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| "generate_series".into());
+        self.function_item("generate_series", plan, bindings, alias, start)
+    }
+
+    /// A scalar function's rows as a FROM item: its first column named by
+    /// the alias (or the function), the others (`ordinality`) as given.
+    fn function_item(
+        &mut self,
+        name: &str,
+        plan: Plan,
+        bindings: Vec<(usize, Expr)>,
+        alias: Option<&ast::TableAlias>,
+        start: usize,
+    ) -> Result<FromItem> {
+        let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| name.into());
+        let column = |name: String, ty: PgType| RelColumn { name, ty, typmod: -1, merged: false, dropped: false };
+        let mut columns: Vec<RelColumn> = plan.types().into_iter().map(|ty| column("ordinality".into(), ty)).collect();
         // A scalar function's alias names its column too.
-        let ty = plan.types()[0];
-        let mut columns = vec![RelColumn { name: label.clone(), ty, typmod: -1, merged: false, dropped: false }];
+        columns[0].name = label.clone();
         if let Some(a) = alias {
             rename_columns(&mut columns, &a.columns, &label)?;
         }
@@ -1131,6 +1160,31 @@ impl Binder<'_> {
         let mut item = FromItem::new(plan, start, end, true);
         item.lateral = bindings;
         Ok(item)
+    }
+
+    /// `unnest(array) [WITH ORDINALITY]` in FROM, its argument reading
+    /// earlier FROM items if it likes.
+    fn unnest_item(
+        &mut self,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+        start: usize,
+    ) -> Result<FromItem> {
+        let [arg] = args else {
+            return Err(Error::not_supported("unnest of more than one array"));
+        };
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let array = b.bind_expr(arg)?;
+            let Some(elem) = array.ty().elem() else {
+                let types = array.ty().sql_name();
+                return Err(err!(SqlState::UNDEFINED_FUNCTION, "function unnest({types}) does not exist").with_hint(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+            };
+            Ok(Plan::Unnest { array, elem, ordinality })
+        })?;
+        self.function_item("unnest", plan, bindings, alias, start)
     }
 
     /// A view named in FROM: its query, bound afresh in a scope of its own
@@ -1837,12 +1891,19 @@ impl Binder<'_> {
                 }
                 PgType::Text
             }
+            AggFunc::ArrayAgg if bound.len() == 1 => {
+                let elem = if types[0] == PgType::Unknown { PgType::Text } else { types[0] };
+                if elem.is_array() {
+                    return Err(self.at(Error::not_supported("array_agg of arrays"), node));
+                }
+                self.array_type_of(elem, node)?
+            }
             _ => return Err(no_fn(self)),
         };
         // Unknown arguments take the aggregate's input type.
         let want = match func {
             AggFunc::Sum | AggFunc::Avg => Some(PgType::Float8),
-            AggFunc::Min | AggFunc::Max | AggFunc::StringAgg | AggFunc::Count => Some(PgType::Text),
+            AggFunc::Min | AggFunc::Max | AggFunc::StringAgg | AggFunc::Count | AggFunc::ArrayAgg => Some(PgType::Text),
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
             AggFunc::CountStar => None,
         };
@@ -1915,8 +1976,14 @@ pub(super) fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey 
     SortKey { column, descending, nulls_first }
 }
 
+/// Whether `name` is the built-in `wanted`, written bare or as `pg_catalog.wanted`.
 fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
-    matches!(name.0.as_slice(), [part] if part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(wanted)))
+    let is = |part: &ast::ObjectNamePart, w: &str| part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(w));
+    match name.0.as_slice() {
+        [part] => is(part, wanted),
+        [schema, part] => is(schema, "pg_catalog") && is(part, wanted),
+        _ => false,
+    }
 }
 
 pub(super) fn rename_columns(columns: &mut [RelColumn], names: &[ast::TableAliasColumnDef], label: &str) -> Result<()> {
