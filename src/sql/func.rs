@@ -1,5 +1,11 @@
 //! Built-in functions: how each is typed and what it computes.
 
+mod math;
+mod string;
+
+pub use math::{MathFunc, Trig};
+pub use string::StrFunc;
+
 use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
@@ -111,6 +117,16 @@ pub enum Func {
     Sequence(SeqFunc),
     /// `pg_get_serial_sequence(table, column)`.
     PgGetSerialSequence,
+    /// The string functions of [`string`].
+    Str(StrFunc),
+    /// The mathematical functions of [`math`].
+    Math(MathFunc),
+    /// `greatest(…)`, `least(…)`: typed as CASE is, NULLs ignored.
+    Greatest,
+    Least,
+    /// `num_nulls(…)`, `num_nonnulls(…)`: arguments of any type.
+    NumNulls,
+    NumNonNulls,
 }
 
 /// The sequence functions (see [`crate::storage::sequence`]).
@@ -297,8 +313,17 @@ impl Func {
             "setval" => Func::Sequence(SeqFunc::Setval),
             "lastval" => Func::Sequence(SeqFunc::Lastval),
             "pg_get_serial_sequence" => Func::PgGetSerialSequence,
+            "greatest" => Func::Greatest,
+            "least" => Func::Least,
+            "num_nulls" => Func::NumNulls,
+            "num_nonnulls" => Func::NumNonNulls,
             _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
-            _ => return Func::advisory(name),
+            _ => {
+                return StrFunc::lookup(name)
+                    .map(Func::Str)
+                    .or_else(|| MathFunc::lookup(name).map(Func::Math))
+                    .or_else(|| Func::advisory(name));
+            }
         })
     }
 
@@ -323,6 +348,7 @@ impl Func {
     /// and as often as the query says: never moved, folded or skipped).
     pub fn has_side_effects(self) -> bool {
         matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
+            || matches!(self, Func::Math(m) if m.volatile())
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -425,6 +451,9 @@ impl Func {
             Func::Sequence(SeqFunc::Setval) => &[(&[RegClass, Int8], Int8), (&[RegClass, Int8, Bool], Int8)],
             Func::Sequence(SeqFunc::Lastval) => &[(&[], Int8)],
             Func::PgGetSerialSequence => &[(&[Text, Text], Text)],
+            Func::Str(f) => f.signatures(),
+            Func::Math(f) => f.signatures(),
+            Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
         }
     }
 
@@ -466,7 +495,12 @@ impl Func {
                 | Func::BitCount
                 | Func::Trim(..)
                 | Func::Overlay
-        )
+                | Func::Greatest
+                | Func::Least
+                | Func::NumNulls
+                | Func::NumNonNulls
+        ) || matches!(self, Func::Str(f) if f.immutable())
+            || matches!(self, Func::Math(f) if !f.volatile())
     }
 
     pub fn fixed_per_statement(self) -> bool {
@@ -485,7 +519,17 @@ impl Func {
 
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
-        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType)
+        !matches!(
+            self,
+            Func::Coalesce
+                | Func::NullIf
+                | Func::SetConfig
+                | Func::FormatType
+                | Func::Greatest
+                | Func::Least
+                | Func::NumNulls
+                | Func::NumNonNulls
+        ) && !matches!(self, Func::Str(f) if !f.strict())
     }
 }
 
@@ -913,6 +957,23 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::ConvertTo => Datum::Bytea(bytea::Encoding::named(text(1), true)?.encode(text(0))?),
         Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
+        Func::Str(f) => string::call(f, &values, ctx)?,
+        Func::Math(f) => math::call(f, &values)?,
+        Func::Greatest | Func::Least => {
+            let mut best: Option<Datum> = None;
+            for v in values.into_iter().filter(|v| !v.is_null()) {
+                let better = best.as_ref().is_none_or(|b| {
+                    let order = super::expr::compare(&v, b);
+                    if func == Func::Greatest { order.is_gt() } else { order.is_lt() }
+                });
+                if better {
+                    best = Some(v);
+                }
+            }
+            best.unwrap_or(Datum::Null)
+        }
+        Func::NumNulls => Datum::Int4(values.iter().filter(|v| v.is_null()).count() as i32),
+        Func::NumNonNulls => Datum::Int4(values.iter().filter(|v| !v.is_null()).count() as i32),
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }
