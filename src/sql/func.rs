@@ -2,6 +2,7 @@
 
 mod math;
 mod string;
+mod to_char;
 
 pub use math::{MathFunc, Trig};
 pub use string::StrFunc;
@@ -124,6 +125,8 @@ pub enum Func {
     /// `greatest(…)`, `least(…)`: typed as CASE is, NULLs ignored.
     Greatest,
     Least,
+    /// `to_char(timestamp, template)` (see [`to_char`]).
+    ToChar,
     /// `num_nulls(…)`, `num_nonnulls(…)`: arguments of any type.
     NumNulls,
     NumNonNulls,
@@ -316,6 +319,7 @@ impl Func {
             "greatest" => Func::Greatest,
             "least" => Func::Least,
             "num_nulls" => Func::NumNulls,
+            "to_char" => Func::ToChar,
             "num_nonnulls" => Func::NumNonNulls,
             _ if name.starts_with("pg_stat_get_") => return StatCounter::lookup(name).map(Func::PgStat),
             _ => {
@@ -409,7 +413,12 @@ impl Func {
             Func::MakeDate => &[(&[Int4, Int4, Int4], Date)],
             Func::IsFinite => &[(&[TimestampTz], Bool), (&[Timestamp], Bool), (&[Date], Bool), (&[Interval], Bool)],
             Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
-            Func::Age => &[(&[TimestampTz, TimestampTz], Interval), (&[Timestamp, Timestamp], Interval)],
+            Func::Age => &[
+                (&[TimestampTz, TimestampTz], Interval),
+                (&[Timestamp, Timestamp], Interval),
+                (&[TimestampTz], Interval),
+                (&[Timestamp], Interval),
+            ],
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
@@ -454,6 +463,7 @@ impl Func {
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
+            Func::ToChar => &[(&[TimestampTz, Text], Text), (&[Timestamp, Text], Text)],
         }
     }
 
@@ -778,9 +788,16 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::Age => {
             let tz = ctx.time_zone();
-            let (a, b) = match (&values[0], &values[1]) {
-                (Datum::TimestampTz(a), Datum::TimestampTz(b)) => (tz.to_local(*a), tz.to_local(*b)),
-                (Datum::Timestamp(a), Datum::Timestamp(b)) => (*a, *b),
+            // With one argument: from midnight of the current date.
+            let today = || -> Result<i64> {
+                let date = datetime::timestamp_to_date(tz.to_local(ctx.transaction_timestamp()))?;
+                Ok(date as i64 * datetime::USECS_PER_DAY)
+            };
+            let (a, b) = match (&values[0], values.get(1)) {
+                (Datum::TimestampTz(a), Some(Datum::TimestampTz(b))) => (tz.to_local(*a), tz.to_local(*b)),
+                (Datum::Timestamp(a), Some(Datum::Timestamp(b))) => (*a, *b),
+                (Datum::TimestampTz(b), None) => (today()?, tz.to_local(*b)),
+                (Datum::Timestamp(b), None) => (today()?, *b),
                 _ => return Ok(Datum::Null),
             };
             Datum::Interval(datetime::age(a, b)?)
@@ -971,6 +988,14 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 }
             }
             best.unwrap_or(Datum::Null)
+        }
+        Func::ToChar => {
+            let local = match &values[0] {
+                Datum::TimestampTz(t) => ctx.time_zone().to_local(*t),
+                Datum::Timestamp(t) => *t,
+                _ => return Ok(Datum::Null),
+            };
+            to_char::timestamp(local, text(1))?.map_or(Datum::Null, Datum::Text)
         }
         Func::NumNulls => Datum::Int4(values.iter().filter(|v| v.is_null()).count() as i32),
         Func::NumNonNulls => Datum::Int4(values.iter().filter(|v| !v.is_null()).count() as i32),
