@@ -463,7 +463,12 @@ impl Func {
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
-            Func::ToChar => &[(&[TimestampTz, Text], Text), (&[Timestamp, Text], Text)],
+            Func::ToChar => &[
+                (&[TimestampTz, Text], Text),
+                (&[Timestamp, Text], Text),
+                (&[Numeric, Text], Text),
+                (&[Float8, Text], Text),
+            ],
         }
     }
 
@@ -993,7 +998,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             let local = match &values[0] {
                 Datum::TimestampTz(t) => ctx.time_zone().to_local(*t),
                 Datum::Timestamp(t) => *t,
-                _ => return Ok(Datum::Null),
+                _ => return Err(crate::error::Error::not_supported("to_char of a number")),
             };
             to_char::timestamp(local, text(1))?.map_or(Datum::Null, Datum::Text)
         }

@@ -127,7 +127,7 @@ impl MathFunc {
             }
             MathFunc::Pi | MathFunc::Random => &[(&[], Float8)],
             MathFunc::Setseed => &[(&[Float8], Void)],
-            MathFunc::ToTimestamp => &[(&[Float8], TimestampTz)],
+            MathFunc::ToTimestamp => &[(&[Float8], TimestampTz), (&[Text, Text], TimestampTz)],
         }
     }
 
@@ -296,6 +296,9 @@ pub fn call(func: MathFunc, values: &[Datum]) -> Result<Datum> {
                 ));
             }
             return Err(Error::not_supported("setseed"));
+        }
+        MathFunc::ToTimestamp if values.len() == 2 => {
+            return Err(Error::not_supported("to_timestamp(text, text)"));
         }
         MathFunc::ToTimestamp => Datum::TimestampTz(to_timestamp(f(0), &values[0])?),
     })
