@@ -78,6 +78,8 @@ impl SqlState {
     pub const CANNOT_COERCE: SqlState = SqlState("42846");
     pub const INDETERMINATE_DATATYPE: SqlState = SqlState("42P18");
     pub const INVALID_ARGUMENT_FOR_POWER_FUNCTION: SqlState = SqlState("2201F");
+    pub const INVALID_ARGUMENT_FOR_LOG: SqlState = SqlState("2201E");
+    pub const INVALID_ARGUMENT_FOR_WIDTH_BUCKET: SqlState = SqlState("2201G");
     pub const SUBSTRING_ERROR: SqlState = SqlState("22011");
     pub const ARRAY_SUBSCRIPT_ERROR: SqlState = SqlState("2202E");
     pub const GROUPING_ERROR: SqlState = SqlState("42803");

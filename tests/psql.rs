@@ -23,15 +23,16 @@ CREATE SEQUENCE s;
 enum Expect {
     /// Exactly PostgreSQL's output.
     Same(&'static str),
-    /// For now an error that names a missing array feature, and nothing
-    /// else; once arrays exist, PostgreSQL's output (given).
-    NeedsArrays(&'static str),
+    /// For now one error (a catalog query psql sends needs something
+    /// tusk lacks: `regnamespace`, `aclitem[]`, …) and nothing else; once
+    /// that exists, PostgreSQL's output (given).
+    NotYet(&'static str),
 }
 
 const CASES: &[(&str, Expect)] = &[
     (
         "\\d p",
-        Expect::NeedsArrays(
+        Expect::NotYet(
             r#"                                Table "public.p"
  Column |         Type          | Collation | Nullable |        Default         
 --------+-----------------------+-----------+----------+------------------------
@@ -53,7 +54,7 @@ Referenced by:
     ),
     (
         "\\d r",
-        Expect::NeedsArrays(
+        Expect::NotYet(
             r#"                            Table "public.r"
  Column |  Type   | Collation | Nullable |            Default            
 --------+---------+-----------+----------+-------------------------------
@@ -135,7 +136,7 @@ Foreign-key constraints:
     ),
     (
         "\\l",
-        Expect::NeedsArrays(
+        Expect::NotYet(
             r#"                                            List of databases
    Name    |  Owner   | Encoding | Collate | Ctype | ICU Locale | Locale Provider |   Access privileges   
 -----------+----------+----------+---------+-------+------------+-----------------+-----------------------
@@ -204,7 +205,7 @@ Foreign-key constraints:
     ),
     (
         "\\du",
-        Expect::NeedsArrays(
+        Expect::Same(
             r#"                                   List of roles
  Role name |                         Attributes                         | Member of 
 -----------+------------------------------------------------------------+-----------
@@ -215,7 +216,7 @@ Foreign-key constraints:
     ),
     (
         "\\d+ p",
-        Expect::NeedsArrays(
+        Expect::NotYet(
             r#"                                                           Table "public.p"
  Column |         Type          | Collation | Nullable |        Default         | Storage  | Compression | Stats target | Description 
 --------+-----------------------+-----------+----------+------------------------+----------+-------------+--------------+-------------
@@ -268,13 +269,9 @@ fn describe_commands_print_as_postgres_does() {
                     failures.push(format!("{command}:\n--- want\n{want}--- got\n{stdout}{stderr}"));
                 }
             }
-            Expect::NeedsArrays(_postgres) => {
-                let arrays = ["array", "ARRAY", "any(", "ANY"];
-                if ok
-                    || !arrays.iter().any(|a| stderr.contains(a))
-                    || stderr.lines().filter(|l| l.starts_with("ERROR")).count() != 1
-                {
-                    failures.push(format!("{command}: expected only an array error, got\n{stdout}{stderr}"));
+            Expect::NotYet(_postgres) => {
+                if ok || stderr.lines().filter(|l| l.starts_with("ERROR")).count() != 1 {
+                    failures.push(format!("{command}: expected one error, got\n{stdout}{stderr}"));
                 }
             }
         }

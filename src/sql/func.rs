@@ -1,5 +1,12 @@
 //! Built-in functions: how each is typed and what it computes.
 
+mod math;
+mod string;
+mod to_char;
+
+pub use math::{MathFunc, Trig};
+pub use string::StrFunc;
+
 use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
@@ -141,6 +148,18 @@ pub enum Func {
     PgRelationIsPublishable,
     /// An array operator or function (see [`super::array_fn`]).
     Array(super::array_fn::ArrayFn),
+    /// The string functions of [`string`].
+    Str(StrFunc),
+    /// The mathematical functions of [`math`].
+    Math(MathFunc),
+    /// `greatest(…)`, `least(…)`: typed as CASE is, NULLs ignored.
+    Greatest,
+    Least,
+    /// `to_char(timestamp, template)` (see [`to_char`]).
+    ToChar,
+    /// `num_nulls(…)`, `num_nonnulls(…)`: arguments of any type.
+    NumNulls,
+    NumNonNulls,
 }
 
 /// What a `has_*_privilege` function asks about.
@@ -330,6 +349,11 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("setval", Func::Sequence(SeqFunc::Setval)),
     ("lastval", Func::Sequence(SeqFunc::Lastval)),
     ("pg_get_serial_sequence", Func::PgGetSerialSequence),
+    ("greatest", Func::Greatest),
+    ("least", Func::Least),
+    ("num_nulls", Func::NumNulls),
+    ("num_nonnulls", Func::NumNonNulls),
+    ("to_char", Func::ToChar),
     ("pg_get_constraintdef", Func::PgGetConstraintdef),
     ("pg_encoding_to_char", Func::PgEncodingToChar),
     ("pg_char_to_encoding", Func::PgCharToEncoding),
@@ -376,7 +400,10 @@ impl Func {
         }
         match name.strip_prefix("pg_stat_get_") {
             Some(_) => StatCounter::lookup(name).map(Func::PgStat),
-            None => Func::advisory(name),
+            None => StrFunc::lookup(name)
+                .map(Func::Str)
+                .or_else(|| MathFunc::lookup(name).map(Func::Math))
+                .or_else(|| Func::advisory(name)),
         }
     }
 
@@ -385,6 +412,11 @@ impl Func {
     pub fn registry() -> Vec<(String, Func)> {
         let mut out: Vec<(String, Func)> = FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), f)).collect();
         out.extend(STAT_COUNTERS.iter().map(|&(_, c)| (c.function_name(), Func::PgStat(c))));
+        for name in StrFunc::NAMES.iter().chain(MathFunc::NAMES) {
+            if let Some(f) = Func::lookup(name) {
+                out.push((name.to_string(), f));
+            }
+        }
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
             .chain(["pg_advisory_unlock", "pg_advisory_unlock_all"])
@@ -419,6 +451,7 @@ impl Func {
     /// and as often as the query says: never moved, folded or skipped).
     pub fn has_side_effects(self) -> bool {
         matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
+            || matches!(self, Func::Math(m) if m.volatile())
     }
 
     /// PostgreSQL's volatile functions: a call may give another value each
@@ -486,7 +519,12 @@ impl Func {
             Func::MakeDate => &[(&[Int4, Int4, Int4], Date)],
             Func::IsFinite => &[(&[TimestampTz], Bool), (&[Timestamp], Bool), (&[Date], Bool), (&[Interval], Bool)],
             Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
-            Func::Age => &[(&[TimestampTz, TimestampTz], Interval), (&[Timestamp, Timestamp], Interval)],
+            Func::Age => &[
+                (&[TimestampTz, TimestampTz], Interval),
+                (&[Timestamp, Timestamp], Interval),
+                (&[TimestampTz], Interval),
+                (&[Timestamp], Interval),
+            ],
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
@@ -553,6 +591,15 @@ impl Func {
             Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
             // Typed by the binder from their arguments (binder/array.rs).
             Func::Array(_) => &[],
+            Func::Str(f) => f.signatures(),
+            Func::Math(f) => f.signatures(),
+            Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
+            Func::ToChar => &[
+                (&[TimestampTz, Text], Text),
+                (&[Timestamp, Text], Text),
+                (&[Numeric, Text], Text),
+                (&[Float8, Text], Text),
+            ],
         }
     }
 
@@ -594,7 +641,12 @@ impl Func {
                 | Func::BitCount
                 | Func::Trim(..)
                 | Func::Overlay
-        )
+                | Func::Greatest
+                | Func::Least
+                | Func::NumNulls
+                | Func::NumNonNulls
+        ) || matches!(self, Func::Str(f) if f.immutable())
+            || matches!(self, Func::Math(f) if !f.volatile())
     }
 
     pub fn fixed_per_statement(self) -> bool {
@@ -613,7 +665,18 @@ impl Func {
 
     /// Strict functions return NULL when any argument is NULL, without running.
     fn strict(self) -> bool {
-        !matches!(self, Func::Coalesce | Func::NullIf | Func::SetConfig | Func::FormatType | Func::Array(_))
+        !matches!(
+            self,
+            Func::Coalesce
+                | Func::NullIf
+                | Func::SetConfig
+                | Func::FormatType
+                | Func::Array(_)
+                | Func::Greatest
+                | Func::Least
+                | Func::NumNulls
+                | Func::NumNonNulls
+        ) && !matches!(self, Func::Str(f) if !f.strict())
     }
 }
 
@@ -871,9 +934,16 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::Age => {
             let tz = ctx.time_zone();
-            let (a, b) = match (&values[0], &values[1]) {
-                (Datum::TimestampTz(a), Datum::TimestampTz(b)) => (tz.to_local(*a), tz.to_local(*b)),
-                (Datum::Timestamp(a), Datum::Timestamp(b)) => (*a, *b),
+            // With one argument: from midnight of the current date.
+            let today = || -> Result<i64> {
+                let date = datetime::timestamp_to_date(tz.to_local(ctx.transaction_timestamp()))?;
+                Ok(date as i64 * datetime::USECS_PER_DAY)
+            };
+            let (a, b) = match (&values[0], values.get(1)) {
+                (Datum::TimestampTz(a), Some(Datum::TimestampTz(b))) => (tz.to_local(*a), tz.to_local(*b)),
+                (Datum::Timestamp(a), Some(Datum::Timestamp(b))) => (*a, *b),
+                (Datum::TimestampTz(b), None) => (today()?, tz.to_local(*b)),
+                (Datum::Timestamp(b), None) => (today()?, *b),
                 _ => return Ok(Datum::Null),
             };
             Datum::Interval(datetime::age(a, b)?)
@@ -1136,6 +1206,31 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::ConvertTo => Datum::Bytea(bytea::Encoding::named(text(1), true)?.encode(text(0))?),
         Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
+        Func::Str(f) => string::call(f, &values, ctx)?,
+        Func::Math(f) => math::call(f, &values)?,
+        Func::Greatest | Func::Least => {
+            let mut best: Option<Datum> = None;
+            for v in values.into_iter().filter(|v| !v.is_null()) {
+                let better = best.as_ref().is_none_or(|b| {
+                    let order = super::expr::compare(&v, b);
+                    if func == Func::Greatest { order.is_gt() } else { order.is_lt() }
+                });
+                if better {
+                    best = Some(v);
+                }
+            }
+            best.unwrap_or(Datum::Null)
+        }
+        Func::ToChar => {
+            let local = match &values[0] {
+                Datum::TimestampTz(t) => ctx.time_zone().to_local(*t),
+                Datum::Timestamp(t) => *t,
+                _ => return Err(crate::error::Error::not_supported("to_char of a number")),
+            };
+            to_char::timestamp(local, text(1))?.map_or(Datum::Null, Datum::Text)
+        }
+        Func::NumNulls => Datum::Int4(values.iter().filter(|v| v.is_null()).count() as i32),
+        Func::NumNonNulls => Datum::Int4(values.iter().filter(|v| !v.is_null()).count() as i32),
         Func::Coalesce | Func::NullIf => unreachable!("handled above"),
     })
 }
@@ -1151,14 +1246,6 @@ fn oid_of(v: &Datum) -> u32 {
 /// `pg_catalog` first when `implicit` and the path does not place it).
 fn search_path(ctx: &dyn EvalContext, implicit: bool) -> Result<Vec<u32>> {
     Ok(ctx.search_path(implicit)?.into_iter().map(|(oid, _)| oid).collect())
-}
-
-/// An array element in its text form: quoted if it would not read back.
-fn array_element(s: &str) -> String {
-    let plain = !s.is_empty()
-        && !s.eq_ignore_ascii_case("null")
-        && !s.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
-    if plain { s.to_string() } else { format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")) }
 }
 
 /// `pg_sleep`: waits in short slices so that a cancel or timeout ends it

@@ -431,3 +431,194 @@ pub fn round(canon: &str, digits: i64) -> Result<String> {
     };
     Ok(Dec { mant, scale: target }.to_string())
 }
+
+/// Which way [`round_toward`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Toward {
+    /// `floor`.
+    Down,
+    /// `ceil`.
+    Up,
+    /// `trunc`.
+    Zero,
+}
+
+/// `floor`, `ceil`, `trunc` to `digits` decimal places (negative: to the
+/// left of the point); the result's scale is `max(digits, 0)`.
+pub fn round_toward(canon: &str, digits: i64, toward: Toward) -> Result<String> {
+    if canon == "NaN" {
+        return Ok(canon.to_string());
+    }
+    let d = Dec::parse(canon)?;
+    let digits = digits.clamp(-1000, 1000);
+    let drop = d.scale as i64 - digits;
+    let mant = if drop <= 0 {
+        d.mant.checked_mul(pow10((-drop) as u32)?).ok_or_else(overflow)?
+    } else {
+        let q = if drop > 38 {
+            0
+        } else {
+            let p = pow10(drop as u32)?;
+            let (q, r) = (d.mant / p, d.mant % p);
+            match toward {
+                Toward::Down if r < 0 => q - 1,
+                Toward::Up if r > 0 => q + 1,
+                _ => q,
+            }
+        };
+        let q = if drop > 38 {
+            match toward {
+                Toward::Down if d.mant < 0 => -1,
+                Toward::Up if d.mant > 0 => 1,
+                _ => 0,
+            }
+        } else {
+            q
+        };
+        if digits < 0 { q.checked_mul(pow10((-digits) as u32)?).ok_or_else(overflow)? } else { q }
+    };
+    Ok(Dec { mant, scale: digits.max(0) as u32 }.to_string())
+}
+
+/// `sign(numeric)`: -1, 0 or 1.
+pub fn sign(canon: &str) -> Result<String> {
+    if canon == "NaN" {
+        return Ok(canon.to_string());
+    }
+    Ok(Dec::parse(canon)?.mant.signum().to_string())
+}
+
+/// `mod(a, b)`: the remainder of the quotient truncated toward zero, with
+/// the sign of `a` and the larger of the two scales.
+pub fn modulo(a: &str, b: &str) -> Result<String> {
+    let (x, y, scale) = aligned_divisor(a, b)?;
+    Ok(Dec { mant: x % y, scale }.to_string())
+}
+
+/// Dividend and non-zero divisor as mantissas at their common scale.
+fn aligned_divisor(a: &str, b: &str) -> Result<(i128, i128, u32)> {
+    let (a, b) = (Dec::parse(a)?, Dec::parse(b)?);
+    if b.mant == 0 {
+        return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+    }
+    let scale = a.scale.max(b.scale);
+    Ok((a.rescale(scale)?, b.rescale(scale)?, scale))
+}
+
+/// `div(a, b)`: the quotient truncated toward zero, scale 0.
+pub fn div_trunc(a: &str, b: &str) -> Result<String> {
+    let (x, y, _) = aligned_divisor(a, b)?;
+    Ok((x / y).to_string())
+}
+
+/// `gcd` (`lcm` when `least_multiple`) of two numerics, with the larger scale.
+pub fn gcd(a: &str, b: &str, least_multiple: bool) -> Result<String> {
+    let (a, b) = (Dec::parse(a)?, Dec::parse(b)?);
+    let scale = a.scale.max(b.scale);
+    let (x, y) = (a.rescale(scale)?, b.rescale(scale)?);
+    let g = gcd_i128(x, y);
+    let mant = if !least_multiple {
+        g
+    } else if x == 0 || y == 0 {
+        0
+    } else {
+        (x / g).checked_mul(y).ok_or_else(overflow)?.abs()
+    };
+    Ok(Dec { mant, scale }.to_string())
+}
+
+fn gcd_i128(a: i128, b: i128) -> i128 {
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a as i128
+}
+
+/// `factorial(n)`.
+pub fn factorial(n: i64) -> Result<String> {
+    if n < 0 {
+        return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "factorial of a negative number is undefined"));
+    }
+    let mut f: i128 = 1;
+    for k in 2..=n as i128 {
+        f = f.checked_mul(k).ok_or_else(overflow)?;
+    }
+    Ok(f.to_string())
+}
+
+/// `sqrt(numeric)`, with PostgreSQL's result scale: at least 16
+/// significant digits and no fewer decimals than the input, correctly
+/// rounded (half away from zero).
+pub fn sqrt(canon: &str) -> Result<String> {
+    if canon == "NaN" {
+        return Ok(canon.to_string());
+    }
+    let d = Dec::parse(canon)?;
+    if d.mant < 0 {
+        return Err(err!(
+            SqlState::INVALID_ARGUMENT_FOR_POWER_FUNCTION,
+            "cannot take square root of a negative number"
+        ));
+    }
+    let (weight, _) = d.first_digit();
+    let sweight = (weight + 1) * 4 / 2 - 1;
+    let rscale = (MIN_SIG_DIGITS - sweight).max(d.scale as i64).clamp(0, 1000) as u32;
+    // isqrt(mant × 10^(2k − scale)) = sqrt(value) × 10^k, truncated; one
+    // digit more than the result keeps, to round from.
+    let k = (rscale + 1).max(d.scale.div_ceil(2));
+    let radicand = d.mant.checked_mul(pow10(2 * k - d.scale)?).ok_or_else(overflow)?;
+    let root = radicand.unsigned_abs().isqrt();
+    let p = 10u128.pow(k - rscale);
+    let (q, r) = (root / p, root % p);
+    let q = if r * 2 >= p { q + 1 } else { q };
+    Ok(Dec { mant: q as i128, scale: rscale }.to_string())
+}
+
+/// `width_bucket(operand, low, high, count)` over numerics.
+pub fn width_bucket(operand: &str, low: &str, high: &str, count: i64) -> Result<i64> {
+    let (op, lo, hi) = (Dec::parse(operand)?, Dec::parse(low)?, Dec::parse(high)?);
+    let scale = op.scale.max(lo.scale).max(hi.scale);
+    let (op, lo, hi) = (op.rescale(scale)?, lo.rescale(scale)?, hi.rescale(scale)?);
+    let bucket = |num: i128, den: i128| -> Result<i64> {
+        let q = num.checked_mul(count as i128).ok_or_else(overflow)? / den;
+        Ok(q as i64 + 1)
+    };
+    Ok(if lo < hi {
+        if op < lo {
+            0
+        } else if op >= hi {
+            count.checked_add(1).ok_or_else(|| err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "integer out of range"))?
+        } else {
+            bucket(op - lo, hi - lo)?
+        }
+    } else if op > lo {
+        0
+    } else if op <= hi {
+        count.checked_add(1).ok_or_else(|| err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "integer out of range"))?
+    } else {
+        bucket(lo - op, lo - hi)?
+    })
+}
+
+#[cfg(test)]
+mod function_tests {
+    use super::*;
+
+    #[test]
+    fn numeric_functions_keep_postgres_scale() {
+        assert_eq!(round_toward("1.567", 2, Toward::Zero).unwrap(), "1.56");
+        assert_eq!(round_toward("-1.5", 0, Toward::Down).unwrap(), "-2");
+        assert_eq!(round_toward("-0.5", 0, Toward::Up).unwrap(), "0");
+        assert_eq!(round_toward("123.456", -1, Toward::Zero).unwrap(), "120");
+        assert_eq!(sqrt("2.0").unwrap(), "1.414213562373095");
+        assert_eq!(sqrt("100000000000000000000").unwrap(), "10000000000.00000");
+        assert_eq!(sqrt("0.0001").unwrap(), "0.01000000000000000");
+        assert_eq!(sqrt("123456789.123").unwrap(), "11111.11106609056");
+        assert_eq!(sqrt("0.0").unwrap(), "0.000000000000000");
+        assert_eq!(modulo("5.5", "-2").unwrap(), "1.5");
+        assert_eq!(div_trunc("-7", "2").unwrap(), "-3");
+        assert_eq!(gcd("12.5", "5", false).unwrap(), "2.5");
+        assert_eq!(width_bucket("5.35", "0.024", "10.06", 5).unwrap(), 3);
+    }
+}

@@ -1,4 +1,5 @@
-//! POSIX regular-expression matching for `~`, `~*`, `!~` and `!~*`.
+//! POSIX regular-expression matching for `~`, `~*`, `!~` and `!~*`, and
+//! substitution for `regexp_replace`.
 //! Patterns are compiled with the `regex` crate, whose syntax agrees with
 //! PostgreSQL's advanced regular expressions for the common forms (anchors,
 //! classes, alternation, repetition); back-references and look-around are
@@ -15,31 +16,112 @@ use crate::error::{Result, SqlState};
 const CACHED_PATTERNS: usize = 64;
 
 thread_local! {
-    static COMPILED: RefCell<HashMap<(String, bool), regex::Regex>> = RefCell::new(HashMap::new());
+    static COMPILED: RefCell<HashMap<(String, Options), regex::Regex>> = RefCell::new(HashMap::new());
 }
 
-/// Whether `text` contains a match of `pattern`.
-pub fn is_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
+/// How a pattern is compiled: case-insensitively, and whether `.` and
+/// `[^…]` stop at newlines while `^`/`$` match at them (PostgreSQL's `n`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Options {
+    case_insensitive: bool,
+    newline_sensitive: bool,
+    /// The `~` operators keep the behaviour they always had here.
+    for_match: bool,
+}
+
+/// Run `f` on `pattern` compiled with `options` (from the thread's cache).
+fn with_compiled<T>(pattern: &str, options: Options, f: impl FnOnce(&regex::Regex) -> T) -> Result<T> {
     COMPILED.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let key = (pattern.to_string(), case_insensitive);
+        let key = (pattern.to_string(), options);
         if let Some(re) = cache.get(&key) {
-            return Ok(re.is_match(text));
+            return Ok(f(re));
         }
-        let re = regex::RegexBuilder::new(pattern).case_insensitive(case_insensitive).build().map_err(|e| {
+        let mut builder = regex::RegexBuilder::new(pattern);
+        builder.case_insensitive(options.case_insensitive);
+        if !options.for_match {
+            builder.dot_matches_new_line(!options.newline_sensitive).multi_line(options.newline_sensitive);
+        }
+        let re = builder.build().map_err(|e| {
             let why = match e {
                 regex::Error::Syntax(s) => s.lines().last().unwrap_or("").trim_start_matches("error: ").to_string(),
                 other => other.to_string(),
             };
             err!(SqlState::INVALID_REGULAR_EXPRESSION, "invalid regular expression: {why}")
         })?;
-        let matched = re.is_match(text);
+        let out = f(&re);
         if cache.len() >= CACHED_PATTERNS {
             cache.clear();
         }
         cache.insert(key, re);
-        Ok(matched)
+        Ok(out)
     })
+}
+
+/// Whether `text` contains a match of `pattern`.
+pub fn is_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
+    with_compiled(pattern, Options { case_insensitive, for_match: true, ..Options::default() }, |re| re.is_match(text))
+}
+
+/// `regexp_replace(text, pattern, replacement, flags)`: the first match
+/// (every match with flag `g`) replaced. In the replacement `\n` (1–9)
+/// stands for the n-th parenthesized group, `\&` for the whole match and
+/// `\\` for a backslash.
+pub fn replace(text: &str, pattern: &str, replacement: &str, flags: &str) -> Result<String> {
+    let mut options = Options::default();
+    let mut global = false;
+    for f in flags.chars() {
+        match f {
+            'g' => global = true,
+            'i' => options.case_insensitive = true,
+            'c' => options.case_insensitive = false,
+            'n' | 'm' => options.newline_sensitive = true,
+            's' => options.newline_sensitive = false,
+            _ => return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid regular expression option: \"{f}\"")),
+        }
+    }
+    with_compiled(pattern, options, |re| {
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for caps in re.captures_iter(text) {
+            let whole = caps.get(0).expect("group 0 is the match");
+            out.push_str(&text[last..whole.start()]);
+            substitute(&mut out, replacement, &caps);
+            last = whole.end();
+            if !global {
+                break;
+            }
+        }
+        out.push_str(&text[last..]);
+        out
+    })
+}
+
+/// Append `replacement` with its group references filled from `caps`.
+fn substitute(out: &mut String, replacement: &str, caps: &regex::Captures<'_>) {
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some(d @ '1'..='9') => {
+                chars.next();
+                let n = d as usize - '0' as usize;
+                out.push_str(caps.get(n).map_or("", |m| m.as_str()));
+            }
+            Some('&') => {
+                chars.next();
+                out.push_str(caps.get(0).map_or("", |m| m.as_str()));
+            }
+            Some('\\') => {
+                chars.next();
+                out.push('\\');
+            }
+            _ => out.push('\\'),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -54,5 +136,9 @@ mod tests {
         assert!(is_match("ABC", "b", true).unwrap());
         assert!(!is_match("ABC", "b", false).unwrap());
         assert_eq!(is_match("x", "(", false).unwrap_err().code(), SqlState::INVALID_REGULAR_EXPRESSION);
+        assert_eq!(replace("Thomas", ".[mN]a.", "M", "").unwrap(), "ThM");
+        assert_eq!(replace("foobarbaz", "b(..)", "X\\1Y", "g").unwrap(), "fooXarYXazY");
+        assert_eq!(replace("ABC", "b", "x", "i").unwrap(), "AxC");
+        assert_eq!(replace("abc", "b", "[\\&]", "").unwrap(), "a[b]c");
     }
 }

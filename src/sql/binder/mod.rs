@@ -1101,6 +1101,15 @@ impl<'a> Binder<'a> {
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
             E::Array(arr) => self.bind_array_ctor(arr, None, e),
             E::CompoundFieldAccess { root, access_chain } => self.bind_subscript(root, access_chain, e),
+            E::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) }
+            | E::Floor { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) } => {
+                let (name, func) = match e {
+                    E::Ceil { .. } => ("ceil", crate::sql::func::MathFunc::Ceil),
+                    _ => ("floor", crate::sql::func::MathFunc::Floor),
+                };
+                let bound = vec![self.bind_expr(expr)?];
+                self.bind_call(Func::Math(func), name, bound, &[expr.as_ref()], e)
+            }
             E::Trim { trim_where, trim_what, expr, trim_characters: None } => {
                 let (name, func) = match trim_where {
                     Some(ast::TrimWhereField::Leading) => ("ltrim", Func::Trim(true, false)),
@@ -1671,7 +1680,12 @@ impl<'a> Binder<'a> {
             return Err(self.no_function(&name, &bound, node));
         };
         match func {
-            Func::Coalesce | Func::NullIf => {
+            // Typed as CASE is: one common type for all arguments.
+            Func::Coalesce | Func::NullIf | Func::Greatest | Func::Least => {
+                if matches!(func, Func::Greatest | Func::Least) && bound.is_empty() {
+                    // Key words in PostgreSQL's grammar, which wants an argument.
+                    return Err(self.at(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""), node));
+                }
                 if func == Func::NullIf && bound.len() != 2 || bound.is_empty() {
                     return Err(self.no_function(&name, &bound, node));
                 }
@@ -1682,6 +1696,20 @@ impl<'a> Binder<'a> {
                     out.push(self.coerce(b, ty, a)?);
                 }
                 return Ok(Expr::Call(func, out, ty));
+            }
+            Func::NumNulls | Func::NumNonNulls => {
+                if bound.is_empty() {
+                    return Err(self.no_function(&name, &bound, node));
+                }
+                return self.bind_any_args(func, 0, bound, &args, PgType::Int4);
+            }
+            Func::Str(f) => {
+                if let Some((leading, min, max)) = f.takes_any() {
+                    if !(min..=max).contains(&bound.len()) {
+                        return Err(self.no_function(&name, &bound, node));
+                    }
+                    return self.bind_any_args(func, leading, bound, &args, PgType::Text);
+                }
             }
             _ => {}
         }
@@ -1716,6 +1744,25 @@ impl<'a> Binder<'a> {
             out.push(self.coerce(b, *want, a)?);
         }
         Ok(Expr::Call(func, out, *ret))
+    }
+
+    /// A call of a function whose parameters past the first `leading`
+    /// (which are text) take any type: untyped literals become text, the
+    /// rest stay as they are.
+    fn bind_any_args(
+        &mut self,
+        func: Func,
+        leading: usize,
+        bound: Vec<Expr>,
+        args: &[&ast::Expr],
+        ret: PgType,
+    ) -> Result<Expr> {
+        let mut out = Vec::with_capacity(bound.len());
+        for (i, (b, a)) in bound.into_iter().zip(args).enumerate() {
+            let to_text = i < leading || b.ty() == PgType::Unknown;
+            out.push(if to_text { self.coerce(b, PgType::Text, a)? } else { b });
+        }
+        Ok(Expr::Call(func, out, ret))
     }
 
     fn no_function(&self, name: &str, args: &[Expr], node: &ast::Expr) -> Error {
@@ -2087,6 +2134,8 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Extract { .. } => Some("extract".into()),
         E::Substring { shorthand, .. } => Some(if *shorthand { "substr" } else { "substring" }.into()),
         E::Position { .. } => Some("position".into()),
+        E::Ceil { .. } => Some("ceil".into()),
+        E::Floor { .. } => Some("floor".into()),
         E::Overlay { .. } => Some("overlay".into()),
         E::Trim { trim_where: Some(ast::TrimWhereField::Leading), .. } => Some("ltrim".into()),
         E::Trim { trim_where: Some(ast::TrimWhereField::Trailing), .. } => Some("rtrim".into()),
