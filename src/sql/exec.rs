@@ -1283,11 +1283,11 @@ impl Node {
                 next_offset: 0,
                 nblocks: None,
             })),
-            Plan::IndexScan { table, index, eq, any, lower, upper, filter, ctid, backward, .. } => {
+            Plan::IndexScan { table, index, eq, any, any_array, lower, upper, filter, ctid, backward, .. } => {
                 Node::IndexScan(Box::new(index_scan::IndexScanState::new(
                     table.clone(),
                     Index::clone(index),
-                    (eq.clone(), any.clone()),
+                    (eq.clone(), any.clone(), *any_array),
                     lower.clone(),
                     upper.clone(),
                     filter.clone(),

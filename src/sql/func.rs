@@ -645,6 +645,7 @@ impl Func {
                 | Func::Least
                 | Func::NumNulls
                 | Func::NumNonNulls
+                | Func::Array(_)
         ) || matches!(self, Func::Str(f) if f.immutable())
             || matches!(self, Func::Math(f) if !f.volatile())
     }

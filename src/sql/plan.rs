@@ -220,6 +220,9 @@ pub enum Plan {
         /// An IN list on column `eq.len()` of the index: one key range per
         /// value, read in key order (no `lower`/`upper` then). Empty: none.
         any: Vec<Expr>,
+        /// `col = ANY (array)`: `any` holds one array expression whose
+        /// elements are the values.
+        any_array: bool,
         /// Bound on column `eq.len()` of the index: value and inclusiveness.
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,

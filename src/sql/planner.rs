@@ -78,6 +78,7 @@ fn ordered_by_index(plan: &mut Box<Plan>) {
         conds: Vec::new(),
         eq: Vec::new(),
         any: Vec::new(),
+        any_array: false,
         lower: None,
         upper: None,
         filter: filter.take(),
@@ -311,7 +312,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         eq.push(b.value.clone());
         conds.push(b.cond.clone());
     }
-    let (mut lower, mut upper, mut any) = (None, None, Vec::new());
+    let (mut lower, mut upper, mut any, mut any_array) = (None, None, Vec::new(), false);
     if let Some(part) = parts.get(eqs) {
         for b in part {
             match b.op {
@@ -325,6 +326,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         let c = index.columns[eqs];
         if let Some(l) = lists.iter().find(|l| l.column == c).filter(|_| lower.is_none() && upper.is_none()) {
             any = l.values.iter().map(|v| (*v).clone()).collect();
+            any_array = l.array;
             conds.push(l.cond.clone());
         }
     }
@@ -334,6 +336,7 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         conds,
         eq,
         any,
+        any_array,
         lower,
         upper,
         filter: Some(filter.clone()),
@@ -350,6 +353,8 @@ struct InList<'e> {
     column: usize,
     values: Vec<&'e Expr>,
     cond: &'e Expr,
+    /// `col = ANY (array)`: `values` is the one array expression.
+    array: bool,
 }
 
 fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
@@ -361,6 +366,18 @@ fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
             }
             other => out.push(other),
         }
+    }
+    // `col = ANY (array)` with the array fixed for the scan.
+    if let Expr::Call(super::func::Func::Array(super::array_fn::ArrayFn::Any { op: CmpOp::Eq, all: false }), args, _) =
+        e
+    {
+        if let [Expr::Column(c, ty), array] = args.as_slice() {
+            let elem = array.ty().elem()?;
+            if *c < table.columns.len() && is_fixed(array) && same_encoding(*ty, elem) {
+                return Some(InList { column: *c, values: vec![array], cond: e, array: true });
+            }
+        }
+        return None;
     }
     let Expr::Or(..) = e else { return None };
     let mut each = Vec::new();
@@ -375,7 +392,7 @@ fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
         column = Some(b.column);
         values.push(b.value);
     }
-    Some(InList { column: column?, values, cond: e })
+    Some(InList { column: column?, values, cond: e, array: false })
 }
 
 /// Whether a query whose WHERE has `conjuncts` may read `index`: any
@@ -500,14 +517,14 @@ fn flip(op: CmpOp) -> Option<CmpOp> {
 }
 
 /// A value that cannot change during one scan: also `now()` and its
-/// kind, fixed for the statement, and arithmetic on fixed values
-/// (`now() - interval '1 hour'`).
+/// kind, fixed for the statement, and arithmetic and immutable functions
+/// on fixed values (`now() - interval '1 hour'`, `ARRAY[1, 2]`).
 fn is_fixed(e: &Expr) -> bool {
     match e {
         Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) => true,
         Expr::Cast(inner, ..) => is_fixed(inner),
         Expr::Arith(_, a, b, _) => is_fixed(a) && is_fixed(b),
-        Expr::Call(f, args, _) => f.fixed_per_statement() && args.iter().all(is_fixed),
+        Expr::Call(f, args, _) => (f.fixed_per_statement() || f.immutable()) && args.iter().all(is_fixed),
         _ => false,
     }
 }

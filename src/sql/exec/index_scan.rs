@@ -34,6 +34,8 @@ pub(super) struct IndexScanState {
     pub eq: Vec<Expr>,
     /// An IN list's values for the column after the `eq` ones.
     pub any: Vec<Expr>,
+    /// `any` is one array whose elements are the values (`= ANY (array)`).
+    pub any_array: bool,
     pub lower: Option<(Expr, bool)>,
     pub upper: Option<(Expr, bool)>,
     pub filter: Option<Expr>,
@@ -56,7 +58,7 @@ impl IndexScanState {
     pub fn new(
         table: Arc<Table>,
         index: Index,
-        (eq, any): (Vec<Expr>, Vec<Expr>),
+        (eq, any, any_array): (Vec<Expr>, Vec<Expr>, bool),
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
         filter: Option<Expr>,
@@ -67,6 +69,7 @@ impl IndexScanState {
             index,
             eq,
             any,
+            any_array,
             lower,
             upper,
             filter,
@@ -183,14 +186,17 @@ impl IndexScanState {
             return Ok(self.key_range(cx, prefix)?.into_iter().collect());
         }
         let order = self.index.orders.get(self.eq.len()).copied().unwrap_or(KeyOrder::ASC);
-        let mut keys = Vec::with_capacity(self.any.len());
+        let mut values = Vec::with_capacity(self.any.len());
         for e in &self.any {
-            let v = eval(e, &mut RowCx { cx: &mut *cx, row: &[] })?;
-            if v.is_null() {
-                continue;
+            match eval(e, &mut RowCx { cx: &mut *cx, row: &[] })? {
+                Datum::Array(a) if self.any_array => values.extend(a.items),
+                v => values.push(v),
             }
+        }
+        let mut keys = Vec::with_capacity(values.len());
+        for v in values.iter().filter(|v| !v.is_null()) {
             let mut key = prefix.clone();
-            keycode::encode(&mut key, &v, order);
+            keycode::encode(&mut key, v, order);
             keys.push(key);
         }
         keys.sort_unstable();
