@@ -9,20 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-
-async fn rows(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
-    c.simple_query(sql)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" "))
-            }
-            _ => None,
-        })
-        .collect()
-}
+use common::rows;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_rewrites_survive_kill_9_and_uncommitted_ones_vanish() {

@@ -6,20 +6,7 @@
 mod common;
 
 use common::TestServer;
-
-async fn rows(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
-    c.simple_query(sql)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" "))
-            }
-            _ => None,
-        })
-        .collect()
-}
+use common::rows;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn added_and_dropped_columns_survive_kill_9() {

@@ -8,10 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-
-fn code(e: &tokio_postgres::Error) -> String {
-    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
-}
+use common::code;
 
 type Outcome = (tokio_postgres::Client, Result<u64, tokio_postgres::Error>);
 

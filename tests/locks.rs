@@ -9,11 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
+use common::code;
 use tokio_postgres::Client;
-
-fn code(e: &tokio_postgres::Error) -> String {
-    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
-}
 
 type Outcome = (Client, Result<u64, tokio_postgres::Error>);
 

@@ -9,25 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-
-fn code(e: &tokio_postgres::Error) -> String {
-    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
-}
-
-async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
-    client
-        .simple_query(sql)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" "))
-            }
-            _ => None,
-        })
-        .collect()
-}
+use common::{code, rows};
 
 /// What the views of the test look like from a fresh session.
 async fn check_views(server: &TestServer) {

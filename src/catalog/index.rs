@@ -153,18 +153,24 @@ impl Index {
     }
 
     /// The table columns the index reads: its key's (columns and the
-    /// columns its expressions read) and its predicate's.
+    /// columns its expressions read), its INCLUDE columns and its
+    /// predicate's.
     pub fn columns_read(&self) -> Vec<usize> {
-        let mut out: Vec<usize> = self.columns.iter().copied().filter(|&c| c != EXPR_KEY).collect();
-        let exprs = self.exprs.iter().flatten().map(|e| &e.columns);
-        for cols in exprs.chain([&self.include]).chain(self.predicate.iter().map(|p| &p.columns)) {
-            for &c in cols {
-                if !out.contains(&c) {
-                    out.push(c);
-                }
+        let mut out = Vec::new();
+        for c in self.each_column_read() {
+            if !out.contains(&c) {
+                out.push(c);
             }
         }
         out
+    }
+
+    /// As [`Index::columns_read`], without allocating (a column may come
+    /// more than once).
+    pub fn each_column_read(&self) -> impl Iterator<Item = usize> + '_ {
+        let exprs = self.exprs.iter().flatten().map(|e| &e.columns);
+        let lists = exprs.chain([&self.include]).chain(self.predicate.iter().map(|p| &p.columns));
+        self.columns.iter().copied().filter(|&c| c != EXPR_KEY).chain(lists.flatten().copied())
     }
 
     /// Whether every key part is a plain column (what constraints,
@@ -334,7 +340,7 @@ impl Catalog {
             // The old version counts as holding the key only if it had an
             // entry itself.
             let same_key = match old {
-                Some(old) => index.columns_read().iter().all(|&c| old[c] == values[c]) && index.covers(old)?,
+                Some(old) => index.each_column_read().all(|c| old[c] == values[c]) && index.covers(old)?,
                 None => false,
             };
             loop {

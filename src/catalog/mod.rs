@@ -1762,7 +1762,7 @@ impl Catalog {
         let stamp = |t: &[u8]| self.txns.change_stamp(&keep.borrow(), xid, mode(t));
         let hot = |old: &[u8]| -> Result<bool> {
             let old_values = deform_stored(desc, old);
-            Ok(table.indexes.iter().flat_map(|i| i.columns_read()).all(|c| same(&old_values, c)))
+            Ok(table.indexes.iter().flat_map(|i| i.each_column_read()).all(|c| same(&old_values, c)))
         };
         let horizon = std::cell::OnceCell::new();
         let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
@@ -1808,7 +1808,7 @@ impl Catalog {
         if !rows.is_empty() && !table.indexes.is_empty() {
             // Index keys need only the indexed columns, so only those are detoasted.
             let mut indexed = vec![false; table.columns.len()];
-            table.indexes.iter().flat_map(|i| i.columns_read()).for_each(|c| indexed[c] = true);
+            table.indexes.iter().flat_map(|i| i.each_column_read()).for_each(|c| indexed[c] = true);
             for (root, t) in &rows {
                 let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
                 for index in &table.indexes {

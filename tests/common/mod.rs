@@ -180,3 +180,25 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// The rows a simple query returns, each as its values joined by spaces
+/// (NULL as `NULL`).
+pub async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    client
+        .simple_query(sql)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL")).collect::<Vec<_>>().join(" "))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// An error's SQLSTATE (or its text, for an error from no server).
+pub fn code(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
+}
