@@ -89,7 +89,7 @@ pub const PG_OPERATOR: SystemCatalog = SystemCatalog {
 };
 
 /// Set-returning functions callable in FROM.
-const SET_RETURNING: &[&str] = &["generate_series", "pg_show_all_settings"];
+const SET_RETURNING: &[&str] = &["generate_series", "pg_show_all_settings", "pg_prepared_statement"];
 
 /// The polymorphic pseudo-types (`"any"`, `anyelement`, `anycompatible`)
 /// that aggregates and window functions take.

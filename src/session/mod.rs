@@ -30,6 +30,7 @@ macro_rules! eval_context {
             catalog: &$s.shared.catalog,
             sequences: &mut $s.sequences,
             search_path: &$s.search_path,
+            prepared: &$s.statements,
             reader_xid: {
                 let sub = $s.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
                 sub.or($s.xid).unwrap_or(0)
@@ -64,41 +65,18 @@ use crate::config::{Config, Guc, Settings, guc};
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::metrics::Metrics;
+pub use crate::sql::PreparedStatement;
 use crate::sql::binder::Binder;
 use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
 use crate::sql::expr::EvalContext;
 use crate::sql::plan::Plan;
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
-use crate::sql::{Bound, Column, Statement, parser};
+use crate::sql::{Bound, Statement, parser};
 use crate::txn::Snapshot;
 use crate::txn::lock::LockMode;
 pub use copy::{CopyFormat, CopyWithClient};
 pub use interrupts::Interrupts;
-
-/// A parsed and bound statement (`PREPARE`d or from a Parse message).
-#[derive(Debug)]
-pub struct PreparedStatement {
-    pub sql: String,
-    /// `None` for an empty query string.
-    pub bound: Option<Arc<Bound>>,
-}
-
-impl PreparedStatement {
-    pub fn param_types(&self) -> &[PgType] {
-        self.bound.as_ref().map_or(&[], |b| &b.params)
-    }
-
-    pub fn columns(&self) -> &[Column] {
-        self.bound.as_ref().map_or(&[], |b| &b.columns)
-    }
-
-    /// Whether it returns rows (a RowDescription, even of no columns: a
-    /// query of a table whose columns were all dropped).
-    pub fn returns_rows(&self) -> bool {
-        self.bound.as_ref().is_some_and(|b| !b.columns.is_empty() || matches!(b.statement, Statement::Query { .. }))
-    }
-}
 
 /// How many distinct simple-query strings a session keeps bound, and the longest it keeps.
 const SIMPLE_CACHE_ENTRIES: usize = 64;
@@ -521,9 +499,45 @@ impl Session {
         let tables = self.tables();
         match tables.table_in(table.namespace, &table.name, mode)? {
             Some(now) if now.oid == table.oid && now.columns == table.columns && now.view == table.view => Ok(now),
-            _ => Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name)
-                .with_hint("The table changed since the statement was prepared; prepare it again.")),
+            _ => {
+                Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name).with_hint(STALE_HINT))
+            }
         }
+    }
+
+    /// Bind prepared statement `old` again, from its text, with the
+    /// parameter types it has; it replaces `old` under its name. Its
+    /// result columns must keep their types.
+    fn rebind(&mut self, old: &Arc<PreparedStatement>) -> Result<Arc<PreparedStatement>> {
+        let declared = old.param_types().to_vec();
+        let mut parsed = match &old.inner {
+            Some(_) => Vec::new(),
+            None => parser::parse(&old.sql)?,
+        };
+        let tables = self.tables();
+        let bound = match (&old.inner, parsed.len()) {
+            (Some(inner), _) => Binder::new(&old.sql, &tables, &declared).bind_ast(inner)?,
+            (None, 1) => Binder::new(&old.sql, &tables, &declared).bind(&parsed.remove(0))?,
+            _ => return Err(Error::internal("a prepared statement's text is not one statement")),
+        };
+        let types = |cols: &[crate::sql::Column]| cols.iter().map(|c| c.ty).collect::<Vec<_>>();
+        if types(&bound.columns) != types(old.columns()) || bound.params != declared {
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cached plan must not change result type"));
+        }
+        let again = Arc::new(PreparedStatement {
+            sql: old.sql.clone(),
+            bound: Some(Arc::new(bound)),
+            from_sql: old.from_sql,
+            prepared_at: old.prepared_at,
+            executions: old.executions.load(std::sync::atomic::Ordering::Relaxed).into(),
+            inner: old.inner.clone(),
+        });
+        for s in self.statements.values_mut() {
+            if Arc::ptr_eq(s, old) {
+                *s = again.clone();
+            }
+        }
+        Ok(again)
     }
 
     /// A plan bound earlier, pointed at its tables as they are now (see
@@ -547,7 +561,13 @@ impl Session {
     fn tables(&mut self) -> SessionTables<'_> {
         let own =
             if self.catalog_changed { Some((self.statement_snapshot(), self.current_xid(), self.cid)) } else { None };
-        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker(), path: &self.search_path }
+        SessionTables {
+            catalog: &self.shared.catalog,
+            own,
+            locker: self.locker(),
+            path: &self.search_path,
+            statements: &self.statements,
+        }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -628,7 +648,7 @@ impl Session {
                 self.check_not_failed(xact::is_exit_statement(&p[i]))?;
                 let tables = self.tables();
                 let bound = Arc::new(Binder::simple(sql, &tables).bind(&p[i])?);
-                let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound: Some(bound) });
+                let prepared = Arc::new(PreparedStatement::new(sql, Some(bound), self.statement_timestamp));
                 self.simple_pending.push(prepared.clone());
                 prepared
             }
@@ -677,6 +697,9 @@ impl Session {
                         | Statement::CreateView { .. }
                         | Statement::Schema(_)
                         | Statement::Copy(_)
+                        | Statement::Prepare { .. }
+                        | Statement::Execute { .. }
+                        | Statement::Deallocate { .. }
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
         };
@@ -720,7 +743,7 @@ impl Session {
                 return Err(err!(SqlState::SYNTAX_ERROR, "cannot insert multiple commands into a prepared statement"));
             }
         };
-        let prepared = Arc::new(PreparedStatement { sql: sql.to_string(), bound });
+        let prepared = Arc::new(PreparedStatement::new(sql, bound, self.statement_timestamp));
         self.statements.insert(name.to_string(), prepared.clone());
         Ok(prepared)
     }
@@ -841,6 +864,10 @@ impl Session {
     }
 
     fn run_portal(&mut self, portal: &mut Portal, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
+        if portal.executor.is_none() && !portal.finished {
+            self.enter_execute(portal)?;
+            portal.statement.executions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let Some(bound) = portal.statement.bound.clone() else {
             return Ok(Outcome::Empty);
         };
@@ -852,7 +879,20 @@ impl Session {
         }
         if portal.executor.is_none() {
             self.shared.metrics.statements.with_label_values(&[command]).inc();
-            match self.start_executor(&bound, portal.fresh)? {
+            let started = match self.start_executor(&bound, portal.fresh) {
+                Err(e) if is_stale(&e) => {
+                    // A table changed since the statement was bound: bind it
+                    // again from its text, as PostgreSQL re-plans.
+                    let again = self.rebind(&portal.statement)?;
+                    portal.statement = again.clone();
+                    let Some(bound) = again.bound.clone() else {
+                        return Ok(Outcome::Empty);
+                    };
+                    self.start_executor(&bound, true)?
+                }
+                other => other?,
+            };
+            match started {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
                     portal.finished = true;
@@ -886,6 +926,27 @@ impl Session {
             Progress::SinkFull => Outcome::SinkFull,
             Progress::Suspended => Outcome::Suspended,
         })
+    }
+
+    /// `EXECUTE name (args)`: from now on the portal runs the prepared
+    /// statement, with the arguments' values as its parameters.
+    fn enter_execute(&mut self, portal: &mut Portal) -> Result<()> {
+        let Some(Statement::Execute { statement, args }) = portal.statement.bound.as_deref().map(|b| &b.statement)
+        else {
+            return Ok(());
+        };
+        let (statement, args) = (statement.clone(), args.clone());
+        self.check_not_failed(false)?;
+        let time_zone = self.time_zone();
+        let mut values = Vec::with_capacity(args.len());
+        let mut ctx = eval_context!(self, &portal.params, time_zone);
+        for a in &args {
+            values.push(crate::sql::expr::eval(a, &mut ctx)?);
+        }
+        portal.statement = statement;
+        portal.params = values;
+        portal.fresh = false;
+        Ok(())
     }
 
     /// Count `rows` changed by an INSERT, UPDATE or DELETE into the table's statistics.
@@ -1180,6 +1241,25 @@ impl Session {
                 }
                 Ok(None)
             }
+            Statement::Prepare { name, statement } => {
+                if self.statements.contains_key(name) {
+                    return Err(err!(
+                        SqlState::DUPLICATE_PREPARED_STATEMENT,
+                        "prepared statement \"{name}\" already exists"
+                    ));
+                }
+                self.statements.insert(name.clone(), statement.clone());
+                Ok(None)
+            }
+            Statement::Deallocate { name: None } => {
+                self.statements.clear();
+                Ok(None)
+            }
+            Statement::Deallocate { name: Some(name) } => match self.statements.remove(name) {
+                Some(_) => Ok(None),
+                None => Err(err!(SqlState::INVALID_SQL_STATEMENT_NAME, "prepared statement \"{name}\" does not exist")),
+            },
+            Statement::Execute { .. } => Err(Error::internal("EXECUTE reached the executor")),
             Statement::Savepoint(name) => {
                 let sp = xact::Savepoint {
                     name: name.clone(),
@@ -1356,6 +1436,14 @@ fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, nam
 }
 
 /// The CommandComplete tag.
+/// The hint of the error a plan gets whose table changed under it.
+const STALE_HINT: &str = "The table changed since the statement was prepared; prepare it again.";
+
+/// Whether `e` says a bound statement's table changed (it can be bound again).
+fn is_stale(e: &Error) -> bool {
+    e.code() == SqlState::UNDEFINED_TABLE && e.hint() == Some(STALE_HINT)
+}
+
 fn tag(command: &str, rows: u64) -> String {
     match command {
         "SELECT" | "UPDATE" | "DELETE" | "COPY" => format!("{command} {rows}"),
@@ -1373,6 +1461,8 @@ struct SessionTables<'a> {
     locker: locks::Locker<'a>,
     /// The session's resolved search path.
     path: &'a [u32],
+    /// The session's prepared statements (for `EXECUTE`).
+    statements: &'a HashMap<String, Arc<PreparedStatement>>,
 }
 
 impl TableLookup for SessionTables<'_> {
@@ -1401,6 +1491,10 @@ impl TableLookup for SessionTables<'_> {
             }
         };
         Ok(self.catalog.namespace(name, &who)?.map(|n| n.oid))
+    }
+
+    fn prepared(&self, name: &str) -> Option<Arc<PreparedStatement>> {
+        self.statements.get(name).cloned()
     }
 }
 
@@ -1445,6 +1539,8 @@ struct Eval<'a> {
     reader_xid: u64,
     /// The session's resolved search path (`pg_catalog` included).
     search_path: &'a [u32],
+    /// The session's prepared statements (`pg_prepared_statements`).
+    prepared: &'a HashMap<String, Arc<PreparedStatement>>,
 }
 
 impl EvalContext for Eval<'_> {
@@ -1522,6 +1618,7 @@ impl EvalContext for Eval<'_> {
         match func {
             crate::sql::plan::SetFunc::ShowAllSettings => Ok(all_settings(self.settings, self.block)),
             crate::sql::plan::SetFunc::Sequence(oid) => self.sequence_row(oid),
+            crate::sql::plan::SetFunc::PreparedStatements => Ok(prepared_rows(self.prepared)),
         }
     }
 
@@ -1577,6 +1674,31 @@ impl Eval<'_> {
 
 /// `pg_show_all_settings()`: a row per setting, sorted by name, with the
 /// session's current values (as `SHOW` sees them, but in base units).
+/// `pg_prepared_statements`: the named statements (SQL `PREPARE` and the
+/// protocol's Parse). tusk runs each with the plan made when it was
+/// prepared (bound again only when a table it names changes): every
+/// execution counts as a generic plan.
+fn prepared_rows(statements: &HashMap<String, Arc<PreparedStatement>>) -> Vec<Vec<Datum>> {
+    let mut named: Vec<_> = statements.iter().collect();
+    named.sort_by(|a, b| a.0.cmp(b.0));
+    named
+        .into_iter()
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(name, p)| {
+            let types = p.param_types().iter().map(|t| Datum::Text(t.sql_name().to_string())).collect();
+            vec![
+                Datum::Text(name.clone()),
+                Datum::Text(p.sql.clone()),
+                Datum::TimestampTz(p.prepared_at),
+                Datum::Array(Box::new(crate::sql::array::ArrayValue::new(PgType::RegType, types))),
+                Datum::Bool(p.from_sql),
+                Datum::Int8(p.executions.load(std::sync::atomic::Ordering::Relaxed) as i64),
+                Datum::Int8(0),
+            ]
+        })
+        .collect()
+}
+
 fn all_settings(settings: &Settings, block: Option<(xact::Isolation, bool)>) -> Vec<Vec<Datum>> {
     let text = |s: Option<String>| s.map_or(Datum::Null, Datum::Text);
     let mut all: Vec<guc::Guc> = guc::ALL.to_vec();

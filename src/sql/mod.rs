@@ -240,6 +240,22 @@ pub enum Statement {
         mode: crate::txn::lock::LockMode,
         nowait: bool,
     },
+    /// `PREPARE name [(types)] AS statement`: the statement, bound now.
+    Prepare {
+        name: String,
+        statement: std::sync::Arc<PreparedStatement>,
+    },
+    /// `EXECUTE name [(args)]`: the prepared statement (as bound when this
+    /// statement was), with the argument expressions coerced to its
+    /// parameter types.
+    Execute {
+        statement: std::sync::Arc<PreparedStatement>,
+        args: Vec<expr::Expr>,
+    },
+    /// `DEALLOCATE [PREPARE] name | ALL` (`None`: all).
+    Deallocate {
+        name: Option<String>,
+    },
 }
 
 /// A statement about schemas.
@@ -260,6 +276,15 @@ pub enum SchemaStmt {
 }
 
 impl Statement {
+    /// Whether it answers with rows (a RowDescription, even of no columns).
+    pub fn returns_rows(&self) -> bool {
+        match self {
+            Statement::Query { .. } => true,
+            Statement::Execute { statement, .. } => statement.returns_rows(),
+            other => !other.columns().is_empty(),
+        }
+    }
+
     pub fn columns(&self) -> Vec<Column> {
         match self {
             Statement::Query { columns, .. } => columns.clone(),
@@ -267,6 +292,8 @@ impl Statement {
             Statement::Show { name } => vec![Column::text(&name.to_ascii_lowercase())],
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
             Statement::Explain { .. } => vec![Column::text("QUERY PLAN")],
+            Statement::Execute { statement, .. } => statement.columns().to_vec(),
+            Statement::Prepare { .. } | Statement::Deallocate { .. } => Vec::new(),
             Statement::Set { .. }
             | Statement::ResetAll
             | Statement::Checkpoint
@@ -348,6 +375,12 @@ impl Statement {
             Statement::Schema(SchemaStmt::SetSchema { kind: DropKind::Sequence, .. }) => "ALTER SEQUENCE",
             Statement::Schema(SchemaStmt::SetSchema { .. }) => "ALTER TABLE",
             Statement::Schema(_) => "ALTER SCHEMA",
+            Statement::Prepare { .. } => "PREPARE",
+            Statement::Execute { statement, .. } => {
+                statement.bound.as_ref().map_or("EXECUTE", |b| b.statement.command())
+            }
+            Statement::Deallocate { name: Some(_) } => "DEALLOCATE",
+            Statement::Deallocate { name: None } => "DEALLOCATE ALL",
         }
     }
 
@@ -360,6 +393,9 @@ impl Statement {
             }
             Statement::Checkpoint | Statement::Vacuum { .. } | Statement::Reindex { .. } => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
+            Statement::Execute { statement, args } => {
+                args.iter().any(Expr::may_block) || statement.bound.as_ref().is_some_and(|b| b.statement.may_block())
+            }
             // A server-side file is read or written while the statement runs.
             Statement::Copy(c) => c.io != copy::CopyIo::Client,
             _ => false,
@@ -497,6 +533,51 @@ pub struct ColumnSequence {
     /// `attidentity` (`a` or `d`), 0 for SERIAL.
     pub identity: u8,
     pub options: sequence::SeqOptions,
+}
+
+/// A parsed and bound statement (`PREPARE`d or from a Parse message).
+#[derive(Debug)]
+pub struct PreparedStatement {
+    pub sql: String,
+    /// `None` for an empty query string.
+    pub bound: Option<std::sync::Arc<Bound>>,
+    /// Made by SQL `PREPARE` (not a protocol Parse message).
+    pub from_sql: bool,
+    /// When it was prepared (a timestamptz value).
+    pub prepared_at: i64,
+    /// How often it ran.
+    pub executions: std::sync::atomic::AtomicU64,
+    /// A `PREPARE`'s statement, to bind again if a table it names changes
+    /// (other statements are parsed again from `sql`).
+    pub inner: Option<Box<sqlparser::ast::Statement>>,
+}
+
+impl PreparedStatement {
+    /// A statement prepared by a Parse message (or cached for a simple query) at `now`.
+    pub fn new(sql: &str, bound: Option<std::sync::Arc<Bound>>, now: i64) -> PreparedStatement {
+        PreparedStatement {
+            sql: sql.to_string(),
+            bound,
+            from_sql: false,
+            prepared_at: now,
+            executions: Default::default(),
+            inner: None,
+        }
+    }
+
+    pub fn param_types(&self) -> &[PgType] {
+        self.bound.as_ref().map_or(&[], |b| &b.params)
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        self.bound.as_ref().map_or(&[], |b| &b.columns)
+    }
+
+    /// Whether it returns rows (a RowDescription, even of no columns: a
+    /// query of a table whose columns were all dropped).
+    pub fn returns_rows(&self) -> bool {
+        self.bound.as_ref().is_some_and(|b| !b.columns.is_empty() || b.statement.returns_rows())
+    }
 }
 
 /// A statement with its parameter types and result columns resolved.

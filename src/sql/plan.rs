@@ -645,6 +645,7 @@ pub struct SubPlan {
 }
 
 const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
+const REGTYPE_ARRAY: PgType = PgType::array_by_oid(2211);
 
 /// A set-returning function over the server's state, callable in FROM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -653,12 +654,16 @@ pub enum SetFunc {
     ShowAllSettings,
     /// The state of sequence `oid`: `SELECT * FROM seq` (one row).
     Sequence(u32),
+    /// `pg_prepared_statement()`: the session's prepared statements,
+    /// behind the `pg_prepared_statements` view.
+    PreparedStatements,
 }
 
 impl SetFunc {
     pub fn lookup(name: &str) -> Option<SetFunc> {
         match name {
             "pg_show_all_settings" => Some(SetFunc::ShowAllSettings),
+            "pg_prepared_statement" => Some(SetFunc::PreparedStatements),
             _ => None,
         }
     }
@@ -667,13 +672,23 @@ impl SetFunc {
         match self {
             SetFunc::ShowAllSettings => "pg_show_all_settings",
             SetFunc::Sequence(_) => "sequence",
+            SetFunc::PreparedStatements => "pg_prepared_statement",
         }
     }
 
     /// Its result columns, as PostgreSQL declares them.
     pub const fn columns(self) -> &'static [(&'static str, PgType)] {
-        use PgType::{Bool, Int4, Int8, Text};
+        use PgType::{Bool, Int4, Int8, Text, TimestampTz};
         match self {
+            SetFunc::PreparedStatements => &[
+                ("name", Text),
+                ("statement", Text),
+                ("prepare_time", TimestampTz),
+                ("parameter_types", REGTYPE_ARRAY),
+                ("from_sql", Bool),
+                ("generic_plans", Int8),
+                ("custom_plans", Int8),
+            ],
             SetFunc::Sequence(_) => &[("last_value", Int8), ("log_cnt", Int8), ("is_called", Bool)],
             SetFunc::ShowAllSettings => &[
                 ("name", Text),

@@ -114,6 +114,14 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               FROM pg_show_all_settings() a",
     },
     SystemView {
+        name: "pg_prepared_statements",
+        oid: 12019,
+        columns: crate::sql::plan::SetFunc::PreparedStatements.columns(),
+        sql: "SELECT p.name, p.statement, p.prepare_time, p.parameter_types, p.from_sql, \
+              p.generic_plans, p.custom_plans \
+              FROM pg_prepared_statement() p",
+    },
+    SystemView {
         name: "pg_stat_all_tables",
         oid: 12009,
         columns: STAT_TABLE_COLUMNS,

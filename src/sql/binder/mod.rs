@@ -17,6 +17,7 @@ mod dml_from;
 mod index_expr;
 mod locking;
 mod on_conflict;
+mod prepare;
 mod query;
 mod schema;
 mod sequence;
@@ -100,6 +101,11 @@ pub trait TableLookup {
     fn namespace(&self, name: &str) -> Result<Option<u32>> {
         Ok(catalog::fixed_namespace(name))
     }
+
+    /// The session's prepared statement `name` (for `EXECUTE`).
+    fn prepared(&self, _name: &str) -> Option<Arc<super::PreparedStatement>> {
+        None
+    }
 }
 
 pub struct Binder<'a> {
@@ -130,6 +136,10 @@ pub struct Binder<'a> {
     next_cte: usize,
     /// How many subqueries (in expressions, in FROM, CTEs) deep binding is.
     nesting: usize,
+    /// `INSERT … SELECT`: the SELECT whose select list stores into the
+    /// target columns, and their types. Its untyped literals and
+    /// parameters take the column's type rather than text, as in PostgreSQL.
+    insert_outputs: Option<(*const ast::Select, Vec<PgType>)>,
     /// References of recursive CTEs to themselves bound so far, and where the last was.
     self_refs: usize,
     last_self_ref: Option<u32>,
@@ -162,6 +172,7 @@ impl<'a> Binder<'a> {
             binding_ctes: Vec::new(),
             next_cte: 0,
             nesting: 0,
+            insert_outputs: None,
             self_refs: 0,
             last_self_ref: None,
             recursion_context: None,
@@ -174,8 +185,14 @@ impl<'a> Binder<'a> {
         self.binding_ctes.last().map(|&i| self.cte_name(i))
     }
 
+    /// Bind one parsed SQL statement (a PREPARE's).
+    pub fn bind_ast(mut self, stmt: &ast::Statement) -> Result<Bound> {
+        let statement = self.bind_statement(stmt)?;
+        self.finish(statement)
+    }
+
     pub fn bind(mut self, stmt: &super::parser::Parsed) -> Result<Bound> {
-        let mut statement = match stmt {
+        let statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
@@ -197,6 +214,11 @@ impl<'a> Binder<'a> {
                 Statement::Reindex { table: *table, name: split_name(name)?.1 }
             }
         };
+        self.finish(statement)
+    }
+
+    /// Access paths chosen, every parameter's type known.
+    fn finish(self, mut statement: Statement) -> Result<Bound> {
         choose_access_paths(&mut statement);
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
@@ -307,6 +329,18 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("RESET SESSION AUTHORIZATION"));
                 }
             }),
+            ast::Statement::Prepare { name, data_types, statement } => self.bind_prepare(name, data_types, statement),
+            ast::Statement::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() => self.bind_execute(name, parameters),
+            ast::Statement::Deallocate { name, .. } => Ok(self.bind_deallocate(name)),
             other => Err(Error::not_supported(statement_kind(other))),
         }
     }
@@ -464,7 +498,13 @@ impl<'a> Binder<'a> {
                 Plan::Values { rows, types }
             }
             _ => {
-                let q = self.bind_query_plan(source)?;
+                if let ast::SetExpr::Select(s) = source.body.as_ref() {
+                    let types = targets.iter().map(|&i| table.columns[i].ty).collect();
+                    self.insert_outputs = Some((&**s as *const ast::Select, types));
+                }
+                let q = self.bind_query_plan(source);
+                self.insert_outputs = None;
+                let q = q?;
                 if q.columns.len() > targets.len() {
                     return Err(too_many());
                 }
@@ -957,32 +997,43 @@ impl<'a> Binder<'a> {
     fn assign(&mut self, e: Expr, col: &catalog::Column, node: &ast::Expr) -> Result<Expr> {
         let from = e.ty();
         let typmod = column_typmod(col.ty, col.typmod);
-        if from == col.ty && typmod.is_none() {
+        self.assign_to(e, col.ty, typmod, node, || {
+            err!(
+                SqlState::DATATYPE_MISMATCH,
+                "column \"{}\" is of type {} but expression is of type {}",
+                col.name,
+                col.ty.sql_name(),
+                from.sql_name()
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+        })
+    }
+
+    /// An assignment cast of `e` to `to` (with its type modifier), or the
+    /// error `mismatch` makes.
+    fn assign_to(
+        &mut self,
+        e: Expr,
+        to: PgType,
+        typmod: Option<u32>,
+        node: &ast::Expr,
+        mismatch: impl FnOnce() -> Error,
+    ) -> Result<Expr> {
+        let from = e.ty();
+        if from == to && typmod.is_none() {
             return Ok(e);
         }
-        if from == PgType::Unknown || implicit_coercion(from, col.ty) {
-            let c = self.coerce(e, col.ty, node)?;
-            return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), col.ty, typmod) } else { c });
+        if from == PgType::Unknown || implicit_coercion(from, to) {
+            let c = self.coerce(e, to, node)?;
+            return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), to, typmod) } else { c });
         }
         // Assignment casts: between numeric types, and anything to text.
-        let assignable = (from.is_numeric() && col.ty.is_numeric())
-            || col.ty.is_string()
-            || from == col.ty
-            || datetime_assignable(from, col.ty);
+        let assignable =
+            (from.is_numeric() && to.is_numeric()) || to.is_string() || from == to || datetime_assignable(from, to);
         if !assignable {
-            return Err(self.at(
-                err!(
-                    SqlState::DATATYPE_MISMATCH,
-                    "column \"{}\" is of type {} but expression is of type {}",
-                    col.name,
-                    col.ty.sql_name(),
-                    from.sql_name()
-                )
-                .with_hint("You will need to rewrite or cast the expression."),
-                node,
-            ));
+            return Err(self.at(mismatch(), node));
         }
-        Ok(Expr::Assign(Box::new(e), col.ty, typmod))
+        Ok(Expr::Assign(Box::new(e), to, typmod))
     }
 
     /// A boolean condition (`WHERE`, `AND` operands, `CASE WHEN`).

@@ -548,18 +548,26 @@ impl Binder<'_> {
             _ => return Err(Error::not_supported("GROUP BY ALL and grouping sets")),
         };
         self.bind_named_windows(&s.named_window)?;
+        let stores_into = match self.insert_outputs.take() {
+            Some((select, types)) if std::ptr::eq(select, s) => Some(types),
+            other => {
+                self.insert_outputs = other;
+                None
+            }
+        };
+        let output_type = |k: usize| stores_into.as_ref().and_then(|t| t.get(k).copied()).unwrap_or(PgType::Text);
         // Select list (bound before GROUP BY so that GROUP BY may name output columns).
         let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
         self.level().windows_ok = true;
         for item in &s.projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
-                    let b = self.bind_output(e)?;
+                    let b = self.bind_output(e, output_type(targets.len()))?;
                     let name = figure_colname(e);
                     targets.push((b.0, Column { name, ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
-                    let b = self.bind_output(expr)?;
+                    let b = self.bind_output(expr, output_type(targets.len()))?;
                     targets.push((b.0, Column { name: alias.value.clone(), ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::Wildcard(_) => {
@@ -854,10 +862,11 @@ impl Binder<'_> {
         )
     }
 
-    /// A select-list expression: `unknown` literals become text; its typmod.
-    fn bind_output(&mut self, e: &ast::Expr) -> Result<(Expr, i32)> {
+    /// A select-list expression: `unknown` literals become `unknown_as`
+    /// (text, unless the column stores into a table); its typmod.
+    fn bind_output(&mut self, e: &ast::Expr, unknown_as: PgType) -> Result<(Expr, i32)> {
         let b = self.bind_expr(e)?;
-        let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
+        let b = if b.ty() == PgType::Unknown { self.coerce(b, unknown_as, e)? } else { b };
         let typmod = match &b {
             Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
             // A column keeps its declared modifier (`varchar(10)`).
