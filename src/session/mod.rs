@@ -505,6 +505,24 @@ impl Session {
         }
     }
 
+    /// Check that the tables a bound statement reads and writes are as
+    /// they were when it was bound (the error of [`is_stale`] if not).
+    fn check_tables(&mut self, statement: &Statement) -> Result<()> {
+        let mut tables = Vec::new();
+        match statement {
+            Statement::Query { tables: t, .. } => tables.extend(t.iter().cloned()),
+            Statement::Modify { table, source, .. } => {
+                tables.push(table.clone());
+                source.tables(&mut tables);
+            }
+            _ => {}
+        }
+        for t in &tables {
+            self.revalidate(t, LockMode::AccessShare)?;
+        }
+        Ok(())
+    }
+
     /// Bind prepared statement `old` again, from its text, with the
     /// parameter types it has; it replaces `old` under its name. Its
     /// result columns must keep their types.
@@ -931,21 +949,44 @@ impl Session {
     /// `EXECUTE name (args)`: from now on the portal runs the prepared
     /// statement, with the arguments' values as its parameters.
     fn enter_execute(&mut self, portal: &mut Portal) -> Result<()> {
-        let Some(Statement::Execute { statement, args }) = portal.statement.bound.as_deref().map(|b| &b.statement)
-        else {
+        let Some(bound) = portal.statement.bound.clone() else {
             return Ok(());
         };
-        let (statement, args) = (statement.clone(), args.clone());
+        let (statement, args, explain) = match &bound.statement {
+            Statement::Execute { statement, args } => (statement, args, None),
+            Statement::Explain { inner, analyze, timing, summary } => match inner.as_ref() {
+                Statement::Execute { statement, args } => (statement, args, Some((*analyze, *timing, *summary))),
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
         self.check_not_failed(false)?;
         let time_zone = self.time_zone();
         let mut values = Vec::with_capacity(args.len());
         let mut ctx = eval_context!(self, &portal.params, time_zone);
-        for a in &args {
+        for a in args {
             values.push(crate::sql::expr::eval(a, &mut ctx)?);
         }
-        portal.statement = statement;
         portal.params = values;
         portal.fresh = false;
+        portal.statement = match (explain, &statement.bound) {
+            (None, _) | (_, None) => statement.clone(),
+            // EXPLAIN EXECUTE: the prepared statement's plan (bound again
+            // first if a table changed), explained.
+            (Some((analyze, timing, summary)), Some(inner)) => {
+                let statement = match self.check_tables(&inner.statement) {
+                    Err(e) if is_stale(&e) => self.rebind(statement)?,
+                    other => other.map(|()| statement.clone())?,
+                };
+                let Some(inner) = statement.bound.as_ref() else {
+                    return Err(Error::internal("EXPLAIN of an empty statement"));
+                };
+                let explain = Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary };
+                let columns = explain.columns();
+                let bound = crate::sql::Bound { statement: explain, params: inner.params.clone(), columns };
+                Arc::new(PreparedStatement::new(&statement.sql, Some(Arc::new(bound)), self.statement_timestamp))
+            }
+        };
         Ok(())
     }
 

@@ -205,7 +205,8 @@ impl Binder<'_> {
             ast::Statement::Query(_)
             | ast::Statement::Insert(_)
             | ast::Statement::Update(_)
-            | ast::Statement::Delete(_) => self.bind_statement(statement)?,
+            | ast::Statement::Delete(_)
+            | ast::Statement::Execute { .. } => self.bind_statement(statement)?,
             other => return Err(Error::not_supported(format!("EXPLAIN {}", super::statement_kind(other)))),
         };
         Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze) })
