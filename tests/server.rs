@@ -515,3 +515,34 @@ async fn concurrent_updates_of_one_row_never_lose_a_change() {
     let n: i64 = a.query_one("SELECT count(*) FROM acct", &[]).await.unwrap().get(0);
     assert_eq!(n, 2);
 }
+
+/// A statement a client prepared keeps working after another session
+/// changes its table (it is bound again when it runs, as PostgreSQL
+/// re-plans), and fails with PostgreSQL's error once its result shape
+/// would change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_are_bound_again_after_ddl() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute("CREATE TABLE rb (k int PRIMARY KEY, v text); INSERT INTO rb VALUES (1, 'one'), (2, 'two')")
+        .await
+        .unwrap();
+    let by_key = a.prepare("SELECT v FROM rb WHERE k = $1").await.unwrap();
+    let all = a.prepare("SELECT * FROM rb ORDER BY k").await.unwrap();
+    let bump = a.prepare("UPDATE rb SET v = v || '!' WHERE k = $1").await.unwrap();
+    assert_eq!(a.query_one(&by_key, &[&1i32]).await.unwrap().get::<_, String>(0), "one");
+    // Another session adds a column and an index, and renames nothing the statements name.
+    b.batch_execute("ALTER TABLE rb ADD COLUMN w int DEFAULT 7; CREATE INDEX rb_v ON rb (v)").await.unwrap();
+    assert_eq!(a.query_one(&by_key, &[&2i32]).await.unwrap().get::<_, String>(0), "two");
+    assert_eq!(a.execute(&bump, &[&2i32]).await.unwrap(), 1);
+    assert_eq!(a.query_one(&by_key, &[&2i32]).await.unwrap().get::<_, String>(0), "two!");
+    // `SELECT *` now has another column: refused, as PostgreSQL refuses it.
+    let err = a.query(&all, &[]).await.unwrap_err();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "0A000");
+    assert_eq!(err.as_db_error().unwrap().message(), "cached plan must not change result type");
+    // Dropping the table: the statement's relation is gone.
+    b.batch_execute("DROP TABLE rb").await.unwrap();
+    let err = a.query(&by_key, &[&1i32]).await.unwrap_err();
+    assert_eq!(err.as_db_error().unwrap().code().code(), "42P01");
+}
