@@ -148,6 +148,8 @@ pub struct Session {
     pub interrupts: Arc<Interrupts>,
     shared: Arc<Shared>,
     statements: HashMap<String, Arc<PreparedStatement>>,
+    /// Prepared statements to bind again before they next run (`DISCARD PLANS`).
+    replan: Vec<Arc<PreparedStatement>>,
     portals: HashMap<String, Portal>,
     /// Bound statements of recently run simple queries, by query text. Binding
     /// depends on nothing a session can change yet; when the catalog exists,
@@ -223,6 +225,7 @@ impl Session {
             interrupts,
             shared,
             statements: HashMap::new(),
+            replan: Vec::new(),
             portals: HashMap::new(),
             simple_cache: HashMap::new(),
             simple_pending: Vec::new(),
@@ -502,6 +505,41 @@ impl Session {
             _ => {
                 Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name).with_hint(STALE_HINT))
             }
+        }
+    }
+
+    /// `DISCARD`: forget session state, as a new session would start.
+    fn discard(&mut self, what: crate::sql::Discard) -> Result<()> {
+        use crate::sql::Discard;
+        match what {
+            Discard::All => {
+                if self.block.is_some() || self.implicit_multi {
+                    return Err(err!(
+                        SqlState::ACTIVE_SQL_TRANSACTION,
+                        "DISCARD ALL cannot run inside a transaction block"
+                    ));
+                }
+                self.settings.reset_all();
+                self.statements.clear();
+                self.replan.clear();
+                // The running statement's portal is not in the map while it runs.
+                self.portals.clear();
+                self.shared.txns.locks.release_all(self.pid, false, true);
+                self.discard(Discard::Plans)?;
+                self.discard(Discard::Temp)?;
+                self.discard(Discard::Sequences)
+            }
+            Discard::Plans => {
+                self.simple_cache.clear();
+                self.replan = self.statements.values().cloned().collect();
+                Ok(())
+            }
+            Discard::Sequences => {
+                self.sequences.forget();
+                Ok(())
+            }
+            // There are no temporary tables yet: nothing to drop.
+            Discard::Temp => Ok(()),
         }
     }
 
@@ -884,6 +922,11 @@ impl Session {
     fn run_portal(&mut self, portal: &mut Portal, max_rows: usize, sink: &mut dyn RowSink) -> Result<Outcome> {
         if portal.executor.is_none() && !portal.finished {
             self.enter_execute(portal)?;
+            if let Some(i) = self.replan.iter().position(|s| Arc::ptr_eq(s, &portal.statement)) {
+                // DISCARD PLANS: bound again from its text.
+                self.replan.swap_remove(i);
+                portal.statement = self.rebind(&portal.statement)?;
+            }
             portal.statement.executions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let Some(bound) = portal.statement.bound.clone() else {
@@ -1301,6 +1344,10 @@ impl Session {
                 None => Err(err!(SqlState::INVALID_SQL_STATEMENT_NAME, "prepared statement \"{name}\" does not exist")),
             },
             Statement::Execute { .. } => Err(Error::internal("EXECUTE reached the executor")),
+            Statement::Discard(what) => {
+                self.discard(*what)?;
+                Ok(None)
+            }
             Statement::Savepoint(name) => {
                 let sp = xact::Savepoint {
                     name: name.clone(),

@@ -33,6 +33,14 @@ pub struct SessionSequences {
     pub flush_lsn: u64,
 }
 
+impl SessionSequences {
+    /// `DISCARD SEQUENCES`: no `currval` or `lastval` until the next `nextval`.
+    pub(super) fn forget(&mut self) {
+        self.current.clear();
+        self.last = None;
+    }
+}
+
 impl Eval<'_> {
     /// Sequence `regclass` names, as the transaction sees the catalog now.
     fn find_sequence(&self, regclass: &Datum) -> Result<Sequence> {

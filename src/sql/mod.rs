@@ -256,6 +256,8 @@ pub enum Statement {
     Deallocate {
         name: Option<String>,
     },
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`.
+    Discard(Discard),
 }
 
 /// A statement about schemas.
@@ -293,7 +295,7 @@ impl Statement {
             Statement::ShowAll => vec![Column::text("name"), Column::text("setting"), Column::text("description")],
             Statement::Explain { .. } => vec![Column::text("QUERY PLAN")],
             Statement::Execute { statement, .. } => statement.columns().to_vec(),
-            Statement::Prepare { .. } | Statement::Deallocate { .. } => Vec::new(),
+            Statement::Prepare { .. } | Statement::Deallocate { .. } | Statement::Discard(_) => Vec::new(),
             Statement::Set { .. }
             | Statement::ResetAll
             | Statement::Checkpoint
@@ -381,6 +383,10 @@ impl Statement {
             }
             Statement::Deallocate { name: Some(_) } => "DEALLOCATE",
             Statement::Deallocate { name: None } => "DEALLOCATE ALL",
+            Statement::Discard(Discard::All) => "DISCARD ALL",
+            Statement::Discard(Discard::Plans) => "DISCARD PLANS",
+            Statement::Discard(Discard::Sequences) => "DISCARD SEQUENCES",
+            Statement::Discard(Discard::Temp) => "DISCARD TEMP",
         }
     }
 
@@ -533,6 +539,20 @@ pub struct ColumnSequence {
     /// `attidentity` (`a` or `d`), 0 for SERIAL.
     pub identity: u8,
     pub options: sequence::SeqOptions,
+}
+
+/// What `DISCARD` forgets of the session's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discard {
+    /// Everything below, settings, prepared statements, portals and
+    /// session-level advisory locks.
+    All,
+    /// Plans: prepared statements are bound again when next run.
+    Plans,
+    /// `currval`/`lastval` state.
+    Sequences,
+    /// Temporary tables.
+    Temp,
 }
 
 /// A parsed and bound statement (`PREPARE`d or from a Parse message).

@@ -341,6 +341,12 @@ impl<'a> Binder<'a> {
                 ..
             } if into.is_empty() && using.is_empty() => self.bind_execute(name, parameters),
             ast::Statement::Deallocate { name, .. } => Ok(self.bind_deallocate(name)),
+            ast::Statement::Discard { object_type } => Ok(Statement::Discard(match object_type {
+                ast::DiscardObject::ALL => super::Discard::All,
+                ast::DiscardObject::PLANS => super::Discard::Plans,
+                ast::DiscardObject::SEQUENCES => super::Discard::Sequences,
+                ast::DiscardObject::TEMP => super::Discard::Temp,
+            })),
             other => Err(Error::not_supported(statement_kind(other))),
         }
     }
