@@ -42,6 +42,7 @@ mod alter;
 mod comment;
 mod constraints;
 mod copy;
+mod create_as;
 mod ddl;
 mod interrupts;
 mod locks;
@@ -663,6 +664,7 @@ impl Session {
                     b.statement,
                     Statement::Modify { .. }
                         | Statement::CreateTable { .. }
+                        | Statement::CreateTableAs(_)
                         | Statement::CreateSequence { .. }
                         | Statement::AlterSequence { .. }
                         | Statement::SetDefault { .. }
@@ -1071,6 +1073,7 @@ impl Session {
                 self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
                 Ok(None)
             }
+            Statement::CreateTableAs(c) => self.start_create_table_as(c, fresh, timing),
             Statement::CreateSequence { name, if_not_exists, options } => {
                 self.create_sequence(name, *if_not_exists, options)?;
                 Ok(None)

@@ -200,6 +200,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
             out.push(set_schema);
+        } else if let Some(ctas) = p.maybe_parse(parse_create_table_as)? {
+            out.push(ctas);
         } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
             out.push(elements);
         } else if matches!(
@@ -282,6 +284,84 @@ fn parse_set_schema(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
     Ok(Parsed::SetSchema { kind, if_exists, name, schema })
+}
+
+/// `CREATE [[GLOBAL | LOCAL] {TEMP | TEMPORARY} | UNLOGGED] TABLE [IF NOT
+/// EXISTS] name [(column names)] [WITH (options)] [ON COMMIT …] AS
+/// {query | EXECUTE …} [WITH [NO] DATA]`, whole: `sqlparser` wants a type
+/// for each column of the list, and has no `AS EXECUTE`. An error (the
+/// caller then parses the statement otherwise) if it is another statement.
+fn parse_create_table_as(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    use sqlparser::ast::{ColumnDef, CreateTableOptions, DataType, OnCommit, WithData};
+    p.expect_keyword(Keyword::CREATE)?;
+    let global = match p.parse_one_of_keywords(&[Keyword::GLOBAL, Keyword::LOCAL]) {
+        Some(Keyword::GLOBAL) => Some(true),
+        Some(_) => Some(false),
+        None => None,
+    };
+    let temporary = p.parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY]).is_some();
+    if global.is_some() && !temporary {
+        return p.expected_ref("TEMPORARY", p.peek_token_ref());
+    }
+    let unlogged = !temporary && p.parse_keyword(Keyword::UNLOGGED);
+    p.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    let mut columns = Vec::new();
+    if p.consume_token(&Token::LParen) {
+        loop {
+            let name = p.parse_identifier()?;
+            columns.push(ColumnDef { name, data_type: DataType::Unspecified, options: Vec::new() });
+            if p.consume_token(&Token::RParen) {
+                break;
+            }
+            p.expect_token(&Token::Comma)?;
+        }
+    }
+    let options = p.parse_options(Keyword::WITH)?;
+    let on_commit = if p.parse_keywords(&[Keyword::ON, Keyword::COMMIT]) {
+        Some(if p.parse_keywords(&[Keyword::DELETE, Keyword::ROWS]) {
+            OnCommit::DeleteRows
+        } else if p.parse_keywords(&[Keyword::PRESERVE, Keyword::ROWS]) {
+            OnCommit::PreserveRows
+        } else {
+            p.expect_keyword(Keyword::DROP)?;
+            OnCommit::Drop
+        })
+    } else {
+        None
+    };
+    p.expect_keyword(Keyword::AS)?;
+    if p.parse_keyword(Keyword::EXECUTE) {
+        while !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+            p.next_token();
+        }
+        return Ok(Parsed::Unsupported("CREATE TABLE AS EXECUTE (there are no prepared statements in SQL)"));
+    }
+    let query = p.parse_query()?;
+    let with_data = if p.parse_keywords(&[Keyword::WITH, Keyword::DATA]) {
+        Some(WithData { data: true, statistics: None })
+    } else if p.parse_keywords(&[Keyword::WITH, Keyword::NO, Keyword::DATA]) {
+        Some(WithData { data: false, statistics: None })
+    } else {
+        None
+    };
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    let table_options = if options.is_empty() { CreateTableOptions::None } else { CreateTableOptions::With(options) };
+    let ct = sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder::new(name)
+        .temporary(temporary)
+        .global(global)
+        .unlogged(unlogged)
+        .if_not_exists(if_not_exists)
+        .columns(columns)
+        .table_options(table_options)
+        .on_commit(on_commit)
+        .query(Some(query))
+        .with_data(with_data)
+        .build();
+    Ok(Parsed::Sql(Box::new(Statement::CreateTable(ct))))
 }
 
 /// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which

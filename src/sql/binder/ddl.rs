@@ -16,6 +16,9 @@ use crate::sql::{AlterAction, ColumnSequence, CommentOn, ConstraintDef, DropKind
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
+        if let Some(q) = &ct.query {
+            return self.bind_create_table_as(ct, q);
+        }
         if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary {
             return Err(Error::not_supported("this form of CREATE TABLE"));
         }
@@ -694,7 +697,7 @@ fn serial_type(dt: &ast::DataType) -> Option<PgType> {
     }
 }
 
-fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
+pub(super) fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
     let mut fillfactor = 100;
     for o in options {
         let ast::SqlOption::KeyValue { key, value } = o else {

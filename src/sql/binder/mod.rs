@@ -10,6 +10,7 @@
 mod alter_type;
 mod array;
 mod copy;
+mod create_as;
 mod cte;
 mod ddl;
 mod default;
@@ -325,6 +326,9 @@ impl<'a> Binder<'a> {
                 }
             }
             return Ok(statement);
+        }
+        if create_as::has_into(q)? {
+            return self.bind_select_into(q);
         }
         if !q.locks.is_empty() {
             return self.bind_locking_select(q);
