@@ -957,6 +957,8 @@ impl Session {
                 }
                 (source.clone(), Some(top))
             }
+            // Its query's plan; with ANALYZE the table is created and filled.
+            Statement::CreateTableAs(c) => (c.plan.clone(), None),
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),
         };
         if !analyze {
@@ -967,6 +969,14 @@ impl Session {
         }
         let stats = crate::sql::exec::Timing::default();
         let Some(executor) = self.start_statement_executor(inner, fresh, Some(stats.clone()))? else {
+            if matches!(inner, Statement::CreateTableAs(_)) {
+                // WITH NO DATA, or IF NOT EXISTS and it exists: nothing ran.
+                self.tag_override = None;
+                let lines = explain(&plan, top, &Options { stats: None, timing: false });
+                return Ok(Executor::Values {
+                    rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
+                });
+            }
             return Err(Error::internal("EXPLAIN ANALYZE of a utility statement"));
         };
         Ok(Executor::Explain(Box::new(crate::sql::exec::ExplainAnalyze {

@@ -74,7 +74,8 @@ impl Binder<'_> {
 
     fn bind_into(&mut self, target: Target<'_>, q: &ast::Query) -> Result<Statement> {
         if target.temporary {
-            return Err(Error::not_supported("temporary tables"));
+            return Err(Error::not_supported("temporary tables")
+                .with_detail("There are no temporary schemas yet; create an ordinary table instead."));
         }
         let name = super::ddl::public_name(target.name)?;
         let bound = query::view_output(self.bind_query_plan(q)?);
