@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{TestServer, rows};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_tables_are_transactional_and_survive_a_crash() {
-    let dir = common::temp_dir("ctas");
-    let mut server = TestServer::start_in(dir.clone(), &[], &[]);
+    let server = TestServer::start(&[]);
     let a = server.connect().await;
     let b = server.connect().await;
     a.batch_execute(
@@ -32,12 +29,9 @@ async fn created_tables_are_transactional_and_survive_a_crash() {
     // SELECT INTO, committed; then one left open when the server dies.
     b.batch_execute("SELECT id, v INTO copy2 FROM src WHERE id <= 100").await.unwrap();
     a.batch_execute("BEGIN; CREATE TABLE pending AS SELECT * FROM src").await.unwrap();
-    server.keep_dir = true;
-    server.signal("KILL");
-    server.wait_exit(Duration::from_secs(10)).expect("killed");
+    // Killed with the transaction still open (the clients go only after).
+    let server = server.crash_and_restart(&[]);
     drop((a, b));
-
-    let server = TestServer::start_in(dir, &[], &[]);
     let c = server.connect().await;
     assert_eq!(rows(&c, "SELECT count(*), min(id), max(id) FROM copy1").await, ["1500 2 3000"]);
     assert_eq!(rows(&c, "SELECT count(*) FROM copy2").await, ["100"]);
