@@ -43,6 +43,7 @@ mod alter;
 mod comment;
 mod constraints;
 mod copy;
+mod create_as;
 mod ddl;
 mod interrupts;
 mod locks;
@@ -739,6 +740,7 @@ impl Session {
                     b.statement,
                     Statement::Modify { .. }
                         | Statement::CreateTable { .. }
+                        | Statement::CreateTableAs(_)
                         | Statement::CreateSequence { .. }
                         | Statement::AlterSequence { .. }
                         | Statement::SetDefault { .. }
@@ -1100,6 +1102,8 @@ impl Session {
                 }
                 (source.clone(), Some(top))
             }
+            // Its query's plan; with ANALYZE the table is created and filled.
+            Statement::CreateTableAs(c) => (c.plan.clone(), None),
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),
         };
         if !analyze {
@@ -1110,6 +1114,14 @@ impl Session {
         }
         let stats = crate::sql::exec::Timing::default();
         let Some(executor) = self.start_statement_executor(inner, fresh, Some(stats.clone()))? else {
+            if matches!(inner, Statement::CreateTableAs(_)) {
+                // WITH NO DATA, or IF NOT EXISTS and it exists: nothing ran.
+                self.tag_override = None;
+                let lines = explain(&plan, top, &Options { stats: None, timing: false });
+                return Ok(Executor::Values {
+                    rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
+                });
+            }
             return Err(Error::internal("EXPLAIN ANALYZE of a utility statement"));
         };
         Ok(Executor::Explain(Box::new(crate::sql::exec::ExplainAnalyze {
@@ -1216,6 +1228,7 @@ impl Session {
                 self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
                 Ok(None)
             }
+            Statement::CreateTableAs(c) => self.start_create_table_as(c, fresh, timing),
             Statement::CreateSequence { name, if_not_exists, options } => {
                 self.create_sequence(name, *if_not_exists, options)?;
                 Ok(None)

@@ -78,6 +78,8 @@ pub enum Statement {
         /// The sequences of its SERIAL and identity columns.
         sequences: Vec<ColumnSequence>,
     },
+    /// `CREATE TABLE … AS query` or `SELECT … INTO table`.
+    CreateTableAs(Box<CreateTableAs>),
     /// `CREATE SEQUENCE [IF NOT EXISTS] name options…`.
     CreateSequence {
         name: String,
@@ -260,6 +262,25 @@ pub enum Statement {
     Discard(Discard),
 }
 
+/// `CREATE TABLE … AS query [WITH [NO] DATA]` or `SELECT … INTO table`:
+/// the table to create, with the columns the query yields, and the query
+/// whose rows fill it (projected to exactly those columns).
+#[derive(Clone, Debug)]
+pub struct CreateTableAs {
+    pub name: String,
+    pub columns: Vec<crate::catalog::Column>,
+    pub if_not_exists: bool,
+    pub fillfactor: u8,
+    pub unlogged: bool,
+    pub plan: std::sync::Arc<plan::Plan>,
+    /// The tables (and views) the query reads, for revalidation.
+    pub tables: Vec<std::sync::Arc<crate::catalog::Table>>,
+    /// `WITH DATA` (the default) rather than `WITH NO DATA`.
+    pub with_data: bool,
+    /// Written as `SELECT … INTO`.
+    pub select_into: bool,
+}
+
 /// A statement about schemas.
 #[derive(Clone, Debug)]
 pub enum SchemaStmt {
@@ -307,6 +328,7 @@ impl Statement {
             | Statement::Release(_)
             | Statement::RollbackTo(_)
             | Statement::CreateTable { .. }
+            | Statement::CreateTableAs(_)
             | Statement::CreateSequence { .. }
             | Statement::AlterSequence { .. }
             | Statement::SetDefault { .. }
@@ -341,6 +363,9 @@ impl Statement {
             Statement::Checkpoint => "CHECKPOINT",
             Statement::Explain { .. } => "EXPLAIN",
             Statement::CreateTable { .. } => "CREATE TABLE",
+            // With rows to write, the tag counts them (`SELECT n`).
+            Statement::CreateTableAs(c) if c.with_data || c.select_into => "SELECT",
+            Statement::CreateTableAs(_) => "CREATE TABLE AS",
             Statement::CreateSequence { .. } => "CREATE SEQUENCE",
             Statement::AlterSequence { .. } => "ALTER SEQUENCE",
             Statement::SetDefault { .. } => "ALTER TABLE",
@@ -397,6 +422,7 @@ impl Statement {
             Statement::Modify { source, returning, .. } => {
                 source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
             }
+            Statement::CreateTableAs(c) => c.with_data && c.plan.may_block(),
             Statement::Checkpoint | Statement::Vacuum { .. } | Statement::Reindex { .. } => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
             Statement::Execute { statement, args } => {

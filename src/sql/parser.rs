@@ -50,6 +50,13 @@ pub enum Parsed {
     /// A statement PostgreSQL has that is not built: refused (0A000) when
     /// bound.
     Unsupported(&'static str),
+    /// `CREATE TABLE name (… LIKE source [INCLUDING | EXCLUDING option]… …)`:
+    /// the statement without its LIKE clauses, and each clause with the
+    /// number of column definitions written before it.
+    CreateTableLike {
+        table: Box<sqlparser::ast::CreateTable>,
+        likes: Vec<(usize, LikeClause)>,
+    },
     /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
     /// (no grammar in `sqlparser` for tables and sequences).
     SetSchema {
@@ -59,6 +66,17 @@ pub enum Parsed {
         name: sqlparser::ast::ObjectName,
         schema: sqlparser::ast::Ident,
     },
+}
+
+/// A `LIKE source` table element: which of the source's properties the
+/// new table copies besides its columns' names, types and NOT NULL.
+#[derive(Clone, Debug)]
+pub struct LikeClause {
+    pub source: sqlparser::ast::ObjectName,
+    pub defaults: bool,
+    pub constraints: bool,
+    pub indexes: bool,
+    pub identity: bool,
 }
 
 /// Parse a query string that may hold several statements.
@@ -200,6 +218,10 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
             out.push(set_schema);
+        } else if let Some(ctas) = p.maybe_parse(parse_create_table_as)? {
+            out.push(ctas);
+        } else if let Some(like) = p.maybe_parse(parse_create_table_like)? {
+            out.push(like);
         } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
             out.push(elements);
         } else if matches!(
@@ -282,6 +304,161 @@ fn parse_set_schema(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
     Ok(Parsed::SetSchema { kind, if_exists, name, schema })
+}
+
+/// `CREATE [[GLOBAL | LOCAL] {TEMP | TEMPORARY} | UNLOGGED] TABLE [IF NOT
+/// EXISTS] name [(column names)] [WITH (options)] [ON COMMIT …] AS
+/// {query | EXECUTE …} [WITH [NO] DATA]`, whole: `sqlparser` wants a type
+/// for each column of the list, and has no `AS EXECUTE`. An error (the
+/// caller then parses the statement otherwise) if it is another statement.
+fn parse_create_table_as(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    use sqlparser::ast::{ColumnDef, DataType, OnCommit, WithData};
+    p.expect_keyword(Keyword::CREATE)?;
+    let global = match p.parse_one_of_keywords(&[Keyword::GLOBAL, Keyword::LOCAL]) {
+        Some(Keyword::GLOBAL) => Some(true),
+        Some(_) => Some(false),
+        None => None,
+    };
+    let temporary = p.parse_one_of_keywords(&[Keyword::TEMP, Keyword::TEMPORARY]).is_some();
+    if global.is_some() && !temporary {
+        return p.expected_ref("TEMPORARY", p.peek_token_ref());
+    }
+    let unlogged = !temporary && p.parse_keyword(Keyword::UNLOGGED);
+    p.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    let mut columns = Vec::new();
+    if p.consume_token(&Token::LParen) {
+        loop {
+            let name = p.parse_identifier()?;
+            columns.push(ColumnDef { name, data_type: DataType::Unspecified, options: Vec::new() });
+            if p.consume_token(&Token::RParen) {
+                break;
+            }
+            p.expect_token(&Token::Comma)?;
+        }
+    }
+    let options = p.parse_options(Keyword::WITH)?;
+    let on_commit = if p.parse_keywords(&[Keyword::ON, Keyword::COMMIT]) {
+        Some(if p.parse_keywords(&[Keyword::DELETE, Keyword::ROWS]) {
+            OnCommit::DeleteRows
+        } else if p.parse_keywords(&[Keyword::PRESERVE, Keyword::ROWS]) {
+            OnCommit::PreserveRows
+        } else {
+            p.expect_keyword(Keyword::DROP)?;
+            OnCommit::Drop
+        })
+    } else {
+        None
+    };
+    p.expect_keyword(Keyword::AS)?;
+    if p.parse_keyword(Keyword::EXECUTE) {
+        while !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+            p.next_token();
+        }
+        return Ok(Parsed::Unsupported("CREATE TABLE … AS EXECUTE"));
+    }
+    let query = p.parse_query()?;
+    let with_data = if p.parse_keywords(&[Keyword::WITH, Keyword::DATA]) {
+        Some(WithData { data: true, statistics: None })
+    } else if p.parse_keywords(&[Keyword::WITH, Keyword::NO, Keyword::DATA]) {
+        Some(WithData { data: false, statistics: None })
+    } else {
+        None
+    };
+    expect_end(p)?;
+    let ct = new_table(name, options)
+        .temporary(temporary)
+        .global(global)
+        .unlogged(unlogged)
+        .if_not_exists(if_not_exists)
+        .columns(columns)
+        .on_commit(on_commit)
+        .query(Some(query))
+        .with_data(with_data)
+        .build();
+    Ok(Parsed::Sql(Box::new(Statement::CreateTable(ct))))
+}
+
+/// `CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name (elements) [WITH (options)]`
+/// where an element is a `LIKE` clause (which `sqlparser` does not have in
+/// PostgreSQL's form), whole; an error (the caller then parses the
+/// statement otherwise) if there is no LIKE among the elements.
+fn parse_create_table_like(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keyword(Keyword::CREATE)?;
+    let unlogged = p.parse_keyword(Keyword::UNLOGGED);
+    p.expect_keyword(Keyword::TABLE)?;
+    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = p.parse_object_name(false)?;
+    p.expect_token(&Token::LParen)?;
+    let (mut columns, mut constraints, mut likes) = (Vec::new(), Vec::new(), Vec::new());
+    loop {
+        if p.parse_keyword(Keyword::LIKE) {
+            let mut like = LikeClause {
+                source: p.parse_object_name(false)?,
+                defaults: false,
+                constraints: false,
+                indexes: false,
+                identity: false,
+            };
+            while let Some(k) = p.parse_one_of_keywords(&[Keyword::INCLUDING, Keyword::EXCLUDING]) {
+                let on = k == Keyword::INCLUDING;
+                let option = p.parse_identifier()?.value.to_ascii_lowercase();
+                match option.as_str() {
+                    "defaults" => like.defaults = on,
+                    "constraints" => like.constraints = on,
+                    "indexes" => like.indexes = on,
+                    "identity" => like.identity = on,
+                    "all" => {
+                        (like.defaults, like.constraints, like.indexes, like.identity) = (on, on, on, on);
+                    }
+                    // Nothing of these exists to copy yet (comments are
+                    // not copied either).
+                    "comments" | "statistics" | "storage" | "compression" | "generated" => {}
+                    _ => return p.expected("INCLUDING or EXCLUDING option", p.peek_token()),
+                }
+            }
+            likes.push((columns.len(), like));
+        } else if let Some(c) = p.parse_optional_table_constraint()? {
+            constraints.push(c);
+        } else {
+            columns.push(p.parse_column_def()?);
+        }
+        if p.consume_token(&Token::RParen) {
+            break;
+        }
+        p.expect_token(&Token::Comma)?;
+    }
+    if likes.is_empty() {
+        return p.expected("LIKE", p.peek_token());
+    }
+    let options = p.parse_options(Keyword::WITH)?;
+    expect_end(p)?;
+    let table = new_table(name, options)
+        .unlogged(unlogged)
+        .if_not_exists(if_not_exists)
+        .columns(columns)
+        .constraints(constraints)
+        .build();
+    Ok(Parsed::CreateTableLike { table: Box::new(table), likes })
+}
+
+/// An error unless the statement ends here.
+fn expect_end(p: &mut Parser<'_>) -> Result<(), ParserError> {
+    match p.peek_token_ref().token {
+        Token::EOF | Token::SemiColon => Ok(()),
+        _ => p.expected_ref("end of statement", p.peek_token_ref()),
+    }
+}
+
+/// A CREATE TABLE statement's builder, with its `WITH (…)` options.
+fn new_table(
+    name: sqlparser::ast::ObjectName,
+    options: Vec<sqlparser::ast::SqlOption>,
+) -> sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder {
+    use sqlparser::ast::CreateTableOptions;
+    let options = if options.is_empty() { CreateTableOptions::None } else { CreateTableOptions::With(options) };
+    sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder::new(name).table_options(options)
 }
 
 /// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which

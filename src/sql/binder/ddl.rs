@@ -16,6 +16,16 @@ use crate::sql::{AlterAction, ColumnSequence, CommentOn, ConstraintDef, DropKind
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
+        if ct.on_commit.is_some() && !ct.temporary {
+            return Err(err!(SqlState::INVALID_TABLE_DEFINITION, "ON COMMIT can only be used on temporary tables"));
+        }
+        if ct.temporary {
+            return Err(Error::not_supported("temporary tables")
+                .with_detail("There are no temporary schemas yet; create an ordinary table instead."));
+        }
+        if let Some(q) = &ct.query {
+            return self.bind_create_table_as(ct, q);
+        }
         if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary {
             return Err(Error::not_supported("this form of CREATE TABLE"));
         }
@@ -207,6 +217,7 @@ impl Binder<'_> {
             | ast::Statement::Update(_)
             | ast::Statement::Delete(_)
             | ast::Statement::Execute { .. } => self.bind_statement(statement)?,
+            ast::Statement::CreateTable(ct) if ct.query.is_some() => self.bind_statement(statement)?,
             other => return Err(Error::not_supported(format!("EXPLAIN {}", super::statement_kind(other)))),
         };
         Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze) })
@@ -695,7 +706,7 @@ fn serial_type(dt: &ast::DataType) -> Option<PgType> {
     }
 }
 
-fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
+pub(super) fn storage_parameters(options: &[ast::SqlOption]) -> Result<u8> {
     let mut fillfactor = 100;
     for o in options {
         let ast::SqlOption::KeyValue { key, value } = o else {

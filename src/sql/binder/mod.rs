@@ -10,6 +10,8 @@
 mod alter_type;
 mod array;
 mod copy;
+mod create_as;
+mod create_like;
 mod cte;
 mod ddl;
 mod default;
@@ -196,6 +198,7 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
+            super::parser::Parsed::CreateTableLike { table, likes } => self.bind_create_table_like(table, likes)?,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
             super::parser::Parsed::Vacuum { vacuum, analyze, full, tables } => {
                 let tables = tables.iter().map(|t| split_name(t).map(|(_, n)| n)).collect::<Result<Vec<_>>>()?;
@@ -365,6 +368,9 @@ impl<'a> Binder<'a> {
                 }
             }
             return Ok(statement);
+        }
+        if create_as::has_into(q)? {
+            return self.bind_select_into(q);
         }
         if !q.locks.is_empty() {
             return self.bind_locking_select(q);

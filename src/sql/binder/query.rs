@@ -342,6 +342,13 @@ impl Binder<'_> {
                 let name = op.to_string().to_uppercase();
                 self.set_operation(kind, all, &name, l, r, right)
             }
+            ast::SetExpr::Table(t) if t.table_name.is_some() => {
+                let select = table_command(t);
+                self.levels.push(Level::default());
+                let r = self.bind_select(&select, &[]);
+                self.levels.pop();
+                r
+            }
             _ => Err(Error::not_supported("this kind of query")),
         }
     }
@@ -522,7 +529,7 @@ impl Binder<'_> {
 
     fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
         if s.into.is_some() {
-            return Err(Error::not_supported("SELECT INTO"));
+            return Err(err!(SqlState::SYNTAX_ERROR, "SELECT ... INTO is not allowed here"));
         }
         if !s.lateral_views.is_empty() || s.top.is_some() || !s.cluster_by.is_empty() || s.qualify.is_some() {
             return Err(Error::not_supported("this form of SELECT"));
@@ -2067,6 +2074,50 @@ pub(super) fn view_output(q: BoundQuery) -> BoundQuery {
         .map(|c| if c.ty == PgType::Unknown { Column { ty: PgType::Text, ..c } } else { c })
         .collect();
     BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns }
+}
+
+/// `TABLE [schema.]name`, which is `SELECT * FROM [schema.]name`.
+fn table_command(t: &ast::Table) -> ast::Select {
+    let name = ast::ObjectName::from(t.schema_name.iter().chain(&t.table_name).cloned().collect::<Vec<_>>());
+    let relation = ast::TableFactor::Table {
+        name,
+        alias: None,
+        args: None,
+        with_hints: Vec::new(),
+        version: None,
+        with_ordinality: false,
+        partitions: Vec::new(),
+        json_path: None,
+        sample: None,
+        index_directives: Vec::new(),
+        inheritance: None,
+    };
+    ast::Select {
+        select_token: ast::helpers::attached_token::AttachedToken::empty(),
+        optimizer_hints: Vec::new(),
+        distinct: None,
+        select_modifiers: None,
+        top: None,
+        top_before_distinct: false,
+        projection: vec![ast::SelectItem::Wildcard(ast::WildcardAdditionalOptions::default())],
+        exclude: None,
+        into: None,
+        from: vec![ast::TableWithJoins { relation, joins: Vec::new() }],
+        lateral_views: Vec::new(),
+        prewhere: None,
+        selection: None,
+        connect_by: Vec::new(),
+        group_by: ast::GroupByExpr::Expressions(Vec::new(), Vec::new()),
+        cluster_by: Vec::new(),
+        distribute_by: Vec::new(),
+        sort_by: Vec::new(),
+        having: None,
+        named_window: Vec::new(),
+        qualify: None,
+        window_before_qualify: false,
+        value_table_mode: None,
+        flavor: ast::SelectFlavor::Standard,
+    }
 }
 
 /// The label and columns a table or view named in FROM adds to its level,
