@@ -164,6 +164,7 @@ impl Session {
             key: fk.columns.iter().map(|&c| c as i16 + 1).collect(),
             fkey: fk.parent_columns.iter().map(|&c| c as i16 + 1).collect(),
             eq_ops: fk.parent_columns.iter().map(|&c| equality_operator(parent.columns[c].ty)).collect(),
+            ..Default::default()
         };
         self.shared.catalog.add_constraint_row(&row, xid, self.cid)?;
         self.cid += 1;
@@ -267,7 +268,9 @@ impl Session {
             return Err(err!(SqlState::UNDEFINED_OBJECT, "{msg}"));
         };
         self.catalog_changed = true;
-        if row.kind == b'f' {
+        if row.kind == b'c' {
+            self.shared.catalog.delete_constraint_rows(&[tid], xid, self.cid)?;
+        } else if row.kind == b'f' {
             if let Some(parent) = table.foreign_keys.iter().find(|f| f.oid == row.oid).map(|f| f.parent_name.clone()) {
                 self.lock_for_ddl(&parent, LockMode::ShareRowExclusive)?;
             }
