@@ -318,6 +318,44 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The rows of `table` visible to `who` that `wanted` accepts, with
+    /// their addresses (the referencing rows a foreign key's action
+    /// changes; read whole before any is changed).
+    pub fn rows_where(
+        &self,
+        table: &Table,
+        who: &Reader<'_>,
+        wanted: &mut dyn FnMut(&[Datum]) -> bool,
+    ) -> Result<Vec<(Tid, Vec<Datum>)>> {
+        let desc = table.desc();
+        let heap = self.table_heap(table);
+        let mut out = Vec::new();
+        for block in 0..heap.nblocks()? {
+            let mut error = None;
+            heap.scan_block(block, |tid, t| {
+                if error.is_some() {
+                    return;
+                }
+                let step = (|| -> Result<()> {
+                    if self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                        let row = self.decode_row(table, &desc, t)?;
+                        if wanted(&row) {
+                            out.push((tid, row));
+                        }
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = step {
+                    error = Some(e);
+                }
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// Scan `table` for rows visible to `who` and call `f` with the
     /// values of `columns` of each (a sequential scan: referencing rows
     /// are looked up without an index, as PostgreSQL does without one).

@@ -2766,6 +2766,7 @@ impl Modify {
     /// Once every row is changed: the foreign keys the changes must keep.
     fn check_foreign_keys(&mut self, cx: &mut ExecCx<'_>) -> Result<()> {
         let Some(fks) = self.fks.as_mut() else { return Ok(()) };
+        fks.run_actions(cx)?;
         let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
         let eval = &mut *cx.eval;
         let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
@@ -3132,6 +3133,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()
+    }
+    fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+        self.inner.sequence(func, args)
     }
 }
 
