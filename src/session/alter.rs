@@ -172,7 +172,7 @@ impl Session {
     }
 
     /// A new relation name must not be taken (42P07).
-    fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
+    pub(super) fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
         if self.relation_exists_in(namespace, name, xid)? {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }

@@ -184,7 +184,10 @@ impl Session {
         }
         if matches!(row.kind, b'p' | b'u') {
             // The constraint and its index share their name.
-            return Err(crate::error::Error::not_supported("renaming a PRIMARY KEY or UNIQUE constraint"));
+            self.check_name_free(table.namespace, to, xid)?;
+            let snapshot = self.statement_snapshot();
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+            self.shared.catalog.rename_relation(row.index, to, xid, self.cid, &who)?;
         }
         let row = ConstraintRow { name: to.to_string(), ..row };
         self.shared.catalog.replace_constraint_row(tid, &row, xid, self.cid)

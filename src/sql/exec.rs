@@ -3143,15 +3143,13 @@ impl EvalContext for RowOver<'_, '_> {
 pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
     for (v, c) in values.iter().zip(&table.columns) {
         if c.not_null && v.is_null() {
-            let shown: Vec<String> =
-                values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_text() }).collect();
             return Err(err!(
                 SqlState::NOT_NULL_VIOLATION,
                 "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
                 c.name,
                 table.name
             )
-            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+            .with_detail(crate::catalog::failing_row(table, values)));
         }
     }
     Ok(())
