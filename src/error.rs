@@ -61,6 +61,7 @@ impl SqlState {
     pub const NOT_NULL_VIOLATION: SqlState = SqlState("23502");
     pub const UNIQUE_VIOLATION: SqlState = SqlState("23505");
     pub const FOREIGN_KEY_VIOLATION: SqlState = SqlState("23503");
+    pub const CHECK_VIOLATION: SqlState = SqlState("23514");
     pub const INVALID_FOREIGN_KEY: SqlState = SqlState("42830");
     pub const DUPLICATE_OBJECT: SqlState = SqlState("42710");
     pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = SqlState("2BP01");

@@ -337,6 +337,42 @@ async fn bad_data_fails_with_context_and_keeps_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copied_rows_pass_check_constraints() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    // Without indexes rows are stored in batches; with one, one by one.
+    c.batch_execute(
+        "CREATE TABLE ck1 (a int CHECK (a > 0), b text); CREATE TABLE ck2 (a int UNIQUE CHECK (a > 0), b text)",
+    )
+    .await
+    .unwrap();
+    for table in ["ck1", "ck2"] {
+        let e = copy_in(
+            &c,
+            &format!("COPY {table} FROM STDIN"),
+            b"1	x
+-2	y
+",
+            3,
+        )
+        .await
+        .unwrap_err();
+        let (code, message, context) = db_error(&e);
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            (
+                "23514",
+                format!("new row for relation \"{table}\" violates check constraint \"{table}_a_check\"").as_str()
+            )
+        );
+        assert_eq!(e.as_db_error().unwrap().detail(), Some("Failing row contains (-2, y)."));
+        assert_eq!(context, Some(format!("COPY {table}, line 2: \"-2\ty\"")));
+        assert_eq!(count(&c, table).await, 0);
+        assert_eq!(copy_in(&c, &format!("COPY {table} FROM STDIN"), b"1\tx\n\\N\ty\n", 3).await.unwrap(), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copy_is_part_of_its_transaction() {
     let server = TestServer::start(&[]);
     let c = server.connect().await;

@@ -80,6 +80,50 @@ async fn a_parent_delete_waits_for_the_child_inserter_and_then_fails() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cascading_delete_waits_for_a_child_inserter_and_deletes_its_row() {
+    let server = TestServer::start(&[]);
+    let a = server.connect().await;
+    let b = server.connect().await;
+    a.batch_execute(
+        "CREATE TABLE cp (id int PRIMARY KEY); CREATE TABLE cc (id int, pid int REFERENCES cp ON DELETE CASCADE);
+         INSERT INTO cp VALUES (1), (2); INSERT INTO cc VALUES (1, 1)",
+    )
+    .await
+    .unwrap();
+
+    // The child inserter locks the parent row; the cascading delete waits
+    // for it and then deletes the committed child row too.
+    a.batch_execute("BEGIN; INSERT INTO cc VALUES (2, 1)").await.unwrap();
+    let waiting = start_waiting(b, "DELETE FROM cp WHERE id = 1").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (b, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1);
+    let n: i64 = a.query_one("SELECT count(*) FROM cc", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0, "both referencing rows went with the parent");
+
+    // A child row being updated by another transaction: the cascade waits
+    // for it and deletes the row's newest version if it still references
+    // the key (READ COMMITTED).
+    a.batch_execute("INSERT INTO cc VALUES (3, 2), (4, 2)").await.unwrap();
+    a.batch_execute("BEGIN; UPDATE cc SET id = 30 WHERE id = 3").await.unwrap();
+    let waiting = start_waiting(b, "DELETE FROM cp WHERE id = 2").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    let (_b, r) = finish(waiting).await;
+    assert_eq!(r.unwrap(), 1);
+    let n: i64 = a.query_one("SELECT count(*) FROM cc", &[]).await.unwrap().get(0);
+    assert_eq!(n, 0);
+
+    // Under REPEATABLE READ a referencing row changed since the snapshot
+    // is a serialization failure.
+    a.batch_execute("INSERT INTO cp VALUES (5); INSERT INTO cc VALUES (5, 5)").await.unwrap();
+    let c = server.connect().await;
+    c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").await.unwrap();
+    a.batch_execute("UPDATE cc SET id = 50 WHERE id = 5").await.unwrap();
+    let e = c.batch_execute("DELETE FROM cp WHERE id = 5").await.expect_err("the child row changed");
+    assert_eq!(code(&e), "40001");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn foreign_keys_survive_restart_and_crash() {
     let dir = common::temp_dir("fk-restart");
     let mut server = TestServer::start_in(dir.clone(), &[], &[]);

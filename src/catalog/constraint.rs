@@ -7,18 +7,22 @@
 //! and goes with it. A foreign key's row names the referencing table
 //! (`conrelid`, columns `conkey`), the referenced one (`confrelid`, columns
 //! `confkey`) and the referenced table's unique index it relies on
-//! (`conindid`). A [`Table`] carries both directions: the foreign keys it
+//! (`conindid`). A CHECK constraint's row (`c`) holds its expression as
+//! SQL text in `conbin`, bound over the table's columns whenever the table
+//! is loaded ([`CheckConstraint`]). A [`Table`] carries both directions: the foreign keys it
 //! holds and those that reference it, read with it and cached with it, so
 //! a committed `ALTER TABLE … ADD FOREIGN KEY` reaches every later
 //! statement on either table through the catalog version bump.
 
-use crate::error::Result;
+use crate::err;
+use crate::error::{Error, Result, SqlState};
+use crate::sql::expr::{EvalContext, Expr};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
 
 use super::system::{self, ConstraintRow, PG_CONSTRAINT};
-use super::{Catalog, Reader, Table, catalog_rel, numbers_of_array, text_of, u32_of};
+use super::{Catalog, Column, Reader, Table, catalog_rel, numbers_of_array, text_of, u32_of};
 
 /// What a foreign key does to referencing rows when the referenced key
 /// goes away (`confdeltype`, `confupdtype`).
@@ -89,7 +93,65 @@ fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
         key: numbers_of_array(v[system::CON_KEY], PgType::Int2).into_iter().map(|n| n as i16).collect(),
         fkey: numbers_of_array(v[system::CON_FKEY], PgType::Int2).into_iter().map(|n| n as i16).collect(),
         eq_ops: numbers_of_array(v[system::CON_PFEQOP], PgType::Oid).into_iter().map(|o| o as u32).collect(),
+        check: v[system::CON_BIN].map(|b| text_of(Some(b))),
+        validated: v[system::CON_VALIDATED].is_none_or(|b| b.first() != Some(&0)),
+        no_inherit: v[system::CON_NOINHERIT].is_some_and(|b| b.first() == Some(&1)),
     }
+}
+
+/// A CHECK constraint: rows for which its expression is false are refused
+/// (true and NULL pass).
+#[derive(Clone, Debug)]
+pub struct CheckConstraint {
+    /// The `pg_constraint` row's OID.
+    pub oid: u32,
+    pub name: String,
+    /// The expression as stored (`conbin`) and as `pg_get_constraintdef`
+    /// prints it inside `CHECK (…)`.
+    pub text: String,
+    /// The expression bound over the table's columns.
+    pub expr: Expr,
+    /// The columns it reads (positions), in order.
+    pub columns: Vec<usize>,
+    /// False while a NOT VALID constraint is not validated.
+    pub validated: bool,
+    pub no_inherit: bool,
+}
+
+impl PartialEq for CheckConstraint {
+    fn eq(&self, other: &CheckConstraint) -> bool {
+        (self.oid, &self.name, &self.text, self.validated) == (other.oid, &other.name, &other.text, other.validated)
+    }
+}
+
+impl CheckConstraint {
+    /// Whether the row that `cx` evaluates columns over passes.
+    pub fn passes(&self, cx: &mut dyn EvalContext) -> Result<bool> {
+        Ok(!matches!(crate::sql::expr::eval(&self.expr, cx)?, Datum::Bool(false)))
+    }
+}
+
+/// The row `values` of `table` as PostgreSQL shows a failing row in a
+/// DETAIL: `(1, null, x)`, dropped columns left out.
+pub fn failing_row(table: &Table, values: &[Datum]) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .zip(&table.columns)
+        .filter(|(_, c)| !c.dropped)
+        .map(|(v, _)| if v.is_null() { "null".into() } else { v.to_text() })
+        .collect();
+    format!("Failing row contains ({}).", shown.join(", "))
+}
+
+/// 23514 for a row `values` of `table` that CHECK constraint `check` refuses.
+pub fn check_violation(table: &Table, check: &CheckConstraint, values: &[Datum]) -> Error {
+    err!(
+        SqlState::CHECK_VIOLATION,
+        "new row for relation \"{}\" violates check constraint \"{}\"",
+        table.name,
+        check.name
+    )
+    .with_detail(failing_row(table, values))
 }
 
 impl Catalog {
@@ -132,6 +194,41 @@ impl Catalog {
     /// (`relid` 0) on any relation.
     pub fn constraint_exists(&self, name: &str, relid: u32, who: &Reader<'_>) -> Result<bool> {
         Ok(!self.constraints(who, &|c| c.name == name && (relid == 0 || c.relid == relid))?.is_empty())
+    }
+
+    /// Replace the `pg_constraint` row at `tid` by `row` (same OID) as
+    /// `xid` at `cid`.
+    pub fn replace_constraint_row(&self, tid: Tid, row: &ConstraintRow, xid: u64, cid: u32) -> Result<()> {
+        self.delete_constraint_rows(&[tid], xid, cid)?;
+        self.add_constraint_row(row, xid, cid)
+    }
+
+    /// The CHECK constraints of table `oid` (named `name`, with
+    /// `columns`), bound, in name order.
+    pub(super) fn checks_of(
+        &self,
+        oid: u32,
+        name: &str,
+        columns: &[Column],
+        who: &Reader<'_>,
+    ) -> Result<Vec<CheckConstraint>> {
+        let rows = self.constraints(who, &|c| c.kind == b'c' && c.relid == oid)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (_, c) in rows {
+            let text = c.check.clone().unwrap_or_default();
+            let expr = crate::sql::binder::bind_check_expression(&text, name, columns)?;
+            out.push(CheckConstraint {
+                oid: c.oid,
+                name: c.name,
+                columns: crate::sql::binder::check_columns_read(&expr),
+                text,
+                expr,
+                validated: c.validated,
+                no_inherit: c.no_inherit,
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
     }
 
     /// A new OID for a constraint row.
@@ -217,6 +314,44 @@ impl Catalog {
                 }
                 Ok(true)
             })?;
+        }
+        Ok(out)
+    }
+
+    /// The rows of `table` visible to `who` that `wanted` accepts, with
+    /// their addresses (the referencing rows a foreign key's action
+    /// changes; read whole before any is changed).
+    pub fn rows_where(
+        &self,
+        table: &Table,
+        who: &Reader<'_>,
+        wanted: &mut dyn FnMut(&[Datum]) -> bool,
+    ) -> Result<Vec<(Tid, Vec<Datum>)>> {
+        let desc = table.desc();
+        let heap = self.table_heap(table);
+        let mut out = Vec::new();
+        for block in 0..heap.nblocks()? {
+            let mut error = None;
+            heap.scan_block(block, |tid, t| {
+                if error.is_some() {
+                    return;
+                }
+                let step = (|| -> Result<()> {
+                    if self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                        let row = self.decode_row(table, &desc, t)?;
+                        if wanted(&row) {
+                            out.push((tid, row));
+                        }
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = step {
+                    error = Some(e);
+                }
+            })?;
+            if let Some(e) = error {
+                return Err(e);
+            }
         }
         Ok(out)
     }

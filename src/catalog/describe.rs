@@ -473,7 +473,7 @@ impl Catalog {
             Ok(names.join(", "))
         };
         let key = columns_of(con.relid, &con.key)?;
-        Ok(Some(match con.kind {
+        let mut def = match con.kind {
             b'p' => format!("PRIMARY KEY ({key})"),
             b'u' => format!("UNIQUE ({key})"),
             b'f' => {
@@ -499,8 +499,19 @@ impl Catalog {
                 }
                 out
             }
+            b'c' => {
+                let mut out = format!("CHECK ({})", con.check.as_deref().unwrap_or("true"));
+                if con.no_inherit {
+                    out.push_str(" NO INHERIT");
+                }
+                out
+            }
             _ => return Ok(None),
-        }))
+        };
+        if !con.validated {
+            def.push_str(" NOT VALID");
+        }
+        Ok(Some(def))
     }
 }
 

@@ -70,7 +70,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use alter::dropped_column_name;
-pub use constraint::{FkAction, ForeignKey};
+pub use constraint::{CheckConstraint, FkAction, ForeignKey, check_violation, failing_row};
 pub use default::nextval_text;
 pub use index::{EXPR_KEY, Index, IndexRange, KeyCheck, Predicate, Speculation, index_column_names, unique_violation};
 
@@ -121,6 +121,9 @@ pub struct Table {
     /// The FOREIGN KEY constraints (of any table, itself included) that
     /// reference it.
     pub referenced_by: Vec<ForeignKey>,
+    /// Its CHECK constraints, in name order (the order they are checked
+    /// in, as PostgreSQL checks them).
+    pub checks: Vec<CheckConstraint>,
     /// Where its values too large for a page go, if it has variable-length
     /// columns (`pg_toast.pg_toast_<oid>`).
     pub toast: Option<ToastRelation>,
@@ -706,6 +709,7 @@ impl Catalog {
         let columns: Vec<Column> = columns.into_iter().map(|(_, c)| c).collect();
         let indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
+        let checks = if rel.kind == RelKind::Table { self.checks_of(oid, name, &columns, who)? } else { Vec::new() };
         let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
         Ok(Some(Table {
             oid,
@@ -718,6 +722,7 @@ impl Catalog {
             unlogged: rel.unlogged,
             foreign_keys,
             referenced_by,
+            checks,
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
             view,
             counted: rel.counted,
@@ -1276,6 +1281,7 @@ impl Catalog {
             unlogged,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
+            checks: Vec::new(),
             toast: None,
             view: None,
             counted: (0, -1.0),
@@ -1431,6 +1437,7 @@ impl Catalog {
                 key: index.columns.iter().map(|&c| c as i16 + 1).collect(),
                 fkey: Vec::new(),
                 eq_ops: Vec::new(),
+                ..Default::default()
             };
             self.add_constraint_row(&row, xid, cid)?;
         }

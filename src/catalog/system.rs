@@ -844,6 +844,34 @@ pub struct ConstraintRow {
     pub fkey: Vec<i16>,
     /// A foreign key's equality operators (`=` of each referenced column's type).
     pub eq_ops: Vec<u32>,
+    /// A CHECK constraint's expression, as SQL text (`conbin`).
+    pub check: Option<String>,
+    /// `convalidated`: false for a constraint added NOT VALID and not
+    /// validated since.
+    pub validated: bool,
+    /// `connoinherit`: a CHECK constraint's NO INHERIT.
+    pub no_inherit: bool,
+}
+
+impl Default for ConstraintRow {
+    fn default() -> ConstraintRow {
+        ConstraintRow {
+            oid: 0,
+            name: String::new(),
+            kind: b' ',
+            relid: 0,
+            index: 0,
+            frelid: 0,
+            update_action: b' ',
+            delete_action: b' ',
+            key: Vec::new(),
+            fkey: Vec::new(),
+            eq_ops: Vec::new(),
+            check: None,
+            validated: true,
+            no_inherit: false,
+        }
+    }
 }
 
 /// An `int2[]` of column numbers.
@@ -867,7 +895,7 @@ impl ConstraintRow {
             char(self.kind),
             Datum::Bool(false),
             Datum::Bool(false),
-            Datum::Bool(true),
+            Datum::Bool(self.validated),
             oid(self.relid),
             oid(0),
             oid(self.index),
@@ -878,15 +906,17 @@ impl ConstraintRow {
             char(if fk { b's' } else { b' ' }),
             Datum::Bool(true),
             Datum::Int4(0),
-            Datum::Bool(true),
-            int2_array(&self.key),
+            // Key and foreign key constraints are never inherited.
+            Datum::Bool(self.kind != b'c' || self.no_inherit),
+            // A CHECK that reads no column has no key.
+            if self.kind == b'c' && self.key.is_empty() { Datum::Null } else { int2_array(&self.key) },
             fk_only(int2_array(&self.fkey)),
             fk_only(oid_array(&self.eq_ops)),
             fk_only(oid_array(&self.eq_ops)),
             fk_only(oid_array(&self.eq_ops)),
             Datum::Null,
             Datum::Null,
-            Datum::Null,
+            self.check.as_deref().map_or(Datum::Null, |t| Datum::Text(t.to_string())),
         ]
     }
 }
@@ -902,6 +932,9 @@ pub const CON_DELTYPE: usize = PG_CONSTRAINT.attno("confdeltype");
 pub const CON_KEY: usize = PG_CONSTRAINT.attno("conkey");
 pub const CON_FKEY: usize = PG_CONSTRAINT.attno("confkey");
 pub const CON_PFEQOP: usize = PG_CONSTRAINT.attno("conpfeqop");
+pub const CON_VALIDATED: usize = PG_CONSTRAINT.attno("convalidated");
+pub const CON_NOINHERIT: usize = PG_CONSTRAINT.attno("connoinherit");
+pub const CON_BIN: usize = PG_CONSTRAINT.attno("conbin");
 
 /// The `=` operator of a type (`pg_operator`, which tusk does not have
 /// yet: these are PostgreSQL's OIDs); 0 if unknown.

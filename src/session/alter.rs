@@ -69,6 +69,8 @@ impl Session {
                 AlterAction::DropConstraint { name, missing_ok, cascade } => {
                     self.drop_constraint(&table.name, false, name, *missing_ok, *cascade)?
                 }
+                AlterAction::ValidateConstraint(name) => self.validate_constraint(&table, name, xid)?,
+                AlterAction::RenameConstraint { from, to } => self.rename_constraint(&table, from, to, xid)?,
                 // All of a statement's changes of type go together, in one
                 // rewrite (see session/rewrite.rs).
                 AlterAction::AlterColumnType { .. } if types_altered => continue,
@@ -170,7 +172,7 @@ impl Session {
     }
 
     /// A new relation name must not be taken (42P07).
-    fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
+    pub(super) fn check_name_free(&mut self, namespace: u32, name: &str, xid: u64) -> Result<()> {
         if self.relation_exists_in(namespace, name, xid)? {
             return Err(err!(SqlState::DUPLICATE_TABLE, "relation \"{name}\" already exists"));
         }
@@ -246,6 +248,9 @@ impl Session {
             return Err(err!(SqlState::UNDEFINED_COLUMN, "{msg}"));
         };
         let catalog = self.shared.catalog.clone();
+        // CHECK constraints that read it go first: the table is looked up
+        // again below, and they would no longer bind.
+        self.drop_checks_reading(table, i, xid)?;
         let indexes: Vec<u32> = table.indexes.iter().filter(|x| x.columns_read().contains(&i)).map(|x| x.oid).collect();
         // Foreign keys of other tables that rely on an index going away.
         let referencing: Vec<&ForeignKey> =
@@ -346,6 +351,7 @@ impl Session {
         let snapshot = self.statement_snapshot();
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.shared.catalog.rename_column(table, i, to, xid, self.cid, &who)?;
+        self.rename_in_checks(table, i, to, xid)?;
         self.cid += 1;
         if let Some(view) = self.views_reading(table, xid)?.first() {
             return Err(Error::not_supported(format!(
@@ -416,6 +422,8 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",
         AlterAction::AlterColumnType { .. } => "ALTER COLUMN ... SET DATA TYPE",
         AlterAction::DropConstraint { .. } => "DROP CONSTRAINT",
+        AlterAction::ValidateConstraint(_) => "VALIDATE CONSTRAINT",
+        AlterAction::RenameConstraint { .. } => "RENAME CONSTRAINT",
     };
     Err(err!(SqlState::WRONG_OBJECT_TYPE, "ALTER action {what} cannot be performed on relation \"{name}\"")
         .with_detail("This operation is not supported for views."))

@@ -9,17 +9,17 @@
 //! by the ALTER TABLE or CREATE TABLE), and a statement checking rows takes
 //! ROW SHARE on the other tables of its foreign keys.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::catalog::system::{ConstraintRow, equality_operator};
-use crate::catalog::{ForeignKey, Index, Reader, Table};
+use crate::catalog::{FkAction, ForeignKey, Index, Reader, Table};
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::ForeignKeyDef;
-use crate::sql::binder::TableLookup;
+use crate::sql::binder::{Binder, TableLookup};
 use crate::sql::exec::ModifyKind;
-use crate::sql::exec::foreign_key::{FkChecks, Holds, ReferencedBy};
+use crate::sql::exec::foreign_key::{Cascades, FkChecks, Holds, ReferencedBy, acts};
 use crate::sql::types::Datum;
 use crate::sql::types::PgType;
 use crate::txn::lock::LockMode;
@@ -164,6 +164,7 @@ impl Session {
             key: fk.columns.iter().map(|&c| c as i16 + 1).collect(),
             fkey: fk.parent_columns.iter().map(|&c| c as i16 + 1).collect(),
             eq_ops: fk.parent_columns.iter().map(|&c| equality_operator(parent.columns[c].ty)).collect(),
+            ..Default::default()
         };
         self.shared.catalog.add_constraint_row(&row, xid, self.cid)?;
         self.cid += 1;
@@ -267,7 +268,9 @@ impl Session {
             return Err(err!(SqlState::UNDEFINED_OBJECT, "{msg}"));
         };
         self.catalog_changed = true;
-        if row.kind == b'f' {
+        if row.kind == b'c' {
+            self.shared.catalog.delete_constraint_rows(&[tid], xid, self.cid)?;
+        } else if row.kind == b'f' {
             if let Some(parent) = table.foreign_keys.iter().find(|f| f.oid == row.oid).map(|f| f.parent_name.clone()) {
                 self.lock_for_ddl(&parent, LockMode::ShareRowExclusive)?;
             }
@@ -364,6 +367,63 @@ impl Session {
             }
         }
         let read_committed = !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted);
-        Ok(Some(FkChecks::new(h, r, read_committed)))
+        let cascades = if referenced { self.cascades(table, matches!(kind, ModifyKind::Delete(_)))? } else { None };
+        Ok(Some(FkChecks::new(h, r, read_committed).with_cascades(cascades)))
+    }
+
+    /// The tables the foreign key actions of a DELETE (`delete`) or an
+    /// UPDATE of `table` reach, through every chain of actions, locked:
+    /// ROW EXCLUSIVE those whose rows an action changes, ROW SHARE those
+    /// their checks read; and the defaults SET DEFAULT actions set.
+    fn cascades(&mut self, table: &Arc<Table>, delete: bool) -> Result<Option<Arc<Cascades>>> {
+        let action = |fk: &ForeignKey, delete: bool| if delete { fk.on_delete } else { fk.on_update };
+        if !table.referenced_by.iter().any(|f| acts(action(f, delete))) {
+            return Ok(None);
+        }
+        let mut cascades = Cascades { tables: HashMap::new(), defaults: HashMap::new() };
+        cascades.tables.insert(table.oid, table.clone());
+        let mut seen = HashSet::new();
+        let mut work = vec![(table.clone(), delete)];
+        while let Some((t, delete)) = work.pop() {
+            if !seen.insert((t.oid, delete)) {
+                continue;
+            }
+            for fk in &t.foreign_keys {
+                self.cascade_table(&mut cascades, &fk.parent_name, fk.parent, LockMode::RowShare)?;
+            }
+            for fk in &t.referenced_by {
+                let changes = acts(action(fk, delete));
+                let mode = if changes { LockMode::RowExclusive } else { LockMode::RowShare };
+                let child = self.cascade_table(&mut cascades, &fk.child_name, fk.child, mode)?;
+                if !changes {
+                    continue;
+                }
+                if action(fk, delete) == FkAction::SetDefault {
+                    let tables = self.tables();
+                    let mut binder = Binder::simple("", &tables);
+                    let defaults =
+                        fk.columns.iter().map(|&c| binder.column_default(&child.columns[c])).collect::<Result<_>>()?;
+                    cascades.defaults.insert(fk.oid, defaults);
+                }
+                work.push((child, delete && fk.on_delete == FkAction::Cascade));
+            }
+        }
+        Ok(Some(Arc::new(cascades)))
+    }
+
+    /// Table `oid` (named `name`) locked in `mode`, kept in `cascades`.
+    fn cascade_table(&mut self, cascades: &mut Cascades, name: &str, oid: u32, mode: LockMode) -> Result<Arc<Table>> {
+        let table = match cascades.tables.get(&oid) {
+            Some(t) if mode == LockMode::RowShare => return Ok(t.clone()),
+            _ => {
+                let tables = self.tables();
+                tables
+                    .table(name, mode)?
+                    .filter(|t| t.oid == oid)
+                    .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"))?
+            }
+        };
+        cascades.tables.entry(oid).or_insert_with(|| table.clone());
+        Ok(table)
     }
 }

@@ -286,6 +286,8 @@ impl Session {
             }
             if batched {
                 check_not_null(table, values).map_err(|e| e.with_context(decoder.row_context(true)))?;
+                crate::sql::exec::check_constraints(table, values, &mut eval)
+                    .map_err(|e| e.with_context(decoder.row_context(true)))?;
                 let due = batch
                     .push(catalog, table, desc, values, *xid, *cid)
                     .map_err(|e| e.with_context(decoder.row_context(false)))?;

@@ -9,11 +9,15 @@ use crate::catalog::{Index, Reader, RelKind, Table};
 use crate::config::Guc;
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
-use crate::sql::{ConstraintDef, DropKind, ForeignKeyDef, IndexDef};
+use crate::sql::{CheckDef, ConstraintDef, DropKind, ForeignKeyDef, IndexDef};
 use crate::storage::smgr::RelFileLocator;
 use crate::txn::lock::{LockMode, LockTag};
 
 use super::Session;
+
+/// What CREATE TABLE creates with the table: the indexes of its keys, its
+/// foreign keys, its columns' sequences and its CHECK constraints.
+type CreateTableParts<'a> = (&'a [IndexDef], &'a [ForeignKeyDef], &'a [crate::sql::ColumnSequence], &'a [CheckDef]);
 
 impl Session {
     pub(super) fn create_table(
@@ -21,7 +25,7 @@ impl Session {
         name: &str,
         columns: &[crate::catalog::Column],
         if_not_exists: bool,
-        (indexes, foreign_keys, sequences): (&[IndexDef], &[ForeignKeyDef], &[crate::sql::ColumnSequence]),
+        (indexes, foreign_keys, sequences, checks): CreateTableParts<'_>,
         (fillfactor, unlogged): (u8, bool),
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE TABLE")?;
@@ -39,6 +43,10 @@ impl Session {
         }
         self.cid += 1;
         self.own_column_sequences(table.oid, &owned, xid)?;
+        // CHECK constraints first, as PostgreSQL creates them with the table.
+        for def in checks {
+            self.add_check(&table, def, xid, false)?;
+        }
         for def in indexes {
             let index = self.new_index(&table, def, xid)?;
             table.indexes.push(index);
@@ -365,6 +373,12 @@ impl Session {
             ConstraintDef::ForeignKey(fk) => {
                 self.catalog_changed = true;
                 self.add_foreign_key(&table, fk, xid, true)?;
+                self.simple_cache.clear();
+                return Ok(());
+            }
+            ConstraintDef::Check(check) => {
+                self.catalog_changed = true;
+                self.add_check(&table, check, xid, true)?;
                 self.simple_cache.clear();
                 return Ok(());
             }

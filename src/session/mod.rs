@@ -40,6 +40,7 @@ macro_rules! eval_context {
 }
 
 mod alter;
+mod checks;
 mod comment;
 mod constraints;
 mod copy;
@@ -1223,8 +1224,9 @@ impl Session {
                 fillfactor,
                 unlogged,
                 sequences,
+                checks,
             } => {
-                let parts = (indexes.as_slice(), foreign_keys.as_slice(), sequences.as_slice());
+                let parts = (indexes.as_slice(), foreign_keys.as_slice(), sequences.as_slice(), checks.as_slice());
                 self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
                 Ok(None)
             }

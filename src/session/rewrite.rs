@@ -170,6 +170,12 @@ impl Session {
         if rewrite {
             self.rewrite(table, &after, &sources, xid)?;
         }
+        // The CHECK constraints over the changed columns, bound to the new
+        // types when the table was looked up, must hold for the new values.
+        let now = self.table_now(table.oid, xid)?;
+        if now.checks.iter().any(|c| c.columns.iter().any(|i| changed.contains(i))) {
+            self.recheck_rows(&now, xid)?;
+        }
         Ok(())
     }
 

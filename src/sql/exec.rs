@@ -2766,6 +2766,7 @@ impl Modify {
     /// Once every row is changed: the foreign keys the changes must keep.
     fn check_foreign_keys(&mut self, cx: &mut ExecCx<'_>) -> Result<()> {
         let Some(fks) = self.fks.as_mut() else { return Ok(()) };
+        fks.run_actions(cx)?;
         let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
         let eval = &mut *cx.eval;
         let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
@@ -2794,6 +2795,7 @@ impl Modify {
                 cx.catalog.delete_row(&self.table, tid, cx.xid, cx.cid)?
             } else {
                 check_not_null(&self.table, &values)?;
+                check_constraints(&self.table, &values, cx.eval)?;
                 cx.catalog.update_row(&self.table, &self.desc, tid, &values, cx.xid, cx.cid)?
             };
             match result {
@@ -3063,24 +3065,91 @@ pub fn insert_row(
     (xid, cid): (u64, u32),
 ) -> std::result::Result<Tid, InsertError> {
     check_not_null(table, values).map_err(InsertError::Check)?;
+    check_constraints(table, values, eval).map_err(InsertError::Check)?;
     let tid = catalog.insert_row(table, desc, values, xid, cid).map_err(InsertError::Store)?;
     insert_index_entries(catalog, eval, xid, table, values, None, tid).map_err(InsertError::Store)?;
     Ok(tid)
+}
+
+/// The CHECK constraints of `table` for the row `values` (after its NOT
+/// NULL checks, as PostgreSQL orders them): 23514 for the first, in name
+/// order, that it fails.
+pub fn check_constraints(table: &Table, values: &[Datum], eval: &mut dyn EvalContext) -> Result<()> {
+    if table.checks.is_empty() {
+        return Ok(());
+    }
+    let mut row = RowOver { inner: eval, row: values };
+    for c in &table.checks {
+        if !c.passes(&mut row)? {
+            return Err(crate::catalog::check_violation(table, c, values));
+        }
+    }
+    Ok(())
+}
+
+/// Evaluation over one row given whole (a CHECK constraint's), with
+/// everything else from the statement's context.
+pub struct RowOver<'a, 'b> {
+    pub inner: &'a mut (dyn EvalContext + 'b),
+    pub row: &'a [Datum],
+}
+
+impl EvalContext for RowOver<'_, '_> {
+    fn param(&self, index: usize) -> &Datum {
+        self.inner.param(index)
+    }
+    fn column(&self, index: usize) -> &Datum {
+        self.row.get(index).unwrap_or(&Datum::Null)
+    }
+    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
+        self.inner.current_setting(name, missing_ok)
+    }
+    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
+        self.inner.set_config(name, value, is_local)
+    }
+    fn check_interrupts(&self) -> Result<()> {
+        self.inner.check_interrupts()
+    }
+    fn backend_pid(&self) -> i32 {
+        self.inner.backend_pid()
+    }
+    fn extra_float_digits(&self) -> i32 {
+        self.inner.extra_float_digits()
+    }
+    fn time_zone(&self) -> super::datetime::TimeZone {
+        self.inner.time_zone()
+    }
+    fn bytea_output(&self) -> super::types::ByteaOutput {
+        self.inner.bytea_output()
+    }
+    fn transaction_timestamp(&self) -> i64 {
+        self.inner.transaction_timestamp()
+    }
+    fn statement_timestamp(&self) -> i64 {
+        self.inner.statement_timestamp()
+    }
+    fn session_user(&self) -> Result<&str> {
+        self.inner.session_user()
+    }
+    fn current_database(&self) -> Result<&str> {
+        self.inner.current_database()
+    }
+    fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+        self.inner.sequence(func, args)
+    }
 }
 
 /// A NOT NULL column given NULL: 23502 with the failing row.
 pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
     for (v, c) in values.iter().zip(&table.columns) {
         if c.not_null && v.is_null() {
-            let shown: Vec<String> =
-                values.iter().map(|v| if v.is_null() { "null".into() } else { v.to_text() }).collect();
             return Err(err!(
                 SqlState::NOT_NULL_VIOLATION,
                 "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
                 c.name,
                 table.name
             )
-            .with_detail(format!("Failing row contains ({}).", shown.join(", "))));
+            .with_detail(crate::catalog::failing_row(table, values)));
         }
     }
     Ok(())

@@ -77,6 +77,8 @@ pub enum Statement {
         unlogged: bool,
         /// The sequences of its SERIAL and identity columns.
         sequences: Vec<ColumnSequence>,
+        /// Its CHECK constraints, column constraints first.
+        checks: Vec<CheckDef>,
     },
     /// `CREATE TABLE … AS query` or `SELECT … INTO table`.
     CreateTableAs(Box<CreateTableAs>),
@@ -491,6 +493,20 @@ pub enum ConstraintDef {
     /// PRIMARY KEY or UNIQUE: an index.
     Key(IndexDef),
     ForeignKey(ForeignKeyDef),
+    Check(CheckDef),
+}
+
+/// A CHECK constraint to create: its expression as SQL text (bound over
+/// the table's columns when the statement runs).
+#[derive(Clone, Debug)]
+pub struct CheckDef {
+    pub name: Option<String>,
+    pub expr: String,
+    /// A column constraint's column (it names the constraint by default).
+    pub column: Option<String>,
+    /// `NOT VALID`: the rows there are are not checked.
+    pub not_valid: bool,
+    pub no_inherit: bool,
 }
 
 /// One action of an ALTER TABLE statement, run in order.
@@ -519,6 +535,13 @@ pub enum AlterAction {
         name: String,
         missing_ok: bool,
         cascade: bool,
+    },
+    /// `VALIDATE CONSTRAINT name`.
+    ValidateConstraint(String),
+    /// `RENAME CONSTRAINT from TO to`.
+    RenameConstraint {
+        from: String,
+        to: String,
     },
     /// ALTER COLUMN `name` [SET DATA] TYPE `ty` [USING `using`] (the
     /// expression as SQL text, bound over the table's columns when run).

@@ -215,6 +215,31 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
               WHERE a.attnotnull AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r', 'p')",
     },
     SystemView {
+        name: "check_constraints",
+        oid: 13315,
+        columns: &[
+            ("constraint_catalog", Name),
+            ("constraint_schema", Name),
+            ("constraint_name", Name),
+            ("check_clause", Varchar),
+        ],
+        // CHECK constraints, then one for each NOT NULL column, named as
+        // PostgreSQL names them.
+        sql: "SELECT current_database()::name AS constraint_catalog, rs.nspname AS constraint_schema, \
+              con.conname AS constraint_name, \
+              substring(pg_get_constraintdef(con.oid) from 7)::varchar AS check_clause \
+              FROM pg_constraint con JOIN pg_namespace rs ON rs.oid = con.connamespace \
+              JOIN pg_class c ON c.oid = con.conrelid \
+              WHERE con.contype = 'c' AND c.relkind IN ('r', 'p') \
+              UNION ALL \
+              SELECT current_database()::name, n.nspname, \
+              (n.oid::text || '_' || r.oid::text || '_' || a.attnum::text || '_not_null')::name, \
+              (a.attname || ' IS NOT NULL')::varchar \
+              FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid \
+              JOIN pg_namespace n ON n.oid = r.relnamespace \
+              WHERE a.attnotnull AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r', 'p')",
+    },
+    SystemView {
         name: "key_column_usage",
         oid: 13309,
         columns: &[

@@ -12,7 +12,9 @@ use crate::catalog::{self, keycode::KeyOrder};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::PgType;
-use crate::sql::{AlterAction, ColumnSequence, CommentOn, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement};
+use crate::sql::{
+    AlterAction, CheckDef, ColumnSequence, CommentOn, ConstraintDef, DropKind, ForeignKeyDef, IndexDef, Statement,
+};
 
 impl Binder<'_> {
     pub(super) fn bind_create_table(&mut self, ct: &ast::CreateTable) -> Result<Statement> {
@@ -39,6 +41,7 @@ impl Binder<'_> {
         let mut indexes = Vec::new();
         let mut foreign_keys = Vec::new();
         let mut sequences = Vec::new();
+        let mut checks = Vec::new();
         for def in &ct.columns {
             let serial = serial_type(&def.data_type);
             let (ty, typmod) = match serial {
@@ -90,6 +93,12 @@ impl Binder<'_> {
                         fk.columns = vec![col.clone()];
                         foreign_keys.push(fk);
                     }
+                    ast::ColumnOption::Check(c) => {
+                        let mut check = check_def(c, false)?;
+                        check.name = constraint_name.or(check.name);
+                        check.column = Some(col.clone());
+                        checks.push(check);
+                    }
                     other => return Err(self.at(Error::not_supported(format!("column option {other}")), def)),
                 }
             }
@@ -129,6 +138,10 @@ impl Binder<'_> {
                     ));
                 }
                 foreign_keys.push(def);
+                continue;
+            }
+            if let ast::TableConstraint::Check(c) = c {
+                checks.push(check_def(c, false)?);
                 continue;
             }
             let (name, cols, primary) = match c {
@@ -171,6 +184,7 @@ impl Binder<'_> {
             fillfactor,
             unlogged: ct.unlogged,
             sequences,
+            checks,
         })
     }
 
@@ -268,8 +282,8 @@ impl Binder<'_> {
         let table = public_name(&at.name)?;
         // One constraint action keeps its own statement (and code path).
         match at.operations.as_slice() {
-            [ast::AlterTableOperation::AddConstraint { constraint, not_valid: false }] => {
-                let def = constraint_def(constraint)?;
+            [ast::AlterTableOperation::AddConstraint { constraint, not_valid }] => {
+                let def = constraint_def(constraint, *not_valid)?;
                 return Ok(Statement::AddConstraint { table, if_exists: at.if_exists, def });
             }
             [
@@ -302,8 +316,12 @@ impl Binder<'_> {
         use ast::AlterTableOperation as Op;
         let cascade = |b: &Option<ast::DropBehavior>| matches!(b, Some(ast::DropBehavior::Cascade));
         match op {
-            Op::AddConstraint { constraint, not_valid: false } => {
-                out.push(AlterAction::AddConstraint(constraint_def(constraint)?));
+            Op::AddConstraint { constraint, not_valid } => {
+                out.push(AlterAction::AddConstraint(constraint_def(constraint, *not_valid)?));
+            }
+            Op::ValidateConstraint { name } => out.push(AlterAction::ValidateConstraint(ident(name))),
+            Op::RenameConstraint { old_name, new_name } => {
+                out.push(AlterAction::RenameConstraint { from: ident(old_name), to: ident(new_name) });
             }
             Op::DropConstraint { if_exists, name, drop_behavior } => out.push(AlterAction::DropConstraint {
                 name: ident(name),
@@ -402,6 +420,12 @@ impl Binder<'_> {
                     fk.name = constraint_name;
                     fk.columns = vec![name.clone()];
                     constraints.push(AlterAction::AddConstraint(ConstraintDef::ForeignKey(fk)));
+                }
+                ast::ColumnOption::Check(c) => {
+                    let mut check = check_def(c, false)?;
+                    check.name = constraint_name.or(check.name);
+                    check.column = Some(name.clone());
+                    constraints.push(AlterAction::AddConstraint(ConstraintDef::Check(check)));
                 }
                 ast::ColumnOption::Default(e) if sequence.is_none() => default = Some(e),
                 ast::ColumnOption::Default(_) | ast::ColumnOption::Generated { .. } if sequence.is_some() => {
@@ -675,10 +699,14 @@ fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<ForeignKeyDef> {
             return Err(Error::not_supported("MATCH PARTIAL not yet implemented"));
         }
     }
-    let action = |a: &Option<ast::ReferentialAction>, on: &str| match a {
-        None | Some(ast::ReferentialAction::NoAction) => Ok(FkAction::NoAction),
-        Some(ast::ReferentialAction::Restrict) => Ok(FkAction::Restrict),
-        Some(other) => Err(Error::not_supported(format!("ON {on} {other} in foreign keys"))),
+    let action = |a: &Option<ast::ReferentialAction>, _on: &str| -> Result<FkAction> {
+        Ok(match a {
+            None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
+            Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
+            Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
+            Some(ast::ReferentialAction::SetNull) => FkAction::SetNull,
+            Some(ast::ReferentialAction::SetDefault) => FkAction::SetDefault,
+        })
     };
     Ok(ForeignKeyDef {
         name: fk.name.as_ref().map(ident),
@@ -743,8 +771,30 @@ pub(super) fn public_name(name: &ast::ObjectName) -> Result<String> {
     Ok(catalog::namespace::qualified_name(schema.as_deref(), &rel))
 }
 
-/// `ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…) | FOREIGN KEY (…) REFERENCES …`.
-fn constraint_def(constraint: &ast::TableConstraint) -> Result<ConstraintDef> {
+/// A CHECK constraint (column-level or table-level; the caller names a
+/// column constraint's column), `NOT VALID` if `not_valid`.
+fn check_def(c: &ast::CheckConstraint, not_valid: bool) -> Result<CheckDef> {
+    if c.enforced == Some(false) {
+        return Err(Error::not_supported("NOT ENFORCED constraints"));
+    }
+    Ok(CheckDef {
+        name: c.name.as_ref().map(ident),
+        expr: c.expr.to_string(),
+        column: None,
+        not_valid,
+        no_inherit: c.no_inherit,
+    })
+}
+
+/// `ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…) | FOREIGN KEY (…) REFERENCES …
+/// | CHECK (…)` (only a CHECK may be `NOT VALID` yet).
+fn constraint_def(constraint: &ast::TableConstraint, not_valid: bool) -> Result<ConstraintDef> {
+    if let ast::TableConstraint::Check(c) = constraint {
+        return Ok(ConstraintDef::Check(check_def(c, not_valid)?));
+    }
+    if not_valid {
+        return Err(Error::not_supported("NOT VALID for this kind of constraint"));
+    }
     Ok(match constraint {
         ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
             let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;

@@ -755,6 +755,7 @@ mod tests {
             unlogged: false,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
+            checks: Vec::new(),
             toast: None,
             view: None,
             counted: (0, -1.0),

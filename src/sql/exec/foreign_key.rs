@@ -19,16 +19,27 @@
 //!   a parent row that has the key again by the end of the statement
 //!   satisfies the references. The child is scanned sequentially.
 //!
+//! - A key removed from the parent whose foreign key has an action (ON
+//!   DELETE / ON UPDATE CASCADE, SET NULL, SET DEFAULT) changes the
+//!   referencing rows instead ([`FkChecks::run_actions`]), in the same
+//!   statement and before the checks run: found with the same snapshot
+//!   the checks use, deleted or updated as an UPDATE or DELETE does
+//!   (waiting for a transaction changing the row, following a committed
+//!   change under READ COMMITTED, 40001 under REPEATABLE READ), with the
+//!   referencing table's own CHECK and NOT NULL constraints and, in turn,
+//!   its own foreign keys (actions first, then checks), recursively.
+//!
 //! Keys are compared in their index encoding ([`crate::catalog::keycode`]),
 //! in which the integer types encode alike, so an `int4` column may
 //! reference an `int8` key.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::catalog::{Catalog, FkAction, ForeignKey, Index, Reader, RowChange, Table};
+use crate::catalog::{Catalog, FkAction, ForeignKey, Index, NewestVersion, Reader, RowChange, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+use crate::sql::expr::Expr;
 use crate::sql::types::Datum;
 use crate::txn::Snapshot;
 
@@ -51,6 +62,24 @@ pub struct ReferencedBy {
 /// whether the action is NO ACTION (rather than RESTRICT).
 type RemovedKey = (Vec<u8>, Vec<Datum>, bool);
 
+/// A key whose referencing rows an action changes: the old key's values
+/// and, for an UPDATE of the parent, the new key's.
+type ActedKey = (Vec<Datum>, Option<Vec<Datum>>);
+
+/// What the actions of a statement's foreign keys reach, settled (and
+/// locked) by the session before the statement runs: every table a chain
+/// of actions changes, with the tables their own checks read, and the
+/// default of each column a SET DEFAULT action sets (by foreign key OID).
+pub struct Cascades {
+    pub tables: HashMap<u32, Arc<Table>>,
+    pub defaults: HashMap<u32, Vec<Expr>>,
+}
+
+/// Whether `action` changes the referencing rows.
+pub fn acts(action: FkAction) -> bool {
+    matches!(action, FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault)
+}
+
 /// The foreign keys a statement on one table must keep, and the checks
 /// its changed rows have queued.
 pub struct FkChecks {
@@ -63,6 +92,10 @@ pub struct FkChecks {
     child_keys: Vec<Vec<(Vec<u8>, Vec<Datum>)>>,
     /// Keys removed from this table (by `referenced_by` position).
     parent_keys: Vec<Vec<RemovedKey>>,
+    /// Keys removed or changed whose foreign key has an action (by
+    /// `referenced_by` position).
+    acted: Vec<Vec<ActedKey>>,
+    cascades: Option<Arc<Cascades>>,
 }
 
 /// The values of `values` in `columns` (taken in `order`), encoded for
@@ -110,7 +143,40 @@ impl FkChecks {
             read_committed,
             child_keys: vec![Vec::new(); a],
             parent_keys: vec![Vec::new(); b],
+            acted: vec![Vec::new(); b],
+            cascades: None,
         }
+    }
+
+    /// With the tables (and defaults) the actions of the foreign keys
+    /// reach.
+    pub fn with_cascades(mut self, cascades: Option<Arc<Cascades>>) -> FkChecks {
+        self.cascades = cascades;
+        self
+    }
+
+    /// The checks of rows changed in `table` by an action, with the tables
+    /// `cascades` holds.
+    fn of_table(table: &Arc<Table>, cascades: &Arc<Cascades>, read_committed: bool) -> Result<FkChecks> {
+        let get = |oid: u32| {
+            cascades.tables.get(&oid).cloned().ok_or_else(|| Error::internal("foreign key action without its table"))
+        };
+        let mut holds = Vec::new();
+        for fk in &table.foreign_keys {
+            let parent = get(fk.parent)?;
+            let index = parent
+                .indexes
+                .iter()
+                .find(|i| i.oid == fk.index)
+                .cloned()
+                .ok_or_else(|| Error::internal("foreign key without its index"))?;
+            holds.push(Holds { fk: fk.clone(), parent, index });
+        }
+        let mut referenced_by = Vec::new();
+        for fk in &table.referenced_by {
+            referenced_by.push(ReferencedBy { fk: fk.clone(), child: get(fk.child)? });
+        }
+        Ok(FkChecks::new(holds, referenced_by, read_committed).with_cascades(Some(cascades.clone())))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -131,24 +197,79 @@ impl FkChecks {
                 queue.push((key, h.fk.columns.iter().map(|&c| new[c].clone()).collect()));
             }
         }
-        for (r, queue) in self.referenced_by.iter().zip(&mut self.parent_keys) {
+        for (i, (r, queue)) in self.referenced_by.iter().zip(&mut self.parent_keys).enumerate() {
             let order: Vec<usize> = (0..r.fk.parent_columns.len()).collect();
             let old_key = encoded_key(old, &r.fk.parent_columns, &order);
             if let Some(key) = old_key.filter(|k| encoded_key(new, &r.fk.parent_columns, &order).as_ref() != Some(k)) {
-                let values = r.fk.parent_columns.iter().map(|&c| old[c].clone()).collect();
-                queue.push((key, values, r.fk.on_update == FkAction::NoAction));
+                let values: Vec<Datum> = r.fk.parent_columns.iter().map(|&c| old[c].clone()).collect();
+                if acts(r.fk.on_update) {
+                    let new_values = r.fk.parent_columns.iter().map(|&c| new[c].clone()).collect();
+                    self.acted[i].push((values, Some(new_values)));
+                } else {
+                    queue.push((key, values, r.fk.on_update == FkAction::NoAction));
+                }
             }
         }
     }
 
     pub fn row_deleted(&mut self, old: &[Datum]) {
-        for (r, queue) in self.referenced_by.iter().zip(&mut self.parent_keys) {
+        for (i, (r, queue)) in self.referenced_by.iter().zip(&mut self.parent_keys).enumerate() {
             let order: Vec<usize> = (0..r.fk.parent_columns.len()).collect();
             if let Some(key) = encoded_key(old, &r.fk.parent_columns, &order) {
                 let values = r.fk.parent_columns.iter().map(|&c| old[c].clone()).collect();
-                queue.push((key, values, r.fk.on_delete == FkAction::NoAction));
+                if acts(r.fk.on_delete) {
+                    self.acted[i].push((values, None));
+                } else {
+                    queue.push((key, values, r.fk.on_delete == FkAction::NoAction));
+                }
             }
         }
+    }
+
+    /// Run the actions of the keys removed or changed so far: change the
+    /// referencing rows (see the module doc), then check the changes made.
+    pub(in crate::sql) fn run_actions(&mut self, cx: &mut super::ExecCx<'_>) -> Result<()> {
+        for i in 0..self.referenced_by.len() {
+            let keys = std::mem::take(&mut self.acted[i]);
+            if keys.is_empty() {
+                continue;
+            }
+            let cascades =
+                self.cascades.clone().ok_or_else(|| Error::internal("foreign key action without its tables"))?;
+            let (fk, child) = (self.referenced_by[i].fk.clone(), self.referenced_by[i].child.clone());
+            let order: Vec<usize> = (0..fk.columns.len()).collect();
+            let mut wanted: HashMap<Vec<u8>, Option<Vec<Datum>>> = HashMap::new();
+            for (old, new) in keys {
+                if let Some(k) = encoded_key(&old, &order, &order) {
+                    wanted.insert(k, new);
+                }
+            }
+            let (catalog, pid, xid) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
+            let fresh;
+            let snapshot = if self.read_committed {
+                fresh = catalog.fresh_snapshot(pid);
+                &fresh
+            } else {
+                cx.snapshot
+            };
+            let who = Reader { path: None, snapshot, xid, cid: u32::MAX };
+            let rows = catalog.rows_where(&child, &who, &mut |row| {
+                encoded_key(row, &fk.columns, &order).is_some_and(|k| wanted.contains_key(&k))
+            })?;
+            let mut nested = FkChecks::of_table(&child, &cascades, self.read_committed)?;
+            let act = Act { fk: &fk, child: &child, cascades: &cascades, read_committed: self.read_committed };
+            for (tid, row) in rows {
+                let Some(key) = encoded_key(&row, &fk.columns, &order) else { continue };
+                let new_key = wanted.get(&key).cloned().flatten();
+                act.apply(cx, tid, row, &key, new_key.as_deref(), &mut nested)?;
+            }
+            nested.run_actions(cx)?;
+            let statement = cx.snapshot;
+            let eval = &mut *cx.eval;
+            let mut wait = |other: u64| super::wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
+            nested.run(catalog, &child, statement, (pid, xid), &mut wait)?;
+        }
+        Ok(())
     }
 
     /// Run the queued checks of the statement's table `table` (see the
@@ -287,6 +408,110 @@ impl FkChecks {
             row[c] = v.clone();
         }
         row
+    }
+}
+
+/// One foreign key's action on the referencing rows of `child`.
+struct Act<'a> {
+    fk: &'a ForeignKey,
+    child: &'a Arc<Table>,
+    cascades: &'a Cascades,
+    read_committed: bool,
+}
+
+impl Act<'_> {
+    /// Delete or update the referencing row at `tid` (`row`, holding
+    /// `key`), as an UPDATE or DELETE changes a row, and queue the checks
+    /// of the change in `nested`. `new_key`: the parent's new key (an
+    /// UPDATE's).
+    fn apply(
+        &self,
+        cx: &mut super::ExecCx<'_>,
+        mut tid: crate::storage::heap::Tid,
+        mut row: Vec<Datum>,
+        key: &[u8],
+        new_key: Option<&[Datum]>,
+        nested: &mut FkChecks,
+    ) -> Result<()> {
+        let (fk, child) = (self.fk, self.child.as_ref());
+        let action = if new_key.is_some() { fk.on_update } else { fk.on_delete };
+        let delete = action == FkAction::Cascade && new_key.is_none();
+        let order: Vec<usize> = (0..fk.columns.len()).collect();
+        let desc = child.desc();
+        loop {
+            let (result, values) = if delete {
+                (cx.catalog.delete_row(child, tid, cx.xid, cx.cid)?, Vec::new())
+            } else {
+                let values = self.new_values(cx, &row, new_key)?;
+                super::check_not_null(child, &values)?;
+                super::check_constraints(child, &values, cx.eval)?;
+                (cx.catalog.update_row(child, &desc, tid, &values, cx.xid, cx.cid)?, values)
+            };
+            match result {
+                RowChange::Done(at) | RowChange::DoneHot(at) => {
+                    if delete {
+                        nested.row_deleted(&row);
+                    } else {
+                        if matches!(result, RowChange::Done(_)) {
+                            super::insert_index_entries(cx.catalog, cx.eval, cx.xid, child, &values, Some(&row), at)?;
+                        }
+                        nested.row_updated(&row, &values);
+                    }
+                    return Ok(());
+                }
+                // Changed already by this statement.
+                RowChange::SelfModified => return Ok(()),
+                RowChange::Wait(other) => super::wait_for_transaction(cx, other)?,
+                RowChange::Modified { newer } => {
+                    if !self.read_committed {
+                        return Err(super::concurrent_change(newer.is_none()));
+                    }
+                    let Some(newer) = newer else { return Ok(()) };
+                    match cx.catalog.newest_version_as(child, newer, cx.xid, crate::txn::RowLock::Update)? {
+                        NewestVersion::Gone => return Ok(()),
+                        NewestVersion::Wait(other) => {
+                            super::wait_for_transaction(cx, other)?;
+                            tid = newer;
+                            row = cx.catalog.fetch_row(child, tid)?;
+                        }
+                        NewestVersion::At(at, newest) => {
+                            tid = at;
+                            row = newest;
+                        }
+                    }
+                    // The newest version must still reference the key.
+                    if encoded_key(&row, &fk.columns, &order).as_deref() != Some(key) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The referencing row `row` as the action leaves it.
+    fn new_values(&self, cx: &mut super::ExecCx<'_>, row: &[Datum], new_key: Option<&[Datum]>) -> Result<Vec<Datum>> {
+        let (fk, child) = (self.fk, self.child.as_ref());
+        let action = if new_key.is_some() { fk.on_update } else { fk.on_delete };
+        let mut values = row.to_vec();
+        for (k, &c) in fk.columns.iter().enumerate() {
+            let ty = child.columns[c].ty;
+            values[c] = match (action, new_key) {
+                (FkAction::Cascade, Some(new)) => {
+                    let v = new[k].clone();
+                    let from = self.cascades.tables.get(&fk.parent).map_or(ty, |p| p.columns[fk.parent_columns[k]].ty);
+                    if from == ty { v } else { crate::sql::expr::cast(v, from, ty, None, 1)? }
+                }
+                (FkAction::SetDefault, _) => match self.cascades.defaults.get(&fk.oid).and_then(|d| d.get(k)) {
+                    Some(e) => {
+                        let mut over = super::RowOver { inner: &mut *cx.eval, row: &[] };
+                        crate::sql::expr::eval(e, &mut over)?
+                    }
+                    None => Datum::Null,
+                },
+                _ => Datum::Null,
+            };
+        }
+        Ok(values)
     }
 }
 

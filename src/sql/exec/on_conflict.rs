@@ -105,6 +105,7 @@ impl Modify {
     pub(super) fn upsert(&self, cx: &mut ExecCx<'_>, oc: &OnConflict, values: Vec<Datum>) -> Result<Upserted> {
         let table = self.table.clone();
         check_not_null(&table, &values)?;
+        super::check_constraints(&table, &values, cx.eval)?;
         loop {
             cx.eval.check_interrupts()?;
             let mut holder = KeyCheck::Free;
@@ -203,6 +204,7 @@ impl Modify {
             new.push(datum_at(&col, e.ty(), 0));
         }
         check_not_null(table, &new)?;
+        super::check_constraints(table, &new, cx.eval)?;
         match cx.catalog.update_row(table, &self.desc, at, &new, cx.xid, cx.cid)? {
             RowChange::Done(version) => {
                 insert_index_entries(cx.catalog, cx.eval, cx.xid, table, &new, Some(&old), version)?
