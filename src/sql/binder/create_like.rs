@@ -1,8 +1,8 @@
 //! Binding of `CREATE TABLE name (… LIKE source [INCLUDING …] …)`: each
 //! LIKE clause stands for the source's columns (names, types, typmods and
 //! NOT NULL, always), in place among the columns written out, with its
-//! defaults, identity and indexes (PRIMARY KEY and UNIQUE constraints
-//! among them) when included. The table is created as any other; nothing
+//! defaults, identity, CHECK constraints and indexes (PRIMARY KEY and
+//! UNIQUE constraints among them) when included. The table is created as any other; nothing
 //! links it to its source afterwards.
 
 use sqlparser::ast;
@@ -12,7 +12,7 @@ use crate::catalog;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::parser::LikeClause;
-use crate::sql::{ColumnSequence, IndexDef, Statement};
+use crate::sql::{CheckDef, ColumnSequence, IndexDef, Statement};
 use crate::txn::lock::LockMode;
 
 impl Binder<'_> {
@@ -22,7 +22,7 @@ impl Binder<'_> {
         likes: &[(usize, LikeClause)],
     ) -> Result<Statement> {
         let mut statement = self.bind_create_table(ct)?;
-        let Statement::CreateTable { columns, indexes, sequences, .. } = &mut statement else {
+        let Statement::CreateTable { columns, indexes, sequences, checks, .. } = &mut statement else {
             return Err(Error::internal("CREATE TABLE bound to another statement"));
         };
         let mut own = std::mem::take(columns).into_iter();
@@ -53,6 +53,18 @@ impl Binder<'_> {
                     });
                 }
                 out.push(col);
+            }
+            if like.constraints {
+                // CHECK constraints keep their names (NOT NULL always comes along).
+                for c in &source.checks {
+                    checks.push(CheckDef {
+                        name: Some(c.name.clone()),
+                        expr: c.text.clone(),
+                        column: None,
+                        not_valid: false,
+                        no_inherit: c.no_inherit,
+                    });
+                }
             }
             if like.indexes {
                 for ix in &source.indexes {
