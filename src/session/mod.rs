@@ -538,7 +538,10 @@ impl Session {
         }
         Ok(changed.then(|| {
             let mut p = Plan::clone(plan);
-            crate::sql::planner::refresh_tables(&mut p, &now);
+            let catalog = &self.shared.catalog;
+            let blocks = |t: &crate::catalog::Table| catalog.blocks(t);
+            let costing = crate::sql::costsize::Costing::new(self.cost_params(), &blocks);
+            crate::sql::planner::refresh_tables(&mut p, &now, &costing);
             p
         }))
     }
@@ -547,7 +550,26 @@ impl Session {
     fn tables(&mut self) -> SessionTables<'_> {
         let own =
             if self.catalog_changed { Some((self.statement_snapshot(), self.current_xid(), self.cid)) } else { None };
-        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker(), path: &self.search_path }
+        let costs = self.cost_params();
+        SessionTables { catalog: &self.shared.catalog, own, locker: self.locker(), path: &self.search_path, costs }
+    }
+
+    /// The planner's cost settings, from the session's settings.
+    fn cost_params(&self) -> crate::sql::costsize::CostParams {
+        let s = &self.settings;
+        crate::sql::costsize::CostParams {
+            seq_page_cost: s.real(Guc::seq_page_cost),
+            random_page_cost: s.real(Guc::random_page_cost),
+            cpu_tuple_cost: s.real(Guc::cpu_tuple_cost),
+            cpu_index_tuple_cost: s.real(Guc::cpu_index_tuple_cost),
+            cpu_operator_cost: s.real(Guc::cpu_operator_cost),
+            effective_cache_size: s.int(Guc::effective_cache_size) as f64,
+            enable_seqscan: s.bool(Guc::enable_seqscan),
+            enable_indexscan: s.bool(Guc::enable_indexscan),
+            enable_hashjoin: s.bool(Guc::enable_hashjoin),
+            enable_nestloop: s.bool(Guc::enable_nestloop),
+            enable_sort: s.bool(Guc::enable_sort),
+        }
     }
 
     /// The current statement failed: so does the transaction it is part of.
@@ -925,14 +947,8 @@ impl Session {
 
     /// EXPLAIN: the plan's lines, or, with ANALYZE, an executor that runs
     /// the statement first.
-    fn start_explain(
-        &mut self,
-        inner: &Statement,
-        analyze: bool,
-        timing: bool,
-        summary: bool,
-        fresh: bool,
-    ) -> Result<Executor> {
+    fn start_explain(&mut self, inner: &Statement, how: ExplainHow, fresh: bool) -> Result<Executor> {
+        let ExplainHow { analyze, timing, summary, costs } = how;
         use crate::sql::explain::{Options, explain};
         let (plan, top) = match inner {
             Statement::Query { plan, .. } => (plan.clone(), None),
@@ -957,8 +973,13 @@ impl Session {
             }
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),
         };
+        let estimates = costs.then(|| {
+            let catalog = &self.shared.catalog;
+            let blocks = |t: &crate::catalog::Table| catalog.blocks(t);
+            crate::sql::costsize::Costing::new(self.cost_params(), &blocks).all(&plan)
+        });
         if !analyze {
-            let lines = explain(&plan, top, &Options { stats: None, timing: false });
+            let lines = explain(&plan, top, &Options { stats: None, timing: false, costs: estimates.as_ref() });
             return Ok(Executor::Values {
                 rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
             });
@@ -974,6 +995,7 @@ impl Session {
             stats,
             timing,
             summary,
+            estimates,
             lines: Vec::new().into_iter(),
         })))
     }
@@ -985,8 +1007,9 @@ impl Session {
         timing: Option<crate::sql::exec::Timing>,
     ) -> Result<Option<Executor>> {
         match statement {
-            Statement::Explain { inner, analyze, timing, summary } => {
-                Ok(Some(self.start_explain(inner, *analyze, *timing, *summary, fresh)?))
+            Statement::Explain { inner, analyze, timing, summary, costs } => {
+                let how = ExplainHow { analyze: *analyze, timing: *timing, summary: *summary, costs: *costs };
+                Ok(Some(self.start_explain(inner, how, fresh)?))
             }
             Statement::Query { plan, columns, tables } => {
                 if let Some(b) = &mut self.block {
@@ -1373,6 +1396,17 @@ struct SessionTables<'a> {
     locker: locks::Locker<'a>,
     /// The session's resolved search path.
     path: &'a [u32],
+    /// The planner's cost settings.
+    costs: crate::sql::costsize::CostParams,
+}
+
+/// EXPLAIN's options.
+#[derive(Clone, Copy)]
+struct ExplainHow {
+    analyze: bool,
+    timing: bool,
+    summary: bool,
+    costs: bool,
 }
 
 impl TableLookup for SessionTables<'_> {
@@ -1386,6 +1420,10 @@ impl TableLookup for SessionTables<'_> {
 
     fn blocks(&self, table: &crate::catalog::Table) -> Option<u32> {
         self.catalog.blocks(table)
+    }
+
+    fn cost_params(&self) -> crate::sql::costsize::CostParams {
+        self.costs
     }
 
     fn namespace(&self, name: &str) -> Result<Option<u32>> {

@@ -25,6 +25,7 @@ pub mod binder;
 pub mod bytea;
 pub mod copy;
 pub mod cost;
+pub mod costsize;
 pub mod datetime;
 pub mod exec;
 pub mod explain;
@@ -35,6 +36,7 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod selfuncs;
 pub mod sequence;
 pub mod types;
 
@@ -200,6 +202,8 @@ pub enum Statement {
         timing: bool,
         /// ANALYZE with SUMMARY (the execution time; on by default).
         summary: bool,
+        /// COSTS: each node's estimated cost, rows and width (on by default).
+        costs: bool,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     Set {

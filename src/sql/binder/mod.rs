@@ -74,12 +74,14 @@ fn both(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
 }
 
 /// Choose index scans in the plans of a bound statement.
-fn choose_access_paths(statement: &mut Statement) {
+fn choose_access_paths(statement: &mut Statement, tables: &dyn TableLookup) {
     match statement {
         Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
-            super::planner::choose_access_paths(Arc::make_mut(plan));
+            let blocks = |t: &Table| tables.blocks(t);
+            let costing = super::costsize::Costing::new(tables.cost_params(), &blocks);
+            super::planner::choose_access_paths(Arc::make_mut(plan), &costing);
         }
-        Statement::Explain { inner, .. } => choose_access_paths(inner),
+        Statement::Explain { inner, .. } => choose_access_paths(inner, tables),
         _ => {}
     }
 }
@@ -92,6 +94,11 @@ pub trait TableLookup {
     /// The table's size now in blocks, for row estimates (`None`: unknown).
     fn blocks(&self, _table: &Table) -> Option<u32> {
         None
+    }
+
+    /// The planner's cost settings of the session.
+    fn cost_params(&self) -> super::costsize::CostParams {
+        super::costsize::CostParams::default()
     }
     /// The table `name` of schema `namespace` (a qualified name).
     fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
@@ -197,7 +204,7 @@ impl<'a> Binder<'a> {
                 Statement::Reindex { table: *table, name: split_name(name)?.1 }
             }
         };
-        choose_access_paths(&mut statement);
+        choose_access_paths(&mut statement, self.tables);
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
                 return Err(err!(
