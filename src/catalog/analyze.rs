@@ -152,9 +152,15 @@ fn column_stats(sample: &[SampledRow], c: usize, rows: u64, target: i32) -> Colu
         return stats;
     }
     // Most common values: those seen more than once, most often first
-    // (ties: first seen first).
+    // (ties: in value order, as PostgreSQL lists them).
     let mut common: Vec<(u32, usize)> = counts.values().copied().filter(|&(k, _)| k > 1).collect();
-    common.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let value = |i: usize| values[i].value.as_ref();
+    common.sort_by(|a, b| {
+        b.0.cmp(&a.0).then_with(|| match (value(a.1), value(b.1)) {
+            (Some(x), Some(y)) => compare(x, y),
+            _ => a.1.cmp(&b.1),
+        })
+    });
     let target = target as usize;
     let keep = if common.len() == counts.len() && distinct > 0.0 && common.len() <= target {
         common.len()

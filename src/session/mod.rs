@@ -175,6 +175,8 @@ pub struct Session {
     /// depends on nothing a session can change yet; when the catalog exists,
     /// this cache is cleared with every catalog change, like prepared plans.
     simple_cache: HashMap<String, Arc<[Arc<PreparedStatement>]>>,
+    /// The planner's cost settings the cached plans were made with.
+    cached_costs: crate::sql::costsize::CostParams,
     simple_pending: Vec<Arc<PreparedStatement>>,
     arena: Bump,
     notices: Vec<Notice>,
@@ -247,6 +249,7 @@ impl Session {
             statements: HashMap::new(),
             portals: HashMap::new(),
             simple_cache: HashMap::new(),
+            cached_costs: crate::sql::costsize::CostParams::default(),
             simple_pending: Vec::new(),
             arena: Bump::new(),
             notices: Vec::new(),
@@ -635,6 +638,12 @@ impl Session {
     pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
         self.simple_pending.clear();
         self.refresh_search_path();
+        // Plans made under other cost settings (`SET enable_seqscan`, …) may differ.
+        let costs = self.cost_params();
+        if costs != self.cached_costs {
+            self.simple_cache.clear();
+            self.cached_costs = costs;
+        }
         if let Some(cached) = self.simple_cache.get(sql) {
             return Ok(SimpleStatements::Cached(cached.clone()));
         }

@@ -178,6 +178,16 @@ fn eq_selectivity(plan: &Plan, c: usize, value: Option<Datum>, rows: f64, blocks
     }
 }
 
+/// The share of a hash table of `plan`'s rows (about `rows`) on column
+/// `c` that one bucket holds: one over its distinct values, which a
+/// condition that keeps fewer of the table's rows thins out.
+pub fn bucket_fraction(plan: &Plan, c: usize, rows: f64, blocks: Blocks<'_>) -> f64 {
+    let nd = distinct(plan, c, rows, blocks);
+    let base = column_source(plan, c, blocks).map_or(rows, |(_, _, t)| t);
+    let nd = if rows < base && base > 0.0 { nd * rows / base } else { nd };
+    1.0 / nd.max(1.0)
+}
+
 /// The share of `plan`'s rows (about `rows`) that `cond` keeps.
 pub fn selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f64 {
     let sel = match cond {
@@ -509,6 +519,15 @@ pub struct Edge {
 /// list of item numbers: the first is the outermost probe side, each next
 /// one is joined to all before it. Ties keep the items' own order.
 pub fn join_order(rows: &[f64], edges: &[Edge]) -> Vec<usize> {
+    let buckets: Vec<f64> = rows.iter().map(|r| 1.0 / r.max(1.0)).collect();
+    join_order_hashed(rows, &buckets, edges)
+}
+
+/// [`join_order`], knowing for each item the share of its rows a hash
+/// table of it holds in one bucket (`1 / distinct keys`): probing a
+/// table of few distinct keys compares each probe row with many built
+/// rows (PostgreSQL's `estimate_hash_bucketsize` term).
+pub fn join_order_hashed(rows: &[f64], buckets: &[f64], edges: &[Edge]) -> Vec<usize> {
     let n = rows.len();
     if n <= 1 {
         return (0..n).collect();
@@ -537,7 +556,7 @@ pub fn join_order(rows: &[f64], edges: &[Edge]) -> Vec<usize> {
     let step = |set: u64, item: usize| -> f64 {
         let probe = set_rows(set);
         let built = rows[item].max(1.0);
-        probe + 2.0 * built + set_rows(set | (1 << item))
+        probe + 2.0 * built + set_rows(set | (1 << item)) + 0.5 * probe * built * buckets[item]
     };
     if n > DP_LIMIT {
         // Greedy: start from the largest item (it is best probed, never
