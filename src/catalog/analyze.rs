@@ -29,7 +29,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use super::system::{self, PG_STATISTIC};
+use super::system::{self, PG_ATTRIBUTE, PG_STATISTIC};
 use super::{Catalog, Reader, Table, catalog_rel, deform, i16_of, u32_of};
 use crate::error::Result;
 use crate::sql::array::ArrayValue;
@@ -146,8 +146,12 @@ fn column_stats(sample: &[SampledRow], c: usize, rows: u64, target: i32) -> Colu
         };
         if estimate > 0.1 * rows as f64 { -(estimate / rows as f64) } else { estimate.round() }
     };
-    let mut stats =
-        ColumnStats { null_frac: null_frac as f32, width: width.round() as i32, distinct: distinct as f32, ..Default::default() };
+    let mut stats = ColumnStats {
+        null_frac: null_frac as f32,
+        width: width.round() as i32,
+        distinct: distinct as f32,
+        ..Default::default()
+    };
     if values.iter().any(|v| v.value.is_none()) || target <= 0 {
         return stats;
     }
@@ -370,6 +374,36 @@ impl Catalog {
         Ok(())
     }
 
+    /// Set column `c`'s statistics target (`attstattarget`; -1: the default).
+    pub fn set_stat_target(
+        &self,
+        table: &Table,
+        c: usize,
+        target: i32,
+        xid: u64,
+        cid: u32,
+        who: &Reader<'_>,
+    ) -> Result<()> {
+        let adesc = PG_ATTRIBUTE.desc();
+        let mut rows = Vec::new();
+        self.scan(&PG_ATTRIBUTE, who, |tid, t| {
+            let v = deform(&adesc, t);
+            if u32_of(v[system::ATT_RELID]) == table.oid && i16_of(v[system::ATT_NUM]) as usize == c + 1 {
+                rows.push((tid, t.to_vec()));
+            }
+        })?;
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        let attrs = self.heap(catalog_rel(&PG_ATTRIBUTE));
+        for (tid, old) in rows {
+            let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
+            v[system::ATT_STATTARGET] = Some(target.to_le_bytes().to_vec());
+            let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
+            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+            attrs.update_checked(tid, xid, cid, &super::form(&adesc, &refs), &how)?;
+        }
+        Ok(())
+    }
+
     /// Delete table `oid`'s rows of `pg_statistic` (it is analyzed again, or dropped).
     pub(super) fn delete_column_stats(&self, oid: u32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let desc = PG_STATISTIC.desc();
@@ -389,7 +423,12 @@ impl Catalog {
 
     /// Table `oid`'s statistics by column (index = attnum - 1, `types`
     /// the columns' types), as far as ANALYZE gathered them.
-    pub(super) fn column_stats_of(&self, oid: u32, types: &[PgType], who: &Reader<'_>) -> Result<Vec<Option<ColumnStats>>> {
+    pub(super) fn column_stats_of(
+        &self,
+        oid: u32,
+        types: &[PgType],
+        who: &Reader<'_>,
+    ) -> Result<Vec<Option<ColumnStats>>> {
         let desc = PG_STATISTIC.desc();
         let ncols = types.len();
         let mut out = vec![None; ncols];

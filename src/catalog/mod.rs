@@ -100,7 +100,17 @@ pub struct Column {
 impl Column {
     /// A live column of a type, with no default.
     pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
-        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0, dropped: false, missing: None, stat_target: -1 }
+        Column {
+            name: name.into(),
+            ty,
+            typmod,
+            not_null,
+            default: None,
+            identity: 0,
+            dropped: false,
+            missing: None,
+            stat_target: -1,
+        }
     }
 }
 

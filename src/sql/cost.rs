@@ -237,9 +237,12 @@ pub fn selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f
         }
         Expr::Call(Func::Array(ArrayFn::Any { op: CmpOp::Eq, all: false }), args, _) => match args.as_slice() {
             [Expr::Column(c, _), array] => match selfuncs::constant(array, array.ty()) {
-                Some(Datum::Array(a)) => {
-                    a.items.iter().filter(|v| !v.is_null()).map(|v| eq_selectivity(plan, *c, Some(v.clone()), rows, blocks)).sum()
-                }
+                Some(Datum::Array(a)) => a
+                    .items
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| eq_selectivity(plan, *c, Some(v.clone()), rows, blocks))
+                    .sum(),
                 // An array known only at run time: PostgreSQL's guess of ten elements.
                 _ => 10.0 * eq_selectivity(plan, *c, None, rows, blocks),
             },
@@ -273,6 +276,10 @@ fn range_bound_selectivity(plan: &Plan, c: usize, op: CmpOp, value: Option<&Datu
     selfuncs::ineq_sel(&stats, op, value?)
 }
 
+/// One side of a range on a column: absent, or present with its
+/// selectivity (`None`: no statistics to tell).
+type RangeSide = Option<Option<f64>>;
+
 /// The conjuncts of an AND, independent of each other except that a
 /// lower and an upper bound on the same column make one range, whose
 /// share is `P(below upper) + P(above lower) - 1` as PostgreSQL's
@@ -280,7 +287,7 @@ fn range_bound_selectivity(plan: &Plan, c: usize, op: CmpOp, value: Option<&Datu
 /// statistics).
 fn conjunction_selectivity(conjuncts: &[&Expr], plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f64 {
     // Per column: the lower bound's and the upper bound's selectivity (None: default).
-    let mut ranges: Vec<(usize, Option<Option<f64>>, Option<Option<f64>>)> = Vec::new();
+    let mut ranges: Vec<(usize, RangeSide, RangeSide)> = Vec::new();
     let mut sel = 1.0;
     for c in conjuncts {
         let bound = match c {

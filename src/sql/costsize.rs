@@ -113,7 +113,12 @@ impl<'a> Costing<'a> {
         e.walk(&mut |x| {
             if matches!(
                 x,
-                Expr::Cmp(..) | Expr::Arith(..) | Expr::Call(..) | Expr::Like(..) | Expr::Distinct(..) | Expr::Concat(..)
+                Expr::Cmp(..)
+                    | Expr::Arith(..)
+                    | Expr::Call(..)
+                    | Expr::Like(..)
+                    | Expr::Distinct(..)
+                    | Expr::Concat(..)
             ) {
                 ops += 1;
             }
@@ -161,7 +166,9 @@ impl<'a> Costing<'a> {
             Plan::Limit { input, offset, count } => {
                 let i = self.estimate(input);
                 let constant = |e: &Option<Expr>| {
-                    e.as_ref().and_then(|e| super::selfuncs::constant(e, PgType::Int8)).and_then(|d| d.as_i64())
+                    e.as_ref()
+                        .and_then(|e| super::selfuncs::constant(e, PgType::Int8))
+                        .and_then(|d| d.as_i64())
                         .map(|v| v as f64)
                 };
                 let offset = constant(offset).unwrap_or(0.0).min(i.rows);
@@ -291,7 +298,14 @@ impl<'a> Costing<'a> {
 
     /// An index scan of `table` through `index`, `conds` bounding the
     /// walk, `filter` checked on every row it finds; `plan` is the scan.
-    fn index_scan(&self, plan: &Plan, table: &Table, index: &Index, conds: &[Expr], filter: Option<&Expr>) -> (f64, f64) {
+    fn index_scan(
+        &self,
+        plan: &Plan,
+        table: &Table,
+        index: &Index,
+        conds: &[Expr],
+        filter: Option<&Expr>,
+    ) -> (f64, f64) {
         let p = &self.params;
         let tuples = cost::table_rows(table, self.blocks).max(1.0);
         let pages = self.table_pages(table).max(1.0);

@@ -450,6 +450,11 @@ pub enum AlterAction {
     RenameTo(String),
     SetNotNull(String),
     DropNotNull(String),
+    /// `ALTER COLUMN c SET STATISTICS n`: the column's statistics target (-1: the default).
+    SetStatistics {
+        column: String,
+        target: i64,
+    },
     AddConstraint(ConstraintDef),
     DropConstraint {
         name: String,

@@ -50,6 +50,14 @@ pub enum Parsed {
     /// A statement PostgreSQL has that is not built: refused (0A000) when
     /// bound.
     Unsupported(&'static str),
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column SET
+    /// STATISTICS n` (no grammar in `sqlparser`).
+    SetStatistics {
+        if_exists: bool,
+        name: sqlparser::ast::ObjectName,
+        column: sqlparser::ast::Ident,
+        target: i64,
+    },
     /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
     /// (no grammar in `sqlparser` for tables and sequences).
     SetSchema {
@@ -200,6 +208,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
             out.push(set_schema);
+        } else if let Some(set_statistics) = p.maybe_parse(parse_set_statistics)? {
+            out.push(set_statistics);
         } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
             out.push(elements);
         } else if matches!(
@@ -282,6 +292,26 @@ fn parse_set_schema(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
     Ok(Parsed::SetSchema { kind, if_exists, name, schema })
+}
+
+fn parse_set_statistics(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let _ = p.parse_keyword(Keyword::ONLY);
+    let name = p.parse_object_name(false)?;
+    p.expect_keyword(Keyword::ALTER)?;
+    let _ = p.parse_keyword(Keyword::COLUMN);
+    let column = p.parse_identifier()?;
+    p.expect_keywords(&[Keyword::SET, Keyword::STATISTICS])?;
+    let negative = p.consume_token(&Token::Minus);
+    let target = match p.next_token().token {
+        Token::Number(n, _) => n.parse::<i64>().map_err(|_| ParserError::ParserError(format!("invalid number {n}")))?,
+        _ => return p.expected_ref("an integer", p.peek_token_ref()),
+    };
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    Ok(Parsed::SetStatistics { if_exists, name, column, target: if negative { -target } else { target } })
 }
 
 /// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which

@@ -114,7 +114,13 @@ fn interpolate(lo: &Datum, hi: &Datum, value: &Datum) -> Option<f64> {
         (Datum::Text(l) | Datum::Bpchar(l), Datum::Text(h) | Datum::Bpchar(h), Datum::Text(v) | Datum::Bpchar(v)) => {
             let prefix = l.bytes().zip(h.bytes()).take_while(|(a, b)| a == b).count();
             let scalar = |s: &str| {
-                s.as_bytes().iter().skip(prefix).take(8).enumerate().map(|(k, &b)| b as f64 / 256f64.powi(k as i32 + 1)).sum::<f64>()
+                s.as_bytes()
+                    .iter()
+                    .skip(prefix)
+                    .take(8)
+                    .enumerate()
+                    .map(|(k, &b)| b as f64 / 256f64.powi(k as i32 + 1))
+                    .sum::<f64>()
             };
             (scalar(l), scalar(h), scalar(v))
         }

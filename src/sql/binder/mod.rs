@@ -194,6 +194,11 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::AlterSequence { if_exists, name, options, restart } => {
                 self.bind_alter_sequence(*if_exists, name, options, restart)?
             }
+            super::parser::Parsed::SetStatistics { if_exists, name, column, target } => Statement::AlterTable {
+                table: ddl::public_name(name)?,
+                if_exists: *if_exists,
+                actions: vec![super::AlterAction::SetStatistics { column: ident(column), target: *target }],
+            },
             super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
                 schema::bind_set_schema(*kind, *if_exists, name, schema)?
             }
