@@ -93,12 +93,24 @@ pub struct Column {
     /// What the tuples written before the column was added hold for it
     /// (`attmissingval`, stored bytes), when it was added with a default.
     pub missing: Option<Vec<u8>>,
+    /// `attstattarget`: the column's own statistics target (-1: `default_statistics_target`).
+    pub stat_target: i32,
 }
 
 impl Column {
     /// A live column of a type, with no default.
     pub fn new(name: impl Into<String>, ty: PgType, typmod: i32, not_null: bool) -> Column {
-        Column { name: name.into(), ty, typmod, not_null, default: None, identity: 0, dropped: false, missing: None }
+        Column {
+            name: name.into(),
+            ty,
+            typmod,
+            not_null,
+            default: None,
+            identity: 0,
+            dropped: false,
+            missing: None,
+            stat_target: -1,
+        }
     }
 }
 
@@ -693,6 +705,7 @@ impl Catalog {
                             Some([1]) => alter::missing_value(ty, v[system::ATT_MISSINGVAL]),
                             _ => None,
                         },
+                        stat_target: i32_of(v[system::ATT_STATTARGET]),
                     },
                 )),
                 None => bad_type = Some(typid),
@@ -705,8 +718,8 @@ impl Catalog {
         if rel.kind == RelKind::Table {
             self.fill_defaults(oid, &mut columns, who)?;
         }
-        let ncols = columns.len();
         let columns: Vec<Column> = columns.into_iter().map(|(_, c)| c).collect();
+        let types: Vec<PgType> = columns.iter().map(|c| c.ty).collect();
         let indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         let checks = if rel.kind == RelKind::Table { self.checks_of(oid, name, &columns, who)? } else { Vec::new() };
@@ -726,7 +739,7 @@ impl Catalog {
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
             view,
             counted: rel.counted,
-            stats: if rel.kind == RelKind::Table { self.column_stats_of(oid, ncols, who)? } else { Vec::new() },
+            stats: if rel.kind == RelKind::Table { self.column_stats_of(oid, &types, who)? } else { Vec::new() },
             sequence: rel.kind == RelKind::Sequence,
         }))
     }

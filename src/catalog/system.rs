@@ -360,9 +360,9 @@ pub const PG_ATTRDEF: SystemCatalog = SystemCatalog {
 };
 
 /// pg_collation: the collations there are (the database's is "C").
-/// Per-column statistics that ANALYZE gathers for the planner. tusk fills
-/// `stanullfrac`, `stawidth` and `stadistinct`; the slots (`stakind1` …)
-/// stay empty.
+/// Per-column statistics that ANALYZE gathers for the planner (see
+/// `catalog::analyze`): the slots hold most common values, a histogram
+/// and the correlation, in that order as far as a column has them.
 pub const PG_STATISTIC: SystemCatalog = SystemCatalog {
     oid: 2619,
     name: "pg_statistic",
@@ -406,6 +406,9 @@ pub const STA_ATTNUM: usize = PG_STATISTIC.attno("staattnum");
 pub const STA_NULLFRAC: usize = PG_STATISTIC.attno("stanullfrac");
 pub const STA_WIDTH: usize = PG_STATISTIC.attno("stawidth");
 pub const STA_DISTINCT: usize = PG_STATISTIC.attno("stadistinct");
+pub const STA_KIND1: usize = PG_STATISTIC.attno("stakind1");
+pub const STA_NUMBERS1: usize = PG_STATISTIC.attno("stanumbers1");
+pub const STA_VALUES1: usize = PG_STATISTIC.attno("stavalues1");
 
 pub const PG_COLLATION: SystemCatalog = SystemCatalog {
     oid: 3456,
@@ -715,6 +718,7 @@ pub fn attribute_row(rel: u32, attnum: i16, col_name: &str, ty: PgType, typmod: 
 pub const ATT_RELID: usize = PG_ATTRIBUTE.attno("attrelid");
 pub const ATT_NAME: usize = PG_ATTRIBUTE.attno("attname");
 pub const ATT_TYPID: usize = PG_ATTRIBUTE.attno("atttypid");
+pub const ATT_STATTARGET: usize = PG_ATTRIBUTE.attno("attstattarget");
 pub const ATT_NUM: usize = PG_ATTRIBUTE.attno("attnum");
 pub const ATT_TYPMOD: usize = PG_ATTRIBUTE.attno("atttypmod");
 pub const ATT_NOTNULL: usize = PG_ATTRIBUTE.attno("attnotnull");

@@ -170,6 +170,38 @@ settings! {
         "Resource Usage / Background Writer", "Background writer maximum number of LRU pages to flush per round.";
     synchronous_commit = "synchronous_commit", User, Kind::Enum(&["local", "remote_write", "remote_apply", "on", "off"]), "on", false,
         "Write-Ahead Log / Settings", "Sets the current transaction's synchronization level.";
+    // Query tuning. tusk makes no bitmap scans, index-only scans or merge
+    // joins: their enable_* settings are accepted and change nothing.
+    enable_seqscan = "enable_seqscan", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of sequential-scan plans.";
+    enable_indexscan = "enable_indexscan", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of index-scan plans.";
+    enable_bitmapscan = "enable_bitmapscan", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of bitmap-scan plans.";
+    enable_indexonlyscan = "enable_indexonlyscan", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of index-only-scan plans.";
+    enable_mergejoin = "enable_mergejoin", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of merge join plans.";
+    enable_hashjoin = "enable_hashjoin", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of hash join plans.";
+    enable_nestloop = "enable_nestloop", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of nested-loop join plans.";
+    enable_sort = "enable_sort", User, Kind::Bool, "on", false,
+        "Query Tuning / Planner Method Configuration", "Enables the planner's use of explicit sort steps.";
+    seq_page_cost = "seq_page_cost", User, Kind::Real { min: 0.0, max: f64::MAX }, "1", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's estimate of the cost of a sequentially fetched disk page.";
+    random_page_cost = "random_page_cost", User, Kind::Real { min: 0.0, max: f64::MAX }, "4", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's estimate of the cost of a nonsequentially fetched disk page.";
+    cpu_tuple_cost = "cpu_tuple_cost", User, Kind::Real { min: 0.0, max: f64::MAX }, "0.01", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's estimate of the cost of processing each tuple (row).";
+    cpu_index_tuple_cost = "cpu_index_tuple_cost", User, Kind::Real { min: 0.0, max: f64::MAX }, "0.005", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's estimate of the cost of processing each index entry during an index scan.";
+    cpu_operator_cost = "cpu_operator_cost", User, Kind::Real { min: 0.0, max: f64::MAX }, "0.0025", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's estimate of the cost of processing each operator or function call.";
+    effective_cache_size = "effective_cache_size", User, Kind::Int { min: 1, max: I32MAX, unit: Unit::Blocks8k }, "524288", false,
+        "Query Tuning / Planner Cost Constants", "Sets the planner's assumption about the total size of the data caches.";
+    default_statistics_target = "default_statistics_target", User, Kind::Int { min: 1, max: 10000, unit: Unit::None }, "100", false,
+        "Query Tuning / Other Planner Options", "Sets the default statistics target.";
     // Client connection defaults
     client_min_messages = "client_min_messages", User, Kind::Enum(LOG_LEVELS), "notice", false,
         "Client Connection Defaults / Statement Behavior", "Sets the message levels that are sent to the client.";

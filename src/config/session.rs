@@ -82,6 +82,13 @@ impl Settings {
         value_int(self.get(guc))
     }
 
+    pub fn real(&self, guc: Guc) -> f64 {
+        match self.get(guc) {
+            Value::Real(v) => *v,
+            other => value_int(other) as f64,
+        }
+    }
+
     pub fn bool(&self, guc: Guc) -> bool {
         matches!(self.get(guc), Value::Bool(true))
     }

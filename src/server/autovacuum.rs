@@ -182,8 +182,11 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
 fn analyze(shared: &Shared, table: &Table) -> Result<u64> {
     let (catalog, txns) = (&shared.catalog, &shared.txns);
     let snapshot = txns.snapshot();
-    let (pages, rows, columns) =
-        catalog.analyze_rows(table, &Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 })?;
+    let (pages, rows, columns) = catalog.analyze_rows(
+        table,
+        &Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 },
+        shared.config.int(Guc::default_statistics_target) as i32,
+    )?;
     let xid = txns.assign(AUTOVACUUM_PID);
     let snapshot = txns.snapshot();
     let who = Reader { path: None, snapshot: &snapshot, xid, cid: 0 };

@@ -27,7 +27,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// and `pg_user` are written at bootstrap. 7: `pg_proc`, `pg_operator`,
 /// `pg_description` and the other catalogs client tools read; catalog
 /// array columns (`conkey`, `reloptions`, …) hold arrays in their stored
-/// form rather than text.
+/// form rather than text. 8: `pg_stats` has PostgreSQL's value columns
+/// (`most_common_vals`, `histogram_bounds`, `correlation`, …) and
+/// `pg_statistic` slots hold them.
 pub const FORMAT_VERSION: &str = "8";
 
 pub struct DataDir {

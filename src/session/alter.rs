@@ -56,6 +56,17 @@ impl Session {
                     let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.set_not_null(&table, &[i], xid, self.cid, &who)?;
                 }
+                AlterAction::SetStatistics { column, target } => {
+                    let i = existing_column(&table, column)?;
+                    if *target < -1 {
+                        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "statistics target {target} is too low"));
+                    }
+                    // PostgreSQL lowers a target above the maximum to it (with a warning).
+                    let target = (*target).min(10_000) as i32;
+                    let snapshot = self.statement_snapshot();
+                    let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+                    self.shared.catalog.set_stat_target(&table, i, target, xid, self.cid, &who)?;
+                }
                 AlterAction::DropNotNull(name) => {
                     let i = existing_column(&table, name)?;
                     if table.indexes.iter().any(|x| x.primary && x.columns.contains(&i)) {
@@ -419,6 +430,7 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::DropColumn { .. } => "DROP COLUMN",
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
+        AlterAction::SetStatistics { .. } => "ALTER COLUMN ... SET STATISTICS",
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",
         AlterAction::AlterColumnType { .. } => "ALTER COLUMN ... SET DATA TYPE",
         AlterAction::DropConstraint { .. } => "DROP CONSTRAINT",

@@ -241,7 +241,8 @@ impl Session {
             // A plain VACUUM counts the rows too, but is no ANALYZE.
             let analyzing = analyze || !vacuum;
             let (pages, rows, columns) = if analyzing {
-                let (pages, rows, columns) = self.shared.catalog.analyze_rows(table, &who)?;
+                let target = self.settings.int(Guc::default_statistics_target) as i32;
+                let (pages, rows, columns) = self.shared.catalog.analyze_rows(table, &who, target)?;
                 (pages, rows, Some(columns))
             } else {
                 let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;

@@ -157,6 +157,8 @@ pub struct Session {
     /// depends on nothing a session can change yet; when the catalog exists,
     /// this cache is cleared with every catalog change, like prepared plans.
     simple_cache: HashMap<String, Arc<[Arc<PreparedStatement>]>>,
+    /// The planner's cost settings the cached plans were made with.
+    cached_costs: crate::sql::costsize::CostParams,
     simple_pending: Vec<Arc<PreparedStatement>>,
     arena: Bump,
     notices: Vec<Notice>,
@@ -230,6 +232,7 @@ impl Session {
             replan: Vec::new(),
             portals: HashMap::new(),
             simple_cache: HashMap::new(),
+            cached_costs: crate::sql::costsize::CostParams::default(),
             simple_pending: Vec::new(),
             arena: Bump::new(),
             notices: Vec::new(),
@@ -610,7 +613,10 @@ impl Session {
         }
         Ok(changed.then(|| {
             let mut p = Plan::clone(plan);
-            crate::sql::planner::refresh_tables(&mut p, &now);
+            let catalog = &self.shared.catalog;
+            let blocks = |t: &crate::catalog::Table| catalog.blocks(t);
+            let costing = crate::sql::costsize::Costing::new(self.cost_params(), &blocks);
+            crate::sql::planner::refresh_tables(&mut p, &now, &costing);
             p
         }))
     }
@@ -619,12 +625,32 @@ impl Session {
     fn tables(&mut self) -> SessionTables<'_> {
         let own =
             if self.catalog_changed { Some((self.statement_snapshot(), self.current_xid(), self.cid)) } else { None };
+        let costs = self.cost_params();
         SessionTables {
             catalog: &self.shared.catalog,
             own,
             locker: self.locker(),
             path: &self.search_path,
             statements: &self.statements,
+            costs,
+        }
+    }
+
+    /// The planner's cost settings, from the session's settings.
+    fn cost_params(&self) -> crate::sql::costsize::CostParams {
+        let s = &self.settings;
+        crate::sql::costsize::CostParams {
+            seq_page_cost: s.real(Guc::seq_page_cost),
+            random_page_cost: s.real(Guc::random_page_cost),
+            cpu_tuple_cost: s.real(Guc::cpu_tuple_cost),
+            cpu_index_tuple_cost: s.real(Guc::cpu_index_tuple_cost),
+            cpu_operator_cost: s.real(Guc::cpu_operator_cost),
+            effective_cache_size: s.int(Guc::effective_cache_size) as f64,
+            enable_seqscan: s.bool(Guc::enable_seqscan),
+            enable_indexscan: s.bool(Guc::enable_indexscan),
+            enable_hashjoin: s.bool(Guc::enable_hashjoin),
+            enable_nestloop: s.bool(Guc::enable_nestloop),
+            enable_sort: s.bool(Guc::enable_sort),
         }
     }
 
@@ -691,6 +717,12 @@ impl Session {
     pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
         self.simple_pending.clear();
         self.refresh_search_path();
+        // Plans made under other cost settings (`SET enable_seqscan`, …) may differ.
+        let costs = self.cost_params();
+        if costs != self.cached_costs {
+            self.simple_cache.clear();
+            self.cached_costs = costs;
+        }
         if let Some(cached) = self.simple_cache.get(sql) {
             return Ok(SimpleStatements::Cached(cached.clone()));
         }
@@ -1000,8 +1032,10 @@ impl Session {
         };
         let (statement, args, explain) = match &bound.statement {
             Statement::Execute { statement, args } => (statement, args, None),
-            Statement::Explain { inner, analyze, timing, summary } => match inner.as_ref() {
-                Statement::Execute { statement, args } => (statement, args, Some((*analyze, *timing, *summary))),
+            Statement::Explain { inner, analyze, timing, summary, costs } => match inner.as_ref() {
+                Statement::Execute { statement, args } => {
+                    (statement, args, Some((*analyze, *timing, *summary, *costs)))
+                }
                 _ => return Ok(()),
             },
             _ => return Ok(()),
@@ -1019,7 +1053,7 @@ impl Session {
             (None, _) | (_, None) => statement.clone(),
             // EXPLAIN EXECUTE: the prepared statement's plan (bound again
             // first if a table changed), explained.
-            (Some((analyze, timing, summary)), Some(inner)) => {
+            (Some((analyze, timing, summary, costs)), Some(inner)) => {
                 let statement = match self.check_tables(&inner.statement) {
                     Err(e) if is_stale(&e) => self.rebind(statement)?,
                     other => other.map(|()| statement.clone())?,
@@ -1027,7 +1061,8 @@ impl Session {
                 let Some(inner) = statement.bound.as_ref() else {
                     return Err(Error::internal("EXPLAIN of an empty statement"));
                 };
-                let explain = Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary };
+                let explain =
+                    Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary, costs };
                 let columns = explain.columns();
                 let bound = crate::sql::Bound { statement: explain, params: inner.params.clone(), columns };
                 Arc::new(PreparedStatement::new(&statement.sql, Some(Arc::new(bound)), self.statement_timestamp))
@@ -1073,14 +1108,8 @@ impl Session {
 
     /// EXPLAIN: the plan's lines, or, with ANALYZE, an executor that runs
     /// the statement first.
-    fn start_explain(
-        &mut self,
-        inner: &Statement,
-        analyze: bool,
-        timing: bool,
-        summary: bool,
-        fresh: bool,
-    ) -> Result<Executor> {
+    fn start_explain(&mut self, inner: &Statement, how: ExplainHow, fresh: bool) -> Result<Executor> {
+        let ExplainHow { analyze, timing, summary, costs } = how;
         use crate::sql::explain::{Options, explain};
         let (plan, top) = match inner {
             Statement::Query { plan, .. } => (plan.clone(), None),
@@ -1107,8 +1136,13 @@ impl Session {
             Statement::CreateTableAs(c) => (c.plan.clone(), None),
             _ => return Err(Error::internal("EXPLAIN of a utility statement")),
         };
+        let estimates = costs.then(|| {
+            let catalog = &self.shared.catalog;
+            let blocks = |t: &crate::catalog::Table| catalog.blocks(t);
+            crate::sql::costsize::Costing::new(self.cost_params(), &blocks).all(&plan)
+        });
         if !analyze {
-            let lines = explain(&plan, top, &Options { stats: None, timing: false });
+            let lines = explain(&plan, top, &Options { stats: None, timing: false, costs: estimates.as_ref() });
             return Ok(Executor::Values {
                 rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
             });
@@ -1118,7 +1152,7 @@ impl Session {
             if matches!(inner, Statement::CreateTableAs(_)) {
                 // WITH NO DATA, or IF NOT EXISTS and it exists: nothing ran.
                 self.tag_override = None;
-                let lines = explain(&plan, top, &Options { stats: None, timing: false });
+                let lines = explain(&plan, top, &Options { stats: None, timing: false, costs: estimates.as_ref() });
                 return Ok(Executor::Values {
                     rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
                 });
@@ -1132,6 +1166,7 @@ impl Session {
             stats,
             timing,
             summary,
+            estimates,
             lines: Vec::new().into_iter(),
         })))
     }
@@ -1143,8 +1178,9 @@ impl Session {
         timing: Option<crate::sql::exec::Timing>,
     ) -> Result<Option<Executor>> {
         match statement {
-            Statement::Explain { inner, analyze, timing, summary } => {
-                Ok(Some(self.start_explain(inner, *analyze, *timing, *summary, fresh)?))
+            Statement::Explain { inner, analyze, timing, summary, costs } => {
+                let how = ExplainHow { analyze: *analyze, timing: *timing, summary: *summary, costs: *costs };
+                Ok(Some(self.start_explain(inner, how, fresh)?))
             }
             Statement::Query { plan, columns, tables } => {
                 if let Some(b) = &mut self.block {
@@ -1566,6 +1602,17 @@ struct SessionTables<'a> {
     path: &'a [u32],
     /// The session's prepared statements (for `EXECUTE`).
     statements: &'a HashMap<String, Arc<PreparedStatement>>,
+    /// The planner's cost settings.
+    costs: crate::sql::costsize::CostParams,
+}
+
+/// EXPLAIN's options.
+#[derive(Clone, Copy)]
+struct ExplainHow {
+    analyze: bool,
+    timing: bool,
+    summary: bool,
+    costs: bool,
 }
 
 impl TableLookup for SessionTables<'_> {
@@ -1579,6 +1626,10 @@ impl TableLookup for SessionTables<'_> {
 
     fn blocks(&self, table: &crate::catalog::Table) -> Option<u32> {
         self.catalog.blocks(table)
+    }
+
+    fn cost_params(&self) -> crate::sql::costsize::CostParams {
+        self.costs
     }
 
     fn namespace(&self, name: &str) -> Result<Option<u32>> {

@@ -23,15 +23,22 @@
 
 use std::sync::Arc;
 
+use super::array_fn::ArrayFn;
 use super::expr::{CmpOp, Expr};
+use super::func::Func;
 use super::plan::{JoinKind, Plan};
+use super::selfuncs;
+use super::types::{Datum, PgType};
 use crate::catalog::Table;
+use crate::catalog::analyze::ColumnStats;
 use crate::storage::page::{HEADER_SIZE, PAGE_SIZE};
 
 /// PostgreSQL's default selectivity of `column = value`.
 pub const DEFAULT_EQ_SEL: f64 = 0.005;
 /// PostgreSQL's default selectivity of `column < value` and the like.
 pub const DEFAULT_INEQ_SEL: f64 = 1.0 / 3.0;
+/// PostgreSQL's default selectivity of a range `a > x AND a < y`.
+pub const DEFAULT_RANGE_INEQ_SEL: f64 = 0.005;
 /// PostgreSQL's default for a condition it cannot estimate.
 const DEFAULT_SEL: f64 = 0.5;
 /// PostgreSQL's default number of distinct values of a column.
@@ -104,8 +111,7 @@ fn distinct(plan: &Plan, i: usize, rows: f64, blocks: Blocks<'_>) -> f64 {
         Some((table, c, table_rows)) => table
             .stats
             .get(c)
-            .copied()
-            .flatten()
+            .and_then(Option::as_ref)
             .and_then(|s| s.distinct_of(table_rows))
             .unwrap_or(DEFAULT_NUM_DISTINCT),
         None => DEFAULT_NUM_DISTINCT,
@@ -116,7 +122,7 @@ fn distinct(plan: &Plan, i: usize, rows: f64, blocks: Blocks<'_>) -> f64 {
 /// The share of NULLs in column `i` of `plan`, if ANALYZE found it.
 fn null_frac(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<f64> {
     let (table, c, _) = column_source(plan, i, blocks)?;
-    table.stats.get(c).copied().flatten().map(|s| s.null_frac as f64)
+    table.stats.get(c).and_then(Option::as_ref).map(|s| s.null_frac as f64)
 }
 
 /// The value compared with is fixed for the scan (a constant or parameter).
@@ -137,40 +143,121 @@ fn column(e: &Expr) -> Option<usize> {
     }
 }
 
+/// The statistics ANALYZE gathered for column `i` of `plan`, if it reads
+/// a table's column directly.
+fn column_stats(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<ColumnStats> {
+    let (table, c, _) = column_source(plan, i, blocks)?;
+    table.stats.get(c).cloned().flatten()
+}
+
+/// `column op other` (either way round), with the column first.
+fn column_side<'e>(op: CmpOp, a: &'e Expr, b: &'e Expr) -> Option<(usize, PgType, CmpOp, &'e Expr)> {
+    match (a, b) {
+        (Expr::Column(c, t), v) if fixed(v) => Some((*c, *t, op, v)),
+        (v, Expr::Column(c, t)) if fixed(v) => Some((*c, *t, flip(op), v)),
+        _ => None,
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::LtEq => CmpOp::GtEq,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::GtEq => CmpOp::LtEq,
+        other => other,
+    }
+}
+
+/// The share of rows with `col = value` for column `c` of `plan`.
+fn eq_selectivity(plan: &Plan, c: usize, value: Option<Datum>, rows: f64, blocks: Blocks<'_>) -> f64 {
+    let nd = distinct(plan, c, rows, blocks);
+    match column_stats(plan, c, blocks) {
+        Some(s) => selfuncs::eq_sel(&s, value.as_ref(), nd),
+        None => 1.0 / nd,
+    }
+}
+
+/// The share of a hash table of `plan`'s rows (about `rows`) on column
+/// `c` that one bucket holds: one over its distinct values, which a
+/// condition that keeps fewer of the table's rows thins out.
+pub fn bucket_fraction(plan: &Plan, c: usize, rows: f64, blocks: Blocks<'_>) -> f64 {
+    let nd = distinct(plan, c, rows, blocks);
+    let base = column_source(plan, c, blocks).map_or(rows, |(_, _, t)| t);
+    let nd = if rows < base && base > 0.0 { nd * rows / base } else { nd };
+    1.0 / nd.max(1.0)
+}
+
 /// The share of `plan`'s rows (about `rows`) that `cond` keeps.
 pub fn selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f64 {
     let sel = match cond {
-        Expr::And(a, b) => selectivity(a, plan, rows, blocks) * selectivity(b, plan, rows, blocks),
-        Expr::Or(a, b) => {
-            let (x, y) = (selectivity(a, plan, rows, blocks), selectivity(b, plan, rows, blocks));
-            x + y - x * y
+        Expr::And(..) => {
+            let mut conjuncts = Vec::new();
+            super::planner::split_and(cond, &mut conjuncts);
+            conjunction_selectivity(&conjuncts, plan, rows, blocks)
         }
+        Expr::Or(a, b) => match in_list_selectivity(cond, plan, rows, blocks) {
+            Some(s) => s,
+            None => {
+                let (x, y) = (selectivity(a, plan, rows, blocks), selectivity(b, plan, rows, blocks));
+                x + y - x * y
+            }
+        },
         Expr::Not(a) => 1.0 - selectivity(a, plan, rows, blocks),
         Expr::Cmp(op, a, b) => {
-            let (col, other) = match (column(a), column(b)) {
-                (Some(c), _) if fixed(b) => (Some(c), true),
-                (_, Some(c)) if fixed(a) => (Some(c), true),
-                (Some(x), Some(y)) if *op == CmpOp::Eq => {
-                    // Two columns of the same rows: like a join's equality.
-                    let nd = distinct(plan, x, rows, blocks).max(distinct(plan, y, rows, blocks));
-                    return (1.0 / nd).clamp(0.0, 1.0);
+            if let Some((c, ty, op, v)) = column_side(*op, a, b) {
+                let value = selfuncs::constant(v, ty);
+                match op {
+                    CmpOp::Eq => eq_selectivity(plan, c, value, rows, blocks),
+                    CmpOp::NotEq => {
+                        let nulls = column_stats(plan, c, blocks).map_or(0.0, |s| s.null_frac as f64);
+                        1.0 - eq_selectivity(plan, c, value, rows, blocks) - nulls
+                    }
+                    _ => range_bound_selectivity(plan, c, op, value.as_ref(), blocks).unwrap_or(DEFAULT_INEQ_SEL),
                 }
-                _ => (None, false),
-            };
-            match (op, col) {
-                (CmpOp::Eq, Some(c)) if other => 1.0 / distinct(plan, c, rows, blocks),
-                (CmpOp::Eq, _) => DEFAULT_EQ_SEL,
-                (CmpOp::NotEq, Some(c)) => 1.0 - 1.0 / distinct(plan, c, rows, blocks),
-                (CmpOp::NotEq, None) => 1.0 - DEFAULT_EQ_SEL,
-                _ => DEFAULT_INEQ_SEL,
+            } else {
+                let (col, other) = match (column(a), column(b)) {
+                    (Some(c), _) if fixed(b) => (Some(c), true),
+                    (_, Some(c)) if fixed(a) => (Some(c), true),
+                    (Some(x), Some(y)) if *op == CmpOp::Eq => {
+                        // Two columns of the same rows: like a join's equality.
+                        let nd = distinct(plan, x, rows, blocks).max(distinct(plan, y, rows, blocks));
+                        return (1.0 / nd).clamp(0.0, 1.0);
+                    }
+                    _ => (None, false),
+                };
+                match (op, col) {
+                    (CmpOp::Eq, Some(c)) if other => 1.0 / distinct(plan, c, rows, blocks),
+                    (CmpOp::Eq, _) => DEFAULT_EQ_SEL,
+                    (CmpOp::NotEq, Some(c)) => 1.0 - 1.0 / distinct(plan, c, rows, blocks),
+                    (CmpOp::NotEq, None) => 1.0 - DEFAULT_EQ_SEL,
+                    _ => DEFAULT_INEQ_SEL,
+                }
             }
         }
+        Expr::Call(Func::Array(ArrayFn::Any { op: CmpOp::Eq, all: false }), args, _) => match args.as_slice() {
+            [Expr::Column(c, _), array] => match selfuncs::constant(array, array.ty()) {
+                Some(Datum::Array(a)) => a
+                    .items
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| eq_selectivity(plan, *c, Some(v.clone()), rows, blocks))
+                    .sum(),
+                // An array known only at run time: PostgreSQL's guess of ten elements.
+                _ => 10.0 * eq_selectivity(plan, *c, None, rows, blocks),
+            },
+            _ => DEFAULT_SEL,
+        },
         Expr::IsNull(e, negated) => {
             let nulls = column(e).and_then(|c| null_frac(plan, c, blocks)).unwrap_or(DEFAULT_EQ_SEL);
             if *negated { 1.0 - nulls } else { nulls }
         }
+        Expr::Like(a, pattern, negated, false) => {
+            let sel = like_selectivity(a, pattern, plan, rows, blocks);
+            if *negated { 1.0 - sel } else { sel }
+        }
         Expr::Like(..) => DEFAULT_EQ_SEL,
-        Expr::Const(crate::sql::types::Datum::Bool(b), _) => {
+        Expr::Const(Datum::Bool(b), _) => {
             if *b {
                 1.0
             } else {
@@ -180,6 +267,133 @@ pub fn selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f
         _ => DEFAULT_SEL,
     };
     sel.clamp(0.0, 1.0)
+}
+
+/// `col op value` for a range operator, from the column's statistics
+/// (`None` without them or without a known value).
+fn range_bound_selectivity(plan: &Plan, c: usize, op: CmpOp, value: Option<&Datum>, blocks: Blocks<'_>) -> Option<f64> {
+    let stats = column_stats(plan, c, blocks)?;
+    selfuncs::ineq_sel(&stats, op, value?)
+}
+
+/// One side of a range on a column: absent, or present with its
+/// selectivity (`None`: no statistics to tell).
+type RangeSide = Option<Option<f64>>;
+
+/// The conjuncts of an AND, independent of each other except that a
+/// lower and an upper bound on the same column make one range, whose
+/// share is `P(below upper) + P(above lower) - 1` as PostgreSQL's
+/// `clauselist_selectivity` computes it (0.5 % when either side has no
+/// statistics).
+fn conjunction_selectivity(conjuncts: &[&Expr], plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f64 {
+    // Per column: the lower bound's and the upper bound's selectivity (None: default).
+    let mut ranges: Vec<(usize, RangeSide, RangeSide)> = Vec::new();
+    let mut sel = 1.0;
+    for c in conjuncts {
+        let bound = match c {
+            Expr::Cmp(op, a, b) if !matches!(op, CmpOp::Eq | CmpOp::NotEq) => column_side(*op, a, b),
+            _ => None,
+        };
+        let Some((col, ty, op, v)) = bound else {
+            sel *= selectivity(c, plan, rows, blocks);
+            continue;
+        };
+        let s = range_bound_selectivity(plan, col, op, selfuncs::constant(v, ty).as_ref(), blocks);
+        let at = match ranges.iter().position(|r| r.0 == col) {
+            Some(at) => at,
+            None => {
+                ranges.push((col, None, None));
+                ranges.len() - 1
+            }
+        };
+        let slot = if matches!(op, CmpOp::Gt | CmpOp::GtEq) { &mut ranges[at].1 } else { &mut ranges[at].2 };
+        // Two bounds on the same side: the tighter one counts.
+        *slot = Some(match (*slot, s) {
+            (Some(Some(old)), Some(new)) => Some(old.min(new)),
+            (Some(None), _) | (_, None) => None,
+            (_, Some(new)) => Some(new),
+        });
+    }
+    for (_, lower, upper) in ranges {
+        sel *= match (lower, upper) {
+            (Some(Some(lo)), Some(Some(hi))) => {
+                let s = lo + hi - 1.0;
+                if s > 0.0 {
+                    s
+                } else if s < -0.01 {
+                    1.0e-10
+                } else {
+                    DEFAULT_RANGE_INEQ_SEL
+                }
+            }
+            (Some(_), Some(_)) => DEFAULT_RANGE_INEQ_SEL,
+            (Some(s), None) | (None, Some(s)) => s.unwrap_or(DEFAULT_INEQ_SEL),
+            (None, None) => 1.0,
+        };
+    }
+    sel
+}
+
+/// `col = v1 OR col = v2 OR …` (an IN list) on one column: the values'
+/// shares added up, as they cannot overlap.
+fn in_list_selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> Option<f64> {
+    fn arms<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Or(a, b) => {
+                arms(a, out);
+                arms(b, out);
+            }
+            other => out.push(other),
+        }
+    }
+    let mut each = Vec::new();
+    arms(cond, &mut each);
+    let mut column = None;
+    let mut sel = 0.0;
+    for arm in each {
+        let Expr::Cmp(CmpOp::Eq, a, b) = arm else { return None };
+        let (c, ty, _, v) = column_side(CmpOp::Eq, a, b)?;
+        if column.is_some_and(|col| col != c) {
+            return None;
+        }
+        column = Some(c);
+        sel += eq_selectivity(plan, c, selfuncs::constant(v, ty), rows, blocks);
+    }
+    Some(sel.min(1.0))
+}
+
+/// `col LIKE pattern`: a pattern with a fixed prefix keeps the rows in
+/// the prefix's range (`prefix <= col < prefix with its last byte
+/// raised`), and the MCVs are tested against the pattern; others the
+/// default.
+fn like_selectivity(a: &Expr, pattern: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> f64 {
+    let (Expr::Column(c, ty), Some(Datum::Text(p))) = (a, selfuncs::constant(pattern, PgType::Text)) else {
+        return DEFAULT_EQ_SEL;
+    };
+    let prefix: String = p.chars().take_while(|ch| !matches!(ch, '%' | '_' | '\\')).collect();
+    if prefix.len() == p.len() {
+        // No wildcard: an equality.
+        return eq_selectivity(plan, *c, Some(Datum::Text(p)), rows, blocks);
+    }
+    let Some(stats) = column_stats(plan, *c, blocks).filter(|_| !prefix.is_empty() && ty.is_string()) else {
+        return DEFAULT_EQ_SEL;
+    };
+    let mut upper = prefix.clone().into_bytes();
+    while let Some(last) = upper.pop() {
+        if last < 0x7f {
+            upper.push(last + 1);
+            break;
+        }
+    }
+    let lo = selfuncs::ineq_sel(&stats, CmpOp::GtEq, &Datum::Text(prefix.clone()));
+    let hi = match String::from_utf8(upper) {
+        Ok(u) if !u.is_empty() => selfuncs::ineq_sel(&stats, CmpOp::Lt, &Datum::Text(u)),
+        _ => Some(1.0 - stats.null_frac as f64),
+    };
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => (lo + hi - 1.0).max(1.0 / distinct(plan, *c, rows, blocks).max(1.0)),
+        _ => DEFAULT_EQ_SEL,
+    }
 }
 
 /// Where column `i` (of a FROM clause's row) comes from: the item's plan,
@@ -218,10 +432,9 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
         Plan::Project { input, .. } | Plan::Sort { input, .. } => plan_rows(input, blocks),
         Plan::Limit { input, count, .. } => {
             let rows = plan_rows(input, blocks);
-            match count {
-                Some(Expr::Const(crate::sql::types::Datum::Int8(n), _)) => rows.min(*n as f64),
-                Some(Expr::Const(crate::sql::types::Datum::Int4(n), _)) => rows.min(*n as f64),
-                _ => rows,
+            match count.as_ref().and_then(|c| selfuncs::constant(c, PgType::Int8)).and_then(|d| d.as_i64()) {
+                Some(n) => rows.min(n as f64).max(1.0),
+                None => rows,
             }
         }
         Plan::Join { left, right, kind, equi, on } => {
@@ -247,7 +460,7 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
             if groups.is_empty() {
                 1.0
             } else {
-                plan_rows(input, blocks).min(DEFAULT_NUM_DISTINCT)
+                group_rows(input, groups, blocks)
             }
         }
         Plan::Distinct { input, .. } => plan_rows(input, blocks).min(DEFAULT_NUM_DISTINCT),
@@ -255,6 +468,20 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
         Plan::SetOp { left, right, .. } => plan_rows(left, blocks) + plan_rows(right, blocks),
         _ => DEFAULT_ROWS,
     }
+}
+
+/// Groups of `input`'s rows by `groups`: the product of the grouping
+/// columns' distinct values (200 for an expression), at most the rows.
+fn group_rows(input: &Plan, groups: &[Expr], blocks: Blocks<'_>) -> f64 {
+    let rows = plan_rows(input, blocks);
+    let mut n = 1.0;
+    for g in groups {
+        n *= match g {
+            Expr::Column(c, _) => distinct(input, *c, rows, blocks),
+            _ => DEFAULT_NUM_DISTINCT,
+        };
+    }
+    n.clamp(1.0, rows.max(1.0))
 }
 
 /// Whether a plan reads a table VACUUM or ANALYZE has counted.
@@ -299,6 +526,15 @@ pub struct Edge {
 /// list of item numbers: the first is the outermost probe side, each next
 /// one is joined to all before it. Ties keep the items' own order.
 pub fn join_order(rows: &[f64], edges: &[Edge]) -> Vec<usize> {
+    let buckets: Vec<f64> = rows.iter().map(|r| 1.0 / r.max(1.0)).collect();
+    join_order_hashed(rows, &buckets, edges)
+}
+
+/// [`join_order`], knowing for each item the share of its rows a hash
+/// table of it holds in one bucket (`1 / distinct keys`): probing a
+/// table of few distinct keys compares each probe row with many built
+/// rows (PostgreSQL's `estimate_hash_bucketsize` term).
+pub fn join_order_hashed(rows: &[f64], buckets: &[f64], edges: &[Edge]) -> Vec<usize> {
     let n = rows.len();
     if n <= 1 {
         return (0..n).collect();
@@ -327,7 +563,7 @@ pub fn join_order(rows: &[f64], edges: &[Edge]) -> Vec<usize> {
     let step = |set: u64, item: usize| -> f64 {
         let probe = set_rows(set);
         let built = rows[item].max(1.0);
-        probe + 2.0 * built + set_rows(set | (1 << item))
+        probe + 2.0 * built + set_rows(set | (1 << item)) + 0.5 * probe * built * buckets[item]
     };
     if n > DP_LIMIT {
         // Greedy: start from the largest item (it is best probed, never

@@ -3,13 +3,15 @@
 //! `HashAggregate`, …), their properties (`Filter:`, `Index Cond:`,
 //! `Hash Cond:`, `Group Key:`, `Sort Key:`) with expressions written as
 //! PostgreSQL deparses them, and, for EXPLAIN ANALYZE, each node's actual
-//! rows, loops and time.
-//!
-//! tusk has no cost model yet, so no `(cost=…)` estimates are printed.
+//! rows, loops and time. Unless COSTS is off, each node shows the
+//! planner's estimate (`(cost=0.00..35.50 rows=2550 width=4)`, see
+//! `costsize`); a node folded into another (a projection, a filter)
+//! shows the estimate of the outermost one.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write;
 
+use super::costsize::Estimate;
 use super::expr::{ArithOp, Expr};
 use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
 use super::types::{Datum, PgType};
@@ -30,6 +32,8 @@ pub struct Options<'a> {
     /// Per plan node, in pre-order (a node before its inputs), when analyzed.
     pub stats: Option<&'a [NodeStats]>,
     pub timing: bool,
+    /// Per plan node (by address), its estimate, when COSTS is on.
+    pub costs: Option<&'a HashMap<usize, Estimate>>,
 }
 
 /// The lines of EXPLAIN's output for `plan`; `top` names a data-changing
@@ -65,6 +69,11 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
         Some(name) => {
             // The node's own properties (`Conflict Resolution: …`) follow its name.
             e.lines.extend(name.split('\n').map(String::from));
+            if let Some(est) = e.estimate_of(plan) {
+                // A data-changing node returns no rows of its own.
+                let own = Estimate { rows: 0.0, width: 0, ..est };
+                e.lines[0].push_str(&format!("  {}", own.text()));
+            }
             match plan {
                 // A data-changing statement's CTEs belong to its own node.
                 Plan::With { ctes, input } => {
@@ -87,7 +96,7 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
 /// An expression as EXPLAIN prints it in a node's property, its columns
 /// named by `names` (an INSERT's `Conflict Filter`).
 pub fn expression(expr: &Expr, names: &[String]) -> String {
-    let options = Options { stats: None, timing: false };
+    let options = Options { stats: None, timing: false, costs: None };
     let e = Explainer {
         lines: Vec::new(),
         qualify: true,
@@ -208,14 +217,14 @@ impl Explainer<'_> {
             // own, a filter is a property of the node below it.
             Plan::Project { input, exprs } => {
                 self.pending.extend(subplans_of(plan));
-                let names = self.node_folded(input, at, arrow, extra, id);
+                let names = self.node_folded(plan, input, at, arrow, extra, id);
                 return exprs.iter().map(|e| self.deparse(e, &names, true)).collect();
             }
             Plan::With { ctes, input } => {
                 // The CTEs are printed with the node below; their operators
                 // come after this one's, before the input's.
                 self.next = self.push_ctes(ctes, id);
-                return self.node_folded(input, at, arrow, extra, id);
+                return self.node_folded(plan, input, at, arrow, extra, id);
             }
             Plan::Filter { input, predicate } => {
                 self.pending.extend(subplans_of(plan));
@@ -235,7 +244,7 @@ impl Explainer<'_> {
                     }
                 }
                 props.extend(extra);
-                return self.node_folded(input, at, arrow, props, id);
+                return self.node_folded(plan, input, at, arrow, props, id);
             }
             _ => {}
         }
@@ -243,7 +252,8 @@ impl Explainer<'_> {
         self.lines.push(String::new());
         self.current = id;
         let (title, names) = self.body(plan, at, extra);
-        self.lines[header_at] = self.header(&title, at, arrow, id);
+        let estimate = self.estimate_of(plan);
+        self.lines[header_at] = self.header(&title, at, arrow, id, estimate);
         names
     }
 
@@ -288,11 +298,32 @@ impl Explainer<'_> {
         }
     }
 
-    /// Print `input` as if it were the node numbered `id` (whose stats count
-    /// what it passed on).
-    fn node_folded(&mut self, input: &Plan, at: usize, arrow: bool, extra: Vec<String>, id: usize) -> Vec<String> {
+    /// The planner's estimate of `plan`, when costs are printed.
+    fn estimate_of(&self, plan: &Plan) -> Option<Estimate> {
+        self.options.costs.and_then(|c| c.get(&(plan as *const Plan as usize)).copied())
+    }
+
+    /// Print `input` as if it were the node `outer` numbered `id` (whose
+    /// stats count what it passed on, and whose estimate is shown).
+    fn node_folded(
+        &mut self,
+        outer: &Plan,
+        input: &Plan,
+        at: usize,
+        arrow: bool,
+        extra: Vec<String>,
+        id: usize,
+    ) -> Vec<String> {
         let header_at = self.lines.len();
         let names = self.node(input, at, arrow, extra);
+        if let Some(est) = self.estimate_of(outer) {
+            let line = &mut self.lines[header_at];
+            if let Some(start) = line.find("  (cost=") {
+                if let Some(len) = line[start..].find(')') {
+                    line.replace_range(start..start + len + 1, &format!("  {}", est.text()));
+                }
+            }
+        }
         if let Some(stats) = self.options.stats.and_then(|s| s.get(id)) {
             // Show the rows that left the folded node (after the filter).
             let actual = self.actual(stats);
@@ -305,9 +336,13 @@ impl Explainer<'_> {
         names
     }
 
-    fn header(&self, title: &str, at: usize, arrow: bool, id: usize) -> String {
+    fn header(&self, title: &str, at: usize, arrow: bool, id: usize, estimate: Option<Estimate>) -> String {
         let mut line =
             if arrow { format!("{}->  {title}", " ".repeat(at - 4)) } else { format!("{}{title}", " ".repeat(at)) };
+        if let Some(e) = estimate {
+            line.push_str("  ");
+            line.push_str(&e.text());
+        }
         if let Some(stats) = self.options.stats {
             match stats.get(id) {
                 Some(s) if s.loops > 0 => line.push_str(&self.actual(s)),
@@ -463,7 +498,8 @@ impl Explainer<'_> {
                     let id = self.next;
                     self.node(right, child + 6, true, Vec::new());
                     // The hash table holds what its input produced.
-                    self.lines[hash_line] = self.header("Hash", child, true, id);
+                    let built = self.estimate_of(right).map(|r| Estimate { startup: r.total, ..r });
+                    self.lines[hash_line] = self.header("Hash", child, true, id, built);
                 }
                 (title, all)
             }
@@ -544,7 +580,12 @@ impl Explainer<'_> {
                 let inputs_at = if title == "Append" {
                     child
                 } else {
-                    self.lines.push(format!("{}->  Append", " ".repeat(child - 4)));
+                    let mut line = format!("{}->  Append", " ".repeat(child - 4));
+                    if let (Some(l), Some(r)) = (self.estimate_of(left), self.estimate_of(right)) {
+                        let both = Estimate { total: l.total + r.total, rows: l.rows + r.rows, ..l };
+                        line.push_str(&format!("  {}", both.text()));
+                    }
+                    self.lines.push(line);
                     child + 6
                 };
                 self.node(left, inputs_at, true, Vec::new());

@@ -25,6 +25,7 @@ pub mod binder;
 pub mod bytea;
 pub mod copy;
 pub mod cost;
+pub mod costsize;
 pub mod datetime;
 pub mod exec;
 pub mod explain;
@@ -35,6 +36,7 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod selfuncs;
 pub mod sequence;
 pub mod types;
 
@@ -204,6 +206,8 @@ pub enum Statement {
         timing: bool,
         /// ANALYZE with SUMMARY (the execution time; on by default).
         summary: bool,
+        /// COSTS: each node's estimated cost, rows and width (on by default).
+        costs: bool,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     Set {
@@ -530,6 +534,11 @@ pub enum AlterAction {
     RenameTo(String),
     SetNotNull(String),
     DropNotNull(String),
+    /// `ALTER COLUMN c SET STATISTICS n`: the column's statistics target (-1: the default).
+    SetStatistics {
+        column: String,
+        target: i64,
+    },
     AddConstraint(ConstraintDef),
     DropConstraint {
         name: String,

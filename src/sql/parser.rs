@@ -57,6 +57,14 @@ pub enum Parsed {
         table: Box<sqlparser::ast::CreateTable>,
         likes: Vec<(usize, LikeClause)>,
     },
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column SET
+    /// STATISTICS n` (no grammar in `sqlparser`).
+    SetStatistics {
+        if_exists: bool,
+        name: sqlparser::ast::ObjectName,
+        column: sqlparser::ast::Ident,
+        target: i64,
+    },
     /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
     /// (no grammar in `sqlparser` for tables and sequences).
     SetSchema {
@@ -222,6 +230,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(ctas);
         } else if let Some(like) = p.maybe_parse(parse_create_table_like)? {
             out.push(like);
+        } else if let Some(set_statistics) = p.maybe_parse(parse_set_statistics)? {
+            out.push(set_statistics);
         } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
             out.push(elements);
         } else if matches!(
@@ -459,6 +469,26 @@ fn new_table(
     use sqlparser::ast::CreateTableOptions;
     let options = if options.is_empty() { CreateTableOptions::None } else { CreateTableOptions::With(options) };
     sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder::new(name).table_options(options)
+}
+
+fn parse_set_statistics(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let _ = p.parse_keyword(Keyword::ONLY);
+    let name = p.parse_object_name(false)?;
+    p.expect_keyword(Keyword::ALTER)?;
+    let _ = p.parse_keyword(Keyword::COLUMN);
+    let column = p.parse_identifier()?;
+    p.expect_keywords(&[Keyword::SET, Keyword::STATISTICS])?;
+    let negative = p.consume_token(&Token::Minus);
+    let target = match p.next_token().token {
+        Token::Number(n, _) => n.parse::<i64>().map_err(|_| ParserError::ParserError(format!("invalid number {n}")))?,
+        _ => return p.expected_ref("an integer", p.peek_token_ref()),
+    };
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    Ok(Parsed::SetStatistics { if_exists, name, column, target: if negative { -target } else { target } })
 }
 
 /// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which

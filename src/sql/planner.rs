@@ -1,5 +1,6 @@
 //! Access-path selection, run over a bound plan: a sequential scan whose
-//! filter pins down a prefix of an index's columns becomes an index scan.
+//! filter pins down a prefix of an index's columns may become an index
+//! scan, if that costs less (see `costsize`).
 //!
 //! A conjunct `column op value` is usable when `value` is fixed for the
 //! whole scan (a constant, a parameter, an outer row's value of a
@@ -10,32 +11,77 @@
 //! scan's filter keeps every conjunct, so the range only has to contain
 //! the matching rows.
 //!
-//! Without statistics yet, the choice is by rule: the index that pins the
-//! most leading columns by equality wins, then one with a range, then a
-//! unique one; a scan with no usable conjunct stays sequential.
+//! Every index that fits is priced, and so is the sequential scan; the
+//! cheapest wins (on equal costs, the index that pins the most leading
+//! columns by equality, then one with a range, then a unique one). An
+//! `ORDER BY … LIMIT` that an index's order gives reads the index in that
+//! order; with `enable_sort = off`, so does any such `ORDER BY`. With
+//! `enable_hashjoin = off` an equality join is a nested loop (unless it is
+//! a FULL join, which only a hash join does).
 
 use std::sync::Arc;
 
+use super::costsize::Costing;
 use super::expr::{CmpOp, Expr};
-use super::plan::{FrameBound, Plan};
+use super::plan::{FrameBound, JoinKind, Plan};
 use super::types::PgType;
 use crate::catalog::{Index, Table};
 
-/// Replace sequential scans by index scans where an index fits, in `plan`
-/// and in every subquery inside it; let an index give the order of an
-/// `ORDER BY … LIMIT` instead of a sort.
-pub fn choose_access_paths(plan: &mut Plan) {
+/// Replace sequential scans by index scans where an index is cheaper, in
+/// `plan` and in every subquery inside it; let an index give the order of
+/// an `ORDER BY … LIMIT` instead of a sort.
+pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Scan { table, filter: Some(filter), ctid, alias } = p {
-            if let Some(scan) = index_scan(table, filter, *ctid, alias) {
+            if let Some(scan) = index_scan(table, filter, *ctid, alias, costing) {
                 *p = scan;
             }
         }
     });
+    if !costing.params.enable_indexscan {
+        return choose_join_methods(plan, costing);
+    }
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Limit { input, .. } = p {
             ordered_by_index(input);
         }
+    });
+    if !costing.params.enable_sort {
+        for_each_plan_mut(plan, &mut |p| {
+            if matches!(p, Plan::Sort { .. }) {
+                ordered_by_index(p);
+            }
+        });
+    }
+    choose_join_methods(plan, costing);
+}
+
+/// With hash joins off, equality joins become nested loops (their
+/// equalities join conditions), as PostgreSQL's costs would choose.
+fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
+    if costing.params.enable_hashjoin || !costing.params.enable_nestloop {
+        return;
+    }
+    for_each_plan_mut(plan, &mut |p| {
+        let Plan::Join { left, equi, on, kind, .. } = p else { return };
+        if equi.is_empty() || *kind == JoinKind::Full {
+            return;
+        }
+        let width = left.types().len();
+        let mut cond = on.take();
+        for (l, mut r) in std::mem::take(equi) {
+            r.walk_mut(&mut |e| {
+                if let Expr::Column(c, _) = e {
+                    *c += width;
+                }
+            });
+            let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
+            cond = Some(match cond {
+                Some(c) => Expr::And(Box::new(eq), Box::new(c)),
+                None => eq,
+            });
+        }
+        *on = cond;
     });
 }
 
@@ -43,8 +89,8 @@ pub fn choose_access_paths(plan: &mut Plan) {
 /// lead an index in its order (or all in the opposite order): an index
 /// scan, forward or backward, produces the rows in that order, and the
 /// LIMIT can stop reading early.
-fn ordered_by_index(plan: &mut Box<Plan>) {
-    let Plan::Sort { input: sorted, keys } = plan.as_mut() else { return };
+fn ordered_by_index(plan: &mut Plan) {
+    let Plan::Sort { input: sorted, keys } = plan else { return };
     let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
     let Plan::Scan { table, filter, ctid, alias } = scan.as_mut() else { return };
     let mut wanted = Vec::with_capacity(keys.len());
@@ -87,7 +133,7 @@ fn ordered_by_index(plan: &mut Box<Plan>) {
         backward,
     };
     let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
-    **plan = input;
+    *plan = input;
 }
 
 /// Point a plan bound earlier (a prepared statement's) at the tables as
@@ -96,7 +142,7 @@ fn ordered_by_index(plan: &mut Box<Plan>) {
 /// have come or gone. A scan of an index that no longer exists becomes a
 /// sequential scan (its filter holds every condition), and scans get a
 /// chance at new indexes.
-pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
+pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>) {
     let current = |t: &Arc<Table>| now.iter().find(|n| n.oid == t.oid).cloned();
     for_each_plan_mut(plan, &mut |p| match p {
         Plan::Scan { table, .. } => {
@@ -123,7 +169,7 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>]) {
         }
         _ => {}
     });
-    choose_access_paths(plan);
+    choose_access_paths(plan, costing);
 }
 
 /// Call `f` on every plan node, parents before children, subqueries (and
@@ -273,7 +319,13 @@ struct Bound<'e> {
     cond: &'e Expr,
 }
 
-fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<String>) -> Option<Plan> {
+fn index_scan(
+    table: &Arc<Table>,
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+    costing: &Costing<'_>,
+) -> Option<Plan> {
     if table.indexes.is_empty() {
         return None;
     }
@@ -285,8 +337,10 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
         return None;
     }
     // Per index: equalities on its leading key parts, then a range or an
-    // IN list on the next one.
-    let mut best: Option<(Score, &Index, PartBounds<'_>)> = None;
+    // IN list on the next one; priced against each other and the
+    // sequential scan.
+    let seq = costing.seq_scan(table, Some(filter)).1;
+    let mut best: Option<(f64, Score, Plan)> = None;
     for index in &table.indexes {
         if !usable(index, &conjuncts) {
             continue;
@@ -300,11 +354,33 @@ fn index_scan(table: &Arc<Table>, filter: &Expr, ctid: bool, alias: &Option<Stri
             continue;
         }
         let score = (eqs, ranged, index.unique);
-        if best.as_ref().is_none_or(|(b, ..)| score > *b) {
-            best = Some((score, index, parts));
+        let Some(plan) = index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias) else { continue };
+        let cost = costing.estimate(&plan).total;
+        let better = match &best {
+            None => true,
+            Some((c, s, _)) => cost < *c || (cost == *c && score > *s),
+        };
+        if better {
+            best = Some((cost, score, plan));
         }
     }
-    let ((eqs, _, _), index, parts) = best?;
+    let (cost, _, plan) = best?;
+    (cost < seq).then_some(plan)
+}
+
+/// The scan of `index` whose key parts have conditions `parts`, the
+/// first `eqs` of them equalities.
+#[allow(clippy::too_many_arguments)]
+fn index_scan_of(
+    table: &Arc<Table>,
+    index: &Index,
+    parts: &PartBounds<'_>,
+    eqs: usize,
+    lists: &[InList<'_>],
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<Plan> {
     let mut conds = Vec::new();
     let mut eq = Vec::with_capacity(eqs);
     for part in &parts[..eqs] {

@@ -10,6 +10,10 @@ use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text,
 
 /// `text[]`, held in its text form.
 const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
+/// `real[]`.
+const FLOAT4_ARRAY: PgType = PgType::array_by_oid(1021);
+/// `anyarray` (statistics' values), held in its text form.
+const ANYARRAY: PgType = PgType::TextForm(2277);
 
 pub static SYSTEM_VIEWS: &[SystemView] = &[
     SystemView {
@@ -163,8 +167,8 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
     },
     SystemView {
-        // PostgreSQL's first seven columns: tusk gathers no most-common
-        // values, histograms or correlation yet.
+        // PostgreSQL's columns; the value slots are read by kind (see
+        // `catalog::analyze`).
         name: "pg_stats",
         oid: 12017,
         columns: &[
@@ -175,10 +179,24 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
             ("null_frac", Float4),
             ("avg_width", Int4),
             ("n_distinct", Float4),
+            ("most_common_vals", ANYARRAY),
+            ("most_common_freqs", FLOAT4_ARRAY),
+            ("histogram_bounds", ANYARRAY),
+            ("correlation", Float4),
+            ("most_common_elems", ANYARRAY),
+            ("most_common_elem_freqs", FLOAT4_ARRAY),
+            ("elem_count_histogram", FLOAT4_ARRAY),
         ],
         sql: "SELECT n.nspname AS schemaname, c.relname AS tablename, a.attname, \
               s.stainherit AS inherited, s.stanullfrac AS null_frac, s.stawidth AS avg_width, \
-              s.stadistinct AS n_distinct \
+              s.stadistinct AS n_distinct, \
+              CASE WHEN s.stakind1 = 1 THEN s.stavalues1 WHEN s.stakind2 = 1 THEN s.stavalues2 WHEN s.stakind3 = 1 THEN s.stavalues3 WHEN s.stakind4 = 1 THEN s.stavalues4 WHEN s.stakind5 = 1 THEN s.stavalues5 END AS most_common_vals, \
+              CASE WHEN s.stakind1 = 1 THEN s.stanumbers1 WHEN s.stakind2 = 1 THEN s.stanumbers2 WHEN s.stakind3 = 1 THEN s.stanumbers3 WHEN s.stakind4 = 1 THEN s.stanumbers4 WHEN s.stakind5 = 1 THEN s.stanumbers5 END AS most_common_freqs, \
+              CASE WHEN s.stakind1 = 2 THEN s.stavalues1 WHEN s.stakind2 = 2 THEN s.stavalues2 WHEN s.stakind3 = 2 THEN s.stavalues3 WHEN s.stakind4 = 2 THEN s.stavalues4 WHEN s.stakind5 = 2 THEN s.stavalues5 END AS histogram_bounds, \
+              CASE WHEN s.stakind1 = 3 THEN (s.stanumbers1)[1] WHEN s.stakind2 = 3 THEN (s.stanumbers2)[1] WHEN s.stakind3 = 3 THEN (s.stanumbers3)[1] WHEN s.stakind4 = 3 THEN (s.stanumbers4)[1] WHEN s.stakind5 = 3 THEN (s.stanumbers5)[1] END AS correlation, \
+              CASE WHEN s.stakind1 = 4 THEN s.stavalues1 WHEN s.stakind2 = 4 THEN s.stavalues2 WHEN s.stakind3 = 4 THEN s.stavalues3 WHEN s.stakind4 = 4 THEN s.stavalues4 WHEN s.stakind5 = 4 THEN s.stavalues5 END AS most_common_elems, \
+              CASE WHEN s.stakind1 = 4 THEN s.stanumbers1 WHEN s.stakind2 = 4 THEN s.stanumbers2 WHEN s.stakind3 = 4 THEN s.stanumbers3 WHEN s.stakind4 = 4 THEN s.stanumbers4 WHEN s.stakind5 = 4 THEN s.stanumbers5 END AS most_common_elem_freqs, \
+              CASE WHEN s.stakind1 = 5 THEN s.stanumbers1 WHEN s.stakind2 = 5 THEN s.stanumbers2 WHEN s.stakind3 = 5 THEN s.stanumbers3 WHEN s.stakind4 = 5 THEN s.stanumbers4 WHEN s.stakind5 = 5 THEN s.stanumbers5 END AS elem_count_histogram \
               FROM pg_statistic s JOIN pg_class c ON c.oid = s.starelid \
               JOIN pg_attribute a ON c.oid = a.attrelid AND a.attnum = s.staattnum \
               LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \

@@ -103,7 +103,9 @@ impl Binder<'_> {
             Relation::Query(q) => {
                 let bound = self.bind_query_plan(q)?;
                 let mut plan = bound.plan;
-                crate::sql::planner::choose_access_paths(&mut plan);
+                let blocks = |t: &crate::catalog::Table| self.tables.blocks(t);
+                let costing = crate::sql::costsize::Costing::new(self.tables.cost_params(), &blocks);
+                crate::sql::planner::choose_access_paths(&mut plan, &costing);
                 CopyStmt {
                     from,
                     io,

@@ -195,7 +195,7 @@ impl Binder<'_> {
         _verbose: bool,
         options: Option<&[ast::UtilityOption]>,
     ) -> Result<Statement> {
-        let (mut timing, mut summary) = (true, None);
+        let (mut timing, mut summary, mut costs) = (true, None, true);
         for o in options.unwrap_or_default() {
             let name = o.name.value.to_ascii_lowercase();
             let arg = o.arg.as_ref().map(|a| a.to_string().to_ascii_lowercase());
@@ -217,9 +217,10 @@ impl Binder<'_> {
                 "analyze" => analyze = on,
                 "timing" => timing = on,
                 "summary" => summary = Some(on),
-                // No costs, buffers, WAL or settings are tracked that these
-                // would add to the output; VERBOSE adds nothing yet either.
-                "costs" | "verbose" | "buffers" | "wal" | "settings" | "format" => {}
+                "costs" => costs = on,
+                // No buffers, WAL or settings are tracked that these would
+                // add to the output; VERBOSE adds nothing yet either.
+                "verbose" | "buffers" | "wal" | "settings" | "format" => {}
                 other => {
                     return Err(err!(SqlState::SYNTAX_ERROR, "unrecognized EXPLAIN option \"{other}\""));
                 }
@@ -234,7 +235,7 @@ impl Binder<'_> {
             ast::Statement::CreateTable(ct) if ct.query.is_some() => self.bind_statement(statement)?,
             other => return Err(Error::not_supported(format!("EXPLAIN {}", super::statement_kind(other)))),
         };
-        Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze) })
+        Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze), costs })
     }
 
     pub(super) fn bind_truncate(&mut self, t: &ast::Truncate) -> Result<Statement> {

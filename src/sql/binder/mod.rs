@@ -79,12 +79,14 @@ fn both(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
 }
 
 /// Choose index scans in the plans of a bound statement.
-fn choose_access_paths(statement: &mut Statement) {
+fn choose_access_paths(statement: &mut Statement, tables: &dyn TableLookup) {
     match statement {
         Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
-            super::planner::choose_access_paths(Arc::make_mut(plan));
+            let blocks = |t: &Table| tables.blocks(t);
+            let costing = super::costsize::Costing::new(tables.cost_params(), &blocks);
+            super::planner::choose_access_paths(Arc::make_mut(plan), &costing);
         }
-        Statement::Explain { inner, .. } => choose_access_paths(inner),
+        Statement::Explain { inner, .. } => choose_access_paths(inner, tables),
         _ => {}
     }
 }
@@ -97,6 +99,11 @@ pub trait TableLookup {
     /// The table's size now in blocks, for row estimates (`None`: unknown).
     fn blocks(&self, _table: &Table) -> Option<u32> {
         None
+    }
+
+    /// The planner's cost settings of the session.
+    fn cost_params(&self) -> super::costsize::CostParams {
+        super::costsize::CostParams::default()
     }
     /// The table `name` of schema `namespace` (a qualified name).
     fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>>;
@@ -209,6 +216,11 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::AlterSequence { if_exists, name, options, restart } => {
                 self.bind_alter_sequence(*if_exists, name, options, restart)?
             }
+            super::parser::Parsed::SetStatistics { if_exists, name, column, target } => Statement::AlterTable {
+                table: ddl::public_name(name)?,
+                if_exists: *if_exists,
+                actions: vec![super::AlterAction::SetStatistics { column: ident(column), target: *target }],
+            },
             super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
                 schema::bind_set_schema(*kind, *if_exists, name, schema)?
             }
@@ -224,7 +236,7 @@ impl<'a> Binder<'a> {
 
     /// Access paths chosen, every parameter's type known.
     fn finish(self, mut statement: Statement) -> Result<Bound> {
-        choose_access_paths(&mut statement);
+        choose_access_paths(&mut statement, self.tables);
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
                 return Err(err!(

@@ -1689,7 +1689,21 @@ impl Binder<'_> {
                 selectivity: cost::join_selectivity(f, &source, &blocks),
             })
             .collect();
-        cost::join_order(&rows, &edges)
+        // Per item, its hash table's bucket share on its best join key
+        // (as if unique without one).
+        let mut shares: Vec<Option<f64>> = vec![None; rows.len()];
+        for (f, _) in &conds {
+            let Expr::Cmp(CmpOp::Eq, a, b) = f else { continue };
+            for side in [a, b] {
+                let Expr::Column(c, _) = side.as_ref() else { continue };
+                if let Some(k) = item_of(*c) {
+                    let share = cost::bucket_fraction(&items[k].0, c - items[k].1, rows[k], &blocks);
+                    shares[k] = Some(shares[k].map_or(share, |s: f64| s.min(share)));
+                }
+            }
+        }
+        let buckets: Vec<f64> = shares.iter().zip(&rows).map(|(s, r)| s.unwrap_or(1.0 / r.max(1.0))).collect();
+        cost::join_order_hashed(&rows, &buckets, &edges)
     }
 
     /// A column reference by name, searched from the innermost level out.
