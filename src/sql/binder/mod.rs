@@ -487,7 +487,7 @@ impl<'a> Binder<'a> {
                         )
                         .with_hint("You will need to rewrite or cast the expression."));
                     }
-                    let typmod = (col.typmod >= 4).then(|| (col.typmod - 4) as u32);
+                    let typmod = column_typmod(col.ty, col.typmod);
                     let e = Expr::Column(k, c.ty);
                     exprs[i] =
                         if c.ty == col.ty && typmod.is_none() { e } else { Expr::Assign(Box::new(e), col.ty, typmod) };

@@ -284,9 +284,12 @@ impl Big {
         if self.is_zero() {
             return Big::zero();
         }
-        // Newton's iteration from an over-estimate converges downward.
+        // Newton's iteration from an over-estimate converges downward;
+        // start from the float root of the leading digits (plus a margin).
         let digits = self.digit_count();
-        let mut x = Big::from_u128(1).shl10(digits.div_ceil(2));
+        let drop = digits.saturating_sub(30) & !1;
+        let lead = self.shr10(drop).to_u128().unwrap_or(u128::MAX) as f64;
+        let mut x = Big::from_u128(lead.sqrt() as u128 + 2).shl10(drop / 2);
         loop {
             let (q, _) = self.div_rem(&x);
             let y = x.add(&q).div_small(2).0;

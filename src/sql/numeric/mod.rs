@@ -320,8 +320,9 @@ const NUMERIC_NINF: u16 = 0xF000;
 pub fn write_binary(canon: &str, out: &mut impl BufMut) -> Result<()> {
     let (sign, weight, dscale, groups) = match Num::parse(canon)? {
         Num::NaN => (NUMERIC_NAN, 0, 0, Vec::new()),
-        Num::Inf(false) => (NUMERIC_PINF, 0, 0, Vec::new()),
-        Num::Inf(true) => (NUMERIC_NINF, 0, 0, Vec::new()),
+        // PostgreSQL sends its header's scale bits for an infinity: 32.
+        Num::Inf(false) => (NUMERIC_PINF, 0, 32, Vec::new()),
+        Num::Inf(true) => (NUMERIC_NINF, 0, 32, Vec::new()),
         Num::Fin(d) => {
             let (w, g) = base10000(&d);
             (if d.neg { NUMERIC_NEG } else { 0 }, w, d.scale as u16, g)

@@ -90,6 +90,16 @@ fn ln_at(x: &Dec, scale: i64) -> Dec {
     let hi = Dec::parse_text("1.1").unwrap_or_else(one);
     // The roots lose relative precision; carry digits for them and for the factor 2^n.
     let ws = scale + GUARD + (x.dweight().abs() as f64).log10().max(0.0) as i64 + 8;
+    // ln(m × 10^k) = ln(m) + k ln(10): bring x near 1 first, keeping only
+    // the significant digits the result needs.
+    let k = x.dweight();
+    if k.abs() > 1 {
+        let kd = (k.unsigned_abs() as f64).log10().ceil() as i64 + 1;
+        // dweight = digits − 1 − scale, so scale + k is the digit count less one.
+        let m = Dec { neg: false, mant: x.mant.clone(), scale: (x.scale as i64 + k) as u32 }.round(ws + 2);
+        let ln10 = ln_at(&Dec::from_i128(10), scale + kd);
+        return ln_at(&m, scale).add(&ln10.mul(&Dec::from_i128(k as i128))).round(ws);
+    }
     let mut v = x.clone();
     let mut fac: u32 = 1;
     while v.compare(&lo).is_lt() || v.compare(&hi).is_gt() {
