@@ -941,6 +941,24 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
             int_datum(to, i).ok_or_else(|| out_of_range(to))?
         }
         (Datum::Numeric(_), PgType::Numeric) => v,
+        (Datum::Numeric(n), PgType::Float4 | PgType::Float8) => {
+            let f = super::numeric::to_f64(n);
+            let name = if to == PgType::Float4 { "real" } else { "double precision" };
+            let out_of_range = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "\"{n}\" is out of range for type {name}");
+            let special = matches!(n.as_str(), "NaN" | "Infinity" | "-Infinity");
+            if to == PgType::Float4 {
+                let r = f as f32;
+                if !special && (r.is_infinite() || (r == 0.0 && super::numeric::sign(n)? != "0")) {
+                    return Err(out_of_range());
+                }
+                Datum::Float4(r)
+            } else {
+                if !special && (f.is_infinite() || (f == 0.0 && super::numeric::sign(n)? != "0")) {
+                    return Err(out_of_range());
+                }
+                Datum::Float8(f)
+            }
+        }
         (_, PgType::Numeric) => Datum::Numeric(match &v {
             Datum::Float4(f) => super::numeric::from_f64(*f as f64, 6)?,
             Datum::Float8(f) => super::numeric::from_f64(*f, 15)?,

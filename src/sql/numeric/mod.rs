@@ -32,7 +32,7 @@ use std::cmp::Ordering;
 use bytes::BufMut;
 
 pub use dec::Dec;
-use dec::{MAX_DISPLAY_SCALE, division_by_zero, overflow};
+use dec::{division_by_zero, overflow};
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -668,9 +668,10 @@ fn power_special(x: &Num, y: &Num) -> Result<Num> {
     if *y == Num::NaN {
         return Ok(if is_one(x) { one } else { Num::NaN });
     }
+    // PostgreSQL counts an infinity as integral.
     let integral = match y {
         Num::Fin(d) => d.to_i128_exact().is_some(),
-        _ => false,
+        _ => true,
     };
     if x.signum() == 0 && y.signum() < 0 {
         return Err(err!(
@@ -780,10 +781,6 @@ pub fn width_bucket(operand: &str, low: &str, high: &str, count: i64) -> Result<
         bucket(lo.sub(&op), lo.sub(&hi))?
     })
 }
-
-/// numeric's largest display scale of a computed result, for callers that
-/// pick scales themselves (e.g. `avg`).
-pub const MAX_RESULT_SCALE: i64 = MAX_DISPLAY_SCALE;
 
 #[cfg(test)]
 mod tests {

@@ -244,7 +244,8 @@ fn power_int(x: &Dec, e: i64, rscale: i64) -> Result<Dec> {
         return Ok(one().round(rscale));
     }
     let digits = x.mant.digit_count().max(1) as f64;
-    let est = (x.dweight() + 1) as f64 * e as f64;
+    // log10 of the result, roughly.
+    let est = approx_log10(x) * e as f64;
     if est > 131072.0 + 1.0 {
         return Err(overflow());
     }
@@ -257,10 +258,18 @@ fn power_int(x: &Dec, e: i64, rscale: i64) -> Result<Dec> {
     }
     // Too many exact digits: go through logarithms.
     let w = (est.max(0.0)) as i64;
-    let lnx = ln_at(&x.abs(), rscale + w + GUARD + 20);
+    let edigits = (e.unsigned_abs() as f64).log10().ceil() as i64 + 1;
+    let lnx = ln_at(&x.abs(), rscale + w + GUARD + 2 + edigits);
     let arg = lnx.mul(&Dec::from_i128(e as i128)).round(rscale + w + GUARD + 2);
     let r = exp_rounded(&arg, rscale)?;
     Ok(if x.neg && e % 2 != 0 { r.negate() } else { r })
+}
+
+/// `log10(|x|)` from the leading digits and the decimal weight (x ≠ 0).
+fn approx_log10(x: &Dec) -> f64 {
+    let digits = x.mant.digit_count();
+    let lead = x.mant.shr10(digits.saturating_sub(17)).to_u128().unwrap_or(1) as f64;
+    lead.log10() + (digits.saturating_sub(17) as f64) - x.scale as f64
 }
 
 fn pow_exact(x: &Dec, mut e: u64) -> Dec {
