@@ -15,7 +15,9 @@
 //!   NaN equal and greater than infinity, as PostgreSQL orders them;
 //! - text: its bytes in the "C" collation, `0x00` escaped as `0x00 0xFF`,
 //!   ended by `0x00 0x00`;
-//! - bool: one byte; numeric: sign class, decimal exponent, digits;
+//! - bool: one byte; numeric: sign class, decimal exponent, significant
+//!   digits (so `1.0` = `1.00`), `-Infinity` and `Infinity` around every
+//!   finite value and `NaN` after them all, as PostgreSQL orders them;
 //! - date, time, timestamp, timestamptz: their integer (days or
 //!   microseconds) as integers are, so `-infinity` and `infinity` (the
 //!   extreme integers) sort first and last; a date is not comparable with
@@ -143,9 +145,12 @@ fn encode_bytes(out: &mut Vec<u8>, s: &[u8]) {
 /// point relative to the first significant digit) and the significant
 /// digits, both inverted for negative values so larger magnitudes sort lower.
 fn encode_numeric(out: &mut Vec<u8>, text: &str) {
-    if text == "NaN" {
-        out.push(4);
-        return;
+    match text {
+        "NaN" => return out.push(4),
+        "-Infinity" => return out.push(0),
+        // Above every positive value's exponent (at most 131072).
+        "Infinity" => return out.extend_from_slice(&[3, 0xFF, 0xFF, 0xFF, 0xFF]),
+        _ => {}
     }
     let (neg, body) = match text.strip_prefix('-') {
         Some(b) => (true, b),
@@ -254,6 +259,11 @@ mod tests {
             key(&Datum::Numeric("1.5".into()), KeyOrder::ASC)
         );
         assert_eq!(key(&Datum::Numeric("0.00".into()), KeyOrder::ASC), key(&Datum::Numeric("0".into()), KeyOrder::ASC));
+        let ends: Vec<Datum> = ["-Infinity", "-1e100", "0", "1e1000", "Infinity", "NaN"]
+            .iter()
+            .map(|s| Datum::Numeric(crate::sql::numeric::canonical(s).unwrap()))
+            .collect();
+        check_sorted(&ends, &[]);
     }
 
     #[test]

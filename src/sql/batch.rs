@@ -176,6 +176,9 @@ pub enum ColumnBuilder {
     Float4(Float32Builder),
     Float8(Float64Builder),
     Text(StringBuilder),
+    /// numeric: canonical text in a Utf8 column, from the packed stored
+    /// form when scanned (see the module doc of `numeric`).
+    Numeric(StringBuilder),
     Date(Date32Builder),
     Time(Time64MicrosecondBuilder),
     Timestamp(TimestampMicrosecondBuilder),
@@ -204,7 +207,8 @@ impl ColumnBuilder {
             PgType::Bytea | PgType::Array(_) => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
-            // Numeric, bpchar and the types held as text.
+            PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
+            // Bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
         }
     }
@@ -217,7 +221,7 @@ impl ColumnBuilder {
             ColumnBuilder::Int8(b) => b.append_null(),
             ColumnBuilder::Float4(b) => b.append_null(),
             ColumnBuilder::Float8(b) => b.append_null(),
-            ColumnBuilder::Text(b) => b.append_null(),
+            ColumnBuilder::Text(b) | ColumnBuilder::Numeric(b) => b.append_null(),
             ColumnBuilder::Date(b) => b.append_null(),
             ColumnBuilder::Time(b) => b.append_null(),
             ColumnBuilder::Timestamp(b) => b.append_null(),
@@ -238,6 +242,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Float4(b), Datum::Float4(v)) => b.append_value(*v),
             (ColumnBuilder::Float8(b), Datum::Float8(v)) => b.append_value(*v),
             (ColumnBuilder::Text(b), Datum::Text(s) | Datum::Numeric(s) | Datum::Bpchar(s)) => b.append_value(s),
+            (ColumnBuilder::Numeric(b), Datum::Numeric(s)) => b.append_value(s),
             (ColumnBuilder::Date(b), Datum::Date(v)) => b.append_value(*v),
             (ColumnBuilder::Time(b), Datum::Time(v)) => b.append_value(*v),
             (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
@@ -265,6 +270,7 @@ impl ColumnBuilder {
             ColumnBuilder::Float4(b) => b.append_value(f32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Float8(b) => b.append_value(f64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Text(b) => b.append_value(std::str::from_utf8(bytes).map_err(|_| bad())?),
+            ColumnBuilder::Numeric(b) => b.append_value(super::numeric::from_storage(bytes).ok_or_else(bad)?),
             ColumnBuilder::Date(b) => b.append_value(i32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Time(b) => b.append_value(i64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Timestamp(b) => b.append_value(i64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
@@ -286,7 +292,7 @@ impl ColumnBuilder {
             ColumnBuilder::Int8(b) => Arc::new(b.finish()),
             ColumnBuilder::Float4(b) => Arc::new(b.finish()),
             ColumnBuilder::Float8(b) => Arc::new(b.finish()),
-            ColumnBuilder::Text(b) => Arc::new(b.finish()),
+            ColumnBuilder::Text(b) | ColumnBuilder::Numeric(b) => Arc::new(b.finish()),
             ColumnBuilder::Date(b) => Arc::new(b.finish()),
             ColumnBuilder::Time(b) => Arc::new(b.finish()),
             ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),

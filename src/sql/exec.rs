@@ -1890,7 +1890,7 @@ enum Acc {
         count: i64,
     },
     NumericSum {
-        sum: super::numeric::Dec,
+        sum: super::numeric::Num,
         count: i64,
     },
     IntervalSum {
@@ -1913,7 +1913,7 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
         AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
-            Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Dec::ZERO, count: 0 },
+            Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Num::zero(), count: 0 },
             Some(PgType::Interval) => Acc::IntervalSum { sum: Default::default(), count: 0 },
             _ => Acc::FloatSum { sum: 0.0, count: 0 },
         },
@@ -1954,7 +1954,7 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
         }
         Acc::NumericSum { sum, count } => {
             if let Datum::Numeric(s) = &v {
-                *sum = sum.add(&super::numeric::Dec::parse(s)?)?;
+                *sum = sum.add(&super::numeric::Num::parse(s)?)?;
             }
             *count += 1;
         }
@@ -2006,10 +2006,10 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
         },
         Acc::IntSum { sum, count } => match (call.func, call.ty) {
             (AggFunc::Avg, _) => Datum::Numeric(
-                super::numeric::Dec::from_i128(sum)?.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string(),
+                super::numeric::Dec::from_i128(sum).div(&super::numeric::Dec::from_i128(count as i128))?.to_string(),
             ),
             (_, PgType::Int8) => Datum::Int8(i64::try_from(sum).map_err(|_| super::expr::out_of_range(PgType::Int8))?),
-            _ => Datum::Numeric(super::numeric::Dec::from_i128(sum)?.to_string()),
+            _ => Datum::Numeric(super::numeric::Dec::from_i128(sum).to_string()),
         },
         Acc::FloatSum { sum, count } => match (call.func, call.ty) {
             (AggFunc::Avg, _) => Datum::Float8(sum / count as f64),
@@ -2017,7 +2017,7 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             _ => Datum::Float8(sum),
         },
         Acc::NumericSum { sum, count } => match call.func {
-            AggFunc::Avg => Datum::Numeric(sum.div(&super::numeric::Dec::from_i128(count as i128)?)?.to_string()),
+            AggFunc::Avg => Datum::Numeric(sum.div(&super::numeric::Num::from_i128(count as i128))?.to_string()),
             _ => Datum::Numeric(sum.to_string()),
         },
         Acc::MinMax(v) => v.unwrap_or(Datum::Null),

@@ -487,6 +487,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             Datum::Float4(v) => Datum::Float4(-v),
             Datum::Float8(v) => Datum::Float8(-v),
             Datum::Interval(iv) => Datum::Interval(iv.checked_neg()?),
+            Datum::Numeric(n) => Datum::Numeric(super::numeric::num(&n)?.negate().to_string()),
             other => return Err(Error::internal(format!("cannot negate {other:?}"))),
         },
         Expr::Cmp(op, a, b) => {
@@ -678,8 +679,8 @@ fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
     }
     if ty == PgType::Numeric {
         let num = |d: &Datum| match d {
-            Datum::Numeric(s) => super::numeric::Dec::parse(s),
-            other => super::numeric::Dec::parse(&other.to_text()),
+            Datum::Numeric(s) => super::numeric::Num::parse(s),
+            other => super::numeric::Num::parse(&other.to_text()),
         };
         let (x, y) = (num(a)?, num(b)?);
         let r = match op {
@@ -687,7 +688,7 @@ fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
             ArithOp::Sub => x.sub(&y)?,
             ArithOp::Mul => x.mul(&y)?,
             ArithOp::Div => x.div(&y)?,
-            ArithOp::Mod => return Err(Error::not_supported("numeric modulo")),
+            ArithOp::Mod => x.rem(&y)?,
         };
         return Ok(Datum::Numeric(r.to_string()));
     }
@@ -747,10 +748,10 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
-        (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
-            match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
+        (Datum::Numeric(x), Datum::Numeric(y)) => {
+            match (super::numeric::Num::parse(x), super::numeric::Num::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
-                _ => super::numeric::to_f64(x).total_cmp(&super::numeric::to_f64(y)),
+                _ => x.cmp(y),
             }
         }
         _ => match (a.as_i64(), b.as_i64()) {
@@ -853,6 +854,13 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
     if from == to && typmod.is_none() {
         return Ok(v);
     }
+    if let (PgType::Numeric, Some(t)) = (to, typmod) {
+        // numeric(p,s): convert first, then round to the scale and check the precision.
+        return Ok(match cast_styled(v, from, to, None, style)? {
+            Datum::Numeric(s) => Datum::Numeric(super::numeric::apply_typmod(&s, t as i32)?),
+            other => other,
+        });
+    }
     if let Some(r) = datetime_cast(&v, to, typmod, tz) {
         return r;
     }
@@ -924,8 +932,32 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         }
 
         (Datum::Numeric(n), PgType::Int2 | PgType::Int4 | PgType::Int8) => {
-            let i = super::numeric::to_i64(n).ok_or_else(|| out_of_range(to))?;
+            let name = match to {
+                PgType::Int2 => "smallint",
+                PgType::Int4 => "integer",
+                _ => "bigint",
+            };
+            let i = super::numeric::to_integer(n, name)?.ok_or_else(|| out_of_range(to))?;
             int_datum(to, i).ok_or_else(|| out_of_range(to))?
+        }
+        (Datum::Numeric(_), PgType::Numeric) => v,
+        (Datum::Numeric(n), PgType::Float4 | PgType::Float8) => {
+            let f = super::numeric::to_f64(n);
+            let name = if to == PgType::Float4 { "real" } else { "double precision" };
+            let out_of_range = || err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "\"{n}\" is out of range for type {name}");
+            let special = matches!(n.as_str(), "NaN" | "Infinity" | "-Infinity");
+            if to == PgType::Float4 {
+                let r = f as f32;
+                if !special && (r.is_infinite() || (r == 0.0 && super::numeric::sign(n)? != "0")) {
+                    return Err(out_of_range());
+                }
+                Datum::Float4(r)
+            } else {
+                if !special && (f.is_infinite() || (f == 0.0 && super::numeric::sign(n)? != "0")) {
+                    return Err(out_of_range());
+                }
+                Datum::Float8(f)
+            }
         }
         (_, PgType::Numeric) => Datum::Numeric(match &v {
             Datum::Float4(f) => super::numeric::from_f64(*f as f64, 6)?,

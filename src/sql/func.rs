@@ -489,7 +489,7 @@ impl Func {
                 (&[Bytea, Int4], Bytea),
                 (&[Bytea, Int4, Int4], Bytea),
             ],
-            Func::Power => &[(&[Float8, Float8], Float8)],
+            Func::Power => &[(&[Float8, Float8], Float8), (&[Numeric, Numeric], Numeric)],
             Func::Length | Func::OctetLength => &[(&[Text], Int4), (&[Bytea], Int4)],
             Func::Repeat => &[(&[Text, Int4], Text)],
             Func::Md5 => &[(&[Text], Text), (&[Bytea], Text)],
@@ -766,7 +766,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Int8(v) => Datum::Int8(v.checked_abs().ok_or_else(|| super::expr::out_of_range(PgType::Int8))?),
             Datum::Float4(v) => Datum::Float4(v.abs()),
             Datum::Float8(v) => Datum::Float8(v.abs()),
-            Datum::Numeric(n) => Datum::Numeric(n.trim_start_matches('-').to_string()),
+            Datum::Numeric(n) => Datum::Numeric(super::numeric::abs(n)?),
             _ => Datum::Null,
         },
         Func::Round => match &values[0] {
@@ -776,6 +776,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 let digits = values.get(1).and_then(Datum::as_i64).unwrap_or(0);
                 Datum::Numeric(super::numeric::round(n, digits)?)
             }
+            _ => Datum::Null,
+        },
+        Func::Power if matches!(values[0], Datum::Numeric(_)) => match (&values[0], &values[1]) {
+            (Datum::Numeric(x), Datum::Numeric(y)) => Datum::Numeric(super::numeric::power(x, y)?),
             _ => Datum::Null,
         },
         Func::Power => {

@@ -452,9 +452,7 @@ impl Binder<'_> {
         let (ty, len) = self.resolve_type(&def.data_type, def)?;
         // regclass and regtype are held as names in memory; as stored
         // values they would have to be OIDs (not done yet).
-        let refused = |t: PgType| {
-            matches!(t, PgType::Numeric | PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType)
-        };
+        let refused = |t: PgType| matches!(t, PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType);
         if refused(ty) || ty.elem().is_some_and(refused) {
             return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
         }

@@ -553,7 +553,7 @@ impl<'a> Binder<'a> {
                         )
                         .with_hint("You will need to rewrite or cast the expression."));
                     }
-                    let typmod = (col.typmod >= 4).then(|| (col.typmod - 4) as u32);
+                    let typmod = column_typmod(col.ty, col.typmod);
                     let e = Expr::Column(k, c.ty);
                     exprs[i] =
                         if c.ty == col.ty && typmod.is_none() { e } else { Expr::Assign(Box::new(e), col.ty, typmod) };
@@ -1493,9 +1493,6 @@ impl<'a> Binder<'a> {
                 }
                 _ => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
             };
-            if ty == PgType::Numeric && aop == ArithOp::Mod {
-                return Err(self.at(Error::not_supported("numeric modulo"), node));
-            }
             let l = self.coerce(l, ty, left)?;
             let r = self.coerce(r, ty, right)?;
             return Ok(Expr::Arith(aop, Box::new(l), Box::new(r), ty));
@@ -1526,8 +1523,10 @@ impl<'a> Binder<'a> {
                 if common_numeric(lt, rt).is_none() && !(lt == PgType::Unknown && rt == PgType::Unknown) {
                     return Err(self.no_operator("^", lt, rt, node));
                 }
-                if lt == PgType::Numeric || rt == PgType::Numeric {
-                    return Err(self.at(Error::not_supported("numeric ^ numeric"), node));
+                if common_numeric(lt, rt) == Some(PgType::Numeric) {
+                    let l = self.coerce(l, PgType::Numeric, left)?;
+                    let r = self.coerce(r, PgType::Numeric, right)?;
+                    return Ok(Expr::Call(Func::Power, vec![l, r], PgType::Numeric));
                 }
                 let l = self.coerce(l, PgType::Float8, left)?;
                 let r = self.coerce(r, PgType::Float8, right)?;
@@ -1812,7 +1811,16 @@ impl<'a> Binder<'a> {
                     t == *want || t == PgType::Unknown || (!exact && implicit_coercion(t, *want))
                 })
         };
-        let chosen = sigs.iter().find(|(s, _)| fits(s, true)).or_else(|| sigs.iter().find(|(s, _)| fits(s, false)));
+        // As PostgreSQL's func_select_candidate: among the signatures that
+        // fit, the one with the most arguments of exactly the given type
+        // (the first listed on a tie).
+        let exact_args = |sig: &[PgType]| sig.iter().zip(&bound).filter(|(want, got)| got.ty() == **want).count();
+        let chosen = sigs.iter().find(|(s, _)| fits(s, true)).or_else(|| {
+            sigs.iter().filter(|(s, _)| fits(s, false)).fold(None, |best: Option<&(&[PgType], PgType)>, c| match best {
+                Some(b) if exact_args(b.0) >= exact_args(c.0) => Some(b),
+                _ => Some(c),
+            })
+        });
         let Some((sig, ret)) = chosen else {
             return Err(self.no_function(name, &bound, node));
         };
@@ -1919,6 +1927,15 @@ impl<'a> Binder<'a> {
             },
             D::Text | D::String(None) => PgType::Text,
             D::Numeric(ast::ExactNumberInfo::None) | D::Decimal(ast::ExactNumberInfo::None) => PgType::Numeric,
+            D::Numeric(info) | D::Decimal(info) | D::Dec(info) => {
+                let (p, s) = match info {
+                    ast::ExactNumberInfo::Precision(p) => (*p as i64, 0),
+                    ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p as i64, *s),
+                    ast::ExactNumberInfo::None => (0, 0),
+                };
+                let typmod = super::numeric::typmod(p, s).map_err(|e| self.at(e, node))?;
+                return Ok((PgType::Numeric, Some(typmod as u32)));
+            }
             D::Date => PgType::Date,
             D::Time(p, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
                 return Ok((PgType::Time, p.map(|p| p.min(6) as u32)));

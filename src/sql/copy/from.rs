@@ -681,7 +681,15 @@ fn input_value(ty: PgType, typmod: i32, text: &str) -> Result<Datum> {
             return Ok(Datum::Text(text[..cut].to_string()));
         }
     }
-    parse_text(ty, text)
+    numeric_typmod(parse_text(ty, text)?, typmod)
+}
+
+/// A `numeric(p,s)` column's rounding and precision check.
+fn numeric_typmod(v: Datum, typmod: i32) -> Result<Datum> {
+    match v {
+        Datum::Numeric(n) if typmod >= 4 => Ok(Datum::Numeric(crate::sql::numeric::apply_typmod(&n, typmod)?)),
+        other => Ok(other),
+    }
 }
 
 /// A value's binary input (`typreceive`) with PostgreSQL's COPY messages.
@@ -703,7 +711,7 @@ fn receive(ty: PgType, typmod: i32, bytes: &[u8]) -> Result<Datum> {
     if let (Datum::Text(s), true) = (&v, ty == PgType::Varchar && typmod >= 4) {
         return input_value(ty, typmod, s);
     }
-    Ok(v)
+    numeric_typmod(v, typmod)
 }
 
 fn bad_format(message: impl Into<String>) -> Error {

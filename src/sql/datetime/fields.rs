@@ -221,9 +221,9 @@ fn date_fields(f: &str, jd: i64, time: i64, with_time: bool) -> Result<String> {
         "julian" if with_time => {
             // The day plus the time as a fraction of a day, in numeric's division.
             use crate::sql::numeric::Dec;
-            let day = Dec::from_i128(jd as i128)?;
-            let frac = Dec::from_i128(time as i128)?.div(&Dec::from_i128(USECS_PER_DAY as i128)?)?;
-            day.add(&frac)?.to_string()
+            let day = Dec::from_i128(jd as i128);
+            let frac = Dec::from_i128(time as i128).div(&Dec::from_i128(USECS_PER_DAY as i128))?;
+            day.add(&frac).to_string()
         }
         "julian" => jd.to_string(),
         _ => return Err(Error::internal("unexpected date field")),

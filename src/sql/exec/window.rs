@@ -366,14 +366,14 @@ impl WindowState {
 /// `value + offset` (`up`) or `value - offset`, for RANGE frames: integers
 /// saturate (a bound past the type's range includes every row that way).
 fn shift(value: &Datum, offset: &Datum, up: bool) -> Result<Datum> {
-    use crate::sql::numeric::Dec;
+    use crate::sql::numeric::Num;
     Ok(match (value, offset) {
         (Datum::Numeric(v), _) | (_, Datum::Numeric(v)) if matches!(value, Datum::Numeric(_)) => {
             let off = match offset {
-                Datum::Numeric(o) => Dec::parse(o)?,
-                other => Dec::from_i128(other.as_i64().unwrap_or(0) as i128)?,
+                Datum::Numeric(o) => Num::parse(o)?,
+                other => Num::from_i128(other.as_i64().unwrap_or(0) as i128),
             };
-            let v = Dec::parse(v)?;
+            let v = Num::parse(v)?;
             Datum::Numeric(if up { v.add(&off)? } else { v.sub(&off)? }.to_string())
         }
         (Datum::Float4(_) | Datum::Float8(_), _) => {

@@ -6,9 +6,9 @@
 //! Overloads follow PostgreSQL's: a numeric argument keeps numeric, a
 //! float8 one float8, and an integer one resolves to the float8 form
 //! (listed first) as PostgreSQL's preferred type makes it. Numeric values
-//! are computed exactly by [`crate::sql::numeric`]; `ln`, `log` and `exp`
-//! of a numeric are not built yet (0A000), as their exact digits need the
-//! arbitrary-precision implementation.
+//! are computed by [`crate::sql::numeric`] with PostgreSQL's result scales
+//! (exactly, or for `sqrt`, `exp`, `ln` and `log`, correctly rounded).
+//! `scale`, `min_scale` and `trim_scale` are numeric-only.
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -44,6 +44,9 @@ pub enum MathFunc {
     Setseed,
     /// `to_timestamp(double precision)`: seconds since the Unix epoch.
     ToTimestamp,
+    Scale,
+    MinScale,
+    TrimScale,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +100,9 @@ impl MathFunc {
         "random",
         "setseed",
         "to_timestamp",
+        "scale",
+        "min_scale",
+        "trim_scale",
     ];
 
     pub fn lookup(name: &str) -> Option<MathFunc> {
@@ -135,6 +141,9 @@ impl MathFunc {
             "random" => Random,
             "setseed" => Setseed,
             "to_timestamp" => ToTimestamp,
+            "scale" => Scale,
+            "min_scale" => MinScale,
+            "trim_scale" => TrimScale,
             _ => return None,
         })
     }
@@ -166,6 +175,8 @@ impl MathFunc {
             MathFunc::Pi | MathFunc::Random => &[(&[], Float8)],
             MathFunc::Setseed => &[(&[Float8], Void)],
             MathFunc::ToTimestamp => &[(&[Float8], TimestampTz), (&[Text, Text], TimestampTz)],
+            MathFunc::Scale | MathFunc::MinScale => &[(&[Numeric], Int4)],
+            MathFunc::TrimScale => &[(&[Numeric], Numeric)],
         }
     }
 
@@ -205,10 +216,6 @@ fn int_out_of_range(ty: PgType) -> Error {
     crate::sql::expr::out_of_range(ty)
 }
 
-fn numeric_not_built(name: &str) -> Error {
-    Error::not_supported(format!("{name}(numeric)")).with_hint("Cast the argument to double precision.")
-}
-
 pub fn call(func: MathFunc, values: &[Datum]) -> Result<Datum> {
     let f = |i: usize| values[i].as_f64().unwrap_or(0.0);
     let num = |i: usize| match &values[i] {
@@ -245,16 +252,18 @@ pub fn call(func: MathFunc, values: &[Datum]) -> Result<Datum> {
             Datum::Float8(checked(f(0).sqrt(), f(0), true)?)
         }
         MathFunc::Cbrt => Datum::Float8(f(0).cbrt()),
-        MathFunc::Exp if is_numeric => return Err(numeric_not_built("exp")),
+        MathFunc::Exp if is_numeric => Datum::Numeric(numeric::exp(num(0))?),
         MathFunc::Exp => Datum::Float8(checked(f(0).exp(), f(0), f(0).is_infinite())?),
-        MathFunc::Ln | MathFunc::Log | MathFunc::Log10 if is_numeric => {
-            let name = match func {
-                MathFunc::Ln => "ln",
-                MathFunc::Log => "log",
-                _ => "log10",
-            };
-            return Err(numeric_not_built(name));
+        MathFunc::Ln if is_numeric => Datum::Numeric(numeric::ln(num(0))?),
+        MathFunc::Log | MathFunc::Log10 if is_numeric && values.len() == 2 => {
+            Datum::Numeric(numeric::log(num(0), num(1))?)
         }
+        MathFunc::Log | MathFunc::Log10 if is_numeric => Datum::Numeric(numeric::log("10", num(0))?),
+        MathFunc::Scale | MathFunc::MinScale => {
+            let s = if func == MathFunc::Scale { numeric::scale(num(0))? } else { numeric::min_scale(num(0))? };
+            s.map_or(Datum::Null, Datum::Int4)
+        }
+        MathFunc::TrimScale => Datum::Numeric(numeric::trim_scale(num(0))?),
         MathFunc::Ln | MathFunc::Log | MathFunc::Log10 => {
             if let Some(e) = log_error(f(0)) {
                 return Err(e);
