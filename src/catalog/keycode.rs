@@ -99,10 +99,49 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             }
             out.push(ARRAY_END);
         }
+        Datum::Uuid(u) => out.extend_from_slice(u),
+        Datum::Jsonb(j) => encode_jsonb(out, j, true),
     }
     if order.descending {
         for b in &mut out[start..] {
             *b = !*b;
+        }
+    }
+}
+
+/// jsonb in PostgreSQL's jsonb order (see `sql::json::compare`): a type
+/// rank byte (null < string < number < bool < array < object), then for a
+/// container its element count (more elements sort later), then its
+/// elements (an object's pairs key, value, key, … in stored order). A
+/// top-level scalar is a one-element array marked "raw", which sorts
+/// before a real array of one element.
+fn encode_jsonb(out: &mut Vec<u8>, j: &crate::sql::json::Jsonb, top: bool) {
+    use crate::sql::json::{Jsonb, type_rank};
+    if top && j.is_scalar() {
+        out.push(4);
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.push(0);
+        return encode_jsonb(out, j, false);
+    }
+    out.push(type_rank(j));
+    match j {
+        Jsonb::Null => {}
+        Jsonb::Bool(b) => out.push(*b as u8),
+        Jsonb::String(s) => encode_bytes(out, s.as_bytes()),
+        Jsonb::Number(n) => encode_numeric(out, n),
+        Jsonb::Array(items) => {
+            out.extend_from_slice(&(items.len() as u32).to_be_bytes());
+            out.push(1);
+            for i in items {
+                encode_jsonb(out, i, false);
+            }
+        }
+        Jsonb::Object(pairs) => {
+            out.extend_from_slice(&(pairs.len() as u32).to_be_bytes());
+            for (k, v) in pairs {
+                encode_bytes(out, k.as_bytes());
+                encode_jsonb(out, v, false);
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod exec;
 pub mod explain;
 pub mod expr;
 pub mod func;
+pub mod json;
+pub mod json_fn;
 pub mod numeric;
 pub mod parser;
 pub mod plan;
@@ -37,6 +39,7 @@ pub mod planner;
 pub mod regex;
 pub mod sequence;
 pub mod types;
+pub mod uuid;
 
 use expr::Expr;
 use types::PgType;
