@@ -342,7 +342,7 @@ pub fn call(f: JsonFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result<
                 let key = match &pair[0] {
                     Datum::Null => {
                         return Err(err!(
-                            SqlState::NULL_VALUE_NOT_ALLOWED,
+                            SqlState::INVALID_PARAMETER_VALUE,
                             "argument {}: key must not be null",
                             i * 2 + 1
                         ));
