@@ -97,8 +97,17 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
     }
 
     fn accepts(ty: &Type) -> bool {
-        [Type::DATE, Type::TIME, Type::TIMESTAMP, Type::TIMESTAMPTZ, Type::INTERVAL, Type::UUID, Type::JSON, Type::JSONB]
-            .contains(ty)
+        [
+            Type::DATE,
+            Type::TIME,
+            Type::TIMESTAMP,
+            Type::TIMESTAMPTZ,
+            Type::INTERVAL,
+            Type::UUID,
+            Type::JSON,
+            Type::JSONB,
+        ]
+        .contains(ty)
     }
 }
 
@@ -173,9 +182,7 @@ impl AsyncDB for Db {
                     | Type::INTERVAL
                     | Type::UUID
                     | Type::JSON
-                    | Type::JSONB => {
-                        row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
-                    }
+                    | Type::JSONB => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
                         row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)

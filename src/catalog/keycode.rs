@@ -387,4 +387,47 @@ mod tests {
         assert!(key(&Datum::Null, KeyOrder::ASC) > key(&Datum::Int4(i32::MAX), KeyOrder::ASC));
         assert_eq!(KeyOrder::from_option_bits(first.option_bits()), first);
     }
+
+    #[test]
+    fn jsonb_keys_order_as_jsonb_compares() {
+        use crate::sql::json::{Jsonb, compare};
+        let texts = [
+            "[]",
+            "null",
+            "\"\"",
+            "\"a\"",
+            "\"ab\"",
+            "\"b\"",
+            "-1",
+            "0",
+            "1.0",
+            "1",
+            "2.5",
+            "1e10",
+            "false",
+            "true",
+            "[1]",
+            "[\"a\"]",
+            "[[]]",
+            "[{}]",
+            "[1, 2]",
+            "[2, 1]",
+            "{}",
+            "{\"a\": 1}",
+            "{\"b\": 1}",
+            "{\"aa\": 1}",
+            "{\"a\": 2}",
+            "{\"a\": [1]}",
+            "{\"a\": 1, \"b\": 1}",
+            "[null]",
+            "[true, false]",
+        ];
+        let values: Vec<Jsonb> = texts.iter().map(|t| Jsonb::parse(t).unwrap()).collect();
+        for (i, a) in values.iter().enumerate() {
+            for (j, b) in values.iter().enumerate() {
+                let [ka, kb] = [a, b].map(|v| key(&Datum::Jsonb(Box::new(v.clone())), KeyOrder::ASC));
+                assert_eq!(ka.cmp(&kb), compare(a, b), "{} vs {}", texts[i], texts[j]);
+            }
+        }
+    }
 }
