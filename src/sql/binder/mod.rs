@@ -1680,6 +1680,9 @@ impl<'a> Binder<'a> {
             let arg = self.bind_expr(args[0])?;
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
+        if name.starts_with("jsonb_path_") {
+            return Err(self.at(Error::not_supported(format!("jsonpath function {name}")), node));
+        }
         if name == "generate_series" || crate::sql::json_fn::JsonSrf::lookup(&name).is_some() {
             return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
         }
@@ -1935,7 +1938,7 @@ impl<'a> Binder<'a> {
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
                     }
-                    "timetz" => {
+                    "timetz" | "jsonpath" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
