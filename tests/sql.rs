@@ -85,8 +85,8 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     }
 }
 
-/// A date/time value in binary form, printed as PostgreSQL prints it
-/// (timestamptz in UTC: binary values carry no zone).
+/// A date/time, uuid or json value in binary form, printed as PostgreSQL
+/// prints it (timestamptz in UTC: binary values carry no zone).
 struct RawDatetime(String);
 
 impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
@@ -97,7 +97,17 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
     }
 
     fn accepts(ty: &Type) -> bool {
-        [Type::DATE, Type::TIME, Type::TIMESTAMP, Type::TIMESTAMPTZ, Type::INTERVAL].contains(ty)
+        [
+            Type::DATE,
+            Type::TIME,
+            Type::TIMESTAMP,
+            Type::TIMESTAMPTZ,
+            Type::INTERVAL,
+            Type::UUID,
+            Type::JSON,
+            Type::JSONB,
+        ]
+        .contains(ty)
     }
 }
 
@@ -165,9 +175,14 @@ impl AsyncDB for Db {
                     Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| float_text(v as f64, true)),
                     Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| float_text(v, false)),
                     Type::NUMERIC => row.try_get::<_, Option<RawNumeric>>(i)?.map(|n| n.0),
-                    Type::DATE | Type::TIME | Type::TIMESTAMP | Type::TIMESTAMPTZ | Type::INTERVAL => {
-                        row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0)
-                    }
+                    Type::DATE
+                    | Type::TIME
+                    | Type::TIMESTAMP
+                    | Type::TIMESTAMPTZ
+                    | Type::INTERVAL
+                    | Type::UUID
+                    | Type::JSON
+                    | Type::JSONB => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
                         row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)

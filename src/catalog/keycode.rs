@@ -101,10 +101,49 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             }
             out.push(ARRAY_END);
         }
+        Datum::Uuid(u) => out.extend_from_slice(u),
+        Datum::Jsonb(j) => encode_jsonb(out, j, true),
     }
     if order.descending {
         for b in &mut out[start..] {
             *b = !*b;
+        }
+    }
+}
+
+/// jsonb in PostgreSQL's jsonb order (see `sql::json::compare`): a type
+/// rank byte (null < string < number < bool < array < object), then for a
+/// container its element count (more elements sort later), then its
+/// elements (an object's pairs key, value, key, … in stored order). A
+/// top-level scalar is a one-element array marked "raw", which sorts
+/// before a real array of one element.
+fn encode_jsonb(out: &mut Vec<u8>, j: &crate::sql::json::Jsonb, top: bool) {
+    use crate::sql::json::{Jsonb, type_rank};
+    if top && j.is_scalar() {
+        out.push(4);
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.push(0);
+        return encode_jsonb(out, j, false);
+    }
+    out.push(type_rank(j));
+    match j {
+        Jsonb::Null => {}
+        Jsonb::Bool(b) => out.push(*b as u8),
+        Jsonb::String(s) => encode_bytes(out, s.as_bytes()),
+        Jsonb::Number(n) => encode_numeric(out, n),
+        Jsonb::Array(items) => {
+            out.extend_from_slice(&(items.len() as u32).to_be_bytes());
+            out.push(1);
+            for i in items {
+                encode_jsonb(out, i, false);
+            }
+        }
+        Jsonb::Object(pairs) => {
+            out.extend_from_slice(&(pairs.len() as u32).to_be_bytes());
+            for (k, v) in pairs {
+                encode_bytes(out, k.as_bytes());
+                encode_jsonb(out, v, false);
+            }
         }
     }
 }
@@ -357,5 +396,48 @@ mod tests {
         assert!(key(&Datum::Null, first) < key(&Datum::Int4(i32::MIN), first));
         assert!(key(&Datum::Null, KeyOrder::ASC) > key(&Datum::Int4(i32::MAX), KeyOrder::ASC));
         assert_eq!(KeyOrder::from_option_bits(first.option_bits()), first);
+    }
+
+    #[test]
+    fn jsonb_keys_order_as_jsonb_compares() {
+        use crate::sql::json::{Jsonb, compare};
+        let texts = [
+            "[]",
+            "null",
+            "\"\"",
+            "\"a\"",
+            "\"ab\"",
+            "\"b\"",
+            "-1",
+            "0",
+            "1.0",
+            "1",
+            "2.5",
+            "1e10",
+            "false",
+            "true",
+            "[1]",
+            "[\"a\"]",
+            "[[]]",
+            "[{}]",
+            "[1, 2]",
+            "[2, 1]",
+            "{}",
+            "{\"a\": 1}",
+            "{\"b\": 1}",
+            "{\"aa\": 1}",
+            "{\"a\": 2}",
+            "{\"a\": [1]}",
+            "{\"a\": 1, \"b\": 1}",
+            "[null]",
+            "[true, false]",
+        ];
+        let values: Vec<Jsonb> = texts.iter().map(|t| Jsonb::parse(t).unwrap()).collect();
+        for (i, a) in values.iter().enumerate() {
+            for (j, b) in values.iter().enumerate() {
+                let [ka, kb] = [a, b].map(|v| key(&Datum::Jsonb(Box::new(v.clone())), KeyOrder::ASC));
+                assert_eq!(ka.cmp(&kb), compare(a, b), "{} vs {}", texts[i], texts[j]);
+            }
+        }
     }
 }

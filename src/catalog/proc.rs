@@ -89,7 +89,21 @@ pub const PG_OPERATOR: SystemCatalog = SystemCatalog {
 };
 
 /// Set-returning functions callable in FROM.
-const SET_RETURNING: &[&str] = &["generate_series", "pg_show_all_settings", "pg_prepared_statement"];
+const SET_RETURNING: &[&str] = &[
+    "generate_series",
+    "pg_show_all_settings",
+    "pg_prepared_statement",
+    "json_each",
+    "jsonb_each",
+    "json_each_text",
+    "jsonb_each_text",
+    "json_array_elements",
+    "jsonb_array_elements",
+    "json_array_elements_text",
+    "jsonb_array_elements_text",
+    "json_object_keys",
+    "jsonb_object_keys",
+];
 
 /// The polymorphic pseudo-types (`"any"`, `anyelement`, `anycompatible`)
 /// that aggregates and window functions take.

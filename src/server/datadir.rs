@@ -29,7 +29,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// array columns (`conkey`, `reloptions`, …) hold arrays in their stored
 /// form rather than text. 8: `pg_stats` has PostgreSQL's value columns
 /// (`most_common_vals`, `histogram_bounds`, `correlation`, …) and
-/// `pg_statistic` slots hold them.
+/// `pg_statistic` slots hold them; `pg_enum`; CHECK constraints; the
+/// uuid, json and jsonb types (jsonb in its own stored form);
+/// `pg_prepared_statements`.
 pub const FORMAT_VERSION: &str = "8";
 
 pub struct DataDir {

@@ -26,7 +26,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, StringBuilder, UInt32Builder};
+use arrow_array::builder::{BinaryBuilder, FixedSizeBinaryBuilder, StringBuilder, UInt32Builder};
 use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
 use arrow_array::builder::{
     Date32Builder, IntervalMonthDayNanoBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
@@ -144,6 +144,14 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
                 Err(_) => Datum::Null,
             }
         }
+        PgType::Uuid => match col.as_fixed_size_binary().value(i).try_into() {
+            Ok(u) => Datum::Uuid(u),
+            Err(_) => Datum::Null,
+        },
+        PgType::Jsonb => match super::json::Jsonb::from_storage(col.as_binary::<i32>().value(i)) {
+            Some(j) => Datum::Jsonb(Box::new(j)),
+            None => Datum::Null,
+        },
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -185,6 +193,8 @@ pub enum ColumnBuilder {
     Interval(IntervalMonthDayNanoBuilder),
     Oid(UInt32Builder),
     Bytea(BinaryBuilder),
+    /// uuid: 16 bytes a value.
+    Uuid(FixedSizeBinaryBuilder),
 }
 
 impl ColumnBuilder {
@@ -204,7 +214,8 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
-            PgType::Bytea | PgType::Array(_) => {
+            PgType::Uuid => ColumnBuilder::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
+            PgType::Bytea | PgType::Array(_) | PgType::Jsonb => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
             PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
@@ -228,6 +239,7 @@ impl ColumnBuilder {
             ColumnBuilder::Interval(b) => b.append_null(),
             ColumnBuilder::Oid(b) => b.append_null(),
             ColumnBuilder::Bytea(b) => b.append_null(),
+            ColumnBuilder::Uuid(b) => b.append_null(),
         }
     }
 
@@ -249,6 +261,8 @@ impl ColumnBuilder {
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
+            (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
+            (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
                 let mut bytes = Vec::new();
                 a.write_storage(&mut bytes);
@@ -280,6 +294,7 @@ impl ColumnBuilder {
             }
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
+            ColumnBuilder::Uuid(b) => b.append_value(bytes).map_err(|_| bad())?,
         }
         Ok(())
     }
@@ -299,6 +314,7 @@ impl ColumnBuilder {
             ColumnBuilder::Interval(b) => Arc::new(b.finish()),
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
+            ColumnBuilder::Uuid(b) => Arc::new(b.finish()),
         }
     }
 }

@@ -666,7 +666,8 @@ fn key_of(d: &Datum) -> Key {
         Datum::Interval(iv) => Key::Wide(iv.span()),
         Datum::Bytea(b) => Key::Bytes(b.clone()),
         // Arrays hash by their key encoding, equal exactly when the arrays are.
-        Datum::Array(_) => {
+        Datum::Uuid(u) => Key::Bytes(u.to_vec()),
+        Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);
             Key::Bytes(out)
@@ -1016,13 +1017,16 @@ impl LateralJoinState {
 
 /// `generate_series(start, stop, step)` over integers, a batch at a time.
 /// `unnest(array)`: the array, evaluated once, handed out a batch at a time.
+/// A json set-returning function works the same way, its rows computed
+/// at once from its argument, column by column.
 struct UnnestState {
     array: Expr,
     elem: PgType,
     ordinality: bool,
-    /// The elements, once evaluated (empty for a NULL array).
-    items: Option<Vec<Datum>>,
-    /// How many have been returned.
+    json: Option<super::json_fn::JsonSrf>,
+    /// The columns (one for unnest), once evaluated (empty for NULL).
+    items: Option<Vec<Vec<Datum>>>,
+    /// How many rows have been returned.
     at: usize,
 }
 
@@ -1031,23 +1035,33 @@ impl UnnestState {
         let items = match &mut self.items {
             Some(items) => items,
             None => {
-                let items = match eval(&self.array, &mut RowCx { cx: &mut *cx, row: &[] })? {
-                    Datum::Array(a) => a.items,
-                    _ => Vec::new(),
+                let arg = eval(&self.array, &mut RowCx { cx: &mut *cx, row: &[] })?;
+                let items = match (self.json, arg) {
+                    (Some(f), arg) => f.rows(&arg)?,
+                    (None, Datum::Array(a)) => vec![a.items],
+                    (None, _) => vec![Vec::new()],
                 };
                 self.items.insert(items)
             }
         };
-        if self.at >= items.len() {
+        let len = items.first().map_or(0, Vec::len);
+        if self.at >= len {
             return Ok(Step::Done);
         }
         cx.eval.check_interrupts()?;
-        let end = (self.at + BATCH_ROWS).min(items.len());
-        let mut values = ColumnBuilder::new(self.elem, end - self.at);
-        for d in &items[self.at..end] {
-            values.push(d)?;
+        let end = (self.at + BATCH_ROWS).min(len);
+        let types = match self.json {
+            Some(f) => f.columns().into_iter().map(|c| c.1).collect(),
+            None => vec![self.elem],
+        };
+        let mut columns = Vec::with_capacity(types.len() + 1);
+        for (ty, col) in types.into_iter().zip(items.iter()) {
+            let mut values = ColumnBuilder::new(ty, end - self.at);
+            for d in &col[self.at..end] {
+                values.push(d)?;
+            }
+            columns.push(values.finish());
         }
-        let mut columns = vec![values.finish()];
         if self.ordinality {
             let n: Int64Array = (self.at as i64 + 1..=end as i64).map(Some).collect();
             columns.push(Arc::new(n));
@@ -1296,10 +1310,11 @@ impl Node {
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
             Plan::Function { func } => Node::Function { func: *func, done: false },
-            Plan::Unnest { array, elem, ordinality } => Node::Unnest(Box::new(UnnestState {
+            Plan::Unnest { array, elem, ordinality, json } => Node::Unnest(Box::new(UnnestState {
                 array: array.clone(),
                 elem: *elem,
                 ordinality: *ordinality,
+                json: *json,
                 items: None,
                 at: 0,
             })),
@@ -1902,8 +1917,10 @@ enum Acc {
     /// string_agg's items: ORDER BY values, value and delimiter, each as
     /// its bytes (of text, or of bytea).
     Strings(Vec<(Vec<Datum>, Vec<u8>, Vec<u8>)>),
-    /// array_agg's items: ORDER BY values and value.
+    /// array_agg's and json_agg's items: ORDER BY values and value.
     Items(Vec<(Vec<Datum>, Datum)>),
+    /// json_object_agg's pairs: ORDER BY values, key and value.
+    Pairs(Vec<(Vec<Datum>, Datum, Datum)>),
     /// Values seen by a DISTINCT aggregate, with the inner state.
     Distinct(HashSet<Key>, Box<Acc>),
 }
@@ -1920,13 +1937,17 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::Min | AggFunc::Max => Acc::MinMax(None),
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Strings(Vec::new()),
-        AggFunc::ArrayAgg => Acc::Items(Vec::new()),
+        AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } => Acc::Items(Vec::new()),
+        AggFunc::JsonObjectAgg { .. } => Acc::Pairs(Vec::new()),
     };
     if call.distinct { Acc::Distinct(HashSet::new(), Box::new(inner)) } else { inner }
 }
 
 fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) -> Result<()> {
-    let keeps_nulls = matches!(call.func, AggFunc::CountStar | AggFunc::ArrayAgg);
+    let keeps_nulls = matches!(
+        call.func,
+        AggFunc::CountStar | AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } | AggFunc::JsonObjectAgg { .. }
+    );
     if !keeps_nulls && args.first().is_none_or(Datum::is_null) {
         return Ok(());
     }
@@ -1988,6 +2009,12 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
             items.push((order, bytes_of(v), bytes_of(args.get(1).cloned().unwrap_or(Datum::Null))));
         }
         Acc::Items(items) => items.push((order, v)),
+        Acc::Pairs(pairs) => {
+            if v.is_null() {
+                return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "field name must not be null"));
+            }
+            pairs.push((order, v, args.get(1).cloned().unwrap_or(Datum::Null)));
+        }
     }
     Ok(())
 }
@@ -2022,6 +2049,23 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
         },
         Acc::MinMax(v) => v.unwrap_or(Datum::Null),
         Acc::Bool(v) => v.map_or(Datum::Null, Datum::Bool),
+        Acc::Items(mut items) if matches!(call.func, AggFunc::JsonAgg { .. }) => {
+            if items.is_empty() {
+                return Ok(Datum::Null);
+            }
+            sort_by_order_keys(&mut items, call, |item| &item.0);
+            let ty = call.args.first().map_or(PgType::Text, Expr::ty);
+            super::json_fn::json_agg(items.into_iter().map(|(_, v)| v).collect(), ty, call.ty == PgType::Jsonb)?
+        }
+        Acc::Pairs(mut pairs) => {
+            if pairs.is_empty() {
+                return Ok(Datum::Null);
+            }
+            sort_by_order_keys(&mut pairs, call, |item| &item.0);
+            let types = [0, 1].map(|i| call.args.get(i).map_or(PgType::Text, Expr::ty));
+            let pairs = pairs.into_iter().map(|(_, k, v)| (k, v)).collect();
+            super::json_fn::json_object_agg(pairs, types, call.ty == PgType::Jsonb)?
+        }
         Acc::Items(mut items) => {
             if items.is_empty() {
                 return Ok(Datum::Null);

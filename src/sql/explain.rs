@@ -433,11 +433,15 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 ("Function Scan on generate_series".into(), vec!["generate_series".into()])
             }
-            Plan::Unnest { ordinality, .. } => {
+            Plan::Unnest { ordinality, json, .. } => {
                 self.props(at, extra, plan);
-                let mut names = vec!["unnest".to_string()];
+                let name = json.map_or("unnest", |f| f.name());
+                let mut names: Vec<String> = match json {
+                    Some(f) => f.columns().into_iter().map(|c| c.0.unwrap_or(name).to_string()).collect(),
+                    None => vec![name.to_string()],
+                };
                 names.extend(ordinality.then(|| "ordinality".to_string()));
-                ("Function Scan on unnest".into(), names)
+                (format!("Function Scan on {name}"), names)
             }
             Plan::Function { func } => {
                 self.props(at, extra, plan);
@@ -673,6 +677,10 @@ impl Explainer<'_> {
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
+            AggFunc::JsonAgg { jsonb: false } => "json_agg",
+            AggFunc::JsonAgg { jsonb: true } => "jsonb_agg",
+            AggFunc::JsonObjectAgg { jsonb: false } => "json_object_agg",
+            AggFunc::JsonObjectAgg { jsonb: true } => "jsonb_object_agg",
         };
         let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
         format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))
@@ -767,6 +775,11 @@ impl Explainer<'_> {
                     }
                     other => return format!("{}({})", other.name(), parts.join(", ")),
                 }
+            }
+            Expr::Call(super::func::Func::Json(jf), args, _)
+                if args.len() == 2 && !jf.name().starts_with(|c: char| c.is_ascii_alphabetic()) =>
+            {
+                format!("({} {} {})", d(&args[0]), jf.name(), d(&args[1]))
             }
             Expr::Call(f, args, _) => {
                 let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
@@ -892,6 +905,7 @@ fn func_name(f: &super::func::Func) -> String {
         Func::Trim(..) => return "rtrim".into(),
         Func::Position => return "strpos".into(),
         Func::Array(a) => return a.name().into(),
+        Func::Json(j) => return j.name().into(),
         _ => {}
     }
     let debug = format!("{f:?}");

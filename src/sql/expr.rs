@@ -748,6 +748,8 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
+        (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
+        (Datum::Jsonb(x), Datum::Jsonb(y)) => super::json::compare(x, y),
         (Datum::Numeric(x), Datum::Numeric(y)) => {
             match (super::numeric::Num::parse(x), super::numeric::Num::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),
@@ -782,6 +784,8 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
         || ((from.is_oid() || from.is_integer()) && (to.is_oid() || to.is_integer()))
         || matches!((from.elem(), to.elem()), (Some(f), Some(t)) if cast_exists(f, t))
+        || matches!((from, to), (Json, Jsonb) | (Jsonb, Json))
+        || (from == Jsonb && (to.is_numeric() || to == Bool))
 }
 
 /// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast
@@ -924,6 +928,7 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
             }
             Datum::Text(text)
         }
+        (Datum::Jsonb(j), _) => return super::json_fn::cast_jsonb(j, to, style),
         (Datum::Bool(b), PgType::Int4) => Datum::Int4(*b as i32),
         (_, PgType::Oid) if from.is_integer() => Datum::Oid(oid_of_int(v.as_i64().unwrap_or(0))?),
         (_, PgType::RegType) if from == PgType::Oid || from.is_integer() => {

@@ -148,6 +148,8 @@ pub enum Func {
     PgRelationIsPublishable,
     /// An array operator or function (see [`super::array_fn`]).
     Array(super::array_fn::ArrayFn),
+    /// A json/jsonb operator or function, or `gen_random_uuid` (see [`super::json_fn`]).
+    Json(super::json_fn::JsonFn),
     /// The string functions of [`string`].
     Str(StrFunc),
     /// The mathematical functions of [`math`].
@@ -403,6 +405,7 @@ impl Func {
             None => StrFunc::lookup(name)
                 .map(Func::Str)
                 .or_else(|| MathFunc::lookup(name).map(Func::Math))
+                .or_else(|| super::json_fn::JsonFn::lookup(name).map(Func::Json))
                 .or_else(|| Func::advisory(name)),
         }
     }
@@ -417,6 +420,7 @@ impl Func {
                 out.push((name.to_string(), f));
             }
         }
+        out.extend(super::json_fn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Json(f))));
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
             .chain(["pg_advisory_unlock", "pg_advisory_unlock_all"])
@@ -452,6 +456,7 @@ impl Func {
     pub fn has_side_effects(self) -> bool {
         matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
             || matches!(self, Func::Math(m) if m.volatile())
+            || matches!(self, Func::Json(j) if j.volatile())
     }
 
     /// PostgreSQL's volatile functions: a call may give another value each
@@ -591,6 +596,7 @@ impl Func {
             Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
             // Typed by the binder from their arguments (binder/array.rs).
             Func::Array(_) => &[],
+            Func::Json(f) => f.signatures(),
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
@@ -647,6 +653,9 @@ impl Func {
                 | Func::NumNonNulls
                 | Func::Array(_)
         ) || matches!(self, Func::Str(f) if f.immutable())
+            || matches!(self, Func::Json(j) if !j.volatile() && !matches!(j, super::json_fn::JsonFn::To { .. }
+                | super::json_fn::JsonFn::BuildObject { .. }
+                | super::json_fn::JsonFn::BuildArray { .. }))
             || matches!(self, Func::Math(f) if !f.volatile())
     }
 
@@ -678,6 +687,7 @@ impl Func {
                 | Func::NumNulls
                 | Func::NumNonNulls
         ) && !matches!(self, Func::Str(f) if !f.strict())
+            && !matches!(self, Func::Json(f) if !f.strict())
     }
 }
 
@@ -707,14 +717,18 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         values.push(v);
     }
-    if let Func::Array(f) = func {
+    if let Func::Array(_) | Func::Json(_) = func {
         let tz = ctx.time_zone();
         let style = super::types::TextStyle {
             extra_float_digits: ctx.extra_float_digits(),
             time_zone: &tz,
             bytea_output: ctx.bytea_output(),
         };
-        return super::array_fn::call(f, values, &style);
+        return match func {
+            Func::Array(f) => super::array_fn::call(f, values, &style),
+            Func::Json(f) => super::json_fn::call(f, values, &style),
+            _ => Err(crate::error::Error::internal("not an array or json function")),
+        };
     }
     let text = |i: usize| values[i].as_str().unwrap_or("");
     let bytes = |i: usize| match &values[i] {
@@ -1132,7 +1146,9 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
         Func::Sequence(f) => ctx.sequence(f, &values)?,
         Func::PgGetSerialSequence => ctx.serial_sequence(text(0), text(1))?.map_or(Datum::Null, Datum::Text),
-        Func::Array(_) => return Err(crate::error::Error::internal("array function outside its evaluator")),
+        Func::Array(_) | Func::Json(_) => {
+            return Err(crate::error::Error::internal("array or json function outside its evaluator"));
+        }
         Func::PgGetRuledef => ctx.rule_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::RegexMatch { case_insensitive, negated } => {
             Datum::Bool(super::regex::is_match(text(0), text(1), case_insensitive)? != negated)

@@ -31,6 +31,8 @@ pub mod exec;
 pub mod explain;
 pub mod expr;
 pub mod func;
+pub mod json;
+pub mod json_fn;
 pub mod numeric;
 pub mod parser;
 pub mod plan;
@@ -39,6 +41,7 @@ pub mod regex;
 pub mod selfuncs;
 pub mod sequence;
 pub mod types;
+pub mod uuid;
 
 use expr::Expr;
 use types::PgType;

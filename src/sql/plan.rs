@@ -42,6 +42,14 @@ pub enum AggFunc {
     StringAgg,
     /// `array_agg(x)`: every input value, NULLs included.
     ArrayAgg,
+    /// `json_agg(x)`, `jsonb_agg(x)`: NULLs included.
+    JsonAgg {
+        jsonb: bool,
+    },
+    /// `json_object_agg(k, v)`, `jsonb_object_agg(k, v)`.
+    JsonObjectAgg {
+        jsonb: bool,
+    },
 }
 
 impl AggFunc {
@@ -57,6 +65,10 @@ impl AggFunc {
         ("bool_or", AggFunc::BoolOr),
         ("string_agg", AggFunc::StringAgg),
         ("array_agg", AggFunc::ArrayAgg),
+        ("json_agg", AggFunc::JsonAgg { jsonb: false }),
+        ("jsonb_agg", AggFunc::JsonAgg { jsonb: true }),
+        ("json_object_agg", AggFunc::JsonObjectAgg { jsonb: false }),
+        ("jsonb_object_agg", AggFunc::JsonObjectAgg { jsonb: true }),
     ];
 
     pub fn lookup(name: &str) -> Option<AggFunc> {
@@ -241,10 +253,13 @@ pub enum Plan {
     },
     /// `unnest(array) [WITH ORDINALITY]` in FROM: the elements, and
     /// their 1-based position as a bigint column `ordinality`.
+    /// A json set-returning function (`json`) computes its rows from
+    /// `array` instead (`jsonb_each(j)`, …).
     Unnest {
         array: Expr,
         elem: PgType,
         ordinality: bool,
+        json: Option<super::json_fn::JsonSrf>,
     },
     /// A set-returning function of the server's state in FROM
     /// (`pg_show_all_settings()`).
@@ -403,12 +418,15 @@ impl Plan {
             }
             Plan::Values { types, .. } => types.clone(),
             Plan::Series { ty, .. } => vec![*ty],
-            Plan::Unnest { elem, ordinality, .. } => {
+            Plan::Unnest { elem, ordinality, json, .. } => {
+                let mut t: Vec<PgType> = match json {
+                    Some(f) => f.columns().into_iter().map(|c| c.1).collect(),
+                    None => vec![*elem],
+                };
                 if *ordinality {
-                    vec![*elem, PgType::Int8]
-                } else {
-                    vec![*elem]
+                    t.push(PgType::Int8);
                 }
+                t
             }
             Plan::Function { func } => func.columns().iter().map(|c| c.1).collect(),
             Plan::Filter { input, .. }

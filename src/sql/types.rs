@@ -50,6 +50,13 @@ pub enum PgType {
     /// A one-dimensional array (see [`super::array`]); which one is an
     /// index into [`ARRAY_TYPES`].
     Array(ArrayOf),
+    /// `uuid`: 16 bytes (see [`super::uuid`]).
+    Uuid,
+    /// `json`: the input text, validated and kept as it was written (held
+    /// as [`Datum::Text`]; see [`super::json`]).
+    Json,
+    /// `jsonb`: parsed JSON in a binary form (see [`super::json`]).
+    Jsonb,
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -79,6 +86,9 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
     (1231, "_numeric", "numeric[]", PgType::Numeric),
     (2210, "_regclass", "regclass[]", PgType::RegClass),
     (2211, "_regtype", "regtype[]", PgType::RegType),
+    (2951, "_uuid", "uuid[]", PgType::Uuid),
+    (199, "_json", "json[]", PgType::Json),
+    (3807, "_jsonb", "jsonb[]", PgType::Jsonb),
 ];
 
 /// The types tusk holds only in their text output form: OID, `typname`,
@@ -126,6 +136,9 @@ impl PgType {
             PgType::RegType => 2206,
             PgType::TextForm(oid) => oid,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
+            PgType::Uuid => 2950,
+            PgType::Json => 114,
+            PgType::Jsonb => 3802,
         }
     }
 
@@ -160,7 +173,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 23] = [
+    pub const ALL: [PgType; 26] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -184,6 +197,9 @@ impl PgType {
         PgType::Char,
         PgType::RegClass,
         PgType::RegType,
+        PgType::Uuid,
+        PgType::Json,
+        PgType::Jsonb,
     ];
 
     pub fn from_oid(oid: u32) -> Option<PgType> {
@@ -222,6 +238,9 @@ impl PgType {
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).1,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
+            PgType::Uuid => "uuid",
+            PgType::Json => "json",
+            PgType::Jsonb => "jsonb",
         }
     }
 
@@ -253,6 +272,9 @@ impl PgType {
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).0,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
+            PgType::Uuid => "uuid",
+            PgType::Json => "json",
+            PgType::Jsonb => "jsonb",
         }
     }
 
@@ -269,6 +291,8 @@ impl PgType {
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) => -1,
+            PgType::Uuid => 16,
+            PgType::Json | PgType::Jsonb => -1,
             PgType::Unknown => -2,
         }
     }
@@ -284,6 +308,7 @@ impl PgType {
             PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
             PgType::Interval => (16, 8),
+            PgType::Uuid => (16, 1),
             // Text-like, numeric, bpchar and bytea values: variable length.
             _ => (-1, 4),
         }
@@ -320,6 +345,7 @@ impl PgType {
                 | PgType::RegClass
                 | PgType::RegType
                 | PgType::TextForm(_)
+                | PgType::Json
         )
     }
 
@@ -362,6 +388,9 @@ pub enum Datum {
     Bytea(Vec<u8>),
     /// An array (boxed: arrays are rare, and `Datum` stays small).
     Array(Box<super::array::ArrayValue>),
+    Uuid([u8; 16]),
+    /// A jsonb value (boxed, as arrays are).
+    Jsonb(Box<super::json::Jsonb>),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -454,6 +483,8 @@ impl Datum {
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
             Datum::Array(a) => a.write_text(out, style),
+            Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
+            Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
         }
     }
 
@@ -485,6 +516,12 @@ impl Datum {
             Datum::Oid(v) => out.put_u32(*v),
             Datum::Bytea(b) => out.put_slice(b),
             Datum::Array(a) => a.write_binary(out),
+            Datum::Uuid(u) => out.put_slice(u),
+            Datum::Jsonb(j) => {
+                // Version 1 of jsonb's binary wire form: the text after a version byte.
+                out.put_u8(1);
+                out.put_slice(j.to_string().as_bytes());
+            }
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -517,6 +554,8 @@ impl Datum {
                 a.write_storage(&mut out);
                 out
             }
+            Datum::Uuid(u) => u.to_vec(),
+            Datum::Jsonb(j) => j.storage_bytes(),
         }
     }
 
@@ -543,6 +582,8 @@ impl Datum {
                 let elem = ty.elem().ok_or_else(bad)?;
                 super::array::ArrayValue::from_storage(elem, b)?.into_datum()
             }
+            PgType::Uuid => Datum::Uuid(b.try_into().map_err(|_| bad())?),
+            PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -775,6 +816,9 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Bytea => super::bytea::parse_input(text).map(Datum::Bytea),
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
+        PgType::Uuid => super::uuid::parse(text).map(Datum::Uuid),
+        PgType::Json => super::json::validate(text).map(|()| Datum::Text(text.to_string())),
+        PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -826,6 +870,21 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             other => other,
         },
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Uuid => Datum::Uuid(bytes.try_into().map_err(|_| wrong())?),
+        PgType::Json => match parse_binary(PgType::Text, bytes)? {
+            Datum::Text(s) => parse_text(PgType::Json, &s)?,
+            other => other,
+        },
+        PgType::Jsonb => match bytes.split_first() {
+            Some((1, text)) => match parse_binary(PgType::Text, text)? {
+                Datum::Text(s) => parse_text(PgType::Jsonb, &s)?,
+                other => other,
+            },
+            Some((v, _)) => {
+                return Err(err!(SqlState::INTERNAL_ERROR, "unsupported jsonb version number {v}"));
+            }
+            None => return Err(wrong()),
+        },
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

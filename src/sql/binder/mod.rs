@@ -18,6 +18,7 @@ mod ddl;
 mod default;
 mod dml_from;
 mod index_expr;
+mod json;
 mod locking;
 mod on_conflict;
 mod prepare;
@@ -1473,6 +1474,13 @@ impl<'a> Binder<'a> {
         };
         if let Some(aop) = arith {
             let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+            let (l, r) = match aop {
+                ArithOp::Sub => match self.bind_jsonb_minus(l, r, right, node)? {
+                    Ok(e) => return Ok(e),
+                    Err(operands) => operands,
+                },
+                _ => (l, r),
+            };
             let (lt, rt) = (l.ty(), r.ty());
             if is_temporal(lt) || is_temporal(rt) {
                 let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
@@ -1538,6 +1546,10 @@ impl<'a> Binder<'a> {
                     Ok(array) => return Ok(array),
                     Err(operands) => operands,
                 };
+                let (l, r) = match self.bind_jsonb_concat(l, r, left, right)? {
+                    Ok(e) => return Ok(e),
+                    Err(operands) => operands,
+                };
                 let (lt, rt) = (l.ty(), r.ty());
                 if matches!(
                     (lt, rt),
@@ -1572,7 +1584,10 @@ impl<'a> Binder<'a> {
                 let r = self.coerce(r, PgType::Text, right)?;
                 Ok(Expr::Call(Func::RegexMatch { case_insensitive, negated }, vec![l, r], PgType::Bool))
             }
-            other => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
+            other => match self.bind_json_operator(other, left, right, node) {
+                Some(r) => r,
+                None => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
+            },
         }
     }
 
@@ -1741,7 +1756,10 @@ impl<'a> Binder<'a> {
             let arg = self.bind_expr(args[0])?;
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
-        if name == "generate_series" {
+        if name.starts_with("jsonb_path_") {
+            return Err(self.at(Error::not_supported(format!("jsonpath function {name}")), node));
+        }
+        if name == "generate_series" || crate::sql::json_fn::JsonSrf::lookup(&name).is_some() {
             return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
         }
         if let Some(r) = self.bind_array_function(&name, &args, node) {
@@ -1778,6 +1796,12 @@ impl<'a> Binder<'a> {
                     return Err(self.no_function(&name, &bound, node));
                 }
                 return self.bind_any_args(func, 0, bound, &args, PgType::Int4);
+            }
+            Func::Json(f @ crate::sql::json_fn::JsonFn::Path { .. }) => {
+                return self.bind_json_extract_path(f, &name, bound, &args, node);
+            }
+            Func::Json(f) if f.takes_any().is_some() => {
+                return self.bind_json_any_args(f, &name, bound, &args, node);
             }
             Func::Str(f) => {
                 if let Some((leading, min, max)) = f.takes_any() {
@@ -1950,6 +1974,9 @@ impl<'a> Binder<'a> {
             D::Interval { fields: None, precision: None } => PgType::Interval,
             D::Regclass => PgType::RegClass,
             D::Bytea => PgType::Bytea,
+            D::Uuid => PgType::Uuid,
+            D::JSON => PgType::Json,
+            D::JSONB => PgType::Jsonb,
             D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => {
                 let (elem, _) = self.resolve_type(inner, node)?;
                 return self.array_type_of(elem, node).map(|t| (t, None));
@@ -1998,11 +2025,14 @@ impl<'a> Binder<'a> {
                     "regclass" => PgType::RegClass,
                     "regtype" => PgType::RegType,
                     "bytea" => PgType::Bytea,
+                    "uuid" => PgType::Uuid,
+                    "json" => PgType::Json,
+                    "jsonb" => PgType::Jsonb,
                     // `_int4`: the catalog name of `integer[]`.
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
                     }
-                    "uuid" | "json" | "jsonb" | "timetz" => {
+                    "timetz" | "jsonpath" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => {
@@ -2122,6 +2152,11 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (PgType::Time, PgType::Time) => PgType::Time,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
+        (t @ (PgType::Uuid | PgType::Jsonb), u) | (u, t @ (PgType::Uuid | PgType::Jsonb))
+            if u == t || u == PgType::Unknown =>
+        {
+            t
+        }
         (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => PgType::Text,
         (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
         (PgType::Char, PgType::Char | PgType::Unknown) | (PgType::Unknown, PgType::Char) => PgType::Char,
@@ -2285,6 +2320,9 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",
         D::Bytea => "bytea",
+        D::Uuid => "uuid",
+        D::JSON => "json",
+        D::JSONB => "jsonb",
         // `'{1}'::int[]` is named after its element type, as PostgreSQL does.
         D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => return cast_type_name(inner),
         D::Custom(name, _) => {

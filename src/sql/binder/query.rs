@@ -1086,6 +1086,19 @@ impl Binder<'_> {
                 }
                 self.unnest_item(&exprs, alias.as_ref(), *with_ordinality, start)
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+                if args.settings.is_none() && json_set_function(name).is_some() =>
+            {
+                let f = json_set_function(name).ok_or_else(|| Error::internal("json function vanished"))?;
+                let mut exprs = Vec::with_capacity(args.args.len());
+                for a in &args.args {
+                    let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                        return Err(Error::not_supported(format!("this argument of {}", f.name())));
+                    };
+                    exprs.push(e.clone());
+                }
+                self.json_set_function_item(f, &exprs, alias.as_ref(), *with_ordinality, start)
+            }
             ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
                 self.unnest_item(array_exprs, alias.as_ref(), *with_ordinality, start)
             }
@@ -1150,14 +1163,16 @@ impl Binder<'_> {
         start: usize,
     ) -> Result<FromItem> {
         let (plan, bindings) = self.bind_lateral(|b| b.bind_generate_series(args))?;
-        self.function_item("generate_series", plan, bindings, alias, start)
+        self.function_item("generate_series", &[None], plan, bindings, alias, start)
     }
 
-    /// A scalar function's rows as a FROM item: its first column named by
-    /// the alias (or the function), the others (`ordinality`) as given.
+    /// A function's rows as a FROM item: its leading columns named by
+    /// `names` (`None`: the alias, or the function), the rest
+    /// (`ordinality`) as they are.
     fn function_item(
         &mut self,
         name: &str,
+        names: &[Option<&str>],
         plan: Plan,
         bindings: Vec<(usize, Expr)>,
         alias: Option<&ast::TableAlias>,
@@ -1166,8 +1181,9 @@ impl Binder<'_> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| name.into());
         let column = |name: String, ty: PgType| RelColumn { name, ty, typmod: -1, merged: false, dropped: false };
         let mut columns: Vec<RelColumn> = plan.types().into_iter().map(|ty| column("ordinality".into(), ty)).collect();
-        // A scalar function's alias names its column too.
-        columns[0].name = label.clone();
+        for (c, n) in columns.iter_mut().zip(names) {
+            c.name = n.map_or_else(|| label.clone(), str::to_string);
+        }
         if let Some(a) = alias {
             rename_columns(&mut columns, &a.columns, &label)?;
         }
@@ -1198,9 +1214,52 @@ impl Binder<'_> {
                     "No function matches the given name and argument types. You might need to add explicit type casts.",
                 ));
             };
-            Ok(Plan::Unnest { array, elem, ordinality })
+            Ok(Plan::Unnest { array, elem, ordinality, json: None })
         })?;
-        self.function_item("unnest", plan, bindings, alias, start)
+        self.function_item("unnest", &[None], plan, bindings, alias, start)
+    }
+
+    /// A json set-returning function in FROM (`jsonb_each(j)`, …), its
+    /// argument reading earlier FROM items if it likes.
+    fn json_set_function_item(
+        &mut self,
+        f: crate::sql::json_fn::JsonSrf,
+        args: &[ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+        start: usize,
+    ) -> Result<FromItem> {
+        let want = f.arg_type();
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let bound: Vec<Expr> = args.iter().map(|a| b.bind_expr(a)).collect::<Result<_>>()?;
+            let [arg] = bound.as_slice() else {
+                let types: Vec<&str> = bound.iter().map(|e| e.ty().sql_name()).collect();
+                return Err(err!(
+                    SqlState::UNDEFINED_FUNCTION,
+                    "function {}({}) does not exist",
+                    f.name(),
+                    types.join(", ")
+                )
+                .with_hint(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+            };
+            if arg.ty() != want && arg.ty() != PgType::Unknown {
+                return Err(err!(
+                    SqlState::UNDEFINED_FUNCTION,
+                    "function {}({}) does not exist",
+                    f.name(),
+                    arg.ty().sql_name()
+                )
+                .with_hint(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+            }
+            let array = b.coerce(arg.clone(), want, &args[0])?;
+            Ok(Plan::Unnest { array, elem: want, ordinality, json: Some(f) })
+        })?;
+        let names: Vec<Option<&str>> = f.columns().into_iter().map(|c| c.0).collect();
+        self.function_item(f.name(), &names, plan, bindings, alias, start)
     }
 
     /// A view named in FROM: its query, bound afresh in a scope of its own
@@ -1899,7 +1958,7 @@ impl Binder<'_> {
             AggFunc::Min | AggFunc::Max if bound.len() == 1 => match types[0] {
                 PgType::Unknown => PgType::Text,
                 // bytea has no min or max in PostgreSQL.
-                PgType::Void | PgType::Bytea => return Err(no_fn(self)),
+                PgType::Void | PgType::Bytea | PgType::Uuid | PgType::Json | PgType::Jsonb => return Err(no_fn(self)),
                 t => t,
             },
             AggFunc::BoolAnd | AggFunc::BoolOr if bound.len() == 1 => {
@@ -1921,6 +1980,20 @@ impl Binder<'_> {
                 }
                 PgType::Text
             }
+            AggFunc::JsonAgg { jsonb } if bound.len() == 1 => {
+                if jsonb {
+                    PgType::Jsonb
+                } else {
+                    PgType::Json
+                }
+            }
+            AggFunc::JsonObjectAgg { jsonb } if bound.len() == 2 => {
+                if jsonb {
+                    PgType::Jsonb
+                } else {
+                    PgType::Json
+                }
+            }
             AggFunc::ArrayAgg if bound.len() == 1 => {
                 let elem = if types[0] == PgType::Unknown { PgType::Text } else { types[0] };
                 if elem.is_array() {
@@ -1933,7 +2006,13 @@ impl Binder<'_> {
         // Unknown arguments take the aggregate's input type.
         let want = match func {
             AggFunc::Sum | AggFunc::Avg => Some(PgType::Float8),
-            AggFunc::Min | AggFunc::Max | AggFunc::StringAgg | AggFunc::Count | AggFunc::ArrayAgg => Some(PgType::Text),
+            AggFunc::Min
+            | AggFunc::Max
+            | AggFunc::StringAgg
+            | AggFunc::Count
+            | AggFunc::ArrayAgg
+            | AggFunc::JsonAgg { .. }
+            | AggFunc::JsonObjectAgg { .. } => Some(PgType::Text),
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
             AggFunc::CountStar => None,
         };
@@ -2007,6 +2086,16 @@ pub(super) fn sort_key(column: usize, options: &ast::OrderByOptions) -> SortKey 
 }
 
 /// Whether `name` is the built-in `wanted`, written bare or as `pg_catalog.wanted`.
+/// The json set-returning function `name` names, if any.
+fn json_set_function(name: &ast::ObjectName) -> Option<crate::sql::json_fn::JsonSrf> {
+    let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident().map(|i| i.value.to_ascii_lowercase())).collect();
+    match parts.as_slice() {
+        [n] => crate::sql::json_fn::JsonSrf::lookup(n),
+        [schema, n] if schema == "pg_catalog" => crate::sql::json_fn::JsonSrf::lookup(n),
+        _ => None,
+    }
+}
+
 fn object_name_is(name: &ast::ObjectName, wanted: &str) -> bool {
     let is = |part: &ast::ObjectNamePart, w: &str| part.as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case(w));
     match name.0.as_slice() {
