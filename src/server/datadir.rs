@@ -28,7 +28,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_description` and the other catalogs client tools read; catalog
 /// array columns (`conkey`, `reloptions`, …) hold arrays in their stored
 /// form rather than text.
-pub const FORMAT_VERSION: &str = "7";
+pub const FORMAT_VERSION: &str = "8";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -49,6 +49,7 @@ pub mod registry;
 mod rewrite;
 mod schemas;
 mod sequences;
+mod types;
 mod views;
 pub mod xact;
 
@@ -676,6 +677,7 @@ impl Session {
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
                         | Statement::Schema(_)
+                        | Statement::Type(_)
                         | Statement::Copy(_)
                 ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
             })
@@ -1135,6 +1137,10 @@ impl Session {
                 self.schema_statement(stmt)?;
                 Ok(None)
             }
+            Statement::Type(stmt) => {
+                self.type_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Set { name, value, local } => {
                 if *local && self.block.is_none() && !self.implicit_multi {
                     self.notices.push(Notice::warning(
@@ -1402,6 +1408,26 @@ impl TableLookup for SessionTables<'_> {
         };
         Ok(self.catalog.namespace(name, &who)?.map(|n| n.oid))
     }
+
+    fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
+        let fresh;
+        let who = match &self.own {
+            Some((snapshot, xid, cid)) => crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid },
+            None => {
+                fresh = self.catalog.snapshot();
+                crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 }
+            }
+        };
+        let one;
+        let path = match namespace {
+            Some(n) => {
+                one = [n];
+                &one[..]
+            }
+            None => self.path,
+        };
+        Ok(self.catalog.type_on_path(path, name, &who)?.map(|t| (t.oid, t.kind)))
+    }
 }
 
 impl SessionTables<'_> {
@@ -1535,6 +1561,10 @@ impl EvalContext for Eval<'_> {
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.read_catalog(|who| self.catalog.relation_oid(name, who))
+    }
+
+    fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
+        self.read_catalog(|who| self.catalog.enum_labels(oid, who))
     }
 
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {

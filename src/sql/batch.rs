@@ -19,6 +19,7 @@
 //! | name, "char", regclass, regtype    | Utf8 (the text form)     |
 //! | int2vector, oidvector, … (text form) | Utf8                   |
 //! | arrays (`integer[]`, …)            | Binary (the stored form, see [`super::array`]) |
+//! | enums                              | Binary (the stored form, see [`super::enums`]) |
 //!
 //! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
 //! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
@@ -144,6 +145,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
                 Err(_) => Datum::Null,
             }
         }
+        PgType::Enum(_) => super::enums::from_storage(col.as_binary::<i32>().value(i)).unwrap_or(Datum::Null),
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -201,7 +203,7 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
-            PgType::Bytea | PgType::Array(_) => {
+            PgType::Bytea | PgType::Array(_) | PgType::Enum(_) => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
             // Numeric, bpchar and the types held as text.
@@ -244,6 +246,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
+            (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
                 let mut bytes = Vec::new();
                 a.write_storage(&mut bytes);

@@ -296,6 +296,10 @@ pub trait EvalContext {
     fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {
         Err(Error::internal("subquery evaluated outside a query"))
     }
+    /// The labels of enum type `oid`, as the statement's snapshot sees them.
+    fn enum_labels(&self, _oid: u32) -> Result<super::enums::EnumLabels> {
+        Err(Error::internal("enum lookup outside a query"))
+    }
     /// The OID of the relation named `name` (`[schema.]name`, folded and
     /// quoted as SQL identifiers), as the statement's snapshot sees it.
     fn relation_oid(&self, _name: &str) -> Result<Option<u32>> {
@@ -431,6 +435,15 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
     }
 }
 
+/// A cast to an enum type: text input through the type's labels.
+fn enum_cast(v: Datum, from: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    match v {
+        Datum::Null => Ok(Datum::Null),
+        Datum::Text(s) | Datum::Bpchar(s) => ctx.enum_labels(oid)?.input(&s),
+        _ => Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), "anyenum")),
+    }
+}
+
 /// `regclassin`: a number is taken as an OID; a name must be a relation
 /// that exists (42P01 otherwise).
 fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
@@ -560,6 +573,9 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             let from = e.ty();
             if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
                 return regclass_cast(v, from, *to, ctx);
+            }
+            if let (PgType::Enum(oid), false) = (*to, from == *to) {
+                return enum_cast(v, from, oid, ctx);
             }
             cast_in_session(v, from, *to, *typmod, ctx)?
         }
@@ -747,6 +763,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
+        (Datum::Enum(x, _), Datum::Enum(y, _)) => x.total_cmp(y),
         (Datum::Numeric(x), Datum::Numeric(y)) if x != "NaN" && y != "NaN" => {
             match (super::numeric::Dec::parse(x), super::numeric::Dec::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),

@@ -50,6 +50,10 @@ pub enum PgType {
     /// A one-dimensional array (see [`super::array`]); which one is an
     /// index into [`ARRAY_TYPES`].
     Array(ArrayOf),
+    /// A type made by `CREATE TYPE … AS ENUM`: its `pg_type` OID (see
+    /// [`super::enums`]). Its name lives in the catalog only; messages
+    /// without the catalog at hand call it `anyenum`.
+    Enum(u32),
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -126,6 +130,7 @@ impl PgType {
             PgType::RegType => 2206,
             PgType::TextForm(oid) => oid,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
+            PgType::Enum(oid) => oid,
         }
     }
 
@@ -222,6 +227,7 @@ impl PgType {
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).1,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
+            PgType::Enum(_) => "anyenum",
         }
     }
 
@@ -253,6 +259,7 @@ impl PgType {
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).0,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
+            PgType::Enum(_) => "anyenum",
         }
     }
 
@@ -263,7 +270,7 @@ impl PgType {
             PgType::Int2 => 2,
             PgType::Char => 1,
             PgType::Int4 | PgType::Float4 | PgType::Void | PgType::Date => 4,
-            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) => 4,
+            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) | PgType::Enum(_) => 4,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
@@ -362,6 +369,8 @@ pub enum Datum {
     Bytea(Vec<u8>),
     /// An array (boxed: arrays are rare, and `Datum` stays small).
     Array(Box<super::array::ArrayValue>),
+    /// A value of an enum type: its sort order and label (see [`super::enums`]).
+    Enum(f32, String),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -454,6 +463,7 @@ impl Datum {
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
             Datum::Array(a) => a.write_text(out, style),
+            Datum::Enum(_, label) => out.put_slice(label.as_bytes()),
         }
     }
 
@@ -474,7 +484,7 @@ impl Datum {
             Datum::Int8(v) => out.put_i64(*v),
             Datum::Float4(v) => out.put_f32(*v),
             Datum::Float8(v) => out.put_f64(*v),
-            Datum::Text(s) | Datum::Bpchar(s) => out.put_slice(s.as_bytes()),
+            Datum::Text(s) | Datum::Bpchar(s) | Datum::Enum(_, s) => out.put_slice(s.as_bytes()),
             Datum::Date(d) => out.put_i32(*d),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.put_i64(*t),
             Datum::Interval(iv) => {
@@ -516,6 +526,7 @@ impl Datum {
                 a.write_storage(&mut out);
                 out
             }
+            Datum::Enum(sort, label) => super::enums::storage(*sort, label),
         }
     }
 
@@ -542,6 +553,7 @@ impl Datum {
                 let elem = ty.elem().ok_or_else(bad)?;
                 super::array::ArrayValue::from_storage(elem, b)?.into_datum()
             }
+            PgType::Enum(_) => super::enums::from_storage(b)?,
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -774,6 +786,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Bytea => super::bytea::parse_input(text).map(Datum::Bytea),
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
+        PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -817,8 +830,8 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),
             _ => return Err(wrong()),
         },
-        PgType::RegClass | PgType::RegType => {
-            return Err(Error::not_supported("binary input of regclass and regtype"));
+        PgType::RegClass | PgType::RegType | PgType::Enum(_) => {
+            return Err(Error::not_supported(format!("binary input of {}", ty.sql_name())));
         }
         PgType::Bpchar => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => Datum::Bpchar(s),

@@ -14,6 +14,7 @@ mod cte;
 mod ddl;
 mod default;
 mod dml_from;
+mod enum_type;
 mod index_expr;
 mod locking;
 mod on_conflict;
@@ -99,6 +100,12 @@ pub trait TableLookup {
     /// The OID of the schema named `name`, if there is one.
     fn namespace(&self, name: &str) -> Result<Option<u32>> {
         Ok(catalog::fixed_namespace(name))
+    }
+
+    /// A user-made type (an enum) named `name`, in schema `namespace` or
+    /// on the search path: its OID and `typtype`.
+    fn user_type(&self, _namespace: Option<u32>, _name: &str) -> Result<Option<(u32, u8)>> {
+        Ok(None)
     }
 }
 
@@ -272,6 +279,8 @@ impl<'a> Binder<'a> {
                 ..
             } => self.bind_drop(object_type, names, *if_exists, *cascade),
             ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
+            ast::Statement::CreateType { name, representation } => enum_type::bind_create_type(name, representation),
+            ast::Statement::AlterType(alter) => enum_type::bind_alter_type(alter),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -1793,7 +1802,7 @@ impl<'a> Binder<'a> {
             }
             // A relation name is resolved when the statement runs, through
             // its snapshot (see `EvalContext::relation_oid`).
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::RegClass => {
+            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::RegClass || matches!(to, PgType::Enum(_)) => {
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
@@ -1911,14 +1920,32 @@ impl<'a> Binder<'a> {
                     "uuid" | "json" | "jsonb" | "timetz" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
-                    _ => {
-                        return Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{n}\" does not exist"), node));
-                    }
+                    _ => return self.user_type(name, node).map(|t| (t, None)),
                 }
             }
             other => return Err(self.at(Error::not_supported(format!("type {other}")), node)),
         };
         Ok((t, None))
+    }
+}
+
+impl Binder<'_> {
+    /// A type made by CREATE TYPE (an enum), by its possibly qualified name.
+    fn user_type(&self, name: &ast::ObjectName, node: &impl Spanned) -> Result<PgType> {
+        let (schema, bare) = split_name(name).map_err(|e| self.at(e, node))?;
+        let namespace = match &schema {
+            Some(s) => Some(self.tables.namespace(s)?.ok_or_else(|| self.at(catalog::namespace::no_schema(s), node))?),
+            None => None,
+        };
+        let shown = match &schema {
+            Some(s) => format!("{s}.{bare}"),
+            None => bare.clone(),
+        };
+        match self.tables.user_type(namespace, &bare)? {
+            Some((oid, b'e')) => Ok(PgType::Enum(oid)),
+            Some(_) => Err(self.at(Error::not_supported(format!("type {shown}")), node)),
+            None => Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{shown}\" does not exist"), node)),
+        }
     }
 }
 
@@ -2036,6 +2063,7 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         {
             t
         }
+        (t @ PgType::Enum(_), u) | (u, t @ PgType::Enum(_)) if u == t || u == PgType::Unknown => t,
         // A catalog value held in its text form (`aclitem[]`) compares with
         // its own type or a literal as that text.
         (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,
