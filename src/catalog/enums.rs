@@ -45,6 +45,15 @@ pub struct TypeRow {
     pub tid: Tid,
 }
 
+/// What `format_type` and `pg_type_is_visible` need of a user-made type.
+#[derive(Clone, Debug)]
+pub struct TypeInfo {
+    /// As `format_type` shows it: quoted where needed, qualified where the
+    /// search path would not find it, `[]` after an array type's element.
+    pub shown: String,
+    pub visible: bool,
+}
+
 /// One `pg_enum` row.
 #[derive(Clone, Debug)]
 pub struct EnumRow {
@@ -140,6 +149,19 @@ impl Catalog {
         Ok(found.into_iter().min_by_key(|t| path.iter().position(|&n| n == t.namespace)))
     }
 
+    /// The type of a column of type `oid` that is not a built-in one: an
+    /// enum or an array of an enum.
+    pub fn user_column_type(&self, oid: u32, who: &Reader<'_>) -> Result<Option<PgType>> {
+        Ok(match self.type_by_oid(oid, who)? {
+            Some(t) if t.kind == b'e' => Some(PgType::Enum(oid)),
+            Some(_) => match self.type_by_oid(oid.wrapping_sub(1), who)? {
+                Some(e) if e.kind == b'e' && e.array == oid => Some(PgType::EnumArray(e.oid)),
+                _ => None,
+            },
+            None => None,
+        })
+    }
+
     /// The type whose OID is `oid`, if there is one.
     pub fn type_by_oid(&self, oid: u32, who: &Reader<'_>) -> Result<Option<TypeRow>> {
         let mut found = None;
@@ -149,6 +171,26 @@ impl Catalog {
             }
         })?;
         Ok(found)
+    }
+
+    /// [`TypeInfo`] of a type not among the built-in ones, through the
+    /// reader's search path.
+    pub fn user_type_info(&self, oid: u32, who: &Reader<'_>) -> Result<Option<TypeInfo>> {
+        let Some(ty) = self.type_by_oid(oid, who)? else { return Ok(None) };
+        let (elem, suffix) = match self.type_by_oid(oid.wrapping_sub(1), who)? {
+            Some(e) if e.array == oid => (e, "[]"),
+            _ => (ty.clone(), ""),
+        };
+        let path = who.path.unwrap_or(&super::namespace::DEFAULT_PATH);
+        let visible = self.type_on_path(path, &elem.name, who)?.is_some_and(|t| t.oid == elem.oid);
+        let name = super::describe::quote_identifier(&elem.name);
+        let shown = if visible {
+            format!("{name}{suffix}")
+        } else {
+            let schema = self.namespace_name(elem.namespace, who)?.unwrap_or_default();
+            format!("{}.{name}{suffix}", super::describe::quote_identifier(&schema))
+        };
+        Ok(Some(TypeInfo { shown, visible: self.type_on_path(path, &ty.name, who)?.is_some_and(|t| t.oid == oid) }))
     }
 
     /// The `pg_enum` rows of enum type `typoid`, in sort order.
@@ -256,7 +298,13 @@ impl Catalog {
             }
         })?;
         out.sort_by_key(|c| c.0);
-        Ok(out)
+        let mut tables = Vec::with_capacity(out.len());
+        for (rel, column) in out {
+            if self.relation_by_oid(rel, who)?.is_some_and(|(_, r)| r.kind != super::RelKind::Index) {
+                tables.push((rel, column));
+            }
+        }
+        Ok(tables)
     }
 
     /// Replace the catalog row at `tid` by `values` (a new version).

@@ -672,6 +672,7 @@ impl Catalog {
         let mut bad_type = None;
         // Enum columns: user-made types, known from `pg_type` alone.
         let mut enum_types = Vec::new();
+        let mut user_types: Vec<(u32, PgType)> = Vec::new();
         self.scan(&PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
             let typid = u32_of(v[system::ATT_TYPID]);
@@ -682,9 +683,9 @@ impl Catalog {
         if !enum_types.is_empty() {
             let mut kinds = Vec::new();
             for t in &enum_types {
-                kinds.push(self.type_by_oid(*t, who)?.filter(|row| row.kind == b'e').map(|row| row.oid));
+                kinds.push(self.user_column_type(*t, who)?.map(|ty| (*t, ty)));
             }
-            enum_types = kinds.into_iter().flatten().collect();
+            user_types = kinds.into_iter().flatten().collect();
         }
         self.scan(&PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
@@ -692,7 +693,7 @@ impl Catalog {
                 return;
             }
             let typid = u32_of(v[system::ATT_TYPID]);
-            match PgType::from_oid(typid).or_else(|| enum_types.contains(&typid).then_some(PgType::Enum(typid))) {
+            match PgType::from_oid(typid).or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
                 Some(ty) => columns.push((
                     i16_of(v[system::ATT_NUM]),
                     Column {

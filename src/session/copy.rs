@@ -466,6 +466,9 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.inner.relation_oid(name)
     }
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.inner.user_type_info(oid)
+    }
     fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
         self.inner.enum_labels(oid)
     }

@@ -1563,6 +1563,10 @@ impl EvalContext for Eval<'_> {
         self.read_catalog(|who| self.catalog.relation_oid(name, who))
     }
 
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.read_catalog(|who| self.catalog.user_type_info(oid, who))
+    }
+
     fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
         self.read_catalog(|who| self.catalog.enum_labels(oid, who))
     }

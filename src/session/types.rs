@@ -189,7 +189,17 @@ impl Session {
     ) -> Result<()> {
         let mut doomed = Vec::new();
         for (schema, name) in names {
-            let namespace = self.schema_of(schema.as_deref(), xid)?;
+            let namespace = match self.schema_of(schema.as_deref(), xid) {
+                Err(e) if if_exists && e.code() == SqlState::INVALID_SCHEMA_NAME => {
+                    let schema = schema.as_deref().unwrap_or_default();
+                    self.notices.push(Notice::info(
+                        SqlState::SUCCESSFUL_COMPLETION,
+                        format!("schema \"{schema}\" does not exist, skipping"),
+                    ));
+                    continue;
+                }
+                other => other?,
+            };
             match self.find_type(namespace, name, xid)? {
                 None if if_exists => self.notices.push(Notice::info(
                     SqlState::SUCCESSFUL_COMPLETION,

@@ -138,7 +138,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::Bytea => Datum::Bytea(col.as_binary::<i32>().value(i).to_vec()),
-        PgType::Array(_) => {
+        PgType::Array(_) | PgType::EnumArray(_) => {
             let elem = ty.elem().unwrap_or(PgType::Text);
             match super::array::ArrayValue::from_storage(elem, col.as_binary::<i32>().value(i)) {
                 Ok(a) => a.into_datum(),
@@ -203,7 +203,7 @@ impl ColumnBuilder {
                 ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
-            PgType::Bytea | PgType::Array(_) | PgType::Enum(_) => {
+            PgType::Bytea | PgType::Array(_) | PgType::Enum(_) | PgType::EnumArray(_) => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
             // Numeric, bpchar and the types held as text.

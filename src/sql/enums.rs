@@ -20,7 +20,63 @@
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
-use super::types::Datum;
+use super::expr::{EvalContext, Expr, eval};
+use super::types::{Datum, PgType};
+
+/// The functions of enum types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnumFunc {
+    /// `enum_first(anyenum)`: the first label of the argument's type.
+    First,
+    /// `enum_last(anyenum)`.
+    Last,
+    /// `enum_range(anyenum [, anyenum])`: the labels, or those between
+    /// two values (a NULL bound: that end), as an array.
+    Range,
+}
+
+impl EnumFunc {
+    pub fn lookup(name: &str) -> Option<EnumFunc> {
+        match name {
+            "enum_first" => Some(EnumFunc::First),
+            "enum_last" => Some(EnumFunc::Last),
+            "enum_range" => Some(EnumFunc::Range),
+            _ => None,
+        }
+    }
+}
+
+/// Run an enum function; only the arguments' type matters, besides the
+/// bounds of a two-argument `enum_range`.
+pub fn call(f: EnumFunc, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let Some(PgType::Enum(oid)) = args.first().map(Expr::ty) else {
+        return Err(Error::internal("enum function without an enum argument"));
+    };
+    let labels = ctx.enum_labels(oid)?;
+    let value = |(sort, label): &(f32, String)| Datum::Enum(*sort, label.clone());
+    let empty = || err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "enum {} contains no values", labels.type_name);
+    Ok(match f {
+        EnumFunc::First => labels.labels.first().map(value).ok_or_else(empty)?,
+        EnumFunc::Last => labels.labels.last().map(value).ok_or_else(empty)?,
+        EnumFunc::Range => {
+            let bound = |d: Datum| match d {
+                Datum::Enum(sort, _) => Some(sort),
+                _ => None,
+            };
+            let (low, high) = match args {
+                [a, b] => (bound(eval(a, ctx)?), bound(eval(b, ctx)?)),
+                _ => (None, None),
+            };
+            let items = labels
+                .labels
+                .iter()
+                .filter(|(s, _)| low.is_none_or(|l| *s >= l) && high.is_none_or(|h| *s <= h))
+                .map(value)
+                .collect();
+            super::array::ArrayValue::new(PgType::Enum(oid), items).into_datum()
+        }
+    })
+}
 
 /// The labels of one enum type, in sort order, as a statement sees them.
 #[derive(Clone, Debug, Default, PartialEq)]

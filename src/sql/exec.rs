@@ -193,6 +193,9 @@ impl EvalContext for RowCx<'_, '_> {
         };
         run_subquery(self.cx, sub, values, lhs)
     }
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.cx.eval.user_type_info(oid)
+    }
     fn enum_labels(&self, oid: u32) -> Result<super::enums::EnumLabels> {
         self.cx.catalog.enum_labels(oid, &self.cx.reader())
     }

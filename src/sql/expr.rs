@@ -296,6 +296,12 @@ pub trait EvalContext {
     fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {
         Err(Error::internal("subquery evaluated outside a query"))
     }
+    /// A type made by CREATE TYPE (or its array type): its name, whether
+    /// it is an array type, and whether the search path finds it by its
+    /// name (`pg_type_is_visible`).
+    fn user_type_info(&self, _oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        Ok(None)
+    }
     /// The labels of enum type `oid`, as the statement's snapshot sees them.
     fn enum_labels(&self, _oid: u32) -> Result<super::enums::EnumLabels> {
         Err(Error::internal("enum lookup outside a query"))
@@ -436,9 +442,16 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
 }
 
 /// A cast to an enum type: text input through the type's labels.
-fn enum_cast(v: Datum, from: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
+fn enum_cast(v: Datum, from: PgType, to: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
     match v {
         Datum::Null => Ok(Datum::Null),
+        Datum::Text(s) | Datum::Bpchar(s) if to.is_array() => {
+            let labels = ctx.enum_labels(oid)?;
+            let (lower, items) = super::array::parse_literal(&s)?;
+            let items =
+                items.into_iter().map(|i| i.map_or(Ok(Datum::Null), |t| labels.input(&t))).collect::<Result<_>>()?;
+            Ok(super::array::ArrayValue { elem: PgType::Enum(oid), lower, items }.into_datum())
+        }
         Datum::Text(s) | Datum::Bpchar(s) => ctx.enum_labels(oid)?.input(&s),
         _ => Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), "anyenum")),
     }
@@ -574,8 +587,8 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
                 return regclass_cast(v, from, *to, ctx);
             }
-            if let (PgType::Enum(oid), false) = (*to, from == *to) {
-                return enum_cast(v, from, oid, ctx);
+            if let (PgType::Enum(oid) | PgType::EnumArray(oid), false) = (*to, from == *to) {
+                return enum_cast(v, from, *to, oid, ctx);
             }
             cast_in_session(v, from, *to, *typmod, ctx)?
         }

@@ -54,6 +54,9 @@ pub enum PgType {
     /// [`super::enums`]). Its name lives in the catalog only; messages
     /// without the catalog at hand call it `anyenum`.
     Enum(u32),
+    /// The array type of an enum type (its OID is the enum type's plus
+    /// one); the enum type's OID.
+    EnumArray(u32),
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -131,11 +134,15 @@ impl PgType {
             PgType::TextForm(oid) => oid,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
             PgType::Enum(oid) => oid,
+            PgType::EnumArray(elem) => elem + 1,
         }
     }
 
     /// The array type whose elements are of this type.
     pub fn array_of(elem: PgType) -> Option<PgType> {
+        if let PgType::Enum(oid) = elem {
+            return Some(PgType::EnumArray(oid));
+        }
         ARRAY_TYPES.iter().position(|t| t.3 == elem).map(|i| PgType::Array(ArrayOf(i as u8)))
     }
 
@@ -143,6 +150,7 @@ impl PgType {
     pub fn elem(self) -> Option<PgType> {
         match self {
             PgType::Array(a) => Some(ARRAY_TYPES[a.0 as usize].3),
+            PgType::EnumArray(oid) => Some(PgType::Enum(oid)),
             _ => None,
         }
     }
@@ -161,7 +169,7 @@ impl PgType {
     }
 
     pub fn is_array(self) -> bool {
-        matches!(self, PgType::Array(_))
+        matches!(self, PgType::Array(_) | PgType::EnumArray(_))
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
@@ -228,6 +236,7 @@ impl PgType {
             PgType::TextForm(oid) => text_form(oid).1,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
             PgType::Enum(_) => "anyenum",
+            PgType::EnumArray(_) => "anyenum[]",
         }
     }
 
@@ -260,6 +269,7 @@ impl PgType {
             PgType::TextForm(oid) => text_form(oid).0,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
             PgType::Enum(_) => "anyenum",
+            PgType::EnumArray(_) => "_anyenum",
         }
     }
 
@@ -275,7 +285,7 @@ impl PgType {
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
-            PgType::TextForm(_) | PgType::Array(_) => -1,
+            PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Unknown => -2,
         }
     }
@@ -549,7 +559,7 @@ impl Datum {
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
             PgType::Bytea => Datum::Bytea(b.to_vec()),
-            PgType::Array(_) => {
+            PgType::Array(_) | PgType::EnumArray(_) => {
                 let elem = ty.elem().ok_or_else(bad)?;
                 super::array::ArrayValue::from_storage(elem, b)?.into_datum()
             }
@@ -787,6 +797,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
+        PgType::EnumArray(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -838,6 +849,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             other => other,
         },
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::EnumArray(_) => return Err(Error::not_supported("binary input of arrays of enums")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

@@ -1668,10 +1668,19 @@ impl<'a> Binder<'a> {
                 node,
             ));
         }
+        if let Some(f) = crate::sql::enums::EnumFunc::lookup(&name) {
+            return self.bind_enum_function(f, &name, &args, node);
+        }
         if name == "pg_typeof" && args.len() == 1 {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
+            if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
+                // A user-made type's name is the catalog's, read when run.
+                let args =
+                    vec![Expr::Const(Datum::Oid(arg.ty().oid()), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
+                return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
+            }
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
         if name == "generate_series" {
@@ -1802,7 +1811,9 @@ impl<'a> Binder<'a> {
             }
             // A relation name is resolved when the statement runs, through
             // its snapshot (see `EvalContext::relation_oid`).
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::RegClass || matches!(to, PgType::Enum(_)) => {
+            Expr::Const(Datum::Text(s), PgType::Unknown)
+                if to == PgType::RegClass || matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) =>
+            {
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
@@ -1930,6 +1941,33 @@ impl<'a> Binder<'a> {
 }
 
 impl Binder<'_> {
+    /// `enum_first(e)`, `enum_last(e)`, `enum_range(e)`, `enum_range(a, b)`:
+    /// the arguments' enum type is the result's (an array of it for
+    /// `enum_range`).
+    fn bind_enum_function(
+        &mut self,
+        f: crate::sql::enums::EnumFunc,
+        name: &str,
+        args: &[&ast::Expr],
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_expr(a)?);
+        }
+        let ty = bound.iter().map(Expr::ty).find(|t| *t != PgType::Unknown);
+        let arity_ok = bound.len() == 1 || (bound.len() == 2 && f == crate::sql::enums::EnumFunc::Range);
+        let (Some(ty @ PgType::Enum(_)), true) = (ty, arity_ok) else {
+            return Err(self.no_function(name, &bound, node));
+        };
+        let mut out = Vec::with_capacity(bound.len());
+        for (b, a) in bound.into_iter().zip(args) {
+            out.push(self.coerce(b, ty, a)?);
+        }
+        let ret = if f == crate::sql::enums::EnumFunc::Range { PgType::EnumArray(ty.oid()) } else { ty };
+        Ok(Expr::Call(Func::Enum(f), out, ret))
+    }
+
     /// A type made by CREATE TYPE (an enum), by its possibly qualified name.
     fn user_type(&self, name: &ast::ObjectName, node: &impl Spanned) -> Result<PgType> {
         let (schema, bare) = split_name(name).map_err(|e| self.at(e, node))?;
