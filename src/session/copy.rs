@@ -196,8 +196,12 @@ impl Session {
                 "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction"
             ));
         }
-        let decoder = Decoder::new(c)?;
+        let mut decoder = Decoder::new(c)?;
         let xid = self.ensure_xid("COPY FROM")?;
+        let catalog = self.shared.catalog.clone();
+        let snapshot = self.statement_snapshot();
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        decoder.set_enum_labels(|oid| catalog.enum_labels(oid, &who))?;
         let fks = self.foreign_key_checks(&crate::sql::exec::ModifyKind::Insert, &table)?;
         let snapshot = self.statement_snapshot();
         let fks = fks.map(|f| (f, snapshot));

@@ -88,6 +88,16 @@ pub struct EnumLabels {
 }
 
 impl EnumLabels {
+    /// The text input of a value of `ty`: this type, or an array of it.
+    pub fn input_as(&self, ty: PgType, text: &str) -> Result<Datum> {
+        if !ty.is_array() {
+            return self.input(text);
+        }
+        let (lower, items) = super::array::parse_literal(text)?;
+        let items = items.into_iter().map(|i| i.map_or(Ok(Datum::Null), |t| self.input(&t))).collect::<Result<_>>()?;
+        Ok(super::array::ArrayValue { elem: ty.elem().unwrap_or(ty), lower, items }.into_datum())
+    }
+
     /// `enum_in`: the value labelled `text` (22P02 when there is none).
     pub fn input(&self, text: &str) -> Result<Datum> {
         match self.labels.iter().find(|(_, l)| l == text) {

@@ -445,14 +445,20 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
 fn enum_cast(v: Datum, from: PgType, to: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
     match v {
         Datum::Null => Ok(Datum::Null),
-        Datum::Text(s) | Datum::Bpchar(s) if to.is_array() => {
+        Datum::Text(s) | Datum::Bpchar(s) => ctx.enum_labels(oid)?.input_as(to, &s),
+        Datum::Array(mut a) if to.is_array() && from.elem().is_some_and(PgType::is_string) => {
             let labels = ctx.enum_labels(oid)?;
-            let (lower, items) = super::array::parse_literal(&s)?;
-            let items =
-                items.into_iter().map(|i| i.map_or(Ok(Datum::Null), |t| labels.input(&t))).collect::<Result<_>>()?;
-            Ok(super::array::ArrayValue { elem: PgType::Enum(oid), lower, items }.into_datum())
+            let items = std::mem::take(&mut a.items);
+            a.items = items
+                .into_iter()
+                .map(|d| match d {
+                    Datum::Text(s) | Datum::Bpchar(s) => labels.input(&s),
+                    other => Ok(other),
+                })
+                .collect::<Result<_>>()?;
+            a.elem = PgType::Enum(oid);
+            Ok(Datum::Array(a))
         }
-        Datum::Text(s) | Datum::Bpchar(s) => ctx.enum_labels(oid)?.input(&s),
         _ => Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), "anyenum")),
     }
 }

@@ -1819,6 +1819,14 @@ impl<'a> Binder<'a> {
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
                 return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
             }
+            // An enum parameter is taken as text and read through the
+            // type's labels when the statement runs.
+            Expr::Param(i, PgType::Unknown) if matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) => {
+                let text =
+                    if to.is_array() { PgType::array_of(PgType::Text).unwrap_or(PgType::Text) } else { PgType::Text };
+                self.params[i] = text;
+                return Ok(Expr::Cast(Box::new(Expr::Param(i, text)), to, None));
+            }
             Expr::Param(i, PgType::Unknown) => {
                 self.params[i] = to;
                 return Ok(Expr::Param(i, to));
