@@ -1398,26 +1398,10 @@ impl TableLookup for SessionTables<'_> {
         if let Some(n) = crate::catalog::fixed_namespace(name) {
             return Ok(Some(n));
         }
-        let fresh;
-        let who = match &self.own {
-            Some((snapshot, xid, cid)) => crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid },
-            None => {
-                fresh = self.catalog.snapshot();
-                crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 }
-            }
-        };
-        Ok(self.catalog.namespace(name, &who)?.map(|n| n.oid))
+        self.read(|who| Ok(self.catalog.namespace(name, who)?.map(|n| n.oid)))
     }
 
     fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
-        let fresh;
-        let who = match &self.own {
-            Some((snapshot, xid, cid)) => crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid },
-            None => {
-                fresh = self.catalog.snapshot();
-                crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 }
-            }
-        };
         let one;
         let path = match namespace {
             Some(n) => {
@@ -1426,11 +1410,24 @@ impl TableLookup for SessionTables<'_> {
             }
             None => self.path,
         };
-        Ok(self.catalog.type_on_path(path, name, &who)?.map(|t| (t.oid, t.kind)))
+        self.read(|who| Ok(self.catalog.type_on_path(path, name, who)?.map(|t| (t.oid, t.kind))))
     }
 }
 
 impl SessionTables<'_> {
+    /// Read the catalog as the statement sees it: through the
+    /// transaction's own snapshot once it has changed the catalog, else
+    /// the latest committed state.
+    fn read<T>(&self, f: impl FnOnce(&crate::catalog::Reader<'_>) -> Result<T>) -> Result<T> {
+        match &self.own {
+            Some((snapshot, xid, cid)) => f(&crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid }),
+            None => {
+                let fresh = self.catalog.snapshot();
+                f(&crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 })
+            }
+        }
+    }
+
     fn lookup(&self, namespace: Option<u32>, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
         self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
             None => self.catalog.cached_in(namespace, name, Some(self.path)),
