@@ -712,3 +712,27 @@ fn psql_backslash_copy_in_and_out() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "3\n");
     assert_eq!(std::fs::read_to_string(&output).unwrap(), "1,\"x, y\"\n2,\n3,\"multi\nline\"\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enums_in_every_format() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "CREATE TYPE ce_mood AS ENUM ('sad', 'ok', 'happy');
+         CREATE TABLE ce (id int, m ce_mood, ms ce_mood[])",
+    )
+    .await
+    .unwrap();
+    let text = b"1\tok\t{sad,happy}\n2\t\\N\t\\N\n";
+    assert_eq!(copy_in(&c, "COPY ce FROM STDIN", text, 5).await.unwrap(), 2);
+    assert_eq!(copy_out(&c, "COPY ce TO STDOUT").await, text.to_vec());
+    assert_eq!(copy_out(&c, "COPY ce TO STDOUT (FORMAT csv)").await, b"1,ok,\"{sad,happy}\"\n2,,\n".to_vec());
+    // Binary: a label is sent as its text; it reads back.
+    let binary = copy_out(&c, "COPY ce (id, m) TO STDOUT (FORMAT binary)").await;
+    c.batch_execute("CREATE TABLE ce2 (id int, m ce_mood)").await.unwrap();
+    assert_eq!(copy_in(&c, "COPY ce2 FROM STDIN (FORMAT binary)", &binary, 7).await.unwrap(), 2);
+    assert_eq!(copy_out(&c, "COPY ce2 TO STDOUT").await, b"1\tok\n2\t\\N\n".to_vec());
+    let e = copy_in(&c, "COPY ce FROM STDIN", b"3\tgreat\t\\N\n", 100).await.unwrap_err();
+    assert_eq!(db_error(&e).1, "invalid input value for enum ce_mood: \"great\"");
+    assert_eq!(db_error(&e).2, Some("COPY ce, line 1, column m: \"great\"".to_string()));
+}

@@ -111,12 +111,36 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
     }
 }
 
+/// An enum value: its label.
+struct RawEnum(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RawEnum {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawEnum(String::from_utf8(raw.to_vec())?))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Enum(_))
+    }
+}
+
 /// An array in binary form, printed in its text form.
 struct RawArray(String);
 
 impl<'a> tokio_postgres::types::FromSql<'a> for RawArray {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        let pg = tusk::sql::types::PgType::from_oid(ty.oid()).ok_or("unknown type")?;
+        use tokio_postgres::types::Kind;
+        let pg = match ty.kind() {
+            // Labels are sent as text: read the elements as text.
+            Kind::Array(elem) if matches!(elem.kind(), Kind::Enum(_)) => {
+                let mut raw = raw.to_vec();
+                raw.get_mut(8..12).ok_or("short array")?.copy_from_slice(&25u32.to_be_bytes());
+                let d = tusk::sql::types::parse_binary(tusk::sql::types::PgType::array_by_oid(1009), &raw)
+                    .map_err(|e| e.message().to_string())?;
+                return Ok(RawArray(d.to_text()));
+            }
+            _ => tusk::sql::types::PgType::from_oid(ty.oid()).ok_or("unknown type")?,
+        };
         let d = tusk::sql::types::parse_binary(pg, raw).map_err(|e| e.message().to_string())?;
         Ok(RawArray(d.to_text()))
     }
@@ -184,6 +208,9 @@ impl AsyncDB for Db {
                     | Type::JSON
                     | Type::JSONB => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
+                    ref t if matches!(t.kind(), tokio_postgres::types::Kind::Enum(_)) => {
+                        row.try_get::<_, Option<RawEnum>>(i)?.map(|a| a.0)
+                    }
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
                         row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)
                     }

@@ -81,7 +81,7 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             let v = value.as_i64().unwrap_or(0);
             out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());
         }
-        Datum::Float4(v) => encode_float(out, *v as f64),
+        Datum::Float4(v) | Datum::Enum(v, _) => encode_float(out, *v as f64),
         Datum::Float8(v) => encode_float(out, *v),
         Datum::Text(s) => encode_bytes(out, s.as_bytes()),
         Datum::Bpchar(s) => encode_bytes(out, crate::sql::types::bpchar_trim(s).as_bytes()),

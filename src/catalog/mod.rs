@@ -32,6 +32,7 @@ pub mod comment;
 mod constraint;
 mod default;
 pub mod describe;
+pub mod enums;
 mod freeze;
 mod index;
 pub mod keycode;
@@ -684,13 +685,30 @@ impl Catalog {
         let adesc = PG_ATTRIBUTE.desc();
         let mut columns: Vec<(i16, Column)> = Vec::new();
         let mut bad_type = None;
+        // Enum columns: user-made types, known from `pg_type` alone.
+        let mut enum_types = Vec::new();
+        let mut user_types: Vec<(u32, PgType)> = Vec::new();
+        self.scan(&PG_ATTRIBUTE, who, |_, t| {
+            let v = deform(&adesc, t);
+            let typid = u32_of(v[system::ATT_TYPID]);
+            if u32_of(v[system::ATT_RELID]) == oid && PgType::from_oid(typid).is_none() {
+                enum_types.push(typid);
+            }
+        })?;
+        if !enum_types.is_empty() {
+            let mut kinds = Vec::new();
+            for t in &enum_types {
+                kinds.push(self.user_column_type(*t, who)?.map(|ty| (*t, ty)));
+            }
+            user_types = kinds.into_iter().flatten().collect();
+        }
         self.scan(&PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
             if u32_of(v[system::ATT_RELID]) != oid {
                 return;
             }
             let typid = u32_of(v[system::ATT_TYPID]);
-            match PgType::from_oid(typid) {
+            match PgType::from_oid(typid).or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
                 Some(ty) => columns.push((
                     i16_of(v[system::ATT_NUM]),
                     Column {

@@ -445,7 +445,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 31] = [
+pub const ALL: [&SystemCatalog; 32] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -477,6 +477,7 @@ pub const ALL: [&SystemCatalog; 31] = [
     &absent::PG_STATISTIC_EXT,
     &absent::PG_FOREIGN_TABLE,
     &absent::PG_EXTENSION,
+    &super::enums::PG_ENUM,
 ];
 
 /// The OID of the system catalog named `name` (what `obj_description`'s

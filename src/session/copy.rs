@@ -196,8 +196,12 @@ impl Session {
                 "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction"
             ));
         }
-        let decoder = Decoder::new(c)?;
+        let mut decoder = Decoder::new(c)?;
         let xid = self.ensure_xid("COPY FROM")?;
+        let catalog = self.shared.catalog.clone();
+        let snapshot = self.statement_snapshot();
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        decoder.set_enum_labels(|oid| catalog.enum_labels(oid, &who))?;
         let fks = self.foreign_key_checks(&crate::sql::exec::ModifyKind::Insert, &table)?;
         let snapshot = self.statement_snapshot();
         let fks = fks.map(|f| (f, snapshot));
@@ -467,6 +471,12 @@ impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
     }
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.inner.relation_oid(name)
+    }
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.inner.user_type_info(oid)
+    }
+    fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
+        self.inner.enum_labels(oid)
     }
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         self.inner.relation_name(oid)

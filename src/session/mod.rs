@@ -52,6 +52,7 @@ pub mod registry;
 mod rewrite;
 mod schemas;
 mod sequences;
+mod types;
 mod views;
 pub mod xact;
 
@@ -787,6 +788,7 @@ impl Session {
                         | Statement::Drop { .. }
                         | Statement::CreateView { .. }
                         | Statement::Schema(_)
+                        | Statement::Type(_)
                         | Statement::Copy(_)
                         | Statement::Prepare { .. }
                         | Statement::Execute { .. }
@@ -1331,6 +1333,10 @@ impl Session {
                 self.schema_statement(stmt)?;
                 Ok(None)
             }
+            Statement::Type(stmt) => {
+                self.type_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Set { name, value, local } => {
                 if *local && self.block.is_none() && !self.implicit_multi {
                     self.notices.push(Notice::warning(
@@ -1636,15 +1642,19 @@ impl TableLookup for SessionTables<'_> {
         if let Some(n) = crate::catalog::fixed_namespace(name) {
             return Ok(Some(n));
         }
-        let fresh;
-        let who = match &self.own {
-            Some((snapshot, xid, cid)) => crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid },
-            None => {
-                fresh = self.catalog.snapshot();
-                crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 }
+        self.read(|who| Ok(self.catalog.namespace(name, who)?.map(|n| n.oid)))
+    }
+
+    fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
+        let one;
+        let path = match namespace {
+            Some(n) => {
+                one = [n];
+                &one[..]
             }
+            None => self.path,
         };
-        Ok(self.catalog.namespace(name, &who)?.map(|n| n.oid))
+        self.read(|who| Ok(self.catalog.type_on_path(path, name, who)?.map(|t| (t.oid, t.kind))))
     }
 
     fn prepared(&self, name: &str) -> Option<Arc<PreparedStatement>> {
@@ -1653,6 +1663,19 @@ impl TableLookup for SessionTables<'_> {
 }
 
 impl SessionTables<'_> {
+    /// Read the catalog as the statement sees it: through the
+    /// transaction's own snapshot once it has changed the catalog, else
+    /// the latest committed state.
+    fn read<T>(&self, f: impl FnOnce(&crate::catalog::Reader<'_>) -> Result<T>) -> Result<T> {
+        match &self.own {
+            Some((snapshot, xid, cid)) => f(&crate::catalog::Reader { path: None, snapshot, xid: *xid, cid: *cid }),
+            None => {
+                let fresh = self.catalog.snapshot();
+                f(&crate::catalog::Reader { path: None, snapshot: &fresh, xid: 0, cid: 0 })
+            }
+        }
+    }
+
     fn lookup(&self, namespace: Option<u32>, name: &str, mode: LockMode) -> Result<Option<Arc<crate::catalog::Table>>> {
         self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
             None => self.catalog.cached_in(namespace, name, Some(self.path)),
@@ -1786,6 +1809,14 @@ impl EvalContext for Eval<'_> {
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.read_catalog(|who| self.catalog.relation_oid(name, who))
+    }
+
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.read_catalog(|who| self.catalog.user_type_info(oid, who))
+    }
+
+    fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
+        self.read_catalog(|who| self.catalog.enum_labels(oid, who))
     }
 
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {

@@ -338,4 +338,10 @@ impl TableLookup for WithoutColumn<'_> {
     fn table_in(&self, namespace: u32, name: &str, mode: LockMode) -> Result<Option<std::sync::Arc<Table>>> {
         Ok(self.hide(self.inner.table_in(namespace, name, mode)?))
     }
+    fn namespace(&self, name: &str) -> Result<Option<u32>> {
+        self.inner.namespace(name)
+    }
+    fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
+        self.inner.user_type(namespace, name)
+    }
 }

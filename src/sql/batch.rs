@@ -19,6 +19,7 @@
 //! | name, "char", regclass, regtype    | Utf8 (the text form)     |
 //! | int2vector, oidvector, … (text form) | Utf8                   |
 //! | arrays (`integer[]`, …)            | Binary (the stored form, see [`super::array`]) |
+//! | enums                              | Binary (the stored form, see [`super::enums`]) |
 //!
 //! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
 //! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
@@ -137,7 +138,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::Bytea => Datum::Bytea(col.as_binary::<i32>().value(i).to_vec()),
-        PgType::Array(_) => {
+        PgType::Array(_) | PgType::EnumArray(_) => {
             let elem = ty.elem().unwrap_or(PgType::Text);
             match super::array::ArrayValue::from_storage(elem, col.as_binary::<i32>().value(i)) {
                 Ok(a) => a.into_datum(),
@@ -152,6 +153,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
             Some(j) => Datum::Jsonb(Box::new(j)),
             None => Datum::Null,
         },
+        PgType::Enum(_) => super::enums::from_storage(col.as_binary::<i32>().value(i)).unwrap_or(Datum::Null),
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -215,7 +217,7 @@ impl ColumnBuilder {
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
             PgType::Uuid => ColumnBuilder::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
-            PgType::Bytea | PgType::Array(_) | PgType::Jsonb => {
+            PgType::Bytea | PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
             PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
@@ -263,6 +265,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
+            (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
                 let mut bytes = Vec::new();
                 a.write_storage(&mut bytes);

@@ -193,6 +193,12 @@ impl EvalContext for RowCx<'_, '_> {
         };
         run_subquery(self.cx, sub, values, lhs)
     }
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.cx.eval.user_type_info(oid)
+    }
+    fn enum_labels(&self, oid: u32) -> Result<super::enums::EnumLabels> {
+        self.cx.catalog.enum_labels(oid, &self.cx.reader())
+    }
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         // Through the session: an unqualified name follows its search path.
         self.cx.eval.relation_oid(name)
@@ -656,7 +662,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Int4(v) => Key::Int(*v as i64),
         Datum::Int8(v) => Key::Int(*v),
         Datum::Oid(v) => Key::Int(*v as i64),
-        Datum::Float4(v) => float_key(*v as f64),
+        Datum::Float4(v) | Datum::Enum(v, _) => float_key(*v as f64),
         Datum::Float8(v) => float_key(*v),
         Datum::Numeric(s) => Key::Text(super::numeric::normalized(s)),
         Datum::Text(s) => Key::Text(s.clone()),

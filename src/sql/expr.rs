@@ -296,6 +296,16 @@ pub trait EvalContext {
     fn subquery(&mut self, _sub: &super::plan::SubPlan) -> Result<Datum> {
         Err(Error::internal("subquery evaluated outside a query"))
     }
+    /// A type made by CREATE TYPE (or its array type): its name, whether
+    /// it is an array type, and whether the search path finds it by its
+    /// name (`pg_type_is_visible`).
+    fn user_type_info(&self, _oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        Ok(None)
+    }
+    /// The labels of enum type `oid`, as the statement's snapshot sees them.
+    fn enum_labels(&self, _oid: u32) -> Result<super::enums::EnumLabels> {
+        Err(Error::internal("enum lookup outside a query"))
+    }
     /// The OID of the relation named `name` (`[schema.]name`, folded and
     /// quoted as SQL identifiers), as the statement's snapshot sees it.
     fn relation_oid(&self, _name: &str) -> Result<Option<u32>> {
@@ -431,6 +441,28 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
     }
 }
 
+/// A cast to an enum type: text input through the type's labels.
+fn enum_cast(v: Datum, from: PgType, to: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    match v {
+        Datum::Null => Ok(Datum::Null),
+        Datum::Text(s) | Datum::Bpchar(s) => ctx.enum_labels(oid)?.input_as(to, &s),
+        Datum::Array(mut a) if to.is_array() && from.elem().is_some_and(PgType::is_string) => {
+            let labels = ctx.enum_labels(oid)?;
+            let items = std::mem::take(&mut a.items);
+            a.items = items
+                .into_iter()
+                .map(|d| match d {
+                    Datum::Text(s) | Datum::Bpchar(s) => labels.input(&s),
+                    other => Ok(other),
+                })
+                .collect::<Result<_>>()?;
+            a.elem = PgType::Enum(oid);
+            Ok(Datum::Array(a))
+        }
+        _ => Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), "anyenum")),
+    }
+}
+
 /// `regclassin`: a number is taken as an OID; a name must be a relation
 /// that exists (42P01 otherwise).
 fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
@@ -561,6 +593,9 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             let from = e.ty();
             if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
                 return regclass_cast(v, from, *to, ctx);
+            }
+            if let (PgType::Enum(oid) | PgType::EnumArray(oid), false) = (*to, from == *to) {
+                return enum_cast(v, from, *to, oid, ctx);
             }
             cast_in_session(v, from, *to, *typmod, ctx)?
         }
@@ -750,6 +785,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
         (Datum::Jsonb(x), Datum::Jsonb(y)) => super::json::compare(x, y),
+        (Datum::Enum(x, _), Datum::Enum(y, _)) => x.total_cmp(y),
         (Datum::Numeric(x), Datum::Numeric(y)) => {
             match (super::numeric::Num::parse(x), super::numeric::Num::parse(y)) {
                 (Ok(x), Ok(y)) => x.compare(&y),

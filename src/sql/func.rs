@@ -68,6 +68,8 @@ pub enum Func {
     PgMyTempSchema,
     /// `current_schema`: the first schema of the search path that exists.
     CurrentSchema,
+    /// `enum_first`, `enum_last`, `enum_range` (see [`super::enums`]).
+    Enum(super::enums::EnumFunc),
     /// `current_schemas(include_implicit)`: `name[]`, in its text form.
     CurrentSchemas,
     PgTableIsVisible,
@@ -532,6 +534,8 @@ impl Func {
             ],
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
+            // Bound by the binder from the argument's enum type.
+            Func::Enum(_) => &[],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
             Func::PgMyTempSchema => &[(&[], Oid)],
             Func::PgTableIsVisible => &[(&[Oid], Bool)],
@@ -702,6 +706,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             }
             return Ok(Datum::Null);
         }
+        Func::Enum(f) => return super::enums::call(f, args, ctx),
         Func::NullIf => {
             let (a, b) = (eval(&args[0], ctx)?, eval(&args[1], ctx)?);
             let equal = !a.is_null() && !b.is_null() && super::expr::compare(&a, &b).is_eq();
@@ -1001,7 +1006,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 return Ok(Datum::Null);
             }
             let typmod = values[1].as_i64().map(|t| t as i32);
-            Datum::Text(describe::format_type(oid_of(&values[0]), typmod))
+            let oid = oid_of(&values[0]);
+            match describe::type_exists(oid).then_some(()).map_or(ctx.user_type_info(oid)?, |_| None) {
+                Some(user) => Datum::Text(user.shown),
+                None => Datum::Text(describe::format_type(oid, typmod)),
+            }
         }
         Func::PgGetIndexdef => {
             // A negative column matches no key, like one past the last.
@@ -1082,7 +1091,12 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::PgCharToEncoding => Datum::Int4(encoding_number(text(0))),
         Func::PgTypeIsVisible => {
             // Every type is in pg_catalog, which is always searched.
-            if describe::type_exists(oid_of(&values[0])) { Datum::Bool(true) } else { Datum::Null }
+            let oid = oid_of(&values[0]);
+            if describe::type_exists(oid) {
+                Datum::Bool(true)
+            } else {
+                ctx.user_type_info(oid)?.map_or(Datum::Null, |t| Datum::Bool(t.visible))
+            }
         }
         Func::PgFunctionIsVisible => match proc::proc_info(oid_of(&values[0])) {
             Some(_) => Datum::Bool(true),
@@ -1252,7 +1266,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::NumNulls => Datum::Int4(values.iter().filter(|v| v.is_null()).count() as i32),
         Func::NumNonNulls => Datum::Int4(values.iter().filter(|v| !v.is_null()).count() as i32),
-        Func::Coalesce | Func::NullIf => unreachable!("handled above"),
+        Func::Coalesce | Func::NullIf | Func::Enum(_) => unreachable!("handled above"),
     })
 }
 

@@ -27,6 +27,7 @@ pub mod copy;
 pub mod cost;
 pub mod costsize;
 pub mod datetime;
+pub mod enums;
 pub mod exec;
 pub mod explain;
 pub mod expr;
@@ -245,6 +246,7 @@ pub enum Statement {
     Copy(Box<copy::CopyStmt>),
     /// `CREATE`, `DROP` or `ALTER SCHEMA`.
     Schema(SchemaStmt),
+    Type(TypeStmt),
     /// `LOCK [TABLE] name, … [IN mode MODE] [NOWAIT]`.
     Lock {
         names: Vec<String>,
@@ -288,6 +290,28 @@ pub struct CreateTableAs {
     pub with_data: bool,
     /// Written as `SELECT … INTO`.
     pub select_into: bool,
+}
+
+/// A statement about enum types (schema-qualified names: `(schema, name)`).
+#[derive(Clone, Debug)]
+pub enum TypeStmt {
+    /// `CREATE TYPE name AS ENUM (labels…)`.
+    CreateEnum { schema: Option<String>, name: String, labels: Vec<String> },
+    /// `ALTER TYPE name ADD VALUE [IF NOT EXISTS] label [BEFORE | AFTER neighbour]`
+    /// (`position`: whether BEFORE, and the neighbour).
+    AddValue {
+        schema: Option<String>,
+        name: String,
+        label: String,
+        if_not_exists: bool,
+        position: Option<(bool, String)>,
+    },
+    /// `ALTER TYPE name RENAME VALUE from TO to`.
+    RenameValue { schema: Option<String>, name: String, from: String, to: String },
+    /// `ALTER TYPE name RENAME TO new_name`.
+    Rename { schema: Option<String>, name: String, new_name: String },
+    /// `DROP TYPE [IF EXISTS] names… [CASCADE | RESTRICT]`.
+    Drop { names: Vec<(Option<String>, String)>, if_exists: bool, cascade: bool },
 }
 
 /// A statement about schemas.
@@ -354,6 +378,7 @@ impl Statement {
             | Statement::Reindex { .. }
             | Statement::Lock { .. }
             | Statement::Schema(_)
+            | Statement::Type(_)
             | Statement::Copy(_) => Vec::new(),
         }
     }
@@ -421,6 +446,9 @@ impl Statement {
             Statement::Discard(Discard::Plans) => "DISCARD PLANS",
             Statement::Discard(Discard::Sequences) => "DISCARD SEQUENCES",
             Statement::Discard(Discard::Temp) => "DISCARD TEMP",
+            Statement::Type(TypeStmt::CreateEnum { .. }) => "CREATE TYPE",
+            Statement::Type(TypeStmt::Drop { .. }) => "DROP TYPE",
+            Statement::Type(_) => "ALTER TYPE",
         }
     }
 

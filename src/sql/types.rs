@@ -57,6 +57,13 @@ pub enum PgType {
     Json,
     /// `jsonb`: parsed JSON in a binary form (see [`super::json`]).
     Jsonb,
+    /// A type made by `CREATE TYPE … AS ENUM`: its `pg_type` OID (see
+    /// [`super::enums`]). Its name lives in the catalog only; messages
+    /// without the catalog at hand call it `anyenum`.
+    Enum(u32),
+    /// The array type of an enum type (its OID is the enum type's plus
+    /// one); the enum type's OID.
+    EnumArray(u32),
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -139,11 +146,16 @@ impl PgType {
             PgType::Uuid => 2950,
             PgType::Json => 114,
             PgType::Jsonb => 3802,
+            PgType::Enum(oid) => oid,
+            PgType::EnumArray(elem) => elem + 1,
         }
     }
 
     /// The array type whose elements are of this type.
     pub fn array_of(elem: PgType) -> Option<PgType> {
+        if let PgType::Enum(oid) = elem {
+            return Some(PgType::EnumArray(oid));
+        }
         ARRAY_TYPES.iter().position(|t| t.3 == elem).map(|i| PgType::Array(ArrayOf(i as u8)))
     }
 
@@ -151,6 +163,7 @@ impl PgType {
     pub fn elem(self) -> Option<PgType> {
         match self {
             PgType::Array(a) => Some(ARRAY_TYPES[a.0 as usize].3),
+            PgType::EnumArray(oid) => Some(PgType::Enum(oid)),
             _ => None,
         }
     }
@@ -169,7 +182,7 @@ impl PgType {
     }
 
     pub fn is_array(self) -> bool {
-        matches!(self, PgType::Array(_))
+        matches!(self, PgType::Array(_) | PgType::EnumArray(_))
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
@@ -241,6 +254,8 @@ impl PgType {
             PgType::Uuid => "uuid",
             PgType::Json => "json",
             PgType::Jsonb => "jsonb",
+            PgType::Enum(_) => "anyenum",
+            PgType::EnumArray(_) => "anyenum[]",
         }
     }
 
@@ -275,6 +290,8 @@ impl PgType {
             PgType::Uuid => "uuid",
             PgType::Json => "json",
             PgType::Jsonb => "jsonb",
+            PgType::Enum(_) => "anyenum",
+            PgType::EnumArray(_) => "_anyenum",
         }
     }
 
@@ -285,12 +302,12 @@ impl PgType {
             PgType::Int2 => 2,
             PgType::Char => 1,
             PgType::Int4 | PgType::Float4 | PgType::Void | PgType::Date => 4,
-            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) => 4,
+            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) | PgType::Enum(_) => 4,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
-            PgType::TextForm(_) | PgType::Array(_) => -1,
+            PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Uuid => 16,
             PgType::Json | PgType::Jsonb => -1,
             PgType::Unknown => -2,
@@ -391,6 +408,8 @@ pub enum Datum {
     Uuid([u8; 16]),
     /// A jsonb value (boxed, as arrays are).
     Jsonb(Box<super::json::Jsonb>),
+    /// A value of an enum type: its sort order and label (see [`super::enums`]).
+    Enum(f32, String),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -485,6 +504,7 @@ impl Datum {
             Datum::Array(a) => a.write_text(out, style),
             Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
             Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
+            Datum::Enum(_, label) => out.put_slice(label.as_bytes()),
         }
     }
 
@@ -505,7 +525,7 @@ impl Datum {
             Datum::Int8(v) => out.put_i64(*v),
             Datum::Float4(v) => out.put_f32(*v),
             Datum::Float8(v) => out.put_f64(*v),
-            Datum::Text(s) | Datum::Bpchar(s) => out.put_slice(s.as_bytes()),
+            Datum::Text(s) | Datum::Bpchar(s) | Datum::Enum(_, s) => out.put_slice(s.as_bytes()),
             Datum::Date(d) => out.put_i32(*d),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.put_i64(*t),
             Datum::Interval(iv) => {
@@ -556,6 +576,7 @@ impl Datum {
             }
             Datum::Uuid(u) => u.to_vec(),
             Datum::Jsonb(j) => j.storage_bytes(),
+            Datum::Enum(sort, label) => super::enums::storage(*sort, label),
         }
     }
 
@@ -578,12 +599,13 @@ impl Datum {
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
             PgType::Bytea => Datum::Bytea(b.to_vec()),
-            PgType::Array(_) => {
+            PgType::Array(_) | PgType::EnumArray(_) => {
                 let elem = ty.elem().ok_or_else(bad)?;
                 super::array::ArrayValue::from_storage(elem, b)?.into_datum()
             }
             PgType::Uuid => Datum::Uuid(b.try_into().map_err(|_| bad())?),
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
+            PgType::Enum(_) => super::enums::from_storage(b)?,
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -819,6 +841,8 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Uuid => super::uuid::parse(text).map(Datum::Uuid),
         PgType::Json => super::json::validate(text).map(|()| Datum::Text(text.to_string())),
         PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
+        PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
+        PgType::EnumArray(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -862,8 +886,8 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),
             _ => return Err(wrong()),
         },
-        PgType::RegClass | PgType::RegType => {
-            return Err(Error::not_supported("binary input of regclass and regtype"));
+        PgType::RegClass | PgType::RegType | PgType::Enum(_) => {
+            return Err(Error::not_supported(format!("binary input of {}", ty.sql_name())));
         }
         PgType::Bpchar => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => Datum::Bpchar(s),
@@ -885,6 +909,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             }
             None => return Err(wrong()),
         },
+        PgType::EnumArray(_) => return Err(Error::not_supported("binary input of arrays of enums")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

@@ -626,6 +626,7 @@ impl Binder<'_> {
             ast::ObjectType::View => DropKind::View,
             ast::ObjectType::Sequence => DropKind::Sequence,
             ast::ObjectType::Schema => return super::schema::bind_drop_schema(names, if_exists, cascade),
+            ast::ObjectType::Type => return super::enum_type::bind_drop_type(names, if_exists, cascade),
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {

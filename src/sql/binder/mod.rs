@@ -17,6 +17,7 @@ mod cte;
 mod ddl;
 mod default;
 mod dml_from;
+mod enum_type;
 mod index_expr;
 mod json;
 mod locking;
@@ -117,6 +118,12 @@ pub trait TableLookup {
     /// The session's prepared statement `name` (for `EXECUTE`).
     fn prepared(&self, _name: &str) -> Option<Arc<super::PreparedStatement>> {
         None
+    }
+
+    /// A user-made type (an enum) named `name`, in schema `namespace` or
+    /// on the search path: its OID and `typtype`.
+    fn user_type(&self, _namespace: Option<u32>, _name: &str) -> Result<Option<(u32, u8)>> {
+        Ok(None)
     }
 }
 
@@ -312,6 +319,8 @@ impl<'a> Binder<'a> {
                 ..
             } => self.bind_drop(object_type, names, *if_exists, *cascade),
             ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
+            ast::Statement::CreateType { name, representation } => enum_type::bind_create_type(name, representation),
+            ast::Statement::AlterType(alter) => enum_type::bind_alter_type(alter),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -1750,10 +1759,19 @@ impl<'a> Binder<'a> {
                 node,
             ));
         }
+        if let Some(f) = crate::sql::enums::EnumFunc::lookup(&name) {
+            return self.bind_enum_function(f, &name, &args, node);
+        }
         if name == "pg_typeof" && args.len() == 1 {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
+            if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
+                // A user-made type's name is the catalog's, read when run.
+                let args =
+                    vec![Expr::Const(Datum::Oid(arg.ty().oid()), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
+                return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
+            }
             return Ok(Expr::Const(Datum::Text(arg.ty().sql_name().to_string()), PgType::Text));
         }
         if name.starts_with("jsonb_path_") {
@@ -1902,11 +1920,21 @@ impl<'a> Binder<'a> {
             }
             // A relation name is resolved when the statement runs, through
             // its snapshot (see `EvalContext::relation_oid`).
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::RegClass => {
+            Expr::Const(Datum::Text(s), PgType::Unknown)
+                if to == PgType::RegClass || matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) =>
+            {
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
             Expr::Const(Datum::Text(s), PgType::Unknown) => {
                 return parse_text(to, &s).map(|d| Expr::Const(d, to)).map_err(|err| self.at(err, node));
+            }
+            // An enum parameter is taken as text and read through the
+            // type's labels when the statement runs.
+            Expr::Param(i, PgType::Unknown) if matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) => {
+                let text =
+                    if to.is_array() { PgType::array_of(PgType::Text).unwrap_or(PgType::Text) } else { PgType::Text };
+                self.params[i] = text;
+                return Ok(Expr::Cast(Box::new(Expr::Param(i, text)), to, None));
             }
             Expr::Param(i, PgType::Unknown) => {
                 self.params[i] = to;
@@ -2035,14 +2063,59 @@ impl<'a> Binder<'a> {
                     "timetz" | "jsonpath" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
-                    _ => {
-                        return Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{n}\" does not exist"), node));
-                    }
+                    _ => return self.user_type(name, node).map(|t| (t, None)),
                 }
             }
             other => return Err(self.at(Error::not_supported(format!("type {other}")), node)),
         };
         Ok((t, None))
+    }
+}
+
+impl Binder<'_> {
+    /// `enum_first(e)`, `enum_last(e)`, `enum_range(e)`, `enum_range(a, b)`:
+    /// the arguments' enum type is the result's (an array of it for
+    /// `enum_range`).
+    fn bind_enum_function(
+        &mut self,
+        f: crate::sql::enums::EnumFunc,
+        name: &str,
+        args: &[&ast::Expr],
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let mut bound = Vec::with_capacity(args.len());
+        for a in args {
+            bound.push(self.bind_expr(a)?);
+        }
+        let ty = bound.iter().map(Expr::ty).find(|t| *t != PgType::Unknown);
+        let arity_ok = bound.len() == 1 || (bound.len() == 2 && f == crate::sql::enums::EnumFunc::Range);
+        let (Some(ty @ PgType::Enum(_)), true) = (ty, arity_ok) else {
+            return Err(self.no_function(name, &bound, node));
+        };
+        let mut out = Vec::with_capacity(bound.len());
+        for (b, a) in bound.into_iter().zip(args) {
+            out.push(self.coerce(b, ty, a)?);
+        }
+        let ret = if f == crate::sql::enums::EnumFunc::Range { PgType::EnumArray(ty.oid()) } else { ty };
+        Ok(Expr::Call(Func::Enum(f), out, ret))
+    }
+
+    /// A type made by CREATE TYPE (an enum), by its possibly qualified name.
+    fn user_type(&self, name: &ast::ObjectName, node: &impl Spanned) -> Result<PgType> {
+        let (schema, bare) = split_name(name).map_err(|e| self.at(e, node))?;
+        let namespace = match &schema {
+            Some(s) => Some(self.tables.namespace(s)?.ok_or_else(|| self.at(catalog::namespace::no_schema(s), node))?),
+            None => None,
+        };
+        let shown = match &schema {
+            Some(s) => format!("{s}.{bare}"),
+            None => bare.clone(),
+        };
+        match self.tables.user_type(namespace, &bare)? {
+            Some((oid, b'e')) => Ok(PgType::Enum(oid)),
+            Some(_) => Err(self.at(Error::not_supported(format!("type {shown}")), node)),
+            None => Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{shown}\" does not exist"), node)),
+        }
     }
 }
 
@@ -2165,6 +2238,7 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         {
             t
         }
+        (t @ PgType::Enum(_), u) | (u, t @ PgType::Enum(_)) if u == t || u == PgType::Unknown => t,
         // A catalog value held in its text form (`aclitem[]`) compares with
         // its own type or a literal as that text.
         (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,

@@ -30,6 +30,9 @@ struct Field {
     typmod: i32,
     force_not_null: bool,
     force_null: bool,
+    /// An enum column's labels (or its element type's, for an array of
+    /// an enum), set by [`Decoder::set_enum_labels`].
+    labels: Option<crate::sql::enums::EnumLabels>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,6 +85,20 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// Give the enum columns (and arrays of enums) their types' labels,
+    /// which their text input needs: `labels` reads them from the catalog.
+    pub fn set_enum_labels(
+        &mut self,
+        mut labels: impl FnMut(u32) -> Result<crate::sql::enums::EnumLabels>,
+    ) -> Result<()> {
+        for f in &mut self.fields {
+            if let PgType::Enum(oid) | PgType::EnumArray(oid) = f.ty {
+                f.labels = Some(labels(oid)?);
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(stmt: &CopyStmt) -> Result<Decoder> {
         let table = stmt.table.as_ref().ok_or_else(|| Error::internal("COPY FROM without a table"))?;
         let opts = stmt.options.clone();
@@ -122,6 +139,7 @@ impl Decoder {
                     typmod: c.typmod,
                     force_not_null: not_null[k],
                     force_null: null[k],
+                    labels: None,
                 }
             })
             .collect();
@@ -519,7 +537,11 @@ impl Decoder {
                     return Err(invalid_encoding(&text[at..at + n]).with_context(self.line_context()));
                 }
             };
-            values[f.column] = input_value(f.ty, f.typmod, text).map_err(|e| e.with_context(column_context(text)))?;
+            let value = match &f.labels {
+                Some(labels) => labels.input_as(f.ty, text),
+                None => input_value(f.ty, f.typmod, text),
+            };
+            values[f.column] = value.map_err(|e| e.with_context(column_context(text)))?;
         }
         Ok(())
     }
@@ -599,8 +621,11 @@ impl Decoder {
                 return Err(bad_format("invalid field size").with_context(self.binary_context(Some(&f.name))));
             }
             let bytes = &buf[start..start + len as usize];
-            values[f.column] =
-                receive(f.ty, f.typmod, bytes).map_err(|e| e.with_context(self.binary_context(Some(&f.name))))?;
+            let value = match (&f.labels, std::str::from_utf8(bytes)) {
+                (Some(labels), Ok(text)) if !f.ty.is_array() => labels.input(text),
+                _ => receive(f.ty, f.typmod, bytes),
+            };
+            values[f.column] = value.map_err(|e| e.with_context(self.binary_context(Some(&f.name))))?;
         }
         if !complete {
             return eof(self);
