@@ -1927,6 +1927,20 @@ enum Acc {
     Items(Vec<(Vec<Datum>, Datum)>),
     /// json_object_agg's pairs: ORDER BY values, key and value.
     Pairs(Vec<(Vec<Datum>, Datum, Datum)>),
+    /// variance and stddev of integers and numerics: the count, Σx and
+    /// Σx², exact (as PostgreSQL's numeric accumulators).
+    NumericMoments {
+        count: i64,
+        sum: super::numeric::Num,
+        sum2: super::numeric::Num,
+    },
+    /// variance and stddev of floats: the count, Σx and the sum of squared
+    /// deviations, updated as PostgreSQL's float8_accum does (Youngs–Cramer).
+    FloatMoments {
+        n: f64,
+        sx: f64,
+        sxx: f64,
+    },
     /// Values seen by a DISTINCT aggregate, with the inner state.
     Distinct(HashSet<Key>, Box<Acc>),
 }
@@ -1945,6 +1959,12 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::StringAgg => Acc::Strings(Vec::new()),
         AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } => Acc::Items(Vec::new()),
         AggFunc::JsonObjectAgg { .. } => Acc::Pairs(Vec::new()),
+        AggFunc::Variance { .. } => match call.args.first().map(Expr::ty) {
+            Some(t) if t.is_integer() || t == PgType::Numeric => {
+                Acc::NumericMoments { count: 0, sum: super::numeric::Num::zero(), sum2: super::numeric::Num::zero() }
+            }
+            _ => Acc::FloatMoments { n: 0.0, sx: 0.0, sxx: 0.0 },
+        },
     };
     if call.distinct { Acc::Distinct(HashSet::new(), Box::new(inner)) } else { inner }
 }
@@ -1984,6 +2004,33 @@ fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) 
                 *sum = sum.add(&super::numeric::Num::parse(s)?)?;
             }
             *count += 1;
+        }
+        Acc::NumericMoments { count, sum, sum2 } => {
+            let x = match &v {
+                Datum::Numeric(s) => super::numeric::Num::parse(s)?,
+                other => super::numeric::Num::from_i128(other.as_i64().unwrap_or(0) as i128),
+            };
+            *sum2 = sum2.add(&x.mul(&x)?)?;
+            *sum = sum.add(&x)?;
+            *count += 1;
+        }
+        Acc::FloatMoments { n, sx, sxx } => {
+            let x = v.as_f64().unwrap_or(0.0);
+            let (before, sx_before) = (*n, *sx);
+            *n += 1.0;
+            *sx += x;
+            if before > 0.0 {
+                let tmp = x * *n - *sx;
+                *sxx += tmp * tmp / (*n * before);
+                if sx.is_infinite() || sxx.is_infinite() {
+                    if !sx_before.is_infinite() && !x.is_infinite() {
+                        return Err(err!(SqlState::NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow"));
+                    }
+                    *sxx = f64::NAN;
+                }
+            } else if !x.is_finite() {
+                *sxx = f64::NAN;
+            }
         }
         Acc::MinMax(cur) => {
             let replace = match cur {
@@ -2053,6 +2100,33 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             AggFunc::Avg => Datum::Numeric(sum.div(&super::numeric::Num::from_i128(count as i128))?.to_string()),
             _ => Datum::Numeric(sum.to_string()),
         },
+        Acc::NumericMoments { count, sum, sum2 } => {
+            let AggFunc::Variance { population, root, .. } = call.func else {
+                return Err(Error::internal("moments of another aggregate"));
+            };
+            match (&sum, &sum2) {
+                _ if count == 0 => Datum::Null,
+                (super::numeric::Num::Fin(s), super::numeric::Num::Fin(s2)) => {
+                    match super::numeric::variance(count, s, s2, !population, root)? {
+                        Some(d) => Datum::Numeric(d.to_string()),
+                        None => Datum::Null,
+                    }
+                }
+                // NaN or an infinity among the values.
+                _ => Datum::Numeric("NaN".into()),
+            }
+        }
+        Acc::FloatMoments { n, sxx, .. } => {
+            let AggFunc::Variance { population, root, .. } = call.func else {
+                return Err(Error::internal("moments of another aggregate"));
+            };
+            if n == 0.0 || (!population && n <= 1.0) {
+                Datum::Null
+            } else {
+                let var = if population { sxx / n } else { sxx / (n - 1.0) };
+                Datum::Float8(if root { var.sqrt() } else { var })
+            }
+        }
         Acc::MinMax(v) => v.unwrap_or(Datum::Null),
         Acc::Bool(v) => v.map_or(Datum::Null, Datum::Bool),
         Acc::Items(mut items) if matches!(call.func, AggFunc::JsonAgg { .. }) => {

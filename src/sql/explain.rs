@@ -681,6 +681,7 @@ impl Explainer<'_> {
             AggFunc::JsonAgg { jsonb: true } => "jsonb_agg",
             AggFunc::JsonObjectAgg { jsonb: false } => "json_object_agg",
             AggFunc::JsonObjectAgg { jsonb: true } => "jsonb_object_agg",
+            AggFunc::Variance { name, .. } => name,
         };
         let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
         format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))

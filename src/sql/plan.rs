@@ -50,6 +50,14 @@ pub enum AggFunc {
     JsonObjectAgg {
         jsonb: bool,
     },
+    /// `variance`, `var_samp`, `var_pop`, `stddev`, `stddev_samp`,
+    /// `stddev_pop`: the name, whether of the population (else of a
+    /// sample), and whether its square root (the standard deviation).
+    Variance {
+        name: &'static str,
+        population: bool,
+        root: bool,
+    },
 }
 
 impl AggFunc {
@@ -69,6 +77,12 @@ impl AggFunc {
         ("jsonb_agg", AggFunc::JsonAgg { jsonb: true }),
         ("json_object_agg", AggFunc::JsonObjectAgg { jsonb: false }),
         ("jsonb_object_agg", AggFunc::JsonObjectAgg { jsonb: true }),
+        ("variance", AggFunc::Variance { name: "variance", population: false, root: false }),
+        ("var_samp", AggFunc::Variance { name: "var_samp", population: false, root: false }),
+        ("var_pop", AggFunc::Variance { name: "var_pop", population: true, root: false }),
+        ("stddev", AggFunc::Variance { name: "stddev", population: false, root: true }),
+        ("stddev_samp", AggFunc::Variance { name: "stddev_samp", population: false, root: true }),
+        ("stddev_pop", AggFunc::Variance { name: "stddev_pop", population: true, root: true }),
     ];
 
     pub fn lookup(name: &str) -> Option<AggFunc> {

@@ -1994,6 +1994,11 @@ impl Binder<'_> {
                     PgType::Json
                 }
             }
+            AggFunc::Variance { .. } if bound.len() == 1 => match types[0] {
+                t if t.is_integer() || t == PgType::Numeric => PgType::Numeric,
+                PgType::Float4 | PgType::Float8 | PgType::Unknown => PgType::Float8,
+                _ => return Err(no_fn(self)),
+            },
             AggFunc::ArrayAgg if bound.len() == 1 => {
                 let elem = if types[0] == PgType::Unknown { PgType::Text } else { types[0] };
                 if elem.is_array() {
@@ -2005,7 +2010,7 @@ impl Binder<'_> {
         };
         // Unknown arguments take the aggregate's input type.
         let want = match func {
-            AggFunc::Sum | AggFunc::Avg => Some(PgType::Float8),
+            AggFunc::Sum | AggFunc::Avg | AggFunc::Variance { .. } => Some(PgType::Float8),
             AggFunc::Min
             | AggFunc::Max
             | AggFunc::StringAgg

@@ -721,6 +721,26 @@ fn power_special(x: &Num, y: &Num) -> Result<Num> {
 }
 
 /// `scale(numeric)`: the display scale (NULL for NaN and infinities).
+/// PostgreSQL's numeric `variance`/`stddev` (of a sample, or of the
+/// population) from the count of values, Σx and Σx²: `(NΣx² − (Σx)²) /
+/// (N(N−1))` (or `/ N²`) at the division's scale, its square root at the
+/// same scale for `root`. `None` where it is undefined (a sample of one).
+pub fn variance(n: i64, sum: &Dec, sum2: &Dec, sample: bool, root: bool) -> Result<Option<Dec>> {
+    if n == 0 || (sample && n <= 1) {
+        return Ok(None);
+    }
+    let count = Dec::from_i128(n as i128);
+    let numerator = count.mul(sum2).sub(&sum.mul(sum));
+    if numerator.neg || numerator.is_zero() {
+        return Ok(Some(Dec::zero()));
+    }
+    let n = n as i128;
+    let denominator = Dec::from_i128(if sample { n * (n - 1) } else { n * n });
+    let rscale = numerator.div_scale(&denominator);
+    let quotient = numerator.div_scaled(&denominator, rscale, true)?;
+    Ok(Some(if root { transcend::sqrt_scaled(&quotient, rscale) } else { quotient }))
+}
+
 pub fn scale(canon: &str) -> Result<Option<i32>> {
     Ok(match Num::parse(canon)? {
         Num::Fin(d) => Some(d.scale as i32),

@@ -35,6 +35,11 @@ pub fn sqrt(x: &Dec) -> Result<Dec> {
     Ok(sqrt_at(x, rscale + 1).round(rscale))
 }
 
+/// `sqrt(x)` rounded to `rscale` digits (x ≥ 0).
+pub fn sqrt_scaled(x: &Dec, rscale: i64) -> Dec {
+    sqrt_at(x, rscale.max(0) + 1).round(rscale)
+}
+
 /// `sqrt(x)` truncated to `scale` digits (`scale` ≥ 0).
 fn sqrt_at(x: &Dec, scale: i64) -> Dec {
     // isqrt(mant × 10^(2k − x.scale)) = sqrt(x) × 10^k; k ≥ scale, and
