@@ -84,6 +84,7 @@ fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
     ConstraintRow {
         oid: u32_of(v[system::CON_OID]),
         name: text_of(v[system::CON_NAME]),
+        namespace: u32_of(v[system::CON_NAMESPACE]),
         kind: byte(v[system::CON_TYPE]),
         relid: u32_of(v[system::CON_RELID]),
         index: u32_of(v[system::CON_INDID]),

@@ -1459,6 +1459,7 @@ impl Catalog {
             let row = system::ConstraintRow {
                 oid: self.engine.allocate_oid()?,
                 name: index.name.clone(),
+                namespace: table.namespace,
                 kind: if index.primary { b'p' } else { b'u' },
                 relid: table.oid,
                 index: oid,

@@ -203,6 +203,10 @@ impl Catalog {
                 }
             }
         }
+        // The table's constraints move with it.
+        for (tid, row) in self.constraints(who, &|c| c.relid == oid)? {
+            self.replace_constraint_row(tid, &system::ConstraintRow { namespace, ..row }, xid, cid)?;
+        }
         for rel in moving {
             let (_, row) = self.relation_by_oid(rel, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
             self.update_class_row(&row, xid, cid, &|v| {

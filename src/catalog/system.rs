@@ -832,6 +832,8 @@ fn default_btree_opclass(ty: PgType) -> u32 {
 pub struct ConstraintRow {
     pub oid: u32,
     pub name: String,
+    /// `connamespace`: the schema of the constraint's table.
+    pub namespace: u32,
     /// `p` primary key, `u` unique, `f` foreign key.
     pub kind: u8,
     pub relid: u32,
@@ -863,6 +865,7 @@ impl Default for ConstraintRow {
         ConstraintRow {
             oid: 0,
             name: String::new(),
+            namespace: PUBLIC_NAMESPACE,
             kind: b' ',
             relid: 0,
             index: 0,
@@ -896,7 +899,7 @@ impl ConstraintRow {
         vec![
             oid(self.oid),
             name(&self.name),
-            oid(PUBLIC_NAMESPACE),
+            oid(self.namespace),
             char(self.kind),
             Datum::Bool(false),
             Datum::Bool(false),
@@ -929,6 +932,7 @@ impl ConstraintRow {
 pub const CON_OID: usize = PG_CONSTRAINT.attno("oid");
 pub const CON_NAME: usize = PG_CONSTRAINT.attno("conname");
 pub const CON_TYPE: usize = PG_CONSTRAINT.attno("contype");
+pub const CON_NAMESPACE: usize = PG_CONSTRAINT.attno("connamespace");
 pub const CON_RELID: usize = PG_CONSTRAINT.attno("conrelid");
 pub const CON_INDID: usize = PG_CONSTRAINT.attno("conindid");
 pub const CON_FRELID: usize = PG_CONSTRAINT.attno("confrelid");

@@ -59,6 +59,7 @@ impl Session {
         let row = ConstraintRow {
             oid: check.oid,
             name: check.name.clone(),
+            namespace: table.namespace,
             kind: b'c',
             relid: table.oid,
             key: columns.iter().map(|&c| c as i16 + 1).collect(),

@@ -155,6 +155,7 @@ impl Session {
         let row = ConstraintRow {
             oid: fk.oid,
             name: fk.name.clone(),
+            namespace: child.namespace,
             kind: b'f',
             relid: child.oid,
             index: index.oid,
