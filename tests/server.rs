@@ -546,3 +546,17 @@ async fn prepared_statements_are_bound_again_after_ddl() {
     let err = a.query(&by_key, &[&1i32]).await.unwrap_err();
     assert_eq!(err.as_db_error().unwrap().code().code(), "42P01");
 }
+
+/// Result column names follow PostgreSQL's rules for casts: a cast keeps
+/// its operand's name, and a constant's cast is named after the type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cast_columns_are_named_as_postgres_names_them() {
+    let server = TestServer::start(&[]);
+    let client = server.connect().await;
+    let stmt = client
+        .prepare("SELECT 1::int::text, relname::text::varchar, (relname)::text, oid::regclass::text, now()::date FROM pg_class")
+        .await
+        .unwrap();
+    let names: Vec<&str> = stmt.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["text", "relname", "relname", "oid", "now"]);
+}

@@ -231,7 +231,7 @@ impl Session {
     }
 
     /// PostgreSQL's default name `t_a_b_fkey`, with a number appended while
-    /// a constraint of that name exists.
+    /// a constraint of that name exists in the table's schema.
     fn choose_constraint_name(&mut self, child: &Table, columns: &[usize], xid: u64) -> Result<String> {
         let cols: Vec<&str> = columns.iter().map(|&c| child.columns[c].name.as_str()).collect();
         let base = format!("{}_{}_fkey", child.name, cols.join("_"));
@@ -239,7 +239,10 @@ impl Session {
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         for n in 0.. {
             let candidate = if n == 0 { base.clone() } else { format!("{base}{n}") };
-            if !self.shared.catalog.constraint_exists(&candidate, 0, &who)? {
+            // Unique among the constraints of the table's schema, as in PostgreSQL.
+            let taken =
+                |c: &crate::catalog::system::ConstraintRow| c.name == candidate && c.namespace == child.namespace;
+            if self.shared.catalog.constraints(&who, &taken)?.is_empty() {
                 return Ok(candidate);
             }
         }

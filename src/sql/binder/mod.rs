@@ -2345,10 +2345,18 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Trim { .. } => Some("btrim".into()),
         E::AtTimeZone { .. } => Some("timezone".into()),
         // A name figured from a type (a cast, a literal, CASE) yields to this cast's type.
-        E::Cast { expr, data_type, .. } => match expr.as_ref() {
-            E::Cast { .. } | E::TypedString(_) | E::Case { .. } | E::Value(_) => Some(cast_type_name(data_type)),
-            _ => figure(expr).or_else(|| Some(cast_type_name(data_type))),
-        },
+        // Casts of casts: the innermost operand's name if it has one of its
+        // own (`conrelid::regclass::text` is `conrelid`), else this type's.
+        E::Cast { expr, data_type, .. } => {
+            let mut base = expr.as_ref();
+            while let E::Cast { expr, .. } | E::Nested(expr) = base {
+                base = expr;
+            }
+            match base {
+                E::TypedString(_) | E::Case { .. } | E::Value(_) => Some(cast_type_name(data_type)),
+                _ => figure(base).or_else(|| Some(cast_type_name(data_type))),
+            }
+        }
         E::Case { .. } => Some("case".into()),
         E::Nested(inner) => figure(inner),
         E::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => Some("bool".into()),
