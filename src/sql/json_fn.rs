@@ -231,7 +231,10 @@ pub fn call(f: JsonFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result<
         }
         JsonFn::Element { jsonb: true, as_text } => {
             let (Datum::Jsonb(j), Some(i)) = (arg(0), arg(1).as_i64()) else { return Ok(Datum::Null) };
-            jsonb_out(j.index(i), as_text)
+            // A top-level scalar is element 0 (and -1) of itself, as
+            // PostgreSQL stores it as a one-element array.
+            let scalar = !matches!(**j, Jsonb::Array(_) | Jsonb::Object(_));
+            jsonb_out(if scalar && (i == 0 || i == -1) { Some(&**j) } else { j.index(i) }, as_text)
         }
         JsonFn::Path { jsonb: true, as_text } => {
             let Datum::Jsonb(j) = arg(0) else { return Ok(Datum::Null) };
