@@ -29,7 +29,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use super::system::{self, PG_ATTRIBUTE, PG_STATISTIC};
+use super::system::{self, PG_STATISTIC};
 use super::{Catalog, Reader, Table, catalog_rel, deform, i16_of, u32_of};
 use crate::error::Result;
 use crate::sql::array::ArrayValue;
@@ -384,24 +384,9 @@ impl Catalog {
         cid: u32,
         who: &Reader<'_>,
     ) -> Result<()> {
-        let adesc = PG_ATTRIBUTE.desc();
-        let mut rows = Vec::new();
-        self.scan(&PG_ATTRIBUTE, who, |tid, t| {
-            let v = deform(&adesc, t);
-            if u32_of(v[system::ATT_RELID]) == table.oid && i16_of(v[system::ATT_NUM]) as usize == c + 1 {
-                rows.push((tid, t.to_vec()));
-            }
-        })?;
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let attrs = self.heap(catalog_rel(&PG_ATTRIBUTE));
-        for (tid, old) in rows {
-            let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
+        self.update_attribute(table.oid, c as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_STATTARGET] = Some(target.to_le_bytes().to_vec());
-            let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
-            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-            attrs.update_checked(tid, xid, cid, &super::form(&adesc, &refs), &how)?;
-        }
-        Ok(())
+        })
     }
 
     /// Delete table `oid`'s rows of `pg_statistic` (it is analyzed again, or dropped).

@@ -221,7 +221,7 @@ impl Catalog {
             out.push(CheckConstraint {
                 oid: c.oid,
                 name: c.name,
-                columns: crate::sql::binder::check_columns_read(&expr),
+                columns: expr.columns_read(),
                 text,
                 expr,
                 validated: c.validated,

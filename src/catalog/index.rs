@@ -87,16 +87,7 @@ impl Predicate {
     }
 
     fn of(text: String, expr: Expr) -> Predicate {
-        let mut used = Vec::new();
-        expr.walk(&mut |e| {
-            if let Expr::Column(i, _) = e {
-                if !used.contains(i) {
-                    used.push(*i);
-                }
-            }
-        });
-        used.sort_unstable();
-        Predicate { text, expr, columns: used }
+        Predicate { columns: expr.columns_read(), text, expr }
     }
 
     /// Whether the row `values` (in table column order) satisfies it

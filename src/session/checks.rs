@@ -10,7 +10,7 @@ use crate::catalog::{CheckConstraint, Column, Reader, Table};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::sql::CheckDef;
-use crate::sql::binder::{bind_check_expression, check_columns_read, predicate_text};
+use crate::sql::binder::{bind_check_expression, predicate_text};
 use crate::sql::exec::RowOver;
 use crate::sql::expr::EvalContext;
 
@@ -21,7 +21,7 @@ impl Session {
     /// `validate`, the rows `table` has must pass it first.
     pub(super) fn add_check(&mut self, table: &Table, def: &CheckDef, xid: u64, validate: bool) -> Result<()> {
         let expr = bind_check_expression(&def.expr, &table.name, &table.columns)?;
-        let columns = check_columns_read(&expr);
+        let columns = expr.columns_read();
         let text = predicate_text(&expr, &table.columns);
         let name = match &def.name {
             Some(n) => {

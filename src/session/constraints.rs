@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::catalog::system::{ConstraintRow, equality_operator};
 use crate::catalog::{FkAction, ForeignKey, Index, Reader, Table};
 use crate::err;
-use crate::error::{Error, Notice, Result, SqlState};
+use crate::error::{Notice, Result, SqlState};
 use crate::sql::ForeignKeyDef;
 use crate::sql::binder::{Binder, TableLookup};
 use crate::sql::exec::ModifyKind;
@@ -354,14 +354,7 @@ impl Session {
         let mut h = Vec::new();
         if holds {
             for fk in &table.foreign_keys {
-                let parent = other(&fk.parent_name, fk.parent)?;
-                let index = parent
-                    .indexes
-                    .iter()
-                    .find(|i| i.oid == fk.index)
-                    .cloned()
-                    .ok_or_else(|| Error::internal("foreign key without its index"))?;
-                h.push(Holds { fk: fk.clone(), parent, index });
+                h.push(Holds::new(fk, other(&fk.parent_name, fk.parent)?)?);
             }
         }
         let mut r = Vec::new();

@@ -276,12 +276,12 @@ impl Session {
         while decoder.next_row(values, data.is_none())? {
             eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
             for (i, e) in defaults.iter() {
-                let mut row = RowEval { inner: &mut eval, row: values };
+                let mut row = crate::sql::exec::RowOver { inner: &mut eval, row: values };
                 let v = crate::sql::expr::eval(e, &mut row).map_err(|e| e.with_context(decoder.row_context(false)))?;
                 values[*i] = v;
             }
             if let Some(f) = filter {
-                let mut row = RowEval { inner: &mut eval, row: values };
+                let mut row = crate::sql::exec::RowOver { inner: &mut eval, row: values };
                 let keep =
                     crate::sql::expr::eval(f, &mut row).map_err(|e| e.with_context(decoder.row_context(true)))?;
                 if keep != Datum::Bool(true) {
@@ -412,75 +412,6 @@ fn file_error(e: std::io::Error, what: &str) -> Error {
         None => text,
     };
     err!(code, "{what}: {text}")
-}
-
-/// Evaluation over one decoded row (for COPY FROM … WHERE).
-pub(super) struct RowEval<'a, 'b> {
-    pub(super) inner: &'a mut Eval<'b>,
-    pub(super) row: &'a [Datum],
-}
-
-impl crate::sql::expr::EvalContext for RowEval<'_, '_> {
-    fn param(&self, index: usize) -> &Datum {
-        self.inner.param(index)
-    }
-    fn column(&self, index: usize) -> &Datum {
-        self.row.get(index).unwrap_or(&Datum::Null)
-    }
-    fn current_setting(&self, name: &str, missing_ok: bool) -> Result<Option<String>> {
-        self.inner.current_setting(name, missing_ok)
-    }
-    fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
-        self.inner.set_config(name, value, is_local)
-    }
-    fn check_interrupts(&self) -> Result<()> {
-        self.inner.check_interrupts()
-    }
-    fn backend_pid(&self) -> i32 {
-        self.inner.backend_pid()
-    }
-    fn extra_float_digits(&self) -> i32 {
-        self.inner.extra_float_digits()
-    }
-    fn time_zone(&self) -> crate::sql::datetime::TimeZone {
-        self.inner.time_zone()
-    }
-    fn bytea_output(&self) -> crate::sql::types::ByteaOutput {
-        self.inner.bytea_output()
-    }
-    fn transaction_timestamp(&self) -> i64 {
-        self.inner.transaction_timestamp()
-    }
-    fn statement_timestamp(&self) -> i64 {
-        self.inner.statement_timestamp()
-    }
-    fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
-        self.inner.advisory(op, shared, key)
-    }
-    fn session_user(&self) -> Result<&str> {
-        self.inner.session_user()
-    }
-    fn current_database(&self) -> Result<&str> {
-        self.inner.current_database()
-    }
-    fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
-        self.inner.sequence(func, args)
-    }
-    fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
-        self.inner.serial_sequence(table, column)
-    }
-    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
-        self.inner.relation_oid(name)
-    }
-    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
-        self.inner.user_type_info(oid)
-    }
-    fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
-        self.inner.enum_labels(oid)
-    }
-    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
-        self.inner.relation_name(oid)
-    }
 }
 
 /// Rows of a COPY TO a file.

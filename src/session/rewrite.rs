@@ -31,7 +31,6 @@ use crate::sql::types::Datum;
 use crate::sql::{Statement, parser};
 use crate::txn::lock::LockMode;
 
-use super::copy::RowEval;
 use super::{Eval, Session};
 
 /// One ALTER COLUMN … TYPE of a statement.
@@ -258,7 +257,9 @@ impl Session {
                         values.push(match source {
                             _ if before.columns[i].dropped => Datum::Null,
                             Source::Kept => row.get(i).cloned().unwrap_or(Datum::Null),
-                            Source::Computed(e) => crate::sql::expr::eval(e, &mut RowEval { inner: &mut eval, row })?,
+                            Source::Computed(e) => {
+                                crate::sql::expr::eval(e, &mut crate::sql::exec::RowOver { inner: &mut eval, row })?
+                            }
                         });
                     }
                     if let Some(c) = target.columns.iter().zip(&values).position(|(c, v)| c.not_null && v.is_null()) {

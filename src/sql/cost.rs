@@ -337,17 +337,8 @@ fn conjunction_selectivity(conjuncts: &[&Expr], plan: &Plan, rows: f64, blocks: 
 /// `col = v1 OR col = v2 OR …` (an IN list) on one column: the values'
 /// shares added up, as they cannot overlap.
 fn in_list_selectivity(cond: &Expr, plan: &Plan, rows: f64, blocks: Blocks<'_>) -> Option<f64> {
-    fn arms<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Or(a, b) => {
-                arms(a, out);
-                arms(b, out);
-            }
-            other => out.push(other),
-        }
-    }
     let mut each = Vec::new();
-    arms(cond, &mut each);
+    cond.or_arms(&mut each);
     let mut column = None;
     let mut sel = 0.0;
     for arm in each {

@@ -3214,8 +3214,9 @@ pub fn check_constraints(table: &Table, values: &[Datum], eval: &mut dyn EvalCon
     Ok(())
 }
 
-/// Evaluation over one row given whole (a CHECK constraint's), with
-/// everything else from the statement's context.
+/// Evaluation over one row given whole (a CHECK constraint's, a COPY
+/// FROM … WHERE row's, a rewritten row's), with everything else from the
+/// statement's context.
 pub struct RowOver<'a, 'b> {
     pub inner: &'a mut (dyn EvalContext + 'b),
     pub row: &'a [Datum],
@@ -3243,10 +3244,10 @@ impl EvalContext for RowOver<'_, '_> {
     fn extra_float_digits(&self) -> i32 {
         self.inner.extra_float_digits()
     }
-    fn time_zone(&self) -> super::datetime::TimeZone {
+    fn time_zone(&self) -> crate::sql::datetime::TimeZone {
         self.inner.time_zone()
     }
-    fn bytea_output(&self) -> super::types::ByteaOutput {
+    fn bytea_output(&self) -> crate::sql::types::ByteaOutput {
         self.inner.bytea_output()
     }
     fn transaction_timestamp(&self) -> i64 {
@@ -3255,14 +3256,32 @@ impl EvalContext for RowOver<'_, '_> {
     fn statement_timestamp(&self) -> i64 {
         self.inner.statement_timestamp()
     }
+    fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
+        self.inner.advisory(op, shared, key)
+    }
     fn session_user(&self) -> Result<&str> {
         self.inner.session_user()
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()
     }
-    fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
+    fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.inner.sequence(func, args)
+    }
+    fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
+        self.inner.serial_sequence(table, column)
+    }
+    fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.inner.relation_oid(name)
+    }
+    fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
+        self.inner.user_type_info(oid)
+    }
+    fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
+        self.inner.enum_labels(oid)
+    }
+    fn relation_name(&self, oid: u32) -> Result<Option<String>> {
+        self.inner.relation_name(oid)
     }
 }
 

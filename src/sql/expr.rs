@@ -160,6 +160,31 @@ impl Expr {
         found
     }
 
+    /// The operands of a chain of ORs (itself if it is no OR), left to right.
+    pub fn or_arms<'e>(&'e self, out: &mut Vec<&'e Expr>) {
+        match self {
+            Expr::Or(a, b) => {
+                a.or_arms(out);
+                b.or_arms(out);
+            }
+            other => out.push(other),
+        }
+    }
+
+    /// The columns (positions) it reads, in increasing order, once each.
+    pub fn columns_read(&self) -> Vec<usize> {
+        let mut used = Vec::new();
+        self.walk(&mut |e| {
+            if let Expr::Column(i, _) = e {
+                if !used.contains(i) {
+                    used.push(*i);
+                }
+            }
+        });
+        used.sort_unstable();
+        used
+    }
+
     /// Call `f` on this node and every node below it (subquery bindings
     /// and quantified operands included, subquery plans not).
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {

@@ -434,15 +434,6 @@ struct InList<'e> {
 }
 
 fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
-    fn arms<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Or(a, b) => {
-                arms(a, out);
-                arms(b, out);
-            }
-            other => out.push(other),
-        }
-    }
     // `col = ANY (array)` with the array fixed for the scan.
     if let Expr::Call(super::func::Func::Array(super::array_fn::ArrayFn::Any { op: CmpOp::Eq, all: false }), args, _) =
         e
@@ -457,7 +448,7 @@ fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
     }
     let Expr::Or(..) = e else { return None };
     let mut each = Vec::new();
-    arms(e, &mut each);
+    e.or_arms(&mut each);
     let mut column = None;
     let mut values = Vec::with_capacity(each.len());
     for arm in each {

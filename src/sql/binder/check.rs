@@ -45,17 +45,3 @@ pub fn bind_check_expression(text: &str, table: &str, columns: &[Column]) -> Res
     }
     Ok(bound)
 }
-
-/// The columns (positions) a bound CHECK expression reads, in order.
-pub fn columns_read(expr: &Expr) -> Vec<usize> {
-    let mut used = Vec::new();
-    expr.walk(&mut |e| {
-        if let Expr::Column(i, _) = e {
-            if !used.contains(i) {
-                used.push(*i);
-            }
-        }
-    });
-    used.sort_unstable();
-    used
-}

@@ -31,7 +31,7 @@ mod updatable;
 mod window;
 
 pub use alter_type::{binary_coercible, bind_type_conversion};
-pub use check::{bind_check_expression, columns_read as check_columns_read};
+pub use check::bind_check_expression;
 pub use index_expr::{bind_index_expression, bind_index_predicate, predicate_text, split_index_expressions};
 
 use sqlparser::ast::{self, Spanned};

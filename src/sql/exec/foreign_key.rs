@@ -51,6 +51,19 @@ pub struct Holds {
     pub index: Index,
 }
 
+impl Holds {
+    /// Foreign key `fk` checked against `parent` through the unique index it relies on.
+    pub fn new(fk: &ForeignKey, parent: Arc<Table>) -> Result<Holds> {
+        let index = parent
+            .indexes
+            .iter()
+            .find(|i| i.oid == fk.index)
+            .cloned()
+            .ok_or_else(|| Error::internal("foreign key without its index"))?;
+        Ok(Holds { fk: fk.clone(), parent, index })
+    }
+}
+
 /// A foreign key that references the statement's table, with the
 /// referencing table.
 pub struct ReferencedBy {
@@ -163,14 +176,7 @@ impl FkChecks {
         };
         let mut holds = Vec::new();
         for fk in &table.foreign_keys {
-            let parent = get(fk.parent)?;
-            let index = parent
-                .indexes
-                .iter()
-                .find(|i| i.oid == fk.index)
-                .cloned()
-                .ok_or_else(|| Error::internal("foreign key without its index"))?;
-            holds.push(Holds { fk: fk.clone(), parent, index });
+            holds.push(Holds::new(fk, get(fk.parent)?)?);
         }
         let mut referenced_by = Vec::new();
         for fk in &table.referenced_by {
