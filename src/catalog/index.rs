@@ -164,6 +164,17 @@ impl Index {
         self.columns.iter().copied().filter(|&c| c != EXPR_KEY).chain(lists.flatten().copied())
     }
 
+    /// Whether an index-only scan can return the table columns `needed`
+    /// from this index's entries: each is a key column, and every key part
+    /// is a column (PostgreSQL returns no expression values either) whose
+    /// type reads back from its key encoding ([`keycode::decodable`]; the
+    /// parts are read in order). INCLUDE columns are not in the entries.
+    pub fn can_return(&self, table: &Table, needed: &[usize]) -> bool {
+        self.is_plain()
+            && self.columns.iter().all(|&c| table.columns.get(c).is_some_and(|col| keycode::decodable(col.ty)))
+            && needed.iter().all(|c| self.columns.contains(c))
+    }
+
     /// Whether every key part is a plain column (what constraints,
     /// foreign keys and ON CONFLICT column lists can use).
     pub fn is_plain(&self) -> bool {
@@ -589,6 +600,16 @@ impl Catalog {
     /// Make `index` an empty index (its relation file just created).
     pub fn build_empty_index(&self, index: &Index, xid: u64) -> Result<()> {
         self.btree(index).build(xid, &mut std::iter::empty())
+    }
+
+    /// Whether the visibility map has page `block` of `table` all-visible
+    /// (an index-only scan then needs no look at the heap).
+    pub fn all_visible(&self, table: &Table, block: u32) -> Result<bool> {
+        if table.unlogged {
+            return Ok(false);
+        }
+        let bits = crate::storage::vm::bits(&self.engine.pool, table.rel, block)?;
+        Ok(bits & crate::storage::vm::ALL_VISIBLE != 0)
     }
 
     /// The next entries of `index` in `range`, in index order, after

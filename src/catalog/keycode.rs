@@ -157,6 +157,83 @@ pub fn encode_key(values: &[Datum], orders: &[KeyOrder]) -> Vec<u8> {
     out
 }
 
+/// Whether a column of type `ty` reads back from its key (see [`decode`]):
+/// what an index-only scan can return without the heap. Not floats (`-0`
+/// is stored as `0`), numeric (`1.0` as `1.00`), bpchar (trailing blanks
+/// go), interval (`1 mon` as `30 days`), enums, jsonb and arrays.
+pub fn decodable(ty: crate::sql::types::PgType) -> bool {
+    use crate::sql::types::PgType as T;
+    matches!(
+        ty,
+        T::Bool
+            | T::Int2
+            | T::Int4
+            | T::Int8
+            | T::Oid
+            | T::Text
+            | T::Varchar
+            | T::Name
+            | T::Date
+            | T::Time
+            | T::Timestamp
+            | T::TimestampTz
+            | T::Bytea
+            | T::Uuid
+    )
+}
+
+/// Read one key column of type `ty` (one [`decodable`] reads back) from
+/// the front of `key`, advancing it past the column; `None` on bytes
+/// that are no such column.
+pub fn decode(key: &mut &[u8], ty: crate::sql::types::PgType, order: KeyOrder) -> Option<Datum> {
+    use crate::sql::types::PgType as T;
+    let (&flag, rest) = key.split_first()?;
+    *key = rest;
+    if flag != VALUE {
+        return Some(Datum::Null);
+    }
+    let inv = |b: u8| if order.descending { !b } else { b };
+    let mut take = |n: usize| -> Option<Vec<u8>> {
+        let body = key.get(..n)?.iter().map(|&b| inv(b)).collect();
+        *key = &key[n..];
+        Some(body)
+    };
+    let int = |b: Vec<u8>| (u64::from_be_bytes(b.try_into().unwrap_or_default()) ^ (1 << 63)) as i64;
+    Some(match ty {
+        T::Bool => Datum::Bool(take(1)?[0] != 0),
+        T::Int2 => Datum::Int2(int(take(8)?) as i16),
+        T::Int4 => Datum::Int4(int(take(8)?) as i32),
+        T::Int8 => Datum::Int8(int(take(8)?)),
+        T::Oid => Datum::Oid(int(take(8)?) as u32),
+        T::Date => Datum::Date(int(take(8)?) as i32),
+        T::Time => Datum::Time(int(take(8)?)),
+        T::Timestamp => Datum::Timestamp(int(take(8)?)),
+        T::TimestampTz => Datum::TimestampTz(int(take(8)?)),
+        T::Uuid => Datum::Uuid(take(16)?.try_into().ok()?),
+        T::Bytea | T::Text | T::Varchar | T::Name => {
+            let mut out = Vec::new();
+            loop {
+                let b = take(1)?[0];
+                if b != 0 {
+                    out.push(b);
+                    continue;
+                }
+                // `0x00 0xFF` is an escaped zero byte, `0x00 0x00` the end.
+                match take(1)?[0] {
+                    0xFF => out.push(0),
+                    0 => break,
+                    _ => return None,
+                }
+            }
+            match ty {
+                T::Bytea => Datum::Bytea(out),
+                _ => Datum::Text(String::from_utf8(out).ok()?),
+            }
+        }
+        _ => return None,
+    })
+}
+
 fn encode_float(out: &mut Vec<u8>, v: f64) {
     let bits = if v.is_nan() {
         f64::NAN.to_bits() & !(1 << 63)
@@ -375,6 +452,36 @@ mod tests {
         assert!(k(&[0, 0xff], 0) < k(&[1], 0));
         // A bytea key is the key of the same bytes as text.
         assert_eq!(key(&Datum::Bytea(b"ab".to_vec()), KeyOrder::ASC), key(&Datum::Text("ab".into()), KeyOrder::ASC));
+    }
+
+    #[test]
+    fn decodable_columns_read_back_in_either_order() {
+        use crate::sql::types::PgType as T;
+        let cases = [
+            (Datum::Int4(-7), T::Int4),
+            (Datum::Int8(i64::MAX), T::Int8),
+            (Datum::Int2(3), T::Int2),
+            (Datum::Bool(true), T::Bool),
+            (Datum::Text("a\0b".into()), T::Text),
+            (Datum::Text(String::new()), T::Varchar),
+            (Datum::Bytea(vec![0, 255, 0, 0, 1]), T::Bytea),
+            (Datum::Date(-3), T::Date),
+            (Datum::TimestampTz(123_456), T::TimestampTz),
+            (Datum::Uuid([9; 16]), T::Uuid),
+            (Datum::Null, T::Int4),
+        ];
+        for descending in [false, true] {
+            let o = KeyOrder { descending, nulls_first: descending };
+            let mut key = Vec::new();
+            for (v, _) in &cases {
+                encode(&mut key, v, o);
+            }
+            let mut rest = &key[..];
+            for (v, ty) in &cases {
+                assert_eq!(decode(&mut rest, *ty, o).as_ref(), Some(v));
+            }
+            assert!(rest.is_empty());
+        }
     }
 
     #[test]

@@ -146,6 +146,9 @@ pub struct Table {
     /// `pg_class.relpages` and `reltuples` when it was looked up: the
     /// planner's row estimates start from them.
     pub counted: (i32, f32),
+    /// `pg_class.relallvisible`: the pages the visibility map said were
+    /// all-visible when VACUUM or ANALYZE counted (index-only scan costs).
+    pub allvisible: i32,
     /// What ANALYZE found per column (`pg_statistic`), if it ran.
     pub stats: Vec<Option<analyze::ColumnStats>>,
     /// A sequence (`relkind 'S'`): its columns are `last_value`,
@@ -359,6 +362,8 @@ pub struct Relation {
     /// `relpages` and `reltuples` as the last VACUUM or ANALYZE counted
     /// them (`reltuples` -1: never counted).
     pub counted: (i32, f32),
+    /// `relallvisible`.
+    pub allvisible: i32,
 }
 
 impl Relation {
@@ -644,6 +649,7 @@ impl Catalog {
                             .map(f32::from_le_bytes)
                             .unwrap_or(-1.0),
                     ),
+                    allvisible: i32_of(v[PG_CLASS.attno("relallvisible")]),
                 });
             }
         })?;
@@ -757,6 +763,7 @@ impl Catalog {
             toast: if rel.toast == 0 { None } else { Some(self.toast_relation(oid, rel.toast, who)?) },
             view,
             counted: rel.counted,
+            allvisible: rel.allvisible,
             stats: if rel.kind == RelKind::Table { self.column_stats_of(oid, &types, who)? } else { Vec::new() },
             sequence: rel.kind == RelKind::Sequence,
         }))
@@ -1063,12 +1070,17 @@ impl Catalog {
     }
 
     /// Record a table's size as counted by VACUUM or ANALYZE
-    /// (`pg_class.relpages`, `reltuples`).
+    /// (`pg_class.relpages`, `reltuples`, and `relallvisible` from the
+    /// visibility map).
     pub fn set_size(&self, oid: u32, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let (_, rel) = self.relation_by_oid(oid, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         let frozen = self.take_frozen(rel.oid);
+        let heap = RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode };
+        let allvisible =
+            if rel.unlogged { 0 } else { crate::storage::vm::count_all_visible(&self.engine.pool, heap, pages)? };
         self.update_class_row(&rel, xid, cid, &|v| {
             v[system::CLASS_RELPAGES] = Some((pages as i32).to_le_bytes().to_vec());
+            v[PG_CLASS.attno("relallvisible")] = Some((allvisible as i32).to_le_bytes().to_vec());
             v[system::CLASS_RELTUPLES] = Some(tuples.to_le_bytes().to_vec());
             if let Some((xid, multi)) = &frozen {
                 v[PG_CLASS.attno("relfrozenxid")] = Some(xid.storage_bytes());
@@ -1109,6 +1121,12 @@ impl Catalog {
         }
         toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
         self.freeze_table(table, horizon, interrupted)?;
+        // Frozen and pruned: pages whose every row everyone sees go into
+        // the visibility map (see `storage::vm`).
+        for block in 0..heap.nblocks()? {
+            interrupted()?;
+            heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
+        }
         Ok((removed, kept))
     }
 
@@ -1316,6 +1334,7 @@ impl Catalog {
             toast: None,
             view: None,
             counted: (0, -1.0),
+            allvisible: 0,
             stats: Vec::new(),
             sequence: false,
         };

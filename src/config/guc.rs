@@ -170,8 +170,8 @@ settings! {
         "Resource Usage / Background Writer", "Background writer maximum number of LRU pages to flush per round.";
     synchronous_commit = "synchronous_commit", User, Kind::Enum(&["local", "remote_write", "remote_apply", "on", "off"]), "on", false,
         "Write-Ahead Log / Settings", "Sets the current transaction's synchronization level.";
-    // Query tuning. tusk makes no bitmap scans, index-only scans or merge
-    // joins: their enable_* settings are accepted and change nothing.
+    // Query tuning. tusk makes no bitmap scans or merge joins: their
+    // enable_* settings are accepted and change nothing.
     enable_seqscan = "enable_seqscan", User, Kind::Bool, "on", false,
         "Query Tuning / Planner Method Configuration", "Enables the planner's use of sequential-scan plans.";
     enable_indexscan = "enable_indexscan", User, Kind::Bool, "on", false,

@@ -649,6 +649,7 @@ impl Session {
             effective_cache_size: s.int(Guc::effective_cache_size) as f64,
             enable_seqscan: s.bool(Guc::enable_seqscan),
             enable_indexscan: s.bool(Guc::enable_indexscan),
+            enable_indexonlyscan: s.bool(Guc::enable_indexonlyscan),
             enable_hashjoin: s.bool(Guc::enable_hashjoin),
             enable_nestloop: s.bool(Guc::enable_nestloop),
             enable_sort: s.bool(Guc::enable_sort),

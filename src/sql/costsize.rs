@@ -40,6 +40,7 @@ pub struct CostParams {
     pub effective_cache_size: f64,
     pub enable_seqscan: bool,
     pub enable_indexscan: bool,
+    pub enable_indexonlyscan: bool,
     pub enable_hashjoin: bool,
     pub enable_nestloop: bool,
     pub enable_sort: bool,
@@ -56,6 +57,7 @@ impl Default for CostParams {
             effective_cache_size: 524_288.0,
             enable_seqscan: true,
             enable_indexscan: true,
+            enable_indexonlyscan: true,
             enable_hashjoin: true,
             enable_nestloop: true,
             enable_sort: true,
@@ -323,10 +325,21 @@ impl<'a> Costing<'a> {
         let leaf_pages = (index_tuples * index_pages / tuples).ceil().max(1.0);
         let index_cost = leaf_pages * p.random_page_cost
             + index_tuples * (p.cpu_index_tuple_cost + conds.iter().map(|c| self.qual_cost(c)).sum::<f64>());
-        // Heap pages: scattered (random) or in order (sequential), by correlation.
-        let scattered = pages_fetched(index_tuples, pages, p.effective_cache_size) * p.random_page_cost;
-        let in_order_pages = (selectivity * pages).ceil().max(1.0);
-        let in_order = p.random_page_cost + (in_order_pages - 1.0) * p.seq_page_cost;
+        // Heap pages: scattered (random) or in order (sequential), by
+        // correlation; an index-only scan visits only those the visibility
+        // map does not have all-visible (`relallvisible` of `relpages`).
+        let unseen = match plan {
+            Plan::IndexScan { index_only: true, .. } => 1.0 - all_visible_fraction(table),
+            _ => 1.0,
+        };
+        let scattered_pages = (pages_fetched(index_tuples, pages, p.effective_cache_size) * unseen).ceil();
+        let scattered = scattered_pages * p.random_page_cost;
+        let in_order_pages = ((selectivity * pages).ceil().max(1.0) * unseen).ceil();
+        let in_order = if in_order_pages > 0.0 {
+            p.random_page_cost + (in_order_pages - 1.0).max(0.0) * p.seq_page_cost
+        } else {
+            0.0
+        };
         let correlation = self.index_correlation(table, index);
         let heap_cost = scattered + correlation * correlation * (in_order - scattered);
         let per_row = p.cpu_tuple_cost + filter.map_or(0.0, |f| self.qual_cost(f));
@@ -449,6 +462,13 @@ fn type_width(ty: PgType) -> i64 {
 /// Distinct heap pages an index scan fetching `tuples` rows of a table of
 /// `pages` pages reads (Mackert and Lohman's estimate, with a cache of
 /// `cache` pages, as PostgreSQL's `index_pages_fetched`).
+/// The share of `table`'s pages VACUUM last found all-visible
+/// (PostgreSQL's `allvisfrac`: `relallvisible / relpages`, at most 1).
+fn all_visible_fraction(table: &Table) -> f64 {
+    let (pages, _) = table.counted;
+    if pages <= 0 { 0.0 } else { (table.allvisible as f64 / pages as f64).clamp(0.0, 1.0) }
+}
+
 fn pages_fetched(tuples: f64, pages: f64, cache: f64) -> f64 {
     let (t, n, b) = (pages.max(1.0), tuples, cache.max(1.0));
     let fetched = if t <= b {

@@ -1160,6 +1160,9 @@ impl Timed {
             Node::IndexScan(scan) => scan.removed,
             _ => 0,
         };
+        if let Node::IndexScan(scan) = &self.node {
+            s.heap_fetches = scan.heap_fetches;
+        }
         s.loops = s.loops.max(1);
         s.total_ms = (now - begun).as_secs_f64() * 1000.0;
         if let Step::Batch(b) = &step {
@@ -1303,8 +1306,21 @@ impl Node {
                 next_offset: 0,
                 nblocks: None,
             })),
-            Plan::IndexScan { table, index, eq, any, any_array, lower, upper, filter, ctid, backward, .. } => {
-                Node::IndexScan(Box::new(index_scan::IndexScanState::new(
+            Plan::IndexScan {
+                table,
+                index,
+                eq,
+                any,
+                any_array,
+                lower,
+                upper,
+                filter,
+                ctid,
+                backward,
+                index_only,
+                ..
+            } => {
+                let mut scan = index_scan::IndexScanState::new(
                     table.clone(),
                     Index::clone(index),
                     (eq.clone(), any.clone(), *any_array),
@@ -1312,7 +1328,9 @@ impl Node {
                     upper.clone(),
                     filter.clone(),
                     (*ctid, *backward),
-                )))
+                );
+                scan.index_only = *index_only;
+                Node::IndexScan(Box::new(scan))
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },
             Plan::Function { func } => Node::Function { func: *func, done: false },

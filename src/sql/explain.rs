@@ -22,6 +22,8 @@ pub struct NodeStats {
     pub rows: u64,
     /// Rows a scan's filter removed.
     pub removed: u64,
+    /// Rows an index-only scan had to read from the heap.
+    pub heap_fetches: u64,
     pub loops: u64,
     /// Milliseconds until the first row, and in all.
     pub first_ms: f64,
@@ -396,7 +398,7 @@ impl Explainer<'_> {
                 self.props(at, extra, plan);
                 (format!("Seq Scan on {}{}", table.name, alias_suffix(&table.name, &label)), names)
             }
-            Plan::IndexScan { table, index, conds, filter, backward, .. } => {
+            Plan::IndexScan { table, index, conds, filter, backward, index_only, .. } => {
                 let label = self.refname(plan, &table.name);
                 let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
                 let own: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
@@ -417,11 +419,17 @@ impl Explainer<'_> {
                     self.prop(at, format!("Filter: {}", join_and(&rest)));
                     self.removed(at);
                 }
+                if *index_only {
+                    if let Some(s) = self.options.stats.and_then(|s| s.get(self.current)) {
+                        self.prop(at, format!("Heap Fetches: {}", per_loop(s.heap_fetches, s.loops)));
+                    }
+                }
                 self.props(at, extra, plan);
                 let direction = if *backward { " Backward" } else { "" };
+                let only = if *index_only { " Only" } else { "" };
                 (
                     format!(
-                        "Index Scan{direction} using {} on {}{}",
+                        "Index{only} Scan{direction} using {} on {}{}",
                         index.name,
                         table.name,
                         alias_suffix(&table.name, &label)

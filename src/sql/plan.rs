@@ -257,6 +257,11 @@ pub enum Plan {
         alias: Option<String>,
         /// Entries in descending key order.
         backward: bool,
+        /// An index-only scan: every column the query reads is a key
+        /// column of `index` (see `Index::can_return`), so rows on pages
+        /// the visibility map has all-visible come from the entries, and
+        /// only the other columns' values are left NULL.
+        index_only: bool,
     },
     /// `generate_series(start, stop [, step])` in FROM: one integer column.
     Series {

@@ -31,9 +31,21 @@ use crate::catalog::{Index, Table};
 /// `plan` and in every subquery inside it; let an index give the order of
 /// an `ORDER BY … LIMIT` instead of a sort.
 pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
+    // Scans whose parent reads only some of their columns may be
+    // index-only scans: those are chosen first, knowing the columns.
+    for_each_plan_mut(plan, &mut |p| {
+        let Some((input, mut needed)) = scan_columns_read(p) else { return };
+        let Plan::Scan { table, filter: Some(filter), ctid: false, alias } = input else { return };
+        if !columns_read(std::iter::once(&*filter), &mut needed) {
+            return;
+        }
+        if let Some(scan) = index_scan(table, filter, false, alias, costing, Some(&needed)) {
+            *input = scan;
+        }
+    });
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Scan { table, filter: Some(filter), ctid, alias } = p {
-            if let Some(scan) = index_scan(table, filter, *ctid, alias, costing) {
+            if let Some(scan) = index_scan(table, filter, *ctid, alias, costing, None) {
                 *p = scan;
             }
         }
@@ -54,6 +66,38 @@ pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
         });
     }
     choose_join_methods(plan, costing);
+}
+
+/// A node that reads its input's rows only through column references in
+/// its expressions, with that input and the columns read (`None` when it
+/// is no such node, or an expression holds a subquery, which might read
+/// the row some other way).
+fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)> {
+    let mut needed = Vec::new();
+    let (input, ok) = match p {
+        Plan::Project { input, exprs } => (input, columns_read(exprs.iter(), &mut needed)),
+        Plan::Aggregate { input, groups, aggs } => {
+            let args =
+                aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter).chain(a.order_by.iter().map(|(e, _)| e)));
+            (input, columns_read(groups.iter().chain(args), &mut needed))
+        }
+        _ => return None,
+    };
+    ok.then_some((input.as_mut(), needed))
+}
+
+/// Add the input columns `exprs` read to `out`; `false` if one holds a
+/// subquery.
+fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut Vec<usize>) -> bool {
+    let mut ok = true;
+    for e in exprs {
+        e.walk(&mut |e| match e {
+            Expr::Column(c, _) if !out.contains(c) => out.push(*c),
+            Expr::Sub(_) => ok = false,
+            _ => {}
+        });
+    }
+    ok
 }
 
 /// With hash joins off, equality joins become nested loops (their
@@ -131,6 +175,7 @@ fn ordered_by_index(plan: &mut Plan) {
         ctid: *ctid,
         alias: alias.take(),
         backward,
+        index_only: false,
     };
     let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
     *plan = input;
@@ -325,6 +370,7 @@ fn index_scan(
     ctid: bool,
     alias: &Option<String>,
     costing: &Costing<'_>,
+    needed: Option<&[usize]>,
 ) -> Option<Plan> {
     if table.indexes.is_empty() {
         return None;
@@ -354,7 +400,10 @@ fn index_scan(
             continue;
         }
         let score = (eqs, ranged, index.unique);
-        let Some(plan) = index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias) else { continue };
+        let Some(mut plan) = index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias) else { continue };
+        if let (Plan::IndexScan { index_only, .. }, Some(needed)) = (&mut plan, needed) {
+            *index_only = !ctid && costing.params.enable_indexonlyscan && index.can_return(table, needed);
+        }
         let cost = costing.estimate(&plan).total;
         let better = match &best {
             None => true,
@@ -419,6 +468,7 @@ fn index_scan_of(
         ctid,
         alias: alias.clone(),
         backward: false,
+        index_only: false,
     })
 }
 

@@ -253,6 +253,7 @@ impl Engine {
     fn cut(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
         self.pool.drop_blocks_from(rel, nblocks)?;
         self.pool.truncate_free_space(rel, nblocks)?;
+        super::vm::truncate(&self.pool, rel, nblocks)?;
         let smgr = self.pool.smgr();
         if smgr.exists(rel, Fork::Main) && smgr.nblocks(rel, Fork::Main)? > nblocks {
             smgr.truncate(rel, Fork::Main, nblocks)?;

@@ -14,4 +14,5 @@ pub mod heap;
 pub mod page;
 pub mod sequence;
 pub mod smgr;
+pub mod vm;
 pub mod wal;

@@ -218,6 +218,24 @@ impl TransactionManager {
         Ok(xmax < horizon && self.outcome(xmax)? == Some(true))
     }
 
+    /// Whether every snapshot, now and later, sees this tuple version (for
+    /// the visibility map): its insert committed below `horizon` (or is
+    /// frozen) and it has no `xmax`. `Some(frozen)` if
+    /// so, with whether the insert is frozen; `None` otherwise.
+    pub fn visible_to_all(&self, tuple: &[u8], horizon: u64) -> Result<Option<bool>> {
+        let h = Header(tuple);
+        // Any `xmax` (even an aborted one's, or an ended locker's that
+        // freezing has not dropped yet) keeps the page out of the map.
+        if h.infomask() & crate::storage::heap::tuple::XMAX_INVALID == 0 {
+            return Ok(None);
+        }
+        if xmin_frozen(&h) {
+            return Ok(Some(true));
+        }
+        let committed = h.xmin() < horizon && self.outcome(h.xmin())? == Some(true);
+        Ok(committed.then_some(false))
+    }
+
     /// Log the commit of `xid` and record it in the commit log; returns the
     /// LSN the caller must see flushed (for `synchronous_commit = on`)
     /// before calling [`Self::finish_commit`]. Until then `xid` stays in the

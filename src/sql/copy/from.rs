@@ -792,6 +792,7 @@ mod tests {
             toast: None,
             view: None,
             counted: (0, -1.0),
+            allvisible: 0,
             stats: Vec::new(),
             sequence: false,
         };

@@ -44,6 +44,11 @@ pub(super) struct IndexScanState {
     pub backward: bool,
     /// Rows the filter removed (EXPLAIN ANALYZE).
     pub removed: u64,
+    /// An index-only scan (see `Plan::IndexScan`).
+    pub index_only: bool,
+    /// Entries an index-only scan had to look up in the heap (EXPLAIN
+    /// ANALYZE's `Heap Fetches`).
+    pub heap_fetches: u64,
     /// The key ranges, in the order they are read, once the bound values
     /// are known (none: no row can match, as when a bound value is NULL),
     /// and the one being read.
@@ -76,6 +81,8 @@ impl IndexScanState {
             ctid,
             backward,
             removed: 0,
+            index_only: false,
+            heap_fetches: 0,
             ranges: None,
             at: 0,
             last: None,
@@ -117,7 +124,32 @@ impl IndexScanState {
             let mut rows = 0;
             let mut bytes = 0;
             let who = cx.reader();
+            // Per heap page, whether the visibility map has it all-visible.
+            // Looked up after the batch's entries were read, so a page that
+            // changed before an entry was read shows as changed (rule 2 of
+            // `storage::vm`); asked once per page and batch.
+            let mut all_visible: Option<(u32, bool)> = None;
             for (i, (key, tid)) in self.entries.iter().enumerate() {
+                if self.index_only {
+                    let visible = match all_visible {
+                        Some((block, v)) if block == tid.block => v,
+                        _ => {
+                            let v = cx.catalog.all_visible(&self.table, tid.block)?;
+                            all_visible = Some((tid.block, v));
+                            v
+                        }
+                    };
+                    if visible {
+                        self.push_entry(key, &mut builders)?;
+                        rows += 1;
+                        if single {
+                            self.done = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    self.heap_fetches += 1;
+                }
                 let ctids = self.ctid.then_some(&mut ctids);
                 let entry = (&self.index, &key[..]);
                 if cx.catalog.fetch_visible_into(
@@ -165,6 +197,23 @@ impl IndexScanState {
             }
         }
         Ok(Step::Done)
+    }
+
+    /// An index-only scan's row from an entry's key: the key columns'
+    /// values read back (see [`keycode::decode`]), NULL in the others
+    /// (which the query does not read).
+    fn push_entry(&self, key: &[u8], builders: &mut [ColumnBuilder]) -> Result<()> {
+        let mut values = vec![Datum::Null; builders.len()];
+        let mut rest = key;
+        for (&c, &order) in self.index.columns.iter().zip(&self.index.orders) {
+            let ty = self.table.columns[c].ty;
+            values[c] = keycode::decode(&mut rest, ty, order)
+                .ok_or_else(|| crate::error::Error::internal("index entry does not decode"))?;
+        }
+        for (b, v) in builders.iter_mut().zip(&values) {
+            b.push(v)?;
+        }
+        Ok(())
     }
 
     /// An equality on every column of a unique index: one row at most

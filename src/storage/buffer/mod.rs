@@ -243,9 +243,10 @@ impl BufferPool {
         let mut page = frame.page.write();
         self.smgr.read(tag.rel, tag.fork, tag.block, &mut page.0)?;
         if !page.verify_checksum(tag.block) || (!page.is_new() && !page.header_is_valid()) {
-            if tag.fork == Fork::FreeSpace {
-                // Only hints live there (see `fsm.rs`): start the page afresh.
-                tracing::warn!(block = tag.block, rel = %tag.rel, "invalid free-space map page, zeroed");
+            if tag.fork == Fork::FreeSpace || tag.fork == Fork::Visibility {
+                // Only hints live there (see `fsm.rs`), or bits whose loss
+                // is safe (rule 3 of `vm.rs`): start the page afresh.
+                tracing::warn!(block = tag.block, rel = %tag.rel, "invalid free-space or visibility map page, zeroed");
                 page.0.fill(0);
                 self.stats.reads.fetch_add(1, Ordering::Relaxed);
                 *valid = true;

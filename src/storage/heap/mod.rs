@@ -28,6 +28,7 @@ use crate::storage::page::{
     PageWrite,
 };
 use crate::storage::smgr::{Fork, RelFileLocator};
+use crate::storage::vm;
 use crate::storage::wal::blocks::{self, BlockRef};
 use crate::storage::wal::{Record, Rmgr, Wal};
 use tuple::{Header, HeaderMut, UPDATED, XmaxStamp};
@@ -59,6 +60,17 @@ const PRUNE_HOT: u8 = 0x70;
 /// `xmax` and infomask words (the kinds above use the high bits).
 const FREEZE: u8 = 0x01;
 const KIND_MASK: u8 = 0x70;
+/// In a change's info: it cleared the all-visible flag of its first
+/// (second) block, so redo clears that page's visibility map bits too.
+const CLEARED_0: u8 = 0x02;
+const CLEARED_1: u8 = 0x04;
+/// VACUUM found every tuple of a page visible to all: the heap page (first
+/// block) gets `PD_ALL_VISIBLE`, the map page (second) the bits in its data
+/// (`heap block u32, flags u8`; see [`vm`]).
+const VISIBLE: u8 = 0x08;
+/// The page header flag: every tuple on the page is visible to every
+/// snapshot, and the visibility map may say so (PostgreSQL's PD_ALL_VISIBLE).
+pub const PD_ALL_VISIBLE: u16 = 0x0004;
 /// The first block was new: redo initializes it instead of reading it.
 const INIT_PAGE: u8 = 0x80;
 
@@ -202,9 +214,11 @@ impl<'a> Heap<'a> {
             let mut data = offset.to_le_bytes().to_vec();
             data.extend_from_slice(&t);
             let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+            let cleared = self.clear_all_visible(&mut page, tid.block, CLEARED_0)?;
             // Dirty before the record exists (rule 2 of storage/buffer/README.md).
             buf.mark_dirty();
-            self.log(xid, INSERT | if new { INIT_PAGE } else { 0 }, &mut r, &mut [&mut page], &[new])?;
+            let info = INSERT | cleared | if new { INIT_PAGE } else { 0 };
+            self.log(xid, info, &mut r, &mut [&mut page], &[new])?;
             drop(page);
             return Ok(tid);
         }
@@ -273,9 +287,11 @@ impl<'a> Heap<'a> {
                 continue;
             }
             let mut r = [BlockRef { tag: buf.tag(), image: None, data: std::mem::take(&mut data) }];
+            let cleared = self.clear_all_visible(&mut page, block, CLEARED_0)?;
             // Dirty before the record exists (rule 2 of storage/buffer/README.md).
             buf.mark_dirty();
-            self.log(xid, MULTI_INSERT | if new { INIT_PAGE } else { 0 }, &mut r, &mut [&mut page], &[new])?;
+            let info = MULTI_INSERT | cleared | if new { INIT_PAGE } else { 0 };
+            self.log(xid, info, &mut r, &mut [&mut page], &[new])?;
             drop(page);
             data = std::mem::take(&mut r[0].data);
             rest = &rest[n..];
@@ -475,8 +491,9 @@ impl<'a> Heap<'a> {
         data.extend_from_slice(&cid.to_le_bytes());
         xmax.encode(&mut data);
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        let cleared = self.clear_all_visible(&mut page, tid.block, CLEARED_0)?;
         buf.mark_dirty();
-        self.log(xid, DELETE, &mut r, &mut [&mut page], &[false])?;
+        self.log(xid, DELETE | cleared, &mut r, &mut [&mut page], &[false])?;
         drop(page);
         Ok(true)
     }
@@ -508,8 +525,9 @@ impl<'a> Heap<'a> {
         let mut data = tid.offset.to_le_bytes().to_vec();
         xmax.encode(&mut data);
         let mut r = [BlockRef { tag: buf.tag(), image: None, data }];
+        let cleared = self.clear_all_visible(&mut page, tid.block, CLEARED_0)?;
         buf.mark_dirty();
-        self.log(xid, LOCK, &mut r, &mut [&mut page], &[false])?;
+        self.log(xid, LOCK | cleared, &mut r, &mut [&mut page], &[false])?;
         drop(page);
         Ok(true)
     }
@@ -638,8 +656,9 @@ impl<'a> Heap<'a> {
                 old_xmax.encode(&mut data);
                 data.extend_from_slice(&t);
                 let mut r = [BlockRef { tag: old_buf.tag(), image: None, data }];
+                let cleared = self.clear_all_visible(&mut page, old.block, CLEARED_0)?;
                 old_buf.mark_dirty();
-                self.log(xid, HOT_UPDATE, &mut r, &mut [&mut page], &[false])?;
+                self.log(xid, HOT_UPDATE | cleared, &mut r, &mut [&mut page], &[false])?;
                 drop(page);
                 return Ok(Some((new, hot)));
             }
@@ -680,13 +699,85 @@ impl<'a> Heap<'a> {
                 BlockRef { tag: new_buf.tag(), image: None, data: new_data },
                 BlockRef { tag: old_buf.tag(), image: None, data: old_data },
             ];
-            let info = UPDATE | if init { INIT_PAGE } else { 0 };
+            let cleared = self.clear_all_visible(&mut new_page, new.block, CLEARED_0)?
+                | self.clear_all_visible(&mut old_page, old.block, CLEARED_1)?;
+            let info = UPDATE | cleared | if init { INIT_PAGE } else { 0 };
             new_buf.mark_dirty();
             old_buf.mark_dirty();
             self.log(xid, info, &mut refs, &mut [&mut new_page, &mut old_page], &[init, false])?;
             drop((old_page, new_page));
             return Ok(Some((new, false)));
         }
+    }
+}
+
+impl Heap<'_> {
+    /// A change is about to make a tuple on `page` (block `block`, write
+    /// locked) invisible to somebody: if the page is all-visible, clear its
+    /// map bits and then its flag (rule 2 of [`vm`]; in this order, so that
+    /// a failure leaves both set). Returns `flag` if it did, for the
+    /// record's info, else 0.
+    fn clear_all_visible(&self, page: &mut PageBuf, block: u32, flag: u8) -> Result<u8> {
+        if page.is_new() || page.flags() & PD_ALL_VISIBLE == 0 {
+            return Ok(0);
+        }
+        vm::clear(self.pool, self.rel, block)?;
+        let flags = page.flags() & !PD_ALL_VISIBLE;
+        page.set_flags(flags);
+        Ok(flag)
+    }
+
+    /// VACUUM's last look at `block`: if every tuple on it passes `test`
+    /// (visible to every snapshot: `Some(frozen)`; `None` otherwise) and
+    /// no line pointer is dead or a redirect, the page becomes all-visible (and
+    /// all-frozen if every tuple is frozen): its `PD_ALL_VISIBLE` flag and
+    /// map bits are set under its exclusive lock and WAL-logged (rule 1 of
+    /// [`vm`]). An UNLOGGED heap keeps no map. Whether the page is
+    /// all-visible now.
+    pub fn set_all_visible(&self, block: u32, test: &dyn Fn(&[u8]) -> Result<Option<bool>>) -> Result<bool> {
+        if self.unlogged {
+            return Ok(false);
+        }
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        // The map page is read before the heap page is locked (no I/O
+        // under the heap page's lock for it); locked after it (rule 5).
+        let map = self.pool.read_buffer_extending(vm::map_page(self.rel, block))?;
+        let mut page = buf.write();
+        if page.is_new() {
+            return Ok(false);
+        }
+        let mut frozen = true;
+        for off in 1..=page.max_offset() {
+            // A redirect is a pruned HOT chain: an index built while the
+            // chain held versions with other keys may still have entries
+            // for them that only a look at the heap tells apart.
+            if page.line_pointer(off).is_some_and(|lp| matches!(lp.state, ItemState::Dead | ItemState::Redirect)) {
+                return Ok(false);
+            }
+            let Some(item) = page.item(off) else { continue };
+            match test(item)? {
+                Some(f) => frozen &= f,
+                None => return Ok(false),
+            }
+        }
+        let flags = vm::ALL_VISIBLE | if frozen { vm::ALL_FROZEN } else { 0 };
+        let mut map_page = map.write();
+        let changed = vm::set_on_page(&mut map_page, block, flags);
+        if !changed && page.flags() & PD_ALL_VISIBLE != 0 {
+            return Ok(true);
+        }
+        let flags_now = page.flags() | PD_ALL_VISIBLE;
+        page.set_flags(flags_now);
+        let mut data = block.to_le_bytes().to_vec();
+        data.push(flags);
+        let mut refs = [
+            BlockRef { tag: buf.tag(), image: None, data: Vec::new() },
+            BlockRef { tag: map.tag(), image: None, data },
+        ];
+        buf.mark_dirty();
+        map.mark_dirty();
+        self.log(0, VISIBLE, &mut refs, &mut [&mut page, &mut map_page], &[false, false])?;
+        Ok(true)
     }
 }
 
@@ -789,6 +880,19 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
     let refs = blocks::decode(&rec.payload).ok_or_else(bad)?;
     let end = rec.end_lsn();
     let init = rec.info & INIT_PAGE != 0;
+    if rec.info == VISIBLE {
+        return redo_visible(pool, rec, &refs);
+    }
+    if rec.info != FREEZE {
+        // The map bits go whatever state the heap page is in (rule 2 of `vm`).
+        for (i, flag) in [(0, CLEARED_0), (1, CLEARED_1)] {
+            if rec.info & flag != 0 {
+                let r = refs.get(i).ok_or_else(bad)?;
+                vm::clear(pool, r.tag.rel, r.tag.block)?;
+            }
+        }
+    }
+    let cleared = |i: usize| rec.info != FREEZE && rec.info & [CLEARED_0, CLEARED_1][i.min(1)] != 0;
     let apply = |i: usize, init: bool, f: &dyn Fn(&mut PageBuf) -> Option<()>| -> Result<()> {
         let r = refs.get(i).ok_or_else(bad)?;
         if blocks::restore_image(pool, r, end)? {
@@ -804,6 +908,10 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             return Err(err!(SqlState::DATA_CORRUPTED, "WAL record at {:X} refers to an uninitialized page", rec.lsn));
         }
         f(&mut page).ok_or_else(bad)?;
+        if cleared(i) {
+            let flags = page.flags() & !PD_ALL_VISIBLE;
+            page.set_flags(flags);
+        }
         page.set_lsn(end);
         drop(page);
         buf.mark_dirty();
@@ -891,6 +999,37 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
         }
         _ => Err(bad()),
     }
+}
+
+/// Redo of [`VISIBLE`]: the heap page's flag, then the map page's bits.
+fn redo_visible(pool: &BufferPool, rec: &Record, refs: &[BlockRef]) -> Result<()> {
+    let bad = || err!(SqlState::DATA_CORRUPTED, "invalid heap WAL record at {:X}", rec.lsn);
+    let end = rec.end_lsn();
+    let [heap, map] = refs else { return Err(bad()) };
+    if !blocks::restore_image(pool, heap, end)? {
+        let buf = pool.read_buffer_for_redo(heap.tag)?;
+        let mut page = buf.write();
+        if !page.is_new() && page.lsn() < end {
+            let flags = page.flags() | PD_ALL_VISIBLE;
+            page.set_flags(flags);
+            page.set_lsn(end);
+            drop(page);
+            buf.mark_dirty();
+        }
+    }
+    if !blocks::restore_image(pool, map, end)? {
+        let block = u32_at(&map.data, 0).ok_or_else(bad)?;
+        let flags = *map.data.get(4).ok_or_else(bad)?;
+        let buf = pool.read_buffer_for_redo(map.tag)?;
+        let mut page = buf.write();
+        if page.lsn() < end {
+            vm::set_on_page(&mut page, block, flags);
+            page.set_lsn(end);
+            drop(page);
+            buf.mark_dirty();
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
