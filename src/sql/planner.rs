@@ -55,13 +55,13 @@ pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
     }
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Limit { input, .. } = p {
-            ordered_by_index(input);
+            ordered_by_index(input, costing.params.enable_indexonlyscan);
         }
     });
     if !costing.params.enable_sort {
         for_each_plan_mut(plan, &mut |p| {
             if matches!(p, Plan::Sort { .. }) {
-                ordered_by_index(p);
+                ordered_by_index(p, costing.params.enable_indexonlyscan);
             }
         });
     }
@@ -132,8 +132,9 @@ fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
 /// `Sort(Project(Seq Scan))` under a LIMIT, sorting by table columns that
 /// lead an index in its order (or all in the opposite order): an index
 /// scan, forward or backward, produces the rows in that order, and the
-/// LIMIT can stop reading early.
-fn ordered_by_index(plan: &mut Plan) {
+/// LIMIT can stop reading early; index-only (when `index_only` allows)
+/// if the index holds every column the query reads.
+fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     let Plan::Sort { input: sorted, keys } = plan else { return };
     let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
     let Plan::Scan { table, filter, ctid, alias } = scan.as_mut() else { return };
@@ -162,6 +163,11 @@ fn ordered_by_index(plan: &mut Plan) {
     else {
         return;
     };
+    let mut needed = Vec::new();
+    let covered = index_only
+        && !*ctid
+        && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
+        && index.can_return(table, &needed);
     **scan = Plan::IndexScan {
         table: table.clone(),
         index: Box::new(index.clone()),
@@ -175,7 +181,7 @@ fn ordered_by_index(plan: &mut Plan) {
         ctid: *ctid,
         alias: alias.take(),
         backward,
-        index_only: false,
+        index_only: covered,
     };
     let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
     *plan = input;
