@@ -220,17 +220,24 @@ impl TransactionManager {
 
     /// Whether every snapshot, now and later, sees this tuple version (for
     /// the visibility map): its insert committed below `horizon` (or is
-    /// frozen) and it has no `xmax`. `Some(frozen)` if
-    /// so, with whether the insert is frozen; `None` otherwise.
+    /// frozen) and no transaction that did not abort deleted or updated
+    /// it. `Some(frozen)` if so, with whether it is frozen (its insert
+    /// frozen, no `xmax` at all); `None` otherwise.
     pub fn visible_to_all(&self, tuple: &[u8], horizon: u64) -> Result<Option<bool>> {
         let h = Header(tuple);
-        // Any `xmax` (even an aborted one's, or an ended locker's that
-        // freezing has not dropped yet) keeps the page out of the map.
-        if h.infomask() & crate::storage::heap::tuple::XMAX_INVALID == 0 {
-            return Ok(None);
+        // A deleter or updater that did not abort (running or committed)
+        // hides it from somebody; lockers hide nothing, but an `xmax` of
+        // any kind leaves it unfrozen.
+        let no_xmax = h.infomask() & crate::storage::heap::tuple::XMAX_INVALID != 0;
+        if !no_xmax {
+            if let Some(x) = self.updater(&h)? {
+                if self.outcome(x)? != Some(false) {
+                    return Ok(None);
+                }
+            }
         }
         if xmin_frozen(&h) {
-            return Ok(Some(true));
+            return Ok(Some(no_xmax));
         }
         let committed = h.xmin() < horizon && self.outcome(h.xmin())? == Some(true);
         Ok(committed.then_some(false))
