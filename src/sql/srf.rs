@@ -32,6 +32,10 @@ pub enum SrfFunc {
     Subscripts,
     /// A json function of one result column (`jsonb_array_elements`, …).
     Json(JsonSrf),
+    /// `pg_partition_ancestors(regclass)`: a partition's ancestors and
+    /// itself; no rows for any other relation (every relation, as tusk
+    /// has no partitioning).
+    PartitionAncestors,
 }
 
 /// One set-returning call of a `ProjectSet`: its arguments are
@@ -51,6 +55,7 @@ impl SrfCall {
             SrfFunc::Unnest => "unnest",
             SrfFunc::Subscripts => "generate_subscripts",
             SrfFunc::Json(f) => f.name(),
+            SrfFunc::PartitionAncestors => "pg_partition_ancestors",
         }
     }
 }
@@ -62,6 +67,7 @@ pub fn lookup(name: &str) -> Option<SrfFunc> {
         "generate_series" => Some(SrfFunc::Series),
         "unnest" => Some(SrfFunc::Unnest),
         "generate_subscripts" => Some(SrfFunc::Subscripts),
+        "pg_partition_ancestors" => Some(SrfFunc::PartitionAncestors),
         _ => JsonSrf::lookup(name).map(SrfFunc::Json),
     }
 }
@@ -145,6 +151,7 @@ impl SrfRows {
                     SrfRows::Ints { next: lower, stop: upper, step: 1 }
                 })
             }
+            SrfFunc::PartitionAncestors => Ok(SrfRows::Done),
             SrfFunc::Json(f) => {
                 let arg = args.pop().unwrap_or(Datum::Null);
                 let mut columns = f.rows(&arg)?;

@@ -815,7 +815,23 @@ impl Binder<'_> {
             sort.clear();
         }
         let mut flat = exprs.split_off(output_width).into_iter();
-        let srf_args = srf_args.iter().map(|a| flat.by_ref().take(a.len()).collect()).collect();
+        let srf_args: Vec<Vec<Expr>> = srf_args.iter().map(|a| flat.by_ref().take(a.len()).collect()).collect();
+        // Sorting by columns of the row below the set-returning calls
+        // happens before them, as PostgreSQL plans it (the expanded rows
+        // of one row stay together either way).
+        if !srf_args.is_empty() && s.distinct.is_none() && !sort.is_empty() {
+            let below: Option<Vec<SortKey>> = sort
+                .iter()
+                .map(|k| match exprs[k.column] {
+                    Expr::Column(c, _) => Some(SortKey { column: c, ..*k }),
+                    _ => None,
+                })
+                .collect();
+            if let Some(keys) = below {
+                plan = Plan::Sort { input: Box::new(plan), keys };
+                sort.clear();
+            }
+        }
         plan = self.place_srfs(plan, &mut exprs, srf_args);
         plan = Plan::Project { input: Box::new(plan), exprs };
         match &s.distinct {

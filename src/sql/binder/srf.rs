@@ -157,6 +157,12 @@ impl Binder<'_> {
                 }
                 (vec![types[0], PgType::Int4, PgType::Bool], PgType::Int4)
             }
+            SrfFunc::PartitionAncestors => {
+                if types.len() != 1 {
+                    return Err(no_function(self));
+                }
+                (vec![PgType::RegClass], PgType::RegClass)
+            }
             SrfFunc::Json(f) => {
                 let want = f.arg_type();
                 if types.len() != 1 || (types[0] != want && types[0] != PgType::Unknown) {
