@@ -421,6 +421,8 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
             (rows * selectivity(predicate, input, rows, blocks)).max(1.0)
         }
         Plan::Project { input, .. } | Plan::Sort { input, .. } => plan_rows(input, blocks),
+        // PostgreSQL's guess for a set-returning call with no better estimate.
+        Plan::ProjectSet { input, .. } => plan_rows(input, blocks) * 10.0,
         Plan::Limit { input, count, .. } => {
             let rows = plan_rows(input, blocks);
             match count.as_ref().and_then(|c| selfuncs::constant(c, PgType::Int8)).and_then(|d| d.as_i64()) {

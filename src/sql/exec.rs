@@ -35,6 +35,7 @@ use crate::txn::Snapshot;
 pub mod foreign_key;
 mod index_scan;
 mod on_conflict;
+mod project_set;
 mod window;
 
 pub use on_conflict::{ConflictAction, OnConflict};
@@ -724,6 +725,7 @@ enum Node {
         input: Box<Node>,
         exprs: Vec<Expr>,
     },
+    ProjectSet(Box<project_set::ProjectSetState>),
     Join(Box<JoinState>),
     Aggregate(Box<AggState>),
     Sort(Box<SortState>),
@@ -1353,6 +1355,10 @@ impl Node {
             Plan::Project { input, exprs } => {
                 Node::Project { input: Box::new(Node::build_in(input, slots)?), exprs: exprs.clone() }
             }
+            Plan::ProjectSet { input, srfs } => Node::ProjectSet(Box::new(project_set::ProjectSetState::new(
+                Node::build_in(input, slots)?,
+                srfs.clone(),
+            ))),
             Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),
@@ -1550,6 +1556,7 @@ impl Node {
                 }
                 other => Ok(other),
             },
+            Node::ProjectSet(p) => p.next(cx),
             Node::Join(j) => j.next(cx),
             Node::Aggregate(a) => a.next(cx),
             Node::Sort(s) => s.next(cx),

@@ -95,6 +95,14 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
     e.lines
 }
 
+/// Whether a projection over `input` computes something from the values
+/// of set-returning calls (not merely passes them on).
+fn computes_over_srfs(input: &Plan, exprs: &[Expr]) -> bool {
+    let Plan::ProjectSet { input: below, .. } = input else { return false };
+    let first = below.types().len();
+    exprs.iter().any(|e| !matches!(e, Expr::Column(..)) && e.columns_read().iter().any(|&c| c >= first))
+}
+
 /// An expression as EXPLAIN prints it in a node's property, its columns
 /// named by `names` (an INSERT's `Conflict Filter`).
 pub fn expression(expr: &Expr, names: &[String]) -> String {
@@ -217,7 +225,9 @@ impl Explainer<'_> {
         match plan {
             // Folded into their input: a projection shows nothing of its
             // own, a filter is a property of the node below it.
-            Plan::Project { input, exprs } => {
+            // A projection computing over set-returning calls' values is a
+            // node of its own (`Result`), as in PostgreSQL.
+            Plan::Project { input, exprs } if !computes_over_srfs(input, exprs) => {
                 self.pending.extend(subplans_of(plan));
                 let names = self.node_folded(plan, input, at, arrow, extra, id);
                 return exprs.iter().map(|e| self.deparse(e, &names, true)).collect();
@@ -617,7 +627,26 @@ impl Explainer<'_> {
                 self.node(recursive, child, true, Vec::new());
                 ("Recursive Union".into(), names)
             }
-            Plan::Project { .. } | Plan::Filter { .. } | Plan::With { .. } => {
+            Plan::ProjectSet { input, srfs } => {
+                self.props(at, extra, plan);
+                let mut names = self.node(input, child, true, Vec::new());
+                let calls: Vec<String> = srfs
+                    .iter()
+                    .map(|c| {
+                        let args: Vec<String> = c.args.iter().map(|a| self.deparse(a, &names, true)).collect();
+                        // Read from above, a call's value prints in parentheses.
+                        format!("({}({}))", c.name(), args.join(", "))
+                    })
+                    .collect();
+                names.extend(calls);
+                ("ProjectSet".into(), names)
+            }
+            Plan::Project { input, exprs } => {
+                self.props(at, extra, plan);
+                let names = self.node(input, child, true, Vec::new());
+                ("Result".into(), exprs.iter().map(|e| self.deparse(e, &names, true)).collect())
+            }
+            Plan::Filter { .. } | Plan::With { .. } => {
                 unreachable!("folded into their input")
             }
         }
@@ -707,6 +736,7 @@ impl Explainer<'_> {
             Expr::Const(v, ty) => return constant(v, *ty),
             Expr::AggRef(i, _) => return format!("agg{i}"),
             Expr::WinRef(i, _) => return format!("win{i}"),
+            Expr::SrfRef(i, _) => return format!("srf{i}"),
             Expr::Arith(op, a, b, _) => {
                 let sym = match op {
                     ArithOp::Add => "+",

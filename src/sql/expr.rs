@@ -108,6 +108,9 @@ pub enum Expr {
     AggRef(usize, PgType),
     /// A window function's result, while the binder places it (never evaluated).
     WinRef(usize, PgType),
+    /// A set-returning function's current value, while the binder places
+    /// it (never evaluated; see `super::srf`).
+    SrfRef(usize, PgType),
 }
 
 impl Expr {
@@ -122,6 +125,7 @@ impl Expr {
             | Expr::Outer(_, t)
             | Expr::AggRef(_, t)
             | Expr::WinRef(_, t)
+            | Expr::SrfRef(_, t)
             | Expr::Call(.., t) => *t,
             Expr::Sub(s) => match s.kind {
                 super::plan::SubKind::Scalar | super::plan::SubKind::Column(_) => s.ty,
@@ -195,7 +199,8 @@ impl Expr {
             | Expr::Column(..)
             | Expr::Outer(..)
             | Expr::AggRef(..)
-            | Expr::WinRef(..) => {}
+            | Expr::WinRef(..)
+            | Expr::SrfRef(..) => {}
             Expr::Sub(s) => {
                 for (_, b) in &s.bindings {
                     b.walk(f);
@@ -241,7 +246,8 @@ impl Expr {
             | Expr::Column(..)
             | Expr::Outer(..)
             | Expr::AggRef(..)
-            | Expr::WinRef(..) => {}
+            | Expr::WinRef(..)
+            | Expr::SrfRef(..) => {}
             Expr::Sub(s) => {
                 for (_, b) in &mut s.bindings {
                     b.walk_mut(f);
@@ -637,6 +643,7 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         }
         Expr::AggRef(..) => return Err(Error::internal("aggregate reference outside an aggregate")),
         Expr::WinRef(..) => return Err(Error::internal("window function reference outside a window")),
+        Expr::SrfRef(..) => return Err(Error::internal("set-returning function reference outside ProjectSet")),
     })
 }
 

@@ -41,6 +41,7 @@ pub mod planner;
 pub mod regex;
 pub mod selfuncs;
 pub mod sequence;
+pub mod srf;
 pub mod types;
 pub mod uuid;
 

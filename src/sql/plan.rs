@@ -298,6 +298,14 @@ pub enum Plan {
         input: Box<Plan>,
         exprs: Vec<Expr>,
     },
+    /// Set-returning functions of the select list (PostgreSQL's
+    /// ProjectSet): for each input row, its columns followed by the
+    /// calls' values, as many rows as the longest call gives (the others
+    /// NULL once run out); none when every call gives none.
+    ProjectSet {
+        input: Box<Plan>,
+        srfs: Vec<super::srf::SrfCall>,
+    },
     /// A join. With `equi` keys (left expression, right expression) it is a
     /// hash join on them; otherwise a nested loop. `on` is checked on the
     /// joined row (left columns then right columns).
@@ -459,6 +467,11 @@ impl Plan {
                 t
             }
             Plan::Project { exprs, .. } => exprs.iter().map(Expr::ty).collect(),
+            Plan::ProjectSet { input, srfs } => {
+                let mut t = input.types();
+                t.extend(srfs.iter().map(|c| c.ty));
+                t
+            }
             Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => {
                 let mut t = left.types();
                 t.extend(right.types());
@@ -507,6 +520,10 @@ impl Plan {
             }
             Plan::Project { input, exprs } => {
                 exprs.iter().for_each(&mut *f);
+                input.visit_exprs(f);
+            }
+            Plan::ProjectSet { input, srfs } => {
+                srfs.iter().flat_map(|c| &c.args).for_each(&mut *f);
                 input.visit_exprs(f);
             }
             Plan::Join { left, right, equi, on, .. } => {
@@ -611,6 +628,7 @@ impl Plan {
             | Plan::WorkTableScan { .. } => Vec::new(),
             Plan::Filter { input, .. }
             | Plan::Project { input, .. }
+            | Plan::ProjectSet { input, .. }
             | Plan::Aggregate { input, .. }
             | Plan::Sort { input, .. }
             | Plan::Limit { input, .. }

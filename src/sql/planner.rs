@@ -244,6 +244,7 @@ pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
         }
         Plan::Filter { input, .. }
         | Plan::Project { input, .. }
+        | Plan::ProjectSet { input, .. }
         | Plan::Aggregate { input, .. }
         | Plan::Sort { input, .. }
         | Plan::Limit { input, .. }
@@ -285,6 +286,7 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
         Plan::Function { .. } => {}
         Plan::Filter { predicate, .. } => f(predicate),
         Plan::Project { exprs, .. } => exprs.iter_mut().for_each(f),
+        Plan::ProjectSet { srfs, .. } => srfs.iter_mut().flat_map(|c| &mut c.args).for_each(f),
         Plan::Join { equi, on, .. } => {
             for (l, r) in equi {
                 f(l);

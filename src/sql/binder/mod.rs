@@ -26,6 +26,7 @@ mod prepare;
 mod query;
 mod schema;
 mod sequence;
+mod srf;
 mod temporal;
 mod updatable;
 mod window;
@@ -1135,7 +1136,12 @@ impl<'a> Binder<'a> {
                 Ok(if *negated { Expr::Not(Box::new(both)) } else { both })
             }
             E::Case { operand, conditions, else_result, .. } => {
-                self.bind_case(operand.as_deref(), conditions, else_result.as_deref())
+                let saved = self.levels.last_mut().and_then(|l| l.no_srfs.replace("CASE"));
+                let r = self.bind_case(operand.as_deref(), conditions, else_result.as_deref());
+                if let Some(l) = self.levels.last_mut() {
+                    l.no_srfs = saved;
+                }
+                r
             }
             E::Cast { kind, expr, data_type, format: None }
                 if !matches!(kind, ast::CastKind::TryCast | ast::CastKind::SafeCast) =>
@@ -1777,17 +1783,27 @@ impl<'a> Binder<'a> {
         if name.starts_with("jsonb_path_") {
             return Err(self.at(Error::not_supported(format!("jsonpath function {name}")), node));
         }
-        if name == "generate_series" || crate::sql::json_fn::JsonSrf::lookup(&name).is_some() {
-            return Err(self.at(Error::not_supported("set-returning functions outside FROM"), node));
+        if let Some(srf) = crate::sql::srf::lookup(&name) {
+            return self.bind_srf_call(srf, &name, &args, node);
         }
         if let Some(r) = self.bind_array_function(&name, &args, node) {
             return r;
         }
         let func = Func::lookup(&name);
         let mut bound = Vec::with_capacity(args.len());
-        for a in &args {
+        // COALESCE stops at its first non-null argument: no set-returning call there.
+        let saved = match (func, self.levels.last_mut()) {
+            (Some(Func::Coalesce), Some(l)) => Some(l.no_srfs.replace("COALESCE")),
+            _ => None,
+        };
+        let r = args.iter().try_for_each(|a| {
             bound.push(self.bind_expr(a)?);
+            Ok::<_, Error>(())
+        });
+        if let (Some(saved), Some(l)) = (saved, self.levels.last_mut()) {
+            l.no_srfs = saved;
         }
+        r?;
         let Some(func) = func else {
             return Err(self.no_function(&name, &bound, node));
         };

@@ -71,6 +71,12 @@ pub(super) struct Level {
     /// Labels of FROM items hidden from a subquery in FROM that is not
     /// LATERAL (for the error naming one).
     pub hidden_rels: Vec<String>,
+    /// Set-returning calls, in the order bound (see `srf.rs`).
+    pub srfs: Vec<super::srf::PendingSrf>,
+    /// Set-returning calls may appear here (select list, ORDER BY).
+    pub srfs_ok: bool,
+    /// Inside CASE or COALESCE, which must not hold set-returning calls.
+    pub no_srfs: Option<&'static str>,
 }
 
 /// A bound query: its plan and output columns.
@@ -118,7 +124,12 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
     let m = |x: &Expr| Box::new(map_columns(x, f));
     match e {
         Expr::Column(i, t) => f(*i, *t),
-        Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::AggRef(..) | Expr::WinRef(..) => e.clone(),
+        Expr::Const(..)
+        | Expr::Param(..)
+        | Expr::Outer(..)
+        | Expr::AggRef(..)
+        | Expr::WinRef(..)
+        | Expr::SrfRef(..) => e.clone(),
         Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a), m(b), *t),
         Expr::Neg(a) => Expr::Neg(m(a)),
         Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a), m(b)),
@@ -566,6 +577,7 @@ impl Binder<'_> {
         // Select list (bound before GROUP BY so that GROUP BY may name output columns).
         let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
         self.level().windows_ok = true;
+        self.level().srfs_ok = true;
         for item in &s.projection {
             match item {
                 ast::SelectItem::UnnamedExpr(e) => {
@@ -590,6 +602,7 @@ impl Binder<'_> {
             }
         }
         self.level().windows_ok = false;
+        self.level().srfs_ok = false;
         for g in group_exprs {
             let e = match g {
                 ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
@@ -624,6 +637,9 @@ impl Binder<'_> {
                     }
                 }
             };
+            if super::srf::has_srf(&e) {
+                return Err(self.at(Error::not_supported("set-returning functions in GROUP BY"), g));
+            }
             groups.push(e);
         }
         let having = match &s.having {
@@ -636,6 +652,7 @@ impl Binder<'_> {
             None => None,
         };
         self.level().windows_ok = true;
+        self.level().srfs_ok = true;
         // ORDER BY: output columns by ordinal or name, else expressions.
         let mut sort = Vec::with_capacity(order_by.len());
         let mut hidden: Vec<Expr> = Vec::new();
@@ -693,6 +710,7 @@ impl Binder<'_> {
             sort.push(sort_key(col, &o.options));
         }
         self.level().windows_ok = false;
+        self.level().srfs_ok = false;
         // DISTINCT ON: its expressions, as ORDER BY finds them.
         let mut distinct_on = Vec::new();
         if let Some(ast::Distinct::On(on)) = &s.distinct {
@@ -763,6 +781,11 @@ impl Binder<'_> {
         // Aggregation.
         let aggs = std::mem::take(&mut self.level().aggs);
         let mut exprs: Vec<Expr> = targets.iter().map(|(e, _)| e.clone()).chain(hidden).collect();
+        // Set-returning calls' arguments go through grouping and windows
+        // with the select list, after it.
+        let output_width = exprs.len();
+        let srf_args = self.srf_arguments();
+        exprs.extend(srf_args.iter().flatten().cloned());
         let mut having = having;
         let window_order;
         if !aggs.is_empty() || !groups.is_empty() || having.is_some() {
@@ -791,6 +814,25 @@ impl Binder<'_> {
         {
             sort.clear();
         }
+        let mut flat = exprs.split_off(output_width).into_iter();
+        let srf_args: Vec<Vec<Expr>> = srf_args.iter().map(|a| flat.by_ref().take(a.len()).collect()).collect();
+        // Sorting by columns of the row below the set-returning calls
+        // happens before them, as PostgreSQL plans it (the expanded rows
+        // of one row stay together either way).
+        if !srf_args.is_empty() && s.distinct.is_none() && !sort.is_empty() {
+            let below: Option<Vec<SortKey>> = sort
+                .iter()
+                .map(|k| match exprs[k.column] {
+                    Expr::Column(c, _) => Some(SortKey { column: c, ..*k }),
+                    _ => None,
+                })
+                .collect();
+            if let Some(keys) = below {
+                plan = Plan::Sort { input: Box::new(plan), keys };
+                sort.clear();
+            }
+        }
+        plan = self.place_srfs(plan, &mut exprs, srf_args);
         plan = Plan::Project { input: Box::new(plan), exprs };
         match &s.distinct {
             None | Some(ast::Distinct::All) => {}
@@ -909,7 +951,7 @@ impl Binder<'_> {
                     "column \"{label}.{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
                 ));
             }
-            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::WinRef(..) => e.clone(),
+            Expr::Const(..) | Expr::Param(..) | Expr::Outer(..) | Expr::WinRef(..) | Expr::SrfRef(..) => e.clone(),
             Expr::Arith(op, a, b, t) => Expr::Arith(*op, m(a)?, m(b)?, *t),
             Expr::Neg(a) => Expr::Neg(m(a)?),
             Expr::Cmp(op, a, b) => Expr::Cmp(*op, m(a)?, m(b)?),
