@@ -26,6 +26,7 @@ mod prepare;
 mod query;
 mod schema;
 mod sequence;
+mod temp;
 mod temporal;
 mod updatable;
 mod window;
