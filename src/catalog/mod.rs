@@ -783,7 +783,9 @@ impl Catalog {
 
     /// Toasting and detoasting of `table`'s values.
     pub fn toaster(&self, table: &Table) -> Toaster<'_> {
-        Toaster::new(&self.engine.pool, &self.engine.wal, table.toast)
+        // An UNLOGGED table's TOAST relation is logged (see
+        // `create_toast_relation`); a temporary table's is not.
+        Toaster::new(&self.engine.pool, &self.engine.wal, table.toast).unlogged(table.temp)
     }
 
     /// A tuple's values, decoded (and detoasted).
@@ -1323,7 +1325,7 @@ impl Catalog {
         // As in PostgreSQL, a table gets a TOAST relation if it has a
         // column whose values can be long.
         if table.desc().attrs.iter().any(|a| a.len < 0) {
-            table.toast = Some(self.create_toast_relation(oid, xid, cid)?);
+            table.toast = Some(self.create_toast_relation(oid, temp, xid, cid)?);
         }
         let class = system::ClassRow {
             oid,
@@ -1354,7 +1356,7 @@ impl Catalog {
 
     /// Record table `oid`'s TOAST relation and its index (`pg_class` rows
     /// in `pg_toast`) and create their files.
-    fn create_toast_relation(&self, oid: u32, xid: u64, cid: u32) -> Result<ToastRelation> {
+    fn create_toast_relation(&self, oid: u32, temp: bool, xid: u64, cid: u32) -> Result<ToastRelation> {
         let (name, index_name) = toast_names(oid);
         let toast_oid = self.engine.allocate_oid()?;
         let index_oid = self.engine.allocate_oid()?;
@@ -1369,8 +1371,9 @@ impl Catalog {
                 has_index: kind == b't',
                 shared: false,
                 // Logged even for an unlogged table (whose crash reset leaves
-                // orphaned chunks rather than dangling pointers).
-                persistence: b'p',
+                // orphaned chunks rather than dangling pointers); a
+                // temporary table's is temporary, as it is.
+                persistence: system::persistence(false, temp),
                 options: None,
                 toast: 0,
             };

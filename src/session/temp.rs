@@ -125,6 +125,10 @@ impl Session {
                     for index in &table.indexes {
                         catalog.reset_relation(index.rel, true)?;
                     }
+                    if let Some(toast) = table.toast {
+                        catalog.reset_relation(toast.heap, false)?;
+                        catalog.reset_relation(toast.index, true)?;
+                    }
                 }
                 OnCommit::PreserveRows => {}
             }
