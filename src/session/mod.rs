@@ -421,6 +421,7 @@ impl Session {
     /// the session kept since: settings, relation files, change counts.
     fn rollback_subtransaction(&mut self, ids: &[u64], sp: xact::Savepoint) -> Result<()> {
         self.shared.txns.abort_subs(ids)?;
+        self.rollback_subtransaction_temp(ids);
         self.settings = sp.settings;
         let created = self.created_files.split_off(sp.created_files.min(self.created_files.len()));
         self.remove_files(created);

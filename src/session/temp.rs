@@ -30,8 +30,9 @@ use super::Session;
 pub(super) struct TempState {
     /// The session's temporary schema (OID, name), once it has one.
     namespace: Option<(u32, String)>,
-    /// The schema was created by the current transaction.
-    created_now: bool,
+    /// The (sub)transaction of the current transaction that created the
+    /// schema, if one did.
+    created_by: Option<u64>,
     /// Tables with an ON COMMIT action other than PRESERVE ROWS.
     on_commit: Vec<OnCommitEntry>,
 }
@@ -73,7 +74,7 @@ impl Session {
                 }
                 self.catalog_changed = true;
                 self.cid += 1;
-                self.temp.created_now = true;
+                self.temp.created_by = Some(xid);
                 (oid, false)
             }
         };
@@ -140,16 +141,30 @@ impl Session {
     /// COMMIT actions it created.
     pub(super) fn end_transaction_temp(&mut self, committed: bool) {
         if committed {
-            self.temp.created_now = false;
+            self.temp.created_by = None;
             self.temp.on_commit.iter_mut().for_each(|e| e.new = false);
             return;
         }
-        if std::mem::take(&mut self.temp.created_now) {
-            self.temp.namespace = None;
-            self.search_path_key = None;
-            self.simple_cache.clear();
+        if self.temp.created_by.take().is_some() {
+            self.forget_temp_namespace();
         }
         self.temp.on_commit.retain(|e| !e.new);
+    }
+
+    /// `ROLLBACK TO` aborted subtransactions `ids`: the schema goes if one
+    /// of them created it (ON COMMIT entries of tables that went with them
+    /// are forgotten at commit, when their tables are not found).
+    pub(super) fn rollback_subtransaction_temp(&mut self, ids: &[u64]) {
+        if self.temp.created_by.is_some_and(|x| ids.contains(&x)) {
+            self.temp.created_by = None;
+            self.forget_temp_namespace();
+        }
+    }
+
+    fn forget_temp_namespace(&mut self) {
+        self.temp.namespace = None;
+        self.search_path_key = None;
+        self.simple_cache.clear();
     }
 
     /// DISCARD TEMP: drop every relation of the session's temporary schema.
