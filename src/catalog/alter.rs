@@ -90,7 +90,7 @@ impl Catalog {
         }
         self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         let toast = if table.toast.is_none() && column.ty.storage().0 < 0 {
-            Some(self.create_toast_relation(table.oid, xid, cid)?)
+            Some(self.create_toast_relation(table.oid, table.temp, xid, cid)?)
         } else {
             None
         };

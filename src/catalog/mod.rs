@@ -41,6 +41,7 @@ pub mod proc;
 pub mod sequence;
 pub mod stats;
 pub mod system;
+mod temp;
 pub mod view;
 
 use std::sync::Arc;
@@ -48,7 +49,6 @@ use std::sync::Arc;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
-use crate::storage::btree::BTree;
 use crate::storage::engine::Engine;
 use crate::storage::heap::toast::{self, ToastPointer, ToastRelation, Toaster};
 use crate::storage::heap::tuple::{Attr, Header, Stored, TupleDesc, deform, deform_stored, form};
@@ -127,8 +127,11 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// How full inserts make a page, in percent (`WITH (fillfactor = n)`).
     pub fillfactor: u8,
-    /// CREATE UNLOGGED TABLE: no WAL, emptied after a crash.
+    /// CREATE UNLOGGED TABLE: no WAL, emptied after a crash. A temporary
+    /// table is unlogged too.
     pub unlogged: bool,
+    /// A temporary table (`relpersistence 't'`, in a `pg_temp_N` schema).
+    pub temp: bool,
     /// The FOREIGN KEY constraints it holds, in creation order.
     pub foreign_keys: Vec<ForeignKey>,
     /// The FOREIGN KEY constraints (of any table, itself included) that
@@ -355,8 +358,10 @@ pub struct Relation {
     pub relfilenode: u32,
     pub tid: Tid,
     pub options: Option<String>,
-    /// `relpersistence` is `u`.
+    /// `relpersistence` is `u` or `t`: its pages are not WAL-logged.
     pub unlogged: bool,
+    /// `relpersistence` is `t`.
+    pub temp: bool,
     /// `reltoastrelid` (0: none).
     pub toast: u32,
     /// `relpages` and `reltuples` as the last VACUUM or ANALYZE counted
@@ -429,6 +434,7 @@ impl Catalog {
         if catalog.engine.recovered() {
             catalog.reset_unlogged()?;
         }
+        catalog.remove_leftover_temp_relations()?;
         Ok(catalog)
     }
 
@@ -449,18 +455,7 @@ impl Catalog {
             }
         })?;
         for (rel, index) in relations {
-            use crate::storage::smgr::Fork;
-            self.engine.pool.drop_relation(rel)?;
-            self.engine.pool.truncate_free_space(rel, 0)?;
-            if !self.engine.smgr.exists(rel, Fork::Main) {
-                self.engine.smgr.create(rel, Fork::Main)?;
-            }
-            self.engine.smgr.truncate(rel, Fork::Main, 0)?;
-            if index {
-                BTree::new(&self.engine.pool, &self.engine.wal, rel)
-                    .unlogged(true)
-                    .build(0, &mut std::iter::empty())?;
-            }
+            self.reset_relation(rel, index)?;
             tracing::info!(relfilenode = rel.relfilenode, "reset unlogged relation after crash recovery");
         }
         Ok(())
@@ -533,7 +528,7 @@ impl Catalog {
         };
         let rel = match schema {
             None => self.relation_on_path(who.path.unwrap_or(&namespace::DEFAULT_PATH), name, who)?,
-            Some(s) => self.relation_in(self.namespace_oid(s, who)?, name, who)?,
+            Some(s) => self.relation_in(self.lookup_namespace(s, who)?, name, who)?,
         };
         Ok(rel.map(|r| r.oid))
     }
@@ -640,7 +635,8 @@ impl Catalog {
                     relfilenode: u32_of(v[system::CLASS_RELFILENODE]),
                     tid,
                     options,
-                    unlogged: v[system::CLASS_RELPERSISTENCE] == Some(b"u"),
+                    unlogged: matches!(v[system::CLASS_RELPERSISTENCE], Some(b"u" | b"t")),
+                    temp: v[system::CLASS_RELPERSISTENCE] == Some(b"t"),
                     toast: u32_of(v[system::CLASS_RELTOASTRELID]),
                     counted: (
                         i32_of(v[system::CLASS_RELPAGES]),
@@ -757,6 +753,7 @@ impl Catalog {
             indexes,
             fillfactor,
             unlogged: rel.unlogged,
+            temp: rel.temp,
             foreign_keys,
             referenced_by,
             checks,
@@ -793,7 +790,9 @@ impl Catalog {
 
     /// Toasting and detoasting of `table`'s values.
     pub fn toaster(&self, table: &Table) -> Toaster<'_> {
-        Toaster::new(&self.engine.pool, &self.engine.wal, table.toast)
+        // An UNLOGGED table's TOAST relation is logged (see
+        // `create_toast_relation`); a temporary table's is not.
+        Toaster::new(&self.engine.pool, &self.engine.wal, table.toast).unlogged(table.temp)
     }
 
     /// A tuple's values, decoded (and detoasted).
@@ -1318,6 +1317,8 @@ impl Catalog {
     ) -> Result<Table> {
         let (namespace, name) = self.creation_target(name, xid, cid)?;
         let name = name.as_str();
+        let temp = self.is_temp_namespace(namespace, xid, cid)?;
+        let unlogged = unlogged || temp;
         let oid = self.engine.allocate_oid()?;
         let table = Table {
             oid,
@@ -1328,6 +1329,7 @@ impl Catalog {
             indexes: Vec::new(),
             fillfactor,
             unlogged,
+            temp,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
             checks: Vec::new(),
@@ -1342,7 +1344,7 @@ impl Catalog {
         // As in PostgreSQL, a table gets a TOAST relation if it has a
         // column whose values can be long.
         if table.desc().attrs.iter().any(|a| a.len < 0) {
-            table.toast = Some(self.create_toast_relation(oid, xid, cid)?);
+            table.toast = Some(self.create_toast_relation(oid, temp, xid, cid)?);
         }
         let class = system::ClassRow {
             oid,
@@ -1353,7 +1355,7 @@ impl Catalog {
             natts: table.columns.len() as i16,
             has_index: false,
             shared: false,
-            persistence: if unlogged { b'u' } else { b'p' },
+            persistence: system::persistence(unlogged, temp),
             options: (fillfactor != 100).then(|| format!("{{fillfactor={fillfactor}}}")),
             toast: table.toast.map_or(0, |t| t.oid),
         };
@@ -1373,7 +1375,7 @@ impl Catalog {
 
     /// Record table `oid`'s TOAST relation and its index (`pg_class` rows
     /// in `pg_toast`) and create their files.
-    fn create_toast_relation(&self, oid: u32, xid: u64, cid: u32) -> Result<ToastRelation> {
+    fn create_toast_relation(&self, oid: u32, temp: bool, xid: u64, cid: u32) -> Result<ToastRelation> {
         let (name, index_name) = toast_names(oid);
         let toast_oid = self.engine.allocate_oid()?;
         let index_oid = self.engine.allocate_oid()?;
@@ -1388,8 +1390,9 @@ impl Catalog {
                 has_index: kind == b't',
                 shared: false,
                 // Logged even for an unlogged table (whose crash reset leaves
-                // orphaned chunks rather than dangling pointers).
-                persistence: b'p',
+                // orphaned chunks rather than dangling pointers); a
+                // temporary table's is temporary, as it is.
+                persistence: system::persistence(false, temp),
                 options: None,
                 toast: 0,
             };
@@ -1466,7 +1469,7 @@ impl Catalog {
             natts: (index.columns.len() + index.include.len()) as i16,
             has_index: false,
             shared: false,
-            persistence: if table.unlogged { b'u' } else { b'p' },
+            persistence: system::persistence(table.unlogged, table.temp),
             options: None,
             toast: 0,
         };

@@ -64,6 +64,22 @@ pub fn no_schema(name: &str) -> Error {
     err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{name}\" does not exist")
 }
 
+/// Whether a schema name is a session's temporary schema (`pg_temp_N`).
+pub fn is_temp_namespace_name(name: &str) -> bool {
+    name.strip_prefix("pg_temp_").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether a schema name is a temporary schema or its TOAST schema
+/// (`pg_toast_temp_N`).
+pub fn is_any_temp_namespace_name(name: &str) -> bool {
+    is_temp_namespace_name(name) || name.strip_prefix("pg_toast_").is_some_and(is_temp_namespace_name)
+}
+
+/// The error for naming another session's temporary schema.
+pub fn other_temp_error() -> Error {
+    err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot access temporary tables of other sessions")
+}
+
 /// The schema names PostgreSQL keeps for itself.
 pub fn check_schema_name(name: &str) -> Result<()> {
     if name.starts_with("pg_") {
@@ -114,21 +130,77 @@ impl Catalog {
 
     /// The schemas a `search_path` setting names that exist, in order and
     /// without repeats (`"$user"`: the schema named as `user`, if any).
-    /// With `implicit`, `pg_catalog` comes first unless the path names it.
-    pub fn resolve_search_path(&self, setting: &str, user: &str, implicit: bool, who: &Reader<'_>) -> Result<Vec<u32>> {
+    /// With `implicit`, `pg_catalog` comes first unless the path names it,
+    /// and the session's temporary schema (`temp`, once it has one) before
+    /// everything unless the path places it (as `pg_temp`). Another
+    /// session's temporary schema is never searched.
+    pub fn resolve_search_path(
+        &self,
+        setting: &str,
+        user: &str,
+        implicit: bool,
+        temp: Option<u32>,
+        who: &Reader<'_>,
+    ) -> Result<Vec<u32>> {
         let all = self.namespaces(who)?;
         let mut out = Vec::new();
         for item in super::describe::search_path_items(setting, user) {
-            if let Some(n) = all.iter().find(|n| n.name == item)
-                && !out.contains(&n.oid)
+            let oid = match item.as_str() {
+                "pg_temp" => temp,
+                name if is_any_temp_namespace_name(name) => None,
+                name => all.iter().find(|n| n.name == name).map(|n| n.oid),
+            };
+            if let Some(oid) = oid
+                && !out.contains(&oid)
             {
-                out.push(n.oid);
+                out.push(oid);
             }
         }
         if implicit && !out.contains(&PG_CATALOG_NAMESPACE) {
             out.insert(0, PG_CATALOG_NAMESPACE);
         }
+        if let Some(temp) = temp
+            && implicit
+            && !out.contains(&temp)
+        {
+            out.insert(0, temp);
+        }
         Ok(out)
+    }
+
+    /// The temporary schema among `path`'s (the session's own, see
+    /// [`Catalog::resolve_search_path`]), if it has one.
+    pub fn temp_namespace_in(&self, path: &[u32], who: &Reader<'_>) -> Result<Option<u32>> {
+        let all = self.namespaces(who)?;
+        Ok(path.iter().copied().find(|&oid| all.iter().any(|n| n.oid == oid && is_temp_namespace_name(&n.name))))
+    }
+
+    /// Whether schema `oid` is a temporary schema, as transaction `xid`
+    /// sees the catalog at command `cid`.
+    pub fn is_temp_namespace(&self, oid: u32, xid: u64, cid: u32) -> Result<bool> {
+        if oid < super::FIRST_NORMAL_OID {
+            return Ok(false);
+        }
+        let snapshot = self.txns.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid };
+        Ok(self.namespace_name(oid, &who)?.is_some_and(|n| is_temp_namespace_name(&n)))
+    }
+
+    /// The schema a qualified relation name names, for a lookup: `pg_temp`
+    /// is the reader's own temporary schema (0, which holds nothing, if it
+    /// has none); another session's temporary schema is refused (0A000).
+    pub fn lookup_namespace(&self, schema: &str, who: &Reader<'_>) -> Result<u32> {
+        if schema == "pg_temp" {
+            return Ok(self.temp_namespace_in(who.path.unwrap_or(&DEFAULT_PATH), who)?.unwrap_or(0));
+        }
+        let oid = self.namespace_oid(schema, who)?;
+        if let Some(path) = who.path
+            && is_temp_namespace_name(schema)
+            && !path.contains(&oid)
+        {
+            return Err(other_temp_error());
+        }
+        Ok(oid)
     }
 
     /// The schema a relation name string names, if qualified, or else the
@@ -137,7 +209,7 @@ impl Catalog {
     pub(super) fn resolve_relation_name(&self, text: &str, who: &Reader<'_>) -> Result<(Vec<u32>, String)> {
         let (schema, name) = split_qualified(text)?;
         match schema {
-            Some(s) => Ok((vec![self.namespace_oid(&s, who)?], name)),
+            Some(s) => Ok((vec![self.lookup_namespace(&s, who)?], name)),
             None => Ok((who.path.unwrap_or(&DEFAULT_PATH).to_vec(), name)),
         }
     }

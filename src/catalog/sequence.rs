@@ -81,7 +81,7 @@ impl Catalog {
             natts: 3,
             has_index: false,
             shared: false,
-            persistence: b'p',
+            persistence: system::persistence(false, self.is_temp_namespace(namespace, xid, cid)?),
             options: None,
             toast: 0,
         };

@@ -542,7 +542,7 @@ pub struct ClassRow<'a> {
     pub natts: i16,
     pub has_index: bool,
     pub shared: bool,
-    /// `relpersistence`: `p` (permanent) or `u` (UNLOGGED).
+    /// `relpersistence`: `p` (permanent), `u` (UNLOGGED) or `t` (temporary).
     pub persistence: u8,
     /// `reloptions` in its text form (`{fillfactor=50}`).
     pub options: Option<String>,
@@ -611,6 +611,15 @@ pub const CLASS_RELTUPLES: usize = PG_CLASS.attno("reltuples");
 pub const CLASS_RELTOASTRELID: usize = PG_CLASS.attno("reltoastrelid");
 pub const CLASS_RELHASINDEX: usize = PG_CLASS.attno("relhasindex");
 pub const CLASS_RELPERSISTENCE: usize = PG_CLASS.attno("relpersistence");
+
+/// The `relpersistence` of a relation: temporary wins over UNLOGGED.
+pub fn persistence(unlogged: bool, temp: bool) -> u8 {
+    match (temp, unlogged) {
+        (true, _) => b't',
+        (false, true) => b'u',
+        (false, false) => b'p',
+    }
+}
 pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
 pub const CLASS_RELOPTIONS: usize = PG_CLASS.attno("reloptions");
 pub const CLASS_RELNATTS: usize = PG_CLASS.attno("relnatts");

@@ -124,6 +124,9 @@ where
                 "disconnection"
             );
         }
+        // The session's end (its temporary tables dropped) comes before its
+        // backend id is free for another session's temporary schema.
+        drop(session);
         drop(registration);
     }
     .instrument(span)

@@ -118,6 +118,7 @@ where
         Session::new(ctx.shared.clone(), registration.pid, registration.secret_key, registration.interrupts.clone());
     session.user = user;
     session.database = database;
+    session.backend_id = registration.backend_id;
     for (name, value) in &params {
         match name.as_str() {
             "user" | "database" | "replication" => {}

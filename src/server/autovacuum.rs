@@ -80,6 +80,8 @@ fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
         }
         // Under the lock the catalog shows whether the table still exists.
         let result = match catalog.committed_table(oid)? {
+            // A temporary table is its session's to vacuum, as in PostgreSQL.
+            Some(table) if table.temp => Ok(()),
             Some(table) => work_on(shared, &table, vacuum, stop),
             _ => {
                 catalog.stats.forget(oid);

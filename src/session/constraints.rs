@@ -60,6 +60,13 @@ impl Session {
                 .lookup(&def.parent, &who)?
                 .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", def.parent))?
         };
+        if parent.temp != child.temp {
+            let what = if child.temp { "temporary" } else { "permanent" };
+            return Err(err!(
+                SqlState::INVALID_TABLE_DEFINITION,
+                "constraints on {what} tables may reference only {what} tables"
+            ));
+        }
         let resolve = |table: &Table, names: &[String]| -> Result<Vec<usize>> {
             names
                 .iter()

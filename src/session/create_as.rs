@@ -35,7 +35,10 @@ impl Session {
         // have been bound before they changed).
         let refreshed = if fresh { None } else { self.refresh(&c.plan, &c.tables)? };
         let source = refreshed.map_or_else(|| c.plan.clone(), Arc::new);
-        self.create_table(&name, &c.columns, false, (&[], &[], &[], &[]), (c.fillfactor, c.unlogged))?;
+        let created = self.create_table(&name, &c.columns, false, (&[], &[], &[], &[]), (c.fillfactor, c.unlogged))?;
+        if let (Some(oid), Some(action)) = (created, c.on_commit) {
+            self.register_on_commit(oid, action);
+        }
         if !c.with_data {
             self.tag_override = Some("CREATE TABLE AS".into());
             return Ok(None);

@@ -27,11 +27,11 @@ impl Session {
         if_not_exists: bool,
         (indexes, foreign_keys, sequences, checks): CreateTableParts<'_>,
         (fillfactor, unlogged): (u8, bool),
-    ) -> Result<()> {
+    ) -> Result<Option<u32>> {
         let xid = self.ensure_xid("CREATE TABLE")?;
         let name = &self.creation_name(name, xid)?;
         if !self.check_new_relation(name, if_not_exists, xid)? {
-            return Ok(());
+            return Ok(None);
         }
         self.catalog_changed = true;
         let mut columns = columns.to_vec();
@@ -56,7 +56,7 @@ impl Session {
         }
         // Bound statements may name this table now.
         self.simple_cache.clear();
-        Ok(())
+        Ok(Some(table.oid))
     }
 
     pub(super) fn create_index(&mut self, table_name: &str, def: &IndexDef, if_not_exists: bool) -> Result<()> {
@@ -670,6 +670,11 @@ impl Session {
     /// schema it goes to: the one it names, or the first of the search
     /// path that exists (3F000 if none does).
     pub(super) fn creation_name(&mut self, name: &str, xid: u64) -> Result<String> {
+        if let (Some(schema), bare) = crate::catalog::namespace::split_qualified(name)?
+            && let Some(temp) = self.temp_schema_for_creation(&schema, xid)?
+        {
+            return Ok(crate::catalog::namespace::qualified_name(Some(&temp), &bare));
+        }
         let snapshot = self.statement_snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
         let catalog = &self.shared.catalog;

@@ -52,6 +52,7 @@ pub mod registry;
 mod rewrite;
 mod schemas;
 mod sequences;
+mod temp;
 mod types;
 mod views;
 pub mod xact;
@@ -217,6 +218,10 @@ pub struct Session {
     /// catalog version (or the command, once the transaction changed the
     /// catalog), and the transaction if it had.
     search_path_key: Option<(String, u64, u64)>,
+    /// The session's backend id (names its temporary schema, `pg_temp_N`).
+    pub backend_id: i32,
+    /// The session's temporary schema and the ON COMMIT actions of its tables.
+    temp: temp::TempState,
 }
 
 impl Session {
@@ -261,6 +266,8 @@ impl Session {
             search_path: crate::catalog::namespace::DEFAULT_PATH.to_vec(),
             explicit_path: vec![crate::catalog::PUBLIC_NAMESPACE],
             search_path_key: None,
+            backend_id: 0,
+            temp: temp::TempState::default(),
         }
     }
 
@@ -281,10 +288,15 @@ impl Session {
         let snapshot = self.shared.txns.snapshot();
         let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: own, cid: u32::MAX };
         let catalog = &self.shared.catalog;
-        let Ok(explicit) = catalog.resolve_search_path(&key.0, &self.user, false, &who) else { return };
+        let temp = self.temp.namespace();
+        let Ok(explicit) = catalog.resolve_search_path(&key.0, &self.user, false, temp, &who) else { return };
         let mut path = explicit.clone();
         if !path.contains(&crate::catalog::PG_CATALOG_NAMESPACE) {
             path.insert(0, crate::catalog::PG_CATALOG_NAMESPACE);
+        }
+        // The temporary schema is searched first unless the path places it.
+        if let Some(temp) = temp.filter(|t| !path.contains(t)) {
+            path.insert(0, temp);
         }
         if path != self.search_path || explicit != self.explicit_path {
             self.simple_cache.clear();
@@ -346,7 +358,12 @@ impl Session {
         if self.block.is_some() {
             return;
         }
-        let commit = !self.implicit_failed;
+        let mut commit = !self.implicit_failed;
+        if commit && let Err(e) = self.pre_commit_temp() {
+            // Nowhere to report it: the transaction rolls back instead.
+            tracing::error!(error = %e, "ON COMMIT action failed; rolling back");
+            commit = false;
+        }
         self.xact_timestamp = None;
         self.settings.end_transaction(commit);
         self.implicit_failed = false;
@@ -381,6 +398,7 @@ impl Session {
                 // uncommitted, which every reader treats as aborted.
                 tracing::error!(xid, error = %e, "could not end transaction");
             }
+            self.end_transaction_temp(committed);
             let files = self.files_to_remove(committed);
             if committed {
                 self.commit_removes = files;
@@ -403,6 +421,7 @@ impl Session {
     /// the session kept since: settings, relation files, change counts.
     fn rollback_subtransaction(&mut self, ids: &[u64], sp: xact::Savepoint) -> Result<()> {
         self.shared.txns.abort_subs(ids)?;
+        self.rollback_subtransaction_temp(ids);
         self.settings = sp.settings;
         let created = self.created_files.split_off(sp.created_files.min(self.created_files.len()));
         self.remove_files(created);
@@ -544,8 +563,7 @@ impl Session {
                 self.sequences.forget();
                 Ok(())
             }
-            // There are no temporary tables yet: nothing to drop.
-            Discard::Temp => Ok(()),
+            Discard::Temp => self.discard_temp(),
         }
     }
 
@@ -1264,9 +1282,13 @@ impl Session {
                 unlogged,
                 sequences,
                 checks,
+                on_commit,
             } => {
                 let parts = (indexes.as_slice(), foreign_keys.as_slice(), sequences.as_slice(), checks.as_slice());
-                self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
+                let created = self.create_table(name, columns, *if_not_exists, parts, (*fillfactor, *unlogged))?;
+                if let (Some(oid), Some(action)) = (created, on_commit) {
+                    self.register_on_commit(oid, *action);
+                }
                 Ok(None)
             }
             Statement::CreateTableAs(c) => self.start_create_table_as(c, fresh, timing),
@@ -1367,6 +1389,9 @@ impl Session {
             }
             Statement::Commit | Statement::Rollback => {
                 let commit = matches!(statement, Statement::Commit);
+                if commit && self.block.as_ref().is_some_and(|b| !b.failed) {
+                    self.pre_commit_temp()?;
+                }
                 match self.block.take() {
                     None => self.notices.push(Notice::warning(
                         SqlState::NO_ACTIVE_SQL_TRANSACTION,
@@ -1543,6 +1568,10 @@ impl Drop for Session {
         if self.xid.is_some() {
             self.end_transaction(false);
         }
+        self.block = None;
+        if let Err(e) = self.drop_temp_at_exit() {
+            tracing::error!(error = %e, "could not drop temporary relations at disconnect");
+        }
         self.shared.txns.locks.release_all(self.pid, true, true);
     }
 }
@@ -1642,6 +1671,21 @@ impl TableLookup for SessionTables<'_> {
     fn namespace(&self, name: &str) -> Result<Option<u32>> {
         if let Some(n) = crate::catalog::fixed_namespace(name) {
             return Ok(Some(n));
+        }
+        if name == "pg_temp" || crate::catalog::namespace::is_temp_namespace_name(name) {
+            // The session's own temporary schema (another's is refused).
+            return self.read(|who| {
+                let who = crate::catalog::Reader {
+                    path: Some(self.path),
+                    snapshot: who.snapshot,
+                    xid: who.xid,
+                    cid: who.cid,
+                };
+                if name != "pg_temp" && self.catalog.namespace(name, &who)?.is_none() {
+                    return Ok(None);
+                }
+                Ok(Some(self.catalog.lookup_namespace(name, &who)?).filter(|&n| n != 0))
+            });
         }
         self.read(|who| Ok(self.catalog.namespace(name, who)?.map(|n| n.oid)))
     }
@@ -1828,7 +1872,8 @@ impl EvalContext for Eval<'_> {
         let snapshot = self.txns.snapshot();
         let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };
         let setting = self.settings.str(Guc::search_path).to_string();
-        let path = self.catalog.resolve_search_path(&setting, self.user, implicit, &who)?;
+        let temp = self.catalog.temp_namespace_in(self.search_path, &who)?;
+        let path = self.catalog.resolve_search_path(&setting, self.user, implicit, temp, &who)?;
         let mut out = Vec::with_capacity(path.len());
         for oid in path {
             out.push((oid, self.catalog.namespace_name(oid, &who)?.unwrap_or_default()));

@@ -18,6 +18,11 @@ struct Entry {
 pub struct Registry {
     sessions: DashMap<i32, Entry>,
     next_pid: AtomicI32,
+    /// The backend ids of live sessions (PostgreSQL's `MyBackendId`: the
+    /// smallest free one, from 1, so that they stay small and are reused;
+    /// a session's temporary schema is named after it). A plain mutex: it
+    /// is held only to pick or free an id, never across an await.
+    backend_ids: std::sync::Mutex<std::collections::BTreeSet<i32>>,
 }
 
 /// Removes the session from the registry when dropped.
@@ -26,11 +31,14 @@ pub struct Registration {
     pub pid: i32,
     pub secret_key: i32,
     pub interrupts: Arc<Interrupts>,
+    /// The session's backend id (see [`Registry`]).
+    pub backend_id: i32,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         self.registry.sessions.remove(&self.pid);
+        self.registry.backend_ids.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.backend_id);
     }
 }
 
@@ -44,7 +52,13 @@ impl Registry {
             let secret_key = rand::random::<i32>();
             if let dashmap::Entry::Vacant(v) = self.sessions.entry(pid) {
                 v.insert(Entry { secret_key, interrupts: interrupts.clone() });
-                return Registration { registry: self.clone(), pid, secret_key, interrupts };
+                let backend_id = {
+                    let mut ids = self.backend_ids.lock().unwrap_or_else(|e| e.into_inner());
+                    let id = (1..).find(|i| !ids.contains(i)).unwrap_or(1);
+                    ids.insert(id);
+                    id
+                };
+                return Registration { registry: self.clone(), pid, secret_key, interrupts, backend_id };
             }
         }
     }

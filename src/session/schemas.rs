@@ -220,6 +220,9 @@ impl Session {
         if rel.kind == RelKind::Index || rel.oid < FIRST_NORMAL_OID {
             return Err(Error::not_supported(format!("moving \"{bare}\" to another schema")));
         }
+        if rel.temp || schema == "pg_temp" || crate::catalog::namespace::is_any_temp_namespace_name(schema) {
+            return Err(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot move objects into or out of temporary schemas"));
+        }
         let namespace = catalog.namespace_oid(schema, &who)?;
         if namespace == rel.namespace {
             return Ok(());

@@ -27,6 +27,7 @@ impl Session {
         or_replace: bool,
     ) -> Result<()> {
         let xid = self.ensure_xid("CREATE VIEW")?;
+        let name = &self.view_name_for(name, reads, xid)?;
         let qualified = self.creation_name(name, xid)?;
         let name = qualified.as_str();
         let bare = crate::catalog::namespace::split_qualified(name)?.1;

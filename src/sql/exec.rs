@@ -213,6 +213,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(name, _)| name))
     }
+    fn namespace_name(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.catalog.namespace_name(oid, &self.cx.reader())
+    }
     fn relation_namespace(&self, oid: u32) -> Result<Option<u32>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(_, rel)| rel.namespace))
     }

@@ -364,6 +364,10 @@ pub trait EvalContext {
     }
     /// The `pg_namespace` OID of relation `oid`, as the statement's
     /// snapshot sees it.
+    /// The name of schema `oid`, if there is one.
+    fn namespace_name(&self, _oid: u32) -> Result<Option<String>> {
+        Ok(None)
+    }
     fn relation_namespace(&self, _oid: u32) -> Result<Option<u32>> {
         Err(Error::internal("relation lookup outside a query"))
     }

@@ -64,8 +64,10 @@ pub enum Func {
     /// `current_database()`, `current_catalog`.
     CurrentDatabase,
     /// `pg_my_temp_schema()`: the session's temporary schema, 0 while it
-    /// has none (always, as there are no temporary tables yet).
+    /// has none.
     PgMyTempSchema,
+    /// `pg_is_other_temp_schema(oid)`: a temporary schema, not the session's.
+    PgIsOtherTempSchema,
     /// `current_schema`: the first schema of the search path that exists.
     CurrentSchema,
     /// `enum_first`, `enum_last`, `enum_range` (see [`super::enums`]).
@@ -314,6 +316,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("current_database", Func::CurrentDatabase),
     ("current_catalog", Func::CurrentDatabase),
     ("pg_my_temp_schema", Func::PgMyTempSchema),
+    ("pg_is_other_temp_schema", Func::PgIsOtherTempSchema),
     ("current_schema", Func::CurrentSchema),
     ("current_schemas", Func::CurrentSchemas),
     ("pg_table_is_visible", Func::PgTableIsVisible),
@@ -538,6 +541,7 @@ impl Func {
             Func::Enum(_) => &[],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
             Func::PgMyTempSchema => &[(&[], Oid)],
+            Func::PgIsOtherTempSchema => &[(&[Oid], Bool)],
             Func::PgTableIsVisible => &[(&[Oid], Bool)],
             Func::FormatType => &[(&[Oid, Int4], Text)],
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
@@ -982,7 +986,12 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         },
         Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
         Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
-        Func::PgMyTempSchema => Datum::Oid(0),
+        Func::PgMyTempSchema => Datum::Oid(my_temp_schema(ctx)?),
+        Func::PgIsOtherTempSchema => {
+            let oid = oid_of(&values[0]);
+            let temp = ctx.namespace_name(oid)?.is_some_and(|n| crate::catalog::namespace::is_temp_namespace_name(&n));
+            Datum::Bool(temp && my_temp_schema(ctx)? != oid)
+        }
         Func::CurrentSchema => match ctx.search_path(false)?.into_iter().next() {
             Some((_, name)) => Datum::Text(name),
             None => Datum::Null,
@@ -1275,6 +1284,13 @@ fn oid_of(v: &Datum) -> u32 {
         Datum::Oid(o) => *o,
         other => other.as_i64().unwrap_or(0) as u32,
     }
+}
+
+/// The session's temporary schema (0: none yet), which is on its search
+/// path once it exists.
+fn my_temp_schema(ctx: &dyn EvalContext) -> Result<u32> {
+    let path = ctx.search_path(true)?;
+    Ok(path.into_iter().find(|(_, n)| crate::catalog::namespace::is_temp_namespace_name(n)).map_or(0, |(oid, _)| oid))
 }
 
 /// The schemas of the session's `search_path` that exist, by OID (with

@@ -86,6 +86,8 @@ pub enum Statement {
         sequences: Vec<ColumnSequence>,
         /// Its CHECK constraints, column constraints first.
         checks: Vec<CheckDef>,
+        /// `ON COMMIT …` of a temporary table.
+        on_commit: Option<OnCommit>,
     },
     /// `CREATE TABLE … AS query` or `SELECT … INTO table`.
     CreateTableAs(Box<CreateTableAs>),
@@ -291,6 +293,17 @@ pub struct CreateTableAs {
     pub with_data: bool,
     /// Written as `SELECT … INTO`.
     pub select_into: bool,
+    /// `ON COMMIT …` of a temporary table.
+    pub on_commit: Option<OnCommit>,
+}
+
+/// What becomes of a temporary table when a transaction commits
+/// (`ON COMMIT PRESERVE ROWS` is the default and needs nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnCommit {
+    PreserveRows,
+    DeleteRows,
+    Drop,
 }
 
 /// A statement about enum types (schema-qualified names: `(schema, name)`).

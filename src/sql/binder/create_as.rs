@@ -42,6 +42,7 @@ impl Binder<'_> {
             fillfactor,
             with_data: ct.with_data.is_none_or(|w| w.data),
             select_into: false,
+            on_commit: super::temp::on_commit(ct.on_commit),
         };
         self.bind_into(target, q)
     }
@@ -68,16 +69,16 @@ impl Binder<'_> {
             fillfactor: 100,
             with_data: true,
             select_into: true,
+            on_commit: None,
         };
         self.bind_into(target, &q)
     }
 
     fn bind_into(&mut self, target: Target<'_>, q: &ast::Query) -> Result<Statement> {
-        if target.temporary {
-            return Err(Error::not_supported("temporary tables")
-                .with_detail("There are no temporary schemas yet; create an ordinary table instead."));
-        }
-        let name = super::ddl::public_name(target.name)?;
+        let name = match target.temporary {
+            true => super::temp::temp_relation_name(target.name)?,
+            false => super::ddl::public_name(target.name)?,
+        };
         let bound = query::view_output(self.bind_query_plan(q)?);
         if target.names.len() > bound.columns.len() {
             return Err(err!(SqlState::SYNTAX_ERROR, "too many column names were specified"));
@@ -116,6 +117,7 @@ impl Binder<'_> {
             tables,
             with_data: target.with_data,
             select_into: target.select_into,
+            on_commit: target.on_commit,
         })))
     }
 }
@@ -131,6 +133,8 @@ struct Target<'a> {
     fillfactor: u8,
     with_data: bool,
     select_into: bool,
+    /// `ON COMMIT …` of a temporary table.
+    on_commit: Option<crate::sql::OnCommit>,
 }
 
 /// The first SELECT of a (possibly set-operation) query body.

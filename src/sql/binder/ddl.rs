@@ -21,17 +21,13 @@ impl Binder<'_> {
         if ct.on_commit.is_some() && !ct.temporary {
             return Err(err!(SqlState::INVALID_TABLE_DEFINITION, "ON COMMIT can only be used on temporary tables"));
         }
-        if ct.temporary {
-            return Err(Error::not_supported("temporary tables")
-                .with_detail("There are no temporary schemas yet; create an ordinary table instead."));
-        }
         if let Some(q) = &ct.query {
             return self.bind_create_table_as(ct, q);
         }
-        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace || ct.temporary {
+        if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() || ct.or_replace {
             return Err(Error::not_supported("this form of CREATE TABLE"));
         }
-        let name = public_name(&ct.name)?;
+        let name = if ct.temporary { super::temp::temp_relation_name(&ct.name)? } else { public_name(&ct.name)? };
         let fillfactor = match &ct.table_options {
             ast::CreateTableOptions::None => 100,
             ast::CreateTableOptions::With(options) => storage_parameters(options)?,
@@ -185,6 +181,7 @@ impl Binder<'_> {
             unlogged: ct.unlogged,
             sequences,
             checks,
+            on_commit: super::temp::on_commit(ct.on_commit),
         })
     }
 
@@ -643,17 +640,13 @@ impl Binder<'_> {
         if cv.materialized {
             return Err(Error::not_supported("CREATE MATERIALIZED VIEW"));
         }
-        if cv.temporary {
-            return Err(Error::not_supported("CREATE TEMPORARY VIEW")
-                .with_detail("There are no temporary schemas yet; create an ordinary view instead."));
-        }
         if cv.or_alter || cv.secure || cv.if_not_exists || cv.to.is_some() || cv.params.is_some() {
             return Err(Error::not_supported("this form of CREATE VIEW"));
         }
         if !matches!(cv.options, ast::CreateTableOptions::None) {
             return Err(Error::not_supported("view options"));
         }
-        let name = public_name(&cv.name)?;
+        let name = if cv.temporary { super::temp::temp_relation_name(&cv.name)? } else { public_name(&cv.name)? };
         // A view's query runs later, with no parameters to refer to.
         let allow_params = std::mem::replace(&mut self.allow_params, false);
         self.reads.clear();

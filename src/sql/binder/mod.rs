@@ -27,6 +27,7 @@ mod query;
 mod schema;
 mod sequence;
 mod srf;
+mod temp;
 mod temporal;
 mod updatable;
 mod window;

@@ -7,7 +7,7 @@ use sqlparser::ast;
 use super::ddl::public_name;
 use super::{Binder, ident};
 use crate::err;
-use crate::error::{Error, Result, SqlState};
+use crate::error::{Result, SqlState};
 use crate::sql::Statement;
 use crate::sql::sequence::SeqOptions;
 use crate::sql::types::PgType;
@@ -84,13 +84,11 @@ impl Binder<'_> {
         name: &ast::ObjectName,
         options: &[ast::SequenceOptions],
     ) -> Result<Statement> {
-        if temporary {
-            return Err(Error::not_supported("temporary sequences"));
-        }
         let options = seq_options(options)?;
         // Checked now for the errors' sake; again when it runs.
         options.resolve(None)?;
-        Ok(Statement::CreateSequence { name: public_name(name)?, if_not_exists, options })
+        let name = if temporary { super::temp::temp_relation_name(name)? } else { public_name(name)? };
+        Ok(Statement::CreateSequence { name, if_not_exists, options })
     }
 
     pub(super) fn bind_alter_sequence(

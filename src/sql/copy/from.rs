@@ -786,6 +786,7 @@ mod tests {
             indexes: Vec::new(),
             fillfactor: 100,
             unlogged: false,
+            temp: false,
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
             checks: Vec::new(),

@@ -236,19 +236,28 @@ pub struct Toaster<'a> {
     pub pool: &'a BufferPool,
     pub wal: &'a Wal,
     pub rel: Option<ToastRelation>,
+    /// The TOAST relation of a temporary table: its changes are not
+    /// logged, as its table's are not.
+    unlogged: bool,
 }
 
 impl<'a> Toaster<'a> {
     pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: Option<ToastRelation>) -> Toaster<'a> {
-        Toaster { pool, wal, rel }
+        Toaster { pool, wal, rel, unlogged: false }
+    }
+
+    /// Whether its changes go unlogged (see [`Heap::unlogged`]).
+    pub fn unlogged(mut self, unlogged: bool) -> Toaster<'a> {
+        self.unlogged = unlogged;
+        self
     }
 
     fn heap(&self, rel: &ToastRelation) -> Heap<'a> {
-        Heap::new(self.pool, self.wal, rel.heap)
+        Heap::new(self.pool, self.wal, rel.heap).unlogged(self.unlogged)
     }
 
     fn index(&self, rel: &ToastRelation) -> BTree<'a> {
-        BTree::new(self.pool, self.wal, rel.index)
+        BTree::new(self.pool, self.wal, rel.index).unlogged(self.unlogged)
     }
 
     /// Create the empty TOAST index (its file just created).
