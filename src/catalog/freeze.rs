@@ -19,7 +19,7 @@
 //! nor found committed reads as aborted.
 
 use super::system::{self, PG_CLASS};
-use super::{Catalog, Reader, Table, catalog_rel, text_of};
+use super::{Catalog, Reader, Table, text_of};
 use crate::error::Result;
 use crate::sql::types::Datum;
 use crate::storage::heap::tuple::deform;
@@ -92,7 +92,7 @@ impl Catalog {
         let next_multi = self.txns.multixacts.next();
         let mut oldest = Frozen { oldest_xid: horizon, oldest_multi: next_multi };
         for c in system::ALL {
-            oldest = fold(oldest, self.freeze_heap(catalog_rel(c), false, horizon, interrupted)?);
+            oldest = fold(oldest, self.freeze_heap(self.catalog_rel(c), false, horizon, interrupted)?);
         }
         let desc = PG_CLASS.desc();
         let mut unknown = false;

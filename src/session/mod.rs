@@ -45,6 +45,7 @@ mod comment;
 mod constraints;
 mod copy;
 mod create_as;
+pub mod databases;
 mod ddl;
 mod interrupts;
 mod locks;
@@ -134,12 +135,16 @@ pub enum Outcome {
 }
 
 /// Process-wide state a session reads.
+/// One per database: `catalog` is that database's; the rest is the
+/// cluster's (see [`databases::Databases`]).
 pub struct Shared {
     pub catalog: Arc<crate::catalog::Catalog>,
     pub config: Config,
     pub metrics: Arc<Metrics>,
     pub engine: Arc<crate::storage::engine::Engine>,
     pub txns: Arc<crate::txn::TransactionManager>,
+    /// The registry of databases and who is connected to each.
+    pub databases: Arc<databases::Databases>,
 }
 
 pub struct Session {
@@ -217,6 +222,8 @@ pub struct Session {
     /// catalog version (or the command, once the transaction changed the
     /// catalog), and the transaction if it had.
     search_path_key: Option<(String, u64, u64)>,
+    /// The session's place in its database (see [`databases::Connection`]).
+    connection: Option<databases::Connection>,
 }
 
 impl Session {
@@ -248,6 +255,7 @@ impl Session {
             xact_timestamp: None,
             statement_timestamp: 0,
             time_zone: None,
+            connection: None,
             created_files: Vec::new(),
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
@@ -1356,6 +1364,10 @@ impl Session {
                 self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
                 Ok(None)
             }
+            Statement::Database(stmt) => {
+                self.database_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Begin { isolation, read_only, .. } => {
                 self.begin(isolation.as_deref(), *read_only)?;
                 Ok(None)
@@ -1733,6 +1745,7 @@ impl EvalContext for Eval<'_> {
             deadline: self.deadline,
             timeout: self.lock_timeouts.0,
             deadlock_timeout: self.lock_timeouts.1,
+            db: self.catalog.database(),
         };
         locks::advisory(&locker, op, shared, key, self.notices)
     }
