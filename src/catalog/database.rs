@@ -159,6 +159,20 @@ impl Catalog {
         }
     }
 
+    /// `pg_database_size`: the bytes of the files of the database a name
+    /// or OID names, `None` if there is no such database.
+    pub fn database_size_of(&self, database: &Datum, who: &Reader<'_>) -> Result<Option<i64>> {
+        let list = self.databases(who)?;
+        let found = match database {
+            Datum::Oid(o) => list.iter().find(|d| d.oid == *o),
+            other => list.iter().find(|d| Some(d.name.as_str()) == other.as_str()),
+        };
+        match found {
+            Some(d) => Ok(Some(self.engine.smgr.database_bytes(d.oid)? as i64)),
+            None => Ok(None),
+        }
+    }
+
     /// A snapshot of committed state now, for reading `pg_database`.
     pub fn read_committed<T>(&self, f: impl FnOnce(&Reader<'_>) -> Result<T>) -> Result<T> {
         let snapshot = self.txns.snapshot();

@@ -252,25 +252,32 @@ impl Databases {
         connection.db
     }
 
-    /// Mark `db` busy if no session but `me` is connected to it (with
-    /// `force`, after terminating them); waits for autovacuum to leave.
-    /// The error names what others there are.
+    /// Mark `db` busy once no session but `me` is connected to it: with
+    /// `force` the others are terminated first; without, they are given
+    /// 5 seconds to leave, as PostgreSQL gives them. Then waits for
+    /// autovacuum to leave. The error names how many others stayed.
     fn claim(&self, db: u32, me: i32, force: bool, error: impl Fn(usize) -> Error) -> Result<Busy<'_>> {
-        {
+        let started = Instant::now();
+        loop {
             let mut state = self.state.lock();
             let others: Vec<&Member> = state
                 .members
                 .get(&db)
                 .map(|l| l.iter().filter(|m| m.pid > 0 && m.pid != me).collect())
                 .unwrap_or_default();
-            if !others.is_empty() && !force {
+            if others.is_empty() || force {
+                for m in others {
+                    m.interrupts.terminate();
+                    m.terminate.cancel();
+                }
+                state.busy.push(db);
+                break;
+            }
+            if started.elapsed() > LEAVE_WAIT {
                 return Err(error(others.len()));
             }
-            for m in others {
-                m.interrupts.terminate();
-                m.terminate.cancel();
-            }
-            state.busy.push(db);
+            drop(state);
+            std::thread::sleep(Duration::from_millis(20));
         }
         let busy = Busy { databases: self, db };
         let started = Instant::now();
@@ -400,7 +407,7 @@ impl Session {
                             SqlState::INVALID_PARAMETER_VALUE,
                             "invalid create database strategy \"{v}\""
                         )
-                        .with_hint("Valid strategies are \"wal_log\", and \"file_copy\"."));
+                        .with_hint("Valid strategies are \"wal_log\" and \"file_copy\"."));
                     }
                 },
                 "tablespace" => {
