@@ -85,7 +85,7 @@ async fn drop_database_waits_for_others_or_forces_them_out() {
     c.batch_execute("DROP DATABASE busy WITH (FORCE)").await.unwrap();
     let e = other.simple_query("SELECT 1").await.unwrap_err();
     assert!(e.is_closed() || code(&e) == "57P01", "{e}");
-    let e = connect_to(&server, "busy").await.err().expect("the database is gone");
+    let Err(e) = connect_to(&server, "busy").await else { panic!("the database is gone") };
     assert_eq!(code(&e), "3D000");
     assert_eq!(rows(&c, "SELECT count(*) FROM pg_database WHERE datname = 'busy'").await, ["0"]);
     c.batch_execute("CREATE DATABASE busy").await.unwrap();
@@ -136,7 +136,7 @@ async fn create_and_drop_database_survive_kill_9() {
 
     let made = connect_to(&server, "made").await.unwrap();
     assert_eq!(rows(&made, "SELECT count(*), max(id) FROM kept").await, ["1001 5000"]);
-    let e = connect_to(&server, "doomed").await.err().expect("dropped");
+    let Err(e) = connect_to(&server, "doomed").await else { panic!("dropped") };
     assert_eq!(code(&e), "3D000");
     assert!(!dir.join("data/base").join(&doomed_oid).exists(), "the dropped database's files are gone");
     let c = server.connect().await;

@@ -376,6 +376,11 @@ impl Smgr {
     }
 }
 
+/// Make a directory's entries (files created, renamed or removed in it) durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|f| f.sync_all()).map_err(|e| io_error("fsync", dir, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,9 +438,4 @@ mod tests {
         assert_eq!(buf[0], 3);
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// Make a directory's entries (files created, renamed or removed in it) durable.
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|f| f.sync_all()).map_err(|e| io_error("fsync", dir, e))
 }
