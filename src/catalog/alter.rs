@@ -24,7 +24,7 @@
 //! `session/alter.rs`.
 
 use super::system::{self, PG_ATTRIBUTE, PG_INDEX};
-use super::{Catalog, Column, Index, Reader, Table, catalog_rel, u32_of};
+use super::{Catalog, Column, Index, Reader, Table, u32_of};
 use crate::error::{Error, Result};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::toast::ToastRelation;
@@ -213,7 +213,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_INDEX)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
+        self.heap(self.catalog_rel(&PG_INDEX)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
 

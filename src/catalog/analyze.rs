@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use super::system::{self, PG_STATISTIC};
-use super::{Catalog, Reader, Table, catalog_rel, deform, i16_of, u32_of};
+use super::{Catalog, Reader, Table, deform, i16_of, u32_of};
 use crate::error::Result;
 use crate::sql::array::ArrayValue;
 use crate::sql::expr::compare;
@@ -399,7 +399,7 @@ impl Catalog {
             }
         })?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(catalog_rel(&PG_STATISTIC));
+        let heap = self.heap(self.catalog_rel(&PG_STATISTIC));
         for tid in tids {
             heap.delete_checked(tid, xid, cid, &check)?;
         }

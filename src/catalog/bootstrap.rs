@@ -125,7 +125,7 @@ impl Catalog {
                 relfilenode: catalog.oid,
                 natts: catalog.columns.len() as i16,
                 has_index: false,
-                shared: matches!(catalog.oid, 1262 | 1260 | 1261 | 1213 | 2396),
+                shared: system::is_shared(catalog.oid),
                 persistence: b'p',
                 options: None,
                 toast: 0,

@@ -12,7 +12,7 @@
 //! functions and operators tusk has ([`builtin_description_rows`]).
 
 use super::system::SystemCatalog;
-use super::{Catalog, Reader, catalog_rel, i32_of, u32_of};
+use super::{Catalog, Reader, i32_of, u32_of};
 use crate::error::Result;
 use crate::sql::types::Datum;
 use crate::storage::heap::Tid;
@@ -133,7 +133,7 @@ impl Catalog {
 
     fn delete_description_rows(&self, tids: &[Tid], xid: u64, cid: u32) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(catalog_rel(&PG_DESCRIPTION));
+        let heap = self.heap(self.catalog_rel(&PG_DESCRIPTION));
         for &tid in tids {
             heap.delete_checked(tid, xid, cid, &check)?;
         }

@@ -22,7 +22,7 @@ use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
 
 use super::system::{self, ConstraintRow, PG_CONSTRAINT};
-use super::{Catalog, Column, Reader, Table, catalog_rel, numbers_of_array, text_of, u32_of};
+use super::{Catalog, Column, Reader, Table, numbers_of_array, text_of, u32_of};
 
 /// What a foreign key does to referencing rows when the referenced key
 /// goes away (`confdeltype`, `confupdtype`).
@@ -184,7 +184,7 @@ impl Catalog {
     /// Delete `pg_constraint` rows (by address) as `xid` at `cid`.
     pub fn delete_constraint_rows(&self, tids: &[Tid], xid: u64, cid: u32) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(catalog_rel(&PG_CONSTRAINT));
+        let heap = self.heap(self.catalog_rel(&PG_CONSTRAINT));
         for &tid in tids {
             heap.delete_checked(tid, xid, cid, &check)?;
         }

@@ -9,7 +9,7 @@
 //! (`Binder::column_default`).
 
 use super::system::{self, PG_ATTRDEF, PG_ATTRIBUTE, PG_CLASS, PG_DEPEND, PG_SEQUENCE};
-use super::{Attribute, Catalog, Column, Reader, catalog_rel, i16_of, text_of, u32_of};
+use super::{Attribute, Catalog, Column, Reader, i16_of, text_of, u32_of};
 use crate::error::{Error, Result};
 use crate::sql::types::Datum;
 use crate::storage::heap::Tid;
@@ -116,7 +116,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_ATTRIBUTE)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
+        self.heap(self.catalog_rel(&PG_ATTRIBUTE)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
 
@@ -129,7 +129,7 @@ impl Catalog {
         cid: u32,
     ) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(catalog_rel(catalog));
+        let heap = self.heap(self.catalog_rel(catalog));
         for &tid in tids {
             heap.delete_checked(tid, xid, cid, &check)?;
         }

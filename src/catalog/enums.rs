@@ -9,7 +9,7 @@
 //! The array type's OID is always the enum type's OID plus one.
 
 use super::system::{self, PG_ATTRIBUTE, PG_TYPE, SUPERUSER, SystemCatalog};
-use super::{Catalog, Reader, catalog_rel, text_of, u32_of};
+use super::{Catalog, Reader, text_of, u32_of};
 use crate::error::{Error, Result};
 use crate::sql::enums::EnumLabels;
 use crate::sql::types::{Datum, PgType};
@@ -321,7 +321,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(catalog)).update_checked(tid, xid, cid, &form(&catalog.desc(), &refs), &how)?;
+        self.heap(self.catalog_rel(catalog)).update_checked(tid, xid, cid, &form(&catalog.desc(), &refs), &how)?;
         Ok(())
     }
 }

@@ -10,8 +10,9 @@
 //!   its `pg_class.relfrozenxid` / `relminmxid` (with its TOAST
 //!   relation's folded in).
 //! - The system catalogs are frozen by every VACUUM too (they are small).
-//! - Then the oldest of all of them (and of the horizon: a running
-//!   transaction may write older ids than none) is where the commit log
+//! - Then the oldest of all of them, in every database (and of the
+//!   horizon: a running transaction may write older ids than none), is
+//!   where the commit log
 //!   and the multixact store are cut ([`Catalog::truncate_xact_logs`]). A
 //!   table never vacuumed (`relfrozenxid` 0) holds truncation back.
 //!
@@ -19,7 +20,7 @@
 //! nor found committed reads as aborted.
 
 use super::system::{self, PG_CLASS};
-use super::{Catalog, Reader, Table, catalog_rel, text_of};
+use super::{Catalog, Reader, Table, text_of};
 use crate::error::Result;
 use crate::sql::types::Datum;
 use crate::storage::heap::tuple::deform;
@@ -80,9 +81,10 @@ impl Catalog {
     }
 
     /// Freeze the system catalogs, and cut the commit log and the
-    /// multixact store below what every relation may still refer to (see
-    /// the module doc); `who` reads `pg_class` (with this VACUUM's own
-    /// updates of it). Returns the cut points, if there was one.
+    /// multixact store below what every relation of every database may
+    /// still refer to (see the module doc); `who` reads this database's
+    /// `pg_class` (with this VACUUM's own updates of it). Returns the cut
+    /// points, if there was one.
     pub fn truncate_xact_logs(
         &self,
         horizon: u64,
@@ -90,9 +92,46 @@ impl Catalog {
         interrupted: &dyn Fn() -> Result<()>,
     ) -> Result<Option<(u64, u64)>> {
         let next_multi = self.txns.multixacts.next();
-        let mut oldest = Frozen { oldest_xid: horizon, oldest_multi: next_multi };
+        let start = Frozen { oldest_xid: horizon, oldest_multi: next_multi };
+        let Some(mut oldest) = self.oldest_referenced(start, horizon, who, interrupted)? else {
+            tracing::debug!("a table was never vacuumed: the commit log is not truncated");
+            return Ok(None);
+        };
+        // The other databases' relations count as much as this one's (the
+        // commit log is the cluster's). A database directory that
+        // pg_database does not list yet is a CREATE DATABASE copying:
+        // its files are not known, so nothing is cut this time.
+        let snapshot = self.txns.snapshot();
+        let committed = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
+        let listed: Vec<u32> = self.databases(&committed)?.iter().map(|d| d.oid).collect();
+        let on_disk = self.engine.smgr.databases_on_disk()?;
+        if on_disk.iter().any(|db| *db != super::SHARED_DB && !listed.contains(db)) {
+            return Ok(None);
+        }
+        for db in listed.into_iter().filter(|&db| db != self.db) {
+            let other = Catalog::of_database(self.engine.clone(), self.txns.clone(), db);
+            match other.oldest_referenced(oldest, horizon, &committed, interrupted)? {
+                Some(o) => oldest = o,
+                None => return Ok(None),
+            }
+        }
+        self.txns.clog.truncate(oldest.oldest_xid)?;
+        self.txns.multixacts.truncate(oldest.oldest_multi)?;
+        Ok(Some((oldest.oldest_xid, oldest.oldest_multi)))
+    }
+
+    /// Freeze this database's system catalogs and fold the oldest ids they
+    /// and its tables (by `relfrozenxid` / `relminmxid`) still refer to
+    /// into `oldest`; `None` if a table was never vacuumed.
+    fn oldest_referenced(
+        &self,
+        mut oldest: Frozen,
+        horizon: u64,
+        who: &Reader<'_>,
+        interrupted: &dyn Fn() -> Result<()>,
+    ) -> Result<Option<Frozen>> {
         for c in system::ALL {
-            oldest = fold(oldest, self.freeze_heap(catalog_rel(c), false, horizon, interrupted)?);
+            oldest = fold(oldest, self.freeze_heap(self.catalog_rel(c), false, horizon, interrupted)?);
         }
         let desc = PG_CLASS.desc();
         let mut unknown = false;
@@ -110,12 +149,6 @@ impl Catalog {
             }
             oldest = fold(oldest, Frozen { oldest_xid: xid, oldest_multi: multi });
         })?;
-        if unknown {
-            tracing::debug!("a table was never vacuumed: the commit log is not truncated");
-            return Ok(None);
-        }
-        self.txns.clog.truncate(oldest.oldest_xid)?;
-        self.txns.multixacts.truncate(oldest.oldest_multi)?;
-        Ok(Some((oldest.oldest_xid, oldest.oldest_multi)))
+        Ok(if unknown { None } else { Some(oldest) })
     }
 }

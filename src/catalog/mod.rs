@@ -30,6 +30,7 @@ pub mod analyze;
 mod bootstrap;
 pub mod comment;
 mod constraint;
+pub mod database;
 mod default;
 pub mod describe;
 pub mod enums;
@@ -56,7 +57,15 @@ use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::txn::{RowCheck, RowLock, Snapshot, TransactionManager};
 
+/// The database `postgres` (made at initdb as a copy of `template1`).
 pub const POSTGRES_DB: u32 = 5;
+/// The database `template1`, whose catalogs bootstrap fills.
+pub const TEMPLATE1_DB: u32 = 1;
+/// The database `template0` (a copy of `template1` that refuses connections).
+pub const TEMPLATE0_DB: u32 = 4;
+/// The "database" the shared catalogs' files live in (`pg_database`,
+/// `pg_authid`, …: one copy for the whole cluster).
+pub const SHARED_DB: u32 = 0;
 pub use system::{
     INFORMATION_SCHEMA_NAMESPACE, PG_CATALOG_NAMESPACE, PG_TOAST_NAMESPACE, PUBLIC_NAMESPACE, fixed_namespace,
 };
@@ -264,11 +273,6 @@ fn int2_vector(v: Option<&[u8]>) -> Vec<i16> {
     text_of(v).split_ascii_whitespace().filter_map(|n| n.parse().ok()).collect()
 }
 
-/// A system catalog's file.
-fn catalog_rel(catalog: &SystemCatalog) -> RelFileLocator {
-    RelFileLocator { db: POSTGRES_DB, relfilenode: catalog.oid }
-}
-
 /// A catalog's tuple layout (pg_index's with tusk's extra attribute).
 fn catalog_desc(catalog: &SystemCatalog) -> TupleDesc {
     if catalog.oid == PG_INDEX.oid { system::index_desc() } else { catalog.desc() }
@@ -392,6 +396,9 @@ pub struct Reader<'a> {
 }
 
 pub struct Catalog {
+    /// The database this catalog describes: its relations' files are
+    /// `base/<db>/…` (the shared catalogs' are in [`SHARED_DB`]).
+    db: u32,
     engine: Arc<Engine>,
     txns: Arc<TransactionManager>,
     /// Tables as committed, by name, each with the catalog version it was
@@ -415,13 +422,23 @@ impl std::fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// The catalog over the engine's storage; creates the catalog
-    /// relations' files on a new cluster.
+    /// The catalog of database `template1` over the engine's storage;
+    /// creates the catalog relations' files (the shared ones included) and
+    /// fills them on a new cluster.
     pub fn open(engine: Arc<Engine>, txns: Arc<TransactionManager>) -> Result<Catalog> {
-        for catalog in system::ALL {
-            engine.smgr.create(catalog_rel(catalog), crate::storage::smgr::Fork::Main)?;
+        let catalog = Catalog::of_database(engine, txns, TEMPLATE1_DB);
+        for c in system::ALL {
+            catalog.engine.smgr.create(catalog.catalog_rel(c), crate::storage::smgr::Fork::Main)?;
         }
-        let catalog = Catalog {
+        catalog.bootstrap_if_new()?;
+        Ok(catalog)
+    }
+
+    /// The catalog of database `db`, whose files exist (copied from its
+    /// template by CREATE DATABASE, or by initdb).
+    pub fn of_database(engine: Arc<Engine>, txns: Arc<TransactionManager>, db: u32) -> Catalog {
+        Catalog {
+            db,
             engine,
             txns,
             cache: dashmap::DashMap::new(),
@@ -429,20 +446,31 @@ impl Catalog {
             stats: stats::Stats::default(),
             frozen: dashmap::DashMap::new(),
             started_at: crate::sql::datetime::now(),
-        };
-        catalog.bootstrap_if_new()?;
-        if catalog.engine.recovered() {
-            catalog.reset_unlogged()?;
         }
-        catalog.remove_leftover_temp_relations()?;
-        Ok(catalog)
+    }
+
+    /// The OID of the database this catalog describes.
+    pub fn database(&self) -> u32 {
+        self.db
+    }
+
+    /// The file of relation file node `relfilenode` of this database (a
+    /// shared catalog's is the cluster's one).
+    fn file(&self, relfilenode: u32) -> RelFileLocator {
+        let db = if system::is_shared(relfilenode) { SHARED_DB } else { self.db };
+        RelFileLocator { db, relfilenode }
+    }
+
+    /// A system catalog's file.
+    fn catalog_rel(&self, catalog: &SystemCatalog) -> RelFileLocator {
+        self.file(catalog.oid)
     }
 
     /// After crash recovery, every UNLOGGED table and index is made empty:
     /// their pages were never logged, so whatever reached disk before the
     /// crash may be torn or out of step with each other. (PostgreSQL copies
     /// an empty init fork over them instead; the outcome is the same.)
-    fn reset_unlogged(&self) -> Result<()> {
+    pub fn reset_unlogged(&self) -> Result<()> {
         let snapshot = self.txns.snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
         let desc = PG_CLASS.desc();
@@ -450,7 +478,7 @@ impl Catalog {
         self.scan(&PG_CLASS, &who, |_, t| {
             let v = deform(&desc, t);
             if v[system::CLASS_RELPERSISTENCE] == Some(b"u") {
-                let rel = RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) };
+                let rel = self.file(u32_of(v[system::CLASS_RELFILENODE]));
                 relations.push((rel, v[system::CLASS_RELKIND] == Some(b"i")));
             }
         })?;
@@ -472,7 +500,7 @@ impl Catalog {
 
     /// Visit every tuple of a catalog visible to `who`.
     fn scan(&self, catalog: &SystemCatalog, who: &Reader<'_>, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
-        let heap = self.heap(catalog_rel(catalog));
+        let heap = self.heap(self.catalog_rel(catalog));
         let mut error = None;
         for block in 0..heap.nblocks()? {
             heap.scan_block(block, |tid, t| {
@@ -552,7 +580,7 @@ impl Catalog {
         let Some((_, rel)) = self.relation_by_oid(oid, who)? else { return Ok(None) };
         let smgr = self.engine.pool.smgr();
         let bytes = |relfilenode: u32, fork: Fork| -> Result<i64> {
-            let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+            let locator = self.file(relfilenode);
             let blocks = if smgr.exists(locator, fork) { smgr.nblocks(locator, fork)? } else { 0 };
             Ok(blocks as i64 * crate::storage::page::PAGE_SIZE as i64)
         };
@@ -585,7 +613,7 @@ impl Catalog {
         let smgr = self.engine.pool.smgr();
         let mut total = 0i64;
         for relfilenode in files {
-            let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+            let locator = self.file(relfilenode);
             for &fork in Fork::ALL.iter() {
                 if smgr.exists(locator, fork) {
                     total += smgr.nblocks(locator, fork)? as i64 * crate::storage::page::PAGE_SIZE as i64;
@@ -748,7 +776,7 @@ impl Catalog {
             oid,
             name: name.to_string(),
             namespace: rel.namespace,
-            rel: RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode },
+            rel: self.file(rel.relfilenode),
             columns,
             indexes,
             fillfactor,
@@ -773,7 +801,7 @@ impl Catalog {
         let (mut heap, mut index) = (None, None);
         self.scan(&PG_CLASS, who, |_, t| {
             let v = deform(&cdesc, t);
-            let file = RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) };
+            let file = self.file(u32_of(v[system::CLASS_RELFILENODE]));
             if u32_of(v[system::CLASS_OID]) == toast_oid {
                 heap = Some(file);
             } else if u32_of(v[system::CLASS_RELNAMESPACE]) == PG_TOAST_NAMESPACE
@@ -1015,7 +1043,7 @@ impl Catalog {
             out.push(Index {
                 oid: ioid,
                 name,
-                rel: RelFileLocator { db: POSTGRES_DB, relfilenode },
+                rel: self.file(relfilenode),
                 columns: key.iter().map(|&a| if a == 0 { EXPR_KEY } else { (a - 1) as usize }).collect(),
                 exprs,
                 include,
@@ -1036,7 +1064,7 @@ impl Catalog {
         let bytes: Vec<Option<Vec<u8>>> =
             row.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
-        self.heap(catalog_rel(catalog)).insert(xid, cid, &form(&catalog_desc(catalog), &refs))
+        self.heap(self.catalog_rel(catalog)).insert(xid, cid, &form(&catalog_desc(catalog), &refs))
     }
 
     /// Replace relation `rel`'s `pg_class` row by a copy that `change` edits
@@ -1044,7 +1072,7 @@ impl Catalog {
     fn update_class_row(&self, rel: &Relation, xid: u64, cid: u32, change: &dyn Fn(&mut [Attribute])) -> Result<()> {
         let desc = PG_CLASS.desc();
         let old = self
-            .heap(catalog_rel(&PG_CLASS))
+            .heap(self.catalog_rel(&PG_CLASS))
             .fetch(rel.tid)?
             .ok_or_else(|| Error::internal("pg_class row vanished"))?;
         let mut v: Vec<Option<Vec<u8>>> = deform(&desc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
@@ -1052,7 +1080,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
+        self.heap(self.catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
 
@@ -1074,7 +1102,7 @@ impl Catalog {
     pub fn set_size(&self, oid: u32, pages: u32, tuples: f32, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         let (_, rel) = self.relation_by_oid(oid, who)?.ok_or_else(|| Error::internal("relation vanished"))?;
         let frozen = self.take_frozen(rel.oid);
-        let heap = RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode };
+        let heap = self.file(rel.relfilenode);
         let allvisible =
             if rel.unlogged { 0 } else { crate::storage::vm::count_all_visible(&self.engine.pool, heap, pages)? };
         self.update_class_row(&rel, xid, cid, &|v| {
@@ -1241,7 +1269,7 @@ impl Catalog {
         self.update_class_row(&rel, xid, cid, &|v| {
             v[system::CLASS_RELFILENODE] = Some(relfilenode.to_le_bytes().to_vec())
         })?;
-        let locator = RelFileLocator { db: POSTGRES_DB, relfilenode };
+        let locator = self.file(relfilenode);
         self.engine.smgr.create(locator, crate::storage::smgr::Fork::Main)?;
         Ok(locator)
     }
@@ -1294,7 +1322,7 @@ impl Catalog {
             }
         })?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let attrs = self.heap(catalog_rel(&PG_ATTRIBUTE));
+        let attrs = self.heap(self.catalog_rel(&PG_ATTRIBUTE));
         for (tid, old) in rows {
             let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
             v[system::ATT_NOTNULL] = Some(vec![1]);
@@ -1323,7 +1351,7 @@ impl Catalog {
         let table = Table {
             oid,
             name: name.to_string(),
-            rel: RelFileLocator { db: POSTGRES_DB, relfilenode: oid },
+            rel: self.file(oid),
             namespace,
             columns,
             indexes: Vec::new(),
@@ -1408,7 +1436,7 @@ impl Catalog {
                 self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
             }
         }
-        let rel = |o| RelFileLocator { db: POSTGRES_DB, relfilenode: o };
+        let rel = |o| self.file(o);
         let toast = ToastRelation { oid: toast_oid, heap: rel(toast_oid), index: rel(index_oid) };
         self.create_toast_files(&toast, xid)?;
         Ok(toast)
@@ -1445,7 +1473,7 @@ impl Catalog {
             self.update_class_row(&rel, xid, cid, &|v| {
                 v[system::CLASS_RELFILENODE] = Some(relfilenode.to_le_bytes().to_vec())
             })?;
-            *file = RelFileLocator { db: POSTGRES_DB, relfilenode };
+            *file = self.file(relfilenode);
         }
         self.create_toast_files(&new, xid)?;
         Ok((vec![new.heap, new.index], vec![old.heap, old.index]))
@@ -1456,7 +1484,7 @@ impl Catalog {
     pub fn create_index(&self, table: &Table, mut index: Index, xid: u64, cid: u32) -> Result<Index> {
         let oid = self.engine.allocate_oid()?;
         index.oid = oid;
-        index.rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
+        index.rel = self.file(oid);
         if table.oid < FIRST_NORMAL_OID {
             return Err(system_catalog_error(&table.name));
         }
@@ -1520,7 +1548,7 @@ impl Catalog {
         let snapshot = self.txns.snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
         let Some((_, rel)) = self.relation_by_oid(table.oid, &who)? else { return Ok(()) };
-        let old = self.heap(catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
+        let old = self.heap(self.catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
         if deform(&PG_CLASS.desc(), &old)[system::CLASS_RELHASINDEX] == Some(&[1]) {
             return Ok(());
         }
@@ -1564,7 +1592,7 @@ impl Catalog {
                 class_rows.push(tid);
                 // A view has no file.
                 if v[system::CLASS_RELKIND] != Some(b"v") {
-                    files.push(RelFileLocator { db: POSTGRES_DB, relfilenode: u32_of(v[system::CLASS_RELFILENODE]) });
+                    files.push(self.file(u32_of(v[system::CLASS_RELFILENODE])));
                 }
             }
         })?;
@@ -1595,7 +1623,7 @@ impl Catalog {
         )?;
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         for (catalog, tids) in [(&PG_INDEX, index_rows), (&PG_CLASS, class_rows), (&PG_ATTRIBUTE, attr_rows)] {
-            let heap = self.heap(catalog_rel(catalog));
+            let heap = self.heap(self.catalog_rel(catalog));
             for tid in tids {
                 heap.delete_checked(tid, xid, cid, &check)?;
             }

@@ -13,7 +13,7 @@
 //! ([`super::Reader::path`]), the first schema that holds one wins.
 
 use super::system::{self, NSP_NAME, NSP_OID, PG_CATALOG_NAMESPACE, PG_NAMESPACE, PUBLIC_NAMESPACE};
-use super::{Catalog, Reader, catalog_rel, identifier_parts, text_of, u32_of};
+use super::{Catalog, Reader, identifier_parts, text_of, u32_of};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::types::Datum;
@@ -306,7 +306,7 @@ impl Catalog {
     /// caller's to drop first).
     pub fn drop_namespace(&self, ns: &Namespace, xid: u64, cid: u32) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        self.heap(catalog_rel(&PG_NAMESPACE)).delete_checked(ns.tid, xid, cid, &check)?;
+        self.heap(self.catalog_rel(&PG_NAMESPACE)).delete_checked(ns.tid, xid, cid, &check)?;
         Ok(())
     }
 
@@ -318,7 +318,7 @@ impl Catalog {
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
-        self.heap(catalog_rel(&PG_NAMESPACE)).update_checked(
+        self.heap(self.catalog_rel(&PG_NAMESPACE)).update_checked(
             ns.tid,
             xid,
             cid,

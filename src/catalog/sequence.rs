@@ -9,7 +9,7 @@
 //! internal). Dropping the table drops it.
 
 use super::system::{self, PG_ATTRIBUTE, PG_CLASS, PG_DEPEND, PG_SEQUENCE};
-use super::{Catalog, POSTGRES_DB, Reader, i16_of, u32_of};
+use super::{Catalog, Reader, i16_of, u32_of};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::sql::types::{Datum, PgType};
@@ -92,7 +92,7 @@ impl Catalog {
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
         let tid = self.insert_catalog_row(&PG_SEQUENCE, &sequence_row(oid, def), xid, cid)?;
-        let rel = RelFileLocator { db: POSTGRES_DB, relfilenode: oid };
+        let rel = self.file(oid);
         self.engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;
         let state = SeqState { last_value: def.start, log_cnt: 0, is_called: false };
         let lsn = storage::create(&self.engine.pool, &self.engine.wal, rel, state)?;
@@ -125,7 +125,7 @@ impl Catalog {
         let Some((tid, def)) = found else {
             return Err(err!(SqlState::DATA_CORRUPTED, "sequence \"{name}\" has no pg_sequence row"));
         };
-        let rel = RelFileLocator { db: POSTGRES_DB, relfilenode: rel.relfilenode };
+        let rel = self.file(rel.relfilenode);
         Ok(Some(Sequence { oid, name, rel, def, tid }))
     }
 

@@ -1103,3 +1103,10 @@ pub fn am_rows() -> Vec<Vec<Datum>> {
         vec![oid(BTREE_AM), name("btree"), Datum::Text("bthandler".into()), char(b'i')],
     ]
 }
+
+/// The catalogs shared by every database (`pg_database`, `pg_authid`,
+/// `pg_auth_members`, `pg_tablespace`, `pg_shdescription`): stored once
+/// for the cluster, in [`super::SHARED_DB`], and seen alike from each.
+pub fn is_shared(oid: u32) -> bool {
+    matches!(oid, 1262 | 1260 | 1261 | 1213 | 2396)
+}

@@ -49,7 +49,7 @@ impl Catalog {
     /// At server start: drop what sessions that ended in a crash left in
     /// temporary schemas (the schemas themselves stay, as in PostgreSQL,
     /// for the next session with that backend id).
-    pub(super) fn remove_leftover_temp_relations(&self) -> Result<()> {
+    pub fn remove_leftover_temp_relations(&self) -> Result<()> {
         let snapshot = self.txns.snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
         let doomed = self.temp_relations(None, &who)?;

@@ -13,7 +13,7 @@
 //! other, written into the catalog at bootstrap ([`SYSTEM_VIEWS`]).
 
 use super::system::{self, PG_CATALOG_NAMESPACE, PG_CLASS, PG_DEPEND, PG_REWRITE};
-use super::{Catalog, Column, FIRST_NORMAL_OID, Reader, Table, catalog_rel, text_of, u32_of};
+use super::{Catalog, Column, FIRST_NORMAL_OID, Reader, Table, text_of, u32_of};
 use crate::error::{Error, Result};
 use crate::sql::types::PgType;
 use crate::storage::heap::Tid;
@@ -179,7 +179,7 @@ impl Catalog {
 
     fn delete_rows(&self, catalog: &system::SystemCatalog, tids: &[Tid], xid: u64, cid: u32) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(catalog_rel(catalog));
+        let heap = self.heap(self.catalog_rel(catalog));
         for &tid in tids {
             heap.delete_checked(tid, xid, cid, &check)?;
         }

@@ -200,11 +200,16 @@ where
     let mut skip_until_sync = false;
     let metrics = &ctx.shared.metrics;
     let mut arena_reported = 0usize;
+    // Cancelled when DROP DATABASE … WITH (FORCE) ends this session.
+    let dropped = session.terminate_token().unwrap_or_default();
     loop {
         let (idle_limit, idle_error) = idle_timeout(session);
         let msg = tokio::select! {
             biased;
             _ = ctx.terminate.cancelled() => {
+                return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
+            }
+            _ = dropped.cancelled() => {
                 return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
             }
             _ = sleep_or_never(idle_limit) => return Err(idle_error()),

@@ -111,11 +111,16 @@ where
             return Err(e);
         }
     }
-    check_database(&database)?;
-
     let registration = ctx.registry.register();
-    let mut session =
-        Session::new(ctx.shared.clone(), registration.pid, registration.secret_key, registration.interrupts.clone());
+    let databases = ctx.shared.databases.clone();
+    let (name, pid, interrupts) = (database.clone(), registration.pid, registration.interrupts.clone());
+    let connection = tokio::task::spawn_blocking(move || databases.connect(&name, pid, interrupts))
+        .await
+        .map_err(|e| crate::error::Error::internal(format!("connection task failed: {e}")))?
+        .map_err(|e| e.fatal())?;
+    let shared = ctx.shared.databases.shared(crate::session::databases::Databases::database_of(&connection));
+    let mut session = Session::new(shared, registration.pid, registration.secret_key, registration.interrupts.clone());
+    session.set_connection(connection);
     session.user = user;
     session.database = database;
     session.backend_id = registration.backend_id;
@@ -213,18 +218,6 @@ fn parse_options(options: &str) -> Result<Vec<(String, String)>> {
         out.push((name.replace('-', "_"), value.to_string()));
     }
     Ok(out)
-}
-
-fn check_database(database: &str) -> Result<()> {
-    match database {
-        "postgres" | "template1" => Ok(()),
-        "template0" => Err(err!(
-            SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
-            "database \"template0\" is not currently accepting connections"
-        )
-        .fatal()),
-        other => Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{other}\" does not exist").fatal()),
-    }
 }
 
 fn no_role(user: &str) -> crate::error::Error {

@@ -45,8 +45,20 @@ pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     }
 }
 
-/// One pass over the tables with counters.
+/// One pass over the open databases (the others have had no activity
+/// since the server started), each while autovacuum is a member of it, so
+/// that DROP DATABASE waits for it to leave.
 fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
+    for catalog in shared.databases.open_catalogs() {
+        let db = catalog.database();
+        let Some(_inside) = shared.databases.enter(db, AUTOVACUUM_PID) else { continue };
+        round_in(&shared.databases.shared(db), stop)?;
+    }
+    Ok(())
+}
+
+/// One pass over a database's tables with counters.
+fn round_in(shared: &Shared, stop: &CancellationToken) -> Result<()> {
     let config = &shared.config;
     let catalog = &shared.catalog;
     for (oid, t) in catalog.stats.all() {
@@ -63,7 +75,7 @@ fn round(shared: &Shared, stop: &CancellationToken) -> Result<()> {
         if !analyze {
             continue;
         }
-        let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: oid };
+        let tag = LockTag::Relation { db: catalog.database(), rel: oid };
         let mut go_on = || Ok(());
         let mut at_once =
             Wait { nowait: true, timeout: None, deadlock_timeout: Duration::ZERO, interrupted: &mut go_on };
@@ -157,7 +169,7 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
         (removed, kept) = catalog.vacuum(table, horizon, &interrupted)?;
         catalog.stats.vacuumed(table.oid, &table.name, removed, kept, true);
         let lock = || {
-            let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: table.oid };
+            let tag = LockTag::Relation { db: catalog.database(), rel: table.oid };
             let mut go_on = || Ok(());
             let mut at_once =
                 Wait { nowait: true, timeout: None, deadlock_timeout: Duration::ZERO, interrupted: &mut go_on };

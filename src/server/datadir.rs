@@ -31,8 +31,12 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// (`most_common_vals`, `histogram_bounds`, `correlation`, …) and
 /// `pg_statistic` slots hold them; `pg_enum`; CHECK constraints; the
 /// uuid, json and jsonb types (jsonb in its own stored form);
-/// `pg_prepared_statements`.
-pub const FORMAT_VERSION: &str = "8";
+/// `pg_prepared_statements`. 9: databases are real: the shared catalogs
+/// (`pg_database`, `pg_authid`, `pg_auth_members`, `pg_tablespace`,
+/// `pg_shdescription`) live in `base/0/`, each database's catalogs in
+/// `base/<oid>/` (`template1` bootstrapped, `postgres` and `template0`
+/// copied from it).
+pub const FORMAT_VERSION: &str = "9";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -77,14 +77,21 @@ async fn serve(
     let stop_background = CancellationToken::new();
     engine.spawn_background(&background, stop_background.clone());
     let metrics = Arc::new(Metrics::new());
-    let catalog = Arc::new(crate::catalog::Catalog::open(engine.clone(), txns.clone())?);
-    let (metrics_engine, metrics_txns, metrics_catalog) = (engine.clone(), txns.clone(), catalog.clone());
+    let template1 = Arc::new(crate::catalog::Catalog::open(engine.clone(), txns.clone())?);
+    let databases = crate::session::databases::Databases::open(
+        template1,
+        engine.clone(),
+        txns.clone(),
+        config.clone(),
+        metrics.clone(),
+    )?;
+    let shared: Arc<Shared> = databases.shared(crate::catalog::POSTGRES_DB);
+    let (metrics_engine, metrics_txns, metrics_catalog) = (engine.clone(), txns.clone(), shared.catalog.clone());
     metrics.add_source(move |out| {
         metrics_engine.render_metrics(out);
         metrics_txns.locks.stats.render(out);
         metrics_catalog.stats.render(out);
     });
-    let shared = Arc::new(Shared { catalog, config: config.clone(), metrics, engine: engine.clone(), txns });
     background.spawn(autovacuum::run(shared.clone(), stop_background.clone()));
     let ctx = Arc::new(ServerContext {
         shared: shared.clone(),

@@ -234,7 +234,7 @@ impl Session {
                 let (removed, kept) = self.shared.catalog.vacuum(table, horizon, &check)?;
                 stats.vacuumed(table.oid, &table.name, removed, kept, false);
                 let locker = self.locker();
-                let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: table.oid };
+                let tag = LockTag::Relation { db: self.shared.catalog.database(), rel: table.oid };
                 let lock = || locker.lock(tag, LockMode::AccessExclusive, false, true);
                 self.shared.catalog.truncate_empty_tail(table, &lock)?;
             }

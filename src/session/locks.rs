@@ -32,6 +32,8 @@ pub(super) struct Locker<'a> {
     pub deadline: Option<Instant>,
     pub timeout: Option<Duration>,
     pub deadlock_timeout: Duration,
+    /// The session's database (lock tags name it).
+    pub db: u32,
 }
 
 impl Locker<'_> {
@@ -60,7 +62,7 @@ impl Locker<'_> {
     }
 
     pub fn relation(&self, oid: u32, mode: LockMode) -> Result<()> {
-        self.lock(LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: oid }, mode, false, false).map(|_| ())
+        self.lock(LockTag::Relation { db: self.db, rel: oid }, mode, false, false).map(|_| ())
     }
 
     /// Look `name` up with `lookup`, lock the table, and look again if the
@@ -106,7 +108,7 @@ pub(super) fn advisory(
         locker.txns.locks.release_all(locker.pid, false, true);
         return Ok(Datum::Null);
     };
-    let tag = LockTag::Advisory { db: crate::catalog::POSTGRES_DB, key, pair };
+    let tag = LockTag::Advisory { db: locker.db, key, pair };
     Ok(match op {
         AdvisoryOp::Lock | AdvisoryOp::XactLock => {
             locker.lock(tag, mode, op == AdvisoryOp::Lock, false)?;
@@ -137,6 +139,7 @@ impl Session {
             deadline: self.deadline,
             timeout,
             deadlock_timeout,
+            db: self.shared.catalog.database(),
         }
     }
 
@@ -184,7 +187,7 @@ impl Session {
                 return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot lock relation \"{name}\"")
                     .with_detail("This operation is not supported for indexes."));
             }
-            let tag = LockTag::Relation { db: crate::catalog::POSTGRES_DB, rel: rel.oid };
+            let tag = LockTag::Relation { db: self.shared.catalog.database(), rel: rel.oid };
             if !self.locker().lock(tag, mode, false, nowait)? {
                 return Err(err!(SqlState::LOCK_NOT_AVAILABLE, "could not obtain lock on relation \"{name}\""));
             }

@@ -45,6 +45,7 @@ mod comment;
 mod constraints;
 mod copy;
 mod create_as;
+pub mod databases;
 mod ddl;
 mod interrupts;
 mod locks;
@@ -135,12 +136,16 @@ pub enum Outcome {
 }
 
 /// Process-wide state a session reads.
+/// One per database: `catalog` is that database's; the rest is the
+/// cluster's (see [`databases::Databases`]).
 pub struct Shared {
     pub catalog: Arc<crate::catalog::Catalog>,
     pub config: Config,
     pub metrics: Arc<Metrics>,
     pub engine: Arc<crate::storage::engine::Engine>,
     pub txns: Arc<crate::txn::TransactionManager>,
+    /// The registry of databases and who is connected to each.
+    pub databases: Arc<databases::Databases>,
 }
 
 pub struct Session {
@@ -222,6 +227,8 @@ pub struct Session {
     pub backend_id: i32,
     /// The session's temporary schema and the ON COMMIT actions of its tables.
     temp: temp::TempState,
+    /// The session's place in its database (see [`databases::Connection`]).
+    connection: Option<databases::Connection>,
 }
 
 impl Session {
@@ -253,6 +260,7 @@ impl Session {
             xact_timestamp: None,
             statement_timestamp: 0,
             time_zone: None,
+            connection: None,
             created_files: Vec::new(),
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
@@ -1379,6 +1387,10 @@ impl Session {
                 self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
                 Ok(None)
             }
+            Statement::Database(stmt) => {
+                self.database_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Begin { isolation, read_only, .. } => {
                 self.begin(isolation.as_deref(), *read_only)?;
                 Ok(None)
@@ -1778,6 +1790,7 @@ impl EvalContext for Eval<'_> {
             deadline: self.deadline,
             timeout: self.lock_timeouts.0,
             deadlock_timeout: self.lock_timeouts.1,
+            db: self.catalog.database(),
         };
         locks::advisory(&locker, op, shared, key, self.notices)
     }

@@ -258,6 +258,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn database_size(&self) -> Result<i64> {
         self.cx.catalog.database_size(&self.cx.reader())
     }
+    fn database_size_of(&self, database: &Datum) -> Result<Option<i64>> {
+        self.cx.catalog.database_size_of(database, &self.cx.reader())
+    }
     fn relation_is_publishable(&self, oid: u32) -> Result<Option<bool>> {
         let rel = self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?;
         Ok(rel.map(|(_, r)| {

@@ -425,6 +425,10 @@ pub trait EvalContext {
     fn database_size(&self) -> Result<i64> {
         Err(Error::internal("catalog lookup outside a query"))
     }
+    /// The disk space of the database a name or OID names (`None`: no such database).
+    fn database_size_of(&self, _database: &Datum) -> Result<Option<i64>> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
     /// Whether relation `oid` could be published (a permanent user table);
     /// `None` if there is no such relation.
     fn relation_is_publishable(&self, _oid: u32) -> Result<Option<bool>> {

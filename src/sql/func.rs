@@ -14,7 +14,7 @@ use super::types::{Datum, PgType};
 use crate::catalog::comment::CommentTarget;
 use crate::catalog::{SizeOf, describe, proc};
 use crate::err;
-use crate::error::{Error, Result, SqlState};
+use crate::error::{Result, SqlState};
 use crate::storage::smgr::Fork;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1126,20 +1126,16 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::HasPrivilege(on) => has_privilege(on, &values, ctx)?,
         Func::PgTablespaceLocation => Datum::Text(String::new()),
         Func::PgSizePretty => Datum::Text(size_pretty(&values[0])),
-        Func::PgDatabaseSize => {
-            let database = match &values[0] {
-                Datum::Oid(o) => (describe::database_name(*o)).map(str::to_string),
-                other => Some(other.as_str().unwrap_or("").to_string()),
-            };
-            match database {
-                Some(name) if name == ctx.current_database()? => Datum::Int8(ctx.database_size()?),
-                Some(name) if describe::database_oid(&name).is_some() => {
-                    return Err(Error::not_supported("the size of a database other than the current one"));
+        Func::PgDatabaseSize => match ctx.database_size_of(&values[0])? {
+            Some(bytes) => Datum::Int8(bytes),
+            None => match &values[0] {
+                Datum::Oid(_) => Datum::Null,
+                other => {
+                    let name = other.as_str().unwrap_or("");
+                    return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
                 }
-                Some(name) => return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist")),
-                None => Datum::Null,
-            }
-        }
+            },
+        },
         Func::QuoteIdent => Datum::Text(quote_ident(text(0))),
         Func::PgPostmasterStartTime => Datum::TimestampTz(ctx.postmaster_start_time()),
         // pg_trigger and pg_statistic_ext are empty: no OID names a row there.

@@ -26,6 +26,7 @@ pub mod bytea;
 pub mod copy;
 pub mod cost;
 pub mod costsize;
+pub mod database;
 pub mod datetime;
 pub mod enums;
 pub mod exec;
@@ -229,6 +230,8 @@ pub enum Statement {
     ShowAll,
     /// `CHECKPOINT`: force a checkpoint now.
     Checkpoint,
+    /// `CREATE`, `DROP` or `ALTER DATABASE`.
+    Database(database::DatabaseStmt),
     /// `BEGIN` / `START TRANSACTION` with its modes.
     Begin {
         isolation: Option<String>,
@@ -367,6 +370,7 @@ impl Statement {
             Statement::Set { .. }
             | Statement::ResetAll
             | Statement::Checkpoint
+            | Statement::Database(_)
             | Statement::Begin { .. }
             | Statement::SetTransaction { .. }
             | Statement::Commit
@@ -409,6 +413,9 @@ impl Statement {
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",
+            Statement::Database(database::DatabaseStmt::Create { .. }) => "CREATE DATABASE",
+            Statement::Database(database::DatabaseStmt::Drop { .. }) => "DROP DATABASE",
+            Statement::Database(database::DatabaseStmt::Alter { .. }) => "ALTER DATABASE",
             Statement::Explain { .. } => "EXPLAIN",
             Statement::CreateTable { .. } => "CREATE TABLE",
             // With rows to write, the tag counts them (`SELECT n`).
@@ -475,6 +482,8 @@ impl Statement {
             }
             Statement::CreateTableAs(c) => c.with_data && c.plan.may_block(),
             Statement::Checkpoint | Statement::Vacuum { .. } | Statement::Reindex { .. } => true,
+            // Files are copied or removed, and other sessions waited for.
+            Statement::Database(_) => true,
             Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
             Statement::Execute { statement, args } => {
                 args.iter().any(Expr::may_block) || statement.bound.as_ref().is_some_and(|b| b.statement.may_block())

@@ -47,6 +47,8 @@ pub enum Parsed {
         /// `RESTART` (`Some(None)`) or `RESTART [WITH] n`.
         restart: Option<Box<Option<sqlparser::ast::Expr>>>,
     },
+    /// `CREATE`, `DROP` or `ALTER DATABASE` ([`super::database`]).
+    Database(super::database::DatabaseStmt),
     /// A statement PostgreSQL has that is not built: refused (0A000) when
     /// bound.
     Unsupported(&'static str),
@@ -224,6 +226,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         {
             p.next_token();
             out.push(parse_reindex(p)?);
+        } else if super::database::starts_database_statement(p) {
+            out.push(Parsed::Database(super::database::parse_database_statement(p)?));
         } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
             out.push(set_schema);
         } else if let Some(ctas) = p.maybe_parse(parse_create_table_as)? {

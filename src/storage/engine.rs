@@ -46,6 +46,10 @@ const XLOG_CHECKPOINT: u8 = 0x10;
 const XLOG_NEXTOID: u8 = 0x30;
 /// WAL record kind of the Storage resource manager: a relation cut short.
 const SMGR_TRUNCATE: u8 = 0x20;
+/// WAL record kinds of the Storage resource manager for whole databases
+/// (PostgreSQL's XLOG_DBASE_CREATE_FILE_COPY and XLOG_DBASE_DROP).
+const DBASE_CREATE: u8 = 0x30;
+const DBASE_DROP: u8 = 0x40;
 /// OIDs reserved per NEXTOID record (PostgreSQL's VAR_OID_PREFETCH).
 const OID_PREFETCH: u32 = 8192;
 
@@ -250,6 +254,41 @@ impl Engine {
         self.cut(rel, nblocks)
     }
 
+    /// CREATE DATABASE's file copy (PostgreSQL's FILE_COPY strategy): a
+    /// checkpoint writes every dirty page of the template out, its
+    /// directory is copied and synced, a record saying so is logged and
+    /// flushed, and a second checkpoint makes sure recovery never needs to
+    /// replay that record (it would copy the template as it is then, not as
+    /// it was). The caller keeps every writer away from the template.
+    pub fn create_database(&self, template: u32, db: u32) -> Result<()> {
+        self.checkpoint(CheckpointReason::Requested)?;
+        self.smgr.copy_database(template, db)?;
+        let payload: Vec<u8> = [template, db].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let (_, end) = self.wal.insert(0, Rmgr::Storage, DBASE_CREATE, &payload)?;
+        self.wal.flush_to(end)?;
+        self.checkpoint(CheckpointReason::Requested)
+    }
+
+    /// DROP DATABASE's file removal, once the `pg_database` row's deletion
+    /// is committed: its pages leave the buffer pool unwritten, a record
+    /// is logged and flushed (so that recovery removes the files too, after
+    /// replaying any change to them), and the directory goes.
+    pub fn drop_database(&self, db: u32) -> Result<()> {
+        self.pool.drop_database(db)?;
+        let (_, end) = self.wal.insert(0, Rmgr::Storage, DBASE_DROP, &db.to_le_bytes())?;
+        self.wal.flush_to(end)?;
+        self.smgr.remove_database(db)
+    }
+
+    /// Remove the files of a database with no `pg_database` row (a crash
+    /// came between the row's deletion and the files', or between a copy
+    /// and the commit of the row): no WAL needed, as nothing refers to it.
+    pub fn remove_orphan_database(&self, db: u32) -> Result<()> {
+        self.pool.drop_database(db)?;
+        tracing::info!(db, "removing the files of a database that does not exist");
+        self.smgr.remove_database(db)
+    }
+
     fn cut(&self, rel: RelFileLocator, nblocks: u32) -> Result<()> {
         self.pool.drop_blocks_from(rel, nblocks)?;
         self.pool.truncate_free_space(rel, nblocks)?;
@@ -281,6 +320,27 @@ impl Engine {
                 match (word(0), word(1), word(2)) {
                     (Some(db), Some(relfilenode), Some(n)) => self.cut(RelFileLocator { db, relfilenode }, n),
                     _ => Err(err!(SqlState::DATA_CORRUPTED, "invalid truncate WAL record at {:X}", rec.lsn)),
+                }
+            }
+            Rmgr::Storage if rec.info == DBASE_CREATE || rec.info == DBASE_DROP => {
+                let word = |i: usize| {
+                    rec.payload.get(i * 4..i * 4 + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
+                };
+                match (rec.info, word(0), word(1)) {
+                    (DBASE_CREATE, Some(template), Some(db)) => {
+                        // The copy was synced before the record was logged;
+                        // only a directory lost since is copied again.
+                        if !self.smgr.database_dir(db).exists() {
+                            self.pool.flush_all(super::buffer::Writer::Checkpointer)?;
+                            self.smgr.copy_database(template, db)?;
+                        }
+                        Ok(())
+                    }
+                    (DBASE_DROP, Some(db), _) => {
+                        self.pool.drop_database(db)?;
+                        self.smgr.remove_database(db)
+                    }
+                    _ => Err(err!(SqlState::DATA_CORRUPTED, "invalid database WAL record at {:X}", rec.lsn)),
                 }
             }
             other => match self.rmgrs.get().and_then(|v| v.iter().find(|r| r.rmgr() == other)) {

@@ -272,10 +272,113 @@ impl Smgr {
         Ok(())
     }
 
+    /// The directory of database `db`'s relation files.
+    pub fn database_dir(&self, db: u32) -> PathBuf {
+        self.base.join(db.to_string())
+    }
+
+    /// The databases that have a directory (whatever `pg_database` says).
+    pub fn databases_on_disk(&self) -> Result<Vec<u32>> {
+        let entries = match std::fs::read_dir(&self.base) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("read directory", &self.base, e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error("read directory", &self.base, e))?;
+            if let Some(db) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                out.push(db);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// The bytes of every file of database `db` (`pg_database_size`).
+    pub fn database_bytes(&self, db: u32) -> Result<u64> {
+        let dir = self.database_dir(db);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io_error("read directory", &dir, e)),
+        };
+        let mut total = 0;
+        for entry in entries.flatten() {
+            total += entry.metadata().map(|m| m.len()).unwrap_or(0);
+        }
+        Ok(total)
+    }
+
+    /// Copy database `src`'s files to a new database `dst` (CREATE
+    /// DATABASE's file copy): into a scratch directory, each file synced,
+    /// then renamed into place and the parent synced, so that `base/<dst>`
+    /// appears whole or not at all. The caller has written `src`'s dirty
+    /// pages out and keeps writers away from it.
+    pub fn copy_database(&self, src: u32, dst: u32) -> Result<()> {
+        let (from, to) = (self.database_dir(src), self.database_dir(dst));
+        let scratch = self.base.join(format!("{dst}.copy"));
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch).map_err(|e| io_error("remove", &scratch, e))?;
+        }
+        std::fs::create_dir_all(&scratch).map_err(|e| io_error("create directory", &scratch, e))?;
+        let entries = std::fs::read_dir(&from).map_err(|e| io_error("read directory", &from, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error("read directory", &from, e))?;
+            let target = scratch.join(entry.file_name());
+            std::fs::copy(entry.path(), &target).map_err(|e| io_error("copy", &entry.path(), e))?;
+            File::open(&target).and_then(|f| f.sync_all()).map_err(|e| io_error("fsync", &target, e))?;
+        }
+        sync_dir(&scratch)?;
+        std::fs::rename(&scratch, &to).map_err(|e| io_error("rename", &scratch, e))?;
+        sync_dir(&self.base)
+    }
+
+    /// Remove database `db`'s directory and forget what is known of its
+    /// files (DROP DATABASE, after its buffers were dropped).
+    pub fn remove_database(&self, db: u32) -> Result<()> {
+        self.open.lock().files.retain(|(r, _, _), _| r.db != db);
+        self.unsynced.lock().retain(|(r, _)| r.db != db);
+        self.sizes.lock().retain(|(r, _), _| r.db != db);
+        let dir = self.database_dir(db);
+        // Renamed first, so that a crash midway never leaves a directory
+        // that looks like a database.
+        let doomed = self.base.join(format!("{db}.drop"));
+        match std::fs::rename(&dir, &doomed) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("rename", &dir, e)),
+        }
+        sync_dir(&self.base)?;
+        match std::fs::remove_dir_all(&doomed) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("remove", &doomed, e)),
+        }
+    }
+
+    /// Remove the leftovers of copies and removals a crash interrupted.
+    pub fn remove_scratch_directories(&self) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(&self.base) else { return Ok(()) };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".copy") || name.ends_with(".drop") {
+                std::fs::remove_dir_all(entry.path()).map_err(|e| io_error("remove", &entry.path(), e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// How many files are open now (for tests and metrics).
     pub fn open_files(&self) -> usize {
         self.open.lock().files.len()
     }
+}
+
+/// Make a directory's entries (files created, renamed or removed in it) durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|f| f.sync_all()).map_err(|e| io_error("fsync", dir, e))
 }
 
 #[cfg(test)]

@@ -216,6 +216,7 @@ impl<'a> Binder<'a> {
         let statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Database(d) => Statement::Database(d.clone()),
             super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
             super::parser::Parsed::CreateTableLike { table, likes } => self.bind_create_table_like(table, likes)?,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,

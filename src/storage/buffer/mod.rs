@@ -446,6 +446,19 @@ impl BufferPool {
         self.drop_pages(rel, |_| true)
     }
 
+    /// Forget every cached page of database `db` without writing it (the
+    /// database is being dropped). Fails if one is still pinned.
+    pub fn drop_database(&self, db: u32) -> Result<()> {
+        let mut rels: Vec<RelFileLocator> =
+            self.table.iter().filter(|e| e.key().rel.db == db).map(|e| e.key().rel).collect();
+        rels.sort_unstable();
+        rels.dedup();
+        for rel in rels {
+            self.drop_relation(rel)?;
+        }
+        Ok(())
+    }
+
     /// Forget the cached pages of a relation's main fork from block
     /// `nblocks` on, without writing them (the fork is being cut there).
     /// Fails if one is still pinned.
