@@ -52,6 +52,7 @@ pub mod registry;
 mod rewrite;
 mod schemas;
 mod sequences;
+mod serial;
 mod types;
 mod views;
 pub mod xact;
@@ -181,6 +182,8 @@ pub struct Session {
     snapshot: Option<Snapshot>,
     /// A commit logged but not yet confirmed durable: (xid, commit record end LSN).
     pending_commit: Option<(u64, u64)>,
+    /// The SERIALIZABLE transaction's entries in the tracker.
+    serial: serial::SerialState,
     /// Files of relations this transaction created (removed if it rolls back).
     created_files: Vec<crate::storage::smgr::RelFileLocator>,
     /// Files of relations this transaction dropped (removed once it commits).
@@ -245,6 +248,7 @@ impl Session {
             cid: 0,
             snapshot: None,
             pending_commit: None,
+            serial: serial::SerialState::default(),
             xact_timestamp: None,
             statement_timestamp: 0,
             time_zone: None,
@@ -358,6 +362,16 @@ impl Session {
     /// End the transaction's writes: log the commit (its durability is
     /// awaited by the caller, see [`Session::take_pending_commit`]) or abort.
     fn end_transaction(&mut self, commit: bool) {
+        // Checked before by the commit's caller, so that the client hears
+        // of a failure; this is only the guard for any other way here.
+        let commit = commit
+            && match self.serial_pre_commit() {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "serializable transaction rolled back at commit");
+                    false
+                }
+            };
         for (oid, name, changes) in self.changes.drain(..) {
             self.shared.catalog.stats.record(oid, &name, changes, commit);
         }
@@ -381,6 +395,7 @@ impl Session {
                 // uncommitted, which every reader treats as aborted.
                 tracing::error!(xid, error = %e, "could not end transaction");
             }
+            self.serial_end(committed, true);
             let files = self.files_to_remove(committed);
             if committed {
                 self.commit_removes = files;
@@ -389,6 +404,7 @@ impl Session {
                 self.remove_files(files);
             }
         }
+        self.serial_end(commit, false);
         self.catalog_changed = false;
         self.cid = 0;
         self.snapshot = None;
@@ -447,6 +463,7 @@ impl Session {
         if xid != 0 {
             self.shared.txns.finish_commit(xid, lsn)?;
         }
+        self.serial_visible();
         if std::mem::take(&mut self.commit_invalidates) {
             self.shared.catalog.invalidate();
         }
@@ -466,12 +483,19 @@ impl Session {
     /// Taken once per statement (binding and execution share it), or once
     /// per transaction under REPEATABLE READ.
     fn statement_snapshot(&mut self) -> Snapshot {
+        if self.snapshot.is_none() && self.serial.id.is_none() && self.serializable() {
+            self.snapshot = Some(self.serial_snapshot());
+        }
         let (txns, pid) = (&self.shared.txns, self.pid);
         self.snapshot.get_or_insert_with(|| txns.snapshot_for(pid)).clone()
     }
 
     /// A new statement begins: under READ COMMITTED it gets a new snapshot.
     fn forget_statement_snapshot(&mut self) {
+        // A serializable transaction keeps one snapshot, implicit or not.
+        if self.serial.id.is_some() {
+            return;
+        }
         if !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted) {
             self.snapshot = None;
         }
@@ -486,9 +510,22 @@ impl Session {
             ));
         }
         let (txns, pid) = (&self.shared.txns, self.pid);
-        let top = *self.xid.get_or_insert_with(|| txns.assign(pid));
+        let top = match self.xid {
+            Some(x) => x,
+            None => {
+                let x = txns.assign(pid);
+                self.xid = Some(x);
+                self.serial_new_xid(x);
+                x
+            }
+        };
+        let serial = self.serial.id;
         match self.block.as_mut().and_then(|b| b.savepoints.last_mut()) {
-            Some(sp) => Ok(*sp.xid.get_or_insert_with(|| txns.assign_sub(pid, top))),
+            Some(sp) => Ok(*sp.xid.get_or_insert_with(|| {
+                let x = txns.assign_sub(pid, top);
+                serial.inspect(|&id| txns.serial.add_xid(id, x));
+                x
+            })),
             None => Ok(top),
         }
     }
@@ -1373,6 +1410,14 @@ impl Session {
                     )),
                     Some(b) => {
                         self.xact_timestamp = None;
+                        if commit && !b.failed {
+                            if let Err(e) = self.serial_pre_commit() {
+                                // The commit may not happen: roll back, and say why.
+                                self.settings.end_transaction(false);
+                                self.end_transaction(false);
+                                return Err(e);
+                            }
+                        }
                         self.settings.end_transaction(commit && !b.failed);
                         self.end_transaction(commit && !b.failed);
                         if commit && b.failed {
@@ -1502,6 +1547,7 @@ impl Session {
 
     /// `SET TRANSACTION …`: change the current block's modes.
     fn set_transaction(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+        let snapshot_taken = self.snapshot.is_some();
         let Some(b) = &mut self.block else {
             self.notices.push(Notice::warning(
                 SqlState::NO_ACTIVE_SQL_TRANSACTION,
@@ -1510,7 +1556,7 @@ impl Session {
             return Ok(());
         };
         if let Some(level) = isolation {
-            if b.ran_query {
+            if b.ran_query || snapshot_taken {
                 return Err(err!(
                     SqlState::ACTIVE_SQL_TRANSACTION,
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query"
@@ -1542,6 +1588,7 @@ impl Drop for Session {
         if self.xid.is_some() {
             self.end_transaction(false);
         }
+        self.serial_end(false, false);
         self.shared.txns.locks.release_all(self.pid, true, true);
     }
 }
@@ -1558,12 +1605,10 @@ fn not_in_block(what: &str) -> Error {
     err!(SqlState::NO_ACTIVE_SQL_TRANSACTION, "{what} can only be used in transaction blocks")
 }
 
-/// The isolation level a transaction may run at. SERIALIZABLE is refused
-/// rather than silently run at a weaker level.
+/// The isolation level a transaction may run at (SERIALIZABLE is
+/// serializable snapshot isolation: see `txn/predicate.rs`).
 fn check_isolation(level: &str) -> Result<xact::Isolation> {
     match xact::Isolation::parse(level) {
-        Some(xact::Isolation::Serializable) => Err(Error::not_supported("SERIALIZABLE isolation")
-            .with_hint("Use REPEATABLE READ; serializable snapshot isolation is not built yet.")),
         Some(l) => Ok(l),
         None => Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid transaction isolation level \"{level}\"")),
     }
