@@ -238,6 +238,26 @@ async fn other_levels_do_not_take_part() {
     go_off_call(&a, &b).await.unwrap();
 }
 
+/// `SERIALIZABLE READ ONLY DEFERRABLE` waits for a safe snapshot: until
+/// no serializable transaction that may write is running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferrable_read_only_waits_for_a_safe_snapshot() {
+    let server = TestServer::start(&[]);
+    let (a, b) = doctors(&server).await;
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+    assert_eq!(int(&a, "SELECT count(*) FROM doctors WHERE on_call").await, 2);
+    b.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE").await.unwrap();
+    let b = Arc::new(b);
+    let reader = b.clone();
+    let report = tokio::spawn(async move { int(&reader, "SELECT count(*) FROM doctors WHERE on_call").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!report.is_finished(), "the deferrable transaction waits while a serializable writer runs");
+    a.batch_execute("UPDATE doctors SET on_call = false WHERE name = 'alice'; COMMIT").await.unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(10), report).await.expect("still waiting").unwrap();
+    assert_eq!(seen, 1, "its snapshot is taken after the writer ended");
+    b.batch_execute("COMMIT").await.unwrap();
+}
+
 const CUSTOMERS: i64 = 20;
 const CLIENTS: usize = 8;
 

@@ -1393,12 +1393,12 @@ impl Session {
                 self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
                 Ok(None)
             }
-            Statement::Begin { isolation, read_only, .. } => {
-                self.begin(isolation.as_deref(), *read_only)?;
+            Statement::Begin { isolation, read_only, deferrable, .. } => {
+                self.begin(isolation.as_deref(), *read_only, *deferrable)?;
                 Ok(None)
             }
-            Statement::SetTransaction { isolation, read_only } => {
-                self.set_transaction(isolation.as_deref(), *read_only)?;
+            Statement::SetTransaction { isolation, read_only, deferrable } => {
+                self.set_transaction(isolation.as_deref(), *read_only, *deferrable)?;
                 Ok(None)
             }
             Statement::Commit | Statement::Rollback => {
@@ -1525,11 +1525,17 @@ impl Session {
 
     /// `SHOW name` / `current_setting(name)`.
     pub fn show(&self, name: &str) -> Result<String> {
+        if name.eq_ignore_ascii_case("transaction_deferrable") {
+            return Ok(match &self.block {
+                Some(b) => if b.deferrable { "on" } else { "off" }.to_string(),
+                None => self.settings.show(Guc::default_transaction_deferrable),
+            });
+        }
         show_setting(&self.settings, self.block.as_ref().map(|b| (b.isolation, b.read_only)), name)
     }
 
     /// `BEGIN` / `START TRANSACTION`.
-    fn begin(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+    fn begin(&mut self, isolation: Option<&str>, read_only: Option<bool>, deferrable: Option<bool>) -> Result<()> {
         if self.block.is_some() {
             self.notices
                 .push(Notice::warning(SqlState::ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"));
@@ -1538,15 +1544,27 @@ impl Session {
         let level = isolation.unwrap_or(self.settings.str(Guc::default_transaction_isolation)).to_string();
         let isolation = check_isolation(&level)?;
         let read_only = read_only.unwrap_or(self.settings.bool(Guc::default_transaction_read_only));
-        self.block =
-            Some(xact::Block { isolation, read_only, ran_query: false, failed: false, savepoints: Vec::new() });
+        let deferrable = deferrable.unwrap_or(self.settings.bool(Guc::default_transaction_deferrable));
+        self.block = Some(xact::Block {
+            isolation,
+            read_only,
+            deferrable,
+            ran_query: false,
+            failed: false,
+            savepoints: Vec::new(),
+        });
         // A REPEATABLE READ transaction's snapshot is taken by its first statement, not by BEGIN.
         self.snapshot = None;
         Ok(())
     }
 
     /// `SET TRANSACTION …`: change the current block's modes.
-    fn set_transaction(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+    fn set_transaction(
+        &mut self,
+        isolation: Option<&str>,
+        read_only: Option<bool>,
+        deferrable: Option<bool>,
+    ) -> Result<()> {
         let snapshot_taken = self.snapshot.is_some();
         let Some(b) = &mut self.block else {
             self.notices.push(Notice::warning(
@@ -1556,13 +1574,24 @@ impl Session {
             return Ok(());
         };
         if let Some(level) = isolation {
-            if b.ran_query || snapshot_taken {
+            let level = check_isolation(level)?;
+            // Naming the level the transaction already has is no change.
+            if level != b.isolation && (b.ran_query || snapshot_taken) {
                 return Err(err!(
                     SqlState::ACTIVE_SQL_TRANSACTION,
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query"
                 ));
             }
-            b.isolation = check_isolation(level)?;
+            b.isolation = level;
+        }
+        if let Some(d) = deferrable {
+            if b.ran_query || snapshot_taken {
+                return Err(err!(
+                    SqlState::ACTIVE_SQL_TRANSACTION,
+                    "SET TRANSACTION [NOT] DEFERRABLE must be called before any query"
+                ));
+            }
+            b.deferrable = d;
         }
         if let Some(ro) = read_only {
             b.read_only = ro;

@@ -10,6 +10,9 @@
 //!  ROLLBACK       ── end(id, aborted): its locks and conflicts go at once
 //! ```
 //!
+//! `SERIALIZABLE READ ONLY DEFERRABLE` waits instead for a snapshot no
+//! running serializable writer overlaps, and then runs untracked.
+//!
 //! An implicit transaction (no `BEGIN`) is serializable when
 //! `default_transaction_isolation` says so; its check before commit is made
 //! by the protocol loop when the implicit transaction ends
@@ -47,11 +50,28 @@ impl Session {
     /// The transaction snapshot of a serializable transaction, registered
     /// with the tracker together with it (with any ids it already has).
     pub(super) fn serial_snapshot(&mut self) -> Snapshot {
-        let read_only = match &self.block {
-            Some(b) => b.read_only,
-            None => self.settings.bool(Guc::default_transaction_read_only),
+        let (read_only, deferrable) = match &self.block {
+            Some(b) => (b.read_only, b.deferrable),
+            None => (
+                self.settings.bool(Guc::default_transaction_read_only),
+                self.settings.bool(Guc::default_transaction_deferrable),
+            ),
         };
         let (txns, pid) = (&self.shared.txns, self.pid);
+        if read_only && deferrable {
+            // A safe snapshot needs no tracking at all. A cancel or timeout
+            // ends the wait; the transaction then runs tracked, and the
+            // statement is canceled at its next check.
+            let (interrupts, deadline) = (self.interrupts.clone(), self.deadline);
+            let mut interrupted = || interrupts.check(deadline);
+            let waited =
+                crate::txn::lock::blocking(|| txns.serial.safe_snapshot(|| txns.snapshot_for(pid), &mut interrupted));
+            match waited {
+                Ok(snapshot) => return snapshot,
+                Err(e) if e.message().ends_with("user request") => self.interrupts.cancel(),
+                Err(_) => {}
+            }
+        }
         let (id, mut snapshot) = txns.serial.begin(pid, read_only, || txns.snapshot_for(pid));
         snapshot.serial = Some(id);
         self.serial.id = Some(id);
