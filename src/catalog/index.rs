@@ -345,6 +345,7 @@ impl Catalog {
                 Some(old) => index.each_column_read().all(|c| old[c] == values[c]) && index.covers(old)?,
                 None => false,
             };
+            self.serial_write_key(index, values, xid)?;
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, !same_key)? {
                     KeyCheck::Free => break,
@@ -376,6 +377,7 @@ impl Catalog {
             if !index.covers(values)? {
                 continue;
             }
+            self.serial_write_key(index, values, xid)?;
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, true)? {
                     KeyCheck::Free => break,

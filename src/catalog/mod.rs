@@ -40,6 +40,7 @@ pub mod keycode;
 pub mod namespace;
 pub mod proc;
 pub mod sequence;
+mod serial;
 pub mod stats;
 pub mod system;
 mod temp;
@@ -1646,6 +1647,7 @@ impl Catalog {
     pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
         let mut tuple = Vec::new();
         self.form_row(table, desc, values, xid, cid, &mut tuple)?;
+        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
         self.table_heap(table).insert(xid, cid, &tuple)
     }
 
@@ -1653,6 +1655,7 @@ impl Catalog {
     /// a page at a time (COPY FROM into a table without indexes).
     pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
+        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
         self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)
     }
 
@@ -1705,6 +1708,13 @@ impl Catalog {
         if from <= 1 {
             self.prune_opt(table, block)?;
         }
+        // A serializable reader locks the whole relation (a coarse but
+        // correct SIREAD lock for a sequential scan).
+        let serial = self.serial_reader(table, who);
+        if let Some(id) = serial {
+            self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Relation)?;
+        }
+        let mut writers = Vec::new();
         let mut error = None;
         let mut rows = 0;
         let mut stopped = None;
@@ -1712,7 +1722,14 @@ impl Catalog {
             if error.is_some() || stopped.is_some() || tid.offset < from {
                 return;
             }
-            match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
+            let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid);
+            if let (Some(_), Ok(v)) = (serial, &visible) {
+                if let Err(e) = self.serial_examined(who, t, *v, &mut writers) {
+                    error = Some(e);
+                    return;
+                }
+            }
+            match visible {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(e) => {
@@ -1736,7 +1753,13 @@ impl Catalog {
             }
             rows += 1;
         })?;
-        error.map_or(Ok((rows, stopped)), Err)
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if let Some(id) = serial {
+            self.serial_conflicts_out(id, &writers)?;
+        }
+        Ok((rows, stopped))
     }
 
     /// Decode the version of the row at index entry `tid` (following its
@@ -1758,8 +1781,14 @@ impl Catalog {
         bytes: &mut usize,
     ) -> Result<bool> {
         let mut found = None;
+        let serial = self.serial_reader(table, who);
+        let mut writers = Vec::new();
         let hint = self.table_heap(table).fetch_chain(tid, |at, t, multi| {
-            if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+            let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)?;
+            if serial.is_some() {
+                self.serial_examined(who, t, visible, &mut writers)?;
+            }
+            if !visible {
                 return Ok(false);
             }
             // Only one version of a row is visible; if its key is not this
@@ -1770,6 +1799,12 @@ impl Catalog {
             }
             Ok(true)
         })?;
+        if let Some(id) = serial {
+            if let Some(at) = found {
+                self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
+            }
+            self.serial_conflicts_out(id, &writers)?;
+        }
         if let (Some(at), Some(c)) = (found, ctids) {
             c.push(crate::sql::exec::ctid_value(at));
         }
@@ -1858,6 +1893,7 @@ impl Catalog {
         let toaster = self.toaster(table);
         let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
         let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
+        self.serial_write_tuple(table, xid, tid)?;
         let heap = self.table_heap(table);
         match heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)? {
             Some((new, true)) => Ok(RowChange::DoneHot(new)),
@@ -1930,6 +1966,7 @@ impl Catalog {
         let keep = std::cell::RefCell::new(Vec::new());
         let check = |t: &[u8]| self.change_check(t, xid, RowLock::Update, &refused, &keep);
         let stamp = |_: &[u8]| Ok(self.txns.change_stamp(&keep.borrow(), xid, RowLock::Update)?.0);
+        self.serial_write_tuple(table, xid, tid)?;
         if self.table_heap(table).delete_stamped(tid, xid, cid, &check, &stamp)? {
             Ok(RowChange::Done(tid))
         } else {

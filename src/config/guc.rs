@@ -221,6 +221,8 @@ settings! {
         "Client Connection Defaults / Statement Behavior", "Sets the transaction isolation level of each new transaction.";
     default_transaction_read_only = "default_transaction_read_only", User, Kind::Bool, "off", true,
         "Client Connection Defaults / Statement Behavior", "Sets the default read-only status of new transactions.";
+    default_transaction_deferrable = "default_transaction_deferrable", User, Kind::Bool, "off", false,
+        "Client Connection Defaults / Statement Behavior", "Sets the default deferrable status of new transactions.";
     bytea_output = "bytea_output", User, Kind::Enum(&["escape", "hex"]), "hex", false,
         "Client Connection Defaults / Statement Behavior", "Sets the output format for bytea.";
     DateStyle = "DateStyle", User, Kind::String, "ISO, MDY", true,

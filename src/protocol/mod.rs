@@ -285,6 +285,10 @@ where
         F::Terminate(_) => return Ok(false),
         F::Sync(_) => {
             *skip = false;
+            // A serializable implicit transaction may fail its commit check.
+            if let Err(e) = session.pre_commit_implicit() {
+                send_error(wire, session, &e)?;
+            }
             session.end_implicit_transaction();
             complete_commit(session).await?;
             send_ready(wire, session).await?;
@@ -483,6 +487,10 @@ where
     }
     if ok {
         session.cache_simple(sql, &statements);
+        // A serializable implicit transaction may fail its commit check.
+        if let Err(e) = session.pre_commit_implicit() {
+            send_error(wire, session, &e)?;
+        }
     }
     session.end_implicit_transaction();
     complete_commit(session).await?;

@@ -53,6 +53,7 @@ pub mod registry;
 mod rewrite;
 mod schemas;
 mod sequences;
+mod serial;
 mod temp;
 mod types;
 mod views;
@@ -187,6 +188,8 @@ pub struct Session {
     snapshot: Option<Snapshot>,
     /// A commit logged but not yet confirmed durable: (xid, commit record end LSN).
     pending_commit: Option<(u64, u64)>,
+    /// The SERIALIZABLE transaction's entries in the tracker.
+    serial: serial::SerialState,
     /// Files of relations this transaction created (removed if it rolls back).
     created_files: Vec<crate::storage::smgr::RelFileLocator>,
     /// Files of relations this transaction dropped (removed once it commits).
@@ -257,6 +260,7 @@ impl Session {
             cid: 0,
             snapshot: None,
             pending_commit: None,
+            serial: serial::SerialState::default(),
             xact_timestamp: None,
             statement_timestamp: 0,
             time_zone: None,
@@ -383,6 +387,16 @@ impl Session {
     /// End the transaction's writes: log the commit (its durability is
     /// awaited by the caller, see [`Session::take_pending_commit`]) or abort.
     fn end_transaction(&mut self, commit: bool) {
+        // Checked before by the commit's caller, so that the client hears
+        // of a failure; this is only the guard for any other way here.
+        let commit = commit
+            && match self.serial_pre_commit() {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "serializable transaction rolled back at commit");
+                    false
+                }
+            };
         for (oid, name, changes) in self.changes.drain(..) {
             self.shared.catalog.stats.record(oid, &name, changes, commit);
         }
@@ -407,6 +421,7 @@ impl Session {
                 tracing::error!(xid, error = %e, "could not end transaction");
             }
             self.end_transaction_temp(committed);
+            self.serial_end(committed, true);
             let files = self.files_to_remove(committed);
             if committed {
                 self.commit_removes = files;
@@ -415,6 +430,7 @@ impl Session {
                 self.remove_files(files);
             }
         }
+        self.serial_end(commit, false);
         self.catalog_changed = false;
         self.cid = 0;
         self.snapshot = None;
@@ -474,6 +490,7 @@ impl Session {
         if xid != 0 {
             self.shared.txns.finish_commit(xid, lsn)?;
         }
+        self.serial_visible();
         if std::mem::take(&mut self.commit_invalidates) {
             self.shared.catalog.invalidate();
         }
@@ -493,12 +510,19 @@ impl Session {
     /// Taken once per statement (binding and execution share it), or once
     /// per transaction under REPEATABLE READ.
     fn statement_snapshot(&mut self) -> Snapshot {
+        if self.snapshot.is_none() && self.serial.id.is_none() && self.serializable() {
+            self.snapshot = Some(self.serial_snapshot());
+        }
         let (txns, pid) = (&self.shared.txns, self.pid);
         self.snapshot.get_or_insert_with(|| txns.snapshot_for(pid)).clone()
     }
 
     /// A new statement begins: under READ COMMITTED it gets a new snapshot.
     fn forget_statement_snapshot(&mut self) {
+        // A serializable transaction keeps one snapshot, implicit or not.
+        if self.serial.id.is_some() {
+            return;
+        }
         if !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted) {
             self.snapshot = None;
         }
@@ -513,9 +537,22 @@ impl Session {
             ));
         }
         let (txns, pid) = (&self.shared.txns, self.pid);
-        let top = *self.xid.get_or_insert_with(|| txns.assign(pid));
+        let top = match self.xid {
+            Some(x) => x,
+            None => {
+                let x = txns.assign(pid);
+                self.xid = Some(x);
+                self.serial_new_xid(x);
+                x
+            }
+        };
+        let serial = self.serial.id;
         match self.block.as_mut().and_then(|b| b.savepoints.last_mut()) {
-            Some(sp) => Ok(*sp.xid.get_or_insert_with(|| txns.assign_sub(pid, top))),
+            Some(sp) => Ok(*sp.xid.get_or_insert_with(|| {
+                let x = txns.assign_sub(pid, top);
+                serial.inspect(|&id| txns.serial.add_xid(id, x));
+                x
+            })),
             None => Ok(top),
         }
     }
@@ -1391,12 +1428,12 @@ impl Session {
                 self.database_statement(stmt)?;
                 Ok(None)
             }
-            Statement::Begin { isolation, read_only, .. } => {
-                self.begin(isolation.as_deref(), *read_only)?;
+            Statement::Begin { isolation, read_only, deferrable, .. } => {
+                self.begin(isolation.as_deref(), *read_only, *deferrable)?;
                 Ok(None)
             }
-            Statement::SetTransaction { isolation, read_only } => {
-                self.set_transaction(isolation.as_deref(), *read_only)?;
+            Statement::SetTransaction { isolation, read_only, deferrable } => {
+                self.set_transaction(isolation.as_deref(), *read_only, *deferrable)?;
                 Ok(None)
             }
             Statement::Commit | Statement::Rollback => {
@@ -1411,6 +1448,14 @@ impl Session {
                     )),
                     Some(b) => {
                         self.xact_timestamp = None;
+                        if commit && !b.failed {
+                            if let Err(e) = self.serial_pre_commit() {
+                                // The commit may not happen: roll back, and say why.
+                                self.settings.end_transaction(false);
+                                self.end_transaction(false);
+                                return Err(e);
+                            }
+                        }
                         self.settings.end_transaction(commit && !b.failed);
                         self.end_transaction(commit && !b.failed);
                         if commit && b.failed {
@@ -1518,11 +1563,17 @@ impl Session {
 
     /// `SHOW name` / `current_setting(name)`.
     pub fn show(&self, name: &str) -> Result<String> {
+        if name.eq_ignore_ascii_case("transaction_deferrable") {
+            return Ok(match &self.block {
+                Some(b) => if b.deferrable { "on" } else { "off" }.to_string(),
+                None => self.settings.show(Guc::default_transaction_deferrable),
+            });
+        }
         show_setting(&self.settings, self.block.as_ref().map(|b| (b.isolation, b.read_only)), name)
     }
 
     /// `BEGIN` / `START TRANSACTION`.
-    fn begin(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+    fn begin(&mut self, isolation: Option<&str>, read_only: Option<bool>, deferrable: Option<bool>) -> Result<()> {
         if self.block.is_some() {
             self.notices
                 .push(Notice::warning(SqlState::ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"));
@@ -1531,15 +1582,28 @@ impl Session {
         let level = isolation.unwrap_or(self.settings.str(Guc::default_transaction_isolation)).to_string();
         let isolation = check_isolation(&level)?;
         let read_only = read_only.unwrap_or(self.settings.bool(Guc::default_transaction_read_only));
-        self.block =
-            Some(xact::Block { isolation, read_only, ran_query: false, failed: false, savepoints: Vec::new() });
+        let deferrable = deferrable.unwrap_or(self.settings.bool(Guc::default_transaction_deferrable));
+        self.block = Some(xact::Block {
+            isolation,
+            read_only,
+            deferrable,
+            ran_query: false,
+            failed: false,
+            savepoints: Vec::new(),
+        });
         // A REPEATABLE READ transaction's snapshot is taken by its first statement, not by BEGIN.
         self.snapshot = None;
         Ok(())
     }
 
     /// `SET TRANSACTION …`: change the current block's modes.
-    fn set_transaction(&mut self, isolation: Option<&str>, read_only: Option<bool>) -> Result<()> {
+    fn set_transaction(
+        &mut self,
+        isolation: Option<&str>,
+        read_only: Option<bool>,
+        deferrable: Option<bool>,
+    ) -> Result<()> {
+        let snapshot_taken = self.snapshot.is_some();
         let Some(b) = &mut self.block else {
             self.notices.push(Notice::warning(
                 SqlState::NO_ACTIVE_SQL_TRANSACTION,
@@ -1548,13 +1612,24 @@ impl Session {
             return Ok(());
         };
         if let Some(level) = isolation {
-            if b.ran_query {
+            let level = check_isolation(level)?;
+            // Naming the level the transaction already has is no change.
+            if level != b.isolation && (b.ran_query || snapshot_taken) {
                 return Err(err!(
                     SqlState::ACTIVE_SQL_TRANSACTION,
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query"
                 ));
             }
-            b.isolation = check_isolation(level)?;
+            b.isolation = level;
+        }
+        if let Some(d) = deferrable {
+            if b.ran_query || snapshot_taken {
+                return Err(err!(
+                    SqlState::ACTIVE_SQL_TRANSACTION,
+                    "SET TRANSACTION [NOT] DEFERRABLE must be called before any query"
+                ));
+            }
+            b.deferrable = d;
         }
         if let Some(ro) = read_only {
             b.read_only = ro;
@@ -1580,6 +1655,7 @@ impl Drop for Session {
         if self.xid.is_some() {
             self.end_transaction(false);
         }
+        self.serial_end(false, false);
         self.block = None;
         if let Err(e) = self.drop_temp_at_exit() {
             tracing::error!(error = %e, "could not drop temporary relations at disconnect");
@@ -1600,12 +1676,10 @@ fn not_in_block(what: &str) -> Error {
     err!(SqlState::NO_ACTIVE_SQL_TRANSACTION, "{what} can only be used in transaction blocks")
 }
 
-/// The isolation level a transaction may run at. SERIALIZABLE is refused
-/// rather than silently run at a weaker level.
+/// The isolation level a transaction may run at (SERIALIZABLE is
+/// serializable snapshot isolation: see `txn/predicate.rs`).
 fn check_isolation(level: &str) -> Result<xact::Isolation> {
     match xact::Isolation::parse(level) {
-        Some(xact::Isolation::Serializable) => Err(Error::not_supported("SERIALIZABLE isolation")
-            .with_hint("Use REPEATABLE READ; serializable snapshot isolation is not built yet.")),
         Some(l) => Ok(l),
         None => Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid transaction isolation level \"{level}\"")),
     }

@@ -63,6 +63,9 @@ impl Isolation {
 pub struct Block {
     pub isolation: Isolation,
     pub read_only: bool,
+    /// `DEFERRABLE`: a SERIALIZABLE READ ONLY transaction waits for a safe
+    /// snapshot (see `session/serial.rs`).
+    pub deferrable: bool,
     /// A statement other than transaction control has run in the block.
     pub ran_query: bool,
     pub failed: bool,

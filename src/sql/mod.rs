@@ -237,11 +237,13 @@ pub enum Statement {
         isolation: Option<String>,
         read_only: Option<bool>,
         start: bool,
+        deferrable: Option<bool>,
     },
     /// `SET TRANSACTION …` inside a block.
     SetTransaction {
         isolation: Option<String>,
         read_only: Option<bool>,
+        deferrable: Option<bool>,
     },
     Commit,
     Rollback,

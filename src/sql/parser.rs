@@ -52,6 +52,18 @@ pub enum Parsed {
     /// A statement PostgreSQL has that is not built: refused (0A000) when
     /// bound.
     Unsupported(&'static str),
+    /// `BEGIN`, `START TRANSACTION` or `SET TRANSACTION` with a
+    /// `[NOT] DEFERRABLE` mode (which `sqlparser` does not know); the
+    /// other forms are `sqlparser`'s.
+    TransactionModes {
+        /// `SET TRANSACTION` rather than a start.
+        set: bool,
+        /// `START TRANSACTION` rather than `BEGIN`.
+        start: bool,
+        isolation: Option<String>,
+        read_only: Option<bool>,
+        deferrable: bool,
+    },
     /// `CREATE TABLE name (… LIKE source [INCLUDING | EXCLUDING option]… …)`:
     /// the statement without its LIKE clauses, and each clause with the
     /// number of column definitions written before it.
@@ -228,6 +240,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if super::database::starts_database_statement(p) {
             out.push(Parsed::Database(super::database::parse_database_statement(p)?));
+        } else if let Some(modes) = p.maybe_parse(parse_deferrable_modes)? {
+            out.push(modes);
         } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
             out.push(set_schema);
         } else if let Some(ctas) = p.maybe_parse(parse_create_table_as)? {
@@ -259,6 +273,51 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         expecting_delimiter = true;
     }
     Ok(out)
+}
+
+/// `BEGIN [WORK | TRANSACTION]`, `START TRANSACTION` or `SET TRANSACTION`
+/// with transaction modes of which one is `[NOT] DEFERRABLE` (without one,
+/// this fails and `sqlparser` parses the statement).
+fn parse_deferrable_modes(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    let (set, start) = if p.parse_keyword(Keyword::BEGIN) {
+        _ = p.parse_one_of_keywords(&[Keyword::WORK, Keyword::TRANSACTION]);
+        (false, false)
+    } else if p.parse_keywords(&[Keyword::START, Keyword::TRANSACTION]) {
+        (false, true)
+    } else {
+        p.expect_keywords(&[Keyword::SET, Keyword::TRANSACTION])?;
+        (true, false)
+    };
+    let (mut isolation, mut read_only, mut deferrable) = (None, None, None);
+    loop {
+        if p.parse_keywords(&[Keyword::ISOLATION, Keyword::LEVEL]) {
+            let level = if p.parse_keyword(Keyword::SERIALIZABLE) {
+                "serializable"
+            } else if p.parse_keywords(&[Keyword::REPEATABLE, Keyword::READ]) {
+                "repeatable read"
+            } else if p.parse_keywords(&[Keyword::READ, Keyword::COMMITTED]) {
+                "read committed"
+            } else {
+                p.expect_keywords(&[Keyword::READ, Keyword::UNCOMMITTED])?;
+                "read uncommitted"
+            };
+            isolation = Some(level.to_string());
+        } else if p.parse_keywords(&[Keyword::READ, Keyword::ONLY]) {
+            read_only = Some(true);
+        } else if p.parse_keywords(&[Keyword::READ, Keyword::WRITE]) {
+            read_only = Some(false);
+        } else if p.parse_keyword(Keyword::DEFERRABLE) {
+            deferrable = Some(true);
+        } else if p.parse_keywords(&[Keyword::NOT, Keyword::DEFERRABLE]) {
+            deferrable = Some(false);
+        } else {
+            break;
+        }
+        _ = p.consume_token(&Token::Comma);
+    }
+    let Some(deferrable) = deferrable else { return p.expected_ref("DEFERRABLE", p.peek_token_ref()) };
+    expect_end(p)?;
+    Ok(Parsed::TransactionModes { set, start, isolation, read_only, deferrable })
 }
 
 /// The rest of a REINDEX statement. SCHEMA, DATABASE, SYSTEM and

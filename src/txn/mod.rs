@@ -30,6 +30,7 @@
 pub mod clog;
 pub mod lock;
 pub mod multixact;
+pub mod predicate;
 pub mod rowlock;
 pub mod slru;
 
@@ -72,6 +73,9 @@ pub struct Snapshot {
     pub xmin: u64,
     pub xmax: u64,
     pub running: Vec<u64>,
+    /// The SERIALIZABLE transaction reading with it, if any: its reads
+    /// take SIREAD locks and look for rw-conflicts (see [`predicate`]).
+    pub serial: Option<predicate::SerialId>,
 }
 
 /// A running transaction id's owner.
@@ -98,6 +102,8 @@ pub struct TransactionManager {
     pub clog: Clog,
     /// Multixacts: the sets of transactions holding a row at once.
     pub multixacts: MultiXacts,
+    /// Serializable transactions: SIREAD locks and rw-conflicts.
+    pub serial: predicate::Serializable,
     wal: Arc<Wal>,
 }
 
@@ -111,6 +117,7 @@ impl TransactionManager {
             xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
             multixacts,
+            serial: predicate::Serializable::default(),
             wal,
         }
     }
@@ -172,7 +179,7 @@ impl TransactionManager {
         let running = self.running.lock();
         let xmax = self.next_xid.load(Ordering::Acquire);
         let xmin = running.first_key_value().map(|(&x, _)| x).unwrap_or(xmax);
-        Snapshot { xmin, xmax, running: running.keys().copied().collect() }
+        Snapshot { xmin, xmax, running: running.keys().copied().collect(), serial: None }
     }
 
     /// A snapshot for session `pid`, whose xmin is kept (with any older one
@@ -184,7 +191,7 @@ impl TransactionManager {
         let xmax = self.next_xid.load(Ordering::Acquire);
         let xmin = running.first_key_value().map(|(&x, _)| x).unwrap_or(xmax);
         self.xmins.lock().entry(pid).or_insert(xmin);
-        Snapshot { xmin, xmax, running: running.keys().copied().collect() }
+        Snapshot { xmin, xmax, running: running.keys().copied().collect(), serial: None }
     }
 
     /// Session `pid`'s transaction ended: its snapshots are gone.
@@ -499,6 +506,36 @@ impl TransactionManager {
     pub fn inserted_by_aborted(&self, tuple: &[u8]) -> Result<bool> {
         let h = Header(tuple);
         Ok(!xmin_frozen(&h) && self.outcome(h.xmin())? == Some(false))
+    }
+}
+
+impl TransactionManager {
+    /// For a SERIALIZABLE reader (`me`, 0 if it has no id) that examined
+    /// this tuple version (`visible` to `snap` or not): the concurrent
+    /// transaction whose write its snapshot ignores, if any — the deleter
+    /// of a visible version, or the inserter of one invisible because it
+    /// committed after the snapshot or still runs (PostgreSQL's
+    /// HeapCheckForSerializableConflictOut).
+    pub fn concurrent_writer(&self, tuple: &[u8], snap: &Snapshot, me: u64, visible: bool) -> Result<Option<u64>> {
+        let h = Header(tuple);
+        let xid = if visible {
+            if !h.has_deleter() || xmax_hinted(&h) {
+                return Ok(None);
+            }
+            match self.updater(&h)? {
+                Some(x) => x,
+                None => return Ok(None),
+            }
+        } else {
+            if xmin_frozen(&h) {
+                return Ok(None);
+            }
+            h.xmin()
+        };
+        if self.is_mine(xid, me) || self.committed_before(xid, snap)? {
+            return Ok(None);
+        }
+        Ok(Some(xid))
     }
 }
 

@@ -217,6 +217,13 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Database(d) => Statement::Database(d.clone()),
+            super::parser::Parsed::TransactionModes { set, start, isolation, read_only, deferrable } => {
+                let (isolation, read_only, deferrable) = (isolation.clone(), *read_only, Some(*deferrable));
+                match set {
+                    true => Statement::SetTransaction { isolation, read_only, deferrable },
+                    false => Statement::Begin { isolation, read_only, start: *start, deferrable },
+                }
+            }
             super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
             super::parser::Parsed::CreateTableLike { table, likes } => self.bind_create_table_like(table, likes)?,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
@@ -331,7 +338,7 @@ impl<'a> Binder<'a> {
                 if statements.is_empty() =>
             {
                 let (isolation, read_only) = transaction_modes(modes)?;
-                Ok(Statement::Begin { isolation, read_only, start: !begin })
+                Ok(Statement::Begin { isolation, read_only, start: !begin, deferrable: None })
             }
             ast::Statement::Commit { chain: false, .. } => Ok(Statement::Commit),
             ast::Statement::Rollback { chain: false, savepoint: None } => Ok(Statement::Rollback),
@@ -2503,7 +2510,7 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
         }
         S::SetTransaction { modes, snapshot: None, session: false } => {
             let (isolation, read_only) = transaction_modes(modes)?;
-            Ok(Statement::SetTransaction { isolation, read_only })
+            Ok(Statement::SetTransaction { isolation, read_only, deferrable: None })
         }
         S::SetTransaction { session: true, modes, .. } => {
             // SET SESSION CHARACTERISTICS AS TRANSACTION: the session defaults.

@@ -93,7 +93,11 @@ impl IndexScanState {
 
     pub fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
         if self.ranges.is_none() {
-            self.ranges = Some(self.key_ranges(cx)?);
+            let ranges = self.key_ranges(cx)?;
+            // A serializable reader locks the ranges it reads (phantoms).
+            let who = cx.reader();
+            ranges.iter().try_for_each(|r| cx.catalog.serial_lock_range(&self.index, r, &who))?;
+            self.ranges = Some(ranges);
             cx.catalog.stats.scan_started(self.index.oid);
         }
         let Some(ranges) = &self.ranges else { return Ok(Step::Done) };
