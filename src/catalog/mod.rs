@@ -25,6 +25,7 @@
 //! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
 mod absent;
+pub mod acl;
 mod alter;
 pub mod analyze;
 mod bootstrap;

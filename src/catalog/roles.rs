@@ -262,12 +262,24 @@ impl Catalog {
         let mut found: Vec<(u32, String)> = Vec::new();
         let class = super::PG_CLASS.desc();
         let mut owned = Vec::new();
-        self.scan(&super::PG_CLASS, who, |_, t| {
+        let mut with_acl = Vec::new();
+        self.scan(&super::PG_CLASS, who, |tid, t| {
             let v = deform(&class, t);
             if super::u32_of(v[super::PG_CLASS.attno("relowner")]) == oid {
                 owned.push(super::u32_of(v[super::system::CLASS_OID]));
+            } else if v[super::PG_CLASS.attno("relacl")].is_some() {
+                with_acl.push((super::u32_of(v[super::system::CLASS_OID]), tid));
             }
         })?;
+        let name = self.role_by_oid(oid, who)?.map(|r| r.name).unwrap_or_default();
+        for (rel, tid) in with_acl {
+            let items = self.row_acl(&super::PG_CLASS, tid)?.unwrap_or_default();
+            if super::acl::mentions(&items, &name) {
+                let Some((_, r)) = self.relation_by_oid(rel, who)? else { continue };
+                let shown = self.regclass_text(rel, who)?.unwrap_or_default();
+                found.push((rel, format!("privileges for {} {shown}", r.kind.noun())));
+            }
+        }
         for rel in owned {
             let Some((_, r)) = self.relation_by_oid(rel, who)? else { continue };
             if matches!(r.kind, super::RelKind::Index) || r.namespace == super::system::PG_TOAST_NAMESPACE {
@@ -279,6 +291,11 @@ impl Catalog {
         for ns in self.namespaces(who)? {
             if ns.owner == oid {
                 found.push((ns.oid, format!("owner of schema {}", ns.name)));
+            } else if self
+                .row_acl(&super::system::PG_NAMESPACE, ns.tid)?
+                .is_some_and(|a| super::acl::mentions(&a, &name))
+            {
+                found.push((ns.oid, format!("privileges for schema {}", ns.name)));
             }
         }
         found.sort_by_key(|f| f.0);
@@ -303,6 +320,19 @@ impl Catalog {
             })?;
         }
         Ok(())
+    }
+
+    /// `relowner` of relation `oid` (the bootstrap superuser if unknown).
+    pub fn relation_owner(&self, oid: u32, who: &Reader<'_>) -> Result<u32> {
+        let desc = super::PG_CLASS.desc();
+        let mut owner = super::system::SUPERUSER;
+        self.scan(&super::PG_CLASS, who, |_, t| {
+            let v = deform(&desc, t);
+            if super::u32_of(v[super::system::CLASS_OID]) == oid {
+                owner = super::u32_of(v[super::PG_CLASS.attno("relowner")]);
+            }
+        })?;
+        Ok(owner)
     }
 
     /// The relations transaction `xid` made at command `since` or later

@@ -110,6 +110,7 @@ impl Session {
                 }
                 Ok(())
             }
+            RoleStmt::Privileges(p) => self.privileges_statement(p),
             RoleStmt::SetRole { name, local, .. } => self.set_role(name.as_deref(), *local),
             RoleStmt::SetSessionAuthorization { name, .. } => self.set_session_authorization(name.as_deref()),
         }
@@ -492,5 +493,95 @@ impl Session {
         };
         let role = self.existing_role(&name)?;
         Ok((role.oid, role.name))
+    }
+}
+
+impl Session {
+    /// `GRANT | REVOKE privileges ON objects …`: each object's ACL (its
+    /// default written out first) changes; grants are recorded as made
+    /// by the object's owner, as PostgreSQL records a superuser's.
+    pub(super) fn privileges_statement(&mut self, stmt: &crate::sql::role::PrivilegeStmt) -> Result<()> {
+        use crate::catalog::acl::{self, AclObject};
+        use crate::sql::role::PrivilegeTarget;
+        let xid = self.ensure_xid(if stmt.revoke { "REVOKE" } else { "GRANT" })?;
+        for grantee in stmt.grantees.iter().filter(|g| !g.is_empty()) {
+            self.existing_role(grantee)?;
+        }
+        let me = self.current_role_row()?;
+        let snapshot = self.statement_snapshot();
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = self.shared.catalog.clone();
+        // (catalog, row, kind, owner, shown name)
+        let mut objects = Vec::new();
+        match stmt.target {
+            PrivilegeTarget::Tables | PrivilegeTarget::Sequences => {
+                for name in &stmt.names {
+                    let rel = catalog
+                        .relation(name, &who)?
+                        .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"))?;
+                    let sequence = rel.kind == crate::catalog::RelKind::Sequence;
+                    if stmt.target == PrivilegeTarget::Sequences && !sequence {
+                        return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a sequence"));
+                    }
+                    let kind = if sequence { AclObject::Sequence } else { AclObject::Table };
+                    objects.push((&crate::catalog::system::PG_CLASS, rel.tid, kind, rel.oid, name.clone()));
+                }
+            }
+            PrivilegeTarget::AllTablesInSchema => {
+                for schema in &stmt.names {
+                    let ns = catalog.namespace_oid(schema, &who)?;
+                    for (oid, name, kind) in catalog.relations_in_namespace(ns, &who)? {
+                        let Some((_, rel)) = catalog.relation_by_oid(oid, &who)? else { continue };
+                        if matches!(kind, crate::catalog::RelKind::Sequence) {
+                            continue;
+                        }
+                        objects.push((&crate::catalog::system::PG_CLASS, rel.tid, AclObject::Table, oid, name));
+                    }
+                }
+            }
+            PrivilegeTarget::Schemas => {
+                for name in &stmt.names {
+                    let ns =
+                        catalog.namespace(name, &who)?.ok_or_else(|| crate::catalog::namespace::no_schema(name))?;
+                    objects.push((&crate::catalog::system::PG_NAMESPACE, ns.tid, AclObject::Schema, ns.owner, ns.name));
+                }
+            }
+            PrivilegeTarget::Databases => {
+                let all = catalog.database_rows_for_acl(&who)?;
+                for name in &stmt.names {
+                    let (n, owner, tid) =
+                        all.iter().find(|d| &d.0 == name).cloned().ok_or_else(|| {
+                            err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist")
+                        })?;
+                    objects.push((&crate::catalog::system::PG_DATABASE, tid, AclObject::Database, owner, n));
+                }
+            }
+        }
+        for (table, tid, kind, owner_or_oid, shown) in objects {
+            let owner = match kind {
+                AclObject::Table | AclObject::Sequence => catalog.relation_owner(owner_or_oid, &who)?,
+                _ => owner_or_oid,
+            };
+            let owner_name = catalog.role_by_oid(owner, &who)?.map_or_else(|| owner.to_string(), |r| r.name);
+            if !me.superuser && me.oid != owner {
+                return Err(acl::not_owner(kind, &shown));
+            }
+            let letters = acl::privilege_letters(kind, stmt.privileges.as_deref())?;
+            let mut items = match catalog.row_acl(table, tid)? {
+                Some(texts) => acl::parse_acl(&texts)?,
+                None => acl::default_acl(kind, &owner_name),
+            };
+            for grantee in &stmt.grantees {
+                if stmt.revoke {
+                    acl::revoke(&mut items, grantee, &owner_name, &letters, stmt.grant_option);
+                } else {
+                    acl::grant(&mut items, grantee, &owner_name, &letters, stmt.grant_option);
+                }
+            }
+            catalog.set_row_acl(table, tid, &items, xid, self.cid)?;
+        }
+        self.roles_changed();
+        Ok(())
     }
 }

@@ -19,6 +19,34 @@ pub struct RoleOptions {
     pub valid_until: Option<String>,
 }
 
+/// What a GRANT or REVOKE of privileges is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivilegeTarget {
+    /// `[TABLE] names` (tables, views, sequences).
+    Tables,
+    /// `ALL TABLES IN SCHEMA names`.
+    AllTablesInSchema,
+    Sequences,
+    Schemas,
+    Databases,
+}
+
+/// `GRANT privileges ON objects TO roles [WITH GRANT OPTION]` or
+/// `REVOKE [GRANT OPTION FOR] privileges ON objects FROM roles`.
+#[derive(Clone, Debug)]
+pub struct PrivilegeStmt {
+    pub revoke: bool,
+    /// The privileges' key words (`None`: ALL).
+    pub privileges: Option<Vec<String>>,
+    pub target: PrivilegeTarget,
+    /// Relation name strings, or schema or database names.
+    pub names: Vec<String>,
+    /// Role names; empty for PUBLIC.
+    pub grantees: Vec<String>,
+    /// WITH GRANT OPTION, or GRANT OPTION FOR.
+    pub grant_option: bool,
+}
+
 /// A role statement.
 #[derive(Clone, Debug)]
 pub enum RoleStmt {
@@ -42,6 +70,8 @@ pub enum RoleStmt {
     Grant { roles: Vec<String>, members: Vec<String>, admin: bool },
     /// `REVOKE [ADMIN OPTION FOR] roles… FROM members…`.
     Revoke { roles: Vec<String>, members: Vec<String>, admin_only: bool },
+    /// GRANT or REVOKE of privileges on objects.
+    Privileges(Box<PrivilegeStmt>),
     /// `SET [LOCAL] ROLE name | NONE` and `RESET ROLE` (`None`: back to
     /// the session user).
     SetRole { name: Option<String>, local: bool, reset: bool },
@@ -59,6 +89,8 @@ impl RoleStmt {
             RoleStmt::Drop { .. } => "DROP ROLE",
             RoleStmt::Grant { .. } => "GRANT ROLE",
             RoleStmt::Revoke { .. } => "REVOKE ROLE",
+            RoleStmt::Privileges(p) if p.revoke => "REVOKE",
+            RoleStmt::Privileges(_) => "GRANT",
             RoleStmt::SetRole { reset: true, .. } | RoleStmt::SetSessionAuthorization { reset: true, .. } => "RESET",
             RoleStmt::SetRole { .. } | RoleStmt::SetSessionAuthorization { .. } => "SET",
         }

@@ -326,6 +326,12 @@ impl<'a> Binder<'a> {
             ast::Statement::CreateRole(create) => role::bind_create_role(create, false),
             ast::Statement::AlterRole { name, operation } => role::bind_alter_role(name, operation),
             ast::Statement::GrantRole(grant) => role::bind_grant_role(grant),
+            ast::Statement::Grant(g) if g.as_grantor.is_none() && g.granted_by.is_none() => {
+                role::bind_privileges(false, &g.privileges, g.objects.as_ref(), &g.grantees, g.with_grant_option)
+            }
+            ast::Statement::Revoke(r) if r.granted_by.is_none() => {
+                role::bind_privileges(true, &r.privileges, r.objects.as_ref(), &r.grantees, r.grant_option_for)
+            }
             ast::Statement::RevokeRole(revoke) => role::bind_revoke_role(revoke),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),

@@ -221,3 +221,66 @@ pub(super) fn bind_set_session_authorization(param: &ast::SetSessionAuthorizatio
     };
     Ok(Statement::Role(RoleStmt::SetSessionAuthorization { name, reset: false }))
 }
+
+/// `GRANT privileges ON objects TO …` and `REVOKE … FROM …`.
+pub(super) fn bind_privileges(
+    revoke: bool,
+    privileges: &ast::Privileges,
+    objects: Option<&ast::GrantObjects>,
+    grantees: &[ast::Grantee],
+    grant_option: bool,
+) -> Result<Statement> {
+    use crate::sql::role::{PrivilegeStmt, PrivilegeTarget};
+    let privileges = match privileges {
+        ast::Privileges::All { .. } => None,
+        ast::Privileges::Actions(actions) => Some(
+            actions
+                .iter()
+                .map(|a| {
+                    let text = a.to_string();
+                    if text.contains('(') {
+                        return Err(Error::not_supported("column privileges"));
+                    }
+                    Ok(text.to_ascii_lowercase())
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+    };
+    let names = |list: &[ast::ObjectName]| list.iter().map(super::ddl::public_name).collect::<Result<Vec<_>>>();
+    let plain = |list: &[ast::ObjectName]| {
+        list.iter()
+            .map(|n| match n.0.as_slice() {
+                [ast::ObjectNamePart::Identifier(id)] => Ok(ident(id)),
+                _ => Err(Error::not_supported(format!("cross-database references: {n}"))),
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let (target, names) = match objects {
+        Some(ast::GrantObjects::Tables(t)) => (PrivilegeTarget::Tables, names(t)?),
+        Some(ast::GrantObjects::Sequences(t)) => (PrivilegeTarget::Sequences, names(t)?),
+        Some(ast::GrantObjects::AllTablesInSchema { schemas }) => (PrivilegeTarget::AllTablesInSchema, plain(schemas)?),
+        Some(ast::GrantObjects::Schemas(s)) => (PrivilegeTarget::Schemas, plain(s)?),
+        Some(ast::GrantObjects::Databases(d)) => (PrivilegeTarget::Databases, plain(d)?),
+        Some(other) => return Err(Error::not_supported(format!("GRANT on {other}"))),
+        None => return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"TO\"")),
+    };
+    let grantees = grantees
+        .iter()
+        .map(|g| match (&g.grantee_type, &g.name) {
+            (ast::GranteesType::Public, _) => Ok(String::new()),
+            (_, Some(ast::GranteeName::ObjectName(n))) if n.to_string().eq_ignore_ascii_case("public") => {
+                Ok(String::new())
+            }
+            (_, Some(ast::GranteeName::ObjectName(n))) => object_role_name(n),
+            _ => Err(Error::not_supported(format!("grantee {g}"))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Statement::Role(RoleStmt::Privileges(Box::new(PrivilegeStmt {
+        revoke,
+        privileges,
+        target,
+        names,
+        grantees,
+        grant_option,
+    }))))
+}
