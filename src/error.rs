@@ -113,6 +113,7 @@ impl SqlState {
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = SqlState("55000");
     pub const OBJECT_IN_USE: SqlState = SqlState("55006");
     pub const DUPLICATE_DATABASE: SqlState = SqlState("42P04");
+    pub const INVALID_GRANT_OPERATION: SqlState = SqlState("0LP01");
     pub const CANT_CHANGE_RUNTIME_PARAM: SqlState = SqlState("55P02");
     pub const QUERY_CANCELED: SqlState = SqlState("57014");
     pub const ADMIN_SHUTDOWN: SqlState = SqlState("57P01");

@@ -136,7 +136,7 @@ Foreign-key constraints:
     ),
     (
         "\\l",
-        Expect::NotYet(
+        Expect::Same(
             r#"                                            List of databases
    Name    |  Owner   | Encoding | Collate | Ctype | ICU Locale | Locale Provider |   Access privileges   
 -----------+----------+----------+---------+-------+------------+-----------------+-----------------------

@@ -25,6 +25,7 @@
 //! state ([`sequence`]); column defaults are `pg_attrdef` rows ([`default`]).
 
 mod absent;
+pub mod acl;
 mod alter;
 pub mod analyze;
 mod bootstrap;
@@ -39,6 +40,7 @@ mod index;
 pub mod keycode;
 pub mod namespace;
 pub mod proc;
+pub mod roles;
 pub mod sequence;
 mod serial;
 pub mod stats;

@@ -313,8 +313,11 @@ impl Catalog {
     /// ALTER SCHEMA … RENAME TO / OWNER TO: a new version of its row.
     pub fn update_namespace(&self, ns: &Namespace, name: &str, owner: u32, xid: u64, cid: u32) -> Result<()> {
         let row = [Datum::Oid(ns.oid), Datum::Text(name.to_string()), Datum::Oid(owner), Datum::Null];
-        let bytes: Vec<Option<Vec<u8>>> =
+        let mut bytes: Vec<Option<Vec<u8>>> =
             row.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
+        // The schema's privileges stay as they are.
+        let old = self.heap(self.catalog_rel(&PG_NAMESPACE)).fetch(ns.tid)?;
+        bytes[3] = old.and_then(|t| deform(&PG_NAMESPACE.desc(), &t)[3].map(<[u8]>::to_vec));
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };

@@ -33,7 +33,7 @@ pub(super) const INT2VECTOR: PgType = TextForm(22);
 pub(super) const OIDVECTOR: PgType = TextForm(30);
 pub(super) const PG_NODE_TREE: PgType = TextForm(194);
 pub(super) const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
-pub(super) const ACLITEM_ARRAY: PgType = TextForm(1034);
+pub(super) const ACLITEM_ARRAY: PgType = PgType::array_by_oid(1034);
 const ANYARRAY: PgType = TextForm(2277);
 const INT2_ARRAY: PgType = PgType::array_by_oid(1005);
 pub(super) const OID_ARRAY: PgType = PgType::array_by_oid(1028);
@@ -1026,10 +1026,17 @@ pub fn database_rows() -> Vec<Vec<Datum>> {
                 Datum::Text("C".into()),
                 Datum::Null,
                 Datum::Null,
-                Datum::Null,
+                // The templates: anyone may connect, as initdb grants.
+                if template { aclitems(&["=c/postgres", "postgres=CTc/postgres"]) } else { Datum::Null },
             ]
         })
         .collect()
+}
+
+/// An `aclitem[]` value of items in their text form.
+pub fn aclitems(items: &[&str]) -> Datum {
+    let elem = TextForm(1033);
+    ArrayValue::new(elem, items.iter().map(|i| Datum::Text(i.to_string())).collect()).into_datum()
 }
 
 /// `pg_authid` rows: the bootstrap superuser and PostgreSQL 15's

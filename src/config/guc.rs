@@ -276,6 +276,8 @@ settings! {
         "Preset Options", "Shows whether the current user is a superuser.";
     session_authorization = "session_authorization", Internal, Kind::String, "postgres", true,
         "Preset Options", "Sets the session user name.";
+    role = "role", User, Kind::String, "none", false,
+        "Ungrouped", "Sets the current role.";
 }
 
 impl Guc {

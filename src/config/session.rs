@@ -114,6 +114,16 @@ impl Settings {
         Ok(())
     }
 
+    /// A value the server sets for the session (`session_authorization`,
+    /// `is_superuser`): it becomes what `RESET` returns to.
+    pub fn set_internal(&mut self, guc: Guc, text: &str) -> Result<()> {
+        let value = guc::parse(guc, text)?;
+        self.current[guc as usize] = value.clone();
+        self.committed[guc as usize] = value.clone();
+        self.reset[guc as usize] = value;
+        Ok(())
+    }
+
     /// `SET [LOCAL] name = value`; `None` means `DEFAULT` (as RESET).
     pub fn set(&mut self, name: &str, text: Option<&str>, local: bool) -> Result<Guc> {
         let guc = guc::lookup_or_error(name)?;

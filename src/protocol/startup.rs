@@ -24,6 +24,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::scram::{MECHANISM, ScramError, ServerExchange, Verifier};
 use super::wire::Wire;
 use super::{Peer, ServerContext};
+use crate::catalog::roles::Role;
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::session::Session;
@@ -32,9 +33,6 @@ use crate::session::registry::Registration;
 const SSL_REQUEST: i32 = 80877103;
 const GSSENC_REQUEST: i32 = 80877104;
 const CANCEL_REQUEST: i32 = 80877102;
-
-/// The only role and the databases that exist until the catalog does.
-pub const SUPERUSER: &str = "postgres";
 
 pub struct Admitted {
     pub session: Session,
@@ -103,15 +101,25 @@ where
     metrics.sessions_starting.inc();
     let authed = authenticate(wire, peer, ctx, &user).await;
     metrics.sessions_starting.dec();
-    match authed {
-        Ok(true) => {}
-        Ok(false) => return Ok(None),
+    let role = match authed {
+        Ok(Some(role)) => role,
+        Ok(None) => return Ok(None),
         Err(e) => {
             metrics.connections_rejected.with_label_values(&["auth"]).inc();
             return Err(e);
         }
+    };
+    if !role.canlogin {
+        return Err(
+            err!(SqlState::INVALID_AUTHORIZATION_SPECIFICATION, "role \"{user}\" is not permitted to log in").fatal()
+        );
     }
-    let registration = ctx.registry.register();
+    if role.connlimit >= 0 && !role.superuser && ctx.registry.sessions_of(role.oid) >= role.connlimit as usize {
+        metrics.connections_rejected.with_label_values(&["too_many"]).inc();
+        return Err(err!(SqlState::TOO_MANY_CONNECTIONS, "too many connections for role \"{user}\"").fatal());
+    }
+
+    let registration = ctx.registry.register_for(role.oid);
     let databases = ctx.shared.databases.clone();
     let (name, pid, interrupts) = (database.clone(), registration.pid, registration.interrupts.clone());
     let connection = tokio::task::spawn_blocking(move || databases.connect(&name, pid, interrupts))
@@ -121,9 +129,12 @@ where
     let shared = ctx.shared.databases.shared(crate::session::databases::Databases::database_of(&connection));
     let mut session = Session::new(shared, registration.pid, registration.secret_key, registration.interrupts.clone());
     session.set_connection(connection);
-    session.user = user;
+    session.user = user.clone();
+    session.login_user = user;
     session.database = database;
     session.backend_id = registration.backend_id;
+    session.settings.set_internal(crate::config::Guc::session_authorization, &session.user)?;
+    session.settings.set_internal(crate::config::Guc::is_superuser, if role.superuser { "on" } else { "off" })?;
     for (name, value) in &params {
         match name.as_str() {
             "user" | "database" | "replication" => {}
@@ -228,26 +239,45 @@ fn auth_failed(user: &str) -> crate::error::Error {
     err!(SqlState::INVALID_PASSWORD, "password authentication failed for user \"{user}\"").fatal()
 }
 
-/// Trust for local clients; SCRAM-SHA-256 for the rest. `Ok(false)` if the client left.
-async fn authenticate<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext, user: &str) -> Result<bool>
+/// The verifier role `role` logs in with: its `rolpassword` if that is a
+/// SCRAM-SHA-256 verifier and has not expired (`VALID UNTIL`); for the
+/// bootstrap superuser with no `rolpassword`, the one kept in the data
+/// directory (`TUSK_PASSWORD` at first start).
+fn login_verifier(role: &Role, ctx: &ServerContext) -> Option<Verifier> {
+    if role.valid_until.is_some_and(|t| t < crate::sql::datetime::now()) {
+        return None;
+    }
+    match role.password.as_deref() {
+        Some(p) => Verifier::decode(p),
+        None if role.oid == crate::catalog::system::SUPERUSER => ctx.superuser_verifier.clone(),
+        None => None,
+    }
+}
+
+/// Trust for local clients; SCRAM-SHA-256 for the rest. The role that
+/// authenticated, or `Ok(None)` if the client left.
+async fn authenticate<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext, user: &str) -> Result<Option<Role>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let role = ctx.shared.catalog.committed_role(user)?;
     if peer.is_local() && ctx.shared.config.bool(crate::config::Guc::trust_local_connections) {
-        return if user == SUPERUSER { Ok(true) } else { Err(no_role(user)) };
+        return role.map(Some).ok_or_else(|| no_role(user));
     }
-    let Some(stored) = ctx.superuser_verifier.clone() else {
+    let stored = role.as_ref().and_then(|r| login_verifier(r, ctx));
+    if stored.is_none() && role.as_ref().is_some_and(|r| r.oid == crate::catalog::system::SUPERUSER) {
         return Err(auth_failed(user).with_hint(
             "No password is set, so only trusted local connections are accepted. Start the server once with TUSK_PASSWORD set to give the superuser a password.",
         ));
-    };
-    // An unknown role still goes through the exchange (against a throw-away
-    // verifier) so that a client cannot tell which roles exist.
-    let verifier = if user == SUPERUSER { stored } else { Verifier::new(&rand::random::<u64>().to_string()) };
+    }
+    // An unknown role, or one with no usable password, still goes through
+    // the exchange (against a throw-away verifier) so that a client cannot
+    // tell which roles exist.
+    let verifier = stored.clone().unwrap_or_else(|| Verifier::new(&rand::random::<u64>().to_string()));
     wire.send(B::Authentication(Authentication::SASL(vec![MECHANISM.to_string()])))?;
     wire.flush().await?;
     let Some(mut first) = wire.read_password_message().await? else {
-        return Ok(false);
+        return Ok(None);
     };
     let mechanism = read_cstr(&mut first).unwrap_or_default();
     if mechanism != MECHANISM || first.len() < 4 {
@@ -266,16 +296,16 @@ where
     wire.send(B::Authentication(Authentication::SASLContinue(Bytes::from(server_first))))?;
     wire.flush().await?;
     let Some(fin) = wire.read_password_message().await? else {
-        return Ok(false);
+        return Ok(None);
     };
     let client_final = String::from_utf8_lossy(&fin).to_string();
-    match exchange.finish(&client_final) {
-        Ok(server_final) if user == SUPERUSER => {
+    match (exchange.finish(&client_final), role) {
+        (Ok(server_final), Some(role)) if stored.is_some() => {
             wire.send(B::Authentication(Authentication::SASLFinal(Bytes::from(server_final))))?;
-            Ok(true)
+            Ok(Some(role))
         }
-        Ok(_) | Err(ScramError::WrongPassword) => Err(auth_failed(user)),
-        Err(ScramError::Malformed(why)) => Err(malformed(why)),
+        (Ok(_) | Err(ScramError::WrongPassword), _) => Err(auth_failed(user)),
+        (Err(ScramError::Malformed(why)), _) => Err(malformed(why)),
     }
 }
 

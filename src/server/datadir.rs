@@ -35,7 +35,8 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// (`pg_database`, `pg_authid`, `pg_auth_members`, `pg_tablespace`,
 /// `pg_shdescription`) live in `base/0/`, each database's catalogs in
 /// `base/<oid>/` (`template1` bootstrapped, `postgres` and `template0`
-/// copied from it).
+/// copied from it); roles are stored (`pg_authid` rows made by CREATE
+/// ROLE) and `aclitem[]` columns are real arrays.
 pub const FORMAT_VERSION: &str = "9";
 
 pub struct DataDir {

@@ -82,6 +82,7 @@ impl Session {
                 }
                 AlterAction::ValidateConstraint(name) => self.validate_constraint(&table, name, xid)?,
                 AlterAction::RenameConstraint { from, to } => self.rename_constraint(&table, from, to, xid)?,
+                AlterAction::OwnerTo(role) => self.set_relation_owner(table.oid, role, xid)?,
                 // All of a statement's changes of type go together, in one
                 // rewrite (see session/rewrite.rs).
                 AlterAction::AlterColumnType { .. } if types_altered => continue,
@@ -425,7 +426,7 @@ fn existing_column(table: &Table, name: &str) -> Result<usize> {
 /// What ALTER TABLE may do to a view: rename it or its columns.
 fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
     let what = match action {
-        AlterAction::RenameColumn { .. } | AlterAction::RenameTo(_) => return Ok(()),
+        AlterAction::RenameColumn { .. } | AlterAction::RenameTo(_) | AlterAction::OwnerTo(_) => return Ok(()),
         AlterAction::AddColumn { .. } => "ADD COLUMN",
         AlterAction::DropColumn { .. } => "DROP COLUMN",
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",

@@ -51,6 +51,7 @@ mod interrupts;
 mod locks;
 pub mod registry;
 mod rewrite;
+mod roles;
 mod schemas;
 mod sequences;
 mod serial;
@@ -152,7 +153,11 @@ pub struct Shared {
 pub struct Session {
     pub pid: i32,
     pub secret_key: i32,
+    /// The session user (`session_user`): who logged in, or whom SET
+    /// SESSION AUTHORIZATION named.
     pub user: String,
+    /// The role that logged in.
+    pub login_user: String,
     pub database: String,
     pub settings: Settings,
     pub interrupts: Arc<Interrupts>,
@@ -240,6 +245,7 @@ impl Session {
             pid,
             secret_key,
             user: String::new(),
+            login_user: String::new(),
             database: String::new(),
             settings: Settings::new(&shared.config),
             interrupts,
@@ -1169,7 +1175,18 @@ impl Session {
 
     /// Start a statement; utility statements do their work here and return `None`.
     fn start_executor(&mut self, bound: &Arc<Bound>, fresh: bool) -> Result<Option<Executor>> {
-        self.start_statement_executor(&bound.statement, fresh, None)
+        let since = self.cid;
+        let started = self.start_statement_executor(&bound.statement, fresh, None)?;
+        if matches!(
+            bound.statement,
+            Statement::CreateTable { .. }
+                | Statement::CreateTableAs(_)
+                | Statement::CreateSequence { .. }
+                | Statement::CreateView { .. }
+        ) {
+            self.own_new_relations(since)?;
+        }
+        Ok(started)
     }
 
     /// EXPLAIN: the plan's lines, or, with ANALYZE, an executor that runs
@@ -1403,6 +1420,10 @@ impl Session {
             }
             Statement::Type(stmt) => {
                 self.type_statement(stmt)?;
+                Ok(None)
+            }
+            Statement::Role(stmt) => {
+                self.role_statement(stmt)?;
                 Ok(None)
             }
             Statement::Set { name, value, local } => {
@@ -1916,7 +1937,30 @@ impl EvalContext for Eval<'_> {
     }
 
     fn session_user(&self) -> Result<&str> {
+        match self.settings.str(Guc::role) {
+            "none" | "" => Ok(self.user),
+            role => Ok(role),
+        }
+    }
+
+    fn authorization_user(&self) -> Result<&str> {
         Ok(self.user)
+    }
+
+    fn role_name(&self, oid: u32) -> Result<Option<String>> {
+        self.read_catalog(|who| Ok(self.catalog.role_by_oid(oid, who)?.map(|r| r.name)))
+    }
+
+    fn role_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.read_catalog(|who| Ok(self.catalog.role_by_name(name, who)?.map(|r| r.oid)))
+    }
+
+    fn role_member_of(&self, oid: u32) -> Result<Vec<u32>> {
+        self.read_catalog(|who| self.catalog.member_of(oid, who))
+    }
+
+    fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
+        self.read_catalog(|who| Ok(self.catalog.role_by_oid(oid, who)?.map(|r| r.superuser)))
     }
 
     fn current_database(&self) -> Result<&str> {

@@ -11,6 +11,8 @@ use super::Interrupts;
 
 struct Entry {
     secret_key: i32,
+    /// The OID of the role that logged in (0: not known).
+    role: u32,
     interrupts: Arc<Interrupts>,
 }
 
@@ -45,13 +47,18 @@ impl Drop for Registration {
 impl Registry {
     /// Register a new session under a fresh process id and random secret key.
     pub fn register(self: &Arc<Self>) -> Registration {
+        self.register_for(0)
+    }
+
+    /// Register a new session of role `role` (see [`Registry::sessions_of`]).
+    pub fn register_for(self: &Arc<Self>, role: u32) -> Registration {
         let interrupts = Arc::new(Interrupts::default());
         loop {
             // Process ids are positive and unique among live sessions.
             let pid = (self.next_pid.fetch_add(1, Ordering::Relaxed) & 0x3fff_ffff) + 1000;
             let secret_key = rand::random::<i32>();
             if let dashmap::Entry::Vacant(v) = self.sessions.entry(pid) {
-                v.insert(Entry { secret_key, interrupts: interrupts.clone() });
+                v.insert(Entry { secret_key, role, interrupts: interrupts.clone() });
                 let backend_id = {
                     let mut ids = self.backend_ids.lock().unwrap_or_else(|e| e.into_inner());
                     let id = (1..).find(|i| !ids.contains(i)).unwrap_or(1);
@@ -72,6 +79,11 @@ impl Registry {
             }
             _ => false,
         }
+    }
+
+    /// How many live sessions role `role` logged in (its connection limit).
+    pub fn sessions_of(&self, role: u32) -> usize {
+        self.sessions.iter().filter(|e| e.role == role).count()
     }
 
     /// Fast shutdown: ask every session to end.

@@ -27,17 +27,8 @@ impl Session {
     }
 
     /// The OID of role `name` (`current_user` and friends: the session's).
-    fn role_oid(&self, name: &str) -> Result<(u32, String)> {
-        let name = match name {
-            "current_user" | "current_role" | "session_user" => self.user.as_str(),
-            n => n,
-        };
-        let rows = crate::catalog::system::authid_rows();
-        let found = rows.iter().find(|r| matches!(&r[1], crate::sql::types::Datum::Text(n) if n == name));
-        match found.map(|r| &r[0]) {
-            Some(crate::sql::types::Datum::Oid(oid)) => Ok((*oid, name.to_string())),
-            _ => Err(err!(SqlState::UNDEFINED_OBJECT, "role \"{name}\" does not exist")),
-        }
+    fn role_oid(&mut self, name: &str) -> Result<(u32, String)> {
+        self.owner_role(name)
     }
 
     /// The schema named `name` as this transaction sees the catalog now.

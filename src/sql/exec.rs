@@ -228,6 +228,21 @@ impl EvalContext for RowCx<'_, '_> {
     fn session_user(&self) -> Result<&str> {
         self.cx.eval.session_user()
     }
+    fn authorization_user(&self) -> Result<&str> {
+        self.cx.eval.authorization_user()
+    }
+    fn role_name(&self, oid: u32) -> Result<Option<String>> {
+        self.cx.eval.role_name(oid)
+    }
+    fn role_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.cx.eval.role_oid(name)
+    }
+    fn role_member_of(&self, oid: u32) -> Result<Vec<u32>> {
+        self.cx.eval.role_member_of(oid)
+    }
+    fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
+        self.cx.eval.role_is_superuser(oid)
+    }
     fn current_database(&self) -> Result<&str> {
         self.cx.eval.current_database()
     }
@@ -3292,6 +3307,21 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn session_user(&self) -> Result<&str> {
         self.inner.session_user()
+    }
+    fn authorization_user(&self) -> Result<&str> {
+        self.inner.authorization_user()
+    }
+    fn role_name(&self, oid: u32) -> Result<Option<String>> {
+        self.inner.role_name(oid)
+    }
+    fn role_oid(&self, name: &str) -> Result<Option<u32>> {
+        self.inner.role_oid(name)
+    }
+    fn role_member_of(&self, oid: u32) -> Result<Vec<u32>> {
+        self.inner.role_member_of(oid)
+    }
+    fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
+        self.inner.role_is_superuser(oid)
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()

@@ -384,6 +384,26 @@ pub trait EvalContext {
     fn session_user(&self) -> Result<&str> {
         Err(Error::internal("session user asked outside a session"))
     }
+    /// The session user (`session_user`), which `SET ROLE` leaves as it is.
+    fn authorization_user(&self) -> Result<&str> {
+        self.session_user()
+    }
+    /// The name of role `oid`, as the statement's snapshot sees it.
+    fn role_name(&self, oid: u32) -> Result<Option<String>> {
+        Ok(crate::catalog::describe::role_name(oid))
+    }
+    /// The OID of role `name`, as the statement's snapshot sees it.
+    fn role_oid(&self, name: &str) -> Result<Option<u32>> {
+        Ok(crate::catalog::describe::role_oid(name))
+    }
+    /// The roles role `oid` is a member of, directly or through others.
+    fn role_member_of(&self, _oid: u32) -> Result<Vec<u32>> {
+        Ok(Vec::new())
+    }
+    /// Whether role `oid` is a superuser (`None`: no such role).
+    fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
+        Ok(crate::catalog::describe::role_name(oid).map(|_| oid == crate::catalog::system::SUPERUSER))
+    }
     /// The database the session is connected to (`current_database()`).
     fn current_database(&self) -> Result<&str> {
         Err(Error::internal("database asked outside a session"))

@@ -58,9 +58,14 @@ pub enum Func {
     JustifyHours,
     /// The `pg_advisory_*` family; `shared` for the `_shared` variants.
     Advisory(AdvisoryOp, bool),
-    /// `current_user`, `session_user`, `user`, `current_role`: there is
-    /// no `SET ROLE`, so all are the user the session logged in as.
+    /// `current_user`, `user`, `current_role`: the role `SET ROLE` chose,
+    /// or else the session user.
     CurrentUser,
+    /// `session_user`: who logged in (or whom `SET SESSION AUTHORIZATION`
+    /// named).
+    SessionUser,
+    /// `pg_has_role([user,] role, privilege)`.
+    PgHasRole,
     /// `current_database()`, `current_catalog`.
     CurrentDatabase,
     /// `pg_my_temp_schema()`: the session's temporary schema, 0 while it
@@ -310,7 +315,8 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("justify_days", Func::JustifyDays),
     ("justify_hours", Func::JustifyHours),
     ("current_user", Func::CurrentUser),
-    ("session_user", Func::CurrentUser),
+    ("session_user", Func::SessionUser),
+    ("pg_has_role", Func::PgHasRole),
     ("user", Func::CurrentUser),
     ("current_role", Func::CurrentUser),
     ("current_database", Func::CurrentDatabase),
@@ -536,7 +542,7 @@ impl Func {
                 (&[Timestamp], Interval),
             ],
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
-            Func::CurrentUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
+            Func::CurrentUser | Func::SessionUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             // Bound by the binder from the argument's enum type.
             Func::Enum(_) => &[],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
@@ -591,6 +597,14 @@ impl Func {
                 (&[Name, Text, Text], Bool),
                 (&[Name, Oid, Text], Bool),
                 (&[Oid, Text, Text], Bool),
+                (&[Oid, Oid, Text], Bool),
+            ],
+            Func::PgHasRole => &[
+                (&[Name, Text], Bool),
+                (&[Oid, Text], Bool),
+                (&[Name, Name, Text], Bool),
+                (&[Name, Oid, Text], Bool),
+                (&[Oid, Name, Text], Bool),
                 (&[Oid, Oid, Text], Bool),
             ],
             Func::PgTablespaceLocation => &[(&[Oid], Text)],
@@ -985,6 +999,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             _ => Datum::Null,
         },
         Func::CurrentUser => Datum::Text(ctx.session_user()?.to_string()),
+        Func::SessionUser => Datum::Text(ctx.authorization_user()?.to_string()),
+        Func::PgHasRole => pg_has_role(&values, ctx)?,
         Func::CurrentDatabase => Datum::Text(ctx.current_database()?.to_string()),
         Func::PgMyTempSchema => Datum::Oid(my_temp_schema(ctx)?),
         Func::PgIsOtherTempSchema => {
@@ -1066,7 +1082,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 None => Datum::Null,
             }
         }
-        Func::PgGetUserById => Datum::Text(describe::user_name(oid_of(&values[0]))),
+        Func::PgGetUserById => {
+            let oid = oid_of(&values[0]);
+            Datum::Text(ctx.role_name(oid)?.unwrap_or_else(|| describe::user_name(oid)))
+        }
         Func::ObjDescription => {
             let classes: Vec<u32> = match values.get(1) {
                 Some(v) => match crate::catalog::system::catalog_oid(v.as_str().unwrap_or("")) {
@@ -1410,6 +1429,52 @@ fn size_pretty(v: &Datum) -> String {
     format!("{} PB", half_rounded(size))
 }
 
+/// The role a privilege function's user argument names (the current user
+/// when there is none); `None` for an OID that names no role.
+fn role_argument(user: Option<&Datum>, ctx: &mut dyn EvalContext) -> Result<Option<u32>> {
+    match user {
+        None => {
+            let name = ctx.session_user()?.to_string();
+            Ok(Some(ctx.role_oid(&name)?.unwrap_or(crate::catalog::system::SUPERUSER)))
+        }
+        Some(Datum::Oid(o)) => Ok(ctx.role_name(*o)?.map(|_| *o)),
+        Some(name) => {
+            let name = name.as_str().unwrap_or("");
+            match ctx.role_oid(name)? {
+                Some(o) => Ok(Some(o)),
+                None => Err(err!(SqlState::UNDEFINED_OBJECT, "role \"{name}\" does not exist")),
+            }
+        }
+    }
+}
+
+/// `pg_has_role([user,] role, 'MEMBER | USAGE | SET [WITH ADMIN OPTION]')`:
+/// whether the user is the role, a superuser, or (for USAGE, through
+/// roles that inherit) a member of it.
+fn pg_has_role(values: &[Datum], ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let (user, role, privileges) = match values {
+        [role, privileges] => (None, role, privileges),
+        [user, role, privileges] => (Some(user), role, privileges),
+        _ => return Ok(Datum::Null),
+    };
+    if role.is_null() || privileges.is_null() || user.is_some_and(Datum::is_null) {
+        return Ok(Datum::Null);
+    }
+    for word in privileges.as_str().unwrap_or("").split(',') {
+        let word = word.trim().to_ascii_lowercase();
+        let bare = word.strip_suffix(" with admin option").or_else(|| word.strip_suffix(" with grant option"));
+        let word = bare.map_or(word.as_str(), str::trim_end);
+        if !matches!(word, "member" | "usage" | "set") {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"{}\"", word));
+        }
+    }
+    let Some(user) = role_argument(user, ctx)? else { return Ok(Datum::Null) };
+    let Some(role) = role_argument(Some(role), ctx)? else { return Ok(Datum::Null) };
+    let member =
+        user == role || ctx.role_is_superuser(user)? == Some(true) || ctx.role_member_of(user)?.contains(&role);
+    Ok(Datum::Bool(member))
+}
+
 /// The privileges a `has_*_privilege` function accepts, by object.
 fn privilege_words(on: PrivilegeOn) -> &'static [&'static str] {
     match on {
@@ -1436,19 +1501,9 @@ fn has_privilege(on: PrivilegeOn, values: &[Datum], ctx: &mut dyn EvalContext) -
             return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"{}\"", word));
         }
     }
-    let superuser = match user {
-        None => true,
-        Some(Datum::Oid(o)) => match describe::role_name(*o) {
-            Some(_) => *o == crate::catalog::system::SUPERUSER,
-            None => return Ok(Datum::Null),
-        },
-        Some(name) => {
-            let name = name.as_str().unwrap_or("");
-            match describe::role_oid(name) {
-                Some(o) => o == crate::catalog::system::SUPERUSER,
-                None => return Err(err!(SqlState::UNDEFINED_OBJECT, "role \"{name}\" does not exist")),
-            }
-        }
+    let superuser = match role_argument(user, ctx)? {
+        Some(role) => ctx.role_is_superuser(role)?.unwrap_or(false),
+        None => return Ok(Datum::Null),
     };
     let exists = match (on, object) {
         (PrivilegeOn::Table, Datum::Oid(o)) => ctx.relation_name(*o)?.is_some(),

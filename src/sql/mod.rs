@@ -40,6 +40,7 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod role;
 pub mod selfuncs;
 pub mod sequence;
 pub mod srf;
@@ -279,6 +280,8 @@ pub enum Statement {
     },
     /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`.
     Discard(Discard),
+    /// `CREATE | ALTER | DROP ROLE`, `GRANT | REVOKE` of roles, `SET ROLE`, …
+    Role(role::RoleStmt),
 }
 
 /// `CREATE TABLE … AS query [WITH [NO] DATA]` or `SELECT … INTO table`:
@@ -399,6 +402,7 @@ impl Statement {
             | Statement::Lock { .. }
             | Statement::Schema(_)
             | Statement::Type(_)
+            | Statement::Role(_)
             | Statement::Copy(_) => Vec::new(),
         }
     }
@@ -472,6 +476,7 @@ impl Statement {
             Statement::Type(TypeStmt::CreateEnum { .. }) => "CREATE TYPE",
             Statement::Type(TypeStmt::Drop { .. }) => "DROP TYPE",
             Statement::Type(_) => "ALTER TYPE",
+            Statement::Role(stmt) => stmt.command(),
         }
     }
 
@@ -588,6 +593,8 @@ pub enum AlterAction {
         to: String,
     },
     RenameTo(String),
+    /// `OWNER TO role` (`current_user` and friends as key words).
+    OwnerTo(String),
     SetNotNull(String),
     DropNotNull(String),
     /// `ALTER COLUMN c SET STATISTICS n`: the column's statistics target (-1: the default).

@@ -19,6 +19,9 @@ pub enum Parsed {
     Sql(Box<Statement>),
     /// `CHECKPOINT`
     Checkpoint,
+    /// `CREATE USER name [WITH] options…`: `CREATE ROLE` that logs in by
+    /// default (`sqlparser` reads CREATE USER in another dialect's grammar).
+    CreateUser(Box<sqlparser::ast::CreateRole>),
     /// `COPY`, parsed by [`super::copy::syntax`] (its options are wider than `sqlparser`'s).
     Copy(Box<super::copy::syntax::CopyAst>),
     /// `VACUUM [(options)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [tables]` or
@@ -262,6 +265,17 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             p.next_token();
             p.next_token();
             out.push(parse_alter_sequence(p)?);
+        } else if matches!(
+            p.peek_tokens_ref::<2>().map(|t| match &t.token {
+                Token::Word(w) => w.keyword,
+                _ => Keyword::NoKeyword,
+            }),
+            [Keyword::CREATE, Keyword::USER]
+        ) {
+            p.next_token();
+            p.next_token();
+            let create = p.parse_create_role(sqlparser::ast::RoleKeyword::Role)?;
+            out.push(Parsed::CreateUser(Box::new(create)));
         } else if matches!(&p.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("checkpoint"))
         {
             // `CHECKPOINT` (no grammar in sqlparser), anywhere in a query string.

@@ -96,6 +96,7 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
     (2951, "_uuid", "uuid[]", PgType::Uuid),
     (199, "_json", "json[]", PgType::Json),
     (3807, "_jsonb", "jsonb[]", PgType::Jsonb),
+    (1034, "_aclitem", "aclitem[]", PgType::TextForm(1033)),
 ];
 
 /// The types tusk holds only in their text output form: OID, `typname`,
@@ -107,7 +108,7 @@ pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (28, "xid", "xid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
-    (1034, "_aclitem", "aclitem[]"),
+    (1033, "aclitem", "aclitem"),
     (2277, "anyarray", "anyarray"),
 ];
 

@@ -318,6 +318,12 @@ impl Binder<'_> {
                 out.push(AlterAction::AddConstraint(constraint_def(constraint, *not_valid)?));
             }
             Op::ValidateConstraint { name } => out.push(AlterAction::ValidateConstraint(ident(name))),
+            Op::OwnerTo { new_owner } => out.push(AlterAction::OwnerTo(match new_owner {
+                ast::Owner::Ident(id) => ident(id),
+                ast::Owner::CurrentRole => "current_role".into(),
+                ast::Owner::CurrentUser => "current_user".into(),
+                ast::Owner::SessionUser => "session_user".into(),
+            })),
             Op::RenameConstraint { old_name, new_name } => {
                 out.push(AlterAction::RenameConstraint { from: ident(old_name), to: ident(new_name) });
             }
@@ -624,6 +630,9 @@ impl Binder<'_> {
             ast::ObjectType::Sequence => DropKind::Sequence,
             ast::ObjectType::Schema => return super::schema::bind_drop_schema(names, if_exists, cascade),
             ast::ObjectType::Type => return super::enum_type::bind_drop_type(names, if_exists, cascade),
+            ast::ObjectType::Role | ast::ObjectType::User | ast::ObjectType::Group => {
+                return super::role::bind_drop_role(names, if_exists);
+            }
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
         if cascade && kind == DropKind::Index {

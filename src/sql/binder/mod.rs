@@ -24,6 +24,7 @@ mod locking;
 mod on_conflict;
 mod prepare;
 mod query;
+mod role;
 mod schema;
 mod sequence;
 mod srf;
@@ -224,6 +225,7 @@ impl<'a> Binder<'a> {
                     false => Statement::Begin { isolation, read_only, start: *start, deferrable },
                 }
             }
+            super::parser::Parsed::CreateUser(create) => role::bind_create_role(create, true)?,
             super::parser::Parsed::Unsupported(what) => return Err(Error::not_supported(*what)),
             super::parser::Parsed::CreateTableLike { table, likes } => self.bind_create_table_like(table, likes)?,
             super::parser::Parsed::Copy(c) => self.bind_copy(c)?,
@@ -331,6 +333,16 @@ impl<'a> Binder<'a> {
             ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
             ast::Statement::CreateType { name, representation } => enum_type::bind_create_type(name, representation),
             ast::Statement::AlterType(alter) => enum_type::bind_alter_type(alter),
+            ast::Statement::CreateRole(create) => role::bind_create_role(create, false),
+            ast::Statement::AlterRole { name, operation } => role::bind_alter_role(name, operation),
+            ast::Statement::GrantRole(grant) => role::bind_grant_role(grant),
+            ast::Statement::Grant(g) if g.as_grantor.is_none() && g.granted_by.is_none() => {
+                role::bind_privileges(false, &g.privileges, g.objects.as_ref(), &g.grantees, g.with_grant_option)
+            }
+            ast::Statement::Revoke(r) if r.granted_by.is_none() => {
+                role::bind_privileges(true, &r.privileges, r.objects.as_ref(), &r.grantees, r.grant_option_for)
+            }
+            ast::Statement::RevokeRole(revoke) => role::bind_revoke_role(revoke),
             ast::Statement::Insert(ins) => self.bind_insert(ins),
             ast::Statement::Update(u) => self.bind_update(u),
             ast::Statement::Delete(d) => self.bind_delete(d),
@@ -359,11 +371,14 @@ impl<'a> Binder<'a> {
             }
             ast::Statement::Reset(r) => Ok(match &r.reset {
                 ast::Reset::ALL => Statement::ResetAll,
+                ast::Reset::ConfigurationParameter(name) if object_name(name) == "role" => {
+                    Statement::Role(super::role::RoleStmt::SetRole { name: None, local: false, reset: true })
+                }
                 ast::Reset::ConfigurationParameter(name) => {
                     Statement::Set { name: object_name(name), value: None, local: false }
                 }
                 ast::Reset::SessionAuthorization => {
-                    return Err(Error::not_supported("RESET SESSION AUTHORIZATION"));
+                    Statement::Role(super::role::RoleStmt::SetSessionAuthorization { name: None, reset: true })
                 }
             }),
             ast::Statement::Prepare { name, data_types, statement } => self.bind_prepare(name, data_types, statement),
@@ -2149,7 +2164,8 @@ impl Binder<'_> {
 fn keyword_function(word: &str) -> Option<Func> {
     match word.to_ascii_lowercase().as_str() {
         "current_schema" => Some(Func::CurrentSchema),
-        "current_role" | "current_user" | "session_user" | "user" => Some(Func::CurrentUser),
+        "current_role" | "current_user" | "user" => Some(Func::CurrentUser),
+        "session_user" => Some(Func::SessionUser),
         "current_catalog" => Some(Func::CurrentDatabase),
         _ => None,
     }
@@ -2530,8 +2546,8 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
             }
         }
         S::SetTransaction { .. } => Err(Error::not_supported("SET TRANSACTION SNAPSHOT")),
-        S::SetRole { .. } => Err(Error::not_supported("SET ROLE")),
-        S::SetSessionAuthorization(_) => Err(Error::not_supported("SET SESSION AUTHORIZATION")),
+        S::SetRole { context_modifier, role_name } => role::bind_set_role(*context_modifier, role_name.as_ref()),
+        S::SetSessionAuthorization(param) => role::bind_set_session_authorization(param),
         _ => Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"SET\"")),
     }
 }
