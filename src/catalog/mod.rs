@@ -38,6 +38,7 @@ mod index;
 pub mod keycode;
 pub mod namespace;
 pub mod proc;
+pub mod regtypes;
 pub mod sequence;
 pub mod stats;
 pub mod system;

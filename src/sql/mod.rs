@@ -39,6 +39,7 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod regtypes;
 pub mod selfuncs;
 pub mod sequence;
 pub mod types;
