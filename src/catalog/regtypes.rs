@@ -31,7 +31,7 @@ struct OperatorInfo {
     right: u32,
 }
 
-fn operators() -> Vec<OperatorInfo> {
+static OPERATORS: std::sync::LazyLock<Vec<OperatorInfo>> = std::sync::LazyLock::new(|| {
     let oid = |d: &Datum| match d {
         Datum::Oid(o) => *o,
         _ => 0,
@@ -45,6 +45,10 @@ fn operators() -> Vec<OperatorInfo> {
             right: oid(&r[8]),
         })
         .collect()
+});
+
+fn operators() -> &'static [OperatorInfo] {
+    &OPERATORS
 }
 
 /// A possibly schema-qualified name: the schema (which must be
@@ -96,10 +100,8 @@ impl Catalog {
             RegKind::Procedure => self.function_with_arguments(t, who),
             RegKind::Oper => {
                 let (schema, name) = operator_name(t);
-                let found: Vec<OperatorInfo> = operators()
-                    .into_iter()
-                    .filter(|o| o.name == name && schema.is_none_or(|s| s == "pg_catalog"))
-                    .collect();
+                let found: Vec<&OperatorInfo> =
+                    operators().iter().filter(|o| o.name == name && schema.is_none_or(|s| s == "pg_catalog")).collect();
                 Ok(match found.as_slice() {
                     [one] => Ok(one.oid),
                     [] => Err(no_operator(t)),
@@ -145,13 +147,22 @@ impl Catalog {
         }
         let arguments = |types: &[u32]| types.iter().map(|t| format_type(*t, None)).collect::<Vec<_>>().join(",");
         let name = match kind {
-            RegKind::Proc => proc::proc_info(oid).map(|p| quote_identifier(&p.name)),
+            // Qualified when the name alone would not find it (it is overloaded).
+            RegKind::Proc => proc::proc_info(oid).map(|p| {
+                let name = quote_identifier(&p.name);
+                if proc::procs().iter().filter(|q| q.name == p.name).count() > 1 {
+                    format!("pg_catalog.{name}")
+                } else {
+                    name
+                }
+            }),
             RegKind::Procedure => {
                 proc::proc_info(oid).map(|p| format!("{}({})", quote_identifier(&p.name), arguments(&p.argtypes)))
             }
-            RegKind::Oper | RegKind::Operator => operators().into_iter().find(|o| o.oid == oid).map(|o| {
+            RegKind::Oper | RegKind::Operator => operators().iter().find(|o| o.oid == oid).map(|o| {
                 if kind == RegKind::Oper {
-                    return o.name;
+                    let overloaded = operators().iter().filter(|p| p.name == o.name).count() > 1;
+                    return if overloaded { format!("pg_catalog.{}", o.name) } else { o.name.clone() };
                 }
                 let side = |t: u32| if t == 0 { "NONE".to_string() } else { format_type(t, None) };
                 format!("{}({},{})", o.name, side(o.left), side(o.right))
@@ -272,7 +283,7 @@ impl Catalog {
         };
         let (schema, name) = operator_name(sig.name);
         let found = operators()
-            .into_iter()
+            .iter()
             .find(|o| o.name == name && o.left == left && o.right == right && schema.is_none_or(|s| s == "pg_catalog"));
         Ok(found.map(|o| o.oid).ok_or_else(|| no_operator(text)))
     }

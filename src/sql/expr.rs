@@ -484,6 +484,10 @@ fn reg_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) -> Re
     if v.is_null() {
         return Ok(Datum::Null);
     }
+    // Its text is the value as it prints.
+    if to.is_string() && RegKind::of(from).is_some() {
+        return cast(v, PgType::Text, to, None, 0);
+    }
     let oid = match (&v, RegKind::of(from), RegKind::of(to)) {
         (Datum::Text(text), Some(kind), _) | (Datum::Text(text) | Datum::Bpchar(text), None, Some(kind)) => {
             ctx.reg_in(kind, text)??
@@ -497,8 +501,6 @@ fn reg_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) -> Re
     };
     match RegKind::of(to) {
         Some(kind) => Ok(Datum::Text(ctx.reg_out(kind, oid)?)),
-        // Its text is the value as it prints.
-        None if to.is_string() && RegKind::of(from).is_some() => cast(v, PgType::Text, to, None, 0),
         None => cast(Datum::Oid(oid), PgType::Oid, to, None, ctx.extra_float_digits()),
     }
 }

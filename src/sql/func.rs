@@ -1195,7 +1195,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 },
                 other => oid_of(other),
             };
-            ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
+            let pretty = values.get(1) == Some(&Datum::Bool(true));
+            match ctx.view_definition(oid)? {
+                Some(text) => Datum::Text(super::viewdef::layout(&text, pretty).unwrap_or(text)),
+                None => Datum::Null,
+            }
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
         Func::PgGetExpr => Datum::Text(text(0).to_string()),

@@ -44,6 +44,7 @@ pub mod selfuncs;
 pub mod sequence;
 pub mod types;
 pub mod uuid;
+pub mod viewdef;
 
 use expr::Expr;
 use types::PgType;
