@@ -32,7 +32,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_statistic` slots hold them; `pg_enum`; CHECK constraints; the
 /// uuid, json and jsonb types (jsonb in its own stored form);
 /// `pg_prepared_statements`.
-pub const FORMAT_VERSION: &str = "8";
+pub const FORMAT_VERSION: &str = "9";
 
 pub struct DataDir {
     pub path: PathBuf,
