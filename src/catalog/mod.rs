@@ -40,6 +40,7 @@ mod index;
 pub mod keycode;
 pub mod namespace;
 pub mod proc;
+pub mod regtypes;
 pub mod roles;
 pub mod sequence;
 mod serial;

@@ -236,6 +236,11 @@ pub fn operator_exists(oid: u32) -> bool {
     OPERATOR_ROWS.iter().any(|r| r[0] == Datum::Oid(oid))
 }
 
+/// The functions tusk has, in the order of their rows.
+pub fn procs() -> &'static [ProcInfo] {
+    &PROCS
+}
+
 /// The function with OID `oid`, if tusk has it.
 pub fn proc_info(oid: u32) -> Option<&'static ProcInfo> {
     PROCS.iter().find(|p| p.oid == oid)

@@ -36,7 +36,8 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_shdescription`) live in `base/0/`, each database's catalogs in
 /// `base/<oid>/` (`template1` bootstrapped, `postgres` and `template0`
 /// copied from it); roles are stored (`pg_authid` rows made by CREATE
-/// ROLE) and `aclitem[]` columns are real arrays.
+/// ROLE) and `aclitem[]` columns are real arrays; the reg* types have
+/// `pg_type` rows.
 pub const FORMAT_VERSION: &str = "9";
 
 pub struct DataDir {

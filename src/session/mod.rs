@@ -1999,6 +1999,14 @@ impl EvalContext for Eval<'_> {
         self.read_catalog(|who| self.catalog.regclass_text(oid, who))
     }
 
+    fn reg_in(&self, kind: crate::sql::regtypes::RegKind, text: &str) -> Result<crate::catalog::regtypes::RegLookup> {
+        self.read_catalog(|who| self.catalog.reg_in(kind, text, who))
+    }
+
+    fn reg_out(&self, kind: crate::sql::regtypes::RegKind, oid: u32) -> Result<String> {
+        self.read_catalog(|who| self.catalog.reg_out(kind, oid, who))
+    }
+
     fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
         let snapshot = self.txns.snapshot();
         let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.reader_xid, cid: u32::MAX };

@@ -210,6 +210,12 @@ impl EvalContext for RowCx<'_, '_> {
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
         self.cx.eval.regclass_text(oid)
     }
+    fn reg_in(&self, kind: super::regtypes::RegKind, text: &str) -> Result<crate::catalog::regtypes::RegLookup> {
+        self.cx.eval.reg_in(kind, text)
+    }
+    fn reg_out(&self, kind: super::regtypes::RegKind, oid: u32) -> Result<String> {
+        self.cx.eval.reg_out(kind, oid)
+    }
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(name, _)| name))
     }
@@ -3343,6 +3349,12 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         self.inner.relation_name(oid)
+    }
+    fn reg_in(&self, kind: super::regtypes::RegKind, text: &str) -> Result<crate::catalog::regtypes::RegLookup> {
+        self.inner.reg_in(kind, text)
+    }
+    fn reg_out(&self, kind: super::regtypes::RegKind, oid: u32) -> Result<String> {
+        self.inner.reg_out(kind, oid)
     }
 }
 

@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use super::datetime::{self, Interval, TimeZone};
 use super::func::Func;
+use super::regtypes::RegKind;
 use super::types::{ByteaOutput, Datum, PgType, TextStyle, bpchar_trim, bpchar_with_length, int_datum, parse_text_tz};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -355,6 +356,16 @@ pub trait EvalContext {
     }
     /// Relation `oid` as `regclass` prints it: its name in SQL quoting,
     /// qualified by its schema when the search path would not find it.
+    /// Input of an OID alias type (`regproc`, `regnamespace`, …; see
+    /// [`super::regtypes`]): the OID `text` names, or the error saying why
+    /// no object has that name.
+    fn reg_in(&self, _kind: super::regtypes::RegKind, _text: &str) -> Result<crate::catalog::regtypes::RegLookup> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
+    /// Output of an OID alias type: how the object with OID `oid` prints.
+    fn reg_out(&self, _kind: super::regtypes::RegKind, _oid: u32) -> Result<String> {
+        Err(Error::internal("catalog lookup outside a query"))
+    }
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {
         Ok(self.relation_name(oid)?.map(|n| crate::catalog::describe::quote_identifier(&n)))
     }
@@ -497,6 +508,34 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
             other => cast(other, from, to, None, ctx.extra_float_digits()),
         },
         _ => cast(Datum::Oid(oid), PgType::Oid, to, None, ctx.extra_float_digits()),
+    }
+}
+
+/// Casts to and from the OID alias types of [`super::regtypes`] (and
+/// `regtype`): a name becomes the OID of the object it names, an OID
+/// prints as its object's name.
+fn reg_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    if v.is_null() {
+        return Ok(Datum::Null);
+    }
+    // Its text is the value as it prints.
+    if to.is_string() && RegKind::of(from).is_some() {
+        return cast(v, PgType::Text, to, None, 0);
+    }
+    let oid = match (&v, RegKind::of(from), RegKind::of(to)) {
+        (Datum::Text(text), Some(kind), _) | (Datum::Text(text) | Datum::Bpchar(text), None, Some(kind)) => {
+            ctx.reg_in(kind, text)??
+        }
+        (other, _, _) => match other.as_i64() {
+            Some(i) => oid_of_int(i)?,
+            None => {
+                return Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()));
+            }
+        },
+    };
+    match RegKind::of(to) {
+        Some(kind) => Ok(Datum::Text(ctx.reg_out(kind, oid)?)),
+        None => cast(Datum::Oid(oid), PgType::Oid, to, None, ctx.extra_float_digits()),
     }
 }
 
@@ -652,6 +691,9 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             let from = e.ty();
             if (from == PgType::RegClass || *to == PgType::RegClass) && from != *to {
                 return regclass_cast(v, from, *to, ctx);
+            }
+            if (RegKind::of(from).is_some() || RegKind::of(*to).is_some()) && from != *to {
+                return reg_cast(v, from, *to, ctx);
             }
             if let (PgType::Enum(oid) | PgType::EnumArray(oid), false) = (*to, from == *to) {
                 return enum_cast(v, from, *to, oid, ctx);
@@ -882,6 +924,17 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || matches!((from.elem(), to.elem()), (Some(f), Some(t)) if cast_exists(f, t))
         || matches!((from, to), (Json, Jsonb) | (Jsonb, Json))
         || (from == Jsonb && (to.is_numeric() || to == Bool))
+        || vector_to_array(from) == Some(to)
+}
+
+/// The array type the catalog vector types cast to: `int2vector` to
+/// `smallint[]`, `oidvector` to `oid[]`.
+pub fn vector_to_array(from: PgType) -> Option<PgType> {
+    match from {
+        PgType::TextForm(22) => PgType::array_of(PgType::Int2),
+        PgType::TextForm(30) => PgType::array_of(PgType::Oid),
+        _ => None,
+    }
 }
 
 /// Convert a value (of type `from`) to type `to`, as PostgreSQL's cast
@@ -974,6 +1027,14 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         return Ok(Datum::Array(a));
     }
     let out = match (&v, to) {
+        // A vector's text form is its elements separated by spaces.
+        (Datum::Text(text), _) if vector_to_array(from) == Some(to) => {
+            let elem = to.elem().unwrap_or(PgType::Int2);
+            let items =
+                text.split_whitespace().map(|t| super::types::parse_text(elem, t)).collect::<Result<Vec<_>>>()?;
+            // Vectors are subscripted from 0.
+            Datum::Array(Box::new(super::array::ArrayValue { elem, lower: 0, items }))
+        }
         (Datum::Text(name), _) if from == PgType::RegType && !to.is_string() => {
             let oid = Datum::Oid(super::types::regtype_in(name)?.oid());
             return cast_styled(oid, PgType::Oid, to, typmod, style);

@@ -10,6 +10,7 @@ pub use string::StrFunc;
 use super::bytea;
 use super::datetime::{self, Source};
 use super::expr::{EvalContext, Expr, eval};
+use super::regtypes::RegKind;
 use super::types::{Datum, PgType};
 use crate::catalog::comment::CommentTarget;
 use crate::catalog::{SizeOf, describe, proc};
@@ -155,6 +156,14 @@ pub enum Func {
     /// extended statistics.
     PgGetStatisticsobjdefColumns,
     PgRelationIsPublishable,
+    /// `to_regproc(text)`, `to_regnamespace(text)`, …: the object a name
+    /// names, or NULL when there is none (see [`super::regtypes`]).
+    ToReg(super::regtypes::RegKind),
+    /// `to_regclass(text)`.
+    ToRegclass,
+    /// The relations `pg_partition_ancestors(regclass)` gives, as a
+    /// `regclass[]` (the binder unnests it in FROM).
+    PartitionAncestors,
     /// An array operator or function (see [`super::array_fn`]).
     Array(super::array_fn::ArrayFn),
     /// A json/jsonb operator or function, or `gen_random_uuid` (see [`super::json_fn`]).
@@ -388,6 +397,15 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("pg_get_triggerdef", Func::PgGetTriggerdef),
     ("pg_get_statisticsobjdef_columns", Func::PgGetStatisticsobjdefColumns),
     ("pg_relation_is_publishable", Func::PgRelationIsPublishable),
+    ("to_regclass", Func::ToRegclass),
+    ("to_regtype", Func::ToReg(RegKind::Type)),
+    ("to_regproc", Func::ToReg(RegKind::Proc)),
+    ("to_regprocedure", Func::ToReg(RegKind::Procedure)),
+    ("to_regoper", Func::ToReg(RegKind::Oper)),
+    ("to_regoperator", Func::ToReg(RegKind::Operator)),
+    ("to_regnamespace", Func::ToReg(RegKind::Namespace)),
+    ("to_regrole", Func::ToReg(RegKind::Role)),
+    ("to_regcollation", Func::ToReg(RegKind::Collation)),
 ];
 
 /// What an advisory-lock function does.
@@ -616,6 +634,16 @@ impl Func {
             Func::PgGetTriggerdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgGetStatisticsobjdefColumns => &[(&[Oid], Text)],
             Func::PgRelationIsPublishable => &[(&[RegClass], Bool)],
+            Func::ToRegclass => &[(&[Text], RegClass)],
+            Func::PartitionAncestors => &[],
+            Func::ToReg(RegKind::Type) => &[(&[Text], RegType)],
+            Func::ToReg(RegKind::Proc) => &[(&[Text], Reg(RegKind::Proc))],
+            Func::ToReg(RegKind::Procedure) => &[(&[Text], Reg(RegKind::Procedure))],
+            Func::ToReg(RegKind::Oper) => &[(&[Text], Reg(RegKind::Oper))],
+            Func::ToReg(RegKind::Operator) => &[(&[Text], Reg(RegKind::Operator))],
+            Func::ToReg(RegKind::Namespace) => &[(&[Text], Reg(RegKind::Namespace))],
+            Func::ToReg(RegKind::Role) => &[(&[Text], Reg(RegKind::Role))],
+            Func::ToReg(RegKind::Collation) => &[(&[Text], Reg(RegKind::Collation))],
             // Typed by the binder from their arguments (binder/array.rs).
             Func::Array(_) => &[],
             Func::Json(f) => f.signatures(),
@@ -1159,6 +1187,19 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::PgPostmasterStartTime => Datum::TimestampTz(ctx.postmaster_start_time()),
         // pg_trigger and pg_statistic_ext are empty: no OID names a row there.
         Func::PgGetTriggerdef | Func::PgGetStatisticsobjdefColumns => Datum::Null,
+        Func::ToReg(kind) => match ctx.reg_in(kind, text(0))? {
+            Ok(oid) => Datum::Text(ctx.reg_out(kind, oid)?),
+            Err(_) => Datum::Null,
+        },
+        // Only a partition has ancestors (itself and the tables above it),
+        // and tusk has no partitioning: there is no such relation.
+        Func::PartitionAncestors => Datum::Array(Box::new(super::array::ArrayValue::new(PgType::RegClass, Vec::new()))),
+        Func::ToRegclass => match ctx.relation_oid(text(0)) {
+            Ok(Some(oid)) => ctx.regclass_text(oid)?.map_or(Datum::Null, Datum::Text),
+            Ok(None) => Datum::Null,
+            Err(e) if e.code() == SqlState::INVALID_SCHEMA_NAME => Datum::Null,
+            Err(e) => return Err(e),
+        },
         Func::PgRelationIsPublishable => {
             // A regclass value is held as the relation's name.
             let oid = match &values[0] {
@@ -1178,7 +1219,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
                 },
                 other => oid_of(other),
             };
-            ctx.view_definition(oid)?.map_or(Datum::Null, Datum::Text)
+            let pretty = values.get(1) == Some(&Datum::Bool(true));
+            match ctx.view_definition(oid)? {
+                Some(text) => Datum::Text(super::viewdef::layout(&text, pretty).unwrap_or(text)),
+                None => Datum::Null,
+            }
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
         Func::PgGetExpr => Datum::Text(text(0).to_string()),

@@ -40,12 +40,14 @@ pub mod parser;
 pub mod plan;
 pub mod planner;
 pub mod regex;
+pub mod regtypes;
 pub mod role;
 pub mod selfuncs;
 pub mod sequence;
 pub mod srf;
 pub mod types;
 pub mod uuid;
+pub mod viewdef;
 
 use expr::Expr;
 use types::PgType;

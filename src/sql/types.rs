@@ -4,6 +4,7 @@
 use bytes::BufMut;
 
 use super::datetime::{self, Interval, TimeZone};
+pub use super::regtypes::RegKind;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -42,6 +43,10 @@ pub enum PgType {
     /// `regtype`: a type's OID that reads and prints as its name (held as
     /// the name, like [`PgType::RegClass`]).
     RegType,
+    /// The other OID alias types (`regproc`, `regnamespace`, …; see
+    /// [`super::regtypes`]), held as their output text like
+    /// [`PgType::RegClass`].
+    Reg(RegKind),
     /// `bytea`: a string of bytes (see [`super::bytea`]).
     Bytea,
     /// A type tusk only stores and prints in its text form (see
@@ -104,7 +109,6 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
 /// values can be read and compared as text, nothing more.
 pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (22, "int2vector", "int2vector"),
-    (24, "regproc", "regproc"),
     (28, "xid", "xid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
@@ -142,6 +146,7 @@ impl PgType {
             PgType::Char => 18,
             PgType::RegClass => 2205,
             PgType::RegType => 2206,
+            PgType::Reg(k) => k.oid(),
             PgType::TextForm(oid) => oid,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
             PgType::Uuid => 2950,
@@ -220,6 +225,7 @@ impl PgType {
         PgType::ALL
             .into_iter()
             .find(|t| t.oid() == oid)
+            .or_else(|| RegKind::TYPES.into_iter().find(|k| k.oid() == oid).map(PgType::Reg))
             .or_else(|| TEXT_FORM_TYPES.iter().any(|t| t.0 == oid).then_some(PgType::TextForm(oid)))
             .or_else(|| ARRAY_TYPES.iter().position(|t| t.0 == oid).map(|i| PgType::Array(ArrayOf(i as u8))))
     }
@@ -249,6 +255,7 @@ impl PgType {
             PgType::Char => "\"char\"",
             PgType::RegClass => "regclass",
             PgType::RegType => "regtype",
+            PgType::Reg(k) => k.name(),
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).1,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
@@ -285,6 +292,7 @@ impl PgType {
             PgType::Char => "char",
             PgType::RegClass => "regclass",
             PgType::RegType => "regtype",
+            PgType::Reg(k) => k.name(),
             PgType::Bytea => "bytea",
             PgType::TextForm(oid) => text_form(oid).0,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
@@ -303,7 +311,12 @@ impl PgType {
             PgType::Int2 => 2,
             PgType::Char => 1,
             PgType::Int4 | PgType::Float4 | PgType::Void | PgType::Date => 4,
-            PgType::Oid | PgType::RegClass | PgType::RegType | PgType::TextForm(24 | 28) | PgType::Enum(_) => 4,
+            PgType::Oid
+            | PgType::RegClass
+            | PgType::RegType
+            | PgType::Reg(_)
+            | PgType::TextForm(28)
+            | PgType::Enum(_) => 4,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,
@@ -362,14 +375,15 @@ impl PgType {
                 | PgType::Char
                 | PgType::RegClass
                 | PgType::RegType
+                | PgType::Reg(_)
                 | PgType::TextForm(_)
                 | PgType::Json
         )
     }
 
-    /// `oid` and the types that are OIDs underneath (`regclass`, `regtype`).
+    /// `oid` and the types that are OIDs underneath (`regclass`, `regtype`, …).
     pub fn is_oid(self) -> bool {
-        matches!(self, PgType::Oid | PgType::RegClass | PgType::RegType)
+        matches!(self, PgType::Oid | PgType::RegClass | PgType::RegType | PgType::Reg(_))
     }
 
     /// date, timestamp or timestamptz (the types that compare with each other).
@@ -832,6 +846,8 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         }
         PgType::Numeric => super::numeric::canonical(text).map(Datum::Numeric),
         PgType::Text | PgType::Varchar | PgType::Unknown | PgType::TextForm(_) => Ok(Datum::Text(text.to_string())),
+        // Taken as written: names are looked up when cast (see `super::regtypes`).
+        PgType::Reg(_) => Ok(Datum::Text(text.to_string())),
         PgType::Void => Ok(Datum::Null),
         PgType::Name => Ok(Datum::Text(name_truncated(text).to_string())),
         PgType::Char => Ok(Datum::Text(char_of(text))),
@@ -887,7 +903,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),
             _ => return Err(wrong()),
         },
-        PgType::RegClass | PgType::RegType | PgType::Enum(_) => {
+        PgType::RegClass | PgType::RegType | PgType::Reg(_) | PgType::Enum(_) => {
             return Err(Error::not_supported(format!("binary input of {}", ty.sql_name())));
         }
         PgType::Bpchar => match parse_binary(PgType::Text, bytes)? {

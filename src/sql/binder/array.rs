@@ -95,7 +95,11 @@ impl Binder<'_> {
         let [ast::AccessExpr::Subscript(sub)] = chain else {
             return Err(self.at(Error::not_supported("multidimensional array"), node));
         };
-        let a = self.bind_expr(root)?;
+        let mut a = self.bind_expr(root)?;
+        // int2vector and oidvector subscript as the arrays they cast to.
+        if let Some(array) = crate::sql::expr::vector_to_array(a.ty()) {
+            a = Expr::Cast(Box::new(a), array, None);
+        }
         let ty = a.ty();
         let Some(elem) = ty.elem() else {
             return Err(self.at(

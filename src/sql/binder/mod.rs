@@ -1961,7 +1961,9 @@ impl<'a> Binder<'a> {
             // A relation name is resolved when the statement runs, through
             // its snapshot (see `EvalContext::relation_oid`).
             Expr::Const(Datum::Text(s), PgType::Unknown)
-                if to == PgType::RegClass || matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) =>
+                if to == PgType::RegClass
+                    || matches!(to, PgType::Enum(_) | PgType::EnumArray(_) | PgType::Reg(_))
+                    || (to == PgType::RegType && super::types::regtype_in(&s).is_err()) =>
             {
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
             }
@@ -2070,6 +2072,9 @@ impl<'a> Binder<'a> {
             D::Custom(name, mods) if mods.is_empty() => {
                 let n = object_name(name).to_ascii_lowercase();
                 let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).to_string();
+                if let Some(kind) = super::regtypes::RegKind::by_name(&n) {
+                    return Ok((PgType::Reg(kind), None));
+                }
                 match n.as_str() {
                     "int2" => PgType::Int2,
                     "int4" => PgType::Int4,
@@ -2274,7 +2279,8 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (a, b) if (a.is_string() || a == PgType::Unknown) && (b.is_string() || b == PgType::Unknown) => PgType::Text,
         (PgType::Bool, PgType::Bool | PgType::Unknown) | (PgType::Unknown, PgType::Bool) => PgType::Bool,
         (PgType::Char, PgType::Char | PgType::Unknown) | (PgType::Unknown, PgType::Char) => PgType::Char,
-        (t @ (PgType::RegClass | PgType::RegType), u) | (u, t @ (PgType::RegClass | PgType::RegType))
+        (t @ (PgType::RegClass | PgType::RegType | PgType::Reg(_)), u)
+        | (u, t @ (PgType::RegClass | PgType::RegType | PgType::Reg(_)))
             if u == t || u == PgType::Unknown =>
         {
             t
@@ -2350,9 +2356,9 @@ fn implicit_coercion(from: PgType, to: PgType) -> bool {
             | (Text, Varchar)
             | (Name | Char, Text | Varchar)
             | (Text | Varchar, Name)
-            | (Int2 | Int4 | Int8, Oid | RegClass | RegType)
-            | (Oid, RegClass | RegType)
-            | (RegClass | RegType, Oid)
+            | (Int2 | Int4 | Int8, Oid | RegClass | RegType | Reg(_))
+            | (Oid, RegClass | RegType | Reg(_))
+            | (RegClass | RegType | Reg(_), Oid)
             | (Oid, Int8)
     )
 }

@@ -1141,6 +1141,11 @@ impl Binder<'_> {
                 }
                 self.json_set_function_item(f, &exprs, alias.as_ref(), *with_ordinality, start)
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+                if object_name_is(name, "pg_partition_ancestors") && args.settings.is_none() =>
+            {
+                self.partition_ancestors_item(&args.args, alias.as_ref(), *with_ordinality, start)
+            }
             ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
                 self.unnest_item(array_exprs, alias.as_ref(), *with_ordinality, start)
             }
@@ -1259,6 +1264,31 @@ impl Binder<'_> {
             Ok(Plan::Unnest { array, elem, ordinality, json: None })
         })?;
         self.function_item("unnest", &[None], plan, bindings, alias, start)
+    }
+
+    /// `pg_partition_ancestors(relation) [WITH ORDINALITY]` in FROM: its
+    /// column `relid`, the elements of [`Func::PartitionAncestors`].
+    fn partition_ancestors_item(
+        &mut self,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+        start: usize,
+    ) -> Result<FromItem> {
+        let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = args else {
+            return Err(err!(SqlState::UNDEFINED_FUNCTION, "function pg_partition_ancestors does not exist")
+                .with_hint(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+        };
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let rel = b.bind_expr(arg)?;
+            let rel = b.coerce(rel, PgType::RegClass, arg)?;
+            let regclasses = PgType::array_of(PgType::RegClass).unwrap_or(PgType::RegClass);
+            let array = Expr::Call(crate::sql::func::Func::PartitionAncestors, vec![rel], regclasses);
+            Ok(Plan::Unnest { array, elem: PgType::RegClass, ordinality, json: None })
+        })?;
+        self.function_item("pg_partition_ancestors", &[Some("relid")], plan, bindings, alias, start)
     }
 
     /// A json set-returning function in FROM (`jsonb_each(j)`, …), its
