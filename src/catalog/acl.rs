@@ -186,8 +186,8 @@ pub fn not_owner(kind: AclObject, name: &str) -> Error {
     err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied for {} {name}", kind.noun())
 }
 
-use super::system::SystemCatalog;
 use super::Catalog;
+use super::system::SystemCatalog;
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::{deform, form};
@@ -204,7 +204,8 @@ pub fn acl_column(catalog: &SystemCatalog) -> usize {
 impl Catalog {
     /// The ACL of the catalog row at `tid` (`None`: NULL, the default).
     pub fn row_acl(&self, catalog: &SystemCatalog, tid: Tid) -> Result<Option<Vec<String>>> {
-        let t = self.heap(self.catalog_rel(catalog)).fetch(tid)?.ok_or_else(|| Error::internal("catalog row vanished"))?;
+        let t =
+            self.heap(self.catalog_rel(catalog)).fetch(tid)?.ok_or_else(|| Error::internal("catalog row vanished"))?;
         let desc = catalog.desc();
         let Some(bytes) = deform(&desc, &t)[acl_column(catalog)] else { return Ok(None) };
         let array = crate::sql::array::ArrayValue::from_storage(PgType::TextForm(1033), bytes)?;
@@ -220,7 +221,8 @@ impl Catalog {
             d => Some(d.storage_bytes()),
         };
         let desc = catalog.desc();
-        let old = self.heap(self.catalog_rel(catalog)).fetch(tid)?.ok_or_else(|| Error::internal("catalog row vanished"))?;
+        let old =
+            self.heap(self.catalog_rel(catalog)).fetch(tid)?.ok_or_else(|| Error::internal("catalog row vanished"))?;
         let mut v: Vec<Option<Vec<u8>>> = deform(&desc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
         v[acl_column(catalog)] = value;
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();

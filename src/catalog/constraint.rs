@@ -21,7 +21,7 @@ use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
 
-use super::system::{self, ConstraintRow, PG_CONSTRAINT};
+use super::system::{self, ConstraintRow, PG_CLASS, PG_CONSTRAINT};
 use super::{Catalog, Column, Reader, Table, numbers_of_array, text_of, u32_of};
 
 /// What a foreign key does to referencing rows when the referenced key
@@ -178,7 +178,30 @@ impl Catalog {
     /// at command `cid`.
     pub fn add_constraint_row(&self, row: &ConstraintRow, xid: u64, cid: u32) -> Result<()> {
         self.insert_catalog_row(&PG_CONSTRAINT, &row.values(), xid, cid)?;
+        if row.kind == b'f' {
+            self.mark_has_triggers(row.relid, xid, cid)?;
+            self.mark_has_triggers(row.frelid, xid, cid)?;
+        }
         Ok(())
+    }
+
+    /// Set `pg_class.relhastriggers` of a table a foreign key starts or
+    /// ends at. PostgreSQL enforces foreign keys with internal triggers on
+    /// both tables and so sets the flag on both ("has, or once had,
+    /// triggers"); clients read it to decide whether to look for foreign
+    /// keys at all (psql's `\d` does).
+    fn mark_has_triggers(&self, oid: u32, xid: u64, cid: u32) -> Result<()> {
+        // The transaction's own changes included: the table may have been
+        // created by this very command.
+        let snapshot = self.txns.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
+        let Some((_, rel)) = self.relation_by_oid(oid, &who)? else { return Ok(()) };
+        let attno = PG_CLASS.attno("relhastriggers");
+        let old = self.heap(self.catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
+        if deform(&PG_CLASS.desc(), &old)[attno] == Some(&[1]) {
+            return Ok(());
+        }
+        self.update_class_row(&rel, xid, cid, &|v| v[attno] = Some(vec![1]))
     }
 
     /// Delete `pg_constraint` rows (by address) as `xid` at `cid`.

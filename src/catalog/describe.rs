@@ -385,13 +385,15 @@ fn interval_modifier(typmod: i32) -> String {
 impl Catalog {
     /// `pg_get_indexdef(oid, column, …)`: the `CREATE INDEX` command that
     /// makes index `oid` (`column` 0), or its `column`th key (from 1; empty
-    /// past the last). `qualify` says whether the table's schema is named.
-    /// `None` when `oid` is no index.
+    /// past the last). `qualify` says whether the table's schema is named;
+    /// `pretty` drops the parentheses around the predicate, as
+    /// PostgreSQL's pretty form does. `None` when `oid` is no index.
     pub fn index_definition(
         &self,
         oid: u32,
         column: usize,
         qualify: &dyn Fn(u32) -> bool,
+        pretty: bool,
         who: &Reader<'_>,
     ) -> Result<Option<String>> {
         let Some(table) = self.table_of_index(oid, who)? else { return Ok(None) };
@@ -446,7 +448,7 @@ impl Catalog {
         }
         if let Some(p) = &index.predicate {
             out.push_str(" WHERE ");
-            out.push_str(&p.text);
+            out.push_str(if pretty { without_outer_parentheses(&p.text) } else { &p.text });
         }
         Ok(Some(out))
     }
@@ -455,8 +457,10 @@ impl Catalog {
 impl Catalog {
     /// `pg_get_constraintdef(oid)`: the constraint as `ALTER TABLE … ADD`
     /// would spell it (`PRIMARY KEY (a)`, `UNIQUE (b)`, `FOREIGN KEY (c)
-    /// REFERENCES t(a) ON DELETE CASCADE`). `None` when there is none.
-    pub fn constraint_definition(&self, oid: u32, who: &Reader<'_>) -> Result<Option<String>> {
+    /// REFERENCES t(a) ON DELETE CASCADE`). `pretty` drops the parentheses
+    /// around a CHECK's expression (`CHECK (a > 0)`, not `CHECK ((a > 0))`).
+    /// `None` when there is none.
+    pub fn constraint_definition(&self, oid: u32, pretty: bool, who: &Reader<'_>) -> Result<Option<String>> {
         let Some((_, con)) = self.constraints(who, &|c| c.oid == oid)?.into_iter().next() else { return Ok(None) };
         let columns_of = |relid: u32, key: &[i16]| -> Result<String> {
             let table = match self.relation_by_oid(relid, who)? {
@@ -500,7 +504,8 @@ impl Catalog {
                 out
             }
             b'c' => {
-                let mut out = format!("CHECK ({})", con.check.as_deref().unwrap_or("true"));
+                let check = con.check.as_deref().unwrap_or("true");
+                let mut out = format!("CHECK ({})", if pretty { without_outer_parentheses(check) } else { check });
                 if con.no_inherit {
                     out.push_str(" NO INHERIT");
                 }
@@ -515,9 +520,41 @@ impl Catalog {
     }
 }
 
+/// `text` without the pair of parentheses around all of it, if it has
+/// one: `(c > 0)` → `c > 0`, but `(a) + (b)` stays. Deeper parentheses
+/// stay as stored (PostgreSQL's pretty form also drops those that
+/// operator precedence makes redundant).
+fn without_outer_parentheses(text: &str) -> &str {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else { return text };
+    let (mut depth, mut quoted) = (0i32, false);
+    for c in inner.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return text;
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 { inner } else { text }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pretty_definitions_lose_only_enclosing_parentheses() {
+        assert_eq!(without_outer_parentheses("(c > 0)"), "c > 0");
+        assert_eq!(without_outer_parentheses("((a > 0) AND (b < 1))"), "(a > 0) AND (b < 1)");
+        assert_eq!(without_outer_parentheses("(a) + (b)"), "(a) + (b)");
+        assert_eq!(without_outer_parentheses("(t = ')')"), "t = ')'");
+        assert_eq!(without_outer_parentheses("a > 0"), "a > 0");
+    }
 
     #[test]
     fn format_type_matches_postgres() {

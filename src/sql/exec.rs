@@ -225,8 +225,14 @@ impl EvalContext for RowCx<'_, '_> {
     fn relation_namespace(&self, oid: u32) -> Result<Option<u32>> {
         Ok(self.cx.catalog.relation_by_oid(oid, &self.cx.reader())?.map(|(_, rel)| rel.namespace))
     }
-    fn index_definition(&self, oid: u32, column: usize, qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
-        self.cx.catalog.index_definition(oid, column, qualify, &self.cx.reader())
+    fn index_definition(
+        &self,
+        oid: u32,
+        column: usize,
+        qualify: &dyn Fn(u32) -> bool,
+        pretty: bool,
+    ) -> Result<Option<String>> {
+        self.cx.catalog.index_definition(oid, column, qualify, pretty, &self.cx.reader())
     }
     fn relation_size(&self, oid: u32, what: crate::catalog::SizeOf) -> Result<Option<i64>> {
         self.cx.catalog.relation_size(oid, what, &self.cx.reader())
@@ -273,8 +279,8 @@ impl EvalContext for RowCx<'_, '_> {
     fn shared_description(&self, objoid: u32, classoid: u32) -> Result<Option<String>> {
         self.cx.catalog.shared_description(objoid, classoid, &self.cx.reader())
     }
-    fn constraint_definition(&self, oid: u32) -> Result<Option<String>> {
-        self.cx.catalog.constraint_definition(oid, &self.cx.reader())
+    fn constraint_definition(&self, oid: u32, pretty: bool) -> Result<Option<String>> {
+        self.cx.catalog.constraint_definition(oid, pretty, &self.cx.reader())
     }
     fn database_size(&self) -> Result<i64> {
         self.cx.catalog.database_size(&self.cx.reader())

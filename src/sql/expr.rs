@@ -384,7 +384,13 @@ pub trait EvalContext {
     }
     /// `pg_get_indexdef` of index `oid` (see
     /// [`crate::catalog::Catalog::index_definition`]).
-    fn index_definition(&self, _oid: u32, _column: usize, _qualify: &dyn Fn(u32) -> bool) -> Result<Option<String>> {
+    fn index_definition(
+        &self,
+        _oid: u32,
+        _column: usize,
+        _qualify: &dyn Fn(u32) -> bool,
+        _pretty: bool,
+    ) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
     }
     /// The disk space of relation `oid` (`None` if there is none).
@@ -449,7 +455,7 @@ pub trait EvalContext {
         Err(Error::internal("catalog lookup outside a query"))
     }
     /// `pg_get_constraintdef` of constraint `oid`: `None` if there is none.
-    fn constraint_definition(&self, _oid: u32) -> Result<Option<String>> {
+    fn constraint_definition(&self, _oid: u32, _pretty: bool) -> Result<Option<String>> {
         Err(Error::internal("catalog lookup outside a query"))
     }
     /// The disk space of the current database's relations.

@@ -1073,7 +1073,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             // search path would not find it.
             let path = if pretty { search_path(ctx, true)? } else { Vec::new() };
             let qualify = |ns: u32| !pretty || !path.contains(&ns);
-            match ctx.index_definition(oid_of(&values[0]), column, &qualify)? {
+            match ctx.index_definition(oid_of(&values[0]), column, &qualify, pretty)? {
                 Some(def) => Datum::Text(def),
                 None => Datum::Null,
             }
@@ -1142,7 +1142,10 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Some(class) => ctx.shared_description(oid_of(&values[0]), class)?.map_or(Datum::Null, Datum::Text),
             None => Datum::Null,
         },
-        Func::PgGetConstraintdef => ctx.constraint_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
+        Func::PgGetConstraintdef => {
+            let pretty = values.get(1) == Some(&Datum::Bool(true));
+            ctx.constraint_definition(oid_of(&values[0]), pretty)?.map_or(Datum::Null, Datum::Text)
+        }
         Func::PgEncodingToChar => Datum::Text(encoding_name(values[0].as_i64().unwrap_or(-1)).to_string()),
         Func::PgCharToEncoding => Datum::Int4(encoding_number(text(0))),
         Func::PgTypeIsVisible => {

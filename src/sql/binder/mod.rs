@@ -1363,9 +1363,10 @@ impl<'a> Binder<'a> {
         let ty = match (lt, rt) {
             _ if lt == rt => lt,
             (PgType::Unknown, t) => t,
-            _ => match common_numeric(lt, rt) {
+            // As for a plain comparison: `oid IN (SELECT regclass …)`
+            // compares as OIDs, strings as text.
+            _ => match comparison_type(lt, rt) {
                 Some(t) => t,
-                None if lt.is_string() && rt.is_string() => PgType::Text,
                 None => return Err(self.no_operator(symbol, lt, rt, node)),
             },
         };
