@@ -43,6 +43,7 @@ pub fn builtin_description_rows() -> Vec<Vec<Datum>> {
                 1247 => super::describe::type_exists(*objoid),
                 1255 => super::proc::proc_info(*objoid).is_some(),
                 2617 => super::proc::operator_exists(*objoid),
+                2615 => super::system::fixed_namespace_name(*objoid).is_some(),
                 _ => false,
             }
         })

@@ -986,8 +986,23 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
         .into_iter()
         .chain([(PUBLIC_NAMESPACE, "public", 6171)])
         .chain([(INFORMATION_SCHEMA_NAMESPACE, "information_schema", SUPERUSER)])
-        .map(|(o, n, owner)| vec![oid(o), name(n), oid(owner), Datum::Null])
+        .map(|(o, n, owner)| {
+            // PostgreSQL's initial privileges: everyone may look up names
+            // in the catalog schemas and in public, whose owner (the
+            // database owner) may also create there.
+            let acl = match o {
+                PG_TOAST_NAMESPACE => Datum::Null,
+                PUBLIC_NAMESPACE => aclitems(&["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"]),
+                _ => aclitems(&["postgres=UC/postgres", "=U/postgres"]),
+            };
+            vec![oid(o), name(n), oid(owner), acl]
+        })
         .collect()
+}
+
+/// The name of a schema bootstrap creates, by OID.
+pub fn fixed_namespace_name(oid: u32) -> Option<&'static str> {
+    ["pg_catalog", "public", "information_schema", "pg_toast"].into_iter().find(|n| fixed_namespace(n) == Some(oid))
 }
 
 /// The OID of a schema that bootstrap creates, by name.
