@@ -40,6 +40,19 @@ impl Catalog {
         }
     }
 
+    /// A serializable index-only scan may read rows of heap page `block`
+    /// from the index alone: it locks the whole page (its rows' places in
+    /// their HOT chains are unknown without the heap), as PostgreSQL does.
+    /// Taken before the visibility map is asked, so that a writer either
+    /// meets the lock or has already cleared the page's bit (and the scan
+    /// then reads the heap, where it meets the writer's version).
+    pub fn serial_lock_page(&self, table: &Table, block: u32, who: &Reader<'_>) -> Result<()> {
+        match self.serial_reader(table, who) {
+            Some(id) => self.txns.serial.lock(id, table.oid, Target::Page(block)),
+            None => Ok(()),
+        }
+    }
+
     /// Transaction `xid` writes `what` in `table`: a serializable writer
     /// meets the SIREAD locks of concurrent serializable readers.
     pub(super) fn serial_write(&self, table: &Table, xid: u64, what: Written<'_>) -> Result<()> {

@@ -138,6 +138,7 @@ impl IndexScanState {
                     let visible = match all_visible {
                         Some((block, v)) if block == tid.block => v,
                         _ => {
+                            cx.catalog.serial_lock_page(&self.table, tid.block, &who)?;
                             let v = cx.catalog.all_visible(&self.table, tid.block)?;
                             all_visible = Some((tid.block, v));
                             v
