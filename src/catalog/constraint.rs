@@ -191,17 +191,7 @@ impl Catalog {
     /// triggers"); clients read it to decide whether to look for foreign
     /// keys at all (psql's `\d` does).
     fn mark_has_triggers(&self, oid: u32, xid: u64, cid: u32) -> Result<()> {
-        // The transaction's own changes included: the table may have been
-        // created by this very command.
-        let snapshot = self.txns.snapshot();
-        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
-        let Some((_, rel)) = self.relation_by_oid(oid, &who)? else { return Ok(()) };
-        let attno = PG_CLASS.attno("relhastriggers");
-        let old = self.heap(self.catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
-        if deform(&PG_CLASS.desc(), &old)[attno] == Some(&[1]) {
-            return Ok(());
-        }
-        self.update_class_row(&rel, xid, cid, &|v| v[attno] = Some(vec![1]))
+        self.set_class_flag(oid, PG_CLASS.attno("relhastriggers"), xid, cid)
     }
 
     /// Delete `pg_constraint` rows (by address) as `xid` at `cid`.

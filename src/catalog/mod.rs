@@ -1547,16 +1547,22 @@ impl Catalog {
 
     /// Set `pg_class.relhasindex` of a table that gets its first index.
     fn mark_has_index(&self, table: &Table, xid: u64, cid: u32) -> Result<()> {
+        self.set_class_flag(table.oid, system::CLASS_RELHASINDEX, xid, cid)
+    }
+
+    /// Set boolean column `attno` of relation `oid`'s `pg_class` row, if
+    /// it is not set yet, as `xid` at `cid`.
+    fn set_class_flag(&self, oid: u32, attno: usize, xid: u64, cid: u32) -> Result<()> {
         // The transaction's own changes, up to this command's, included:
         // the table may have been created by this very command.
         let snapshot = self.txns.snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
-        let Some((_, rel)) = self.relation_by_oid(table.oid, &who)? else { return Ok(()) };
+        let Some((_, rel)) = self.relation_by_oid(oid, &who)? else { return Ok(()) };
         let old = self.heap(self.catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
-        if deform(&PG_CLASS.desc(), &old)[system::CLASS_RELHASINDEX] == Some(&[1]) {
+        if deform(&PG_CLASS.desc(), &old)[attno] == Some(&[1]) {
             return Ok(());
         }
-        self.update_class_row(&rel, xid, cid, &|v| v[system::CLASS_RELHASINDEX] = Some(vec![1]))
+        self.update_class_row(&rel, xid, cid, &|v| v[attno] = Some(vec![1]))
     }
 
     /// Delete the catalog rows of relation `oid` (a table with its columns

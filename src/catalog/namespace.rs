@@ -48,6 +48,12 @@ pub fn split_qualified(text: &str) -> Result<(Option<String>, String)> {
     if !text.contains(['.', '"']) {
         return Ok((None, text.to_string()));
     }
+    parse_qualified(text)
+}
+
+/// A possibly schema-qualified name's parts, each parsed as an identifier
+/// (unquoted ones folded to lower case): the schema, if named, and the name.
+pub fn parse_qualified(text: &str) -> Result<(Option<String>, String)> {
     let mut parts = identifier_parts(text)?;
     match parts.len() {
         1 => Ok((None, parts.remove(0))),

@@ -54,15 +54,7 @@ fn operators() -> &'static [OperatorInfo] {
 /// A possibly schema-qualified name: the schema (which must be
 /// `pg_catalog` for functions and operators) and the bare name.
 fn qualified(text: &str) -> Result<(Option<String>, String)> {
-    let mut parts = identifier_parts(text)?;
-    match parts.len() {
-        1 => Ok((None, parts.remove(0))),
-        2 => {
-            let name = parts.pop().unwrap_or_default();
-            Ok((parts.pop(), name))
-        }
-        _ => Err(err!(SqlState::INVALID_NAME, "improper qualified name (too many dotted names): {text}")),
-    }
+    super::namespace::parse_qualified(text)
 }
 
 /// An operator name, which is not an identifier: `+`, `pg_catalog.+`.
