@@ -182,8 +182,10 @@ fn eq_selectivity(plan: &Plan, c: usize, value: Option<Datum>, rows: f64, blocks
 /// `c` that one bucket holds: one over its distinct values, which a
 /// condition that keeps fewer of the table's rows thins out.
 pub fn bucket_fraction(plan: &Plan, c: usize, rows: f64, blocks: Blocks<'_>) -> f64 {
-    let nd = distinct(plan, c, rows, blocks);
     let base = column_source(plan, c, blocks).map_or(rows, |(_, _, t)| t);
+    // The table's distinct values (not yet limited to the rows kept),
+    // thinned in proportion to the rows the conditions keep.
+    let nd = distinct(plan, c, base.max(rows), blocks);
     let nd = if rows < base && base > 0.0 { nd * rows / base } else { nd };
     1.0 / nd.max(1.0)
 }

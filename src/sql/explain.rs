@@ -945,6 +945,11 @@ fn func_name(f: &super::func::Func) -> String {
         Func::Position => return "strpos".into(),
         Func::Array(a) => return a.name().into(),
         Func::Json(j) => return j.name().into(),
+        // Expressions of their own in PostgreSQL, printed as keywords.
+        Func::Coalesce => return "COALESCE".into(),
+        Func::NullIf => return "NULLIF".into(),
+        Func::Greatest => return "GREATEST".into(),
+        Func::Least => return "LEAST".into(),
         _ => {}
     }
     let debug = format!("{f:?}");

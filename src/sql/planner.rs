@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use super::cost::plan_rows;
 use super::costsize::Costing;
 use super::expr::{CmpOp, Expr};
 use super::plan::{FrameBound, JoinKind, Plan};
@@ -31,6 +32,7 @@ use crate::catalog::{Index, Table};
 /// `plan` and in every subquery inside it; let an index give the order of
 /// an `ORDER BY … LIMIT` instead of a sort.
 pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
+    commute_outer_joins(plan, costing);
     // Scans whose parent reads only some of their columns may be
     // index-only scans: those are chosen first, knowing the columns.
     for_each_plan_mut(plan, &mut |p| {
@@ -66,6 +68,51 @@ pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
         });
     }
     choose_join_methods(plan, costing);
+}
+
+/// Outer hash joins hash the smaller side: the right side of a join is
+/// the one built, so a LEFT join whose right side is the larger becomes a
+/// RIGHT join of the sides swapped (PostgreSQL's Hash Right Join), and the
+/// other way round; a projection puts the columns back in order.
+fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
+    if !costing.params.enable_hashjoin {
+        return;
+    }
+    for_each_plan_mut(plan, &mut |p| {
+        let Plan::Join { left, right, kind, equi, .. } = p else { return };
+        if equi.is_empty() || *kind == JoinKind::Inner {
+            return;
+        }
+        let (l, r) = (plan_rows(left, costing.blocks), plan_rows(right, costing.blocks));
+        if r <= l {
+            return;
+        }
+        let Plan::Join { left, right, kind, equi, on } =
+            std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() })
+        else {
+            unreachable!("matched above")
+        };
+        let (lw, rw) = (left.types().len(), right.types().len());
+        let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
+        let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
+        let on = on.map(|mut e| {
+            e.walk_mut(&mut |x| {
+                if let Expr::Column(c, _) = x {
+                    *c = swapped(*c);
+                }
+            });
+            e
+        });
+        let kind = match kind {
+            JoinKind::Left => JoinKind::Right,
+            JoinKind::Right => JoinKind::Left,
+            k => k,
+        };
+        let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
+        let join = Plan::Join { left: right, right: left, kind, equi, on };
+        let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
+        *p = Plan::Project { input: Box::new(join), exprs };
+    });
 }
 
 /// A node that reads its input's rows only through column references in

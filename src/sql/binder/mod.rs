@@ -22,6 +22,7 @@ mod index_expr;
 mod json;
 mod locking;
 mod on_conflict;
+mod outer_join;
 mod prepare;
 mod query;
 mod role;

@@ -102,7 +102,7 @@ pub(super) fn and_all(mut v: Vec<Expr>) -> Option<Expr> {
 
 /// The columns (of the level's row) an expression reads; `None` if it
 /// reads something that pins it in place (a subquery, a volatile function).
-fn columns_used(e: &Expr) -> Option<Vec<usize>> {
+pub(super) fn columns_used(e: &Expr) -> Option<Vec<usize>> {
     let mut cols = Vec::new();
     let mut movable = true;
     e.walk(&mut |x| match x {
@@ -168,29 +168,32 @@ fn same(a: &Expr, b: &Expr) -> bool {
 /// A FROM item while it is being joined: its plan and the level's relations it covers.
 #[derive(Clone)]
 pub(super) struct FromItem {
-    plan: Plan,
+    pub(super) plan: Plan,
     /// Column range of the level's row it produces.
-    start: usize,
-    end: usize,
+    pub(super) start: usize,
+    pub(super) end: usize,
     /// Only inner joins inside (its WHERE conjuncts may be pushed into it).
-    inner: bool,
+    pub(super) inner: bool,
     /// An inner join of items: those items, and its ON conditions (over
     /// the level's row), so that the FROM clause's join order may be
     /// chosen over all of them. Empty for anything else.
-    parts: Vec<FromItem>,
-    conds: Vec<Expr>,
+    pub(super) parts: Vec<FromItem>,
+    pub(super) conds: Vec<Expr>,
     /// `LATERAL`: the values of earlier FROM items it reads (outer slot ←
     /// column of the level's row); empty when it reads none.
-    lateral: Vec<(usize, Expr)>,
+    pub(super) lateral: Vec<(usize, Expr)>,
+    /// An explicit JOIN that is not kept flat: what it joins, so that it
+    /// can be rebuilt when the conditions above make it an inner join.
+    pub(super) joined: Option<Box<super::outer_join::JoinParts>>,
 }
 
 impl FromItem {
     pub(super) fn new(plan: Plan, start: usize, end: usize, inner: bool) -> FromItem {
-        FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new(), lateral: Vec::new() }
+        FromItem { plan, start, end, inner, parts: Vec::new(), conds: Vec::new(), lateral: Vec::new(), joined: None }
     }
 
     /// The items it joins (itself, if it is not an inner join).
-    fn leaves(&self) -> Vec<FromItem> {
+    pub(super) fn leaves(&self) -> Vec<FromItem> {
         if self.parts.is_empty() { vec![self.clone()] } else { self.parts.clone() }
     }
 }
@@ -1509,16 +1512,8 @@ impl Binder<'_> {
         if !right.lateral.is_empty() {
             return self.lateral_join(left, right, on, kind);
         }
-        if kind == JoinKind::Inner && left.inner && right.inner {
-            // Keep inner joins flat: the ON conditions join the WHERE
-            // conjuncts, and the FROM clause's order is chosen over the parts.
-            let mut parts = left.leaves();
-            parts.extend(right.leaves());
-            let mut conds = left.conds.clone();
-            conds.extend(right.conds.iter().cloned());
-            conds.extend(on.iter().cloned());
-            let plan = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Inner);
-            return Ok(FromItem { plan, start, end, inner: true, parts, conds, lateral: Vec::new() });
+        if full.is_empty() {
+            return self.join_of(left, right, kind, on);
         }
         let mut plan = self.join_two(left.plan, right.plan, left.start, left.end, on, kind);
         let mut end = end;
@@ -1636,7 +1631,15 @@ impl Binder<'_> {
     /// Join two plans covering `lstart..lend` and `lend..` of the row,
     /// with conditions over the row: equalities across the sides become hash
     /// keys, the rest a residual condition.
-    fn join_two(&self, left: Plan, right: Plan, lstart: usize, lend: usize, conds: Vec<Expr>, kind: JoinKind) -> Plan {
+    pub(super) fn join_two(
+        &self,
+        left: Plan,
+        right: Plan,
+        lstart: usize,
+        lend: usize,
+        conds: Vec<Expr>,
+        kind: JoinKind,
+    ) -> Plan {
         let mut equi = Vec::new();
         let mut rest = Vec::new();
         for c in conds {
@@ -1688,7 +1691,9 @@ impl Binder<'_> {
                 None => plan,
             });
         }
-        // Inner joins written with JOIN … ON count as their parts.
+        // Outer joins the WHERE clause makes inner are inner joins; inner
+        // joins written with JOIN … ON count as their parts.
+        let items = self.reduce_outer_joins(items, &mut filters)?;
         let items: Vec<FromItem> = items
             .into_iter()
             .flat_map(|item| {
@@ -2211,11 +2216,14 @@ fn joined_position(joined: &[(usize, usize)], i: usize) -> usize {
     unreachable!("column {i} is in a joined item")
 }
 
-fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
+pub(super) fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan {
     let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
     let Some(pred) = and_all(shifted) else { return plan };
     match plan {
         Plan::Scan { table, filter: None, ctid, alias } => Plan::Scan { table, filter: Some(pred), ctid, alias },
+        Plan::Scan { table, filter: Some(f), ctid, alias } => {
+            Plan::Scan { table, filter: Some(Expr::And(Box::new(f), Box::new(pred))), ctid, alias }
+        }
         other => Plan::Filter { input: Box::new(other), predicate: pred },
     }
 }
