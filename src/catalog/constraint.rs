@@ -18,6 +18,7 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::expr::{EvalContext, Expr};
 use crate::sql::types::{Datum, PgType};
+use crate::storage::btree::IndexEntry;
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
 
@@ -314,7 +315,7 @@ impl Catalog {
         let heap = self.table_heap(table);
         let desc = table.desc();
         let mut out = Vec::new();
-        for (k, tid) in entries {
+        for IndexEntry { key: k, tid, .. } in entries {
             if k != key {
                 continue;
             }

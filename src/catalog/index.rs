@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::expr::{EvalContext, Expr};
 use crate::sql::types::Datum;
-use crate::storage::btree::{BTree, InsertOutcome, UniqueCheck};
+use crate::storage::btree::{BTree, IndexEntry, InsertOutcome, UniqueCheck};
 use crate::storage::heap::Tid;
 use crate::storage::smgr::RelFileLocator;
 use crate::{err, txn};
@@ -33,9 +33,9 @@ pub struct Index {
     /// (empty: every part is a column).
     pub exprs: Vec<Option<Arc<Predicate>>>,
     pub orders: Vec<KeyOrder>,
-    /// INCLUDE columns (positions in the table's column list): recorded
-    /// in the catalog, not part of the key. With no index-only scans yet
-    /// nothing reads them from the index, so entries hold the key alone.
+    /// INCLUDE columns (positions in the table's column list): not part
+    /// of the key, stored in the leaf entries after it (see
+    /// [`Index::include_payload`]) for index-only scans to return.
     pub include: Vec<usize>,
     pub unique: bool,
     pub primary: bool,
@@ -165,14 +165,64 @@ impl Index {
     }
 
     /// Whether an index-only scan can return the table columns `needed`
-    /// from this index's entries: each is a key column, and every key part
-    /// is a column (PostgreSQL returns no expression values either) whose
-    /// type reads back from its key encoding ([`keycode::decodable`]; the
-    /// parts are read in order). INCLUDE columns are not in the entries.
+    /// from this index's entries: each is an INCLUDE column (of any type:
+    /// they are stored as the heap stores them), or a key column where
+    /// every key part is a column (PostgreSQL returns no expression values
+    /// either) whose type reads back from its key encoding
+    /// ([`keycode::decodable`]; the parts are read in order).
     pub fn can_return(&self, table: &Table, needed: &[usize]) -> bool {
+        let keys = self.keys_decodable(table);
+        needed.iter().all(|c| self.include.contains(c) || (keys && self.columns.contains(c)))
+    }
+
+    /// Whether the key's values read back from its encoding: every part is
+    /// a column of a [`keycode::decodable`] type.
+    pub fn keys_decodable(&self, table: &Table) -> bool {
         self.is_plain()
             && self.columns.iter().all(|&c| table.columns.get(c).is_some_and(|col| keycode::decodable(col.ty)))
-            && needed.iter().all(|c| self.columns.contains(c))
+    }
+
+    /// The INCLUDE payload of a row's entry (`values` in table column
+    /// order): for each INCLUDE column in turn, a flag byte (0: NULL, 1: a
+    /// value), then a value's length (u32, little-endian) and its bytes as
+    /// the heap stores them ([`Datum::storage_bytes`], uncompressed). Any
+    /// type reads back from this, decodable key encoding or not. Empty for
+    /// an index without INCLUDE columns.
+    pub fn include_payload(&self, values: &[Datum]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &c in &self.include {
+            match values.get(c) {
+                None | Some(Datum::Null) => out.push(0),
+                Some(v) => {
+                    let b = v.storage_bytes();
+                    out.push(1);
+                    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                    out.extend_from_slice(&b);
+                }
+            }
+        }
+        out
+    }
+
+    /// Read an entry's INCLUDE payload (see [`Index::include_payload`])
+    /// into `values` (in table column order).
+    pub fn read_include(&self, table: &Table, mut payload: &[u8], values: &mut [Datum]) -> Result<()> {
+        let bad =
+            || err!(SqlState::DATA_CORRUPTED, "index \"{}\" has an entry with a malformed INCLUDE payload", self.name);
+        for &c in &self.include {
+            let (&flag, rest) = payload.split_first().ok_or_else(bad)?;
+            payload = rest;
+            if flag == 0 {
+                values[c] = Datum::Null;
+                continue;
+            }
+            let len = payload.get(..4).ok_or_else(bad)?;
+            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            let bytes = payload.get(4..4 + len).ok_or_else(bad)?;
+            values[c] = Datum::from_storage(table.columns[c].ty, bytes)?;
+            payload = &payload[4 + len..];
+        }
+        Ok(())
     }
 
     /// Whether every key part is a plain column (what constraints,
@@ -410,11 +460,11 @@ impl Catalog {
         loop {
             entries.clear();
             let more = self.index_scan(index, &range, after.as_ref(), &mut entries, 64)?;
-            for (k, tid) in &entries {
-                if *k != key {
+            for e in &entries {
+                if e.key != key {
                     continue;
                 }
-                match self.judge_key_holder(table, index, &key, *tid, xid)? {
+                match self.judge_key_holder(table, index, &key, e.tid, xid)? {
                     KeyCheck::Free => {}
                     found => return Ok(found),
                 }
@@ -438,11 +488,12 @@ impl Catalog {
         check: bool,
     ) -> Result<KeyCheck> {
         let key = index.key(values)?;
+        let include = index.include_payload(values);
         let tree = self.btree(index);
         // NULLs are distinct from each other: they never conflict.
         let nulls = index.unique && index.null_in_key(values)?;
         if !index.unique || nulls || !check {
-            tree.insert(xid, &key, tid).map_err(|e| name_index_in_size_error(e, index))?;
+            tree.insert_with(xid, &key, &include, tid).map_err(|e| name_index_in_size_error(e, index))?;
             return Ok(KeyCheck::Free);
         }
         let mut found = KeyCheck::Free;
@@ -457,7 +508,7 @@ impl Catalog {
                 KeyCheck::Wait(x) => UniqueCheck::Wait(x),
             })
         };
-        match tree.insert_unique(xid, &key, tid, &mut judge) {
+        match tree.insert_unique_with(xid, &key, &include, tid, &mut judge) {
             Ok(InsertOutcome::Done) => Ok(KeyCheck::Free),
             Ok(InsertOutcome::Wait(x)) => Ok(KeyCheck::Wait(x)),
             Err(_) if matches!(found, KeyCheck::Taken(_)) => Ok(found),
@@ -500,7 +551,8 @@ impl Catalog {
         for c in index.columns_read() {
             wanted[c] = true;
         }
-        let mut entries: Vec<(Vec<u8>, Tid, bool)> = Vec::new();
+        // Each entry, and whether it is a live row's with no NULL in the key.
+        let mut entries: Vec<(IndexEntry, bool)> = Vec::new();
         let heap = self.table_heap(table);
         let mut error = None;
         for block in 0..heap.nblocks()? {
@@ -546,9 +598,16 @@ impl Catalog {
                                     return;
                                 }
                             };
-                            match entries[first..].iter_mut().find(|e| e.0 == key) {
-                                Some(e) => e.2 |= live && unique_key,
-                                None => entries.push((key, root, live && unique_key)),
+                            let include = index.include_payload(&values);
+                            match entries[first..].iter_mut().find(|e| e.0.key == key) {
+                                // A later version of the chain with the key:
+                                // once the earlier ones are pruned, it is the
+                                // row an index-only scan reads the entry as.
+                                Some(e) => {
+                                    e.0.include = include;
+                                    e.1 |= live && unique_key;
+                                }
+                                None => entries.push((IndexEntry { key, tid: root, include }, live && unique_key)),
                             }
                         }
                         Err(e) => error = Some(e),
@@ -559,18 +618,18 @@ impl Catalog {
         if let Some(e) = error {
             return Err(e);
         }
-        entries.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        entries.sort_unstable_by(|a, b| (&a.0.key, a.0.tid).cmp(&(&b.0.key, b.0.tid)));
         if index.unique {
-            let mut last_live: Option<&(Vec<u8>, Tid, bool)> = None;
-            for e in &entries {
-                if !e.2 {
+            let mut last_live: Option<&IndexEntry> = None;
+            for (e, live) in &entries {
+                if !live {
                     continue;
                 }
-                if let Some(prev) = last_live.filter(|p| p.0 == e.0) {
+                if let Some(prev) = last_live.filter(|p| p.key == e.key) {
                     let mut values = Vec::new();
-                    heap.fetch_chain(prev.1, |_, t, _| {
+                    heap.fetch_chain(prev.tid, |_, t, _| {
                         let v = self.decode_columns(table, &desc, t, Some(&wanted))?;
-                        let hit = index.key(&v)? == prev.0 && index.covers(&v)?;
+                        let hit = index.key(&v)? == prev.key && index.covers(&v)?;
                         if hit {
                             values = v;
                         }
@@ -582,21 +641,22 @@ impl Catalog {
                 last_live = Some(e);
             }
         }
-        for e in &entries {
-            if e.0.len() > crate::storage::btree::MAX_KEY_SIZE {
+        for (e, _) in &entries {
+            let len = e.key.len() + e.include.len();
+            if len > crate::storage::btree::MAX_KEY_SIZE {
                 return Err(name_index_in_size_error(
                     err!(
                         SqlState::PROGRAM_LIMIT_EXCEEDED,
                         "index row size {} exceeds btree maximum, {}",
-                        e.0.len(),
+                        len,
                         crate::storage::btree::MAX_KEY_SIZE
                     ),
                     index,
                 ));
             }
         }
-        let mut iter = entries.into_iter().map(|(k, t, _)| (k, t));
-        self.btree(index).build(xid, &mut iter)
+        let mut iter = entries.into_iter().map(|(e, _)| e);
+        self.btree(index).build_with(xid, &mut iter)
     }
 
     /// Make `index` an empty index (its relation file just created).
@@ -621,16 +681,16 @@ impl Catalog {
         &self,
         index: &Index,
         range: &IndexRange,
-        after: Option<&(Vec<u8>, Tid)>,
-        out: &mut Vec<(Vec<u8>, Tid)>,
+        after: Option<&IndexEntry>,
+        out: &mut Vec<IndexEntry>,
         max: usize,
     ) -> Result<bool> {
         use std::ops::Bound;
         let tree = self.btree(index);
         // Start again at the last key returned, and skip what was returned.
         let (lower, upper) = match (after, range.forward) {
-            (Some((k, _)), true) => (Bound::Included(k.clone()), range.upper.clone()),
-            (Some((k, _)), false) => (range.lower.clone(), Bound::Included(k.clone())),
+            (Some(a), true) => (Bound::Included(a.key.clone()), range.upper.clone()),
+            (Some(a), false) => (range.lower.clone(), Bound::Included(a.key.clone())),
             (None, _) => (range.lower.clone(), range.upper.clone()),
         };
         let mut cursor = tree.scan(lower, upper, range.forward);
@@ -643,7 +703,8 @@ impl Catalog {
                 let mut i = before;
                 while i < out.len() {
                     let e = &out[i];
-                    let seen = if range.forward { (&e.0, e.1) <= (&a.0, a.1) } else { (&e.0, e.1) >= (&a.0, a.1) };
+                    let (at, last) = ((&e.key, e.tid), (&a.key, a.tid));
+                    let seen = if range.forward { at <= last } else { at >= last };
                     if seen {
                         out.remove(i);
                     } else {

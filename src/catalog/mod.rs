@@ -83,6 +83,7 @@ pub const BATCH_BYTES: usize = 256 << 20;
 /// `FirstNormalObjectId`): relations below it are system catalogs.
 pub const FIRST_NORMAL_OID: u32 = 16384;
 
+pub use crate::storage::btree::IndexEntry;
 pub use alter::dropped_column_name;
 pub use constraint::{CheckConstraint, FkAction, ForeignKey, check_violation, failing_row};
 pub use default::nextval_text;

@@ -21,12 +21,11 @@ use arrow_array::ArrayRef;
 
 use super::{ExecCx, RowCx, Step, filter_batch};
 use crate::catalog::keycode::{self, KeyOrder};
-use crate::catalog::{Index, IndexRange, Table};
+use crate::catalog::{Index, IndexEntry, IndexRange, Table};
 use crate::error::Result;
 use crate::sql::batch::{BATCH_ROWS, Batch, ColumnBuilder};
 use crate::sql::expr::{Expr, eval};
 use crate::sql::types::{Datum, PgType};
-use crate::storage::heap::Tid;
 
 pub(super) struct IndexScanState {
     pub table: Arc<Table>,
@@ -54,9 +53,9 @@ pub(super) struct IndexScanState {
     /// and the one being read.
     ranges: Option<Vec<IndexRange>>,
     at: usize,
-    last: Option<(Vec<u8>, Tid)>,
+    last: Option<IndexEntry>,
     done: bool,
-    entries: Vec<(Vec<u8>, Tid)>,
+    entries: Vec<IndexEntry>,
 }
 
 impl IndexScanState {
@@ -133,7 +132,7 @@ impl IndexScanState {
             // changed before an entry was read shows as changed (rule 2 of
             // `storage::vm`); asked once per page and batch.
             let mut all_visible: Option<(u32, bool)> = None;
-            for (i, (key, tid)) in self.entries.iter().enumerate() {
+            for (i, IndexEntry { key, tid, include }) in self.entries.iter().enumerate() {
                 if self.index_only {
                     let visible = match all_visible {
                         Some((block, v)) if block == tid.block => v,
@@ -145,7 +144,7 @@ impl IndexScanState {
                         }
                     };
                     if visible {
-                        self.push_entry(key, &mut builders)?;
+                        self.push_entry(key, include, &mut builders)?;
                         rows += 1;
                         if single {
                             self.done = true;
@@ -204,17 +203,21 @@ impl IndexScanState {
         Ok(Step::Done)
     }
 
-    /// An index-only scan's row from an entry's key: the key columns'
-    /// values read back (see [`keycode::decode`]), NULL in the others
-    /// (which the query does not read).
-    fn push_entry(&self, key: &[u8], builders: &mut [ColumnBuilder]) -> Result<()> {
+    /// An index-only scan's row from an entry: the key columns' values
+    /// read back (see [`keycode::decode`]) where the key decodes, the
+    /// INCLUDE columns' from their payload, NULL in the others (which the
+    /// query does not read: see [`Index::can_return`]).
+    fn push_entry(&self, key: &[u8], include: &[u8], builders: &mut [ColumnBuilder]) -> Result<()> {
         let mut values = vec![Datum::Null; builders.len()];
-        let mut rest = key;
-        for (&c, &order) in self.index.columns.iter().zip(&self.index.orders) {
-            let ty = self.table.columns[c].ty;
-            values[c] = keycode::decode(&mut rest, ty, order)
-                .ok_or_else(|| crate::error::Error::internal("index entry does not decode"))?;
+        if self.index.keys_decodable(&self.table) {
+            let mut rest = key;
+            for (&c, &order) in self.index.columns.iter().zip(&self.index.orders) {
+                let ty = self.table.columns[c].ty;
+                values[c] = keycode::decode(&mut rest, ty, order)
+                    .ok_or_else(|| crate::error::Error::internal("index entry does not decode"))?;
+            }
         }
+        self.index.read_include(&self.table, include, &mut values)?;
         for (b, v) in builders.iter_mut().zip(&values) {
             b.push(v)?;
         }

@@ -5,7 +5,7 @@
 //! it is complete. Nothing else may use the index meanwhile.
 
 use super::node::{self, Entry};
-use super::{BTree, Tid, WritePage, check_key};
+use super::{BTree, IndexEntry, Tid, WritePage, check_key};
 use crate::error::{Error, Result};
 use crate::storage::page::{PageBuf, PageRead, PageWrite};
 use crate::storage::smgr::Fork;
@@ -26,21 +26,26 @@ impl<'a> BTree<'a> {
     /// relation with no blocks (this writes the metapage too) or one just
     /// set up by [`BTree::create`] (its empty root leaf is reused).
     pub fn build(&self, xid: u64, entries: &mut dyn Iterator<Item = (Vec<u8>, Tid)>) -> Result<()> {
+        self.build_with(xid, &mut entries.map(|(key, tid)| IndexEntry::new(key, tid)))
+    }
+
+    /// As [`BTree::build`], the entries with their INCLUDE payloads.
+    pub fn build_with(&self, xid: u64, entries: &mut dyn Iterator<Item = IndexEntry>) -> Result<()> {
         let first_leaf = self.prepare_build()?;
         let mut level = 0;
         let mut lower: Vec<(Option<Vec<u8>>, u32)> = Vec::new();
         let mut cur = Filling { page: empty(0), block: first_leaf, first: None };
         let mut prev: Option<(Vec<u8>, Tid)> = None;
         let mut item = Vec::new();
-        for (key, tid) in entries {
-            check_key(&key)?;
+        for IndexEntry { key, tid, include } in entries {
+            check_key(&key, &include)?;
             if let Some((pk, pt)) = &prev
                 && (Entry { key: pk, tid: *pt }) >= (Entry { key: &key, tid })
             {
                 return Err(Error::internal("btree build input is not sorted"));
             }
             item.clear();
-            node::encode_entry(&mut item, Entry { key: &key, tid });
+            node::encode_leaf_entry(&mut item, Entry { key: &key, tid }, &include);
             cur = self.add(xid, cur, &item, LEAF_FILL, &mut lower)?;
             prev = Some((key, tid));
         }
@@ -99,7 +104,7 @@ impl<'a> BTree<'a> {
             let next = self.new_page()?;
             let mut carry = vec![item.to_vec()];
             // The high key must fit too; move trailing items on if it does not.
-            let sep_len = |it: &[u8]| if leaf { it.len() } else { it.len() - 4 };
+            let sep_len = |it: &[u8]| if leaf { node::truncate(it).len() } else { it.len() - 4 };
             while node::used_space(&cur.page) + node::item_cost(sep_len(&carry[0])) > node::USABLE
                 && cur.page.max_offset() > 1
             {
@@ -107,7 +112,7 @@ impl<'a> BTree<'a> {
                 carry.insert(0, node::raw_item(&cur.page, last).to_vec());
                 node::delete_at(&mut cur.page, last);
             }
-            let sep = if leaf { carry[0].clone() } else { carry[0][4..].to_vec() };
+            let sep = if leaf { node::truncate(&carry[0]).to_vec() } else { carry[0][4..].to_vec() };
             let (next_block, level) = (next.block(), node::level(&cur.page));
             parents.push((cur.first.take(), cur.block.block()));
             self.finish(xid, cur, Some((next_block, &sep)))?;
@@ -126,7 +131,8 @@ impl<'a> BTree<'a> {
         // separator goes to the level above instead.
         let stored: &[u8] = if first && !leaf { &item[..4] } else { item };
         if first {
-            cur.first = Some(if leaf { item.to_vec() } else { item[4..].to_vec() }).filter(|s| !s.is_empty());
+            let sep = if leaf { node::truncate(item) } else { &item[4..] };
+            cur.first = Some(sep.to_vec()).filter(|s| !s.is_empty());
         }
         if cur.page.add_item(stored).is_none() {
             return Err(Error::internal("btree build item does not fit an empty page"));

@@ -41,13 +41,18 @@ fn duplicate_key() -> Error {
 impl<'a> BTree<'a> {
     /// Insert one entry (non-unique index).
     pub fn insert(&self, xid: u64, key: &[u8], tid: Tid) -> Result<()> {
-        check_key(key)?;
+        self.insert_with(xid, key, &[], tid)
+    }
+
+    /// Insert one entry with an INCLUDE payload (non-unique index).
+    pub fn insert_with(&self, xid: u64, key: &[u8], include: &[u8], tid: Tid) -> Result<()> {
+        check_key(key, include)?;
         let e = Entry { key, tid };
         let goal = Goal::After(e);
         let mut stack = Vec::new();
         let block = self.descend(&goal, 0, Some(&mut stack), None)?;
         let leaf = self.move_right_write(self.write(block)?, &goal)?;
-        self.insert_on(xid, leaf, e, stack)
+        self.insert_on(xid, leaf, e, include, stack)
     }
 
     /// Insert into a unique index: `check` judges every existing entry with
@@ -60,7 +65,20 @@ impl<'a> BTree<'a> {
         tid: Tid,
         check: &mut dyn FnMut(Tid) -> Result<UniqueCheck>,
     ) -> Result<InsertOutcome> {
-        check_key(key)?;
+        self.insert_unique_with(xid, key, &[], tid, check)
+    }
+
+    /// As [`BTree::insert_unique`], the entry with an INCLUDE payload
+    /// (which takes no part in the check).
+    pub fn insert_unique_with(
+        &self,
+        xid: u64,
+        key: &[u8],
+        include: &[u8],
+        tid: Tid,
+        check: &mut dyn FnMut(Tid) -> Result<UniqueCheck>,
+    ) -> Result<InsertOutcome> {
+        check_key(key, include)?;
         let first_goal = Goal::AtLeast(Entry { key, tid: MIN_TID });
         let mut stack = Vec::new();
         let block = self.descend(&first_goal, 0, Some(&mut stack), None)?;
@@ -83,15 +101,22 @@ impl<'a> BTree<'a> {
         }
         let e = Entry { key, tid };
         let leaf = self.move_right_write(first, &Goal::After(e))?;
-        self.insert_on(xid, leaf, e, stack)?;
+        self.insert_on(xid, leaf, e, include, stack)?;
         Ok(InsertOutcome::Done)
     }
 
     /// Insert `e` on the locked leaf whose range holds it.
-    fn insert_on(&self, xid: u64, mut leaf: WritePage<'a>, e: Entry<'_>, stack: Vec<Parent>) -> Result<()> {
+    fn insert_on(
+        &self,
+        xid: u64,
+        mut leaf: WritePage<'a>,
+        e: Entry<'_>,
+        include: &[u8],
+        stack: Vec<Parent>,
+    ) -> Result<()> {
         let pos = node::search(&*leaf, &Goal::After(e));
-        let mut item = Vec::with_capacity(node::ENTRY_HEADER + e.key.len());
-        node::encode_entry(&mut item, e);
+        let mut item = Vec::with_capacity(node::ENTRY_HEADER + e.key.len() + include.len());
+        node::encode_leaf_entry(&mut item, e, include);
         if node::insert_at(&mut *leaf, pos, &item) {
             let mut data = Vec::with_capacity(2 + item.len());
             data.extend_from_slice(&pos.to_le_bytes());
@@ -252,9 +277,10 @@ fn split(page: &PageBuf, pos: OffsetNumber, item: &[u8], right_block: u32) -> Op
     }
     let old_hk = node::high_key_bytes(page);
     let hk_cost = old_hk.map_or(0, |h| node::item_cost(h.len()));
-    // The separator is the right half's first entry (for a downlink, its
-    // entry part; the downlink itself stays as the right page's minus infinity).
-    let sep_of = |it: &[u8]| -> usize { if leaf { it.len() } else { it.len() - 4 } };
+    // The separator is the right half's first entry (for a leaf entry,
+    // without its INCLUDE payload; for a downlink, its entry part: the
+    // downlink itself stays as the right page's minus infinity).
+    let sep_of = |it: &[u8]| -> usize { if leaf { node::truncate(it).len() } else { it.len() - 4 } };
     let cost: Vec<usize> = items.iter().map(|it| node::item_cost(it.len())).collect();
     let total: usize = cost.iter().sum();
     let append = node::right(page).is_none() && pos as usize == first as usize + items.len() - 1;
@@ -279,7 +305,7 @@ fn split(page: &PageBuf, pos: OffsetNumber, item: &[u8], right_block: u32) -> Op
         }
     }
     let (_, k) = best?;
-    let sep: Vec<u8> = if leaf { items[k].to_vec() } else { items[k][4..].to_vec() };
+    let sep: Vec<u8> = if leaf { node::truncate(items[k]).to_vec() } else { items[k][4..].to_vec() };
     let level = node::level(page);
     let mut l = PageBuf::zeroed();
     node::init_node(&mut l, level, right_block);

@@ -4,7 +4,9 @@
 //!
 //! Keys are opaque byte strings, already in a byte-comparable encoding
 //! (memcmp order is SQL order); entries are ordered by `(key, TID)`, so
-//! duplicate keys are allowed and every entry has a unique position.
+//! duplicate keys are allowed and every entry has a unique position. A
+//! leaf entry may also carry an INCLUDE payload after its key, which is no
+//! part of the order and never reaches the upper levels.
 //!
 //! - [`BTree::create`] writes an empty index (metapage and a root leaf);
 //!   [`BTree::build`] bulk-loads sorted entries (CREATE INDEX).
@@ -135,8 +137,27 @@ fn too_long(len: usize) -> Error {
     err!(SqlState::PROGRAM_LIMIT_EXCEEDED, "index row size {len} exceeds btree maximum, {MAX_KEY_SIZE}")
 }
 
-fn check_key(key: &[u8]) -> Result<()> {
-    if key.len() > MAX_KEY_SIZE { Err(too_long(key.len())) } else { Ok(()) }
+/// A leaf entry's key and INCLUDE payload together are at most [`MAX_KEY_SIZE`].
+fn check_key(key: &[u8], include: &[u8]) -> Result<()> {
+    let len = key.len() + include.len();
+    if len > MAX_KEY_SIZE { Err(too_long(len)) } else { Ok(()) }
+}
+
+/// One leaf entry, copied out of the tree (by a scan) or to be put in it
+/// (by a build): the key, the heap TID, and the INCLUDE payload, which is
+/// carried along but no part of the order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub key: Vec<u8>,
+    pub tid: Tid,
+    pub include: Vec<u8>,
+}
+
+impl IndexEntry {
+    /// An entry without INCLUDE payload.
+    pub fn new(key: Vec<u8>, tid: Tid) -> IndexEntry {
+        IndexEntry { key, tid, include: Vec::new() }
+    }
 }
 
 impl<'a> BTree<'a> {

@@ -10,7 +10,12 @@
 //! lower bound of the right sibling's. Data items follow in (key, TID) order.
 //!
 //! Items (integers little-endian):
-//! - leaf entry and high key: `tid.block u32, tid.offset u16, key…`
+//! - leaf entry: `tid.block u32, tid.offset u16, key_len u16, key…,
+//!   include…` — the INCLUDE payload (possibly empty) follows the key; it
+//!   is no part of the order.
+//! - high key: a leaf entry truncated after its key ([`truncate`]): high
+//!   keys and separators never carry the INCLUDE payload (PostgreSQL's
+//!   suffix truncation of non-key columns).
 //! - downlink on an internal page: `child u32`, then the separator as a
 //!   leaf entry; the first downlink of an internal page has no separator
 //!   ("minus infinity", 4 bytes).
@@ -30,18 +35,19 @@ use crate::storage::page::{
 pub const SPECIAL_SIZE: usize = 16;
 /// Bytes for items and line pointers on a node.
 pub const USABLE: usize = PAGE_SIZE - HEADER_SIZE - SPECIAL_SIZE;
-/// Size of an entry's TID prefix.
-pub const ENTRY_HEADER: usize = 6;
+/// Size of an entry's prefix: TID and key length.
+pub const ENTRY_HEADER: usize = 8;
 /// Size of a downlink's prefix (child block, then the entry header).
 pub const DOWNLINK_HEADER: usize = 4 + ENTRY_HEADER;
-/// The largest key: a page must hold a high key and two downlinks of it,
-/// so that a split always finds a point where both halves fit.
+/// The largest key (with its INCLUDE payload, in a leaf entry): a page
+/// must hold a high key and two downlinks of it, so that a split always
+/// finds a point where both halves fit.
 pub const MAX_KEY_SIZE: usize = ((USABLE / 3 - LINE_POINTER_SIZE) & !(ALIGN - 1)) - DOWNLINK_HEADER;
 
 /// "No page" in a right-link: block 0 is the metapage, never a node.
 pub const NONE: u32 = 0;
 pub const FLAG_LEAF: u16 = 1;
-const META_MAGIC: u32 = 0x0005_3162; // "b1S" + version
+const META_MAGIC: u32 = 0x0006_3162; // "b1S" + version (6: key length and INCLUDE payload in entries)
 
 /// One index entry (or a separator/high key), borrowed from a page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,18 +71,38 @@ impl Ord for Entry<'_> {
 /// The lowest TID: `(key, MIN_TID)` sorts before every entry with `key`.
 pub const MIN_TID: Tid = Tid { block: 0, offset: 0 };
 
-/// Append an entry's item bytes to `out`.
-pub fn encode_entry(out: &mut Vec<u8>, e: Entry<'_>) {
+/// Append a leaf entry's item bytes to `out`: the entry, then `include`.
+/// The key is at most [`MAX_KEY_SIZE`] bytes (checked by the callers), so
+/// its length fits the u16.
+pub fn encode_leaf_entry(out: &mut Vec<u8>, e: Entry<'_>, include: &[u8]) {
     out.extend_from_slice(&e.tid.block.to_le_bytes());
     out.extend_from_slice(&e.tid.offset.to_le_bytes());
+    out.extend_from_slice(&(e.key.len() as u16).to_le_bytes());
     out.extend_from_slice(e.key);
+    out.extend_from_slice(include);
+}
+
+fn key_end(item: &[u8]) -> usize {
+    let len = u16::from_le_bytes([item[6], item[7]]) as usize;
+    (ENTRY_HEADER + len).min(item.len())
 }
 
 /// An entry from its item bytes (a leaf item or a high key).
 pub fn decode_entry(item: &[u8]) -> Entry<'_> {
     let block = u32::from_le_bytes([item[0], item[1], item[2], item[3]]);
     let offset = u16::from_le_bytes([item[4], item[5]]);
-    Entry { key: &item[ENTRY_HEADER..], tid: Tid { block, offset } }
+    Entry { key: &item[ENTRY_HEADER..key_end(item)], tid: Tid { block, offset } }
+}
+
+/// The INCLUDE payload of a leaf item (empty on a high key or separator).
+pub fn include_of(item: &[u8]) -> &[u8] {
+    &item[key_end(item)..]
+}
+
+/// A leaf item without its INCLUDE payload: what a separator or a high
+/// key made from it holds.
+pub fn truncate(item: &[u8]) -> &[u8] {
+    &item[..key_end(item)]
 }
 
 /// A downlink's bytes: child block, then the separator entry (bytes of an
@@ -155,6 +181,11 @@ pub fn high_key_bytes(p: &impl PageRead) -> Option<&[u8]> {
 /// The leaf entry at `off`.
 pub fn leaf_entry(p: &impl PageRead, off: OffsetNumber) -> Entry<'_> {
     decode_entry(item(p, off))
+}
+
+/// The INCLUDE payload of the leaf entry at `off`.
+pub fn leaf_include(p: &impl PageRead, off: OffsetNumber) -> &[u8] {
+    include_of(item(p, off))
 }
 
 /// The downlink at `off` on an internal page: child and separator (`None`

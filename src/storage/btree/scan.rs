@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::ops::Bound;
 
 use super::node::{self, Entry, Goal, prefix_cmp};
-use super::{BTree, LowKey, Tid};
+use super::{BTree, IndexEntry, LowKey, Tid};
 use crate::error::Result;
 use crate::storage::page::PageRead;
 
@@ -62,10 +62,10 @@ impl<'a> BTree<'a> {
 }
 
 impl Cursor<'_> {
-    /// Append up to `max` next entries to `out`. Returns `false` when the
+    /// Append up to `max` next entries (with their INCLUDE payloads) to `out`. Returns `false` when the
     /// scan is exhausted and nothing was appended (a call that appends
     /// something returns `true`, even if nothing follows).
-    pub fn next_batch(&mut self, out: &mut Vec<(Vec<u8>, Tid)>, max: usize) -> Result<bool> {
+    pub fn next_batch(&mut self, out: &mut Vec<IndexEntry>, max: usize) -> Result<bool> {
         if self.done || max == 0 {
             return Ok(!self.done);
         }
@@ -75,13 +75,13 @@ impl Cursor<'_> {
         } else {
             self.backward_batch(out, max)?
         }
-        if let Some((k, t)) = out.get(start..).and_then(<[_]>::last) {
-            self.pos = Some((k.clone(), *t));
+        if let Some(e) = out.get(start..).and_then(<[_]>::last) {
+            self.pos = Some((e.key.clone(), e.tid));
         }
         Ok(out.len() > start)
     }
 
-    fn forward_batch(&mut self, out: &mut Vec<(Vec<u8>, Tid)>, max: usize) -> Result<()> {
+    fn forward_batch(&mut self, out: &mut Vec<IndexEntry>, max: usize) -> Result<()> {
         let tree = self.tree;
         let goal = match (&self.pos, &self.lower) {
             (Some((k, t)), _) => Goal::After(Entry { key: k, tid: *t }),
@@ -103,7 +103,8 @@ impl Cursor<'_> {
                     self.done = true;
                     return Ok(());
                 }
-                out.push((e.key.to_vec(), e.tid));
+                let include = node::leaf_include(&*page, off).to_vec();
+                out.push(IndexEntry { key: e.key.to_vec(), tid: e.tid, include });
                 n += 1;
                 if n == max {
                     self.leaf = Some(page.block());
@@ -127,7 +128,7 @@ impl Cursor<'_> {
         }
     }
 
-    fn backward_batch(&mut self, out: &mut Vec<(Vec<u8>, Tid)>, max: usize) -> Result<()> {
+    fn backward_batch(&mut self, out: &mut Vec<IndexEntry>, max: usize) -> Result<()> {
         let tree = self.tree;
         let mut before: LowKey = self.pos.clone();
         let mut n = 0;
@@ -148,7 +149,8 @@ impl Cursor<'_> {
                     self.done = true;
                     return Ok(());
                 }
-                out.push((e.key.to_vec(), e.tid));
+                let include = node::leaf_include(&*page, off).to_vec();
+                out.push(IndexEntry { key: e.key.to_vec(), tid: e.tid, include });
                 n += 1;
                 if n == max {
                     return Ok(());

@@ -52,9 +52,18 @@ fn key_for(id: u64) -> Vec<u8> {
     k
 }
 
+/// [`Cursor::next_batch`] into `(key, TID)` pairs (these tests carry no
+/// INCLUDE payloads).
+fn pairs(c: &mut Cursor<'_>, out: &mut Entries, batch: usize) -> crate::error::Result<bool> {
+    let mut got = Vec::new();
+    let more = c.next_batch(&mut got, batch)?;
+    out.extend(got.into_iter().map(|e| (e.key, e.tid)));
+    Ok(more)
+}
+
 fn all(c: &mut Cursor<'_>, batch: usize) -> Entries {
     let mut out = Vec::new();
-    while c.next_batch(&mut out, batch).unwrap() {}
+    while pairs(c, &mut out, batch).unwrap() {}
     out
 }
 
@@ -167,7 +176,7 @@ fn random_operations_match_a_model() {
                 let batch = rng.random_range(1..64);
                 let mut c = tree.scan(lower.clone(), upper.clone(), forward);
                 let mut got = Vec::new();
-                while got.len() < limit && c.next_batch(&mut got, batch).unwrap() {}
+                while got.len() < limit && pairs(&mut c, &mut got, batch).unwrap() {}
                 got.truncate(limit);
                 let want = model_scan(&model, &lower, &upper, forward, limit);
                 assert_eq!(got, want, "scan {lower:?}..{upper:?} forward={forward} at step {step}");
@@ -754,12 +763,12 @@ fn cursors_resume_after_splits_and_deletes() {
     let mut bwd = tree.scan(Bound::Unbounded, Bound::Unbounded, false);
     let (mut f_out, mut b_out) = (Vec::new(), Vec::new());
     for _ in 0..30 {
-        fwd.next_batch(&mut f_out, 250).unwrap();
-        bwd.next_batch(&mut b_out, 250).unwrap();
+        pairs(&mut fwd, &mut f_out, 250).unwrap();
+        pairs(&mut bwd, &mut b_out, 250).unwrap();
     }
     // Pause late in a leaf (they hold ~250 entries), so that its split
     // moves the forward cursor's position to the new right page.
-    fwd.next_batch(&mut f_out, 200).unwrap();
+    pairs(&mut fwd, &mut f_out, 200).unwrap();
     let (f_pos, b_pos) = (f_out.last().unwrap().clone(), b_out.last().unwrap().clone());
     let mut rng = StdRng::seed_from_u64(99);
     let mut new = Model::new();
@@ -772,8 +781,8 @@ fn cursors_resume_after_splits_and_deletes() {
     for (k, t) in &deleted {
         assert!(tree.delete(3, k, *t).unwrap());
     }
-    while fwd.next_batch(&mut f_out, 250).unwrap() {}
-    while bwd.next_batch(&mut b_out, 250).unwrap() {}
+    while pairs(&mut fwd, &mut f_out, 250).unwrap() {}
+    while pairs(&mut bwd, &mut b_out, 250).unwrap() {}
     assert!(f_out.windows(2).all(|w| w[0] < w[1]));
     assert!(b_out.windows(2).all(|w| w[0] > w[1]));
     for (out, pos, ahead) in [(&f_out, &f_pos, true), (&b_out, &b_pos, false)] {
@@ -788,5 +797,51 @@ fn cursors_resume_after_splits_and_deletes() {
         }
     }
     assert_eq!(tree.verify().unwrap(), (old.len() - deleted.len() + new.len()) as u64);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// INCLUDE payloads ride along in leaf entries through builds, inserts and
+/// splits, come back with scans, and never reach high keys or separators.
+#[test]
+fn include_payloads_stay_in_leaf_entries() {
+    let dir = temp("include");
+    let e = env(&dir, 32);
+    let tree = e.tree();
+    let payload = |i: u64| format!("payload-{i}-").repeat((i % 5) as usize + 1).into_bytes();
+    let built: Vec<IndexEntry> =
+        (0..20_000u64).map(|i| IndexEntry { key: key_for(2 * i), tid: tid(i), include: payload(i) }).collect();
+    let mut sorted = built.clone();
+    sorted.sort_by(|a, b| (&a.key, a.tid).cmp(&(&b.key, b.tid)));
+    tree.build_with(1, &mut sorted.into_iter()).unwrap();
+    for i in 20_000..40_000u64 {
+        tree.insert_with(2, &key_for(2 * i + 1), &payload(i), tid(i)).unwrap();
+    }
+    assert_eq!(tree.verify().unwrap(), 40_000);
+    let mut c = tree.scan(Bound::Unbounded, Bound::Unbounded, true);
+    let mut got = Vec::new();
+    while c.next_batch(&mut got, 300).unwrap() {}
+    assert_eq!(got.len(), 40_000);
+    for g in &got {
+        let i = g.tid.block as u64 * 200 + g.tid.offset as u64 - 1;
+        assert_eq!(g.include, payload(i), "entry {i}");
+    }
+    // Every page but the leaves' data items holds keys alone.
+    let blocks = e.pool.smgr().nblocks(REL, Fork::Main).unwrap();
+    for b in 1..blocks {
+        let page = tree.read(b).unwrap();
+        if let Some(hk) = node::high_key_bytes(&*page) {
+            assert!(node::include_of(hk).is_empty(), "high key of block {b}");
+        }
+        if !node::is_leaf(&*page) {
+            for off in node::first_data(&*page)..=page.max_offset() {
+                let it = node::raw_item(&*page, off);
+                assert!(it.len() == 4 || node::include_of(&it[4..]).is_empty(), "separator in block {b}");
+            }
+        }
+    }
+    // The payload counts towards the size limit.
+    let long = vec![7u8; MAX_KEY_SIZE - 10];
+    assert_eq!(tree.insert_with(3, &long, &[1; 11], tid(0)).unwrap_err().code(), SqlState::PROGRAM_LIMIT_EXCEEDED);
+    tree.insert_with(3, &long, &[1; 10], tid(0)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -438,7 +438,7 @@ impl<'a> Toaster<'a> {
         let mut cursor = self.index(rel).scan(Bound::Included(key.clone()), Bound::Included(key), true);
         let mut entries = Vec::new();
         while cursor.next_batch(&mut entries, 1024)? {}
-        Ok(entries)
+        Ok(entries.into_iter().map(|e| (e.key, e.tid)).collect())
     }
 
     fn fetch_value(&self, pointer: &ToastPointer) -> Result<Vec<u8>> {
