@@ -915,11 +915,7 @@ impl Catalog {
     pub fn cached_in(&self, namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> Result<Option<Arc<Table>>> {
         use std::sync::atomic::Ordering;
         let version = self.version.load(Ordering::Acquire);
-        let key = match (namespace, path) {
-            (None, None) => name.to_string(),
-            (None, Some(path)) => format!("{path:?}|{name}"),
-            (Some(n), _) => format!("{n}.{name}"),
-        };
+        let key = cache_key(namespace, name, path);
         if let Some(e) = self.cache.get(&key) {
             if e.0 == version {
                 return Ok(Some(e.1.clone()));
@@ -2133,5 +2129,34 @@ impl Catalog {
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {
         self.table_heap(table).nblocks()
+    }
+}
+
+/// The key of a name in the table cache: the bare name, `n.name` for a
+/// schema-qualified one, `[a, b]|name` for one found through search path
+/// `[a, b]`. Built by hand: it is made for every table a statement names.
+fn cache_key(namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> String {
+    use std::fmt::Write;
+    match (namespace, path) {
+        (None, None) => name.to_string(),
+        (None, Some(path)) => {
+            let mut key = String::with_capacity(name.len() + 2 + path.len() * 6);
+            key.push('[');
+            for (i, n) in path.iter().enumerate() {
+                if i > 0 {
+                    key.push_str(", ");
+                }
+                let _ = write!(key, "{n}");
+            }
+            key.push_str("]|");
+            key.push_str(name);
+            key
+        }
+        (Some(n), _) => {
+            let mut key = String::with_capacity(name.len() + 11);
+            let _ = write!(key, "{n}.");
+            key.push_str(name);
+            key
+        }
     }
 }

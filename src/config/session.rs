@@ -165,10 +165,13 @@ impl Settings {
 
     /// Reported settings whose value changed since last reported, formatted.
     pub fn take_changed_reports(&mut self) -> Vec<(&'static str, String)> {
+        // Asked after every query: only the few reported settings are looked at.
+        static REPORTED: std::sync::LazyLock<Vec<Guc>> =
+            std::sync::LazyLock::new(|| guc::ALL.iter().copied().filter(|g| g.def().report).collect());
         let mut out = Vec::new();
-        for &guc in guc::ALL {
+        for &guc in REPORTED.iter() {
             let i = guc as usize;
-            if guc.def().report && self.last_reported[i].as_ref() != Some(&self.current[i]) {
+            if self.last_reported[i].as_ref() != Some(&self.current[i]) {
                 self.last_reported[i] = Some(self.current[i].clone());
                 out.push((guc.name(), self.show(guc)));
             }

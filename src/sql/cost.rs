@@ -145,9 +145,24 @@ fn column(e: &Expr) -> Option<usize> {
 
 /// The statistics ANALYZE gathered for column `i` of `plan`, if it reads
 /// a table's column directly.
-fn column_stats(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<ColumnStats> {
+fn column_stats(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<StatsRef> {
     let (table, c, _) = column_source(plan, i, blocks)?;
-    table.stats.get(c).cloned().flatten()
+    table.stats.get(c)?.as_ref()?;
+    Some(StatsRef(table, c))
+}
+
+/// A column's statistics, borrowed from the table they came with: every
+/// estimate asks for them, and a copy of the histogram each time cost
+/// more than the estimate.
+struct StatsRef(Arc<Table>, usize);
+
+impl std::ops::Deref for StatsRef {
+    type Target = ColumnStats;
+
+    fn deref(&self) -> &ColumnStats {
+        // Checked present when made (`column_stats`).
+        self.0.stats[self.1].as_ref().expect("column statistics checked present")
+    }
 }
 
 /// `column op other` (either way round), with the column first.

@@ -138,7 +138,7 @@ fn mark_locking_clauses(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     };
     let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
     let at = |k: usize| solid.get(k).map(|&i| &tokens[i]);
-    let mut out = Vec::with_capacity(tokens.len());
+    let mut out = Vec::new();
     let mut next = 0; // the next token to copy
     let mut k = 0;
     while k < solid.len() {
@@ -213,6 +213,10 @@ fn mark_locking_clauses(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         next = solid.get(end).copied().unwrap_or(tokens.len());
         k = end;
     }
+    if out.is_empty() {
+        // Nothing rewritten (the usual case): the tokens as they came.
+        return tokens;
+    }
     out.extend(tokens[next..].iter().cloned());
     out
 }
@@ -243,18 +247,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if super::database::starts_database_statement(p) {
             out.push(Parsed::Database(super::database::parse_database_statement(p)?));
-        } else if let Some(modes) = p.maybe_parse(parse_deferrable_modes)? {
-            out.push(modes);
-        } else if let Some(set_schema) = p.maybe_parse(parse_set_schema)? {
-            out.push(set_schema);
-        } else if let Some(ctas) = p.maybe_parse(parse_create_table_as)? {
-            out.push(ctas);
-        } else if let Some(like) = p.maybe_parse(parse_create_table_like)? {
-            out.push(like);
-        } else if let Some(set_statistics) = p.maybe_parse(parse_set_statistics)? {
-            out.push(set_statistics);
-        } else if let Some(elements) = p.maybe_parse(parse_schema_elements)? {
-            out.push(elements);
+        } else if let Some(extension) = parse_extension(p)? {
+            out.push(extension);
         } else if matches!(
             p.peek_tokens_ref::<2>().map(|t| match &t.token {
                 Token::Word(w) => w.keyword,
@@ -287,6 +281,37 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         expecting_delimiter = true;
     }
     Ok(out)
+}
+
+/// One of the statement forms [`parse_extension`] tries.
+type Extension = fn(&mut Parser<'_>) -> Result<Parsed, ParserError>;
+
+/// A statement of the forms tusk parses itself where `sqlparser` falls
+/// short, tried in turn (`None`: none of them, for `sqlparser` to parse).
+/// Each starts with one of a few keywords; other statements skip the
+/// attempts, whose failures each cost a formatted error message.
+fn parse_extension(p: &mut Parser<'_>) -> Result<Option<Parsed>, ParserError> {
+    let lead = match &p.peek_token_ref().token {
+        Token::Word(w) => w.keyword,
+        _ => Keyword::NoKeyword,
+    };
+    if !matches!(lead, Keyword::BEGIN | Keyword::START | Keyword::SET | Keyword::ALTER | Keyword::CREATE) {
+        return Ok(None);
+    }
+    let attempts: [Extension; 6] = [
+        parse_deferrable_modes,
+        parse_set_schema,
+        parse_create_table_as,
+        parse_create_table_like,
+        parse_set_statistics,
+        parse_schema_elements,
+    ];
+    for attempt in attempts {
+        if let Some(parsed) = p.maybe_parse(attempt)? {
+            return Ok(Some(parsed));
+        }
+    }
+    Ok(None)
 }
 
 /// `BEGIN [WORK | TRANSACTION]`, `START TRANSACTION` or `SET TRANSACTION`

@@ -86,13 +86,20 @@ struct Running {
     top: u64,
 }
 
+/// How many condition variables wake the sessions waiting for a
+/// transaction to end (see `TransactionManager::ended`).
+const ENDED_STRIPES: usize = 64;
+
 pub struct TransactionManager {
     next_xid: AtomicU64,
     /// Running writers (top-level and subtransaction ids), each with its
     /// session's process id and its top-level transaction id.
     running: Mutex<BTreeMap<u64, Running>>,
-    /// Signalled whenever a transaction leaves the running set.
-    ended: Condvar,
+    /// Signalled when a transaction leaves the running set: the one at
+    /// `xid % ENDED_STRIPES`, so that a commit wakes the sessions waiting
+    /// for that transaction (and the few that share its stripe), not every
+    /// waiter in the server. All are used with the `running` mutex.
+    ended: [Condvar; ENDED_STRIPES],
     /// The oldest snapshot xmin each session (by process id) still uses:
     /// row versions that snapshot may see must not be vacuumed away.
     xmins: Mutex<std::collections::HashMap<i32, u64>>,
@@ -112,7 +119,7 @@ impl TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeMap::new()),
-            ended: Condvar::new(),
+            ended: std::array::from_fn(|_| Condvar::new()),
             locks: lock::LockManager::default(),
             xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
@@ -301,7 +308,7 @@ impl TransactionManager {
         let mut running = self.running.lock();
         xids.iter().for_each(|x| _ = running.remove(x));
         drop(running);
-        self.ended.notify_all();
+        xids.iter().for_each(|&x| self.notify_ended(x));
         Ok(())
     }
 
@@ -323,7 +330,13 @@ impl TransactionManager {
         let subs: Vec<u64> = running.range(top + 1..).filter(|(_, r)| r.top == top).map(|(&x, _)| x).collect();
         subs.iter().for_each(|x| _ = running.remove(x));
         drop(running);
-        self.ended.notify_all();
+        self.notify_ended(top);
+        subs.iter().for_each(|&x| self.notify_ended(x));
+    }
+
+    /// Wake the sessions waiting for `xid` to end (see `ended`).
+    fn notify_ended(&self, xid: u64) {
+        self.ended[(xid % ENDED_STRIPES as u64) as usize].notify_all();
     }
 
     /// Whether `xid` is still running.
@@ -347,7 +360,7 @@ impl TransactionManager {
         let result = (|| {
             let mut running = self.running.lock();
             while running.contains_key(&xid) {
-                self.ended.wait_for(&mut running, poll);
+                self.ended[(xid % ENDED_STRIPES as u64) as usize].wait_for(&mut running, poll);
                 drop(running);
                 interrupted()?;
                 running = self.running.lock();

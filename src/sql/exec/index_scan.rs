@@ -122,7 +122,10 @@ impl IndexScanState {
             if let Some(e) = self.entries.last() {
                 self.last = Some(e.clone());
             }
-            let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
+            // Sized for the entries read: a point lookup must not pay for
+            // a full batch's buffers.
+            let capacity = if single { 1 } else { self.entries.len() };
+            let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, capacity)).collect();
             let mut ctids = Vec::new();
             let mut rows = 0;
             let mut bytes = 0;
