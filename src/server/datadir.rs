@@ -38,7 +38,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// copied from it); roles are stored (`pg_authid` rows made by CREATE
 /// ROLE) and `aclitem[]` columns are real arrays; the reg* types have
 /// `pg_type` rows.
-pub const FORMAT_VERSION: &str = "9";
+pub const FORMAT_VERSION: &str = "10";
 
 pub struct DataDir {
     pub path: PathBuf,

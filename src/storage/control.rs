@@ -13,7 +13,7 @@ use crate::err;
 use crate::error::{Result, SqlState};
 
 const MAGIC: &[u8; 8] = b"TUSKCTL\0";
-pub const CONTROL_VERSION: u32 = 2;
+pub const CONTROL_VERSION: u32 = 1;
 const SIZE: usize = 8 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4;
 
 /// The cluster state (PostgreSQL's DBState).
