@@ -93,6 +93,10 @@ async fn trusted_local_clients_still_need_a_login_role() {
     // A role that is not a superuser cannot create roles.
     let e = chatty.batch_execute("CREATE ROLE other").await.unwrap_err();
     assert_eq!(common::code(&e), "42501");
+    // Since PostgreSQL 15, PUBLIC may not create in schema public.
+    let e = chatty.batch_execute("CREATE TABLE mine (a int)").await.unwrap_err();
+    assert_eq!(common::code(&e), "42501");
+    admin.batch_execute("GRANT CREATE ON SCHEMA public TO chatty").await.unwrap();
     // Tables it creates are its own.
     chatty.batch_execute("CREATE TABLE mine (a int)").await.unwrap();
     assert_eq!(rows(&admin, "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'mine'").await, ["chatty"]);
@@ -123,4 +127,23 @@ async fn roles_are_transactional_and_survive_a_crash() {
     let conn = format!("host=127.0.0.1 port={} user=lasting dbname=postgres", server.port);
     assert!(connect(&conn).await.is_ok(), "the committed role logs in after recovery");
     assert!(connect(&format!("host=127.0.0.1 port={} user=fleeting dbname=postgres", server.port)).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_privilege_is_checked_at_login() {
+    let server = TestServer::start(&[]);
+    let admin = server.connect().await;
+    admin.batch_execute("CREATE ROLE walker LOGIN; CREATE ROLE boss LOGIN SUPERUSER").await.unwrap();
+    let conn = |user: &str| format!("host=127.0.0.1 port={} user={user} dbname=postgres", server.port);
+    assert!(connect(&conn("walker")).await.is_ok(), "PUBLIC may connect by default");
+    admin.batch_execute("REVOKE CONNECT ON DATABASE postgres FROM PUBLIC").await.unwrap();
+    let refused = tokio_postgres::connect(&conn("walker"), tokio_postgres::NoTls).await.err().expect("refused");
+    let db = refused.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "42501");
+    assert_eq!(db.message(), "permission denied for database \"postgres\"");
+    assert_eq!(db.detail(), Some("User does not have CONNECT privilege."));
+    // A superuser needs no grant; a grant to the role lets it in again.
+    assert!(connect(&conn("boss")).await.is_ok());
+    admin.batch_execute("GRANT CONNECT ON DATABASE postgres TO walker").await.unwrap();
+    assert!(connect(&conn("walker")).await.is_ok());
 }

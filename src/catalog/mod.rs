@@ -39,6 +39,7 @@ mod freeze;
 mod index;
 pub mod keycode;
 pub mod namespace;
+pub mod privileges;
 pub mod proc;
 pub mod regtypes;
 pub mod roles;

@@ -346,7 +346,14 @@ impl Catalog {
                 fresh.push(super::u32_of(deform(&desc, t)[super::system::CLASS_OID]));
             }
         })?;
+        // A row version the statement wrote for a relation that was there
+        // before its transaction (a foreign key marking the table it
+        // references) is not a new relation.
+        let before = Reader { path: who.path, snapshot: who.snapshot, xid: 0, cid: 0 };
         for rel in fresh {
+            if self.relation_by_oid(rel, &before)?.is_some() {
+                continue;
+            }
             let Some((_, row)) = self.relation_by_oid(rel, who)? else { continue };
             self.update_class_row(&row, xid, cid, &|v| {
                 v[super::PG_CLASS.attno("relowner")] = Some(owner.to_le_bytes().to_vec());

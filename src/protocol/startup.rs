@@ -132,6 +132,9 @@ where
     session.user = user.clone();
     session.login_user = user;
     session.database = database;
+    if !role.superuser {
+        session.check_connect(role.oid).map_err(|e| e.fatal())?;
+    }
     session.backend_id = registration.backend_id;
     session.settings.set_internal(crate::config::Guc::session_authorization, &session.user)?;
     session.settings.set_internal(crate::config::Guc::is_superuser, if role.superuser { "on" } else { "off" })?;

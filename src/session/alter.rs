@@ -148,6 +148,7 @@ impl Session {
                 err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a view").with_hint("Use ALTER TABLE instead.")
             );
         }
+        self.check_owner(crate::catalog::privileges::PrivObject::Relation(rel.oid))?;
         if rel.oid < FIRST_NORMAL_OID {
             return Err(crate::catalog::system_catalog_error(name));
         }

@@ -69,6 +69,12 @@ impl Session {
                 return Err(Error::not_supported("COMMENT ON DATABASE"));
             }
         };
+        let object = match on {
+            CommentOn::Schema => crate::catalog::privileges::PrivObject::Schema(target.objoid),
+            _ => crate::catalog::privileges::PrivObject::Relation(target.objoid),
+        };
+        self.check_owner(object)?;
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.shared.catalog.set_description(target, text, xid, self.cid, &who)?;
         Ok(())
     }

@@ -60,6 +60,8 @@ impl Session {
                 .lookup(&def.parent, &who)?
                 .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", def.parent))?
         };
+        let me = self.current_holder()?;
+        self.check_privilege(&me, crate::catalog::privileges::PrivObject::Relation(parent.oid), &['x'])?;
         if parent.temp != child.temp {
             let what = if child.temp { "temporary" } else { "permanent" };
             return Err(err!(

@@ -168,14 +168,16 @@ impl Session {
     /// Start a COPY FROM STDIN portal: the caller then sends CopyInResponse
     /// in the returned format and feeds the client's data.
     pub fn copy_in_begin(&mut self, portal: &str) -> Result<CopyFormat> {
-        let (c, fresh) = {
+        let (c, fresh, access) = {
             let p = self.portal(portal)?;
-            (self.portal_copy(portal)?, p.fresh)
+            let access = p.statement.bound.as_ref().map(|b| b.access.clone()).unwrap_or_default();
+            (self.portal_copy(portal)?, p.fresh, access)
         };
         if self.statement_start.is_none() {
             self.start_statement();
         }
         self.check_not_failed(false)?;
+        self.check_access(&access)?;
         self.shared.metrics.statements.with_label_values(&["COPY"]).inc();
         let state = self.copy_in_setup(&c, fresh)?;
         self.copy_in = Some(Box::new(state));

@@ -14,6 +14,8 @@ use crate::storage::smgr::RelFileLocator;
 use crate::txn::lock::{LockMode, LockTag};
 
 use super::Session;
+use super::privileges::not_owner;
+use crate::catalog::privileges::PrivObject;
 
 /// What CREATE TABLE creates with the table: the indexes of its keys, its
 /// foreign keys, its columns' sequences and its CHECK constraints.
@@ -80,6 +82,7 @@ impl Session {
             return Err(err!(SqlState::WRONG_OBJECT_TYPE, "cannot create index on relation \"{table_name}\"")
                 .with_detail("This operation is not supported for views."));
         }
+        self.check_owner(PrivObject::Relation(table.oid))?;
         self.catalog_changed = true;
         self.new_index(&table, def, xid)?;
         self.simple_cache.clear();
@@ -108,6 +111,8 @@ impl Session {
                 Some(_) => {}
             }
             let table = self.shared.catalog.lookup(&name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
+            let me = self.current_holder()?;
+            self.check_privilege(&me, PrivObject::Relation(table.oid), &['D'])?;
             if cascade {
                 for fk in &table.referenced_by {
                     if !names.contains(&fk.child_name) {
@@ -344,7 +349,10 @@ impl Session {
         let snapshot = self.statement_snapshot();
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         match self.shared.catalog.lookup(table_name, &who)? {
-            Some(table) => Ok(Some((xid, table))),
+            Some(table) => {
+                self.check_owner(PrivObject::Relation(table.oid))?;
+                Ok(Some((xid, table)))
+            }
             None if if_exists => {
                 self.notices.push(Notice::info(
                     SqlState::SUCCESSFUL_COMPLETION,
@@ -557,6 +565,9 @@ impl Session {
                 );
                 return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {article} {noun}").with_hint(hint));
             }
+            if !self.owns(PrivObject::Relation(rel.oid))? {
+                return Err(not_owner(rel.kind.noun(), &crate::catalog::namespace::split_qualified(name)?.1));
+            }
             if kind == DropKind::Index {
                 self.check_index_droppable(name, rel.oid, &who)?;
             }
@@ -680,6 +691,8 @@ impl Session {
         let catalog = &self.shared.catalog;
         let (namespace, bare) = catalog.creation_namespace(name, &self.explicit_path, &who)?;
         let schema = catalog.namespace_name(namespace, &who)?.unwrap_or_default();
+        let me = self.current_holder()?;
+        self.check_privilege(&me, crate::catalog::privileges::PrivObject::Schema(namespace), &['C'])?;
         Ok(crate::catalog::namespace::qualified_name(Some(&schema), &bare))
     }
 

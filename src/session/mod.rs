@@ -49,6 +49,7 @@ pub mod databases;
 mod ddl;
 mod interrupts;
 mod locks;
+mod privileges;
 pub mod registry;
 mod rewrite;
 mod roles;
@@ -703,6 +704,10 @@ impl Session {
             path: &self.search_path,
             statements: &self.statements,
             costs,
+            role: match self.settings.str(Guc::role) {
+                "none" | "" => &self.user,
+                role => role,
+            },
         }
     }
 
@@ -1136,7 +1141,12 @@ impl Session {
                 let explain =
                     Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary, costs };
                 let columns = explain.columns();
-                let bound = crate::sql::Bound { statement: explain, params: inner.params.clone(), columns };
+                let bound = crate::sql::Bound {
+                    statement: explain,
+                    params: inner.params.clone(),
+                    columns,
+                    access: inner.access.clone(),
+                };
                 Arc::new(PreparedStatement::new(&statement.sql, Some(Arc::new(bound)), self.statement_timestamp))
             }
         };
@@ -1176,6 +1186,10 @@ impl Session {
     /// Start a statement; utility statements do their work here and return `None`.
     fn start_executor(&mut self, bound: &Arc<Bound>, fresh: bool) -> Result<Option<Executor>> {
         let since = self.cid;
+        // A view's query is checked when the view is used, as its owner.
+        if !matches!(bound.statement, Statement::CreateView { .. }) {
+            self.check_access(&bound.access)?;
+        }
         let started = self.start_statement_executor(&bound.statement, fresh, None)?;
         if matches!(
             bound.statement,
@@ -1747,6 +1761,8 @@ struct SessionTables<'a> {
     statements: &'a HashMap<String, Arc<PreparedStatement>>,
     /// The planner's cost settings.
     costs: crate::sql::costsize::CostParams,
+    /// The current user's name.
+    role: &'a str,
 }
 
 /// EXPLAIN's options.
@@ -1797,6 +1813,22 @@ impl TableLookup for SessionTables<'_> {
         self.read(|who| Ok(self.catalog.namespace(name, who)?.map(|n| n.oid)))
     }
 
+    fn check_schema_usage(&self, namespace: u32) -> Result<()> {
+        let allowed = self.read(|who| {
+            let Some(role) = self.catalog.role_by_name(self.role, who)? else { return Ok(true) };
+            if role.superuser {
+                return Ok(true);
+            }
+            let object = crate::catalog::privileges::PrivObject::Schema(namespace);
+            Ok(self.catalog.has_privilege(role.oid, object, &['U'], false, who)?.unwrap_or(true))
+        })?;
+        if allowed {
+            return Ok(());
+        }
+        let name = self.read(|who| self.catalog.namespace_name(namespace, who))?.unwrap_or_default();
+        Err(privileges::denied("schema", &name))
+    }
+
     fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
         let one;
         let path = match namespace {
@@ -1811,6 +1843,16 @@ impl TableLookup for SessionTables<'_> {
 
     fn prepared(&self, name: &str) -> Option<Arc<PreparedStatement>> {
         self.statements.get(name).cloned()
+    }
+}
+
+impl Eval<'_> {
+    /// The current user's name (the role SET ROLE chose, or the session user).
+    fn session_user_name(&self) -> &str {
+        match self.settings.str(Guc::role) {
+            "none" | "" => self.user,
+            role => role,
+        }
     }
 }
 
@@ -1937,10 +1979,7 @@ impl EvalContext for Eval<'_> {
     }
 
     fn session_user(&self) -> Result<&str> {
-        match self.settings.str(Guc::role) {
-            "none" | "" => Ok(self.user),
-            role => Ok(role),
-        }
+        Ok(self.session_user_name())
     }
 
     fn authorization_user(&self) -> Result<&str> {
@@ -1985,6 +2024,25 @@ impl EvalContext for Eval<'_> {
 
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.read_catalog(|who| self.catalog.relation_oid(name, who))
+    }
+
+    fn privilege(
+        &self,
+        role: u32,
+        object: crate::catalog::privileges::PrivObject,
+        any: &[char],
+        grant_option: bool,
+    ) -> Result<Option<bool>> {
+        self.read_catalog(|who| self.catalog.has_privilege(role, object, any, grant_option, who))
+    }
+
+    fn object_oid(&self, on: crate::sql::func::PrivilegeOn, name: &str) -> Result<Option<u32>> {
+        use crate::sql::func::PrivilegeOn;
+        self.read_catalog(|who| match on {
+            PrivilegeOn::Schema => Ok(self.catalog.namespace(name, who)?.map(|n| n.oid)),
+            PrivilegeOn::Database => Ok(self.catalog.database_named(name, who)?.map(|d| d.oid)),
+            _ => Ok(None),
+        })
     }
 
     fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {

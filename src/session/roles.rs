@@ -476,7 +476,8 @@ impl Session {
 
     /// `ALTER TABLE … OWNER TO role`.
     pub(super) fn set_relation_owner(&mut self, oid: u32, role: &str, xid: u64) -> Result<()> {
-        let (owner, _) = self.owner_role(role)?;
+        let (owner, name) = self.owner_role(role)?;
+        self.check_member_of(owner, &name)?;
         let snapshot = self.statement_snapshot();
         let path = self.search_path.clone();
         let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
@@ -507,7 +508,7 @@ impl Session {
         for grantee in stmt.grantees.iter().filter(|g| !g.is_empty()) {
             self.existing_role(grantee)?;
         }
-        let me = self.current_role_row()?;
+        let holder = self.current_holder()?;
         let snapshot = self.statement_snapshot();
         let path = self.search_path.clone();
         let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
@@ -564,7 +565,7 @@ impl Session {
                 _ => owner_or_oid,
             };
             let owner_name = catalog.role_by_oid(owner, &who)?.map_or_else(|| owner.to_string(), |r| r.name);
-            if !me.superuser && me.oid != owner {
+            if !holder.acts_as(owner) {
                 return Err(acl::not_owner(kind, &shown));
             }
             let letters = acl::privilege_letters(kind, stmt.privileges.as_deref())?;

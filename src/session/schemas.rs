@@ -12,6 +12,8 @@ use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{DropKind, SchemaStmt};
 
 use super::Session;
+use super::privileges::not_owner;
+use crate::catalog::privileges::PrivObject;
 
 impl Session {
     pub(super) fn schema_statement(&mut self, stmt: &SchemaStmt) -> Result<()> {
@@ -44,6 +46,8 @@ impl Session {
             None => self.role_oid("current_user")?,
         };
         let name = name.unwrap_or(&role).to_string();
+        self.check_database_privilege('C')?;
+        self.check_member_of(owner, &role)?;
         check_schema_name(&name)?;
         let xid = self.ensure_xid("CREATE SCHEMA")?;
         if self.find_schema(&name, xid)?.is_some() {
@@ -74,6 +78,7 @@ impl Session {
                     format!("schema \"{name}\" does not exist, skipping"),
                 )),
                 None => return Err(no_schema(name)),
+                Some(ns) if !self.owns(PrivObject::Schema(ns.oid))? => return Err(not_owner("schema", &ns.name)),
                 Some(ns) if ns.oid < FIRST_NORMAL_OID => {
                     return Err(err!(
                         SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -147,6 +152,7 @@ impl Session {
     fn alter_schema(&mut self, name: &str, new_name: Option<&str>, owner: Option<&str>) -> Result<()> {
         let xid = self.ensure_xid("ALTER SCHEMA")?;
         let ns = self.find_schema(name, xid)?.ok_or_else(|| no_schema(name))?;
+        self.check_owner(PrivObject::Schema(ns.oid))?;
         let mut target = (ns.name.clone(), ns.owner);
         if let Some(new_name) = new_name {
             if self.find_schema(new_name, xid)?.is_some() {
@@ -159,7 +165,9 @@ impl Session {
             target.0 = new_name.to_string();
         }
         if let Some(role) = owner {
-            target.1 = self.role_oid(role)?.0;
+            let (oid, name) = self.role_oid(role)?;
+            self.check_member_of(oid, &name)?;
+            target.1 = oid;
         }
         self.catalog_changed = true;
         self.shared.catalog.update_namespace(&ns, &target.0, target.1, xid, self.cid)?;

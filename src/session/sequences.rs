@@ -76,10 +76,30 @@ impl Eval<'_> {
         Ok(())
     }
 
+    /// Error 42501 unless the current user holds one of `any` on sequence
+    /// `seq` (nextval: USAGE or UPDATE; currval: SELECT or USAGE; setval:
+    /// UPDATE).
+    fn check_sequence_privilege(&self, seq: &Sequence, any: &[char]) -> Result<()> {
+        if self.settings.str(crate::config::Guc::is_superuser) == "on" {
+            return Ok(());
+        }
+        let role = self.session_user_name().to_string();
+        let allowed = self.read_catalog(|who| {
+            let Some(r) = self.catalog.role_by_name(&role, who)? else { return Ok(true) };
+            let object = crate::catalog::privileges::PrivObject::Relation(seq.oid);
+            Ok(self.catalog.has_privilege(r.oid, object, any, false, who)?.unwrap_or(true))
+        })?;
+        match allowed {
+            true => Ok(()),
+            false => Err(super::privileges::denied("sequence", &seq.name)),
+        }
+    }
+
     pub(super) fn sequence_call(&mut self, func: SeqFunc, args: &[Datum]) -> Result<Datum> {
         match func {
             SeqFunc::Nextval => {
                 let seq = self.find_sequence(&args[0])?;
+                self.check_sequence_privilege(&seq, &['U', 'w'])?;
                 self.check_writable("nextval")?;
                 let (value, lsn) = self.catalog.nextval(&seq)?;
                 self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
@@ -89,6 +109,7 @@ impl Eval<'_> {
             }
             SeqFunc::Currval => {
                 let seq = self.find_sequence(&args[0])?;
+                self.check_sequence_privilege(&seq, &['r', 'U'])?;
                 match self.sequences.current.get(&seq.oid) {
                     Some(&v) => Ok(Datum::Int8(v)),
                     None => Err(err!(
@@ -104,10 +125,12 @@ impl Eval<'_> {
                 let oid = self.sequences.last.ok_or_else(undefined)?;
                 // A sequence dropped since counts as never used (as PostgreSQL has it).
                 let seq = self.find_sequence(&Datum::Text(oid.to_string())).map_err(|_| undefined())?;
+                self.check_sequence_privilege(&seq, &['r', 'U'])?;
                 self.sequences.current.get(&seq.oid).map(|&v| Datum::Int8(v)).ok_or_else(undefined)
             }
             SeqFunc::Setval => {
                 let seq = self.find_sequence(&args[0])?;
+                self.check_sequence_privilege(&seq, &['w'])?;
                 self.check_writable("setval")?;
                 let value = args[1].as_i64().unwrap_or(0);
                 let is_called = args.get(2).is_none_or(|c| *c == Datum::Bool(true));
@@ -282,7 +305,8 @@ impl Session {
         let xid = self.ensure_xid("ALTER SEQUENCE")?;
         self.lock_for_ddl(name, LockMode::ShareRowExclusive)?;
         let snapshot = self.statement_snapshot();
-        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let rel = self.shared.catalog.relation(name, &who)?;
         let Some(rel) = rel else {
             if if_exists {
@@ -297,6 +321,7 @@ impl Session {
         let Some(seq) = self.shared.catalog.sequence(rel.oid, &who)? else {
             return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not a sequence"));
         };
+        self.check_owner(crate::catalog::privileges::PrivObject::Relation(rel.oid))?;
         let (def, restart) = options.resolve(Some(&seq.def))?;
         let owner = match &options.owned_by {
             Some(Some((t, c))) => Some(Some(self.owner_column(t, c, xid)?)),

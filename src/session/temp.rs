@@ -59,6 +59,7 @@ impl Session {
         if let Some((_, name)) = &self.temp.namespace {
             return Ok(name.clone());
         }
+        self.check_database_privilege('T')?;
         let name = format!("pg_temp_{}", self.backend_id);
         let snapshot = self.statement_snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };

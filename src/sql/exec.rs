@@ -204,6 +204,18 @@ impl EvalContext for RowCx<'_, '_> {
         // Through the session: an unqualified name follows its search path.
         self.cx.eval.relation_oid(name)
     }
+    fn privilege(
+        &self,
+        role: u32,
+        object: crate::catalog::privileges::PrivObject,
+        any: &[char],
+        grant_option: bool,
+    ) -> Result<Option<bool>> {
+        self.cx.eval.privilege(role, object, any, grant_option)
+    }
+    fn object_oid(&self, on: crate::sql::func::PrivilegeOn, name: &str) -> Result<Option<u32>> {
+        self.cx.eval.object_oid(on, name)
+    }
     fn search_path(&self, implicit: bool) -> Result<Vec<(u32, String)>> {
         self.cx.eval.search_path(implicit)
     }
@@ -3346,6 +3358,18 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         self.inner.relation_oid(name)
+    }
+    fn privilege(
+        &self,
+        role: u32,
+        object: crate::catalog::privileges::PrivObject,
+        any: &[char],
+        grant_option: bool,
+    ) -> Result<Option<bool>> {
+        self.inner.privilege(role, object, any, grant_option)
+    }
+    fn object_oid(&self, on: crate::sql::func::PrivilegeOn, name: &str) -> Result<Option<u32>> {
+        self.inner.object_oid(on, name)
     }
     fn user_type_info(&self, oid: u32) -> Result<Option<crate::catalog::enums::TypeInfo>> {
         self.inner.user_type_info(oid)

@@ -421,6 +421,27 @@ pub trait EvalContext {
     fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
         Ok(crate::catalog::describe::role_name(oid).map(|_| oid == crate::catalog::system::SUPERUSER))
     }
+    /// Whether role `role` holds one of `any` on `object` (with grant
+    /// option if `grant_option`); `None` if the role or object does not
+    /// exist.
+    fn privilege(
+        &self,
+        _role: u32,
+        _object: crate::catalog::privileges::PrivObject,
+        _any: &[char],
+        _grant_option: bool,
+    ) -> Result<Option<bool>> {
+        Err(Error::internal("privileges asked outside a session"))
+    }
+    /// The OID of the object of kind `on` named `name` (a schema or a
+    /// database), if there is one.
+    fn object_oid(&self, on: super::func::PrivilegeOn, name: &str) -> Result<Option<u32>> {
+        Ok(match on {
+            super::func::PrivilegeOn::Schema => crate::catalog::system::fixed_namespace(name),
+            super::func::PrivilegeOn::Database => crate::catalog::describe::database_oid(name),
+            _ => None,
+        })
+    }
     /// The database the session is connected to (`current_database()`).
     fn current_database(&self) -> Result<&str> {
         Err(Error::internal("database asked outside a session"))

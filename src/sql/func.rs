@@ -186,6 +186,9 @@ pub enum Func {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrivilegeOn {
     Table,
+    /// `has_column_privilege`: a table's privilege, asked of one column.
+    Column,
+    Sequence,
     Schema,
     Database,
 }
@@ -388,6 +391,8 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("has_table_privilege", Func::HasPrivilege(PrivilegeOn::Table)),
     ("has_schema_privilege", Func::HasPrivilege(PrivilegeOn::Schema)),
     ("has_database_privilege", Func::HasPrivilege(PrivilegeOn::Database)),
+    ("has_sequence_privilege", Func::HasPrivilege(PrivilegeOn::Sequence)),
+    ("has_column_privilege", Func::HasPrivilege(PrivilegeOn::Column)),
     ("pg_tablespace_location", Func::PgTablespaceLocation),
     ("pg_size_pretty", Func::PgSizePretty),
     ("pg_database_size", Func::PgDatabaseSize),
@@ -609,6 +614,20 @@ impl Func {
             Func::PgCharToEncoding => &[(&[Name], Int4)],
             Func::PgTypeIsVisible | Func::PgFunctionIsVisible | Func::PgOperatorIsVisible => &[(&[Oid], Bool)],
             Func::PgGetFunctionResult | Func::PgGetFunctionArguments(_) => &[(&[Oid], Text)],
+            Func::HasPrivilege(PrivilegeOn::Column) => &[
+                (&[Text, Text, Text], Bool),
+                (&[Oid, Text, Text], Bool),
+                (&[Text, Int2, Text], Bool),
+                (&[Oid, Int2, Text], Bool),
+                (&[Name, Text, Text, Text], Bool),
+                (&[Name, Oid, Text, Text], Bool),
+                (&[Oid, Text, Text, Text], Bool),
+                (&[Oid, Oid, Text, Text], Bool),
+                (&[Name, Text, Int2, Text], Bool),
+                (&[Name, Oid, Int2, Text], Bool),
+                (&[Oid, Text, Int2, Text], Bool),
+                (&[Oid, Oid, Int2, Text], Bool),
+            ],
             Func::HasPrivilege(_) => &[
                 (&[Text, Text], Bool),
                 (&[Oid, Text], Bool),
@@ -1523,61 +1542,88 @@ fn pg_has_role(values: &[Datum], ctx: &mut dyn EvalContext) -> Result<Datum> {
     Ok(Datum::Bool(member))
 }
 
-/// The privileges a `has_*_privilege` function accepts, by object.
-fn privilege_words(on: PrivilegeOn) -> &'static [&'static str] {
+/// The privileges a `has_*_privilege` function accepts, by object, with
+/// their letters.
+fn privilege_words(on: PrivilegeOn) -> &'static [(&'static str, char)] {
     match on {
-        PrivilegeOn::Table => &["select", "insert", "update", "delete", "truncate", "references", "trigger"],
-        PrivilegeOn::Schema => &["create", "usage"],
-        PrivilegeOn::Database => &["create", "connect", "temporary", "temp"],
+        PrivilegeOn::Table => &[
+            ("select", 'r'),
+            ("insert", 'a'),
+            ("update", 'w'),
+            ("delete", 'd'),
+            ("truncate", 'D'),
+            ("references", 'x'),
+            ("trigger", 't'),
+        ],
+        PrivilegeOn::Column => &[("select", 'r'), ("insert", 'a'), ("update", 'w'), ("references", 'x')],
+        PrivilegeOn::Sequence => &[("usage", 'U'), ("select", 'r'), ("update", 'w')],
+        PrivilegeOn::Schema => &[("create", 'C'), ("usage", 'U')],
+        PrivilegeOn::Database => &[("create", 'C'), ("connect", 'c'), ("temporary", 'T'), ("temp", 'T')],
     }
 }
 
-/// `has_table_privilege` and its kin. tusk enforces no privileges and
-/// its only login role is the superuser, who holds every privilege, so
-/// the answer for an existing object is true for the superuser; the
-/// predefined roles (which cannot log in) are answered false.
+/// A privilege list (`'SELECT, INSERT WITH GRANT OPTION'`): each
+/// privilege's letter and whether its grant option is asked for.
+fn privilege_list(on: PrivilegeOn, text: &str) -> Result<Vec<(char, bool)>> {
+    let mut out = Vec::new();
+    for word in text.split(',') {
+        let word = word.trim().to_ascii_lowercase();
+        let bare = word.strip_suffix("with grant option").map(str::trim_end);
+        let name = bare.unwrap_or(&word);
+        let Some(&(_, letter)) = privilege_words(on).iter().find(|w| w.0 == name) else {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"{}\"", word));
+        };
+        out.push((letter, bare.is_some()));
+    }
+    Ok(out)
+}
+
+/// `has_table_privilege` and its kin: whether the user (the current one
+/// when not given) holds any of the listed privileges on the object, as
+/// its ACL says; NULL for an OID that names nothing.
 fn has_privilege(on: PrivilegeOn, values: &[Datum], ctx: &mut dyn EvalContext) -> Result<Datum> {
-    let (user, object, privileges) = match values {
-        [object, privileges] => (None, object, privileges),
-        [user, object, privileges] => (Some(user), object, privileges),
+    use crate::catalog::privileges::PrivObject;
+    let (user, object, privileges) = match (on, values) {
+        (PrivilegeOn::Column, [object, _, privileges]) => (None, object, privileges),
+        (PrivilegeOn::Column, [user, object, _, privileges]) => (Some(user), object, privileges),
+        (_, [object, privileges]) => (None, object, privileges),
+        (_, [user, object, privileges]) => (Some(user), object, privileges),
         _ => return Ok(Datum::Null),
     };
-    for word in privileges.as_str().unwrap_or("").split(',') {
-        let word = word.trim().to_ascii_lowercase();
-        let word = word.strip_suffix(" with grant option").map_or(word.as_str(), str::trim_end);
-        if !privilege_words(on).contains(&word) {
-            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "unrecognized privilege type: \"{}\"", word));
-        }
+    if values.iter().any(Datum::is_null) {
+        return Ok(Datum::Null);
     }
-    let superuser = match role_argument(user, ctx)? {
-        Some(role) => ctx.role_is_superuser(role)?.unwrap_or(false),
-        None => return Ok(Datum::Null),
-    };
-    let exists = match (on, object) {
-        (PrivilegeOn::Table, Datum::Oid(o)) => ctx.relation_name(*o)?.is_some(),
-        (PrivilegeOn::Table, name) => {
+    let wanted = privilege_list(on, privileges.as_str().unwrap_or(""))?;
+    let Some(role) = role_argument(user, ctx)? else { return Ok(Datum::Null) };
+    let oid = match (on, object) {
+        (_, Datum::Oid(o)) => *o,
+        (PrivilegeOn::Table | PrivilegeOn::Column | PrivilegeOn::Sequence, name) => {
             let name = name.as_str().unwrap_or("");
-            if ctx.relation_oid(name)?.is_none() {
-                return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"));
-            }
-            true
+            ctx.relation_oid(name)?
+                .ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{name}\" does not exist"))?
         }
-        (PrivilegeOn::Schema, Datum::Oid(o)) => describe::namespace_name(*o).is_some(),
         (PrivilegeOn::Schema, name) => {
             let name = name.as_str().unwrap_or("");
-            if crate::catalog::system::fixed_namespace(name).is_none() {
-                return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{name}\" does not exist"));
-            }
-            true
+            ctx.object_oid(on, name)?
+                .ok_or_else(|| err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{name}\" does not exist"))?
         }
-        (PrivilegeOn::Database, Datum::Oid(o)) => describe::database_name(*o).is_some(),
         (PrivilegeOn::Database, name) => {
             let name = name.as_str().unwrap_or("");
-            if describe::database_oid(name).is_none() {
-                return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
-            }
-            true
+            ctx.object_oid(on, name)?
+                .ok_or_else(|| err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"))?
         }
     };
-    Ok(if exists { Datum::Bool(superuser) } else { Datum::Null })
+    let object = match on {
+        PrivilegeOn::Table | PrivilegeOn::Column | PrivilegeOn::Sequence => PrivObject::Relation(oid),
+        PrivilegeOn::Schema => PrivObject::Schema(oid),
+        PrivilegeOn::Database => PrivObject::Database(oid),
+    };
+    for (letter, grant_option) in wanted {
+        match ctx.privilege(role, object, &[letter], grant_option)? {
+            None => return Ok(Datum::Null),
+            Some(true) => return Ok(Datum::Bool(true)),
+            Some(false) => {}
+        }
+    }
+    Ok(Datum::Bool(false))
 }

@@ -729,4 +729,20 @@ pub struct Bound {
     pub statement: Statement,
     pub params: Vec<PgType>,
     pub columns: Vec<Column>,
+    /// The privileges it needs on relations, checked each time it starts
+    /// (a plan outlives a REVOKE or a SET ROLE).
+    pub access: Vec<Access>,
+}
+
+/// A privilege a statement needs on a relation (or USAGE on the schema a
+/// qualified name looks in), as PostgreSQL's range table entries carry
+/// `requiredPerms` and `checkAsUser`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    pub object: crate::catalog::privileges::PrivObject,
+    /// The privilege letters ([`crate::catalog::acl`]) it needs, each.
+    pub privileges: Vec<char>,
+    /// A relation read through a view is checked against the view's
+    /// owner (this view's OID), not the current user.
+    pub as_owner_of: Option<u32>,
 }

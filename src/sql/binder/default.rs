@@ -20,6 +20,12 @@ use crate::sql::types::{Datum, PgType};
 /// another text, so there are none (as inside a view's query).
 const STORED_TEXT: u32 = u32::MAX;
 
+/// Whether an entry of the binder's `expanding` stands for a stored
+/// expression rather than a view.
+pub(super) fn is_stored_text(oid: u32) -> bool {
+    oid == STORED_TEXT
+}
+
 impl Binder<'_> {
     /// Bind `e` alone (no columns in scope), as a default of `col`.
     fn bind_default_expr(&mut self, e: &ast::Expr, col: &catalog::Column) -> Result<Expr> {

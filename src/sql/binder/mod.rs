@@ -49,6 +49,7 @@ use super::parser::position;
 use super::plan::{AggFunc, Plan, SubKind};
 use super::types::{Datum, PgType, int_datum, parse_text};
 use super::{Bound, Column, DropKind, Statement};
+use crate::catalog::privileges::PrivObject;
 use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -97,6 +98,15 @@ fn choose_access_paths(statement: &mut Statement, tables: &dyn TableLookup) {
     }
 }
 
+/// The privilege a write of kind `verb` needs on its target.
+fn write_privilege(verb: &str) -> char {
+    match verb {
+        "update" => 'w',
+        "delete from" => 'd',
+        _ => 'a',
+    }
+}
+
 /// How the binder finds tables (the catalog, through the statement's snapshot).
 pub trait TableLookup {
     /// The table `name` means, locked in `mode` for the transaction.
@@ -117,6 +127,12 @@ pub trait TableLookup {
     /// The OID of the schema named `name`, if there is one.
     fn namespace(&self, name: &str) -> Result<Option<u32>> {
         Ok(catalog::fixed_namespace(name))
+    }
+
+    /// Error 42501 unless the current user may look up names in schema
+    /// `namespace` (USAGE).
+    fn check_schema_usage(&self, _namespace: u32) -> Result<()> {
+        Ok(())
     }
 
     /// The session's prepared statement `name` (for `EXECUTE`).
@@ -170,6 +186,8 @@ pub struct Binder<'a> {
     recursion_context: Option<&'static str>,
     /// The next WITH list is the statement's own (it may hold INSERT, UPDATE, DELETE).
     top_level_with: bool,
+    /// The privileges the statement needs on the relations it names.
+    access: Vec<super::Access>,
 }
 
 impl<'a> Binder<'a> {
@@ -200,6 +218,7 @@ impl<'a> Binder<'a> {
             last_self_ref: None,
             recursion_context: None,
             top_level_with: false,
+            access: Vec::new(),
         }
     }
 
@@ -268,7 +287,7 @@ impl<'a> Binder<'a> {
             }
         }
         let columns = statement.columns();
-        Ok(Bound { statement, params: self.params, columns })
+        Ok(Bound { statement, params: self.params, columns, access: self.access })
     }
 
     fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {
@@ -442,7 +461,11 @@ impl<'a> Binder<'a> {
         let table = match schema.as_deref() {
             None => self.tables.table(&rel, mode),
             Some(s) => match self.tables.namespace(s).map_err(|e| self.at(e, name))? {
-                Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
+                Some(n) if n != catalog::PG_TOAST_NAMESPACE => {
+                    self.tables.check_schema_usage(n).map_err(|e| self.at(e, name))?;
+                    self.require_on(PrivObject::Schema(n), 'U');
+                    self.tables.table_in(n, &rel, mode)
+                }
                 _ => return Err(self.at(missing(), name)),
             },
         };
@@ -450,12 +473,41 @@ impl<'a> Binder<'a> {
         if self.expanding.is_empty() && !self.reads.contains(&table.oid) {
             self.reads.push(table.oid);
         }
+        self.require(table.oid, 'r');
         Ok(table)
+    }
+
+    /// The statement needs privilege `letter` on relation `oid`: as the
+    /// current user, or inside a view's query as the view's owner.
+    pub(super) fn require(&mut self, oid: u32, letter: char) {
+        self.require_on(PrivObject::Relation(oid), letter);
+    }
+
+    fn require_on(&mut self, object: PrivObject, letter: char) {
+        let as_owner_of = self.expanding.iter().rev().find(|&&v| !default::is_stored_text(v)).copied();
+        match self.access.iter_mut().find(|a| a.object == object && a.as_owner_of == as_owner_of) {
+            Some(a) if a.privileges.contains(&letter) => {}
+            Some(a) => a.privileges.push(letter),
+            None => self.access.push(super::Access { object, privileges: vec![letter], as_owner_of }),
+        }
+    }
+
+    /// Wherever the statement needs `writes`, it needs `also` too (UPDATE
+    /// and DELETE read the rows their WHERE or RETURNING looks at).
+    pub(super) fn require_with(&mut self, writes: char, also: char) {
+        for a in self.access.iter_mut().filter(|a| a.privileges.contains(&writes)) {
+            if !a.privileges.contains(&also) {
+                a.privileges.push(also);
+            }
+        }
     }
 
     /// A table that the statement writes to: never a system catalog.
     fn table_for_write(&mut self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
+        let reads = self.access.clone();
         let table = self.table(name, LockMode::RowExclusive)?;
+        self.access = reads;
+        self.require(table.oid, write_privilege(verb));
         if table.view.is_some() {
             return Err(self.at(view_not_writable(&table.name, verb), name));
         }
@@ -604,10 +656,19 @@ impl<'a> Binder<'a> {
                     return Err(Error::not_supported("INSERT … ON CONFLICT through a view"));
                 }
                 let alias = ins.table_alias.as_ref().map(|a| &a.alias);
+                if let ast::OnConflictAction::DoUpdate(u) = &oc.action {
+                    self.require_with('a', 'w');
+                    if u.selection.is_some() || !u.assignments.is_empty() {
+                        self.require_with('a', 'r');
+                    }
+                }
                 ModifyKind::Upsert(Arc::new(self.bind_on_conflict(oc, &table, alias)?))
             }
             Some(_) => return Err(Error::not_supported("INSERT … ON DUPLICATE KEY UPDATE")),
         };
+        if ins.returning.is_some() {
+            self.require_with('a', 'r');
+        }
         let returning = match (&ins.table_alias, ins.returning.as_deref()) {
             // `INSERT INTO t AS alias`: RETURNING names the table by its alias.
             (Some(alias), Some(items)) => {
@@ -699,6 +760,9 @@ impl<'a> Binder<'a> {
         };
         let target = self.write_target(name, alias.as_ref(), "update")?;
         self.check_returning_through_view(&target, u.returning.is_some())?;
+        if u.selection.is_some() || u.returning.is_some() || u.from.is_some() {
+            self.require_with('w', 'r');
+        }
         if let Some(ast::UpdateTableFromKind::AfterSet(from)) = &u.from {
             let clauses = dml_from::JoinedClauses {
                 alias: alias.as_ref(),
@@ -735,6 +799,10 @@ impl<'a> Binder<'a> {
         self.add_target_rel(target)?;
         self.level().no_aggs = Some("UPDATE");
         let values = self.bind_assignments(&u.assignments, target)?;
+        // `SET a = b + 1` reads the row.
+        if values.iter().enumerate().any(|(i, v)| !matches!(v, Expr::Column(j, _) if *j == i) && v.uses_columns()) {
+            self.require_with('w', 'r');
+        }
         let filter = match &u.selection {
             Some(w) => {
                 self.level().no_aggs = Some("WHERE");
@@ -1039,6 +1107,9 @@ impl<'a> Binder<'a> {
         };
         let target = self.write_target(name, alias.as_ref(), "delete from")?;
         self.check_returning_through_view(&target, d.returning.is_some())?;
+        if d.selection.is_some() || d.returning.is_some() || d.using.is_some() {
+            self.require_with('d', 'r');
+        }
         if let Some(using) = &d.using {
             let clauses = dml_from::JoinedClauses {
                 alias: alias.as_ref(),

@@ -64,7 +64,9 @@ impl Binder<'_> {
         alias: Option<&ast::TableAlias>,
         verb: &str,
     ) -> Result<WriteTarget> {
+        let reads = self.access.clone();
         let named = self.table(name, LockMode::RowExclusive)?;
+        self.access = reads;
         if named.view.is_none() {
             return Ok(WriteTarget::table(self.table_for_write(name, verb)?, alias));
         }
@@ -80,10 +82,14 @@ impl Binder<'_> {
             return Err(refused());
         };
         let (base_name, base_alias, shown, selection) = simple;
+        self.require(named.oid, super::write_privilege(verb));
         // The view's names are resolved as when it is expanded.
         self.expanding.push(named.oid);
         let r = (|| -> Result<(Arc<Table>, Option<Expr>)> {
-            if self.table(&base_name, LockMode::RowExclusive)?.view.is_some() {
+            let reads = self.access.clone();
+            let base_is_view = self.table(&base_name, LockMode::RowExclusive)?.view.is_some();
+            self.access = reads;
+            if base_is_view {
                 return Err(refused());
             }
             let base = self.table_for_write(&base_name, verb)?;
