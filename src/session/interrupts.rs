@@ -8,22 +8,27 @@ use std::time::Instant;
 
 use crate::err;
 use crate::error::{Result, SqlState};
+use crate::txn::wait::Alarm;
 
 #[derive(Debug, Default)]
 pub struct Interrupts {
     cancel: AtomicBool,
     terminate: AtomicBool,
+    /// Wakes the session if it waits (see [`crate::txn::wait`]).
+    pub alarm: Alarm,
 }
 
 impl Interrupts {
     /// A cancel request arrived for this session.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);
+        self.alarm.ring();
     }
 
     /// Fast shutdown: end the session at the next check.
     pub fn terminate(&self) {
         self.terminate.store(true, Ordering::SeqCst);
+        self.alarm.ring();
     }
 
     pub fn terminating(&self) -> bool {
