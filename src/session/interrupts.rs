@@ -1,7 +1,8 @@
 //! Interrupts: how another task stops a running statement, as PostgreSQL's
 //! `CHECK_FOR_INTERRUPTS()` does. A cancel request or shutdown sets a flag
-//! here; the executor checks it between rows (and `pg_sleep` between slices)
-//! and raises the matching error.
+//! here and rings the session's alarm, which wakes a waiting statement
+//! (see [`crate::txn::wait`]); the executor checks the flags between rows
+//! and after each wait, and raises the matching error.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
