@@ -770,6 +770,7 @@ impl Session {
         self.xact_timestamp.get_or_insert(self.statement_timestamp);
         let timeout = self.settings.int(Guc::statement_timeout);
         self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
+        self.interrupts.alarm.set_deadline(self.deadline);
     }
 
     /// The statement ended: log it if slow and reset the work area.
@@ -782,6 +783,7 @@ impl Session {
             }
         }
         self.deadline = None;
+        self.interrupts.alarm.set_deadline(None);
         self.arena.reset();
     }
 

@@ -51,7 +51,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -231,7 +231,7 @@ pub struct Serializable {
     /// How many transactions are tracked: writes skip the lock when none.
     tracked: AtomicUsize,
     /// Signalled when a tracked transaction ends (for DEFERRABLE waits).
-    ended: Condvar,
+    ended: crate::txn::wait::Event,
 }
 
 /// The 40001 error with PostgreSQL's reason text.
@@ -279,7 +279,7 @@ impl Serializable {
     pub fn safe_snapshot<S>(&self, take: impl FnOnce() -> S, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<S> {
         let mut st = self.state.lock();
         while st.xacts.values().any(|x| !x.read_only && !x.committed()) {
-            self.ended.wait_for(&mut st, std::time::Duration::from_millis(50));
+            self.ended.wait(&mut st, None);
             drop(st);
             interrupted()?;
             st = self.state.lock();
