@@ -1656,16 +1656,18 @@ impl Catalog {
     pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
         let mut tuple = Vec::new();
         self.form_row(table, desc, values, xid, cid, &mut tuple)?;
+        let tid = self.table_heap(table).insert(xid, cid, &tuple)?;
+        // After the change, never before (see catalog/serial.rs).
         self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
-        self.table_heap(table).insert(xid, cid, &tuple)
+        Ok(tid)
     }
 
     /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
     /// a page at a time (COPY FROM into a table without indexes).
     pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
-        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
-        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)
+        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)?;
+        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)
     }
 
     /// The visible rows of one block of a table, decoded.
@@ -1717,12 +1719,9 @@ impl Catalog {
         if from <= 1 {
             self.prune_opt(table, block)?;
         }
-        // A serializable reader locks the whole relation (a coarse but
-        // correct SIREAD lock for a sequential scan).
+        // A serializable reader locked the whole relation before the scan
+        // ([`Catalog::serial_lock_relation`]).
         let serial = self.serial_reader(table, who);
-        if let Some(id) = serial {
-            self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Relation)?;
-        }
         let mut writers = Vec::new();
         let mut error = None;
         let mut rows = 0;
@@ -1803,15 +1802,18 @@ impl Catalog {
             // Only one version of a row is visible; if its key is not this
             // entry's, another entry stands for it.
             if !multi || self.index_key_of(table, desc, entry.0, t)?.as_deref() == Some(entry.1) {
+                // The SIREAD lock is taken while the page is still
+                // share-locked: before a writer can change the version
+                // (see catalog/serial.rs).
+                if let Some(id) = serial {
+                    self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
+                }
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
                 found = Some(at);
             }
             Ok(true)
         })?;
         if let Some(id) = serial {
-            if let Some(at) = found {
-                self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
-            }
             self.serial_conflicts_out(id, &writers)?;
         }
         if let (Some(at), Some(c)) = (found, ctids) {
@@ -1902,9 +1904,12 @@ impl Catalog {
         let toaster = self.toaster(table);
         let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
         let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
-        self.serial_write_tuple(table, xid, tid)?;
         let heap = self.table_heap(table);
-        match heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)? {
+        let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
+        if changed.is_some() {
+            self.serial_write_tuple(table, xid, tid)?;
+        }
+        match changed {
             Some((new, true)) => Ok(RowChange::DoneHot(new)),
             Some((new, false)) => Ok(RowChange::Done(new)),
             None => {
@@ -1975,8 +1980,8 @@ impl Catalog {
         let keep = std::cell::RefCell::new(Vec::new());
         let check = |t: &[u8]| self.change_check(t, xid, RowLock::Update, &refused, &keep);
         let stamp = |_: &[u8]| Ok(self.txns.change_stamp(&keep.borrow(), xid, RowLock::Update)?.0);
-        self.serial_write_tuple(table, xid, tid)?;
         if self.table_heap(table).delete_stamped(tid, xid, cid, &check, &stamp)? {
+            self.serial_write_tuple(table, xid, tid)?;
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))

@@ -1728,6 +1728,9 @@ impl ScanState {
         let nblocks = match self.nblocks {
             Some(n) => n,
             None => {
+                // The SIREAD lock comes before the size is read: a row
+                // added in a block past it is then a conflict.
+                cx.catalog.serial_lock_relation(&self.table, &cx.reader())?;
                 let n = cx.catalog.nblocks(&self.table)?;
                 self.nblocks = Some(n);
                 cx.catalog.stats.scan_started(self.table.oid);
