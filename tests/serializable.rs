@@ -483,3 +483,66 @@ async fn on_conflict_with_an_invisible_row_fails() {
         a.batch_execute("ROLLBACK").await.unwrap();
     }
 }
+
+/// `a` read from `t` and wrote `u`, then committed; `b` read `u` before
+/// that (missing `a`'s row) and then runs `write`, which touches what `a`
+/// read of `t` only as a whole: it must fail as the pivot, as in
+/// PostgreSQL. `between` runs (in a third session) after `a` committed.
+async fn skew_through_a_relation_change(setup: &str, a_read: &str, between: &str, write: &str) -> String {
+    let server = TestServer::start(&[]);
+    let (a, b) = two_sessions(&server, setup).await;
+    let c = server.connect().await;
+    for s in [&a, &b] {
+        s.batch_execute("SET enable_seqscan = off").await.unwrap();
+    }
+    b.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+    assert_eq!(int(&b, "SELECT count(*) FROM u").await, 0);
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+    let plan = common::rows(&a, &format!("EXPLAIN (COSTS off) {a_read}")).await;
+    assert!(plan.iter().any(|l| l.contains("Index")), "{plan:?}");
+    a.batch_execute(a_read).await.unwrap();
+    a.batch_execute("INSERT INTO u VALUES (1); COMMIT").await.unwrap();
+    c.batch_execute(between).await.unwrap();
+    serialization_failure(b.batch_execute(write).await.unwrap_err())
+}
+
+/// TRUNCATE writes the whole table (a reader of any row of it conflicts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncate_conflicts_with_readers_of_the_table() {
+    let setup = "CREATE TABLE t (k int PRIMARY KEY, v int); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0)";
+    let detail = skew_through_a_relation_change(setup, "SELECT v FROM t WHERE k = 2", "SELECT 1", "TRUNCATE t").await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}
+
+/// VACUUM FULL moves rows: a lock on a row's old address becomes a lock on
+/// the table, so the update of the row at its new address still conflicts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_full_keeps_siread_locks() {
+    let setup = "CREATE TABLE t (k int PRIMARY KEY, v int); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0); DELETE FROM t WHERE k = 1";
+    let detail = skew_through_a_relation_change(
+        setup,
+        "SELECT v FROM t WHERE k = 2",
+        "VACUUM FULL t",
+        "UPDATE t SET v = 1 WHERE k = 2",
+    )
+    .await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}
+
+/// DROP INDEX: a range read through the index keeps its protection against
+/// phantoms as a lock on the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_index_keeps_siread_locks() {
+    let setup = "CREATE TABLE t (k int, v int); CREATE INDEX t_k ON t (k); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0)";
+    let detail = skew_through_a_relation_change(
+        setup,
+        "SELECT count(*) FROM t WHERE k BETWEEN 3 AND 5",
+        "DROP INDEX t_k",
+        "INSERT INTO t VALUES (4, 0)",
+    )
+    .await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}

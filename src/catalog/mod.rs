@@ -1577,13 +1577,23 @@ impl Catalog {
         let idesc = system::index_desc();
         let mut doomed_indexes = Vec::new();
         let mut index_rows = Vec::new();
+        let mut table_of_index = None;
         self.scan(&PG_INDEX, who, |tid, t| {
             let v = deform(&idesc, t);
             if u32_of(v[system::IND_INDRELID]) == oid || u32_of(v[system::IND_INDEXRELID]) == oid {
                 index_rows.push(tid);
                 doomed_indexes.push(u32_of(v[system::IND_INDEXRELID]));
             }
+            if u32_of(v[system::IND_INDEXRELID]) == oid {
+                table_of_index = Some(u32_of(v[system::IND_INDRELID]));
+            }
         })?;
+        // SERIALIZABLE: dropping a table writes all of it; dropping an
+        // index hands its readers' locks to its table.
+        match table_of_index {
+            Some(table) => self.serial_index_gone(oid, table),
+            None => self.serial_write_relation(oid, &doomed_indexes, xid)?,
+        }
         let cdesc = PG_CLASS.desc();
         let mut class_rows = Vec::new();
         let mut files = Vec::new();

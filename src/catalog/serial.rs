@@ -102,6 +102,31 @@ impl Catalog {
         self.serial_write(table, xid, Written::Tuple(tid.block, tid.offset))
     }
 
+    /// Transaction `xid` writes all of `table` at once (TRUNCATE, DROP
+    /// TABLE): a conflict with every concurrent serializable reader of it
+    /// or of its indexes (PostgreSQL's CheckTableForSerializableConflictIn).
+    pub fn serial_write_relation(&self, table: u32, indexes: &[u32], xid: u64) -> Result<()> {
+        if table < FIRST_NORMAL_OID || self.txns.serial.tracked() == 0 {
+            return Ok(());
+        }
+        std::iter::once(&table)
+            .chain(indexes)
+            .try_for_each(|&rel| self.txns.serial.conflict_in(xid, rel, Written::Relation))
+    }
+
+    /// `table`'s rows moved to new addresses (VACUUM FULL, a rewrite):
+    /// its tuple and page locks become relation locks.
+    pub fn serial_rows_moved(&self, table: u32) {
+        self.txns.serial.transfer_to_relation(table, table);
+    }
+
+    /// `index` of `table` goes or is rebuilt: its key-range locks become
+    /// locks on the whole table, so a reader that used it keeps its
+    /// protection against phantoms.
+    pub fn serial_index_gone(&self, index: u32, table: u32) {
+        self.txns.serial.transfer_to_relation(index, table);
+    }
+
     /// A unique violation on `index`, unless the key's lookup conflicts
     /// first: the writer checks the key's SIREAD locks as if it were to
     /// add it, so that a 40001 is not masked by the violation (a reader
