@@ -546,3 +546,51 @@ async fn drop_index_keeps_siread_locks() {
     .await;
     assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
 }
+
+/// pg_locks from another session: a table lock, an advisory lock, a
+/// transaction id and a SIREAD lock; pg_blocking_pids of a session waiting
+/// for a table lock (as PostgreSQL 15 shows them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_locks_shows_other_sessions_locks() {
+    let server = TestServer::start(&[]);
+    let (a, b) = two_sessions(&server, "CREATE TABLE lk (k int PRIMARY KEY)").await;
+    let a_pid = int(&a, "SELECT pg_backend_pid()::int8").await;
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE lk IN SHARE MODE; SELECT pg_advisory_lock(42)")
+        .await
+        .unwrap();
+    a.batch_execute("SELECT count(*) FROM lk; INSERT INTO lk VALUES (1)").await.unwrap();
+    let rows = common::rows(
+        &b,
+        &format!(
+            "SELECT concat_ws(' ', locktype, relation::regclass::text, objid, mode, granted, transactionid IS NOT NULL)
+               FROM pg_locks WHERE pid = {a_pid} AND locktype <> 'virtualxid' AND (relation IS NULL OR relation = 'lk'::regclass)
+              ORDER BY 1"
+        ),
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![
+            "advisory 42 ExclusiveLock t f",
+            "relation lk AccessShareLock t f",
+            "relation lk RowExclusiveLock t f",
+            "relation lk SIReadLock t f",
+            "relation lk ShareLock t f",
+            "transactionid ExclusiveLock t t",
+        ]
+    );
+    // b waits for a's SHARE lock; a third session sees who blocks it.
+    let c = server.connect().await;
+    let b_pid = int(&b, "SELECT pg_backend_pid()::int8").await;
+    let waiter = tokio::spawn(async move { b.batch_execute("BEGIN; LOCK TABLE lk; COMMIT").await });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let blocking = format!("SELECT array_to_string(pg_blocking_pids({b_pid}), ',')");
+    while common::rows(&c, &blocking).await != vec![a_pid.to_string()] {
+        assert!(Instant::now() < deadline, "b never showed as blocked by a: {:?}", common::rows(&c, &blocking).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let waiting = format!("SELECT mode FROM pg_locks WHERE pid = {b_pid} AND NOT granted");
+    assert_eq!(common::rows(&c, &waiting).await, vec!["AccessExclusiveLock"]);
+    a.batch_execute("COMMIT; SELECT pg_advisory_unlock_all()").await.unwrap();
+    waiter.await.unwrap().unwrap();
+}

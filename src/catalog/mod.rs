@@ -454,6 +454,11 @@ impl Catalog {
     }
 
     /// The OID of the database this catalog describes.
+    /// The transaction manager (lock views read its state).
+    pub fn txns(&self) -> &TransactionManager {
+        &self.txns
+    }
+
     pub fn database(&self) -> u32 {
         self.db
     }

@@ -258,6 +258,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn current_database(&self) -> Result<&str> {
         self.cx.eval.current_database()
     }
+    fn blocking_pids(&self, pid: i32, safe_snapshot: bool) -> Result<Vec<i32>> {
+        self.cx.eval.blocking_pids(pid, safe_snapshot)
+    }
     fn view_definition(&self, oid: u32) -> Result<Option<String>> {
         self.cx.catalog.view_definition(oid, &self.cx.reader())
     }
@@ -3340,6 +3343,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()
+    }
+    fn blocking_pids(&self, pid: i32, safe_snapshot: bool) -> Result<Vec<i32>> {
+        self.inner.blocking_pids(pid, safe_snapshot)
     }
     fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.inner.sequence(func, args)

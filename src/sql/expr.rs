@@ -421,6 +421,12 @@ pub trait EvalContext {
     fn role_is_superuser(&self, oid: u32) -> Result<Option<bool>> {
         Ok(crate::catalog::describe::role_name(oid).map(|_| oid == crate::catalog::system::SUPERUSER))
     }
+    /// The sessions session `pid` waits for: for a lock or a transaction,
+    /// or (`safe_snapshot`) for a safe snapshot of SERIALIZABLE READ ONLY
+    /// DEFERRABLE.
+    fn blocking_pids(&self, _pid: i32, _safe_snapshot: bool) -> Result<Vec<i32>> {
+        Ok(Vec::new())
+    }
     /// The database the session is connected to (`current_database()`).
     fn current_database(&self) -> Result<&str> {
         Err(Error::internal("database asked outside a session"))

@@ -215,6 +215,8 @@ struct State {
     last_seq: u64,
     xacts: HashMap<SerialId, SerialXact>,
     by_xid: HashMap<u64, SerialId>,
+    /// Sessions waiting for a safe snapshot.
+    safe_waiters: HashSet<i32>,
 }
 
 /// One SIREAD lock as `pg_locks` would show it.
@@ -279,15 +281,39 @@ impl Serializable {
     /// with `take`. Such a snapshot is safe — no transaction it overlaps
     /// can make it part of an anomaly — so the transaction needs no
     /// SIREAD locks at all. `interrupted` is called between waits.
-    pub fn safe_snapshot<S>(&self, take: impl FnOnce() -> S, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<S> {
+    pub fn safe_snapshot<S>(
+        &self,
+        pid: i32,
+        take: impl FnOnce() -> S,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<S> {
         let mut st = self.state.lock();
         while st.xacts.values().any(|x| !x.read_only && !x.committed()) {
+            st.safe_waiters.insert(pid);
             self.ended.wait_for(&mut st, std::time::Duration::from_millis(50));
             drop(st);
-            interrupted()?;
+            let stop = interrupted();
             st = self.state.lock();
+            if stop.is_err() {
+                st.safe_waiters.remove(&pid);
+            }
+            stop?;
         }
+        st.safe_waiters.remove(&pid);
         Ok(take())
+    }
+
+    /// The sessions whose serializable writers session `pid` waits for to
+    /// get a safe snapshot (`pg_safe_snapshot_blocking_pids`).
+    pub fn safe_snapshot_blockers(&self, pid: i32) -> Vec<i32> {
+        let st = self.state.lock();
+        if !st.safe_waiters.contains(&pid) {
+            return Vec::new();
+        }
+        let mut pids: Vec<i32> = st.xacts.values().filter(|x| !x.read_only && !x.committed()).map(|x| x.pid).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids
     }
 
     /// Transaction `id` got transaction id `xid` (top-level or sub).
