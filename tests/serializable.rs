@@ -375,3 +375,222 @@ async fn write_skew_through_index_only_scans_fails_under_serializable() {
         }
     }
 }
+
+/// An index read of a row racing an update of the same row: whichever
+/// order their steps take, the rw-conflict must be found (the reader's
+/// tuple lock is taken while the page is locked, the writer checks for
+/// locks after its change; see src/catalog/serial.rs). Each round is a
+/// write skew over two rows whose middle steps run at once; both sides
+/// committing would be an anomaly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_read_racing_an_update_is_never_missed() {
+    let server = TestServer::start(&[]);
+    let (a, b) = two_sessions(&server, "CREATE TABLE pair (k int PRIMARY KEY, v int NOT NULL)").await;
+    a.batch_execute("INSERT INTO pair VALUES (1, 0), (2, 0)").await.unwrap();
+    for c in [&a, &b] {
+        c.batch_execute("SET enable_seqscan = off; SET enable_bitmapscan = off").await.unwrap();
+    }
+    let plan = common::rows(&a, "EXPLAIN (COSTS off) SELECT v FROM pair WHERE k = 1").await;
+    assert!(plan.iter().any(|l| l.contains("Index Scan")), "{plan:?}");
+    let until = Instant::now() + Duration::from_secs(6);
+    let (mut rounds, mut both) = (0, 0);
+    while Instant::now() < until {
+        rounds += 1;
+        begin_both(&a, &b, "SERIALIZABLE").await;
+        let b_read: Result<(), tokio_postgres::Error> = async {
+            b.query_one("SELECT v FROM pair WHERE k = 2", &[]).await?;
+            Ok(())
+        }
+        .await;
+        b_read.unwrap();
+        // The race: a reads row 1 while b updates it.
+        let (read, write) = tokio::join!(
+            a.query_one("SELECT v FROM pair WHERE k = 1", &[]),
+            b.batch_execute("UPDATE pair SET v = v + 1 WHERE k = 1")
+        );
+        let a_rest = async {
+            read?;
+            a.batch_execute("UPDATE pair SET v = v + 1 WHERE k = 2").await?;
+            a.batch_execute("COMMIT").await
+        }
+        .await;
+        let b_rest = async {
+            write?;
+            b.batch_execute("COMMIT").await
+        }
+        .await;
+        match (a_rest, b_rest) {
+            (Ok(()), Ok(())) => both += 1,
+            (ra, rb) => {
+                for (c, r) in [(&a, ra), (&b, rb)] {
+                    if let Err(e) = r {
+                        assert_eq!(common::code(&e), "40001", "{e}");
+                        c.batch_execute("ROLLBACK").await.unwrap();
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("index read racing an update: {rounds} rounds");
+    assert_eq!(both, 0, "write skew committed in {both} of {rounds} rounds");
+}
+
+/// A foreign key's check is a read of the referenced row, and takes a
+/// SIREAD lock as a query would (PostgreSQL's RI queries do): `a` adds a
+/// child of parent 1 (its check reads parent 1) while `b` counts the
+/// children and updates parent 1. Each missed the other's change; without
+/// the check's lock both committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_key_check_takes_siread_locks() {
+    let server = TestServer::start(&[]);
+    let setup = "CREATE TABLE p (id int PRIMARY KEY, note text);
+                 CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p);
+                 INSERT INTO p VALUES (1, 'a'), (2, 'b')";
+    let (a, b) = two_sessions(&server, setup).await;
+    begin_both(&a, &b, "SERIALIZABLE").await;
+    assert_eq!(int(&b, "SELECT count(*) FROM c").await, 0);
+    each(&a, "INSERT INTO c VALUES (10, 1)", &b, "UPDATE p SET note = 'x' WHERE id = 1").await;
+    a.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(serialization_failure(b.batch_execute("COMMIT").await.unwrap_err()), REASON_COMMIT);
+
+    // The referenced side: deleting a parent checks that no child refers
+    // to it, a read of the children. `a` deletes parent 2 (no children in
+    // its view) while `b`, which read parent 2's note, adds a child of
+    // parent 1; `a` then writes what `b` read.
+    each(&a, "DELETE FROM c", &b, "SELECT 1").await;
+    begin_both(&a, &b, "SERIALIZABLE").await;
+    assert_eq!(common::rows(&b, "SELECT note FROM p WHERE id = 2").await, vec!["b"]);
+    each(&b, "INSERT INTO c VALUES (11, 1)", &a, "DELETE FROM p WHERE id = 2").await;
+    b.batch_execute("COMMIT").await.unwrap();
+    serialization_failure(a.batch_execute("COMMIT").await.unwrap_err());
+}
+
+/// INSERT … ON CONFLICT that meets a row its snapshot does not see may not
+/// skip or update it: 40001 under SERIALIZABLE (as under REPEATABLE READ).
+/// The arbiter lookup itself takes no SIREAD lock, as in PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_conflict_with_an_invisible_row_fails() {
+    let server = TestServer::start(&[]);
+    let (a, b) =
+        two_sessions(&server, "CREATE TABLE u (id int PRIMARY KEY, note text); INSERT INTO u VALUES (1, 'a')").await;
+    for (k, action) in [(2, "DO NOTHING"), (3, "(id) DO UPDATE SET note = 'u'")] {
+        a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+        int(&a, "SELECT count(*) FROM u").await;
+        b.batch_execute(&format!("INSERT INTO u VALUES ({k}, 'b')")).await.unwrap();
+        let e = a.batch_execute(&format!("INSERT INTO u VALUES ({k}, 'z') ON CONFLICT {action}")).await.unwrap_err();
+        let db = e.as_db_error().unwrap();
+        assert_eq!((db.code().code(), db.message()), ("40001", "could not serialize access due to concurrent update"));
+        a.batch_execute("ROLLBACK").await.unwrap();
+    }
+}
+
+/// `a` read from `t` and wrote `u`, then committed; `b` read `u` before
+/// that (missing `a`'s row) and then runs `write`, which touches what `a`
+/// read of `t` only as a whole: it must fail as the pivot, as in
+/// PostgreSQL. `between` runs (in a third session) after `a` committed.
+async fn skew_through_a_relation_change(setup: &str, a_read: &str, between: &str, write: &str) -> String {
+    let server = TestServer::start(&[]);
+    let (a, b) = two_sessions(&server, setup).await;
+    let c = server.connect().await;
+    for s in [&a, &b] {
+        s.batch_execute("SET enable_seqscan = off").await.unwrap();
+    }
+    b.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+    assert_eq!(int(&b, "SELECT count(*) FROM u").await, 0);
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE").await.unwrap();
+    let plan = common::rows(&a, &format!("EXPLAIN (COSTS off) {a_read}")).await;
+    assert!(plan.iter().any(|l| l.contains("Index")), "{plan:?}");
+    a.batch_execute(a_read).await.unwrap();
+    a.batch_execute("INSERT INTO u VALUES (1); COMMIT").await.unwrap();
+    c.batch_execute(between).await.unwrap();
+    serialization_failure(b.batch_execute(write).await.unwrap_err())
+}
+
+/// TRUNCATE writes the whole table (a reader of any row of it conflicts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncate_conflicts_with_readers_of_the_table() {
+    let setup = "CREATE TABLE t (k int PRIMARY KEY, v int); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0)";
+    let detail = skew_through_a_relation_change(setup, "SELECT v FROM t WHERE k = 2", "SELECT 1", "TRUNCATE t").await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}
+
+/// VACUUM FULL moves rows: a lock on a row's old address becomes a lock on
+/// the table, so the update of the row at its new address still conflicts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_full_keeps_siread_locks() {
+    let setup = "CREATE TABLE t (k int PRIMARY KEY, v int); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0); DELETE FROM t WHERE k = 1";
+    let detail = skew_through_a_relation_change(
+        setup,
+        "SELECT v FROM t WHERE k = 2",
+        "VACUUM FULL t",
+        "UPDATE t SET v = 1 WHERE k = 2",
+    )
+    .await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}
+
+/// DROP INDEX: a range read through the index keeps its protection against
+/// phantoms as a lock on the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_index_keeps_siread_locks() {
+    let setup = "CREATE TABLE t (k int, v int); CREATE INDEX t_k ON t (k); CREATE TABLE u (x int);
+                 INSERT INTO t VALUES (1, 0), (2, 0)";
+    let detail = skew_through_a_relation_change(
+        setup,
+        "SELECT count(*) FROM t WHERE k BETWEEN 3 AND 5",
+        "DROP INDEX t_k",
+        "INSERT INTO t VALUES (4, 0)",
+    )
+    .await;
+    assert_eq!(detail, "Reason code: Canceled on identification as a pivot, during write.");
+}
+
+/// pg_locks from another session: a table lock, an advisory lock, a
+/// transaction id and a SIREAD lock; pg_blocking_pids of a session waiting
+/// for a table lock (as PostgreSQL 15 shows them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_locks_shows_other_sessions_locks() {
+    let server = TestServer::start(&[]);
+    let (a, b) = two_sessions(&server, "CREATE TABLE lk (k int PRIMARY KEY)").await;
+    let a_pid = int(&a, "SELECT pg_backend_pid()::int8").await;
+    a.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE lk IN SHARE MODE; SELECT pg_advisory_lock(42)")
+        .await
+        .unwrap();
+    a.batch_execute("SELECT count(*) FROM lk; INSERT INTO lk VALUES (1)").await.unwrap();
+    let rows = common::rows(
+        &b,
+        &format!(
+            "SELECT concat_ws(' ', locktype, relation::regclass::text, objid, mode, granted, transactionid IS NOT NULL)
+               FROM pg_locks WHERE pid = {a_pid} AND locktype <> 'virtualxid' AND (relation IS NULL OR relation = 'lk'::regclass)
+              ORDER BY 1"
+        ),
+    )
+    .await;
+    assert_eq!(
+        rows,
+        vec![
+            "advisory 42 ExclusiveLock t f",
+            "relation lk AccessShareLock t f",
+            "relation lk RowExclusiveLock t f",
+            "relation lk SIReadLock t f",
+            "relation lk ShareLock t f",
+            "transactionid ExclusiveLock t t",
+        ]
+    );
+    // b waits for a's SHARE lock; a third session sees who blocks it.
+    let c = server.connect().await;
+    let b_pid = int(&b, "SELECT pg_backend_pid()::int8").await;
+    let waiter = tokio::spawn(async move { b.batch_execute("BEGIN; LOCK TABLE lk; COMMIT").await });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let blocking = format!("SELECT array_to_string(pg_blocking_pids({b_pid}), ',')");
+    while common::rows(&c, &blocking).await != vec![a_pid.to_string()] {
+        assert!(Instant::now() < deadline, "b never showed as blocked by a: {:?}", common::rows(&c, &blocking).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let waiting = format!("SELECT mode FROM pg_locks WHERE pid = {b_pid} AND NOT granted");
+    assert_eq!(common::rows(&c, &waiting).await, vec!["AccessExclusiveLock"]);
+    a.batch_execute("COMMIT; SELECT pg_advisory_unlock_all()").await.unwrap();
+    waiter.await.unwrap().unwrap();
+}

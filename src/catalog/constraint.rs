@@ -21,6 +21,7 @@ use crate::sql::types::{Datum, PgType};
 use crate::storage::btree::IndexEntry;
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
+use crate::txn::predicate::Target;
 
 use super::system::{self, ConstraintRow, PG_CLASS, PG_CONSTRAINT};
 use super::{Catalog, Column, Reader, Table, numbers_of_array, text_of, u32_of};
@@ -302,6 +303,12 @@ impl Catalog {
             upper: Bound::Included(key.to_vec()),
             forward: true,
         };
+        // A serializable reader (a foreign key's check) locks the key's
+        // range before the scan and each version it finds while its page
+        // is locked, as a query would (see catalog/serial.rs).
+        self.serial_lock_range(index, &range, who)?;
+        let serial = self.serial_reader(table, who);
+        let mut writers = Vec::new();
         let mut entries = Vec::new();
         let mut after = None;
         loop {
@@ -321,14 +328,24 @@ impl Catalog {
             }
             // The version the snapshot sees, through the row's HOT chain.
             heap.fetch_chain(tid, |at, t, multi| {
-                if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)?;
+                if serial.is_some() {
+                    self.serial_examined(who, t, visible, &mut writers)?;
+                }
+                if !visible {
                     return Ok(false);
                 }
                 if !multi || self.index_key_of(table, &desc, index, t)?.as_deref() == Some(key) {
+                    if let Some(id) = serial {
+                        self.txns.serial.lock(id, table.oid, Target::Tuple(at.block, at.offset))?;
+                    }
                     out.push(at);
                 }
                 Ok(true)
             })?;
+        }
+        if let Some(id) = serial {
+            self.serial_conflicts_out(id, &writers)?;
         }
         Ok(out)
     }
@@ -384,6 +401,13 @@ impl Catalog {
         let desc = table.desc();
         let heap = self.table_heap(table);
         let mut values = Vec::with_capacity(columns.len());
+        // A serializable reader (a foreign key's check) locks the relation
+        // before the scan, as a sequential scan does.
+        let serial = self.serial_reader(table, who);
+        if let Some(id) = serial {
+            self.txns.serial.lock(id, table.oid, Target::Relation)?;
+        }
+        let mut writers = Vec::new();
         for block in 0..heap.nblocks()? {
             let mut error = None;
             heap.scan_block(block, |_, t| {
@@ -391,7 +415,11 @@ impl Catalog {
                     return;
                 }
                 let step = (|| -> Result<()> {
-                    if !self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                    let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)?;
+                    if serial.is_some() {
+                        self.serial_examined(who, t, visible, &mut writers)?;
+                    }
+                    if !visible {
                         return Ok(());
                     }
                     let v = deform(&desc, t);
@@ -408,6 +436,9 @@ impl Catalog {
             if let Some(e) = error {
                 return Err(e);
             }
+        }
+        if let Some(id) = serial {
+            self.serial_conflicts_out(id, &writers)?;
         }
         Ok(())
     }

@@ -395,14 +395,15 @@ impl Catalog {
                 Some(old) => index.each_column_read().all(|c| old[c] == values[c]) && index.covers(old)?,
                 None => false,
             };
-            self.serial_write_key(index, values, xid)?;
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, !same_key)? {
                     KeyCheck::Free => break,
-                    KeyCheck::Taken(_) => return Err(unique_violation(index, table, values)),
+                    KeyCheck::Taken(_) => return Err(self.unique_violation_serial(index, table, values, xid)),
                     KeyCheck::Wait(x) => wait(x)?,
                 }
             }
+            // After the entry is in place (see catalog/serial.rs).
+            self.serial_write_key(index, values, xid)?;
         }
         Ok(())
     }
@@ -427,16 +428,16 @@ impl Catalog {
             if !index.covers(values)? {
                 continue;
             }
-            self.serial_write_key(index, values, xid)?;
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, true)? {
                     KeyCheck::Free => break,
                     KeyCheck::Taken(_) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(None)),
                     KeyCheck::Wait(x) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(Some(x))),
-                    KeyCheck::Taken(_) => return Err(unique_violation(index, table, values)),
+                    KeyCheck::Taken(_) => return Err(self.unique_violation_serial(index, table, values, xid)),
                     KeyCheck::Wait(x) => wait(x)?,
                 }
             }
+            self.serial_write_key(index, values, xid)?;
         }
         Ok(Speculation::Inserted)
     }

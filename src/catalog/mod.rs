@@ -456,6 +456,11 @@ impl Catalog {
     }
 
     /// The OID of the database this catalog describes.
+    /// The transaction manager (lock views read its state).
+    pub fn txns(&self) -> &TransactionManager {
+        &self.txns
+    }
+
     pub fn database(&self) -> u32 {
         self.db
     }
@@ -1575,13 +1580,23 @@ impl Catalog {
         let idesc = system::index_desc();
         let mut doomed_indexes = Vec::new();
         let mut index_rows = Vec::new();
+        let mut table_of_index = None;
         self.scan(&PG_INDEX, who, |tid, t| {
             let v = deform(&idesc, t);
             if u32_of(v[system::IND_INDRELID]) == oid || u32_of(v[system::IND_INDEXRELID]) == oid {
                 index_rows.push(tid);
                 doomed_indexes.push(u32_of(v[system::IND_INDEXRELID]));
             }
+            if u32_of(v[system::IND_INDEXRELID]) == oid {
+                table_of_index = Some(u32_of(v[system::IND_INDRELID]));
+            }
         })?;
+        // SERIALIZABLE: dropping a table writes all of it; dropping an
+        // index hands its readers' locks to its table.
+        match table_of_index {
+            Some(table) => self.serial_index_gone(oid, table),
+            None => self.serial_write_relation(oid, &doomed_indexes, xid)?,
+        }
         let cdesc = PG_CLASS.desc();
         let mut class_rows = Vec::new();
         let mut files = Vec::new();
@@ -1654,16 +1669,18 @@ impl Catalog {
     pub fn insert_row(&self, table: &Table, desc: &TupleDesc, values: &[Datum], xid: u64, cid: u32) -> Result<Tid> {
         let mut tuple = Vec::new();
         self.form_row(table, desc, values, xid, cid, &mut tuple)?;
+        let tid = self.table_heap(table).insert(xid, cid, &tuple)?;
+        // After the change, never before (see catalog/serial.rs).
         self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
-        self.table_heap(table).insert(xid, cid, &tuple)
+        Ok(tid)
     }
 
     /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
     /// a page at a time (COPY FROM into a table without indexes).
     pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
-        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)?;
-        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)
+        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)?;
+        self.serial_write(table, xid, crate::txn::predicate::Written::Insert)
     }
 
     /// The visible rows of one block of a table, decoded.
@@ -1715,12 +1732,9 @@ impl Catalog {
         if from <= 1 {
             self.prune_opt(table, block)?;
         }
-        // A serializable reader locks the whole relation (a coarse but
-        // correct SIREAD lock for a sequential scan).
+        // A serializable reader locked the whole relation before the scan
+        // ([`Catalog::serial_lock_relation`]).
         let serial = self.serial_reader(table, who);
-        if let Some(id) = serial {
-            self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Relation)?;
-        }
         let mut writers = Vec::new();
         let mut error = None;
         let mut rows = 0;
@@ -1801,15 +1815,18 @@ impl Catalog {
             // Only one version of a row is visible; if its key is not this
             // entry's, another entry stands for it.
             if !multi || self.index_key_of(table, desc, entry.0, t)?.as_deref() == Some(entry.1) {
+                // The SIREAD lock is taken while the page is still
+                // share-locked: before a writer can change the version
+                // (see catalog/serial.rs).
+                if let Some(id) = serial {
+                    self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
+                }
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
                 found = Some(at);
             }
             Ok(true)
         })?;
         if let Some(id) = serial {
-            if let Some(at) = found {
-                self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
-            }
             self.serial_conflicts_out(id, &writers)?;
         }
         if let (Some(at), Some(c)) = (found, ctids) {
@@ -1900,9 +1917,12 @@ impl Catalog {
         let toaster = self.toaster(table);
         let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
         let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
-        self.serial_write_tuple(table, xid, tid)?;
         let heap = self.table_heap(table);
-        match heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)? {
+        let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
+        if changed.is_some() {
+            self.serial_write_tuple(table, xid, tid)?;
+        }
+        match changed {
             Some((new, true)) => Ok(RowChange::DoneHot(new)),
             Some((new, false)) => Ok(RowChange::Done(new)),
             None => {
@@ -1973,8 +1993,8 @@ impl Catalog {
         let keep = std::cell::RefCell::new(Vec::new());
         let check = |t: &[u8]| self.change_check(t, xid, RowLock::Update, &refused, &keep);
         let stamp = |_: &[u8]| Ok(self.txns.change_stamp(&keep.borrow(), xid, RowLock::Update)?.0);
-        self.serial_write_tuple(table, xid, tid)?;
         if self.table_heap(table).delete_stamped(tid, xid, cid, &check, &stamp)? {
+            self.serial_write_tuple(table, xid, tid)?;
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))

@@ -147,6 +147,8 @@ impl Session {
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.catalog_changed = true;
         for table in tables {
+            let indexes: Vec<u32> = table.indexes.iter().map(|i| i.oid).collect();
+            self.shared.catalog.serial_write_relation(table.oid, &indexes, xid)?;
             let new = self.shared.catalog.new_relfilenode(table.oid, xid, self.cid, &who)?;
             self.created_files.push(new);
             self.dropped_files.push(table.rel);
@@ -291,6 +293,7 @@ impl Session {
             self.created_files.push(heap);
             self.dropped_files.push(table.rel);
             let (removed, kept) = catalog.rewrite_heap(table, heap, horizon, xid, check)?;
+            catalog.serial_rows_moved(table.oid);
             table.rel = heap;
             for i in 0..table.indexes.len() {
                 let rel = catalog.new_relfilenode(table.indexes[i].oid, xid, self.cid, &who)?;

@@ -48,6 +48,7 @@ mod create_as;
 pub mod databases;
 mod ddl;
 mod interrupts;
+mod lock_status;
 mod locks;
 mod privileges;
 pub mod registry;
@@ -2008,11 +2009,22 @@ impl EvalContext for Eval<'_> {
         Ok(self.database)
     }
 
+    fn blocking_pids(&self, pid: i32, safe_snapshot: bool) -> Result<Vec<i32>> {
+        let txns = self.catalog.txns();
+        Ok(match safe_snapshot {
+            true => txns.serial.safe_snapshot_blockers(pid),
+            false => lock_status::blocking_pids(txns, pid),
+        })
+    }
+
     fn set_returning(&mut self, func: crate::sql::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
         match func {
             crate::sql::plan::SetFunc::ShowAllSettings => Ok(all_settings(self.settings, self.block)),
             crate::sql::plan::SetFunc::Sequence(oid) => self.sequence_row(oid),
             crate::sql::plan::SetFunc::PreparedStatements => Ok(prepared_rows(self.prepared)),
+            crate::sql::plan::SetFunc::LockStatus => {
+                Ok(lock_status::lock_status_rows(self.catalog.txns(), self.catalog.database()))
+            }
         }
     }
 

@@ -230,6 +230,10 @@ impl Session {
         let heap = catalog.new_relfilenode(before.oid, xid, self.cid, &who)?;
         self.created_files.push(heap);
         self.dropped_files.push(before.rel);
+        // SERIALIZABLE readers' locks on rows and keys that move (or whose
+        // keys change type) now cover the whole table.
+        catalog.serial_rows_moved(before.oid);
+        before.indexes.iter().for_each(|i| catalog.serial_index_gone(i.oid, before.oid));
         let (created, dropped) = catalog.truncate_toast(before, xid, self.cid, &who)?;
         self.created_files.extend(created);
         self.dropped_files.extend(dropped);

@@ -270,6 +270,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn current_database(&self) -> Result<&str> {
         self.cx.eval.current_database()
     }
+    fn blocking_pids(&self, pid: i32, safe_snapshot: bool) -> Result<Vec<i32>> {
+        self.cx.eval.blocking_pids(pid, safe_snapshot)
+    }
     fn view_definition(&self, oid: u32) -> Result<Option<String>> {
         self.cx.catalog.view_definition(oid, &self.cx.reader())
     }
@@ -1740,6 +1743,9 @@ impl ScanState {
         let nblocks = match self.nblocks {
             Some(n) => n,
             None => {
+                // The SIREAD lock comes before the size is read: a row
+                // added in a block past it is then a conflict.
+                cx.catalog.serial_lock_relation(&self.table, &cx.reader())?;
                 let n = cx.catalog.nblocks(&self.table)?;
                 self.nblocks = Some(n);
                 cx.catalog.stats.scan_started(self.table.oid);
@@ -3348,6 +3354,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn current_database(&self) -> Result<&str> {
         self.inner.current_database()
+    }
+    fn blocking_pids(&self, pid: i32, safe_snapshot: bool) -> Result<Vec<i32>> {
+        self.inner.blocking_pids(pid, safe_snapshot)
     }
     fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.inner.sequence(func, args)

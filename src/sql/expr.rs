@@ -435,6 +435,12 @@ pub trait EvalContext {
             _ => None,
         })
     }
+    /// The sessions session `pid` waits for: for a lock or a transaction,
+    /// or (`safe_snapshot`) for a safe snapshot of SERIALIZABLE READ ONLY
+    /// DEFERRABLE.
+    fn blocking_pids(&self, _pid: i32, _safe_snapshot: bool) -> Result<Vec<i32>> {
+        Ok(Vec::new())
+    }
     /// The database the session is connected to (`current_database()`).
     fn current_database(&self) -> Result<&str> {
         Err(Error::internal("database asked outside a session"))

@@ -25,6 +25,8 @@ pub enum Func {
     SetConfig,
     PgSleep,
     PgBackendPid,
+    /// `pg_blocking_pids(pid)` (`false`), `pg_safe_snapshot_blocking_pids(pid)` (`true`).
+    BlockingPids(bool),
     Abs,
     Length,
     OctetLength,
@@ -274,6 +276,7 @@ impl StatCounter {
 
 /// `name[]`.
 const NAME_ARRAY: PgType = PgType::array_by_oid(1003);
+const INT4_ARRAY: PgType = PgType::array_by_oid(1007);
 /// `pg_node_tree`, which tusk holds as SQL text.
 const PG_NODE_TREE: PgType = PgType::TextForm(194);
 
@@ -294,6 +297,8 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("set_config", Func::SetConfig),
     ("pg_sleep", Func::PgSleep),
     ("pg_backend_pid", Func::PgBackendPid),
+    ("pg_blocking_pids", Func::BlockingPids(false)),
+    ("pg_safe_snapshot_blocking_pids", Func::BlockingPids(true)),
     ("abs", Func::Abs),
     ("length", Func::Length),
     ("char_length", Func::Length),
@@ -497,7 +502,7 @@ impl Func {
     /// time even within one statement (so ADD COLUMN … DEFAULT evaluates
     /// one per row).
     pub fn is_volatile(self) -> bool {
-        self.has_side_effects() || matches!(self, Func::ClockTimestamp)
+        self.has_side_effects() || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -510,6 +515,7 @@ impl Func {
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
             Func::PgSleep => &[(&[Float8], Void)],
             Func::PgBackendPid => &[(&[], Int4)],
+            Func::BlockingPids(_) => &[(&[Int4], INT4_ARRAY)],
             Func::Advisory(AdvisoryOp::UnlockAll, _) => &[(&[], Void)],
             Func::Advisory(AdvisoryOp::Lock | AdvisoryOp::XactLock, _) => &[(&[Int8], Void), (&[Int4, Int4], Void)],
             Func::Advisory(..) => &[(&[Int8], Bool), (&[Int4, Int4], Bool)],
@@ -834,6 +840,14 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Null
         }
         Func::PgBackendPid => Datum::Int4(ctx.backend_pid()),
+        Func::BlockingPids(safe) => match values[0].as_i64() {
+            Some(pid) => {
+                let pid = i32::try_from(pid).unwrap_or(0);
+                let pids = ctx.blocking_pids(pid, safe)?.into_iter().map(Datum::Int4).collect();
+                Datum::Array(Box::new(crate::sql::array::ArrayValue::new(PgType::Int4, pids)))
+            }
+            _ => Datum::Null,
+        },
         Func::Advisory(op, shared) => {
             // One bigint key, or two int4 keys in its halves.
             let key = match values.as_slice() {

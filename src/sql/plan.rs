@@ -701,6 +701,8 @@ pub enum SetFunc {
     /// `pg_prepared_statement()`: the session's prepared statements,
     /// behind the `pg_prepared_statements` view.
     PreparedStatements,
+    /// `pg_lock_status()`: the locks held and awaited, behind `pg_locks`.
+    LockStatus,
 }
 
 impl SetFunc {
@@ -708,6 +710,7 @@ impl SetFunc {
         match name {
             "pg_show_all_settings" => Some(SetFunc::ShowAllSettings),
             "pg_prepared_statement" => Some(SetFunc::PreparedStatements),
+            "pg_lock_status" => Some(SetFunc::LockStatus),
             _ => None,
         }
     }
@@ -717,6 +720,7 @@ impl SetFunc {
             SetFunc::ShowAllSettings => "pg_show_all_settings",
             SetFunc::Sequence(_) => "sequence",
             SetFunc::PreparedStatements => "pg_prepared_statement",
+            SetFunc::LockStatus => "pg_lock_status",
         }
     }
 
@@ -734,6 +738,25 @@ impl SetFunc {
                 ("custom_plans", Int8),
             ],
             SetFunc::Sequence(_) => &[("last_value", Int8), ("log_cnt", Int8), ("is_called", Bool)],
+            // Deviation: transactionid is bigint (tusk has no xid type).
+            SetFunc::LockStatus => &[
+                ("locktype", Text),
+                ("database", PgType::Oid),
+                ("relation", PgType::Oid),
+                ("page", Int4),
+                ("tuple", PgType::Int2),
+                ("virtualxid", Text),
+                ("transactionid", Int8),
+                ("classid", PgType::Oid),
+                ("objid", PgType::Oid),
+                ("objsubid", PgType::Int2),
+                ("virtualtransaction", Text),
+                ("pid", Int4),
+                ("mode", Text),
+                ("granted", Bool),
+                ("fastpath", Bool),
+                ("waitstart", TimestampTz),
+            ],
             SetFunc::ShowAllSettings => &[
                 ("name", Text),
                 ("setting", Text),

@@ -404,6 +404,21 @@ impl LockManager {
         self.table.lock().waiting.remove(&pid);
     }
 
+    /// The sessions waiting for a transaction to end: (pid, xid).
+    pub fn transaction_waits(&self) -> Vec<(i32, u64)> {
+        let t = self.table.lock();
+        let waits = t.waiting.iter().filter_map(|(&pid, w)| match *w {
+            Waiting::Transaction(xid) => Some((pid, xid)),
+            Waiting::Lock(..) => None,
+        });
+        waits.collect()
+    }
+
+    /// The sessions `pid` waits for right now (`pg_blocking_pids`).
+    pub fn blocking_pids(&self, pid: i32, owner_of: &dyn Fn(u64) -> Option<i32>) -> Vec<i32> {
+        blockers(&self.table.lock(), pid, owner_of)
+    }
+
     /// Every granted lock and waiting request: (pid, tag, mode, granted).
     pub fn snapshot(&self) -> Vec<(i32, LockTag, LockMode, bool)> {
         let t = self.table.lock();

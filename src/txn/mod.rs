@@ -153,6 +153,11 @@ impl TransactionManager {
         xid
     }
 
+    /// Every running transaction id with its session (`pg_locks`).
+    pub fn running_ids(&self) -> Vec<(u64, i32)> {
+        self.running.lock().iter().map(|(&x, r)| (x, r.pid)).collect()
+    }
+
     /// The session running transaction `xid`, if it is running.
     pub fn owner_of(&self, xid: u64) -> Option<i32> {
         self.running.lock().get(&xid).map(|r| r.pid)

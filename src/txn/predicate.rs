@@ -83,6 +83,8 @@ pub enum Written<'a> {
     Tuple(u32, u16),
     /// A new index entry with this key.
     Key(&'a [u8]),
+    /// The whole relation (TRUNCATE, DROP TABLE): every lock on it.
+    Relation,
 }
 
 /// A key range of an index: byte-prefix bounds, as an index scan's.
@@ -108,6 +110,7 @@ impl Held {
         }
         match w {
             Written::Insert => false,
+            Written::Relation => self.count() > 0,
             Written::Tuple(b, o) => self.pages.contains(&b) || self.tuples.contains(&(b, o)),
             Written::Key(k) => self.ranges.iter().any(|(lo, hi)| in_range(k, lo, hi)),
         }
@@ -212,6 +215,8 @@ struct State {
     last_seq: u64,
     xacts: HashMap<SerialId, SerialXact>,
     by_xid: HashMap<u64, SerialId>,
+    /// Sessions waiting for a safe snapshot.
+    safe_waiters: HashSet<i32>,
 }
 
 /// One SIREAD lock as `pg_locks` would show it.
@@ -276,15 +281,39 @@ impl Serializable {
     /// with `take`. Such a snapshot is safe — no transaction it overlaps
     /// can make it part of an anomaly — so the transaction needs no
     /// SIREAD locks at all. `interrupted` is called between waits.
-    pub fn safe_snapshot<S>(&self, take: impl FnOnce() -> S, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<S> {
+    pub fn safe_snapshot<S>(
+        &self,
+        pid: i32,
+        take: impl FnOnce() -> S,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<S> {
         let mut st = self.state.lock();
         while st.xacts.values().any(|x| !x.read_only && !x.committed()) {
+            st.safe_waiters.insert(pid);
             self.ended.wait(&mut st, None);
             drop(st);
-            interrupted()?;
+            let stop = interrupted();
             st = self.state.lock();
+            if stop.is_err() {
+                st.safe_waiters.remove(&pid);
+            }
+            stop?;
         }
+        st.safe_waiters.remove(&pid);
         Ok(take())
+    }
+
+    /// The sessions whose serializable writers session `pid` waits for to
+    /// get a safe snapshot (`pg_safe_snapshot_blocking_pids`).
+    pub fn safe_snapshot_blockers(&self, pid: i32) -> Vec<i32> {
+        let st = self.state.lock();
+        if !st.safe_waiters.contains(&pid) {
+            return Vec::new();
+        }
+        let mut pids: Vec<i32> = st.xacts.values().filter(|x| !x.read_only && !x.committed()).map(|x| x.pid).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids
     }
 
     /// Transaction `id` got transaction id `xid` (top-level or sub).
@@ -371,6 +400,24 @@ impl Serializable {
             flag(&mut st, h, me, me)?;
         }
         Ok(())
+    }
+
+    /// The SIREAD locks on relation `from` no longer name what they
+    /// covered — its tuples moved (VACUUM FULL, a table rewrite: `from`
+    /// is `to`) or it is an index that goes (DROP INDEX, REINDEX): each
+    /// holder's locks on `from` become a lock on all of relation `to`
+    /// (PostgreSQL's TransferPredicateLocksToHeapRelation). Coarser, so
+    /// never a missed conflict.
+    pub fn transfer_to_relation(&self, from: u32, to: u32) {
+        if self.tracked() == 0 {
+            return;
+        }
+        let mut st = self.state.lock();
+        for x in st.xacts.values_mut() {
+            if x.held.remove(&from).is_some() {
+                x.held.entry(to).or_default().add(Target::Relation);
+            }
+        }
     }
 
     /// Transaction `id` is about to commit: fail if it was chosen as a
@@ -595,6 +642,27 @@ mod tests {
         }
         assert!(h.relation && h.count() == 0);
         assert!(h.covers(Written::Insert));
+    }
+
+    #[test]
+    fn a_whole_relation_write_meets_any_lock_and_moved_locks_cover_the_relation() {
+        let s = Serializable::default();
+        let (a, ()) = s.begin(1, false, || ());
+        let (b, ()) = s.begin(2, false, || ());
+        s.lock(a, 100, Target::Tuple(0, 1)).unwrap();
+        s.lock(b, 200, range(b"\x01", b"\x01")).unwrap();
+        s.add_xid(b, 11);
+        // b truncates 100: a read one tuple of it.
+        s.conflict_in(11, 100, Written::Relation).unwrap();
+        assert!(s.state.lock().xacts[&b].ins.contains(&a));
+        // Index 200 of table 300 goes: b's range becomes a lock on 300.
+        s.transfer_to_relation(200, 300);
+        let locks = s.locks();
+        assert!(locks.iter().any(|l| l.pid == 2 && l.relation == 300 && l.target == Target::Relation));
+        assert!(!locks.iter().any(|l| l.relation == 200));
+        s.add_xid(a, 10);
+        s.conflict_in(10, 300, Written::Insert).unwrap();
+        assert!(s.state.lock().xacts[&a].ins.contains(&b));
     }
 
     #[test]

@@ -118,6 +118,15 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               FROM pg_show_all_settings() a",
     },
     SystemView {
+        name: "pg_locks",
+        oid: 12021,
+        columns: crate::sql::plan::SetFunc::LockStatus.columns(),
+        sql: "SELECT l.locktype, l.database, l.relation, l.page, l.tuple, l.virtualxid, l.transactionid, \
+              l.classid, l.objid, l.objsubid, l.virtualtransaction, l.pid, l.mode, l.granted, \
+              l.fastpath, l.waitstart \
+              FROM pg_lock_status() l",
+    },
+    SystemView {
         name: "pg_prepared_statements",
         oid: 12019,
         columns: crate::sql::plan::SetFunc::PreparedStatements.columns(),

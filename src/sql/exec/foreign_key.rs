@@ -292,7 +292,7 @@ impl FkChecks {
         for i in 0..self.referenced_by.len() {
             let keys = std::mem::take(&mut self.parent_keys[i]);
             if !keys.is_empty() {
-                self.check_unreferenced(catalog, table, i, &keys, (pid, xid))?;
+                self.check_unreferenced(catalog, table, i, &keys, statement, (pid, xid))?;
             }
         }
         for i in 0..self.holds.len() {
@@ -366,10 +366,14 @@ impl FkChecks {
         table: &Table,
         i: usize,
         keys: &[RemovedKey],
+        statement: &Snapshot,
         (pid, xid): (i32, u64),
     ) -> Result<()> {
         let r = &self.referenced_by[i];
-        let snapshot = catalog.fresh_snapshot(pid);
+        // A current snapshot, with the SERIALIZABLE transaction's SIREAD
+        // locks and conflict checks (as PostgreSQL's RI queries have).
+        let mut snapshot = catalog.fresh_snapshot(pid);
+        snapshot.serial = statement.serial;
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
         let mut gone: Vec<&RemovedKey> = Vec::with_capacity(keys.len());
         let mut wanted = HashSet::new();
