@@ -465,6 +465,7 @@ impl Session {
             unique: def.unique,
             primary: def.primary,
             constraint: def.constraint,
+            deferral: def.deferral,
             unlogged: table.unlogged,
             predicate: match &def.predicate {
                 Some(text) => {
