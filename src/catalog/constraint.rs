@@ -60,6 +60,27 @@ impl FkAction {
     }
 }
 
+/// Whether a constraint's check may wait for the end of the transaction
+/// (`condeferrable`), and whether it does unless told otherwise by SET
+/// CONSTRAINTS (`condeferred`). Only FOREIGN KEY, UNIQUE and PRIMARY KEY
+/// constraints may be deferrable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deferral {
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+impl Deferral {
+    /// As `pg_get_constraintdef` and psql end a constraint's definition.
+    pub fn clause(self) -> &'static str {
+        match (self.deferrable, self.initially_deferred) {
+            (false, _) => "",
+            (true, false) => " DEFERRABLE",
+            (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+}
+
 /// A FOREIGN KEY constraint: rows of `child` whose `columns` are all non-NULL
 /// must match a row of `parent` in `parent_columns` (MATCH SIMPLE).
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +100,7 @@ pub struct ForeignKey {
     pub index: u32,
     pub on_update: FkAction,
     pub on_delete: FkAction,
+    pub deferral: Deferral,
 }
 
 fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
@@ -99,6 +121,10 @@ fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
         check: v[system::CON_BIN].map(|b| text_of(Some(b))),
         validated: v[system::CON_VALIDATED].is_none_or(|b| b.first() != Some(&0)),
         no_inherit: v[system::CON_NOINHERIT].is_some_and(|b| b.first() == Some(&1)),
+        deferral: Deferral {
+            deferrable: v[system::CON_DEFERRABLE].is_some_and(|b| b.first() == Some(&1)),
+            initially_deferred: v[system::CON_DEFERRED].is_some_and(|b| b.first() == Some(&1)),
+        },
     }
 }
 
@@ -247,6 +273,14 @@ impl Catalog {
         Ok(out)
     }
 
+    /// How the deferrable PRIMARY KEY and UNIQUE constraints of table
+    /// `oid` are deferred, by index OID.
+    pub(super) fn key_deferrals_of(&self, oid: u32, who: &Reader<'_>) -> Result<Vec<(u32, Deferral)>> {
+        let rows =
+            self.constraints(who, &|c| matches!(c.kind, b'p' | b'u') && c.relid == oid && c.deferral.deferrable)?;
+        Ok(rows.into_iter().map(|(_, c)| (c.index, c.deferral)).collect())
+    }
+
     /// A new OID for a constraint row.
     pub fn allocate_oid(&self) -> Result<u32> {
         self.engine.allocate_oid()
@@ -273,6 +307,7 @@ impl Catalog {
                 index: c.index,
                 on_update: FkAction::from_code(c.update_action),
                 on_delete: FkAction::from_code(c.delete_action),
+                deferral: c.deferral,
             };
             if c.relid == oid {
                 holds.push(fk.clone());

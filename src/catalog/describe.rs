@@ -513,6 +513,7 @@ impl Catalog {
             }
             _ => return Ok(None),
         };
+        def.push_str(con.deferral.clause());
         if !con.validated {
             def.push_str(" NOT VALID");
         }

@@ -42,6 +42,9 @@ pub struct Index {
     /// It implements a PRIMARY KEY or UNIQUE constraint, and goes only
     /// with the constraint.
     pub constraint: bool,
+    /// The constraint's deferral: a deferrable one's index takes a
+    /// duplicate key and has it checked again later.
+    pub deferral: super::Deferral,
     /// Its table is UNLOGGED, and so is it.
     pub unlogged: bool,
     /// A partial index's predicate: only rows for which it is true have
@@ -376,6 +379,12 @@ impl Catalog {
     /// `old` holds the values of the version an UPDATE replaced: where the
     /// key did not change, that row itself holds the key, so no other row
     /// can, and the check is skipped.
+    ///
+    /// The index of a deferrable constraint takes a key another row has
+    /// (or may have) all the same, without waiting, and its OID is added to
+    /// `deferred`: the caller has the key checked again later (at the end
+    /// of the statement or of the transaction), as PostgreSQL does.
+    #[allow(clippy::too_many_arguments)]
     pub fn insert_index_entries(
         &self,
         table: &Table,
@@ -384,6 +393,7 @@ impl Catalog {
         tid: Tid,
         xid: u64,
         wait: &mut dyn FnMut(u64) -> Result<()>,
+        deferred: &mut Vec<u32>,
     ) -> Result<()> {
         for index in &table.indexes {
             if !index.covers(values)? {
@@ -398,6 +408,11 @@ impl Catalog {
             loop {
                 match self.insert_index_entry(table, index, values, tid, xid, !same_key)? {
                     KeyCheck::Free => break,
+                    KeyCheck::Taken(_) | KeyCheck::Wait(_) if index.deferral.deferrable => {
+                        self.insert_index_entry(table, index, values, tid, xid, false)?;
+                        deferred.push(index.oid);
+                        break;
+                    }
                     KeyCheck::Taken(_) => return Err(self.unique_violation_serial(index, table, values, xid)),
                     KeyCheck::Wait(x) => wait(x)?,
                 }
@@ -415,6 +430,8 @@ impl Catalog {
     /// waited for: the insertion stops, and the caller takes its version
     /// back ([`Catalog::delete_row`]; see [`crate::txn::UniqueStatus`]),
     /// waits for the transaction named, if any, and starts over.
+    /// Deferrable indexes take duplicates into `deferred`, as there.
+    #[allow(clippy::too_many_arguments)]
     pub fn insert_index_entries_speculative(
         &self,
         table: &Table,
@@ -423,6 +440,7 @@ impl Catalog {
         xid: u64,
         arbiters: &[u32],
         wait: &mut dyn FnMut(u64) -> Result<()>,
+        deferred: &mut Vec<u32>,
     ) -> Result<Speculation> {
         for index in &table.indexes {
             if !index.covers(values)? {
@@ -433,6 +451,12 @@ impl Catalog {
                     KeyCheck::Free => break,
                     KeyCheck::Taken(_) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(None)),
                     KeyCheck::Wait(x) if arbiters.contains(&index.oid) => return Ok(Speculation::Conflict(Some(x))),
+                    // Never an arbiter (the binder refuses that).
+                    KeyCheck::Taken(_) | KeyCheck::Wait(_) if index.deferral.deferrable => {
+                        self.insert_index_entry(table, index, values, tid, xid, false)?;
+                        deferred.push(index.oid);
+                        break;
+                    }
                     KeyCheck::Taken(_) => return Err(self.unique_violation_serial(index, table, values, xid)),
                     KeyCheck::Wait(x) => wait(x)?,
                 }
@@ -450,10 +474,22 @@ impl Catalog {
         if !index.covers(values)? || index.null_in_key(values)? {
             return Ok(KeyCheck::Free);
         }
-        let key = index.key(values)?;
+        self.other_key_holder(table, index, &index.key(values)?, None, xid)
+    }
+
+    /// The first row (other than the one whose index entry is `skip`)
+    /// that [`Catalog::key_holder`] finds holding `key` in `index`.
+    fn other_key_holder(
+        &self,
+        table: &Table,
+        index: &Index,
+        key: &[u8],
+        skip: Option<Tid>,
+        xid: u64,
+    ) -> Result<KeyCheck> {
         let range = IndexRange {
-            lower: std::ops::Bound::Included(key.clone()),
-            upper: std::ops::Bound::Included(key.clone()),
+            lower: std::ops::Bound::Included(key.to_vec()),
+            upper: std::ops::Bound::Included(key.to_vec()),
             forward: true,
         };
         let mut entries = Vec::new();
@@ -462,10 +498,10 @@ impl Catalog {
             entries.clear();
             let more = self.index_scan(index, &range, after.as_ref(), &mut entries, 64)?;
             for e in &entries {
-                if e.key != key {
+                if e.key.as_slice() != key || Some(e.tid) == skip {
                     continue;
                 }
-                match self.judge_key_holder(table, index, &key, e.tid, xid)? {
+                match self.judge_key_holder(table, index, key, e.tid, xid)? {
                     KeyCheck::Free => {}
                     found => return Ok(found),
                 }
@@ -515,6 +551,22 @@ impl Catalog {
             Err(_) if matches!(found, KeyCheck::Taken(_)) => Ok(found),
             Err(e) => Err(name_index_in_size_error(e, index)),
         }
+    }
+
+    /// The check a deferrable unique index put off for the row version at
+    /// `tid` (see [`Catalog::insert_index_entries`]): whether a row other
+    /// than it has its key, as [`Catalog::key_holder`] judges. `Free` too
+    /// when the version is gone (deleted, or updated to another key, since).
+    pub fn recheck_unique(&self, table: &Table, index: &Index, tid: Tid, xid: u64) -> Result<(KeyCheck, Vec<Datum>)> {
+        let values = self.fetch_row(table, tid)?;
+        if !index.covers(&values)? || index.null_in_key(&values)? {
+            return Ok((KeyCheck::Free, values));
+        }
+        let key = index.key(&values)?;
+        if !matches!(self.judge_key_holder(table, index, &key, tid, xid)?, KeyCheck::Taken(_)) {
+            return Ok((KeyCheck::Free, values));
+        }
+        Ok((self.other_key_holder(table, index, &key, Some(tid), xid)?, values))
     }
 
     /// What the row whose index entry points at `root` means for another

@@ -86,7 +86,7 @@ pub const FIRST_NORMAL_OID: u32 = 16384;
 
 pub use crate::storage::btree::IndexEntry;
 pub use alter::dropped_column_name;
-pub use constraint::{CheckConstraint, FkAction, ForeignKey, check_violation, failing_row};
+pub use constraint::{CheckConstraint, Deferral, FkAction, ForeignKey, check_violation, failing_row};
 pub use default::nextval_text;
 pub use index::{EXPR_KEY, Index, IndexRange, KeyCheck, Predicate, Speculation, index_column_names, unique_violation};
 
@@ -779,7 +779,14 @@ impl Catalog {
         }
         let columns: Vec<Column> = columns.into_iter().map(|(_, c)| c).collect();
         let types: Vec<PgType> = columns.iter().map(|c| c.ty).collect();
-        let indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
+        let mut indexes = self.indexes_of(oid, rel.unlogged, Some((name, &columns)), who)?;
+        if indexes.iter().any(|i| i.constraint) {
+            for (index, deferral) in self.key_deferrals_of(oid, who)? {
+                if let Some(i) = indexes.iter_mut().find(|i| i.oid == index) {
+                    i.deferral = deferral;
+                }
+            }
+        }
         let (foreign_keys, referenced_by) = self.foreign_keys_of(oid, who)?;
         let checks = if rel.kind == RelKind::Table { self.checks_of(oid, name, &columns, who)? } else { Vec::new() };
         let view = if rel.kind == RelKind::View { Some(self.view_query(oid, who)?) } else { None };
@@ -1058,6 +1065,7 @@ impl Catalog {
                 unique,
                 primary,
                 constraint,
+                deferral: Deferral::default(),
                 unlogged,
                 predicate,
             });
@@ -1526,6 +1534,7 @@ impl Catalog {
                 key: index.columns.iter().map(|&c| c as i16 + 1).collect(),
                 fkey: Vec::new(),
                 eq_ops: Vec::new(),
+                deferral: index.deferral,
                 ..Default::default()
             };
             self.add_constraint_row(&row, xid, cid)?;

@@ -771,7 +771,8 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
         Datum::Bool(false),
         Datum::Bool(index.primary),
         Datum::Bool(false),
-        Datum::Bool(true),
+        // indimmediate: a deferrable constraint's index checks later.
+        Datum::Bool(!index.deferral.deferrable),
         Datum::Bool(false),
         Datum::Bool(true),
         Datum::Bool(false),
@@ -867,6 +868,8 @@ pub struct ConstraintRow {
     pub validated: bool,
     /// `connoinherit`: a CHECK constraint's NO INHERIT.
     pub no_inherit: bool,
+    /// `condeferrable`, `condeferred`.
+    pub deferral: super::constraint::Deferral,
 }
 
 impl Default for ConstraintRow {
@@ -887,6 +890,7 @@ impl Default for ConstraintRow {
             check: None,
             validated: true,
             no_inherit: false,
+            deferral: Default::default(),
         }
     }
 }
@@ -910,8 +914,8 @@ impl ConstraintRow {
             name(&self.name),
             oid(self.namespace),
             char(self.kind),
-            Datum::Bool(false),
-            Datum::Bool(false),
+            Datum::Bool(self.deferral.deferrable),
+            Datum::Bool(self.deferral.initially_deferred),
             Datum::Bool(self.validated),
             oid(self.relid),
             oid(0),
@@ -953,6 +957,8 @@ pub const CON_PFEQOP: usize = PG_CONSTRAINT.attno("conpfeqop");
 pub const CON_VALIDATED: usize = PG_CONSTRAINT.attno("convalidated");
 pub const CON_NOINHERIT: usize = PG_CONSTRAINT.attno("connoinherit");
 pub const CON_BIN: usize = PG_CONSTRAINT.attno("conbin");
+pub const CON_DEFERRABLE: usize = PG_CONSTRAINT.attno("condeferrable");
+pub const CON_DEFERRED: usize = PG_CONSTRAINT.attno("condeferred");
 
 /// The `=` operator of a type (`pg_operator`, which tusk does not have
 /// yet: these are PostgreSQL's OIDs); 0 if unknown.

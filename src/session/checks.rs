@@ -74,7 +74,7 @@ impl Session {
     }
 
     /// The `pg_constraint` row of `table` named `name`, with its address.
-    fn constraint_named(
+    pub(super) fn constraint_named(
         &mut self,
         table: &Table,
         name: &str,

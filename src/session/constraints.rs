@@ -91,15 +91,33 @@ impl Session {
                     parent.name
                 ));
             };
+            if pk.deferral.deferrable {
+                return Err(err!(
+                    SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "cannot use a deferrable primary key for referenced table \"{}\"",
+                    parent.name
+                ));
+            }
             (pk.columns.clone(), Some(pk.clone()))
         } else {
             let cols = resolve(&parent, &def.parent_columns)?;
             let set: HashSet<usize> = cols.iter().copied().collect();
-            let index = parent
+            let matching: Vec<&Index> = parent
                 .indexes
                 .iter()
-                .find(|i| i.unique && i.columns.len() == cols.len() && i.columns.iter().all(|c| set.contains(c)));
-            (cols, index.cloned())
+                .filter(|i| i.unique && i.columns.len() == cols.len() && i.columns.iter().all(|c| set.contains(c)))
+                .collect();
+            // A deferrable key may hold duplicates until commit: no foreign
+            // key can rely on it.
+            let index = matching.iter().find(|i| !i.deferral.deferrable);
+            if index.is_none() && !matching.is_empty() {
+                return Err(err!(
+                    SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                    "cannot use a deferrable unique constraint for referenced table \"{}\"",
+                    parent.name
+                ));
+            }
+            (cols, index.map(|i| (*i).clone()))
         };
         if columns.len() != parent_columns.len() {
             return Err(err!(
@@ -157,6 +175,7 @@ impl Session {
             index: index.oid,
             on_update: def.on_update,
             on_delete: def.on_delete,
+            deferral: def.deferral,
         };
         if validate {
             self.validate_foreign_key(child, &parent, &index, &fk, xid)?;
@@ -174,6 +193,7 @@ impl Session {
             key: fk.columns.iter().map(|&c| c as i16 + 1).collect(),
             fkey: fk.parent_columns.iter().map(|&c| c as i16 + 1).collect(),
             eq_ops: fk.parent_columns.iter().map(|&c| equality_operator(parent.columns[c].ty)).collect(),
+            deferral: fk.deferral,
             ..Default::default()
         };
         self.shared.catalog.add_constraint_row(&row, xid, self.cid)?;
@@ -268,11 +288,7 @@ impl Session {
         cascade: bool,
     ) -> Result<()> {
         let Some((xid, table)) = self.alter_table_target(table_name, if_exists)? else { return Ok(()) };
-        let snapshot = self.statement_snapshot();
-        let path = self.search_path.clone();
-        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
-        let found = self.shared.catalog.constraints(&who, &|c| c.relid == table.oid && c.name == name)?;
-        let Some((tid, row)) = found.into_iter().next() else {
+        let Some((tid, row)) = self.constraint_named(&table, name, xid)? else {
             let msg = format!("constraint \"{name}\" of relation \"{table_name}\" does not exist");
             if missing_ok {
                 self.notices.push(Notice::info(SqlState::SUCCESSFUL_COMPLETION, format!("{msg}, skipping")));
@@ -309,6 +325,8 @@ impl Session {
                     dependents.iter().map(|f| format!("constraint {} on table {}", f.name, f.child_name)).collect();
                 self.cascade_notice(&list);
             }
+            let snapshot = self.statement_snapshot();
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
             let files = self.shared.catalog.drop_relation(row.index, xid, self.cid, &who)?;
             self.dropped_files.extend(files);
         }
@@ -374,7 +392,7 @@ impl Session {
         }
         let read_committed = !self.block.as_ref().is_some_and(|b| b.isolation != xact::Isolation::ReadCommitted);
         let cascades = if referenced { self.cascades(table, matches!(kind, ModifyKind::Delete(_)))? } else { None };
-        Ok(Some(FkChecks::new(h, r, read_committed).with_cascades(cascades)))
+        Ok(Some(FkChecks::new(h, r, read_committed).with_cascades(cascades).with_pending(Some(self.pending.clone()))))
     }
 
     /// The tables the foreign key actions of a DELETE (`delete`) or an

@@ -476,6 +476,7 @@ impl Session {
             unique: def.unique,
             primary: def.primary,
             constraint: def.constraint,
+            deferral: def.deferral,
             unlogged: table.unlogged,
             predicate: match &def.predicate {
                 Some(text) => {

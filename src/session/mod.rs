@@ -31,6 +31,7 @@ macro_rules! eval_context {
             sequences: &mut $s.sequences,
             search_path: &$s.search_path,
             prepared: &$s.statements,
+            pending: &$s.pending,
             reader_xid: {
                 let sub = $s.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
                 sub.or($s.xid).unwrap_or(0)
@@ -47,6 +48,7 @@ mod copy;
 mod create_as;
 pub mod databases;
 mod ddl;
+mod deferred;
 mod interrupts;
 mod lock_status;
 mod locks;
@@ -208,6 +210,9 @@ pub struct Session {
     /// Rows the transaction's statements changed, per table (OID, name):
     /// counted into the table statistics when it ends.
     changes: Vec<(u32, String, crate::catalog::stats::Changes)>,
+    /// The transaction's constraint checks put off, and its SET
+    /// CONSTRAINTS modes (see `session/deferred.rs`).
+    pending: crate::sql::exec::deferred::SharedPending,
     /// The commit being confirmed changed the catalog: invalidate the cache.
     commit_invalidates: bool,
     statement_start: Option<Instant>,
@@ -278,6 +283,7 @@ impl Session {
             commit_removes: Vec::new(),
             catalog_changed: false,
             changes: Vec::new(),
+            pending: Default::default(),
             commit_invalidates: false,
             statement_start: None,
             deadline: None,
@@ -439,6 +445,7 @@ impl Session {
             }
         }
         self.serial_end(commit, false);
+        self.clear_pending_checks();
         self.catalog_changed = false;
         self.cid = 0;
         self.snapshot = None;
@@ -454,6 +461,7 @@ impl Session {
     fn rollback_subtransaction(&mut self, ids: &[u64], sp: xact::Savepoint) -> Result<()> {
         self.shared.txns.abort_subs(ids)?;
         self.rollback_subtransaction_temp(ids);
+        self.rollback_pending_checks(sp.pending_mark, sp.constraint_modes);
         self.settings = sp.settings;
         let created = self.created_files.split_off(sp.created_files.min(self.created_files.len()));
         self.remove_files(created);
@@ -860,6 +868,7 @@ impl Session {
                         | Statement::Truncate { .. }
                         | Statement::AddConstraint { .. }
                         | Statement::DropConstraint { .. }
+                        | Statement::AlterConstraint { .. }
                         | Statement::AlterTable { .. }
                         | Statement::RenameRelation { .. }
                         | Statement::Comment { .. }
@@ -1097,6 +1106,9 @@ impl Session {
                     self.count_changes(&table, crate::catalog::stats::Changes { hot_updated: n, ..Default::default() });
                 }
                 portal.executor = None;
+                // The checks due at the end of the statement (all of them
+                // outside a transaction block, which ends with it).
+                self.run_pending_checks(self.block.is_none())?;
                 Outcome::Complete(tag(command, rows))
             }
             Progress::SinkFull => Outcome::SinkFull,
@@ -1419,6 +1431,14 @@ impl Session {
                 self.rename_relation(*kind, name, *if_exists, new_name)?;
                 Ok(None)
             }
+            Statement::SetConstraints { names, deferred } => {
+                self.set_constraints(names.as_deref(), *deferred)?;
+                Ok(None)
+            }
+            Statement::AlterConstraint { table, if_exists, name, deferral } => {
+                self.alter_constraint(table, *if_exists, name, *deferral)?;
+                Ok(None)
+            }
             Statement::DropConstraint { table, if_exists, name, missing_ok, cascade } => {
                 self.drop_constraint(table, *if_exists, name, *missing_ok, *cascade)?;
                 Ok(None)
@@ -1487,7 +1507,7 @@ impl Session {
                     Some(b) => {
                         self.xact_timestamp = None;
                         if commit && !b.failed {
-                            if let Err(e) = self.serial_pre_commit() {
+                            if let Err(e) = self.run_pending_checks(true).and_then(|()| self.serial_pre_commit()) {
                                 // The commit may not happen: roll back, and say why.
                                 self.settings.end_transaction(false);
                                 self.end_transaction(false);
@@ -1535,6 +1555,8 @@ impl Session {
                     created_files: self.created_files.len(),
                     dropped_files: self.dropped_files.len(),
                     changes: self.changes.clone(),
+                    pending_mark: self.pending_mark(),
+                    constraint_modes: self.constraint_modes(),
                 };
                 let b = self.block.as_mut().ok_or_else(|| not_in_block("SAVEPOINT"))?;
                 b.savepoints.push(sp);
@@ -1890,6 +1912,8 @@ impl SessionTables<'_> {
 
 /// What expression evaluation sees of the session.
 struct Eval<'a> {
+    /// The transaction's queue of constraint checks put off.
+    pending: &'a crate::sql::exec::deferred::SharedPending,
     /// `lock_timeout` and `deadlock_timeout`, for advisory locks.
     lock_timeouts: (Option<std::time::Duration>, std::time::Duration),
     txns: &'a crate::txn::TransactionManager,
@@ -1920,6 +1944,10 @@ struct Eval<'a> {
 impl EvalContext for Eval<'_> {
     fn param(&self, index: usize) -> &Datum {
         self.params.get(index).unwrap_or(&Datum::Null)
+    }
+
+    fn pending_checks(&self) -> Option<crate::sql::exec::deferred::SharedPending> {
+        Some(self.pending.clone())
     }
 
     fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {

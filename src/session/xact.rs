@@ -88,6 +88,10 @@ pub struct Savepoint {
     pub dropped_files: usize,
     /// The transaction's row changes per table then (for the table statistics).
     pub changes: Vec<(u32, String, Changes)>,
+    /// Where the queue of constraint checks put off was then, and the
+    /// SET CONSTRAINTS modes.
+    pub pending_mark: u64,
+    pub constraint_modes: crate::sql::exec::deferred::ConstraintModes,
 }
 
 impl Savepoint {

@@ -32,6 +32,7 @@ use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
+pub mod deferred;
 pub mod foreign_key;
 mod index_scan;
 mod on_conflict;
@@ -176,6 +177,9 @@ impl EvalContext for RowCx<'_, '_> {
     }
     fn statement_timestamp(&self) -> i64 {
         self.cx.eval.statement_timestamp()
+    }
+    fn pending_checks(&self) -> Option<deferred::SharedPending> {
+        self.cx.eval.pending_checks()
     }
     fn outer(&self, slot: usize) -> Datum {
         self.cx.state.outer.get(slot).cloned().unwrap_or(Datum::Null)
@@ -3218,8 +3222,33 @@ fn insert_index_entries(
         return Ok(());
     }
     let pid = eval.backend_pid();
-    let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
-    catalog.insert_index_entries(table, values, old, tid, xid, &mut wait)
+    let mut deferred = Vec::new();
+    {
+        let mut wait = |other: u64| wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
+        catalog.insert_index_entries(table, values, old, tid, xid, &mut wait, &mut deferred)?;
+    }
+    defer_unique_checks(eval, table, values, tid, &deferred)
+}
+
+/// Queue the checks that deferrable unique indexes put off for the new
+/// version `tid` of a row of `table` (see [`deferred`]); with no queue to
+/// put them in, the duplicate is an error now.
+fn defer_unique_checks(
+    eval: &mut dyn EvalContext,
+    table: &Table,
+    values: &[Datum],
+    tid: Tid,
+    indexes: &[u32],
+) -> Result<()> {
+    for &oid in indexes {
+        let Some(index) = table.indexes.iter().find(|i| i.oid == oid) else { continue };
+        let Some(pending) = eval.pending_checks() else {
+            return Err(crate::catalog::unique_violation(index, table, values));
+        };
+        let check = deferred::PendingCheck::Unique { table: table.oid, index: oid, tid, deferral: index.deferral };
+        pending.lock().map_err(|_| Error::internal("deferred checks poisoned"))?.push(check);
+    }
+    Ok(())
 }
 
 fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
@@ -3330,6 +3359,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn statement_timestamp(&self) -> i64 {
         self.inner.statement_timestamp()
+    }
+    fn pending_checks(&self) -> Option<deferred::SharedPending> {
+        self.inner.pending_checks()
     }
     fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {
         self.inner.advisory(op, shared, key)

@@ -308,6 +308,11 @@ pub trait EvalContext {
     fn statement_timestamp(&self) -> i64 {
         datetime::now()
     }
+    /// The transaction's queue of constraint checks put off (see
+    /// [`super::exec::deferred`]); `None` where there is none.
+    fn pending_checks(&self) -> Option<super::exec::deferred::SharedPending> {
+        None
+    }
     /// The value in an outer-row slot (for correlated subqueries).
     fn outer(&self, _slot: usize) -> Datum {
         Datum::Null

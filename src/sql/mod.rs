@@ -146,6 +146,20 @@ pub enum Statement {
         if_exists: bool,
         def: ConstraintDef,
     },
+    /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }`:
+    /// `names` (each with its schema, if given) is `None` for ALL.
+    SetConstraints {
+        names: Option<Vec<(Option<String>, String)>>,
+        deferred: bool,
+    },
+    /// `ALTER TABLE [IF EXISTS] t ALTER CONSTRAINT c [NOT] DEFERRABLE
+    /// [INITIALLY …]`.
+    AlterConstraint {
+        table: String,
+        if_exists: bool,
+        name: String,
+        deferral: crate::catalog::Deferral,
+    },
     /// `ALTER TABLE [IF EXISTS] t DROP CONSTRAINT [IF EXISTS] c [CASCADE]`.
     DropConstraint {
         table: String,
@@ -394,6 +408,8 @@ impl Statement {
             | Statement::Truncate { .. }
             | Statement::AddConstraint { .. }
             | Statement::DropConstraint { .. }
+            | Statement::SetConstraints { .. }
+            | Statement::AlterConstraint { .. }
             | Statement::AlterTable { .. }
             | Statement::RenameRelation { .. }
             | Statement::Comment { .. }
@@ -437,9 +453,11 @@ impl Statement {
             Statement::Vacuum { vacuum: true, .. } => "VACUUM",
             Statement::Vacuum { vacuum: false, .. } => "ANALYZE",
             Statement::Reindex { .. } => "REINDEX",
-            Statement::AddConstraint { .. } | Statement::DropConstraint { .. } | Statement::AlterTable { .. } => {
-                "ALTER TABLE"
-            }
+            Statement::AddConstraint { .. }
+            | Statement::DropConstraint { .. }
+            | Statement::AlterConstraint { .. }
+            | Statement::AlterTable { .. } => "ALTER TABLE",
+            Statement::SetConstraints { .. } => "SET CONSTRAINTS",
             Statement::Comment { .. } => "COMMENT",
             Statement::RenameRelation { kind: DropKind::Index, .. } => "ALTER INDEX",
             Statement::RenameRelation { kind: DropKind::View, .. } => "ALTER VIEW",
@@ -519,6 +537,8 @@ pub struct IndexDef {
     pub exprs: Vec<Option<String>>,
     /// INCLUDE columns, by name.
     pub include: Vec<String>,
+    /// A PRIMARY KEY or UNIQUE constraint's `[NOT] DEFERRABLE [INITIALLY …]`.
+    pub deferral: crate::catalog::Deferral,
 }
 
 impl IndexDef {
@@ -534,7 +554,13 @@ impl IndexDef {
             predicate: None,
             exprs: Vec::new(),
             include: Vec::new(),
+            deferral: Default::default(),
         }
+    }
+
+    /// With `[NOT] DEFERRABLE [INITIALLY …]`.
+    pub fn deferred(self, deferral: crate::catalog::Deferral) -> IndexDef {
+        IndexDef { deferral, ..self }
     }
 }
 
@@ -548,6 +574,7 @@ pub struct ForeignKeyDef {
     pub parent_columns: Vec<String>,
     pub on_update: crate::catalog::FkAction,
     pub on_delete: crate::catalog::FkAction,
+    pub deferral: crate::catalog::Deferral,
 }
 
 /// A constraint added by ALTER TABLE.

@@ -82,6 +82,20 @@ pub enum Parsed {
         column: sqlparser::ast::Ident,
         target: i64,
     },
+    /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }` (no
+    /// grammar in `sqlparser`); `names` is `None` for ALL.
+    SetConstraints {
+        names: Option<Vec<sqlparser::ast::ObjectName>>,
+        deferred: bool,
+    },
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER CONSTRAINT c [NOT]
+    /// DEFERRABLE [INITIALLY …]` (no grammar in `sqlparser`).
+    AlterConstraint {
+        if_exists: bool,
+        table: sqlparser::ast::ObjectName,
+        name: sqlparser::ast::Ident,
+        characteristics: Option<sqlparser::ast::ConstraintCharacteristics>,
+    },
     /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`
     /// (no grammar in `sqlparser` for tables and sequences).
     SetSchema {
@@ -298,12 +312,14 @@ fn parse_extension(p: &mut Parser<'_>) -> Result<Option<Parsed>, ParserError> {
     if !matches!(lead, Keyword::BEGIN | Keyword::START | Keyword::SET | Keyword::ALTER | Keyword::CREATE) {
         return Ok(None);
     }
-    let attempts: [Extension; 6] = [
+    let attempts: [Extension; 8] = [
         parse_deferrable_modes,
         parse_set_schema,
         parse_create_table_as,
         parse_create_table_like,
         parse_set_statistics,
+        parse_set_constraints,
+        parse_alter_constraint,
         parse_schema_elements,
     ];
     for attempt in attempts {
@@ -591,6 +607,38 @@ fn parse_set_statistics(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
     Ok(Parsed::SetStatistics { if_exists, name, column, target: if negative { -target } else { target } })
+}
+
+/// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }`.
+fn parse_set_constraints(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keyword(Keyword::SET)?;
+    match &p.next_token().token {
+        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("constraints") => {}
+        _ => return p.expected_ref("CONSTRAINTS", p.peek_token_ref()),
+    }
+    let names = if p.parse_keyword(Keyword::ALL) {
+        None
+    } else {
+        Some(p.parse_comma_separated(|p| p.parse_object_name(false))?)
+    };
+    let deferred = p.expect_one_of_keywords(&[Keyword::DEFERRED, Keyword::IMMEDIATE])? == Keyword::DEFERRED;
+    Ok(Parsed::SetConstraints { names, deferred })
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER CONSTRAINT c [NOT] DEFERRABLE
+/// [INITIALLY DEFERRED | INITIALLY IMMEDIATE]`.
+fn parse_alter_constraint(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let _ = p.parse_keyword(Keyword::ONLY);
+    let table = p.parse_object_name(false)?;
+    p.expect_keywords(&[Keyword::ALTER, Keyword::CONSTRAINT])?;
+    let name = p.parse_identifier()?;
+    let characteristics = p.parse_constraint_characteristics()?;
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    Ok(Parsed::AlterConstraint { if_exists, table, name, characteristics })
 }
 
 /// `CREATE SCHEMA … CREATE …` or `… GRANT …`: schema elements, which

@@ -111,5 +111,6 @@ fn copied_index(ix: &catalog::Index, columns: &[catalog::Column]) -> IndexDef {
         predicate: ix.predicate.as_ref().map(|p| p.text.clone()),
         exprs: ix.exprs.iter().map(|e| e.as_ref().map(|e| e.text.clone())).collect(),
         include: ix.include.iter().filter_map(|&i| columns.get(i).map(|c| c.name.clone())).collect(),
+        deferral: ix.deferral,
     }
 }

@@ -76,12 +76,15 @@ impl Binder<'_> {
                     }
                     ast::ColumnOption::NotNull => not_null = true,
                     ast::ColumnOption::Null => not_null = false,
-                    ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
+                    ast::ColumnOption::PrimaryKey(pk) => {
                         not_null = true;
-                        indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], true));
+                        let deferral = deferral(&pk.characteristics)?;
+                        indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], true).deferred(deferral));
                     }
-                    ast::ColumnOption::Unique(u) if u.characteristics.is_none() => {
-                        indexes.push(IndexDef::constraint(constraint_name, vec![col.clone()], false));
+                    ast::ColumnOption::Unique(u) => {
+                        let deferral = deferral(&u.characteristics)?;
+                        indexes
+                            .push(IndexDef::constraint(constraint_name, vec![col.clone()], false).deferred(deferral));
                     }
                     ast::ColumnOption::ForeignKey(fk) => {
                         let mut fk = foreign_key(fk)?;
@@ -140,12 +143,12 @@ impl Binder<'_> {
                 checks.push(check_def(c, false)?);
                 continue;
             }
-            let (name, cols, primary) = match c {
-                ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
-                    (pk.name.as_ref().map(ident), &pk.columns, true)
+            let (name, cols, primary, characteristics) = match c {
+                ast::TableConstraint::PrimaryKey(pk) if pk.include.is_empty() => {
+                    (pk.name.as_ref().map(ident), &pk.columns, true, &pk.characteristics)
                 }
-                ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
-                    (u.name.as_ref().map(ident), &u.columns, false)
+                ast::TableConstraint::Unique(u) if u.include.is_empty() => {
+                    (u.name.as_ref().map(ident), &u.columns, false, &u.characteristics)
                 }
                 other => return Err(Error::not_supported(format!("table constraint {other}"))),
             };
@@ -158,7 +161,7 @@ impl Binder<'_> {
                     col.not_null = true;
                 }
             }
-            indexes.push(IndexDef::constraint(name, names, primary));
+            indexes.push(IndexDef::constraint(name, names, primary).deferred(deferral(characteristics)?));
         }
         if indexes.iter().filter(|i| i.primary).count() > 1 {
             return Err(err!(
@@ -410,13 +413,15 @@ impl Binder<'_> {
                 }
                 ast::ColumnOption::NotNull => not_null = true,
                 ast::ColumnOption::Null => not_null = false,
-                ast::ColumnOption::PrimaryKey(pk) if pk.characteristics.is_none() => {
+                ast::ColumnOption::PrimaryKey(pk) => {
                     not_null = true;
-                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], true);
+                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], true)
+                        .deferred(deferral(&pk.characteristics)?);
                     constraints.push(AlterAction::AddConstraint(ConstraintDef::Key(key)));
                 }
-                ast::ColumnOption::Unique(u) if u.characteristics.is_none() => {
-                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], false);
+                ast::ColumnOption::Unique(u) => {
+                    let key = IndexDef::constraint(constraint_name, vec![name.clone()], false)
+                        .deferred(deferral(&u.characteristics)?);
                     constraints.push(AlterAction::AddConstraint(ConstraintDef::Key(key)));
                 }
                 ast::ColumnOption::ForeignKey(fk) => {
@@ -611,6 +616,7 @@ impl Binder<'_> {
                 predicate,
                 exprs,
                 include,
+                deferral: Default::default(),
             },
             if_not_exists: ci.if_not_exists,
         })
@@ -686,14 +692,7 @@ impl Binder<'_> {
 /// A FOREIGN KEY clause (table-level, column-level or in ALTER TABLE ADD).
 /// A column-level one has no columns of its own: the caller fills them in.
 fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<ForeignKeyDef> {
-    if let Some(c) = &fk.characteristics {
-        if c.deferrable == Some(true) || c.initially == Some(ast::DeferrableInitial::Deferred) {
-            return Err(Error::not_supported("DEFERRABLE foreign key constraints"));
-        }
-        if c.enforced == Some(false) {
-            return Err(Error::not_supported("NOT ENFORCED constraints"));
-        }
-    }
+    let deferral = deferral(&fk.characteristics)?;
     match fk.match_kind {
         None | Some(ast::ConstraintReferenceMatchKind::Simple) => {}
         Some(ast::ConstraintReferenceMatchKind::Full) => return Err(Error::not_supported("MATCH FULL")),
@@ -717,7 +716,23 @@ fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<ForeignKeyDef> {
         parent_columns: fk.referred_columns.iter().map(ident).collect(),
         on_update: action(&fk.on_update, "UPDATE")?,
         on_delete: action(&fk.on_delete, "DELETE")?,
+        deferral,
     })
+}
+
+/// `[NOT] DEFERRABLE [INITIALLY DEFERRED | INITIALLY IMMEDIATE]` of a key
+/// or foreign key constraint: INITIALLY DEFERRED alone makes it
+/// deferrable, as in PostgreSQL.
+pub(super) fn deferral(c: &Option<ast::ConstraintCharacteristics>) -> Result<catalog::Deferral> {
+    let Some(c) = c else { return Ok(catalog::Deferral::default()) };
+    if c.enforced.is_some() {
+        return Err(Error::not_supported("ENFORCED and NOT ENFORCED constraints"));
+    }
+    let initially_deferred = c.initially == Some(ast::DeferrableInitial::Deferred);
+    if initially_deferred && c.deferrable == Some(false) {
+        return Err(err!(SqlState::SYNTAX_ERROR, "constraint declared INITIALLY DEFERRED must be DEFERRABLE"));
+    }
+    Ok(catalog::Deferral { deferrable: c.deferrable.unwrap_or(initially_deferred), initially_deferred })
 }
 
 /// `WITH (name = value, …)` of CREATE TABLE: the fillfactor.
@@ -798,13 +813,15 @@ fn constraint_def(constraint: &ast::TableConstraint, not_valid: bool) -> Result<
         return Err(Error::not_supported("NOT VALID for this kind of constraint"));
     }
     Ok(match constraint {
-        ast::TableConstraint::PrimaryKey(pk) if pk.characteristics.is_none() && pk.include.is_empty() => {
+        ast::TableConstraint::PrimaryKey(pk) if pk.include.is_empty() => {
             let cols = pk.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-            ConstraintDef::Key(IndexDef::constraint(pk.name.as_ref().map(ident), cols, true))
+            let def = IndexDef::constraint(pk.name.as_ref().map(ident), cols, true);
+            ConstraintDef::Key(def.deferred(deferral(&pk.characteristics)?))
         }
-        ast::TableConstraint::Unique(u) if u.characteristics.is_none() && u.include.is_empty() => {
+        ast::TableConstraint::Unique(u) if u.include.is_empty() => {
             let cols = u.columns.iter().map(plain_column).collect::<Result<Vec<_>>>()?;
-            ConstraintDef::Key(IndexDef::constraint(u.name.as_ref().map(ident), cols, false))
+            let def = IndexDef::constraint(u.name.as_ref().map(ident), cols, false);
+            ConstraintDef::Key(def.deferred(deferral(&u.characteristics)?))
         }
         ast::TableConstraint::ForeignKey(fk) => ConstraintDef::ForeignKey(foreign_key(fk)?),
         other => return Err(Error::not_supported(format!("ALTER TABLE ADD {other}"))),

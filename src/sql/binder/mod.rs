@@ -261,6 +261,21 @@ impl<'a> Binder<'a> {
                 if_exists: *if_exists,
                 actions: vec![super::AlterAction::SetStatistics { column: ident(column), target: *target }],
             },
+            super::parser::Parsed::SetConstraints { names, deferred } => Statement::SetConstraints {
+                names: match names {
+                    None => None,
+                    Some(names) => Some(names.iter().map(split_name).collect::<Result<_>>()?),
+                },
+                deferred: *deferred,
+            },
+            super::parser::Parsed::AlterConstraint { if_exists, table, name, characteristics } => {
+                Statement::AlterConstraint {
+                    table: ddl::public_name(table)?,
+                    if_exists: *if_exists,
+                    name: ident(name),
+                    deferral: ddl::deferral(characteristics)?,
+                }
+            }
             super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
                 schema::bind_set_schema(*kind, *if_exists, name, schema)?
             }

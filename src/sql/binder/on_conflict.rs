@@ -52,6 +52,12 @@ impl Binder<'_> {
                 (vec![index.oid], true)
             }
         };
+        if table.indexes.iter().any(|i| arbiters.contains(&i.oid) && i.deferral.deferrable) {
+            return Err(err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "ON CONFLICT does not support deferrable unique constraints/exclusion constraints as arbiters"
+            ));
+        }
         let action = match update {
             None => ConflictAction::Nothing,
             Some(u) => {

@@ -109,12 +109,15 @@ pub struct FkChecks {
     /// `referenced_by` position).
     acted: Vec<Vec<ActedKey>>,
     cascades: Option<Arc<Cascades>>,
+    /// Where the checks of deferred foreign keys go (see
+    /// [`super::deferred`]); without it every check runs now.
+    pending: Option<super::deferred::SharedPending>,
 }
 
 /// The values of `values` in `columns` (taken in `order`), encoded for
 /// comparison; `None` if one is NULL (MATCH SIMPLE: such a row references
 /// nothing).
-fn encoded_key(values: &[Datum], columns: &[usize], order: &[usize]) -> Option<Vec<u8>> {
+pub fn encoded_key(values: &[Datum], columns: &[usize], order: &[usize]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for &i in order {
         let v = &values[columns[i]];
@@ -158,6 +161,40 @@ impl FkChecks {
             parent_keys: vec![Vec::new(); b],
             acted: vec![Vec::new(); b],
             cascades: None,
+            pending: None,
+        }
+    }
+
+    /// With the transaction's queue of deferred checks.
+    pub fn with_pending(mut self, pending: Option<super::deferred::SharedPending>) -> FkChecks {
+        self.pending = pending;
+        self
+    }
+
+    /// Queue a check of a key a referencing row holds (`holds[i]`'s), as
+    /// a deferred check put off (see [`super::deferred::PendingCheck`]).
+    pub fn push_referencing(&mut self, i: usize, key: Vec<u8>, values: Vec<Datum>) {
+        self.child_keys[i].push((key, values));
+    }
+
+    /// Queue a check of a key removed from the referenced table (NO ACTION).
+    pub fn push_referenced(&mut self, i: usize, key: Vec<u8>, values: Vec<Datum>) {
+        self.parent_keys[i].push((key, values, true));
+    }
+
+    /// Whether the checks of foreign key `fk` wait for the end of the
+    /// transaction now.
+    fn deferred(&self, fk: &ForeignKey) -> bool {
+        fk.deferral.deferrable
+            && self.pending.as_ref().is_some_and(|p| p.lock().is_ok_and(|p| p.modes.deferred(fk.oid, fk.deferral)))
+    }
+
+    /// Put the check off: into the transaction's queue.
+    fn defer(&self, check: super::deferred::PendingCheck) {
+        if let Some(p) = &self.pending {
+            if let Ok(mut p) = p.lock() {
+                p.push(check);
+            }
         }
     }
 
@@ -183,6 +220,11 @@ impl FkChecks {
             referenced_by.push(ReferencedBy { fk: fk.clone(), child: get(fk.child)? });
         }
         Ok(FkChecks::new(holds, referenced_by, read_committed).with_cascades(Some(cascades.clone())))
+    }
+
+    /// Nested checks share the statement's queue.
+    fn nested(&self, table: &Arc<Table>, cascades: &Arc<Cascades>) -> Result<FkChecks> {
+        Ok(FkChecks::of_table(table, cascades, self.read_committed)?.with_pending(self.pending.clone()))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -262,7 +304,7 @@ impl FkChecks {
             let rows = catalog.rows_where(&child, &who, &mut |row| {
                 encoded_key(row, &fk.columns, &order).is_some_and(|k| wanted.contains_key(&k))
             })?;
-            let mut nested = FkChecks::of_table(&child, &cascades, self.read_committed)?;
+            let mut nested = self.nested(&child, &cascades)?;
             let act = Act { fk: &fk, child: &child, cascades: &cascades, read_committed: self.read_committed };
             for (tid, row) in rows {
                 let Some(key) = encoded_key(&row, &fk.columns, &order) else { continue };
@@ -289,17 +331,33 @@ impl FkChecks {
         (pid, xid): (i32, u64),
         wait: &mut dyn FnMut(u64) -> Result<()>,
     ) -> Result<()> {
+        use super::deferred::PendingCheck;
         for i in 0..self.referenced_by.len() {
-            let keys = std::mem::take(&mut self.parent_keys[i]);
+            let mut keys = std::mem::take(&mut self.parent_keys[i]);
+            if self.deferred(&self.referenced_by[i].fk) {
+                // NO ACTION waits; RESTRICT is checked now all the same.
+                let fk = &self.referenced_by[i].fk;
+                for (key, values, _) in keys.iter().filter(|k| k.2) {
+                    let check = PendingCheck::Referenced { fk: fk.clone(), key: key.clone(), values: values.clone() };
+                    self.defer(check);
+                }
+                keys.retain(|k| !k.2);
+            }
             if !keys.is_empty() {
                 self.check_unreferenced(catalog, table, i, &keys, statement, (pid, xid))?;
             }
         }
         for i in 0..self.holds.len() {
             let keys = std::mem::take(&mut self.child_keys[i]);
+            let deferred = self.deferred(&self.holds[i].fk);
             let mut seen = HashSet::new();
             for (key, values) in keys {
-                if seen.insert(key.clone()) {
+                if !seen.insert(key.clone()) {
+                    continue;
+                }
+                if deferred {
+                    self.defer(PendingCheck::Referencing { fk: self.holds[i].fk.clone(), key, values });
+                } else {
                     self.check_present(catalog, table, i, &key, &values, statement, (pid, xid), wait)?;
                 }
             }

@@ -132,7 +132,20 @@ impl Modify {
                 let eval = &mut *cx.eval;
                 let mut wait =
                     |other: u64| super::wait_until_ended(catalog, pid, other, &mut || eval.check_interrupts());
-                catalog.insert_index_entries_speculative(&table, &values, tid, cx.xid, &oc.arbiters, &mut wait)?
+                let mut deferred = Vec::new();
+                let outcome = catalog.insert_index_entries_speculative(
+                    &table,
+                    &values,
+                    tid,
+                    cx.xid,
+                    &oc.arbiters,
+                    &mut wait,
+                    &mut deferred,
+                )?;
+                if outcome == Speculation::Inserted {
+                    super::defer_unique_checks(eval, &table, &values, tid, &deferred)?;
+                }
+                outcome
             };
             match outcome {
                 Speculation::Inserted => return Ok(Upserted::Inserted(values)),
