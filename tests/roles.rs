@@ -147,3 +147,35 @@ async fn connect_privilege_is_checked_at_login() {
     admin.batch_execute("GRANT CONNECT ON DATABASE postgres TO walker").await.unwrap();
     assert!(connect(&conn("walker")).await.is_ok());
 }
+
+/// A session's privileges follow other sessions' committed role changes
+/// at its next statement (they are cached between statements).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privileges_follow_role_changes_made_elsewhere() {
+    let server = TestServer::start_with_env(&["trust_local_connections=off"], &[("TUSK_PASSWORD", "su")]);
+    let admin = connect(&as_user(&server, "postgres", "su")).await.expect("superuser logs in");
+    admin
+        .batch_execute(
+            "CREATE ROLE boss LOGIN SUPERUSER PASSWORD 'b';
+             CREATE ROLE readers;
+             CREATE TABLE secrets (v int);
+             INSERT INTO secrets VALUES (7);",
+        )
+        .await
+        .unwrap();
+    let boss = connect(&as_user(&server, "boss", "b")).await.expect("boss logs in");
+    assert_eq!(rows(&boss, "SELECT v FROM secrets").await, ["7"]);
+    admin.batch_execute("ALTER ROLE boss NOSUPERUSER").await.unwrap();
+    let e = boss.query("SELECT v FROM secrets", &[]).await.unwrap_err();
+    assert_eq!(e.as_db_error().map(|d| d.message()), Some("permission denied for table secrets"));
+    // Membership granted elsewhere counts at once, and so does its revocation.
+    admin.batch_execute("GRANT SELECT ON secrets TO readers; GRANT readers TO boss").await.unwrap();
+    assert_eq!(rows(&boss, "SELECT v FROM secrets").await, ["7"]);
+    admin.batch_execute("REVOKE readers FROM boss").await.unwrap();
+    assert!(boss.query("SELECT v FROM secrets", &[]).await.is_err());
+    // A change not yet committed is not seen by others.
+    admin.batch_execute("BEGIN; ALTER ROLE boss SUPERUSER").await.unwrap();
+    assert!(boss.query("SELECT v FROM secrets", &[]).await.is_err());
+    admin.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(rows(&boss, "SELECT v FROM secrets").await, ["7"]);
+}

@@ -401,6 +401,15 @@ pub struct Reader<'a> {
     pub cid: u32,
 }
 
+/// Bumped by every [`Catalog::invalidate`] of any database: what is cached
+/// from the catalogs all databases share (roles, databases) is read again.
+static CLUSTER_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`CLUSTER_VERSION`].
+pub fn cluster_version() -> u64 {
+    CLUSTER_VERSION.load(std::sync::atomic::Ordering::Acquire)
+}
+
 pub struct Catalog {
     /// The database this catalog describes: its relations' files are
     /// `base/<db>/…` (the shared catalogs' are in [`SHARED_DB`]).
@@ -960,7 +969,7 @@ impl Catalog {
         self.txns.snapshot()
     }
 
-    /// Bumped by every [`Catalog::invalidate`].
+    /// Bumped by every [`Catalog::invalidate`] of this database.
     pub fn version(&self) -> u64 {
         self.version.load(std::sync::atomic::Ordering::Acquire)
     }
@@ -969,6 +978,7 @@ impl Catalog {
     /// visible): cached tables must be read again.
     pub fn invalidate(&self) {
         self.version.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        CLUSTER_VERSION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// The table that index `oid` belongs to.

@@ -215,6 +215,9 @@ pub struct Session {
     pending: crate::sql::exec::deferred::SharedPending,
     /// The commit being confirmed changed the catalog: invalidate the cache.
     commit_invalidates: bool,
+    /// The current user's privileges, with the user's name and the
+    /// [`crate::catalog::cluster_version`] they were read at.
+    holder_cache: Option<(String, u64, std::sync::Arc<crate::catalog::privileges::Holder>)>,
     statement_start: Option<Instant>,
     deadline: Option<Instant>,
     /// The COPY FROM being fed by the client, if one is running.
@@ -285,6 +288,7 @@ impl Session {
             changes: Vec::new(),
             pending: Default::default(),
             commit_invalidates: false,
+            holder_cache: None,
             statement_start: None,
             deadline: None,
             copy_in: None,

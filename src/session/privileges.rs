@@ -7,6 +7,8 @@
 //!
 //! The decisions themselves are [`crate::catalog::privileges`]'s.
 
+use std::sync::Arc;
+
 use crate::catalog::Reader;
 use crate::catalog::privileges::{Holder, PrivObject};
 use crate::err;
@@ -41,10 +43,33 @@ impl Session {
         Ok(holder.unwrap_or(Holder { oid, superuser: false, roles: vec![oid], names: Vec::new() }))
     }
 
-    /// The current user as a [`Holder`].
-    pub(super) fn current_holder(&mut self) -> Result<Holder> {
-        let me = self.current_role_oid()?;
-        self.holder(me)
+    /// The current user as a [`Holder`]. Asked before every statement, so
+    /// it is kept until the role changes or some transaction that changed
+    /// a catalog commits ([`crate::catalog::cluster_version`]). Like
+    /// PostgreSQL's catalog caches it reads the latest committed catalog,
+    /// not the transaction's snapshot; the transaction's own catalog
+    /// changes are read through its snapshot, and not kept.
+    pub(super) fn current_holder(&mut self) -> Result<Arc<Holder>> {
+        if self.catalog_changed {
+            let me = self.current_role_oid()?;
+            return Ok(Arc::new(self.holder(me)?));
+        }
+        // Read before the catalog: a change committed after this is seen
+        // now or found by the next call.
+        let version = crate::catalog::cluster_version();
+        if let Some((user, v, holder)) = &self.holder_cache {
+            if *v == version && user == self.current_user() {
+                return Ok(holder.clone());
+            }
+        }
+        let user = self.current_user().to_string();
+        let snapshot = self.shared.catalog.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
+        let oid = self.shared.catalog.role_by_name(&user, &who)?.map_or(crate::catalog::system::SUPERUSER, |r| r.oid);
+        let holder = self.shared.catalog.privilege_holder(oid, &who)?;
+        let holder = Arc::new(holder.unwrap_or(Holder { oid, superuser: false, roles: vec![oid], names: Vec::new() }));
+        self.holder_cache = Some((user, version, holder.clone()));
+        Ok(holder)
     }
 
     /// Error 42501 unless `holder` has one of `any` on `object`.
@@ -116,7 +141,7 @@ impl Session {
         }
         for need in access {
             let holder = match need.as_owner_of {
-                None => me.clone(),
+                None => (*me).clone(),
                 Some(view) => {
                     let snapshot = self.statement_snapshot();
                     let xid = self.current_xid();
