@@ -31,8 +31,7 @@ use tracing::Instrument;
 use crate::config::Guc;
 use crate::error::{Error, Result, Severity};
 use crate::session::registry::Registry;
-use crate::session::{CopyWithClient, Outcome, Session, Shared, SimpleStatements};
-use crate::txn::wait;
+use crate::session::{CopyWithClient, Outcome, Session, Shared};
 pub use scram::Verifier;
 use wire::{DataRowSink, Wire};
 
@@ -296,17 +295,9 @@ where
             return Ok(true);
         }
         F::Flush(_) => wire.flush().await,
-        F::Parse(p) => {
-            // Binding takes table locks, and may wait for one.
-            let interrupts = session.interrupts.clone();
-            let prepared = wait::run(&interrupts.alarm, || {
-                session.prepare(p.name.as_deref().unwrap_or(""), &p.query, &p.type_oids).map(|_| ())
-            });
-            prepared
-                .await
-                .and_then(|r| r)
-                .and_then(|_| wire.send(B::ParseComplete(pgwire::messages::extendedquery::ParseComplete::new())))
-        }
+        F::Parse(p) => session
+            .prepare(p.name.as_deref().unwrap_or(""), &p.query, &p.type_oids)
+            .and_then(|_| wire.send(B::ParseComplete(pgwire::messages::extendedquery::ParseComplete::new()))),
         F::Bind(b) => {
             let params: Vec<Option<&[u8]>> = b.parameters.iter().map(|p| p.as_deref()).collect();
             session
@@ -403,7 +394,6 @@ where
         let p = session.portal(portal)?;
         (p.binary.clone(), p.statement.bound.as_ref().is_some_and(|b| b.statement.may_block()))
     };
-    let interrupts = session.interrupts.clone();
     let mut remaining = max_rows;
     loop {
         let efd = session.settings.int(Guc::extra_float_digits) as i32;
@@ -411,7 +401,7 @@ where
         let bytea_output = crate::sql::types::ByteaOutput::from_setting(session.settings.str(Guc::bytea_output));
         let out = &mut wire.out;
         let mut rows = 0usize;
-        let run = || {
+        let mut run = || {
             let mut sink = DataRowSink {
                 out: &mut *out,
                 binary: &binary,
@@ -422,13 +412,8 @@ where
             };
             session.execute(portal, remaining, &mut sink)
         };
-        // A statement runs on a coroutine, so that its waits hold no thread;
-        // one that does file I/O runs where it cannot stall other sessions' tasks.
-        let outcome = if may_block {
-            wait::blocking(&interrupts.alarm, run)
-        } else {
-            wait::run(&interrupts.alarm, run).await.and_then(|r| r)
-        };
+        // A statement that may wait runs where it cannot stall other sessions' tasks.
+        let outcome = if may_block { tokio::task::block_in_place(run) } else { run() };
         for n in session.take_notices() {
             wire.send_notice(&n)?;
         }
@@ -474,16 +459,8 @@ where
     }
     session.begin_simple_query(statements.len());
     let mut ok = true;
-    let interrupts = session.interrupts.clone();
     for i in 0..statements.len() {
-        // Binding a statement not seen before takes table locks, and may wait for one.
-        let bound = match &statements {
-            SimpleStatements::Parsed(_) => {
-                wait::run(&interrupts.alarm, || session.bind_simple(sql, &statements, i)).await.and_then(|r| r)
-            }
-            SimpleStatements::Cached(_) => session.bind_simple(sql, &statements, i),
-        };
-        let r = match bound {
+        let r = match session.bind_simple(sql, &statements, i) {
             Ok(()) => {
                 if let Ok(p) = session.portal("") {
                     if p.statement.returns_rows() {

@@ -783,7 +783,6 @@ impl Session {
         self.xact_timestamp.get_or_insert(self.statement_timestamp);
         let timeout = self.settings.int(Guc::statement_timeout);
         self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
-        self.interrupts.alarm.set_deadline(self.deadline);
     }
 
     /// The statement ended: log it if slow and reset the work area.
@@ -796,7 +795,6 @@ impl Session {
             }
         }
         self.deadline = None;
-        self.interrupts.alarm.set_deadline(None);
         self.arena.reset();
     }
 

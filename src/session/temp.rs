@@ -207,7 +207,6 @@ impl Session {
             return Ok(());
         }
         self.deadline = None;
-        self.interrupts.alarm.set_deadline(None);
         self.ensure_xid("DISCARD TEMP")?;
         if let Err(e) = self.drop_temp_relations() {
             self.end_transaction(false);
