@@ -465,6 +465,25 @@ async fn a_foreign_key_check_takes_siread_locks() {
     serialization_failure(a.batch_execute("COMMIT").await.unwrap_err());
 }
 
+/// An ON DELETE CASCADE action looks for the children to delete, a read
+/// of the child table: `a` deletes parent 2 (cascading to no child) while
+/// `b`, which read parent 2, adds a child of parent 1. Each missed the
+/// other's change, and `a`'s commit fails as in PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cascading_delete_takes_siread_locks() {
+    let server = TestServer::start(&[]);
+    let setup = "CREATE TABLE p (id int PRIMARY KEY, note text);
+                 CREATE TABLE c (id int PRIMARY KEY, pid int REFERENCES p ON DELETE CASCADE);
+                 INSERT INTO p VALUES (1, 'a'), (2, 'b')";
+    let (a, b) = two_sessions(&server, setup).await;
+    begin_both(&a, &b, "SERIALIZABLE").await;
+    assert_eq!(common::rows(&b, "SELECT note FROM p WHERE id = 2").await, vec!["b"]);
+    each(&b, "INSERT INTO c VALUES (11, 1)", &a, "DELETE FROM p WHERE id = 2").await;
+    b.batch_execute("COMMIT").await.unwrap();
+    serialization_failure(a.batch_execute("COMMIT").await.unwrap_err());
+    assert_eq!(common::rows(&a, "SELECT id FROM p ORDER BY id").await, vec!["1", "2"]);
+}
+
 /// INSERT … ON CONFLICT that meets a row its snapshot does not see may not
 /// skip or update it: 40001 under SERIALIZABLE (as under REPEATABLE READ).
 /// The arbiter lookup itself takes no SIREAD lock, as in PostgreSQL.

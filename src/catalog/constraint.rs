@@ -397,6 +397,13 @@ impl Catalog {
         let desc = table.desc();
         let heap = self.table_heap(table);
         let mut out = Vec::new();
+        // A serializable reader (a cascading action's lookup) locks the
+        // relation before the scan, as a sequential scan does.
+        let serial = self.serial_reader(table, who);
+        if let Some(id) = serial {
+            self.txns.serial.lock(id, table.oid, Target::Relation)?;
+        }
+        let mut writers = Vec::new();
         for block in 0..heap.nblocks()? {
             let mut error = None;
             heap.scan_block(block, |tid, t| {
@@ -404,7 +411,11 @@ impl Catalog {
                     return;
                 }
                 let step = (|| -> Result<()> {
-                    if self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)? {
+                    let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid)?;
+                    if serial.is_some() {
+                        self.serial_examined(who, t, visible, &mut writers)?;
+                    }
+                    if visible {
                         let row = self.decode_row(table, &desc, t)?;
                         if wanted(&row) {
                             out.push((tid, row));
@@ -419,6 +430,9 @@ impl Catalog {
             if let Some(e) = error {
                 return Err(e);
             }
+        }
+        if let Some(id) = serial {
+            self.serial_conflicts_out(id, &writers)?;
         }
         Ok(out)
     }

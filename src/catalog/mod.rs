@@ -2157,14 +2157,8 @@ impl Catalog {
 
     /// Wait until transaction `xid` has ended (see
     /// [`TransactionManager::wait_for`]).
-    pub fn wait_for_transaction(
-        &self,
-        pid: i32,
-        xid: u64,
-        poll: std::time::Duration,
-        interrupted: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<()> {
-        self.txns.wait_for(pid, xid, poll, interrupted)
+    pub fn wait_for_transaction(&self, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        self.txns.wait_for(pid, xid, interrupted)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

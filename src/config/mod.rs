@@ -188,6 +188,14 @@ impl Config {
         self.int(Guc::port) as u16
     }
 
+    /// How many backend threads run sessions: `backend_threads`, or one per CPU.
+    pub fn backend_threads(&self) -> usize {
+        match self.int(Guc::backend_threads) {
+            n if n > 0 => n as usize,
+            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
     pub fn max_connections(&self) -> usize {
         self.int(Guc::max_connections) as usize
     }

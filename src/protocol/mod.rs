@@ -32,6 +32,7 @@ use crate::config::Guc;
 use crate::error::{Error, Result, Severity};
 use crate::session::registry::Registry;
 use crate::session::{CopyWithClient, Outcome, Session, Shared};
+use crate::txn::wait;
 pub use scram::Verifier;
 use wire::{DataRowSink, Wire};
 
@@ -126,7 +127,11 @@ where
         }
         // The session's end (its temporary tables dropped) comes before its
         // backend id is free for another session's temporary schema.
-        drop(session);
+        let interrupts = session.interrupts.clone();
+        match wait::on_stack(&interrupts.alarm, async move { drop(session) }) {
+            Ok(ended) => ended.await,
+            Err(e) => tracing::error!(error = %e, "could not end the session on a stack of its own"),
+        }
         drop(registration);
     }
     .instrument(span)
@@ -218,13 +223,21 @@ where
         let Some(msg) = msg else { return Ok(()) };
         metrics.sessions_idle.dec();
         metrics.sessions_active.inc();
-        let mut r = handle_message(wire, session, msg, &mut skip_until_sync).await;
-        if r.is_ok() {
+        // Handled on a stack of its own: a statement that waits (for a lock,
+        // a transaction's end, pg_sleep) suspends it and frees the thread.
+        let interrupts = session.interrupts.clone();
+        let handle = async {
+            let r = handle_message(wire, session, msg, &mut skip_until_sync).await;
             // An Execute of COMMIT: durable before the next message is handled.
-            if let Err(e) = complete_commit(session).await {
-                r = Err(e);
+            match r {
+                Ok(more) => complete_commit(session).await.map(|()| more),
+                Err(e) => Err(e),
             }
-        }
+        };
+        let r = match wait::on_stack(&interrupts.alarm, handle) {
+            Ok(handled) => handled.await,
+            Err(e) => Err(e),
+        };
         metrics.sessions_active.dec();
         metrics.sessions_idle.inc();
         let arena = session.arena_bytes();
@@ -390,10 +403,7 @@ where
         Some(CopyWithClient::Out) => return copy::copy_out(wire, session, portal).await,
         None => {}
     }
-    let (binary, may_block) = {
-        let p = session.portal(portal)?;
-        (p.binary.clone(), p.statement.bound.as_ref().is_some_and(|b| b.statement.may_block()))
-    };
+    let binary = session.portal(portal)?.binary.clone();
     let mut remaining = max_rows;
     loop {
         let efd = session.settings.int(Guc::extra_float_digits) as i32;
@@ -401,7 +411,7 @@ where
         let bytea_output = crate::sql::types::ByteaOutput::from_setting(session.settings.str(Guc::bytea_output));
         let out = &mut wire.out;
         let mut rows = 0usize;
-        let mut run = || {
+        let outcome = {
             let mut sink = DataRowSink {
                 out: &mut *out,
                 binary: &binary,
@@ -412,8 +422,6 @@ where
             };
             session.execute(portal, remaining, &mut sink)
         };
-        // A statement that may wait runs where it cannot stall other sessions' tasks.
-        let outcome = if may_block { tokio::task::block_in_place(run) } else { run() };
         for n in session.take_notices() {
             wire.send_notice(&n)?;
         }

@@ -13,6 +13,7 @@
 //! nothing is left running.
 
 pub mod autovacuum;
+mod backends;
 mod datadir;
 
 use std::net::SocketAddr;
@@ -137,15 +138,28 @@ async fn serve(
         None => String::new(),
     };
 
+    let backends = Arc::new(backends::Backends::start(config.backend_threads())?);
     for l in tcp {
-        let (ctx, stop, sessions) = (ctx.clone(), stop_accepting.clone(), sessions.clone());
+        let (ctx, stop, sessions, backends) = (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.clone());
         listeners.spawn(async move {
             accept_loop(
                 stop,
                 || async { l.accept().await.map(|(s, a)| (s, Peer::Tcp(a))) },
                 |s, peer| {
                     let _ = s.set_nodelay(true);
-                    sessions.spawn(protocol::serve_connection(s, peer, ctx.clone()));
+                    // Moved to its backend thread's runtime as a plain socket.
+                    let s = match s.into_std() {
+                        Ok(s) => s,
+                        Err(e) => return tracing::warn!(error = %e, "could not hand over new connection"),
+                    };
+                    let (ctx, tracked) = (ctx.clone(), sessions.token());
+                    backends.spawn(move || async move {
+                        match tokio::net::TcpStream::from_std(s) {
+                            Ok(s) => protocol::serve_connection(s, peer, ctx).await,
+                            Err(e) => tracing::warn!(error = %e, "could not take over new connection"),
+                        }
+                        drop(tracked);
+                    });
                 },
             )
             .await
@@ -153,13 +167,24 @@ async fn serve(
     }
     let socket_paths: Vec<PathBuf> = unix.iter().map(|(_, p)| p.clone()).collect();
     for (l, _) in unix {
-        let (ctx, stop, sessions) = (ctx.clone(), stop_accepting.clone(), sessions.clone());
+        let (ctx, stop, sessions, backends) = (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.clone());
         listeners.spawn(async move {
             accept_loop(
                 stop,
                 || async { l.accept().await.map(|(s, _)| (s, Peer::Unix)) },
                 |s, peer| {
-                    sessions.spawn(protocol::serve_connection(s, peer, ctx.clone()));
+                    let s = match s.into_std() {
+                        Ok(s) => s,
+                        Err(e) => return tracing::warn!(error = %e, "could not hand over new connection"),
+                    };
+                    let (ctx, tracked) = (ctx.clone(), sessions.token());
+                    backends.spawn(move || async move {
+                        match tokio::net::UnixStream::from_std(s) {
+                            Ok(s) => protocol::serve_connection(s, peer, ctx).await,
+                            Err(e) => tracing::warn!(error = %e, "could not take over new connection"),
+                        }
+                        drop(tracked);
+                    });
                 },
             )
             .await
@@ -205,6 +230,8 @@ async fn serve(
         }
     }
     listeners.wait().await;
+    // Every session has ended: the backend threads stop.
+    drop(backends);
     for p in &socket_paths {
         let _ = std::fs::remove_file(p);
     }

@@ -1,29 +1,35 @@
 //! Interrupts: how another task stops a running statement, as PostgreSQL's
 //! `CHECK_FOR_INTERRUPTS()` does. A cancel request or shutdown sets a flag
-//! here; the executor checks it between rows (and `pg_sleep` between slices)
-//! and raises the matching error.
+//! here and rings the session's alarm, which wakes a waiting statement
+//! (see [`crate::txn::wait`]); the executor checks the flags between rows
+//! and after each wait, and raises the matching error.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::err;
 use crate::error::{Result, SqlState};
+use crate::txn::wait::Alarm;
 
 #[derive(Debug, Default)]
 pub struct Interrupts {
     cancel: AtomicBool,
     terminate: AtomicBool,
+    /// Wakes the session if it waits (see [`crate::txn::wait`]).
+    pub alarm: Alarm,
 }
 
 impl Interrupts {
     /// A cancel request arrived for this session.
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::SeqCst);
+        self.alarm.ring();
     }
 
     /// Fast shutdown: end the session at the next check.
     pub fn terminate(&self) {
         self.terminate.store(true, Ordering::SeqCst);
+        self.alarm.ring();
     }
 
     pub fn terminating(&self) -> bool {

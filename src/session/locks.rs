@@ -19,7 +19,7 @@ use crate::error::{Notice, Result, SqlState};
 use crate::sql::func::AdvisoryOp;
 use crate::sql::types::Datum;
 use crate::txn::TransactionManager;
-use crate::txn::lock::{LockMode, LockTag, Wait, blocking};
+use crate::txn::lock::{LockMode, LockTag, Wait};
 
 use super::Session;
 use super::interrupts::Interrupts;
@@ -58,7 +58,7 @@ impl Locker<'_> {
             deadlock_timeout: self.deadlock_timeout,
             interrupted: &mut interrupted,
         };
-        blocking(|| locks.acquire(self.pid, tag, mode, session, &mut wait, &owner_of))
+        locks.acquire(self.pid, tag, mode, session, &mut wait, &owner_of)
     }
 
     pub fn relation(&self, oid: u32, mode: LockMode) -> Result<()> {

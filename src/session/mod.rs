@@ -783,6 +783,7 @@ impl Session {
         self.xact_timestamp.get_or_insert(self.statement_timestamp);
         let timeout = self.settings.int(Guc::statement_timeout);
         self.deadline = (timeout > 0).then(|| now + std::time::Duration::from_millis(timeout as u64));
+        self.interrupts.alarm.set_deadline(self.deadline);
     }
 
     /// The statement ended: log it if slow and reset the work area.
@@ -795,6 +796,7 @@ impl Session {
             }
         }
         self.deadline = None;
+        self.interrupts.alarm.set_deadline(None);
         self.arena.reset();
     }
 
@@ -1481,7 +1483,14 @@ impl Session {
                 Ok(None)
             }
             Statement::Checkpoint => {
-                self.shared.engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)?;
+                // Its writes and fsyncs run off the session's thread, which
+                // other sessions share.
+                let engine = self.shared.engine.clone();
+                let checkpoint = tokio::task::spawn_blocking(move || {
+                    engine.checkpoint(crate::storage::engine::CheckpointReason::Requested)
+                });
+                crate::txn::wait::until(checkpoint)
+                    .map_err(|e| Error::internal(format!("checkpoint task failed: {e}")))??;
                 Ok(None)
             }
             Statement::Database(stmt) => {
@@ -1984,6 +1993,7 @@ impl EvalContext for Eval<'_> {
     }
 
     fn check_interrupts(&self) -> Result<()> {
+        crate::txn::wait::pause_if_due();
         self.interrupts.check(self.deadline)
     }
 

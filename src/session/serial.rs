@@ -64,9 +64,7 @@ impl Session {
             // statement is canceled at its next check.
             let (interrupts, deadline) = (self.interrupts.clone(), self.deadline);
             let mut interrupted = || interrupts.check(deadline);
-            let waited = crate::txn::lock::blocking(|| {
-                txns.serial.safe_snapshot(pid, || txns.snapshot_for(pid), &mut interrupted)
-            });
+            let waited = txns.serial.safe_snapshot(pid, || txns.snapshot_for(pid), &mut interrupted);
             match waited {
                 Ok(snapshot) => return snapshot,
                 Err(e) if e.message().ends_with("user request") => self.interrupts.cancel(),

@@ -207,6 +207,7 @@ impl Session {
             return Ok(());
         }
         self.deadline = None;
+        self.interrupts.alarm.set_deadline(None);
         self.ensure_xid("DISCARD TEMP")?;
         if let Err(e) = self.drop_temp_relations() {
             self.end_transaction(false);

@@ -3257,17 +3257,16 @@ fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
     wait_until_ended(catalog, pid, xid, &mut || eval.check_interrupts())
 }
 
-/// Wait for transaction `xid` to end. The wait blocks this thread (moved
-/// off the async workers first), checking for cancel and timeouts as it
-/// goes; a wait that closes a cycle of waits fails with 40P01.
+/// Wait for transaction `xid` to end (suspending the statement, see
+/// [`crate::txn::wait`]), checking for cancel and timeouts whenever it
+/// wakes; a wait that closes a cycle of waits fails with 40P01.
 pub fn wait_until_ended(
     catalog: &Catalog,
     pid: i32,
     xid: u64,
     interrupted: &mut dyn FnMut() -> Result<()>,
 ) -> Result<()> {
-    let poll = std::time::Duration::from_millis(20);
-    crate::txn::lock::blocking(|| catalog.wait_for_transaction(pid, xid, poll, interrupted))
+    catalog.wait_for_transaction(pid, xid, interrupted)
 }
 
 /// Where a row stored by [`insert_row`] failed: its NOT NULL check, or

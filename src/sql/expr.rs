@@ -142,13 +142,6 @@ impl Expr {
         }
     }
 
-    /// Whether evaluating may wait (and so should run off the async workers).
-    pub fn may_block(&self) -> bool {
-        let mut found = false;
-        self.walk(&mut |e| found |= matches!(e, Expr::Call(Func::PgSleep | Func::Advisory(..), ..)));
-        found
-    }
-
     /// The subqueries it contains (not those nested inside them).
     pub fn subplans<'a>(&'a self, out: &mut Vec<&'a super::plan::SubPlan>) {
         self.walk(&mut |e| {

@@ -1395,8 +1395,8 @@ fn search_path(ctx: &dyn EvalContext, implicit: bool) -> Result<Vec<u32>> {
     Ok(ctx.search_path(implicit)?.into_iter().map(|(oid, _)| oid).collect())
 }
 
-/// `pg_sleep`: waits in short slices so that a cancel or timeout ends it
-/// promptly. The statement runs off the async workers (see `Expr::may_block`).
+/// `pg_sleep`: a wait (see [`crate::txn::wait`]) that a cancel or
+/// timeout ends.
 fn sleep(secs: f64, ctx: &mut dyn EvalContext) -> Result<()> {
     if secs.is_nan() || secs <= 0.0 {
         return ctx.check_interrupts();
@@ -1408,7 +1408,7 @@ fn sleep(secs: f64, ctx: &mut dyn EvalContext) -> Result<()> {
         if now >= deadline {
             return Ok(());
         }
-        std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(10)));
+        crate::txn::wait::sleep(deadline);
     }
 }
 

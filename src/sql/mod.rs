@@ -499,27 +499,6 @@ impl Statement {
             Statement::Role(stmt) => stmt.command(),
         }
     }
-
-    /// Whether running it may wait for long (it then runs off the async workers).
-    pub fn may_block(&self) -> bool {
-        match self {
-            Statement::Query { plan, .. } => plan.may_block(),
-            Statement::Modify { source, returning, .. } => {
-                source.may_block() || returning.as_ref().is_some_and(|(r, _)| r.iter().any(Expr::may_block))
-            }
-            Statement::CreateTableAs(c) => c.with_data && c.plan.may_block(),
-            Statement::Checkpoint | Statement::Vacuum { .. } | Statement::Reindex { .. } => true,
-            // Files are copied or removed, and other sessions waited for.
-            Statement::Database(_) => true,
-            Statement::Explain { inner, analyze: true, .. } => inner.may_block(),
-            Statement::Execute { statement, args } => {
-                args.iter().any(Expr::may_block) || statement.bound.as_ref().is_some_and(|b| b.statement.may_block())
-            }
-            // A server-side file is read or written while the statement runs.
-            Statement::Copy(c) => c.io != copy::CopyIo::Client,
-            _ => false,
-        }
-    }
 }
 
 /// An index to create: its name (chosen when the statement runs if not

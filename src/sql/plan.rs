@@ -487,17 +487,6 @@ impl Plan {
         }
     }
 
-    /// Whether running it may wait for long (it then runs off the async workers).
-    pub fn may_block(&self) -> bool {
-        let mut found = false;
-        self.visit_exprs(&mut |e| found |= e.may_block());
-        if let Plan::With { ctes, input } = self {
-            // A data-modifying CTE may wait for row locks.
-            found |= input.may_block() || ctes.iter().any(|c| c.write.is_some() || c.plan.may_block());
-        }
-        found
-    }
-
     /// Call `f` on every expression of the plan (not descending into subplans).
     pub fn visit_exprs(&self, f: &mut dyn FnMut(&Expr)) {
         match self {

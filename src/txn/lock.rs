@@ -12,10 +12,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+use crate::txn::wait::Event;
 
 /// A table-lock mode, weakest first (PostgreSQL's numbering).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,18 +209,16 @@ pub struct Wait<'a> {
     pub timeout: Option<Duration>,
     /// `deadlock_timeout`: look for a deadlock after waiting this long.
     pub deadlock_timeout: Duration,
-    /// Checked between naps: a cancel or statement timeout ends the wait.
+    /// Checked whenever the waiter wakes: a cancel or statement timeout
+    /// ends the wait.
     pub interrupted: &'a mut dyn FnMut() -> Result<()>,
 }
-
-/// How long a waiter sleeps before checking for interrupts again.
-const NAP: Duration = Duration::from_millis(20);
 
 #[derive(Default)]
 pub struct LockManager {
     table: Mutex<Table>,
-    /// Signalled whenever locks are released.
-    released: Condvar,
+    /// Signalled whenever locks are released or a waiter leaves a queue.
+    released: Event,
     pub stats: LockStats,
 }
 
@@ -300,7 +299,10 @@ impl LockManager {
                 LockStats::count(&self.stats.timeouts);
                 break Err(err!(SqlState::LOCK_NOT_AVAILABLE, "canceling statement due to lock timeout"));
             }
-            self.released.wait_for(&mut t, NAP);
+            // Wake for a release, the deadlock check, or the timeout.
+            let deadlock_check = (!deadlock_checked).then(|| started + wait.deadlock_timeout);
+            let give_up = wait.timeout.map(|limit| started + limit);
+            self.released.wait(&mut t, deadlock_check.into_iter().chain(give_up).min());
             let interrupted = parking_lot::MutexGuard::unlocked(&mut t, || (wait.interrupted)());
             if let Err(e) = interrupted {
                 break Err(e);
@@ -427,15 +429,6 @@ impl LockManager {
         }
         out
     }
-}
-
-/// Run a wait that blocks its thread: on a multi-threaded runtime the
-/// thread's other tasks move to another worker first. (Statements execute
-/// synchronously inside their session's task, so a wait cannot yield.)
-pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread { tokio::task::block_in_place(f) } else { f() }
 }
 
 /// The sessions `pid` waits for right now.

@@ -33,12 +33,13 @@ pub mod multixact;
 pub mod predicate;
 pub mod rowlock;
 pub mod slru;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::err;
 use crate::error::{Result, SqlState};
@@ -99,7 +100,7 @@ pub struct TransactionManager {
     /// `xid % ENDED_STRIPES`, so that a commit wakes the sessions waiting
     /// for that transaction (and the few that share its stripe), not every
     /// waiter in the server. All are used with the `running` mutex.
-    ended: [Condvar; ENDED_STRIPES],
+    ended: [wait::Event; ENDED_STRIPES],
     /// The oldest snapshot xmin each session (by process id) still uses:
     /// row versions that snapshot may see must not be vacuumed away.
     xmins: Mutex<std::collections::HashMap<i32, u64>>,
@@ -119,7 +120,7 @@ impl TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeMap::new()),
-            ended: std::array::from_fn(|_| Condvar::new()),
+            ended: std::array::from_fn(|_| wait::Event::default()),
             locks: lock::LockManager::default(),
             xmins: Mutex::new(std::collections::HashMap::new()),
             clog,
@@ -349,23 +350,17 @@ impl TransactionManager {
         self.running.lock().contains_key(&xid)
     }
 
-    /// Block the calling thread until `xid` has committed or aborted,
-    /// calling `interrupted` every `poll` (its error ends the wait: a
+    /// Wait until `xid` has committed or aborted (see [`wait`]), calling
+    /// `interrupted` whenever the wait wakes (its error ends the wait: a
     /// cancel or a statement timeout). Session `pid` waits: if `xid`'s
     /// session already waits, directly or not, for `pid`, the wait would
     /// never end, and it fails with 40P01 instead.
-    pub fn wait_for(
-        &self,
-        pid: i32,
-        xid: u64,
-        poll: std::time::Duration,
-        interrupted: &mut dyn FnMut() -> Result<()>,
-    ) -> Result<()> {
+    pub fn wait_for(&self, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
         self.locks.wait_for_transaction(pid, xid, &|x| self.owner_of(x))?;
         let result = (|| {
             let mut running = self.running.lock();
             while running.contains_key(&xid) {
-                self.ended[(xid % ENDED_STRIPES as u64) as usize].wait_for(&mut running, poll);
+                self.ended[(xid % ENDED_STRIPES as u64) as usize].wait(&mut running, None);
                 drop(running);
                 interrupted()?;
                 running = self.running.lock();

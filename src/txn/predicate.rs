@@ -51,7 +51,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -236,7 +236,7 @@ pub struct Serializable {
     /// How many transactions are tracked: writes skip the lock when none.
     tracked: AtomicUsize,
     /// Signalled when a tracked transaction ends (for DEFERRABLE waits).
-    ended: Condvar,
+    ended: crate::txn::wait::Event,
 }
 
 /// The 40001 error with PostgreSQL's reason text.
@@ -290,7 +290,7 @@ impl Serializable {
         let mut st = self.state.lock();
         while st.xacts.values().any(|x| !x.read_only && !x.committed()) {
             st.safe_waiters.insert(pid);
-            self.ended.wait_for(&mut st, std::time::Duration::from_millis(50));
+            self.ended.wait(&mut st, None);
             drop(st);
             let stop = interrupted();
             st = self.state.lock();

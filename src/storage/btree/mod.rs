@@ -41,11 +41,9 @@ mod redo;
 mod scan;
 mod verify;
 
-use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
-
 use crate::err;
 use crate::error::{Error, Result, SqlState};
-use crate::storage::buffer::{Buffer, BufferPool, BufferTag};
+use crate::storage::buffer::{Buffer, BufferPool, BufferTag, ContentRead, ContentWrite};
 use crate::storage::page::{PageBuf, PageWrite};
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::storage::wal::blocks::BlockRef;
@@ -100,8 +98,8 @@ pub(crate) struct Locked<'a, G> {
     buf: Buffer<'a>,
 }
 
-type ReadPage<'a> = Locked<'a, RwLockReadGuard<'a, PageBuf>>;
-type WritePage<'a> = Locked<'a, RwLockWriteGuard<'a, PageBuf>>;
+type ReadPage<'a> = Locked<'a, ContentRead<'a>>;
+type WritePage<'a> = Locked<'a, ContentWrite<'a>>;
 
 impl<G: std::ops::Deref<Target = PageBuf>> std::ops::Deref for Locked<'_, G> {
     type Target = PageBuf;

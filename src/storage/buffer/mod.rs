@@ -111,20 +111,74 @@ impl Drop for Buffer<'_> {
     }
 }
 
+/// A held content lock, counted per thread: a session must hold none when
+/// it suspends to wait or lets others run (see [`crate::txn::wait`]).
+pub struct Content<G> {
+    guard: G,
+    _held: Held,
+}
+
+pub type ContentRead<'a> = Content<RwLockReadGuard<'a, PageBuf>>;
+pub type ContentWrite<'a> = Content<RwLockWriteGuard<'a, PageBuf>>;
+
+impl<G> Content<G> {
+    fn new(guard: G) -> Content<G> {
+        Content { guard, _held: Held::new() }
+    }
+}
+
+impl<G: std::ops::Deref> std::ops::Deref for Content<G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        &self.guard
+    }
+}
+
+impl<G: std::ops::DerefMut> std::ops::DerefMut for Content<G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        &mut self.guard
+    }
+}
+
+thread_local! {
+    static CONTENT_LOCKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One count of [`content_locks_held`].
+struct Held;
+
+impl Held {
+    fn new() -> Held {
+        CONTENT_LOCKS.set(CONTENT_LOCKS.get().wrapping_add(1));
+        Held
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        CONTENT_LOCKS.set(CONTENT_LOCKS.get().wrapping_sub(1));
+    }
+}
+
+/// How many buffer content locks this thread holds.
+pub fn content_locks_held() -> usize {
+    CONTENT_LOCKS.get()
+}
+
 impl<'a> Buffer<'a> {
     pub fn tag(&self) -> BufferTag {
         self.tag
     }
 
     /// Take the content lock shared: look at the page.
-    pub fn read(&self) -> RwLockReadGuard<'a, PageBuf> {
-        self.pool.frames[self.idx].page.read()
+    pub fn read(&self) -> ContentRead<'a> {
+        Content::new(self.pool.frames[self.idx].page.read())
     }
 
     /// Take the content lock exclusively: change the page. The caller marks
     /// it dirty ([`Buffer::mark_dirty`]) after logging the change.
-    pub fn write(&self) -> RwLockWriteGuard<'a, PageBuf> {
-        self.pool.frames[self.idx].page.write()
+    pub fn write(&self) -> ContentWrite<'a> {
+        Content::new(self.pool.frames[self.idx].page.write())
     }
 
     /// The page differs from its copy on disk and must be written before eviction.

@@ -8,7 +8,7 @@
 //! ```text
 //!  sessions ──insert──► WAL buffer (in memory) ──flush_to──► segment files ──fdatasync
 //!      │                                                         │
-//!      └── commit: wait_flushed(lsn).await ◄── flushed LSN ◄─────┘ (first committer, or WAL writer task)
+//!      └── commit: wait_flushed(lsn).await ◄── flushed LSN ◄─────┘ (WAL writer task)
 //! ```
 //!
 //! Inserting only copies bytes into the buffer under a short lock. Flushing
@@ -17,13 +17,11 @@
 //! runs, further commits gather in the buffer and share the next one — group
 //! commit.
 //!
-//! A committer that finds no flush running does the flush itself, on its
-//! own thread (as a PostgreSQL backend does in `XLogFlush`): a single
-//! client's commit then costs one write and one sync, with no hand-off to
-//! another thread and back — each hand-off is a scheduling delay, long on
-//! a busy machine. The others wait for the next published flushed LSN;
-//! whoever releases the write lock publishes, so a waiter that found the
-//! lock taken is always woken and can lead the next flush.
+//! A committing session wakes the WAL writer task and awaits the flushed
+//! LSN; its thread runs other sessions meanwhile, whose commits join the
+//! next flush. The writer syncs on a blocking-pool thread, so no session's
+//! thread ever waits for the disk, and a single client's commit costs one
+//! write and one sync plus two thread wake-ups.
 
 pub mod blocks;
 pub mod record;
@@ -340,40 +338,23 @@ impl Wal {
         Ok(&w.files[&seg])
     }
 
-    /// Wait until the log is durable up to `lsn`: the commit path. If no
-    /// flush is running, the caller flushes itself, on its own thread but
-    /// with its runtime worker handed to another thread meanwhile
-    /// (`block_in_place`), so other sessions keep running; otherwise it
-    /// awaits the running flush and, if that did not cover `lsn`, leads the
-    /// next one. On a runtime without `block_in_place` (current-thread), or
-    /// after a failed flush, the WAL writer task flushes instead (and
-    /// retries until it succeeds).
+    /// Wait until the log is durable up to `lsn`: the commit path. The WAL
+    /// writer task flushes everything inserted so far, for every commit
+    /// waiting at that moment, while the sessions' threads go on running
+    /// other sessions (see the module documentation).
     pub async fn wait_flushed(&self, lsn: u64) -> Result<()> {
         if self.flushed() >= lsn {
             return Ok(());
         }
         self.stats.commit_waits.fetch_add(1, Ordering::Relaxed);
-        // Subscribed before the write lock is tried: a holder publishes
-        // after releasing it, which this receiver then sees.
+        // Subscribed before the writer is woken: it publishes after its
+        // flush, which this receiver then sees.
         let mut rx = self.flushed_tx.subscribe();
-        let mut lead = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         loop {
             if self.flushed() >= lsn {
                 return Ok(());
             }
-            if !lead {
-                self.wake_writer.notify_one();
-            } else if let Some(mut w) = self.write.try_lock() {
-                let result = tokio::task::block_in_place(|| self.flush_locked(&mut w, lsn));
-                drop(w);
-                self.publish_flushed();
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "could not flush WAL; the WAL writer retries");
-                    lead = false;
-                }
-                continue;
-            }
+            self.wake_writer.notify_one();
             rx.changed().await.map_err(|_| Error::internal("WAL writer stopped"))?;
         }
     }

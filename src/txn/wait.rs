@@ -1,0 +1,366 @@
+//! Waits that hold no OS thread. A session handles each client message on
+//! a stack of its own ([`on_stack`]): a coroutine that its task resumes
+//! whenever it is polled. Synchronous code running there — a statement
+//! waiting for a lock, for a transaction to end, for `pg_sleep` — awaits a
+//! future through [`until`], which suspends the coroutine while the future
+//! is pending; the task returns `Pending`, and the thread goes on with
+//! other sessions. Thousands of sessions can wait at once on a few threads.
+//!
+//! A coroutine is resumed only on the thread that started it: sessions run
+//! on backend threads, each a single-threaded runtime whose tasks never
+//! move (see `crate::server::backends`). Code on a coroutine may therefore
+//! use thread-locals freely, as compiled code assumes a function never
+//! changes threads halfway through.
+//!
+//! What a suspended coroutine must not hold is anything another session on
+//! the same thread might block its thread on: no mutex guard (a waiter
+//! gives up the mutex it checked under before suspending, see
+//! [`Event::wait`]) and no buffer content lock (debug builds count them,
+//! see [`crate::storage::buffer::content_locks_held`]). Buffer pins are
+//! plain counters and may stay.
+//!
+//! A waiting session wakes when the thing it waits for is signalled
+//! ([`Event`]), at a time it names (a lock's deadlock check or timeout),
+//! or when its [`Alarm`] rings: a cancel, a terminate, or the statement
+//! deadline. The wait's caller then rechecks whatever it waits for.
+//!
+//! Outside a coroutine — background tasks on the multi-threaded runtime,
+//! unit tests — a wait blocks its thread instead.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use parking_lot::{Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+use crate::err;
+use crate::error::{Result, SqlState};
+
+/// A session's stack while it handles a message: as large as a worker
+/// thread's. Pages are committed as they are touched.
+const STACK_SIZE: usize = 2 << 20;
+
+/// Stacks each thread keeps for its next messages (each keeps the pages it
+/// touched).
+const POOLED_STACKS: usize = 32;
+
+/// How long a coroutine runs before it lets the other sessions on its
+/// thread run ([`pause_if_due`]).
+const SLICE: Duration = Duration::from_millis(5);
+
+/// Without an alarm to wake it, a blocked thread checks for interrupts this often.
+const NAP: Duration = Duration::from_millis(20);
+
+thread_local! {
+    static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+    /// Set on backend threads, where blocking the thread would stall every
+    /// session on it (and could wait for one of them forever).
+    static COOPERATIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What ends a session's wait early: a cancel or terminate request
+/// ([`Alarm::ring`]) or the statement's deadline.
+#[derive(Debug, Default)]
+pub struct Alarm {
+    bell: Notify,
+    deadline: Mutex<Option<Instant>>,
+}
+
+impl Alarm {
+    /// Wake the session's wait, if any (else its next one, once).
+    pub fn ring(&self) {
+        self.bell.notify_one();
+    }
+
+    /// The running statement's `statement_timeout` deadline.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock() = deadline;
+    }
+
+    async fn rung(&self) {
+        let deadline = *self.deadline.lock();
+        tokio::select! {
+            _ = self.bell.notified() => {}
+            _ = sleep_until(deadline) => {}
+        }
+    }
+}
+
+/// Something waiters wait to happen (locks released, a transaction
+/// ended): a condition variable whose waiters need no thread.
+#[derive(Default)]
+pub struct Event(Notify);
+
+impl Event {
+    /// Wake every current waiter.
+    pub fn notify_all(&self) {
+        self.0.notify_waiters();
+    }
+
+    /// Give up `guard`, wait until the event is signalled, `until` passes,
+    /// or the session's alarm rings, and take the guard again. A signal
+    /// sent once the caller checked its condition under `guard` is not
+    /// missed; the caller checks again after.
+    pub fn wait<T>(&self, guard: &mut MutexGuard<'_, T>, until: Option<Instant>) {
+        // Registered from here on: the signaller changes state under the
+        // mutex held now, and signals after.
+        let notified = self.0.notified();
+        MutexGuard::unlocked(guard, || wake_on(notified, until));
+    }
+}
+
+/// Wait until `until` (or the session's alarm).
+pub fn sleep(until: Instant) {
+    wake_on(std::future::pending(), Some(until));
+}
+
+/// Wait for `event`, until `until`, or for the session's alarm.
+fn wake_on(event: impl Future<Output = ()> + Send, until: Option<Instant>) {
+    let alarm = CURRENT.get().map(|c| c.alarm);
+    // Nothing rings for a thread that waits outside a session: it looks
+    // for interrupts itself now and then.
+    let until = match alarm {
+        Some(_) => until,
+        None => Some(until.unwrap_or_else(|| Instant::now() + NAP).min(Instant::now() + NAP)),
+    };
+    self::until(async move {
+        let rung = async {
+            match alarm {
+                Some(a) => a.rung().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = event => {}
+            _ = sleep_until(until) => {}
+            _ = rung => {}
+        }
+    });
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+type Yield = Yielder<Resume, ()>;
+
+/// The coroutine running on this thread: its yielder, the waker of the
+/// task that resumed it (valid until it suspends), and its session's alarm.
+/// Set by the coroutine itself each time it starts or resumes, and put
+/// back to what it was by its resumer each time it suspends or ends.
+#[derive(Clone, Copy)]
+struct Current {
+    yielder: *const Yield,
+    waker: *const Waker,
+    alarm: &'static Alarm,
+    /// When it was last resumed.
+    resumed: Instant,
+}
+
+thread_local! {
+    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+}
+
+/// Puts [`CURRENT`] back when dropped (also when the coroutine panics).
+struct Restore(Option<Current>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.set(self.0);
+    }
+}
+
+/// Extend the alarm's borrow to the `'static` that [`CURRENT`] holds.
+///
+/// # Safety
+/// [`CURRENT`] holds it only while the coroutine runs, and the coroutine
+/// does not outlive the borrow (see [`OnStack`]).
+unsafe fn forever(alarm: &Alarm) -> &'static Alarm {
+    unsafe { &*(alarm as *const Alarm) }
+}
+
+/// Await `fut` from synchronous code: suspend this coroutine while it is
+/// pending, or, outside one, block the thread.
+pub fn until<F>(fut: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let Some(current) = CURRENT.get() else {
+        return block_on(fut);
+    };
+    debug_assert_eq!(crate::storage::buffer::content_locks_held(), 0, "a buffer content lock held across a wait");
+    let mut fut = std::pin::pin!(fut);
+    let mut waker = current.waker;
+    loop {
+        // SAFETY: the waker of the poll that resumed this coroutine, which
+        // is still running.
+        let mut cx = Context::from_waker(unsafe { &*waker });
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        // SAFETY: the yielder of the coroutine running this code.
+        waker = unsafe { &*current.yielder }.suspend(()).waker;
+        CURRENT.set(Some(Current { waker, resumed: Instant::now(), ..current }));
+    }
+}
+
+/// Let the other sessions on this thread run if this coroutine has run for
+/// a time slice: called where long statements check for interrupts, so a
+/// long one shares its thread. Not while it holds a buffer content lock
+/// (another session here may need the page); it then goes on.
+pub fn pause_if_due() {
+    let Some(current) = CURRENT.get() else { return };
+    if current.resumed.elapsed() < SLICE || crate::storage::buffer::content_locks_held() > 0 {
+        return;
+    }
+    until(tokio::task::yield_now());
+}
+
+/// Outside a coroutine: block this thread until `fut` is done, letting the
+/// worker's other tasks move elsewhere first.
+fn block_on<F>(fut: F) -> F::Output
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if COOPERATIVE.get() {
+        debug_assert!(false, "a wait outside a coroutine on a backend thread");
+        tracing::error!("a wait outside a coroutine blocks a backend thread");
+    }
+    fn own<F: Future>(fut: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime for a wait").block_on(fut)
+    }
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| h.block_on(fut)),
+        // A single-threaded runtime cannot be blocked from inside.
+        Ok(_) => std::thread::scope(|s| s.spawn(|| own(fut)).join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+        Err(_) => own(fut),
+    }
+}
+
+/// Mark this thread as a backend thread: sessions' tasks run here, so
+/// nothing on it may block the thread to wait.
+pub fn mark_cooperative_thread() {
+    COOPERATIVE.set(true);
+}
+
+/// What a coroutine is resumed with: the waker of the task polling it, and
+/// where the future it runs and its output live (in its [`OnStack`], which
+/// may have moved since the last poll). Valid until it suspends again.
+#[derive(Clone, Copy)]
+struct Resume {
+    waker: *const Waker,
+    /// `*mut Option<F>`: taken, onto the coroutine's stack, when it starts.
+    fut: *mut (),
+    /// `*mut Option<F::Output>`: filled when the future is done.
+    out: *mut (),
+}
+
+/// A future run on a stack of its own (see [`on_stack`]).
+pub struct OnStack<'a, F: Future> {
+    /// `None` once finished (its stack recycled).
+    co: Option<Coroutine<Resume, (), (), DefaultStack>>,
+    fut: Option<F>,
+    out: Option<F::Output>,
+    /// The coroutine's body borrows for `'a`.
+    _borrows: PhantomData<&'a mut ()>,
+}
+
+/// Run `fut` on a stack of its own, so that synchronous code inside it can
+/// wait through [`until`] without holding the thread; waits wake early when
+/// `alarm` rings. Fails only if no stack can be had. The future is dropped
+/// (its stack unwound) if the returned future is dropped first.
+pub fn on_stack<'a, F: Future + 'a>(alarm: &'a Alarm, fut: F) -> Result<OnStack<'a, F>> {
+    let stack = match STACKS.with_borrow_mut(Vec::pop) {
+        Some(s) => s,
+        None => DefaultStack::new(STACK_SIZE).map_err(|e| {
+            err!(SqlState::OUT_OF_MEMORY, "out of memory").with_detail(format!("no session stack: {e}"))
+        })?,
+    };
+    // SAFETY: `OnStack` does not outlive `'a`, and its coroutine is finished
+    // or dropped (which unwinds it) before `OnStack` is.
+    let alarm = unsafe { forever(alarm) };
+    let body = move |yielder: &Yield, mut resume: Resume| {
+        // SAFETY: see `Resume`; the first resume hands over the future.
+        let fut = unsafe { (*(resume.fut as *mut Option<F>)).take() }.expect("the future to run");
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            CURRENT.set(Some(Current { yielder, waker: resume.waker, alarm, resumed: Instant::now() }));
+            // SAFETY: the waker of the poll that resumed this coroutine.
+            let mut cx = Context::from_waker(unsafe { &*resume.waker });
+            if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+                // SAFETY: see `Resume`.
+                unsafe { *(resume.out as *mut Option<F::Output>) = Some(out) };
+                return;
+            }
+            resume = yielder.suspend(());
+        }
+    };
+    // SAFETY: the body borrows only for `'a`, which `OnStack` carries.
+    let co = unsafe { Coroutine::with_stack_unchecked(stack, body) };
+    Ok(OnStack { co: Some(co), fut: Some(fut), out: None, _borrows: PhantomData })
+}
+
+// The future runs on the coroutine's stack, pinned there; `OnStack` holds
+// it only until it starts.
+impl<F: Future> Unpin for OnStack<'_, F> {}
+
+impl<F: Future> Future for OnStack<'_, F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        let resume = Resume {
+            waker: cx.waker() as *const Waker,
+            fut: &mut this.fut as *mut Option<F> as *mut (),
+            out: &mut this.out as *mut Option<F::Output> as *mut (),
+        };
+        let co = this.co.as_mut().expect("OnStack polled after it finished");
+        let step = {
+            let _restore = Restore(CURRENT.get());
+            co.resume(resume)
+        };
+        match step {
+            CoroutineResult::Yield(()) => Poll::Pending,
+            CoroutineResult::Return(()) => {
+                if let Some(co) = this.co.take() {
+                    recycle(co.into_stack());
+                }
+                Poll::Ready(this.out.take().expect("the output of a finished future"))
+            }
+        }
+    }
+}
+
+impl<F: Future> Drop for OnStack<'_, F> {
+    /// Unwind the coroutine if it has not finished, and keep its stack.
+    fn drop(&mut self) {
+        if let Some(mut co) = self.co.take() {
+            co.force_unwind();
+            recycle(co.into_stack());
+        }
+    }
+}
+
+/// Keep a stack for this thread's next coroutine, unless enough are kept.
+fn recycle(stack: DefaultStack) {
+    STACKS.with_borrow_mut(|pool| {
+        if pool.len() < POOLED_STACKS {
+            pool.push(stack);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;
