@@ -83,6 +83,9 @@ impl Catalog {
             self.relation_by_oid(table.oid, who)?.map(|r| r.1).ok_or_else(|| Error::internal("relation vanished"))?;
         let attnum = table.columns.len() as i16 + 1;
         let mut row = system::attribute_row(table.oid, attnum, &column.name, column.ty, column.typmod, column.not_null);
+        if let Some(d) = &column.domain {
+            row[system::ATT_TYPID] = Datum::Oid(d.oid);
+        }
         row[system::ATT_IDENTITY] = system::char_datum(column.identity);
         if let Some(stored) = &column.missing {
             row[system::ATT_HASMISSING] = Datum::Bool(true);

@@ -61,6 +61,12 @@ pub fn type_info(oid: u32) -> TypeInfo {
     TYPE_INFO.get(&oid).copied().unwrap_or(TypeInfo { len: -1, byval: false, align: b'i', storage: b'x', collation: 0 })
 }
 
+/// The `pg_type` row of built-in type `oid`.
+pub fn builtin_type_row(oid: u32) -> Option<Vec<Datum>> {
+    let at = system::PG_TYPE.attno("oid");
+    TYPE_ROWS.iter().find(|r| r[at] == Datum::Oid(oid)).cloned()
+}
+
 /// The name of type `oid` and, for a true array type (one subscripted as
 /// an array and not stored plain, unlike `int2vector`), its element type.
 pub fn type_naming(oid: u32) -> Option<super::describe::TypeNaming> {

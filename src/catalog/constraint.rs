@@ -111,6 +111,7 @@ fn decode(v: &[Option<&[u8]>]) -> ConstraintRow {
         namespace: u32_of(v[system::CON_NAMESPACE]),
         kind: byte(v[system::CON_TYPE]),
         relid: u32_of(v[system::CON_RELID]),
+        typid: u32_of(v[system::CON_TYPID]),
         index: u32_of(v[system::CON_INDID]),
         frelid: u32_of(v[system::CON_FRELID]),
         update_action: byte(v[system::CON_UPDTYPE]),

@@ -101,23 +101,28 @@ fn type_row(oid: u32, name: &str, namespace: u32, array_of: Option<u32>) -> Vec<
             }
             row[at("typstorage")] = text("p");
         }
-        Some(elem) => {
-            row[at("typlen")] = Datum::Int2(-1);
-            row[at("typbyval")] = Datum::Bool(false);
-            row[at("typtype")] = text("b");
-            row[at("typcategory")] = text("A");
-            row[at("typsubscript")] = text("array_subscript_handler");
-            row[at("typelem")] = Datum::Oid(elem);
-            row[at("typarray")] = Datum::Oid(0);
-            for (col, f) in [("typinput", "array_in"), ("typoutput", "array_out"), ("typreceive", "array_recv")] {
-                row[at(col)] = text(f);
-            }
-            row[at("typsend")] = text("array_send");
-            row[at("typanalyze")] = text("array_typanalyze");
-            row[at("typstorage")] = text("x");
-        }
+        Some(elem) => array_type_fields(&mut row, elem),
     }
     row
+}
+
+/// Make `row` (of `pg_type`) an array type's whose element type is `elem`.
+pub(super) fn array_type_fields(row: &mut [Datum], elem: u32) {
+    let text = |s: &str| Datum::Text(s.to_string());
+    let at = |c: &str| PG_TYPE.attno(c);
+    row[at("typlen")] = Datum::Int2(-1);
+    row[at("typbyval")] = Datum::Bool(false);
+    row[at("typtype")] = text("b");
+    row[at("typcategory")] = text("A");
+    row[at("typsubscript")] = text("array_subscript_handler");
+    row[at("typelem")] = Datum::Oid(elem);
+    row[at("typarray")] = Datum::Oid(0);
+    for (col, f) in [("typinput", "array_in"), ("typoutput", "array_out"), ("typreceive", "array_recv")] {
+        row[at(col)] = text(f);
+    }
+    row[at("typsend")] = text("array_send");
+    row[at("typanalyze")] = text("array_typanalyze");
+    row[at("typstorage")] = text("x");
 }
 
 impl Catalog {
@@ -218,18 +223,7 @@ impl Catalog {
     /// CREATE TYPE … AS ENUM: the type, its array type and its labels
     /// (sort orders 1, 2, 3, …); the type's OID.
     pub fn create_enum(&self, namespace: u32, name: &str, labels: &[String], xid: u64, cid: u32) -> Result<u32> {
-        let oid = self.engine.allocate_oid()?;
-        let array = self.engine.allocate_oid()?;
-        let oid = if array == oid + 1 {
-            oid
-        } else {
-            // Another session took an OID in between: take a fresh pair.
-            let again = self.engine.allocate_oid()?;
-            if self.engine.allocate_oid()? != again + 1 {
-                return Err(Error::internal("could not allocate two consecutive OIDs for an enum type"));
-            }
-            again
-        };
+        let oid = self.allocate_type_oids()?;
         self.insert_catalog_row(&PG_TYPE, &type_row(oid, name, namespace, None), xid, cid)?;
         let array_name = format!("_{name}");
         let array_name = crate::sql::types::name_truncated(&array_name);
@@ -238,6 +232,20 @@ impl Catalog {
             self.add_enum_label(oid, label, (i + 1) as f32, xid, cid)?;
         }
         Ok(oid)
+    }
+
+    /// Two consecutive new OIDs, for a type and its array type; the first.
+    pub(super) fn allocate_type_oids(&self) -> Result<u32> {
+        let oid = self.engine.allocate_oid()?;
+        if self.engine.allocate_oid()? == oid + 1 {
+            return Ok(oid);
+        }
+        // Another session took an OID in between: take a fresh pair.
+        let again = self.engine.allocate_oid()?;
+        if self.engine.allocate_oid()? != again + 1 {
+            return Err(Error::internal("could not allocate two consecutive OIDs for a type"));
+        }
+        Ok(again)
     }
 
     /// A new `pg_enum` row.
@@ -308,7 +316,7 @@ impl Catalog {
     }
 
     /// Replace the catalog row at `tid` by `values` (a new version).
-    fn replace_catalog_row(
+    pub(super) fn replace_catalog_row(
         &self,
         catalog: &SystemCatalog,
         tid: Tid,

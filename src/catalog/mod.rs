@@ -34,6 +34,7 @@ mod constraint;
 pub mod database;
 mod default;
 pub mod describe;
+pub mod domains;
 pub mod enums;
 mod freeze;
 mod index;
@@ -111,6 +112,9 @@ pub struct Column {
     pub missing: Option<Vec<u8>>,
     /// `attstattarget`: the column's own statistics target (-1: `default_statistics_target`).
     pub stat_target: i32,
+    /// The domain the column is of (`ty` and `typmod` are its base
+    /// type's): what a value written to the column must satisfy.
+    pub domain: Option<Arc<domains::Domain>>,
 }
 
 impl Column {
@@ -126,6 +130,7 @@ impl Column {
             dropped: false,
             missing: None,
             stat_target: -1,
+            domain: None,
         }
     }
 }
@@ -745,9 +750,15 @@ impl Catalog {
                 enum_types.push(typid);
             }
         })?;
+        let mut column_domains: Vec<Arc<domains::Domain>> = Vec::new();
         if !enum_types.is_empty() {
             let mut kinds = Vec::new();
             for t in &enum_types {
+                if let Some(d) = self.domain(*t, who)? {
+                    kinds.push(Some((*t, d.base)));
+                    column_domains.push(d);
+                    continue;
+                }
                 kinds.push(self.user_column_type(*t, who)?.map(|ty| (*t, ty)));
             }
             user_types = kinds.into_iter().flatten().collect();
@@ -774,6 +785,7 @@ impl Catalog {
                             _ => None,
                         },
                         stat_target: i32_of(v[system::ATT_STATTARGET]),
+                        domain: column_domains.iter().find(|d| d.oid == typid).cloned(),
                     },
                 )),
                 None => bad_type = Some(typid),
@@ -1415,6 +1427,9 @@ impl Catalog {
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
             let mut row = system::attribute_row(oid, i as i16 + 1, &c.name, c.ty, c.typmod, c.not_null);
+            if let Some(d) = &c.domain {
+                row[system::ATT_TYPID] = Datum::Oid(d.oid);
+            }
             let stored_default = c.default.is_some() && c.identity == 0;
             row[system::ATT_HASDEF] = Datum::Bool(stored_default);
             row[system::ATT_IDENTITY] = system::char_datum(c.identity);

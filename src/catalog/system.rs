@@ -847,6 +847,8 @@ pub struct ConstraintRow {
     /// `p` primary key, `u` unique, `f` foreign key.
     pub kind: u8,
     pub relid: u32,
+    /// `contypid`: the domain a domain constraint belongs to (0 otherwise).
+    pub typid: u32,
     /// The index: of a key constraint its own, of a foreign key the
     /// referenced table's unique index it relies on.
     pub index: u32,
@@ -880,6 +882,7 @@ impl Default for ConstraintRow {
             namespace: PUBLIC_NAMESPACE,
             kind: b' ',
             relid: 0,
+            typid: 0,
             index: 0,
             frelid: 0,
             update_action: b' ',
@@ -918,7 +921,7 @@ impl ConstraintRow {
             Datum::Bool(self.deferral.initially_deferred),
             Datum::Bool(self.validated),
             oid(self.relid),
-            oid(0),
+            oid(self.typid),
             oid(self.index),
             oid(0),
             oid(self.frelid),
@@ -947,6 +950,7 @@ pub const CON_NAME: usize = PG_CONSTRAINT.attno("conname");
 pub const CON_TYPE: usize = PG_CONSTRAINT.attno("contype");
 pub const CON_NAMESPACE: usize = PG_CONSTRAINT.attno("connamespace");
 pub const CON_RELID: usize = PG_CONSTRAINT.attno("conrelid");
+pub const CON_TYPID: usize = PG_CONSTRAINT.attno("contypid");
 pub const CON_INDID: usize = PG_CONSTRAINT.attno("conindid");
 pub const CON_FRELID: usize = PG_CONSTRAINT.attno("confrelid");
 pub const CON_UPDTYPE: usize = PG_CONSTRAINT.attno("confupdtype");

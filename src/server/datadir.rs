@@ -37,8 +37,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `base/<oid>/` (`template1` bootstrapped, `postgres` and `template0`
 /// copied from it); roles are stored (`pg_authid` rows made by CREATE
 /// ROLE) and `aclitem[]` columns are real arrays; the reg* types have
-/// `pg_type` rows.
-pub const FORMAT_VERSION: &str = "10";
+/// `pg_type` rows. 11: `information_schema.columns` names a column's
+/// domain and reports the domain's base type.
+pub const FORMAT_VERSION: &str = "11";
 
 pub struct DataDir {
     pub path: PathBuf,

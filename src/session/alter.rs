@@ -243,7 +243,7 @@ impl Session {
             catalog.set_default(table.oid, attnum, Some(sql), xid, self.cid, &who)?;
             self.cid += 1;
         }
-        if column.default.is_some() || column.not_null {
+        if column.default.is_some() || column.not_null || column.domain.is_some() {
             // The rows there are get the default (see session/rewrite.rs).
             self.fill_added_column(table.oid, column, xid)?;
         }

@@ -49,6 +49,7 @@ mod create_as;
 pub mod databases;
 mod ddl;
 mod deferred;
+mod domains;
 mod interrupts;
 mod lock_status;
 mod locks;
@@ -880,6 +881,7 @@ impl Session {
                         | Statement::CreateView { .. }
                         | Statement::Schema(_)
                         | Statement::Type(_)
+                        | Statement::Domain(_)
                         | Statement::Copy(_)
                         | Statement::Prepare { .. }
                         | Statement::Execute { .. }
@@ -1463,6 +1465,10 @@ impl Session {
                 self.type_statement(stmt)?;
                 Ok(None)
             }
+            Statement::Domain(stmt) => {
+                self.domain_statement(stmt)?;
+                Ok(None)
+            }
             Statement::Role(stmt) => {
                 self.role_statement(stmt)?;
                 Ok(None)
@@ -1879,6 +1885,10 @@ impl TableLookup for SessionTables<'_> {
 
     fn prepared(&self, name: &str) -> Option<Arc<PreparedStatement>> {
         self.statements.get(name).cloned()
+    }
+
+    fn domain(&self, oid: u32) -> Result<Option<Arc<crate::catalog::domains::Domain>>> {
+        self.read(|who| self.catalog.domain(oid, who))
     }
 }
 

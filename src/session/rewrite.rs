@@ -68,10 +68,29 @@ impl Session {
             self.rewrite(&table, &table, &sources, xid)?;
         } else {
             let time_zone = self.time_zone();
-            let value = {
+            let (value, fits) = {
                 let mut eval = eval_context!(self, &[], time_zone);
-                crate::sql::expr::eval(&default, &mut eval)?
+                let value = crate::sql::expr::eval(&default, &mut eval)?;
+                let fits = match &column.domain {
+                    Some(d) => d.check(&value, &mut eval),
+                    None => Ok(()),
+                };
+                (value, fits)
             };
+            // A value the column's domain refuses fails only if some row
+            // would get it.
+            if let Err(e) = fits {
+                let snapshot = self.statement_snapshot();
+                let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+                let mut any = false;
+                catalog.scan_columns(&table, &[], &who, &mut |_| {
+                    any = true;
+                    Ok(())
+                })?;
+                if any {
+                    return Err(e);
+                }
+            }
             if !value.is_null() {
                 let snapshot = self.statement_snapshot();
                 let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };

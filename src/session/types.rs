@@ -64,7 +64,7 @@ impl Session {
     }
 
     /// The type `name` in schema `namespace` (`None`: on the search path).
-    fn find_type(&mut self, namespace: Option<u32>, name: &str, xid: u64) -> Result<Option<TypeRow>> {
+    pub(super) fn find_type(&mut self, namespace: Option<u32>, name: &str, xid: u64) -> Result<Option<TypeRow>> {
         let snapshot = self.statement_snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
         let path = match namespace {
@@ -75,7 +75,7 @@ impl Session {
     }
 
     /// The schema a qualified name names (3F000 if none).
-    fn schema_of(&mut self, schema: Option<&str>, xid: u64) -> Result<Option<u32>> {
+    pub(super) fn schema_of(&mut self, schema: Option<&str>, xid: u64) -> Result<Option<u32>> {
         let Some(schema) = schema else { return Ok(None) };
         let snapshot = self.statement_snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
@@ -188,6 +188,7 @@ impl Session {
         xid: u64,
     ) -> Result<()> {
         let mut doomed = Vec::new();
+        let mut domains = Vec::new();
         for (schema, name) in names {
             let namespace = match self.schema_of(schema.as_deref(), xid) {
                 Err(e) if if_exists && e.code() == SqlState::INVALID_SCHEMA_NAME => {
@@ -206,6 +207,7 @@ impl Session {
                     format!("type \"{name}\" does not exist, skipping"),
                 )),
                 None => return Err(err!(SqlState::UNDEFINED_OBJECT, "type \"{name}\" does not exist")),
+                Some(t) if t.kind == b'd' => domains.push(t),
                 Some(t) if t.kind != b'e' => {
                     return Err(err!(
                         SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -214,6 +216,9 @@ impl Session {
                 }
                 Some(t) => doomed.push(t),
             }
+        }
+        for ty in &domains {
+            self.drop_domain(ty, cascade, xid)?;
         }
         let snapshot = self.statement_snapshot();
         let path = self.search_path.clone();

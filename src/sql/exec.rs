@@ -556,6 +556,7 @@ impl Expr {
                     | Expr::Neg(..)
                     | Expr::Cast(..)
                     | Expr::Assign(..)
+                    | Expr::Domain(..)
                     | Expr::Call(..)
                     | Expr::Sub(..)
                     | Expr::Like(..)
@@ -3302,10 +3303,16 @@ pub fn insert_row(
     Ok(tid)
 }
 
-/// The CHECK constraints of `table` for the row `values` (after its NOT
-/// NULL checks, as PostgreSQL orders them): 23514 for the first, in name
+/// The constraints of the domains of `table`'s columns, then the CHECK
+/// constraints of `table` for the row `values` (after its NOT NULL
+/// checks, as PostgreSQL orders them): 23514 for the first, in name
 /// order, that it fails.
 pub fn check_constraints(table: &Table, values: &[Datum], eval: &mut dyn EvalContext) -> Result<()> {
+    for (v, c) in values.iter().zip(&table.columns) {
+        if let (Some(d), false) = (&c.domain, c.dropped) {
+            d.check(v, eval)?;
+        }
+    }
     if table.checks.is_empty() {
         return Ok(());
     }
@@ -3431,7 +3438,9 @@ impl EvalContext for RowOver<'_, '_> {
 /// A NOT NULL column given NULL: 23502 with the failing row.
 pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
     for (v, c) in values.iter().zip(&table.columns) {
-        if c.not_null && v.is_null() {
+        // A NULL for a column of a NOT NULL domain fails as the domain's
+        // (in check_constraints), as PostgreSQL checks it first.
+        if c.not_null && v.is_null() && !c.domain.as_ref().is_some_and(|d| d.not_null) {
             return Err(err!(
                 SqlState::NOT_NULL_VIOLATION,
                 "null value in column \"{}\" of relation \"{}\" violates not-null constraint",

@@ -777,6 +777,7 @@ impl Explainer<'_> {
                 s.push_str(" END");
                 return s;
             }
+            Expr::Domain(a, domain) => return format!("({})::{}", d(a), domain.name),
             // A cast of a constant is folded before PostgreSQL prints it.
             Expr::Cast(a, ty, _) | Expr::Assign(a, ty, _) => {
                 return match a.as_ref() {

@@ -96,6 +96,10 @@ pub enum Expr {
     /// An assignment cast for storing into a column: as a cast, but a
     /// too-long string is an error (22001) instead of truncated.
     Assign(Box<Expr>, PgType, Option<u32>),
+    /// A value becoming one of a domain (a cast to it): the value,
+    /// checked against the domain's NOT NULL and CHECK constraints. Its
+    /// type is the domain's base type.
+    Domain(Box<Expr>, std::sync::Arc<crate::catalog::domains::Domain>),
     /// A column of the row being processed (index into the table's columns).
     Column(usize, PgType),
     Call(Func, Vec<Expr>, PgType),
@@ -136,6 +140,7 @@ impl Expr {
             Expr::Like(..) => PgType::Bool,
             Expr::Case { ty, .. } => *ty,
             Expr::Neg(e) => e.ty(),
+            Expr::Domain(_, d) => d.base,
             Expr::Concat(..) => PgType::Text,
             Expr::Cmp(..) | Expr::Distinct(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(..) => PgType::Bool,
             Expr::IsNull(..) | Expr::IsBool(..) => PgType::Bool,
@@ -207,7 +212,7 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            Expr::Assign(e, ..) => e.walk(f),
+            Expr::Assign(e, ..) | Expr::Domain(e, _) => e.walk(f),
             Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk(f),
             Expr::Arith(_, a, b, _)
             | Expr::Cmp(_, a, b)
@@ -254,7 +259,7 @@ impl Expr {
                 a.walk_mut(f);
                 b.walk_mut(f);
             }
-            Expr::Assign(e, ..) => e.walk_mut(f),
+            Expr::Assign(e, ..) | Expr::Domain(e, _) => e.walk_mut(f),
             Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::IsBool(e, ..) | Expr::Cast(e, ..) => e.walk_mut(f),
             Expr::Arith(_, a, b, _)
             | Expr::Cmp(_, a, b)
@@ -615,6 +620,11 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         Expr::Const(d, _) => d.clone(),
         Expr::Param(i, _) => ctx.param(*i).clone(),
         Expr::Column(i, _) => ctx.column(*i).clone(),
+        Expr::Domain(e, domain) => {
+            let v = eval(e, ctx)?;
+            domain.check(&v, ctx)?;
+            v
+        }
         Expr::Assign(e, to, typmod) => {
             let v = eval(e, ctx)?;
             if let (Some(n), Datum::Text(s) | Datum::Bpchar(s)) = (typmod, &v) {

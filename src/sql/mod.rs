@@ -28,6 +28,7 @@ pub mod cost;
 pub mod costsize;
 pub mod database;
 pub mod datetime;
+pub mod domain;
 pub mod enums;
 pub mod exec;
 pub mod explain;
@@ -272,6 +273,8 @@ pub enum Statement {
     /// `CREATE`, `DROP` or `ALTER SCHEMA`.
     Schema(SchemaStmt),
     Type(TypeStmt),
+    /// `CREATE`, `ALTER` or `DROP DOMAIN`.
+    Domain(domain::DomainStmt),
     /// `LOCK [TABLE] name, … [IN mode MODE] [NOWAIT]`.
     Lock {
         names: Vec<String>,
@@ -392,6 +395,7 @@ impl Statement {
             | Statement::ResetAll
             | Statement::Checkpoint
             | Statement::Database(_)
+            | Statement::Domain(_)
             | Statement::Begin { .. }
             | Statement::SetTransaction { .. }
             | Statement::Commit
@@ -493,6 +497,7 @@ impl Statement {
             Statement::Discard(Discard::Plans) => "DISCARD PLANS",
             Statement::Discard(Discard::Sequences) => "DISCARD SEQUENCES",
             Statement::Discard(Discard::Temp) => "DISCARD TEMP",
+            Statement::Domain(d) => d.command(),
             Statement::Type(TypeStmt::CreateEnum { .. }) => "CREATE TYPE",
             Statement::Type(TypeStmt::Drop { .. }) => "DROP TYPE",
             Statement::Type(_) => "ALTER TYPE",

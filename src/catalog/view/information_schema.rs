@@ -4,7 +4,8 @@
 //! found only by a qualified name (`information_schema.columns`).
 //!
 //! PostgreSQL types their columns with the domains of the standard; tusk
-//! has no domains and uses the types beneath: `sql_identifier` → `name`,
+//! uses the types beneath (the views are written before any domain
+//! exists, and clients are sent a domain's base type anyway): `sql_identifier` → `name`,
 //! `cardinal_number` → `integer`, `character_data` and `yes_or_no` →
 //! `character varying`. A superuser sees every object, so the privilege
 //! filters of PostgreSQL's definitions are left out; there are no
@@ -158,7 +159,10 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
               NULL::name AS character_set_catalog, NULL::name AS character_set_schema, \
               NULL::name AS character_set_name, NULL::name AS collation_catalog, \
               NULL::name AS collation_schema, NULL::name AS collation_name, \
-              NULL::name AS domain_catalog, NULL::name AS domain_schema, NULL::name AS domain_name, \
+              (CASE WHEN a.attdomain <> 0 THEN current_database() END)::name AS domain_catalog, \
+              (SELECT dn.nspname FROM pg_type d JOIN pg_namespace dn ON d.typnamespace = dn.oid \
+               WHERE d.oid = a.attdomain) AS domain_schema, \
+              (SELECT d.typname FROM pg_type d WHERE d.oid = a.attdomain) AS domain_name, \
               current_database()::name AS udt_catalog, nt.nspname AS udt_schema, t.typname AS udt_name, \
               NULL::name AS scope_catalog, NULL::name AS scope_schema, NULL::name AS scope_name, \
               NULL::int AS maximum_cardinality, a.attnum::text::name AS dtd_identifier, \
@@ -168,7 +172,12 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
               NULL::varchar AS identity_minimum, 'NO'::varchar AS identity_cycle, \
               'NEVER'::varchar AS is_generated, NULL::varchar AS generation_expression, \
               (CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END)::varchar AS is_updatable \
-              FROM pg_attribute a JOIN pg_class c ON a.attrelid = c.oid \
+              FROM (SELECT a0.attrelid, a0.attname, a0.attnum, a0.attnotnull, a0.attisdropped, \
+                      (CASE WHEN t0.typtype = 'd' THEN t0.typbasetype ELSE a0.atttypid END) AS atttypid, \
+                      (CASE WHEN t0.typtype = 'd' THEN t0.typtypmod ELSE a0.atttypmod END) AS atttypmod, \
+                      (CASE WHEN t0.typtype = 'd' THEN a0.atttypid ELSE 0::oid END) AS attdomain \
+                    FROM pg_attribute a0 JOIN pg_type t0 ON a0.atttypid = t0.oid) a \
+              JOIN pg_class c ON a.attrelid = c.oid \
               JOIN pg_namespace nc ON c.relnamespace = nc.oid \
               JOIN pg_type t ON a.atttypid = t.oid JOIN pg_namespace nt ON t.typnamespace = nt.oid \
               WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'f', 'p', 'm')",

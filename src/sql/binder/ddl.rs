@@ -105,6 +105,7 @@ impl Binder<'_> {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
             }
             let mut column = catalog::Column::new(col.clone(), ty, typmod, not_null);
+            column.domain = self.domain_type(&def.data_type)?;
             if let Some((kind, options)) = identity {
                 if default.is_some() || serial.is_some() {
                     return Err(err!(
@@ -364,6 +365,9 @@ impl Binder<'_> {
                             data_type: data_type.clone(),
                             options: Vec::new(),
                         };
+                        if self.domain_type(data_type)?.is_some() {
+                            return Err(Error::not_supported("ALTER COLUMN … TYPE to a domain"));
+                        }
                         let (ty, typmod) = self.column_type(&def)?;
                         let using = using.as_ref().map(|e| e.to_string());
                         out.push(AlterAction::AlterColumnType { name: column, ty, typmod, using });
@@ -447,6 +451,7 @@ impl Binder<'_> {
             }
         }
         let mut column = catalog::Column::new(name, ty, typmod, not_null);
+        column.domain = self.domain_type(&def.data_type)?;
         if let Some(e) = default {
             column.default = self.default_text(e, &column)?;
         }
@@ -456,7 +461,10 @@ impl Binder<'_> {
     }
 
     /// A column definition's type and `atttypmod`, for a table column.
-    fn column_type(&mut self, def: &ast::ColumnDef) -> Result<(PgType, i32)> {
+    pub(super) fn column_type(&mut self, def: &ast::ColumnDef) -> Result<(PgType, i32)> {
+        if let Some(d) = self.domain_type(&def.data_type)? {
+            return Ok((d.base, d.typmod));
+        }
         let (ty, len) = self.resolve_type(&def.data_type, def)?;
         // regclass and regtype are held as names in memory; as stored
         // values they would have to be OIDs (not done yet).

@@ -63,7 +63,8 @@ impl Binder<'_> {
     /// its default expression, bound (evaluated per row, so `nextval` and
     /// `clock_timestamp()` differ row by row), or NULL.
     pub fn column_default(&mut self, col: &catalog::Column) -> Result<Expr> {
-        let Some(text) = &col.default else { return Ok(Expr::Const(Datum::Null, col.ty)) };
+        let domain_default = col.domain.as_ref().and_then(|d| d.default.as_ref());
+        let Some(text) = col.default.as_ref().or(domain_default) else { return Ok(Expr::Const(Datum::Null, col.ty)) };
         let dialect = PostgreSqlDialect {};
         let parsed = Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_expr());
         let e =

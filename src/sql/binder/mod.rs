@@ -17,6 +17,7 @@ mod cte;
 mod ddl;
 mod default;
 mod dml_from;
+mod domain;
 mod enum_type;
 mod index_expr;
 mod json;
@@ -145,6 +146,11 @@ pub trait TableLookup {
     fn user_type(&self, _namespace: Option<u32>, _name: &str) -> Result<Option<(u32, u8)>> {
         Ok(None)
     }
+
+    /// The domain whose OID is `oid`.
+    fn domain(&self, _oid: u32) -> Result<Option<Arc<catalog::domains::Domain>>> {
+        Ok(None)
+    }
 }
 
 pub struct Binder<'a> {
@@ -238,6 +244,7 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
             super::parser::Parsed::Database(d) => Statement::Database(d.clone()),
+            super::parser::Parsed::Domain(d) => self.bind_domain(d)?,
             super::parser::Parsed::TransactionModes { set, start, isolation, read_only, deferrable } => {
                 let (isolation, read_only, deferrable) = (isolation.clone(), *read_only, Some(*deferrable));
                 match set {
@@ -1262,7 +1269,7 @@ impl<'a> Binder<'a> {
                     E::Array(arr) if to.is_array() => self.bind_array_ctor(arr, Some(to), expr)?,
                     _ => self.bind_expr(expr)?,
                 };
-                self.explicit_cast(inner, to, typmod, expr)
+                self.cast_to_named(inner, data_type, to, typmod, expr)
             }
             E::Function(f) => self.bind_function(f, e),
             // The database's collation is "C", the only one there is.
@@ -1282,7 +1289,7 @@ impl<'a> Binder<'a> {
                     ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
                     other => return Err(self.at(Error::not_supported(format!("literal {other}")), e)),
                 };
-                self.explicit_cast(Expr::Const(Datum::Text(text), PgType::Unknown), to, typmod, e)
+                self.cast_to_named(Expr::Const(Datum::Text(text), PgType::Unknown), &ts.data_type, to, typmod, e)
             }
             E::Interval(iv) if iv.leading_field.is_none() && iv.last_field.is_none() => {
                 let inner = self.bind_expr(&iv.value)?;
@@ -2233,7 +2240,54 @@ impl Binder<'_> {
         Ok(Expr::Call(Func::Enum(f), out, ret))
     }
 
-    /// A type made by CREATE TYPE (an enum), by its possibly qualified name.
+    /// The domain a type name names, if it names one (a built-in type's
+    /// name never does).
+    pub(super) fn domain_type(&self, dt: &ast::DataType) -> Result<Option<Arc<catalog::domains::Domain>>> {
+        let ast::DataType::Custom(name, mods) = dt else { return Ok(None) };
+        if !mods.is_empty() {
+            return Ok(None);
+        }
+        let Ok((schema, bare)) = split_name(name) else { return Ok(None) };
+        if schema.is_none() && super::types::regtype_in(&bare).is_ok() {
+            return Ok(None);
+        }
+        let namespace = match &schema {
+            Some(s) => match self.tables.namespace(s)? {
+                Some(n) => Some(n),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        match self.tables.user_type(namespace, &bare)? {
+            Some((oid, b'd')) => self.tables.domain(oid),
+            _ => Ok(None),
+        }
+    }
+
+    /// A cast to type `dt` (resolved to `to`) of `inner`, checked against
+    /// the domain's constraints when `dt` names a domain.
+    fn cast_to_named(
+        &mut self,
+        inner: Expr,
+        dt: &ast::DataType,
+        to: PgType,
+        typmod: Option<u32>,
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let domain = self.domain_type(dt)?;
+        let typmod = match &domain {
+            Some(d) => d.length(),
+            None => typmod,
+        };
+        let cast = self.explicit_cast(inner, to, typmod, node)?;
+        Ok(match domain {
+            Some(d) => Expr::Domain(Box::new(cast), d),
+            None => cast,
+        })
+    }
+
+    /// A type made by CREATE TYPE (an enum) or CREATE DOMAIN, by its
+    /// possibly qualified name.
     fn user_type(&self, name: &ast::ObjectName, node: &impl Spanned) -> Result<PgType> {
         let (schema, bare) = split_name(name).map_err(|e| self.at(e, node))?;
         let namespace = match &schema {
@@ -2246,6 +2300,10 @@ impl Binder<'_> {
         };
         match self.tables.user_type(namespace, &bare)? {
             Some((oid, b'e')) => Ok(PgType::Enum(oid)),
+            Some((oid, b'd')) => match self.tables.domain(oid)? {
+                Some(d) => Ok(d.base),
+                None => Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{shown}\" does not exist"), node)),
+            },
             Some(_) => Err(self.at(Error::not_supported(format!("type {shown}")), node)),
             None => Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{shown}\" does not exist"), node)),
         }

@@ -147,6 +147,7 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
         },
         Expr::Cast(a, t, n) => Expr::Cast(m(a), *t, *n),
         Expr::Assign(a, t, n) => Expr::Assign(m(a), *t, *n),
+        Expr::Domain(a, d) => Expr::Domain(m(a), d.clone()),
         Expr::Call(func, args, t) => Expr::Call(*func, args.iter().map(|a| map_columns(a, f)).collect(), *t),
         Expr::Like(a, b, n, ci) => Expr::Like(m(a), m(b), *n, *ci),
         Expr::Sub(s) => {
@@ -978,6 +979,7 @@ impl Binder<'_> {
             },
             Expr::Cast(a, t, n) => Expr::Cast(m(a)?, *t, *n),
             Expr::Assign(a, t, n) => Expr::Assign(m(a)?, *t, *n),
+            Expr::Domain(a, d) => Expr::Domain(m(a)?, d.clone()),
             Expr::Call(f, args, t) => {
                 Expr::Call(*f, args.iter().map(|a| self.regroup(a, groups, ng)).collect::<Result<_>>()?, *t)
             }
