@@ -1170,7 +1170,8 @@ impl Catalog {
     /// VACUUM one table: remove the row versions no snapshot can see any
     /// more (their insert aborted, or their delete committed before
     /// `horizon`), index entries first, then their values stored out of
-    /// line, then the heap line pointers, page by page; then the chunks of
+    /// line, then the heap line pointers, page by page; then the empty
+    /// leaves of the indexes (see `BTree::vacuum_pages`); then the chunks of
     /// values whose tuple was never stored. Returns how many versions were
     /// removed and how many remain.
     pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
@@ -1182,6 +1183,12 @@ impl Catalog {
             let (freed, live) = self.vacuum_page(table, block, horizon)?;
             removed += freed as u64;
             kept += live as u64;
+        }
+        // Leaves the entries of dead rows left empty go, and deleted pages
+        // become free for the index's new pages.
+        for index in &table.indexes {
+            interrupted()?;
+            self.btree(index).vacuum_pages(0)?;
         }
         toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
         self.freeze_table(table, horizon, interrupted)?;

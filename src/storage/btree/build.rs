@@ -5,7 +5,7 @@
 //! it is complete. Nothing else may use the index meanwhile.
 
 use super::node::{self, Entry};
-use super::{BTree, IndexEntry, Tid, WritePage, check_key};
+use super::{BTree, IndexEntry, Locked, Tid, WritePage, check_key};
 use crate::error::{Error, Result};
 use crate::storage::page::{PageBuf, PageRead, PageWrite};
 use crate::storage::smgr::Fork;
@@ -79,7 +79,7 @@ impl<'a> BTree<'a> {
             return self.new_page();
         }
         let (root, level) = self.root()?;
-        let root_page = self.write(root)?;
+        let root_page = Locked { guard: root.write(), buf: root };
         if n != 2 || level != 0 || root_page.max_offset() != 0 {
             return Err(Error::internal(format!("index relation {} is not empty", self.rel)));
         }

@@ -12,7 +12,7 @@
 //! one record of full images.
 
 use super::node::{self, Entry, Goal, MIN_TID};
-use super::{BTree, InsertOutcome, Parent, Tid, UniqueCheck, WritePage, XLOG_INSERT, check_key};
+use super::{BTree, InsertOutcome, Locked, Parent, Tid, UniqueCheck, WritePage, XLOG_INSERT, check_key};
 use crate::error::{Error, Result, SqlState};
 use crate::storage::page::{OffsetNumber, PageBuf, PageRead, PageWrite};
 use crate::storage::wal::blocks::BlockRef;
@@ -50,8 +50,7 @@ impl<'a> BTree<'a> {
         let e = Entry { key, tid };
         let goal = Goal::After(e);
         let mut stack = Vec::new();
-        let block = self.descend(&goal, 0, Some(&mut stack), None)?;
-        let leaf = self.move_right_write(self.write(block)?, &goal)?;
+        let leaf = self.lock_leaf_write(&goal, &mut stack)?;
         self.insert_on(xid, leaf, e, include, stack)
     }
 
@@ -81,24 +80,33 @@ impl<'a> BTree<'a> {
         check_key(key, include)?;
         let first_goal = Goal::AtLeast(Entry { key, tid: MIN_TID });
         let mut stack = Vec::new();
-        let block = self.descend(&first_goal, 0, Some(&mut stack), None)?;
-        let first = self.move_right_write(self.write(block)?, &first_goal)?;
-        // Equal keys on this page, then on right siblings while the high key
-        // still equals the key (read locks, one at a time, the first page
-        // staying locked: an equal-key inserter behind us waits on it).
-        let mut verdict = check_page(&first, node::search(&*first, &first_goal), key, check)?;
-        let mut next = node::right(&*first);
-        while verdict == Walk::Continue {
-            let Some(block) = next else { break };
-            let page = self.read(block)?;
-            verdict = check_page(&page, node::first_data(&*page), key, check)?;
-            next = node::right(&*page);
-        }
-        match verdict {
-            Walk::Conflict => return Err(duplicate_key()),
-            Walk::Wait(x) => return Ok(InsertOutcome::Wait(x)),
-            Walk::Continue | Walk::Stop => {}
-        }
+        let first = loop {
+            let first = self.lock_leaf_write(&first_goal, &mut stack)?;
+            // Equal keys on this page, then on right siblings while the high key
+            // still equals the key (read locks, one at a time, each pinned before
+            // the previous one is unlocked; the first page staying locked: an
+            // equal-key inserter behind us waits on it).
+            let mut verdict = check_page(&first, node::search(&*first, &first_goal), key, check)?;
+            let mut next = node::right(&*first).map(|b| self.pin(b)).transpose()?;
+            while verdict == Walk::Continue {
+                let Some(buf) = next else { break };
+                let page = Locked { guard: buf.read(), buf };
+                if node::is_deleted(&*page) {
+                    // Emptied and unlinked since we left its left sibling:
+                    // where equal keys continue is no longer known here.
+                    verdict = Walk::Restart;
+                    break;
+                }
+                verdict = check_page(&page, node::first_data(&*page), key, check)?;
+                next = node::right(&*page).map(|b| self.pin(b)).transpose()?;
+            }
+            match verdict {
+                Walk::Conflict => return Err(duplicate_key()),
+                Walk::Wait(x) => return Ok(InsertOutcome::Wait(x)),
+                Walk::Restart => continue,
+                Walk::Continue | Walk::Stop => break first,
+            }
+        };
         let e = Entry { key, tid };
         let leaf = self.move_right_write(first, &Goal::After(e))?;
         self.insert_on(xid, leaf, e, include, stack)?;
@@ -180,6 +188,10 @@ impl<'a> BTree<'a> {
             }
         }
         for (page, img) in &mut held {
+            // A page keeps its generation (see `node`) whatever it now holds.
+            if page.block() != 0 {
+                node::set_generation(img, node::generation(&**page));
+            }
             std::mem::swap(&mut **page, img);
         }
         let mut pages: Vec<&mut WritePage<'a>> = held.iter_mut().map(|(p, _)| p).collect();
@@ -207,14 +219,18 @@ impl<'a> BTree<'a> {
                 }
                 drop(meta);
                 // The parent's range holds the left page's, hence the separator.
-                (self.descend(&Goal::After(sep), level + 1, None, None)?, 0)
+                (self.descend(&Goal::After(sep), level + 1, None, None)?.tag().block, 0)
             }
         };
         loop {
             let page = self.write(block)?;
-            // The downlink only ever moves right: later on this page, or on a right sibling.
-            let start = from.max(node::first_data(&*page));
-            for off in start..=page.max_offset() {
+            // The downlink moves right by splits: later on this page, or on
+            // a right sibling; and left on its page when a downlink before
+            // it goes (page deletion, `vacuum.rs`).
+            let first = node::first_data(&*page);
+            let start = from.clamp(first, page.max_offset().max(first));
+            let later = start..=page.max_offset();
+            for off in later.chain(first..start) {
                 if node::downlink_child(node::raw_item(&*page, off)) == child {
                     return Ok(Up::Parent(page, off));
                 }
@@ -234,6 +250,8 @@ enum Walk {
     Continue,
     Conflict,
     Wait(u64),
+    /// A page on the way was deleted: check again from the start.
+    Restart,
 }
 
 fn check_page(

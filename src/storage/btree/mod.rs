@@ -12,7 +12,9 @@
 //!   [`BTree::build`] bulk-loads sorted entries (CREATE INDEX).
 //! - [`BTree::insert`] and [`BTree::insert_unique`] add one entry,
 //!   splitting pages on the way up as needed (`insert.rs`).
-//! - [`BTree::delete`] removes one exact entry (vacuum).
+//! - [`BTree::delete`] removes one exact entry (vacuum);
+//!   [`BTree::vacuum_pages`] then unlinks empty leaves and hands deleted
+//!   pages out again for new ones (`vacuum.rs`).
 //! - [`BTree::scan`] returns a [`Cursor`] over a key range, forward or
 //!   backward, which holds no page between batches (`scan.rs`).
 //! - [`BTree::verify`] checks the whole tree (`verify.rs`); [`redo`]
@@ -39,6 +41,7 @@ mod insert;
 mod node;
 mod redo;
 mod scan;
+mod vacuum;
 mod verify;
 
 use crate::err;
@@ -54,6 +57,7 @@ pub use node::MAX_KEY_SIZE;
 use node::{Entry, Goal};
 pub use redo::redo;
 pub use scan::Cursor;
+pub use vacuum::VacuumStats;
 
 /// The caller's verdict on one existing entry with the key being inserted
 /// into a unique index.
@@ -188,17 +192,29 @@ impl<'a> BTree<'a> {
         Ok(Locked { guard: buf.write(), buf })
     }
 
-    /// A new page at the end of the relation, locked.
+    /// Pin `block` (without locking it) while the page that points to it is
+    /// still locked: a pinned page cannot be reused (see `vacuum.rs`).
+    fn pin(&self, block: u32) -> Result<Buffer<'a>> {
+        self.pool.read_buffer(self.tag(block))
+    }
+
+    /// A new page, locked: a deleted page nobody can reach any more if the
+    /// free-space map names one, else one at the end of the relation.
     fn new_page(&self) -> Result<WritePage<'a>> {
+        while let Some(page) = self.recycled_page()? {
+            if let Some(page) = page {
+                return Ok(page);
+            }
+        }
         let buf = self.pool.extend(self.rel, Fork::Main)?;
         Ok(Locked { guard: buf.write(), buf })
     }
 
-    /// The root's block and level, from the metapage.
-    fn root(&self) -> Result<(u32, u32)> {
+    /// The root's block, pinned while the metapage was locked, and level.
+    fn root(&self) -> Result<(Buffer<'a>, u32)> {
         let meta = self.read(0)?;
         let m = node::meta(&*meta).ok_or_else(|| self.corrupt(0, "not a btree metapage"))?;
-        Ok((m.root, m.level))
+        Ok((self.pin(m.root)?, m.level))
     }
 
     /// Create an empty index in an existing, empty relation: the metapage
@@ -243,16 +259,18 @@ impl<'a> BTree<'a> {
 
     /// Descend from the root to the page at `level` whose key range holds
     /// the first entry reaching `goal` (as of some moment during the
-    /// descent); returns its block, unlocked. Pushes the internal pages
-    /// passed onto `stack`, and tracks the found page's low key in `low`.
-    /// One page is locked at a time.
+    /// descent); returns it pinned, unlocked (a leaf may have been deleted
+    /// by the time the caller locks it: see [`BTree::lock_leaf_read`]).
+    /// Pushes the internal pages passed onto `stack`, and tracks the found
+    /// page's low key in `low`. One page is locked at a time; each child is
+    /// pinned before its parent is unlocked.
     fn descend(
         &self,
         goal: &Goal<'_>,
         level: u32,
         mut stack: Option<&mut Vec<Parent>>,
         mut low: Option<&mut LowKey>,
-    ) -> Result<u32> {
+    ) -> Result<Buffer<'a>> {
         let (root, root_level) = self.root()?;
         if root_level < level {
             return Err(Error::internal(format!("index {} has no level {level}", self.rel)));
@@ -260,7 +278,10 @@ impl<'a> BTree<'a> {
         if root_level == level {
             return Ok(root);
         }
-        let mut page = self.move_right(self.read(root)?, goal, low.as_deref_mut())?;
+        let root = Locked { guard: root.read(), buf: root };
+        let Some(mut page) = self.move_right(root, goal, low.as_deref_mut())? else {
+            return Err(self.corrupt(0, "the root is a deleted page"));
+        };
         loop {
             if node::is_leaf(&*page) {
                 return Err(self.corrupt(page.block(), "leaf above the expected level"));
@@ -273,34 +294,83 @@ impl<'a> BTree<'a> {
             if let Some(s) = stack.as_deref_mut() {
                 s.push(Parent { block: page.block(), offset: off });
             }
+            let child = self.pin(child)?;
             if node::level(&*page) == level + 1 {
                 return Ok(child);
             }
             drop(page);
-            page = self.move_right(self.read(child)?, goal, low.as_deref_mut())?;
+            // Internal pages are never deleted.
+            let next = Locked { guard: child.read(), buf: child };
+            let block = next.block();
+            page = self.move_right(next, goal, low.as_deref_mut())?.ok_or_else(|| self.corrupt(block, "deleted"))?;
         }
     }
 
     /// Move right from a (read-locked) page while `goal` lies beyond its
-    /// high key — the page split since its parent was read.
+    /// high key — the page split since its parent was read. `None` if a
+    /// page on the way (the first included) is deleted: start again from
+    /// the root.
     fn move_right(
         &self,
         mut page: ReadPage<'a>,
         goal: &Goal<'_>,
         mut low: Option<&mut LowKey>,
-    ) -> Result<ReadPage<'a>> {
-        while let Some(hk) = node::high_key(&*page) {
+    ) -> Result<Option<ReadPage<'a>>> {
+        loop {
+            if node::is_deleted(&*page) {
+                return Ok(None);
+            }
+            let Some(hk) = node::high_key(&*page) else { break };
             if goal.reached(hk) {
                 break;
             }
             if let Some(low) = low.as_deref_mut() {
                 *low = Some((hk.key.to_vec(), hk.tid));
             }
-            let right = node::right(&*page).unwrap_or(node::NONE);
-            drop(page);
-            page = self.read(right)?;
+            page = self.step_right(page)?;
         }
-        Ok(page)
+        Ok(Some(page))
+    }
+
+    /// The right sibling of a read-locked page, read-locked; it is pinned
+    /// before the page is unlocked, so it is still the sibling's block (or
+    /// deleted since, never reused) when locked.
+    fn step_right(&self, page: ReadPage<'a>) -> Result<ReadPage<'a>> {
+        let right = node::right(&*page).ok_or_else(|| self.corrupt(page.block(), "no right sibling"))?;
+        let buf = self.pin(right)?;
+        drop(page);
+        Ok(Locked { guard: buf.read(), buf })
+    }
+
+    /// The leaf whose range holds the first entry reaching `goal`,
+    /// read-locked, with its low key tracked in `low` (starting over from
+    /// the root when the descent ends on a deleted page).
+    fn lock_leaf_read(&self, goal: &Goal<'_>, mut low: Option<&mut LowKey>) -> Result<ReadPage<'a>> {
+        loop {
+            if let Some(low) = low.as_deref_mut() {
+                *low = None;
+            }
+            let buf = self.descend(goal, 0, None, low.as_deref_mut())?;
+            let page = Locked { guard: buf.read(), buf };
+            if let Some(page) = self.move_right(page, goal, low.as_deref_mut())? {
+                return Ok(page);
+            }
+        }
+    }
+
+    /// As [`BTree::lock_leaf_read`], exclusively locked, with the descent
+    /// path in `stack`.
+    fn lock_leaf_write(&self, goal: &Goal<'_>, stack: &mut Vec<Parent>) -> Result<WritePage<'a>> {
+        loop {
+            stack.clear();
+            let buf = self.descend(goal, 0, Some(stack), None)?;
+            let page = Locked { guard: buf.write(), buf };
+            // A live page's right siblings are live while it is locked
+            // (deleting one locks its left sibling), so only this one can be deleted.
+            if !node::is_deleted(&*page) {
+                return self.move_right_write(page, goal);
+            }
+        }
     }
 
     /// As [`BTree::move_right`] with exclusive locks, releasing each page
@@ -316,16 +386,15 @@ impl<'a> BTree<'a> {
         Ok(page)
     }
 
-    /// Remove the exact entry `(key, tid)`; whether it was there. Pages
-    /// are never removed, even when they become empty.
+    /// Remove the exact entry `(key, tid)`; whether it was there. A page
+    /// left empty stays in the tree until [`BTree::vacuum_pages`].
     pub fn delete(&self, xid: u64, key: &[u8], tid: Tid) -> Result<bool> {
         if key.len() > MAX_KEY_SIZE {
             return Ok(false);
         }
         let e = Entry { key, tid };
         let goal = Goal::After(e);
-        let block = self.descend(&goal, 0, None, None)?;
-        let mut leaf = self.move_right_write(self.write(block)?, &goal)?;
+        let mut leaf = self.lock_leaf_write(&goal, &mut Vec::new())?;
         let off = node::search(&*leaf, &goal) - 1;
         if off < node::first_data(&*leaf) || node::leaf_entry(&*leaf, off) != e {
             return Ok(false);

@@ -2,8 +2,14 @@
 //!
 //! ```text
 //! metapage (block 0):  header | … | special: magic u32, root u32, level u32, 0 u32
-//! node page:           header | line pointers → … ← items | special: right u32, level u32, flags u16, 0…
+//! node page:           header | line pointers → … ← items | special: right u32, level u32, flags u16, 0 u16, generation u32
 //! ```
+//!
+//! A node's *generation* counts how often its block was deleted from the
+//! tree: a cursor that remembers a leaf by block number without a pin
+//! also remembers the generation, so that it can tell the page from a later
+//! use of the same block (see `scan.rs`). It is kept when a page's
+//! contents are replaced (splits) and bumped by [`mark_deleted`].
 //!
 //! On a node that is not the rightmost of its level, line pointer 1 is the
 //! *high key*: an upper bound (exclusive) of every entry on the page and the
@@ -47,6 +53,8 @@ pub const MAX_KEY_SIZE: usize = ((USABLE / 3 - LINE_POINTER_SIZE) & !(ALIGN - 1)
 /// "No page" in a right-link: block 0 is the metapage, never a node.
 pub const NONE: u32 = 0;
 pub const FLAG_LEAF: u16 = 1;
+/// The page was unlinked from the tree (by VACUUM) and is free for reuse.
+pub const FLAG_DELETED: u16 = 2;
 const META_MAGIC: u32 = 0x0006_3162; // "b1S" + version (6: key length and INCLUDE payload in entries)
 
 /// One index entry (or a separator/high key), borrowed from a page.
@@ -158,6 +166,35 @@ pub fn flags(p: &impl PageRead) -> u16 {
 
 pub fn is_leaf(p: &impl PageRead) -> bool {
     level(p) == 0
+}
+
+/// Whether the page was deleted from the tree (a free page).
+pub fn is_deleted(p: &impl PageRead) -> bool {
+    !p.is_new() && flags(p) & FLAG_DELETED != 0
+}
+
+/// The page's generation (0 on a page never initialized).
+pub fn generation(p: &impl PageRead) -> u32 {
+    if p.is_new() { 0 } else { special_u32(p, 12) }
+}
+
+pub fn set_generation(p: &mut impl PageWrite, generation: u32) {
+    set_special_u32(p, 12, generation);
+}
+
+/// Turn the page into a deleted one: empty, no right-link, flagged, and
+/// of the next generation.
+pub fn mark_deleted(p: &mut impl PageWrite) {
+    let next = generation(p).wrapping_add(1);
+    init_node(p, 0, NONE);
+    let s = p.special() + 8;
+    p.bytes_mut()[s..s + 2].copy_from_slice(&(FLAG_LEAF | FLAG_DELETED).to_le_bytes());
+    set_generation(p, next);
+}
+
+/// A node with no data items (a high key does not count).
+pub fn is_empty(p: &impl PageRead) -> bool {
+    p.max_offset() < first_data(p)
 }
 
 /// Offset of the first data item (after the high key, if any).

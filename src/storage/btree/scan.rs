@@ -3,16 +3,22 @@
 //! A cursor copies entries out a batch at a time and holds no lock or pin
 //! between batches; it remembers its position as the last entry returned.
 //!
-//! - Forward, it also remembers that entry's leaf. Entries only ever move
-//!   right (splits), so the next entry is on that leaf or to its right:
-//!   lock it, move right past pages whose high key is not beyond the
-//!   position, and go on along the right-links.
+//! - Forward, it also remembers that entry's leaf and the leaf's
+//!   generation. Entries only ever move right (splits), so the next entry
+//!   is on that leaf or to its right: lock it, move right past pages whose
+//!   high key is not beyond the position, and go on along the right-links.
+//!   If the leaf was deleted since (it has another generation, or is
+//!   flagged deleted), or a page reached along the right-links is, the
+//!   cursor descends again from the root to its position: a deleted page
+//!   held no entries, and the entries of its key range go to its right
+//!   sibling.
 //! - Backward, it descends again for each leaf: to the leaf holding the
 //!   entries just before the position, noting that leaf's low key (the
 //!   separator or high key that led to it). When the leaf is used up, the
-//!   next descent looks for entries before that low key. Low keys never
-//!   change (pages are only split, never merged), so a concurrent split
-//!   cannot make the scan skip or repeat an entry.
+//!   next descent looks for entries before that low key. Only entries at
+//!   or above the low key are taken from the leaf: a page's low key falls
+//!   when its empty left sibling is deleted, and the entries below the
+//!   remembered low key are the next descent's.
 
 use std::cmp::Ordering;
 use std::ops::Bound;
@@ -30,8 +36,8 @@ pub struct Cursor<'a> {
     forward: bool,
     /// The last entry returned.
     pos: Option<(Vec<u8>, Tid)>,
-    /// Forward: the leaf `pos` was found on.
-    leaf: Option<u32>,
+    /// Forward: the leaf `pos` was found on, and its generation.
+    leaf: Option<(u32, u32)>,
     done: bool,
 }
 
@@ -82,46 +88,68 @@ impl Cursor<'_> {
     }
 
     fn forward_batch(&mut self, out: &mut Vec<IndexEntry>, max: usize) -> Result<()> {
+        let mut n = 0;
+        // Each round starts at the position; a round ends early when it
+        // meets a deleted page.
+        loop {
+            if let Some(e) = out.last().filter(|_| n > 0) {
+                self.pos = Some((e.key.clone(), e.tid));
+            }
+            if self.forward_round(out, max, &mut n)? {
+                return Ok(());
+            }
+            self.leaf = None;
+        }
+    }
+
+    /// Entries from the position on (see `forward_batch`); false if a
+    /// deleted page was met.
+    fn forward_round(&mut self, out: &mut Vec<IndexEntry>, max: usize, n: &mut usize) -> Result<bool> {
         let tree = self.tree;
-        let goal = match (&self.pos, &self.lower) {
+        let pos = self.pos.clone();
+        let goal = match (&pos, &self.lower) {
             (Some((k, t)), _) => Goal::After(Entry { key: k, tid: *t }),
             (None, Bound::Included(b)) => Goal::PrefixAtLeast(b),
             (None, Bound::Excluded(b)) => Goal::PrefixAfter(b),
             (None, Bound::Unbounded) => Goal::Start,
         };
-        let block = match self.leaf {
-            Some(b) => b,
-            None => tree.descend(&goal, 0, None, None)?,
+        let remembered = match self.leaf {
+            Some((block, generation)) => {
+                let page = tree.read(block)?;
+                let same = node::generation(&*page) == generation && node::is_leaf(&*page);
+                if same { tree.move_right(page, &goal, None)? } else { None }
+            }
+            None => None,
         };
-        let mut page = tree.move_right(tree.read(block)?, &goal, None)?;
+        let mut page = match remembered {
+            Some(page) => page,
+            None => tree.lock_leaf_read(&goal, None)?,
+        };
         let mut from = node::search(&*page, &goal);
-        let mut n = 0;
         loop {
             for off in from..=page.max_offset() {
                 let e = node::leaf_entry(&*page, off);
                 if !below_upper(&self.upper, e.key) {
                     self.done = true;
-                    return Ok(());
+                    return Ok(true);
                 }
                 let include = node::leaf_include(&*page, off).to_vec();
                 out.push(IndexEntry { key: e.key.to_vec(), tid: e.tid, include });
-                n += 1;
-                if n == max {
-                    self.leaf = Some(page.block());
-                    return Ok(());
+                *n += 1;
+                if *n == max {
+                    self.leaf = Some((page.block(), node::generation(&*page)));
+                    return Ok(true);
                 }
             }
             // Everything to the right is at least the high key.
-            let next = match node::high_key(&*page) {
-                Some(hk) if below_upper(&self.upper, hk.key) => node::right(&*page),
-                _ => None,
-            };
-            let Some(next) = next else {
+            if !node::high_key(&*page).is_some_and(|hk| below_upper(&self.upper, hk.key)) {
                 self.done = true;
-                return Ok(());
-            };
-            drop(page);
-            page = tree.read(next)?;
+                return Ok(true);
+            }
+            page = tree.step_right(page)?;
+            if node::is_deleted(&*page) {
+                return Ok(false);
+            }
             // Entries on the right sibling (or further right, had it split
             // meanwhile) are all beyond the ones returned.
             from = node::first_data(&*page);
@@ -140,11 +168,14 @@ impl Cursor<'_> {
                 (None, Bound::Unbounded) => Goal::End,
             };
             let mut low: LowKey = None;
-            let block = tree.descend(&goal, 0, None, Some(&mut low))?;
-            let page = tree.move_right(tree.read(block)?, &goal, Some(&mut low))?;
+            let page = tree.lock_leaf_read(&goal, Some(&mut low))?;
             let end = node::search(&*page, &goal);
+            let low_entry = low.as_ref().map(|(k, t)| Entry { key: k, tid: *t });
             for off in (node::first_data(&*page)..end).rev() {
                 let e = node::leaf_entry(&*page, off);
+                if low_entry.is_some_and(|l| e < l) {
+                    break;
+                }
                 if !above_lower(&self.lower, e.key) {
                     self.done = true;
                     return Ok(());

@@ -114,10 +114,15 @@ fn model_scan(m: &Model, lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>, forward
 fn random_bound(rng: &mut StdRng) -> Bound<Vec<u8>> {
     let k = key_for(rng.random_range(0..3000));
     let prefix = k[..rng.random_range(1..=k.len())].to_vec();
+    bound_of(rng, prefix)
+}
+
+/// `key` as an inclusive or exclusive bound, or no bound.
+fn bound_of(rng: &mut StdRng, key: Vec<u8>) -> Bound<Vec<u8>> {
     match rng.random_range(0..5) {
         0 => Bound::Unbounded,
-        1 | 2 => Bound::Included(prefix),
-        _ => Bound::Excluded(prefix),
+        1 | 2 => Bound::Included(key),
+        _ => Bound::Excluded(key),
     }
 }
 
@@ -653,7 +658,7 @@ fn parent_found_without_a_descent_path() {
     tree.build(1, &mut entries.into_iter()).unwrap();
     assert_eq!(tree.root().unwrap().1, 2);
     for level in 0..2 {
-        let mut block = Some(tree.descend(&node::Goal::Start, level, None, None).unwrap());
+        let mut block = Some(tree.descend(&node::Goal::Start, level, None, None).unwrap().tag().block);
         let mut pages = 0;
         while let Some(b) = block {
             let (sep, right) = {
@@ -715,7 +720,7 @@ fn verify_finds_damage() {
     let entries: Entries = (0..5000u64).map(|i| (key_for(i), tid(i))).collect::<Model>().into_iter().collect();
     tree.build(1, &mut entries.into_iter()).unwrap();
     assert_eq!(tree.verify().unwrap(), 5000);
-    let leaf = tree.descend(&node::Goal::Start, 0, None, None).unwrap();
+    let leaf = tree.descend(&node::Goal::Start, 0, None, None).unwrap().tag().block;
     let damage = |f: &dyn Fn(&mut PageBuf)| -> String {
         let mut page = tree.write(leaf).unwrap();
         let saved = (*page).clone();
@@ -845,3 +850,5 @@ fn include_payloads_stay_in_leaf_entries() {
     tree.insert_with(3, &long, &[1; 10], tid(0)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod vacuum;

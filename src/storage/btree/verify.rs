@@ -33,6 +33,7 @@ impl BTree<'_> {
     /// the first problem found.
     pub fn verify(&self) -> Result<u64> {
         let (root, root_level) = self.root()?;
+        let root = root.tag().block;
         let mut expect = vec![Expected { block: root, low: None, high: None }];
         let mut entries = 0u64;
         for level in (0..=root_level).rev() {

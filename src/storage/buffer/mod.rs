@@ -181,6 +181,20 @@ impl<'a> Buffer<'a> {
         Content::new(self.pool.frames[self.idx].page.write())
     }
 
+    /// Take the content lock exclusively if nobody holds it (PostgreSQL's
+    /// `ConditionalLockBuffer`).
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'a, PageBuf>> {
+        self.pool.frames[self.idx].page.try_write()
+    }
+
+    /// Whether this is the only pin of the page: nobody else can be
+    /// looking at it or about to (PostgreSQL's cleanup-lock test; only
+    /// meaningful under the exclusive content lock, since new pins need a
+    /// way to the page).
+    pub fn is_sole_pin(&self) -> bool {
+        self.pool.frames[self.idx].pins.load(Ordering::Acquire) == 1
+    }
+
     /// The page differs from its copy on disk and must be written before eviction.
     pub fn mark_dirty(&self) {
         self.pool.frames[self.idx].dirty.store(true, Ordering::Release);
