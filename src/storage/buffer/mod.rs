@@ -183,8 +183,8 @@ impl<'a> Buffer<'a> {
 
     /// Take the content lock exclusively if nobody holds it (PostgreSQL's
     /// `ConditionalLockBuffer`).
-    pub fn try_write(&self) -> Option<RwLockWriteGuard<'a, PageBuf>> {
-        self.pool.frames[self.idx].page.try_write()
+    pub fn try_write(&self) -> Option<ContentWrite<'a>> {
+        self.pool.frames[self.idx].page.try_write().map(Content::new)
     }
 
     /// Whether this is the only pin of the page: nobody else can be
