@@ -167,12 +167,18 @@ async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: 
 }
 
 /// Make a logged commit durable before anything more is told to the client:
-/// await the WAL flush (group commit) unless `synchronous_commit` is off,
-/// then mark the transaction committed.
+/// wait for the WAL flush (group commit through the WAL writer, or on this
+/// thread when the session has it to itself) unless `synchronous_commit` is
+/// off, then mark the transaction committed.
 async fn complete_commit(session: &mut Session) -> Result<()> {
     if let Some((xid, lsn)) = session.take_pending_commit() {
         if session.settings.str(Guc::synchronous_commit) != "off" {
-            session.shared().engine.wal.wait_flushed(lsn).await?;
+            let wal = &session.shared().engine.wal;
+            if crate::txn::wait::alone_on_thread() {
+                wal.flush_for_commit(lsn)?;
+            } else {
+                wal.wait_flushed(lsn).await?;
+            }
         }
         session.finish_commit(xid, lsn)?;
     }

@@ -62,6 +62,32 @@ thread_local! {
     /// Set on backend threads, where blocking the thread would stall every
     /// session on it (and could wait for one of them forever).
     static COOPERATIVE: Cell<bool> = const { Cell::new(false) };
+    /// Messages being handled on this thread ([`OnStack`]s alive), running
+    /// or waiting.
+    static BUSY: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether the caller is the only session on this thread handling a
+/// message: then blocking the thread briefly on I/O (a commit's WAL flush)
+/// holds up nobody, and costs no hand-off to another thread.
+pub fn alone_on_thread() -> bool {
+    CURRENT.get().is_some() && BUSY.get() == 1
+}
+
+/// Counts an [`OnStack`] in [`BUSY`] while it lives.
+struct Busy;
+
+impl Busy {
+    fn new() -> Busy {
+        BUSY.set(BUSY.get() + 1);
+        Busy
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        BUSY.set(BUSY.get() - 1);
+    }
 }
 
 /// What ends a session's wait early: a cancel or terminate request
@@ -273,6 +299,7 @@ pub struct OnStack<'a, F: Future> {
     co: Option<Coroutine<Resume, (), (), DefaultStack>>,
     fut: Option<F>,
     out: Option<F::Output>,
+    _busy: Busy,
     /// The coroutine's body borrows for `'a`.
     _borrows: PhantomData<&'a mut ()>,
 }
@@ -309,7 +336,7 @@ pub fn on_stack<'a, F: Future + 'a>(alarm: &'a Alarm, fut: F) -> Result<OnStack<
     };
     // SAFETY: the body borrows only for `'a`, which `OnStack` carries.
     let co = unsafe { Coroutine::with_stack_unchecked(stack, body) };
-    Ok(OnStack { co: Some(co), fut: Some(fut), out: None, _borrows: PhantomData })
+    Ok(OnStack { co: Some(co), fut: Some(fut), out: None, _busy: Busy::new(), _borrows: PhantomData })
 }
 
 // The future runs on the coroutine's stack, pinned there; `OnStack` holds
