@@ -58,7 +58,7 @@ use crate::error::{Error, Result, SqlState};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::engine::Engine;
 use crate::storage::heap::toast::{self, ToastPointer, ToastRelation, Toaster};
-use crate::storage::heap::tuple::{Attr, Header, Stored, TupleDesc, deform, deform_stored, form};
+use crate::storage::heap::tuple::{Attr, Header, Stored, TupleDesc, deform, deform_each_from, deform_stored, form};
 use crate::storage::heap::{Heap, Tid};
 use crate::storage::smgr::{Fork, RelFileLocator};
 use crate::txn::{RowCheck, RowLock, Snapshot, TransactionManager};
@@ -438,6 +438,97 @@ pub struct Catalog {
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Catalog")
+    }
+}
+
+/// Decode a tuple's values from attribute `first` on (starting at `off`
+/// in its data) into column builders, detoasting them; the number of bytes
+/// of the values.
+fn push_values_from(
+    toaster: &Toaster<'_>,
+    desc: &TupleDesc,
+    t: &[u8],
+    first: usize,
+    off: usize,
+    builders: &mut [crate::sql::batch::ColumnBuilder],
+) -> Result<usize> {
+    let mut bytes = 0;
+    let mut error = None;
+    deform_each_from(desc, t, first, off, |i, v| {
+        let Some(b) = builders.get_mut(i) else { return };
+        let pushed = match v {
+            None => {
+                b.push_null();
+                Ok(())
+            }
+            Some(Stored::Plain(v)) => {
+                bytes += v.len();
+                b.push_storage(v)
+            }
+            Some(v) => toaster.detoast(v).and_then(|v| {
+                bytes += v.len();
+                b.push_storage(&v)
+            }),
+        };
+        if let Err(e) = pushed {
+            error.get_or_insert(e);
+        }
+    });
+    match error {
+        Some(e) => Err(e),
+        None => Ok(bytes),
+    }
+}
+
+/// How a scan decodes a run of tuples without NULLs a column at a time:
+/// the fixed-length attributes before the first of variable length sit at
+/// the same place in every such tuple, so each of those columns is copied
+/// straight from its offset; the attributes from the first of variable
+/// length on are decoded tuple by tuple.
+struct RunLayout {
+    /// Where attributes start in a tuple's data, up to the first of
+    /// variable length (see `fixed_offsets`).
+    offsets: Vec<usize>,
+    /// How many attributes have a fixed length and place.
+    fixed: usize,
+}
+
+impl RunLayout {
+    fn new(desc: &TupleDesc) -> RunLayout {
+        let offsets = crate::storage::heap::tuple::fixed_offsets(desc);
+        let fixed = desc.attrs.iter().take_while(|a| a.len >= 0).count();
+        RunLayout { offsets, fixed }
+    }
+
+    /// Whether a tuple may join a run: every attribute present, none NULL.
+    fn fits(&self, h: &Header<'_>, natts: usize) -> bool {
+        h.infomask() & crate::storage::heap::tuple::HASNULL == 0 && h.natts() as usize == natts
+    }
+
+    /// Decode a run's tuples into the builders; the bytes of their values.
+    fn push_run(
+        &self,
+        toaster: &Toaster<'_>,
+        desc: &TupleDesc,
+        run: &[&[u8]],
+        builders: &mut [crate::sql::batch::ColumnBuilder],
+    ) -> Result<usize> {
+        if run.is_empty() {
+            return Ok(0);
+        }
+        let data: Vec<&[u8]> = run.iter().map(|t| &t[Header(t).hoff().min(t.len())..]).collect();
+        let mut bytes = 0;
+        for (j, b) in builders.iter_mut().enumerate().take(self.fixed) {
+            let len = desc.attrs[j].len as usize;
+            b.push_fixed_run(&data, self.offsets[j], len)?;
+            bytes += len * run.len();
+        }
+        if let Some(&off) = self.offsets.get(self.fixed) {
+            for t in run {
+                bytes += push_values_from(toaster, desc, t, self.fixed, off, builders)?;
+            }
+        }
+        Ok(bytes)
     }
 }
 
@@ -890,22 +981,7 @@ impl Catalog {
         t: &[u8],
         builders: &mut [crate::sql::batch::ColumnBuilder],
     ) -> Result<usize> {
-        let mut bytes = 0;
-        for (v, b) in deform_stored(desc, t).into_iter().zip(builders.iter_mut()) {
-            match v {
-                None => b.push_null(),
-                Some(Stored::Plain(v)) => {
-                    bytes += v.len();
-                    b.push_storage(v)?
-                }
-                Some(v) => {
-                    let v = toaster.detoast(v)?;
-                    bytes += v.len();
-                    b.push_storage(&v)?
-                }
-            }
-        }
-        Ok(bytes)
+        push_values_from(toaster, desc, t, 0, 0, builders)
     }
 
     /// The bytes of a tuple's values once detoasted, without detoasting.
@@ -1777,47 +1853,46 @@ impl Catalog {
         // ([`Catalog::serial_lock_relation`]).
         let serial = self.serial_reader(table, who);
         let mut writers = Vec::new();
-        let mut error = None;
         let mut rows = 0;
         let mut stopped = None;
-        self.table_heap(table).scan_block(block, |tid, t| {
-            if error.is_some() || stopped.is_some() || tid.offset < from {
-                return;
-            }
-            let visible = self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid);
-            if let (Some(_), Ok(v)) = (serial, &visible) {
-                if let Err(e) = self.serial_examined(who, t, *v, &mut writers) {
-                    error = Some(e);
-                    return;
+        let mut memo = crate::txn::CommitMemo::default();
+        let layout = RunLayout::new(&desc);
+        self.table_heap(table).with_block(block, |tuples, all_visible| -> Result<()> {
+            // Visible tuples without NULLs wait in `run` to be decoded a
+            // column at a time; any other is decoded alone, after the run.
+            let mut run: Vec<&[u8]> = Vec::new();
+            for (tid, t) in tuples {
+                if tid.offset < from {
+                    continue;
                 }
-            }
-            match visible {
-                Ok(true) => {}
-                Ok(false) => return,
-                Err(e) => {
-                    error = Some(e);
-                    return;
+                let visible =
+                    all_visible || self.txns.tuple_visible_memo(t, who.snapshot, who.xid, who.cid, &mut memo)?;
+                if serial.is_some() {
+                    self.serial_examined(who, t, visible, &mut writers)?;
                 }
-            }
-            if Header(t).has_toasted() && *bytes > 0 && *bytes + Self::values_size(&desc, t) > BATCH_BYTES {
-                stopped = Some(tid.offset);
-                return;
-            }
-            match Self::push_tuple(&toaster, &desc, t, builders) {
-                Ok(n) => *bytes += n,
-                Err(e) => {
-                    error = Some(e);
-                    return;
+                if !visible {
+                    continue;
                 }
+                let h = Header(t);
+                if h.has_toasted() && *bytes > 0 && *bytes + Self::values_size(&desc, t) > BATCH_BYTES {
+                    stopped = Some(tid.offset);
+                    break;
+                }
+                if layout.fits(&h, desc.attrs.len()) {
+                    run.push(t);
+                } else {
+                    *bytes += layout.push_run(&toaster, &desc, &run, builders)?;
+                    run.clear();
+                    *bytes += Self::push_tuple(&toaster, &desc, t, builders)?;
+                }
+                if let Some(c) = ctids.as_mut() {
+                    c.push(crate::sql::exec::ctid_value(tid));
+                }
+                rows += 1;
             }
-            if let Some(c) = ctids.as_mut() {
-                c.push(crate::sql::exec::ctid_value(tid));
-            }
-            rows += 1;
-        })?;
-        if let Some(e) = error {
-            return Err(e);
-        }
+            *bytes += layout.push_run(&toaster, &desc, &run, builders)?;
+            Ok(())
+        })??;
         if let Some(id) = serial {
             self.serial_conflicts_out(id, &writers)?;
         }

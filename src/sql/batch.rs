@@ -302,6 +302,35 @@ impl ColumnBuilder {
         Ok(())
     }
 
+    /// Push the value at `off..off + len` of each of `data` (tuples' data
+    /// areas, values stored plain): [`ColumnBuilder::push_storage`] for a
+    /// run of rows, deciding the column's type once.
+    pub fn push_fixed_run(&mut self, data: &[&[u8]], off: usize, len: usize) -> Result<()> {
+        fn run<const N: usize, T>(data: &[&[u8]], off: usize, mut push: impl FnMut(T), read: impl Fn([u8; N]) -> T) {
+            for d in data {
+                let mut v = [0u8; N];
+                v.copy_from_slice(&d[off..off + N]);
+                push(read(v));
+            }
+        }
+        if data.iter().any(|d| d.len() < off + len) {
+            return Err(Error::new(SqlState::DATA_CORRUPTED, "invalid stored value"));
+        }
+        match self {
+            ColumnBuilder::Int4(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
+            ColumnBuilder::Date(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
+            ColumnBuilder::Int8(b) if len == 8 => run(data, off, |v| b.append_value(v), i64::from_le_bytes),
+            ColumnBuilder::Float8(b) if len == 8 => run(data, off, |v| b.append_value(v), f64::from_le_bytes),
+            ColumnBuilder::Timestamp(b) if len == 8 => run(data, off, |v| b.append_value(v), i64::from_le_bytes),
+            _ => {
+                for d in data {
+                    self.push_storage(&d[off..off + len])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn finish(&mut self) -> ArrayRef {
         match self {
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),

@@ -33,6 +33,7 @@ use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
 pub mod deferred;
+mod fast_agg;
 pub mod foreign_key;
 mod index_scan;
 mod on_conflict;
@@ -508,6 +509,11 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
             }
         }
         Expr::Arith(op, l, r, ty) if l.ty() == *ty && r.ty() == *ty && matches!(ty, PgType::Int4 | PgType::Int8) => {
+            if let Expr::Const(c, _) = &**r {
+                if let Some(c) = c.as_i64() {
+                    return int_arith_const(*op, &eval_batch(l, b, cx)?, c, *ty);
+                }
+            }
             let (x, y) = (eval_batch(l, b, cx)?, eval_batch(r, b, cx)?);
             return int_arith_kernel(*op, &x, &y, *ty);
         }
@@ -646,19 +652,77 @@ fn compare_kernel(op: CmpOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Option<A
     })
 }
 
-fn int_arith_kernel(op: ArithOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Result<ArrayRef> {
-    fn apply(op: ArithOp, a: i64, b: i64) -> Result<Option<i64>> {
-        Ok(match op {
-            ArithOp::Add => a.checked_add(b),
-            ArithOp::Sub => a.checked_sub(b),
-            ArithOp::Mul => a.checked_mul(b),
-            ArithOp::Div | ArithOp::Mod if b == 0 => {
-                return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+/// Integer arithmetic of two int4 or two int8 values, `None` on overflow.
+fn int_arith(op: ArithOp, a: i64, b: i64) -> Result<Option<i64>> {
+    Ok(match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div | ArithOp::Mod if b == 0 => {
+            return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+        }
+        ArithOp::Div => a.checked_div(b),
+        ArithOp::Mod => Some(a.checked_rem(b).unwrap_or(0)),
+    })
+}
+
+/// [`int_arith_kernel`] with a constant right operand (`k % 100`): no
+/// array of copies of it, and the result keeps the input's NULLs.
+fn int_arith_const(op: ArithOp, x: &ArrayRef, c: i64, ty: PgType) -> Result<ArrayRef> {
+    use arrow_array::{ArrowPrimitiveType, PrimitiveArray};
+    fn map<T: ArrowPrimitiveType>(
+        x: &ArrayRef,
+        f: impl Fn(i64) -> Option<i64>,
+        narrow: impl Fn(i64) -> Option<T::Native>,
+        ty: PgType,
+    ) -> Result<ArrayRef>
+    where
+        T::Native: Into<i64>,
+    {
+        let a = x.as_primitive::<T>();
+        let mut out = Vec::with_capacity(a.len());
+        for (i, &v) in a.values().iter().enumerate() {
+            match f(v.into()).and_then(&narrow) {
+                Some(r) => out.push(r),
+                None if a.is_null(i) => out.push(T::Native::default()),
+                None => return Err(super::expr::out_of_range(ty)),
             }
-            ArithOp::Div => a.checked_div(b),
-            ArithOp::Mod => Some(a.checked_rem(b).unwrap_or(0)),
-        })
+        }
+        Ok(Arc::new(PrimitiveArray::<T>::new(out.into(), a.nulls().cloned())))
     }
+    fn run<T: ArrowPrimitiveType>(
+        op: ArithOp,
+        x: &ArrayRef,
+        c: i64,
+        narrow: impl Fn(i64) -> Option<T::Native> + Copy,
+        ty: PgType,
+    ) -> Result<ArrayRef>
+    where
+        T::Native: Into<i64>,
+    {
+        match op {
+            ArithOp::Add => map::<T>(x, |v| v.checked_add(c), narrow, ty),
+            ArithOp::Sub => map::<T>(x, |v| v.checked_sub(c), narrow, ty),
+            ArithOp::Mul => map::<T>(x, |v| v.checked_mul(c), narrow, ty),
+            ArithOp::Div => map::<T>(x, |v| v.checked_div(c), narrow, ty),
+            ArithOp::Mod => map::<T>(x, |v| Some(v.checked_rem(c).unwrap_or(0)), narrow, ty),
+        }
+    }
+    if c == 0 && matches!(op, ArithOp::Div | ArithOp::Mod) {
+        if x.null_count() < x.len() {
+            return Err(err!(SqlState::DIVISION_BY_ZERO, "division by zero"));
+        }
+        return repeat(&Datum::Null, ty, x.len());
+    }
+    if ty == PgType::Int4 {
+        run::<Int32Type>(op, x, c, |v| i32::try_from(v).ok(), ty)
+    } else {
+        run::<Int64Type>(op, x, c, Some, ty)
+    }
+}
+
+fn int_arith_kernel(op: ArithOp, x: &ArrayRef, y: &ArrayRef, ty: PgType) -> Result<ArrayRef> {
+    let apply = int_arith;
     let n = x.len();
     let range = || super::expr::out_of_range(ty);
     if ty == PgType::Int4 {
@@ -1262,8 +1326,22 @@ struct JoinState {
 
 struct Built {
     rows: Batch,
-    table: Option<HashMap<Vec<Key>, Vec<u32>>>,
+    /// `None`: a nested loop (no equality to hash on).
+    table: Option<JoinTable>,
     matched: Vec<bool>,
+}
+
+/// A hash join's table: the build side's rows by join key.
+enum JoinTable {
+    Keys(HashMap<Vec<Key>, Vec<u32>>),
+    /// One key of integer-like types on both sides (values as i64s).
+    Int(HashMap<i64, Vec<u32>, std::hash::BuildHasherDefault<fast_agg::IntHasher>>),
+}
+
+/// Whether a join on `l = r` may hash both sides' values as i64s.
+fn int_join_key(l: PgType, r: PgType) -> bool {
+    let int = |t: PgType| matches!(t, PgType::Int2 | PgType::Int4 | PgType::Int8);
+    (int(l) && int(r)) || (l == r && fast_agg::integer_like(l))
 }
 
 struct AggState {
@@ -1273,6 +1351,8 @@ struct AggState {
     table: HashMap<Vec<Key>, usize>,
     keys: Vec<Vec<Datum>>,
     accs: Vec<Vec<Acc>>,
+    /// The column-at-a-time form, when the aggregation has one.
+    fast: Option<fast_agg::FastAgg>,
     done: bool,
 }
 
@@ -1434,6 +1514,7 @@ impl Node {
                 table: HashMap::new(),
                 keys: Vec::new(),
                 accs: Vec::new(),
+                fast: fast_agg::FastAgg::new(groups, aggs),
                 done: false,
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
@@ -1835,15 +1916,29 @@ impl JoinState {
                 let keys: Vec<ArrayRef> =
                     self.equi.iter().map(|(_, r)| eval_batch(r, &rows, cx)).collect::<Result<_>>()?;
                 let types: Vec<PgType> = self.equi.iter().map(|(_, r)| r.ty()).collect();
-                let mut t: HashMap<Vec<Key>, Vec<u32>> = HashMap::new();
-                for i in 0..rows.rows {
-                    let k = row_key(&keys, &types, i);
-                    if k.contains(&Key::Null) {
-                        continue;
+                if let [(l, r)] = &self.equi[..]
+                    && int_join_key(l.ty(), r.ty())
+                {
+                    let mut values = Vec::new();
+                    fast_agg::widen(&keys[0], &mut values)?;
+                    let mut t: HashMap<i64, Vec<u32>, _> = HashMap::default();
+                    for (i, v) in values.iter().enumerate() {
+                        if keys[0].is_valid(i) {
+                            t.entry(*v).or_default().push(i as u32);
+                        }
                     }
-                    t.entry(k).or_default().push(i as u32);
+                    Some(JoinTable::Int(t))
+                } else {
+                    let mut t: HashMap<Vec<Key>, Vec<u32>> = HashMap::new();
+                    for i in 0..rows.rows {
+                        let k = row_key(&keys, &types, i);
+                        if k.contains(&Key::Null) {
+                            continue;
+                        }
+                        t.entry(k).or_default().push(i as u32);
+                    }
+                    Some(JoinTable::Keys(t))
                 }
-                Some(t)
             };
             let matched = vec![false; rows.rows];
             self.built = Some(Built { rows, table, matched });
@@ -1872,12 +1967,26 @@ impl JoinState {
                 Vec::new()
             };
             let key_types: Vec<PgType> = self.equi.iter().map(|(l, _)| l.ty()).collect();
+            let mut left_ints = Vec::new();
+            if let Some(JoinTable::Int(_)) = &built.table {
+                fast_agg::widen(&left_keys[0], &mut left_ints)?;
+            }
             // Candidate pairs for a run of left rows, bounded in number.
             let (mut li, mut ri) = (Vec::new(), Vec::new());
             let mut row = start;
             while row < left.rows && li.len() < 4 * BATCH_ROWS {
                 match &built.table {
-                    Some(t) => {
+                    Some(JoinTable::Int(t)) => {
+                        if left_keys[0].is_valid(row) {
+                            if let Some(m) = t.get(&left_ints[row]) {
+                                for &r in m {
+                                    li.push(row as u32);
+                                    ri.push(r);
+                                }
+                            }
+                        }
+                    }
+                    Some(JoinTable::Keys(t)) => {
                         let k = row_key(&left_keys, &key_types, row);
                         if let Some(m) = t.get(&k) {
                             for &r in m {
@@ -2310,6 +2419,16 @@ impl AggState {
                 Step::Done => break,
             };
             let group_cols: Vec<ArrayRef> = self.groups.iter().map(|g| eval_batch(g, &b, cx)).collect::<Result<_>>()?;
+            if let Some(fast) = &mut self.fast {
+                let mut args = Vec::with_capacity(self.aggs.len());
+                let mut filters = Vec::with_capacity(self.aggs.len());
+                for a in &self.aggs {
+                    args.push(a.args.first().map(|e| eval_batch(e, &b, cx)).transpose()?);
+                    filters.push(a.filter.as_ref().map(|f| eval_batch(f, &b, cx)).transpose()?);
+                }
+                fast.add(&group_cols, &refs(&args), &refs(&filters), b.rows)?;
+                continue;
+            }
             let group_types: Vec<PgType> = self.groups.iter().map(Expr::ty).collect();
             let mut arg_cols = Vec::with_capacity(self.aggs.len());
             for a in &self.aggs {
@@ -2351,6 +2470,9 @@ impl AggState {
             }
         }
         self.done = true;
+        if let Some(fast) = self.fast.take() {
+            (self.keys, self.accs) = fast.finish(&self.aggs);
+        }
         if self.keys.is_empty() && self.groups.is_empty() {
             self.keys.push(Vec::new());
             self.accs.push(self.aggs.iter().map(new_acc).collect());
@@ -2368,6 +2490,10 @@ impl AggState {
         b.rows = rows.len();
         Ok(Step::Batch(b))
     }
+}
+
+fn refs(columns: &[Option<ArrayRef>]) -> Vec<Option<&ArrayRef>> {
+    columns.iter().map(Option::as_ref).collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -67,6 +67,15 @@ fn xmax_hinted(h: &Header<'_>) -> bool {
     !h.is_multi() && h.infomask() & XMAX_COMMITTED != 0
 }
 
+/// The last answer of a commit-log lookup for a snapshot (see
+/// [`TransactionManager::tuple_visible_memo`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommitMemo {
+    /// 0: none yet.
+    xid: u64,
+    committed: bool,
+}
+
 /// What a statement may see: transactions below `xmin` are finished, those
 /// at or above `xmax` had not started, and `running` were in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -383,14 +392,41 @@ impl TransactionManager {
         Ok(self.clog.status(xid)? == XidStatus::Committed)
     }
 
+    /// As [`TransactionManager::committed_before`], answering from `memo`
+    /// when it holds `xid`'s answer (and keeping it there otherwise).
+    fn committed_before_memo(&self, xid: u64, snap: &Snapshot, memo: &mut CommitMemo) -> Result<bool> {
+        if memo.xid != xid || xid == 0 {
+            *memo = CommitMemo { xid, committed: self.committed_before(xid, snap)? };
+        }
+        Ok(memo.committed)
+    }
+
     /// PostgreSQL's HeapTupleSatisfiesMVCC: is this tuple version visible to
     /// `snap`, for transaction `me` (0 if it has none) at command `cid`?
     pub fn tuple_visible(&self, tuple: &[u8], snap: &Snapshot, me: u64, cid: u32) -> Result<bool> {
+        self.tuple_visible_memo(tuple, snap, me, cid, &mut CommitMemo::default())
+    }
+
+    /// [`TransactionManager::tuple_visible`] for a run of tuples read with
+    /// the same snapshot (a block's), remembering the last commit-log
+    /// answer in `memo`: most neighbouring rows were written by the same
+    /// transaction. A memo is good for one snapshot, and only while this
+    /// transaction does not change (a subtransaction's rollback changes
+    /// what its own ids look like), i.e. within one call of a scan.
+    pub fn tuple_visible_memo(
+        &self,
+        tuple: &[u8],
+        snap: &Snapshot,
+        me: u64,
+        cid: u32,
+        memo: &mut CommitMemo,
+    ) -> Result<bool> {
         let h = Header(tuple);
         let xmin = h.xmin();
         // A committed id is never ours, so the family lookup is only made
         // for ids the snapshot does not see committed.
-        let own_insert = !xmin_frozen(&h) && ((xmin == me && me != 0) || !self.committed_before(xmin, snap)?);
+        let own_insert =
+            !xmin_frozen(&h) && ((xmin == me && me != 0) || !self.committed_before_memo(xmin, snap, memo)?);
         if own_insert {
             if !self.is_mine(xmin, me) {
                 return Ok(false);
@@ -407,7 +443,7 @@ impl TransactionManager {
             return Ok(false);
         }
         let Some(xmax) = self.updater(&h)? else { return Ok(true) };
-        if self.committed_before(xmax, snap)? {
+        if self.committed_before_memo(xmax, snap, memo)? {
             return Ok(false);
         }
         if self.is_mine(xmax, me) {

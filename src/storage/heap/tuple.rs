@@ -250,20 +250,55 @@ pub fn deform<'t>(desc: &'t TupleDesc, tuple: &'t [u8]) -> Vec<Option<&'t [u8]>>
 /// Split a tuple into its attribute values as stored (an attribute the
 /// tuple does not have reads as its missing value, stored plain).
 pub fn deform_stored<'t>(desc: &'t TupleDesc, tuple: &'t [u8]) -> Vec<Option<Stored<'t>>> {
+    let mut out = Vec::with_capacity(desc.attrs.len());
+    deform_each(desc, tuple, |_, v| out.push(v));
+    out
+}
+
+/// As [`deform_stored`], handing each attribute's value to `f` with its
+/// number (from 0) instead of collecting them: the per-row path of scans.
+pub fn deform_each<'t>(desc: &'t TupleDesc, tuple: &'t [u8], f: impl FnMut(usize, Option<Stored<'t>>)) {
+    deform_each_from(desc, tuple, 0, 0, f)
+}
+
+/// Where the attributes of a tuple without NULLs start in its data
+/// (PostgreSQL's attcacheoff): for each attribute up to and including the
+/// first of variable length, whose starts do not depend on the values.
+pub fn fixed_offsets(desc: &TupleDesc) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut off = 0usize;
+    for attr in &desc.attrs {
+        off = align_to(off, attr.align.max(1) as usize);
+        out.push(off);
+        if attr.len < 0 {
+            break;
+        }
+        off += attr.len as usize;
+    }
+    out
+}
+
+/// As [`deform_each`], from attribute `first` on, which starts at `off`
+/// in the tuple's data (see [`fixed_offsets`]).
+pub fn deform_each_from<'t>(
+    desc: &'t TupleDesc,
+    tuple: &'t [u8],
+    first: usize,
+    mut off: usize,
+    mut f: impl FnMut(usize, Option<Stored<'t>>),
+) {
     let h = Header(tuple);
     let natts = h.natts() as usize;
     let hoff = h.hoff();
     let has_null = h.infomask() & HASNULL != 0;
-    let mut out = Vec::with_capacity(desc.attrs.len());
-    let mut off = 0usize;
-    for (i, attr) in desc.attrs.iter().enumerate() {
+    for (i, attr) in desc.attrs.iter().enumerate().skip(first) {
         if i >= natts {
-            out.push(desc.missing.get(i).and_then(|m| m.as_deref()).map(Stored::Plain));
+            f(i, desc.missing.get(i).and_then(|m| m.as_deref()).map(Stored::Plain));
             continue;
         }
         let null = has_null && tuple[HEADER_SIZE + i / 8] & (1 << (i % 8)) == 0;
         if null {
-            out.push(None);
+            f(i, None);
             continue;
         }
         off = align_to(off, attr.align.max(1) as usize);
@@ -272,20 +307,22 @@ pub fn deform_stored<'t>(desc: &'t TupleDesc, tuple: &'t [u8]) -> Vec<Option<Sto
             let word = u32::from_le_bytes(tuple[at..at + 4].try_into().expect("4 bytes"));
             let len = (word & VARLENA_LEN_MASK) as usize;
             let bytes = &tuple[at + 4..at + 4 + len];
-            out.push(Some(if word & VARLENA_EXTERNAL != 0 {
-                Stored::External(bytes)
-            } else if word & VARLENA_COMPRESSED != 0 {
-                Stored::Compressed(bytes)
-            } else {
-                Stored::Plain(bytes)
-            }));
+            f(
+                i,
+                Some(if word & VARLENA_EXTERNAL != 0 {
+                    Stored::External(bytes)
+                } else if word & VARLENA_COMPRESSED != 0 {
+                    Stored::Compressed(bytes)
+                } else {
+                    Stored::Plain(bytes)
+                }),
+            );
             off += 4 + len;
         } else {
-            out.push(Some(Stored::Plain(&tuple[at..at + attr.len as usize])));
+            f(i, Some(Stored::Plain(&tuple[at..at + attr.len as usize])));
             off += attr.len as usize;
         }
     }
-    out
 }
 
 /// Read access to a tuple header.
