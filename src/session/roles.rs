@@ -52,18 +52,18 @@ impl Session {
     }
 
     /// Role `name`, or 42704.
-    fn existing_role(&mut self, name: &str) -> Result<Role> {
+    pub(super) fn existing_role(&mut self, name: &str) -> Result<Role> {
         self.find_role(name)?.ok_or_else(|| no_role(name))
     }
 
     /// The current user's `pg_authid` row.
-    fn current_role_row(&mut self) -> Result<Role> {
+    pub(super) fn current_role_row(&mut self) -> Result<Role> {
         let name = self.current_user().to_string();
         self.existing_role(&name)
     }
 
     /// The roles `role` is a member of, directly or not.
-    fn roles_of(&mut self, role: u32) -> Result<Vec<u32>> {
+    pub(super) fn roles_of(&mut self, role: u32) -> Result<Vec<u32>> {
         let snapshot = self.statement_snapshot();
         let xid = self.current_xid();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
@@ -78,7 +78,7 @@ impl Session {
     }
 
     /// After a write to the role catalogs: the next command sees it.
-    fn roles_changed(&mut self) {
+    pub(super) fn roles_changed(&mut self) {
         self.catalog_changed = true;
         self.cid += 1;
         self.simple_cache.clear();
@@ -113,6 +113,7 @@ impl Session {
             RoleStmt::Privileges(p) => self.privileges_statement(p),
             RoleStmt::SetRole { name, local, .. } => self.set_role(name.as_deref(), *local),
             RoleStmt::SetSessionAuthorization { name, .. } => self.set_session_authorization(name.as_deref()),
+            RoleStmt::Setting(s) => self.alter_setting(s),
         }
     }
 
@@ -328,6 +329,7 @@ impl Session {
             for m in catalog.memberships(&who)?.iter().filter(|m| m.role == role.oid || m.member == role.oid) {
                 catalog.delete_membership(m, xid, self.cid)?;
             }
+            catalog.delete_db_role_settings(|s| s.role == role.oid, xid, self.cid, &who)?;
             catalog.delete_role(&role, xid, self.cid)?;
             self.roles_changed();
         }

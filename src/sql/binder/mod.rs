@@ -243,7 +243,15 @@ impl<'a> Binder<'a> {
         let statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Database(super::database::DatabaseStmt::Alter {
+                name,
+                action: super::database::AlterDatabase::Setting(action),
+            }) => Statement::Role(super::role::RoleStmt::Setting(Box::new(super::db_role_setting::AlterSetting {
+                scope: super::db_role_setting::SettingScope::Database(name.clone()),
+                action: action.clone(),
+            }))),
             super::parser::Parsed::Database(d) => Statement::Database(d.clone()),
+            super::parser::Parsed::RoleSetting(s) => Statement::Role(super::role::RoleStmt::Setting(s.clone())),
             super::parser::Parsed::Domain(d) => self.bind_domain(d)?,
             super::parser::Parsed::TransactionModes { set, start, isolation, read_only, deferrable } => {
                 let (isolation, read_only, deferrable) = (isolation.clone(), *read_only, Some(*deferrable));
