@@ -274,8 +274,16 @@ impl Session {
             self.notices
                 .push(Notice::info(SqlState::SUCCESSFUL_COMPLETION, "MD5 password cleared because of role rename"));
         }
-        role.name = new_name.to_string();
+        let old_name = std::mem::replace(&mut role.name, new_name.to_string());
         self.shared.catalog.update_role(&role, xid, self.cid)?;
+        // The ACLs of every database name the role: each changes with it.
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        let own = self.shared.catalog.database();
+        for db in self.shared.catalog.databases(&who)? {
+            let catalog = self.shared.databases.catalog(db.oid);
+            catalog.rename_role_in_acls(&old_name, new_name, db.oid == own, xid, self.cid, &who)?;
+        }
         self.roles_changed();
         Ok(())
     }
@@ -317,7 +325,7 @@ impl Session {
             let path = self.search_path.clone();
             let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
             let catalog = self.shared.catalog.clone();
-            let dependents = catalog.role_dependents(role.oid, &who)?;
+            let dependents = self.role_dependents_everywhere(&role, &who)?;
             if !dependents.is_empty() {
                 return Err(err!(
                     SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -334,6 +342,33 @@ impl Session {
             self.roles_changed();
         }
         Ok(())
+    }
+
+    /// What depends on `role`, as DROP ROLE's detail lists it: the
+    /// databases it owns or has privileges on, then the objects of this
+    /// database, then how many objects of each other database.
+    fn role_dependents_everywhere(&mut self, role: &Role, who: &Reader<'_>) -> Result<Vec<String>> {
+        use crate::catalog::{acl, system::PG_DATABASE};
+        let catalog = self.shared.catalog.clone();
+        let databases = catalog.databases(who)?;
+        let mut out = Vec::new();
+        for db in &databases {
+            if db.owner == role.oid {
+                out.push(format!("owner of database {}", db.name));
+            } else if catalog.row_acl(&PG_DATABASE, db.tid)?.is_some_and(|a| acl::mentions(&a, &role.name)) {
+                out.push(format!("privileges for database {}", db.name));
+            }
+        }
+        out.extend(catalog.role_dependents(role.oid, who)?);
+        let elsewhere = Reader { path: None, ..*who };
+        for db in databases.iter().filter(|d| d.oid != catalog.database()) {
+            match self.shared.databases.catalog(db.oid).role_dependents(role.oid, &elsewhere)?.len() {
+                0 => {}
+                1 => out.push(format!("1 object in database {}", db.name)),
+                n => out.push(format!("{n} objects in database {}", db.name)),
+            }
+        }
+        Ok(out)
     }
 
     /// `GRANT role TO member [WITH ADMIN OPTION]`.
