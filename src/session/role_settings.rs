@@ -18,10 +18,10 @@
 
 use crate::catalog::Reader;
 use crate::catalog::db_role_setting::DbRoleSetting;
-use crate::config::{Guc, Source};
+use crate::config::Source;
 use crate::err;
 use crate::error::{Result, SqlState};
-use crate::sql::db_role_setting::{AlterSetting, SetArg, SettingAction, SettingScope};
+use crate::sql::db_role_setting::{AlterSetting, SettingAction, SettingScope, flatten};
 
 use super::Session;
 
@@ -84,8 +84,8 @@ impl Session {
         let mut config = existing.as_ref().map(|r| r.config.clone()).unwrap_or_default();
         match &stmt.action {
             SettingAction::Set { name, values } => {
-                let guc = crate::config::guc::lookup_or_error(name)?;
-                let text = flatten(guc, values)?;
+                crate::config::guc::lookup_or_error(name)?;
+                let text = flatten(name, values)?;
                 let guc = self.settings.validate_stored(name, &text, me.superuser)?;
                 put(&mut config, guc.name(), &text);
             }
@@ -157,24 +157,4 @@ fn put(config: &mut Vec<String>, name: &str, text: &str) {
         Some(old) => *old = item,
         None => config.push(item),
     }
-}
-
-/// The values of `SET name = v, …` as one string, as PostgreSQL's
-/// `flatten_set_variable_args` writes them: list settings take several,
-/// joined by `, `, and `search_path`'s names are quoted where a name
-/// needs it.
-fn flatten(guc: Guc, values: &[SetArg]) -> Result<String> {
-    let list = matches!(guc, Guc::search_path | Guc::DateStyle);
-    if values.len() > 1 && !list {
-        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "SET {} takes only one argument", guc.name()));
-    }
-    let parts: Vec<String> = values
-        .iter()
-        .map(|v| match v {
-            SetArg::Number(n) => n.clone(),
-            SetArg::Text(t) if guc == Guc::search_path => crate::catalog::describe::quote_identifier(t),
-            SetArg::Text(t) => t.clone(),
-        })
-        .collect();
-    Ok(parts.join(", "))
 }

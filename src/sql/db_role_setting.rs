@@ -163,3 +163,30 @@ fn parse_value(p: &mut Parser<'_>) -> Result<SetArg, ParserError> {
         _ => return p.expected_ref("a setting's value", &token),
     })
 }
+
+/// The values of `SET name = v, …` as one string, as PostgreSQL's
+/// `flatten_set_variable_args` writes them: list settings take several,
+/// joined by `, `, and `search_path`'s names are quoted where a name
+/// needs it (`a, "B"`). A setting tusk does not know takes them as
+/// written (setting it fails next).
+pub fn flatten(name: &str, values: &[SetArg]) -> crate::error::Result<String> {
+    use crate::config::Guc;
+    let guc = Guc::lookup(name);
+    let list = matches!(guc, Some(Guc::search_path | Guc::DateStyle));
+    if let (Some(guc), true) = (guc, values.len() > 1 && !list) {
+        return Err(crate::err!(
+            crate::error::SqlState::INVALID_PARAMETER_VALUE,
+            "SET {} takes only one argument",
+            guc.name()
+        ));
+    }
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            SetArg::Number(n) => n.clone(),
+            SetArg::Text(t) if guc == Some(Guc::search_path) => crate::catalog::describe::quote_identifier(t),
+            SetArg::Text(t) => t.clone(),
+        })
+        .collect();
+    Ok(parts.join(", "))
+}
