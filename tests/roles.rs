@@ -179,3 +179,31 @@ async fn privileges_follow_role_changes_made_elsewhere() {
     admin.batch_execute("COMMIT").await.unwrap();
     assert_eq!(rows(&boss, "SELECT v FROM secrets").await, ["7"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renamed_role_keeps_its_privileges_in_every_database() {
+    let server = TestServer::start(&[]);
+    let admin = server.connect().await;
+    admin.batch_execute("CREATE DATABASE other").await.unwrap();
+    admin.batch_execute("CREATE ROLE ra LOGIN").await.unwrap();
+    let other = connect(&format!("host=127.0.0.1 port={} user=postgres dbname=other", server.port)).await.unwrap();
+    other.batch_execute("CREATE TABLE t (a int); INSERT INTO t VALUES (7); GRANT SELECT ON t TO ra").await.unwrap();
+    drop(other);
+    admin.batch_execute("ALTER ROLE ra RENAME TO rb").await.unwrap();
+
+    let other = connect(&format!("host=127.0.0.1 port={} user=postgres dbname=other", server.port)).await.unwrap();
+    assert_eq!(
+        rows(&other, "SELECT relacl FROM pg_class WHERE relname = 't'").await,
+        ["{postgres=arwdDxt/postgres,rb=r/postgres}"]
+    );
+    let as_rb = connect(&format!("host=127.0.0.1 port={} user=rb dbname=other", server.port)).await.unwrap();
+    assert_eq!(rows(&as_rb, "SELECT a FROM t").await, ["7"]);
+    // DROP ROLE counts what the role has elsewhere.
+    let e = admin.simple_query("DROP ROLE rb").await.unwrap_err();
+    let db = e.as_db_error().unwrap();
+    assert_eq!(db.code().code(), "2BP01");
+    assert_eq!(db.detail(), Some("1 object in database other"));
+    other.batch_execute("REVOKE SELECT ON t FROM rb").await.unwrap();
+    drop(as_rb);
+    admin.batch_execute("DROP ROLE rb").await.unwrap();
+}

@@ -5,7 +5,11 @@
 //! ([`default_acl`]); the first GRANT or REVOKE writes the default out and
 //! changes it.
 //!
-//! tusk keeps aclitems in their text form, naming roles by name.
+//! tusk keeps aclitems in their text form, naming roles by name: where
+//! PostgreSQL's aclitem holds role OIDs, ALTER ROLE … RENAME TO rewrites
+//! the items that name the role, in every database
+//! ([`Catalog::rename_role_in_acls`](super::Catalog::rename_role_in_acls)),
+//! so that the ACLs show and grant alike under the new name.
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -174,6 +178,21 @@ pub fn revoke(acl: &mut Vec<AclItem>, grantee: &str, grantor: &str, letters: &[c
 /// Parse an ACL column's items.
 pub fn parse_acl(items: &[String]) -> Result<Vec<AclItem>> {
     items.iter().map(|t| AclItem::parse(t)).collect()
+}
+
+/// ALTER ROLE … RENAME TO: the items that name role `old` (as grantee
+/// or grantor) name `new` instead; whether any did.
+pub fn rename_role(acl: &mut [AclItem], old: &str, new: &str) -> bool {
+    let mut renamed = false;
+    for item in acl.iter_mut() {
+        for who in [&mut item.grantee, &mut item.grantor] {
+            if who == old {
+                *who = new.to_string();
+                renamed = true;
+            }
+        }
+    }
+    renamed
 }
 
 /// Whether an ACL names role `name` (as grantee or grantor).

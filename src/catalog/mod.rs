@@ -32,6 +32,7 @@ mod bootstrap;
 pub mod comment;
 mod constraint;
 pub mod database;
+pub mod db_role_setting;
 mod default;
 pub mod describe;
 pub mod domains;

@@ -204,6 +204,43 @@ impl Catalog {
         }
     }
 
+    /// ALTER ROLE … RENAME TO: the ACLs of this database's relations and
+    /// schemas (and, with `databases`, the cluster's databases) that name
+    /// role `old` name `new` instead. An aclitem names its roles by name
+    /// (see [`acl`]), so the rows change with the role's name.
+    pub fn rename_role_in_acls(
+        &self,
+        old: &str,
+        new: &str,
+        databases: bool,
+        xid: u64,
+        cid: u32,
+        who: &Reader<'_>,
+    ) -> Result<()> {
+        let mut catalogs = vec![&PG_CLASS, &PG_NAMESPACE];
+        if databases {
+            catalogs.push(&super::system::PG_DATABASE);
+        }
+        for catalog in catalogs {
+            let column = acl::acl_column(catalog);
+            let desc = catalog.desc();
+            let mut with_acl = Vec::new();
+            self.scan(catalog, who, |tid, t| {
+                if deform(&desc, t)[column].is_some() {
+                    with_acl.push(tid);
+                }
+            })?;
+            for tid in with_acl {
+                let Some(texts) = self.row_acl(catalog, tid)? else { continue };
+                let mut items = acl::parse_acl(&texts)?;
+                if acl::rename_role(&mut items, old, new) {
+                    self.set_row_acl(catalog, tid, &items, xid, cid)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A role's name, or its OID as text when no role has it.
     pub fn role_name_or_oid(&self, oid: u32, who: &Reader<'_>) -> Result<String> {
         Ok(match self.role_by_oid(oid, who)? {

@@ -445,7 +445,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 32] = [
+pub const ALL: [&SystemCatalog; 33] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -478,6 +478,7 @@ pub const ALL: [&SystemCatalog; 32] = [
     &absent::PG_FOREIGN_TABLE,
     &absent::PG_EXTENSION,
     &super::enums::PG_ENUM,
+    &super::db_role_setting::PG_DB_ROLE_SETTING,
 ];
 
 /// The OID of the system catalog named `name` (what `obj_description`'s
@@ -1137,8 +1138,9 @@ pub fn am_rows() -> Vec<Vec<Datum>> {
 }
 
 /// The catalogs shared by every database (`pg_database`, `pg_authid`,
-/// `pg_auth_members`, `pg_tablespace`, `pg_shdescription`): stored once
+/// `pg_auth_members`, `pg_tablespace`, `pg_shdescription`,
+/// `pg_db_role_setting`): stored once
 /// for the cluster, in [`super::SHARED_DB`], and seen alike from each.
 pub fn is_shared(oid: u32) -> bool {
-    matches!(oid, 1262 | 1260 | 1261 | 1213 | 2396)
+    matches!(oid, 1262 | 1260 | 1261 | 1213 | 2396 | 2964)
 }

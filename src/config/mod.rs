@@ -37,6 +37,14 @@ pub enum Source {
     ConfigFile,
     Environment,
     CommandLine,
+    /// `ALTER ROLE ALL SET` (`pg_db_role_setting`, any database and role).
+    Global,
+    /// `ALTER DATABASE d SET`.
+    Database,
+    /// `ALTER ROLE r SET`.
+    User,
+    /// `ALTER ROLE r IN DATABASE d SET`.
+    DatabaseUser,
     Client,
     Session,
 }
@@ -49,6 +57,10 @@ impl Source {
             Source::ConfigFile => "configuration file",
             Source::Environment => "environment variable",
             Source::CommandLine => "command line",
+            Source::Global => "global",
+            Source::Database => "database",
+            Source::User => "user",
+            Source::DatabaseUser => "database user",
             Source::Client => "client",
             Source::Session => "session",
         }

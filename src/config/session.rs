@@ -36,9 +36,10 @@ pub struct Settings {
     touched: Vec<(Guc, bool)>,
     last_reported: Vec<Option<Value>>,
     /// Where each server-wide value came from, and which settings the
-    /// client's startup packet set (`pg_settings.source`).
+    /// connection's start set, from where: the startup packet or
+    /// `pg_db_role_setting` (`pg_settings.source`).
     config_sources: Vec<Source>,
-    from_client: Vec<bool>,
+    at_start: Vec<Option<Source>>,
 }
 
 impl Settings {
@@ -51,7 +52,7 @@ impl Settings {
             touched: Vec::new(),
             last_reported: vec![None; guc::ALL.len()],
             config_sources: guc::ALL.iter().map(|&g| config.source(g)).collect(),
-            from_client: vec![false; guc::ALL.len()],
+            at_start: vec![None; guc::ALL.len()],
         }
     }
 
@@ -67,10 +68,8 @@ impl Settings {
         let i = guc as usize;
         if self.current[i] != self.reset[i] {
             Source::Session
-        } else if self.from_client[i] {
-            Source::Client
         } else {
-            self.config_sources[i]
+            self.at_start[i].unwrap_or(self.config_sources[i])
         }
     }
 
@@ -107,11 +106,54 @@ impl Settings {
         let guc = guc::lookup_or_error(name)?;
         check_context(guc, SetSource::Startup)?;
         let value = check_value(guc, guc::parse(guc, text)?)?;
+        self.set_at_start(guc, value, Source::Client);
+        Ok(())
+    }
+
+    /// Apply a `pg_db_role_setting` item at connection start (`source`
+    /// says which kind of row it came from), unless a source that wins
+    /// over it set the setting already: the rows are applied from the
+    /// most specific (database and role) to the least (every database and
+    /// role), and the startup packet wins over all of them.
+    pub fn apply_stored(&mut self, name: &str, text: &str, source: Source, superuser: bool) -> Result<()> {
+        let guc = self.validate_stored(name, text, superuser)?;
+        if self.at_start[guc as usize].is_none() {
+            let value = check_value(guc, guc::parse(guc, text)?)?;
+            self.set_at_start(guc, value, source);
+        }
+        Ok(())
+    }
+
+    /// Whether `name = text` may be kept in `pg_db_role_setting` (by a
+    /// superuser or not): the setting must exist, be one a session may
+    /// change, and `text` must be a valid value for it (PostgreSQL's
+    /// `validate_option_array_item`).
+    pub fn validate_stored(&self, name: &str, text: &str, superuser: bool) -> Result<Guc> {
+        let guc = self.validate_stored_name(name, superuser)?;
+        check_value(guc, guc::parse(guc, text)?)?;
+        Ok(guc)
+    }
+
+    /// The setting `name` for `pg_db_role_setting`: it must exist and be
+    /// one a session may change.
+    pub fn validate_stored_name(&self, name: &str, superuser: bool) -> Result<Guc> {
+        let guc = guc::lookup_or_error(name)?;
+        check_context(guc, SetSource::Session)?;
+        if guc.def().context == Context::Superuser && !superuser {
+            return Err(err!(
+                SqlState::INSUFFICIENT_PRIVILEGE,
+                "permission denied to set parameter \"{}\"",
+                guc.name()
+            ));
+        }
+        Ok(guc)
+    }
+
+    fn set_at_start(&mut self, guc: Guc, value: Value, source: Source) {
         self.current[guc as usize] = value.clone();
         self.committed[guc as usize] = value.clone();
         self.reset[guc as usize] = value;
-        self.from_client[guc as usize] = true;
-        Ok(())
+        self.at_start[guc as usize] = Some(source);
     }
 
     /// A value the server sets for the session (`session_authorization`,

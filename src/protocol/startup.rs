@@ -138,6 +138,7 @@ where
     session.backend_id = registration.backend_id;
     session.settings.set_internal(crate::config::Guc::session_authorization, &session.user)?;
     session.settings.set_internal(crate::config::Guc::is_superuser, if role.superuser { "on" } else { "off" })?;
+    session.apply_stored_settings(role.oid, role.superuser).map_err(|e| e.fatal())?;
     for (name, value) in &params {
         match name.as_str() {
             "user" | "database" | "replication" => {}

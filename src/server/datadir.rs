@@ -38,8 +38,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// copied from it); roles are stored (`pg_authid` rows made by CREATE
 /// ROLE) and `aclitem[]` columns are real arrays; the reg* types have
 /// `pg_type` rows. 11: `information_schema.columns` names a column's
-/// domain and reports the domain's base type.
-pub const FORMAT_VERSION: &str = "11";
+/// domain and reports the domain's base type. 12: `pg_db_role_setting`
+/// (shared, in `base/0/`).
+pub const FORMAT_VERSION: &str = "12";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Interrupts, Session, Shared};
 use crate::catalog::database::{Database, DatabaseChange};
-use crate::catalog::{Catalog, POSTGRES_DB, TEMPLATE0_DB, TEMPLATE1_DB, describe};
+use crate::catalog::{Catalog, POSTGRES_DB, TEMPLATE0_DB, TEMPLATE1_DB};
 use crate::config::Config;
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
@@ -338,9 +338,10 @@ fn parse_limit(option: &DbOption) -> Result<i32> {
     Ok(n)
 }
 
-/// A role's OID by name (42704 if there is none).
-fn role(name: &str) -> Result<u32> {
-    describe::role_oid(name).ok_or_else(|| err!(SqlState::UNDEFINED_OBJECT, "role \"{name}\" does not exist"))
+/// A role's OID by name, as committed now (42704 if there is none):
+/// the database commands run outside any transaction block.
+fn role(catalog: &Catalog, name: &str) -> Result<u32> {
+    Ok(catalog.committed_role(name)?.ok_or_else(|| crate::catalog::roles::no_role(name))?.oid)
 }
 
 impl Session {
@@ -389,7 +390,7 @@ impl Session {
             seen.push(&option.name);
             let value = option.value.as_deref();
             match option.name.as_str() {
-                "owner" => owner = value.map(role).transpose()?,
+                "owner" => owner = value.map(|v| role(&self.shared.catalog, v)).transpose()?,
                 "template" => template = value.unwrap_or("template1").to_string(),
                 "encoding" => {
                     if let Some(v) = value
@@ -440,7 +441,7 @@ impl Session {
         };
         let owner = match owner {
             Some(o) => o,
-            None => role(&self.user)?,
+            None => role(&self.shared.catalog, &self.user)?,
         };
         let busy = databases.claim(source.oid, self.pid, false, |n| {
             err!(SqlState::OBJECT_IN_USE, "source database \"{template}\" is being accessed by other users")
@@ -481,7 +482,12 @@ impl Session {
                 .with_detail(others_detail(n))
         })?;
         let catalog = databases.catalog(TEMPLATE1_DB);
-        catalog.in_own_transaction(self.pid, |xid| catalog.delete_database(&db, xid, 0))?;
+        catalog.in_own_transaction(self.pid, |xid| {
+            catalog.delete_database(&db, xid, 0)?;
+            let snapshot = self.shared.txns.snapshot();
+            let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid, cid: 0 };
+            catalog.delete_db_role_settings(|s| s.database == db.oid, xid, 0, &who)
+        })?;
         databases.state.lock().open.remove(&db.oid);
         self.shared.engine.drop_database(db.oid)
     }
@@ -494,6 +500,10 @@ impl Session {
         let mut _busy = None;
         match action {
             AlterDatabase::Unsupported(what) => return Err(Error::not_supported(*what)),
+            // The binder makes these a role statement (`session/role_settings.rs`).
+            AlterDatabase::Setting(_) => {
+                return Err(Error::internal("ALTER DATABASE … SET reached the database commands"));
+            }
             AlterDatabase::RenameTo(new) => {
                 if databases.list()?.iter().any(|d| &d.name == new) {
                     return Err(err!(SqlState::DUPLICATE_DATABASE, "database \"{new}\" already exists"));
@@ -507,7 +517,7 @@ impl Session {
                 })?);
                 change.name = Some(new.clone());
             }
-            AlterDatabase::OwnerTo(owner) => change.owner = Some(role(owner)?),
+            AlterDatabase::OwnerTo(owner) => change.owner = Some(role(&self.shared.catalog, owner)?),
             AlterDatabase::Options(options) => {
                 for option in options {
                     match option.name.as_str() {

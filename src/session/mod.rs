@@ -56,6 +56,7 @@ mod locks;
 mod privileges;
 pub mod registry;
 mod rewrite;
+mod role_settings;
 mod roles;
 mod schemas;
 mod sequences;

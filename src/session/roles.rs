@@ -52,18 +52,18 @@ impl Session {
     }
 
     /// Role `name`, or 42704.
-    fn existing_role(&mut self, name: &str) -> Result<Role> {
+    pub(super) fn existing_role(&mut self, name: &str) -> Result<Role> {
         self.find_role(name)?.ok_or_else(|| no_role(name))
     }
 
     /// The current user's `pg_authid` row.
-    fn current_role_row(&mut self) -> Result<Role> {
+    pub(super) fn current_role_row(&mut self) -> Result<Role> {
         let name = self.current_user().to_string();
         self.existing_role(&name)
     }
 
     /// The roles `role` is a member of, directly or not.
-    fn roles_of(&mut self, role: u32) -> Result<Vec<u32>> {
+    pub(super) fn roles_of(&mut self, role: u32) -> Result<Vec<u32>> {
         let snapshot = self.statement_snapshot();
         let xid = self.current_xid();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
@@ -78,7 +78,7 @@ impl Session {
     }
 
     /// After a write to the role catalogs: the next command sees it.
-    fn roles_changed(&mut self) {
+    pub(super) fn roles_changed(&mut self) {
         self.catalog_changed = true;
         self.cid += 1;
         self.simple_cache.clear();
@@ -113,6 +113,7 @@ impl Session {
             RoleStmt::Privileges(p) => self.privileges_statement(p),
             RoleStmt::SetRole { name, local, .. } => self.set_role(name.as_deref(), *local),
             RoleStmt::SetSessionAuthorization { name, .. } => self.set_session_authorization(name.as_deref()),
+            RoleStmt::Setting(s) => self.alter_setting(s),
         }
     }
 
@@ -273,8 +274,16 @@ impl Session {
             self.notices
                 .push(Notice::info(SqlState::SUCCESSFUL_COMPLETION, "MD5 password cleared because of role rename"));
         }
-        role.name = new_name.to_string();
+        let old_name = std::mem::replace(&mut role.name, new_name.to_string());
         self.shared.catalog.update_role(&role, xid, self.cid)?;
+        // The ACLs of every database name the role: each changes with it.
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
+        let own = self.shared.catalog.database();
+        for db in self.shared.catalog.databases(&who)? {
+            let catalog = self.shared.databases.catalog(db.oid);
+            catalog.rename_role_in_acls(&old_name, new_name, db.oid == own, xid, self.cid, &who)?;
+        }
         self.roles_changed();
         Ok(())
     }
@@ -316,7 +325,7 @@ impl Session {
             let path = self.search_path.clone();
             let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
             let catalog = self.shared.catalog.clone();
-            let dependents = catalog.role_dependents(role.oid, &who)?;
+            let dependents = self.role_dependents_everywhere(&role, &who)?;
             if !dependents.is_empty() {
                 return Err(err!(
                     SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
@@ -328,10 +337,38 @@ impl Session {
             for m in catalog.memberships(&who)?.iter().filter(|m| m.role == role.oid || m.member == role.oid) {
                 catalog.delete_membership(m, xid, self.cid)?;
             }
+            catalog.delete_db_role_settings(|s| s.role == role.oid, xid, self.cid, &who)?;
             catalog.delete_role(&role, xid, self.cid)?;
             self.roles_changed();
         }
         Ok(())
+    }
+
+    /// What depends on `role`, as DROP ROLE's detail lists it: the
+    /// databases it owns or has privileges on, then the objects of this
+    /// database, then how many objects of each other database.
+    fn role_dependents_everywhere(&mut self, role: &Role, who: &Reader<'_>) -> Result<Vec<String>> {
+        use crate::catalog::{acl, system::PG_DATABASE};
+        let catalog = self.shared.catalog.clone();
+        let databases = catalog.databases(who)?;
+        let mut out = Vec::new();
+        for db in &databases {
+            if db.owner == role.oid {
+                out.push(format!("owner of database {}", db.name));
+            } else if catalog.row_acl(&PG_DATABASE, db.tid)?.is_some_and(|a| acl::mentions(&a, &role.name)) {
+                out.push(format!("privileges for database {}", db.name));
+            }
+        }
+        out.extend(catalog.role_dependents(role.oid, who)?);
+        let elsewhere = Reader { path: None, ..*who };
+        for db in databases.iter().filter(|d| d.oid != catalog.database()) {
+            match self.shared.databases.catalog(db.oid).role_dependents(role.oid, &elsewhere)?.len() {
+                0 => {}
+                1 => out.push(format!("1 object in database {}", db.name)),
+                n => out.push(format!("{n} objects in database {}", db.name)),
+            }
+        }
+        Ok(out)
     }
 
     /// `GRANT role TO member [WITH ADMIN OPTION]`.

@@ -31,6 +31,8 @@ pub enum AlterDatabase {
     RenameTo(String),
     OwnerTo(String),
     Options(Vec<DbOption>),
+    /// `SET name … | RESET name | RESET ALL`.
+    Setting(super::db_role_setting::SettingAction),
     /// `SET …`, `RESET …`, `SET TABLESPACE`, `REFRESH COLLATION VERSION`:
     /// parsed, refused when run.
     Unsupported(&'static str),
@@ -89,9 +91,9 @@ pub fn parse_database_statement(p: &mut Parser<'_>) -> Result<DatabaseStmt, Pars
             } else if p.parse_keywords(&[Keyword::SET, Keyword::TABLESPACE]) {
                 skip_rest(p);
                 AlterDatabase::Unsupported("ALTER DATABASE … SET TABLESPACE")
-            } else if p.parse_keyword(Keyword::SET) || p.parse_keyword(Keyword::RESET) {
-                skip_rest(p);
-                AlterDatabase::Unsupported("ALTER DATABASE … SET and RESET of settings")
+            } else if matches!(p.peek_token_ref().token, Token::Word(ref w) if w.quote_style.is_none() && matches!(w.keyword, Keyword::SET | Keyword::RESET))
+            {
+                AlterDatabase::Setting(super::db_role_setting::parse_set_reset(p)?)
             } else if p.parse_keyword(Keyword::REFRESH) {
                 skip_rest(p);
                 AlterDatabase::Unsupported("ALTER DATABASE … REFRESH COLLATION VERSION")

@@ -28,6 +28,7 @@ pub mod cost;
 pub mod costsize;
 pub mod database;
 pub mod datetime;
+pub mod db_role_setting;
 pub mod domain;
 pub mod enums;
 pub mod exec;

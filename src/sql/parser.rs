@@ -52,6 +52,8 @@ pub enum Parsed {
     },
     /// `CREATE`, `DROP` or `ALTER DATABASE` ([`super::database`]).
     Database(super::database::DatabaseStmt),
+    /// `ALTER ROLE … SET | RESET …` ([`super::db_role_setting`]).
+    RoleSetting(Box<super::db_role_setting::AlterSetting>),
     /// `CREATE`, `DROP` or `ALTER DOMAIN` ([`super::domain`]).
     Domain(Box<super::domain::DomainSyntax>),
     /// A statement PostgreSQL has that is not built: refused (0A000) when
@@ -263,6 +265,8 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(parse_reindex(p)?);
         } else if super::database::starts_database_statement(p) {
             out.push(Parsed::Database(super::database::parse_database_statement(p)?));
+        } else if super::db_role_setting::starts_role_setting(p) {
+            out.push(Parsed::RoleSetting(Box::new(super::db_role_setting::parse_role_setting(p)?)));
         } else if super::domain::starts_domain_statement(p) {
             out.push(Parsed::Domain(Box::new(super::domain::parse_domain_statement(p)?)));
         } else if let Some(what) = super::domain::skip_owned_statement(p) {

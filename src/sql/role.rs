@@ -78,6 +78,8 @@ pub enum RoleStmt {
     /// `SET SESSION AUTHORIZATION name | DEFAULT` and `RESET SESSION
     /// AUTHORIZATION` (`None`: the role that logged in).
     SetSessionAuthorization { name: Option<String>, reset: bool },
+    /// `ALTER ROLE | DATABASE … SET | RESET …`: a `pg_db_role_setting` row.
+    Setting(Box<super::db_role_setting::AlterSetting>),
 }
 
 impl RoleStmt {
@@ -93,6 +95,10 @@ impl RoleStmt {
             RoleStmt::Privileges(_) => "GRANT",
             RoleStmt::SetRole { reset: true, .. } | RoleStmt::SetSessionAuthorization { reset: true, .. } => "RESET",
             RoleStmt::SetRole { .. } | RoleStmt::SetSessionAuthorization { .. } => "SET",
+            RoleStmt::Setting(s) => match s.scope {
+                super::db_role_setting::SettingScope::Database(_) => "ALTER DATABASE",
+                super::db_role_setting::SettingScope::Role { .. } => "ALTER ROLE",
+            },
         }
     }
 }

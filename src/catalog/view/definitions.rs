@@ -34,13 +34,10 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
             ("rolconfig", TEXT_ARRAY),
             ("oid", Oid),
         ],
-        // No per-role settings exist: rolconfig is NULL (of type text[],
-        // taken from a catalog column of that type: tusk has no text[]
-        // casts).
         sql: "SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, \
               a.rolreplication, a.rolconnlimit, '********'::text AS rolpassword, a.rolvaliduntil, \
-              a.rolbypassrls, (SELECT c.reloptions FROM pg_class c WHERE false) AS rolconfig, a.oid \
-              FROM pg_authid a",
+              a.rolbypassrls, s.setconfig AS rolconfig, a.oid \
+              FROM pg_authid a LEFT JOIN pg_db_role_setting s ON a.oid = s.setrole AND s.setdatabase = 0",
     },
     SystemView {
         name: "pg_user",
@@ -59,8 +56,9 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
         sql: "SELECT a.rolname AS usename, a.oid AS usesysid, a.rolcreatedb AS usecreatedb, \
               a.rolsuper AS usesuper, a.rolreplication AS userepl, a.rolbypassrls AS usebypassrls, \
               '********'::text AS passwd, a.rolvaliduntil AS valuntil, \
-              (SELECT c.reloptions FROM pg_class c WHERE false) AS useconfig \
-              FROM pg_authid a WHERE a.rolcanlogin",
+              s.setconfig AS useconfig \
+              FROM pg_authid a LEFT JOIN pg_db_role_setting s ON a.oid = s.setrole AND s.setdatabase = 0 \
+              WHERE a.rolcanlogin",
     },
     SystemView {
         name: "pg_tables",

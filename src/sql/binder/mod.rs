@@ -243,7 +243,15 @@ impl<'a> Binder<'a> {
         let statement = match stmt {
             super::parser::Parsed::Sql(s) => self.bind_statement(s)?,
             super::parser::Parsed::Checkpoint => Statement::Checkpoint,
+            super::parser::Parsed::Database(super::database::DatabaseStmt::Alter {
+                name,
+                action: super::database::AlterDatabase::Setting(action),
+            }) => Statement::Role(super::role::RoleStmt::Setting(Box::new(super::db_role_setting::AlterSetting {
+                scope: super::db_role_setting::SettingScope::Database(name.clone()),
+                action: action.clone(),
+            }))),
             super::parser::Parsed::Database(d) => Statement::Database(d.clone()),
+            super::parser::Parsed::RoleSetting(s) => Statement::Role(super::role::RoleStmt::Setting(s.clone())),
             super::parser::Parsed::Domain(d) => self.bind_domain(d)?,
             super::parser::Parsed::TransactionModes { set, start, isolation, read_only, deferrable } => {
                 let (isolation, read_only, deferrable) = (isolation.clone(), *read_only, Some(*deferrable));
@@ -2618,14 +2626,16 @@ fn object_name(n: &ast::ObjectName) -> String {
         .join(".")
 }
 
-fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
+/// The value of `SET name = values` as one string (`None`: DEFAULT).
+fn set_value_text(name: &str, values: &[ast::Expr]) -> Result<Option<String>> {
+    use super::db_role_setting::SetArg;
     let mut parts = Vec::with_capacity(values.len());
     for v in values {
-        let text = match v {
+        let arg = match v {
             ast::Expr::Value(v) => match &v.value {
-                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => s.clone(),
-                ast::Value::Number(n, _) => n.clone(),
-                ast::Value::Boolean(b) => b.to_string(),
+                ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => SetArg::Text(s.clone()),
+                ast::Value::Number(n, _) => SetArg::Number(n.clone()),
+                ast::Value::Boolean(b) => SetArg::Text(b.to_string()),
                 other => return Err(Error::not_supported(format!("SET value {other}"))),
             },
             ast::Expr::Identifier(id)
@@ -2634,14 +2644,10 @@ fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
                 return Ok(None);
             }
             ast::Expr::Identifier(id) => {
-                if id.quote_style.is_some() {
-                    id.value.clone()
-                } else {
-                    id.value.to_ascii_lowercase()
-                }
+                SetArg::Text(if id.quote_style.is_some() { id.value.clone() } else { id.value.to_ascii_lowercase() })
             }
             ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match expr.as_ref() {
-                ast::Expr::Value(v) => format!("-{}", v.value),
+                ast::Expr::Value(v) => SetArg::Number(format!("-{}", v.value)),
                 _ => {
                     return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"-\""));
                 }
@@ -2650,9 +2656,9 @@ fn set_value_text(values: &[ast::Expr]) -> Result<Option<String>> {
                 return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"{other}\""));
             }
         };
-        parts.push(text);
+        parts.push(arg);
     }
-    Ok(Some(parts.join(", ")))
+    super::db_role_setting::flatten(name, &parts).map(Some)
 }
 
 fn bind_set(set: &ast::Set) -> Result<Statement> {
@@ -2660,7 +2666,9 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
     match set {
         S::SingleAssignment { scope, hivevar: false, variable, values } => {
             let local = matches!(scope, Some(ast::ContextModifier::Local));
-            Ok(Statement::Set { name: object_name(variable), value: set_value_text(values)?, local })
+            let name = object_name(variable);
+            let value = set_value_text(&name, values)?;
+            Ok(Statement::Set { name, value, local })
         }
         S::SetTimeZone { local, value } => {
             let value = match value {
@@ -2669,7 +2677,7 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
                 {
                     None
                 }
-                v => set_value_text(std::slice::from_ref(v))?,
+                v => set_value_text("timezone", std::slice::from_ref(v))?,
             };
             Ok(Statement::Set { name: "timezone".into(), value, local: *local })
         }
