@@ -16,7 +16,7 @@
 
 use std::ops::Bound;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sql::types::Datum;
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
@@ -41,6 +41,20 @@ impl Catalog {
     /// `index.valid` and `index.ready` say), as `xid` at `cid`.
     pub fn set_index_state(&self, index: &Index, table: &Table, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
         self.refresh_index_row(index, table, xid, cid, who)
+    }
+
+    /// REINDEX CONCURRENTLY's swap: index `a` takes the file of index `b`
+    /// (its rebuilt copy), and `b` the file of `a` (`pg_class.relfilenode`),
+    /// so that `a` keeps its OID, name and constraint with the new file.
+    pub fn swap_index_files(&self, a: &Index, b: &Index, xid: u64, cid: u32, who: &Reader<'_>) -> Result<()> {
+        for (index, file) in [(a, b.rel), (b, a.rel)] {
+            let (_, rel) = self.relation_by_oid(index.oid, who)?.ok_or_else(|| Error::internal("index vanished"))?;
+            let relfilenode = file.relfilenode.to_le_bytes().to_vec();
+            self.update_class_row(&rel, xid, cid, &|v| {
+                v[super::system::CLASS_RELFILENODE] = Some(relfilenode.clone())
+            })?;
+        }
+        Ok(())
     }
 
     /// Give `index` an entry for every version of `table`'s rows whose

@@ -31,8 +31,10 @@
 //! = false (no writer maintains it); wait again; drop.
 //!
 //! REINDEX CONCURRENTLY builds a copy of each index named `<name>_ccnew`
-//! the first way, swaps the names (the old one becomes `<name>_ccold` and
-//! not valid, the copy valid), and drops the old one the second way.
+//! the first way; the index and its copy swap files (so the index keeps
+//! its OID, name and constraint, where PostgreSQL swaps names and
+//! dependencies); the copy, holding the old file and renamed
+//! `<name>_ccold`, goes the second way.
 
 use crate::catalog::privileges::PrivObject;
 use crate::catalog::{Index, Reader, RelKind, Table};
@@ -149,17 +151,18 @@ impl Session {
         }
         let mut oids = Vec::new();
         for index in table.indexes.iter().filter(|i| whole_table || i.oid == rel.oid) {
-            if index.constraint || table.referenced_by.iter().any(|f| f.index == index.oid) {
-                // The constraint (or foreign key) would have to move to the copy.
+            if index.deferral.deferrable {
+                // Its copy would have to put off its checks too.
                 return Err(Error::not_supported(format!(
-                    "REINDEX CONCURRENTLY of index \"{}\", which a constraint uses",
+                    "REINDEX CONCURRENTLY of index \"{}\" of a deferrable constraint",
                     index.name
                 )));
             }
             if whole_table && !index.valid {
+                let schema = catalog.namespace_name(table.namespace, &who)?.unwrap_or_default();
                 self.notices.push(Notice::warning(
                     SqlState::WARNING,
-                    format!("cannot reindex invalid index \"{}\" concurrently, skipping", index.name),
+                    format!("cannot reindex invalid index \"{schema}.{}\" concurrently, skipping", index.name),
                 ));
                 continue;
             }
@@ -169,14 +172,16 @@ impl Session {
     }
 
     /// REINDEX CONCURRENTLY of one index of table `table_oid`: a copy is
-    /// built concurrently, takes the index's name and place, and the old
-    /// index goes as DROP INDEX CONCURRENTLY drops one.
+    /// built concurrently, the two swap files (the index keeps its OID,
+    /// name and constraint), and the copy, now with the old file and named
+    /// `<name>_ccold`, goes as DROP INDEX CONCURRENTLY drops one.
     fn reindex_one_concurrently(&mut self, table_oid: u32, oid: u32) -> Result<()> {
         let xid = self.ensure_xid("REINDEX")?;
         let table = self.fresh_table(table_oid, xid)?;
         let old = table.indexes.iter().find(|i| i.oid == oid).cloned();
         let old = old.ok_or_else(|| Error::internal("index vanished"))?;
-        let mut copy = Index { valid: false, ready: false, ..old.clone() };
+        // The copy implements no constraint: it only holds the entries.
+        let mut copy = Index { valid: false, ready: false, primary: false, constraint: false, ..old.clone() };
         copy.name = self.free_index_name(&table, &old.name, "ccnew", xid)?;
         self.catalog_changed = true;
         let copy = self.shared.catalog.create_index(&table, copy, xid, self.cid)?;
@@ -185,21 +190,22 @@ impl Session {
         self.commit_phase()?;
         let copy_oid = copy.oid;
         self.build_concurrently(table_oid, copy)?;
-        self.commit_phase()?;
-        // The swap: the copy takes the name and becomes valid, the old
-        // index is renamed and no longer used.
+
+        // The swap, where the copy became valid.
         let xid = self.ensure_xid("REINDEX")?;
         let table = self.fresh_table(table_oid, xid)?;
-        let old_name = self.free_index_name(&table, &old.name, "ccold", xid)?;
+        let find = |oid| table.indexes.iter().find(|i| i.oid == oid).ok_or_else(|| Error::internal("index vanished"));
+        let (old, copy) = (find(oid)?, find(copy_oid)?);
+        let retired_name = self.free_index_name(&table, &old.name, "ccold", xid)?;
         let snapshot = self.statement_snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
         let catalog = &self.shared.catalog;
-        catalog.rename_relation(oid, &old_name, xid, self.cid, &who)?;
+        catalog.swap_index_files(old, copy, xid, self.cid, &who)?;
         self.cid += 1;
         let who = Reader { cid: self.cid, ..who };
-        catalog.rename_relation(copy_oid, &old.name, xid, self.cid, &who)?;
+        catalog.rename_relation(copy_oid, &retired_name, xid, self.cid, &who)?;
         self.cid += 1;
-        self.retire_index(table_oid, oid)
+        self.retire_index(table_oid, copy_oid)
     }
 
     /// `<base>_<label>`, with a number after the label while that is taken
