@@ -15,6 +15,7 @@ use crate::sql::types::Datum;
 use crate::storage::btree::{BTree, IndexEntry, InsertOutcome, UniqueCheck};
 use crate::storage::heap::Tid;
 use crate::storage::smgr::RelFileLocator;
+use crate::txn::Snapshot;
 use crate::{err, txn};
 
 use super::keycode::{self, KeyOrder};
@@ -50,6 +51,15 @@ pub struct Index {
     /// A partial index's predicate: only rows for which it is true have
     /// entries.
     pub predicate: Option<Arc<Predicate>>,
+    /// `pg_index.indisvalid`: it has an entry for every row a query may
+    /// see, so the planner may use it. False while CREATE INDEX
+    /// CONCURRENTLY builds it (and after such a build failed), and once
+    /// DROP INDEX CONCURRENTLY has begun.
+    pub valid: bool,
+    /// `pg_index.indisready`: writers put their rows' entries into it
+    /// (and check its uniqueness). False in the first phase of CREATE
+    /// INDEX CONCURRENTLY and the last of DROP INDEX CONCURRENTLY.
+    pub ready: bool,
 }
 
 /// The `columns` entry of a key part that is an expression.
@@ -395,7 +405,7 @@ impl Catalog {
         wait: &mut dyn FnMut(u64) -> Result<()>,
         deferred: &mut Vec<u32>,
     ) -> Result<()> {
-        for index in &table.indexes {
+        for index in table.indexes.iter().filter(|i| i.ready) {
             if !index.covers(values)? {
                 continue;
             }
@@ -442,7 +452,7 @@ impl Catalog {
         wait: &mut dyn FnMut(u64) -> Result<()>,
         deferred: &mut Vec<u32>,
     ) -> Result<Speculation> {
-        for index in &table.indexes {
+        for index in table.indexes.iter().filter(|i| i.ready) {
             if !index.covers(values)? {
                 continue;
             }
@@ -515,7 +525,7 @@ impl Catalog {
 
     /// Put the entry of `tid` (holding `values`) into `index`; a unique
     /// index (with `check`) first looks for another row with the key.
-    fn insert_index_entry(
+    pub(super) fn insert_index_entry(
         &self,
         table: &Table,
         index: &Index,
@@ -598,6 +608,39 @@ impl Catalog {
     /// still see gets its entry, sorted and bulk-loaded; a unique index
     /// refuses to be built over two live rows with one key.
     pub fn build_index(&self, table: &Table, index: &Index, xid: u64) -> Result<()> {
+        self.build_index_over(table, index, xid, None)
+    }
+
+    /// [`Catalog::build_index`] for CREATE INDEX CONCURRENTLY, whose
+    /// writers go on meanwhile: only the versions `snapshot` sees get an
+    /// entry (as in PostgreSQL), so that uniqueness is judged among
+    /// committed rows only, and no version that a pruner may remove
+    /// (dead to everyone) gets one. The caller holds `snapshot`
+    /// throughout, so that the versions indexed stay; the catch-up pass
+    /// ([`Catalog::validate_index`]) adds later ones, and the caller
+    /// waits for older snapshots before the index is used.
+    pub fn build_index_concurrently(&self, table: &Table, index: &Index, xid: u64, snapshot: &Snapshot) -> Result<()> {
+        self.build_index_over(table, index, xid, Some(snapshot))
+    }
+
+    /// Whether a build gives row version `t` an entry (`None`: not), and
+    /// whether it is live (counts for uniqueness): see
+    /// [`Catalog::build_index`] and [`Catalog::build_index_concurrently`].
+    fn build_version_state(&self, t: &[u8], xid: u64, snapshot: Option<&Snapshot>) -> Result<Option<bool>> {
+        if let Some(snapshot) = snapshot {
+            return Ok(self.txns.tuple_visible(t, snapshot, xid, 0)?.then_some(true));
+        }
+        Ok(match self.txns.unique_status(t, xid)? {
+            // Aborted inserts need no entry; versions deleted by a
+            // committed transaction may still be seen by older snapshots,
+            // so they keep theirs.
+            txn::UniqueStatus::Dead if self.txns.inserted_by_aborted(t)? => None,
+            txn::UniqueStatus::Dead => Some(false),
+            _ => Some(true),
+        })
+    }
+
+    fn build_index_over(&self, table: &Table, index: &Index, xid: u64, snapshot: Option<&Snapshot>) -> Result<()> {
         let desc = table.desc();
         // Only the indexed columns are decoded (and detoasted).
         let mut wanted = vec![false; table.columns.len()];
@@ -618,17 +661,9 @@ impl Catalog {
                     if error.is_some() {
                         return;
                     }
-                    let live = match self.txns.unique_status(t, xid) {
-                        Ok(txn::UniqueStatus::Dead) => {
-                            // Aborted inserts need no entry; versions deleted
-                            // by a committed transaction may still be seen by
-                            // older snapshots, so they keep theirs.
-                            if self.txns.inserted_by_aborted(t).unwrap_or(false) {
-                                continue;
-                            }
-                            false
-                        }
-                        Ok(_) => true,
+                    let live = match self.build_version_state(t, xid, snapshot) {
+                        Ok(Some(live)) => live,
+                        Ok(None) => continue,
                         Err(e) => {
                             error = Some(e);
                             return;

@@ -30,6 +30,7 @@ mod alter;
 pub mod analyze;
 mod bootstrap;
 pub mod comment;
+mod concurrently;
 mod constraint;
 pub mod database;
 pub mod db_role_setting;
@@ -1110,6 +1111,7 @@ impl Catalog {
                     v[system::IND_PRED].map(|p| text_of(Some(p))),
                     v[system::IND_EXPRS].map(|p| text_of(Some(p))),
                     i16_of(v[system::IND_NKEYATTS]),
+                    (v[system::IND_ISVALID] == Some(&[1]), v[system::IND_ISREADY] == Some(&[1])),
                 ));
             }
         })?;
@@ -1126,7 +1128,7 @@ impl Catalog {
             }
         })?;
         let mut out: Vec<Index> = Vec::with_capacity(rows.len());
-        for (ioid, unique, primary, mut key, options, constraint, pred, exprs, nkey) in rows {
+        for (ioid, unique, primary, mut key, options, constraint, pred, exprs, nkey, (valid, ready)) in rows {
             let Some((name, relfilenode)) = names.remove(&ioid) else { continue };
             // indkey lists the key columns, then the INCLUDE ones.
             let include: Vec<usize> =
@@ -1167,6 +1169,8 @@ impl Catalog {
                 deferral: Deferral::default(),
                 unlogged,
                 predicate,
+                valid,
+                ready,
             });
         }
         out.sort_by_key(|i| i.oid);
@@ -1604,7 +1608,8 @@ impl Catalog {
     }
 
     /// Record a new index on `table` and build it over the rows the table
-    /// already has. `index.oid` and `index.rel` are assigned here.
+    /// already has (an index not `ready` yet is left empty). `index.oid`
+    /// and `index.rel` are assigned here.
     pub fn create_index(&self, table: &Table, mut index: Index, xid: u64, cid: u32) -> Result<Index> {
         let oid = self.engine.allocate_oid()?;
         index.oid = oid;
@@ -1662,7 +1667,12 @@ impl Catalog {
         }
         self.mark_has_index(table, xid, cid)?;
         self.engine.smgr.create(index.rel, crate::storage::smgr::Fork::Main)?;
-        self.build_index(table, &index, xid)?;
+        if index.ready {
+            self.build_index(table, &index, xid)?;
+        } else {
+            // CREATE INDEX CONCURRENTLY fills it in a later transaction.
+            self.build_empty_index(&index, xid)?;
+        }
         Ok(index)
     }
 

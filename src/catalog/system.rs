@@ -775,9 +775,9 @@ pub fn index_row(index: &super::Index, table: &super::Table) -> Vec<Datum> {
         // indimmediate: a deferrable constraint's index checks later.
         Datum::Bool(!index.deferral.deferrable),
         Datum::Bool(false),
-        Datum::Bool(true),
+        Datum::Bool(index.valid),
         Datum::Bool(false),
-        Datum::Bool(true),
+        Datum::Bool(index.ready),
         Datum::Bool(true),
         Datum::Bool(false),
         join(all_columns.iter().map(i16::to_string).collect()),
@@ -794,6 +794,8 @@ pub const IND_INDEXRELID: usize = PG_INDEX.attno("indexrelid");
 pub const IND_INDRELID: usize = PG_INDEX.attno("indrelid");
 pub const IND_ISUNIQUE: usize = PG_INDEX.attno("indisunique");
 pub const IND_ISPRIMARY: usize = PG_INDEX.attno("indisprimary");
+pub const IND_ISVALID: usize = PG_INDEX.attno("indisvalid");
+pub const IND_ISREADY: usize = PG_INDEX.attno("indisready");
 pub const IND_KEY: usize = PG_INDEX.attno("indkey");
 pub const IND_OPTION: usize = PG_INDEX.attno("indoption");
 pub const IND_PRED: usize = PG_INDEX.attno("indpred");

@@ -178,8 +178,8 @@ impl Session {
     /// still see into a new file and rebuilds its indexes there, under ACCESS
     /// EXCLUSIVE; the old files go when it commits.
     pub(super) fn vacuum(&mut self, vacuum: bool, analyze: bool, full: bool, names: &[String]) -> Result<()> {
-        if vacuum && (self.block.is_some() || self.implicit_multi) {
-            return Err(err!(SqlState::ACTIVE_SQL_TRANSACTION, "VACUUM cannot run inside a transaction block"));
+        if vacuum {
+            self.refuse_in_block("VACUUM")?;
         }
         let snapshot = self.statement_snapshot();
         let xid0 = self.current_xid();
@@ -337,6 +337,11 @@ impl Session {
             self.created_files.push(new);
             self.dropped_files.push(std::mem::replace(&mut table.indexes[i].rel, new));
             catalog.build_index(&table, &table.indexes[i], xid)?;
+            // An index a concurrent build or drop left unfinished is whole again.
+            if !(table.indexes[i].valid && table.indexes[i].ready) {
+                (table.indexes[i].valid, table.indexes[i].ready) = (true, true);
+                catalog.set_index_state(&table.indexes[i], &table, xid, self.cid, &who)?;
+            }
         }
         self.cid += 1;
         self.simple_cache.clear();
@@ -432,6 +437,16 @@ impl Session {
 
     /// Create and build one index of `table` as the next command.
     fn new_index(&mut self, table: &Table, def: &IndexDef, xid: u64) -> Result<Index> {
+        let index = self.index_from_def(table, def, xid)?;
+        let index = self.shared.catalog.create_index(table, index, xid, self.cid)?;
+        self.created_files.push(index.rel);
+        self.cid += 1;
+        Ok(index)
+    }
+
+    /// The index `def` describes on `table`, named (valid and ready; not
+    /// recorded yet).
+    pub(super) fn index_from_def(&mut self, table: &Table, def: &IndexDef, xid: u64) -> Result<Index> {
         let mut columns = Vec::with_capacity(def.columns.len());
         let mut exprs = Vec::with_capacity(def.exprs.len());
         for (i, (name, _)) in def.columns.iter().enumerate() {
@@ -484,10 +499,9 @@ impl Session {
                 }
                 None => None,
             },
+            valid: true,
+            ready: true,
         };
-        let index = self.shared.catalog.create_index(table, index, xid, self.cid)?;
-        self.created_files.push(index.rel);
-        self.cid += 1;
         Ok(index)
     }
 
@@ -521,12 +535,6 @@ impl Session {
     }
 
     pub(super) fn drop(&mut self, kind: DropKind, names: &[String], if_exists: bool, cascade: bool) -> Result<()> {
-        let noun = match kind {
-            DropKind::Table => "table",
-            DropKind::Index => "index",
-            DropKind::View => "view",
-            DropKind::Sequence => "sequence",
-        };
         let xid = self.ensure_xid(match kind {
             DropKind::Table => "DROP TABLE",
             DropKind::Index => "DROP INDEX",
@@ -542,57 +550,90 @@ impl Session {
         let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
         let mut doomed = Vec::new();
         for name in names {
-            let Some(rel) = self.shared.catalog.relation(name, &who)? else {
-                if if_exists {
-                    self.notices.push(Notice::info(
-                        SqlState::SUCCESSFUL_COMPLETION,
-                        format!("{noun} \"{name}\" does not exist, skipping"),
-                    ));
-                    continue;
-                }
-                let code = if kind == DropKind::Index { SqlState::UNDEFINED_OBJECT } else { SqlState::UNDEFINED_TABLE };
-                return Err(err!(code, "{noun} \"{name}\" does not exist"));
-            };
-            let wanted = match kind {
-                DropKind::Table => RelKind::Table,
-                DropKind::Index => RelKind::Index,
-                DropKind::View => RelKind::View,
-                DropKind::Sequence => RelKind::Sequence,
-            };
-            if rel.kind != wanted {
-                let article = if wanted == RelKind::Index { "an" } else { "a" };
-                let hint = format!(
-                    "Use DROP {} to remove {} {}.",
-                    rel.kind.noun().to_uppercase(),
-                    article_of(rel.kind),
-                    rel.kind.noun()
-                );
-                return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {article} {noun}").with_hint(hint));
-            }
-            if !self.owns(PrivObject::Relation(rel.oid))? {
-                return Err(not_owner(rel.kind.noun(), &crate::catalog::namespace::split_qualified(name)?.1));
-            }
-            if kind == DropKind::Index {
-                self.check_index_droppable(name, rel.oid, &who)?;
-            }
-            if kind == DropKind::View && rel.oid < crate::catalog::FIRST_NORMAL_OID {
-                return Err(err!(
-                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                    "cannot drop view {name} because it is required by the database system"
-                ));
-            }
+            let Some(rel) = self.drop_target(kind, name, if_exists, &who)? else { continue };
             if !doomed.iter().any(|d: &(u32, RelKind, String)| d.0 == rel.oid) {
                 doomed.push((rel.oid, rel.kind, name.clone()));
             }
         }
-        let dependents = self.dependent_views(&doomed, &who)?;
+        self.drop_doomed(kind, doomed, cascade, xid, &who)
+    }
+
+    /// What DROP `kind` `name` drops, once checked (it is of that kind,
+    /// the current role owns it, nothing keeps it); `None` (after
+    /// PostgreSQL's notice) if it does not exist and `if_exists` was given.
+    pub(super) fn drop_target(
+        &mut self,
+        kind: DropKind,
+        name: &str,
+        if_exists: bool,
+        who: &Reader<'_>,
+    ) -> Result<Option<crate::catalog::Relation>> {
+        let noun = match kind {
+            DropKind::Table => "table",
+            DropKind::Index => "index",
+            DropKind::View => "view",
+            DropKind::Sequence => "sequence",
+        };
+        let Some(rel) = self.shared.catalog.relation(name, who)? else {
+            if if_exists {
+                self.notices.push(Notice::info(
+                    SqlState::SUCCESSFUL_COMPLETION,
+                    format!("{noun} \"{name}\" does not exist, skipping"),
+                ));
+                return Ok(None);
+            }
+            let code = if kind == DropKind::Index { SqlState::UNDEFINED_OBJECT } else { SqlState::UNDEFINED_TABLE };
+            return Err(err!(code, "{noun} \"{name}\" does not exist"));
+        };
+        let wanted = match kind {
+            DropKind::Table => RelKind::Table,
+            DropKind::Index => RelKind::Index,
+            DropKind::View => RelKind::View,
+            DropKind::Sequence => RelKind::Sequence,
+        };
+        if rel.kind != wanted {
+            let article = if wanted == RelKind::Index { "an" } else { "a" };
+            let hint = format!(
+                "Use DROP {} to remove {} {}.",
+                rel.kind.noun().to_uppercase(),
+                article_of(rel.kind),
+                rel.kind.noun()
+            );
+            return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{name}\" is not {article} {noun}").with_hint(hint));
+        }
+        if !self.owns(PrivObject::Relation(rel.oid))? {
+            return Err(not_owner(rel.kind.noun(), &crate::catalog::namespace::split_qualified(name)?.1));
+        }
+        if kind == DropKind::Index {
+            self.check_index_droppable(name, rel.oid, who)?;
+        }
+        if kind == DropKind::View && rel.oid < crate::catalog::FIRST_NORMAL_OID {
+            return Err(err!(
+                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                "cannot drop view {name} because it is required by the database system"
+            ));
+        }
+        Ok(Some(rel))
+    }
+
+    /// DROP's second half: the relations `doomed` (oid, kind, name), all
+    /// checked, go with what depends on them (refused without `cascade`).
+    fn drop_doomed(
+        &mut self,
+        kind: DropKind,
+        doomed: Vec<(u32, RelKind, String)>,
+        cascade: bool,
+        xid: u64,
+        who: &Reader<'_>,
+    ) -> Result<()> {
+        let dependents = self.dependent_views(&doomed, who)?;
         if let Some(first) = doomed.first() {
             self.check_dependents((first.1, &first.2), &dependents, cascade)?;
         }
         if kind == DropKind::Table {
             let mut dependents = Vec::new();
             for (oid, _, name) in &doomed {
-                let Some(table) = self.shared.catalog.lookup(name, &who)? else { continue };
+                let Some(table) = self.shared.catalog.lookup(name, who)? else { continue };
                 for fk in &table.referenced_by {
                     if !doomed.iter().any(|(o, ..)| *o == fk.child) {
                         dependents.push((*oid, fk.clone()));
@@ -630,7 +671,7 @@ impl Session {
         let mut owned = Vec::new();
         if kind == DropKind::Table {
             for (oid, _, _) in &doomed {
-                for (seq, name) in self.owned_sequences_of(*oid, &who)? {
+                for (seq, name) in self.owned_sequences_of(*oid, who)? {
                     self.lock_for_ddl(&name, LockMode::AccessExclusive)?;
                     owned.push(seq);
                 }

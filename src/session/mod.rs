@@ -43,6 +43,7 @@ macro_rules! eval_context {
 mod alter;
 mod checks;
 mod comment;
+mod concurrently;
 mod constraints;
 mod copy;
 mod create_as;
@@ -1418,7 +1419,11 @@ impl Session {
                 self.vacuum(*vacuum, *analyze, *full, tables)?;
                 Ok(None)
             }
-            Statement::Reindex { table, name } => {
+            Statement::Reindex { table, name, concurrently: true } => {
+                self.reindex_concurrently(*table, name)?;
+                Ok(None)
+            }
+            Statement::Reindex { table, name, concurrently: false } => {
                 self.reindex(*table, name)?;
                 Ok(None)
             }
@@ -1426,7 +1431,11 @@ impl Session {
                 self.add_constraint(table, *if_exists, def)?;
                 Ok(None)
             }
-            Statement::CreateIndex { table, def, if_not_exists } => {
+            Statement::CreateIndex { table, def, if_not_exists, concurrently: true } => {
+                self.create_index_concurrently(table, def, *if_not_exists)?;
+                Ok(None)
+            }
+            Statement::CreateIndex { table, def, if_not_exists, concurrently: false } => {
                 self.create_index(table, def, *if_not_exists)?;
                 Ok(None)
             }
@@ -1450,7 +1459,11 @@ impl Session {
                 self.drop_constraint(table, *if_exists, name, *missing_ok, *cascade)?;
                 Ok(None)
             }
-            Statement::Drop { kind, names, if_exists, cascade } => {
+            Statement::Drop { names, if_exists, cascade, concurrently: true, .. } => {
+                self.drop_index_concurrently(names, *if_exists, *cascade)?;
+                Ok(None)
+            }
+            Statement::Drop { kind, names, if_exists, cascade, concurrently: false } => {
                 self.drop(*kind, names, *if_exists, *cascade)?;
                 Ok(None)
             }

@@ -100,7 +100,7 @@ fn column_source(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<(Arc<Table
 
 /// Whether column `c` of `table` alone is a unique key.
 fn unique_column(table: &Table, c: usize) -> bool {
-    table.indexes.iter().any(|ix| ix.unique && ix.columns == [c])
+    table.indexes.iter().any(|ix| ix.unique && ix.valid && ix.columns == [c])
 }
 
 /// Distinct values of column `i` of `plan` (which has `rows` rows): all

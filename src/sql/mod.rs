@@ -136,10 +136,12 @@ pub enum Statement {
         full: bool,
         tables: Vec<String>,
     },
-    /// `REINDEX INDEX name` / `REINDEX TABLE name`: rebuild into new files.
+    /// `REINDEX [INDEX | TABLE] [CONCURRENTLY] name`: rebuild into new
+    /// files (concurrently: into new indexes that replace the old ones).
     Reindex {
         table: bool,
         name: String,
+        concurrently: bool,
     },
     /// `ALTER TABLE [IF EXISTS] t ADD [CONSTRAINT c] PRIMARY KEY | UNIQUE (…)
     /// | FOREIGN KEY (…) REFERENCES …`.
@@ -193,11 +195,13 @@ pub enum Statement {
         column: Option<String>,
         text: Option<String>,
     },
-    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] [name] ON table (columns…)`.
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON table (columns…)`.
     CreateIndex {
         table: String,
         def: IndexDef,
         if_not_exists: bool,
+        /// `CONCURRENTLY`: built while writers go on.
+        concurrently: bool,
     },
     /// `DROP TABLE|INDEX|VIEW [IF EXISTS] names… [CASCADE]`.
     Drop {
@@ -206,6 +210,8 @@ pub enum Statement {
         if_exists: bool,
         /// Drop the views that depend on them too.
         cascade: bool,
+        /// `DROP INDEX CONCURRENTLY`: without blocking writers.
+        concurrently: bool,
     },
     /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`: the view's
     /// columns, its query as SQL text, and the relations the query names.

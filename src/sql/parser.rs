@@ -33,11 +33,14 @@ pub enum Parsed {
         full: bool,
         tables: Vec<sqlparser::ast::ObjectName>,
     },
-    /// `REINDEX [(VERBOSE)] {INDEX | TABLE} name` (no grammar in `sqlparser`).
+    /// `REINDEX [(VERBOSE)] {INDEX | TABLE} [CONCURRENTLY] name` (no
+    /// grammar in `sqlparser`).
     Reindex {
         /// TABLE (every index of the table) rather than INDEX.
         table: bool,
         name: sqlparser::ast::ObjectName,
+        /// `CONCURRENTLY` (or the option `(CONCURRENTLY)`).
+        concurrently: bool,
         /// A form that parses but is not built (refused with 0A000 when bound).
         unsupported: Option<&'static str>,
     },
@@ -59,6 +62,13 @@ pub enum Parsed {
     /// A statement PostgreSQL has that is not built: refused (0A000) when
     /// bound.
     Unsupported(&'static str),
+    /// `DROP INDEX CONCURRENTLY [IF EXISTS] names… [CASCADE | RESTRICT]`
+    /// (`sqlparser` has no CONCURRENTLY there).
+    DropIndexConcurrently {
+        if_exists: bool,
+        names: Vec<sqlparser::ast::ObjectName>,
+        cascade: bool,
+    },
     /// `BEGIN`, `START TRANSACTION` or `SET TRANSACTION` with a
     /// `[NOT] DEFERRABLE` mode (which `sqlparser` does not know); the
     /// other forms are `sqlparser`'s.
@@ -263,6 +273,17 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
         {
             p.next_token();
             out.push(parse_reindex(p)?);
+        } else if matches!(
+            p.peek_tokens_ref::<3>().map(|t| match &t.token {
+                Token::Word(w) => w.keyword,
+                _ => Keyword::NoKeyword,
+            }),
+            [Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY]
+        ) {
+            for _ in 0..3 {
+                p.next_token();
+            }
+            out.push(parse_drop_index_concurrently(p)?);
         } else if super::database::starts_database_statement(p) {
             out.push(Parsed::Database(super::database::parse_database_statement(p)?));
         } else if super::db_role_setting::starts_role_setting(p) {
@@ -385,10 +406,11 @@ fn parse_deferrable_modes(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
     Ok(Parsed::TransactionModes { set, start, isolation, read_only, deferrable })
 }
 
-/// The rest of a REINDEX statement. SCHEMA, DATABASE, SYSTEM and
-/// CONCURRENTLY parse, and are refused when bound.
+/// The rest of a REINDEX statement. SCHEMA, DATABASE and SYSTEM parse,
+/// and are refused when bound.
 fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
     let mut unsupported = None;
+    let mut concurrently = false;
     if p.consume_token(&Token::LParen) {
         loop {
             let option = p.parse_identifier()?.value.to_ascii_lowercase();
@@ -397,7 +419,7 @@ fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
             }
             match option.as_str() {
                 "verbose" => {}
-                "concurrently" => unsupported = Some("REINDEX CONCURRENTLY"),
+                "concurrently" => concurrently = true,
                 "tablespace" => unsupported = Some("REINDEX with TABLESPACE"),
                 _ => return Err(ParserError::ParserError(format!("unrecognized REINDEX option \"{option}\""))),
             }
@@ -416,14 +438,22 @@ fn parse_reindex(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         None => return p.expected_ref("INDEX, TABLE, SCHEMA, DATABASE or SYSTEM", p.peek_token_ref()),
     };
     if p.parse_keyword(Keyword::CONCURRENTLY) {
-        unsupported = Some("REINDEX CONCURRENTLY");
+        concurrently = true;
     }
     // REINDEX DATABASE and SYSTEM may omit the name.
     let name = match p.peek_token_ref().token {
         Token::EOF | Token::SemiColon => sqlparser::ast::ObjectName::from(vec![]),
         _ => p.parse_object_name(false)?,
     };
-    Ok(Parsed::Reindex { table, name, unsupported })
+    Ok(Parsed::Reindex { table, name, concurrently, unsupported })
+}
+
+/// The rest of `DROP INDEX CONCURRENTLY` (after those three words).
+fn parse_drop_index_concurrently(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let names = p.parse_comma_separated(|p| p.parse_object_name(false))?;
+    let cascade = matches!(p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]), Some(Keyword::CASCADE));
+    Ok(Parsed::DropIndexConcurrently { if_exists, names, cascade })
 }
 
 /// `ALTER {TABLE | VIEW | SEQUENCE} [IF EXISTS] name SET SCHEMA schema`,

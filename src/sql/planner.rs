@@ -257,7 +257,7 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
         }
         Plan::IndexScan { table, index, filter, ctid, alias, .. } => {
             let Some(n) = current(table) else { return };
-            match n.indexes.iter().find(|i| i.oid == index.oid) {
+            match n.indexes.iter().find(|i| i.oid == index.oid && i.valid) {
                 Some(i) => {
                     **index = i.clone();
                     *table = n;
@@ -434,7 +434,7 @@ fn index_scan(
     split_and(filter, &mut conjuncts);
     let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
     let lists: Vec<InList<'_>> = conjuncts.iter().filter_map(|c| as_in_list(c, table)).collect();
-    if bounds.is_empty() && lists.is_empty() && table.indexes.iter().all(Index::is_plain) {
+    if bounds.is_empty() && lists.is_empty() && table.indexes.iter().all(|i| i.is_plain() || !i.valid) {
         return None;
     }
     // Per index: equalities on its leading key parts, then a range or an
@@ -568,8 +568,13 @@ fn as_in_list<'e>(e: &'e Expr, table: &Table) -> Option<InList<'e>> {
 }
 
 /// Whether a query whose WHERE has `conjuncts` may read `index`: any
-/// whole index, and a partial one whose predicate they imply.
+/// whole valid index, and a partial one whose predicate they imply. An
+/// index not valid (being built or dropped concurrently, or left so by a
+/// failed build) may lack rows, and is never read.
 pub(crate) fn usable(index: &Index, conjuncts: &[&Expr]) -> bool {
+    if !index.valid {
+        return false;
+    }
     let Some(p) = &index.predicate else { return true };
     let mut wanted = Vec::new();
     split_and(&p.expr, &mut wanted);

@@ -122,6 +122,10 @@ struct Holder {
     mode: LockMode,
     xact: u32,
     session: u32,
+    /// When it was granted (a counter): a session that lets go of the
+    /// lock and takes it again is a new holder, which a wait for the
+    /// lockers there were ([`LockManager::wait_for_lockers`]) ignores.
+    granted: u64,
 }
 
 #[derive(Default)]
@@ -146,11 +150,11 @@ impl Lock {
         self.queue.iter().take_while(|w| w.0 != pid).all(|w| conflicts & w.1.bit() == 0)
     }
 
-    fn grant(&mut self, pid: i32, mode: LockMode, session: bool) {
+    fn grant(&mut self, pid: i32, mode: LockMode, session: bool, granted: u64) {
         let h = match self.holders.iter_mut().find(|h| h.pid == pid && h.mode == mode) {
             Some(h) => h,
             None => {
-                self.holders.push(Holder { pid, mode, xact: 0, session: 0 });
+                self.holders.push(Holder { pid, mode, xact: 0, session: 0, granted });
                 self.holders.last_mut().expect("just pushed")
             }
         };
@@ -178,14 +182,20 @@ impl Lock {
 }
 
 /// What a waiting session waits for.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Waiting {
     Lock(LockTag, LockMode),
     Transaction(u64),
+    /// The holders (session, [`Holder::granted`]) of locks on the tag
+    /// that conflict with the mode, to let go
+    /// ([`LockManager::wait_for_lockers`]).
+    Lockers(LockTag, LockMode, Vec<(i32, u64)>),
 }
 
 #[derive(Default)]
 struct Table {
+    /// Grants so far (see [`Holder::granted`]).
+    grants: u64,
     locks: HashMap<LockTag, Lock>,
     /// The tags each session holds something on.
     held: HashMap<i32, Vec<LockTag>>,
@@ -193,6 +203,19 @@ struct Table {
 }
 
 impl Table {
+    /// Grant `mode` on `tag` to `pid` (which [`Lock::grantable`] allowed).
+    fn grant(&mut self, pid: i32, tag: LockTag, mode: LockMode, session: bool) {
+        self.grants += 1;
+        let granted = self.grants;
+        self.locks.entry(tag).or_default().grant(pid, mode, session, granted);
+        self.remember(pid, tag);
+    }
+
+    /// Whether one of `holders` (session, grant) still holds a lock on `tag`.
+    fn still_held(&self, tag: &LockTag, holders: &[(i32, u64)]) -> bool {
+        self.locks.get(tag).is_some_and(|l| l.holders.iter().any(|h| holders.contains(&(h.pid, h.granted))))
+    }
+
     fn remember(&mut self, pid: i32, tag: LockTag) {
         let tags = self.held.entry(pid).or_default();
         if !tags.contains(&tag) {
@@ -267,8 +290,7 @@ impl LockManager {
         let mut t = self.table.lock();
         let lock = t.locks.entry(tag).or_default();
         if lock.grantable(pid, mode) {
-            lock.grant(pid, mode, session);
-            t.remember(pid, tag);
+            t.grant(pid, tag, mode, session);
             return Ok(true);
         }
         if wait.nowait {
@@ -280,12 +302,9 @@ impl LockManager {
         let started = Instant::now();
         let mut deadlock_checked = false;
         let result = loop {
-            if let Some(lock) = t.locks.get_mut(&tag) {
-                if lock.grantable(pid, mode) {
-                    lock.grant(pid, mode, session);
-                    t.remember(pid, tag);
-                    break Ok(());
-                }
+            if t.locks.get(&tag).is_some_and(|lock| lock.grantable(pid, mode)) {
+                t.grant(pid, tag, mode, session);
+                break Ok(());
             }
             let waited = started.elapsed();
             if !deadlock_checked && waited >= wait.deadlock_timeout {
@@ -321,6 +340,59 @@ impl LockManager {
         // Leaving the queue may let those behind go.
         self.released.notify_all();
         result.map(|()| true)
+    }
+
+    /// Wait until the sessions other than `pid` that hold a lock on `tag`
+    /// conflicting with `mode` now have let go of it (their transactions
+    /// ended), without taking any lock: PostgreSQL's WaitForLockers. Who
+    /// takes such a lock meanwhile is not waited for. `wait.nowait` and
+    /// `wait.timeout` do not apply; the deadlock check and interrupts do.
+    pub fn wait_for_lockers(
+        &self,
+        pid: i32,
+        tag: LockTag,
+        mode: LockMode,
+        wait: &mut Wait<'_>,
+        owner_of: &dyn Fn(u64) -> Option<i32>,
+    ) -> Result<()> {
+        let mut t = self.table.lock();
+        let conflicts = mode.conflicts();
+        let awaited: Vec<(i32, u64)> = match t.locks.get(&tag) {
+            Some(lock) => lock
+                .holders
+                .iter()
+                .filter(|h| h.pid != pid && conflicts & h.mode.bit() != 0)
+                .map(|h| (h.pid, h.granted))
+                .collect(),
+            None => Vec::new(),
+        };
+        if awaited.is_empty() {
+            return Ok(());
+        }
+        t.waiting.insert(pid, Waiting::Lockers(tag, mode, awaited.clone()));
+        LockStats::count(&self.stats.waits);
+        let started = Instant::now();
+        let mut deadlock_checked = false;
+        let result = loop {
+            if !t.still_held(&tag, &awaited) {
+                break Ok(());
+            }
+            if !deadlock_checked && started.elapsed() >= wait.deadlock_timeout {
+                deadlock_checked = true;
+                if let Some(cycle) = find_cycle(&t, pid, owner_of) {
+                    LockStats::count(&self.stats.deadlocks);
+                    break Err(deadlock(&t, &cycle));
+                }
+            }
+            let deadlock_check = (!deadlock_checked).then(|| started + wait.deadlock_timeout);
+            self.released.wait(&mut t, deadlock_check);
+            let interrupted = parking_lot::MutexGuard::unlocked(&mut t, || (wait.interrupted)());
+            if let Err(e) = interrupted {
+                break Err(e);
+            }
+        };
+        t.waiting.remove(&pid);
+        result
     }
 
     /// Release one session-level acquisition of `mode` on `tag`
@@ -409,7 +481,7 @@ impl LockManager {
         let t = self.table.lock();
         let waits = t.waiting.iter().filter_map(|(&pid, w)| match *w {
             Waiting::Transaction(xid) => Some((pid, xid)),
-            Waiting::Lock(..) => None,
+            Waiting::Lock(..) | Waiting::Lockers(..) => None,
         });
         waits.collect()
     }
@@ -441,6 +513,11 @@ fn blockers(t: &Table, pid: i32, owner_of: &dyn Fn(u64) -> Option<i32>) -> Vec<i
             }
         }
         Some(Waiting::Transaction(xid)) => out.extend(owner_of(*xid).filter(|&p| p != pid)),
+        Some(Waiting::Lockers(tag, _, holders)) => {
+            if let Some(lock) = t.locks.get(tag) {
+                out.extend(lock.holders.iter().filter(|h| holders.contains(&(h.pid, h.granted))).map(|h| h.pid));
+            }
+        }
         None => {}
     }
     out.sort_unstable();
@@ -480,7 +557,7 @@ fn deadlock(t: &Table, cycle: &[i32]) -> Error {
         .map(|(i, pid)| {
             let next = cycle[(i + 1) % cycle.len()];
             let what = match t.waiting.get(pid) {
-                Some(Waiting::Lock(tag, mode)) => format!("{} on {tag}", mode.name()),
+                Some(Waiting::Lock(tag, mode) | Waiting::Lockers(tag, mode, _)) => format!("{} on {tag}", mode.name()),
                 Some(Waiting::Transaction(xid)) => format!("ShareLock on transaction {xid}"),
                 None => "a lock".to_string(),
             };

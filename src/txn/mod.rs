@@ -221,6 +221,13 @@ impl TransactionManager {
         self.xmins.lock().remove(&pid);
     }
 
+    /// Whether a session other than `pid` holds a snapshot older than
+    /// `limit` (its xmin below it): one that may see row versions a
+    /// snapshot with xmin `limit` knows to be dead to everyone.
+    pub fn older_snapshot_held(&self, pid: i32, limit: u64) -> bool {
+        self.xmins.lock().iter().any(|(&p, &x)| p != pid && x < limit)
+    }
+
     /// The oldest transaction whose effects some snapshot may still not
     /// see: a version deleted by a transaction that committed below it is
     /// invisible to every snapshot, now and later.
@@ -549,6 +556,13 @@ impl TransactionManager {
             Some(false) => UniqueStatus::Live,
             None => UniqueStatus::InProgress(xmax),
         })
+    }
+
+    /// Whether the tuple's inserting transaction committed before `snap`
+    /// was taken (or is frozen).
+    pub fn inserted_before(&self, tuple: &[u8], snap: &Snapshot) -> Result<bool> {
+        let h = Header(tuple);
+        Ok(xmin_frozen(&h) || self.committed_before(h.xmin(), snap)?)
     }
 
     /// Whether the tuple's inserting transaction aborted (or died).

@@ -542,10 +542,6 @@ impl Binder<'_> {
     }
 
     pub(super) fn bind_create_index(&mut self, ci: &ast::CreateIndex) -> Result<Statement> {
-        if ci.concurrently {
-            // Without a lock manager a concurrent build is not safe yet.
-            return Err(Error::not_supported("CREATE INDEX CONCURRENTLY"));
-        }
         if let Some(using) = &ci.using {
             let method = using.to_string().to_ascii_lowercase();
             if method != "btree" {
@@ -627,6 +623,7 @@ impl Binder<'_> {
                 deferral: Default::default(),
             },
             if_not_exists: ci.if_not_exists,
+            concurrently: ci.concurrently,
         })
     }
 
@@ -636,6 +633,7 @@ impl Binder<'_> {
         names: &[ast::ObjectName],
         if_exists: bool,
         cascade: bool,
+        concurrently: bool,
     ) -> Result<Statement> {
         let kind = match object_type {
             ast::ObjectType::Table => DropKind::Table,
@@ -649,11 +647,12 @@ impl Binder<'_> {
             }
             other => return Err(Error::not_supported(format!("DROP {other}"))),
         };
-        if cascade && kind == DropKind::Index {
+        // DROP INDEX CONCURRENTLY refuses CASCADE itself, when it runs.
+        if cascade && kind == DropKind::Index && !concurrently {
             return Err(Error::not_supported(format!("DROP {} … CASCADE", kind.keyword())));
         }
         let names = names.iter().map(public_name).collect::<Result<Vec<_>>>()?;
-        Ok(Statement::Drop { kind, names, if_exists, cascade })
+        Ok(Statement::Drop { kind, names, if_exists, cascade, concurrently })
     }
 
     /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`: the query is

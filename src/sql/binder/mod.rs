@@ -294,11 +294,14 @@ impl<'a> Binder<'a> {
             super::parser::Parsed::SetSchema { kind, if_exists, name, schema } => {
                 schema::bind_set_schema(*kind, *if_exists, name, schema)?
             }
-            super::parser::Parsed::Reindex { table, name, unsupported } => {
+            super::parser::Parsed::Reindex { table, name, concurrently, unsupported } => {
                 if let Some(what) = unsupported {
                     return Err(Error::not_supported(what));
                 }
-                Statement::Reindex { table: *table, name: split_name(name)?.1 }
+                Statement::Reindex { table: *table, name: split_name(name)?.1, concurrently: *concurrently }
+            }
+            super::parser::Parsed::DropIndexConcurrently { if_exists, names, cascade } => {
+                self.bind_drop(&ast::ObjectType::Index, names, *if_exists, *cascade, true)?
             }
         };
         self.finish(statement)
@@ -379,7 +382,7 @@ impl<'a> Binder<'a> {
                 temporary: false,
                 table: None,
                 ..
-            } => self.bind_drop(object_type, names, *if_exists, *cascade),
+            } => self.bind_drop(object_type, names, *if_exists, *cascade, false),
             ast::Statement::CreateSchema { .. } | ast::Statement::AlterSchema(_) => schema::bind_schema(stmt),
             ast::Statement::CreateType { name, representation } => enum_type::bind_create_type(name, representation),
             ast::Statement::AlterType(alter) => enum_type::bind_alter_type(alter),

@@ -36,7 +36,7 @@ impl Binder<'_> {
                 )
                 .with_hint("For example, ON CONFLICT (column_name)."));
             }
-            None => (table.indexes.iter().filter(|i| i.unique).map(|i| i.oid).collect(), false),
+            None => (table.indexes.iter().filter(|i| i.unique && i.ready).map(|i| i.oid).collect(), false),
             Some(ast::ConflictTarget::Columns { columns, predicate }) => {
                 (self.infer_arbiters(table, columns, predicate.as_ref())?, true)
             }

@@ -179,3 +179,37 @@ fn advisory_session_locks_outlive_the_transaction() {
     assert!(m.acquire(2, key, LockMode::Exclusive, true, &mut wait, &no_owner).unwrap());
     assert_eq!(key.to_string(), "advisory lock [5,0,42,1]");
 }
+
+fn wait_lockers(m: &LockManager, pid: i32, mode: LockMode) -> Result<()> {
+    let mut ok = || Ok(());
+    let mut wait =
+        Wait { nowait: false, timeout: None, deadlock_timeout: Duration::from_secs(1), interrupted: &mut ok };
+    m.wait_for_lockers(pid, T1, mode, &mut wait, &no_owner)
+}
+
+#[test]
+fn a_wait_for_lockers_waits_for_the_holders_there_were_only() {
+    let m = Arc::new(LockManager::default());
+    // Session 1 holds the table as a writer; session 3 as a reader, which
+    // does not conflict with SHARE.
+    assert!(take(&m, 1, T1, LockMode::RowExclusive, true).unwrap());
+    assert!(take(&m, 3, T1, LockMode::AccessShare, true).unwrap());
+    let waiter = {
+        let m = m.clone();
+        std::thread::spawn(move || wait_lockers(&m, 2, LockMode::Share))
+    };
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "it waits for the writer");
+    // The waiter takes no lock: a new writer is not held up, and is not
+    // waited for.
+    assert!(take(&m, 4, T1, LockMode::RowExclusive, true).unwrap());
+    // The writer ends and starts again: a new holder, not waited for.
+    m.release_all(1, true, false);
+    assert!(take(&m, 1, T1, LockMode::RowExclusive, true).unwrap());
+    waiter.join().unwrap().unwrap();
+    // Nothing conflicting held by others: no wait at all.
+    m.release_all(1, true, false);
+    m.release_all(4, true, false);
+    wait_lockers(&m, 2, LockMode::Share).unwrap();
+    assert_eq!(m.snapshot(), vec![(3, T1, LockMode::AccessShare, true)]);
+}
