@@ -80,7 +80,9 @@ impl Backends {
         sessions.fetch_add(1, Ordering::Relaxed);
         let job: Job = Box::new(move || {
             Box::pin(async move {
+                let here = crate::txn::wait::ThreadSession::enter();
                 make().await;
+                drop(here);
                 sessions.fetch_sub(1, Ordering::Relaxed);
             })
         });

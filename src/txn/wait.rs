@@ -65,13 +65,32 @@ thread_local! {
     /// Messages being handled on this thread ([`OnStack`]s alive), running
     /// or waiting.
     static BUSY: Cell<usize> = const { Cell::new(0) };
+    /// Sessions living on this thread ([`ThreadSession`]s alive).
+    static SESSIONS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Whether the caller is the only session on this thread handling a
-/// message: then blocking the thread briefly on I/O (a commit's WAL flush)
-/// holds up nobody, and costs no hand-off to another thread.
+/// Whether the caller is the only session on this thread: then blocking
+/// the thread briefly on I/O (a commit's WAL flush) holds up nobody, and
+/// costs no hand-off to another thread. With other sessions here, even
+/// idle ones, it would keep their next commits from joining the flush.
 pub fn alone_on_thread() -> bool {
-    CURRENT.get().is_some() && BUSY.get() == 1
+    CURRENT.get().is_some() && BUSY.get() == 1 && SESSIONS.get() <= 1
+}
+
+/// Counts a session on its thread while it lives (see [`alone_on_thread`]).
+pub struct ThreadSession(PhantomData<*const ()>);
+
+impl ThreadSession {
+    pub fn enter() -> ThreadSession {
+        SESSIONS.set(SESSIONS.get() + 1);
+        ThreadSession(PhantomData)
+    }
+}
+
+impl Drop for ThreadSession {
+    fn drop(&mut self) {
+        SESSIONS.set(SESSIONS.get() - 1);
+    }
 }
 
 /// Counts an [`OnStack`] in [`BUSY`] while it lives.
