@@ -311,12 +311,13 @@ impl<'a> Heap<'a> {
 
     /// Call `f` with every tuple on a block.
     pub fn scan_block(&self, block: u32, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
-        self.scan_block_flagged(block, |tid, t, _| f(tid, t))
+        self.with_block(block, |tuples, _| tuples.for_each(|(tid, t)| f(tid, t)))
     }
 
     /// Call `f` once, with the tuples of a block (in offset order) and
-    /// whether the page is all-visible (see [`Heap::scan_block_flagged`]),
-    /// while the page is share-locked.
+    /// whether the page is all-visible (`PD_ALL_VISIBLE`: every tuple on it
+    /// is visible to every snapshot, so a scan may skip the per-tuple check,
+    /// as PostgreSQL's does), while the page is share-locked.
     pub fn with_block<T>(
         &self,
         block: u32,
@@ -328,21 +329,6 @@ impl<'a> Heap<'a> {
         let mut tuples =
             (1..=page.max_offset()).filter_map(|off| page.item(off).map(|t| (Tid { block, offset: off }, t)));
         Ok(f(&mut tuples, all_visible))
-    }
-
-    /// As [`Heap::scan_block`], also telling `f` whether the page is
-    /// all-visible (`PD_ALL_VISIBLE`: every tuple on it is visible to every
-    /// snapshot, so a scan may skip the per-tuple check, as PostgreSQL's does).
-    pub fn scan_block_flagged(&self, block: u32, mut f: impl FnMut(Tid, &[u8], bool)) -> Result<()> {
-        let buf = self.pool.read_buffer(tag(self.rel, block))?;
-        let page = buf.read();
-        let all_visible = !page.is_new() && page.flags() & PD_ALL_VISIBLE != 0;
-        for off in 1..=page.max_offset() {
-            if let Some(item) = page.item(off) {
-                f(Tid { block, offset: off }, item, all_visible);
-            }
-        }
-        Ok(())
     }
 
     /// Visit the versions of the row an index entry for `root` stands for
