@@ -1449,7 +1449,7 @@ impl Node {
                 any_array,
                 lower,
                 upper,
-                filter,
+                residual,
                 ctid,
                 backward,
                 index_only,
@@ -1461,7 +1461,7 @@ impl Node {
                     (eq.clone(), any.clone(), *any_array),
                     lower.clone(),
                     upper.clone(),
-                    filter.clone(),
+                    residual.clone(),
                     (*ctid, *backward),
                 );
                 scan.index_only = *index_only;

@@ -252,7 +252,16 @@ pub enum Plan {
         /// Bound on column `eq.len()` of the index: value and inclusiveness.
         lower: Option<(Expr, bool)>,
         upper: Option<(Expr, bool)>,
+        /// The whole condition on the table's rows: what EXPLAIN shows
+        /// (less `conds`) and what a concurrently changed row is re-checked
+        /// against.
         filter: Option<Expr>,
+        /// The conjuncts of `filter` the key range does not already
+        /// guarantee: what the scan tests on each row it fetches. An entry
+        /// in the range holds exactly the key values of the row it points
+        /// to (an update changing them makes a new entry), so `conds` need
+        /// no second test, as in PostgreSQL's B-tree scans.
+        residual: Option<Expr>,
         ctid: bool,
         alias: Option<String>,
         /// Entries in descending key order.
@@ -491,13 +500,13 @@ impl Plan {
     pub fn visit_exprs(&self, f: &mut dyn FnMut(&Expr)) {
         match self {
             Plan::Scan { filter, .. } => filter.iter().for_each(&mut *f),
-            Plan::IndexScan { eq, any, lower, upper, filter, .. } => {
+            Plan::IndexScan { eq, any, lower, upper, filter, residual, .. } => {
                 eq.iter()
                     .chain(any)
                     .chain(lower.iter().map(|b| &b.0))
                     .chain(upper.iter().map(|b| &b.0))
                     .for_each(&mut *f);
-                filter.iter().for_each(&mut *f);
+                filter.iter().chain(residual).for_each(&mut *f);
             }
             Plan::Values { rows, .. } => rows.iter().flatten().for_each(&mut *f),
             Plan::Series { start, stop, step, .. } => [start, stop].into_iter().chain(step).for_each(&mut *f),

@@ -224,6 +224,7 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
         any_array: false,
         lower: None,
         upper: None,
+        residual: filter.clone(),
         filter: filter.take(),
         ctid: *ctid,
         alias: alias.take(),
@@ -318,10 +319,10 @@ pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
 fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
     match plan {
         Plan::Scan { filter, .. } => filter.iter_mut().for_each(f),
-        Plan::IndexScan { eq, any, lower, upper, filter, .. } => {
+        Plan::IndexScan { eq, any, lower, upper, filter, residual, .. } => {
             eq.iter_mut().chain(any.iter_mut()).for_each(&mut *f);
             lower.iter_mut().chain(upper.iter_mut()).for_each(|b| f(&mut b.0));
-            filter.iter_mut().for_each(f);
+            filter.iter_mut().chain(residual.iter_mut()).for_each(f);
         }
         Plan::Values { rows, .. } => rows.iter_mut().flatten().for_each(f),
         Plan::Series { start, stop, step, .. } => {
@@ -485,12 +486,12 @@ fn index_scan_of(
     ctid: bool,
     alias: &Option<String>,
 ) -> Option<Plan> {
-    let mut conds = Vec::new();
+    let mut conds: Vec<&Expr> = Vec::new();
     let mut eq = Vec::with_capacity(eqs);
     for part in &parts[..eqs] {
         let b = part.iter().find(|b| b.op == CmpOp::Eq)?;
         eq.push(b.value.clone());
-        conds.push(b.cond.clone());
+        conds.push(b.cond);
     }
     let (mut lower, mut upper, mut any, mut any_array) = (None, None, Vec::new(), false);
     if let Some(part) = parts.get(eqs) {
@@ -500,20 +501,29 @@ fn index_scan_of(
                 CmpOp::Lt | CmpOp::LtEq if upper.is_none() => upper = Some((b.value.clone(), b.op == CmpOp::LtEq)),
                 _ => continue,
             }
-            conds.push(b.cond.clone());
+            conds.push(b.cond);
         }
         // A range is one walk of the index; a list only where there is none.
         let c = index.columns[eqs];
         if let Some(l) = lists.iter().find(|l| l.column == c).filter(|_| lower.is_none() && upper.is_none()) {
             any = l.values.iter().map(|v| (*v).clone()).collect();
             any_array = l.array;
-            conds.push(l.cond.clone());
+            conds.push(l.cond);
         }
     }
+    // The conjuncts the range does not cover (`conds` point into `filter`).
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    let residual = conjuncts
+        .into_iter()
+        .filter(|c| !conds.iter().any(|d| std::ptr::eq(*c, *d)))
+        .cloned()
+        .reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
     Some(Plan::IndexScan {
         table: table.clone(),
         index: Box::new(index.clone()),
-        conds,
+        conds: conds.into_iter().cloned().collect(),
+        residual,
         eq,
         any,
         any_array,
