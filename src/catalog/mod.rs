@@ -459,6 +459,11 @@ fn push_values_from(
     deform_each_from(desc, t, first, off, |i, v| {
         let Some(b) = builders.get_mut(i) else { return };
         let pushed = match v {
+            // A column nothing reads is neither detoasted nor counted.
+            _ if b.is_skip() => {
+                b.push_null();
+                Ok(())
+            }
             None => {
                 b.push_null();
                 Ok(())
@@ -523,7 +528,9 @@ impl RunLayout {
         for (j, b) in builders.iter_mut().enumerate().take(self.fixed) {
             let len = desc.attrs[j].len as usize;
             b.push_fixed_run(&data, self.offsets[j], len)?;
-            bytes += len * run.len();
+            if !b.is_skip() {
+                bytes += len * run.len();
+            }
         }
         if let Some(&off) = self.offsets.get(self.fixed) {
             for t in run {
@@ -531,6 +538,21 @@ impl RunLayout {
             }
         }
         Ok(bytes)
+    }
+}
+
+/// What a sequential scan needs to decode a table's tuples, made once per
+/// scan rather than per block.
+pub struct BlockDecoder {
+    desc: TupleDesc,
+    layout: RunLayout,
+}
+
+impl BlockDecoder {
+    pub fn new(table: &Table) -> BlockDecoder {
+        let desc = table.desc();
+        let layout = RunLayout::new(&desc);
+        BlockDecoder { desc, layout }
     }
 }
 
@@ -1848,6 +1870,7 @@ impl Catalog {
     pub fn scan_block_into(
         &self,
         table: &Table,
+        decoder: &BlockDecoder,
         block: u32,
         from: u16,
         who: &Reader<'_>,
@@ -1855,11 +1878,8 @@ impl Catalog {
         mut ctids: Option<&mut Vec<i64>>,
         bytes: &mut usize,
     ) -> Result<(usize, Option<u16>)> {
-        let desc = table.desc();
+        let BlockDecoder { desc, layout } = decoder;
         let toaster = self.toaster(table);
-        if from <= 1 {
-            self.prune_opt(table, block)?;
-        }
         // A serializable reader locked the whole relation before the scan
         // ([`Catalog::serial_lock_relation`]).
         let serial = self.serial_reader(table, who);
@@ -1867,11 +1887,11 @@ impl Catalog {
         let mut rows = 0;
         let mut stopped = None;
         let mut memo = crate::txn::CommitMemo::default();
-        let layout = RunLayout::new(&desc);
-        self.table_heap(table).with_block(block, |tuples, all_visible| -> Result<()> {
+        let heap = self.table_heap(table);
+        let (scanned, prune_hint) = heap.with_block(block, |tuples, all_visible| -> Result<()> {
             // Visible tuples without NULLs wait in `run` to be decoded a
             // column at a time; any other is decoded alone, after the run.
-            let mut run: Vec<&[u8]> = Vec::new();
+            let mut run: Vec<&[u8]> = Vec::with_capacity(tuples.size_hint().1.unwrap_or(0));
             for (tid, t) in tuples {
                 if tid.offset < from {
                     continue;
@@ -1885,27 +1905,37 @@ impl Catalog {
                     continue;
                 }
                 let h = Header(t);
-                if h.has_toasted() && *bytes > 0 && *bytes + Self::values_size(&desc, t) > BATCH_BYTES {
+                if h.has_toasted() && *bytes > 0 && *bytes + Self::values_size(desc, t) > BATCH_BYTES {
                     stopped = Some(tid.offset);
                     break;
                 }
                 if layout.fits(&h, desc.attrs.len()) {
                     run.push(t);
                 } else {
-                    *bytes += layout.push_run(&toaster, &desc, &run, builders)?;
+                    *bytes += layout.push_run(&toaster, desc, &run, builders)?;
                     run.clear();
-                    *bytes += Self::push_tuple(&toaster, &desc, t, builders)?;
+                    *bytes += Self::push_tuple(&toaster, desc, t, builders)?;
                 }
                 if let Some(c) = ctids.as_mut() {
                     c.push(crate::sql::exec::ctid_value(tid));
                 }
                 rows += 1;
             }
-            *bytes += layout.push_run(&toaster, &desc, &run, builders)?;
+            *bytes += layout.push_run(&toaster, desc, &run, builders)?;
             Ok(())
-        })??;
+        })?;
+        scanned?;
         if let Some(id) = serial {
             self.serial_conflicts_out(id, &writers)?;
+        }
+        // A page short of room with versions old enough: prune it as the
+        // scan leaves it (PostgreSQL's heap_page_prune_opt, one look at the
+        // header read anyway).
+        if let (Some(hint), true) = (prune_hint, from <= 1) {
+            let horizon = self.txns.horizon();
+            if hint < horizon {
+                self.vacuum_page(table, block, horizon)?;
+            }
         }
         Ok((rows, stopped))
     }
@@ -2059,17 +2089,6 @@ impl Catalog {
                 refused.get().ok_or_else(|| Error::internal("update refused without a reason"))
             }
         }
-    }
-
-    /// Prune a page a reader reaches, if worth it (see
-    /// [`Heap::wants_prune`]): the page is vacuumed on the spot.
-    fn prune_opt(&self, table: &Table, block: u32) -> Result<()> {
-        let horizon = std::cell::OnceCell::new();
-        let horizon = || *horizon.get_or_init(|| self.txns.horizon());
-        if self.table_heap(table).wants_prune(block, &horizon)? {
-            self.vacuum_page(table, block, horizon())?;
-        }
-        Ok(())
     }
 
     /// Vacuum one page: rows with no version left that a snapshot may see

@@ -594,6 +594,8 @@ impl Session {
     fn revalidate(&mut self, table: &crate::catalog::Table, mode: LockMode) -> Result<Arc<crate::catalog::Table>> {
         let tables = self.tables();
         match tables.table_in(table.namespace, &table.name, mode)? {
+            // The cached definition itself (the common case) needs no comparing.
+            Some(now) if std::ptr::eq(&*now, table) => Ok(now),
             Some(now) if now.oid == table.oid && now.columns == table.columns && now.view == table.view => Ok(now),
             _ => {
                 Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{}\" does not exist", table.name).with_hint(STALE_HINT))
@@ -695,7 +697,7 @@ impl Session {
         let mut changed = false;
         for t in tables {
             let current = self.revalidate(t, LockMode::AccessShare)?;
-            changed |= *current != **t;
+            changed |= !Arc::ptr_eq(&current, t) && *current != **t;
             now.push(current);
         }
         Ok(changed.then(|| {

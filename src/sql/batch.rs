@@ -197,6 +197,9 @@ pub enum ColumnBuilder {
     Bytea(BinaryBuilder),
     /// uuid: 16 bytes a value.
     Uuid(FixedSizeBinaryBuilder),
+    /// A column of this type that nothing above the scan reads: only its
+    /// rows are counted, and it comes out all NULL.
+    Skip(PgType, usize),
 }
 
 impl ColumnBuilder {
@@ -226,6 +229,15 @@ impl ColumnBuilder {
         }
     }
 
+    /// A builder for a column nothing reads (see [`ColumnBuilder::Skip`]).
+    pub fn skip(ty: PgType) -> ColumnBuilder {
+        ColumnBuilder::Skip(ty, 0)
+    }
+
+    pub fn is_skip(&self) -> bool {
+        matches!(self, ColumnBuilder::Skip(..))
+    }
+
     pub fn push_null(&mut self) {
         match self {
             ColumnBuilder::Bool(b) => b.append_null(),
@@ -242,13 +254,14 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => b.append_null(),
             ColumnBuilder::Bytea(b) => b.append_null(),
             ColumnBuilder::Uuid(b) => b.append_null(),
+            ColumnBuilder::Skip(_, rows) => *rows += 1,
         }
     }
 
     /// Append a value, which must be of the column's type (or NULL).
     pub fn push(&mut self, d: &Datum) -> Result<()> {
         match (self, d) {
-            (b, Datum::Null) => b.push_null(),
+            (b @ ColumnBuilder::Skip(..), _) | (b, Datum::Null) => b.push_null(),
             (ColumnBuilder::Bool(b), Datum::Bool(v)) => b.append_value(*v),
             (ColumnBuilder::Int2(b), Datum::Int2(v)) => b.append_value(*v),
             (ColumnBuilder::Int4(b), Datum::Int4(v)) => b.append_value(*v),
@@ -298,6 +311,7 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
             ColumnBuilder::Uuid(b) => b.append_value(bytes).map_err(|_| bad())?,
+            ColumnBuilder::Skip(_, rows) => *rows += 1,
         }
         Ok(())
     }
@@ -317,6 +331,7 @@ impl ColumnBuilder {
             return Err(Error::new(SqlState::DATA_CORRUPTED, "invalid stored value"));
         }
         match self {
+            ColumnBuilder::Skip(_, rows) => *rows += data.len(),
             ColumnBuilder::Int4(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
             ColumnBuilder::Date(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
             ColumnBuilder::Int8(b) if len == 8 => run(data, off, |v| b.append_value(v), i64::from_le_bytes),
@@ -347,6 +362,12 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
             ColumnBuilder::Uuid(b) => Arc::new(b.finish()),
+            ColumnBuilder::Skip(ty, rows) => {
+                let empty = ColumnBuilder::new(*ty, 0).finish();
+                let nulls = arrow_array::new_null_array(empty.data_type(), *rows);
+                *rows = 0;
+                nulls
+            }
         }
     }
 }

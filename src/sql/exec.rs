@@ -1299,6 +1299,9 @@ struct ScanState {
     removed: u64,
     table: Arc<Table>,
     filter: Option<Expr>,
+    /// The columns to decode (see `Plan::Scan`).
+    read: Option<Vec<bool>>,
+    decoder: Option<crate::catalog::BlockDecoder>,
     ctid: bool,
     next_block: u32,
     /// Where in `next_block` to go on (a batch filled up with large values).
@@ -1432,10 +1435,12 @@ impl Node {
         let slot = slots.as_mut().map(Slots::take);
         let timing = slots.as_ref().map(|s| s.timing.clone());
         let node = match plan {
-            Plan::Scan { table, filter, ctid, .. } => Node::Scan(Box::new(ScanState {
+            Plan::Scan { table, filter, ctid, read, .. } => Node::Scan(Box::new(ScanState {
                 removed: 0,
                 table: table.clone(),
                 filter: filter.clone(),
+                read: read.clone(),
+                decoder: None,
                 ctid: *ctid,
                 next_block: 0,
                 next_offset: 0,
@@ -1838,8 +1843,10 @@ impl ScanState {
                 n
             }
         };
-        let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
-        let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, BATCH_ROWS)).collect();
+        let read = |i: usize| self.read.as_ref().is_none_or(|r| r[i]);
+        let mut builders: Vec<ColumnBuilder> = (self.table.columns.iter().enumerate())
+            .map(|(i, c)| if read(i) { ColumnBuilder::new(c.ty, BATCH_ROWS) } else { ColumnBuilder::skip(c.ty) })
+            .collect();
         let mut ctids = Vec::new();
         let mut rows = 0;
         let mut bytes = 0;
@@ -1853,8 +1860,10 @@ impl ScanState {
             cx.eval.check_interrupts()?;
             cx.blocks_read += 1;
             let who = cx.reader();
+            let decoder = self.decoder.get_or_insert_with(|| crate::catalog::BlockDecoder::new(&self.table));
             let (n, stopped) = cx.catalog.scan_block_into(
                 &self.table,
+                decoder,
                 self.next_block,
                 self.next_offset,
                 &who,

@@ -41,6 +41,7 @@ pub mod numeric;
 pub mod parser;
 pub mod plan;
 pub mod planner;
+pub mod prune;
 pub mod regex;
 pub mod regtypes;
 pub mod role;

@@ -229,12 +229,16 @@ pub enum Plan {
         ctid: bool,
         /// The name the query gave the table (for EXPLAIN), if not its own.
         alias: Option<String>,
+        /// The columns the plan reads (the filter and the nodes above);
+        /// the others come out NULL, never decoded. `None`: all of them.
+        /// Set by [`super::planner::prune_scan_columns`].
+        read: Option<Vec<bool>>,
     },
     /// An index scan: the rows of `table` that `index`'s entries in a key
     /// range point to (visible ones only), in index order, filtered. The
     /// range is given by values for the index's first `eq.len()` columns
-    /// and optional bounds on the next one; `filter` still checks every
-    /// condition, so the range only has to contain the matching rows.
+    /// and optional bounds on the next one; `residual` checks the
+    /// conditions the range does not.
     /// Output columns are as a sequential scan's. An `IS NULL` test among
     /// the `eq` values stands for the column's NULL (`col IS NULL`).
     IndexScan {

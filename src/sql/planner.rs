@@ -8,8 +8,9 @@
 //! key encoding (integers with integers, floats with floats, strings with
 //! strings). Equalities on the index's leading columns, then at most one
 //! lower and one upper bound on the next column, give the key range. The
-//! scan's filter keeps every conjunct, so the range only has to contain
-//! the matching rows.
+//! scan tests each row it fetches against the other conjuncts only (an
+//! entry holds its row's key values exactly); the whole filter stays in
+//! the plan for EXPLAIN and for re-checking a concurrently changed row.
 //!
 //! Every index that fits is priced, and so is the sequential scan; the
 //! cheapest wins (on equal costs, the index that pins the most leading
@@ -30,14 +31,20 @@ use crate::catalog::{Index, Table};
 
 /// Replace sequential scans by index scans where an index is cheaper, in
 /// `plan` and in every subquery inside it; let an index give the order of
-/// an `ORDER BY … LIMIT` instead of a sort.
+/// an `ORDER BY … LIMIT` instead of a sort; then tell the sequential scans
+/// left which columns they need to decode.
 pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
+    choose_paths(plan, costing);
+    super::prune::prune_scan_columns(plan);
+}
+
+fn choose_paths(plan: &mut Plan, costing: &Costing<'_>) {
     commute_outer_joins(plan, costing);
     // Scans whose parent reads only some of their columns may be
     // index-only scans: those are chosen first, knowing the columns.
     for_each_plan_mut(plan, &mut |p| {
         let Some((input, mut needed)) = scan_columns_read(p) else { return };
-        let Plan::Scan { table, filter: Some(filter), ctid: false, alias } = input else { return };
+        let Plan::Scan { table, filter: Some(filter), ctid: false, alias, .. } = input else { return };
         if !columns_read(std::iter::once(&*filter), &mut needed) {
             return;
         }
@@ -46,7 +53,7 @@ pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
         }
     });
     for_each_plan_mut(plan, &mut |p| {
-        if let Plan::Scan { table, filter: Some(filter), ctid, alias } = p {
+        if let Plan::Scan { table, filter: Some(filter), ctid, alias, .. } = p {
             if let Some(scan) = index_scan(table, filter, *ctid, alias, costing, None) {
                 *p = scan;
             }
@@ -184,7 +191,7 @@ fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
 fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     let Plan::Sort { input: sorted, keys } = plan else { return };
     let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
-    let Plan::Scan { table, filter, ctid, alias } = scan.as_mut() else { return };
+    let Plan::Scan { table, filter, ctid, alias, .. } = scan.as_mut() else { return };
     let mut wanted = Vec::with_capacity(keys.len());
     for k in keys.iter() {
         match exprs.get(k.column) {
@@ -263,7 +270,9 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
                     **index = i.clone();
                     *table = n;
                 }
-                None => *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid, alias: alias.take() },
+                None => {
+                    *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid, alias: alias.take(), read: None }
+                }
             }
         }
         _ => {}

@@ -849,7 +849,7 @@ impl<'a> Binder<'a> {
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
         let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
         Ok((plan, returning))
@@ -1121,7 +1121,7 @@ impl<'a> Binder<'a> {
             };
             let filter = both(target.view_filter.clone(), filter);
             let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias };
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
             Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
         })();
         self.levels.pop();

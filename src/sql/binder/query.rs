@@ -1084,7 +1084,7 @@ impl Binder<'_> {
                     r.table = Some(table.name.clone());
                 }
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem::new(Plan::Scan { table, filter: None, ctid: false, alias }, start, end, true))
+                Ok(FromItem::new(Plan::Scan { table, filter: None, ctid: false, alias, read: None }, start, end, true))
             }
             ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let (q, bindings) = if *lateral {
@@ -2222,9 +2222,11 @@ pub(super) fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan 
     let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
     let Some(pred) = and_all(shifted) else { return plan };
     match plan {
-        Plan::Scan { table, filter: None, ctid, alias } => Plan::Scan { table, filter: Some(pred), ctid, alias },
-        Plan::Scan { table, filter: Some(f), ctid, alias } => {
-            Plan::Scan { table, filter: Some(Expr::And(Box::new(f), Box::new(pred))), ctid, alias }
+        Plan::Scan { table, filter: None, ctid, alias, read } => {
+            Plan::Scan { table, filter: Some(pred), ctid, alias, read }
+        }
+        Plan::Scan { table, filter: Some(f), ctid, alias, read } => {
+            Plan::Scan { table, filter: Some(Expr::And(Box::new(f), Box::new(pred))), ctid, alias, read }
         }
         other => Plan::Filter { input: Box::new(other), predicate: pred },
     }

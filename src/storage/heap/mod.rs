@@ -311,24 +311,26 @@ impl<'a> Heap<'a> {
 
     /// Call `f` with every tuple on a block.
     pub fn scan_block(&self, block: u32, mut f: impl FnMut(Tid, &[u8])) -> Result<()> {
-        self.with_block(block, |tuples, _| tuples.for_each(|(tid, t)| f(tid, t)))
+        self.with_block(block, |tuples, _| tuples.for_each(|(tid, t)| f(tid, t))).map(|_| ())
     }
 
     /// Call `f` once, with the tuples of a block (in offset order) and
     /// whether the page is all-visible (`PD_ALL_VISIBLE`: every tuple on it
     /// is visible to every snapshot, so a scan may skip the per-tuple check,
-    /// as PostgreSQL's does), while the page is share-locked.
+    /// as PostgreSQL's does), while the page is share-locked. Also returns
+    /// the page's prune hint if the page is short of room (see
+    /// [`Heap::prune_hint`]), so that the caller may prune it afterwards.
     pub fn with_block<T>(
         &self,
         block: u32,
         f: impl FnOnce(&mut dyn Iterator<Item = (Tid, &[u8])>, bool) -> T,
-    ) -> Result<T> {
+    ) -> Result<(T, Option<u64>)> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let page = buf.read();
         let all_visible = !page.is_new() && page.flags() & PD_ALL_VISIBLE != 0;
         let mut tuples =
             (1..=page.max_offset()).filter_map(|off| page.item(off).map(|t| (Tid { block, offset: off }, t)));
-        Ok(f(&mut tuples, all_visible))
+        Ok((f(&mut tuples, all_visible), self.prune_hint(&page)))
     }
 
     /// Visit the versions of the row an index entry for `root` stands for
@@ -337,7 +339,7 @@ impl<'a> Heap<'a> {
     /// values in columns new to an index may then differ).
     ///
     /// Returns the page's prune hint if the page is short of room (see
-    /// [`Heap::wants_prune`]), so that the caller may prune it afterwards.
+    /// [`Heap::prune_hint`]), so that the caller may prune it afterwards.
     pub fn fetch_chain(&self, root: Tid, mut f: impl FnMut(Tid, &[u8], bool) -> Result<bool>) -> Result<Option<u64>> {
         if root.block >= self.nblocks()? {
             return Ok(None);
@@ -355,7 +357,12 @@ impl<'a> Heap<'a> {
         Ok(self.prune_hint(&page))
     }
 
-    /// The page's prune hint, if it is set and the page is short of room.
+    /// The page's prune hint, if it is set and the page is short of room
+    /// (under a tenth free, or under the fillfactor's reserve): a page
+    /// worth pruning as a reader reaches it (PostgreSQL's
+    /// heap_page_prune_opt test) once the transaction in the hint (the
+    /// oldest that deleted or replaced a version on it) is older than the
+    /// horizon.
     fn prune_hint(&self, page: &PageBuf) -> Option<u64> {
         let hint = page.prune_xid();
         (!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve)).then_some(hint)
@@ -422,17 +429,6 @@ impl<'a> Heap<'a> {
         let n = self.apply_prune(&buf, &mut page, &plan, freed)?;
         reset_prune_hint(&mut page);
         Ok((n, plan.live))
-    }
-
-    /// Whether `block` looks worth pruning as a reader reaches it
-    /// (PostgreSQL's heap_page_prune_opt test): some version on it was
-    /// deleted or replaced by a transaction older than `horizon()` (the
-    /// page's prune hint), and the page is short of room (under a tenth
-    /// free, or under the fillfactor's reserve). One look at the header.
-    pub fn wants_prune(&self, block: u32, horizon: &dyn Fn() -> u64) -> Result<bool> {
-        let buf = self.pool.read_buffer(tag(self.rel, block))?;
-        let hint = self.prune_hint(&buf.read());
-        Ok(hint.is_some_and(|h| h < horizon()))
     }
 
     /// Carry out `plan` on a write-locked page and log it; the versions freed.
