@@ -645,6 +645,34 @@ impl Plan {
         }
     }
 
+    /// The plans it reads its rows from, to change (as [`Plan::inputs`]).
+    pub fn inputs_mut(&mut self) -> Vec<&mut Plan> {
+        match self {
+            Plan::Scan { .. }
+            | Plan::IndexScan { .. }
+            | Plan::Values { .. }
+            | Plan::Series { .. }
+            | Plan::Unnest { .. }
+            | Plan::Function { .. }
+            | Plan::CteScan { .. }
+            | Plan::WorkTableScan { .. } => Vec::new(),
+            Plan::Filter { input, .. }
+            | Plan::Project { input, .. }
+            | Plan::ProjectSet { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Distinct { input, .. }
+            | Plan::Unique { input, .. }
+            | Plan::Window { input, .. }
+            | Plan::With { input, .. } => vec![input],
+            Plan::Join { left, right, .. }
+            | Plan::LateralJoin { left, right, .. }
+            | Plan::SetOp { left, right, .. }
+            | Plan::RecursiveUnion { base: left, recursive: right, .. } => vec![left, right],
+        }
+    }
+
     /// Call `f` on this plan and every plan below it, subqueries included.
     pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
         f(self);

@@ -284,37 +284,13 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
 /// the plans of common table expressions) included.
 pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
     f(plan);
-    match plan {
-        Plan::Scan { .. }
-        | Plan::IndexScan { .. }
-        | Plan::Values { .. }
-        | Plan::Series { .. }
-        | Plan::Unnest { .. }
-        | Plan::Function { .. }
-        | Plan::CteScan { .. }
-        | Plan::WorkTableScan { .. } => {}
-        Plan::With { ctes, input } => {
-            for c in ctes {
-                for_each_plan_mut(Arc::make_mut(&mut c.plan), f);
-            }
-            for_each_plan_mut(input, f);
+    if let Plan::With { ctes, .. } = plan {
+        for c in ctes {
+            for_each_plan_mut(Arc::make_mut(&mut c.plan), f);
         }
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::ProjectSet { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Limit { input, .. }
-        | Plan::Distinct { input, .. }
-        | Plan::Unique { input, .. }
-        | Plan::Window { input, .. } => for_each_plan_mut(input, f),
-        Plan::Join { left, right, .. }
-        | Plan::LateralJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. }
-        | Plan::RecursiveUnion { base: left, recursive: right, .. } => {
-            for_each_plan_mut(left, f);
-            for_each_plan_mut(right, f);
-        }
+    }
+    for input in plan.inputs_mut() {
+        for_each_plan_mut(input, f);
     }
     visit_exprs_mut(plan, &mut |e| {
         e.walk_mut(&mut |e| {

@@ -69,7 +69,7 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
             prune(right, r);
         }
         other => {
-            for input in inputs_mut(other) {
+            for input in other.inputs_mut() {
                 prune(input, None);
             }
         }
@@ -95,32 +95,4 @@ fn mark<'e>(exprs: impl Iterator<Item = &'e Expr>, m: &mut [bool]) -> bool {
         });
     }
     ok
-}
-
-/// The plans `plan` reads its rows from (as [`Plan::inputs`]).
-fn inputs_mut(plan: &mut Plan) -> Vec<&mut Plan> {
-    match plan {
-        Plan::Scan { .. }
-        | Plan::IndexScan { .. }
-        | Plan::Values { .. }
-        | Plan::Series { .. }
-        | Plan::Unnest { .. }
-        | Plan::Function { .. }
-        | Plan::CteScan { .. }
-        | Plan::WorkTableScan { .. } => Vec::new(),
-        Plan::Filter { input, .. }
-        | Plan::Project { input, .. }
-        | Plan::ProjectSet { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Limit { input, .. }
-        | Plan::Distinct { input, .. }
-        | Plan::Unique { input, .. }
-        | Plan::Window { input, .. }
-        | Plan::With { input, .. } => vec![input],
-        Plan::Join { left, right, .. }
-        | Plan::LateralJoin { left, right, .. }
-        | Plan::SetOp { left, right, .. }
-        | Plan::RecursiveUnion { base: left, recursive: right, .. } => vec![left, right],
-    }
 }
