@@ -121,3 +121,27 @@ async fn settings_are_transactional_and_durable() {
     let c = connect_as(&server, "app", "postgres", "").await;
     assert_eq!(rows(&c, "SELECT setting, source FROM pg_settings WHERE name = 'work_mem'").await, ["4096 default"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_settings_are_kept_for_roles_and_databases() {
+    let server = TestServer::start(&[]);
+    let admin = server.connect().await;
+    admin
+        .batch_execute(
+            "CREATE ROLE tenant LOGIN;
+             ALTER ROLE tenant SET app.tenant = 'acme';
+             ALTER DATABASE postgres SET app.region = 'eu'",
+        )
+        .await
+        .unwrap();
+    // Checking the item made the placeholder here, empty.
+    assert_eq!(rows(&admin, "SHOW app.tenant").await, [""]);
+
+    let c = connect_as(&server, "tenant", "postgres", "").await;
+    assert_eq!(rows(&c, "SELECT current_setting('app.tenant'), current_setting('app.region')").await, ["acme eu"]);
+    c.batch_execute("SET app.tenant = 'other'; RESET app.tenant").await.unwrap();
+    assert_eq!(rows(&c, "SHOW app.tenant").await, ["acme"]);
+    // Only a superuser may store a custom setting.
+    let e = c.batch_execute("ALTER ROLE tenant SET app.x = 'y'").await.unwrap_err();
+    assert_eq!(e.as_db_error().map(|e| e.message()), Some("permission denied to set parameter \"app.x\""));
+}

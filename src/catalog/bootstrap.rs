@@ -119,6 +119,7 @@ impl Catalog {
         put(&system::PG_TYPE, TYPE_ROWS.clone())?;
         put(&super::proc::PG_PROC, super::proc::proc_rows())?;
         put(&super::proc::PG_OPERATOR, super::proc::operator_rows())?;
+        put(&super::cast::PG_CAST, super::cast::cast_rows())?;
         put(&super::absent::PG_TABLESPACE, super::absent::tablespace_rows())?;
         put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
         put(&super::comment::PG_DESCRIPTION, super::comment::builtin_description_rows())?;

@@ -29,6 +29,7 @@ pub mod acl;
 mod alter;
 pub mod analyze;
 mod bootstrap;
+pub mod cast;
 pub mod comment;
 mod concurrently;
 mod constraint;

@@ -445,7 +445,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 33] = [
+pub const ALL: [&SystemCatalog; 34] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -479,6 +479,7 @@ pub const ALL: [&SystemCatalog; 33] = [
     &absent::PG_EXTENSION,
     &super::enums::PG_ENUM,
     &super::db_role_setting::PG_DB_ROLE_SETTING,
+    &super::cast::PG_CAST,
 ];
 
 /// The OID of the system catalog named `name` (what `obj_description`'s

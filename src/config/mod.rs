@@ -9,6 +9,7 @@
 //! starts a [`Settings`] from it and layers the last two on top, with
 //! PostgreSQL's transactional behaviour for `SET` and `SET LOCAL`.
 
+mod custom;
 pub mod guc;
 mod session;
 

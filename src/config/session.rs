@@ -11,6 +11,7 @@
 //! sent to the client (ParameterStatus) whenever their value differs from the
 //! last one reported.
 
+use super::custom::{self, Placeholders};
 use super::guc::{self, Context, Guc, Value};
 use super::{Config, Source, value_int, value_str};
 use crate::err;
@@ -40,6 +41,8 @@ pub struct Settings {
     /// `pg_db_role_setting` (`pg_settings.source`).
     config_sources: Vec<Source>,
     at_start: Vec<Option<Source>>,
+    /// Custom (dotted) settings set in the session (see [`custom`]).
+    custom: Placeholders,
 }
 
 impl Settings {
@@ -53,6 +56,7 @@ impl Settings {
             last_reported: vec![None; guc::ALL.len()],
             config_sources: guc::ALL.iter().map(|&g| config.source(g)).collect(),
             at_start: vec![None; guc::ALL.len()],
+            custom: Placeholders::default(),
         }
     }
 
@@ -101,6 +105,15 @@ impl Settings {
         guc::display(guc, self.get(guc))
     }
 
+    /// The value of setting `name` as `SHOW` prints it, built-in or
+    /// custom; 42704 when there is none.
+    pub fn show_named(&self, name: &str) -> Result<String> {
+        match Guc::lookup(name) {
+            Some(guc) => Ok(self.show(guc)),
+            None => self.custom.get(name).map(str::to_string).ok_or_else(|| guc::unrecognized(name)),
+        }
+    }
+
     /// Apply a startup-packet setting: becomes the session's reset value.
     pub fn set_startup(&mut self, name: &str, text: &str) -> Result<()> {
         let guc = guc::lookup_or_error(name)?;
@@ -116,7 +129,12 @@ impl Settings {
     /// most specific (database and role) to the least (every database and
     /// role), and the startup packet wins over all of them.
     pub fn apply_stored(&mut self, name: &str, text: &str, source: Source, superuser: bool) -> Result<()> {
-        let guc = self.validate_stored(name, text, superuser)?;
+        if Guc::lookup(name).is_none() && custom::is_custom(name)? {
+            // Whoever stored it was allowed to; a placeholder takes any text.
+            self.custom.set_at_start(name, text);
+            return Ok(());
+        }
+        let guc = self.validate_builtin_stored_name(name, superuser)?;
         if self.at_start[guc as usize].is_none() {
             let value = check_value(guc, guc::parse(guc, text)?)?;
             self.set_at_start(guc, value, source);
@@ -127,16 +145,31 @@ impl Settings {
     /// Whether `name = text` may be kept in `pg_db_role_setting` (by a
     /// superuser or not): the setting must exist, be one a session may
     /// change, and `text` must be a valid value for it (PostgreSQL's
-    /// `validate_option_array_item`).
-    pub fn validate_stored(&self, name: &str, text: &str, superuser: bool) -> Result<Guc> {
-        let guc = self.validate_stored_name(name, superuser)?;
-        check_value(guc, guc::parse(guc, text)?)?;
-        Ok(guc)
+    /// `validate_option_array_item`). The name to store it under.
+    pub fn validate_stored(&self, name: &str, text: &str, superuser: bool) -> Result<String> {
+        let stored = self.validate_stored_name(name, superuser)?;
+        if let Some(guc) = Guc::lookup(name) {
+            check_value(guc, guc::parse(guc, text)?)?;
+        }
+        Ok(stored)
     }
 
-    /// The setting `name` for `pg_db_role_setting`: it must exist and be
-    /// one a session may change.
-    pub fn validate_stored_name(&self, name: &str, superuser: bool) -> Result<Guc> {
+    /// The name setting `name` is kept under in `pg_db_role_setting`: it
+    /// must be one a session may change, or a custom setting's, which only
+    /// a superuser may store (its values cannot be checked).
+    pub fn validate_stored_name(&self, name: &str, superuser: bool) -> Result<String> {
+        if Guc::lookup(name).is_none() && custom::is_custom(name)? {
+            if !superuser {
+                return Err(err!(SqlState::INSUFFICIENT_PRIVILEGE, "permission denied to set parameter \"{name}\""));
+            }
+            return Ok(name.to_string());
+        }
+        self.validate_builtin_stored_name(name, superuser).map(|guc| guc.name().to_string())
+    }
+
+    /// The built-in setting `name` for `pg_db_role_setting`: it must exist
+    /// and be one a session may change.
+    fn validate_builtin_stored_name(&self, name: &str, superuser: bool) -> Result<Guc> {
         let guc = guc::lookup_or_error(name)?;
         check_context(guc, SetSource::Session)?;
         if guc.def().context == Context::Superuser && !superuser {
@@ -166,9 +199,23 @@ impl Settings {
         Ok(())
     }
 
+    /// Make the placeholder of custom setting `name` if it has none, as
+    /// PostgreSQL does when it checks an `ALTER ROLE … SET` item.
+    pub fn declare_custom(&mut self, name: &str) {
+        if Guc::lookup(name).is_none() && custom::is_custom(name).unwrap_or(false) {
+            self.custom.declare(name);
+        }
+    }
+
     /// `SET [LOCAL] name = value`; `None` means `DEFAULT` (as RESET).
-    pub fn set(&mut self, name: &str, text: Option<&str>, local: bool) -> Result<Guc> {
-        let guc = guc::lookup_or_error(name)?;
+    pub fn set(&mut self, name: &str, text: Option<&str>, local: bool) -> Result<()> {
+        let Some(guc) = Guc::lookup(name) else {
+            if custom::is_custom(name)? {
+                self.custom.set(name, text, local);
+                return Ok(());
+            }
+            return Err(guc::unrecognized(name));
+        };
         check_context(guc, SetSource::Session)?;
         let value = match text {
             Some(t) => check_value(guc, guc::parse(guc, t)?)?,
@@ -179,7 +226,7 @@ impl Settings {
             Some(entry) => entry.1 |= !local,
             None => self.touched.push((guc, !local)),
         }
-        Ok(guc)
+        Ok(())
     }
 
     /// `RESET ALL`: every setting a session may change goes back to its reset value.
@@ -190,6 +237,7 @@ impl Settings {
                 let _ = self.set(guc.name(), None, false);
             }
         }
+        self.custom.reset_all();
     }
 
     /// The transaction ended: keep (commit) or undo (abort) its `SET`s; `SET LOCAL`s end either way.
@@ -203,6 +251,7 @@ impl Settings {
             }
             self.current[i] = self.committed[i].clone();
         }
+        self.custom.end_transaction(commit);
     }
 
     /// Reported settings whose value changed since last reported, formatted.

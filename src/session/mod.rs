@@ -1785,7 +1785,7 @@ fn show_setting(settings: &Settings, block: Option<(xact::Isolation, bool)>, nam
         ("transaction_isolation", None) => Ok(settings.show(Guc::default_transaction_isolation)),
         ("transaction_read_only", Some((_, ro))) => Ok(if ro { "on" } else { "off" }.to_string()),
         ("transaction_read_only", None) => Ok(settings.show(Guc::default_transaction_read_only)),
-        _ => Ok(settings.show(guc::lookup_or_error(name)?)),
+        _ => settings.show_named(name),
     }
 }
 
@@ -2014,8 +2014,8 @@ impl EvalContext for Eval<'_> {
     }
 
     fn set_config(&mut self, name: &str, value: &str, is_local: bool) -> Result<String> {
-        let guc = self.settings.set(name, Some(value), is_local)?;
-        Ok(self.settings.show(guc))
+        self.settings.set(name, Some(value), is_local)?;
+        self.settings.show_named(name)
     }
 
     fn check_interrupts(&self) -> Result<()> {

@@ -84,19 +84,19 @@ impl Session {
         let mut config = existing.as_ref().map(|r| r.config.clone()).unwrap_or_default();
         match &stmt.action {
             SettingAction::Set { name, values } => {
-                crate::config::guc::lookup_or_error(name)?;
                 let text = flatten(name, values)?;
-                let guc = self.settings.validate_stored(name, &text, me.superuser)?;
-                put(&mut config, guc.name(), &text);
+                let stored = self.settings.validate_stored(name, &text, me.superuser)?;
+                self.settings.declare_custom(name);
+                put(&mut config, &stored, &text);
             }
             SettingAction::FromCurrent { name } => {
-                let guc = self.settings.validate_stored_name(name, me.superuser)?;
-                let text = self.settings.show(guc);
-                put(&mut config, guc.name(), &text);
+                let stored = self.settings.validate_stored_name(name, me.superuser)?;
+                let text = self.settings.show_named(name)?;
+                put(&mut config, &stored, &text);
             }
             SettingAction::Reset(Some(name)) => {
-                let guc = self.settings.validate_stored_name(name, me.superuser)?;
-                config.retain(|item| item.split_once('=').is_none_or(|(n, _)| n != guc.name()));
+                let stored = self.settings.validate_stored_name(name, me.superuser)?;
+                config.retain(|item| item.split_once('=').is_none_or(|(n, _)| n != stored));
             }
             // A superuser clears them all; anyone else those a non-superuser
             // could have set (PostgreSQL's `GUCArrayReset`).

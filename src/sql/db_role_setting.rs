@@ -167,17 +167,17 @@ fn parse_value(p: &mut Parser<'_>) -> Result<SetArg, ParserError> {
 /// The values of `SET name = v, …` as one string, as PostgreSQL's
 /// `flatten_set_variable_args` writes them: list settings take several,
 /// joined by `, `, and `search_path`'s names are quoted where a name
-/// needs it (`a, "B"`). A setting tusk does not know takes them as
-/// written (setting it fails next).
+/// needs it (`a, "B"`). Other settings, and names tusk does not know,
+/// take one.
 pub fn flatten(name: &str, values: &[SetArg]) -> crate::error::Result<String> {
     use crate::config::Guc;
     let guc = Guc::lookup(name);
     let list = matches!(guc, Some(Guc::search_path | Guc::DateStyle));
-    if let (Some(guc), true) = (guc, values.len() > 1 && !list) {
+    if values.len() > 1 && !list {
         return Err(crate::err!(
             crate::error::SqlState::INVALID_PARAMETER_VALUE,
             "SET {} takes only one argument",
-            guc.name()
+            guc.map_or(name, |g| g.name())
         ));
     }
     let parts: Vec<String> = values

@@ -250,9 +250,10 @@ fn parse_alter(p: &mut Parser<'_>) -> Result<AlterDomainSyntax, ParserError> {
     p.expected_ref("an ALTER DOMAIN action", p.peek_token_ref())
 }
 
-/// `REASSIGN OWNED BY …` or `DROP OWNED BY …` (not built): whether the
-/// statement at `p` is one, consuming it whole if so.
-pub fn skip_owned_statement(p: &mut Parser<'_>) -> Option<&'static str> {
+/// `REASSIGN OWNED BY …`, `DROP OWNED BY …`, `CREATE CAST …` or
+/// `DROP CAST …` (not built): whether the statement at `p` is one,
+/// consuming it whole if so.
+pub fn skip_unbuilt_statement(p: &mut Parser<'_>) -> Option<&'static str> {
     let is_word =
         |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let [a, b] = p.peek_tokens_ref::<2>().map(|t| t.token.clone());
@@ -260,6 +261,10 @@ pub fn skip_owned_statement(p: &mut Parser<'_>) -> Option<&'static str> {
         "REASSIGN OWNED"
     } else if keyword(&a) == Keyword::DROP && is_word(&b, "owned") {
         "DROP OWNED"
+    } else if keyword(&a) == Keyword::CREATE && keyword(&b) == Keyword::CAST {
+        "CREATE CAST"
+    } else if keyword(&a) == Keyword::DROP && keyword(&b) == Keyword::CAST {
+        "DROP CAST"
     } else {
         return None;
     };

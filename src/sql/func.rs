@@ -1,5 +1,6 @@
 //! Built-in functions: how each is typed and what it computes.
 
+pub mod cast;
 mod math;
 mod string;
 mod to_char;
@@ -20,6 +21,8 @@ use crate::storage::smgr::Fork;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Func {
+    /// A cast function (`int8(x)`, `text(x)`): the type it casts to (see [`cast`]).
+    Cast(PgType),
     Version,
     CurrentSetting,
     SetConfig,
@@ -445,7 +448,8 @@ impl Func {
                 .map(Func::Str)
                 .or_else(|| MathFunc::lookup(name).map(Func::Math))
                 .or_else(|| super::json_fn::JsonFn::lookup(name).map(Func::Json))
-                .or_else(|| Func::advisory(name)),
+                .or_else(|| Func::advisory(name))
+                .or_else(|| cast::lookup(name).map(Func::Cast)),
         }
     }
 
@@ -460,6 +464,7 @@ impl Func {
             }
         }
         out.extend(super::json_fn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Json(f))));
+        out.extend(cast::targets().map(|to| (to.typname().to_string(), Func::Cast(to))));
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
             .chain(["pg_advisory_unlock", "pg_advisory_unlock_all"])
@@ -510,6 +515,7 @@ impl Func {
     pub fn signatures(self) -> &'static [(&'static [PgType], PgType)] {
         use PgType::*;
         match self {
+            Func::Cast(to) => cast::signatures(to),
             Func::Version => &[(&[], Text)],
             Func::CurrentSetting => &[(&[Text], Text), (&[Text, Bool], Text)],
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
@@ -812,6 +818,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         _ => &[],
     };
     Ok(match func {
+        Func::Cast(_) => return Err(crate::error::Error::internal("a cast function is bound as its cast")),
         Func::Version => Datum::Text(format!(
             "PostgreSQL 16.0 (tusk {}) on {}-linux, compiled by rustc, 64-bit",
             env!("CARGO_PKG_VERSION"),

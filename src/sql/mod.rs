@@ -23,6 +23,7 @@ pub mod array_fn;
 pub mod batch;
 pub mod binder;
 pub mod bytea;
+pub mod coercion;
 pub mod copy;
 pub mod cost;
 pub mod costsize;

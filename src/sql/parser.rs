@@ -290,7 +290,7 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(Parsed::RoleSetting(Box::new(super::db_role_setting::parse_role_setting(p)?)));
         } else if super::domain::starts_domain_statement(p) {
             out.push(Parsed::Domain(Box::new(super::domain::parse_domain_statement(p)?)));
-        } else if let Some(what) = super::domain::skip_owned_statement(p) {
+        } else if let Some(what) = super::domain::skip_unbuilt_statement(p) {
             out.push(Parsed::Unsupported(what));
         } else if let Some(extension) = parse_extension(p)? {
             out.push(extension);

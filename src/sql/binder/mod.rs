@@ -43,8 +43,9 @@ use sqlparser::ast::{self, Spanned};
 
 use std::sync::Arc;
 
+use super::coercion::{self, CastContext, implicit as implicit_coercion};
 use super::exec::ModifyKind;
-use super::expr::{ArithOp, CmpOp, Expr, cast_exists};
+use super::expr::{ArithOp, CmpOp, Expr};
 use super::func::Func;
 use super::parser::position;
 use super::plan::{AggFunc, Plan, SubKind};
@@ -55,7 +56,7 @@ use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
-use temporal::{column_typmod, common_datetime, datetime_assignable, datetime_operator, is_temporal, relative_time};
+use temporal::{column_typmod, common_datetime, datetime_operator, is_temporal, relative_time};
 
 /// A write through a view that is not simple (see [`updatable`]), or an
 /// INSERT through a view, is refused rather than guessed at.
@@ -664,7 +665,7 @@ impl<'a> Binder<'a> {
                         continue;
                     }
                     let col = &table.columns[i];
-                    if !query::can_assign_type(c.ty, col.ty) {
+                    if !coercion::assignable(c.ty, col.ty) {
                         return Err(err!(
                             SqlState::DATATYPE_MISMATCH,
                             "column \"{}\" is of type {} but expression is of type {}",
@@ -1193,10 +1194,7 @@ impl<'a> Binder<'a> {
             let c = self.coerce(e, to, node)?;
             return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), to, typmod) } else { c });
         }
-        // Assignment casts: between numeric types, and anything to text.
-        let assignable =
-            (from.is_numeric() && to.is_numeric()) || to.is_string() || from == to || datetime_assignable(from, to);
-        if !assignable {
+        if !coercion::allowed(from, to, CastContext::Assignment) {
             return Err(self.at(mismatch(), node));
         }
         Ok(Expr::Assign(Box::new(e), to, typmod))
@@ -1967,6 +1965,7 @@ impl<'a> Binder<'a> {
             Func::Json(f) if f.takes_any().is_some() => {
                 return self.bind_json_any_args(f, &name, bound, &args, node);
             }
+            Func::Cast(to) => return self.bind_cast_call(to, &name, bound, &args, node),
             Func::Str(f) => {
                 if let Some((leading, min, max)) = f.takes_any() {
                     if !(min..=max).contains(&bound.len()) {
@@ -2017,6 +2016,28 @@ impl<'a> Binder<'a> {
             out.push(self.coerce(b, *want, a)?);
         }
         Ok(Expr::Call(func, out, *ret))
+    }
+
+    /// A call of a cast function (`int8(x)`, `text(x)`): the cast it
+    /// names. As in PostgreSQL, a call of one argument that tusk casts
+    /// explicitly to the function's type is that cast whether or not the
+    /// function has the argument's type (`text(1)`, `int8('7')`); others
+    /// go through the signatures, coercing the argument implicitly.
+    fn bind_cast_call(
+        &mut self,
+        to: PgType,
+        name: &str,
+        mut bound: Vec<Expr>,
+        args: &[&ast::Expr],
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        if bound.len() == 1 && coercion::allowed(bound[0].ty(), to, CastContext::Explicit) {
+            return self.explicit_cast(bound.remove(0), to, None, args[0]);
+        }
+        match self.bind_call(Func::Cast(to), name, bound, args, node)? {
+            Expr::Call(_, mut arg, ty) if arg.len() == 1 => Ok(Expr::Cast(Box::new(arg.remove(0)), ty, None)),
+            _ => Err(Error::internal("a cast function takes one argument")),
+        }
     }
 
     /// A call of a function whose parameters past the first `leading`
@@ -2090,7 +2111,7 @@ impl<'a> Binder<'a> {
             }
             _ => {}
         }
-        if implicit_coercion(from, to) {
+        if coercion::allowed(from, to, CastContext::Implicit) {
             return Ok(Expr::Cast(Box::new(e), to, None));
         }
         Err(self
@@ -2103,7 +2124,7 @@ impl<'a> Binder<'a> {
             let coerced = self.coerce(e, to, node)?;
             return Ok(if typmod.is_some() { Expr::Cast(Box::new(coerced), to, typmod) } else { coerced });
         }
-        if !cast_exists(from, to) {
+        if !coercion::allowed(from, to, CastContext::Explicit) {
             return Err(self
                 .at(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()), node));
         }
@@ -2490,36 +2511,6 @@ fn common_numeric(a: PgType, b: PgType) -> Option<PgType> {
     }
 }
 
-/// PostgreSQL's implicit casts among the types tusk has (an array's are
-/// its elements').
-fn implicit_coercion(from: PgType, to: PgType) -> bool {
-    use PgType::*;
-    if let (Some(f), Some(t)) = (from.elem(), to.elem()) {
-        return implicit_coercion(f, t);
-    }
-    matches!(
-        (from, to),
-        (Date, Timestamp | TimestampTz)
-            | (Timestamp, TimestampTz)
-            | (Time, Interval)
-            | (Bpchar, Text | Varchar)
-            | (Text | Varchar, Bpchar)
-            | (Int2, Int4 | Int8 | Numeric | Float4 | Float8)
-            | (Int4, Int8 | Numeric | Float4 | Float8)
-            | (Int8, Numeric | Float4 | Float8)
-            | (Numeric, Float4 | Float8)
-            | (Float4, Float8)
-            | (Varchar, Text)
-            | (Text, Varchar)
-            | (Name | Char, Text | Varchar)
-            | (Text | Varchar, Name)
-            | (Int2 | Int4 | Int8, Oid | RegClass | RegType | Reg(_))
-            | (Oid, RegClass | RegType | Reg(_))
-            | (RegClass | RegType | Reg(_), Oid)
-            | (Oid, Int8)
-    )
-}
-
 /// PostgreSQL's `FigureColname`: the output column name of an unaliased expression.
 fn figure_colname(e: &ast::Expr) -> String {
     figure(e).unwrap_or_else(|| "?column?".to_string())
@@ -2780,5 +2771,39 @@ pub fn statement_kind(stmt: &ast::Statement) -> String {
         }
         "START" => "START TRANSACTION".into(),
         _ => first,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    use super::*;
+    use crate::catalog::cast::casts;
+
+    /// Every cast `pg_cast` lists is one the binder makes in the row's
+    /// context: implicit casts when coercing, assignment casts when
+    /// storing, explicit ones in `CAST`.
+    #[test]
+    fn pg_cast_rows_are_casts_the_binder_makes() {
+        let node = Parser::new(&PostgreSqlDialect {}).try_with_sql("NULL").and_then(|mut p| p.parse_expr()).unwrap();
+        let tables = index_expr::NoTables;
+        let mut binder = Binder::simple("NULL", &tables);
+        let casts = casts();
+        assert!(casts.len() > 100, "{} casts", casts.len());
+        for cast in casts {
+            let (from, to) = cast.types().unwrap();
+            let value = Expr::Const(Datum::Null, from);
+            let bound = match cast.context {
+                CastContext::Implicit => binder.coerce(value, to, &node),
+                CastContext::Assignment => {
+                    binder.assign_to(value, to, None, &node, || Error::internal("not assignable"))
+                }
+                CastContext::Explicit => binder.explicit_cast(value, to, None, &node),
+            };
+            let bound = bound.unwrap_or_else(|e| panic!("{cast:?}: {e}"));
+            assert_eq!(bound.ty(), to, "{cast:?}");
+        }
     }
 }

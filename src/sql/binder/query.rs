@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::{Binder, common_datetime, common_numeric, figure_colname, ident, implicit_coercion, object_name};
+use super::{Binder, common_datetime, common_numeric, figure_colname, ident, object_name};
 use crate::catalog::Table;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -2134,16 +2134,6 @@ impl Binder<'_> {
         self.add_rel(label, columns)?;
         Ok(())
     }
-}
-
-/// Whether a value of type `from` may be stored in a column of type `to` (assignment casts).
-pub(super) fn can_assign_type(from: PgType, to: PgType) -> bool {
-    from == to
-        || from == PgType::Unknown
-        || implicit_coercion(from, to)
-        || (from.is_numeric() && to.is_numeric())
-        || to.is_string()
-        || super::datetime_assignable(from, to)
 }
 
 impl Expr {

@@ -1,6 +1,6 @@
 //! Typing rules of the date/time types: which date/time operators exist
-//! and their result types, the common type of date, timestamp and
-//! timestamptz, and their assignment casts.
+//! and their result types, and the common type of date, timestamp and
+//! timestamptz (their casts are in [`crate::sql::coercion`]).
 
 use super::implicit_coercion;
 use crate::sql::expr::ArithOp;
@@ -27,13 +27,6 @@ pub(super) fn common_datetime(a: PgType, b: PgType) -> Option<PgType> {
         _ => None,
     };
     Some(if rank(a)? >= rank(b)? { a } else { b })
-}
-
-/// Assignment casts among the date/time types.
-pub(super) fn datetime_assignable(from: PgType, to: PgType) -> bool {
-    use PgType::*;
-    (from.is_datetime() && to.is_datetime())
-        || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
 }
 
 /// A column's typmod as the casts use it: the length of `char(n)` and
