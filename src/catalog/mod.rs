@@ -436,6 +436,9 @@ pub struct Catalog {
     frozen: dashmap::DashMap<u32, crate::txn::rowlock::Frozen>,
     /// When the catalog was opened, at server start (`pg_postmaster_start_time()`).
     pub started_at: i64,
+    /// The transaction of the newest index build on each table (see
+    /// [`Catalog::build_pending`]).
+    index_builds: dashmap::DashMap<u32, u64>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -582,6 +585,7 @@ impl Catalog {
             stats: stats::Stats::default(),
             frozen: dashmap::DashMap::new(),
             started_at: crate::sql::datetime::now(),
+            index_builds: dashmap::DashMap::new(),
         }
     }
 
@@ -2092,36 +2096,101 @@ impl Catalog {
         }
     }
 
-    /// Vacuum one page: rows with no version left that a snapshot may see
-    /// (dead below `horizon`) lose their index entries (from the values of
-    /// the version kept for that), then the page is pruned (see
-    /// [`crate::storage::heap::hot`]). Returns versions freed and left.
+    /// Vacuum one page: the versions no snapshot may see any more (dead
+    /// below `horizon`) lose the index entries no version that stays
+    /// shares, from their own values; then the page is pruned (see
+    /// [`crate::storage::heap::hot`]), rows with no version left losing
+    /// their roots. Nothing is freed while an index build on the table may
+    /// hold entries this descriptor does not know of (see
+    /// [`Catalog::build_pending`]). Returns versions freed and left.
     fn vacuum_page(&self, table: &Table, block: u32, horizon: u64) -> Result<(usize, usize)> {
         let desc = table.desc();
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
         let dead = |t: &[u8]| self.txns.dead_to_all(t, horizon);
         let freed = |t: &[u8]| self.free_values(&toaster, &desc, t);
-        let rows = heap.dead_rows(block, &dead)?;
-        let mut cleaned = Vec::with_capacity(rows.len());
-        if !rows.is_empty() && !table.indexes.is_empty() {
+        if self.build_pending(table, horizon) {
+            return heap.prune_page(block, &dead, &[], &freed, &|| false);
+        }
+        let rows = heap.pruned_rows(block, &dead)?;
+        if !table.indexes.is_empty() {
             // Index keys need only the indexed columns, so only those are detoasted.
             let mut indexed = vec![false; table.columns.len()];
             table.indexes.iter().flat_map(|i| i.each_column_read()).for_each(|c| indexed[c] = true);
-            for (root, t) in &rows {
-                let values = self.decode_columns(table, &desc, t, Some(&indexed))?;
-                for index in &table.indexes {
-                    // A row a partial index leaves out has no entry there
-                    // (one whose predicate cannot be evaluated is looked for).
-                    if !index.covers(&values).unwrap_or(true) {
-                        continue;
-                    }
-                    self.btree(index).delete(0, &index.key(&values)?, Tid { block, offset: *root })?;
-                }
+            for row in &rows {
+                self.remove_pruned_entries(table, &desc, &indexed, block, row)?;
             }
         }
-        cleaned.extend(rows.iter().map(|r| r.0));
-        heap.prune_page(block, &dead, &cleaned, &freed)
+        let cleaned: Vec<_> = rows.iter().filter(|r| r.kept.is_empty()).map(|r| r.root).collect();
+        // Checked again under the page's lock: a build that starts now
+        // reads the page only once it is pruned.
+        heap.prune_page(block, &dead, &cleaned, &freed, &|| !self.build_pending(table, horizon))
+    }
+
+    /// Remove the entries of `row`'s versions that go, in every index of
+    /// `table`, unless a version that stays has the same key. Versions of
+    /// one HOT chain share their keys, except in an index built while the
+    /// chain was there: that got an entry per key (see
+    /// [`Catalog::build_index`]), and each must go with the last version
+    /// holding its key, or it would outlive the row's root and lead to
+    /// whatever row reuses it.
+    fn remove_pruned_entries(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        indexed: &[bool],
+        block: u32,
+        row: &crate::storage::heap::PrunedRow,
+    ) -> Result<()> {
+        let decode = |t: &Vec<u8>| self.decode_columns(table, desc, t, Some(indexed));
+        let kept = row.kept.iter().map(decode).collect::<Result<Vec<_>>>()?;
+        let mut gone = row.gone.iter().map(decode).collect::<Result<Vec<_>>>()?;
+        // Versions equal in every indexed column to one that stays have its keys.
+        gone.retain(|v| !kept.contains(v));
+        gone.dedup();
+        let tid = Tid { block, offset: row.root };
+        for index in &table.indexes {
+            let mut kept_keys = Vec::with_capacity(kept.len());
+            for v in &kept {
+                if index.covers(v).unwrap_or(true) {
+                    kept_keys.push(index.key(v)?);
+                }
+            }
+            let mut removed: Vec<Vec<u8>> = Vec::new();
+            for v in &gone {
+                // A row a partial index leaves out has no entry there
+                // (one whose predicate cannot be evaluated is looked for).
+                if !index.covers(v).unwrap_or(true) {
+                    continue;
+                }
+                let key = index.key(v)?;
+                if kept_keys.contains(&key) || removed.contains(&key) {
+                    continue;
+                }
+                self.btree(index).delete(0, &key, tid)?;
+                removed.push(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether an index build on `table` may have entries that pruning
+    /// with this descriptor, at `horizon`, could not find: the build's
+    /// transaction is at or above the horizon, so it may still be running
+    /// (its index unknown to everyone else), or some snapshot taken
+    /// before it committed (and a descriptor read then) may still be in
+    /// use. Such a pruner must free nothing: the build may have given a
+    /// version it would free an entry, and a freed root is reused by other
+    /// rows. (PostgreSQL's pruning leaves dead roots to VACUUM, which
+    /// conflicts with CREATE INDEX; here pruning removes index entries
+    /// itself, so it must know every index.)
+    fn build_pending(&self, table: &Table, horizon: u64) -> bool {
+        let Some(xid) = self.index_builds.get(&table.oid).map(|e| *e) else { return false };
+        if xid >= horizon {
+            return true;
+        }
+        self.index_builds.remove_if(&table.oid, |_, &x| x == xid);
+        false
     }
 
     /// A version's storage goes (pruned): so do its out-of-line values.

@@ -209,33 +209,44 @@ impl<'a> BTree<'a> {
         level: u32,
         sep: Entry<'_>,
     ) -> Result<Up<'a>> {
-        let (mut block, mut from) = match stack.pop() {
-            Some(p) => (p.block, p.offset),
+        let remembered = stack.pop();
+        let mut page = match &remembered {
+            Some(p) => Some(self.write(p.block)?).filter(|page| node::generation(&**page) == p.generation),
             None => {
                 let meta = self.write(0)?;
                 let m = node::meta(&*meta).ok_or_else(|| self.corrupt(0, "not a btree metapage"))?;
                 if m.root == child {
                     return Ok(Up::Root(meta));
                 }
-                drop(meta);
-                // The parent's range holds the left page's, hence the separator.
-                (self.descend(&Goal::After(sep), level + 1, None, None)?.tag().block, 0)
+                None
             }
         };
+        let mut from = remembered.map_or(0, |p| p.offset);
         loop {
-            let page = self.write(block)?;
+            // The path is used up, or its page was deleted since: the
+            // parent's range holds the left page's, hence the separator.
+            let Some(mut cur) = page.take().filter(|p| !node::is_deleted(&**p)) else {
+                let buf = self.descend(&Goal::After(sep), level + 1, None, None)?;
+                page = Some(Locked { guard: buf.write(), buf });
+                from = 0;
+                continue;
+            };
             // The downlink moves right by splits: later on this page, or on
             // a right sibling; and left on its page when a downlink before
             // it goes (page deletion, `vacuum.rs`).
-            let first = node::first_data(&*page);
-            let start = from.clamp(first, page.max_offset().max(first));
-            let later = start..=page.max_offset();
+            let first = node::first_data(&*cur);
+            let start = from.clamp(first, cur.max_offset().max(first));
+            let later = start..=cur.max_offset();
             for off in later.chain(first..start) {
-                if node::downlink_child(node::raw_item(&*page, off)) == child {
-                    return Ok(Up::Parent(page, off));
+                if node::downlink_child(node::raw_item(&*cur, off)) == child {
+                    return Ok(Up::Parent(cur, off));
                 }
             }
-            block = node::right(&*page).ok_or_else(|| self.corrupt(child, "no downlink in the parent level"))?;
+            let right = node::right(&*cur).ok_or_else(|| self.corrupt(child, "no downlink in the parent level"))?;
+            // Coupled: a page's right sibling is not deleted while it is locked.
+            let next = self.write(right)?;
+            cur = next;
+            page = Some(cur);
             from = 0;
         }
     }

@@ -129,6 +129,9 @@ impl<G> Locked<'_, G> {
 pub(crate) struct Parent {
     block: u32,
     offset: u16,
+    /// The page's generation when passed: another one means it was
+    /// deleted (and maybe reused) since.
+    generation: u32,
 }
 
 /// The key range a page is known to start at (for backward scans): `None`
@@ -271,17 +274,39 @@ impl<'a> BTree<'a> {
         mut stack: Option<&mut Vec<Parent>>,
         mut low: Option<&mut LowKey>,
     ) -> Result<Buffer<'a>> {
+        let depth = stack.as_ref().map_or(0, |s| s.len());
+        loop {
+            if let Some(found) = self.try_descend(goal, level, stack.as_deref_mut(), low.as_deref_mut())? {
+                return Ok(found);
+            }
+            // An internal page on the way was deleted: start over.
+            if let Some(s) = stack.as_deref_mut() {
+                s.truncate(depth);
+            }
+            if let Some(low) = low.as_deref_mut() {
+                *low = None;
+            }
+        }
+    }
+
+    /// One attempt of [`BTree::descend`]; `None` when it met a deleted page.
+    fn try_descend(
+        &self,
+        goal: &Goal<'_>,
+        level: u32,
+        mut stack: Option<&mut Vec<Parent>>,
+        mut low: Option<&mut LowKey>,
+    ) -> Result<Option<Buffer<'a>>> {
         let (root, root_level) = self.root()?;
         if root_level < level {
             return Err(Error::internal(format!("index {} has no level {level}", self.rel)));
         }
         if root_level == level {
-            return Ok(root);
+            return Ok(Some(root));
         }
         let root = Locked { guard: root.read(), buf: root };
-        let Some(mut page) = self.move_right(root, goal, low.as_deref_mut())? else {
-            return Err(self.corrupt(0, "the root is a deleted page"));
-        };
+        // (An old root read from the metapage may have been deleted since.)
+        let Some(mut page) = self.move_right(root, goal, low.as_deref_mut())? else { return Ok(None) };
         loop {
             if node::is_leaf(&*page) {
                 return Err(self.corrupt(page.block(), "leaf above the expected level"));
@@ -292,17 +317,17 @@ impl<'a> BTree<'a> {
                 *low = Some((sep.key.to_vec(), sep.tid));
             }
             if let Some(s) = stack.as_deref_mut() {
-                s.push(Parent { block: page.block(), offset: off });
+                s.push(Parent { block: page.block(), offset: off, generation: node::generation(&*page) });
             }
             let child = self.pin(child)?;
             if node::level(&*page) == level + 1 {
-                return Ok(child);
+                return Ok(Some(child));
             }
             drop(page);
-            // Internal pages are never deleted.
+            // Internal pages are deleted too (with their only child, `vacuum.rs`).
             let next = Locked { guard: child.read(), buf: child };
-            let block = next.block();
-            page = self.move_right(next, goal, low.as_deref_mut())?.ok_or_else(|| self.corrupt(block, "deleted"))?;
+            let Some(next) = self.move_right(next, goal, low.as_deref_mut())? else { return Ok(None) };
+            page = next;
         }
     }
 

@@ -16,8 +16,11 @@
 //! removed, so `R`'s key range grows down to take in `L`'s (empty) one, and
 //! no high key or separator changes. Hence the limits, as in PostgreSQL:
 //! the rightmost page of a level (no `R`) and the last child of its parent
-//! (its right sibling has another parent) are not deleted, and internal
-//! pages never become empty, so only leaves are ever deleted.
+//! (its right sibling has another parent) are not deleted, except that a
+//! leaf that is its parent's only child goes together with the parent, the
+//! same step taken one level up in the same record (see
+//! [`BTree::delete_with_parent`]). Internal pages otherwise never become
+//! empty.
 //!
 //! A deleted page gets the next *generation* and goes into the index's
 //! free-space map. It is reused for a new page only once nobody can be on
@@ -80,10 +83,9 @@ impl<'a> BTree<'a> {
             }
         }
         for (block, key, tid) in empty {
-            if self.delete_leaf(xid, block, Entry { key: &key, tid })? {
-                stats.deleted += 1;
-                free.push(block);
-            }
+            let deleted = self.delete_leaf(xid, block, Entry { key: &key, tid })?;
+            stats.deleted += deleted.len() as u64;
+            free.extend(deleted);
         }
         for &block in &free {
             // A whole page: the map's top category, which a request for
@@ -95,8 +97,9 @@ impl<'a> BTree<'a> {
     }
 
     /// Unlink the leaf `block`, seen empty with high key `hk`, if it still
-    /// is and may be; whether it was.
-    fn delete_leaf(&self, xid: u64, block: u32, hk: Entry<'_>) -> Result<bool> {
+    /// is and may be, and its parent with it if the leaf is its only
+    /// child; the blocks deleted.
+    fn delete_leaf(&self, xid: u64, block: u32, hk: Entry<'_>) -> Result<Vec<u32>> {
         // The descent to the entries just below `hk` ends on the leaf and
         // tells its low key and its parent.
         let goal = Goal::AtLeast(hk);
@@ -106,43 +109,46 @@ impl<'a> BTree<'a> {
         let page = Locked { guard: buf.read(), buf };
         match self.move_right(page, &goal, Some(&mut low))? {
             Some(page) if page.block() == block => {}
-            _ => return Ok(false),
+            _ => return Ok(Vec::new()),
         }
         // The left sibling: the page whose right-link is `block`, found
         // below the low key; none if the leaf is the leftmost.
         let mut left = match &low {
             None => None,
-            Some((key, tid)) => match self.left_sibling(block, Entry { key, tid: *tid })? {
+            Some((key, tid)) => match self.left_sibling(0, block, Entry { key, tid: *tid })? {
                 Some(page) => Some(page),
-                None => return Ok(false),
+                None => return Ok(Vec::new()),
             },
         };
         let mut leaf = self.write(block)?;
         let right = match node::right(&*leaf) {
             Some(r) if !node::is_deleted(&*leaf) && node::is_leaf(&*leaf) && node::is_empty(&*leaf) => r,
-            _ => return Ok(false),
+            _ => return Ok(Vec::new()),
         };
         if node::high_key(&*leaf) != Some(hk) {
-            return Ok(false); // it split and emptied again: the path may be stale
+            return Ok(Vec::new()); // it split and emptied again: the path may be stale
         }
         let sep = low.as_ref().map_or(Entry { key: &[], tid: MIN_TID }, |(key, tid)| Entry { key, tid: *tid });
         let mut parent = match self.find_parent(&mut stack, block, 0, sep)? {
             Up::Parent(parent, off) => (parent, off),
-            Up::Root(_) => return Ok(false),
+            Up::Root(_) => return Ok(Vec::new()),
         };
         let (p, off) = (&mut parent.0, parent.1);
         if off >= p.max_offset() || node::downlink_child(node::raw_item(&**p, off + 1)) != right {
-            return Ok(false); // the last child of its parent
+            // The last child of its parent: deleted with it if it is its
+            // only one (the leaf stays locked, so it stays so).
+            let only = off == node::first_data(&**p) && off == p.max_offset() && node::right(&**p).is_some();
+            if !only {
+                return Ok(Vec::new());
+            }
+            let (parent_block, generation) = (p.block(), node::generation(&**p));
+            drop(parent);
+            let mut changed = vec![leaf];
+            changed.extend(left);
+            return self.delete_with_parent(xid, changed, right, (parent_block, generation), sep, stack);
         }
         // Nothing can fail from here until the record is written.
-        let mut item = node::raw_item(&**p, off).to_vec();
-        item[..4].copy_from_slice(&right.to_le_bytes());
-        let ok = node::delete_at(&mut **p, off + 1)
-            && node::delete_at(&mut **p, off)
-            && node::insert_at(&mut **p, off, &item);
-        if !ok {
-            return Err(self.corrupt(p.block(), "could not redirect a downlink"));
-        }
+        redirect_downlink(p, off, right).map_err(|b| self.corrupt(b, "could not redirect a downlink"))?;
         node::mark_deleted(&mut *leaf);
         let mut pages: Vec<&mut WritePage<'a>> = vec![&mut leaf, p];
         if let Some(left) = left.as_mut() {
@@ -150,14 +156,89 @@ impl<'a> BTree<'a> {
             pages.push(left);
         }
         self.log_images(xid, &mut pages)?;
-        Ok(true)
+        Ok(vec![block])
     }
 
-    /// The live leaf whose right-link is `block`, exclusively locked,
-    /// searched from the leaf holding the entries just below `low` (the
-    /// low key of `block`); `None` if it is not found there.
-    fn left_sibling(&self, block: u32, low: Entry<'_>) -> Result<Option<WritePage<'a>>> {
-        let mut page = self.lock_leaf_write(&Goal::AtLeast(low), &mut Vec::new())?;
+    /// Unlink the empty leaf `changed[0]` (its left sibling, if any, in
+    /// `changed[1]`; both exclusively locked), whose right sibling is
+    /// `right`, together with its parent `parent` (block and generation),
+    /// of which it is the only child; `low` is the low key of both, and
+    /// `stack` the path above the parent. As in [`BTree::delete_leaf`] one
+    /// level up: the grandparent's downlink to the parent then leads to
+    /// the parent's right sibling, whose own downlink goes, and whose first
+    /// child is `right`; both pages are flagged deleted, and both left
+    /// siblings' right-links skip them. Locks are taken left to right on
+    /// each level, level by level upwards, and all pages are logged as one
+    /// record of images: there is no half-deleted state to finish after a
+    /// crash.
+    ///
+    /// ```text
+    ///  grandparent [… | s_P→P | s_PR→PR | …]      becomes   [… | s_P→PR | …]
+    ///  parents     PLS ─► P [→L] ─► PR [→R …]                PLS ─► PR [→R …]
+    ///  leaves      LS ─► L (empty) ─► R                      LS ─► R
+    /// ```
+    fn delete_with_parent(
+        &self,
+        xid: u64,
+        mut changed: Vec<WritePage<'a>>,
+        right: u32,
+        (parent_block, generation): (u32, u32),
+        low: Entry<'_>,
+        mut stack: Vec<super::Parent>,
+    ) -> Result<Vec<u32>> {
+        let leaf_block = changed[0].block();
+        let parent_left = match low.tid == MIN_TID && low.key.is_empty() {
+            true => None,
+            false => match self.left_sibling(1, parent_block, low)? {
+                Some(page) => Some(page),
+                None => return Ok(Vec::new()),
+            },
+        };
+        let mut parent = self.write(parent_block)?;
+        let single = node::generation(&*parent) == generation
+            && !node::is_deleted(&*parent)
+            && node::first_data(&*parent) == parent.max_offset()
+            && node::downlink_child(node::raw_item(&*parent, parent.max_offset())) == leaf_block;
+        let Some(parent_right) = node::right(&*parent).filter(|_| single) else { return Ok(Vec::new()) };
+        let (mut grand, off) = match self.find_parent(&mut stack, parent_block, 1, low)? {
+            Up::Parent(grand, off) => (grand, off),
+            Up::Root(_) => return Ok(Vec::new()),
+        };
+        if off >= grand.max_offset() || node::downlink_child(node::raw_item(&*grand, off + 1)) != parent_right {
+            return Ok(Vec::new()); // the parent is the last child of its own
+        }
+        // Nothing can fail from here until the record is written.
+        redirect_downlink(&mut grand, off, parent_right)
+            .map_err(|b| self.corrupt(b, "could not redirect a downlink"))?;
+        node::mark_deleted(&mut *changed[0]);
+        if let Some(left) = changed.get_mut(1) {
+            node::set_right(&mut **left, right);
+        }
+        node::mark_deleted(&mut *parent);
+        changed.push(parent);
+        if let Some(mut left) = parent_left {
+            node::set_right(&mut *left, parent_right);
+            changed.push(left);
+        }
+        changed.push(grand);
+        let mut pages: Vec<&mut WritePage<'a>> = changed.iter_mut().collect();
+        self.log_images(xid, &mut pages)?;
+        Ok(vec![leaf_block, parent_block])
+    }
+
+    /// The live page at `level` whose right-link is `block`, exclusively
+    /// locked, searched from the page holding the entries just below `low`
+    /// (the low key of `block`); `None` if it is not found there.
+    fn left_sibling(&self, level: u32, block: u32, low: Entry<'_>) -> Result<Option<WritePage<'a>>> {
+        let goal = Goal::AtLeast(low);
+        let mut page = loop {
+            let buf = self.descend(&goal, level, None, None)?;
+            let page = Locked { guard: buf.write(), buf };
+            // A live page's right siblings stay live while it is locked.
+            if !node::is_deleted(&*page) {
+                break page;
+            }
+        };
         loop {
             if page.block() == block {
                 return Ok(None);
@@ -188,4 +269,15 @@ impl<'a> BTree<'a> {
         }
         Ok(Some(Some(Locked { guard, buf })))
     }
+}
+
+/// Make the downlink at `off` on the internal page `p` lead to `to`, the
+/// child its successor names, and remove the successor (its range is now
+/// the one starting at `off`'s separator); the block on failure.
+fn redirect_downlink(p: &mut WritePage<'_>, off: u16, to: u32) -> std::result::Result<(), u32> {
+    let mut item = node::raw_item(&**p, off).to_vec();
+    item[..4].copy_from_slice(&to.to_le_bytes());
+    let ok =
+        node::delete_at(&mut **p, off + 1) && node::delete_at(&mut **p, off) && node::insert_at(&mut **p, off, &item);
+    if ok { Ok(()) } else { Err(p.block()) }
 }

@@ -17,6 +17,9 @@
 //! may still point at: a root whose whole chain is dead keeps one version
 //! (the root itself, or the last member behind a redirect) until VACUUM
 //! has removed its index entries, for which it needs that version's values.
+//! An index built while a chain was there has an entry per key among its
+//! members; each goes when the last member with that key is freed (see
+//! `Heap::pruned_rows`), so none outlives the root.
 
 use super::tuple::Header;
 use crate::error::Result;

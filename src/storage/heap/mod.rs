@@ -86,6 +86,16 @@ pub struct Heap<'a> {
     unlogged: bool,
 }
 
+/// A row that pruning a page changes (see [`Heap::pruned_rows`]): its
+/// root line pointer, its versions whose storage goes and those that stay
+/// (none when the whole row goes), oldest first.
+#[derive(Debug)]
+pub struct PrunedRow {
+    pub root: OffsetNumber,
+    pub gone: Vec<Vec<u8>>,
+    pub kept: Vec<Vec<u8>>,
+}
+
 fn tag(rel: RelFileLocator, block: u32) -> BufferTag {
     BufferTag { rel, fork: Fork::Main, block }
 }
@@ -395,35 +405,62 @@ impl<'a> Heap<'a> {
         Ok(())
     }
 
-    /// Plan the pruning of `block` (see [`hot::plan`]) under its read lock:
-    /// the rows whose every version is dead, each with its root and a copy
-    /// of the version kept for its values (VACUUM removes their index
-    /// entries before [`Heap::prune_page`] may free the roots).
-    pub fn dead_rows(&self, block: u32, dead: &dyn Fn(&[u8]) -> Result<bool>) -> Result<Vec<(OffsetNumber, Vec<u8>)>> {
+    /// Plan the pruning of `block` (see [`hot::plan`]) under its read lock,
+    /// every dead row's root freed too: each row whose versions' storage
+    /// would go, with copies of those versions and of the ones that stay.
+    /// The caller removes the index entries that only the versions going
+    /// have (a row with no version left loses all of them) before
+    /// [`Heap::prune_page`] frees anything.
+    pub fn pruned_rows(&self, block: u32, dead: &dyn Fn(&[u8]) -> Result<bool>) -> Result<Vec<PrunedRow>> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let page = buf.read();
         if page.is_new() {
             return Ok(Vec::new());
         }
-        let plan = hot::plan(&*page, dead, &|_| false)?;
-        Ok(plan.dead_rows.iter().map(|&(root, keep)| (root, page.item(keep).expect("kept version").to_vec())).collect())
+        let plan = hot::plan(&*page, dead, &|_| true)?;
+        if plan.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows = Vec::new();
+        for off in 1..=page.max_offset() {
+            let redirected = plan.redirects.iter().any(|&(from, _)| from == off);
+            let mut row = PrunedRow { root: off, gone: Vec::new(), kept: Vec::new() };
+            // A root's own version goes when the root is freed or redirected.
+            for m in hot::chain(&*page, off) {
+                let t = page.item(m).expect("chain member").to_vec();
+                if plan.unused.binary_search(&m).is_ok() || (m == off && redirected) {
+                    row.gone.push(t);
+                } else {
+                    row.kept.push(t);
+                }
+            }
+            if !row.gone.is_empty() {
+                rows.push(row);
+            }
+        }
+        Ok(rows)
     }
 
     /// Prune `block` under its write lock: free the versions no snapshot
     /// sees (see [`hot::plan`]), roots in `cleaned` (whose index entries
     /// are gone) included; `freed` is called with each version whose
-    /// storage goes. WAL-logged. Returns the versions freed and those left.
+    /// storage goes. Nothing is freed unless `proceed()`, asked under the
+    /// lock, agrees. WAL-logged. Returns the versions freed and those left.
     pub fn prune_page(
         &self,
         block: u32,
         dead: &dyn Fn(&[u8]) -> Result<bool>,
         cleaned: &[OffsetNumber],
         freed: &dyn Fn(&[u8]) -> Result<()>,
+        proceed: &dyn Fn() -> bool,
     ) -> Result<(usize, usize)> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let mut page = buf.write();
         if page.is_new() {
             return Ok((0, 0));
+        }
+        if !proceed() {
+            return Ok((0, hot::plan(&*page, dead, &|_| false)?.live));
         }
         let plan = hot::plan(&*page, dead, &|root| cleaned.contains(&root))?;
         let n = self.apply_prune(&buf, &mut page, &plan, freed)?;
