@@ -398,3 +398,26 @@ fn describe_commands_print_as_postgres_does() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The command tags psql prints for the SET family, as PostgreSQL's.
+#[test]
+fn set_commands_answer_with_postgres_tags() {
+    if Command::new("psql").arg("--version").output().is_err() {
+        eprintln!("psql not installed; skipping");
+        return;
+    }
+    let server = TestServer::start(&[]);
+    let cases = [
+        ("SET work_mem = '8MB'", "SET\n"),
+        ("SET work_mem TO DEFAULT", "SET\n"),
+        ("SET TIME ZONE DEFAULT", "SET\n"),
+        ("SET app.user_id = 7", "SET\n"),
+        ("RESET work_mem", "RESET\n"),
+        ("RESET ALL", "RESET\n"),
+    ];
+    for (command, want) in cases {
+        let (ok, stdout, stderr) = psql(&server, command);
+        assert!(ok && stderr.is_empty(), "{command}: {stderr}");
+        assert_eq!(stdout, want, "{command}");
+    }
+}

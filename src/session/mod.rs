@@ -1489,7 +1489,7 @@ impl Session {
                 self.role_statement(stmt)?;
                 Ok(None)
             }
-            Statement::Set { name, value, local } => {
+            Statement::Set { name, value, local, .. } => {
                 if *local && self.block.is_none() && !self.implicit_multi {
                     self.notices.push(Notice::warning(
                         SqlState::NO_ACTIVE_SQL_TRANSACTION,

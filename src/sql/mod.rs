@@ -245,10 +245,13 @@ pub enum Statement {
         costs: bool,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
+    /// `SET name = value`, `SET name TO DEFAULT` (no value) or
+    /// `RESET name` (no value, `reset`: only the command tag differs).
     Set {
         name: String,
         value: Option<String>,
         local: bool,
+        reset: bool,
     },
     ResetAll,
     Show {
@@ -446,7 +449,7 @@ impl Statement {
             Statement::Modify { kind: exec::ModifyKind::Update(_), .. } => "UPDATE",
             Statement::Modify { kind: exec::ModifyKind::Delete(_), .. } => "DELETE",
             Statement::Modify { kind: exec::ModifyKind::Lock { .. }, .. } => "SELECT",
-            Statement::Set { value: None, .. } | Statement::ResetAll => "RESET",
+            Statement::Set { reset: true, .. } | Statement::ResetAll => "RESET",
             Statement::Set { .. } => "SET",
             Statement::Show { .. } | Statement::ShowAll => "SHOW",
             Statement::Checkpoint => "CHECKPOINT",

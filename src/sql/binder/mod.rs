@@ -429,7 +429,7 @@ impl<'a> Binder<'a> {
                     Statement::Role(super::role::RoleStmt::SetRole { name: None, local: false, reset: true })
                 }
                 ast::Reset::ConfigurationParameter(name) => {
-                    Statement::Set { name: object_name(name), value: None, local: false }
+                    Statement::Set { name: object_name(name), value: None, local: false, reset: true }
                 }
                 ast::Reset::SessionAuthorization => {
                     Statement::Role(super::role::RoleStmt::SetSessionAuthorization { name: None, reset: true })
@@ -1900,6 +1900,11 @@ impl<'a> Binder<'a> {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
+            if let Expr::Domain(_, d) = &arg {
+                // A value cast to a domain is of the domain.
+                let args = vec![Expr::Const(Datum::Oid(d.oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
+                return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
+            }
             if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
                 // A user-made type's name is the catalog's, read when run.
                 let args =
@@ -2662,7 +2667,7 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
             let local = matches!(scope, Some(ast::ContextModifier::Local));
             let name = object_name(variable);
             let value = set_value_text(&name, values)?;
-            Ok(Statement::Set { name, value, local })
+            Ok(Statement::Set { name, value, local, reset: false })
         }
         S::SetTimeZone { local, value } => {
             let value = match value {
@@ -2673,11 +2678,14 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
                 }
                 v => set_value_text("timezone", std::slice::from_ref(v))?,
             };
-            Ok(Statement::Set { name: "timezone".into(), value, local: *local })
+            Ok(Statement::Set { name: "timezone".into(), value, local: *local, reset: false })
         }
-        S::SetNames { charset_name, collation_name: None } => {
-            Ok(Statement::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false })
-        }
+        S::SetNames { charset_name, collation_name: None } => Ok(Statement::Set {
+            name: "client_encoding".into(),
+            value: Some(charset_name.value.clone()),
+            local: false,
+            reset: false,
+        }),
         S::SetTransaction { modes, snapshot: None, session: false } => {
             let (isolation, read_only) = transaction_modes(modes)?;
             Ok(Statement::SetTransaction { isolation, read_only, deferrable: None })
@@ -2690,11 +2698,13 @@ fn bind_set(set: &ast::Set) -> Result<Statement> {
                     name: "default_transaction_isolation".into(),
                     value: Some(level),
                     local: false,
+                    reset: false,
                 }),
                 (None, Some(ro)) => Ok(Statement::Set {
                     name: "default_transaction_read_only".into(),
                     value: Some(if ro { "on" } else { "off" }.into()),
                     local: false,
+                    reset: false,
                 }),
                 _ => Err(Error::not_supported("SET SESSION CHARACTERISTICS with several modes")),
             }
