@@ -462,12 +462,9 @@ fn push_values_from(
     let mut error = None;
     deform_each_from(desc, t, first, off, |i, v| {
         let Some(b) = builders.get_mut(i) else { return };
+        // A column nothing reads is neither detoasted nor counted.
+        let v = if b.is_skip() { None } else { v };
         let pushed = match v {
-            // A column nothing reads is neither detoasted nor counted.
-            _ if b.is_skip() => {
-                b.push_null();
-                Ok(())
-            }
             None => {
                 b.push_null();
                 Ok(())
@@ -1933,14 +1930,8 @@ impl Catalog {
         if let Some(id) = serial {
             self.serial_conflicts_out(id, &writers)?;
         }
-        // A page short of room with versions old enough: prune it as the
-        // scan leaves it (PostgreSQL's heap_page_prune_opt, one look at the
-        // header read anyway).
-        if let (Some(hint), true) = (prune_hint, from <= 1) {
-            let horizon = self.txns.horizon();
-            if hint < horizon {
-                self.vacuum_page(table, block, horizon)?;
-            }
+        if from <= 1 {
+            self.prune_if_due(table, block, prune_hint)?;
         }
         Ok((rows, stopped))
     }
@@ -1994,14 +1985,22 @@ impl Catalog {
         if let (Some(at), Some(c)) = (found, ctids) {
             c.push(crate::sql::exec::ctid_value(at));
         }
-        // A page short of room with versions old enough: prune it now.
+        self.prune_if_due(table, tid.block, hint)?;
+        Ok(found.is_some())
+    }
+
+    /// Prune a page a reader has just left, if its prune hint (see
+    /// `Heap::prune_hint`) says it is short of room
+    /// with versions old enough: PostgreSQL's heap_page_prune_opt, from
+    /// the header the reader read anyway.
+    fn prune_if_due(&self, table: &Table, block: u32, hint: Option<u64>) -> Result<()> {
         if let Some(hint) = hint {
             let horizon = self.txns.horizon();
             if hint < horizon {
-                self.vacuum_page(table, tid.block, horizon)?;
+                self.vacuum_page(table, block, horizon)?;
             }
         }
-        Ok(found.is_some())
+        Ok(())
     }
 
     /// The key a version of a row of `table` has in `index`.

@@ -126,7 +126,7 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
 /// its expressions, with that input and the columns read (`None` when it
 /// is no such node, or an expression holds a subquery, which might read
 /// the row some other way).
-fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)> {
+pub(super) fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)> {
     let mut needed = Vec::new();
     let (input, ok) = match p {
         Plan::Project { input, exprs } => (input, columns_read(exprs.iter(), &mut needed)),
@@ -142,7 +142,7 @@ fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)> {
 
 /// Add the input columns `exprs` read to `out`; `false` if one holds a
 /// subquery.
-fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut Vec<usize>) -> bool {
+pub(super) fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut Vec<usize>) -> bool {
     let mut ok = true;
     for e in exprs {
         e.walk(&mut |e| match e {

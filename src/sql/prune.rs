@@ -13,6 +13,7 @@
 
 use super::expr::Expr;
 use super::plan::Plan;
+use super::planner::{columns_read, scan_columns_read};
 
 /// Mark the columns every scan in `plan` must decode (`Plan::Scan`'s
 /// `read`), all of `plan`'s own output being read.
@@ -22,35 +23,26 @@ pub fn prune_scan_columns(plan: &mut Plan) {
 
 /// `read`: which of `plan`'s output columns are read (`None`: all).
 fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
+    // A projection or an aggregate reads its input through its expressions
+    // alone, whatever is read of its output.
+    if matches!(plan, Plan::Project { .. } | Plan::Aggregate { .. }) {
+        if let Some((input, needed)) = scan_columns_read(plan) {
+            let m = marked_columns(&needed, vec![false; input.types().len()]);
+            return prune(input, m);
+        }
+    }
     match plan {
         Plan::Scan { table, filter, ctid, read: mask, .. } => {
             *mask = None;
-            let Some(mut m) = read.filter(|m| !*ctid && m.len() == table.columns.len()) else { return };
-            if mark(filter.iter(), &mut m) && m.iter().any(|r| !r) {
-                *mask = Some(m);
-            }
-        }
-        Plan::Project { input, exprs } => {
-            let m = vec![false; input.types().len()];
-            prune(input, marked(exprs.iter(), m));
-        }
-        Plan::Aggregate { input, groups, aggs } => {
-            let m = vec![false; input.types().len()];
-            let args =
-                aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter).chain(a.order_by.iter().map(|(e, _)| e)));
-            prune(input, marked(groups.iter().chain(args), m));
+            let Some(m) = read.filter(|m| !*ctid && m.len() == table.columns.len()) else { return };
+            *mask = marked(filter.iter(), m).filter(|m| m.iter().any(|r| !r));
         }
         Plan::Filter { input, predicate } => {
             let m = read.and_then(|m| marked(std::iter::once(&*predicate), m));
             prune(input, m);
         }
         Plan::Sort { input, keys } => {
-            let m = read.and_then(|mut m| {
-                for k in keys.iter() {
-                    *m.get_mut(k.column)? = true;
-                }
-                Some(m)
-            });
+            let m = read.and_then(|m| marked_columns(&keys.iter().map(|k| k.column).collect::<Vec<_>>(), m));
             prune(input, m);
         }
         Plan::Limit { input, .. } | Plan::With { input, .. } => prune(input, read),
@@ -78,21 +70,15 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
 
 /// `m` with the columns `exprs` reference marked; `None` if one holds a
 /// subquery or references a column outside `m`.
-fn marked<'e>(exprs: impl Iterator<Item = &'e Expr>, mut m: Vec<bool>) -> Option<Vec<bool>> {
-    mark(exprs, &mut m).then_some(m)
+fn marked<'e>(exprs: impl Iterator<Item = &'e Expr>, m: Vec<bool>) -> Option<Vec<bool>> {
+    let mut columns = Vec::new();
+    columns_read(exprs, &mut columns).then(|| marked_columns(&columns, m))?
 }
 
-fn mark<'e>(exprs: impl Iterator<Item = &'e Expr>, m: &mut [bool]) -> bool {
-    let mut ok = true;
-    for e in exprs {
-        e.walk(&mut |e| match e {
-            Expr::Column(c, _) => match m.get_mut(*c) {
-                Some(r) => *r = true,
-                None => ok = false,
-            },
-            Expr::Sub(_) => ok = false,
-            _ => {}
-        });
+/// `m` with `columns` marked; `None` if one is outside it.
+fn marked_columns(columns: &[usize], mut m: Vec<bool>) -> Option<Vec<bool>> {
+    for &c in columns {
+        *m.get_mut(c)? = true;
     }
-    ok
+    Some(m)
 }
