@@ -29,6 +29,10 @@ pub struct Metrics {
     pub errors: IntCounterVec,
     /// Bytes held by all sessions' work areas.
     pub session_arena_bytes: IntGauge,
+    /// Simple-query statements by where their plan came from: `parsed`
+    /// (parsed and bound), `text` (cached by query text), `parameterised`
+    /// (a plan shared by queries that differ only in constants).
+    pub simple_plans: SimplePlans,
     /// Handles on `sessions` for the hot states, so updates skip the label lookup.
     pub sessions_idle: IntGauge,
     pub sessions_active: IntGauge,
@@ -38,6 +42,13 @@ pub struct Metrics {
     /// Other subsystems' counters, appended in text form (the storage engine's).
     extra: std::sync::OnceLock<MetricsSource>,
     ready: AtomicBool,
+}
+
+/// Handles on `simple_query_plans_total`'s sources.
+pub struct SimplePlans {
+    pub parsed: IntCounter,
+    pub text: IntCounter,
+    pub parameterised: IntCounter,
 }
 
 impl Default for Metrics {
@@ -65,8 +76,14 @@ impl Metrics {
                 .expect("valid");
         let session_arena_bytes =
             IntGauge::new("session_arena_bytes", "Bytes held by the sessions' local work areas.").expect("valid");
+        let simple_plans = IntCounterVec::new(
+            Opts::new("simple_query_plans_total", "Simple-query statements, by where their plan came from."),
+            &["source"],
+        )
+        .expect("valid");
         for c in [
-            Box::new(sessions.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(simple_plans.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(sessions.clone()),
             Box::new(connections_accepted.clone()),
             Box::new(connections_rejected.clone()),
             Box::new(statements.clone()),
@@ -84,6 +101,11 @@ impl Metrics {
             sessions_idle: sessions.with_label_values(&["idle"]),
             sessions_active: sessions.with_label_values(&["active"]),
             sessions_starting: sessions.with_label_values(&["starting"]),
+            simple_plans: SimplePlans {
+                parsed: simple_plans.with_label_values(&["parsed"]),
+                text: simple_plans.with_label_values(&["text"]),
+                parameterised: simple_plans.with_label_values(&["parameterised"]),
+            },
             statement_counters,
             extra: std::sync::OnceLock::new(),
             registry,

@@ -458,7 +458,7 @@ async fn simple_query<S>(wire: &mut Wire<S>, session: &mut Session, sql: &str) -
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let statements = match session.parse_simple(sql) {
+    let mut statements = match session.parse_simple(sql) {
         Ok(s) => s,
         Err(e) => {
             session.abort_statement(&e);
@@ -474,7 +474,7 @@ where
     session.begin_simple_query(statements.len());
     let mut ok = true;
     for i in 0..statements.len() {
-        let r = match session.bind_simple(sql, &statements, i) {
+        let r = match session.bind_simple(sql, &mut statements, i) {
             Ok(()) => {
                 if let Ok(p) = session.portal("") {
                     if p.statement.returns_rows() {

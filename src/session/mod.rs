@@ -62,6 +62,7 @@ mod roles;
 mod schemas;
 mod sequences;
 mod serial;
+mod simple;
 mod temp;
 mod types;
 mod views;
@@ -91,31 +92,7 @@ use crate::txn::Snapshot;
 use crate::txn::lock::LockMode;
 pub use copy::{CopyFormat, CopyWithClient};
 pub use interrupts::Interrupts;
-
-/// How many distinct simple-query strings a session keeps bound, and the longest it keeps.
-const SIMPLE_CACHE_ENTRIES: usize = 64;
-const SIMPLE_CACHE_MAX_QUERY: usize = 4096;
-
-/// The statements of one simple Query message.
-pub enum SimpleStatements {
-    /// Bound before, from the session's cache.
-    Cached(Arc<[Arc<PreparedStatement>]>),
-    /// Parsed now; bound one at a time as they run.
-    Parsed(Vec<parser::Parsed>),
-}
-
-impl SimpleStatements {
-    pub fn len(&self) -> usize {
-        match self {
-            SimpleStatements::Cached(c) => c.len(),
-            SimpleStatements::Parsed(p) => p.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
+pub use simple::SimpleStatements;
 
 /// A prepared statement bound to parameter values, ready to run.
 pub struct Portal {
@@ -173,13 +150,9 @@ pub struct Session {
     /// Prepared statements to bind again before they next run (`DISCARD PLANS`).
     replan: Vec<Arc<PreparedStatement>>,
     portals: HashMap<String, Portal>,
-    /// Bound statements of recently run simple queries, by query text. Binding
-    /// depends on nothing a session can change yet; when the catalog exists,
-    /// this cache is cleared with every catalog change, like prepared plans.
-    simple_cache: HashMap<String, Arc<[Arc<PreparedStatement>]>>,
-    /// The planner's cost settings the cached plans were made with.
-    cached_costs: crate::sql::costsize::CostParams,
-    simple_pending: Vec<Arc<PreparedStatement>>,
+    /// Bound statements of recently run simple queries ([`simple`]);
+    /// cleared with every catalog change the session makes.
+    simple_cache: simple::SimpleCache,
     arena: Bump,
     notices: Vec<Notice>,
     /// Inside a multi-statement simple query (PostgreSQL's implicit transaction block).
@@ -266,9 +239,7 @@ impl Session {
             statements: HashMap::new(),
             replan: Vec::new(),
             portals: HashMap::new(),
-            simple_cache: HashMap::new(),
-            cached_costs: crate::sql::costsize::CostParams::default(),
-            simple_pending: Vec::new(),
+            simple_cache: simple::SimpleCache::default(),
             arena: Bump::new(),
             notices: Vec::new(),
             implicit_multi: false,
@@ -806,102 +777,6 @@ impl Session {
     }
 
     // ---- parse / bind / execute ----------------------------------------
-
-    /// Parse a simple Query message's text into statements, or take them
-    /// from the cache of recently run query strings (which skips parsing and
-    /// binding for a repeated query, as a prepared statement would).
-    pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
-        self.simple_pending.clear();
-        self.refresh_search_path();
-        // Plans made under other cost settings (`SET enable_seqscan`, …) may differ.
-        let costs = self.cost_params();
-        if costs != self.cached_costs {
-            self.simple_cache.clear();
-            self.cached_costs = costs;
-        }
-        if let Some(cached) = self.simple_cache.get(sql) {
-            return Ok(SimpleStatements::Cached(cached.clone()));
-        }
-        Ok(SimpleStatements::Parsed(parser::parse(sql)?))
-    }
-
-    /// Bind statement `i` of a simple query into the unnamed portal.
-    pub fn bind_simple(&mut self, sql: &str, statements: &SimpleStatements, i: usize) -> Result<()> {
-        self.start_statement();
-        let prepared = match statements {
-            SimpleStatements::Cached(c) => c[i].clone(),
-            SimpleStatements::Parsed(p) => {
-                self.check_not_failed(xact::is_exit_statement(&p[i]))?;
-                let tables = self.tables();
-                let bound = Arc::new(Binder::simple(sql, &tables).bind(&p[i])?);
-                let prepared = Arc::new(PreparedStatement::new(sql, Some(bound), self.statement_timestamp));
-                self.simple_pending.push(prepared.clone());
-                prepared
-            }
-        };
-        let columns = prepared.columns().len();
-        self.portals.insert(
-            String::new(),
-            Portal {
-                statement: prepared,
-                params: Vec::new(),
-                binary: vec![false; columns],
-                executor: None,
-                rows: 0,
-                finished: false,
-                fresh: matches!(statements, SimpleStatements::Parsed(_)),
-            },
-        );
-        Ok(())
-    }
-
-    /// A simple query ran to its end without error: remember its bound
-    /// statements — only those that name no table, since a table's
-    /// definition can change (or its creation roll back) under a plan.
-    pub fn cache_simple(&mut self, sql: &str, statements: &SimpleStatements) {
-        let SimpleStatements::Parsed(parsed) = statements else { return };
-        if self.simple_pending.len() != parsed.len() || sql.len() > SIMPLE_CACHE_MAX_QUERY {
-            return;
-        }
-        let names_a_table = |p: &Arc<PreparedStatement>| {
-            p.bound.as_ref().is_some_and(|b| {
-                matches!(
-                    b.statement,
-                    Statement::Modify { .. }
-                        | Statement::CreateTable { .. }
-                        | Statement::CreateTableAs(_)
-                        | Statement::CreateSequence { .. }
-                        | Statement::AlterSequence { .. }
-                        | Statement::SetDefault { .. }
-                        | Statement::CreateIndex { .. }
-                        | Statement::Truncate { .. }
-                        | Statement::AddConstraint { .. }
-                        | Statement::DropConstraint { .. }
-                        | Statement::AlterConstraint { .. }
-                        | Statement::AlterTable { .. }
-                        | Statement::RenameRelation { .. }
-                        | Statement::Comment { .. }
-                        | Statement::Drop { .. }
-                        | Statement::CreateView { .. }
-                        | Statement::Schema(_)
-                        | Statement::Type(_)
-                        | Statement::Domain(_)
-                        | Statement::Copy(_)
-                        | Statement::Prepare { .. }
-                        | Statement::Execute { .. }
-                        | Statement::Deallocate { .. }
-                ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
-            })
-        };
-        if self.simple_pending.iter().any(names_a_table) {
-            return;
-        }
-        if self.simple_cache.len() >= SIMPLE_CACHE_ENTRIES {
-            self.simple_cache.clear();
-        }
-        let entry: Arc<[Arc<PreparedStatement>]> = std::mem::take(&mut self.simple_pending).into();
-        self.simple_cache.insert(sql.to_string(), entry);
-    }
 
     /// Parse message / PREPARE: parse and bind one statement under a name.
     pub fn prepare(&mut self, name: &str, sql: &str, param_oids: &[u32]) -> Result<Arc<PreparedStatement>> {

@@ -20,6 +20,7 @@
 
 pub mod array;
 pub mod array_fn;
+pub mod autoparam;
 pub mod batch;
 pub mod binder;
 pub mod bytea;
@@ -715,7 +716,7 @@ pub struct PreparedStatement {
     pub executions: std::sync::atomic::AtomicU64,
     /// A `PREPARE`'s statement, to bind again if a table it names changes
     /// (other statements are parsed again from `sql`).
-    pub inner: Option<Box<sqlparser::ast::Statement>>,
+    pub inner: Option<std::sync::Arc<sqlparser::ast::Statement>>,
 }
 
 impl PreparedStatement {

@@ -673,6 +673,37 @@ impl Plan {
         }
     }
 
+    /// Whether `other` has the same nodes in the same places as this plan,
+    /// over the same tables and indexes, with key ranges of the same kinds
+    /// (their values and other expressions may differ): one plan made with
+    /// constants, the other with parameters in their place.
+    pub fn same_shape(&self, other: &Plan) -> bool {
+        let shape = |p: &Plan| {
+            let mut out = Vec::new();
+            p.walk(&mut |n| out.push(n.node_shape()));
+            out
+        };
+        shape(self) == shape(other)
+    }
+
+    /// What [`Plan::same_shape`] compares of one node.
+    fn node_shape(&self) -> (std::mem::Discriminant<Plan>, u32, u32, usize) {
+        let node = std::mem::discriminant(self);
+        match self {
+            Plan::Scan { table, .. } => (node, table.oid, 0, 0),
+            Plan::IndexScan { table, index, eq, any, lower, upper, backward, index_only, .. } => {
+                let flags = [lower.is_some(), upper.is_some(), *backward, *index_only];
+                let bits = flags.iter().enumerate().fold(0, |acc, (i, &f)| acc | (usize::from(f) << i));
+                (node, table.oid, index.oid, eq.len() << 16 | any.len() << 4 | bits)
+            }
+            Plan::Join { kind, equi, on, .. } => (node, *kind as u32, equi.len() as u32, usize::from(on.is_some())),
+            Plan::Limit { offset, count, .. } => {
+                (node, 0, 0, usize::from(offset.is_some()) << 1 | usize::from(count.is_some()))
+            }
+            _ => (node, 0, 0, 0),
+        }
+    }
+
     /// Call `f` on this plan and every plan below it, subqueries included.
     pub fn walk(&self, f: &mut dyn FnMut(&Plan)) {
         f(self);

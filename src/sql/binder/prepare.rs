@@ -63,7 +63,7 @@ impl Binder<'_> {
             from_sql: true,
             prepared_at: crate::sql::datetime::now(),
             executions: Default::default(),
-            inner: Some(Box::new(inner.clone())),
+            inner: Some(Arc::new(inner.clone())),
         };
         Ok(Statement::Prepare { name: ident(name), statement: Arc::new(statement) })
     }

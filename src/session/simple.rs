@@ -1,0 +1,377 @@
+//! Statements of simple Query messages, and the session's caches of their
+//! bound forms.
+//!
+//! A simple query is parsed, and each of its statements bound as it runs
+//! (binding the second may depend on what the first did). Two caches skip
+//! that work for queries a client sends again:
+//!
+//! - by exact text, the bound statements of a query that names no table
+//!   (`BEGIN`, `SELECT 1`, `SET …`): nothing a plan there depends on can
+//!   change under it except what clears the cache;
+//! - by skeleton (the text less its constants, see [`crate::sql::autoparam`]),
+//!   one statement bound with parameters in place of its constants. A query
+//!   whose skeleton was seen before is bound both ways; if the parameterised
+//!   plan has the same shape as the one made with the constants, later
+//!   queries of that skeleton run it with their constants as parameter
+//!   values, after checking under their locks that its tables are as they
+//!   were (else they are parsed and bound afresh).
+//!
+//! Both are cleared when the session changes the catalog, its search path
+//! or its cost settings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::sql::autoparam::{self, Literal};
+use crate::sql::binder::Binder;
+use crate::sql::types::{Datum, PgType, parse_text_tz};
+use crate::sql::{Bound, PreparedStatement, Statement, parser};
+use crate::txn::lock::LockMode;
+
+use super::{Portal, Session, is_stale, xact};
+
+/// How many distinct simple-query strings a session keeps bound, and the longest it keeps.
+const SIMPLE_CACHE_ENTRIES: usize = 64;
+const SIMPLE_CACHE_MAX_QUERY: usize = 4096;
+/// How many skeletons a session remembers (seen once, or with a statement).
+const AUTO_ENTRIES: usize = 256;
+
+/// The statements of one simple Query message.
+pub enum SimpleStatements {
+    /// Bound before, from the session's cache.
+    Cached(Arc<[Arc<PreparedStatement>]>),
+    /// Parsed now; bound one at a time as they run.
+    Parsed(Vec<parser::Parsed>),
+    /// One statement bound before with parameters, and this query's
+    /// constants as their values.
+    Auto(Arc<AutoPlan>, Vec<Datum>),
+}
+
+impl SimpleStatements {
+    pub fn len(&self) -> usize {
+        match self {
+            SimpleStatements::Cached(c) => c.len(),
+            SimpleStatements::Parsed(p) => p.len(),
+            SimpleStatements::Auto(..) => 1,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Default)]
+pub struct SimpleCache {
+    exact: HashMap<String, Arc<[Arc<PreparedStatement>]>>,
+    auto: HashMap<Box<str>, AutoEntry>,
+    /// The planner's cost settings the cached plans were made with.
+    costs: crate::sql::costsize::CostParams,
+    /// The statements of the running query, bound so far.
+    pending: Vec<Arc<PreparedStatement>>,
+    /// The running query's skeleton and literals (buffers kept for reuse).
+    skeleton: String,
+    literals: Vec<Literal>,
+    /// The running query's skeleton was seen before: bind it with parameters too.
+    fill: bool,
+    /// The parameterised statement bound for the running query, kept if it succeeds.
+    pending_auto: Option<AutoPlan>,
+}
+
+impl SimpleCache {
+    pub fn clear(&mut self) {
+        self.exact.clear();
+        self.auto.clear();
+    }
+}
+
+enum AutoEntry {
+    /// Seen once.
+    Seen,
+    /// Its parameterised plan would differ from a plan with its constants.
+    Never,
+    Plan(Arc<AutoPlan>),
+}
+
+/// A statement bound with parameters in place of some of its constants.
+pub struct AutoPlan {
+    bound: Arc<Bound>,
+    /// The statement with `$n` in place of the constants, to bind again.
+    ast: Arc<sqlparser::ast::Statement>,
+    params: Vec<autoparam::Param>,
+    /// The type declared for each parameter (a number's own type).
+    declared: Vec<PgType>,
+    /// Per literal of the skeleton: `None` for one a parameter stands for,
+    /// else its text, which a query must repeat to use this plan.
+    fixed: Vec<Option<Box<str>>>,
+}
+
+impl Session {
+    /// Parse a simple Query message's text into statements, or take them
+    /// from the caches (which skips parsing and binding for a repeated
+    /// query, as a prepared statement would).
+    pub fn parse_simple(&mut self, sql: &str) -> Result<SimpleStatements> {
+        self.simple_cache.pending.clear();
+        self.simple_cache.pending_auto = None;
+        self.simple_cache.fill = false;
+        self.refresh_search_path();
+        // Plans made under other cost settings (`SET enable_seqscan`, …) may differ.
+        let costs = self.cost_params();
+        if costs != self.simple_cache.costs {
+            self.simple_cache.clear();
+            self.simple_cache.costs = costs;
+        }
+        let counts = &self.shared.metrics.simple_plans;
+        if let Some(cached) = self.simple_cache.exact.get(sql) {
+            counts.text.inc_by(cached.len() as u64);
+            return Ok(SimpleStatements::Cached(cached.clone()));
+        }
+        if let Some(auto) = self.auto_statement(sql) {
+            self.shared.metrics.simple_plans.parameterised.inc();
+            return Ok(auto);
+        }
+        let parsed = parser::parse(sql)?;
+        self.shared.metrics.simple_plans.parsed.inc_by(parsed.len() as u64);
+        Ok(SimpleStatements::Parsed(parsed))
+    }
+
+    /// The parameterised statement of `sql`'s skeleton with `sql`'s
+    /// constants, if there is one they fit; notes a skeleton seen.
+    fn auto_statement(&mut self, sql: &str) -> Option<SimpleStatements> {
+        let c = &mut self.simple_cache;
+        if sql.len() > SIMPLE_CACHE_MAX_QUERY
+            || !autoparam::scan(sql, &mut c.skeleton, &mut c.literals)
+            || c.literals.is_empty()
+        {
+            return None;
+        }
+        let plan = match c.auto.get(c.skeleton.as_str()) {
+            Some(AutoEntry::Plan(p)) => p.clone(),
+            Some(AutoEntry::Seen) => {
+                c.fill = true;
+                return None;
+            }
+            Some(AutoEntry::Never) => return None,
+            None => {
+                if c.auto.len() >= AUTO_ENTRIES {
+                    c.auto.clear();
+                }
+                c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Seen);
+                return None;
+            }
+        };
+        let literals = &c.literals;
+        let fits = plan.fixed.len() == literals.len()
+            && plan.fixed.iter().zip(literals).all(|(f, l)| f.as_deref().is_none_or(|f| *f == *l.text(sql)))
+            && plan.params.iter().zip(&plan.declared).all(|(p, &d)| p.declared(sql, literals) == d);
+        if !fits {
+            return None;
+        }
+        // A constant its parameter's type does not accept: parsed and bound
+        // afresh, to fail as the query itself does.
+        let tz = self.time_zone();
+        let mut values = Vec::with_capacity(plan.params.len());
+        for (p, &ty) in plan.params.iter().zip(&plan.bound.params) {
+            values.push(parse_text_tz(ty, &p.text(sql, &self.simple_cache.literals), &tz).ok()?);
+        }
+        Some(SimpleStatements::Auto(plan, values))
+    }
+
+    /// Bind statement `i` of a simple query into the unnamed portal.
+    pub fn bind_simple(&mut self, sql: &str, statements: &mut SimpleStatements, i: usize) -> Result<()> {
+        self.start_statement();
+        let (prepared, params, fresh) = match statements {
+            SimpleStatements::Cached(c) => (c[i].clone(), Vec::new(), false),
+            SimpleStatements::Parsed(p) => {
+                self.check_not_failed(xact::is_exit_statement(&p[i]))?;
+                let tables = self.tables();
+                let bound = Arc::new(Binder::simple(sql, &tables).bind(&p[i])?);
+                if self.simple_cache.fill && p.len() == 1 {
+                    self.simple_cache.fill = false;
+                    self.parameterise(sql, &p[0], &bound)?;
+                }
+                let prepared = Arc::new(PreparedStatement::new(sql, Some(bound), self.statement_timestamp));
+                self.simple_cache.pending.push(prepared.clone());
+                (prepared, Vec::new(), true)
+            }
+            SimpleStatements::Auto(plan, values) => {
+                let prepared = match self.auto_tables_current(&plan.bound)? {
+                    true => PreparedStatement {
+                        bound: Some(plan.bound.clone()),
+                        inner: Some(plan.ast.clone()),
+                        ..PreparedStatement::new(sql, None, self.statement_timestamp)
+                    },
+                    false => {
+                        // A table changed: bound afresh from the text, and
+                        // parameterised again when next seen.
+                        let key = self.simple_cache.skeleton.as_str();
+                        if let Some(e) = self.simple_cache.auto.get_mut(key) {
+                            *e = AutoEntry::Seen;
+                        }
+                        let parsed = parser::parse(sql)?;
+                        let [one] = parsed.as_slice() else {
+                            return Err(crate::error::Error::internal("a parameterised query is not one statement"));
+                        };
+                        let tables = self.tables();
+                        let bound = Binder::simple(sql, &tables).bind(one)?;
+                        values.clear();
+                        PreparedStatement::new(sql, Some(Arc::new(bound)), self.statement_timestamp)
+                    }
+                };
+                (Arc::new(prepared), std::mem::take(values), true)
+            }
+        };
+        let columns = prepared.columns().len();
+        self.portals.insert(
+            String::new(),
+            Portal {
+                statement: prepared,
+                params,
+                binary: vec![false; columns],
+                executor: None,
+                rows: 0,
+                finished: false,
+                fresh,
+            },
+        );
+        Ok(())
+    }
+
+    /// Whether the tables a parameterised statement reads and writes are
+    /// still as they were when it was bound, taking the locks binding it
+    /// would take (its portal then runs as one bound just now).
+    fn auto_tables_current(&mut self, bound: &Bound) -> Result<bool> {
+        let mut tables = Vec::new();
+        match &bound.statement {
+            Statement::Query { tables: t, .. } => tables.extend(t.iter().map(|t| (t.clone(), LockMode::AccessShare))),
+            Statement::Modify { table, source, .. } => {
+                tables.push((table.clone(), LockMode::RowExclusive));
+                let mut read = Vec::new();
+                source.tables(&mut read);
+                tables.extend(read.into_iter().map(|t| (t, LockMode::AccessShare)));
+            }
+            _ => return Ok(false),
+        }
+        for (t, mode) in tables {
+            match self.revalidate(&t, mode) {
+                Ok(now) if Arc::ptr_eq(&now, &t) || *now == *t => {}
+                Ok(_) => return Ok(false),
+                Err(e) if is_stale(&e) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Bind the running query's one statement again with parameters in
+    /// place of its constants; keep it (for when the query succeeds) if
+    /// its plan is the one the constants gave.
+    fn parameterise(&mut self, sql: &str, parsed: &parser::Parsed, with_constants: &Bound) -> Result<()> {
+        let plan = self.parameterised(sql, parsed, with_constants);
+        let c = &mut self.simple_cache;
+        match plan {
+            Some(p) => c.pending_auto = Some(p),
+            None => {
+                c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Never);
+            }
+        }
+        Ok(())
+    }
+
+    fn parameterised(&mut self, sql: &str, parsed: &parser::Parsed, with_constants: &Bound) -> Option<AutoPlan> {
+        let parser::Parsed::Sql(stmt) = parsed else { return None };
+        let plan = match &with_constants.statement {
+            Statement::Query { plan, .. } => plan,
+            Statement::Modify { kind, source, .. } if !matches!(kind, crate::sql::exec::ModifyKind::Lock { .. }) => {
+                source
+            }
+            _ => return None,
+        };
+        if !plan.cte_writes().is_empty() {
+            return None;
+        }
+        let mut ast = stmt.as_ref().clone();
+        let literals = &self.simple_cache.literals;
+        let params = autoparam::parameterise(&mut ast, sql, literals)?;
+        if params.is_empty() {
+            return None;
+        }
+        let declared: Vec<PgType> = params.iter().map(|p| p.declared(sql, literals)).collect();
+        let mut fixed: Vec<Option<Box<str>>> = literals.iter().map(|l| Some(l.text(sql).into())).collect();
+        for p in &params {
+            fixed[p.literal] = None;
+        }
+        let tables = self.tables();
+        let bound = Binder::new(sql, &tables, &declared).bind_ast(&ast).ok()?;
+        let same = match (&bound.statement, &with_constants.statement) {
+            (Statement::Query { plan: a, .. }, Statement::Query { plan: b, .. }) => a.same_shape(b),
+            (Statement::Modify { kind: k1, source: a, .. }, Statement::Modify { kind: k2, source: b, .. }) => {
+                std::mem::discriminant(k1) == std::mem::discriminant(k2) && a.same_shape(b)
+            }
+            _ => false,
+        };
+        let typed = |b: &Bound| b.columns.iter().map(|c| (c.name.clone(), c.ty, c.typmod)).collect::<Vec<_>>();
+        let resolved = bound.params.len() == declared.len() && !bound.params.contains(&PgType::Unknown);
+        (same && resolved && typed(&bound) == typed(with_constants)).then(|| AutoPlan {
+            bound: Arc::new(bound),
+            ast: Arc::new(ast),
+            params,
+            declared,
+            fixed,
+        })
+    }
+
+    /// A simple query ran to its end without error: remember its bound
+    /// statements — only those that name no table, since a table's
+    /// definition can change (or its creation roll back) under a plan —
+    /// and its parameterised statement.
+    pub fn cache_simple(&mut self, sql: &str, statements: &SimpleStatements) {
+        let c = &mut self.simple_cache;
+        if let Some(plan) = c.pending_auto.take() {
+            c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Plan(Arc::new(plan)));
+        }
+        let SimpleStatements::Parsed(parsed) = statements else { return };
+        if c.pending.len() != parsed.len() || sql.len() > SIMPLE_CACHE_MAX_QUERY {
+            return;
+        }
+        let names_a_table = |p: &Arc<PreparedStatement>| {
+            p.bound.as_ref().is_some_and(|b| {
+                matches!(
+                    b.statement,
+                    Statement::Modify { .. }
+                        | Statement::CreateTable { .. }
+                        | Statement::CreateTableAs(_)
+                        | Statement::CreateSequence { .. }
+                        | Statement::AlterSequence { .. }
+                        | Statement::SetDefault { .. }
+                        | Statement::CreateIndex { .. }
+                        | Statement::Truncate { .. }
+                        | Statement::AddConstraint { .. }
+                        | Statement::DropConstraint { .. }
+                        | Statement::AlterConstraint { .. }
+                        | Statement::AlterTable { .. }
+                        | Statement::RenameRelation { .. }
+                        | Statement::Comment { .. }
+                        | Statement::Drop { .. }
+                        | Statement::CreateView { .. }
+                        | Statement::Schema(_)
+                        | Statement::Type(_)
+                        | Statement::Domain(_)
+                        | Statement::Copy(_)
+                        | Statement::Prepare { .. }
+                        | Statement::Execute { .. }
+                        | Statement::Deallocate { .. }
+                ) || matches!(&b.statement, Statement::Query { tables, .. } if !tables.is_empty())
+            })
+        };
+        if c.pending.iter().any(names_a_table) {
+            return;
+        }
+        if c.exact.len() >= SIMPLE_CACHE_ENTRIES {
+            c.exact.clear();
+        }
+        let entry: Arc<[Arc<PreparedStatement>]> = std::mem::take(&mut c.pending).into();
+        c.exact.insert(sql.to_string(), entry);
+    }
+}
