@@ -152,12 +152,19 @@ async fn a_shared_plan_follows_changes_to_its_table_and_search_path() {
     }
     a.batch_execute("SET search_path = s, public").await.unwrap();
     assert_eq!(one(&a, "SELECT v FROM t WHERE id = '1'").await, "s-one");
-    // A table dropped under the plan: the query fails as it would fresh.
+    // A view redefined under the plan: the new definition answers.
     a.batch_execute("RESET search_path").await.unwrap();
+    a.batch_execute("CREATE VIEW tv AS SELECT id, v FROM t WHERE v > 0").await.unwrap();
+    for id in [1, 2, 3] {
+        rows(&a, &format!("SELECT v FROM tv WHERE id = '{id}'")).await;
+    }
+    b.batch_execute("CREATE OR REPLACE VIEW tv AS SELECT id, v * 2 AS v FROM t").await.unwrap();
+    assert_eq!(one(&a, "SELECT v FROM tv WHERE id = '1'").await, "20");
+    // A table dropped under the plan: the query fails as it would fresh.
     for id in [1, 2, 3] {
         rows(&a, &format!("UPDATE t SET v = v + 1 WHERE id = '{id}'")).await;
     }
-    b.batch_execute("DROP TABLE t").await.unwrap();
+    b.batch_execute("DROP TABLE t CASCADE").await.unwrap();
     let e = a.simple_query("UPDATE t SET v = v + 1 WHERE id = '4'").await.unwrap_err();
     assert_eq!(e.as_db_error().unwrap().message(), "relation \"t\" does not exist");
 }
