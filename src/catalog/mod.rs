@@ -439,6 +439,11 @@ pub struct Catalog {
     /// The transaction of the newest index build on each table (see
     /// [`Catalog::build_pending`]).
     index_builds: dashmap::DashMap<u32, u64>,
+    /// Roles, and the privilege holder of each role name that logged in,
+    /// as last committed, with the [`cluster_version`] they were read at
+    /// (see [`Catalog::committed_roles`]).
+    committed_roles: parking_lot::Mutex<Option<(u64, Arc<Vec<roles::Role>>)>>,
+    holders: dashmap::DashMap<String, (u64, Arc<privileges::Holder>)>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -583,6 +588,8 @@ impl Catalog {
             frozen: dashmap::DashMap::new(),
             started_at: crate::sql::datetime::now(),
             index_builds: dashmap::DashMap::new(),
+            committed_roles: parking_lot::Mutex::new(None),
+            holders: dashmap::DashMap::new(),
         }
     }
 

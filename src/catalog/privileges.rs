@@ -77,6 +77,33 @@ impl Holder {
 }
 
 impl Catalog {
+    /// The privilege holder of role `user` as committed now (a name no
+    /// role has holds the superuser's OID without its rights), cached
+    /// until a catalog change commits (see [`Catalog::committed_roles`]).
+    pub fn committed_holder(&self, user: &str) -> Result<std::sync::Arc<Holder>> {
+        let version = super::cluster_version();
+        if let Some(e) = self.holders.get(user) {
+            if e.0 == version {
+                return Ok(e.1.clone());
+            }
+        }
+        let oid = self.committed_roles()?.iter().find(|r| r.name == user).map_or(super::system::SUPERUSER, |r| r.oid);
+        let snapshot = self.txns.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
+        let holder = self.privilege_holder(oid, &who)?;
+        let holder = std::sync::Arc::new(holder.unwrap_or(Holder {
+            oid,
+            superuser: false,
+            roles: vec![oid],
+            names: Vec::new(),
+        }));
+        if self.holders.len() >= 1024 {
+            self.holders.clear();
+        }
+        self.holders.insert(user.to_string(), (version, holder.clone()));
+        Ok(holder)
+    }
+
     /// Role `oid` with the roles it inherits from (`None`: no such role).
     /// A role inherits from the roles it is a member of when it has
     /// INHERIT, and on through those that have it too.

@@ -16,6 +16,8 @@
 
 use super::absent::PG_AUTH_MEMBERS;
 use super::system::{PG_AUTHID, SystemCatalog};
+use std::sync::Arc;
+
 use super::{Catalog, Reader};
 use crate::error::{Error, Result};
 use crate::sql::types::{Datum, PgType};
@@ -180,9 +182,24 @@ impl Catalog {
 
     /// Role `name` as committed now (for login, outside any transaction).
     pub fn committed_role(&self, name: &str) -> Result<Option<Role>> {
+        Ok(self.committed_roles()?.iter().find(|r| r.name == name).cloned())
+    }
+
+    /// Every role as committed now, in OID order. Read again only after a
+    /// catalog change commits (the cluster version is read first, so a
+    /// change committed meanwhile is either in what is read or bumps the
+    /// version past it): logins and privilege checks need no scan.
+    pub fn committed_roles(&self) -> Result<Arc<Vec<Role>>> {
+        let version = super::cluster_version();
+        if let Some((v, roles)) = &*self.committed_roles.lock() {
+            if *v == version {
+                return Ok(roles.clone());
+            }
+        }
         let snapshot = self.txns.snapshot();
-        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
-        self.role_by_name(name, &who)
+        let roles = Arc::new(self.roles(&Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 })?);
+        *self.committed_roles.lock() = Some((version, roles.clone()));
+        Ok(roles)
     }
 
     /// CREATE ROLE: a `pg_authid` row for `role` under a new OID; the OID.

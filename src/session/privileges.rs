@@ -63,11 +63,7 @@ impl Session {
             }
         }
         let user = self.current_user().to_string();
-        let snapshot = self.shared.catalog.snapshot();
-        let who = Reader { path: None, snapshot: &snapshot, xid: 0, cid: 0 };
-        let oid = self.shared.catalog.role_by_name(&user, &who)?.map_or(crate::catalog::system::SUPERUSER, |r| r.oid);
-        let holder = self.shared.catalog.privilege_holder(oid, &who)?;
-        let holder = Arc::new(holder.unwrap_or(Holder { oid, superuser: false, roles: vec![oid], names: Vec::new() }));
+        let holder = self.shared.catalog.committed_holder(&user)?;
         self.holder_cache = Some((user, version, holder.clone()));
         Ok(holder)
     }

@@ -35,7 +35,7 @@ use super::{Portal, Session, is_stale, xact};
 const SIMPLE_CACHE_ENTRIES: usize = 64;
 const SIMPLE_CACHE_MAX_QUERY: usize = 4096;
 /// How many skeletons a session remembers (seen once, or with a statement).
-const AUTO_ENTRIES: usize = 256;
+const AUTO_ENTRIES: usize = 128;
 
 /// The statements of one simple Query message.
 pub enum SimpleStatements {
