@@ -1,7 +1,8 @@
 //! Micro-benchmarks of the simple-query front end: parsing pgbench's
 //! statements (select-only's point lookup and tpcb-like's UPDATE, INSERT
 //! and BEGIN), which every simple-protocol query pays before it is bound
-//! and planned.
+//! and planned; and scanning them into their skeletons, which is all a
+//! query whose skeleton has a shared parameterised plan pays instead.
 //!
 //!     cargo bench --bench sql
 
@@ -29,5 +30,17 @@ fn parse_pgbench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse_pgbench);
+fn skeleton_pgbench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("skeleton");
+    g.throughput(Throughput::Elements(1));
+    let (mut skeleton, mut literals) = (String::new(), Vec::new());
+    for (name, sql) in STATEMENTS {
+        g.bench_function(name, |b| {
+            b.iter(|| assert!(tusk::sql::autoparam::scan(black_box(sql), &mut skeleton, &mut literals)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parse_pgbench, skeleton_pgbench);
 criterion_main!(benches);
