@@ -1285,6 +1285,10 @@ impl Catalog {
         let (mut removed, mut kept) = (0u64, 0u64);
         for block in 0..heap.nblocks()? {
             interrupted()?;
+            if heap.all_frozen(block)? {
+                kept += heap.count_rows(block)? as u64;
+                continue;
+            }
             let (freed, live) = self.vacuum_page(table, block, horizon)?;
             removed += freed as u64;
             kept += live as u64;
@@ -1301,7 +1305,9 @@ impl Catalog {
         // the visibility map (see `storage::vm`).
         for block in 0..heap.nblocks()? {
             interrupted()?;
-            heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
+            if !heap.all_frozen(block)? {
+                heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
+            }
         }
         Ok((removed, kept))
     }
@@ -1828,10 +1834,17 @@ impl Catalog {
     }
 
     /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
-    /// a page at a time (COPY FROM into a table without indexes).
-    pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
+    /// a page at a time (COPY FROM into a table without indexes); `frozen`:
+    /// stored frozen, for COPY FREEZE into a relation file created by the
+    /// inserting (sub)transaction (see [`crate::storage::heap::Heap::insert_batch_frozen`]).
+    pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], (xid, cid): (u64, u32), frozen: bool) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
-        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)?;
+        let heap = self.table_heap(table);
+        if frozen {
+            heap.insert_batch_frozen(xid, cid, tuples, &mut tids)?;
+        } else {
+            heap.insert_batch(xid, cid, tuples, &mut tids)?;
+        }
         self.serial_write(table, xid, crate::txn::predicate::Written::Insert)
     }
 
