@@ -1028,9 +1028,25 @@ impl Catalog {
         cid: u32,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
-        let bytes: Vec<Option<Vec<u8>>> =
-            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
-        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        // Every value's bytes in one buffer, not one allocation each.
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(values.len());
+        for v in values {
+            if !v.is_null() {
+                v.write_storage(&mut bytes);
+            }
+            ends.push(bytes.len());
+        }
+        let mut start = 0;
+        let refs: Vec<Option<&[u8]>> = values
+            .iter()
+            .zip(&ends)
+            .map(|(v, &end)| {
+                let b = &bytes[start..end];
+                start = end;
+                (!v.is_null()).then_some(b)
+            })
+            .collect();
         self.toaster(table).form(desc, &refs, xid, cid, &mut || self.engine.allocate_oid(), out)
     }
 

@@ -286,11 +286,16 @@ impl<'a> Heap<'a> {
             let block = buf.tag().block;
             data.clear();
             let mut n = 0;
+            // Once an item got a new line pointer there is no unused one
+            // left to look for (the page stays locked meanwhile).
+            let mut dense = false;
             for t in rest {
                 if n > 0 && page.free_space() < t.len().next_multiple_of(ALIGN) + self.reserve {
                     break;
                 }
-                let Some(offset) = page.add_item(t) else { break };
+                let added = if dense { page.append_item(t) } else { page.add_item(t) };
+                let Some(offset) = added else { break };
+                dense = offset == page.max_offset();
                 let tid = Tid { block, offset };
                 let item = page.item_mut(offset).ok_or_else(|| Error::internal("inserted item vanished"))?;
                 let mut h = HeaderMut(&mut *item);
