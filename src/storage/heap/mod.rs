@@ -2,7 +2,8 @@
 //!
 //! - [`Heap::insert`] puts a tuple on the relation's last page (or a new one),
 //! - [`Heap::insert_batch`] puts many (COPY FROM's rows), with one record per
-//!   page filled (PostgreSQL's `heap_multi_insert`),
+//!   page filled (PostgreSQL's `heap_multi_insert`);
+//!   [`Heap::insert_batch_frozen`] stores them frozen (COPY FREEZE),
 //! - [`Heap::delete`] stamps the tuple's `xmax`,
 //! - [`Heap::update`] writes a new version (on the same page when it fits)
 //!   and links the old one to it through `ctid`,
