@@ -736,3 +736,70 @@ async fn enums_in_every_format() {
     assert_eq!(db_error(&e).1, "invalid input value for enum ce_mood: \"great\"");
     assert_eq!(db_error(&e).2, Some("COPY ce, line 1, column m: \"great\"".to_string()));
 }
+
+/// COPY FREEZE into a table its transaction created (or truncated) stores
+/// the rows frozen on all-visible pages: they are there after a commit and
+/// a crash (VACUUM then finds every page all-visible), gone after a
+/// rollback or a crash before the commit, and a savepoint since the table
+/// was made refuses FREEZE as PostgreSQL does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_freeze_rows_are_frozen_and_durable() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let rows: String = (1..=5000).map(|i| format!("{i}\trow {i}\n")).collect();
+    c.batch_execute("CREATE TABLE keep (a int, b text); INSERT INTO keep VALUES (1, 'x'), (2, 'y')").await.unwrap();
+    c.batch_execute("BEGIN; TRUNCATE keep").await.unwrap();
+    assert_eq!(copy_in(&c, "COPY keep FROM STDIN (FREEZE)", rows.as_bytes(), 4096).await.unwrap(), 5000);
+    assert_eq!(count(&c, "keep").await, 5000);
+    c.batch_execute("ROLLBACK").await.unwrap();
+    assert_eq!(count(&c, "keep").await, 2);
+
+    c.batch_execute("BEGIN; CREATE TABLE sp (a int); SAVEPOINT s").await.unwrap();
+    let e = c.batch_execute("COPY sp FROM STDIN (FREEZE)").await.unwrap_err();
+    assert_eq!(db_error(&e).0, "55000");
+    c.batch_execute("ROLLBACK").await.unwrap();
+
+    c.batch_execute("BEGIN; CREATE TABLE fz (a int, b text)").await.unwrap();
+    assert_eq!(copy_in(&c, "COPY fz FROM STDIN (FREEZE)", rows.as_bytes(), 4096).await.unwrap(), 5000);
+    c.batch_execute("COMMIT").await.unwrap();
+    let other = server.connect().await;
+    assert_eq!(count(&other, "fz").await, 5000);
+    // Left open across the crash: its table must not survive.
+    other.batch_execute("BEGIN; CREATE TABLE gone (a int, b text)").await.unwrap();
+    assert_eq!(copy_in(&other, "COPY gone FROM STDIN (FREEZE)", rows.as_bytes(), 4096).await.unwrap(), 5000);
+
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let r = c.query_one("SELECT count(*), sum(a), min(b) FROM fz", &[]).await.unwrap();
+    assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, String>(2)), (5000, 12_502_500, "row 1".into()));
+    let e = c.batch_execute("SELECT * FROM gone").await.unwrap_err();
+    assert_eq!(db_error(&e).0, "42P01");
+    // The pages are all-visible already: an index-only scan reads no heap.
+    c.batch_execute("CREATE INDEX fz_a ON fz (a); SET enable_seqscan = off; SET enable_bitmapscan = off")
+        .await
+        .unwrap();
+    let plan = c.simple_query("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT a FROM fz WHERE a < 100");
+    let plan: Vec<String> = plan
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .collect();
+    assert!(plan.iter().any(|l| l.contains("Index Only Scan")), "{plan:?}");
+    assert!(plan.iter().any(|l| l.trim() == "Heap Fetches: 0"), "{plan:?}");
+    c.batch_execute("VACUUM fz").await.unwrap();
+    let r = c.query_one("SELECT relpages, relallvisible, reltuples FROM pg_class WHERE relname = 'fz'", &[]).await;
+    let r = r.unwrap();
+    let (pages, visible, tuples): (i32, i32, f32) = (r.get(0), r.get(1), r.get(2));
+    assert!(pages > 1);
+    assert_eq!((visible, tuples), (pages, 5000.0));
+    // A frozen row changed again leaves its page for VACUUM to do.
+    c.batch_execute("DELETE FROM fz WHERE a <= 10").await.unwrap();
+    c.batch_execute("VACUUM fz").await.unwrap();
+    assert_eq!(count(&c, "fz").await, 4990);
+    let r = c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'fz'", &[]).await.unwrap();
+    assert_eq!(r.get::<_, f32>(0), 4990.0);
+}

@@ -48,6 +48,10 @@ impl Catalog {
         let mut out = NONE;
         for block in 0..heap.nblocks()? {
             interrupted()?;
+            // All frozen: nothing to do, and no id referred to.
+            if heap.all_frozen(block)? {
+                continue;
+            }
             let left = std::cell::Cell::new(NONE);
             heap.freeze_page(block, &|t| {
                 let (changed, f) = self.txns.freeze_tuple(t, horizon)?;

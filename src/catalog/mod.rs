@@ -1035,9 +1035,25 @@ impl Catalog {
         cid: u32,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
-        let bytes: Vec<Option<Vec<u8>>> =
-            values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
-        let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
+        // Every value's bytes in one buffer, not one allocation each.
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(values.len());
+        for v in values {
+            if !v.is_null() {
+                v.write_storage(&mut bytes);
+            }
+            ends.push(bytes.len());
+        }
+        let mut start = 0;
+        let refs: Vec<Option<&[u8]>> = values
+            .iter()
+            .zip(&ends)
+            .map(|(v, &end)| {
+                let b = &bytes[start..end];
+                start = end;
+                (!v.is_null()).then_some(b)
+            })
+            .collect();
         self.toaster(table).form(desc, &refs, xid, cid, &mut || self.engine.allocate_oid(), out)
     }
 
@@ -1292,6 +1308,10 @@ impl Catalog {
         let (mut removed, mut kept) = (0u64, 0u64);
         for block in 0..heap.nblocks()? {
             interrupted()?;
+            if heap.all_frozen(block)? {
+                kept += heap.count_rows(block)? as u64;
+                continue;
+            }
             let (freed, live) = self.vacuum_page(table, block, horizon)?;
             removed += freed as u64;
             kept += live as u64;
@@ -1308,7 +1328,9 @@ impl Catalog {
         // the visibility map (see `storage::vm`).
         for block in 0..heap.nblocks()? {
             interrupted()?;
-            heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
+            if !heap.all_frozen(block)? {
+                heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
+            }
         }
         Ok((removed, kept))
     }
@@ -1835,10 +1857,17 @@ impl Catalog {
     }
 
     /// Insert tuples formed by [`Catalog::form_row`] into a table's heap,
-    /// a page at a time (COPY FROM into a table without indexes).
-    pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], xid: u64, cid: u32) -> Result<()> {
+    /// a page at a time (COPY FROM into a table without indexes); `frozen`:
+    /// stored frozen, for COPY FREEZE into a relation file created by the
+    /// inserting (sub)transaction (see [`crate::storage::heap::Heap::insert_batch_frozen`]).
+    pub fn insert_formed(&self, table: &Table, tuples: &[&[u8]], (xid, cid): (u64, u32), frozen: bool) -> Result<()> {
         let mut tids = Vec::with_capacity(tuples.len());
-        self.table_heap(table).insert_batch(xid, cid, tuples, &mut tids)?;
+        let heap = self.table_heap(table);
+        if frozen {
+            heap.insert_batch_frozen(xid, cid, tuples, &mut tids)?;
+        } else {
+            heap.insert_batch(xid, cid, tuples, &mut tids)?;
+        }
         self.serial_write(table, xid, crate::txn::predicate::Written::Insert)
     }
 

@@ -63,6 +63,8 @@ pub(super) struct CopyIn {
     values: Vec<Datum>,
     /// Rows formed but not yet stored (a table without indexes only).
     batch: TupleBatch,
+    /// COPY FREEZE: the batched rows are stored frozen.
+    freeze: bool,
     /// The foreign keys the rows must satisfy, checked at the end, and the
     /// statement's snapshot they are checked with under REPEATABLE READ.
     fks: Option<(FkChecks, crate::txn::Snapshot)>,
@@ -98,7 +100,7 @@ impl TupleBatch {
         Ok(self.bytes.len() >= BATCH_BYTES)
     }
 
-    fn store(&mut self, catalog: &Catalog, table: &Table, xid: u64, cid: u32) -> Result<()> {
+    fn store(&mut self, catalog: &Catalog, table: &Table, xid: u64, cid: u32, frozen: bool) -> Result<()> {
         if self.ends.is_empty() {
             return Ok(());
         }
@@ -112,7 +114,7 @@ impl TupleBatch {
                 t
             })
             .collect();
-        catalog.insert_formed(table, &tuples, xid, cid)?;
+        catalog.insert_formed(table, &tuples, (xid, cid), frozen)?;
         self.bytes.clear();
         self.ends.clear();
         Ok(())
@@ -189,10 +191,12 @@ impl Session {
         if !fresh {
             table = self.revalidate(&table, crate::txn::lock::LockMode::RowExclusive)?;
         }
-        // FREEZE is allowed where PostgreSQL allows it; the rows are stored
-        // as ordinary MVCC versions (no transaction can see the table
-        // before this one commits anyway).
-        if c.options.freeze && !self.created_files.contains(&table.rel) {
+        // FREEZE is allowed where PostgreSQL allows it: into a relation
+        // file this subtransaction created, which no other transaction can
+        // see before this one commits and which goes if it rolls back. The
+        // rows (of a table without indexes) are then stored frozen, their
+        // pages all-visible.
+        if c.options.freeze && !self.created_in_subtransaction(table.rel) {
             return Err(err!(
                 SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                 "cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction"
@@ -223,6 +227,7 @@ impl Session {
             rows: 0,
             values: Vec::new(),
             batch: TupleBatch::default(),
+            freeze: c.options.freeze,
             fks,
         })
     }
@@ -273,7 +278,7 @@ impl Session {
         if let Some(data) = data {
             state.decoder.feed(data)?;
         }
-        let CopyIn { table, filter, defaults, desc, decoder, xid, cid, rows, values, batch, fks } = state;
+        let CopyIn { table, filter, defaults, desc, decoder, xid, cid, rows, values, batch, freeze, fks } = state;
         let batched = table.indexes.is_empty();
         while decoder.next_row(values, data.is_none())? {
             eval.check_interrupts().map_err(|e| e.with_context(decoder.row_context(false)))?;
@@ -298,7 +303,9 @@ impl Session {
                     .push(catalog, table, desc, values, *xid, *cid)
                     .map_err(|e| e.with_context(decoder.row_context(false)))?;
                 if due {
-                    batch.store(catalog, table, *xid, *cid).map_err(|e| e.with_context(decoder.row_context(false)))?;
+                    batch
+                        .store(catalog, table, *xid, *cid, *freeze)
+                        .map_err(|e| e.with_context(decoder.row_context(false)))?;
                 }
             } else {
                 insert_row(catalog, &mut eval, table, desc, values, (*xid, *cid)).map_err(|e| match e {
@@ -312,7 +319,7 @@ impl Session {
             *rows += 1;
         }
         if data.is_none() {
-            batch.store(catalog, table, *xid, *cid)?;
+            batch.store(catalog, table, *xid, *cid, *freeze)?;
             if let Some((f, snapshot)) = fks.as_mut() {
                 let pid = eval.backend_pid();
                 let mut wait = |other: u64| {
@@ -322,6 +329,13 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Whether relation file `rel` was created by the current
+    /// subtransaction (since the innermost savepoint, if any).
+    fn created_in_subtransaction(&self, rel: crate::storage::smgr::RelFileLocator) -> bool {
+        let since = self.block.as_ref().and_then(|b| b.savepoints.last()).map_or(0, |sp| sp.created_files);
+        self.created_files.get(since..).is_some_and(|c| c.contains(&rel))
     }
 
     /// COPY to or from a server-side file, run whole; returns the row count.

@@ -568,30 +568,42 @@ impl Datum {
 impl Datum {
     /// The on-disk bytes of a non-null value (little-endian fixed-length
     /// values; the bytes of variable-length ones).
+    /// Append [`Datum::storage_bytes`] to `out` (without a buffer of its
+    /// own for the common fixed-width and text values).
+    pub fn write_storage(&self, out: &mut Vec<u8>) {
+        match self {
+            Datum::Null => {}
+            Datum::Bool(b) => out.push(*b as u8),
+            Datum::Int2(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Int4(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Int8(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Float4(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Float8(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Text(s) | Datum::Bpchar(s) => out.extend_from_slice(s.as_bytes()),
+            Datum::Date(d) => out.extend_from_slice(&d.to_le_bytes()),
+            Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.extend_from_slice(&t.to_le_bytes()),
+            Datum::Oid(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Bytea(b) => out.extend_from_slice(b),
+            Datum::Array(a) => a.write_storage(out),
+            // The others build their bytes anyway.
+            Datum::Numeric(_) | Datum::Interval(_) | Datum::Uuid(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
+                out.extend_from_slice(&self.storage_bytes())
+            }
+        }
+    }
+
     pub fn storage_bytes(&self) -> Vec<u8> {
         match self {
-            Datum::Null => Vec::new(),
-            Datum::Bool(b) => vec![*b as u8],
-            Datum::Int2(v) => v.to_le_bytes().to_vec(),
-            Datum::Int4(v) => v.to_le_bytes().to_vec(),
-            Datum::Int8(v) => v.to_le_bytes().to_vec(),
-            Datum::Float4(v) => v.to_le_bytes().to_vec(),
-            Datum::Float8(v) => v.to_le_bytes().to_vec(),
-            Datum::Text(s) | Datum::Bpchar(s) => s.as_bytes().to_vec(),
             Datum::Numeric(n) => super::numeric::to_storage(n),
-            Datum::Date(d) => d.to_le_bytes().to_vec(),
-            Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => t.to_le_bytes().to_vec(),
             Datum::Interval(iv) => interval_storage(iv).to_vec(),
-            Datum::Oid(v) => v.to_le_bytes().to_vec(),
-            Datum::Bytea(b) => b.clone(),
-            Datum::Array(a) => {
-                let mut out = Vec::new();
-                a.write_storage(&mut out);
-                out
-            }
             Datum::Uuid(u) => u.to_vec(),
             Datum::Jsonb(j) => j.storage_bytes(),
             Datum::Enum(sort, label) => super::enums::storage(*sort, label),
+            _ => {
+                let mut out = Vec::new();
+                self.write_storage(&mut out);
+                out
+            }
         }
     }
 
@@ -663,9 +675,15 @@ pub fn bpchar_with_length(s: &str, n: usize) -> String {
             None => s.to_string(),
         }
     } else {
+        const SPACES: &str = "                                                                ";
         let mut out = String::with_capacity(s.len() + n - len);
         out.push_str(s);
-        out.extend(std::iter::repeat_n(' ', n - len));
+        let mut pad = n - len;
+        while pad > 0 {
+            let k = pad.min(SPACES.len());
+            out.push_str(&SPACES[..k]);
+            pad -= k;
+        }
         out
     }
 }
@@ -797,11 +815,6 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Int2 | PgType::Int4 | PgType::Int8 => {
             let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
             let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-            let digits = digits.replace('_', "");
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(invalid_syntax(ty, text));
-            }
-            let clean = if t.starts_with('-') { format!("-{digits}") } else { digits };
             let out_of_range = || {
                 err!(
                     SqlState::NUMERIC_VALUE_OUT_OF_RANGE,
@@ -809,7 +822,18 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
                     ty.sql_name()
                 )
             };
-            let v: i64 = clean.parse().map_err(|_| out_of_range())?;
+            let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+            let v: i64 = if plain {
+                // The common case, parsed where it stands.
+                t.parse().map_err(|_| out_of_range())?
+            } else {
+                let digits = digits.replace('_', "");
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid_syntax(ty, text));
+                }
+                let clean = if t.starts_with('-') { format!("-{digits}") } else { digits };
+                clean.parse().map_err(|_| out_of_range())?
+            };
             int_datum(ty, v).ok_or_else(out_of_range)
         }
         PgType::Float4 | PgType::Float8 => {

@@ -227,12 +227,25 @@ pub trait PageWrite: PageRead {
     /// Add an item, reusing an unused line pointer if there is one; its
     /// offset number, or `None` when it does not fit.
     fn add_item(&mut self, data: &[u8]) -> Option<OffsetNumber> {
+        let reuse =
+            (1..=self.max_offset()).find(|&o| self.line_pointer(o).is_some_and(|lp| lp.state == ItemState::Unused));
+        self.put_item(data, reuse)
+    }
+
+    /// Add an item under a new line pointer after the last, without
+    /// looking for an unused one to reuse (for a writer that knows there
+    /// is none, like one filling a page it started: the look costs a pass
+    /// over every line pointer); as [`PageWrite::add_item`] otherwise.
+    fn append_item(&mut self, data: &[u8]) -> Option<OffsetNumber> {
+        self.put_item(data, None)
+    }
+
+    /// Add an item under unused line pointer `reuse`, or a new one.
+    fn put_item(&mut self, data: &[u8], reuse: Option<OffsetNumber>) -> Option<OffsetNumber> {
         let size = align(data.len());
         if data.is_empty() || data.len() > 0x7fff || self.is_new() {
             return None;
         }
-        let reuse =
-            (1..=self.max_offset()).find(|&o| self.line_pointer(o).is_some_and(|lp| lp.state == ItemState::Unused));
         let pointer_cost = if reuse.is_some() { 0 } else { LINE_POINTER_SIZE };
         if self.upper() < self.lower() + pointer_cost + size {
             return None;

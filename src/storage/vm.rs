@@ -6,7 +6,8 @@
 //! It lives in the relation's visibility fork (`<relfilenode>_vm`), through
 //! the buffer pool: a map page is a page header and then [`HEAP_PAGES`]
 //! pairs of bits, heap page `b`'s at bit `2 * (b % HEAP_PAGES)`. Index-only
-//! scans read it to skip the heap for pages all-visible; VACUUM sets it.
+//! scans read it to skip the heap for pages all-visible, and VACUUM to skip
+//! pages all-frozen; VACUUM sets it, and COPY FREEZE for the pages it fills.
 //!
 //! Rules:
 //!

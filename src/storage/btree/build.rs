@@ -134,7 +134,7 @@ impl<'a> BTree<'a> {
             let sep = if leaf { node::truncate(item) } else { &item[4..] };
             cur.first = Some(sep.to_vec()).filter(|s| !s.is_empty());
         }
-        if cur.page.add_item(stored).is_none() {
+        if cur.page.append_item(stored).is_none() {
             return Err(Error::internal("btree build item does not fit an empty page"));
         }
         Ok(cur)

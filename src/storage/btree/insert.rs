@@ -340,16 +340,16 @@ fn split(page: &PageBuf, pos: OffsetNumber, item: &[u8], right_block: u32) -> Op
     node::init_node(&mut l, level, right_block);
     let mut r = PageBuf::zeroed();
     node::init_node(&mut r, level, node::right(page).unwrap_or(node::NONE));
-    let mut ok = l.add_item(&sep).is_some();
+    let mut ok = l.append_item(&sep).is_some();
     for it in &items[..k] {
-        ok &= l.add_item(it).is_some();
+        ok &= l.append_item(it).is_some();
     }
     if let Some(h) = old_hk {
-        ok &= r.add_item(h).is_some();
+        ok &= r.append_item(h).is_some();
     }
     for (i, it) in items[k..].iter().enumerate() {
         let it: &[u8] = if i == 0 && !leaf { &it[..4] } else { it };
-        ok &= r.add_item(it).is_some();
+        ok &= r.append_item(it).is_some();
     }
     ok.then_some((l, r, sep))
 }

@@ -305,8 +305,8 @@ pub fn insert_at(p: &mut impl PageWrite, off: OffsetNumber, data: &[u8]) -> bool
     if off == 0 || off > max + 1 {
         return false;
     }
-    // Pointers are dense, so add_item appends a new one at max + 1.
-    let Some(new) = p.add_item(data) else { return false };
+    // Pointers are dense: there is no unused one to look for.
+    let Some(new) = p.append_item(data) else { return false };
     debug_assert_eq!(new, max + 1);
     let Some(lp) = p.line_pointer(new) else { return false };
     for o in (off..new).rev() {

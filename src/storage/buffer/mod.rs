@@ -459,7 +459,17 @@ impl BufferPool {
             ));
         }
         self.smgr.extend(rel, fork, block, &[0u8; PAGE_SIZE])?;
-        self.read_buffer(BufferTag { rel, fork, block })
+        // The new block is zeros on disk: its frame is zeroed, not read back.
+        let tag = BufferTag { rel, fork, block };
+        let zero = |page: &mut PageBuf| {
+            page.0.fill(0);
+            true
+        };
+        match self.map_new_frame(tag, zero)? {
+            Some((idx, _valid)) => Ok(Buffer { pool: self, idx, tag }),
+            // Someone mapped the new block first: as any read finds it.
+            None => self.read_buffer(tag),
+        }
     }
 
     /// Write every dirty page (a checkpoint's main work). Pages dirtied while

@@ -2,7 +2,8 @@
 //!
 //! - [`Heap::insert`] puts a tuple on the relation's last page (or a new one),
 //! - [`Heap::insert_batch`] puts many (COPY FROM's rows), with one record per
-//!   page filled (PostgreSQL's `heap_multi_insert`),
+//!   page filled (PostgreSQL's `heap_multi_insert`);
+//!   [`Heap::insert_batch_frozen`] stores them frozen (COPY FREEZE),
 //! - [`Heap::delete`] stamps the tuple's `xmax`,
 //! - [`Heap::update`] writes a new version (on the same page when it fits)
 //!   and links the old one to it through `ctid`,
@@ -84,6 +85,16 @@ pub struct Heap<'a> {
     /// An UNLOGGED table's heap: its changes are not logged (see
     /// [`Heap::unlogged`]).
     unlogged: bool,
+}
+
+/// How [`Heap::fill_pages`] stamps the tuples it places.
+#[derive(Clone, Copy)]
+enum Stamp {
+    /// New rows of `xid` at command `cid`; `frozen`: visible to everyone
+    /// at once (COPY FREEZE).
+    Insert { cid: u32, frozen: bool },
+    /// Versions copied as they are (VACUUM FULL).
+    Copy,
 }
 
 /// A row that pruning a page changes (see [`Heap::pruned_rows`]): its
@@ -238,7 +249,16 @@ impl<'a> Heap<'a> {
     /// with as many as fit (down to the fillfactor reserve) under one lock
     /// and one WAL record. Their addresses are appended to `tids`.
     pub fn insert_batch(&self, xid: u64, cid: u32, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
-        self.fill_pages(xid, Some(cid), tuples, tids)
+        self.fill_pages(xid, Stamp::Insert { cid, frozen: false }, tuples, tids)
+    }
+
+    /// As [`Heap::insert_batch`], the tuples frozen (COPY FREEZE into a
+    /// relation file its transaction created: no one else can see the
+    /// file before that transaction commits, and it goes if it aborts).
+    /// A page that ends up holding only frozen tuples is made all-visible
+    /// and all-frozen at once, so that VACUUM has nothing left to do there.
+    pub fn insert_batch_frozen(&self, xid: u64, cid: u32, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
+        self.fill_pages(xid, Stamp::Insert { cid, frozen: true }, tuples, tids)
     }
 
     /// Copy row versions into this (new) heap as they are, headers and
@@ -246,12 +266,12 @@ impl<'a> Heap<'a> {
     /// A copy has no newer version here: its update link points at
     /// itself, as a deleted row's does.
     pub fn copy_batch(&self, xid: u64, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
-        self.fill_pages(xid, None, tuples, tids)
+        self.fill_pages(xid, Stamp::Copy, tuples, tids)
     }
 
     /// Place tuples page by page, each page under one lock and one WAL
-    /// record; `stamp` gives them a new inserter (`xid` at that command).
-    fn fill_pages(&self, xid: u64, stamp: Option<u32>, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
+    /// record, stamped as `stamp` says.
+    fn fill_pages(&self, xid: u64, stamp: Stamp, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
         if let Some(t) = tuples.iter().find(|t| t.len() > MAX_TUPLE_SIZE) {
             return Err(too_big(t.len()));
         }
@@ -267,20 +287,29 @@ impl<'a> Heap<'a> {
             let block = buf.tag().block;
             data.clear();
             let mut n = 0;
+            // Once an item got a new line pointer there is no unused one
+            // left to look for (the page stays locked meanwhile).
+            let mut dense = false;
             for t in rest {
                 if n > 0 && page.free_space() < t.len().next_multiple_of(ALIGN) + self.reserve {
                     break;
                 }
-                let Some(offset) = page.add_item(t) else { break };
+                let added = if dense { page.append_item(t) } else { page.add_item(t) };
+                let Some(offset) = added else { break };
+                dense = offset == page.max_offset();
                 let tid = Tid { block, offset };
                 let item = page.item_mut(offset).ok_or_else(|| Error::internal("inserted item vanished"))?;
                 let mut h = HeaderMut(&mut *item);
                 match stamp {
-                    Some(cid) => {
+                    Stamp::Insert { cid, frozen } => {
                         h.set_xmin(xid);
                         h.set_cid(cid);
+                        if frozen {
+                            let mask = Header(&h.0[..]).infomask() | tuple::XMIN_FROZEN;
+                            h.set_infomask(mask);
+                        }
                     }
-                    None => {
+                    Stamp::Copy => {
                         let mask = Header(&h.0[..]).infomask() & !UPDATED;
                         h.set_infomask(mask);
                     }
@@ -303,6 +332,12 @@ impl<'a> Heap<'a> {
             let info = MULTI_INSERT | cleared | if new { INIT_PAGE } else { 0 };
             self.log(xid, info, &mut r, &mut [&mut page], &[new])?;
             drop(page);
+            if let Stamp::Insert { frozen: true, .. } = stamp {
+                self.set_all_visible(block, &|t| {
+                    let h = Header(t);
+                    Ok((h.xmin_frozen() && h.infomask() & tuple::XMAX_INVALID != 0).then_some(true))
+                })?;
+            }
             data = std::mem::take(&mut r[0].data);
             rest = &rest[n..];
         }
@@ -768,6 +803,31 @@ impl Heap<'_> {
         let flags = page.flags() & !PD_ALL_VISIBLE;
         page.set_flags(flags);
         Ok(flag)
+    }
+
+    /// Whether the visibility map has `block` all-frozen: every tuple on
+    /// it is a frozen insert that no one deleted or locked, and no line
+    /// pointer is dead or a redirect, so VACUUM has nothing to prune,
+    /// freeze or mark there (it skips the page, as PostgreSQL's does).
+    pub fn all_frozen(&self, block: u32) -> Result<bool> {
+        Ok(!self.unlogged && vm::bits(self.pool, self.rel, block)? & vm::ALL_FROZEN != 0)
+    }
+
+    /// For a page VACUUM skips ([`Heap::all_frozen`]): how many rows it
+    /// holds (all live), and its free space recorded in the free-space map.
+    pub fn count_rows(&self, block: u32) -> Result<usize> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        if page.is_new() {
+            return Ok(0);
+        }
+        let rows = (1..=page.max_offset())
+            .filter(|&off| page.line_pointer(off).is_some_and(|lp| lp.state == ItemState::Normal))
+            .count();
+        let free = page.free_space();
+        drop(page);
+        self.pool.record_free_space(self.rel, block, free)?;
+        Ok(rows)
     }
 
     /// VACUUM's last look at `block`: if every tuple on it passes `test`

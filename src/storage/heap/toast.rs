@@ -283,6 +283,13 @@ impl<'a> Toaster<'a> {
         new_value_id: &mut dyn FnMut() -> Result<u32>,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
+        // Most rows need no toasting: formed from the values as they are.
+        let plain: Vec<Option<Stored<'_>>> = values.iter().map(|v| v.map(Stored::Plain)).collect();
+        if formed_len(desc, &plain) <= TOAST_TUPLE_THRESHOLD {
+            form_stored(desc, &plain, out);
+            return Ok(Vec::new());
+        }
+        drop(plain);
         let mut slots: Vec<Option<Slot<'_>>> = values.iter().map(|v| v.map(Slot::Plain)).collect();
         let varlena = |i: usize| desc.attrs[i].len < 0;
         for (i, v) in values.iter().enumerate() {
