@@ -511,6 +511,19 @@ impl<'a> Binder<'a> {
         Ok(table)
     }
 
+    /// A table by its name string as a DDL statement keeps it (see
+    /// `catalog::namespace::qualified_name`): a qualified one only in its
+    /// schema. No privilege is asked for; the command checks ownership.
+    pub(super) fn table_named(&self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>> {
+        match catalog::namespace::split_qualified(name)? {
+            (None, rel) => self.tables.table(&rel, mode),
+            (Some(s), rel) => match self.tables.namespace(&s)? {
+                Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
+                _ => Ok(None),
+            },
+        }
+    }
+
     /// The statement needs privilege `letter` on relation `oid`: as the
     /// current user, or inside a view's query as the view's owner.
     pub(super) fn require(&mut self, oid: u32, letter: char) {

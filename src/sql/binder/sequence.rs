@@ -115,7 +115,7 @@ impl Binder<'_> {
         let column = ident(column);
         let default = match op {
             ast::AlterColumnOperation::SetDefault { value } => {
-                let t = match self.tables.table(table, crate::txn::lock::LockMode::AccessShare)? {
+                let t = match self.table_named(table, crate::txn::lock::LockMode::AccessShare)? {
                     Some(t) => t,
                     None if if_exists => {
                         return Ok(Statement::SetDefault {
