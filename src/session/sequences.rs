@@ -128,6 +128,12 @@ impl Eval<'_> {
                 self.check_sequence_privilege(&seq, &['r', 'U'])?;
                 self.sequences.current.get(&seq.oid).map(|&v| Datum::Int8(v)).ok_or_else(undefined)
             }
+            SeqFunc::LastValue => {
+                let seq = self.find_sequence(&args[0])?;
+                self.check_sequence_privilege(&seq, &['r', 'U'])?;
+                let s = self.catalog.sequence_state(&seq)?;
+                Ok(if s.is_called { Datum::Int8(s.last_value) } else { Datum::Null })
+            }
             SeqFunc::Setval => {
                 let seq = self.find_sequence(&args[0])?;
                 self.check_sequence_privilege(&seq, &['w'])?;
