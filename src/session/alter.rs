@@ -88,6 +88,12 @@ impl Session {
                 AlterAction::ValidateConstraint(name) => self.validate_constraint(&table, name, xid)?,
                 AlterAction::RenameConstraint { from, to } => self.rename_constraint(&table, from, to, xid)?,
                 AlterAction::OwnerTo(role) => self.set_relation_owner(table.oid, role, xid)?,
+                AlterAction::DropIdentity { column, missing_ok } => {
+                    self.drop_identity(&table, column, *missing_ok, xid)?
+                }
+                AlterAction::SetIdentity { column, generated, options } => {
+                    self.set_identity(&table, column, *generated, options, xid)?
+                }
                 // All of a statement's changes of type go together, in one
                 // rewrite (see session/rewrite.rs).
                 AlterAction::AlterColumnType { .. } if types_altered => continue,
@@ -437,6 +443,8 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::AddColumn { .. } => "ADD COLUMN",
         AlterAction::DropColumn { .. } => "DROP COLUMN",
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
+        AlterAction::DropIdentity { .. } => "ALTER COLUMN ... DROP IDENTITY",
+        AlterAction::SetIdentity { .. } => "ALTER COLUMN ... SET GENERATED",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
         AlterAction::SetStatistics { .. } => "ALTER COLUMN ... SET STATISTICS",
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",
