@@ -413,7 +413,7 @@ impl Catalog {
         let mut out =
             format!("CREATE {}INDEX {} ON ", if index.unique { "UNIQUE " } else { "" }, quote_identifier(&index.name));
         if qualify(table.namespace) {
-            out.push_str(&quote_identifier(namespace_name(table.namespace).unwrap_or("public")));
+            out.push_str(&quote_identifier(&self.namespace_name(table.namespace, who)?.unwrap_or_default()));
             out.push('.');
         }
         out.push_str(&quote_identifier(&table.name));
@@ -485,7 +485,7 @@ impl Catalog {
                 if let Some((name, rel)) = self.relation_by_oid(con.frelid, who)? {
                     // Qualified only when the search path would not find it.
                     if rel.namespace != PUBLIC_NAMESPACE {
-                        out.push_str(&quote_identifier(namespace_name(rel.namespace).unwrap_or("public")));
+                        out.push_str(&quote_identifier(&self.namespace_name(rel.namespace, who)?.unwrap_or_default()));
                         out.push('.');
                     }
                     out.push_str(&quote_identifier(&name));

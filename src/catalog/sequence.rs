@@ -218,6 +218,28 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The sequence of identity column `attnum` of table `table`, if it is one.
+    pub fn identity_sequence(&self, table: u32, attnum: i16, who: &Reader<'_>) -> Result<Option<u32>> {
+        let owned = self.owned_sequences(table, who)?;
+        Ok(owned.into_iter().find(|&(_, a, deptype)| a == i32::from(attnum) && deptype == b'i').map(|s| s.0))
+    }
+
+    /// Make column `attnum` of table `table` an identity column of kind
+    /// `identity` (`a`lways, by `d`efault, or 0: none) in `pg_attribute`.
+    pub fn set_identity(
+        &self,
+        table: u32,
+        attnum: i16,
+        identity: u8,
+        xid: u64,
+        cid: u32,
+        who: &Reader<'_>,
+    ) -> Result<()> {
+        self.update_attribute(table, attnum, xid, cid, who, &|v| {
+            v[system::ATT_IDENTITY] = Some(if identity == 0 { Vec::new() } else { vec![identity] });
+        })
+    }
+
     /// The column that owns sequence `seq`, if any: (table OID, attnum, deptype).
     pub fn sequence_owner(&self, seq: u32, who: &Reader<'_>) -> Result<Option<(u32, i16, u8)>> {
         let desc = PG_DEPEND.desc();

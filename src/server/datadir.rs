@@ -40,7 +40,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `pg_type` rows. 11: `information_schema.columns` names a column's
 /// domain and reports the domain's base type. 12: `pg_db_role_setting`
 /// (shared, in `base/0/`).
-pub const FORMAT_VERSION: &str = "13";
+pub const FORMAT_VERSION: &str = "14";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -33,6 +33,10 @@ impl Session {
             return Err(crate::catalog::system_catalog_error(&table.name));
         }
         self.catalog_changed = true;
+        // Actions that look the table up again by name use the name as
+        // written, so that a schema-qualified one is not read through the
+        // search path (RENAME TO keeps its schema).
+        let mut target = table_name.to_string();
         let mut types_altered = false;
         for action in actions {
             if table.view.is_some() {
@@ -48,7 +52,8 @@ impl Session {
                 AlterAction::RenameColumn { from, to } => self.rename_column(&table, from, to, xid)?,
                 AlterAction::RenameTo(new_name) => {
                     self.rename_to(&table, RelKind::Table, new_name, xid)?;
-                    table.name = new_name.clone();
+                    let (schema, _) = crate::catalog::namespace::split_qualified(&target)?;
+                    target = crate::catalog::namespace::qualified_name(schema.as_deref(), new_name);
                 }
                 AlterAction::SetNotNull(name) => {
                     let i = existing_column(&table, name)?;
@@ -76,13 +81,19 @@ impl Session {
                     let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
                     self.shared.catalog.drop_not_null(&table, i, xid, self.cid, &who)?;
                 }
-                AlterAction::AddConstraint(def) => self.add_constraint(&table.name, false, def)?,
+                AlterAction::AddConstraint(def) => self.add_constraint(&target, false, def)?,
                 AlterAction::DropConstraint { name, missing_ok, cascade } => {
-                    self.drop_constraint(&table.name, false, name, *missing_ok, *cascade)?
+                    self.drop_constraint(&target, false, name, *missing_ok, *cascade)?
                 }
                 AlterAction::ValidateConstraint(name) => self.validate_constraint(&table, name, xid)?,
                 AlterAction::RenameConstraint { from, to } => self.rename_constraint(&table, from, to, xid)?,
                 AlterAction::OwnerTo(role) => self.set_relation_owner(table.oid, role, xid)?,
+                AlterAction::DropIdentity { column, missing_ok } => {
+                    self.drop_identity(&table, column, *missing_ok, xid)?
+                }
+                AlterAction::SetIdentity { column, generated, options } => {
+                    self.set_identity(&table, column, *generated, options, xid)?
+                }
                 // All of a statement's changes of type go together, in one
                 // rewrite (see session/rewrite.rs).
                 AlterAction::AlterColumnType { .. } if types_altered => continue,
@@ -106,7 +117,8 @@ impl Session {
             // The next action sees what this one did.
             let snapshot = self.statement_snapshot();
             let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
-            table = self.shared.catalog.lookup(&table.name, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
+            table =
+                self.shared.catalog.lookup_oid(table.oid, &who)?.ok_or_else(|| Error::internal("table vanished"))?;
         }
         self.simple_cache.clear();
         Ok(())
@@ -431,6 +443,8 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::AddColumn { .. } => "ADD COLUMN",
         AlterAction::DropColumn { .. } => "DROP COLUMN",
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
+        AlterAction::DropIdentity { .. } => "ALTER COLUMN ... DROP IDENTITY",
+        AlterAction::SetIdentity { .. } => "ALTER COLUMN ... SET GENERATED",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
         AlterAction::SetStatistics { .. } => "ALTER COLUMN ... SET STATISTICS",
         AlterAction::AddConstraint(_) => "ADD CONSTRAINT",

@@ -627,42 +627,30 @@ impl Session {
         who: &Reader<'_>,
     ) -> Result<()> {
         let dependents = self.dependent_views(&doomed, who)?;
-        if let Some(first) = doomed.first() {
-            self.check_dependents((first.1, &first.2), &dependents, cascade)?;
-        }
+        let mut found: Vec<(u32, String, String)> = dependents
+            .iter()
+            .map(|d| (d.oid, format!("view {}", d.name), format!("{} {}", d.on.0.noun(), d.on.1)))
+            .collect();
+        // Foreign keys of other tables that reference a table dropped.
+        let mut referencing = Vec::new();
         if kind == DropKind::Table {
-            let mut dependents = Vec::new();
             for (oid, _, name) in &doomed {
-                let Some(table) = self.shared.catalog.lookup(name, who)? else { continue };
+                let Some(table) = self.shared.catalog.lookup_oid(*oid, who)? else { continue };
                 for fk in &table.referenced_by {
                     if !doomed.iter().any(|(o, ..)| *o == fk.child) {
-                        dependents.push((*oid, fk.clone()));
+                        found.push((
+                            fk.oid,
+                            format!("constraint {} on table {}", fk.name, fk.child_name),
+                            format!("table {name}"),
+                        ));
+                        referencing.push(fk.child_name.clone());
                     }
                 }
             }
-            if !dependents.is_empty() && !cascade {
-                let (oid, _) = dependents[0];
-                let name = &doomed.iter().find(|(o, ..)| *o == oid).map(|d| d.2.clone()).unwrap_or_default();
-                let lines: Vec<String> = dependents
-                    .iter()
-                    .map(|(o, f)| {
-                        let parent = doomed.iter().find(|(d, ..)| d == o).map(|d| d.2.as_str()).unwrap_or("");
-                        format!("constraint {} on table {} depends on table {parent}", f.name, f.child_name)
-                    })
-                    .collect();
-                return Err(err!(
-                    SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                    "cannot drop table {name} because other objects depend on it"
-                )
-                .with_detail(lines.join("\n"))
-                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
-            }
-            let list: Vec<String> =
-                dependents.iter().map(|(_, f)| format!("constraint {} on table {}", f.name, f.child_name)).collect();
-            self.cascade_notice(&list);
-            for (_, fk) in &dependents {
-                self.lock_for_ddl(&fk.child_name, LockMode::AccessExclusive)?;
-            }
+        }
+        self.check_dependents(&doomed, found, &dependents, cascade)?;
+        for child in &referencing {
+            self.lock_for_ddl(child, LockMode::AccessExclusive)?;
         }
         if kind == DropKind::Sequence {
             self.check_sequence_droppable(&doomed, cascade, xid)?;

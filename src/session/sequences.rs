@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::{Eval, Session};
 use crate::catalog::sequence::{Sequence, SequenceDef};
-use crate::catalog::{Reader, RelKind};
+use crate::catalog::{Reader, RelKind, Table};
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::ColumnSequence;
@@ -127,6 +127,12 @@ impl Eval<'_> {
                 let seq = self.find_sequence(&Datum::Text(oid.to_string())).map_err(|_| undefined())?;
                 self.check_sequence_privilege(&seq, &['r', 'U'])?;
                 self.sequences.current.get(&seq.oid).map(|&v| Datum::Int8(v)).ok_or_else(undefined)
+            }
+            SeqFunc::LastValue => {
+                let seq = self.find_sequence(&args[0])?;
+                self.check_sequence_privilege(&seq, &['r', 'U'])?;
+                let s = self.catalog.sequence_state(&seq)?;
+                Ok(if s.is_called { Datum::Int8(s.last_value) } else { Datum::Null })
             }
             SeqFunc::Setval => {
                 let seq = self.find_sequence(&args[0])?;
@@ -372,6 +378,75 @@ impl Session {
             }
         }
         Ok(out)
+    }
+
+    /// The sequence of identity column `column` of `table`: its index, OID
+    /// and schema-qualified name; `None` (with `missing_ok`, after a
+    /// notice) or error 55000 if the column is no identity column.
+    fn identity_of(
+        &mut self,
+        table: &Table,
+        column: &str,
+        missing_ok: bool,
+        xid: u64,
+    ) -> Result<Option<(usize, u32, String)>> {
+        let i = table.column_index(column).ok_or_else(|| {
+            err!(SqlState::UNDEFINED_COLUMN, "column \"{column}\" of relation \"{}\" does not exist", table.name)
+        })?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let seq = match table.columns[i].identity {
+            0 => None,
+            _ => catalog.identity_sequence(table.oid, i as i16 + 1, &who)?,
+        };
+        let Some(seq) = seq else {
+            let msg = format!("column \"{column}\" of relation \"{}\" is not an identity column", table.name);
+            if missing_ok {
+                self.notices.push(Notice::info(SqlState::SUCCESSFUL_COMPLETION, format!("{msg}, skipping")));
+                return Ok(None);
+            }
+            return Err(err!(SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE, "{msg}"));
+        };
+        let (name, rel) = catalog.relation_by_oid(seq, &who)?.ok_or_else(|| Error::internal("sequence vanished"))?;
+        let schema = catalog.namespace_name(rel.namespace, &who)?;
+        Ok(Some((i, seq, crate::catalog::namespace::qualified_name(schema.as_deref(), &name))))
+    }
+
+    /// `ALTER TABLE t ALTER COLUMN c DROP IDENTITY [IF EXISTS]`: the column
+    /// is an ordinary one again, and its sequence goes.
+    pub(super) fn drop_identity(&mut self, table: &Table, column: &str, missing_ok: bool, xid: u64) -> Result<()> {
+        let Some((i, seq, name)) = self.identity_of(table, column, missing_ok, xid)? else { return Ok(()) };
+        self.lock_for_ddl(&name, LockMode::AccessExclusive)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        self.shared.catalog.set_identity(table.oid, i as i16 + 1, 0, xid, self.cid, &who)?;
+        let files = self.shared.catalog.drop_relation(seq, xid, self.cid, &who)?;
+        self.dropped_files.extend(files);
+        Ok(())
+    }
+
+    /// `ALTER TABLE t ALTER COLUMN c SET GENERATED … | SET option | RESTART
+    /// …`: the identity's kind, and its sequence as ALTER SEQUENCE changes it.
+    pub(super) fn set_identity(
+        &mut self,
+        table: &Table,
+        column: &str,
+        generated: Option<u8>,
+        options: &SeqOptions,
+        xid: u64,
+    ) -> Result<()> {
+        let Some((i, _, name)) = self.identity_of(table, column, false, xid)? else { return Ok(()) };
+        if let Some(kind) = generated {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+            self.shared.catalog.set_identity(table.oid, i as i16 + 1, kind, xid, self.cid, &who)?;
+            self.cid += 1;
+        }
+        if *options != SeqOptions::default() {
+            self.alter_sequence(&name, false, options)?;
+        }
+        Ok(())
     }
 
     /// `ALTER TABLE t ALTER COLUMN c SET DEFAULT expr | DROP DEFAULT`.

@@ -4,7 +4,7 @@
 
 use crate::catalog::{Column, FIRST_NORMAL_OID, Reader, RelKind, describe};
 use crate::err;
-use crate::error::{Error, Notice, Result, SqlState};
+use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
 
 use super::Session;
@@ -81,44 +81,37 @@ impl Session {
         Ok(out)
     }
 
-    /// Refuse to drop `what` while views depend on it (unless `cascade`);
-    /// with `cascade`, lock the dependent views and tell the client.
+    /// Refuse to drop `doomed` while other objects depend on them (unless
+    /// `cascade`); with `cascade`, lock the dependent views and tell the
+    /// client. `found` is each dependent (its creation order, how it is
+    /// named, and what it depends on), listed in creation order as
+    /// PostgreSQL's dependency scan finds them.
     pub(super) fn check_dependents(
         &mut self,
-        what: (RelKind, &str),
-        dependents: &[Dependent],
+        doomed: &[(u32, RelKind, String)],
+        mut found: Vec<(u32, String, String)>,
+        views: &[Dependent],
         cascade: bool,
     ) -> Result<()> {
-        if dependents.is_empty() {
+        if found.is_empty() {
             return Ok(());
         }
+        found.sort_by_key(|d| d.0);
         if !cascade {
-            let detail: Vec<String> =
-                dependents.iter().map(|d| format!("view {} depends on {} {}", d.name, d.on.0.noun(), d.on.1)).collect();
-            return Err(err!(
-                SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
-                "cannot drop {} {} because other objects depend on it",
-                what.0.noun(),
-                what.1
-            )
-            .with_detail(detail.join("\n"))
-            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+            let detail: Vec<String> = found.iter().map(|(_, what, on)| format!("{what} depends on {on}")).collect();
+            let message = match doomed {
+                [(_, kind, name)] => format!("cannot drop {} {name} because other objects depend on it", kind.noun()),
+                _ => "cannot drop desired object(s) because other objects depend on them".to_string(),
+            };
+            return Err(err!(SqlState::DEPENDENT_OBJECTS_STILL_EXIST, "{message}")
+                .with_detail(detail.join("\n"))
+                .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
         }
-        for d in dependents {
+        for d in views {
             self.locker().relation(d.oid, LockMode::AccessExclusive)?;
         }
-        let lines: Vec<String> = dependents.iter().map(|d| format!("drop cascades to view {}", d.name)).collect();
-        let notice = match lines.as_slice() {
-            [one] => Notice::info(SqlState::SUCCESSFUL_COMPLETION, one.clone()),
-            _ => Notice {
-                detail: Some(lines.join("\n")),
-                ..Notice::info(
-                    SqlState::SUCCESSFUL_COMPLETION,
-                    format!("drop cascades to {} other objects", lines.len()),
-                )
-            },
-        };
-        self.notices.push(notice);
+        let list: Vec<String> = found.into_iter().map(|(_, what, _)| what).collect();
+        self.cascade_notice(&list);
         Ok(())
     }
 }

@@ -205,6 +205,9 @@ pub enum SeqFunc {
     Currval,
     Setval,
     Lastval,
+    /// `pg_sequence_last_value(regclass)`: the sequence's last value, NULL
+    /// before its first `nextval` (what `pg_sequences` shows).
+    LastValue,
 }
 
 /// The counters behind `pg_stat_all_tables`, one `pg_stat_get_*`
@@ -381,6 +384,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("currval", Func::Sequence(SeqFunc::Currval)),
     ("setval", Func::Sequence(SeqFunc::Setval)),
     ("lastval", Func::Sequence(SeqFunc::Lastval)),
+    ("pg_sequence_last_value", Func::Sequence(SeqFunc::LastValue)),
     ("pg_get_serial_sequence", Func::PgGetSerialSequence),
     ("greatest", Func::Greatest),
     ("least", Func::Least),
@@ -617,7 +621,7 @@ impl Func {
                 (&[Bytea, Bytea, Int4, Int4], Bytea),
                 (&[Bytea, Bytea, Int4], Bytea),
             ],
-            Func::Sequence(SeqFunc::Nextval | SeqFunc::Currval) => &[(&[RegClass], Int8)],
+            Func::Sequence(SeqFunc::Nextval | SeqFunc::Currval | SeqFunc::LastValue) => &[(&[RegClass], Int8)],
             Func::Sequence(SeqFunc::Setval) => &[(&[RegClass, Int8], Int8), (&[RegClass, Int8, Bool], Int8)],
             Func::Sequence(SeqFunc::Lastval) => &[(&[], Int8)],
             Func::PgGetSerialSequence => &[(&[Text, Text], Text)],

@@ -636,6 +636,20 @@ pub enum AlterAction {
     },
     /// `VALIDATE CONSTRAINT name`.
     ValidateConstraint(String),
+    /// `ALTER COLUMN c DROP IDENTITY [IF EXISTS]`: the column's identity
+    /// and its sequence go.
+    DropIdentity {
+        column: String,
+        missing_ok: bool,
+    },
+    /// `ALTER COLUMN c SET GENERATED … | SET option | RESTART …`: the
+    /// identity's new kind (`a`lways or by `d`efault), if given, and the
+    /// changes to its sequence.
+    SetIdentity {
+        column: String,
+        generated: Option<u8>,
+        options: sequence::SeqOptions,
+    },
     /// `RENAME CONSTRAINT from TO to`.
     RenameConstraint {
         from: String,

@@ -96,6 +96,12 @@ pub enum Parsed {
         column: sqlparser::ast::Ident,
         target: i64,
     },
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column` with an
+    /// identity column's changes (no grammar in `sqlparser`): `DROP
+    /// IDENTITY [IF EXISTS]` (`drop`: `Some(if_exists)`), or any of `SET
+    /// GENERATED {ALWAYS | BY DEFAULT}`, `SET` sequence option and `RESTART
+    /// [[WITH] n]`.
+    AlterIdentity(Box<AlterIdentity>),
     /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }` (no
     /// grammar in `sqlparser`); `names` is `None` for ALL.
     SetConstraints {
@@ -119,6 +125,21 @@ pub enum Parsed {
         name: sqlparser::ast::ObjectName,
         schema: sqlparser::ast::Ident,
     },
+}
+
+/// [`Parsed::AlterIdentity`]'s parts.
+#[derive(Clone, Debug)]
+pub struct AlterIdentity {
+    pub if_exists: bool,
+    pub name: sqlparser::ast::ObjectName,
+    pub column: sqlparser::ast::Ident,
+    /// `DROP IDENTITY`, with whether `IF EXISTS` was given.
+    pub drop: Option<bool>,
+    /// `SET GENERATED ALWAYS` (`a`) or `BY DEFAULT` (`d`).
+    pub generated: Option<u8>,
+    pub options: Vec<sqlparser::ast::SequenceOptions>,
+    /// `RESTART` (`Some(None)`) or `RESTART [WITH] n`.
+    pub restart: Option<Option<sqlparser::ast::Expr>>,
 }
 
 /// A `LIKE source` table element: which of the source's properties the
@@ -343,12 +364,13 @@ fn parse_extension(p: &mut Parser<'_>) -> Result<Option<Parsed>, ParserError> {
     if !matches!(lead, Keyword::BEGIN | Keyword::START | Keyword::SET | Keyword::ALTER | Keyword::CREATE) {
         return Ok(None);
     }
-    let attempts: [Extension; 8] = [
+    let attempts: [Extension; 9] = [
         parse_deferrable_modes,
         parse_set_schema,
         parse_create_table_as,
         parse_create_table_like,
         parse_set_statistics,
+        parse_alter_identity,
         parse_set_constraints,
         parse_alter_constraint,
         parse_schema_elements,
@@ -630,13 +652,7 @@ fn new_table(
 }
 
 fn parse_set_statistics(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
-    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
-    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
-    let _ = p.parse_keyword(Keyword::ONLY);
-    let name = p.parse_object_name(false)?;
-    p.expect_keyword(Keyword::ALTER)?;
-    let _ = p.parse_keyword(Keyword::COLUMN);
-    let column = p.parse_identifier()?;
+    let (if_exists, name, column) = parse_alter_column_head(p)?;
     p.expect_keywords(&[Keyword::SET, Keyword::STATISTICS])?;
     let negative = p.consume_token(&Token::Minus);
     let target = match p.next_token().token {
@@ -647,6 +663,83 @@ fn parse_set_statistics(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
         return p.expected_ref("end of statement", p.peek_token_ref());
     }
     Ok(Parsed::SetStatistics { if_exists, name, column, target: if negative { -target } else { target } })
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] column`, the part
+/// before the column's change.
+fn parse_alter_column_head(
+    p: &mut Parser<'_>,
+) -> Result<(bool, sqlparser::ast::ObjectName, sqlparser::ast::Ident), ParserError> {
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+    let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    let _ = p.parse_keyword(Keyword::ONLY);
+    let name = p.parse_object_name(false)?;
+    p.expect_keyword(Keyword::ALTER)?;
+    let _ = p.parse_keyword(Keyword::COLUMN);
+    Ok((if_exists, name, p.parse_identifier()?))
+}
+
+/// `ALTER TABLE … ALTER [COLUMN] c DROP IDENTITY [IF EXISTS]`, or `…
+/// ALTER [COLUMN] c` followed by `SET GENERATED …`, `SET` sequence options
+/// and `RESTART …` in any number and order, whole.
+fn parse_alter_identity(p: &mut Parser<'_>) -> Result<Parsed, ParserError> {
+    use sqlparser::ast::SequenceOptions as O;
+    let (if_exists, name, column) = parse_alter_column_head(p)?;
+    let (mut drop, mut generated, mut options, mut restart) = (None, None, Vec::new(), None);
+    if p.parse_keywords(&[Keyword::DROP, Keyword::IDENTITY]) {
+        drop = Some(p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]));
+    } else {
+        loop {
+            if p.parse_keyword(Keyword::RESTART) {
+                let with = p.parse_keyword(Keyword::WITH);
+                restart = match p.peek_token_ref().token {
+                    Token::Number(..) | Token::Minus | Token::Plus => Some(Some(p.parse_expr()?)),
+                    _ if with => return p.expected_ref("a number", p.peek_token_ref()),
+                    _ => Some(None),
+                };
+            } else if p.parse_keywords(&[Keyword::SET, Keyword::GENERATED]) {
+                generated = Some(if p.parse_keyword(Keyword::ALWAYS) {
+                    b'a'
+                } else {
+                    p.expect_keywords(&[Keyword::BY, Keyword::DEFAULT])?;
+                    b'd'
+                });
+            } else if p.parse_keyword(Keyword::SET) {
+                options.push(if p.parse_keyword(Keyword::INCREMENT) {
+                    let by = p.parse_keyword(Keyword::BY);
+                    O::IncrementBy(p.parse_expr()?, by)
+                } else if p.parse_keyword(Keyword::START) {
+                    let with = p.parse_keyword(Keyword::WITH);
+                    O::StartWith(p.parse_expr()?, with)
+                } else if p.parse_keyword(Keyword::MINVALUE) {
+                    O::MinValue(Some(p.parse_expr()?))
+                } else if p.parse_keyword(Keyword::MAXVALUE) {
+                    O::MaxValue(Some(p.parse_expr()?))
+                } else if p.parse_keyword(Keyword::CACHE) {
+                    O::Cache(p.parse_expr()?)
+                } else if p.parse_keyword(Keyword::CYCLE) {
+                    O::Cycle(false)
+                } else if p.parse_keywords(&[Keyword::NO, Keyword::MINVALUE]) {
+                    O::MinValue(None)
+                } else if p.parse_keywords(&[Keyword::NO, Keyword::MAXVALUE]) {
+                    O::MaxValue(None)
+                } else if p.parse_keywords(&[Keyword::NO, Keyword::CYCLE]) {
+                    O::Cycle(true)
+                } else {
+                    return p.expected_ref("GENERATED or a sequence option", p.peek_token_ref());
+                });
+            } else {
+                break;
+            }
+        }
+        if generated.is_none() && options.is_empty() && restart.is_none() {
+            return p.expected_ref("DROP IDENTITY, SET GENERATED or RESTART", p.peek_token_ref());
+        }
+    }
+    if !matches!(p.peek_token_ref().token, Token::EOF | Token::SemiColon) {
+        return p.expected_ref("end of statement", p.peek_token_ref());
+    }
+    Ok(Parsed::AlterIdentity(Box::new(AlterIdentity { if_exists, name, column, drop, generated, options, restart })))
 }
 
 /// `SET CONSTRAINTS { ALL | name [, …] } { DEFERRED | IMMEDIATE }`.

@@ -107,6 +107,32 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               WHERE c.relkind IN ('r', 'm', 'p') AND i.relkind IN ('i', 'I')",
     },
     SystemView {
+        name: "pg_sequences",
+        oid: 12048,
+        columns: &[
+            ("schemaname", Name),
+            ("sequencename", Name),
+            ("sequenceowner", Name),
+            ("data_type", PgType::RegType),
+            ("start_value", Int8),
+            ("min_value", Int8),
+            ("max_value", Int8),
+            ("increment_by", Int8),
+            ("cycle", Bool),
+            ("cache_size", Int8),
+            ("last_value", Int8),
+        ],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS sequencename, \
+              pg_get_userbyid(c.relowner) AS sequenceowner, s.seqtypid::regtype AS data_type, \
+              s.seqstart AS start_value, s.seqmin AS min_value, s.seqmax AS max_value, \
+              s.seqincrement AS increment_by, s.seqcycle AS cycle, s.seqcache AS cache_size, \
+              CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') \
+               THEN pg_sequence_last_value(c.oid::regclass) END AS last_value \
+              FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+              LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE NOT pg_is_other_temp_schema(n.oid) AND c.relkind = 'S'",
+    },
+    SystemView {
         name: "pg_settings",
         oid: 12007,
         columns: crate::sql::plan::SetFunc::ShowAllSettings.columns(),

@@ -157,8 +157,10 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
                END) AS datetime_precision, \
               NULL::varchar AS interval_type, NULL::int AS interval_precision, \
               NULL::name AS character_set_catalog, NULL::name AS character_set_schema, \
-              NULL::name AS character_set_name, NULL::name AS collation_catalog, \
-              NULL::name AS collation_schema, NULL::name AS collation_name, \
+              NULL::name AS character_set_name, \
+              (CASE WHEN co.collname IS NOT NULL THEN current_database() END)::name AS collation_catalog, \
+              (CASE WHEN co.collname IS NOT NULL THEN 'pg_catalog' END)::name AS collation_schema, \
+              co.collname AS collation_name, \
               (CASE WHEN a.attdomain <> 0 THEN current_database() END)::name AS domain_catalog, \
               (SELECT dn.nspname FROM pg_type d JOIN pg_namespace dn ON d.typnamespace = dn.oid \
                WHERE d.oid = a.attdomain) AS domain_schema, \
@@ -166,13 +168,16 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
               current_database()::name AS udt_catalog, nt.nspname AS udt_schema, t.typname AS udt_name, \
               NULL::name AS scope_catalog, NULL::name AS scope_schema, NULL::name AS scope_name, \
               NULL::int AS maximum_cardinality, a.attnum::text::name AS dtd_identifier, \
-              'NO'::varchar AS is_self_referencing, 'NO'::varchar AS is_identity, \
-              NULL::varchar AS identity_generation, NULL::varchar AS identity_start, \
-              NULL::varchar AS identity_increment, NULL::varchar AS identity_maximum, \
-              NULL::varchar AS identity_minimum, 'NO'::varchar AS identity_cycle, \
+              'NO'::varchar AS is_self_referencing, \
+              (CASE WHEN a.attidentity IN ('a', 'd') THEN 'YES' ELSE 'NO' END)::varchar AS is_identity, \
+              (CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END)::varchar \
+               AS identity_generation, \
+              seq.seqstart::varchar AS identity_start, seq.seqincrement::varchar AS identity_increment, \
+              seq.seqmax::varchar AS identity_maximum, seq.seqmin::varchar AS identity_minimum, \
+              (CASE WHEN seq.seqcycle THEN 'YES' ELSE 'NO' END)::varchar AS identity_cycle, \
               'NEVER'::varchar AS is_generated, NULL::varchar AS generation_expression, \
               (CASE WHEN c.relkind IN ('r', 'p') THEN 'YES' ELSE 'NO' END)::varchar AS is_updatable \
-              FROM (SELECT a0.attrelid, a0.attname, a0.attnum, a0.attnotnull, a0.attisdropped, \
+              FROM (SELECT a0.attrelid, a0.attname, a0.attnum, a0.attnotnull, a0.attisdropped, a0.attidentity, a0.attcollation, \
                       (CASE WHEN t0.typtype = 'd' THEN t0.typbasetype ELSE a0.atttypid END) AS atttypid, \
                       (CASE WHEN t0.typtype = 'd' THEN t0.typtypmod ELSE a0.atttypmod END) AS atttypmod, \
                       (CASE WHEN t0.typtype = 'd' THEN a0.atttypid ELSE 0::oid END) AS attdomain \
@@ -180,6 +185,12 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
               JOIN pg_class c ON a.attrelid = c.oid \
               JOIN pg_namespace nc ON c.relnamespace = nc.oid \
               JOIN pg_type t ON a.atttypid = t.oid JOIN pg_namespace nt ON t.typnamespace = nt.oid \
+              LEFT JOIN pg_collation co ON co.oid = a.attcollation AND co.collname <> 'default' \
+              LEFT JOIN (SELECT dep.refobjid, dep.refobjsubid, sq.seqstart, sq.seqincrement, sq.seqmax, \
+                           sq.seqmin, sq.seqcycle \
+                         FROM pg_depend dep JOIN pg_sequence sq ON dep.objid = sq.seqrelid \
+                         WHERE dep.classid = 'pg_class'::regclass AND dep.deptype = 'i') seq \
+               ON a.attidentity IN ('a', 'd') AND seq.refobjid = c.oid AND seq.refobjsubid = a.attnum \
               WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'f', 'p', 'm')",
     },
     SystemView {
@@ -313,6 +324,38 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
              LEFT JOIN pg_namespace npkc ON npkc.oid = pkc.connamespace \
              WHERE con.contype = 'f'"
         ),
+    },
+    SystemView {
+        name: "sequences",
+        oid: 13317,
+        columns: &[
+            ("sequence_catalog", Name),
+            ("sequence_schema", Name),
+            ("sequence_name", Name),
+            ("data_type", Varchar),
+            ("numeric_precision", Int4),
+            ("numeric_precision_radix", Int4),
+            ("numeric_scale", Int4),
+            ("start_value", Varchar),
+            ("minimum_value", Varchar),
+            ("maximum_value", Varchar),
+            ("increment", Varchar),
+            ("cycle_option", Varchar),
+        ],
+        // An identity column's sequence is left out (it belongs to the
+        // column, as pg_depend's 'i' row says).
+        sql: "SELECT current_database()::name AS sequence_catalog, nc.nspname AS sequence_schema, \
+              c.relname AS sequence_name, format_type(s.seqtypid, NULL)::varchar AS data_type, \
+              (CASE s.seqtypid WHEN 21 THEN 16 WHEN 23 THEN 32 WHEN 20 THEN 64 END) AS numeric_precision, \
+              2 AS numeric_precision_radix, 0 AS numeric_scale, \
+              s.seqstart::varchar AS start_value, s.seqmin::varchar AS minimum_value, \
+              s.seqmax::varchar AS maximum_value, s.seqincrement::varchar AS increment, \
+              (CASE WHEN s.seqcycle THEN 'YES' ELSE 'NO' END)::varchar AS cycle_option \
+              FROM pg_namespace nc JOIN pg_class c ON c.relnamespace = nc.oid \
+              JOIN pg_sequence s ON s.seqrelid = c.oid \
+              WHERE c.relkind = 'S' AND NOT pg_is_other_temp_schema(nc.oid) \
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                AND d.objid = c.oid AND d.deptype = 'i')",
     },
     SystemView {
         name: "views",

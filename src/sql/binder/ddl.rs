@@ -585,7 +585,7 @@ impl Binder<'_> {
                 continue;
             }
             // An expression key part, kept as text (its name is its text).
-            let Some(t) = self.tables.table(&table, crate::txn::lock::LockMode::Share)? else {
+            let Some(t) = self.table_named(&table, crate::txn::lock::LockMode::Share)? else {
                 return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
             };
             let bound = self.bind_key_expression_of(&t.name, &t.columns, e)?;
@@ -602,7 +602,7 @@ impl Binder<'_> {
         let predicate = match &ci.predicate {
             None => None,
             Some(p) => {
-                let Some(t) = self.tables.table(&table, crate::txn::lock::LockMode::Share)? else {
+                let Some(t) = self.table_named(&table, crate::txn::lock::LockMode::Share)? else {
                     return Err(err!(SqlState::UNDEFINED_TABLE, "relation \"{table}\" does not exist"));
                 };
                 let bound = self.bind_predicate_of(&t.name, &t.columns, p)?;

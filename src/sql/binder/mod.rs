@@ -277,6 +277,23 @@ impl<'a> Binder<'a> {
                 if_exists: *if_exists,
                 actions: vec![super::AlterAction::SetStatistics { column: ident(column), target: *target }],
             },
+            super::parser::Parsed::AlterIdentity(a) => {
+                let super::parser::AlterIdentity { if_exists, name, column, drop, generated, options, restart } =
+                    a.as_ref();
+                let column = ident(column);
+                let action = match drop {
+                    Some(missing_ok) => super::AlterAction::DropIdentity { column, missing_ok: *missing_ok },
+                    None => {
+                        let mut options = sequence::seq_options(options)?;
+                        options.restart = restart
+                            .as_ref()
+                            .map(|r| r.as_ref().map(sequence::option_number).transpose())
+                            .transpose()?;
+                        super::AlterAction::SetIdentity { column, generated: *generated, options }
+                    }
+                };
+                Statement::AlterTable { table: ddl::public_name(name)?, if_exists: *if_exists, actions: vec![action] }
+            }
             super::parser::Parsed::SetConstraints { names, deferred } => Statement::SetConstraints {
                 names: match names {
                     None => None,
@@ -509,6 +526,19 @@ impl<'a> Binder<'a> {
         }
         self.require(table.oid, 'r');
         Ok(table)
+    }
+
+    /// A table by its name string as a DDL statement keeps it (see
+    /// `catalog::namespace::qualified_name`): a qualified one only in its
+    /// schema. No privilege is asked for; the command checks ownership.
+    pub(super) fn table_named(&self, name: &str, mode: LockMode) -> Result<Option<Arc<Table>>> {
+        match catalog::namespace::split_qualified(name)? {
+            (None, rel) => self.tables.table(&rel, mode),
+            (Some(s), rel) => match self.tables.namespace(&s)? {
+                Some(n) if n != catalog::PG_TOAST_NAMESPACE => self.tables.table_in(n, &rel, mode),
+                _ => Ok(None),
+            },
+        }
     }
 
     /// The statement needs privilege `letter` on relation `oid`: as the

@@ -13,7 +13,7 @@ use crate::sql::sequence::SeqOptions;
 use crate::sql::types::PgType;
 
 /// A number written in an option (`-5`, `+3`, `10`).
-fn option_number(e: &ast::Expr) -> Result<i64> {
+pub(super) fn option_number(e: &ast::Expr) -> Result<i64> {
     let (negative, v) = match e {
         ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => (true, expr.as_ref()),
         ast::Expr::UnaryOp { op: ast::UnaryOperator::Plus, expr } => (false, expr.as_ref()),
@@ -115,7 +115,7 @@ impl Binder<'_> {
         let column = ident(column);
         let default = match op {
             ast::AlterColumnOperation::SetDefault { value } => {
-                let t = match self.tables.table(table, crate::txn::lock::LockMode::AccessShare)? {
+                let t = match self.table_named(table, crate::txn::lock::LockMode::AccessShare)? {
                     Some(t) => t,
                     None if if_exists => {
                         return Ok(Statement::SetDefault {
