@@ -219,7 +219,7 @@ impl Session {
                         PreparedStatement::new(sql, Some(Arc::new(bound)), self.statement_timestamp)
                     }
                 };
-                (Arc::new(prepared), std::mem::take(values), true)
+                (Arc::new(prepared), std::mem::take(values), false)
             }
         };
         let columns = prepared.columns().len();
@@ -240,7 +240,10 @@ impl Session {
 
     /// Whether the tables a parameterised statement reads and writes are
     /// still as they were when it was bound, taking the locks binding it
-    /// would take (its portal then runs as one bound just now).
+    /// would take. Its portal then runs as a prepared statement's does,
+    /// looking its tables up again as it starts: a concurrent DROP INDEX
+    /// CONCURRENTLY was seen to remove an index file under a plan that
+    /// skipped that step.
     fn auto_tables_current(&mut self, bound: &Bound) -> Result<bool> {
         let mut tables = Vec::new();
         match &bound.statement {
