@@ -196,6 +196,8 @@ impl Session {
                 (prepared, Vec::new(), true)
             }
             SimpleStatements::Auto(plan, values) => {
+                // In a failed block: 25P02 before any table is locked.
+                self.check_not_failed(false)?;
                 let prepared = match self.auto_tables_current(&plan.bound)? {
                     true => PreparedStatement {
                         bound: Some(plan.bound.clone()),
