@@ -803,3 +803,40 @@ async fn copy_freeze_rows_are_frozen_and_durable() {
     let r = c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'fz'", &[]).await.unwrap();
     assert_eq!(r.get::<_, f32>(0), 4990.0);
 }
+
+/// COPY adds pages to a table several at a time: two COPYs into one
+/// table at once share them out, and pages added but never filled (left
+/// empty by a crash) are taken by later inserts and cut by VACUUM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_a_copy_adds_in_bulk_are_filled_or_cut() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let setup = server.connect().await;
+    setup.batch_execute("CREATE TABLE bulk (a int, b text)").await.unwrap();
+    let (c1, c2) = (server.connect().await, server.connect().await);
+    let rows = |from: i32| (from..from + 20_000).map(|i| format!("{i}\t{}\n", "p".repeat(40))).collect::<String>();
+    let (r1, r2) = (rows(0), rows(100_000));
+    let (n1, n2) = tokio::join!(
+        copy_in(&c1, "COPY bulk FROM STDIN", r1.as_bytes(), 8192),
+        copy_in(&c2, "COPY bulk FROM STDIN", r2.as_bytes(), 8192)
+    );
+    assert_eq!((n1.unwrap(), n2.unwrap()), (20_000, 20_000));
+    // Acknowledged, then the server dies before any checkpoint.
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let sums = "SELECT count(*), count(DISTINCT a), sum(a) FROM bulk";
+    let r = c.query_one(sums, &[]).await.unwrap();
+    let expected: i64 = (0..20_000).chain(100_000..120_000).sum();
+    assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)), (40_000, 40_000, expected));
+    // Rows inserted one at a time go where there is room, empty pages included.
+    c.batch_execute("INSERT INTO bulk SELECT g, 'x' FROM generate_series(1, 500) g").await.unwrap();
+    c.batch_execute("VACUUM bulk").await.unwrap();
+    assert_eq!(count(&c, "bulk").await, 40_500);
+    // Every page VACUUM leaves holds rows: 40 500 rows of ~80 bytes need
+    // under 450 pages of 8 KiB.
+    let r = c.query_one("SELECT relpages, reltuples FROM pg_class WHERE relname = 'bulk'", &[]).await.unwrap();
+    let (pages, tuples): (i32, f32) = (r.get(0), r.get(1));
+    assert_eq!(tuples, 40_500.0);
+    assert!(pages < 450, "{pages} pages");
+    let r = c.query_one("SELECT count(*) FROM bulk WHERE a BETWEEN 100000 AND 100099", &[]).await.unwrap();
+    assert_eq!(r.get::<_, i64>(0), 100);
+}

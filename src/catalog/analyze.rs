@@ -265,25 +265,42 @@ impl Catalog {
             table.columns.iter().map(|c| if c.stat_target >= 0 { c.stat_target } else { target }).collect();
         let sample_rows = 300 * targets.iter().copied().max().unwrap_or(target).max(1) as usize;
         let pages = heap.nblocks()?;
-        let mut rows = 0u64;
+        // The blocks read: all of a table of at most `sample_rows` pages;
+        // of a larger one, that many chosen at random (selection sampling:
+        // every block equally likely, taken in order), the row count then
+        // extrapolated from them, as PostgreSQL's ANALYZE does.
+        let wanted = pages.min(sample_rows as u32);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ table.oid as u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut chosen, mut rows) = (0u32, 0u64);
         // The reservoir: (scan position, tuple bytes).
         let mut reservoir: Vec<(u64, Vec<u8>)> = Vec::new();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ table.oid as u64;
         let mut error = None;
         for block in 0..pages {
+            let need = wanted - chosen;
+            if need == 0 {
+                break;
+            }
+            let left = pages - block;
+            if need < left && random() % left as u64 >= need as u64 {
+                continue;
+            }
+            chosen += 1;
             heap.scan_block(block, |_, t| match self.txns.tuple_visible(t, who.snapshot, who.xid, who.cid) {
                 Ok(true) => {
                     rows += 1;
                     // Reservoir sampling: row k replaces a random slot with chance sample_rows / k.
                     if reservoir.len() < sample_rows {
                         reservoir.push((rows, t.to_vec()));
-                    } else {
-                        seed ^= seed << 13;
-                        seed ^= seed >> 7;
-                        seed ^= seed << 17;
-                        if let Some(slot) = reservoir.get_mut((seed % rows) as usize) {
-                            *slot = (rows, t.to_vec());
-                        }
+                    } else if let Some(slot) = reservoir.get_mut((random() % rows) as usize) {
+                        slot.0 = rows;
+                        slot.1.clear();
+                        slot.1.extend_from_slice(t);
                     }
                 }
                 Ok(false) => {}
@@ -292,6 +309,9 @@ impl Catalog {
         }
         if let Some(e) = error {
             return Err(e);
+        }
+        if chosen < pages {
+            rows = (rows as f64 * pages as f64 / chosen.max(1) as f64).round() as u64;
         }
         reservoir.sort_by_key(|(position, _)| *position);
         let mut sample = Vec::with_capacity(reservoir.len());

@@ -654,7 +654,13 @@ impl Catalog {
         let mut entries: Vec<(IndexEntry, bool)> = Vec::new();
         let heap = self.table_heap(table);
         let mut error = None;
-        for block in 0..heap.nblocks()? {
+        let mut values = Vec::new();
+        let blocks = heap.nblocks()?;
+        for block in 0..blocks {
+            if block == 1 {
+                // As many entries to come per page as on the first.
+                entries.reserve(entries.len() * (blocks - 1) as usize);
+            }
             // Each row's entries point at its root; a HOT chain whose
             // versions differ in this index's columns gets one entry per
             // key (readers check the key of the version they reach).
@@ -672,8 +678,8 @@ impl Catalog {
                             return;
                         }
                     };
-                    match self.decode_columns(table, &desc, t, Some(&wanted)) {
-                        Ok(values) => {
+                    match self.decode_columns_into(table, &desc, t, Some(&wanted), &mut values) {
+                        Ok(()) => {
                             match index.covers(&values) {
                                 Ok(true) => {}
                                 Ok(false) => continue,

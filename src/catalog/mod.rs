@@ -994,16 +994,38 @@ impl Catalog {
     /// As [`Catalog::decode_row`], but only the columns `wanted` marks
     /// (the others read as NULL, and are not detoasted).
     fn decode_columns(&self, table: &Table, desc: &TupleDesc, t: &[u8], wanted: Option<&[bool]>) -> Result<Vec<Datum>> {
+        let mut values = Vec::with_capacity(table.columns.len());
+        self.decode_columns_into(table, desc, t, wanted, &mut values)?;
+        Ok(values)
+    }
+
+    /// As [`Catalog::decode_columns`], into `values` (cleared first), which
+    /// a caller decoding row after row reuses.
+    fn decode_columns_into(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        t: &[u8],
+        wanted: Option<&[bool]>,
+        values: &mut Vec<Datum>,
+    ) -> Result<()> {
         let toaster = self.toaster(table);
-        deform_stored(desc, t)
-            .into_iter()
-            .zip(&table.columns)
-            .enumerate()
-            .map(|(i, (v, c))| match v {
-                Some(v) if wanted.is_none_or(|w| w[i]) => Datum::from_storage(c.ty, &toaster.detoast(v)?),
-                _ => Ok(Datum::Null),
-            })
-            .collect()
+        values.clear();
+        let mut error = None;
+        crate::storage::heap::tuple::deform_each(desc, t, |i, v| {
+            let value = match (v, table.columns.get(i)) {
+                (Some(v), Some(c)) if error.is_none() && wanted.is_none_or(|w| w[i]) => {
+                    toaster.detoast(v).and_then(|b| Datum::from_storage(c.ty, &b)).unwrap_or_else(|e| {
+                        error = Some(e);
+                        Datum::Null
+                    })
+                }
+                _ => Datum::Null,
+            };
+            values.push(value);
+        });
+        values.truncate(table.columns.len());
+        error.map_or(Ok(()), Err)
     }
 
     /// Decode a tuple's values into column builders, detoasting them;
@@ -1035,6 +1057,22 @@ impl Catalog {
         cid: u32,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
+        // Most rows: no value needs toasting, and each one's stored length
+        // is known; formed straight from the values.
+        let plain = |i: usize| match &values[i] {
+            v if v.is_null() => Some(None),
+            v => v.storage_len().map(Some),
+        };
+        if values.len() == desc.attrs.len() && (0..values.len()).all(|i| plain(i).is_some()) {
+            let len = |i: usize| plain(i).flatten();
+            if crate::storage::heap::tuple::formed_len_with(desc, len)
+                <= crate::storage::heap::toast::TOAST_TUPLE_THRESHOLD
+            {
+                let value = |i: usize| len(i).map(|n| (n, 0));
+                crate::storage::heap::tuple::form_with(desc, value, |i, out| values[i].write_storage(out), out);
+                return Ok(Vec::new());
+            }
+        }
         // Every value's bytes in one buffer, not one allocation each.
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(values.len());
@@ -1300,21 +1338,19 @@ impl Catalog {
     /// `horizon`), index entries first, then their values stored out of
     /// line, then the heap line pointers, page by page; then the empty
     /// leaves of the indexes (see `BTree::vacuum_pages`); then the chunks of
-    /// values whose tuple was never stored. Returns how many versions were
-    /// removed and how many remain.
-    pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<(u64, u64)> {
+    /// values whose tuple was never stored. Pages the visibility map has
+    /// all-frozen are not read (the rows are counted by the ANALYZE or
+    /// count that follows). Returns how many versions were removed.
+    pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<u64> {
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
-        let (mut removed, mut kept) = (0u64, 0u64);
+        let mut removed = 0u64;
         for block in 0..heap.nblocks()? {
             interrupted()?;
             if heap.all_frozen(block)? {
-                kept += heap.count_rows(block)? as u64;
                 continue;
             }
-            let (freed, live) = self.vacuum_page(table, block, horizon)?;
-            removed += freed as u64;
-            kept += live as u64;
+            removed += self.vacuum_page(table, block, horizon)?.0 as u64;
         }
         // Leaves the entries of dead rows left empty go, and deleted pages
         // become free for the index's new pages.
@@ -1332,7 +1368,7 @@ impl Catalog {
                 heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
             }
         }
-        Ok((removed, kept))
+        Ok(removed)
     }
 
     /// VACUUM FULL's copy: every row version of `table` that a snapshot

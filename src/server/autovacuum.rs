@@ -165,9 +165,7 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
                 Ok(())
             }
         };
-        let kept;
-        (removed, kept) = catalog.vacuum(table, horizon, &interrupted)?;
-        catalog.stats.vacuumed(table.oid, &table.name, removed, kept, true);
+        removed = catalog.vacuum(table, horizon, &interrupted)?;
         let lock = || {
             let tag = LockTag::Relation { db: catalog.database(), rel: table.oid };
             let mut go_on = || Ok(());
@@ -179,6 +177,9 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
         catalog.truncate_empty_tail(table, &lock)?;
     }
     let rows = analyze(shared, table)?;
+    if vacuum {
+        catalog.stats.vacuumed(table.oid, &table.name, removed, rows, true);
+    }
     catalog.stats.analyzed(table.oid, &table.name, rows, true);
     tracing::info!(
         table = table.name,

@@ -237,9 +237,9 @@ impl Session {
         let mut sizes = Vec::with_capacity(tables.len());
         let stats = &self.shared.catalog.stats;
         for table in &tables {
+            let mut removed = None;
             if vacuum && !full {
-                let (removed, kept) = self.shared.catalog.vacuum(table, horizon, &check)?;
-                stats.vacuumed(table.oid, &table.name, removed, kept, false);
+                removed = Some(self.shared.catalog.vacuum(table, horizon, &check)?);
                 let locker = self.locker();
                 let tag = LockTag::Relation { db: self.shared.catalog.database(), rel: table.oid };
                 let lock = || locker.lock(tag, LockMode::AccessExclusive, false, true);
@@ -255,6 +255,9 @@ impl Session {
                 let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
                 (pages, rows, None)
             };
+            if let Some(removed) = removed {
+                stats.vacuumed(table.oid, &table.name, removed, rows, false);
+            }
             if analyzing {
                 stats.analyzed(table.oid, &table.name, rows, false);
             }

@@ -592,6 +592,25 @@ impl Datum {
         }
     }
 
+    /// The length of the bytes [`Datum::write_storage`] writes, where
+    /// it is known without making them (`None` for the kinds that build
+    /// their bytes anyway: numeric, arrays, jsonb, enums).
+    pub fn storage_len(&self) -> Option<usize> {
+        Some(match self {
+            Datum::Null => 0,
+            Datum::Bool(_) => 1,
+            Datum::Int2(_) => 2,
+            Datum::Int4(_) | Datum::Float4(_) | Datum::Date(_) | Datum::Oid(_) => 4,
+            Datum::Int8(_) | Datum::Float8(_) | Datum::Time(_) | Datum::Timestamp(_) | Datum::TimestampTz(_) => 8,
+            Datum::Text(s) | Datum::Bpchar(s) => s.len(),
+            Datum::Bytea(b) => b.len(),
+            Datum::Uuid(u) => u.len(),
+            Datum::Numeric(_) | Datum::Interval(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
+                return None;
+            }
+        })
+    }
+
     pub fn storage_bytes(&self) -> Vec<u8> {
         match self {
             Datum::Numeric(n) => super::numeric::to_storage(n),

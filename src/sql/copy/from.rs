@@ -79,9 +79,12 @@ pub struct Decoder {
     binary_header_read: bool,
     /// The end marker (or binary trailer) was read.
     ended: bool,
-    /// Reused per record: field values (de-escaped) and whether each was quoted.
-    raw_fields: Vec<Option<Vec<u8>>>,
-    quoted: Vec<bool>,
+    /// Reused per record: the fields' values (de-escaped) one after
+    /// another, and where each is in them (`None`: NULL).
+    field_bytes: Vec<u8>,
+    raw_fields: Vec<Option<std::ops::Range<usize>>>,
+    /// The table's columns the input does not fill (NULL in every row).
+    fields_skipped: Vec<usize>,
 }
 
 impl Decoder {
@@ -157,8 +160,9 @@ impl Decoder {
             line_buf: Vec::new(),
             binary_header_read: false,
             ended: false,
+            field_bytes: Vec::new(),
             raw_fields: Vec::new(),
-            quoted: Vec::new(),
+            fields_skipped: (0..table.columns.len()).filter(|i| !stmt.targets.contains(i)).collect(),
         })
     }
 
@@ -345,7 +349,7 @@ impl Decoder {
         if self.eol == Some(Eol::Nl) { b'\n' } else { b'\r' }
     }
 
-    /// Split the current line into fields (`raw_fields`, `quoted`).
+    /// Split the current line into fields (`field_bytes`, `raw_fields`).
     fn split_fields(&mut self) -> Result<()> {
         if let Err(e) = std::str::from_utf8(&self.line_buf) {
             let at = e.valid_up_to();
@@ -353,7 +357,8 @@ impl Decoder {
             return Err(self.line_error(invalid_encoding(&self.line_buf[at..at + n])));
         }
         self.raw_fields.clear();
-        self.quoted.clear();
+        self.field_bytes.clear();
+        let out = &mut self.field_bytes;
         let line = &self.line_buf[..];
         let delim = self.opts.delimiter;
         let null = self.opts.null.as_bytes();
@@ -362,7 +367,7 @@ impl Decoder {
             let (quote, escape) = (self.opts.quote, self.opts.escape);
             loop {
                 let start = i;
-                let mut out = Vec::new();
+                let first = out.len();
                 let mut saw_quote = false;
                 let mut last = true;
                 'field: while i < line.len() {
@@ -401,8 +406,7 @@ impl Decoder {
                 }
                 let raw_end = if last { i } else { i - 1 };
                 let is_null = !saw_quote && &line[start..raw_end] == null;
-                self.raw_fields.push(if is_null { None } else { Some(out) });
-                self.quoted.push(saw_quote);
+                self.raw_fields.push((!is_null).then_some(first..out.len()));
                 if last {
                     return Ok(());
                 }
@@ -410,18 +414,18 @@ impl Decoder {
         }
         loop {
             let start = i;
-            let mut out = Vec::new();
+            let first = out.len();
             let mut last = true;
             while i < line.len() {
-                let c = line[i];
+                // The run of plain bytes up to the next delimiter or escape, at once.
+                let run = line[i..].iter().position(|&c| c == delim || c == b'\\').unwrap_or(line.len() - i);
+                out.extend_from_slice(&line[i..i + run]);
+                i += run;
+                let Some(&c) = line.get(i) else { break };
                 i += 1;
                 if c == delim {
                     last = false;
                     break;
-                }
-                if c != b'\\' {
-                    out.push(c);
-                    continue;
                 }
                 let Some(&e) = line.get(i) else { break };
                 i += 1;
@@ -464,8 +468,7 @@ impl Decoder {
             }
             let raw_end = if last { i } else { i - 1 };
             let is_null = &line[start..raw_end] == null;
-            self.raw_fields.push(if is_null { None } else { Some(out) });
-            self.quoted.push(false);
+            self.raw_fields.push((!is_null).then_some(first..out.len()));
             if last {
                 return Ok(());
             }
@@ -485,14 +488,14 @@ impl Decoder {
             return Err(with_line(self, e));
         }
         for (k, (raw, f)) in self.raw_fields.iter().zip(&self.fields).enumerate() {
-            let e = match raw {
+            let e = match raw.clone().map(|r| &self.field_bytes[r]) {
                 None => bad_format(format!(
                     "column name mismatch in header line field {}: got null value (\"{}\"), expected \"{}\"",
                     k + 1,
                     self.opts.null,
                     f.name
                 )),
-                Some(name) if name.as_slice() != f.name.as_bytes() => bad_format(format!(
+                Some(name) if name != f.name.as_bytes() => bad_format(format!(
                     "column name mismatch in header line field {}: got \"{}\", expected \"{}\"",
                     k + 1,
                     String::from_utf8_lossy(name),
@@ -510,8 +513,12 @@ impl Decoder {
         if self.raw_fields.len() > self.fields.len() && !self.fields.is_empty() {
             return Err(bad_format("extra data after last expected column").with_context(self.row_context(true)));
         }
-        values.clear();
+        // The values of the last row stay until overwritten, so that a
+        // text value's buffer is reused for the next row's.
         values.resize(self.width, Datum::Null);
+        for f in &self.fields_skipped {
+            values[*f] = Datum::Null;
+        }
         let csv = self.format == Format::Csv;
         for (k, f) in self.fields.iter().enumerate() {
             let Some(raw) = self.raw_fields.get(k) else {
@@ -519,12 +526,15 @@ impl Decoder {
                     bad_format(format!("missing data for column \"{}\"", f.name)).with_context(self.row_context(true))
                 );
             };
-            let text: Option<&[u8]> = match raw {
+            let text: Option<&[u8]> = match raw.clone().map(|r| &self.field_bytes[r]) {
                 None if csv && f.force_not_null => Some(self.opts.null.as_bytes()),
-                Some(s) if csv && f.force_null && s.as_slice() == self.opts.null.as_bytes() => None,
-                other => other.as_deref(),
+                Some(s) if csv && f.force_null && s == self.opts.null.as_bytes() => None,
+                other => other,
             };
-            let Some(text) = text else { continue };
+            let Some(text) = text else {
+                values[f.column] = Datum::Null;
+                continue;
+            };
             let column_context = |text: &str| {
                 format!("COPY {}, line {}, column {}: \"{}\"", self.relname, self.line, f.name, clip(text))
             };
@@ -537,11 +547,12 @@ impl Decoder {
                     return Err(invalid_encoding(&text[at..at + n]).with_context(self.line_context()));
                 }
             };
-            let value = match &f.labels {
-                Some(labels) => labels.input_as(f.ty, text),
-                None => input_value(f.ty, f.typmod, text),
+            let slot = &mut values[f.column];
+            let done = match &f.labels {
+                Some(labels) => labels.input_as(f.ty, text).map(|v| *slot = v),
+                None => input_into(slot, f.ty, f.typmod, text),
             };
-            values[f.column] = value.map_err(|e| e.with_context(column_context(text)))?;
+            done.map_err(|e| e.with_context(column_context(text)))?;
         }
         Ok(())
     }
@@ -679,6 +690,39 @@ impl Decoder {
         self.buf.advance(19 + ext as usize);
         Ok(true)
     }
+}
+
+/// [`input_value`] into `slot`, reusing the buffer of a text value
+/// already there (COPY's values are overwritten row after row).
+fn input_into(slot: &mut Datum, ty: PgType, typmod: i32, text: &str) -> Result<()> {
+    let reuse = |slot: &mut Datum| match std::mem::replace(slot, Datum::Null) {
+        Datum::Text(mut s) | Datum::Bpchar(mut s) => {
+            s.clear();
+            s
+        }
+        _ => String::new(),
+    };
+    match ty {
+        PgType::Text | PgType::Varchar if typmod < 4 || text.len() <= (typmod - 4) as usize => {
+            // No more bytes than the limit in characters: within it.
+            let mut s = reuse(slot);
+            s.push_str(text);
+            *slot = Datum::Text(s);
+        }
+        PgType::Bpchar if typmod >= 4 && text.len() == text.chars().count() => {
+            let n = (typmod - 4) as usize;
+            if text.len() > n && !text.as_bytes()[n..].iter().all(|&b| b == b' ') {
+                return Err(err!(SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long for type character({n})"));
+            }
+            // One byte per character: padded or cut by bytes.
+            let mut s = reuse(slot);
+            s.push_str(&text[..text.len().min(n)]);
+            s.extend(std::iter::repeat_n(' ', n.saturating_sub(text.len())));
+            *slot = Datum::Bpchar(s);
+        }
+        _ => *slot = input_value(ty, typmod, text)?,
+    }
+    Ok(())
 }
 
 /// A value's text input with its column's type modifier (`varchar(n)`

@@ -472,6 +472,42 @@ impl BufferPool {
         }
     }
 
+    /// Add up to `n` new, zeroed blocks at the end of a relation fork at
+    /// once (a bulk load's extension), their space allocated in one call;
+    /// the first comes back pinned, the others are mapped zeroed (clean:
+    /// the file reads as zeros there too) for the caller to record as free.
+    /// Returns the first and how many were added.
+    pub fn extend_by(&self, rel: RelFileLocator, fork: Fork, n: u32) -> Result<(Buffer<'_>, u32)> {
+        let lock = self.extension_locks.entry((rel, fork)).or_insert_with(|| Arc::new(Mutex::new(()))).clone();
+        let _guard = lock.lock();
+        let block = self.smgr.nblocks(rel, fork)?;
+        if block.checked_add(n).is_none() {
+            return Err(err!(
+                SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "cannot extend relation {rel} beyond {} blocks",
+                u32::MAX
+            ));
+        }
+        let added = self.smgr.extend_zeroed(rel, fork, block, n)?;
+        let zero = |page: &mut PageBuf| {
+            page.0.fill(0);
+            true
+        };
+        for b in block + 1..block + added {
+            let tag = BufferTag { rel, fork, block: b };
+            // Unpinned at once (a block someone mapped first is theirs).
+            if let Some((idx, _valid)) = self.map_new_frame(tag, zero)? {
+                drop(Buffer { pool: self, idx, tag });
+            }
+        }
+        let tag = BufferTag { rel, fork, block };
+        let first = match self.map_new_frame(tag, zero)? {
+            Some((idx, _valid)) => Buffer { pool: self, idx, tag },
+            None => self.read_buffer(tag)?,
+        };
+        Ok((first, added))
+    }
+
     /// Write every dirty page (a checkpoint's main work). Pages dirtied while
     /// this runs may or may not be included.
     pub fn flush_all(&self, who: Writer) -> Result<usize> {

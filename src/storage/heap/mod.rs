@@ -87,6 +87,18 @@ pub struct Heap<'a> {
     unlogged: bool,
 }
 
+/// The room for tuples (with their line pointers) on an empty page.
+const EMPTY_PAGE_ROOM: usize = PAGE_SIZE - PAGE_HEADER - LINE_POINTER_SIZE;
+
+/// The most pages a bulk load adds to a heap at once.
+const MAX_BULK_EXTEND: usize = 64;
+
+/// The room for a tuple on `page`: a page never initialized (added in
+/// bulk, or left by a crash) is empty.
+fn room(page: &PageBuf) -> usize {
+    if page.is_new() { EMPTY_PAGE_ROOM } else { page.free_space() }
+}
+
 /// How [`Heap::fill_pages`] stamps the tuples it places.
 #[derive(Clone, Copy)]
 enum Stamp {
@@ -155,8 +167,10 @@ impl<'a> Heap<'a> {
     }
 
     /// A pinned page with room for `len` bytes: one the free-space map
-    /// names (checked), the last page, or a new one.
-    fn page_with_room(&self, len: usize, avoid: Option<u32>) -> Result<Buffer<'a>> {
+    /// names (checked), the last page, or a new one. A bulk load asks for
+    /// `extend` > 1: when it must extend the heap, it adds that many pages
+    /// at once and records all but the first as free, for its next ones.
+    fn page_with_room(&self, len: usize, avoid: Option<u32>, extend: u32) -> Result<Buffer<'a>> {
         let need = len.next_multiple_of(ALIGN) + self.reserve;
         let pool = self.pool;
         let n = self.nblocks()?;
@@ -167,7 +181,7 @@ impl<'a> Heap<'a> {
                 continue;
             }
             let buf = pool.read_buffer(tag(self.rel, block))?;
-            let free = buf.read().free_space();
+            let free = room(&buf.read());
             if free >= need {
                 // Record what will be left, so that concurrent inserters
                 // spread out instead of all trying this page.
@@ -185,7 +199,15 @@ impl<'a> Heap<'a> {
                 return Ok(buf);
             }
         }
-        self.pool.extend(self.rel, Fork::Main)
+        if extend <= 1 {
+            return self.pool.extend(self.rel, Fork::Main);
+        }
+        let (buf, added) = self.pool.extend_by(self.rel, Fork::Main, extend)?;
+        let first = buf.tag().block;
+        for block in first + 1..first + added {
+            pool.record_free_space(self.rel, block, EMPTY_PAGE_ROOM)?;
+        }
+        Ok(buf)
     }
 
     /// Log a change and stamp the page(s) with the record's end LSN.
@@ -215,7 +237,7 @@ impl<'a> Heap<'a> {
             return Err(too_big(tuple.len()));
         }
         loop {
-            let buf = self.page_with_room(tuple.len(), None)?;
+            let buf = self.page_with_room(tuple.len(), None, 1)?;
             let mut page = buf.write();
             let new = page.is_new();
             if new {
@@ -277,8 +299,12 @@ impl<'a> Heap<'a> {
         }
         let mut rest = tuples;
         let mut data = Vec::new();
+        // What the tuples left take of pages, to extend the heap by that
+        // much at once when it must grow.
+        let mut left: usize = tuples.iter().map(|t| t.len().next_multiple_of(ALIGN) + LINE_POINTER_SIZE).sum();
         while let Some(first) = rest.first() {
-            let buf = self.page_with_room(first.len(), None)?;
+            let pages = left.div_ceil(EMPTY_PAGE_ROOM.saturating_sub(self.reserve).max(1));
+            let buf = self.page_with_room(first.len(), None, pages.clamp(1, MAX_BULK_EXTEND) as u32)?;
             let mut page = buf.write();
             let new = page.is_new();
             if new {
@@ -339,6 +365,7 @@ impl<'a> Heap<'a> {
                 })?;
             }
             data = std::mem::take(&mut r[0].data);
+            left -= rest[..n].iter().map(|t| t.len().next_multiple_of(ALIGN) + LINE_POINTER_SIZE).sum::<usize>();
             rest = &rest[n..];
         }
         Ok(())
@@ -744,7 +771,7 @@ impl<'a> Heap<'a> {
         // Another page. Lock the two pages in block order so that two
         // updaters can never wait for each other's page.
         loop {
-            let new_buf = self.page_with_room(tuple.len(), Some(old.block))?;
+            let new_buf = self.page_with_room(tuple.len(), Some(old.block), 1)?;
             let (mut old_page, mut new_page) = if new_buf.tag().block < old.block {
                 let n = new_buf.write();
                 (old_buf.write(), n)
@@ -811,23 +838,6 @@ impl Heap<'_> {
     /// freeze or mark there (it skips the page, as PostgreSQL's does).
     pub fn all_frozen(&self, block: u32) -> Result<bool> {
         Ok(!self.unlogged && vm::bits(self.pool, self.rel, block)? & vm::ALL_FROZEN != 0)
-    }
-
-    /// For a page VACUUM skips ([`Heap::all_frozen`]): how many rows it
-    /// holds (all live), and its free space recorded in the free-space map.
-    pub fn count_rows(&self, block: u32) -> Result<usize> {
-        let buf = self.pool.read_buffer(tag(self.rel, block))?;
-        let page = buf.read();
-        if page.is_new() {
-            return Ok(0);
-        }
-        let rows = (1..=page.max_offset())
-            .filter(|&off| page.line_pointer(off).is_some_and(|lp| lp.state == ItemState::Normal))
-            .count();
-        let free = page.free_space();
-        drop(page);
-        self.pool.record_free_space(self.rel, block, free)?;
-        Ok(rows)
     }
 
     /// VACUUM's last look at `block`: if every tuple on it passes `test`

@@ -184,15 +184,21 @@ pub fn form_into(desc: &TupleDesc, values: &[Option<&[u8]>], out: &mut Vec<u8>) 
 
 /// The length of the tuple [`form_stored`] would make of `values`.
 pub fn formed_len(desc: &TupleDesc, values: &[Option<Stored<'_>>]) -> usize {
-    let has_null = values.iter().any(Option::is_none);
+    formed_len_with(desc, |i| values[i].as_ref().map(|v| v.bytes().len()))
+}
+
+/// The length of a tuple of values whose stored lengths `len` gives by
+/// attribute (`None`: NULL).
+pub fn formed_len_with(desc: &TupleDesc, len: impl Fn(usize) -> Option<usize>) -> usize {
+    let has_null = (0..desc.attrs.len()).any(|i| len(i).is_none());
     let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
-    let mut len = 0;
-    for (attr, v) in desc.attrs.iter().zip(values) {
-        let Some(v) = v else { continue };
-        len = align_to(len, attr.align.max(1) as usize);
-        len += v.bytes().len() + if attr.len < 0 { 4 } else { 0 };
+    let mut total = 0;
+    for (i, attr) in desc.attrs.iter().enumerate() {
+        let Some(n) = len(i) else { continue };
+        total = align_to(total, attr.align.max(1) as usize);
+        total += n + if attr.len < 0 { 4 } else { 0 };
     }
-    align_to(HEADER_SIZE + bitmap, 8) + len
+    align_to(HEADER_SIZE + bitmap, 8) + total
 }
 
 /// As [`form_into`], with values as they are to be stored: plain,
@@ -200,33 +206,53 @@ pub fn formed_len(desc: &TupleDesc, values: &[Option<Stored<'_>>]) -> usize {
 /// other than plain).
 pub fn form_stored(desc: &TupleDesc, values: &[Option<Stored<'_>>], out: &mut Vec<u8>) {
     assert_eq!(values.len(), desc.attrs.len(), "value count must match the descriptor");
-    let has_null = values.iter().any(Option::is_none);
+    form_with(
+        desc,
+        |i| values[i].as_ref().map(|v| (v.bytes().len(), v.flags())),
+        |i, out| out.extend_from_slice(values[i].as_ref().map_or(&[], |v| v.bytes())),
+        out,
+    );
+}
+
+/// Append a tuple to `out` whose attribute `i` has its stored length and
+/// varlena flags from `value(i)` (`None`: NULL), and whose bytes `write`
+/// appends (exactly that many): a caller holding values in another form
+/// (COPY's and INSERT's rows) writes them in place, without gathering
+/// their bytes first.
+pub fn form_with(
+    desc: &TupleDesc,
+    value: impl Fn(usize) -> Option<(usize, u32)>,
+    mut write: impl FnMut(usize, &mut Vec<u8>),
+    out: &mut Vec<u8>,
+) {
+    let has_null = (0..desc.attrs.len()).any(|i| value(i).is_none());
     let bitmap = if has_null { desc.attrs.len().div_ceil(8) } else { 0 };
     let hoff = align_to(HEADER_SIZE + bitmap, 8);
     let start = out.len();
     out.resize(start + hoff, 0);
     let mut mask = XMAX_INVALID;
-    for (i, (attr, v)) in desc.attrs.iter().zip(values).enumerate() {
-        let Some(v) = v else { continue };
+    for (i, attr) in desc.attrs.iter().enumerate() {
+        let Some((len, flags)) = value(i) else { continue };
         if has_null {
             out[start + HEADER_SIZE + i / 8] |= 1 << (i % 8);
         }
         let data_start = out.len() - start - hoff;
         let pad = align_to(data_start, attr.align.max(1) as usize) - data_start;
         out.resize(out.len() + pad, 0);
-        let bytes = v.bytes();
         if attr.len < 0 {
             mask |= HASVARWIDTH;
-            if !matches!(v, Stored::Plain(_)) {
+            if flags != 0 {
                 mask |= HASTOASTED;
             }
-            debug_assert!(bytes.len() <= VARLENA_LEN_MASK as usize);
-            out.extend_from_slice(&(bytes.len() as u32 | v.flags()).to_le_bytes());
+            debug_assert!(len <= VARLENA_LEN_MASK as usize);
+            out.extend_from_slice(&(len as u32 | flags).to_le_bytes());
         } else {
-            debug_assert!(matches!(v, Stored::Plain(_)));
-            debug_assert_eq!(bytes.len(), attr.len as usize);
+            debug_assert!(flags == 0);
+            debug_assert_eq!(len, attr.len as usize);
         }
-        out.extend_from_slice(bytes);
+        let before = out.len();
+        write(i, out);
+        debug_assert_eq!(out.len() - before, len, "attribute {i} written at another length than given");
     }
     if has_null {
         mask |= HASNULL;
