@@ -61,6 +61,18 @@ async fn a_reader_pruning_during_an_uncommitted_build_leaves_its_entries_valid()
     assert_index_agrees(&a, "b BETWEEN 1 AND 100000").await;
 }
 
+/// Table `t` of 1000 rows, every other one HOT-updated in `b` (no index
+/// on `b` yet), on pages filled to `fillfactor`.
+async fn hot_updated_in_b(c: &Client, fillfactor: u8) {
+    c.batch_execute(&format!(
+        "CREATE TABLE t (id int PRIMARY KEY, b int, pad text) WITH (fillfactor = {fillfactor});
+         INSERT INTO t SELECT g, g, repeat('x', 100) FROM generate_series(1, 1000) g;
+         UPDATE t SET b = b + 100000 WHERE id % 2 = 0"
+    ))
+    .await
+    .unwrap();
+}
+
 /// Rows HOT-updated in `b` before an index on `b` is built, so that each
 /// chain gets an entry per key; with `prune_first`, VACUUM leaves each
 /// chain's newest version only before a quarter of the rows die, else the
@@ -70,13 +82,7 @@ async fn a_reader_pruning_during_an_uncommitted_build_leaves_its_entries_valid()
 async fn hot_chains_indexed_then_deleted(prune_first: bool) {
     let server = TestServer::start(&["autovacuum=off"]);
     let a = server.connect().await;
-    a.batch_execute(
-        "CREATE TABLE t (id int PRIMARY KEY, b int, pad text) WITH (fillfactor = 50);
-         INSERT INTO t SELECT g, g, repeat('x', 100) FROM generate_series(1, 1000) g;
-         UPDATE t SET b = b + 100000 WHERE id % 2 = 0",
-    )
-    .await
-    .unwrap();
+    hot_updated_in_b(&a, 50).await;
     if !prune_first {
         a.batch_execute("DELETE FROM t WHERE id % 4 = 0").await.unwrap();
     }
@@ -187,4 +193,39 @@ async fn builds_amid_updates_deletes_pruning_and_vacuum_index_every_row_once() {
     assert_index_agrees(&check, "b BETWEEN -5 AND 1000000").await;
     setup.batch_execute("VACUUM t").await.unwrap();
     assert_index_agrees(&check, "b BETWEEN -5 AND 1000000").await;
+}
+
+/// Rows HOT-updated in `b` before an index on `b` is built, so that the
+/// index has an entry per key of each chain; then updates that find no
+/// room on those pages, first while an older snapshot holds pruning off,
+/// then not. A version freed to make room must take the entry of its key
+/// with it: once the row dies and VACUUM frees its root, an entry left
+/// behind would be counted by an index-only scan (the page being
+/// all-visible) and lead to whatever row reuses the line pointer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_pruning_full_pages_take_the_entries_of_the_versions_they_free() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let a = server.connect().await;
+    let old = server.connect().await;
+    hot_updated_in_b(&a, 60).await;
+    old.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").await.unwrap();
+    a.batch_execute("CREATE INDEX t_b ON t (b)").await.unwrap();
+    let all = "b BETWEEN -10000 AND 1000000";
+    assert_index_agrees(&a, all).await;
+    // Not HOT (`b` changes), so that no redirect keeps the pages from
+    // becoming all-visible.
+    let update = |ids: &str| format!("UPDATE t SET b = -b, pad = repeat('z', 1000) WHERE id IN ({ids})");
+    a.batch_execute(&update("1, 3, 5, 301, 303, 305")).await.unwrap();
+    old.batch_execute("COMMIT").await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute(&update("7, 9, 11, 307, 309, 311")).await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute("DELETE FROM t WHERE id % 2 = 0").await.unwrap();
+    a.batch_execute("VACUUM t").await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute("INSERT INTO t SELECT g, g - 2000, repeat('y', 100) FROM generate_series(2001, 3000) g")
+        .await
+        .unwrap();
+    assert_index_agrees(&a, all).await;
+    assert_index_agrees(&a, "b = 4").await;
 }

@@ -1244,7 +1244,7 @@ impl Catalog {
         change(&mut v);
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
@@ -1505,7 +1505,7 @@ impl Catalog {
             let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
             v[system::ATT_NOTNULL] = Some(vec![1]);
             let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
-            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
             attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &how)?;
         }
         Ok(())
@@ -2109,12 +2109,16 @@ impl Catalog {
             let old_values = deform_stored(desc, old);
             Ok(table.indexes.iter().flat_map(|i| i.each_column_read()).all(|c| same(&old_values, c)))
         };
-        let horizon = std::cell::OnceCell::new();
-        let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
-        let toaster = self.toaster(table);
-        let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
-        let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
+        let how = crate::storage::heap::Update { check: &check, hot: &hot };
         let heap = self.table_heap(table);
+        // No room for the new version beside the old one: the page is
+        // pruned first, as VACUUM prunes it, so that it may stay there
+        // (heap-only). Not by the heap alone: a version freed may be the
+        // last with its key in an index built while its chain was there,
+        // and that entry must go with it (see `Catalog::vacuum_page`).
+        if !heap.has_room(tid.block, tuple.len())? {
+            self.vacuum_page(table, tid.block, self.txns.horizon())?;
+        }
         let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
         if changed.is_some() {
             self.serial_write_tuple(table, xid, tid)?;

@@ -413,6 +413,15 @@ impl<'a> Heap<'a> {
         (!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve)).then_some(hint)
     }
 
+    /// Whether `block` has room for a tuple of `len` bytes now (an update
+    /// that finds none on its old version's page prunes the page first;
+    /// see `Catalog::update_row`).
+    pub fn has_room(&self, block: u32, len: usize) -> Result<bool> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        Ok(page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN))
+    }
+
     /// Call `f` with every row of a block as its root's address and its
     /// versions (address and tuple), oldest first; heap-only versions no
     /// chain reaches are left out.
@@ -664,7 +673,7 @@ impl<'a> Heap<'a> {
 
     /// Replace the tuple at `old` by a new version; the new version's address.
     pub fn update(&self, old: Tid, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
-        let plain = Update { check: &|_| Ok(true), hot: &|_| Ok(false), prune: None };
+        let plain = Update { check: &|_| Ok(true), hot: &|_| Ok(false) };
         Ok(self.update_checked(old, xid, cid, tuple, &plain)?.ok_or_else(|| Error::internal("update refused"))?.0)
     }
 
@@ -709,15 +718,7 @@ impl<'a> Heap<'a> {
             }
             let hot = (how.hot)(old_tuple)?;
             let (old_xmax, new_xmax) = stamp(old_tuple)?;
-            let room = tuple.len().next_multiple_of(ALIGN);
-            if page.free_space() < room {
-                if let Some((dead, freed)) = how.prune {
-                    // A full page: free what no one sees any more first.
-                    let plan = hot::plan(&*page, dead, &|_| false)?;
-                    self.apply_prune(&old_buf, &mut page, &plan, freed)?;
-                }
-            }
-            if page.free_space() >= room {
+            if page.free_space() >= tuple.len().next_multiple_of(ALIGN) {
                 // Same page: one record covers both versions.
                 let offset = page.add_item(tuple).ok_or_else(|| Error::internal("free space vanished"))?;
                 let new = Tid { block: old.block, offset };
@@ -891,20 +892,12 @@ pub struct Update<'a> {
     /// Whether the new version holds the same indexed values as this old
     /// one (it may then be heap-only).
     pub hot: &'a dyn Fn(&[u8]) -> Result<bool>,
-    /// To prune a full page first: whether a version is dead to every
-    /// snapshot, and what to do with each version whose storage goes.
-    pub prune: Option<(VersionTest<'a>, VersionSink<'a>)>,
 }
 
 /// The `xmax` a change gives the version it approved (see [`XmaxStamp`]).
 pub type StampFn<'a> = &'a dyn Fn(&[u8]) -> Result<XmaxStamp>;
 /// For an update: the old version's `xmax`, and the new version's, if any.
 pub type UpdateStampFn<'a> = &'a dyn Fn(&[u8]) -> Result<(XmaxStamp, Option<XmaxStamp>)>;
-
-/// A question about a tuple version (is it dead to every snapshot?).
-pub type VersionTest<'a> = &'a dyn Fn(&[u8]) -> Result<bool>;
-/// Something done with a tuple version (its storage is about to go).
-pub type VersionSink<'a> = &'a dyn Fn(&[u8]) -> Result<()>;
 
 /// A version on the page was deleted or replaced by `xid`: it may be
 /// prunable once `xid` is old enough (the page header's prune hint keeps
