@@ -643,7 +643,8 @@ impl Catalog {
     fn build_index_over(&self, table: &Table, index: &Index, xid: u64, snapshot: Option<&Snapshot>) -> Result<()> {
         // Before the first page is read: pruners that do not know this
         // index leave the table alone from now on (see `build_pending`).
-        self.index_builds.entry(table.oid).and_modify(|x| *x = (*x).max(xid)).or_insert(xid);
+        self.index_builds.entry(table.oid).or_default().push((xid, self.txns.top_level(xid)));
+        self.build_starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let desc = table.desc();
         // Only the indexed columns are decoded (and detoasted).
         let mut wanted = vec![false; table.columns.len()];

@@ -496,14 +496,14 @@ impl<'a> Heap<'a> {
         dead: &dyn Fn(&[u8]) -> Result<bool>,
         cleaned: &[OffsetNumber],
         freed: &dyn Fn(&[u8]) -> Result<()>,
-        proceed: &dyn Fn() -> bool,
+        proceed: &dyn Fn() -> Result<bool>,
     ) -> Result<(usize, usize)> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let mut page = buf.write();
         if page.is_new() {
             return Ok((0, 0));
         }
-        if !proceed() {
+        if !proceed()? {
             return Ok((0, hot::plan(&*page, dead, &|_| false)?.live));
         }
         let plan = hot::plan(&*page, dead, &|root| cleaned.contains(&root))?;
