@@ -229,3 +229,61 @@ async fn updates_pruning_full_pages_take_the_entries_of_the_versions_they_free()
     assert_index_agrees(&a, all).await;
     assert_index_agrees(&a, "b = 4").await;
 }
+
+/// An index-only scan reads a batch of entries, then looks at the
+/// visibility map for their pages. VACUUM may meanwhile remove an entry
+/// it read, free the row version it pointed at and set the page
+/// all-visible: the scan must not count that entry. Rows are deleted and
+/// inserted again in one transaction, so every snapshot counts as many.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_only_counts_stay_right_while_vacuum_sets_pages_all_visible() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = TestServer::start(&["autovacuum=off"]);
+    let setup = server.connect().await;
+    setup
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, b int, pad text);
+             INSERT INTO t SELECT g, g, repeat('x', 60) FROM generate_series(1, 4000) g;
+             CREATE INDEX t_b ON t (b)",
+        )
+        .await
+        .unwrap();
+    setup.batch_execute("VACUUM t").await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..2u64 {
+        let c = server.connect().await;
+        let stop = stop.clone();
+        workers.push(tokio::spawn(async move {
+            let mut round = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                let sql = match w {
+                    0 => {
+                        let from = (round * 37 % 3900) as i64 + 1;
+                        format!(
+                            "BEGIN; DELETE FROM t WHERE id BETWEEN {from} AND {from} + 40;
+                             INSERT INTO t SELECT g, g, repeat('y', 60) FROM generate_series({from}, {from} + 40) g;
+                             COMMIT"
+                        )
+                    }
+                    _ => "VACUUM t".to_string(),
+                };
+                c.batch_execute(&sql).await.unwrap();
+            }
+        }));
+    }
+    let check = server.connect().await;
+    check.batch_execute("SET enable_seqscan = off; SET enable_bitmapscan = off").await.unwrap();
+    let plan = rows(&check, "EXPLAIN SELECT count(*) FROM t WHERE b > 0").await.join("\n");
+    assert!(plan.contains("Index Only Scan"), "not an index-only scan:\n{plan}");
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        assert_eq!(rows(&check, "SELECT count(*) FROM t WHERE b > 0").await, vec!["4000"]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.await.unwrap();
+    }
+}

@@ -756,14 +756,22 @@ impl Catalog {
         self.btree(index).build(xid, &mut std::iter::empty())
     }
 
-    /// Whether the visibility map has page `block` of `table` all-visible
-    /// (an index-only scan then needs no look at the heap).
-    pub fn all_visible(&self, table: &Table, block: u32) -> Result<bool> {
+    /// A mark to give [`Catalog::all_visible`], taken before an
+    /// index-only scan reads a batch of index entries.
+    pub fn visibility_mark(&self, table: &Table) -> u64 {
+        self.engine.pool.vm_sets.mark(table.rel)
+    }
+
+    /// Whether the visibility map has page `block` of `table` all-visible,
+    /// and had it so when `mark` was taken: an index-only scan then needs
+    /// no look at the heap for the entries it read after the mark (rule 6
+    /// of [`crate::storage::vm`]).
+    pub fn all_visible(&self, table: &Table, block: u32, mark: u64) -> Result<bool> {
         if table.unlogged {
             return Ok(false);
         }
         let bits = crate::storage::vm::bits(&self.engine.pool, table.rel, block)?;
-        Ok(bits & crate::storage::vm::ALL_VISIBLE != 0)
+        Ok(bits & crate::storage::vm::ALL_VISIBLE != 0 && self.engine.pool.vm_sets.none_since(table.rel, mark))
     }
 
     /// The next entries of `index` in `range`, in index order, after

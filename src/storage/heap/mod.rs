@@ -865,6 +865,8 @@ impl Heap<'_> {
             }
         }
         let flags = vm::ALL_VISIBLE | if frozen { vm::ALL_FROZEN } else { 0 };
+        // Counted until the change is logged (rule 6 of `vm`).
+        let _setting = self.pool.vm_sets.setting(self.rel);
         let mut map_page = map.write();
         let changed = vm::set_on_page(&mut map_page, block, flags);
         if !changed && page.flags() & PD_ALL_VISIBLE != 0 {
