@@ -2121,9 +2121,8 @@ impl Catalog {
         // (heap-only). Not by the heap alone: a version freed may be the
         // last with its key in an index built while its chain was there,
         // and that entry must go with it (see `Catalog::vacuum_page`).
-        if !heap.has_room(tid.block, tuple.len())? {
-            self.vacuum_page(table, tid.block, self.txns.horizon())?;
-        }
+        let hint = heap.prune_hint_without_room(tid.block, tuple.len())?;
+        self.prune_if_due(table, tid.block, hint)?;
         let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
         if changed.is_some() {
             self.serial_write_tuple(table, xid, tid)?;

@@ -413,13 +413,15 @@ impl<'a> Heap<'a> {
         (!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve)).then_some(hint)
     }
 
-    /// Whether `block` has room for a tuple of `len` bytes now (an update
-    /// that finds none on its old version's page prunes the page first;
-    /// see `Catalog::update_row`).
-    pub fn has_room(&self, block: u32, len: usize) -> Result<bool> {
+    /// The page's prune hint if `block` has no room for a tuple of `len`
+    /// bytes now: versions replaced or deleted there may be freed to make
+    /// some (an update prunes the page first, see `Catalog::update_row`).
+    pub fn prune_hint_without_room(&self, block: u32, len: usize) -> Result<Option<u64>> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let page = buf.read();
-        Ok(page.is_new() || page.free_space() >= len.next_multiple_of(ALIGN))
+        let hint = page.prune_xid();
+        let full = !page.is_new() && page.free_space() < len.next_multiple_of(ALIGN);
+        Ok((full && hint != 0).then_some(hint))
     }
 
     /// Call `f` with every row of a block as its root's address and its
