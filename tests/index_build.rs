@@ -61,6 +61,18 @@ async fn a_reader_pruning_during_an_uncommitted_build_leaves_its_entries_valid()
     assert_index_agrees(&a, "b BETWEEN 1 AND 100000").await;
 }
 
+/// Table `t` of 1000 rows, every other one HOT-updated in `b` (no index
+/// on `b` yet), on pages filled to `fillfactor`.
+async fn hot_updated_in_b(c: &Client, fillfactor: u8) {
+    c.batch_execute(&format!(
+        "CREATE TABLE t (id int PRIMARY KEY, b int, pad text) WITH (fillfactor = {fillfactor});
+         INSERT INTO t SELECT g, g, repeat('x', 100) FROM generate_series(1, 1000) g;
+         UPDATE t SET b = b + 100000 WHERE id % 2 = 0"
+    ))
+    .await
+    .unwrap();
+}
+
 /// Rows HOT-updated in `b` before an index on `b` is built, so that each
 /// chain gets an entry per key; with `prune_first`, VACUUM leaves each
 /// chain's newest version only before a quarter of the rows die, else the
@@ -70,13 +82,7 @@ async fn a_reader_pruning_during_an_uncommitted_build_leaves_its_entries_valid()
 async fn hot_chains_indexed_then_deleted(prune_first: bool) {
     let server = TestServer::start(&["autovacuum=off"]);
     let a = server.connect().await;
-    a.batch_execute(
-        "CREATE TABLE t (id int PRIMARY KEY, b int, pad text) WITH (fillfactor = 50);
-         INSERT INTO t SELECT g, g, repeat('x', 100) FROM generate_series(1, 1000) g;
-         UPDATE t SET b = b + 100000 WHERE id % 2 = 0",
-    )
-    .await
-    .unwrap();
+    hot_updated_in_b(&a, 50).await;
     if !prune_first {
         a.batch_execute("DELETE FROM t WHERE id % 4 = 0").await.unwrap();
     }
@@ -187,4 +193,97 @@ async fn builds_amid_updates_deletes_pruning_and_vacuum_index_every_row_once() {
     assert_index_agrees(&check, "b BETWEEN -5 AND 1000000").await;
     setup.batch_execute("VACUUM t").await.unwrap();
     assert_index_agrees(&check, "b BETWEEN -5 AND 1000000").await;
+}
+
+/// Rows HOT-updated in `b` before an index on `b` is built, so that the
+/// index has an entry per key of each chain; then updates that find no
+/// room on those pages, first while an older snapshot holds pruning off,
+/// then not. A version freed to make room must take the entry of its key
+/// with it: once the row dies and VACUUM frees its root, an entry left
+/// behind would be counted by an index-only scan (the page being
+/// all-visible) and lead to whatever row reuses the line pointer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_pruning_full_pages_take_the_entries_of_the_versions_they_free() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let a = server.connect().await;
+    let old = server.connect().await;
+    hot_updated_in_b(&a, 60).await;
+    old.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1").await.unwrap();
+    a.batch_execute("CREATE INDEX t_b ON t (b)").await.unwrap();
+    let all = "b BETWEEN -10000 AND 1000000";
+    assert_index_agrees(&a, all).await;
+    // Not HOT (`b` changes), so that no redirect keeps the pages from
+    // becoming all-visible.
+    let update = |ids: &str| format!("UPDATE t SET b = -b, pad = repeat('z', 1000) WHERE id IN ({ids})");
+    a.batch_execute(&update("1, 3, 5, 301, 303, 305")).await.unwrap();
+    old.batch_execute("COMMIT").await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute(&update("7, 9, 11, 307, 309, 311")).await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute("DELETE FROM t WHERE id % 2 = 0").await.unwrap();
+    a.batch_execute("VACUUM t").await.unwrap();
+    assert_index_agrees(&a, all).await;
+    a.batch_execute("INSERT INTO t SELECT g, g - 2000, repeat('y', 100) FROM generate_series(2001, 3000) g")
+        .await
+        .unwrap();
+    assert_index_agrees(&a, all).await;
+    assert_index_agrees(&a, "b = 4").await;
+}
+
+/// An index-only scan reads a batch of entries, then looks at the
+/// visibility map for their pages. VACUUM may meanwhile remove an entry
+/// it read, free the row version it pointed at and set the page
+/// all-visible: the scan must not count that entry. Rows are deleted and
+/// inserted again in one transaction, so every snapshot counts as many.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_only_counts_stay_right_while_vacuum_sets_pages_all_visible() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = TestServer::start(&["autovacuum=off"]);
+    let setup = server.connect().await;
+    setup
+        .batch_execute(
+            "CREATE TABLE t (id int PRIMARY KEY, b int, pad text);
+             INSERT INTO t SELECT g, g, repeat('x', 60) FROM generate_series(1, 4000) g;
+             CREATE INDEX t_b ON t (b)",
+        )
+        .await
+        .unwrap();
+    setup.batch_execute("VACUUM t").await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..2u64 {
+        let c = server.connect().await;
+        let stop = stop.clone();
+        workers.push(tokio::spawn(async move {
+            let mut round = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                round += 1;
+                let sql = match w {
+                    0 => {
+                        let from = (round * 37 % 3900) as i64 + 1;
+                        format!(
+                            "BEGIN; DELETE FROM t WHERE id BETWEEN {from} AND {from} + 40;
+                             INSERT INTO t SELECT g, g, repeat('y', 60) FROM generate_series({from}, {from} + 40) g;
+                             COMMIT"
+                        )
+                    }
+                    _ => "VACUUM t".to_string(),
+                };
+                c.batch_execute(&sql).await.unwrap();
+            }
+        }));
+    }
+    let check = server.connect().await;
+    check.batch_execute("SET enable_seqscan = off; SET enable_bitmapscan = off").await.unwrap();
+    let plan = rows(&check, "EXPLAIN SELECT count(*) FROM t WHERE b > 0").await.join("\n");
+    assert!(plan.contains("Index Only Scan"), "not an index-only scan:\n{plan}");
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        assert_eq!(rows(&check, "SELECT count(*) FROM t WHERE b > 0").await, vec!["4000"]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.await.unwrap();
+    }
 }

@@ -215,7 +215,7 @@ impl Catalog {
         let bytes: Vec<Option<Vec<u8>>> = row.iter().map(|d| (!d.is_null()).then(|| d.storage_bytes())).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_INDEX)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }

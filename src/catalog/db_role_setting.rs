@@ -96,7 +96,7 @@ impl Catalog {
         let tuple = form(&PG_DB_ROLE_SETTING.desc(), &refs);
         match existing {
             Some(tid) => {
-                let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+                let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
                 heap.update_checked(tid, xid, cid, &tuple, &how)?;
             }
             None => {

@@ -115,7 +115,7 @@ impl Catalog {
         change(&mut v);
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_ATTRIBUTE)).update_checked(tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }

@@ -328,7 +328,7 @@ impl Catalog {
             values.iter().map(|v| if v.is_null() { None } else { Some(v.storage_bytes()) }).collect();
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(catalog)).update_checked(tid, xid, cid, &form(&catalog.desc(), &refs), &how)?;
         Ok(())
     }

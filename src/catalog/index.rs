@@ -643,7 +643,8 @@ impl Catalog {
     fn build_index_over(&self, table: &Table, index: &Index, xid: u64, snapshot: Option<&Snapshot>) -> Result<()> {
         // Before the first page is read: pruners that do not know this
         // index leave the table alone from now on (see `build_pending`).
-        self.index_builds.entry(table.oid).and_modify(|x| *x = (*x).max(xid)).or_insert(xid);
+        self.index_builds.entry(table.oid).or_default().push((xid, self.txns.top_level(xid)));
+        self.build_starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let desc = table.desc();
         // Only the indexed columns are decoded (and detoasted).
         let mut wanted = vec![false; table.columns.len()];
@@ -761,14 +762,22 @@ impl Catalog {
         self.btree(index).build(xid, &mut std::iter::empty())
     }
 
-    /// Whether the visibility map has page `block` of `table` all-visible
-    /// (an index-only scan then needs no look at the heap).
-    pub fn all_visible(&self, table: &Table, block: u32) -> Result<bool> {
+    /// A mark to give [`Catalog::all_visible`], taken before an
+    /// index-only scan reads a batch of index entries.
+    pub fn visibility_mark(&self, table: &Table) -> u64 {
+        self.engine.pool.vm_sets.mark(table.rel)
+    }
+
+    /// Whether the visibility map has page `block` of `table` all-visible,
+    /// and had it so when `mark` was taken: an index-only scan then needs
+    /// no look at the heap for the entries it read after the mark (rule 6
+    /// of [`crate::storage::vm`]).
+    pub fn all_visible(&self, table: &Table, block: u32, mark: u64) -> Result<bool> {
         if table.unlogged {
             return Ok(false);
         }
         let bits = crate::storage::vm::bits(&self.engine.pool, table.rel, block)?;
-        Ok(bits & crate::storage::vm::ALL_VISIBLE != 0)
+        Ok(bits & crate::storage::vm::ALL_VISIBLE != 0 && self.engine.pool.vm_sets.none_since(table.rel, mark))
     }
 
     /// The next entries of `index` in `range`, in index order, after

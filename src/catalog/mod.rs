@@ -436,9 +436,13 @@ pub struct Catalog {
     frozen: dashmap::DashMap<u32, crate::txn::rowlock::Frozen>,
     /// When the catalog was opened, at server start (`pg_postmaster_start_time()`).
     pub started_at: i64,
-    /// The transaction of the newest index build on each table (see
+    /// The index builds on each table that may hold pruners off, each
+    /// with its transaction and that transaction's top-level one (see
     /// [`Catalog::build_pending`]).
-    index_builds: dashmap::DashMap<u32, u64>,
+    index_builds: dashmap::DashMap<u32, Vec<(u64, u64)>>,
+    /// How many index builds have started, on any table (a pruner frees
+    /// nothing if one started since it looked at the table's indexes).
+    build_starts: std::sync::atomic::AtomicU64,
     /// Roles, and the privilege holder of each role name that logged in,
     /// as last committed, with the [`cluster_version`] they were read at
     /// (see [`Catalog::committed_roles`]).
@@ -588,6 +592,7 @@ impl Catalog {
             frozen: dashmap::DashMap::new(),
             started_at: crate::sql::datetime::now(),
             index_builds: dashmap::DashMap::new(),
+            build_starts: std::sync::atomic::AtomicU64::new(0),
             committed_roles: parking_lot::Mutex::new(None),
             holders: dashmap::DashMap::new(),
         }
@@ -1282,7 +1287,7 @@ impl Catalog {
         change(&mut v);
         let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
         Ok(())
     }
@@ -1541,7 +1546,7 @@ impl Catalog {
             let mut v: Vec<Option<Vec<u8>>> = deform(&adesc, &old).iter().map(|b| b.map(<[u8]>::to_vec)).collect();
             v[system::ATT_NOTNULL] = Some(vec![1]);
             let refs: Vec<Option<&[u8]>> = v.iter().map(|b| b.as_deref()).collect();
-            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+            let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
             attrs.update_checked(tid, xid, cid, &form(&adesc, &refs), &how)?;
         }
         Ok(())
@@ -2145,12 +2150,15 @@ impl Catalog {
             let old_values = deform_stored(desc, old);
             Ok(table.indexes.iter().flat_map(|i| i.each_column_read()).all(|c| same(&old_values, c)))
         };
-        let horizon = std::cell::OnceCell::new();
-        let dead = |t: &[u8]| self.txns.dead_to_all(t, *horizon.get_or_init(|| self.txns.horizon()));
-        let toaster = self.toaster(table);
-        let freed = |t: &[u8]| self.free_values(&toaster, desc, t);
-        let how = crate::storage::heap::Update { check: &check, hot: &hot, prune: Some((&dead, &freed)) };
+        let how = crate::storage::heap::Update { check: &check, hot: &hot };
         let heap = self.table_heap(table);
+        // No room for the new version beside the old one: the page is
+        // pruned first, as VACUUM prunes it, so that it may stay there
+        // (heap-only). Not by the heap alone: a version freed may be the
+        // last with its key in an index built while its chain was there,
+        // and that entry must go with it (see `Catalog::vacuum_page`).
+        let hint = heap.prune_hint_without_room(tid.block, tuple.len())?;
+        self.prune_if_due(table, tid.block, hint)?;
         let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
         if changed.is_some() {
             self.serial_write_tuple(table, xid, tid)?;
@@ -2172,16 +2180,22 @@ impl Catalog {
     /// shares, from their own values; then the page is pruned (see
     /// [`crate::storage::heap::hot`]), rows with no version left losing
     /// their roots. Nothing is freed while an index build on the table may
-    /// hold entries this descriptor does not know of (see
-    /// [`Catalog::build_pending`]). Returns versions freed and left.
+    /// hold entries this descriptor does not know of: while one is pending
+    /// ([`Catalog::build_pending`]), if one started meanwhile, or if the
+    /// descriptor lacks an index the table has (a statement binds before
+    /// it takes its snapshot, and a reader's lock does not exclude CREATE
+    /// INDEX, so a build may commit in between, and every snapshot older
+    /// than it end, before the statement prunes). Returns versions freed
+    /// and left.
     fn vacuum_page(&self, table: &Table, block: u32, horizon: u64) -> Result<(usize, usize)> {
         let desc = table.desc();
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
         let dead = |t: &[u8]| self.txns.dead_to_all(t, horizon);
         let freed = |t: &[u8]| self.free_values(&toaster, &desc, t);
-        if self.build_pending(table, horizon) {
-            return heap.prune_page(block, &dead, &[], &freed, &|| false);
+        let starts = self.build_starts.load(std::sync::atomic::Ordering::SeqCst);
+        if self.build_pending(table)? || !self.knows_every_index(table)? {
+            return heap.prune_page(block, &dead, &[], &freed, &|| Ok(false));
         }
         let rows = heap.pruned_rows(block, &dead)?;
         if !table.indexes.is_empty() {
@@ -2195,7 +2209,11 @@ impl Catalog {
         let cleaned: Vec<_> = rows.iter().filter(|r| r.kept.is_empty()).map(|r| r.root).collect();
         // Checked again under the page's lock: a build that starts now
         // reads the page only once it is pruned.
-        heap.prune_page(block, &dead, &cleaned, &freed, &|| !self.build_pending(table, horizon))
+        let proceed = || {
+            let started = self.build_starts.load(std::sync::atomic::Ordering::SeqCst) != starts;
+            Ok(!started && !self.build_pending(table)?)
+        };
+        heap.prune_page(block, &dead, &cleaned, &freed, &proceed)
     }
 
     /// Remove the entries of `row`'s versions that go, in every index of
@@ -2245,23 +2263,51 @@ impl Catalog {
         Ok(())
     }
 
-    /// Whether an index build on `table` may have entries that pruning
-    /// with this descriptor, at `horizon`, could not find: the build's
-    /// transaction is at or above the horizon, so it may still be running
-    /// (its index unknown to everyone else), or some snapshot taken
-    /// before it committed (and a descriptor read then) may still be in
-    /// use. Such a pruner must free nothing: the build may have given a
-    /// version it would free an entry, and a freed root is reused by other
-    /// rows. (PostgreSQL's pruning leaves dead roots to VACUUM, which
-    /// conflicts with CREATE INDEX; here pruning removes index entries
-    /// itself, so it must know every index.)
-    fn build_pending(&self, table: &Table, horizon: u64) -> bool {
-        let Some(xid) = self.index_builds.get(&table.oid).map(|e| *e) else { return false };
-        if xid >= horizon {
-            return true;
+    /// Whether an index build on `table` may have entries that a pruner
+    /// could not find: its transaction is still running (its index known
+    /// to no one else), or has committed but not yet invalidated the
+    /// cached descriptors (see [`Catalog::settle_builds`]), so that one
+    /// read now may still lack the index. Such a pruner must free
+    /// nothing: the build may have given a version it would free an
+    /// entry, and a freed root is reused by other rows. (PostgreSQL's
+    /// pruning leaves dead roots to VACUUM, which conflicts with CREATE
+    /// INDEX; here pruning removes index entries itself, so it must know
+    /// every index.) Builds found aborted are forgotten.
+    fn build_pending(&self, table: &Table) -> Result<bool> {
+        let Some(builds) = self.index_builds.get(&table.oid).map(|b| b.clone()) else { return Ok(false) };
+        let mut aborted = Vec::new();
+        for &(xid, _) in &builds {
+            if self.txns.aborted(xid)? {
+                aborted.push(xid);
+            }
         }
-        self.index_builds.remove_if(&table.oid, |_, &x| x == xid);
-        false
+        if aborted.is_empty() {
+            return Ok(true);
+        }
+        if let Some(mut b) = self.index_builds.get_mut(&table.oid) {
+            b.retain(|(xid, _)| !aborted.contains(xid));
+        }
+        self.index_builds.remove_if(&table.oid, |_, b| b.is_empty());
+        Ok(aborted.len() < builds.len())
+    }
+
+    /// Top-level transaction `top` committed and invalidated the cached
+    /// descriptors: a table's descriptor read from now on knows the
+    /// indexes it built, so they hold pruners off no longer.
+    pub fn settle_builds(&self, top: u64) {
+        self.index_builds.retain(|_, builds| {
+            builds.retain(|&(_, t)| t != top);
+            !builds.is_empty()
+        });
+    }
+
+    /// Whether descriptor `table` knows every index the table has as last
+    /// committed. Asked once no build is pending
+    /// ([`Catalog::build_pending`]), so that the committed descriptor is
+    /// not older than any build.
+    fn knows_every_index(&self, table: &Table) -> Result<bool> {
+        let Some(now) = self.cached_in(Some(table.namespace), &table.name, None)? else { return Ok(false) };
+        Ok(now.oid == table.oid && now.indexes.iter().all(|i| table.indexes.iter().any(|t| t.oid == i.oid)))
     }
 
     /// A version's storage goes (pruned): so do its out-of-line values.

@@ -326,7 +326,7 @@ impl Catalog {
         bytes[3] = old.and_then(|t| deform(&PG_NAMESPACE.desc(), &t)[3].map(<[u8]>::to_vec));
         let refs: Vec<Option<&[u8]>> = bytes.iter().map(|b| b.as_deref()).collect();
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false), prune: None };
+        let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_NAMESPACE)).update_checked(
             ns.tid,
             xid,

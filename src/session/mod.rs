@@ -487,6 +487,8 @@ impl Session {
         self.serial_visible();
         if std::mem::take(&mut self.commit_invalidates) {
             self.shared.catalog.invalidate();
+            // Before the locks go, so that whoever takes them next may prune.
+            self.shared.catalog.settle_builds(xid);
         }
         self.release_transaction_locks();
         let files = std::mem::take(&mut self.commit_removes);

@@ -30,16 +30,84 @@
 //! 4. The map is cut with its heap (vacuum's truncation); a new relation
 //!    file (TRUNCATE, VACUUM FULL) starts with no map.
 //! 5. Lock order: a heap page before its map page, never the other way.
+//! 6. Setting a bit is counted ([`SetCounts`]): started before the map
+//!    page is changed, finished after. An index-only scan takes a mark
+//!    before it reads a batch of index entries and trusts a bit it finds
+//!    set only if no bit of the relation's was set since (else it looks at
+//!    the heap). Rule 2 covers changes that clear a bit; this one covers
+//!    VACUUM, which after the scan read an entry may remove it, free the
+//!    tuple it pointed at, and then set the page's bit: a bit set since the
+//!    mark says nothing of the entries read after it. (PostgreSQL's
+//!    index-only scans keep the index page pinned until they have checked
+//!    the map, which holds VACUUM off the entries on it.)
 
 use super::buffer::{BufferPool, BufferTag};
 use super::page::{HEADER_SIZE, PAGE_SIZE, PageRead, PageWrite};
 use super::smgr::{Fork, RelFileLocator};
 use crate::error::Result;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every tuple on the page is visible to every snapshot.
 pub const ALL_VISIBLE: u8 = 1;
 /// And every one of them is frozen.
 pub const ALL_FROZEN: u8 = 2;
+
+/// How many stripes of relations [`SetCounts`] counts apart.
+const SET_STRIPES: usize = 64;
+
+/// Bits set in each stripe of relations (by relfilenode): how many
+/// settings started and how many finished (rule 6).
+pub struct SetCounts {
+    started: [AtomicU64; SET_STRIPES],
+    finished: [AtomicU64; SET_STRIPES],
+}
+
+impl Default for SetCounts {
+    fn default() -> SetCounts {
+        SetCounts {
+            started: std::array::from_fn(|_| AtomicU64::new(0)),
+            finished: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+}
+
+/// A setting of bits of a relation's, under way until dropped.
+pub struct Setting<'a> {
+    finished: &'a AtomicU64,
+}
+
+impl Drop for Setting<'_> {
+    fn drop(&mut self) {
+        self.finished.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl SetCounts {
+    fn stripe(rel: RelFileLocator) -> usize {
+        (rel.relfilenode as usize ^ (rel.db as usize).rotate_left(7)) % SET_STRIPES
+    }
+
+    /// Bits of `rel`'s are about to be set; done when the guard goes,
+    /// after the map page was changed.
+    pub fn setting(&self, rel: RelFileLocator) -> Setting<'_> {
+        let i = Self::stripe(rel);
+        self.started[i].fetch_add(1, Ordering::SeqCst);
+        Setting { finished: &self.finished[i] }
+    }
+
+    /// A mark for [`SetCounts::none_since`], taken before index entries
+    /// are read.
+    pub fn mark(&self, rel: RelFileLocator) -> u64 {
+        self.finished[Self::stripe(rel)].load(Ordering::SeqCst)
+    }
+
+    /// Whether no bit of `rel`'s was set, or being set, since `mark` was
+    /// taken: every setting started by now had finished then. Asked after
+    /// a bit was read, so that a bit set after the mark shows here.
+    pub fn none_since(&self, rel: RelFileLocator, mark: u64) -> bool {
+        self.started[Self::stripe(rel)].load(Ordering::SeqCst) == mark
+    }
+}
 
 /// Bytes of bits on a map page.
 const MAP_BYTES: usize = PAGE_SIZE - HEADER_SIZE;

@@ -366,6 +366,17 @@ impl TransactionManager {
         self.running.lock().contains_key(&xid)
     }
 
+    /// The top-level transaction of running `xid` (itself if it is one,
+    /// or if it is not running).
+    pub fn top_level(&self, xid: u64) -> u64 {
+        self.running.lock().get(&xid).map_or(xid, |r| r.top)
+    }
+
+    /// Whether `xid` has ended and did not commit.
+    pub fn aborted(&self, xid: u64) -> Result<bool> {
+        Ok(self.outcome(xid)? == Some(false))
+    }
+
     /// Wait until `xid` has committed or aborted (see [`wait`]), calling
     /// `interrupted` whenever the wait wakes (its error ends the wait: a
     /// cancel or a statement timeout). Session `pid` waits: if `xid`'s

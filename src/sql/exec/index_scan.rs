@@ -116,6 +116,7 @@ impl IndexScanState {
             let Some(range) = ranges.get(self.at) else { break };
             cx.eval.check_interrupts()?;
             self.entries.clear();
+            let mark = if self.index_only { cx.catalog.visibility_mark(&self.table) } else { 0 };
             let max = if single { 8 } else { BATCH_ROWS };
             let more = cx.catalog.index_scan(&self.index, range, self.last.as_ref(), &mut self.entries, max)?;
             self.done = !more;
@@ -133,7 +134,8 @@ impl IndexScanState {
             // Per heap page, whether the visibility map has it all-visible.
             // Looked up after the batch's entries were read, so a page that
             // changed before an entry was read shows as changed (rule 2 of
-            // `storage::vm`); asked once per page and batch.
+            // `storage::vm`), and trusted only if it was so before they
+            // were read (rule 6); asked once per page and batch.
             let mut all_visible: Option<(u32, bool)> = None;
             for (i, IndexEntry { key, tid, include }) in self.entries.iter().enumerate() {
                 if self.index_only {
@@ -141,7 +143,7 @@ impl IndexScanState {
                         Some((block, v)) if block == tid.block => v,
                         _ => {
                             cx.catalog.serial_lock_page(&self.table, tid.block, &who)?;
-                            let v = cx.catalog.all_visible(&self.table, tid.block)?;
+                            let v = cx.catalog.all_visible(&self.table, tid.block, mark)?;
                             all_visible = Some((tid.block, v));
                             v
                         }

@@ -96,6 +96,8 @@ pub struct BufferPool {
     pub stats: BufferStats,
     /// Which pages have room (heap inserts consult it).
     pub fsm: crate::storage::fsm::FreeSpaceMap,
+    /// Visibility-map bits being set (index-only scans consult it).
+    pub vm_sets: crate::storage::vm::SetCounts,
 }
 
 /// A pinned frame. The page cannot be evicted while this lives.
@@ -222,6 +224,7 @@ impl BufferPool {
             wal,
             extension_locks: DashMap::new(),
             fsm: crate::storage::fsm::FreeSpaceMap::default(),
+            vm_sets: crate::storage::vm::SetCounts::default(),
             stats: BufferStats::default(),
         }
     }

@@ -11,8 +11,11 @@
 //!  after pruning:  lp 1 REDIRECT ─► lp 7        (lp 4 unused, the root's storage freed)
 //! ```
 //!
-//! Pruning runs page by page, under the page's write lock, whenever an
-//! update finds its page full, and in VACUUM. It frees the versions every
+//! Pruning runs page by page, under the page's write lock: when a reader
+//! leaves a page short of room, when an update finds no room beside the
+//! version it replaces, and in VACUUM; always planned by the catalog
+//! (`Catalog::vacuum_page`), which removes the index entries of the
+//! versions that go before they go. It frees the versions every
 //! snapshot has stopped seeing, but never a line pointer an index entry
 //! may still point at: a root whose whole chain is dead keeps one version
 //! (the root itself, or the last member behind a redirect) until VACUUM

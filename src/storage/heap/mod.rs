@@ -440,6 +440,17 @@ impl<'a> Heap<'a> {
         (!page.is_new() && hint != 0 && page.free_space() < (PAGE_SIZE / 10).max(self.reserve)).then_some(hint)
     }
 
+    /// The page's prune hint if `block` has no room for a tuple of `len`
+    /// bytes now: versions replaced or deleted there may be freed to make
+    /// some (an update prunes the page first, see `Catalog::update_row`).
+    pub fn prune_hint_without_room(&self, block: u32, len: usize) -> Result<Option<u64>> {
+        let buf = self.pool.read_buffer(tag(self.rel, block))?;
+        let page = buf.read();
+        let hint = page.prune_xid();
+        let full = !page.is_new() && page.free_space() < len.next_multiple_of(ALIGN);
+        Ok((full && hint != 0).then_some(hint))
+    }
+
     /// Call `f` with every row of a block as its root's address and its
     /// versions (address and tuple), oldest first; heap-only versions no
     /// chain reaches are left out.
@@ -514,14 +525,14 @@ impl<'a> Heap<'a> {
         dead: &dyn Fn(&[u8]) -> Result<bool>,
         cleaned: &[OffsetNumber],
         freed: &dyn Fn(&[u8]) -> Result<()>,
-        proceed: &dyn Fn() -> bool,
+        proceed: &dyn Fn() -> Result<bool>,
     ) -> Result<(usize, usize)> {
         let buf = self.pool.read_buffer(tag(self.rel, block))?;
         let mut page = buf.write();
         if page.is_new() {
             return Ok((0, 0));
         }
-        if !proceed() {
+        if !proceed()? {
             return Ok((0, hot::plan(&*page, dead, &|_| false)?.live));
         }
         let plan = hot::plan(&*page, dead, &|root| cleaned.contains(&root))?;
@@ -691,7 +702,7 @@ impl<'a> Heap<'a> {
 
     /// Replace the tuple at `old` by a new version; the new version's address.
     pub fn update(&self, old: Tid, xid: u64, cid: u32, tuple: &[u8]) -> Result<Tid> {
-        let plain = Update { check: &|_| Ok(true), hot: &|_| Ok(false), prune: None };
+        let plain = Update { check: &|_| Ok(true), hot: &|_| Ok(false) };
         Ok(self.update_checked(old, xid, cid, tuple, &plain)?.ok_or_else(|| Error::internal("update refused"))?.0)
     }
 
@@ -736,15 +747,7 @@ impl<'a> Heap<'a> {
             }
             let hot = (how.hot)(old_tuple)?;
             let (old_xmax, new_xmax) = stamp(old_tuple)?;
-            let room = tuple.len().next_multiple_of(ALIGN);
-            if page.free_space() < room {
-                if let Some((dead, freed)) = how.prune {
-                    // A full page: free what no one sees any more first.
-                    let plan = hot::plan(&*page, dead, &|_| false)?;
-                    self.apply_prune(&old_buf, &mut page, &plan, freed)?;
-                }
-            }
-            if page.free_space() >= room {
+            if page.free_space() >= tuple.len().next_multiple_of(ALIGN) {
                 // Same page: one record covers both versions.
                 let offset = page.add_item(tuple).ok_or_else(|| Error::internal("free space vanished"))?;
                 let new = Tid { block: old.block, offset };
@@ -874,6 +877,8 @@ impl Heap<'_> {
             }
         }
         let flags = vm::ALL_VISIBLE | if frozen { vm::ALL_FROZEN } else { 0 };
+        // Counted until the change is logged (rule 6 of `vm`).
+        let _setting = self.pool.vm_sets.setting(self.rel);
         let mut map_page = map.write();
         let changed = vm::set_on_page(&mut map_page, block, flags);
         if !changed && page.flags() & PD_ALL_VISIBLE != 0 {
@@ -901,20 +906,12 @@ pub struct Update<'a> {
     /// Whether the new version holds the same indexed values as this old
     /// one (it may then be heap-only).
     pub hot: &'a dyn Fn(&[u8]) -> Result<bool>,
-    /// To prune a full page first: whether a version is dead to every
-    /// snapshot, and what to do with each version whose storage goes.
-    pub prune: Option<(VersionTest<'a>, VersionSink<'a>)>,
 }
 
 /// The `xmax` a change gives the version it approved (see [`XmaxStamp`]).
 pub type StampFn<'a> = &'a dyn Fn(&[u8]) -> Result<XmaxStamp>;
 /// For an update: the old version's `xmax`, and the new version's, if any.
 pub type UpdateStampFn<'a> = &'a dyn Fn(&[u8]) -> Result<(XmaxStamp, Option<XmaxStamp>)>;
-
-/// A question about a tuple version (is it dead to every snapshot?).
-pub type VersionTest<'a> = &'a dyn Fn(&[u8]) -> Result<bool>;
-/// Something done with a tuple version (its storage is about to go).
-pub type VersionSink<'a> = &'a dyn Fn(&[u8]) -> Result<()>;
 
 /// A version on the page was deleted or replaced by `xid`: it may be
 /// prunable once `xid` is old enough (the page header's prune hint keeps
