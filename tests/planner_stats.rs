@@ -104,3 +104,36 @@ async fn explain_prints_costs_in_postgresql_s_shape() {
     let after = rows(&c, "EXPLAIN SELECT * FROM p").await;
     assert!(total(&after[0]) > total(&before[0]), "{before:?} {after:?}");
 }
+
+/// A prepared statement's plan follows its table's statistics: after an
+/// ANALYZE that makes an index pay, its next runs use the index, and its
+/// rows are the same either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_statements_are_planned_again_when_statistics_change() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "CREATE TABLE s (id int, k int, pad text);
+         CREATE INDEX s_k ON s (k);
+         INSERT INTO s SELECT g, 1, repeat('x', 50) FROM generate_series(1, 20000) g;
+         ANALYZE s;
+         PREPARE q AS SELECT count(pad) FROM s WHERE k = 1",
+    )
+    .await
+    .unwrap();
+    let extended = c.prepare("SELECT count(pad) FROM s WHERE k = 1").await.unwrap();
+    let p = plan(&c).await;
+    assert!(p.contains("Seq Scan on s"), "every row has k = 1: {p}");
+    c.batch_execute("UPDATE s SET k = id; ANALYZE s").await.unwrap();
+    for _ in 0..3 {
+        let p = plan(&c).await;
+        assert!(p.contains("Index Scan using s_k on s"), "k is now unique: {p}");
+        assert_eq!(rows(&c, "EXECUTE q").await, ["1"]);
+        let n: i64 = c.query_one(&extended, &[]).await.unwrap().get(0);
+        assert_eq!(n, 1);
+    }
+}
+
+async fn plan(c: &tokio_postgres::Client) -> String {
+    rows(c, "EXPLAIN (COSTS OFF) EXECUTE q").await.join("\n")
+}

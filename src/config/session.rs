@@ -36,6 +36,9 @@ pub struct Settings {
     /// Settings changed in the current transaction; `true` when by `SET` (not LOCAL).
     touched: Vec<(Guc, bool)>,
     last_reported: Vec<Option<Value>>,
+    /// Whether a value may have changed since the last report (a report
+    /// is asked for after every query; most change nothing).
+    unreported: bool,
     /// Where each server-wide value came from, and which settings the
     /// connection's start set, from where: the startup packet or
     /// `pg_db_role_setting` (`pg_settings.source`).
@@ -54,6 +57,7 @@ impl Settings {
             reset: values,
             touched: Vec::new(),
             last_reported: vec![None; guc::ALL.len()],
+            unreported: true,
             config_sources: guc::ALL.iter().map(|&g| config.source(g)).collect(),
             at_start: vec![None; guc::ALL.len()],
             custom: Placeholders::default(),
@@ -186,6 +190,7 @@ impl Settings {
         self.current[guc as usize] = value.clone();
         self.committed[guc as usize] = value.clone();
         self.reset[guc as usize] = value;
+        self.unreported = true;
         self.at_start[guc as usize] = Some(source);
     }
 
@@ -196,6 +201,7 @@ impl Settings {
         self.current[guc as usize] = value.clone();
         self.committed[guc as usize] = value.clone();
         self.reset[guc as usize] = value;
+        self.unreported = true;
         Ok(())
     }
 
@@ -222,6 +228,7 @@ impl Settings {
             None => self.reset[guc as usize].clone(),
         };
         self.current[guc as usize] = value;
+        self.unreported = true;
         match self.touched.iter_mut().find(|(g, _)| *g == guc) {
             Some(entry) => entry.1 |= !local,
             None => self.touched.push((guc, !local)),
@@ -250,6 +257,7 @@ impl Settings {
                 self.committed[i] = self.current[i].clone();
             }
             self.current[i] = self.committed[i].clone();
+            self.unreported = true;
         }
         self.custom.end_transaction(commit);
     }
@@ -260,6 +268,9 @@ impl Settings {
         static REPORTED: std::sync::LazyLock<Vec<Guc>> =
             std::sync::LazyLock::new(|| guc::ALL.iter().copied().filter(|g| g.def().report).collect());
         let mut out = Vec::new();
+        if !std::mem::take(&mut self.unreported) {
+            return out;
+        }
         for &guc in REPORTED.iter() {
             let i = guc as usize;
             if self.last_reported[i].as_ref() != Some(&self.current[i]) {

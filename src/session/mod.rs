@@ -147,8 +147,12 @@ pub struct Session {
     pub interrupts: Arc<Interrupts>,
     shared: Arc<Shared>,
     statements: HashMap<String, Arc<PreparedStatement>>,
-    /// Prepared statements to bind again before they next run (`DISCARD PLANS`).
+    /// Prepared statements to bind again before they next run (`DISCARD
+    /// PLANS`, or tables changed since they were bound).
     replan: Vec<Arc<PreparedStatement>>,
+    /// Whether the statement starting had to be planned again for its
+    /// tables as they are now ([`Session::refresh`]).
+    refreshed: bool,
     portals: HashMap<String, Portal>,
     /// Bound statements of recently run simple queries ([`simple`]);
     /// cleared with every catalog change the session makes.
@@ -238,6 +242,7 @@ impl Session {
             shared,
             statements: HashMap::new(),
             replan: Vec::new(),
+            refreshed: false,
             portals: HashMap::new(),
             simple_cache: simple::SimpleCache::default(),
             arena: Bump::new(),
@@ -610,9 +615,11 @@ impl Session {
         }
     }
 
-    /// Check that the tables a bound statement reads and writes are as
-    /// they were when it was bound (the error of [`is_stale`] if not).
-    fn check_tables(&mut self, statement: &Statement) -> Result<()> {
+    /// Check that the tables a bound statement reads and writes still have
+    /// the columns they had when it was bound (the error of [`is_stale`]
+    /// if not); whether they are otherwise as they were too (indexes,
+    /// files, statistics).
+    fn check_tables(&mut self, statement: &Statement) -> Result<bool> {
         let mut tables = Vec::new();
         match statement {
             Statement::Query { tables: t, .. } => tables.extend(t.iter().cloned()),
@@ -622,10 +629,12 @@ impl Session {
             }
             _ => {}
         }
+        let mut same = true;
         for t in &tables {
-            self.revalidate(t, LockMode::AccessShare)?;
+            let now = self.revalidate(t, LockMode::AccessShare)?;
+            same &= Arc::ptr_eq(&now, t) || *now == **t;
         }
-        Ok(())
+        Ok(same)
     }
 
     /// Bind prepared statement `old` again, from its text, with the
@@ -673,6 +682,7 @@ impl Session {
             changed |= !Arc::ptr_eq(&current, t) && *current != **t;
             now.push(current);
         }
+        self.refreshed |= changed;
         Ok(changed.then(|| {
             let mut p = Plan::clone(plan);
             let catalog = &self.shared.catalog;
@@ -951,6 +961,7 @@ impl Session {
         }
         if portal.executor.is_none() {
             self.shared.metrics.statements.with_label_values(&[command]).inc();
+            self.refreshed = false;
             let started = match self.start_executor(&bound, portal.fresh) {
                 Err(e) if is_stale(&e) => {
                     // A table changed since the statement was bound: bind it
@@ -964,6 +975,15 @@ impl Session {
                 }
                 other => other?,
             };
+            let named = |s: &Arc<PreparedStatement>| Arc::ptr_eq(s, &portal.statement);
+            if std::mem::take(&mut self.refreshed)
+                && self.statements.values().any(named)
+                && !self.replan.iter().any(named)
+            {
+                // Planned again for this run only: bound anew for the
+                // next, rather than planned again at every run.
+                self.replan.push(portal.statement.clone());
+            }
             match started {
                 Some(exec) => portal.executor = Some(exec),
                 None => {
@@ -1031,11 +1051,13 @@ impl Session {
         portal.statement = match (explain, &statement.bound) {
             (None, _) | (_, None) => statement.clone(),
             // EXPLAIN EXECUTE: the prepared statement's plan (bound again
-            // first if a table changed), explained.
+            // first if a table changed: the plan its next run would
+            // make), explained.
             (Some((analyze, timing, summary, costs)), Some(inner)) => {
                 let statement = match self.check_tables(&inner.statement) {
                     Err(e) if is_stale(&e) => self.rebind(statement)?,
-                    other => other.map(|()| statement.clone())?,
+                    Ok(false) => self.rebind(statement)?,
+                    other => other.map(|_| statement.clone())?,
                 };
                 let Some(inner) = statement.bound.as_ref() else {
                     return Err(Error::internal("EXPLAIN of an empty statement"));

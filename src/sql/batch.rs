@@ -362,14 +362,40 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
             ColumnBuilder::Uuid(b) => Arc::new(b.finish()),
-            ColumnBuilder::Skip(ty, rows) => {
-                let empty = ColumnBuilder::new(*ty, 0).finish();
-                let nulls = arrow_array::new_null_array(empty.data_type(), *rows);
-                *rows = 0;
-                nulls
-            }
+            ColumnBuilder::Skip(ty, rows) => null_array(*ty, std::mem::take(rows)),
         }
     }
+}
+
+/// `rows` NULLs of type `ty`: for short runs, a slice of an array kept
+/// per thread and type (a point lookup's scan makes one per unread
+/// column, and a new one costs several allocations).
+fn null_array(ty: PgType, rows: usize) -> ArrayRef {
+    thread_local! {
+        static NULLS: std::cell::RefCell<Vec<(PgType, ArrayRef)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let make = |ty: PgType, rows: usize| {
+        let empty = ColumnBuilder::new(ty, 0).finish();
+        arrow_array::new_null_array(empty.data_type(), rows)
+    };
+    if rows > BATCH_ROWS {
+        return make(ty, rows);
+    }
+    // One entry per Arrow type: the types held as bytes share one.
+    let key = match ty {
+        PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) => PgType::Bytea,
+        t => t,
+    };
+    NULLS.with_borrow_mut(|nulls| {
+        let at = match nulls.iter().position(|(t, _)| *t == key) {
+            Some(at) => at,
+            None => {
+                nulls.push((key, make(key, BATCH_ROWS)));
+                nulls.len() - 1
+            }
+        };
+        nulls[at].1.slice(0, rows)
+    })
 }
 
 /// Build a batch from rows of values.

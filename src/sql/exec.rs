@@ -1458,6 +1458,7 @@ impl Node {
                 ctid,
                 backward,
                 index_only,
+                read,
                 ..
             } => {
                 let mut scan = index_scan::IndexScanState::new(
@@ -1470,6 +1471,7 @@ impl Node {
                     (*ctid, *backward),
                 );
                 scan.index_only = *index_only;
+                scan.read = read.clone();
                 Node::IndexScan(Box::new(scan))
             }
             Plan::Values { rows, types } => Node::Values { rows: rows.clone(), types: types.clone(), done: false },

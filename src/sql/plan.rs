@@ -275,6 +275,8 @@ pub enum Plan {
         /// the visibility map has all-visible come from the entries, and
         /// only the other columns' values are left NULL.
         index_only: bool,
+        /// The columns the plan reads, as [`Plan::Scan`]'s `read`.
+        read: Option<Vec<bool>>,
     },
     /// `generate_series(start, stop [, step])` in FROM: one integer column.
     Series {

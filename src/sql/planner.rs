@@ -31,8 +31,8 @@ use crate::catalog::{Index, Table};
 
 /// Replace sequential scans by index scans where an index is cheaper, in
 /// `plan` and in every subquery inside it; let an index give the order of
-/// an `ORDER BY … LIMIT` instead of a sort; then tell the sequential scans
-/// left which columns they need to decode.
+/// an `ORDER BY … LIMIT` instead of a sort; then tell the scans which
+/// columns they need to decode.
 pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
     choose_paths(plan, costing);
     super::prune::prune_scan_columns(plan);
@@ -237,6 +237,7 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
         alias: alias.take(),
         backward,
         index_only: covered,
+        read: None,
     };
     let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
     *plan = input;
@@ -519,6 +520,7 @@ fn index_scan_of(
         alias: alias.clone(),
         backward: false,
         index_only: false,
+        read: None,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Projection push-down: each sequential scan learns which of its table's
+//! Projection push-down: each table scan learns which of its table's
 //! columns the plan above it reads, and decodes only those (the others
 //! come out NULL, never read). A query over a few columns of a wide table
 //! then pays for those few, as a column store would.
@@ -15,8 +15,8 @@ use super::expr::Expr;
 use super::plan::Plan;
 use super::planner::{columns_read, scan_columns_read};
 
-/// Mark the columns every scan in `plan` must decode (`Plan::Scan`'s
-/// `read`), all of `plan`'s own output being read.
+/// Mark the columns every scan in `plan` must decode (`Plan::Scan`'s and
+/// `Plan::IndexScan`'s `read`), all of `plan`'s own output being read.
 pub fn prune_scan_columns(plan: &mut Plan) {
     prune(plan, None);
 }
@@ -32,7 +32,10 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
         }
     }
     match plan {
-        Plan::Scan { table, filter, ctid, read: mask, .. } => {
+        // An index scan's `filter` holds the range's conditions too: a row
+        // changed concurrently is checked against all of it.
+        Plan::Scan { table, filter, ctid, read: mask, .. }
+        | Plan::IndexScan { table, filter, ctid, read: mask, .. } => {
             *mask = None;
             let Some(m) = read.filter(|m| !*ctid && m.len() == table.columns.len()) else { return };
             *mask = marked(filter.iter(), m).filter(|m| m.iter().any(|r| !r));

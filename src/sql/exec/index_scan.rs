@@ -25,7 +25,7 @@ use crate::catalog::{Index, IndexEntry, IndexRange, Table};
 use crate::error::Result;
 use crate::sql::batch::{BATCH_ROWS, Batch, ColumnBuilder};
 use crate::sql::expr::{Expr, eval};
-use crate::sql::types::{Datum, PgType};
+use crate::sql::types::Datum;
 
 pub(super) struct IndexScanState {
     pub table: Arc<Table>,
@@ -48,6 +48,9 @@ pub(super) struct IndexScanState {
     /// Entries an index-only scan had to look up in the heap (EXPLAIN
     /// ANALYZE's `Heap Fetches`).
     pub heap_fetches: u64,
+    /// The columns the plan reads (`Plan::IndexScan`'s `read`); the
+    /// others come out NULL, never decoded.
+    pub read: Option<Vec<bool>>,
     /// The key ranges, in the order they are read, once the bound values
     /// are known (none: no row can match, as when a bound value is NULL),
     /// and the one being read.
@@ -82,6 +85,7 @@ impl IndexScanState {
             removed: 0,
             index_only: false,
             heap_fetches: 0,
+            read: None,
             ranges: None,
             at: 0,
             last: None,
@@ -100,7 +104,6 @@ impl IndexScanState {
             cx.catalog.stats.scan_started(self.index.oid);
         }
         let Some(ranges) = &self.ranges else { return Ok(Step::Done) };
-        let types: Vec<PgType> = self.table.columns.iter().map(|c| c.ty).collect();
         let desc = self.table.desc();
         let single = self.single_row();
         loop {
@@ -126,7 +129,11 @@ impl IndexScanState {
             // Sized for the entries read: a point lookup must not pay for
             // a full batch's buffers.
             let capacity = if single { 1 } else { self.entries.len() };
-            let mut builders: Vec<ColumnBuilder> = types.iter().map(|t| ColumnBuilder::new(*t, capacity)).collect();
+            let read = |i: usize| self.read.as_ref().is_none_or(|r| r[i]);
+            let builders = self.table.columns.iter().enumerate();
+            let mut builders: Vec<ColumnBuilder> = builders
+                .map(|(i, c)| if read(i) { ColumnBuilder::new(c.ty, capacity) } else { ColumnBuilder::skip(c.ty) })
+                .collect();
             let mut ctids = Vec::new();
             let mut rows = 0;
             let mut bytes = 0;

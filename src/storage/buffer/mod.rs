@@ -451,28 +451,7 @@ impl BufferPool {
 
     /// Add a new, zeroed block at the end of a relation fork and pin it.
     pub fn extend(&self, rel: RelFileLocator, fork: Fork) -> Result<Buffer<'_>> {
-        let lock = self.extension_locks.entry((rel, fork)).or_insert_with(|| Arc::new(Mutex::new(()))).clone();
-        let _guard = lock.lock();
-        let block = self.smgr.nblocks(rel, fork)?;
-        if block == u32::MAX {
-            return Err(err!(
-                SqlState::PROGRAM_LIMIT_EXCEEDED,
-                "cannot extend relation {rel} beyond {} blocks",
-                u32::MAX
-            ));
-        }
-        self.smgr.extend(rel, fork, block, &[0u8; PAGE_SIZE])?;
-        // The new block is zeros on disk: its frame is zeroed, not read back.
-        let tag = BufferTag { rel, fork, block };
-        let zero = |page: &mut PageBuf| {
-            page.0.fill(0);
-            true
-        };
-        match self.map_new_frame(tag, zero)? {
-            Some((idx, _valid)) => Ok(Buffer { pool: self, idx, tag }),
-            // Someone mapped the new block first: as any read finds it.
-            None => self.read_buffer(tag),
-        }
+        Ok(self.extend_by(rel, fork, 1)?.0)
     }
 
     /// Add up to `n` new, zeroed blocks at the end of a relation fork at
@@ -491,7 +470,14 @@ impl BufferPool {
                 u32::MAX
             ));
         }
-        let added = self.smgr.extend_zeroed(rel, fork, block, n)?;
+        let added = if n == 1 {
+            // One block is written as zeros, so that a full disk is
+            // reported to the statement that needs the space.
+            self.smgr.extend(rel, fork, block, &[0u8; PAGE_SIZE])?;
+            1
+        } else {
+            self.smgr.extend_zeroed(rel, fork, block, n)?
+        };
         let zero = |page: &mut PageBuf| {
             page.0.fill(0);
             true
