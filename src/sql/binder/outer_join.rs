@@ -122,7 +122,7 @@ impl Binder<'_> {
         let both = || nonnull.iter().chain(&local).copied().collect::<Vec<_>>();
         let (pass_left, pass_right) = match kind {
             JoinKind::Inner => (both(), both()),
-            JoinKind::Left => (nonnull.to_vec(), local),
+            JoinKind::Left | JoinKind::Semi | JoinKind::Anti => (nonnull.to_vec(), local),
             JoinKind::Right => (local, nonnull.to_vec()),
             JoinKind::Full => (Vec::new(), Vec::new()),
         };
