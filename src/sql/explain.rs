@@ -502,7 +502,7 @@ impl Explainer<'_> {
                     let keys: Vec<String> = equi
                         .iter()
                         .map(|(l, r)| {
-                            format!("({} = {})", self.deparse(l, &lnames, true), self.deparse(r, &rnames, true))
+                            format!("({} = {})", self.deparse(l, &lnames, false), self.deparse(r, &rnames, false))
                         })
                         .collect();
                     self.prop(at, format!("Hash Cond: {}", join_and(&keys)));

@@ -23,6 +23,8 @@
 use super::query::{and_all, columns_used, conjuncts, map_columns};
 use crate::sql::expr::{CmpOp, Expr};
 use crate::sql::plan::{JoinKind, Plan, SubKind, SubPlan};
+use crate::sql::selfuncs;
+use crate::sql::types::PgType;
 
 /// A sublink pulled up: the rows to semi- or anti-join and on what.
 pub(super) struct Sublink {
@@ -49,17 +51,20 @@ impl Sublink {
 /// conjuncts that are sublinks a join can do.
 pub(super) fn pull_up_sublinks(filters: &mut Vec<Expr>, first: usize, last: usize) -> Vec<Sublink> {
     let mut out = Vec::new();
+    let mut outer_only = Vec::new();
     filters.retain(|f| match pull_up(f, first, last) {
-        Some(s) => {
+        Some((s, filters)) => {
             out.push(s);
+            outer_only.extend(filters);
             false
         }
         None => true,
     });
+    filters.extend(outer_only);
     out
 }
 
-fn pull_up(f: &Expr, first: usize, last: usize) -> Option<Sublink> {
+fn pull_up(f: &Expr, first: usize, last: usize) -> Option<(Sublink, Vec<Expr>)> {
     let (sub, negated) = match f {
         Expr::Sub(s) => (s, false),
         Expr::Not(e) => match e.as_ref() {
@@ -75,7 +80,13 @@ fn pull_up(f: &Expr, first: usize, last: usize) -> Option<Sublink> {
         return None;
     }
     let slots: Vec<usize> = sub.bindings.iter().map(|(s, _)| *s).collect();
-    let (mut plan, outputs) = peel((*sub.plan).clone());
+    let exists = matches!(sub.kind, SubKind::Exists);
+    let (mut plan, outputs) = peel((*sub.plan).clone(), exists);
+    // A volatile function in an EXISTS subquery would run once per inner
+    // row instead of once per pair (PostgreSQL does not pull it up either).
+    if exists && calls_volatile(&plan) {
+        return None;
+    }
     let mut correlated = Vec::new();
     take_correlated(&mut plan, &slots, &|c| Some(c), &mut correlated);
     if reads_slots(&plan, &slots) || !correlated.iter().all(|c| c.subplans_empty() && columns_used(c).is_some()) {
@@ -106,28 +117,59 @@ fn pull_up(f: &Expr, first: usize, last: usize) -> Option<Sublink> {
         }
         _ => return None,
     };
+    // A semi join's conditions on the outer row alone are filters of it.
+    let mut outer_only = Vec::new();
+    if kind == JoinKind::Semi {
+        conds.retain(|c| {
+            let only = columns_used(c).is_some_and(|cols| cols.iter().all(|&i| i < last));
+            if only {
+                outer_only.push(c.clone());
+            }
+            !only
+        });
+    }
     let mut reads: Vec<usize> =
         conds.iter().flat_map(|c| columns_used(c).unwrap_or_default()).filter(|&c| c < last).collect();
     reads.sort_unstable();
     reads.dedup();
-    Some(Sublink { kind, plan, conds, reads })
+    Some((Sublink { kind, plan, conds, reads }, outer_only))
 }
 
 /// A subquery's plan below its output projections and sorts (which a
-/// semi join does not need), and its output expressions over that plan's row.
-fn peel(plan: Plan) -> (Plan, Vec<Expr>) {
+/// semi join does not need), and its output expressions over that plan's
+/// row. Below `EXISTS` also a positive constant LIMIT and a grouping
+/// without aggregates: neither changes whether there is a row.
+fn peel(plan: Plan, exists: bool) -> (Plan, Vec<Expr>) {
     match plan {
         Plan::Project { input, exprs } => {
-            let (inner, outs) = peel(*input);
+            let (inner, outs) = peel(*input, exists);
             let exprs = exprs.iter().map(|e| map_columns(e, &|i, _| outs[i].clone())).collect();
             (inner, exprs)
         }
-        Plan::Sort { input, .. } => peel(*input),
+        Plan::Sort { input, .. } => peel(*input, exists),
+        Plan::Limit { input, offset: None, count: Some(c) } if exists && positive(&c) => {
+            (peel(*input, exists).0, Vec::new())
+        }
+        Plan::Aggregate { input, groups, aggs } if exists && !groups.is_empty() && aggs.is_empty() => {
+            (peel(*input, exists).0, Vec::new())
+        }
         other => {
             let outs = other.types().into_iter().enumerate().map(|(i, t)| Expr::Column(i, t)).collect();
             (other, outs)
         }
     }
+}
+
+/// Whether `c` is a constant greater than zero.
+fn positive(c: &Expr) -> bool {
+    selfuncs::constant(c, PgType::Int8).and_then(|d| d.as_i64()).is_some_and(|n| n > 0)
+}
+
+/// Whether an expression of `plan` (subqueries included) calls a volatile function.
+fn calls_volatile(plan: &Plan) -> bool {
+    let mut found = false;
+    plan.walk(&mut |p| p.visit_exprs(&mut |e| found |= columns_used(e).is_none()));
+    found
 }
 
 /// Move the conjuncts of `plan`'s filters that read the outer `slots`
