@@ -459,7 +459,24 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
                 sel *= DEFAULT_INEQ_SEL;
             }
             let inner = (l * r * sel).max(1.0);
+            // The share of left rows with a match: each key value of the
+            // left side finds one if the right side has as many distinct
+            // values (as PostgreSQL's `eqjoinsel_semi` guesses).
+            let semi = || {
+                let mut share = 1.0;
+                for (a, b) in equi {
+                    let nd_a = column(a).map_or(DEFAULT_NUM_DISTINCT, |c| distinct(left, c, l, blocks));
+                    let nd_b = column(b).map_or(DEFAULT_NUM_DISTINCT, |c| distinct(right, c, r, blocks));
+                    share *= (nd_b / nd_a.max(1.0)).min(1.0);
+                }
+                if on.is_some() {
+                    share *= DEFAULT_INEQ_SEL;
+                }
+                if r < 1.0 { 0.0 } else { share }
+            };
             match kind {
+                JoinKind::Semi => (l * semi()).max(1.0),
+                JoinKind::Anti => (l * (1.0 - semi())).max(1.0),
                 JoinKind::Inner => inner,
                 JoinKind::Left => inner.max(l),
                 JoinKind::Right => inner.max(r),

@@ -419,9 +419,11 @@ impl<'a> Costing<'a> {
                 }
                 w
             }
-            Plan::Join { left, right, .. } => {
+            Plan::Join { left, right, kind, .. } => {
                 let mut w = self.column_widths(left);
-                w.extend(self.column_widths(right));
+                if kind.emits_right() {
+                    w.extend(self.column_widths(right));
+                }
                 w
             }
             _ => plan.types().into_iter().map(type_width).collect(),

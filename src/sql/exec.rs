@@ -1982,6 +1982,26 @@ impl JoinState {
             if let Some(JoinTable::Int(_)) = &built.table {
                 fast_agg::widen(&left_keys[0], &mut left_ints)?;
             }
+            // A semi or anti join without a residual condition needs only
+            // to know which left rows have a key in the table.
+            if !self.kind.emits_right() && self.on.is_none() {
+                let end = (start + 4 * BATCH_ROWS).min(left.rows);
+                if end < left.rows {
+                    self.current = Some((left.clone(), end));
+                }
+                let hit: Vec<bool> = (start..end)
+                    .map(|row| match &built.table {
+                        Some(JoinTable::Int(t)) => left_keys[0].is_valid(row) && t.contains_key(&left_ints[row]),
+                        Some(JoinTable::Keys(t)) => t.contains_key(&row_key(&left_keys, &key_types, row)),
+                        None => built.rows.rows > 0,
+                    })
+                    .collect();
+                match semi_rows(self.kind, &left, start, &hit)? {
+                    Some(out) => return Ok(Step::Batch(out)),
+                    None if idle_run(cx) => return Ok(Step::Yield),
+                    None => continue,
+                }
+            }
             // Candidate pairs for a run of left rows, bounded in number.
             let (mut li, mut ri) = (Vec::new(), Vec::new());
             let mut row = start;
@@ -2033,6 +2053,19 @@ impl JoinState {
                 }
                 None => vec![true; joined.rows],
             };
+            if !self.kind.emits_right() {
+                let mut hit = vec![false; end - start];
+                for (k, p) in pass.iter().enumerate() {
+                    if *p {
+                        hit[li[k] as usize - start] = true;
+                    }
+                }
+                match semi_rows(self.kind, &left, start, &hit)? {
+                    Some(out) => return Ok(Step::Batch(out)),
+                    None if idle_run(cx) => return Ok(Step::Yield),
+                    None => continue,
+                }
+            }
             if self.on.is_some() {
                 joined = joined.filter(&BooleanArray::from(pass.clone()))?;
             }
@@ -2067,10 +2100,7 @@ impl JoinState {
             if joined.rows > 0 {
                 return Ok(Step::Batch(joined));
             }
-            // A run that matched nothing is work too: other sessions get
-            // the thread now and then however long the join goes on.
-            cx.blocks_read += 1;
-            if cx.yield_due() {
+            if idle_run(cx) {
                 return Ok(Step::Yield);
             }
         }
@@ -2093,6 +2123,26 @@ impl JoinState {
         columns.extend(rpart.columns);
         Ok(Step::Batch(Batch::new(columns, missing.len())))
     }
+}
+
+/// Count a join's run that produced no rows as work (other sessions get
+/// the thread now and then however long the join goes on); whether to
+/// yield now.
+fn idle_run(cx: &mut ExecCx<'_>) -> bool {
+    cx.blocks_read += 1;
+    cx.yield_due()
+}
+
+/// The rows of `left` from `start` on that a semi join keeps (those
+/// with a match in `hit`) or an anti join keeps (those without);
+/// `None` if there are none.
+fn semi_rows(kind: JoinKind, left: &Batch, start: usize, hit: &[bool]) -> Result<Option<Batch>> {
+    let keep = kind == JoinKind::Semi;
+    let rows: Vec<u32> = (0..hit.len()).filter(|&k| hit[k] == keep).map(|k| (start + k) as u32).collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(left.take(&UInt32Array::from(rows))?))
 }
 
 // ---------------------------------------------------------------------------

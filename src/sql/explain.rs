@@ -489,6 +489,8 @@ impl Explainer<'_> {
                     JoinKind::Left => " Left",
                     JoinKind::Right => " Right",
                     JoinKind::Full => " Full",
+                    JoinKind::Semi => " Semi",
+                    JoinKind::Anti => " Anti",
                 };
                 let title = if equi.is_empty() {
                     if *kind == JoinKind::Inner {
@@ -500,7 +502,7 @@ impl Explainer<'_> {
                     let keys: Vec<String> = equi
                         .iter()
                         .map(|(l, r)| {
-                            format!("({} = {})", self.deparse(l, &lnames, true), self.deparse(r, &rnames, true))
+                            format!("({} = {})", self.deparse(l, &lnames, false), self.deparse(r, &rnames, false))
                         })
                         .collect();
                     self.prop(at, format!("Hash Cond: {}", join_and(&keys)));
@@ -523,7 +525,7 @@ impl Explainer<'_> {
                     let built = self.estimate_of(right).map(|r| Estimate { startup: r.total, ..r });
                     self.lines[hash_line] = self.header("Hash", child, true, id, built);
                 }
-                (title, all)
+                (title, if kind.emits_right() { all } else { lnames })
             }
             Plan::Aggregate { input, groups, aggs } => {
                 let names = self.peek_names(input);

@@ -19,6 +19,20 @@ pub enum JoinKind {
     Left,
     Right,
     Full,
+    /// Each left row that has a matching right row, once; only the left
+    /// side's columns (`EXISTS`, `IN (SELECT …)`).
+    Semi,
+    /// Each left row without a matching right row; only the left side's
+    /// columns (`NOT EXISTS`).
+    Anti,
+}
+
+impl JoinKind {
+    /// Whether the join's rows carry the right side's columns too (not
+    /// so for semi and anti joins, which only test the right side).
+    pub fn emits_right(self) -> bool {
+        !matches!(self, JoinKind::Semi | JoinKind::Anti)
+    }
 }
 
 /// A sort key: a column of the input, its direction and where NULLs go.
@@ -487,6 +501,7 @@ impl Plan {
                 t.extend(srfs.iter().map(|c| c.ty));
                 t
             }
+            Plan::Join { left, kind, .. } if !kind.emits_right() => left.types(),
             Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => {
                 let mut t = left.types();
                 t.extend(right.types());

@@ -87,7 +87,8 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
     }
     for_each_plan_mut(plan, &mut |p| {
         let Plan::Join { left, right, kind, equi, .. } = p else { return };
-        if equi.is_empty() || *kind == JoinKind::Inner {
+        // A semi or anti join's right side is the one tested, never output.
+        if equi.is_empty() || matches!(kind, JoinKind::Inner | JoinKind::Semi | JoinKind::Anti) {
             return;
         }
         let (l, r) = (plan_rows(left, costing.blocks), plan_rows(right, costing.blocks));

@@ -49,8 +49,17 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
             prune(input, m);
         }
         Plan::Limit { input, .. } | Plan::With { input, .. } => prune(input, read),
-        Plan::Join { left, right, equi, on, .. } => {
+        Plan::Join { left, right, kind, equi, on } => {
             let width = left.types().len();
+            // A semi or anti join's condition reads the right side's
+            // columns, which its rows do not carry.
+            let read = match read {
+                Some(mut m) if !kind.emits_right() => {
+                    m.resize(width + right.types().len(), false);
+                    Some(m)
+                }
+                other => other,
+            };
             let m = read.and_then(|m| marked(on.iter(), m));
             let (l, r) = match m {
                 Some(mut m) if m.len() >= width => {

@@ -30,6 +30,7 @@ mod role;
 mod schema;
 mod sequence;
 mod srf;
+mod sublink;
 mod temp;
 mod temporal;
 mod updatable;

@@ -16,7 +16,8 @@
 use super::query::{FromItem, columns_used, push_filter};
 use super::{Binder, Result};
 use crate::sql::expr::Expr;
-use crate::sql::plan::JoinKind;
+use crate::sql::plan::{JoinKind, Plan};
+use crate::sql::types::Datum;
 
 /// The two items an explicit JOIN joins, kept so that the join can be
 /// rebuilt when it is reduced.
@@ -42,21 +43,44 @@ impl Binder<'_> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let item = self.reduce_item(item, &nonnull)?;
+            let item = self.anti_join(item, filters)?;
             if item.joined.is_none() {
                 out.push(item);
                 continue;
             }
-            let mut own = Vec::new();
-            filters.retain(|f| {
-                let mine = within(f, &item);
-                if mine {
-                    own.push(f.clone());
-                }
-                !mine
-            });
+            let own = take_within(filters, &item);
             out.push(self.push_into(item, own)?);
         }
         Ok(out)
+    }
+
+    /// A LEFT JOIN that a conjunct `right_column IS NULL` above it keeps
+    /// to its null-extended rows, where its ON condition cannot be true
+    /// with that column NULL: an anti join (the right side's columns all
+    /// NULL), the conjunct taken out of `filters`.
+    fn anti_join(&mut self, item: FromItem, filters: &mut Vec<Expr>) -> Result<FromItem> {
+        let Some(parts) = &item.joined else { return Ok(item) };
+        if parts.kind != JoinKind::Left || !item.lateral.is_empty() {
+            return Ok(item);
+        }
+        let strict = nonnullable(&parts.on);
+        let is_null = filters.iter().position(|f| {
+            matches!(f, Expr::IsNull(x, false)
+                if matches!(x.as_ref(), Expr::Column(c, _) if (parts.right.start..parts.right.end).contains(c) && strict.contains(c)))
+        });
+        let Some(k) = is_null else { return Ok(item) };
+        filters.remove(k);
+        let JoinParts { left, right, on, .. } = *item.joined.expect("checked above");
+        // What reads only the left side filters it below the join.
+        let to_left = take_within(filters, &left);
+        let left = self.push_into(left, to_left)?;
+        let left_types = left.plan.types();
+        let right_types = right.plan.types();
+        let anti = self.join_two(left.plan, right.plan, left.start, left.end, on, JoinKind::Anti);
+        let mut exprs: Vec<Expr> = left_types.iter().enumerate().map(|(i, t)| Expr::Column(i, *t)).collect();
+        exprs.extend(right_types.iter().map(|t| Expr::Const(Datum::Null, *t)));
+        let plan = Plan::Project { input: Box::new(anti), exprs };
+        Ok(FromItem { plan, joined: None, ..item })
     }
 
     /// `item` with the conjuncts `filters` (which read only its columns)
@@ -122,7 +146,7 @@ impl Binder<'_> {
         let both = || nonnull.iter().chain(&local).copied().collect::<Vec<_>>();
         let (pass_left, pass_right) = match kind {
             JoinKind::Inner => (both(), both()),
-            JoinKind::Left => (nonnull.to_vec(), local),
+            JoinKind::Left | JoinKind::Semi | JoinKind::Anti => (nonnull.to_vec(), local),
             JoinKind::Right => (local, nonnull.to_vec()),
             JoinKind::Full => (Vec::new(), Vec::new()),
         };
@@ -178,6 +202,19 @@ impl Binder<'_> {
             joined,
         })
     }
+}
+
+/// The conjuncts of `filters` that read only columns of `side`, taken out.
+fn take_within(filters: &mut Vec<Expr>, side: &FromItem) -> Vec<Expr> {
+    let mut taken = Vec::new();
+    filters.retain(|f| {
+        let mine = within(f, side);
+        if mine {
+            taken.push(f.clone());
+        }
+        !mine
+    });
+    taken
 }
 
 /// Whether `f` reads columns, and only columns of `side`.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
+use super::sublink::pull_up_sublinks;
 use super::{Binder, common_datetime, common_numeric, figure_colname, ident, object_name};
 use crate::catalog::Table;
 use crate::err;
@@ -115,7 +116,7 @@ pub(super) fn columns_used(e: &Expr) -> Option<Vec<usize>> {
 }
 
 /// Shift the column references of an expression: `Column(i)` → `Column(i - by)`.
-fn shift(e: &Expr, by: usize) -> Expr {
+pub(super) fn shift(e: &Expr, by: usize) -> Expr {
     map_columns(e, &|i, t| Expr::Column(i - by, t))
 }
 
@@ -1693,6 +1694,10 @@ impl Binder<'_> {
                 None => plan,
             });
         }
+        let first = items[0].start;
+        let last = items[items.len() - 1].end;
+        // EXISTS, NOT EXISTS and IN conjuncts that joins can do.
+        let mut sublinks = pull_up_sublinks(&mut filters, first, last);
         // Outer joins the WHERE clause makes inner are inner joins; inner
         // joins written with JOIN … ON count as their parts.
         let items = self.reduce_outer_joins(items, &mut filters)?;
@@ -1707,6 +1712,7 @@ impl Binder<'_> {
                 }
             })
             .collect();
+        sublinks.extend(pull_up_sublinks(&mut filters, first, last));
         // Split the conjuncts by where they can go.
         let mut pending: Vec<(Expr, Option<Vec<usize>>)> = filters
             .into_iter()
@@ -1715,8 +1721,6 @@ impl Binder<'_> {
                 (f, cols)
             })
             .collect();
-        let first = items[0].start;
-        let last = items[items.len() - 1].end;
         // LATERAL items read the items before them: keep FROM order then.
         let lateral = items.iter().any(|i| !i.lateral.is_empty());
         let mut laterals: Vec<Vec<(usize, Expr)>> = Vec::with_capacity(items.len());
@@ -1734,7 +1738,19 @@ impl Binder<'_> {
                     _ => true,
                 });
             }
-            remaining.push((push_filter(item.plan, own, item.start), item.start, item.end));
+            let mut plan = push_filter(item.plan, own, item.start);
+            // A sublink that reads only this item joins it before the rest.
+            let mut k = 0;
+            while k < sublinks.len() {
+                if sublinks[k].reads.iter().all(|&c| c >= item.start && c < item.end) && !sublinks[k].reads.is_empty() {
+                    let s = sublinks.remove(k);
+                    let conds = s.conds_at(last, item.end);
+                    plan = self.join_two(plan, s.plan, item.start, item.end, conds, s.kind);
+                } else {
+                    k += 1;
+                }
+            }
+            remaining.push((plan, item.start, item.end));
         }
         let order = if lateral { (0..remaining.len()).collect() } else { self.join_order(&remaining, &pending) };
         // Each item once: its plan, column range and LATERAL bindings.
@@ -1785,10 +1801,14 @@ impl Binder<'_> {
             plan = Plan::Project { input: Box::new(plan), exprs };
         }
         let rest: Vec<Expr> = pending.into_iter().map(|(f, _)| shift(&f, first)).collect();
-        Ok(match and_all(rest) {
-            Some(f) => Plan::Filter { input: Box::new(plan), predicate: f },
-            None => plan,
-        })
+        if let Some(f) = and_all(rest) {
+            plan = Plan::Filter { input: Box::new(plan), predicate: f };
+        }
+        for s in sublinks {
+            let conds = s.conds_at(last, last);
+            plan = self.join_two(plan, s.plan, first, last, conds, s.kind);
+        }
+        Ok(plan)
     }
 
     /// The order to join the FROM items in (see [`cost`]): estimated
@@ -2137,7 +2157,7 @@ impl Binder<'_> {
 }
 
 impl Expr {
-    fn subplans_empty(&self) -> bool {
+    pub(super) fn subplans_empty(&self) -> bool {
         let mut v = Vec::new();
         self.subplans(&mut v);
         v.is_empty()
