@@ -1527,7 +1527,9 @@ impl Catalog {
                     "column \"{}\" of relation \"{}\" contains null values",
                     table.columns[c].name,
                     table.name
-                ));
+                )
+                .with_table(table.namespace, &table.name)
+                .with_column(&table.columns[c].name));
             }
         }
         let adesc = PG_ATTRIBUTE.desc();

@@ -297,7 +297,9 @@ impl Session {
             })?;
             if let Some((code, what)) = found {
                 let column = &table.columns[index].name;
-                return Err(err!(code, "column \"{column}\" of table \"{}\" {what}", table.name));
+                return Err(err!(code, "column \"{column}\" of table \"{}\" {what}", table.name)
+                    .with_table(table.namespace, &table.name)
+                    .with_column(column));
             }
         }
         Ok(())

@@ -3582,7 +3582,9 @@ pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
                 c.name,
                 table.name
             )
-            .with_detail(crate::catalog::failing_row(table, values)));
+            .with_detail(crate::catalog::failing_row(table, values))
+            .with_table(table.namespace, &table.name)
+            .with_column(&c.name));
         }
     }
     Ok(())
