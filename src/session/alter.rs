@@ -266,7 +266,14 @@ impl Session {
     }
 
     /// DROP COLUMN, with what depends on it (see the module doc).
-    fn drop_column(&mut self, table: &Table, name: &str, if_exists: bool, cascade: bool, xid: u64) -> Result<()> {
+    pub(super) fn drop_column(
+        &mut self,
+        table: &Table,
+        name: &str,
+        if_exists: bool,
+        cascade: bool,
+        xid: u64,
+    ) -> Result<()> {
         let Some(i) = table.column_index(name) else {
             let msg = format!("column \"{name}\" of relation \"{}\" does not exist", table.name);
             if if_exists {
