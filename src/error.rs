@@ -177,6 +177,8 @@ struct Inner {
     position: Option<u32>,
     /// Where the error happened (CONTEXT), innermost first, one line each.
     context: Option<String>,
+    /// The database object it is about, if any.
+    object: Option<Box<ErrorObject>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -192,6 +194,7 @@ impl Error {
             hint: None,
             position: None,
             context: None,
+            object: None,
             source: None,
         }))
     }
@@ -234,6 +237,59 @@ impl Error {
         self
     }
 
+    /// The error is about table `table` of schema `namespace` (a
+    /// `pg_namespace` OID, named by the session when the error is sent):
+    /// ErrorResponse fields `s` and `t`, as PostgreSQL's `errtable`.
+    pub fn with_table(mut self, namespace: u32, table: &str) -> Error {
+        let object = self.object_mut();
+        object.schema = Some(SchemaRef::Oid(namespace));
+        object.table = Some(table.to_string());
+        self
+    }
+
+    /// The error is about column `column` of the table named by
+    /// [`with_table`](Error::with_table): field `c` (`errtablecol`).
+    pub fn with_column(mut self, column: &str) -> Error {
+        self.object_mut().column = Some(column.to_string());
+        self
+    }
+
+    /// The error is about constraint `constraint` of the table or domain
+    /// named too: field `n` (`errtableconstraint`, `errdomainconstraint`).
+    pub fn with_constraint(mut self, constraint: &str) -> Error {
+        self.object_mut().constraint = Some(constraint.to_string());
+        self
+    }
+
+    /// The error is about data type `name` of schema `namespace`: fields
+    /// `s` and `d` (`errdatatype`).
+    pub fn with_datatype(mut self, namespace: u32, name: &str) -> Error {
+        let object = self.object_mut();
+        object.schema = Some(SchemaRef::Oid(namespace));
+        object.datatype = Some(name.to_string());
+        self
+    }
+
+    fn object_mut(&mut self) -> &mut ErrorObject {
+        self.0.object.get_or_insert_with(Default::default)
+    }
+
+    /// The OID of the schema the error names, while it is not yet named.
+    pub fn unnamed_schema(&self) -> Option<u32> {
+        match self.0.object.as_deref()?.schema {
+            Some(SchemaRef::Oid(oid)) => Some(oid),
+            _ => None,
+        }
+    }
+
+    /// Give the schema its name (`None`: it cannot be named, so the
+    /// error is sent without a schema).
+    pub fn name_schema(&mut self, name: Option<String>) {
+        if let Some(object) = self.0.object.as_deref_mut() {
+            object.schema = name.map(SchemaRef::Name);
+        }
+    }
+
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.0.source = Some(Box::new(source));
         self
@@ -265,6 +321,46 @@ impl Error {
     pub fn context(&self) -> Option<&str> {
         self.0.context.as_deref()
     }
+    /// The schema of the object the error is about, once it is named.
+    pub fn schema(&self) -> Option<&str> {
+        match self.0.object.as_deref()?.schema.as_ref()? {
+            SchemaRef::Name(name) => Some(name),
+            SchemaRef::Oid(_) => None,
+        }
+    }
+    pub fn table(&self) -> Option<&str> {
+        self.0.object.as_deref()?.table.as_deref()
+    }
+    pub fn column(&self) -> Option<&str> {
+        self.0.object.as_deref()?.column.as_deref()
+    }
+    pub fn datatype(&self) -> Option<&str> {
+        self.0.object.as_deref()?.datatype.as_deref()
+    }
+    pub fn constraint(&self) -> Option<&str> {
+        self.0.object.as_deref()?.constraint.as_deref()
+    }
+}
+
+/// The database object an error is about: what clients read as the
+/// ErrorResponse fields `s` (schema), `t` (table), `c` (column), `d` (data
+/// type) and `n` (constraint) to tell which constraint failed.
+#[derive(Debug, Default)]
+struct ErrorObject {
+    schema: Option<SchemaRef>,
+    table: Option<String>,
+    column: Option<String>,
+    datatype: Option<String>,
+    constraint: Option<String>,
+}
+
+/// A schema as the code raising an error knows it (its OID: the tables
+/// and types it has in hand name their schema so), then as the session
+/// names it from the catalog, with the transaction's own view of it.
+#[derive(Debug)]
+enum SchemaRef {
+    Oid(u32),
+    Name(String),
 }
 
 impl fmt::Debug for Error {

@@ -117,10 +117,16 @@ impl Catalog {
             c.objoid == table.oid && c.classoid == system::PG_CLASS.oid && c.objsubid == attnum
         };
         self.drop_descriptions(&column, xid, cid, who)?;
+        // A dropped column of a domain is of the domain's base type: its
+        // old values are still read past, and the domain may go.
+        let stored_type = table.columns[index].domain.as_ref().map(|d| d.base.oid());
         self.update_attribute(table.oid, index as i16 + 1, xid, cid, who, &|v| {
             v[system::ATT_NAME] = Some(name_bytes(&name));
             v[system::ATT_ISDROPPED] = Some(vec![1]);
             v[system::ATT_NOTNULL] = Some(vec![0]);
+            if let Some(t) = stored_type {
+                v[system::ATT_TYPID] = Some(t.to_le_bytes().to_vec());
+            }
         })
     }
 

@@ -152,6 +152,7 @@ impl Catalog {
                     !system::nullable(name, *ty),
                 ));
             }
+            attributes.extend(system::system_attribute_rows(catalog.oid));
             put(&system::PG_ATTRIBUTE, attributes)?;
         }
         self.write_system_views(xid)

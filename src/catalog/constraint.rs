@@ -182,6 +182,8 @@ pub fn check_violation(table: &Table, check: &CheckConstraint, values: &[Datum])
         check.name
     )
     .with_detail(failing_row(table, values))
+    .with_table(table.namespace, &table.name)
+    .with_constraint(&check.name)
 }
 
 impl Catalog {

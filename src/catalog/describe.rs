@@ -382,17 +382,40 @@ fn interval_modifier(typmod: i32) -> String {
     out
 }
 
+/// How a definition names a relation's schema (PostgreSQL's
+/// `generate_qualified_relation_name` and `generate_relation_name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Qualify {
+    /// Not at all: the search path finds the relation.
+    Not,
+    /// As `pg_temp`: the session's own temporary schema, whatever its number.
+    OwnTemp,
+    /// By the schema's name.
+    Named,
+}
+
 impl Catalog {
+    /// Schema `namespace` as a definition qualifies a name with it, quoted:
+    /// the session's own temporary schema (on its search path `path`) is
+    /// `pg_temp` (PostgreSQL's `get_namespace_name_or_temp`).
+    pub fn schema_or_temp(&self, namespace: u32, path: &[u32], who: &Reader<'_>) -> Result<String> {
+        let name = self.namespace_name(namespace, who)?.unwrap_or_default();
+        if super::namespace::is_temp_namespace_name(&name) && path.contains(&namespace) {
+            return Ok("pg_temp".to_string());
+        }
+        Ok(quote_identifier(&name))
+    }
+
     /// `pg_get_indexdef(oid, column, …)`: the `CREATE INDEX` command that
     /// makes index `oid` (`column` 0), or its `column`th key (from 1; empty
-    /// past the last). `qualify` says whether the table's schema is named;
+    /// past the last). `qualify` says how the table's schema is named;
     /// `pretty` drops the parentheses around the predicate, as
     /// PostgreSQL's pretty form does. `None` when `oid` is no index.
     pub fn index_definition(
         &self,
         oid: u32,
         column: usize,
-        qualify: &dyn Fn(u32) -> bool,
+        qualify: &dyn Fn(u32) -> Qualify,
         pretty: bool,
         who: &Reader<'_>,
     ) -> Result<Option<String>> {
@@ -412,9 +435,13 @@ impl Catalog {
         }
         let mut out =
             format!("CREATE {}INDEX {} ON ", if index.unique { "UNIQUE " } else { "" }, quote_identifier(&index.name));
-        if qualify(table.namespace) {
-            out.push_str(&quote_identifier(&self.namespace_name(table.namespace, who)?.unwrap_or_default()));
-            out.push('.');
+        match qualify(table.namespace) {
+            Qualify::Not => {}
+            Qualify::OwnTemp => out.push_str("pg_temp."),
+            Qualify::Named => {
+                out.push_str(&quote_identifier(&self.namespace_name(table.namespace, who)?.unwrap_or_default()));
+                out.push('.');
+            }
         }
         out.push_str(&quote_identifier(&table.name));
         out.push_str(" USING btree (");
@@ -460,7 +487,13 @@ impl Catalog {
     /// REFERENCES t(a) ON DELETE CASCADE`). `pretty` drops the parentheses
     /// around a CHECK's expression (`CHECK (a > 0)`, not `CHECK ((a > 0))`).
     /// `None` when there is none.
-    pub fn constraint_definition(&self, oid: u32, pretty: bool, who: &Reader<'_>) -> Result<Option<String>> {
+    pub fn constraint_definition(
+        &self,
+        oid: u32,
+        pretty: bool,
+        path: &[u32],
+        who: &Reader<'_>,
+    ) -> Result<Option<String>> {
         let Some((_, con)) = self.constraints(who, &|c| c.oid == oid)?.into_iter().next() else { return Ok(None) };
         let columns_of = |relid: u32, key: &[i16]| -> Result<String> {
             let table = match self.relation_by_oid(relid, who)? {
@@ -484,8 +517,9 @@ impl Catalog {
                 let mut out = format!("FOREIGN KEY ({key}) REFERENCES ");
                 if let Some((name, rel)) = self.relation_by_oid(con.frelid, who)? {
                     // Qualified only when the search path would not find it.
-                    if rel.namespace != PUBLIC_NAMESPACE {
-                        out.push_str(&quote_identifier(&self.namespace_name(rel.namespace, who)?.unwrap_or_default()));
+                    let visible = self.relation_on_path(path, &name, who)?.is_some_and(|r| r.oid == con.frelid);
+                    if !visible {
+                        out.push_str(&self.schema_or_temp(rel.namespace, path, who)?);
                         out.push('.');
                     }
                     out.push_str(&quote_identifier(&name));

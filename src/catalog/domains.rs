@@ -88,7 +88,8 @@ impl Domain {
     pub fn check(&self, value: &Datum, eval: &mut dyn EvalContext) -> Result<()> {
         if value.is_null() {
             if self.not_null {
-                return Err(err!(SqlState::NOT_NULL_VIOLATION, "domain {} does not allow null values", self.name));
+                return Err(err!(SqlState::NOT_NULL_VIOLATION, "domain {} does not allow null values", self.name)
+                    .with_datatype(self.namespace, &self.name));
             }
             return Ok(());
         }
@@ -99,7 +100,7 @@ impl Domain {
         let mut over = crate::sql::exec::RowOver { inner: eval, row };
         for c in &self.checks {
             if matches!(crate::sql::expr::eval(&c.expr, &mut over)?, Datum::Bool(false)) {
-                return Err(violation(&self.name, &c.name));
+                return Err(violation(self, &c.name));
             }
         }
         Ok(())
@@ -107,8 +108,10 @@ impl Domain {
 }
 
 /// `value for domain d violates check constraint "c"` (23514).
-pub fn violation(domain: &str, constraint: &str) -> Error {
-    err!(SqlState::CHECK_VIOLATION, "value for domain {domain} violates check constraint \"{constraint}\"")
+pub fn violation(domain: &Domain, constraint: &str) -> Error {
+    err!(SqlState::CHECK_VIOLATION, "value for domain {} violates check constraint \"{constraint}\"", domain.name)
+        .with_datatype(domain.namespace, &domain.name)
+        .with_constraint(constraint)
 }
 
 /// The column a domain's CHECK expression reads, for a domain over `base`.

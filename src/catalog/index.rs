@@ -373,6 +373,8 @@ pub enum Speculation {
 pub fn unique_violation(index: &Index, table: &Table, values: &[Datum]) -> Error {
     err!(SqlState::UNIQUE_VIOLATION, "duplicate key value violates unique constraint \"{}\"", index.name)
         .with_detail(format!("{} already exists.", index.describe_key(table, values)))
+        .with_table(table.namespace, &table.name)
+        .with_constraint(&index.name)
 }
 
 impl Catalog {
@@ -734,7 +736,9 @@ impl Catalog {
                         Ok(hit)
                     })?;
                     return Err(err!(SqlState::UNIQUE_VIOLATION, "could not create unique index \"{}\"", index.name)
-                        .with_detail(format!("{} is duplicated.", index.describe_key(table, &values))));
+                        .with_detail(format!("{} is duplicated.", index.describe_key(table, &values)))
+                        .with_table(table.namespace, &table.name)
+                        .with_constraint(&index.name));
                 }
                 last_live = Some(e);
             }

@@ -900,7 +900,8 @@ impl Catalog {
         }
         self.scan(&PG_ATTRIBUTE, who, |_, t| {
             let v = deform(&adesc, t);
-            if u32_of(v[system::ATT_RELID]) != oid {
+            // The system columns (attnum < 0) are no columns of the table's rows.
+            if u32_of(v[system::ATT_RELID]) != oid || i16_of(v[system::ATT_NUM]) < 1 {
                 return;
             }
             let typid = u32_of(v[system::ATT_TYPID]);
@@ -1549,7 +1550,9 @@ impl Catalog {
                     "column \"{}\" of relation \"{}\" contains null values",
                     table.columns[c].name,
                     table.name
-                ));
+                )
+                .with_table(table.namespace, &table.name)
+                .with_column(&table.columns[c].name));
             }
         }
         let adesc = PG_ATTRIBUTE.desc();
@@ -1586,6 +1589,9 @@ impl Catalog {
     ) -> Result<Table> {
         let (namespace, name) = self.creation_target(name, xid, cid)?;
         let name = name.as_str();
+        for c in &columns {
+            system::check_not_system_column(&c.name)?;
+        }
         let temp = self.is_temp_namespace(namespace, xid, cid)?;
         let unlogged = unlogged || temp;
         let oid = self.engine.allocate_oid()?;
@@ -1642,6 +1648,9 @@ impl Catalog {
                 self.insert_default_row(oid, i as i16 + 1, sql, xid, cid)?;
             }
         }
+        for row in system::system_attribute_rows(oid) {
+            self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+        }
         Ok(table)
     }
 
@@ -1679,6 +1688,9 @@ impl Catalog {
                 row[system::ATT_STORAGE] = Datum::Text("p".into());
                 self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
             }
+        }
+        for row in system::system_attribute_rows(toast_oid) {
+            self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
         let rel = |o| self.file(o);
         let toast = ToastRelation { oid: toast_oid, heap: rel(toast_oid), index: rel(index_oid) };

@@ -91,6 +91,9 @@ impl Catalog {
             let row = system::attribute_row(oid, i as i16 + 1, col, *ty, -1, true);
             self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
         }
+        for row in system::system_attribute_rows(oid) {
+            self.insert_catalog_row(&PG_ATTRIBUTE, &row, xid, cid)?;
+        }
         let tid = self.insert_catalog_row(&PG_SEQUENCE, &sequence_row(oid, def), xid, cid)?;
         let rel = self.file(oid);
         self.engine.smgr.create(rel, crate::storage::smgr::Fork::Main)?;

@@ -727,6 +727,37 @@ pub fn attribute_row(rel: u32, attnum: i16, col_name: &str, ty: PgType, typmod: 
     ]
 }
 
+/// The system columns of every relation that holds rows (PostgreSQL's
+/// `SystemAttributes`): name, negative attnum, type OID (`tid`, `xid`,
+/// `cid`, `oid`). Views, indexes and composite types have none.
+pub const SYSTEM_COLUMNS: [(&str, i16, u32); 6] =
+    [("ctid", -1, 27), ("xmin", -2, 28), ("cmin", -3, 29), ("xmax", -4, 28), ("cmax", -5, 29), ("tableoid", -6, 26)];
+
+/// The `pg_attribute` rows of relation `rel`'s system columns, as
+/// PostgreSQL stores them: NOT NULL, no statistics target.
+pub fn system_attribute_rows(rel: u32) -> Vec<Vec<Datum>> {
+    SYSTEM_COLUMNS
+        .iter()
+        .map(|&(name, attnum, ty)| {
+            let ty = PgType::from_oid(ty).expect("system column types are built in");
+            let mut row = attribute_row(rel, attnum, name, ty, -1, true);
+            row[ATT_STATTARGET] = Datum::Int4(0);
+            row
+        })
+        .collect()
+}
+
+/// 42701 for a table column named as one of the table's system columns.
+pub fn check_not_system_column(name: &str) -> crate::error::Result<()> {
+    if SYSTEM_COLUMNS.iter().any(|c| c.0 == name) {
+        return Err(crate::err!(
+            crate::error::SqlState::DUPLICATE_COLUMN,
+            "column name \"{name}\" conflicts with a system column name"
+        ));
+    }
+    Ok(())
+}
+
 pub const ATT_RELID: usize = PG_ATTRIBUTE.attno("attrelid");
 pub const ATT_NAME: usize = PG_ATTRIBUTE.attno("attname");
 pub const ATT_TYPID: usize = PG_ATTRIBUTE.attno("atttypid");

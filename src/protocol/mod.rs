@@ -306,7 +306,7 @@ where
             *skip = false;
             // A serializable implicit transaction may fail its commit check.
             if let Err(e) = session.pre_commit_implicit() {
-                send_error(wire, session, &e)?;
+                send_error(wire, session, e)?;
             }
             session.end_implicit_transaction();
             complete_commit(session).await?;
@@ -355,7 +355,7 @@ where
             return Err(e);
         }
         session.abort_statement(&e);
-        send_error(wire, session, &e)?;
+        send_error(wire, session, e)?;
         *skip = true;
     }
     Ok(true)
@@ -372,12 +372,17 @@ fn message_name(m: &F) -> &'static str {
     }
 }
 
-fn send_error<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session, e: &Error) -> Result<()> {
+fn send_error<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    session: &mut Session,
+    mut e: Error,
+) -> Result<()> {
     for n in session.take_notices() {
         wire.send_notice(&n)?;
     }
     tracing::info!(sqlstate = %e.code(), message = e.message(), "statement failed");
-    wire.send_error(e)
+    session.name_error_schema(&mut e);
+    wire.send_error(&e)
 }
 
 fn describe<S: AsyncRead + AsyncWrite + Unpin>(
@@ -462,7 +467,7 @@ where
         Ok(s) => s,
         Err(e) => {
             session.abort_statement(&e);
-            send_error(wire, session, &e)?;
+            send_error(wire, session, e)?;
             session.end_implicit_transaction();
             return send_ready(wire, session).await;
         }
@@ -494,7 +499,7 @@ where
                 return Err(e);
             }
             session.abort_statement(&e);
-            send_error(wire, session, &e)?;
+            send_error(wire, session, e)?;
             ok = false;
             break;
         }
@@ -503,7 +508,7 @@ where
         session.cache_simple(sql, &statements);
         // A serializable implicit transaction may fail its commit check.
         if let Err(e) = session.pre_commit_implicit() {
-            send_error(wire, session, &e)?;
+            send_error(wire, session, e)?;
         }
     }
     session.end_implicit_transaction();

@@ -162,6 +162,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         if let Some(w) = e.context() {
             fields.push((b'W', w.to_string()));
         }
+        let object =
+            [(b's', e.schema()), (b't', e.table()), (b'c', e.column()), (b'd', e.datatype()), (b'n', e.constraint())];
+        fields.extend(object.into_iter().filter_map(|(tag, v)| Some((tag, v?.to_string()))));
         self.send(PgWireBackendMessage::ErrorResponse(pgwire::messages::response::ErrorResponse::new(fields)))
     }
 

@@ -39,8 +39,10 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// ROLE) and `aclitem[]` columns are real arrays; the reg* types have
 /// `pg_type` rows. 11: `information_schema.columns` names a column's
 /// domain and reports the domain's base type. 12: `pg_db_role_setting`
-/// (shared, in `base/0/`).
-pub const FORMAT_VERSION: &str = "14";
+/// (shared, in `base/0/`). 15: `pg_attribute` rows of the system columns
+/// (`ctid` … `tableoid`, attnum < 0) of every table, sequence, TOAST
+/// relation and catalog; `tid` and `cid` have `pg_type` rows.
+pub const FORMAT_VERSION: &str = "15";
 
 pub struct DataDir {
     pub path: PathBuf,

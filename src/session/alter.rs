@@ -214,6 +214,9 @@ impl Session {
         sequence: Option<&ColumnSequence>,
         xid: u64,
     ) -> Result<()> {
+        if table.view.is_none() {
+            crate::catalog::system::check_not_system_column(&column.name)?;
+        }
         if table.column_index(&column.name).is_some() {
             let msg = format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name);
             if if_not_exists {
@@ -263,7 +266,14 @@ impl Session {
     }
 
     /// DROP COLUMN, with what depends on it (see the module doc).
-    fn drop_column(&mut self, table: &Table, name: &str, if_exists: bool, cascade: bool, xid: u64) -> Result<()> {
+    pub(super) fn drop_column(
+        &mut self,
+        table: &Table,
+        name: &str,
+        if_exists: bool,
+        cascade: bool,
+        xid: u64,
+    ) -> Result<()> {
         let Some(i) = table.column_index(name) else {
             let msg = format!("column \"{name}\" of relation \"{}\" does not exist", table.name);
             if if_exists {
@@ -366,6 +376,9 @@ impl Session {
         let Some(i) = table.column_index(from) else {
             return Err(err!(SqlState::UNDEFINED_COLUMN, "column \"{from}\" does not exist"));
         };
+        if table.view.is_none() {
+            crate::catalog::system::check_not_system_column(to)?;
+        }
         if table.column_index(to).is_some() {
             return Err(err!(
                 SqlState::DUPLICATE_COLUMN,

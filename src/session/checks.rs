@@ -135,7 +135,9 @@ impl Session {
                 "check constraint \"{}\" of relation \"{}\" is violated by some row",
                 check.name,
                 table.name
-            ));
+            )
+            .with_table(table.namespace, &table.name)
+            .with_constraint(&check.name));
         }
         Ok(())
     }

@@ -254,7 +254,9 @@ impl Session {
                 names.join(", "),
                 vals.join(", "),
                 parent.name
-            )));
+            ))
+            .with_table(child.namespace, &child.name)
+            .with_constraint(&fk.name));
         }
         Ok(())
     }

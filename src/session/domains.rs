@@ -102,7 +102,8 @@ impl Session {
             .ok_or_else(|| crate::error::Error::internal(format!("domain {oid} vanished")))
     }
 
-    /// DROP DOMAIN or DROP TYPE of a domain: 2BP01 while columns use it.
+    /// DROP DOMAIN or DROP TYPE of a domain: 2BP01 while columns use it,
+    /// or with CASCADE those columns dropped first.
     pub(super) fn drop_domain(&mut self, ty: &TypeRow, cascade: bool, xid: u64) -> Result<()> {
         let snapshot = self.statement_snapshot();
         let path = self.search_path.clone();
@@ -115,7 +116,7 @@ impl Session {
             return catalog.drop_domain(&domain, xid, self.cid, &who);
         }
         if cascade {
-            return Err(crate::error::Error::not_supported("DROP DOMAIN … CASCADE of a domain that table columns use"));
+            return self.drop_domain_columns(ty, &columns, xid);
         }
         let mut detail = Vec::new();
         for (rel, column) in &columns {
@@ -129,6 +130,42 @@ impl Session {
         )
         .with_detail(detail.join("\n"))
         .with_hint("Use DROP ... CASCADE to drop the dependent objects too."))
+    }
+
+    /// DROP DOMAIN … CASCADE: the table columns of the domain's type go
+    /// (as ALTER TABLE … DROP COLUMN … CASCADE drops them), then the domain.
+    fn drop_domain_columns(&mut self, ty: &TypeRow, columns: &[(u32, String)], xid: u64) -> Result<()> {
+        let catalog = self.shared.catalog.clone();
+        let mut lines = Vec::with_capacity(columns.len());
+        {
+            let snapshot = self.statement_snapshot();
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+            for (rel, column) in columns {
+                if catalog.relation_by_oid(*rel, &who)?.is_some_and(|(_, r)| r.kind != crate::catalog::RelKind::Table) {
+                    return Err(crate::error::Error::not_supported(
+                        "DROP DOMAIN … CASCADE of a domain that a view's columns use",
+                    ));
+                }
+                let table = catalog.regclass_text(*rel, &who)?.unwrap_or_default();
+                lines.push(format!("column {column} of table {table}"));
+            }
+        }
+        self.cascade_notice(&lines);
+        // The tables are read as this transaction changes them from here on.
+        self.catalog_changed = true;
+        for (rel, column) in columns {
+            self.locker().relation(*rel, crate::txn::lock::LockMode::AccessExclusive)?;
+            let snapshot = self.statement_snapshot();
+            let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+            let table =
+                catalog.lookup_oid(*rel, &who)?.ok_or_else(|| crate::error::Error::internal("table vanished"))?;
+            self.drop_column(&table, column, false, true, xid)?;
+            self.cid += 1;
+        }
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let domain = catalog.domain(ty.oid, &who)?.ok_or_else(|| crate::error::Error::internal("domain vanished"))?;
+        catalog.drop_domain(&domain, xid, self.cid, &who)
     }
 
     fn alter_domain(&mut self, ty: &TypeRow, domain: &Domain, action: &AlterDomain, xid: u64) -> Result<()> {
@@ -297,7 +334,9 @@ impl Session {
             })?;
             if let Some((code, what)) = found {
                 let column = &table.columns[index].name;
-                return Err(err!(code, "column \"{column}\" of table \"{}\" {what}", table.name));
+                return Err(err!(code, "column \"{column}\" of table \"{}\" {what}", table.name)
+                    .with_table(table.namespace, &table.name)
+                    .with_column(column));
             }
         }
         Ok(())

@@ -741,6 +741,16 @@ impl Session {
         self.shared.metrics.errors.with_label_values(&[error.code().class()]).inc();
     }
 
+    /// Name the schema an error gives by OID (ErrorResponse field `s`) as
+    /// the failing transaction sees the catalog, so a schema it created
+    /// itself is named too.
+    pub fn name_error_schema(&self, error: &mut Error) {
+        let Some(namespace) = error.unnamed_schema() else { return };
+        let snapshot = self.shared.catalog.snapshot();
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.current_xid(), cid: u32::MAX };
+        error.name_schema(self.shared.catalog.namespace_name(namespace, &who).ok().flatten());
+    }
+
     /// ReadyForQuery's status: `I` idle, `T` in a block, `E` in a failed block.
     pub fn transaction_status(&self) -> u8 {
         match &self.block {

@@ -291,7 +291,9 @@ impl Session {
                             "column \"{}\" of relation \"{}\" contains null values",
                             target.columns[c].name,
                             target.name
-                        ));
+                        )
+                        .with_table(target.namespace, &target.name)
+                        .with_column(&target.columns[c].name));
                     }
                     catalog.insert_row(&target, &desc, &values, xid, write_cid)?;
                 }

@@ -187,9 +187,9 @@ impl Eval<'_> {
         for (seq, n, _) in self.catalog.owned_sequences(oid, &who)? {
             if n == attnum as i32 + 1 {
                 if let Some((seq_name, rel)) = self.catalog.relation_by_oid(seq, &who)? {
-                    let schema = self.catalog.namespace_name(rel.namespace, &who)?.unwrap_or_default();
+                    let schema = self.catalog.schema_or_temp(rel.namespace, self.search_path, &who)?;
                     let quote = crate::catalog::describe::quote_identifier;
-                    return Ok(Some(format!("{}.{}", quote(&schema), quote(&seq_name))));
+                    return Ok(Some(format!("{schema}.{}", quote(&seq_name))));
                 }
             }
         }

@@ -246,7 +246,7 @@ impl EvalContext for RowCx<'_, '_> {
         &self,
         oid: u32,
         column: usize,
-        qualify: &dyn Fn(u32) -> bool,
+        qualify: &dyn Fn(u32) -> crate::catalog::describe::Qualify,
         pretty: bool,
     ) -> Result<Option<String>> {
         self.cx.catalog.index_definition(oid, column, qualify, pretty, &self.cx.reader())
@@ -299,8 +299,8 @@ impl EvalContext for RowCx<'_, '_> {
     fn shared_description(&self, objoid: u32, classoid: u32) -> Result<Option<String>> {
         self.cx.catalog.shared_description(objoid, classoid, &self.cx.reader())
     }
-    fn constraint_definition(&self, oid: u32, pretty: bool) -> Result<Option<String>> {
-        self.cx.catalog.constraint_definition(oid, pretty, &self.cx.reader())
+    fn constraint_definition(&self, oid: u32, pretty: bool, path: &[u32]) -> Result<Option<String>> {
+        self.cx.catalog.constraint_definition(oid, pretty, path, &self.cx.reader())
     }
     fn database_size(&self) -> Result<i64> {
         self.cx.catalog.database_size(&self.cx.reader())
@@ -3634,7 +3634,9 @@ pub fn check_not_null(table: &Table, values: &[Datum]) -> Result<()> {
                 c.name,
                 table.name
             )
-            .with_detail(crate::catalog::failing_row(table, values)));
+            .with_detail(crate::catalog::failing_row(table, values))
+            .with_table(table.namespace, &table.name)
+            .with_column(&c.name));
         }
     }
     Ok(())

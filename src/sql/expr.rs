@@ -391,7 +391,7 @@ pub trait EvalContext {
         &self,
         _oid: u32,
         _column: usize,
-        _qualify: &dyn Fn(u32) -> bool,
+        _qualify: &dyn Fn(u32) -> crate::catalog::describe::Qualify,
         _pretty: bool,
     ) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
@@ -484,8 +484,9 @@ pub trait EvalContext {
     fn shared_description(&self, _objoid: u32, _classoid: u32) -> Result<Option<String>> {
         Err(Error::internal("catalog lookup outside a query"))
     }
-    /// `pg_get_constraintdef` of constraint `oid`: `None` if there is none.
-    fn constraint_definition(&self, _oid: u32, _pretty: bool) -> Result<Option<String>> {
+    /// `pg_get_constraintdef` of constraint `oid`, naming relations as
+    /// search path `path` finds them: `None` if there is none.
+    fn constraint_definition(&self, _oid: u32, _pretty: bool, _path: &[u32]) -> Result<Option<String>> {
         Err(Error::internal("catalog lookup outside a query"))
     }
     /// The disk space of the current database's relations.
@@ -520,10 +521,6 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
         return Ok(Datum::Null);
     }
     let oid = match (&v, from) {
-        (Datum::Text(name), PgType::RegClass) => Some(match name.parse::<u32>() {
-            Ok(oid) => oid,
-            Err(_) => ctx.relation_oid(name)?.unwrap_or(0),
-        }),
         (Datum::Text(text) | Datum::Bpchar(text), _) => Some(regclass_in(text, ctx)?),
         (other, _) => match other.as_i64() {
             Some(i) => Some(oid_of_int(i)?),
@@ -537,6 +534,7 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
         PgType::RegClass => Ok(Datum::Text(match ctx.regclass_text(oid)? {
             // Printed as SQL spells it, so that it reads back as the same relation.
             Some(name) => name,
+            None if oid == 0 => "-".to_string(),
             None => oid.to_string(),
         })),
         PgType::Text | PgType::Varchar | PgType::Name => match v {
@@ -597,12 +595,15 @@ fn enum_cast(v: Datum, from: PgType, to: PgType, oid: u32, ctx: &mut dyn EvalCon
     }
 }
 
-/// `regclassin`: a number is taken as an OID; a name must be a relation
-/// that exists (42P01 otherwise).
+/// `regclassin`: a number is taken as an OID, `-` as OID 0; a name must
+/// be a relation that exists (42P01 otherwise).
 fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return super::types::parse_oid(t);
+    }
+    if t == "-" {
+        return Ok(0);
     }
     ctx.relation_oid(t)?.ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{t}\" does not exist"))
 }

@@ -1114,9 +1114,15 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             let column = values.get(1).and_then(Datum::as_i64).map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX));
             let pretty = values.get(2) == Some(&Datum::Bool(true));
             // The pretty form names the table's schema only when the
-            // search path would not find it.
-            let path = if pretty { search_path(ctx, true)? } else { Vec::new() };
-            let qualify = |ns: u32| !pretty || !path.contains(&ns);
+            // search path would not find it; the session's own temporary
+            // schema is `pg_temp`.
+            let path = ctx.search_path(true)?;
+            let own_temp = path.iter().find(|p| crate::catalog::namespace::is_temp_namespace_name(&p.1)).map(|p| p.0);
+            let qualify = |ns: u32| match ns {
+                _ if pretty && path.iter().any(|p| p.0 == ns) => describe::Qualify::Not,
+                _ if Some(ns) == own_temp => describe::Qualify::OwnTemp,
+                _ => describe::Qualify::Named,
+            };
             match ctx.index_definition(oid_of(&values[0]), column, &qualify, pretty)? {
                 Some(def) => Datum::Text(def),
                 None => Datum::Null,
@@ -1188,7 +1194,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         },
         Func::PgGetConstraintdef => {
             let pretty = values.get(1) == Some(&Datum::Bool(true));
-            ctx.constraint_definition(oid_of(&values[0]), pretty)?.map_or(Datum::Null, Datum::Text)
+            let path = search_path(ctx, true)?;
+            ctx.constraint_definition(oid_of(&values[0]), pretty, &path)?.map_or(Datum::Null, Datum::Text)
         }
         Func::PgEncodingToChar => Datum::Text(encoding_name(values[0].as_i64().unwrap_or(-1)).to_string()),
         Func::PgCharToEncoding => Datum::Int4(encoding_number(text(0))),

@@ -109,7 +109,9 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
 /// values can be read and compared as text, nothing more.
 pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (22, "int2vector", "int2vector"),
+    (27, "tid", "tid"),
     (28, "xid", "xid"),
+    (29, "cid", "cid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
     (1033, "aclitem", "aclitem"),
@@ -315,8 +317,9 @@ impl PgType {
             | PgType::RegClass
             | PgType::RegType
             | PgType::Reg(_)
-            | PgType::TextForm(28)
+            | PgType::TextForm(28 | 29)
             | PgType::Enum(_) => 4,
+            PgType::TextForm(27) => 6,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::Interval => 16,

@@ -1913,8 +1913,16 @@ impl Binder<'_> {
             }
             if rel_seen {
                 let q = qual.unwrap_or_default();
+                let table = level.rels.iter().any(|r| r.label == q && r.table.is_some());
+                if table && is_system_column(&name) {
+                    return Err(self.at(system_column_unsupported(&name), node));
+                }
                 return Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column {q}.{name} does not exist"), node));
             }
+        }
+        let any_table = self.levels.iter().flat_map(|l| &l.rels).any(|r| r.table.is_some());
+        if qual.is_none() && any_table && is_system_column(&name) {
+            return Err(self.at(system_column_unsupported(&name), node));
         }
         match qual {
             Some(q) => {
@@ -2335,4 +2343,15 @@ fn relation_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Result<(S
         rename_columns(&mut columns, &a.columns, &label)?;
     }
     Ok((label, columns))
+}
+
+/// Whether `name` is one of the system columns every table has (`ctid`,
+/// `xmin`, …; `pg_attribute` lists them with attnum < 0).
+fn is_system_column(name: &str) -> bool {
+    crate::catalog::system::SYSTEM_COLUMNS.iter().any(|c| c.0 == name)
+}
+
+/// A table's system column named in a query: not readable yet.
+fn system_column_unsupported(name: &str) -> crate::error::Error {
+    crate::error::Error::not_supported(format!("system column \"{name}\""))
 }

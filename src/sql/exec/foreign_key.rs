@@ -399,7 +399,9 @@ impl FkChecks {
                     "{} is not present in table \"{}\".",
                     describe(table, &h.fk.columns, values),
                     h.parent.name
-                )));
+                ))
+                .with_table(table.namespace, &table.name)
+                .with_constraint(&h.fk.name));
             };
             match catalog.lock_row_as(&h.parent, tid, xid, crate::txn::RowLock::KeyShare)? {
                 RowChange::Done(_) | RowChange::DoneHot(_) | RowChange::SelfModified => return Ok(()),
@@ -464,7 +466,7 @@ impl FkChecks {
             Ok(())
         })?;
         if let Some(k) = gone.iter().find(|k| found.contains(&k.0)) {
-            return Err(referenced_error(table, &r.fk, &r.child.name, &k.1));
+            return Err(referenced_error(table, &r.fk, &r.child, &k.1));
         }
         Ok(())
     }
@@ -584,12 +586,19 @@ impl Act<'_> {
 }
 
 /// 23503 for a parent key still referenced.
-pub fn referenced_error(parent: &Table, fk: &ForeignKey, child: &str, key: &[Datum]) -> Error {
+pub fn referenced_error(parent: &Table, fk: &ForeignKey, child: &Table, key: &[Datum]) -> Error {
     err!(
         SqlState::FOREIGN_KEY_VIOLATION,
-        "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{child}\"",
+        "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
         parent.name,
-        fk.name
+        fk.name,
+        child.name
     )
-    .with_detail(format!("{} is still referenced from table \"{child}\".", describe(parent, &fk.parent_columns, key)))
+    .with_detail(format!(
+        "{} is still referenced from table \"{}\".",
+        describe(parent, &fk.parent_columns, key),
+        child.name
+    ))
+    .with_table(child.namespace, &child.name)
+    .with_constraint(&fk.name)
 }
