@@ -117,17 +117,24 @@ async fn prepared_statements_are_planned_again_when_statistics_change() {
          CREATE INDEX s_k ON s (k);
          INSERT INTO s SELECT g, 1, repeat('x', 50) FROM generate_series(1, 20000) g;
          ANALYZE s;
-         PREPARE q AS SELECT count(pad) FROM s WHERE k = 1",
+         PREPARE q AS SELECT count(pad) FROM s WHERE k = 1;
+         PREPARE g (int) AS SELECT count(pad) FROM s WHERE k = $1",
     )
     .await
     .unwrap();
     let extended = c.prepare("SELECT count(pad) FROM s WHERE k = 1").await.unwrap();
     let p = plan(&c).await;
     assert!(p.contains("Seq Scan on s"), "every row has k = 1: {p}");
+    // The generic plan of `k = $1`: whatever the value, one of k's one
+    // distinct value, so every row.
+    let g = rows(&c, "EXPLAIN (COSTS OFF) EXECUTE g(1)").await.join("\n");
+    assert!(g.contains("Seq Scan on s"), "k has one value: {g}");
     c.batch_execute("UPDATE s SET k = id; ANALYZE s").await.unwrap();
     for _ in 0..3 {
         let p = plan(&c).await;
         assert!(p.contains("Index Scan using s_k on s"), "k is now unique: {p}");
+        let g = rows(&c, "EXPLAIN (COSTS OFF) EXECUTE g(1)").await.join("\n");
+        assert!(g.contains("Index Scan using s_k on s"), "k is now unique: {g}");
         assert_eq!(rows(&c, "EXECUTE q").await, ["1"]);
         let n: i64 = c.query_one(&extended, &[]).await.unwrap().get(0);
         assert_eq!(n, 1);

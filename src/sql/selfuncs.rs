@@ -44,10 +44,20 @@ pub fn constant(e: &Expr, column_type: PgType) -> Option<Datum> {
 /// The share of rows with `col = value` (`value` unknown: `None`), the
 /// column having about `distinct` distinct values.
 pub fn eq_sel(stats: &ColumnStats, value: Option<&Datum>, distinct: f64) -> f64 {
-    if let Some(v) = value {
-        if let Some((_, f)) = stats.mcv.iter().find(|(m, _)| compare(m, v) == Ordering::Equal) {
-            return *f as f64;
+    let Some(v) = value else {
+        // Any value (a parameter of a generic plan): an even share of the
+        // non-null rows, but no more than the most common value has.
+        let mut sel = 1.0 - stats.null_frac as f64;
+        if distinct > 1.0 {
+            sel /= distinct;
         }
+        if let Some((_, most)) = stats.mcv.first() {
+            sel = sel.min(*most as f64);
+        }
+        return sel.clamp(0.0, 1.0);
+    };
+    if let Some((_, f)) = stats.mcv.iter().find(|(m, _)| compare(m, v) == Ordering::Equal) {
+        return *f as f64;
     }
     let common = stats.mcv_total();
     let mut sel = (1.0 - common - stats.null_frac as f64).clamp(0.0, 1.0);
@@ -162,6 +172,13 @@ mod tests {
         // 20 % of the rows over the 10 other values.
         let other = eq_sel(&s, Some(&Datum::Int4(7)), 12.0);
         assert!((other - 0.02).abs() < 1e-6, "{other}");
+        // An unknown value: one of 12, whichever it is.
+        let any = eq_sel(&s, None, 12.0);
+        assert!((any - 1.0 / 12.0).abs() < 1e-6, "{any}");
+        // A column of one value: every row, not the share of values
+        // outside the most common ones (none).
+        let one = ColumnStats { distinct: 1.0, ..stats(&[(1, 1.0)], &[]) };
+        assert_eq!(eq_sel(&one, None, 1.0), 1.0);
     }
 
     #[test]
