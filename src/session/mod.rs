@@ -632,7 +632,7 @@ impl Session {
         let mut same = true;
         for t in &tables {
             let now = self.revalidate(t, LockMode::AccessShare)?;
-            same &= Arc::ptr_eq(&now, t) || *now == **t;
+            same &= unchanged(&now, t);
         }
         Ok(same)
     }
@@ -679,7 +679,7 @@ impl Session {
         let mut changed = false;
         for t in tables {
             let current = self.revalidate(t, LockMode::AccessShare)?;
-            changed |= !Arc::ptr_eq(&current, t) && *current != **t;
+            changed |= !unchanged(&current, t);
             now.push(current);
         }
         self.refreshed |= changed;
@@ -2153,4 +2153,10 @@ fn all_settings(settings: &Settings, block: Option<(xact::Isolation, bool)>) -> 
             ]
         })
         .collect()
+}
+
+/// Whether table description `now` is `was` as bound (the same one, or
+/// one read again that equals it).
+fn unchanged(now: &Arc<crate::catalog::Table>, was: &Arc<crate::catalog::Table>) -> bool {
+    Arc::ptr_eq(now, was) || **now == **was
 }

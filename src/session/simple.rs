@@ -260,7 +260,7 @@ impl Session {
         }
         for (t, mode) in tables {
             match self.revalidate(&t, mode) {
-                Ok(now) if Arc::ptr_eq(&now, &t) || *now == *t => {}
+                Ok(now) if super::unchanged(&now, &t) => {}
                 Ok(_) => return Ok(false),
                 Err(e) if is_stale(&e) => return Ok(false),
                 Err(e) => return Err(e),
