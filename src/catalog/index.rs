@@ -203,6 +203,12 @@ impl Index {
     /// an index without INCLUDE columns.
     pub fn include_payload(&self, values: &[Datum]) -> Vec<u8> {
         let mut out = Vec::new();
+        self.include_into(values, &mut out);
+        out
+    }
+
+    /// [`Index::include_payload`], appended to `out`.
+    pub fn include_into(&self, values: &[Datum], out: &mut Vec<u8>) {
         for &c in &self.include {
             match values.get(c) {
                 None | Some(Datum::Null) => out.push(0),
@@ -214,7 +220,6 @@ impl Index {
                 }
             }
         }
-        out
     }
 
     /// Read an entry's INCLUDE payload (see [`Index::include_payload`])
@@ -256,10 +261,16 @@ impl Index {
     /// where a key expression does (`1 / a` with `a` zero).
     pub fn key(&self, values: &[Datum]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(self.columns.len() * 9);
-        for (i, &o) in self.orders.iter().enumerate() {
-            keycode::encode(&mut out, self.part(i, values)?.as_ref(), o);
-        }
+        self.key_into(values, &mut out)?;
         Ok(out)
+    }
+
+    /// [`Index::key`], appended to `out`.
+    pub fn key_into(&self, values: &[Datum], out: &mut Vec<u8>) -> Result<()> {
+        for (i, &o) in self.orders.iter().enumerate() {
+            keycode::encode(out, self.part(i, values)?.as_ref(), o);
+        }
+        Ok(())
     }
 
     /// The key of a row in an index whose parts are all columns (see
@@ -653,8 +664,10 @@ impl Catalog {
         for c in index.columns_read() {
             wanted[c] = true;
         }
-        // Each entry, and whether it is a live row's with no NULL in the key.
-        let mut entries: Vec<(IndexEntry, bool)> = Vec::new();
+        // The entries, their keys and payloads in one arena (no allocation
+        // per entry: a build may make hundreds of millions).
+        let mut entries: Vec<Pending> = Vec::new();
+        let mut arena: Vec<u8> = Vec::new();
         let heap = self.table_heap(table);
         let mut error = None;
         let mut values = Vec::new();
@@ -663,6 +676,7 @@ impl Catalog {
             if block == 1 {
                 // As many entries to come per page as on the first.
                 entries.reserve(entries.len() * (blocks - 1) as usize);
+                arena.reserve(arena.len() * (blocks - 1) as usize);
             }
             // Each row's entries point at its root; a HOT chain whose
             // versions differ in this index's columns gets one entry per
@@ -673,44 +687,34 @@ impl Catalog {
                     if error.is_some() {
                         return;
                     }
-                    let live = match self.build_version_state(t, xid, snapshot) {
-                        Ok(Some(live)) => live,
-                        Ok(None) => continue,
-                        Err(e) => {
-                            error = Some(e);
-                            return;
+                    let step = self.build_version_state(t, xid, snapshot).and_then(|live| {
+                        let Some(live) = live else { return Ok(()) };
+                        self.decode_columns_into(table, &desc, t, Some(&wanted), &mut values)?;
+                        if !index.covers(&values)? {
+                            return Ok(());
                         }
-                    };
-                    match self.decode_columns_into(table, &desc, t, Some(&wanted), &mut values) {
-                        Ok(()) => {
-                            match index.covers(&values) {
-                                Ok(true) => {}
-                                Ok(false) => continue,
-                                Err(e) => {
-                                    error = Some(e);
-                                    return;
-                                }
+                        let live = live && !index.null_in_key(&values)?;
+                        let at = arena.len();
+                        index.key_into(&values, &mut arena)?;
+                        let key_len = arena.len() - at;
+                        let same = entries[first..].iter().position(|e| e.key(&arena) == &arena[at..]);
+                        index.include_into(&values, &mut arena);
+                        match same {
+                            // A later version of the chain with the key:
+                            // once the earlier ones are pruned, it is the
+                            // row an index-only scan reads the entry as.
+                            Some(i) => {
+                                let e = &mut entries[first + i];
+                                e.at = at;
+                                e.include_len = (arena.len() - at - key_len) as u32;
+                                e.live |= live;
                             }
-                            let (unique_key, key) = match (index.null_in_key(&values), index.key(&values)) {
-                                (Ok(nulls), Ok(key)) => (!nulls, key),
-                                (Err(e), _) | (_, Err(e)) => {
-                                    error = Some(e);
-                                    return;
-                                }
-                            };
-                            let include = index.include_payload(&values);
-                            match entries[first..].iter_mut().find(|e| e.0.key == key) {
-                                // A later version of the chain with the key:
-                                // once the earlier ones are pruned, it is the
-                                // row an index-only scan reads the entry as.
-                                Some(e) => {
-                                    e.0.include = include;
-                                    e.1 |= live && unique_key;
-                                }
-                                None => entries.push((IndexEntry { key, tid: root, include }, live && unique_key)),
-                            }
+                            None => entries.push(Pending::new(&arena, at, key_len, root, live)),
                         }
-                        Err(e) => error = Some(e),
+                        Ok(())
+                    });
+                    if let Err(e) = step {
+                        error = Some(e);
                     }
                 }
             })?;
@@ -718,18 +722,20 @@ impl Catalog {
         if let Some(e) = error {
             return Err(e);
         }
-        entries.sort_unstable_by(|a, b| (&a.0.key, a.0.tid).cmp(&(&b.0.key, b.0.tid)));
+        entries.sort_unstable_by(|a, b| {
+            a.prefix.cmp(&b.prefix).then_with(|| a.key(&arena).cmp(b.key(&arena))).then(a.tid.cmp(&b.tid))
+        });
         if index.unique {
-            let mut last_live: Option<&IndexEntry> = None;
-            for (e, live) in &entries {
-                if !live {
+            let mut last_live: Option<&Pending> = None;
+            for e in &entries {
+                if !e.live {
                     continue;
                 }
-                if let Some(prev) = last_live.filter(|p| p.key == e.key) {
+                if let Some(prev) = last_live.filter(|p| p.key(&arena) == e.key(&arena)) {
                     let mut values = Vec::new();
                     heap.fetch_chain(prev.tid, |_, t, _| {
                         let v = self.decode_columns(table, &desc, t, Some(&wanted))?;
-                        let hit = index.key(&v)? == prev.key && index.covers(&v)?;
+                        let hit = index.key(&v)? == prev.key(&arena) && index.covers(&v)?;
                         if hit {
                             values = v;
                         }
@@ -743,8 +749,8 @@ impl Catalog {
                 last_live = Some(e);
             }
         }
-        for (e, _) in &entries {
-            let len = e.key.len() + e.include.len();
+        for e in &entries {
+            let len = e.key_len as usize + e.include_len as usize;
             if len > crate::storage::btree::MAX_KEY_SIZE {
                 return Err(name_index_in_size_error(
                     err!(
@@ -757,8 +763,8 @@ impl Catalog {
                 ));
             }
         }
-        let mut iter = entries.into_iter().map(|(e, _)| e);
-        self.btree(index).build_with(xid, &mut iter)
+        let arena = &arena;
+        self.btree(index).build_from(xid, entries.iter().map(|e| (e.key(arena), e.tid, e.include(arena))))
     }
 
     /// Make `index` an empty index (its relation file just created).
@@ -841,5 +847,48 @@ fn name_index_in_size_error(e: Error, index: &Index) -> Error {
         Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, msg)
     } else {
         e
+    }
+}
+
+/// An entry an index build has made, before sorting: its key and then
+/// its INCLUDE payload are in the build's arena at `at`. `prefix` is the
+/// key's first eight bytes (zero-padded, big-endian), which settle most
+/// comparisons of the sort without reading the arena.
+struct Pending {
+    prefix: u64,
+    at: usize,
+    tid: Tid,
+    key_len: u32,
+    include_len: u32,
+    /// A live row's entry with no NULL in the key (one that a unique
+    /// index must not have twice).
+    live: bool,
+}
+
+impl Pending {
+    /// The entry whose key starts at `at`, its payload after it up to the
+    /// arena's end.
+    fn new(arena: &[u8], at: usize, key_len: usize, tid: Tid, live: bool) -> Pending {
+        let mut head = [0u8; 8];
+        let n = key_len.min(8);
+        head[..n].copy_from_slice(&arena[at..at + n]);
+        let include_len = arena.len() - at - key_len;
+        Pending {
+            prefix: u64::from_be_bytes(head),
+            at,
+            tid,
+            key_len: key_len as u32,
+            include_len: include_len as u32,
+            live,
+        }
+    }
+
+    fn key<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        &arena[self.at..self.at + self.key_len as usize]
+    }
+
+    fn include<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        let from = self.at + self.key_len as usize;
+        &arena[from..from + self.include_len as usize]
     }
 }

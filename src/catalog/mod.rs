@@ -426,7 +426,7 @@ pub struct Catalog {
     txns: Arc<TransactionManager>,
     /// Tables as committed, by name, each with the catalog version it was
     /// read at (see [`Catalog::cached`]).
-    cache: dashmap::DashMap<String, (u64, Arc<Table>)>,
+    cache: dashmap::DashMap<String, (u64, Arc<Table>), crate::storage::hash::FastBuild>,
     /// Bumped after every commit that changed the catalog.
     version: std::sync::atomic::AtomicU64,
     /// Activity counters per table (for autovacuum).
@@ -586,7 +586,7 @@ impl Catalog {
             db,
             engine,
             txns,
-            cache: dashmap::DashMap::new(),
+            cache: dashmap::DashMap::default(),
             version: std::sync::atomic::AtomicU64::new(0),
             stats: stats::Stats::default(),
             frozen: dashmap::DashMap::new(),
@@ -1118,11 +1118,12 @@ impl Catalog {
     pub fn cached_in(&self, namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> Result<Option<Arc<Table>>> {
         use std::sync::atomic::Ordering;
         let version = self.version.load(Ordering::Acquire);
-        let key = cache_key(namespace, name, path);
-        if let Some(e) = self.cache.get(&key) {
-            if e.0 == version {
-                return Ok(Some(e.1.clone()));
-            }
+        let hit = CACHE_KEY.with_borrow_mut(|key| {
+            cache_key(key, namespace, name, path);
+            self.cache.get(key.as_str()).filter(|e| e.0 == version).map(|e| e.1.clone())
+        });
+        if hit.is_some() {
+            return Ok(hit);
         }
         let snapshot = self.txns.snapshot();
         let who = Reader { path, snapshot: &snapshot, xid: 0, cid: 0 };
@@ -1135,7 +1136,17 @@ impl Catalog {
         };
         let Some(table) = table else { return Ok(None) };
         let table = Arc::new(table);
+        let mut key = String::new();
+        cache_key(&mut key, namespace, name, path);
         self.cache.insert(key, (version, table.clone()));
+        if namespace.is_none() {
+            // The same description under its schema-qualified name, which
+            // is how a bound statement's tables are checked again before
+            // each execution: finding this very one spares comparing them.
+            let mut key = String::new();
+            cache_key(&mut key, Some(table.namespace), name, None);
+            self.cache.insert(key, (version, table.clone()));
+        }
         Ok(Some(table))
     }
 
@@ -2492,15 +2503,21 @@ impl Catalog {
     }
 }
 
-/// The key of a name in the table cache: the bare name, `n.name` for a
-/// schema-qualified one, `[a, b]|name` for one found through search path
-/// `[a, b]`. Built by hand: it is made for every table a statement names.
-fn cache_key(namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> String {
+thread_local! {
+    /// The key being looked up in the table cache: built here so a hit
+    /// allocates nothing.
+    static CACHE_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The key of a name in the table cache, into `key`: the bare name, `n.name`
+/// for a schema-qualified one, `[a, b]|name` for one found through search
+/// path `[a, b]`.
+fn cache_key(key: &mut String, namespace: Option<u32>, name: &str, path: Option<&[u32]>) {
     use std::fmt::Write;
+    key.clear();
     match (namespace, path) {
-        (None, None) => name.to_string(),
+        (None, None) => {}
         (None, Some(path)) => {
-            let mut key = String::with_capacity(name.len() + 2 + path.len() * 6);
             key.push('[');
             for (i, n) in path.iter().enumerate() {
                 if i > 0 {
@@ -2509,14 +2526,10 @@ fn cache_key(namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> String
                 let _ = write!(key, "{n}");
             }
             key.push_str("]|");
-            key.push_str(name);
-            key
         }
         (Some(n), _) => {
-            let mut key = String::with_capacity(name.len() + 11);
             let _ = write!(key, "{n}.");
-            key.push_str(name);
-            key
         }
     }
+    key.push_str(name);
 }

@@ -10,6 +10,7 @@ pub mod buffer;
 pub mod control;
 pub mod engine;
 pub mod fsm;
+pub mod hash;
 pub mod heap;
 pub mod page;
 pub mod sequence;

@@ -324,26 +324,26 @@ pub trait PageWrite: PageRead {
     /// free space is one piece (PostgreSQL's PageRepairFragmentation); dead
     /// items lose their storage; trailing unused pointers are dropped.
     fn compact(&mut self) {
-        let mut items: Vec<(OffsetNumber, Vec<u8>)> = Vec::new();
+        // The items are copied from an image of the page as it was, so
+        // moving one never overwrites another not yet moved.
+        let before: [u8; PAGE_SIZE] = *self.bytes();
+        let mut upper = self.special();
         for off in 1..=self.max_offset() {
             match self.line_pointer(off) {
                 Some(lp) if lp.state == ItemState::Normal => {
-                    items.push((off, self.item(off).map(<[u8]>::to_vec).unwrap_or_default()));
+                    let (from, len) = (lp.offset as usize, lp.len as usize);
+                    upper -= align(len);
+                    self.bytes_mut()[upper..upper + len].copy_from_slice(&before[from..from + len]);
+                    self.set_line_pointer(
+                        off,
+                        LinePointer { offset: upper as u16, state: ItemState::Normal, len: lp.len },
+                    );
                 }
                 Some(lp) if lp.state == ItemState::Dead && lp.len > 0 => {
                     self.set_line_pointer(off, LinePointer { offset: 0, state: ItemState::Dead, len: 0 });
                 }
                 _ => {}
             }
-        }
-        let mut upper = self.special();
-        for (off, data) in &items {
-            upper -= align(data.len());
-            self.bytes_mut()[upper..upper + data.len()].copy_from_slice(data);
-            self.set_line_pointer(
-                *off,
-                LinePointer { offset: upper as u16, state: ItemState::Normal, len: data.len() as u16 },
-            );
         }
         let mut max = self.max_offset();
         while max > 0 && self.line_pointer(max).is_some_and(|lp| lp.state == ItemState::Unused) {

@@ -10,6 +10,7 @@
 //! removed after vacuum ([`Clog::truncate`]).
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::slru::Slru;
 use crate::error::Result;
@@ -27,11 +28,19 @@ pub enum XidStatus {
 
 pub struct Clog {
     pages: Slru,
+    /// Ids recently found committed, each in slot `xid % RECENT`: a
+    /// commit is final, so a hit needs neither the page table's lock nor
+    /// its lookup (the visibility test of every row version asks).
+    recent: Box<[AtomicU64]>,
 }
+
+/// Slots of [`Clog::recent`].
+const RECENT: usize = 8192;
 
 impl Clog {
     pub fn open(dir: &Path) -> Result<Clog> {
-        Ok(Clog { pages: Slru::open(dir, "commit log")? })
+        let recent = (0..RECENT).map(|_| AtomicU64::new(0)).collect();
+        Ok(Clog { pages: Slru::open(dir, "commit log")?, recent })
     }
 
     fn place(xid: u64) -> (u64, usize, u32) {
@@ -40,12 +49,20 @@ impl Clog {
     }
 
     pub fn status(&self, xid: u64) -> Result<XidStatus> {
+        let slot = &self.recent[xid as usize % RECENT];
+        if xid != 0 && slot.load(Ordering::Relaxed) == xid {
+            return Ok(XidStatus::Committed);
+        }
         let (page, byte, shift) = Clog::place(xid);
-        self.pages.read(page, |p| match (p[byte] >> shift) & 3 {
+        let status = self.pages.read(page, |p| match (p[byte] >> shift) & 3 {
             1 => XidStatus::Committed,
             2 => XidStatus::Aborted,
             _ => XidStatus::InProgress,
-        })
+        })?;
+        if status == XidStatus::Committed {
+            slot.store(xid, Ordering::Relaxed);
+        }
+        Ok(status)
     }
 
     /// Record an outcome, logged in WAL up to `lsn`.

@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+use crate::storage::hash::FastBuild;
 use crate::txn::wait::Event;
 
 /// A table-lock mode, weakest first (PostgreSQL's numbering).
@@ -196,10 +197,10 @@ enum Waiting {
 struct Table {
     /// Grants so far (see [`Holder::granted`]).
     grants: u64,
-    locks: HashMap<LockTag, Lock>,
+    locks: HashMap<LockTag, Lock, FastBuild>,
     /// The tags each session holds something on.
-    held: HashMap<i32, Vec<LockTag>>,
-    waiting: HashMap<i32, Waiting>,
+    held: HashMap<i32, Vec<LockTag>, FastBuild>,
+    waiting: HashMap<i32, Waiting, FastBuild>,
 }
 
 impl Table {

@@ -32,7 +32,7 @@ pub struct Slru {
     dir: PathBuf,
     /// What the files hold, for error messages ("commit log").
     what: &'static str,
-    pages: Mutex<HashMap<u64, CachedPage>>,
+    pages: Mutex<HashMap<u64, CachedPage, crate::storage::hash::FastBuild>>,
     dirty: Mutex<HashSet<u64>>,
 }
 
@@ -40,7 +40,12 @@ impl Slru {
     pub fn open(dir: &Path, what: &'static str) -> Result<Slru> {
         std::fs::create_dir_all(dir)
             .map_err(|e| err!(SqlState::IO_ERROR, "could not create directory \"{}\": {e}", dir.display()))?;
-        Ok(Slru { dir: dir.to_path_buf(), what, pages: Mutex::new(HashMap::new()), dirty: Mutex::new(HashSet::new()) })
+        Ok(Slru {
+            dir: dir.to_path_buf(),
+            what,
+            pages: Mutex::new(HashMap::default()),
+            dirty: Mutex::new(HashSet::new()),
+        })
     }
 
     fn segment_path(&self, segment: u64) -> PathBuf {

@@ -13,6 +13,16 @@ use crate::storage::smgr::Fork;
 const LEAF_FILL: f64 = 0.9;
 const INTERNAL_FILL: f64 = 0.7;
 
+/// Blocks a build extends the index file by at once.
+const EXTEND_BY: u32 = 64;
+
+/// Blocks a build has added to the file and not used yet: `next..end`.
+#[derive(Default)]
+struct Spare {
+    next: u32,
+    end: u32,
+}
+
 /// A page being filled, and the block it will be written to.
 struct Filling<'a> {
     page: PageBuf,
@@ -31,23 +41,36 @@ impl<'a> BTree<'a> {
 
     /// As [`BTree::build`], the entries with their INCLUDE payloads.
     pub fn build_with(&self, xid: u64, entries: &mut dyn Iterator<Item = IndexEntry>) -> Result<()> {
+        self.build_from(xid, entries)
+    }
+
+    /// As [`BTree::build_with`], from entries of any form that lends its
+    /// key, TID and INCLUDE payload (see [`BuildEntry`]).
+    pub fn build_from<E: BuildEntry>(&self, xid: u64, entries: impl Iterator<Item = E>) -> Result<()> {
         let first_leaf = self.prepare_build()?;
         let mut level = 0;
         let mut lower: Vec<(Option<Vec<u8>>, u32)> = Vec::new();
         let mut cur = Filling { page: empty(0), block: first_leaf, first: None };
+        let mut spare = Spare::default();
         let mut prev: Option<(Vec<u8>, Tid)> = None;
         let mut item = Vec::new();
-        for IndexEntry { key, tid, include } in entries {
-            check_key(&key, &include)?;
-            if let Some((pk, pt)) = &prev
-                && (Entry { key: pk, tid: *pt }) >= (Entry { key: &key, tid })
-            {
-                return Err(Error::internal("btree build input is not sorted"));
+        for entry in entries {
+            let (key, tid, include) = entry.parts();
+            check_key(key, include)?;
+            match &mut prev {
+                Some((pk, pt)) => {
+                    if (Entry { key: pk, tid: *pt }) >= (Entry { key, tid }) {
+                        return Err(Error::internal("btree build input is not sorted"));
+                    }
+                    pk.clear();
+                    pk.extend_from_slice(key);
+                    *pt = tid;
+                }
+                None => prev = Some((key.to_vec(), tid)),
             }
             item.clear();
-            node::encode_leaf_entry(&mut item, Entry { key: &key, tid }, &include);
-            cur = self.add(xid, cur, &item, LEAF_FILL, &mut lower)?;
-            prev = Some((key, tid));
+            node::encode_leaf_entry(&mut item, Entry { key, tid }, include);
+            cur = self.add(xid, cur, &item, LEAF_FILL, &mut lower, &mut spare)?;
         }
         lower.push((cur.first.take(), cur.block.block()));
         self.finish(xid, cur, None)?;
@@ -55,14 +78,19 @@ impl<'a> BTree<'a> {
         while lower.len() > 1 {
             level += 1;
             let mut upper = Vec::new();
-            let mut cur = Filling { page: empty(level), block: self.new_page()?, first: None };
+            let mut cur = Filling { page: empty(level), block: self.build_page(&mut spare)?, first: None };
             for (sep, child) in std::mem::take(&mut lower) {
                 let item = node::encode_downlink(child, sep.as_deref());
-                cur = self.add(xid, cur, &item, INTERNAL_FILL, &mut upper)?;
+                cur = self.add(xid, cur, &item, INTERNAL_FILL, &mut upper, &mut spare)?;
             }
             upper.push((cur.first.take(), cur.block.block()));
             self.finish(xid, cur, None)?;
             lower = upper;
+        }
+        if spare.next < spare.end {
+            // Blocks added ahead and not needed: the file ends at the last page used.
+            self.pool.drop_fork_blocks_from(self.rel, Fork::Main, spare.next)?;
+            self.pool.smgr().truncate(self.rel, Fork::Main, spare.next)?;
         }
         let root = lower.first().map_or(node::NONE, |l| l.1);
         let mut meta = self.write(0)?;
@@ -96,12 +124,13 @@ impl<'a> BTree<'a> {
         item: &[u8],
         fill: f64,
         parents: &mut Vec<(Option<Vec<u8>>, u32)>,
+        spare: &mut Spare,
     ) -> Result<Filling<'a>> {
         let leaf = node::is_leaf(&cur.page);
         let target = (node::USABLE as f64 * fill) as usize;
         let has_items = cur.page.max_offset() > 0;
         if has_items && node::used_space(&cur.page) + node::item_cost(item.len()) > target {
-            let next = self.new_page()?;
+            let next = self.build_page(spare)?;
             let mut carry = vec![item.to_vec()];
             // The high key must fit too; move trailing items on if it does not.
             let sep_len = |it: &[u8]| if leaf { node::truncate(it).len() } else { it.len() - 4 };
@@ -140,6 +169,19 @@ impl<'a> BTree<'a> {
         Ok(cur)
     }
 
+    /// The next block for a page of the build: the file is extended
+    /// [`EXTEND_BY`] blocks at a time (the build is the index's only user).
+    fn build_page(&self, spare: &mut Spare) -> Result<WritePage<'a>> {
+        if spare.next < spare.end {
+            spare.next += 1;
+            return self.write(spare.next - 1);
+        }
+        let (buf, added) = self.pool.extend_by(self.rel, Fork::Main, EXTEND_BY)?;
+        let block = buf.tag().block;
+        *spare = Spare { next: block + 1, end: block + added };
+        Ok(Locked { guard: buf.write(), buf })
+    }
+
     /// Write a filled page to its block: with a right-link and a high key
     /// unless it is the last of its level.
     fn finish(&self, xid: u64, mut cur: Filling<'a>, next: Option<(u32, &[u8])>) -> Result<()> {
@@ -152,6 +194,24 @@ impl<'a> BTree<'a> {
         let mut block = cur.block;
         *block = cur.page;
         self.log_images(xid, &mut [&mut block])
+    }
+}
+
+/// An entry of a build's sorted input: its key, heap TID and INCLUDE
+/// payload, lent for the time the build copies them into a page.
+pub trait BuildEntry {
+    fn parts(&self) -> (&[u8], Tid, &[u8]);
+}
+
+impl BuildEntry for IndexEntry {
+    fn parts(&self) -> (&[u8], Tid, &[u8]) {
+        (&self.key, self.tid, &self.include)
+    }
+}
+
+impl BuildEntry for (&[u8], Tid, &[u8]) {
+    fn parts(&self) -> (&[u8], Tid, &[u8]) {
+        *self
     }
 }
 

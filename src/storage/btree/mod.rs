@@ -53,6 +53,7 @@ use crate::storage::wal::blocks::BlockRef;
 use crate::storage::wal::{Rmgr, Wal};
 
 pub use crate::storage::heap::Tid;
+pub use build::BuildEntry;
 pub use node::MAX_KEY_SIZE;
 use node::{Entry, Goal};
 pub use redo::redo;

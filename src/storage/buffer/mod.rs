@@ -88,7 +88,7 @@ struct Frame {
 
 pub struct BufferPool {
     frames: Box<[Frame]>,
-    table: DashMap<BufferTag, usize>,
+    table: DashMap<BufferTag, usize, crate::storage::hash::FastBuild>,
     clock: AtomicUsize,
     smgr: Arc<Smgr>,
     wal: Arc<dyn WalFlush>,
@@ -206,7 +206,7 @@ impl<'a> Buffer<'a> {
 impl BufferPool {
     /// A pool of `nframes` frames over `smgr`, flushing WAL through `wal`.
     pub fn new(nframes: usize, smgr: Arc<Smgr>, wal: Arc<dyn WalFlush>) -> BufferPool {
-        let frames = (0..nframes.max(4))
+        let frames: Box<[Frame]> = (0..nframes.max(4))
             .map(|_| Frame {
                 tag: Mutex::new(None),
                 pins: AtomicU32::new(0),
@@ -217,8 +217,8 @@ impl BufferPool {
             })
             .collect();
         BufferPool {
+            table: DashMap::with_capacity_and_hasher(frames.len(), Default::default()),
             frames,
-            table: DashMap::new(),
             clock: AtomicUsize::new(0),
             smgr,
             wal,
