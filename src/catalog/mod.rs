@@ -413,6 +413,18 @@ pub struct Reader<'a> {
 /// from the catalogs all databases share (roles, databases) is read again.
 static CLUSTER_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Page changes made to system catalogs, committed or not, by anyone in
+/// this process (see [`catalog_writes`]).
+static CATALOG_WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A count that moves whenever any system catalog's page changes: a
+/// description a transaction read of its own uncommitted catalog state is
+/// still right while this stays the same (and the transaction's commands
+/// see every change counted in it).
+pub fn catalog_writes() -> u64 {
+    CATALOG_WRITES.load(std::sync::atomic::Ordering::Acquire)
+}
+
 /// See [`CLUSTER_VERSION`].
 pub fn cluster_version() -> u64 {
     CLUSTER_VERSION.load(std::sync::atomic::Ordering::Acquire)
@@ -644,7 +656,9 @@ impl Catalog {
     }
 
     fn heap(&self, rel: RelFileLocator) -> Heap<'_> {
-        Heap::new(&self.engine.pool, &self.engine.wal, rel)
+        let heap = Heap::new(&self.engine.pool, &self.engine.wal, rel);
+        // A system catalog's file is named by its OID.
+        if rel.relfilenode < FIRST_NORMAL_OID { heap.counting(&CATALOG_WRITES) } else { heap }
     }
 
     /// A table's heap, with its fillfactor and persistence.
@@ -2507,6 +2521,13 @@ thread_local! {
     /// The key being looked up in the table cache: built here so a hit
     /// allocates nothing.
     static CACHE_KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The key under which the table cache keeps a name (see [`cache_key`]).
+pub fn table_cache_key(namespace: Option<u32>, name: &str, path: Option<&[u32]>) -> String {
+    let mut key = String::new();
+    cache_key(&mut key, namespace, name, path);
+    key
 }
 
 /// The key of a name in the table cache, into `key`: the bare name, `n.name`

@@ -54,6 +54,7 @@ mod domains;
 mod interrupts;
 mod lock_status;
 mod locks;
+mod own_catalog;
 mod privileges;
 pub mod registry;
 mod rewrite;
@@ -187,6 +188,8 @@ pub struct Session {
     commit_removes: Vec<crate::storage::smgr::RelFileLocator>,
     /// The transaction has changed the catalog (DDL).
     catalog_changed: bool,
+    /// What it read of its own catalog state since, while still right.
+    own_catalog: std::cell::RefCell<own_catalog::OwnCatalog>,
     /// Rows the transaction's statements changed, per table (OID, name):
     /// counted into the table statistics when it ends.
     changes: Vec<(u32, String, crate::catalog::stats::Changes)>,
@@ -264,6 +267,7 @@ impl Session {
             dropped_files: Vec::new(),
             commit_removes: Vec::new(),
             catalog_changed: false,
+            own_catalog: Default::default(),
             changes: Vec::new(),
             pending: Default::default(),
             commit_invalidates: false,
@@ -430,6 +434,7 @@ impl Session {
         self.serial_end(commit, false);
         self.clear_pending_checks();
         self.catalog_changed = false;
+        self.own_catalog.get_mut().clear();
         self.cid = 0;
         self.snapshot = None;
         self.shared.txns.release_snapshots(self.pid);
@@ -443,6 +448,8 @@ impl Session {
     /// the session kept since: settings, relation files, change counts.
     fn rollback_subtransaction(&mut self, ids: &[u64], sp: xact::Savepoint) -> Result<()> {
         self.shared.txns.abort_subs(ids)?;
+        // The catalog changes made since are undone.
+        self.own_catalog.get_mut().clear();
         self.rollback_subtransaction_temp(ids);
         self.rollback_pending_checks(sp.pending_mark, sp.constraint_modes);
         self.settings = sp.settings;
@@ -701,6 +708,7 @@ impl Session {
         SessionTables {
             catalog: &self.shared.catalog,
             own,
+            own_catalog: &self.own_catalog,
             locker: self.locker(),
             path: &self.search_path,
             statements: &self.statements,
@@ -1721,6 +1729,7 @@ fn tag(command: &str, rows: u64) -> String {
 struct SessionTables<'a> {
     catalog: &'a crate::catalog::Catalog,
     own: Option<(Snapshot, u64, u32)>,
+    own_catalog: &'a std::cell::RefCell<own_catalog::OwnCatalog>,
     locker: locks::Locker<'a>,
     /// The session's resolved search path.
     path: &'a [u32],
@@ -1845,12 +1854,22 @@ impl SessionTables<'_> {
         self.locker.table(self.catalog, self.own.is_some(), mode, || match &self.own {
             None => self.catalog.cached_in(namespace, name, Some(self.path)),
             Some((snapshot, xid, cid)) => {
+                let key = crate::catalog::table_cache_key(namespace, name, Some(self.path));
+                let version = self.catalog.version();
+                if let Some(table) = self.own_catalog.borrow_mut().table(&key, version, *cid) {
+                    return Ok(Some(table));
+                }
+                let before = crate::catalog::catalog_writes();
                 let who = crate::catalog::Reader { path: Some(self.path), snapshot, xid: *xid, cid: *cid };
                 let table = match namespace {
                     None => self.catalog.lookup(&crate::catalog::namespace::qualified_name(None, name), &who)?,
                     Some(n) => self.catalog.lookup_in(n, name, &who)?,
                 };
-                Ok(table.map(Arc::new))
+                let table = table.map(Arc::new);
+                if let Some(t) = &table {
+                    self.own_catalog.borrow_mut().keep_table(key, version, *cid, before, t);
+                }
+                Ok(table)
             }
         })
     }

@@ -51,8 +51,16 @@ impl Session {
     /// changes are read through its snapshot, and not kept.
     pub(super) fn current_holder(&mut self) -> Result<Arc<Holder>> {
         if self.catalog_changed {
+            let (version, cid) = (crate::catalog::cluster_version(), self.cid);
+            let user = self.current_user().to_string();
+            if let Some(holder) = self.own_catalog.get_mut().holder(&user, version, cid) {
+                return Ok(holder);
+            }
+            let before = crate::catalog::catalog_writes();
             let me = self.current_role_oid()?;
-            return Ok(Arc::new(self.holder(me)?));
+            let holder = Arc::new(self.holder(me)?);
+            self.own_catalog.get_mut().keep_holder(&user, version, cid, before, &holder);
+            return Ok(holder);
         }
         // Read before the catalog: a change committed after this is seen
         // now or found by the next call.

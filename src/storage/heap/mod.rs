@@ -85,6 +85,8 @@ pub struct Heap<'a> {
     /// An UNLOGGED table's heap: its changes are not logged (see
     /// [`Heap::unlogged`]).
     unlogged: bool,
+    /// Counted up by every change of a page (see [`Heap::counting`]).
+    changes: Option<&'a std::sync::atomic::AtomicU64>,
 }
 
 /// The room for tuples (with their line pointers) on an empty page.
@@ -129,7 +131,16 @@ fn too_big(len: usize) -> Error {
 
 impl<'a> Heap<'a> {
     pub fn new(pool: &'a BufferPool, wal: &'a Wal, rel: RelFileLocator) -> Heap<'a> {
-        Heap { pool, wal, rel, reserve: 0, unlogged: false }
+        Heap { pool, wal, rel, reserve: 0, unlogged: false, changes: None }
+    }
+
+    /// The heap, counting each change it makes to a page in `changes`
+    /// (the system catalogs' heaps count into one counter, which tells
+    /// caches of what a transaction's own catalog changes look like when
+    /// they may be out of date).
+    pub fn counting(mut self, changes: &'a std::sync::atomic::AtomicU64) -> Heap<'a> {
+        self.changes = Some(changes);
+        self
     }
 
     /// The heap of an UNLOGGED relation (when `unlogged`): its changes
@@ -220,6 +231,9 @@ impl<'a> Heap<'a> {
         pages: &mut [&mut PageBuf],
         fresh: &[bool],
     ) -> Result<u64> {
+        if let Some(changes) = self.changes {
+            changes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
         if self.unlogged {
             return Ok(0);
         }
