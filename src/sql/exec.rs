@@ -1036,9 +1036,9 @@ impl RecursiveUnion {
     }
 }
 
-/// A join whose right side reads the left row (`LATERAL`): a nested loop
-/// that runs the right plan anew for every left row, with the outer slots
-/// it reads set from that row.
+/// A join whose right side reads the left row (`LATERAL`, or an index
+/// scan keyed by it): a nested loop that runs the right plan anew for
+/// every left row, with the outer slots it reads set from that row.
 struct LateralJoinState {
     left: Node,
     right: Plan,
@@ -1058,7 +1058,9 @@ struct LateralJoinState {
 
 impl LateralJoinState {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
-        let types: Vec<PgType> = self.left_types.iter().chain(&self.right_types).copied().collect();
+        let emits_right = self.kind.emits_right();
+        let right_types = if emits_right { &self.right_types[..] } else { &[] };
+        let types: Vec<PgType> = self.left_types.iter().chain(right_types).copied().collect();
         loop {
             let (b, start) = match self.current.take() {
                 Some(current) => current,
@@ -1084,7 +1086,9 @@ impl LateralJoinState {
                     values.push(eval(e, &mut RowCx { cx, row: &left })?);
                 }
                 let bindings = std::mem::take(&mut self.bindings);
-                let right = with_outer(cx, &bindings, values, |cx| self.right_rows(cx));
+                // A semi or anti join without a condition of its own needs one row at most.
+                let first_only = !emits_right && self.on.is_none();
+                let right = with_outer(cx, &bindings, values, |cx| self.right_rows(cx, first_only));
                 self.bindings = bindings;
                 let mut matched = false;
                 for r in right? {
@@ -1096,12 +1100,20 @@ impl LateralJoinState {
                         }
                     }
                     matched = true;
+                    if !emits_right {
+                        break;
+                    }
                     rows.push(joined);
                 }
-                if !matched && self.kind == JoinKind::Left {
-                    let mut joined = left;
-                    joined.extend(self.right_types.iter().map(|_| Datum::Null));
-                    rows.push(joined);
+                match self.kind {
+                    JoinKind::Left if !matched => {
+                        let mut joined = left;
+                        joined.extend(self.right_types.iter().map(|_| Datum::Null));
+                        rows.push(joined);
+                    }
+                    JoinKind::Semi if matched => rows.push(left),
+                    JoinKind::Anti if !matched => rows.push(left),
+                    _ => {}
                 }
             }
             let paused = i < b.rows;
@@ -1119,8 +1131,9 @@ impl LateralJoinState {
         }
     }
 
-    /// The right side's rows for the outer slots as they are set now.
-    fn right_rows(&mut self, cx: &mut ExecCx<'_>) -> Result<Vec<Vec<Datum>>> {
+    /// The right side's rows for the outer slots as they are set now (the
+    /// first batch's only, if `first_only`).
+    fn right_rows(&mut self, cx: &mut ExecCx<'_>, first_only: bool) -> Result<Vec<Vec<Datum>>> {
         let mut node = match self.first.take() {
             Some(node) => node,
             None => Node::rebuild(&self.right, &self.slots)?,
@@ -1131,6 +1144,9 @@ impl LateralJoinState {
                 Step::Batch(b) => {
                     for i in 0..b.rows {
                         rows.push(self.right_types.iter().enumerate().map(|(c, t)| b.datum(c, *t, i)).collect());
+                    }
+                    if first_only && !rows.is_empty() {
+                        return Ok(rows);
                     }
                 }
                 Step::Yield => continue,
