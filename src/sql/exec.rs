@@ -1279,6 +1279,9 @@ struct Timed {
     slot: usize,
     /// When the operator was first asked for rows.
     started: Option<std::time::Instant>,
+    /// The slot's rows removed, heap fetches and time from earlier loops
+    /// (an operator built anew for each run of a nested loop's inner side).
+    earlier: (u64, u64, f64),
 }
 
 impl Timed {
@@ -1290,16 +1293,18 @@ impl Timed {
         let now = std::time::Instant::now();
         let mut stats = self.stats.lock();
         let s = &mut stats[self.slot];
-        s.removed = match &self.node {
-            Node::Scan(scan) => scan.removed,
-            Node::IndexScan(scan) => scan.removed,
-            _ => 0,
-        };
+        let (removed, fetched, ms) = self.earlier;
+        s.removed = removed
+            + match &self.node {
+                Node::Scan(scan) => scan.removed,
+                Node::IndexScan(scan) => scan.removed,
+                _ => 0,
+            };
         if let Node::IndexScan(scan) = &self.node {
-            s.heap_fetches = scan.heap_fetches;
+            s.heap_fetches = fetched + scan.heap_fetches;
         }
         s.loops = s.loops.max(1);
-        s.total_ms = (now - begun).as_secs_f64() * 1000.0;
+        s.total_ms = ms + (now - begun).as_secs_f64() * 1000.0;
         if let Step::Batch(b) = &step {
             if s.rows == 0 && b.rows > 0 || first && s.first_ms == 0.0 {
                 s.first_ms = (now - begun).as_secs_f64() * 1000.0;
@@ -1654,7 +1659,10 @@ impl Node {
             }
         };
         Ok(match (timing, slot) {
-            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t, slot, started: None })),
+            (Some(t), Some(slot)) => {
+                let earlier = t.lock().get(slot).map_or((0, 0, 0.0), |s| (s.removed, s.heap_fetches, s.total_ms));
+                Node::Timed(Box::new(Timed { node, stats: t, slot, started: None, earlier }))
+            }
             _ => node,
         })
     }

@@ -852,7 +852,7 @@ fn datetime_arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType, ctx: &dyn EvalC
 }
 
 /// Arithmetic on two non-null values already coerced to the operator's input types.
-fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
+pub(super) fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
     if ty.is_integer() {
         let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
         let r = match op {
