@@ -81,18 +81,54 @@ pub fn table_rows(table: &Table, blocks: Blocks<'_>) -> f64 {
 /// What the rows of a plan's columns come from, where known: column `i`
 /// of `plan` is column `.1` of table `.0` (which has about `.2` rows).
 fn column_source(plan: &Plan, i: usize, blocks: Blocks<'_>) -> Option<(Arc<Table>, usize, f64)> {
-    match plan {
-        Plan::Scan { table, .. } | Plan::IndexScan { table, .. } if i < table.columns.len() => {
-            Some((table.clone(), i, table_rows(table, blocks)))
+    match source_scan(plan, i)? {
+        (Plan::Scan { table, .. } | Plan::IndexScan { table, .. }, c) => {
+            Some((table.clone(), c, table_rows(table, blocks)))
         }
-        Plan::Filter { input, .. } => column_source(input, i, blocks),
+        _ => None,
+    }
+}
+
+/// How many times a nested loop over `outer` is expected to run its
+/// inner side, for an outer slot holding `value` (over `outer`'s row): as
+/// PostgreSQL's `get_loop_count`, the rows of the scan the value's column
+/// comes from, under that scan's own conditions (not those keyed by an
+/// outer row of its own); the outer side's rows when it is no column.
+pub fn loop_count(outer: &Plan, value: &Expr, blocks: Blocks<'_>) -> f64 {
+    let scan = match value {
+        Expr::Column(c, _) => source_scan(outer, *c).map(|(scan, _)| scan),
+        _ => None,
+    };
+    let Some(scan @ (Plan::Scan { table, filter, .. } | Plan::IndexScan { table, filter, .. })) = scan else {
+        return plan_rows(outer, blocks);
+    };
+    let rows = table_rows(table, blocks);
+    let mut own = Vec::new();
+    if let Some(f) = filter {
+        super::planner::split_and(f, &mut own);
+    }
+    let keyed = |e: &Expr| {
+        let mut outer = false;
+        e.walk(&mut |x| outer |= matches!(x, Expr::Outer(..)));
+        outer
+    };
+    let sel: f64 = own.iter().filter(|c| !keyed(c)).map(|c| selectivity(c, scan, rows, blocks)).product();
+    (rows * sel).max(1.0)
+}
+
+/// The scan column `i` of `plan` comes from, and which of the table's
+/// columns it is, if it is a table's column.
+fn source_scan(plan: &Plan, i: usize) -> Option<(&Plan, usize)> {
+    match plan {
+        Plan::Scan { table, .. } | Plan::IndexScan { table, .. } => (i < table.columns.len()).then_some((plan, i)),
+        Plan::Filter { input, .. } => source_scan(input, i),
         Plan::Project { input, exprs } => match exprs.get(i) {
-            Some(Expr::Column(c, _)) => column_source(input, *c, blocks),
+            Some(Expr::Column(c, _)) => source_scan(input, *c),
             _ => None,
         },
-        Plan::Join { left, right, .. } => {
+        Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => {
             let width = left.types().len();
-            if i < width { column_source(left, i, blocks) } else { column_source(right, i - width, blocks) }
+            if i < width { source_scan(left, i) } else { source_scan(right, i - width) }
         }
         _ => None,
     }
@@ -169,18 +205,8 @@ impl std::ops::Deref for StatsRef {
 fn column_side<'e>(op: CmpOp, a: &'e Expr, b: &'e Expr) -> Option<(usize, PgType, CmpOp, &'e Expr)> {
     match (a, b) {
         (Expr::Column(c, t), v) if fixed(v) => Some((*c, *t, op, v)),
-        (v, Expr::Column(c, t)) if fixed(v) => Some((*c, *t, flip(op), v)),
+        (v, Expr::Column(c, t)) if fixed(v) => Some((*c, *t, op.commuted(), v)),
         _ => None,
-    }
-}
-
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::LtEq => CmpOp::GtEq,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::GtEq => CmpOp::LtEq,
-        other => other,
     }
 }
 
@@ -483,6 +509,22 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
                 JoinKind::Full => inner.max(l + r),
             }
         }
+        Plan::LateralJoin { left, right, kind, on, .. } => {
+            let l = plan_rows(left, blocks);
+            // The right side's rows for one left row (its conditions on
+            // the left row's values estimated as on unknown values).
+            let mut r = loop_rows(right, blocks);
+            if on.is_some() {
+                r *= DEFAULT_INEQ_SEL;
+            }
+            let inner = (l * r).max(1.0);
+            match kind {
+                JoinKind::Semi => (l * r.min(1.0)).max(1.0),
+                JoinKind::Anti => (l * (1.0 - r.min(1.0))).max(1.0),
+                JoinKind::Left => inner.max(l),
+                _ => inner,
+            }
+        }
         Plan::Aggregate { input, groups, .. } => {
             if groups.is_empty() {
                 1.0
@@ -494,6 +536,19 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
         Plan::Values { rows, .. } => rows.len() as f64,
         Plan::SetOp { left, right, .. } => plan_rows(left, blocks) + plan_rows(right, blocks),
         _ => DEFAULT_ROWS,
+    }
+}
+
+/// The rows one run of a nested loop's right side gives: a scan's
+/// without rounding up to one row (a lookup of a key that most left rows
+/// lack gives less than one on average), else as [`plan_rows`].
+fn loop_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
+    match plan {
+        Plan::Scan { table, filter: Some(f), .. } | Plan::IndexScan { table, filter: Some(f), .. } => {
+            let rows = table_rows(table, blocks);
+            rows * selectivity(f, plan, rows, blocks)
+        }
+        other => plan_rows(other, blocks),
     }
 }
 
@@ -516,7 +571,7 @@ pub fn counted(plan: &Plan) -> bool {
     match plan {
         Plan::Scan { table, .. } | Plan::IndexScan { table, .. } => table.counted.1 >= 0.0,
         Plan::Filter { input, .. } | Plan::Project { input, .. } => counted(input),
-        Plan::Join { left, right, .. } => counted(left) || counted(right),
+        Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => counted(left) || counted(right),
         _ => false,
     }
 }

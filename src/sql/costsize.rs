@@ -86,11 +86,14 @@ pub struct Costing<'a> {
     pub params: CostParams,
     pub blocks: Blocks<'a>,
     memo: RefCell<HashMap<usize, Estimate>>,
+    /// Per outer slot a nested loop sets, how many times the loop is
+    /// expected to run its inner side (see [`Costing::index_scan`]).
+    loops: RefCell<HashMap<usize, f64>>,
 }
 
 impl<'a> Costing<'a> {
     pub fn new(params: CostParams, blocks: Blocks<'a>) -> Costing<'a> {
-        Costing { params, blocks, memo: RefCell::new(HashMap::new()) }
+        Costing { params, blocks, memo: RefCell::new(HashMap::new()), loops: RefCell::new(HashMap::new()) }
     }
 
     /// Estimates of every node of `plan` (subqueries and CTEs included), by node address.
@@ -241,10 +244,23 @@ impl<'a> Costing<'a> {
                     Estimate { startup, total, rows, width }
                 }
             }
-            Plan::LateralJoin { left, right, .. } => {
-                let (l, r) = (self.estimate(left), self.estimate(right));
-                let total = l.total + l.rows.max(1.0) * r.total + rows * p.cpu_tuple_cost;
-                Estimate { startup: l.startup + r.startup, total, rows, width }
+            Plan::LateralJoin { left, right, on, bindings, .. } => {
+                // The right side runs once per left row.
+                let l = self.estimate(left);
+                for (slot, e) in bindings {
+                    let loops = cost::loop_count(left, e, self.blocks);
+                    self.loops.borrow_mut().insert(*slot, loops);
+                }
+                let r = self.estimate(right);
+                let on_cost = on.as_ref().map_or(0.0, |e| self.qual_cost(e));
+                let startup = l.startup + r.startup + if p.enable_nestloop { 0.0 } else { DISABLE_COST };
+                let total = startup
+                    + (l.total - l.startup)
+                    + l.rows.max(1.0) * (r.total - r.startup)
+                    + (l.rows - 1.0).max(0.0) * r.startup
+                    + l.rows * r.rows * on_cost
+                    + rows * p.cpu_tuple_cost;
+                Estimate { startup, total, rows, width }
             }
             Plan::SetOp { kind, all, left, right } => {
                 let (l, r) = (self.estimate(left), self.estimate(right));
@@ -333,7 +349,14 @@ impl<'a> Costing<'a> {
         let height = if index_pages <= 1.0 { 0.0 } else { (index_pages.ln() / 256f64.ln()).ceil() };
         let startup = tuples.log2().ceil().max(0.0) * p.cpu_operator_cost + (height + 1.0) * 50.0 * p.cpu_operator_cost;
         let leaf_pages = (index_tuples * index_pages / tuples).ceil().max(1.0);
-        let index_cost = leaf_pages * p.random_page_cost
+        // The inner side of a nested loop, run `loops` times: the pages
+        // all runs read, once each (they stay cached), shared among them,
+        // as PostgreSQL's `cost_index` does with its `loop_count`.
+        let loops = self.loops_of(conds);
+        let reads = |wanted: f64, of: f64| {
+            if loops > 1.0 { pages_fetched(wanted * loops, of, p.effective_cache_size) / loops } else { wanted }
+        };
+        let index_cost = reads(leaf_pages, index_pages) * p.random_page_cost
             + index_tuples * (p.cpu_index_tuple_cost + conds.iter().map(|c| self.qual_cost(c)).sum::<f64>());
         // Heap pages: scattered (random) or in order (sequential), by
         // correlation; an index-only scan visits only those the visibility
@@ -342,10 +365,16 @@ impl<'a> Costing<'a> {
             Plan::IndexScan { index_only: true, .. } => 1.0 - all_visible_fraction(table),
             _ => 1.0,
         };
-        let scattered_pages = (pages_fetched(index_tuples, pages, p.effective_cache_size) * unseen).ceil();
+        let scattered_pages = if loops > 1.0 {
+            pages_fetched(index_tuples * loops, pages, p.effective_cache_size) / loops * unseen
+        } else {
+            (pages_fetched(index_tuples, pages, p.effective_cache_size) * unseen).ceil()
+        };
         let scattered = scattered_pages * p.random_page_cost;
         let in_order_pages = ((selectivity * pages).ceil().max(1.0) * unseen).ceil();
-        let in_order = if in_order_pages > 0.0 {
+        let in_order = if loops > 1.0 {
+            reads(in_order_pages, pages) * p.random_page_cost
+        } else if in_order_pages > 0.0 {
             p.random_page_cost + (in_order_pages - 1.0).max(0.0) * p.seq_page_cost
         } else {
             0.0
@@ -355,6 +384,24 @@ impl<'a> Costing<'a> {
         let per_row = p.cpu_tuple_cost + filter.map_or(0.0, |f| self.qual_cost(f));
         let startup = startup + if p.enable_indexscan { 0.0 } else { DISABLE_COST };
         (startup, startup + index_cost + heap_cost + index_tuples * per_row)
+    }
+
+    /// How many times a scan keyed by `conds` runs: once, or for a nested
+    /// loop's inner side as often as the loops setting the fewest of the
+    /// outer slots it reads are expected to run.
+    fn loops_of(&self, conds: &[Expr]) -> f64 {
+        let loops = self.loops.borrow();
+        let mut fewest: Option<f64> = None;
+        for c in conds {
+            c.walk(&mut |x| {
+                if let Expr::Outer(slot, _) = x {
+                    if let Some(&n) = loops.get(slot) {
+                        fewest = Some(fewest.map_or(n, |f| f.min(n)));
+                    }
+                }
+            });
+        }
+        fewest.unwrap_or(1.0).max(1.0)
     }
 
     /// The index's size in pages, from its entries' width (keys, a heap
@@ -419,7 +466,7 @@ impl<'a> Costing<'a> {
                 }
                 w
             }
-            Plan::Join { left, right, kind, .. } => {
+            Plan::Join { left, right, kind, .. } | Plan::LateralJoin { left, right, kind, .. } => {
                 let mut w = self.column_widths(left);
                 if kind.emits_right() {
                     w.extend(self.column_widths(right));

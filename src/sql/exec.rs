@@ -1036,9 +1036,9 @@ impl RecursiveUnion {
     }
 }
 
-/// A join whose right side reads the left row (`LATERAL`): a nested loop
-/// that runs the right plan anew for every left row, with the outer slots
-/// it reads set from that row.
+/// A join whose right side reads the left row (`LATERAL`, or an index
+/// scan keyed by it): a nested loop that runs the right plan anew for
+/// every left row, with the outer slots it reads set from that row.
 struct LateralJoinState {
     left: Node,
     right: Plan,
@@ -1058,7 +1058,9 @@ struct LateralJoinState {
 
 impl LateralJoinState {
     fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
-        let types: Vec<PgType> = self.left_types.iter().chain(&self.right_types).copied().collect();
+        let emits_right = self.kind.emits_right();
+        let right_types = if emits_right { &self.right_types[..] } else { &[] };
+        let types: Vec<PgType> = self.left_types.iter().chain(right_types).copied().collect();
         loop {
             let (b, start) = match self.current.take() {
                 Some(current) => current,
@@ -1084,7 +1086,9 @@ impl LateralJoinState {
                     values.push(eval(e, &mut RowCx { cx, row: &left })?);
                 }
                 let bindings = std::mem::take(&mut self.bindings);
-                let right = with_outer(cx, &bindings, values, |cx| self.right_rows(cx));
+                // A semi or anti join without a condition of its own needs one row at most.
+                let first_only = !emits_right && self.on.is_none();
+                let right = with_outer(cx, &bindings, values, |cx| self.right_rows(cx, first_only));
                 self.bindings = bindings;
                 let mut matched = false;
                 for r in right? {
@@ -1096,12 +1100,20 @@ impl LateralJoinState {
                         }
                     }
                     matched = true;
+                    if !emits_right {
+                        break;
+                    }
                     rows.push(joined);
                 }
-                if !matched && self.kind == JoinKind::Left {
-                    let mut joined = left;
-                    joined.extend(self.right_types.iter().map(|_| Datum::Null));
-                    rows.push(joined);
+                match self.kind {
+                    JoinKind::Left if !matched => {
+                        let mut joined = left;
+                        joined.extend(self.right_types.iter().map(|_| Datum::Null));
+                        rows.push(joined);
+                    }
+                    JoinKind::Semi if matched => rows.push(left),
+                    JoinKind::Anti if !matched => rows.push(left),
+                    _ => {}
                 }
             }
             let paused = i < b.rows;
@@ -1119,8 +1131,9 @@ impl LateralJoinState {
         }
     }
 
-    /// The right side's rows for the outer slots as they are set now.
-    fn right_rows(&mut self, cx: &mut ExecCx<'_>) -> Result<Vec<Vec<Datum>>> {
+    /// The right side's rows for the outer slots as they are set now (the
+    /// first batch's only, if `first_only`).
+    fn right_rows(&mut self, cx: &mut ExecCx<'_>, first_only: bool) -> Result<Vec<Vec<Datum>>> {
         let mut node = match self.first.take() {
             Some(node) => node,
             None => Node::rebuild(&self.right, &self.slots)?,
@@ -1131,6 +1144,9 @@ impl LateralJoinState {
                 Step::Batch(b) => {
                     for i in 0..b.rows {
                         rows.push(self.right_types.iter().enumerate().map(|(c, t)| b.datum(c, *t, i)).collect());
+                    }
+                    if first_only && !rows.is_empty() {
+                        return Ok(rows);
                     }
                 }
                 Step::Yield => continue,
@@ -1263,6 +1279,9 @@ struct Timed {
     slot: usize,
     /// When the operator was first asked for rows.
     started: Option<std::time::Instant>,
+    /// The slot's rows removed, heap fetches and time from earlier loops
+    /// (an operator built anew for each run of a nested loop's inner side).
+    earlier: (u64, u64, f64),
 }
 
 impl Timed {
@@ -1274,16 +1293,18 @@ impl Timed {
         let now = std::time::Instant::now();
         let mut stats = self.stats.lock();
         let s = &mut stats[self.slot];
-        s.removed = match &self.node {
-            Node::Scan(scan) => scan.removed,
-            Node::IndexScan(scan) => scan.removed,
-            _ => 0,
-        };
+        let (removed, fetched, ms) = self.earlier;
+        s.removed = removed
+            + match &self.node {
+                Node::Scan(scan) => scan.removed,
+                Node::IndexScan(scan) => scan.removed,
+                _ => 0,
+            };
         if let Node::IndexScan(scan) = &self.node {
-            s.heap_fetches = scan.heap_fetches;
+            s.heap_fetches = fetched + scan.heap_fetches;
         }
         s.loops = s.loops.max(1);
-        s.total_ms = (now - begun).as_secs_f64() * 1000.0;
+        s.total_ms = ms + (now - begun).as_secs_f64() * 1000.0;
         if let Step::Batch(b) = &step {
             if s.rows == 0 && b.rows > 0 || first && s.first_ms == 0.0 {
                 s.first_ms = (now - begun).as_secs_f64() * 1000.0;
@@ -1638,7 +1659,10 @@ impl Node {
             }
         };
         Ok(match (timing, slot) {
-            (Some(t), Some(slot)) => Node::Timed(Box::new(Timed { node, stats: t, slot, started: None })),
+            (Some(t), Some(slot)) => {
+                let earlier = t.lock().get(slot).map_or((0, 0, 0.0), |s| (s.removed, s.heap_fetches, s.total_ms));
+                Node::Timed(Box::new(Timed { node, stats: t, slot, started: None, earlier }))
+            }
             _ => node,
         })
     }

@@ -66,6 +66,7 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
         current: 0,
         refnames: refnames(plan),
         peeked: HashMap::new(),
+        outer_names: HashMap::new(),
     };
     match top {
         Some(name) => {
@@ -118,6 +119,7 @@ pub fn expression(expr: &Expr, names: &[String]) -> String {
         current: 0,
         refnames: HashMap::new(),
         peeked: HashMap::new(),
+        outer_names: HashMap::new(),
     };
     e.deparse(expr, names, false)
 }
@@ -143,6 +145,9 @@ struct Explainer<'a> {
     /// Output names of nodes already peeked at (by node address), so that
     /// a deep tree of joins is not walked again at every level.
     peeked: HashMap<usize, Vec<String>>,
+    /// What a nested loop's outer slots hold, as the left row's values
+    /// are named (`o.cust_id`), by slot.
+    outer_names: HashMap<usize, String>,
 }
 
 /// Give each scanned relation a name unique in the statement, as
@@ -577,17 +582,29 @@ impl Explainer<'_> {
                 }
                 ("WindowAgg".into(), names)
             }
-            Plan::LateralJoin { left, right, kind, on, .. } => {
-                let mut all = self.peek_names(left);
+            Plan::LateralJoin { left, right, kind, bindings, on } => {
+                let lnames = self.peek_names(left);
+                let mut all = lnames.clone();
                 all.extend(self.peek_names(right));
                 if let Some(on) = on {
                     self.prop(at, format!("Join Filter: {}", self.deparse(on, &all, false)));
                 }
                 self.props(at, extra, plan);
                 self.node(left, child, true, Vec::new());
+                for (slot, e) in bindings {
+                    let name = self.deparse(e, &lnames, true);
+                    self.outer_names.insert(*slot, name);
+                }
                 self.node(right, child, true, Vec::new());
-                let title = if *kind == JoinKind::Left { "Nested Loop Left Join" } else { "Nested Loop" };
-                (title.into(), all)
+                let title = match kind {
+                    JoinKind::Inner => "Nested Loop",
+                    JoinKind::Left => "Nested Loop Left Join",
+                    JoinKind::Semi => "Nested Loop Semi Join",
+                    JoinKind::Anti => "Nested Loop Anti Join",
+                    JoinKind::Right => "Nested Loop Right Join",
+                    JoinKind::Full => "Nested Loop Full Join",
+                };
+                (title.into(), if kind.emits_right() { all } else { lnames })
             }
             Plan::SetOp { kind, all, left, right } => {
                 let names = self.peek_names(left);
@@ -733,7 +750,7 @@ impl Explainer<'_> {
         let d = |x: &Expr| self.deparse(x, names, false);
         let text = match e {
             Expr::Column(i, _) => return names.get(*i).cloned().unwrap_or_else(|| format!("${i}")),
-            Expr::Outer(slot, _) => return format!("${slot}"),
+            Expr::Outer(slot, _) => return self.outer_names.get(slot).cloned().unwrap_or_else(|| format!("${slot}")),
             Expr::Param(i, _) => return format!("${}", i + 1),
             Expr::Const(v, ty) => return constant(v, *ty),
             Expr::AggRef(i, _) => return format!("agg{i}"),

@@ -57,6 +57,17 @@ impl CmpOp {
         }
     }
 
+    /// The operator with its operands swapped (`a < b` is `b > a`).
+    pub fn commuted(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::LtEq => CmpOp::GtEq,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::GtEq => CmpOp::LtEq,
+            other => other,
+        }
+    }
+
     pub fn holds(self, ord: Ordering) -> bool {
         match self {
             CmpOp::Eq => ord == Ordering::Equal,
@@ -841,7 +852,7 @@ fn datetime_arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType, ctx: &dyn EvalC
 }
 
 /// Arithmetic on two non-null values already coerced to the operator's input types.
-fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
+pub(super) fn arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType) -> Result<Datum> {
     if ty.is_integer() {
         let (x, y) = (a.as_i64().unwrap_or(0), b.as_i64().unwrap_or(0));
         let r = match op {

@@ -383,10 +383,13 @@ pub enum Plan {
         frame: Frame,
         funcs: Vec<WinCall>,
     },
-    /// A join whose right side reads the left row (`LATERAL`): for each
-    /// left row, the `bindings` (outer slot ← expression over the left row)
-    /// are set and the right plan runs anew; `on` is checked on the joined
-    /// row. `kind` is Inner or Left.
+    /// A nested loop whose right side reads the left row: for each left
+    /// row, the `bindings` (outer slot ← expression over the left row) are
+    /// set and the right plan runs anew; `on` is checked on the joined row.
+    /// A `LATERAL` item's join (Inner or Left), and the planner's index
+    /// nested loop, whose right side is an index scan keyed by the left
+    /// row's values (PostgreSQL's parameterized Nested Loop; Inner, Left,
+    /// Semi or Anti, see `super::nestloop`).
     LateralJoin {
         left: Box<Plan>,
         right: Box<Plan>,
@@ -501,7 +504,7 @@ impl Plan {
                 t.extend(srfs.iter().map(|c| c.ty));
                 t
             }
-            Plan::Join { left, kind, .. } if !kind.emits_right() => left.types(),
+            Plan::Join { left, kind, .. } | Plan::LateralJoin { left, kind, .. } if !kind.emits_right() => left.types(),
             Plan::Join { left, right, .. } | Plan::LateralJoin { left, right, .. } => {
                 let mut t = left.types();
                 t.extend(right.types());
@@ -714,6 +717,9 @@ impl Plan {
                 (node, table.oid, index.oid, eq.len() << 16 | any.len() << 4 | bits)
             }
             Plan::Join { kind, equi, on, .. } => (node, *kind as u32, equi.len() as u32, usize::from(on.is_some())),
+            Plan::LateralJoin { kind, bindings, on, .. } => {
+                (node, *kind as u32, bindings.len() as u32, usize::from(on.is_some()))
+            }
             Plan::Limit { offset, count, .. } => {
                 (node, 0, 0, usize::from(offset.is_some()) << 1 | usize::from(count.is_some()))
             }

@@ -16,9 +16,11 @@
 //! cheapest wins (on equal costs, the index that pins the most leading
 //! columns by equality, then one with a range, then a unique one). An
 //! `ORDER BY … LIMIT` that an index's order gives reads the index in that
-//! order; with `enable_sort = off`, so does any such `ORDER BY`. With
-//! `enable_hashjoin = off` an equality join is a nested loop (unless it is
-//! a FULL join, which only a hash join does).
+//! order; with `enable_sort = off`, so does any such `ORDER BY`. A join
+//! whose inner side an index can look up by the outer row's values may
+//! become an index nested loop, if that costs less (see `nestloop`). With
+//! `enable_hashjoin = off` another equality join is a nested loop (unless
+//! it is a FULL join, which only a hash join does).
 
 use std::sync::Arc;
 
@@ -36,6 +38,21 @@ use crate::catalog::{Index, Table};
 pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
     choose_paths(plan, costing);
     super::prune::prune_scan_columns(plan);
+    if costing.params.enable_indexscan && costing.params.enable_indexonlyscan {
+        index_only_where_covered(plan);
+    }
+}
+
+/// Index scans that read only what their index holds (as the columns
+/// the plan reads of them tell, the inner side of a join among them)
+/// become index-only scans.
+fn index_only_where_covered(plan: &mut Plan) {
+    for_each_plan_mut(plan, &mut |p| {
+        if let Plan::IndexScan { table, index, ctid: false, index_only, read: Some(read), .. } = p {
+            let needed: Vec<usize> = (0..read.len()).filter(|&i| read[i]).collect();
+            *index_only |= index.can_return(table, &needed);
+        }
+    });
 }
 
 fn choose_paths(plan: &mut Plan, costing: &Costing<'_>) {
@@ -48,13 +65,15 @@ fn choose_paths(plan: &mut Plan, costing: &Costing<'_>) {
         if !columns_read(std::iter::once(&*filter), &mut needed) {
             return;
         }
-        if let Some(scan) = index_scan(table, filter, false, alias, costing, Some(&needed)) {
+        let found = cheapest_index_scan(table, filter, false, alias, costing, Some(&needed));
+        if let Some(scan) = cheaper_than_seq_scan(found, table, filter, costing) {
             *input = scan;
         }
     });
     for_each_plan_mut(plan, &mut |p| {
         if let Plan::Scan { table, filter: Some(filter), ctid, alias, .. } = p {
-            if let Some(scan) = index_scan(table, filter, *ctid, alias, costing, None) {
+            let found = cheapest_index_scan(table, filter, *ctid, alias, costing, None);
+            if let Some(scan) = cheaper_than_seq_scan(found, table, filter, costing) {
                 *p = scan;
             }
         }
@@ -155,9 +174,12 @@ pub(super) fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut 
     ok
 }
 
-/// With hash joins off, equality joins become nested loops (their
-/// equalities join conditions), as PostgreSQL's costs would choose.
+/// Joins become index nested loops where those cost less (see
+/// `nestloop`); then, with hash joins off, the other equality joins
+/// become nested loops (their equalities join conditions), as
+/// PostgreSQL's costs would choose.
 fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
+    super::nestloop::choose_index_nested_loops(plan, costing);
     if costing.params.enable_hashjoin || !costing.params.enable_nestloop {
         return;
     }
@@ -285,22 +307,37 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
 /// Call `f` on every plan node, parents before children, subqueries (and
 /// the plans of common table expressions) included.
 pub fn for_each_plan_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
-    f(plan);
+    visit_plans_mut(plan, f, false);
+}
+
+/// Call `f` on every plan node as [`for_each_plan_mut`] does, but
+/// children (and the subqueries in a node's expressions) before parents.
+pub fn for_each_plan_mut_bottom_up(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan)) {
+    visit_plans_mut(plan, f, true);
+}
+
+fn visit_plans_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan), children_first: bool) {
+    if !children_first {
+        f(plan);
+    }
     if let Plan::With { ctes, .. } = plan {
         for c in ctes {
-            for_each_plan_mut(Arc::make_mut(&mut c.plan), f);
+            visit_plans_mut(Arc::make_mut(&mut c.plan), f, children_first);
         }
     }
     for input in plan.inputs_mut() {
-        for_each_plan_mut(input, f);
+        visit_plans_mut(input, f, children_first);
     }
     visit_exprs_mut(plan, &mut |e| {
         e.walk_mut(&mut |e| {
             if let Expr::Sub(s) = e {
-                for_each_plan_mut(Arc::make_mut(&mut s.plan), f);
+                visit_plans_mut(Arc::make_mut(&mut s.plan), f, children_first);
             }
         })
     });
+    if children_first {
+        f(plan);
+    }
 }
 
 fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
@@ -407,14 +444,28 @@ struct Bound<'e> {
     cond: &'e Expr,
 }
 
-fn index_scan(
+/// The index scan `found` (with its cost) for `filter` on `table`, if it
+/// costs less than the sequential scan.
+fn cheaper_than_seq_scan(
+    found: Option<(f64, Plan)>,
+    table: &Table,
+    filter: &Expr,
+    costing: &Costing<'_>,
+) -> Option<Plan> {
+    let (cost, plan) = found?;
+    (cost < costing.seq_scan(table, Some(filter)).1).then_some(plan)
+}
+
+/// The cheapest index scan of `table` for `filter` and its cost, if an
+/// index fits it.
+pub(super) fn cheapest_index_scan(
     table: &Arc<Table>,
     filter: &Expr,
     ctid: bool,
     alias: &Option<String>,
     costing: &Costing<'_>,
     needed: Option<&[usize]>,
-) -> Option<Plan> {
+) -> Option<(f64, Plan)> {
     if table.indexes.is_empty() {
         return None;
     }
@@ -426,9 +477,7 @@ fn index_scan(
         return None;
     }
     // Per index: equalities on its leading key parts, then a range or an
-    // IN list on the next one; priced against each other and the
-    // sequential scan.
-    let seq = costing.seq_scan(table, Some(filter)).1;
+    // IN list on the next one; priced against each other.
     let mut best: Option<(f64, Score, Plan)> = None;
     for index in &table.indexes {
         if !usable(index, &conjuncts) {
@@ -456,8 +505,7 @@ fn index_scan(
             best = Some((cost, score, plan));
         }
     }
-    let (cost, _, plan) = best?;
-    (cost < seq).then_some(plan)
+    best.map(|(cost, _, plan)| (cost, plan))
 }
 
 /// The scan of `index` whose key parts have conditions `parts`, the

@@ -12,7 +12,7 @@
 //! keep every column.
 
 use super::expr::Expr;
-use super::plan::Plan;
+use super::plan::{JoinKind, Plan};
 use super::planner::{columns_read, scan_columns_read};
 
 /// Mark the columns every scan in `plan` must decode (`Plan::Scan`'s and
@@ -23,9 +23,19 @@ pub fn prune_scan_columns(plan: &mut Plan) {
 
 /// `read`: which of `plan`'s output columns are read (`None`: all).
 fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
-    // A projection or an aggregate reads its input through its expressions
-    // alone, whatever is read of its output.
-    if matches!(plan, Plan::Project { .. } | Plan::Aggregate { .. }) {
+    // A projection reads its input through the expressions of the
+    // columns read of it alone.
+    if let Plan::Project { input, exprs } = plan {
+        let read_of = |i: usize| read.as_ref().is_none_or(|m| m.get(i).copied().unwrap_or(true));
+        let mut needed = Vec::new();
+        if columns_read(exprs.iter().enumerate().filter(|(i, _)| read_of(*i)).map(|(_, e)| e), &mut needed) {
+            let m = marked_columns(&needed, vec![false; input.types().len()]);
+            return prune(input, m);
+        }
+    }
+    // An aggregate reads its input through its expressions alone,
+    // whatever is read of its output.
+    if matches!(plan, Plan::Aggregate { .. }) {
         if let Some((input, needed)) = scan_columns_read(plan) {
             let m = marked_columns(&needed, vec![false; input.types().len()]);
             return prune(input, m);
@@ -50,24 +60,18 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
         }
         Plan::Limit { input, .. } | Plan::With { input, .. } => prune(input, read),
         Plan::Join { left, right, kind, equi, on } => {
-            let width = left.types().len();
-            // A semi or anti join's condition reads the right side's
-            // columns, which its rows do not carry.
-            let read = match read {
-                Some(mut m) if !kind.emits_right() => {
-                    m.resize(width + right.types().len(), false);
-                    Some(m)
-                }
-                other => other,
+            let (l, r) = match joined_read(read, *kind, left, right, on.as_ref()) {
+                Some((l, r)) => (marked(equi.iter().map(|(a, _)| a), l), marked(equi.iter().map(|(_, b)| b), r)),
+                None => (None, None),
             };
-            let m = read.and_then(|m| marked(on.iter(), m));
-            let (l, r) = match m {
-                Some(mut m) if m.len() >= width => {
-                    let r = m.split_off(width);
-                    let l = marked(equi.iter().map(|(a, _)| a), m);
-                    (l, marked(equi.iter().map(|(_, b)| b), r))
-                }
-                _ => (None, None),
+            prune(left, l);
+            prune(right, r);
+        }
+        // The right side reads the left row through the bindings' values.
+        Plan::LateralJoin { left, right, kind, bindings, on } => {
+            let (l, r) = match joined_read(read, *kind, left, right, on.as_ref()) {
+                Some((l, r)) => (marked(bindings.iter().map(|(_, e)| e), l), Some(r)),
+                None => (None, None),
             };
             prune(left, l);
             prune(right, r);
@@ -78,6 +82,30 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
             }
         }
     }
+}
+
+/// The columns a join reads of its left and of its right input for its
+/// output columns `read` and its condition `on` (its keys aside).
+fn joined_read(
+    read: Option<Vec<bool>>,
+    kind: JoinKind,
+    left: &Plan,
+    right: &Plan,
+    on: Option<&Expr>,
+) -> Option<(Vec<bool>, Vec<bool>)> {
+    let width = left.types().len();
+    let mut m = read?;
+    // A semi or anti join's condition reads the right side's columns,
+    // which its rows do not carry.
+    if !kind.emits_right() {
+        m.resize(width + right.types().len(), false);
+    }
+    let mut m = marked(on.into_iter(), m)?;
+    if m.len() < width {
+        return None;
+    }
+    let r = m.split_off(width);
+    Some((m, r))
 }
 
 /// `m` with the columns `exprs` reference marked; `None` if one holds a

@@ -29,16 +29,26 @@ pub fn constant(e: &Expr, column_type: PgType) -> Option<Datum> {
             let v = constant(inner, inner.ty())?;
             super::expr::cast(v, inner.ty(), *ty, *typmod, 0).ok()?
         }
+        // Arithmetic on numbers known at plan time (`$1 + 99` of a
+        // custom plan), folded as PostgreSQL folds it before estimating.
+        Expr::Arith(op, a, b, ty) if [a.ty(), b.ty(), *ty].iter().all(|t| numeric(*t)) => {
+            let (x, y) = (constant(a, a.ty())?, constant(b, b.ty())?);
+            super::expr::arith(*op, &x, &y, *ty).ok()?
+        }
         _ => return None,
     };
     if d.is_null() {
         return None;
     }
     // Comparable with the column's values as the executor compares them.
-    let numeric = |t: PgType| t.is_numeric() || t.is_integer() || t.is_float();
     let e_ty = e.ty();
     (e_ty == column_type || (numeric(e_ty) && numeric(column_type)) || (e_ty.is_string() && column_type.is_string()))
         .then_some(d)
+}
+
+/// A number of any kind: integer, float or numeric.
+fn numeric(t: PgType) -> bool {
+    t.is_numeric() || t.is_integer() || t.is_float()
 }
 
 /// The share of rows with `col = value` (`value` unknown: `None`), the
