@@ -1931,9 +1931,13 @@ impl<'a> Binder<'a> {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
-            if let Expr::Domain(_, d) = &arg {
-                // A value cast to a domain is of the domain.
-                let args = vec![Expr::Const(Datum::Oid(d.oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
+            // A value cast to a domain, or a column of one, is of the domain.
+            let domain = match &arg {
+                Expr::Domain(_, d) => Some(d.oid),
+                _ => self.column_domain(&arg),
+            };
+            if let Some(oid) = domain {
+                let args = vec![Expr::Const(Datum::Oid(oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
                 return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
             }
             if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
