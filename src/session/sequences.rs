@@ -29,15 +29,46 @@ pub struct SessionSequences {
     current: HashMap<u32, i64>,
     /// The sequence `nextval` last advanced: `lastval`.
     last: Option<u32>,
+    /// Values of a sequence with CACHE above 1 this session took from it
+    /// but has not handed out yet.
+    cached: HashMap<u32, CachedValues>,
     /// The end of the WAL logging values this transaction took.
     pub flush_lsn: u64,
 }
 
+/// A sequence's values a session holds (PostgreSQL's `SeqTable` entry):
+/// `nextval` steps from the last one handed out up to `last`.
+#[derive(Clone, Copy, Debug)]
+struct CachedValues {
+    handed_out: i64,
+    last: i64,
+    increment: i64,
+    /// The WAL that logged the block: a commit that used one of its values
+    /// awaits it, whichever transaction fetched the block.
+    lsn: u64,
+    /// [`crate::catalog::Catalog::sequence_resets`] when fetched.
+    resets: u64,
+}
+
 impl SessionSequences {
-    /// `DISCARD SEQUENCES`: no `currval` or `lastval` until the next `nextval`.
+    /// `DISCARD SEQUENCES`: no `currval` or `lastval` until the next
+    /// `nextval`, and no cached values.
     pub(super) fn forget(&mut self) {
         self.current.clear();
+        self.cached.clear();
         self.last = None;
+    }
+
+    /// The next value of the block this session holds of `seq`, if any is
+    /// left and the sequence has not restarted or changed since.
+    fn next_cached(&mut self, seq: u32, resets: u64) -> Option<(i64, u64)> {
+        let c = self.cached.get_mut(&seq)?;
+        if c.resets != resets || c.handed_out == c.last {
+            self.cached.remove(&seq);
+            return None;
+        }
+        c.handed_out += c.increment;
+        Some((c.handed_out, c.lsn))
     }
 }
 
@@ -101,7 +132,25 @@ impl Eval<'_> {
                 let seq = self.find_sequence(&args[0])?;
                 self.check_sequence_privilege(&seq, &['U', 'w'])?;
                 self.check_writable("nextval")?;
-                let (value, lsn) = self.catalog.nextval(&seq)?;
+                let resets = self.catalog.sequence_resets();
+                let (value, lsn) = match self.sequences.next_cached(seq.oid, resets) {
+                    Some(cached) => cached,
+                    None => {
+                        let block = self.catalog.nextval(&seq)?;
+                        if block.last != block.first {
+                            let increment = seq.def.increment;
+                            let values = CachedValues {
+                                handed_out: block.first,
+                                last: block.last,
+                                increment,
+                                lsn: block.lsn,
+                                resets,
+                            };
+                            self.sequences.cached.insert(seq.oid, values);
+                        }
+                        (block.first, block.lsn)
+                    }
+                };
                 self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
                 self.sequences.current.insert(seq.oid, value);
                 self.sequences.last = Some(seq.oid);
@@ -152,6 +201,8 @@ impl Eval<'_> {
                 }
                 let lsn = self.catalog.set_sequence(&seq, value, is_called)?;
                 self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+                // This session's own cached values are dropped.
+                self.sequences.cached.remove(&seq.oid);
                 if is_called {
                     self.sequences.current.insert(seq.oid, value);
                 }
@@ -339,7 +390,7 @@ impl Session {
             self.shared.catalog.alter_sequence(&seq, &def, xid, self.cid)?;
         }
         if let Some(value) = restart {
-            let lsn = self.shared.catalog.set_sequence(&seq, value, false)?;
+            let lsn = self.shared.catalog.restart_sequence(&seq, value)?;
             self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
         }
         if let Some(owner) = owner {
@@ -361,7 +412,7 @@ impl Session {
         for &t in tables {
             for (oid, _, _) in self.shared.catalog.owned_sequences(t, &who)? {
                 if let Some(seq) = self.shared.catalog.sequence(oid, &who)? {
-                    let lsn = self.shared.catalog.set_sequence(&seq, seq.def.start, false)?;
+                    let lsn = self.shared.catalog.restart_sequence(&seq, seq.def.start)?;
                     self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
                 }
             }
