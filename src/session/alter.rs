@@ -228,9 +228,11 @@ impl Session {
         // A SERIAL or identity column gets its sequence first: its
         // default is the sequence's nextval.
         let mut column = column.clone();
+        let qualified = self.qualified_table_name(table, xid)?;
         let owned = match sequence {
+            // The sequence goes in the table's schema.
             Some(cs) => self.create_column_sequences(
-                &table.name,
+                &qualified,
                 std::slice::from_mut(&mut column),
                 std::slice::from_ref(cs),
                 xid,

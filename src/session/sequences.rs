@@ -274,6 +274,14 @@ impl Session {
         unreachable!("some name is free")
     }
 
+    /// `table`'s name qualified with its schema.
+    pub(super) fn qualified_table_name(&mut self, table: &Table, xid: u64) -> Result<String> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let schema = self.shared.catalog.namespace_name(table.namespace, &who)?;
+        Ok(crate::catalog::namespace::qualified_name(schema.as_deref(), &table.name))
+    }
+
     /// CREATE TABLE: create the sequences of its SERIAL and identity
     /// columns and give those columns their defaults. Each sequence is
     /// tied to its column once the table exists ([`Session::own_column_sequences`]).
@@ -291,7 +299,13 @@ impl Session {
             let options = SeqOptions { ty: Some(columns[i].ty), ..cs.options.clone() };
             let (def, _) = options.resolve(None)?;
             let seq = self.new_sequence(&name, &def, xid)?;
-            columns[i].default = Some(crate::catalog::nextval_text(&name));
+            // The session's temporary schema is always searched first, so
+            // its sequences go unqualified, as PostgreSQL prints them.
+            let visible = match crate::catalog::namespace::split_qualified(&name)? {
+                (Some(schema), bare) if crate::catalog::namespace::is_temp_namespace_name(&schema) => bare,
+                _ => name.clone(),
+            };
+            columns[i].default = Some(crate::catalog::nextval_text(&visible));
             columns[i].identity = cs.identity;
             owned.push((seq.oid, i as i16 + 1, if cs.identity != 0 { b'i' } else { b'a' }));
         }
