@@ -491,6 +491,63 @@ impl Session {
         Ok(())
     }
 
+    /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY [(options)]`
+    /// with PostgreSQL's checks (`ATExecAddIdentity`): the column gets a
+    /// sequence of its own, starting afresh whatever values it holds.
+    pub(super) fn add_identity(
+        &mut self,
+        table: &Table,
+        column: &str,
+        generated: u8,
+        options: &SeqOptions,
+        xid: u64,
+    ) -> Result<()> {
+        let i = table.column_index(column).ok_or_else(|| {
+            err!(SqlState::UNDEFINED_COLUMN, "column \"{column}\" of relation \"{}\" does not exist", table.name)
+        })?;
+        let col = &table.columns[i];
+        if !matches!(
+            col.ty,
+            crate::sql::types::PgType::Int2 | crate::sql::types::PgType::Int4 | crate::sql::types::PgType::Int8
+        ) || col.domain.is_some()
+        {
+            return Err(err!(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "identity column type must be smallint, integer, or bigint"
+            ));
+        }
+        SeqOptions { ty: Some(col.ty), ..options.clone() }.resolve(None)?;
+        let refuse = |what: &str| {
+            err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "column \"{column}\" of relation \"{}\" {what}",
+                table.name
+            )
+        };
+        if !col.not_null {
+            return Err(refuse("must be declared NOT NULL before identity can be added"));
+        }
+        if col.identity != 0 {
+            return Err(refuse("is already an identity column"));
+        }
+        if col.default.is_some() {
+            return Err(refuse("already has a default value"));
+        }
+        self.catalog_changed = true;
+        let qualified = self.qualified_table_name(table, xid)?;
+        let mut columns = [col.clone()];
+        let sequence = ColumnSequence { column: col.name.clone(), identity: generated, options: options.clone() };
+        let owned = self.create_column_sequences(&qualified, &mut columns, std::slice::from_ref(&sequence), xid)?;
+        let owned: Vec<(u32, i16, u8)> = owned.into_iter().map(|(seq, _, dep)| (seq, i as i16 + 1, dep)).collect();
+        self.own_column_sequences(table.oid, &owned, xid)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        self.shared.catalog.set_identity(table.oid, i as i16 + 1, generated, xid, self.cid, &who)?;
+        self.cid += 1;
+        self.simple_cache.clear();
+        Ok(())
+    }
+
     /// `ALTER TABLE t ALTER COLUMN c SET GENERATED … | SET option | RESTART
     /// …`: the identity's kind, and its sequence as ALTER SEQUENCE changes it.
     pub(super) fn set_identity(

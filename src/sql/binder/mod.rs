@@ -196,6 +196,10 @@ pub struct Binder<'a> {
     top_level_with: bool,
     /// The privileges the statement needs on the relations it names.
     access: Vec<super::Access>,
+    /// CREATE VIEW: the view's SELECT, and what each `*` or `label.*` of
+    /// its select list stood for (qualified column names), which the
+    /// stored definition lists instead, as PostgreSQL's does.
+    view_stars: Option<(*const ast::Select, Vec<Vec<ast::SelectItem>>)>,
 }
 
 impl<'a> Binder<'a> {
@@ -227,6 +231,7 @@ impl<'a> Binder<'a> {
             recursion_context: None,
             top_level_with: false,
             access: Vec::new(),
+            view_stars: None,
         }
     }
 

@@ -615,12 +615,18 @@ impl Binder<'_> {
                     if self.levels.last().expect("level").rels.is_empty() {
                         return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
                     }
-                    targets.extend(self.star_targets());
+                    let star = self.star_targets();
+                    self.note_view_star(s, &star);
+                    targets.extend(star);
                 }
                 ast::SelectItem::ExprWithAliases { .. } => {
                     return Err(Error::not_supported("several aliases for one select list item"));
                 }
-                ast::SelectItem::QualifiedWildcard(kind, _) => targets.extend(self.rel_star_targets(kind)?),
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let star = self.rel_star_targets(kind)?;
+                    self.note_view_star(s, &star);
+                    targets.extend(star);
+                }
             }
         }
         self.level().windows_ok = false;
@@ -900,6 +906,37 @@ impl Binder<'_> {
             .into_iter()
             .map(|(at, c)| (Expr::Column(at, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod }))
             .collect()
+    }
+
+    /// Binding CREATE VIEW's own SELECT: remember the columns a `*` stood
+    /// for, each qualified with its relation's label.
+    fn note_view_star(&mut self, s: &ast::Select, star: &[(Expr, Column)]) {
+        if self.view_stars.as_ref().is_none_or(|(view, _)| !std::ptr::eq(*view, s)) {
+            return;
+        }
+        let name = |n: &str| {
+            let plain = crate::catalog::describe::quote_identifier(n) == n;
+            if plain { ast::Ident::new(n) } else { ast::Ident::with_quote('"', n) }
+        };
+        let level = self.levels.last().expect("level");
+        let names = star
+            .iter()
+            .map(|(e, c)| {
+                let label = match e {
+                    Expr::Column(at, _) => level
+                        .rels
+                        .iter()
+                        .find(|r| r.offset <= *at && *at < r.offset + r.columns.len())
+                        .map(|r| r.label.clone()),
+                    _ => None,
+                };
+                let column = ast::Expr::CompoundIdentifier(label.iter().chain([&c.name]).map(|n| name(n)).collect());
+                ast::SelectItem::UnnamedExpr(column)
+            })
+            .collect();
+        if let Some((_, stars)) = &mut self.view_stars {
+            stars.push(names);
+        }
     }
 
     /// `label.*`: the columns of one relation of the level.
