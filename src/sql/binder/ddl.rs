@@ -484,7 +484,8 @@ impl Binder<'_> {
             return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
         }
         // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
-        Ok((ty, len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 })))
+        let string = ty.elem().unwrap_or(ty).is_string();
+        Ok((ty, len.map_or(-1, |n| if string { n as i32 + 4 } else { n as i32 })))
     }
 
     /// `ALTER INDEX|VIEW [IF EXISTS] name RENAME TO new_name`.

@@ -2220,8 +2220,9 @@ impl<'a> Binder<'a> {
             D::JSON => PgType::Json,
             D::JSONB => PgType::Jsonb,
             D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => {
-                let (elem, _) = self.resolve_type(inner, node)?;
-                return self.array_type_of(elem, node).map(|t| (t, None));
+                // The element's modifier is the array's (`varchar(2)[]`).
+                let (elem, typmod) = self.resolve_type(inner, node)?;
+                return self.array_type_of(elem, node).map(|t| (t, typmod));
             }
             D::Char(len) | D::Character(len) => {
                 let n = match len {
