@@ -84,6 +84,45 @@ async fn concurrent_sessions_never_share_a_value() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_blocks_are_never_shared_nor_reused_after_kill_9() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let setup = server.connect().await;
+    setup.batch_execute("CREATE SEQUENCE cached_s CACHE 7").await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let c = server.connect().await;
+        tasks.push(tokio::spawn(async move {
+            // The first block is fetched by a transaction that rolls back:
+            // a later commit using its values still awaits the WAL that
+            // logged it.
+            c.batch_execute("BEGIN").await.unwrap();
+            let mut got = vec![next(&c, "cached_s").await];
+            c.batch_execute("ROLLBACK").await.unwrap();
+            for _ in 0..60 {
+                got.push(next(&c, "cached_s").await);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        let got = t.await.unwrap();
+        // Within a session, blocks of 7 consecutive values.
+        assert_eq!(got[1], got[0] + 1);
+        all.extend(got);
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "no value twice");
+    let max_seen = *all.last().unwrap();
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let c = server.connect().await;
+    let after = next(&c, "cached_s").await;
+    assert!(after > max_seen, "after the crash {after} must exceed {max_seen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollback_keeps_values_taken_and_drops_sequences_created() {
     let server = TestServer::start(&["autovacuum=off"]);
     let c = server.connect().await;

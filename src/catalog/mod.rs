@@ -455,6 +455,10 @@ pub struct Catalog {
     /// How many index builds have started, on any table (a pruner frees
     /// nothing if one started since it looked at the table's indexes).
     build_starts: std::sync::atomic::AtomicU64,
+    /// Bumped whenever a sequence restarts or its parameters change: the
+    /// values sessions hold in their sequence caches are dropped then (see
+    /// [`Catalog::sequence_resets`]).
+    sequence_resets: std::sync::atomic::AtomicU64,
     /// Roles, and the privilege holder of each role name that logged in,
     /// as last committed, with the [`cluster_version`] they were read at
     /// (see [`Catalog::committed_roles`]).
@@ -605,6 +609,7 @@ impl Catalog {
             started_at: crate::sql::datetime::now(),
             index_builds: dashmap::DashMap::new(),
             build_starts: std::sync::atomic::AtomicU64::new(0),
+            sequence_resets: std::sync::atomic::AtomicU64::new(0),
             committed_roles: parking_lot::Mutex::new(None),
             holders: dashmap::DashMap::new(),
         }

@@ -15,7 +15,7 @@ use crate::error::{Result, SqlState};
 use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::deform;
-use crate::storage::sequence::{self as storage, Exhausted, SeqLimits, SeqState};
+use crate::storage::sequence::{self as storage, Exhausted, Fetched, SeqLimits, SeqState};
 use crate::storage::smgr::RelFileLocator;
 
 /// A sequence's parameters (its `pg_sequence` row).
@@ -134,6 +134,7 @@ impl Catalog {
 
     /// Change a sequence's parameters (ALTER SEQUENCE).
     pub fn alter_sequence(&self, seq: &Sequence, def: &SequenceDef, xid: u64, cid: u32) -> Result<()> {
+        self.sequence_resets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.delete_catalog_rows(&PG_SEQUENCE, &[seq.tid], xid, cid)?;
         self.insert_catalog_row(&PG_SEQUENCE, &sequence_row(seq.oid, def), xid, cid)?;
         Ok(())
@@ -144,10 +145,11 @@ impl Catalog {
         storage::read(&self.engine.pool, seq.rel)
     }
 
-    /// `nextval`: the value, and the WAL position that must be durable
-    /// before a commit that saw it is reported.
-    pub fn nextval(&self, seq: &Sequence) -> Result<(i64, u64)> {
-        match storage::nextval(&self.engine.pool, &self.engine.wal, seq.rel, &seq.def.limits())? {
+    /// `nextval`: the block of CACHE values the caller now owns, and the
+    /// WAL position that must be durable before a commit that saw one is
+    /// reported.
+    pub fn nextval(&self, seq: &Sequence) -> Result<Fetched> {
+        match storage::nextval(&self.engine.pool, &self.engine.wal, seq.rel, &seq.def.limits(), seq.def.cache)? {
             Ok(v) => Ok(v),
             Err(Exhausted::Max(m)) => Err(err!(
                 SqlState::SEQUENCE_GENERATOR_LIMIT_EXCEEDED,
@@ -162,10 +164,26 @@ impl Catalog {
         }
     }
 
-    /// `setval` and `ALTER SEQUENCE … RESTART`: the WAL position of the change.
+    /// `setval`: the WAL position of the change. Values other sessions
+    /// hold in their caches stay theirs, as in PostgreSQL.
     pub fn set_sequence(&self, seq: &Sequence, value: i64, is_called: bool) -> Result<u64> {
         let state = SeqState { last_value: value, log_cnt: 0, is_called };
         storage::set(&self.engine.pool, &self.engine.wal, seq.rel, state)
+    }
+
+    /// `ALTER SEQUENCE … RESTART` and `TRUNCATE … RESTART IDENTITY`: the
+    /// sequence starts again at `value`, and every session's cached values
+    /// are dropped (PostgreSQL gives the sequence a new relation file, which
+    /// its sessions notice). The WAL position of the change.
+    pub fn restart_sequence(&self, seq: &Sequence, value: i64) -> Result<u64> {
+        self.sequence_resets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.set_sequence(seq, value, false)
+    }
+
+    /// How many times a sequence restarted or changed parameters: a
+    /// session's cached values are good while this stays the same.
+    pub fn sequence_resets(&self) -> u64 {
+        self.sequence_resets.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Make sequence `seq` owned by column `attnum` of table `table`

@@ -91,6 +91,9 @@ impl Session {
                 AlterAction::DropIdentity { column, missing_ok } => {
                     self.drop_identity(&table, column, *missing_ok, xid)?
                 }
+                AlterAction::AddIdentity { column, generated, options } => {
+                    self.add_identity(&table, column, *generated, options, xid)?
+                }
                 AlterAction::SetIdentity { column, generated, options } => {
                     self.set_identity(&table, column, *generated, options, xid)?
                 }
@@ -228,9 +231,11 @@ impl Session {
         // A SERIAL or identity column gets its sequence first: its
         // default is the sequence's nextval.
         let mut column = column.clone();
+        let qualified = self.qualified_table_name(table, xid)?;
         let owned = match sequence {
+            // The sequence goes in the table's schema.
             Some(cs) => self.create_column_sequences(
-                &table.name,
+                &qualified,
                 std::slice::from_mut(&mut column),
                 std::slice::from_ref(cs),
                 xid,
@@ -457,6 +462,7 @@ fn check_view_action(action: &AlterAction, name: &str) -> Result<()> {
         AlterAction::DropColumn { .. } => "DROP COLUMN",
         AlterAction::SetNotNull(_) => "ALTER COLUMN ... SET NOT NULL",
         AlterAction::DropIdentity { .. } => "ALTER COLUMN ... DROP IDENTITY",
+        AlterAction::AddIdentity { .. } => "ALTER COLUMN ... ADD IDENTITY",
         AlterAction::SetIdentity { .. } => "ALTER COLUMN ... SET GENERATED",
         AlterAction::DropNotNull(_) => "ALTER COLUMN ... DROP NOT NULL",
         AlterAction::SetStatistics { .. } => "ALTER COLUMN ... SET STATISTICS",

@@ -29,15 +29,46 @@ pub struct SessionSequences {
     current: HashMap<u32, i64>,
     /// The sequence `nextval` last advanced: `lastval`.
     last: Option<u32>,
+    /// Values of a sequence with CACHE above 1 this session took from it
+    /// but has not handed out yet.
+    cached: HashMap<u32, CachedValues>,
     /// The end of the WAL logging values this transaction took.
     pub flush_lsn: u64,
 }
 
+/// A sequence's values a session holds (PostgreSQL's `SeqTable` entry):
+/// `nextval` steps from the last one handed out up to `last`.
+#[derive(Clone, Copy, Debug)]
+struct CachedValues {
+    handed_out: i64,
+    last: i64,
+    increment: i64,
+    /// The WAL that logged the block: a commit that used one of its values
+    /// awaits it, whichever transaction fetched the block.
+    lsn: u64,
+    /// [`crate::catalog::Catalog::sequence_resets`] when fetched.
+    resets: u64,
+}
+
 impl SessionSequences {
-    /// `DISCARD SEQUENCES`: no `currval` or `lastval` until the next `nextval`.
+    /// `DISCARD SEQUENCES`: no `currval` or `lastval` until the next
+    /// `nextval`, and no cached values.
     pub(super) fn forget(&mut self) {
         self.current.clear();
+        self.cached.clear();
         self.last = None;
+    }
+
+    /// The next value of the block this session holds of `seq`, if any is
+    /// left and the sequence has not restarted or changed since.
+    fn next_cached(&mut self, seq: u32, resets: u64) -> Option<(i64, u64)> {
+        let c = self.cached.get_mut(&seq)?;
+        if c.resets != resets || c.handed_out == c.last {
+            self.cached.remove(&seq);
+            return None;
+        }
+        c.handed_out += c.increment;
+        Some((c.handed_out, c.lsn))
     }
 }
 
@@ -101,7 +132,25 @@ impl Eval<'_> {
                 let seq = self.find_sequence(&args[0])?;
                 self.check_sequence_privilege(&seq, &['U', 'w'])?;
                 self.check_writable("nextval")?;
-                let (value, lsn) = self.catalog.nextval(&seq)?;
+                let resets = self.catalog.sequence_resets();
+                let (value, lsn) = match self.sequences.next_cached(seq.oid, resets) {
+                    Some(cached) => cached,
+                    None => {
+                        let block = self.catalog.nextval(&seq)?;
+                        if block.last != block.first {
+                            let increment = seq.def.increment;
+                            let values = CachedValues {
+                                handed_out: block.first,
+                                last: block.last,
+                                increment,
+                                lsn: block.lsn,
+                                resets,
+                            };
+                            self.sequences.cached.insert(seq.oid, values);
+                        }
+                        (block.first, block.lsn)
+                    }
+                };
                 self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
                 self.sequences.current.insert(seq.oid, value);
                 self.sequences.last = Some(seq.oid);
@@ -152,6 +201,8 @@ impl Eval<'_> {
                 }
                 let lsn = self.catalog.set_sequence(&seq, value, is_called)?;
                 self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
+                // This session's own cached values are dropped.
+                self.sequences.cached.remove(&seq.oid);
                 if is_called {
                     self.sequences.current.insert(seq.oid, value);
                 }
@@ -223,6 +274,14 @@ impl Session {
         unreachable!("some name is free")
     }
 
+    /// `table`'s name qualified with its schema.
+    pub(super) fn qualified_table_name(&mut self, table: &Table, xid: u64) -> Result<String> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let schema = self.shared.catalog.namespace_name(table.namespace, &who)?;
+        Ok(crate::catalog::namespace::qualified_name(schema.as_deref(), &table.name))
+    }
+
     /// CREATE TABLE: create the sequences of its SERIAL and identity
     /// columns and give those columns their defaults. Each sequence is
     /// tied to its column once the table exists ([`Session::own_column_sequences`]).
@@ -240,7 +299,13 @@ impl Session {
             let options = SeqOptions { ty: Some(columns[i].ty), ..cs.options.clone() };
             let (def, _) = options.resolve(None)?;
             let seq = self.new_sequence(&name, &def, xid)?;
-            columns[i].default = Some(crate::catalog::nextval_text(&name));
+            // The session's temporary schema is always searched first, so
+            // its sequences go unqualified, as PostgreSQL prints them.
+            let visible = match crate::catalog::namespace::split_qualified(&name)? {
+                (Some(schema), bare) if crate::catalog::namespace::is_temp_namespace_name(&schema) => bare,
+                _ => name.clone(),
+            };
+            columns[i].default = Some(crate::catalog::nextval_text(&visible));
             columns[i].identity = cs.identity;
             owned.push((seq.oid, i as i16 + 1, if cs.identity != 0 { b'i' } else { b'a' }));
         }
@@ -339,7 +404,7 @@ impl Session {
             self.shared.catalog.alter_sequence(&seq, &def, xid, self.cid)?;
         }
         if let Some(value) = restart {
-            let lsn = self.shared.catalog.set_sequence(&seq, value, false)?;
+            let lsn = self.shared.catalog.restart_sequence(&seq, value)?;
             self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
         }
         if let Some(owner) = owner {
@@ -361,7 +426,7 @@ impl Session {
         for &t in tables {
             for (oid, _, _) in self.shared.catalog.owned_sequences(t, &who)? {
                 if let Some(seq) = self.shared.catalog.sequence(oid, &who)? {
-                    let lsn = self.shared.catalog.set_sequence(&seq, seq.def.start, false)?;
+                    let lsn = self.shared.catalog.restart_sequence(&seq, seq.def.start)?;
                     self.sequences.flush_lsn = self.sequences.flush_lsn.max(lsn);
                 }
             }
@@ -423,6 +488,63 @@ impl Session {
         self.shared.catalog.set_identity(table.oid, i as i16 + 1, 0, xid, self.cid, &who)?;
         let files = self.shared.catalog.drop_relation(seq, xid, self.cid, &who)?;
         self.dropped_files.extend(files);
+        Ok(())
+    }
+
+    /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED … AS IDENTITY [(options)]`
+    /// with PostgreSQL's checks (`ATExecAddIdentity`): the column gets a
+    /// sequence of its own, starting afresh whatever values it holds.
+    pub(super) fn add_identity(
+        &mut self,
+        table: &Table,
+        column: &str,
+        generated: u8,
+        options: &SeqOptions,
+        xid: u64,
+    ) -> Result<()> {
+        let i = table.column_index(column).ok_or_else(|| {
+            err!(SqlState::UNDEFINED_COLUMN, "column \"{column}\" of relation \"{}\" does not exist", table.name)
+        })?;
+        let col = &table.columns[i];
+        if !matches!(
+            col.ty,
+            crate::sql::types::PgType::Int2 | crate::sql::types::PgType::Int4 | crate::sql::types::PgType::Int8
+        ) || col.domain.is_some()
+        {
+            return Err(err!(
+                SqlState::INVALID_PARAMETER_VALUE,
+                "identity column type must be smallint, integer, or bigint"
+            ));
+        }
+        SeqOptions { ty: Some(col.ty), ..options.clone() }.resolve(None)?;
+        let refuse = |what: &str| {
+            err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "column \"{column}\" of relation \"{}\" {what}",
+                table.name
+            )
+        };
+        if !col.not_null {
+            return Err(refuse("must be declared NOT NULL before identity can be added"));
+        }
+        if col.identity != 0 {
+            return Err(refuse("is already an identity column"));
+        }
+        if col.default.is_some() {
+            return Err(refuse("already has a default value"));
+        }
+        self.catalog_changed = true;
+        let qualified = self.qualified_table_name(table, xid)?;
+        let mut columns = [col.clone()];
+        let sequence = ColumnSequence { column: col.name.clone(), identity: generated, options: options.clone() };
+        let owned = self.create_column_sequences(&qualified, &mut columns, std::slice::from_ref(&sequence), xid)?;
+        let owned: Vec<(u32, i16, u8)> = owned.into_iter().map(|(seq, _, dep)| (seq, i as i16 + 1, dep)).collect();
+        self.own_column_sequences(table.oid, &owned, xid)?;
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        self.shared.catalog.set_identity(table.oid, i as i16 + 1, generated, xid, self.cid, &who)?;
+        self.cid += 1;
+        self.simple_cache.clear();
         Ok(())
     }
 

@@ -619,6 +619,20 @@ fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
     ctx.relation_oid(t)?.ok_or_else(|| err!(SqlState::UNDEFINED_TABLE, "relation \"{t}\" does not exist"))
 }
 
+/// A string stored into `char(n)` or `varchar(n)` (`to`): refused if too
+/// long, unless the excess of a `char(n)` is all blanks (then cut).
+fn assign_string(v: Datum, to: PgType, n: u32) -> Result<Datum> {
+    let (Datum::Text(s) | Datum::Bpchar(s)) = &v else { return Ok(v) };
+    if s.chars().count() <= n as usize {
+        return Ok(v);
+    }
+    if to == PgType::Bpchar && s.chars().skip(n as usize).all(|c| c == ' ') {
+        return Ok(Datum::Bpchar(bpchar_with_length(s, n as usize)));
+    }
+    let name = if to == PgType::Bpchar { "character" } else { "character varying" };
+    Err(err!(SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long for type {name}({n})"))
+}
+
 /// An integer as an OID: int4 values below zero wrap, as in PostgreSQL.
 fn oid_of_int(i: i64) -> Result<u32> {
     if i < i32::MIN as i64 || i > u32::MAX as i64 {
@@ -639,17 +653,21 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         }
         Expr::Assign(e, to, typmod) => {
             let v = eval(e, ctx)?;
-            if let (Some(n), Datum::Text(s) | Datum::Bpchar(s)) = (typmod, &v) {
-                if to.is_string() && s.chars().count() > *n as usize {
-                    // Excess characters that are all blanks are cut silently.
-                    if *to == PgType::Bpchar && s.chars().skip(*n as usize).all(|c| c == ' ') {
-                        return Ok(Datum::Bpchar(bpchar_with_length(s, *n as usize)));
+            let v = match (typmod, to.elem()) {
+                // Each element of an array of strings is assigned as one.
+                (Some(n), Some(elem)) if elem.is_string() => match v {
+                    Datum::Array(mut a) => {
+                        let items = std::mem::take(&mut a.items);
+                        a.items = items.into_iter().map(|d| assign_string(d, elem, *n)).collect::<Result<_>>()?;
+                        Datum::Array(a)
                     }
-                    let name = if *to == PgType::Bpchar { "character" } else { "character varying" };
-                    return Err(err!(SqlState::STRING_DATA_RIGHT_TRUNCATION, "value too long for type {name}({n})"));
-                }
-            }
-            let typmod = if to.is_string() && *to != PgType::Bpchar { None } else { *typmod };
+                    other => other,
+                },
+                (Some(n), None) if to.is_string() => assign_string(v, *to, *n)?,
+                _ => v,
+            };
+            let string = to.elem().unwrap_or(*to).is_string();
+            let typmod = if string && to.elem().unwrap_or(*to) != PgType::Bpchar { None } else { *typmod };
             cast_in_session(v, e.ty(), *to, typmod, ctx)?
         }
         Expr::Arith(op, a, b, ty) => {

@@ -643,6 +643,14 @@ pub enum AlterAction {
         column: String,
         missing_ok: bool,
     },
+    /// `ALTER COLUMN c ADD GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY
+    /// [(options)]`: the column (NOT NULL, without a default) gets a new
+    /// sequence and becomes an identity column of kind `generated`.
+    AddIdentity {
+        column: String,
+        generated: u8,
+        options: sequence::SeqOptions,
+    },
     /// `ALTER COLUMN c SET GENERATED … | SET option | RESTART …`: the
     /// identity's new kind (`a`lways or by `d`efault), if given, and the
     /// changes to its sequence.

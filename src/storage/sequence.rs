@@ -158,67 +158,96 @@ pub enum Exhausted {
     Min(i64),
 }
 
-/// The value after `v`, or `None` past the limits without CYCLE.
-fn step(v: i64, l: &SeqLimits) -> Option<i64> {
-    if l.increment > 0 {
-        match v.checked_add(l.increment) {
-            Some(n) if n <= l.max => Some(n),
-            _ if l.cycle => Some(l.min),
-            _ => None,
-        }
-    } else {
-        match v.checked_add(l.increment) {
-            Some(n) if n >= l.min => Some(n),
-            _ if l.cycle => Some(l.max),
-            _ => None,
-        }
+/// The value after `v`, or `None` past the limits.
+fn step_within(v: i64, l: &SeqLimits) -> Option<i64> {
+    match v.checked_add(l.increment) {
+        Some(n) if n <= l.max && n >= l.min => Some(n),
+        _ => None,
     }
 }
 
-/// Hand out the sequence's next value. Returns it, and the end LSN of the
-/// WAL record that logged it (the caller must see the WAL flushed that
-/// far before its transaction's commit is reported).
+/// The value after `v`, or `None` past the limits without CYCLE.
+fn step(v: i64, l: &SeqLimits) -> Option<i64> {
+    match step_within(v, l) {
+        Some(n) => Some(n),
+        None if !l.cycle => None,
+        None if l.increment > 0 => Some(l.min),
+        None => Some(l.max),
+    }
+}
+
+/// A block of values [`nextval`] handed out: `first`, then each step on
+/// to `last` (the same value unless the sequence has a CACHE above 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub first: i64,
+    pub last: i64,
+    /// The end of the WAL record that logged the block (the caller must see
+    /// the WAL flushed that far before a commit that used one is reported).
+    pub lsn: u64,
+}
+
+/// Hand out the sequence's next `cache` values (PostgreSQL's
+/// `nextval_internal`): the page moves past all of them, so other sessions
+/// never see them; fewer when a limit comes first (a block never wraps
+/// around a CYCLE). Exhausted only when not even one value is left.
 pub fn nextval(
     pool: &BufferPool,
     wal: &Wal,
     rel: RelFileLocator,
     limits: &SeqLimits,
-) -> Result<std::result::Result<(i64, u64), Exhausted>> {
+    cache: i64,
+) -> Result<std::result::Result<Fetched, Exhausted>> {
     let buf = pool.read_buffer(tag(rel))?;
     let mut page = buf.write();
     let state = read_state(&*page, rel)?;
-    let value = if state.is_called {
-        match step(state.last_value, limits) {
-            Some(v) => v,
-            None if limits.increment > 0 => return Ok(Err(Exhausted::Max(limits.max))),
-            None => return Ok(Err(Exhausted::Min(limits.min))),
+    // Values still wanted after the first, and how many steps to take.
+    let mut wanted = cache.max(1);
+    let mut first = None;
+    if !state.is_called {
+        first = Some(state.last_value);
+        wanted -= 1;
+    }
+    let mut fetch = wanted;
+    let mut log = state.log_cnt;
+    let must_log = !state.is_called || log < fetch || page.lsn() <= wal.redo_ptr();
+    if must_log {
+        // Log the state LOG_AHEAD values past the block.
+        fetch += LOG_AHEAD;
+        log = fetch;
+    }
+    let (mut next, mut last) = (state.last_value, state.last_value);
+    while fetch > 0 {
+        match step_within(next, limits) {
+            Some(n) => next = n,
+            // A block stops at a limit; only its first value wraps around.
+            None if first.is_some() => break,
+            None => match step(next, limits) {
+                Some(n) => next = n,
+                None if limits.increment > 0 => return Ok(Err(Exhausted::Max(limits.max))),
+                None => return Ok(Err(Exhausted::Min(limits.min))),
+            },
         }
-    } else {
-        state.last_value
-    };
-    let must_log = !state.is_called || state.log_cnt <= 0 || page.lsn() <= wal.redo_ptr();
-    let log_cnt = if must_log {
-        // Log the state LOG_AHEAD values on (fewer if a limit comes first).
-        let mut ahead = value;
-        let mut logged = 0;
-        while logged < LOG_AHEAD {
-            match step(ahead, limits) {
-                Some(n) => ahead = n,
-                None => break,
-            }
-            logged += 1;
+        fetch -= 1;
+        if wanted > 0 {
+            wanted -= 1;
+            log -= 1;
+            last = next;
+            first.get_or_insert(next);
         }
-        let end = log_state(wal, rel, &SeqState { last_value: ahead, log_cnt: 0, is_called: true })?;
+    }
+    // Steps not taken for want of values were not logged ahead either.
+    log -= fetch;
+    if must_log {
+        let end = log_state(wal, rel, &SeqState { last_value: next, log_cnt: 0, is_called: true })?;
         page.set_lsn(end);
-        logged
-    } else {
-        state.log_cnt - 1
-    };
-    put_state(&mut *page, &SeqState { last_value: value, log_cnt, is_called: true });
+    }
+    put_state(&mut *page, &SeqState { last_value: last, log_cnt: log, is_called: true });
     let lsn = page.lsn();
     drop(page);
     buf.mark_dirty();
-    Ok(Ok((value, lsn)))
+    let first = first.unwrap_or(last);
+    Ok(Ok(Fetched { first, last, lsn }))
 }
 
 /// Replay a sequence record: the page becomes the logged state.

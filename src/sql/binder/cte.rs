@@ -255,7 +255,14 @@ impl Binder<'_> {
         };
         let columns = columns
             .into_iter()
-            .map(|c| RelColumn { name: c.name, ty: c.ty, typmod: c.typmod, merged: false, dropped: false })
+            .map(|c| RelColumn {
+                name: c.name,
+                ty: c.ty,
+                typmod: c.typmod,
+                merged: false,
+                dropped: false,
+                domain: None,
+            })
             .collect();
         let plan = Arc::try_unwrap(source).unwrap_or_else(|p| Plan::clone(&p));
         Ok((plan, columns, false, Some(CteWrite { kind, table, returning: exprs })))
@@ -401,6 +408,7 @@ impl Binder<'_> {
                 typmod: c.typmod,
                 merged: false,
                 dropped: false,
+                domain: None,
             })
             .collect())
     }

@@ -372,6 +372,17 @@ impl Binder<'_> {
                         let using = using.as_ref().map(|e| e.to_string());
                         out.push(AlterAction::AlterColumnType { name: column, ty, typmod, using });
                     }
+                    ast::AlterColumnOperation::AddGenerated { generated_as, sequence_options } => {
+                        let generated = match generated_as {
+                            None | Some(ast::GeneratedAs::Always) => b'a',
+                            Some(ast::GeneratedAs::ByDefault) => b'd',
+                            Some(ast::GeneratedAs::ExpStored) => {
+                                return Err(Error::not_supported("ALTER COLUMN … ADD GENERATED … STORED"));
+                            }
+                        };
+                        let options = super::sequence::seq_options(sequence_options.as_deref().unwrap_or(&[]))?;
+                        out.push(AlterAction::AddIdentity { column, generated, options });
+                    }
                     other => return Err(Error::not_supported(format!("ALTER TABLE … ALTER COLUMN … {other}"))),
                 }
             }
@@ -473,7 +484,8 @@ impl Binder<'_> {
             return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
         }
         // PostgreSQL's atttypmod: a length plus 4 (VARHDRSZ), a precision as is.
-        Ok((ty, len.map_or(-1, |n| if ty.is_string() { n as i32 + 4 } else { n as i32 })))
+        let string = ty.elem().unwrap_or(ty).is_string();
+        Ok((ty, len.map_or(-1, |n| if string { n as i32 + 4 } else { n as i32 })))
     }
 
     /// `ALTER INDEX|VIEW [IF EXISTS] name RENAME TO new_name`.
@@ -672,7 +684,11 @@ impl Binder<'_> {
         // A view's query runs later, with no parameters to refer to.
         let allow_params = std::mem::replace(&mut self.allow_params, false);
         self.reads.clear();
+        if let ast::SetExpr::Select(select) = cv.query.body.as_ref() {
+            self.view_stars = Some((&**select as *const ast::Select, Vec::new()));
+        }
         let bound = self.bind_query_plan(&cv.query);
+        let stars = self.view_stars.take().map(|(_, stars)| stars).unwrap_or_default();
         self.allow_params = allow_params;
         let q = super::query::view_output(bound?);
         if cv.columns.len() > q.columns.len() {
@@ -688,7 +704,7 @@ impl Binder<'_> {
         }
         Ok(Statement::CreateView {
             name,
-            sql: view_text(&cv.query, &columns),
+            sql: view_text(&cv.query, &stars, &columns),
             columns,
             reads: std::mem::take(&mut self.reads),
             or_replace: cv.or_replace,
@@ -846,9 +862,23 @@ fn plain_column(c: &ast::IndexColumn) -> Result<String> {
 /// SELECT aliased to the view's column names where they differ from what
 /// the items would be called anyway, so that the text alone defines the
 /// view's columns (as `pg_get_viewdef` shows it).
-fn view_text(query: &ast::Query, columns: &[catalog::Column]) -> String {
+fn view_text(query: &ast::Query, stars: &[Vec<ast::SelectItem>], columns: &[catalog::Column]) -> String {
     let mut q = query.clone();
     if let ast::SetExpr::Select(select) = q.body.as_mut() {
+        // Each `*` becomes the columns it stood for: a column added to a
+        // table later is not part of the view.
+        let mut stars = stars.iter();
+        let mut projection = Vec::with_capacity(columns.len());
+        for item in std::mem::take(&mut select.projection) {
+            match (&item, matches!(item, ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..))) {
+                (_, true) => match stars.next() {
+                    Some(items) => projection.extend(items.iter().cloned()),
+                    None => projection.push(item),
+                },
+                _ => projection.push(item),
+            }
+        }
+        select.projection = projection;
         if select.projection.len() == columns.len() {
             for (item, col) in select.projection.iter_mut().zip(columns) {
                 let alias = || {

@@ -65,7 +65,14 @@ impl Binder<'_> {
         // The target's `ctid`: part of the joined row, found by no name.
         let level = self.level();
         if let Some(rel) = level.rels.last_mut() {
-            let ctid = RelColumn { name: "ctid".into(), ty: PgType::Int8, typmod: -1, merged: false, dropped: true };
+            let ctid = RelColumn {
+                name: "ctid".into(),
+                ty: PgType::Int8,
+                typmod: -1,
+                merged: false,
+                dropped: true,
+                domain: None,
+            };
             rel.columns.push(ctid);
         }
         level.width += 1;

@@ -86,10 +86,7 @@ fn immutable(e: &Expr) -> bool {
 
 /// A table's columns as a relation in scope.
 pub(super) fn rel_columns(columns: &[Column]) -> Vec<RelColumn> {
-    columns
-        .iter()
-        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
-        .collect()
+    columns.iter().map(RelColumn::of_table).collect()
 }
 
 pub(super) fn contains_subquery(e: &ast::Expr) -> bool {

@@ -196,6 +196,10 @@ pub struct Binder<'a> {
     top_level_with: bool,
     /// The privileges the statement needs on the relations it names.
     access: Vec<super::Access>,
+    /// CREATE VIEW: the view's SELECT, and what each `*` or `label.*` of
+    /// its select list stood for (qualified column names), which the
+    /// stored definition lists instead, as PostgreSQL's does.
+    view_stars: Option<(*const ast::Select, Vec<Vec<ast::SelectItem>>)>,
 }
 
 impl<'a> Binder<'a> {
@@ -227,6 +231,7 @@ impl<'a> Binder<'a> {
             recursion_context: None,
             top_level_with: false,
             access: Vec::new(),
+            view_stars: None,
         }
     }
 
@@ -1931,9 +1936,13 @@ impl<'a> Binder<'a> {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
             let arg = self.bind_expr(args[0])?;
-            if let Expr::Domain(_, d) = &arg {
-                // A value cast to a domain is of the domain.
-                let args = vec![Expr::Const(Datum::Oid(d.oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
+            // A value cast to a domain, or a column of one, is of the domain.
+            let domain = match &arg {
+                Expr::Domain(_, d) => Some(d.oid),
+                _ => self.column_domain(&arg),
+            };
+            if let Some(oid) = domain {
+                let args = vec![Expr::Const(Datum::Oid(oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
                 return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
             }
             if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
@@ -2211,8 +2220,9 @@ impl<'a> Binder<'a> {
             D::JSON => PgType::Json,
             D::JSONB => PgType::Jsonb,
             D::Array(ast::ArrayElemTypeDef::SquareBracket(inner, _)) => {
-                let (elem, _) = self.resolve_type(inner, node)?;
-                return self.array_type_of(elem, node).map(|t| (t, None));
+                // The element's modifier is the array's (`varchar(2)[]`).
+                let (elem, typmod) = self.resolve_type(inner, node)?;
+                return self.array_type_of(elem, node).map(|t| (t, typmod));
             }
             D::Char(len) | D::Character(len) => {
                 let n = match len {

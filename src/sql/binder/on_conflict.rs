@@ -140,11 +140,7 @@ impl Binder<'_> {
             target.label = ident(a);
         }
         self.add_target_rel(&target)?;
-        let columns = table
-            .columns
-            .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
-            .collect();
+        let columns = table.columns.iter().map(RelColumn::of_table).collect();
         self.add_rel("excluded".into(), columns)?;
         self.level().no_aggs = Some("UPDATE");
         let values = self.bind_assignments(&u.assignments, &target)?;

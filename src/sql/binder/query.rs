@@ -39,6 +39,23 @@ pub(super) struct RelColumn {
     /// A dropped table column: it keeps its place in the row, but is
     /// never found and never part of `*`.
     pub dropped: bool,
+    /// The domain a table column is of (`ty` is its base type), for
+    /// `pg_typeof`.
+    pub domain: Option<u32>,
+}
+
+impl RelColumn {
+    /// A table's column as its relation shows it.
+    pub fn of_table(c: &crate::catalog::Column) -> RelColumn {
+        RelColumn {
+            name: c.name.clone(),
+            ty: c.ty,
+            typmod: c.typmod,
+            merged: false,
+            dropped: c.dropped,
+            domain: c.domain.as_ref().map(|d| d.oid),
+        }
+    }
 }
 
 /// The names one query level can see, and what binding it collected.
@@ -598,12 +615,18 @@ impl Binder<'_> {
                     if self.levels.last().expect("level").rels.is_empty() {
                         return Err(err!(SqlState::SYNTAX_ERROR, "SELECT * with no tables specified is not valid"));
                     }
-                    targets.extend(self.star_targets());
+                    let star = self.star_targets();
+                    self.note_view_star(s, &star);
+                    targets.extend(star);
                 }
                 ast::SelectItem::ExprWithAliases { .. } => {
                     return Err(Error::not_supported("several aliases for one select list item"));
                 }
-                ast::SelectItem::QualifiedWildcard(kind, _) => targets.extend(self.rel_star_targets(kind)?),
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let star = self.rel_star_targets(kind)?;
+                    self.note_view_star(s, &star);
+                    targets.extend(star);
+                }
             }
         }
         self.level().windows_ok = false;
@@ -885,6 +908,37 @@ impl Binder<'_> {
             .collect()
     }
 
+    /// Binding CREATE VIEW's own SELECT: remember the columns a `*` stood
+    /// for, each qualified with its relation's label.
+    fn note_view_star(&mut self, s: &ast::Select, star: &[(Expr, Column)]) {
+        if self.view_stars.as_ref().is_none_or(|(view, _)| !std::ptr::eq(*view, s)) {
+            return;
+        }
+        let name = |n: &str| {
+            let plain = crate::catalog::describe::quote_identifier(n) == n;
+            if plain { ast::Ident::new(n) } else { ast::Ident::with_quote('"', n) }
+        };
+        let level = self.levels.last().expect("level");
+        let names = star
+            .iter()
+            .map(|(e, c)| {
+                let label = match e {
+                    Expr::Column(at, _) => level
+                        .rels
+                        .iter()
+                        .find(|r| r.offset <= *at && *at < r.offset + r.columns.len())
+                        .map(|r| r.label.clone()),
+                    _ => None,
+                };
+                let column = ast::Expr::CompoundIdentifier(label.iter().chain([&c.name]).map(|n| name(n)).collect());
+                ast::SelectItem::UnnamedExpr(column)
+            })
+            .collect();
+        if let Some((_, stars)) = &mut self.view_stars {
+            stars.push(names);
+        }
+    }
+
     /// `label.*`: the columns of one relation of the level.
     pub(super) fn rel_star_targets(&self, kind: &ast::SelectItemQualifiedWildcardKind) -> Result<Vec<(Expr, Column)>> {
         let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
@@ -1107,6 +1161,7 @@ impl Binder<'_> {
                         typmod: c.typmod,
                         merged: false,
                         dropped: false,
+                        domain: None,
                     })
                     .collect();
                 rename_columns(&mut columns, &alias.columns, &label)?;
@@ -1174,6 +1229,7 @@ impl Binder<'_> {
                         typmod: -1,
                         merged: false,
                         dropped: false,
+                        domain: None,
                     })
                     .collect();
                 if let Some(a) = alias {
@@ -1232,7 +1288,8 @@ impl Binder<'_> {
         start: usize,
     ) -> Result<FromItem> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| name.into());
-        let column = |name: String, ty: PgType| RelColumn { name, ty, typmod: -1, merged: false, dropped: false };
+        let column =
+            |name: String, ty: PgType| RelColumn { name, ty, typmod: -1, merged: false, dropped: false, domain: None };
         let mut columns: Vec<RelColumn> = plan.types().into_iter().map(|ty| column("ordinality".into(), ty)).collect();
         for (c, n) in columns.iter_mut().zip(names) {
             c.name = n.map_or_else(|| label.clone(), str::to_string);
@@ -1531,7 +1588,14 @@ impl Binder<'_> {
                     if types[at - start] == *ty { c } else { Expr::Cast(Box::new(c), *ty, None) }
                 };
                 exprs.push(Expr::Call(crate::sql::func::Func::Coalesce, vec![side(*li), side(*ri)], *ty));
-                columns.push(RelColumn { name: name.clone(), ty: *ty, typmod: -1, merged: false, dropped: false });
+                columns.push(RelColumn {
+                    name: name.clone(),
+                    ty: *ty,
+                    typmod: -1,
+                    merged: false,
+                    dropped: false,
+                    domain: None,
+                });
             }
             plan = Plan::Project { input: Box::new(plan), exprs };
             let at = self.add_rel(format!("\u{0}using{end}"), columns)?;
@@ -2151,14 +2215,31 @@ impl Binder<'_> {
         Ok(AggCall { func, args: out, distinct, filter, order_by: order, ty })
     }
 
+    /// The domain of the table column `e` reads (directly or as an outer
+    /// reference), if it is of one.
+    pub(super) fn column_domain(&self, e: &Expr) -> Option<u32> {
+        let (level, index) = match e {
+            Expr::Column(i, _) => (self.levels.len().checked_sub(1)?, *i),
+            Expr::Outer(slot, _) => {
+                // The slot is filled at the level below the one it reads.
+                let (below, bound) = self
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .find_map(|(k, l)| l.bindings.iter().find(|(s, _)| s == slot).map(|(_, bound)| (k, bound)))?;
+                let Expr::Column(i, _) = bound else { return None };
+                (below.checked_sub(1)?, *i)
+            }
+            _ => return None,
+        };
+        let rel = self.levels[level].rels.iter().find(|r| r.offset <= index && index < r.offset + r.columns.len())?;
+        rel.columns[index - rel.offset].domain
+    }
+
     /// Register a table as a relation of the current level.
     pub(super) fn add_table_rel(&mut self, table: &Arc<Table>, alias: Option<&ast::TableAlias>) -> Result<()> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-        let columns = table
-            .columns
-            .iter()
-            .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
-            .collect();
+        let columns = table.columns.iter().map(RelColumn::of_table).collect();
         self.add_rel(label, columns)?;
         Ok(())
     }
@@ -2334,11 +2415,7 @@ fn table_command(t: &ast::Table) -> ast::Select {
 /// renamed by its alias.
 fn relation_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Result<(String, Vec<RelColumn>)> {
     let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-    let mut columns: Vec<RelColumn> = table
-        .columns
-        .iter()
-        .map(|c| RelColumn { name: c.name.clone(), ty: c.ty, typmod: c.typmod, merged: false, dropped: c.dropped })
-        .collect();
+    let mut columns: Vec<RelColumn> = table.columns.iter().map(RelColumn::of_table).collect();
     if let Some(a) = alias {
         rename_columns(&mut columns, &a.columns, &label)?;
     }

@@ -32,7 +32,11 @@ pub(super) fn common_datetime(a: PgType, b: PgType) -> Option<PgType> {
 /// A column's typmod as the casts use it: the length of `char(n)` and
 /// `varchar(n)`, the precision of times.
 pub(super) fn column_typmod(ty: PgType, typmod: i32) -> Option<u32> {
-    if ty.is_string() { (typmod >= 4).then(|| (typmod - 4) as u32) } else { (typmod >= 0).then_some(typmod as u32) }
+    if ty.elem().unwrap_or(ty).is_string() {
+        (typmod >= 4).then(|| (typmod - 4) as u32)
+    } else {
+        (typmod >= 0).then_some(typmod as u32)
+    }
 }
 
 /// PostgreSQL's date/time arithmetic operators: for `l op r`, the types the

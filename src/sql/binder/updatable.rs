@@ -134,6 +134,7 @@ impl Binder<'_> {
                 typmod: c.typmod,
                 merged: false,
                 dropped: c.dropped,
+                domain: c.domain.as_ref().map(|d| d.oid),
             })
             .collect();
         self.add_rel(target.label.clone(), columns)?;
