@@ -172,6 +172,29 @@ async fn text_and_csv_input_forms() {
     assert_eq!(copy_out(&c, "COPY f TO STDOUT").await, b"9\t\\N\txyz\n");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn char_n_input_is_padded_to_its_length() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE p (a int, s char(3), w char(150))").await.unwrap();
+    copy_in(&c, "COPY p FROM STDIN", b"1\tx\tshort\n2\tabc\t\\N\n3\t\t\n", 3).await.unwrap();
+    // COPY TO prints each value as stored: padded to the column's length.
+    let out = copy_out(&c, "COPY p TO STDOUT").await;
+    let want = format!("1\tx  \tshort{}\n2\tabc\t\\N\n3\t   \t{}\n", " ".repeat(145), " ".repeat(150));
+    assert_eq!(String::from_utf8_lossy(&out), want);
+    let rows = c.query("SELECT a, s || '|', rtrim(w) || '|' FROM p ORDER BY a", &[]).await.unwrap();
+    let got: Vec<(i32, Option<String>, Option<String>)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    // Trailing spaces do not count in comparisons or when cast to text.
+    assert_eq!(
+        got,
+        vec![
+            (1, Some("x|".into()), Some("short|".into())),
+            (2, Some("abc|".into()), None),
+            (3, Some("|".into()), Some("|".into())),
+        ]
+    );
+}
+
 const BYTEA_TABLE: &str = "
 CREATE TABLE cb (id int, b bytea, t text);
 INSERT INTO cb VALUES (1, '\\x0102ff', 'a'), (2, '', ''), (3, null, null),

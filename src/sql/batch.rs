@@ -320,11 +320,22 @@ impl ColumnBuilder {
     /// areas, values stored plain): [`ColumnBuilder::push_storage`] for a
     /// run of rows, deciding the column's type once.
     pub fn push_fixed_run(&mut self, data: &[&[u8]], off: usize, len: usize) -> Result<()> {
-        fn run<const N: usize, T>(data: &[&[u8]], off: usize, mut push: impl FnMut(T), read: impl Fn([u8; N]) -> T) {
-            for d in data {
-                let mut v = [0u8; N];
-                v.copy_from_slice(&d[off..off + N]);
-                push(read(v));
+        // Values go to the builder a slice at a time: one capacity check
+        // and one validity update per slice, not per value.
+        fn run<const N: usize, T: Copy + Default>(
+            data: &[&[u8]],
+            off: usize,
+            mut push: impl FnMut(&[T]),
+            read: impl Fn([u8; N]) -> T,
+        ) {
+            let mut values = [T::default(); 256];
+            for chunk in data.chunks(values.len()) {
+                for (slot, d) in values.iter_mut().zip(chunk) {
+                    let mut v = [0u8; N];
+                    v.copy_from_slice(&d[off..off + N]);
+                    *slot = read(v);
+                }
+                push(&values[..chunk.len()]);
             }
         }
         if data.iter().any(|d| d.len() < off + len) {
@@ -332,11 +343,11 @@ impl ColumnBuilder {
         }
         match self {
             ColumnBuilder::Skip(_, rows) => *rows += data.len(),
-            ColumnBuilder::Int4(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
-            ColumnBuilder::Date(b) if len == 4 => run(data, off, |v| b.append_value(v), i32::from_le_bytes),
-            ColumnBuilder::Int8(b) if len == 8 => run(data, off, |v| b.append_value(v), i64::from_le_bytes),
-            ColumnBuilder::Float8(b) if len == 8 => run(data, off, |v| b.append_value(v), f64::from_le_bytes),
-            ColumnBuilder::Timestamp(b) if len == 8 => run(data, off, |v| b.append_value(v), i64::from_le_bytes),
+            ColumnBuilder::Int4(b) if len == 4 => run(data, off, |v| b.append_slice(v), i32::from_le_bytes),
+            ColumnBuilder::Date(b) if len == 4 => run(data, off, |v| b.append_slice(v), i32::from_le_bytes),
+            ColumnBuilder::Int8(b) if len == 8 => run(data, off, |v| b.append_slice(v), i64::from_le_bytes),
+            ColumnBuilder::Float8(b) if len == 8 => run(data, off, |v| b.append_slice(v), f64::from_le_bytes),
+            ColumnBuilder::Timestamp(b) if len == 8 => run(data, off, |v| b.append_slice(v), i64::from_le_bytes),
             _ => {
                 for d in data {
                     self.push_storage(&d[off..off + len])?;
