@@ -122,10 +122,7 @@ where
     let registration = ctx.registry.register_for(role.oid);
     let databases = ctx.shared.databases.clone();
     let (name, pid, interrupts) = (database.clone(), registration.pid, registration.interrupts.clone());
-    let connection = tokio::task::spawn_blocking(move || databases.connect(&name, pid, interrupts))
-        .await
-        .map_err(|e| crate::error::Error::internal(format!("connection task failed: {e}")))?
-        .map_err(|e| e.fatal())?;
+    let connection = databases.connect(&name, pid, interrupts).await.map_err(|e| e.fatal())?;
     let shared = ctx.shared.databases.shared(crate::session::databases::Databases::database_of(&connection));
     let mut session = Session::new(shared, registration.pid, registration.secret_key, registration.interrupts.clone());
     session.set_connection(connection);

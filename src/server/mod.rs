@@ -138,56 +138,55 @@ async fn serve(
         None => String::new(),
     };
 
-    let backends = Arc::new(backends::Backends::start(config.backend_threads())?);
-    for l in tcp {
-        let (ctx, stop, sessions, backends) = (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.clone());
-        listeners.spawn(async move {
-            accept_loop(
-                stop,
-                || async { l.accept().await.map(|(s, a)| (s, Peer::Tcp(a))) },
-                |s, peer| {
-                    let _ = s.set_nodelay(true);
-                    // Moved to its backend thread's runtime as a plain socket.
-                    let s = match s.into_std() {
-                        Ok(s) => s,
-                        Err(e) => return tracing::warn!(error = %e, "could not hand over new connection"),
-                    };
-                    let (ctx, tracked) = (ctx.clone(), sessions.token());
-                    backends.spawn(move || async move {
-                        match tokio::net::TcpStream::from_std(s) {
-                            Ok(s) => protocol::serve_connection(s, peer, ctx).await,
-                            Err(e) => tracing::warn!(error = %e, "could not take over new connection"),
-                        }
-                        drop(tracked);
-                    });
-                },
-            )
-            .await
-        });
-    }
+    let backends = backends::Backends::start(config.backend_threads())?;
     let socket_paths: Vec<PathBuf> = unix.iter().map(|(_, p)| p.clone()).collect();
+    let mut sockets: Vec<StdListener> = Vec::new();
+    for l in tcp {
+        sockets.push(StdListener::Tcp(l.into_std()?));
+    }
     for (l, _) in unix {
-        let (ctx, stop, sessions, backends) = (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.clone());
-        listeners.spawn(async move {
-            accept_loop(
-                stop,
-                || async { l.accept().await.map(|(s, _)| (s, Peer::Unix)) },
-                |s, peer| {
-                    let s = match s.into_std() {
-                        Ok(s) => s,
-                        Err(e) => return tracing::warn!(error = %e, "could not hand over new connection"),
-                    };
-                    let (ctx, tracked) = (ctx.clone(), sessions.token());
-                    backends.spawn(move || async move {
-                        match tokio::net::UnixStream::from_std(s) {
-                            Ok(s) => protocol::serve_connection(s, peer, ctx).await,
-                            Err(e) => tracing::warn!(error = %e, "could not take over new connection"),
+        sockets.push(StdListener::Unix(l.into_std()?));
+    }
+    for socket in sockets {
+        let (ctx, stop, sessions, placement) =
+            (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.placement());
+        let (tracker, socket) = (listeners.clone(), Arc::new(socket));
+        // Each backend thread accepts on its own handle of the socket.
+        backends.placement().on_each(move || {
+            let (ctx, stop, sessions, placement) = (ctx.clone(), stop.clone(), sessions.clone(), placement.clone());
+            let socket = socket.try_clone();
+            tracker.track_future(async move {
+                let listener = match socket.and_then(StdListener::register) {
+                    Ok(l) => l,
+                    Err(e) => return tracing::error!(error = %e, "could not accept on listening socket"),
+                };
+                accept_loop(
+                    stop,
+                    || listener.accept(),
+                    |conn| {
+                        let (ctx, tracked) = (ctx.clone(), sessions.token());
+                        if placement.keeps_here() {
+                            placement.spawn_here(async move {
+                                conn.serve(ctx).await;
+                                drop(tracked);
+                            });
+                            return;
                         }
-                        drop(tracked);
-                    });
-                },
-            )
-            .await
+                        // Moved to a less busy backend thread as a plain socket.
+                        match conn.into_std() {
+                            Ok(conn) => placement.spawn(move || async move {
+                                match conn.register() {
+                                    Ok(conn) => conn.serve(ctx).await,
+                                    Err(e) => tracing::warn!(error = %e, "could not take over new connection"),
+                                }
+                                drop(tracked);
+                            }),
+                            Err(e) => tracing::warn!(error = %e, "could not hand over new connection"),
+                        }
+                    },
+                )
+                .await
+            })
         });
     }
 
@@ -298,8 +297,8 @@ async fn bind_tcp(config: &Config) -> Result<(Vec<TcpListener>, u16)> {
 async fn accept_loop<S, Fut, A, H>(stop: CancellationToken, mut accept: A, mut handle: H)
 where
     A: FnMut() -> Fut,
-    Fut: std::future::Future<Output = std::io::Result<(S, Peer)>>,
-    H: FnMut(S, Peer),
+    Fut: std::future::Future<Output = std::io::Result<S>>,
+    H: FnMut(S),
 {
     let mut backoff = Duration::from_millis(5);
     loop {
@@ -308,9 +307,9 @@ where
             a = accept() => a,
         };
         match accepted {
-            Ok((s, peer)) => {
+            Ok(s) => {
                 backoff = Duration::from_millis(5);
-                handle(s, peer);
+                handle(s);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not accept new connection");
@@ -321,5 +320,84 @@ where
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
+    }
+}
+
+/// A listening socket as a plain handle, to be registered with the runtime
+/// of each backend thread that accepts on it.
+enum StdListener {
+    Tcp(std::net::TcpListener),
+    Unix(std::os::unix::net::UnixListener),
+}
+
+/// A listening socket registered with this thread's runtime.
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+/// A new connection, registered with this thread's runtime.
+enum Accepted {
+    Tcp(tokio::net::TcpStream, SocketAddr),
+    Unix(tokio::net::UnixStream),
+}
+
+/// A new connection as a plain socket, on its way to another thread.
+enum StdAccepted {
+    Tcp(std::net::TcpStream, SocketAddr),
+    Unix(std::os::unix::net::UnixStream),
+}
+
+impl StdListener {
+    fn try_clone(&self) -> std::io::Result<StdListener> {
+        Ok(match self {
+            StdListener::Tcp(l) => StdListener::Tcp(l.try_clone()?),
+            StdListener::Unix(l) => StdListener::Unix(l.try_clone()?),
+        })
+    }
+
+    fn register(self) -> std::io::Result<Listener> {
+        Ok(match self {
+            StdListener::Tcp(l) => Listener::Tcp(TcpListener::from_std(l)?),
+            StdListener::Unix(l) => Listener::Unix(UnixListener::from_std(l)?),
+        })
+    }
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<Accepted> {
+        match self {
+            Listener::Tcp(l) => {
+                let (s, addr) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Accepted::Tcp(s, addr))
+            }
+            Listener::Unix(l) => Ok(Accepted::Unix(l.accept().await?.0)),
+        }
+    }
+}
+
+impl Accepted {
+    async fn serve(self, ctx: Arc<ServerContext>) {
+        match self {
+            Accepted::Tcp(s, addr) => protocol::serve_connection(s, Peer::Tcp(addr), ctx).await,
+            Accepted::Unix(s) => protocol::serve_connection(s, Peer::Unix, ctx).await,
+        }
+    }
+
+    fn into_std(self) -> std::io::Result<StdAccepted> {
+        Ok(match self {
+            Accepted::Tcp(s, addr) => StdAccepted::Tcp(s.into_std()?, addr),
+            Accepted::Unix(s) => StdAccepted::Unix(s.into_std()?),
+        })
+    }
+}
+
+impl StdAccepted {
+    fn register(self) -> std::io::Result<Accepted> {
+        Ok(match self {
+            StdAccepted::Tcp(s, addr) => Accepted::Tcp(tokio::net::TcpStream::from_std(s)?, addr),
+            StdAccepted::Unix(s) => Accepted::Unix(tokio::net::UnixStream::from_std(s)?),
+        })
     }
 }

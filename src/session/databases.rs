@@ -196,47 +196,52 @@ impl Databases {
     /// A new session's (or autovacuum's, `pid` < 0) entry into database
     /// `name`: 3D000 if there is none, 55000 if it refuses connections,
     /// 53300 past its connection limit. Waits while a CREATE or DROP
-    /// DATABASE works on it.
-    pub fn connect(self: &Arc<Self>, name: &str, pid: i32, interrupts: Arc<Interrupts>) -> Result<Connection> {
+    /// DATABASE works on it (55006 after a minute, at once for autovacuum).
+    pub async fn connect(self: &Arc<Self>, name: &str, pid: i32, interrupts: Arc<Interrupts>) -> Result<Connection> {
         let started = Instant::now();
         loop {
-            let Some(db) = self.list()?.into_iter().find(|d| d.name == name) else {
-                return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
-            };
-            if !db.allow_connections {
-                return Err(err!(
-                    SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
-                    "database \"{name}\" is not currently accepting connections"
-                ));
-            }
-            {
-                let mut state = self.state.lock();
-                if !state.busy.contains(&db.oid) {
-                    let members = state.members.entry(db.oid).or_default();
-                    let sessions = members.iter().filter(|m| m.pid > 0).count() as i32;
-                    if pid > 0 && db.connection_limit >= 0 && sessions >= db.connection_limit {
-                        return Err(err!(
-                            SqlState::TOO_MANY_CONNECTIONS,
-                            "too many connections for database \"{name}\""
-                        ));
-                    }
-                    let terminate = CancellationToken::new();
-                    members.push(Member { pid, interrupts: interrupts.clone(), terminate: terminate.clone() });
-                    drop(state);
-                    let connection = Connection { databases: self.clone(), db: db.oid, pid, terminate };
-                    // A DROP or RENAME that finished just before may have
-                    // changed the row since it was read.
-                    match self.list()?.into_iter().find(|d| d.oid == db.oid) {
-                        Some(now) if now.name == name => return Ok(connection),
-                        _ => continue,
-                    }
-                }
+            if let Some(connection) = self.try_connect(name, pid, &interrupts)? {
+                return Ok(connection);
             }
             if pid < 0 || started.elapsed() > Duration::from_secs(60) {
                 return Err(err!(SqlState::OBJECT_IN_USE, "database \"{name}\" is being accessed by other users"));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// One attempt of [`Databases::connect`]: `None` while the database is
+    /// busy with a CREATE or DROP DATABASE, or was renamed or dropped and
+    /// made again while this looked.
+    fn try_connect(self: &Arc<Self>, name: &str, pid: i32, interrupts: &Arc<Interrupts>) -> Result<Option<Connection>> {
+        let Some(db) = self.list()?.into_iter().find(|d| d.name == name) else {
+            return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
+        };
+        if !db.allow_connections {
+            return Err(err!(
+                SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "database \"{name}\" is not currently accepting connections"
+            ));
+        }
+        let mut state = self.state.lock();
+        if state.busy.contains(&db.oid) {
+            return Ok(None);
+        }
+        let members = state.members.entry(db.oid).or_default();
+        let sessions = members.iter().filter(|m| m.pid > 0).count() as i32;
+        if pid > 0 && db.connection_limit >= 0 && sessions >= db.connection_limit {
+            return Err(err!(SqlState::TOO_MANY_CONNECTIONS, "too many connections for database \"{name}\""));
+        }
+        let terminate = CancellationToken::new();
+        members.push(Member { pid, interrupts: interrupts.clone(), terminate: terminate.clone() });
+        drop(state);
+        let connection = Connection { databases: self.clone(), db: db.oid, pid, terminate };
+        // A DROP or RENAME that finished just before may have changed the
+        // row since it was read (dropping `connection` leaves again).
+        Ok(match self.list()?.into_iter().find(|d| d.oid == db.oid) {
+            Some(now) if now.name == name => Some(connection),
+            _ => None,
+        })
     }
 
     /// Autovacuum's entry into open database `db` (`pid` < 0), unless a
