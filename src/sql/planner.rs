@@ -206,15 +206,21 @@ fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
     });
 }
 
-/// `Sort(Project(Seq Scan))` under a LIMIT, sorting by table columns that
+/// `Sort(Project(scan))` under a LIMIT, sorting by table columns that
 /// lead an index in its order (or all in the opposite order): an index
 /// scan, forward or backward, produces the rows in that order, and the
-/// LIMIT can stop reading early; index-only (when `index_only` allows)
-/// if the index holds every column the query reads.
+/// LIMIT can stop reading early. A sequential scan becomes a scan of that
+/// index (bounded by the filter's conditions on its key, index-only when
+/// `index_only` allows and the index holds every column the query reads);
+/// an index scan already chosen for the filter keeps its index and loses
+/// the sort if that index gives the order.
 fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     let Plan::Sort { input: sorted, keys } = plan else { return };
     let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
-    let Plan::Scan { table, filter, ctid, alias, .. } = scan.as_mut() else { return };
+    let table = match scan.as_ref() {
+        Plan::Scan { table, .. } | Plan::IndexScan { table, .. } => table.clone(),
+        _ => return,
+    };
     let mut wanted = Vec::with_capacity(keys.len());
     for k in keys.iter() {
         match exprs.get(k.column) {
@@ -228,42 +234,91 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
                 c == ic && (desc != o.descending) == flip && (nf != o.nulls_first) == flip
             })
     };
-    let mut conjuncts = Vec::new();
-    if let Some(f) = filter.as_ref() {
-        split_and(f, &mut conjuncts);
+    let order_of = |i: &Index| if matches(i, false) { Some(false) } else { matches(i, true).then_some(true) };
+    match scan.as_mut() {
+        Plan::IndexScan { index, backward, .. } => {
+            let Some(flip) = order_of(index) else { return };
+            *backward = flip;
+        }
+        Plan::Scan { filter, ctid, alias, .. } => {
+            let mut conjuncts = Vec::new();
+            if let Some(f) = filter.as_ref() {
+                split_and(f, &mut conjuncts);
+            }
+            let Some((index, flip)) =
+                table.indexes.iter().filter(|i| usable(i, &conjuncts)).find_map(|i| Some((i, order_of(i)?)))
+            else {
+                return;
+            };
+            let mut needed = Vec::new();
+            let covered = index_only
+                && !*ctid
+                && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
+                && index.can_return(&table, &needed);
+            let bounded = filter.as_ref().and_then(|f| bounded_scan_of(&table, index, f, *ctid, alias));
+            let mut ordered = bounded.unwrap_or_else(|| Plan::IndexScan {
+                table: table.clone(),
+                index: Box::new(index.clone()),
+                conds: Vec::new(),
+                eq: Vec::new(),
+                any: Vec::new(),
+                any_array: false,
+                lower: None,
+                upper: None,
+                residual: filter.clone(),
+                filter: filter.clone(),
+                ctid: *ctid,
+                alias: alias.clone(),
+                backward: false,
+                index_only: false,
+                read: None,
+            });
+            if let Plan::IndexScan { backward, index_only, .. } = &mut ordered {
+                *backward = flip;
+                *index_only = covered;
+            }
+            **scan = ordered;
+        }
+        _ => return,
     }
-    let Some((index, backward)) = table
-        .indexes
-        .iter()
-        .filter(|i| usable(i, &conjuncts))
-        .find_map(|i| if matches(i, false) { Some((i, false)) } else { matches(i, true).then_some((i, true)) })
-    else {
-        return;
-    };
-    let mut needed = Vec::new();
-    let covered = index_only
-        && !*ctid
-        && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
-        && index.can_return(table, &needed);
-    **scan = Plan::IndexScan {
-        table: table.clone(),
-        index: Box::new(index.clone()),
-        conds: Vec::new(),
-        eq: Vec::new(),
-        any: Vec::new(),
-        any_array: false,
-        lower: None,
-        upper: None,
-        residual: filter.clone(),
-        filter: filter.take(),
-        ctid: *ctid,
-        alias: alias.take(),
-        backward,
-        index_only: covered,
-        read: None,
-    };
     let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
     *plan = input;
+}
+
+/// The scan of `index` for `filter` bounded by its conditions on the
+/// index's key (equalities on leading parts, then a range or list), if
+/// there are any.
+fn bounded_scan_of(
+    table: &Arc<Table>,
+    index: &Index,
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<Plan> {
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
+    let lists: Vec<InList<'_>> = conjuncts.iter().filter_map(|c| as_in_list(c, table)).collect();
+    let (parts, eqs, ranged) = key_conditions(index, &bounds, &lists, &conjuncts);
+    if eqs == 0 && !ranged {
+        return None;
+    }
+    index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias)
+}
+
+/// The conditions on each key part of `index`, how many leading parts
+/// have an equality, and whether the next has a range or an IN list.
+fn key_conditions<'e>(
+    index: &Index,
+    bounds: &[Bound<'e>],
+    lists: &[InList<'e>],
+    conjuncts: &[&'e Expr],
+) -> (PartBounds<'e>, usize, bool) {
+    let parts: PartBounds<'e> = (0..index.columns.len()).map(|i| part_bounds(index, i, bounds, conjuncts)).collect();
+    let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
+    let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
+    let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
+    (parts, eqs, ranged)
 }
 
 /// Point a plan bound earlier (a prepared statement's) at the tables as
@@ -483,11 +538,7 @@ pub(super) fn cheapest_index_scan(
         if !usable(index, &conjuncts) {
             continue;
         }
-        let parts: Vec<Vec<Bound<'_>>> =
-            (0..index.columns.len()).map(|i| part_bounds(index, i, &bounds, &conjuncts)).collect();
-        let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
-        let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
-        let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
+        let (parts, eqs, ranged) = key_conditions(index, &bounds, &lists, &conjuncts);
         if eqs == 0 && !ranged {
             continue;
         }

@@ -27,6 +27,7 @@ mod outer_join;
 mod prepare;
 mod query;
 mod role;
+mod row_compare;
 mod schema;
 mod sequence;
 mod srf;
@@ -1275,19 +1276,24 @@ impl<'a> Binder<'a> {
             }
             E::UnaryOp { op, expr } => self.bind_unary(*op, expr, e),
             E::BinaryOp { left, op, right } => self.bind_binary(left, op, right, e),
-            E::IsNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), false)),
-            E::IsNotNull(x) => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), true)),
+            E::IsNull(x) | E::IsNotNull(x) => {
+                let not = matches!(e, E::IsNotNull(_));
+                match self.bind_row_null_test(x, not)? {
+                    Some(test) => Ok(test),
+                    None => Ok(Expr::IsNull(Box::new(self.bind_expr(x)?), not)),
+                }
+            }
             E::IsTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS TRUE")?), true, false)),
             E::IsNotTrue(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT TRUE")?), true, true)),
             E::IsFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS FALSE")?), false, false)),
             E::IsNotFalse(x) => Ok(Expr::IsBool(Box::new(self.bind_condition(x, "IS NOT FALSE")?), false, true)),
-            E::IsDistinctFrom(a, b) => {
+            E::IsDistinctFrom(a, b) | E::IsNotDistinctFrom(a, b) => {
+                let not = matches!(e, E::IsNotDistinctFrom(..));
+                if let Some(rows) = self.bind_row_distinct(a, b, not, e)? {
+                    return Ok(rows);
+                }
                 let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
-                Ok(Expr::Distinct(Box::new(a), Box::new(b), false))
-            }
-            E::IsNotDistinctFrom(a, b) => {
-                let (a, b) = self.bind_comparison_operands(a, b, "=", e)?;
-                Ok(Expr::Distinct(Box::new(a), Box::new(b), true))
+                Ok(Expr::Distinct(Box::new(a), Box::new(b), not))
             }
             E::Between { expr, negated, low, high } => {
                 let (x1, lo) = self.bind_comparison_operands(expr, low, ">=", e)?;
@@ -1435,8 +1441,13 @@ impl<'a> Binder<'a> {
                 // x IN (a, b) is x = a OR x = b, with the same NULL semantics.
                 let mut out: Option<Expr> = None;
                 for item in list {
-                    let (l, r) = self.bind_comparison_operands(expr, item, "=", e)?;
-                    let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
+                    let eq = match self.bind_row_comparison(CmpOp::Eq, expr, item, e)? {
+                        Some(rows) => rows,
+                        None => {
+                            let (l, r) = self.bind_comparison_operands(expr, item, "=", e)?;
+                            Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r))
+                        }
+                    };
                     out = Some(match out {
                         None => eq,
                         Some(prev) => Expr::Or(Box::new(prev), Box::new(eq)),
@@ -1606,13 +1617,38 @@ impl<'a> Binder<'a> {
     }
 
     fn no_operator(&self, op: &str, l: PgType, r: PgType, node: &ast::Expr) -> Error {
-        self.at(
-            err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {} {op} {}", l.sql_name(), r.sql_name())
-                .with_hint(
-                    "No operator matches the given name and argument types. You might need to add explicit type casts.",
-                ),
+        self.no_operator_named(op, l.sql_name(), r.sql_name(), node)
+    }
+
+    fn no_operator_named(&self, op: &str, l: &str, r: &str, node: &ast::Expr) -> Error {
+        self.at_operator(
+            err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {l} {op} {r}").with_hint(
+                "No operator matches the given name and argument types. You might need to add explicit type casts.",
+            ),
             node,
         )
+    }
+
+    /// As [`Binder::at`], but a binary operation's error points at its
+    /// operator, as PostgreSQL's do: found by stepping back from the right
+    /// operand over blanks and opening parentheses, then over the
+    /// operator's characters.
+    fn at_operator(&self, e: Error, node: &ast::Expr) -> Error {
+        let ast::Expr::BinaryOp { right, .. } = node else { return self.at(e, node) };
+        let Some(right_at) = self.pos(right.span()) else { return self.at(e, node) };
+        let before: Vec<char> = self.sql.chars().take(right_at.saturating_sub(1) as usize).collect();
+        let mut i = before.len();
+        while i > 0 && (before[i - 1].is_whitespace() || before[i - 1] == '(') {
+            i -= 1;
+        }
+        let end = i;
+        while i > 0 && "+-*/<>=~!@#%^&|`?".contains(before[i - 1]) {
+            i -= 1;
+        }
+        if i == end {
+            return self.at(e, node);
+        }
+        e.with_position(i as u32 + 1)
     }
 
     fn bind_binary(
@@ -1694,6 +1730,9 @@ impl<'a> Binder<'a> {
             _ => None,
         };
         if let Some(cop) = cmp {
+            if let Some(rows) = self.bind_row_comparison(cop, left, right, node)? {
+                return Ok(rows);
+            }
             let (l, r) = self.bind_comparison_operands(left, right, cop.symbol(), node)?;
             return Ok(Expr::Cmp(cop, Box::new(l), Box::new(r)));
         }

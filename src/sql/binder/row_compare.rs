@@ -1,0 +1,173 @@
+//! Row comparisons: `(a, b) < (1, 2)`, `ROW(a, b) = ROW(c, d)`,
+//! `(a, b) IN ((1, 2), (3, 4))`, `(a, b) IS [NOT] DISTINCT FROM (c, d)`,
+//! `ROW(a, b) IS [NOT] NULL`, bound the way PostgreSQL evaluates them: pair
+//! by pair, into comparisons of the columns.
+//!
+//! `=` is every pair equal, `<>` any pair unequal. An ordering comparison
+//! decides at the first pair that differs, so `(a, b) < (c, d)` is
+//! `a < c OR (a = c AND b < d)`, which gives PostgreSQL's three-valued
+//! answer too: a NULL in a pair reached before the result is known makes it
+//! NULL. It is also bound with the implied `a <= c` in front — the same
+//! answer, NULL included — so that an index on `a` can start a keyset
+//! scan (`WHERE (created, id) > ($1, $2) ORDER BY created, id LIMIT n`) at
+//! the right place instead of reading the whole table.
+
+use sqlparser::ast;
+
+use super::Binder;
+use crate::err;
+use crate::error::{Result, SqlState};
+use crate::sql::expr::{CmpOp, Expr};
+use crate::sql::types::{Datum, PgType};
+
+/// The fields of a row constructor, `(a, b)` or `ROW(a, b)`; `None` for
+/// any other expression.
+pub(super) fn row_fields(e: &ast::Expr) -> Option<Vec<&ast::Expr>> {
+    match e {
+        ast::Expr::Nested(inner) => row_fields(inner),
+        ast::Expr::Tuple(items) => Some(items.iter().collect()),
+        ast::Expr::Function(f) if is_row_constructor(f) => {
+            let ast::FunctionArguments::List(list) = &f.args else { return Some(Vec::new()) };
+            list.args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) => Some(x),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
+/// `ROW(…)`: the unqualified, unquoted name `row` with plain arguments.
+fn is_row_constructor(f: &ast::Function) -> bool {
+    let [part] = f.name.0.as_slice() else { return false };
+    let Some(id) = part.as_ident() else { return false };
+    id.quote_style.is_none()
+        && id.value.eq_ignore_ascii_case("row")
+        && f.filter.is_none()
+        && f.over.is_none()
+        && f.within_group.is_empty()
+        && matches!(&f.args, ast::FunctionArguments::List(l) if l.duplicate_treatment.is_none() && l.clauses.is_empty())
+}
+
+fn and(a: Expr, b: Expr) -> Expr {
+    Expr::And(Box::new(a), Box::new(b))
+}
+
+fn or(a: Expr, b: Expr) -> Expr {
+    Expr::Or(Box::new(a), Box::new(b))
+}
+
+fn cmp(op: CmpOp, l: &Expr, r: &Expr) -> Expr {
+    Expr::Cmp(op, Box::new(l.clone()), Box::new(r.clone()))
+}
+
+impl Binder<'_> {
+    /// `left op right` when either side is a row constructor: the pairwise
+    /// comparison, or `None` when neither is a row.
+    pub(super) fn bind_row_comparison(
+        &mut self,
+        op: CmpOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        node: &ast::Expr,
+    ) -> Result<Option<Expr>> {
+        let Some(pairs) = self.bind_row_pairs(left, right, op.symbol(), node)? else { return Ok(None) };
+        let mut pairs = pairs.into_iter().rev();
+        let Some((l, r)) = pairs.next() else {
+            return Err(self.at(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length"), node));
+        };
+        let strict = match op {
+            CmpOp::LtEq => CmpOp::Lt,
+            CmpOp::GtEq => CmpOp::Gt,
+            other => other,
+        };
+        // Built from the last pair backwards.
+        let mut out = cmp(op, &l, &r);
+        let mut first = (l, r);
+        for (l, r) in pairs {
+            out = match op {
+                CmpOp::Eq => and(cmp(CmpOp::Eq, &l, &r), out),
+                CmpOp::NotEq => or(cmp(CmpOp::NotEq, &l, &r), out),
+                _ => or(cmp(strict, &l, &r), and(cmp(CmpOp::Eq, &l, &r), out)),
+            };
+            first = (l, r);
+        }
+        let implied = match op {
+            CmpOp::Lt => Some(CmpOp::LtEq),
+            CmpOp::Gt => Some(CmpOp::GtEq),
+            CmpOp::LtEq | CmpOp::GtEq => Some(op),
+            _ => None,
+        };
+        Ok(Some(match implied {
+            Some(weak) if matches!(out, Expr::Or(..)) => and(cmp(weak, &first.0, &first.1), out),
+            _ => out,
+        }))
+    }
+
+    /// `left IS [NOT] DISTINCT FROM right` between rows: any pair distinct.
+    pub(super) fn bind_row_distinct(
+        &mut self,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        not: bool,
+        node: &ast::Expr,
+    ) -> Result<Option<Expr>> {
+        let Some(pairs) = self.bind_row_pairs(left, right, "=", node)? else { return Ok(None) };
+        let any =
+            pairs.into_iter().map(|(l, r)| Expr::Distinct(Box::new(l), Box::new(r), false)).reduce(or).ok_or_else(
+                || self.at(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length"), node),
+            )?;
+        Ok(Some(if not { Expr::Not(Box::new(any)) } else { any }))
+    }
+
+    /// `ROW(…) IS [NOT] NULL`: every field NULL (every field not NULL).
+    pub(super) fn bind_row_null_test(&mut self, row: &ast::Expr, not: bool) -> Result<Option<Expr>> {
+        let Some(fields) = row_fields(row) else { return Ok(None) };
+        let mut out: Option<Expr> = None;
+        for f in fields {
+            let test = Expr::IsNull(Box::new(self.bind_expr(f)?), not);
+            out = Some(match out {
+                None => test,
+                Some(prev) => and(prev, test),
+            });
+        }
+        // A row of no fields is NULL and not NULL at once (all of none).
+        Ok(Some(out.unwrap_or(Expr::Const(Datum::Bool(true), PgType::Bool))))
+    }
+
+    /// The fields of two rows, bound pair by pair to a common type; `None`
+    /// when neither side is a row, 42883 when only one is, 42601 when they
+    /// differ in length.
+    fn bind_row_pairs(
+        &mut self,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        op: &str,
+        node: &ast::Expr,
+    ) -> Result<Option<Vec<(Expr, Expr)>>> {
+        let (l, r) = match (row_fields(left), row_fields(right)) {
+            (None, None) => return Ok(None),
+            (Some(l), Some(r)) => (l, r),
+            (Some(_), None) => {
+                let rt = self.bind_expr(right)?.ty();
+                return Err(self.no_operator_named(op, "record", rt.sql_name(), node));
+            }
+            (None, Some(_)) => {
+                let lt = self.bind_expr(left)?.ty();
+                return Err(self.no_operator_named(op, lt.sql_name(), "record", node));
+            }
+        };
+        if l.len() != r.len() {
+            let e = err!(SqlState::SYNTAX_ERROR, "unequal number of entries in row expressions");
+            return Err(self.at_operator(e, node));
+        }
+        l.into_iter()
+            .zip(r)
+            .map(|(a, b)| self.bind_comparison_operands(a, b, op, node))
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+}
