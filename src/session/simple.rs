@@ -231,6 +231,7 @@ impl Session {
                 statement: prepared,
                 params,
                 binary: vec![false; columns],
+                custom: None,
                 executor: None,
                 rows: 0,
                 finished: false,
