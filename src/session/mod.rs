@@ -1068,15 +1068,11 @@ impl Session {
             return None;
         };
         let mode = PlanCacheMode::from_setting(self.settings.str(Guc::plan_cache_mode));
-        let generic_cost = || {
-            let costs = self.cost_params();
-            plancache::statement_cost(&bound.statement, costs, &self.tables(), false)
-        };
+        let generic_cost = || plancache::statement_cost(&bound.statement, &self.tables(), false);
         if statement.plans.choose_custom(bound.unplanned.is_some(), mode, generic_cost)
             && let Some(custom) = self.custom_plan(bound, params)
         {
-            let costs = self.cost_params();
-            statement.plans.count_custom(&custom, costs, &self.tables());
+            statement.plans.count_custom(&custom, &self.tables());
             return Some(Arc::new(custom));
         }
         statement.plans.count_generic();

@@ -27,7 +27,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::binder::TableLookup;
-use super::costsize::{CostParams, Costing};
+use super::costsize::Costing;
 use super::types::Datum;
 use super::{Bound, Statement};
 
@@ -118,7 +118,6 @@ impl PlanStats {
         if customs < CUSTOM_PLANS_FIRST {
             return true;
         }
-        let average = f64::from_bits(self.custom_cost.load(Ordering::Relaxed)) / customs as f64;
         let generic = match self.generic_cost.load(Ordering::Relaxed) {
             UNKNOWN => {
                 let cost = generic_cost();
@@ -127,7 +126,7 @@ impl PlanStats {
             }
             bits => f64::from_bits(bits),
         };
-        generic >= average
+        !generic_is_cheaper(customs, f64::from_bits(self.custom_cost.load(Ordering::Relaxed)), generic)
     }
 
     /// Count an execution that runs the generic plan.
@@ -137,18 +136,21 @@ impl PlanStats {
 
     /// Count an execution that runs custom plan `custom`, its cost (with
     /// the charge for planning it) into the average.
-    pub fn count_custom(&self, custom: &Bound, costs: CostParams, tables: &dyn TableLookup) {
-        let cost = statement_cost(&custom.statement, costs, tables, true);
-        self.count_custom_cost(cost);
-    }
-
-    /// Count an execution that runs a custom plan of cost `cost` (its
-    /// planning charge included).
-    pub fn count_custom_cost(&self, cost: f64) {
+    pub fn count_custom(&self, custom: &Bound, tables: &dyn TableLookup) {
+        let cost = statement_cost(&custom.statement, tables, true);
         let total = f64::from_bits(self.custom_cost.load(Ordering::Relaxed)) + cost;
         self.custom_cost.store(total.to_bits(), Ordering::Relaxed);
         self.custom_plans.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Whether a generic plan of cost `generic` is to run rather than custom
+/// plans, `custom_plans` of which were made, costing `custom_cost` in all:
+/// after the first five, if it costs less than their average. (Their
+/// costs include planning them, so the generic plan need only beat the
+/// cost of running a custom plan plus that of making it.)
+pub fn generic_is_cheaper(custom_plans: u64, custom_cost: f64, generic: f64) -> bool {
+    custom_plans >= CUSTOM_PLANS_FIRST && generic < custom_cost / custom_plans as f64
 }
 
 /// `bound` planned for parameter values `values`: each `$n` of its plan a
@@ -173,9 +175,10 @@ pub fn custom_plan(bound: &Bound, values: &[Datum], tables: &dyn TableLookup) ->
 }
 
 /// The estimated total cost of running `statement` (PostgreSQL's
-/// `cached_plan_cost`); with `planning`, plus a charge for planning it:
+/// `cached_plan_cost`) under `tables`' cost settings; with `planning`, plus a charge for planning it:
 /// `1000 * cpu_operator_cost` per table it names, and once more.
-pub fn statement_cost(statement: &Statement, costs: CostParams, tables: &dyn TableLookup, planning: bool) -> f64 {
+pub fn statement_cost(statement: &Statement, tables: &dyn TableLookup, planning: bool) -> f64 {
+    let costs = tables.cost_params();
     let blocks = |t: &crate::catalog::Table| tables.blocks(t);
     let costing = Costing::new(costs, &blocks);
     let (plan, relations) = match statement {
