@@ -201,7 +201,10 @@ async fn a_shared_plan_is_used_only_where_it_is_as_good_as_planning_with_constan
     }
     assert_eq!(one(&c, "SELECT count(pad) FROM skew WHERE status = 'common'").await, "9990");
     for i in 1..=10 {
-        assert_eq!(one(&c, &format!("SELECT pad FROM skew WHERE status = 'rare{}'", i * 1000)).await, (i * 1000).to_string());
+        assert_eq!(
+            one(&c, &format!("SELECT pad FROM skew WHERE status = 'rare{}'", i * 1000)).await,
+            (i * 1000).to_string()
+        );
     }
     assert_eq!(parameterised(&server), before, "a common value's plan differs: always planned with constants");
     for i in 1..=10 {

@@ -31,9 +31,9 @@ use std::sync::Arc;
 
 use crate::config::Guc;
 use crate::error::Result;
-use crate::sql::plancache::{self, PlanCacheMode};
 use crate::sql::autoparam::{self, Literal};
 use crate::sql::binder::Binder;
+use crate::sql::plancache::{self, PlanCacheMode};
 use crate::sql::types::{Datum, PgType, parse_text_tz};
 use crate::sql::{Bound, PreparedStatement, Statement, parser};
 use crate::txn::lock::LockMode;
