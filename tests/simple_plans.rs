@@ -196,15 +196,16 @@ async fn a_shared_plan_is_used_only_where_it_is_as_good_as_planning_with_constan
         assert_eq!(one(&c, &format!("SELECT count(*) FROM skew WHERE status = 'rare{}'", i * 1000)).await, "1");
     }
     assert_eq!(parameterised(&server), before, "a rare value's index scan costs less than the shared plan");
-    for _ in 0..3 {
-        assert_eq!(one(&c, "SELECT pad FROM skew WHERE status = 'rare2000'").await, "2000");
-    }
-    assert_eq!(one(&c, "SELECT count(pad) FROM skew WHERE status = 'common'").await, "9990");
+    // The common value's sequential scan, though dearer than the shared
+    // plan (an index scan), is what PostgreSQL plans for it: planned with
+    // constants for good, whether it comes first or later.
+    assert_eq!(one(&c, "SELECT max(pad) FROM skew WHERE status = 'common'").await, "9999");
     for i in 1..=10 {
-        assert_eq!(
-            one(&c, &format!("SELECT pad FROM skew WHERE status = 'rare{}'", i * 1000)).await,
-            (i * 1000).to_string()
-        );
+        let q = format!("SELECT max(pad) FROM skew WHERE status = 'rare{}'", i * 1000);
+        assert_eq!(one(&c, &q).await, (i * 1000).to_string());
+    }
+    for _ in 0..10 {
+        assert_eq!(one(&c, "SELECT min(pad) FROM skew WHERE status = 'common'").await, "1");
     }
     assert_eq!(parameterised(&server), before, "a common value's plan differs: always planned with constants");
     for i in 1..=10 {

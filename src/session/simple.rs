@@ -113,6 +113,9 @@ struct CustomPlans {
     cost: f64,
     /// The parameterised statement, bound the second time the skeleton is seen.
     generic: Option<Arc<AutoPlan>>,
+    /// The first custom plan, until the parameterised statement is bound
+    /// to compare it with.
+    first: Option<Arc<Bound>>,
 }
 
 impl CustomPlans {
@@ -322,7 +325,7 @@ impl Session {
     /// come again). A custom plan of another shape than the parameterised
     /// one means the skeleton is always planned with its constants. The
     /// skeleton's new state is kept if the query succeeds.
-    fn note_custom_plan(&mut self, sql: &str, parsed: &parser::Parsed, custom: &Bound) {
+    fn note_custom_plan(&mut self, sql: &str, parsed: &parser::Parsed, custom: &Arc<Bound>) {
         let c = &self.simple_cache;
         let Some(AutoEntry::Custom(seen)) = c.auto.get(c.skeleton.as_str()) else { return };
         let mut seen = seen.clone();
@@ -334,10 +337,12 @@ impl Session {
                 return;
             }
             Some(_) => {}
-            None if seen.count == 0 => {}
+            None if seen.count == 0 => seen.first = Some(custom.clone()),
             None => match self.parameterised(sql, parsed, custom) {
-                Some(g) => seen.generic = Some(Arc::new(g)),
-                None => {
+                Some(g) if seen.first.take().is_none_or(|first| same_plan(&g.bound, &first)) => {
+                    seen.generic = Some(Arc::new(g))
+                }
+                _ => {
                     self.simple_cache.pending_auto = Some(AutoEntry::Never);
                     return;
                 }
