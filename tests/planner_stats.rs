@@ -144,3 +144,40 @@ async fn prepared_statements_are_planned_again_when_statistics_change() {
 async fn plan(c: &tokio_postgres::Client) -> String {
     rows(c, "EXPLAIN (COSTS OFF) EXECUTE q").await.join("\n")
 }
+
+/// A statement prepared through the protocol (Parse once, then Bind and
+/// Execute per run) is planned with each run's value for its first five
+/// runs, as PostgreSQL's plan cache does; after that its generic plan runs
+/// only where it costs less than those custom plans did on average.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_prepared_statements_get_custom_plans_first() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "CREATE TABLE skew (id int PRIMARY KEY, status text);
+         INSERT INTO skew SELECT g, CASE WHEN g % 1000 = 0 THEN 'rare' || g ELSE 'common' END
+           FROM generate_series(1, 10000) g;
+         CREATE INDEX skew_status ON skew (status);
+         ANALYZE skew",
+    )
+    .await
+    .unwrap();
+    let sql = "SELECT count(*) FROM skew WHERE status = $1";
+    // Rare values: their index scans cost less than the generic plan.
+    let rare = c.prepare(sql).await.unwrap();
+    for i in 1..=7 {
+        let n: i64 = c.query_one(&rare, &[&format!("rare{}", i * 1000)]).await.unwrap().get(0);
+        assert_eq!(n, 1);
+    }
+    // The common value: its sequential scans cost more than the generic plan.
+    let common = c.prepare(sql).await.unwrap();
+    for _ in 0..7 {
+        let n: i64 = c.query_one(&common, &[&"common"]).await.unwrap().get(0);
+        assert_eq!(n, 9990);
+    }
+    let n: i64 = c.query_one(&common, &[&"rare1000"]).await.unwrap().get(0);
+    assert_eq!(n, 1, "the generic plan finds the rare value too");
+    let counts =
+        rows(&c, "SELECT generic_plans, custom_plans FROM pg_prepared_statements ORDER BY generic_plans").await;
+    assert_eq!(counts, ["0 7", "3 5"]);
+}

@@ -204,6 +204,8 @@ settings! {
         "Query Tuning / Planner Cost Constants", "Sets the planner's assumption about the total size of the data caches.";
     default_statistics_target = "default_statistics_target", User, Kind::Int { min: 1, max: 10000, unit: Unit::None }, "100", false,
         "Query Tuning / Other Planner Options", "Sets the default statistics target.";
+    plan_cache_mode = "plan_cache_mode", User, Kind::Enum(&["auto", "force_generic_plan", "force_custom_plan"]), "auto", false,
+        "Query Tuning / Other Planner Options", "Controls the planner's selection of custom or generic plan.";
     // Client connection defaults
     client_min_messages = "client_min_messages", User, Kind::Enum(LOG_LEVELS), "notice", false,
         "Client Connection Defaults / Statement Behavior", "Sets the message levels that are sent to the client.";

@@ -87,6 +87,7 @@ use crate::sql::binder::TableLookup;
 use crate::sql::exec::{Executor, Progress, RowSink};
 use crate::sql::expr::EvalContext;
 use crate::sql::plan::Plan;
+use crate::sql::plancache::{self, PlanCacheMode};
 use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
 use crate::sql::{Bound, Statement, parser};
 use crate::txn::Snapshot;
@@ -101,6 +102,9 @@ pub struct Portal {
     params: Vec<Datum>,
     /// Output format per column: `true` for binary.
     pub binary: Vec<bool>,
+    /// The custom plan this run of the statement uses (see
+    /// [`crate::sql::plancache`]); `None`: its generic plan.
+    custom: Option<Arc<Bound>>,
     executor: Option<Executor>,
     rows: u64,
     finished: bool,
@@ -668,7 +672,7 @@ impl Session {
             bound: Some(Arc::new(bound)),
             from_sql: old.from_sql,
             prepared_at: old.prepared_at,
-            executions: old.executions.load(std::sync::atomic::Ordering::Relaxed).into(),
+            plans: crate::sql::plancache::PlanStats::carried_over(&old.plans),
             inner: old.inner.clone(),
         });
         for s in self.statements.values_mut() {
@@ -924,7 +928,16 @@ impl Session {
         }
         self.portals.insert(
             portal.to_string(),
-            Portal { statement: stmt, params: values, binary, executor: None, rows: 0, finished: false, fresh: false },
+            Portal {
+                statement: stmt,
+                params: values,
+                binary,
+                custom: None,
+                executor: None,
+                rows: 0,
+                finished: false,
+                fresh: false,
+            },
         );
         Ok(())
     }
@@ -966,9 +979,9 @@ impl Session {
                 self.replan.swap_remove(i);
                 portal.statement = self.rebind(&portal.statement)?;
             }
-            portal.statement.executions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            portal.custom = self.choose_plan(&portal.statement, &portal.params);
         }
-        let Some(bound) = portal.statement.bound.clone() else {
+        let Some(bound) = portal.custom.clone().or_else(|| portal.statement.bound.clone()) else {
             return Ok(Outcome::Empty);
         };
         let command = bound.statement.command();
@@ -986,8 +999,12 @@ impl Session {
                     // again from its text, as PostgreSQL re-plans.
                     let again = self.rebind(&portal.statement)?;
                     portal.statement = again.clone();
-                    let Some(bound) = again.bound.clone() else {
+                    let Some(generic) = again.bound.clone() else {
                         return Ok(Outcome::Empty);
+                    };
+                    let bound = match portal.custom {
+                        Some(_) => self.custom_plan(&generic, &portal.params).map_or(generic, Arc::new),
+                        None => generic,
                     };
                     self.start_executor(&bound, true)?
                 }
@@ -1041,6 +1058,33 @@ impl Session {
         })
     }
 
+    /// The plan this execution of `statement` with parameter values
+    /// `params` runs, counted in its statistics: a custom plan, or `None`
+    /// for its generic one (see [`crate::sql::plancache`]). The generic
+    /// path reads a setting and a few counters, nothing more.
+    fn choose_plan(&mut self, statement: &PreparedStatement, params: &[Datum]) -> Option<Arc<Bound>> {
+        let Some(bound) = statement.bound.as_ref() else {
+            statement.plans.count_generic();
+            return None;
+        };
+        let mode = PlanCacheMode::from_setting(self.settings.str(Guc::plan_cache_mode));
+        let generic_cost = || plancache::statement_cost(&bound.statement, &self.tables(), false);
+        if statement.plans.choose_custom(bound.unplanned.is_some(), mode, generic_cost)
+            && let Some(custom) = self.custom_plan(bound, params)
+        {
+            statement.plans.count_custom(&custom, &self.tables());
+            return Some(Arc::new(custom));
+        }
+        statement.plans.count_generic();
+        None
+    }
+
+    /// `bound` planned for parameter values `params` (see
+    /// [`plancache::custom_plan`]).
+    fn custom_plan(&mut self, bound: &Bound, params: &[Datum]) -> Option<Bound> {
+        plancache::custom_plan(bound, params, &self.tables())
+    }
+
     /// `EXECUTE name (args)`: from now on the portal runs the prepared
     /// statement, with the arguments' values as its parameters.
     fn enter_execute(&mut self, portal: &mut Portal) -> Result<()> {
@@ -1077,9 +1121,11 @@ impl Session {
                     Ok(false) => self.rebind(statement)?,
                     other => other.map(|_| statement.clone())?,
                 };
-                let Some(inner) = statement.bound.as_ref() else {
+                let Some(generic) = statement.bound.as_ref() else {
                     return Err(Error::internal("EXPLAIN of an empty statement"));
                 };
+                let custom = self.choose_plan(&statement, &portal.params);
+                let inner = custom.as_ref().unwrap_or(generic);
                 let explain =
                     Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary, costs };
                 let columns = explain.columns();
@@ -1088,6 +1134,7 @@ impl Session {
                     params: inner.params.clone(),
                     columns,
                     access: inner.access.clone(),
+                    unplanned: None,
                 };
                 Arc::new(PreparedStatement::new(&statement.sql, Some(Arc::new(bound)), self.statement_timestamp))
             }
@@ -2111,9 +2158,8 @@ impl Eval<'_> {
 /// `pg_show_all_settings()`: a row per setting, sorted by name, with the
 /// session's current values (as `SHOW` sees them, but in base units).
 /// `pg_prepared_statements`: the named statements (SQL `PREPARE` and the
-/// protocol's Parse). tusk runs each with the plan made when it was
-/// prepared (bound again only when a table it names changes): every
-/// execution counts as a generic plan.
+/// protocol's Parse), with how many of their executions ran their generic
+/// plan and how many a custom one (see [`crate::sql::plancache`]).
 fn prepared_rows(statements: &HashMap<String, Arc<PreparedStatement>>) -> Vec<Vec<Datum>> {
     let mut named: Vec<_> = statements.iter().collect();
     named.sort_by(|a, b| a.0.cmp(b.0));
@@ -2128,8 +2174,8 @@ fn prepared_rows(statements: &HashMap<String, Arc<PreparedStatement>>) -> Vec<Ve
                 Datum::TimestampTz(p.prepared_at),
                 Datum::Array(Box::new(crate::sql::array::ArrayValue::new(PgType::RegType, types))),
                 Datum::Bool(p.from_sql),
-                Datum::Int8(p.executions.load(std::sync::atomic::Ordering::Relaxed) as i64),
-                Datum::Int8(0),
+                Datum::Int8(p.plans.generic_plans() as i64),
+                Datum::Int8(p.plans.custom_plans() as i64),
             ]
         })
         .collect()

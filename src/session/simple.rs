@@ -9,12 +9,19 @@
 //!   (`BEGIN`, `SELECT 1`, `SET …`): nothing a plan there depends on can
 //!   change under it except what clears the cache;
 //! - by skeleton (the text less its constants, see [`crate::sql::autoparam`]),
-//!   one statement bound with parameters in place of its constants. A query
-//!   whose skeleton was seen before is bound both ways; if the parameterised
-//!   plan has the same shape as the one made with the constants, later
-//!   queries of that skeleton run it with their constants as parameter
-//!   values, after checking under their locks that its tables are as they
-//!   were (else they are parsed and bound afresh).
+//!   one statement bound with parameters in place of its constants: its
+//!   generic plan. PostgreSQL plans every simple query with its constants;
+//!   so does tusk, until that generic plan is shown to be as good (the
+//!   rule of prepared statements, see [`crate::sql::plancache`]): a query
+//!   of a skeleton seen before is bound both ways, and after five plans
+//!   made with constants (custom plans), every one of the same shape as
+//!   the generic plan, later queries of that skeleton run the generic plan
+//!   with their constants as parameter values if it costs less than the
+//!   custom plans' average — after checking under their locks that its
+//!   tables are as they were (else they are parsed and bound afresh). A
+//!   custom plan of another shape (a rare value's index scan, a common
+//!   one's sequential scan) means the skeleton is always planned with its
+//!   constants; so does `plan_cache_mode = force_custom_plan`.
 //!
 //! Both are cleared when the session changes the catalog, its search path
 //! or its cost settings.
@@ -22,9 +29,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::config::Guc;
 use crate::error::Result;
 use crate::sql::autoparam::{self, Literal};
 use crate::sql::binder::Binder;
+use crate::sql::plancache::{self, PlanCacheMode};
 use crate::sql::types::{Datum, PgType, parse_text_tz};
 use crate::sql::{Bound, PreparedStatement, Statement, parser};
 use crate::txn::lock::LockMode;
@@ -73,10 +82,11 @@ pub struct SimpleCache {
     /// The running query's skeleton and literals (buffers kept for reuse).
     skeleton: String,
     literals: Vec<Literal>,
-    /// The running query's skeleton was seen before: bind it with parameters too.
+    /// The running query's skeleton is planned with its constants: note
+    /// that custom plan ([`Session::note_custom_plan`]).
     fill: bool,
-    /// The parameterised statement bound for the running query, kept if it succeeds.
-    pending_auto: Option<AutoPlan>,
+    /// The running query's skeleton's state after its custom plan, kept if it succeeds.
+    pending_auto: Option<AutoEntry>,
 }
 
 impl SimpleCache {
@@ -87,11 +97,32 @@ impl SimpleCache {
 }
 
 enum AutoEntry {
-    /// Seen once.
-    Seen,
+    /// Planned with its constants so far.
+    Custom(CustomPlans),
     /// Its parameterised plan would differ from a plan with its constants.
     Never,
+    /// Runs its parameterised plan.
     Plan(Arc<AutoPlan>),
+}
+
+/// The plans a skeleton's queries got with their constants.
+#[derive(Clone, Default)]
+struct CustomPlans {
+    count: u64,
+    /// Their total cost, each with the charge for planning it.
+    cost: f64,
+    /// The parameterised statement, bound the second time the skeleton is seen.
+    generic: Option<Arc<AutoPlan>>,
+    /// The first custom plan, until the parameterised statement is bound
+    /// to compare it with.
+    first: Option<Arc<Bound>>,
+}
+
+impl CustomPlans {
+    /// The parameterised statement, if it is to run from now on.
+    fn generic_if_cheaper(&self) -> Option<&Arc<AutoPlan>> {
+        self.generic.as_ref().filter(|g| plancache::generic_is_cheaper(self.count, self.cost, g.cost))
+    }
 }
 
 /// A statement bound with parameters in place of some of its constants.
@@ -105,6 +136,19 @@ pub struct AutoPlan {
     /// Per literal of the skeleton: `None` for one a parameter stands for,
     /// else its text, which a query must repeat to use this plan.
     fixed: Vec<Option<Box<str>>>,
+    /// The estimated cost of running its plan.
+    cost: f64,
+}
+
+impl AutoPlan {
+    /// Whether query `sql` (of this plan's skeleton, with `literals`) can
+    /// run this plan: it repeats the literals that are no parameters, and
+    /// its numbers have the parameters' types.
+    fn fits(&self, sql: &str, literals: &[Literal]) -> bool {
+        self.fixed.len() == literals.len()
+            && self.fixed.iter().zip(literals).all(|(f, l)| f.as_deref().is_none_or(|f| *f == *l.text(sql)))
+            && self.params.iter().zip(&self.declared).all(|(p, &d)| p.declared(sql, literals) == d)
+    }
 }
 
 impl Session {
@@ -146,26 +190,31 @@ impl Session {
         {
             return None;
         }
-        let plan = match c.auto.get(c.skeleton.as_str()) {
+        if PlanCacheMode::from_setting(self.settings.str(Guc::plan_cache_mode)) == PlanCacheMode::ForceCustomPlan {
+            return None;
+        }
+        let plan = match c.auto.get_mut(c.skeleton.as_str()) {
             Some(AutoEntry::Plan(p)) => p.clone(),
-            Some(AutoEntry::Seen) => {
-                c.fill = true;
-                return None;
+            Some(entry @ AutoEntry::Custom(_)) => {
+                let AutoEntry::Custom(custom) = &*entry else { return None };
+                let Some(generic) = custom.generic_if_cheaper().cloned() else {
+                    c.fill = true;
+                    return None;
+                };
+                *entry = AutoEntry::Plan(generic.clone());
+                generic
             }
             Some(AutoEntry::Never) => return None,
             None => {
                 if c.auto.len() >= AUTO_ENTRIES {
                     c.auto.clear();
                 }
-                c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Seen);
+                c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Custom(CustomPlans::default()));
+                c.fill = true;
                 return None;
             }
         };
-        let literals = &c.literals;
-        let fits = plan.fixed.len() == literals.len()
-            && plan.fixed.iter().zip(literals).all(|(f, l)| f.as_deref().is_none_or(|f| *f == *l.text(sql)))
-            && plan.params.iter().zip(&plan.declared).all(|(p, &d)| p.declared(sql, literals) == d);
-        if !fits {
+        if !plan.fits(sql, &c.literals) {
             return None;
         }
         // A constant its parameter's type does not accept: parsed and bound
@@ -189,7 +238,7 @@ impl Session {
                 let bound = Arc::new(Binder::simple(sql, &tables).bind(&p[i])?);
                 if self.simple_cache.fill && p.len() == 1 {
                     self.simple_cache.fill = false;
-                    self.parameterise(sql, &p[0], &bound)?;
+                    self.note_custom_plan(sql, &p[0], &bound);
                 }
                 let prepared = Arc::new(PreparedStatement::new(sql, Some(bound), self.statement_timestamp));
                 self.simple_cache.pending.push(prepared.clone());
@@ -209,7 +258,7 @@ impl Session {
                         // parameterised again when next seen.
                         let key = self.simple_cache.skeleton.as_str();
                         if let Some(e) = self.simple_cache.auto.get_mut(key) {
-                            *e = AutoEntry::Seen;
+                            *e = AutoEntry::Custom(CustomPlans::default());
                         }
                         let parsed = parser::parse(sql)?;
                         let [one] = parsed.as_slice() else {
@@ -231,6 +280,7 @@ impl Session {
                 statement: prepared,
                 params,
                 binary: vec![false; columns],
+                custom: None,
                 executor: None,
                 rows: 0,
                 finished: false,
@@ -269,19 +319,39 @@ impl Session {
         Ok(true)
     }
 
-    /// Bind the running query's one statement again with parameters in
-    /// place of its constants; keep it (for when the query succeeds) if
-    /// its plan is the one the constants gave.
-    fn parameterise(&mut self, sql: &str, parsed: &parser::Parsed, with_constants: &Bound) -> Result<()> {
-        let plan = self.parameterised(sql, parsed, with_constants);
-        let c = &mut self.simple_cache;
-        match plan {
-            Some(p) => c.pending_auto = Some(p),
-            None => {
-                c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Never);
+    /// The running query was planned with its constants (a custom
+    /// plan): count it and its cost for its skeleton; the second time,
+    /// bind the skeleton with parameters too (a query seen once may never
+    /// come again). A custom plan of another shape than the parameterised
+    /// one means the skeleton is always planned with its constants. The
+    /// skeleton's new state is kept if the query succeeds.
+    fn note_custom_plan(&mut self, sql: &str, parsed: &parser::Parsed, custom: &Arc<Bound>) {
+        let c = &self.simple_cache;
+        let Some(AutoEntry::Custom(seen)) = c.auto.get(c.skeleton.as_str()) else { return };
+        let mut seen = seen.clone();
+        match &seen.generic {
+            // Other constants than its fixed ones: not comparable.
+            Some(g) if !g.fits(sql, &c.literals) => return,
+            Some(g) if !same_plan(&g.bound, custom) => {
+                self.simple_cache.pending_auto = Some(AutoEntry::Never);
+                return;
             }
+            Some(_) => {}
+            None if seen.count == 0 => seen.first = Some(custom.clone()),
+            None => match self.parameterised(sql, parsed, custom) {
+                Some(g) if seen.first.take().is_none_or(|first| same_plan(&g.bound, &first)) => {
+                    seen.generic = Some(Arc::new(g))
+                }
+                _ => {
+                    self.simple_cache.pending_auto = Some(AutoEntry::Never);
+                    return;
+                }
+            },
         }
-        Ok(())
+        let tables = self.tables();
+        seen.cost += plancache::statement_cost(&custom.statement, &tables, true);
+        seen.count += 1;
+        self.simple_cache.pending_auto = Some(AutoEntry::Custom(seen));
     }
 
     fn parameterised(&mut self, sql: &str, parsed: &parser::Parsed, with_constants: &Bound) -> Option<AutoPlan> {
@@ -309,21 +379,15 @@ impl Session {
         }
         let tables = self.tables();
         let bound = Binder::new(sql, &tables, &declared).bind_ast(&ast).ok()?;
-        let same = match (&bound.statement, &with_constants.statement) {
-            (Statement::Query { plan: a, .. }, Statement::Query { plan: b, .. }) => a.same_shape(b),
-            (Statement::Modify { kind: k1, source: a, .. }, Statement::Modify { kind: k2, source: b, .. }) => {
-                std::mem::discriminant(k1) == std::mem::discriminant(k2) && a.same_shape(b)
-            }
-            _ => false,
-        };
-        let typed = |b: &Bound| b.columns.iter().map(|c| (c.name.clone(), c.ty, c.typmod)).collect::<Vec<_>>();
         let resolved = bound.params.len() == declared.len() && !bound.params.contains(&PgType::Unknown);
-        (same && resolved && typed(&bound) == typed(with_constants)).then(|| AutoPlan {
+        let cost = plancache::statement_cost(&bound.statement, &tables, false);
+        (resolved && same_plan(&bound, with_constants)).then(|| AutoPlan {
             bound: Arc::new(bound),
             ast: Arc::new(ast),
             params,
             declared,
             fixed,
+            cost,
         })
     }
 
@@ -333,8 +397,8 @@ impl Session {
     /// and its parameterised statement.
     pub fn cache_simple(&mut self, sql: &str, statements: &SimpleStatements) {
         let c = &mut self.simple_cache;
-        if let Some(plan) = c.pending_auto.take() {
-            c.auto.insert(c.skeleton.as_str().into(), AutoEntry::Plan(Arc::new(plan)));
+        if let Some(entry) = c.pending_auto.take() {
+            c.auto.insert(c.skeleton.as_str().into(), entry);
         }
         let SimpleStatements::Parsed(parsed) = statements else { return };
         if c.pending.len() != parsed.len() || sql.len() > SIMPLE_CACHE_MAX_QUERY {
@@ -379,4 +443,18 @@ impl Session {
         let entry: Arc<[Arc<PreparedStatement>]> = std::mem::take(&mut c.pending).into();
         c.exact.insert(sql.to_string(), entry);
     }
+}
+
+/// Whether a parameterised statement's plan has the shape of one made
+/// with constants, and the same result columns.
+fn same_plan(parameterised: &Bound, with_constants: &Bound) -> bool {
+    let same = match (&parameterised.statement, &with_constants.statement) {
+        (Statement::Query { plan: a, .. }, Statement::Query { plan: b, .. }) => a.same_shape(b),
+        (Statement::Modify { kind: k1, source: a, .. }, Statement::Modify { kind: k2, source: b, .. }) => {
+            std::mem::discriminant(k1) == std::mem::discriminant(k2) && a.same_shape(b)
+        }
+        _ => false,
+    };
+    let typed = |b: &Bound| b.columns.iter().map(|c| (c.name.clone(), c.ty, c.typmod)).collect::<Vec<_>>();
+    same && typed(parameterised) == typed(with_constants)
 }

@@ -43,6 +43,7 @@ pub mod nestloop;
 pub mod numeric;
 pub mod parser;
 pub mod plan;
+pub mod plancache;
 pub mod planner;
 pub mod prune;
 pub mod regex;
@@ -735,8 +736,8 @@ pub struct PreparedStatement {
     pub from_sql: bool,
     /// When it was prepared (a timestamptz value).
     pub prepared_at: i64,
-    /// How often it ran.
-    pub executions: std::sync::atomic::AtomicU64,
+    /// How often it ran with a generic and with a custom plan.
+    pub plans: plancache::PlanStats,
     /// A `PREPARE`'s statement, to bind again if a table it names changes
     /// (other statements are parsed again from `sql`).
     pub inner: Option<std::sync::Arc<sqlparser::ast::Statement>>,
@@ -750,7 +751,7 @@ impl PreparedStatement {
             bound,
             from_sql: false,
             prepared_at: now,
-            executions: Default::default(),
+            plans: Default::default(),
             inner: None,
         }
     }
@@ -779,6 +780,10 @@ pub struct Bound {
     /// The privileges it needs on relations, checked each time it starts
     /// (a plan outlives a REVOKE or a SET ROLE).
     pub access: Vec<Access>,
+    /// A query or data-changing statement with parameters as bound,
+    /// before access paths were chosen: what its custom plans are
+    /// planned from (see [`plancache`]).
+    pub unplanned: Option<std::sync::Arc<Statement>>,
 }
 
 /// A privilege a statement needs on a relation (or USAGE on the schema a

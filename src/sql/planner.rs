@@ -28,7 +28,7 @@ use super::cost::plan_rows;
 use super::costsize::Costing;
 use super::expr::{CmpOp, Expr};
 use super::plan::{FrameBound, JoinKind, Plan};
-use super::types::PgType;
+use super::types::{Datum, PgType};
 use crate::catalog::{Index, Table};
 
 /// Replace sequential scans by index scans where an index is cheaper, in
@@ -393,6 +393,23 @@ fn visit_plans_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Plan), children_first
     if children_first {
         f(plan);
     }
+}
+
+/// Make each parameter `$n` of `plan` (and of its subqueries) the
+/// constant `values[n - 1]`: the plan of one execution, a custom plan,
+/// which the planner's estimates and EXPLAIN see the values of.
+pub fn bind_param_values(plan: &mut Plan, values: &[Datum]) {
+    for_each_plan_mut(plan, &mut |p| {
+        visit_exprs_mut(p, &mut |e| {
+            e.walk_mut(&mut |e| {
+                if let Expr::Param(i, ty) = e
+                    && let Some(v) = values.get(*i)
+                {
+                    *e = Expr::Const(v.clone(), *ty);
+                }
+            })
+        })
+    });
 }
 
 fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {

@@ -90,7 +90,7 @@ fn both(a: Option<Expr>, b: Option<Expr>) -> Option<Expr> {
 }
 
 /// Choose index scans in the plans of a bound statement.
-fn choose_access_paths(statement: &mut Statement, tables: &dyn TableLookup) {
+pub(crate) fn choose_access_paths(statement: &mut Statement, tables: &dyn TableLookup) {
     match statement {
         Statement::Query { plan, .. } | Statement::Modify { source: plan, .. } => {
             let blocks = |t: &Table| tables.blocks(t);
@@ -334,6 +334,10 @@ impl<'a> Binder<'a> {
 
     /// Access paths chosen, every parameter's type known.
     fn finish(self, mut statement: Statement) -> Result<Bound> {
+        // A statement with parameters keeps its unplanned form, for
+        // custom plans (see `plancache`).
+        let plannable = matches!(statement, Statement::Query { .. } | Statement::Modify { .. });
+        let unplanned = (plannable && !self.params.is_empty()).then(|| Arc::new(statement.clone()));
         choose_access_paths(&mut statement, self.tables);
         for (i, t) in self.params.iter().enumerate() {
             if *t == PgType::Unknown {
@@ -345,7 +349,7 @@ impl<'a> Binder<'a> {
             }
         }
         let columns = statement.columns();
-        Ok(Bound { statement, params: self.params, columns, access: self.access })
+        Ok(Bound { statement, params: self.params, columns, access: self.access, unplanned })
     }
 
     fn pos(&self, span: sqlparser::tokenizer::Span) -> Option<u32> {

@@ -62,7 +62,7 @@ impl Binder<'_> {
             bound: Some(Arc::new(bound)),
             from_sql: true,
             prepared_at: crate::sql::datetime::now(),
-            executions: Default::default(),
+            plans: Default::default(),
             inner: Some(Arc::new(inner.clone())),
         };
         Ok(Statement::Prepare { name: ident(name), statement: Arc::new(statement) })
