@@ -378,7 +378,10 @@ impl Session {
             fixed[p.literal] = None;
         }
         let tables = self.tables();
-        let bound = Binder::new(sql, &tables, &declared).bind_ast(&ast).ok()?;
+        let mut bound = Binder::new(sql, &tables, &declared).bind_ast(&ast).ok()?;
+        // Chosen as the skeleton's plan, it runs as it is: its queries are
+        // not planned again with their constants.
+        bound.unplanned = None;
         let resolved = bound.params.len() == declared.len() && !bound.params.contains(&PgType::Unknown);
         let cost = plancache::statement_cost(&bound.statement, &tables, false);
         (resolved && same_plan(&bound, with_constants)).then(|| AutoPlan {
