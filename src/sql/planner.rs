@@ -18,9 +18,10 @@
 //! `ORDER BY … LIMIT` that an index's order gives reads the index in that
 //! order; with `enable_sort = off`, so does any such `ORDER BY`. A join
 //! whose inner side an index can look up by the outer row's values may
-//! become an index nested loop, if that costs less (see `nestloop`). With
+//! become an index nested loop, if that costs less (see `nestloop`), or a
+//! merge join of inputs sorted by the join keys (see `mergejoin`). With
 //! `enable_hashjoin = off` another equality join is a nested loop (unless
-//! it is a FULL join, which only a hash join does).
+//! it is a FULL join, which a nested loop cannot do).
 
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
         if r <= l {
             return;
         }
-        let Plan::Join { left, right, kind, equi, on } =
+        let Plan::Join { left, right, kind, equi, on, .. } =
             std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() })
         else {
             unreachable!("matched above")
@@ -136,7 +137,7 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
             k => k,
         };
         let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
-        let join = Plan::Join { left: right, right: left, kind, equi, on };
+        let join = Plan::Join { left: right, right: left, kind, equi, on, merge: false };
         let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
         *p = Plan::Project { input: Box::new(join), exprs };
     });
@@ -180,30 +181,39 @@ pub(super) fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut 
 /// PostgreSQL's costs would choose.
 fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
     super::nestloop::choose_index_nested_loops(plan, costing);
+    super::mergejoin::choose_merge_joins(plan, costing);
     if costing.params.enable_hashjoin || !costing.params.enable_nestloop {
         return;
     }
     for_each_plan_mut(plan, &mut |p| {
-        let Plan::Join { left, equi, on, kind, .. } = p else { return };
-        if equi.is_empty() || *kind == JoinKind::Full {
-            return;
+        if matches!(p, Plan::Join { merge: false, .. }) {
+            join_as_nested_loop(p);
         }
-        let width = left.types().len();
-        let mut cond = on.take();
-        for (l, mut r) in std::mem::take(equi) {
-            r.walk_mut(&mut |e| {
-                if let Expr::Column(c, _) = e {
-                    *c += width;
-                }
-            });
-            let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
-            cond = Some(match cond {
-                Some(c) => Expr::And(Box::new(eq), Box::new(c)),
-                None => eq,
-            });
-        }
-        *on = cond;
     });
+}
+
+/// Turn the hash join `plan` into a nested loop: its equalities become
+/// join conditions (not so for a FULL join, which a nested loop cannot do).
+pub(super) fn join_as_nested_loop(plan: &mut Plan) {
+    let Plan::Join { left, equi, on, kind, .. } = plan else { return };
+    if equi.is_empty() || *kind == JoinKind::Full {
+        return;
+    }
+    let width = left.types().len();
+    let mut cond = on.take();
+    for (l, mut r) in std::mem::take(equi) {
+        r.walk_mut(&mut |e| {
+            if let Expr::Column(c, _) = e {
+                *c += width;
+            }
+        });
+        let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
+        cond = Some(match cond {
+            Some(c) => Expr::And(Box::new(eq), Box::new(c)),
+            None => eq,
+        });
+    }
+    *on = cond;
 }
 
 /// `Sort(Project(Seq Scan))` under a LIMIT, sorting by table columns that
@@ -222,30 +232,58 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
             _ => return,
         }
     }
-    let matches = |index: &Index, flip: bool| {
-        wanted.len() <= index.columns.len()
-            && wanted.iter().zip(index.columns.iter().zip(&index.orders)).all(|(&(c, desc, nf), (&ic, o))| {
-                c == ic && (desc != o.descending) == flip && (nf != o.nulls_first) == flip
-            })
-    };
-    let mut conjuncts = Vec::new();
-    if let Some(f) = filter.as_ref() {
-        split_and(f, &mut conjuncts);
-    }
-    let Some((index, backward)) = table
-        .indexes
-        .iter()
-        .filter(|i| usable(i, &conjuncts))
-        .find_map(|i| if matches(i, false) { Some((i, false)) } else { matches(i, true).then_some((i, true)) })
-    else {
-        return;
-    };
+    let Some((index, backward)) = index_in_order(table, filter.as_ref(), &wanted) else { return };
     let mut needed = Vec::new();
     let covered = index_only
         && !*ctid
         && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
         && index.can_return(table, &needed);
-    **scan = Plan::IndexScan {
+    **scan = whole_index_scan(table, filter.take(), *ctid, alias.take(), (index, backward), covered);
+    let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
+    *plan = input;
+}
+
+/// An index of `table` usable with `filter` whose leading columns are
+/// `wanted` (column, descending, NULLs first) in its order, or all in
+/// the opposite order (then `true`: read backward).
+pub(super) fn index_in_order<'t>(
+    table: &'t Table,
+    filter: Option<&Expr>,
+    wanted: &[(usize, bool, bool)],
+) -> Option<(&'t Index, bool)> {
+    let matches = |index: &Index, flip: bool| {
+        wanted.len() <= index.columns.len()
+            && wanted.iter().enumerate().zip(index.columns.iter().zip(&index.orders)).all(
+                |((i, &(c, desc, nf)), (&ic, o))| {
+                    c == ic
+                        && index.exprs.get(i).is_none_or(Option::is_none)
+                        && (desc != o.descending) == flip
+                        && (nf != o.nulls_first) == flip
+                },
+            )
+    };
+    let mut conjuncts = Vec::new();
+    if let Some(f) = filter {
+        split_and(f, &mut conjuncts);
+    }
+    table
+        .indexes
+        .iter()
+        .filter(|i| usable(i, &conjuncts))
+        .find_map(|i| if matches(i, false) { Some((i, false)) } else { matches(i, true).then_some((i, true)) })
+}
+
+/// A scan of all of `table` through `index` (backward, if so), in the
+/// index's order, testing `filter` on each row.
+pub(super) fn whole_index_scan(
+    table: &Arc<Table>,
+    filter: Option<Expr>,
+    ctid: bool,
+    alias: Option<String>,
+    (index, backward): (&Index, bool),
+    index_only: bool,
+) -> Plan {
+    Plan::IndexScan {
         table: table.clone(),
         index: Box::new(index.clone()),
         conds: Vec::new(),
@@ -255,15 +293,13 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
         lower: None,
         upper: None,
         residual: filter.clone(),
-        filter: filter.take(),
-        ctid: *ctid,
-        alias: alias.take(),
+        filter,
+        ctid,
+        alias,
         backward,
-        index_only: covered,
+        index_only,
         read: None,
-    };
-    let input = std::mem::replace(sorted.as_mut(), Plan::Values { rows: Vec::new(), types: Vec::new() });
-    *plan = input;
+    }
 }
 
 /// Point a plan bound earlier (a prepared statement's) at the tables as
