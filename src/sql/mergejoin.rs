@@ -30,8 +30,9 @@
 use super::costsize::Costing;
 use super::expr::Expr;
 use super::plan::{JoinKind, Plan, SortKey};
-use super::planner::{for_each_plan_mut, for_each_plan_mut_bottom_up, index_in_order, join_as_nested_loop};
-use super::planner::whole_index_scan;
+use super::planner::{
+    commuted, for_each_plan_mut, for_each_plan_mut_bottom_up, index_in_order, join_as_nested_loop, whole_index_scan,
+};
 use super::types::PgType;
 
 /// Turn hash joins into merge joins where those cost less, in `plan` and
@@ -39,7 +40,7 @@ use super::types::PgType;
 pub(super) fn choose_merge_joins(plan: &mut Plan, costing: &Costing<'_>) {
     let mut chosen = false;
     for_each_plan_mut_bottom_up(plan, &mut |p| {
-        if let Some(merge) = cheaper_merge_join(p, costing) {
+        if let Some(merge) = cheaper_merge_join(p, costing).or_else(|| sorted_by_merge_join(p, costing)) {
             *p = merge;
             chosen = true;
         }
@@ -49,23 +50,43 @@ pub(super) fn choose_merge_joins(plan: &mut Plan, costing: &Costing<'_>) {
     }
 }
 
-/// A merge join doing what the hash join `plan` does at less cost.
-fn cheaper_merge_join(plan: &Plan, costing: &Costing<'_>) -> Option<Plan> {
-    let Plan::Join { left, right, kind, equi, on, merge: false } = plan else { return None };
-    if equi.is_empty() {
+/// A sort of a hash join's rows by its keys done instead by the join
+/// becoming a merge join, if that costs less than the sort and the hash
+/// join: the plan under the sort with the join made a merge join.
+fn sorted_by_merge_join(sort: &Plan, costing: &Costing<'_>) -> Option<Plan> {
+    let Plan::Sort { input, keys } = sort else { return None };
+    if keys.iter().any(|k| k.descending || k.nulls_first) {
         return None;
     }
-    let keys: Vec<(usize, usize)> = equi.iter().map(merge_key).collect::<Option<_>>()?;
-    let left_cols: Vec<usize> = keys.iter().map(|k| k.0).collect();
-    let right_cols: Vec<usize> = keys.iter().map(|k| k.1).collect();
-    let merge = Plan::Join {
-        left: Box::new(sorted_input(left, &left_cols, costing)),
-        right: Box::new(sorted_input(right, &right_cols, costing)),
-        kind: *kind,
-        equi: equi.clone(),
-        on: on.clone(),
-        merge: true,
-    };
+    let mut unsorted = input.as_ref().clone();
+    let join = join_below(&mut unsorted)?;
+    let Plan::Join { kind, on, merge: false, .. } = join else { return None };
+    if *kind == JoinKind::Full && on.is_some() {
+        return None;
+    }
+    *join = merge_join(join, costing)?;
+    let columns: Vec<usize> = keys.iter().map(|k| k.column).collect();
+    (ordered_by(&unsorted, &columns) && cost(&unsorted, costing) < cost(sort, costing)).then_some(unsorted)
+}
+
+/// The join whose rows `plan` passes on (through projections and filters).
+fn join_below(plan: &mut Plan) -> Option<&mut Plan> {
+    match plan {
+        Plan::Project { input, .. } | Plan::Filter { input, .. } => join_below(input),
+        Plan::Join { .. } => Some(plan),
+        _ => None,
+    }
+}
+
+/// A merge join doing what the hash join `plan` does at less cost. As
+/// in PostgreSQL, a RIGHT join is merged as a LEFT join of the sides
+/// swapped, and a FULL join only if every condition is a merge key.
+fn cheaper_merge_join(plan: &Plan, costing: &Costing<'_>) -> Option<Plan> {
+    let Plan::Join { kind, equi, on, merge: false, .. } = plan else { return None };
+    if equi.is_empty() || *kind == JoinKind::Full && on.is_some() {
+        return None;
+    }
+    let merge = merge_join(plan, costing)?;
     let mut best = cost(plan, costing);
     if !costing.params.enable_hashjoin && costing.params.enable_nestloop && *kind != JoinKind::Full {
         let mut nested = plan.clone();
@@ -73,6 +94,29 @@ fn cheaper_merge_join(plan: &Plan, costing: &Costing<'_>) -> Option<Plan> {
         best = best.min(cost(&nested, costing));
     }
     (cost(&merge, costing) < best).then_some(merge)
+}
+
+/// The join `join` as a merge join, its inputs sorted by its keys (a
+/// RIGHT join as a LEFT join of the sides swapped, under a projection
+/// putting the columns back in order); `None` if a key is no pair of
+/// columns it can merge on.
+fn merge_join(join: &Plan, costing: &Costing<'_>) -> Option<Plan> {
+    let Plan::Join { left, right, kind, equi, on, .. } = join else { return None };
+    if *kind == JoinKind::Right {
+        let Plan::Project { input, exprs } = commuted(join.clone()) else { return None };
+        return Some(Plan::Project { input: Box::new(merge_join(&input, costing)?), exprs });
+    }
+    let keys: Vec<(usize, usize)> = equi.iter().map(merge_key).collect::<Option<_>>()?;
+    let left_cols: Vec<usize> = keys.iter().map(|k| k.0).collect();
+    let right_cols: Vec<usize> = keys.iter().map(|k| k.1).collect();
+    Some(Plan::Join {
+        left: Box::new(sorted_input(left, &left_cols, costing)),
+        right: Box::new(sorted_input(right, &right_cols, costing)),
+        kind: *kind,
+        equi: equi.clone(),
+        on: on.clone(),
+        merge: true,
+    })
 }
 
 /// A plan's total cost, freshly estimated: nodes built here come and go,

@@ -115,12 +115,17 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
         if r <= l {
             return;
         }
-        let Plan::Join { left, right, kind, equi, on, .. } =
-            std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() })
-        else {
-            unreachable!("matched above")
-        };
-        let (lw, rw) = (left.types().len(), right.types().len());
+        let join = std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() });
+        *p = commuted(join);
+    });
+}
+
+/// The join `join` with its sides swapped (a LEFT join becoming a RIGHT
+/// join and the other way round), under a projection that puts the
+/// columns back in order; any other plan as it is.
+pub(super) fn commuted(join: Plan) -> Plan {
+    let Plan::Join { left, right, kind, equi, on, merge } = join else { return join };
+    let (lw, rw) = (left.types().len(), right.types().len());
         let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
         let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
         let on = on.map(|mut e| {
@@ -137,10 +142,9 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
             k => k,
         };
         let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
-        let join = Plan::Join { left: right, right: left, kind, equi, on, merge: false };
+        let join = Plan::Join { left: right, right: left, kind, equi, on, merge };
         let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
-        *p = Plan::Project { input: Box::new(join), exprs };
-    });
+        Plan::Project { input: Box::new(join), exprs }
 }
 
 /// A node that reads its input's rows only through column references in
