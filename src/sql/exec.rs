@@ -1522,22 +1522,7 @@ impl Node {
                 Node::build_in(input, slots)?,
                 srfs.clone(),
             ))),
-            Plan::Join { left, right, kind, equi, on, merge: true } => {
-                let keys = equi
-                    .iter()
-                    .map(|pair| match pair {
-                        (Expr::Column(l, _), Expr::Column(r, _)) => Ok((*l, *r)),
-                        _ => Err(Error::internal("merge join key is not a column")),
-                    })
-                    .collect::<Result<_>>()?;
-                Node::MergeJoin(Box::new(merge_join::MergeJoinState::new(
-                    *kind,
-                    (Node::build_in(left, slots)?, Node::build_in(right, slots)?),
-                    keys,
-                    (left.types(), right.types()),
-                    on.clone(),
-                )?))
-            }
+            Plan::Join { merge: true, .. } => merge_join::MergeJoinState::build(plan, slots)?,
             Plan::Join { left, right, kind, equi, on, merge: false } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),

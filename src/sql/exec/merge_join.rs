@@ -28,16 +28,17 @@ use std::collections::HashSet;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 
-use super::{ExecCx, Node, Step, eval_batch, idle_run, sort_cmp};
-use crate::error::Result;
+use super::{ExecCx, Node, Slots, Step, eval_batch, idle_run, sort_cmp};
+use crate::error::{Error, Result};
 use crate::sql::batch::{BATCH_ROWS, Batch, arrow_error, datum_at, repeat};
-use crate::sql::plan::JoinKind;
+use crate::sql::expr::Expr;
+use crate::sql::plan::{JoinKind, Plan};
 use crate::sql::types::{Datum, PgType};
 
 /// A merge join's state between calls.
 pub(in crate::sql) struct MergeJoinState {
     kind: JoinKind,
-    on: Option<crate::sql::expr::Expr>,
+    on: Option<Expr>,
     left: Cursor,
     right: Cursor,
     /// The right side's current run; `None` before the first and once
@@ -115,12 +116,32 @@ const RIGHT: usize = 1;
 const NULL_ROW: (usize, usize) = (0, 0);
 
 impl MergeJoinState {
-    pub(super) fn new(
+    /// The operator of the merge join `plan` (a `Plan::Join` with
+    /// `merge`) and of its inputs. Kept out of `Node::build_in`, whose
+    /// stack frame every level of a deep plan repeats.
+    #[inline(never)]
+    pub(super) fn build(plan: &Plan, slots: &mut Option<Slots>) -> Result<Node> {
+        let Plan::Join { left, right, kind, equi, on, .. } = plan else {
+            return Err(Error::internal("merge join operator for another plan"));
+        };
+        let keys = equi
+            .iter()
+            .map(|pair| match pair {
+                (Expr::Column(l, _), Expr::Column(r, _)) => Ok((*l, *r)),
+                _ => Err(Error::internal("merge join key is not a column")),
+            })
+            .collect::<Result<_>>()?;
+        let inputs = (Node::build_in(left, slots)?, Node::build_in(right, slots)?);
+        let state = MergeJoinState::new(*kind, inputs, keys, (left.types(), right.types()), on.clone())?;
+        Ok(Node::MergeJoin(Box::new(state)))
+    }
+
+    fn new(
         kind: JoinKind,
         (left, right): (Node, Node),
         keys: Vec<(usize, usize)>,
         types: (Vec<PgType>, Vec<PgType>),
-        on: Option<crate::sql::expr::Expr>,
+        on: Option<Expr>,
     ) -> Result<MergeJoinState> {
         let null_row = |types: &[PgType]| -> Result<Batch> {
             let cols = types.iter().map(|t| repeat(&Datum::Null, *t, 1)).collect::<Result<_>>()?;
@@ -167,24 +188,26 @@ impl MergeJoinState {
                     return Ok(Step::Yield);
                 }
             }
+            // Once one side is exhausted, the other's rows matter only
+            // if the join keeps them unmatched.
             let order = match (&self.run, self.left.done) {
-                (None, true) => {
-                    if !self.out.tests.is_empty() {
-                        if let Some(b) = self.flush(cx)? {
-                            return Ok(Step::Batch(b));
-                        }
-                        continue;
-                    }
-                    return Ok(Step::Done);
+                (None, true) => None,
+                (Some(_), true) => matches!(self.kind, JoinKind::Right | JoinKind::Full).then_some(Ordering::Greater),
+                (None, false) => {
+                    matches!(self.kind, JoinKind::Left | JoinKind::Full | JoinKind::Anti).then_some(Ordering::Less)
                 }
-                (Some(_), true) => Ordering::Greater,
-                (None, false) => Ordering::Less,
-                (Some(run), false) => self.left.compare_key(run),
+                (Some(run), false) => Some(self.left.compare_key(run)),
             };
             match order {
-                Ordering::Less => self.left_alone(),
-                Ordering::Greater => self.run_done(),
-                Ordering::Equal => self.join_left_row(),
+                Some(Ordering::Less) => self.left_alone(),
+                Some(Ordering::Greater) => self.run_done(),
+                Some(Ordering::Equal) => self.join_left_row(),
+                None if self.out.tests.is_empty() => return Ok(Step::Done),
+                None => {
+                    if let Some(b) = self.flush(cx)? {
+                        return Ok(Step::Batch(b));
+                    }
+                }
             }
         }
     }
