@@ -31,7 +31,8 @@ use super::costsize::Costing;
 use super::expr::Expr;
 use super::plan::{JoinKind, Plan, SortKey};
 use super::planner::{
-    commuted, for_each_plan_mut, for_each_plan_mut_bottom_up, index_in_order, join_as_nested_loop, whole_index_scan,
+    bounded_index_scan, commuted, for_each_plan_mut, for_each_plan_mut_bottom_up, index_in_order, join_as_nested_loop,
+    whole_index_scan,
 };
 use super::types::PgType;
 
@@ -152,7 +153,11 @@ fn sorted_input(input: &Plan, columns: &[usize], costing: &Costing<'_>) -> Plan 
     let Plan::Scan { table, filter, ctid, alias, .. } = input else { return sorted };
     let wanted: Vec<(usize, bool, bool)> = columns.iter().map(|&c| (c, false, false)).collect();
     let Some(found) = index_in_order(table, filter.as_ref(), &wanted) else { return sorted };
-    let scan = whole_index_scan(table, filter.clone(), *ctid, alias.clone(), found, false);
+    let bounded = filter.as_ref().and_then(|f| bounded_index_scan(table, found.0, f, *ctid, alias));
+    let scan = match bounded {
+        Some(scan) if ordered_by(&scan, columns) => scan,
+        _ => whole_index_scan(table, filter.clone(), *ctid, alias.clone(), found, false),
+    };
     if cost(&scan, costing) < cost(&sorted, costing) { scan } else { sorted }
 }
 
@@ -161,7 +166,8 @@ fn sorted_input(input: &Plan, columns: &[usize], costing: &Costing<'_>) -> Plan 
 fn ordered_by(plan: &Plan, columns: &[usize]) -> bool {
     match plan {
         Plan::IndexScan { index, backward, .. } => {
-            let forward = |o: &crate::catalog::keycode::KeyOrder| o.descending == *backward && o.nulls_first == *backward;
+            let forward =
+                |o: &crate::catalog::keycode::KeyOrder| o.descending == *backward && o.nulls_first == *backward;
             columns.len() <= index.columns.len()
                 && columns.iter().enumerate().all(|(i, c)| {
                     index.columns[i] == *c

@@ -126,25 +126,25 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
 pub(super) fn commuted(join: Plan) -> Plan {
     let Plan::Join { left, right, kind, equi, on, merge } = join else { return join };
     let (lw, rw) = (left.types().len(), right.types().len());
-        let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
-        let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
-        let on = on.map(|mut e| {
-            e.walk_mut(&mut |x| {
-                if let Expr::Column(c, _) = x {
-                    *c = swapped(*c);
-                }
-            });
-            e
+    let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
+    let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
+    let on = on.map(|mut e| {
+        e.walk_mut(&mut |x| {
+            if let Expr::Column(c, _) = x {
+                *c = swapped(*c);
+            }
         });
-        let kind = match kind {
-            JoinKind::Left => JoinKind::Right,
-            JoinKind::Right => JoinKind::Left,
-            k => k,
-        };
-        let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
-        let join = Plan::Join { left: right, right: left, kind, equi, on, merge };
-        let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
-        Plan::Project { input: Box::new(join), exprs }
+        e
+    });
+    let kind = match kind {
+        JoinKind::Left => JoinKind::Right,
+        JoinKind::Right => JoinKind::Left,
+        k => k,
+    };
+    let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
+    let join = Plan::Join { left: right, right: left, kind, equi, on, merge };
+    let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
+    Plan::Project { input: Box::new(join), exprs }
 }
 
 /// A node that reads its input's rows only through column references in
@@ -520,19 +520,8 @@ pub(super) fn cheapest_index_scan(
     // IN list on the next one; priced against each other.
     let mut best: Option<(f64, Score, Plan)> = None;
     for index in &table.indexes {
-        if !usable(index, &conjuncts) {
-            continue;
-        }
-        let parts: Vec<Vec<Bound<'_>>> =
-            (0..index.columns.len()).map(|i| part_bounds(index, i, &bounds, &conjuncts)).collect();
-        let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
-        let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
-        let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
-        if eqs == 0 && !ranged {
-            continue;
-        }
-        let score = (eqs, ranged, index.unique);
-        let Some(mut plan) = index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias) else { continue };
+        let found = keyed_scan(table, index, (&conjuncts, &bounds, &lists), filter, ctid, alias);
+        let Some((score, mut plan)) = found else { continue };
         if let (Plan::IndexScan { index_only, .. }, Some(needed)) = (&mut plan, needed) {
             *index_only = !ctid && costing.params.enable_indexonlyscan && index.can_return(table, needed);
         }
@@ -546,6 +535,49 @@ pub(super) fn cheapest_index_scan(
         }
     }
     best.map(|(cost, _, plan)| (cost, plan))
+}
+
+/// The scan of `index` that `filter`'s conjuncts (with those of them
+/// that are bounds and IN lists of a column) key, and how well they do;
+/// `None` if they key none of its leading columns.
+fn keyed_scan(
+    table: &Arc<Table>,
+    index: &Index,
+    (conjuncts, bounds, lists): (&[&Expr], &[Bound<'_>], &[InList<'_>]),
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<(Score, Plan)> {
+    if !usable(index, conjuncts) {
+        return None;
+    }
+    let parts: Vec<Vec<Bound<'_>>> =
+        (0..index.columns.len()).map(|i| part_bounds(index, i, bounds, conjuncts)).collect();
+    let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
+    let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
+    let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
+    if eqs == 0 && !ranged {
+        return None;
+    }
+    let plan = index_scan_of(table, index, &parts, eqs, lists, filter, ctid, alias)?;
+    Some(((eqs, ranged, index.unique), plan))
+}
+
+/// The scan of `table` through `index`, bounded by the conditions of
+/// `filter` on its leading columns (no IN list among them, so that the
+/// rows come in the index's order); `None` if none bounds it.
+pub(super) fn bounded_index_scan(
+    table: &Arc<Table>,
+    index: &Index,
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<Plan> {
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
+    let (_, plan) = keyed_scan(table, index, (&conjuncts, &bounds, &[]), filter, ctid, alias)?;
+    Some(plan)
 }
 
 /// The scan of `index` whose key parts have conditions `parts`, the
