@@ -738,6 +738,7 @@ impl Session {
             enable_indexscan: s.bool(Guc::enable_indexscan),
             enable_indexonlyscan: s.bool(Guc::enable_indexonlyscan),
             enable_hashjoin: s.bool(Guc::enable_hashjoin),
+            enable_mergejoin: s.bool(Guc::enable_mergejoin),
             enable_nestloop: s.bool(Guc::enable_nestloop),
             enable_sort: s.bool(Guc::enable_sort),
         }

@@ -473,7 +473,7 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
                 None => rows,
             }
         }
-        Plan::Join { left, right, kind, equi, on } => {
+        Plan::Join { left, right, kind, equi, on, .. } => {
             let (l, r) = (plan_rows(left, blocks), plan_rows(right, blocks));
             let mut sel = 1.0;
             for (a, b) in equi {

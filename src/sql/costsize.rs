@@ -42,6 +42,7 @@ pub struct CostParams {
     pub enable_indexscan: bool,
     pub enable_indexonlyscan: bool,
     pub enable_hashjoin: bool,
+    pub enable_mergejoin: bool,
     pub enable_nestloop: bool,
     pub enable_sort: bool,
 }
@@ -59,6 +60,7 @@ impl Default for CostParams {
             enable_indexscan: true,
             enable_indexonlyscan: true,
             enable_hashjoin: true,
+            enable_mergejoin: true,
             enable_nestloop: true,
             enable_sort: true,
         }
@@ -218,10 +220,13 @@ impl<'a> Costing<'a> {
                 let per_row = p.cpu_operator_cost * funcs.len().max(1) as f64 + p.cpu_tuple_cost;
                 Estimate { startup: i.startup, total: i.total + i.rows * per_row, rows: i.rows, width }
             }
-            Plan::Join { left, right, equi, on, .. } => {
+            Plan::Join { left, right, equi, on, merge, .. } => {
                 let (l, r) = (self.estimate(left), self.estimate(right));
                 let on_cost = on.as_ref().map_or(0.0, |e| self.qual_cost(e));
-                if equi.is_empty() {
+                if *merge {
+                    let (startup, total) = self.merge_join(l, r, equi.len(), rows, on_cost);
+                    Estimate { startup, total, rows, width }
+                } else if equi.is_empty() {
                     // Nested loop: the inner side is read again for each outer row.
                     let rescans = (l.rows - 1.0).max(0.0);
                     let startup = l.startup + r.startup + if p.enable_nestloop { 0.0 } else { DISABLE_COST };
@@ -299,6 +304,28 @@ impl<'a> Costing<'a> {
                 Estimate { startup: 0.0, total: b.total + 10.0 * r.total, rows: b.rows + 10.0 * r.rows, width }
             }
         }
+    }
+
+    /// Startup and total cost of a merge join of the sorted inputs
+    /// estimated by `l` and `r` on `keys` keys, giving `rows` rows each
+    /// tested by a join filter costing `on_cost` (PostgreSQL's
+    /// `cost_mergejoin`): both inputs read once, one key comparison per
+    /// row of either, and the right rows of a run read again for each
+    /// further left row of its key (the rows joined beyond the right
+    /// side's, PostgreSQL's `rescanratio`).
+    fn merge_join(&self, l: Estimate, r: Estimate, keys: usize, rows: f64, on_cost: f64) -> (f64, f64) {
+        let p = &self.params;
+        let rescanned = (rows - r.rows).max(0.0);
+        let rescan_ratio = 1.0 + rescanned / r.rows.max(1.0);
+        let compare = p.cpu_operator_cost * keys as f64;
+        let startup = l.startup + r.startup + if p.enable_mergejoin { 0.0 } else { DISABLE_COST };
+        let total = startup
+            + (l.total - l.startup)
+            + (r.total - r.startup)
+            + p.cpu_operator_cost * rescanned
+            + compare * (l.rows + r.rows * rescan_ratio)
+            + rows * (p.cpu_tuple_cost + on_cost);
+        (startup, total)
     }
 
     /// Startup and total cost of sorting rows estimated by `input`

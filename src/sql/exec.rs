@@ -36,6 +36,7 @@ pub mod deferred;
 mod fast_agg;
 pub mod foreign_key;
 mod index_scan;
+mod merge_join;
 mod on_conflict;
 mod project_set;
 mod window;
@@ -844,6 +845,7 @@ enum Node {
     },
     ProjectSet(Box<project_set::ProjectSetState>),
     Join(Box<JoinState>),
+    MergeJoin(Box<merge_join::MergeJoinState>),
     Aggregate(Box<AggState>),
     Sort(Box<SortState>),
     Limit {
@@ -1520,7 +1522,8 @@ impl Node {
                 Node::build_in(input, slots)?,
                 srfs.clone(),
             ))),
-            Plan::Join { left, right, kind, equi, on } => Node::Join(Box::new(JoinState {
+            Plan::Join { merge: true, .. } => merge_join::MergeJoinState::build(plan, slots)?,
+            Plan::Join { left, right, kind, equi, on, merge: false } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
                 right_types: right.types(),
                 left: Node::build_in(left, slots)?,
@@ -1723,6 +1726,7 @@ impl Node {
             },
             Node::ProjectSet(p) => p.next(cx),
             Node::Join(j) => j.next(cx),
+            Node::MergeJoin(j) => j.next(cx),
             Node::Aggregate(a) => a.next(cx),
             Node::Sort(s) => s.next(cx),
             Node::Limit { input, offset_expr, count_expr, bounds, seen } => {

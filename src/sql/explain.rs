@@ -485,7 +485,7 @@ impl Explainer<'_> {
                     (1..=types.len()).map(|i| format!("\"*VALUES*\".column{i}")).collect(),
                 )
             }
-            Plan::Join { left, right, kind, equi, on } => {
+            Plan::Join { left, right, kind, equi, on, merge } => {
                 let (lnames, rnames) = (self.peek_names(left), self.peek_names(right));
                 let mut all = lnames.clone();
                 all.extend(rnames.iter().cloned());
@@ -510,8 +510,9 @@ impl Explainer<'_> {
                             format!("({} = {})", self.deparse(l, &lnames, false), self.deparse(r, &rnames, false))
                         })
                         .collect();
-                    self.prop(at, format!("Hash Cond: {}", join_and(&keys)));
-                    format!("Hash{kind_name} Join")
+                    let method = if *merge { "Merge" } else { "Hash" };
+                    self.prop(at, format!("{method} Cond: {}", join_and(&keys)));
+                    format!("{method}{kind_name} Join")
                 };
                 if let Some(on) = on {
                     let text = self.deparse(on, &all, false);
@@ -519,7 +520,7 @@ impl Explainer<'_> {
                 }
                 self.props(at, extra, plan);
                 self.node(left, child, true, Vec::new());
-                if equi.is_empty() {
+                if equi.is_empty() || *merge {
                     self.node(right, child, true, Vec::new());
                 } else {
                     let hash_line = self.lines.len();

@@ -69,7 +69,7 @@ fn first_free_slot(plan: &Plan) -> usize {
 /// An index nested loop doing what the join `plan` does at less cost, and
 /// how many outer slots (from `first_slot` on) it uses.
 fn cheaper_nested_loop(plan: &Plan, costing: &Costing<'_>, first_slot: usize) -> Option<(Plan, usize)> {
-    let Plan::Join { left, right, kind, equi, on } = plan else { return None };
+    let Plan::Join { left, right, kind, equi, on, .. } = plan else { return None };
     let width = left.types().len();
     // The join's conditions over its row (the left side's columns, then the right side's).
     let mut conds: Vec<Expr> =

@@ -336,14 +336,19 @@ pub enum Plan {
         srfs: Vec<super::srf::SrfCall>,
     },
     /// A join. With `equi` keys (left expression, right expression) it is a
-    /// hash join on them; otherwise a nested loop. `on` is checked on the
-    /// joined row (left columns then right columns).
+    /// hash join on them, or with `merge` a merge join; otherwise a nested
+    /// loop. `on` is checked on the joined row (left columns then right
+    /// columns).
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
         kind: JoinKind,
         equi: Vec<(Expr, Expr)>,
         on: Option<Expr>,
+        /// A merge join (see `super::mergejoin`): the keys are columns of
+        /// their sides, and both inputs come sorted by them, ascending,
+        /// NULLs last.
+        merge: bool,
     },
     /// Hash aggregation: output is the grouping keys then the aggregates.
     /// Without grouping keys it produces exactly one row.
@@ -716,7 +721,9 @@ impl Plan {
                 let bits = flags.iter().enumerate().fold(0, |acc, (i, &f)| acc | (usize::from(f) << i));
                 (node, table.oid, index.oid, eq.len() << 16 | any.len() << 4 | bits)
             }
-            Plan::Join { kind, equi, on, .. } => (node, *kind as u32, equi.len() as u32, usize::from(on.is_some())),
+            Plan::Join { kind, equi, on, merge, .. } => {
+                (node, *kind as u32, equi.len() as u32, usize::from(on.is_some()) | usize::from(*merge) << 1)
+            }
             Plan::LateralJoin { kind, bindings, on, .. } => {
                 (node, *kind as u32, bindings.len() as u32, usize::from(on.is_some()))
             }

@@ -18,9 +18,10 @@
 //! `ORDER BY … LIMIT` that an index's order gives reads the index in that
 //! order; with `enable_sort = off`, so does any such `ORDER BY`. A join
 //! whose inner side an index can look up by the outer row's values may
-//! become an index nested loop, if that costs less (see `nestloop`). With
+//! become an index nested loop, if that costs less (see `nestloop`), or a
+//! merge join of inputs sorted by the join keys (see `mergejoin`). With
 //! `enable_hashjoin = off` another equality join is a nested loop (unless
-//! it is a FULL join, which only a hash join does).
+//! it is a FULL join, which a nested loop cannot do).
 
 use std::sync::Arc;
 
@@ -114,32 +115,36 @@ fn commute_outer_joins(plan: &mut Plan, costing: &Costing<'_>) {
         if r <= l {
             return;
         }
-        let Plan::Join { left, right, kind, equi, on } =
-            std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() })
-        else {
-            unreachable!("matched above")
-        };
-        let (lw, rw) = (left.types().len(), right.types().len());
-        let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
-        let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
-        let on = on.map(|mut e| {
-            e.walk_mut(&mut |x| {
-                if let Expr::Column(c, _) = x {
-                    *c = swapped(*c);
-                }
-            });
-            e
-        });
-        let kind = match kind {
-            JoinKind::Left => JoinKind::Right,
-            JoinKind::Right => JoinKind::Left,
-            k => k,
-        };
-        let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
-        let join = Plan::Join { left: right, right: left, kind, equi, on };
-        let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
-        *p = Plan::Project { input: Box::new(join), exprs };
+        let join = std::mem::replace(p, Plan::Values { rows: Vec::new(), types: Vec::new() });
+        *p = commuted(join);
     });
+}
+
+/// The join `join` with its sides swapped (a LEFT join becoming a RIGHT
+/// join and the other way round), under a projection that puts the
+/// columns back in order; any other plan as it is.
+pub(super) fn commuted(join: Plan) -> Plan {
+    let Plan::Join { left, right, kind, equi, on, merge } = join else { return join };
+    let (lw, rw) = (left.types().len(), right.types().len());
+    let types: Vec<PgType> = left.types().into_iter().chain(right.types()).collect();
+    let swapped = |i: usize| if i < lw { i + rw } else { i - lw };
+    let on = on.map(|mut e| {
+        e.walk_mut(&mut |x| {
+            if let Expr::Column(c, _) = x {
+                *c = swapped(*c);
+            }
+        });
+        e
+    });
+    let kind = match kind {
+        JoinKind::Left => JoinKind::Right,
+        JoinKind::Right => JoinKind::Left,
+        k => k,
+    };
+    let equi = equi.into_iter().map(|(a, b)| (b, a)).collect();
+    let join = Plan::Join { left: right, right: left, kind, equi, on, merge };
+    let exprs = types.iter().enumerate().map(|(i, t)| Expr::Column(swapped(i), *t)).collect();
+    Plan::Project { input: Box::new(join), exprs }
 }
 
 /// A node that reads its input's rows only through column references in
@@ -180,40 +185,49 @@ pub(super) fn columns_read<'e>(exprs: impl Iterator<Item = &'e Expr>, out: &mut 
 /// PostgreSQL's costs would choose.
 fn choose_join_methods(plan: &mut Plan, costing: &Costing<'_>) {
     super::nestloop::choose_index_nested_loops(plan, costing);
+    super::mergejoin::choose_merge_joins(plan, costing);
     if costing.params.enable_hashjoin || !costing.params.enable_nestloop {
         return;
     }
     for_each_plan_mut(plan, &mut |p| {
-        let Plan::Join { left, equi, on, kind, .. } = p else { return };
-        if equi.is_empty() || *kind == JoinKind::Full {
-            return;
+        if matches!(p, Plan::Join { merge: false, .. }) {
+            join_as_nested_loop(p);
         }
-        let width = left.types().len();
-        let mut cond = on.take();
-        for (l, mut r) in std::mem::take(equi) {
-            r.walk_mut(&mut |e| {
-                if let Expr::Column(c, _) = e {
-                    *c += width;
-                }
-            });
-            let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
-            cond = Some(match cond {
-                Some(c) => Expr::And(Box::new(eq), Box::new(c)),
-                None => eq,
-            });
-        }
-        *on = cond;
     });
+}
+
+/// Turn the hash join `plan` into a nested loop: its equalities become
+/// join conditions (not so for a FULL join, which a nested loop cannot do).
+pub(super) fn join_as_nested_loop(plan: &mut Plan) {
+    let Plan::Join { left, equi, on, kind, .. } = plan else { return };
+    if equi.is_empty() || *kind == JoinKind::Full {
+        return;
+    }
+    let width = left.types().len();
+    let mut cond = on.take();
+    for (l, mut r) in std::mem::take(equi) {
+        r.walk_mut(&mut |e| {
+            if let Expr::Column(c, _) = e {
+                *c += width;
+            }
+        });
+        let eq = Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r));
+        cond = Some(match cond {
+            Some(c) => Expr::And(Box::new(eq), Box::new(c)),
+            None => eq,
+        });
+    }
+    *on = cond;
 }
 
 /// `Sort(Project(scan))` under a LIMIT, sorting by table columns that
 /// lead an index in its order (or all in the opposite order): an index
 /// scan, forward or backward, produces the rows in that order, and the
 /// LIMIT can stop reading early. A sequential scan becomes a scan of that
-/// index (bounded by the filter's conditions on its key, index-only when
-/// `index_only` allows and the index holds every column the query reads);
-/// an index scan already chosen for the filter keeps its index and loses
-/// the sort if that index gives the order.
+/// index, bounded by the filter's conditions on its key where it has any
+/// (index-only when `index_only` allows and the index holds every column
+/// the query reads); an index scan already chosen for the filter keeps its
+/// index and loses the sort if that index gives the order.
 fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     let Plan::Sort { input: sorted, keys } = plan else { return };
     let Plan::Project { input: scan, exprs } = sorted.as_mut() else { return };
@@ -228,51 +242,24 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
             _ => return,
         }
     }
-    let matches = |index: &Index, flip: bool| {
-        wanted.len() <= index.columns.len()
-            && wanted.iter().zip(index.columns.iter().zip(&index.orders)).all(|(&(c, desc, nf), (&ic, o))| {
-                c == ic && (desc != o.descending) == flip && (nf != o.nulls_first) == flip
-            })
-    };
-    let order_of = |i: &Index| if matches(i, false) { Some(false) } else { matches(i, true).then_some(true) };
     match scan.as_mut() {
-        Plan::IndexScan { index, backward, .. } => {
-            let Some(flip) = order_of(index) else { return };
+        // Keys from an IN list come in their order too, but only within each.
+        Plan::IndexScan { index, backward, any, .. } if any.is_empty() => {
+            let Some(flip) = index_order(index, &wanted) else { return };
             *backward = flip;
         }
         Plan::Scan { filter, ctid, alias, .. } => {
-            let mut conjuncts = Vec::new();
-            if let Some(f) = filter.as_ref() {
-                split_and(f, &mut conjuncts);
-            }
-            let Some((index, flip)) =
-                table.indexes.iter().filter(|i| usable(i, &conjuncts)).find_map(|i| Some((i, order_of(i)?)))
-            else {
-                return;
-            };
+            let Some((index, flip)) = index_in_order(&table, filter.as_ref(), &wanted) else { return };
             let mut needed = Vec::new();
             let covered = index_only
                 && !*ctid
                 && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
                 && index.can_return(&table, &needed);
-            let bounded = filter.as_ref().and_then(|f| bounded_scan_of(&table, index, f, *ctid, alias));
-            let mut ordered = bounded.unwrap_or_else(|| Plan::IndexScan {
-                table: table.clone(),
-                index: Box::new(index.clone()),
-                conds: Vec::new(),
-                eq: Vec::new(),
-                any: Vec::new(),
-                any_array: false,
-                lower: None,
-                upper: None,
-                residual: filter.clone(),
-                filter: filter.clone(),
-                ctid: *ctid,
-                alias: alias.clone(),
-                backward: false,
-                index_only: false,
-                read: None,
-            });
+            let bounded = filter.as_ref().and_then(|f| bounded_index_scan(&table, index, f, *ctid, alias));
+            let mut ordered = match bounded {
+                Some(scan) => scan,
+                None => whole_index_scan(&table, filter.take(), *ctid, alias.take(), (index, flip), covered),
+            };
             if let Plan::IndexScan { backward, index_only, .. } = &mut ordered {
                 *backward = flip;
                 *index_only = covered;
@@ -285,40 +272,66 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     *plan = input;
 }
 
-/// The scan of `index` for `filter` bounded by its conditions on the
-/// index's key (equalities on leading parts, then a range or list), if
-/// there are any.
-fn bounded_scan_of(
-    table: &Arc<Table>,
-    index: &Index,
-    filter: &Expr,
-    ctid: bool,
-    alias: &Option<String>,
-) -> Option<Plan> {
+/// An index of `table` usable with `filter` whose leading columns are
+/// `wanted` (column, descending, NULLs first) in its order, or all in
+/// the opposite order (then `true`: read backward).
+pub(super) fn index_in_order<'t>(
+    table: &'t Table,
+    filter: Option<&Expr>,
+    wanted: &[(usize, bool, bool)],
+) -> Option<(&'t Index, bool)> {
     let mut conjuncts = Vec::new();
-    split_and(filter, &mut conjuncts);
-    let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
-    let lists: Vec<InList<'_>> = conjuncts.iter().filter_map(|c| as_in_list(c, table)).collect();
-    let (parts, eqs, ranged) = key_conditions(index, &bounds, &lists, &conjuncts);
-    if eqs == 0 && !ranged {
-        return None;
+    if let Some(f) = filter {
+        split_and(f, &mut conjuncts);
     }
-    index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias)
+    table.indexes.iter().filter(|i| usable(i, &conjuncts)).find_map(|i| Some((i, index_order(i, wanted)?)))
 }
 
-/// The conditions on each key part of `index`, how many leading parts
-/// have an equality, and whether the next has a range or an IN list.
-fn key_conditions<'e>(
-    index: &Index,
-    bounds: &[Bound<'e>],
-    lists: &[InList<'e>],
-    conjuncts: &[&'e Expr],
-) -> (PartBounds<'e>, usize, bool) {
-    let parts: PartBounds<'e> = (0..index.columns.len()).map(|i| part_bounds(index, i, bounds, conjuncts)).collect();
-    let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
-    let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
-    let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
-    (parts, eqs, ranged)
+/// Whether `index`'s leading columns are `wanted` in its order
+/// (`Some(false)`), all in the opposite order (`Some(true)`: read
+/// backward), or neither.
+fn index_order(index: &Index, wanted: &[(usize, bool, bool)]) -> Option<bool> {
+    let matches = |flip: bool| {
+        wanted.len() <= index.columns.len()
+            && wanted.iter().enumerate().zip(index.columns.iter().zip(&index.orders)).all(
+                |((i, &(c, desc, nf)), (&ic, o))| {
+                    c == ic
+                        && index.exprs.get(i).is_none_or(Option::is_none)
+                        && (desc != o.descending) == flip
+                        && (nf != o.nulls_first) == flip
+                },
+            )
+    };
+    if matches(false) { Some(false) } else { matches(true).then_some(true) }
+}
+
+/// A scan of all of `table` through `index` (backward, if so), in the
+/// index's order, testing `filter` on each row.
+pub(super) fn whole_index_scan(
+    table: &Arc<Table>,
+    filter: Option<Expr>,
+    ctid: bool,
+    alias: Option<String>,
+    (index, backward): (&Index, bool),
+    index_only: bool,
+) -> Plan {
+    Plan::IndexScan {
+        table: table.clone(),
+        index: Box::new(index.clone()),
+        conds: Vec::new(),
+        eq: Vec::new(),
+        any: Vec::new(),
+        any_array: false,
+        lower: None,
+        upper: None,
+        residual: filter.clone(),
+        filter,
+        ctid,
+        alias,
+        backward,
+        index_only,
+        read: None,
+    }
 }
 
 /// Point a plan bound earlier (a prepared statement's) at the tables as
@@ -552,15 +565,8 @@ pub(super) fn cheapest_index_scan(
     // IN list on the next one; priced against each other.
     let mut best: Option<(f64, Score, Plan)> = None;
     for index in &table.indexes {
-        if !usable(index, &conjuncts) {
-            continue;
-        }
-        let (parts, eqs, ranged) = key_conditions(index, &bounds, &lists, &conjuncts);
-        if eqs == 0 && !ranged {
-            continue;
-        }
-        let score = (eqs, ranged, index.unique);
-        let Some(mut plan) = index_scan_of(table, index, &parts, eqs, &lists, filter, ctid, alias) else { continue };
+        let found = keyed_scan(table, index, (&conjuncts, &bounds, &lists), filter, ctid, alias);
+        let Some((score, mut plan)) = found else { continue };
         if let (Plan::IndexScan { index_only, .. }, Some(needed)) = (&mut plan, needed) {
             *index_only = !ctid && costing.params.enable_indexonlyscan && index.can_return(table, needed);
         }
@@ -574,6 +580,49 @@ pub(super) fn cheapest_index_scan(
         }
     }
     best.map(|(cost, _, plan)| (cost, plan))
+}
+
+/// The scan of `index` that `filter`'s conjuncts (with those of them
+/// that are bounds and IN lists of a column) key, and how well they do;
+/// `None` if they key none of its leading columns.
+fn keyed_scan(
+    table: &Arc<Table>,
+    index: &Index,
+    (conjuncts, bounds, lists): (&[&Expr], &[Bound<'_>], &[InList<'_>]),
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<(Score, Plan)> {
+    if !usable(index, conjuncts) {
+        return None;
+    }
+    let parts: Vec<Vec<Bound<'_>>> =
+        (0..index.columns.len()).map(|i| part_bounds(index, i, bounds, conjuncts)).collect();
+    let eqs = parts.iter().take_while(|p| p.iter().any(|b| b.op == CmpOp::Eq)).count();
+    let list = index.columns.get(eqs).is_some_and(|&c| lists.iter().any(|l| l.column == c));
+    let ranged = parts.get(eqs).is_some_and(|p| p.iter().any(|b| b.op != CmpOp::Eq)) || list;
+    if eqs == 0 && !ranged {
+        return None;
+    }
+    let plan = index_scan_of(table, index, &parts, eqs, lists, filter, ctid, alias)?;
+    Some(((eqs, ranged, index.unique), plan))
+}
+
+/// The scan of `table` through `index`, bounded by the conditions of
+/// `filter` on its leading columns (no IN list among them, so that the
+/// rows come in the index's order); `None` if none bounds it.
+pub(super) fn bounded_index_scan(
+    table: &Arc<Table>,
+    index: &Index,
+    filter: &Expr,
+    ctid: bool,
+    alias: &Option<String>,
+) -> Option<Plan> {
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
+    let (_, plan) = keyed_scan(table, index, (&conjuncts, &bounds, &[]), filter, ctid, alias)?;
+    Some(plan)
 }
 
 /// The scan of `index` whose key parts have conditions `parts`, the

@@ -59,7 +59,7 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
             prune(input, m);
         }
         Plan::Limit { input, .. } | Plan::With { input, .. } => prune(input, read),
-        Plan::Join { left, right, kind, equi, on } => {
+        Plan::Join { left, right, kind, equi, on, .. } => {
             let (l, r) = match joined_read(read, *kind, left, right, on.as_ref()) {
                 Some((l, r)) => (marked(equi.iter().map(|(a, _)| a), l), marked(equi.iter().map(|(_, b)| b), r)),
                 None => (None, None),

@@ -1738,7 +1738,7 @@ impl Binder<'_> {
             }
             rest.push(shift(&c, lstart));
         }
-        Plan::Join { left: Box::new(left), right: Box::new(right), kind, equi, on: and_all(rest) }
+        Plan::Join { left: Box::new(left), right: Box::new(right), kind, equi, on: and_all(rest), merge: false }
     }
 
     /// Join the FROM items, placing each WHERE conjunct at the lowest point

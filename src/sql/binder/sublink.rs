@@ -192,7 +192,7 @@ fn take_correlated(plan: &mut Plan, slots: &[usize], to_top: &dyn Fn(usize) -> O
                 *filter = split(f, slots, to_top, out);
             }
         }
-        Plan::Join { left, right, kind, equi, on } => {
+        Plan::Join { left, right, kind, equi, on, .. } => {
             let width = left.types().len();
             if *kind == JoinKind::Inner {
                 let mut keep = Vec::new();
