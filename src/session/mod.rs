@@ -754,14 +754,24 @@ impl Session {
         self.shared.metrics.errors.with_label_values(&[error.code().class()]).inc();
     }
 
+    /// The name of schema `namespace` as the running transaction sees it
+    /// (EXPLAIN VERBOSE's qualified relation names).
+    fn schema_text(&self, namespace: u32) -> String {
+        self.schema_name(namespace).unwrap_or_default()
+    }
+
+    fn schema_name(&self, namespace: u32) -> Option<String> {
+        let snapshot = self.shared.catalog.snapshot();
+        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.current_xid(), cid: u32::MAX };
+        self.shared.catalog.namespace_name(namespace, &who).ok().flatten()
+    }
+
     /// Name the schema an error gives by OID (ErrorResponse field `s`) as
     /// the failing transaction sees the catalog, so a schema it created
     /// itself is named too.
     pub fn name_error_schema(&self, error: &mut Error) {
         let Some(namespace) = error.unnamed_schema() else { return };
-        let snapshot = self.shared.catalog.snapshot();
-        let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid: self.current_xid(), cid: u32::MAX };
-        error.name_schema(self.shared.catalog.namespace_name(namespace, &who).ok().flatten());
+        error.name_schema(self.schema_name(namespace));
     }
 
     /// ReadyForQuery's status: `I` idle, `T` in a block, `E` in a failed block.
@@ -1094,9 +1104,9 @@ impl Session {
         };
         let (statement, args, explain) = match &bound.statement {
             Statement::Execute { statement, args } => (statement, args, None),
-            Statement::Explain { inner, analyze, timing, summary, costs } => match inner.as_ref() {
+            Statement::Explain { inner, analyze, timing, summary, costs, verbose } => match inner.as_ref() {
                 Statement::Execute { statement, args } => {
-                    (statement, args, Some((*analyze, *timing, *summary, *costs)))
+                    (statement, args, Some((*analyze, *timing, *summary, *costs, *verbose)))
                 }
                 _ => return Ok(()),
             },
@@ -1116,7 +1126,7 @@ impl Session {
             // EXPLAIN EXECUTE: the prepared statement's plan (bound again
             // first if a table changed: the plan its next run would
             // make), explained.
-            (Some((analyze, timing, summary, costs)), Some(inner)) => {
+            (Some((analyze, timing, summary, costs, verbose)), Some(inner)) => {
                 let statement = match self.check_tables(&inner.statement) {
                     Err(e) if is_stale(&e) => self.rebind(statement)?,
                     Ok(false) => self.rebind(statement)?,
@@ -1127,8 +1137,8 @@ impl Session {
                 };
                 let custom = self.choose_plan(&statement, &portal.params);
                 let inner = custom.as_ref().unwrap_or(generic);
-                let explain =
-                    Statement::Explain { inner: Box::new(inner.statement.clone()), analyze, timing, summary, costs };
+                let inner_statement = Box::new(inner.statement.clone());
+                let explain = Statement::Explain { inner: inner_statement, analyze, timing, summary, costs, verbose };
                 let columns = explain.columns();
                 let bound = crate::sql::Bound {
                     statement: explain,
@@ -1196,7 +1206,7 @@ impl Session {
     /// EXPLAIN: the plan's lines, or, with ANALYZE, an executor that runs
     /// the statement first.
     fn start_explain(&mut self, inner: &Statement, how: ExplainHow, fresh: bool) -> Result<Executor> {
-        let ExplainHow { analyze, timing, summary, costs } = how;
+        let ExplainHow { analyze, timing, summary, costs, verbose } = how;
         use crate::sql::explain::{Options, explain};
         let (plan, top) = match inner {
             Statement::Query { plan, .. } => (plan.clone(), None),
@@ -1207,11 +1217,15 @@ impl Session {
                     crate::sql::exec::ModifyKind::Delete(_) => "Delete",
                     crate::sql::exec::ModifyKind::Lock { .. } => "LockRows",
                 };
+                let name = match verbose {
+                    true => format!("{}.{}", self.schema_text(table.namespace), table.name),
+                    false => table.name.clone(),
+                };
                 let mut top = match kind {
                     crate::sql::exec::ModifyKind::Lock { .. } => verb.to_string(),
                     _ => match source.target_alias() {
-                        Some(alias) => format!("{verb} on {} {alias}", table.name),
-                        None => format!("{verb} on {}", table.name),
+                        Some(alias) => format!("{verb} on {name} {alias}"),
+                        None => format!("{verb} on {name}"),
                     },
                 };
                 if let crate::sql::exec::ModifyKind::Upsert(oc) = kind {
@@ -1228,8 +1242,14 @@ impl Session {
             let blocks = |t: &crate::catalog::Table| catalog.blocks(t);
             crate::sql::costsize::Costing::new(self.cost_params(), &blocks).all(&plan)
         });
+        let schemas = verbose.then(|| {
+            let mut tables = Vec::new();
+            plan.tables(&mut tables);
+            tables.iter().map(|t| (t.namespace, self.schema_text(t.namespace))).collect::<HashMap<u32, String>>()
+        });
+        let options = Options { stats: None, timing: false, costs: estimates.as_ref(), schemas: schemas.as_ref() };
         if !analyze {
-            let lines = explain(&plan, top, &Options { stats: None, timing: false, costs: estimates.as_ref() });
+            let lines = explain(&plan, top, &options);
             return Ok(Executor::Values {
                 rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
             });
@@ -1239,7 +1259,7 @@ impl Session {
             if matches!(inner, Statement::CreateTableAs(_)) {
                 // WITH NO DATA, or IF NOT EXISTS and it exists: nothing ran.
                 self.tag_override = None;
-                let lines = explain(&plan, top, &Options { stats: None, timing: false, costs: estimates.as_ref() });
+                let lines = explain(&plan, top, &options);
                 return Ok(Executor::Values {
                     rows: lines.into_iter().map(|l| vec![Datum::Text(l)]).collect::<Vec<_>>().into_iter(),
                 });
@@ -1254,6 +1274,7 @@ impl Session {
             timing,
             summary,
             estimates,
+            schemas,
             lines: Vec::new().into_iter(),
         })))
     }
@@ -1265,8 +1286,14 @@ impl Session {
         timing: Option<crate::sql::exec::Timing>,
     ) -> Result<Option<Executor>> {
         match statement {
-            Statement::Explain { inner, analyze, timing, summary, costs } => {
-                let how = ExplainHow { analyze: *analyze, timing: *timing, summary: *summary, costs: *costs };
+            Statement::Explain { inner, analyze, timing, summary, costs, verbose } => {
+                let how = ExplainHow {
+                    analyze: *analyze,
+                    timing: *timing,
+                    summary: *summary,
+                    costs: *costs,
+                    verbose: *verbose,
+                };
                 Ok(Some(self.start_explain(inner, how, fresh)?))
             }
             Statement::Query { plan, columns, tables } => {
@@ -1796,6 +1823,7 @@ struct ExplainHow {
     timing: bool,
     summary: bool,
     costs: bool,
+    verbose: bool,
 }
 
 impl TableLookup for SessionTables<'_> {

@@ -2932,6 +2932,8 @@ pub struct ExplainAnalyze {
     pub summary: bool,
     /// Each node's estimate (by node address), when EXPLAIN prints costs.
     pub estimates: Option<std::collections::HashMap<usize, super::costsize::Estimate>>,
+    /// VERBOSE: the schema names of the plan's tables, by namespace OID.
+    pub schemas: Option<std::collections::HashMap<u32, String>>,
     pub lines: std::vec::IntoIter<Vec<Datum>>,
 }
 
@@ -3014,8 +3016,12 @@ impl Executor {
                 while inner.run(ctx, &mut Discard, 0, &mut discarded, arena)? != Progress::Done {}
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 let stats = e.stats.lock().clone();
-                let options =
-                    super::explain::Options { stats: Some(&stats), timing: e.timing, costs: e.estimates.as_ref() };
+                let options = super::explain::Options {
+                    stats: Some(&stats),
+                    timing: e.timing,
+                    costs: e.estimates.as_ref(),
+                    schemas: e.schemas.as_ref(),
+                };
                 let mut lines = super::explain::explain(&e.plan, e.top.clone(), &options);
                 if e.summary {
                     lines.push(format!("Execution Time: {ms:.3} ms"));

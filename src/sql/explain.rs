@@ -36,6 +36,10 @@ pub struct Options<'a> {
     pub timing: bool,
     /// Per plan node (by address), its estimate, when COSTS is on.
     pub costs: Option<&'a HashMap<usize, Estimate>>,
+    /// VERBOSE: the schema of each table the plan reads, by namespace
+    /// OID. Each node then shows its output columns (`Output:`), and
+    /// relations and a scan's own conditions are qualified.
+    pub schemas: Option<&'a HashMap<u32, String>>,
 }
 
 /// The lines of EXPLAIN's output for `plan`; `top` names a data-changing
@@ -55,19 +59,7 @@ pub fn explain(plan: &Plan, top: Option<String>, options: &Options<'_>) -> Vec<S
     if ctes {
         scans += results;
     }
-    let mut e = Explainer {
-        lines: Vec::new(),
-        qualify: scans > 1,
-        options,
-        next: 0,
-        subplans: 0,
-        pending: Vec::new(),
-        pending_ctes: Vec::new(),
-        current: 0,
-        refnames: refnames(plan),
-        peeked: HashMap::new(),
-        outer_names: HashMap::new(),
-    };
+    let mut e = Explainer::new(options, scans > 1, refnames(plan));
     match top {
         Some(name) => {
             // The node's own properties (`Conflict Resolution: …`) follow its name.
@@ -107,21 +99,8 @@ fn computes_over_srfs(input: &Plan, exprs: &[Expr]) -> bool {
 /// An expression as EXPLAIN prints it in a node's property, its columns
 /// named by `names` (an INSERT's `Conflict Filter`).
 pub fn expression(expr: &Expr, names: &[String]) -> String {
-    let options = Options { stats: None, timing: false, costs: None };
-    let e = Explainer {
-        lines: Vec::new(),
-        qualify: true,
-        options: &options,
-        next: 0,
-        subplans: 0,
-        pending: Vec::new(),
-        pending_ctes: Vec::new(),
-        current: 0,
-        refnames: HashMap::new(),
-        peeked: HashMap::new(),
-        outer_names: HashMap::new(),
-    };
-    e.deparse(expr, names, false)
+    let options = Options { stats: None, timing: false, costs: None, schemas: None };
+    Explainer::new(&options, true, HashMap::new()).deparse(expr, names, false)
 }
 
 struct Explainer<'a> {
@@ -148,6 +127,12 @@ struct Explainer<'a> {
     /// What a nested loop's outer slots hold, as the left row's values
     /// are named (`o.cust_id`), by slot.
     outer_names: HashMap<usize, String>,
+    /// The next node printed is folded into the one above (a filter or a
+    /// projection): that one shows the output.
+    folded: bool,
+    /// VERBOSE: a projection's output as its own node shows it (without
+    /// the parentheses a reference from above puts around a computation).
+    output: Option<Vec<String>>,
 }
 
 /// Give each scanned relation a name unique in the statement, as
@@ -220,11 +205,42 @@ pub fn operator_count(plan: &Plan) -> usize {
     1 + ctes + plan.inputs().into_iter().map(operator_count).sum::<usize>()
 }
 
-impl Explainer<'_> {
+impl<'a> Explainer<'a> {
+    fn new(options: &'a Options<'a>, qualify: bool, refnames: HashMap<usize, String>) -> Explainer<'a> {
+        Explainer {
+            lines: Vec::new(),
+            qualify,
+            options,
+            next: 0,
+            subplans: 0,
+            pending: Vec::new(),
+            pending_ctes: Vec::new(),
+            current: 0,
+            refnames,
+            peeked: HashMap::new(),
+            outer_names: HashMap::new(),
+            folded: false,
+            output: None,
+        }
+    }
+
     /// Print `plan` with its text at column `at` (after `->  ` if `arrow`),
     /// with `extra` properties from nodes folded into it; returns the names
     /// of its output columns.
     fn node(&mut self, plan: &Plan, at: usize, arrow: bool, extra: Vec<String>) -> Vec<String> {
+        // A node folded into the one above shows that one's output.
+        let folded = std::mem::take(&mut self.folded);
+        let header_at = self.lines.len();
+        let names = self.node_lines(plan, at, arrow, extra);
+        let output = self.output.take();
+        if self.options.schemas.is_some() && !folded && !names.is_empty() && header_at < self.lines.len() {
+            let output = format!("{}Output: {}", " ".repeat(at + 2), output.as_ref().unwrap_or(&names).join(", "));
+            self.lines.insert(header_at + 1, output);
+        }
+        names
+    }
+
+    fn node_lines(&mut self, plan: &Plan, at: usize, arrow: bool, extra: Vec<String>) -> Vec<String> {
         let id = self.next;
         self.next += 1;
         match plan {
@@ -234,13 +250,18 @@ impl Explainer<'_> {
             // node of its own (`Result`), as in PostgreSQL.
             Plan::Project { input, exprs } if !computes_over_srfs(input, exprs) => {
                 self.pending.extend(subplans_of(plan));
+                self.folded = true;
                 let names = self.node_folded(plan, input, at, arrow, extra, id);
+                if self.options.schemas.is_some() {
+                    self.output = Some(exprs.iter().map(|e| self.deparse(e, &names, false)).collect());
+                }
                 return exprs.iter().map(|e| self.deparse(e, &names, true)).collect();
             }
             Plan::With { ctes, input } => {
                 // The CTEs are printed with the node below; their operators
                 // come after this one's, before the input's.
                 self.next = self.push_ctes(ctes, id);
+                self.folded = true;
                 return self.node_folded(plan, input, at, arrow, extra, id);
             }
             Plan::Filter { input, predicate } => {
@@ -261,6 +282,7 @@ impl Explainer<'_> {
                     }
                 }
                 props.extend(extra);
+                self.folded = true;
                 return self.node_folded(plan, input, at, arrow, props, id);
             }
             _ => {}
@@ -400,23 +422,24 @@ impl Explainer<'_> {
     fn body(&mut self, plan: &Plan, at: usize, extra: Vec<String>) -> (String, Vec<String>) {
         let child = at + 6;
         match plan {
-            Plan::Scan { table, filter, .. } => {
+            Plan::Scan { table, filter, ctid, .. } => {
                 let label = self.refname(plan, &table.name);
-                let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
-                // A scan's own conditions name its columns unqualified, as PostgreSQL prints them.
-                let own: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
+                let names = self.scan_names(table, &label, *ctid);
+                // A scan's own conditions name its columns unqualified, as
+                // PostgreSQL prints them (qualified with VERBOSE).
+                let own = self.own_names(table, &label);
                 if let Some(f) = filter {
                     let text = self.deparse(f, &own, false);
                     self.prop(at, format!("Filter: {text}"));
                     self.removed(at);
                 }
                 self.props(at, extra, plan);
-                (format!("Seq Scan on {}{}", table.name, alias_suffix(&table.name, &label)), names)
+                (format!("Seq Scan on {}{}", self.relation(table), alias_suffix(&table.name, &label)), names)
             }
-            Plan::IndexScan { table, index, conds, filter, backward, index_only, .. } => {
+            Plan::IndexScan { table, index, conds, filter, backward, index_only, ctid, .. } => {
                 let label = self.refname(plan, &table.name);
-                let names = self.table_names(&label, table.columns.iter().map(|c| c.name.as_str()));
-                let own: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
+                let names = self.scan_names(table, &label, *ctid);
+                let own = self.own_names(table, &label);
                 let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &own, false)).collect();
                 if !cond_texts.is_empty() {
                     self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
@@ -446,7 +469,7 @@ impl Explainer<'_> {
                     format!(
                         "Index{only} Scan{direction} using {} on {}{}",
                         index.name,
-                        table.name,
+                        self.relation(table),
                         alias_suffix(&table.name, &label)
                     ),
                     names,
@@ -716,6 +739,32 @@ impl Explainer<'_> {
     /// The name a scan node's relation goes by (see [`refnames`]).
     fn refname(&self, plan: &Plan, default: &str) -> String {
         self.refnames.get(&(plan as *const Plan as usize)).cloned().unwrap_or_else(|| default.to_string())
+    }
+
+    /// A scan's output names: the table's columns, then `ctid` when the
+    /// scan passes it on (to an UPDATE or DELETE).
+    fn scan_names(&self, table: &crate::catalog::Table, label: &str, ctid: bool) -> Vec<String> {
+        let columns = table.columns.iter().map(|c| c.name.as_str());
+        self.table_names(label, columns.chain(ctid.then_some("ctid")))
+    }
+
+    /// The names a scan's own conditions give its columns: bare, or with
+    /// VERBOSE qualified by the relation's name in the query.
+    fn own_names(&self, table: &crate::catalog::Table, label: &str) -> Vec<String> {
+        let verbose = self.options.schemas.is_some();
+        table
+            .columns
+            .iter()
+            .map(|c| if verbose { format!("{label}.{}", ident(&c.name)) } else { ident(&c.name) })
+            .collect()
+    }
+
+    /// A scanned relation's name in a node's title: with VERBOSE, with its schema.
+    fn relation(&self, table: &crate::catalog::Table) -> String {
+        match self.options.schemas.and_then(|s| s.get(&table.namespace)) {
+            Some(schema) => format!("{}.{}", ident(schema), ident(&table.name)),
+            None => table.name.clone(),
+        }
     }
 
     fn table_names<'n>(&self, table: &str, cols: impl Iterator<Item = &'n str>) -> Vec<String> {

@@ -247,6 +247,8 @@ pub enum Statement {
         summary: bool,
         /// COSTS: each node's estimated cost, rows and width (on by default).
         costs: bool,
+        /// VERBOSE: each node's output columns, relations with their schema.
+        verbose: bool,
     },
     /// `SET [LOCAL] name = value` (`None`: DEFAULT) and `RESET name`.
     /// `SET name = value`, `SET name TO DEFAULT` (no value) or

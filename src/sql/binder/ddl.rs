@@ -193,7 +193,7 @@ impl Binder<'_> {
         &mut self,
         statement: &ast::Statement,
         mut analyze: bool,
-        _verbose: bool,
+        mut verbose: bool,
         options: Option<&[ast::UtilityOption]>,
     ) -> Result<Statement> {
         let (mut timing, mut summary, mut costs) = (true, None, true);
@@ -219,9 +219,10 @@ impl Binder<'_> {
                 "timing" => timing = on,
                 "summary" => summary = Some(on),
                 "costs" => costs = on,
+                "verbose" => verbose = on,
                 // No buffers, WAL or settings are tracked that these would
-                // add to the output; VERBOSE adds nothing yet either.
-                "verbose" | "buffers" | "wal" | "settings" | "format" => {}
+                // add to the output.
+                "buffers" | "wal" | "settings" | "format" => {}
                 other => {
                     return Err(err!(SqlState::SYNTAX_ERROR, "unrecognized EXPLAIN option \"{other}\""));
                 }
@@ -236,7 +237,8 @@ impl Binder<'_> {
             ast::Statement::CreateTable(ct) if ct.query.is_some() => self.bind_statement(statement)?,
             other => return Err(Error::not_supported(format!("EXPLAIN {}", super::statement_kind(other)))),
         };
-        Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary: summary.unwrap_or(analyze), costs })
+        let summary = summary.unwrap_or(analyze);
+        Ok(Statement::Explain { inner: Box::new(inner), analyze, timing, summary, costs, verbose })
     }
 
     pub(super) fn bind_truncate(&mut self, t: &ast::Truncate) -> Result<Statement> {
