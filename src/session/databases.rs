@@ -287,7 +287,8 @@ impl Databases {
                 return Err(error(others.len()));
             }
             drop(state);
-            std::thread::sleep(Duration::from_millis(20));
+            // Cooperatively: a session to wait for may run on this thread.
+            crate::txn::wait::sleep(Instant::now() + Duration::from_millis(20));
         }
         let busy = Busy { databases: self, db };
         let started = Instant::now();
@@ -299,7 +300,7 @@ impl Databases {
             if started.elapsed() > LEAVE_WAIT {
                 return Err(error(left));
             }
-            std::thread::sleep(Duration::from_millis(10));
+            crate::txn::wait::sleep(Instant::now() + Duration::from_millis(10));
         }
     }
 }
