@@ -94,6 +94,24 @@ async fn drop_database_waits_for_others_or_forces_them_out() {
     assert_eq!(code(&e), "42P01", "a new database of the same name starts empty");
 }
 
+/// On one backend thread every session shares it: DROP DATABASE must let
+/// the sessions it waits for (or terminates) run while it waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_database_waits_without_holding_its_thread() {
+    let server = TestServer::start(&["backend_threads=1"]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE DATABASE shared").await.unwrap();
+    let other = connect_to(&server, "shared").await.unwrap();
+    let sleeper = tokio::spawn(async move { other.simple_query("SELECT pg_sleep(30)").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    c.batch_execute("DROP DATABASE shared WITH (FORCE)").await.unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+    let ended = sleeper.await.unwrap();
+    assert!(ended.is_err(), "the terminated session's statement does not complete");
+    assert_eq!(rows(&c, "SELECT count(*) FROM pg_database WHERE datname = 'shared'").await, ["0"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_and_drop_database_survive_kill_9() {
     let dir = common::temp_dir("databases-crash");

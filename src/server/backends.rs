@@ -5,7 +5,7 @@
 //!
 //! One thread per core: a session that computes keeps its core, one that
 //! waits holds none. Every backend thread accepts connections itself (on
-//! its own handle of each listening socket), so a new session usually
+//! its own handle of each listening socket), so a new session often
 //! starts where it was accepted, without a hand-over to another thread; a
 //! thread with more sessions than the least busy one hands the new session
 //! to that one. The background writer, checkpointer, WAL writer and
@@ -110,13 +110,14 @@ impl Placement {
     }
 
     /// Whether a session accepted on this backend thread should run here:
-    /// yes unless another thread has at least two fewer sessions (one
-    /// fewer would just move the imbalance). Never on other threads.
+    /// when no other thread has fewer sessions, so that sessions spread
+    /// as evenly as when each goes to the least busy thread. Never on
+    /// other threads.
     pub fn keeps_here(&self) -> bool {
         let Some(me) = HERE.get().filter(|&i| i < self.backends.len()) else { return false };
         let load = |b: &Backend| b.sessions.load(Ordering::Relaxed);
         let least = self.backends.iter().map(load).min().unwrap_or(0);
-        load(&self.backends[me]) <= least + 1
+        load(&self.backends[me]) <= least
     }
 
     /// Run session `session` on this backend thread (where
