@@ -262,20 +262,36 @@ impl Session {
         self.set_index_flags(table_oid, oid, |i| i.ready = false)?;
         self.commit_phase()?;
         self.wait_for_lockers(table_oid, LockMode::AccessExclusive)?;
-        self.drop_index_now(oid)
+        let files = self.drop_index_now(oid)?;
+        // The file goes only when no statement that may still hold a
+        // description of the table with the index is left: a reader that
+        // prunes a page removes the entries of what it prunes from every
+        // index it knows of, ready or not (one being built needs that), and
+        // its lock is no obstacle to this statement's.
+        let lsn = self.commit_phase()?;
+        if let Err(e) = self.wait_for_lockers(table_oid, LockMode::AccessExclusive) {
+            tracing::warn!(error = %e, "index file left behind by an interrupted DROP INDEX CONCURRENTLY");
+            return Err(e);
+        }
+        if let Some(lsn) = lsn {
+            // Only once the drop is durable, as at any commit.
+            self.shared.engine.wal.flush_to(lsn)?;
+        }
+        self.remove_files(files);
+        Ok(())
     }
 
-    /// Drop index `oid`'s catalog rows (its file goes at commit).
-    fn drop_index_now(&mut self, oid: u32) -> Result<()> {
+    /// Drop index `oid`'s catalog rows; its files, to be removed once the
+    /// drop has committed and nobody uses them.
+    fn drop_index_now(&mut self, oid: u32) -> Result<Vec<crate::storage::smgr::RelFileLocator>> {
         let xid = self.ensure_xid("DROP INDEX")?;
         let snapshot = self.statement_snapshot();
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
         self.catalog_changed = true;
         let files = self.shared.catalog.drop_relation(oid, xid, self.cid, &who)?;
-        self.dropped_files.extend(files);
         self.cid += 1;
         self.simple_cache.clear();
-        Ok(())
+        Ok(files)
     }
 
     /// Change index `oid`'s `indisvalid` / `indisready` in a transaction
@@ -320,16 +336,16 @@ impl Session {
     }
 
     /// Commit the statement's transaction so far, durably, and go on
-    /// outside any (the next write begins another).
-    fn commit_phase(&mut self) -> Result<()> {
+    /// outside any (the next write begins another). Returns the end of
+    /// its commit record, if it wrote one.
+    fn commit_phase(&mut self) -> Result<Option<u64>> {
         self.end_transaction(true);
-        if let Some((xid, lsn)) = self.pending_commit.take() {
-            if self.settings.str(Guc::synchronous_commit) != "off" {
-                crate::txn::wait::until(self.shared.engine.wal.wait_flushed(lsn))?;
-            }
-            self.finish_commit(xid, lsn)?;
+        let Some((xid, lsn)) = self.pending_commit.take() else { return Ok(None) };
+        if self.settings.str(Guc::synchronous_commit) != "off" {
+            crate::txn::wait::until(self.shared.engine.wal.wait_flushed(lsn))?;
         }
-        Ok(())
+        self.finish_commit(xid, lsn)?;
+        Ok(Some(lsn))
     }
 
     /// Wait until the transactions of other sessions that hold a lock on
