@@ -41,8 +41,10 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// domain and reports the domain's base type. 12: `pg_db_role_setting`
 /// (shared, in `base/0/`). 15: `pg_attribute` rows of the system columns
 /// (`ctid` … `tableoid`, attnum < 0) of every table, sequence, TOAST
-/// relation and catalog; `tid` and `cid` have `pg_type` rows.
-pub const FORMAT_VERSION: &str = "15";
+/// relation and catalog; `tid` and `cid` have `pg_type` rows. 16:
+/// `information_schema.columns.interval_type` names an interval column's
+/// fields.
+pub const FORMAT_VERSION: &str = "16";
 
 pub struct DataDir {
     pub path: PathBuf,

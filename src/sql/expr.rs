@@ -1040,7 +1040,7 @@ fn datetime_cast(v: &Datum, to: PgType, typmod: Option<u32>, tz: &TimeZone) -> O
             (D::Time(t), PgType::Interval) => D::Interval(Interval { months: 0, days: 0, micros: *t }),
             (D::Interval(iv), PgType::Time) => D::Time(iv.micros.rem_euclid(datetime::USECS_PER_DAY)),
             (D::Date(d), PgType::Date) => D::Date(*d),
-            (D::Interval(iv), PgType::Interval) => D::Interval(*iv),
+            (D::Interval(iv), PgType::Interval) => D::Interval(datetime::adjust_interval(*iv, typmod)?),
             _ => return Err(Error::internal("not a date/time cast")),
         })
     };
@@ -1109,6 +1109,11 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         (Datum::Text(name), _) if from == PgType::RegType && !to.is_string() => {
             let oid = Datum::Oid(super::types::regtype_in(name)?.oid());
             return cast_styled(oid, PgType::Oid, to, typmod, style);
+        }
+        // The modifier's fields say how the text reads (see
+        // `datetime::parse_interval_typmod`).
+        (Datum::Text(s) | Datum::Bpchar(s), PgType::Interval) if typmod.is_some() => {
+            Datum::Interval(datetime::parse_interval_typmod(s, typmod)?)
         }
         (Datum::Text(s) | Datum::Bpchar(s), _) if !to.is_string() => {
             let d = parse_text_tz(to, s, tz)?;

@@ -155,7 +155,9 @@ pub static INFORMATION_SCHEMA_VIEWS: &[SystemView] = &[
                WHEN a.atttypid = 1186 THEN \
                  CASE WHEN a.atttypmod < 0 OR a.atttypmod % 65536 = 65535 THEN 6 ELSE a.atttypmod % 65536 END \
                END) AS datetime_precision, \
-              NULL::varchar AS interval_type, NULL::int AS interval_precision, \
+              (CASE WHEN a.atttypid = 1186 THEN NULLIF(upper(regexp_replace(format_type(a.atttypid, a.atttypmod), \
+                 '^interval(\\([0-9]+\\))? ?', '', 'g')), '') END)::varchar AS interval_type, \
+              NULL::int AS interval_precision, \
               NULL::name AS character_set_catalog, NULL::name AS character_set_schema, \
               NULL::name AS character_set_name, \
               (CASE WHEN co.collname IS NOT NULL THEN current_database() END)::name AS collation_catalog, \

@@ -1231,6 +1231,9 @@ impl<'a> Binder<'a> {
         if from == to && typmod.is_none() {
             return Ok(e);
         }
+        if let Some(interval) = self.interval_literal(&e, to, typmod, node) {
+            return interval;
+        }
         if from == PgType::Unknown || implicit_coercion(from, to) {
             let c = self.coerce(e, to, node)?;
             return Ok(if typmod.is_some() { Expr::Assign(Box::new(c), to, typmod) } else { c });
@@ -1346,9 +1349,10 @@ impl<'a> Binder<'a> {
                 };
                 self.cast_to_named(Expr::Const(Datum::Text(text), PgType::Unknown), &ts.data_type, to, typmod, e)
             }
-            E::Interval(iv) if iv.leading_field.is_none() && iv.last_field.is_none() => {
+            E::Interval(iv) => {
+                let typmod = temporal::interval_literal_typmod(iv).map_err(|err| self.at(err, e))?;
                 let inner = self.bind_expr(&iv.value)?;
-                self.explicit_cast(inner, PgType::Interval, None, e)
+                self.explicit_cast(inner, PgType::Interval, typmod, e)
             }
             E::AtTimeZone { timestamp, time_zone } => {
                 let zone = self.bind_expr(time_zone)?;
@@ -2207,6 +2211,9 @@ impl<'a> Binder<'a> {
     }
 
     fn explicit_cast(&mut self, e: Expr, to: PgType, typmod: Option<u32>, node: &ast::Expr) -> Result<Expr> {
+        if let Some(interval) = self.interval_literal(&e, to, typmod, node) {
+            return interval;
+        }
         let from = e.ty();
         if from == PgType::Unknown || (from == to && typmod.is_none()) {
             let coerced = self.coerce(e, to, node)?;
@@ -2217,6 +2224,20 @@ impl<'a> Binder<'a> {
                 .at(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()), node));
         }
         Ok(Expr::Cast(Box::new(e), to, typmod))
+    }
+
+    /// A string literal given the type `interval` with a modifier: read
+    /// for the modifier's fields (`'5'::interval minute` is 5 minutes), as
+    /// PostgreSQL's interval_in takes the modifier.
+    fn interval_literal(&self, e: &Expr, to: PgType, typmod: Option<u32>, node: &ast::Expr) -> Option<Result<Expr>> {
+        match e {
+            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::Interval && typmod.is_some() => Some(
+                crate::sql::datetime::parse_interval_typmod(s, typmod)
+                    .map(|iv| Expr::Const(Datum::Interval(iv), PgType::Interval))
+                    .map_err(|err| self.at(err, node)),
+            ),
+            _ => None,
+        }
     }
 
     fn resolve_type(&self, dt: &ast::DataType, node: &impl Spanned) -> Result<(PgType, Option<u32>)> {
@@ -2256,7 +2277,11 @@ impl<'a> Binder<'a> {
                 };
                 return Ok((ty, p.map(|p| p.min(6) as u32)));
             }
-            D::Interval { fields: None, precision: None } => PgType::Interval,
+            D::Interval { fields, precision } => {
+                let typmod =
+                    temporal::interval_type_typmod(fields.as_ref(), *precision).map_err(|e| self.at(e, node))?;
+                return Ok((PgType::Interval, typmod));
+            }
             D::Regclass => PgType::RegClass,
             D::Bytea => PgType::Bytea,
             D::Uuid => PgType::Uuid,

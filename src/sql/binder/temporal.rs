@@ -90,3 +90,73 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         .or_else(|| table.iter().find(|(a, b, _)| (l == Unknown || fits(l, *a)) && (r == Unknown || fits(r, *b))))
         .copied()
 }
+
+/// The type modifier of `interval [fields] [(precision)]` (none for a
+/// plain `interval`), as PostgreSQL's intervaltypmodin makes it.
+pub(super) fn interval_type_typmod(
+    fields: Option<&sqlparser::ast::IntervalFields>,
+    precision: Option<u64>,
+) -> crate::error::Result<Option<u32>> {
+    use crate::sql::datetime::*;
+    use sqlparser::ast::IntervalFields as F;
+    let Some(fields) = fields else {
+        return Ok(precision.map(|p| interval_typmod(INTERVAL_FULL_RANGE, Some(p.min(6) as u32))));
+    };
+    let (mask, to_second) = match fields {
+        F::Year => (INTERVAL_YEAR, false),
+        F::Month => (INTERVAL_MONTH, false),
+        F::Day => (INTERVAL_DAY, false),
+        F::Hour => (INTERVAL_HOUR, false),
+        F::Minute => (INTERVAL_MINUTE, false),
+        F::Second => (INTERVAL_SECOND, true),
+        F::YearToMonth => (INTERVAL_YEAR | INTERVAL_MONTH, false),
+        F::DayToHour => (INTERVAL_DAY | INTERVAL_HOUR, false),
+        F::DayToMinute => (INTERVAL_DAY | INTERVAL_HOUR | INTERVAL_MINUTE, false),
+        F::DayToSecond => (INTERVAL_DAY | INTERVAL_HOUR | INTERVAL_MINUTE | INTERVAL_SECOND, true),
+        F::HourToMinute => (INTERVAL_HOUR | INTERVAL_MINUTE, false),
+        F::HourToSecond => (INTERVAL_HOUR | INTERVAL_MINUTE | INTERVAL_SECOND, true),
+        F::MinuteToSecond => (INTERVAL_MINUTE | INTERVAL_SECOND, true),
+    };
+    if precision.is_some() && !to_second {
+        return Err(interval_syntax_error());
+    }
+    Ok(Some(interval_typmod(mask, precision.map(|p| p.min(6) as u32))))
+}
+
+/// The type modifier of a literal `INTERVAL '…' fields`: its field list
+/// read as the type's (`YEAR TO MONTH`, `SECOND(3)`, …).
+pub(super) fn interval_literal_typmod(iv: &sqlparser::ast::Interval) -> crate::error::Result<Option<u32>> {
+    use sqlparser::ast::DateTimeField as D;
+    use sqlparser::ast::IntervalFields as F;
+    let fields = match (&iv.leading_field, &iv.last_field) {
+        (None, None) => None,
+        (Some(first), last) => Some(match (first, last) {
+            (D::Year | D::Years, None) => F::Year,
+            (D::Month | D::Months, None) => F::Month,
+            (D::Day | D::Days, None) => F::Day,
+            (D::Hour | D::Hours, None) => F::Hour,
+            (D::Minute | D::Minutes, None) => F::Minute,
+            (D::Second | D::Seconds, None) => F::Second,
+            (D::Year | D::Years, Some(D::Month | D::Months)) => F::YearToMonth,
+            (D::Day | D::Days, Some(D::Hour | D::Hours)) => F::DayToHour,
+            (D::Day | D::Days, Some(D::Minute | D::Minutes)) => F::DayToMinute,
+            (D::Day | D::Days, Some(D::Second | D::Seconds)) => F::DayToSecond,
+            (D::Hour | D::Hours, Some(D::Minute | D::Minutes)) => F::HourToMinute,
+            (D::Hour | D::Hours, Some(D::Second | D::Seconds)) => F::HourToSecond,
+            (D::Minute | D::Minutes, Some(D::Second | D::Seconds)) => F::MinuteToSecond,
+            _ => return Err(interval_syntax_error()),
+        }),
+        (None, Some(_)) => return Err(interval_syntax_error()),
+    };
+    // `SECOND(p)` alone puts its precision where a leading field's goes.
+    let precision = match (&fields, iv.leading_precision, iv.fractional_seconds_precision) {
+        (Some(F::Second), Some(p), None) | (_, None, Some(p)) => Some(p),
+        (_, None, None) => None,
+        _ => return Err(interval_syntax_error()),
+    };
+    interval_type_typmod(fields.as_ref(), precision)
+}
+
+fn interval_syntax_error() -> crate::error::Error {
+    crate::err!(crate::error::SqlState::SYNTAX_ERROR, "syntax error in interval type modifier")
+}

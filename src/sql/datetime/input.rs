@@ -487,93 +487,235 @@ impl IntervalAcc {
     }
 }
 
-/// `interval_in` (postgres style and `@ … ago`).
+/// `interval_in` (postgres style and `@ … ago`), every field allowed.
 pub fn parse_interval_text(text: &str) -> Result<Interval> {
+    parse_interval_in_range(text, INTERVAL_FULL_RANGE)
+}
+
+/// `interval_in` with a type modifier: the value read as PostgreSQL's
+/// DecodeInterval reads it for the modifier's fields (a bare number is
+/// the last field: `'5'` is 5 minutes for `interval minute`), then cut
+/// to those fields and rounded to the precision.
+pub fn parse_interval_typmod(text: &str, typmod: Option<u32>) -> Result<Interval> {
+    let range = typmod.map_or(INTERVAL_FULL_RANGE, |t| (t >> 16) & INTERVAL_FULL_RANGE);
+    adjust_interval(parse_interval_in_range(text, range)?, typmod)
+}
+
+/// A field of an interval's text (see [`interval_fields`]).
+#[derive(Debug)]
+enum IntervalField<'a> {
+    /// `[+-]hh:mm[:ss[.f]]` (or `mm:ss`).
+    Time(&'a str),
+    /// `[+-]n[.f]` or `[+-]y-m`.
+    Number(&'a str),
+    Word(&'a str),
+}
+
+/// The fields of an interval's text, as PostgreSQL's ParseDateTime splits
+/// them: at blanks, and where letters follow digits (`1day`).
+fn interval_fields(s: &str) -> Option<Vec<IntervalField<'_>>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() || c == b'@' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if c.is_ascii_alphabetic() {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            out.push(IntervalField::Word(&s[start..i]));
+            continue;
+        }
+        // A sign goes with a digit.
+        let signed = c == b'+' || c == b'-';
+        if !(c.is_ascii_digit() || c == b'.' || (signed && b.get(i + 1).is_some_and(u8::is_ascii_digit))) {
+            return None;
+        }
+        i += 1;
+        while i < b.len() && (b[i].is_ascii_digit() || matches!(b[i], b'.' | b':' | b'-')) {
+            i += 1;
+        }
+        let field = &s[start..i];
+        out.push(if field.contains(':') { IntervalField::Time(field) } else { IntervalField::Number(field) });
+    }
+    Some(out)
+}
+
+/// PostgreSQL's field mask bits, to refuse a unit given twice.
+fn unit_mask(unit: Unit, fraction: bool) -> u32 {
+    match unit {
+        Unit::Second if fraction => unit_mask(Unit::Second, false) | ALL_SUBSECONDS,
+        Unit::Micro => 1,
+        Unit::Milli => 2,
+        Unit::Second => 4,
+        Unit::Minute => 8,
+        Unit::Hour => 16,
+        Unit::Day => 32,
+        Unit::Week => 64,
+        Unit::Month => 128,
+        Unit::Year => 256,
+        Unit::Decade => 512,
+        Unit::Century => 1024,
+        Unit::Millennium => 2048,
+    }
+}
+const ALL_SUBSECONDS: u32 = 1 | 2;
+/// The mask of a `hh:mm:ss` field.
+const TIME_MASK: u32 = 4 | 8 | 16 | ALL_SUBSECONDS;
+
+/// The unit a number without one stands for, as the last field of an
+/// interval of type modifier fields `range`.
+fn rightmost_unit(range: u32) -> Unit {
+    const YEAR_TO_MONTH: u32 = INTERVAL_YEAR | INTERVAL_MONTH;
+    const DAY_TO_HOUR: u32 = INTERVAL_DAY | INTERVAL_HOUR;
+    const HOUR_TO_MINUTE: u32 = INTERVAL_HOUR | INTERVAL_MINUTE;
+    const DAY_TO_MINUTE: u32 = INTERVAL_DAY | HOUR_TO_MINUTE;
+    match range {
+        INTERVAL_YEAR => Unit::Year,
+        INTERVAL_MONTH | YEAR_TO_MONTH => Unit::Month,
+        INTERVAL_DAY => Unit::Day,
+        INTERVAL_HOUR | DAY_TO_HOUR => Unit::Hour,
+        INTERVAL_MINUTE | HOUR_TO_MINUTE | DAY_TO_MINUTE => Unit::Minute,
+        _ => Unit::Second,
+    }
+}
+
+/// Why an interval's text is refused.
+enum IntervalErr {
+    Syntax,
+    Overflow,
+}
+
+/// `hh:mm[:ss[.f]]` (unsigned) as microseconds; `a:b` is minutes and
+/// seconds for `interval minute to second` or when `b` has a fraction
+/// (PostgreSQL's DecodeTime).
+fn interval_time(body: &str, range: u32) -> std::result::Result<i64, IntervalErr> {
+    let whole = |p: &str| digits(p).ok_or(IntervalErr::Syntax);
+    let seconds = |p: &str| -> std::result::Result<(i64, i64), IntervalErr> {
+        let (w, f) = p.split_once('.').unwrap_or((p, ""));
+        if !f.bytes().all(|b| b.is_ascii_digit()) || w.is_empty() {
+            return Err(IntervalErr::Syntax);
+        }
+        let frac: f64 = if f.is_empty() { 0.0 } else { format!("0.{f}").parse().map_err(|_| IntervalErr::Syntax)? };
+        Ok((whole(w)?, (frac * 1e6).round() as i64))
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    let (h, m, (s, us)) = match parts.as_slice() {
+        [a, b] if b.contains('.') || range == INTERVAL_MINUTE | INTERVAL_SECOND => (0, whole(a)?, seconds(b)?),
+        [a, b] => (whole(a)?, whole(b)?, (0, 0)),
+        [a, b, c] => (whole(a)?, whole(b)?, seconds(c)?),
+        _ => return Err(IntervalErr::Syntax),
+    };
+    if m > 59 || s > 60 || us > 1_000_000 {
+        return Err(IntervalErr::Overflow);
+    }
+    h.checked_mul(USECS_PER_HOUR)
+        .and_then(|t| t.checked_add(m * USECS_PER_MINUTE + s * USECS_PER_SEC + us))
+        .ok_or(IntervalErr::Overflow)
+}
+
+/// A number field: its value and whether it had a fraction; `1-2` (a
+/// year and two months) gives months and makes the unit `Month`.
+fn interval_number(field: &str, unit: &mut Unit) -> std::result::Result<(f64, bool), IntervalErr> {
+    let negative = field.starts_with('-');
+    let body = field.trim_start_matches(['+', '-']);
+    let end = body.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(body.len());
+    let (int, rest) = body.split_at(end);
+    let val = if int.is_empty() { 0 } else { digits(int).ok_or(IntervalErr::Overflow)? };
+    let val = if negative { -val } else { val };
+    if let Some(months) = rest.strip_prefix('-') {
+        let m = digits(months).ok_or(IntervalErr::Syntax)?;
+        if m >= 12 {
+            return Err(IntervalErr::Overflow);
+        }
+        *unit = Unit::Month;
+        let m = if negative { -m } else { m };
+        return Ok(((val * 12 + m) as f64, false));
+    }
+    if int.is_empty() && rest.is_empty() {
+        return Err(IntervalErr::Syntax);
+    }
+    match rest.strip_prefix('.') {
+        Some(f) if f.bytes().all(|b| b.is_ascii_digit()) => {
+            let frac: f64 =
+                if f.is_empty() { 0.0 } else { format!("0.{f}").parse().map_err(|_| IntervalErr::Syntax)? };
+            Ok((val as f64 + if negative { -frac } else { frac }, !f.is_empty()))
+        }
+        Some(_) => Err(IntervalErr::Syntax),
+        None if rest.is_empty() => Ok((val as f64, false)),
+        None => Err(IntervalErr::Syntax),
+    }
+}
+
+/// `interval_in` for type modifier fields `range`: PostgreSQL's
+/// DecodeInterval (of version 15), which reads the fields from the
+/// right, so that a unit word applies to the number before it, a number
+/// before a time of day counts days (`1 2:03:04`), and a bare last
+/// number takes the range's last field.
+fn parse_interval_in_range(text: &str, range: u32) -> Result<Interval> {
     let syntax = || err!(SqlState::INVALID_DATETIME_FORMAT, "invalid input syntax for type interval: \"{text}\"");
-    let overflow = || err!(SqlState::DATETIME_FIELD_OVERFLOW, "interval field value out of range: \"{text}\"");
+    let overflow = || err!(SqlState::INTERVAL_FIELD_OVERFLOW, "interval field value out of range: \"{text}\"");
+    let fail = |e| match e {
+        IntervalErr::Syntax => syntax(),
+        IntervalErr::Overflow => overflow(),
+    };
     let s = text.trim().to_ascii_lowercase();
     if let Some(iso) = s.strip_prefix('p') {
         return parse_iso_interval(iso).ok_or_else(syntax);
     }
+    let fields = interval_fields(&s).ok_or_else(syntax)?;
     let mut acc = IntervalAcc::default();
-    let mut ago = false;
-    let mut any = false;
-    // Each unit at most once, as PostgreSQL's field mask has it.
-    let mut seen: Vec<Unit> = Vec::new();
-    let tokens: Vec<&str> = s.split_ascii_whitespace().collect();
-    let mut i = 0;
-    while i < tokens.len() {
-        let tok = tokens[i].trim_start_matches('@');
-        i += 1;
-        if tok.is_empty() {
-            continue;
-        }
-        if tok == "ago" {
-            ago = true;
-            continue;
-        }
-        if tok.contains(':') {
-            let (neg, body) = match tok.as_bytes()[0] {
-                b'-' => (true, &tok[1..]),
-                b'+' => (false, &tok[1..]),
-                _ => (false, tok),
-            };
-            // `hh:mm[:ss]`, where hours may exceed 24.
-            let mut p = body.split(':');
-            let h = p.next().and_then(digits).ok_or_else(syntax)?;
-            let m = p.next().and_then(digits).ok_or_else(syntax)?;
-            let secs = match p.next() {
-                Some(sec) => {
-                    let v: f64 = sec.parse().map_err(|_| syntax())?;
-                    if !sec.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                        return Err(syntax());
-                    }
-                    v
-                }
-                None => 0.0,
-            };
-            if p.next().is_some() {
-                return Err(syntax());
+    let (mut ago, mut after_ago) = (false, false);
+    let mut unit: Option<Unit> = None;
+    let mut seen = 0u32;
+    for field in fields.iter().rev() {
+        let mask = match field {
+            IntervalField::Time(t) => {
+                let (negative, body) = match t.as_bytes()[0] {
+                    b'-' => (true, &t[1..]),
+                    b'+' => (false, &t[1..]),
+                    _ => (false, *t),
+                };
+                let micros = interval_time(body, range).map_err(fail)?;
+                acc.micros += if negative { -micros } else { micros } as f64;
+                unit = Some(Unit::Day);
+                after_ago = false;
+                TIME_MASK
             }
-            if m > 59 || secs >= 60.0 {
-                return Err(overflow());
+            IntervalField::Number(_) if after_ago => return Err(syntax()),
+            IntervalField::Number(n) => {
+                let mut u = *unit.get_or_insert_with(|| rightmost_unit(range));
+                let (v, fraction) = interval_number(n, &mut u).map_err(fail)?;
+                acc.add(v, u);
+                // A number before hours counts days (`1 2` in `interval
+                // day to hour`).
+                unit = Some(if u == Unit::Hour { Unit::Day } else { u });
+                unit_mask(u, fraction)
             }
-            if seen.contains(&Unit::Hour) {
-                return Err(syntax());
+            // Anywhere (version 15), but a number right before it has no unit.
+            IntervalField::Word("ago") => {
+                ago = true;
+                unit = None;
+                after_ago = true;
+                continue;
             }
-            seen.push(Unit::Hour);
-            let t = h as f64 * 3.6e9 + m as f64 * 6e7 + (secs * 1e6).round();
-            acc.micros += if neg { -t } else { t };
-            any = true;
-            continue;
-        }
-        // A number, with its unit attached (`1day`) or as the next word.
-        let split = tok
-            .char_indices()
-            .find(|&(j, c)| c.is_ascii_alphabetic() && !(c == 'e' && j > 0))
-            .map(|(j, _)| j)
-            .unwrap_or(tok.len());
-        let (num, attached) = tok.split_at(split);
-        let v: f64 = num.parse().map_err(|_| syntax())?;
-        if !v.is_finite() || !num.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+')) {
-            return Err(syntax());
-        }
-        let unit = if !attached.is_empty() {
-            unit_of(attached).ok_or_else(syntax)?
-        } else if let Some(u) = tokens.get(i).and_then(|w| unit_of(w)) {
-            i += 1;
-            u
-        } else {
-            Unit::Second
+            IntervalField::Word(w) => {
+                unit = Some(unit_of(w).ok_or_else(syntax)?);
+                after_ago = false;
+                continue;
+            }
         };
-        if seen.contains(&unit) {
+        if seen & mask != 0 {
             return Err(syntax());
         }
-        seen.push(unit);
-        acc.add(v, unit);
-        any = true;
+        seen |= mask;
     }
-    if !any {
+    if seen == 0 {
         return Err(syntax());
     }
     let sign = if ago { -1.0 } else { 1.0 };

@@ -42,6 +42,57 @@ pub const DATE_NOEND: i32 = i32::MAX;
 pub const TS_NOBEGIN: i64 = i64::MIN;
 pub const TS_NOEND: i64 = i64::MAX;
 
+/// The fields of an interval type modifier (`interval day to second`),
+/// as PostgreSQL's INTERVAL_MASK bits; the modifier is `fields << 16 |
+/// precision`.
+pub const INTERVAL_MONTH: u32 = 1 << 1;
+pub const INTERVAL_YEAR: u32 = 1 << 2;
+pub const INTERVAL_DAY: u32 = 1 << 3;
+pub const INTERVAL_HOUR: u32 = 1 << 10;
+pub const INTERVAL_MINUTE: u32 = 1 << 11;
+pub const INTERVAL_SECOND: u32 = 1 << 12;
+/// Every field (no field list given).
+pub const INTERVAL_FULL_RANGE: u32 = 0x7fff;
+/// No precision given.
+pub const INTERVAL_FULL_PRECISION: u32 = 0xffff;
+
+/// The type modifier of `interval fields(precision)`.
+pub fn interval_typmod(fields: u32, precision: Option<u32>) -> u32 {
+    (fields << 16) | precision.unwrap_or(INTERVAL_FULL_PRECISION)
+}
+
+/// An interval cut to the fields of type modifier `typmod` and rounded
+/// to its precision (PostgreSQL's AdjustIntervalForTypmod): `interval
+/// hour` drops minutes and seconds, `interval year` months beyond whole
+/// years, `interval(0)` fractions of a second.
+pub fn adjust_interval(iv: Interval, typmod: Option<u32>) -> Result<Interval> {
+    let Some(typmod) = typmod else { return Ok(iv) };
+    let (range, precision) = ((typmod >> 16) & INTERVAL_FULL_RANGE, typmod & 0xffff);
+    let Interval { mut months, mut days, mut micros } = iv;
+    const YEAR_TO_MONTH: u32 = INTERVAL_YEAR | INTERVAL_MONTH;
+    const DAY_TO_HOUR: u32 = INTERVAL_DAY | INTERVAL_HOUR;
+    const DAY_TO_MINUTE: u32 = DAY_TO_HOUR | INTERVAL_MINUTE;
+    const DAY_TO_SECOND: u32 = DAY_TO_MINUTE | INTERVAL_SECOND;
+    const HOUR_TO_MINUTE: u32 = INTERVAL_HOUR | INTERVAL_MINUTE;
+    const HOUR_TO_SECOND: u32 = HOUR_TO_MINUTE | INTERVAL_SECOND;
+    const MINUTE_TO_SECOND: u32 = INTERVAL_MINUTE | INTERVAL_SECOND;
+    // Integer division truncates toward zero, as C's does.
+    let truncate = |t: i64, unit: i64| t / unit * unit;
+    match range {
+        INTERVAL_FULL_RANGE | INTERVAL_SECOND | DAY_TO_SECOND | HOUR_TO_SECOND | MINUTE_TO_SECOND => {}
+        INTERVAL_YEAR => (months, days, micros) = (months / 12 * 12, 0, 0),
+        INTERVAL_MONTH | YEAR_TO_MONTH => (days, micros) = (0, 0),
+        INTERVAL_DAY => micros = 0,
+        INTERVAL_HOUR | DAY_TO_HOUR => micros = truncate(micros, USECS_PER_HOUR),
+        INTERVAL_MINUTE | DAY_TO_MINUTE | HOUR_TO_MINUTE => micros = truncate(micros, USECS_PER_MINUTE),
+        _ => return Err(Error::internal(format!("unrecognized interval typmod: {typmod}"))),
+    }
+    if precision != INTERVAL_FULL_PRECISION {
+        micros = round_micros(micros, precision);
+    }
+    Ok(Interval { months, days, micros })
+}
+
 /// An `interval`: its three fields are independent, as in PostgreSQL.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Interval {
