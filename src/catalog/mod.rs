@@ -747,6 +747,11 @@ impl Catalog {
         Ok(found.map(|r| (name, r)))
     }
 
+    /// The write-ahead log (for the functions that report its positions).
+    pub fn wal(&self) -> &crate::storage::wal::Wal {
+        &self.engine.wal
+    }
+
     /// The disk space of relation `oid` in bytes (`pg_relation_size` and
     /// friends), `None` if there is no such relation.
     pub fn relation_size(&self, oid: u32, what: SizeOf, who: &Reader<'_>) -> Result<Option<i64>> {

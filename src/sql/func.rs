@@ -112,6 +112,8 @@ pub enum Func {
     PgGetRuledef,
     /// `bytea || bytea`.
     ByteaCat,
+    /// The pg_lsn operators and the WAL position functions (see [`super::lsn`]).
+    Lsn(super::lsn::LsnFunc),
     /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
     /// binder puts the haystack first.
     Position,
@@ -452,6 +454,7 @@ impl Func {
                 .map(Func::Str)
                 .or_else(|| MathFunc::lookup(name).map(Func::Math))
                 .or_else(|| super::json_fn::JsonFn::lookup(name).map(Func::Json))
+                .or_else(|| super::lsn::LsnFunc::lookup(name).map(Func::Lsn))
                 .or_else(|| Func::advisory(name))
                 .or_else(|| cast::lookup(name).map(Func::Cast)),
         }
@@ -468,6 +471,7 @@ impl Func {
             }
         }
         out.extend(super::json_fn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Json(f))));
+        out.extend(super::lsn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Lsn(f))));
         out.extend(cast::targets().map(|to| (to.typname().to_string(), Func::Cast(to))));
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
@@ -511,7 +515,9 @@ impl Func {
     /// time even within one statement (so ADD COLUMN … DEFAULT evaluates
     /// one per row).
     pub fn is_volatile(self) -> bool {
-        self.has_side_effects() || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
+        self.has_side_effects()
+            || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
+            || matches!(self, Func::Lsn(f) if f.volatile())
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -682,6 +688,7 @@ impl Func {
             // Typed by the binder from their arguments (binder/array.rs).
             Func::Array(_) => &[],
             Func::Json(f) => f.signatures(),
+            Func::Lsn(f) => f.signatures(),
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
@@ -742,6 +749,7 @@ impl Func {
                 | super::json_fn::JsonFn::BuildObject { .. }
                 | super::json_fn::JsonFn::BuildArray { .. }))
             || matches!(self, Func::Math(f) if !f.volatile())
+            || matches!(self, Func::Lsn(f) if f.immutable())
     }
 
     pub fn fixed_per_statement(self) -> bool {
@@ -1366,6 +1374,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
         Func::Str(f) => string::call(f, &values, ctx)?,
         Func::Math(f) => math::call(f, &values)?,
+        Func::Lsn(f) => super::lsn::call(f, &values, ctx.wal_positions())?,
         Func::Greatest | Func::Least => {
             let mut best: Option<Datum> = None;
             for v in values.into_iter().filter(|v| !v.is_null()) {

@@ -22,6 +22,7 @@ mod enum_type;
 mod index_expr;
 mod json;
 mod locking;
+mod lsn;
 mod on_conflict;
 mod outer_join;
 mod prepare;
@@ -1700,6 +1701,10 @@ impl<'a> Binder<'a> {
                 },
                 _ => (l, r),
             };
+            let (l, r) = match self.bind_lsn_arith(aop, l, r, (left, right), node)? {
+                Ok(e) => return Ok(e),
+                Err(operands) => operands,
+            };
             let (lt, rt) = (l.ty(), r.ty());
             if is_temporal(lt) || is_temporal(rt) {
                 let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
@@ -2315,6 +2320,7 @@ impl<'a> Binder<'a> {
                     "regtype" => PgType::RegType,
                     "bytea" => PgType::Bytea,
                     "uuid" => PgType::Uuid,
+                    "pg_lsn" => PgType::PgLsn,
                     "json" => PgType::Json,
                     "jsonb" => PgType::Jsonb,
                     // `_int4`: the catalog name of `integer[]`.
@@ -2538,7 +2544,8 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (PgType::Time, PgType::Time) => PgType::Time,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
-        (t @ (PgType::Uuid | PgType::Jsonb), u) | (u, t @ (PgType::Uuid | PgType::Jsonb))
+        (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb), u)
+        | (u, t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb))
             if u == t || u == PgType::Unknown =>
         {
             t
