@@ -90,6 +90,10 @@ pub enum Func {
     PgGetIndexdef,
     /// `pg_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size`.
     RelationSize(RelSize),
+    /// `pg_column_size(any)`: the bytes a value takes stored, as a table
+    /// column's value (`true`: the argument is a column) or as a value
+    /// computed in memory (see [`column_size`]).
+    ColumnSize(bool),
     PgGetUserById,
     /// `obj_description`, `col_description`: the comment `COMMENT ON` set
     /// (see [`crate::catalog::comment`]).
@@ -354,6 +358,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("format_type", Func::FormatType),
     ("pg_get_indexdef", Func::PgGetIndexdef),
     ("pg_relation_size", Func::RelationSize(RelSize::Relation)),
+    ("pg_column_size", Func::ColumnSize(false)),
     ("pg_table_size", Func::RelationSize(RelSize::Table)),
     ("pg_indexes_size", Func::RelationSize(RelSize::Indexes)),
     ("pg_total_relation_size", Func::RelationSize(RelSize::Total)),
@@ -598,6 +603,8 @@ impl Func {
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
             Func::RelationSize(RelSize::Relation) => &[(&[RegClass], Int8), (&[RegClass, Text], Int8)],
             Func::RelationSize(_) => &[(&[RegClass], Int8)],
+            // Of any type: typed by the binder.
+            Func::ColumnSize(_) => &[],
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
@@ -1375,6 +1382,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::Str(f) => string::call(f, &values, ctx)?,
         Func::Math(f) => math::call(f, &values)?,
         Func::Lsn(f) => super::lsn::call(f, &values, ctx.wal_positions())?,
+        Func::ColumnSize(stored) => Datum::Int4(column_size(&values[0], stored)),
         Func::Greatest | Func::Least => {
             let mut best: Option<Datum> = None;
             for v in values.into_iter().filter(|v| !v.is_null()) {
@@ -1667,4 +1675,30 @@ fn has_privilege(on: PrivilegeOn, values: &[Datum], ctx: &mut dyn EvalContext) -
         }
     }
     Ok(Datum::Bool(false))
+}
+
+/// `pg_column_size`: the bytes a non-null value takes in a heap tuple.
+/// A fixed-length value takes its length as tusk stores it (`name`,
+/// `"char"` and the `reg*` types are stored as text, so they count as text
+/// does). A variable-length one takes a 4-byte length word and its bytes,
+/// as PostgreSQL counts a value computed in memory; a table column's value
+/// (`stored`) is counted as tusk stores it in a row holding nothing else
+/// large ([`crate::storage::heap::toast::stored_size`]): compressed, or
+/// its chunks' bytes once out of line. tusk has no 1-byte length word, so
+/// a short stored value counts three bytes more than in PostgreSQL, and
+/// it compresses with LZ4, not pglz.
+pub fn column_size(v: &Datum, stored: bool) -> i32 {
+    use crate::storage::heap::toast::stored_size;
+    let fixed = |n: usize| n as i32;
+    let varlena = |bytes: &[u8]| {
+        let n = if stored { stored_size(bytes) } else { crate::storage::heap::tuple::LENGTH_WORD + bytes.len() };
+        i32::try_from(n).unwrap_or(i32::MAX)
+    };
+    match v {
+        Datum::Text(s) | Datum::Bpchar(s) => varlena(s.as_bytes()),
+        Datum::Bytea(b) => varlena(b),
+        Datum::Numeric(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => varlena(&v.storage_bytes()),
+        Datum::Interval(_) | Datum::Uuid(_) => fixed(16),
+        other => fixed(other.storage_len().unwrap_or(0)),
+    }
 }

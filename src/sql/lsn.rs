@@ -107,6 +107,11 @@ impl LsnFunc {
         FUNCTIONS.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
     }
 
+    /// Its name (the first of its names).
+    pub fn name(self) -> &'static str {
+        FUNCTIONS.iter().find(|(_, f)| *f == self).map_or("pg_lsn", |(n, _)| n)
+    }
+
     pub fn signatures(self) -> &'static [(&'static [PgType], PgType)] {
         use PgType::{Numeric, PgLsn, Text};
         match self {

@@ -2052,6 +2052,14 @@ impl<'a> Binder<'a> {
                 }
                 return self.bind_any_args(func, 0, bound, &args, PgType::Int4);
             }
+            Func::ColumnSize(_) => {
+                if bound.len() != 1 {
+                    return Err(self.no_function(&name, &bound, node));
+                }
+                // A column's value is counted as stored, any other as computed.
+                let stored = matches!(bound[0], Expr::Column(..));
+                return self.bind_any_args(Func::ColumnSize(stored), 0, bound, &args, PgType::Int4);
+            }
             Func::Json(f @ crate::sql::json_fn::JsonFn::Path { .. }) => {
                 return self.bind_json_extract_path(f, &name, bound, &args, node);
             }

@@ -58,7 +58,7 @@
 use std::borrow::Cow;
 use std::ops::Bound;
 
-use super::tuple::{Attr, Stored, TupleDesc, deform_stored, form_stored, formed_len};
+use super::tuple::{Attr, LENGTH_WORD, Stored, TupleDesc, deform_stored, form_stored, formed_len};
 use super::{Heap, MAX_TUPLE_SIZE, Tid};
 use crate::err;
 use crate::error::{Result, SqlState};
@@ -216,6 +216,26 @@ fn compressed_parts(b: &[u8]) -> Result<(Compression, usize, &[u8])> {
     );
     let method = Compression::from_bits(info >> 30).ok_or_else(|| corrupt("unknown compression method"))?;
     Ok((method, (info & MAX_VALUE_SIZE as u32) as usize, &b[4..]))
+}
+
+/// The bytes a variable-length value takes stored in a row that holds
+/// nothing else large, by [`Toaster::form`]'s steps: its length word and
+/// bytes; if that row would pass [`TOAST_TUPLE_THRESHOLD`], its length
+/// word and compressed form when compressing helps and that fits; else,
+/// moved out of line, the bytes of its chunks (compressed or not), which
+/// is what PostgreSQL's `pg_column_size` reports of an out-of-line value.
+pub fn stored_size(value: &[u8]) -> usize {
+    let desc = TupleDesc::new(vec![Attr { len: -1, align: 4 }]);
+    let row = |v: Stored<'_>| formed_len(&desc, &[Some(v)]);
+    if row(Stored::Plain(value)) <= TOAST_TUPLE_THRESHOLD {
+        return LENGTH_WORD + value.len();
+    }
+    match compress(value) {
+        Some(c) if row(Stored::Compressed(&c)) <= TOAST_TUPLE_THRESHOLD => LENGTH_WORD + c.len(),
+        // Chunks hold the compressed data without its method word.
+        Some(c) => compressed_parts(&c).map_or(c.len(), |(_, _, data)| data.len()),
+        None => value.len(),
+    }
 }
 
 /// The length of the value a stored attribute holds, without reading it.
