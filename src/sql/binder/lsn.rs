@@ -18,8 +18,7 @@ fn is_byte_count(t: PgType) -> bool {
 }
 
 impl Binder<'_> {
-    /// The operator when either operand is a pg_lsn; `Err` gives the
-    /// operands back otherwise.
+    /// The operator, one operand being a pg_lsn.
     pub(super) fn bind_lsn_arith(
         &mut self,
         op: ArithOp,
@@ -27,17 +26,14 @@ impl Binder<'_> {
         r: Expr,
         (left, right): (&ast::Expr, &ast::Expr),
         node: &ast::Expr,
-    ) -> Result<std::result::Result<Expr, (Expr, Expr)>> {
+    ) -> Result<Expr> {
         let (lt, rt) = (l.ty(), r.ty());
-        if lt != PgType::PgLsn && rt != PgType::PgLsn {
-            return Ok(Err((l, r)));
-        }
         let lsn = PgType::PgLsn;
         let (f, a, b) = match op {
             // An unknown right operand is taken as the left one's type.
             ArithOp::Sub if lt == lsn && matches!(rt, PgType::PgLsn | PgType::Unknown) => {
                 let r = self.coerce(r, lsn, right)?;
-                return Ok(Ok(Expr::Call(Func::Lsn(LsnFunc::Diff), vec![l, r], PgType::Numeric)));
+                return Ok(Expr::Call(Func::Lsn(LsnFunc::Diff), vec![l, r], PgType::Numeric));
             }
             ArithOp::Sub if lt == lsn && is_byte_count(rt) => (LsnFunc::Sub, (l, left), (r, right)),
             ArithOp::Add if lt == lsn && is_byte_count(rt) => (LsnFunc::Add, (l, left), (r, right)),
@@ -46,6 +42,6 @@ impl Binder<'_> {
         };
         let a = self.coerce(a.0, lsn, a.1)?;
         let b = self.coerce(b.0, PgType::Numeric, b.1)?;
-        Ok(Ok(Expr::Call(Func::Lsn(f), vec![a, b], lsn)))
+        Ok(Expr::Call(Func::Lsn(f), vec![a, b], lsn))
     }
 }

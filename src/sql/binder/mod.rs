@@ -1701,11 +1701,10 @@ impl<'a> Binder<'a> {
                 },
                 _ => (l, r),
             };
-            let (l, r) = match self.bind_lsn_arith(aop, l, r, (left, right), node)? {
-                Ok(e) => return Ok(e),
-                Err(operands) => operands,
-            };
             let (lt, rt) = (l.ty(), r.ty());
+            if lt == PgType::PgLsn || rt == PgType::PgLsn {
+                return self.bind_lsn_arith(aop, l, r, (left, right), node);
+            }
             if is_temporal(lt) || is_temporal(rt) {
                 let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
                     return Err(self.no_operator(aop.symbol(), lt, rt, node));
