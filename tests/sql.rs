@@ -85,7 +85,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     }
 }
 
-/// A date/time, uuid or json value in binary form, printed as PostgreSQL
+/// A date/time, uuid, pg_lsn or json value in binary form, printed as PostgreSQL
 /// prints it (timestamptz in UTC: binary values carry no zone).
 struct RawDatetime(String);
 
@@ -104,6 +104,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
             Type::TIMESTAMPTZ,
             Type::INTERVAL,
             Type::UUID,
+            Type::PG_LSN,
             Type::JSON,
             Type::JSONB,
         ]
@@ -205,6 +206,7 @@ impl AsyncDB for Db {
                     | Type::TIMESTAMPTZ
                     | Type::INTERVAL
                     | Type::UUID
+                    | Type::PG_LSN
                     | Type::JSON
                     | Type::JSONB => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),

@@ -1,7 +1,9 @@
 //! Values of hundreds of megabytes: stored out of line (TOAST), passed as
 //! a bind parameter, read back in text and binary format and through COPY,
 //! and still identical after a clean restart and after kill -9 right after
-//! the commit (recovered from the WAL alone).
+//! the commit (recovered from the WAL alone). Values that updates carried
+//! on to newer row versions survive kill -9 and VACUUM, and go with the
+//! row.
 
 mod common;
 
@@ -91,4 +93,56 @@ async fn a_200_mb_value_survives_restart_and_kill_9() {
         check(&client, 1, &format!("{a}x")).await;
         server.keep_dir = false;
     }
+}
+
+async fn toast_size(client: &tokio_postgres::Client) -> i64 {
+    let sql = "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'big'";
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_kept_by_updates_survive_kill_9_and_vacuum() {
+    let server = TestServer::start(&["autovacuum=off"]);
+    let client = server.connect().await;
+    let (a, b) = (random_text(4 << 20, 7), random_text(4 << 20, 8));
+    client.batch_execute("CREATE TABLE big (id int PRIMARY KEY, n int, t text)").await.unwrap();
+    client.execute("INSERT INTO big VALUES (1, 0, $1), (2, 0, $2)", &[&a, &b]).await.unwrap();
+    let grown = toast_size(&client).await;
+    // Updates that leave the values as they were, one rolled back with a
+    // change of the value, and one change of row 2's value.
+    for _ in 0..3 {
+        client.batch_execute("UPDATE big SET n = n + 1").await.unwrap();
+    }
+    client.batch_execute("BEGIN; UPDATE big SET n = n + 1; UPDATE big SET t = 'short'; ROLLBACK").await.unwrap();
+    client.batch_execute("UPDATE big SET t = t || 'z' WHERE id = 2").await.unwrap();
+    client.batch_execute("UPDATE big SET n = n + 1").await.unwrap();
+    let b = format!("{b}z");
+    // Committed, then killed before any checkpoint: WAL brings back the
+    // versions sharing the values and the marks of the values' ends.
+    let server = server.crash_and_restart(&["autovacuum=off"]);
+    let client = server.connect().await;
+    check(&client, 1, &a).await;
+    check(&client, 2, &b).await;
+    client.batch_execute("VACUUM big").await.unwrap();
+    check(&client, 1, &a).await;
+    check(&client, 2, &b).await;
+    assert_eq!(common::rows(&client, "SELECT n FROM big ORDER BY id").await, ["4", "4"]);
+    // Row 2's old value went at VACUUM: a new one of its size fits in its space.
+    let before = toast_size(&client).await;
+    let c = random_text(4 << 20, 9);
+    client.execute("INSERT INTO big VALUES (3, 0, $1)", &[&c]).await.unwrap();
+    assert!(toast_size(&client).await <= before, "row 2's old value was not freed");
+    // Deleted after its updates: row 1's value goes at VACUUM too.
+    client.batch_execute("DELETE FROM big WHERE id = 1").await.unwrap();
+    client.batch_execute("VACUUM big").await.unwrap();
+    let before = toast_size(&client).await;
+    client.execute("INSERT INTO big VALUES (4, 0, $1)", &[&a]).await.unwrap();
+    assert!(toast_size(&client).await <= before, "row 1's value was not freed");
+    assert!(toast_size(&client).await < grown * 2, "values were stored anew");
+    for (id, v) in [(2, &b), (3, &c), (4, &a)] {
+        check(&client, id, v).await;
+    }
+    // The log's position names a segment file that exists.
+    let name: String = client.query_one("SELECT pg_walfile_name(pg_current_wal_lsn())", &[]).await.unwrap().get(0);
+    assert!(server.dir.join("data/wal").join(&name).exists(), "no WAL segment file {name}");
 }

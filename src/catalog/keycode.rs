@@ -102,6 +102,7 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             out.push(ARRAY_END);
         }
         Datum::Uuid(u) => out.extend_from_slice(u),
+        Datum::PgLsn(v) => out.extend_from_slice(&v.to_be_bytes()),
         Datum::Jsonb(j) => encode_jsonb(out, j, true),
     }
     if order.descending {
@@ -179,6 +180,7 @@ pub fn decodable(ty: crate::sql::types::PgType) -> bool {
             | T::TimestampTz
             | T::Bytea
             | T::Uuid
+            | T::PgLsn
     )
 }
 
@@ -210,6 +212,7 @@ pub fn decode(key: &mut &[u8], ty: crate::sql::types::PgType, order: KeyOrder) -
         T::Timestamp => Datum::Timestamp(int(take(8)?)),
         T::TimestampTz => Datum::TimestampTz(int(take(8)?)),
         T::Uuid => Datum::Uuid(take(16)?.try_into().ok()?),
+        T::PgLsn => Datum::PgLsn(u64::from_be_bytes(take(8)?.try_into().ok()?)),
         T::Bytea | T::Text | T::Varchar | T::Name => {
             let mut out = Vec::new();
             loop {

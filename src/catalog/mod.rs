@@ -747,6 +747,11 @@ impl Catalog {
         Ok(found.map(|r| (name, r)))
     }
 
+    /// The write-ahead log (for the functions that report its positions).
+    pub fn wal(&self) -> &crate::storage::wal::Wal {
+        &self.engine.wal
+    }
+
     /// The disk space of relation `oid` in bytes (`pg_relation_size` and
     /// friends), `None` if there is no such relation.
     pub fn relation_size(&self, oid: u32, what: SizeOf, who: &Reader<'_>) -> Result<Option<i64>> {
@@ -1082,13 +1087,30 @@ impl Catalog {
         cid: u32,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
+        self.form_row_keeping(table, desc, values, &[], xid, cid, out)
+    }
+
+    /// As [`Catalog::form_row`], the values `kept` names (by column) kept
+    /// out of line where they are (see [`Toaster::form_keeping`]).
+    #[allow(clippy::too_many_arguments)]
+    fn form_row_keeping(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        values: &[Datum],
+        kept: &[Option<ToastPointer>],
+        xid: u64,
+        cid: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<ToastPointer>> {
         // Most rows: no value needs toasting, and each one's stored length
         // is known; formed straight from the values.
         let plain = |i: usize| match &values[i] {
             v if v.is_null() => Some(None),
             v => v.storage_len().map(Some),
         };
-        if values.len() == desc.attrs.len() && (0..values.len()).all(|i| plain(i).is_some()) {
+        let keeps = kept.iter().any(Option::is_some);
+        if !keeps && values.len() == desc.attrs.len() && (0..values.len()).all(|i| plain(i).is_some()) {
             let len = |i: usize| plain(i).flatten();
             if crate::storage::heap::tuple::formed_len_with(desc, len)
                 <= crate::storage::heap::toast::TOAST_TUPLE_THRESHOLD
@@ -1101,8 +1123,9 @@ impl Catalog {
         // Every value's bytes in one buffer, not one allocation each.
         let mut bytes = Vec::new();
         let mut ends = Vec::with_capacity(values.len());
-        for v in values {
-            if !v.is_null() {
+        for (i, v) in values.iter().enumerate() {
+            // A kept value is not read again.
+            if !v.is_null() && kept.get(i).is_none_or(Option::is_none) {
                 v.write_storage(&mut bytes);
             }
             ends.push(bytes.len());
@@ -1117,7 +1140,60 @@ impl Catalog {
                 (!v.is_null()).then_some(b)
             })
             .collect();
-        self.toaster(table).form(desc, &refs, xid, cid, &mut || self.engine.allocate_oid(), out)
+        self.toaster(table).form_keeping(desc, &refs, kept, xid, cid, &mut || self.engine.allocate_oid(), out)
+    }
+
+    /// The out-of-line values of the version at `tid` that `values` (the
+    /// new version's) leaves as they are, by column: the new version
+    /// points at them too, as PostgreSQL's UPDATE keeps an unchanged
+    /// TOAST pointer. Not those of columns an index reads: VACUUM reads a
+    /// dead version's indexed values to remove its index entries, and a
+    /// shared value may be gone by then with the version that ended it.
+    /// Also the old version's pointers, every one.
+    fn unchanged_values(
+        &self,
+        table: &Table,
+        desc: &TupleDesc,
+        tid: Tid,
+        values: &[Datum],
+    ) -> Result<(Vec<Option<ToastPointer>>, Vec<ToastPointer>)> {
+        if table.toast.is_none() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let Some(old) = self.table_heap(table).fetch(tid)? else { return Ok((Vec::new(), Vec::new())) };
+        if !Header(&old).has_toasted() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let toaster = self.toaster(table);
+        let mut indexed = vec![false; values.len()];
+        table.indexes.iter().flat_map(|i| i.each_column_read()).for_each(|c| indexed[c] = true);
+        let stored = deform_stored(desc, &old);
+        let mut kept = vec![None; values.len()];
+        let mut all = Vec::new();
+        for (c, v) in stored.iter().enumerate() {
+            let Some(Stored::External(b)) = v else { continue };
+            let pointer = ToastPointer::decode(b)?;
+            all.push(pointer);
+            let Some(new) = values.get(c).filter(|n| !n.is_null() && !indexed[c]) else { continue };
+            if Self::same_value(&toaster, &pointer, b, new)? {
+                kept[c] = Some(pointer);
+            }
+        }
+        Ok((kept, all))
+    }
+
+    /// Whether `new` is the value stored out of line under `pointer`
+    /// (read back only when the lengths agree).
+    fn same_value(toaster: &Toaster<'_>, pointer: &ToastPointer, stored: &[u8], new: &Datum) -> Result<bool> {
+        let bytes = match new {
+            Datum::Text(s) => std::borrow::Cow::Borrowed(s.as_bytes()),
+            Datum::Bytea(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+            other => std::borrow::Cow::Owned(other.storage_bytes()),
+        };
+        if bytes.len() != pointer.raw_size as usize {
+            return Ok(false);
+        }
+        Ok(*toaster.detoast(Stored::External(stored))? == *bytes)
     }
 
     /// The table named `name` as last committed, from the catalog cache.
@@ -1394,7 +1470,7 @@ impl Catalog {
             interrupted()?;
             self.btree(index).vacuum_pages(0)?;
         }
-        toaster.vacuum_orphans(&|t| self.txns.dead_to_all(t, horizon), interrupted)?;
+        toaster.vacuum_orphans(&|t| self.txns.inserter_aborted(t), interrupted)?;
         self.freeze_table(table, horizon, interrupted)?;
         // Frozen and pruned: pages whose every row everyone sees go into
         // the visibility map (see `storage::vm`).
@@ -1434,12 +1510,8 @@ impl Catalog {
                 // A version left behind takes its out-of-line values with it.
                 Ok(true) => {
                     removed += 1;
-                    if Header(t).has_toasted() {
-                        let deleted = Toaster::pointers(&deform_stored(&desc, t))
-                            .and_then(|ps| ps.iter().try_for_each(|p| toaster.delete_value(p)));
-                        if let Err(e) = deleted {
-                            error = Some(e);
-                        }
+                    if let Err(e) = self.free_values(&toaster, &desc, t) {
+                        error = Some(e);
                     }
                 }
                 Ok(false) => {
@@ -2155,11 +2227,11 @@ impl Catalog {
         xid: u64,
         cid: u32,
     ) -> Result<RowChange> {
-        // The new version's values are stored anew, even those it shares
-        // with the old one: each value belongs to one version, whose
-        // removal by VACUUM removes it (see storage/heap/toast.rs).
+        // Out-of-line values left as they were stay where they are; the
+        // others' lives end with this update (see storage/heap/toast.rs).
+        let (kept, old_pointers) = self.unchanged_values(table, desc, tid, values)?;
         let mut tuple = Vec::new();
-        let stored = self.form_row(table, desc, values, xid, cid, &mut tuple)?;
+        let stored = self.form_row_keeping(table, desc, values, &kept, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
         // A HOT update when no indexed column changes — key columns, and
         // the columns partial indexes' predicates read (compared as stored:
@@ -2204,6 +2276,10 @@ impl Catalog {
         let changed = heap.update_stamped(tid, xid, cid, &tuple, &how, &stamp)?;
         if changed.is_some() {
             self.serial_write_tuple(table, xid, tid)?;
+            let toaster = self.toaster(table);
+            for p in old_pointers.iter().filter(|p| !kept.contains(&Some(**p))) {
+                toaster.kill_value(p, xid, cid)?;
+            }
         }
         match changed {
             Some((new, true)) => Ok(RowChange::DoneHot(new)),
@@ -2352,14 +2428,36 @@ impl Catalog {
         Ok(now.oid == table.oid && now.indexes.iter().all(|i| table.indexes.iter().any(|t| t.oid == i.oid)))
     }
 
-    /// A version's storage goes (pruned): so do its out-of-line values.
+    /// A dead version's storage goes (pruned): so do the out-of-line
+    /// values whose life its deletion or update ended (marked by the same
+    /// transaction and command, see [`Toaster::kill_value`]). Values it
+    /// carried on to a newer version stay; so do those of a version whose
+    /// insert aborted (it may have carried them on from a version that
+    /// stays; its own new values go with their aborted inserter, see
+    /// [`Toaster::vacuum_orphans`]).
     fn free_values(&self, toaster: &Toaster<'_>, desc: &TupleDesc, t: &[u8]) -> Result<()> {
-        if Header(t).has_toasted() {
-            for pointer in Toaster::pointers(&deform_stored(desc, t))? {
+        let h = Header(t);
+        if !h.has_toasted() || self.txns.inserter_aborted(t)? {
+            return Ok(());
+        }
+        let Some(change) = self.txns.updater(&h)?.map(|x| (x, h.cid())) else { return Ok(()) };
+        for pointer in Toaster::pointers(&deform_stored(desc, t))? {
+            if toaster.killed_by(&pointer)? == Some(change) {
                 toaster.delete_value(&pointer)?;
             }
         }
         Ok(())
+    }
+
+    /// The out-of-line values of the version at `tid` (before it is deleted).
+    fn toasted_values(&self, table: &Table, tid: Tid) -> Result<Vec<ToastPointer>> {
+        if table.toast.is_none() {
+            return Ok(Vec::new());
+        }
+        match self.table_heap(table).fetch(tid)? {
+            Some(t) if Header(&t).has_toasted() => Toaster::pointers(&deform_stored(&table.desc(), &t)),
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// Delete the row at `tid` (see [`RowChange`]).
@@ -2368,8 +2466,12 @@ impl Catalog {
         let keep = std::cell::RefCell::new(Vec::new());
         let check = |t: &[u8]| self.change_check(t, xid, RowLock::Update, &refused, &keep);
         let stamp = |_: &[u8]| Ok(self.txns.change_stamp(&keep.borrow(), xid, RowLock::Update)?.0);
+        let values = self.toasted_values(table, tid)?;
         if self.table_heap(table).delete_stamped(tid, xid, cid, &check, &stamp)? {
             self.serial_write_tuple(table, xid, tid)?;
+            // The row's out-of-line values end with it.
+            let toaster = self.toaster(table);
+            values.iter().try_for_each(|p| toaster.kill_value(p, xid, cid))?;
             Ok(RowChange::Done(tid))
         } else {
             refused.get().ok_or_else(|| Error::internal("delete refused without a reason"))

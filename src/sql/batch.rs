@@ -27,14 +27,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, FixedSizeBinaryBuilder, StringBuilder, UInt32Builder};
+use arrow_array::builder::{BinaryBuilder, FixedSizeBinaryBuilder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::builder::{BooleanBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder, Int64Builder};
 use arrow_array::builder::{
     Date32Builder, IntervalMonthDayNanoBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, IntervalMonthDayNanoType, Time64MicrosecondType, TimestampMicrosecondType};
-use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, UInt32Type};
+use arrow_array::types::{Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
 use arrow_buffer::IntervalMonthDayNano;
 
 use super::datetime::Interval;
@@ -132,6 +132,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Float8 => Datum::Float8(col.as_primitive::<Float64Type>().value(i)),
         PgType::Numeric => Datum::Numeric(col.as_string::<i32>().value(i).to_string()),
         PgType::Oid => Datum::Oid(col.as_primitive::<UInt32Type>().value(i)),
+        PgType::PgLsn => Datum::PgLsn(col.as_primitive::<UInt64Type>().value(i)),
         PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
         PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
         PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
@@ -194,6 +195,7 @@ pub enum ColumnBuilder {
     Timestamp(TimestampMicrosecondBuilder),
     Interval(IntervalMonthDayNanoBuilder),
     Oid(UInt32Builder),
+    PgLsn(UInt64Builder),
     Bytea(BinaryBuilder),
     /// uuid: 16 bytes a value.
     Uuid(FixedSizeBinaryBuilder),
@@ -212,6 +214,7 @@ impl ColumnBuilder {
             PgType::Float4 => ColumnBuilder::Float4(Float32Builder::with_capacity(capacity)),
             PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
             PgType::Oid => ColumnBuilder::Oid(UInt32Builder::with_capacity(capacity)),
+            PgType::PgLsn => ColumnBuilder::PgLsn(UInt64Builder::with_capacity(capacity)),
             PgType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
             PgType::Time => ColumnBuilder::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
             PgType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity)),
@@ -252,6 +255,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => b.append_null(),
             ColumnBuilder::Interval(b) => b.append_null(),
             ColumnBuilder::Oid(b) => b.append_null(),
+            ColumnBuilder::PgLsn(b) => b.append_null(),
             ColumnBuilder::Bytea(b) => b.append_null(),
             ColumnBuilder::Uuid(b) => b.append_null(),
             ColumnBuilder::Skip(_, rows) => *rows += 1,
@@ -275,6 +279,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
+            (ColumnBuilder::PgLsn(b), Datum::PgLsn(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
@@ -309,6 +314,7 @@ impl ColumnBuilder {
                 b.append_value(interval_value(&iv)?)
             }
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::PgLsn(b) => b.append_value(u64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
             ColumnBuilder::Uuid(b) => b.append_value(bytes).map_err(|_| bad())?,
             ColumnBuilder::Skip(_, rows) => *rows += 1,
@@ -371,6 +377,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
             ColumnBuilder::Interval(b) => Arc::new(b.finish()),
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
+            ColumnBuilder::PgLsn(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
             ColumnBuilder::Uuid(b) => Arc::new(b.finish()),
             ColumnBuilder::Skip(ty, rows) => null_array(*ty, std::mem::take(rows)),

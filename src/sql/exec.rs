@@ -255,6 +255,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn relation_size(&self, oid: u32, what: crate::catalog::SizeOf) -> Result<Option<i64>> {
         self.cx.catalog.relation_size(oid, what, &self.cx.reader())
     }
+    fn wal_positions(&self) -> Option<&dyn super::lsn::WalPositions> {
+        Some(self.cx.catalog.wal())
+    }
     fn session_user(&self) -> Result<&str> {
         self.cx.eval.session_user()
     }
@@ -792,6 +795,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Bytea(b) => Key::Bytes(b.clone()),
         // Arrays hash by their key encoding, equal exactly when the arrays are.
         Datum::Uuid(u) => Key::Bytes(u.to_vec()),
+        Datum::PgLsn(v) => Key::Bytes(v.to_be_bytes().to_vec()),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);

@@ -1015,6 +1015,8 @@ fn func_name(f: &super::func::Func) -> String {
         Func::Position => return "strpos".into(),
         Func::Array(a) => return a.name().into(),
         Func::Json(j) => return j.name().into(),
+        Func::Lsn(l) => return l.name().into(),
+        Func::ColumnSize(_) => return "pg_column_size".into(),
         // Expressions of their own in PostgreSQL, printed as keywords.
         Func::Coalesce => return "COALESCE".into(),
         Func::NullIf => return "NULLIF".into(),

@@ -407,6 +407,10 @@ pub trait EvalContext {
     ) -> Result<Option<String>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// The write-ahead log's positions (`pg_current_wal_lsn()`, …).
+    fn wal_positions(&self) -> Option<&dyn super::lsn::WalPositions> {
+        None
+    }
     /// The disk space of relation `oid` (`None` if there is none).
     fn relation_size(&self, _oid: u32, _what: crate::catalog::SizeOf) -> Result<Option<i64>> {
         Err(Error::internal("relation lookup outside a query"))
@@ -957,6 +961,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
+        (Datum::PgLsn(x), Datum::PgLsn(y)) => x.cmp(y),
         (Datum::Jsonb(x), Datum::Jsonb(y)) => super::json::compare(x, y),
         (Datum::Enum(x, _), Datum::Enum(y, _)) => x.total_cmp(y),
         (Datum::Numeric(x), Datum::Numeric(y)) => {

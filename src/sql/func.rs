@@ -90,6 +90,10 @@ pub enum Func {
     PgGetIndexdef,
     /// `pg_relation_size`, `pg_table_size`, `pg_indexes_size`, `pg_total_relation_size`.
     RelationSize(RelSize),
+    /// `pg_column_size(any)`: the bytes a value takes stored, as a table
+    /// column's value (`true`: the argument is a column) or as a value
+    /// computed in memory (see [`column_size`]).
+    ColumnSize(bool),
     PgGetUserById,
     /// `obj_description`, `col_description`: the comment `COMMENT ON` set
     /// (see [`crate::catalog::comment`]).
@@ -112,6 +116,8 @@ pub enum Func {
     PgGetRuledef,
     /// `bytea || bytea`.
     ByteaCat,
+    /// The pg_lsn operators and the WAL position functions (see [`super::lsn`]).
+    Lsn(super::lsn::LsnFunc),
     /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
     /// binder puts the haystack first.
     Position,
@@ -352,6 +358,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("format_type", Func::FormatType),
     ("pg_get_indexdef", Func::PgGetIndexdef),
     ("pg_relation_size", Func::RelationSize(RelSize::Relation)),
+    ("pg_column_size", Func::ColumnSize(false)),
     ("pg_table_size", Func::RelationSize(RelSize::Table)),
     ("pg_indexes_size", Func::RelationSize(RelSize::Indexes)),
     ("pg_total_relation_size", Func::RelationSize(RelSize::Total)),
@@ -452,6 +459,7 @@ impl Func {
                 .map(Func::Str)
                 .or_else(|| MathFunc::lookup(name).map(Func::Math))
                 .or_else(|| super::json_fn::JsonFn::lookup(name).map(Func::Json))
+                .or_else(|| super::lsn::LsnFunc::lookup(name).map(Func::Lsn))
                 .or_else(|| Func::advisory(name))
                 .or_else(|| cast::lookup(name).map(Func::Cast)),
         }
@@ -468,6 +476,7 @@ impl Func {
             }
         }
         out.extend(super::json_fn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Json(f))));
+        out.extend(super::lsn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Lsn(f))));
         out.extend(cast::targets().map(|to| (to.typname().to_string(), Func::Cast(to))));
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
@@ -511,7 +520,9 @@ impl Func {
     /// time even within one statement (so ADD COLUMN … DEFAULT evaluates
     /// one per row).
     pub fn is_volatile(self) -> bool {
-        self.has_side_effects() || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
+        self.has_side_effects()
+            || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
+            || matches!(self, Func::Lsn(f) if f.volatile())
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -592,6 +603,8 @@ impl Func {
             Func::PgGetIndexdef => &[(&[Oid], Text), (&[Oid, Int4, Bool], Text)],
             Func::RelationSize(RelSize::Relation) => &[(&[RegClass], Int8), (&[RegClass, Text], Int8)],
             Func::RelationSize(_) => &[(&[RegClass], Int8)],
+            // Of any type: typed by the binder.
+            Func::ColumnSize(_) => &[],
             Func::PgGetUserById => &[(&[Oid], Name)],
             Func::ObjDescription => &[(&[Oid], Text), (&[Oid, Name], Text)],
             Func::ColDescription => &[(&[Oid, Int4], Text)],
@@ -682,6 +695,7 @@ impl Func {
             // Typed by the binder from their arguments (binder/array.rs).
             Func::Array(_) => &[],
             Func::Json(f) => f.signatures(),
+            Func::Lsn(f) => f.signatures(),
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
@@ -742,6 +756,7 @@ impl Func {
                 | super::json_fn::JsonFn::BuildObject { .. }
                 | super::json_fn::JsonFn::BuildArray { .. }))
             || matches!(self, Func::Math(f) if !f.volatile())
+            || matches!(self, Func::Lsn(f) if f.immutable())
     }
 
     pub fn fixed_per_statement(self) -> bool {
@@ -1366,6 +1381,8 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::ConvertFrom => Datum::Text(bytea::Encoding::named(text(1), false)?.decode(bytes(0))?),
         Func::Str(f) => string::call(f, &values, ctx)?,
         Func::Math(f) => math::call(f, &values)?,
+        Func::Lsn(f) => super::lsn::call(f, &values, ctx.wal_positions())?,
+        Func::ColumnSize(stored) => Datum::Int4(column_size(&values[0], stored)),
         Func::Greatest | Func::Least => {
             let mut best: Option<Datum> = None;
             for v in values.into_iter().filter(|v| !v.is_null()) {
@@ -1658,4 +1675,30 @@ fn has_privilege(on: PrivilegeOn, values: &[Datum], ctx: &mut dyn EvalContext) -
         }
     }
     Ok(Datum::Bool(false))
+}
+
+/// `pg_column_size`: the bytes a non-null value takes in a heap tuple.
+/// A fixed-length value takes its length as tusk stores it (`name`,
+/// `"char"` and the `reg*` types are stored as text, so they count as text
+/// does). A variable-length one takes a 4-byte length word and its bytes,
+/// as PostgreSQL counts a value computed in memory; a table column's value
+/// (`stored`) is counted as tusk stores it in a row holding nothing else
+/// large ([`crate::storage::heap::toast::stored_size`]): compressed, or
+/// its chunks' bytes once out of line. tusk has no 1-byte length word, so
+/// a short stored value counts three bytes more than in PostgreSQL, and
+/// it compresses with LZ4, not pglz.
+pub fn column_size(v: &Datum, stored: bool) -> i32 {
+    use crate::storage::heap::toast::stored_size;
+    let fixed = |n: usize| n as i32;
+    let varlena = |bytes: &[u8]| {
+        let n = if stored { stored_size(bytes) } else { crate::storage::heap::tuple::LENGTH_WORD + bytes.len() };
+        i32::try_from(n).unwrap_or(i32::MAX)
+    };
+    match v {
+        Datum::Text(s) | Datum::Bpchar(s) => varlena(s.as_bytes()),
+        Datum::Bytea(b) => varlena(b),
+        Datum::Numeric(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => varlena(&v.storage_bytes()),
+        Datum::Interval(_) | Datum::Uuid(_) => fixed(16),
+        other => fixed(other.storage_len().unwrap_or(0)),
+    }
 }

@@ -57,6 +57,8 @@ pub enum PgType {
     Array(ArrayOf),
     /// `uuid`: 16 bytes (see [`super::uuid`]).
     Uuid,
+    /// `pg_lsn`: a position in the write-ahead log (see [`super::lsn`]).
+    PgLsn,
     /// `json`: the input text, validated and kept as it was written (held
     /// as [`Datum::Text`]; see [`super::json`]).
     Json,
@@ -99,6 +101,7 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
     (2210, "_regclass", "regclass[]", PgType::RegClass),
     (2211, "_regtype", "regtype[]", PgType::RegType),
     (2951, "_uuid", "uuid[]", PgType::Uuid),
+    (3221, "_pg_lsn", "pg_lsn[]", PgType::PgLsn),
     (199, "_json", "json[]", PgType::Json),
     (3807, "_jsonb", "jsonb[]", PgType::Jsonb),
     (1034, "_aclitem", "aclitem[]", PgType::TextForm(1033)),
@@ -152,6 +155,7 @@ impl PgType {
             PgType::TextForm(oid) => oid,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].0,
             PgType::Uuid => 2950,
+            PgType::PgLsn => 3220,
             PgType::Json => 114,
             PgType::Jsonb => 3802,
             PgType::Enum(oid) => oid,
@@ -194,7 +198,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 26] = [
+    pub const ALL: [PgType; 27] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -219,6 +223,7 @@ impl PgType {
         PgType::RegClass,
         PgType::RegType,
         PgType::Uuid,
+        PgType::PgLsn,
         PgType::Json,
         PgType::Jsonb,
     ];
@@ -262,6 +267,7 @@ impl PgType {
             PgType::TextForm(oid) => text_form(oid).1,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].2,
             PgType::Uuid => "uuid",
+            PgType::PgLsn => "pg_lsn",
             PgType::Json => "json",
             PgType::Jsonb => "jsonb",
             PgType::Enum(_) => "anyenum",
@@ -299,6 +305,7 @@ impl PgType {
             PgType::TextForm(oid) => text_form(oid).0,
             PgType::Array(a) => ARRAY_TYPES[a.0 as usize].1,
             PgType::Uuid => "uuid",
+            PgType::PgLsn => "pg_lsn",
             PgType::Json => "json",
             PgType::Jsonb => "jsonb",
             PgType::Enum(_) => "anyenum",
@@ -322,6 +329,7 @@ impl PgType {
             PgType::TextForm(27) => 6,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
+            PgType::PgLsn => 8,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
@@ -341,6 +349,7 @@ impl PgType {
             PgType::Int2 => (2, 2),
             PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
+            PgType::PgLsn => (8, 8),
             PgType::Interval => (16, 8),
             PgType::Uuid => (16, 1),
             // Text-like, numeric, bpchar and bytea values: variable length.
@@ -424,6 +433,8 @@ pub enum Datum {
     /// An array (boxed: arrays are rare, and `Datum` stays small).
     Array(Box<super::array::ArrayValue>),
     Uuid([u8; 16]),
+    /// A `pg_lsn`: a byte position in the write-ahead log.
+    PgLsn(u64),
     /// A jsonb value (boxed, as arrays are).
     Jsonb(Box<super::json::Jsonb>),
     /// A value of an enum type: its sort order and label (see [`super::enums`]).
@@ -521,6 +532,7 @@ impl Datum {
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
             Datum::Array(a) => a.write_text(out, style),
             Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
+            Datum::PgLsn(v) => out.put_slice(super::lsn::format(*v).as_bytes()),
             Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
             Datum::Enum(_, label) => out.put_slice(label.as_bytes()),
         }
@@ -555,6 +567,7 @@ impl Datum {
             Datum::Bytea(b) => out.put_slice(b),
             Datum::Array(a) => a.write_binary(out),
             Datum::Uuid(u) => out.put_slice(u),
+            Datum::PgLsn(v) => out.put_u64(*v),
             Datum::Jsonb(j) => {
                 // Version 1 of jsonb's binary wire form: the text after a version byte.
                 out.put_u8(1);
@@ -586,6 +599,7 @@ impl Datum {
             Datum::Date(d) => out.extend_from_slice(&d.to_le_bytes()),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.extend_from_slice(&t.to_le_bytes()),
             Datum::Oid(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::PgLsn(v) => out.extend_from_slice(&v.to_le_bytes()),
             Datum::Bytea(b) => out.extend_from_slice(b),
             Datum::Array(a) => a.write_storage(out),
             // The others build their bytes anyway.
@@ -605,6 +619,7 @@ impl Datum {
             Datum::Int2(_) => 2,
             Datum::Int4(_) | Datum::Float4(_) | Datum::Date(_) | Datum::Oid(_) => 4,
             Datum::Int8(_) | Datum::Float8(_) | Datum::Time(_) | Datum::Timestamp(_) | Datum::TimestampTz(_) => 8,
+            Datum::PgLsn(_) => 8,
             Datum::Text(s) | Datum::Bpchar(s) => s.len(),
             Datum::Bytea(b) => b.len(),
             Datum::Uuid(u) => u.len(),
@@ -653,6 +668,7 @@ impl Datum {
                 super::array::ArrayValue::from_storage(elem, b)?.into_datum()
             }
             PgType::Uuid => Datum::Uuid(b.try_into().map_err(|_| bad())?),
+            PgType::PgLsn => Datum::PgLsn(u64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             PgType::Enum(_) => super::enums::from_storage(b)?,
             // The types held as text (PgType::held_as_text).
@@ -902,6 +918,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
         PgType::Uuid => super::uuid::parse(text).map(Datum::Uuid),
+        PgType::PgLsn => super::lsn::parse(text).map(Datum::PgLsn),
         PgType::Json => super::json::validate(text).map(|()| Datum::Text(text.to_string())),
         PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
@@ -958,6 +975,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         },
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Uuid => Datum::Uuid(bytes.try_into().map_err(|_| wrong())?),
+        PgType::PgLsn => Datum::PgLsn(u64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Json => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => parse_text(PgType::Json, &s)?,
             other => other,

@@ -240,11 +240,17 @@ impl TransactionManager {
         self.xmins.lock().values().fold(h, |h, &x| h.min(x))
     }
 
+    /// Whether this tuple version's insert aborted.
+    pub fn inserter_aborted(&self, tuple: &[u8]) -> Result<bool> {
+        let h = Header(tuple);
+        Ok(!xmin_frozen(&h) && self.outcome(h.xmin())? == Some(false))
+    }
+
     /// Whether no snapshot, now or later, can see this tuple version: its
     /// insert aborted, or its delete committed below `horizon`.
     pub fn dead_to_all(&self, tuple: &[u8], horizon: u64) -> Result<bool> {
         let h = Header(tuple);
-        if !xmin_frozen(&h) && self.outcome(h.xmin())? == Some(false) {
+        if self.inserter_aborted(tuple)? {
             return Ok(true);
         }
         if xmax_hinted(&h) {

@@ -22,6 +22,7 @@ mod enum_type;
 mod index_expr;
 mod json;
 mod locking;
+mod lsn;
 mod on_conflict;
 mod outer_join;
 mod prepare;
@@ -1705,6 +1706,9 @@ impl<'a> Binder<'a> {
                 _ => (l, r),
             };
             let (lt, rt) = (l.ty(), r.ty());
+            if lt == PgType::PgLsn || rt == PgType::PgLsn {
+                return self.bind_lsn_arith(aop, l, r, (left, right), node);
+            }
             if is_temporal(lt) || is_temporal(rt) {
                 let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
                     return Err(self.no_operator(aop.symbol(), lt, rt, node));
@@ -2051,6 +2055,14 @@ impl<'a> Binder<'a> {
                 }
                 return self.bind_any_args(func, 0, bound, &args, PgType::Int4);
             }
+            Func::ColumnSize(_) => {
+                if bound.len() != 1 {
+                    return Err(self.no_function(&name, &bound, node));
+                }
+                // A column's value is counted as stored, any other as computed.
+                let stored = matches!(bound[0], Expr::Column(..));
+                return self.bind_any_args(Func::ColumnSize(stored), 0, bound, &args, PgType::Int4);
+            }
             Func::Json(f @ crate::sql::json_fn::JsonFn::Path { .. }) => {
                 return self.bind_json_extract_path(f, &name, bound, &args, node);
             }
@@ -2340,6 +2352,7 @@ impl<'a> Binder<'a> {
                     "regtype" => PgType::RegType,
                     "bytea" => PgType::Bytea,
                     "uuid" => PgType::Uuid,
+                    "pg_lsn" => PgType::PgLsn,
                     "json" => PgType::Json,
                     "jsonb" => PgType::Jsonb,
                     // `_int4`: the catalog name of `integer[]`.
@@ -2563,7 +2576,8 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (PgType::Time, PgType::Time) => PgType::Time,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
-        (t @ (PgType::Uuid | PgType::Jsonb), u) | (u, t @ (PgType::Uuid | PgType::Jsonb))
+        (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb), u)
+        | (u, t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb))
             if u == t || u == PgType::Unknown =>
         {
             t

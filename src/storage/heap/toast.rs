@@ -19,14 +19,33 @@
 //! transaction's id, and nothing else ever changes them.
 //!
 //! Reading a value back ([`Toaster::detoast`]) follows the pointer through
-//! the index and decompresses. A value belongs to exactly one tuple
-//! version (an UPDATE stores its values anew), so its chunks are removed
-//! when VACUUM removes that version ([`Toaster::delete_value`]), before the
-//! version itself: a crash in between leaves a dead version whose chunks
-//! are gone, which nobody reads and the next VACUUM removes. Chunks of a
-//! transaction that aborted before its tuple was stored have no tuple
-//! pointing at them; VACUUM finds them by their aborted inserter
-//! ([`Toaster::vacuum_orphans`]).
+//! the index and decompresses.
+//!
+//! An UPDATE that leaves an out-of-line value as it was gives the new
+//! version the old version's pointer ([`Toaster::form_keeping`]), as
+//! PostgreSQL does: no chunks are written again. A value may so belong to
+//! a run of versions of one row. Its life ends with the change that
+//! replaces or deletes the last of them; that change marks the value's
+//! first chunk (`chunk_seq` 0) deleted by its transaction and command
+//! ([`Toaster::kill_value`]), like a row's `xmax`, and WAL-logged like
+//! one:
+//!
+//! ```text
+//!  v1 (X) ──UPDATE b──► v2 (X) ──UPDATE b──► v3 (X) ──UPDATE a──► v4 (Y)
+//!                                                   └ chunk 0 of X: xmax = that UPDATE
+//! ```
+//!
+//! An aborted change leaves its mark void, as an aborted delete does. When
+//! VACUUM frees a version whose own change made the mark (same `xmax`,
+//! same command id), the value goes with it ([`Toaster::delete_value`]),
+//! index entries first, then chunk rows; versions before it carried the
+//! value on and free nothing. A crash between the chunks and the version
+//! leaves a dead version pointing at missing chunks, which nobody reads
+//! (only indexed columns of dead versions are read, and those are never
+//! shared: see `Catalog::update_row`) and the next VACUUM removes. Chunks
+//! of a transaction that aborted have no live tuple pointing at them
+//! (values carried on from older versions were inserted before); VACUUM
+//! finds them by their aborted inserter ([`Toaster::vacuum_orphans`]).
 //!
 //! Lock order: a reader may detoast while it holds a lock on the main
 //! relation's page; nothing that holds a TOAST page's lock waits for a
@@ -39,7 +58,7 @@
 use std::borrow::Cow;
 use std::ops::Bound;
 
-use super::tuple::{Attr, Stored, TupleDesc, deform_stored, form_stored, formed_len};
+use super::tuple::{Attr, LENGTH_WORD, Stored, TupleDesc, deform_stored, form_stored, formed_len};
 use super::{Heap, MAX_TUPLE_SIZE, Tid};
 use crate::err;
 use crate::error::{Result, SqlState};
@@ -199,6 +218,26 @@ fn compressed_parts(b: &[u8]) -> Result<(Compression, usize, &[u8])> {
     Ok((method, (info & MAX_VALUE_SIZE as u32) as usize, &b[4..]))
 }
 
+/// The bytes a variable-length value takes stored in a row that holds
+/// nothing else large, by [`Toaster::form`]'s steps: its length word and
+/// bytes; if that row would pass [`TOAST_TUPLE_THRESHOLD`], its length
+/// word and compressed form when compressing helps and that fits; else,
+/// moved out of line, the bytes of its chunks (compressed or not), which
+/// is what PostgreSQL's `pg_column_size` reports of an out-of-line value.
+pub fn stored_size(value: &[u8]) -> usize {
+    let desc = TupleDesc::new(vec![Attr { len: -1, align: 4 }]);
+    let row = |v: Stored<'_>| formed_len(&desc, &[Some(v)]);
+    if row(Stored::Plain(value)) <= TOAST_TUPLE_THRESHOLD {
+        return LENGTH_WORD + value.len();
+    }
+    match compress(value) {
+        Some(c) if row(Stored::Compressed(&c)) <= TOAST_TUPLE_THRESHOLD => LENGTH_WORD + c.len(),
+        // Chunks hold the compressed data without its method word.
+        Some(c) => compressed_parts(&c).map_or(c.len(), |(_, _, data)| data.len()),
+        None => value.len(),
+    }
+}
+
 /// The length of the value a stored attribute holds, without reading it.
 pub fn raw_size(v: Stored<'_>) -> usize {
     match v {
@@ -283,17 +322,42 @@ impl<'a> Toaster<'a> {
         new_value_id: &mut dyn FnMut() -> Result<u32>,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
+        self.form_keeping(desc, values, &[], xid, cid, new_value_id, out)
+    }
+
+    /// As [`Toaster::form`], with the values that `kept` names (by column)
+    /// taken as already stored out of line under that pointer: an UPDATE
+    /// that leaves them as they were (their entry in `values` is then not
+    /// read). Only new values are returned.
+    #[allow(clippy::too_many_arguments)]
+    pub fn form_keeping(
+        &self,
+        desc: &TupleDesc,
+        values: &[Option<&[u8]>],
+        kept: &[Option<ToastPointer>],
+        xid: u64,
+        cid: u32,
+        new_value_id: &mut dyn FnMut() -> Result<u32>,
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<ToastPointer>> {
+        let kept_at = |i: usize| kept.get(i).copied().flatten();
         // Most rows need no toasting: formed from the values as they are.
-        let plain: Vec<Option<Stored<'_>>> = values.iter().map(|v| v.map(Stored::Plain)).collect();
-        if formed_len(desc, &plain) <= TOAST_TUPLE_THRESHOLD {
-            form_stored(desc, &plain, out);
-            return Ok(Vec::new());
+        if kept.iter().all(Option::is_none) {
+            let plain: Vec<Option<Stored<'_>>> = values.iter().map(|v| v.map(Stored::Plain)).collect();
+            if formed_len(desc, &plain) <= TOAST_TUPLE_THRESHOLD {
+                form_stored(desc, &plain, out);
+                return Ok(Vec::new());
+            }
         }
-        drop(plain);
-        let mut slots: Vec<Option<Slot<'_>>> = values.iter().map(|v| v.map(Slot::Plain)).collect();
+        let mut slots: Vec<Option<Slot<'_>>> = (0..values.len())
+            .map(|i| match kept_at(i) {
+                Some(p) => Some(Slot::External(p.encode())),
+                None => values[i].map(Slot::Plain),
+            })
+            .collect();
         let varlena = |i: usize| desc.attrs[i].len < 0;
         for (i, v) in values.iter().enumerate() {
-            if let Some(v) = v.filter(|v| varlena(i) && v.len() > MAX_VALUE_SIZE) {
+            if let Some(v) = v.filter(|v| varlena(i) && kept_at(i).is_none() && v.len() > MAX_VALUE_SIZE) {
                 return Err(err!(
                     SqlState::PROGRAM_LIMIT_EXCEEDED,
                     "value too large to store: size {}, maximum size {MAX_VALUE_SIZE}",
@@ -494,14 +558,52 @@ impl<'a> Toaster<'a> {
     /// entries first, then the chunk rows. Chunks already gone are fine.
     pub fn delete_value(&self, pointer: &ToastPointer) -> Result<()> {
         let Some(rel) = self.rel.filter(|r| r.oid == pointer.toast_relid) else { return Ok(()) };
-        let entries = self.chunk_tids(&rel, pointer.value_id)?;
-        let index = self.index(&rel);
+        self.delete_chunks(&rel, pointer.value_id)
+    }
+
+    /// Mark the end of a value's life: its first chunk deleted by
+    /// `xid`/`cid`, the change that replaces or deletes the last version
+    /// pointing to it (see the module doc). A value whose chunks are gone
+    /// already needs no mark.
+    pub fn kill_value(&self, pointer: &ToastPointer, xid: u64, cid: u32) -> Result<()> {
+        let Some(rel) = self.rel.filter(|r| r.oid == pointer.toast_relid) else { return Ok(()) };
+        match self.first_chunk(&rel, pointer.value_id)? {
+            Some(tid) => self.heap(&rel).delete(tid, xid, cid),
+            None => Ok(()),
+        }
+    }
+
+    /// The change (`xmax`, command id) that marked the value's end, if one
+    /// did (whether it committed is the caller's to judge); `None` also
+    /// when its chunks are gone.
+    pub fn killed_by(&self, pointer: &ToastPointer) -> Result<Option<(u64, u32)>> {
+        let Some(rel) = self.rel.filter(|r| r.oid == pointer.toast_relid) else { return Ok(None) };
+        let Some(tid) = self.first_chunk(&rel, pointer.value_id)? else { return Ok(None) };
+        Ok(self.heap(&rel).fetch(tid)?.and_then(|t| {
+            let h = super::tuple::Header(&t);
+            h.has_deleter().then(|| (h.xmax(), h.cid()))
+        }))
+    }
+
+    /// Where chunk 0 of value `value_id` is.
+    fn first_chunk(&self, rel: &ToastRelation, value_id: u32) -> Result<Option<Tid>> {
+        let key = chunk_key(value_id, 0).to_vec();
+        let mut cursor = self.index(rel).scan(Bound::Included(key.clone()), Bound::Included(key), true);
+        let mut entries = Vec::with_capacity(1);
+        cursor.next_batch(&mut entries, 1)?;
+        Ok(entries.first().map(|e| e.tid))
+    }
+
+    /// Remove every chunk of value `value_id`.
+    fn delete_chunks(&self, rel: &ToastRelation, value_id: u32) -> Result<()> {
+        let entries = self.chunk_tids(rel, value_id)?;
+        let index = self.index(rel);
         let mut tids = Vec::with_capacity(entries.len());
         for (key, tid) in entries {
             index.delete(0, &key, tid)?;
             tids.push(tid);
         }
-        self.prune(&rel, tids)
+        self.prune(rel, tids)
     }
 
     fn delete_values(&self, pointers: &[ToastPointer]) -> Result<()> {
@@ -530,9 +632,11 @@ impl<'a> Toaster<'a> {
         Ok(())
     }
 
-    /// Remove chunk rows that `dead` says no one can see (those of
-    /// transactions that aborted before storing the tuple that would have
-    /// pointed to them); how many.
+    /// Remove chunk rows that `dead` says no one can see: those whose
+    /// inserter aborted (no live version points to a value made by an
+    /// aborted transaction); how many. (A value's end is marked on its
+    /// first chunk, but that chunk goes with the version that marked it,
+    /// not here: see the module doc.)
     pub fn vacuum_orphans(
         &self,
         dead: &dyn Fn(&[u8]) -> Result<bool>,

@@ -22,6 +22,9 @@ use super::Tid;
 
 pub const HEADER_SIZE: usize = 31;
 
+/// The length word before a variable-length value's bytes.
+pub const LENGTH_WORD: usize = 4;
+
 pub const HASNULL: u16 = 0x0001;
 pub const HASVARWIDTH: u16 = 0x0002;
 /// Some value is compressed or stored out of line (PostgreSQL's
@@ -196,7 +199,7 @@ pub fn formed_len_with(desc: &TupleDesc, len: impl Fn(usize) -> Option<usize>) -
     for (i, attr) in desc.attrs.iter().enumerate() {
         let Some(n) = len(i) else { continue };
         total = align_to(total, attr.align.max(1) as usize);
-        total += n + if attr.len < 0 { 4 } else { 0 };
+        total += n + if attr.len < 0 { LENGTH_WORD } else { 0 };
     }
     align_to(HEADER_SIZE + bitmap, 8) + total
 }

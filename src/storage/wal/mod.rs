@@ -97,6 +97,11 @@ pub struct Wal {
     pub stats: WalStats,
 }
 
+/// A segment file is named by its first LSN: 16 upper-case hex digits.
+fn segment_file_name(start: u64) -> String {
+    format!("{start:016X}")
+}
+
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     err!(SqlState::IO_ERROR, "could not {what} WAL file \"{}\": {e}", path.display()).with_source(e)
 }
@@ -128,7 +133,12 @@ impl Wal {
     }
 
     fn segment_path(dir: &Path, segment_size: u64, seg: u64) -> PathBuf {
-        dir.join(format!("{:016X}", seg * segment_size))
+        dir.join(segment_file_name(seg * segment_size))
+    }
+
+    /// The name of the segment file that holds the byte at `lsn`.
+    pub fn segment_name(&self, lsn: u64) -> String {
+        segment_file_name(lsn - lsn % self.segment_size)
     }
 
     /// Append a record; returns its start and end LSN. It is durable once

@@ -228,6 +228,38 @@ fn deleting_a_value_and_orphans_frees_the_chunks() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A value kept by a newer tuple is not stored again; its end is marked
+/// on its first chunk, and it goes only when removed.
+#[test]
+fn a_kept_value_is_shared_and_marked_at_its_end() {
+    let dir = temp("kept");
+    let e = env(&dir, 64);
+    let t = Toaster::new(&e.pool, &e.wal, Some(TOAST));
+    let heap = Heap::new(&e.pool, &e.wal, MAIN);
+    let mut ids = oids();
+    let a = value(100_000, 3, false);
+    let old = store(&t, &heap, 1, Some(&a), Some(b"b"), &mut ids);
+    let rows = toast_rows(&e);
+    let tuple = heap.fetch(old).unwrap().unwrap();
+    let pointer = Toaster::pointers(&deform_stored(&desc(), &tuple)).unwrap()[0];
+    // A new version keeping `a` and changing the short value: no new chunks.
+    let mut out = Vec::new();
+    let values = [Some(&1u64.to_le_bytes()[..]), Some(&b""[..]), Some(&b"c"[..])];
+    let created = t.form_keeping(&desc(), &values, &[None, Some(pointer), None], 7, 1, &mut ids, &mut out).unwrap();
+    assert!(created.is_empty());
+    assert_eq!(toast_rows(&e), rows);
+    let new = heap.insert(7, 1, &out).unwrap();
+    assert_eq!(read(&t, &heap, new)[1], Some(a.clone()));
+    // The end of its life is marked, not carried out.
+    assert_eq!(t.killed_by(&pointer).unwrap(), None);
+    t.kill_value(&pointer, 9, 2).unwrap();
+    assert_eq!(t.killed_by(&pointer).unwrap(), Some((9, 2)));
+    assert_eq!(read(&t, &heap, new)[1], Some(a));
+    t.delete_value(&pointer).unwrap();
+    assert_eq!((toast_rows(&e), t.killed_by(&pointer).unwrap()), (0, None));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Replay every heap and B-tree record of the WAL in `dir`.
 fn replay(pool: &BufferPool, dir: &std::path::Path) -> usize {
     let mut n = 0;
