@@ -43,7 +43,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// (`ctid` … `tableoid`, attnum < 0) of every table, sequence, TOAST
 /// relation and catalog; `tid` and `cid` have `pg_type` rows. 16:
 /// `information_schema.columns.interval_type` names an interval column's
-/// fields.
+/// fields; `pg_lsn` has its `pg_type`, `pg_proc` and `pg_operator` rows;
+/// an out-of-line value may be shared by a row's versions, its first
+/// chunk marked by the change that ends it.
 pub const FORMAT_VERSION: &str = "16";
 
 pub struct DataDir {
