@@ -439,6 +439,11 @@ pub struct Catalog {
     /// Tables as committed, by name, each with the catalog version it was
     /// read at (see [`Catalog::cached`]).
     cache: dashmap::DashMap<String, (u64, Arc<Table>), crate::storage::hash::FastBuild>,
+    /// The descriptors in use, by table OID: a table read again (under
+    /// another name key, or after an unrelated change bumped the version)
+    /// that is as it was gets the same descriptor, so that a plan's check
+    /// of its tables is a pointer comparison.
+    in_use: dashmap::DashMap<u32, std::sync::Weak<Table>>,
     /// Bumped after every commit that changed the catalog.
     version: std::sync::atomic::AtomicU64,
     /// Activity counters per table (for autovacuum).
@@ -603,6 +608,7 @@ impl Catalog {
             engine,
             txns,
             cache: dashmap::DashMap::default(),
+            in_use: dashmap::DashMap::new(),
             version: std::sync::atomic::AtomicU64::new(0),
             stats: stats::Stats::default(),
             frozen: dashmap::DashMap::new(),
@@ -1230,7 +1236,7 @@ impl Catalog {
             Some(n) => self.lookup_in(n, name, &who)?,
         };
         let Some(table) = table else { return Ok(None) };
-        let table = Arc::new(table);
+        let table = self.share(table);
         let mut key = String::new();
         cache_key(&mut key, namespace, name, path);
         self.cache.insert(key, (version, table.clone()));
@@ -1243,6 +1249,22 @@ impl Catalog {
             self.cache.insert(key, (version, table.clone()));
         }
         Ok(Some(table))
+    }
+
+    /// The descriptor in use for `table` if it is the same, else `table`
+    /// (now the one in use).
+    fn share(&self, table: Table) -> Arc<Table> {
+        /// Past this many OIDs, those of tables no longer in use are forgotten.
+        const IN_USE_SWEEP: usize = 4096;
+        if let Some(known) = self.in_use.get(&table.oid).and_then(|w| w.upgrade()).filter(|k| **k == table) {
+            return known;
+        }
+        let table = Arc::new(table);
+        if self.in_use.len() >= IN_USE_SWEEP {
+            self.in_use.retain(|_, w| w.strong_count() > 0);
+        }
+        self.in_use.insert(table.oid, Arc::downgrade(&table));
+        table
     }
 
     /// Table `oid` as last committed (a table found by OID is not cached).
