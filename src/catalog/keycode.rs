@@ -102,6 +102,10 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             out.push(ARRAY_END);
         }
         Datum::Uuid(u) => out.extend_from_slice(u),
+        Datum::Tid(block, offset) => {
+            out.extend_from_slice(&block.to_be_bytes());
+            out.extend_from_slice(&offset.to_be_bytes());
+        }
         Datum::Jsonb(j) => encode_jsonb(out, j, true),
     }
     if order.descending {

@@ -1981,7 +1981,7 @@ impl Catalog {
     }
 
     /// Decode the visible rows of one block of a table, from line pointer
-    /// `from` on, into column builders (and their addresses into `ctids`),
+    /// `from` on, into column builders (and their headers into `headers`),
     /// adding their values' sizes to `bytes`; how many rows, and where to
     /// go on in this block if it stopped because `bytes` reached
     /// [`BATCH_BYTES`]. Values stored out of line are read while the
@@ -1996,7 +1996,7 @@ impl Catalog {
         from: u16,
         who: &Reader<'_>,
         builders: &mut [crate::sql::batch::ColumnBuilder],
-        mut ctids: Option<&mut Vec<i64>>,
+        mut headers: Option<&mut crate::sql::exec::RowHeaders>,
         bytes: &mut usize,
     ) -> Result<(usize, Option<u16>)> {
         let BlockDecoder { desc, layout } = decoder;
@@ -2037,8 +2037,8 @@ impl Catalog {
                     run.clear();
                     *bytes += Self::push_tuple(&toaster, desc, t, builders)?;
                 }
-                if let Some(c) = ctids.as_mut() {
-                    c.push(crate::sql::exec::ctid_value(tid));
+                if let Some(h) = headers.as_mut() {
+                    h.push(tid, t);
                 }
                 rows += 1;
             }
@@ -2056,8 +2056,8 @@ impl Catalog {
     }
 
     /// Decode the version of the row at index entry `tid` (following its
-    /// HOT chain) that `who` sees into column builders (and its address
-    /// into `ctids`), adding its values' sizes to `bytes`; whether there
+    /// HOT chain) that `who` sees into column builders (and its header
+    /// into `headers`), adding its values' sizes to `bytes`; whether there
     /// was one. `entry` is the index and the entry's key: a version
     /// reached through a chain of several must have that key (an index
     /// built after the chain grew has an entry per key the chain holds).
@@ -2070,7 +2070,7 @@ impl Catalog {
         who: &Reader<'_>,
         entry: (&Index, &[u8]),
         builders: &mut [crate::sql::batch::ColumnBuilder],
-        ctids: Option<&mut Vec<i64>>,
+        mut headers: Option<&mut crate::sql::exec::RowHeaders>,
         bytes: &mut usize,
     ) -> Result<bool> {
         let mut found = None;
@@ -2094,15 +2094,15 @@ impl Catalog {
                     self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
                 }
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
+                if let Some(h) = headers.as_mut() {
+                    h.push(at, t);
+                }
                 found = Some(at);
             }
             Ok(true)
         })?;
         if let Some(id) = serial {
             self.serial_conflicts_out(id, &writers)?;
-        }
-        if let (Some(at), Some(c)) = (found, ctids) {
-            c.push(crate::sql::exec::ctid_value(at));
         }
         self.prune_if_due(table, tid.block, hint)?;
         Ok(found.is_some())

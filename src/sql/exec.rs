@@ -29,6 +29,7 @@ use super::types::{Datum, PgType};
 use crate::catalog::{Catalog, Index, NewestVersion, Reader, RowChange, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
+pub use row_headers::RowHeaders;
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
@@ -39,6 +40,7 @@ mod index_scan;
 mod merge_join;
 mod on_conflict;
 mod project_set;
+mod row_headers;
 mod window;
 
 pub use on_conflict::{ConflictAction, OnConflict};
@@ -792,6 +794,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Bytea(b) => Key::Bytes(b.clone()),
         // Arrays hash by their key encoding, equal exactly when the arrays are.
         Datum::Uuid(u) => Key::Bytes(u.to_vec()),
+        Datum::Tid(block, offset) => Key::Int(super::batch::tid_packed(*block, *offset)),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);
@@ -1326,6 +1329,8 @@ struct ScanState {
     read: Option<Vec<bool>>,
     decoder: Option<crate::catalog::BlockDecoder>,
     ctid: bool,
+    /// Return the rows' system columns (see `Plan::Scan`).
+    system: bool,
     next_block: u32,
     /// Where in `next_block` to go on (a batch filled up with large values).
     next_offset: u16,
@@ -1458,13 +1463,14 @@ impl Node {
         let slot = slots.as_mut().map(Slots::take);
         let timing = slots.as_ref().map(|s| s.timing.clone());
         let node = match plan {
-            Plan::Scan { table, filter, ctid, read, .. } => Node::Scan(Box::new(ScanState {
+            Plan::Scan { table, filter, ctid, system, read, .. } => Node::Scan(Box::new(ScanState {
                 removed: 0,
                 table: table.clone(),
                 filter: filter.clone(),
                 read: read.clone(),
                 decoder: None,
                 ctid: *ctid,
+                system: *system,
                 next_block: 0,
                 next_offset: 0,
                 nblocks: None,
@@ -1479,6 +1485,7 @@ impl Node {
                 upper,
                 residual,
                 ctid,
+                system,
                 backward,
                 index_only,
                 read,
@@ -1494,6 +1501,7 @@ impl Node {
                     (*ctid, *backward),
                 );
                 scan.index_only = *index_only;
+                scan.system = *system;
                 scan.read = read.clone();
                 Node::IndexScan(Box::new(scan))
             }
@@ -1877,7 +1885,7 @@ impl ScanState {
         let mut builders: Vec<ColumnBuilder> = (self.table.columns.iter().enumerate())
             .map(|(i, c)| if read(i) { ColumnBuilder::new(c.ty, BATCH_ROWS) } else { ColumnBuilder::skip(c.ty) })
             .collect();
-        let mut ctids = Vec::new();
+        let mut headers = (self.ctid || self.system).then(|| RowHeaders::new(self.system));
         let mut rows = 0;
         let mut bytes = 0;
         while self.next_block < nblocks && rows < BATCH_ROWS && bytes < crate::catalog::BATCH_BYTES {
@@ -1898,7 +1906,7 @@ impl ScanState {
                 self.next_offset,
                 &who,
                 &mut builders,
-                self.ctid.then_some(&mut ctids),
+                headers.as_mut(),
                 &mut bytes,
             )?;
             rows += n;
@@ -1913,8 +1921,8 @@ impl ScanState {
             return Ok(Step::Done);
         }
         let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
-        if self.ctid {
-            columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
+        if let Some(h) = headers {
+            h.finish(self.table.oid, self.ctid, &mut columns);
         }
         cx.catalog.stats.seq_returned(self.table.oid, rows as u64);
         let b = Batch::new(columns, rows);
@@ -1929,9 +1937,10 @@ impl ScanState {
     }
 }
 
-/// The `ctid` column value of a tuple address.
+/// The `ctid` column value of a tuple address (a `tid` packed as in
+/// [`super::batch::tid_packed`]).
 pub fn ctid_value(tid: Tid) -> i64 {
-    ((tid.block as i64) << 16) | tid.offset as i64
+    super::batch::tid_packed(tid.block, tid.offset)
 }
 
 pub fn tid_of(v: i64) -> Tid {

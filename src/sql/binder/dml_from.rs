@@ -72,12 +72,13 @@ impl Binder<'_> {
                 merged: false,
                 dropped: true,
                 domain: None,
+                system: false,
             };
             rel.columns.push(ctid);
         }
         level.width += 1;
         let alias = q.alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter: None, ctid: true, alias, read: None };
+        let scan = Plan::Scan { table: table.clone(), filter: None, ctid: true, system: false, alias, read: None };
         let mut items = vec![FromItem::new(scan, 0, n + 1, true)];
         for twj in q.from {
             items.push(self.bind_from_item(twj)?);

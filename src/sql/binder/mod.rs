@@ -201,6 +201,10 @@ pub struct Binder<'a> {
     /// its select list stood for (qualified column names), which the
     /// stored definition lists instead, as PostgreSQL's does.
     view_stars: Option<(*const ast::Select, Vec<Vec<ast::SelectItem>>)>,
+    /// The text being bound (the statement's, a view's definition) may
+    /// name a system column: the tables it reads carry theirs (see
+    /// [`query::may_name_system_column`]).
+    system_columns: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -233,6 +237,7 @@ impl<'a> Binder<'a> {
             top_level_with: false,
             access: Vec::new(),
             view_stars: None,
+            system_columns: query::may_name_system_column(sql),
         }
     }
 
@@ -891,7 +896,7 @@ impl<'a> Binder<'a> {
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
         let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: false, alias, read: None };
         let plan = Plan::Project { input: Box::new(scan), exprs };
         let returning = self.bind_returning(table, u.returning.as_deref())?;
         Ok((plan, returning))
@@ -1163,7 +1168,7 @@ impl<'a> Binder<'a> {
             };
             let filter = both(target.view_filter.clone(), filter);
             let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: false, alias, read: None };
             Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
         })();
         self.levels.pop();
@@ -1822,10 +1827,21 @@ impl<'a> Binder<'a> {
     ) -> Result<(Expr, Expr)> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
         let (lt, rt) = (l.ty(), r.ty());
-        let Some(ty) = comparison_type(lt, rt) else {
+        let Some(ty) = comparison_type(lt, rt).filter(|ty| equality_only(*ty, op)) else {
             return Err(self.no_operator(op, lt, rt, node));
         };
-        Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
+        Ok((self.coerce_operand(l, ty, left)?, self.coerce_operand(r, ty, right)?))
+    }
+
+    /// An operand of a comparison made in type `ty`: as [`Binder::coerce`],
+    /// but an integer meeting an `xid` is read as one (PostgreSQL's
+    /// operator `xid = int4`, `xideqint4`; there is no cast from int4 to
+    /// xid).
+    fn coerce_operand(&mut self, e: Expr, ty: PgType, node: &ast::Expr) -> Result<Expr> {
+        if ty == PgType::Xid && matches!(e.ty(), PgType::Int2 | PgType::Int4) {
+            return Ok(Expr::Cast(Box::new(e), ty, None));
+        }
+        self.coerce(e, ty, node)
     }
 
     fn bind_case(
@@ -2317,6 +2333,9 @@ impl<'a> Binder<'a> {
                     "uuid" => PgType::Uuid,
                     "json" => PgType::Json,
                     "jsonb" => PgType::Jsonb,
+                    "tid" => PgType::Tid,
+                    "xid" => PgType::Xid,
+                    "cid" => PgType::Cid,
                     // `_int4`: the catalog name of `integer[]`.
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
@@ -2527,6 +2546,13 @@ fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word.to_ascii_lowercase().as_str())
 }
 
+/// Whether operator `op` compares values of type `ty`: `xid` and `cid`
+/// have only `=` and `<>`, as in PostgreSQL (transaction ids wrap around,
+/// so they have no order).
+fn equality_only(ty: PgType, op: &str) -> bool {
+    !matches!(ty, PgType::Xid | PgType::Cid) || matches!(op, "=" | "<>" | "!=")
+}
+
 /// The type two operands of a comparison are compared in, if any.
 fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
     let ty = match (lt, rt) {
@@ -2553,6 +2579,13 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
             t
         }
         (t @ PgType::Enum(_), u) | (u, t @ PgType::Enum(_)) if u == t || u == PgType::Unknown => t,
+        (t @ (PgType::Tid | PgType::Xid | PgType::Cid), u) | (u, t @ (PgType::Tid | PgType::Xid | PgType::Cid))
+            if u == t || u == PgType::Unknown =>
+        {
+            t
+        }
+        // PostgreSQL's `xid = int4` (`xideqint4`): the integer as an xid.
+        (PgType::Xid, PgType::Int2 | PgType::Int4) | (PgType::Int2 | PgType::Int4, PgType::Xid) => PgType::Xid,
         // A catalog value held in its text form (`aclitem[]`) compares with
         // its own type or a literal as that text.
         (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,

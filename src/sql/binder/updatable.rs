@@ -135,9 +135,13 @@ impl Binder<'_> {
                 merged: false,
                 dropped: c.dropped,
                 domain: c.domain.as_ref().map(|d| d.oid),
+                system: false,
             })
             .collect();
         self.add_rel(target.label.clone(), columns)?;
+        if let Some(r) = self.level().rels.last_mut().filter(|_| target.view.is_none()) {
+            r.table = Some(target.table.name.clone());
+        }
         Ok(())
     }
 }
