@@ -1355,13 +1355,14 @@ impl Catalog {
         })
     }
 
-    /// Every user table (as `who` sees the catalog), by name.
+    /// Every user table in schema `public` (as `who` sees the catalog), by name.
     pub fn table_names(&self, who: &Reader<'_>) -> Result<Vec<String>> {
         let desc = PG_CLASS.desc();
         let mut names = Vec::new();
+        let Some(public) = self.namespace("public", who)? else { return Ok(names) };
         self.scan(&PG_CLASS, who, |_, t| {
             let v = deform(&desc, t);
-            if v[system::CLASS_RELKIND] == Some(b"r") && u32_of(v[system::CLASS_RELNAMESPACE]) == PUBLIC_NAMESPACE {
+            if v[system::CLASS_RELKIND] == Some(b"r") && u32_of(v[system::CLASS_RELNAMESPACE]) == public.oid {
                 names.push(text_of(v[system::CLASS_RELNAME]));
             }
         })?;
