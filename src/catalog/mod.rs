@@ -2139,6 +2139,13 @@ impl Catalog {
         Ok(if index.covers(&values)? { Some(index.key(&values)?) } else { None })
     }
 
+    /// The system columns of the tuple version at `tid` (see
+    /// [`crate::sql::exec::system_values`]).
+    pub fn system_values(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
+        let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
+        Ok(crate::sql::exec::system_values(tid, &t, table.oid))
+    }
+
     /// The values of the tuple version at `tid`.
     pub fn fetch_row(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
         let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;

@@ -29,7 +29,7 @@ use super::types::{Datum, PgType};
 use crate::catalog::{Catalog, Index, NewestVersion, Reader, RowChange, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
-pub use row_headers::RowHeaders;
+pub use row_headers::{RowHeaders, system_values};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
 
@@ -2772,6 +2772,8 @@ impl ModifyKind {
 pub struct Joined {
     pub types: Vec<PgType>,
     pub condition: Option<Expr>,
+    /// The target's system columns are in the joined row (see `Plan::Scan`).
+    pub system: bool,
 }
 
 /// A running query or data-changing statement.
@@ -2795,6 +2797,10 @@ struct Modify {
     table: Arc<Table>,
     desc: crate::storage::heap::tuple::TupleDesc,
     returning: Option<Vec<Expr>>,
+    /// The RETURNING list (or a locking SELECT's select list) reads the
+    /// changed versions' system columns: its rows carry them after the
+    /// table's columns (see `Plan::Scan`).
+    returning_system: bool,
     /// RETURNING rows, sent once every row has been changed.
     output: Vec<Batch>,
     count: u64,
@@ -2822,6 +2828,8 @@ struct Recheck {
     exprs: Vec<Expr>,
     /// The types of the FROM items' columns in the joined row.
     joined: Vec<PgType>,
+    /// The table's system columns follow its columns (see `Plan::Scan`).
+    system: bool,
 }
 
 impl Recheck {
@@ -2836,7 +2844,7 @@ impl Recheck {
             // `ctid`, the new values (an UPDATE), the FROM items' columns.
             let values = exprs.len().checked_sub(1 + j.types.len())?;
             let exprs = exprs[1..1 + values].to_vec();
-            return Some(Recheck { filter: j.condition.clone(), exprs, joined: j.types.clone() });
+            return Some(Recheck { filter: j.condition.clone(), exprs, joined: j.types.clone(), system: j.system });
         }
         // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
         let input = match input.as_ref() {
@@ -2844,9 +2852,12 @@ impl Recheck {
             other => other,
         };
         match input {
-            Plan::Scan { filter, .. } | Plan::IndexScan { filter, .. } => {
-                Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec(), joined: Vec::new() })
-            }
+            Plan::Scan { filter, system, .. } | Plan::IndexScan { filter, system, .. } => Some(Recheck {
+                filter: filter.clone(),
+                exprs: exprs[1..].to_vec(),
+                joined: Vec::new(),
+                system: *system,
+            }),
             _ => None,
         }
     }
@@ -2863,9 +2874,13 @@ impl Recheck {
         cx: &mut ExecCx<'_>,
     ) -> Result<Option<Vec<Datum>>> {
         let mut types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+        let mut row = values.to_vec();
+        if self.system {
+            types.extend(crate::sql::plan::system_column_types());
+            row.extend(cx.catalog.system_values(table, tid)?);
+        }
         types.push(PgType::Int8);
         types.extend_from_slice(&self.joined);
-        let mut row = values.to_vec();
         row.push(Datum::Int8(ctid_value(tid)));
         row.extend_from_slice(joined);
         let b = from_rows(&[row], &types)?;
@@ -3185,11 +3200,21 @@ impl Modify {
         recheck: Option<Recheck>,
         fks: Option<foreign_key::FkChecks>,
     ) -> Modify {
+        let returning_system = match kind.joined() {
+            Some(j) => j.system,
+            None => returning.as_ref().is_some_and(|exprs| {
+                let mut past = false;
+                let width = table.columns.len();
+                exprs.iter().for_each(|e| e.walk(&mut |x| past |= matches!(x, Expr::Column(i, _) if *i >= width)));
+                past
+            }),
+        };
         Modify {
             kind,
             desc: table.desc(),
             table,
             returning,
+            returning_system,
             output: Vec::new(),
             count: 0,
             done: false,
@@ -3293,6 +3318,8 @@ impl Modify {
         };
         // UPDATE … FROM, DELETE … USING: the FROM items' columns follow.
         let joined_types = self.kind.joined().map(|j| j.types.clone()).unwrap_or_default();
+        let joined_system = self.kind.joined().is_some_and(|j| j.system);
+        let returning_system = self.returning_system && self.returning.is_some();
         let joined_at = match self.kind {
             ModifyKind::Update(_) => first + types.len(),
             _ => first,
@@ -3307,13 +3334,18 @@ impl Modify {
             };
             let joined: Vec<Datum> =
                 joined_types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[joined_at + i], *t, row)).collect();
-            // A RETURNING row: the target's values, then (with FROM items) the rest of the joined row.
-            let returned_row = |mut values: Vec<Datum>, at: Tid| {
-                if !joined_types.is_empty() {
+            // A RETURNING row: the target's values, the version's system
+            // columns if the list reads them, then (with FROM items) the
+            // rest of the joined row.
+            let returned_row = |mut values: Vec<Datum>, at: Tid, cx: &ExecCx<'_>| -> Result<Vec<Datum>> {
+                if returning_system {
+                    values.extend(cx.catalog.system_values(&table, at)?);
+                }
+                if joined_system || !joined_types.is_empty() {
                     values.push(Datum::Int8(ctid_value(at)));
                     values.extend_from_slice(&joined);
                 }
-                values
+                Ok(values)
             };
             let done = match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
@@ -3365,7 +3397,7 @@ impl Modify {
                         }
                         self.count += 1;
                         if self.returning.is_some() {
-                            returned.push(returned_row(values, new));
+                            returned.push(returned_row(values, new, cx)?);
                         }
                         continue;
                     }
@@ -3386,7 +3418,8 @@ impl Modify {
                         *skip -= 1;
                         continue;
                     }
-                    returned.push(cx.catalog.fetch_row(&table, locked)?);
+                    let row = cx.catalog.fetch_row(&table, locked)?;
+                    returned.push(returned_row(row, locked, cx)?);
                     self.count += 1;
                     if let Some(left) = left {
                         *left -= 1;
@@ -3405,7 +3438,7 @@ impl Modify {
                             fks.row_deleted(&old);
                         }
                         if self.returning.is_some() {
-                            returned.push(returned_row(old, deleted));
+                            returned.push(returned_row(old, deleted, cx)?);
                         }
                     }
                     self.count += 1;
@@ -3423,7 +3456,10 @@ impl Modify {
         if let Some(exprs) = &self.returning {
             if !returned.is_empty() {
                 let mut types = types;
-                if !joined_types.is_empty() {
+                if returning_system {
+                    types.extend(crate::sql::plan::system_column_types());
+                }
+                if joined_system || !joined_types.is_empty() {
                     types.push(PgType::Int8);
                     types.extend(joined_types);
                 }

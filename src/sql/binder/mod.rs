@@ -657,7 +657,7 @@ impl<'a> Binder<'a> {
             }
         };
         let Some(source) = &ins.source else {
-            let returning = self.bind_returning(&table, ins.returning.as_deref())?;
+            let returning = self.bind_returning(&table, ins.returning.as_deref(), false)?;
             let types = table.columns.iter().map(|c| c.ty).collect();
             let plan = Plan::Values { rows: vec![defaults], types };
             return Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning });
@@ -759,24 +759,27 @@ impl<'a> Binder<'a> {
                     at: None,
                 };
                 self.levels.push(query::Level::default());
-                let r = self.bind_returning_items(&table, Some(&alias), items);
+                let r = self.bind_returning_items(&table, Some(&alias), items, false);
                 self.levels.pop();
                 Some(r?)
             }
-            _ => self.bind_returning(&table, ins.returning.as_deref())?,
+            _ => self.bind_returning(&table, ins.returning.as_deref(), false)?,
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning })
     }
 
-    /// `RETURNING` items over the table's row; `None` without the clause.
+    /// `RETURNING` items over the table's row (and the changed version's
+    /// system columns, with `system`: an UPDATE's or a DELETE's); `None`
+    /// without the clause.
     fn bind_returning(
         &mut self,
         table: &Arc<Table>,
         items: Option<&[ast::SelectItem]>,
+        system: bool,
     ) -> Result<Option<(Vec<Expr>, Vec<Column>)>> {
         let Some(items) = items else { return Ok(None) };
         self.levels.push(query::Level::default());
-        let r = self.bind_returning_items(table, None, items);
+        let r = self.bind_returning_items(table, None, items, system);
         self.levels.pop();
         r.map(Some)
     }
@@ -786,8 +789,9 @@ impl<'a> Binder<'a> {
         table: &Arc<Table>,
         alias: Option<&ast::TableAlias>,
         items: &[ast::SelectItem],
+        system: bool,
     ) -> Result<(Vec<Expr>, Vec<Column>)> {
-        self.add_table_rel(table, alias)?;
+        self.add_table_rel(table, alias, system && self.system_columns)?;
         self.bind_returning_list(items)
     }
 
@@ -876,7 +880,7 @@ impl<'a> Binder<'a> {
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
         let table = &target.table;
-        self.add_target_rel(target)?;
+        let system = self.add_target_rel(target, self.system_columns)?;
         self.level().no_aggs = Some("UPDATE");
         let values = self.bind_assignments(&u.assignments, target)?;
         // `SET a = b + 1` reads the row.
@@ -892,13 +896,14 @@ impl<'a> Binder<'a> {
         };
         let filter = both(target.view_filter.clone(), filter);
         self.level().no_aggs = None;
-        let ctid = table.columns.len();
+        // The scan's row: the table's columns, its system columns, `ctid`.
+        let ctid = table.columns.len() + system;
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
         let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: false, alias, read: None };
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: system > 0, alias, read: None };
         let plan = Plan::Project { input: Box::new(scan), exprs };
-        let returning = self.bind_returning(table, u.returning.as_deref())?;
+        let returning = self.bind_returning(table, u.returning.as_deref(), true)?;
         Ok((plan, returning))
     }
 
@@ -1095,7 +1100,7 @@ impl<'a> Binder<'a> {
         self.levels.push(query::Level::default());
         type Window = (Option<Expr>, Option<Expr>);
         let r = (|| -> Result<(Vec<crate::sql::plan::SortKey>, Window)> {
-            self.add_table_rel(&table, alias.as_ref())?;
+            self.add_table_rel(&table, alias.as_ref(), false)?;
             let mut keys = Vec::with_capacity(order.len());
             for o in order {
                 match self.bind_expr(&o.expr)? {
@@ -1112,7 +1117,7 @@ impl<'a> Binder<'a> {
             plan = Plan::Project { input: Box::new(Plan::Sort { input, keys }), exprs };
         }
         self.levels.push(query::Level::default());
-        let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
+        let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection, true);
         self.levels.pop();
         // The select list is bound as a RETURNING list would be; its
         // refusals read as PostgreSQL's for a locking clause.
@@ -1158,7 +1163,7 @@ impl<'a> Binder<'a> {
         let table = &target.table;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
-            self.add_target_rel(target)?;
+            let system = self.add_target_rel(target, self.system_columns)?;
             let filter = match selection {
                 Some(w) => {
                     self.level().no_aggs = Some("WHERE");
@@ -1168,8 +1173,9 @@ impl<'a> Binder<'a> {
             };
             let filter = both(target.view_filter.clone(), filter);
             let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: false, alias, read: None };
-            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: system > 0, alias, read: None };
+            let ctid = Expr::Column(table.columns.len() + system, PgType::Int8);
+            Ok(Plan::Project { input: Box::new(scan), exprs: vec![ctid] })
         })();
         self.levels.pop();
         r
@@ -1202,7 +1208,7 @@ impl<'a> Binder<'a> {
         }
         let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
         let table = target.table;
-        let returning = self.bind_returning(&table, d.returning.as_deref())?;
+        let returning = self.bind_returning(&table, d.returning.as_deref(), true)?;
         Ok(Statement::Modify { kind: ModifyKind::Delete(None), table, source: Arc::new(plan), returning })
     }
 

@@ -29,9 +29,9 @@ pub(super) struct Rel {
 }
 
 impl Rel {
-    /// The table an UPDATE or DELETE changes: a table without its system
-    /// columns.
-    fn is_write_target(&self) -> bool {
+    /// A table whose system columns the statement does not read where it
+    /// names the table (see [`target_system_column`]).
+    fn lacks_system_columns(&self) -> bool {
         self.table.is_some() && !self.columns.iter().any(|c| c.system)
     }
 }
@@ -71,7 +71,7 @@ impl RelColumn {
 
     /// A table's system columns, after its own in its relation (see
     /// [`crate::sql::plan::system_column_types`]).
-    fn system_columns() -> impl Iterator<Item = RelColumn> {
+    pub(super) fn system_columns() -> impl Iterator<Item = RelColumn> {
         let types = crate::sql::plan::system_column_types();
         crate::catalog::system::SYSTEM_COLUMNS.iter().zip(types).map(|(c, ty)| RelColumn {
             name: c.0.to_string(),
@@ -2024,14 +2024,14 @@ impl Binder<'_> {
             }
             if rel_seen {
                 let q = qual.unwrap_or_default();
-                let target = level.rels.iter().any(|r| r.label == q && r.is_write_target());
+                let target = level.rels.iter().any(|r| r.label == q && r.lacks_system_columns());
                 if target && is_system_column(&name) {
                     return Err(self.at(target_system_column(&name), node));
                 }
                 return Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column {q}.{name} does not exist"), node));
             }
         }
-        let any_target = self.levels.iter().flat_map(|l| &l.rels).any(Rel::is_write_target);
+        let any_target = self.levels.iter().flat_map(|l| &l.rels).any(Rel::lacks_system_columns);
         if qual.is_none() && any_target && is_system_column(&name) {
             return Err(self.at(target_system_column(&name), node));
         }
@@ -2283,11 +2283,23 @@ impl Binder<'_> {
         rel.columns[index - rel.offset].domain
     }
 
-    /// Register a table as a relation of the current level.
-    pub(super) fn add_table_rel(&mut self, table: &Arc<Table>, alias: Option<&ast::TableAlias>) -> Result<()> {
+    /// Register a table as a relation of the current level (with its
+    /// system columns after its own if `system`).
+    pub(super) fn add_table_rel(
+        &mut self,
+        table: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
+        system: bool,
+    ) -> Result<()> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-        let columns = table.columns.iter().map(RelColumn::of_table).collect();
+        let mut columns: Vec<RelColumn> = table.columns.iter().map(RelColumn::of_table).collect();
+        if system {
+            columns.extend(RelColumn::system_columns());
+        }
         self.add_rel(label, columns)?;
+        if let Some(r) = self.level().rels.last_mut() {
+            r.table = Some(table.name.clone());
+        }
         Ok(())
     }
 }
@@ -2475,10 +2487,11 @@ fn is_system_column(name: &str) -> bool {
     crate::catalog::system::SYSTEM_COLUMNS.iter().any(|c| c.0 == name)
 }
 
-/// A system column of the table an UPDATE or DELETE changes: not readable
-/// yet (a row changed concurrently is checked again without them).
+/// A system column of a table where this statement does not read them (an
+/// INSERT's RETURNING, ON CONFLICT DO UPDATE, COPY's WHERE, a locking
+/// SELECT's ORDER BY): not readable yet.
 fn target_system_column(name: &str) -> crate::error::Error {
-    crate::error::Error::not_supported(format!("system column \"{name}\" of the target of UPDATE or DELETE"))
+    crate::error::Error::not_supported(format!("reading system column \"{name}\" here"))
 }
 
 /// Whether `text` (a statement's, a view's definition) may name a system

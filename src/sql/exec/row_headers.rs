@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, UInt32Array};
 
+use crate::sql::types::Datum;
 use crate::storage::heap::Tid;
 use crate::storage::heap::tuple::Header;
 
@@ -64,4 +65,20 @@ impl RowHeaders {
             columns.push(ctids);
         }
     }
+}
+
+/// The system columns of the row version `tuple` at `tid` of table
+/// `table_oid`, as values (a row checked again after a concurrent change,
+/// a RETURNING row).
+pub fn system_values(tid: Tid, tuple: &[u8], table_oid: u32) -> Vec<Datum> {
+    let h = Header(tuple);
+    let cid = Datum::Oid(h.cid());
+    vec![
+        Datum::Tid(tid.block, tid.offset),
+        Datum::Oid(h.xmin() as u32),
+        cid.clone(),
+        Datum::Oid(h.xmax() as u32),
+        cid,
+        Datum::Oid(table_oid),
+    ]
 }
