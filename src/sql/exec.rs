@@ -29,9 +29,9 @@ use super::types::{Datum, PgType};
 use crate::catalog::{Catalog, Index, NewestVersion, Reader, RowChange, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
-pub use row_headers::{RowHeaders, system_values};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
+pub use row_headers::{RowHeaders, system_values};
 
 pub mod deferred;
 mod fast_agg;
@@ -3347,14 +3347,18 @@ impl Modify {
                 }
                 Ok(values)
             };
-            let done = match (&self.kind, tid) {
+            match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
-                    insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
+                    let at = insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
                         .map_err(InsertError::into_error)?;
                     if let Some(fks) = self.fks.as_mut() {
                         fks.row_inserted(&values);
                     }
-                    true
+                    self.count += 1;
+                    if self.returning.is_some() {
+                        returned.push(returned_row(values, at, cx)?);
+                    }
+                    continue;
                 }
                 (ModifyKind::Upsert(oc), _) => {
                     let oc = oc.clone();
@@ -3381,28 +3385,27 @@ impl Modify {
                     }
                     continue;
                 }
-                (ModifyKind::Update(_), Some(tid)) => match self.change(cx, tid, values.clone(), &joined)? {
-                    Some((replaced, new, values, hot)) => {
-                        let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
-                            true => None,
-                            false => Some(cx.catalog.fetch_row(&table, replaced)?),
-                        };
-                        if hot {
-                            count_hot_update(cx.state, &table);
-                        } else {
-                            insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
-                        }
-                        if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
-                            fks.row_updated(old, &values);
-                        }
-                        self.count += 1;
-                        if self.returning.is_some() {
-                            returned.push(returned_row(values, new, cx)?);
-                        }
+                (ModifyKind::Update(_), Some(tid)) => {
+                    let Some((replaced, new, values, hot)) = self.change(cx, tid, values.clone(), &joined)? else {
                         continue;
+                    };
+                    let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
+                        true => None,
+                        false => Some(cx.catalog.fetch_row(&table, replaced)?),
+                    };
+                    if hot {
+                        count_hot_update(cx.state, &table);
+                    } else {
+                        insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
                     }
-                    None => false,
-                },
+                    if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
+                        fks.row_updated(old, &values);
+                    }
+                    self.count += 1;
+                    if self.returning.is_some() {
+                        returned.push(returned_row(values, new, cx)?);
+                    }
+                }
                 (ModifyKind::Lock { offset, count, .. }, Some(tid)) => {
                     if self.window.is_none() {
                         self.window =
@@ -3445,12 +3448,6 @@ impl Modify {
                     continue;
                 }
                 _ => return Err(Error::internal("modify row without its address")),
-            };
-            if done {
-                self.count += 1;
-                if self.returning.is_some() {
-                    returned.push(values);
-                }
             }
         }
         if let Some(exprs) = &self.returning {

@@ -577,7 +577,8 @@ pub(super) fn cheapest_index_scan(
         let found = keyed_scan(table, index, (&conjuncts, &bounds, &lists), filter, extras, alias);
         let Some((score, mut plan)) = found else { continue };
         if let (Plan::IndexScan { index_only, .. }, Some(needed)) = (&mut plan, needed) {
-            *index_only = extras == (false, false) && costing.params.enable_indexonlyscan && index.can_return(table, needed);
+            *index_only =
+                extras == (false, false) && costing.params.enable_indexonlyscan && index.can_return(table, needed);
         }
         let cost = costing.estimate(&plan).total;
         let better = match &best {

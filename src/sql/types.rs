@@ -995,9 +995,13 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         ),
         PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
-        PgType::Oid | PgType::Xid | PgType::Cid => Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Oid | PgType::Xid | PgType::Cid => {
+            Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?))
+        }
         PgType::Tid => match bytes {
-            [b0, b1, b2, b3, o0, o1] => Datum::Tid(u32::from_be_bytes([*b0, *b1, *b2, *b3]), u16::from_be_bytes([*o0, *o1])),
+            [b0, b1, b2, b3, o0, o1] => {
+                Datum::Tid(u32::from_be_bytes([*b0, *b1, *b2, *b3]), u16::from_be_bytes([*o0, *o1]))
+            }
             _ => return Err(wrong()),
         },
         PgType::Bytea => Datum::Bytea(bytes.to_vec()),

@@ -71,7 +71,14 @@ impl Binder<'_> {
                     })
                     .collect();
                 let plan = (!from).then(|| {
-                    let scan = Plan::Scan { table: table.clone(), filter: None, ctid: false, system: false, alias: None, read: None };
+                    let scan = Plan::Scan {
+                        table: table.clone(),
+                        filter: None,
+                        ctid: false,
+                        system: false,
+                        alias: None,
+                        read: None,
+                    };
                     let exprs = targets.iter().map(|&i| Expr::Column(i, table.columns[i].ty)).collect();
                     Arc::new(Plan::Project { input: Box::new(scan), exprs })
                 });

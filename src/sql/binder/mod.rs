@@ -657,7 +657,7 @@ impl<'a> Binder<'a> {
             }
         };
         let Some(source) = &ins.source else {
-            let returning = self.bind_returning(&table, ins.returning.as_deref(), false)?;
+            let returning = self.bind_returning(&table, ins.returning.as_deref(), true)?;
             let types = table.columns.iter().map(|c| c.ty).collect();
             let plan = Plan::Values { rows: vec![defaults], types };
             return Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning });
@@ -749,6 +749,8 @@ impl<'a> Binder<'a> {
         if ins.returning.is_some() {
             self.require_with('a', 'r');
         }
+        // The new rows' system columns (not yet those ON CONFLICT writes).
+        let system = matches!(kind, ModifyKind::Insert);
         let returning = match (&ins.table_alias, ins.returning.as_deref()) {
             // `INSERT INTO t AS alias`: RETURNING names the table by its alias.
             (Some(alias), Some(items)) => {
@@ -759,18 +761,17 @@ impl<'a> Binder<'a> {
                     at: None,
                 };
                 self.levels.push(query::Level::default());
-                let r = self.bind_returning_items(&table, Some(&alias), items, false);
+                let r = self.bind_returning_items(&table, Some(&alias), items, system);
                 self.levels.pop();
                 Some(r?)
             }
-            _ => self.bind_returning(&table, ins.returning.as_deref(), false)?,
+            _ => self.bind_returning(&table, ins.returning.as_deref(), system)?,
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning })
     }
 
-    /// `RETURNING` items over the table's row (and the changed version's
-    /// system columns, with `system`: an UPDATE's or a DELETE's); `None`
-    /// without the clause.
+    /// `RETURNING` items over the table's row (and the written version's
+    /// system columns, with `system`); `None` without the clause.
     fn bind_returning(
         &mut self,
         table: &Arc<Table>,

@@ -51,7 +51,7 @@ pub(super) struct RelColumn {
     /// `pg_typeof`.
     pub domain: Option<u32>,
     /// A system column of a table (`ctid`, `xmin`, …): found by name, but
-    /// never part of `*`, of a whole-row value or of `NATURAL` / `USING`.
+    /// never part of `*`, `label.*`, `NATURAL` or `USING`.
     pub system: bool,
 }
 
@@ -1322,16 +1322,15 @@ impl Binder<'_> {
         start: usize,
     ) -> Result<FromItem> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| name.into());
-        let column =
-            |name: String, ty: PgType| RelColumn {
-                name,
-                ty,
-                typmod: -1,
-                merged: false,
-                dropped: false,
-                domain: None,
-                system: false,
-            };
+        let column = |name: String, ty: PgType| RelColumn {
+            name,
+            ty,
+            typmod: -1,
+            merged: false,
+            dropped: false,
+            domain: None,
+            system: false,
+        };
         let mut columns: Vec<RelColumn> = plan.types().into_iter().map(|ty| column("ordinality".into(), ty)).collect();
         for (c, n) in columns.iter_mut().zip(names) {
             c.name = n.map_or_else(|| label.clone(), str::to_string);
@@ -2500,14 +2499,21 @@ fn target_system_column(name: &str) -> crate::error::Error {
 /// queries that name none (nearly all) pay nothing for them. Finding a
 /// name where it is no column (in a string, a comment) costs only that.
 pub(super) fn may_name_system_column(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-    crate::catalog::system::SYSTEM_COLUMNS.iter().any(|(name, ..)| {
-        let n = name.len();
-        (0..bytes.len().saturating_sub(n - 1)).any(|at| {
-            bytes[at..at + n].eq_ignore_ascii_case(name.as_bytes())
-                && (at == 0 || !word(bytes[at - 1]))
-                && bytes.get(at + n).is_none_or(|&b| !word(b))
-        })
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80;
+    text.as_bytes().split(|b| !word(b)).any(|w| {
+        crate::catalog::system::SYSTEM_COLUMNS.iter().any(|(name, ..)| w.eq_ignore_ascii_case(name.as_bytes()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_name_system_column;
+
+    #[test]
+    fn system_column_names_are_found_as_words() {
+        assert!(may_name_system_column("SELECT CTID FROM t"));
+        assert!(may_name_system_column("select t.\"xmin\"+1 from t"));
+        assert!(may_name_system_column("update t set a = 1 where xmax=0"));
+        assert!(!may_name_system_column("select xmin_at, myctid, tableoids from t"));
+    }
 }
