@@ -918,7 +918,13 @@ impl Catalog {
                 return;
             }
             let typid = u32_of(v[system::ATT_TYPID]);
-            match PgType::from_oid(typid).or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
+            let builtin = match typid {
+                // The catalogs' (and their views') transaction ids are
+                // 64-bit values kept as text (see `system::TEXT_FORM_XID`).
+                28 if oid < FIRST_NORMAL_OID => Some(PgType::TextForm(28)),
+                _ => PgType::from_oid(typid),
+            };
+            match builtin.or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
                 Some(ty) => columns.push((
                     i16_of(v[system::ATT_NUM]),
                     Column {
