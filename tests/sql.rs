@@ -85,8 +85,9 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     }
 }
 
-/// A date/time, uuid, pg_lsn or json value in binary form, printed as PostgreSQL
-/// prints it (timestamptz in UTC: binary values carry no zone).
+/// A date/time, uuid, pg_lsn, json or tuple-header (`tid`, `xid`, `cid`)
+/// value in binary form, printed as PostgreSQL prints it (timestamptz in
+/// UTC: binary values carry no zone).
 struct RawDatetime(String);
 
 impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
@@ -107,6 +108,9 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
             Type::PG_LSN,
             Type::JSON,
             Type::JSONB,
+            Type::TID,
+            Type::XID,
+            Type::CID,
         ]
         .contains(ty)
     }
@@ -208,7 +212,10 @@ impl AsyncDB for Db {
                     | Type::UUID
                     | Type::PG_LSN
                     | Type::JSON
-                    | Type::JSONB => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
+                    | Type::JSONB
+                    | Type::TID
+                    | Type::XID
+                    | Type::CID => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Enum(_)) => {
                         row.try_get::<_, Option<RawEnum>>(i)?.map(|a| a.0)

@@ -103,6 +103,10 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
         }
         Datum::Uuid(u) => out.extend_from_slice(u),
         Datum::PgLsn(v) => out.extend_from_slice(&v.to_be_bytes()),
+        Datum::Tid(block, offset) => {
+            out.extend_from_slice(&block.to_be_bytes());
+            out.extend_from_slice(&offset.to_be_bytes());
+        }
         Datum::Jsonb(j) => encode_jsonb(out, j, true),
     }
     if order.descending {

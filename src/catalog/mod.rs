@@ -929,7 +929,13 @@ impl Catalog {
                 return;
             }
             let typid = u32_of(v[system::ATT_TYPID]);
-            match PgType::from_oid(typid).or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
+            let builtin = match typid {
+                // The catalogs' (and their views') transaction ids are
+                // 64-bit values kept as text (see `system::TEXT_FORM_XID`).
+                28 if oid < FIRST_NORMAL_OID => Some(PgType::TextForm(28)),
+                _ => PgType::from_oid(typid),
+            };
+            match builtin.or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {
                 Some(ty) => columns.push((
                     i16_of(v[system::ATT_NUM]),
                     Column {
@@ -1453,13 +1459,14 @@ impl Catalog {
         })
     }
 
-    /// Every user table (as `who` sees the catalog), by name.
+    /// Every user table in schema `public` (as `who` sees the catalog), by name.
     pub fn table_names(&self, who: &Reader<'_>) -> Result<Vec<String>> {
         let desc = PG_CLASS.desc();
         let mut names = Vec::new();
+        let Some(public) = self.namespace("public", who)? else { return Ok(names) };
         self.scan(&PG_CLASS, who, |_, t| {
             let v = deform(&desc, t);
-            if v[system::CLASS_RELKIND] == Some(b"r") && u32_of(v[system::CLASS_RELNAMESPACE]) == PUBLIC_NAMESPACE {
+            if v[system::CLASS_RELKIND] == Some(b"r") && u32_of(v[system::CLASS_RELNAMESPACE]) == public.oid {
                 names.push(text_of(v[system::CLASS_RELNAME]));
             }
         })?;
@@ -2075,7 +2082,7 @@ impl Catalog {
     }
 
     /// Decode the visible rows of one block of a table, from line pointer
-    /// `from` on, into column builders (and their addresses into `ctids`),
+    /// `from` on, into column builders (and their headers into `headers`),
     /// adding their values' sizes to `bytes`; how many rows, and where to
     /// go on in this block if it stopped because `bytes` reached
     /// [`BATCH_BYTES`]. Values stored out of line are read while the
@@ -2090,7 +2097,7 @@ impl Catalog {
         from: u16,
         who: &Reader<'_>,
         builders: &mut [crate::sql::batch::ColumnBuilder],
-        mut ctids: Option<&mut Vec<i64>>,
+        mut headers: Option<&mut crate::sql::exec::RowHeaders>,
         bytes: &mut usize,
     ) -> Result<(usize, Option<u16>)> {
         let BlockDecoder { desc, layout } = decoder;
@@ -2131,8 +2138,8 @@ impl Catalog {
                     run.clear();
                     *bytes += Self::push_tuple(&toaster, desc, t, builders)?;
                 }
-                if let Some(c) = ctids.as_mut() {
-                    c.push(crate::sql::exec::ctid_value(tid));
+                if let Some(h) = headers.as_mut() {
+                    h.push(tid, t);
                 }
                 rows += 1;
             }
@@ -2150,8 +2157,8 @@ impl Catalog {
     }
 
     /// Decode the version of the row at index entry `tid` (following its
-    /// HOT chain) that `who` sees into column builders (and its address
-    /// into `ctids`), adding its values' sizes to `bytes`; whether there
+    /// HOT chain) that `who` sees into column builders (and its header
+    /// into `headers`), adding its values' sizes to `bytes`; whether there
     /// was one. `entry` is the index and the entry's key: a version
     /// reached through a chain of several must have that key (an index
     /// built after the chain grew has an entry per key the chain holds).
@@ -2164,7 +2171,7 @@ impl Catalog {
         who: &Reader<'_>,
         entry: (&Index, &[u8]),
         builders: &mut [crate::sql::batch::ColumnBuilder],
-        ctids: Option<&mut Vec<i64>>,
+        mut headers: Option<&mut crate::sql::exec::RowHeaders>,
         bytes: &mut usize,
     ) -> Result<bool> {
         let mut found = None;
@@ -2188,15 +2195,15 @@ impl Catalog {
                     self.txns.serial.lock(id, table.oid, crate::txn::predicate::Target::Tuple(at.block, at.offset))?;
                 }
                 *bytes += Self::push_tuple(&self.toaster(table), desc, t, builders)?;
+                if let Some(h) = headers.as_mut() {
+                    h.push(at, t);
+                }
                 found = Some(at);
             }
             Ok(true)
         })?;
         if let Some(id) = serial {
             self.serial_conflicts_out(id, &writers)?;
-        }
-        if let (Some(at), Some(c)) = (found, ctids) {
-            c.push(crate::sql::exec::ctid_value(at));
         }
         self.prune_if_due(table, tid.block, hint)?;
         Ok(found.is_some())
@@ -2230,6 +2237,13 @@ impl Catalog {
         index.columns_read().into_iter().for_each(|c| wanted[c] = true);
         let values = self.decode_columns(table, desc, t, Some(&wanted))?;
         Ok(if index.covers(&values)? { Some(index.key(&values)?) } else { None })
+    }
+
+    /// The system columns of the tuple version at `tid` (see
+    /// [`crate::sql::exec::system_values`]).
+    pub fn system_values(&self, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
+        let t = self.table_heap(table).fetch(tid)?.ok_or_else(|| Error::internal("row vanished"))?;
+        Ok(crate::sql::exec::system_values(tid, &t, table.oid))
     }
 
     /// The values of the tuple version at `tid`.

@@ -127,8 +127,10 @@ impl Catalog {
     }
 
     /// The name of schema `oid`, if `who` sees it.
+    /// `public` may have been dropped (and made again under another OID):
+    /// it is looked up like the schemas users make.
     pub fn namespace_name(&self, oid: u32, who: &Reader<'_>) -> Result<Option<String>> {
-        if let Some(name) = super::describe::namespace_name(oid) {
+        if let Some(name) = super::describe::namespace_name(oid).filter(|_| oid != PUBLIC_NAMESPACE) {
             return Ok(Some(name.to_string()));
         }
         Ok(self.namespaces(who)?.into_iter().find(|n| n.oid == oid).map(|n| n.name))
@@ -245,7 +247,7 @@ impl Catalog {
     /// command `cid`.
     pub(super) fn creation_target(&self, name: &str, xid: u64, cid: u32) -> Result<(u32, String)> {
         let (schema, bare) = split_qualified(name)?;
-        let Some(schema) = schema else { return Ok((PUBLIC_NAMESPACE, bare)) };
+        let schema = schema.unwrap_or_else(|| "public".to_string());
         let snapshot = self.txns.snapshot();
         let who = Reader { path: None, snapshot: &snapshot, xid, cid };
         Ok((self.namespace_oid(&schema, &who)?, bare))
@@ -294,7 +296,7 @@ impl Catalog {
         let schema = self.namespace_name(namespace, who)?.unwrap_or_default();
         for (seq, attnum) in owned {
             let Some((name, _)) = self.relation_by_oid(seq, who)? else { continue };
-            let qualified = if namespace == PUBLIC_NAMESPACE { name } else { qualified_name(Some(&schema), &name) };
+            let qualified = if schema == "public" { name } else { qualified_name(Some(&schema), &name) };
             self.set_default(oid, attnum, Some(&super::nextval_text(&qualified)), xid, cid, who)?;
         }
         Ok(())
@@ -310,10 +312,14 @@ impl Catalog {
 
     /// DROP SCHEMA: its `pg_namespace` row goes (its relations are the
     /// caller's to drop first).
+    /// DROP SCHEMA: its row goes, and its comment.
     pub fn drop_namespace(&self, ns: &Namespace, xid: u64, cid: u32) -> Result<()> {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         self.heap(self.catalog_rel(&PG_NAMESPACE)).delete_checked(ns.tid, xid, cid, &check)?;
-        Ok(())
+        let snapshot = self.txns.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid };
+        let gone = |t: super::comment::CommentTarget| t.objoid == ns.oid && t.classoid == PG_NAMESPACE.oid;
+        self.drop_descriptions(&gone, xid, cid, &who)
     }
 
     /// ALTER SCHEMA … RENAME TO / OWNER TO: a new version of its row.

@@ -1047,14 +1047,18 @@ pub fn namespace_rows() -> Vec<Vec<Datum>> {
 
 /// The name of a schema bootstrap creates, by OID.
 pub fn fixed_namespace_name(oid: u32) -> Option<&'static str> {
-    ["pg_catalog", "public", "information_schema", "pg_toast"].into_iter().find(|n| fixed_namespace(n) == Some(oid))
+    if oid == PUBLIC_NAMESPACE {
+        return Some("public");
+    }
+    ["pg_catalog", "information_schema", "pg_toast"].into_iter().find(|n| fixed_namespace(n) == Some(oid))
 }
 
-/// The OID of a schema that bootstrap creates, by name.
+/// The OID of a schema that bootstrap creates and that stays, by name.
+/// Not `public`: it may be dropped, and made again under another OID, so
+/// it is looked up in `pg_namespace` like the schemas users make.
 pub fn fixed_namespace(name: &str) -> Option<u32> {
     match name {
         "pg_catalog" => Some(PG_CATALOG_NAMESPACE),
-        "public" => Some(PUBLIC_NAMESPACE),
         "information_schema" => Some(INFORMATION_SCHEMA_NAMESPACE),
         "pg_toast" => Some(PG_TOAST_NAMESPACE),
         _ => None,

@@ -4,7 +4,7 @@
 //! [`crate::catalog::comment`]).
 
 use crate::catalog::comment::CommentTarget;
-use crate::catalog::system::{PG_CLASS, PG_NAMESPACE, fixed_namespace};
+use crate::catalog::system::{PG_CLASS, PG_NAMESPACE};
 use crate::catalog::{Reader, RelKind};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -61,10 +61,10 @@ impl Session {
                 };
                 CommentTarget { objoid: rel.oid, classoid: PG_CLASS.oid, objsubid }
             }
-            CommentOn::Schema => match fixed_namespace(name) {
-                Some(oid) => CommentTarget { objoid: oid, classoid: PG_NAMESPACE.oid, objsubid: 0 },
-                None => return Err(err!(SqlState::INVALID_SCHEMA_NAME, "schema \"{name}\" does not exist")),
-            },
+            CommentOn::Schema => {
+                let oid = catalog.namespace_oid(name, &who)?;
+                CommentTarget { objoid: oid, classoid: PG_NAMESPACE.oid, objsubid: 0 }
+            }
             CommentOn::Database => {
                 return Err(Error::not_supported("COMMENT ON DATABASE"));
             }

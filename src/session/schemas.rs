@@ -6,7 +6,7 @@
 //! commit.
 
 use crate::catalog::namespace::{Namespace, check_schema_name, no_schema, qualified_name};
-use crate::catalog::{FIRST_NORMAL_OID, Reader, RelKind};
+use crate::catalog::{FIRST_NORMAL_OID, PUBLIC_NAMESPACE, Reader, RelKind};
 use crate::err;
 use crate::error::{Error, Notice, Result, SqlState};
 use crate::sql::{DropKind, SchemaStmt};
@@ -79,7 +79,8 @@ impl Session {
                 )),
                 None => return Err(no_schema(name)),
                 Some(ns) if !self.owns(PrivObject::Schema(ns.oid))? => return Err(not_owner("schema", &ns.name)),
-                Some(ns) if ns.oid < FIRST_NORMAL_OID => {
+                // `public` is an ordinary schema that initdb makes.
+                Some(ns) if ns.oid < FIRST_NORMAL_OID && ns.oid != PUBLIC_NAMESPACE => {
                     return Err(err!(
                         SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
                         "cannot drop schema {name} because it is required by the database system"

@@ -131,7 +131,8 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Float4 => Datum::Float4(col.as_primitive::<Float32Type>().value(i)),
         PgType::Float8 => Datum::Float8(col.as_primitive::<Float64Type>().value(i)),
         PgType::Numeric => Datum::Numeric(col.as_string::<i32>().value(i).to_string()),
-        PgType::Oid => Datum::Oid(col.as_primitive::<UInt32Type>().value(i)),
+        PgType::Oid | PgType::Xid | PgType::Cid => Datum::Oid(col.as_primitive::<UInt32Type>().value(i)),
+        PgType::Tid => tid_datum(col.as_primitive::<Int64Type>().value(i)),
         PgType::PgLsn => Datum::PgLsn(col.as_primitive::<UInt64Type>().value(i)),
         PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
         PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
@@ -162,6 +163,17 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         // The types held as text (PgType::held_as_text).
         _ => Datum::Text(col.as_string::<i32>().value(i).to_string()),
     }
+}
+
+/// A `tid` from its packed form in an Arrow column: the block number
+/// above the 16 bits of the offset (an order-preserving packing).
+pub fn tid_datum(packed: i64) -> Datum {
+    Datum::Tid((packed >> 16) as u32, packed as u16)
+}
+
+/// The packed form of a `tid` (see [`tid_datum`]).
+pub fn tid_packed(block: u32, offset: u16) -> i64 {
+    ((block as i64) << 16) | offset as i64
 }
 
 fn interval_value(iv: &Interval) -> Result<IntervalMonthDayNano> {
@@ -199,6 +211,8 @@ pub enum ColumnBuilder {
     Bytea(BinaryBuilder),
     /// uuid: 16 bytes a value.
     Uuid(FixedSizeBinaryBuilder),
+    /// tid: packed into 64 bits (see [`tid_packed`]).
+    Tid(Int64Builder),
     /// A column of this type that nothing above the scan reads: only its
     /// rows are counted, and it comes out all NULL.
     Skip(PgType, usize),
@@ -213,7 +227,8 @@ impl ColumnBuilder {
             PgType::Int8 => ColumnBuilder::Int8(Int64Builder::with_capacity(capacity)),
             PgType::Float4 => ColumnBuilder::Float4(Float32Builder::with_capacity(capacity)),
             PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
-            PgType::Oid => ColumnBuilder::Oid(UInt32Builder::with_capacity(capacity)),
+            PgType::Oid | PgType::Xid | PgType::Cid => ColumnBuilder::Oid(UInt32Builder::with_capacity(capacity)),
+            PgType::Tid => ColumnBuilder::Tid(Int64Builder::with_capacity(capacity)),
             PgType::PgLsn => ColumnBuilder::PgLsn(UInt64Builder::with_capacity(capacity)),
             PgType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
             PgType::Time => ColumnBuilder::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
@@ -246,7 +261,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(b) => b.append_null(),
             ColumnBuilder::Int2(b) => b.append_null(),
             ColumnBuilder::Int4(b) => b.append_null(),
-            ColumnBuilder::Int8(b) => b.append_null(),
+            ColumnBuilder::Int8(b) | ColumnBuilder::Tid(b) => b.append_null(),
             ColumnBuilder::Float4(b) => b.append_null(),
             ColumnBuilder::Float8(b) => b.append_null(),
             ColumnBuilder::Text(b) | ColumnBuilder::Numeric(b) => b.append_null(),
@@ -282,6 +297,7 @@ impl ColumnBuilder {
             (ColumnBuilder::PgLsn(b), Datum::PgLsn(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
+            (ColumnBuilder::Tid(b), Datum::Tid(block, offset)) => b.append_value(tid_packed(*block, *offset)),
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
@@ -317,6 +333,10 @@ impl ColumnBuilder {
             ColumnBuilder::PgLsn(b) => b.append_value(u64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
             ColumnBuilder::Uuid(b) => b.append_value(bytes).map_err(|_| bad())?,
+            ColumnBuilder::Tid(b) => match Datum::from_storage(PgType::Tid, bytes)? {
+                Datum::Tid(block, offset) => b.append_value(tid_packed(block, offset)),
+                _ => return Err(bad()),
+            },
             ColumnBuilder::Skip(_, rows) => *rows += 1,
         }
         Ok(())
@@ -368,7 +388,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int2(b) => Arc::new(b.finish()),
             ColumnBuilder::Int4(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int8(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int8(b) | ColumnBuilder::Tid(b) => Arc::new(b.finish()),
             ColumnBuilder::Float4(b) => Arc::new(b.finish()),
             ColumnBuilder::Float8(b) => Arc::new(b.finish()),
             ColumnBuilder::Text(b) | ColumnBuilder::Numeric(b) => Arc::new(b.finish()),

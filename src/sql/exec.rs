@@ -31,6 +31,7 @@ use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::storage::heap::Tid;
 use crate::txn::Snapshot;
+pub use row_headers::{RowHeaders, system_values};
 
 pub mod deferred;
 mod fast_agg;
@@ -39,6 +40,7 @@ mod index_scan;
 mod merge_join;
 mod on_conflict;
 mod project_set;
+mod row_headers;
 mod window;
 
 pub use on_conflict::{ConflictAction, OnConflict};
@@ -796,6 +798,7 @@ fn key_of(d: &Datum) -> Key {
         // Arrays hash by their key encoding, equal exactly when the arrays are.
         Datum::Uuid(u) => Key::Bytes(u.to_vec()),
         Datum::PgLsn(v) => Key::Bytes(v.to_be_bytes().to_vec()),
+        Datum::Tid(block, offset) => Key::Int(super::batch::tid_packed(*block, *offset)),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);
@@ -1330,6 +1333,8 @@ struct ScanState {
     read: Option<Vec<bool>>,
     decoder: Option<crate::catalog::BlockDecoder>,
     ctid: bool,
+    /// Return the rows' system columns (see `Plan::Scan`).
+    system: bool,
     next_block: u32,
     /// Where in `next_block` to go on (a batch filled up with large values).
     next_offset: u16,
@@ -1462,13 +1467,14 @@ impl Node {
         let slot = slots.as_mut().map(Slots::take);
         let timing = slots.as_ref().map(|s| s.timing.clone());
         let node = match plan {
-            Plan::Scan { table, filter, ctid, read, .. } => Node::Scan(Box::new(ScanState {
+            Plan::Scan { table, filter, ctid, system, read, .. } => Node::Scan(Box::new(ScanState {
                 removed: 0,
                 table: table.clone(),
                 filter: filter.clone(),
                 read: read.clone(),
                 decoder: None,
                 ctid: *ctid,
+                system: *system,
                 next_block: 0,
                 next_offset: 0,
                 nblocks: None,
@@ -1483,6 +1489,7 @@ impl Node {
                 upper,
                 residual,
                 ctid,
+                system,
                 backward,
                 index_only,
                 read,
@@ -1498,6 +1505,7 @@ impl Node {
                     (*ctid, *backward),
                 );
                 scan.index_only = *index_only;
+                scan.system = *system;
                 scan.read = read.clone();
                 Node::IndexScan(Box::new(scan))
             }
@@ -1881,7 +1889,7 @@ impl ScanState {
         let mut builders: Vec<ColumnBuilder> = (self.table.columns.iter().enumerate())
             .map(|(i, c)| if read(i) { ColumnBuilder::new(c.ty, BATCH_ROWS) } else { ColumnBuilder::skip(c.ty) })
             .collect();
-        let mut ctids = Vec::new();
+        let mut headers = (self.ctid || self.system).then(|| RowHeaders::new(self.system));
         let mut rows = 0;
         let mut bytes = 0;
         while self.next_block < nblocks && rows < BATCH_ROWS && bytes < crate::catalog::BATCH_BYTES {
@@ -1902,7 +1910,7 @@ impl ScanState {
                 self.next_offset,
                 &who,
                 &mut builders,
-                self.ctid.then_some(&mut ctids),
+                headers.as_mut(),
                 &mut bytes,
             )?;
             rows += n;
@@ -1917,8 +1925,8 @@ impl ScanState {
             return Ok(Step::Done);
         }
         let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
-        if self.ctid {
-            columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
+        if let Some(h) = headers {
+            h.finish(self.table.oid, self.ctid, &mut columns);
         }
         cx.catalog.stats.seq_returned(self.table.oid, rows as u64);
         let b = Batch::new(columns, rows);
@@ -1933,9 +1941,10 @@ impl ScanState {
     }
 }
 
-/// The `ctid` column value of a tuple address.
+/// The `ctid` column value of a tuple address (a `tid` packed as in
+/// [`super::batch::tid_packed`]).
 pub fn ctid_value(tid: Tid) -> i64 {
-    ((tid.block as i64) << 16) | tid.offset as i64
+    super::batch::tid_packed(tid.block, tid.offset)
 }
 
 pub fn tid_of(v: i64) -> Tid {
@@ -2767,6 +2776,8 @@ impl ModifyKind {
 pub struct Joined {
     pub types: Vec<PgType>,
     pub condition: Option<Expr>,
+    /// The target's system columns are in the joined row (see `Plan::Scan`).
+    pub system: bool,
 }
 
 /// A running query or data-changing statement.
@@ -2790,6 +2801,10 @@ struct Modify {
     table: Arc<Table>,
     desc: crate::storage::heap::tuple::TupleDesc,
     returning: Option<Vec<Expr>>,
+    /// The RETURNING list (or a locking SELECT's select list) reads the
+    /// changed versions' system columns: its rows carry them after the
+    /// table's columns (see `Plan::Scan`).
+    returning_system: bool,
     /// RETURNING rows, sent once every row has been changed.
     output: Vec<Batch>,
     count: u64,
@@ -2817,6 +2832,8 @@ struct Recheck {
     exprs: Vec<Expr>,
     /// The types of the FROM items' columns in the joined row.
     joined: Vec<PgType>,
+    /// The table's system columns follow its columns (see `Plan::Scan`).
+    system: bool,
 }
 
 impl Recheck {
@@ -2831,7 +2848,7 @@ impl Recheck {
             // `ctid`, the new values (an UPDATE), the FROM items' columns.
             let values = exprs.len().checked_sub(1 + j.types.len())?;
             let exprs = exprs[1..1 + values].to_vec();
-            return Some(Recheck { filter: j.condition.clone(), exprs, joined: j.types.clone() });
+            return Some(Recheck { filter: j.condition.clone(), exprs, joined: j.types.clone(), system: j.system });
         }
         // SELECT FOR UPDATE … ORDER BY: the rows are sorted before they are locked.
         let input = match input.as_ref() {
@@ -2839,9 +2856,12 @@ impl Recheck {
             other => other,
         };
         match input {
-            Plan::Scan { filter, .. } | Plan::IndexScan { filter, .. } => {
-                Some(Recheck { filter: filter.clone(), exprs: exprs[1..].to_vec(), joined: Vec::new() })
-            }
+            Plan::Scan { filter, system, .. } | Plan::IndexScan { filter, system, .. } => Some(Recheck {
+                filter: filter.clone(),
+                exprs: exprs[1..].to_vec(),
+                joined: Vec::new(),
+                system: *system,
+            }),
             _ => None,
         }
     }
@@ -2858,9 +2878,13 @@ impl Recheck {
         cx: &mut ExecCx<'_>,
     ) -> Result<Option<Vec<Datum>>> {
         let mut types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+        let mut row = values.to_vec();
+        if self.system {
+            types.extend(crate::sql::plan::system_column_types());
+            row.extend(cx.catalog.system_values(table, tid)?);
+        }
         types.push(PgType::Int8);
         types.extend_from_slice(&self.joined);
-        let mut row = values.to_vec();
         row.push(Datum::Int8(ctid_value(tid)));
         row.extend_from_slice(joined);
         let b = from_rows(&[row], &types)?;
@@ -3180,11 +3204,21 @@ impl Modify {
         recheck: Option<Recheck>,
         fks: Option<foreign_key::FkChecks>,
     ) -> Modify {
+        let returning_system = match kind.joined() {
+            Some(j) => j.system,
+            None => returning.as_ref().is_some_and(|exprs| {
+                let mut past = false;
+                let width = table.columns.len();
+                exprs.iter().for_each(|e| e.walk(&mut |x| past |= matches!(x, Expr::Column(i, _) if *i >= width)));
+                past
+            }),
+        };
         Modify {
             kind,
             desc: table.desc(),
             table,
             returning,
+            returning_system,
             output: Vec::new(),
             count: 0,
             done: false,
@@ -3288,6 +3322,8 @@ impl Modify {
         };
         // UPDATE … FROM, DELETE … USING: the FROM items' columns follow.
         let joined_types = self.kind.joined().map(|j| j.types.clone()).unwrap_or_default();
+        let joined_system = self.kind.joined().is_some_and(|j| j.system);
+        let returning_system = self.returning_system && self.returning.is_some();
         let joined_at = match self.kind {
             ModifyKind::Update(_) => first + types.len(),
             _ => first,
@@ -3302,22 +3338,31 @@ impl Modify {
             };
             let joined: Vec<Datum> =
                 joined_types.iter().enumerate().map(|(i, t)| datum_at(&b.columns[joined_at + i], *t, row)).collect();
-            // A RETURNING row: the target's values, then (with FROM items) the rest of the joined row.
-            let returned_row = |mut values: Vec<Datum>, at: Tid| {
-                if !joined_types.is_empty() {
+            // A RETURNING row: the target's values, the version's system
+            // columns if the list reads them, then (with FROM items) the
+            // rest of the joined row.
+            let returned_row = |mut values: Vec<Datum>, at: Tid, cx: &ExecCx<'_>| -> Result<Vec<Datum>> {
+                if returning_system {
+                    values.extend(cx.catalog.system_values(&table, at)?);
+                }
+                if joined_system || !joined_types.is_empty() {
                     values.push(Datum::Int8(ctid_value(at)));
                     values.extend_from_slice(&joined);
                 }
-                values
+                Ok(values)
             };
-            let done = match (&self.kind, tid) {
+            match (&self.kind, tid) {
                 (ModifyKind::Insert, _) => {
-                    insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
+                    let at = insert_row(cx.catalog, cx.eval, &table, &self.desc, &values, (cx.xid, cx.cid))
                         .map_err(InsertError::into_error)?;
                     if let Some(fks) = self.fks.as_mut() {
                         fks.row_inserted(&values);
                     }
-                    true
+                    self.count += 1;
+                    if self.returning.is_some() {
+                        returned.push(returned_row(values, at, cx)?);
+                    }
+                    continue;
                 }
                 (ModifyKind::Upsert(oc), _) => {
                     let oc = oc.clone();
@@ -3344,28 +3389,27 @@ impl Modify {
                     }
                     continue;
                 }
-                (ModifyKind::Update(_), Some(tid)) => match self.change(cx, tid, values.clone(), &joined)? {
-                    Some((replaced, new, values, hot)) => {
-                        let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
-                            true => None,
-                            false => Some(cx.catalog.fetch_row(&table, replaced)?),
-                        };
-                        if hot {
-                            count_hot_update(cx.state, &table);
-                        } else {
-                            insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
-                        }
-                        if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
-                            fks.row_updated(old, &values);
-                        }
-                        self.count += 1;
-                        if self.returning.is_some() {
-                            returned.push(returned_row(values, new));
-                        }
+                (ModifyKind::Update(_), Some(tid)) => {
+                    let Some((replaced, new, values, hot)) = self.change(cx, tid, values.clone(), &joined)? else {
                         continue;
+                    };
+                    let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
+                        true => None,
+                        false => Some(cx.catalog.fetch_row(&table, replaced)?),
+                    };
+                    if hot {
+                        count_hot_update(cx.state, &table);
+                    } else {
+                        insert_index_entries(cx.catalog, cx.eval, cx.xid, &table, &values, old.as_deref(), new)?;
                     }
-                    None => false,
-                },
+                    if let (Some(fks), Some(old)) = (self.fks.as_mut(), old.as_deref()) {
+                        fks.row_updated(old, &values);
+                    }
+                    self.count += 1;
+                    if self.returning.is_some() {
+                        returned.push(returned_row(values, new, cx)?);
+                    }
+                }
                 (ModifyKind::Lock { offset, count, .. }, Some(tid)) => {
                     if self.window.is_none() {
                         self.window =
@@ -3381,7 +3425,8 @@ impl Modify {
                         *skip -= 1;
                         continue;
                     }
-                    returned.push(cx.catalog.fetch_row(&table, locked)?);
+                    let row = cx.catalog.fetch_row(&table, locked)?;
+                    returned.push(returned_row(row, locked, cx)?);
                     self.count += 1;
                     if let Some(left) = left {
                         *left -= 1;
@@ -3400,25 +3445,22 @@ impl Modify {
                             fks.row_deleted(&old);
                         }
                         if self.returning.is_some() {
-                            returned.push(returned_row(old, deleted));
+                            returned.push(returned_row(old, deleted, cx)?);
                         }
                     }
                     self.count += 1;
                     continue;
                 }
                 _ => return Err(Error::internal("modify row without its address")),
-            };
-            if done {
-                self.count += 1;
-                if self.returning.is_some() {
-                    returned.push(values);
-                }
             }
         }
         if let Some(exprs) = &self.returning {
             if !returned.is_empty() {
                 let mut types = types;
-                if !joined_types.is_empty() {
+                if returning_system {
+                    types.extend(crate::sql::plan::system_column_types());
+                }
+                if joined_system || !joined_types.is_empty() {
                     types.push(PgType::Int8);
                     types.extend(joined_types);
                 }

@@ -422,12 +422,12 @@ impl<'a> Explainer<'a> {
     fn body(&mut self, plan: &Plan, at: usize, extra: Vec<String>) -> (String, Vec<String>) {
         let child = at + 6;
         match plan {
-            Plan::Scan { table, filter, ctid, .. } => {
+            Plan::Scan { table, filter, ctid, system, .. } => {
                 let label = self.refname(plan, &table.name);
-                let names = self.scan_names(table, &label, *ctid);
+                let names = self.scan_names(table, &label, (*ctid, *system));
                 // A scan's own conditions name its columns unqualified, as
                 // PostgreSQL prints them (qualified with VERBOSE).
-                let own = self.own_names(table, &label);
+                let own = self.own_names(table, &label, *system);
                 if let Some(f) = filter {
                     let text = self.deparse(f, &own, false);
                     self.prop(at, format!("Filter: {text}"));
@@ -436,10 +436,10 @@ impl<'a> Explainer<'a> {
                 self.props(at, extra, plan);
                 (format!("Seq Scan on {}{}", self.relation(table), alias_suffix(&table.name, &label)), names)
             }
-            Plan::IndexScan { table, index, conds, filter, backward, index_only, ctid, .. } => {
+            Plan::IndexScan { table, index, conds, filter, backward, index_only, ctid, system, .. } => {
                 let label = self.refname(plan, &table.name);
-                let names = self.scan_names(table, &label, *ctid);
-                let own = self.own_names(table, &label);
+                let names = self.scan_names(table, &label, (*ctid, *system));
+                let own = self.own_names(table, &label, *system);
                 let cond_texts: Vec<String> = conds.iter().map(|c| self.deparse(c, &own, false)).collect();
                 if !cond_texts.is_empty() {
                     self.prop(at, format!("Index Cond: {}", join_and(&cond_texts)));
@@ -741,22 +741,20 @@ impl<'a> Explainer<'a> {
         self.refnames.get(&(plan as *const Plan as usize)).cloned().unwrap_or_else(|| default.to_string())
     }
 
-    /// A scan's output names: the table's columns, then `ctid` when the
-    /// scan passes it on (to an UPDATE or DELETE).
-    fn scan_names(&self, table: &crate::catalog::Table, label: &str, ctid: bool) -> Vec<String> {
-        let columns = table.columns.iter().map(|c| c.name.as_str());
+    /// A scan's output names: the table's columns, its system columns
+    /// when the query names one, then `ctid` when the scan passes it on
+    /// (to an UPDATE or DELETE).
+    fn scan_names(&self, table: &crate::catalog::Table, label: &str, (ctid, system): (bool, bool)) -> Vec<String> {
+        let columns = table.columns.iter().map(|c| c.name.as_str()).chain(system_names(system));
         self.table_names(label, columns.chain(ctid.then_some("ctid")))
     }
 
     /// The names a scan's own conditions give its columns: bare, or with
     /// VERBOSE qualified by the relation's name in the query.
-    fn own_names(&self, table: &crate::catalog::Table, label: &str) -> Vec<String> {
+    fn own_names(&self, table: &crate::catalog::Table, label: &str, system: bool) -> Vec<String> {
         let verbose = self.options.schemas.is_some();
-        table
-            .columns
-            .iter()
-            .map(|c| if verbose { format!("{label}.{}", ident(&c.name)) } else { ident(&c.name) })
-            .collect()
+        let columns = table.columns.iter().map(|c| c.name.as_str()).chain(system_names(system));
+        columns.map(|c| if verbose { format!("{label}.{}", ident(c)) } else { ident(c) }).collect()
     }
 
     /// A scanned relation's name in a node's title: with VERBOSE, with its schema.
@@ -1043,4 +1041,9 @@ fn ident(name: &str) -> String {
     let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain { name.to_string() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
+}
+
+/// The names of a scan's system columns, if it returns them.
+fn system_names<'a>(system: bool) -> impl Iterator<Item = &'a str> {
+    crate::catalog::system::SYSTEM_COLUMNS.iter().filter(move |_| system).map(|c| c.0)
 }

@@ -962,6 +962,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
         (Datum::PgLsn(x), Datum::PgLsn(y)) => x.cmp(y),
+        (Datum::Tid(xb, xo), Datum::Tid(yb, yo)) => (xb, xo).cmp(&(yb, yo)),
         (Datum::Jsonb(x), Datum::Jsonb(y)) => super::json::compare(x, y),
         (Datum::Enum(x, _), Datum::Enum(y, _)) => x.total_cmp(y),
         (Datum::Numeric(x), Datum::Numeric(y)) => {
@@ -1169,6 +1170,9 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         (Datum::Jsonb(j), _) => return super::json_fn::cast_jsonb(j, to, style),
         (Datum::Bool(b), PgType::Int4) => Datum::Int4(*b as i32),
         (_, PgType::Oid) if from.is_integer() => Datum::Oid(oid_of_int(v.as_i64().unwrap_or(0))?),
+        // Only for `xid = int4` (`xideqint4`, see `Binder::bind_comparison_operands`),
+        // which reads the integer as a transaction id, wrapping.
+        (_, PgType::Xid) if from.is_integer() => Datum::Oid(v.as_i64().unwrap_or(0) as u32),
         (_, PgType::RegType) if from == PgType::Oid || from.is_integer() => {
             let oid = oid_of_int(v.as_i64().unwrap_or(0))?;
             Datum::Text(PgType::from_oid(oid).map_or_else(|| oid.to_string(), |t| t.sql_name().to_string()))

@@ -556,7 +556,9 @@ impl Func {
                 (&[Bytea, Int4, Int4], Bytea),
             ],
             Func::Power => &[(&[Float8, Float8], Float8), (&[Numeric, Numeric], Numeric)],
-            Func::Length | Func::OctetLength => &[(&[Text], Int4), (&[Bytea], Int4)],
+            Func::Length => &[(&[Text], Int4), (&[Bytea], Int4)],
+            // `bpcharoctetlen`: a character(n) value's bytes, padding included.
+            Func::OctetLength => &[(&[Text], Int4), (&[Bytea], Int4), (&[Bpchar], Int4)],
             Func::Repeat => &[(&[Text, Int4], Text)],
             Func::Md5 => &[(&[Text], Text), (&[Bytea], Text)],
             Func::Lower | Func::Upper => &[(&[Text], Text)],

@@ -150,13 +150,13 @@ fn sorted_input(input: &Plan, columns: &[usize], costing: &Costing<'_>) -> Plan 
     }
     let keys = columns.iter().map(|&column| SortKey { column, descending: false, nulls_first: false }).collect();
     let sorted = Plan::Sort { input: Box::new(input.clone()), keys };
-    let Plan::Scan { table, filter, ctid, alias, .. } = input else { return sorted };
+    let Plan::Scan { table, filter, ctid, system, alias, .. } = input else { return sorted };
     let wanted: Vec<(usize, bool, bool)> = columns.iter().map(|&c| (c, false, false)).collect();
     let Some(found) = index_in_order(table, filter.as_ref(), &wanted) else { return sorted };
-    let bounded = filter.as_ref().and_then(|f| bounded_index_scan(table, found.0, f, *ctid, alias));
+    let bounded = filter.as_ref().and_then(|f| bounded_index_scan(table, found.0, f, (*ctid, *system), alias));
     let scan = match bounded {
         Some(scan) if ordered_by(&scan, columns) => scan,
-        _ => whole_index_scan(table, filter.clone(), *ctid, alias.clone(), found, false),
+        _ => whole_index_scan(table, filter.clone(), (*ctid, *system), alias.clone(), found, false),
     };
     if cost(&scan, costing) < cost(&sorted, costing) { scan } else { sorted }
 }

@@ -54,6 +54,7 @@ pub mod role;
 pub mod selfuncs;
 pub mod sequence;
 pub mod srf;
+pub mod tid;
 pub mod types;
 pub mod uuid;
 pub mod viewdef;

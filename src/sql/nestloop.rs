@@ -120,7 +120,8 @@ fn nested_loop(
     first_slot: usize,
 ) -> Option<(Plan, usize)> {
     let (outer, inner) = if swapped { (right, left) } else { (left, right) };
-    let (Plan::Scan { table, filter, ctid, alias, .. } | Plan::IndexScan { table, filter, ctid, alias, .. }) = inner
+    let (Plan::Scan { table, filter, ctid, system, alias, .. }
+    | Plan::IndexScan { table, filter, ctid, system, alias, .. }) = inner
     else {
         return None;
     };
@@ -168,7 +169,8 @@ fn nested_loop(
     let index_only = !kind.emits_right() && kept.is_empty() && columns_read(std::iter::once(&filter), &mut needed);
     // Whether it beats reading the whole table for each outer row is
     // for the loop's cost to tell.
-    let (_, scan) = cheapest_index_scan(table, &filter, *ctid, alias, costing, index_only.then_some(&needed[..]))?;
+    let (_, scan) =
+        cheapest_index_scan(table, &filter, (*ctid, *system), alias, costing, index_only.then_some(&needed[..]))?;
     let Plan::IndexScan { conds: keys, .. } = &scan else { return None };
     let keyed = keys.iter().any(|k| {
         let mut found = false;

@@ -235,12 +235,17 @@ pub enum SetOpKind {
 
 #[derive(Clone, Debug)]
 pub enum Plan {
-    /// A sequential scan: the table's visible rows (and their `ctid` as a
-    /// last int8 column when `ctid` is set), filtered.
+    /// A sequential scan: the table's visible rows (then their system
+    /// columns when `system` is set, then their `ctid` as an int8 column
+    /// when `ctid` is set), filtered.
     Scan {
         table: Arc<Table>,
         filter: Option<Expr>,
         ctid: bool,
+        /// The query names a system column of the table: the scan returns
+        /// the six of them (see [`system_column_types`]) after the table's
+        /// columns.
+        system: bool,
         /// The name the query gave the table (for EXPLAIN), if not its own.
         alias: Option<String>,
         /// The columns the plan reads (the filter and the nodes above);
@@ -281,6 +286,8 @@ pub enum Plan {
         /// no second test, as in PostgreSQL's B-tree scans.
         residual: Option<Expr>,
         ctid: bool,
+        /// As [`Plan::Scan`]'s `system`.
+        system: bool,
         alias: Option<String>,
         /// Entries in descending key order.
         backward: bool,
@@ -469,12 +476,22 @@ pub struct CteWrite {
     pub returning: Option<Vec<Expr>>,
 }
 
+/// The types of a scan's system columns, in the order it returns them:
+/// [`crate::catalog::system::SYSTEM_COLUMNS`]' (`ctid`, `xmin`, `cmin`,
+/// `xmax`, `cmax`, `tableoid`).
+pub fn system_column_types() -> impl Iterator<Item = PgType> {
+    crate::catalog::system::SYSTEM_COLUMNS.iter().map(|c| PgType::from_oid(c.2).unwrap_or(PgType::Oid))
+}
+
 impl Plan {
     /// The types of the columns it produces.
     pub fn types(&self) -> Vec<PgType> {
         match self {
-            Plan::Scan { table, ctid, .. } | Plan::IndexScan { table, ctid, .. } => {
+            Plan::Scan { table, ctid, system, .. } | Plan::IndexScan { table, ctid, system, .. } => {
                 let mut t: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
+                if *system {
+                    t.extend(system_column_types());
+                }
                 if *ctid {
                     t.push(PgType::Int8);
                 }

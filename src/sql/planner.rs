@@ -49,7 +49,7 @@ pub fn choose_access_paths(plan: &mut Plan, costing: &Costing<'_>) {
 /// become index-only scans.
 fn index_only_where_covered(plan: &mut Plan) {
     for_each_plan_mut(plan, &mut |p| {
-        if let Plan::IndexScan { table, index, ctid: false, index_only, read: Some(read), .. } = p {
+        if let Plan::IndexScan { table, index, ctid: false, system: false, index_only, read: Some(read), .. } = p {
             let needed: Vec<usize> = (0..read.len()).filter(|&i| read[i]).collect();
             *index_only |= index.can_return(table, &needed);
         }
@@ -62,18 +62,18 @@ fn choose_paths(plan: &mut Plan, costing: &Costing<'_>) {
     // index-only scans: those are chosen first, knowing the columns.
     for_each_plan_mut(plan, &mut |p| {
         let Some((input, mut needed)) = scan_columns_read(p) else { return };
-        let Plan::Scan { table, filter: Some(filter), ctid: false, alias, .. } = input else { return };
+        let Plan::Scan { table, filter: Some(filter), ctid: false, system: false, alias, .. } = input else { return };
         if !columns_read(std::iter::once(&*filter), &mut needed) {
             return;
         }
-        let found = cheapest_index_scan(table, filter, false, alias, costing, Some(&needed));
+        let found = cheapest_index_scan(table, filter, (false, false), alias, costing, Some(&needed));
         if let Some(scan) = cheaper_than_seq_scan(found, table, filter, costing) {
             *input = scan;
         }
     });
     for_each_plan_mut(plan, &mut |p| {
-        if let Plan::Scan { table, filter: Some(filter), ctid, alias, .. } = p {
-            let found = cheapest_index_scan(table, filter, *ctid, alias, costing, None);
+        if let Plan::Scan { table, filter: Some(filter), ctid, system, alias, .. } = p {
+            let found = cheapest_index_scan(table, filter, (*ctid, *system), alias, costing, None);
             if let Some(scan) = cheaper_than_seq_scan(found, table, filter, costing) {
                 *p = scan;
             }
@@ -248,17 +248,18 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
             let Some(flip) = index_order(index, &wanted) else { return };
             *backward = flip;
         }
-        Plan::Scan { filter, ctid, alias, .. } => {
+        Plan::Scan { filter, ctid, system, alias, .. } => {
             let Some((index, flip)) = index_in_order(&table, filter.as_ref(), &wanted) else { return };
             let mut needed = Vec::new();
+            let extras = (*ctid, *system);
             let covered = index_only
-                && !*ctid
+                && extras == (false, false)
                 && columns_read(exprs.iter().chain(filter.iter()), &mut needed)
                 && index.can_return(&table, &needed);
-            let bounded = filter.as_ref().and_then(|f| bounded_index_scan(&table, index, f, *ctid, alias));
+            let bounded = filter.as_ref().and_then(|f| bounded_index_scan(&table, index, f, extras, alias));
             let mut ordered = match bounded {
                 Some(scan) => scan,
-                None => whole_index_scan(&table, filter.take(), *ctid, alias.take(), (index, flip), covered),
+                None => whole_index_scan(&table, filter.take(), extras, alias.take(), (index, flip), covered),
             };
             if let Plan::IndexScan { backward, index_only, .. } = &mut ordered {
                 *backward = flip;
@@ -310,7 +311,7 @@ fn index_order(index: &Index, wanted: &[(usize, bool, bool)]) -> Option<bool> {
 pub(super) fn whole_index_scan(
     table: &Arc<Table>,
     filter: Option<Expr>,
-    ctid: bool,
+    (ctid, system): (bool, bool),
     alias: Option<String>,
     (index, backward): (&Index, bool),
     index_only: bool,
@@ -327,6 +328,7 @@ pub(super) fn whole_index_scan(
         residual: filter.clone(),
         filter,
         ctid,
+        system,
         alias,
         backward,
         index_only,
@@ -355,7 +357,7 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
                 }
             }
         }
-        Plan::IndexScan { table, index, filter, ctid, alias, .. } => {
+        Plan::IndexScan { table, index, filter, ctid, system, alias, .. } => {
             let Some(n) = current(table) else { return };
             match n.indexes.iter().find(|i| i.oid == index.oid && i.valid) {
                 Some(i) => {
@@ -363,7 +365,14 @@ pub fn refresh_tables(plan: &mut Plan, now: &[Arc<Table>], costing: &Costing<'_>
                     *table = n;
                 }
                 None => {
-                    *p = Plan::Scan { table: n, filter: filter.take(), ctid: *ctid, alias: alias.take(), read: None }
+                    *p = Plan::Scan {
+                        table: n,
+                        filter: filter.take(),
+                        ctid: *ctid,
+                        system: *system,
+                        alias: alias.take(),
+                        read: None,
+                    }
                 }
             }
         }
@@ -546,7 +555,7 @@ fn cheaper_than_seq_scan(
 pub(super) fn cheapest_index_scan(
     table: &Arc<Table>,
     filter: &Expr,
-    ctid: bool,
+    extras: (bool, bool),
     alias: &Option<String>,
     costing: &Costing<'_>,
     needed: Option<&[usize]>,
@@ -565,10 +574,11 @@ pub(super) fn cheapest_index_scan(
     // IN list on the next one; priced against each other.
     let mut best: Option<(f64, Score, Plan)> = None;
     for index in &table.indexes {
-        let found = keyed_scan(table, index, (&conjuncts, &bounds, &lists), filter, ctid, alias);
+        let found = keyed_scan(table, index, (&conjuncts, &bounds, &lists), filter, extras, alias);
         let Some((score, mut plan)) = found else { continue };
         if let (Plan::IndexScan { index_only, .. }, Some(needed)) = (&mut plan, needed) {
-            *index_only = !ctid && costing.params.enable_indexonlyscan && index.can_return(table, needed);
+            *index_only =
+                extras == (false, false) && costing.params.enable_indexonlyscan && index.can_return(table, needed);
         }
         let cost = costing.estimate(&plan).total;
         let better = match &best {
@@ -590,7 +600,7 @@ fn keyed_scan(
     index: &Index,
     (conjuncts, bounds, lists): (&[&Expr], &[Bound<'_>], &[InList<'_>]),
     filter: &Expr,
-    ctid: bool,
+    extras: (bool, bool),
     alias: &Option<String>,
 ) -> Option<(Score, Plan)> {
     if !usable(index, conjuncts) {
@@ -604,7 +614,7 @@ fn keyed_scan(
     if eqs == 0 && !ranged {
         return None;
     }
-    let plan = index_scan_of(table, index, &parts, eqs, lists, filter, ctid, alias)?;
+    let plan = index_scan_of(table, index, &parts, eqs, lists, filter, extras, alias)?;
     Some(((eqs, ranged, index.unique), plan))
 }
 
@@ -615,13 +625,13 @@ pub(super) fn bounded_index_scan(
     table: &Arc<Table>,
     index: &Index,
     filter: &Expr,
-    ctid: bool,
+    extras: (bool, bool),
     alias: &Option<String>,
 ) -> Option<Plan> {
     let mut conjuncts = Vec::new();
     split_and(filter, &mut conjuncts);
     let bounds: Vec<Bound<'_>> = conjuncts.iter().filter_map(|c| as_bound(c, table)).collect();
-    let (_, plan) = keyed_scan(table, index, (&conjuncts, &bounds, &[]), filter, ctid, alias)?;
+    let (_, plan) = keyed_scan(table, index, (&conjuncts, &bounds, &[]), filter, extras, alias)?;
     Some(plan)
 }
 
@@ -635,7 +645,7 @@ fn index_scan_of(
     eqs: usize,
     lists: &[InList<'_>],
     filter: &Expr,
-    ctid: bool,
+    (ctid, system): (bool, bool),
     alias: &Option<String>,
 ) -> Option<Plan> {
     let mut conds: Vec<&Expr> = Vec::new();
@@ -683,6 +693,7 @@ fn index_scan_of(
         upper,
         filter: Some(filter.clone()),
         ctid,
+        system,
         alias: alias.clone(),
         backward: false,
         index_only: false,

@@ -71,6 +71,16 @@ pub enum PgType {
     /// The array type of an enum type (its OID is the enum type's plus
     /// one); the enum type's OID.
     EnumArray(u32),
+    /// `tid`: a tuple's address, (block, offset) ([`Datum::Tid`]; in
+    /// Arrow the two packed into an `Int64`, as the executor carries `ctid`).
+    Tid,
+    /// `xid`: a 32-bit transaction id (held as [`Datum::Oid`]). tusk's
+    /// transaction ids are 64 bits; as in PostgreSQL, whose `xid` is the
+    /// low half of its 64-bit `FullTransactionId`, an `xid` is the low 32
+    /// bits.
+    Xid,
+    /// `cid`: a command id within a transaction (held as [`Datum::Oid`]).
+    Cid,
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -112,9 +122,9 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
 /// values can be read and compared as text, nothing more.
 pub const TEXT_FORM_TYPES: &[(u32, &str, &str)] = &[
     (22, "int2vector", "int2vector"),
-    (27, "tid", "tid"),
+    // The catalogs' transaction-id columns (`relfrozenxid`, …) keep their
+    // 64-bit values in text; [`PgType::Xid`] is the `xid` of values.
     (28, "xid", "xid"),
-    (29, "cid", "cid"),
     (30, "oidvector", "oidvector"),
     (194, "pg_node_tree", "pg_node_tree"),
     (1033, "aclitem", "aclitem"),
@@ -160,6 +170,9 @@ impl PgType {
             PgType::Jsonb => 3802,
             PgType::Enum(oid) => oid,
             PgType::EnumArray(elem) => elem + 1,
+            PgType::Tid => 27,
+            PgType::Xid => 28,
+            PgType::Cid => 29,
         }
     }
 
@@ -198,7 +211,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 27] = [
+    pub const ALL: [PgType; 30] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -226,6 +239,9 @@ impl PgType {
         PgType::PgLsn,
         PgType::Json,
         PgType::Jsonb,
+        PgType::Tid,
+        PgType::Xid,
+        PgType::Cid,
     ];
 
     pub fn from_oid(oid: u32) -> Option<PgType> {
@@ -272,6 +288,9 @@ impl PgType {
             PgType::Jsonb => "jsonb",
             PgType::Enum(_) => "anyenum",
             PgType::EnumArray(_) => "anyenum[]",
+            PgType::Tid => "tid",
+            PgType::Xid => "xid",
+            PgType::Cid => "cid",
         }
     }
 
@@ -310,6 +329,9 @@ impl PgType {
             PgType::Jsonb => "jsonb",
             PgType::Enum(_) => "anyenum",
             PgType::EnumArray(_) => "_anyenum",
+            PgType::Tid => "tid",
+            PgType::Xid => "xid",
+            PgType::Cid => "cid",
         }
     }
 
@@ -324,9 +346,11 @@ impl PgType {
             | PgType::RegClass
             | PgType::RegType
             | PgType::Reg(_)
-            | PgType::TextForm(28 | 29)
+            | PgType::TextForm(28)
+            | PgType::Xid
+            | PgType::Cid
             | PgType::Enum(_) => 4,
-            PgType::TextForm(27) => 6,
+            PgType::Tid => 6,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::PgLsn => 8,
@@ -347,9 +371,11 @@ impl PgType {
         match self {
             PgType::Bool => (1, 1),
             PgType::Int2 => (2, 2),
-            PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid => (4, 4),
+            PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid | PgType::Xid | PgType::Cid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
             PgType::PgLsn => (8, 8),
+            // Block then offset, as PostgreSQL's ItemPointerData.
+            PgType::Tid => (6, 2),
             PgType::Interval => (16, 8),
             PgType::Uuid => (16, 1),
             // Text-like, numeric, bpchar and bytea values: variable length.
@@ -439,6 +465,8 @@ pub enum Datum {
     Jsonb(Box<super::json::Jsonb>),
     /// A value of an enum type: its sort order and label (see [`super::enums`]).
     Enum(f32, String),
+    /// A `tid`: block number and line pointer offset.
+    Tid(u32, u16),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -535,6 +563,13 @@ impl Datum {
             Datum::PgLsn(v) => out.put_slice(super::lsn::format(*v).as_bytes()),
             Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
             Datum::Enum(_, label) => out.put_slice(label.as_bytes()),
+            Datum::Tid(block, offset) => {
+                out.put_u8(b'(');
+                out.put_slice(itoa_buf(*block as i64).as_bytes());
+                out.put_u8(b',');
+                out.put_slice(itoa_buf(*offset as i64).as_bytes());
+                out.put_u8(b')');
+            }
         }
     }
 
@@ -573,6 +608,10 @@ impl Datum {
                 out.put_u8(1);
                 out.put_slice(j.to_string().as_bytes());
             }
+            Datum::Tid(block, offset) => {
+                out.put_u32(*block);
+                out.put_u16(*offset);
+            }
             Datum::Numeric(n) => {
                 // Canonical text always encodes; an error here would be a bug.
                 let _ = super::numeric::write_binary(n, out);
@@ -600,6 +639,10 @@ impl Datum {
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.extend_from_slice(&t.to_le_bytes()),
             Datum::Oid(v) => out.extend_from_slice(&v.to_le_bytes()),
             Datum::PgLsn(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::Tid(block, offset) => {
+                out.extend_from_slice(&block.to_le_bytes());
+                out.extend_from_slice(&offset.to_le_bytes());
+            }
             Datum::Bytea(b) => out.extend_from_slice(b),
             Datum::Array(a) => a.write_storage(out),
             // The others build their bytes anyway.
@@ -623,6 +666,7 @@ impl Datum {
             Datum::Text(s) | Datum::Bpchar(s) => s.len(),
             Datum::Bytea(b) => b.len(),
             Datum::Uuid(u) => u.len(),
+            Datum::Tid(..) => 6,
             Datum::Numeric(_) | Datum::Interval(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
                 return None;
             }
@@ -655,7 +699,13 @@ impl Datum {
             PgType::Float4 => Datum::Float4(f32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Float8 => Datum::Float8(f64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Numeric => Datum::Numeric(super::numeric::from_storage(b).ok_or_else(bad)?),
-            PgType::Oid => Datum::Oid(u32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Oid | PgType::Xid | PgType::Cid => Datum::Oid(u32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Tid => match b {
+                [b0, b1, b2, b3, o0, o1] => {
+                    Datum::Tid(u32::from_le_bytes([*b0, *b1, *b2, *b3]), u16::from_le_bytes([*o0, *o1]))
+                }
+                _ => return Err(bad()),
+            },
             PgType::Bpchar => Datum::Bpchar(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
             PgType::Date => Datum::Date(i32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Time => Datum::Time(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
@@ -830,7 +880,7 @@ fn write_float(out: &mut impl BufMut, v: f64, single: bool, extra_float_digits: 
     out.put_slice(s.as_bytes());
 }
 
-fn invalid_syntax(ty: PgType, text: &str) -> Error {
+pub(super) fn invalid_syntax(ty: PgType, text: &str) -> Error {
     err!(SqlState::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type {}: \"{text}\"", ty.sql_name())
 }
 
@@ -914,6 +964,8 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Name => Ok(Datum::Text(name_truncated(text).to_string())),
         PgType::Char => Ok(Datum::Text(char_of(text))),
         PgType::Oid => parse_oid(text).map(Datum::Oid),
+        PgType::Tid => super::tid::parse_tid(text),
+        PgType::Xid | PgType::Cid => Ok(Datum::Oid(super::tid::parse_xid(text) as u32)),
         PgType::Bytea => super::bytea::parse_input(text).map(Datum::Bytea),
         PgType::RegType => regtype_in(text).map(|t| Datum::Text(t.sql_name().to_string())),
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
@@ -960,7 +1012,15 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         ),
         PgType::Numeric => Datum::Numeric(super::numeric::read_binary(bytes)?),
         PgType::Void => Datum::Null,
-        PgType::Oid => Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::Oid | PgType::Xid | PgType::Cid => {
+            Datum::Oid(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?))
+        }
+        PgType::Tid => match bytes {
+            [b0, b1, b2, b3, o0, o1] => {
+                Datum::Tid(u32::from_be_bytes([*b0, *b1, *b2, *b3]), u16::from_be_bytes([*o0, *o1]))
+            }
+            _ => return Err(wrong()),
+        },
         PgType::Bytea => Datum::Bytea(bytes.to_vec()),
         PgType::Char => match bytes {
             [b] => Datum::Text(char_of(&String::from_utf8_lossy(&[*b]))),

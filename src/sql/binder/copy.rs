@@ -71,7 +71,14 @@ impl Binder<'_> {
                     })
                     .collect();
                 let plan = (!from).then(|| {
-                    let scan = Plan::Scan { table: table.clone(), filter: None, ctid: false, alias: None, read: None };
+                    let scan = Plan::Scan {
+                        table: table.clone(),
+                        filter: None,
+                        ctid: false,
+                        system: false,
+                        alias: None,
+                        read: None,
+                    };
                     let exprs = targets.iter().map(|&i| Expr::Column(i, table.columns[i].ty)).collect();
                     Arc::new(Plan::Project { input: Box::new(scan), exprs })
                 });
@@ -127,7 +134,7 @@ impl Binder<'_> {
     /// without aggregates or subqueries (as PostgreSQL requires).
     fn bind_copy_filter(&mut self, table: &Arc<crate::catalog::Table>, w: &sqlparser::ast::Expr) -> Result<Expr> {
         self.levels.push(super::query::Level::default());
-        let bound = self.add_table_rel(table, None).and_then(|()| {
+        let bound = self.add_table_rel(table, None, false).and_then(|()| {
             self.level().no_aggs = Some("COPY FROM WHERE conditions");
             self.bind_condition(w, "WHERE")
         });

@@ -262,6 +262,7 @@ impl Binder<'_> {
                 merged: false,
                 dropped: false,
                 domain: None,
+                system: false,
             })
             .collect();
         let plan = Arc::try_unwrap(source).unwrap_or_else(|p| Plan::clone(&p));
@@ -409,6 +410,7 @@ impl Binder<'_> {
                 merged: false,
                 dropped: false,
                 domain: None,
+                system: false,
             })
             .collect())
     }

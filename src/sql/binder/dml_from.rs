@@ -60,8 +60,9 @@ impl Binder<'_> {
     /// The source plan, what its rows carry besides the target's, and the RETURNING list.
     fn bind_joined_level(&mut self, target: &WriteTarget, q: JoinedClauses<'_>) -> Result<JoinedParts> {
         let table = &target.table;
-        let n = table.columns.len();
-        self.add_target_rel(target)?;
+        let system = self.add_target_rel(target, self.system_columns)?;
+        // The target's columns and system columns come before its `ctid`.
+        let n = table.columns.len() + system;
         // The target's `ctid`: part of the joined row, found by no name.
         let level = self.level();
         if let Some(rel) = level.rels.last_mut() {
@@ -72,12 +73,13 @@ impl Binder<'_> {
                 merged: false,
                 dropped: true,
                 domain: None,
+                system: false,
             };
             rel.columns.push(ctid);
         }
         level.width += 1;
         let alias = q.alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter: None, ctid: true, alias, read: None };
+        let scan = Plan::Scan { table: table.clone(), filter: None, ctid: true, system: system > 0, alias, read: None };
         let mut items = vec![FromItem::new(scan, 0, n + 1, true)];
         for twj in q.from {
             items.push(self.bind_from_item(twj)?);
@@ -112,6 +114,6 @@ impl Binder<'_> {
             Some(items) => Some(self.bind_returning_list(items)?),
             None => None,
         };
-        Ok((source, Arc::new(Joined { types, condition }), returning))
+        Ok((source, Arc::new(Joined { types, condition, system: system > 0 }), returning))
     }
 }

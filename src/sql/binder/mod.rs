@@ -202,6 +202,10 @@ pub struct Binder<'a> {
     /// its select list stood for (qualified column names), which the
     /// stored definition lists instead, as PostgreSQL's does.
     view_stars: Option<(*const ast::Select, Vec<Vec<ast::SelectItem>>)>,
+    /// The text being bound (the statement's, a view's definition) may
+    /// name a system column: the tables it reads carry theirs (see
+    /// [`query::may_name_system_column`]).
+    system_columns: bool,
 }
 
 impl<'a> Binder<'a> {
@@ -234,6 +238,7 @@ impl<'a> Binder<'a> {
             top_level_with: false,
             access: Vec::new(),
             view_stars: None,
+            system_columns: query::may_name_system_column(sql),
         }
     }
 
@@ -653,7 +658,7 @@ impl<'a> Binder<'a> {
             }
         };
         let Some(source) = &ins.source else {
-            let returning = self.bind_returning(&table, ins.returning.as_deref())?;
+            let returning = self.bind_returning(&table, ins.returning.as_deref(), true)?;
             let types = table.columns.iter().map(|c| c.ty).collect();
             let plan = Plan::Values { rows: vec![defaults], types };
             return Ok(Statement::Modify { kind: ModifyKind::Insert, table, source: Arc::new(plan), returning });
@@ -745,6 +750,8 @@ impl<'a> Binder<'a> {
         if ins.returning.is_some() {
             self.require_with('a', 'r');
         }
+        // The new rows' system columns (not yet those ON CONFLICT writes).
+        let system = matches!(kind, ModifyKind::Insert);
         let returning = match (&ins.table_alias, ins.returning.as_deref()) {
             // `INSERT INTO t AS alias`: RETURNING names the table by its alias.
             (Some(alias), Some(items)) => {
@@ -755,24 +762,26 @@ impl<'a> Binder<'a> {
                     at: None,
                 };
                 self.levels.push(query::Level::default());
-                let r = self.bind_returning_items(&table, Some(&alias), items);
+                let r = self.bind_returning_items(&table, Some(&alias), items, system);
                 self.levels.pop();
                 Some(r?)
             }
-            _ => self.bind_returning(&table, ins.returning.as_deref())?,
+            _ => self.bind_returning(&table, ins.returning.as_deref(), system)?,
         };
         Ok(Statement::Modify { kind, table, source: Arc::new(plan), returning })
     }
 
-    /// `RETURNING` items over the table's row; `None` without the clause.
+    /// `RETURNING` items over the table's row (and the written version's
+    /// system columns, with `system`); `None` without the clause.
     fn bind_returning(
         &mut self,
         table: &Arc<Table>,
         items: Option<&[ast::SelectItem]>,
+        system: bool,
     ) -> Result<Option<(Vec<Expr>, Vec<Column>)>> {
         let Some(items) = items else { return Ok(None) };
         self.levels.push(query::Level::default());
-        let r = self.bind_returning_items(table, None, items);
+        let r = self.bind_returning_items(table, None, items, system);
         self.levels.pop();
         r.map(Some)
     }
@@ -782,8 +791,9 @@ impl<'a> Binder<'a> {
         table: &Arc<Table>,
         alias: Option<&ast::TableAlias>,
         items: &[ast::SelectItem],
+        system: bool,
     ) -> Result<(Vec<Expr>, Vec<Column>)> {
-        self.add_table_rel(table, alias)?;
+        self.add_table_rel(table, alias, system && self.system_columns)?;
         self.bind_returning_list(items)
     }
 
@@ -872,7 +882,7 @@ impl<'a> Binder<'a> {
         alias: Option<&ast::TableAlias>,
     ) -> Result<(Plan, Option<(Vec<Expr>, Vec<Column>)>)> {
         let table = &target.table;
-        self.add_target_rel(target)?;
+        let system = self.add_target_rel(target, self.system_columns)?;
         self.level().no_aggs = Some("UPDATE");
         let values = self.bind_assignments(&u.assignments, target)?;
         // `SET a = b + 1` reads the row.
@@ -888,13 +898,14 @@ impl<'a> Binder<'a> {
         };
         let filter = both(target.view_filter.clone(), filter);
         self.level().no_aggs = None;
-        let ctid = table.columns.len();
+        // The scan's row: the table's columns, its system columns, `ctid`.
+        let ctid = table.columns.len() + system;
         let mut exprs = vec![Expr::Column(ctid, PgType::Int8)];
         exprs.extend(values);
         let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
+        let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: system > 0, alias, read: None };
         let plan = Plan::Project { input: Box::new(scan), exprs };
-        let returning = self.bind_returning(table, u.returning.as_deref())?;
+        let returning = self.bind_returning(table, u.returning.as_deref(), true)?;
         Ok((plan, returning))
     }
 
@@ -1091,7 +1102,7 @@ impl<'a> Binder<'a> {
         self.levels.push(query::Level::default());
         type Window = (Option<Expr>, Option<Expr>);
         let r = (|| -> Result<(Vec<crate::sql::plan::SortKey>, Window)> {
-            self.add_table_rel(&table, alias.as_ref())?;
+            self.add_table_rel(&table, alias.as_ref(), false)?;
             let mut keys = Vec::with_capacity(order.len());
             for o in order {
                 match self.bind_expr(&o.expr)? {
@@ -1108,7 +1119,7 @@ impl<'a> Binder<'a> {
             plan = Plan::Project { input: Box::new(Plan::Sort { input, keys }), exprs };
         }
         self.levels.push(query::Level::default());
-        let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection);
+        let out = self.bind_returning_items(&table, alias.as_ref(), &select.projection, true);
         self.levels.pop();
         // The select list is bound as a RETURNING list would be; its
         // refusals read as PostgreSQL's for a locking clause.
@@ -1154,7 +1165,7 @@ impl<'a> Binder<'a> {
         let table = &target.table;
         self.levels.push(query::Level::default());
         let r = (|| -> Result<Plan> {
-            self.add_target_rel(target)?;
+            let system = self.add_target_rel(target, self.system_columns)?;
             let filter = match selection {
                 Some(w) => {
                     self.level().no_aggs = Some("WHERE");
@@ -1164,8 +1175,9 @@ impl<'a> Binder<'a> {
             };
             let filter = both(target.view_filter.clone(), filter);
             let alias = alias.filter(|_| target.view.is_none()).map(|a| ident(&a.name));
-            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, alias, read: None };
-            Ok(Plan::Project { input: Box::new(scan), exprs: vec![Expr::Column(table.columns.len(), PgType::Int8)] })
+            let scan = Plan::Scan { table: table.clone(), filter, ctid: true, system: system > 0, alias, read: None };
+            let ctid = Expr::Column(table.columns.len() + system, PgType::Int8);
+            Ok(Plan::Project { input: Box::new(scan), exprs: vec![ctid] })
         })();
         self.levels.pop();
         r
@@ -1198,7 +1210,7 @@ impl<'a> Binder<'a> {
         }
         let plan = self.bind_target_rows(&target, alias.as_ref(), d.selection.as_ref())?;
         let table = target.table;
-        let returning = self.bind_returning(&table, d.returning.as_deref())?;
+        let returning = self.bind_returning(&table, d.returning.as_deref(), true)?;
         Ok(Statement::Modify { kind: ModifyKind::Delete(None), table, source: Arc::new(plan), returning })
     }
 
@@ -1830,10 +1842,21 @@ impl<'a> Binder<'a> {
     ) -> Result<(Expr, Expr)> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
         let (lt, rt) = (l.ty(), r.ty());
-        let Some(ty) = comparison_type(lt, rt) else {
+        let Some(ty) = comparison_type(lt, rt).filter(|ty| equality_only(*ty, op)) else {
             return Err(self.no_operator(op, lt, rt, node));
         };
-        Ok((self.coerce(l, ty, left)?, self.coerce(r, ty, right)?))
+        Ok((self.coerce_operand(l, ty, left)?, self.coerce_operand(r, ty, right)?))
+    }
+
+    /// An operand of a comparison made in type `ty`: as [`Binder::coerce`],
+    /// but an integer meeting an `xid` is read as one (PostgreSQL's
+    /// operator `xid = int4`, `xideqint4`; there is no cast from int4 to
+    /// xid).
+    fn coerce_operand(&mut self, e: Expr, ty: PgType, node: &ast::Expr) -> Result<Expr> {
+        if ty == PgType::Xid && matches!(e.ty(), PgType::Int2 | PgType::Int4) {
+            return Ok(Expr::Cast(Box::new(e), ty, None));
+        }
+        self.coerce(e, ty, node)
     }
 
     fn bind_case(
@@ -2355,6 +2378,9 @@ impl<'a> Binder<'a> {
                     "pg_lsn" => PgType::PgLsn,
                     "json" => PgType::Json,
                     "jsonb" => PgType::Jsonb,
+                    "tid" => PgType::Tid,
+                    "xid" => PgType::Xid,
+                    "cid" => PgType::Cid,
                     // `_int4`: the catalog name of `integer[]`.
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
@@ -2565,6 +2591,13 @@ fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word.to_ascii_lowercase().as_str())
 }
 
+/// Whether operator `op` compares values of type `ty`: `xid` and `cid`
+/// have only `=` and `<>`, as in PostgreSQL (transaction ids wrap around,
+/// so they have no order).
+fn equality_only(ty: PgType, op: &str) -> bool {
+    !matches!(ty, PgType::Xid | PgType::Cid) || matches!(op, "=" | "<>" | "!=")
+}
+
 /// The type two operands of a comparison are compared in, if any.
 fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
     let ty = match (lt, rt) {
@@ -2592,6 +2625,13 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
             t
         }
         (t @ PgType::Enum(_), u) | (u, t @ PgType::Enum(_)) if u == t || u == PgType::Unknown => t,
+        (t @ (PgType::Tid | PgType::Xid | PgType::Cid), u) | (u, t @ (PgType::Tid | PgType::Xid | PgType::Cid))
+            if u == t || u == PgType::Unknown =>
+        {
+            t
+        }
+        // PostgreSQL's `xid = int4` (`xideqint4`): the integer as an xid.
+        (PgType::Xid, PgType::Int2 | PgType::Int4) | (PgType::Int2 | PgType::Int4, PgType::Xid) => PgType::Xid,
         // A catalog value held in its text form (`aclitem[]`) compares with
         // its own type or a literal as that text.
         (t @ PgType::TextForm(_), u) | (u, t @ PgType::TextForm(_)) if u == t || u == PgType::Unknown => t,

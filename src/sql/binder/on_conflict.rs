@@ -97,7 +97,7 @@ impl Binder<'_> {
         let bound = match predicate {
             Some(p) => {
                 self.levels.push(Level::default());
-                let r = self.add_table_rel(table, None).and_then(|_| self.bind_condition(p, "WHERE"));
+                let r = self.add_table_rel(table, None, false).and_then(|_| self.bind_condition(p, "WHERE"));
                 self.levels.pop();
                 Some(r?)
             }
@@ -139,7 +139,8 @@ impl Binder<'_> {
         if let Some(a) = alias {
             target.label = ident(a);
         }
-        self.add_target_rel(&target)?;
+        // The existing row, then `excluded`: no system columns between.
+        self.add_target_rel(&target, false)?;
         let columns = table.columns.iter().map(RelColumn::of_table).collect();
         self.add_rel("excluded".into(), columns)?;
         self.level().no_aggs = Some("UPDATE");

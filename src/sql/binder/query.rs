@@ -28,6 +28,14 @@ pub(super) struct Rel {
     pub offset: usize,
 }
 
+impl Rel {
+    /// A table whose system columns the statement does not read where it
+    /// names the table (see [`target_system_column`]).
+    fn lacks_system_columns(&self) -> bool {
+        self.table.is_some() && !self.columns.iter().any(|c| c.system)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(super) struct RelColumn {
     pub name: String,
@@ -42,6 +50,9 @@ pub(super) struct RelColumn {
     /// The domain a table column is of (`ty` is its base type), for
     /// `pg_typeof`.
     pub domain: Option<u32>,
+    /// A system column of a table (`ctid`, `xmin`, …): found by name, but
+    /// never part of `*`, `label.*`, `NATURAL` or `USING`.
+    pub system: bool,
 }
 
 impl RelColumn {
@@ -54,7 +65,23 @@ impl RelColumn {
             merged: false,
             dropped: c.dropped,
             domain: c.domain.as_ref().map(|d| d.oid),
+            system: false,
         }
+    }
+
+    /// A table's system columns, after its own in its relation (see
+    /// [`crate::sql::plan::system_column_types`]).
+    pub(super) fn system_columns() -> impl Iterator<Item = RelColumn> {
+        let types = crate::sql::plan::system_column_types();
+        crate::catalog::system::SYSTEM_COLUMNS.iter().zip(types).map(|(c, ty)| RelColumn {
+            name: c.0.to_string(),
+            ty,
+            typmod: -1,
+            merged: false,
+            dropped: false,
+            domain: None,
+            system: true,
+        })
     }
 }
 
@@ -897,7 +924,7 @@ impl Binder<'_> {
         }
         for rel in &level.rels {
             for (i, c) in rel.columns.iter().enumerate() {
-                if !c.merged && !c.dropped && !level.using_first.contains(&(rel.offset + i)) {
+                if !c.merged && !c.dropped && !c.system && !level.using_first.contains(&(rel.offset + i)) {
                     order.push((rel.offset + i, c));
                 }
             }
@@ -953,7 +980,7 @@ impl Binder<'_> {
             .columns
             .iter()
             .enumerate()
-            .filter(|(_, c)| !c.dropped)
+            .filter(|(_, c)| !c.dropped && !c.system)
             .map(|(i, c)| {
                 (Expr::Column(rel.offset + i, c.ty), Column { name: c.name.clone(), ty: c.ty, typmod: c.typmod })
             })
@@ -1132,14 +1159,19 @@ impl Binder<'_> {
                 if table.sequence {
                     return self.bind_sequence_scan(&table, alias.as_ref(), start);
                 }
-                let (label, columns) = relation_columns(&table, alias.as_ref())?;
+                let (label, mut columns) = relation_columns(&table, alias.as_ref())?;
                 let alias = (label != table.name).then(|| label.clone());
+                let system = self.system_columns;
+                if system {
+                    columns.extend(RelColumn::system_columns());
+                }
                 self.add_rel(label, columns)?;
                 if let Some(r) = self.level().rels.last_mut() {
                     r.table = Some(table.name.clone());
                 }
                 let end = self.levels.last().expect("level").width;
-                Ok(FromItem::new(Plan::Scan { table, filter: None, ctid: false, alias, read: None }, start, end, true))
+                let scan = Plan::Scan { table, filter: None, ctid: false, system, alias, read: None };
+                Ok(FromItem::new(scan, start, end, true))
             }
             ast::TableFactor::Derived { lateral, subquery, alias, .. } => {
                 let (q, bindings) = if *lateral {
@@ -1162,6 +1194,7 @@ impl Binder<'_> {
                         merged: false,
                         dropped: false,
                         domain: None,
+                        system: false,
                     })
                     .collect();
                 rename_columns(&mut columns, &alias.columns, &label)?;
@@ -1230,6 +1263,7 @@ impl Binder<'_> {
                         merged: false,
                         dropped: false,
                         domain: None,
+                        system: false,
                     })
                     .collect();
                 if let Some(a) = alias {
@@ -1288,8 +1322,15 @@ impl Binder<'_> {
         start: usize,
     ) -> Result<FromItem> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| name.into());
-        let column =
-            |name: String, ty: PgType| RelColumn { name, ty, typmod: -1, merged: false, dropped: false, domain: None };
+        let column = |name: String, ty: PgType| RelColumn {
+            name,
+            ty,
+            typmod: -1,
+            merged: false,
+            dropped: false,
+            domain: None,
+            system: false,
+        };
         let mut columns: Vec<RelColumn> = plan.types().into_iter().map(|ty| column("ordinality".into(), ty)).collect();
         for (c, n) in columns.iter_mut().zip(names) {
             c.name = n.map_or_else(|| label.clone(), str::to_string);
@@ -1426,7 +1467,11 @@ impl Binder<'_> {
             _ => return Err(Error::internal(format!("view \"{}\" holds no single query", view.name))),
         };
         self.expanding.push(view.oid);
+        // The view's tables carry their system columns if its own text
+        // may name one (the outer query cannot reach them through it).
+        let outer = std::mem::replace(&mut self.system_columns, may_name_system_column(sql));
         let r = self.bind_subquery_plan(&query);
+        self.system_columns = outer;
         self.expanding.pop();
         let q = view_output(r?);
         if !self.views.iter().any(|v| v.oid == view.oid) {
@@ -1595,6 +1640,7 @@ impl Binder<'_> {
                     merged: false,
                     dropped: false,
                     domain: None,
+                    system: false,
                 });
             }
             plan = Plan::Project { input: Box::new(plan), exprs };
@@ -1636,7 +1682,7 @@ impl Binder<'_> {
         for r in &level.rels {
             for (i, c) in r.columns.iter().enumerate() {
                 let at = r.offset + i;
-                if at >= start && at < end && !c.merged && !c.dropped {
+                if at >= start && at < end && !c.merged && !c.dropped && !c.system {
                     out.push(c.name.clone());
                 }
             }
@@ -1659,7 +1705,7 @@ impl Binder<'_> {
             for (ri, r) in level.rels.iter().enumerate() {
                 for (ci, c) in r.columns.iter().enumerate() {
                     let at = r.offset + ci;
-                    if at >= start && at < end && !c.merged && !c.dropped && c.name == name {
+                    if at >= start && at < end && !c.merged && !c.dropped && !c.system && c.name == name {
                         return Ok((ri, ci, at, c.ty));
                     }
                 }
@@ -1977,16 +2023,16 @@ impl Binder<'_> {
             }
             if rel_seen {
                 let q = qual.unwrap_or_default();
-                let table = level.rels.iter().any(|r| r.label == q && r.table.is_some());
-                if table && is_system_column(&name) {
-                    return Err(self.at(system_column_unsupported(&name), node));
+                let target = level.rels.iter().any(|r| r.label == q && r.lacks_system_columns());
+                if target && is_system_column(&name) {
+                    return Err(self.at(target_system_column(&name), node));
                 }
                 return Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column {q}.{name} does not exist"), node));
             }
         }
-        let any_table = self.levels.iter().flat_map(|l| &l.rels).any(|r| r.table.is_some());
-        if qual.is_none() && any_table && is_system_column(&name) {
-            return Err(self.at(system_column_unsupported(&name), node));
+        let any_target = self.levels.iter().flat_map(|l| &l.rels).any(Rel::lacks_system_columns);
+        if qual.is_none() && any_target && is_system_column(&name) {
+            return Err(self.at(target_system_column(&name), node));
         }
         match qual {
             Some(q) => {
@@ -2236,11 +2282,23 @@ impl Binder<'_> {
         rel.columns[index - rel.offset].domain
     }
 
-    /// Register a table as a relation of the current level.
-    pub(super) fn add_table_rel(&mut self, table: &Arc<Table>, alias: Option<&ast::TableAlias>) -> Result<()> {
+    /// Register a table as a relation of the current level (with its
+    /// system columns after its own if `system`).
+    pub(super) fn add_table_rel(
+        &mut self,
+        table: &Arc<Table>,
+        alias: Option<&ast::TableAlias>,
+        system: bool,
+    ) -> Result<()> {
         let label = alias.map(|a| ident(&a.name)).unwrap_or_else(|| table.name.clone());
-        let columns = table.columns.iter().map(RelColumn::of_table).collect();
+        let mut columns: Vec<RelColumn> = table.columns.iter().map(RelColumn::of_table).collect();
+        if system {
+            columns.extend(RelColumn::system_columns());
+        }
         self.add_rel(label, columns)?;
+        if let Some(r) = self.level().rels.last_mut() {
+            r.table = Some(table.name.clone());
+        }
         Ok(())
     }
 }
@@ -2321,11 +2379,11 @@ pub(super) fn push_filter(plan: Plan, filters: Vec<Expr>, start: usize) -> Plan 
     let shifted: Vec<Expr> = filters.iter().map(|f| shift(f, start)).collect();
     let Some(pred) = and_all(shifted) else { return plan };
     match plan {
-        Plan::Scan { table, filter: None, ctid, alias, read } => {
-            Plan::Scan { table, filter: Some(pred), ctid, alias, read }
+        Plan::Scan { table, filter: None, ctid, system, alias, read } => {
+            Plan::Scan { table, filter: Some(pred), ctid, system, alias, read }
         }
-        Plan::Scan { table, filter: Some(f), ctid, alias, read } => {
-            Plan::Scan { table, filter: Some(Expr::And(Box::new(f), Box::new(pred))), ctid, alias, read }
+        Plan::Scan { table, filter: Some(f), ctid, system, alias, read } => {
+            Plan::Scan { table, filter: Some(Expr::And(Box::new(f), Box::new(pred))), ctid, system, alias, read }
         }
         other => Plan::Filter { input: Box::new(other), predicate: pred },
     }
@@ -2428,7 +2486,34 @@ fn is_system_column(name: &str) -> bool {
     crate::catalog::system::SYSTEM_COLUMNS.iter().any(|c| c.0 == name)
 }
 
-/// A table's system column named in a query: not readable yet.
-fn system_column_unsupported(name: &str) -> crate::error::Error {
-    crate::error::Error::not_supported(format!("system column \"{name}\""))
+/// A system column of a table where this statement does not read them (an
+/// INSERT's RETURNING, ON CONFLICT DO UPDATE, COPY's WHERE, a locking
+/// SELECT's ORDER BY): not readable yet.
+fn target_system_column(name: &str) -> crate::error::Error {
+    crate::error::Error::not_supported(format!("reading system column \"{name}\" here"))
+}
+
+/// Whether `text` (a statement's, a view's definition) may name a system
+/// column: whether one of their names is in it as a word, in any case.
+/// A table scan returns its rows' system columns only then, so that the
+/// queries that name none (nearly all) pay nothing for them. Finding a
+/// name where it is no column (in a string, a comment) costs only that.
+pub(super) fn may_name_system_column(text: &str) -> bool {
+    let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' || *b >= 0x80;
+    text.as_bytes().split(|b| !word(b)).any(|w| {
+        crate::catalog::system::SYSTEM_COLUMNS.iter().any(|(name, ..)| w.eq_ignore_ascii_case(name.as_bytes()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_name_system_column;
+
+    #[test]
+    fn system_column_names_are_found_as_words() {
+        assert!(may_name_system_column("SELECT CTID FROM t"));
+        assert!(may_name_system_column("select t.\"xmin\"+1 from t"));
+        assert!(may_name_system_column("update t set a = 1 where xmax=0"));
+        assert!(!may_name_system_column("select xmin_at, myctid, tableoids from t"));
+    }
 }

@@ -94,7 +94,7 @@ impl Binder<'_> {
             }
             let base = self.table_for_write(&base_name, verb)?;
             self.levels.push(super::query::Level::default());
-            let filter = self.add_table_rel(&base, base_alias.as_ref()).and_then(|()| match &selection {
+            let filter = self.add_table_rel(&base, base_alias.as_ref(), false).and_then(|()| match &selection {
                 Some(w) => self.bind_condition(w, "WHERE").map(Some),
                 None => Ok(None),
             });
@@ -120,8 +120,11 @@ impl Binder<'_> {
         Ok(WriteTarget { table, label, names, view_filter, shown: positions, view: Some(named.name.clone()) })
     }
 
-    /// Put the target's row in scope under the statement's names.
-    pub(super) fn add_target_rel(&mut self, target: &WriteTarget) -> Result<()> {
+    /// Put the target's row in scope under the statement's names, with the
+    /// table's system columns after its own if `system` (a scan of the
+    /// table itself, not through a view, whose query may name one); how
+    /// many system columns it has then.
+    pub(super) fn add_target_rel(&mut self, target: &WriteTarget, system: bool) -> Result<usize> {
         let columns = target
             .table
             .columns
@@ -135,10 +138,19 @@ impl Binder<'_> {
                 merged: false,
                 dropped: c.dropped,
                 domain: c.domain.as_ref().map(|d| d.oid),
+                system: false,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let system = system && target.view.is_none();
+        let mut columns = columns;
+        if system {
+            columns.extend(RelColumn::system_columns());
+        }
         self.add_rel(target.label.clone(), columns)?;
-        Ok(())
+        if let Some(r) = self.level().rels.last_mut().filter(|_| target.view.is_none()) {
+            r.table = Some(target.table.name.clone());
+        }
+        Ok(if system { crate::catalog::system::SYSTEM_COLUMNS.len() } else { 0 })
     }
 }
 

@@ -39,6 +39,8 @@ pub(super) struct IndexScanState {
     pub upper: Option<(Expr, bool)>,
     pub filter: Option<Expr>,
     pub ctid: bool,
+    /// Return the rows' system columns (see `Plan::Scan`).
+    pub system: bool,
     /// Read the range in descending key order.
     pub backward: bool,
     /// Rows the filter removed (EXPLAIN ANALYZE).
@@ -81,6 +83,7 @@ impl IndexScanState {
             upper,
             filter,
             ctid,
+            system: false,
             backward,
             removed: 0,
             index_only: false,
@@ -134,7 +137,7 @@ impl IndexScanState {
             let mut builders: Vec<ColumnBuilder> = builders
                 .map(|(i, c)| if read(i) { ColumnBuilder::new(c.ty, capacity) } else { ColumnBuilder::skip(c.ty) })
                 .collect();
-            let mut ctids = Vec::new();
+            let mut headers = (self.ctid || self.system).then(|| super::RowHeaders::new(self.system));
             let mut rows = 0;
             let mut bytes = 0;
             let who = cx.reader();
@@ -166,7 +169,6 @@ impl IndexScanState {
                     }
                     self.heap_fetches += 1;
                 }
-                let ctids = self.ctid.then_some(&mut ctids);
                 let entry = (&self.index, &key[..]);
                 if cx.catalog.fetch_visible_into(
                     &self.table,
@@ -175,7 +177,7 @@ impl IndexScanState {
                     &who,
                     entry,
                     &mut builders,
-                    ctids,
+                    headers.as_mut(),
                     &mut bytes,
                 )? {
                     rows += 1;
@@ -196,8 +198,8 @@ impl IndexScanState {
             }
             cx.catalog.stats.index_fetched(self.index.oid, rows as u64);
             let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
-            if self.ctid {
-                columns.push(Arc::new(arrow_array::Int64Array::from(ctids)));
+            if let Some(h) = headers {
+                h.finish(self.table.oid, self.ctid, &mut columns);
             }
             let b = Batch::new(columns, rows);
             let b = match &self.filter {
