@@ -124,7 +124,7 @@ settings! {
         "File Locations", "Sets the server's data directory.";
     // Resource usage
     backend_threads = "backend_threads", Postmaster, Kind::Int { min: 0, max: 1024, unit: Unit::None }, "0", false,
-        "Resource Usage / Asynchronous Behavior", "Sets the number of threads sessions run on (0: one per CPU).";
+        "Resource Usage / Asynchronous Behavior", "Sets the number of threads sessions run on (0: four per CPU).";
     shared_buffers = "shared_buffers", Postmaster, Kind::Int { min: 16, max: 1073741823, unit: Unit::Blocks8k }, "16384", false,
         "Resource Usage / Memory", "Sets the number of shared memory buffers used by the server.";
     work_mem = "work_mem", User, Kind::Int { min: 64, max: I32MAX, unit: Unit::Kb }, "4096", false,

@@ -3,8 +3,8 @@
 //! message on a coroutine that suspends while it waits (see
 //! [`crate::txn::wait`]) and resumes where it began.
 //!
-//! One thread per core: a session that computes keeps its core, one that
-//! waits holds none. Every backend thread accepts connections itself (on
+//! A few threads per core (see [`crate::config::THREADS_PER_CPU`]): a
+//! session that computes keeps a thread, one that waits holds none. Every backend thread accepts connections itself (on
 //! its own handle of each listening socket), so a new session often
 //! starts where it was accepted, without a hand-over to another thread; a
 //! thread with more sessions than the least busy one hands the new session
