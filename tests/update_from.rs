@@ -100,3 +100,24 @@ async fn repeatable_read_update_from_refuses_a_concurrent_change() {
     b.batch_execute("ROLLBACK").await.unwrap();
     assert_eq!(rows(&b, "SELECT * FROM t ORDER BY id").await, vec![(1, 1, 11), (2, 2, 20)]);
 }
+
+/// The target read as the inner side of a nested loop (an index scan per
+/// FROM row): a row changed meanwhile is waited for and updated in its
+/// newest version, once per FROM row that joins it, as with the target
+/// on the outer side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_committed_update_from_with_the_target_inside_a_nested_loop() {
+    let (_server, a, b) = setup().await;
+    b.batch_execute("SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off").await.unwrap();
+    let sql = "UPDATE t SET v = t.v + o.d FROM o WHERE t.id = o.k RETURNING t.id, t.v, o.d";
+    let plan: Vec<String> =
+        b.query(&format!("EXPLAIN {sql}"), &[]).await.unwrap().iter().map(|r| r.get::<_, String>(0)).collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("Nested Loop"), "{plan}");
+    assert!(plan.contains("Index Scan using t_pkey on t"), "{plan}");
+    a.batch_execute("BEGIN; UPDATE t SET v = v + 100 WHERE id = 2; DELETE FROM t WHERE id = 3").await.unwrap();
+    let got = waits_then(&b, sql, &a, "COMMIT").await.unwrap();
+    // Row 2 from A's value; row 3 is gone.
+    assert_eq!(got, vec![(1, 11, 1), (2, 122, 2)]);
+    assert_eq!(rows(&b, "SELECT * FROM t ORDER BY id").await, vec![(1, 1, 11), (2, 2, 122)]);
+}
