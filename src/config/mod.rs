@@ -219,6 +219,13 @@ impl Config {
         }
     }
 
+    /// How many backend threads accept connections: one per CPU (each
+    /// one wakes for every new connection).
+    pub fn accept_threads(&self) -> usize {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.backend_threads().min(cpus)
+    }
+
     pub fn max_connections(&self) -> usize {
         self.int(Guc::max_connections) as usize
     }

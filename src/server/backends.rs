@@ -4,11 +4,13 @@
 //! [`crate::txn::wait`]) and resumes where it began.
 //!
 //! A few threads per core (see [`crate::config::THREADS_PER_CPU`]): a
-//! session that computes keeps a thread, one that waits holds none. Every backend thread accepts connections itself (on
-//! its own handle of each listening socket), so a new session often
-//! starts where it was accepted, without a hand-over to another thread; a
-//! thread with more sessions than the least busy one hands the new session
-//! to that one. The background writer, checkpointer, WAL writer and
+//! session that computes keeps a thread, one that waits holds none. One
+//! backend thread per core accepts connections itself, on its own handle
+//! of each listening socket (each handle wakes for every new connection,
+//! so not every thread has one); a new session starts where it was
+//! accepted, without a hand-over to another thread, unless that thread
+//! has more sessions than the least busy one: then it goes there. The
+//! background writer, checkpointer, WAL writer and
 //! autovacuum stay on the multi-threaded runtime.
 
 use std::cell::Cell;
@@ -95,14 +97,14 @@ impl Backends {
 }
 
 impl Placement {
-    /// Run a future `make` builds on every backend thread, one each (the
-    /// accept loops).
-    pub fn on_each<M, F>(&self, make: M)
+    /// Run a future `make` builds on each of the first `n` backend
+    /// threads (the accept loops).
+    pub fn on_first<M, F>(&self, n: usize, make: M)
     where
         M: Fn() -> F + Clone + Send + 'static,
         F: Future<Output = ()> + 'static,
     {
-        for backend in &self.backends {
+        for backend in self.backends.iter().take(n.max(1)) {
             let make = make.clone();
             // The threads outlive every accept loop (see `Drop`).
             let _ = backend.jobs.send(Box::new(move || Box::pin(make())));

@@ -151,8 +151,8 @@ async fn serve(
         let (ctx, stop, sessions, placement) =
             (ctx.clone(), stop_accepting.clone(), sessions.clone(), backends.placement());
         let (tracker, socket) = (listeners.clone(), Arc::new(socket));
-        // Each backend thread accepts on its own handle of the socket.
-        backends.placement().on_each(move || {
+        // Backend threads accept on their own handles of the socket.
+        backends.placement().on_first(config.accept_threads(), move || {
             let (ctx, stop, sessions, placement) = (ctx.clone(), stop.clone(), sessions.clone(), placement.clone());
             let socket = socket.try_clone();
             tracker.track_future(async move {
