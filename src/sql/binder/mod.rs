@@ -2204,7 +2204,9 @@ impl<'a> Binder<'a> {
         }
         match e {
             Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::TimestampTz || relative_time(to, &s) => {
+            Expr::Const(Datum::Text(s), PgType::Unknown)
+                if matches!(to, PgType::TimestampTz | PgType::TimeTz) || relative_time(to, &s) =>
+            {
                 // Checked now, converted when run: the input's zone defaults
                 // to the session's TimeZone, which may change after binding,
                 // and `now`/`today` mean the time the statement runs (a
@@ -2302,8 +2304,12 @@ impl<'a> Binder<'a> {
                 return Ok((PgType::Numeric, Some(typmod as u32)));
             }
             D::Date => PgType::Date,
-            D::Time(p, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
-                return Ok((PgType::Time, p.map(|p| p.min(6) as u32)));
+            D::Time(p, tz) => {
+                let ty = match tz {
+                    ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => PgType::Time,
+                    _ => PgType::TimeTz,
+                };
+                return Ok((ty, p.map(|p| p.min(6) as u32)));
             }
             D::Timestamp(p, tz) => {
                 let ty = match tz {
@@ -2364,6 +2370,7 @@ impl<'a> Binder<'a> {
                     "numeric" | "decimal" => PgType::Numeric,
                     "date" => PgType::Date,
                     "time" => PgType::Time,
+                    "timetz" => PgType::TimeTz,
                     "timestamp" => PgType::Timestamp,
                     "timestamptz" => PgType::TimestampTz,
                     "interval" => PgType::Interval,
@@ -2385,7 +2392,7 @@ impl<'a> Binder<'a> {
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
                     }
-                    "timetz" | "jsonpath" => {
+                    "jsonpath" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => return self.user_type(name, node).map(|t| (t, None)),
@@ -2607,6 +2614,8 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (t, PgType::Unknown) | (PgType::Unknown, t) if is_temporal(t) => t,
         _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
         (PgType::Time, PgType::Time) => PgType::Time,
+        // A time meets a timetz as a timetz (the implicit time_timetz).
+        (PgType::Time | PgType::TimeTz, PgType::Time | PgType::TimeTz) => PgType::TimeTz,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
         (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb), u)
@@ -2760,7 +2769,8 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
         D::Char(_) | D::Character(_) => "bpchar",
         D::Date => "date",
-        D::Time(..) => "time",
+        D::Time(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "time",
+        D::Time(..) => "timetz",
         D::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "timestamp",
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",

@@ -9,13 +9,13 @@ use crate::sql::types::PgType;
 /// A date/time literal whose value depends on when it is read (`now`, `today`, …).
 pub(super) fn relative_time(ty: PgType, text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
-    matches!(ty, PgType::Date | PgType::Time | PgType::Timestamp)
+    matches!(ty, PgType::Date | PgType::Time | PgType::TimeTz | PgType::Timestamp)
         && ["now", "today", "tomorrow", "yesterday"].iter().any(|w| t.starts_with(w))
 }
 
 /// Date, time and interval types (the operands of date/time operators).
 pub(super) fn is_temporal(t: PgType) -> bool {
-    t.is_datetime() || matches!(t, PgType::Time | PgType::Interval)
+    t.is_datetime() || matches!(t, PgType::Time | PgType::TimeTz | PgType::Interval)
 }
 
 /// The type date, timestamp and timestamptz operands are compared in.
@@ -56,6 +56,10 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         (Interval, TimestampTz, TimestampTz),
         (Time, Interval, Time),
         (Interval, Time, Time),
+        (TimeTz, Interval, TimeTz),
+        (Interval, TimeTz, TimeTz),
+        (Date, TimeTz, TimestampTz),
+        (TimeTz, Date, TimestampTz),
         (Interval, Interval, Interval),
     ];
     const SUB: &[(PgType, PgType, PgType)] = &[
@@ -68,6 +72,7 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         (TimestampTz, Interval, TimestampTz),
         (Time, Time, Interval),
         (Time, Interval, Time),
+        (TimeTz, Interval, TimeTz),
         (Interval, Interval, Interval),
     ];
     const MUL: &[(PgType, PgType, PgType)] = &[(Interval, Float8, Interval), (Float8, Interval, Interval)];
