@@ -2614,8 +2614,6 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (t, PgType::Unknown) | (PgType::Unknown, t) if is_temporal(t) => t,
         _ if common_datetime(lt, rt).is_some() => common_datetime(lt, rt).unwrap_or(lt),
         (PgType::Time, PgType::Time) => PgType::Time,
-        // A time meets a timetz as a timetz (the implicit time_timetz).
-        (PgType::Time | PgType::TimeTz, PgType::Time | PgType::TimeTz) => PgType::TimeTz,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
         (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb), u)

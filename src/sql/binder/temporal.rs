@@ -18,15 +18,20 @@ pub(super) fn is_temporal(t: PgType) -> bool {
     t.is_datetime() || matches!(t, PgType::Time | PgType::TimeTz | PgType::Interval)
 }
 
-/// The type date, timestamp and timestamptz operands are compared in.
+/// The type two date/time operands meet in: among date, timestamp and
+/// timestamptz the later of them, between time and timetz timetz (the
+/// implicit casts go that way); none across the two families.
 pub(super) fn common_datetime(a: PgType, b: PgType) -> Option<PgType> {
     let rank = |t: PgType| match t {
-        PgType::Date => Some(0),
-        PgType::Timestamp => Some(1),
-        PgType::TimestampTz => Some(2),
+        PgType::Date => Some((0, 0)),
+        PgType::Timestamp => Some((0, 1)),
+        PgType::TimestampTz => Some((0, 2)),
+        PgType::Time => Some((1, 0)),
+        PgType::TimeTz => Some((1, 1)),
         _ => None,
     };
-    Some(if rank(a)? >= rank(b)? { a } else { b })
+    let (ra, rb) = (rank(a)?, rank(b)?);
+    (ra.0 == rb.0).then_some(if ra.1 >= rb.1 { a } else { b })
 }
 
 /// A column's typmod as the casts use it: the length of `char(n)` and
