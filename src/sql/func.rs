@@ -569,9 +569,10 @@ impl Func {
             Func::Coalesce | Func::NullIf => &[],
             Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
             Func::CurrentDate => &[(&[], Date)],
-            Func::LocalTimestamp => &[(&[], Timestamp)],
-            Func::LocalTime => &[(&[], Time)],
-            Func::CurrentTime => &[(&[], TimeTz)],
+            // With a precision: `localtime(2)`.
+            Func::LocalTimestamp => &[(&[], Timestamp), (&[Int4], Timestamp)],
+            Func::LocalTime => &[(&[], Time), (&[Int4], Time)],
+            Func::CurrentTime => &[(&[], TimeTz), (&[Int4], TimeTz)],
             Func::DatePart => &[
                 (&[Text, TimestampTz], Float8),
                 (&[Text, Timestamp], Float8),
@@ -995,12 +996,20 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::CurrentDate => {
             Datum::Date(datetime::timestamp_to_date(ctx.time_zone().to_local(ctx.transaction_timestamp()))?)
         }
-        Func::LocalTimestamp => Datum::Timestamp(ctx.time_zone().to_local(ctx.transaction_timestamp())),
-        Func::LocalTime => Datum::Time(datetime::time_of(ctx.time_zone().to_local(ctx.transaction_timestamp()))),
-        Func::CurrentTime => match datetime::timestamptz_to_timetz(ctx.transaction_timestamp(), &ctx.time_zone()) {
-            Some((micros, offset_secs)) => Datum::TimeTz { micros, offset_secs },
-            None => Datum::Null,
-        },
+        Func::LocalTimestamp | Func::LocalTime | Func::CurrentTime => {
+            // The precision is at most 6, as PostgreSQL reduces it.
+            let precision = values.first().and_then(Datum::as_i64).map(|p| p.clamp(0, 6) as u32);
+            let round = |t: i64| precision.map_or(t, |p| datetime::round_micros(t, p));
+            let (now, tz) = (ctx.transaction_timestamp(), ctx.time_zone());
+            match func {
+                Func::LocalTimestamp => Datum::Timestamp(round(tz.to_local(now))),
+                Func::LocalTime => Datum::Time(datetime::time_of(round(tz.to_local(now)))),
+                _ => match datetime::timestamptz_to_timetz(round(now), &tz) {
+                    Some((micros, offset_secs)) => Datum::TimeTz { micros, offset_secs },
+                    None => Datum::Null,
+                },
+            }
+        }
         Func::DatePart | Func::Extract => {
             let tz = ctx.time_zone();
             let src = match &values[1] {
