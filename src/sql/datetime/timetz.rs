@@ -63,11 +63,12 @@ pub fn date_timetz(date: i32, micros: i64, offset_west: i32) -> Result<i64> {
         DATE_NOEND => return Ok(TS_NOEND),
         _ => {}
     }
+    let out_of_range = || err!(SqlState::DATETIME_FIELD_OVERFLOW, "date out of range for timestamp");
     let ts = (date as i64)
         .checked_mul(USECS_PER_DAY)
         .and_then(|t| t.checked_add(timetz_utc(micros, offset_west)))
-        .ok_or_else(timestamp_out_of_range)?;
-    if (MIN_TIMESTAMP..END_TIMESTAMP).contains(&ts) { Ok(ts) } else { Err(timestamp_out_of_range()) }
+        .ok_or_else(out_of_range)?;
+    if (MIN_TIMESTAMP..END_TIMESTAMP).contains(&ts) { Ok(ts) } else { Err(out_of_range()) }
 }
 
 /// `timetz AT TIME ZONE zone` (`timetz_zone`, `timetz_izone`): the same
