@@ -59,7 +59,7 @@ use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
-use temporal::{column_typmod, common_datetime, datetime_operator, is_temporal, relative_time};
+use temporal::{DatetimeOperator, column_typmod, common_datetime, datetime_operator, is_temporal, relative_time};
 
 /// A write through a view that is not simple (see [`updatable`]), or an
 /// INSERT through a view, is refused rather than guessed at.
@@ -1641,6 +1641,18 @@ impl<'a> Binder<'a> {
         self.no_operator_named(op, l.sql_name(), r.sql_name(), node)
     }
 
+    /// "operator is not unique". Out of line: [`Binder::bind_binary`]
+    /// recurses once per operator of an expression, so its frame stays small.
+    #[inline(never)]
+    fn ambiguous_operator(&self, op: &str, l: PgType, r: PgType, node: &ast::Expr) -> Error {
+        let (l, r) = (l.sql_name(), r.sql_name());
+        self.at_operator(
+            err!(SqlState::AMBIGUOUS_FUNCTION, "operator is not unique: {l} {op} {r}")
+                .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts."),
+            node,
+        )
+    }
+
     fn no_operator_named(&self, op: &str, l: &str, r: &str, node: &ast::Expr) -> Error {
         self.at_operator(
             err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {l} {op} {r}").with_hint(
@@ -1722,8 +1734,10 @@ impl<'a> Binder<'a> {
                 return self.bind_lsn_arith(aop, l, r, (left, right), node);
             }
             if is_temporal(lt) || is_temporal(rt) {
-                let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
-                    return Err(self.no_operator(aop.symbol(), lt, rt, node));
+                let (cl, cr, ty) = match datetime_operator(aop, lt, rt) {
+                    DatetimeOperator::Found(cl, cr, ty) => (cl, cr, ty),
+                    DatetimeOperator::None => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
+                    DatetimeOperator::Ambiguous => return Err(self.ambiguous_operator(aop.symbol(), lt, rt, node)),
                 };
                 let l = self.coerce(l, cl, left)?;
                 let r = self.coerce(r, cr, right)?;

@@ -44,9 +44,22 @@ pub(super) fn column_typmod(ty: PgType, typmod: i32) -> Option<u32> {
     }
 }
 
+/// How `l op r` resolves among the date/time operators.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum DatetimeOperator {
+    /// The types the operands are coerced to, and the result type.
+    Found(PgType, PgType, PgType),
+    /// No operator takes these operands.
+    None,
+    /// Several take the typed operand and an untyped one, and the
+    /// untyped one does not decide (`timetz + '1 hour'`: `+ interval`
+    /// or `+ date`), as PostgreSQL's operator resolution finds.
+    Ambiguous,
+}
+
 /// PostgreSQL's date/time arithmetic operators: for `l op r`, the types the
 /// operands are coerced to and the result type.
-pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(PgType, PgType, PgType)> {
+pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> DatetimeOperator {
     use PgType::*;
     const ADD: &[(PgType, PgType, PgType)] = &[
         (Date, Int4, Date),
@@ -87,18 +100,39 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         ArithOp::Sub => SUB,
         ArithOp::Mul => MUL,
         ArithOp::Div => DIV,
-        ArithOp::Mod => return None,
+        ArithOp::Mod => return DatetimeOperator::None,
     };
     let fits = |from: PgType, to: PgType| from == to || implicit_coercion(from, to);
     // An unknown operand is first taken to be of the other operand's type.
     let guess = |t: PgType, other: PgType| if t == Unknown { other } else { t };
     let (gl, gr) = (guess(l, r), guess(r, l));
-    table
-        .iter()
-        .find(|(a, b, _)| *a == gl && *b == gr)
-        .or_else(|| table.iter().find(|(a, b, _)| *a == l && *b == r))
-        .or_else(|| table.iter().find(|(a, b, _)| (l == Unknown || fits(l, *a)) && (r == Unknown || fits(r, *b))))
-        .copied()
+    let found = |row: Option<&(PgType, PgType, PgType)>| match row {
+        Some(&(a, b, ty)) => DatetimeOperator::Found(a, b, ty),
+        None => DatetimeOperator::None,
+    };
+    if let Some(row) = table.iter().find(|(a, b, _)| (*a == gl && *b == gr) || (*a == l && *b == r)) {
+        return found(Some(row));
+    }
+    // One operand untyped: the operators taking the other exactly; among
+    // several, the one whose untyped side takes the typed operand's type
+    // (PostgreSQL's "assume the unknown is of the known type" rule).
+    if (l == Unknown) != (r == Unknown) {
+        let known = if l == Unknown { r } else { l };
+        let exact: Vec<_> = table.iter().filter(|(a, b, _)| if l == Unknown { *b == r } else { *a == l }).collect();
+        let untyped_side = |row: &&&(PgType, PgType, PgType)| if l == Unknown { row.0 } else { row.1 };
+        match exact.as_slice() {
+            [] => {}
+            [one] => return found(Some(one)),
+            several => {
+                let mut taking = several.iter().filter(|row| fits(known, untyped_side(row)));
+                return match (taking.next(), taking.next()) {
+                    (Some(one), None) => found(Some(one)),
+                    _ => DatetimeOperator::Ambiguous,
+                };
+            }
+        }
+    }
+    found(table.iter().find(|(a, b, _)| (l == Unknown || fits(l, *a)) && (r == Unknown || fits(r, *b))))
 }
 
 /// The type modifier of `interval [fields] [(precision)]` (none for a
