@@ -1,8 +1,9 @@
 //! timetz end to end: COPY writes PostgreSQL 15's bytes
 //! (`tests/copy_expected/timetz.{txt,bin}`, from the same rows) and reads
 //! them back in both formats, binary parameters are checked as
-//! `timetz_recv` checks them, and stored values and their index survive
-//! a crash (WAL redo).
+//! `timetz_recv` checks them, stored values and their index survive a
+//! crash (WAL redo), and COPY reads and writes date/time values in the
+//! session's zone with their columns' type modifiers, as PostgreSQL.
 
 mod common;
 
@@ -109,4 +110,33 @@ async fn stored_values_and_their_index_survive_a_crash() {
         ["00:00:00.000001+00:00:30", "24:00:00+15:59", "12:00:00+02", "10:00:00+00"]
     );
     assert_eq!(rows(&c, "SELECT a FROM tz WHERE t = '12:34:56.789-05:30'").await, ["{12:00:00+01,NULL}"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_reads_and_writes_in_the_session_zone_and_applies_type_modifiers() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute(
+        "SET TimeZone = 'Asia/Kolkata';
+         CREATE TABLE cz (a timetz, b timetz(0), c time(1), d timestamptz(0), e interval minute, f timestamp(2))",
+    )
+    .await
+    .unwrap();
+    let row = b"12:00\t12:00:00.6+01\t10:00:00.55\t2024-01-02 03:04:05.6\t5\t2024-01-02 03:04:05.555\n";
+    assert_eq!(copy_in(&c, "COPY cz FROM STDIN", row).await, 1);
+    // PostgreSQL 15's output for the same row, in each zone.
+    assert_eq!(
+        String::from_utf8(copy_out(&c, "COPY cz TO STDOUT").await).unwrap(),
+        "12:00:00+05:30\t12:00:01+01\t10:00:00.6\t2024-01-02 03:04:06+05:30\t00:05:00\t2024-01-02 03:04:05.56\n"
+    );
+    c.batch_execute("SET TimeZone = 'UTC'").await.unwrap();
+    assert_eq!(
+        String::from_utf8(copy_out(&c, "COPY cz TO STDOUT").await).unwrap(),
+        "12:00:00+05:30\t12:00:01+01\t10:00:00.6\t2024-01-01 21:34:06+00\t00:05:00\t2024-01-02 03:04:05.56\n"
+    );
+    // Binary input takes the modifiers too.
+    let bin = copy_out(&c, "COPY (SELECT '10:00:00.44+02'::timetz) TO STDOUT (FORMAT binary)").await;
+    c.batch_execute("CREATE TABLE cz0 (t timetz(0))").await.unwrap();
+    assert_eq!(copy_in(&c, "COPY cz0 FROM STDIN (FORMAT binary)", &bin).await, 1);
+    assert_eq!(rows(&c, "SELECT t FROM cz0").await, ["10:00:00+02"]);
 }
