@@ -1115,22 +1115,12 @@ impl Catalog {
         cid: u32,
         out: &mut Vec<u8>,
     ) -> Result<Vec<ToastPointer>> {
-        // Most rows: no value needs toasting, and each one's stored length
-        // is known; formed straight from the values.
-        let plain = |i: usize| match &values[i] {
-            v if v.is_null() => Some(None),
-            v => v.storage_len().map(Some),
-        };
-        let keeps = kept.iter().any(Option::is_some);
-        if !keeps && values.len() == desc.attrs.len() && (0..values.len()).all(|i| plain(i).is_some()) {
-            let len = |i: usize| plain(i).flatten();
-            if crate::storage::heap::tuple::formed_len_with(desc, len)
-                <= crate::storage::heap::toast::TOAST_TUPLE_THRESHOLD
-            {
-                let value = |i: usize| len(i).map(|n| (n, 0));
-                crate::storage::heap::tuple::form_with(desc, value, |i, out| values[i].write_storage(out), out);
-                return Ok(Vec::new());
-            }
+        // Most rows: no value needs toasting; formed straight from the
+        // values.
+        if !kept.iter().any(Option::is_some) && Self::fits_inline(desc, values) {
+            let value = |i: usize| values[i].storage_len().filter(|_| !values[i].is_null()).map(|n| (n, 0));
+            crate::storage::heap::tuple::form_with(desc, value, |i, out| values[i].write_storage(out), out);
+            return Ok(Vec::new());
         }
         // Every value's bytes in one buffer, not one allocation each.
         let mut bytes = Vec::new();
@@ -1153,6 +1143,20 @@ impl Catalog {
             })
             .collect();
         self.toaster(table).form_keeping(desc, &refs, kept, xid, cid, &mut || self.engine.allocate_oid(), out)
+    }
+
+    /// Whether a row of `values` is stored as it is: every value's stored
+    /// length is known and together they are short enough that nothing is
+    /// compressed or moved out of line.
+    fn fits_inline(desc: &TupleDesc, values: &[Datum]) -> bool {
+        let plain = |i: usize| match &values[i] {
+            v if v.is_null() => Some(None),
+            v => v.storage_len().map(Some),
+        };
+        values.len() == desc.attrs.len()
+            && (0..values.len()).all(|i| plain(i).is_some())
+            && crate::storage::heap::tuple::formed_len_with(desc, |i| plain(i).flatten())
+                <= crate::storage::heap::toast::TOAST_TUPLE_THRESHOLD
     }
 
     /// The out-of-line values of the version at `tid` that `values` (the
@@ -1181,17 +1185,15 @@ impl Catalog {
         table.indexes.iter().flat_map(|i| i.each_column_read()).for_each(|c| indexed[c] = true);
         let stored = deform_stored(desc, &old);
         let mut kept = vec![None; values.len()];
-        let mut all = Vec::new();
         for (c, v) in stored.iter().enumerate() {
             let Some(Stored::External(b)) = v else { continue };
-            let pointer = ToastPointer::decode(b)?;
-            all.push(pointer);
             let Some(new) = values.get(c).filter(|n| !n.is_null() && !indexed[c]) else { continue };
+            let pointer = ToastPointer::decode(b)?;
             if Self::same_value(&toaster, &pointer, b, new)? {
                 kept[c] = Some(pointer);
             }
         }
-        Ok((kept, all))
+        Ok((kept, Toaster::pointers(&stored)?))
     }
 
     /// Whether `new` is the value stored out of line under `pointer`
@@ -2265,7 +2267,14 @@ impl Catalog {
     ) -> Result<RowChange> {
         // Out-of-line values left as they were stay where they are; the
         // others' lives end with this update (see storage/heap/toast.rs).
-        let (kept, old_pointers) = self.unchanged_values(table, desc, tid, values)?;
+        // A new version stored whole keeps none, and learns the old one's
+        // from the update's own read of it.
+        let inline = table.toast.is_none() || Self::fits_inline(desc, values);
+        let (kept, old_pointers) = match inline {
+            true => (Vec::new(), Vec::new()),
+            false => self.unchanged_values(table, desc, tid, values)?,
+        };
+        let old_pointers = std::cell::RefCell::new(old_pointers);
         let mut tuple = Vec::new();
         let stored = self.form_row_keeping(table, desc, values, &kept, xid, cid, &mut tuple)?;
         let refused = std::cell::Cell::new(None);
@@ -2294,7 +2303,12 @@ impl Catalog {
             }
         };
         let keep = std::cell::RefCell::new(Vec::new());
-        let check = |t: &[u8]| self.change_check(t, xid, mode(t), &refused, &keep);
+        let check = |t: &[u8]| {
+            if inline && Header(t).has_toasted() {
+                *old_pointers.borrow_mut() = Toaster::pointers(&deform_stored(desc, t))?;
+            }
+            self.change_check(t, xid, mode(t), &refused, &keep)
+        };
         let stamp = |t: &[u8]| self.txns.change_stamp(&keep.borrow(), xid, mode(t));
         let hot = |old: &[u8]| -> Result<bool> {
             let old_values = deform_stored(desc, old);
@@ -2313,7 +2327,7 @@ impl Catalog {
         if changed.is_some() {
             self.serial_write_tuple(table, xid, tid)?;
             let toaster = self.toaster(table);
-            for p in old_pointers.iter().filter(|p| !kept.contains(&Some(**p))) {
+            for p in old_pointers.borrow().iter().filter(|p| !kept.contains(&Some(**p))) {
                 toaster.kill_value(p, xid, cid)?;
             }
         }
@@ -2653,6 +2667,19 @@ impl Catalog {
     /// [`TransactionManager::wait_for`]).
     pub fn wait_for_transaction(&self, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
         self.txns.wait_for(pid, xid, interrupted)
+    }
+
+    /// Wait until the holder `xid` of a row lock that transaction `me`
+    /// wants has ended or is committing (see
+    /// [`TransactionManager::wait_for_row_holder`]).
+    pub fn wait_for_row_holder(
+        &self,
+        pid: i32,
+        me: u64,
+        xid: u64,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        self.txns.wait_for_row_holder(pid, me, xid, interrupted)
     }
 
     pub fn nblocks(&self, table: &Table) -> Result<u32> {

@@ -138,6 +138,10 @@ settings! {
         "Write-Ahead Log / Settings", "Forces synchronization of updates to disk.";
     wal_writer_delay = "wal_writer_delay", Sighup, Kind::Int { min: 1, max: 10000, unit: Unit::Ms }, "200", false,
         "Write-Ahead Log / Settings", "Time between WAL flushes performed in the WAL writer.";
+    commit_delay = "commit_delay", Superuser, Kind::Int { min: 0, max: 100000, unit: Unit::None }, "0", false,
+        "Write-Ahead Log / Settings", "Sets the delay in microseconds between transaction commit and flushing WAL to disk.";
+    commit_siblings = "commit_siblings", User, Kind::Int { min: 0, max: 1000, unit: Unit::None }, "5", false,
+        "Write-Ahead Log / Settings", "Sets the minimum number of concurrent open transactions required before performing commit_delay.";
     checkpoint_timeout = "checkpoint_timeout", Sighup, Kind::Int { min: 30, max: 86400, unit: Unit::S }, "300", false,
         "Write-Ahead Log / Checkpoints", "Sets the maximum time between automatic WAL checkpoints.";
     max_wal_size = "max_wal_size", Sighup, Kind::Int { min: 2, max: I32MAX, unit: Unit::Mb }, "1024", false,

@@ -172,17 +172,46 @@ async fn report_fatal<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, e: 
 /// off, then mark the transaction committed.
 async fn complete_commit(session: &mut Session) -> Result<()> {
     if let Some((xid, lsn)) = session.take_pending_commit() {
-        if session.settings.str(Guc::synchronous_commit) != "off" {
+        // Without waiting for its own commit, a transaction still waits
+        // for the commits it depends on (see crate::txn) to be durable.
+        let lsn_needed = match session.settings.str(Guc::synchronous_commit) {
+            "off" => session.shared().txns.dependency_lsn(xid),
+            _ => lsn,
+        };
+        if lsn_needed > 0 {
             let wal = &session.shared().engine.wal;
+            if wal.flushed() < lsn_needed {
+                commit_delay(session, xid).await;
+            }
             if crate::txn::wait::alone_on_thread() {
-                wal.flush_for_commit(lsn)?;
+                wal.flush_for_commit(lsn_needed)?;
             } else {
-                wal.wait_flushed(lsn).await?;
+                wal.wait_flushed(lsn_needed).await?;
             }
         }
         session.finish_commit(xid, lsn)?;
     }
     Ok(())
+}
+
+/// `commit_delay`: before a commit's flush, wait that many microseconds
+/// when at least `commit_siblings` other transactions are open, so that
+/// the flush takes in their commits too.
+async fn commit_delay(session: &Session, xid: u64) {
+    let delay = session.settings.int(Guc::commit_delay);
+    if delay == 0 || !session.settings.bool(Guc::fsync) {
+        return;
+    }
+    let siblings = session.settings.int(Guc::commit_siblings) as usize;
+    if session.shared().txns.open_besides(xid) < siblings {
+        return;
+    }
+    let delay = std::time::Duration::from_micros(delay as u64);
+    match crate::txn::wait::alone_on_thread() {
+        // Nobody else's work is held up on this thread.
+        true => std::thread::sleep(delay),
+        false => tokio::time::sleep(delay).await,
+    }
 }
 
 /// ReadyForQuery's transaction status.

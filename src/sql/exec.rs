@@ -3282,7 +3282,7 @@ impl Modify {
                         self.table.name
                     ));
                 }
-                RowChange::Wait(other) => wait_for_transaction(cx, other)?,
+                RowChange::Wait(other) => wait_for_row_holder(cx, other)?,
                 RowChange::Modified { newer } => {
                     let Some(recheck) = &self.recheck else { return Err(concurrent_change(newer.is_none())) };
                     let Some(newer) = newer else { return Ok(None) };
@@ -3293,7 +3293,7 @@ impl Modify {
                     match cx.catalog.newest_version_as(&self.table, newer, cx.xid, strength)? {
                         NewestVersion::Gone => return Ok(None),
                         NewestVersion::Wait(other) => {
-                            wait_for_transaction(cx, other)?;
+                            wait_for_row_holder(cx, other)?;
                             tid = newer;
                             // Look at the version again after the wait.
                             let row = cx.catalog.fetch_row(&self.table, tid)?;
@@ -3519,6 +3519,14 @@ fn defer_unique_checks(
         pending.lock().map_err(|_| Error::internal("deferred checks poisoned"))?.push(check);
     }
     Ok(())
+}
+
+/// Wait for the holder `xid` of a row lock this statement wants to end
+/// or to be committing (see [`crate::txn`]).
+fn wait_for_row_holder(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {
+    let (catalog, pid, me) = (cx.catalog, cx.eval.backend_pid(), cx.xid);
+    let eval = &mut *cx.eval;
+    catalog.wait_for_row_holder(pid, me, xid, &mut || eval.check_interrupts())
 }
 
 fn wait_for_transaction(cx: &mut ExecCx<'_>, xid: u64) -> Result<()> {

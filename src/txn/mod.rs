@@ -11,6 +11,16 @@
 //!   once it is durable the transaction leaves the running set, and only
 //!   then is it visible. An abort is a record too (not waited for: a crash
 //!   aborts anyway).
+//! - Early lock release: between its commit record and the flush, a
+//!   transaction is *committing*. Snapshots still count it running, but
+//!   its row locks are released: a writer waiting for its row goes on at
+//!   once, treating it as committed (as it would once the flush is done),
+//!   and records it as a dependency. The dependent's own commit record
+//!   comes later in the WAL, so it can never be durable without the
+//!   other's; its snapshots see its dependencies committed; and it leaves
+//!   the running set only after them ([`TransactionManager::finish_commit`]),
+//!   so no reader sees it without them. Rows of a hot spot (pgbench's
+//!   branches) thus change many times per WAL flush instead of once.
 //! - A savepoint that writes gets a subtransaction id of its own
 //!   ([`TransactionManager::assign_sub`]), a member of its top-level
 //!   transaction's family. `ROLLBACK TO` aborts the subtransaction's ids at
@@ -94,6 +104,9 @@ struct Running {
     pid: i32,
     /// The top-level transaction (the id itself for a top-level one).
     top: u64,
+    /// The end of its commit record while the transaction is committing
+    /// (logged, not yet durable); 0 before.
+    committing: u64,
 }
 
 /// How many condition variables wake the sessions waiting for a
@@ -105,6 +118,10 @@ pub struct TransactionManager {
     /// Running writers (top-level and subtransaction ids), each with its
     /// session's process id and its top-level transaction id.
     running: Mutex<BTreeMap<u64, Running>>,
+    /// The committing transactions (top-level ids) that each running
+    /// top-level transaction went past a row lock of (see the module
+    /// documentation). Taken with `running` held, never the other way.
+    dependencies: Mutex<std::collections::HashMap<u64, Vec<u64>>>,
     /// Signalled when a transaction leaves the running set: the one at
     /// `xid % ENDED_STRIPES`, so that a commit wakes the sessions waiting
     /// for that transaction (and the few that share its stripe), not every
@@ -129,6 +146,7 @@ impl TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeMap::new()),
+            dependencies: Mutex::new(std::collections::HashMap::new()),
             ended: std::array::from_fn(|_| wait::Event::default()),
             locks: lock::LockManager::default(),
             xmins: Mutex::new(std::collections::HashMap::new()),
@@ -149,7 +167,7 @@ impl TransactionManager {
         // Under the lock, so that a snapshot never sees an id assigned but not yet running.
         let mut running = self.running.lock();
         let xid = self.next_xid.fetch_add(1, Ordering::AcqRel);
-        running.insert(xid, Running { pid, top: xid });
+        running.insert(xid, Running { pid, top: xid, committing: 0 });
         xid
     }
 
@@ -158,7 +176,7 @@ impl TransactionManager {
     pub fn assign_sub(&self, pid: i32, top: u64) -> u64 {
         let mut running = self.running.lock();
         let xid = self.next_xid.fetch_add(1, Ordering::AcqRel);
-        running.insert(xid, Running { pid, top });
+        running.insert(xid, Running { pid, top, committing: 0 });
         xid
     }
 
@@ -213,7 +231,18 @@ impl TransactionManager {
         let xmax = self.next_xid.load(Ordering::Acquire);
         let xmin = running.first_key_value().map(|(&x, _)| x).unwrap_or(xmax);
         self.xmins.lock().entry(pid).or_insert(xmin);
-        Snapshot { xmin, xmax, running: running.keys().copied().collect(), serial: None }
+        let deps = self.dependencies.lock();
+        let mine = match deps.is_empty() {
+            true => None,
+            false => running.iter().find(|(x, r)| r.pid == pid && r.top == **x).and_then(|(x, _)| deps.get(x)),
+        };
+        let running = match mine {
+            // The committing transactions this one depends on are
+            // committed for it (their families with them).
+            Some(d) => running.iter().filter(|(_, r)| !d.contains(&r.top)).map(|(&x, _)| x).collect(),
+            None => running.keys().copied().collect(),
+        };
+        Snapshot { xmin, xmax, running, serial: None }
     }
 
     /// Session `pid`'s transaction ended: its snapshots are gone.
@@ -308,14 +337,75 @@ impl TransactionManager {
         for &x in family.iter().rev() {
             self.clog.set(x, XidStatus::Committed, end)?;
         }
+        // Committing: its row locks go now (see the module documentation).
+        let mut running = self.running.lock();
+        for x in &family {
+            if let Some(r) = running.get_mut(x) {
+                r.committing = end;
+            }
+        }
+        drop(running);
+        family.iter().for_each(|&x| self.notify_ended(x));
         Ok(end)
     }
 
     /// The commit record is durable (or need not be waited for): make the
-    /// commit visible, with its subtransactions' (all at once).
+    /// commit visible, with its subtransactions' (all at once). The
+    /// committing transactions it depends on become visible first, if
+    /// their own sessions have not got that far yet: their commits are
+    /// durable too ([`Self::dependency_lsn`] was awaited).
     pub fn finish_commit(&self, xid: u64, _lsn: u64) -> Result<()> {
+        self.finish_dependencies(xid);
         self.leave_family(xid);
         Ok(())
+    }
+
+    /// Make the committing transactions `top` depends on visible, theirs
+    /// first.
+    fn finish_dependencies(&self, top: u64) {
+        let Some(deps) = self.dependencies.lock().remove(&top) else { return };
+        for d in deps {
+            let committing = self.running.lock().get(&d).is_some_and(|r| r.committing != 0);
+            if committing {
+                self.finish_dependencies(d);
+                self.leave_family(d);
+            }
+        }
+    }
+
+    /// The WAL position that must be durable before top-level transaction
+    /// `top` may become visible: the end of the newest commit record among
+    /// the committing transactions it depends on (0: none).
+    pub fn dependency_lsn(&self, top: u64) -> u64 {
+        let running = self.running.lock();
+        let deps = self.dependencies.lock();
+        let Some(d) = deps.get(&top) else { return 0 };
+        d.iter().filter_map(|x| running.get(x)).map(|r| r.committing).max().unwrap_or(0)
+    }
+
+    /// The outcome of `xid` as a writer of rows sees it when it meets one
+    /// of `xid`'s row locks: a committing transaction counts as committed,
+    /// and `me` then depends on it.
+    fn outcome_for_writer(&self, xid: u64, me: u64) -> Result<Option<bool>> {
+        let running = self.running.lock();
+        let Some(r) = running.get(&xid) else {
+            drop(running);
+            return Ok(Some(self.clog.status(xid)? == XidStatus::Committed));
+        };
+        if r.committing == 0 {
+            return Ok(None);
+        }
+        let Some(my_top) = running.get(&me).map(|m| m.top) else {
+            // Without an id of its own nothing can depend on the commit:
+            // wait for it as for any other.
+            return Ok(None);
+        };
+        let mut deps = self.dependencies.lock();
+        let mine = deps.entry(my_top).or_default();
+        if !mine.contains(&r.top) {
+            mine.push(r.top);
+        }
+        Ok(Some(true))
     }
 
     /// Roll back `xid` and its subtransactions: their changes stay in the
@@ -355,6 +445,7 @@ impl TransactionManager {
     fn leave_family(&self, top: u64) {
         let mut running = self.running.lock();
         running.remove(&top);
+        self.dependencies.lock().remove(&top);
         let subs: Vec<u64> = running.range(top + 1..).filter(|(_, r)| r.top == top).map(|(&x, _)| x).collect();
         subs.iter().for_each(|x| _ = running.remove(x));
         drop(running);
@@ -365,6 +456,11 @@ impl TransactionManager {
     /// Wake the sessions waiting for `xid` to end (see `ended`).
     fn notify_ended(&self, xid: u64) {
         self.ended[(xid % ENDED_STRIPES as u64) as usize].notify_all();
+    }
+
+    /// How many top-level transactions other than `top` are running.
+    pub fn open_besides(&self, top: u64) -> usize {
+        self.running.lock().iter().filter(|(x, r)| r.top == **x && **x != top).count()
     }
 
     /// Whether `xid` is still running.
@@ -389,10 +485,36 @@ impl TransactionManager {
     /// session already waits, directly or not, for `pid`, the wait would
     /// never end, and it fails with 40P01 instead.
     pub fn wait_for(&self, pid: i32, xid: u64, interrupted: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        self.wait_while(pid, xid, false, interrupted)
+    }
+
+    /// As [`Self::wait_for`], for writer `me` waiting for the holder of a
+    /// row lock: the wait ends once `xid` is committing (see the module
+    /// documentation), if `me` is a running transaction that may depend
+    /// on it.
+    pub fn wait_for_row_holder(
+        &self,
+        pid: i32,
+        me: u64,
+        xid: u64,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
+        let may_depend = self.is_running(me);
+        self.wait_while(pid, xid, may_depend, interrupted)
+    }
+
+    fn wait_while(
+        &self,
+        pid: i32,
+        xid: u64,
+        until_committing: bool,
+        interrupted: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<()> {
         self.locks.wait_for_transaction(pid, xid, &|x| self.owner_of(x))?;
+        let holds = |r: &Running| !until_committing || r.committing == 0;
         let result = (|| {
             let mut running = self.running.lock();
-            while running.contains_key(&xid) {
+            while running.get(&xid).is_some_and(holds) {
                 self.ended[(xid % ENDED_STRIPES as u64) as usize].wait(&mut running, None);
                 drop(running);
                 interrupted()?;

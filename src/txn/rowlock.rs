@@ -151,7 +151,7 @@ impl TransactionManager {
             if self.is_mine(u.xid, me) {
                 return Ok(RowCheck::SelfModified);
             }
-            match self.outcome(u.xid)? {
+            match self.outcome_for_writer(u.xid, me)? {
                 Some(true) => return Ok(RowCheck::Modified),
                 None if mode.conflicts(RowLock::of(u.status)) => return Ok(RowCheck::BeingModified(u.xid)),
                 _ => {}
@@ -160,12 +160,12 @@ impl TransactionManager {
         let mut keep = Vec::with_capacity(members.len());
         for m in members {
             if m.status.is_update() {
-                if self.outcome(m.xid)?.is_none() {
+                if self.outcome_for_writer(m.xid, me)?.is_none() {
                     keep.push(m);
                 }
             } else if self.is_mine(m.xid, me) {
                 keep.push(m);
-            } else if self.outcome(m.xid)?.is_none() {
+            } else if self.outcome_for_writer(m.xid, me)?.is_none() {
                 if mode.conflicts(RowLock::of(m.status)) {
                     return Ok(RowCheck::BeingModified(m.xid));
                 }

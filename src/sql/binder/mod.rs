@@ -373,6 +373,26 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// A select list item's alias without `AS` may not be one of the
+    /// keywords an interval's field list is made of (`SELECT 1 day` is a
+    /// syntax error in PostgreSQL, not a column named "day").
+    fn check_bare_label(&self, alias: &ast::Ident) -> Result<()> {
+        const NOT_BARE: [&str; 6] = ["year", "month", "day", "hour", "minute", "second"];
+        if alias.quote_style.is_some() || !NOT_BARE.iter().any(|k| alias.value.eq_ignore_ascii_case(k)) {
+            return Ok(());
+        }
+        let Some(p) = self.pos(alias.span) else { return Ok(()) };
+        let before: String = self.sql.chars().take(p.saturating_sub(1) as usize).collect();
+        let before = before.trim_end().to_ascii_lowercase();
+        let explicit = before.ends_with("as")
+            && !before[..before.len() - 2].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$');
+        match explicit {
+            true => Ok(()),
+            false => Err(Error::new(SqlState::SYNTAX_ERROR, format!("syntax error at or near \"{}\"", alias.value))
+                .with_position(p)),
+        }
+    }
+
     fn bind_statement(&mut self, stmt: &ast::Statement) -> Result<Statement> {
         match stmt {
             ast::Statement::Query(q) => self.bind_query(q),

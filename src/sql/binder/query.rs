@@ -635,6 +635,7 @@ impl Binder<'_> {
                     targets.push((b.0, Column { name, ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    self.check_bare_label(alias)?;
                     let b = self.bind_output(expr, output_type(targets.len()))?;
                     targets.push((b.0, Column { name: alias.value.clone(), ty: PgType::Unknown, typmod: b.1 }));
                 }

@@ -153,13 +153,13 @@ pub(super) fn interval_type_typmod(
         F::Hour => (INTERVAL_HOUR, false),
         F::Minute => (INTERVAL_MINUTE, false),
         F::Second => (INTERVAL_SECOND, true),
-        F::YearToMonth => (INTERVAL_YEAR | INTERVAL_MONTH, false),
-        F::DayToHour => (INTERVAL_DAY | INTERVAL_HOUR, false),
-        F::DayToMinute => (INTERVAL_DAY | INTERVAL_HOUR | INTERVAL_MINUTE, false),
-        F::DayToSecond => (INTERVAL_DAY | INTERVAL_HOUR | INTERVAL_MINUTE | INTERVAL_SECOND, true),
-        F::HourToMinute => (INTERVAL_HOUR | INTERVAL_MINUTE, false),
-        F::HourToSecond => (INTERVAL_HOUR | INTERVAL_MINUTE | INTERVAL_SECOND, true),
-        F::MinuteToSecond => (INTERVAL_MINUTE | INTERVAL_SECOND, true),
+        F::YearToMonth => (YEAR_TO_MONTH, false),
+        F::DayToHour => (DAY_TO_HOUR, false),
+        F::DayToMinute => (DAY_TO_MINUTE, false),
+        F::DayToSecond => (DAY_TO_SECOND, true),
+        F::HourToMinute => (HOUR_TO_MINUTE, false),
+        F::HourToSecond => (HOUR_TO_SECOND, true),
+        F::MinuteToSecond => (MINUTE_TO_SECOND, true),
     };
     if precision.is_some() && !to_second {
         return Err(interval_syntax_error());

@@ -596,10 +596,6 @@ const TIME_MASK: u32 = 4 | 8 | 16 | ALL_SUBSECONDS;
 /// The unit a number without one stands for, as the last field of an
 /// interval of type modifier fields `range`.
 fn rightmost_unit(range: u32) -> Unit {
-    const YEAR_TO_MONTH: u32 = INTERVAL_YEAR | INTERVAL_MONTH;
-    const DAY_TO_HOUR: u32 = INTERVAL_DAY | INTERVAL_HOUR;
-    const HOUR_TO_MINUTE: u32 = INTERVAL_HOUR | INTERVAL_MINUTE;
-    const DAY_TO_MINUTE: u32 = INTERVAL_DAY | HOUR_TO_MINUTE;
     match range {
         INTERVAL_YEAR => Unit::Year,
         INTERVAL_MONTH | YEAR_TO_MONTH => Unit::Month,
@@ -631,7 +627,7 @@ fn interval_time(body: &str, range: u32) -> std::result::Result<i64, IntervalErr
     };
     let parts: Vec<&str> = body.split(':').collect();
     let (h, m, (s, us)) = match parts.as_slice() {
-        [a, b] if b.contains('.') || range == INTERVAL_MINUTE | INTERVAL_SECOND => (0, whole(a)?, seconds(b)?),
+        [a, b] if b.contains('.') || range == MINUTE_TO_SECOND => (0, whole(a)?, seconds(b)?),
         [a, b] => (whole(a)?, whole(b)?, (0, 0)),
         [a, b, c] => (whole(a)?, whole(b)?, seconds(c)?),
         _ => return Err(IntervalErr::Syntax),

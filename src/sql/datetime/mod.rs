@@ -53,6 +53,14 @@ pub const INTERVAL_DAY: u32 = 1 << 3;
 pub const INTERVAL_HOUR: u32 = 1 << 10;
 pub const INTERVAL_MINUTE: u32 = 1 << 11;
 pub const INTERVAL_SECOND: u32 = 1 << 12;
+/// The field lists of more than one field.
+pub const YEAR_TO_MONTH: u32 = INTERVAL_YEAR | INTERVAL_MONTH;
+pub const DAY_TO_HOUR: u32 = INTERVAL_DAY | INTERVAL_HOUR;
+pub const DAY_TO_MINUTE: u32 = DAY_TO_HOUR | INTERVAL_MINUTE;
+pub const DAY_TO_SECOND: u32 = DAY_TO_MINUTE | INTERVAL_SECOND;
+pub const HOUR_TO_MINUTE: u32 = INTERVAL_HOUR | INTERVAL_MINUTE;
+pub const HOUR_TO_SECOND: u32 = HOUR_TO_MINUTE | INTERVAL_SECOND;
+pub const MINUTE_TO_SECOND: u32 = INTERVAL_MINUTE | INTERVAL_SECOND;
 /// Every field (no field list given).
 pub const INTERVAL_FULL_RANGE: u32 = 0x7fff;
 /// No precision given.
@@ -71,13 +79,6 @@ pub fn adjust_interval(iv: Interval, typmod: Option<u32>) -> Result<Interval> {
     let Some(typmod) = typmod else { return Ok(iv) };
     let (range, precision) = ((typmod >> 16) & INTERVAL_FULL_RANGE, typmod & 0xffff);
     let Interval { mut months, mut days, mut micros } = iv;
-    const YEAR_TO_MONTH: u32 = INTERVAL_YEAR | INTERVAL_MONTH;
-    const DAY_TO_HOUR: u32 = INTERVAL_DAY | INTERVAL_HOUR;
-    const DAY_TO_MINUTE: u32 = DAY_TO_HOUR | INTERVAL_MINUTE;
-    const DAY_TO_SECOND: u32 = DAY_TO_MINUTE | INTERVAL_SECOND;
-    const HOUR_TO_MINUTE: u32 = INTERVAL_HOUR | INTERVAL_MINUTE;
-    const HOUR_TO_SECOND: u32 = HOUR_TO_MINUTE | INTERVAL_SECOND;
-    const MINUTE_TO_SECOND: u32 = INTERVAL_MINUTE | INTERVAL_SECOND;
     // Integer division truncates toward zero, as C's does.
     let truncate = |t: i64, unit: i64| t / unit * unit;
     match range {

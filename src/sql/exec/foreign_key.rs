@@ -531,7 +531,7 @@ impl Act<'_> {
                 }
                 // Changed already by this statement.
                 RowChange::SelfModified => return Ok(()),
-                RowChange::Wait(other) => super::wait_for_transaction(cx, other)?,
+                RowChange::Wait(other) => super::wait_for_row_holder(cx, other)?,
                 RowChange::Modified { newer } => {
                     if !self.read_committed {
                         return Err(super::concurrent_change(newer.is_none()));
@@ -540,7 +540,7 @@ impl Act<'_> {
                     match cx.catalog.newest_version_as(child, newer, cx.xid, crate::txn::RowLock::Update)? {
                         NewestVersion::Gone => return Ok(()),
                         NewestVersion::Wait(other) => {
-                            super::wait_for_transaction(cx, other)?;
+                            super::wait_for_row_holder(cx, other)?;
                             tid = newer;
                             row = cx.catalog.fetch_row(child, tid)?;
                         }
