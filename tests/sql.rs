@@ -101,6 +101,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
         [
             Type::DATE,
             Type::TIME,
+            Type::TIMETZ,
             Type::TIMESTAMP,
             Type::TIMESTAMPTZ,
             Type::INTERVAL,
@@ -206,6 +207,7 @@ impl AsyncDB for Db {
                     Type::NUMERIC => row.try_get::<_, Option<RawNumeric>>(i)?.map(|n| n.0),
                     Type::DATE
                     | Type::TIME
+                    | Type::TIMETZ
                     | Type::TIMESTAMP
                     | Type::TIMESTAMPTZ
                     | Type::INTERVAL

@@ -501,6 +501,7 @@ fn datum_type(d: &Datum) -> Option<PgType> {
         Datum::Bpchar(_) => PgType::Bpchar,
         Datum::Date(_) => PgType::Date,
         Datum::Time(_) => PgType::Time,
+        Datum::TimeTz { .. } => PgType::TimeTz,
         Datum::Timestamp(_) => PgType::Timestamp,
         Datum::TimestampTz(_) => PgType::TimestampTz,
         Datum::Interval(_) => PgType::Interval,

@@ -298,6 +298,7 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> String {
         1043 => ("character varying", Some(length_modifier(typmod))),
         1700 => ("numeric", Some(numeric_modifier(typmod))),
         1083 => return precision_type("time", typmod, with_typmod, " without time zone"),
+        1266 => return precision_type("time", typmod, with_typmod, " with time zone"),
         1114 => return precision_type("timestamp", typmod, with_typmod, " without time zone"),
         1184 => return precision_type("timestamp", typmod, with_typmod, " with time zone"),
         1186 => ("interval", Some(interval_modifier(typmod))),

@@ -22,6 +22,9 @@
 //!   microseconds) as integers are, so `-infinity` and `infinity` (the
 //!   extreme integers) sort first and last; a date is not comparable with
 //!   a timestamp by key (the planner never mixes them);
+//! - timetz: its UTC time of day (time plus the offset west, which may
+//!   leave the day) as an integer, then the offset as one, so keys sort
+//!   as PostgreSQL's timetz_cmp_internal does;
 //! - interval: its span with 30-day months and 24-hour days, as a 128-bit
 //!   integer, so `1 mon` = `30 days` as PostgreSQL's interval_cmp has it;
 //! - bpchar: as text without its trailing blanks;
@@ -89,6 +92,11 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
         Datum::Date(v) => out.extend_from_slice(&((*v as i64 as u64) ^ (1 << 63)).to_be_bytes()),
         Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => {
             out.extend_from_slice(&((*v as u64) ^ (1 << 63)).to_be_bytes())
+        }
+        Datum::TimeTz { micros, offset_secs } => {
+            let utc = crate::sql::datetime::timetz_utc(*micros, *offset_secs);
+            out.extend_from_slice(&((utc as u64) ^ (1 << 63)).to_be_bytes());
+            out.extend_from_slice(&((*offset_secs as u32) ^ (1 << 31)).to_be_bytes());
         }
         Datum::Interval(iv) => out.extend_from_slice(&((iv.span() as u128) ^ (1 << 127)).to_be_bytes()),
         Datum::Bytea(b) => encode_bytes(out, b),
@@ -180,6 +188,7 @@ pub fn decodable(ty: crate::sql::types::PgType) -> bool {
             | T::Name
             | T::Date
             | T::Time
+            | T::TimeTz
             | T::Timestamp
             | T::TimestampTz
             | T::Bytea
@@ -213,6 +222,11 @@ pub fn decode(key: &mut &[u8], ty: crate::sql::types::PgType, order: KeyOrder) -
         T::Oid => Datum::Oid(int(take(8)?) as u32),
         T::Date => Datum::Date(int(take(8)?) as i32),
         T::Time => Datum::Time(int(take(8)?)),
+        T::TimeTz => {
+            let utc = int(take(8)?);
+            let offset_secs = (u32::from_be_bytes(take(4)?.try_into().ok()?) ^ (1 << 31)) as i32;
+            Datum::TimeTz { micros: utc - offset_secs as i64 * crate::sql::datetime::USECS_PER_SEC, offset_secs }
+        }
         T::Timestamp => Datum::Timestamp(int(take(8)?)),
         T::TimestampTz => Datum::TimestampTz(int(take(8)?)),
         T::Uuid => Datum::Uuid(take(16)?.try_into().ok()?),
@@ -400,6 +414,22 @@ mod tests {
         check_sorted(&ts.map(Datum::Timestamp), &[]);
         check_sorted(&ts.map(Datum::TimestampTz), &[]);
         check_sorted(&[0, 1, 86_400_000_000].map(Datum::Time), &[]);
+    }
+
+    #[test]
+    fn timetz_orders_by_utc_time_then_offset_and_reads_back() {
+        const H: i64 = 3_600_000_000;
+        // 23:00-05 is 04:00 UTC of the next day; 12:00+02 and 10:00+00
+        // are the same instant, the one further east first.
+        let vals = [(0, 0), (12 * H, -7200), (10 * H, 0), (11 * H, 0), (24 * H, 0), (23 * H, 5 * 3600)]
+            .map(|(micros, offset_secs)| Datum::TimeTz { micros, offset_secs });
+        check_sorted(&vals, &[]);
+        for v in &vals {
+            for o in [KeyOrder::ASC, KeyOrder { descending: true, nulls_first: false }] {
+                let k = key(v, o);
+                assert_eq!(decode(&mut k.as_slice(), crate::sql::types::PgType::TimeTz, o).as_ref(), Some(v));
+            }
+        }
     }
 
     #[test]

@@ -150,11 +150,18 @@ impl Session {
         Ok((Encoder::new(&c.options, &c.columns, self.output_settings())?, format))
     }
 
-    /// The settings COPY TO's text output follows: `extra_float_digits`
-    /// and `bytea_output`.
-    fn output_settings(&self) -> (i32, crate::sql::types::ByteaOutput) {
-        let efd = self.settings.int(crate::config::Guc::extra_float_digits) as i32;
-        (efd, crate::sql::types::ByteaOutput::from_setting(self.settings.str(crate::config::Guc::bytea_output)))
+    /// The settings COPY TO's text output follows: `extra_float_digits`,
+    /// `bytea_output` and `TimeZone`.
+    fn output_settings(&self) -> crate::sql::copy::to::OutputStyle {
+        crate::sql::copy::to::OutputStyle {
+            extra_float_digits: self.settings.int(crate::config::Guc::extra_float_digits) as i32,
+            bytea_output: crate::sql::types::ByteaOutput::from_setting(
+                self.settings.str(crate::config::Guc::bytea_output),
+            ),
+            // Read once per COPY, not through the session's cache (which
+            // needs `&mut self`).
+            time_zone: crate::sql::datetime::TimeZone::from_setting(self.settings.str(crate::config::Guc::TimeZone)),
+        }
     }
 
     fn portal_copy(&self, portal: &str) -> Result<CopyStmt> {
@@ -203,6 +210,7 @@ impl Session {
             ));
         }
         let mut decoder = Decoder::new(c)?;
+        decoder.set_time_zone(self.time_zone());
         let xid = self.ensure_xid("COPY FROM")?;
         let catalog = self.shared.catalog.clone();
         let snapshot = self.statement_snapshot();

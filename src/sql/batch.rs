@@ -12,6 +12,7 @@
 //! | bpchar                             | Utf8 (blank-padded)      |
 //! | date                               | Date32                   |
 //! | time                               | Time64(µs)               |
+//! | timetz                             | FixedSizeBinary(12) (the stored form) |
 //! | timestamp / timestamptz            | Timestamp(µs[, "UTC"])   |
 //! | interval                           | Interval(MonthDayNano)   |
 //! | oid                                | UInt32                   |
@@ -137,6 +138,7 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
         PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
         PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
+        PgType::TimeTz => super::types::timetz_from_storage(col.as_fixed_size_binary().value(i)).unwrap_or(Datum::Null),
         PgType::Timestamp => Datum::Timestamp(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::TimestampTz => Datum::TimestampTz(col.as_primitive::<TimestampMicrosecondType>().value(i)),
         PgType::Bytea => Datum::Bytea(col.as_binary::<i32>().value(i).to_vec()),
@@ -211,6 +213,8 @@ pub enum ColumnBuilder {
     Bytea(BinaryBuilder),
     /// uuid: 16 bytes a value.
     Uuid(FixedSizeBinaryBuilder),
+    /// timetz: its 12 stored bytes (see [`super::types::timetz_storage`]).
+    TimeTz(FixedSizeBinaryBuilder),
     /// tid: packed into 64 bits (see [`tid_packed`]).
     Tid(Int64Builder),
     /// A column of this type that nothing above the scan reads: only its
@@ -238,6 +242,7 @@ impl ColumnBuilder {
             }
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
             PgType::Uuid => ColumnBuilder::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
+            PgType::TimeTz => ColumnBuilder::TimeTz(FixedSizeBinaryBuilder::with_capacity(capacity, 12)),
             PgType::Bytea | PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) => {
                 ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
             }
@@ -272,7 +277,7 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => b.append_null(),
             ColumnBuilder::PgLsn(b) => b.append_null(),
             ColumnBuilder::Bytea(b) => b.append_null(),
-            ColumnBuilder::Uuid(b) => b.append_null(),
+            ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => b.append_null(),
             ColumnBuilder::Skip(_, rows) => *rows += 1,
         }
     }
@@ -297,6 +302,9 @@ impl ColumnBuilder {
             (ColumnBuilder::PgLsn(b), Datum::PgLsn(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
+            (ColumnBuilder::TimeTz(b), Datum::TimeTz { micros, offset_secs }) => {
+                b.append_value(super::types::timetz_storage(*micros, *offset_secs)).map_err(arrow_error)?
+            }
             (ColumnBuilder::Tid(b), Datum::Tid(block, offset)) => b.append_value(tid_packed(*block, *offset)),
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
@@ -332,7 +340,7 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::PgLsn(b) => b.append_value(u64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
-            ColumnBuilder::Uuid(b) => b.append_value(bytes).map_err(|_| bad())?,
+            ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => b.append_value(bytes).map_err(|_| bad())?,
             ColumnBuilder::Tid(b) => match Datum::from_storage(PgType::Tid, bytes)? {
                 Datum::Tid(block, offset) => b.append_value(tid_packed(block, offset)),
                 _ => return Err(bad()),
@@ -399,7 +407,7 @@ impl ColumnBuilder {
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
             ColumnBuilder::PgLsn(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
-            ColumnBuilder::Uuid(b) => Arc::new(b.finish()),
+            ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => Arc::new(b.finish()),
             ColumnBuilder::Skip(ty, rows) => null_array(*ty, std::mem::take(rows)),
         }
     }

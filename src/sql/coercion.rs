@@ -56,7 +56,7 @@ pub fn implicit(from: PgType, to: PgType) -> bool {
         (from, to),
         (Date, Timestamp | TimestampTz)
             | (Timestamp, TimestampTz)
-            | (Time, Interval)
+            | (Time, Interval | TimeTz)
             | (Bpchar, Text | Varchar)
             | (Text | Varchar, Bpchar)
             | (Int2, Int4 | Int8 | Numeric | Float4 | Float8)
@@ -96,4 +96,5 @@ pub fn datetime_assignable(from: PgType, to: PgType) -> bool {
     use PgType::*;
     (from.is_datetime() && to.is_datetime())
         || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
+        || matches!((from, to), (Time | TimestampTz, TimeTz) | (TimeTz, Time))
 }

@@ -793,6 +793,8 @@ fn key_of(d: &Datum) -> Key {
         Datum::Bpchar(s) => Key::Text(super::types::bpchar_trim(s).to_string()),
         Datum::Date(v) => Key::Int(*v as i64),
         Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Key::Int(*v),
+        // Equal only when both the time and the offset are (timetz_eq).
+        Datum::TimeTz { micros, offset_secs } => Key::Wide(((*micros as i128) << 32) | (*offset_secs as u32) as i128),
         Datum::Interval(iv) => Key::Wide(iv.span()),
         Datum::Bytea(b) => Key::Bytes(b.clone()),
         // Arrays hash by their key encoding, equal exactly when the arrays are.

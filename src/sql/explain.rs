@@ -890,6 +890,10 @@ impl<'a> Explainer<'a> {
             }
             Expr::Call(f, args, _) => {
                 let args: Vec<String> = args.iter().map(|a| self.deparse(a, names, true)).collect();
+                // SQL's value keywords have no parentheses unless given a precision.
+                if let Some(k) = value_keyword(f) {
+                    return if args.is_empty() { k.into() } else { format!("{k}({})", args.join(", ")) };
+                }
                 return format!("{}({})", func_name(f), args.join(", "));
             }
             Expr::Like(a, p, not, ci) => {
@@ -1000,6 +1004,19 @@ fn constant(v: &Datum, ty: PgType) -> String {
         }
         other => format!("'{}'::{}", other.to_text().replace('\'', "''"), ty.sql_name()),
     }
+}
+
+/// The keyword PostgreSQL prints for a function that is one of SQL's
+/// value functions (`CURRENT_DATE`, `LOCALTIME(2)`, …).
+fn value_keyword(f: &super::func::Func) -> Option<&'static str> {
+    use super::func::Func;
+    Some(match f {
+        Func::CurrentDate => "CURRENT_DATE",
+        Func::CurrentTime => "CURRENT_TIME",
+        Func::LocalTime => "LOCALTIME",
+        Func::LocalTimestamp => "LOCALTIMESTAMP",
+        _ => return None,
+    })
 }
 
 fn func_name(f: &super::func::Func) -> String {

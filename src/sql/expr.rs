@@ -852,6 +852,17 @@ fn datetime_arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType, ctx: &dyn EvalC
                 D::Time(datetime::time_add(*t, &iv))
             }
             (ArithOp::Add, D::Interval(iv), D::Time(t)) => D::Time(datetime::time_add(*t, iv)),
+            (ArithOp::Add | ArithOp::Sub, D::TimeTz { micros, offset_secs }, D::Interval(iv)) => {
+                let iv = if add { *iv } else { neg(iv)? };
+                D::TimeTz { micros: datetime::timetz_add(*micros, &iv), offset_secs: *offset_secs }
+            }
+            (ArithOp::Add, D::Interval(iv), D::TimeTz { micros, offset_secs }) => {
+                D::TimeTz { micros: datetime::timetz_add(*micros, iv), offset_secs: *offset_secs }
+            }
+            (ArithOp::Add, D::Date(d), D::TimeTz { micros, offset_secs })
+            | (ArithOp::Add, D::TimeTz { micros, offset_secs }, D::Date(d)) => {
+                D::TimestampTz(datetime::date_timetz(*d, *micros, *offset_secs)?)
+            }
             (ArithOp::Sub, D::Time(x), D::Time(y)) => D::Interval(Interval { months: 0, days: 0, micros: x - y }),
             (ArithOp::Add, D::Interval(x), D::Interval(y)) => D::Interval(x.checked_add(y)?),
             (ArithOp::Sub, D::Interval(x), D::Interval(y)) => D::Interval(x.checked_add(&neg(y)?)?),
@@ -868,7 +879,9 @@ fn datetime_arith(op: ArithOp, a: &Datum, b: &Datum, ty: PgType, ctx: &dyn EvalC
             _ => return Err(Error::internal(format!("no date/time operator {} for {a:?} and {b:?}", op.symbol()))),
         })
     };
-    let is_dt = |d: &Datum| matches!(d, D::Date(_) | D::Time(_) | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_));
+    let is_dt = |d: &Datum| {
+        matches!(d, D::Date(_) | D::Time(_) | D::TimeTz { .. } | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_))
+    };
     let _ = ty;
     (is_dt(a) || is_dt(b)).then(r)
 }
@@ -957,6 +970,9 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Time(x), Datum::Time(y))
         | (Datum::Timestamp(x), Datum::Timestamp(y))
         | (Datum::TimestampTz(x), Datum::TimestampTz(y)) => x.cmp(y),
+        (Datum::TimeTz { micros: x, offset_secs: xo }, Datum::TimeTz { micros: y, offset_secs: yo }) => {
+            datetime::timetz_cmp((*x, *xo), (*y, *yo))
+        }
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
@@ -997,6 +1013,7 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || matches!((from, to), (Int4, Bool) | (Bool, Int4))
         || (from.is_datetime() && to.is_datetime())
         || matches!((from, to), (Timestamp | TimestampTz, Time) | (Time, Interval) | (Interval, Time))
+        || matches!((from, to), (Time | TimestampTz, TimeTz) | (TimeTz, Time))
         || ((from.is_oid() || from.is_integer()) && (to.is_oid() || to.is_integer()))
         || matches!((from.elem(), to.elem()), (Some(f), Some(t)) if cast_exists(f, t))
         || matches!((from, to), (Json, Jsonb) | (Jsonb, Json))
@@ -1025,6 +1042,7 @@ fn datetime_cast(v: &Datum, to: PgType, typmod: Option<u32>, tz: &TimeZone) -> O
     use Datum as D;
     let range = datetime::timestamp_out_of_range;
     let round = |t: i64| typmod.map_or(t, |p| datetime::round_timestamp(t, p));
+    let round_time = |t: i64| typmod.map_or(t, |p| datetime::round_micros(t, p));
     let r = || -> Result<Datum> {
         Ok(match (v, to) {
             (D::Date(d), PgType::Timestamp) => D::Timestamp(datetime::date_to_timestamp(*d)?),
@@ -1042,7 +1060,19 @@ fn datetime_cast(v: &Datum, to: PgType, typmod: Option<u32>, tz: &TimeZone) -> O
                 D::Time(datetime::time_of(tz.to_local(*t)))
             }
             (D::Timestamp(_) | D::TimestampTz(_), PgType::Time) => D::Null,
-            (D::Time(t), PgType::Time) => D::Time(typmod.map_or(*t, |p| datetime::round_micros(*t, p))),
+            (D::Time(t), PgType::Time) => D::Time(round_time(*t)),
+            (D::Time(t), PgType::TimeTz) => {
+                let (micros, offset_secs) = datetime::time_to_timetz(round_time(*t), tz);
+                D::TimeTz { micros, offset_secs }
+            }
+            (D::TimeTz { micros, .. }, PgType::Time) => D::Time(round_time(*micros)),
+            (D::TimeTz { micros, offset_secs }, PgType::TimeTz) => {
+                D::TimeTz { micros: round_time(*micros), offset_secs: *offset_secs }
+            }
+            (D::TimestampTz(t), PgType::TimeTz) => match datetime::timestamptz_to_timetz(round(*t), tz) {
+                Some((micros, offset_secs)) => D::TimeTz { micros, offset_secs },
+                None => D::Null,
+            },
             (D::Time(t), PgType::Interval) => D::Interval(Interval { months: 0, days: 0, micros: *t }),
             (D::Interval(iv), PgType::Time) => D::Time(iv.micros.rem_euclid(datetime::USECS_PER_DAY)),
             (D::Date(d), PgType::Date) => D::Date(*d),
@@ -1050,8 +1080,9 @@ fn datetime_cast(v: &Datum, to: PgType, typmod: Option<u32>, tz: &TimeZone) -> O
             _ => return Err(Error::internal("not a date/time cast")),
         })
     };
-    let is_dt = matches!(v, D::Date(_) | D::Time(_) | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_));
-    let to_dt = to.is_datetime() || matches!(to, PgType::Time | PgType::Interval);
+    let is_dt =
+        matches!(v, D::Date(_) | D::Time(_) | D::TimeTz { .. } | D::Timestamp(_) | D::TimestampTz(_) | D::Interval(_));
+    let to_dt = to.is_datetime() || matches!(to, PgType::Time | PgType::TimeTz | PgType::Interval);
     (is_dt && to_dt).then(r)
 }
 
@@ -1124,7 +1155,7 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         (Datum::Text(s) | Datum::Bpchar(s), _) if !to.is_string() => {
             let d = parse_text_tz(to, s, tz)?;
             match (typmod, &d) {
-                (Some(_), Datum::Timestamp(_) | Datum::TimestampTz(_) | Datum::Time(_)) => {
+                (Some(_), Datum::Timestamp(_) | Datum::TimestampTz(_) | Datum::Time(_) | Datum::TimeTz { .. }) => {
                     return datetime_cast(&d, to, typmod, tz).unwrap_or(Ok(d));
                 }
                 _ => d,

@@ -50,6 +50,9 @@ pub enum Func {
     CurrentDate,
     LocalTimestamp,
     LocalTime,
+    /// `current_time`: the transaction's start as a timetz in the
+    /// session zone.
+    CurrentTime,
     /// `date_part(text, …)`: float8.
     DatePart,
     /// `extract(field from …)`: numeric.
@@ -335,6 +338,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("current_date", Func::CurrentDate),
     ("localtimestamp", Func::LocalTimestamp),
     ("localtime", Func::LocalTime),
+    ("current_time", Func::CurrentTime),
     ("date_part", Func::DatePart),
     ("date_trunc", Func::DateTrunc),
     ("make_date", Func::MakeDate),
@@ -565,13 +569,16 @@ impl Func {
             Func::Coalesce | Func::NullIf => &[],
             Func::Now | Func::StatementTimestamp | Func::ClockTimestamp => &[(&[], TimestampTz)],
             Func::CurrentDate => &[(&[], Date)],
-            Func::LocalTimestamp => &[(&[], Timestamp)],
-            Func::LocalTime => &[(&[], Time)],
+            // With a precision: `localtime(2)`.
+            Func::LocalTimestamp => &[(&[], Timestamp), (&[Int4], Timestamp)],
+            Func::LocalTime => &[(&[], Time), (&[Int4], Time)],
+            Func::CurrentTime => &[(&[], TimeTz), (&[Int4], TimeTz)],
             Func::DatePart => &[
                 (&[Text, TimestampTz], Float8),
                 (&[Text, Timestamp], Float8),
                 (&[Text, Date], Float8),
                 (&[Text, Time], Float8),
+                (&[Text, TimeTz], Float8),
                 (&[Text, Interval], Float8),
             ],
             Func::Extract => &[
@@ -579,6 +586,7 @@ impl Func {
                 (&[Text, Timestamp], Numeric),
                 (&[Text, Date], Numeric),
                 (&[Text, Time], Numeric),
+                (&[Text, TimeTz], Numeric),
                 (&[Text, Interval], Numeric),
             ],
             Func::DateTrunc => {
@@ -586,7 +594,12 @@ impl Func {
             }
             Func::MakeDate => &[(&[Int4, Int4, Int4], Date)],
             Func::IsFinite => &[(&[TimestampTz], Bool), (&[Timestamp], Bool), (&[Date], Bool), (&[Interval], Bool)],
-            Func::Timezone => &[(&[Text, TimestampTz], Timestamp), (&[Text, Timestamp], TimestampTz)],
+            Func::Timezone => &[
+                (&[Text, TimestampTz], Timestamp),
+                (&[Text, Timestamp], TimestampTz),
+                (&[Text, TimeTz], TimeTz),
+                (&[Interval, TimeTz], TimeTz),
+            ],
             Func::Age => &[
                 (&[TimestampTz, TimestampTz], Interval),
                 (&[Timestamp, Timestamp], Interval),
@@ -769,6 +782,7 @@ impl Func {
                 | Func::CurrentDate
                 | Func::LocalTimestamp
                 | Func::LocalTime
+                | Func::CurrentTime
                 | Func::DateTrunc
                 | Func::MakeDate
                 | Func::Timezone
@@ -982,13 +996,26 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::CurrentDate => {
             Datum::Date(datetime::timestamp_to_date(ctx.time_zone().to_local(ctx.transaction_timestamp()))?)
         }
-        Func::LocalTimestamp => Datum::Timestamp(ctx.time_zone().to_local(ctx.transaction_timestamp())),
-        Func::LocalTime => Datum::Time(datetime::time_of(ctx.time_zone().to_local(ctx.transaction_timestamp()))),
+        Func::LocalTimestamp | Func::LocalTime | Func::CurrentTime => {
+            // The precision is at most 6, as PostgreSQL reduces it.
+            let precision = values.first().and_then(Datum::as_i64).map(|p| p.clamp(0, 6) as u32);
+            let round = |t: i64| precision.map_or(t, |p| datetime::round_micros(t, p));
+            let (now, tz) = (ctx.transaction_timestamp(), ctx.time_zone());
+            match func {
+                Func::LocalTimestamp => Datum::Timestamp(round(tz.to_local(now))),
+                Func::LocalTime => Datum::Time(datetime::time_of(round(tz.to_local(now)))),
+                _ => match datetime::timestamptz_to_timetz(round(now), &tz) {
+                    Some((micros, offset_secs)) => Datum::TimeTz { micros, offset_secs },
+                    None => Datum::Null,
+                },
+            }
+        }
         Func::DatePart | Func::Extract => {
             let tz = ctx.time_zone();
             let src = match &values[1] {
                 Datum::Date(d) => Source::Date(*d),
                 Datum::Time(t) => Source::Time(*t),
+                Datum::TimeTz { micros, offset_secs } => Source::TimeTz(*micros, *offset_secs),
                 Datum::Timestamp(t) => Source::Timestamp(*t),
                 Datum::TimestampTz(t) => Source::TimestampTz(*t, &tz),
                 Datum::Interval(iv) => Source::Interval(iv),
@@ -1054,6 +1081,14 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             _ => true,
         }),
         Func::Timezone => {
+            if let Datum::TimeTz { micros, offset_secs } = values[1] {
+                let to = match &values[0] {
+                    Datum::Interval(iv) => datetime::interval_zone_offset(iv)?,
+                    _ => datetime::timetz_zone_offset(&datetime::zone_for_at(text(0))?, ctx.transaction_timestamp()),
+                };
+                let (micros, offset_secs) = datetime::timetz_at_offset(micros, offset_secs, to);
+                return Ok(Datum::TimeTz { micros, offset_secs });
+            }
             let zone = datetime::zone_for_at(text(0))?;
             match &values[1] {
                 Datum::TimestampTz(t) => Datum::Timestamp(zone.to_local(*t)),

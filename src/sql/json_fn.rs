@@ -508,7 +508,7 @@ fn datetime_json(d: &Datum, style: &TextStyle<'_>) -> Option<String> {
     match d {
         Datum::Timestamp(t) | Datum::TimestampTz(t) if !super::datetime::is_finite_ts(*t) => Some(output(d, style)),
         Datum::Timestamp(_) | Datum::TimestampTz(_) => Some(output(d, style).replacen(' ', "T", 1)),
-        Datum::Date(_) | Datum::Time(_) => Some(output(d, style)),
+        Datum::Date(_) | Datum::Time(_) | Datum::TimeTz { .. } => Some(output(d, style)),
         _ => None,
     }
 }

@@ -154,6 +154,7 @@ fn scalar(d: &Datum) -> Option<f64> {
     match d {
         Datum::Date(v) => Some(*v as f64),
         Datum::Time(v) | Datum::Timestamp(v) | Datum::TimestampTz(v) => Some(*v as f64),
+        Datum::TimeTz { micros, offset_secs } => Some(super::datetime::timetz_utc(*micros, *offset_secs) as f64),
         Datum::Numeric(s) => s.parse().ok(),
         Datum::Bool(b) => Some(*b as i32 as f64),
         other => other.as_f64(),

@@ -24,6 +24,9 @@ pub enum PgType {
     Bpchar,
     Date,
     Time,
+    /// `time with time zone`: a time of day and its zone offset
+    /// ([`Datum::TimeTz`]; see `datetime::timetz`).
+    TimeTz,
     Timestamp,
     TimestampTz,
     Interval,
@@ -105,6 +108,7 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
     (1115, "_timestamp", "timestamp without time zone[]", PgType::Timestamp),
     (1182, "_date", "date[]", PgType::Date),
     (1183, "_time", "time without time zone[]", PgType::Time),
+    (1270, "_timetz", "time with time zone[]", PgType::TimeTz),
     (1185, "_timestamptz", "timestamp with time zone[]", PgType::TimestampTz),
     (1187, "_interval", "interval[]", PgType::Interval),
     (1231, "_numeric", "numeric[]", PgType::Numeric),
@@ -151,6 +155,7 @@ impl PgType {
             PgType::Bpchar => 1042,
             PgType::Date => 1082,
             PgType::Time => 1083,
+            PgType::TimeTz => 1266,
             PgType::Timestamp => 1114,
             PgType::TimestampTz => 1184,
             PgType::Interval => 1186,
@@ -211,7 +216,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 30] = [
+    pub const ALL: [PgType; 31] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -227,6 +232,7 @@ impl PgType {
         PgType::Bpchar,
         PgType::Date,
         PgType::Time,
+        PgType::TimeTz,
         PgType::Timestamp,
         PgType::TimestampTz,
         PgType::Interval,
@@ -267,6 +273,7 @@ impl PgType {
             PgType::Bpchar => "character",
             PgType::Date => "date",
             PgType::Time => "time without time zone",
+            PgType::TimeTz => "time with time zone",
             PgType::Timestamp => "timestamp without time zone",
             PgType::TimestampTz => "timestamp with time zone",
             PgType::Interval => "interval",
@@ -308,6 +315,7 @@ impl PgType {
             PgType::Bpchar => "bpchar",
             PgType::Date => "date",
             PgType::Time => "time",
+            PgType::TimeTz => "timetz",
             PgType::Timestamp => "timestamp",
             PgType::TimestampTz => "timestamptz",
             PgType::Interval => "interval",
@@ -354,6 +362,7 @@ impl PgType {
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
             PgType::PgLsn => 8,
+            PgType::TimeTz => 12,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
@@ -376,6 +385,8 @@ impl PgType {
             PgType::PgLsn => (8, 8),
             // Block then offset, as PostgreSQL's ItemPointerData.
             PgType::Tid => (6, 2),
+            // Microseconds then the offset, as PostgreSQL's TimeTzADT.
+            PgType::TimeTz => (12, 8),
             PgType::Interval => (16, 8),
             PgType::Uuid => (16, 1),
             // Text-like, numeric, bpchar and bytea values: variable length.
@@ -449,6 +460,12 @@ pub enum Datum {
     Date(i32),
     /// Microseconds since midnight.
     Time(i64),
+    /// A `timetz`: microseconds since midnight and the zone's offset in
+    /// seconds *west* of UTC (PostgreSQL's sign; it prints as east).
+    TimeTz {
+        micros: i64,
+        offset_secs: i32,
+    },
     /// Microseconds since 2000-01-01 00:00:00.
     Timestamp(i64),
     /// Microseconds since 2000-01-01 00:00:00 UTC.
@@ -554,6 +571,9 @@ impl Datum {
             Datum::Text(s) | Datum::Numeric(s) | Datum::Bpchar(s) => out.put_slice(s.as_bytes()),
             Datum::Date(d) => out.put_slice(datetime::format_date(*d).as_bytes()),
             Datum::Time(t) => out.put_slice(datetime::format_time(*t).as_bytes()),
+            Datum::TimeTz { micros, offset_secs } => {
+                out.put_slice(datetime::format_timetz(*micros, *offset_secs).as_bytes())
+            }
             Datum::Timestamp(t) => out.put_slice(datetime::format_timestamp(*t, None).as_bytes()),
             Datum::TimestampTz(t) => out.put_slice(datetime::format_timestamp(*t, Some(tz)).as_bytes()),
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
@@ -593,6 +613,10 @@ impl Datum {
             Datum::Text(s) | Datum::Bpchar(s) | Datum::Enum(_, s) => out.put_slice(s.as_bytes()),
             Datum::Date(d) => out.put_i32(*d),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.put_i64(*t),
+            Datum::TimeTz { micros, offset_secs } => {
+                out.put_i64(*micros);
+                out.put_i32(*offset_secs);
+            }
             Datum::Interval(iv) => {
                 out.put_i64(iv.micros);
                 out.put_i32(iv.days);
@@ -637,6 +661,7 @@ impl Datum {
             Datum::Text(s) | Datum::Bpchar(s) => out.extend_from_slice(s.as_bytes()),
             Datum::Date(d) => out.extend_from_slice(&d.to_le_bytes()),
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.extend_from_slice(&t.to_le_bytes()),
+            Datum::TimeTz { micros, offset_secs } => out.extend_from_slice(&timetz_storage(*micros, *offset_secs)),
             Datum::Oid(v) => out.extend_from_slice(&v.to_le_bytes()),
             Datum::PgLsn(v) => out.extend_from_slice(&v.to_le_bytes()),
             Datum::Tid(block, offset) => {
@@ -667,6 +692,7 @@ impl Datum {
             Datum::Bytea(b) => b.len(),
             Datum::Uuid(u) => u.len(),
             Datum::Tid(..) => 6,
+            Datum::TimeTz { .. } => 12,
             Datum::Numeric(_) | Datum::Interval(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
                 return None;
             }
@@ -709,6 +735,7 @@ impl Datum {
             PgType::Bpchar => Datum::Bpchar(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
             PgType::Date => Datum::Date(i32::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Time => Datum::Time(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::TimeTz => timetz_from_storage(b).ok_or_else(bad)?,
             PgType::Timestamp => Datum::Timestamp(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::TimestampTz => Datum::TimestampTz(i64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Interval => Datum::Interval(interval_from_storage(b).ok_or_else(bad)?),
@@ -745,6 +772,23 @@ pub fn interval_from_storage(b: &[u8]) -> Option<Interval> {
         micros: i64::from_le_bytes(b[..8].try_into().ok()?),
         days: i32::from_le_bytes(b[8..12].try_into().ok()?),
         months: i32::from_le_bytes(b[12..].try_into().ok()?),
+    })
+}
+
+/// A timetz's stored form: microseconds then the offset west
+/// (little-endian), the field order of PostgreSQL's `TimeTzADT`.
+pub fn timetz_storage(micros: i64, offset_secs: i32) -> [u8; 12] {
+    let mut b = [0u8; 12];
+    b[..8].copy_from_slice(&micros.to_le_bytes());
+    b[8..].copy_from_slice(&offset_secs.to_le_bytes());
+    b
+}
+
+pub fn timetz_from_storage(b: &[u8]) -> Option<Datum> {
+    let b: &[u8; 12] = b.try_into().ok()?;
+    Some(Datum::TimeTz {
+        micros: i64::from_le_bytes(b[..8].try_into().ok()?),
+        offset_secs: i32::from_le_bytes(b[8..].try_into().ok()?),
     })
 }
 
@@ -896,6 +940,9 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Bpchar => Ok(Datum::Bpchar(text.to_string())),
         PgType::Date => datetime::parse_date_text(text, tz).map(Datum::Date),
         PgType::Time => datetime::parse_time_text(text).map(Datum::Time),
+        PgType::TimeTz => {
+            datetime::parse_timetz_text(text, tz).map(|(micros, offset_secs)| Datum::TimeTz { micros, offset_secs })
+        }
         PgType::Timestamp => datetime::parse_timestamp_text(text, false, tz).map(Datum::Timestamp),
         PgType::TimestampTz => datetime::parse_timestamp_text(text, true, tz).map(Datum::TimestampTz),
         PgType::Interval => datetime::parse_interval_text(text).map(Datum::Interval),
@@ -1056,6 +1103,13 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             super::array::parse_binary(elem, bytes)?.into_datum()
         }
         PgType::Time => Datum::Time(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::TimeTz => {
+            let b: &[u8; 12] = bytes.try_into().map_err(|_| wrong())?;
+            let micros = i64::from_be_bytes(b[..8].try_into().map_err(|_| wrong())?);
+            let offset_secs = i32::from_be_bytes(b[8..].try_into().map_err(|_| wrong())?);
+            datetime::check_timetz(micros, offset_secs)?;
+            Datum::TimeTz { micros, offset_secs }
+        }
         PgType::Timestamp => Datum::Timestamp(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::TimestampTz => Datum::TimestampTz(i64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Interval => {

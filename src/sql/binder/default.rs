@@ -135,7 +135,9 @@ impl Binder<'_> {
                                 other => other.to_string(),
                             })
                             .collect();
-                        format!("{}({})", name.to_ascii_lowercase(), args.join(", "))
+                        // `CURRENT_TIME(0)`: a keyword with a precision keeps its capitals.
+                        let name = keyword.map_or_else(|| name.to_ascii_lowercase(), |k| k.to_ascii_uppercase());
+                        format!("{name}({})", args.join(", "))
                     }
                     _ => e.to_string(),
                 }

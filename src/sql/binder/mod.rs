@@ -59,7 +59,7 @@ use crate::catalog::{self, Table};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::txn::lock::LockMode;
-use temporal::{column_typmod, common_datetime, datetime_operator, is_temporal, relative_time};
+use temporal::{DatetimeOperator, column_typmod, common_datetime, datetime_operator, is_temporal, relative_time};
 
 /// A write through a view that is not simple (see [`updatable`]), or an
 /// INSERT through a view, is refused rather than guessed at.
@@ -1661,6 +1661,18 @@ impl<'a> Binder<'a> {
         self.no_operator_named(op, l.sql_name(), r.sql_name(), node)
     }
 
+    /// "operator is not unique". Out of line: [`Binder::bind_binary`]
+    /// recurses once per operator of an expression, so its frame stays small.
+    #[inline(never)]
+    fn ambiguous_operator(&self, op: &str, l: PgType, r: PgType, node: &ast::Expr) -> Error {
+        let (l, r) = (l.sql_name(), r.sql_name());
+        self.at_operator(
+            err!(SqlState::AMBIGUOUS_FUNCTION, "operator is not unique: {l} {op} {r}")
+                .with_hint("Could not choose a best candidate operator. You might need to add explicit type casts."),
+            node,
+        )
+    }
+
     fn no_operator_named(&self, op: &str, l: &str, r: &str, node: &ast::Expr) -> Error {
         self.at_operator(
             err!(SqlState::UNDEFINED_FUNCTION, "operator does not exist: {l} {op} {r}").with_hint(
@@ -1742,8 +1754,10 @@ impl<'a> Binder<'a> {
                 return self.bind_lsn_arith(aop, l, r, (left, right), node);
             }
             if is_temporal(lt) || is_temporal(rt) {
-                let Some((cl, cr, ty)) = datetime_operator(aop, lt, rt) else {
-                    return Err(self.no_operator(aop.symbol(), lt, rt, node));
+                let (cl, cr, ty) = match datetime_operator(aop, lt, rt) {
+                    DatetimeOperator::Found(cl, cr, ty) => (cl, cr, ty),
+                    DatetimeOperator::None => return Err(self.no_operator(aop.symbol(), lt, rt, node)),
+                    DatetimeOperator::Ambiguous => return Err(self.ambiguous_operator(aop.symbol(), lt, rt, node)),
                 };
                 let l = self.coerce(l, cl, left)?;
                 let r = self.coerce(r, cr, right)?;
@@ -2224,7 +2238,9 @@ impl<'a> Binder<'a> {
         }
         match e {
             Expr::Const(Datum::Null, PgType::Unknown) => return Ok(Expr::Const(Datum::Null, to)),
-            Expr::Const(Datum::Text(s), PgType::Unknown) if to == PgType::TimestampTz || relative_time(to, &s) => {
+            Expr::Const(Datum::Text(s), PgType::Unknown)
+                if matches!(to, PgType::TimestampTz | PgType::TimeTz) || relative_time(to, &s) =>
+            {
                 // Checked now, converted when run: the input's zone defaults
                 // to the session's TimeZone, which may change after binding,
                 // and `now`/`today` mean the time the statement runs (a
@@ -2322,8 +2338,12 @@ impl<'a> Binder<'a> {
                 return Ok((PgType::Numeric, Some(typmod as u32)));
             }
             D::Date => PgType::Date,
-            D::Time(p, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
-                return Ok((PgType::Time, p.map(|p| p.min(6) as u32)));
+            D::Time(p, tz) => {
+                let ty = match tz {
+                    ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone => PgType::Time,
+                    _ => PgType::TimeTz,
+                };
+                return Ok((ty, p.map(|p| p.min(6) as u32)));
             }
             D::Timestamp(p, tz) => {
                 let ty = match tz {
@@ -2384,6 +2404,7 @@ impl<'a> Binder<'a> {
                     "numeric" | "decimal" => PgType::Numeric,
                     "date" => PgType::Date,
                     "time" => PgType::Time,
+                    "timetz" => PgType::TimeTz,
                     "timestamp" => PgType::Timestamp,
                     "timestamptz" => PgType::TimestampTz,
                     "interval" => PgType::Interval,
@@ -2405,7 +2426,7 @@ impl<'a> Binder<'a> {
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
                     }
-                    "timetz" | "jsonpath" => {
+                    "jsonpath" => {
                         return Err(self.at(Error::not_supported(format!("type {n}")), node));
                     }
                     _ => return self.user_type(name, node).map(|t| (t, None)),
@@ -2780,7 +2801,8 @@ fn cast_type_name(dt: &ast::DataType) -> String {
         D::Varchar(_) | D::CharacterVarying(_) | D::CharVarying(_) => "varchar",
         D::Char(_) | D::Character(_) => "bpchar",
         D::Date => "date",
-        D::Time(..) => "time",
+        D::Time(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "time",
+        D::Time(..) => "timetz",
         D::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => "timestamp",
         D::Timestamp(..) => "timestamptz",
         D::Interval { .. } => "interval",

@@ -9,24 +9,29 @@ use crate::sql::types::PgType;
 /// A date/time literal whose value depends on when it is read (`now`, `today`, …).
 pub(super) fn relative_time(ty: PgType, text: &str) -> bool {
     let t = text.trim().to_ascii_lowercase();
-    matches!(ty, PgType::Date | PgType::Time | PgType::Timestamp)
+    matches!(ty, PgType::Date | PgType::Time | PgType::TimeTz | PgType::Timestamp)
         && ["now", "today", "tomorrow", "yesterday"].iter().any(|w| t.starts_with(w))
 }
 
 /// Date, time and interval types (the operands of date/time operators).
 pub(super) fn is_temporal(t: PgType) -> bool {
-    t.is_datetime() || matches!(t, PgType::Time | PgType::Interval)
+    t.is_datetime() || matches!(t, PgType::Time | PgType::TimeTz | PgType::Interval)
 }
 
-/// The type date, timestamp and timestamptz operands are compared in.
+/// The type two date/time operands meet in: among date, timestamp and
+/// timestamptz the later of them, between time and timetz timetz (the
+/// implicit casts go that way); none across the two families.
 pub(super) fn common_datetime(a: PgType, b: PgType) -> Option<PgType> {
     let rank = |t: PgType| match t {
-        PgType::Date => Some(0),
-        PgType::Timestamp => Some(1),
-        PgType::TimestampTz => Some(2),
+        PgType::Date => Some((0, 0)),
+        PgType::Timestamp => Some((0, 1)),
+        PgType::TimestampTz => Some((0, 2)),
+        PgType::Time => Some((1, 0)),
+        PgType::TimeTz => Some((1, 1)),
         _ => None,
     };
-    Some(if rank(a)? >= rank(b)? { a } else { b })
+    let (ra, rb) = (rank(a)?, rank(b)?);
+    (ra.0 == rb.0).then_some(if ra.1 >= rb.1 { a } else { b })
 }
 
 /// A column's typmod as the casts use it: the length of `char(n)` and
@@ -39,9 +44,22 @@ pub(super) fn column_typmod(ty: PgType, typmod: i32) -> Option<u32> {
     }
 }
 
+/// How `l op r` resolves among the date/time operators.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum DatetimeOperator {
+    /// The types the operands are coerced to, and the result type.
+    Found(PgType, PgType, PgType),
+    /// No operator takes these operands.
+    None,
+    /// Several take the typed operand and an untyped one, and the
+    /// untyped one does not decide (`timetz + '1 hour'`: `+ interval`
+    /// or `+ date`), as PostgreSQL's operator resolution finds.
+    Ambiguous,
+}
+
 /// PostgreSQL's date/time arithmetic operators: for `l op r`, the types the
 /// operands are coerced to and the result type.
-pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(PgType, PgType, PgType)> {
+pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> DatetimeOperator {
     use PgType::*;
     const ADD: &[(PgType, PgType, PgType)] = &[
         (Date, Int4, Date),
@@ -56,6 +74,10 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         (Interval, TimestampTz, TimestampTz),
         (Time, Interval, Time),
         (Interval, Time, Time),
+        (TimeTz, Interval, TimeTz),
+        (Interval, TimeTz, TimeTz),
+        (Date, TimeTz, TimestampTz),
+        (TimeTz, Date, TimestampTz),
         (Interval, Interval, Interval),
     ];
     const SUB: &[(PgType, PgType, PgType)] = &[
@@ -68,6 +90,7 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         (TimestampTz, Interval, TimestampTz),
         (Time, Time, Interval),
         (Time, Interval, Time),
+        (TimeTz, Interval, TimeTz),
         (Interval, Interval, Interval),
     ];
     const MUL: &[(PgType, PgType, PgType)] = &[(Interval, Float8, Interval), (Float8, Interval, Interval)];
@@ -77,18 +100,39 @@ pub(super) fn datetime_operator(op: ArithOp, l: PgType, r: PgType) -> Option<(Pg
         ArithOp::Sub => SUB,
         ArithOp::Mul => MUL,
         ArithOp::Div => DIV,
-        ArithOp::Mod => return None,
+        ArithOp::Mod => return DatetimeOperator::None,
     };
     let fits = |from: PgType, to: PgType| from == to || implicit_coercion(from, to);
     // An unknown operand is first taken to be of the other operand's type.
     let guess = |t: PgType, other: PgType| if t == Unknown { other } else { t };
     let (gl, gr) = (guess(l, r), guess(r, l));
-    table
-        .iter()
-        .find(|(a, b, _)| *a == gl && *b == gr)
-        .or_else(|| table.iter().find(|(a, b, _)| *a == l && *b == r))
-        .or_else(|| table.iter().find(|(a, b, _)| (l == Unknown || fits(l, *a)) && (r == Unknown || fits(r, *b))))
-        .copied()
+    let found = |row: Option<&(PgType, PgType, PgType)>| match row {
+        Some(&(a, b, ty)) => DatetimeOperator::Found(a, b, ty),
+        None => DatetimeOperator::None,
+    };
+    if let Some(row) = table.iter().find(|(a, b, _)| (*a == gl && *b == gr) || (*a == l && *b == r)) {
+        return found(Some(row));
+    }
+    // One operand untyped: the operators taking the other exactly; among
+    // several, the one whose untyped side takes the typed operand's type
+    // (PostgreSQL's "assume the unknown is of the known type" rule).
+    if (l == Unknown) != (r == Unknown) {
+        let known = if l == Unknown { r } else { l };
+        let exact: Vec<_> = table.iter().filter(|(a, b, _)| if l == Unknown { *b == r } else { *a == l }).collect();
+        let untyped_side = |row: &&&(PgType, PgType, PgType)| if l == Unknown { row.0 } else { row.1 };
+        match exact.as_slice() {
+            [] => {}
+            [one] => return found(Some(one)),
+            several => {
+                let mut taking = several.iter().filter(|row| fits(known, untyped_side(row)));
+                return match (taking.next(), taking.next()) {
+                    (Some(one), None) => found(Some(one)),
+                    _ => DatetimeOperator::Ambiguous,
+                };
+            }
+        }
+    }
+    found(table.iter().find(|(a, b, _)| (l == Unknown || fits(l, *a)) && (r == Unknown || fits(r, *b))))
 }
 
 /// The type modifier of `interval [fields] [(precision)]` (none for a

@@ -18,7 +18,8 @@ use super::options::{ColumnSet, CopyOptions, Format, HeaderMode};
 use super::{CopyStmt, clip};
 use crate::err;
 use crate::error::{Error, Result, SqlState};
-use crate::sql::types::{Datum, PgType, parse_binary, parse_text};
+use crate::sql::datetime::{self, TimeZone};
+use crate::sql::types::{Datum, PgType, parse_binary, parse_text_tz};
 
 const BINARY_SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
 
@@ -85,6 +86,8 @@ pub struct Decoder {
     raw_fields: Vec<Option<std::ops::Range<usize>>>,
     /// The table's columns the input does not fill (NULL in every row).
     fields_skipped: Vec<usize>,
+    /// The session's zone, for date/time input without one.
+    time_zone: TimeZone,
 }
 
 impl Decoder {
@@ -100,6 +103,12 @@ impl Decoder {
             }
         }
         Ok(())
+    }
+
+    /// Read date/time values without a zone in the session's zone `tz`
+    /// (UTC until set).
+    pub fn set_time_zone(&mut self, tz: TimeZone) {
+        self.time_zone = tz;
     }
 
     pub fn new(stmt: &CopyStmt) -> Result<Decoder> {
@@ -163,6 +172,7 @@ impl Decoder {
             field_bytes: Vec::new(),
             raw_fields: Vec::new(),
             fields_skipped: (0..table.columns.len()).filter(|i| !stmt.targets.contains(i)).collect(),
+            time_zone: TimeZone::UTC,
         })
     }
 
@@ -550,7 +560,7 @@ impl Decoder {
             let slot = &mut values[f.column];
             let done = match &f.labels {
                 Some(labels) => labels.input_as(f.ty, text).map(|v| *slot = v),
-                None => input_into(slot, f.ty, f.typmod, text),
+                None => input_into(slot, f.ty, f.typmod, text, &self.time_zone),
             };
             done.map_err(|e| e.with_context(column_context(text)))?;
         }
@@ -634,7 +644,7 @@ impl Decoder {
             let bytes = &buf[start..start + len as usize];
             let value = match (&f.labels, std::str::from_utf8(bytes)) {
                 (Some(labels), Ok(text)) if !f.ty.is_array() => labels.input(text),
-                _ => receive(f.ty, f.typmod, bytes),
+                _ => receive(f.ty, f.typmod, bytes, &self.time_zone),
             };
             values[f.column] = value.map_err(|e| e.with_context(self.binary_context(Some(&f.name))))?;
         }
@@ -694,7 +704,7 @@ impl Decoder {
 
 /// [`input_value`] into `slot`, reusing the buffer of a text value
 /// already there (COPY's values are overwritten row after row).
-fn input_into(slot: &mut Datum, ty: PgType, typmod: i32, text: &str) -> Result<()> {
+fn input_into(slot: &mut Datum, ty: PgType, typmod: i32, text: &str, tz: &TimeZone) -> Result<()> {
     let reuse = |slot: &mut Datum| match std::mem::replace(slot, Datum::Null) {
         Datum::Text(mut s) | Datum::Bpchar(mut s) => {
             s.clear();
@@ -720,7 +730,7 @@ fn input_into(slot: &mut Datum, ty: PgType, typmod: i32, text: &str) -> Result<(
             push_spaces(&mut s, n.saturating_sub(text.len()));
             *slot = Datum::Bpchar(s);
         }
-        _ => *slot = input_value(ty, typmod, text)?,
+        _ => *slot = input_value(ty, typmod, text, tz)?,
     }
     Ok(())
 }
@@ -738,8 +748,9 @@ fn push_spaces(s: &mut String, mut n: usize) {
 
 /// A value's text input with its column's type modifier (`varchar(n)`
 /// refuses longer values, except that excess spaces are cut, as
-/// PostgreSQL's `varchar` input does).
-fn input_value(ty: PgType, typmod: i32, text: &str) -> Result<Datum> {
+/// PostgreSQL's `varchar` input does), date/time values without a zone
+/// read in the session's zone `tz`.
+fn input_value(ty: PgType, typmod: i32, text: &str, tz: &TimeZone) -> Result<Datum> {
     if ty == PgType::Bpchar && typmod >= 4 {
         let n = (typmod - 4) as usize;
         if let Some((cut, _)) = text.char_indices().nth(n) {
@@ -761,19 +772,35 @@ fn input_value(ty: PgType, typmod: i32, text: &str) -> Result<Datum> {
             return Ok(Datum::Text(text[..cut].to_string()));
         }
     }
-    numeric_typmod(parse_text(ty, text)?, typmod)
+    if ty == PgType::Interval && typmod >= 0 {
+        // The modifier's fields say how the text reads (`'5'` is five
+        // minutes in an `interval minute` column).
+        return datetime::parse_interval_typmod(text, Some(typmod as u32)).map(Datum::Interval);
+    }
+    apply_typmod(parse_text_tz(ty, text, tz)?, typmod)
 }
 
-/// A `numeric(p,s)` column's rounding and precision check.
-fn numeric_typmod(v: Datum, typmod: i32) -> Result<Datum> {
-    match v {
-        Datum::Numeric(n) if typmod >= 4 => Ok(Datum::Numeric(crate::sql::numeric::apply_typmod(&n, typmod)?)),
-        other => Ok(other),
-    }
+/// A column's type modifier applied to a value read for it, as the
+/// type's input function applies it: `numeric(p,s)` rounds and checks the
+/// precision; `time(p)`, `timetz(p)`, `timestamp(p)` and `timestamptz(p)`
+/// round the seconds; `interval` fields and precision cut the value.
+fn apply_typmod(v: Datum, typmod: i32) -> Result<Datum> {
+    let Ok(p) = u32::try_from(typmod) else { return Ok(v) };
+    Ok(match v {
+        Datum::Numeric(n) if typmod >= 4 => Datum::Numeric(crate::sql::numeric::apply_typmod(&n, typmod)?),
+        Datum::Time(t) => Datum::Time(datetime::round_micros(t, p)),
+        Datum::TimeTz { micros, offset_secs } => {
+            Datum::TimeTz { micros: datetime::round_micros(micros, p), offset_secs }
+        }
+        Datum::Timestamp(t) => Datum::Timestamp(datetime::round_timestamp(t, p)),
+        Datum::TimestampTz(t) => Datum::TimestampTz(datetime::round_timestamp(t, p)),
+        Datum::Interval(iv) => Datum::Interval(datetime::adjust_interval(iv, Some(p))?),
+        other => other,
+    })
 }
 
 /// A value's binary input (`typreceive`) with PostgreSQL's COPY messages.
-fn receive(ty: PgType, typmod: i32, bytes: &[u8]) -> Result<Datum> {
+fn receive(ty: PgType, typmod: i32, bytes: &[u8], tz: &TimeZone) -> Result<Datum> {
     let fixed = ty.typlen();
     if fixed > 0 && bytes.len() < fixed as usize {
         return Err(err!(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message"));
@@ -789,9 +816,9 @@ fn receive(ty: PgType, typmod: i32, bytes: &[u8]) -> Result<Datum> {
         }
     })?;
     if let (Datum::Text(s), true) = (&v, ty == PgType::Varchar && typmod >= 4) {
-        return input_value(ty, typmod, s);
+        return input_value(ty, typmod, s, tz);
     }
-    numeric_typmod(v, typmod)
+    apply_typmod(v, typmod)
 }
 
 fn bad_format(message: impl Into<String>) -> Error {

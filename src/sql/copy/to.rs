@@ -15,20 +15,29 @@ pub struct Encoder {
     opts: CopyOptions,
     force_quote: Vec<bool>,
     names: Vec<String>,
-    extra_float_digits: i32,
-    bytea_output: ByteaOutput,
+    style: OutputStyle,
     scratch: Vec<u8>,
 }
 
+/// The session settings text output follows in COPY TO, as in results.
+#[derive(Clone, Debug)]
+pub struct OutputStyle {
+    pub extra_float_digits: i32,
+    pub bytea_output: ByteaOutput,
+    /// The zone timestamptz values are shown in.
+    pub time_zone: TimeZone,
+}
+
+impl Default for OutputStyle {
+    fn default() -> Self {
+        OutputStyle { extra_float_digits: 1, bytea_output: ByteaOutput::Hex, time_zone: TimeZone::UTC }
+    }
+}
+
 impl Encoder {
-    /// An encoder for rows of `columns`, printing values with the given
-    /// `extra_float_digits` and `bytea_output`; FORCE_QUOTE names must be
-    /// among the columns.
-    pub fn new(
-        opts: &CopyOptions,
-        columns: &[Column],
-        (extra_float_digits, bytea_output): (i32, ByteaOutput),
-    ) -> Result<Encoder> {
+    /// An encoder for rows of `columns`, printing values as `style` says;
+    /// FORCE_QUOTE names must be among the columns.
+    pub fn new(opts: &CopyOptions, columns: &[Column], style: OutputStyle) -> Result<Encoder> {
         let force_quote = match &opts.force_quote {
             ColumnSet::None => vec![false; columns.len()],
             ColumnSet::All => vec![true; columns.len()],
@@ -47,8 +56,7 @@ impl Encoder {
             opts: opts.clone(),
             force_quote,
             names: columns.iter().map(|c| c.name.clone()).collect(),
-            extra_float_digits,
-            bytea_output,
+            style,
             scratch: Vec::new(),
         })
     }
@@ -115,9 +123,9 @@ impl Encoder {
         let single = row.len() == 1;
         let mut scratch = std::mem::take(&mut self.scratch);
         let style = TextStyle {
-            extra_float_digits: self.extra_float_digits,
-            time_zone: &TimeZone::UTC,
-            bytea_output: self.bytea_output,
+            extra_float_digits: self.style.extra_float_digits,
+            time_zone: &self.style.time_zone,
+            bytea_output: self.style.bytea_output,
         };
         for (i, v) in row.iter().enumerate() {
             if i > 0 {
@@ -212,7 +220,7 @@ mod tests {
         let opts = resolve(&raw, false, "").unwrap();
         let columns: Vec<Column> =
             (0..rows[0].len()).map(|i| Column { name: format!("c{i}"), ty: PgType::Text, typmod: -1 }).collect();
-        let mut e = Encoder::new(&opts, &columns, (1, ByteaOutput::Hex)).unwrap();
+        let mut e = Encoder::new(&opts, &columns, OutputStyle::default()).unwrap();
         let mut out = Vec::new();
         e.start(&mut out);
         for r in rows {

@@ -18,6 +18,8 @@ fn scaled(v: i128, scale: u32) -> String {
 pub enum Source<'a> {
     Date(i32),
     Time(i64),
+    /// A timetz: its time of day and offset west of UTC.
+    TimeTz(i64, i32),
     Timestamp(i64),
     TimestampTz(i64, &'a TimeZone),
     Interval(&'a Interval),
@@ -59,6 +61,7 @@ pub fn extract(field: &str, src: Source<'_>) -> Result<Option<String>> {
     let type_name = match src {
         Source::Date(_) => "date",
         Source::Time(_) => "time without time zone",
+        Source::TimeTz(..) => "time with time zone",
         Source::Timestamp(_) => "timestamp without time zone",
         Source::TimestampTz(..) => "timestamp with time zone",
         Source::Interval(_) => "interval",
@@ -134,6 +137,16 @@ pub fn extract(field: &str, src: Source<'_>) -> Result<Option<String>> {
             Some(v) => Ok(Some(v)),
             None if f == "epoch" => Ok(Some(scaled(t as i128, 6))),
             None => Err(unit_not_supported(field, type_name)),
+        },
+        // `timetz_part_common`: the zone fields count east, `epoch` is the
+        // UTC time of day.
+        Source::TimeTz(t, west) => match (time_part(t), f) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, "epoch") => Ok(Some(scaled(timetz_utc(t, west) as i128, 6))),
+            (None, "timezone") => Ok(Some((-west).to_string())),
+            (None, "timezone_hour") => Ok(Some((-west / 3600).to_string())),
+            (None, "timezone_minute") => Ok(Some((-west / 60 % 60).to_string())),
+            (None, _) => Err(unit_not_supported(field, type_name)),
         },
         Source::Date(d) => {
             if !is_finite_date(d) {

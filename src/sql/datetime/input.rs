@@ -378,6 +378,31 @@ pub fn parse_time_text(text: &str) -> Result<i64> {
     }
 }
 
+/// `timetz_in`: a time of day and its zone as (microseconds, seconds
+/// *west* of UTC). Without a zone, the session zone's offset on the
+/// string's date, or today, applies (PostgreSQL's DecodeTimeOnly), so a
+/// zone with daylight time gives `12:00` a different offset in summer.
+pub fn parse_timetz_text(text: &str, tz: &TimeZone) -> Result<(i64, i32)> {
+    const TYPE_NAME: &str = "time with time zone";
+    let f = decode(text).map_err(|e| dt_error(e, TYPE_NAME, text))?;
+    let (time, zone) = match (f.special, f.time) {
+        // `allballs` is midnight UTC, whatever the session zone.
+        (Some(Special::Allballs), None) => (0, Some(f.tz.unwrap_or(0))),
+        (Some(Special::Now), None) => {
+            let now = now();
+            (split(tz.to_local(now)).1, Some(f.tz.unwrap_or_else(|| tz.offset_at_utc(now))))
+        }
+        (None, Some(t)) => (t, f.tz),
+        _ => return Err(dt_error(DtErr::Syntax, TYPE_NAME, text)),
+    };
+    let east = zone.unwrap_or_else(|| {
+        let day = f.date.map_or_else(|| today(tz, 0), |(y, m, d)| date2j(y, m, d));
+        let local = join(day, time).or_else(|| join(today(tz, 0), time)).unwrap_or(time);
+        tz.offset_for_local(local)
+    });
+    Ok((time, -east))
+}
+
 /// `timestamp_in` (`with_tz` false) and `timestamptz_in` (true).
 pub fn parse_timestamp_text(text: &str, with_tz: bool, tz: &TimeZone) -> Result<i64> {
     let type_name = if with_tz { "timestamp with time zone" } else { "timestamp" };

@@ -1,5 +1,5 @@
-//! PostgreSQL's date and time types: `date`, `time`, `timestamp`,
-//! `timestamptz` and `interval`, with PostgreSQL's representation, text
+//! PostgreSQL's date and time types: `date`, `time`, `timetz`,
+//! `timestamp`, `timestamptz` and `interval`, with PostgreSQL's representation, text
 //! input and output (`DateStyle = ISO, MDY`, `IntervalStyle = postgres`),
 //! arithmetic, `extract` and `date_trunc`.
 //!
@@ -7,6 +7,8 @@
 //!
 //! - `date`: days (i32); `i32::MIN`/`i32::MAX` are `-infinity`/`infinity`;
 //! - `time`: microseconds since midnight (i64, 0 ..= 24:00:00);
+//! - `timetz`: a `time` and its zone offset in seconds west of UTC (see
+//!   `timetz`);
 //! - `timestamp`, `timestamptz`: microseconds (i64); `i64::MIN`/`i64::MAX`
 //!   are `-infinity`/`infinity`. A `timestamptz` is an instant in UTC; the
 //!   session's `TimeZone` only matters for input without an explicit zone
@@ -17,7 +19,7 @@
 //! Calendar arithmetic uses PostgreSQL's Julian day numbers (`date2j`,
 //! `j2date`), valid from 4714-11-24 BC on. The parts: `zone` (time
 //! zones), `input` and `output` (text forms), `arith` (operators),
-//! `fields` (`extract`, `date_trunc`).
+//! `fields` (`extract`, `date_trunc`), `timetz` (`time with time zone`).
 
 use std::sync::Arc;
 
@@ -258,12 +260,14 @@ mod arith;
 mod fields;
 mod input;
 mod output;
+mod timetz;
 mod zone;
 
 pub use arith::*;
 pub use fields::*;
 pub use input::*;
 pub use output::*;
+pub use timetz::*;
 pub use zone::*;
 
 #[cfg(test)]

@@ -70,22 +70,28 @@ pub fn format_timestamp(ts: i64, tz: Option<&TimeZone>) -> String {
     out.push(' ');
     push_time(&mut out, time);
     if let Some(off) = offset {
-        out.push(if off < 0 { '-' } else { '+' });
-        let a = off.unsigned_abs() as i64;
-        push_2(&mut out, a / 3600);
-        if a % 3600 != 0 {
-            out.push(':');
-            push_2(&mut out, a / 60 % 60);
-            if a % 60 != 0 {
-                out.push(':');
-                push_2(&mut out, a % 60);
-            }
-        }
+        push_offset(&mut out, off);
     }
     if bc {
         out.push_str(" BC");
     }
     out
+}
+
+/// A zone offset east of UTC as PostgreSQL's EncodeTimezone writes it:
+/// `+HH`, with `:MM` and `:SS` only when they are not zero.
+pub(super) fn push_offset(out: &mut String, east: i32) {
+    out.push(if east < 0 { '-' } else { '+' });
+    let a = east.unsigned_abs() as i64;
+    push_2(out, a / 3600);
+    if a % 3600 != 0 {
+        out.push(':');
+        push_2(out, a / 60 % 60);
+        if a % 60 != 0 {
+            out.push(':');
+            push_2(out, a % 60);
+        }
+    }
 }
 
 /// `interval_out` in the `postgres` IntervalStyle.

@@ -11,7 +11,7 @@ use crate::sql::types::PgType;
 
 use PgType::{
     Bool, Bpchar, Char, Date, Float4, Float8, Int2, Int4, Int8, Interval, Jsonb, Name, Numeric, Oid, RegClass, Text,
-    Time, Timestamp, TimestampTz, Varchar,
+    Time, TimeTz, Timestamp, TimestampTz, Varchar,
 };
 
 /// The cast functions, one per `pg_proc` row: the type each makes (its
@@ -75,6 +75,9 @@ const FUNCTIONS: &[(PgType, [PgType; 1])] = &[
     (Time, [Timestamp]),
     (Time, [TimestampTz]),
     (Time, [Interval]),
+    (Time, [TimeTz]),
+    (TimeTz, [Time]),
+    (TimeTz, [TimestampTz]),
     (Timestamp, [Date]),
     (Timestamp, [TimestampTz]),
     (TimestampTz, [Date]),
