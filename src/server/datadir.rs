@@ -45,8 +45,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `information_schema.columns.interval_type` names an interval column's
 /// fields; `pg_lsn` has its `pg_type`, `pg_proc` and `pg_operator` rows;
 /// an out-of-line value may be shared by a row's versions, its first
-/// chunk marked by the change that ends it.
-pub const FORMAT_VERSION: &str = "16";
+/// chunk marked by the change that ends it. 17: `timetz` and `_timetz`
+/// have their `pg_type`, `pg_proc`, `pg_operator` and `pg_cast` rows.
+pub const FORMAT_VERSION: &str = "17";
 
 pub struct DataDir {
     pub path: PathBuf,
