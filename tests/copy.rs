@@ -12,8 +12,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::TestServer;
-use futures_util::{SinkExt, StreamExt};
+use common::{TestServer, copy_out, expected};
+use futures_util::SinkExt;
 
 const TYPES_TABLE: &str = "
 CREATE TABLE ty (b bool, s int2, i int4, l int8, r float4, d float8, t text, v varchar(10));
@@ -25,20 +25,6 @@ INSERT INTO ty VALUES (true, 1, 2, 3, 1.5, 2.25, 'plain', 'v'),
  (true, 5, 6, 7, -0, 1.7976931348623157e308, '', ' '),
  (true, 5, 6, 7, 1, 1, E'\\x01\\x1f\\b\\f\\v', 'x');
 ";
-
-fn expected(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/copy_expected").join(name)).unwrap()
-}
-
-async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
-    let stream = c.copy_out(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
-    futures_util::pin_mut!(stream);
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
-}
 
 /// COPY FROM STDIN with `data` sent in CopyData messages of `piece` bytes.
 async fn copy_in(

@@ -7,8 +7,8 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
-use common::TestServer;
-use futures_util::{SinkExt, StreamExt};
+use common::{TestServer, copy_out, expected};
+use futures_util::SinkExt;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 
 /// A value's binary form as the client sends or receives it, of any type.
@@ -44,20 +44,6 @@ fn jsonb_bytes(text: &str) -> Vec<u8> {
     let mut b = vec![1u8];
     b.extend_from_slice(text.as_bytes());
     b
-}
-
-fn expected(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/copy_expected").join(name)).unwrap()
-}
-
-async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
-    let stream = c.copy_out(sql).await.unwrap();
-    futures_util::pin_mut!(stream);
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
 }
 
 async fn copy_in(c: &tokio_postgres::Client, sql: &str, data: Vec<u8>) -> u64 {

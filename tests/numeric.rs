@@ -7,24 +7,14 @@
 mod common;
 
 use bytes::Bytes;
-use common::{TestServer, code, rows};
-use futures_util::{SinkExt, StreamExt};
+use common::{TestServer, code, copy_out, rows};
+use futures_util::SinkExt;
 
 const ROWS: &str = "
 CREATE TABLE nb (a numeric, b numeric(10,2));
 INSERT INTO nb VALUES (0, 1.5), (-12345.6789, NULL), ('NaN', 99999999.99), ('Infinity', -0.01),
  ('-Infinity', 0), (123456789012345678901234567890.000001, 12.3), (0.00001, 1);
 ";
-
-async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
-    let stream = c.copy_out(sql).await.unwrap();
-    futures_util::pin_mut!(stream);
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
-}
 
 async fn copy_in(c: &tokio_postgres::Client, sql: &str, data: &[u8]) -> Result<u64, tokio_postgres::Error> {
     let sink = c.copy_in::<_, Bytes>(sql).await?;

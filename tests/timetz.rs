@@ -8,8 +8,8 @@
 mod common;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use common::{TestServer, code, rows};
-use futures_util::{SinkExt, StreamExt};
+use common::{TestServer, code, copy_out, expected, rows};
+use futures_util::SinkExt;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 const ROWS: &str = "
@@ -17,20 +17,6 @@ CREATE TABLE tz (t timetz, a timetz[]);
 INSERT INTO tz VALUES ('12:34:56.789-05:30', '{12:00+01,NULL}'), (NULL, NULL), ('24:00:00+15:59', '{}'),
  ('00:00:00.000001+00:00:30', '{23:59:59-15:59:59}');
 ";
-
-fn expected(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/copy_expected").join(name)).unwrap()
-}
-
-async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
-    let stream = c.copy_out(sql).await.unwrap();
-    futures_util::pin_mut!(stream);
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        out.extend_from_slice(&chunk.unwrap());
-    }
-    out
-}
 
 async fn copy_in(c: &tokio_postgres::Client, sql: &str, data: &[u8]) -> u64 {
     let sink = c.copy_in::<_, Bytes>(sql).await.unwrap();

@@ -202,3 +202,20 @@ pub async fn rows(client: &tokio_postgres::Client, sql: &str) -> Vec<String> {
 pub fn code(e: &tokio_postgres::Error) -> String {
     e.as_db_error().map(|d| d.code().code().to_string()).unwrap_or_else(|| e.to_string())
 }
+
+/// The expected output file `name` under `tests/copy_expected/`.
+pub fn expected(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/copy_expected").join(name)).unwrap()
+}
+
+/// The bytes a `COPY … TO STDOUT` sends.
+pub async fn copy_out(c: &tokio_postgres::Client, sql: &str) -> Vec<u8> {
+    use futures_util::StreamExt;
+    let stream = c.copy_out(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+    futures_util::pin_mut!(stream);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    out
+}
