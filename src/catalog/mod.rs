@@ -1493,7 +1493,7 @@ impl Catalog {
             if heap.all_frozen(block)? {
                 continue;
             }
-            removed += self.vacuum_page(table, block, horizon)?.0 as u64;
+            removed += self.vacuum_page(table, block, horizon, true)?.0 as u64;
         }
         // Leaves the entries of dead rows left empty go, and deleted pages
         // become free for the index's new pages.
@@ -2219,7 +2219,7 @@ impl Catalog {
         if let Some(hint) = hint {
             let horizon = self.txns.horizon();
             if hint < horizon {
-                self.vacuum_page(table, block, horizon)?;
+                self.vacuum_page(table, block, horizon, false)?;
             }
         }
         Ok(())
@@ -2353,9 +2353,19 @@ impl Catalog {
     /// descriptor lacks an index the table has (a statement binds before
     /// it takes its snapshot, and a reader's lock does not exclude CREATE
     /// INDEX, so a build may commit in between, and every snapshot older
-    /// than it end, before the statement prunes). Returns versions freed
-    /// and left.
-    fn vacuum_page(&self, table: &Table, block: u32, horizon: u64) -> Result<(usize, usize)> {
+    /// than it end, before the statement prunes). One pruner at a time
+    /// (see [`crate::storage::heap::hot::PruneLocks`]): with `wait`, this
+    /// one waits for another to finish, else it leaves the page to it.
+    /// Returns versions freed and left (none left when the page was left).
+    fn vacuum_page(&self, table: &Table, block: u32, horizon: u64, wait: bool) -> Result<(usize, usize)> {
+        let locks = &self.engine.prune_locks;
+        let _pruning = match wait {
+            true => locks.page(table.rel, block),
+            false => match locks.try_page(table.rel, block) {
+                Some(g) => g,
+                None => return Ok((0, 0)),
+            },
+        };
         let desc = table.desc();
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);

@@ -104,6 +104,8 @@ pub struct Engine {
     /// Next OID to hand out and the end of the batch reserved in WAL.
     oids: Mutex<(u32, u32)>,
     pub checkpoints: CheckpointStats,
+    /// One pruner per heap page (see [`crate::storage::heap::hot::PruneLocks`]).
+    pub prune_locks: crate::storage::heap::hot::PruneLocks,
 }
 
 /// Why a checkpoint runs (for the log).
@@ -160,6 +162,7 @@ impl Engine {
             recovered: std::sync::atomic::AtomicBool::new(false),
             oids: Mutex::new((0, 0)),
             checkpoints: CheckpointStats::default(),
+            prune_locks: Default::default(),
         };
         engine.wal_records_after_redo.store(records, Ordering::Relaxed);
         Ok(engine)

@@ -11,7 +11,8 @@
 //!  after pruning:  lp 1 REDIRECT ─► lp 7        (lp 4 unused, the root's storage freed)
 //! ```
 //!
-//! Pruning runs page by page, under the page's write lock: when a reader
+//! Pruning runs page by page, one pruner per page at a time
+//! ([`PruneLocks`]), under the page's write lock: when a reader
 //! leaves a page short of room, when an update finds no room beside the
 //! version it replaces, and in VACUUM; always planned by the catalog
 //! (`Catalog::vacuum_page`), which removes the index entries of the
@@ -203,4 +204,50 @@ pub fn decode(d: &[u8]) -> Option<(Vec<OffsetNumber>, Redirects)> {
     let redirects =
         (0..n_redirects).map(|i| Some((word(base + 2 * i)?, word(base + 2 * i + 1)?))).collect::<Option<Vec<_>>>()?;
     Some((unused, redirects))
+}
+
+/// One pruner per heap page at a time (PostgreSQL's cleanup lock). A
+/// pruner learns which versions go, removes their index entries, and only
+/// then takes the page's write lock to free them; a second pruner of the
+/// page in between would free the same line pointers, new versions could
+/// take them with the same keys, and the first pruner would then remove
+/// the new versions' entries (same key, same TID). Striped by page: a
+/// page whose stripe is taken is left to the pruner holding it
+/// ([`PruneLocks::try_page`], as PostgreSQL's opportunistic pruning skips
+/// a page it cannot get the cleanup lock of); VACUUM waits for it
+/// ([`PruneLocks::page`]).
+pub struct PruneLocks {
+    stripes: Box<[parking_lot::Mutex<()>]>,
+}
+
+impl Default for PruneLocks {
+    fn default() -> Self {
+        /// Pruners at once are few (one per backend thread at most);
+        /// enough stripes that unrelated pages seldom share one.
+        const STRIPES: usize = 1024;
+        PruneLocks { stripes: (0..STRIPES).map(|_| parking_lot::Mutex::new(())).collect() }
+    }
+}
+
+impl PruneLocks {
+    fn stripe(&self, rel: crate::storage::smgr::RelFileLocator, block: u32) -> &parking_lot::Mutex<()> {
+        let h = (u64::from(rel.db) << 32 | u64::from(rel.relfilenode)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ u64::from(block).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+        &self.stripes[(h >> 32) as usize % self.stripes.len()]
+    }
+
+    /// The right to prune `block` of `rel`, once no one else prunes it.
+    pub fn page(&self, rel: crate::storage::smgr::RelFileLocator, block: u32) -> parking_lot::MutexGuard<'_, ()> {
+        self.stripe(rel, block).lock()
+    }
+
+    /// The right to prune `block` of `rel`, unless someone prunes it (or
+    /// a page sharing its stripe) now.
+    pub fn try_page(
+        &self,
+        rel: crate::storage::smgr::RelFileLocator,
+        block: u32,
+    ) -> Option<parking_lot::MutexGuard<'_, ()>> {
+        self.stripe(rel, block).try_lock()
+    }
 }
