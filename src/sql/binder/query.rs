@@ -128,6 +128,10 @@ pub(super) struct Level {
 pub struct BoundQuery {
     pub plan: Plan,
     pub columns: Vec<Column>,
+    /// The domain each column is of (its `ty` being the base type), as
+    /// a table's column of a domain passes it on through subqueries and
+    /// views (for `pg_typeof`).
+    pub domains: Vec<Option<u32>>,
 }
 
 pub(super) fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
@@ -448,7 +452,7 @@ impl Binder<'_> {
                             if h == t { c } else { Expr::Cast(Box::new(c), *t, None) }
                         })
                         .collect();
-                    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns: q.columns }
+                    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, ..q }
                 };
                 let l = cast_side(l, &types);
                 let r = cast_side(r, &types);
@@ -458,8 +462,10 @@ impl Binder<'_> {
                     .zip(&types)
                     .map(|(c, t)| Column { name: c.name.clone(), ty: *t, typmod: -1 })
                     .collect();
+                // Both sides of one domain give it; anything else the base type.
+                let domains = l.domains.iter().zip(&r.domains).map(|(a, b)| a.filter(|_| a == b)).collect();
                 let plan = Plan::SetOp { kind, all, left: Box::new(l.plan), right: Box::new(r.plan) };
-                Ok(BoundQuery { plan, columns })
+                Ok(BoundQuery { plan, columns, domains })
             }
         }
     }
@@ -543,7 +549,8 @@ impl Binder<'_> {
             .enumerate()
             .map(|(i, t)| Column { name: format!("column{}", i + 1), ty: *t, typmod: -1 })
             .collect();
-        Ok(BoundQuery { plan: Plan::Values { rows, types }, columns })
+        let domains = vec![None; types.len()];
+        Ok(BoundQuery { plan: Plan::Values { rows, types }, columns, domains })
     }
 
     /// ORDER BY over a set operation's output: output names and ordinals only.
@@ -901,6 +908,13 @@ impl Binder<'_> {
         if !distinct_on.is_empty() {
             plan = Plan::Unique { input: Box::new(plan), keys: distinct_on.iter().map(|(c, _)| *c).collect() };
         }
+        let domains = targets
+            .iter()
+            .map(|(e, _)| match e {
+                Expr::Domain(_, d) => Some(d.oid),
+                _ => self.column_domain(e),
+            })
+            .collect();
         let columns = targets
             .into_iter()
             .map(|(e, mut c)| {
@@ -908,7 +922,7 @@ impl Binder<'_> {
                 c
             })
             .collect();
-        Ok(BoundQuery { plan, columns })
+        Ok(BoundQuery { plan, columns, domains })
     }
 
     /// `*`: the columns of the level's relations that it shows, those
@@ -1188,13 +1202,14 @@ impl Binder<'_> {
                 let mut columns: Vec<RelColumn> = q
                     .columns
                     .iter()
-                    .map(|c| RelColumn {
+                    .zip(q.domains.iter().copied().chain(std::iter::repeat(None)))
+                    .map(|(c, domain)| RelColumn {
                         name: c.name.clone(),
                         ty: c.ty,
                         typmod: c.typmod,
                         merged: false,
                         dropped: false,
-                        domain: None,
+                        domain,
                         system: false,
                     })
                     .collect();
@@ -1442,15 +1457,20 @@ impl Binder<'_> {
     /// A view named in FROM: its query, bound afresh in a scope of its own
     /// like a subquery in FROM, under the view's column names.
     fn bind_view(&mut self, view: &Arc<Table>, alias: Option<&ast::TableAlias>, start: usize) -> Result<FromItem> {
-        let plan = self.expand_view(view)?;
-        let (label, columns) = relation_columns(view, alias)?;
+        let (plan, domains) = self.expand_view(view)?;
+        let (label, mut columns) = relation_columns(view, alias)?;
+        // A column of a domain in the view's query is of it through the view.
+        for (c, d) in columns.iter_mut().zip(domains) {
+            c.domain = c.domain.or(d);
+        }
         self.add_rel(label, columns)?;
         let end = self.levels.last().expect("level").width;
         Ok(FromItem::new(plan, start, end, true))
     }
 
-    /// The plan of a view's query, producing exactly the view's columns.
-    pub(super) fn expand_view(&mut self, view: &Arc<Table>) -> Result<Plan> {
+    /// The plan of a view's query, producing exactly the view's columns,
+    /// and the domain each is of.
+    pub(super) fn expand_view(&mut self, view: &Arc<Table>) -> Result<(Plan, Vec<Option<u32>>)> {
         if self.expanding.contains(&view.oid) || self.expanding.len() >= MAX_VIEW_DEPTH {
             return Err(err!(
                 SqlState::INVALID_OBJECT_DEFINITION,
@@ -1487,11 +1507,13 @@ impl Binder<'_> {
                 view.name
             ));
         }
+        let mut domains = q.domains;
+        domains.resize(view.columns.len(), None);
         if q.columns.len() == view.columns.len() {
-            return Ok(q.plan);
+            return Ok((q.plan, domains));
         }
         let exprs = view.columns.iter().enumerate().map(|(i, c)| Expr::Column(i, c.ty)).collect();
-        Ok(Plan::Project { input: Box::new(q.plan), exprs })
+        Ok((Plan::Project { input: Box::new(q.plan), exprs }, domains))
     }
 
     /// `generate_series(start, stop [, step])` over integers (int4 when
@@ -2423,7 +2445,7 @@ pub(super) fn view_output(q: BoundQuery) -> BoundQuery {
         .into_iter()
         .map(|c| if c.ty == PgType::Unknown { Column { ty: PgType::Text, ..c } } else { c })
         .collect();
-    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns }
+    BoundQuery { plan: Plan::Project { input: Box::new(q.plan), exprs }, columns, domains: q.domains }
 }
 
 /// `TABLE [schema.]name`, which is `SELECT * FROM [schema.]name`.
