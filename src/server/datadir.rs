@@ -47,7 +47,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// an out-of-line value may be shared by a row's versions, its first
 /// chunk marked by the change that ends it. 17: `timetz` and `_timetz`
 /// have their `pg_type`, `pg_proc`, `pg_operator` and `pg_cast` rows.
-pub const FORMAT_VERSION: &str = "17";
+/// 18: `xid8`, `pg_snapshot` and `txid_snapshot` have theirs, with the
+/// transaction-id functions'.
+pub const FORMAT_VERSION: &str = "18";
 
 pub struct DataDir {
     pub path: PathBuf,
