@@ -10,10 +10,10 @@
 //!
 //! A snapshot value is the snapshot the statement reads with (see
 //! [`crate::txn::Snapshot`]): transactions below `xmin` had ended when it
-//! was taken, those at or above `xmax` had not started, and `xip` lists
-//! the ones in between that were running, the reader's own transaction
-//! among them (it had not ended either). Its text form is
-//! `xmin:xmax:xip1,xip2,…`.
+//! was taken, those at or above `xmax` had not started (or are the
+//! reader's own), and `xip` lists the others in between that were
+//! running, the reader's own transaction left out as PostgreSQL leaves it
+//! (see [`XidSnapshot::of`]). Its text form is `xmin:xmax:xip1,xip2,…`.
 //!
 //! ```text
 //!  pg_current_xact_id()  ── assigns the top-level id if the transaction has none
@@ -96,12 +96,21 @@ pub struct XidSnapshot {
 }
 
 impl XidSnapshot {
-    /// The value of the snapshot a statement reads with.
-    pub fn of(snap: &crate::txn::Snapshot) -> XidSnapshot {
-        let mut xip = snap.running.clone();
-        xip.sort_unstable();
-        xip.dedup();
-        XidSnapshot { xmin: snap.xmin, xmax: snap.xmax, xip }
+    /// The value of the snapshot a statement reads with, for a
+    /// transaction whose own ids `mine` tells. As PostgreSQL's, it leaves
+    /// the transaction's own ids out of the running ones (they count in
+    /// `xmin`), and `xmax` stops below the own ids that were the last
+    /// assigned: the snapshot of a transaction alone is `id:id:`.
+    pub fn of(snap: &crate::txn::Snapshot, mine: impl Fn(u64) -> bool) -> XidSnapshot {
+        let mut running = snap.running.clone();
+        running.sort_unstable();
+        running.dedup();
+        let mut xmax = snap.xmax;
+        while xmax > snap.xmin && running.binary_search(&(xmax - 1)).is_ok() && mine(xmax - 1) {
+            xmax -= 1;
+        }
+        let xip = running.into_iter().filter(|&x| x < xmax && !mine(x)).collect();
+        XidSnapshot { xmin: snap.xmin, xmax, xip }
     }
 
     /// `pg_snapshot_in`: `xmin:xmax:` and the running ids, ascending,
@@ -202,6 +211,9 @@ impl XidSnapshot {
     }
 }
 
+const XID8_ARRAY: PgType = PgType::array_by_oid(271);
+const INT8_ARRAY: PgType = PgType::array_by_oid(1016);
+
 /// The transaction functions, and the `xid8` ones besides comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum XactFunc {
@@ -239,6 +251,12 @@ pub enum XactFunc {
     /// `xid8_larger`, `xid8_smaller`.
     Larger,
     Smaller,
+    /// The running ids of a snapshot as an array, for `pg_snapshot_xip`
+    /// (or, `legacy`, `txid_snapshot_xip`) in FROM, which reads its
+    /// elements (not callable by name).
+    XipArray {
+        legacy: bool,
+    },
 }
 
 /// The functions by name (`pg_snapshot_xip` and `txid_snapshot_xip` are
@@ -269,7 +287,11 @@ impl XactFunc {
     }
 
     pub fn name(self) -> &'static str {
-        FUNCTIONS.iter().find(|(_, f)| *f == self).map_or("xid8", |(n, _)| n)
+        match self {
+            XactFunc::XipArray { legacy: false } => "pg_snapshot_xip",
+            XactFunc::XipArray { legacy: true } => "txid_snapshot_xip",
+            _ => FUNCTIONS.iter().find(|(_, f)| *f == self).map_or("xid8", |(n, _)| n),
+        }
     }
 
     pub fn signatures(self) -> &'static [(&'static [PgType], PgType)] {
@@ -291,6 +313,8 @@ impl XactFunc {
             XactFunc::Visible { legacy: true } => &[(&[Int8, TxidSnapshot], Bool)],
             XactFunc::Cmp => &[(&[Xid8, Xid8], Int4)],
             XactFunc::Larger | XactFunc::Smaller => &[(&[Xid8, Xid8], Xid8)],
+            XactFunc::XipArray { legacy: false } => &[(&[PgSnapshot], XID8_ARRAY)],
+            XactFunc::XipArray { legacy: true } => &[(&[TxidSnapshot], INT8_ARRAY)],
         }
     }
 
@@ -345,7 +369,8 @@ pub fn call(f: XactFunc, args: &[Datum], ctx: &mut dyn EvalContext) -> Result<Da
         }
         XactFunc::CurrentSnapshot { .. } => {
             let snap = ctx.reading_snapshot().ok_or_else(not_at_hand)?;
-            Datum::Snapshot(Box::new(XidSnapshot::of(&snap)))
+            let (txns, me) = ctx.transaction_manager().ok_or_else(not_at_hand)?;
+            Datum::Snapshot(Box::new(XidSnapshot::of(&snap, |x| txns.is_mine(x, me))))
         }
         XactFunc::SnapshotXmin { legacy } => id_datum(snapshot_arg(args.first())?.xmin, legacy),
         XactFunc::SnapshotXmax { legacy } => id_datum(snapshot_arg(args.first())?.xmax, legacy),
@@ -353,6 +378,11 @@ pub fn call(f: XactFunc, args: &[Datum], ctx: &mut dyn EvalContext) -> Result<Da
         XactFunc::Cmp => Datum::Int4(id_arg(args.first())?.cmp(&id_arg(args.get(1))?) as i32),
         XactFunc::Larger => Datum::Xid8(id_arg(args.first())?.max(id_arg(args.get(1))?)),
         XactFunc::Smaller => Datum::Xid8(id_arg(args.first())?.min(id_arg(args.get(1))?)),
+        XactFunc::XipArray { legacy } => {
+            let ids = snapshot_arg(args.first())?.xip.iter().map(|&x| id_datum(x, legacy)).collect();
+            let elem = if legacy { PgType::Int8 } else { PgType::Xid8 };
+            super::array::ArrayValue::new(elem, ids).into_datum()
+        }
     })
 }
 
