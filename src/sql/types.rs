@@ -1082,6 +1082,11 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
     }
 }
 
+/// A binary value shorter than its type's form (`pq_getmsg*` running out).
+fn short_message() -> Error {
+    err!(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message")
+}
+
 /// Parse the binary input form (`typreceive`) of a value.
 pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
     let wrong = || err!(SqlState::INVALID_BINARY_REPRESENTATION, "incorrect binary data format in bind parameter");
@@ -1128,9 +1133,16 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Uuid => Datum::Uuid(bytes.try_into().map_err(|_| wrong())?),
         PgType::PgLsn => Datum::PgLsn(u64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        // As PostgreSQL's xid8recv and pg_snapshot_recv: bytes missing are
+        // a protocol violation, bytes left over the usual error.
+        PgType::Xid8 if bytes.len() < 8 => return Err(short_message()),
         PgType::Xid8 => Datum::Xid8(u64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::PgSnapshot | PgType::TxidSnapshot => {
-            Datum::Snapshot(Box::new(super::xid8::XidSnapshot::read_binary(bytes)?))
+            let (snap, read) = super::xid8::XidSnapshot::read_binary(bytes)?;
+            if read != bytes.len() {
+                return Err(wrong());
+            }
+            Datum::Snapshot(Box::new(snap))
         }
         PgType::Json => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => parse_text(PgType::Json, &s)?,

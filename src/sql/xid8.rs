@@ -164,26 +164,37 @@ impl XidSnapshot {
         }
     }
 
-    /// `pg_snapshot_recv`, which checks what the text input does.
-    pub fn read_binary(bytes: &[u8]) -> Result<XidSnapshot> {
+    /// `pg_snapshot_recv`, which checks what the text input does, but
+    /// for an id equal to `xmax`, which it lets by. Bytes missing are a
+    /// protocol violation, as `pq_getmsgint64` finds them; bytes left
+    /// over are the caller's error (it gets how many were read).
+    pub fn read_binary(bytes: &[u8]) -> Result<(XidSnapshot, usize)> {
         let bad = || err!(SqlState::INVALID_BINARY_REPRESENTATION, "invalid external pg_snapshot data");
-        let word = |i: usize| bytes.get(i..i + 8).map(|b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
-        let n = bytes.get(..4).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]])).ok_or_else(bad)?;
-        let (xmin, xmax) = (word(4).ok_or_else(bad)?, word(12).ok_or_else(bad)?);
-        if n < 0 || bytes.len() != 20 + 8 * n as usize || xmin == 0 || xmax == 0 || xmax < xmin {
+        let word = |at: usize, len: usize| {
+            bytes
+                .get(at..at + len)
+                .ok_or_else(|| err!(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message"))
+        };
+        let id = |at: usize| word(at, 8).map(|b| u64::from_be_bytes(b.try_into().unwrap_or_default()));
+        let n = i32::from_be_bytes(word(0, 4)?.try_into().unwrap_or_default());
+        if n < 0 {
             return Err(bad());
         }
-        let mut xip: Vec<u64> = Vec::with_capacity(n as usize);
+        let (xmin, xmax) = (id(4)?, id(12)?);
+        if xmin == 0 || xmax == 0 || xmax < xmin {
+            return Err(bad());
+        }
+        let mut xip: Vec<u64> = Vec::new();
         for i in 0..n as usize {
-            let x = word(20 + 8 * i).ok_or_else(bad)?;
-            if x < xmin || x >= xmax || xip.last().is_some_and(|&l| x < l) {
+            let x = id(20 + 8 * i)?;
+            if x < xmin || x > xmax || xip.last().is_some_and(|&l| x < l) {
                 return Err(bad());
             }
             if xip.last() != Some(&x) {
                 xip.push(x);
             }
         }
-        Ok(XidSnapshot { xmin, xmax, xip })
+        Ok((XidSnapshot { xmin, xmax, xip }, 20 + 8 * n as usize))
     }
 
     /// The stored form: xmin, xmax, then the running ids (little-endian).
@@ -452,7 +463,7 @@ mod tests {
         assert!(s.sees(9) && !s.sees(10) && s.sees(12) && !s.sees(20));
         let mut b = Vec::new();
         s.write_binary(&mut b);
-        assert_eq!(XidSnapshot::read_binary(&b).unwrap(), s);
+        assert_eq!(XidSnapshot::read_binary(&b).unwrap(), (s.clone(), b.len()));
         assert_eq!(XidSnapshot::from_storage(&s.storage_bytes()).unwrap(), s);
     }
 }
