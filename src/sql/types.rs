@@ -456,6 +456,12 @@ impl PgType {
         matches!(self, PgType::Oid | PgType::RegClass | PgType::RegType | PgType::Reg(_))
     }
 
+    /// The OID alias types (`regclass`, `regtype`, `regproc`, …), held as
+    /// the names they print as.
+    pub fn is_oid_alias(self) -> bool {
+        matches!(self, PgType::RegClass | PgType::RegType | PgType::Reg(_))
+    }
+
     /// date, timestamp or timestamptz (the types that compare with each other).
     pub fn is_datetime(self) -> bool {
         matches!(self, PgType::Date | PgType::Timestamp | PgType::TimestampTz)
