@@ -96,7 +96,10 @@ impl Metrics {
             sessions.with_label_values(&[state]).set(0);
         }
         let statement_counters =
-            ["SELECT", "SET", "RESET", "SHOW"].into_iter().map(|c| (c, statements.with_label_values(&[c]))).collect();
+            ["SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "RESET", "SHOW"]
+                .into_iter()
+                .map(|c| (c, statements.with_label_values(&[c])))
+                .collect();
         Metrics {
             sessions_idle: sessions.with_label_values(&["idle"]),
             sessions_active: sessions.with_label_values(&["active"]),

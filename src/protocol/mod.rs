@@ -242,18 +242,33 @@ where
     let mut arena_reported = 0usize;
     // Cancelled when DROP DATABASE … WITH (FORCE) ends this session.
     let dropped = session.terminate_token().unwrap_or_default();
+    // The server's shutdown, as a token of this session's own: waiting on
+    // it takes no lock that other sessions share.
+    let terminate = ctx.terminate.child_token();
+    let terminated = || {
+        crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command")
+            .fatal()
+    };
     loop {
-        let (idle_limit, idle_error) = idle_timeout(session);
-        let msg = tokio::select! {
-            biased;
-            _ = ctx.terminate.cancelled() => {
-                return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
+        // Messages the client sent together (Bind, Execute, Sync) are
+        // taken without setting up a wait.
+        let buffered = wire.buffered_message()?;
+        let msg = match buffered {
+            Some(m) if terminate.is_cancelled() || dropped.is_cancelled() => {
+                drop(m);
+                return Err(terminated());
             }
-            _ = dropped.cancelled() => {
-                return Err(crate::err!(crate::error::SqlState::ADMIN_SHUTDOWN, "terminating connection due to administrator command").fatal());
+            Some(m) => Some(m),
+            None => {
+                let (idle_limit, idle_error) = idle_timeout(session);
+                tokio::select! {
+                    biased;
+                    _ = terminate.cancelled() => return Err(terminated()),
+                    _ = dropped.cancelled() => return Err(terminated()),
+                    _ = sleep_or_never(idle_limit) => return Err(idle_error()),
+                    m = wire.read_message() => m?,
+                }
             }
-            _ = sleep_or_never(idle_limit) => return Err(idle_error()),
-            m = wire.read_message() => m?,
         };
         let Some(msg) = msg else { return Ok(()) };
         metrics.sessions_idle.dec();

@@ -62,20 +62,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         Ok(Some(packet))
     }
 
+    /// The next regular message if the client has sent all of it already
+    /// (a pipelined Bind, Execute, Sync arrive in one read): no waiting.
+    pub fn buffered_message(&mut self) -> Result<Option<PgWireFrontendMessage>> {
+        if self.inbuf.is_empty() {
+            return Ok(None);
+        }
+        match PgWireFrontendMessage::decode(&mut self.inbuf, &self.ctx) {
+            Ok(m) => Ok(m),
+            Err(pgwire::error::PgWireError::InvalidMessageType(t)) => {
+                Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid frontend message type {t}"))
+            }
+            Err(e) => Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid message format: {e}")),
+        }
+    }
+
     /// Read one regular message. `Ok(None)` at end of stream.
     pub async fn read_message(&mut self) -> Result<Option<PgWireFrontendMessage>> {
         loop {
-            if !self.inbuf.is_empty() {
-                match PgWireFrontendMessage::decode(&mut self.inbuf, &self.ctx) {
-                    Ok(Some(m)) => return Ok(Some(m)),
-                    Ok(None) => {}
-                    Err(pgwire::error::PgWireError::InvalidMessageType(t)) => {
-                        return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid frontend message type {t}"));
-                    }
-                    Err(e) => {
-                        return Err(err!(SqlState::PROTOCOL_VIOLATION, "invalid message format: {e}"));
-                    }
-                }
+            if let Some(m) = self.buffered_message()? {
+                return Ok(Some(m));
             }
             if !self.fill().await? {
                 return if self.inbuf.is_empty() {

@@ -47,9 +47,11 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// an out-of-line value may be shared by a row's versions, its first
 /// chunk marked by the change that ends it. 17: `timetz` and `_timetz`
 /// have their `pg_type`, `pg_proc`, `pg_operator` and `pg_cast` rows.
-/// 18: `xid8`, `pg_snapshot` and `txid_snapshot` have theirs, with the
-/// transaction-id functions'.
-pub const FORMAT_VERSION: &str = "18";
+/// 18: a B-tree entry without INCLUDE payload stores no key length (its
+/// TID is followed by the key alone). 19: `xid8`, `pg_snapshot` and
+/// `txid_snapshot` have their `pg_type` rows, with the transaction-id
+/// functions' `pg_proc`, `pg_operator` and `pg_cast` rows.
+pub const FORMAT_VERSION: &str = "19";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -1004,7 +1004,7 @@ impl Session {
             return Ok(Outcome::Complete(tag(command, 0)));
         }
         if portal.executor.is_none() {
-            self.shared.metrics.statements.with_label_values(&[command]).inc();
+            self.shared.metrics.count_statement(command);
             self.refreshed = false;
             let started = match self.start_executor(&bound, portal.fresh) {
                 Err(e) if is_stale(&e) => {

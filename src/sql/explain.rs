@@ -1015,6 +1015,7 @@ fn value_keyword(f: &super::func::Func) -> Option<&'static str> {
         Func::CurrentTime => "CURRENT_TIME",
         Func::LocalTime => "LOCALTIME",
         Func::LocalTimestamp => "LOCALTIMESTAMP",
+        Func::CurrentTimestamp => "CURRENT_TIMESTAMP",
         _ => return None,
     })
 }

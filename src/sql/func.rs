@@ -42,9 +42,12 @@ pub enum Func {
     Round,
     Substr,
     Power,
-    /// `now()`, `transaction_timestamp()`, `current_timestamp`: the
-    /// transaction's start, fixed while it runs.
+    /// `now()`, `transaction_timestamp()`: the transaction's start, fixed
+    /// while it runs.
     Now,
+    /// `current_timestamp` and `current_timestamp(p)`: as `now()`, at
+    /// precision `p`.
+    CurrentTimestamp,
     StatementTimestamp,
     ClockTimestamp,
     CurrentDate,
@@ -334,7 +337,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("pow", Func::Power),
     ("now", Func::Now),
     ("transaction_timestamp", Func::Now),
-    ("current_timestamp", Func::Now),
+    ("current_timestamp", Func::CurrentTimestamp),
     ("statement_timestamp", Func::StatementTimestamp),
     ("clock_timestamp", Func::ClockTimestamp),
     ("current_date", Func::CurrentDate),
@@ -578,6 +581,7 @@ impl Func {
             Func::CurrentDate => &[(&[], Date)],
             // With a precision: `localtime(2)`.
             Func::LocalTimestamp => &[(&[], Timestamp), (&[Int4], Timestamp)],
+            Func::CurrentTimestamp => &[(&[], TimestampTz), (&[Int4], TimestampTz)],
             Func::LocalTime => &[(&[], Time), (&[Int4], Time)],
             Func::CurrentTime => &[(&[], TimeTz), (&[Int4], TimeTz)],
             Func::DatePart => &[
@@ -787,6 +791,7 @@ impl Func {
         matches!(
             self,
             Func::Now
+                | Func::CurrentTimestamp
                 | Func::StatementTimestamp
                 | Func::CurrentDate
                 | Func::LocalTimestamp
@@ -1005,13 +1010,14 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::CurrentDate => {
             Datum::Date(datetime::timestamp_to_date(ctx.time_zone().to_local(ctx.transaction_timestamp()))?)
         }
-        Func::LocalTimestamp | Func::LocalTime | Func::CurrentTime => {
+        Func::LocalTimestamp | Func::LocalTime | Func::CurrentTime | Func::CurrentTimestamp => {
             // The precision is at most 6, as PostgreSQL reduces it.
             let precision = values.first().and_then(Datum::as_i64).map(|p| p.clamp(0, 6) as u32);
             let round = |t: i64| precision.map_or(t, |p| datetime::round_micros(t, p));
             let (now, tz) = (ctx.transaction_timestamp(), ctx.time_zone());
             match func {
                 Func::LocalTimestamp => Datum::Timestamp(round(tz.to_local(now))),
+                Func::CurrentTimestamp => Datum::TimestampTz(round(now)),
                 Func::LocalTime => Datum::Time(datetime::time_of(round(tz.to_local(now)))),
                 _ => match datetime::timestamptz_to_timetz(round(now), &tz) {
                     Some((micros, offset_secs)) => Datum::TimeTz { micros, offset_secs },

@@ -72,7 +72,8 @@ pub struct Smgr {
     unsynced: Mutex<HashSet<(RelFileLocator, Fork)>>,
     /// Known fork sizes in blocks (PostgreSQL's smgr_cached_nblocks): all
     /// changes of size go through this module, so the cache stays exact.
-    sizes: Mutex<HashMap<(RelFileLocator, Fork), u32>>,
+    /// Sharded: every heap fetch asks for its relation's size.
+    sizes: dashmap::DashMap<(RelFileLocator, Fork), u32, crate::storage::hash::FastBuild>,
 }
 
 struct OpenFiles {
@@ -98,7 +99,7 @@ impl Smgr {
             max_open: max_open.max(1),
             open: Mutex::new(OpenFiles { files: HashMap::new(), tick: 0 }),
             unsynced: Mutex::new(HashSet::new()),
-            sizes: Mutex::new(HashMap::new()),
+            sizes: Default::default(),
         }
     }
 
@@ -155,12 +156,11 @@ impl Smgr {
 
     /// The number of blocks in a fork.
     pub fn nblocks(&self, rel: RelFileLocator, fork: Fork) -> Result<u32> {
-        if let Some(&n) = self.sizes.lock().get(&(rel, fork)) {
-            return Ok(n);
+        if let Some(n) = self.sizes.get(&(rel, fork)) {
+            return Ok(*n);
         }
         let n = self.nblocks_on_disk(rel, fork)?;
-        self.sizes.lock().insert((rel, fork), n);
-        Ok(n)
+        Ok(*self.sizes.entry((rel, fork)).or_insert(n))
     }
 
     fn nblocks_on_disk(&self, rel: RelFileLocator, fork: Fork) -> Result<u32> {
@@ -203,7 +203,7 @@ impl Smgr {
         let f = self.file(rel, fork, seg, true)?.ok_or_else(|| Error::internal("segment vanished"))?;
         f.write_all_at(buf, at).map_err(|e| io_error("write", &path, e))?;
         self.unsynced.lock().insert((rel, fork));
-        if let Some(n) = self.sizes.lock().get_mut(&(rel, fork)) {
+        if let Some(mut n) = self.sizes.get_mut(&(rel, fork)) {
             *n = (*n).max(block + 1);
         }
         Ok(())
@@ -228,7 +228,7 @@ impl Smgr {
         let f = self.file(rel, fork, seg, true)?.ok_or_else(|| Error::internal("segment vanished"))?;
         f.set_len(at + n as u64 * PAGE_SIZE as u64).map_err(|e| io_error("extend", &path, e))?;
         self.unsynced.lock().insert((rel, fork));
-        if let Some(size) = self.sizes.lock().get_mut(&(rel, fork)) {
+        if let Some(mut size) = self.sizes.get_mut(&(rel, fork)) {
             *size = (*size).max(block + n);
         }
         Ok(n)
@@ -236,7 +236,7 @@ impl Smgr {
 
     /// Shrink a fork to `nblocks` blocks.
     pub fn truncate(&self, rel: RelFileLocator, fork: Fork, nblocks: u32) -> Result<()> {
-        self.sizes.lock().remove(&(rel, fork));
+        self.sizes.remove(&(rel, fork));
         let keep_segs = nblocks.div_ceil(self.blocks_per_segment).max(1);
         let mut seg = keep_segs;
         while self.path(rel, fork, seg).exists() {
@@ -280,7 +280,7 @@ impl Smgr {
     pub fn unlink(&self, rel: RelFileLocator) -> Result<()> {
         self.forget(rel);
         self.unsynced.lock().retain(|(r, _)| *r != rel);
-        self.sizes.lock().retain(|(r, _), _| *r != rel);
+        self.sizes.retain(|(r, _), _| *r != rel);
         for fork in Fork::ALL {
             let mut seg = 0;
             loop {
@@ -362,7 +362,7 @@ impl Smgr {
     pub fn remove_database(&self, db: u32) -> Result<()> {
         self.open.lock().files.retain(|(r, _, _), _| r.db != db);
         self.unsynced.lock().retain(|(r, _)| r.db != db);
-        self.sizes.lock().retain(|(r, _), _| r.db != db);
+        self.sizes.retain(|(r, _), _| r.db != db);
         let dir = self.database_dir(db);
         // Renamed first, so that a crash midway never leaves a directory
         // that looks like a database.

@@ -9,6 +9,8 @@ enum DtErr {
     Syntax,
     FieldOverflow,
     TzOverflow,
+    /// A word with a slash names no zone (PostgreSQL takes it for a zone name).
+    UnknownZone,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +32,8 @@ struct Fields {
     time: Option<i64>,
     /// Seconds east of UTC.
     tz: Option<i32>,
+    /// A zone named in full (`Europe/Paris`): its offset depends on the date.
+    zone: Option<TimeZone>,
     special: Option<Special>,
 }
 
@@ -274,6 +278,10 @@ fn decode(text: &str) -> std::result::Result<Fields, DtErr> {
                 | "saturday"
                 | "sunday"
         ) {
+        } else if let Some(z) = (f.tz.is_none() && f.zone.is_none()).then(|| zone_named(tok)).flatten() {
+            f.zone = Some(z);
+        } else if tok.contains('/') {
+            return Err(DtErr::UnknownZone);
         } else {
             return Err(DtErr::Syntax);
         }
@@ -332,6 +340,11 @@ fn dt_error(e: DtErr, type_name: &str, text: &str) -> Error {
         }
         DtErr::TzOverflow => {
             err!(SqlState::INVALID_TIME_ZONE_DISPLACEMENT_VALUE, "time zone displacement out of range: \"{text}\"")
+        }
+        DtErr::UnknownZone => {
+            let word = text.split_whitespace().find(|w| w.contains('/') && w.starts_with(|c: char| c.is_alphabetic()));
+            let name = word.unwrap_or(text).to_lowercase();
+            err!(SqlState::INVALID_PARAMETER_VALUE, "time zone \"{name}\" not recognized")
         }
     }
 }
@@ -395,6 +408,16 @@ pub fn parse_timetz_text(text: &str, tz: &TimeZone) -> Result<(i64, i32)> {
         (None, Some(t)) => (t, f.tz),
         _ => return Err(dt_error(DtErr::Syntax, TYPE_NAME, text)),
     };
+    // A zone named in full gives its offset on the string's date: without
+    // one the offset is unknown.
+    let zone = match (&f.zone, zone) {
+        (Some(named), None) => {
+            let (y, m, d) = f.date.ok_or_else(|| dt_error(DtErr::Syntax, TYPE_NAME, text))?;
+            let local = join(date2j(y, m, d), time).ok_or_else(|| dt_error(DtErr::Syntax, TYPE_NAME, text))?;
+            Some(named.offset_for_local(local))
+        }
+        (_, zone) => zone,
+    };
     let east = zone.unwrap_or_else(|| {
         let day = f.date.map_or_else(|| today(tz, 0), |(y, m, d)| date2j(y, m, d));
         let local = join(day, time).or_else(|| join(today(tz, 0), time)).unwrap_or(time);
@@ -432,12 +455,13 @@ pub fn parse_timestamp_text(text: &str, with_tz: bool, tz: &TimeZone) -> Result<
     if !with_tz {
         return Ok(local);
     }
-    match f.tz {
-        Some(off) => {
+    match (f.tz, &f.zone) {
+        (Some(off), _) => {
             let ts = local.checked_sub(off as i64 * USECS_PER_SEC).ok_or_else(out_of_range)?;
             if (MIN_TIMESTAMP..END_TIMESTAMP).contains(&ts) { Ok(ts) } else { Err(out_of_range()) }
         }
-        None => tz.to_utc(local).ok_or_else(out_of_range),
+        (None, Some(zone)) => zone.to_utc(local).ok_or_else(out_of_range),
+        (None, None) => tz.to_utc(local).ok_or_else(out_of_range),
     }
 }
 

@@ -110,6 +110,45 @@ pub fn zone_for_at(name: &str) -> Result<TimeZone> {
     }
 }
 
+/// The zoneinfo zone a date/time string names (`2024-03-10 02:30
+/// America/New_York`), looked up without regard to case as PostgreSQL's
+/// are; `name` is lowercase. Zones once read are kept.
+pub(crate) fn zone_named(name: &str) -> Option<TimeZone> {
+    type Known = std::collections::HashMap<String, Option<Arc<Tzif>>>;
+    static KNOWN: std::sync::OnceLock<parking_lot::Mutex<Known>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(z) = known.lock().get(name) {
+        return z.clone().map(TimeZone::Named);
+    }
+    let zone = zoneinfo_path(name).and_then(|p| Tzif::load(&p)).map(Arc::new);
+    let mut known = known.lock();
+    // Strings naming no zone are not remembered past a bound.
+    if zone.is_some() || known.len() < 4096 {
+        known.insert(name.to_string(), zone.clone());
+    }
+    zone.map(TimeZone::Named)
+}
+
+/// The path under the zoneinfo directory whose components match the
+/// lowercase `name`'s, ignoring case.
+fn zoneinfo_path(name: &str) -> Option<String> {
+    if name.is_empty() || name.contains("..") || name.starts_with('/') {
+        return None;
+    }
+    let mut dir = std::path::PathBuf::from("/usr/share/zoneinfo");
+    let mut path = Vec::new();
+    for part in name.split('/') {
+        let entry = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(part))?;
+        let found = entry.file_name().to_string_lossy().into_owned();
+        dir.push(&found);
+        path.push(found);
+    }
+    Some(path.join("/"))
+}
+
 const PG_TO_UNIX_SECS: i64 = (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) as i64 * 86400;
 
 /// A zone from a TZif file: its transitions and the offsets between them.

@@ -16,9 +16,9 @@
 //! lower bound of the right sibling's. Data items follow in (key, TID) order.
 //!
 //! Items (integers little-endian):
-//! - leaf entry: `tid.block u32, tid.offset u16, key_len u16, key…,
-//!   include…` — the INCLUDE payload (possibly empty) follows the key; it
-//!   is no part of the order.
+//! - leaf entry: `tid.block u32, tid.offset u16, key…` — the key runs to
+//!   the item's end; or, with an INCLUDE payload (no part of the order),
+//!   `tid.block u32, tid.offset u16 | 0x8000, key_len u16, key…, include…`.
 //! - high key: a leaf entry truncated after its key ([`truncate`]): high
 //!   keys and separators never carry the INCLUDE payload (PostgreSQL's
 //!   suffix truncation of non-key columns).
@@ -41,8 +41,14 @@ use crate::storage::page::{
 pub const SPECIAL_SIZE: usize = 16;
 /// Bytes for items and line pointers on a node.
 pub const USABLE: usize = PAGE_SIZE - HEADER_SIZE - SPECIAL_SIZE;
-/// Size of an entry's prefix: TID and key length.
+/// The largest size of an entry's prefix: the TID, then the key's length
+/// when an INCLUDE payload follows the key (see [`encode_leaf_entry`]).
 pub const ENTRY_HEADER: usize = 8;
+/// The prefix of an entry without INCLUDE payload: the TID alone.
+const TID_SIZE: usize = 6;
+/// Set in a stored TID's offset when the key's length follows the TID
+/// (heap offsets stay far below it).
+const HAS_KEY_LEN: u16 = 0x8000;
 /// Size of a downlink's prefix (child block, then the entry header).
 pub const DOWNLINK_HEADER: usize = 4 + ENTRY_HEADER;
 /// The largest key (with its INCLUDE payload, in a leaf entry): a page
@@ -55,7 +61,7 @@ pub const NONE: u32 = 0;
 pub const FLAG_LEAF: u16 = 1;
 /// The page was unlinked from the tree (by VACUUM) and is free for reuse.
 pub const FLAG_DELETED: u16 = 2;
-const META_MAGIC: u32 = 0x0006_3162; // "b1S" + version (6: key length and INCLUDE payload in entries)
+const META_MAGIC: u32 = 0x0007_3162; // "b1S" + version (7: key length only before an INCLUDE payload)
 
 /// One index entry (or a separator/high key), borrowed from a page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,38 +85,55 @@ impl Ord for Entry<'_> {
 /// The lowest TID: `(key, MIN_TID)` sorts before every entry with `key`.
 pub const MIN_TID: Tid = Tid { block: 0, offset: 0 };
 
-/// Append a leaf entry's item bytes to `out`: the entry, then `include`.
-/// The key is at most [`MAX_KEY_SIZE`] bytes (checked by the callers), so
-/// its length fits the u16.
+/// Append a leaf entry's item bytes to `out`: the TID, the key, then
+/// `include`. Without an INCLUDE payload the key runs to the item's end
+/// (an int4 key then takes 16 bytes with the TID, as PostgreSQL's index
+/// tuple does); with one, the key's length follows the TID, flagged in
+/// the TID's offset. The key is at most [`MAX_KEY_SIZE`] bytes (checked
+/// by the callers), so its length fits the u16.
 pub fn encode_leaf_entry(out: &mut Vec<u8>, e: Entry<'_>, include: &[u8]) {
     out.extend_from_slice(&e.tid.block.to_le_bytes());
-    out.extend_from_slice(&e.tid.offset.to_le_bytes());
-    out.extend_from_slice(&(e.key.len() as u16).to_le_bytes());
+    if include.is_empty() {
+        out.extend_from_slice(&e.tid.offset.to_le_bytes());
+    } else {
+        out.extend_from_slice(&(e.tid.offset | HAS_KEY_LEN).to_le_bytes());
+        out.extend_from_slice(&(e.key.len() as u16).to_le_bytes());
+    }
     out.extend_from_slice(e.key);
     out.extend_from_slice(include);
 }
 
-fn key_end(item: &[u8]) -> usize {
+/// The stored offset word of an item's TID (flag included).
+fn offset_word(item: &[u8]) -> u16 {
+    u16::from_le_bytes([item[4], item[5]])
+}
+
+/// Where an item's key starts and ends.
+fn key_span(item: &[u8]) -> (usize, usize) {
+    if offset_word(item) & HAS_KEY_LEN == 0 {
+        return (TID_SIZE, item.len());
+    }
     let len = u16::from_le_bytes([item[6], item[7]]) as usize;
-    (ENTRY_HEADER + len).min(item.len())
+    (ENTRY_HEADER, (ENTRY_HEADER + len).min(item.len()))
 }
 
 /// An entry from its item bytes (a leaf item or a high key).
 pub fn decode_entry(item: &[u8]) -> Entry<'_> {
     let block = u32::from_le_bytes([item[0], item[1], item[2], item[3]]);
-    let offset = u16::from_le_bytes([item[4], item[5]]);
-    Entry { key: &item[ENTRY_HEADER..key_end(item)], tid: Tid { block, offset } }
+    let offset = offset_word(item) & !HAS_KEY_LEN;
+    let (start, end) = key_span(item);
+    Entry { key: &item[start..end], tid: Tid { block, offset } }
 }
 
 /// The INCLUDE payload of a leaf item (empty on a high key or separator).
 pub fn include_of(item: &[u8]) -> &[u8] {
-    &item[key_end(item)..]
+    &item[key_span(item).1..]
 }
 
 /// A leaf item without its INCLUDE payload: what a separator or a high
 /// key made from it holds.
 pub fn truncate(item: &[u8]) -> &[u8] {
-    &item[..key_end(item)]
+    &item[..key_span(item).1]
 }
 
 /// A downlink's bytes: child block, then the separator entry (bytes of an
