@@ -85,8 +85,8 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawNumeric {
     }
 }
 
-/// A date/time, uuid, pg_lsn, json or tuple-header (`tid`, `xid`, `cid`)
-/// value in binary form, printed as PostgreSQL prints it (timestamptz in
+/// A date/time, uuid, pg_lsn, json, tuple-header (`tid`, `xid`, `cid`),
+/// `xid8` or snapshot value in binary form, printed as PostgreSQL prints it (timestamptz in
 /// UTC: binary values carry no zone).
 struct RawDatetime(String);
 
@@ -112,6 +112,9 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawDatetime {
             Type::TID,
             Type::XID,
             Type::CID,
+            Type::XID8,
+            Type::PG_SNAPSHOT,
+            Type::TXID_SNAPSHOT,
         ]
         .contains(ty)
     }
@@ -217,7 +220,10 @@ impl AsyncDB for Db {
                     | Type::JSONB
                     | Type::TID
                     | Type::XID
-                    | Type::CID => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
+                    | Type::CID
+                    | Type::XID8
+                    | Type::PG_SNAPSHOT
+                    | Type::TXID_SNAPSHOT => row.try_get::<_, Option<RawDatetime>>(i)?.map(|n| n.0),
                     Type::VOID => row.try_get::<_, Option<Void>>(i)?.map(|_| String::new()),
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Enum(_)) => {
                         row.try_get::<_, Option<RawEnum>>(i)?.map(|a| a.0)

@@ -507,6 +507,7 @@ fn datum_type(d: &Datum) -> Option<PgType> {
         Datum::Interval(_) => PgType::Interval,
         Datum::Oid(_) => PgType::Oid,
         Datum::Bytea(_) => PgType::Bytea,
+        Datum::Xid8(_) => PgType::Xid8,
         _ => return None,
     })
 }

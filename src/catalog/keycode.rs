@@ -110,7 +110,9 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             out.push(ARRAY_END);
         }
         Datum::Uuid(u) => out.extend_from_slice(u),
-        Datum::PgLsn(v) => out.extend_from_slice(&v.to_be_bytes()),
+        Datum::PgLsn(v) | Datum::Xid8(v) => out.extend_from_slice(&v.to_be_bytes()),
+        // Snapshots have no order; a key of one (a hash) is its stored bytes.
+        Datum::Snapshot(s) => encode_bytes(out, &s.storage_bytes()),
         Datum::Tid(block, offset) => {
             out.extend_from_slice(&block.to_be_bytes());
             out.extend_from_slice(&offset.to_be_bytes());
@@ -194,6 +196,7 @@ pub fn decodable(ty: crate::sql::types::PgType) -> bool {
             | T::Bytea
             | T::Uuid
             | T::PgLsn
+            | T::Xid8
     )
 }
 
@@ -231,6 +234,7 @@ pub fn decode(key: &mut &[u8], ty: crate::sql::types::PgType, order: KeyOrder) -
         T::TimestampTz => Datum::TimestampTz(int(take(8)?)),
         T::Uuid => Datum::Uuid(take(16)?.try_into().ok()?),
         T::PgLsn => Datum::PgLsn(u64::from_be_bytes(take(8)?.try_into().ok()?)),
+        T::Xid8 => Datum::Xid8(u64::from_be_bytes(take(8)?.try_into().ok()?)),
         T::Bytea | T::Text | T::Varchar | T::Name => {
             let mut out = Vec::new();
             loop {

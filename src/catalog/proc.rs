@@ -103,6 +103,8 @@ const SET_RETURNING: &[&str] = &[
     "jsonb_array_elements_text",
     "json_object_keys",
     "jsonb_object_keys",
+    "pg_snapshot_xip",
+    "txid_snapshot_xip",
 ];
 
 /// The polymorphic pseudo-types (`"any"`, `anyelement`, `anycompatible`)

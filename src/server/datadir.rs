@@ -48,8 +48,10 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// chunk marked by the change that ends it. 17: `timetz` and `_timetz`
 /// have their `pg_type`, `pg_proc`, `pg_operator` and `pg_cast` rows.
 /// 18: a B-tree entry without INCLUDE payload stores no key length (its
-/// TID is followed by the key alone).
-pub const FORMAT_VERSION: &str = "18";
+/// TID is followed by the key alone). 19: `xid8`, `pg_snapshot` and
+/// `txid_snapshot` have their `pg_type` rows, with the transaction-id
+/// functions' `pg_proc`, `pg_operator` and `pg_cast` rows.
+pub const FORMAT_VERSION: &str = "19";
 
 pub struct DataDir {
     pub path: PathBuf,

@@ -36,6 +36,8 @@ macro_rules! eval_context {
                 let sub = $s.block.as_ref().and_then(|b| b.savepoints.iter().rev().find_map(|sp| sp.xid));
                 sub.or($s.xid).unwrap_or(0)
             },
+            top_xid: &mut $s.xid,
+            serial_id: $s.serial.id,
         }
     };
 }
@@ -1976,6 +1978,11 @@ struct Eval<'a> {
     /// The transaction's id (0 before it writes): catalog lookups see its
     /// own changes.
     reader_xid: u64,
+    /// The session's top-level transaction id, which `pg_current_xact_id()`
+    /// assigns when there is none yet.
+    top_xid: &'a mut Option<u64>,
+    /// The serializable transaction, which must learn of an id assigned.
+    serial_id: Option<crate::txn::predicate::SerialId>,
     /// The session's resolved search path (`pg_catalog` included).
     search_path: &'a [u32],
     /// The session's prepared statements (`pg_prepared_statements`).
@@ -1989,6 +1996,29 @@ impl EvalContext for Eval<'_> {
 
     fn pending_checks(&self) -> Option<crate::sql::exec::deferred::SharedPending> {
         Some(self.pending.clone())
+    }
+
+    /// As PostgreSQL's GetTopTransactionId: the top-level transaction
+    /// gets its id as a writer would (a subtransaction keeps none), even
+    /// in a read-only transaction.
+    fn top_xid(&mut self, assign: bool) -> Result<Option<u64>> {
+        if assign && self.top_xid.is_none() {
+            let xid = self.txns.assign(self.pid);
+            if let Some(id) = self.serial_id {
+                self.txns.serial.add_xid(id, xid);
+            }
+            *self.top_xid = Some(xid);
+        }
+        Ok(*self.top_xid)
+    }
+
+    fn transaction_manager(&self) -> Option<(&crate::txn::TransactionManager, u64)> {
+        Some((self.txns, self.reader_xid))
+    }
+
+    /// Outside a scan there is no statement snapshot at hand: a fresh one.
+    fn reading_snapshot(&self) -> Option<crate::txn::Snapshot> {
+        Some(self.txns.snapshot())
     }
 
     fn advisory(&mut self, op: crate::sql::func::AdvisoryOp, shared: bool, key: Option<(u64, bool)>) -> Result<Datum> {

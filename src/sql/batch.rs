@@ -135,6 +135,13 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
         PgType::Oid | PgType::Xid | PgType::Cid => Datum::Oid(col.as_primitive::<UInt32Type>().value(i)),
         PgType::Tid => tid_datum(col.as_primitive::<Int64Type>().value(i)),
         PgType::PgLsn => Datum::PgLsn(col.as_primitive::<UInt64Type>().value(i)),
+        PgType::Xid8 => Datum::Xid8(col.as_primitive::<UInt64Type>().value(i)),
+        PgType::PgSnapshot | PgType::TxidSnapshot => {
+            match super::xid8::XidSnapshot::from_storage(col.as_binary::<i32>().value(i)) {
+                Some(snap) => Datum::Snapshot(Box::new(snap)),
+                None => Datum::Null,
+            }
+        }
         PgType::Bpchar => Datum::Bpchar(col.as_string::<i32>().value(i).to_string()),
         PgType::Date => Datum::Date(col.as_primitive::<Date32Type>().value(i)),
         PgType::Time => Datum::Time(col.as_primitive::<Time64MicrosecondType>().value(i)),
@@ -209,7 +216,8 @@ pub enum ColumnBuilder {
     Timestamp(TimestampMicrosecondBuilder),
     Interval(IntervalMonthDayNanoBuilder),
     Oid(UInt32Builder),
-    PgLsn(UInt64Builder),
+    /// pg_lsn, xid8.
+    U64(UInt64Builder),
     Bytea(BinaryBuilder),
     /// uuid: 16 bytes a value.
     Uuid(FixedSizeBinaryBuilder),
@@ -233,7 +241,7 @@ impl ColumnBuilder {
             PgType::Float8 => ColumnBuilder::Float8(Float64Builder::with_capacity(capacity)),
             PgType::Oid | PgType::Xid | PgType::Cid => ColumnBuilder::Oid(UInt32Builder::with_capacity(capacity)),
             PgType::Tid => ColumnBuilder::Tid(Int64Builder::with_capacity(capacity)),
-            PgType::PgLsn => ColumnBuilder::PgLsn(UInt64Builder::with_capacity(capacity)),
+            PgType::PgLsn | PgType::Xid8 => ColumnBuilder::U64(UInt64Builder::with_capacity(capacity)),
             PgType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(capacity)),
             PgType::Time => ColumnBuilder::Time(Time64MicrosecondBuilder::with_capacity(capacity)),
             PgType::Timestamp => ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity)),
@@ -243,9 +251,13 @@ impl ColumnBuilder {
             PgType::Interval => ColumnBuilder::Interval(IntervalMonthDayNanoBuilder::with_capacity(capacity)),
             PgType::Uuid => ColumnBuilder::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
             PgType::TimeTz => ColumnBuilder::TimeTz(FixedSizeBinaryBuilder::with_capacity(capacity, 12)),
-            PgType::Bytea | PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) => {
-                ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8))
-            }
+            PgType::Bytea
+            | PgType::Array(_)
+            | PgType::Jsonb
+            | PgType::Enum(_)
+            | PgType::EnumArray(_)
+            | PgType::PgSnapshot
+            | PgType::TxidSnapshot => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
             PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
             // Bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
@@ -275,7 +287,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => b.append_null(),
             ColumnBuilder::Interval(b) => b.append_null(),
             ColumnBuilder::Oid(b) => b.append_null(),
-            ColumnBuilder::PgLsn(b) => b.append_null(),
+            ColumnBuilder::U64(b) => b.append_null(),
             ColumnBuilder::Bytea(b) => b.append_null(),
             ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => b.append_null(),
             ColumnBuilder::Skip(_, rows) => *rows += 1,
@@ -299,7 +311,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Timestamp(b), Datum::Timestamp(v) | Datum::TimestampTz(v)) => b.append_value(*v),
             (ColumnBuilder::Interval(b), Datum::Interval(v)) => b.append_value(interval_value(v)?),
             (ColumnBuilder::Oid(b), Datum::Oid(v)) => b.append_value(*v),
-            (ColumnBuilder::PgLsn(b), Datum::PgLsn(v)) => b.append_value(*v),
+            (ColumnBuilder::U64(b), Datum::PgLsn(v) | Datum::Xid8(v)) => b.append_value(*v),
             (ColumnBuilder::Bytea(b), Datum::Bytea(v)) => b.append_value(v),
             (ColumnBuilder::Uuid(b), Datum::Uuid(u)) => b.append_value(u).map_err(arrow_error)?,
             (ColumnBuilder::TimeTz(b), Datum::TimeTz { micros, offset_secs }) => {
@@ -308,6 +320,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Tid(b), Datum::Tid(block, offset)) => b.append_value(tid_packed(*block, *offset)),
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
+            (ColumnBuilder::Bytea(b), Datum::Snapshot(snap)) => b.append_value(snap.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
                 let mut bytes = Vec::new();
                 a.write_storage(&mut bytes);
@@ -338,7 +351,7 @@ impl ColumnBuilder {
                 b.append_value(interval_value(&iv)?)
             }
             ColumnBuilder::Oid(b) => b.append_value(u32::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
-            ColumnBuilder::PgLsn(b) => b.append_value(u64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
+            ColumnBuilder::U64(b) => b.append_value(u64::from_le_bytes(bytes.try_into().map_err(|_| bad())?)),
             ColumnBuilder::Bytea(b) => b.append_value(bytes),
             ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => b.append_value(bytes).map_err(|_| bad())?,
             ColumnBuilder::Tid(b) => match Datum::from_storage(PgType::Tid, bytes)? {
@@ -405,7 +418,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
             ColumnBuilder::Interval(b) => Arc::new(b.finish()),
             ColumnBuilder::Oid(b) => Arc::new(b.finish()),
-            ColumnBuilder::PgLsn(b) => Arc::new(b.finish()),
+            ColumnBuilder::U64(b) => Arc::new(b.finish()),
             ColumnBuilder::Bytea(b) => Arc::new(b.finish()),
             ColumnBuilder::Uuid(b) | ColumnBuilder::TimeTz(b) => Arc::new(b.finish()),
             ColumnBuilder::Skip(ty, rows) => null_array(*ty, std::mem::take(rows)),

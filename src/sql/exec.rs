@@ -260,6 +260,15 @@ impl EvalContext for RowCx<'_, '_> {
     fn wal_positions(&self) -> Option<&dyn super::lsn::WalPositions> {
         Some(self.cx.catalog.wal())
     }
+    fn top_xid(&mut self, assign: bool) -> Result<Option<u64>> {
+        self.cx.eval.top_xid(assign)
+    }
+    fn transaction_manager(&self) -> Option<(&crate::txn::TransactionManager, u64)> {
+        Some((self.cx.catalog.txns(), self.cx.xid))
+    }
+    fn reading_snapshot(&self) -> Option<crate::txn::Snapshot> {
+        Some(self.cx.snapshot.clone())
+    }
     fn session_user(&self) -> Result<&str> {
         self.cx.eval.session_user()
     }
@@ -799,7 +808,8 @@ fn key_of(d: &Datum) -> Key {
         Datum::Bytea(b) => Key::Bytes(b.clone()),
         // Arrays hash by their key encoding, equal exactly when the arrays are.
         Datum::Uuid(u) => Key::Bytes(u.to_vec()),
-        Datum::PgLsn(v) => Key::Bytes(v.to_be_bytes().to_vec()),
+        Datum::PgLsn(v) | Datum::Xid8(v) => Key::Bytes(v.to_be_bytes().to_vec()),
+        Datum::Snapshot(s) => Key::Bytes(s.storage_bytes()),
         Datum::Tid(block, offset) => Key::Int(super::batch::tid_packed(*block, *offset)),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
@@ -3709,6 +3719,15 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn reg_out(&self, kind: super::regtypes::RegKind, oid: u32) -> Result<String> {
         self.inner.reg_out(kind, oid)
+    }
+    fn top_xid(&mut self, assign: bool) -> Result<Option<u64>> {
+        self.inner.top_xid(assign)
+    }
+    fn transaction_manager(&self) -> Option<(&crate::txn::TransactionManager, u64)> {
+        self.inner.transaction_manager()
+    }
+    fn reading_snapshot(&self) -> Option<crate::txn::Snapshot> {
+        self.inner.reading_snapshot()
     }
 }
 

@@ -1032,6 +1032,7 @@ fn func_name(f: &super::func::Func) -> String {
         Func::Array(a) => return a.name().into(),
         Func::Json(j) => return j.name().into(),
         Func::Lsn(l) => return l.name().into(),
+        Func::Xact(x) => return x.name().into(),
         Func::ColumnSize(_) => return "pg_column_size".into(),
         // Expressions of their own in PostgreSQL, printed as keywords.
         Func::Coalesce => return "COALESCE".into(),

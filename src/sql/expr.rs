@@ -411,6 +411,21 @@ pub trait EvalContext {
     fn wal_positions(&self) -> Option<&dyn super::lsn::WalPositions> {
         None
     }
+    /// The session's top-level transaction id, if it has one; with
+    /// `assign`, one is assigned now if it has none
+    /// (`pg_current_xact_id()`, see [`super::xid8`]).
+    fn top_xid(&mut self, _assign: bool) -> Result<Option<u64>> {
+        Err(Error::internal("the transaction is not at hand"))
+    }
+    /// The transaction manager, and the id the transaction reads as (its
+    /// innermost subtransaction's; 0 if it has none).
+    fn transaction_manager(&self) -> Option<(&crate::txn::TransactionManager, u64)> {
+        None
+    }
+    /// The snapshot the statement reads with (`pg_current_snapshot()`).
+    fn reading_snapshot(&self) -> Option<crate::txn::Snapshot> {
+        None
+    }
     /// The disk space of relation `oid` (`None` if there is none).
     fn relation_size(&self, _oid: u32, _what: crate::catalog::SizeOf) -> Result<Option<i64>> {
         Err(Error::internal("relation lookup outside a query"))
@@ -977,7 +992,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
-        (Datum::PgLsn(x), Datum::PgLsn(y)) => x.cmp(y),
+        (Datum::PgLsn(x), Datum::PgLsn(y)) | (Datum::Xid8(x), Datum::Xid8(y)) => x.cmp(y),
         (Datum::Tid(xb, xo), Datum::Tid(yb, yo)) => (xb, xo).cmp(&(yb, yo)),
         (Datum::Jsonb(x), Datum::Jsonb(y)) => super::json::compare(x, y),
         (Datum::Enum(x, _), Datum::Enum(y, _)) => x.total_cmp(y),
@@ -1019,6 +1034,7 @@ pub fn cast_exists(from: PgType, to: PgType) -> bool {
         || matches!((from, to), (Json, Jsonb) | (Jsonb, Json))
         || (from == Jsonb && (to.is_numeric() || to == Bool))
         || vector_to_array(from) == Some(to)
+        || (from, to) == (Xid8, Xid)
 }
 
 /// The array type the catalog vector types cast to: `int2vector` to
@@ -1204,6 +1220,8 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
         // Only for `xid = int4` (`xideqint4`, see `Binder::bind_comparison_operands`),
         // which reads the integer as a transaction id, wrapping.
         (_, PgType::Xid) if from.is_integer() => Datum::Oid(v.as_i64().unwrap_or(0) as u32),
+        // `xid(xid8)`: the low 32 bits, as PostgreSQL's xid is of its full id.
+        (Datum::Xid8(x), PgType::Xid) => Datum::Oid(*x as u32),
         (_, PgType::RegType) if from == PgType::Oid || from.is_integer() => {
             let oid = oid_of_int(v.as_i64().unwrap_or(0))?;
             Datum::Text(PgType::from_oid(oid).map_or_else(|| oid.to_string(), |t| t.sql_name().to_string()))

@@ -124,6 +124,8 @@ pub enum Func {
     ByteaCat,
     /// The pg_lsn operators and the WAL position functions (see [`super::lsn`]).
     Lsn(super::lsn::LsnFunc),
+    /// The transaction-id and snapshot functions (see [`super::xid8`]).
+    Xact(super::xid8::XactFunc),
     /// `position(needle in haystack)`, `strpos(haystack, needle)`: the
     /// binder puts the haystack first.
     Position,
@@ -467,6 +469,7 @@ impl Func {
                 .or_else(|| MathFunc::lookup(name).map(Func::Math))
                 .or_else(|| super::json_fn::JsonFn::lookup(name).map(Func::Json))
                 .or_else(|| super::lsn::LsnFunc::lookup(name).map(Func::Lsn))
+                .or_else(|| super::xid8::XactFunc::lookup(name).map(Func::Xact))
                 .or_else(|| Func::advisory(name))
                 .or_else(|| cast::lookup(name).map(Func::Cast)),
         }
@@ -484,6 +487,7 @@ impl Func {
         }
         out.extend(super::json_fn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Json(f))));
         out.extend(super::lsn::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Lsn(f))));
+        out.extend(super::xid8::FUNCTIONS.iter().map(|&(n, f)| (n.to_string(), Func::Xact(f))));
         out.extend(cast::targets().map(|to| (to.typname().to_string(), Func::Cast(to))));
         for base in ["pg_advisory_lock", "pg_try_advisory_lock", "pg_advisory_xact_lock", "pg_try_advisory_xact_lock"]
             .into_iter()
@@ -519,6 +523,8 @@ impl Func {
     /// and as often as the query says: never moved, folded or skipped).
     pub fn has_side_effects(self) -> bool {
         matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
+            // It assigns the transaction its id.
+            || matches!(self, Func::Xact(super::xid8::XactFunc::CurrentId { .. }))
             || matches!(self, Func::Math(m) if m.volatile())
             || matches!(self, Func::Json(j) if j.volatile())
     }
@@ -530,6 +536,7 @@ impl Func {
         self.has_side_effects()
             || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
             || matches!(self, Func::Lsn(f) if f.volatile())
+            || matches!(self, Func::Xact(f) if f.volatile())
     }
 
     /// Fixed signatures: argument types and result type. `None` for the
@@ -715,6 +722,7 @@ impl Func {
             Func::Array(_) => &[],
             Func::Json(f) => f.signatures(),
             Func::Lsn(f) => f.signatures(),
+            Func::Xact(f) => f.signatures(),
             Func::Str(f) => f.signatures(),
             Func::Math(f) => f.signatures(),
             Func::Greatest | Func::Least | Func::NumNulls | Func::NumNonNulls => &[],
@@ -776,6 +784,7 @@ impl Func {
                 | super::json_fn::JsonFn::BuildArray { .. }))
             || matches!(self, Func::Math(f) if !f.volatile())
             || matches!(self, Func::Lsn(f) if f.immutable())
+            || matches!(self, Func::Xact(f) if f.immutable())
     }
 
     pub fn fixed_per_statement(self) -> bool {
@@ -1425,6 +1434,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         Func::Str(f) => string::call(f, &values, ctx)?,
         Func::Math(f) => math::call(f, &values)?,
         Func::Lsn(f) => super::lsn::call(f, &values, ctx.wal_positions())?,
+        Func::Xact(f) => super::xid8::call(f, &values, ctx)?,
         Func::ColumnSize(stored) => Datum::Int4(column_size(&values[0], stored)),
         Func::Greatest | Func::Least => {
             let mut best: Option<Datum> = None;

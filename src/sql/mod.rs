@@ -58,6 +58,7 @@ pub mod tid;
 pub mod types;
 pub mod uuid;
 pub mod viewdef;
+pub mod xid8;
 
 use expr::Expr;
 use types::PgType;

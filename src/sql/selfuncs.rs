@@ -157,6 +157,7 @@ fn scalar(d: &Datum) -> Option<f64> {
         Datum::TimeTz { micros, offset_secs } => Some(super::datetime::timetz_utc(*micros, *offset_secs) as f64),
         Datum::Numeric(s) => s.parse().ok(),
         Datum::Bool(b) => Some(*b as i32 as f64),
+        Datum::PgLsn(v) | Datum::Xid8(v) => Some(*v as f64),
         other => other.as_f64(),
     }
 }

@@ -36,6 +36,9 @@ pub enum SrfFunc {
     /// itself; no rows for any other relation (every relation, as tusk
     /// has no partitioning).
     PartitionAncestors,
+    /// `pg_snapshot_xip(pg_snapshot)`, or (`legacy`)
+    /// `txid_snapshot_xip(txid_snapshot)` as bigint: the running ids.
+    SnapshotXip { legacy: bool },
 }
 
 /// One set-returning call of a `ProjectSet`: its arguments are
@@ -56,6 +59,8 @@ impl SrfCall {
             SrfFunc::Subscripts => "generate_subscripts",
             SrfFunc::Json(f) => f.name(),
             SrfFunc::PartitionAncestors => "pg_partition_ancestors",
+            SrfFunc::SnapshotXip { legacy: false } => "pg_snapshot_xip",
+            SrfFunc::SnapshotXip { legacy: true } => "txid_snapshot_xip",
         }
     }
 }
@@ -68,6 +73,8 @@ pub fn lookup(name: &str) -> Option<SrfFunc> {
         "unnest" => Some(SrfFunc::Unnest),
         "generate_subscripts" => Some(SrfFunc::Subscripts),
         "pg_partition_ancestors" => Some(SrfFunc::PartitionAncestors),
+        "pg_snapshot_xip" => Some(SrfFunc::SnapshotXip { legacy: false }),
+        "txid_snapshot_xip" => Some(SrfFunc::SnapshotXip { legacy: true }),
         _ => JsonSrf::lookup(name).map(SrfFunc::Json),
     }
 }
@@ -152,6 +159,13 @@ impl SrfRows {
                 })
             }
             SrfFunc::PartitionAncestors => Ok(SrfRows::Done),
+            SrfFunc::SnapshotXip { legacy } => match args.pop() {
+                Some(Datum::Snapshot(s)) => {
+                    let ids = s.xip.iter().map(|&x| if legacy { Datum::Int8(x as i64) } else { Datum::Xid8(x) });
+                    Ok(SrfRows::Items { items: ids.collect::<Vec<_>>().into_iter() })
+                }
+                _ => Ok(SrfRows::Done),
+            },
             SrfFunc::Json(f) => {
                 let arg = args.pop().unwrap_or(Datum::Null);
                 let mut columns = f.rows(&arg)?;

@@ -84,6 +84,12 @@ pub enum PgType {
     Xid,
     /// `cid`: a command id within a transaction (held as [`Datum::Oid`]).
     Cid,
+    /// `xid8`: a full 64-bit transaction id ([`Datum::Xid8`]; see [`super::xid8`]).
+    Xid8,
+    /// `pg_snapshot`: which transactions a snapshot sees ([`Datum::Snapshot`]).
+    PgSnapshot,
+    /// `txid_snapshot`: the older name of `pg_snapshot`, a type of its own.
+    TxidSnapshot,
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -116,6 +122,9 @@ pub const ARRAY_TYPES: &[(u32, &str, &str, PgType)] = &[
     (2211, "_regtype", "regtype[]", PgType::RegType),
     (2951, "_uuid", "uuid[]", PgType::Uuid),
     (3221, "_pg_lsn", "pg_lsn[]", PgType::PgLsn),
+    (271, "_xid8", "xid8[]", PgType::Xid8),
+    (5039, "_pg_snapshot", "pg_snapshot[]", PgType::PgSnapshot),
+    (2949, "_txid_snapshot", "txid_snapshot[]", PgType::TxidSnapshot),
     (199, "_json", "json[]", PgType::Json),
     (3807, "_jsonb", "jsonb[]", PgType::Jsonb),
     (1034, "_aclitem", "aclitem[]", PgType::TextForm(1033)),
@@ -178,6 +187,9 @@ impl PgType {
             PgType::Tid => 27,
             PgType::Xid => 28,
             PgType::Cid => 29,
+            PgType::Xid8 => 5069,
+            PgType::PgSnapshot => 5038,
+            PgType::TxidSnapshot => 2970,
         }
     }
 
@@ -216,7 +228,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 31] = [
+    pub const ALL: [PgType; 34] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -248,6 +260,9 @@ impl PgType {
         PgType::Tid,
         PgType::Xid,
         PgType::Cid,
+        PgType::Xid8,
+        PgType::PgSnapshot,
+        PgType::TxidSnapshot,
     ];
 
     pub fn from_oid(oid: u32) -> Option<PgType> {
@@ -298,6 +313,9 @@ impl PgType {
             PgType::Tid => "tid",
             PgType::Xid => "xid",
             PgType::Cid => "cid",
+            PgType::Xid8 => "xid8",
+            PgType::PgSnapshot => "pg_snapshot",
+            PgType::TxidSnapshot => "txid_snapshot",
         }
     }
 
@@ -340,6 +358,9 @@ impl PgType {
             PgType::Tid => "tid",
             PgType::Xid => "xid",
             PgType::Cid => "cid",
+            PgType::Xid8 => "xid8",
+            PgType::PgSnapshot => "pg_snapshot",
+            PgType::TxidSnapshot => "txid_snapshot",
         }
     }
 
@@ -361,13 +382,13 @@ impl PgType {
             PgType::Tid => 6,
             PgType::Name => 64,
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => 8,
-            PgType::PgLsn => 8,
+            PgType::PgLsn | PgType::Xid8 => 8,
             PgType::TimeTz => 12,
             PgType::Interval => 16,
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Uuid => 16,
-            PgType::Json | PgType::Jsonb => -1,
+            PgType::Json | PgType::Jsonb | PgType::PgSnapshot | PgType::TxidSnapshot => -1,
             PgType::Unknown => -2,
         }
     }
@@ -382,7 +403,7 @@ impl PgType {
             PgType::Int2 => (2, 2),
             PgType::Int4 | PgType::Float4 | PgType::Date | PgType::Oid | PgType::Xid | PgType::Cid => (4, 4),
             PgType::Int8 | PgType::Float8 | PgType::Time | PgType::Timestamp | PgType::TimestampTz => (8, 8),
-            PgType::PgLsn => (8, 8),
+            PgType::PgLsn | PgType::Xid8 => (8, 8),
             // Block then offset, as PostgreSQL's ItemPointerData.
             PgType::Tid => (6, 2),
             // Microseconds then the offset, as PostgreSQL's TimeTzADT.
@@ -435,6 +456,12 @@ impl PgType {
         matches!(self, PgType::Oid | PgType::RegClass | PgType::RegType | PgType::Reg(_))
     }
 
+    /// The OID alias types (`regclass`, `regtype`, `regproc`, …), held as
+    /// the names they print as.
+    pub fn is_oid_alias(self) -> bool {
+        matches!(self, PgType::RegClass | PgType::RegType | PgType::Reg(_))
+    }
+
     /// date, timestamp or timestamptz (the types that compare with each other).
     pub fn is_datetime(self) -> bool {
         matches!(self, PgType::Date | PgType::Timestamp | PgType::TimestampTz)
@@ -484,6 +511,10 @@ pub enum Datum {
     Enum(f32, String),
     /// A `tid`: block number and line pointer offset.
     Tid(u32, u16),
+    /// An `xid8`: a transaction id.
+    Xid8(u64),
+    /// A `pg_snapshot` or `txid_snapshot` (boxed, as arrays are).
+    Snapshot(Box<super::xid8::XidSnapshot>),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -581,6 +612,8 @@ impl Datum {
             Datum::Array(a) => a.write_text(out, style),
             Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
             Datum::PgLsn(v) => out.put_slice(super::lsn::format(*v).as_bytes()),
+            Datum::Xid8(v) => out.put_slice(v.to_string().as_bytes()),
+            Datum::Snapshot(s) => out.put_slice(s.format().as_bytes()),
             Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
             Datum::Enum(_, label) => out.put_slice(label.as_bytes()),
             Datum::Tid(block, offset) => {
@@ -626,7 +659,8 @@ impl Datum {
             Datum::Bytea(b) => out.put_slice(b),
             Datum::Array(a) => a.write_binary(out),
             Datum::Uuid(u) => out.put_slice(u),
-            Datum::PgLsn(v) => out.put_u64(*v),
+            Datum::PgLsn(v) | Datum::Xid8(v) => out.put_u64(*v),
+            Datum::Snapshot(s) => s.write_binary(out),
             Datum::Jsonb(j) => {
                 // Version 1 of jsonb's binary wire form: the text after a version byte.
                 out.put_u8(1);
@@ -663,7 +697,7 @@ impl Datum {
             Datum::Time(t) | Datum::Timestamp(t) | Datum::TimestampTz(t) => out.extend_from_slice(&t.to_le_bytes()),
             Datum::TimeTz { micros, offset_secs } => out.extend_from_slice(&timetz_storage(*micros, *offset_secs)),
             Datum::Oid(v) => out.extend_from_slice(&v.to_le_bytes()),
-            Datum::PgLsn(v) => out.extend_from_slice(&v.to_le_bytes()),
+            Datum::PgLsn(v) | Datum::Xid8(v) => out.extend_from_slice(&v.to_le_bytes()),
             Datum::Tid(block, offset) => {
                 out.extend_from_slice(&block.to_le_bytes());
                 out.extend_from_slice(&offset.to_le_bytes());
@@ -671,9 +705,12 @@ impl Datum {
             Datum::Bytea(b) => out.extend_from_slice(b),
             Datum::Array(a) => a.write_storage(out),
             // The others build their bytes anyway.
-            Datum::Numeric(_) | Datum::Interval(_) | Datum::Uuid(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
-                out.extend_from_slice(&self.storage_bytes())
-            }
+            Datum::Numeric(_)
+            | Datum::Interval(_)
+            | Datum::Uuid(_)
+            | Datum::Jsonb(_)
+            | Datum::Enum(..)
+            | Datum::Snapshot(_) => out.extend_from_slice(&self.storage_bytes()),
         }
     }
 
@@ -687,13 +724,18 @@ impl Datum {
             Datum::Int2(_) => 2,
             Datum::Int4(_) | Datum::Float4(_) | Datum::Date(_) | Datum::Oid(_) => 4,
             Datum::Int8(_) | Datum::Float8(_) | Datum::Time(_) | Datum::Timestamp(_) | Datum::TimestampTz(_) => 8,
-            Datum::PgLsn(_) => 8,
+            Datum::PgLsn(_) | Datum::Xid8(_) => 8,
             Datum::Text(s) | Datum::Bpchar(s) => s.len(),
             Datum::Bytea(b) => b.len(),
             Datum::Uuid(u) => u.len(),
             Datum::Tid(..) => 6,
             Datum::TimeTz { .. } => 12,
-            Datum::Numeric(_) | Datum::Interval(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
+            Datum::Numeric(_)
+            | Datum::Interval(_)
+            | Datum::Array(_)
+            | Datum::Jsonb(_)
+            | Datum::Enum(..)
+            | Datum::Snapshot(_) => {
                 return None;
             }
         })
@@ -706,6 +748,7 @@ impl Datum {
             Datum::Uuid(u) => u.to_vec(),
             Datum::Jsonb(j) => j.storage_bytes(),
             Datum::Enum(sort, label) => super::enums::storage(*sort, label),
+            Datum::Snapshot(snap) => snap.storage_bytes(),
             _ => {
                 let mut out = Vec::new();
                 self.write_storage(&mut out);
@@ -746,6 +789,10 @@ impl Datum {
             }
             PgType::Uuid => Datum::Uuid(b.try_into().map_err(|_| bad())?),
             PgType::PgLsn => Datum::PgLsn(u64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::Xid8 => Datum::Xid8(u64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
+            PgType::PgSnapshot | PgType::TxidSnapshot => {
+                Datum::Snapshot(Box::new(super::xid8::XidSnapshot::from_storage(b).ok_or_else(bad)?))
+            }
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             PgType::Enum(_) => super::enums::from_storage(b)?,
             // The types held as text (PgType::held_as_text).
@@ -1018,6 +1065,10 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::RegClass => Err(Error::internal("regclass input needs the catalog")),
         PgType::Uuid => super::uuid::parse(text).map(Datum::Uuid),
         PgType::PgLsn => super::lsn::parse(text).map(Datum::PgLsn),
+        PgType::Xid8 => Ok(Datum::Xid8(super::xid8::parse(text))),
+        PgType::PgSnapshot | PgType::TxidSnapshot => {
+            super::xid8::XidSnapshot::parse(text).map(|s| Datum::Snapshot(Box::new(s)))
+        }
         PgType::Json => super::json::validate(text).map(|()| Datum::Text(text.to_string())),
         PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
@@ -1035,6 +1086,11 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
             Ok(super::array::ArrayValue { elem, lower, items: values }.into_datum())
         }
     }
+}
+
+/// A binary value shorter than its type's form (`pq_getmsg*` running out).
+fn short_message() -> Error {
+    err!(SqlState::PROTOCOL_VIOLATION, "insufficient data left in message")
 }
 
 /// Parse the binary input form (`typreceive`) of a value.
@@ -1083,6 +1139,17 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         PgType::Date => Datum::Date(i32::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
         PgType::Uuid => Datum::Uuid(bytes.try_into().map_err(|_| wrong())?),
         PgType::PgLsn => Datum::PgLsn(u64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        // As PostgreSQL's xid8recv and pg_snapshot_recv: bytes missing are
+        // a protocol violation, bytes left over the usual error.
+        PgType::Xid8 if bytes.len() < 8 => return Err(short_message()),
+        PgType::Xid8 => Datum::Xid8(u64::from_be_bytes(bytes.try_into().map_err(|_| wrong())?)),
+        PgType::PgSnapshot | PgType::TxidSnapshot => {
+            let (snap, read) = super::xid8::XidSnapshot::read_binary(bytes)?;
+            if read != bytes.len() {
+                return Err(wrong());
+            }
+            Datum::Snapshot(Box::new(snap))
+        }
         PgType::Json => match parse_binary(PgType::Text, bytes)? {
             Datum::Text(s) => parse_text(PgType::Json, &s)?,
             other => other,

@@ -83,6 +83,12 @@ impl Clog {
         self.pages.truncate(oldest / XIDS_PER_PAGE)
     }
 
+    /// The oldest transaction id whose status is still kept (those before
+    /// it were truncated away: `pg_xact_status` cannot tell any more).
+    pub fn oldest_xid(&self) -> u64 {
+        self.pages.first_page() * XIDS_PER_PAGE
+    }
+
     /// The segment files there are (for tests and monitoring).
     pub fn segments(&self) -> Result<Vec<u64>> {
         self.pages.segments()

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -34,18 +35,31 @@ pub struct Slru {
     what: &'static str,
     pages: Mutex<HashMap<u64, CachedPage, crate::storage::hash::FastBuild>>,
     dirty: Mutex<HashSet<u64>>,
+    /// The first page not truncated away: the first segment's there was
+    /// at open, then the cut of the last [`Slru::truncate`].
+    first_page: AtomicU64,
 }
 
 impl Slru {
     pub fn open(dir: &Path, what: &'static str) -> Result<Slru> {
         std::fs::create_dir_all(dir)
             .map_err(|e| err!(SqlState::IO_ERROR, "could not create directory \"{}\": {e}", dir.display()))?;
-        Ok(Slru {
+        let slru = Slru {
             dir: dir.to_path_buf(),
             what,
             pages: Mutex::new(HashMap::default()),
             dirty: Mutex::new(HashSet::new()),
-        })
+            first_page: AtomicU64::new(0),
+        };
+        let first = slru.segments()?.first().copied().unwrap_or(0);
+        slru.first_page.store(first * PAGES_PER_SEGMENT, Ordering::Release);
+        Ok(slru)
+    }
+
+    /// The first page whose entries are still kept (those before it were
+    /// truncated away).
+    pub fn first_page(&self) -> u64 {
+        self.first_page.load(Ordering::Acquire)
     }
 
     fn segment_path(&self, segment: u64) -> PathBuf {
@@ -124,6 +138,7 @@ impl Slru {
     pub fn truncate(&self, keep_from: u64) -> Result<usize> {
         let first_kept = keep_from / PAGES_PER_SEGMENT;
         let cut = first_kept * PAGES_PER_SEGMENT;
+        self.first_page.fetch_max(cut, Ordering::AcqRel);
         self.pages.lock().retain(|&p, _| p >= cut);
         self.dirty.lock().retain(|&p| p >= cut);
         let mut removed = 0;

@@ -479,9 +479,10 @@ impl Binder<'_> {
             return Ok((d.base, d.typmod));
         }
         let (ty, len) = self.resolve_type(&def.data_type, def)?;
-        // regclass and regtype are held as names in memory; as stored
-        // values they would have to be OIDs (not done yet).
-        let refused = |t: PgType| matches!(t, PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType);
+        // The OID alias types (regclass, regtype, regproc, …) are held as
+        // names in memory; stored, they must be OIDs, or a renamed or
+        // dropped object would leave a stale name behind (not done yet).
+        let refused = |t: PgType| t.is_oid_alias() || matches!(t, PgType::Void | PgType::Unknown);
         if refused(ty) || ty.elem().is_some_and(refused) {
             return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
         }

@@ -2422,6 +2422,9 @@ impl<'a> Binder<'a> {
                     "tid" => PgType::Tid,
                     "xid" => PgType::Xid,
                     "cid" => PgType::Cid,
+                    "xid8" => PgType::Xid8,
+                    "pg_snapshot" => PgType::PgSnapshot,
+                    "txid_snapshot" => PgType::TxidSnapshot,
                     // `_int4`: the catalog name of `integer[]`.
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
@@ -2650,8 +2653,8 @@ fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
         (PgType::Time, PgType::Time) => PgType::Time,
         (PgType::Interval, PgType::Interval) => PgType::Interval,
         (PgType::Bytea, PgType::Bytea | PgType::Unknown) | (PgType::Unknown, PgType::Bytea) => PgType::Bytea,
-        (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb), u)
-        | (u, t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb))
+        (t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb | PgType::Xid8), u)
+        | (u, t @ (PgType::Uuid | PgType::PgLsn | PgType::Jsonb | PgType::Xid8))
             if u == t || u == PgType::Unknown =>
         {
             t

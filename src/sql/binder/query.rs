@@ -1256,6 +1256,13 @@ impl Binder<'_> {
             {
                 self.partition_ancestors_item(&args.args, alias.as_ref(), *with_ordinality, start)
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+                if args.settings.is_none()
+                    && (object_name_is(name, "pg_snapshot_xip") || object_name_is(name, "txid_snapshot_xip")) =>
+            {
+                let legacy = object_name_is(name, "txid_snapshot_xip");
+                self.snapshot_xip_item(&args.args, legacy, alias.as_ref(), *with_ordinality, start)
+            }
             ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
                 self.unnest_item(array_exprs, alias.as_ref(), *with_ordinality, start)
             }
@@ -1409,6 +1416,42 @@ impl Binder<'_> {
             Ok(Plan::Unnest { array, elem: PgType::RegClass, ordinality, json: None })
         })?;
         self.function_item("pg_partition_ancestors", &[Some("relid")], plan, bindings, alias, start)
+    }
+
+    /// `pg_snapshot_xip(snapshot)` (`txid_snapshot_xip` when `legacy`) in
+    /// FROM: the elements of the snapshot's running ids as an array.
+    fn snapshot_xip_item(
+        &mut self,
+        args: &[ast::FunctionArg],
+        legacy: bool,
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+        start: usize,
+    ) -> Result<FromItem> {
+        use crate::sql::xid8::XactFunc;
+        let func = XactFunc::XipArray { legacy };
+        let (&[(want, array_ty)], name) = (func.signatures(), func.name()) else {
+            return Err(Error::internal("snapshot_xip signature"));
+        };
+        let no_function = |types: &str| {
+            err!(SqlState::UNDEFINED_FUNCTION, "function {name}({types}) does not exist").with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            )
+        };
+        let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = args else {
+            return Err(no_function(""));
+        };
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let snapshot = b.bind_expr(arg)?;
+            if !matches!(snapshot.ty(), t if t == want[0] || t == PgType::Unknown) {
+                return Err(b.at(no_function(snapshot.ty().sql_name()), arg));
+            }
+            let snapshot = b.coerce(snapshot, want[0], arg)?;
+            let array = Expr::Call(crate::sql::func::Func::Xact(func), vec![snapshot], array_ty);
+            let elem = array_ty.elem().unwrap_or(array_ty);
+            Ok(Plan::Unnest { array, elem, ordinality, json: None })
+        })?;
+        self.function_item(name, &[None], plan, bindings, alias, start)
     }
 
     /// A json set-returning function in FROM (`jsonb_each(j)`, …), its

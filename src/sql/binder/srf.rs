@@ -163,6 +163,14 @@ impl Binder<'_> {
                 }
                 (vec![PgType::RegClass], PgType::RegClass)
             }
+            SrfFunc::SnapshotXip { legacy } => {
+                let (snapshot, id) =
+                    if legacy { (PgType::TxidSnapshot, PgType::Int8) } else { (PgType::PgSnapshot, PgType::Xid8) };
+                if types.len() != 1 || !matches!(types[0], t if t == snapshot || t == PgType::Unknown) {
+                    return Err(no_function(self));
+                }
+                (vec![snapshot], id)
+            }
             SrfFunc::Json(f) => {
                 let want = f.arg_type();
                 if types.len() != 1 || (types[0] != want && types[0] != PgType::Unknown) {

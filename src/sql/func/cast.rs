@@ -11,7 +11,7 @@ use crate::sql::types::PgType;
 
 use PgType::{
     Bool, Bpchar, Char, Date, Float4, Float8, Int2, Int4, Int8, Interval, Jsonb, Name, Numeric, Oid, RegClass, Text,
-    Time, TimeTz, Timestamp, TimestampTz, Varchar,
+    Time, TimeTz, Timestamp, TimestampTz, Varchar, Xid, Xid8,
 };
 
 /// The cast functions, one per `pg_proc` row: the type each makes (its
@@ -83,6 +83,7 @@ const FUNCTIONS: &[(PgType, [PgType; 1])] = &[
     (TimestampTz, [Date]),
     (TimestampTz, [Timestamp]),
     (Interval, [Time]),
+    (Xid, [Xid8]),
 ];
 
 /// The signatures of each cast function, by the type it makes.
