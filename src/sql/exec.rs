@@ -545,7 +545,7 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
             let out: BooleanArray = v.as_boolean().iter().map(|p| p.map(|p| !p)).collect();
             return Ok(Arc::new(out));
         }
-        Expr::IsNull(x, negated) => {
+        Expr::IsNull(x, negated) if x.ty() != PgType::Record => {
             let v = eval_batch(x, b, cx)?;
             let out: BooleanArray = (0..b.rows).map(|i| Some(v.is_null(i) != *negated)).collect();
             return Ok(Arc::new(out));
@@ -776,6 +776,8 @@ pub enum Key {
     Bytes(Vec<u8>),
     /// An interval's span (intervals of equal span are equal).
     Wide(i128),
+    /// A row value's fields (`record_eq`: NULL fields equal each other).
+    Row(Vec<Key>),
 }
 
 fn key_of(d: &Datum) -> Key {
@@ -801,6 +803,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::Uuid(u) => Key::Bytes(u.to_vec()),
         Datum::PgLsn(v) => Key::Bytes(v.to_be_bytes().to_vec()),
         Datum::Tid(block, offset) => Key::Int(super::batch::tid_packed(*block, *offset)),
+        Datum::Record(r) => Key::Row(r.values.iter().map(key_of).collect()),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);

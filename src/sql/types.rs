@@ -84,6 +84,9 @@ pub enum PgType {
     Xid,
     /// `cid`: a command id within a transaction (held as [`Datum::Oid`]).
     Cid,
+    /// `record`: an anonymous row value (see [`super::record`]); its
+    /// fields' types travel with each value.
+    Record,
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -178,6 +181,7 @@ impl PgType {
             PgType::Tid => 27,
             PgType::Xid => 28,
             PgType::Cid => 29,
+            PgType::Record => 2249,
         }
     }
 
@@ -216,7 +220,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 31] = [
+    pub const ALL: [PgType; 32] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -248,6 +252,7 @@ impl PgType {
         PgType::Tid,
         PgType::Xid,
         PgType::Cid,
+        PgType::Record,
     ];
 
     pub fn from_oid(oid: u32) -> Option<PgType> {
@@ -298,6 +303,7 @@ impl PgType {
             PgType::Tid => "tid",
             PgType::Xid => "xid",
             PgType::Cid => "cid",
+            PgType::Record => "record",
         }
     }
 
@@ -340,6 +346,7 @@ impl PgType {
             PgType::Tid => "tid",
             PgType::Xid => "xid",
             PgType::Cid => "cid",
+            PgType::Record => "record",
         }
     }
 
@@ -367,7 +374,7 @@ impl PgType {
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Uuid => 16,
-            PgType::Json | PgType::Jsonb => -1,
+            PgType::Json | PgType::Jsonb | PgType::Record => -1,
             PgType::Unknown => -2,
         }
     }
@@ -484,6 +491,8 @@ pub enum Datum {
     Enum(f32, String),
     /// A `tid`: block number and line pointer offset.
     Tid(u32, u16),
+    /// A row value of type `record` (boxed, as arrays are).
+    Record(Box<super::record::RecordValue>),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -579,6 +588,7 @@ impl Datum {
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
             Datum::Array(a) => a.write_text(out, style),
+            Datum::Record(r) => r.write_text(out, style),
             Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
             Datum::PgLsn(v) => out.put_slice(super::lsn::format(*v).as_bytes()),
             Datum::Jsonb(j) => out.put_slice(j.to_string().as_bytes()),
@@ -625,6 +635,7 @@ impl Datum {
             Datum::Oid(v) => out.put_u32(*v),
             Datum::Bytea(b) => out.put_slice(b),
             Datum::Array(a) => a.write_binary(out),
+            Datum::Record(r) => r.write_binary(out),
             Datum::Uuid(u) => out.put_slice(u),
             Datum::PgLsn(v) => out.put_u64(*v),
             Datum::Jsonb(j) => {
@@ -670,6 +681,7 @@ impl Datum {
             }
             Datum::Bytea(b) => out.extend_from_slice(b),
             Datum::Array(a) => a.write_storage(out),
+            Datum::Record(r) => r.write_storage(out),
             // The others build their bytes anyway.
             Datum::Numeric(_) | Datum::Interval(_) | Datum::Uuid(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
                 out.extend_from_slice(&self.storage_bytes())
@@ -693,7 +705,12 @@ impl Datum {
             Datum::Uuid(u) => u.len(),
             Datum::Tid(..) => 6,
             Datum::TimeTz { .. } => 12,
-            Datum::Numeric(_) | Datum::Interval(_) | Datum::Array(_) | Datum::Jsonb(_) | Datum::Enum(..) => {
+            Datum::Numeric(_)
+            | Datum::Interval(_)
+            | Datum::Array(_)
+            | Datum::Jsonb(_)
+            | Datum::Enum(..)
+            | Datum::Record(_) => {
                 return None;
             }
         })
@@ -748,6 +765,7 @@ impl Datum {
             PgType::PgLsn => Datum::PgLsn(u64::from_le_bytes(b.try_into().map_err(|_| bad())?)),
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             PgType::Enum(_) => super::enums::from_storage(b)?,
+            PgType::Record => super::record::RecordValue::from_storage(b)?.into_datum(),
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -1022,6 +1040,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::EnumArray(_) => Err(Error::internal("enum input needs the catalog")),
+        PgType::Record => Err(super::record::input_not_implemented()),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -1098,6 +1117,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             None => return Err(wrong()),
         },
         PgType::EnumArray(_) => return Err(Error::not_supported("binary input of arrays of enums")),
+        PgType::Record => return Err(Error::not_supported("binary input of type record")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

@@ -479,6 +479,9 @@ impl Binder<'_> {
             return Ok((d.base, d.typmod));
         }
         let (ty, len) = self.resolve_type(&def.data_type, def)?;
+        if ty == PgType::Record || ty.elem() == Some(PgType::Record) {
+            return Err(self.at(super::row_value::pseudo_type_column(&def.name.value), def));
+        }
         // regclass and regtype are held as names in memory; as stored
         // values they would have to be OIDs (not done yet).
         let refused = |t: PgType| matches!(t, PgType::Void | PgType::Unknown | PgType::RegClass | PgType::RegType);
