@@ -1555,6 +1555,9 @@ impl<'a> Binder<'a> {
         symbol: &str,
         node: &ast::Expr,
     ) -> Result<Expr> {
+        if let Some(fields) = row_compare::row_fields(lhs) {
+            return Err(self.row_quantified(fields.len(), q, node));
+        }
         let l = self.bind_expr(lhs)?;
         let placeholder = SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all };
         let sub = self.bind_sub(q, placeholder, node)?;

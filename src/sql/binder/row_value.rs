@@ -10,6 +10,11 @@
 //! anywhere else (a subquery's column) has no names to select by, as in
 //! PostgreSQL.
 //!
+//! One difference remains: a whole-row reference to the nullable side of
+//! an outer join is, in a row the join made up, a row of NULL fields
+//! (`(,)`), where PostgreSQL's is NULL; the executor's rows carry no mark
+//! of being made up.
+//!
 //! Comparisons of two row *constructors* stay column by column (see
 //! [`super::row_compare`]): that is PostgreSQL's semantics for them, and
 //! it keeps them indexable.
@@ -181,6 +186,25 @@ impl Binder<'_> {
         right: &ast::Expr,
     ) -> Result<Option<Expr>> {
         Ok(self.bind_record_operands(left, right)?.map(|(l, r)| Expr::Cmp(op, Box::new(l), Box::new(r))))
+    }
+}
+
+impl Binder<'_> {
+    /// `(a, b) IN (SELECT …)` and `ROW(…) op ANY/ALL (SELECT …)`: compared
+    /// column by column in PostgreSQL, which tusk does not do yet. The
+    /// error says so, or, when the widths differ, what PostgreSQL says.
+    pub(super) fn row_quantified(&mut self, width: usize, q: &ast::Query, node: &ast::Expr) -> Error {
+        let columns = match self.bind_sub_any_width(q, node) {
+            Ok(Expr::Sub(s)) => s.plan.types().len(),
+            Ok(_) => width,
+            Err(e) => return e,
+        };
+        let e = match columns.cmp(&width) {
+            std::cmp::Ordering::Greater => err!(SqlState::SYNTAX_ERROR, "subquery has too many columns"),
+            std::cmp::Ordering::Less => err!(SqlState::SYNTAX_ERROR, "subquery has too few columns"),
+            std::cmp::Ordering::Equal => Error::not_supported("row comparison with a subquery"),
+        };
+        self.at(e, node)
     }
 }
 
