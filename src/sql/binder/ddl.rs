@@ -705,6 +705,9 @@ impl Binder<'_> {
             if columns.iter().any(|have| have.name == col) {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
             }
+            if c.ty == PgType::Record {
+                return Err(super::row_value::pseudo_type_column(&col));
+            }
             columns.push(catalog::Column::new(col, c.ty, c.typmod, false));
         }
         Ok(Statement::CreateView {

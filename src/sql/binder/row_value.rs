@@ -172,9 +172,14 @@ impl Binder<'_> {
     /// record; the caller reports that.
     pub(super) fn bind_record_operands(&mut self, left: &ast::Expr, right: &ast::Expr) -> Result<Option<(Expr, Expr)>> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
-        if l.ty() != PgType::Record || r.ty() != PgType::Record {
-            return Ok(None);
-        }
+        // An untyped literal meeting a record is read as one: NULL is a
+        // NULL record, any text `record_in`'s error.
+        let (l, r) = match (l.ty(), r.ty()) {
+            (PgType::Record, PgType::Record) => (l, r),
+            (PgType::Record, PgType::Unknown) => (l, self.coerce(r, PgType::Record, right)?),
+            (PgType::Unknown, PgType::Record) => (self.coerce(l, PgType::Record, left)?, r),
+            _ => return Ok(None),
+        };
         Ok(Some((l, r)))
     }
 
