@@ -2432,7 +2432,12 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             }
             sort_by_order_keys(&mut items, call, |item| &item.0);
             let ty = call.args.first().map_or(PgType::Text, Expr::ty);
-            super::json_fn::json_agg(items.into_iter().map(|(_, v)| v).collect(), ty, call.ty == PgType::Jsonb)?
+            let names = match call.args.first() {
+                Some(Expr::Row(_, names)) => Some(names.as_slice()),
+                _ => None,
+            };
+            let values = items.into_iter().map(|(_, v)| v).collect();
+            super::json_fn::json_agg(values, ty, call.ty == PgType::Jsonb, names)?
         }
         Acc::Pairs(mut pairs) => {
             if pairs.is_empty() {

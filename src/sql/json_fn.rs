@@ -650,22 +650,38 @@ fn default_style<R>(f: impl FnOnce(&TextStyle<'_>) -> R) -> R {
 /// `json_agg`, `jsonb_agg`: the values (of type `ty`) as an array.
 /// json_agg writes `[a, b]`, with a line break before each array after
 /// the first, as PostgreSQL does.
-pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool) -> Result<Datum> {
+pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool, names: Option<&[String]>) -> Result<Datum> {
     let json = ty == PgType::Json;
     default_style(|style| {
+        // A row's fields by the names the binder knew (a whole-row
+        // reference's columns), else `f1`, `f2`, ….
+        let record = |r: &super::record::RecordValue| match names {
+            Some(n) => n.to_vec(),
+            None => field_names(r.values.len()),
+        };
         if is_jsonb {
-            let items = values.iter().map(|v| value_to_jsonb_or_null(v, json, style));
-            return Ok(jsonb(Jsonb::Array(items.collect::<Result<_>>()?)));
+            let mut items = Vec::with_capacity(values.len());
+            for v in &values {
+                items.push(match v {
+                    Datum::Record(r) => record_to_jsonb(r, &record(r), style)?,
+                    v => value_to_jsonb_or_null(v, json, style)?,
+                });
+            }
+            return Ok(jsonb(Jsonb::Array(items)));
         }
         let mut out = String::from("[");
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
-                if !v.is_null() && ty.is_array() {
+                // Arrays and rows each start a line, as PostgreSQL writes them.
+                if !v.is_null() && (ty.is_array() || ty == PgType::Record) {
                     out.push_str("\n ");
                 }
             }
-            out.push_str(&value_to_json(v, json, style));
+            match v {
+                Datum::Record(r) => out.push_str(&record_to_json(r, &record(r), style)),
+                v => out.push_str(&value_to_json(v, json, style)),
+            }
         }
         out.push(']');
         Ok(Datum::Text(out))
