@@ -2785,6 +2785,8 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Subquery(q) => first_output_name(&q.body),
         E::Exists { negated: false, .. } => Some("exists".into()),
         E::Array(_) => Some("array".into()),
+        // `(a, b)` is named as `ROW(a, b)` is.
+        E::Tuple(_) => Some("row".into()),
         // `a[i]` is named after the array.
         E::CompoundFieldAccess { root, .. } => figure(root),
         _ => None,
