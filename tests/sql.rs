@@ -136,6 +136,20 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawEnum {
 /// An array in binary form, printed in its text form.
 struct RawArray(String);
 
+/// A record from its binary form (`record_send`), shown in its text form.
+struct RawRecord(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RawRecord {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let r = tusk::sql::record::RecordValue::read_binary(raw).map_err(|e| e.message().to_string())?;
+        Ok(RawRecord(r.into_datum().to_text()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::RECORD
+    }
+}
+
 impl<'a> tokio_postgres::types::FromSql<'a> for RawArray {
     fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
         use tokio_postgres::types::Kind;
@@ -228,6 +242,7 @@ impl AsyncDB for Db {
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Enum(_)) => {
                         row.try_get::<_, Option<RawEnum>>(i)?.map(|a| a.0)
                     }
+                    Type::RECORD => row.try_get::<_, Option<RawRecord>>(i)?.map(|r| r.0),
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
                         row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)
                     }

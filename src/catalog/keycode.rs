@@ -109,6 +109,14 @@ pub fn encode(out: &mut Vec<u8>, value: &Datum, order: KeyOrder) {
             }
             out.push(ARRAY_END);
         }
+        // A row's fields the same way: NULL fields after values, as
+        // `record_cmp` orders them.
+        Datum::Record(r) => {
+            for v in &r.values {
+                encode(out, v, KeyOrder::ASC);
+            }
+            out.push(ARRAY_END);
+        }
         Datum::Uuid(u) => out.extend_from_slice(u),
         Datum::PgLsn(v) | Datum::Xid8(v) => out.extend_from_slice(&v.to_be_bytes()),
         // Snapshots have no order; a key of one (a hash) is its stored bytes.

@@ -21,6 +21,7 @@
 //! | int2vector, oidvector, … (text form) | Utf8                   |
 //! | arrays (`integer[]`, …)            | Binary (the stored form, see [`super::array`]) |
 //! | enums                              | Binary (the stored form, see [`super::enums`]) |
+//! | record                             | Binary (the stored form, see [`super::record`]) |
 //!
 //! Dates and timestamps count from PostgreSQL's epoch (2000-01-01), not
 //! Unix's, exactly as PostgreSQL stores them: the whole PostgreSQL range and
@@ -165,6 +166,8 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
             None => Datum::Null,
         },
         PgType::Enum(_) => super::enums::from_storage(col.as_binary::<i32>().value(i)).unwrap_or(Datum::Null),
+        PgType::Record => super::record::RecordValue::from_storage(col.as_binary::<i32>().value(i))
+            .map_or(Datum::Null, super::record::RecordValue::into_datum),
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -257,7 +260,8 @@ impl ColumnBuilder {
             | PgType::Enum(_)
             | PgType::EnumArray(_)
             | PgType::PgSnapshot
-            | PgType::TxidSnapshot => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
+            | PgType::TxidSnapshot
+            | PgType::Record => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
             PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
             // Bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
@@ -321,6 +325,11 @@ impl ColumnBuilder {
             (ColumnBuilder::Bytea(b), Datum::Jsonb(j)) => b.append_value(j.storage_bytes()),
             (ColumnBuilder::Bytea(b), Datum::Enum(sort, label)) => b.append_value(super::enums::storage(*sort, label)),
             (ColumnBuilder::Bytea(b), Datum::Snapshot(snap)) => b.append_value(snap.storage_bytes()),
+            (ColumnBuilder::Bytea(b), Datum::Record(r)) => {
+                let mut bytes = Vec::new();
+                r.write_storage(&mut bytes);
+                b.append_value(&bytes)
+            }
             (ColumnBuilder::Bytea(b), Datum::Array(a)) => {
                 let mut bytes = Vec::new();
                 a.write_storage(&mut bytes);

@@ -554,7 +554,7 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
             let out: BooleanArray = v.as_boolean().iter().map(|p| p.map(|p| !p)).collect();
             return Ok(Arc::new(out));
         }
-        Expr::IsNull(x, negated) => {
+        Expr::IsNull(x, negated) if x.ty() != PgType::Record => {
             let v = eval_batch(x, b, cx)?;
             let out: BooleanArray = (0..b.rows).map(|i| Some(v.is_null(i) != *negated)).collect();
             return Ok(Arc::new(out));
@@ -785,6 +785,8 @@ pub enum Key {
     Bytes(Vec<u8>),
     /// An interval's span (intervals of equal span are equal).
     Wide(i128),
+    /// A row value's fields (`record_eq`: NULL fields equal each other).
+    Row(Vec<Key>),
 }
 
 fn key_of(d: &Datum) -> Key {
@@ -811,6 +813,7 @@ fn key_of(d: &Datum) -> Key {
         Datum::PgLsn(v) | Datum::Xid8(v) => Key::Bytes(v.to_be_bytes().to_vec()),
         Datum::Snapshot(s) => Key::Bytes(s.storage_bytes()),
         Datum::Tid(block, offset) => Key::Int(super::batch::tid_packed(*block, *offset)),
+        Datum::Record(r) => Key::Row(r.values.iter().map(key_of).collect()),
         Datum::Array(_) | Datum::Jsonb(_) => {
             let mut out = Vec::new();
             crate::catalog::keycode::encode(&mut out, d, crate::catalog::keycode::KeyOrder::ASC);
@@ -2439,7 +2442,12 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             }
             sort_by_order_keys(&mut items, call, |item| &item.0);
             let ty = call.args.first().map_or(PgType::Text, Expr::ty);
-            super::json_fn::json_agg(items.into_iter().map(|(_, v)| v).collect(), ty, call.ty == PgType::Jsonb)?
+            let names = match call.args.first() {
+                Some(Expr::Row(_, names)) => Some(names.as_slice()),
+                _ => None,
+            };
+            let values = items.into_iter().map(|(_, v)| v).collect();
+            super::json_fn::json_agg(values, ty, call.ty == PgType::Jsonb, names)?
         }
         Acc::Pairs(mut pairs) => {
             if pairs.is_empty() {

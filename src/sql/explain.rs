@@ -896,6 +896,10 @@ impl<'a> Explainer<'a> {
                 }
                 return format!("{}({})", func_name(f), args.join(", "));
             }
+            Expr::Row(fields, _) => {
+                let parts: Vec<String> = fields.iter().map(|a| self.deparse(a, names, true)).collect();
+                return format!("ROW({})", parts.join(", "));
+            }
             Expr::Like(a, p, not, ci) => {
                 let op = match (ci, not) {
                     (false, false) => "~~",

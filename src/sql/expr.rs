@@ -9,6 +9,7 @@ use std::cmp::Ordering;
 
 use super::datetime::{self, Interval, TimeZone};
 use super::func::Func;
+use super::record::{Need, RecordValue};
 use super::regtypes::RegKind;
 use super::types::{ByteaOutput, Datum, PgType, TextStyle, bpchar_trim, bpchar_with_length, int_datum, parse_text_tz};
 use crate::err;
@@ -118,6 +119,10 @@ pub enum Expr {
     Outer(usize, PgType),
     /// A subquery.
     Sub(Box<super::plan::SubPlan>),
+    /// A row constructor, `ROW(a, b)`, `(a, b)` or a whole-row reference
+    /// `t`: its fields and their names (`f1`, `f2`, … for a constructor,
+    /// the columns' for a whole row), which only the binder reads.
+    Row(Vec<Expr>, Vec<String>),
     /// `expr [NOT] LIKE/ILIKE pattern`: (expr, pattern, negated, case-insensitive).
     Like(Box<Expr>, Box<Expr>, bool, bool),
     /// An aggregate's result, while the binder places it (never evaluated).
@@ -155,6 +160,7 @@ impl Expr {
             Expr::Concat(..) => PgType::Text,
             Expr::Cmp(..) | Expr::Distinct(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(..) => PgType::Bool,
             Expr::IsNull(..) | Expr::IsBool(..) => PgType::Bool,
+            Expr::Row(..) => PgType::Record,
         }
     }
 
@@ -243,7 +249,7 @@ impl Expr {
                     o.walk(f);
                 }
             }
-            Expr::Call(_, args, _) => args.iter().for_each(|a| a.walk(f)),
+            Expr::Call(_, args, _) | Expr::Row(args, _) => args.iter().for_each(|a| a.walk(f)),
         }
     }
 
@@ -290,7 +296,7 @@ impl Expr {
                     o.walk_mut(f);
                 }
             }
-            Expr::Call(_, args, _) => args.iter_mut().for_each(|a| a.walk_mut(f)),
+            Expr::Call(_, args, _) | Expr::Row(args, _) => args.iter_mut().for_each(|a| a.walk_mut(f)),
         }
     }
 }
@@ -712,17 +718,24 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
         },
         Expr::Cmp(op, a, b) => {
             let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
-            if a.is_null() || b.is_null() {
-                return Ok(Datum::Null);
+            match (a, b) {
+                (Datum::Null, _) | (_, Datum::Null) => Datum::Null,
+                (Datum::Record(x), Datum::Record(y)) => {
+                    let need = if matches!(op, CmpOp::Eq | CmpOp::NotEq) { Need::Equality } else { Need::Order };
+                    Datum::Bool(op.holds(super::record::compare(&x, &y, need)?))
+                }
+                (a, b) => Datum::Bool(op.holds(compare(&a, &b))),
             }
-            Datum::Bool(op.holds(compare(&a, &b)))
         }
         Expr::Distinct(a, b, not) => {
             let (a, b) = (eval(a, ctx)?, eval(b, ctx)?);
-            let same = match (a.is_null(), b.is_null()) {
-                (true, true) => true,
-                (false, false) => compare(&a, &b) == Ordering::Equal,
-                _ => false,
+            let same = match (a, b) {
+                (Datum::Null, Datum::Null) => true,
+                (Datum::Null, _) | (_, Datum::Null) => false,
+                (Datum::Record(x), Datum::Record(y)) => {
+                    super::record::compare(&x, &y, Need::Equality)? == Ordering::Equal
+                }
+                (a, b) => compare(&a, &b) == Ordering::Equal,
             };
             Datum::Bool(same == *not)
         }
@@ -763,7 +776,11 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             Datum::Bool(b) => Datum::Bool(!b),
             _ => Datum::Null,
         },
-        Expr::IsNull(e, negated) => Datum::Bool(eval(e, ctx)?.is_null() != *negated),
+        Expr::IsNull(e, negated) => match eval(e, ctx)? {
+            // A row is NULL when all its fields are, NOT NULL when none is.
+            Datum::Record(r) => Datum::Bool(r.null_test(*negated)),
+            v => Datum::Bool(v.is_null() != *negated),
+        },
         Expr::IsBool(e, value, negated) => Datum::Bool((eval(e, ctx)? == Datum::Bool(*value)) != *negated),
         Expr::Case { whens, otherwise, .. } => {
             for (cond, then) in whens {
@@ -791,6 +808,15 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             cast_in_session(v, from, *to, *typmod, ctx)?
         }
         Expr::Call(func, args, _) => super::func::call(*func, args, ctx)?,
+        Expr::Row(fields, _) => {
+            let mut r =
+                RecordValue { types: Vec::with_capacity(fields.len()), values: Vec::with_capacity(fields.len()) };
+            for f in fields {
+                r.types.push(f.ty());
+                r.values.push(eval(f, ctx)?);
+            }
+            r.into_datum()
+        }
         Expr::Outer(slot, _) => ctx.outer(*slot),
         Expr::Sub(s) => ctx.subquery(s)?,
         Expr::Like(a, p, negated, ci) => {
@@ -991,6 +1017,7 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
         (Datum::Interval(x), Datum::Interval(y)) => x.span().cmp(&y.span()),
         (Datum::Bytea(x), Datum::Bytea(y)) => x.cmp(y),
         (Datum::Array(x), Datum::Array(y)) => super::array::compare(x, y),
+        (Datum::Record(x), Datum::Record(y)) => super::record::sort_order(x, y),
         (Datum::Uuid(x), Datum::Uuid(y)) => x.cmp(y),
         (Datum::PgLsn(x), Datum::PgLsn(y)) | (Datum::Xid8(x), Datum::Xid8(y)) => x.cmp(y),
         (Datum::Tid(xb, xo), Datum::Tid(yb, yo)) => (xb, xo).cmp(&(yb, yo)),
@@ -1020,6 +1047,11 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
 /// Whether a cast from `from` to `to` exists, and whether it may be applied implicitly.
 pub fn cast_exists(from: PgType, to: PgType) -> bool {
     use PgType::*;
+    // A record converts only to text (through its output); nothing
+    // converts to one (`record_in` is not implemented).
+    if from == Record || to == Record {
+        return from == to || (from == Record && to.is_string());
+    }
     from == to
         || from == Unknown
         || to.is_string()

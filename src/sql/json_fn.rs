@@ -52,6 +52,10 @@ pub enum JsonFn {
         jsonb: bool,
         json_args: u64,
     },
+    /// `row_to_json(record)`: an object of the row's fields. The binder
+    /// adds the field names as a second argument (`text[]`) where it knows
+    /// them; without, they are `f1`, `f2`, ….
+    RowToJson,
     /// `json_build_object`, `jsonb_build_object`.
     BuildObject {
         jsonb: bool,
@@ -87,6 +91,7 @@ pub enum JsonFn {
 pub const FUNCTIONS: &[(&str, JsonFn)] = &[
     ("to_json", JsonFn::To { jsonb: false, json_args: 0 }),
     ("to_jsonb", JsonFn::To { jsonb: true, json_args: 0 }),
+    ("row_to_json", JsonFn::RowToJson),
     ("json_build_object", JsonFn::BuildObject { jsonb: false, json_args: 0 }),
     ("jsonb_build_object", JsonFn::BuildObject { jsonb: true, json_args: 0 }),
     ("json_build_array", JsonFn::BuildArray { jsonb: false, json_args: 0 }),
@@ -148,6 +153,7 @@ impl JsonFn {
         let ty = |jsonb: bool| if jsonb { PgType::Jsonb } else { PgType::Json };
         match self {
             JsonFn::To { jsonb, .. } => Some((1, 1, ty(jsonb))),
+            JsonFn::RowToJson => Some((1, 1, PgType::Json)),
             JsonFn::BuildObject { jsonb, .. } | JsonFn::BuildArray { jsonb, .. } => Some((0, usize::MAX, ty(jsonb))),
             _ => None,
         }
@@ -324,6 +330,18 @@ pub fn call(f: JsonFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result<
                 jsonb(json::set_path(target, &path, new, Some(flag.unwrap_or(false)), false)?)
             }
         }
+        JsonFn::RowToJson | JsonFn::To { .. } if matches!(arg(0), Datum::Record(_)) => {
+            let Datum::Record(r) = arg(0) else { return Ok(Datum::Null) };
+            let names = match arg(1) {
+                Datum::Array(a) => a.items.iter().map(|n| n.as_str().unwrap_or_default().to_string()).collect(),
+                _ => field_names(r.values.len()),
+            };
+            match f {
+                JsonFn::To { jsonb: true, .. } => jsonb(record_to_jsonb(r, &names, style)?),
+                _ => Datum::Text(record_to_json(r, &names, style)),
+            }
+        }
+        JsonFn::RowToJson => Datum::Null,
         JsonFn::To { jsonb: true, json_args } => match arg(0) {
             Datum::Null => Datum::Null,
             d => jsonb(value_to_jsonb(d, json_args & 1 != 0, style)?),
@@ -532,6 +550,7 @@ pub fn to_jsonb(d: &Datum, style: &TextStyle<'_>) -> Result<Jsonb> {
         }
         Datum::Jsonb(j) => (**j).clone(),
         Datum::Array(a) => Jsonb::Array(a.items.iter().map(|i| to_jsonb(i, style)).collect::<Result<_>>()?),
+        Datum::Record(r) => record_to_jsonb(r, &field_names(r.values.len()), style)?,
         other => Jsonb::String(datetime_json(other, style).unwrap_or_else(|| output(other, style))),
     })
 }
@@ -557,12 +576,44 @@ pub fn to_json_text(d: &Datum, style: &TextStyle<'_>) -> String {
             let items: Vec<String> = a.items.iter().map(|i| to_json_text(i, style)).collect();
             format!("[{}]", items.join(","))
         }
+        Datum::Record(r) => record_to_json(r, &field_names(r.values.len()), style),
         other => {
             let mut out = String::new();
             json::write_string(&mut out, &datetime_json(other, style).unwrap_or_else(|| output(other, style)));
             out
         }
     }
+}
+
+/// The names of the fields of a record whose names are not known:
+/// PostgreSQL's `f1`, `f2`, ….
+fn field_names(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("f{i}")).collect()
+}
+
+/// `row_to_json`: `{"a":1,"b":"x"}` (no spaces, unlike
+/// `json_build_object`); a json field is kept as written.
+fn record_to_json(r: &super::record::RecordValue, names: &[String], style: &TextStyle<'_>) -> String {
+    let mut out = String::from("{");
+    for (i, (v, ty)) in r.values.iter().zip(&r.types).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_string(&mut out, names.get(i).map_or("", String::as_str));
+        out.push(':');
+        out.push_str(&value_to_json(v, *ty == PgType::Json, style));
+    }
+    out.push('}');
+    out
+}
+
+/// `to_jsonb` of a record: an object of its fields.
+fn record_to_jsonb(r: &super::record::RecordValue, names: &[String], style: &TextStyle<'_>) -> Result<Jsonb> {
+    let mut pairs = Vec::with_capacity(r.values.len());
+    for (i, (v, ty)) in r.values.iter().zip(&r.types).enumerate() {
+        pairs.push((names.get(i).cloned().unwrap_or_default(), value_to_jsonb(v, *ty == PgType::Json, style)?));
+    }
+    Ok(Jsonb::object(pairs))
 }
 
 /// The casts from jsonb: to json and text forms, and to numbers and
@@ -599,22 +650,38 @@ fn default_style<R>(f: impl FnOnce(&TextStyle<'_>) -> R) -> R {
 /// `json_agg`, `jsonb_agg`: the values (of type `ty`) as an array.
 /// json_agg writes `[a, b]`, with a line break before each array after
 /// the first, as PostgreSQL does.
-pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool) -> Result<Datum> {
+pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool, names: Option<&[String]>) -> Result<Datum> {
     let json = ty == PgType::Json;
     default_style(|style| {
+        // A row's fields by the names the binder knew (a whole-row
+        // reference's columns), else `f1`, `f2`, ….
+        let record = |r: &super::record::RecordValue| match names {
+            Some(n) => n.to_vec(),
+            None => field_names(r.values.len()),
+        };
         if is_jsonb {
-            let items = values.iter().map(|v| value_to_jsonb_or_null(v, json, style));
-            return Ok(jsonb(Jsonb::Array(items.collect::<Result<_>>()?)));
+            let mut items = Vec::with_capacity(values.len());
+            for v in &values {
+                items.push(match v {
+                    Datum::Record(r) => record_to_jsonb(r, &record(r), style)?,
+                    v => value_to_jsonb_or_null(v, json, style)?,
+                });
+            }
+            return Ok(jsonb(Jsonb::Array(items)));
         }
         let mut out = String::from("[");
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
-                if !v.is_null() && ty.is_array() {
+                // Arrays and rows each start a line, as PostgreSQL writes them.
+                if !v.is_null() && (ty.is_array() || ty == PgType::Record) {
                     out.push_str("\n ");
                 }
             }
-            out.push_str(&value_to_json(v, json, style));
+            match v {
+                Datum::Record(r) => out.push_str(&record_to_json(r, &record(r), style)),
+                v => out.push_str(&value_to_json(v, json, style)),
+            }
         }
         out.push(']');
         Ok(Datum::Text(out))

@@ -48,6 +48,7 @@ pub mod plan;
 pub mod plancache;
 pub mod planner;
 pub mod prune;
+pub mod record;
 pub mod regex;
 pub mod regtypes;
 pub mod role;

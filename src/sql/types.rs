@@ -90,6 +90,9 @@ pub enum PgType {
     PgSnapshot,
     /// `txid_snapshot`: the older name of `pg_snapshot`, a type of its own.
     TxidSnapshot,
+    /// `record`: an anonymous row value (see [`super::record`]); its
+    /// fields' types travel with each value.
+    Record,
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -190,6 +193,7 @@ impl PgType {
             PgType::Xid8 => 5069,
             PgType::PgSnapshot => 5038,
             PgType::TxidSnapshot => 2970,
+            PgType::Record => 2249,
         }
     }
 
@@ -228,7 +232,7 @@ impl PgType {
     }
 
     /// Every type but the [`PgType::TextForm`] ones.
-    pub const ALL: [PgType; 34] = [
+    pub const ALL: [PgType; 35] = [
         PgType::Bool,
         PgType::Bytea,
         PgType::Int2,
@@ -263,6 +267,7 @@ impl PgType {
         PgType::Xid8,
         PgType::PgSnapshot,
         PgType::TxidSnapshot,
+        PgType::Record,
     ];
 
     pub fn from_oid(oid: u32) -> Option<PgType> {
@@ -316,6 +321,7 @@ impl PgType {
             PgType::Xid8 => "xid8",
             PgType::PgSnapshot => "pg_snapshot",
             PgType::TxidSnapshot => "txid_snapshot",
+            PgType::Record => "record",
         }
     }
 
@@ -361,6 +367,7 @@ impl PgType {
             PgType::Xid8 => "xid8",
             PgType::PgSnapshot => "pg_snapshot",
             PgType::TxidSnapshot => "txid_snapshot",
+            PgType::Record => "record",
         }
     }
 
@@ -388,7 +395,7 @@ impl PgType {
             PgType::Text | PgType::Varchar | PgType::Numeric | PgType::Bpchar | PgType::Bytea => -1,
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Uuid => 16,
-            PgType::Json | PgType::Jsonb | PgType::PgSnapshot | PgType::TxidSnapshot => -1,
+            PgType::Json | PgType::Jsonb | PgType::PgSnapshot | PgType::TxidSnapshot | PgType::Record => -1,
             PgType::Unknown => -2,
         }
     }
@@ -515,6 +522,8 @@ pub enum Datum {
     Xid8(u64),
     /// A `pg_snapshot` or `txid_snapshot` (boxed, as arrays are).
     Snapshot(Box<super::xid8::XidSnapshot>),
+    /// A row value of type `record` (boxed, as arrays are).
+    Record(Box<super::record::RecordValue>),
 }
 
 /// `bytea_output`: how bytea values print as text.
@@ -610,6 +619,7 @@ impl Datum {
             Datum::Interval(iv) => out.put_slice(datetime::format_interval(iv).as_bytes()),
             Datum::Oid(v) => out.put_slice(itoa_buf(*v as i64).as_bytes()),
             Datum::Array(a) => a.write_text(out, style),
+            Datum::Record(r) => r.write_text(out, style),
             Datum::Uuid(u) => out.put_slice(super::uuid::format(u).as_bytes()),
             Datum::PgLsn(v) => out.put_slice(super::lsn::format(*v).as_bytes()),
             Datum::Xid8(v) => out.put_slice(v.to_string().as_bytes()),
@@ -658,6 +668,7 @@ impl Datum {
             Datum::Oid(v) => out.put_u32(*v),
             Datum::Bytea(b) => out.put_slice(b),
             Datum::Array(a) => a.write_binary(out),
+            Datum::Record(r) => r.write_binary(out),
             Datum::Uuid(u) => out.put_slice(u),
             Datum::PgLsn(v) | Datum::Xid8(v) => out.put_u64(*v),
             Datum::Snapshot(s) => s.write_binary(out),
@@ -704,6 +715,7 @@ impl Datum {
             }
             Datum::Bytea(b) => out.extend_from_slice(b),
             Datum::Array(a) => a.write_storage(out),
+            Datum::Record(r) => r.write_storage(out),
             // The others build their bytes anyway.
             Datum::Numeric(_)
             | Datum::Interval(_)
@@ -735,7 +747,8 @@ impl Datum {
             | Datum::Array(_)
             | Datum::Jsonb(_)
             | Datum::Enum(..)
-            | Datum::Snapshot(_) => {
+            | Datum::Snapshot(_)
+            | Datum::Record(_) => {
                 return None;
             }
         })
@@ -795,6 +808,7 @@ impl Datum {
             }
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             PgType::Enum(_) => super::enums::from_storage(b)?,
+            PgType::Record => super::record::RecordValue::from_storage(b)?.into_datum(),
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -1073,6 +1087,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Jsonb => super::json::Jsonb::parse(text).map(|j| Datum::Jsonb(Box::new(j))),
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::EnumArray(_) => Err(Error::internal("enum input needs the catalog")),
+        PgType::Record => Err(super::record::input_not_implemented()),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -1165,6 +1180,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
             None => return Err(wrong()),
         },
         PgType::EnumArray(_) => return Err(Error::not_supported("binary input of arrays of enums")),
+        PgType::Record => return Err(Error::not_supported("binary input of type record")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

@@ -98,6 +98,9 @@ impl Binder<'_> {
             if c.ty == PgType::Void {
                 return Err(err!(SqlState::INVALID_TABLE_DEFINITION, "column \"{col}\" has pseudo-type void"));
             }
+            if c.ty == PgType::Record {
+                return Err(super::row_value::pseudo_type_column(&col));
+            }
             columns.push(catalog::Column::new(col, c.ty, c.typmod, false));
         }
         // Only the query's visible columns are stored (ORDER BY may have

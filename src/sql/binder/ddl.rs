@@ -479,6 +479,9 @@ impl Binder<'_> {
             return Ok((d.base, d.typmod));
         }
         let (ty, len) = self.resolve_type(&def.data_type, def)?;
+        if ty == PgType::Record || ty.elem() == Some(PgType::Record) {
+            return Err(self.at(super::row_value::pseudo_type_column(&def.name.value), def));
+        }
         // The OID alias types (regclass, regtype, regproc, …) are held as
         // names in memory; stored, they must be OIDs, or a renamed or
         // dropped object would leave a stale name behind (not done yet).
@@ -702,6 +705,9 @@ impl Binder<'_> {
             let col = cv.columns.get(i).map_or_else(|| c.name.clone(), |d| ident(&d.name));
             if columns.iter().any(|have| have.name == col) {
                 return Err(err!(SqlState::DUPLICATE_COLUMN, "column \"{col}\" specified more than once"));
+            }
+            if c.ty == PgType::Record {
+                return Err(super::row_value::pseudo_type_column(&col));
             }
             columns.push(catalog::Column::new(col, c.ty, c.typmod, false));
         }

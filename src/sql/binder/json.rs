@@ -206,6 +206,15 @@ impl Binder<'_> {
                 _ => b,
             });
         }
+        if f == JsonFn::RowToJson && out.first().map(Expr::ty) != Some(PgType::Record) {
+            return Err(self.no_function(name, &out, node));
+        }
+        // The names of a row's fields, where the binder knows them.
+        if let (JsonFn::RowToJson | JsonFn::To { .. }, Some(Expr::Row(_, names))) = (f, out.first()) {
+            let items = names.iter().map(|n| crate::sql::types::Datum::Text(n.clone())).collect();
+            let names = crate::sql::array::ArrayValue { elem: PgType::Text, lower: 1, items }.into_datum();
+            out.push(Expr::Const(names, crate::sql::json_fn::TEXT_ARRAY));
+        }
         let f = match f {
             JsonFn::To { jsonb, .. } => JsonFn::To { jsonb, json_args },
             JsonFn::BuildObject { jsonb, .. } => JsonFn::BuildObject { jsonb, json_args },

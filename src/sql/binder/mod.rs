@@ -29,6 +29,7 @@ mod prepare;
 mod query;
 mod role;
 mod row_compare;
+mod row_value;
 mod schema;
 mod sequence;
 mod srf;
@@ -1403,7 +1404,15 @@ impl<'a> Binder<'a> {
             }
             E::Subquery(q) => self.bind_sub(q, SubKind::Scalar, e),
             E::Array(arr) => self.bind_array_ctor(arr, None, e),
-            E::CompoundFieldAccess { root, access_chain } => self.bind_subscript(root, access_chain, e),
+            E::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+                [ast::AccessExpr::Dot(ast::Expr::Identifier(field))] => self.bind_field_selection(root, field, e),
+                _ => self.bind_subscript(root, access_chain, e),
+            },
+            E::Tuple(items) => {
+                let items: Vec<&ast::Expr> = items.iter().collect();
+                self.bind_row_constructor(&items)
+            }
+            E::QualifiedWildcard(..) => self.bind_whole_row(e),
             E::Ceil { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) }
             | E::Floor { expr, field: ast::CeilFloorKind::DateTimeField(ast::DateTimeField::NoDateTime) } => {
                 let (name, func) = match e {
@@ -1546,6 +1555,9 @@ impl<'a> Binder<'a> {
         symbol: &str,
         node: &ast::Expr,
     ) -> Result<Expr> {
+        if let Some(fields) = row_compare::row_fields(lhs) {
+            return Err(self.row_quantified(fields.len(), q, node));
+        }
         let l = self.bind_expr(lhs)?;
         let placeholder = SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all };
         let sub = self.bind_sub(q, placeholder, node)?;
@@ -1961,6 +1973,9 @@ impl<'a> Binder<'a> {
     }
 
     fn bind_function(&mut self, f: &ast::Function, node: &ast::Expr) -> Result<Expr> {
+        if let Some(row) = self.bind_row_function(f)? {
+            return Ok(row);
+        }
         let name = object_name(&f.name).to_ascii_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name).to_string();
         let aggregate = AggFunc::lookup(&name);
@@ -2425,6 +2440,7 @@ impl<'a> Binder<'a> {
                     "xid8" => PgType::Xid8,
                     "pg_snapshot" => PgType::PgSnapshot,
                     "txid_snapshot" => PgType::TxidSnapshot,
+                    "record" => PgType::Record,
                     // `_int4`: the catalog name of `integer[]`.
                     _ if n.starts_with('_') && super::types::regtype_in(&n).is_ok_and(PgType::is_array) => {
                         super::types::regtype_in(&n)?
@@ -2645,6 +2661,7 @@ fn equality_only(ty: PgType, op: &str) -> bool {
 /// The type two operands of a comparison are compared in, if any.
 fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
     let ty = match (lt, rt) {
+        (PgType::Record, PgType::Record) => PgType::Record,
         (PgType::Unknown, PgType::Unknown) => PgType::Text,
         _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
         (PgType::Bpchar, PgType::Bpchar | PgType::Unknown) | (PgType::Unknown, PgType::Bpchar) => PgType::Bpchar,
@@ -2771,6 +2788,8 @@ fn figure(e: &ast::Expr) -> Option<String> {
         E::Subquery(q) => first_output_name(&q.body),
         E::Exists { negated: false, .. } => Some("exists".into()),
         E::Array(_) => Some("array".into()),
+        // `(a, b)` is named as `ROW(a, b)` is.
+        E::Tuple(_) => Some("row".into()),
         // `a[i]` is named after the array.
         E::CompoundFieldAccess { root, .. } => figure(root),
         _ => None,

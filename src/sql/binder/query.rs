@@ -198,6 +198,7 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
         Expr::Assign(a, t, n) => Expr::Assign(m(a), *t, *n),
         Expr::Domain(a, d) => Expr::Domain(m(a), d.clone()),
         Expr::Call(func, args, t) => Expr::Call(*func, args.iter().map(|a| map_columns(a, f)).collect(), *t),
+        Expr::Row(fields, names) => Expr::Row(fields.iter().map(|a| map_columns(a, f)).collect(), names.clone()),
         Expr::Like(a, b, n, ci) => Expr::Like(m(a), m(b), *n, *ci),
         Expr::Sub(s) => {
             let mut s = s.as_ref().clone();
@@ -1079,6 +1080,9 @@ impl Binder<'_> {
             Expr::Domain(a, d) => Expr::Domain(m(a)?, d.clone()),
             Expr::Call(f, args, t) => {
                 Expr::Call(*f, args.iter().map(|a| self.regroup(a, groups, ng)).collect::<Result<_>>()?, *t)
+            }
+            Expr::Row(fields, names) => {
+                Expr::Row(fields.iter().map(|a| self.regroup(a, groups, ng)).collect::<Result<_>>()?, names.clone())
             }
             Expr::Like(a, b, n, ci) => Expr::Like(m(a)?, m(b)?, *n, *ci),
             Expr::Sub(s) => {
@@ -2074,18 +2078,7 @@ impl Binder<'_> {
                 }
             }
             if let Some((i, ty)) = found {
-                if li + 1 == depth {
-                    return Ok(Expr::Column(i, ty));
-                }
-                // A correlated reference: a slot filled from level `li`'s row
-                // when the subquery at level `li + 1` starts.
-                let slot = self.next_slot;
-                self.next_slot += 1;
-                self.levels[li + 1].bindings.push((slot, Expr::Column(i, ty)));
-                for l in &mut self.levels[li + 1..] {
-                    l.correlated = true;
-                }
-                return Ok(Expr::Outer(slot, ty));
+                return Ok(self.column_at_level(li, i, ty));
             }
             if rel_seen {
                 let q = qual.unwrap_or_default();
@@ -2094,6 +2087,12 @@ impl Binder<'_> {
                     return Err(self.at(target_system_column(&name), node));
                 }
                 return Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column {q}.{name} does not exist"), node));
+            }
+        }
+        // A name that is no column may name a relation: its whole row.
+        if qual.is_none() {
+            if let Some(row) = self.whole_row(&name) {
+                return Ok(row);
             }
         }
         let any_target = self.levels.iter().flat_map(|l| &l.rels).any(Rel::lacks_system_columns);
@@ -2123,6 +2122,23 @@ impl Binder<'_> {
             }
             None => Err(self.at(err!(SqlState::UNDEFINED_COLUMN, "column \"{name}\" does not exist"), node)),
         }
+    }
+
+    /// Column `i` (of type `ty`) of the row of level `li`: itself at the
+    /// current level, or from an enclosing one a correlated reference, a
+    /// slot filled from level `li`'s row when the subquery at level
+    /// `li + 1` starts.
+    pub(super) fn column_at_level(&mut self, li: usize, i: usize, ty: PgType) -> Expr {
+        if li + 1 == self.levels.len() {
+            return Expr::Column(i, ty);
+        }
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        self.levels[li + 1].bindings.push((slot, Expr::Column(i, ty)));
+        for l in &mut self.levels[li + 1..] {
+            l.correlated = true;
+        }
+        Expr::Outer(slot, ty)
     }
 
     /// A subquery in an expression.
@@ -2241,7 +2257,9 @@ impl Binder<'_> {
             AggFunc::Min | AggFunc::Max if bound.len() == 1 => match types[0] {
                 PgType::Unknown => PgType::Text,
                 // bytea has no min or max in PostgreSQL.
-                PgType::Void | PgType::Bytea | PgType::Uuid | PgType::Json | PgType::Jsonb => return Err(no_fn(self)),
+                PgType::Void | PgType::Bytea | PgType::Uuid | PgType::Json | PgType::Jsonb | PgType::Record => {
+                    return Err(no_fn(self));
+                }
                 t => t,
             },
             AggFunc::BoolAnd | AggFunc::BoolOr if bound.len() == 1 => {

@@ -41,7 +41,7 @@ pub(super) fn row_fields(e: &ast::Expr) -> Option<Vec<&ast::Expr>> {
 }
 
 /// `ROW(…)`: the unqualified, unquoted name `row` with plain arguments.
-fn is_row_constructor(f: &ast::Function) -> bool {
+pub(super) fn is_row_constructor(f: &ast::Function) -> bool {
     let [part] = f.name.0.as_slice() else { return false };
     let Some(id) = part.as_ident() else { return false };
     id.quote_style.is_none()
@@ -50,6 +50,12 @@ fn is_row_constructor(f: &ast::Function) -> bool {
         && f.over.is_none()
         && f.within_group.is_empty()
         && matches!(&f.args, ast::FunctionArguments::List(l) if l.duplicate_treatment.is_none() && l.clauses.is_empty())
+}
+
+/// Whether exactly one side is a row constructor (the other may still
+/// be a row value: `t = ROW(1, 2)`).
+fn one_row_constructor(left: &ast::Expr, right: &ast::Expr) -> bool {
+    row_fields(left).is_some() != row_fields(right).is_some()
 }
 
 fn and(a: Expr, b: Expr) -> Expr {
@@ -74,6 +80,11 @@ impl Binder<'_> {
         right: &ast::Expr,
         node: &ast::Expr,
     ) -> Result<Option<Expr>> {
+        if one_row_constructor(left, right) {
+            if let Some(records) = self.bind_record_comparison(op, left, right)? {
+                return Ok(Some(records));
+            }
+        }
         let Some(pairs) = self.bind_row_pairs(left, right, op.symbol(), node)? else { return Ok(None) };
         let mut pairs = pairs.into_iter().rev();
         let Some((l, r)) = pairs.next() else {
@@ -115,6 +126,11 @@ impl Binder<'_> {
         not: bool,
         node: &ast::Expr,
     ) -> Result<Option<Expr>> {
+        if one_row_constructor(left, right) {
+            if let Some((l, r)) = self.bind_record_operands(left, right)? {
+                return Ok(Some(Expr::Distinct(Box::new(l), Box::new(r), not)));
+            }
+        }
         let Some(pairs) = self.bind_row_pairs(left, right, "=", node)? else { return Ok(None) };
         let any =
             pairs.into_iter().map(|(l, r)| Expr::Distinct(Box::new(l), Box::new(r), false)).reduce(or).ok_or_else(
