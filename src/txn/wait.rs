@@ -42,9 +42,11 @@ use tokio::sync::Notify;
 use crate::err;
 use crate::error::{Result, SqlState};
 
-/// A session's stack while it handles a message: as large as a worker
-/// thread's. Pages are committed as they are touched.
-const STACK_SIZE: usize = 2 << 20;
+/// A session's stack while it handles a message: as large as a main
+/// thread's (deeply nested expressions recurse in the binder and planner;
+/// unoptimised builds take several times the stack per level). Pages are
+/// committed only as they are touched.
+const STACK_SIZE: usize = 8 << 20;
 
 /// Stacks each thread keeps for its next messages (each keeps the pages it
 /// touched).
