@@ -9,6 +9,12 @@ use tokio::sync::mpsc;
 use tusk::config::{CommandLine, Config, Guc};
 use tusk::server::{self, ShutdownMode};
 
+/// Many sessions on few threads allocate and free small objects all the
+/// time; mimalloc's per-thread free lists serve them without the system
+/// allocator's consolidation passes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A PostgreSQL-compatible database server.
 #[derive(Parser, Debug)]
 #[command(name = "tusk", version, about)]

@@ -5,6 +5,8 @@
 //! the setting's base unit (kB, 8 kB blocks, ms, s …), exactly as PostgreSQL
 //! stores them, so that `SHOW` prints `4MB` for `work_mem = 4096` (kB).
 
+use std::sync::Arc;
+
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 
@@ -80,7 +82,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Real(f64),
-    Str(String),
+    /// Shared: every session starts from the server's values.
+    Str(Arc<str>),
 }
 
 const I32MAX: i64 = i32::MAX as i64;
@@ -358,13 +361,13 @@ pub fn parse(guc: Guc, text: &str) -> Result<Value> {
             }
             Ok(Value::Real(v))
         }
-        Kind::String => Ok(Value::Str(text.to_string())),
+        Kind::String => Ok(Value::Str(text.into())),
         Kind::Enum(options) => {
             let t = text.trim();
             options
                 .iter()
                 .find(|o| o.eq_ignore_ascii_case(t))
-                .map(|o| Value::Str(o.to_string()))
+                .map(|o| Value::Str((*o).into()))
                 .or_else(|| enum_alias(guc, t))
                 .ok_or_else(|| invalid_value(guc, text).with_hint(format!("Available values: {}.", options.join(", "))))
         }
@@ -391,7 +394,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// Extra spellings some enum settings accept (`synchronous_commit = true`).
 fn enum_alias(guc: Guc, text: &str) -> Option<Value> {
     if guc == Guc::synchronous_commit {
-        return parse_bool(text).map(|b| Value::Str(if b { "on" } else { "off" }.to_string()));
+        return parse_bool(text).map(|b| Value::Str(if b { "on" } else { "off" }.into()));
     }
     None
 }
@@ -455,7 +458,7 @@ pub fn display(guc: Guc, value: &Value) -> String {
         (Value::Int(v), Kind::Int { unit, .. }) => display_int(*v, unit),
         (Value::Int(v), _) => v.to_string(),
         (Value::Real(v), _) => v.to_string(),
-        (Value::Str(s), _) => s.clone(),
+        (Value::Str(s), _) => s.to_string(),
     }
 }
 
@@ -466,7 +469,7 @@ pub fn raw(value: &Value) -> String {
         Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
         Value::Int(v) => v.to_string(),
         Value::Real(v) => v.to_string(),
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
     }
 }
 

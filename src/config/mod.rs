@@ -99,7 +99,7 @@ impl Config {
     }
 
     fn set_data_dir(&mut self, dir: PathBuf) {
-        self.values[Guc::data_directory as usize] = Value::Str(dir.display().to_string());
+        self.values[Guc::data_directory as usize] = Value::Str(dir.display().to_string().into());
         self.data_dir = dir;
     }
 

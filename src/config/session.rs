@@ -300,14 +300,14 @@ fn check_value(guc: Guc, value: Value) -> Result<Value> {
     let invalid =
         || err!(SqlState::INVALID_PARAMETER_VALUE, "invalid value for parameter \"{}\": \"{text}\"", guc.name());
     Ok(match guc {
-        Guc::client_encoding => Value::Str(normalize_encoding(&text)?.to_string()),
-        Guc::DateStyle => Value::Str(normalize_datestyle(&text).ok_or_else(invalid)?),
-        Guc::TimeZone => Value::Str(normalize_timezone(&text).ok_or_else(invalid)?),
+        Guc::client_encoding => Value::Str(normalize_encoding(&text)?.into()),
+        Guc::DateStyle => Value::Str(normalize_datestyle(&text).ok_or_else(invalid)?.into()),
+        Guc::TimeZone => Value::Str(normalize_timezone(&text).ok_or_else(invalid)?.into()),
         Guc::application_name => {
             // As PostgreSQL: printable ASCII only, at most 63 bytes.
             let cleaned: String =
                 text.chars().map(|c| if (' '..='~').contains(&c) { c } else { '?' }).take(63).collect();
-            Value::Str(cleaned)
+            Value::Str(cleaned.into())
         }
         _ => value,
     })

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::hash::FastBuild;
 use super::page::PAGE_SIZE;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
@@ -77,7 +78,7 @@ pub struct Smgr {
 }
 
 struct OpenFiles {
-    files: HashMap<FileKey, (Arc<File>, u64)>,
+    files: HashMap<FileKey, (Arc<File>, u64), FastBuild>,
     tick: u64,
 }
 
@@ -97,7 +98,7 @@ impl Smgr {
             base: data_dir.join("base"),
             blocks_per_segment,
             max_open: max_open.max(1),
-            open: Mutex::new(OpenFiles { files: HashMap::new(), tick: 0 }),
+            open: Mutex::new(OpenFiles { files: HashMap::default(), tick: 0 }),
             unsynced: Mutex::new(HashSet::new()),
             sizes: Default::default(),
         }

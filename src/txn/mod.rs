@@ -54,6 +54,7 @@ use parking_lot::Mutex;
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::storage::engine::ResourceManager;
+use crate::storage::hash::FastBuild;
 use crate::storage::heap::tuple::{Header, XMAX_COMMITTED};
 use crate::storage::wal::{Record, Rmgr, Wal};
 use clog::{Clog, XidStatus};
@@ -121,7 +122,7 @@ pub struct TransactionManager {
     /// The committing transactions (top-level ids) that each running
     /// top-level transaction went past a row lock of (see the module
     /// documentation). Taken with `running` held, never the other way.
-    dependencies: Mutex<std::collections::HashMap<u64, Vec<u64>>>,
+    dependencies: Mutex<std::collections::HashMap<u64, Vec<u64>, FastBuild>>,
     /// Signalled when a transaction leaves the running set: the one at
     /// `xid % ENDED_STRIPES`, so that a commit wakes the sessions waiting
     /// for that transaction (and the few that share its stripe), not every
@@ -129,7 +130,7 @@ pub struct TransactionManager {
     ended: [wait::Event; ENDED_STRIPES],
     /// The oldest snapshot xmin each session (by process id) still uses:
     /// row versions that snapshot may see must not be vacuumed away.
-    xmins: Mutex<std::collections::HashMap<i32, u64>>,
+    xmins: Mutex<std::collections::HashMap<i32, u64, FastBuild>>,
     /// Table and advisory locks; also the graph of waits for transactions
     /// (for deadlock detection across both kinds).
     pub locks: lock::LockManager,
@@ -146,10 +147,10 @@ impl TransactionManager {
         TransactionManager {
             next_xid: AtomicU64::new(next_xid.max(FIRST_NORMAL_XID)),
             running: Mutex::new(BTreeMap::new()),
-            dependencies: Mutex::new(std::collections::HashMap::new()),
+            dependencies: Mutex::new(std::collections::HashMap::default()),
             ended: std::array::from_fn(|_| wait::Event::default()),
             locks: lock::LockManager::default(),
-            xmins: Mutex::new(std::collections::HashMap::new()),
+            xmins: Mutex::new(std::collections::HashMap::default()),
             clog,
             multixacts,
             serial: predicate::Serializable::default(),
