@@ -112,6 +112,7 @@ impl SqlState {
     pub const INSUFFICIENT_RESOURCES: SqlState = SqlState("53000");
     pub const DATA_CORRUPTED: SqlState = SqlState("XX001");
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = SqlState("54000");
+    pub const STATEMENT_TOO_COMPLEX: SqlState = SqlState("54001");
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = SqlState("55000");
     pub const OBJECT_IN_USE: SqlState = SqlState("55006");
     pub const DUPLICATE_DATABASE: SqlState = SqlState("42P04");

@@ -134,6 +134,37 @@ pub enum Expr {
     SrfRef(usize, PgType),
 }
 
+/// Chains of AND or OR at most this long nest as written (left to right,
+/// each a level deeper); longer ones are joined as a balanced tree.
+const LINEAR_CHAIN: usize = 64;
+
+/// `Expr::And` or `Expr::Or`, as a function.
+pub type Join = fn(Box<Expr>, Box<Expr>) -> Expr;
+
+/// `items` joined in order by `join` (`Expr::And` or `Expr::Or`), `None`
+/// if there are none. A long chain — a generated IN list, thousands of
+/// ANDed conditions — is built as a balanced tree: nested as deep as it is
+/// long, every walk over it would recurse as deep (PostgreSQL keeps such a
+/// chain as one flat list).
+pub fn join_chain(items: Vec<Expr>, join: Join) -> Option<Expr> {
+    if items.len() <= LINEAR_CHAIN {
+        return items.into_iter().reduce(|a, b| join(Box::new(a), Box::new(b)));
+    }
+    let mut level = items;
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len().div_ceil(2));
+        let mut it = level.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => join(Box::new(a), Box::new(b)),
+                None => a,
+            });
+        }
+        level = next;
+    }
+    level.pop()
+}
+
 impl Expr {
     pub fn ty(&self) -> PgType {
         match self {
@@ -667,6 +698,7 @@ fn oid_of_int(i: i64) -> Result<u32> {
 }
 
 pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    crate::txn::wait::check_stack_depth()?;
     Ok(match expr {
         Expr::Const(d, _) => d.clone(),
         Expr::Param(i, _) => ctx.param(*i).clone(),

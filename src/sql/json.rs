@@ -337,6 +337,7 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, tok: Token, span: Range<usize>, expected: &str) -> Result<Node> {
+        crate::txn::wait::check_stack_depth()?;
         let kind = match tok {
             Token::Null => NodeKind::Null,
             Token::True => NodeKind::Bool(true),
@@ -430,6 +431,7 @@ impl Jsonb {
 
     /// The jsonb value of a parsed JSON text.
     pub fn from_node(text: &str, node: &Node) -> Result<Jsonb> {
+        crate::txn::wait::check_stack_depth()?;
         Ok(match &node.kind {
             NodeKind::Null => Jsonb::Null,
             NodeKind::Bool(b) => Jsonb::Bool(*b),

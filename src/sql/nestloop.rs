@@ -162,7 +162,7 @@ fn nested_loop(
         });
         pushed.push(inner_first(c));
     }
-    let filter = pushed.into_iter().reduce(|a, b| Expr::And(Box::new(a), Box::new(b)))?;
+    let filter = crate::sql::expr::join_chain(pushed, Expr::And)?;
     // A semi or anti join reads nothing of the inner rows but what its
     // conditions do: the scan may be index-only.
     let mut needed = Vec::new();
@@ -182,7 +182,7 @@ fn nested_loop(
     }
     let slots = bindings.len();
     let kind = if kind == JoinKind::Right { JoinKind::Left } else { kind };
-    let on = kept.into_iter().reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
+    let on = crate::sql::expr::join_chain(kept, Expr::And);
     let nested = Plan::LateralJoin { left: Box::new(outer.clone()), right: Box::new(scan), kind, bindings, on };
     if !swapped {
         return Some((nested, slots));

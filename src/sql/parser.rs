@@ -13,6 +13,18 @@ use crate::error::{Error, Result, SqlState};
 /// Deep nesting is refused with an error instead of exhausting the stack.
 const RECURSION_LIMIT: usize = 200;
 
+/// The deepest syntax tree a statement may parse into, by [`nesting_bound`].
+/// Chains of infix operators (`1 + 1 + …`, `a AND b AND …`, `x::t::t…`)
+/// and of set operations nest one level per link, and `sqlparser` builds
+/// them in a loop, outside [`RECURSION_LIMIT`]; dropping, cloning or
+/// printing such a tree recurses as deep, and cannot stop with an error.
+/// A session's stack leaves room for this many levels of that (see
+/// `crate::txn::wait`); the binder and evaluation check their own depth.
+/// Chain links take two tokens at least (an operator and an operand), so
+/// a chain of 50,000 links is read (PostgreSQL reads any AND chain, and
+/// fails on an arithmetic one of about 5,000).
+const MAX_NESTING: usize = 100_000;
+
 /// A parsed statement: `sqlparser`'s, or one of PostgreSQL's that it does not know.
 #[derive(Clone, Debug)]
 pub enum Parsed {
@@ -161,10 +173,93 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
 fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax_error(sql, e.into()))?;
+    let nesting = nesting_bound(&tokens);
+    if nesting > MAX_NESTING {
+        return Err(crate::txn::wait::stack_depth_exceeded());
+    }
+    if nesting > DEEP_NESTING {
+        crate::txn::wait::release_stack_after();
+    }
     let mut p = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(mark_locking_clauses(tokens));
     parse_statements(&mut p).map_err(|e| syntax_error(sql, e))
+}
+
+/// A parser over SQL that tusk stored itself (a column default, a CHECK
+/// constraint, an index expression, a view's definition), allowing the
+/// nesting that a client's statement is allowed: what was accepted when
+/// written must parse again when read.
+pub fn stored_text_parser(text: &str) -> std::result::Result<Parser<'static>, ParserError> {
+    Parser::new(&PostgreSqlDialect {}).with_recursion_limit(RECURSION_LIMIT).try_with_sql(text)
+}
+
+/// Past this [`nesting_bound`], the session's stack may be touched deep
+/// down while the statement is handled; it is given back afterwards
+/// rather than kept for the next message.
+const DEEP_NESTING: usize = 10_000;
+
+/// An upper bound on how deep the syntax tree of `tokens` nests, without
+/// parsing them. Items of a comma-separated list are siblings, so within
+/// each bracket the deepest item counts: an item's tokens (every one may
+/// be a link of an operator chain) plus its deepest bracket. A chain of
+/// `UNION`, `INTERSECT` or `EXCEPT` links items across commas: its links
+/// are added to the bracket's depth.
+fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
+    #[derive(Default)]
+    struct Bracket {
+        /// Tokens of the current item.
+        tokens: usize,
+        /// The deepest bracket closed in the current item.
+        inner: usize,
+        /// The deepest item so far.
+        deepest: usize,
+        set_operations: usize,
+    }
+    impl Bracket {
+        fn end_item(&mut self) {
+            self.deepest = self.deepest.max(self.tokens + self.inner);
+            self.tokens = 0;
+            self.inner = 0;
+        }
+        fn depth(mut self) -> usize {
+            self.end_item();
+            self.deepest + self.set_operations + 1
+        }
+    }
+    let mut open = vec![Bracket::default()];
+    let mut deepest = 0;
+    for t in tokens {
+        match &t.token {
+            Token::Whitespace(_) => {}
+            Token::LParen | Token::LBracket | Token::LBrace => open.push(Bracket::default()),
+            Token::RParen | Token::RBracket | Token::RBrace if open.len() > 1 => {
+                let depth = open.pop().map_or(0, Bracket::depth);
+                if let Some(b) = open.last_mut() {
+                    b.tokens += 1;
+                    b.inner = b.inner.max(depth);
+                }
+            }
+            Token::Comma => open.last_mut().into_iter().for_each(Bracket::end_item),
+            Token::SemiColon if open.len() == 1 => {
+                deepest = deepest.max(open.pop().map_or(0, Bracket::depth));
+                open.push(Bracket::default());
+            }
+            Token::Word(w) if matches!(w.keyword, Keyword::UNION | Keyword::INTERSECT | Keyword::EXCEPT) => {
+                open.last_mut().into_iter().for_each(|b| b.set_operations += 1)
+            }
+            _ => open.last_mut().into_iter().for_each(|b| b.tokens += 1),
+        }
+    }
+    // Brackets left open (a syntax error the parser reports) nest too.
+    while let Some(b) = open.pop() {
+        let depth = b.depth();
+        match open.last_mut() {
+            Some(outer) => outer.inner = outer.inner.max(depth),
+            None => deepest = deepest.max(depth),
+        }
+    }
+    deepest
 }
 
 /// Starts the first part of a locking clause's `OF` name that carries what
@@ -929,10 +1024,7 @@ pub fn position(sql: &str, loc: Location) -> Option<u32> {
 
 fn syntax_error(sql: &str, e: ParserError) -> Error {
     let msg = match e {
-        ParserError::RecursionLimitExceeded => {
-            return Error::new(SqlState::PROGRAM_LIMIT_EXCEEDED, "stack depth limit exceeded")
-                .with_hint("The statement nests expressions too deeply.");
-        }
+        ParserError::RecursionLimitExceeded => return crate::txn::wait::stack_depth_exceeded(),
         ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
     };
     // sqlparser's messages end with " at Line: L, Column: C".

@@ -676,11 +676,10 @@ fn index_scan_of(
     // The conjuncts the range does not cover (`conds` point into `filter`).
     let mut conjuncts = Vec::new();
     split_and(filter, &mut conjuncts);
-    let residual = conjuncts
-        .into_iter()
-        .filter(|c| !conds.iter().any(|d| std::ptr::eq(*c, *d)))
-        .cloned()
-        .reduce(|a, b| Expr::And(Box::new(a), Box::new(b)));
+    let residual = crate::sql::expr::join_chain(
+        conjuncts.into_iter().filter(|c| !conds.iter().any(|d| std::ptr::eq(*c, *d))).cloned().collect(),
+        Expr::And,
+    );
     Some(Plan::IndexScan {
         table: table.clone(),
         index: Box::new(index.clone()),

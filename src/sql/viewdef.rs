@@ -15,8 +15,6 @@
 //! by AND. Other views keep their own text.
 
 use sqlparser::ast::{self, BinaryOperator as Op, Expr, SelectItem, SetExpr, TableFactor, Value};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use crate::catalog::describe::quote_identifier;
 
@@ -25,7 +23,7 @@ use crate::catalog::describe::quote_identifier;
 /// parentheses around each condition.
 pub fn layout(definition: &str, pretty: bool) -> Option<String> {
     let sql = definition.trim().strip_suffix(';')?;
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    let mut statements = crate::sql::parser::stored_text_parser(sql).and_then(|mut p| p.parse_statements()).ok()?;
     let [ast::Statement::Query(query)] = statements.as_mut_slice() else { return None };
     if query.with.is_some() || query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() {
         return None;

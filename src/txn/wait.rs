@@ -34,7 +34,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use corosensei::stack::DefaultStack;
+use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::Notify;
@@ -42,11 +42,18 @@ use tokio::sync::Notify;
 use crate::err;
 use crate::error::{Result, SqlState};
 
-/// A session's stack while it handles a message: as large as a main
-/// thread's (deeply nested expressions recurse in the binder and planner;
-/// unoptimised builds take several times the stack per level). Pages are
-/// committed only as they are touched.
-const STACK_SIZE: usize = 8 << 20;
+/// A session's stack while it handles a message. Code that recurses on
+/// what a client sent checks that it keeps within [`MAX_STACK_DEPTH`] of
+/// it ([`check_stack_depth`]); the rest is for recursion that cannot
+/// fail: dropping, cloning or printing a syntax tree as deep as the parser
+/// lets one be (`crate::sql::parser`'s nesting bound). Pages are committed
+/// only as they are touched.
+const STACK_SIZE: usize = 128 << 20;
+
+/// How much of its stack a session's checked recursion may use: a main
+/// thread's whole stack (deeply nested expressions recurse in the binder
+/// and planner; an unoptimised build's binder takes tens of KiB per level).
+const MAX_STACK_DEPTH: usize = 8 << 20;
 
 /// Stacks each thread keeps for its next messages (each keeps the pages it
 /// touched).
@@ -69,6 +76,11 @@ thread_local! {
     static BUSY: Cell<usize> = const { Cell::new(0) };
     /// Sessions living on this thread ([`ThreadSession`]s alive).
     static SESSIONS: Cell<usize> = const { Cell::new(0) };
+    /// Set when the running coroutine's stack may have been touched deep
+    /// down ([`release_stack_after`]): the next stack to finish on this
+    /// thread is unmapped, not pooled. That is the deep one unless its
+    /// statement waits and another message here finishes first.
+    static RELEASE_STACK: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether the caller is the only session on this thread: then blocking
@@ -211,6 +223,8 @@ struct Current {
     alarm: &'static Alarm,
     /// When it was last resumed.
     resumed: Instant,
+    /// The highest address of its stack (stacks grow down).
+    stack_base: usize,
 }
 
 thread_local! {
@@ -259,6 +273,43 @@ where
         waker = unsafe { &*current.yielder }.suspend(()).waker;
         CURRENT.set(Some(Current { waker, resumed: Instant::now(), ..current }));
     }
+}
+
+/// Fail with PostgreSQL's `stack depth limit exceeded` (54001) once the
+/// running session has used more than [`MAX_STACK_DEPTH`] of its stack,
+/// instead of overflowing it, which would end the whole server. Called
+/// where code recurses on what a client sent (the binder on nested
+/// expressions, evaluation, JSON input); cheap enough to call at every
+/// level. Outside a session's coroutine it checks nothing.
+pub fn check_stack_depth() -> Result<()> {
+    match stack_used() {
+        Some(used) if used > MAX_STACK_DEPTH => Err(stack_depth_exceeded()),
+        _ => Ok(()),
+    }
+}
+
+/// PostgreSQL's error for a statement that nests too deeply.
+pub fn stack_depth_exceeded() -> crate::error::Error {
+    err!(SqlState::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded").with_hint(
+        "Increase the configuration parameter \"max_stack_depth\" (currently 2048kB), after ensuring the platform's stack depth limit is adequate.",
+    )
+}
+
+/// Give the running coroutine's stack back to the system when it finishes
+/// instead of keeping it for the next message: a statement about to
+/// recurse deep (a huge expression) would leave its pages committed.
+pub fn release_stack_after() {
+    if CURRENT.get().is_some() {
+        RELEASE_STACK.set(true);
+    }
+}
+
+/// Bytes of the running coroutine's stack in use, `None` outside one.
+fn stack_used() -> Option<usize> {
+    let current = CURRENT.get()?;
+    let here = 0u8;
+    let sp = std::hint::black_box(&here) as *const u8 as usize;
+    Some(current.stack_base.saturating_sub(sp))
 }
 
 /// Let the other sessions on this thread run if this coroutine has run for
@@ -339,12 +390,13 @@ pub fn on_stack<'a, F: Future + 'a>(alarm: &'a Alarm, fut: F) -> Result<OnStack<
     // SAFETY: `OnStack` does not outlive `'a`, and its coroutine is finished
     // or dropped (which unwinds it) before `OnStack` is.
     let alarm = unsafe { forever(alarm) };
+    let stack_base = stack.base().get();
     let body = move |yielder: &Yield, mut resume: Resume| {
         // SAFETY: see `Resume`; the first resume hands over the future.
         let fut = unsafe { (*(resume.fut as *mut Option<F>)).take() }.expect("the future to run");
         let mut fut = std::pin::pin!(fut);
         loop {
-            CURRENT.set(Some(Current { yielder, waker: resume.waker, alarm, resumed: Instant::now() }));
+            CURRENT.set(Some(Current { yielder, waker: resume.waker, alarm, resumed: Instant::now(), stack_base }));
             // SAFETY: the waker of the poll that resumed this coroutine.
             let mut cx = Context::from_waker(unsafe { &*resume.waker });
             if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
@@ -403,6 +455,9 @@ impl<F: Future> Drop for OnStack<'_, F> {
 
 /// Keep a stack for this thread's next coroutine, unless enough are kept.
 fn recycle(stack: DefaultStack) {
+    if RELEASE_STACK.replace(false) {
+        return;
+    }
     STACKS.with_borrow_mut(|pool| {
         if pool.len() < POOLED_STACKS {
             pool.push(stack);

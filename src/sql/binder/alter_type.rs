@@ -4,9 +4,6 @@
 //! the assignment casts an INSERT would use. A column whose values have
 //! no assignment cast to the new type needs an explicit `USING` (42804).
 
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
-
 use super::Binder;
 use super::index_expr::{NoTables, contains_subquery, rel_columns};
 use super::query::Level;
@@ -27,8 +24,7 @@ pub fn bind_type_conversion(
 ) -> Result<Expr> {
     let name = &columns[index].name;
     let text = using.map_or_else(|| quoted(name), str::to_string);
-    let parsed = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&text)
+    let parsed = crate::sql::parser::stored_text_parser(&text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| Error::internal(format!("USING expression \"{text}\" does not parse: {e}")))?;
     if using.is_some() && contains_subquery(&parsed) {

@@ -5,9 +5,6 @@
 //! and binds that text again whenever it loads the table
 //! ([`bind_check_expression`]).
 
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
-
 use super::Binder;
 use super::index_expr::{NoTables, contains_subquery, rel_columns};
 use super::query::Level;
@@ -18,8 +15,7 @@ use crate::sql::expr::Expr;
 
 /// Bind CHECK expression `text` (SQL) over the columns of table `table`.
 pub fn bind_check_expression(text: &str, table: &str, columns: &[Column]) -> Result<Expr> {
-    let parsed = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(text)
+    let parsed = crate::sql::parser::stored_text_parser(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| err!(SqlState::SYNTAX_ERROR, "check constraint expression \"{text}\" does not parse: {e}"))?;
     if contains_subquery(&parsed) {

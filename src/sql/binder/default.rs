@@ -6,8 +6,6 @@
 //! ([`Binder::column_default`]).
 
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
 use super::{Binder, query};
 use crate::catalog;
@@ -65,8 +63,7 @@ impl Binder<'_> {
     pub fn column_default(&mut self, col: &catalog::Column) -> Result<Expr> {
         let domain_default = col.domain.as_ref().and_then(|d| d.default.as_ref());
         let Some(text) = col.default.as_ref().or(domain_default) else { return Ok(Expr::Const(Datum::Null, col.ty)) };
-        let dialect = PostgreSqlDialect {};
-        let parsed = Parser::new(&dialect).try_with_sql(text).and_then(|mut p| p.parse_expr());
+        let parsed = crate::sql::parser::stored_text_parser(text).and_then(|mut p| p.parse_expr());
         let e =
             parsed.map_err(|e| Error::internal(format!("default of column \"{}\" does not parse: {e}", col.name)))?;
         self.expanding.push(STORED_TEXT);

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use sqlparser::ast;
-use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::query::{Level, RelColumn};
@@ -105,9 +104,7 @@ pub fn predicate_text(expr: &Expr, columns: &[Column]) -> String {
 /// Bind a stored index predicate (see [`predicate_text`]) over the
 /// columns of table `table`.
 pub fn bind_index_predicate(text: &str, table: &str, columns: &[Column]) -> Result<Expr> {
-    let dialect = PostgreSqlDialect {};
-    let pred = Parser::new(&dialect)
-        .try_with_sql(text)
+    let pred = crate::sql::parser::stored_text_parser(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| Error::internal(format!("stored index predicate \"{text}\" does not parse: {e}")))?;
     let lookup = NoTables;
@@ -118,9 +115,7 @@ pub fn bind_index_predicate(text: &str, table: &str, columns: &[Column]) -> Resu
 /// Bind a stored index key expression (see [`predicate_text`]) over the
 /// columns of table `table`.
 pub fn bind_index_expression(text: &str, table: &str, columns: &[Column]) -> Result<Expr> {
-    let dialect = PostgreSqlDialect {};
-    let e = Parser::new(&dialect)
-        .try_with_sql(text)
+    let e = crate::sql::parser::stored_text_parser(text)
         .and_then(|mut p| p.parse_expr())
         .map_err(|e| Error::internal(format!("stored index expression \"{text}\" does not parse: {e}")))?;
     let lookup = NoTables;
@@ -131,9 +126,7 @@ pub fn bind_index_expression(text: &str, table: &str, columns: &[Column]) -> Res
 /// The expressions of a stored `pg_index.indexprs` (their texts joined
 /// by ", "), each as text to bind.
 pub fn split_index_expressions(text: &str) -> Result<Vec<String>> {
-    let dialect = PostgreSqlDialect {};
-    let exprs = Parser::new(&dialect)
-        .try_with_sql(text)
+    let exprs = crate::sql::parser::stored_text_parser(text)
         .and_then(|mut p| p.parse_comma_separated(Parser::parse_expr))
         .map_err(|e| Error::internal(format!("stored index expressions \"{text}\" do not parse: {e}")))?;
     Ok(exprs.iter().map(ToString::to_string).collect())

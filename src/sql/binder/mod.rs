@@ -1297,6 +1297,7 @@ impl<'a> Binder<'a> {
 
     pub fn bind_expr(&mut self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as E;
+        crate::txn::wait::check_stack_depth()?;
         match e {
             E::Value(v) => self.bind_value(&v.value, e),
             E::Nested(inner) => self.bind_expr(inner),
@@ -1489,7 +1490,7 @@ impl<'a> Binder<'a> {
             }
             E::In { expr, target: ast::InTarget::List(list), negated, .. } => {
                 // x IN (a, b) is x = a OR x = b, with the same NULL semantics.
-                let mut out: Option<Expr> = None;
+                let mut arms = Vec::with_capacity(list.len());
                 for item in list {
                     let eq = match self.bind_row_comparison(CmpOp::Eq, expr, item, e)? {
                         Some(rows) => rows,
@@ -1498,12 +1499,10 @@ impl<'a> Binder<'a> {
                             Expr::Cmp(CmpOp::Eq, Box::new(l), Box::new(r))
                         }
                     };
-                    out = Some(match out {
-                        None => eq,
-                        Some(prev) => Expr::Or(Box::new(prev), Box::new(eq)),
-                    });
+                    arms.push(eq);
                 }
-                let x = out.ok_or_else(|| err!(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""))?;
+                let x = crate::sql::expr::join_chain(arms, Expr::Or)
+                    .ok_or_else(|| err!(SqlState::SYNTAX_ERROR, "syntax error at or near \")\""))?;
                 Ok(if *negated { Expr::Not(Box::new(x)) } else { x })
             }
             E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
@@ -1807,11 +1806,29 @@ impl<'a> Binder<'a> {
             return Ok(Expr::Cmp(cop, Box::new(l), Box::new(r)));
         }
         match op {
-            B::And => {
-                Ok(Expr::And(Box::new(self.bind_condition(left, "AND")?), Box::new(self.bind_condition(right, "AND")?)))
-            }
-            B::Or => {
-                Ok(Expr::Or(Box::new(self.bind_condition(left, "OR")?), Box::new(self.bind_condition(right, "OR")?)))
+            B::And | B::Or => {
+                let (word, join): (&str, crate::sql::expr::Join) =
+                    if *op == B::And { ("AND", Expr::And) } else { ("OR", Expr::Or) };
+                // `a AND b AND c` parses as `(a AND b) AND c`: the whole
+                // chain down its left side is walked here, not recursed
+                // into, however long it is.
+                let mut arms = vec![right];
+                let mut rest = left;
+                loop {
+                    match rest {
+                        ast::Expr::BinaryOp { left: l, op: o, right: r } if o == op => {
+                            arms.push(r);
+                            rest = l;
+                        }
+                        _ => break,
+                    }
+                }
+                arms.push(rest);
+                let mut bound = Vec::with_capacity(arms.len());
+                for arm in arms.into_iter().rev() {
+                    bound.push(self.bind_condition(arm, word)?);
+                }
+                Ok(crate::sql::expr::join_chain(bound, join).expect("a chain has two arms at least"))
             }
             B::PGExp => {
                 let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);

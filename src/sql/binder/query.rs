@@ -144,9 +144,8 @@ pub(super) fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
     }
 }
 
-pub(super) fn and_all(mut v: Vec<Expr>) -> Option<Expr> {
-    let first = if v.is_empty() { return None } else { v.remove(0) };
-    Some(v.into_iter().fold(first, |a, b| Expr::And(Box::new(a), Box::new(b))))
+pub(super) fn and_all(v: Vec<Expr>) -> Option<Expr> {
+    crate::sql::expr::join_chain(v, Expr::And)
 }
 
 /// The columns (of the level's row) an expression reads; `None` if it

@@ -190,6 +190,8 @@ fn decode(text: &str) -> std::result::Result<Fields, DtErr> {
     // Pieces of a textual date (`jan 2 2024`, `2 january 2024`).
     let mut month: Option<i32> = None;
     let mut numbers: Vec<(i64, usize)> = Vec::new();
+    // `J2451187`: a Julian day number.
+    let mut julian: Option<i64> = None;
     let mut tokens: Vec<String> = Vec::new();
     for t in s.split([' ', '\t', '\n', ',']).filter(|t| !t.is_empty()) {
         // ISO 8601's `T` between date and time.
@@ -225,6 +227,17 @@ fn decode(text: &str) -> std::result::Result<Fields, DtErr> {
                 return Err(DtErr::Syntax);
             }
             f.special = Some(sp);
+            continue;
+        }
+        if let Some(days) = tok.strip_prefix('j').filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+            if julian.is_some() {
+                return Err(DtErr::Syntax);
+            }
+            let jd: i64 = days.parse().map_err(|_| DtErr::FieldOverflow)?;
+            if jd > i32::MAX as i64 {
+                return Err(DtErr::FieldOverflow);
+            }
+            julian = Some(jd);
             continue;
         }
         let first = tok.as_bytes()[0];
@@ -303,7 +316,13 @@ fn decode(text: &str) -> std::result::Result<Fields, DtErr> {
     } else if !numbers.is_empty() {
         return Err(DtErr::Syntax);
     }
-    if let Some((mut y, m, d, two_digit)) = ymd {
+    if let Some(jd) = julian {
+        // A Julian day names the date whole: no other date, and no era.
+        if ymd.is_some() || month.is_some() {
+            return Err(DtErr::Syntax);
+        }
+        f.date = Some(j2date(jd));
+    } else if let Some((mut y, m, d, two_digit)) = ymd {
         if bc {
             if y <= 0 {
                 return Err(DtErr::FieldOverflow);
