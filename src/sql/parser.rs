@@ -163,8 +163,33 @@ fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax_error(sql, e.into()))?;
     let mut p = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(mark_locking_clauses(tokens));
+        .with_tokens_with_locations(mark_field_stars(mark_locking_clauses(tokens)));
     parse_statements(&mut p).map_err(|e| syntax_error(sql, e))
+}
+
+/// The field name `(r).*` is read with: `sqlparser` takes no `.*` after
+/// a parenthesised expression, so the `*` becomes this (quoted) field name,
+/// which the binder expands into the row's fields. No identifier a client
+/// sends can hold it.
+pub const FIELD_STAR: &str = "\u{1}*";
+
+/// `(expr).*` as `(expr)."<FIELD_STAR>"`.
+fn mark_field_stars(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    for w in solid.windows(3) {
+        let [a, b, c] = [w[0], w[1], w[2]];
+        if matches!(tokens[a].token, Token::RParen)
+            && matches!(tokens[b].token, Token::Period)
+            && matches!(tokens[c].token, Token::Mul)
+        {
+            tokens[c].token = Token::Word(Word {
+                value: FIELD_STAR.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
+    }
+    tokens
 }
 
 /// Starts the first part of a locking clause's `OF` name that carries what
