@@ -484,11 +484,23 @@ fn collect_subquery(cx: &mut ExecCx<'_>, sub: &SubPlan) -> Result<Cached> {
 
 /// `lhs op ANY/ALL (values)` with SQL's three-valued logic.
 fn quantified(kind: &SubKind, lhs: Option<Datum>, values: &[Datum]) -> Result<Datum> {
-    let SubKind::Quantified { op, all, .. } = kind else {
+    let SubKind::Quantified { op, all, pairwise, .. } = kind else {
         return Err(Error::internal("not a quantified subquery"));
     };
     let lhs = lhs.unwrap_or(Datum::Null);
     let mut saw_null = false;
+    if *pairwise {
+        let Datum::Record(l) = &lhs else { return Err(Error::internal("row comparison without a row")) };
+        for v in values {
+            let Datum::Record(r) = v else { return Err(Error::internal("row comparison without a row")) };
+            match row_holds(*op, &l.values, &r.values) {
+                None => saw_null = true,
+                Some(holds) if holds != *all => return Ok(Datum::Bool(holds)),
+                Some(_) => {}
+            }
+        }
+        return Ok(if saw_null { Datum::Null } else { Datum::Bool(*all) });
+    }
     for v in values {
         if lhs.is_null() || v.is_null() {
             saw_null = true;
@@ -500,6 +512,30 @@ fn quantified(kind: &SubKind, lhs: Option<Datum>, values: &[Datum]) -> Result<Da
         }
     }
     Ok(if saw_null { Datum::Null } else { Datum::Bool(*all) })
+}
+
+/// `(l…) op (r…)` as a row comparison, pair by pair: `=` holds when every
+/// pair is equal, `<>` when any pair differs, an ordering at the first pair
+/// that differs. `None` (NULL) when a pair with a NULL is reached before
+/// the answer is known.
+fn row_holds(op: CmpOp, l: &[Datum], r: &[Datum]) -> Option<bool> {
+    let mut unknown = false;
+    for (x, y) in l.iter().zip(r) {
+        if x.is_null() || y.is_null() {
+            match op {
+                CmpOp::Eq | CmpOp::NotEq => {
+                    unknown = true;
+                    continue;
+                }
+                _ => return None,
+            }
+        }
+        let o = compare(x, y);
+        if o != std::cmp::Ordering::Equal {
+            return Some(op.holds(o));
+        }
+    }
+    if unknown { None } else { Some(op.holds(std::cmp::Ordering::Equal)) }
 }
 
 // ---------------------------------------------------------------------------
@@ -2442,10 +2478,7 @@ fn finish_acc(acc: Acc, call: &AggCall) -> Result<Datum> {
             }
             sort_by_order_keys(&mut items, call, |item| &item.0);
             let ty = call.args.first().map_or(PgType::Text, Expr::ty);
-            let names = match call.args.first() {
-                Some(Expr::Row(_, names)) => Some(names.as_slice()),
-                _ => None,
-            };
+            let names = call.args.first().and_then(Expr::row_names);
             let values = items.into_iter().map(|(_, v)| v).collect();
             super::json_fn::json_agg(values, ty, call.ty == PgType::Jsonb, names)?
         }

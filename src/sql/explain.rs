@@ -916,7 +916,7 @@ impl<'a> Explainer<'a> {
                     SubKind::Column(i) => format!("({label}).col{}", i + 1),
                     SubKind::Exists => format!("(EXISTS({label}))"),
                     SubKind::Array => format!("(ARRAY({label}))"),
-                    SubKind::Quantified { lhs, op, all } => {
+                    SubKind::Quantified { lhs, op, all, .. } => {
                         format!("({} {} {}({label}))", d(lhs), op.symbol(), if *all { "ALL" } else { "ANY" })
                     }
                 }

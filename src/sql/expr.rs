@@ -166,6 +166,20 @@ pub fn join_chain(items: Vec<Expr>, join: Join) -> Option<Expr> {
 }
 
 impl Expr {
+    /// The field names of a row the binder knows them of: a row
+    /// constructor's or a whole-row reference's (also when it is NULL for a
+    /// row an outer join made up, see `binder::row_value`).
+    pub fn row_names(&self) -> Option<&[String]> {
+        match self {
+            Expr::Row(_, names) => Some(names),
+            Expr::Case { whens, otherwise: Some(row), ty: PgType::Record } if whens.len() == 1 => match row.as_ref() {
+                Expr::Row(_, names) => Some(names),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn ty(&self) -> PgType {
         match self {
             Expr::Const(_, t)

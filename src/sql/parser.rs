@@ -182,7 +182,7 @@ fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     }
     let mut p = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(mark_locking_clauses(tokens));
+        .with_tokens_with_locations(mark_field_stars(mark_locking_clauses(tokens)));
     parse_statements(&mut p).map_err(|e| syntax_error(sql, e))
 }
 
@@ -260,6 +260,34 @@ fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
         }
     }
     deepest
+}
+
+/// The field name `(r).*` is read with: `sqlparser` takes no `.*` after
+/// a parenthesised expression, so the `*` becomes this (quoted) field name,
+/// which the binder expands into the row's fields. No identifier a client
+/// sends can hold it.
+pub const FIELD_STAR: &str = "\u{1}*";
+
+/// `(expr).*` as `(expr)."<FIELD_STAR>"`.
+fn mark_field_stars(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    // Whitespace skipped: whether the token before was `)`, and whether
+    // the two before were `)` and `.`.
+    let (mut paren, mut paren_period) = (false, false);
+    for t in &mut tokens {
+        if matches!(t.token, Token::Whitespace(_)) {
+            continue;
+        }
+        if paren_period && matches!(t.token, Token::Mul) {
+            t.token = Token::Word(Word {
+                value: FIELD_STAR.to_string(),
+                quote_style: Some('"'),
+                keyword: Keyword::NoKeyword,
+            });
+        }
+        paren_period = paren && matches!(t.token, Token::Period);
+        paren = matches!(t.token, Token::RParen);
+    }
+    tokens
 }
 
 /// Starts the first part of a locking clause's `OF` name that carries what

@@ -785,8 +785,12 @@ pub enum SubKind {
     /// without rows; more rows → 21000. The items of one source share the
     /// subquery's number, so an uncorrelated one runs once.
     Column(usize),
-    /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`.
-    Quantified { lhs: Box<Expr>, op: CmpOp, all: bool },
+    /// `lhs op ANY (SELECT …)` (`IN`), or `op ALL` when `all`. When
+    /// `pairwise`, `lhs` is a row constructor and the subquery's row a
+    /// record of the same width, compared field by field as a row
+    /// comparison (`(a, b) IN (SELECT x, y …)`: NULL where a pair holds a
+    /// NULL and no pair decides), not as records.
+    Quantified { lhs: Box<Expr>, op: CmpOp, all: bool, pairwise: bool },
     /// `ARRAY(SELECT …)`: its rows' values as an array (empty without rows).
     Array,
 }

@@ -314,7 +314,7 @@ impl Binder<'_> {
         };
         if refs == 0 {
             // No self-reference: an ordinary UNION.
-            let bound = self.set_operation(SetOpKind::Union, all, "UNION", base, step, right)?;
+            let bound = self.set_operation(SetOpKind::Union, all, "UNION", (base, &[]), (step, &[]), right)?;
             let columns = self.cte_columns(i, &bound.columns, def)?;
             return Ok((bound.plan, columns, false));
         }

@@ -210,7 +210,7 @@ impl Binder<'_> {
             return Err(self.no_function(name, &out, node));
         }
         // The names of a row's fields, where the binder knows them.
-        if let (JsonFn::RowToJson | JsonFn::To { .. }, Some(Expr::Row(_, names))) = (f, out.first()) {
+        if let (JsonFn::RowToJson | JsonFn::To { .. }, Some(names)) = (f, out.first().and_then(Expr::row_names)) {
             let items = names.iter().map(|n| crate::sql::types::Datum::Text(n.clone())).collect();
             let names = crate::sql::array::ArrayValue { elem: PgType::Text, lower: 1, items }.into_datum();
             out.push(Expr::Const(names, crate::sql::json_fn::TEXT_ARRAY));

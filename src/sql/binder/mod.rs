@@ -167,6 +167,11 @@ pub struct Binder<'a> {
     next_slot: usize,
     /// Next subquery number.
     next_subplan: usize,
+    /// Whether the last select-list item bound was an untyped literal
+    /// (`NULL`, `'x'`), which a set operation reads as of the other side's type.
+    output_was_unknown: bool,
+    /// Which columns of the SELECT bound last were untyped literals.
+    select_unknowns: Option<Vec<bool>>,
     /// Simple-query statements have no parameters: `$n` is an error there.
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
@@ -223,6 +228,8 @@ impl<'a> Binder<'a> {
             levels: Vec::new(),
             next_slot: 0,
             next_subplan: 0,
+            output_was_unknown: false,
+            select_unknowns: None,
             allow_params: false,
             params: Vec::new(),
             reads: Vec::new(),
@@ -826,6 +833,13 @@ impl<'a> Binder<'a> {
         let mut columns = Vec::new();
         for item in items {
             match item {
+                ast::SelectItem::UnnamedExpr(e) if row_value::field_star(e).is_some() => {
+                    let root = row_value::field_star(e).expect("checked");
+                    for (e, c) in self.expr_star_targets(root)? {
+                        exprs.push(e);
+                        columns.push(c);
+                    }
+                }
                 ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                     let b = self.bind_expr(e)?;
                     let b = if b.ty() == PgType::Unknown { self.coerce(b, PgType::Text, e)? } else { b };
@@ -1555,10 +1569,11 @@ impl<'a> Binder<'a> {
         node: &ast::Expr,
     ) -> Result<Expr> {
         if let Some(fields) = row_compare::row_fields(lhs) {
-            return Err(self.row_quantified(fields.len(), q, node));
+            return self.bind_row_quantified(&fields, q, (op, all, symbol), node);
         }
         let l = self.bind_expr(lhs)?;
-        let placeholder = SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all };
+        let placeholder =
+            SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all, pairwise: false };
         let sub = self.bind_sub(q, placeholder, node)?;
         let Expr::Sub(mut sp) = sub else { return Err(Error::internal("subquery expected")) };
         let (lt, rt) = (l.ty(), sp.ty);
@@ -1585,7 +1600,7 @@ impl<'a> Binder<'a> {
             });
             sp.ty = ty;
         }
-        sp.kind = SubKind::Quantified { lhs: Box::new(l), op, all };
+        sp.kind = SubKind::Quantified { lhs: Box::new(l), op, all, pairwise: false };
         Ok(Expr::Sub(sp))
     }
 
@@ -1904,6 +1919,20 @@ impl<'a> Binder<'a> {
         node: &ast::Expr,
     ) -> Result<(Expr, Expr)> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+        self.comparison_operands(l, r, left, right, op, node)
+    }
+
+    /// Bound operands `l` and `r` (of `left` and `right`) of a comparison
+    /// `op`, brought to the type it is made in.
+    fn comparison_operands(
+        &mut self,
+        l: Expr,
+        r: Expr,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        op: &str,
+        node: &ast::Expr,
+    ) -> Result<(Expr, Expr)> {
         let (lt, rt) = (l.ty(), r.ty());
         let Some(ty) = comparison_type(lt, rt).filter(|ty| equality_only(*ty, op)) else {
             return Err(self.no_operator(op, lt, rt, node));

@@ -26,6 +26,12 @@ pub(super) struct Rel {
     pub columns: Vec<RelColumn>,
     /// Position of its first column in the level's row.
     pub offset: usize,
+    /// On the nullable side of an outer join: its columns are NULL in the
+    /// rows the join makes up.
+    pub nullable: bool,
+    /// A column (its place among `columns`) that is never NULL in the
+    /// relation's own rows (a NOT NULL column of a table).
+    pub never_null: Option<usize>,
 }
 
 impl Rel {
@@ -202,8 +208,8 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
         Expr::Sub(s) => {
             let mut s = s.as_ref().clone();
             s.bindings = s.bindings.iter().map(|(slot, b)| (*slot, map_columns(b, f))).collect();
-            if let SubKind::Quantified { lhs, op, all } = &s.kind {
-                s.kind = SubKind::Quantified { lhs: m(lhs), op: *op, all: *all };
+            if let SubKind::Quantified { lhs, .. } = &mut s.kind {
+                *lhs = m(lhs);
             }
             Expr::Sub(Box::new(s))
         }
@@ -398,13 +404,19 @@ impl Binder<'_> {
                     _ => (self.recursion_context, self.recursion_context),
                 };
                 let saved = std::mem::replace(&mut self.recursion_context, left_context);
-                let l = self.bind_set_expr(left);
+                // Which columns of a side are untyped literals: a SELECT's
+                // (a nested set operation's columns have types).
+                let literals = |b: &mut Self, side: &ast::SetExpr| match side {
+                    ast::SetExpr::Select(_) => b.select_unknowns.take().unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                let l = self.bind_set_expr(left).map(|l| (l, literals(self, left)));
                 self.recursion_context = right_context;
-                let r = l.and_then(|l| Ok((l, self.bind_set_expr(right)?)));
+                let r = l.and_then(|l| Ok((l, self.bind_set_expr(right)?, literals(self, right))));
                 self.recursion_context = saved;
-                let (l, r) = r?;
+                let ((l, lu), r, ru) = r?;
                 let name = op.to_string().to_uppercase();
-                self.set_operation(kind, all, &name, l, r, right)
+                self.set_operation(kind, all, &name, (l, &lu), (r, &ru), right)
             }
             ast::SetExpr::Table(t) if t.table_name.is_some() => {
                 let select = table_command(t);
@@ -424,8 +436,8 @@ impl Binder<'_> {
         kind: SetOpKind,
         all: bool,
         name: &str,
-        l: BoundQuery,
-        r: BoundQuery,
+        (l, lu): (BoundQuery, &[bool]),
+        (r, ru): (BoundQuery, &[bool]),
         right: &ast::SetExpr,
     ) -> Result<BoundQuery> {
         {
@@ -434,9 +446,13 @@ impl Binder<'_> {
                     let e = err!(SqlState::SYNTAX_ERROR, "each {name} query must have the same number of columns");
                     return Err(self.at(e, right));
                 }
+                // An untyped literal (bound as text) takes the other side's type.
+                let seen = |c: &Column, literal: Option<&bool>| {
+                    if literal == Some(&true) && c.ty == PgType::Text { PgType::Unknown } else { c.ty }
+                };
                 let mut types = Vec::with_capacity(l.columns.len());
-                for (a, b) in l.columns.iter().zip(&r.columns) {
-                    types.push(self.union_type(a.ty, b.ty, name)?);
+                for (i, (a, b)) in l.columns.iter().zip(&r.columns).enumerate() {
+                    types.push(self.union_type(seen(a, lu.get(i)), seen(b, ru.get(i)), name)?);
                 }
                 let cast_side = |q: BoundQuery, types: &[PgType]| -> BoundQuery {
                     let have: Vec<PgType> = q.columns.iter().map(|c| c.ty).collect();
@@ -595,6 +611,15 @@ impl Binder<'_> {
     }
 
     fn bind_select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
+        let saved = self.select_unknowns.take();
+        let r = self.bind_select_level(s, order_by);
+        let mine = std::mem::replace(&mut self.select_unknowns, saved);
+        let r = r?;
+        self.select_unknowns = mine.or_else(|| Some(vec![false; r.columns.len()]));
+        Ok(r)
+    }
+
+    fn bind_select_level(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<BoundQuery> {
         if s.into.is_some() {
             return Err(err!(SqlState::SYNTAX_ERROR, "SELECT ... INTO is not allowed here"));
         }
@@ -632,18 +657,27 @@ impl Binder<'_> {
         let output_type = |k: usize| stores_into.as_ref().and_then(|t| t.get(k).copied()).unwrap_or(PgType::Text);
         // Select list (bound before GROUP BY so that GROUP BY may name output columns).
         let mut targets: Vec<(Expr, Column)> = Vec::with_capacity(s.projection.len());
+        let mut unknowns: Vec<bool> = Vec::new();
         self.level().windows_ok = true;
         self.level().srfs_ok = true;
         for item in &s.projection {
             match item {
+                ast::SelectItem::UnnamedExpr(e) if super::row_value::field_star(e).is_some() => {
+                    let root = super::row_value::field_star(e).expect("checked");
+                    targets.extend(self.expr_star_targets(root)?);
+                }
                 ast::SelectItem::UnnamedExpr(e) => {
                     let b = self.bind_output(e, output_type(targets.len()))?;
+                    unknowns.resize(targets.len(), false);
+                    unknowns.push(self.output_was_unknown);
                     let name = figure_colname(e);
                     targets.push((b.0, Column { name, ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
                     self.check_bare_label(alias)?;
                     let b = self.bind_output(expr, output_type(targets.len()))?;
+                    unknowns.resize(targets.len(), false);
+                    unknowns.push(self.output_was_unknown);
                     targets.push((b.0, Column { name: alias.value.clone(), ty: PgType::Unknown, typmod: b.1 }));
                 }
                 ast::SelectItem::Wildcard(_) => {
@@ -664,6 +698,8 @@ impl Binder<'_> {
                 }
             }
         }
+        unknowns.resize(targets.len(), false);
+        self.select_unknowns = Some(unknowns);
         self.level().windows_ok = false;
         self.level().srfs_ok = false;
         for g in group_exprs {
@@ -982,9 +1018,13 @@ impl Binder<'_> {
     }
 
     /// `label.*`: the columns of one relation of the level.
-    pub(super) fn rel_star_targets(&self, kind: &ast::SelectItemQualifiedWildcardKind) -> Result<Vec<(Expr, Column)>> {
-        let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
-            return Err(Error::not_supported("this select list item"));
+    pub(super) fn rel_star_targets(
+        &mut self,
+        kind: &ast::SelectItemQualifiedWildcardKind,
+    ) -> Result<Vec<(Expr, Column)>> {
+        let name = match kind {
+            ast::SelectItemQualifiedWildcardKind::ObjectName(name) => name,
+            ast::SelectItemQualifiedWildcardKind::Expr(e) => return self.expr_star_targets(e),
         };
         let label = object_name(name).to_ascii_lowercase();
         let level = self.levels.last().expect("level");
@@ -1016,6 +1056,7 @@ impl Binder<'_> {
     /// (text, unless the column stores into a table); its typmod.
     fn bind_output(&mut self, e: &ast::Expr, unknown_as: PgType) -> Result<(Expr, i32)> {
         let b = self.bind_expr(e)?;
+        self.output_was_unknown = b.ty() == PgType::Unknown && matches!(b, Expr::Const(..));
         let b = if b.ty() == PgType::Unknown { self.coerce(b, unknown_as, e)? } else { b };
         let typmod = match &b {
             Expr::Cast(_, PgType::Varchar | PgType::Bpchar, Some(n)) => *n as i32 + 4,
@@ -1027,7 +1068,7 @@ impl Binder<'_> {
     }
 
     /// The type modifier of column `i` of the current level's row.
-    fn column_typmod(&self, i: usize) -> i32 {
+    pub(super) fn column_typmod(&self, i: usize) -> i32 {
         let level = self.levels.last().expect("level");
         level
             .rels
@@ -1091,8 +1132,8 @@ impl Binder<'_> {
                     .iter()
                     .map(|(slot, b)| Ok((*slot, self.regroup(b, groups, ng)?)))
                     .collect::<Result<_>>()?;
-                if let SubKind::Quantified { lhs, op, all } = &s.kind {
-                    s.kind = SubKind::Quantified { lhs: m(lhs)?, op: *op, all: *all };
+                if let SubKind::Quantified { lhs, .. } = &mut s.kind {
+                    *lhs = m(lhs)?;
                 }
                 Expr::Sub(Box::new(s))
             }
@@ -1118,7 +1159,7 @@ impl Binder<'_> {
         }
         let offset = level.width;
         level.width += columns.len();
-        level.rels.push(Rel { label, table: None, columns, offset });
+        level.rels.push(Rel { label, table: None, columns, offset, nullable: false, never_null: None });
         Ok(offset)
     }
 
@@ -1186,6 +1227,8 @@ impl Binder<'_> {
                 self.add_rel(label, columns)?;
                 if let Some(r) = self.level().rels.last_mut() {
                     r.table = Some(table.name.clone());
+                    r.never_null =
+                        table.columns.iter().zip(&r.columns).position(|(t, c)| t.not_null && !c.dropped && !c.system);
                 }
                 let end = self.levels.last().expect("level").width;
                 let scan = Plan::Scan { table, filter: None, ctid: false, system, alias, read: None };
@@ -1683,6 +1726,17 @@ impl Binder<'_> {
             }
         }
         let (start, end) = (left.start, right.end);
+        let nullable = match kind {
+            JoinKind::Left => Some(right.start..right.end),
+            JoinKind::Right => Some(left.start..left.end),
+            JoinKind::Full => Some(start..end),
+            _ => None,
+        };
+        if let Some(range) = nullable {
+            for r in self.level().rels.iter_mut().filter(|r| range.contains(&r.offset)) {
+                r.nullable = true;
+            }
+        }
         if !right.lateral.is_empty() {
             return self.lateral_join(left, right, on, kind);
         }
@@ -2090,7 +2144,7 @@ impl Binder<'_> {
         }
         // A name that is no column may name a relation: its whole row.
         if qual.is_none() {
-            if let Some(row) = self.whole_row(&name) {
+            if let Some(row) = self.whole_row_value(&name) {
                 return Ok(row);
             }
         }
@@ -2151,7 +2205,13 @@ impl Binder<'_> {
         self.bind_sub_checked(q, SubKind::Scalar, node, false)
     }
 
-    fn bind_sub_checked(&mut self, q: &ast::Query, kind: SubKind, node: &ast::Expr, one_column: bool) -> Result<Expr> {
+    pub(super) fn bind_sub_checked(
+        &mut self,
+        q: &ast::Query,
+        kind: SubKind,
+        node: &ast::Expr,
+        one_column: bool,
+    ) -> Result<Expr> {
         self.levels.push(Level::default());
         self.nesting += 1;
         let r = self.bind_query_plan(q);

@@ -14,10 +14,13 @@
 
 use sqlparser::ast;
 
-use super::Binder;
+use std::sync::Arc;
+
+use super::{Binder, comparison_type, equality_only};
 use crate::err;
-use crate::error::{Result, SqlState};
+use crate::error::{Error, Result, SqlState};
 use crate::sql::expr::{CmpOp, Expr};
+use crate::sql::plan::{Plan, SubKind};
 use crate::sql::types::{Datum, PgType};
 
 /// The fields of a row constructor, `(a, b)` or `ROW(a, b)`; `None` for
@@ -80,12 +83,21 @@ impl Binder<'_> {
         right: &ast::Expr,
         node: &ast::Expr,
     ) -> Result<Option<Expr>> {
+        if let (Some(fields), ast::Expr::Subquery(q)) = (row_fields(left), right) {
+            let pairs = self.bind_row_subquery_pairs(&fields, q, op.symbol(), node)?;
+            return self.row_comparison_of(op, pairs, node).map(Some);
+        }
         if one_row_constructor(left, right) {
             if let Some(records) = self.bind_record_comparison(op, left, right)? {
                 return Ok(Some(records));
             }
         }
         let Some(pairs) = self.bind_row_pairs(left, right, op.symbol(), node)? else { return Ok(None) };
+        self.row_comparison_of(op, pairs, node).map(Some)
+    }
+
+    /// The pairwise comparison `op` of bound pairs of fields.
+    fn row_comparison_of(&mut self, op: CmpOp, pairs: Vec<(Expr, Expr)>, node: &ast::Expr) -> Result<Expr> {
         let mut pairs = pairs.into_iter().rev();
         let Some((l, r)) = pairs.next() else {
             return Err(self.at(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length"), node));
@@ -112,10 +124,95 @@ impl Binder<'_> {
             CmpOp::LtEq | CmpOp::GtEq => Some(op),
             _ => None,
         };
-        Ok(Some(match implied {
+        Ok(match implied {
             Some(weak) if matches!(out, Expr::Or(..)) => and(cmp(weak, &first.0, &first.1), out),
             _ => out,
-        }))
+        })
+    }
+
+    /// `(a, b) op (SELECT x, y …)`: the fields paired with the columns of
+    /// the subquery's single row (NULLs without a row, 21000 with more
+    /// than one), each pair brought to its comparison type. The columns
+    /// share the subquery's number, so an uncorrelated one runs once.
+    fn bind_row_subquery_pairs(
+        &mut self,
+        fields: &[&ast::Expr],
+        q: &ast::Query,
+        op: &str,
+        node: &ast::Expr,
+    ) -> Result<Vec<(Expr, Expr)>> {
+        let mut bound = Vec::with_capacity(fields.len());
+        for f in fields {
+            bound.push(self.bind_expr(f)?);
+        }
+        let columns = self.bind_row_subquery(q, node)?;
+        self.check_subquery_width(columns.len(), fields.len(), node)?;
+        bound
+            .into_iter()
+            .zip(fields)
+            .zip(columns)
+            .map(|((l, left), (r, right))| {
+                let r = if r.ty() == PgType::Unknown { Expr::Cast(Box::new(r), PgType::Text, None) } else { r };
+                self.comparison_operands(l, r, left, right, op, node)
+            })
+            .collect()
+    }
+
+    /// 42601 when a subquery compared with a row has another number of
+    /// columns than the row has fields.
+    fn check_subquery_width(&self, columns: usize, width: usize, node: &ast::Expr) -> Result<()> {
+        let message = match columns.cmp(&width) {
+            std::cmp::Ordering::Equal => return Ok(()),
+            std::cmp::Ordering::Greater => "subquery has too many columns",
+            std::cmp::Ordering::Less => "subquery has too few columns",
+        };
+        Err(self.at_operator(err!(SqlState::SYNTAX_ERROR, "{message}"), node))
+    }
+
+    /// `(a, b) op ANY/ALL (SELECT x, y …)` (`IN`, `NOT IN`): the subquery's
+    /// columns, each brought to the type it is compared with its field in,
+    /// as one record per row, compared pairwise with the row of the fields
+    /// (see [`SubKind::Quantified`]).
+    pub(super) fn bind_row_quantified(
+        &mut self,
+        fields: &[&ast::Expr],
+        q: &ast::Query,
+        (op, all, symbol): (CmpOp, bool, &str),
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let mut bound = Vec::with_capacity(fields.len());
+        for f in fields {
+            bound.push(self.bind_expr(f)?);
+        }
+        let placeholder =
+            SubKind::Quantified { lhs: Box::new(Expr::Const(Datum::Null, PgType::Unknown)), op, all, pairwise: true };
+        let Expr::Sub(mut sp) = self.bind_sub_checked(q, placeholder, node, false)? else {
+            return Err(Error::internal("subquery expected"));
+        };
+        let types = sp.plan.types();
+        self.check_subquery_width(types.len(), fields.len(), node)?;
+        if fields.is_empty() {
+            return Err(self.at(err!(SqlState::FEATURE_NOT_SUPPORTED, "cannot compare rows of zero length"), node));
+        }
+        let mut lhs = Vec::with_capacity(fields.len());
+        let mut outs = Vec::with_capacity(fields.len());
+        for (i, (l, rt)) in bound.into_iter().zip(types).enumerate() {
+            let lt = l.ty();
+            let shown = if rt == PgType::Unknown { PgType::Text } else { rt };
+            let Some(ty) = comparison_type(lt, shown).filter(|ty| equality_only(*ty, symbol)) else {
+                return Err(self.no_operator(symbol, lt, shown, node));
+            };
+            lhs.push(self.coerce_operand(l, ty, fields[i])?);
+            let col = Expr::Column(i, rt);
+            outs.push(if rt == ty { col } else { Expr::Cast(Box::new(col), ty, None) });
+        }
+        let names: Vec<String> = (1..=lhs.len()).map(|i| format!("f{i}")).collect();
+        let plan = std::mem::replace(&mut sp.plan, Arc::new(Plan::Values { rows: vec![], types: vec![] }));
+        let plan = Arc::try_unwrap(plan).unwrap_or_else(|p| (*p).clone());
+        sp.plan = Arc::new(Plan::Project { input: Box::new(plan), exprs: vec![Expr::Row(outs, names.clone())] });
+        sp.ty = PgType::Record;
+        sp.kind = SubKind::Quantified { lhs: Box::new(Expr::Row(lhs, names)), op, all, pairwise: true };
+        Ok(Expr::Sub(sp))
     }
 
     /// `left IS [NOT] DISTINCT FROM right` between rows: any pair distinct.

@@ -10,10 +10,13 @@
 //! anywhere else (a subquery's column) has no names to select by, as in
 //! PostgreSQL.
 //!
-//! One difference remains: a whole-row reference to the nullable side of
-//! an outer join is, in a row the join made up, a row of NULL fields
-//! (`(,)`), where PostgreSQL's is NULL; the executor's rows carry no mark
-//! of being made up.
+//! A whole-row reference to a relation on the nullable side of an outer
+//! join is NULL in a row the join made up, as in PostgreSQL. The
+//! executor's rows carry no mark of being made up, so the binder tests a
+//! NOT NULL column of the relation for NULL; a relation without one (a
+//! subquery, a table without NOT NULL columns) is taken to be made up
+//! when all its fields are NULL, so that there, unlike PostgreSQL, a row
+//! of its own whose fields are all NULL reads as NULL too.
 //!
 //! Comparisons of two row *constructors* stay column by column (see
 //! [`super::row_compare`]): that is PostgreSQL's semantics for them, and
@@ -26,7 +29,7 @@ use super::ident;
 use crate::err;
 use crate::error::{Error, Result, SqlState};
 use crate::sql::expr::{CmpOp, Expr};
-use crate::sql::types::PgType;
+use crate::sql::types::{Datum, PgType};
 
 /// The names PostgreSQL gives the fields of a row constructor.
 fn constructor_names(n: usize) -> Vec<String> {
@@ -54,10 +57,14 @@ impl Binder<'_> {
         let mut fields = Vec::with_capacity(items.len());
         for item in items {
             match item {
-                ast::Expr::QualifiedWildcard(..) => match self.bind_whole_row(item)? {
+                ast::Expr::QualifiedWildcard(..) => match strip_made_up(self.bind_whole_row(item)?) {
                     Expr::Row(columns, _) => fields.extend(columns),
                     other => fields.push(other),
                 },
+                _ if field_star(item).is_some() => {
+                    let root = field_star(item).expect("checked");
+                    fields.extend(self.expr_star_targets(root)?.into_iter().map(|(e, _)| e));
+                }
                 _ => fields.push(self.bind_expr(item)?),
             }
         }
@@ -88,7 +95,7 @@ impl Binder<'_> {
     /// `t.*` in an expression (not a select list's): t's whole row.
     pub(super) fn bind_whole_row(&mut self, e: &ast::Expr) -> Result<Expr> {
         let label = whole_row_label(e).unwrap_or_default();
-        self.whole_row(&label).ok_or_else(|| {
+        self.whole_row_value(&label).ok_or_else(|| {
             self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{label}\""), e)
         })
     }
@@ -97,6 +104,30 @@ impl Binder<'_> {
     /// first: its columns (not dropped or system ones) as a `record`, or
     /// `None` when no relation has that label.
     pub(super) fn whole_row(&mut self, label: &str) -> Option<Expr> {
+        self.whole_row_parts(label).map(|(row, _)| row)
+    }
+
+    /// The whole row `label` as a value: as [`Binder::whole_row`], but NULL
+    /// in a row an outer join made up when the relation is on the join's
+    /// nullable side.
+    pub(super) fn whole_row_value(&mut self, label: &str) -> Option<Expr> {
+        let (row, made_up) = self.whole_row_parts(label)?;
+        Some(match made_up {
+            Some(test) => Expr::Case {
+                whens: vec![(test, Expr::Const(Datum::Null, PgType::Record))],
+                otherwise: Some(Box::new(row)),
+                ty: PgType::Record,
+            },
+            None => row,
+        })
+    }
+
+    /// The row of `label`, and for a relation on the nullable side of an
+    /// outer join, the test of whether a row is one the join made up: its
+    /// never-NULL column is NULL, or, without one, every field is (which
+    /// also takes a row of the relation's own whose fields are all NULL
+    /// for a made-up one).
+    fn whole_row_parts(&mut self, label: &str) -> Option<(Expr, Option<Expr>)> {
         let depth = self.levels.len();
         for li in (0..depth).rev() {
             let Some(rel) = self.levels[li].rels.iter().find(|r| r.label == label) else { continue };
@@ -107,13 +138,26 @@ impl Binder<'_> {
                 .filter(|(_, c)| !c.dropped && !c.system)
                 .map(|(i, c)| (rel.offset + i, c.ty, c.name.clone()))
                 .collect();
+            let marker = match (rel.nullable, rel.never_null) {
+                (false, _) => None,
+                (true, Some(k)) => Some(Some((rel.offset + k, rel.columns[k].ty))),
+                (true, None) => Some(None),
+            };
             let mut fields = Vec::with_capacity(columns.len());
             let mut names = Vec::with_capacity(columns.len());
             for (i, ty, name) in columns {
                 fields.push(self.column_at_level(li, i, ty));
                 names.push(name);
             }
-            return Some(Expr::Row(fields, names));
+            let test = match marker {
+                None => None,
+                Some(Some((i, ty))) => Some(Expr::IsNull(Box::new(self.column_at_level(li, i, ty)), false)),
+                Some(None) => fields
+                    .iter()
+                    .map(|f| Expr::IsNull(Box::new(f.clone()), false))
+                    .reduce(|a, b| Expr::And(Box::new(a), Box::new(b))),
+            };
+            return Some((Expr::Row(fields, names), test));
         }
         None
     }
@@ -126,6 +170,11 @@ impl Binder<'_> {
         node: &ast::Expr,
     ) -> Result<Expr> {
         let name = ident(field);
+        if field.value == crate::sql::parser::FIELD_STAR {
+            return Err(
+                self.at(err!(SqlState::FEATURE_NOT_SUPPORTED, "row expansion via \"*\" is not supported here"), node)
+            );
+        }
         let label = match root {
             ast::Expr::Nested(inner) if matches!(**inner, ast::Expr::QualifiedWildcard(..)) => whole_row_label(root),
             _ => None,
@@ -134,7 +183,7 @@ impl Binder<'_> {
             Some(l) => self.whole_row(l).ok_or_else(|| {
                 self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{l}\""), root)
             })?,
-            None => self.bind_expr(root)?,
+            None => strip_made_up(self.bind_expr(root)?),
         };
         let label = label.or_else(|| whole_row_label(root).filter(|_| matches!(bound, Expr::Row(..))));
         match bound {
@@ -154,6 +203,30 @@ impl Binder<'_> {
                 ),
                 node,
             )),
+        }
+    }
+
+    /// `(r).*` in a select list: the fields of a row the binder knows the
+    /// fields of, as columns named after them (`(t).*` is `t.*`).
+    pub(super) fn expr_star_targets(&mut self, e: &ast::Expr) -> Result<Vec<(Expr, crate::sql::Column)>> {
+        match strip_made_up(self.bind_expr(e)?) {
+            Expr::Row(fields, names) => fields
+                .into_iter()
+                .zip(names)
+                .map(|(f, name)| {
+                    let f = if f.ty() == PgType::Unknown { self.coerce(f, PgType::Text, e)? } else { f };
+                    let typmod = match &f {
+                        Expr::Column(i, _) => self.column_typmod(*i),
+                        _ => -1,
+                    };
+                    let ty = f.ty();
+                    Ok((f, crate::sql::Column { name, ty, typmod }))
+                })
+                .collect(),
+            b if b.ty() == PgType::Record => {
+                Err(self.at(err!(SqlState::WRONG_OBJECT_TYPE, "record type has not been registered"), e))
+            }
+            b => Err(err!(SqlState::WRONG_OBJECT_TYPE, "type {} is not composite", b.ty().sql_name())),
         }
     }
 
@@ -194,22 +267,33 @@ impl Binder<'_> {
     }
 }
 
-impl Binder<'_> {
-    /// `(a, b) IN (SELECT …)` and `ROW(…) op ANY/ALL (SELECT …)`: compared
-    /// column by column in PostgreSQL, which tusk does not do yet. The
-    /// error says so, or, when the widths differ, what PostgreSQL says.
-    pub(super) fn row_quantified(&mut self, width: usize, q: &ast::Query, node: &ast::Expr) -> Error {
-        let columns = match self.bind_sub_any_width(q, node) {
-            Ok(Expr::Sub(s)) => s.plan.types().len(),
-            Ok(_) => width,
-            Err(e) => return e,
-        };
-        let e = match columns.cmp(&width) {
-            std::cmp::Ordering::Greater => err!(SqlState::SYNTAX_ERROR, "subquery has too many columns"),
-            std::cmp::Ordering::Less => err!(SqlState::SYNTAX_ERROR, "subquery has too few columns"),
-            std::cmp::Ordering::Equal => Error::not_supported("row comparison with a subquery"),
-        };
-        self.at(e, node)
+/// `(r).*` (see [`crate::sql::parser::FIELD_STAR`]): `r`.
+pub(super) fn field_star(e: &ast::Expr) -> Option<&ast::Expr> {
+    match e {
+        ast::Expr::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+            [ast::AccessExpr::Dot(ast::Expr::Identifier(id))] if id.value == crate::sql::parser::FIELD_STAR => {
+                Some(root)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A whole-row reference's row of fields, without the test that makes it
+/// NULL in a row an outer join made up (its fields are NULL there, as
+/// PostgreSQL's are): what `(t).f`, `(t).*` and `ROW(t.*)` read.
+fn strip_made_up(e: Expr) -> Expr {
+    match e {
+        Expr::Case { mut whens, otherwise: Some(row), ty: PgType::Record }
+            if whens.len() == 1
+                && matches!(*row, Expr::Row(..))
+                && matches!(whens[0].1, Expr::Const(Datum::Null, _)) =>
+        {
+            let _ = whens.pop();
+            *row
+        }
+        other => other,
     }
 }
 

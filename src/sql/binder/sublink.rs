@@ -4,7 +4,8 @@
 //! A conjunct of WHERE (or of an inner join's ON) `EXISTS (subquery)`
 //! becomes a semi join of the query's rows with the subquery's rows,
 //! `NOT EXISTS (…)` an anti join, and `expr IN (SELECT e …)` (or
-//! `expr = ANY (SELECT e …)`) a semi join on `expr = e`. The subquery's
+//! `expr = ANY (SELECT e …)`) a semi join on `expr = e` (`(a, b) IN
+//! (SELECT x, y …)` one on `a = x AND b = y`). The subquery's
 //! conditions on the outer row become the join's conditions, so the join
 //! reads each side once (a hash join on the equalities among them) instead
 //! of running the subquery again for every outer row.
@@ -104,15 +105,23 @@ fn pull_up(f: &Expr, first: usize, last: usize) -> Option<(Sublink, Vec<Expr>)> 
         (SubKind::Exists, _) if conds.is_empty() => return None,
         (SubKind::Exists, false) => JoinKind::Semi,
         (SubKind::Exists, true) => JoinKind::Anti,
-        (SubKind::Quantified { lhs, op: CmpOp::Eq, all: false }, false) => {
+        (SubKind::Quantified { lhs, op: CmpOp::Eq, all: false, pairwise }, false) => {
             let [e] = outputs.as_slice() else { return None };
-            if e.ty() != lhs.ty() || !within(lhs) || !e.subplans_empty() || columns_used(e).is_none() {
-                return None;
+            // `(a, b) IN (SELECT x, y …)`: joined on `a = x AND b = y`.
+            let pairs: Vec<(&Expr, &Expr)> = match (lhs.as_ref(), e, pairwise) {
+                (Expr::Row(l, _), Expr::Row(r, _), true) if l.len() == r.len() => l.iter().zip(r).collect(),
+                (_, _, true) => return None,
+                _ => vec![(lhs.as_ref(), e)],
+            };
+            for (i, (l, r)) in pairs.into_iter().enumerate() {
+                if r.ty() != l.ty() || !within(l) || !r.subplans_empty() || columns_used(r).is_none() {
+                    return None;
+                }
+                if reads_slots_in(r, &slots) {
+                    return None;
+                }
+                conds.insert(i, Expr::Cmp(CmpOp::Eq, Box::new(l.clone()), Box::new(to_level(r))));
             }
-            if reads_slots_in(e, &slots) {
-                return None;
-            }
-            conds.insert(0, Expr::Cmp(CmpOp::Eq, lhs.clone(), Box::new(to_level(e))));
             JoinKind::Semi
         }
         _ => return None,
