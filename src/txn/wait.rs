@@ -229,14 +229,30 @@ struct Current {
 
 thread_local! {
     static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+    /// The lowest stack address the running coroutine's checked recursion
+    /// may reach ([`check_stack_depth`]); 0 outside a coroutine.
+    static STACK_FLOOR: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Make `current` the running coroutine of this thread.
+fn enter(current: Current) {
+    CURRENT.set(Some(current));
+    STACK_FLOOR.set(current.stack_base.saturating_sub(MAX_STACK_DEPTH));
 }
 
 /// Puts [`CURRENT`] back when dropped (also when the coroutine panics).
-struct Restore(Option<Current>);
+struct Restore(Option<Current>, usize);
+
+impl Restore {
+    fn save() -> Restore {
+        Restore(CURRENT.get(), STACK_FLOOR.get())
+    }
+}
 
 impl Drop for Restore {
     fn drop(&mut self) {
         CURRENT.set(self.0);
+        STACK_FLOOR.set(self.1);
     }
 }
 
@@ -271,7 +287,7 @@ where
         }
         // SAFETY: the yielder of the coroutine running this code.
         waker = unsafe { &*current.yielder }.suspend(()).waker;
-        CURRENT.set(Some(Current { waker, resumed: Instant::now(), ..current }));
+        enter(Current { waker, resumed: Instant::now(), ..current });
     }
 }
 
@@ -282,10 +298,9 @@ where
 /// expressions, evaluation, JSON input); cheap enough to call at every
 /// level. Outside a session's coroutine it checks nothing.
 pub fn check_stack_depth() -> Result<()> {
-    match stack_used() {
-        Some(used) if used > MAX_STACK_DEPTH => Err(stack_depth_exceeded()),
-        _ => Ok(()),
-    }
+    let here = 0u8;
+    let sp = std::hint::black_box(&here) as *const u8 as usize;
+    if sp < STACK_FLOOR.get() { Err(stack_depth_exceeded()) } else { Ok(()) }
 }
 
 /// PostgreSQL's error for a statement that nests too deeply.
@@ -302,14 +317,6 @@ pub fn release_stack_after() {
     if CURRENT.get().is_some() {
         RELEASE_STACK.set(true);
     }
-}
-
-/// Bytes of the running coroutine's stack in use, `None` outside one.
-fn stack_used() -> Option<usize> {
-    let current = CURRENT.get()?;
-    let here = 0u8;
-    let sp = std::hint::black_box(&here) as *const u8 as usize;
-    Some(current.stack_base.saturating_sub(sp))
 }
 
 /// Let the other sessions on this thread run if this coroutine has run for
@@ -396,7 +403,7 @@ pub fn on_stack<'a, F: Future + 'a>(alarm: &'a Alarm, fut: F) -> Result<OnStack<
         let fut = unsafe { (*(resume.fut as *mut Option<F>)).take() }.expect("the future to run");
         let mut fut = std::pin::pin!(fut);
         loop {
-            CURRENT.set(Some(Current { yielder, waker: resume.waker, alarm, resumed: Instant::now(), stack_base }));
+            enter(Current { yielder, waker: resume.waker, alarm, resumed: Instant::now(), stack_base });
             // SAFETY: the waker of the poll that resumed this coroutine.
             let mut cx = Context::from_waker(unsafe { &*resume.waker });
             if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
@@ -428,7 +435,7 @@ impl<F: Future> Future for OnStack<'_, F> {
         };
         let co = this.co.as_mut().expect("OnStack polled after it finished");
         let step = {
-            let _restore = Restore(CURRENT.get());
+            let _restore = Restore::save();
             co.resume(resume)
         };
         match step {
