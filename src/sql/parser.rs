@@ -264,8 +264,9 @@ fn nesting_bound(tokens: &[TokenWithSpan]) -> usize {
 
 /// The field name `(r).*` is read with: `sqlparser` takes no `.*` after
 /// a parenthesised expression, so the `*` becomes this (quoted) field name,
-/// which the binder expands into the row's fields. No identifier a client
-/// sends can hold it.
+/// which the binder expands into the row's fields. It starts with a
+/// control character, which no identifier a client writes unquoted has
+/// (a quoted `"\u{1}*"` would be read as the same marker).
 pub const FIELD_STAR: &str = "\u{1}*";
 
 /// `(expr).*` as `(expr)."<FIELD_STAR>"`.

@@ -152,10 +152,10 @@ impl Binder<'_> {
             let test = match marker {
                 None => None,
                 Some(Some((i, ty))) => Some(Expr::IsNull(Box::new(self.column_at_level(li, i, ty)), false)),
-                Some(None) => fields
-                    .iter()
-                    .map(|f| Expr::IsNull(Box::new(f.clone()), false))
-                    .reduce(|a, b| Expr::And(Box::new(a), Box::new(b))),
+                Some(None) => crate::sql::expr::join_chain(
+                    fields.iter().map(|f| Expr::IsNull(Box::new(f.clone()), false)).collect(),
+                    Expr::And,
+                ),
             };
             return Some((Expr::Row(fields, names), test));
         }
