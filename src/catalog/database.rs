@@ -150,6 +150,8 @@ impl Catalog {
                 let lsn = self.txns.log_commit(xid)?;
                 self.engine.wal.flush_to(lsn)?;
                 self.txns.finish_commit(xid, lsn)?;
+                // What is cached of pg_database is read again.
+                self.invalidate();
                 Ok(out)
             }
             Err(e) => {

@@ -378,10 +378,14 @@ impl Listener {
 }
 
 impl Accepted {
+    /// The connection's life. Its state (handshake, session, message loop)
+    /// is large and lives in one heap block made when the task first runs,
+    /// so moving the task to its thread and into the runtime copies only
+    /// this small future.
     async fn serve(self, ctx: Arc<ServerContext>) {
         match self {
-            Accepted::Tcp(s, addr) => protocol::serve_connection(s, Peer::Tcp(addr), ctx).await,
-            Accepted::Unix(s) => protocol::serve_connection(s, Peer::Unix, ctx).await,
+            Accepted::Tcp(s, addr) => Box::pin(protocol::serve_connection(s, Peer::Tcp(addr), ctx)).await,
+            Accepted::Unix(s) => Box::pin(protocol::serve_connection(s, Peer::Unix, ctx)).await,
         }
     }
 

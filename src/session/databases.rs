@@ -65,6 +65,9 @@ pub struct Databases {
     state: Mutex<State>,
     /// One CREATE, DROP or ALTER DATABASE at a time.
     ddl: Mutex<()>,
+    /// `pg_database` as last read, and the cluster catalog version it was
+    /// read at (see [`Databases::list`]).
+    listed: Mutex<Option<(u64, Arc<Vec<Database>>)>>,
 }
 
 /// A session's (or autovacuum's) membership of a database; leaves it when dropped.
@@ -111,6 +114,7 @@ impl Databases {
             metrics,
             state: Mutex::new(State::default()),
             ddl: Mutex::new(()),
+            listed: Mutex::new(None),
         });
         databases.state.lock().open.insert(TEMPLATE1_DB, (template1.clone(), Weak::new()));
         for db in [POSTGRES_DB, TEMPLATE0_DB] {
@@ -187,10 +191,20 @@ impl Databases {
         out
     }
 
-    /// `pg_database` as committed now.
-    pub fn list(&self) -> Result<Vec<Database>> {
+    /// `pg_database` as committed now. Read again only after a catalog
+    /// change commits, as [`Catalog::committed_roles`] is: every new
+    /// connection looks its database up here, twice.
+    pub fn list(&self) -> Result<Arc<Vec<Database>>> {
+        let version = crate::catalog::cluster_version();
+        if let Some((v, list)) = &*self.listed.lock() {
+            if *v == version {
+                return Ok(list.clone());
+            }
+        }
         let catalog = self.catalog(TEMPLATE1_DB);
-        catalog.read_committed(|who| catalog.databases(who))
+        let list = Arc::new(catalog.read_committed(|who| catalog.databases(who))?);
+        *self.listed.lock() = Some((version, list.clone()));
+        Ok(list)
     }
 
     /// A new session's (or autovacuum's, `pid` < 0) entry into database
@@ -214,7 +228,8 @@ impl Databases {
     /// busy with a CREATE or DROP DATABASE, or was renamed or dropped and
     /// made again while this looked.
     fn try_connect(self: &Arc<Self>, name: &str, pid: i32, interrupts: &Arc<Interrupts>) -> Result<Option<Connection>> {
-        let Some(db) = self.list()?.into_iter().find(|d| d.name == name) else {
+        let list = self.list()?;
+        let Some(db) = list.iter().find(|d| d.name == name) else {
             return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
         };
         if !db.allow_connections {
@@ -238,7 +253,7 @@ impl Databases {
         let connection = Connection { databases: self.clone(), db: db.oid, pid, terminate };
         // A DROP or RENAME that finished just before may have changed the
         // row since it was read (dropping `connection` leaves again).
-        Ok(match self.list()?.into_iter().find(|d| d.oid == db.oid) {
+        Ok(match self.list()?.iter().find(|d| d.oid == db.oid) {
             Some(now) if now.name == name => Some(connection),
             _ => None,
         })
@@ -467,7 +482,7 @@ impl Session {
     }
 
     fn drop_database(&mut self, databases: &Databases, name: &str, if_exists: bool, force: bool) -> Result<()> {
-        let Some(db) = databases.list()?.into_iter().find(|d| d.name == name) else {
+        let Some(db) = databases.list()?.iter().find(|d| d.name == name).cloned() else {
             if if_exists {
                 self.notices.push(Notice::info(
                     SqlState::SUCCESSFUL_COMPLETION,
@@ -499,7 +514,7 @@ impl Session {
     }
 
     fn alter_database(&mut self, databases: &Databases, name: &str, action: &AlterDatabase) -> Result<()> {
-        let Some(db) = databases.list()?.into_iter().find(|d| d.name == name) else {
+        let Some(db) = databases.list()?.iter().find(|d| d.name == name).cloned() else {
             return Err(err!(SqlState::INVALID_CATALOG_NAME, "database \"{name}\" does not exist"));
         };
         let mut change = DatabaseChange::default();
