@@ -213,7 +213,25 @@ impl Catalog {
             self.mark_has_triggers(row.relid, xid, cid)?;
             self.mark_has_triggers(row.frelid, xid, cid)?;
         }
+        if row.kind == b'c' && row.relid != 0 {
+            self.count_checks(row.relid, xid, cid)?;
+        }
         Ok(())
+    }
+
+    /// Keep `pg_class.relchecks` of table `relid` equal to the number of
+    /// its CHECK constraints as `xid` sees them after its command `cid`
+    /// (psql's `\d` looks for CHECK constraints only when it is not 0).
+    fn count_checks(&self, relid: u32, xid: u64, cid: u32) -> Result<()> {
+        let snapshot = self.txns.snapshot();
+        let who = Reader { path: None, snapshot: &snapshot, xid, cid: u32::MAX };
+        let Some((_, rel)) = self.relation_by_oid(relid, &who)? else { return Ok(()) };
+        let checks = self.constraints(&who, &|c| c.kind == b'c' && c.relid == relid)?.len() as i16;
+        let old = self.heap(self.catalog_rel(&PG_CLASS)).fetch(rel.tid)?.unwrap_or_default();
+        if super::i16_of(deform(&PG_CLASS.desc(), &old)[system::CLASS_RELCHECKS]) == checks {
+            return Ok(());
+        }
+        self.update_class_row(&rel, xid, cid, &|v| v[system::CLASS_RELCHECKS] = Some(checks.to_le_bytes().to_vec()))
     }
 
     /// Set `pg_class.relhastriggers` of a table a foreign key starts or
@@ -227,12 +245,30 @@ impl Catalog {
 
     /// Delete `pg_constraint` rows (by address) as `xid` at `cid`.
     pub fn delete_constraint_rows(&self, tids: &[Tid], xid: u64, cid: u32) -> Result<()> {
-        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
-        let heap = self.heap(self.catalog_rel(&PG_CONSTRAINT));
-        for &tid in tids {
-            heap.delete_checked(tid, xid, cid, &check)?;
+        for relid in self.remove_constraint_rows(tids, xid, cid)? {
+            self.count_checks(relid, xid, cid)?;
         }
         Ok(())
+    }
+
+    /// Delete `pg_constraint` rows (by address) as `xid` at `cid`, leaving
+    /// `pg_class` as it is (the table goes too, or the row is replaced):
+    /// the tables whose CHECK constraints were among them.
+    pub(super) fn remove_constraint_rows(&self, tids: &[Tid], xid: u64, cid: u32) -> Result<Vec<u32>> {
+        let check = |t: &[u8]| self.txns.check_updatable(t, xid);
+        let heap = self.heap(self.catalog_rel(&PG_CONSTRAINT));
+        let desc = PG_CONSTRAINT.desc();
+        let mut checked = Vec::new();
+        for &tid in tids {
+            if let Some(old) = heap.fetch(tid)? {
+                let row = decode(&deform(&desc, &old));
+                if row.kind == b'c' && row.relid != 0 && !checked.contains(&row.relid) {
+                    checked.push(row.relid);
+                }
+            }
+            heap.delete_checked(tid, xid, cid, &check)?;
+        }
+        Ok(checked)
     }
 
     /// Whether a constraint named `name` exists on relation `relid`, or
@@ -244,8 +280,9 @@ impl Catalog {
     /// Replace the `pg_constraint` row at `tid` by `row` (same OID) as
     /// `xid` at `cid`.
     pub fn replace_constraint_row(&self, tid: Tid, row: &ConstraintRow, xid: u64, cid: u32) -> Result<()> {
-        self.delete_constraint_rows(&[tid], xid, cid)?;
-        self.add_constraint_row(row, xid, cid)
+        self.remove_constraint_rows(&[tid], xid, cid)?;
+        self.insert_catalog_row(&PG_CONSTRAINT, &row.values(), xid, cid)?;
+        Ok(())
     }
 
     /// The CHECK constraints of table `oid` (named `name`, with

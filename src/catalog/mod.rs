@@ -2001,7 +2001,8 @@ impl Catalog {
             .into_iter()
             .map(|(tid, _)| tid)
             .collect();
-        self.delete_constraint_rows(&constraint_rows, xid, cid)?;
+        // (Its own `pg_class` row goes below, so its CHECK count stays.)
+        self.remove_constraint_rows(&constraint_rows, xid, cid)?;
         self.drop_view_rules(oid, xid, cid, who)?;
         self.delete_column_stats(oid, xid, cid, who)?;
         self.drop_defaults_and_sequence_rows(oid, xid, cid, who)?;

@@ -625,6 +625,7 @@ pub fn persistence(unlogged: bool, temp: bool) -> u8 {
 pub const CLASS_RELKIND: usize = PG_CLASS.attno("relkind");
 pub const CLASS_RELOPTIONS: usize = PG_CLASS.attno("reloptions");
 pub const CLASS_RELNATTS: usize = PG_CLASS.attno("relnatts");
+pub const CLASS_RELCHECKS: usize = PG_CLASS.attno("relchecks");
 
 /// The `pg_rewrite` row of view `view`'s `_RETURN` rule, whose action is
 /// the view's query as SQL text.
