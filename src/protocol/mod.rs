@@ -225,8 +225,12 @@ fn ready(session: &Session) -> TransactionStatus {
 
 async fn send_ready<S: AsyncRead + AsyncWrite + Unpin>(wire: &mut Wire<S>, session: &mut Session) -> Result<()> {
     for (name, value) in session.settings.take_changed_reports() {
+        if name == "application_name" {
+            session.report_application_name(&value);
+        }
         wire.send(B::ParameterStatus(pgwire::messages::startup::ParameterStatus::new(name.to_string(), value)))?;
     }
+    session.report_ready();
     wire.send(B::ReadyForQuery(ReadyForQuery::new(ready(session))))?;
     wire.flush().await
 }
@@ -376,7 +380,9 @@ where
         F::Describe(d) => describe(wire, session, d.target_type, d.name.as_deref().unwrap_or("")),
         F::Execute(e) => {
             let max_rows = if e.max_rows > 0 { e.max_rows as usize } else { 0 };
-            execute(wire, session, e.name.as_deref().unwrap_or(""), max_rows).await
+            let portal = e.name.as_deref().unwrap_or("");
+            session.report_execute(portal);
+            execute(wire, session, portal, max_rows).await
         }
         F::Close(c) => {
             let name = c.name.as_deref().unwrap_or("");
@@ -507,6 +513,7 @@ async fn simple_query<S>(wire: &mut Wire<S>, session: &mut Session, sql: &str) -
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    session.report_query(sql);
     let mut statements = match session.parse_simple(sql) {
         Ok(s) => s,
         Err(e) => {

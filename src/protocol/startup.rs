@@ -28,6 +28,7 @@ use crate::catalog::roles::Role;
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::session::Session;
+use crate::session::activity::Activity;
 use crate::session::registry::Registration;
 
 const SSL_REQUEST: i32 = 80877103;
@@ -46,6 +47,7 @@ pub async fn handshake<S>(wire: &mut Wire<S>, peer: &Peer, ctx: &ServerContext) 
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let backend_start = crate::sql::datetime::now();
     let (version, params) = loop {
         let Some(mut packet) = wire.read_startup_packet().await? else {
             return Ok(None);
@@ -123,7 +125,8 @@ where
     let databases = ctx.shared.databases.clone();
     let (name, pid, interrupts) = (database.clone(), registration.pid, registration.interrupts.clone());
     let connection = databases.connect(&name, pid, interrupts).await.map_err(|e| e.fatal())?;
-    let shared = ctx.shared.databases.shared(crate::session::databases::Databases::database_of(&connection));
+    let datid = crate::session::databases::Databases::database_of(&connection);
+    let shared = ctx.shared.databases.shared(datid);
     let mut session = Session::new(shared, registration.pid, registration.secret_key, registration.interrupts.clone());
     session.set_connection(connection);
     session.user = user.clone();
@@ -148,6 +151,13 @@ where
             n => session.settings.set_startup(n, value).map_err(|e| e.fatal())?,
         }
     }
+    let client = match peer {
+        Peer::Tcp(addr) => Some(*addr),
+        Peer::Unix => None,
+    };
+    let application_name = session.settings.str(crate::config::Guc::application_name).to_string();
+    let activity = Activity::new(registration.pid, datid, role.oid, client, backend_start, &application_name);
+    session.publish_activity(ctx.registry.clone(), std::sync::Arc::new(activity));
     metrics.connections_accepted.inc();
     if session.settings.bool(crate::config::Guc::log_connections) {
         tracing::info!(

@@ -38,10 +38,12 @@ macro_rules! eval_context {
             },
             top_xid: &mut $s.xid,
             serial_id: $s.serial.id,
+            registry: $s.registry.as_deref(),
         }
     };
 }
 
+pub mod activity;
 mod alter;
 mod checks;
 mod comment;
@@ -152,6 +154,10 @@ pub struct Session {
     pub database: String,
     pub settings: Settings,
     pub interrupts: Arc<Interrupts>,
+    /// The live sessions (`pg_stat_activity`, `pg_cancel_backend`).
+    registry: Option<Arc<registry::Registry>>,
+    /// This session's record in the registry (see [`activity`]).
+    activity: Option<Arc<activity::Activity>>,
     shared: Arc<Shared>,
     statements: HashMap<String, Arc<PreparedStatement>>,
     /// Prepared statements to bind again before they next run (`DISCARD
@@ -248,6 +254,8 @@ impl Session {
             database: String::new(),
             settings: Settings::new(&shared.config),
             interrupts,
+            registry: None,
+            activity: None,
             shared,
             statements: HashMap::new(),
             replan: Vec::new(),
@@ -1987,6 +1995,8 @@ struct Eval<'a> {
     search_path: &'a [u32],
     /// The session's prepared statements (`pg_prepared_statements`).
     prepared: &'a HashMap<String, Arc<PreparedStatement>>,
+    /// The live sessions (`pg_stat_activity`, `pg_cancel_backend`).
+    registry: Option<&'a registry::Registry>,
 }
 
 impl EvalContext for Eval<'_> {
@@ -2125,11 +2135,16 @@ impl EvalContext for Eval<'_> {
             crate::sql::plan::SetFunc::LockStatus => {
                 Ok(lock_status::lock_status_rows(self.catalog.txns(), self.catalog.database()))
             }
+            crate::sql::plan::SetFunc::Activity => activity::activity_rows(self),
         }
     }
 
     fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.sequence_call(func, args)
+    }
+
+    fn signal_backend(&mut self, pid: i32, terminate: bool, timeout_ms: i64) -> Result<bool> {
+        activity::signal_backend(self, pid, terminate, timeout_ms)
     }
 
     fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {

@@ -308,6 +308,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn sequence(&mut self, func: super::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.cx.eval.sequence(func, args)
     }
+    fn signal_backend(&mut self, pid: i32, terminate: bool, timeout_ms: i64) -> Result<bool> {
+        self.cx.eval.signal_backend(pid, terminate, timeout_ms)
+    }
     fn description(&self, target: crate::catalog::comment::CommentTarget) -> Result<Option<String>> {
         self.cx.catalog.description(target, &self.cx.reader())
     }
@@ -3727,6 +3730,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn sequence(&mut self, func: crate::sql::func::SeqFunc, args: &[Datum]) -> Result<Datum> {
         self.inner.sequence(func, args)
+    }
+    fn signal_backend(&mut self, pid: i32, terminate: bool, timeout_ms: i64) -> Result<bool> {
+        self.inner.signal_backend(pid, terminate, timeout_ms)
     }
     fn serial_sequence(&self, table: &str, column: &str) -> Result<Option<String>> {
         self.inner.serial_sequence(table, column)

@@ -557,6 +557,10 @@ pub trait EvalContext {
     fn sequence(&mut self, _func: super::func::SeqFunc, _args: &[Datum]) -> Result<Datum> {
         Err(Error::not_supported("sequence functions here"))
     }
+    /// `pg_cancel_backend(pid)` or `pg_terminate_backend(pid, timeout)`.
+    fn signal_backend(&mut self, _pid: i32, _terminate: bool, _timeout_ms: i64) -> Result<bool> {
+        Err(Error::not_supported("signalling sessions here"))
+    }
     /// The comment on an object (`obj_description`, `col_description`).
     fn description(&self, _target: crate::catalog::comment::CommentTarget) -> Result<Option<String>> {
         Err(Error::internal("catalog lookup outside a query"))

@@ -30,6 +30,8 @@ pub enum Func {
     PgBackendPid,
     /// `pg_blocking_pids(pid)` (`false`), `pg_safe_snapshot_blocking_pids(pid)` (`true`).
     BlockingPids(bool),
+    /// `pg_cancel_backend(pid)` (`false`), `pg_terminate_backend(pid [, timeout])` (`true`).
+    SignalBackend(bool),
     Abs,
     Length,
     OctetLength,
@@ -319,6 +321,8 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("pg_backend_pid", Func::PgBackendPid),
     ("pg_blocking_pids", Func::BlockingPids(false)),
     ("pg_safe_snapshot_blocking_pids", Func::BlockingPids(true)),
+    ("pg_cancel_backend", Func::SignalBackend(false)),
+    ("pg_terminate_backend", Func::SignalBackend(true)),
     ("abs", Func::Abs),
     ("length", Func::Length),
     ("char_length", Func::Length),
@@ -522,7 +526,7 @@ impl Func {
     /// Whether a call has an effect beyond its value (it must run where
     /// and as often as the query says: never moved, folded or skipped).
     pub fn has_side_effects(self) -> bool {
-        matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_))
+        matches!(self, Func::PgSleep | Func::SetConfig | Func::Advisory(..) | Func::Sequence(_) | Func::SignalBackend(_))
             // It assigns the transaction its id.
             || matches!(self, Func::Xact(super::xid8::XactFunc::CurrentId { .. }))
             || matches!(self, Func::Math(m) if m.volatile())
@@ -549,6 +553,8 @@ impl Func {
             Func::CurrentSetting => &[(&[Text], Text), (&[Text, Bool], Text)],
             Func::SetConfig => &[(&[Text, Text, Bool], Text)],
             Func::PgSleep => &[(&[Float8], Void)],
+            Func::SignalBackend(false) => &[(&[Int4], Bool)],
+            Func::SignalBackend(true) => &[(&[Int4], Bool), (&[Int4, Int8], Bool)],
             Func::PgBackendPid => &[(&[], Int4)],
             Func::BlockingPids(_) => &[(&[Int4], INT4_ARRAY)],
             Func::Advisory(AdvisoryOp::UnlockAll, _) => &[(&[], Void)],
@@ -896,6 +902,11 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Datum::Null
         }
         Func::PgBackendPid => Datum::Int4(ctx.backend_pid()),
+        Func::SignalBackend(terminate) => {
+            let pid = values[0].as_i64().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
+            let timeout_ms = values.get(1).and_then(Datum::as_i64).unwrap_or(0);
+            Datum::Bool(ctx.signal_backend(pid, terminate, timeout_ms)?)
+        }
         Func::BlockingPids(safe) => match values[0].as_i64() {
             Some(pid) => {
                 let pid = i32::try_from(pid).unwrap_or(0);

@@ -826,6 +826,9 @@ pub enum SetFunc {
     PreparedStatements,
     /// `pg_lock_status()`: the locks held and awaited, behind `pg_locks`.
     LockStatus,
+    /// `pg_stat_get_activity(pid)`: the sessions, behind `pg_stat_activity`
+    /// (the binder filters on the argument; see `session/activity.rs`).
+    Activity,
 }
 
 impl SetFunc {
@@ -844,6 +847,7 @@ impl SetFunc {
             SetFunc::Sequence(_) => "sequence",
             SetFunc::PreparedStatements => "pg_prepared_statement",
             SetFunc::LockStatus => "pg_lock_status",
+            SetFunc::Activity => "pg_stat_get_activity",
         }
     }
 
@@ -879,6 +883,40 @@ impl SetFunc {
                 ("granted", Bool),
                 ("fastpath", Bool),
                 ("waitstart", TimestampTz),
+            ],
+            // Deviations: client_addr is text (tusk has no inet type);
+            // backend_xid and backend_xmin are bigint (no xid type).
+            SetFunc::Activity => &[
+                ("datid", PgType::Oid),
+                ("pid", Int4),
+                ("usesysid", PgType::Oid),
+                ("application_name", Text),
+                ("state", Text),
+                ("query", Text),
+                ("wait_event_type", Text),
+                ("wait_event", Text),
+                ("xact_start", TimestampTz),
+                ("query_start", TimestampTz),
+                ("backend_start", TimestampTz),
+                ("state_change", TimestampTz),
+                ("client_addr", Text),
+                ("client_hostname", Text),
+                ("client_port", Int4),
+                ("backend_xid", Int8),
+                ("backend_xmin", Int8),
+                ("backend_type", Text),
+                ("ssl", Bool),
+                ("sslversion", Text),
+                ("sslcipher", Text),
+                ("sslbits", Int4),
+                ("ssl_client_dn", Text),
+                ("ssl_client_serial", PgType::Numeric),
+                ("ssl_issuer_dn", Text),
+                ("gss_auth", Bool),
+                ("gss_princ", Text),
+                ("gss_enc", Bool),
+                ("leader_pid", Int4),
+                ("query_id", Int8),
             ],
             SetFunc::ShowAllSettings => &[
                 ("name", Text),

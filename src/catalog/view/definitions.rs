@@ -150,6 +150,44 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               l.fastpath, l.waitstart \
               FROM pg_lock_status() l",
     },
+    // Deviations: client_addr is text (tusk has no inet type), backend_xid
+    // and backend_xmin bigint (no xid type); only client sessions are
+    // listed, not background processes.
+    SystemView {
+        name: "pg_stat_activity",
+        oid: 12222,
+        columns: &[
+            ("datid", Oid),
+            ("datname", Name),
+            ("pid", Int4),
+            ("leader_pid", Int4),
+            ("usesysid", Oid),
+            ("usename", Name),
+            ("application_name", Text),
+            ("client_addr", Text),
+            ("client_hostname", Text),
+            ("client_port", Int4),
+            ("backend_start", TimestampTz),
+            ("xact_start", TimestampTz),
+            ("query_start", TimestampTz),
+            ("state_change", TimestampTz),
+            ("wait_event_type", Text),
+            ("wait_event", Text),
+            ("state", Text),
+            ("backend_xid", Int8),
+            ("backend_xmin", Int8),
+            ("query_id", Int8),
+            ("query", Text),
+            ("backend_type", Text),
+        ],
+        sql: "SELECT s.datid, d.datname, s.pid, s.leader_pid, s.usesysid, u.rolname AS usename, \
+              s.application_name, s.client_addr, s.client_hostname, s.client_port, s.backend_start, \
+              s.xact_start, s.query_start, s.state_change, s.wait_event_type, s.wait_event, s.state, \
+              s.backend_xid, s.backend_xmin, s.query_id, s.query, s.backend_type \
+              FROM pg_stat_get_activity(NULL::integer) s \
+              LEFT JOIN pg_database d ON s.datid = d.oid \
+              LEFT JOIN pg_authid u ON s.usesysid = u.oid",
+    },
     SystemView {
         name: "pg_prepared_statements",
         oid: 12019,

@@ -1297,6 +1297,11 @@ impl Binder<'_> {
                 }
                 self.json_set_function_item(f, &exprs, alias.as_ref(), *with_ordinality, start)
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality: false, .. }
+                if object_name_is(name, "pg_stat_get_activity") && args.settings.is_none() =>
+            {
+                self.stat_activity_item(&args.args, alias.as_ref(), start)
+            }
             ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
                 if object_name_is(name, "pg_partition_ancestors") && args.settings.is_none() =>
             {
@@ -1462,6 +1467,42 @@ impl Binder<'_> {
             Ok(Plan::Unnest { array, elem: PgType::RegClass, ordinality, json: None })
         })?;
         self.function_item("pg_partition_ancestors", &[Some("relid")], plan, bindings, alias, start)
+    }
+
+    /// `pg_stat_get_activity(pid)` in FROM: the session `pid`, or all of
+    /// them for NULL.
+    fn stat_activity_item(
+        &mut self,
+        args: &[ast::FunctionArg],
+        alias: Option<&ast::TableAlias>,
+        start: usize,
+    ) -> Result<FromItem> {
+        let func = crate::sql::plan::SetFunc::Activity;
+        let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = args else {
+            let mut types = Vec::with_capacity(args.len());
+            for a in args {
+                let ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) = a else {
+                    return Err(Error::not_supported("this argument of pg_stat_get_activity"));
+                };
+                types.push(self.bind_expr(e)?.ty().sql_name());
+            }
+            let types = types.join(", ");
+            return Err(err!(SqlState::UNDEFINED_FUNCTION, "function pg_stat_get_activity({types}) does not exist")
+                .with_hint(
+                    "No function matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+        };
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let pid = b.bind_expr(arg)?;
+            let pid = b.coerce(pid, PgType::Int4, arg)?;
+            let column = func.columns().iter().position(|(n, _)| *n == "pid").unwrap_or(1);
+            let all = Expr::IsNull(Box::new(pid.clone()), false);
+            let this = Expr::Cmp(CmpOp::Eq, Box::new(Expr::Column(column, PgType::Int4)), Box::new(pid));
+            let predicate = Expr::Or(Box::new(all), Box::new(this));
+            Ok(Plan::Filter { input: Box::new(Plan::Function { func }), predicate })
+        })?;
+        let names: Vec<Option<&str>> = func.columns().iter().map(|(n, _)| Some(*n)).collect();
+        self.function_item(func.name(), &names, plan, bindings, alias, start)
     }
 
     /// `pg_snapshot_xip(snapshot)` (`txid_snapshot_xip` when `legacy`) in
