@@ -199,6 +199,14 @@ impl Catalog {
         if ty.name == name && ty.namespace == of.namespace && ty.owner == of.owner {
             return Ok(());
         }
+        let taken = self.type_on_path(&[of.namespace], crate::sql::types::name_truncated(&name), &who)?;
+        if taken.is_some_and(|t| t.oid != ty.oid) {
+            if ty.name != name {
+                return Err(err!(SqlState::DUPLICATE_OBJECT, "type \"{name}\" already exists"));
+            }
+            let schema = self.namespace_name(of.namespace, &who)?.unwrap_or_default();
+            return Err(err!(SqlState::DUPLICATE_OBJECT, "type \"{name}\" already exists in schema \"{schema}\""));
+        }
         self.replace_catalog_row(&PG_TYPE, ty.tid, &row_type_values(ty.oid, ty.array, &of), xid, cid)?;
         let Some(array) = self.type_by_oid(ty.array, &who)? else { return Ok(()) };
         let array_name = if ty.name == name && ty.namespace == of.namespace {
