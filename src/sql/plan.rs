@@ -826,6 +826,14 @@ pub enum SetFunc {
     PreparedStatements,
     /// `pg_lock_status()`: the locks held and awaited, behind `pg_locks`.
     LockStatus,
+    /// `pg_control_checkpoint()`: the last checkpoint, from the control file.
+    ControlCheckpoint,
+    /// `pg_control_system()`: the control file's version and identity.
+    ControlSystem,
+    /// `pg_control_init()`: the constants the cluster was built with.
+    ControlInit,
+    /// `pg_control_recovery()`: the recovery and backup state.
+    ControlRecovery,
 }
 
 impl SetFunc {
@@ -834,6 +842,10 @@ impl SetFunc {
             "pg_show_all_settings" => Some(SetFunc::ShowAllSettings),
             "pg_prepared_statement" => Some(SetFunc::PreparedStatements),
             "pg_lock_status" => Some(SetFunc::LockStatus),
+            "pg_control_checkpoint" => Some(SetFunc::ControlCheckpoint),
+            "pg_control_system" => Some(SetFunc::ControlSystem),
+            "pg_control_init" => Some(SetFunc::ControlInit),
+            "pg_control_recovery" => Some(SetFunc::ControlRecovery),
             _ => None,
         }
     }
@@ -844,6 +856,10 @@ impl SetFunc {
             SetFunc::Sequence(_) => "sequence",
             SetFunc::PreparedStatements => "pg_prepared_statement",
             SetFunc::LockStatus => "pg_lock_status",
+            SetFunc::ControlCheckpoint => "pg_control_checkpoint",
+            SetFunc::ControlSystem => "pg_control_system",
+            SetFunc::ControlInit => "pg_control_init",
+            SetFunc::ControlRecovery => "pg_control_recovery",
         }
     }
 
@@ -861,6 +877,52 @@ impl SetFunc {
                 ("custom_plans", Int8),
             ],
             SetFunc::Sequence(_) => &[("last_value", Int8), ("log_cnt", Int8), ("is_called", Bool)],
+            SetFunc::ControlCheckpoint => &[
+                ("checkpoint_lsn", PgType::PgLsn),
+                ("redo_lsn", PgType::PgLsn),
+                ("redo_wal_file", Text),
+                ("timeline_id", Int4),
+                ("prev_timeline_id", Int4),
+                ("full_page_writes", Bool),
+                ("next_xid", Text),
+                ("next_oid", PgType::Oid),
+                ("next_multixact_id", PgType::Xid),
+                ("next_multi_offset", PgType::Xid),
+                ("oldest_xid", PgType::Xid),
+                ("oldest_xid_dbid", PgType::Oid),
+                ("oldest_active_xid", PgType::Xid),
+                ("oldest_multi_xid", PgType::Xid),
+                ("oldest_multi_dbid", PgType::Oid),
+                ("oldest_commit_ts_xid", PgType::Xid),
+                ("newest_commit_ts_xid", PgType::Xid),
+                ("checkpoint_time", TimestampTz),
+            ],
+            SetFunc::ControlSystem => &[
+                ("pg_control_version", Int4),
+                ("catalog_version_no", Int4),
+                ("system_identifier", Int8),
+                ("pg_control_last_modified", TimestampTz),
+            ],
+            SetFunc::ControlInit => &[
+                ("max_data_alignment", Int4),
+                ("database_block_size", Int4),
+                ("blocks_per_segment", Int4),
+                ("wal_block_size", Int4),
+                ("bytes_per_wal_segment", Int4),
+                ("max_identifier_length", Int4),
+                ("max_index_columns", Int4),
+                ("max_toast_chunk_size", Int4),
+                ("large_object_chunk_size", Int4),
+                ("float8_pass_by_value", Bool),
+                ("data_page_checksum_version", Int4),
+            ],
+            SetFunc::ControlRecovery => &[
+                ("min_recovery_end_lsn", PgType::PgLsn),
+                ("min_recovery_end_timeline", Int4),
+                ("backup_start_lsn", PgType::PgLsn),
+                ("backup_end_lsn", PgType::PgLsn),
+                ("end_of_backup_record_required", Bool),
+            ],
             // Deviation: transactionid is bigint (tusk has no xid type).
             SetFunc::LockStatus => &[
                 ("locktype", Text),
