@@ -1581,10 +1581,9 @@ impl Node {
             Plan::Project { input, exprs } => {
                 Node::Project { input: Box::new(Node::build_in(input, slots)?), exprs: exprs.clone() }
             }
-            Plan::ProjectSet { input, srfs } => Node::ProjectSet(Box::new(project_set::ProjectSetState::new(
-                Node::build_in(input, slots)?,
-                srfs.clone(),
-            ))),
+            Plan::ProjectSet { input, srfs, ordinality } => Node::ProjectSet(Box::new(
+                project_set::ProjectSetState::new(Node::build_in(input, slots)?, srfs.clone(), *ordinality),
+            )),
             Plan::Join { merge: true, .. } => merge_join::MergeJoinState::build(plan, slots)?,
             Plan::Join { left, right, kind, equi, on, merge: false } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),

@@ -341,6 +341,9 @@ pub enum Plan {
     ProjectSet {
         input: Box<Plan>,
         srfs: Vec<super::srf::SrfCall>,
+        /// A last bigint column numbering each input row's output rows
+        /// from 1 (a FROM function's `WITH ORDINALITY`).
+        ordinality: bool,
     },
     /// A join. With `equi` keys (left expression, right expression) it is a
     /// hash join on them, or with `merge` a merge join; otherwise a nested
@@ -521,9 +524,12 @@ impl Plan {
                 t
             }
             Plan::Project { exprs, .. } => exprs.iter().map(Expr::ty).collect(),
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, ordinality } => {
                 let mut t = input.types();
                 t.extend(srfs.iter().map(|c| c.ty));
+                if *ordinality {
+                    t.push(PgType::Int8);
+                }
                 t
             }
             Plan::Join { left, kind, .. } | Plan::LateralJoin { left, kind, .. } if !kind.emits_right() => left.types(),
@@ -566,7 +572,7 @@ impl Plan {
                 exprs.iter().for_each(&mut *f);
                 input.visit_exprs(f);
             }
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, .. } => {
                 srfs.iter().flat_map(|c| &c.args).for_each(&mut *f);
                 input.visit_exprs(f);
             }
