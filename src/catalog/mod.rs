@@ -754,6 +754,11 @@ impl Catalog {
         Ok(found.map(|r| (name, r)))
     }
 
+    /// The control file as it is now.
+    pub fn control(&self) -> crate::storage::control::ControlFile {
+        self.engine.control()
+    }
+
     /// The write-ahead log (for the functions that report its positions).
     pub fn wal(&self) -> &crate::storage::wal::Wal {
         &self.engine.wal

@@ -57,6 +57,7 @@ mod interrupts;
 mod lock_status;
 mod locks;
 mod own_catalog;
+mod pg_control;
 mod privileges;
 pub mod registry;
 mod rewrite;
@@ -2125,6 +2126,10 @@ impl EvalContext for Eval<'_> {
             crate::sql::plan::SetFunc::LockStatus => {
                 Ok(lock_status::lock_status_rows(self.catalog.txns(), self.catalog.database()))
             }
+            f @ (crate::sql::plan::SetFunc::ControlCheckpoint
+            | crate::sql::plan::SetFunc::ControlSystem
+            | crate::sql::plan::SetFunc::ControlInit
+            | crate::sql::plan::SetFunc::ControlRecovery) => Ok(vec![pg_control::control_row(f, self.catalog)]),
         }
     }
 
