@@ -346,6 +346,22 @@ async fn bad_data_fails_with_context_and_keeps_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oid_alias_columns_copy_as_names() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE regs (c regclass, t regtype[])").await.unwrap();
+    let n = copy_in(&c, "COPY regs FROM STDIN", b"pg_class\t{int4,text}\n1247\t\\N\n", 64).await.unwrap();
+    assert_eq!(n, 2);
+    let oids: Vec<u32> =
+        c.query("SELECT c::oid FROM regs ORDER BY 1", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(oids, [1247, 1259]);
+    let out = copy_out(&c, "COPY (SELECT * FROM regs ORDER BY c::oid) TO STDOUT").await;
+    assert_eq!(out, b"pg_type\t\\N\npg_class\t{integer,text}\n");
+    let out = copy_out(&c, "COPY regs TO STDOUT").await;
+    assert_eq!(out, b"pg_class\t{integer,text}\npg_type\t\\N\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copied_rows_pass_check_constraints() {
     let server = TestServer::start(&[]);
     let c = server.connect().await;

@@ -113,3 +113,43 @@ async fn the_schema_is_named_as_the_failing_transaction_sees_it() {
     assert_eq!((e.table(), e.column(), e.constraint()), (Some("ef_nn"), Some("a"), None));
     assert!(e.schema().is_some_and(|s| s.starts_with("pg_temp_")), "{:?}", e.schema());
 }
+
+/// A failed statement's SQLSTATE, message and hint.
+async fn message_and_hint(c: &Client, sql: &str) -> String {
+    let e = c.batch_execute(sql).await.expect_err(sql);
+    let e = e.as_db_error().expect("an error from the server");
+    format!("{} {} HINT: {}", e.code().code(), e.message(), e.hint().unwrap_or("-"))
+}
+
+#[tokio::test]
+async fn row_type_errors_give_postgres_hints() {
+    let (_server, c) = connect().await;
+    c.batch_execute(
+        "DROP SCHEMA IF EXISTS rt CASCADE; CREATE SCHEMA rt; SET search_path = rt;
+         CREATE TYPE mood AS ENUM ('ok');
+         CREATE TABLE t (a int);
+         CREATE VIEW v AS SELECT 1 AS one;",
+    )
+    .await
+    .unwrap();
+    let taken = "HINT: A relation has an associated type of the same name, so you must use a name that doesn't conflict with any existing type.";
+    let cases = [
+        ("CREATE TABLE mood (a int)", format!("42710 type \"mood\" already exists {taken}")),
+        ("CREATE VIEW mood AS SELECT 1", format!("42710 type \"mood\" already exists {taken}")),
+        ("CREATE SEQUENCE mood", format!("42710 type \"mood\" already exists {taken}")),
+        ("CREATE TYPE t AS ENUM ('x')", "42710 type \"t\" already exists HINT: -".to_string()),
+        (
+            "DROP TYPE t",
+            "2BP01 cannot drop type t because table t requires it HINT: You can drop table t instead.".to_string(),
+        ),
+        (
+            "DROP TYPE v",
+            "2BP01 cannot drop type v because view v requires it HINT: You can drop view v instead.".to_string(),
+        ),
+        ("ALTER TYPE t RENAME TO u", "42809 t is a table's row type HINT: Use ALTER TABLE instead.".to_string()),
+    ];
+    for (sql, want) in cases {
+        assert_eq!(message_and_hint(&c, sql).await, want, "{sql}");
+    }
+    c.batch_execute("DROP SCHEMA rt CASCADE").await.unwrap();
+}

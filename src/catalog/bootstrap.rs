@@ -124,6 +124,13 @@ impl Catalog {
         put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
         put(&super::comment::PG_DESCRIPTION, super::comment::builtin_description_rows())?;
         for catalog in system::ALL {
+            let row_type = super::rowtype::catalog_row_type(catalog.name);
+            if let Some(types) = row_type {
+                put(
+                    &system::PG_TYPE,
+                    super::rowtype::catalog_row_type_rows(catalog.oid, catalog.name, types).to_vec(),
+                )?;
+            }
             let class = ClassRow {
                 oid: catalog.oid,
                 name: catalog.name,
@@ -136,6 +143,7 @@ impl Catalog {
                 persistence: b'p',
                 options: None,
                 toast: 0,
+                reltype: row_type.map_or(0, |t| t.0),
             };
             put(&system::PG_CLASS, vec![class.values()])?;
             let mut attributes = Vec::new();

@@ -39,9 +39,14 @@ pub struct TypeRow {
     pub oid: u32,
     pub name: String,
     pub namespace: u32,
-    /// `typtype`: `b` base, `e` enum, `p` pseudo, …
+    /// `typtype`: `b` base, `c` composite, `e` enum, `p` pseudo, …
     pub kind: u8,
     pub array: u32,
+    /// `typelem`: an array type's element type (0 if none).
+    pub elem: u32,
+    /// `typrelid`: the relation whose row type this is (0 if none).
+    pub relid: u32,
+    pub owner: u32,
     pub tid: Tid,
 }
 
@@ -63,27 +68,36 @@ pub struct EnumRow {
     pub tid: Tid,
 }
 
-/// A `pg_type` row for a new enum type or its array type.
-fn type_row(oid: u32, name: &str, namespace: u32, array_of: Option<u32>) -> Vec<Datum> {
+/// The columns of a new type's `pg_type` row that every kind of type
+/// made by DDL shares (`typalign` `align`); the rest are NULL.
+pub(super) fn new_type_row(oid: u32, name: &str, namespace: u32, owner: u32, align: &str) -> Vec<Datum> {
     let text = |s: &str| Datum::Text(s.to_string());
     let at = |c: &str| PG_TYPE.attno(c);
     let mut row = vec![Datum::Null; PG_TYPE.columns.len()];
     row[at("oid")] = Datum::Oid(oid);
     row[at("typname")] = text(name);
     row[at("typnamespace")] = Datum::Oid(namespace);
-    row[at("typowner")] = Datum::Oid(SUPERUSER);
+    row[at("typowner")] = Datum::Oid(owner);
     row[at("typispreferred")] = Datum::Bool(false);
     row[at("typisdefined")] = Datum::Bool(true);
     row[at("typdelim")] = text(",");
     row[at("typrelid")] = Datum::Oid(0);
     row[at("typmodin")] = text("-");
     row[at("typmodout")] = text("-");
-    row[at("typalign")] = text("i");
+    row[at("typalign")] = text(align);
     row[at("typnotnull")] = Datum::Bool(false);
     row[at("typbasetype")] = Datum::Oid(0);
     row[at("typtypmod")] = Datum::Int4(-1);
     row[at("typndims")] = Datum::Int4(0);
     row[at("typcollation")] = Datum::Oid(0);
+    row
+}
+
+/// A `pg_type` row for a new enum type or its array type.
+fn type_row(oid: u32, name: &str, namespace: u32, array_of: Option<u32>) -> Vec<Datum> {
+    let text = |s: &str| Datum::Text(s.to_string());
+    let at = |c: &str| PG_TYPE.attno(c);
+    let mut row = new_type_row(oid, name, namespace, SUPERUSER, "i");
     match array_of {
         None => {
             row[at("typlen")] = Datum::Int2(4);
@@ -138,6 +152,9 @@ impl Catalog {
                 namespace: u32_of(v[at("typnamespace")]),
                 kind: v[at("typtype")].and_then(|b| b.first().copied()).unwrap_or(b'b'),
                 array: u32_of(v[at("typarray")]),
+                elem: u32_of(v[at("typelem")]),
+                relid: u32_of(v[at("typrelid")]),
+                owner: u32_of(v[at("typowner")]),
                 tid,
             })
         })
@@ -182,8 +199,8 @@ impl Catalog {
     /// reader's search path.
     pub fn user_type_info(&self, oid: u32, who: &Reader<'_>) -> Result<Option<TypeInfo>> {
         let Some(ty) = self.type_by_oid(oid, who)? else { return Ok(None) };
-        let (elem, suffix) = match self.type_by_oid(oid.wrapping_sub(1), who)? {
-            Some(e) if e.array == oid => (e, "[]"),
+        let (elem, suffix) = match self.type_by_oid(ty.elem, who)? {
+            Some(e) if ty.elem != 0 && e.array == oid => (e, "[]"),
             _ => (ty.clone(), ""),
         };
         let path = who.path.unwrap_or(&super::namespace::DEFAULT_PATH);

@@ -47,6 +47,7 @@ pub mod privileges;
 pub mod proc;
 pub mod regtypes;
 pub mod roles;
+mod rowtype;
 pub mod sequence;
 mod serial;
 pub mod stats;
@@ -753,6 +754,11 @@ impl Catalog {
         Ok(found.map(|r| (name, r)))
     }
 
+    /// The control file as it is now.
+    pub fn control(&self) -> crate::storage::control::ControlFile {
+        self.engine.control()
+    }
+
     /// The write-ahead log (for the functions that report its positions).
     pub fn wal(&self) -> &crate::storage::wal::Wal {
         &self.engine.wal
@@ -1426,7 +1432,7 @@ impl Catalog {
         let check = |t: &[u8]| self.txns.check_updatable(t, xid);
         let how = crate::storage::heap::Update { check: &check, hot: &|_| Ok(false) };
         self.heap(self.catalog_rel(&PG_CLASS)).update_checked(rel.tid, xid, cid, &form(&desc, &refs), &how)?;
-        Ok(())
+        self.follow_relation(&v, xid, cid)
     }
 
     /// A table's size now in blocks (`None` for a view, or if unknown).
@@ -1706,6 +1712,7 @@ impl Catalog {
         let temp = self.is_temp_namespace(namespace, xid, cid)?;
         let unlogged = unlogged || temp;
         let oid = self.engine.allocate_oid()?;
+        let reltype = self.create_row_type(oid, name, namespace, xid, cid)?;
         let table = Table {
             oid,
             name: name.to_string(),
@@ -1744,6 +1751,7 @@ impl Catalog {
             persistence: system::persistence(unlogged, temp),
             options: (fillfactor != 100).then(|| format!("{{fillfactor={fillfactor}}}")),
             toast: table.toast.map_or(0, |t| t.oid),
+            reltype,
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in table.columns.iter().enumerate() {
@@ -1787,6 +1795,7 @@ impl Catalog {
                 persistence: system::persistence(false, temp),
                 options: None,
                 toast: 0,
+                reltype: 0,
             };
             self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         }
@@ -1868,6 +1877,7 @@ impl Catalog {
             persistence: system::persistence(table.unlogged, table.temp),
             options: None,
             toast: 0,
+            reltype: 0,
         };
         index.unlogged = table.unlogged;
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
@@ -2004,6 +2014,7 @@ impl Catalog {
         // (Its own `pg_class` row goes below, so its CHECK count stays.)
         self.remove_constraint_rows(&constraint_rows, xid, cid)?;
         self.drop_view_rules(oid, xid, cid, who)?;
+        self.drop_row_type(oid, xid, cid, who)?;
         self.delete_column_stats(oid, xid, cid, who)?;
         self.drop_defaults_and_sequence_rows(oid, xid, cid, who)?;
         self.drop_descriptions(

@@ -71,6 +71,7 @@ impl Catalog {
     pub fn create_sequence(&self, name: &str, def: &SequenceDef, xid: u64, cid: u32) -> Result<(Sequence, u64)> {
         let (namespace, name) = self.creation_target(name, xid, cid)?;
         let name = name.as_str();
+        self.check_row_type_name(namespace, name, xid, cid)?;
         let oid = self.engine.allocate_oid()?;
         let class = system::ClassRow {
             oid,
@@ -84,6 +85,7 @@ impl Catalog {
             persistence: system::persistence(false, self.is_temp_namespace(namespace, xid, cid)?),
             options: None,
             toast: 0,
+            reltype: 0,
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         let columns = [("last_value", PgType::Int8), ("log_cnt", PgType::Int8), ("is_called", PgType::Bool)];

@@ -550,6 +550,8 @@ pub struct ClassRow<'a> {
     pub options: Option<String>,
     /// `reltoastrelid`: the table's TOAST relation, 0 if none.
     pub toast: u32,
+    /// `reltype`: the relation's row type, 0 if none.
+    pub reltype: u32,
 }
 
 impl ClassRow<'_> {
@@ -562,7 +564,7 @@ impl ClassRow<'_> {
             oid(self.oid),
             name(self.name),
             oid(self.namespace),
-            oid(0), // reltype: tusk has no composite row types
+            oid(self.reltype),
             oid(0),
             oid(SUPERUSER),
             oid(if index {

@@ -63,8 +63,9 @@ impl Catalog {
     ) -> Result<u32> {
         let (namespace, name) = self.creation_target(name, xid, cid)?;
         let oid = self.engine.allocate_oid()?;
+        let reltype = self.create_row_type(oid, &name, namespace, xid, cid)?;
         let rule = self.engine.allocate_oid()?;
-        self.insert_view_rows(oid, rule, &name, namespace, columns, sql, xid, cid)?;
+        self.insert_view_rows((oid, reltype), rule, &name, namespace, columns, sql, xid, cid)?;
         self.insert_rule_dependencies(rule, oid, reads, xid, cid)?;
         Ok(oid)
     }
@@ -72,7 +73,7 @@ impl Catalog {
     #[allow(clippy::too_many_arguments)]
     fn insert_view_rows(
         &self,
-        oid: u32,
+        (oid, reltype): (u32, u32),
         rule: u32,
         name: &str,
         namespace: u32,
@@ -93,6 +94,7 @@ impl Catalog {
             persistence: system::persistence(false, self.is_temp_namespace(namespace, xid, cid)?),
             options: None,
             toast: 0,
+            reltype,
         };
         self.insert_catalog_row(&PG_CLASS, &class.values(), xid, cid)?;
         for (i, c) in columns.iter().enumerate() {
@@ -258,7 +260,7 @@ impl Catalog {
         for (v, namespace) in pg_catalog.chain(standard) {
             debug_assert!(v.oid + 1 < FIRST_NORMAL_OID);
             let columns: Vec<Column> = v.columns.iter().map(|(name, ty)| Column::new(*name, *ty, -1, false)).collect();
-            self.insert_view_rows(v.oid, v.oid + 1, v.name, namespace, &columns, v.sql, xid, 0)?;
+            self.insert_view_rows((v.oid, 0), v.oid + 1, v.name, namespace, &columns, v.sql, xid, 0)?;
         }
         Ok(())
     }

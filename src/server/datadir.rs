@@ -50,8 +50,9 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// 18: a B-tree entry without INCLUDE payload stores no key length (its
 /// TID is followed by the key alone). 19: `xid8`, `pg_snapshot` and
 /// `txid_snapshot` have their `pg_type` rows, with the transaction-id
-/// functions' `pg_proc`, `pg_operator` and `pg_cast` rows.
-pub const FORMAT_VERSION: &str = "19";
+/// functions' `pg_proc`, `pg_operator` and `pg_cast` rows. 20: tables,
+/// views and the system catalogs have row types (`pg_class.reltype`).
+pub const FORMAT_VERSION: &str = "20";
 
 pub struct DataDir {
     pub path: PathBuf,

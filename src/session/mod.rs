@@ -59,6 +59,7 @@ mod interrupts;
 mod lock_status;
 mod locks;
 mod own_catalog;
+mod pg_control;
 mod privileges;
 pub mod registry;
 mod rewrite;
@@ -2136,6 +2137,10 @@ impl EvalContext for Eval<'_> {
                 Ok(lock_status::lock_status_rows(self.catalog.txns(), self.catalog.database()))
             }
             crate::sql::plan::SetFunc::Activity => activity::activity_rows(self),
+            f @ (crate::sql::plan::SetFunc::ControlCheckpoint
+            | crate::sql::plan::SetFunc::ControlSystem
+            | crate::sql::plan::SetFunc::ControlInit
+            | crate::sql::plan::SetFunc::ControlRecovery) => Ok(vec![pg_control::control_row(f, self.catalog)]),
         }
     }
 

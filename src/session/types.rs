@@ -2,8 +2,8 @@
 //! session: rows of `pg_type` and `pg_enum` written by the session's
 //! transaction (see [`crate::catalog::enums`]).
 
-use crate::catalog::Reader;
 use crate::catalog::enums::TypeRow;
+use crate::catalog::{Reader, RelKind};
 use crate::err;
 use crate::error::{Notice, Result, SqlState};
 use crate::sql::TypeStmt;
@@ -47,6 +47,14 @@ impl Session {
                 self.rename_enum_value(&ty, from, to, xid)?;
             }
             TypeStmt::Rename { schema, name, new_name } => {
+                let namespace = self.schema_of(schema.as_deref(), xid)?;
+                if let Some(ty) = self.find_type(namespace, name, xid)?
+                    && self.row_type_owner(&ty, xid)?.is_some()
+                {
+                    let written = crate::catalog::namespace::qualified_name(schema.as_deref(), name);
+                    return Err(err!(SqlState::WRONG_OBJECT_TYPE, "{written} is a table's row type")
+                        .with_hint("Use ALTER TABLE instead."));
+                }
                 let ty = self.enum_type(schema.as_deref(), name, xid)?;
                 if self.find_type(Some(ty.namespace), new_name, xid)?.is_some() {
                     return Err(err!(SqlState::DUPLICATE_OBJECT, "type \"{new_name}\" already exists"));
@@ -61,6 +69,29 @@ impl Session {
         self.catalog_changed = true;
         self.simple_cache.clear();
         Ok(())
+    }
+
+    /// The relation whose row type `ty` is, if it is one: its name as
+    /// `regclass` shows it, and its kind.
+    fn row_type_owner(&mut self, ty: &TypeRow, xid: u64) -> Result<Option<(String, Option<RelKind>)>> {
+        if ty.kind != b'c' || ty.relid == 0 {
+            return Ok(None);
+        }
+        let snapshot = self.statement_snapshot();
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let Some((_, rel)) = catalog.relation_by_oid(ty.relid, &who)? else { return Ok(None) };
+        let shown = catalog.regclass_text(ty.relid, &who)?.unwrap_or_default();
+        Ok(Some((shown, Some(rel.kind))))
+    }
+
+    /// Type `oid` as `format_type` shows it (`name` if it cannot).
+    fn type_shown(&mut self, oid: u32, name: &str, xid: u64) -> Result<String> {
+        let snapshot = self.statement_snapshot();
+        let path = self.search_path.clone();
+        let who = Reader { path: Some(&path), snapshot: &snapshot, xid, cid: self.cid };
+        Ok(self.shared.catalog.user_type_info(oid, &who)?.map_or_else(|| name.to_string(), |i| i.shown))
     }
 
     /// The type `name` in schema `namespace` (`None`: on the search path).
@@ -208,6 +239,16 @@ impl Session {
                 )),
                 None => return Err(err!(SqlState::UNDEFINED_OBJECT, "type \"{name}\" does not exist")),
                 Some(t) if t.kind == b'd' => domains.push(t),
+                Some(t) if t.kind == b'c' && t.oid >= crate::catalog::FIRST_NORMAL_OID => {
+                    let (relation, kind) = self.row_type_owner(&t, xid)?.unwrap_or_default();
+                    let noun = kind.map_or("relation", |k| k.noun());
+                    let shown = self.type_shown(t.oid, name, xid)?;
+                    return Err(err!(
+                        SqlState::DEPENDENT_OBJECTS_STILL_EXIST,
+                        "cannot drop type {shown} because {noun} {relation} requires it"
+                    )
+                    .with_hint(format!("You can drop {noun} {relation} instead.")));
+                }
                 Some(t) if t.kind != b'e' => {
                     return Err(err!(
                         SqlState::DEPENDENT_OBJECTS_STILL_EXIST,

@@ -223,20 +223,7 @@ pub fn call(f: ArrayFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result
         }
         ArrayFn::StringToArray => {
             let Some(s) = arg(0).as_str() else { return Ok(Datum::Null) };
-            let null_text = arg(2).as_str();
-            let item = |part: &str| {
-                if null_text == Some(part) { Datum::Null } else { Datum::Text(part.to_string()) }
-            };
-            let items: Vec<Datum> = if s.is_empty() {
-                Vec::new()
-            } else {
-                match arg(1).as_str() {
-                    None => s.char_indices().map(|(i, c)| item(&s[i..i + c.len_utf8()])).collect(),
-                    Some("") => vec![item(s)],
-                    Some(sep) => s.split(sep).map(item).collect(),
-                }
-            };
-            ArrayValue::new(PgType::Text, items).into_datum()
+            ArrayValue::new(PgType::Text, string_parts(s, arg(1).as_str(), arg(2).as_str())).into_datum()
         }
         ArrayFn::Position => {
             let Some(a) = array_arg(arg(0)) else { return Ok(Datum::Null) };
@@ -266,4 +253,19 @@ pub fn call(f: ArrayFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result
             }
         }
     })
+}
+
+/// The parts of `s` split at `sep` (each character when `sep` is NULL,
+/// the whole text when it is empty), a part equal to `null_text` NULL:
+/// `string_to_array` and `string_to_table`.
+pub fn string_parts(s: &str, sep: Option<&str>, null_text: Option<&str>) -> Vec<Datum> {
+    let item = |part: &str| if null_text == Some(part) { Datum::Null } else { Datum::Text(part.to_string()) };
+    if s.is_empty() {
+        return Vec::new();
+    }
+    match sep {
+        None => s.char_indices().map(|(i, c)| item(&s[i..i + c.len_utf8()])).collect(),
+        Some("") => vec![item(s)],
+        Some(sep) => s.split(sep).map(item).collect(),
+    }
 }

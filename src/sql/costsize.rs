@@ -165,7 +165,7 @@ impl<'a> Costing<'a> {
                 Estimate { startup: i.startup, total: i.total + i.rows * self.qual_cost(predicate), rows, width }
             }
             Plan::Project { input, .. } => Estimate { width, ..self.estimate(input) },
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, .. } => {
                 let i = self.estimate(input);
                 let per_row = p.cpu_operator_cost * srfs.len() as f64;
                 Estimate {

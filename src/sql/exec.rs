@@ -1584,10 +1584,9 @@ impl Node {
             Plan::Project { input, exprs } => {
                 Node::Project { input: Box::new(Node::build_in(input, slots)?), exprs: exprs.clone() }
             }
-            Plan::ProjectSet { input, srfs } => Node::ProjectSet(Box::new(project_set::ProjectSetState::new(
-                Node::build_in(input, slots)?,
-                srfs.clone(),
-            ))),
+            Plan::ProjectSet { input, srfs, ordinality } => Node::ProjectSet(Box::new(
+                project_set::ProjectSetState::new(Node::build_in(input, slots)?, srfs.clone(), *ordinality),
+            )),
             Plan::Join { merge: true, .. } => merge_join::MergeJoinState::build(plan, slots)?,
             Plan::Join { left, right, kind, equi, on, merge: false } => Node::Join(Box::new(JoinState {
                 left_types: left.types(),
@@ -1979,6 +1978,9 @@ impl ScanState {
             return Ok(Step::Done);
         }
         let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
+        if super::reg_column::has_oid_columns(&self.table) {
+            super::reg_column::columns_from_stored(&self.table, &mut columns, rows, cx.eval)?;
+        }
         if let Some(h) = headers {
             h.finish(self.table.oid, self.ctid, &mut columns);
         }
@@ -3319,7 +3321,8 @@ impl Modify {
             } else {
                 check_not_null(&self.table, &values)?;
                 check_constraints(&self.table, &values, cx.eval)?;
-                cx.catalog.update_row(&self.table, &self.desc, tid, &values, cx.xid, cx.cid)?
+                let stored = super::reg_column::to_stored(&self.table, &values, cx.eval)?;
+                cx.catalog.update_row(&self.table, &self.desc, tid, &stored, cx.xid, cx.cid)?
             };
             match result {
                 RowChange::Done(at) => return Ok(Some((tid, at, values, false))),
@@ -3350,19 +3353,22 @@ impl Modify {
                             wait_for_row_holder(cx, other)?;
                             tid = newer;
                             // Look at the version again after the wait.
-                            let row = cx.catalog.fetch_row(&self.table, tid)?;
+                            let row = fetch_named(cx, &self.table, tid)?;
                             match recheck.apply(&self.table, &row, tid, joined, cx)? {
                                 Some(v) => values = v,
                                 None => return Ok(None),
                             }
                         }
-                        NewestVersion::At(at, row) => match recheck.apply(&self.table, &row, at, joined, cx)? {
-                            Some(v) => {
-                                tid = at;
-                                values = v;
+                        NewestVersion::At(at, mut row) => {
+                            super::reg_column::from_stored(&self.table, &mut row, cx.eval)?;
+                            match recheck.apply(&self.table, &row, at, joined, cx)? {
+                                Some(v) => {
+                                    tid = at;
+                                    values = v;
+                                }
+                                None => return Ok(None),
                             }
-                            None => return Ok(None),
-                        },
+                        }
                     }
                 }
             }
@@ -3451,7 +3457,7 @@ impl Modify {
                     };
                     let old = match (table.indexes.is_empty() || hot) && self.fks.is_none() {
                         true => None,
-                        false => Some(cx.catalog.fetch_row(&table, replaced)?),
+                        false => Some(fetch_named(cx, &table, replaced)?),
                     };
                     if hot {
                         count_hot_update(cx.state, &table);
@@ -3481,7 +3487,7 @@ impl Modify {
                         *skip -= 1;
                         continue;
                     }
-                    let row = cx.catalog.fetch_row(&table, locked)?;
+                    let row = fetch_named(cx, &table, locked)?;
                     returned.push(returned_row(row, locked, cx)?);
                     self.count += 1;
                     if let Some(left) = left {
@@ -3496,7 +3502,7 @@ impl Modify {
                 (ModifyKind::Delete(_), Some(tid)) => {
                     let Some((deleted, ..)) = self.change(cx, tid, Vec::new(), &joined)? else { continue };
                     if self.returning.is_some() || self.fks.is_some() {
-                        let old = cx.catalog.fetch_row(&table, deleted)?;
+                        let old = fetch_named(cx, &table, deleted)?;
                         if let Some(fks) = self.fks.as_mut() {
                             fks.row_deleted(&old);
                         }
@@ -3530,6 +3536,14 @@ impl Modify {
     }
 }
 
+/// Row `tid` of `table` as the executor holds it (OID alias columns as
+/// names, see [`super::reg_column`]).
+fn fetch_named(cx: &mut ExecCx<'_>, table: &Table, tid: Tid) -> Result<Vec<Datum>> {
+    let mut row = cx.catalog.fetch_row(table, tid)?;
+    super::reg_column::from_stored(table, &mut row, cx.eval)?;
+    Ok(row)
+}
+
 /// Give a new tuple version its index entries (a unique index may wait
 /// for another transaction that holds the same key). `old`: the values of
 /// the version an UPDATE replaced.
@@ -3545,6 +3559,12 @@ fn insert_index_entries(
     if table.indexes.is_empty() {
         return Ok(());
     }
+    let values = &*super::reg_column::to_stored(table, values, eval)?;
+    let old = match old {
+        Some(old) => Some(super::reg_column::to_stored(table, old, eval)?),
+        None => None,
+    };
+    let old = old.as_deref();
     let pid = eval.backend_pid();
     let mut deferred = Vec::new();
     {
@@ -3629,7 +3649,8 @@ pub fn insert_row(
 ) -> std::result::Result<Tid, InsertError> {
     check_not_null(table, values).map_err(InsertError::Check)?;
     check_constraints(table, values, eval).map_err(InsertError::Check)?;
-    let tid = catalog.insert_row(table, desc, values, xid, cid).map_err(InsertError::Store)?;
+    let stored = super::reg_column::to_stored(table, values, eval).map_err(InsertError::Check)?;
+    let tid = catalog.insert_row(table, desc, &stored, xid, cid).map_err(InsertError::Store)?;
     insert_index_entries(catalog, eval, xid, table, values, None, tid).map_err(InsertError::Store)?;
     Ok(tid)
 }

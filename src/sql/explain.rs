@@ -670,7 +670,7 @@ impl<'a> Explainer<'a> {
                 self.node(recursive, child, true, Vec::new());
                 ("Recursive Union".into(), names)
             }
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, .. } => {
                 self.props(at, extra, plan);
                 let mut names = self.node(input, child, true, Vec::new());
                 let calls: Vec<String> = srfs

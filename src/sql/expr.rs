@@ -630,6 +630,16 @@ fn regclass_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) 
     }
 }
 
+/// A cast between an OID alias type (`regclass`, `regproc`, …) and
+/// another type, which reads the catalog.
+pub fn oid_alias_cast(v: Datum, from: PgType, to: PgType, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    if from == PgType::RegClass || to == PgType::RegClass {
+        regclass_cast(v, from, to, ctx)
+    } else {
+        reg_cast(v, from, to, ctx)
+    }
+}
+
 /// Casts to and from the OID alias types of [`super::regtypes`] (and
 /// `regtype`): a name becomes the OID of the object it names, an OID
 /// prints as its object's name.

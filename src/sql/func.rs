@@ -28,6 +28,9 @@ pub enum Func {
     SetConfig,
     PgSleep,
     PgBackendPid,
+    /// A function of one row of the server's state, as a record
+    /// (`pg_control_checkpoint()`, …); in FROM, its columns.
+    StateRow(super::plan::SetFunc),
     /// `pg_blocking_pids(pid)` (`false`), `pg_safe_snapshot_blocking_pids(pid)` (`true`).
     BlockingPids(bool),
     /// `pg_cancel_backend(pid)` (`false`), `pg_terminate_backend(pid [, timeout])` (`true`).
@@ -319,6 +322,10 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("set_config", Func::SetConfig),
     ("pg_sleep", Func::PgSleep),
     ("pg_backend_pid", Func::PgBackendPid),
+    ("pg_control_checkpoint", Func::StateRow(super::plan::SetFunc::ControlCheckpoint)),
+    ("pg_control_system", Func::StateRow(super::plan::SetFunc::ControlSystem)),
+    ("pg_control_init", Func::StateRow(super::plan::SetFunc::ControlInit)),
+    ("pg_control_recovery", Func::StateRow(super::plan::SetFunc::ControlRecovery)),
     ("pg_blocking_pids", Func::BlockingPids(false)),
     ("pg_safe_snapshot_blocking_pids", Func::BlockingPids(true)),
     ("pg_cancel_backend", Func::SignalBackend(false)),
@@ -538,7 +545,7 @@ impl Func {
     /// one per row).
     pub fn is_volatile(self) -> bool {
         self.has_side_effects()
-            || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_))
+            || matches!(self, Func::ClockTimestamp | Func::BlockingPids(_) | Func::StateRow(_))
             || matches!(self, Func::Lsn(f) if f.volatile())
             || matches!(self, Func::Xact(f) if f.volatile())
     }
@@ -556,6 +563,7 @@ impl Func {
             Func::SignalBackend(false) => &[(&[Int4], Bool)],
             Func::SignalBackend(true) => &[(&[Int4], Bool), (&[Int4, Int8], Bool)],
             Func::PgBackendPid => &[(&[], Int4)],
+            Func::StateRow(_) => &[(&[], Record)],
             Func::BlockingPids(_) => &[(&[Int4], INT4_ARRAY)],
             Func::Advisory(AdvisoryOp::UnlockAll, _) => &[(&[], Void)],
             Func::Advisory(AdvisoryOp::Lock | AdvisoryOp::XactLock, _) => &[(&[Int8], Void), (&[Int4, Int4], Void)],
@@ -907,6 +915,13 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             let timeout_ms = values.get(1).and_then(Datum::as_i64).unwrap_or(0);
             Datum::Bool(ctx.signal_backend(pid, terminate, timeout_ms)?)
         }
+        Func::StateRow(f) => match ctx.set_returning(f)?.into_iter().next() {
+            Some(values) => {
+                let types = f.columns().iter().map(|c| c.1).collect();
+                super::record::RecordValue { types, values }.into_datum()
+            }
+            None => Datum::Null,
+        },
         Func::BlockingPids(safe) => match values[0].as_i64() {
             Some(pid) => {
                 let pid = i32::try_from(pid).unwrap_or(0);

@@ -49,6 +49,7 @@ pub mod plancache;
 pub mod planner;
 pub mod prune;
 pub mod record;
+pub mod reg_column;
 pub mod regex;
 pub mod regtypes;
 pub mod role;

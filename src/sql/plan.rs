@@ -341,6 +341,9 @@ pub enum Plan {
     ProjectSet {
         input: Box<Plan>,
         srfs: Vec<super::srf::SrfCall>,
+        /// A last bigint column numbering each input row's output rows
+        /// from 1 (a FROM function's `WITH ORDINALITY`).
+        ordinality: bool,
     },
     /// A join. With `equi` keys (left expression, right expression) it is a
     /// hash join on them, or with `merge` a merge join; otherwise a nested
@@ -521,9 +524,12 @@ impl Plan {
                 t
             }
             Plan::Project { exprs, .. } => exprs.iter().map(Expr::ty).collect(),
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, ordinality } => {
                 let mut t = input.types();
                 t.extend(srfs.iter().map(|c| c.ty));
+                if *ordinality {
+                    t.push(PgType::Int8);
+                }
                 t
             }
             Plan::Join { left, kind, .. } | Plan::LateralJoin { left, kind, .. } if !kind.emits_right() => left.types(),
@@ -566,7 +572,7 @@ impl Plan {
                 exprs.iter().for_each(&mut *f);
                 input.visit_exprs(f);
             }
-            Plan::ProjectSet { input, srfs } => {
+            Plan::ProjectSet { input, srfs, .. } => {
                 srfs.iter().flat_map(|c| &c.args).for_each(&mut *f);
                 input.visit_exprs(f);
             }
@@ -829,6 +835,14 @@ pub enum SetFunc {
     /// `pg_stat_get_activity(pid)`: the sessions, behind `pg_stat_activity`
     /// (the binder filters on the argument; see `session/activity.rs`).
     Activity,
+    /// `pg_control_checkpoint()`: the last checkpoint, from the control file.
+    ControlCheckpoint,
+    /// `pg_control_system()`: the control file's version and identity.
+    ControlSystem,
+    /// `pg_control_init()`: the constants the cluster was built with.
+    ControlInit,
+    /// `pg_control_recovery()`: the recovery and backup state.
+    ControlRecovery,
 }
 
 impl SetFunc {
@@ -837,6 +851,10 @@ impl SetFunc {
             "pg_show_all_settings" => Some(SetFunc::ShowAllSettings),
             "pg_prepared_statement" => Some(SetFunc::PreparedStatements),
             "pg_lock_status" => Some(SetFunc::LockStatus),
+            "pg_control_checkpoint" => Some(SetFunc::ControlCheckpoint),
+            "pg_control_system" => Some(SetFunc::ControlSystem),
+            "pg_control_init" => Some(SetFunc::ControlInit),
+            "pg_control_recovery" => Some(SetFunc::ControlRecovery),
             _ => None,
         }
     }
@@ -848,6 +866,10 @@ impl SetFunc {
             SetFunc::PreparedStatements => "pg_prepared_statement",
             SetFunc::LockStatus => "pg_lock_status",
             SetFunc::Activity => "pg_stat_get_activity",
+            SetFunc::ControlCheckpoint => "pg_control_checkpoint",
+            SetFunc::ControlSystem => "pg_control_system",
+            SetFunc::ControlInit => "pg_control_init",
+            SetFunc::ControlRecovery => "pg_control_recovery",
         }
     }
 
@@ -865,6 +887,52 @@ impl SetFunc {
                 ("custom_plans", Int8),
             ],
             SetFunc::Sequence(_) => &[("last_value", Int8), ("log_cnt", Int8), ("is_called", Bool)],
+            SetFunc::ControlCheckpoint => &[
+                ("checkpoint_lsn", PgType::PgLsn),
+                ("redo_lsn", PgType::PgLsn),
+                ("redo_wal_file", Text),
+                ("timeline_id", Int4),
+                ("prev_timeline_id", Int4),
+                ("full_page_writes", Bool),
+                ("next_xid", Text),
+                ("next_oid", PgType::Oid),
+                ("next_multixact_id", PgType::Xid),
+                ("next_multi_offset", PgType::Xid),
+                ("oldest_xid", PgType::Xid),
+                ("oldest_xid_dbid", PgType::Oid),
+                ("oldest_active_xid", PgType::Xid),
+                ("oldest_multi_xid", PgType::Xid),
+                ("oldest_multi_dbid", PgType::Oid),
+                ("oldest_commit_ts_xid", PgType::Xid),
+                ("newest_commit_ts_xid", PgType::Xid),
+                ("checkpoint_time", TimestampTz),
+            ],
+            SetFunc::ControlSystem => &[
+                ("pg_control_version", Int4),
+                ("catalog_version_no", Int4),
+                ("system_identifier", Int8),
+                ("pg_control_last_modified", TimestampTz),
+            ],
+            SetFunc::ControlInit => &[
+                ("max_data_alignment", Int4),
+                ("database_block_size", Int4),
+                ("blocks_per_segment", Int4),
+                ("wal_block_size", Int4),
+                ("bytes_per_wal_segment", Int4),
+                ("max_identifier_length", Int4),
+                ("max_index_columns", Int4),
+                ("max_toast_chunk_size", Int4),
+                ("large_object_chunk_size", Int4),
+                ("float8_pass_by_value", Bool),
+                ("data_page_checksum_version", Int4),
+            ],
+            SetFunc::ControlRecovery => &[
+                ("min_recovery_end_lsn", PgType::PgLsn),
+                ("min_recovery_end_timeline", Int4),
+                ("backup_start_lsn", PgType::PgLsn),
+                ("backup_end_lsn", PgType::PgLsn),
+                ("end_of_backup_record_required", Bool),
+            ],
             // Deviation: transactionid is bigint (tusk has no xid type).
             SetFunc::LockStatus => &[
                 ("locktype", Text),

@@ -29,6 +29,7 @@ use super::cost::plan_rows;
 use super::costsize::Costing;
 use super::expr::{CmpOp, Expr};
 use super::plan::{FrameBound, JoinKind, Plan};
+use super::reg_column::stores_oid;
 use super::types::{Datum, PgType};
 use crate::catalog::{Index, Table};
 
@@ -238,7 +239,9 @@ fn ordered_by_index(plan: &mut Plan, index_only: bool) {
     let mut wanted = Vec::with_capacity(keys.len());
     for k in keys.iter() {
         match exprs.get(k.column) {
-            Some(Expr::Column(c, _)) if *c < table.columns.len() => wanted.push((*c, k.descending, k.nulls_first)),
+            Some(Expr::Column(c, _)) if *c < table.columns.len() && !stored_as_oid(&table, *c) => {
+                wanted.push((*c, k.descending, k.nulls_first))
+            }
             _ => return,
         }
     }
@@ -281,11 +284,21 @@ pub(super) fn index_in_order<'t>(
     filter: Option<&Expr>,
     wanted: &[(usize, bool, bool)],
 ) -> Option<(&'t Index, bool)> {
+    if wanted.iter().any(|w| stored_as_oid(table, w.0)) {
+        return None;
+    }
     let mut conjuncts = Vec::new();
     if let Some(f) = filter {
         split_and(f, &mut conjuncts);
     }
     table.indexes.iter().filter(|i| usable(i, &conjuncts)).find_map(|i| Some((i, index_order(i, wanted)?)))
+}
+
+/// Whether column `c` of `table` is an OID alias type, whose index
+/// keys are OIDs' digits, not in the order of the names (see
+/// [`super::reg_column`]).
+fn stored_as_oid(table: &Table, c: usize) -> bool {
+    table.columns.get(c).is_some_and(|col| stores_oid(col.ty))
 }
 
 /// Whether `index`'s leading columns are `wanted` in its order
@@ -882,8 +895,14 @@ fn is_fixed(e: &Expr) -> bool {
 /// Whether values of the two types compare as their key encodings do.
 /// Date/time types only with themselves (a date's days and a timestamp's
 /// microseconds are both integers, but not comparable as such); bpchar
-/// only with bpchar (its keys drop trailing blanks, text's keep them).
+/// only with bpchar (its keys drop trailing blanks, text's keep them);
+/// never the OID alias types, held as names. An index on such a column holds
+/// OIDs' digits (see [`super::reg_column`]), in no order of the names it
+/// is compared by.
 fn same_encoding(a: PgType, b: PgType) -> bool {
+    if stores_oid(a) || stores_oid(b) {
+        return false;
+    }
     let text = |t: PgType| t.is_string() && t != PgType::Bpchar;
     a == b || (a.is_integer() && b.is_integer()) || (a.is_float() && b.is_float()) || (text(a) && text(b))
 }

@@ -67,7 +67,8 @@ pub fn is_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<boo
 /// (every match with flag `g`) replaced. In the replacement `\n` (1–9)
 /// stands for the n-th parenthesized group, `\&` for the whole match and
 /// `\\` for a backslash.
-pub fn replace(text: &str, pattern: &str, replacement: &str, flags: &str) -> Result<String> {
+/// The options of a flags argument, and whether it has `g`.
+fn parse_flags(flags: &str) -> Result<(Options, bool)> {
     let mut options = Options::default();
     let mut global = false;
     for f in flags.chars() {
@@ -80,6 +81,56 @@ pub fn replace(text: &str, pattern: &str, replacement: &str, flags: &str) -> Res
             _ => return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "invalid regular expression option: \"{f}\"")),
         }
     }
+    Ok((options, global))
+}
+
+/// `regexp_matches`: per match (only the first without `g`), its
+/// parenthesized groups (the whole match when there are none), a group
+/// that took no part as `None`.
+pub fn matches(text: &str, pattern: &str, flags: &str) -> Result<Vec<Vec<Option<String>>>> {
+    let (options, global) = parse_flags(flags)?;
+    with_compiled(pattern, options, |re| {
+        let mut out = Vec::new();
+        for caps in re.captures_iter(text) {
+            let groups: Vec<Option<String>> = if caps.len() > 1 {
+                (1..caps.len()).map(|i| caps.get(i).map(|m| m.as_str().to_string())).collect()
+            } else {
+                vec![caps.get(0).map(|m| m.as_str().to_string())]
+            };
+            out.push(groups);
+            if !global {
+                break;
+            }
+        }
+        out
+    })
+}
+
+/// `regexp_split_to_table`: the text between matches. As in PostgreSQL,
+/// an empty match at the start or end of the text, or right after the
+/// previous match, does not split.
+pub fn split(text: &str, pattern: &str, flags: &str, function: &str) -> Result<Vec<String>> {
+    let (options, global) = parse_flags(flags)?;
+    if global {
+        return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "{function}() does not support the \"global\" option"));
+    }
+    with_compiled(pattern, options, |re| {
+        let mut out = Vec::new();
+        let mut last = 0;
+        for m in re.find_iter(text) {
+            if m.start() == m.end() && (m.start() == 0 || m.start() == text.len() || m.start() == last) {
+                continue;
+            }
+            out.push(text[last..m.start()].to_string());
+            last = m.end();
+        }
+        out.push(text[last..].to_string());
+        out
+    })
+}
+
+pub fn replace(text: &str, pattern: &str, replacement: &str, flags: &str) -> Result<String> {
+    let (options, global) = parse_flags(flags)?;
     with_compiled(pattern, options, |re| {
         let mut out = String::with_capacity(text.len());
         let mut last = 0;

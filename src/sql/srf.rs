@@ -39,6 +39,13 @@ pub enum SrfFunc {
     /// `pg_snapshot_xip(pg_snapshot)`, or (`legacy`)
     /// `txid_snapshot_xip(txid_snapshot)` as bigint: the running ids.
     SnapshotXip { legacy: bool },
+    /// `string_to_table(text, delimiter [, null_string])`.
+    StringToTable,
+    /// `regexp_split_to_table(text, pattern [, flags])`.
+    RegexpSplit,
+    /// `regexp_matches(text, pattern [, flags])`: a text[] of the groups
+    /// of each match.
+    RegexpMatches,
 }
 
 /// One set-returning call of a `ProjectSet`: its arguments are
@@ -61,6 +68,9 @@ impl SrfCall {
             SrfFunc::PartitionAncestors => "pg_partition_ancestors",
             SrfFunc::SnapshotXip { legacy: false } => "pg_snapshot_xip",
             SrfFunc::SnapshotXip { legacy: true } => "txid_snapshot_xip",
+            SrfFunc::StringToTable => "string_to_table",
+            SrfFunc::RegexpSplit => "regexp_split_to_table",
+            SrfFunc::RegexpMatches => "regexp_matches",
         }
     }
 }
@@ -75,6 +85,9 @@ pub fn lookup(name: &str) -> Option<SrfFunc> {
         "pg_partition_ancestors" => Some(SrfFunc::PartitionAncestors),
         "pg_snapshot_xip" => Some(SrfFunc::SnapshotXip { legacy: false }),
         "txid_snapshot_xip" => Some(SrfFunc::SnapshotXip { legacy: true }),
+        "string_to_table" => Some(SrfFunc::StringToTable),
+        "regexp_split_to_table" => Some(SrfFunc::RegexpSplit),
+        "regexp_matches" => Some(SrfFunc::RegexpMatches),
         _ => JsonSrf::lookup(name).map(SrfFunc::Json),
     }
 }
@@ -166,6 +179,37 @@ impl SrfRows {
                 }
                 _ => Ok(SrfRows::Done),
             },
+            SrfFunc::StringToTable => {
+                let Some(s) = args.first().and_then(Datum::as_str) else { return Ok(SrfRows::Done) };
+                let sep = args.get(1).and_then(Datum::as_str);
+                let null_text = args.get(2).and_then(Datum::as_str);
+                let items = super::array_fn::string_parts(s, sep, null_text);
+                Ok(SrfRows::Items { items: items.into_iter() })
+            }
+            SrfFunc::RegexpSplit | SrfFunc::RegexpMatches => {
+                let text = |i: usize| args.get(i).and_then(Datum::as_str);
+                let (Some(s), Some(pattern)) = (text(0), text(1)) else { return Ok(SrfRows::Done) };
+                let flags = match args.get(2) {
+                    None => "",
+                    Some(d) => match d.as_str() {
+                        Some(f) => f,
+                        None => return Ok(SrfRows::Done),
+                    },
+                };
+                let items: Vec<Datum> = if call.func == SrfFunc::RegexpSplit {
+                    let parts = super::regex::split(s, pattern, flags, "regexp_split_to_table")?;
+                    parts.into_iter().map(Datum::Text).collect()
+                } else {
+                    super::regex::matches(s, pattern, flags)?
+                        .into_iter()
+                        .map(|groups| {
+                            let items = groups.into_iter().map(|g| g.map_or(Datum::Null, Datum::Text)).collect();
+                            super::array::ArrayValue::new(PgType::Text, items).into_datum()
+                        })
+                        .collect()
+                };
+                Ok(SrfRows::Items { items: items.into_iter() })
+            }
             SrfFunc::Json(f) => {
                 let arg = args.pop().unwrap_or(Datum::Null);
                 let mut columns = f.rows(&arg)?;

@@ -13,8 +13,11 @@ use crate::err;
 use crate::error::{Result, SqlState};
 
 const MAGIC: &[u8; 8] = b"TUSKCTL\0";
-pub const CONTROL_VERSION: u32 = 1;
-const SIZE: usize = 8 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4;
+/// Version 2 added the system identifier and the checkpoint's time;
+/// a version 1 file is still read (and written back as version 2).
+pub const CONTROL_VERSION: u32 = 2;
+const SIZE_V1: usize = 8 + 4 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4;
+const SIZE: usize = SIZE_V1 + 8 + 8;
 
 /// The cluster state (PostgreSQL's DBState).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +43,12 @@ pub struct ControlFile {
     pub next_oid: u32,
     /// Seconds since the epoch of the last update.
     pub time: u64,
+    /// The cluster's unique identifier, made when it was created as
+    /// PostgreSQL's initdb makes it (seconds, microseconds and the
+    /// process id of the moment, bit-packed).
+    pub system_identifier: u64,
+    /// Seconds since the epoch when the last checkpoint started.
+    pub checkpoint_time: u64,
 }
 
 impl ControlFile {
@@ -53,6 +62,8 @@ impl ControlFile {
             next_xid: 3,
             next_oid: 16384,
             time: now(),
+            system_identifier: new_system_identifier(),
+            checkpoint_time: 0,
         }
     }
 
@@ -72,6 +83,8 @@ impl ControlFile {
         put(&self.next_xid.to_le_bytes());
         put(&self.next_oid.to_le_bytes());
         put(&self.time.to_le_bytes());
+        put(&self.system_identifier.to_le_bytes());
+        put(&self.checkpoint_time.to_le_bytes());
         let crc = crc32c::crc32c(&b[..SIZE - 4]);
         b[SIZE - 4..].copy_from_slice(&crc.to_le_bytes());
         b
@@ -82,19 +95,23 @@ impl ControlFile {
             err!(SqlState::DATA_CORRUPTED, "control file \"{}\" is invalid: {why}", path.display())
                 .with_hint("The data directory may be damaged; restore it from a backup.")
         };
-        if b.len() != SIZE || &b[..8] != MAGIC {
+        if b.len() < 12 || &b[..8] != MAGIC {
             return Err(bad("not a tusk control file"));
         }
         let u32_at = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
         let u64_at = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
         let version = u32_at(8);
-        if version != CONTROL_VERSION {
+        let size = if version == 1 { SIZE_V1 } else { SIZE };
+        if version > CONTROL_VERSION || version == 0 {
             return Err(err!(
                 SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
                 "database files are incompatible with server: control file version {version}, this server uses version {CONTROL_VERSION}"
             ));
         }
-        if u32_at(SIZE - 4) != crc32c::crc32c(&b[..SIZE - 4]) {
+        if b.len() != size {
+            return Err(bad("not a tusk control file"));
+        }
+        if u32_at(size - 4) != crc32c::crc32c(&b[..size - 4]) {
             return Err(bad("incorrect checksum"));
         }
         let state = match u32_at(12) {
@@ -111,6 +128,8 @@ impl ControlFile {
             next_xid: u64_at(40),
             next_oid: u32_at(48),
             time: u64_at(52),
+            system_identifier: if version == 1 { new_system_identifier() } else { u64_at(60) },
+            checkpoint_time: if version == 1 { u64_at(52) } else { u64_at(68) },
         })
     }
 
@@ -131,6 +150,14 @@ impl Default for ControlFile {
     fn default() -> Self {
         ControlFile::new()
     }
+}
+
+/// A new cluster's identifier, made as PostgreSQL's `BootStrapXLOG`
+/// makes it: the seconds since the epoch in the upper 32 bits, the
+/// microseconds shifted by 12, and the low 12 bits of the process id.
+fn new_system_identifier() -> u64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (t.as_secs() << 32) | (u64::from(t.subsec_micros()) << 12) | u64::from(std::process::id() & 0xFFF)
 }
 
 fn now() -> u64 {

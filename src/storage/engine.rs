@@ -174,6 +174,11 @@ impl Engine {
         self.recovered.load(Ordering::Acquire)
     }
 
+    /// The control file as it is now (`pg_control_checkpoint()`, …).
+    pub fn control(&self) -> ControlFile {
+        self.control.lock().clone()
+    }
+
     /// The next transaction id recorded at the last checkpoint (or found in WAL after it).
     pub fn next_xid(&self) -> u64 {
         self.control.lock().next_xid
@@ -363,6 +368,7 @@ impl Engine {
     pub fn checkpoint(&self, reason: CheckpointReason) -> Result<()> {
         let _one = self.checkpointing.lock();
         let started = Instant::now();
+        let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let (redo, redo_prev) = self.wal.begin_checkpoint();
         let written = self.pool.flush_all(Writer::Checkpointer)?;
         let synced = self.smgr.sync_written()?;
@@ -388,6 +394,7 @@ impl Engine {
         {
             let mut c = self.control.lock();
             c.checkpoint = lsn;
+            c.checkpoint_time = started_at;
             c.redo = redo;
             c.redo_prev = redo_prev;
             if reason == CheckpointReason::Shutdown {

@@ -91,7 +91,7 @@ impl Binder<'_> {
             }
             // The types CREATE TABLE refuses for columns (see `column_type`
             // in ddl.rs), refused here alike.
-            let refused = |t: PgType| t.is_oid_alias() || t == PgType::Unknown;
+            let refused = |t: PgType| t == PgType::Unknown;
             if refused(c.ty) || c.ty.elem().is_some_and(refused) {
                 return Err(Error::not_supported(format!("table columns of type {}", c.ty.sql_name())));
             }

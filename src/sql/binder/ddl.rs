@@ -483,9 +483,8 @@ impl Binder<'_> {
             return Err(self.at(super::row_value::pseudo_type_column(&def.name.value), def));
         }
         // The OID alias types (regclass, regtype, regproc, …) are held as
-        // names in memory; stored, they must be OIDs, or a renamed or
-        // dropped object would leave a stale name behind (not done yet).
-        let refused = |t: PgType| t.is_oid_alias() || matches!(t, PgType::Void | PgType::Unknown);
+        // names in memory and stored as OIDs (see `sql::reg_column`).
+        let refused = |t: PgType| matches!(t, PgType::Void | PgType::Unknown);
         if refused(ty) || ty.elem().is_some_and(refused) {
             return Err(self.at(Error::not_supported(format!("table columns of type {}", ty.sql_name())), def));
         }

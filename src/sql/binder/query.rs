@@ -15,6 +15,7 @@ use crate::sql::Column;
 use crate::sql::cost;
 use crate::sql::expr::{CmpOp, Expr};
 use crate::sql::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, SubPlan};
+use crate::sql::srf::{SrfCall, SrfFunc};
 use crate::sql::types::{Datum, PgType};
 
 /// A relation visible in a FROM clause: a table, a derived table, a join's side.
@@ -1267,13 +1268,21 @@ impl Binder<'_> {
                 Ok(item)
             }
             ast::TableFactor::NestedJoin { table_with_joins, alias: None } => self.bind_from_item(table_with_joins),
-            ast::TableFactor::Table { name, args: Some(args), alias, .. }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality: false, .. }
                 if object_name_is(name, "generate_series") && args.settings.is_none() =>
             {
-                self.generate_series_item(&args.args, alias.as_ref(), start)
+                // Integers make a Series; timestamps and numerics are
+                // stepped as in the select list.
+                match self.generate_series_item(&args.args, alias.as_ref(), start) {
+                    Err(e) if e.code() == SqlState::UNDEFINED_FUNCTION => {
+                        let exprs = unnamed_args(&args.args, "generate_series")?;
+                        self.srf_item(SrfFunc::Series, "generate_series", &exprs, alias.as_ref(), false, start)
+                    }
+                    r => r,
+                }
             }
             ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
-                if object_name_is(name, "unnest") && args.settings.is_none() =>
+                if object_name_is(name, "unnest") && args.settings.is_none() && args.args.len() == 1 =>
             {
                 let mut exprs = Vec::with_capacity(args.args.len());
                 for a in &args.args {
@@ -1314,8 +1323,14 @@ impl Binder<'_> {
                 let legacy = object_name_is(name, "txid_snapshot_xip");
                 self.snapshot_xip_item(&args.args, legacy, alias.as_ref(), *with_ordinality, start)
             }
-            ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
+            ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. }
+                if array_exprs.len() == 1 =>
+            {
                 self.unnest_item(array_exprs, alias.as_ref(), *with_ordinality, start)
+            }
+            ast::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. } => {
+                let exprs: Vec<&ast::Expr> = array_exprs.iter().collect();
+                self.srf_item(SrfFunc::Unnest, "unnest", &exprs, alias.as_ref(), *with_ordinality, start)
             }
             ast::TableFactor::Function { name, args, alias, with_ordinality: false, .. }
                 if object_name_is(name, "generate_series") =>
@@ -1347,8 +1362,16 @@ impl Binder<'_> {
                 let end = self.levels.last().expect("level").width;
                 Ok(FromItem::new(Plan::Function { func }, start, end, true))
             }
+            ast::TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. }
+                if args.settings.is_none() && select_list_function(name).is_some() =>
+            {
+                let func = select_list_function(name).ok_or_else(|| Error::internal("function vanished"))?;
+                let label = name.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
+                let exprs = unnamed_args(&args.args, &label)?;
+                self.srf_item(func, &label, &exprs, alias.as_ref(), *with_ordinality, start)
+            }
             ast::TableFactor::Table { args: Some(_), .. } | ast::TableFactor::Function { .. } => {
-                Err(Error::not_supported("table functions other than generate_series and pg_show_all_settings"))
+                Err(Error::not_supported("this function in FROM"))
             }
             _ => Err(Error::not_supported("this kind of FROM item")),
         }
@@ -1417,6 +1440,43 @@ impl Binder<'_> {
         let mut item = FromItem::new(plan, start, end, true);
         item.lateral = bindings;
         Ok(item)
+    }
+
+    /// A set-returning function of the select list called in FROM
+    /// (`unnest` of several arrays too, one call per array side by side,
+    /// the shorter ones padded with NULLs): its arguments bound as a
+    /// lateral level, the calls run by a ProjectSet over one empty row.
+    fn srf_item(
+        &mut self,
+        func: SrfFunc,
+        name: &str,
+        exprs: &[&ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        ordinality: bool,
+        start: usize,
+    ) -> Result<FromItem> {
+        let calls: Vec<&[&ast::Expr]> = match func {
+            SrfFunc::Unnest if exprs.len() > 1 => exprs.chunks(1).collect(),
+            _ => vec![exprs],
+        };
+        let (plan, bindings) = self.bind_lateral(|b| {
+            let mut srfs = Vec::with_capacity(calls.len());
+            for nodes in &calls {
+                let Some(node) = nodes.first() else {
+                    return Err(err!(SqlState::UNDEFINED_FUNCTION, "function {name}() does not exist").with_hint(
+                        "No function matches the given name and argument types. You might need to add explicit type casts.",
+                    ));
+                };
+                let bound = nodes.iter().map(|a| b.bind_expr(a)).collect::<Result<Vec<_>>>()?;
+                let (args, ty) = b.srf_args(func, name, bound, nodes, node)?;
+                srfs.push(SrfCall { func, args, ty });
+            }
+            let one_row = Plan::Values { rows: vec![Vec::new()], types: Vec::new() };
+            Ok(Plan::ProjectSet { input: Box::new(one_row), srfs, ordinality })
+        })?;
+        // One column takes the alias's name; several, the function's.
+        let names = if calls.len() > 1 { vec![Some(name); calls.len()] } else { vec![None] };
+        self.function_item(name, &names, plan, bindings, alias, start)
     }
 
     /// `unnest(array) [WITH ORDINALITY]` in FROM, its argument reading
@@ -2517,6 +2577,26 @@ fn json_set_function(name: &ast::ObjectName) -> Option<crate::sql::json_fn::Json
     match parts.as_slice() {
         [n] => crate::sql::json_fn::JsonSrf::lookup(n),
         [schema, n] if schema == "pg_catalog" => crate::sql::json_fn::JsonSrf::lookup(n),
+        _ => None,
+    }
+}
+
+/// A function call's arguments, which must be plain expressions.
+fn unnamed_args<'a>(args: &'a [ast::FunctionArg], name: &str) -> Result<Vec<&'a ast::Expr>> {
+    args.iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            _ => Err(Error::not_supported(format!("this argument of {name}"))),
+        })
+        .collect()
+}
+
+/// A set-returning function of the select list (see [`crate::sql::srf`]).
+fn select_list_function(name: &ast::ObjectName) -> Option<SrfFunc> {
+    let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(ident).collect();
+    match parts.as_slice() {
+        [n] => crate::sql::srf::lookup(n),
+        [schema, n] if schema == "pg_catalog" => crate::sql::srf::lookup(n),
         _ => None,
     }
 }

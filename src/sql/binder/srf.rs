@@ -95,7 +95,7 @@ impl Binder<'_> {
     }
 
     /// A call's arguments brought to the types the function takes, and its result type.
-    fn srf_args(
+    pub(super) fn srf_args(
         &mut self,
         func: SrfFunc,
         name: &str,
@@ -171,6 +171,18 @@ impl Binder<'_> {
                 }
                 (vec![snapshot], id)
             }
+            SrfFunc::StringToTable | SrfFunc::RegexpSplit | SrfFunc::RegexpMatches => {
+                let texts = |t: &PgType| t.is_string() || *t == PgType::Unknown;
+                if !matches!(types.len(), 2 | 3) || !types.iter().all(texts) {
+                    return Err(no_function(self));
+                }
+                let ty = if func == SrfFunc::RegexpMatches {
+                    PgType::array_of(PgType::Text).unwrap_or(PgType::Text)
+                } else {
+                    PgType::Text
+                };
+                (vec![PgType::Text; 3], ty)
+            }
             SrfFunc::Json(f) => {
                 let want = f.arg_type();
                 if types.len() != 1 || (types[0] != want && types[0] != PgType::Unknown) {
@@ -230,7 +242,7 @@ impl Binder<'_> {
                 column[j] = Some(width);
                 width += 1;
             }
-            plan = Plan::ProjectSet { input: Box::new(plan), srfs };
+            plan = Plan::ProjectSet { input: Box::new(plan), srfs, ordinality: false };
         }
         for e in exprs.iter_mut() {
             to_columns(e, &column);

@@ -772,6 +772,11 @@ fn input_value(ty: PgType, typmod: i32, text: &str, tz: &TimeZone) -> Result<Dat
             return Ok(Datum::Text(text[..cut].to_string()));
         }
     }
+    if ty == PgType::RegClass {
+        // Taken as written: the row is stored through the lookup of
+        // `sql::reg_column`, which fails as the cast does.
+        return Ok(Datum::Text(text.to_string()));
+    }
     if ty == PgType::Interval && typmod >= 0 {
         // The modifier's fields say how the text reads (`'5'` is five
         // minutes in an `interval minute` column).

@@ -198,6 +198,9 @@ impl IndexScanState {
             }
             cx.catalog.stats.index_fetched(self.index.oid, rows as u64);
             let mut columns: Vec<ArrayRef> = builders.iter_mut().map(ColumnBuilder::finish).collect();
+            if crate::sql::reg_column::has_oid_columns(&self.table) {
+                crate::sql::reg_column::columns_from_stored(&self.table, &mut columns, rows, cx.eval)?;
+            }
             if let Some(h) = headers {
                 h.finish(self.table.oid, self.ctid, &mut columns);
             }

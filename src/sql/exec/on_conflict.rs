@@ -106,11 +106,12 @@ impl Modify {
         let table = self.table.clone();
         check_not_null(&table, &values)?;
         super::check_constraints(&table, &values, cx.eval)?;
+        let stored = crate::sql::reg_column::to_stored(&table, &values, cx.eval)?.into_owned();
         loop {
             cx.eval.check_interrupts()?;
             let mut holder = KeyCheck::Free;
             for index in table.indexes.iter().filter(|i| oc.arbiters.contains(&i.oid)) {
-                holder = cx.catalog.key_holder(&table, index, &values, cx.xid)?;
+                holder = cx.catalog.key_holder(&table, index, &stored, cx.xid)?;
                 if holder != KeyCheck::Free {
                     break;
                 }
@@ -126,7 +127,7 @@ impl Modify {
                 },
                 KeyCheck::Free => {}
             }
-            let tid = cx.catalog.insert_row(&table, &self.desc, &values, cx.xid, cx.cid)?;
+            let tid = cx.catalog.insert_row(&table, &self.desc, &stored, cx.xid, cx.cid)?;
             let outcome = {
                 let (catalog, pid) = (cx.catalog, cx.eval.backend_pid());
                 let eval = &mut *cx.eval;
@@ -135,7 +136,7 @@ impl Modify {
                 let mut deferred = Vec::new();
                 let outcome = catalog.insert_index_entries_speculative(
                     &table,
-                    &values,
+                    &stored,
                     tid,
                     cx.xid,
                     &oc.arbiters,
@@ -199,7 +200,7 @@ impl Modify {
         if invisible {
             return Err(concurrent_change(false));
         }
-        let old = cx.catalog.fetch_row(table, at)?;
+        let old = super::fetch_named(cx, table, at)?;
         let mut types: Vec<PgType> = table.columns.iter().map(|c| c.ty).collect();
         types.extend_from_slice(&types.clone());
         let mut row = old.clone();
@@ -218,7 +219,8 @@ impl Modify {
         }
         check_not_null(table, &new)?;
         super::check_constraints(table, &new, cx.eval)?;
-        match cx.catalog.update_row(table, &self.desc, at, &new, cx.xid, cx.cid)? {
+        let stored = crate::sql::reg_column::to_stored(table, &new, cx.eval)?;
+        match cx.catalog.update_row(table, &self.desc, at, &stored, cx.xid, cx.cid)? {
             RowChange::Done(version) => {
                 insert_index_entries(cx.catalog, cx.eval, cx.xid, table, &new, Some(&old), version)?
             }

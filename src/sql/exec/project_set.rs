@@ -25,6 +25,10 @@ pub(super) struct ProjectSetState {
     runs: Vec<SrfRows>,
     /// Room for one call's argument values (kept to spare an allocation a row).
     values: Vec<crate::sql::types::Datum>,
+    /// Number the rows of each input row (`WITH ORDINALITY`).
+    ordinality: bool,
+    /// The rows given so far for the row being expanded.
+    given: i64,
 }
 
 struct Current {
@@ -38,9 +42,9 @@ struct Current {
 }
 
 impl ProjectSetState {
-    pub(super) fn new(input: Node, srfs: Vec<SrfCall>) -> ProjectSetState {
+    pub(super) fn new(input: Node, srfs: Vec<SrfCall>, ordinality: bool) -> ProjectSetState {
         let runs = srfs.iter().map(|_| SrfRows::Done).collect();
-        ProjectSetState { input, srfs, current: None, runs, values: Vec::new() }
+        ProjectSetState { input, srfs, current: None, runs, values: Vec::new(), ordinality, given: 0 }
     }
 
     pub(super) fn next(&mut self, cx: &mut ExecCx<'_>) -> Result<Step> {
@@ -86,6 +90,7 @@ impl ProjectSetState {
         let mut builders: Vec<ColumnBuilder> = self.srfs.iter().map(|c| ColumnBuilder::new(c.ty, BATCH_ROWS)).collect();
         let mut indices: Vec<u32> = Vec::new();
         let mut counts = vec![0usize; self.srfs.len()];
+        let mut ordinals: Vec<i64> = Vec::new();
         while indices.len() < BATCH_ROWS && current.row < current.batch.rows {
             let row = current.row;
             if !current.started {
@@ -95,6 +100,7 @@ impl ProjectSetState {
                     *run = SrfRows::start(call, &mut self.values)?;
                 }
                 current.started = true;
+                self.given = 0;
             }
             let room = BATCH_ROWS - indices.len();
             for (((run, call), out), n) in self.runs.iter_mut().zip(&self.srfs).zip(&mut builders).zip(&mut counts) {
@@ -113,12 +119,19 @@ impl ProjectSetState {
                 }
             }
             indices.extend(std::iter::repeat_n(row as u32, n));
+            if self.ordinality {
+                ordinals.extend((1..=n as i64).map(|i| self.given + i));
+                self.given += n as i64;
+            }
         }
         if indices.is_empty() {
             return Ok(None);
         }
         let mut out = current.batch.take(&UInt32Array::from(indices))?;
         out.columns.extend(builders.iter_mut().map(ColumnBuilder::finish));
+        if self.ordinality {
+            out.columns.push(std::sync::Arc::new(arrow_array::Int64Array::from(ordinals)));
+        }
         Ok(Some(out))
     }
 }

@@ -136,6 +136,11 @@ impl Wal {
         dir.join(segment_file_name(seg * segment_size))
     }
 
+    /// The size of a segment file in bytes.
+    pub fn segment_size(&self) -> u64 {
+        self.segment_size
+    }
+
     /// The name of the segment file that holds the byte at `lsn`.
     pub fn segment_name(&self, lsn: u64) -> String {
         segment_file_name(lsn - lsn % self.segment_size)
