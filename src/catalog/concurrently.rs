@@ -147,11 +147,14 @@ impl Catalog {
         if self.txns.dead_to_all(t, snapshot.xmin)? || !self.txns.inserted_before(t, snapshot)? {
             return Ok(None);
         }
+        let live = !matches!(self.txns.unique_status(t, xid)?, crate::txn::UniqueStatus::Dead);
+        if !live && self.values_freed(&self.toaster(table), desc, t, wanted)? {
+            return Ok(None);
+        }
         let values = self.decode_columns(table, desc, t, Some(wanted))?;
         if !index.covers(&values)? {
             return Ok(None);
         }
-        let live = !matches!(self.txns.unique_status(t, xid)?, crate::txn::UniqueStatus::Dead);
         let key = index.key(&values)?;
         Ok(Some(Candidate { root, at, values, key, live }))
     }

@@ -598,10 +598,15 @@ impl Catalog {
         let mut outcome = KeyCheck::Free;
         let desc = table.desc();
         self.table_heap(table).fetch_chain(root, |at, t, multi| {
-            if multi && self.index_key_of(table, &desc, index, t)?.as_deref() != Some(key) {
+            // Status first: a dead version's key is never read (its values
+            // stored out of line may be gone, see `Catalog::values_freed`).
+            let status = self.txns.unique_status(t, xid)?;
+            if matches!(status, txn::UniqueStatus::Dead)
+                || (multi && self.index_key_of(table, &desc, index, t)?.as_deref() != Some(key))
+            {
                 return Ok(false);
             }
-            match self.txns.unique_status(t, xid)? {
+            match status {
                 txn::UniqueStatus::Dead => Ok(false),
                 txn::UniqueStatus::Live => {
                     outcome = KeyCheck::Taken(at);
@@ -639,15 +644,22 @@ impl Catalog {
     /// Whether a build gives row version `t` an entry (`None`: not), and
     /// whether it is live (counts for uniqueness): see
     /// [`Catalog::build_index`] and [`Catalog::build_index_concurrently`].
-    fn build_version_state(&self, t: &[u8], xid: u64, snapshot: Option<&Snapshot>) -> Result<Option<bool>> {
+    fn build_version_state(
+        &self,
+        t: &[u8],
+        xid: u64,
+        horizon: u64,
+        snapshot: Option<&Snapshot>,
+    ) -> Result<Option<bool>> {
         if let Some(snapshot) = snapshot {
             return Ok(self.txns.tuple_visible(t, snapshot, xid, 0)?.then_some(true));
         }
         Ok(match self.txns.unique_status(t, xid)? {
-            // Aborted inserts need no entry; versions deleted by a
-            // committed transaction may still be seen by older snapshots,
-            // so they keep theirs.
-            txn::UniqueStatus::Dead if self.txns.inserted_by_aborted(t)? => None,
+            // Aborted inserts and versions no snapshot can see need no
+            // entry (pruning removes them); versions deleted by a committed
+            // transaction may still be seen by older snapshots, so they
+            // keep theirs.
+            txn::UniqueStatus::Dead if self.txns.dead_to_all(t, horizon)? => None,
             txn::UniqueStatus::Dead => Some(false),
             _ => Some(true),
         })
@@ -659,6 +671,8 @@ impl Catalog {
         self.index_builds.entry(table.oid).or_default().push((xid, self.txns.top_level(xid)));
         self.build_starts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let desc = table.desc();
+        let horizon = self.txns.horizon();
+        let toaster = self.toaster(table);
         // Only the indexed columns are decoded (and detoasted).
         let mut wanted = vec![false; table.columns.len()];
         for c in index.columns_read() {
@@ -687,8 +701,11 @@ impl Catalog {
                     if error.is_some() {
                         return;
                     }
-                    let step = self.build_version_state(t, xid, snapshot).and_then(|live| {
+                    let step = self.build_version_state(t, xid, horizon, snapshot).and_then(|live| {
                         let Some(live) = live else { return Ok(()) };
+                        if !live && self.values_freed(&toaster, &desc, t, &wanted)? {
+                            return Ok(());
+                        }
                         self.decode_columns_into(table, &desc, t, Some(&wanted), &mut values)?;
                         if !index.covers(&values)? {
                             return Ok(());

@@ -2521,6 +2521,32 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether a value of the `wanted` columns of row version `t` was
+    /// stored out of line and is gone. That happens to a version deleted
+    /// by a committed transaction whose successor, the version that ended
+    /// the value's life, VACUUM removed first (deleters' ids need not be
+    /// in commit order): no snapshot sees either, but readers of every
+    /// version (index builds) must pass it over.
+    pub(crate) fn values_freed(
+        &self,
+        toaster: &Toaster<'_>,
+        desc: &TupleDesc,
+        t: &[u8],
+        wanted: &[bool],
+    ) -> Result<bool> {
+        if !Header(t).has_toasted() {
+            return Ok(false);
+        }
+        for (i, v) in deform_stored(desc, t).iter().enumerate() {
+            if let (Some(Stored::External(b)), Some(true)) = (v, wanted.get(i)) {
+                if !toaster.value_exists(&ToastPointer::decode(b)?)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
     /// The out-of-line values of the version at `tid` (before it is deleted).
     fn toasted_values(&self, table: &Table, tid: Tid) -> Result<Vec<ToastPointer>> {
         if table.toast.is_none() {

@@ -300,7 +300,7 @@ impl<'a> Heap<'a> {
     /// Copy row versions into this (new) heap as they are, headers and
     /// all, in bulk (VACUUM FULL's rewrite; the WAL records are `xid`'s).
     /// A copy has no newer version here: its update link points at
-    /// itself, as a deleted row's does.
+    /// itself, as a deleted row's does, and it is no part of a HOT chain.
     pub fn copy_batch(&self, xid: u64, tuples: &[&[u8]], tids: &mut Vec<Tid>) -> Result<()> {
         self.fill_pages(xid, Stamp::Copy, tuples, tids)
     }
@@ -352,6 +352,10 @@ impl<'a> Heap<'a> {
                     Stamp::Copy => {
                         let mask = Header(&h.0[..]).infomask() & !UPDATED;
                         h.set_infomask(mask);
+                        // Each copy is a chain of its own: reached from
+                        // its own index entries, not through a root.
+                        h.set_hot_flag(tuple::HOT_UPDATED, false);
+                        h.set_hot_flag(tuple::HEAP_ONLY, false);
                     }
                 }
                 h.set_ctid(tid);

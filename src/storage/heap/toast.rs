@@ -39,7 +39,13 @@
 //! VACUUM frees a version whose own change made the mark (same `xmax`,
 //! same command id), the value goes with it ([`Toaster::delete_value`]),
 //! index entries first, then chunk rows; versions before it carried the
-//! value on and free nothing. A crash between the chunks and the version
+//! value on and free nothing. Those earlier versions may outlive the
+//! value: their deleters' ids need not be in commit order, so one of them
+//! can still be above the horizon when the marking version is below it.
+//! No snapshot sees such a version (its deleter committed before the
+//! marking change did), and readers of every version (index builds) pass
+//! over a dead version whose value is gone (`Catalog::values_freed`).
+//! A crash between the chunks and the version
 //! leaves a dead version pointing at missing chunks, which nobody reads
 //! (only indexed columns of dead versions are read, and those are never
 //! shared: see `Catalog::update_row`) and the next VACUUM removes. Chunks
@@ -583,6 +589,12 @@ impl<'a> Toaster<'a> {
             let h = super::tuple::Header(&t);
             h.has_deleter().then(|| (h.xmax(), h.cid()))
         }))
+    }
+
+    /// Whether the chunks of the value are there (VACUUM has not freed it).
+    pub fn value_exists(&self, pointer: &ToastPointer) -> Result<bool> {
+        let Some(rel) = self.rel.filter(|r| r.oid == pointer.toast_relid) else { return Ok(false) };
+        Ok(self.first_chunk(&rel, pointer.value_id)?.is_some())
     }
 
     /// Where chunk 0 of value `value_id` is.
