@@ -96,6 +96,7 @@ impl SqlState {
     pub const INVALID_ARGUMENT_FOR_NTILE: SqlState = SqlState("22014");
     pub const INVALID_ARGUMENT_FOR_NTH_VALUE: SqlState = SqlState("22016");
     pub const INVALID_ESCAPE_SEQUENCE: SqlState = SqlState("22025");
+    pub const INVALID_USE_OF_ESCAPE_CHARACTER: SqlState = SqlState("2200C");
     pub const INVALID_REGULAR_EXPRESSION: SqlState = SqlState("2201B");
     pub const INVALID_ROW_COUNT_IN_LIMIT: SqlState = SqlState("2201W");
     pub const INVALID_ROW_COUNT_IN_RESULT_OFFSET: SqlState = SqlState("2201X");

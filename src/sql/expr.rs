@@ -1386,10 +1386,18 @@ pub fn cast_styled(v: Datum, from: PgType, to: PgType, typmod: Option<u32>, styl
     Ok(out)
 }
 
-/// SQL `LIKE` matching with `%`, `_` and the default escape `\\`.
+/// SQL `LIKE` matching with `%`, `_` and the default escape `\\` (other
+/// escapes are rewritten to it first: see [`like_escape`]).
 pub fn like(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
-    let fold = |s: &str| if case_insensitive { s.to_lowercase() } else { s.to_string() };
-    let (t, p): (Vec<char>, Vec<char>) = (fold(text).chars().collect(), fold(pattern).chars().collect());
+    if case_insensitive {
+        let (t, p): (Vec<char>, Vec<char>) =
+            (text.to_lowercase().chars().collect(), pattern.to_lowercase().chars().collect());
+        return like_units(&t, &p, ['%', '_', '\\']);
+    }
+    if text.is_ascii() && pattern.is_ascii() {
+        return like_units(text.as_bytes(), pattern.as_bytes(), [b'%', b'_', b'\\']);
+    }
+    let (t, p): (Vec<char>, Vec<char>) = (text.chars().collect(), pattern.chars().collect());
     like_units(&t, &p, ['%', '_', '\\'])
 }
 
@@ -1399,24 +1407,161 @@ pub fn like_bytes(bytes: &[u8], pattern: &[u8]) -> Result<bool> {
 }
 
 /// LIKE over units (characters or bytes); `special` is the any-string,
-/// any-unit and escape units.
-fn like_units<T: PartialEq + Copy>(t: &[T], p: &[T], special: [T; 3]) -> Result<bool> {
-    let escape = special[2];
-    if p.last() == Some(&escape) && p.iter().rev().take_while(|c| **c == escape).count() % 2 == 1 {
-        return Err(err!(SqlState::INVALID_ESCAPE_SEQUENCE, "LIKE pattern must not end with escape character"));
+/// any-unit and escape units. One pass with one point to come back to:
+/// on a mismatch, the last `%` takes one more unit (earlier ones need
+/// not, as whatever they would take the last one can), so that the work
+/// is bounded by the product of the lengths, whatever the pattern.
+fn like_units<T: PartialEq + Copy>(t: &[T], p: &[T], [any, one, escape]: [T; 3]) -> Result<bool> {
+    let (mut ti, mut pi) = (0, 0);
+    // After the last `%` seen: where the pattern goes on, and where in the
+    // text the `%`'s match ends.
+    let mut retry: Option<(usize, usize)> = None;
+    loop {
+        if let Some(&c) = p.get(pi) {
+            if c == any {
+                pi += 1;
+                retry = Some((pi, ti));
+                continue;
+            }
+            if let Some(&u) = t.get(ti) {
+                // As in PostgreSQL, a pattern's last escape is an error
+                // only once the text before it has matched.
+                if c == escape && pi + 1 == p.len() {
+                    return Err(err!(
+                        SqlState::INVALID_ESCAPE_SEQUENCE,
+                        "LIKE pattern must not end with escape character"
+                    ));
+                }
+                let (wanted, len) = if c == escape { (Some(p[pi + 1]), 2) } else { ((c != one).then_some(c), 1) };
+                if wanted.is_none_or(|w| w == u) {
+                    pi += len;
+                    ti += 1;
+                    continue;
+                }
+            }
+        } else if ti == t.len() {
+            return Ok(true);
+        }
+        match retry {
+            Some((at, end)) if end < t.len() => {
+                retry = Some((at, end + 1));
+                (pi, ti) = (at, end + 1);
+            }
+            _ => return Ok(false),
+        }
     }
-    Ok(like_at(t, p, special))
 }
 
-fn like_at<T: PartialEq + Copy>(t: &[T], p: &[T], special @ [any, one, escape]: [T; 3]) -> bool {
-    match p.first() {
-        None => t.is_empty(),
-        Some(&c) if c == any => {
-            let rest = &p[1..];
-            (0..=t.len()).any(|i| like_at(&t[i..], rest, special))
-        }
-        Some(&c) if c == one => !t.is_empty() && like_at(&t[1..], &p[1..], special),
-        Some(&c) if c == escape && p.len() > 1 => t.first() == Some(&p[1]) && like_at(&t[1..], &p[2..], special),
-        Some(c) => t.first() == Some(c) && like_at(&t[1..], &p[1..], special),
+fn invalid_escape_string() -> Error {
+    err!(SqlState::INVALID_ESCAPE_SEQUENCE, "invalid escape string")
+        .with_hint("Escape string must be empty or one character.")
+}
+
+/// The one character of an ESCAPE clause (`None`: empty, no escape).
+fn escape_char(escape: &str) -> Result<Option<char>> {
+    let mut chars = escape.chars();
+    match (chars.next(), chars.next()) {
+        (c, None) => Ok(c),
+        _ => Err(invalid_escape_string()),
     }
+}
+
+/// `like_escape(pattern, escape)`: `pattern` with escape character
+/// `escape` rewritten to use LIKE's default escape `\\` (what
+/// `LIKE … ESCAPE` matches with). An empty `escape` means none.
+pub fn like_escape(pattern: &str, escape: &str) -> Result<String> {
+    let escape = escape_char(escape)?;
+    if escape == Some('\\') {
+        return Ok(pattern.to_string());
+    }
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if Some(c) == escape && !escaped {
+            out.push('\\');
+            escaped = true;
+            continue;
+        }
+        if c == '\\' && !escaped {
+            out.push('\\');
+        }
+        out.push(c);
+        escaped = false;
+    }
+    Ok(out)
+}
+
+/// `similar_to_escape(pattern [, escape])`: a SQL regular expression
+/// (`SIMILAR TO`) as the POSIX one that matches the same whole strings:
+/// `%` and `_` become `.*` and `.`, groups do not capture, an escaped
+/// character and the POSIX specials SQL does not have (`.`, `$`, `^`,
+/// `\\`) stand for themselves, bracket expressions are kept, and the two
+/// escaped double quotes of `SUBSTRING … SIMILAR` split the pattern into
+/// three parts, the first matching as little as it can. The default
+/// escape is `\\`; an empty one means none.
+pub fn similar_to_escape(pattern: &str, escape: Option<&str>) -> Result<String> {
+    let escape = match escape {
+        Some(e) => escape_char(e)?,
+        None => Some('\\'),
+    };
+    let mut out = String::with_capacity(pattern.len() + 12);
+    out.push_str("^(?:");
+    let (mut escaped, mut quotes) = (false, 0);
+    // Inside a bracket expression: how many characters of it were read
+    // (a `]` first, or first after `^`, is one of its members).
+    let mut class: Option<usize> = None;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+            if c == '"' && class.is_none() {
+                quotes += 1;
+                out.push_str(match quotes {
+                    1 => "){1,1}?(",
+                    2 => "){1,1}(?:",
+                    _ => {
+                        return Err(err!(
+                            SqlState::INVALID_USE_OF_ESCAPE_CHARACTER,
+                            "SQL regular expression may not contain more than two escape-double-quote separators"
+                        ));
+                    }
+                });
+            } else {
+                out.push('\\');
+                out.push(c);
+            }
+            continue;
+        }
+        if Some(c) == escape {
+            escaped = true;
+            continue;
+        }
+        if let Some(read) = class {
+            if c == ']' && read > 0 && !(read == 1 && out.ends_with("[^")) {
+                class = None;
+            } else {
+                class = Some(read + 1);
+            }
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+            continue;
+        }
+        match c {
+            '[' => {
+                class = Some(0);
+                out.push('[');
+            }
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            '(' => out.push_str("(?:"),
+            '\\' | '.' | '$' | '^' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str(")$");
+    Ok(out)
 }

@@ -50,7 +50,7 @@ use std::sync::Arc;
 use super::coercion::{self, CastContext, implicit as implicit_coercion};
 use super::exec::ModifyKind;
 use super::expr::{ArithOp, CmpOp, Expr};
-use super::func::Func;
+use super::func::{Func, StrFunc};
 use super::parser::position;
 use super::plan::{AggFunc, Plan, SubKind};
 use super::types::{Datum, PgType, int_datum, parse_text};
@@ -1535,13 +1535,16 @@ impl<'a> Binder<'a> {
                 };
                 self.bind_quantified(left, q, op, all, op.symbol(), e)
             }
-            E::Like { negated, any: false, expr, pattern, escape_char: None }
-            | E::ILike { negated, any: false, expr, pattern, escape_char: None } => {
+            E::Like { negated, any: false, expr, pattern, escape_char }
+            | E::ILike { negated, any: false, expr, pattern, escape_char } => {
                 let ci = matches!(e, E::ILike { .. });
                 let x = self.bind_expr(expr)?;
                 let p = self.bind_expr(pattern)?;
                 // bytealike (there is no ILIKE for bytea).
                 if !ci && x.ty() == PgType::Bytea && matches!(p.ty(), PgType::Bytea | PgType::Unknown) {
+                    if escape_char.is_some() {
+                        return Err(self.at(Error::not_supported("bytea LIKE with ESCAPE"), e));
+                    }
                     let p = self.coerce(p, PgType::Bytea, pattern)?;
                     return Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci));
                 }
@@ -1552,7 +1555,28 @@ impl<'a> Binder<'a> {
                 // bpchar matches with its blanks (PostgreSQL's bpcharlike).
                 let x = if x.ty() == PgType::Bpchar { x } else { self.coerce(x, PgType::Text, expr)? };
                 let p = self.coerce(p, PgType::Text, pattern)?;
+                // `ESCAPE e` rewrites the pattern to the default escape.
+                let p = match escape_char {
+                    Some(escape) => self.string_call(StrFunc::LikeEscape, vec![p], escape)?,
+                    None => p,
+                };
                 Ok(Expr::Like(Box::new(x), Box::new(p), *negated, ci))
+            }
+            // `x SIMILAR TO p [ESCAPE e]` is `x ~ similar_to_escape(p [, e])`.
+            E::SimilarTo { negated, expr, pattern, escape_char } => {
+                let x = self.bind_expr(expr)?;
+                let p = self.bind_expr(pattern)?;
+                let p = self.coerce(p, PgType::Text, pattern)?;
+                if !x.ty().is_string() && x.ty() != PgType::Unknown {
+                    return Err(self.no_operator("~", x.ty(), p.ty(), e));
+                }
+                let x = self.coerce(x, PgType::Text, expr)?;
+                let regex = match escape_char {
+                    Some(escape) => self.string_call(StrFunc::SimilarToEscape, vec![p], escape)?,
+                    None => Expr::Call(Func::Str(StrFunc::SimilarToEscape), vec![p], PgType::Text),
+                };
+                let matches = Func::RegexMatch { case_insensitive: false, negated: *negated };
+                Ok(Expr::Call(matches, vec![x, regex], PgType::Bool))
             }
             other => Err(self.at(Error::not_supported(format!("expression \"{other}\"")), e)),
         }
@@ -1909,6 +1933,14 @@ impl<'a> Binder<'a> {
                 None => Err(self.at(Error::not_supported(format!("operator {other}")), node)),
             },
         }
+    }
+
+    /// `f(args…, last)`: a text function whose last argument, `last`,
+    /// is bound here as text.
+    fn string_call(&mut self, f: StrFunc, mut args: Vec<Expr>, last: &ast::Expr) -> Result<Expr> {
+        let bound = self.bind_expr(last)?;
+        args.push(self.coerce(bound, PgType::Text, last)?);
+        Ok(Expr::Call(Func::Str(f), args, PgType::Text))
     }
 
     fn bind_comparison_operands(

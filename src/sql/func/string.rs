@@ -36,6 +36,8 @@ pub enum StrFunc {
     BitLength,
     RegexpReplace,
     Format,
+    LikeEscape,
+    SimilarToEscape,
 }
 
 impl StrFunc {
@@ -61,6 +63,8 @@ impl StrFunc {
         "bit_length",
         "regexp_replace",
         "format",
+        "like_escape",
+        "similar_to_escape",
     ];
 
     pub fn lookup(name: &str) -> Option<StrFunc> {
@@ -86,6 +90,8 @@ impl StrFunc {
             "bit_length" => BitLength,
             "regexp_replace" => RegexpReplace,
             "format" => Format,
+            "like_escape" => LikeEscape,
+            "similar_to_escape" => SimilarToEscape,
             _ => return None,
         })
     }
@@ -117,6 +123,8 @@ impl StrFunc {
             StrFunc::ToHex => &[(&[Int4], Text), (&[Int8], Text)],
             StrFunc::BitLength => &[(&[Text], Int4), (&[Bytea], Int4)],
             StrFunc::RegexpReplace => &[(&[Text, Text, Text], Text), (&[Text, Text, Text, Text], Text)],
+            StrFunc::LikeEscape => &[(&[Text, Text], Text)],
+            StrFunc::SimilarToEscape => &[(&[Text], Text), (&[Text, Text], Text)],
             StrFunc::Concat | StrFunc::ConcatWs | StrFunc::Format | StrFunc::QuoteLiteral | StrFunc::QuoteNullable => {
                 &[]
             }
@@ -171,6 +179,10 @@ fn too_long() -> crate::error::Error {
 pub fn call(func: StrFunc, values: &[Datum], ctx: &dyn EvalContext) -> Result<Datum> {
     let text = |i: usize| values.get(i).and_then(Datum::as_str).unwrap_or("");
     Ok(match func {
+        StrFunc::LikeEscape => Datum::Text(crate::sql::expr::like_escape(text(0), text(1))?),
+        StrFunc::SimilarToEscape => {
+            Datum::Text(crate::sql::expr::similar_to_escape(text(0), values.get(1).map(|_| text(1)))?)
+        }
         StrFunc::Replace => {
             if text(1).is_empty() {
                 Datum::Text(text(0).to_string())
