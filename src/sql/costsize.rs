@@ -180,7 +180,7 @@ impl<'a> Costing<'a> {
                 let (startup, total) = self.sort(i);
                 Estimate { startup, total, rows: i.rows, width }
             }
-            Plan::Limit { input, offset, count } => {
+            Plan::Limit { input, offset, count, .. } => {
                 let i = self.estimate(input);
                 let constant = |e: &Option<Expr>| {
                     e.as_ref()

@@ -915,6 +915,10 @@ enum Node {
         count_expr: Option<Expr>,
         bounds: Option<(u64, Option<u64>)>,
         seen: u64,
+        /// `WITH TIES`: the ORDER BY columns and their types, and where
+        /// the rows past the count stand.
+        ties: Vec<(usize, PgType)>,
+        tie: Tie,
     },
     Distinct {
         input: Box<Node>,
@@ -1620,13 +1624,18 @@ impl Node {
                 batches: Vec::new(),
                 output: None,
             })),
-            Plan::Limit { input, offset, count } => Node::Limit {
-                input: Box::new(Node::build_in(input, slots)?),
-                offset_expr: offset.clone(),
-                count_expr: count.clone(),
-                bounds: None,
-                seen: 0,
-            },
+            Plan::Limit { input, offset, count, ties } => {
+                let types = input.types();
+                Node::Limit {
+                    input: Box::new(Node::build_in(input, slots)?),
+                    offset_expr: offset.clone(),
+                    count_expr: count.clone(),
+                    bounds: None,
+                    seen: 0,
+                    ties: ties.iter().map(|&c| (c, types[c])).collect(),
+                    tie: Tie::Counting,
+                }
+            }
             Plan::Distinct { input, columns } => Node::Distinct {
                 types: input.types(),
                 input: Box::new(Node::build_in(input, slots)?),
@@ -1794,7 +1803,7 @@ impl Node {
             Node::MergeJoin(j) => j.next(cx),
             Node::Aggregate(a) => a.next(cx),
             Node::Sort(s) => s.next(cx),
-            Node::Limit { input, offset_expr, count_expr, bounds, seen } => {
+            Node::Limit { input, offset_expr, count_expr, bounds, seen, ties, tie } => {
                 let (offset, count) = match bounds {
                     Some(b) => *b,
                     None => {
@@ -1804,20 +1813,33 @@ impl Node {
                     }
                 };
                 loop {
-                    if count.is_some_and(|c| *seen >= offset + c) {
+                    let counted = count.is_some_and(|c| *seen >= offset + c);
+                    if counted && !matches!(tie, Tie::Last(_)) {
                         return Ok(Step::Done);
                     }
                     let b = match input.next(cx)? {
                         Step::Batch(b) => b,
                         other => return Ok(other),
                     };
+                    if counted {
+                        // Past the count: the rows that tie with the last one counted.
+                        let n = tie.peers(ties, &b, 0);
+                        if n > 0 {
+                            return Ok(Step::Batch(b.slice(0, n)));
+                        }
+                        continue;
+                    }
                     let start = *seen;
                     *seen += b.rows as u64;
                     let from = offset.saturating_sub(start).min(b.rows as u64) as usize;
-                    let to = match count {
+                    let mut to = match count {
                         Some(c) => ((offset + c).saturating_sub(start)).min(b.rows as u64) as usize,
                         None => b.rows,
                     };
+                    if !ties.is_empty() && to > from && count.is_some_and(|c| *seen >= offset + c) {
+                        *tie = Tie::Last(ties.iter().map(|&(c, ty)| datum_at(&b.columns[c], ty, to - 1)).collect());
+                        to += tie.peers(ties, &b, to);
+                    }
                     if to > from {
                         return Ok(Step::Batch(b.slice(from, to - from)));
                     }
@@ -1903,6 +1925,34 @@ fn cte_scan(cx: &mut ExecCx<'_>, id: usize, next: &mut usize) -> Result<Step> {
             }
             Step::Done => store.done = true,
         }
+    }
+}
+
+/// Where `FETCH … WITH TIES` stands once its count is reached.
+enum Tie {
+    /// Still counting (or no ties wanted, or none to look for: a count of 0).
+    Counting,
+    /// The ORDER BY values of the last row counted: rows equal in them come too.
+    Last(Vec<Datum>),
+    /// A row that differs came: nothing more.
+    Done,
+}
+
+impl Tie {
+    /// How many rows of `b` from `from` on tie with the last row counted
+    /// (fewer than all of them: no more ties to come).
+    fn peers(&mut self, ties: &[(usize, PgType)], b: &Batch, from: usize) -> usize {
+        let Tie::Last(last) = self else { return 0 };
+        let equal = |i: usize| {
+            ties.iter()
+                .zip(last.iter())
+                .all(|(&(c, ty), v)| sort_cmp(&datum_at(&b.columns[c], ty, i), v, false, false) == Ordering::Equal)
+        };
+        let n = (from..b.rows).take_while(|&i| equal(i)).count();
+        if from + n < b.rows {
+            *self = Tie::Done;
+        }
+        n
     }
 }
 

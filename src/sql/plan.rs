@@ -375,6 +375,9 @@ pub enum Plan {
         input: Box<Plan>,
         offset: Option<Expr>,
         count: Option<Expr>,
+        /// `FETCH … WITH TIES`: the ORDER BY columns; rows equal in them
+        /// to the last row counted come too.
+        ties: Vec<usize>,
     },
     /// Remove duplicate rows (over the first `columns` columns).
     Distinct {
@@ -594,7 +597,7 @@ impl Plan {
                 }
                 input.visit_exprs(f);
             }
-            Plan::Limit { input, offset, count } => {
+            Plan::Limit { input, offset, count, .. } => {
                 offset.iter().chain(count).for_each(&mut *f);
                 input.visit_exprs(f);
             }
@@ -750,8 +753,8 @@ impl Plan {
             Plan::LateralJoin { kind, bindings, on, .. } => {
                 (node, *kind as u32, bindings.len() as u32, usize::from(on.is_some()))
             }
-            Plan::Limit { offset, count, .. } => {
-                (node, 0, 0, usize::from(offset.is_some()) << 1 | usize::from(count.is_some()))
+            Plan::Limit { offset, count, ties, .. } => {
+                (node, ties.len() as u32, 0, usize::from(offset.is_some()) << 1 | usize::from(count.is_some()))
             }
             _ => (node, 0, 0, 0),
         }

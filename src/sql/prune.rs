@@ -58,7 +58,9 @@ fn prune(plan: &mut Plan, read: Option<Vec<bool>>) {
             let m = read.and_then(|m| marked_columns(&keys.iter().map(|k| k.column).collect::<Vec<_>>(), m));
             prune(input, m);
         }
-        Plan::Limit { input, .. } | Plan::With { input, .. } => prune(input, read),
+        // WITH TIES compares the rows' ORDER BY columns.
+        Plan::Limit { input, ties, .. } => prune(input, read.and_then(|m| marked_columns(ties, m))),
+        Plan::With { input, .. } => prune(input, read),
         Plan::Join { left, right, kind, equi, on, .. } => {
             let (l, r) = match joined_read(read, *kind, left, right, on.as_ref()) {
                 Some((l, r)) => (marked(equi.iter().map(|(a, _)| a), l), marked(equi.iter().map(|(_, b)| b), r)),

@@ -172,6 +172,8 @@ pub struct Binder<'a> {
     output_was_unknown: bool,
     /// Which columns of the SELECT bound last were untyped literals.
     select_unknowns: Option<Vec<bool>>,
+    /// The output columns the ORDER BY of the SELECT bound last sorts by.
+    order_columns: Vec<usize>,
     /// Simple-query statements have no parameters: `$n` is an error there.
     allow_params: bool,
     /// Parameter types: declared by the client, or inferred (`Unknown` until then).
@@ -230,6 +232,7 @@ impl<'a> Binder<'a> {
             next_subplan: 0,
             output_was_unknown: false,
             select_unknowns: None,
+            order_columns: Vec::new(),
             allow_params: false,
             params: Vec::new(),
             reads: Vec::new(),
@@ -1135,7 +1138,7 @@ impl<'a> Binder<'a> {
             Some(ast::OrderByKind::All(_)) => return Err(Error::not_supported("ORDER BY ALL")),
         };
         self.levels.push(query::Level::default());
-        type Window = (Option<Expr>, Option<Expr>);
+        type Window = (Option<Expr>, Option<Expr>, bool);
         let r = (|| -> Result<(Vec<crate::sql::plan::SortKey>, Window)> {
             self.add_table_rel(&table, alias.as_ref(), false)?;
             let mut keys = Vec::with_capacity(order.len());
@@ -1148,7 +1151,10 @@ impl<'a> Binder<'a> {
             Ok((keys, self.limit_clause(q)?))
         })();
         self.levels.pop();
-        let (keys, (offset, count)) = r?;
+        let (keys, (offset, count, with_ties)) = r?;
+        if with_ties {
+            return not_yet("FETCH … WITH TIES");
+        }
         if !keys.is_empty() {
             let Plan::Project { input, exprs } = plan else { return Err(Error::internal("row addresses plan")) };
             plan = Plan::Project { input: Box::new(Plan::Sort { input, keys }), exprs };

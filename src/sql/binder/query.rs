@@ -281,7 +281,8 @@ impl Binder<'_> {
             },
             None => &[],
         };
-        let (offset, count);
+        let (offset, count, with_ties);
+        let mut ties = Vec::new();
         let mut bound = match q.body.as_ref() {
             ast::SetExpr::Select(s) => {
                 self.levels.push(Level::default());
@@ -289,29 +290,38 @@ impl Binder<'_> {
                 let r = self.bind_select(s, order_by).and_then(|b| Ok((b, self.limit_clause(q)?)));
                 self.levels.pop();
                 let (b, limits) = r?;
-                (offset, count) = limits;
+                (offset, count, with_ties) = limits;
+                if with_ties {
+                    ties = std::mem::take(&mut self.order_columns);
+                }
                 b
             }
             body => {
                 let mut b = self.bind_set_expr(body)?;
                 if !order_by.is_empty() {
                     let keys = self.output_order(&b.columns, order_by)?;
+                    ties = keys.iter().map(|k| k.column).collect();
                     b.plan = Plan::Sort { input: Box::new(b.plan), keys };
                 }
                 self.levels.push(Level::default());
                 let r = self.limit_clause(q);
                 self.levels.pop();
-                (offset, count) = r?;
+                (offset, count, with_ties) = r?;
+                if !with_ties {
+                    ties.clear();
+                }
                 b
             }
         };
         if offset.is_some() || count.is_some() {
-            bound.plan = Plan::Limit { input: Box::new(bound.plan), offset, count };
+            bound.plan = Plan::Limit { input: Box::new(bound.plan), offset, count, ties };
         }
         Ok(bound)
     }
 
-    pub(super) fn limit_clause(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>)> {
+    /// OFFSET and LIMIT (or FETCH FIRST), and whether FETCH counts rows
+    /// that tie with the last one (`WITH TIES`).
+    pub(super) fn limit_clause(&mut self, q: &ast::Query) -> Result<(Option<Expr>, Option<Expr>, bool)> {
         let mut offset = None;
         let mut count = None;
         let bind = |b: &mut Self, e: &ast::Expr, what: &str| -> Result<Expr> {
@@ -363,16 +373,33 @@ impl Binder<'_> {
             }
             None => {}
         }
+        let mut with_ties = false;
         if let Some(f) = &q.fetch {
-            if f.with_ties || f.percent {
-                return Err(Error::not_supported("FETCH … WITH TIES or PERCENT"));
+            if f.percent {
+                return Err(err!(SqlState::SYNTAX_ERROR, "syntax error at or near \"PERCENT\""));
+            }
+            if f.with_ties {
+                let ordered = q
+                    .order_by
+                    .as_ref()
+                    .is_some_and(|o| !matches!(&o.kind, ast::OrderByKind::Expressions(v) if v.is_empty()));
+                if !ordered {
+                    return Err(err!(SqlState::SYNTAX_ERROR, "WITH TIES cannot be specified without ORDER BY clause"));
+                }
+                if matches!(&f.quantity, Some(ast::Expr::Value(v)) if v.value == ast::Value::Null) {
+                    return Err(err!(
+                        SqlState::INVALID_ROW_COUNT_IN_LIMIT,
+                        "row count cannot be null in FETCH FIRST ... WITH TIES clause"
+                    ));
+                }
+                with_ties = true;
             }
             count = Some(match &f.quantity {
                 Some(e) => bind(self, e, "LIMIT")?,
                 None => Expr::Const(Datum::Int8(1), PgType::Int8),
             });
         }
-        Ok((offset, count))
+        Ok((offset, count, with_ties))
     }
 
     pub(super) fn bind_set_expr(&mut self, body: &ast::SetExpr) -> Result<BoundQuery> {
@@ -809,6 +836,7 @@ impl Binder<'_> {
             };
             sort.push(sort_key(col, &o.options));
         }
+        let order_columns: Vec<usize> = sort.iter().map(|k| k.column).collect();
         self.level().windows_ok = false;
         self.level().srfs_ok = false;
         // DISTINCT ON: its expressions, as ORDER BY finds them.
@@ -959,6 +987,7 @@ impl Binder<'_> {
                 c
             })
             .collect();
+        self.order_columns = order_columns;
         Ok(BoundQuery { plan, columns, domains })
     }
 

@@ -156,7 +156,7 @@ fn peel(plan: Plan, exists: bool) -> (Plan, Vec<Expr>) {
             (inner, exprs)
         }
         Plan::Sort { input, .. } => peel(*input, exists),
-        Plan::Limit { input, offset: None, count: Some(c) } if exists && positive(&c) => {
+        Plan::Limit { input, offset: None, count: Some(c), .. } if exists && positive(&c) => {
             (peel(*input, exists).0, Vec::new())
         }
         Plan::Aggregate { input, groups, aggs } if exists && !groups.is_empty() && aggs.is_empty() => {
