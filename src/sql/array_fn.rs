@@ -50,6 +50,12 @@ pub enum ArrayFn {
     Position,
     /// `array_remove(a, x)`.
     Remove,
+    /// `a @> b`: every element of `b` is in `a`.
+    Contains,
+    /// `a <@ b`: every element of `a` is in `b`.
+    ContainedBy,
+    /// `a && b`: an element in both.
+    Overlap,
 }
 
 impl ArrayFn {
@@ -71,6 +77,9 @@ impl ArrayFn {
             ArrayFn::StringToArray => "string_to_array",
             ArrayFn::Position => "array_position",
             ArrayFn::Remove => "array_remove",
+            ArrayFn::Contains => "arraycontains",
+            ArrayFn::ContainedBy => "arraycontained",
+            ArrayFn::Overlap => "arrayoverlap",
         }
     }
 }
@@ -241,6 +250,19 @@ pub fn call(f: ArrayFn, mut values: Vec<Datum>, style: &TextStyle<'_>) -> Result
                 .map(|(i, v)| (a.lower as i64 + i as i64, v))
                 .find(|(at, v)| *at >= start && not_distinct(v, x))
                 .map_or(Datum::Null, |(at, _)| Datum::Int4(at as i32))
+        }
+        ArrayFn::Contains | ArrayFn::ContainedBy | ArrayFn::Overlap => {
+            let (Some(mut a), Some(mut b)) = (array_arg(arg(0)), array_arg(arg(1))) else { return Ok(Datum::Null) };
+            if f == ArrayFn::ContainedBy {
+                (a, b) = (b, a);
+            }
+            // NULL elements equal nothing, as in PostgreSQL.
+            let found =
+                |x: &Datum| !x.is_null() && a.items.iter().any(|y| !y.is_null() && compare(x, y) == Ordering::Equal);
+            Datum::Bool(match f {
+                ArrayFn::Overlap => b.items.iter().any(found),
+                _ => b.items.iter().all(found),
+            })
         }
         ArrayFn::Remove => {
             let x = values.pop().unwrap_or(Datum::Null);

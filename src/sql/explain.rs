@@ -880,6 +880,14 @@ impl<'a> Explainer<'a> {
                     ArrayFn::Cat | ArrayFn::Append(_) | ArrayFn::Prepend(_) if parts.len() == 2 => {
                         format!("({} || {})", parts[0], parts[1])
                     }
+                    ArrayFn::Contains | ArrayFn::ContainedBy | ArrayFn::Overlap if parts.len() == 2 => {
+                        let op = match af {
+                            ArrayFn::Contains => "@>",
+                            ArrayFn::ContainedBy => "<@",
+                            _ => "&&",
+                        };
+                        format!("({} {op} {})", parts[0], parts[1])
+                    }
                     other => return format!("{}({})", other.name(), parts.join(", ")),
                 }
             }

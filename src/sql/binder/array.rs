@@ -167,6 +167,31 @@ impl Binder<'_> {
         Ok(call(ArrayFn::Any { op, all }, vec![l, r], PgType::Bool))
     }
 
+    /// `a @> b`, `a <@ b`, `a && b` over arrays of one type (an untyped
+    /// side, `'{…}'`, of the other's).
+    pub(super) fn array_containment(
+        &mut self,
+        op: &ast::BinaryOperator,
+        l: Expr,
+        r: Expr,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let (lt, rt) = (l.ty(), r.ty());
+        let ty = if lt == PgType::Unknown { rt } else { lt };
+        if ty.elem().is_none() || (rt != ty && rt != PgType::Unknown) {
+            return Err(self.no_operator(&op.to_string(), lt, rt, node));
+        }
+        let l = self.coerce(l, ty, left)?;
+        let r = self.coerce(r, ty, right)?;
+        Ok(match op {
+            ast::BinaryOperator::ArrowAt => call(ArrayFn::ContainedBy, vec![l, r], PgType::Bool),
+            ast::BinaryOperator::PGOverlap => call(ArrayFn::Overlap, vec![l, r], PgType::Bool),
+            _ => call(ArrayFn::Contains, vec![l, r], PgType::Bool),
+        })
+    }
+
     /// `a || b` where a side is an array: `array_cat`, `array_append` or
     /// `array_prepend`; `None` when neither side is an array.
     pub(super) fn bind_array_concat(

@@ -42,11 +42,20 @@ impl Binder<'_> {
                 | B::QuestionAnd
                 | B::QuestionPipe
                 | B::HashMinus
+                | B::PGOverlap
         ) {
             return None;
         }
         Some((|| {
             let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
+            if matches!(op, B::AtArrow | B::ArrowAt | B::PGOverlap) {
+                if l.ty().elem().is_some() || r.ty().elem().is_some() {
+                    return self.array_containment(op, l, r, left, right, node);
+                }
+                if matches!(op, B::PGOverlap) {
+                    return Err(self.no_operator("&&", l.ty(), r.ty(), node));
+                }
+            }
             self.json_operator(op, l, r, left, right, node)
         })())
     }
