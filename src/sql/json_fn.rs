@@ -674,7 +674,7 @@ pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool, names: Option<&[
             if i > 0 {
                 out.push_str(", ");
                 // Arrays and rows each start a line, as PostgreSQL writes them.
-                if !v.is_null() && (ty.is_array() || ty == PgType::Record) {
+                if !v.is_null() && (ty.is_array() || ty.is_row()) {
                     out.push_str("\n ");
                 }
             }
