@@ -69,6 +69,50 @@ impl Binder<'_> {
         Ok(out)
     }
 
+    /// `SET col.field = e` of an UPDATE: the composite value `current`
+    /// (the column, or what earlier field assignments made of it) with
+    /// field `field` replaced by `e`. A NULL value becomes a row of NULL
+    /// fields but that one, as in PostgreSQL.
+    pub(super) fn assign_field(
+        &mut self,
+        current: Expr,
+        (column, oid): (&str, u32),
+        field: &str,
+        e: &ast::Expr,
+    ) -> Result<Expr> {
+        let row = self.row_type_of(oid)?;
+        let Some(at) = row.field(field) else {
+            return Err(self.at(
+                err!(
+                    SqlState::UNDEFINED_COLUMN,
+                    "cannot assign to field \"{field}\" of column \"{column}\" because there is no such column in data type {}",
+                    row.name
+                ),
+                e,
+            ));
+        };
+        let bound = self.bind_expr(e)?;
+        let to = &row.fields[at];
+        let (from, to_name) = (self.type_display(bound.ty()), self.type_display(to.ty));
+        let value = self.assign_to(bound, to.ty, None, e, || {
+            err!(
+                SqlState::DATATYPE_MISMATCH,
+                "subfield \"{field}\" is of type {to_name} but expression is of type {from}"
+            )
+            .with_hint("You will need to rewrite or cast the expression.")
+        })?;
+        let mut fields = Vec::with_capacity(row.fields.len());
+        for (i, f) in row.fields.iter().enumerate() {
+            if i == at {
+                fields.push(value.clone());
+                continue;
+            }
+            let place = u16::try_from(i).map_err(|_| Error::internal("too many fields"))?;
+            fields.push(Expr::Call(Func::FieldSelect(place), vec![current.clone()], f.ty));
+        }
+        Ok(Expr::Cast(Box::new(Expr::Row(fields, row.names())), PgType::Composite(oid), None))
+    }
+
     /// A row constructor (or a whole-row reference) of type `record` as a
     /// value of composite type `oid`: as many fields as the type has, each
     /// cast (`explicit`) or assigned to its field's type.

@@ -1016,6 +1016,19 @@ impl<'a> Binder<'a> {
         source: Source<'_>,
     ) -> Result<()> {
         let table = &target.table;
+        if let [col, field] = column.0.as_slice()
+            && let (Some(col), Some(field)) = (col.as_ident(), field.as_ident())
+            && let Some(i) = target.names.iter().position(|n| n.as_deref() == Some(ident(col).as_str()))
+            && let PgType::Composite(oid) = table.columns[i].ty
+        {
+            let Source::Expr(e) = source else {
+                return Err(Error::not_supported("assigning a field of a composite column from a sub-SELECT"));
+            };
+            let current = std::mem::replace(&mut values[i], Expr::Const(Datum::Null, PgType::Unknown));
+            values[i] = self.assign_field(current, (&ident(col), oid), &ident(field), e)?;
+            assigned[i] = true;
+            return Ok(());
+        }
         let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
         let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
             return Err(err!(
@@ -2858,7 +2871,13 @@ fn figure(e: &ast::Expr) -> Option<String> {
         // `(a, b)` is named as `ROW(a, b)` is.
         E::Tuple(_) => Some("row".into()),
         // `a[i]` is named after the array.
-        E::CompoundFieldAccess { root, .. } => figure(root),
+        // `(r).f` is named after its field, `a[1]` after its array.
+        E::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(ast::AccessExpr::Dot(ast::Expr::Identifier(id))) if id.value != crate::sql::parser::FIELD_STAR => {
+                Some(ident(id))
+            }
+            _ => figure(root),
+        },
         _ => None,
     }
 }
