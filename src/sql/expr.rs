@@ -708,20 +708,28 @@ fn composite_cast(v: Datum, from: PgType, oid: u32, ctx: &mut dyn EvalContext) -
 pub fn composite_in(oid: u32, text: &str, ctx: &mut dyn EvalContext) -> Result<Datum> {
     let row = ctx.row_type(oid)?;
     let mut field_in = |field: &super::record::RowField, text: Option<&str>| -> Result<Datum> {
-        let Some(text) = text else { return Ok(Datum::Null) };
-        let ty = field.ty;
-        match ty {
-            PgType::Enum(oid) => ctx.enum_labels(oid)?.input(text),
-            PgType::Composite(oid) => composite_in(oid, text, ctx),
-            PgType::EnumArray(oid) => {
-                let texts = PgType::array_of(PgType::Text).unwrap_or(PgType::Text);
-                let items = cast_in_session(Datum::Text(text.to_string()), PgType::Text, texts, None, ctx)?;
-                enum_cast(items, texts, ty, oid, ctx)
-            }
-            _ => cast_in_session(Datum::Text(text.to_string()), PgType::Text, ty, None, ctx),
+        match text {
+            Some(text) => field_input(field, text, ctx),
+            None => Ok(Datum::Null),
         }
     };
     Ok(row.input(text, &mut field_in)?.into_datum())
+}
+
+/// A composite type's field from its text form, by its type's input
+/// function (through the catalog for enum and composite fields).
+pub fn field_input(field: &super::record::RowField, text: &str, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let ty = field.ty;
+    match ty {
+        PgType::Enum(oid) => ctx.enum_labels(oid)?.input(text),
+        PgType::Composite(oid) => composite_in(oid, text, ctx),
+        PgType::EnumArray(oid) => {
+            let texts = PgType::array_of(PgType::Text).unwrap_or(PgType::Text);
+            let items = cast_in_session(Datum::Text(text.to_string()), PgType::Text, texts, None, ctx)?;
+            enum_cast(items, texts, ty, oid, ctx)
+        }
+        _ => cast_in_session(Datum::Text(text.to_string()), PgType::Text, ty, None, ctx),
+    }
 }
 
 /// `regclassin`: a number is taken as an OID, `-` as OID 0; a name must

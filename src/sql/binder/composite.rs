@@ -113,6 +113,30 @@ impl Binder<'_> {
         Ok(Expr::Cast(Box::new(Expr::Row(fields, row.names())), PgType::Composite(oid), None))
     }
 
+    /// `json_populate_record(base, json)` / `jsonb_populate_record(base,
+    /// jsonb)`: of the base's composite type.
+    pub(super) fn bind_populate_record(
+        &mut self,
+        jsonb: bool,
+        name: &str,
+        (base, json): (&ast::Expr, &ast::Expr),
+        node: &ast::Expr,
+    ) -> Result<Expr> {
+        let json_type = if jsonb { PgType::Jsonb } else { PgType::Json };
+        let (b, j) = (self.bind_expr(base)?, self.bind_expr(json)?);
+        let j = if j.ty() == PgType::Unknown { self.coerce(j, json_type, json)? } else { j };
+        let PgType::Composite(_) = b.ty() else {
+            return Err(
+                self.at(Error::not_supported(format!("{name} of a base that is not of a composite type")), base)
+            );
+        };
+        if j.ty() != json_type {
+            return Err(self.no_function(name, &[b, j], node));
+        }
+        let ty = b.ty();
+        Ok(Expr::Call(Func::PopulateRecord(jsonb), vec![b, j], ty))
+    }
+
     /// A row constructor (or a whole-row reference) of type `record` as a
     /// value of composite type `oid`: as many fields as the type has, each
     /// cast (`explicit`) or assigned to its field's type.

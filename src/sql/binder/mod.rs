@@ -2121,6 +2121,9 @@ impl<'a> Binder<'a> {
         if let Some(f) = crate::sql::enums::EnumFunc::lookup(&name) {
             return self.bind_enum_function(f, &name, &args, node);
         }
+        if let ("json_populate_record" | "jsonb_populate_record", [base, json]) = (name.as_str(), args.as_slice()) {
+            return self.bind_populate_record(name == "jsonb_populate_record", &name, (base, json), node);
+        }
         if name == "pg_typeof" && args.len() == 1 {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
