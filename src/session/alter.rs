@@ -42,7 +42,10 @@ impl Session {
             if table.view.is_some() {
                 check_view_action(action, &table.name)?;
             }
-            if matches!(action, AlterAction::AlterColumnType { .. } | AlterAction::DropColumn { .. }) {
+            if matches!(
+                action,
+                AlterAction::AlterColumnType { .. } | AlterAction::DropColumn { .. } | AlterAction::AddColumn { .. }
+            ) {
                 self.check_row_type_unused(&table, action, xid)?;
             }
             match action {
@@ -274,9 +277,9 @@ impl Session {
     }
 
     /// A column's type cannot change while another table's column is of
-    /// the table's row type (PostgreSQL's rule); a column cannot be
-    /// dropped then either, as stored row values keep their fields by
-    /// place.
+    /// the table's row type (PostgreSQL's rule); columns cannot be added
+    /// or dropped then either, as stored row values keep their fields by
+    /// place and would not follow.
     fn check_row_type_unused(&mut self, table: &Table, action: &AlterAction, xid: u64) -> Result<()> {
         let snapshot = self.statement_snapshot();
         let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
@@ -292,9 +295,14 @@ impl Session {
             return Ok(());
         };
         let user = catalog.regclass_text(rel, &who)?.unwrap_or_default();
-        if matches!(action, AlterAction::DropColumn { .. }) {
+        let verb = match action {
+            AlterAction::DropColumn { .. } => Some("dropping"),
+            AlterAction::AddColumn { .. } => Some("adding"),
+            _ => None,
+        };
+        if let Some(verb) = verb {
             return Err(Error::not_supported(format!(
-                "dropping a column of table \"{}\" while column \"{user}.{column}\" uses its row type",
+                "{verb} a column of table \"{}\" while column \"{user}.{column}\" uses its row type",
                 table.name
             )));
         }
