@@ -865,3 +865,20 @@ async fn pages_a_copy_adds_in_bulk_are_filled_or_cut() {
     let r = c.query_one("SELECT count(*) FROM bulk WHERE a BETWEEN 100000 AND 100099", &[]).await.unwrap();
     assert_eq!(r.get::<_, i64>(0), 100);
 }
+
+/// A column of a composite type (a table's row type) reads and writes
+/// `record_in`/`record_out`'s text form, as PostgreSQL's COPY does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn composite_columns_in_text_form() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE cp_t (a int, b text); CREATE TABLE cp_u (id int, p cp_t)").await.unwrap();
+    let input = b"6\t(6,\"x y\")\n7\t\\N\n8\t(,\"\")\n9\t( 9 ,q)\n";
+    assert_eq!(copy_in(&c, "COPY cp_u FROM STDIN", input, 5).await.unwrap(), 4);
+    let b: Option<String> = c.query_one("SELECT (p).b FROM cp_u WHERE id = 6", &[]).await.unwrap().get(0);
+    assert_eq!(b.as_deref(), Some("x y"));
+    assert_eq!(copy_out(&c, "COPY cp_u TO STDOUT").await, b"6\t(6,\"x y\")\n7\t\\N\n8\t(,\"\")\n9\t(9,q)\n");
+    let e = copy_in(&c, "COPY cp_u FROM STDIN", b"1\t(1,x\n", 100).await.unwrap_err();
+    let (code, message, _) = db_error(&e);
+    assert_eq!((code.as_str(), message.as_str()), ("22P02", "malformed record literal: \"(1,x\""));
+}

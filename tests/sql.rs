@@ -146,7 +146,7 @@ impl<'a> tokio_postgres::types::FromSql<'a> for RawRecord {
     }
 
     fn accepts(ty: &Type) -> bool {
-        *ty == Type::RECORD
+        *ty == Type::RECORD || matches!(ty.kind(), tokio_postgres::types::Kind::Composite(_))
     }
 }
 
@@ -243,6 +243,9 @@ impl AsyncDB for Db {
                         row.try_get::<_, Option<RawEnum>>(i)?.map(|a| a.0)
                     }
                     Type::RECORD => row.try_get::<_, Option<RawRecord>>(i)?.map(|r| r.0),
+                    ref t if matches!(t.kind(), tokio_postgres::types::Kind::Composite(_)) => {
+                        row.try_get::<_, Option<RawRecord>>(i)?.map(|r| r.0)
+                    }
                     ref t if matches!(t.kind(), tokio_postgres::types::Kind::Array(_)) => {
                         row.try_get::<_, Option<RawArray>>(i)?.map(|a| a.0)
                     }

@@ -141,7 +141,7 @@ pub(super) fn array_type_fields(row: &mut [Datum], elem: u32) {
 
 impl Catalog {
     /// Visit `pg_type`'s rows as [`TypeRow`]s.
-    pub(super) fn scan_types(&self, who: &Reader<'_>, mut f: impl FnMut(TypeRow)) -> Result<()> {
+    pub fn scan_types(&self, who: &Reader<'_>, mut f: impl FnMut(TypeRow)) -> Result<()> {
         let desc = PG_TYPE.desc();
         let at = |c: &str| PG_TYPE.attno(c);
         self.scan(&PG_TYPE, who, |tid, t| {
@@ -176,6 +176,7 @@ impl Catalog {
     pub fn user_column_type(&self, oid: u32, who: &Reader<'_>) -> Result<Option<PgType>> {
         Ok(match self.type_by_oid(oid, who)? {
             Some(t) if t.kind == b'e' => Some(PgType::Enum(oid)),
+            Some(t) if t.kind == b'c' => Some(PgType::Composite(oid)),
             Some(_) => match self.type_by_oid(oid.wrapping_sub(1), who)? {
                 Some(e) if e.kind == b'e' && e.array == oid => Some(PgType::EnumArray(e.oid)),
                 _ => None,

@@ -11,11 +11,14 @@
 //! transaction. The array type's OID is the row type's minus one:
 //! PostgreSQL assigns the array type's first.
 
-use super::system::{self, PG_CLASS, PG_DEPEND, PG_TYPE, SUPERUSER};
-use super::{Attribute, Catalog, Reader, u32_of};
+use std::sync::Arc;
+
+use super::system::{self, PG_ATTRIBUTE, PG_CLASS, PG_DEPEND, PG_TYPE, SUPERUSER};
+use super::{Attribute, Catalog, Reader, i16_of, i32_of, text_of, u32_of};
 use crate::err;
 use crate::error::{Result, SqlState};
-use crate::sql::types::Datum;
+use crate::sql::record::{RowField, RowType};
+use crate::sql::types::{Datum, PgType};
 use crate::storage::heap::tuple::deform;
 
 /// Who a row type's `pg_type` rows name: the relation's name, schema and
@@ -125,6 +128,50 @@ pub(super) fn catalog_row_type_rows(relid: u32, name: &str, (oid, array): (u32, 
 }
 
 impl Catalog {
+    /// The composite type whose `pg_type` OID is `oid`: its fields are
+    /// its relation's columns that are not dropped (a domain column's
+    /// field is of the domain's base type). `None` when `oid` is no
+    /// composite type.
+    pub fn row_type(&self, oid: u32, who: &Reader<'_>) -> Result<Option<Arc<RowType>>> {
+        let Some(ty) = self.type_by_oid(oid, who)? else { return Ok(None) };
+        if ty.kind != b'c' || ty.relid == 0 {
+            return Ok(None);
+        }
+        let desc = PG_ATTRIBUTE.desc();
+        let mut columns: Vec<(i16, String, u32, i32)> = Vec::new();
+        self.scan(&PG_ATTRIBUTE, who, |_, t| {
+            let v = deform(&desc, t);
+            let num = i16_of(v[system::ATT_NUM]);
+            if u32_of(v[system::ATT_RELID]) == ty.relid && num > 0 && v[system::ATT_ISDROPPED] != Some(&[1]) {
+                columns.push((
+                    num,
+                    text_of(v[system::ATT_NAME]),
+                    u32_of(v[system::ATT_TYPID]),
+                    i32_of(v[system::ATT_TYPMOD]),
+                ));
+            }
+        })?;
+        columns.sort_by_key(|c| c.0);
+        let mut fields = Vec::with_capacity(columns.len());
+        for (_, name, typid, typmod) in columns {
+            let ty = match PgType::from_oid(typid) {
+                Some(t) => t,
+                None => match self.domain(typid, who)? {
+                    Some(d) => d.base,
+                    None => self.user_column_type(typid, who)?.ok_or_else(|| {
+                        err!(
+                            SqlState::DATA_CORRUPTED,
+                            "catalog lists unknown type OID {typid} for type \"{}\"",
+                            ty.name
+                        )
+                    })?,
+                },
+            };
+            fields.push(RowField { name, ty, typmod });
+        }
+        Ok(Some(Arc::new(RowType { oid, name: ty.name, relid: ty.relid, fields })))
+    }
+
     /// A new relation named `name` in `namespace` needs its name free
     /// among the schema's types (42710 otherwise), as its row type takes
     /// it; sequences are checked too, as in PostgreSQL.

@@ -42,6 +42,12 @@ impl Session {
             if table.view.is_some() {
                 check_view_action(action, &table.name)?;
             }
+            if matches!(
+                action,
+                AlterAction::AlterColumnType { .. } | AlterAction::DropColumn { .. } | AlterAction::AddColumn { .. }
+            ) {
+                self.check_row_type_unused(&table, action, xid)?;
+            }
             match action {
                 AlterAction::AddColumn { column, if_not_exists, sequence } => {
                     self.add_column(&table, column, *if_not_exists, sequence.as_ref(), xid)?
@@ -268,6 +274,43 @@ impl Session {
             self.fill_added_column(table.oid, column, xid)?;
         }
         Ok(())
+    }
+
+    /// A column's type cannot change while another table's column is of
+    /// the table's row type (PostgreSQL's rule); columns cannot be added
+    /// or dropped then either, as stored row values keep their fields by
+    /// place and would not follow.
+    fn check_row_type_unused(&mut self, table: &Table, action: &AlterAction, xid: u64) -> Result<()> {
+        let snapshot = self.statement_snapshot();
+        let who = Reader { path: Some(&self.search_path), snapshot: &snapshot, xid, cid: self.cid };
+        let catalog = &self.shared.catalog;
+        let mut row_type = None;
+        catalog.scan_types(&who, |t| {
+            if t.kind == b'c' && t.relid == table.oid {
+                row_type = Some(t);
+            }
+        })?;
+        let Some(ty) = row_type else { return Ok(()) };
+        let Some((rel, column)) = catalog.columns_of_type(ty.oid, ty.array, &who)?.into_iter().next() else {
+            return Ok(());
+        };
+        let user = catalog.regclass_text(rel, &who)?.unwrap_or_default();
+        let verb = match action {
+            AlterAction::DropColumn { .. } => Some("dropping"),
+            AlterAction::AddColumn { .. } => Some("adding"),
+            _ => None,
+        };
+        if let Some(verb) = verb {
+            return Err(Error::not_supported(format!(
+                "{verb} a column of table \"{}\" while column \"{user}.{column}\" uses its row type",
+                table.name
+            )));
+        }
+        Err(err!(
+            SqlState::FEATURE_NOT_SUPPORTED,
+            "cannot alter table \"{}\" because column \"{user}.{column}\" uses its row type",
+            table.name
+        ))
     }
 
     /// DROP COLUMN, with what depends on it (see the module doc).

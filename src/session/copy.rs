@@ -216,6 +216,7 @@ impl Session {
         let snapshot = self.statement_snapshot();
         let who = crate::catalog::Reader { path: None, snapshot: &snapshot, xid, cid: self.cid };
         decoder.set_enum_labels(|oid| catalog.enum_labels(oid, &who))?;
+        decoder.set_row_types(|oid| catalog.row_type(oid, &who))?;
         let fks = self.foreign_key_checks(&crate::sql::exec::ModifyKind::Insert, &table)?;
         let snapshot = self.statement_snapshot();
         let fks = fks.map(|f| (f, snapshot));

@@ -651,6 +651,14 @@ impl Session {
                 }
             }
         }
+        // Columns of other tables whose type is a dropped relation's row type.
+        let typed_columns = self.row_type_columns(&doomed, who)?;
+        if cascade && !typed_columns.is_empty() {
+            return Err(crate::error::Error::not_supported(
+                "DROP … CASCADE of a relation whose row type is a column's type",
+            ));
+        }
+        found.extend(typed_columns);
         self.check_dependents(&doomed, found, &dependents, cascade)?;
         for child in &referencing {
             self.lock_for_ddl(child, LockMode::AccessExclusive)?;
@@ -682,6 +690,33 @@ impl Session {
         self.cid += 1;
         self.simple_cache.clear();
         Ok(())
+    }
+
+    /// The columns of relations not in `doomed` whose type is the row type
+    /// of one in it (or its array type), as DROP reports them.
+    fn row_type_columns(
+        &self,
+        doomed: &[(u32, RelKind, String)],
+        who: &Reader<'_>,
+    ) -> Result<Vec<(u32, String, String)>> {
+        let catalog = &self.shared.catalog;
+        let mut out = Vec::new();
+        let mut types = Vec::new();
+        catalog.scan_types(who, |t| {
+            if t.kind == b'c' && doomed.iter().any(|d| d.0 == t.relid) {
+                types.push(t);
+            }
+        })?;
+        for ty in types {
+            for (rel, column) in catalog.columns_of_type(ty.oid, ty.array, who)? {
+                if doomed.iter().any(|d| d.0 == rel) {
+                    continue;
+                }
+                let table = catalog.regclass_text(rel, who)?.unwrap_or_default();
+                out.push((rel, format!("column {column} of table {table}"), format!("type {}", ty.name)));
+            }
+        }
+        Ok(out)
     }
 
     /// An index that implements a PRIMARY KEY or UNIQUE constraint goes

@@ -1911,6 +1911,10 @@ impl TableLookup for SessionTables<'_> {
     fn domain(&self, oid: u32) -> Result<Option<Arc<crate::catalog::domains::Domain>>> {
         self.read(|who| self.catalog.domain(oid, who))
     }
+
+    fn row_type(&self, oid: u32) -> Result<Option<Arc<crate::sql::record::RowType>>> {
+        self.read(|who| self.catalog.row_type(oid, who))
+    }
 }
 
 impl Eval<'_> {
@@ -2185,6 +2189,11 @@ impl EvalContext for Eval<'_> {
 
     fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
         self.read_catalog(|who| self.catalog.enum_labels(oid, who))
+    }
+
+    fn row_type(&self, oid: u32) -> Result<Arc<crate::sql::record::RowType>> {
+        self.read_catalog(|who| self.catalog.row_type(oid, who))?
+            .ok_or_else(|| crate::err!(crate::error::SqlState::UNDEFINED_OBJECT, "type with OID {oid} does not exist"))
     }
 
     fn regclass_text(&self, oid: u32) -> Result<Option<String>> {

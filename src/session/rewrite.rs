@@ -370,4 +370,7 @@ impl TableLookup for WithoutColumn<'_> {
     fn user_type(&self, namespace: Option<u32>, name: &str) -> Result<Option<(u32, u8)>> {
         self.inner.user_type(namespace, name)
     }
+    fn row_type(&self, oid: u32) -> Result<Option<std::sync::Arc<crate::sql::record::RowType>>> {
+        self.inner.row_type(oid)
+    }
 }

@@ -166,8 +166,10 @@ pub fn datum_at(col: &ArrayRef, ty: PgType, i: usize) -> Datum {
             None => Datum::Null,
         },
         PgType::Enum(_) => super::enums::from_storage(col.as_binary::<i32>().value(i)).unwrap_or(Datum::Null),
-        PgType::Record => super::record::RecordValue::from_storage(col.as_binary::<i32>().value(i))
-            .map_or(Datum::Null, super::record::RecordValue::into_datum),
+        PgType::Record | PgType::Composite(_) => {
+            super::record::RecordValue::from_storage(col.as_binary::<i32>().value(i))
+                .map_or(Datum::Null, super::record::RecordValue::into_datum)
+        }
         PgType::Interval => {
             let v = col.as_primitive::<IntervalMonthDayNanoType>().value(i);
             Datum::Interval(Interval { months: v.months, days: v.days, micros: v.nanoseconds / 1000 })
@@ -261,7 +263,8 @@ impl ColumnBuilder {
             | PgType::EnumArray(_)
             | PgType::PgSnapshot
             | PgType::TxidSnapshot
-            | PgType::Record => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
+            | PgType::Record
+            | PgType::Composite(_) => ColumnBuilder::Bytea(BinaryBuilder::with_capacity(capacity, capacity * 8)),
             PgType::Numeric => ColumnBuilder::Numeric(StringBuilder::with_capacity(capacity, capacity * 8)),
             // Bpchar and the types held as text.
             _ => ColumnBuilder::Text(StringBuilder::with_capacity(capacity, capacity * 8)),
@@ -451,7 +454,9 @@ fn null_array(ty: PgType, rows: usize) -> ArrayRef {
     }
     // One entry per Arrow type: the types held as bytes share one.
     let key = match ty {
-        PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) => PgType::Bytea,
+        PgType::Array(_) | PgType::Jsonb | PgType::Enum(_) | PgType::EnumArray(_) | PgType::Composite(_) => {
+            PgType::Bytea
+        }
         t => t,
     };
     NULLS.with_borrow_mut(|nulls| {

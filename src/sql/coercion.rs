@@ -72,6 +72,7 @@ pub fn implicit(from: PgType, to: PgType) -> bool {
             | (Oid, RegClass | RegType | Reg(_))
             | (RegClass | RegType | Reg(_), Oid)
             | (Oid, Int8)
+            | (Composite(_), Record)
     )
 }
 

@@ -208,6 +208,12 @@ impl EvalContext for RowCx<'_, '_> {
     fn enum_labels(&self, oid: u32) -> Result<super::enums::EnumLabels> {
         self.cx.catalog.enum_labels(oid, &self.cx.reader())
     }
+    fn row_type(&self, oid: u32) -> Result<Arc<super::record::RowType>> {
+        self.cx
+            .catalog
+            .row_type(oid, &self.cx.reader())?
+            .ok_or_else(|| err!(SqlState::UNDEFINED_OBJECT, "type with OID {oid} does not exist"))
+    }
     fn relation_oid(&self, name: &str) -> Result<Option<u32>> {
         // Through the session: an unqualified name follows its search path.
         self.cx.eval.relation_oid(name)
@@ -593,7 +599,7 @@ pub fn eval_batch(e: &Expr, b: &Batch, cx: &mut ExecCx<'_>) -> Result<ArrayRef> 
             let out: BooleanArray = v.as_boolean().iter().map(|p| p.map(|p| !p)).collect();
             return Ok(Arc::new(out));
         }
-        Expr::IsNull(x, negated) if x.ty() != PgType::Record => {
+        Expr::IsNull(x, negated) if !x.ty().is_row() => {
             let v = eval_batch(x, b, cx)?;
             let out: BooleanArray = (0..b.rows).map(|i| Some(v.is_null(i) != *negated)).collect();
             return Ok(Arc::new(out));
@@ -3828,6 +3834,9 @@ impl EvalContext for RowOver<'_, '_> {
     }
     fn enum_labels(&self, oid: u32) -> Result<crate::sql::enums::EnumLabels> {
         self.inner.enum_labels(oid)
+    }
+    fn row_type(&self, oid: u32) -> Result<Arc<crate::sql::record::RowType>> {
+        self.inner.row_type(oid)
     }
     fn relation_name(&self, oid: u32) -> Result<Option<String>> {
         self.inner.relation_name(oid)

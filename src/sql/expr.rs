@@ -172,10 +172,8 @@ impl Expr {
     pub fn row_names(&self) -> Option<&[String]> {
         match self {
             Expr::Row(_, names) => Some(names),
-            Expr::Case { whens, otherwise: Some(row), ty: PgType::Record } if whens.len() == 1 => match row.as_ref() {
-                Expr::Row(_, names) => Some(names),
-                _ => None,
-            },
+            Expr::Cast(row, PgType::Composite(_), None) => row.row_names(),
+            Expr::Case { whens, otherwise: Some(row), ty } if ty.is_row() && whens.len() == 1 => row.row_names(),
             _ => None,
         }
     }
@@ -402,6 +400,10 @@ pub trait EvalContext {
     /// The labels of enum type `oid`, as the statement's snapshot sees them.
     fn enum_labels(&self, _oid: u32) -> Result<super::enums::EnumLabels> {
         Err(Error::internal("enum lookup outside a query"))
+    }
+    /// The fields of composite type `oid`, as the statement's snapshot sees them.
+    fn row_type(&self, _oid: u32) -> Result<std::sync::Arc<super::record::RowType>> {
+        Err(Error::internal("composite type lookup outside a query"))
     }
     /// The OID of the relation named `name` (`[schema.]name`, folded and
     /// quoted as SQL identifiers), as the statement's snapshot sees it.
@@ -690,6 +692,46 @@ fn enum_cast(v: Datum, from: PgType, to: PgType, oid: u32, ctx: &mut dyn EvalCon
     }
 }
 
+/// A cast to a composite type: text input through the type's fields
+/// (`record_in`); a record (of a row constructor the binder fitted to the
+/// type) is the value as it is.
+fn composite_cast(v: Datum, from: PgType, oid: u32, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    match v {
+        Datum::Null => Ok(Datum::Null),
+        Datum::Text(s) | Datum::Bpchar(s) => composite_in(oid, &s, ctx),
+        v @ Datum::Record(_) => Ok(v),
+        _ => Err(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to record", from.sql_name())),
+    }
+}
+
+/// A value of composite type `oid` from its text form.
+pub fn composite_in(oid: u32, text: &str, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let row = ctx.row_type(oid)?;
+    let mut field_in = |field: &super::record::RowField, text: Option<&str>| -> Result<Datum> {
+        match text {
+            Some(text) => field_input(field, text, ctx),
+            None => Ok(Datum::Null),
+        }
+    };
+    Ok(row.input(text, &mut field_in)?.into_datum())
+}
+
+/// A composite type's field from its text form, by its type's input
+/// function (through the catalog for enum and composite fields).
+pub fn field_input(field: &super::record::RowField, text: &str, ctx: &mut dyn EvalContext) -> Result<Datum> {
+    let ty = field.ty;
+    match ty {
+        PgType::Enum(oid) => ctx.enum_labels(oid)?.input(text),
+        PgType::Composite(oid) => composite_in(oid, text, ctx),
+        PgType::EnumArray(oid) => {
+            let texts = PgType::array_of(PgType::Text).unwrap_or(PgType::Text);
+            let items = cast_in_session(Datum::Text(text.to_string()), PgType::Text, texts, None, ctx)?;
+            enum_cast(items, texts, ty, oid, ctx)
+        }
+        _ => cast_in_session(Datum::Text(text.to_string()), PgType::Text, ty, None, ctx),
+    }
+}
+
 /// `regclassin`: a number is taken as an OID, `-` as OID 0; a name must
 /// be a relation that exists (42P01 otherwise).
 fn regclass_in(text: &str, ctx: &mut dyn EvalContext) -> Result<u32> {
@@ -864,6 +906,14 @@ pub fn eval(expr: &Expr, ctx: &mut dyn EvalContext) -> Result<Datum> {
             }
             if let (PgType::Enum(oid) | PgType::EnumArray(oid), false) = (*to, from == *to) {
                 return enum_cast(v, from, *to, oid, ctx);
+            }
+            if from.is_row() && to.is_row() {
+                // A composite value is a record, and a fitted row constructor
+                // its composite type's value.
+                return Ok(v);
+            }
+            if let (PgType::Composite(oid), false) = (*to, from == *to) {
+                return composite_cast(v, from, oid, ctx);
             }
             cast_in_session(v, from, *to, *typmod, ctx)?
         }
@@ -1108,9 +1158,13 @@ pub fn compare(a: &Datum, b: &Datum) -> Ordering {
 pub fn cast_exists(from: PgType, to: PgType) -> bool {
     use PgType::*;
     // A record converts only to text (through its output); nothing
-    // converts to one (`record_in` is not implemented).
-    if from == Record || to == Record {
-        return from == to || (from == Record && to.is_string());
+    // converts to an anonymous one (`record_in` is not implemented). A
+    // composite type reads from and prints to text, and is a record.
+    if from.is_row() || to.is_row() {
+        return from == to
+            || (from.is_row() && to.is_string())
+            || (from.is_string() && matches!(to, Composite(_)))
+            || (matches!(from, Composite(_)) && to == Record);
     }
     from == to
         || from == Unknown

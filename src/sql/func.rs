@@ -23,6 +23,13 @@ use crate::storage::smgr::Fork;
 pub enum Func {
     /// A cast function (`int8(x)`, `text(x)`): the type it casts to (see [`cast`]).
     Cast(PgType),
+    /// `(r).f` of a composite value: the field's place (0-based). NULL
+    /// for a NULL row.
+    FieldSelect(u16),
+    /// `json_populate_record(base, json)` (`false`) and
+    /// `jsonb_populate_record(base, jsonb)` (`true`): a value of the base's
+    /// composite type from an object's keys.
+    PopulateRecord(bool),
     Version,
     CurrentSetting,
     SetConfig,
@@ -634,7 +641,7 @@ impl Func {
             Func::JustifyDays | Func::JustifyHours => &[(&[Interval], Interval)],
             Func::CurrentUser | Func::SessionUser | Func::CurrentDatabase | Func::CurrentSchema => &[(&[], Name)],
             // Bound by the binder from the argument's enum type.
-            Func::Enum(_) => &[],
+            Func::Enum(_) | Func::FieldSelect(_) | Func::PopulateRecord(_) => &[],
             Func::CurrentSchemas => &[(&[Bool], NAME_ARRAY)],
             Func::PgMyTempSchema => &[(&[], Oid)],
             Func::PgIsOtherTempSchema => &[(&[Oid], Bool)],
@@ -847,6 +854,13 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             return Ok(Datum::Null);
         }
         Func::Enum(f) => return super::enums::call(f, args, ctx),
+        Func::PopulateRecord(_) => return super::json_fn::populate_record(args, ctx),
+        Func::FieldSelect(i) => {
+            return Ok(match eval(&args[0], ctx)? {
+                Datum::Record(mut r) if (i as usize) < r.values.len() => r.values.swap_remove(i as usize),
+                _ => Datum::Null,
+            });
+        }
         Func::NullIf => {
             let (a, b) = (eval(&args[0], ctx)?, eval(&args[1], ctx)?);
             let equal = !a.is_null() && !b.is_null() && super::expr::compare(&a, &b).is_eq();
@@ -1485,7 +1499,9 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
         }
         Func::NumNulls => Datum::Int4(values.iter().filter(|v| v.is_null()).count() as i32),
         Func::NumNonNulls => Datum::Int4(values.iter().filter(|v| !v.is_null()).count() as i32),
-        Func::Coalesce | Func::NullIf | Func::Enum(_) => unreachable!("handled above"),
+        Func::Coalesce | Func::NullIf | Func::Enum(_) | Func::FieldSelect(_) | Func::PopulateRecord(_) => {
+            unreachable!("handled above")
+        }
     })
 }
 

@@ -674,7 +674,7 @@ pub fn json_agg(values: Vec<Datum>, ty: PgType, is_jsonb: bool, names: Option<&[
             if i > 0 {
                 out.push_str(", ");
                 // Arrays and rows each start a line, as PostgreSQL writes them.
-                if !v.is_null() && (ty.is_array() || ty == PgType::Record) {
+                if !v.is_null() && (ty.is_array() || ty.is_row()) {
                     out.push_str("\n ");
                 }
             }
@@ -843,4 +843,58 @@ impl JsonSrf {
         }
         Ok(cols)
     }
+}
+
+/// `json_populate_record(base, json)` and `jsonb_populate_record`: a value
+/// of the base's composite type whose fields are the object's values of
+/// the same names, read by the fields' input functions (a string's text,
+/// any other value's JSON text); a field the object lacks keeps the
+/// base's value (NULL for a NULL base).
+pub fn populate_record(args: &[super::expr::Expr], ctx: &mut dyn super::expr::EvalContext) -> Result<Datum> {
+    let [base_expr, json_expr] = args else { return Err(Error::internal("populate_record takes two arguments")) };
+    let PgType::Composite(oid) = base_expr.ty() else {
+        return Err(Error::internal("populate_record of a non-composite type"));
+    };
+    let (base, json) = (super::expr::eval(base_expr, ctx)?, super::expr::eval(json_expr, ctx)?);
+    let object = match json {
+        Datum::Null => return Ok(base),
+        Datum::Jsonb(j) => *j,
+        Datum::Text(t) => Jsonb::parse(&t)?,
+        _ => return Err(Error::internal("populate_record of a non-json value")),
+    };
+    let pairs = match object {
+        Jsonb::Object(pairs) => pairs,
+        Jsonb::Array(_) => {
+            return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "cannot call populate_composite on an array"));
+        }
+        _ => return Err(err!(SqlState::INVALID_PARAMETER_VALUE, "cannot call populate_composite on a scalar")),
+    };
+    let row = ctx.row_type(oid)?;
+    let mut base = match base {
+        Datum::Record(r) => Some(r),
+        _ => None,
+    };
+    let mut out = super::record::RecordValue {
+        types: Vec::with_capacity(row.fields.len()),
+        values: Vec::with_capacity(row.fields.len()),
+    };
+    for (i, f) in row.fields.iter().enumerate() {
+        let value = match pairs.iter().find(|(k, _)| *k == f.name) {
+            None => base
+                .as_mut()
+                .and_then(|b| b.values.get_mut(i))
+                .map_or(Datum::Null, |v| std::mem::replace(v, Datum::Null)),
+            Some((_, Jsonb::Null)) => Datum::Null,
+            Some((_, v)) => {
+                let text = match v {
+                    Jsonb::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                super::expr::field_input(f, &text, ctx)?
+            }
+        };
+        out.types.push(f.ty);
+        out.values.push(value);
+    }
+    Ok(out.into_datum())
 }

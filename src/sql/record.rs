@@ -13,9 +13,14 @@
 //! (A comparison between two row *constructors* never gets here: the
 //! binder expands it column by column, see `binder::row_compare`.)
 //!
-//! Stored form (in the executor's Arrow columns): the field count (u32),
-//! then per field its type (a tag byte and an OID, see [`type_code`]), its
-//! length (i32, -1 for NULL) and its stored bytes.
+//! Stored form (in the executor's Arrow columns and in heap tuples): the
+//! field count (u32), then per field its type (a tag byte and an OID, see
+//! [`type_code`]), its length (i32, -1 for NULL) and its stored bytes.
+//!
+//! A value of a composite type ([`PgType::Composite`]: a relation's row
+//! type, or one made by `CREATE TYPE … AS (…)`) is a record too; its
+//! type's [`RowType`], read from the catalog, names its fields and reads
+//! it from text ([`RowType::input`], PostgreSQL's `record_in`).
 
 use std::cmp::Ordering;
 
@@ -161,12 +166,14 @@ impl RecordValue {
     }
 }
 
-/// A field's type in the stored form: a tag and an OID. Enum types need
-/// the tag: their OIDs are the catalog's, not known to [`PgType::from_oid`].
+/// A field's type in the stored form: a tag and an OID. Enum and
+/// composite types need the tag: their OIDs are the catalog's, not known
+/// to [`PgType::from_oid`].
 fn type_code(ty: PgType) -> [u8; 5] {
     let (tag, oid) = match ty {
         PgType::Enum(oid) => (1u8, oid),
         PgType::EnumArray(oid) => (2, oid),
+        PgType::Composite(oid) => (3, oid),
         other => (0, other.oid()),
     };
     let o = oid.to_le_bytes();
@@ -179,7 +186,110 @@ fn type_of_code(b: &[u8]) -> Option<PgType> {
         0 => PgType::from_oid(oid),
         1 => Some(PgType::Enum(oid)),
         2 => Some(PgType::EnumArray(oid)),
+        3 => Some(PgType::Composite(oid)),
         _ => None,
+    }
+}
+
+/// A composite type as the catalog defines it: its name and its fields
+/// (the relation's columns that are not dropped, in order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowType {
+    /// The `pg_type` OID.
+    pub oid: u32,
+    /// `pg_type.typname`.
+    pub name: String,
+    /// `pg_type.typrelid`: the relation whose columns are the fields.
+    pub relid: u32,
+    pub fields: Vec<RowField>,
+}
+
+/// One field of a [`RowType`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowField {
+    pub name: String,
+    pub ty: PgType,
+    pub typmod: i32,
+}
+
+impl RowType {
+    /// The place of field `name`, if the type has one.
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// The fields' names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.name.clone()).collect()
+    }
+
+    /// `record_in`: a value of this type from its text form, each field
+    /// read by `field_in` (its type's input function; `None` for NULL).
+    /// White space is kept inside unquoted fields, as PostgreSQL keeps it.
+    pub fn input(
+        &self,
+        text: &str,
+        field_in: &mut dyn FnMut(&RowField, Option<&str>) -> Result<Datum>,
+    ) -> Result<RecordValue> {
+        let malformed = |detail: &str| {
+            err!(SqlState::INVALID_TEXT_REPRESENTATION, "malformed record literal: \"{text}\"").with_detail(detail)
+        };
+        let b = text.as_bytes();
+        let mut at = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+        if b.get(at) != Some(&b'(') {
+            return Err(malformed("Missing left parenthesis."));
+        }
+        at += 1;
+        let mut out =
+            RecordValue { types: Vec::with_capacity(self.fields.len()), values: Vec::with_capacity(self.fields.len()) };
+        let mut buf = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if i > 0 {
+                if b.get(at) != Some(&b',') {
+                    return Err(malformed("Too few columns."));
+                }
+                at += 1;
+            }
+            let value = match b.get(at) {
+                Some(b',' | b')') => None,
+                _ => {
+                    buf.clear();
+                    let mut quoted = false;
+                    loop {
+                        let Some(&c) = b.get(at) else { return Err(malformed("Unexpected end of input.")) };
+                        if !quoted && (c == b',' || c == b')') {
+                            break;
+                        }
+                        at += 1;
+                        match c {
+                            b'\\' => {
+                                let Some(&next) = b.get(at) else { return Err(malformed("Unexpected end of input.")) };
+                                buf.push(next);
+                                at += 1;
+                            }
+                            b'"' if !quoted => quoted = true,
+                            b'"' if b.get(at) == Some(&b'"') => {
+                                buf.push(b'"');
+                                at += 1;
+                            }
+                            b'"' => quoted = false,
+                            _ => buf.push(c),
+                        }
+                    }
+                    Some(String::from_utf8_lossy(&buf).into_owned())
+                }
+            };
+            out.types.push(f.ty);
+            out.values.push(field_in(f, value.as_deref())?);
+        }
+        if b.get(at) != Some(&b')') {
+            return Err(malformed("Too many columns."));
+        }
+        at += 1;
+        if b[at..].iter().any(|c| !c.is_ascii_whitespace()) {
+            return Err(malformed("Junk after right parenthesis."));
+        }
+        Ok(out)
     }
 }
 

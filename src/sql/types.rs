@@ -93,6 +93,12 @@ pub enum PgType {
     /// `record`: an anonymous row value (see [`super::record`]); its
     /// fields' types travel with each value.
     Record,
+    /// A composite type (a relation's row type or one made by `CREATE
+    /// TYPE … AS (…)`): its `pg_type` OID. Values are records
+    /// ([`Datum::Record`]); the field names and types live in the catalog
+    /// (see [`super::record::RowType`]). Messages without the catalog at
+    /// hand call it `record`.
+    Composite(u32),
 }
 
 /// Which array type a [`PgType::Array`] is: an index into [`ARRAY_TYPES`].
@@ -194,6 +200,7 @@ impl PgType {
             PgType::PgSnapshot => 5038,
             PgType::TxidSnapshot => 2970,
             PgType::Record => 2249,
+            PgType::Composite(oid) => oid,
         }
     }
 
@@ -225,6 +232,11 @@ impl PgType {
             i += 1;
         }
         panic!("not an array type OID")
+    }
+
+    /// `record` or a composite type: values are [`Datum::Record`]s.
+    pub fn is_row(self) -> bool {
+        matches!(self, PgType::Record | PgType::Composite(_))
     }
 
     pub fn is_array(self) -> bool {
@@ -321,7 +333,7 @@ impl PgType {
             PgType::Xid8 => "xid8",
             PgType::PgSnapshot => "pg_snapshot",
             PgType::TxidSnapshot => "txid_snapshot",
-            PgType::Record => "record",
+            PgType::Record | PgType::Composite(_) => "record",
         }
     }
 
@@ -367,7 +379,7 @@ impl PgType {
             PgType::Xid8 => "xid8",
             PgType::PgSnapshot => "pg_snapshot",
             PgType::TxidSnapshot => "txid_snapshot",
-            PgType::Record => "record",
+            PgType::Record | PgType::Composite(_) => "record",
         }
     }
 
@@ -396,6 +408,7 @@ impl PgType {
             PgType::TextForm(_) | PgType::Array(_) | PgType::EnumArray(_) => -1,
             PgType::Uuid => 16,
             PgType::Json | PgType::Jsonb | PgType::PgSnapshot | PgType::TxidSnapshot | PgType::Record => -1,
+            PgType::Composite(_) => -1,
             PgType::Unknown => -2,
         }
     }
@@ -808,7 +821,7 @@ impl Datum {
             }
             PgType::Jsonb => Datum::Jsonb(Box::new(super::json::Jsonb::from_storage(b).ok_or_else(bad)?)),
             PgType::Enum(_) => super::enums::from_storage(b)?,
-            PgType::Record => super::record::RecordValue::from_storage(b)?.into_datum(),
+            PgType::Record | PgType::Composite(_) => super::record::RecordValue::from_storage(b)?.into_datum(),
             // The types held as text (PgType::held_as_text).
             _ => Datum::Text(String::from_utf8(b.to_vec()).map_err(|_| bad())?),
         })
@@ -1088,6 +1101,7 @@ pub fn parse_text_tz(ty: PgType, text: &str, tz: &TimeZone) -> Result<Datum> {
         PgType::Enum(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::EnumArray(_) => Err(Error::internal("enum input needs the catalog")),
         PgType::Record => Err(super::record::input_not_implemented()),
+        PgType::Composite(_) => Err(Error::internal("composite input needs the catalog")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(|| Error::internal("array type without element"))?;
             let (lower, items) = super::array::parse_literal(text)?;
@@ -1181,6 +1195,7 @@ pub fn parse_binary(ty: PgType, bytes: &[u8]) -> Result<Datum> {
         },
         PgType::EnumArray(_) => return Err(Error::not_supported("binary input of arrays of enums")),
         PgType::Record => return Err(Error::not_supported("binary input of type record")),
+        PgType::Composite(_) => return Err(Error::not_supported("binary input of composite types")),
         PgType::Array(_) => {
             let elem = ty.elem().ok_or_else(wrong)?;
             super::array::parse_binary(elem, bytes)?.into_datum()

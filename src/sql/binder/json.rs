@@ -215,11 +215,20 @@ impl Binder<'_> {
                 _ => b,
             });
         }
-        if f == JsonFn::RowToJson && out.first().map(Expr::ty) != Some(PgType::Record) {
+        if f == JsonFn::RowToJson && !out.first().is_some_and(|e| e.ty().is_row()) {
             return Err(self.no_function(name, &out, node));
         }
-        // The names of a row's fields, where the binder knows them.
-        if let (JsonFn::RowToJson | JsonFn::To { .. }, Some(names)) = (f, out.first().and_then(Expr::row_names)) {
+        // The names of a row's fields, where the binder knows them: a
+        // row constructor's, a whole row's, a composite type's.
+        let names = match out.first() {
+            Some(e) if e.row_names().is_some() => e.row_names().map(<[String]>::to_vec),
+            Some(e) => match e.ty() {
+                PgType::Composite(oid) => Some(self.row_type_of(oid)?.names()),
+                _ => None,
+            },
+            None => None,
+        };
+        if let (JsonFn::RowToJson | JsonFn::To { .. }, Some(names)) = (f, names) {
             let items = names.iter().map(|n| crate::sql::types::Datum::Text(n.clone())).collect();
             let names = crate::sql::array::ArrayValue { elem: PgType::Text, lower: 1, items }.into_datum();
             out.push(Expr::Const(names, crate::sql::json_fn::TEXT_ARRAY));

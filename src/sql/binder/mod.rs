@@ -10,6 +10,7 @@
 mod alter_type;
 mod array;
 mod check;
+mod composite;
 mod copy;
 mod create_as;
 mod create_like;
@@ -154,6 +155,11 @@ pub trait TableLookup {
 
     /// The domain whose OID is `oid`.
     fn domain(&self, _oid: u32) -> Result<Option<Arc<catalog::domains::Domain>>> {
+        Ok(None)
+    }
+
+    /// The composite type whose OID is `oid`.
+    fn row_type(&self, _oid: u32) -> Result<Option<Arc<crate::sql::record::RowType>>> {
         Ok(None)
     }
 }
@@ -1013,6 +1019,19 @@ impl<'a> Binder<'a> {
         source: Source<'_>,
     ) -> Result<()> {
         let table = &target.table;
+        if let [col, field] = column.0.as_slice()
+            && let (Some(col), Some(field)) = (col.as_ident(), field.as_ident())
+            && let Some(i) = target.names.iter().position(|n| n.as_deref() == Some(ident(col).as_str()))
+            && let PgType::Composite(oid) = table.columns[i].ty
+        {
+            let Source::Expr(e) = source else {
+                return Err(Error::not_supported("assigning a field of a composite column from a sub-SELECT"));
+            };
+            let current = std::mem::replace(&mut values[i], Expr::Const(Datum::Null, PgType::Unknown));
+            values[i] = self.assign_field(current, (&ident(col), oid), &ident(field), e)?;
+            assigned[i] = true;
+            return Ok(());
+        }
         let col_name = column.0.last().and_then(|p| p.as_ident()).map(ident).unwrap_or_default();
         let Some(i) = target.names.iter().position(|n| n.as_ref() == Some(&col_name)) else {
             return Err(err!(
@@ -1257,15 +1276,13 @@ impl<'a> Binder<'a> {
 
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
     fn assign(&mut self, e: Expr, col: &catalog::Column, node: &ast::Expr) -> Result<Expr> {
-        let from = e.ty();
+        let (from, to) = (self.type_display(e.ty()), self.type_display(col.ty));
         let typmod = column_typmod(col.ty, col.typmod);
         self.assign_to(e, col.ty, typmod, node, || {
             err!(
                 SqlState::DATATYPE_MISMATCH,
-                "column \"{}\" is of type {} but expression is of type {}",
-                col.name,
-                col.ty.sql_name(),
-                from.sql_name()
+                "column \"{}\" is of type {to} but expression is of type {from}",
+                col.name
             )
             .with_hint("You will need to rewrite or cast the expression.")
         })
@@ -1284,6 +1301,9 @@ impl<'a> Binder<'a> {
         let from = e.ty();
         if from == to && typmod.is_none() {
             return Ok(e);
+        }
+        if let (PgType::Record, PgType::Composite(oid)) = (from, to) {
+            return self.row_to_composite(e, oid, false, node);
         }
         if let Some(interval) = self.interval_literal(&e, to, typmod, node) {
             return interval;
@@ -2139,6 +2159,9 @@ impl<'a> Binder<'a> {
         if let Some(f) = crate::sql::enums::EnumFunc::lookup(&name) {
             return self.bind_enum_function(f, &name, &args, node);
         }
+        if let ("json_populate_record" | "jsonb_populate_record", [base, json]) = (name.as_str(), args.as_slice()) {
+            return self.bind_populate_record(name == "jsonb_populate_record", &name, (base, json), node);
+        }
         if name == "pg_typeof" && args.len() == 1 {
             // The argument's type is known here; the value is its name (a
             // regtype in PostgreSQL, text here until reg* types exist).
@@ -2152,7 +2175,7 @@ impl<'a> Binder<'a> {
                 let args = vec![Expr::Const(Datum::Oid(oid), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
                 return Ok(Expr::Call(Func::FormatType, args, PgType::Text));
             }
-            if let PgType::Enum(_) | PgType::EnumArray(_) = arg.ty() {
+            if let PgType::Enum(_) | PgType::EnumArray(_) | PgType::Composite(_) = arg.ty() {
                 // A user-made type's name is the catalog's, read when run.
                 let args =
                     vec![Expr::Const(Datum::Oid(arg.ty().oid()), PgType::Oid), Expr::Const(Datum::Null, PgType::Int4)];
@@ -2351,7 +2374,7 @@ impl<'a> Binder<'a> {
             // its snapshot (see `EvalContext::relation_oid`).
             Expr::Const(Datum::Text(s), PgType::Unknown)
                 if to == PgType::RegClass
-                    || matches!(to, PgType::Enum(_) | PgType::EnumArray(_) | PgType::Reg(_))
+                    || matches!(to, PgType::Enum(_) | PgType::EnumArray(_) | PgType::Reg(_) | PgType::Composite(_))
                     || (to == PgType::RegType && super::types::regtype_in(&s).is_err()) =>
             {
                 return Ok(Expr::Cast(Box::new(Expr::Const(Datum::Text(s), PgType::Unknown)), to, None));
@@ -2361,7 +2384,9 @@ impl<'a> Binder<'a> {
             }
             // An enum parameter is taken as text and read through the
             // type's labels when the statement runs.
-            Expr::Param(i, PgType::Unknown) if matches!(to, PgType::Enum(_) | PgType::EnumArray(_)) => {
+            Expr::Param(i, PgType::Unknown)
+                if matches!(to, PgType::Enum(_) | PgType::EnumArray(_) | PgType::Composite(_)) =>
+            {
                 let text =
                     if to.is_array() { PgType::array_of(PgType::Text).unwrap_or(PgType::Text) } else { PgType::Text };
                 self.params[i] = text;
@@ -2385,13 +2410,16 @@ impl<'a> Binder<'a> {
             return interval;
         }
         let from = e.ty();
+        if let (PgType::Record, PgType::Composite(oid)) = (from, to) {
+            return self.row_to_composite(e, oid, true, node);
+        }
         if from == PgType::Unknown || (from == to && typmod.is_none()) {
             let coerced = self.coerce(e, to, node)?;
             return Ok(if typmod.is_some() { Expr::Cast(Box::new(coerced), to, typmod) } else { coerced });
         }
         if !coercion::allowed(from, to, CastContext::Explicit) {
-            return Err(self
-                .at(err!(SqlState::CANNOT_COERCE, "cannot cast type {} to {}", from.sql_name(), to.sql_name()), node));
+            let (from, to) = (self.type_display(from), self.type_display(to));
+            return Err(self.at(err!(SqlState::CANNOT_COERCE, "cannot cast type {from} to {to}"), node));
         }
         Ok(Expr::Cast(Box::new(e), to, typmod))
     }
@@ -2629,6 +2657,7 @@ impl Binder<'_> {
         };
         match self.tables.user_type(namespace, &bare)? {
             Some((oid, b'e')) => Ok(PgType::Enum(oid)),
+            Some((oid, b'c')) => Ok(PgType::Composite(oid)),
             Some((oid, b'd')) => match self.tables.domain(oid)? {
                 Some(d) => Ok(d.base),
                 None => Err(self.at(err!(SqlState::UNDEFINED_OBJECT, "type \"{shown}\" does not exist"), node)),
@@ -2746,6 +2775,14 @@ fn equality_only(ty: PgType, op: &str) -> bool {
 fn comparison_type(lt: PgType, rt: PgType) -> Option<PgType> {
     let ty = match (lt, rt) {
         (PgType::Record, PgType::Record) => PgType::Record,
+        (t @ PgType::Composite(_), u) | (u, t @ PgType::Composite(_)) if u == t => t,
+        (a, b)
+            if (a.is_row() || b.is_row())
+                && (a.is_row() || a == PgType::Unknown)
+                && (b.is_row() || b == PgType::Unknown) =>
+        {
+            PgType::Record
+        }
         (PgType::Unknown, PgType::Unknown) => PgType::Text,
         _ if common_numeric(lt, rt).is_some() => common_numeric(lt, rt).unwrap_or(lt),
         (PgType::Bpchar, PgType::Bpchar | PgType::Unknown) | (PgType::Unknown, PgType::Bpchar) => PgType::Bpchar,
@@ -2875,7 +2912,13 @@ fn figure(e: &ast::Expr) -> Option<String> {
         // `(a, b)` is named as `ROW(a, b)` is.
         E::Tuple(_) => Some("row".into()),
         // `a[i]` is named after the array.
-        E::CompoundFieldAccess { root, .. } => figure(root),
+        // `(r).f` is named after its field, `a[1]` after its array.
+        E::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(ast::AccessExpr::Dot(ast::Expr::Identifier(id))) if id.value != crate::sql::parser::FIELD_STAR => {
+                Some(ident(id))
+            }
+            _ => figure(root),
+        },
         _ => None,
     }
 }

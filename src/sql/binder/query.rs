@@ -24,6 +24,8 @@ pub(super) struct Rel {
     pub label: String,
     /// The table's own name, when it is a table.
     pub table: Option<String>,
+    /// The table's schema, when it is a table (where its row type is).
+    pub namespace: Option<u32>,
     pub columns: Vec<RelColumn>,
     /// Position of its first column in the level's row.
     pub offset: usize,
@@ -1189,7 +1191,15 @@ impl Binder<'_> {
         }
         let offset = level.width;
         level.width += columns.len();
-        level.rels.push(Rel { label, table: None, columns, offset, nullable: false, never_null: None });
+        level.rels.push(Rel {
+            label,
+            table: None,
+            namespace: None,
+            columns,
+            offset,
+            nullable: false,
+            never_null: None,
+        });
         Ok(offset)
     }
 
@@ -1257,6 +1267,7 @@ impl Binder<'_> {
                 self.add_rel(label, columns)?;
                 if let Some(r) = self.level().rels.last_mut() {
                     r.table = Some(table.name.clone());
+                    r.namespace = Some(table.namespace);
                     r.never_null =
                         table.columns.iter().zip(&r.columns).position(|(t, c)| t.not_null && !c.dropped && !c.system);
                 }
@@ -2446,7 +2457,13 @@ impl Binder<'_> {
             AggFunc::Min | AggFunc::Max if bound.len() == 1 => match types[0] {
                 PgType::Unknown => PgType::Text,
                 // bytea has no min or max in PostgreSQL.
-                PgType::Void | PgType::Bytea | PgType::Uuid | PgType::Json | PgType::Jsonb | PgType::Record => {
+                PgType::Void
+                | PgType::Bytea
+                | PgType::Uuid
+                | PgType::Json
+                | PgType::Jsonb
+                | PgType::Record
+                | PgType::Composite(_) => {
                     return Err(no_fn(self));
                 }
                 t => t,

@@ -2,13 +2,14 @@
 //! whole-row reference `t` (and `ROW(t.*)`), field selection `(r).f`, and
 //! comparisons where only one side is written as a row constructor.
 //!
-//! tusk has no composite types in its catalog (no `pg_type` row per
-//! table), so a whole-row reference is typed `record`, as a `ROW(…)` is;
-//! PostgreSQL types it as the table's row type. The field names of a row
-//! are the binder's alone ([`Expr::Row`] keeps them): `(t).a` and
-//! `(ROW(1, 2)).f1` become the field's own expression, and a record from
-//! anywhere else (a subquery's column) has no names to select by, as in
-//! PostgreSQL.
+//! A whole-row reference to a table is of the table's row type, as in
+//! PostgreSQL: its row constructor cast to `PgType::Composite` (see
+//! [`super::composite`]); one to a subquery or a view is a `record`. The
+//! field names of a row constructor are the binder's ([`Expr::Row`] keeps
+//! them): `(t).a` and `(ROW(1, 2)).f1` become the field's own expression;
+//! a composite value from anywhere else has its type's names, and a
+//! `record` from anywhere else (a subquery's column) has no names to
+//! select by, as in PostgreSQL.
 //!
 //! A whole-row reference to a relation on the nullable side of an outer
 //! join is NULL in a row the join made up, as in PostgreSQL. The
@@ -112,12 +113,11 @@ impl Binder<'_> {
     /// nullable side.
     pub(super) fn whole_row_value(&mut self, label: &str) -> Option<Expr> {
         let (row, made_up) = self.whole_row_parts(label)?;
+        let ty = row.ty();
         Some(match made_up {
-            Some(test) => Expr::Case {
-                whens: vec![(test, Expr::Const(Datum::Null, PgType::Record))],
-                otherwise: Some(Box::new(row)),
-                ty: PgType::Record,
-            },
+            Some(test) => {
+                Expr::Case { whens: vec![(test, Expr::Const(Datum::Null, ty))], otherwise: Some(Box::new(row)), ty }
+            }
             None => row,
         })
     }
@@ -143,6 +143,13 @@ impl Binder<'_> {
                 (true, Some(k)) => Some(Some((rel.offset + k, rel.columns[k].ty))),
                 (true, None) => Some(None),
             };
+            let row_type = match (&rel.table, rel.namespace) {
+                (Some(name), Some(ns)) => match self.tables.user_type(Some(ns), name) {
+                    Ok(Some((oid, b'c'))) => Some(oid),
+                    _ => None,
+                },
+                _ => None,
+            };
             let mut fields = Vec::with_capacity(columns.len());
             let mut names = Vec::with_capacity(columns.len());
             for (i, ty, name) in columns {
@@ -157,7 +164,13 @@ impl Binder<'_> {
                     Expr::And,
                 ),
             };
-            return Some((Expr::Row(fields, names), test));
+            let row = Expr::Row(fields, names);
+            // A table's row is of its row type.
+            let row = match row_type {
+                Some(oid) => Expr::Cast(Box::new(row), PgType::Composite(oid), None),
+                None => row,
+            };
+            return Some((row, test));
         }
         None
     }
@@ -183,14 +196,20 @@ impl Binder<'_> {
             Some(l) => self.whole_row(l).ok_or_else(|| {
                 self.at(err!(SqlState::UNDEFINED_TABLE, "missing FROM-clause entry for table \"{l}\""), root)
             })?,
-            None => strip_made_up(self.bind_expr(root)?),
+            None => self.bind_expr(root)?,
         };
+        let ty = bound.ty();
+        let bound = strip_made_up(bound);
         let label = label.or_else(|| whole_row_label(root).filter(|_| matches!(bound, Expr::Row(..))));
         match bound {
             Expr::Row(mut fields, names) => match names.iter().position(|n| *n == name) {
                 Some(i) => Ok(fields.swap_remove(i)),
+                None if label.is_none() && matches!(ty, PgType::Composite(_)) => {
+                    Err(self.at(self.no_field_in_type(ty, &name)?, node))
+                }
                 None => Err(self.at(self.unknown_field(label.as_deref(), &name), node)),
             },
+            e if matches!(ty, PgType::Composite(_)) => self.composite_field(e, &name, node),
             e if e.ty() == PgType::Record => Err(self.at(
                 err!(SqlState::UNDEFINED_COLUMN, "could not identify column \"{name}\" in record data type"),
                 node,
@@ -223,6 +242,7 @@ impl Binder<'_> {
                     Ok((f, crate::sql::Column { name, ty, typmod }))
                 })
                 .collect(),
+            b if matches!(b.ty(), PgType::Composite(_)) => self.composite_star(b, e),
             b if b.ty() == PgType::Record => {
                 Err(self.at(err!(SqlState::WRONG_OBJECT_TYPE, "record type has not been registered"), e))
             }
@@ -245,12 +265,13 @@ impl Binder<'_> {
     /// record; the caller reports that.
     pub(super) fn bind_record_operands(&mut self, left: &ast::Expr, right: &ast::Expr) -> Result<Option<(Expr, Expr)>> {
         let (l, r) = (self.bind_expr(left)?, self.bind_expr(right)?);
-        // An untyped literal meeting a record is read as one: NULL is a
-        // NULL record, any text `record_in`'s error.
+        // An untyped literal meeting a record (of a composite type too, as
+        // PostgreSQL resolves `record = unknown`) is read as one: NULL is
+        // a NULL record, any text `record_in`'s error.
         let (l, r) = match (l.ty(), r.ty()) {
-            (PgType::Record, PgType::Record) => (l, r),
-            (PgType::Record, PgType::Unknown) => (l, self.coerce(r, PgType::Record, right)?),
-            (PgType::Unknown, PgType::Record) => (self.coerce(l, PgType::Record, left)?, r),
+            (a, b) if a.is_row() && b.is_row() => (l, r),
+            (t, PgType::Unknown) if t.is_row() => (l, self.coerce(r, PgType::Record, right)?),
+            (PgType::Unknown, t) if t.is_row() => (self.coerce(l, PgType::Record, left)?, r),
             _ => return Ok(None),
         };
         Ok(Some((l, r)))
@@ -283,17 +304,24 @@ pub(super) fn field_star(e: &ast::Expr) -> Option<&ast::Expr> {
 /// A whole-row reference's row of fields, without the test that makes it
 /// NULL in a row an outer join made up (its fields are NULL there, as
 /// PostgreSQL's are): what `(t).f`, `(t).*` and `ROW(t.*)` read.
-fn strip_made_up(e: Expr) -> Expr {
+pub(super) fn strip_made_up(e: Expr) -> Expr {
     match e {
-        Expr::Case { mut whens, otherwise: Some(row), ty: PgType::Record }
-            if whens.len() == 1
-                && matches!(*row, Expr::Row(..))
-                && matches!(whens[0].1, Expr::Const(Datum::Null, _)) =>
+        Expr::Case { whens, otherwise: Some(row), ty }
+            if ty.is_row() && whens.len() == 1 && is_row(&row) && matches!(whens[0].1, Expr::Const(Datum::Null, _)) =>
         {
-            let _ = whens.pop();
-            *row
+            strip_made_up(*row)
         }
+        Expr::Cast(row, PgType::Composite(_), None) if matches!(*row, Expr::Row(..)) => *row,
         other => other,
+    }
+}
+
+/// A row constructor, or one typed as a composite type.
+fn is_row(e: &Expr) -> bool {
+    match e {
+        Expr::Row(..) => true,
+        Expr::Cast(row, PgType::Composite(_), None) => matches!(**row, Expr::Row(..)),
+        _ => false,
     }
 }
 

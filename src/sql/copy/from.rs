@@ -34,6 +34,8 @@ struct Field {
     /// An enum column's labels (or its element type's, for an array of
     /// an enum), set by [`Decoder::set_enum_labels`].
     labels: Option<crate::sql::enums::EnumLabels>,
+    /// A composite column's fields, set by [`Decoder::set_row_types`].
+    row_type: Option<std::sync::Arc<crate::sql::record::RowType>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,6 +107,20 @@ impl Decoder {
         Ok(())
     }
 
+    /// Give the composite columns their types' fields, which their text
+    /// input needs: `row_type` reads them from the catalog.
+    pub fn set_row_types(
+        &mut self,
+        mut row_type: impl FnMut(u32) -> Result<Option<std::sync::Arc<crate::sql::record::RowType>>>,
+    ) -> Result<()> {
+        for f in &mut self.fields {
+            if let PgType::Composite(oid) = f.ty {
+                f.row_type = row_type(oid)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Read date/time values without a zone in the session's zone `tz`
     /// (UTC until set).
     pub fn set_time_zone(&mut self, tz: TimeZone) {
@@ -152,6 +168,7 @@ impl Decoder {
                     force_not_null: not_null[k],
                     force_null: null[k],
                     labels: None,
+                    row_type: None,
                 }
             })
             .collect();
@@ -558,9 +575,10 @@ impl Decoder {
                 }
             };
             let slot = &mut values[f.column];
-            let done = match &f.labels {
-                Some(labels) => labels.input_as(f.ty, text).map(|v| *slot = v),
-                None => input_into(slot, f.ty, f.typmod, text, &self.time_zone),
+            let done = match (&f.labels, &f.row_type) {
+                (Some(labels), _) => labels.input_as(f.ty, text).map(|v| *slot = v),
+                (None, Some(row)) => composite_input(row, text, &self.time_zone).map(|v| *slot = v),
+                (None, None) => input_into(slot, f.ty, f.typmod, text, &self.time_zone),
             };
             done.map_err(|e| e.with_context(column_context(text)))?;
         }
@@ -704,6 +722,22 @@ impl Decoder {
 
 /// [`input_value`] into `slot`, reusing the buffer of a text value
 /// already there (COPY's values are overwritten row after row).
+/// A composite value from its text form; its fields of built-in types
+/// only (the input of an enum or composite field needs more of the
+/// catalog than COPY reads ahead).
+fn composite_input(row: &crate::sql::record::RowType, text: &str, tz: &TimeZone) -> Result<Datum> {
+    let mut field_in = |f: &crate::sql::record::RowField, text: Option<&str>| -> Result<Datum> {
+        match (text, f.ty) {
+            (None, _) => Ok(Datum::Null),
+            (Some(_), PgType::Enum(_) | PgType::EnumArray(_) | PgType::Composite(_)) => {
+                Err(Error::not_supported("COPY input of a composite value with enum or composite fields"))
+            }
+            (Some(t), ty) => crate::sql::types::parse_text_tz(ty, t, tz),
+        }
+    };
+    Ok(row.input(text, &mut field_in)?.into_datum())
+}
+
 fn input_into(slot: &mut Datum, ty: PgType, typmod: i32, text: &str, tz: &TimeZone) -> Result<()> {
     let reuse = |slot: &mut Datum| match std::mem::replace(slot, Datum::Null) {
         Datum::Text(mut s) | Datum::Bpchar(mut s) => {
