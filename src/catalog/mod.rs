@@ -39,10 +39,13 @@ mod default;
 pub mod describe;
 pub mod domains;
 pub mod enums;
+mod foreign;
 mod freeze;
 mod index;
 pub mod keycode;
+mod language;
 pub mod namespace;
+pub mod opclass;
 pub mod privileges;
 pub mod proc;
 pub mod regtypes;
@@ -53,6 +56,7 @@ mod serial;
 pub mod stats;
 pub mod system;
 mod temp;
+mod text_search;
 pub mod view;
 
 use std::sync::Arc;
@@ -626,6 +630,11 @@ impl Catalog {
     /// The transaction manager (lock views read its state).
     pub fn txns(&self) -> &TransactionManager {
         &self.txns
+    }
+
+    /// The checkpointer's and the buffer pool's counters (`pg_stat_bgwriter`).
+    pub fn storage_stats(&self) -> (&crate::storage::engine::CheckpointStats, &crate::storage::buffer::BufferStats) {
+        (&self.engine.checkpoints, &self.engine.pool.stats)
     }
 
     pub fn database(&self) -> u32 {

@@ -52,7 +52,7 @@ const VERIFIER_FILE: &str = "global/superuser.scram";
 /// `txid_snapshot` have their `pg_type` rows, with the transaction-id
 /// functions' `pg_proc`, `pg_operator` and `pg_cast` rows. 20: tables,
 /// views and the system catalogs have row types (`pg_class.reltype`).
-pub const FORMAT_VERSION: &str = "20";
+pub const FORMAT_VERSION: &str = "21";
 
 pub struct DataDir {
     pub path: PathBuf,
