@@ -945,9 +945,9 @@ impl Catalog {
             }
             let typid = u32_of(v[system::ATT_TYPID]);
             let builtin = match typid {
-                // The catalogs' (and their views') transaction ids are
-                // 64-bit values kept as text (see `system::TEXT_FORM_XID`).
-                28 if oid < FIRST_NORMAL_OID => Some(PgType::TextForm(28)),
+                // The catalogs' transaction ids are 64-bit values kept as
+                // text (see `system::TEXT_FORM_XID`); a system view's are xids.
+                28 if system::ALL.iter().any(|c| c.oid == oid) => Some(PgType::TextForm(28)),
                 _ => PgType::from_oid(typid),
             };
             match builtin.or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {

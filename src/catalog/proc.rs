@@ -95,6 +95,7 @@ const SET_RETURNING: &[&str] = &[
     "generate_series",
     "pg_show_all_settings",
     "pg_prepared_statement",
+    "pg_get_keywords",
     "json_each",
     "jsonb_each",
     "json_each_text",

@@ -342,6 +342,93 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               pg_stat_get_bgwriter_stat_reset_time() AS stats_reset",
     },
     SystemView {
+        // Empty: tusk has no two-phase commit.
+        name: "pg_prepared_xacts",
+        oid: 12090,
+        columns: &[
+            ("transaction", PgType::Xid),
+            ("gid", Text),
+            ("prepared", TimestampTz),
+            ("owner", Name),
+            ("database", Name),
+        ],
+        sql: "SELECT NULL::xid AS transaction, NULL::text AS gid, NULL::timestamptz AS prepared, \
+              NULL::name AS owner, NULL::name AS database WHERE false",
+    },
+    SystemView {
+        // Empty: tusk has no replication, so no slots and no WAL senders.
+        name: "pg_replication_slots",
+        oid: 12257,
+        columns: &[
+            ("slot_name", Name),
+            ("plugin", Name),
+            ("slot_type", Text),
+            ("datoid", Oid),
+            ("database", Name),
+            ("temporary", Bool),
+            ("active", Bool),
+            ("active_pid", Int4),
+            ("xmin", PgType::Xid),
+            ("catalog_xmin", PgType::Xid),
+            ("restart_lsn", PgType::PgLsn),
+            ("confirmed_flush_lsn", PgType::PgLsn),
+            ("wal_status", Text),
+            ("safe_wal_size", Int8),
+            ("two_phase", Bool),
+        ],
+        sql: "SELECT NULL::name AS slot_name, NULL::name AS plugin, NULL::text AS slot_type, \
+              NULL::oid AS datoid, NULL::name AS database, NULL::boolean AS temporary, \
+              NULL::boolean AS active, NULL::integer AS active_pid, NULL::xid AS xmin, \
+              NULL::xid AS catalog_xmin, NULL::pg_lsn AS restart_lsn, \
+              NULL::pg_lsn AS confirmed_flush_lsn, NULL::text AS wal_status, \
+              NULL::bigint AS safe_wal_size, NULL::boolean AS two_phase WHERE false",
+    },
+    SystemView {
+        // Empty: no WAL senders. Deviation: client_addr is text (tusk has
+        // no inet type), as in pg_stat_activity.
+        name: "pg_stat_replication",
+        oid: 12227,
+        columns: &[
+            ("pid", Int4),
+            ("usesysid", Oid),
+            ("usename", Name),
+            ("application_name", Text),
+            ("client_addr", Text),
+            ("client_hostname", Text),
+            ("client_port", Int4),
+            ("backend_start", TimestampTz),
+            ("backend_xmin", PgType::Xid),
+            ("state", Text),
+            ("sent_lsn", PgType::PgLsn),
+            ("write_lsn", PgType::PgLsn),
+            ("flush_lsn", PgType::PgLsn),
+            ("replay_lsn", PgType::PgLsn),
+            ("write_lag", PgType::Interval),
+            ("flush_lag", PgType::Interval),
+            ("replay_lag", PgType::Interval),
+            ("sync_priority", Int4),
+            ("sync_state", Text),
+            ("reply_time", TimestampTz),
+        ],
+        sql: "SELECT NULL::integer AS pid, NULL::oid AS usesysid, NULL::name AS usename, \
+              NULL::text AS application_name, NULL::text AS client_addr, \
+              NULL::text AS client_hostname, NULL::integer AS client_port, \
+              NULL::timestamptz AS backend_start, NULL::xid AS backend_xmin, NULL::text AS state, \
+              NULL::pg_lsn AS sent_lsn, NULL::pg_lsn AS write_lsn, NULL::pg_lsn AS flush_lsn, \
+              NULL::pg_lsn AS replay_lsn, NULL::interval AS write_lag, \
+              NULL::interval AS flush_lag, NULL::interval AS replay_lag, \
+              NULL::integer AS sync_priority, NULL::text AS sync_state, \
+              NULL::timestamptz AS reply_time WHERE false",
+    },
+    SystemView {
+        // Empty: tusk has no extensions to install (CREATE EXTENSION is 0A000).
+        name: "pg_available_extensions",
+        oid: 12081,
+        columns: &[("name", Name), ("default_version", Text), ("installed_version", Text), ("comment", Text)],
+        sql: "SELECT NULL::name AS name, NULL::text AS default_version, \
+              NULL::text AS installed_version, NULL::text AS comment WHERE false",
+    },
+    SystemView {
         // Empty: tusk has no materialized views (CREATE MATERIALIZED VIEW
         // is 0A000), so no relation is of kind 'm'.
         name: "pg_matviews",
