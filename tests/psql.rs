@@ -362,6 +362,290 @@ primary key, btree, for table "public.p"
 "#,
         ),
     ),
+    (
+        "\\des",
+        Expect::Same(
+            r#"       List of foreign servers
+ Name | Owner | Foreign-data wrapper 
+------+-------+----------------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dew",
+        Expect::Same(
+            r#"   List of foreign-data wrappers
+ Name | Owner | Handler | Validator 
+------+-------+---------+-----------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\det",
+        Expect::Same(
+            r#" List of foreign tables
+ Schema | Table | Server 
+--------+-------+--------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\deu",
+        Expect::Same(
+            r#"List of user mappings
+ Server | User name 
+--------+-----------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dy",
+        Expect::Same(
+            r#"              List of event triggers
+ Name | Event | Owner | Enabled | Function | Tags 
+------+-------+-------+---------+----------+------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dd",
+        Expect::Same(
+            r#"         Object descriptions
+ Schema | Name | Object | Description 
+--------+------+--------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dRp",
+        Expect::Same(
+            r#"                              List of publications
+ Name | Owner | All tables | Inserts | Updates | Deletes | Truncates | Via root 
+------+-------+------------+---------+---------+---------+-----------+----------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dRs",
+        Expect::Same(
+            r#"        List of subscriptions
+ Name | Owner | Enabled | Publication 
+------+-------+---------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dP",
+        Expect::Same(
+            r#"    List of partitioned relations
+ Schema | Name | Owner | Type | Table 
+--------+------+-------+------+-------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\sf abs(int4)",
+        Expect::Same(
+            r#"CREATE OR REPLACE FUNCTION pg_catalog.abs(integer)
+ RETURNS integer
+ LANGUAGE internal
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$int4abs$function$
+"#,
+        ),
+    ),
+    (
+        "\\do",
+        Expect::Same(
+            r#"                             List of operators
+ Schema | Name | Left arg type | Right arg type | Result type | Description 
+--------+------+---------------+----------------+-------------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dAc btree integer",
+        Expect::Same(
+            r#"                   List of operator classes
+  AM   | Input type | Storage type | Operator class | Default? 
+-------+------------+--------------+----------------+----------
+ btree | integer    |              | int4_ops       | yes
+(1 row)
+
+"#,
+        ),
+    ),
+    (
+        "\\dAf btree integer",
+        Expect::Same(
+            r#"              List of operator families
+  AM   | Operator family |     Applicable types      
+-------+-----------------+---------------------------
+ btree | integer_ops     | smallint, integer, bigint
+(1 row)
+
+"#,
+        ),
+    ),
+    (
+        "\\dAo btree integer_ops",
+        Expect::Same(
+            r#"                List of operators of operator families
+  AM   | Operator family |       Operator        | Strategy | Purpose 
+-------+-----------------+-----------------------+----------+---------
+ btree | integer_ops     | <(bigint,bigint)      |        1 | search
+ btree | integer_ops     | <=(bigint,bigint)     |        2 | search
+ btree | integer_ops     | =(bigint,bigint)      |        3 | search
+ btree | integer_ops     | >=(bigint,bigint)     |        4 | search
+ btree | integer_ops     | >(bigint,bigint)      |        5 | search
+ btree | integer_ops     | <(integer,integer)    |        1 | search
+ btree | integer_ops     | <=(integer,integer)   |        2 | search
+ btree | integer_ops     | =(integer,integer)    |        3 | search
+ btree | integer_ops     | >=(integer,integer)   |        4 | search
+ btree | integer_ops     | >(integer,integer)    |        5 | search
+ btree | integer_ops     | <(smallint,smallint)  |        1 | search
+ btree | integer_ops     | <=(smallint,smallint) |        2 | search
+ btree | integer_ops     | =(smallint,smallint)  |        3 | search
+ btree | integer_ops     | >=(smallint,smallint) |        4 | search
+ btree | integer_ops     | >(smallint,smallint)  |        5 | search
+ btree | integer_ops     | <(bigint,integer)     |        1 | search
+ btree | integer_ops     | <=(bigint,integer)    |        2 | search
+ btree | integer_ops     | =(bigint,integer)     |        3 | search
+ btree | integer_ops     | >=(bigint,integer)    |        4 | search
+ btree | integer_ops     | >(bigint,integer)     |        5 | search
+ btree | integer_ops     | <(bigint,smallint)    |        1 | search
+ btree | integer_ops     | <=(bigint,smallint)   |        2 | search
+ btree | integer_ops     | =(bigint,smallint)    |        3 | search
+ btree | integer_ops     | >=(bigint,smallint)   |        4 | search
+ btree | integer_ops     | >(bigint,smallint)    |        5 | search
+ btree | integer_ops     | <(integer,bigint)     |        1 | search
+ btree | integer_ops     | <=(integer,bigint)    |        2 | search
+ btree | integer_ops     | =(integer,bigint)     |        3 | search
+ btree | integer_ops     | >=(integer,bigint)    |        4 | search
+ btree | integer_ops     | >(integer,bigint)     |        5 | search
+ btree | integer_ops     | <(integer,smallint)   |        1 | search
+ btree | integer_ops     | <=(integer,smallint)  |        2 | search
+ btree | integer_ops     | =(integer,smallint)   |        3 | search
+ btree | integer_ops     | >=(integer,smallint)  |        4 | search
+ btree | integer_ops     | >(integer,smallint)   |        5 | search
+ btree | integer_ops     | <(smallint,bigint)    |        1 | search
+ btree | integer_ops     | <=(smallint,bigint)   |        2 | search
+ btree | integer_ops     | =(smallint,bigint)    |        3 | search
+ btree | integer_ops     | >=(smallint,bigint)   |        4 | search
+ btree | integer_ops     | >(smallint,bigint)    |        5 | search
+ btree | integer_ops     | <(smallint,integer)   |        1 | search
+ btree | integer_ops     | <=(smallint,integer)  |        2 | search
+ btree | integer_ops     | =(smallint,integer)   |        3 | search
+ btree | integer_ops     | >=(smallint,integer)  |        4 | search
+ btree | integer_ops     | >(smallint,integer)   |        5 | search
+(45 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dconfig work_mem",
+        Expect::Same(
+            r#"List of configuration parameters
+ Parameter | Value 
+-----------+-------
+ work_mem  | 4MB
+(1 row)
+
+"#,
+        ),
+    ),
+    // PostgreSQL lists plpgsql; tusk's only language is internal, which
+    // \dL leaves out (it has no call handler).
+    (
+        "\\dL",
+        Expect::Tusk(
+            r#"          List of languages
+ Name | Owner | Trusted | Description 
+------+-------+---------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    // PostgreSQL lists the btree support functions (btint4cmp, …); tusk's
+    // btree compares natively, so pg_amproc is empty.
+    (
+        "\\dAp btree integer_ops",
+        Expect::Tusk(
+            r#"                     List of support functions of operator families
+ AM | Operator family | Registered left type | Registered right type | Number | Function 
+----+-----------------+----------------------+-----------------------+--------+----------
+(0 rows)
+
+"#,
+        ),
+    ),
+    // tusk has no text search: the pg_ts_* catalogs are empty.
+    (
+        "\\dF",
+        Expect::Tusk(
+            r#"List of text search configurations
+ Schema | Name | Description 
+--------+------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dFd",
+        Expect::Tusk(
+            r#"List of text search dictionaries
+ Schema | Name | Description 
+--------+------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dFp",
+        Expect::Tusk(
+            r#" List of text search parsers
+ Schema | Name | Description 
+--------+------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
+    (
+        "\\dFt",
+        Expect::Tusk(
+            r#"List of text search templates
+ Schema | Name | Description 
+--------+------+-------------
+(0 rows)
+
+"#,
+        ),
+    ),
 ];
 
 fn psql(server: &TestServer, command: &str) -> (bool, String, String) {

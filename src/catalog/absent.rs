@@ -189,3 +189,41 @@ pub const PG_EXTENSION: SystemCatalog = SystemCatalog {
         ("extcondition", TEXT_ARRAY),
     ],
 };
+
+/// pg_event_trigger: empty, as tusk has no event triggers.
+pub const PG_EVENT_TRIGGER: SystemCatalog = SystemCatalog {
+    oid: 3466,
+    name: "pg_event_trigger",
+    columns: &[
+        ("oid", Oid),
+        ("evtname", Name),
+        ("evtevent", Name),
+        ("evtowner", Oid),
+        ("evtfoid", Oid),
+        ("evtenabled", Char),
+        ("evttags", TEXT_ARRAY),
+    ],
+};
+
+/// pg_subscription: empty, as tusk has no logical replication. Shared by
+/// all databases, as in PostgreSQL.
+pub const PG_SUBSCRIPTION: SystemCatalog = SystemCatalog {
+    oid: 6100,
+    name: "pg_subscription",
+    columns: &[
+        ("oid", Oid),
+        ("subdbid", Oid),
+        ("subskiplsn", PgType::PgLsn),
+        ("subname", Name),
+        ("subowner", Oid),
+        ("subenabled", Bool),
+        ("subbinary", Bool),
+        ("substream", Bool),
+        ("subtwophasestate", Char),
+        ("subdisableonerr", Bool),
+        ("subconninfo", Text),
+        ("subslotname", Name),
+        ("subsynccommit", Text),
+        ("subpublications", TEXT_ARRAY),
+    ],
+};

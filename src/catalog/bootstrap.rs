@@ -122,6 +122,10 @@ impl Catalog {
         put(&super::cast::PG_CAST, super::cast::cast_rows())?;
         put(&super::absent::PG_TABLESPACE, super::absent::tablespace_rows())?;
         put(&super::absent::PG_AUTH_MEMBERS, super::absent::auth_members_rows())?;
+        put(&super::language::PG_LANGUAGE, super::language::language_rows())?;
+        put(&super::opclass::PG_OPCLASS, super::opclass::opclass_rows())?;
+        put(&super::opclass::PG_OPFAMILY, super::opclass::opfamily_rows())?;
+        put(&super::opclass::PG_AMOP, super::opclass::amop_rows())?;
         put(&super::comment::PG_DESCRIPTION, super::comment::builtin_description_rows())?;
         for catalog in system::ALL {
             let row_type = super::rowtype::catalog_row_type(catalog.name);

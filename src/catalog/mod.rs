@@ -39,10 +39,13 @@ mod default;
 pub mod describe;
 pub mod domains;
 pub mod enums;
+mod foreign;
 mod freeze;
 mod index;
 pub mod keycode;
+mod language;
 pub mod namespace;
+pub mod opclass;
 pub mod privileges;
 pub mod proc;
 pub mod regtypes;
@@ -53,6 +56,7 @@ mod serial;
 pub mod stats;
 pub mod system;
 mod temp;
+mod text_search;
 pub mod view;
 
 use std::sync::Arc;
@@ -628,6 +632,11 @@ impl Catalog {
         &self.txns
     }
 
+    /// The checkpointer's and the buffer pool's counters (`pg_stat_bgwriter`).
+    pub fn storage_stats(&self) -> (&crate::storage::engine::CheckpointStats, &crate::storage::buffer::BufferStats) {
+        (&self.engine.checkpoints, &self.engine.pool.stats)
+    }
+
     pub fn database(&self) -> u32 {
         self.db
     }
@@ -936,9 +945,9 @@ impl Catalog {
             }
             let typid = u32_of(v[system::ATT_TYPID]);
             let builtin = match typid {
-                // The catalogs' (and their views') transaction ids are
-                // 64-bit values kept as text (see `system::TEXT_FORM_XID`).
-                28 if oid < FIRST_NORMAL_OID => Some(PgType::TextForm(28)),
+                // The catalogs' transaction ids are 64-bit values kept as
+                // text (see `system::TEXT_FORM_XID`); a system view's are xids.
+                28 if system::ALL.iter().any(|c| c.oid == oid) => Some(PgType::TextForm(28)),
                 _ => PgType::from_oid(typid),
             };
             match builtin.or_else(|| user_types.iter().find(|u| u.0 == typid).map(|u| u.1)) {

@@ -23,6 +23,8 @@ use std::sync::LazyLock;
 use super::system::{
     ACLITEM_ARRAY, CHAR_ARRAY, OID_ARRAY, OIDVECTOR, PG_NODE_TREE, REGPROC, SystemCatalog, TEXT_ARRAY,
 };
+use crate::err;
+use crate::error::{Result, SqlState};
 use crate::sql::func::Func;
 use crate::sql::plan::{AggFunc, WinFunc};
 use crate::sql::types::{Datum, PgType, parse_text};
@@ -93,6 +95,7 @@ const SET_RETURNING: &[&str] = &[
     "generate_series",
     "pg_show_all_settings",
     "pg_prepared_statement",
+    "pg_get_keywords",
     "json_each",
     "jsonb_each",
     "json_each_text",
@@ -292,6 +295,78 @@ pub fn function_result(p: &ProcInfo) -> String {
     }
     let ty = super::describe::format_type(p.rettype, None);
     if p.retset { format!("SETOF {ty}") } else { ty }
+}
+
+/// `pg_get_functiondef(oid)`: the `CREATE OR REPLACE FUNCTION` command
+/// that would make function `oid`, laid out as PostgreSQL's
+/// `pg_get_functiondef` lays it out; `None` for an OID that names no
+/// function, 42809 for an aggregate.
+pub fn function_definition(oid: u32) -> Result<Option<String>> {
+    let Some(row) = PROC_ROWS.iter().find(|r| r[at("oid")] == Datum::Oid(oid)) else {
+        return Ok(None);
+    };
+    let p = ProcInfo::of(row);
+    if p.kind == b'a' {
+        return Err(err!(SqlState::WRONG_OBJECT_TYPE, "\"{}\" is an aggregate function", p.name));
+    }
+    let text = |c: &str| row[at(c)].as_str().unwrap_or("");
+    let flag = |c: &str| row[at(c)] == Datum::Bool(true);
+    let number = |c: &str| match row[at(c)] {
+        Datum::Float4(v) => v,
+        _ => 0.0,
+    };
+    let quote = super::describe::quote_identifier;
+    let mut def = format!(
+        "CREATE OR REPLACE FUNCTION {}.{}({})\n RETURNS {}\n LANGUAGE internal\n",
+        quote("pg_catalog"),
+        quote(&p.name),
+        function_arguments(&p, false),
+        function_result(&p),
+    );
+    let mut options = String::new();
+    if p.kind == b'w' {
+        options.push_str(" WINDOW");
+    }
+    options.push_str(match text("provolatile") {
+        "i" => " IMMUTABLE",
+        "s" => " STABLE",
+        _ => "",
+    });
+    options.push_str(match text("proparallel") {
+        "s" => " PARALLEL SAFE",
+        "r" => " PARALLEL RESTRICTED",
+        _ => "",
+    });
+    for (column, word) in
+        [("proisstrict", " STRICT"), ("prosecdef", " SECURITY DEFINER"), ("proleakproof", " LEAKPROOF")]
+    {
+        if flag(column) {
+            options.push_str(word);
+        }
+    }
+    // The default cost of an internal function is 1.
+    if number("procost") != 1.0 {
+        options.push_str(&format!(" COST {}", number("procost")));
+    }
+    let rows = number("prorows");
+    if rows > 0.0 && rows != 1000.0 {
+        options.push_str(&format!(" ROWS {rows}"));
+    }
+    if !matches!(text("prosupport"), "" | "-") {
+        options.push_str(&format!(" SUPPORT {}", text("prosupport")));
+    }
+    if !options.is_empty() {
+        def.push_str(&options);
+        def.push('\n');
+    }
+    let source = text("prosrc");
+    let mut quote_tag = String::from("$function");
+    while source.contains(&quote_tag) {
+        quote_tag.push('x');
+    }
+    quote_tag.push('$');
+    def.push_str(&format!("AS {quote_tag}{source}{quote_tag}\n"));
+    Ok(Some(def))
 }
 
 #[cfg(test)]

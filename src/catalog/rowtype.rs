@@ -78,8 +78,23 @@ fn type_name_taken(name: &str) -> crate::error::Error {
 
 /// The row types of the system catalogs and their array types (OIDs as
 /// PostgreSQL 15's `initdb` assigns them).
-const CATALOG_ROW_TYPES: [(&str, u32, u32); 34] = [
+const CATALOG_ROW_TYPES: [(&str, u32, u32); 49] = [
     ("pg_am", 10015, 10014),
+    ("pg_amop", 10017, 10016),
+    ("pg_amproc", 10019, 10018),
+    ("pg_event_trigger", 10039, 10038),
+    ("pg_foreign_data_wrapper", 10076, 10075),
+    ("pg_foreign_server", 10078, 10077),
+    ("pg_language", 10021, 10020),
+    ("pg_opclass", 10013, 10012),
+    ("pg_opfamily", 10011, 10010),
+    ("pg_subscription", 6101, 10112),
+    ("pg_ts_config", 10064, 10063),
+    ("pg_ts_config_map", 10066, 10065),
+    ("pg_ts_dict", 10068, 10067),
+    ("pg_ts_parser", 10070, 10069),
+    ("pg_ts_template", 10072, 10071),
+    ("pg_user_mapping", 10080, 10079),
     ("pg_attrdef", 10001, 10000),
     ("pg_attribute", 75, 270),
     ("pg_auth_members", 2843, 10058),

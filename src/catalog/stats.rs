@@ -61,8 +61,9 @@ impl TableStats {
 }
 
 /// How a table or an index was read: scans started, and the rows they
-/// returned — a table's sequential scans' visible rows, an index's scans'
-/// visible heap rows.
+/// returned — a table's sequential scans' visible rows (`seq_rows`); an
+/// index's scans' entries (`seq_rows`) and the visible heap rows they led
+/// to (`fetched_rows`).
 #[derive(Debug, Default)]
 pub struct ScanStats {
     pub scans: AtomicU64,
@@ -125,6 +126,14 @@ impl Stats {
     pub fn seq_returned(&self, oid: u32, rows: u64) {
         if rows > 0 {
             self.scans(oid).seq_rows.fetch_add(rows, Ordering::Relaxed);
+        }
+    }
+
+    /// A scan of index `oid` returned `entries` more index entries (kept
+    /// where a table keeps its sequentially read rows).
+    pub fn index_read(&self, oid: u32, entries: u64) {
+        if entries > 0 {
+            self.scans(oid).seq_rows.fetch_add(entries, Ordering::Relaxed);
         }
     }
 

@@ -445,7 +445,7 @@ pub const PG_SEQUENCE: SystemCatalog = SystemCatalog {
 };
 
 /// Every system catalog, in the order bootstrap creates them.
-pub const ALL: [&SystemCatalog; 34] = [
+pub const ALL: [&SystemCatalog; 49] = [
     &PG_NAMESPACE,
     &PG_CLASS,
     &PG_ATTRIBUTE,
@@ -480,6 +480,21 @@ pub const ALL: [&SystemCatalog; 34] = [
     &super::enums::PG_ENUM,
     &super::db_role_setting::PG_DB_ROLE_SETTING,
     &super::cast::PG_CAST,
+    &super::language::PG_LANGUAGE,
+    &super::opclass::PG_OPCLASS,
+    &super::opclass::PG_OPFAMILY,
+    &super::opclass::PG_AMOP,
+    &super::opclass::PG_AMPROC,
+    &super::foreign::PG_FOREIGN_DATA_WRAPPER,
+    &super::foreign::PG_FOREIGN_SERVER,
+    &super::foreign::PG_USER_MAPPING,
+    &absent::PG_EVENT_TRIGGER,
+    &absent::PG_SUBSCRIPTION,
+    &super::text_search::PG_TS_CONFIG,
+    &super::text_search::PG_TS_CONFIG_MAP,
+    &super::text_search::PG_TS_DICT,
+    &super::text_search::PG_TS_PARSER,
+    &super::text_search::PG_TS_TEMPLATE,
 ];
 
 /// The OID of the system catalog named `name` (what `obj_description`'s
@@ -492,7 +507,7 @@ pub fn catalog_oid(name: &str) -> Option<u32> {
 /// Whether a catalog column may be NULL (`attnotnull` false): PostgreSQL's
 /// rule marks the columns of arrays, node trees and optional text so.
 pub fn nullable(column: &str, ty: PgType) -> bool {
-    if matches!(column, "polroles" | "stxkind") {
+    if matches!(column, "polroles" | "stxkind" | "subpublications") {
         return false;
     }
     matches!(
@@ -513,6 +528,10 @@ pub fn nullable(column: &str, ty: PgType) -> bool {
             | "prattrs"
             | "tgoldtable"
             | "tgnewtable"
+            | "srvtype"
+            | "srvversion"
+            | "subslotname"
+            | "dictinitoption"
     )
 }
 
@@ -847,8 +866,8 @@ pub fn index_desc() -> TupleDesc {
     desc
 }
 
-/// The default btree operator class of a type (`pg_opclass`, which tusk
-/// does not have yet: these are PostgreSQL's OIDs); 0 if it has none.
+/// The default btree operator class of a type (its `pg_opclass` row, see
+/// `opclass`); 0 if it has none.
 fn default_btree_opclass(ty: PgType) -> u32 {
     match ty {
         PgType::Bool => 10003,
@@ -1184,8 +1203,8 @@ pub fn am_rows() -> Vec<Vec<Datum>> {
 
 /// The catalogs shared by every database (`pg_database`, `pg_authid`,
 /// `pg_auth_members`, `pg_tablespace`, `pg_shdescription`,
-/// `pg_db_role_setting`): stored once
+/// `pg_db_role_setting`, `pg_subscription`): stored once
 /// for the cluster, in [`super::SHARED_DB`], and seen alike from each.
 pub fn is_shared(oid: u32) -> bool {
-    matches!(oid, 1262 | 1260 | 1261 | 1213 | 2396 | 2964)
+    matches!(oid, 1262 | 1260 | 1261 | 1213 | 2396 | 2964 | 6100)
 }

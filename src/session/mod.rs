@@ -2141,6 +2141,7 @@ impl EvalContext for Eval<'_> {
                 Ok(lock_status::lock_status_rows(self.catalog.txns(), self.catalog.database()))
             }
             crate::sql::plan::SetFunc::Activity => activity::activity_rows(self),
+            crate::sql::plan::SetFunc::Keywords => Ok(crate::sql::keywords::keyword_rows()),
             f @ (crate::sql::plan::SetFunc::ControlCheckpoint
             | crate::sql::plan::SetFunc::ControlSystem
             | crate::sql::plan::SetFunc::ControlInit

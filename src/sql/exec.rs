@@ -308,6 +308,9 @@ impl EvalContext for RowCx<'_, '_> {
     fn stat_counter(&self, oid: u32, counter: super::func::StatCounter) -> Result<Datum> {
         Ok(stat_counter(&self.cx.catalog.stats, oid, counter))
     }
+    fn bgwriter_stat(&self, stat: super::func::BgwriterStat) -> Result<Datum> {
+        Ok(bgwriter_stat(self.cx.catalog, stat))
+    }
     fn set_returning(&mut self, func: super::plan::SetFunc) -> Result<Vec<Vec<Datum>>> {
         self.cx.eval.set_returning(func)
     }
@@ -352,7 +355,9 @@ fn stat_counter(stats: &crate::catalog::stats::Stats, oid: u32, counter: super::
     use super::func::StatCounter as C;
     use crate::catalog::stats::TableStats;
     use std::sync::atomic::Ordering::Relaxed;
-    let (scans, seq_rows, fetched_rows) = stats.scan_counts(oid);
+    // `pg_stat_get_tuples_returned`: a table's sequentially read rows, an
+    // index's entries returned.
+    let (scans, returned, fetched_rows) = stats.scan_counts(oid);
     let table = stats.get(oid);
     let count = |f: fn(&TableStats) -> &std::sync::atomic::AtomicU64| {
         Datum::Int8(table.as_ref().map_or(0, |t| f(t).load(Relaxed) as i64))
@@ -362,7 +367,7 @@ fn stat_counter(stats: &crate::catalog::stats::Stats, oid: u32, counter: super::
     };
     match counter {
         C::NumScans => Datum::Int8(scans as i64),
-        C::TuplesReturned => Datum::Int8((seq_rows + fetched_rows) as i64),
+        C::TuplesReturned => Datum::Int8(returned as i64),
         C::TuplesFetched => Datum::Int8(fetched_rows as i64),
         C::TuplesInserted => count(|t| &t.inserted),
         C::TuplesUpdated => count(|t| &t.updated),
@@ -380,6 +385,28 @@ fn stat_counter(stats: &crate::catalog::stats::Stats, oid: u32, counter: super::
         C::AutovacuumCount => count(|t| &t.autovacuums),
         C::AnalyzeCount => count(|t| &t.analyzes),
         C::AutoanalyzeCount => count(|t| &t.autoanalyzes),
+    }
+}
+
+/// A `pg_stat_bgwriter` counter, read from the storage engine.
+fn bgwriter_stat(catalog: &crate::catalog::Catalog, stat: super::func::BgwriterStat) -> Datum {
+    use super::func::BgwriterStat as S;
+    use std::sync::atomic::Ordering::Relaxed;
+    let (checkpoints, buffers) = catalog.storage_stats();
+    let count = |c: &std::sync::atomic::AtomicU64| Datum::Int8(c.load(Relaxed) as i64);
+    let millis = |c: &std::sync::atomic::AtomicU64| Datum::Float8(c.load(Relaxed) as f64 / 1000.0);
+    match stat {
+        S::TimedCheckpoints => count(&checkpoints.timed),
+        S::RequestedCheckpoints => count(&checkpoints.requested),
+        S::CheckpointWriteTime => millis(&checkpoints.write_micros),
+        S::CheckpointSyncTime => millis(&checkpoints.sync_micros),
+        S::WrittenByCheckpoints => count(&checkpoints.buffers_written),
+        S::WrittenByBgwriter => count(&buffers.writes_bgwriter),
+        S::MaxwrittenClean => count(&checkpoints.maxwritten_clean),
+        S::WrittenByBackends => count(&buffers.writes_backend),
+        S::BackendFsyncs => Datum::Int8(0),
+        S::Allocated => count(&buffers.reads),
+        S::ResetTime => Datum::TimestampTz(catalog.started_at),
     }
 }
 

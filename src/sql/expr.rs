@@ -589,6 +589,10 @@ pub trait EvalContext {
     fn relation_is_publishable(&self, _oid: u32) -> Result<Option<bool>> {
         Err(Error::internal("relation lookup outside a query"))
     }
+    /// A counter of the checkpointer, background writer or buffer pool.
+    fn bgwriter_stat(&self, _stat: super::func::BgwriterStat) -> Result<Datum> {
+        Err(Error::internal("statistics asked outside a query"))
+    }
     /// When the server started (`pg_postmaster_start_time()`).
     fn postmaster_start_time(&self) -> i64 {
         0

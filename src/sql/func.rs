@@ -14,7 +14,7 @@ use super::expr::{EvalContext, Expr, eval};
 use super::regtypes::RegKind;
 use super::types::{Datum, PgType};
 use crate::catalog::comment::CommentTarget;
-use crate::catalog::{SizeOf, describe, proc};
+use crate::catalog::{SizeOf, describe, opclass, proc};
 use crate::err;
 use crate::error::{Result, SqlState};
 use crate::storage::smgr::Fork;
@@ -121,6 +121,9 @@ pub enum Func {
     PgGetViewdef,
     /// `pg_stat_get_*(oid)`: a table's or index's activity counter.
     PgStat(StatCounter),
+    /// `pg_stat_get_bgwriter_*()` and kin: the writers' counters, behind
+    /// `pg_stat_bgwriter`.
+    Bgwriter(BgwriterStat),
     /// The POSIX regular-expression match operators `~`, `~*`, `!~`, `!~*`.
     RegexMatch {
         case_insensitive: bool,
@@ -170,6 +173,13 @@ pub enum Func {
     PgTypeIsVisible,
     PgFunctionIsVisible,
     PgOperatorIsVisible,
+    PgOpclassIsVisible,
+    PgOpfamilyIsVisible,
+    /// `pg_ts_{config,dict,parser,template}_is_visible`: there are no text
+    /// search objects, so never (NULL, as for an unknown OID).
+    PgTsIsVisible,
+    /// `pg_get_functiondef(oid)`: the `CREATE OR REPLACE FUNCTION` text.
+    PgGetFunctiondef,
     PgGetFunctionResult,
     /// `pg_get_function_arguments`, or (`true`) `pg_get_function_identity_arguments`.
     PgGetFunctionArguments(bool),
@@ -306,6 +316,29 @@ impl StatCounter {
     }
 }
 
+/// The counters of the checkpointer, background writer and buffer pool
+/// behind `pg_stat_bgwriter`, one function each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BgwriterStat {
+    TimedCheckpoints,
+    RequestedCheckpoints,
+    /// Milliseconds checkpoints spent writing pages.
+    CheckpointWriteTime,
+    /// Milliseconds checkpoints spent syncing files.
+    CheckpointSyncTime,
+    WrittenByCheckpoints,
+    WrittenByBgwriter,
+    MaxwrittenClean,
+    WrittenByBackends,
+    /// Files a backend had to sync itself: none, as the checkpointer syncs
+    /// every file written since the last checkpoint.
+    BackendFsyncs,
+    /// Buffers given a page read from disk.
+    Allocated,
+    /// When the counters started: the server's start (they live in memory).
+    ResetTime,
+}
+
 /// `name[]`.
 const NAME_ARRAY: PgType = PgType::array_by_oid(1003);
 const INT4_ARRAY: PgType = PgType::array_by_oid(1007);
@@ -324,6 +357,17 @@ pub enum RelSize {
 /// The functions by name (the `pg_stat_get_*` and advisory-lock families
 /// are named by [`STAT_COUNTERS`] and [`Func::advisory`]).
 const FUNCTIONS: &[(&str, Func)] = &[
+    ("pg_stat_get_bgwriter_timed_checkpoints", Func::Bgwriter(BgwriterStat::TimedCheckpoints)),
+    ("pg_stat_get_bgwriter_requested_checkpoints", Func::Bgwriter(BgwriterStat::RequestedCheckpoints)),
+    ("pg_stat_get_checkpoint_write_time", Func::Bgwriter(BgwriterStat::CheckpointWriteTime)),
+    ("pg_stat_get_checkpoint_sync_time", Func::Bgwriter(BgwriterStat::CheckpointSyncTime)),
+    ("pg_stat_get_bgwriter_buf_written_checkpoints", Func::Bgwriter(BgwriterStat::WrittenByCheckpoints)),
+    ("pg_stat_get_bgwriter_buf_written_clean", Func::Bgwriter(BgwriterStat::WrittenByBgwriter)),
+    ("pg_stat_get_bgwriter_maxwritten_clean", Func::Bgwriter(BgwriterStat::MaxwrittenClean)),
+    ("pg_stat_get_buf_written_backend", Func::Bgwriter(BgwriterStat::WrittenByBackends)),
+    ("pg_stat_get_buf_fsync_backend", Func::Bgwriter(BgwriterStat::BackendFsyncs)),
+    ("pg_stat_get_buf_alloc", Func::Bgwriter(BgwriterStat::Allocated)),
+    ("pg_stat_get_bgwriter_stat_reset_time", Func::Bgwriter(BgwriterStat::ResetTime)),
     ("version", Func::Version),
     ("current_setting", Func::CurrentSetting),
     ("set_config", Func::SetConfig),
@@ -431,6 +475,13 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("pg_type_is_visible", Func::PgTypeIsVisible),
     ("pg_function_is_visible", Func::PgFunctionIsVisible),
     ("pg_operator_is_visible", Func::PgOperatorIsVisible),
+    ("pg_opclass_is_visible", Func::PgOpclassIsVisible),
+    ("pg_opfamily_is_visible", Func::PgOpfamilyIsVisible),
+    ("pg_ts_config_is_visible", Func::PgTsIsVisible),
+    ("pg_ts_dict_is_visible", Func::PgTsIsVisible),
+    ("pg_ts_parser_is_visible", Func::PgTsIsVisible),
+    ("pg_ts_template_is_visible", Func::PgTsIsVisible),
+    ("pg_get_functiondef", Func::PgGetFunctiondef),
     ("pg_get_function_result", Func::PgGetFunctionResult),
     ("pg_get_function_arguments", Func::PgGetFunctionArguments(false)),
     ("pg_get_function_identity_arguments", Func::PgGetFunctionArguments(true)),
@@ -658,6 +709,9 @@ impl Func {
             Func::PgGetViewdef => &[(&[Text], Text), (&[Text, Bool], Text), (&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgStat(c) if c.is_time() => &[(&[Oid], TimestampTz)],
             Func::PgStat(_) => &[(&[Oid], Int8)],
+            Func::Bgwriter(BgwriterStat::CheckpointWriteTime | BgwriterStat::CheckpointSyncTime) => &[(&[], Float8)],
+            Func::Bgwriter(BgwriterStat::ResetTime) => &[(&[], TimestampTz)],
+            Func::Bgwriter(_) => &[(&[], Int8)],
             Func::RegexMatch { .. } => &[(&[Text, Text], Bool)],
             Func::PgGetExpr => &[(&[PG_NODE_TREE, Oid], Text), (&[PG_NODE_TREE, Oid, Bool], Text)],
             Func::PgGetRuledef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
@@ -688,8 +742,13 @@ impl Func {
             Func::PgGetConstraintdef => &[(&[Oid], Text), (&[Oid, Bool], Text)],
             Func::PgEncodingToChar => &[(&[Int4], Name)],
             Func::PgCharToEncoding => &[(&[Name], Int4)],
-            Func::PgTypeIsVisible | Func::PgFunctionIsVisible | Func::PgOperatorIsVisible => &[(&[Oid], Bool)],
-            Func::PgGetFunctionResult | Func::PgGetFunctionArguments(_) => &[(&[Oid], Text)],
+            Func::PgTypeIsVisible
+            | Func::PgFunctionIsVisible
+            | Func::PgOperatorIsVisible
+            | Func::PgOpclassIsVisible
+            | Func::PgOpfamilyIsVisible
+            | Func::PgTsIsVisible => &[(&[Oid], Bool)],
+            Func::PgGetFunctionResult | Func::PgGetFunctionArguments(_) | Func::PgGetFunctiondef => &[(&[Oid], Text)],
             Func::HasPrivilege(PrivilegeOn::Column) => &[
                 (&[Text, Text, Text], Bool),
                 (&[Oid, Text, Text], Bool),
@@ -1319,13 +1378,12 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             Some(_) => Datum::Bool(true),
             None => Datum::Null,
         },
-        Func::PgOperatorIsVisible => {
-            if proc::operator_exists(oid_of(&values[0])) {
-                Datum::Bool(true)
-            } else {
-                Datum::Null
-            }
-        }
+        Func::PgOperatorIsVisible => visible_if(proc::operator_exists(oid_of(&values[0]))),
+        // Every operator class and family is in pg_catalog, always searched.
+        Func::PgOpclassIsVisible => visible_if(opclass::opclass_exists(oid_of(&values[0]))),
+        Func::PgOpfamilyIsVisible => visible_if(opclass::opfamily_exists(oid_of(&values[0]))),
+        Func::PgTsIsVisible => Datum::Null,
+        Func::PgGetFunctiondef => proc::function_definition(oid_of(&values[0]))?.map_or(Datum::Null, Datum::Text),
         Func::PgGetFunctionResult => {
             proc::proc_info(oid_of(&values[0])).map_or(Datum::Null, |p| Datum::Text(proc::function_result(p)))
         }
@@ -1387,6 +1445,7 @@ pub fn call(func: Func, args: &[Expr], ctx: &mut dyn EvalContext) -> Result<Datu
             }
         }
         Func::PgStat(counter) => ctx.stat_counter(oid_of(&values[0]), counter)?,
+        Func::Bgwriter(stat) => ctx.bgwriter_stat(stat)?,
         Func::PgGetExpr => Datum::Text(text(0).to_string()),
         Func::Sequence(f) => ctx.sequence(f, &values)?,
         Func::PgGetSerialSequence => ctx.serial_sequence(text(0), text(1))?.map_or(Datum::Null, Datum::Text),
@@ -1662,6 +1721,12 @@ fn role_argument(user: Option<&Datum>, ctx: &mut dyn EvalContext) -> Result<Opti
 /// `pg_has_role([user,] role, 'MEMBER | USAGE | SET [WITH ADMIN OPTION]')`:
 /// whether the user is the role, a superuser, or (for USAGE, through
 /// roles that inherit) a member of it.
+/// A built-in object's visibility: true if it exists (it is in
+/// `pg_catalog`), NULL for an OID that names nothing.
+fn visible_if(exists: bool) -> Datum {
+    if exists { Datum::Bool(true) } else { Datum::Null }
+}
+
 fn pg_has_role(values: &[Datum], ctx: &mut dyn EvalContext) -> Result<Datum> {
     let (user, role, privileges) = match values {
         [role, privileges] => (None, role, privileges),

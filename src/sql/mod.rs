@@ -39,6 +39,7 @@ pub mod expr;
 pub mod func;
 pub mod json;
 pub mod json_fn;
+pub mod keywords;
 pub mod lsn;
 pub mod mergejoin;
 pub mod nestloop;

@@ -439,6 +439,11 @@ fn parse_statements(p: &mut Parser<'_>) -> Result<Vec<Parsed>, ParserError> {
             out.push(Parsed::Unsupported(what));
         } else if let Some(extension) = parse_extension(p)? {
             out.push(extension);
+        } else if p.parse_keywords(&[Keyword::RESET, Keyword::TIME, Keyword::ZONE]) {
+            // `RESET TIME ZONE`, PostgreSQL's spelling of `RESET timezone`.
+            let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("timezone")]);
+            let reset = sqlparser::ast::Reset::ConfigurationParameter(name);
+            out.push(Parsed::Sql(Box::new(Statement::Reset(sqlparser::ast::ResetStatement { reset }))));
         } else if matches!(
             p.peek_tokens_ref::<2>().map(|t| match &t.token {
                 Token::Word(w) => w.keyword,

@@ -846,6 +846,8 @@ pub enum SetFunc {
     ControlInit,
     /// `pg_control_recovery()`: the recovery and backup state.
     ControlRecovery,
+    /// `pg_get_keywords()`: the SQL key words (see `sql::keywords`).
+    Keywords,
 }
 
 impl SetFunc {
@@ -858,6 +860,7 @@ impl SetFunc {
             "pg_control_system" => Some(SetFunc::ControlSystem),
             "pg_control_init" => Some(SetFunc::ControlInit),
             "pg_control_recovery" => Some(SetFunc::ControlRecovery),
+            "pg_get_keywords" => Some(SetFunc::Keywords),
             _ => None,
         }
     }
@@ -873,6 +876,7 @@ impl SetFunc {
             SetFunc::ControlSystem => "pg_control_system",
             SetFunc::ControlInit => "pg_control_init",
             SetFunc::ControlRecovery => "pg_control_recovery",
+            SetFunc::Keywords => "pg_get_keywords",
         }
     }
 
@@ -929,6 +933,9 @@ impl SetFunc {
                 ("float8_pass_by_value", Bool),
                 ("data_page_checksum_version", Int4),
             ],
+            SetFunc::Keywords => {
+                &[("word", Text), ("catcode", PgType::Char), ("barelabel", Bool), ("catdesc", Text), ("baredesc", Text)]
+            }
             SetFunc::ControlRecovery => &[
                 ("min_recovery_end_lsn", PgType::PgLsn),
                 ("min_recovery_end_timeline", Int4),

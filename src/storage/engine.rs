@@ -87,6 +87,11 @@ pub struct CheckpointStats {
     pub timed: AtomicU64,
     pub requested: AtomicU64,
     pub buffers_written: AtomicU64,
+    /// Time spent writing dirty pages and syncing files, in microseconds.
+    pub write_micros: AtomicU64,
+    pub sync_micros: AtomicU64,
+    /// Background writer rounds that stopped at `bgwriter_lru_maxpages`.
+    pub maxwritten_clean: AtomicU64,
 }
 
 pub struct Engine {
@@ -371,7 +376,11 @@ impl Engine {
         let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let (redo, redo_prev) = self.wal.begin_checkpoint();
         let written = self.pool.flush_all(Writer::Checkpointer)?;
+        let wrote_at = Instant::now();
         let synced = self.smgr.sync_written()?;
+        let micros = |d: Duration| d.as_micros().try_into().unwrap_or(u64::MAX);
+        self.checkpoints.write_micros.fetch_add(micros(wrote_at - started), Ordering::Relaxed);
+        self.checkpoints.sync_micros.fetch_add(micros(wrote_at.elapsed()), Ordering::Relaxed);
         let mut next_xid_now = None;
         for r in self.rmgrs.get().map(Vec::as_slice).unwrap_or(&[]) {
             r.checkpoint(&self.wal)?;
@@ -470,8 +479,12 @@ impl Engine {
             }
             let engine = self.clone();
             let max = self.config.bgwriter_lru_maxpages;
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || engine.pool.write_ahead_of_clock(max)).await {
-                tracing::warn!(error = %e, "background writer could not write a page");
+            match tokio::task::spawn_blocking(move || engine.pool.write_ahead_of_clock(max)).await {
+                Ok(Ok(written)) if written >= max => {
+                    self.checkpoints.maxwritten_clean.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "background writer could not write a page"),
+                _ => {}
             }
         }
     }

@@ -6,7 +6,7 @@
 //! `sql-tests/system_views.slt` queries each one.
 
 use super::SystemView;
-use crate::sql::types::PgType::{self, Bool, Float4, Int4, Int8, Name, Oid, Text, TimestampTz};
+use crate::sql::types::PgType::{self, Bool, Float4, Float8, Int4, Int8, Name, Oid, Text, TimestampTz};
 
 /// `text[]`, held in its text form.
 const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
@@ -14,6 +14,31 @@ const TEXT_ARRAY: PgType = PgType::array_by_oid(1009);
 const FLOAT4_ARRAY: PgType = PgType::array_by_oid(1021);
 /// `anyarray` (statistics' values), held in its text form.
 const ANYARRAY: PgType = PgType::TextForm(2277);
+
+/// A subset of `pg_stat_all_tables`: the rows of `condition`.
+macro_rules! stat_tables_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT relid, schemaname, relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, \
+             n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, n_live_tup, n_dead_tup, \
+             n_mod_since_analyze, n_ins_since_vacuum, last_vacuum, last_autovacuum, last_analyze, \
+             last_autoanalyze, vacuum_count, autovacuum_count, analyze_count, autoanalyze_count \
+             FROM pg_stat_all_tables WHERE ",
+            $condition
+        )
+    };
+}
+
+/// A subset of `pg_stat_all_indexes`: the rows of `condition`.
+macro_rules! stat_indexes_where {
+    ($condition:literal) => {
+        concat!(
+            "SELECT relid, indexrelid, schemaname, relname, indexrelname, idx_scan, idx_tup_read, \
+             idx_tup_fetch FROM pg_stat_all_indexes WHERE ",
+            $condition
+        )
+    };
+}
 
 pub static SYSTEM_VIEWS: &[SystemView] = &[
     SystemView {
@@ -197,6 +222,29 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               FROM pg_prepared_statement() p",
     },
     SystemView {
+        name: "pg_user_mappings",
+        oid: 12327,
+        columns: &[
+            ("umid", Oid),
+            ("srvid", Oid),
+            ("srvname", Name),
+            ("umuser", Oid),
+            ("usename", Name),
+            ("umoptions", TEXT_ARRAY),
+        ],
+        // PostgreSQL also shows the options to whoever may use the server
+        // (has_server_privilege); tusk has no foreign servers to grant.
+        sql: "SELECT u.oid AS umid, s.oid AS srvid, s.srvname, u.umuser, \
+              CASE WHEN u.umuser = 0::oid THEN 'public'::name ELSE a.rolname END AS usename, \
+              CASE WHEN (u.umuser <> 0::oid AND a.rolname = CURRENT_USER \
+                         AND pg_has_role(s.srvowner, 'USAGE')) \
+                     OR (u.umuser = 0::oid AND pg_has_role(s.srvowner, 'USAGE')) \
+                     OR (SELECT pg_authid.rolsuper FROM pg_authid WHERE pg_authid.rolname = CURRENT_USER) \
+                   THEN u.umoptions ELSE NULL::text[] END AS umoptions \
+              FROM pg_user_mapping u JOIN pg_foreign_server s ON u.umserver = s.oid \
+              LEFT JOIN pg_authid a ON a.oid = u.umuser",
+    },
+    SystemView {
         name: "pg_stat_all_tables",
         oid: 12009,
         columns: STAT_TABLE_COLUMNS,
@@ -230,12 +278,176 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
         name: "pg_stat_user_tables",
         oid: 12011,
         columns: STAT_TABLE_COLUMNS,
-        sql: "SELECT relid, schemaname, relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, \
-              n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, n_live_tup, n_dead_tup, \
-              n_mod_since_analyze, n_ins_since_vacuum, last_vacuum, last_autovacuum, last_analyze, \
-              last_autoanalyze, vacuum_count, autovacuum_count, analyze_count, autoanalyze_count \
-              FROM pg_stat_all_tables \
-              WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        sql: stat_tables_where!("schemaname NOT IN ('pg_catalog', 'information_schema')"),
+    },
+    SystemView {
+        name: "pg_stat_sys_tables",
+        oid: 12152,
+        columns: STAT_TABLE_COLUMNS,
+        sql: stat_tables_where!("schemaname IN ('pg_catalog', 'information_schema') OR schemaname ~ '^pg_toast'"),
+    },
+    SystemView {
+        name: "pg_stat_all_indexes",
+        oid: 12183,
+        columns: STAT_INDEX_COLUMNS,
+        sql: "SELECT c.oid AS relid, i.oid AS indexrelid, n.nspname AS schemaname, c.relname, \
+              i.relname AS indexrelname, pg_stat_get_numscans(i.oid) AS idx_scan, \
+              pg_stat_get_tuples_returned(i.oid) AS idx_tup_read, \
+              pg_stat_get_tuples_fetched(i.oid) AS idx_tup_fetch \
+              FROM pg_class c JOIN pg_index x ON c.oid = x.indrelid \
+              JOIN pg_class i ON i.oid = x.indexrelid \
+              LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind IN ('r', 't', 'm')",
+    },
+    SystemView {
+        name: "pg_stat_sys_indexes",
+        oid: 12188,
+        columns: STAT_INDEX_COLUMNS,
+        sql: stat_indexes_where!("schemaname IN ('pg_catalog', 'information_schema') OR schemaname ~ '^pg_toast'"),
+    },
+    SystemView {
+        name: "pg_stat_user_indexes",
+        oid: 12192,
+        columns: STAT_INDEX_COLUMNS,
+        sql: stat_indexes_where!(
+            "schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname !~ '^pg_toast'"
+        ),
+    },
+    SystemView {
+        name: "pg_stat_bgwriter",
+        oid: 12289,
+        columns: &[
+            ("checkpoints_timed", Int8),
+            ("checkpoints_req", Int8),
+            ("checkpoint_write_time", Float8),
+            ("checkpoint_sync_time", Float8),
+            ("buffers_checkpoint", Int8),
+            ("buffers_clean", Int8),
+            ("maxwritten_clean", Int8),
+            ("buffers_backend", Int8),
+            ("buffers_backend_fsync", Int8),
+            ("buffers_alloc", Int8),
+            ("stats_reset", TimestampTz),
+        ],
+        sql: "SELECT pg_stat_get_bgwriter_timed_checkpoints() AS checkpoints_timed, \
+              pg_stat_get_bgwriter_requested_checkpoints() AS checkpoints_req, \
+              pg_stat_get_checkpoint_write_time() AS checkpoint_write_time, \
+              pg_stat_get_checkpoint_sync_time() AS checkpoint_sync_time, \
+              pg_stat_get_bgwriter_buf_written_checkpoints() AS buffers_checkpoint, \
+              pg_stat_get_bgwriter_buf_written_clean() AS buffers_clean, \
+              pg_stat_get_bgwriter_maxwritten_clean() AS maxwritten_clean, \
+              pg_stat_get_buf_written_backend() AS buffers_backend, \
+              pg_stat_get_buf_fsync_backend() AS buffers_backend_fsync, \
+              pg_stat_get_buf_alloc() AS buffers_alloc, \
+              pg_stat_get_bgwriter_stat_reset_time() AS stats_reset",
+    },
+    SystemView {
+        // Empty: tusk has no two-phase commit.
+        name: "pg_prepared_xacts",
+        oid: 12090,
+        columns: &[
+            ("transaction", PgType::Xid),
+            ("gid", Text),
+            ("prepared", TimestampTz),
+            ("owner", Name),
+            ("database", Name),
+        ],
+        sql: "SELECT NULL::xid AS transaction, NULL::text AS gid, NULL::timestamptz AS prepared, \
+              NULL::name AS owner, NULL::name AS database WHERE false",
+    },
+    SystemView {
+        // Empty: tusk has no replication, so no slots and no WAL senders.
+        name: "pg_replication_slots",
+        oid: 12257,
+        columns: &[
+            ("slot_name", Name),
+            ("plugin", Name),
+            ("slot_type", Text),
+            ("datoid", Oid),
+            ("database", Name),
+            ("temporary", Bool),
+            ("active", Bool),
+            ("active_pid", Int4),
+            ("xmin", PgType::Xid),
+            ("catalog_xmin", PgType::Xid),
+            ("restart_lsn", PgType::PgLsn),
+            ("confirmed_flush_lsn", PgType::PgLsn),
+            ("wal_status", Text),
+            ("safe_wal_size", Int8),
+            ("two_phase", Bool),
+        ],
+        sql: "SELECT NULL::name AS slot_name, NULL::name AS plugin, NULL::text AS slot_type, \
+              NULL::oid AS datoid, NULL::name AS database, NULL::boolean AS temporary, \
+              NULL::boolean AS active, NULL::integer AS active_pid, NULL::xid AS xmin, \
+              NULL::xid AS catalog_xmin, NULL::pg_lsn AS restart_lsn, \
+              NULL::pg_lsn AS confirmed_flush_lsn, NULL::text AS wal_status, \
+              NULL::bigint AS safe_wal_size, NULL::boolean AS two_phase WHERE false",
+    },
+    SystemView {
+        // Empty: no WAL senders. Deviation: client_addr is text (tusk has
+        // no inet type), as in pg_stat_activity.
+        name: "pg_stat_replication",
+        oid: 12227,
+        columns: &[
+            ("pid", Int4),
+            ("usesysid", Oid),
+            ("usename", Name),
+            ("application_name", Text),
+            ("client_addr", Text),
+            ("client_hostname", Text),
+            ("client_port", Int4),
+            ("backend_start", TimestampTz),
+            ("backend_xmin", PgType::Xid),
+            ("state", Text),
+            ("sent_lsn", PgType::PgLsn),
+            ("write_lsn", PgType::PgLsn),
+            ("flush_lsn", PgType::PgLsn),
+            ("replay_lsn", PgType::PgLsn),
+            ("write_lag", PgType::Interval),
+            ("flush_lag", PgType::Interval),
+            ("replay_lag", PgType::Interval),
+            ("sync_priority", Int4),
+            ("sync_state", Text),
+            ("reply_time", TimestampTz),
+        ],
+        sql: "SELECT NULL::integer AS pid, NULL::oid AS usesysid, NULL::name AS usename, \
+              NULL::text AS application_name, NULL::text AS client_addr, \
+              NULL::text AS client_hostname, NULL::integer AS client_port, \
+              NULL::timestamptz AS backend_start, NULL::xid AS backend_xmin, NULL::text AS state, \
+              NULL::pg_lsn AS sent_lsn, NULL::pg_lsn AS write_lsn, NULL::pg_lsn AS flush_lsn, \
+              NULL::pg_lsn AS replay_lsn, NULL::interval AS write_lag, \
+              NULL::interval AS flush_lag, NULL::interval AS replay_lag, \
+              NULL::integer AS sync_priority, NULL::text AS sync_state, \
+              NULL::timestamptz AS reply_time WHERE false",
+    },
+    SystemView {
+        // Empty: tusk has no extensions to install (CREATE EXTENSION is 0A000).
+        name: "pg_available_extensions",
+        oid: 12081,
+        columns: &[("name", Name), ("default_version", Text), ("installed_version", Text), ("comment", Text)],
+        sql: "SELECT NULL::name AS name, NULL::text AS default_version, \
+              NULL::text AS installed_version, NULL::text AS comment WHERE false",
+    },
+    SystemView {
+        // Empty: tusk has no materialized views (CREATE MATERIALIZED VIEW
+        // is 0A000), so no relation is of kind 'm'.
+        name: "pg_matviews",
+        oid: 12038,
+        columns: &[
+            ("schemaname", Name),
+            ("matviewname", Name),
+            ("matviewowner", Name),
+            ("tablespace", Name),
+            ("hasindexes", Bool),
+            ("ispopulated", Bool),
+            ("definition", Text),
+        ],
+        sql: "SELECT n.nspname AS schemaname, c.relname AS matviewname, \
+              pg_get_userbyid(c.relowner) AS matviewowner, NULL::name AS tablespace, \
+              c.relhasindex AS hasindexes, c.relispopulated AS ispopulated, \
+              pg_get_viewdef(c.oid) AS definition \
+              FROM pg_class c LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+              WHERE c.relkind = 'm'",
     },
     SystemView {
         // PostgreSQL's columns; the value slots are read by kind (see
@@ -273,6 +485,18 @@ pub static SYSTEM_VIEWS: &[SystemView] = &[
               LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
               WHERE NOT a.attisdropped",
     },
+];
+
+/// The columns of `pg_stat_all_indexes` and its user and system subsets.
+const STAT_INDEX_COLUMNS: &[(&str, PgType)] = &[
+    ("relid", Oid),
+    ("indexrelid", Oid),
+    ("schemaname", Name),
+    ("relname", Name),
+    ("indexrelname", Name),
+    ("idx_scan", Int8),
+    ("idx_tup_read", Int8),
+    ("idx_tup_fetch", Int8),
 ];
 
 const STAT_TABLE_COLUMNS: &[(&str, PgType)] = &[

@@ -147,7 +147,9 @@ impl IndexScanState {
             // `storage::vm`), and trusted only if it was so before they
             // were read (rule 6); asked once per page and batch.
             let mut all_visible: Option<(u32, bool)> = None;
+            let mut entries_read = 0;
             for (i, IndexEntry { key, tid, include }) in self.entries.iter().enumerate() {
+                entries_read += 1;
                 if self.index_only {
                     let visible = match all_visible {
                         Some((block, v)) if block == tid.block => v,
@@ -193,6 +195,7 @@ impl IndexScanState {
                     break;
                 }
             }
+            cx.catalog.stats.index_read(self.index.oid, entries_read);
             if rows == 0 {
                 continue;
             }
