@@ -1437,9 +1437,13 @@ struct AggState {
     input: Node,
     groups: Vec<Expr>,
     aggs: Vec<AggCall>,
+    /// The grouping sets (see `Plan::Aggregate`); empty for a plain GROUP BY.
+    sets: Vec<Vec<usize>>,
     table: HashMap<Vec<Key>, usize>,
     keys: Vec<Vec<Datum>>,
     accs: Vec<Vec<Acc>>,
+    /// The grouping set each group belongs to (with `sets`).
+    group_sets: Vec<usize>,
     /// The column-at-a-time form, when the aggregation has one.
     fast: Option<fast_agg::FastAgg>,
     done: bool,
@@ -1603,14 +1607,16 @@ impl Node {
                 left_done: false,
                 right_emitted: false,
             })),
-            Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
+            Plan::Aggregate { input, groups, aggs, sets } => Node::Aggregate(Box::new(AggState {
                 input: Node::build_in(input, slots)?,
                 groups: groups.clone(),
                 aggs: aggs.clone(),
+                sets: sets.clone(),
                 table: HashMap::new(),
                 keys: Vec::new(),
                 accs: Vec::new(),
-                fast: fast_agg::FastAgg::new(groups, aggs),
+                group_sets: Vec::new(),
+                fast: if sets.is_empty() { fast_agg::FastAgg::new(groups, aggs) } else { None },
                 done: false,
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
@@ -2295,7 +2301,7 @@ enum Acc {
 
 fn new_acc(call: &AggCall) -> Acc {
     let inner = match call.func {
-        AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
+        AggFunc::CountStar | AggFunc::Count | AggFunc::Grouping => Acc::Count(0),
         AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
             Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Num::zero(), count: 0 },
@@ -2601,31 +2607,41 @@ impl AggState {
                     a.order_by.iter().map(|(e, _)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
                 arg_cols.push((args, filter, order));
             }
+            let mut targets = Vec::with_capacity(self.sets.len().max(1));
             for row in 0..b.rows {
-                let key = row_key(&group_cols, &group_types, row);
-                let g = match self.table.get(&key) {
-                    Some(g) => *g,
-                    None => {
-                        let g = self.keys.len();
-                        self.keys
-                            .push(group_cols.iter().zip(&group_types).map(|(c, t)| datum_at(c, *t, row)).collect());
-                        self.accs.push(self.aggs.iter().map(new_acc).collect());
-                        self.table.insert(key, g);
-                        g
-                    }
-                };
-                for (k, a) in self.aggs.iter().enumerate() {
-                    let (args, filter, order) = &arg_cols[k];
-                    if let Some(f) = filter {
-                        let f = f.as_boolean();
-                        if !(f.is_valid(row) && f.value(row)) {
-                            continue;
+                targets.clear();
+                if self.sets.is_empty() {
+                    let key = row_key(&group_cols, &group_types, row);
+                    targets.push(match self.table.get(&key) {
+                        Some(g) => *g,
+                        None => {
+                            let values =
+                                group_cols.iter().zip(&group_types).map(|(c, t)| datum_at(c, *t, row)).collect();
+                            self.new_group(key, values, 0)
                         }
+                    });
+                } else {
+                    for s in 0..self.sets.len() {
+                        // The set's own number leads its key: sets group apart.
+                        let mut key = Vec::with_capacity(self.sets[s].len() + 1);
+                        key.push(Key::Int(s as i64));
+                        key.extend(
+                            self.sets[s].iter().map(|&k| key_of(&datum_at(&group_cols[k], group_types[k], row))),
+                        );
+                        targets.push(match self.table.get(&key) {
+                            Some(g) => *g,
+                            None => {
+                                let mut values = vec![Datum::Null; group_cols.len()];
+                                for &k in &self.sets[s] {
+                                    values[k] = datum_at(&group_cols[k], group_types[k], row);
+                                }
+                                self.new_group(key, values, s)
+                            }
+                        });
                     }
-                    let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
-                    let order: Vec<Datum> =
-                        order.iter().zip(&a.order_by).map(|(c, (e, _))| datum_at(c, e.ty(), row)).collect();
-                    update_acc(&mut self.accs[g][k], a, &values, order)?;
+                }
+                for &g in &targets {
+                    self.update_group(g, row, &arg_cols)?;
                 }
             }
         }
@@ -2633,15 +2649,28 @@ impl AggState {
         if let Some(fast) = self.fast.take() {
             (self.keys, self.accs) = fast.finish(&self.aggs);
         }
-        if self.keys.is_empty() && self.groups.is_empty() {
+        if self.keys.is_empty() && self.groups.is_empty() && self.sets.is_empty() {
             self.keys.push(Vec::new());
             self.accs.push(self.aggs.iter().map(new_acc).collect());
         }
+        // An empty grouping set makes its row over no input too.
+        for s in 0..self.sets.len() {
+            if self.sets[s].is_empty() && !self.group_sets.contains(&s) {
+                self.new_group(vec![Key::Int(s as i64)], vec![Datum::Null; self.groups.len()], s);
+            }
+        }
         let mut rows = Vec::with_capacity(self.keys.len());
-        for (key, accs) in std::mem::take(&mut self.keys).into_iter().zip(std::mem::take(&mut self.accs)) {
+        let keys = std::mem::take(&mut self.keys);
+        let accs = std::mem::take(&mut self.accs);
+        for (g, (key, accs)) in keys.into_iter().zip(accs).enumerate() {
             let mut row = key;
             for (acc, call) in accs.into_iter().zip(&self.aggs) {
-                row.push(finish_acc(acc, call)?);
+                row.push(if call.func == AggFunc::Grouping {
+                    let set = if self.sets.is_empty() { None } else { Some(self.sets[self.group_sets[g]].as_slice()) };
+                    grouping_mask(call, set)
+                } else {
+                    finish_acc(acc, call)?
+                });
             }
             rows.push(row);
         }
@@ -2650,6 +2679,54 @@ impl AggState {
         b.rows = rows.len();
         Ok(Step::Batch(b))
     }
+
+    /// A new group of grouping set `set`: its hash key and key values.
+    fn new_group(&mut self, key: Vec<Key>, values: Vec<Datum>, set: usize) -> usize {
+        let g = self.keys.len();
+        self.keys.push(values);
+        self.accs.push(self.aggs.iter().map(new_acc).collect());
+        self.group_sets.push(set);
+        self.table.insert(key, g);
+        g
+    }
+
+    /// Add input row `row` to group `g`'s aggregates (`arg_cols`: each
+    /// aggregate's argument, FILTER and ORDER BY columns of the batch).
+    #[allow(clippy::type_complexity)]
+    fn update_group(
+        &mut self,
+        g: usize,
+        row: usize,
+        arg_cols: &[(Vec<ArrayRef>, Option<ArrayRef>, Vec<ArrayRef>)],
+    ) -> Result<()> {
+        for (k, a) in self.aggs.iter().enumerate() {
+            let (args, filter, order) = &arg_cols[k];
+            if let Some(f) = filter {
+                let f = f.as_boolean();
+                if !(f.is_valid(row) && f.value(row)) {
+                    continue;
+                }
+            }
+            let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
+            let order: Vec<Datum> = order.iter().zip(&a.order_by).map(|(c, (e, _))| datum_at(c, e.ty(), row)).collect();
+            update_acc(&mut self.accs[g][k], a, &values, order)?;
+        }
+        Ok(())
+    }
+}
+
+/// `GROUPING (…)` of a row of grouping set `set` (`None`: a plain GROUP
+/// BY, which groups by every key): a bit for each argument the set
+/// leaves out, the first argument the highest.
+fn grouping_mask(call: &AggCall, set: Option<&[usize]>) -> Datum {
+    let mut mask = 0i32;
+    for k in &call.grouping {
+        mask <<= 1;
+        if set.is_some_and(|s| !s.contains(k)) {
+            mask |= 1;
+        }
+    }
+    Datum::Int4(mask)
 }
 
 fn refs(columns: &[Option<ArrayRef>]) -> Vec<Option<&ArrayRef>> {

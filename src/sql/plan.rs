@@ -72,6 +72,11 @@ pub enum AggFunc {
         population: bool,
         root: bool,
     },
+    /// `GROUPING(…)`: which of its arguments the row's grouping set groups
+    /// away, one bit each, the first argument the highest. Not an
+    /// aggregate in PostgreSQL, but computed by the `Aggregate` operator,
+    /// which alone knows the grouping set of each row it emits.
+    Grouping,
 }
 
 impl AggFunc {
@@ -117,6 +122,9 @@ pub struct AggCall {
     pub order_by: Vec<(Expr, bool)>,
     /// The result type.
     pub ty: PgType,
+    /// For `GROUPING(…)`: the grouping keys its arguments are (indices
+    /// into the operator's `groups`); its `args` are then empty.
+    pub grouping: Vec<usize>,
 }
 
 /// A function computed by a `Window` operator.
@@ -182,6 +190,7 @@ impl WinCall {
             filter: self.filter.clone(),
             order_by: Vec::new(),
             ty: self.ty,
+            grouping: Vec::new(),
         })
     }
 }
@@ -366,6 +375,12 @@ pub enum Plan {
         input: Box<Plan>,
         groups: Vec<Expr>,
         aggs: Vec<AggCall>,
+        /// Grouping sets (`GROUPING SETS`, `ROLLUP`, `CUBE`, `()`): each
+        /// the keys it groups by (indices into `groups`, ascending); the
+        /// keys it leaves out are NULL in its rows, and each set makes its
+        /// own groups (an empty set one row, even over no input). Empty
+        /// for a plain GROUP BY: one set of every key.
+        sets: Vec<Vec<usize>>,
     },
     Sort {
         input: Box<Plan>,
@@ -585,7 +600,7 @@ impl Plan {
                 left.visit_exprs(f);
                 right.visit_exprs(f);
             }
-            Plan::Aggregate { input, groups, aggs } => {
+            Plan::Aggregate { input, groups, aggs, .. } => {
                 groups.iter().for_each(&mut *f);
                 for a in aggs {
                     a.args.iter().for_each(&mut *f);

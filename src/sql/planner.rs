@@ -156,7 +156,7 @@ pub(super) fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)>
     let mut needed = Vec::new();
     let (input, ok) = match p {
         Plan::Project { input, exprs } => (input, columns_read(exprs.iter(), &mut needed)),
-        Plan::Aggregate { input, groups, aggs } => {
+        Plan::Aggregate { input, groups, aggs, .. } => {
             let args =
                 aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter).chain(a.order_by.iter().map(|(e, _)| e)));
             (input, columns_read(groups.iter().chain(args), &mut needed))

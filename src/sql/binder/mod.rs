@@ -19,6 +19,7 @@ mod default;
 mod dml_from;
 mod domain;
 mod enum_type;
+mod grouping_sets;
 mod index_expr;
 mod json;
 mod locking;
@@ -2071,6 +2072,9 @@ impl<'a> Binder<'a> {
         };
         if !f.within_group.is_empty() {
             return Err(self.at(Error::not_supported("WITHIN GROUP"), node));
+        }
+        if name == "grouping" && f.over.is_none() && f.filter.is_none() && !star && !distinct && order_by.is_empty() {
+            return self.bind_grouping_call(&args, node);
         }
         let aggregate = match aggregate {
             Some(_) if star => {
