@@ -39,6 +39,7 @@ pub mod foreign_key;
 mod index_scan;
 mod merge_join;
 mod on_conflict;
+mod ordered_set;
 mod project_set;
 mod row_headers;
 mod window;
@@ -2312,6 +2313,9 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Strings(Vec::new()),
         AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } => Acc::Items(Vec::new()),
+        AggFunc::PercentileCont { .. } | AggFunc::PercentileDisc { .. } | AggFunc::Mode | AggFunc::Hypothetical(_) => {
+            Acc::Items(Vec::new())
+        }
         AggFunc::JsonObjectAgg { .. } => Acc::Pairs(Vec::new()),
         AggFunc::Variance { .. } => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() || t == PgType::Numeric => {
@@ -2324,6 +2328,14 @@ fn new_acc(call: &AggCall) -> Acc {
 }
 
 fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) -> Result<()> {
+    if call.func.is_ordered_set() {
+        // Hypothetical-set aggregates rank NULLs too; the others skip them.
+        let skip = !matches!(call.func, AggFunc::Hypothetical(_)) && order.first().is_none_or(Datum::is_null);
+        if let (Acc::Items(items), false) = (acc, skip) {
+            items.push((order, Datum::Null));
+        }
+        return Ok(());
+    }
     let keeps_nulls = matches!(
         call.func,
         AggFunc::CountStar | AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } | AggFunc::JsonObjectAgg { .. }
@@ -2538,8 +2550,8 @@ fn sort_by_order_keys<T>(items: &mut [T], call: &AggCall, keys: impl Fn(&T) -> &
         return;
     }
     items.sort_by(|a, b| {
-        for (k, (_, d)) in call.order_by.iter().enumerate() {
-            let o = sort_cmp(&keys(a)[k], &keys(b)[k], *d, *d);
+        for (k, (_, d, nulls_first)) in call.order_by.iter().enumerate() {
+            let o = sort_cmp(&keys(a)[k], &keys(b)[k], *d, *nulls_first);
             if o != Ordering::Equal {
                 return o;
             }
@@ -2598,13 +2610,15 @@ impl AggState {
             let group_types: Vec<PgType> = self.groups.iter().map(Expr::ty).collect();
             let mut arg_cols = Vec::with_capacity(self.aggs.len());
             for a in &self.aggs {
-                let args: Vec<ArrayRef> = a.args.iter().map(|e| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                // An ordered-set aggregate's direct arguments are taken once, at the end.
+                let direct = if a.func.is_ordered_set() { &[][..] } else { &a.args[..] };
+                let args: Vec<ArrayRef> = direct.iter().map(|e| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
                 let filter = match &a.filter {
                     Some(f) => Some(eval_batch(f, &b, cx)?),
                     None => None,
                 };
                 let order: Vec<ArrayRef> =
-                    a.order_by.iter().map(|(e, _)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                    a.order_by.iter().map(|(e, ..)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
                 arg_cols.push((args, filter, order));
             }
             let mut targets = Vec::with_capacity(self.sets.len().max(1));
@@ -2659,15 +2673,19 @@ impl AggState {
                 self.new_group(vec![Key::Int(s as i64)], vec![Datum::Null; self.groups.len()], s);
             }
         }
+        let direct = self.direct_arguments(cx)?;
         let mut rows = Vec::with_capacity(self.keys.len());
         let keys = std::mem::take(&mut self.keys);
         let accs = std::mem::take(&mut self.accs);
         for (g, (key, accs)) in keys.into_iter().zip(accs).enumerate() {
             let mut row = key;
-            for (acc, call) in accs.into_iter().zip(&self.aggs) {
+            for ((acc, call), direct) in accs.into_iter().zip(&self.aggs).zip(&direct) {
                 row.push(if call.func == AggFunc::Grouping {
                     let set = if self.sets.is_empty() { None } else { Some(self.sets[self.group_sets[g]].as_slice()) };
                     grouping_mask(call, set)
+                } else if call.func.is_ordered_set() {
+                    let Acc::Items(items) = acc else { return Err(Error::internal("ordered-set aggregate state")) };
+                    ordered_set::finish(items, call, direct)?
                 } else {
                     finish_acc(acc, call)?
                 });
@@ -2678,6 +2696,23 @@ impl AggState {
         let mut b = from_rows(&rows, &types)?;
         b.rows = rows.len();
         Ok(Step::Batch(b))
+    }
+
+    /// Each ordered-set aggregate's direct arguments (none for the
+    /// others): they read no column, so one evaluation serves every group.
+    fn direct_arguments(&self, cx: &mut ExecCx<'_>) -> Result<Vec<Vec<Datum>>> {
+        let row = Batch { columns: Vec::new(), rows: 1 };
+        let mut out = Vec::with_capacity(self.aggs.len());
+        for a in &self.aggs {
+            let mut values = Vec::new();
+            if a.func.is_ordered_set() {
+                for e in &a.args {
+                    values.push(datum_at(&eval_batch(e, &row, cx)?, e.ty(), 0));
+                }
+            }
+            out.push(values);
+        }
+        Ok(out)
     }
 
     /// A new group of grouping set `set`: its hash key and key values.
@@ -2708,7 +2743,8 @@ impl AggState {
                 }
             }
             let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
-            let order: Vec<Datum> = order.iter().zip(&a.order_by).map(|(c, (e, _))| datum_at(c, e.ty(), row)).collect();
+            let order: Vec<Datum> =
+                order.iter().zip(&a.order_by).map(|(c, (e, ..))| datum_at(c, e.ty(), row)).collect();
             update_acc(&mut self.accs[g][k], a, &values, order)?;
         }
         Ok(())

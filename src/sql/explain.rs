@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use super::costsize::Estimate;
 use super::expr::{ArithOp, Expr};
-use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
+use super::plan::{AggCall, AggFunc, HypotheticalRank, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
 use super::types::{Datum, PgType};
 
 /// What one executed plan node did (EXPLAIN ANALYZE).
@@ -809,6 +809,13 @@ impl<'a> Explainer<'a> {
             AggFunc::JsonObjectAgg { jsonb: true } => "jsonb_object_agg",
             AggFunc::Variance { name, .. } => name,
             AggFunc::Grouping => "grouping",
+            AggFunc::PercentileCont { .. } => "percentile_cont",
+            AggFunc::PercentileDisc { .. } => "percentile_disc",
+            AggFunc::Mode => "mode",
+            AggFunc::Hypothetical(HypotheticalRank::Rank) => "rank",
+            AggFunc::Hypothetical(HypotheticalRank::DenseRank) => "dense_rank",
+            AggFunc::Hypothetical(HypotheticalRank::PercentRank) => "percent_rank",
+            AggFunc::Hypothetical(HypotheticalRank::CumeDist) => "cume_dist",
         };
         let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
         format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))

@@ -77,9 +77,44 @@ pub enum AggFunc {
     /// aggregate in PostgreSQL, but computed by the `Aggregate` operator,
     /// which alone knows the grouping set of each row it emits.
     Grouping,
+    /// `percentile_cont(fraction) WITHIN GROUP (ORDER BY x)`: the value at
+    /// that fraction of the sorted float8 or interval values, interpolated
+    /// between the two nearest; `array`: the fractions form an array.
+    PercentileCont {
+        array: bool,
+    },
+    /// `percentile_disc(fraction) WITHIN GROUP (ORDER BY x)`: the first
+    /// sorted value at or past the fraction, of any sortable type.
+    PercentileDisc {
+        array: bool,
+    },
+    /// `mode() WITHIN GROUP (ORDER BY x)`: the most frequent value.
+    Mode,
+    /// `rank(args…) WITHIN GROUP (ORDER BY …)` and its kin: where the
+    /// hypothetical row of the direct arguments would rank among the rows.
+    Hypothetical(HypotheticalRank),
+}
+
+/// The hypothetical-set aggregates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HypotheticalRank {
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
 }
 
 impl AggFunc {
+    /// An ordered-set aggregate (`WITHIN GROUP`): its `args` are the
+    /// direct arguments, fixed for the statement, and its `order_by` the
+    /// aggregated input.
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont { .. } | AggFunc::PercentileDisc { .. } | AggFunc::Mode | AggFunc::Hypothetical(_)
+        )
+    }
+
     /// The aggregates by name (`count(*)` is `count` with a star).
     pub const BY_NAME: &[(&str, AggFunc)] = &[
         ("count", AggFunc::Count),
@@ -118,8 +153,10 @@ pub struct AggCall {
     pub distinct: bool,
     /// `FILTER (WHERE …)`.
     pub filter: Option<Expr>,
-    /// `ORDER BY` inside the call (for `string_agg`): expressions and directions.
-    pub order_by: Vec<(Expr, bool)>,
+    /// `ORDER BY` inside the call (for `string_agg`), or an ordered-set
+    /// aggregate's `WITHIN GROUP (ORDER BY …)`: expressions, whether
+    /// descending, whether NULLs first.
+    pub order_by: Vec<(Expr, bool, bool)>,
     /// The result type.
     pub ty: PgType,
     /// For `GROUPING(…)`: the grouping keys its arguments are (indices
@@ -605,7 +642,7 @@ impl Plan {
                 for a in aggs {
                     a.args.iter().for_each(&mut *f);
                     a.filter.iter().for_each(&mut *f);
-                    a.order_by.iter().for_each(|(e, _)| f(e));
+                    a.order_by.iter().for_each(|(e, ..)| f(e));
                 }
                 input.visit_exprs(f);
             }

@@ -25,6 +25,7 @@ mod json;
 mod locking;
 mod lsn;
 mod on_conflict;
+mod ordered_set;
 mod outer_join;
 mod prepare;
 mod query;
@@ -2044,7 +2045,8 @@ impl<'a> Binder<'a> {
                         _ => return Err(self.at(Error::not_supported(format!("this clause in {name}()")), node)),
                     }
                 }
-                if (distinct || list.duplicate_treatment.is_some()) && aggregate.is_none() {
+                if (distinct || list.duplicate_treatment.is_some()) && aggregate.is_none() && f.within_group.is_empty()
+                {
                     return Err(self.at(
                         err!(
                             SqlState::WRONG_OBJECT_TYPE,
@@ -2071,7 +2073,7 @@ impl<'a> Binder<'a> {
             }
         };
         if !f.within_group.is_empty() {
-            return Err(self.at(Error::not_supported("WITHIN GROUP"), node));
+            return self.bind_ordered_set(&name, f, &args, distinct, node);
         }
         if name == "grouping" && f.over.is_none() && f.filter.is_none() && !star && !distinct && order_by.is_empty() {
             return self.bind_grouping_call(&args, node);

@@ -1105,7 +1105,7 @@ impl Binder<'_> {
     }
 
     /// The relation label and name of column `i` of the current level's row.
-    fn column_name(&self, i: usize) -> (String, String) {
+    pub(super) fn column_name(&self, i: usize) -> (String, String) {
         let level = self.levels.last().expect("level");
         for r in &level.rels {
             if i >= r.offset && i < r.offset + r.columns.len() {
@@ -2332,6 +2332,17 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         node: &ast::Expr,
     ) -> Result<Expr> {
+        self.record_aggregate(node, |b| b.bind_aggregate_args(func, name, f, args, distinct, order_by, node))
+    }
+
+    /// Check that an aggregate may stand at `node`, bind it with `bind`
+    /// (inside the aggregate: no nested ones), record it in the current
+    /// level; its reference.
+    pub(super) fn record_aggregate(
+        &mut self,
+        node: &ast::Expr,
+        bind: impl FnOnce(&mut Self) -> Result<AggCall>,
+    ) -> Result<Expr> {
         let level = self.check_aggregate_place("aggregate functions", node)?;
         if level.self_ref {
             return Err(self.at(
@@ -2343,7 +2354,7 @@ impl Binder<'_> {
             ));
         }
         self.level().in_agg = true;
-        let r = self.bind_aggregate_args(func, name, f, args, distinct, order_by, node);
+        let r = bind(self);
         self.level().in_agg = false;
         let call = r?;
         let ty = call.ty;
@@ -2448,7 +2459,12 @@ impl Binder<'_> {
             | AggFunc::JsonAgg { .. }
             | AggFunc::JsonObjectAgg { .. } => Some(PgType::Text),
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
-            AggFunc::CountStar | AggFunc::Grouping => None,
+            AggFunc::CountStar
+            | AggFunc::Grouping
+            | AggFunc::PercentileCont { .. }
+            | AggFunc::PercentileDisc { .. }
+            | AggFunc::Mode
+            | AggFunc::Hypothetical(_) => None,
         };
         let want = if ty == PgType::Bytea && func == AggFunc::StringAgg { Some(PgType::Bytea) } else { want };
         let mut out = Vec::with_capacity(bound.len());
@@ -2468,7 +2484,8 @@ impl Binder<'_> {
         for o in order_by {
             let e = self.bind_expr(&o.expr)?;
             let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, &o.expr)? } else { e };
-            order.push((e, matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
+            let key = sort_key(0, &o.options);
+            order.push((e, key.descending, key.nulls_first));
         }
         Ok(AggCall { func, args: out, distinct, filter, order_by: order, ty, grouping: Vec::new() })
     }
