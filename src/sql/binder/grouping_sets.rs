@@ -110,7 +110,8 @@ impl Binder<'_> {
         Ok(match e {
             ast::Expr::Rollup(v) => rollup(&lists(v)),
             ast::Expr::Cube(v) => cube(&lists(v), e, self)?,
-            ast::Expr::Tuple(items) if items.is_empty() => vec![Vec::new()],
+            // A parenthesized list is one set of its items (not a row).
+            ast::Expr::Tuple(items) => vec![items.iter().collect()],
             ast::Expr::GroupingSets(v) => {
                 let mut sets = Vec::new();
                 for set in v {
@@ -144,7 +145,14 @@ impl Binder<'_> {
         if !items.iter().any(is_set_item) {
             let mut keys = Vec::with_capacity(items.len());
             for g in items {
-                keys.push(self.bind_group_key(g, targets)?);
+                match g {
+                    ast::Expr::Tuple(list) => {
+                        for g in list {
+                            keys.push(self.bind_group_key(g, targets)?);
+                        }
+                    }
+                    g => keys.push(self.bind_group_key(g, targets)?),
+                }
             }
             return Ok(GroupBy { keys, sets: Vec::new() });
         }
