@@ -76,6 +76,7 @@ impl SqlState {
     pub const DUPLICATE_CURSOR: SqlState = SqlState("42P03");
     pub const AMBIGUOUS_FUNCTION: SqlState = SqlState("42725");
     pub const TOO_MANY_ARGUMENTS: SqlState = SqlState("54023");
+    pub const TOO_MANY_COLUMNS: SqlState = SqlState("54011");
     pub const DATATYPE_MISMATCH: SqlState = SqlState("42804");
     pub const GENERATED_ALWAYS: SqlState = SqlState("428C9");
     pub const CANNOT_COERCE: SqlState = SqlState("42846");

@@ -525,6 +525,13 @@ pub fn plan_rows(plan: &Plan, blocks: Blocks<'_>) -> f64 {
                 _ => inner,
             }
         }
+        Plan::Aggregate { input, groups, sets, .. } if !sets.is_empty() => sets
+            .iter()
+            .map(|s| {
+                let keys: Vec<Expr> = s.iter().map(|&k| groups[k].clone()).collect();
+                if keys.is_empty() { 1.0 } else { group_rows(input, &keys, blocks) }
+            })
+            .sum(),
         Plan::Aggregate { input, groups, .. } => {
             if groups.is_empty() {
                 1.0

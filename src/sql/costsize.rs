@@ -195,7 +195,7 @@ impl<'a> Costing<'a> {
                 let total = i.startup + per_row * (offset + count).min(i.rows);
                 Estimate { startup, total, rows: (i.rows - offset).clamp(1.0, count.max(1.0)), width }
             }
-            Plan::Aggregate { input, groups, aggs } => {
+            Plan::Aggregate { input, groups, aggs, .. } => {
                 let i = self.estimate(input);
                 let per_row = p.cpu_operator_cost * (aggs.len().max(1) + groups.len()) as f64;
                 let startup = i.total + i.rows * per_row;

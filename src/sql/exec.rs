@@ -39,6 +39,7 @@ pub mod foreign_key;
 mod index_scan;
 mod merge_join;
 mod on_conflict;
+mod ordered_set;
 mod project_set;
 mod row_headers;
 mod window;
@@ -1474,9 +1475,13 @@ struct AggState {
     input: Node,
     groups: Vec<Expr>,
     aggs: Vec<AggCall>,
+    /// The grouping sets (see `Plan::Aggregate`); empty for a plain GROUP BY.
+    sets: Vec<Vec<usize>>,
     table: HashMap<Vec<Key>, usize>,
     keys: Vec<Vec<Datum>>,
     accs: Vec<Vec<Acc>>,
+    /// The grouping set each group belongs to (with `sets`).
+    group_sets: Vec<usize>,
     /// The column-at-a-time form, when the aggregation has one.
     fast: Option<fast_agg::FastAgg>,
     done: bool,
@@ -1640,14 +1645,16 @@ impl Node {
                 left_done: false,
                 right_emitted: false,
             })),
-            Plan::Aggregate { input, groups, aggs } => Node::Aggregate(Box::new(AggState {
+            Plan::Aggregate { input, groups, aggs, sets } => Node::Aggregate(Box::new(AggState {
                 input: Node::build_in(input, slots)?,
                 groups: groups.clone(),
                 aggs: aggs.clone(),
+                sets: sets.clone(),
                 table: HashMap::new(),
                 keys: Vec::new(),
                 accs: Vec::new(),
-                fast: fast_agg::FastAgg::new(groups, aggs),
+                group_sets: Vec::new(),
+                fast: if sets.is_empty() { fast_agg::FastAgg::new(groups, aggs) } else { None },
                 done: false,
             })),
             Plan::Sort { input, keys } => Node::Sort(Box::new(SortState {
@@ -2378,7 +2385,7 @@ enum Acc {
 
 fn new_acc(call: &AggCall) -> Acc {
     let inner = match call.func {
-        AggFunc::CountStar | AggFunc::Count => Acc::Count(0),
+        AggFunc::CountStar | AggFunc::Count | AggFunc::Grouping => Acc::Count(0),
         AggFunc::Sum | AggFunc::Avg => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() => Acc::IntSum { sum: 0, count: 0 },
             Some(PgType::Numeric) => Acc::NumericSum { sum: super::numeric::Num::zero(), count: 0 },
@@ -2389,6 +2396,9 @@ fn new_acc(call: &AggCall) -> Acc {
         AggFunc::BoolAnd | AggFunc::BoolOr => Acc::Bool(None),
         AggFunc::StringAgg => Acc::Strings(Vec::new()),
         AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } => Acc::Items(Vec::new()),
+        AggFunc::PercentileCont { .. } | AggFunc::PercentileDisc { .. } | AggFunc::Mode | AggFunc::Hypothetical(_) => {
+            Acc::Items(Vec::new())
+        }
         AggFunc::JsonObjectAgg { .. } => Acc::Pairs(Vec::new()),
         AggFunc::Variance { .. } => match call.args.first().map(Expr::ty) {
             Some(t) if t.is_integer() || t == PgType::Numeric => {
@@ -2401,6 +2411,14 @@ fn new_acc(call: &AggCall) -> Acc {
 }
 
 fn update_acc(acc: &mut Acc, call: &AggCall, args: &[Datum], order: Vec<Datum>) -> Result<()> {
+    if call.func.is_ordered_set() {
+        // Hypothetical-set aggregates rank NULLs too; the others skip them.
+        let skip = !matches!(call.func, AggFunc::Hypothetical(_)) && order.first().is_none_or(Datum::is_null);
+        if let (Acc::Items(items), false) = (acc, skip) {
+            items.push((order, Datum::Null));
+        }
+        return Ok(());
+    }
     let keeps_nulls = matches!(
         call.func,
         AggFunc::CountStar | AggFunc::ArrayAgg | AggFunc::JsonAgg { .. } | AggFunc::JsonObjectAgg { .. }
@@ -2615,8 +2633,8 @@ fn sort_by_order_keys<T>(items: &mut [T], call: &AggCall, keys: impl Fn(&T) -> &
         return;
     }
     items.sort_by(|a, b| {
-        for (k, (_, d)) in call.order_by.iter().enumerate() {
-            let o = sort_cmp(&keys(a)[k], &keys(b)[k], *d, *d);
+        for (k, (_, d, nulls_first)) in call.order_by.iter().enumerate() {
+            let o = sort_cmp(&keys(a)[k], &keys(b)[k], *d, *nulls_first);
             if o != Ordering::Equal {
                 return o;
             }
@@ -2675,40 +2693,52 @@ impl AggState {
             let group_types: Vec<PgType> = self.groups.iter().map(Expr::ty).collect();
             let mut arg_cols = Vec::with_capacity(self.aggs.len());
             for a in &self.aggs {
-                let args: Vec<ArrayRef> = a.args.iter().map(|e| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                // An ordered-set aggregate's direct arguments are taken once, at the end.
+                let direct = if a.func.is_ordered_set() { &[][..] } else { &a.args[..] };
+                let args: Vec<ArrayRef> = direct.iter().map(|e| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
                 let filter = match &a.filter {
                     Some(f) => Some(eval_batch(f, &b, cx)?),
                     None => None,
                 };
                 let order: Vec<ArrayRef> =
-                    a.order_by.iter().map(|(e, _)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
+                    a.order_by.iter().map(|(e, ..)| eval_batch(e, &b, cx)).collect::<Result<_>>()?;
                 arg_cols.push((args, filter, order));
             }
+            let mut targets = Vec::with_capacity(self.sets.len().max(1));
             for row in 0..b.rows {
-                let key = row_key(&group_cols, &group_types, row);
-                let g = match self.table.get(&key) {
-                    Some(g) => *g,
-                    None => {
-                        let g = self.keys.len();
-                        self.keys
-                            .push(group_cols.iter().zip(&group_types).map(|(c, t)| datum_at(c, *t, row)).collect());
-                        self.accs.push(self.aggs.iter().map(new_acc).collect());
-                        self.table.insert(key, g);
-                        g
-                    }
-                };
-                for (k, a) in self.aggs.iter().enumerate() {
-                    let (args, filter, order) = &arg_cols[k];
-                    if let Some(f) = filter {
-                        let f = f.as_boolean();
-                        if !(f.is_valid(row) && f.value(row)) {
-                            continue;
+                targets.clear();
+                if self.sets.is_empty() {
+                    let key = row_key(&group_cols, &group_types, row);
+                    targets.push(match self.table.get(&key) {
+                        Some(g) => *g,
+                        None => {
+                            let values =
+                                group_cols.iter().zip(&group_types).map(|(c, t)| datum_at(c, *t, row)).collect();
+                            self.new_group(key, values, 0)
                         }
+                    });
+                } else {
+                    for s in 0..self.sets.len() {
+                        // The set's own number leads its key: sets group apart.
+                        let mut key = Vec::with_capacity(self.sets[s].len() + 1);
+                        key.push(Key::Int(s as i64));
+                        key.extend(
+                            self.sets[s].iter().map(|&k| key_of(&datum_at(&group_cols[k], group_types[k], row))),
+                        );
+                        targets.push(match self.table.get(&key) {
+                            Some(g) => *g,
+                            None => {
+                                let mut values = vec![Datum::Null; group_cols.len()];
+                                for &k in &self.sets[s] {
+                                    values[k] = datum_at(&group_cols[k], group_types[k], row);
+                                }
+                                self.new_group(key, values, s)
+                            }
+                        });
                     }
-                    let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
-                    let order: Vec<Datum> =
-                        order.iter().zip(&a.order_by).map(|(c, (e, _))| datum_at(c, e.ty(), row)).collect();
-                    update_acc(&mut self.accs[g][k], a, &values, order)?;
+                }
+                for &g in &targets {
+                    self.update_group(g, row, &arg_cols)?;
                 }
             }
         }
@@ -2716,15 +2746,32 @@ impl AggState {
         if let Some(fast) = self.fast.take() {
             (self.keys, self.accs) = fast.finish(&self.aggs);
         }
-        if self.keys.is_empty() && self.groups.is_empty() {
+        if self.keys.is_empty() && self.groups.is_empty() && self.sets.is_empty() {
             self.keys.push(Vec::new());
             self.accs.push(self.aggs.iter().map(new_acc).collect());
         }
+        // An empty grouping set makes its row over no input too.
+        for s in 0..self.sets.len() {
+            if self.sets[s].is_empty() && !self.group_sets.contains(&s) {
+                self.new_group(vec![Key::Int(s as i64)], vec![Datum::Null; self.groups.len()], s);
+            }
+        }
+        let direct = self.direct_arguments(cx)?;
         let mut rows = Vec::with_capacity(self.keys.len());
-        for (key, accs) in std::mem::take(&mut self.keys).into_iter().zip(std::mem::take(&mut self.accs)) {
+        let keys = std::mem::take(&mut self.keys);
+        let accs = std::mem::take(&mut self.accs);
+        for (g, (key, accs)) in keys.into_iter().zip(accs).enumerate() {
             let mut row = key;
-            for (acc, call) in accs.into_iter().zip(&self.aggs) {
-                row.push(finish_acc(acc, call)?);
+            for ((acc, call), direct) in accs.into_iter().zip(&self.aggs).zip(&direct) {
+                row.push(if call.func == AggFunc::Grouping {
+                    let set = if self.sets.is_empty() { None } else { Some(self.sets[self.group_sets[g]].as_slice()) };
+                    grouping_mask(call, set)
+                } else if call.func.is_ordered_set() {
+                    let Acc::Items(items) = acc else { return Err(Error::internal("ordered-set aggregate state")) };
+                    ordered_set::finish(items, call, direct)?
+                } else {
+                    finish_acc(acc, call)?
+                });
             }
             rows.push(row);
         }
@@ -2733,6 +2780,72 @@ impl AggState {
         b.rows = rows.len();
         Ok(Step::Batch(b))
     }
+
+    /// Each ordered-set aggregate's direct arguments (none for the
+    /// others): they read no column, so one evaluation serves every group.
+    fn direct_arguments(&self, cx: &mut ExecCx<'_>) -> Result<Vec<Vec<Datum>>> {
+        let row = Batch { columns: Vec::new(), rows: 1 };
+        let mut out = Vec::with_capacity(self.aggs.len());
+        for a in &self.aggs {
+            let mut values = Vec::new();
+            if a.func.is_ordered_set() {
+                for e in &a.args {
+                    values.push(datum_at(&eval_batch(e, &row, cx)?, e.ty(), 0));
+                }
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    /// A new group of grouping set `set`: its hash key and key values.
+    fn new_group(&mut self, key: Vec<Key>, values: Vec<Datum>, set: usize) -> usize {
+        let g = self.keys.len();
+        self.keys.push(values);
+        self.accs.push(self.aggs.iter().map(new_acc).collect());
+        self.group_sets.push(set);
+        self.table.insert(key, g);
+        g
+    }
+
+    /// Add input row `row` to group `g`'s aggregates (`arg_cols`: each
+    /// aggregate's argument, FILTER and ORDER BY columns of the batch).
+    #[allow(clippy::type_complexity)]
+    fn update_group(
+        &mut self,
+        g: usize,
+        row: usize,
+        arg_cols: &[(Vec<ArrayRef>, Option<ArrayRef>, Vec<ArrayRef>)],
+    ) -> Result<()> {
+        for (k, a) in self.aggs.iter().enumerate() {
+            let (args, filter, order) = &arg_cols[k];
+            if let Some(f) = filter {
+                let f = f.as_boolean();
+                if !(f.is_valid(row) && f.value(row)) {
+                    continue;
+                }
+            }
+            let values: Vec<Datum> = args.iter().zip(&a.args).map(|(c, e)| datum_at(c, e.ty(), row)).collect();
+            let order: Vec<Datum> =
+                order.iter().zip(&a.order_by).map(|(c, (e, ..))| datum_at(c, e.ty(), row)).collect();
+            update_acc(&mut self.accs[g][k], a, &values, order)?;
+        }
+        Ok(())
+    }
+}
+
+/// `GROUPING (…)` of a row of grouping set `set` (`None`: a plain GROUP
+/// BY, which groups by every key): a bit for each argument the set
+/// leaves out, the first argument the highest.
+fn grouping_mask(call: &AggCall, set: Option<&[usize]>) -> Datum {
+    let mut mask = 0i32;
+    for k in &call.grouping {
+        mask <<= 1;
+        if set.is_some_and(|s| !s.contains(k)) {
+            mask |= 1;
+        }
+    }
+    Datum::Int4(mask)
 }
 
 fn refs(columns: &[Option<ArrayRef>]) -> Vec<Option<&ArrayRef>> {

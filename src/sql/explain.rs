@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use super::costsize::Estimate;
 use super::expr::{ArithOp, Expr};
-use super::plan::{AggCall, AggFunc, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
+use super::plan::{AggCall, AggFunc, HypotheticalRank, JoinKind, Plan, SetOpKind, SortKey, SubKind, WinFunc};
 use super::types::{Datum, PgType};
 
 /// What one executed plan node did (EXPLAIN ANALYZE).
@@ -556,17 +556,39 @@ impl<'a> Explainer<'a> {
                 }
                 (title, if kind.emits_right() { all } else { lnames })
             }
-            Plan::Aggregate { input, groups, aggs } => {
+            Plan::Aggregate { input, groups, aggs, sets } => {
                 let names = self.peek_names(input);
-                let title = if groups.is_empty() {
+                let keys: Vec<String> = groups.iter().map(|g| self.deparse(g, &names, true)).collect();
+                let title = if !sets.is_empty() {
+                    // Sets are hashed, but the empty set (one group) is
+                    // not: with one, PostgreSQL's node is a MixedAggregate.
+                    for set in sets.iter().filter(|s| !s.is_empty()) {
+                        let set: Vec<&str> = set.iter().map(|&k| keys[k].as_str()).collect();
+                        self.prop(at, format!("Hash Key: {}", set.join(", ")));
+                    }
+                    let empties = sets.iter().filter(|s| s.is_empty()).count();
+                    for _ in 0..empties {
+                        self.prop(at, "Group Key: ()".to_string());
+                    }
+                    match (empties, empties == sets.len()) {
+                        (0, _) => "HashAggregate",
+                        (_, true) => "Aggregate",
+                        _ => "MixedAggregate",
+                    }
+                } else if groups.is_empty() {
                     "Aggregate"
                 } else {
-                    let keys: Vec<String> = groups.iter().map(|g| self.deparse(g, &names, true)).collect();
                     self.prop(at, format!("Group Key: {}", keys.join(", ")));
                     "HashAggregate"
                 };
-                let mut out: Vec<String> = groups.iter().map(|g| self.deparse(g, &names, true)).collect();
-                out.extend(aggs.iter().map(|a| self.agg(a, &names)));
+                let mut out = keys.clone();
+                out.extend(aggs.iter().map(|a| match a.func {
+                    AggFunc::Grouping => {
+                        let args: Vec<&str> = a.grouping.iter().map(|&k| keys[k].as_str()).collect();
+                        format!("GROUPING({})", args.join(", "))
+                    }
+                    _ => self.agg(a, &names),
+                }));
                 self.props(at, extra, plan);
                 self.node(input, child, true, Vec::new());
                 (title.into(), out)
@@ -786,6 +808,14 @@ impl<'a> Explainer<'a> {
             AggFunc::JsonObjectAgg { jsonb: false } => "json_object_agg",
             AggFunc::JsonObjectAgg { jsonb: true } => "jsonb_object_agg",
             AggFunc::Variance { name, .. } => name,
+            AggFunc::Grouping => "grouping",
+            AggFunc::PercentileCont { .. } => "percentile_cont",
+            AggFunc::PercentileDisc { .. } => "percentile_disc",
+            AggFunc::Mode => "mode",
+            AggFunc::Hypothetical(HypotheticalRank::Rank) => "rank",
+            AggFunc::Hypothetical(HypotheticalRank::DenseRank) => "dense_rank",
+            AggFunc::Hypothetical(HypotheticalRank::PercentRank) => "percent_rank",
+            AggFunc::Hypothetical(HypotheticalRank::CumeDist) => "cume_dist",
         };
         let args: Vec<String> = a.args.iter().map(|e| self.deparse(e, names, true)).collect();
         format!("{name}({}{})", if a.distinct { "DISTINCT " } else { "" }, args.join(", "))

@@ -182,7 +182,7 @@ fn parse_sql(sql: &str) -> Result<Vec<Parsed>> {
     }
     let mut p = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(mark_field_stars(mark_locking_clauses(tokens)));
+        .with_tokens_with_locations(mark_field_stars(mark_group_by_quantifier(mark_locking_clauses(tokens))));
     parse_statements(&mut p).map_err(|e| syntax_error(sql, e))
 }
 
@@ -287,6 +287,50 @@ fn mark_field_stars(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
         paren_period = paren && matches!(t.token, Token::Period);
         paren = matches!(t.token, Token::RParen);
+    }
+    tokens
+}
+
+/// The quoted name `GROUP BY DISTINCT` is read as: `sqlparser` has no
+/// set quantifier after GROUP BY, so `DISTINCT` becomes a first GROUP BY
+/// item of this name, which the binder takes off again (`ALL`, the
+/// default, is dropped). It starts with a control character, as
+/// [`FIELD_STAR`] does.
+pub const GROUP_BY_DISTINCT: &str = "\u{1}distinct";
+
+/// `GROUP BY DISTINCT …` as `GROUP BY "<GROUP_BY_DISTINCT>", …` and
+/// `GROUP BY ALL …` as `GROUP BY …`.
+fn mark_group_by_quantifier(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let is =
+        |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
+    let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let mut drop = Vec::new();
+    for w in solid.windows(3) {
+        if !(is(&tokens[w[0]], Keyword::GROUP) && is(&tokens[w[1]], Keyword::BY)) {
+            continue;
+        }
+        let at = w[2];
+        if is(&tokens[at], Keyword::DISTINCT) {
+            let span = tokens[at].span;
+            tokens[at] = TokenWithSpan {
+                token: Token::Word(Word {
+                    value: GROUP_BY_DISTINCT.to_string(),
+                    quote_style: Some('"'),
+                    keyword: Keyword::NoKeyword,
+                }),
+                span,
+            };
+            tokens.insert(at + 1, TokenWithSpan { token: Token::Comma, span });
+            // Positions after `at` moved; one rewrite per pass is enough
+            // for the statements clients send, so start over.
+            return mark_group_by_quantifier(tokens);
+        }
+        if is(&tokens[at], Keyword::ALL) {
+            drop.push(at);
+        }
+    }
+    for at in drop.into_iter().rev() {
+        tokens.remove(at);
     }
     tokens
 }

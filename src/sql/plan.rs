@@ -72,9 +72,49 @@ pub enum AggFunc {
         population: bool,
         root: bool,
     },
+    /// `GROUPING(…)`: which of its arguments the row's grouping set groups
+    /// away, one bit each, the first argument the highest. Not an
+    /// aggregate in PostgreSQL, but computed by the `Aggregate` operator,
+    /// which alone knows the grouping set of each row it emits.
+    Grouping,
+    /// `percentile_cont(fraction) WITHIN GROUP (ORDER BY x)`: the value at
+    /// that fraction of the sorted float8 or interval values, interpolated
+    /// between the two nearest; `array`: the fractions form an array.
+    PercentileCont {
+        array: bool,
+    },
+    /// `percentile_disc(fraction) WITHIN GROUP (ORDER BY x)`: the first
+    /// sorted value at or past the fraction, of any sortable type.
+    PercentileDisc {
+        array: bool,
+    },
+    /// `mode() WITHIN GROUP (ORDER BY x)`: the most frequent value.
+    Mode,
+    /// `rank(args…) WITHIN GROUP (ORDER BY …)` and its kin: where the
+    /// hypothetical row of the direct arguments would rank among the rows.
+    Hypothetical(HypotheticalRank),
+}
+
+/// The hypothetical-set aggregates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HypotheticalRank {
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
 }
 
 impl AggFunc {
+    /// An ordered-set aggregate (`WITHIN GROUP`): its `args` are the
+    /// direct arguments, fixed for the statement, and its `order_by` the
+    /// aggregated input.
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont { .. } | AggFunc::PercentileDisc { .. } | AggFunc::Mode | AggFunc::Hypothetical(_)
+        )
+    }
+
     /// The aggregates by name (`count(*)` is `count` with a star).
     pub const BY_NAME: &[(&str, AggFunc)] = &[
         ("count", AggFunc::Count),
@@ -113,10 +153,15 @@ pub struct AggCall {
     pub distinct: bool,
     /// `FILTER (WHERE …)`.
     pub filter: Option<Expr>,
-    /// `ORDER BY` inside the call (for `string_agg`): expressions and directions.
-    pub order_by: Vec<(Expr, bool)>,
+    /// `ORDER BY` inside the call (for `string_agg`), or an ordered-set
+    /// aggregate's `WITHIN GROUP (ORDER BY …)`: expressions, whether
+    /// descending, whether NULLs first.
+    pub order_by: Vec<(Expr, bool, bool)>,
     /// The result type.
     pub ty: PgType,
+    /// For `GROUPING(…)`: the grouping keys its arguments are (indices
+    /// into the operator's `groups`); its `args` are then empty.
+    pub grouping: Vec<usize>,
 }
 
 /// A function computed by a `Window` operator.
@@ -182,6 +227,7 @@ impl WinCall {
             filter: self.filter.clone(),
             order_by: Vec::new(),
             ty: self.ty,
+            grouping: Vec::new(),
         })
     }
 }
@@ -366,6 +412,12 @@ pub enum Plan {
         input: Box<Plan>,
         groups: Vec<Expr>,
         aggs: Vec<AggCall>,
+        /// Grouping sets (`GROUPING SETS`, `ROLLUP`, `CUBE`, `()`): each
+        /// the keys it groups by (indices into `groups`, ascending); the
+        /// keys it leaves out are NULL in its rows, and each set makes its
+        /// own groups (an empty set one row, even over no input). Empty
+        /// for a plain GROUP BY: one set of every key.
+        sets: Vec<Vec<usize>>,
     },
     Sort {
         input: Box<Plan>,
@@ -588,12 +640,12 @@ impl Plan {
                 left.visit_exprs(f);
                 right.visit_exprs(f);
             }
-            Plan::Aggregate { input, groups, aggs } => {
+            Plan::Aggregate { input, groups, aggs, .. } => {
                 groups.iter().for_each(&mut *f);
                 for a in aggs {
                     a.args.iter().for_each(&mut *f);
                     a.filter.iter().for_each(&mut *f);
-                    a.order_by.iter().for_each(|(e, _)| f(e));
+                    a.order_by.iter().for_each(|(e, ..)| f(e));
                 }
                 input.visit_exprs(f);
             }

@@ -156,9 +156,9 @@ pub(super) fn scan_columns_read(p: &mut Plan) -> Option<(&mut Plan, Vec<usize>)>
     let mut needed = Vec::new();
     let (input, ok) = match p {
         Plan::Project { input, exprs } => (input, columns_read(exprs.iter(), &mut needed)),
-        Plan::Aggregate { input, groups, aggs } => {
+        Plan::Aggregate { input, groups, aggs, .. } => {
             let args =
-                aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter).chain(a.order_by.iter().map(|(e, _)| e)));
+                aggs.iter().flat_map(|a| a.args.iter().chain(&a.filter).chain(a.order_by.iter().map(|(e, ..)| e)));
             (input, columns_read(groups.iter().chain(args), &mut needed))
         }
         _ => return None,
@@ -478,7 +478,7 @@ fn visit_exprs_mut(plan: &mut Plan, f: &mut dyn FnMut(&mut Expr)) {
             for a in aggs {
                 a.args.iter_mut().for_each(&mut *f);
                 a.filter.iter_mut().for_each(&mut *f);
-                a.order_by.iter_mut().for_each(|(e, _)| f(e));
+                a.order_by.iter_mut().for_each(|(e, ..)| f(e));
             }
         }
         Plan::Limit { offset, count, .. } => offset.iter_mut().chain(count.iter_mut()).for_each(f),

@@ -20,11 +20,13 @@ mod default;
 mod dml_from;
 mod domain;
 mod enum_type;
+mod grouping_sets;
 mod index_expr;
 mod json;
 mod locking;
 mod lsn;
 mod on_conflict;
+mod ordered_set;
 mod outer_join;
 mod prepare;
 mod query;
@@ -2101,7 +2103,8 @@ impl<'a> Binder<'a> {
                         _ => return Err(self.at(Error::not_supported(format!("this clause in {name}()")), node)),
                     }
                 }
-                if (distinct || list.duplicate_treatment.is_some()) && aggregate.is_none() {
+                if (distinct || list.duplicate_treatment.is_some()) && aggregate.is_none() && f.within_group.is_empty()
+                {
                     return Err(self.at(
                         err!(
                             SqlState::WRONG_OBJECT_TYPE,
@@ -2128,7 +2131,10 @@ impl<'a> Binder<'a> {
             }
         };
         if !f.within_group.is_empty() {
-            return Err(self.at(Error::not_supported("WITHIN GROUP"), node));
+            return self.bind_ordered_set(&name, f, &args, distinct, node);
+        }
+        if name == "grouping" && f.over.is_none() && f.filter.is_none() && !star && !distinct && order_by.is_empty() {
+            return self.bind_grouping_call(&args, node);
         }
         let aggregate = match aggregate {
             Some(_) if star => {

@@ -220,7 +220,7 @@ pub(super) fn map_columns(e: &Expr, f: &dyn Fn(usize, PgType) -> Expr) -> Expr {
 }
 
 /// Structural equality of bound expressions (for matching GROUP BY and ORDER BY items).
-fn same(a: &Expr, b: &Expr) -> bool {
+pub(super) fn same(a: &Expr, b: &Expr) -> bool {
     format!("{a:?}") == format!("{b:?}")
 }
 
@@ -671,10 +671,9 @@ impl Binder<'_> {
         }
         let mut plan = self.join_items(items, filters)?;
         // GROUP BY
-        let mut groups = Vec::new();
         let group_exprs: &[ast::Expr] = match &s.group_by {
             ast::GroupByExpr::Expressions(v, m) if m.is_empty() => v,
-            _ => return Err(Error::not_supported("GROUP BY ALL and grouping sets")),
+            _ => return Err(Error::not_supported("this form of GROUP BY")),
         };
         self.bind_named_windows(&s.named_window)?;
         let stores_into = match self.insert_outputs.take() {
@@ -732,45 +731,8 @@ impl Binder<'_> {
         self.select_unknowns = Some(unknowns);
         self.level().windows_ok = false;
         self.level().srfs_ok = false;
-        for g in group_exprs {
-            let e = match g {
-                ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                    let ast::Value::Number(n, _) = &v.value else { unreachable!() };
-                    let k = n.parse::<usize>().ok().filter(|k| *k >= 1 && *k <= targets.len()).ok_or_else(|| {
-                        self.at(
-                            err!(SqlState::INVALID_COLUMN_REFERENCE, "GROUP BY position {n} is not in select list"),
-                            g,
-                        )
-                    })?;
-                    targets[k - 1].0.clone()
-                }
-                _ => {
-                    self.level().no_aggs = Some("GROUP BY");
-                    let r = self.bind_expr(g);
-                    self.level().no_aggs = None;
-                    match r {
-                        Ok(e) => e,
-                        Err(err) => {
-                            // A bare name may be an output column.
-                            match g {
-                                ast::Expr::Identifier(id) => {
-                                    let name = ident(id);
-                                    match targets.iter().find(|(_, c)| c.name == name) {
-                                        Some((e, _)) => e.clone(),
-                                        None => return Err(err),
-                                    }
-                                }
-                                _ => return Err(err),
-                            }
-                        }
-                    }
-                }
-            };
-            if super::srf::has_srf(&e) {
-                return Err(self.at(Error::not_supported("set-returning functions in GROUP BY"), g));
-            }
-            groups.push(e);
-        }
+        let group_by = self.bind_group_by(group_exprs, &targets)?;
+        let (groups, sets) = (group_by.keys, group_by.sets);
         let having = match &s.having {
             Some(h) => {
                 self.level().no_windows = Some("HAVING");
@@ -909,7 +871,7 @@ impl Binder<'_> {
             }
         }
         // Aggregation.
-        let aggs = std::mem::take(&mut self.level().aggs);
+        let mut aggs = std::mem::take(&mut self.level().aggs);
         let mut exprs: Vec<Expr> = targets.iter().map(|(e, _)| e.clone()).chain(hidden).collect();
         // Set-returning calls' arguments go through grouping and windows
         // with the select list, after it.
@@ -918,13 +880,14 @@ impl Binder<'_> {
         exprs.extend(srf_args.iter().flatten().cloned());
         let mut having = having;
         let window_order;
-        if !aggs.is_empty() || !groups.is_empty() || having.is_some() {
+        if !aggs.is_empty() || !groups.is_empty() || !sets.is_empty() || having.is_some() {
+            self.resolve_grouping_calls(&mut aggs, &groups)?;
             let ng = groups.len();
             for e in exprs.iter_mut().chain(having.iter_mut()) {
                 *e = self.regroup(e, &groups, ng)?;
             }
             let grouped = groups.clone();
-            plan = Plan::Aggregate { input: Box::new(plan), groups, aggs };
+            plan = Plan::Aggregate { input: Box::new(plan), groups, aggs, sets };
             if let Some(h) = having {
                 plan = Plan::Filter { input: Box::new(plan), predicate: h };
             }
@@ -1173,7 +1136,7 @@ impl Binder<'_> {
     }
 
     /// The relation label and name of column `i` of the current level's row.
-    fn column_name(&self, i: usize) -> (String, String) {
+    pub(super) fn column_name(&self, i: usize) -> (String, String) {
         let level = self.levels.last().expect("level");
         for r in &level.rels {
             if i >= r.offset && i < r.offset + r.columns.len() {
@@ -2381,6 +2344,22 @@ impl Binder<'_> {
         })))
     }
 
+    /// The current level, if an aggregate (or, as `what` says, a
+    /// grouping operation) may stand where `node` is.
+    pub(super) fn check_aggregate_place(&self, what: &str, node: &ast::Expr) -> Result<&Level> {
+        // Without a query level the expression is a row of INSERT's VALUES.
+        let Some(level) = self.levels.last() else {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "{what} are not allowed in VALUES"), node));
+        };
+        if let Some(clause) = level.no_aggs {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "{what} are not allowed in {clause}"), node));
+        }
+        if level.in_agg {
+            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate function calls cannot be nested"), node));
+        }
+        Ok(level)
+    }
+
     /// An aggregate call, recorded in the current level; its reference.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn bind_aggregate(
@@ -2393,18 +2372,18 @@ impl Binder<'_> {
         order_by: &[ast::OrderByExpr],
         node: &ast::Expr,
     ) -> Result<Expr> {
-        // Without a query level the expression is a row of INSERT's VALUES.
-        let Some(level) = self.levels.last() else {
-            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in VALUES"), node));
-        };
-        if let Some(clause) = level.no_aggs {
-            return Err(
-                self.at(err!(SqlState::GROUPING_ERROR, "aggregate functions are not allowed in {clause}"), node)
-            );
-        }
-        if level.in_agg {
-            return Err(self.at(err!(SqlState::GROUPING_ERROR, "aggregate function calls cannot be nested"), node));
-        }
+        self.record_aggregate(node, |b| b.bind_aggregate_args(func, name, f, args, distinct, order_by, node))
+    }
+
+    /// Check that an aggregate may stand at `node`, bind it with `bind`
+    /// (inside the aggregate: no nested ones), record it in the current
+    /// level; its reference.
+    pub(super) fn record_aggregate(
+        &mut self,
+        node: &ast::Expr,
+        bind: impl FnOnce(&mut Self) -> Result<AggCall>,
+    ) -> Result<Expr> {
+        let level = self.check_aggregate_place("aggregate functions", node)?;
         if level.self_ref {
             return Err(self.at(
                 err!(
@@ -2415,7 +2394,7 @@ impl Binder<'_> {
             ));
         }
         self.level().in_agg = true;
-        let r = self.bind_aggregate_args(func, name, f, args, distinct, order_by, node);
+        let r = bind(self);
         self.level().in_agg = false;
         let call = r?;
         let ty = call.ty;
@@ -2526,7 +2505,12 @@ impl Binder<'_> {
             | AggFunc::JsonAgg { .. }
             | AggFunc::JsonObjectAgg { .. } => Some(PgType::Text),
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(PgType::Bool),
-            AggFunc::CountStar => None,
+            AggFunc::CountStar
+            | AggFunc::Grouping
+            | AggFunc::PercentileCont { .. }
+            | AggFunc::PercentileDisc { .. }
+            | AggFunc::Mode
+            | AggFunc::Hypothetical(_) => None,
         };
         let want = if ty == PgType::Bytea && func == AggFunc::StringAgg { Some(PgType::Bytea) } else { want };
         let mut out = Vec::with_capacity(bound.len());
@@ -2546,9 +2530,10 @@ impl Binder<'_> {
         for o in order_by {
             let e = self.bind_expr(&o.expr)?;
             let e = if e.ty() == PgType::Unknown { self.coerce(e, PgType::Text, &o.expr)? } else { e };
-            order.push((e, matches!(o.options.sort, Some(ast::OrderBySort::Desc))));
+            let key = sort_key(0, &o.options);
+            order.push((e, key.descending, key.nulls_first));
         }
-        Ok(AggCall { func, args: out, distinct, filter, order_by: order, ty })
+        Ok(AggCall { func, args: out, distinct, filter, order_by: order, ty, grouping: Vec::new() })
     }
 
     /// The domain of the table column `e` reads (directly or as an outer

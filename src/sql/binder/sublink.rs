@@ -159,7 +159,9 @@ fn peel(plan: Plan, exists: bool) -> (Plan, Vec<Expr>) {
         Plan::Limit { input, offset: None, count: Some(c), .. } if exists && positive(&c) => {
             (peel(*input, exists).0, Vec::new())
         }
-        Plan::Aggregate { input, groups, aggs } if exists && !groups.is_empty() && aggs.is_empty() => {
+        Plan::Aggregate { input, groups, aggs, sets }
+            if exists && !groups.is_empty() && aggs.is_empty() && sets.iter().all(|s| !s.is_empty()) =>
+        {
             (peel(*input, exists).0, Vec::new())
         }
         other => {
