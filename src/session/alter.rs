@@ -291,6 +291,15 @@ impl Session {
             }
         })?;
         let Some(ty) = row_type else { return Ok(()) };
+        if let AlterAction::AddColumn { column, .. } = action {
+            if column.ty == crate::sql::types::PgType::Composite(ty.oid) {
+                return Err(err!(
+                    SqlState::INVALID_TABLE_DEFINITION,
+                    "composite type {} cannot be made a member of itself",
+                    table.name
+                ));
+            }
+        }
         let Some((rel, column)) = catalog.columns_of_type(ty.oid, ty.array, &who)?.into_iter().next() else {
             return Ok(());
         };

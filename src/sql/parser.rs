@@ -300,39 +300,45 @@ pub const GROUP_BY_DISTINCT: &str = "\u{1}distinct";
 
 /// `GROUP BY DISTINCT …` as `GROUP BY "<GROUP_BY_DISTINCT>", …` and
 /// `GROUP BY ALL …` as `GROUP BY …`.
-fn mark_group_by_quantifier(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+fn mark_group_by_quantifier(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let is =
         |t: &TokenWithSpan, k: Keyword| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.keyword == k);
-    let solid: Vec<usize> = (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
-    let mut drop = Vec::new();
-    for w in solid.windows(3) {
-        if !(is(&tokens[w[0]], Keyword::GROUP) && is(&tokens[w[1]], Keyword::BY)) {
+    let solid = |t: &TokenWithSpan| !matches!(t.token, Token::Whitespace(_));
+    let any = tokens.iter().any(|t| is(t, Keyword::DISTINCT) || is(t, Keyword::ALL));
+    if !any {
+        return tokens;
+    }
+    // One pass, copying: the last two tokens that were not whitespace
+    // tell whether this one follows GROUP BY.
+    let mut out = Vec::with_capacity(tokens.len() + 1);
+    let (mut before_last, mut last): (Option<usize>, Option<usize>) = (None, None);
+    for t in tokens {
+        let after_group_by = matches!((before_last, last), (Some(a), Some(b))
+            if is(&out[a], Keyword::GROUP) && is(&out[b], Keyword::BY));
+        if after_group_by && is(&t, Keyword::ALL) {
             continue;
         }
-        let at = w[2];
-        if is(&tokens[at], Keyword::DISTINCT) {
-            let span = tokens[at].span;
-            tokens[at] = TokenWithSpan {
+        if after_group_by && is(&t, Keyword::DISTINCT) {
+            let span = t.span;
+            out.push(TokenWithSpan {
                 token: Token::Word(Word {
                     value: GROUP_BY_DISTINCT.to_string(),
                     quote_style: Some('"'),
                     keyword: Keyword::NoKeyword,
                 }),
                 span,
-            };
-            tokens.insert(at + 1, TokenWithSpan { token: Token::Comma, span });
-            // Positions after `at` moved; one rewrite per pass is enough
-            // for the statements clients send, so start over.
-            return mark_group_by_quantifier(tokens);
+            });
+            out.push(TokenWithSpan { token: Token::Comma, span });
+            (before_last, last) = (Some(out.len() - 2), Some(out.len() - 1));
+            continue;
         }
-        if is(&tokens[at], Keyword::ALL) {
-            drop.push(at);
+        let keep = solid(&t);
+        out.push(t);
+        if keep {
+            (before_last, last) = (last, Some(out.len() - 1));
         }
     }
-    for at in drop.into_iter().rev() {
-        tokens.remove(at);
-    }
-    tokens
+    out
 }
 
 /// Starts the first part of a locking clause's `OF` name that carries what

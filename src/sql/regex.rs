@@ -20,13 +20,40 @@ thread_local! {
 }
 
 /// How a pattern is compiled: case-insensitively, and whether `.` and
-/// `[^…]` stop at newlines while `^`/`$` match at them (PostgreSQL's `n`).
+/// `[^…]` stop at newlines while `^`/`$` match at them (PostgreSQL's `n`;
+/// by default a newline is a character like any other, as in PostgreSQL).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 struct Options {
     case_insensitive: bool,
     newline_sensitive: bool,
-    /// The `~` operators keep the behaviour they always had here.
-    for_match: bool,
+}
+
+/// `pattern` in the `regex` crate's syntax where the two differ: in
+/// PostgreSQL a backslash before a character that is not a letter or
+/// digit makes it stand for itself, while the crate gives some of them
+/// meanings (`\<`, `\>`: word boundaries) and refuses others (`\é`).
+fn translated(pattern: &str) -> std::borrow::Cow<'_, str> {
+    const META: &str = "\\.+*?()|[]{}^$#&-~";
+    if !pattern.contains('\\') {
+        return std::borrow::Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(e) if e.is_ascii_alphanumeric() || META.contains(e) => {
+                out.push('\\');
+                out.push(e);
+            }
+            Some(e) => out.push(e),
+            None => out.push('\\'),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Run `f` on `pattern` compiled with `options` (from the thread's cache).
@@ -37,11 +64,9 @@ fn with_compiled<T>(pattern: &str, options: Options, f: impl FnOnce(&regex::Rege
         if let Some(re) = cache.get(&key) {
             return Ok(f(re));
         }
-        let mut builder = regex::RegexBuilder::new(pattern);
+        let mut builder = regex::RegexBuilder::new(&translated(pattern));
         builder.case_insensitive(options.case_insensitive);
-        if !options.for_match {
-            builder.dot_matches_new_line(!options.newline_sensitive).multi_line(options.newline_sensitive);
-        }
+        builder.dot_matches_new_line(!options.newline_sensitive).multi_line(options.newline_sensitive);
         let re = builder.build().map_err(|e| {
             let why = match e {
                 regex::Error::Syntax(s) => s.lines().last().unwrap_or("").trim_start_matches("error: ").to_string(),
@@ -60,7 +85,7 @@ fn with_compiled<T>(pattern: &str, options: Options, f: impl FnOnce(&regex::Rege
 
 /// Whether `text` contains a match of `pattern`.
 pub fn is_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
-    with_compiled(pattern, Options { case_insensitive, for_match: true, ..Options::default() }, |re| re.is_match(text))
+    with_compiled(pattern, Options { case_insensitive, ..Options::default() }, |re| re.is_match(text))
 }
 
 /// `regexp_replace(text, pattern, replacement, flags)`: the first match

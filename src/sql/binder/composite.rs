@@ -31,13 +31,7 @@ impl Binder<'_> {
 
     /// The name of type `ty` in messages: a composite type's own name.
     pub(super) fn type_display(&self, ty: PgType) -> String {
-        match ty {
-            PgType::Composite(oid) => match self.tables.row_type(oid) {
-                Ok(Some(row)) => row.name.clone(),
-                _ => ty.sql_name().to_string(),
-            },
-            _ => ty.sql_name().to_string(),
-        }
+        type_name(self.tables, ty)
     }
 
     /// PostgreSQL's error for a field a composite type lacks.
@@ -93,11 +87,13 @@ impl Binder<'_> {
         };
         let bound = self.bind_expr(e)?;
         let to = &row.fields[at];
-        let (from, to_name) = (self.type_display(bound.ty()), self.type_display(to.ty));
+        let (tables, from) = (self.tables, bound.ty());
         let value = self.assign_to(bound, to.ty, None, e, || {
             err!(
                 SqlState::DATATYPE_MISMATCH,
-                "subfield \"{field}\" is of type {to_name} but expression is of type {from}"
+                "subfield \"{field}\" is of type {} but expression is of type {}",
+                type_name(tables, to.ty),
+                type_name(tables, from)
             )
             .with_hint("You will need to rewrite or cast the expression.")
         })?;
@@ -178,5 +174,17 @@ impl Binder<'_> {
             });
         }
         Ok(Expr::Cast(Box::new(Expr::Row(out, row.names())), PgType::Composite(oid), None))
+    }
+}
+
+/// The name of type `ty` in messages (see [`Binder::type_display`]), for
+/// errors made only when they happen.
+pub(super) fn type_name(tables: &dyn super::TableLookup, ty: PgType) -> String {
+    match ty {
+        PgType::Composite(oid) => match tables.row_type(oid) {
+            Ok(Some(row)) => row.name.clone(),
+            _ => ty.sql_name().to_string(),
+        },
+        _ => ty.sql_name().to_string(),
     }
 }

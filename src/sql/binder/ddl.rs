@@ -903,5 +903,8 @@ fn view_text(query: &ast::Query, stars: &[Vec<ast::SelectItem>], columns: &[cata
             }
         }
     }
-    q.to_string()
+    // The parser's markers read as the SQL they stand for.
+    let distinct = format!("GROUP BY \"{}\", ", crate::sql::parser::GROUP_BY_DISTINCT);
+    let field_star = format!(".\"{}\"", crate::sql::parser::FIELD_STAR);
+    q.to_string().replace(&distinct, "GROUP BY DISTINCT ").replace(&field_star, ".*")
 }

@@ -1278,13 +1278,15 @@ impl<'a> Binder<'a> {
 
     /// Coerce a value for storing in a column (PostgreSQL's assignment casts).
     fn assign(&mut self, e: Expr, col: &catalog::Column, node: &ast::Expr) -> Result<Expr> {
-        let (from, to) = (self.type_display(e.ty()), self.type_display(col.ty));
+        let (tables, from) = (self.tables, e.ty());
         let typmod = column_typmod(col.ty, col.typmod);
         self.assign_to(e, col.ty, typmod, node, || {
             err!(
                 SqlState::DATATYPE_MISMATCH,
-                "column \"{}\" is of type {to} but expression is of type {from}",
-                col.name
+                "column \"{}\" is of type {} but expression is of type {}",
+                col.name,
+                composite::type_name(tables, col.ty),
+                composite::type_name(tables, from)
             )
             .with_hint("You will need to rewrite or cast the expression.")
         })
@@ -1601,7 +1603,7 @@ impl<'a> Binder<'a> {
                 let x = self.coerce(x, PgType::Text, expr)?;
                 let regex = match escape_char {
                     Some(escape) => self.string_call(StrFunc::SimilarToEscape, vec![p], escape)?,
-                    None => Expr::Call(Func::Str(StrFunc::SimilarToEscape), vec![p], PgType::Text),
+                    None => pattern_call(StrFunc::SimilarToEscape, vec![p])?,
                 };
                 let matches = Func::RegexMatch { case_insensitive: false, negated: *negated };
                 Ok(Expr::Call(matches, vec![x, regex], PgType::Bool))
@@ -1968,7 +1970,7 @@ impl<'a> Binder<'a> {
     fn string_call(&mut self, f: StrFunc, mut args: Vec<Expr>, last: &ast::Expr) -> Result<Expr> {
         let bound = self.bind_expr(last)?;
         args.push(self.coerce(bound, PgType::Text, last)?);
-        Ok(Expr::Call(Func::Str(f), args, PgType::Text))
+        pattern_call(f, args)
     }
 
     fn bind_comparison_operands(
@@ -3142,6 +3144,29 @@ pub fn statement_kind(stmt: &ast::Statement) -> String {
         "START" => "START TRANSACTION".into(),
         _ => first,
     }
+}
+
+/// `like_escape` or `similar_to_escape` of `args`: computed here when
+/// they are constants (the usual case), so that rows do not each rewrite
+/// the pattern.
+fn pattern_call(f: StrFunc, args: Vec<Expr>) -> Result<Expr> {
+    let texts: Option<Vec<&str>> = args
+        .iter()
+        .map(|a| match a {
+            Expr::Const(Datum::Text(s), _) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect();
+    let folded = match (f, texts.as_deref()) {
+        (StrFunc::LikeEscape, Some([p, e])) => Some(crate::sql::expr::like_escape(p, e)?),
+        (StrFunc::SimilarToEscape, Some([p])) => Some(crate::sql::expr::similar_to_escape(p, None)?),
+        (StrFunc::SimilarToEscape, Some([p, e])) => Some(crate::sql::expr::similar_to_escape(p, Some(e))?),
+        _ => None,
+    };
+    Ok(match folded {
+        Some(text) => Expr::Const(Datum::Text(text), PgType::Text),
+        None => Expr::Call(Func::Str(f), args, PgType::Text),
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub(super) fn finish(mut items: Items, call: &AggCall, direct: &[Datum]) -> Resu
         }
         fraction(arg)?;
     }
-    if items.is_empty() {
+    if items.is_empty() || arg.is_null() && call.func != AggFunc::Mode {
         return Ok(Datum::Null);
     }
     sort_by_order_keys(&mut items, call, |item| &item.0);
