@@ -53,6 +53,11 @@ const HOT_UPDATE: u8 = 0x30;
 const PRUNE: u8 = 0x40;
 /// Several new tuples on one page: per tuple `offset: u16, len: u16, bytes`.
 const MULTI_INSERT: u8 = 0x50;
+/// With [`MULTI_INSERT`]: tuples just inserted, logged without the header
+/// fields redo knows (see [`tuple::rebuild_inserted`]): `cid: u32`, then per
+/// tuple `offset: u16, len: u16` and its bytes from
+/// [`tuple::INSERT_LOGGED_FROM`] (`len` counts the whole tuple).
+const INSERTED: u8 = 0x01;
 /// A row lock (`SELECT … FOR UPDATE`): the locker in `xmax`.
 const LOCK: u8 = 0x60;
 /// Pruning with HOT chains: freed pointers and redirects (see [`hot`]).
@@ -326,6 +331,13 @@ impl<'a> Heap<'a> {
             }
             let block = buf.tag().block;
             data.clear();
+            let compact = match stamp {
+                Stamp::Insert { cid, .. } => {
+                    data.extend_from_slice(&cid.to_le_bytes());
+                    true
+                }
+                Stamp::Copy => false,
+            };
             let mut n = 0;
             // Once an item got a new line pointer there is no unused one
             // left to look for (the page stays locked meanwhile).
@@ -343,6 +355,7 @@ impl<'a> Heap<'a> {
                 match stamp {
                     Stamp::Insert { cid, frozen } => {
                         h.set_xmin(xid);
+                        h.clear_xmax();
                         h.set_cid(cid);
                         if frozen {
                             let mask = Header(&h.0[..]).infomask() | tuple::XMIN_FROZEN;
@@ -361,7 +374,7 @@ impl<'a> Heap<'a> {
                 h.set_ctid(tid);
                 data.extend_from_slice(&offset.to_le_bytes());
                 data.extend_from_slice(&(item.len() as u16).to_le_bytes());
-                data.extend_from_slice(item);
+                data.extend_from_slice(if compact { &item[tuple::INSERT_LOGGED_FROM..] } else { item });
                 tids.push(tid);
                 n += 1;
             }
@@ -373,7 +386,7 @@ impl<'a> Heap<'a> {
             let cleared = self.clear_all_visible(&mut page, block, CLEARED_0)?;
             // Dirty before the record exists (rule 2 of storage/buffer/README.md).
             buf.mark_dirty();
-            let info = MULTI_INSERT | cleared | if new { INIT_PAGE } else { 0 };
+            let info = MULTI_INSERT | cleared | if new { INIT_PAGE } else { 0 } | if compact { INSERTED } else { 0 };
             self.log(xid, info, &mut r, &mut [&mut page], &[new])?;
             drop(page);
             if let Stamp::Insert { frozen: true, .. } = stamp {
@@ -1075,6 +1088,22 @@ pub fn redo(pool: &BufferPool, rec: &Record) -> Result<()> {
             match stamp.flags & tuple::XMAX_INVALID {
                 0 => h.set_xmax_stamp(stamp),
                 _ => h.clear_xmax(),
+            }
+            Some(())
+        }),
+        MULTI_INSERT if rec.info & INSERTED != 0 => apply(0, init, &|page| {
+            let cid = u32_at(&refs[0].data, 0)?;
+            let mut d = refs[0].data.get(4..)?;
+            let mut item = Vec::new();
+            while !d.is_empty() {
+                let (offset, len) = (u16_at(d, 0)?, u16_at(d, 2)? as usize);
+                let logged = len.checked_sub(tuple::INSERT_LOGGED_FROM)?;
+                let tid = Tid { block: refs[0].tag.block, offset };
+                tuple::rebuild_inserted(&mut item, rec.xid, cid, tid, d.get(4..4 + logged)?);
+                if !page.place_item(offset, &item) {
+                    return None;
+                }
+                d = &d[4 + logged..];
             }
             Some(())
         }),

@@ -441,6 +441,23 @@ pub fn set_frozen_fields(t: &mut [u8], fields: &[u8]) -> Option<()> {
     Some(())
 }
 
+/// Where the logged bytes of a newly inserted tuple begin: redo rebuilds
+/// the fields before them (`xmin`, `xmax`, `cid`, `ctid`) from the record
+/// (see [`rebuild_inserted`]).
+pub const INSERT_LOGGED_FROM: usize = INFOMASK2;
+
+/// A newly inserted tuple from its logged bytes: inserted by `xid` in
+/// command `cid`, no deleter, `ctid` its own address.
+pub fn rebuild_inserted(out: &mut Vec<u8>, xid: u64, cid: u32, tid: Tid, logged: &[u8]) {
+    out.clear();
+    out.extend_from_slice(&xid.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    out.extend_from_slice(&cid.to_le_bytes());
+    out.extend_from_slice(&tid.block.to_le_bytes());
+    out.extend_from_slice(&tid.offset.to_le_bytes());
+    out.extend_from_slice(logged);
+}
+
 /// Write access to a tuple header.
 pub struct HeaderMut<'a>(pub &'a mut [u8]);
 

@@ -77,6 +77,12 @@ struct WriteState {
 /// kept for reuse.
 const KEEP_BUFFER: usize = 16 << 20;
 
+/// When the insert buffer grows past this, the WAL writer is woken to
+/// write it out (a bulk load would otherwise grow it until the next
+/// commit or `wal_writer_delay`, reallocating as it goes): 4 MiB, as
+/// PostgreSQL's `wal_buffers` for its default `shared_buffers`.
+const WAKE_WRITER_AT: usize = 4 << 20;
+
 pub struct Wal {
     dir: PathBuf,
     segment_size: u64,
@@ -158,10 +164,14 @@ impl Wal {
 
     /// Encode a record at the end of the insert buffer (insert lock held).
     fn append(&self, ins: &mut InsertState, xid: u64, rmgr: Rmgr, info: u8, payload: &[u8]) -> (u64, u64) {
-        let lsn = ins.buf_start + ins.buf.len() as u64;
+        let before = ins.buf.len();
+        let lsn = ins.buf_start + before as u64;
         let prev = ins.prev;
         record::encode(&mut ins.buf, prev, xid, rmgr, info, payload);
         ins.prev = lsn;
+        if before < WAKE_WRITER_AT && ins.buf.len() >= WAKE_WRITER_AT {
+            self.wake_writer.notify_one();
+        }
         let end = ins.buf_start + ins.buf.len() as u64;
         self.stats.records.fetch_add(1, Ordering::Relaxed);
         self.stats.bytes.fetch_add(end - lsn, Ordering::Relaxed);
