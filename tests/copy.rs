@@ -937,3 +937,29 @@ async fn copied_rows_are_recovered_after_kill_9() {
 async fn texts(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
     c.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
 }
+
+/// VACUUM reads neither long runs of all-frozen pages (those COPY FREEZE
+/// writes) nor counts their rows: as in PostgreSQL, `reltuples` stays
+/// unknown (-1) after a VACUUM of a freshly frozen table, while `relpages`
+/// is set; once every page changed, VACUUM counts them all again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vacuum_skips_frozen_pages_and_estimates_as_postgres() {
+    let server = TestServer::start(&[]);
+    let c = server.connect().await;
+    c.batch_execute("CREATE TABLE fz (id int, pad text); BEGIN; TRUNCATE fz").await.unwrap();
+    let rows: String = (1..=20000).map(|i| format!("{i}\t{}\n", "p".repeat(60))).collect();
+    copy_in(&c, "COPY fz FROM STDIN (FREEZE)", rows.as_bytes(), 65536).await.unwrap();
+    c.batch_execute("COMMIT").await.unwrap();
+    c.batch_execute("VACUUM fz").await.unwrap();
+    let sizes = "SELECT relpages::text || ' ' || reltuples::text FROM pg_class WHERE relname = 'fz'";
+    let (pages, tuples) = {
+        let s = &texts(&c, sizes).await[0];
+        let (p, t) = s.split_once(' ').unwrap();
+        (p.parse::<i64>().unwrap(), t.to_string())
+    };
+    assert!(pages > 64, "relpages set: {pages}");
+    assert_eq!(tuples, "-1", "rows of skipped frozen pages are not counted");
+    c.batch_execute("DELETE FROM fz WHERE id % 100 = 0").await.unwrap();
+    c.batch_execute("VACUUM fz").await.unwrap();
+    assert_eq!(texts(&c, sizes).await, [format!("{pages} 19800")]);
+}

@@ -143,6 +143,19 @@ impl Column {
     }
 }
 
+/// Pages VACUUM skips only in runs at least this long (PostgreSQL's
+/// `SKIP_PAGES_THRESHOLD`): reading ahead through a short run costs less
+/// than breaking the sequential read.
+pub const SKIP_FROZEN_RUN: u32 = 32;
+
+/// What a VACUUM of one table did: versions removed, pages read, and rows
+/// counted on them.
+pub struct Vacuumed {
+    pub removed: u64,
+    pub scanned: u32,
+    pub live: u64,
+}
+
 /// A table as the catalog describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
@@ -1496,19 +1509,52 @@ impl Catalog {
     /// `horizon`), index entries first, then their values stored out of
     /// line, then the heap line pointers, page by page; then the empty
     /// leaves of the indexes (see `BTree::vacuum_pages`); then the chunks of
-    /// values whose tuple was never stored. Pages the visibility map has
-    /// all-frozen are not read (the rows are counted by the ANALYZE or
-    /// count that follows). Returns how many versions were removed.
-    pub fn vacuum(&self, table: &Table, horizon: u64, interrupted: &dyn Fn() -> Result<()>) -> Result<u64> {
+    /// values whose tuple was never stored. Runs of at least
+    /// [`SKIP_FROZEN_RUN`] pages the visibility map has all-frozen are not
+    /// read, as in PostgreSQL (the last page always is). On the pages read,
+    /// the rows `live` accepts are counted (see [`Catalog::vacuumed_rows`]).
+    pub fn vacuum(
+        &self,
+        table: &Table,
+        horizon: u64,
+        interrupted: &dyn Fn() -> Result<()>,
+        live: Option<&dyn Fn(&[u8]) -> Result<bool>>,
+    ) -> Result<Vacuumed> {
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
-        let mut removed = 0u64;
-        for block in 0..heap.nblocks()? {
+        let mut done = Vacuumed { removed: 0, scanned: 0, live: 0 };
+        let blocks = heap.nblocks()?;
+        // Blocks below `skip_until` are skipped; those below `decided` have
+        // been looked up in the map.
+        let (mut skip_until, mut decided) = (0, 0);
+        for block in 0..blocks {
             interrupted()?;
-            if heap.all_frozen(block)? {
+            if block >= decided {
+                let mut end = block;
+                while end < blocks && heap.all_frozen(end)? {
+                    end += 1;
+                }
+                if end - block >= SKIP_FROZEN_RUN {
+                    skip_until = end;
+                }
+                decided = end.max(block + 1);
+            }
+            if block < skip_until && block + 1 < blocks {
                 continue;
             }
-            removed += self.vacuum_page(table, block, horizon, true)?.0 as u64;
+            done.removed += self.vacuum_page(table, block, horizon, true)?.0 as u64;
+            done.scanned += 1;
+            if let Some(live) = live {
+                let mut error = None;
+                heap.scan_block(block, |_, t| match live(t) {
+                    Ok(true) => done.live += 1,
+                    Ok(false) => {}
+                    Err(e) => error = Some(e),
+                })?;
+                if let Some(e) = error {
+                    return Err(e);
+                }
+            }
         }
         // Leaves the entries of dead rows left empty go, and deleted pages
         // become free for the index's new pages.
@@ -1526,7 +1572,27 @@ impl Catalog {
                 heap.set_all_visible(block, &|t| self.txns.visible_to_all(t, horizon))?;
             }
         }
-        Ok(removed)
+        Ok(done)
+    }
+
+    /// After a VACUUM that counted `done.live` rows on the pages it read:
+    /// the table's pages and its estimated rows (PostgreSQL's
+    /// `vac_estimate_reltuples`: pages not read are taken to hold as many
+    /// rows per page as `pg_class` said before; -1 stays unknown).
+    pub fn vacuumed_rows(&self, table: &Table, done: &Vacuumed) -> Result<(u32, f64)> {
+        let pages = self.table_heap(table).nblocks()?;
+        let (old_pages, old_rows) = (table.counted.0.max(0) as f64, table.counted.1 as f64);
+        let (total, scanned, live) = (pages as f64, done.scanned as f64, done.live as f64);
+        let rows = if done.scanned >= pages {
+            live
+        } else if old_pages == total && scanned < total * 0.02 || done.scanned <= 1 {
+            old_rows
+        } else if old_rows < 0.0 || old_pages == 0.0 {
+            (live / scanned * total + 0.5).floor()
+        } else {
+            (old_rows / old_pages * (total - scanned) + live + 0.5).floor()
+        };
+        Ok((pages, rows))
     }
 
     /// VACUUM FULL's copy: every row version of `table` that a snapshot
@@ -1610,7 +1676,7 @@ impl Catalog {
         Ok(pages - keep)
     }
 
-    /// ANALYZE one table: its pages and the rows `who` sees.
+    /// A table's pages and the rows `who` sees.
     pub fn count_rows(&self, table: &Table, who: &Reader<'_>) -> Result<(u32, u64)> {
         let heap = self.table_heap(table);
         let pages = heap.nblocks()?;

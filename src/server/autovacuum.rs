@@ -165,7 +165,7 @@ fn work_on(shared: &Shared, table: &Table, vacuum: bool, stop: &CancellationToke
                 Ok(())
             }
         };
-        removed = catalog.vacuum(table, horizon, &interrupted)?;
+        removed = catalog.vacuum(table, horizon, &interrupted, None)?.removed;
         let lock = || {
             let tag = LockTag::Relation { db: catalog.database(), rel: table.oid };
             let mut go_on = || Ok(());

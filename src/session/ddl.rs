@@ -237,9 +237,10 @@ impl Session {
         let mut sizes = Vec::with_capacity(tables.len());
         let stats = &self.shared.catalog.stats;
         for table in &tables {
-            let mut removed = None;
+            let mut vacuumed = None;
             if vacuum && !full {
-                removed = Some(self.shared.catalog.vacuum(table, horizon, &check)?);
+                let live = |t: &[u8]| self.shared.txns.tuple_visible(t, who.snapshot, who.xid, who.cid);
+                vacuumed = Some(self.shared.catalog.vacuum(table, horizon, &check, Some(&live))?);
                 let locker = self.locker();
                 let tag = LockTag::Relation { db: self.shared.catalog.database(), rel: table.oid };
                 let lock = || locker.lock(tag, LockMode::AccessExclusive, false, true);
@@ -250,16 +251,21 @@ impl Session {
             let (pages, rows, columns) = if analyzing {
                 let target = self.settings.int(Guc::default_statistics_target) as i32;
                 let (pages, rows, columns) = self.shared.catalog.analyze_rows(table, &who, target)?;
-                (pages, rows, Some(columns))
-            } else {
-                let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
+                (pages, rows as f64, Some(columns))
+            } else if let Some(done) = &vacuumed {
+                let (pages, rows) = self.shared.catalog.vacuumed_rows(table, done)?;
                 (pages, rows, None)
+            } else {
+                // VACUUM FULL: the new file, all of it.
+                let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
+                (pages, rows as f64, None)
             };
-            if let Some(removed) = removed {
-                stats.vacuumed(table.oid, &table.name, removed, rows, false);
+            let counted = rows.max(0.0) as u64;
+            if let Some(done) = &vacuumed {
+                stats.vacuumed(table.oid, &table.name, done.removed, counted, false);
             }
             if analyzing {
-                stats.analyzed(table.oid, &table.name, rows, false);
+                stats.analyzed(table.oid, &table.name, counted, false);
             }
             sizes.push((pages, rows, columns));
         }
