@@ -148,6 +148,9 @@ impl Column {
 /// than breaking the sequential read.
 pub const SKIP_FROZEN_RUN: u32 = 32;
 
+/// Whether a stored row is one to count.
+pub type RowTest<'a> = dyn Fn(&[u8]) -> Result<bool> + 'a;
+
 /// What a VACUUM of one table did: versions removed, pages read, and rows
 /// counted on them.
 pub struct Vacuumed {
@@ -1518,7 +1521,7 @@ impl Catalog {
         table: &Table,
         horizon: u64,
         interrupted: &dyn Fn() -> Result<()>,
-        live: Option<&dyn Fn(&[u8]) -> Result<bool>>,
+        live: Option<&RowTest<'_>>,
     ) -> Result<Vacuumed> {
         let heap = self.table_heap(table);
         let toaster = self.toaster(table);
