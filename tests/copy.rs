@@ -826,7 +826,10 @@ async fn copy_freeze_rows_are_frozen_and_durable() {
     c.batch_execute("VACUUM fz").await.unwrap();
     assert_eq!(count(&c, "fz").await, 4990);
     let r = c.query_one("SELECT reltuples FROM pg_class WHERE relname = 'fz'", &[]).await.unwrap();
-    assert_eq!(r.get::<_, f32>(0), 4990.0);
+    // Two pages read, the other 31 estimated from the density before (as
+    // PostgreSQL's vac_estimate_reltuples): near the truth, not exact.
+    let tuples = r.get::<_, f32>(0);
+    assert!((4700.0..=5100.0).contains(&tuples), "{tuples}");
 }
 
 /// COPY adds pages to a table several at a time: two COPYs into one
@@ -938,10 +941,9 @@ async fn texts(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
     c.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
 }
 
-/// VACUUM reads neither long runs of all-frozen pages (those COPY FREEZE
-/// writes) nor counts their rows: as in PostgreSQL, `reltuples` stays
-/// unknown (-1) after a VACUUM of a freshly frozen table, while `relpages`
-/// is set; once every page changed, VACUUM counts them all again.
+/// VACUUM skips long runs of all-frozen pages (those COPY FREEZE writes)
+/// and estimates their rows from what `pg_class` said; rows never counted
+/// are counted; once every page changed, VACUUM counts them all again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vacuum_skips_frozen_pages_and_estimates_as_postgres() {
     let server = TestServer::start(&[]);
@@ -958,7 +960,8 @@ async fn vacuum_skips_frozen_pages_and_estimates_as_postgres() {
         (p.parse::<i64>().unwrap(), t.to_string())
     };
     assert!(pages > 64, "relpages set: {pages}");
-    assert_eq!(tuples, "-1", "rows of skipped frozen pages are not counted");
+    // PostgreSQL leaves reltuples at -1 here; tusk counts rows never counted.
+    assert_eq!(tuples, "20000");
     c.batch_execute("DELETE FROM fz WHERE id % 100 = 0").await.unwrap();
     c.batch_execute("VACUUM fz").await.unwrap();
     assert_eq!(texts(&c, sizes).await, [format!("{pages} 19800")]);

@@ -252,11 +252,16 @@ impl Session {
                 let target = self.settings.int(Guc::default_statistics_target) as i32;
                 let (pages, rows, columns) = self.shared.catalog.analyze_rows(table, &who, target)?;
                 (pages, rows as f64, Some(columns))
-            } else if let Some(done) = &vacuumed {
-                let (pages, rows) = self.shared.catalog.vacuumed_rows(table, done)?;
+            } else if let Some((pages, rows)) = vacuumed
+                .as_ref()
+                .map(|done| self.shared.catalog.vacuumed_rows(table, done))
+                .transpose()?
+                .filter(|s| s.1 >= 0.0)
+            {
                 (pages, rows, None)
             } else {
-                // VACUUM FULL: the new file, all of it.
+                // VACUUM FULL, or rows never counted (tusk's CREATE INDEX
+                // does not count them as PostgreSQL's does): count now.
                 let (pages, rows) = self.shared.catalog.count_rows(table, &who)?;
                 (pages, rows as f64, None)
             };
