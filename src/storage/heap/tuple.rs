@@ -450,12 +450,12 @@ pub const INSERT_LOGGED_FROM: usize = INFOMASK2;
 /// command `cid`, no deleter, `ctid` its own address.
 pub fn rebuild_inserted(out: &mut Vec<u8>, xid: u64, cid: u32, tid: Tid, logged: &[u8]) {
     out.clear();
-    out.extend_from_slice(&xid.to_le_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes());
-    out.extend_from_slice(&cid.to_le_bytes());
-    out.extend_from_slice(&tid.block.to_le_bytes());
-    out.extend_from_slice(&tid.offset.to_le_bytes());
+    out.resize(INSERT_LOGGED_FROM, 0);
     out.extend_from_slice(logged);
+    let mut h = HeaderMut(out);
+    h.set_xmin(xid);
+    h.set_cid(cid);
+    h.set_ctid(tid);
 }
 
 /// Write access to a tuple header.
